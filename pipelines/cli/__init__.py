@@ -1,0 +1,32 @@
+"""The ``sma`` command. Each command group lives in its own module and registers itself here.
+
+Commands import their pipelines lazily so ``sma --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="sma",
+    help="SMA Nightly: manager-traded separately managed accounts, run every weeknight.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from pipelines.cli import _book, _ledger, _validate
+
+    for module in (_book, _validate, _ledger):
+        module.register(app)
+
+
+def main() -> None:
+    _register()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""One typed settings object for a night, read from a TOML file and ``SMA_<SECTION>__<KEY>`` overrides.
+
+Everything configurable lives here with its default; nothing else in the code hides a default.
+The file is ``sma.toml`` in the working folder, or the path in ``SMA_CONFIG``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class StoreSettings(BaseModel):
+    path: Path = Path("out/store.duckdb")  # the one DuckDB file; one writer at a time
+
+
+class StorageSettings(BaseModel):
+    # Where shard tasks exchange Parquet: a local folder or any fsspec URI (s3://, gs://, ...).
+    uri: str = "out/storage"
+
+
+class RunSettings(BaseModel):
+    dir: Path = Path("out/runs")  # blotters, review pages, decision records, per run
+
+
+class ValidationSettings(BaseModel):
+    max_file_bytes: int = 512 * 1024 * 1024  # larger inbox files are refused unread
+    max_errors_reported: int = 1000
+    benchmark_weight_tolerance: float = 1e-6  # |sum(weights) - 1| allowed per benchmark
+    reconciliation_tolerance_shares: float = 1e-6
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMA_", env_nested_delimiter="__", extra="ignore")
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    runs: RunSettings = Field(default_factory=RunSettings)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("SMA_CONFIG", "sma.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from init arguments, then environment, then the TOML file, then defaults."""
+    return Settings(**overrides)

@@ -1,0 +1,258 @@
+"""The inbox contract: which files a night reads, their columns, types and enums.
+
+This module is the one description of the inbox's *shape* (PRODUCT.md, "Inbox contract").
+The rules on values (ranges, uniqueness, patterns, cross-file sums) live as data contracts in
+``data_contracts/``; the generator, the validator and the store all take column names, order and
+types from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ColumnKind(StrEnum):
+    """How a column's text is parsed."""
+
+    ID = "id"  # account_id, lot_id, ...: safe for file names, see ID_PATTERN
+    SYMBOL = "symbol"  # ticker: see SYMBOL_PATTERN
+    TEXT = "text"  # free text shown to people: must not start a spreadsheet formula
+    DATE = "date"  # ISO 8601 calendar date, YYYY-MM-DD
+    FLOAT = "float"  # finite decimal number
+    BOOL = "bool"  # true/false (also 1/0, yes/no)
+    ENUM = "enum"  # one of Column.enum, upper case
+
+
+#: Ids end up in file names (statements, blotters): letters, digits, '.', '_' and '-' only,
+#: not starting with '.', at most 64 characters -- so no id can leave its folder.
+ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$"
+#: Tickers: upper-case letters and digits, with '.' or '-' for share classes (BRK.B, BF-B).
+SYMBOL_PATTERN = r"^[A-Z0-9][A-Z0-9.-]{0,15}$"
+#: A spreadsheet evaluates a cell starting with one of these as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+GICS_SECTORS = (
+    "Communication Services",
+    "Consumer Discretionary",
+    "Consumer Staples",
+    "Energy",
+    "Financials",
+    "Health Care",
+    "Industrials",
+    "Information Technology",
+    "Materials",
+    "Real Estate",
+    "Utilities",
+)
+
+
+class AccountType(StrEnum):
+    TAXABLE = "TAXABLE"
+    IRA = "IRA"
+    ROTH = "ROTH"
+
+
+class RestrictionKind(StrEnum):
+    EXCLUDE = "EXCLUDE"  # hold none: sell out (within the gain budget), never buy
+    NO_BUY = "NO_BUY"  # may hold and sell, never buy
+    NO_SELL = "NO_SELL"  # keep as is: neither buy nor sell
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class CorporateActionKind(StrEnum):
+    SPLIT = "SPLIT"  # also stock dividends, as a ratio of new shares per old share
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind
+    nullable: bool = False  # a blank cell is allowed
+    required: bool = True  # the column must be present in the file
+    enum: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # columns whose values identify a row: duplicates are errors
+    required: bool = True  # the file must be in every night's inbox
+    doc: str = ""
+    column_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+def _c(name: str, kind: ColumnKind, **kw) -> Column:
+    return Column(name, kind, **kw)
+
+
+_ID, _SYM, _TXT, _DATE, _F, _B, _E = (
+    ColumnKind.ID,
+    ColumnKind.SYMBOL,
+    ColumnKind.TEXT,
+    ColumnKind.DATE,
+    ColumnKind.FLOAT,
+    ColumnKind.BOOL,
+    ColumnKind.ENUM,
+)
+
+INBOX_FILES: dict[str, FileSpec] = {
+    spec.name: spec
+    for spec in (
+        FileSpec(
+            "securities",
+            (
+                _c("symbol", _SYM),
+                _c("name", _TXT),
+                _c("sector", _E, enum=GICS_SECTORS),
+                _c("industry", _TXT),
+                _c("identical_group", _ID, nullable=True, doc="substantially identical set; blank = itself"),
+                _c("esg_tags", _TXT, nullable=True, doc="';'-separated tags"),
+            ),
+            key=("symbol",),
+            doc="The security master.",
+        ),
+        FileSpec(
+            "prices",
+            (
+                _c("date", _DATE),
+                _c("symbol", _SYM),
+                _c("close", _F, doc="USD per share, > 0 and finite"),
+                _c("volume", _F, nullable=True, required=False, doc="shares traded that day"),
+            ),
+            key=("date", "symbol"),
+            doc="Daily closes; at least a year of history for the risk model.",
+        ),
+        FileSpec(
+            "benchmarks",
+            (_c("benchmark_id", _ID), _c("symbol", _SYM), _c("weight", _F)),
+            key=("benchmark_id", "symbol"),
+            doc="Index constituents; the weights of each benchmark sum to 1.",
+        ),
+        FileSpec(
+            "accounts",
+            (
+                _c("account_id", _ID),
+                _c("household_id", _ID),
+                _c("client_name", _TXT),
+                _c("account_type", _E, enum=tuple(AccountType)),
+                _c("benchmark_id", _ID),
+                _c("tlh_enabled", _B),
+                _c("st_tax_rate", _F, doc="fraction, 0 to 1"),
+                _c("lt_tax_rate", _F, doc="fraction, 0 to 1"),
+                _c("max_tracking_error", _F, doc="annualised fraction"),
+                _c("gain_budget", _F, nullable=True, doc="USD of net realized gains per calendar year"),
+                _c("min_trade_value", _F, doc="USD"),
+                _c("cash_target", _F, doc="fraction of account value"),
+                _c("inception_date", _DATE),
+            ),
+            key=("account_id",),
+        ),
+        FileSpec(
+            "restrictions",
+            (
+                _c("account_id", _ID),
+                _c("kind", _E, enum=tuple(RestrictionKind)),
+                _c("symbol", _SYM, nullable=True),
+                _c("sector", _E, nullable=True, enum=GICS_SECTORS),
+                _c("esg_tag", _TXT, nullable=True),
+            ),
+            required=False,
+            doc="Exactly one of symbol, sector, esg_tag per row.",
+        ),
+        FileSpec(
+            "tilts",
+            (
+                _c("account_id", _ID),
+                _c("sector", _E, nullable=True, enum=GICS_SECTORS),
+                _c("symbol", _SYM, nullable=True),
+                _c("multiplier", _F),
+            ),
+            required=False,
+            doc="Exactly one of sector, symbol per row; the target weight is multiplied.",
+        ),
+        FileSpec(
+            "lots",
+            (
+                _c("account_id", _ID),
+                _c("lot_id", _ID),
+                _c("symbol", _SYM),
+                _c("quantity", _F, doc="shares, > 0"),
+                _c("cost_basis", _F, doc="total USD, wash-sale adjustments included"),
+                _c("acquired_date", _DATE, doc="trade date"),
+                _c("adjusted_acquired_date", _DATE, nullable=True, doc="holding period start; blank = acquired"),
+            ),
+            key=("account_id", "lot_id"),
+        ),
+        FileSpec("cash", (_c("account_id", _ID), _c("amount", _F)), key=("account_id",)),
+        FileSpec(
+            "cash_flows",
+            (_c("account_id", _ID), _c("amount", _F), _c("requested_date", _DATE)),
+            required=False,
+            doc="+ contribution, - withdrawal.",
+        ),
+        FileSpec(
+            "transactions",
+            (
+                _c("account_id", _ID),
+                _c("trade_date", _DATE),
+                _c("symbol", _SYM),
+                _c("side", _E, enum=tuple(Side)),
+                _c("quantity", _F),
+                _c("price", _F),
+                _c("realized_gain", _F, nullable=True, doc="sells only"),
+            ),
+            required=False,
+            doc="At least the last 31 days, for wash sales.",
+        ),
+        FileSpec(
+            "positions",
+            (_c("account_id", _ID), _c("symbol", _SYM), _c("quantity", _F)),
+            key=("account_id", "symbol"),
+            doc="The custodian's view, reconciled against lots.",
+        ),
+        FileSpec(
+            "corporate_actions",
+            (
+                _c("symbol", _SYM),
+                _c("ex_date", _DATE),
+                _c("kind", _E, enum=tuple(CorporateActionKind)),
+                _c("ratio", _F, doc="new shares per old share"),
+            ),
+            key=("symbol", "ex_date", "kind"),
+            required=False,
+        ),
+    )
+}
+
+#: Fills come the next day and are loaded on their own (`sma fills load FILE`), not with a night.
+FILLS = FileSpec(
+    "fills",
+    (
+        _c("order_id", _ID),
+        _c("account_id", _ID),
+        _c("symbol", _SYM),
+        _c("side", _E, enum=tuple(Side)),
+        _c("quantity", _F),
+        _c("price", _F),
+        _c("lot_id", _ID, nullable=True, doc="sells: the lot relieved"),
+    ),
+)
+
+#: Where a night's files stand: ``<inbox>/<YYYY-MM-DD>/<name>.csv`` or ``.parquet``.
+INBOX_FORMATS = ("csv", "parquet")
