@@ -1,0 +1,21 @@
+"""The DuckDB store: versioned schema, dated snapshots of the inbox, quarantine, summaries.
+
+Only one process writes the store at a time; open it with :func:`open_store` for one short
+connection per step. SCHEMA.md beside this file documents every table.
+"""
+
+from pipelines.store._load import StoreError, inbox_sha256, load_snapshot, open_store
+from pipelines.store._schema import SCHEMA_VERSION, table_name
+from pipelines.store._summary import BookSummary, book_summary, render_book_summary
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BookSummary",
+    "StoreError",
+    "book_summary",
+    "inbox_sha256",
+    "load_snapshot",
+    "open_store",
+    "render_book_summary",
+    "table_name",
+]

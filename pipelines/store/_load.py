@@ -1,0 +1,206 @@
+"""Open the DuckDB store and load a validated inbox into it as one date's snapshot.
+
+A load is one transaction: the date's previous snapshot rows, quarantine and held accounts are
+replaced together, so loading the same inbox twice leaves the same store and a failure part-way
+leaves the store as it was. Only one process writes the file at a time (DuckDB refuses others);
+the error says so instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.store._schema import (
+    HISTORY_FILES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    column_type,
+    table_name,
+)
+from sma.inbox import INBOX_FILES
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says why and what to do."""
+
+
+@contextmanager
+def open_store(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One short connection to the store, migrated to the current schema version."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError(f"store {path} does not exist: load a night into it first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(
+            f"store {path} is in use by another process (DuckDB allows one writer): {exc}"
+        ) from None
+    try:
+        if not read_only:
+            _migrate(con, path)
+        else:
+            _check_version(con, path)
+        yield con
+    finally:
+        con.close()
+
+
+def _stored_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    version = _stored_version(con)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"store {path} has schema version {version}, newer than this code's {SCHEMA_VERSION}: "
+            "upgrade SMA Nightly"
+        )
+    return version
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = _check_version(con, path)
+    if version == SCHEMA_VERSION:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        for statements in MIGRATIONS[version:]:
+            for sql in statements:
+                con.execute(sql)
+        con.execute(
+            "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def inbox_sha256(frames: Mapping[str, pd.DataFrame]) -> str:
+    """A content hash of the clean frames, independent of file format and row order on disk."""
+    digest = hashlib.sha256()
+    for name in sorted(frames):
+        frame = frames[name]
+        digest.update(name.encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _select_typed(file: str, view: str, as_of: date | None) -> str:
+    spec = INBOX_FILES[file]
+    exprs = [] if as_of is None else ["CAST(? AS DATE) AS as_of_date"]
+    exprs += [f"CAST({c.name} AS {column_type(file, c.name, c.kind)}) AS {c.name}" for c in spec.columns]
+    return f"SELECT {', '.join(exprs)} FROM {view}"
+
+
+def load_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    frames: Mapping[str, pd.DataFrame],
+    issues: pd.DataFrame,
+    held_accounts: Mapping[str, str],
+) -> dict[str, int]:
+    """Replace the snapshot for ``as_of`` with ``frames`` (clean rows), in one transaction.
+
+    Parameters
+    ----------
+    frames : clean rows per inbox file, columns as in ``sma.inbox.INBOX_FILES`` (extra columns
+        are ignored; an absent optional file loads as empty).
+    issues : the validator's issues (file, row, column, rule, value, message, account_id): they
+        become the date's quarantine.
+    held_accounts : account_id -> why it is held out of trading tonight.
+
+    Returns
+    -------
+    Rows loaded per table.
+    """
+    counts: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, spec in INBOX_FILES.items():
+            table = table_name(name)
+            frame = frames.get(name)
+            if frame is None:
+                frame = pd.DataFrame({c: pd.Series(dtype="object") for c in spec.column_names})
+            frame = frame.loc[:, list(spec.column_names)]
+            con.register("incoming", frame)
+            if name in HISTORY_FILES:
+                # A history is keyed by its own dates: a later inbox restating a close wins.
+                con.execute(
+                    f"INSERT OR REPLACE INTO {table} ({', '.join(spec.column_names)}, loaded_as_of) "
+                    f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, 'incoming', None)})",
+                    [as_of],
+                )
+            else:
+                con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [as_of])
+                con.execute(
+                    f"INSERT INTO {table} {_select_typed(name, 'incoming', as_of)}", [as_of]
+                )
+            con.unregister("incoming")
+            counts[table] = len(frame)
+        _replace_quarantine(con, as_of, issues, held_accounts)
+        con.execute(
+            "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
+            [as_of, inbox_sha256(frames), sum(counts.values()), len(issues), len(held_accounts)],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def _replace_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    issues: pd.DataFrame,
+    held_accounts: Mapping[str, str],
+) -> None:
+    con.execute("DELETE FROM quarantine WHERE as_of_date = ?", [as_of])
+    con.execute("DELETE FROM held_accounts WHERE as_of_date = ?", [as_of])
+    if len(issues):
+        quarantine = pd.DataFrame(
+            {
+                "file": issues["file"].astype(str),
+                "row": pd.array(issues["row"], dtype="Int64"),
+                "column": issues["column"].astype("string"),
+                "rule": issues["rule"].astype(str),
+                "value": issues["value"].map(lambda v: None if v is None or v is pd.NA else str(v)),
+                "message": issues["message"].astype(str),
+                "account_id": issues["account_id"].astype("string"),
+            }
+        )
+        con.register("incoming_issues", quarantine)
+        con.execute(
+            'INSERT INTO quarantine SELECT CAST(? AS DATE), file, "row", "column", rule, value, '
+            "message, account_id FROM incoming_issues",
+            [as_of],
+        )
+        con.unregister("incoming_issues")
+    if held_accounts:
+        held = pd.DataFrame(
+            {"account_id": sorted(held_accounts), "reason": [held_accounts[a] for a in sorted(held_accounts)]}
+        )
+        con.register("incoming_held", held)
+        con.execute(
+            "INSERT INTO held_accounts SELECT CAST(? AS DATE), account_id, reason FROM incoming_held",
+            [as_of],
+        )
+        con.unregister("incoming_held")

@@ -1,0 +1,89 @@
+"""The store's schema: one table per inbox file as dated snapshots, plus prices, quarantine and meta.
+
+The schema is versioned: ``store_meta.schema_version`` names the last migration applied, and
+``MIGRATIONS`` lists every migration in order. Opening a store applies the missing ones in a
+transaction; a store newer than this code is refused. SCHEMA.md beside this file documents it.
+"""
+
+from __future__ import annotations
+
+from sma.inbox import INBOX_FILES, ColumnKind, FileSpec
+
+#: Money is booked exactly: these columns are DECIMAL(18, 2) dollars in the store.
+MONEY_COLUMNS = {
+    ("lots", "cost_basis"),
+    ("cash", "amount"),
+    ("cash_flows", "amount"),
+    ("accounts", "gain_budget"),
+    ("accounts", "min_trade_value"),
+    ("transactions", "realized_gain"),
+}
+
+_SQL_TYPE = {
+    ColumnKind.ID: "VARCHAR",
+    ColumnKind.SYMBOL: "VARCHAR",
+    ColumnKind.TEXT: "VARCHAR",
+    ColumnKind.ENUM: "VARCHAR",
+    ColumnKind.DATE: "DATE",
+    ColumnKind.FLOAT: "DOUBLE",
+    ColumnKind.BOOL: "BOOLEAN",
+}
+
+#: Files kept as one history keyed by their own dates instead of one copy per night.
+HISTORY_FILES = {"prices": ("date", "symbol")}
+
+
+def table_name(file: str) -> str:
+    return f"inbox_{file}"
+
+
+def column_type(file: str, column: str, kind: ColumnKind) -> str:
+    return "DECIMAL(18, 2)" if (file, column) in MONEY_COLUMNS else _SQL_TYPE[kind]
+
+
+def _inbox_table_ddl(spec: FileSpec) -> str:
+    cols = [] if spec.name in HISTORY_FILES else ["as_of_date DATE NOT NULL"]
+    cols += [
+        f"{c.name} {column_type(spec.name, c.name, c.kind)}{'' if c.nullable else ' NOT NULL'}"
+        for c in spec.columns
+    ]
+    # Snapshot keys are enforced by the validator, not by an index: an index over millions of
+    # lots costs memory and load time, and DuckDB checks keys eagerly within a transaction.
+    if spec.name in HISTORY_FILES:
+        cols.append(f"PRIMARY KEY ({', '.join(HISTORY_FILES[spec.name])})")
+    if spec.name in HISTORY_FILES:
+        cols.insert(len(spec.columns), "loaded_as_of DATE NOT NULL")
+    return f"CREATE TABLE {table_name(spec.name)} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def _v1() -> list[str]:
+    return [
+        *(_inbox_table_ddl(spec) for spec in INBOX_FILES.values()),
+        """CREATE TABLE snapshots (
+    as_of_date DATE PRIMARY KEY,
+    inbox_sha256 VARCHAR NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    accounts_held BIGINT NOT NULL
+)""",
+        """CREATE TABLE quarantine (
+    as_of_date DATE NOT NULL,
+    file VARCHAR NOT NULL,
+    "row" BIGINT,
+    "column" VARCHAR,
+    rule VARCHAR NOT NULL,
+    value VARCHAR,
+    message VARCHAR NOT NULL,
+    account_id VARCHAR
+)""",
+        """CREATE TABLE held_accounts (
+    as_of_date DATE NOT NULL,
+    account_id VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL
+)""",
+    ]
+
+
+#: Migration n brings a store from schema version n-1 to n.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()),)
+SCHEMA_VERSION = len(MIGRATIONS)
