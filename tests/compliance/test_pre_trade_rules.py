@@ -1,0 +1,155 @@
+"""Pre-trade compliance (PRODUCT.md, "Pre-trade compliance"): every rule catches its failing case,
+in every kind of account, and a clean proposal passes untouched."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sma.compliance import ComplianceLimits, ProposalBook, check_proposal, check_run_totals
+
+ACCOUNT_TYPES = ["TAXABLE", "IRA", "ROTH"]
+
+
+def clean_book(account: str) -> ProposalBook:
+    """One account sells 10 XOM from lot L1 and buys 5 CVX; nothing is blocked."""
+    return ProposalBook(
+        trades=pd.DataFrame(
+            {
+                "account_id": [account, account],
+                "symbol": ["XOM", "CVX"],
+                "side": ["SELL", "BUY"],
+                "quantity": [10.0, 5.0],
+                "price": [100.0, 150.0],
+                "notional": [1000.0, 750.0],
+            }
+        ),
+        lot_sells=pd.DataFrame({"account_id": [account], "symbol": ["XOM"], "lot_id": ["L1"], "quantity": [10.0]}),
+        lots=pd.DataFrame(
+            {"account_id": [account, account], "lot_id": ["L1", "L2"], "symbol": ["XOM", "XOM"], "quantity": [10.0, 4.0]}
+        ),
+        cash=pd.DataFrame({"account_id": [account], "amount": [0.0]}),
+        held=pd.DataFrame({"account_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)}),
+        buy_blocked=pd.DataFrame({"account_id": [account], "symbol": ["AAPL"], "why": ["NO_BUY restriction"]}),
+        sell_blocked=pd.DataFrame({"account_id": [account], "symbol": ["MSFT"], "why": ["NO_SELL restriction"]}),
+        market=pd.DataFrame({"symbol": ["XOM", "CVX", "AAPL", "MSFT"], "close": [100.0, 150.0, 200.0, 300.0], "volume": [1e6, 1e6, 1e6, None]}),
+    )
+
+
+def with_trades(book: ProposalBook, **changes) -> ProposalBook:
+    return ProposalBook(**{**book.__dict__, **changes})
+
+
+def rules_broken(book: ProposalBook) -> set[str]:
+    return set(check_proposal(book)["rule"])
+
+
+@pytest.mark.parametrize("account", [f"ACC-{t}" for t in ACCOUNT_TYPES])
+def test_a_clean_proposal_passes_every_rule(account):
+    assert check_proposal(clean_book(account)).empty
+
+
+def _order_in_held_account(b: ProposalBook, a: str) -> ProposalBook:
+    return with_trades(b, held=pd.DataFrame({"account_id": [a], "reason": ["reconciliation break"]}))
+
+
+def _restricted_buy(b, a):
+    t = b.trades.copy()
+    t.loc[1, ["symbol", "price", "notional"]] = ["AAPL", 200.0, 1000.0]
+    return with_trades(b, trades=t)
+
+
+def _wash_blocked_buy(b, a):
+    blocked = pd.concat([b.buy_blocked, pd.DataFrame({"account_id": [a], "symbol": ["CVX"], "why": ["wash sale: household sold CVX at a loss on 2026-11-10"]})])
+    return with_trades(b, buy_blocked=blocked)
+
+
+def _sale_of_no_sell(b, a):
+    t = b.trades.copy()
+    t.loc[0, ["symbol", "price", "notional"]] = ["MSFT", 300.0, 3000.0]
+    ls = b.lot_sells.assign(symbol="MSFT")
+    lots = pd.concat([b.lots, pd.DataFrame({"account_id": [a], "lot_id": ["L1"], "symbol": ["MSFT"], "quantity": [10.0]})])
+    return with_trades(b, trades=t, lot_sells=ls, lots=lots)
+
+
+def _lot_oversold(b, a):
+    t = b.trades.copy()
+    t.loc[0, ["quantity", "notional"]] = [12.0, 1200.0]
+    return with_trades(b, trades=t, lot_sells=b.lot_sells.assign(quantity=12.0))
+
+
+def _sell_without_lots(b, a):
+    return with_trades(b, lot_sells=b.lot_sells.assign(quantity=6.0))
+
+
+def _short(b, a):
+    t = b.trades.copy()
+    t.loc[0, ["quantity", "notional"]] = [20.0, 2000.0]
+    ls = pd.DataFrame({"account_id": [a, a], "symbol": ["XOM", "XOM"], "lot_id": ["L1", "L9"], "quantity": [10.0, 10.0]})
+    return with_trades(b, trades=t, lot_sells=ls)
+
+
+def _negative_cash(b, a):
+    t = b.trades.copy()
+    t.loc[1, ["quantity", "notional"]] = [10.0, 1500.0]
+    return with_trades(b, trades=t)
+
+
+def _duplicate(b, a):
+    return with_trades(b, trades=pd.concat([b.trades, b.trades.iloc[[1]]], ignore_index=True), cash=b.cash.assign(amount=1e6))
+
+
+def _quantity_limit(b, a):
+    t = b.trades.copy()
+    t.loc[1, ["quantity", "notional"]] = [5.5, 825.0]
+    return with_trades(b, trades=t)
+
+
+def _notional_limit(b, a):
+    t = b.trades.copy()
+    t.loc[1, ["quantity", "notional"]] = [200_000.0, 30_000_000.0]
+    return with_trades(b, trades=t, cash=b.cash.assign(amount=1e9))
+
+
+def _volume_limit(b, a):
+    return with_trades(b, market=b.market.assign(volume=[1e6, 50.0, 1e6, None]))
+
+
+def _price_collar(b, a):
+    t = b.trades.copy()
+    t.loc[1, ["price", "notional"]] = [180.0, 900.0]
+    return with_trades(b, trades=t, cash=b.cash.assign(amount=1e6))
+
+
+BREAKS = {
+    "order_in_held_account": _order_in_held_account,
+    "blocked_buy": _restricted_buy,
+    "blocked_buy ": _wash_blocked_buy,
+    "blocked_sell": _sale_of_no_sell,
+    "lot_oversold": _lot_oversold,
+    "sell_without_lots": _sell_without_lots,
+    "short_position": _short,
+    "negative_cash": _negative_cash,
+    "duplicate_order": _duplicate,
+    "quantity_limit": _quantity_limit,
+    "notional_limit": _notional_limit,
+    "volume_limit": _volume_limit,
+    "price_collar": _price_collar,
+}
+
+
+@pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
+@pytest.mark.parametrize("rule", list(BREAKS))
+def test_each_rule_catches_its_failing_case_in_every_account_type(rule, account_type):
+    account = f"ACC-{account_type}"
+    found = check_proposal(BREAKS[rule](clean_book(account), account))
+    assert rule.strip() in set(found["rule"])
+    assert set(found["account_id"]) == {account}
+
+
+def test_run_totals_far_above_recent_nights_are_flagged_for_the_pm():
+    recent = pd.DataFrame({"orders": [100, 120, 110], "notional": [1e6, 1.2e6, 0.9e6]})
+    assert check_run_totals(115, 1.1e6, recent) == []
+    reasons = check_run_totals(1000, 9e6, recent, ComplianceLimits())
+    assert len(reasons) == 2 and "notional" in reasons[0]
+    assert check_run_totals(10_000, 1e12, recent.iloc[0:0]) == []
