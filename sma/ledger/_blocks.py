@@ -1,0 +1,99 @@
+"""Wash-sale blocks for the nightly engine: what a household must not buy or sell at a loss.
+
+The engine avoids wash sales instead of booking them (PRODUCT.md, "Tax rules"): it never buys what
+the household sold at a loss in the last 30 days, and never sells at a loss what the household
+bought in the last 30 days, in any of its accounts (IRS Publication 550, "Wash Sales"; for IRA
+and ROTH purchases, Rev. Rul. 2008-5). Substantially identical securities share an identical group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+#: The window is inclusive: 30 calendar days before through 30 days after a loss sale.
+WASH_SALE_WINDOW_DAYS = 30
+
+BLOCK_COLUMNS = [
+    "household_id",
+    "identical_group",
+    "buy_blocked",
+    "loss_sale_blocked",
+    "last_loss_sale_date",
+    "last_buy_date",
+]
+
+
+def identical_groups(symbols: pd.Series | np.ndarray, identical_group: Mapping[str, str] | pd.Series | None) -> np.ndarray:
+    """Each symbol's identical group; a symbol without one (blank or unknown) is its own group.
+
+    Parameters
+    ----------
+    symbols : array-like of str, shape (n,)
+    identical_group : mapping symbol -> group, or a Series indexed by symbol; None = every symbol alone.
+
+    Returns
+    -------
+    ndarray of object (str), shape (n,)
+    """
+    sym = pd.Series(np.asarray(symbols, dtype=object))
+    if identical_group is None:
+        return sym.to_numpy(dtype=object)
+    mapping = identical_group if isinstance(identical_group, pd.Series) else pd.Series(dict(identical_group), dtype=object)
+    mapping = mapping[mapping.notna() & (mapping.astype(str).str.strip() != "")]
+    return sym.map(mapping).fillna(sym).to_numpy(dtype=object)
+
+
+def wash_sale_blocks(
+    transactions: pd.DataFrame,
+    identical_group: Mapping[str, str] | pd.Series | None,
+    as_of: np.datetime64 | str,
+) -> pd.DataFrame:
+    """Per household and identical group: is buying blocked, is a loss sale blocked, on ``as_of``.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Recent trades of every account: ``account_id, household_id, trade_date, symbol, side
+        (BUY/SELL), quantity, price, realized_gain`` (USD, sells only; negative = a loss).
+        At least the last 31 days.
+    identical_group : mapping symbol -> identical group, or None
+        Blank or missing means the symbol is its own group.
+    as_of : date
+        The trade date of the trades being decided. Trades dated after it are ignored.
+
+    Returns
+    -------
+    DataFrame with columns ``BLOCK_COLUMNS``, one row per (household_id, identical_group) that
+    traded in the window, sorted:
+
+    - ``buy_blocked``: a sale at a loss in ``[as_of - 30 days, as_of]`` in any account of the household
+      (a buy now would be a replacement, IRS Pub. 550 "Wash Sales").
+    - ``loss_sale_blocked``: a buy in ``[as_of - 30 days, as_of]`` in any account of the household
+      (a loss sale now would be washed by it).
+    - ``last_loss_sale_date`` / ``last_buy_date``: the latest such trade, NaT if none.
+    """
+    day = np.datetime64(as_of, "D")
+    start = day - np.timedelta64(WASH_SALE_WINDOW_DAYS, "D")
+    dates = pd.to_datetime(transactions["trade_date"]).to_numpy().astype("datetime64[D]")
+    in_window = (dates >= start) & (dates <= day)
+    side = transactions["side"].astype(str).str.upper().to_numpy()
+    gain = pd.to_numeric(transactions.get("realized_gain"), errors="coerce")
+    gain = np.zeros(len(transactions)) if gain is None else np.asarray(gain, dtype=float)
+    loss_sale = in_window & (side == "SELL") & (np.nan_to_num(gain, nan=0.0) < 0)
+    buy = in_window & (side == "BUY")
+    frame = pd.DataFrame(
+        {
+            "household_id": transactions["household_id"].astype(str).to_numpy(),
+            "identical_group": identical_groups(transactions["symbol"], identical_group),
+            "loss_sale_date": np.where(loss_sale, dates, np.datetime64("NaT", "D")),
+            "buy_date": np.where(buy, dates, np.datetime64("NaT", "D")),
+        }
+    )[loss_sale | buy]
+    grouped = frame.groupby(["household_id", "identical_group"], sort=True)
+    out = grouped.agg(last_loss_sale_date=("loss_sale_date", "max"), last_buy_date=("buy_date", "max")).reset_index()
+    out["buy_blocked"] = out["last_loss_sale_date"].notna()
+    out["loss_sale_blocked"] = out["last_buy_date"].notna()
+    return out[BLOCK_COLUMNS].reset_index(drop=True)
