@@ -1,0 +1,38 @@
+"""A run's blotter in its run folder: propose, approve, reject, cancel, release, show, verify.
+
+The pure rules (aggregation, allocation, four-eyes, the audit chain, exports) are
+``sma.trading``'s; this package holds the files, the lock and the order of writes. See
+``pipelines.blotter._folder`` for the layout and why release happens exactly once.
+"""
+
+from pipelines.blotter._actions import (
+    TrailBroken,
+    approve,
+    cancel,
+    export_files,
+    load_users,
+    propose,
+    reject,
+    release,
+)
+from pipelines.blotter._folder import FRAMES, TrailUnreadable, home, read_blotter, read_trail
+from pipelines.blotter._view import BlotterView, show, verify
+
+__all__ = [
+    "FRAMES",
+    "BlotterView",
+    "TrailBroken",
+    "TrailUnreadable",
+    "approve",
+    "cancel",
+    "export_files",
+    "home",
+    "load_users",
+    "propose",
+    "read_blotter",
+    "read_trail",
+    "reject",
+    "release",
+    "show",
+    "verify",
+]

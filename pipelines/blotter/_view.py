@@ -1,0 +1,77 @@
+"""Read a run's blotter without changing it: its state and content, and a full verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.blotter import _folder
+from sma.trading import Action, Blotter, State, TrailProblem, Users, content_hash, current, verify_trail
+
+
+@dataclass(frozen=True)
+class BlotterView:
+    """What ``sma blotter show`` prints: the state, who approved, the blotter in force, the trail."""
+
+    run_id: str
+    state: State | None
+    approver: str | None
+    blotter: Blotter | None  # the approved blotter once approved, else the proposed one
+    trail: list[dict[str, Any]]
+
+
+def show(run_dir: Path) -> BlotterView:
+    run_dir = Path(run_dir)
+    trail = _folder.read_trail(run_dir)
+    state, approver, _ = current(trail)
+    approved = state in (State.APPROVED, State.RELEASED) or (
+        state == State.CANCELLED and approver is not None
+    )
+    folder = _folder.home(run_dir) / ("approved" if approved else "proposed")
+    blotter = _folder.read_blotter(folder) if _folder.has_blotter(folder) else None
+    return BlotterView(run_dir.name, state, approver, blotter, trail)
+
+
+def verify(run_dir: Path, users: Users | None = None) -> list[TrailProblem]:
+    """Every problem with a run's blotter: the trail's seals, links and transitions, the files
+    against the hashes recorded for them, and a release's exports against their manifest.
+    File problems are reported on line 0."""
+    run_dir = Path(run_dir)
+    trail, problems = _folder.read_trail_problems(run_dir)
+    if problems:
+        return problems
+    problems = verify_trail(trail, users)
+    for action, stage in ((Action.PROPOSE, "proposed"), (Action.APPROVE, "approved")):
+        recorded = [r for r in trail if r.get("action") == action]
+        if recorded:
+            problems += _check_files(_folder.home(run_dir) / stage, recorded[-1].get("content_sha256"))
+    released = [r for r in trail if r.get("action") == Action.RELEASE]
+    if released:
+        problems += _check_exports(_folder.home(run_dir) / "exports", released[-1])
+    return problems
+
+
+def _check_files(folder: Path, expected: str | None) -> list[TrailProblem]:
+    if not _folder.has_blotter(folder):
+        return [TrailProblem(0, f"{folder} is missing")]
+    if content_hash(_folder.read_blotter(folder)) != expected:
+        return [TrailProblem(0, f"{folder} does not match the content hash recorded for it (altered)")]
+    return []
+
+
+def _check_exports(folder: Path, record: dict[str, Any]) -> list[TrailProblem]:
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        return [TrailProblem(0, f"{manifest_path} is missing")]
+    manifest = json.loads(manifest_path.read_text())
+    problems = []
+    if manifest.get("release_record_sha256") != record.get("hash"):
+        problems.append(TrailProblem(0, "the exports' manifest names another release record"))
+    for name, digest in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(TrailProblem(0, f"export {name} is missing or altered"))
+    return problems

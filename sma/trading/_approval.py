@@ -1,0 +1,144 @@
+"""Who may do what to a blotter, and when: the state machine with four-eyes.
+
+::
+
+    PROPOSED --approve (PM)--> APPROVED --release (TRADER, not the approver)--> RELEASED
+    PROPOSED --reject (PM)--> REJECTED
+    PROPOSED | APPROVED --cancel (PM or TRADER)--> CANCELLED
+    (none) | PROPOSED | REJECTED | CANCELLED --propose (the night)--> PROPOSED
+
+RELEASED is final: nothing changes a released blotter, nothing releases it again. The rule that
+the releaser is never the approver is the four-eyes principle of trade release (segregation of
+duties between portfolio management and trading); Airflow's approval step does not enforce it,
+so it lives here and the project's audit log is the authority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    PROPOSED = "PROPOSED"
+    APPROVED = "APPROVED"
+    RELEASED = "RELEASED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+class Action(StrEnum):
+    PROPOSE = "PROPOSE"  # the night writes (or rewrites) the blotter
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    CANCEL = "CANCEL"
+    RELEASE = "RELEASE"
+
+
+class Role(StrEnum):
+    PM = "PM"  # portfolio manager: approves or rejects
+    TRADER = "TRADER"  # releases to the broker
+    OPERATIONS = "OPERATIONS"  # may look, never decide
+
+
+#: The night's own identity in the audit log; it is not a person and holds no role.
+NIGHT_USER = "sma-night"
+
+
+@dataclass(frozen=True)
+class Transition:
+    roles: frozenset[Role]  # empty: performed by the night, not by a person
+    from_states: frozenset[State | None]
+    to_state: State
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    Action.PROPOSE: Transition(frozenset(), frozenset({None, State.PROPOSED, State.REJECTED, State.CANCELLED}), State.PROPOSED),
+    Action.APPROVE: Transition(frozenset({Role.PM}), frozenset({State.PROPOSED}), State.APPROVED),
+    Action.REJECT: Transition(frozenset({Role.PM}), frozenset({State.PROPOSED}), State.REJECTED),
+    Action.CANCEL: Transition(frozenset({Role.PM, Role.TRADER}), frozenset({State.PROPOSED, State.APPROVED}), State.CANCELLED),
+    Action.RELEASE: Transition(frozenset({Role.TRADER}), frozenset({State.APPROVED}), State.RELEASED),
+}
+
+
+class BlotterRefused(Exception):
+    """A blotter action was refused; ``run``, ``user`` and ``action`` say where, the message why."""
+
+    def __init__(self, run: str, user: str, action: str, why: str) -> None:
+        super().__init__(f"run {run}: {action} by {user!r} refused: {why}")
+        self.run, self.user, self.action, self.why = run, user, action, why
+
+
+class UnknownUser(BlotterRefused):
+    """The user is not in the roles source."""
+
+
+class NotPermitted(BlotterRefused):
+    """The user's roles do not allow the action."""
+
+
+class FourEyesViolation(BlotterRefused):
+    """The trader releasing is the PM who approved."""
+
+
+class WrongState(BlotterRefused):
+    """The action is not allowed from the blotter's current state."""
+
+
+class AlreadyReleased(WrongState):
+    """The blotter was released before; it is never changed or released again."""
+
+
+class ContentChanged(BlotterRefused):
+    """The blotter's content no longer has the hash that was approved."""
+
+
+@dataclass(frozen=True)
+class Users:
+    """The roles source: user name -> roles. Parsed from ``config/users.toml``::
+
+        [users.alice]
+        roles = ["PM"]
+    """
+
+    roles: Mapping[str, frozenset[Role]]
+
+    @classmethod
+    def from_toml(cls, data: Mapping) -> Users:
+        users = data.get("users", {})
+        return cls({name: frozenset(Role(r) for r in spec.get("roles", ())) for name, spec in users.items()})
+
+    def of(self, user: str, run: str, action: str) -> frozenset[Role]:
+        if user not in self.roles:
+            raise UnknownUser(run, user, action, "not in the roles source")
+        return self.roles[user]
+
+
+def authorize(
+    action: Action,
+    user: str,
+    users: Users,
+    state: State | None,
+    approver: str | None,
+    run: str = "-",
+) -> State:
+    """The state after ``user`` performs ``action`` on a blotter in ``state``, or a refusal.
+
+    ``approver`` is who approved the blotter (None if nobody has). Checks, in order: the user is
+    known, holds a role the action needs, the state allows the action, and for a release the
+    releaser is not the approver.
+    """
+    rule = TRANSITIONS[action]
+    if rule.roles:
+        roles = users.of(user, run, action)
+        if not roles & rule.roles:
+            held = ",".join(sorted(roles)) or "no role"
+            raise NotPermitted(run, user, action, f"needs {' or '.join(sorted(rule.roles))}, user has {held}")
+    if state == State.RELEASED:
+        raise AlreadyReleased(run, user, action, "already released")
+    if state not in rule.from_states:
+        raise WrongState(run, user, action, f"the blotter is {state or 'not proposed'}")
+    if action == Action.RELEASE and user == approver:
+        raise FourEyesViolation(run, user, action, "the approver may not release (four-eyes)")
+    return rule.to_state
