@@ -1,30 +1,73 @@
 """The tax-lot ledger: lots, relief, holding periods, wash sales, splits -- the one home of tax rules.
 
-Public API (all pure: arrays and frames in, arrays and frames out)
+Public API (all pure: arrays and frames in, arrays and frames out; money booked in integer cents)
 
 Holding periods (IRS Publication 550)
-    ``is_long_term(holding_start, sale_date) -> ndarray[bool]``
-    ``long_term_from(holding_start) -> ndarray[datetime64[D]]``
-    ``carried_holding_start(replacement_acquired, sold_holding_start, sale_date)``
+    ``is_long_term(holding_start, sale_date) -> ndarray[bool]``: long-term when sold more than one
+    year after the day after ``holding_start`` (a lot's ``adjusted_acquired_date``).
+    ``long_term_from(holding_start) -> ndarray[datetime64[D]]``: first long-term sale date.
+    ``carried_holding_start(replacement_acquired, sold_holding_start, sale_date)``: wash carry-over.
 Relief
-    ``ReliefMethod`` (FIFO, LIFO, HIFO, SPECIFIC, MINTAX), ``relief_order(...)``
-Wash-sale blocks for the engine
-    ``wash_sale_blocks(transactions, identical_group, as_of) -> DataFrame``
-    ``identical_groups(symbols, identical_group) -> ndarray[str]``
+    ``ReliefMethod`` (FIFO, LIFO, HIFO, SPECIFIC, MINTAX);
+    ``relief_order(method, acquired, created, basis_per_share, price, long_term) -> ndarray[int]``.
+Wash-sale blocks for the nightly engine
+    ``wash_sale_blocks(transactions, identical_group, as_of) -> DataFrame`` (``BLOCK_COLUMNS``):
+    per (household_id, identical_group), ``buy_blocked`` and ``loss_sale_blocked``.
+    ``identical_groups(symbols, identical_group) -> ndarray[str]``.
+Booking (fills loader, simulator, statements)
+    ``Ledger(accounts, identical_group=None)`` with
+    ``add_lots(lots)`` (``account_id, lot_id, symbol, quantity, cost_basis_cents, acquired_date,
+    adjusted_acquired_date``),
+    ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
+    ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
+    row positions``, ``split(symbol, ratio, account_id=None)``,
+    ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents).
+    Errors: ``LedgerError`` and its kinds ``OversellError``, ``UnknownLotError``,
+    ``DuplicateLotError``, ``UnknownAccountError``, ``InvalidTradeError``.
+Replay (``sma ledger replay``)
+    ``replay(accounts, lots, transactions, method) -> ReplayResult(realized, open_lots)``;
+    raises ``ReplayRowError`` naming the row.
+Money
+    ``usd_to_cents``, ``cents_to_usd``, ``cents_to_usd_text``: the one USD/cents boundary.
 """
 
 from sma.ledger._blocks import BLOCK_COLUMNS, WASH_SALE_WINDOW_DAYS, identical_groups, wash_sale_blocks
+from sma.ledger._errors import (
+    DuplicateLotError,
+    InvalidTradeError,
+    LedgerError,
+    OversellError,
+    UnknownAccountError,
+    UnknownLotError,
+)
 from sma.ledger._holding import carried_holding_start, is_long_term, long_term_from
+from sma.ledger._ledger import Ledger
+from sma.ledger._money import cents_to_usd, cents_to_usd_text, usd_to_cents
 from sma.ledger._relief import ReliefMethod, relief_order
+from sma.ledger._replay import Action, ReplayResult, ReplayRowError, replay
 
 __all__ = [
     "BLOCK_COLUMNS",
     "WASH_SALE_WINDOW_DAYS",
+    "Action",
+    "DuplicateLotError",
+    "InvalidTradeError",
+    "Ledger",
+    "LedgerError",
+    "OversellError",
     "ReliefMethod",
+    "ReplayResult",
+    "ReplayRowError",
+    "UnknownAccountError",
+    "UnknownLotError",
     "carried_holding_start",
+    "cents_to_usd",
+    "cents_to_usd_text",
     "identical_groups",
     "is_long_term",
     "long_term_from",
     "relief_order",
+    "replay",
+    "usd_to_cents",
     "wash_sale_blocks",
 ]

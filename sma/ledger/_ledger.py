@@ -1,0 +1,277 @@
+"""The ledger: buys open lots, sells relieve them, splits rescale them, wash sales move losses.
+
+Booking follows a custodian's 1099-B / Form 8949: every lot piece a sale relieves is one realized
+row with proceeds, adjusted basis, the disallowed loss (code W) and the gain after adding it back.
+Wash sales are matched across every account of a household by the conventions of PRODUCT.md
+("Wash-sale matching conventions"), implemented in ``sma.ledger._wash``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sma.inbox import AccountType
+from sma.ledger._blocks import identical_groups
+from sma.ledger._errors import (
+    DuplicateLotError,
+    InvalidTradeError,
+    OversellError,
+    UnknownAccountError,
+    UnknownLotError,
+)
+from sma.ledger._holding import is_long_term
+from sma.ledger._money import share_of_cents
+from sma.ledger._relief import ReliefMethod, relief_order
+from sma.ledger._store import SHARE_EPSILON, lot_columns, realized_columns
+from sma.ledger._wash import WashMatcher
+
+
+def day_number(date) -> int:
+    """A trade date as days since 1970-01-01."""
+    return int(np.datetime64(date, "D").astype(np.int64))
+
+
+class Ledger:
+    """Every lot of a set of households, and every piece a sale relieved.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        ``account_id, household_id, account_type`` (TAXABLE, IRA, ROTH).
+    identical_group : mapping symbol -> identical group, optional
+        Substantially identical securities for wash sales; a symbol not in it is its own group.
+
+    Notes
+    -----
+    The ledger is mutable while trades are booked, in the order they happened; what it hands out
+    (``open_lots()``, ``realized()``) are new frames. Money is integer cents throughout.
+    """
+
+    def __init__(self, accounts: pd.DataFrame, identical_group: Mapping[str, str] | pd.Series | None = None):
+        ids = accounts["account_id"].astype(str).to_numpy()
+        self._account_ids = ids
+        self._account_code = {a: i for i, a in enumerate(ids)}
+        if len(self._account_code) != len(ids):
+            raise ValueError("accounts: account_id must be unique")
+        households = pd.factorize(accounts["household_id"].astype(str))[0]
+        self._household = households.astype(np.int64)
+        kinds = accounts["account_type"].astype(str).str.upper().to_numpy()
+        self._taxable = kinds == AccountType.TAXABLE.value
+        self._identical_group = identical_group
+        self._symbols: list[str] = []
+        self._symbol_code: dict[str, int] = {}
+        self._group_code: list[int] = []
+        self._groups: dict[str, int] = {}
+        self.lots = lot_columns()
+        self.realized_rows = realized_columns()
+        self._open: dict[tuple[int, int], list[int]] = {}
+        self._family: dict[tuple[int, str], list[int]] = {}
+        self._wash = WashMatcher(self)
+
+    # -- codes ---------------------------------------------------------------------------------
+    def account(self, account_id: str) -> int:
+        code = self._account_code.get(account_id)
+        if code is None:
+            raise UnknownAccountError(account_id, "", "the account is not in the accounts given")
+        return code
+
+    def symbol(self, symbol: str) -> int:
+        code = self._symbol_code.get(symbol)
+        if code is None:
+            code = len(self._symbols)
+            self._symbols.append(symbol)
+            self._symbol_code[symbol] = code
+            group = str(identical_groups(np.array([symbol], dtype=object), self._identical_group)[0])
+            self._group_code.append(self._groups.setdefault(group, len(self._groups)))
+        return code
+
+    def wash_key(self, account: int, symbol: int) -> tuple[int, int]:
+        """Where replacements are looked for: the household and the identical group."""
+        return int(self._household[account]), self._group_code[symbol]
+
+    def is_taxable(self, account: int) -> bool:
+        return bool(self._taxable[account])
+
+    # -- lots ----------------------------------------------------------------------------------
+    def open_lot(self, account: int, symbol: int, lot_id: str, quantity: float, basis: int,
+                 acquired: int, adjusted: int, replaceable: float, purchase: int | None = None,
+                 wash_adjustment: int = 0) -> int:
+        """Add one lot; returns its position. ``purchase`` None means a purchase of its own."""
+        if (account, lot_id) in self._family:
+            raise DuplicateLotError(self._account_ids[account], self._symbols[symbol], f"lot {lot_id} is already in the account")
+        position = self.lots.n
+        self.lots.append(
+            account=account, symbol=symbol, lot_id=lot_id, quantity=quantity, basis=basis, acquired=acquired,
+            adjusted=adjusted, wash_adjustment=wash_adjustment, replaceable=replaceable,
+            purchase=position if purchase is None else purchase,
+        )
+        self._family[(account, lot_id)] = [position]
+        if purchase is not None and purchase != position:
+            self._family[(account, self.lots.lot_id[purchase])].append(position)
+        self._open.setdefault((account, symbol), []).append(position)
+        if replaceable > 0:
+            self._wash.track(position)
+        return position
+
+    def add_lots(self, lots: pd.DataFrame) -> None:
+        """Opening lots: ``account_id, lot_id, symbol, quantity, cost_basis_cents, acquired_date,
+        adjusted_acquired_date`` (NaT = acquired). A lot whose holding period was already carried
+        over by a wash sale has absorbed its loss and cannot replace another."""
+        acquired = pd.to_datetime(lots["acquired_date"]).to_numpy().astype("datetime64[D]")
+        adjusted = pd.to_datetime(lots["adjusted_acquired_date"]).to_numpy().astype("datetime64[D]")
+        adjusted = np.where(np.isnat(adjusted), acquired, adjusted)
+        quantity = lots["quantity"].to_numpy(dtype=np.float64)
+        basis = lots["cost_basis_cents"].to_numpy(dtype=np.int64)
+        replaceable = np.where(adjusted == acquired, quantity, 0.0)
+        for i, (account_id, lot_id, symbol) in enumerate(
+            zip(lots["account_id"].astype(str), lots["lot_id"].astype(str), lots["symbol"].astype(str))
+        ):
+            self._check_trade(account_id, symbol, quantity[i], basis[i])
+            self.open_lot(self.account(account_id), self.symbol(symbol), lot_id, float(quantity[i]), int(basis[i]),
+                          int(acquired[i].astype(np.int64)), int(adjusted[i].astype(np.int64)), float(replaceable[i]))
+
+    def _check_trade(self, account_id: str, symbol: str, quantity: float, cents: int) -> None:
+        if not (np.isfinite(quantity) and quantity > 0):
+            raise InvalidTradeError(account_id, symbol, f"quantity {quantity} is not a positive number of shares")
+        if cents < 0:
+            raise InvalidTradeError(account_id, symbol, f"amount {cents / 100:.2f} USD is negative")
+
+    # -- trades --------------------------------------------------------------------------------
+    def buy(self, account_id: str, symbol: str, lot_id: str, quantity: float, cost_cents: int, trade_date) -> int:
+        """Open a lot for a purchase; it then replaces earlier loss sales of the household that are
+        still unmatched and within 30 days (IRS Pub. 550, "Wash Sales"). Returns the lot's position."""
+        self._check_trade(account_id, symbol, quantity, cost_cents)
+        account, code = self.account(account_id), self.symbol(symbol)
+        day = day_number(trade_date)
+        position = self.open_lot(account, code, lot_id, float(quantity), int(cost_cents), day, day, float(quantity))
+        self._wash.replace_pending_losses(position)
+        return position
+
+    def sell(self, account_id: str, symbol: str, quantity: float, proceeds_cents: int, trade_date,
+             method: ReliefMethod = ReliefMethod.FIFO, lot_ids: Sequence[str] = ()) -> np.ndarray:
+        """Relieve ``quantity`` shares, by ``method`` or from the named lots (SPECIFIC, in the order
+        named); book one realized row per lot piece and wash its loss against the household's
+        replacement purchases. Returns the positions of the realized rows."""
+        self._check_trade(account_id, symbol, quantity, proceeds_cents)
+        account, code = self.account(account_id), self.symbol(symbol)
+        day = day_number(trade_date)
+        lots = self._named_lots(account, code, lot_ids) if lot_ids else np.array(self._open.get((account, code), []), dtype=np.int64)
+        L = self.lots
+        held = float(L.quantity[lots].sum())
+        if quantity > held + SHARE_EPSILON:
+            where = f"lots {';'.join(lot_ids)} hold" if lot_ids else "the account holds"
+            raise OversellError(account_id, symbol, f"sale of {quantity:g} shares but {where} {held:g}")
+        if not lot_ids:
+            per_share = L.basis[lots] / L.quantity[lots] / 100.0
+            long_term = is_long_term(L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D"))
+            order = relief_order(ReliefMethod(method), L.acquired[lots].astype("datetime64[D]"), lots,
+                                 per_share, proceeds_cents / quantity / 100.0, long_term)
+            lots = lots[order]
+        rows = self._relieve(account, code, lots, float(quantity), int(proceeds_cents), day)
+        if self.is_taxable(account):
+            self._wash.wash_losses(rows)
+        return rows
+
+    def _named_lots(self, account: int, symbol: int, lot_ids: Sequence[str]) -> np.ndarray:
+        chosen: list[int] = []
+        for lot_id in lot_ids:
+            family = self._family.get((account, lot_id))
+            if family is None:
+                raise UnknownLotError(self._account_ids[account], self._symbols[symbol], f"lot {lot_id} is not in the account")
+            open_pieces = [p for p in family if self.lots.quantity[p] > SHARE_EPSILON and p not in chosen]
+            if any(self.lots.symbol[p] != symbol for p in family):
+                raise UnknownLotError(self._account_ids[account], self._symbols[symbol], f"lot {lot_id} holds another security")
+            chosen.extend(open_pieces)
+        return np.array(chosen, dtype=np.int64)
+
+    def _relieve(self, account: int, symbol: int, lots: np.ndarray, quantity: float, proceeds: int, day: int) -> np.ndarray:
+        L = self.lots
+        held = L.quantity[lots]
+        before = np.cumsum(held) - held
+        take = np.minimum(held, np.maximum(quantity - before, 0.0))
+        take = np.where(held - take <= SHARE_EPSILON, held, take)  # a remainder of dust closes the lot
+        used = take > 0
+        lots, take, held = lots[used], take[used], held[used]
+        whole = take >= held
+        basis = np.where(whole, L.basis[lots], share_of_cents(L.basis[lots], take, held))
+        cumulative = share_of_cents(proceeds, np.cumsum(take), take.sum())
+        cumulative[-1] = proceeds
+        piece_proceeds = np.diff(cumulative, prepend=0)
+        L.quantity[lots] = np.where(whole, 0.0, held - take)
+        L.basis[lots] -= basis
+        L.replaceable[lots] = np.minimum(L.replaceable[lots], L.quantity[lots])
+        if whole.any():
+            closed = set(lots[whole].tolist())
+            self._open[(account, symbol)] = [p for p in self._open[(account, symbol)] if p not in closed]
+        n = len(lots)
+        loss = (piece_proceeds < basis) & self.is_taxable(account)
+        return self.realized_rows.extend(
+            n, account=account, symbol=symbol, lot=lots, lot_id=L.lot_id[lots], sale_date=day, quantity=take,
+            proceeds=piece_proceeds, basis=basis, disallowed=0, permanent=0,
+            long_term=is_long_term(L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D")),
+            acquired=L.acquired[lots], adjusted=L.adjusted[lots], loss_shares=np.where(loss, take, 0.0), replaced=0.0,
+        )
+
+    def split(self, symbol: str, ratio: float, account_id: str | None = None) -> int:
+        """Multiply open lots' shares by ``ratio`` (new shares per old), keeping each lot's basis and
+        dates; stock dividends are splits too. ``account_id`` None: every account. Returns lots changed."""
+        if not (np.isfinite(ratio) and ratio > 0):
+            raise InvalidTradeError(account_id or "*", symbol, f"split ratio {ratio} is not positive")
+        code = self.symbol(symbol)
+        L = self.lots
+        mask = (L.view("symbol") == code) & (L.view("quantity") > 0)
+        if account_id is not None:
+            mask &= L.view("account") == self.account(account_id)
+        L.quantity[: L.n][mask] *= ratio
+        L.replaceable[: L.n][mask] *= ratio
+        self._wash.rescale_pending(code, ratio, None if account_id is None else self.account(account_id))
+        return int(mask.sum())
+
+    # -- outputs -------------------------------------------------------------------------------
+    def open_lots(self) -> pd.DataFrame:
+        """Open lots: ``account_id, lot_id, symbol, quantity, cost_basis_cents, acquired_date,
+        adjusted_acquired_date, wash_sale_adjustment_cents``, in the order they were opened."""
+        L = self.lots
+        keep = np.flatnonzero(L.view("quantity") > 0)
+        return pd.DataFrame(
+            {
+                "account_id": self._account_ids[L.account[keep]],
+                "lot_id": L.lot_id[keep],
+                "symbol": np.array(self._symbols, dtype=object)[L.symbol[keep]] if len(keep) else np.array([], dtype=object),
+                "quantity": L.quantity[keep],
+                "cost_basis_cents": L.basis[keep],
+                "acquired_date": L.acquired[keep].astype("datetime64[D]"),
+                "adjusted_acquired_date": L.adjusted[keep].astype("datetime64[D]"),
+                "wash_sale_adjustment_cents": L.wash_adjustment[keep],
+            }
+        )
+
+    def realized(self) -> pd.DataFrame:
+        """Realized rows as on Form 8949, in booking order: ``account_id, symbol, lot_id, sale_date,
+        quantity, proceeds_cents, cost_basis_cents, wash_sale_disallowed_cents,
+        permanently_disallowed_cents, adjustment_code ('W' or ''), gain_cents, term (SHORT/LONG),
+        acquired_date, adjusted_acquired_date``. gain = proceeds - cost basis + disallowed loss."""
+        R = self.realized_rows
+        disallowed = R.view("disallowed")
+        symbols = np.array(self._symbols, dtype=object)
+        return pd.DataFrame(
+            {
+                "account_id": self._account_ids[R.view("account")],
+                "symbol": symbols[R.view("symbol")] if R.n else np.array([], dtype=object),
+                "lot_id": R.view("lot_id").copy(),
+                "sale_date": R.view("sale_date").astype("datetime64[D]"),
+                "quantity": R.view("quantity").copy(),
+                "proceeds_cents": R.view("proceeds").copy(),
+                "cost_basis_cents": R.view("basis").copy(),
+                "wash_sale_disallowed_cents": disallowed.copy(),
+                "permanently_disallowed_cents": R.view("permanent").copy(),
+                "adjustment_code": np.where(disallowed > 0, "W", "").astype(object),
+                "gain_cents": R.view("proceeds") - R.view("basis") + disallowed,
+                "term": np.where(R.view("long_term"), "LONG", "SHORT").astype(object),
+                "acquired_date": R.view("acquired").astype("datetime64[D]"),
+                "adjusted_acquired_date": R.view("adjusted").astype("datetime64[D]"),
+            }
+        )
