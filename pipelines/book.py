@@ -1,0 +1,103 @@
+"""Write inbox frames to disk in the contract layout ``<inbox>/<YYYY-MM-DD>/<file>.csv|parquet``.
+
+Generic on purpose: it writes whatever frames it is handed -- a generated book, or a hand-made bad
+inbox in a test -- with no validation. Each file is written under a temporary name in the dated
+folder and renamed into place, so a reader never sees half a file.
+
+CSV: header row, ISO dates, blank for null, booleans as ``true``/``false``, text quoted.
+Parquet: typed columns, dates as ``date32``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from sma.inbox import FILLS, INBOX_FILES, INBOX_FORMATS, ColumnKind
+
+_DATE_COLUMNS = {
+    spec.name: {c.name for c in spec.columns if c.kind is ColumnKind.DATE}
+    for spec in (*INBOX_FILES.values(), FILLS)
+}
+
+
+class InboxWriteError(ValueError):
+    """A frame could not be written: which file and why."""
+
+
+def _column_to_arrow(series: pd.Series) -> pa.Array:
+    """One column as Arrow; a column of mixed values (a hand-made bad cell) is written as text."""
+    try:
+        return pa.Array.from_pandas(series)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = series.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+        return pa.array(text.tolist(), type=pa.string())
+
+
+def frame_to_table(name: str, frame: pd.DataFrame) -> pa.Table:
+    """The frame as an Arrow table; timestamp columns the contract calls dates become ``date32``."""
+    dates = _DATE_COLUMNS.get(name, set())
+    arrays, fields = [], []
+    for column in frame.columns:
+        array = _column_to_arrow(frame[column])
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if str(column) in dates and pa.types.is_timestamp(array.type):
+            array = array.cast(pa.date32())
+        if pa.types.is_large_string(array.type):
+            array = array.cast(pa.string())
+        arrays.append(array)
+        fields.append(pa.field(str(column), array.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _write_one(table: pa.Table, target: Path, fmt: str) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        if fmt == "csv":
+            pa_csv.write_csv(table, tmp, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+        else:
+            pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_inbox(frames: dict[str, pd.DataFrame], inbox: Path, as_of: date, fmt: str = "csv") -> Path:
+    """Write each frame to ``inbox/<as_of>/<name>.<fmt>`` atomically and return the dated folder.
+
+    Parameters
+    ----------
+    frames : dict of file name -> DataFrame
+        Usually the inbox files of ``sma.inbox.INBOX_FILES`` with their columns in contract order;
+        written as given, whatever their content (tests write bad inboxes with this too).
+    inbox : Path
+        The inbox root; the dated folder is created if needed.
+    as_of : date
+        The night the files are for.
+    fmt : {"csv", "parquet"}
+
+    Returns
+    -------
+    Path
+        The dated folder ``inbox/<YYYY-MM-DD>``.
+    """
+    if fmt not in INBOX_FORMATS:
+        raise InboxWriteError(f"format must be one of {INBOX_FORMATS}, not {fmt!r}")
+    folder = Path(inbox) / as_of.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        if Path(name).name != name or name.startswith("."):
+            raise InboxWriteError(f"{name!r} is not a plain file name")
+        try:
+            table = frame_to_table(name, frame)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise InboxWriteError(f"{name}: cannot be written ({exc})") from exc
+        _write_one(table, folder / f"{name}.{fmt}", fmt)
+    return folder

@@ -1,0 +1,370 @@
+"""The securities universe: fictional large caps in the 11 GICS sectors, with share classes and ESG tags.
+
+One frozen dataclass of arrays (one row per security, sorted by symbol) carries what the book and
+the market model need: the security master columns of the inbox plus market cap, beta, style
+exposures and stock-specific volatility.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sma.inbox import GICS_SECTORS, INBOX_FILES
+
+#: Sector sizes of a 500-name large-cap index (roughly the S&P 500's), and a typical beta.
+SECTOR_COUNTS = {
+    "Communication Services": 23,
+    "Consumer Discretionary": 52,
+    "Consumer Staples": 38,
+    "Energy": 23,
+    "Financials": 72,
+    "Health Care": 61,
+    "Industrials": 77,
+    "Information Technology": 68,
+    "Materials": 28,
+    "Real Estate": 30,
+    "Utilities": 28,
+}
+_SECTOR_BETA = {
+    "Communication Services": 1.05,
+    "Consumer Discretionary": 1.15,
+    "Consumer Staples": 0.65,
+    "Energy": 1.05,
+    "Financials": 1.1,
+    "Health Care": 0.8,
+    "Industrials": 1.05,
+    "Information Technology": 1.25,
+    "Materials": 1.0,
+    "Real Estate": 0.9,
+    "Utilities": 0.55,
+}
+#: A few GICS industries per sector, with the ESG tags a screen would attach (tag, share of names).
+INDUSTRIES: dict[str, tuple[tuple[str, tuple[tuple[str, float], ...]], ...]] = {
+    "Communication Services": (
+        ("Diversified Telecommunication Services", ()),
+        ("Media", ()),
+        ("Entertainment", (("gambling", 0.2),)),
+        ("Interactive Media & Services", (("controversy", 0.3),)),
+    ),
+    "Consumer Discretionary": (
+        ("Automobiles", ()),
+        ("Hotels, Restaurants & Leisure", (("gambling", 0.3),)),
+        ("Specialty Retail", ()),
+        ("Broadline Retail", ()),
+        ("Textiles, Apparel & Luxury Goods", ()),
+    ),
+    "Consumer Staples": (
+        ("Beverages", (("alcohol", 0.5),)),
+        ("Food Products", ()),
+        ("Tobacco", (("tobacco", 1.0),)),
+        ("Household Products", ()),
+        ("Consumer Staples Distribution & Retail", ()),
+    ),
+    "Energy": (
+        ("Oil, Gas & Consumable Fuels", (("fossil_fuels", 1.0),)),
+        ("Energy Equipment & Services", (("fossil_fuels", 1.0),)),
+    ),
+    "Financials": (
+        ("Banks", ()),
+        ("Capital Markets", ()),
+        ("Insurance", ()),
+        ("Financial Services", ()),
+        ("Consumer Finance", ()),
+    ),
+    "Health Care": (
+        ("Pharmaceuticals", ()),
+        ("Biotechnology", ()),
+        ("Health Care Equipment & Supplies", ()),
+        ("Health Care Providers & Services", ()),
+        ("Life Sciences Tools & Services", ()),
+    ),
+    "Industrials": (
+        ("Aerospace & Defense", (("weapons", 0.6),)),
+        ("Machinery", ()),
+        ("Ground Transportation", ()),
+        ("Building Products", ()),
+        ("Professional Services", ()),
+        ("Electrical Equipment", (("low_carbon", 0.4),)),
+    ),
+    "Information Technology": (
+        ("Software", (("low_carbon", 0.3),)),
+        ("Semiconductors & Semiconductor Equipment", ()),
+        ("Technology Hardware, Storage & Peripherals", ()),
+        ("IT Services", (("low_carbon", 0.3),)),
+        ("Electronic Equipment, Instruments & Components", ()),
+    ),
+    "Materials": (
+        ("Chemicals", (("fossil_fuels", 0.2),)),
+        ("Metals & Mining", (("fossil_fuels", 0.3),)),
+        ("Containers & Packaging", ()),
+        ("Construction Materials", ()),
+    ),
+    "Real Estate": (
+        ("Specialized REITs", ()),
+        ("Residential REITs", ()),
+        ("Industrial REITs", ()),
+        ("Real Estate Management & Development", ()),
+    ),
+    "Utilities": (
+        ("Electric Utilities", (("fossil_fuels", 0.4), ("low_carbon", 0.3))),
+        ("Multi-Utilities", (("fossil_fuels", 0.5),)),
+        ("Gas Utilities", (("fossil_fuels", 1.0),)),
+        ("Independent Power and Renewable Electricity Producers", (("low_carbon", 0.8),)),
+    ),
+}
+ESG_TAGS = ("alcohol", "controversy", "fossil_fuels", "gambling", "low_carbon", "tobacco", "weapons")
+#: Style factors every security is exposed to (standardised scores).
+STYLES = ("size", "value", "momentum")
+
+_NAME_STEMS = (
+    "Alder", "Amber", "Apex", "Arbor", "Argent", "Aster", "Atlas", "Aurora", "Basalt", "Beacon",
+    "Birch", "Bluefield", "Boreal", "Brightwater", "Cairn", "Calder", "Canyon", "Cascade", "Cedar",
+    "Clearwater", "Cobalt", "Copperline", "Coral", "Crestview", "Cypress", "Delta", "Driftwood",
+    "Eastgate", "Ember", "Evergreen", "Fairhaven", "Falcon", "Fernwood", "Fieldstone", "Flint",
+    "Foxglove", "Garnet", "Glacier", "Granite", "Greyhawk", "Halcyon", "Harbor", "Hawthorn",
+    "Heron", "Highland", "Horizon", "Ironwood", "Juniper", "Keystone", "Kestrel", "Lakeshore",
+    "Larkspur", "Linden", "Lodestar", "Magnolia", "Maple", "Meridian", "Mesa", "Midland",
+    "Northwind", "Oakmont", "Obsidian", "Orchard", "Osprey", "Pacifica", "Palisade", "Pinecrest",
+    "Pioneer", "Prairie", "Quarry", "Quartz", "Redwood", "Ridgeline", "Riverbend", "Rockport",
+    "Saffron", "Sagebrush", "Sandstone", "Sequoia", "Sierra", "Silverleaf", "Skyline", "Sparrow",
+    "Spruce", "Starling", "Stonebridge", "Summit", "Sycamore", "Tamarack", "Thornbury", "Timber",
+    "Topaz", "Trillium", "Tundra", "Upland", "Valley", "Vantage", "Verdant", "Westbrook", "Willow",
+)
+_SUFFIX = {
+    "Communication Services": ("Media", "Communications", "Networks", "Studios", "Telecom"),
+    "Consumer Discretionary": ("Brands", "Motors", "Retail", "Resorts", "Outfitters"),
+    "Consumer Staples": ("Foods", "Beverage", "Household", "Farms", "Grocers"),
+    "Energy": ("Petroleum", "Energy", "Drilling", "Midstream", "Oilfield"),
+    "Financials": ("Bancorp", "Financial", "Capital", "Insurance", "Trust"),
+    "Health Care": ("Therapeutics", "Medical", "Health", "Biosciences", "Pharma"),
+    "Industrials": ("Industries", "Aerospace", "Machinery", "Logistics", "Systems"),
+    "Information Technology": ("Software", "Semiconductor", "Technologies", "Systems", "Digital"),
+    "Materials": ("Chemicals", "Materials", "Mining", "Packaging", "Minerals"),
+    "Real Estate": ("Realty", "Properties", "REIT", "Land", "Estates"),
+    "Utilities": ("Power", "Electric", "Utilities", "Gas", "Water"),
+}
+_FORMS = ("Inc.", "Corp.", "Holdings", "Group", "Co.")
+
+
+@dataclass(frozen=True)
+class UniverseParams:
+    """How the universe is drawn.
+
+    n_share_class_pairs companies get a second share class (a substantially identical pair);
+    n_outside small caps are in the universe but in no index (legacy holdings, for instance).
+    """
+
+    sector_counts: tuple[tuple[str, int], ...] = tuple(SECTOR_COUNTS.items())
+    n_share_class_pairs: int = 6
+    n_outside: int = 12
+    largest_cap: float = 3.5e12  # USD
+    cap_decay: float = 0.8  # caps fall off as rank ** -cap_decay: top weight about 7%
+    median_price: float = 90.0  # USD per share at the start of the price history
+    controversy_rate: float = 0.03
+
+
+@dataclass(frozen=True)
+class Universe:
+    """The securities, one row each, sorted by symbol.
+
+    Attributes
+    ----------
+    symbol, name, industry : ndarray of shape (n,), str
+    sector : ndarray of shape (n,), int -- index into ``GICS_SECTORS``
+    identical_group : ndarray of shape (n,), str -- shared by substantially identical securities, '' = itself
+    esg_tags : ndarray of shape (n,), str -- ';'-separated, '' = none
+    in_index : ndarray of shape (n,), bool -- eligible for the large-cap index
+    market_cap : ndarray of shape (n,), USD
+    price : ndarray of shape (n,), USD per share at the start of a price history
+    beta : ndarray of shape (n,) -- exposure to the market factor
+    style : ndarray of shape (n, len(STYLES)) -- standardised style exposures
+    idio_vol : ndarray of shape (n,), annualised stock-specific volatility
+    twin_of : ndarray of shape (n,), int -- the primary share class's row, or -1
+    """
+
+    symbol: np.ndarray
+    name: np.ndarray
+    sector: np.ndarray
+    industry: np.ndarray
+    identical_group: np.ndarray
+    esg_tags: np.ndarray
+    in_index: np.ndarray
+    market_cap: np.ndarray
+    price: np.ndarray
+    beta: np.ndarray
+    style: np.ndarray
+    idio_vol: np.ndarray
+    twin_of: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.symbol)
+
+    def has_tag(self, tag: str) -> np.ndarray:
+        """Boolean mask of shape (n,): securities carrying the ESG tag."""
+        return np.array([tag in tags.split(";") for tags in self.esg_tags], dtype=bool)
+
+    def securities_frame(self) -> pd.DataFrame:
+        """The inbox's securities file, in contract column order."""
+        frame = pd.DataFrame(
+            {
+                "symbol": self.symbol,
+                "name": self.name,
+                "sector": np.asarray(GICS_SECTORS)[self.sector],
+                "industry": self.industry,
+                "identical_group": np.where(self.identical_group == "", None, self.identical_group),
+                "esg_tags": np.where(self.esg_tags == "", None, self.esg_tags),
+            }
+        )
+        return frame[list(INBOX_FILES["securities"].column_names)]
+
+
+def _tickers(rng: np.random.Generator, n: int) -> list[str]:
+    """n distinct fictional tickers of 3 or 4 letters."""
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < n:
+        lengths = rng.choice([3, 4], size=2 * n, p=[0.45, 0.55])
+        draws = rng.integers(0, 26, size=(2 * n, 4))
+        for length, row in zip(lengths, draws):
+            ticker = "".join(letters[row[:length]])
+            if ticker not in seen:
+                seen.add(ticker)
+                out.append(ticker)
+                if len(out) == n:
+                    break
+    return out
+
+
+def _company_names(rng: np.random.Generator, sectors: list[str]) -> list[str]:
+    """Distinct fictional company names: a stem, a word of the sector and a legal form."""
+    seen: set[str] = set()
+    names = []
+    for sector in sectors:
+        while True:
+            stem = _NAME_STEMS[rng.integers(len(_NAME_STEMS))]
+            suffix = _SUFFIX[sector][rng.integers(5)]
+            name = f"{stem} {suffix} {_FORMS[rng.integers(len(_FORMS))]}"
+            if name not in seen:
+                seen.add(name)
+                names.append(name)
+                break
+    return names
+
+
+def generate_universe(seed: int, params: UniverseParams = UniverseParams()) -> Universe:
+    """Draw a fictional universe of large caps (deterministic for a seed).
+
+    Market caps fall off as a power of rank like a real large-cap index; a few companies have two
+    share classes that are substantially identical for wash sales (one ``identical_group``), whose
+    caps split the company's; a few small caps stand outside the index.
+    """
+    rng = np.random.default_rng([seed, 1])
+    sectors: list[str] = []
+    industries: list[str] = []
+    tags: list[str] = []
+    for sector, count in params.sector_counts:
+        options = INDUSTRIES[sector]
+        picks = rng.integers(len(options), size=count)
+        for pick in picks:
+            industry, tag_rates = options[pick]
+            mine = sorted(
+                {tag for tag, rate in tag_rates if rng.random() < rate}
+                | ({"controversy"} if rng.random() < params.controversy_rate else set())
+            )
+            sectors.append(sector)
+            industries.append(industry)
+            tags.append(";".join(mine))
+    n_index = len(sectors)
+    # Outside the index: small caps from random sectors.
+    for sector in rng.choice(list(GICS_SECTORS), size=params.n_outside):
+        industry, _ = INDUSTRIES[sector][rng.integers(len(INDUSTRIES[sector]))]
+        sectors.append(str(sector))
+        industries.append(industry)
+        tags.append("")
+    n_companies = len(sectors)
+
+    sector_code = np.array([GICS_SECTORS.index(s) for s in sectors])
+    # Bigger companies cluster in some sectors: rank by a noisy sector-tilted score.
+    tilt = np.array([0.3 if s == "Information Technology" else 0.0 for s in sectors])
+    order = np.argsort(-(rng.normal(size=n_index) + tilt[:n_index]), kind="stable")
+    rank = np.empty(n_index)
+    rank[order] = np.arange(1, n_index + 1)
+    cap = np.empty(n_companies)
+    cap[:n_index] = params.largest_cap / rank**params.cap_decay * np.exp(rng.normal(0.0, 0.1, n_index))
+    cap[n_index:] = np.exp(rng.uniform(np.log(4e8), np.log(4e9), params.n_outside))
+    in_index = np.arange(n_companies) < n_index
+
+    tickers = _tickers(rng, n_companies)
+    names = _company_names(rng, sectors)
+    beta = np.array([_SECTOR_BETA[s] for s in sectors]) + rng.normal(0.0, 0.2, n_companies)
+    log_cap = np.log(cap)
+    style = np.column_stack(
+        [
+            -(log_cap - log_cap.mean()) / log_cap.std(),
+            rng.normal(size=n_companies),
+            rng.normal(size=n_companies),
+        ]
+    )
+    # Stock-specific volatility 25-35%/yr for large caps, more for small ones.
+    size_rank = (log_cap.max() - log_cap) / (log_cap.max() - log_cap.min())
+    idio = 0.25 + 0.10 * size_rank + rng.uniform(-0.02, 0.02, n_companies)
+    idio[~in_index] += 0.1
+    price = np.clip(np.exp(rng.normal(np.log(params.median_price), 0.75, n_companies)), 5.0, 1500.0)
+
+    rows = {
+        "symbol": list(tickers),
+        "name": names,
+        "sector": list(sector_code),
+        "industry": industries,
+        "identical_group": [""] * n_companies,
+        "esg_tags": tags,
+        "in_index": list(in_index),
+        "market_cap": list(cap),
+        "price": list(price),
+        "beta": list(beta),
+        "style": list(style),
+        "idio_vol": list(idio),
+        "twin_of": [-1] * n_companies,
+    }
+    # Share classes: the second class of a large company, substantially identical to the first.
+    twins = rng.choice(np.argsort(-cap[:n_index])[:150], size=params.n_share_class_pairs, replace=False)
+    for k, first in enumerate(sorted(twins)):
+        base = tickers[first]
+        split = rng.uniform(0.4, 0.6)
+        rows["symbol"][first] = f"{base}.A"
+        rows["identical_group"][first] = f"SI_{base}"
+        rows["market_cap"][first] = cap[first] * split
+        for column in ("name", "sector", "industry", "esg_tags", "in_index", "beta", "style", "idio_vol"):
+            rows[column].append(rows[column][first])
+        rows["name"][-1] = rows["name"][first] + " Class B"
+        rows["name"][first] = rows["name"][first] + " Class A"
+        rows["symbol"].append(f"{base}.B")
+        rows["identical_group"].append(f"SI_{base}")
+        rows["market_cap"].append(cap[first] * (1 - split))
+        rows["price"].append(price[first] * rng.uniform(0.9, 1.1))
+        rows["twin_of"].append(first)
+
+    order = np.argsort(np.array(rows["symbol"]), kind="stable")
+    new_position = np.empty_like(order)
+    new_position[order] = np.arange(len(order))
+    twin_of = np.array(rows["twin_of"])[order]
+    twin_of = np.where(twin_of >= 0, new_position[np.maximum(twin_of, 0)], -1)
+    return Universe(
+        symbol=np.array(rows["symbol"], dtype=object)[order],
+        name=np.array(rows["name"], dtype=object)[order],
+        sector=np.array(rows["sector"], dtype=np.int64)[order],
+        industry=np.array(rows["industry"], dtype=object)[order],
+        identical_group=np.array(rows["identical_group"], dtype=object)[order],
+        esg_tags=np.array(rows["esg_tags"], dtype=object)[order],
+        in_index=np.array(rows["in_index"], dtype=bool)[order],
+        market_cap=np.array(rows["market_cap"])[order],
+        price=np.array(rows["price"])[order],
+        beta=np.array(rows["beta"])[order],
+        style=np.array(rows["style"])[order],
+        idio_vol=np.array(rows["idio_vol"])[order],
+        twin_of=twin_of,
+    )
