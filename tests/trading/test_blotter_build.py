@@ -1,0 +1,144 @@
+"""Block orders and allocations (PRODUCT.md step 7; issue 5 "The blotter for a run")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from trading_samples import BUY_AAPL, RUN, SELL_XOM, exceptions, lot_sells, trades
+
+from sma.trading import ProposalError, build_blotter, content_hash, hold_out
+
+
+def test_trades_are_aggregated_per_symbol_and_side_into_block_orders():
+    """PRODUCT.md step 7: one block order per security and side."""
+    b = build_blotter(trades(), lot_sells(), exceptions())
+    orders = b.orders.set_index("order_id")
+    assert list(orders.index) == [BUY_AAPL, SELL_XOM]
+    assert orders.loc[BUY_AAPL, "quantity"] == 40.0
+    assert orders.loc[SELL_XOM, "quantity"] == 12.0
+    assert orders.loc[BUY_AAPL, "notional"] == 8000.0
+    assert list(orders["n_allocations"]) == [2, 2]
+
+
+def test_each_account_gets_one_allocation_with_its_pro_rata_share():
+    """Issue 5: allocations pro rata, decided before release."""
+    a = build_blotter(trades(), lot_sells(), exceptions()).allocations.set_index("allocation_id")
+    assert a.loc[f"{BUY_AAPL}-0001", ["account_id", "quantity", "ratio"]].tolist() == ["A1", 10.0, 0.25]
+    assert a.loc[f"{BUY_AAPL}-0002", ["account_id", "quantity", "ratio"]].tolist() == ["A2", 30.0, 0.75]
+
+
+def test_accounts_held_out_by_the_night_never_reach_the_blotter():
+    """PRODUCT.md pre-trade compliance: no order in an account held out."""
+    b = build_blotter(trades(), lot_sells(), exceptions())
+    assert "A4" not in set(b.allocations["account_id"])
+    assert not b.orders["symbol"].eq("MSFT").any()
+
+
+def test_sells_carry_versus_purchase_lot_instructions():
+    """Issue 5: lot-level instructions for every sell: which lots, how many shares."""
+    li = build_blotter(trades(), lot_sells(), exceptions()).lot_instructions
+    assert li[["allocation_id", "lot_id", "quantity"]].values.tolist() == [
+        [f"{SELL_XOM}-0001", "L1", 2.0],
+        [f"{SELL_XOM}-0001", "L2", 3.0],
+        [f"{SELL_XOM}-0002", "L9", 7.0],
+    ]
+
+
+def test_lot_sells_that_do_not_sum_to_the_sell_are_refused_naming_account_and_symbol():
+    ls = lot_sells()
+    ls.loc[0, "quantity"] = 1.0
+    with pytest.raises(ProposalError) as e:
+        build_blotter(trades(), ls, exceptions())
+    assert (e.value.account_id, e.value.symbol) == ("A1", "XOM")
+
+
+def test_a_sell_without_lot_instructions_is_refused():
+    with pytest.raises(ProposalError, match="SELL without lot instructions"):
+        build_blotter(trades(), lot_sells().iloc[:2], exceptions())
+
+
+@pytest.mark.parametrize("quantity", [2.5, 0.0, -3.0, float("nan")])
+def test_only_positive_whole_shares_are_traded(quantity):
+    """PRODUCT.md per-account decision: whole shares."""
+    t = trades()
+    t.loc[1, "quantity"] = quantity
+    with pytest.raises(ProposalError, match="whole number"):
+        build_blotter(t, lot_sells(), exceptions())
+
+
+def test_an_account_id_that_could_leave_its_folder_is_refused():
+    """PRODUCT.md non-functional: ids used in file names cannot leave their folder."""
+    t = trades()
+    t.loc[1, "account_id"] = "../A2"
+    with pytest.raises(ProposalError, match="account_id"):
+        build_blotter(t, lot_sells(), exceptions())
+
+
+def test_the_same_proposal_in_any_row_order_gives_the_same_ids_and_hash():
+    a = build_blotter(trades(), lot_sells(), exceptions())
+    b = build_blotter(trades().iloc[::-1], lot_sells().iloc[::-1], exceptions())
+    assert content_hash(a) == content_hash(b)
+    pd.testing.assert_frame_equal(a.allocations, b.allocations)
+
+
+def test_any_change_of_quantity_changes_the_content_hash():
+    t = trades()
+    t.loc[0, "quantity"] = 11.0
+    assert content_hash(build_blotter(t, lot_sells(), exceptions())) != content_hash(
+        build_blotter(trades(), lot_sells(), exceptions())
+    )
+
+
+def test_holding_an_account_out_shrinks_its_blocks_and_keeps_the_other_ids():
+    """Issue 5: approving can hold single accounts out."""
+    b = hold_out(build_blotter(trades(), lot_sells(), exceptions()), ["A1"])
+    orders = b.orders.set_index("order_id")
+    assert orders.loc[BUY_AAPL, "quantity"] == 30.0 and orders.loc[SELL_XOM, "quantity"] == 7.0
+    assert b.allocations["allocation_id"].tolist() == [f"{BUY_AAPL}-0002", f"{SELL_XOM}-0002"]
+    assert b.allocations["ratio"].tolist() == [1.0, 1.0]
+    assert b.lot_instructions["lot_id"].tolist() == ["L9"]
+
+
+def test_holding_out_every_account_of_a_block_drops_the_block():
+    b = hold_out(build_blotter(trades(), lot_sells(), exceptions()), ["A1", "A3"])
+    assert b.orders["order_id"].tolist() == [BUY_AAPL]
+
+
+def test_holding_out_an_account_not_in_the_blotter_is_refused():
+    with pytest.raises(KeyError, match="A9"):
+        hold_out(build_blotter(trades(), lot_sells(), exceptions()), ["A9"])
+
+
+@st.composite
+def proposals(draw):
+    n = draw(st.integers(1, 25))
+    accounts = draw(st.lists(st.sampled_from([f"A{i}" for i in range(8)]), min_size=n, max_size=n))
+    symbols = draw(st.lists(st.sampled_from(["AAPL", "MSFT", "BRK.B", "BF-B"]), min_size=n, max_size=n))
+    sides = draw(st.lists(st.sampled_from(["BUY", "SELL"]), min_size=n, max_size=n))
+    qty = draw(st.lists(st.integers(1, 10_000), min_size=n, max_size=n))
+    t = pd.DataFrame({"run_id": RUN, "as_of_date": pd.Timestamp(RUN), "account_id": accounts, "household_id": "H",
+                      "account_type": "TAXABLE", "symbol": symbols, "side": sides, "quantity": np.array(qty, float),
+                      "price": 10.0, "reason": "REBALANCE"})
+    t["notional"] = t["quantity"] * 10.0
+    sells = t[t["side"] == "SELL"]
+    ls = pd.DataFrame({"account_id": sells["account_id"], "symbol": sells["symbol"],
+                       "lot_id": [f"L{i}" for i in range(len(sells))], "quantity": sells["quantity"]})
+    return t, ls
+
+
+@settings(max_examples=60, deadline=None)
+@given(proposals())
+def test_shares_are_conserved_from_proposal_to_blocks_allocations_and_lots(p):
+    """Invariant (PRODUCT.md "Nothing is lost"): every share proposed is in exactly one allocation,
+    blocks are the sums of their allocations, ratios sum to 1, lot instructions sum to the sells."""
+    t, ls = p
+    b = build_blotter(t, ls, exceptions().iloc[:0])
+    assert b.allocations["quantity"].sum() == t["quantity"].sum()
+    per_order = b.allocations.groupby("order_id")["quantity"].sum()
+    assert per_order.to_dict() == b.orders.set_index("order_id")["quantity"].to_dict()
+    assert np.allclose(b.allocations.groupby("order_id")["ratio"].sum(), 1.0)
+    assert b.lot_instructions["quantity"].sum() == t.loc[t["side"] == "SELL", "quantity"].sum()
+    assert b.allocations["allocation_id"].is_unique and b.orders["order_id"].is_unique

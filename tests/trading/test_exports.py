@@ -1,0 +1,96 @@
+"""What leaves on release: CSVs that cannot start a formula and FIX 4.4 that parses back (issue 5)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+import simplefix
+from trading_samples import blotter
+
+from sma.inbox import FORMULA_PREFIXES
+from sma.trading import Blotter, allocations_csv, desk_csv, fix_messages, lot_instructions_csv, neutralise
+
+AT = datetime(2026, 11, 26, 14, 30, 5, 123000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
+def test_a_cell_that_could_start_a_formula_is_neutralised(prefix):
+    """OWASP "CSV Injection": cells starting = + - @ tab or CR are prefixed with an apostrophe."""
+    assert neutralise(prefix + "HYPERLINK(\"http://x\")") == "'" + prefix + "HYPERLINK(\"http://x\")"
+
+
+def test_plain_text_and_numbers_are_left_alone():
+    assert neutralise("AAPL") == "AAPL" and neutralise(-5.0) == -5.0
+
+
+def test_an_injected_account_id_reaches_the_allocations_csv_inert():
+    b = blotter()
+    alloc = b.allocations.copy()
+    alloc.loc[0, "account_id"] = "=cmd|' /C calc'!A0"
+    rows = list(csv.reader(io.StringIO(allocations_csv(Blotter(b.orders, alloc, b.lot_instructions)))))
+    cells = [c for row in rows for c in row]
+    assert "'=cmd|' /C calc'!A0" in cells
+    assert not any(c.startswith(FORMULA_PREFIXES) for c in cells)
+
+
+def test_desk_and_lot_csvs_carry_every_order_and_lot():
+    b = blotter()
+    desk = list(csv.DictReader(io.StringIO(desk_csv(b))))
+    assert [(r["order_id"], r["quantity"]) for r in desk] == [(o, str(int(q))) for o, q in zip(b.orders["order_id"], b.orders["quantity"])]
+    lots = list(csv.DictReader(io.StringIO(lot_instructions_csv(b))))
+    assert sum(float(r["quantity"]) for r in lots) == b.lot_instructions["quantity"].sum()
+    assert {"order_id", "allocation_id", "lot_id"} <= set(lots[0])
+
+
+def parse(messages: list[bytes]) -> list[simplefix.FixMessage]:
+    parser = simplefix.FixParser()
+    parser.append_buffer(b"".join(messages))
+    out = []
+    while (m := parser.get_message()) is not None:
+        out.append(m)
+    return out
+
+
+def test_fix_messages_parse_back_and_match_the_blotter_totals():
+    """FIX 4.4: one NewOrderSingle (35=D) per block with a unique ClOrdID (11), one
+    AllocationInstruction (35=J) per block whose AllocQty (80) sum to the block's quantity (53)."""
+    b = blotter()
+    msgs = parse(fix_messages(b, AT))
+    nos = [m for m in msgs if m.get(35) == b"D"]
+    alloc = [m for m in msgs if m.get(35) == b"J"]
+    assert len(nos) == len(alloc) == len(b.orders)
+    cl = [m.get(11).decode() for m in nos]
+    assert len(set(cl)) == len(cl) and sorted(cl) == sorted(b.orders["order_id"])
+    qty = {m.get(11).decode(): float(m.get(38)) for m in nos}
+    assert qty == b.orders.set_index("order_id")["quantity"].to_dict()
+    for m in alloc:
+        n = int(m.get(78))
+        shares = sum(float(m.get(80, i)) for i in range(1, n + 1))
+        assert shares == float(m.get(53)) == qty[m.get(11).decode()]
+        accounts = {m.get(79, i).decode() for i in range(1, n + 1)}
+        expected = b.allocations[b.allocations["order_id"] == m.get(11).decode()]["account_id"]
+        assert accounts == set(expected)
+    assert [int(m.get(34)) for m in msgs] == list(range(1, len(msgs) + 1))
+    assert {m.get(8) for m in msgs} == {b"FIX.4.4"}
+
+
+@pytest.mark.parametrize("i", range(4))
+def test_every_fix_message_has_a_valid_body_length_and_checksum(i):
+    """FIX 4.4 session layer: BodyLength (9) counts the bytes after it up to CheckSum (10); the
+    checksum is the byte sum mod 256 of everything before the checksum field."""
+    raw = fix_messages(blotter(), AT)[i]
+    head = re.match(rb"8=FIX\.4\.4\x019=(\d+)\x01", raw)
+    body_start = head.end()
+    trailer = raw.rindex(b"10=")
+    assert int(head.group(1)) == trailer - body_start
+    assert int(raw[trailer + 3 : trailer + 6]) == sum(raw[:trailer]) % 256
+    assert raw.endswith(b"\x01")
+
+
+def test_fix_export_is_deterministic_for_a_release_time():
+    assert fix_messages(blotter(), AT) == fix_messages(blotter(), AT)
+    assert b"52=20261126-14:30:05.123" in fix_messages(blotter(), AT)[0]
