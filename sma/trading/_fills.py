@@ -116,15 +116,16 @@ def match_fills(
     sym = f["order_id"].map(orders["symbol"])
     side = f["order_id"].map(orders["side"])
     problems += _problems(known_order & (sym != f["symbol"]).to_numpy(), "symbol", "the order is for " + sym.astype(str))
-    problems += _problems(known_order & (side != f["side"]).to_numpy(), "side", "the order is a " + side.astype(str))
+    side_ok = (side == f["side"]).to_numpy()
+    problems += _problems(known_order & ~side_ok, "side", "the order is a " + side.astype(str))
     for col in ("quantity", "price"):
         v = f[col].to_numpy()
         problems += _problems(~np.isfinite(v) | (v <= 0), col, "must be a positive number")
     is_sell = (f["side"] == Side.SELL).to_numpy()
     lots = blotter.lot_instructions[["allocation_id", "lot_id"]].assign(instructed=True)
     lot_ok = f.merge(lots, on=["allocation_id", "lot_id"], how="left")["instructed"].eq(True).to_numpy()
-    problems += _problems(is_sell & ~lot_ok, "lot_id", "a sell must name a lot instructed for this allocation, got " + f["lot_id"].replace("", "(blank)"))
-    problems += _problems(~is_sell & (f["lot_id"] != "").to_numpy(), "lot_id", "a buy opens a new lot: lot_id must be blank")
+    problems += _problems(side_ok & is_sell & ~lot_ok, "lot_id", "a sell must name a lot instructed for this allocation, got " + f["lot_id"].replace("", "(blank)"))
+    problems += _problems(side_ok & ~is_sell & (f["lot_id"] != "").to_numpy(), "lot_id", "a buy opens a new lot: lot_id must be blank")
     if problems:
         raise FillsRejected(source, sorted(problems, key=lambda p: p.row))
 
