@@ -1,0 +1,20 @@
+-- rule: lots_reconcile_to_positions
+-- action: hold
+-- The shares of an account's lots in a symbol add up to the custodian's position, within
+-- settings.validation.reconciliation_tolerance_shares (PRODUCT.md, "reconcile custodian positions
+-- against lots (a break holds the account)"). A lot with no position, or a position with no lots,
+-- is a break too.
+WITH held AS (
+    SELECT account_id, symbol, sum(quantity) AS lot_shares FROM lots GROUP BY account_id, symbol
+),
+custodian AS (
+    SELECT account_id, symbol, sum(quantity) AS position_shares FROM positions GROUP BY account_id, symbol
+)
+SELECT 'positions' AS file, NULL AS "row", 'quantity' AS "column",
+       CAST(coalesce(c.position_shares, 0) AS VARCHAR) AS value,
+       coalesce(h.account_id, c.account_id) AS account_id,
+       'account ' || coalesce(h.account_id, c.account_id) || ' ' || coalesce(h.symbol, c.symbol)
+       || ': lots hold ' || CAST(coalesce(h.lot_shares, 0) AS VARCHAR) || ' shares, the custodian '
+       || CAST(coalesce(c.position_shares, 0) AS VARCHAR) AS message
+FROM held h FULL OUTER JOIN custodian c ON h.account_id = c.account_id AND h.symbol = c.symbol
+WHERE abs(coalesce(h.lot_shares, 0) - coalesce(c.position_shares, 0)) > $reconciliation_tolerance_shares

@@ -1,0 +1,46 @@
+"""Validate a night's inbox against ``data_contracts/`` and report what is wrong, and where.
+
+Design: the row rules of each file are a genuine Great Expectations Core 1.x suite kept as JSON
+in ``data_contracts/suites/`` (GX loads and runs them: :func:`run_suite_with_gx`). A night may
+carry millions of lot rows, and GX's per-row reporting is slow, so the night evaluates the same
+expectations with its own vectorised executor (Arrow and NumPy, GX's semantics); a test runs GX on
+a clean and a bad frame and checks both find the same rows, and ``benchmarks/bench_validate.py``
+measures both. Cells are first read as text (CSV) and typed by their column kind from
+``sma.inbox``; rules between files are DuckDB SQL in ``data_contracts/cross_file/``.
+``data_contracts/README.md`` lists every rule.
+
+Public API
+----------
+validate_inbox(inbox, as_of, settings) -> ValidationResult
+read_inbox(inbox, as_of, settings) -> RawInbox
+validate_file(path, spec, as_of, settings) -> ValidationResult (one file, e.g. fills)
+render_report(result) -> str
+"""
+
+from pipelines.validate._cross_file import CrossFileRule, load_cross_file_rules
+from pipelines.validate._gx import run_suite_with_gx
+from pipelines.validate._issues import ISSUE_COLUMNS, empty_issues
+from pipelines.validate._read import InboxReadError, RawInbox, read_inbox
+from pipelines.validate._report import render_report
+from pipelines.validate._suites import DATA_CONTRACTS, ContractError, Suite, load_suite
+from pipelines.validate._validate import ValidationResult, clean_frame, validate_file, validate_inbox
+
+__all__ = [
+    "DATA_CONTRACTS",
+    "ISSUE_COLUMNS",
+    "ContractError",
+    "CrossFileRule",
+    "InboxReadError",
+    "RawInbox",
+    "Suite",
+    "ValidationResult",
+    "clean_frame",
+    "empty_issues",
+    "load_cross_file_rules",
+    "load_suite",
+    "read_inbox",
+    "render_report",
+    "run_suite_with_gx",
+    "validate_file",
+    "validate_inbox",
+]

@@ -1,0 +1,52 @@
+"""The validation report a person reads: one line per issue, then a summary."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.validate._validate import ValidationResult
+
+_WIDTH = {"file": 17, "row": 7, "column": 20, "rule": 28, "value": 24}
+
+
+def _cell(value, width: int) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        text = "-"
+    else:
+        # Escape control characters so a hostile value cannot rewrite the terminal.
+        text = str(value).encode("unicode_escape").decode("ascii")
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def render_report(result: ValidationResult, max_issues: int = 1000) -> str:
+    """A readable table of ``result.issues`` (file, row, column, rule, bad value, message).
+
+    At most ``max_issues`` lines are listed (the summary counts them all); notes follow, then a
+    summary line: clean, or the number of issues, quarantined rows and held accounts.
+    """
+    issues = result.issues
+    lines = []
+    if len(issues):
+        header = "  ".join(name.ljust(w) for name, w in _WIDTH.items()) + "  message"
+        lines += [header, "-" * len(header)]
+        for r in issues.head(max_issues).itertuples(index=False):
+            cells = [_cell(r.file, 17), _cell(None if pd.isna(r.row) else int(r.row), 7),
+                     _cell(r.column, 20), _cell(r.rule, 28), _cell(r.value, 24)]
+            lines.append("  ".join(c.ljust(w) for c, w in zip(cells, _WIDTH.values())) + "  " + _cell(r.message, 200))
+        if len(issues) > max_issues:
+            lines.append(f"... and {len(issues) - max_issues} more issues")
+    lines += [f"note: {_cell(n, 200)}" for n in result.notes]
+    lines.append(summary_line(result))
+    return "\n".join(lines)
+
+
+def summary_line(result: ValidationResult) -> str:
+    rows = sum(result.rows_read.values())
+    if result.ok:
+        return f"inbox is clean: {len(result.rows_read)} files, {rows:,} rows checked"
+    quarantined = int(result.issues[["file", "row"]].dropna().drop_duplicates().shape[0])
+    verdict = "FATAL: nothing can be loaded" if result.fatal else "the rest of the book can run"
+    return (
+        f"{len(result.issues):,} issues in {result.issues['file'].nunique()} files: "
+        f"{quarantined:,} rows quarantined, {len(result.held_accounts):,} accounts held; {verdict}"
+    )

@@ -1,0 +1,202 @@
+"""The row rules of each inbox file, read from its GX suite and evaluated over whole columns.
+
+Each file's suite is a genuine Great Expectations Core 1.x ``ExpectationSuite`` kept as JSON in
+``data_contracts/suites/<file>.json``; GX loads and runs it (see :mod:`._gx`). Running GX per
+night would cost seconds per million rows for its per-row reports, so the night evaluates the same
+expectations here, vectorised with Arrow and NumPy, with GX's semantics: a column map expectation
+ignores null cells; only ``not_null`` looks at them. Each expectation carries its stable rule
+name in ``meta.rule`` and the message shown to people in ``meta.message``; the as-of date enters
+as the suite parameter ``{"$PARAMETER": "as_of"}``. Only the expectation types below are used by
+the contracts; a suite with any other type is refused when it is loaded, so the contract can
+never say more than is checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.validate._parse import FileCheck
+
+#: Where the contracts live: ``data_contracts/`` at the repository root.
+DATA_CONTRACTS = Path(__file__).resolve().parents[2] / "data_contracts"
+
+SUPPORTED = frozenset(
+    {
+        "expect_column_to_exist",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+    }
+)
+
+
+class ContractError(Exception):
+    """A file in ``data_contracts/`` is malformed; the message names the file and why."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    type: str
+    kwargs: Mapping[str, object]
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    expectations: tuple[Expectation, ...]
+    raw: Mapping[str, object]  # the JSON as stored, for GX
+
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(e.kwargs["column"] for e in self.expectations if e.type == "expect_column_to_exist")
+
+
+def suite_path(name: str, contracts: Path = DATA_CONTRACTS) -> Path:
+    return contracts / "suites" / f"{name}.json"
+
+
+def load_suite(name: str, contracts: Path = DATA_CONTRACTS) -> Suite:
+    """Read ``data_contracts/suites/<name>.json``; refuse unknown expectation types."""
+    path = suite_path(name, contracts)
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ContractError(f"{path}: cannot read the suite: {exc}") from None
+    expectations = []
+    for i, item in enumerate(raw.get("expectations", ())):
+        meta = item.get("meta") or {}
+        kind = item.get("type")
+        if kind not in SUPPORTED:
+            raise ContractError(f"{path}: expectation {i} has type {kind!r}, which the night does not evaluate")
+        if "rule" not in meta:
+            raise ContractError(f"{path}: expectation {i} ({kind}) has no meta.rule")
+        if "mostly" in item.get("kwargs", {}):
+            raise ContractError(f"{path}: expectation {i} uses 'mostly': every row must pass")
+        expectations.append(Expectation(kind, item["kwargs"], meta["rule"], meta.get("message", meta["rule"])))
+    if raw.get("name") != name:
+        raise ContractError(f"{path}: suite name {raw.get('name')!r} is not {name!r}")
+    return Suite(name, tuple(expectations), raw)
+
+
+def run_suite(check: FileCheck, suite: Suite, parameters: Mapping[str, object]) -> None:
+    """Evaluate every expectation of ``suite`` on ``check``, flagging the rows that fail."""
+    for expectation in suite.expectations:
+        _EVALUATE[expectation.type](check, expectation, parameters)
+
+
+def _column(e: Expectation) -> str:
+    return str(e.kwargs["column"])
+
+
+def _resolve(value, parameters: Mapping[str, object]):
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return parameters[value["$PARAMETER"]]
+    return value
+
+
+def _present(check: FileCheck, column: str) -> np.ndarray:
+    return ~check.missing[column]
+
+
+def _exists(check: FileCheck, e: Expectation, parameters) -> None:
+    """Checked when the file is read: a missing required column refuses the whole file."""
+
+
+def _not_null(check: FileCheck, e: Expectation, parameters) -> None:
+    column = _column(e)
+    check.flag(column, e.rule, check.blank[column], e.message)
+
+
+def _regex(check: FileCheck, e: Expectation, parameters, *, negate: bool) -> None:
+    column = _column(e)
+    matched = np.asarray(pc.fill_null(pc.match_substring_regex(check.text[column], str(e.kwargs["regex"])), False))
+    mask = _present(check, column) & (matched if negate else ~matched)
+    check.flag(column, e.rule, mask, e.message)
+
+
+def _in_set(check: FileCheck, e: Expectation, parameters, *, negate: bool) -> None:
+    column = _column(e)
+    values = check.values[column]
+    value_set = list(e.kwargs["value_set"])
+    if isinstance(values, np.ndarray):
+        inside = np.isin(values, np.asarray(value_set, dtype=values.dtype))
+    else:
+        inside = np.asarray(pc.fill_null(pc.is_in(values, pa.array(value_set, pa.string())), False), dtype=bool)
+    mask = _present(check, column) & (inside if negate else ~inside)
+    check.flag(column, e.rule, mask, e.message)
+
+
+def _bound(value, like: np.ndarray):
+    if np.issubdtype(like.dtype, np.datetime64):
+        return np.datetime64(pd.Timestamp(value).date(), "s")
+    return float(value)
+
+
+def _between(check: FileCheck, e: Expectation, parameters) -> None:
+    column = _column(e)
+    values = check.values[column]
+    low = _resolve(e.kwargs.get("min_value"), parameters)
+    high = _resolve(e.kwargs.get("max_value"), parameters)
+    outside = np.zeros(check.n_rows, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if low is not None:
+            low = _bound(low, values)
+            outside |= (values <= low) if e.kwargs.get("strict_min") else (values < low)
+        if high is not None:
+            high = _bound(high, values)
+            outside |= (values >= high) if e.kwargs.get("strict_max") else (values > high)
+    check.flag(column, e.rule, _present(check, column) & outside, e.message)
+
+
+def _unique(check: FileCheck, e: Expectation, parameters) -> None:
+    columns = list(e.kwargs["column_list"]) if "column_list" in e.kwargs else [_column(e)]
+    present = np.logical_and.reduce([_present(check, c) for c in columns])
+    keys = pd.DataFrame({c: _hashable(check.values[c]) for c in columns})
+    duplicated = keys.duplicated(keep=False).to_numpy() & present
+    if not duplicated.any():
+        return
+    text = check.text[columns[0]] if len(columns) == 1 else pc.binary_join_element_wise(
+        *[check.text[c] for c in columns], "|"
+    )
+    check.flag(",".join(columns), e.rule, duplicated, e.message, text=text)
+
+
+def _hashable(values) -> np.ndarray | pd.Series:
+    return values if isinstance(values, np.ndarray) else pd.Series(values.to_pandas(), copy=False)
+
+
+def _pair_greater(check: FileCheck, e: Expectation, parameters) -> None:
+    a, b = str(e.kwargs["column_A"]), str(e.kwargs["column_B"])
+    both = _present(check, a) & _present(check, b)
+    with np.errstate(invalid="ignore"):
+        passes = check.values[a] >= check.values[b] if e.kwargs.get("or_equal") else check.values[a] > check.values[b]
+    check.flag(b, e.rule, both & ~passes, e.message)
+
+
+_EVALUATE = {
+    "expect_column_to_exist": _exists,
+    "expect_column_values_to_not_be_null": _not_null,
+    "expect_column_values_to_match_regex": lambda c, e, p: _regex(c, e, p, negate=False),
+    "expect_column_values_to_not_match_regex": lambda c, e, p: _regex(c, e, p, negate=True),
+    "expect_column_values_to_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=False),
+    "expect_column_values_to_not_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=True),
+    "expect_column_values_to_be_between": _between,
+    "expect_column_values_to_be_unique": _unique,
+    "expect_compound_columns_to_be_unique": _unique,
+    "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
+}
