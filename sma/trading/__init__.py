@@ -31,7 +31,9 @@ from sma.trading._blotter import (
     build_blotter,
     content_hash,
     hold_out,
+    run_of_orders,
 )
+from sma.trading._booking import LOT_COLUMNS, Booking, book_fills, lot_id_of_fill
 from sma.trading._exports import (
     FixSession,
     allocations_csv,
@@ -57,6 +59,7 @@ __all__ = [
     "BOOKED_COLUMNS",
     "FILL_COLUMNS",
     "GENESIS",
+    "LOT_COLUMNS",
     "LOT_INSTRUCTION_COLUMNS",
     "NIGHT_USER",
     "ORDER_COLUMNS",
@@ -64,6 +67,7 @@ __all__ = [
     "Action",
     "AlreadyReleased",
     "Blotter",
+    "Booking",
     "BlotterRefused",
     "ContentChanged",
     "FillMatch",
@@ -82,6 +86,7 @@ __all__ = [
     "WrongState",
     "allocations_csv",
     "authorize",
+    "book_fills",
     "build_blotter",
     "content_hash",
     "current",
@@ -90,6 +95,8 @@ __all__ = [
     "fill_ids",
     "fix_messages",
     "hold_out",
+    "run_of_orders",
+    "lot_id_of_fill",
     "lot_instructions_csv",
     "match_fills",
     "neutralise",

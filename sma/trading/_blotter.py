@@ -74,6 +74,11 @@ class Blotter:
         return sorted(self.allocations["account_id"].astype(str).unique())
 
 
+def run_of_orders(order_ids: pd.Series) -> pd.Series:
+    """The run each block order id belongs to (``<run_id>-<SIDE>-<SYMBOL>``); NaN if none."""
+    return order_ids.astype(str).str.extract(r"^(.+)-(?:BUY|SELL)-[A-Z0-9][A-Z0-9.-]*$", expand=False)
+
+
 def _check_ids(values: Iterable[str], what: str) -> None:
     for v in values:
         if not _ID.match(v):

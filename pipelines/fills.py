@@ -1,0 +1,179 @@
+"""Load a broker's fills against a run's released blotter (``sma fills load FILE``).
+
+``load_fills`` reads the fills file and the run folder, matches the fills to the released
+allocations and lot instructions (``sma.trading.match_fills``) and books the new ones through
+the ledger (``sma.trading.book_fills``); it writes nothing. ``record_fills`` then appends the
+booked fills to ``<run_dir>/blotter/fills/booked.parquet``, which is what makes a second load of
+the same file book nothing. The caller books the result into the store first and records second,
+all under ``locked(run_dir)``: if it dies in between, the store already refuses the repeated
+lots by (account_id, lot_id), since a fill always opens the same lot id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.blotter import _folder
+from pipelines.blotter import read_trail as _read_trail
+from pipelines.blotter._actions import TrailBroken
+from sma.inbox import FILLS
+from sma.ledger import LedgerError
+from sma.trading import (
+    BOOKED_COLUMNS,
+    Action,
+    ContentChanged,
+    FillProblem,
+    FillsRejected,
+    State,
+    book_fills,
+    content_hash,
+    current,
+    empty_booked,
+    fill_ids,
+    match_fills,
+    run_of_orders,
+    verify_trail,
+)
+
+locked = _folder.locked
+
+
+class NotReleased(Exception):
+    """Fills were loaded for a run whose blotter is not released."""
+
+    def __init__(self, run_dir: Path, state: State | None) -> None:
+        super().__init__(f"run {Path(run_dir).name}: the blotter is {state or 'not proposed'}; only a released blotter takes fills")
+        self.run_dir, self.state = run_dir, state
+
+
+@dataclass(frozen=True)
+class FillsResult:
+    """What one fills file did to a run.
+
+    booked : the fills booked now (``sma.trading.BOOKED_COLUMNS``).
+    duplicates : rows skipped because they were booked before.
+    new_lots, open_lots : lots opened by buys; every open lot after (inbox lot columns, USD,
+        plus wash_sale_adjustment).
+    realized : Form 8949 rows of the sells (cents, as ``sma.ledger`` books them), with fill_id.
+    cash : account_id, amount (USD) after the fills.
+    unfilled : allocations with shares still open: allocation_id, order_id, account_id, symbol,
+        side, ordered, filled, open.
+    """
+
+    run_id: str
+    trade_date: date
+    booked: pd.DataFrame
+    duplicates: int
+    new_lots: pd.DataFrame
+    open_lots: pd.DataFrame
+    realized: pd.DataFrame
+    cash: pd.DataFrame
+    unfilled: pd.DataFrame
+
+
+def read_fills(path: Path) -> pd.DataFrame:
+    """A fills file (CSV or Parquet) as typed columns; every bad cell is reported with its row."""
+    path = Path(path)
+    raw = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c.name for c in FILLS.columns if c.required and c.name not in raw.columns]
+    if missing:
+        raise FillsRejected(str(path), [FillProblem(0, c, "missing column") for c in missing])
+    out = raw[list(FILLS.column_names)].copy()
+    problems = []
+    for col in ("quantity", "price"):
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+        bad = np.flatnonzero(out[col].isna().to_numpy())
+        problems += [FillProblem(int(r) + 1, col, f"not a number: {raw[col].iloc[r]!r}") for r in bad]
+    if problems:
+        raise FillsRejected(str(path), problems)
+    out["lot_id"] = out["lot_id"].where(out["lot_id"].notna() & (out["lot_id"].astype(str) != ""), None)
+    return out
+
+
+def run_of_fills(fills: pd.DataFrame, source: str) -> str:
+    """The one run a fills file belongs to, read from its order ids."""
+    runs = run_of_orders(fills["order_id"])
+    bad = np.flatnonzero(runs.isna().to_numpy())
+    if len(bad):
+        raise FillsRejected(source, [FillProblem(int(r) + 1, "order_id", "not a blotter order id") for r in bad])
+    if runs.nunique() > 1:
+        raise FillsRejected(source, [FillProblem(0, "order_id", f"fills of more than one run: {sorted(runs.unique())}")])
+    return str(runs.iloc[0])
+
+
+def _booked_path(run_dir: Path) -> Path:
+    return _folder.home(run_dir) / "fills" / "booked.parquet"
+
+
+def booked_fills(run_dir: Path) -> pd.DataFrame:
+    path = _booked_path(run_dir)
+    return pd.read_parquet(path) if path.exists() else empty_booked()
+
+
+def load_fills(
+    fills_file: Path,
+    run_dir: Path,
+    lots: pd.DataFrame,
+    cash: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    trade_date: date | None = None,
+    identical_group: Mapping[str, str] | None = None,
+) -> FillsResult:
+    """Match and book a fills file against ``run_dir``'s released blotter; writes nothing.
+
+    Parameters
+    ----------
+    lots, cash : DataFrame
+        Open lots and cash as in the inbox (USD), before these fills.
+    accounts : DataFrame
+        account_id, household_id, account_type (wash sales look across the household).
+    trade_date : date, optional
+        Defaults to the day (UTC) the blotter was released.
+
+    Raises
+    ------
+    NotReleased, TrailBroken, ContentChanged, FillsRejected
+    """
+    run_dir = Path(run_dir)
+    source = str(fills_file)
+    fills = read_fills(Path(fills_file))
+    trail = _read_trail(run_dir)
+    problems = verify_trail(trail)
+    if problems:
+        raise TrailBroken(run_dir.name, "-", "FILLS", f"audit log line {problems[0].line}: {problems[0].why}")
+    state, _, approved = current(trail)
+    if state != State.RELEASED:
+        raise NotReleased(run_dir, state)
+    blotter = _folder.read_blotter(_folder.home(run_dir) / "approved")
+    if content_hash(blotter) != approved["content_sha256"]:
+        raise ContentChanged(run_dir.name, "-", "FILLS", "the released blotter's files were altered")
+    released_at = [r for r in trail if r["action"] == Action.RELEASE][-1]["at"]
+    day = trade_date or date.fromisoformat(released_at[:10])
+    match = match_fills(fills, blotter, booked_fills(run_dir), source=source)
+    try:
+        booking = book_fills(match.new, lots, cash, accounts, day, identical_group)
+    except LedgerError as e:
+        ids = fill_ids(fills.assign(lot_id=fills["lot_id"].fillna("")))
+        rows = np.flatnonzero(((fills["account_id"] == e.account_id) & (fills["symbol"] == e.symbol)).to_numpy() & ids.isin(match.new["fill_id"]).to_numpy())
+        raise FillsRejected(source, [FillProblem(int(rows[0]) + 1 if len(rows) else 0, "lot_id", f"{e.rule}: {e}")]) from None
+    unfilled = match.open_allocations[match.open_allocations["open"] > 0].reset_index(drop=True)
+    return FillsResult(
+        run_id=run_dir.name, trade_date=day, booked=match.new, duplicates=match.duplicates,
+        new_lots=booking.new_lots, open_lots=booking.open_lots, realized=booking.realized,
+        cash=booking.cash, unfilled=unfilled,
+    )
+
+
+def record_fills(run_dir: Path, result: FillsResult) -> Path:
+    """Append the booked fills to the run's record, so the same fills are never booked again."""
+    everything = pd.concat([booked_fills(run_dir), result.booked], ignore_index=True)[list(BOOKED_COLUMNS)]
+    path = _booked_path(run_dir)
+    _folder.write_frame(path, everything)
+    return path
