@@ -1,0 +1,71 @@
+"""The per-account decision: screen, tax-aware optimisation, whole-share rounding, decision records.
+
+How the nightly pipeline calls it, per shard (PRODUCT.md, "The per-account decision")::
+
+    model = sma.risk.estimate_risk_model(returns, symbols, sectors)        # once per night
+    target = sma.accounts.personalised_targets(...)                       # all accounts, vectorised
+    shard = ShardInputs(...)                                              # arrays for the shard
+    out = decide(shard, model, EngineParams())                            # screen + optimise
+
+``decide`` returns an ``EngineOutput`` of three frames:
+
+trades (TRADE_COLUMNS)
+    account_id, symbol, side (BUY/SELL), quantity (whole shares, or a whole fractional lot; float64),
+    price (USD, tonight's close), notional (USD), reason (a ``TradeReason``). One row per account,
+    security and side.
+lot_sells (LOT_SELL_COLUMNS)
+    account_id, symbol, lot_id, quantity, proceeds, realized_gain (USD), term (SHORT/LONG), reason:
+    the lots each SELL relieves; quantities add up to the trade's.
+records (RECORD_COLUMNS), one per account
+    account_id, status (TRADED/NO_TRADE/FLAGGED/FAILED), reason (readable), triggers (the screen's
+    line), te_before, te_after, max_tracking_error (annual fractions), realized_st, realized_lt,
+    losses_harvested, est_tax_saved (USD), turnover (one-way fraction), cash_before, cash_after,
+    account_value (USD), objective, solver_status, iterations, sign_conflicts.
+
+The optimiser is Moehle, Kochenderfer, Boyd & Ang (JOTA 2021): convex relaxation, then a second
+solve with each conflicting identical group's side fixed (``SignMethod.TWO_STEP``); its QP solver is
+an interior-point method that solves each Newton step through the factor model (k x k Woodbury).
+"""
+
+from sma.rebalance._decide import EngineOutput, decide, decide_account
+from sma.rebalance._inputs import ShardInputError, ShardInputs
+from sma.rebalance._params import EngineParams, SignMethod
+from sma.rebalance._problem import AccountProblem, build_problem
+from sma.rebalance._qp import QPResult, TradeQP, solve_trade_qp
+from sma.rebalance._records import (
+    LOT_SELL_COLUMNS,
+    RECORD_COLUMNS,
+    TRADE_COLUMNS,
+    DecisionStatus,
+    TradeReason,
+)
+from sma.rebalance._rounding import round_to_whole_shares
+from sma.rebalance._screen import Screen, Trigger, screen_accounts
+from sma.rebalance._signs import ContinuousDecision, conflicting_groups, solve_account
+
+__all__ = [
+    "LOT_SELL_COLUMNS",
+    "RECORD_COLUMNS",
+    "TRADE_COLUMNS",
+    "AccountProblem",
+    "ContinuousDecision",
+    "DecisionStatus",
+    "EngineOutput",
+    "EngineParams",
+    "QPResult",
+    "Screen",
+    "ShardInputError",
+    "ShardInputs",
+    "SignMethod",
+    "TradeQP",
+    "TradeReason",
+    "Trigger",
+    "build_problem",
+    "conflicting_groups",
+    "decide",
+    "decide_account",
+    "round_to_whole_shares",
+    "screen_accounts",
+    "solve_account",
+    "solve_trade_qp",
+]

@@ -1,0 +1,46 @@
+"""The engine's parameters: one frozen dataclass, every default documented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SignMethod(StrEnum):
+    """How the non-convex rule "no buy and loss sale of one security" is enforced.
+
+    TWO_STEP: Moehle et al. (2021), section 5 — solve the convex relaxation (each security's
+    trade cost replaced by its convex envelope, i.e. buys and lot sells both allowed), take each
+    conflicting security's side from the sign of its relaxed net trade, and solve again with those
+    sides fixed. RELAX_AND_NET: the weak heuristic the paper improves on — solve the relaxation and
+    net each conflicting security's buy against its loss sales, without solving again.
+    """
+
+    TWO_STEP = "TWO_STEP"
+    RELAX_AND_NET = "RELAX_AND_NET"
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """What the nightly decision trades off and tolerates.
+
+    Objective (weights of account value): ``risk_aversion * TE^2 + tax cost + trading cost``.
+    """
+
+    risk_aversion: float = 50.0  # 1 % TE (annual) costs as much as 50 bp of tax: 50 * 0.01^2 = 0.005
+    trading_cost_bps: float = 5.0  # per side, on notional
+    exclusion_penalty: float = 1.0  # per unit of weight still held in an EXCLUDE name: sell out first
+    max_overweight: float = 0.05  # a buy may lift a position at most 5 pp above its target
+    te_trigger_fraction: float = 0.8  # screen: TE above 80 % of the account's max_tracking_error
+    drift_tolerance: float = 0.05  # screen: half the sum of |weight - target| above 5 %
+    harvest_min_usd: float = 250.0  # screen: tax value of harvestable losses, net of costs, above this
+    harvest_min_fraction: float = 0.0005  # ... and above 5 bp of account value
+    cash_tolerance: float = 0.005  # screen: cash more than 0.5 pp above target is cash to invest
+    sign_method: SignMethod = SignMethod.TWO_STEP
+    solver_tolerance: float = 1e-8  # relative duality gap of the interior-point solver
+    solver_max_iterations: int = 80
+    trade_epsilon: float = 1e-7  # weights below this count as no trade when reading a solution
+
+    @property
+    def trading_cost(self) -> float:
+        return self.trading_cost_bps * 1e-4

@@ -1,0 +1,195 @@
+"""A primal-dual interior-point solver for one account's trade problem, exploiting factor structure.
+
+The problem (Moehle, Kochenderfer, Boyd & Ang 2021, section 3, in weights of account value)::
+
+    minimise   1/2 z' Q z + p' z + c' v
+    subject to z = A v,   0 <= v <= u,   G v <= h
+
+``v`` are the trade variables (a buy per security, a sell per lot), ``A`` sends each to its
+security with sign +1 (buy) or -1 (sell), and ``Q = diag(d) + B B'`` is the scaled factor
+covariance with B of shape (n, k). Each Newton step reduces to one system in ``z`` of the form
+``(diag(d + h) + B B') dz = r`` (h: per-security harmonic sum of the barrier curvatures), solved
+by Woodbury with one k x k Cholesky factorisation; the two dense rows of ``G`` (cash, gain budget)
+take a 2 x 2 Schur complement. Mehrotra predictor-corrector steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+
+
+@dataclass(frozen=True)
+class TradeQP:
+    """One account's convex trade problem in factor form.
+
+    asset : ndarray of shape (nv,), int — security (0..n-1) of each variable
+    sign : ndarray of shape (nv,), float — +1 buy, -1 sell
+    upper : ndarray of shape (nv,), float > 0 — upper bound of each variable (weight)
+    cost : ndarray of shape (nv,) — linear cost per unit of weight traded
+    d : ndarray of shape (n,) > 0 — diagonal of Q
+    B : ndarray of shape (n, k) — low-rank part of Q
+    p : ndarray of shape (n,) — linear term in z
+    G : ndarray of shape (r, nv), h : ndarray of shape (r,) — dense inequality rows
+    """
+
+    asset: np.ndarray
+    sign: np.ndarray
+    upper: np.ndarray
+    cost: np.ndarray
+    d: np.ndarray
+    B: np.ndarray
+    p: np.ndarray
+    G: np.ndarray
+    h: np.ndarray
+
+    def net_trade(self, v: np.ndarray) -> np.ndarray:
+        return np.bincount(self.asset, self.sign * v, minlength=self.d.size)
+
+    def objective(self, v: np.ndarray) -> float:
+        z = self.net_trade(v)
+        bz = self.B.T @ z
+        return float(0.5 * (z @ (self.d * z) + bz @ bz) + self.p @ z + self.cost @ v)
+
+    def restrict(self, keep: np.ndarray) -> TradeQP:
+        """The same problem with only the variables where ``keep`` (others fixed at zero)."""
+        return TradeQP(
+            self.asset[keep], self.sign[keep], self.upper[keep], self.cost[keep],
+            self.d, self.B, self.p, self.G[:, keep], self.h,
+        )
+
+
+@dataclass(frozen=True)
+class QPResult:
+    """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter' or 'infeasible'."""
+
+    v: np.ndarray
+    objective: float
+    status: str
+    iterations: int
+
+
+class _Newton:
+    """The reduced Newton system for a given barrier curvature ``theta`` of shape (nv,)."""
+
+    def __init__(self, qp: TradeQP, theta: np.ndarray):
+        self.qp, self.inv_theta = qp, 1.0 / theta
+        n = qp.d.size
+        hsum = np.bincount(qp.asset, self.inv_theta, minlength=n)
+        self.active = hsum > 0
+        self.h = np.zeros(n)
+        self.h[self.active] = 1.0 / hsum[self.active]
+        # Securities without variables have z fixed at 0; give them a huge curvature instead.
+        self.diag = qp.d + np.where(self.active, self.h, 1e30)
+        bd = qp.B / self.diag[:, None]
+        core = np.eye(qp.B.shape[1]) + qp.B.T @ bd
+        self.bd, self.chol = bd, cho_factor(core, lower=True, check_finite=False)
+
+    def solve(self, r: np.ndarray) -> np.ndarray:
+        """``(A'QA + diag(theta))^{-1} r`` for r of shape (nv,) or (nv, c)."""
+        qp, it = self.qp, self.inv_theta
+        a = qp.sign if r.ndim == 1 else qp.sign[:, None]
+        w = it if r.ndim == 1 else it[:, None]
+        n = qp.d.size
+        scaled = a * r * w
+        if r.ndim == 1:
+            rho = np.bincount(qp.asset, scaled, minlength=n)
+            rhs = self.h * rho
+            dz = rhs / self.diag - self.bd @ cho_solve(self.chol, self.bd.T @ rhs, check_finite=False)
+            pi = self.h * (dz - rho)
+            return (r + qp.sign * pi[qp.asset]) * it
+        rho = np.zeros((n, r.shape[1]))
+        np.add.at(rho, qp.asset, scaled)
+        rhs = self.h[:, None] * rho
+        dz = rhs / self.diag[:, None] - self.bd @ cho_solve(self.chol, self.bd.T @ rhs, check_finite=False)
+        pi = self.h[:, None] * (dz - rho)
+        return (r + a * pi[qp.asset]) * w
+
+
+def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResult:
+    """Solve a ``TradeQP`` to relative duality gap ``tol``.
+
+    Returns
+    -------
+    QPResult
+        ``v`` of shape (nv,), clipped into its bounds.
+    """
+    nv, u = qp.asset.size, qp.upper
+    if nv == 0:
+        return QPResult(np.zeros(0), qp.objective(np.zeros(0)), "optimal", 0)
+    G, h = qp.G, qp.h
+    v = 0.5 * u
+    z = qp.net_trade(v)
+    grad = qp.sign * (qp.d * z + qp.B @ (qp.B.T @ z) + qp.p)[qp.asset] + qp.cost
+    scale = max(np.abs(grad).max(), 1e-6)
+    s0 = np.maximum(grad, 0.0) + scale
+    s1 = np.maximum(-grad, 0.0) + scale
+    w = np.maximum(h - G @ v, 1e-3)
+    eta = np.full(h.size, scale)
+    n_comp = 2 * nv + h.size
+    for it in range(1, max_iter + 1):
+        z = qp.net_trade(v)
+        qz = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
+        grad = qp.sign * qz[qp.asset] + qp.cost
+        rd = grad - s0 + s1 + G.T @ eta
+        rp = G @ v + w - h
+        gap = v @ s0 + (u - v) @ s1 + w @ eta
+        mu = gap / n_comp
+        obj = float(0.5 * (z @ (qz + qp.p)) + qp.cost @ v)
+        if (
+            gap <= tol * max(1.0, abs(obj)) * 1e2
+            and np.abs(rd).max() <= tol * (1.0 + scale)
+            and (rp.size == 0 or np.abs(rp).max() <= tol * (1.0 + np.abs(h).max()))
+        ):
+            return QPResult(np.clip(v, 0.0, u), obj, "optimal", it)
+        theta = s0 / v + s1 / (u - v)
+        newton = _Newton(qp, theta)
+        mgt = newton.solve(G.T.copy()) if h.size else np.zeros((nv, 0))
+        schur = G @ mgt + np.diag(w / eta)
+        schur_f = np.linalg.cholesky(schur) if h.size else None
+
+        def direction(rc0, rc1, rcw):
+            r1 = -rd + rc0 / v - rc1 / (u - v)
+            r2 = -rp - rcw / eta
+            m_r1 = newton.solve(r1)
+            if h.size:
+                y = np.linalg.solve(schur_f.T, np.linalg.solve(schur_f, G @ m_r1 - r2))
+                dv = m_r1 - mgt @ y
+            else:
+                y = np.zeros(0)
+                dv = m_r1
+            ds0 = (rc0 - s0 * dv) / v
+            ds1 = (rc1 + s1 * dv) / (u - v)
+            dw = (rcw - w * y) / eta
+            return dv, ds0, ds1, y, dw
+
+        def step_length(dv, ds0, ds1, dw, deta):
+            ratios = [1.0]
+            for x, dx in ((v, dv), (u - v, -dv), (s0, ds0), (s1, ds1), (w, dw), (eta, deta)):
+                neg = dx < 0
+                if neg.any():
+                    ratios.append(np.min(-x[neg] / dx[neg]))
+            return min(ratios)
+
+        dv, ds0, ds1, deta, dw = direction(-v * s0, -(u - v) * s1, -w * eta)
+        a_aff = step_length(dv, ds0, ds1, dw, deta)
+        gap_aff = (
+            (v + a_aff * dv) @ (s0 + a_aff * ds0)
+            + (u - v - a_aff * dv) @ (s1 + a_aff * ds1)
+            + (w + a_aff * dw) @ (eta + a_aff * deta)
+        )
+        sigma = (gap_aff / gap) ** 3
+        dv, ds0, ds1, deta, dw = direction(
+            -v * s0 + sigma * mu - dv * ds0,
+            -(u - v) * s1 + sigma * mu + dv * ds1,
+            -w * eta + sigma * mu - dw * deta,
+        )
+        a = 0.99 * step_length(dv, ds0, ds1, dw, deta)
+        v, s0, s1, w, eta = v + a * dv, s0 + a * ds0, s1 + a * ds1, w + a * dw, eta + a * deta
+        if not np.all(np.isfinite(v)):
+            break
+    z = qp.net_trade(np.clip(v, 0.0, u))
+    status = "infeasible" if h.size and np.any(G @ np.clip(v, 0, u) > h + 1e-6) else "max_iter"
+    return QPResult(np.clip(v, 0.0, u), qp.objective(np.clip(v, 0.0, u)), status, max_iter)

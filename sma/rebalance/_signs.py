@@ -1,0 +1,133 @@
+"""The non-convex rule "no buy and loss sale of one security (or its identical group)".
+
+Moehle, Kochenderfer, Boyd & Ang, "Tax-Aware Portfolio Construction via Convex Optimization"
+(JOTA 2021), section 5: solving the problem with buys and lot sells as independent variables is the
+convex relaxation in which each security's trade cost is replaced by its convex envelope. Where
+the relaxation both buys and sells at a loss in one identical group, the group's side is taken from
+the sign of its relaxed net trade and the problem is solved again with that side fixed. Selling at a
+loss while buying the same or a substantially identical security would be a wash sale (IRC 1091).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sma.rebalance._params import EngineParams, SignMethod
+from sma.rebalance._problem import AccountProblem
+from sma.rebalance._qp import QPResult, solve_trade_qp
+
+
+@dataclass(frozen=True)
+class ContinuousDecision:
+    """The optimiser's trades before rounding, in weights.
+
+    buys : ndarray (nb,) — per buy variable of the problem
+    sells : ndarray (nl,) — per sell variable (lot) of the problem
+    status : str — 'optimal', 'max_iter', 'infeasible'
+    objective : float — risk_aversion * TE^2 + tax + trading cost, at these trades
+    conflicts : int — identical groups where the relaxation bought and sold at a loss
+    iterations : int — interior-point iterations over all solves
+    """
+
+    buys: np.ndarray
+    sells: np.ndarray
+    status: str
+    objective: float
+    conflicts: int
+    iterations: int
+
+
+def _groups(problem: AccountProblem, group_of_asset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group code of each buy variable and each sell variable."""
+    qp = problem.qp
+    g = group_of_asset[problem.assets[qp.asset]]
+    return g[: problem.n_buys], g[problem.n_buys :]
+
+
+def conflicting_groups(problem: AccountProblem, v: np.ndarray, group_of_asset: np.ndarray, eps: float) -> np.ndarray:
+    """Group codes where ``v`` both buys and sells a loss lot."""
+    nb = problem.n_buys
+    gb, gs = _groups(problem, group_of_asset)
+    bought = np.unique(gb[v[:nb] > eps])
+    loss_sold = np.unique(gs[(v[nb:] > eps) & problem.loss_lot()])
+    return np.intersect1d(bought, loss_sold)
+
+
+def _max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray) -> float:
+    """Most cash (weight) sells alone can raise within the gain budget: losses first, then smallest gains."""
+    qp, nb = problem.qp, problem.n_buys
+    size = qp.upper[nb:][keep_sell]
+    gain = problem.lot_gain[keep_sell]
+    order = np.argsort(gain, kind="stable")
+    size, gain = size[order], gain[order]
+    realized = np.cumsum(size * gain)
+    fits = realized <= problem.budget + 1e-12
+    full = size[fits].sum()
+    first_over = np.flatnonzero(~fits)
+    if first_over.size:
+        i = first_over[0]
+        room = problem.budget - (realized[i - 1] if i > 0 else 0.0)
+        full += max(room / gain[i], 0.0)
+    return float(full * (1.0 - 0.0))
+
+
+def _fixed_sides_keep(problem, v, conflicts, group_of_asset, prefer_sell: np.ndarray) -> np.ndarray:
+    """Variables kept when each conflicting group takes one side (sell where ``prefer_sell``)."""
+    nb = problem.n_buys
+    gb, gs = _groups(problem, group_of_asset)
+    sell_side = conflicts[prefer_sell]
+    buy_side = conflicts[~prefer_sell]
+    keep_buy = ~np.isin(gb, sell_side)
+    keep_sell = ~(np.isin(gs, buy_side) & problem.loss_lot())
+    return np.concatenate([keep_buy, keep_sell])
+
+
+def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams) -> ContinuousDecision:
+    """Trades in weights that respect every constraint including the wash-sale sign rule."""
+    qp, nb = problem.qp, problem.n_buys
+    tol, iters = params.solver_tolerance, params.solver_max_iterations
+    relaxed = solve_trade_qp(qp, tol, iters)
+    conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, params.trade_epsilon)
+    if relaxed.status != "optimal" or conflicts.size == 0:
+        return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations)
+    gb, gs = _groups(problem, group_of_asset)
+    z = qp.net_trade(relaxed.v)
+    net = np.bincount(group_of_asset[problem.assets], z, minlength=group_of_asset.max() + 1)
+    if params.sign_method == SignMethod.RELAX_AND_NET:
+        return _decision(problem, _net_out(problem, relaxed.v, conflicts, net, gb, gs), relaxed, conflicts.size,
+                         relaxed.iterations)
+    prefer_sell = net[conflicts] < 0
+    keep = _fixed_sides_keep(problem, relaxed.v, conflicts, group_of_asset, prefer_sell)
+    if problem.kappa < 0 and _max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
+        # Taking the buy side would leave too little to sell for the cash target: sell side for all.
+        keep = _fixed_sides_keep(problem, relaxed.v, conflicts, group_of_asset, np.ones(conflicts.size, bool))
+    second = solve_trade_qp(qp.restrict(keep), tol, iters)
+    v = np.zeros_like(relaxed.v)
+    v[keep] = second.v
+    return _decision(problem, v, second, conflicts.size, relaxed.iterations + second.iterations)
+
+
+def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
+    """The weak heuristic: in each conflicting group keep only the side of the net trade, scaled to it."""
+    nb = problem.n_buys
+    out = v.copy()
+    buys, sells = out[:nb], out[nb:]
+    for g in conflicts:
+        in_b, in_s = gb == g, gs == g
+        if net[g] >= 0:
+            total = buys[in_b].sum()
+            buys[in_b] *= net[g] / total if total > 0 else 0.0
+            sells[in_s] = 0.0
+        else:
+            total = sells[in_s].sum()
+            sells[in_s] *= -net[g] / total if total > 0 else 0.0
+            buys[in_b] = 0.0
+    return out
+
+
+def _decision(problem: AccountProblem, v: np.ndarray, result: QPResult, conflicts: int, iterations: int):
+    nb = problem.n_buys
+    return ContinuousDecision(v[:nb].copy(), v[nb:].copy(), result.status,
+                              problem.qp.objective(v) + problem.te2_offset, conflicts, iterations)
