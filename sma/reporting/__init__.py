@@ -1,0 +1,75 @@
+"""Reports people read, rendered from data handed to them (no store, no files, no network).
+
+The run review page (portfolio managers)
+    ``render_review_page(ReviewData) -> str``: one self-contained HTML page per run.
+
+Client statements
+    ``render_statement_pdf(StatementData) -> bytes``: one PDF per account and period, with
+    figures from ``statement_figures``. Returns are time-weighted, **chained daily** (cash flows
+    at the start of their day: ``r_t = V_t / (V_{t-1} + CF_t) - 1``; GIPS 2020; Bacon ch. 2).
+    Estimated tax value of harvested losses = ST losses x ST rate + LT losses x LT rate.
+
+Form 8949
+    ``form_8949_rows(realized) -> DataFrame``, ``form_8949_csv(rows) -> str``,
+    ``render_form_8949_pdf(rows, ...) -> bytes``: Part I short-term, Part II long-term,
+    columns (a)-(h), code W for wash sales; CSV cells cannot start a formula.
+
+Safety
+    ``safe_file_name(id, suffix)`` refuses any id not matching ``sma.inbox.ID_PATTERN``;
+    ``escape_markup`` escapes text for reportlab markup (CVE-2023-33733).
+"""
+
+from sma.reporting._figures import (
+    RealizedSummary,
+    StatementFigures,
+    Unrealized,
+    harvest_tax_value,
+    realized_summary,
+    sector_weights,
+    statement_figures,
+    top_holdings,
+    trades_by_reason,
+    unrealized,
+)
+from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
+from sma.reporting._frames import ReportDataError
+from sma.reporting._performance import Returns, ValueChange, daily_growth, returns_over, value_change
+from sma.reporting._review_data import ReviewData
+from sma.reporting._review_page import render_review_page
+from sma.reporting._safe import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
+from sma.reporting._statement_data import Period, StatementData
+from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
+
+__all__ = [
+    "FORM_8949_COLUMNS",
+    "SECTIONS",
+    "Period",
+    "RealizedSummary",
+    "ReportDataError",
+    "Returns",
+    "ReviewData",
+    "StatementData",
+    "StatementFigures",
+    "Unrealized",
+    "UnsafeIdError",
+    "ValueChange",
+    "daily_growth",
+    "escape_markup",
+    "form_8949_csv",
+    "form_8949_rows",
+    "harvest_tax_value",
+    "neutralise_cell",
+    "neutralise_frame",
+    "realized_summary",
+    "render_form_8949_pdf",
+    "render_review_page",
+    "render_statement_pdf",
+    "returns_over",
+    "safe_file_name",
+    "sector_weights",
+    "statement_figures",
+    "top_holdings",
+    "trades_by_reason",
+    "unrealized",
+    "value_change",
+]

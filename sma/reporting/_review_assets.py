@@ -1,0 +1,251 @@
+"""The review page's inline stylesheet and script (no CDN, no network: the page opens from disk).
+
+The script sorts the account table and draws the per-account drill-down from the JSON data
+island; it writes client text only through ``textContent``, never as HTML. The URL fragment
+holds the state, so a link can open a view: ``#account=ACC-1`` and ``#sort=te_after:desc``.
+"""
+
+CSS = """
+:root{--navy:#1f3b5c;--teal:#2a7f8f;--grey:#5f6b7a;--rule:#d5dbe3;--band:#f2f5f8;--red:#b23b3b;
+--amber:#c9822b;--green:#1e7b4a}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1c2530;
+background:#fff}
+header{background:var(--navy);color:#fff;padding:14px 28px;display:flex;align-items:baseline;gap:18px}
+header h1{font-size:19px;margin:0;font-weight:600}
+header .meta{opacity:.85;font-size:13px}
+main{padding:18px 28px 60px;max-width:1500px}
+h2{color:var(--navy);font-size:16px;margin:26px 0 10px;border-bottom:1px solid var(--rule);padding-bottom:4px}
+h3{color:var(--navy);font-size:14px;margin:16px 0 6px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:10px}
+.card{background:var(--band);border:1px solid var(--rule);border-radius:6px;padding:10px 12px}
+.card .label{font-size:11.5px;color:var(--grey);text-transform:uppercase;letter-spacing:.03em}
+.card .value{font-size:21px;font-weight:600;color:var(--navy);font-variant-numeric:tabular-nums}
+.card.alert .value{color:var(--red)}
+.badge{display:inline-block;min-width:22px;padding:0 7px;border-radius:10px;background:var(--red);color:#fff;
+font-size:12px;text-align:center;margin-left:6px;vertical-align:middle}
+.badge.ok{background:var(--green)}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{padding:4px 8px;border-bottom:1px solid var(--rule);text-align:left;white-space:nowrap}
+td.wrap{white-space:normal}
+th{background:var(--navy);color:#fff;font-weight:600;position:sticky;top:0}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tbody tr:nth-child(even){background:#fafbfc}
+#account-table th{cursor:pointer;user-select:none}
+#account-table th[aria-sort=ascending]::after{content:" \\25B2";font-size:10px}
+#account-table th[aria-sort=descending]::after{content:" \\25BC";font-size:10px}
+#account-table tbody tr{cursor:pointer}
+#account-table tbody tr:hover{background:#e8f1f5}
+.status{display:inline-block;padding:0 7px;border-radius:3px;font-size:11.5px;font-weight:600;color:#fff;
+background:var(--grey)}
+.status.FAILED{background:var(--red)}.status.HELD{background:#d0632b}.status.FLAGGED{background:var(--amber)}
+.status.TRADED{background:var(--teal)}.status.NO_TRADE{background:#9aa5b1}
+.kind{font-weight:600;color:var(--red)}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:18px;align-items:start}
+.scroll{max-height:560px;overflow:auto;border:1px solid var(--rule)}
+.toolbar{display:flex;gap:12px;align-items:center;margin-bottom:8px}
+.toolbar input{padding:5px 8px;border:1px solid var(--rule);border-radius:4px;width:260px;font:inherit}
+.muted{color:var(--grey)}
+.gain{color:var(--green)}.loss{color:var(--red)}
+#drill{position:fixed;top:0;right:0;bottom:0;width:min(760px,92vw);background:#fff;
+box-shadow:-6px 0 24px rgba(20,35,55,.25);overflow:auto;padding:0 22px 40px;z-index:5}
+#drill[hidden]{display:none}
+#drill .bar{position:sticky;top:0;background:#fff;padding:14px 0 8px;border-bottom:2px solid var(--navy);
+display:flex;justify-content:space-between;align-items:center}
+#drill .bar h2{border:0;margin:0}
+#drill dl{display:grid;grid-template-columns:repeat(4,1fr);gap:6px 14px;margin:12px 0}
+#drill dt{font-size:11px;color:var(--grey);text-transform:uppercase}
+#drill dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}
+tr.lot td{background:#f6f8fa;color:var(--grey);font-size:12px}
+button{font:inherit;border:1px solid var(--rule);background:var(--band);border-radius:4px;padding:3px 10px;
+cursor:pointer}
+footer{color:var(--grey);font-size:12px;margin-top:30px}
+"""
+
+JS = r"""
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("drill-data").textContent);
+  var table = document.getElementById("account-table");
+  var tbody = table.tBodies[0];
+  var heads = table.tHead.rows[0].cells;
+
+  function params() { return new URLSearchParams(location.hash.slice(1)); }
+  function setParam(key, value) {
+    var p = params();
+    if (value === null) { p.delete(key); } else { p.set(key, value); }
+    location.hash = p.toString();
+  }
+  function value(row, i, type) {
+    var td = row.cells[i], v = td.getAttribute("data-value");
+    if (v === null) { v = td.textContent; }
+    if (type !== "num") { return v.toLowerCase(); }
+    var x = parseFloat(v);
+    return isNaN(x) ? -Infinity : x;
+  }
+  function sortBy(key, dir) {
+    var idx = -1, type = "text";
+    for (var i = 0; i < heads.length; i++) {
+      if (heads[i].dataset.key === key) {
+        idx = i; type = heads[i].dataset.type;
+        heads[i].setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending");
+      } else { heads[i].removeAttribute("aria-sort"); }
+    }
+    if (idx < 0) { return; }
+    var sign = dir === "asc" ? 1 : -1;
+    var rows = Array.prototype.slice.call(tbody.rows);
+    rows.sort(function (a, b) {
+      var x = value(a, idx, type), y = value(b, idx, type);
+      return x < y ? -sign : (x > y ? sign : 0);
+    });
+    rows.forEach(function (r) { tbody.appendChild(r); });
+    table.setAttribute("data-sorted", key + ":" + dir);
+  }
+  Array.prototype.forEach.call(heads, function (th) {
+    th.addEventListener("click", function () {
+      var current = (params().get("sort") || "").split(":");
+      var dir = current[0] === th.dataset.key && current[1] === "desc" ? "asc" : "desc";
+      if (current[0] !== th.dataset.key && th.dataset.type !== "num") { dir = "asc"; }
+      setParam("sort", th.dataset.key + ":" + dir);
+    });
+  });
+  tbody.addEventListener("click", function (e) {
+    var tr = e.target.closest("tr");
+    if (tr) { setParam("account", tr.dataset.account); }
+  });
+  document.getElementById("account-filter").addEventListener("input", function (e) {
+    var q = e.target.value.toLowerCase();
+    Array.prototype.forEach.call(tbody.rows, function (r) {
+      r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
+    });
+  });
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  var money = new Intl.NumberFormat("en-US", {style: "currency", currency: "USD", maximumFractionDigits: 0});
+  var cents = new Intl.NumberFormat("en-US", {style: "currency", currency: "USD"});
+  function pct(x, d) { return x === null ? "\u2013" : (x * 100).toFixed(d === undefined ? 2 : d) + "%"; }
+  function num(x) { return x === null ? "\u2013" : x.toLocaleString("en-US", {maximumFractionDigits: 4}); }
+  function usd(x) { return x === null ? "\u2013" : money.format(x); }
+  function usdc(x) { return x === null ? "\u2013" : cents.format(x); }
+
+  function grid(headers, rows, numeric, rowClass) {
+    var t = el("table"), thead = el("thead"), hr = el("tr"), body = el("tbody");
+    headers.forEach(function (h, i) { hr.appendChild(el("th", numeric[i] ? "num" : "", h)); });
+    thead.appendChild(hr); t.appendChild(thead);
+    rows.forEach(function (cells, r) {
+      var tr = el("tr", rowClass ? rowClass[r] : "");
+      cells.forEach(function (c, i) { tr.appendChild(el("td", numeric[i] ? "num" : "", c)); });
+      body.appendChild(tr);
+    });
+    t.appendChild(body);
+    return t;
+  }
+  function sectorChart(holdings) {
+    var by = {};
+    holdings.forEach(function (h) {
+      var s = by[h[1]] || (by[h[1]] = [0, 0]);
+      s[0] += h[3] || 0; s[1] += h[4] || 0;
+    });
+    var names = Object.keys(by).sort(function (a, b) { return by[b][1] - by[a][1]; });
+    var NS = "http://www.w3.org/2000/svg", row = 22, left = 170, w = 680;
+    var top = Math.max.apply(null, names.map(function (n) { return Math.max(by[n][0], by[n][1]); }).concat([0.01]));
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 " + w + " " + (row * names.length + 26));
+    svg.setAttribute("width", "100%"); svg.setAttribute("class", "chart sector-chart");
+    function add(tag, attrs, text) {
+      var e = document.createElementNS(NS, tag);
+      Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+      if (text !== undefined) { e.textContent = text; }
+      svg.appendChild(e); return e;
+    }
+    add("rect", {x: left, y: 4, width: 10, height: 10, fill: "#1f3b5c"});
+    add("text", {x: left + 14, y: 13, "font-size": 11}, "after trades");
+    add("rect", {x: left + 110, y: 4, width: 10, height: 10, fill: "#9aa5b1"});
+    add("text", {x: left + 124, y: 13, "font-size": 11}, "target");
+    names.forEach(function (n, i) {
+      var y = 22 + i * row, scale = (w - left - 70) / top;
+      add("text", {x: left - 8, y: y + 14, "text-anchor": "end", "font-size": 11}, n);
+      add("rect", {x: left, y: y + 3, width: by[n][0] * scale, height: 8, fill: "#1f3b5c"});
+      add("rect", {x: left, y: y + 11, width: by[n][1] * scale, height: 8, fill: "#9aa5b1"});
+      add("text", {x: left + Math.max(by[n][0], by[n][1]) * scale + 5, y: y + 15, "font-size": 10,
+                   fill: "#5f6b7a"}, pct(by[n][0], 1) + " / " + pct(by[n][1], 1));
+    });
+    return svg;
+  }
+  function showAccount(id) {
+    var panel = document.getElementById("drill"), body = document.getElementById("drill-body");
+    var a = id === null ? undefined : data.accounts[id];
+    body.textContent = "";
+    if (!a) { panel.hidden = true; return; }
+    var d = a.d;
+    document.getElementById("drill-title").textContent = id + " \u00b7 " + d.client_name;
+    var chip = el("span", "status " + d.status, d.status);
+    var head = el("p"); head.appendChild(chip);
+    head.appendChild(el("span", "muted", "  " + d.account_type + " \u00b7 household " + d.household_id + " \u00b7 " + d.reason));
+    body.appendChild(head);
+    var dl = el("dl");
+    [["TE before", pct(d.te_before)], ["TE after", pct(d.te_after)], ["TE limit", pct(d.max_tracking_error)],
+     ["Turnover", pct(d.turnover, 1)], ["Market value", usd(d.market_value)], ["Cash before", usd(d.cash_before)],
+     ["Cash after", usd(d.cash_after)], ["Losses harvested", usd(d.losses_harvested)],
+     ["Realized ST", usd(d.realized_st)], ["Realized LT", usd(d.realized_lt)], ["Est. tax saved", usd(d.est_tax_saved)]
+    ].forEach(function (p) { dl.appendChild(el("dt", "", p[0])); dl.appendChild(el("dd", "", p[1])); });
+    body.appendChild(dl);
+
+    body.appendChild(el("h3", "", "Holdings vs target (" + a.h.length + ")"));
+    if (a.h.length) {
+      body.appendChild(sectorChart(a.h));
+      var hs = a.h.slice().sort(function (x, y) {
+        return Math.abs((y[3] || 0) - (y[4] || 0)) - Math.abs((x[3] || 0) - (x[4] || 0)); });
+      var box = el("div", "scroll");
+      box.appendChild(grid(["Symbol", "Sector", "Before", "After", "Target", "After \u2212 target"],
+        hs.map(function (h) { return [h[0], h[1], pct(h[2]), pct(h[3]), pct(h[4]), pct((h[3] || 0) - (h[4] || 0))]; }),
+        [false, false, true, true, true, true]));
+      box.id = "drill-holdings";
+      body.appendChild(box);
+    } else { body.appendChild(el("p", "muted", "No holdings.")); }
+
+    body.appendChild(el("h3", "", "Trades and lots (" + a.t.length + ")"));
+    if (a.t.length) {
+      var rows = [], classes = [];
+      a.t.forEach(function (t) {
+        rows.push([t[0], t[1], num(t[2]), usdc(t[3]), usd(t[4]), t[5]]); classes.push("trade");
+        if (t[1] === "SELL") {
+          a.l.filter(function (l) { return l[0] === t[0]; }).forEach(function (l) {
+            rows.push(["  lot " + l[1], l[6], num(l[2]), "basis " + usd(l[3]), "proceeds " + usd(l[4]),
+                       "gain " + usd(l[5])]);
+            classes.push("lot");
+          });
+        }
+      });
+      var tt = grid(["Symbol", "Side", "Shares", "Price", "Notional", "Reason"], rows,
+                    [false, false, true, true, true, false], classes);
+      tt.id = "drill-trades"; body.appendChild(tt);
+    } else { body.appendChild(el("p", "muted", "No trades tonight.")); }
+
+    body.appendChild(el("h3", "", "Wash-sale blocks in force (" + a.w.length + ")"));
+    if (a.w.length) {
+      var wt = grid(["Symbol", "Block", "Until", "Why"], a.w.map(function (w) { return [w[0], w[1], w[2], w[3]]; }),
+                    [false, false, false, false]);
+      wt.id = "drill-wash"; body.appendChild(wt);
+    } else { body.appendChild(el("p", "muted", "None.")); }
+    panel.hidden = false;
+    panel.setAttribute("data-account", id);
+  }
+  document.getElementById("drill-close").addEventListener("click", function () { setParam("account", null); });
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") { setParam("account", null); } });
+
+  function apply() {
+    var p = params(), s = (p.get("sort") || "").split(":");
+    if (s[0]) { sortBy(s[0], s[1] === "asc" ? "asc" : "desc"); }
+    showAccount(p.get("account"));
+  }
+  window.addEventListener("hashchange", apply);
+  apply();
+  document.body.setAttribute("data-ready", "1");
+})();
+"""

@@ -1,0 +1,79 @@
+"""What the run review page is rendered from: one night's figures and frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sma.reporting._frames import ReportDataError, require_columns
+
+SUMMARY_KEYS = (
+    "run_id", "as_of", "accounts_screened", "accounts_triggered", "accounts_traded", "accounts_held",
+    "orders", "notional", "losses_harvested", "gains_realized_st", "gains_realized_lt", "est_tax_saved",
+)
+DECISION_COLUMNS = (
+    "account_id", "household_id", "account_type", "client_name", "status", "reason", "te_before", "te_after",
+    "max_tracking_error", "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover",
+    "cash_before", "cash_after", "market_value",
+)
+TRADE_COLUMNS = ("account_id", "symbol", "side", "quantity", "price", "notional", "reason")
+LOT_SELL_COLUMNS = ("account_id", "symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term")
+HOLDING_COLUMNS = ("account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight")
+WASH_BLOCK_COLUMNS = ("account_id", "symbol", "kind", "until", "why")
+EXCEPTION_COLUMNS = ("account_id", "kind", "reason")
+
+#: Decision statuses, worst first: how the page orders accounts that need the PM's eye.
+STATUSES = ("FAILED", "HELD", "FLAGGED", "TRADED", "NO_TRADE")
+TRADE_REASONS = ("REBALANCE", "HARVEST", "REPLACE", "CASH_INVEST", "CASH_RAISE", "RESTRICTION", "TRANSITION")
+EXCEPTION_KINDS = ("BAD_INPUT", "RECONCILIATION", "COMPLIANCE", "SOLVER", "TE_LIMIT")
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """One night, as the PM reviews it.
+
+    Attributes
+    ----------
+    summary : dict
+        ``SUMMARY_KEYS``: run_id, as_of (date or ISO text), account counts, orders, and USD
+        figures notional, losses_harvested, gains_realized_st, gains_realized_lt, est_tax_saved.
+    decisions : DataFrame
+        One row per account screened (``DECISION_COLUMNS``); status one of ``STATUSES``;
+        te_before, te_after, max_tracking_error annualised fractions; turnover a fraction of
+        market value; money in USD. ``client_name`` and ``reason`` are free text (escaped).
+    trades : DataFrame
+        ``account_id, symbol, side, quantity`` (shares) ``, price, notional`` (USD) ``, reason``
+        (one of ``TRADE_REASONS``).
+    lot_sells : DataFrame
+        ``account_id, symbol, lot_id, quantity, cost_basis, proceeds, gain, term`` (SHORT/LONG).
+    holdings : DataFrame
+        ``account_id, symbol, sector, weight_before, weight_after, target_weight`` (fractions).
+    wash_blocks : DataFrame
+        ``account_id, symbol, kind`` (BUY_BLOCKED or LOSS_SALE_BLOCKED) ``, until`` (date) ``, why``.
+    exceptions : DataFrame
+        ``account_id, kind`` (one of ``EXCEPTION_KINDS``) ``, reason``.
+    """
+
+    summary: dict[str, Any]
+    decisions: pd.DataFrame
+    trades: pd.DataFrame
+    lot_sells: pd.DataFrame
+    holdings: pd.DataFrame
+    wash_blocks: pd.DataFrame
+    exceptions: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for key in SUMMARY_KEYS:
+            if key not in self.summary:
+                raise ReportDataError("summary", key, "missing figure")
+        require_columns("decisions", self.decisions, DECISION_COLUMNS)
+        require_columns("trades", self.trades, TRADE_COLUMNS)
+        require_columns("lot_sells", self.lot_sells, LOT_SELL_COLUMNS)
+        require_columns("holdings", self.holdings, HOLDING_COLUMNS)
+        require_columns("wash_blocks", self.wash_blocks, WASH_BLOCK_COLUMNS)
+        require_columns("exceptions", self.exceptions, EXCEPTION_COLUMNS)
+        unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
+        if unknown.any():
+            raise ReportDataError("decisions", "status", f"unknown status {self.decisions['status'][unknown].iloc[0]!r}")

@@ -1,0 +1,74 @@
+"""What the review page shows first: exceptions, trades by reason, tracking-error breaches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sma.reporting._review_data import EXCEPTION_KINDS, STATUSES, TRADE_REASONS, ReviewData
+
+EXCEPTION_VIEW_COLUMNS = ["account_id", "client_name", "kind", "reason"]
+_HELD_STATUSES = ("FAILED", "HELD", "FLAGGED")
+
+
+def above_te_limit(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Accounts whose tracking error after tonight's trades exceeds their limit (PRODUCT.md)."""
+    te = decisions["te_after"].to_numpy(dtype=float)
+    limit = decisions["max_tracking_error"].to_numpy(dtype=float)
+    return decisions[np.isfinite(te) & (te > limit)]
+
+
+def exception_rows(data: ReviewData) -> pd.DataFrame:
+    """Every account needing the PM's eye, one row per account and kind, worst kind first.
+
+    The night's exceptions as given; plus accounts whose decision is FAILED, HELD or FLAGGED
+    and accounts above their tracking-error limit, when the exceptions do not already list them
+    under that kind.
+    """
+    names = data.decisions[["account_id", "client_name"]].drop_duplicates("account_id")
+    given = data.exceptions[["account_id", "kind", "reason"]].astype({"kind": str})
+    held = data.decisions[data.decisions["status"].isin(_HELD_STATUSES)]
+    held = held[~held["account_id"].isin(given["account_id"])]
+    from_status = pd.DataFrame({"account_id": held["account_id"], "kind": held["status"].astype(str),
+                                "reason": held["reason"]})
+    te = above_te_limit(data.decisions)
+    listed = given.loc[given["kind"] == "TE_LIMIT", "account_id"]
+    te = te[~te["account_id"].isin(listed)]
+    from_te = pd.DataFrame({
+        "account_id": te["account_id"],
+        "kind": "TE_LIMIT",
+        "reason": [f"tracking error {a:.2%} after trades, limit {b:.2%}"
+                   for a, b in zip(te["te_after"], te["max_tracking_error"], strict=True)],
+    })
+    rows = pd.concat([given, from_status, from_te], ignore_index=True)
+    rows = rows.merge(names, on="account_id", how="left")
+    rows["client_name"] = rows["client_name"].fillna("")
+    order = {k: i for i, k in enumerate((*_HELD_STATUSES[:2], *EXCEPTION_KINDS, "FLAGGED"))}
+    rows["_order"] = rows["kind"].map(order).fillna(len(order))
+    rows = rows.sort_values(["_order", "account_id"], kind="stable")
+    return rows[EXCEPTION_VIEW_COLUMNS].reset_index(drop=True)
+
+
+def reason_rows(trades: pd.DataFrame) -> pd.DataFrame:
+    """``reason, trades, accounts, bought, sold`` per trade reason, in the reasons' usual order."""
+    side = trades["side"].astype(str).str.upper()
+    notional = trades["notional"].to_numpy(dtype=float)
+    frame = pd.DataFrame({
+        "reason": trades["reason"].astype(str).to_numpy(),
+        "account_id": trades["account_id"].astype(str).to_numpy(),
+        "bought": np.where(side == "BUY", notional, 0.0),
+        "sold": np.where(side == "SELL", notional, 0.0),
+    })
+    out = frame.groupby("reason").agg(
+        trades=("account_id", "size"), accounts=("account_id", "nunique"), bought=("bought", "sum"),
+        sold=("sold", "sum"),
+    ).reset_index()
+    rank = {r: i for i, r in enumerate(TRADE_REASONS)}
+    out["_rank"] = out["reason"].map(rank).fillna(len(rank))
+    return out.sort_values(["_rank", "reason"]).drop(columns="_rank").reset_index(drop=True)
+
+
+def status_counts(decisions: pd.DataFrame) -> dict[str, int]:
+    """Accounts per decision status, in ``STATUSES`` order (zeros included)."""
+    counts = decisions["status"].astype(str).value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUSES}

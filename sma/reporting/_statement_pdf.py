@@ -1,0 +1,307 @@
+"""The client's PDF statement for one account and one period.
+
+Layout: a cover with the client, the period and the figures at a glance, then performance,
+holdings by sector, top holdings, unrealized gains, activity, realized gains, losses harvested,
+what we did and why, and disclosures. One font family, "Page n of m" on every page. Every
+client-supplied string is escaped before it reaches a ``Paragraph`` (CVE-2023-33733); table
+cells that are plain strings are drawn as text, never parsed.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.units import inch
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from sma.reporting._charts import growth_chart, sector_chart
+from sma.reporting._figures import StatementFigures, statement_figures
+from sma.reporting._narrative import TAX_DEFERRED, in_brief, what_we_did
+from sma.reporting._pdf_style import (
+    BAND,
+    FONT_BOLD,
+    NAVY,
+    RULE,
+    money,
+    long_date,
+    numbered_canvas,
+    percent,
+    register_fonts,
+    shares,
+    styles,
+    table_style,
+)
+from sma.reporting._safe import escape_markup
+from sma.reporting._statement_data import StatementData
+
+WIDTH = LETTER[0] - 2 * 0.75 * inch
+
+SECTIONS = (
+    "Account value and performance",
+    "Holdings by sector",
+    "Top holdings",
+    "Unrealized gains",
+    "Activity",
+    "Realized gains and losses, year to date",
+    "Losses harvested",
+    "What we did and why",
+    "Disclosures",
+)
+
+DISCLOSURES = (
+    "Returns are time-weighted, chained daily, net of trading costs and before advisory fees; "
+    "periods shorter than one year are not annualised. Past performance does not guarantee future results.",
+    "The personalised benchmark is the index your account tracks after your exclusions and tilts; "
+    "it cannot be invested in directly and bears no costs.",
+    "Realized gains and losses are shown after wash-sale adjustments (code W). The estimated tax value of "
+    "harvested losses multiplies short-term losses by your short-term rate and long-term losses by your "
+    "long-term rate; it is an estimate, not tax advice, and depends on gains you have to offset.",
+    "Your custodian's Form 1099-B is the official record for tax reporting. Please consult your tax advisor.",
+)
+
+
+def _p(text: object, style: str = "body") -> Paragraph:
+    """A paragraph of plain text: escaped, so no markup in it is ever interpreted."""
+    return Paragraph(escape_markup(text), styles()[style])
+
+
+def _table(rows: list[list], widths: list[float], numeric_from: int = 1, total_row: bool = False,
+           numeric_to: int = -1) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(table_style(len(rows), numeric_from, total_row, numeric_to))
+    return table
+
+
+def _section(number: int, extra: str = "") -> Paragraph:
+    return _p(f"{number}. {SECTIONS[number - 1]}{extra}", "h1")
+
+
+def _image(png: bytes, width: float) -> Image:
+    img = Image(io.BytesIO(png))
+    img.drawWidth, img.drawHeight = width, width * img.imageHeight / img.imageWidth
+    return img
+
+
+def _glance(f: StatementFigures, data: StatementData) -> Table:
+    """Six key figures as cards, two rows of three."""
+    harvested = f.realized_ytd.st_losses + f.realized_ytd.lt_losses
+    cards = [
+        ("Account value", money(f.change.value_end)),
+        (f"Return {data.period.label}", f"{percent(f.period.account)}"),
+        ("Benchmark, same period", f"{percent(f.period.benchmark)}"),
+        ("Realized net gain, year to date", money(f.realized_ytd.net)),
+        ("Losses harvested, year to date", money(harvested)),
+        ("Estimated tax value of harvested losses", money(f.harvested_ytd_value)),
+    ]
+    cells = [[_p(label, "figure_label"), _p(value, "figure_value")] for label, value in cards]
+    grid = [[Table([[c[0]], [c[1]]]) for c in cells[i : i + 3]] for i in (0, 3)]
+    table = Table(grid, colWidths=[WIDTH / 3] * 3, rowHeights=[0.8 * inch] * 2)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), BAND),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("INNERGRID", (0, 0), (-1, -1), 2, colors.white),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 10),
+    ]))
+    return table
+
+
+def _cover(f: StatementFigures, data: StatementData) -> list:
+    p = data.period
+    account_type = {"TAXABLE": "Taxable account", "IRA": "Traditional IRA", "ROTH": "Roth IRA"}.get(
+        data.account_type.upper(), data.account_type
+    )
+    contents = "  ·  ".join(f"{i}. {name}" for i, name in enumerate(SECTIONS, start=1))
+    return [
+        Spacer(1, 0.9 * inch),
+        _p(f"Statement {p.label}", "cover_title"),
+        _p(f"Prepared for {data.client}", "cover_client"),
+        _p(f"Account {data.account_id}  ·  {account_type}", "cover_meta"),
+        _p(f"{p.start:%B} {p.start.day}, {p.start.year} to {p.end:%B} {p.end.day}, {p.end.year}", "cover_meta"),
+        Spacer(1, 0.35 * inch),
+        _p("At a glance", "h2"),
+        _glance(f, data),
+        Spacer(1, 0.2 * inch),
+        _p("Time-weighted returns", "h2"),
+        _returns_table(f, data),
+        Spacer(1, 0.2 * inch),
+        _p("This period in brief", "h2"),
+        _p(in_brief(f, data.account_type, p.label), "para"),
+        Spacer(1, 0.1 * inch),
+        _p("In this statement", "h2"),
+        _p(contents, "small"),
+        PageBreak(),
+    ]
+
+
+def _returns_table(f: StatementFigures, data: StatementData) -> Table:
+    """Period, year to date and since inception (annualised too when over a year), vs benchmark."""
+    inception = pd.Timestamp(data.values["date"].iloc[0]).date()
+    rows = [["Time-weighted return", "Account", "Benchmark", "Difference"]]
+    for r, since in ((f.period, f.period.start), (f.ytd, f.ytd.start), (f.since_inception, inception)):
+        rows.append([f"{r.label} (from {long_date(since)})", percent(r.account), percent(r.benchmark),
+                     percent(r.excess)])
+    si = f.since_inception
+    if si.account_annualised is not None and si.benchmark_annualised is not None:
+        rows.append(["Since inception, annualised", percent(si.account_annualised),
+                     percent(si.benchmark_annualised), percent(si.account_annualised - si.benchmark_annualised)])
+    return _table(rows, [WIDTH * 0.46, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.18])
+
+
+def _performance(f: StatementFigures, data: StatementData) -> list:
+    c = f.change
+    value_rows = [
+        ["", data.period.label],
+        [f"Value at the start ({long_date(data.period.start)})", money(c.value_start)],
+        ["Contributions and withdrawals, net", money(c.net_flows)],
+        ["Investment gain or loss", money(c.investment_gain)],
+        [f"Value at the end ({long_date(data.period.end)})", money(c.value_end)],
+    ]
+    return [
+        _section(1),
+        _table(value_rows, [WIDTH * 0.6, WIDTH * 0.4], total_row=True),
+        Spacer(1, 8),
+        _returns_table(f, data),
+        Spacer(1, 6),
+        _p(f"Growth of 100 since inception, account vs {data.benchmark_name}; the shaded band is "
+           f"{data.period.label}.", "small"),
+        _image(growth_chart(data.values, data.benchmark_returns, data.period.start, data.period.end), WIDTH),
+    ]
+
+
+def _holdings(f: StatementFigures, data: StatementData) -> list:
+    sector_rows = [["Sector", "Account", "Benchmark", "Difference"]] + [
+        [str(r.sector), percent(r.account_weight, False), percent(r.benchmark_weight, False),
+         percent(r.difference)]
+        for r in f.sectors.itertuples(index=False)
+    ]
+    top_rows = [["Symbol", "Name", "Shares", "Price", "Market value", "Weight"]] + [
+        [str(r.symbol), _p(r.name, "cell"), shares(r.quantity), money(r.price), money(r.market_value),
+         percent(r.weight, False)]
+        for r in f.top.itertuples(index=False)
+    ]
+    u = f.unrealized
+    unreal_rows = [["", "USD"], ["Market value of holdings", money(u.market_value)],
+                   ["Cost basis (after wash-sale adjustments)", money(u.cost_basis)],
+                   ["Unrealized gain or loss", money(u.gain)]]
+    w = WIDTH
+    return [
+        KeepTogether([_section(2), _image(sector_chart(f.sectors), w * 0.92)]),
+        _table(sector_rows, [w * 0.46, w * 0.18, w * 0.18, w * 0.18]),
+        KeepTogether([_section(3), _table(top_rows, [w * .1, w * .4, w * .11, w * .12, w * .15, w * .12],
+                                          numeric_from=2)]),
+        KeepTogether([_section(4), _table(unreal_rows, [w * 0.6, w * 0.4], total_row=True)]),
+    ]
+
+
+def _activity(data: StatementData) -> list:
+    trades = data.trades.sort_values(["trade_date", "symbol", "side"])
+    trade_rows = [["Date", "Symbol", "Side", "Shares", "Price", "Amount", "Reason"]] + [
+        [str(pd.Timestamp(r.trade_date).date()), str(r.symbol), str(r.side).title(), shares(r.quantity),
+         money(r.price), money(r.notional), str(r.reason).replace("_", " ").title()]
+        for r in trades.itertuples(index=False)
+    ]
+    flows = data.cash_flows.sort_values("date")
+    flow_rows = [["Date", "Cash flow", "Amount"]] + [
+        [str(pd.Timestamp(r.date).date()), "Contribution" if r.amount > 0 else "Withdrawal", money(r.amount)]
+        for r in flows.itertuples(index=False)
+    ]
+    w = WIDTH
+    out = [_section(5), _p("Trades", "h2")]
+    out.append(_table(trade_rows, [w * .13, w * .11, w * .08, w * .12, w * .13, w * .17, w * .26], numeric_from=3,
+                      numeric_to=5)
+               if len(trade_rows) > 1 else _p("No trades this period."))
+    out.append(KeepTogether([
+        _p("Cash flows", "h2"),
+        _table(flow_rows, [w * .2, w * .4, w * .4], numeric_from=2) if len(flow_rows) > 1
+        else _p("No contributions or withdrawals this period."),
+    ]))
+    return out
+
+
+def _taxes(f: StatementFigures, data: StatementData) -> list:
+    r = f.realized_ytd
+    realized_rows = [["", "Gains", "Losses", "Net"],
+                     ["Short-term", money(r.st_gains), money(-r.st_losses), money(r.st_net)],
+                     ["Long-term", money(r.lt_gains), money(-r.lt_losses), money(r.lt_net)],
+                     ["Total", money(r.st_gains + r.lt_gains), money(-(r.st_losses + r.lt_losses)), money(r.net)]]
+    out = [_section(6), _table(realized_rows, [WIDTH * .34, WIDTH * .22, WIDTH * .22, WIDTH * .22], total_row=True),
+           _p(f"Wash-sale losses disallowed and added to replacement lots this year: {money(r.wash_sale_disallowed)}. "
+              "The lot-by-lot detail is in the accompanying Form 8949 report.", "note"),
+           _section(7)]
+    if data.account_type.upper() in TAX_DEFERRED:
+        out.append(_p("This account is tax-deferred: losses are not harvested in it."))
+        return out
+    rows = [["", data.period.label, "Year to date"]]
+    for label, attr in (("Short-term losses", "st_losses"), ("Long-term losses", "lt_losses")):
+        rows.append([label, money(getattr(f.realized_period, attr)), money(getattr(f.realized_ytd, attr))])
+    rows.append([f"Estimated tax value (at {percent(data.st_tax_rate, False, 1)} short-term, "
+                 f"{percent(data.lt_tax_rate, False, 1)} long-term)",
+                 money(f.harvested_period_value), money(f.harvested_ytd_value)])
+    out.append(_table(rows, [WIDTH * .56, WIDTH * .22, WIDTH * .22], total_row=True))
+    return out
+
+
+def _story(f: StatementFigures, data: StatementData) -> list:
+    story = _cover(f, data) + _performance(f, data) + _holdings(f, data)
+    story += _activity(data) + _taxes(f, data) + [_section(8)]
+    for line in what_we_did(f, data.account_type, data.period.label):
+        bullet = line.startswith("\u2022 ")
+        story.append(Paragraph(escape_markup(line[2:] if bullet else line), styles()["bullet" if bullet else "para"],
+                               bulletText="\u2022" if bullet else None))
+    story += [KeepTogether([_section(9)] + [_p(text, "small") for text in DISCLOSURES])]
+    return story
+
+
+def _cover_band(manager: str):
+    def draw(canv, doc) -> None:
+        width, height = doc.pagesize
+        canv.saveState()
+        canv.setFillColor(NAVY)
+        canv.rect(0, height - 0.85 * inch, width, 0.85 * inch, stroke=0, fill=1)
+        canv.setFillColor(colors.white)
+        canv.setFont(FONT_BOLD, 13)
+        canv.drawString(0.75 * inch, height - 0.52 * inch, manager)
+        canv.restoreState()
+
+    return draw
+
+
+def render_statement_pdf(data: StatementData) -> bytes:
+    """The statement as PDF bytes; identical data gives identical bytes (``invariant=1``).
+
+    Parameters
+    ----------
+    data : StatementData
+        One account and one period; see its attributes for the frames and units.
+
+    Returns
+    -------
+    bytes
+        A US-Letter PDF with "Page n of m" footers.
+    """
+    register_fonts()
+    figures = statement_figures(data)
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=LETTER, invariant=1, leftMargin=0.75 * inch, rightMargin=0.75 * inch,
+        topMargin=0.7 * inch, bottomMargin=0.8 * inch,
+        title=f"Statement {data.period.label} - account {data.account_id}", author=data.manager,
+        subject="Client statement", creator=data.manager,
+    )
+    footer = f"{data.manager}  ·  Account {data.account_id}  ·  Statement {data.period.label}"
+    doc.build(_story(figures, data), onFirstPage=_cover_band(data.manager),
+              canvasmaker=numbered_canvas(footer))
+    return buf.getvalue()
