@@ -1,0 +1,110 @@
+"""Invariants of any replay (PRODUCT.md "Non-functional": every share and every dollar of basis is
+conserved; "Tax rules": gains are never washed), checked on random histories, and the replay's
+refusal of an oversell by its row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sma.ledger import ReliefMethod, ReplayRowError, replay
+
+ACCOUNTS = pd.DataFrame(
+    {"account_id": ["A", "B", "I"], "household_id": ["H", "H", "H"], "account_type": ["TAXABLE", "TAXABLE", "IRA"]}
+)
+SYMBOLS = ["X", "Y", "Z"]  # Y and Z are substantially identical
+GROUPS = {"Y": "YZ", "Z": "YZ"}
+NO_LOTS = pd.DataFrame(
+    {c: pd.Series(dtype=object) for c in ("account_id", "lot_id", "symbol", "quantity", "cost_basis_cents", "acquired_date", "adjusted_acquired_date")}
+)
+
+step = st.tuples(
+    st.sampled_from(["BUY", "BUY", "SELL", "SELL", "SPLIT"]),
+    st.integers(0, 2),  # account
+    st.integers(0, 2),  # symbol
+    st.integers(1, 60),  # shares (a sell takes at most what is held)
+    st.integers(100, 20_000),  # price, cents per share
+    st.integers(0, 12),  # days since the previous trade
+    st.sampled_from([2.0, 1.5, 0.5]),  # split ratio
+)
+
+
+def history(steps) -> tuple[pd.DataFrame, dict]:
+    """Transactions from the drawn steps; sells never exceed what is held. Returns the frame and
+    the expected shares per (account, symbol), and the total purchase cost in cents."""
+    held: dict[tuple[str, str], float] = {}
+    rows, day, cost = [], np.datetime64("2025-01-02", "D"), 0
+    for i, (action, a, s, shares, price, gap, ratio) in enumerate(steps):
+        account, symbol = ACCOUNTS["account_id"][a], SYMBOLS[s]
+        day = day + np.timedelta64(gap, "D")
+        row = dict(seq=i + 1, account_id=account, trade_date=day, action=action, symbol=symbol, quantity=float(shares),
+                   amount_cents=shares * price, lot_id="", lot_ids="", ratio=np.nan)
+        if action == "BUY":
+            row["lot_id"] = f"T{i + 1}"
+            held[(account, symbol)] = held.get((account, symbol), 0.0) + shares
+            cost += shares * price
+        elif action == "SELL":
+            have = held.get((account, symbol), 0.0)
+            if have <= 0:
+                continue
+            row["quantity"] = min(float(shares), have)
+            row["amount_cents"] = int(round(row["quantity"] * price))
+            held[(account, symbol)] = have - row["quantity"]
+        else:
+            row.update(account_id="", ratio=ratio)
+            for key in held:
+                if key[1] == symbol:
+                    held[key] *= ratio
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["seq", "account_id", "trade_date", "action", "symbol", "quantity", "amount_cents", "lot_id", "lot_ids", "ratio"]), {"held": held, "cost": cost}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(step, min_size=1, max_size=40), st.sampled_from(list(ReliefMethod)[:3] + [ReliefMethod.MINTAX]))
+def test_replay_conserves_shares_and_basis_and_never_washes_a_gain(steps, method):
+    """Shares conserved; basis conserved: purchase cost + disallowed losses carried into bases =
+    realized basis + open basis (Pub. 550 "Wash Sales": the loss moves into the new basis; Rev. Rul.
+    2008-5: a loss replaced in an IRA moves nowhere); a gain is never washed."""
+    transactions, expected = history(steps)
+    result = replay(ACCOUNTS, NO_LOTS, transactions, method, GROUPS)
+    realized, open_lots = result.realized, result.open_lots
+
+    shares = open_lots.groupby(["account_id", "symbol"])["quantity"].sum().to_dict()
+    for key, quantity in expected["held"].items():
+        assert shares.get(key, 0.0) == pytest.approx(quantity, abs=1e-6)
+
+    carried = int((realized["wash_sale_disallowed_cents"] - realized["permanently_disallowed_cents"]).sum())
+    assert expected["cost"] + carried == int(realized["cost_basis_cents"].sum()) + int(open_lots["cost_basis_cents"].sum())
+
+    gains = realized["proceeds_cents"] >= realized["cost_basis_cents"]
+    assert (realized.loc[gains, "wash_sale_disallowed_cents"] == 0).all()
+    losses = realized["cost_basis_cents"] - realized["proceeds_cents"]
+    assert (realized["wash_sale_disallowed_cents"] <= losses.clip(lower=0)).all()
+    assert (realized["permanently_disallowed_cents"] <= realized["wash_sale_disallowed_cents"]).all()
+    assert (open_lots["adjusted_acquired_date"] <= open_lots["acquired_date"]).all()
+    assert (open_lots["quantity"] > 0).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(step, min_size=1, max_size=30))
+def test_replay_is_deterministic(steps):
+    """PRODUCT.md "Non-functional": the same inputs give the same outputs."""
+    transactions, _ = history(steps)
+    first = replay(ACCOUNTS, NO_LOTS, transactions, ReliefMethod.HIFO, GROUPS)
+    second = replay(ACCOUNTS, NO_LOTS, transactions.sample(frac=1.0, random_state=7), ReliefMethod.HIFO, GROUPS)
+    pd.testing.assert_frame_equal(first.realized, second.realized)
+    pd.testing.assert_frame_equal(first.open_lots, second.open_lots)
+
+
+def test_oversell_is_refused_naming_the_row():
+    """PRODUCT.md "Interfaces": a sale of more than is held is rejected with the row named."""
+    transactions, _ = history([("BUY", 0, 0, 10, 1000, 0, 2.0)])
+    oversell = dict(seq=2, account_id="A", trade_date=np.datetime64("2025-02-01", "D"), action="SELL", symbol="X",
+                    quantity=11.0, amount_cents=11_000, lot_id="", lot_ids="", ratio=np.nan)
+    transactions = pd.concat([transactions, pd.DataFrame([oversell])], ignore_index=True)
+    with pytest.raises(ReplayRowError) as caught:
+        replay(ACCOUNTS, NO_LOTS, transactions, ReliefMethod.FIFO)
+    assert (caught.value.row, caught.value.seq, caught.value.column) == (2, 2, "quantity")
