@@ -23,6 +23,8 @@ def usd_to_cents(amount: str | float | int | Decimal) -> int:
 def cents_to_usd_text(cents: np.ndarray) -> np.ndarray:
     """Integer cents as exact USD text with two decimals ("-12.05"), shape unchanged."""
     cents = np.asarray(cents, dtype=np.int64)
+    if cents.size == 0:
+        return np.array([], dtype=object).reshape(cents.shape)
     sign = np.where(cents < 0, "-", "")
     whole = np.abs(cents)
     return np.char.add(
