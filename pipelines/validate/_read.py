@@ -141,6 +141,9 @@ def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Ta
 
 def _read_csv(path: Path, spec: FileSpec) -> pa.Table:
     header = _csv_header(path, spec)
+    if _has_open_quote(path):
+        raise InboxReadError(spec.name, "unreadable",
+                             f"{path.name} ends inside a quoted cell: the file is truncated")
     try:
         return pacsv.read_csv(
             path,
@@ -153,6 +156,18 @@ def _read_csv(path: Path, spec: FileSpec) -> pa.Table:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InboxReadError(spec.name, "unreadable", f"{path.name} does not parse as CSV: {_short(exc)}") from None
+
+
+def _has_open_quote(path: Path) -> bool:
+    """An odd number of quote characters: a quoted cell never closed (escaped quotes come in pairs).
+
+    Arrow's reader takes such a cell to run to the end of the file instead of failing.
+    """
+    quotes = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            quotes += chunk.count(b'"')
+    return quotes % 2 == 1
 
 
 def _csv_header(path: Path, spec: FileSpec) -> list[str]:
