@@ -70,43 +70,72 @@ def _max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray) -> float:
         i = first_over[0]
         room = problem.budget - (realized[i - 1] if i > 0 else 0.0)
         full += max(room / gain[i], 0.0)
-    return float(full * (1.0 - 0.0))
+    return float(full)
 
 
-def _fixed_sides_keep(problem, v, conflicts, group_of_asset, prefer_sell: np.ndarray) -> np.ndarray:
-    """Variables kept when each conflicting group takes one side (sell where ``prefer_sell``)."""
-    nb = problem.n_buys
+def contested_groups(problem: AccountProblem, group_of_asset: np.ndarray) -> np.ndarray:
+    """Identical groups where the problem could both buy and sell a loss lot: each needs a side."""
     gb, gs = _groups(problem, group_of_asset)
-    sell_side = conflicts[prefer_sell]
-    buy_side = conflicts[~prefer_sell]
+    return np.intersect1d(gb, gs[problem.loss_lot()])
+
+
+def keep_for_sides(problem: AccountProblem, group_of_asset: np.ndarray, sell_side: np.ndarray,
+                   buy_side: np.ndarray) -> np.ndarray:
+    """Variables kept when ``sell_side`` groups may not buy and ``buy_side`` groups may not sell at a loss."""
+    gb, gs = _groups(problem, group_of_asset)
     keep_buy = ~np.isin(gb, sell_side)
     keep_sell = ~(np.isin(gs, buy_side) & problem.loss_lot())
     return np.concatenate([keep_buy, keep_sell])
 
 
+def _sides_from_relaxation(problem, v, group_of_asset, eps) -> tuple[np.ndarray, np.ndarray]:
+    """Moehle et al. (2021), section 5: each contested group takes the side of its relaxed net trade;
+    a group the relaxation left alone sells if it is overweight, else buys."""
+    contested = contested_groups(problem, group_of_asset)
+    n_groups = group_of_asset.max() + 1
+    gid = group_of_asset[problem.assets]
+    net = np.bincount(gid, problem.qp.net_trade(v), minlength=n_groups)[contested]
+    over = np.bincount(gid, problem.w0 - problem.target, minlength=n_groups)[contested]
+    sell = np.where(np.abs(net) > eps, net < 0, over > 0)
+    return contested[sell], contested[~sell]
+
+
+def _loss_sold_groups(problem, v, group_of_asset, eps) -> np.ndarray:
+    _, gs = _groups(problem, group_of_asset)
+    return np.unique(gs[(v[problem.n_buys :] > eps) & problem.loss_lot()])
+
+
 def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams) -> ContinuousDecision:
-    """Trades in weights that respect every constraint including the wash-sale sign rule."""
-    qp, nb = problem.qp, problem.n_buys
+    """Trades in weights that respect every constraint including the wash-sale sign rule.
+
+    When the relaxation already respects the rule it is optimal for the non-convex problem and is
+    returned as is. Trades below ``params.trade_epsilon`` (interior-point residue) are set to exactly
+    zero, so the rule is checked on the same trades that are rounded.
+    """
+    qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
     relaxed = solve_trade_qp(qp, tol, iters)
-    conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, params.trade_epsilon)
+    conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
     if relaxed.status != "optimal" or conflicts.size == 0:
-        return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations)
-    gb, gs = _groups(problem, group_of_asset)
-    z = qp.net_trade(relaxed.v)
-    net = np.bincount(group_of_asset[problem.assets], z, minlength=group_of_asset.max() + 1)
+        return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations, eps)
     if params.sign_method == SignMethod.RELAX_AND_NET:
-        return _decision(problem, _net_out(problem, relaxed.v, conflicts, net, gb, gs), relaxed, conflicts.size,
-                         relaxed.iterations)
-    prefer_sell = net[conflicts] < 0
-    keep = _fixed_sides_keep(problem, relaxed.v, conflicts, group_of_asset, prefer_sell)
+        gb, gs = _groups(problem, group_of_asset)
+        net = np.bincount(group_of_asset[problem.assets], qp.net_trade(relaxed.v), minlength=group_of_asset.max() + 1)
+        netted = _net_out(problem, relaxed.v, conflicts, net, gb, gs)
+        return _decision(problem, netted, relaxed, conflicts.size, relaxed.iterations, eps)
+    sell_side, buy_side = _sides_from_relaxation(problem, relaxed.v, group_of_asset, eps)
+    keep = keep_for_sides(problem, group_of_asset, sell_side, buy_side)
     if problem.kappa < 0 and _max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
-        # Taking the buy side would leave too little to sell for the cash target: sell side for all.
-        keep = _fixed_sides_keep(problem, relaxed.v, conflicts, group_of_asset, np.ones(conflicts.size, bool))
+        # The buy side would leave too little to sell for the cash target. Selling wherever the
+        # relaxation sold at a loss keeps the relaxation's own sales, which raise enough.
+        loss_sold = _loss_sold_groups(problem, relaxed.v, group_of_asset, eps)
+        contested = contested_groups(problem, group_of_asset)
+        keep = keep_for_sides(problem, group_of_asset, np.intersect1d(contested, loss_sold),
+                              np.setdiff1d(contested, loss_sold))
     second = solve_trade_qp(qp.restrict(keep), tol, iters)
     v = np.zeros_like(relaxed.v)
     v[keep] = second.v
-    return _decision(problem, v, second, conflicts.size, relaxed.iterations + second.iterations)
+    return _decision(problem, v, second, conflicts.size, relaxed.iterations + second.iterations, eps)
 
 
 def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
@@ -127,7 +156,9 @@ def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
     return out
 
 
-def _decision(problem: AccountProblem, v: np.ndarray, result: QPResult, conflicts: int, iterations: int):
+def _decision(problem: AccountProblem, v: np.ndarray, result: QPResult, conflicts: int, iterations: int,
+              eps: float):
     nb = problem.n_buys
+    v = np.where(v > eps, v, 0.0)
     return ContinuousDecision(v[:nb].copy(), v[nb:].copy(), result.status,
                               problem.qp.objective(v) + problem.te2_offset, conflicts, iterations)
