@@ -130,10 +130,13 @@ def returns_over(
     days, growth = daily_growth(values)
     bdays, bgrowth = _benchmark_growth(benchmark)
     base = _base_day(days, start)
-    through = np.datetime64(end, "D")
+    valued = days[days <= np.datetime64(end, "D")]
+    if not valued.size:
+        raise ReportDataError("values", "date", f"no valuation on or before {end}")
+    through = valued[-1]  # the benchmark is chained over the same days as the account, no further
     account = chain(days, growth, base, through)
     bench = chain(bdays, bgrowth, base, through)
-    span = int((min(through, days[-1]) - base) / np.timedelta64(1, "D"))
+    span = int((through - base) / np.timedelta64(1, "D"))
     first = (base + np.timedelta64(1, "D")).astype(object)
     return Returns(label, first, end, account, bench, annualise(account, span), annualise(bench, span))
 

@@ -27,7 +27,7 @@ font-size:12px;text-align:center;margin-left:6px;vertical-align:middle}
 .badge.ok{background:var(--green)}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:4px 8px;border-bottom:1px solid var(--rule);text-align:left;white-space:nowrap}
-td.wrap{white-space:normal}
+td.wrap{white-space:normal;min-width:240px}
 th{background:var(--navy);color:#fff;font-weight:600;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#fafbfc}
@@ -56,6 +56,7 @@ display:flex;justify-content:space-between;align-items:center}
 #drill dl{display:grid;grid-template-columns:repeat(4,1fr);gap:6px 14px;margin:12px 0}
 #drill dt{font-size:11px;color:var(--grey);text-transform:uppercase}
 #drill dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}
+#drill td{white-space:normal}
 tr.lot td{background:#f6f8fa;color:var(--grey);font-size:12px}
 button{font:inherit;border:1px solid var(--rule);background:var(--band);border-radius:4px;padding:3px 10px;
 cursor:pointer}
@@ -168,7 +169,7 @@ JS = r"""
     add("rect", {x: left + 110, y: 4, width: 10, height: 10, fill: "#9aa5b1"});
     add("text", {x: left + 124, y: 13, "font-size": 11}, "target");
     names.forEach(function (n, i) {
-      var y = 22 + i * row, scale = (w - left - 70) / top;
+      var y = 22 + i * row, scale = (w - left - 120) / top;
       add("text", {x: left - 8, y: y + 14, "text-anchor": "end", "font-size": 11}, n);
       add("rect", {x: left, y: y + 3, width: by[n][0] * scale, height: 8, fill: "#1f3b5c"});
       add("rect", {x: left, y: y + 11, width: by[n][1] * scale, height: 8, fill: "#9aa5b1"});

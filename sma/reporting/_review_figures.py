@@ -22,8 +22,8 @@ def exception_rows(data: ReviewData) -> pd.DataFrame:
     """Every account needing the PM's eye, one row per account and kind, worst kind first.
 
     The night's exceptions as given; plus accounts whose decision is FAILED, HELD or FLAGGED
-    and accounts above their tracking-error limit, when the exceptions do not already list them
-    under that kind.
+    (unless the exceptions list the account already) and accounts above their tracking-error
+    limit that are listed nowhere else.
     """
     names = data.decisions[["account_id", "client_name"]].drop_duplicates("account_id")
     given = data.exceptions[["account_id", "kind", "reason"]].astype({"kind": str})
@@ -32,8 +32,7 @@ def exception_rows(data: ReviewData) -> pd.DataFrame:
     from_status = pd.DataFrame({"account_id": held["account_id"], "kind": held["status"].astype(str),
                                 "reason": held["reason"]})
     te = above_te_limit(data.decisions)
-    listed = given.loc[given["kind"] == "TE_LIMIT", "account_id"]
-    te = te[~te["account_id"].isin(listed)]
+    te = te[~te["account_id"].isin(pd.concat([given["account_id"], from_status["account_id"]]))]
     from_te = pd.DataFrame({
         "account_id": te["account_id"],
         "kind": "TE_LIMIT",

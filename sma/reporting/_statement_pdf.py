@@ -101,10 +101,19 @@ def _glance(f: StatementFigures, data: StatementData) -> Table:
         ("Account value", money(f.change.value_end)),
         (f"Return {data.period.label}", f"{percent(f.period.account)}"),
         ("Benchmark, same period", f"{percent(f.period.benchmark)}"),
-        ("Realized net gain, year to date", money(f.realized_ytd.net)),
-        ("Losses harvested, year to date", money(harvested)),
-        ("Estimated tax value of harvested losses", money(f.harvested_ytd_value)),
     ]
+    if data.account_type.upper() in TAX_DEFERRED:  # no tax on gains inside: show returns instead
+        cards += [
+            ("Return, year to date", percent(f.ytd.account)),
+            ("Return since inception", percent(f.since_inception.account)),
+            ("Unrealized gain", money(f.unrealized.gain)),
+        ]
+    else:
+        cards += [
+            ("Realized net gain, year to date", money(f.realized_ytd.net)),
+            ("Losses harvested, year to date", money(harvested)),
+            ("Est. tax value of losses harvested", money(f.harvested_ytd_value)),
+        ]
     cells = [[_p(label, "figure_label"), _p(value, "figure_value")] for label, value in cards]
     grid = [[Table([[c[0]], [c[1]]]) for c in cells[i : i + 3]] for i in (0, 3)]
     table = Table(grid, colWidths=[WIDTH / 3] * 3, rowHeights=[0.8 * inch] * 2)
@@ -237,12 +246,16 @@ def _taxes(f: StatementFigures, data: StatementData) -> list:
                      ["Short-term", money(r.st_gains), money(-r.st_losses), money(r.st_net)],
                      ["Long-term", money(r.lt_gains), money(-r.lt_losses), money(r.lt_net)],
                      ["Total", money(r.st_gains + r.lt_gains), money(-(r.st_losses + r.lt_losses)), money(r.net)]]
+    deferred = data.account_type.upper() in TAX_DEFERRED
     out = [_section(6), _table(realized_rows, [WIDTH * .34, WIDTH * .22, WIDTH * .22, WIDTH * .22], total_row=True),
+           _p("Gains and losses inside this tax-deferred account are not taxed when realized.", "note")
+           if deferred else Spacer(1, 0),
            _p(f"Wash-sale losses disallowed and added to replacement lots this year: {money(r.wash_sale_disallowed)}. "
               "The lot-by-lot detail is in the accompanying Form 8949 report.", "note"),
            _section(7)]
-    if data.account_type.upper() in TAX_DEFERRED:
-        out.append(_p("This account is tax-deferred: losses are not harvested in it."))
+    if deferred:
+        out.append(_p("This account is tax-deferred: losses are not harvested in it, and their estimated tax "
+                      "value is $0.00."))
         return out
     rows = [["", data.period.label, "Year to date"]]
     for label, attr in (("Short-term losses", "st_losses"), ("Long-term losses", "lt_losses")):

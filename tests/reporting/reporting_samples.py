@@ -96,3 +96,85 @@ def statement_data(client: str = "Jordan & Casey Rivera", account_type: str = "T
         cash_flows=flows, realized=realized_rows(), st_tax_rate=rates[0], lt_tax_rate=rates[1],
         benchmark_name="S&P 500 ex tobacco",
     )
+
+
+def review_data(n_accounts: int = 24, seed: int = 11) -> ReviewData:
+    """A night over ``n_accounts`` accounts: most traded, some untouched, held, failed and flagged."""
+    rng = np.random.default_rng(seed)
+    ids = [f"ACC-{i:04d}" for i in range(1, n_accounts + 1)]
+    status = np.array(["TRADED"] * n_accounts, dtype=object)
+    status[1::6] = "NO_TRADE"
+    status[3] = "HELD"
+    status[5] = "FAILED"
+    status[8] = "FLAGGED"
+    types = np.array(["TAXABLE", "TAXABLE", "IRA", "TAXABLE", "ROTH", "TAXABLE"] * n_accounts)[:n_accounts]
+    te_before = rng.uniform(0.004, 0.03, n_accounts)
+    traded = status == "TRADED"
+    te_after = np.where(traded, te_before * rng.uniform(0.3, 0.7, n_accounts), te_before)
+    te_after[8] = 0.031
+    value = rng.uniform(150_000, 2_500_000, n_accounts).round(2)
+    harvested = np.where(traded & (types == "TAXABLE"), rng.uniform(0, 25_000, n_accounts), 0.0).round(2)
+    names = [f"Client {i}" for i in range(1, n_accounts + 1)]
+    names[0] = "O'Neil & Sons <script>alert(1)</script>"
+    decisions = pd.DataFrame({
+        "account_id": ids, "household_id": [f"HH-{i // 2:03d}" for i in range(n_accounts)],
+        "account_type": types, "client_name": names, "status": status,
+        "reason": np.select([status == "TRADED", status == "NO_TRADE", status == "HELD", status == "FAILED"],
+                            ["drift and harvestable losses", "within tolerance", "reconciliation break",
+                             "solver did not converge"], "tracking error above limit after best trades"),
+        "te_before": te_before, "te_after": te_after, "max_tracking_error": np.full(n_accounts, 0.02),
+        "realized_st": np.where(traded, rng.uniform(-8_000, 2_000, n_accounts), 0.0).round(2),
+        "realized_lt": np.where(traded, rng.uniform(-3_000, 6_000, n_accounts), 0.0).round(2),
+        "losses_harvested": harvested, "est_tax_saved": (harvested * 0.37).round(2),
+        "turnover": np.where(traded, rng.uniform(0.005, 0.12, n_accounts), 0.0),
+        "cash_before": (value * 0.03).round(2), "cash_after": (value * 0.01).round(2), "market_value": value,
+    })
+    symbols = SECURITIES["symbol"].to_numpy()
+    sectors = dict(zip(SECURITIES["symbol"], SECURITIES["sector"], strict=True))
+    trade_rows, lot_rows, holding_rows = [], [], []
+    reasons = ["HARVEST", "REPLACE", "REBALANCE", "CASH_INVEST"]
+    for i, aid in enumerate(ids):
+        target = rng.dirichlet(np.ones(len(symbols)))
+        before = np.clip(target + rng.normal(0, 0.01, len(symbols)), 0, None)
+        before /= before.sum()
+        after = before if not traded[i] else 0.3 * before + 0.7 * target
+        holding_rows.append(pd.DataFrame({"account_id": aid, "symbol": symbols,
+                                          "sector": [sectors[s] for s in symbols], "weight_before": before,
+                                          "weight_after": after, "target_weight": target}))
+        if traded[i]:
+            picks = rng.choice(len(symbols), 4, replace=False)
+            for k, j in enumerate(picks):
+                side = "SELL" if k % 2 == 0 else "BUY"
+                qty, price = float(rng.integers(5, 200)), round(float(rng.uniform(50, 400)), 2)
+                trade_rows.append((aid, symbols[j], side, qty, price, round(qty * price, 2), reasons[k]))
+                if side == "SELL":
+                    basis = round(qty * price * rng.uniform(0.8, 1.3), 2)
+                    lot_rows.append((aid, symbols[j], f"L-{i}-{k}", qty, basis, round(qty * price, 2),
+                                     round(qty * price - basis, 2), "SHORT" if k == 0 else "LONG"))
+    trades = pd.DataFrame(trade_rows, columns=["account_id", "symbol", "side", "quantity", "price", "notional",
+                                               "reason"])
+    lot_sells = pd.DataFrame(lot_rows, columns=["account_id", "symbol", "lot_id", "quantity", "cost_basis",
+                                                "proceeds", "gain", "term"])
+    wash = pd.DataFrame({
+        "account_id": [ids[0], ids[0], ids[2]], "symbol": ["INTC", "AAPL", "PFE"],
+        "kind": ["BUY_BLOCKED", "LOSS_SALE_BLOCKED", "BUY_BLOCKED"],
+        "until": [date(2026, 12, 14), date(2026, 12, 3), date(2026, 12, 10)],
+        "why": ["sold at a loss on 2026-11-13 in household HH-000 </script><b>x</b>",
+                "bought on 2026-11-02 in ACC-0002", "sold at a loss on 2026-11-09"],
+    })
+    exceptions = pd.DataFrame({
+        "account_id": [ids[3], ids[5], ids[10]], "kind": ["RECONCILIATION", "SOLVER", "COMPLIANCE"],
+        "reason": ["custodian shows 120 AAPL, lots hold 100", "no solution within 200 iterations",
+                   "buy of a restricted security: XOM (EXCLUDE)"],
+    })
+    summary = {
+        "run_id": "R-2026-11-24", "as_of": "2026-11-24", "accounts_screened": n_accounts,
+        "accounts_triggered": int((status != "NO_TRADE").sum()), "accounts_traded": int(traded.sum()),
+        "accounts_held": int(np.isin(status, ["HELD", "FAILED"]).sum()), "orders": len(trades),
+        "notional": float(trades["notional"].sum()), "losses_harvested": float(harvested.sum()),
+        "gains_realized_st": float(decisions["realized_st"].sum()),
+        "gains_realized_lt": float(decisions["realized_lt"].sum()),
+        "est_tax_saved": float(decisions["est_tax_saved"].sum()),
+    }
+    return ReviewData(summary, decisions, trades, lot_sells, pd.concat(holding_rows, ignore_index=True), wash,
+                      exceptions)

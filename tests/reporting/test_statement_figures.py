@@ -1,0 +1,76 @@
+"""Golden figures of the client statement, recomputed here from the sample's inputs by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from reporting_samples import realized_rows, statement_data
+
+from sma.reporting import harvest_tax_value, realized_summary, sector_weights, statement_figures
+
+
+def test_realized_year_to_date_splits_short_and_long_term_gains_and_losses():
+    """Short-term: held one year or less (IRS Publication 550). Sample 2026 rows:
+    ST gains 600 (XOM), ST losses 1,000 (INTC) + 300 (BA), the washed INTC lot counts 0;
+    LT gains 600 (KO), LT losses 1,200 (PFE)."""
+    r = realized_summary(realized_rows(), date(2026, 1, 1), date(2026, 9, 30))
+    assert (r.st_gains, r.st_losses, r.lt_gains, r.lt_losses) == (600.0, 1300.0, 600.0, 1200.0)
+    assert (r.st_net, r.lt_net, r.net) == (-700.0, -600.0, -1300.0)
+    assert r.wash_sale_disallowed == 500.0
+
+
+def test_realized_for_the_period_counts_only_sales_dated_inside_it():
+    r = realized_summary(realized_rows(), date(2026, 7, 1), date(2026, 9, 30))
+    assert (r.st_gains, r.st_losses) == (0.0, 1300.0)
+
+
+def test_tax_value_of_harvested_losses_is_losses_times_the_accounts_rates():
+    """Estimated value = ST losses x ST rate + LT losses x LT rate (the issue's definition)."""
+    assert harvest_tax_value(1300.0, 1200.0, 0.37, 0.20) == pytest.approx(1300 * 0.37 + 1200 * 0.20)
+    assert harvest_tax_value(1300.0, 1200.0, 0.0, 0.0) == 0.0
+
+
+def test_sector_weights_are_over_securities_and_cash_and_sum_to_one():
+    holdings = pd.DataFrame({"sector": ["Energy", "Energy", "Utilities"], "market_value": [300.0, 100.0, 500.0]})
+    bench = pd.DataFrame({"sector": ["Energy", "Utilities", "Financials"], "weight": [0.5, 0.3, 0.2]})
+    w = sector_weights(holdings, 100.0, bench).set_index("sector")
+    assert w.loc["Energy", "account_weight"] == pytest.approx(0.4)
+    assert w.loc["Utilities", "account_weight"] == pytest.approx(0.5)
+    assert w.loc["Cash", "account_weight"] == pytest.approx(0.1)
+    assert w.loc["Financials", "account_weight"] == 0.0
+    assert w.loc["Financials", "difference"] == pytest.approx(-0.2)
+    assert w["account_weight"].sum() == pytest.approx(1.0)
+    assert list(w.index)[-1] == "Cash"
+
+
+def test_statement_figures_reconcile_with_the_inputs():
+    """Every statement figure traced to its inputs: the golden numbers of the sample account."""
+    data = statement_data()
+    f = statement_figures(data)
+    # value: the last valuation; it equals holdings plus cash
+    assert f.change.value_end == pytest.approx(data.values["market_value"].iloc[-1])
+    assert f.change.value_end == pytest.approx(data.holdings["market_value"].sum() + data.cash)
+    # change: start + flows + gain = end, and the period's flows are the 20,000 contribution
+    c = f.change
+    assert c.net_flows == 20_000.0
+    assert c.value_start + c.net_flows + c.investment_gain == pytest.approx(c.value_end)
+    # period TWR recomputed from the daily series: V_t / (V_{t-1} + CF_t), Jul 1 .. Sep 30
+    v = data.values.assign(date=pd.to_datetime(data.values["date"]))
+    g = v["market_value"] / (v["market_value"].shift(1) + v["cash_flow"])
+    inq3 = (v["date"] >= "2026-07-01") & (v["date"] <= "2026-09-30")
+    assert f.period.account == pytest.approx(float(np.prod(g[inq3])) - 1.0)
+    b = data.benchmark_returns.assign(date=pd.to_datetime(data.benchmark_returns["date"]))
+    bq3 = (b["date"] >= "2026-07-01") & (b["date"] <= "2026-09-30")
+    assert f.period.benchmark == pytest.approx(float(np.prod(1 + b.loc[bq3, "return"])) - 1.0)
+    assert f.since_inception.account == pytest.approx(float(np.prod(g.iloc[1:])) - 1.0)
+    # taxes
+    assert f.harvested_ytd_value == pytest.approx(1300 * 0.37 + 1200 * 0.20)
+    assert f.unrealized.gain == pytest.approx((data.holdings["market_value"] - data.holdings["cost_basis"]).sum())
+    assert f.top["symbol"].iloc[0] == "AAPL"
+    # the period's trades by reason: 3 harvests, 2 replacements, 1 cash investment
+    assert dict(zip(f.reasons["reason"], f.reasons["trades"], strict=True)) == {
+        "HARVEST": 3, "REPLACE": 2, "CASH_INVEST": 1}
+    assert (f.contributions, f.withdrawals) == (20_000.0, 0.0)

@@ -1,0 +1,88 @@
+"""The client statement PDF: opens with a PDF parser, carries every section and the golden
+figures, is byte-identical for identical input, and never interprets a client's text as markup."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from reporting_samples import statement_data
+
+from sma.reporting import SECTIONS, render_statement_pdf, statement_figures
+from sma.reporting._pdf_style import money, percent
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "artefacts"
+
+
+def pdf_text(pdf: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.fixture(scope="module")
+def taxable_pdf() -> bytes:
+    return render_statement_pdf(statement_data())
+
+
+def test_statement_has_every_section_and_page_numbers(taxable_pdf):
+    pages, text = pdf_text(taxable_pdf)
+    for number, name in enumerate(SECTIONS, start=1):
+        assert f"{number}. {name}" in text
+    assert "Statement 2026-Q3" in text and "Prepared for Jordan & Casey Rivera" in text
+    for n in range(1, pages + 1):
+        assert f"Page {n} of {pages}" in text
+
+
+def test_statement_prints_the_golden_figures(taxable_pdf):
+    """The figures printed are those computed by statement_figures, formatted once."""
+    f = statement_figures(statement_data())
+    _, text = pdf_text(taxable_pdf)
+    for figure in (
+        money(f.change.value_end),  # account value
+        percent(f.period.account), percent(f.period.benchmark), percent(f.ytd.account),
+        percent(f.since_inception.account), percent(f.since_inception.account_annualised),
+        "$721.00",  # 1,300 x 37 % + 1,200 x 20 %
+        "-$1,300.00",  # realized net year to date
+        "$500.00",  # wash-sale loss disallowed
+        money(f.unrealized.gain),
+        "$20,000.00",  # the contribution
+    ):
+        assert figure in text, figure
+
+
+def test_identical_input_gives_identical_bytes(taxable_pdf):
+    assert render_statement_pdf(statement_data()) == taxable_pdf
+
+
+def test_client_text_is_never_interpreted_as_markup():
+    """CVE-2023-33733: reportlab markup in a client's name is shown literally, never evaluated."""
+    payload = "<font color=\"[ [ getattr(pow, Word('__globals__'))['os'].system('touch /tmp/pwned') ] ]\">x</font>"
+    pages, text = pdf_text(render_statement_pdf(statement_data(client="Eve " + payload)))
+    assert "Eve <font color=" in text
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_tax_deferred_account_says_no_harvesting_and_values_none():
+    pages, text = pdf_text(render_statement_pdf(statement_data(account_type="IRA")))
+    assert "Traditional IRA" in text
+    assert "tax-deferred" in text
+    assert "losses are not harvested in it, and their estimated tax value is $0.00" in text
+    assert "Losses harvested, year to date" not in text
+
+
+def test_page_one_renders_to_png_for_people_to_look_at(taxable_pdf, tmp_path):
+    """CI artefact: out/artefacts/statement_page1.png (pdftoppm, Debian package poppler-utils)."""
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm is missing: install Debian's poppler-utils (the project's setup does)"
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTEFACTS / "statement.pdf").write_bytes(taxable_pdf)
+    source = tmp_path / "statement.pdf"
+    source.write_bytes(taxable_pdf)
+    subprocess.run([pdftoppm, "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", str(source),
+                    str(ARTEFACTS / "statement_page1")], check=True, timeout=60)
+    png = (ARTEFACTS / "statement_page1.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
