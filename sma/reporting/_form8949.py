@@ -106,8 +106,8 @@ def form_8949_csv(rows: pd.DataFrame) -> str:
 
 def _part_table(rows: pd.DataFrame) -> Table:
     w = landscape(LETTER)[0] - 1.2 * inch
-    widths = [w * f for f in (0.17, 0.1, 0.11, 0.12, 0.12, 0.08, 0.12, 0.12, 0.06)]
-    head = [Paragraph(escape_markup(h), styles()["small"]) for h in FORM_8949_COLUMNS.values()] + ["Lot"]
+    widths = [w * f for f in (0.16, 0.09, 0.1, 0.12, 0.12, 0.1, 0.11, 0.12, 0.08)]
+    head = [Paragraph(escape_markup(h), styles()["head"]) for h in FORM_8949_COLUMNS.values()] + ["Lot"]
     body = [
         [r.description, r.date_acquired, r.date_sold, money(r.proceeds), money(r.cost_basis), r.code,
          money(r.adjustment) if r.adjustment else "", money(r.gain), r.lot_id]
@@ -116,7 +116,7 @@ def _part_table(rows: pd.DataFrame) -> Table:
     totals = ["Totals", "", "", money(rows["proceeds"].sum()), money(rows["cost_basis"].sum()), "",
               money(rows["adjustment"].sum()), money(rows["gain"].sum()), ""]
     table = Table([head, *body, totals], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(table_style(len(body) + 2, numeric_from=3, total_row=True))
+    table.setStyle(table_style(len(body) + 2, numeric_from=3, total_row=True, numeric_to=7))
     return table
 
 
