@@ -1,0 +1,129 @@
+"""How fast the ledger replays a book's year of transactions, in rows per second.
+
+Generates a seeded synthetic book (accounts in households of two, a universe of symbols, a year of
+buys, sells and a few splits) and replays it through ``sma.ledger.replay``. The baseline is a
+straightforward row-by-row pure-Python replay (a dict per lot, FIFO, wash sales by scanning every
+lot of the household) run on the same rows in the same process; the script prints both medians
+and the ratio.
+
+    .venv/bin/python benchmarks/bench_ledger.py --accounts 10000 --trades-per-account 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import pandas as pd
+
+from sma.ledger import ReliefMethod, replay
+
+COLUMNS = ["seq", "account_id", "trade_date", "action", "symbol", "quantity", "amount_cents", "lot_id", "lot_ids", "ratio"]
+
+
+def synthetic_book(n_accounts: int, trades_per_account: int, n_symbols: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accounts (households of two, one in ten an IRA) and a year of valid transactions, seeded."""
+    rng = np.random.default_rng(seed)
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"A{i:06d}" for i in range(n_accounts)],
+            "household_id": [f"H{i // 2:06d}" for i in range(n_accounts)],
+            "account_type": np.where(rng.random(n_accounts) < 0.1, "IRA", "TAXABLE"),
+        }
+    )
+    symbols = np.array([f"S{j:04d}" for j in range(n_symbols)], dtype=object)
+    prices = 50.0 * np.exp(np.cumsum(rng.normal(0, 0.02, (365, n_symbols)), axis=0))
+    rows = []
+    for i, account in enumerate(accounts["account_id"]):
+        days = np.sort(rng.integers(0, 365, trades_per_account))
+        held: dict[int, float] = {}
+        picks = rng.integers(0, min(n_symbols, 40), trades_per_account) + (i * 7) % max(1, n_symbols - 40)
+        for k, (day, s) in enumerate(zip(days, picks)):
+            price = prices[day, s]
+            if held.get(s, 0.0) > 0 and rng.random() < 0.45:
+                quantity = float(min(held[s], rng.integers(1, 60)))
+                held[s] -= quantity
+                rows.append((account, day, "SELL", symbols[s], quantity, round(quantity * price * 100), "", ""))
+            else:
+                quantity = float(rng.integers(1, 60))
+                held[s] = held.get(s, 0.0) + quantity
+                rows.append((account, day, "BUY", symbols[s], quantity, round(quantity * price * 100), f"{account}-{k}", ""))
+    frame = pd.DataFrame(rows, columns=["account_id", "day", "action", "symbol", "quantity", "amount_cents", "lot_id", "lot_ids"])
+    frame = frame.sort_values("day", kind="stable").reset_index(drop=True)
+    frame.insert(0, "seq", np.arange(1, len(frame) + 1))
+    frame["trade_date"] = np.datetime64("2025-01-01", "D") + frame.pop("day").to_numpy().astype("timedelta64[D]")
+    frame["ratio"] = np.nan
+    return accounts, frame[COLUMNS]
+
+
+def baseline_replay(accounts: pd.DataFrame, transactions: pd.DataFrame) -> int:
+    """Row by row, a dict per lot: FIFO relief and a scan of the household's lots for wash sales."""
+    household = dict(zip(accounts["account_id"], accounts["household_id"]))
+    lots: dict[str, list[dict]] = {}
+    realized = []
+    for t in transactions.itertuples(index=False):
+        home = household[t.account_id]
+        mine = lots.setdefault(home, [])
+        day = int(t.trade_date.astype("datetime64[D]").astype(np.int64)) if hasattr(t.trade_date, "astype") else pd.Timestamp(t.trade_date).toordinal()
+        if t.action == "BUY":
+            mine.append({"account": t.account_id, "symbol": t.symbol, "qty": t.quantity, "basis": t.amount_cents, "day": day, "free": t.quantity})
+            continue
+        need, proceeds = t.quantity, t.amount_cents
+        for lot in mine:
+            if need <= 0:
+                break
+            if lot["account"] != t.account_id or lot["symbol"] != t.symbol or lot["qty"] <= 0:
+                continue
+            take = min(need, lot["qty"])
+            basis = round(lot["basis"] * take / lot["qty"])
+            piece = round(proceeds * take / t.quantity)
+            lot["qty"] -= take
+            lot["basis"] -= basis
+            need -= take
+            loss = basis - piece
+            if loss > 0:
+                for other in mine:
+                    if other is not lot and other["symbol"] == t.symbol and other["qty"] > 0 and other["free"] > 0 and abs(other["day"] - day) <= 30:
+                        shares = min(other["free"], take)
+                        other["basis"] += round(loss * shares / take)
+                        other["free"] -= shares
+                        break
+            realized.append((t.account_id, t.symbol, take, piece, basis))
+    return len(realized)
+
+
+def median_seconds(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--trades-per-account", type=int, default=100)
+    parser.add_argument("--symbols", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20261125)
+    args = parser.parse_args()
+
+    accounts, transactions = synthetic_book(args.accounts, args.trades_per_account, args.symbols, args.seed)
+    no_lots = pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in ("account_id", "lot_id", "symbol", "quantity", "cost_basis_cents", "acquired_date", "adjusted_acquired_date")}
+    )
+    rows = len(transactions)
+    ledger_s = median_seconds(lambda: replay(accounts, no_lots, transactions, ReliefMethod.FIFO), args.repeats)
+    baseline_s = median_seconds(lambda: baseline_replay(accounts, transactions), args.repeats)
+    print(f"rows: {rows:,} ({args.accounts:,} accounts x {args.trades_per_account} trades), median of {args.repeats}")
+    print(f"sma.ledger.replay      : {ledger_s:8.3f} s  {rows / ledger_s:12,.0f} rows/s")
+    print(f"baseline row-by-row    : {baseline_s:8.3f} s  {rows / baseline_s:12,.0f} rows/s")
+    print(f"ratio (baseline/ledger): {baseline_s / ledger_s:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
