@@ -106,6 +106,11 @@ def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineP
                                    solver_status="error")
     solved = dict(objective=continuous.objective, solver_status=continuous.status,
                   iterations=continuous.iterations, sign_conflicts=continuous.conflicts)
+    if continuous.status == "infeasible":
+        return None, None, _record(
+            shard, a, screen, DecisionStatus.FLAGGED,
+            "cash cannot be raised to the target: too little may be sold (NO_SELL, wash-sale blocks) within "
+            "the gain budget; no trade, for the PM", **solved)
     if continuous.status != "optimal":
         return None, None, _record(shard, a, screen, DecisionStatus.FAILED,
                                    f"solver ended {continuous.status}; no trade, for the PM", **solved)
@@ -147,6 +152,10 @@ def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EnginePa
     screen = screen_accounts(shard, model, params)
     trades, lot_sells, records = [], [], []
     for a in range(shard.m):
+        if screen.value[a] <= 0:
+            records.append(_record(shard, a, screen, DecisionStatus.FLAGGED,
+                                   "account value after cash flows is not positive; no trade, for the PM"))
+            continue
         if not screen.triggered[a]:
             records.append(_record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a)))
             continue

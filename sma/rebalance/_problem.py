@@ -64,6 +64,8 @@ def build_problem(shard: ShardInputs, a: int, model: RiskModel, params: EnginePa
     sec = shard.lot_security[lots]
     lot_value = shard.lot_qty[lots] * shard.prices[sec]
     value = float(lot_value.sum() + shard.cash[a] + shard.cash_flow[a])
+    if not value > 0:
+        raise ValueError(f"account {shard.account_ids[a]}: value after cash flows is {value:,.2f} USD, not positive")
     held = np.bincount(sec, lot_value, minlength=shard.n) / value
     tgt = shard.target[a]
     assets = np.flatnonzero((held > 0) | (tgt > 0))
@@ -98,7 +100,8 @@ def build_problem(shard: ShardInputs, a: int, model: RiskModel, params: EnginePa
     rows = [np.concatenate([np.full(nb, 1.0 + tc), np.full(nl, -(1.0 - tc))])]
     h = [kappa]
     budget = np.inf
-    if taxable and np.isfinite(shard.gain_budget_remaining[a]):
+    # Only gain lots can break the budget; without one the row would be 0 <= budget, always true.
+    if taxable and np.isfinite(shard.gain_budget_remaining[a]) and np.any(gain[keep] > 0):
         budget = max(float(shard.gain_budget_remaining[a]), 0.0) / value
         rows.append(np.concatenate([np.zeros(nb), gain[keep]]))
         h.append(budget)

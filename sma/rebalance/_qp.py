@@ -121,6 +121,7 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
         return QPResult(np.zeros(0), qp.objective(np.zeros(0)), "optimal", 0)
     G, h = qp.G, qp.h
     v = 0.5 * u
+    t = u - v  # distance to the upper bound, tracked on its own: u - v loses precision near u
     z = qp.net_trade(v)
     grad = qp.sign * (qp.d * z + qp.B @ (qp.B.T @ z) + qp.p)[qp.asset] + qp.cost
     scale = max(np.abs(grad).max(), 1e-6)
@@ -135,7 +136,7 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
         grad = qp.sign * qz[qp.asset] + qp.cost
         rd = grad - s0 + s1 + G.T @ eta
         rp = G @ v + w - h
-        gap = v @ s0 + (u - v) @ s1 + w @ eta
+        gap = v @ s0 + t @ s1 + w @ eta
         mu = gap / n_comp
         obj = float(0.5 * (z @ (qz + qp.p)) + qp.cost @ v)
         if (
@@ -144,14 +145,17 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
             and (rp.size == 0 or np.abs(rp).max() <= tol * (1.0 + np.abs(h).max()))
         ):
             return QPResult(np.clip(v, 0.0, u), obj, "optimal", it)
-        theta = s0 / v + s1 / (u - v)
-        newton = _Newton(qp, theta)
-        mgt = newton.solve(G.T.copy()) if h.size else np.zeros((nv, 0))
-        schur = G @ mgt + np.diag(w / eta)
-        schur_f = np.linalg.cholesky(schur) if h.size else None
+        theta = s0 / v + s1 / t
+        try:
+            newton = _Newton(qp, theta)
+            mgt = newton.solve(G.T.copy()) if h.size else np.zeros((nv, 0))
+            schur = G @ mgt + np.diag(w / eta)
+            schur_f = np.linalg.cholesky(schur) if h.size else None
+        except (np.linalg.LinAlgError, ValueError):
+            break
 
         def direction(rc0, rc1, rcw):
-            r1 = -rd + rc0 / v - rc1 / (u - v)
+            r1 = -rd + rc0 / v - rc1 / t
             r2 = -rp - rcw / eta
             m_r1 = newton.solve(r1)
             if h.size:
@@ -161,35 +165,36 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
                 y = np.zeros(0)
                 dv = m_r1
             ds0 = (rc0 - s0 * dv) / v
-            ds1 = (rc1 + s1 * dv) / (u - v)
+            ds1 = (rc1 + s1 * dv) / t
             dw = (rcw - w * y) / eta
             return dv, ds0, ds1, y, dw
 
         def step_length(dv, ds0, ds1, dw, deta):
             ratios = [1.0]
-            for x, dx in ((v, dv), (u - v, -dv), (s0, ds0), (s1, ds1), (w, dw), (eta, deta)):
+            for x, dx in ((v, dv), (t, -dv), (s0, ds0), (s1, ds1), (w, dw), (eta, deta)):
                 neg = dx < 0
                 if neg.any():
                     ratios.append(np.min(-x[neg] / dx[neg]))
             return min(ratios)
 
-        dv, ds0, ds1, deta, dw = direction(-v * s0, -(u - v) * s1, -w * eta)
+        dv, ds0, ds1, deta, dw = direction(-v * s0, -t * s1, -w * eta)
         a_aff = step_length(dv, ds0, ds1, dw, deta)
         gap_aff = (
             (v + a_aff * dv) @ (s0 + a_aff * ds0)
-            + (u - v - a_aff * dv) @ (s1 + a_aff * ds1)
+            + (t - a_aff * dv) @ (s1 + a_aff * ds1)
             + (w + a_aff * dw) @ (eta + a_aff * deta)
         )
         sigma = (gap_aff / gap) ** 3
         dv, ds0, ds1, deta, dw = direction(
             -v * s0 + sigma * mu - dv * ds0,
-            -(u - v) * s1 + sigma * mu + dv * ds1,
+            -t * s1 + sigma * mu + dv * ds1,
             -w * eta + sigma * mu - dw * deta,
         )
         a = 0.99 * step_length(dv, ds0, ds1, dw, deta)
-        v, s0, s1, w, eta = v + a * dv, s0 + a * ds0, s1 + a * ds1, w + a * dw, eta + a * deta
+        v, t, s0, s1 = v + a * dv, t - a * dv, s0 + a * ds0, s1 + a * ds1
+        w, eta = w + a * dw, eta + a * deta
         if not np.all(np.isfinite(v)):
             break
-    z = qp.net_trade(np.clip(v, 0.0, u))
-    status = "infeasible" if h.size and np.any(G @ np.clip(v, 0, u) > h + 1e-6) else "max_iter"
-    return QPResult(np.clip(v, 0.0, u), qp.objective(np.clip(v, 0.0, u)), status, max_iter)
+    v = np.clip(np.nan_to_num(v), 0.0, u)
+    status = "infeasible" if h.size and np.any(G @ v > h + 1e-6) else "max_iter"
+    return QPResult(v, qp.objective(v), status, it)

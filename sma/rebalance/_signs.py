@@ -114,6 +114,9 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     """
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
+    all_sells = np.ones(qp.asset.size - nb, bool)
+    if problem.kappa < 0 and _max_cash_raise(problem, all_sells) * (1 - params.trading_cost) < -problem.kappa:
+        return ContinuousDecision(np.zeros(nb), np.zeros(all_sells.size), "infeasible", np.nan, 0, 0)
     relaxed = solve_trade_qp(qp, tol, iters)
     conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
     if relaxed.status != "optimal" or conflicts.size == 0:
