@@ -56,7 +56,7 @@ display:flex;justify-content:space-between;align-items:center}
 #drill dl{display:grid;grid-template-columns:repeat(4,1fr);gap:6px 14px;margin:12px 0}
 #drill dt{font-size:11px;color:var(--grey);text-transform:uppercase}
 #drill dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}
-#drill td{white-space:normal}
+#drill td:last-child{white-space:normal}
 tr.lot td{background:#f6f8fa;color:var(--grey);font-size:12px}
 button{font:inherit;border:1px solid var(--rule);background:var(--band);border-radius:4px;padding:3px 10px;
 cursor:pointer}
