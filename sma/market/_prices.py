@@ -5,8 +5,8 @@ Daily log return of security i on day t::
     r[t, i] = beta_i * m[t] + s[t, sector_i] + style_i . g[t] + sigma_i * e[t, i]
 
 with Student-t shocks (unit variance) for the market and the stock-specific terms, and one drawdown:
-a stretch of days where the market falls by ``drawdown_depth`` with raised volatility, followed by
-a partial recovery. Second share classes follow their first class with a tiny tracking noise.
+a stretch of days where the market falls by exactly ``drawdown_depth`` (its shocks sum to zero there)
+with raised volatility, followed by a partial recovery. Second share classes follow their first class with a tiny tracking noise.
 """
 
 from __future__ import annotations
@@ -100,7 +100,12 @@ def _market_path(rng: np.random.Generator, n_days: int, p: MarketParams) -> np.n
     end = min(trough + p.recovery_days, n_days)
     drift[trough:end] = -fall * p.recovery_share / p.recovery_days
     daily_vol[trough:end] *= (1.0 + p.drawdown_vol_multiplier) / 2.0
-    returns = drift + daily_vol * _t_shocks(rng, p.tail_df, (n_days,))
+    noise = daily_vol * _t_shocks(rng, p.tail_df, (n_days,))
+    # The shocks of the fall and of the recovery sum to zero, so the drawdown is as deep as asked.
+    for lo, hi in ((peak, trough), (trough, end)):
+        if hi > lo:
+            noise[lo:hi] -= noise[lo:hi].mean()
+    returns = drift + noise
     returns[0] = 0.0
     return returns
 

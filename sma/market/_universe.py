@@ -255,6 +255,14 @@ def _company_names(rng: np.random.Generator, sectors: list[str]) -> list[str]:
     return names
 
 
+def _draw_tags(rng: np.random.Generator, tag_rates: tuple[tuple[str, float], ...], controversy_rate: float) -> str:
+    """The ';'-joined ESG tags of one security: its industry's tags at their rates, and rarely a controversy."""
+    mine = {tag for tag, rate in tag_rates if rng.random() < rate}
+    if rng.random() < controversy_rate:
+        mine.add("controversy")
+    return ";".join(sorted(mine))
+
+
 def generate_universe(seed: int, params: UniverseParams = UniverseParams()) -> Universe:
     """Draw a fictional universe of large caps (deterministic for a seed).
 
@@ -271,20 +279,16 @@ def generate_universe(seed: int, params: UniverseParams = UniverseParams()) -> U
         picks = rng.integers(len(options), size=count)
         for pick in picks:
             industry, tag_rates = options[pick]
-            mine = sorted(
-                {tag for tag, rate in tag_rates if rng.random() < rate}
-                | ({"controversy"} if rng.random() < params.controversy_rate else set())
-            )
             sectors.append(sector)
             industries.append(industry)
-            tags.append(";".join(mine))
+            tags.append(_draw_tags(rng, tag_rates, params.controversy_rate))
     n_index = len(sectors)
     # Outside the index: small caps from random sectors.
     for sector in rng.choice(list(GICS_SECTORS), size=params.n_outside):
-        industry, _ = INDUSTRIES[sector][rng.integers(len(INDUSTRIES[sector]))]
+        industry, tag_rates = INDUSTRIES[sector][rng.integers(len(INDUSTRIES[sector]))]
         sectors.append(str(sector))
         industries.append(industry)
-        tags.append("")
+        tags.append(_draw_tags(rng, tag_rates, params.controversy_rate))
     n_companies = len(sectors)
 
     sector_code = np.array([GICS_SECTORS.index(s) for s in sectors])
