@@ -81,7 +81,9 @@ CASES = [
     ("accounts", 1, "inception_date", "2027-01-01", "not_future"),
     ("accounts", 1, "client_name", "=1+1", "formula_prefix"),
     ("accounts", 1, "client_name", "-2+3", "formula_prefix"),
-    ("accounts", 1, "client_name", "\tSmith", "formula_prefix"),
+    ("accounts", 1, "client_name", "+44 20 7946 0000", "formula_prefix"),
+    ("accounts", 2, "client_name", "Ada\x1b[2J Lovelace", "control_character"),
+    ("securities", 3, "industry", "Oil\nGas", "control_character"),
     ("accounts", 1, "household_id", "../../etc", "id_pattern"),
     ("accounts", 1, "household_id", "", "not_null"),
     # restrictions
