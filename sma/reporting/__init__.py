@@ -28,12 +28,12 @@ from sma.reporting._figures import (
     sector_weights,
     statement_figures,
     top_holdings,
-    trades_by_reason,
     unrealized,
 )
 from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
 from sma.reporting._frames import ReportDataError
 from sma.reporting._performance import Returns, ValueChange, daily_growth, returns_over, value_change
+from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, trades_by_reason
 from sma.reporting._review_data import ReviewData
 from sma.reporting._review_page import render_review_page
 from sma.reporting._safe import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
@@ -42,6 +42,7 @@ from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
 
 __all__ = [
     "FORM_8949_COLUMNS",
+    "REASON_WORDS",
     "SECTIONS",
     "Period",
     "RealizedSummary",
@@ -50,6 +51,7 @@ __all__ = [
     "ReviewData",
     "StatementData",
     "StatementFigures",
+    "TRADE_REASONS",
     "Unrealized",
     "UnsafeIdError",
     "ValueChange",

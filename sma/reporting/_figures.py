@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from sma.reporting._frames import ReportDataError, as_dates
 from sma.reporting._performance import Returns, ValueChange, returns_over, value_change
+from sma.reporting._reasons import trades_by_reason
 from sma.reporting._statement_data import StatementData
 
 CASH_SECTOR = "Cash"
@@ -126,24 +126,6 @@ def unrealized(holdings: pd.DataFrame) -> Unrealized:
         float(holdings["market_value"].to_numpy(dtype=float).sum()),
         float(holdings["cost_basis"].to_numpy(dtype=float).sum()),
     )
-
-
-def trades_by_reason(trades: pd.DataFrame) -> pd.DataFrame:
-    """``reason, trades, buys, sells, bought, sold`` (counts and USD notionals), most trades first."""
-    side = trades["side"].astype(str).str.upper()
-    notional = trades["notional"].to_numpy(dtype=float)
-    frame = pd.DataFrame(
-        {
-            "reason": trades["reason"].astype(str).to_numpy(),
-            "buys": (side == "BUY").to_numpy().astype(int),
-            "sells": (side == "SELL").to_numpy().astype(int),
-            "bought": np.where(side == "BUY", notional, 0.0),
-            "sold": np.where(side == "SELL", notional, 0.0),
-        }
-    )
-    out = frame.groupby("reason", as_index=False)[["buys", "sells", "bought", "sold"]].sum()
-    out.insert(1, "trades", out["buys"] + out["sells"])
-    return out.sort_values(["trades", "reason"], ascending=[False, True]).reset_index(drop=True)
 
 
 @dataclass(frozen=True)

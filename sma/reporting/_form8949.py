@@ -17,8 +17,9 @@ from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from sma.reporting._format import money, shares
 from sma.reporting._frames import ReportDataError, as_dates, require_columns
-from sma.reporting._pdf_style import money, numbered_canvas, register_fonts, shares, styles, table_style
+from sma.reporting._pdf_style import numbered_canvas, register_fonts, styles, table_style
 from sma.reporting._safe import escape_markup, neutralise_frame
 from sma.reporting._statement_data import REALIZED_COLUMNS
 

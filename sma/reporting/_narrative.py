@@ -5,22 +5,11 @@ Sentences are plain text (no markup); the renderer escapes them like any other t
 
 from __future__ import annotations
 
-from sma.reporting._figures import StatementFigures
-from sma.reporting._pdf_style import money
+import numpy as np
 
-#: Why we trade, in a client's words, per trade reason code (PRODUCT.md, "The nightly run", step 5).
-REASON_WORDS: dict[str, str] = {
-    "HARVEST": "sold holdings that were worth less than you paid, to realise losses that can offset "
-    "taxable gains",
-    "REPLACE": "bought similar, but not substantially identical, securities so that your money stayed "
-    "invested while the harvested ones cannot be bought back",
-    "REBALANCE": "brought the portfolio back in line with your personalised benchmark",
-    "CASH_INVEST": "invested cash that was waiting in the account",
-    "CASH_RAISE": "sold to raise the cash needed for withdrawals or your cash reserve",
-    "RESTRICTION": "sold or avoided securities that your instructions exclude",
-    "TRANSITION": "moved earlier holdings toward the portfolio we manage, as fast as your yearly gain "
-    "budget allows",
-}
+from sma.reporting._figures import StatementFigures
+from sma.reporting._format import money
+from sma.reporting._reasons import REASON_WORDS
 
 TAX_DEFERRED = ("IRA", "ROTH")
 
@@ -73,7 +62,7 @@ def in_brief(figures: StatementFigures, account_type: str, period_label: str) ->
     reasons = figures.reasons
     if reasons.empty:
         return text + " We made no trades: the portfolio stayed within its tolerances."
-    main = str(reasons["reason"].iloc[0])
+    main = str(reasons["reason"].iloc[int(np.argmax(reasons["trades"].to_numpy()))])
     text += f" We made {_trades(int(reasons['trades'].sum()))}; most of them {REASON_WORDS.get(main, main)}."
     harvested = figures.realized_period.st_losses + figures.realized_period.lt_losses
     if account_type.upper() not in TAX_DEFERRED and harvested > 0:

@@ -132,26 +132,3 @@ def numbered_canvas(footer_left: str):
             self.drawRightString(width - 48, 28, f"Page {self._pageNumber} of {total}")
 
     return NumberedCanvas
-
-
-def money(x: float, cents: bool = True) -> str:
-    """``$1,234.56``; negatives as ``-$1,234.56``."""
-    text = f"${abs(x):,.2f}" if cents else f"${abs(x):,.0f}"
-    return ("-" + text) if round(x, 2 if cents else 0) < 0 else text
-
-
-def percent(x: float | None, signed: bool = True, places: int = 2) -> str:
-    """``+1.23%`` (or ``n/a`` for ``None``)."""
-    if x is None:
-        return "n/a"
-    return f"{x * 100:+.{places}f}%" if signed else f"{x * 100:.{places}f}%"
-
-
-def long_date(d) -> str:
-    """``Jul 1, 2026``."""
-    return f"{d:%b} {d.day}, {d.year}"
-
-
-def shares(q: float) -> str:
-    """Whole shares without decimals, fractional shares with up to four."""
-    return f"{q:,.0f}" if float(q).is_integer() else f"{q:,.4f}".rstrip("0")

@@ -187,7 +187,8 @@ JS = r"""
     document.getElementById("drill-title").textContent = id + " \u00b7 " + d.client_name;
     var chip = el("span", "status " + d.status, d.status);
     var head = el("p"); head.appendChild(chip);
-    head.appendChild(el("span", "muted", "  " + d.account_type + " \u00b7 household " + d.household_id + " \u00b7 " + d.reason));
+    head.appendChild(el("span", "muted",
+      "  " + d.account_type + " \u00b7 household " + d.household_id + " \u00b7 " + d.reason));
     body.appendChild(head);
     var dl = el("dl");
     [["TE before", pct(d.te_before)], ["TE after", pct(d.te_after)], ["TE limit", pct(d.max_tracking_error)],

@@ -26,7 +26,6 @@ EXCEPTION_COLUMNS = ("account_id", "kind", "reason")
 
 #: Decision statuses, worst first: how the page orders accounts that need the PM's eye.
 STATUSES = ("FAILED", "HELD", "FLAGGED", "TRADED", "NO_TRADE")
-TRADE_REASONS = ("REBALANCE", "HARVEST", "REPLACE", "CASH_INVEST", "CASH_RAISE", "RESTRICTION", "TRANSITION")
 EXCEPTION_KINDS = ("BAD_INPUT", "RECONCILIATION", "COMPLIANCE", "SOLVER", "TE_LIMIT")
 
 
@@ -45,7 +44,7 @@ class ReviewData:
         market value; money in USD. ``client_name`` and ``reason`` are free text (escaped).
     trades : DataFrame
         ``account_id, symbol, side, quantity`` (shares) ``, price, notional`` (USD) ``, reason``
-        (one of ``TRADE_REASONS``).
+        (a ``sma.rebalance.TradeReason``).
     lot_sells : DataFrame
         ``account_id, symbol, lot_id, quantity, cost_basis, proceeds, gain, term`` (SHORT/LONG).
     holdings : DataFrame
@@ -76,4 +75,5 @@ class ReviewData:
         require_columns("exceptions", self.exceptions, EXCEPTION_COLUMNS)
         unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
         if unknown.any():
-            raise ReportDataError("decisions", "status", f"unknown status {self.decisions['status'][unknown].iloc[0]!r}")
+            first = self.decisions["status"][unknown].iloc[0]
+            raise ReportDataError("decisions", "status", f"unknown status {first!r}")

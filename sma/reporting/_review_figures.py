@@ -1,11 +1,11 @@
-"""What the review page shows first: exceptions, trades by reason, tracking-error breaches."""
+"""What the review page shows first: exceptions and tracking-error breaches."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from sma.reporting._review_data import EXCEPTION_KINDS, STATUSES, TRADE_REASONS, ReviewData
+from sma.reporting._review_data import EXCEPTION_KINDS, STATUSES, ReviewData
 
 EXCEPTION_VIEW_COLUMNS = ["account_id", "client_name", "kind", "reason"]
 _HELD_STATUSES = ("FAILED", "HELD", "FLAGGED")
@@ -46,25 +46,6 @@ def exception_rows(data: ReviewData) -> pd.DataFrame:
     rows["_order"] = rows["kind"].map(order).fillna(len(order))
     rows = rows.sort_values(["_order", "account_id"], kind="stable")
     return rows[EXCEPTION_VIEW_COLUMNS].reset_index(drop=True)
-
-
-def reason_rows(trades: pd.DataFrame) -> pd.DataFrame:
-    """``reason, trades, accounts, bought, sold`` per trade reason, in the reasons' usual order."""
-    side = trades["side"].astype(str).str.upper()
-    notional = trades["notional"].to_numpy(dtype=float)
-    frame = pd.DataFrame({
-        "reason": trades["reason"].astype(str).to_numpy(),
-        "account_id": trades["account_id"].astype(str).to_numpy(),
-        "bought": np.where(side == "BUY", notional, 0.0),
-        "sold": np.where(side == "SELL", notional, 0.0),
-    })
-    out = frame.groupby("reason").agg(
-        trades=("account_id", "size"), accounts=("account_id", "nunique"), bought=("bought", "sum"),
-        sold=("sold", "sum"),
-    ).reset_index()
-    rank = {r: i for i, r in enumerate(TRADE_REASONS)}
-    out["_rank"] = out["reason"].map(rank).fillna(len(rank))
-    return out.sort_values(["_rank", "reason"]).drop(columns="_rank").reset_index(drop=True)
 
 
 def status_counts(decisions: pd.DataFrame) -> dict[str, int]:

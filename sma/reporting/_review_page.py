@@ -19,9 +19,11 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from sma.reporting._format import money
+from sma.reporting._reasons import trades_by_reason
 from sma.reporting._review_assets import CSS, JS
 from sma.reporting._review_data import ReviewData
-from sma.reporting._review_figures import exception_rows, reason_rows, status_counts
+from sma.reporting._review_figures import exception_rows, status_counts
 from sma.reporting._svg import bar_chart, histogram
 
 _DRILL_DECISION = ("client_name", "household_id", "account_type", "status", "reason", "te_before", "te_after",
@@ -45,7 +47,7 @@ _ACCOUNT_TABLE = (  # key, heading, type, format
 
 
 def _usd(x: float) -> str:
-    return "\u2013" if not np.isfinite(x) else (f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}")
+    return "\u2013" if not np.isfinite(x) else money(x, cents=False)
 
 
 def _pct(x: float, places: int = 2) -> str:
@@ -110,7 +112,7 @@ def _exceptions(data: ReviewData) -> str:
 
 
 def _reasons(data: ReviewData) -> str:
-    rows = reason_rows(data.trades)
+    rows = trades_by_reason(data.trades)
     body = [
         f"<tr><td>{escape(str(r.reason))}</td>{_cell(r.trades, 'int')}{_cell(r.accounts, 'int')}"
         f"{_cell(r.bought, 'usd')}{_cell(r.sold, 'usd')}</tr>"
@@ -138,7 +140,8 @@ def _distributions(data: ReviewData) -> str:
     t_bins = np.linspace(0.0, max(float(np.quantile(np.r_[t, 0.0], 0.99)), 0.01), 21)
     tv = histogram({"turnover": t}, t_bins, "Turnover (accounts)", lambda v: f"{v * 100:.0f}%")
     return ('<section id="distributions"><h2>Distributions</h2><div class="grid2">'
-            f'<div><h3>Tracking error, before and after <span class="muted">(dashed: median limit)</span></h3>{te}</div>'
+            '<div><h3>Tracking error, before and after <span class="muted">(dashed: median limit)</span></h3>'
+            f"{te}</div>"
             f"<div><h3>Turnover</h3>{tv}</div></div></section>")
 
 

@@ -28,18 +28,15 @@ from reportlab.platypus import (
 
 from sma.reporting._charts import growth_chart, sector_chart
 from sma.reporting._figures import StatementFigures, statement_figures
+from sma.reporting._format import long_date, money, percent, shares
 from sma.reporting._narrative import TAX_DEFERRED, in_brief, what_we_did
 from sma.reporting._pdf_style import (
     BAND,
     FONT_BOLD,
     NAVY,
     RULE,
-    money,
-    long_date,
     numbered_canvas,
-    percent,
     register_fonts,
-    shares,
     styles,
     table_style,
 )

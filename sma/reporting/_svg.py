@@ -31,9 +31,11 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], title: str,
         y = 6 + i * row
         w = max(float(value), 0.0) * scale
         body.append(
-            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="12" fill="#33404d">{escape(str(label))}</text>'
+            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="12" fill="#33404d">'
+            f"{escape(str(label))}</text>"
             f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 10}" rx="2" fill="{PALETTE[0]}"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 16}" font-size="11" fill="#5f6b7a">{escape(fmt(float(value)))}</text>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 16}" font-size="11" fill="#5f6b7a">'
+            f"{escape(fmt(float(value)))}</text>"
         )
     return _svg(width, height, body, title)
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from reporting_samples import review_data
 
-from sma.reporting import ReportDataError, ReviewData, render_review_page
-from sma.reporting._review_figures import exception_rows, reason_rows
+from sma.reporting import ReportDataError, ReviewData, render_review_page, trades_by_reason
+from sma.reporting._review_figures import exception_rows
 
 
 class Outline(HTMLParser):
@@ -121,7 +121,7 @@ def test_an_account_above_its_tracking_error_limit_is_an_exception_even_if_nobod
 
 def test_trades_by_reason_add_up_to_the_trades(page):
     data = review_data()
-    rows = reason_rows(data.trades)
+    rows = trades_by_reason(data.trades)
     assert rows["trades"].sum() == len(data.trades)
     assert (rows["bought"] + rows["sold"]).sum() == pytest.approx(data.trades["notional"].sum())
     assert list(rows["reason"]) == ["REBALANCE", "HARVEST", "REPLACE", "CASH_INVEST"]

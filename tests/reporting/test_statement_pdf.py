@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from reporting_samples import statement_data
 
 from sma.reporting import SECTIONS, render_statement_pdf, statement_figures
-from sma.reporting._pdf_style import money, percent
+from sma.reporting._format import money, percent
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "artefacts"
 
