@@ -36,7 +36,6 @@ def clock(hour: int = 9):
 def write_run(root: Path, buy_a1: float = 10.0) -> Path:
     """A1 (TAXABLE) buys AAPL and sells 5 XOM (lots L1, L2); A2 (IRA) buys 30 AAPL; A3 sells 7 XOM (L9)."""
     run_dir = root / RUN
-    (run_dir / "proposal").mkdir(parents=True, exist_ok=True)
     trades = pd.DataFrame(
         {
             "run_id": RUN,
@@ -51,10 +50,17 @@ def write_run(root: Path, buy_a1: float = 10.0) -> Path:
             "reason": ["REBALANCE", "CASH_INVEST", "HARVEST", "REBALANCE"],
         }
     )
-    trades["notional"] = trades["quantity"] * trades["price"]
+    lot_sells = pd.DataFrame({"account_id": ["A1", "A1", "A3"], "symbol": ["XOM"] * 3, "lot_id": ["L1", "L2", "L9"],
+                              "quantity": [2.0, 3.0, 7.0]})
+    return write_proposal(run_dir, trades, lot_sells)
+
+
+def write_proposal(run_dir: Path, trades: pd.DataFrame, lot_sells: pd.DataFrame) -> Path:
+    """Write ``<run_dir>/proposal/`` as the night does; nobody held out."""
+    (run_dir / "proposal").mkdir(parents=True, exist_ok=True)
+    trades = trades.assign(notional=trades["quantity"] * trades["price"])
     trades.to_parquet(run_dir / "proposal" / "trades.parquet")
-    pd.DataFrame({"account_id": ["A1", "A1", "A3"], "symbol": ["XOM"] * 3, "lot_id": ["L1", "L2", "L9"],
-                  "quantity": [2.0, 3.0, 7.0]}).to_parquet(run_dir / "proposal" / "lot_sells.parquet")
+    lot_sells.to_parquet(run_dir / "proposal" / "lot_sells.parquet")
     pd.DataFrame({"account_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)}).to_parquet(
         run_dir / "proposal" / "exceptions.parquet")
     return run_dir

@@ -1,0 +1,187 @@
+"""``sma blotter show|propose|approve|reject|cancel|release|verify`` and ``sma fills load FILE``.
+
+Every refusal (four-eyes, wrong state, already released, altered content, a fill that matches
+no released order) is one readable line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import typer
+
+DEFAULT_USERS = Path("config/users.toml")
+
+RunOpt = typer.Option(..., "--run", help="the run id (its as-of date)")
+UserOpt = typer.Option(..., "--user", help="who acts; must be in the users file")
+UsersOpt = typer.Option(DEFAULT_USERS, "--users", help="TOML file of users and roles")
+RunsDirOpt = typer.Option(None, "--runs-dir", help="folder of run folders (default: settings runs.dir)")
+
+
+def _run_dir(run: str, runs_dir: Path | None) -> Path:
+    from sma.inbox import ID_PATTERN
+
+    if not re.match(ID_PATTERN, run):
+        _fail(f"--run {run!r} is not a run id")
+    if runs_dir is None:
+        from pipelines.settings import load_settings
+
+        runs_dir = Path(load_settings().runs.dir)
+    return Path(runs_dir) / run
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    from pipelines.blotter import TrailUnreadable
+    from pipelines.fills import NotReleased
+    from sma.ledger import LedgerError
+    from sma.trading import BlotterRefused, FillsRejected, ProposalError
+
+    return (BlotterRefused, FillsRejected, ProposalError, NotReleased, TrailUnreadable, LedgerError, FileNotFoundError)
+
+
+def _users(path: Path):
+    from pipelines.blotter import load_users
+
+    return load_users(path)
+
+
+def register(app: typer.Typer) -> None:
+    blotter = typer.Typer(help="A run's trade blotter: four-eyes approval and release exactly once.", no_args_is_help=True)
+    fills = typer.Typer(help="Load a broker's fills against a released blotter.", no_args_is_help=True)
+
+    @blotter.command("show")
+    def show(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
+        """State, approver and the block orders in force."""
+        from pipelines import blotter as b
+
+        try:
+            view = b.show(_run_dir(run, runs_dir))
+        except _refusals() as e:
+            _fail(f"sma blotter show: {e}")
+        typer.echo(f"run {view.run_id}: {view.state or 'no blotter'}" + (f", approved by {view.approver}" if view.approver else ""))
+        if view.blotter is not None:
+            typer.echo(view.blotter.orders[["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]].to_string(index=False))
+        for r in view.trail:
+            typer.echo(f"  {r['seq']:>3} {r['at']} {r['action']:<8} {r['user']:<16} {r['content_sha256'][:12]}" + (f" held {','.join(r['held'])}" if r["held"] else ""))
+
+    @blotter.command("propose")
+    def propose(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
+        """Build the blotter from the run's proposal (the night does this)."""
+        from pipelines import blotter as b
+
+        try:
+            typer.echo(f"proposed {b.propose(_run_dir(run, runs_dir))}")
+        except _refusals() as e:
+            _fail(f"sma blotter propose: {e}")
+
+    @blotter.command("approve")
+    def approve(
+        run: str = RunOpt, user: str = UserOpt, hold: list[str] = typer.Option([], "--hold", help="account to hold out (repeatable)"),
+        note: str = typer.Option("", "--note"), users: Path = UsersOpt, runs_dir: Path = RunsDirOpt,
+    ) -> None:
+        """A PM approves the proposed blotter, optionally holding accounts out."""
+        from pipelines import blotter as b
+
+        try:
+            record = b.approve(_run_dir(run, runs_dir), user, _users(users), hold=hold, note=note)
+        except _refusals() as e:
+            _fail(f"sma blotter approve: {e}")
+        typer.echo(f"run {run}: APPROVED by {user}, content {record['content_sha256']}")
+
+    def _close(action: str):
+        def command(run: str = RunOpt, user: str = UserOpt, note: str = typer.Option("", "--note"),
+                    users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
+            from pipelines import blotter as b
+
+            try:
+                record = getattr(b, action)(_run_dir(run, runs_dir), user, _users(users), note=note)
+            except _refusals() as e:
+                _fail(f"sma blotter {action}: {e}")
+            typer.echo(f"run {run}: {record['state']} by {user}")
+
+        command.__doc__ = {"reject": "A PM rejects the proposed blotter.", "cancel": "A PM or trader cancels an unreleased blotter."}[action]
+        return command
+
+    blotter.command("reject")(_close("reject"))
+    blotter.command("cancel")(_close("cancel"))
+
+    @blotter.command("release")
+    def release(run: str = RunOpt, user: str = UserOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
+        """A trader who is not the approver releases the approved blotter, exactly once."""
+        from pipelines import blotter as b
+
+        try:
+            exports = b.release(_run_dir(run, runs_dir), user, _users(users))
+        except _refusals() as e:
+            _fail(f"sma blotter release: {e}")
+        typer.echo(f"run {run}: RELEASED by {user}; exports in {exports}")
+
+    @blotter.command("verify")
+    def verify(run: str = RunOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
+        """Check the audit chain, the transitions and every file against its recorded hash."""
+        from pipelines import blotter as b
+
+        problems = b.verify(_run_dir(run, runs_dir), _users(users) if users.exists() else None)
+        if problems:
+            _fail("\n".join(f"sma blotter verify: audit line {p.line}: {p.why}" for p in problems))
+        typer.echo(f"run {run}: audit trail and files verified")
+
+    @fills.command("load")
+    def load(
+        file: Path = typer.Argument(..., help="fills CSV or Parquet: order_id, account_id, symbol, side, quantity, price, lot_id"),
+        lots: Path = typer.Option(..., "--lots", help="open lots before the fills (inbox lots columns)"),
+        cash: Path = typer.Option(..., "--cash", help="cash before the fills: account_id, amount"),
+        accounts: Path = typer.Option(..., "--accounts", help="account_id, household_id, account_type"),
+        out: Path = typer.Option(..., "--out", help="folder for the booked results (CSV)"),
+        run: str = typer.Option(None, "--run", help="the run (default: read from the order ids)"),
+        trade_date: str = typer.Option(None, "--trade-date", help="YYYY-MM-DD (default: the release day)"),
+        runs_dir: Path = RunsDirOpt,
+    ) -> None:
+        """Book fills: buys open lots, sells relieve the instructed lots; report what is unfilled."""
+        from pipelines import fills as f
+
+        try:
+            frames = {name: _read_table(path) for name, path in (("lots", lots), ("cash", cash), ("accounts", accounts))}
+            run_id = run or f.run_of_fills(f.read_fills(file), str(file))
+            run_dir = _run_dir(run_id, runs_dir)
+            with f.locked(run_dir):
+                result = f.load_fills(file, run_dir, frames["lots"], frames["cash"], frames["accounts"],
+                                      trade_date=date.fromisoformat(trade_date) if trade_date else None)
+                _write_results(out, result)
+                f.record_fills(run_dir, result)
+        except _refusals() as e:
+            _fail(f"sma fills load: {e}")
+        typer.echo(f"run {run_id}: booked {len(result.booked)} fill(s), skipped {result.duplicates} already booked; results in {out}")
+        for r in result.unfilled.itertuples(index=False):
+            typer.echo(f"  unfilled {r.open:g} of {r.ordered:g} shares: {r.allocation_id} ({r.account_id} {r.side} {r.symbol})")
+
+    app.add_typer(blotter, name="blotter")
+    app.add_typer(fills, name="fills")
+
+
+def _read_table(path: Path):
+    import pandas as pd
+
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    for col in ("account_id", "household_id", "lot_id", "symbol", "account_type"):
+        if col in frame:
+            frame[col] = frame[col].astype(str)
+    return frame
+
+
+def _write_results(out: Path, result) -> None:
+    from sma.trading import to_csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("booked", "new_lots", "open_lots", "realized", "cash", "unfilled"):
+        frame = getattr(result, name)
+        (out / f"{name}.csv").write_text(to_csv(frame.astype({c: str for c in frame.select_dtypes("datetime").columns})))
