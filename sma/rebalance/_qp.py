@@ -100,12 +100,19 @@ class _Newton:
             dz = rhs / self.diag - self.bd @ cho_solve(self.chol, self.bd.T @ rhs, check_finite=False)
             pi = self.h * (dz - rho)
             return (r + qp.sign * pi[qp.asset]) * it
-        rho = np.zeros((n, r.shape[1]))
-        np.add.at(rho, qp.asset, scaled)
+        rho = np.column_stack([np.bincount(qp.asset, col, minlength=n) for col in scaled.T])
         rhs = self.h[:, None] * rho
         dz = rhs / self.diag[:, None] - self.bd @ cho_solve(self.chol, self.bd.T @ rhs, check_finite=False)
         pi = self.h[:, None] * (dz - rho)
         return (r + a * pi[qp.asset]) * w
+
+
+def _max_step(x: np.ndarray, dx: np.ndarray) -> float:
+    """Largest a with x + a dx >= 0 (x > 0), or inf."""
+    if x.size == 0:
+        return np.inf
+    ratio = np.divide(x, -dx, out=np.full(x.shape, np.inf), where=dx < 0)
+    return float(ratio.min())
 
 
 def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResult:
@@ -140,7 +147,7 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
         mu = gap / n_comp
         obj = float(0.5 * (z @ (qz + qp.p)) + qp.cost @ v)
         if (
-            gap <= tol * max(1.0, abs(obj)) * 1e2
+            gap <= tol * max(abs(obj), 1e-3)
             and np.abs(rd).max() <= tol * (1.0 + scale)
             and (rp.size == 0 or np.abs(rp).max() <= tol * (1.0 + np.abs(h).max()))
         ):
@@ -170,12 +177,8 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
             return dv, ds0, ds1, y, dw
 
         def step_length(dv, ds0, ds1, dw, deta):
-            ratios = [1.0]
-            for x, dx in ((v, dv), (t, -dv), (s0, ds0), (s1, ds1), (w, dw), (eta, deta)):
-                neg = dx < 0
-                if neg.any():
-                    ratios.append(np.min(-x[neg] / dx[neg]))
-            return min(ratios)
+            return min(1.0, _max_step(v, dv), _max_step(t, -dv), _max_step(s0, ds0), _max_step(s1, ds1),
+                       _max_step(w, dw), _max_step(eta, deta))
 
         dv, ds0, ds1, deta, dw = direction(-v * s0, -t * s1, -w * eta)
         a_aff = step_length(dv, ds0, ds1, dw, deta)
