@@ -183,7 +183,10 @@ JS = r"""
     var a = id === null ? undefined : data.accounts[id];
     body.textContent = "";
     if (!a) { panel.hidden = true; return; }
-    var d = a.d;
+    var d = a.d, u = data.unit;
+    var holdings = a.h.s.map(function (s, i) {
+      return [data.symbols[s], data.sectors[a.h.c[i]], a.h.b[i] / u, a.h.a[i] / u, a.h.t[i] / u];
+    });
     document.getElementById("drill-title").textContent = id + " \u00b7 " + d.client_name;
     var chip = el("span", "status " + d.status, d.status);
     var head = el("p"); head.appendChild(chip);
@@ -198,10 +201,10 @@ JS = r"""
     ].forEach(function (p) { dl.appendChild(el("dt", "", p[0])); dl.appendChild(el("dd", "", p[1])); });
     body.appendChild(dl);
 
-    body.appendChild(el("h3", "", "Holdings vs target (" + a.h.length + ")"));
-    if (a.h.length) {
-      body.appendChild(sectorChart(a.h));
-      var hs = a.h.slice().sort(function (x, y) {
+    body.appendChild(el("h3", "", "Holdings vs target (" + holdings.length + ")"));
+    if (holdings.length) {
+      body.appendChild(sectorChart(holdings));
+      var hs = holdings.slice().sort(function (x, y) {
         return Math.abs((y[3] || 0) - (y[4] || 0)) - Math.abs((x[3] || 0) - (x[4] || 0)); });
       var box = el("div", "scroll");
       box.appendChild(grid(["Symbol", "Sector", "Before", "After", "Target", "After \u2212 target"],

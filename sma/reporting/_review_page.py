@@ -12,8 +12,6 @@ JSON, and written by the script through ``textContent`` only.
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
 from html import escape
 
 import numpy as np
@@ -23,12 +21,10 @@ from sma.reporting._format import money
 from sma.reporting._reasons import trades_by_reason
 from sma.reporting._review_assets import CSS, JS
 from sma.reporting._review_data import ReviewData
+from sma.reporting._review_drill import drill_json
 from sma.reporting._review_figures import exception_rows, status_counts
 from sma.reporting._svg import bar_chart, histogram
 
-_DRILL_DECISION = ("client_name", "household_id", "account_type", "status", "reason", "te_before", "te_after",
-                   "max_tracking_error", "turnover", "market_value", "cash_before", "cash_after",
-                   "losses_harvested", "realized_st", "realized_lt", "est_tax_saved")
 _ACCOUNT_TABLE = (  # key, heading, type, format
     ("account_id", "Account", "text", None),
     ("client_name", "Client", "text", None),
@@ -171,48 +167,6 @@ def _accounts(data: ReviewData) -> str:
             f'<tbody>{"".join(body)}</tbody></table></div></section>')
 
 
-def _jsonable(frame: pd.DataFrame, columns: list[str]) -> list[list]:
-    """Rows of ``columns`` as JSON-ready lists: floats rounded, NaN as null, dates as ISO text."""
-    cols = []
-    for name in columns:
-        s = frame[name]
-        if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
-            v = s.to_numpy(dtype=float).round(8)
-            cols.append([float(x) if np.isfinite(x) else None for x in v])
-        elif pd.api.types.is_datetime64_any_dtype(s):
-            cols.append([None if pd.isna(x) else x.date().isoformat() for x in s])
-        else:
-            cols.append([None if x is None or (isinstance(x, float) and np.isnan(x)) else
-                         (x.isoformat() if isinstance(x, date | datetime) else str(x)) for x in s])
-    return [list(r) for r in zip(*cols, strict=True)] if cols else []
-
-
-def _by_account(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[list]]:
-    f = frame.sort_values("account_id", kind="stable")
-    ids = f["account_id"].astype(str).to_numpy()
-    rows = _jsonable(f, columns)
-    if not len(ids):
-        return {}
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ends = np.r_[starts[1:], len(ids)]
-    return {str(ids[s]): rows[s:e] for s, e in zip(starts, ends, strict=True)}
-
-
-def _drill_json(data: ReviewData) -> str:
-    h = _by_account(data.holdings, ["symbol", "sector", "weight_before", "weight_after", "target_weight"])
-    t = _by_account(data.trades, ["symbol", "side", "quantity", "price", "notional", "reason"])
-    lots = _by_account(data.lot_sells, ["symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term"])
-    w = _by_account(data.wash_blocks, ["symbol", "kind", "until", "why"])
-    decisions = _jsonable(data.decisions, list(_DRILL_DECISION))
-    accounts = {}
-    for aid, row in zip(data.decisions["account_id"].astype(str), decisions, strict=True):
-        accounts[aid] = {"d": dict(zip(_DRILL_DECISION, row, strict=True)), "h": h.get(aid, []),
-                         "t": t.get(aid, []), "l": lots.get(aid, []), "w": w.get(aid, [])}
-    text = json.dumps({"accounts": accounts}, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    # Inside <script>, "</script>" or "<!--" in a client's text must not end the data island.
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-
-
 def render_review_page(data: ReviewData) -> str:
     """The run review page as one self-contained HTML document (inline CSS, SVG and script).
 
@@ -242,6 +196,6 @@ def render_review_page(data: ReviewData) -> str:
           "against the personalised target.</footer></main>"
         '<aside id="drill" hidden aria-live="polite"><div class="bar"><h2 id="drill-title"></h2>'
         '<button id="drill-close" type="button">Close ✕</button></div><div id="drill-body"></div></aside>'
-        f'<script type="application/json" id="drill-data">{_drill_json(data)}</script>'
+        f'<script type="application/json" id="drill-data">{drill_json(data)}</script>'
         f"<script>{JS}</script></body></html>"
     )

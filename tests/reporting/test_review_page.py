@@ -139,9 +139,14 @@ def test_account_table_has_one_sortable_row_per_account_with_raw_values(page):
 
 def test_drill_down_data_carries_holdings_trades_lots_and_wash_blocks(page):
     _, o = page
-    acct = json.loads(o.scripts["drill-data"])["accounts"]["ACC-0001"]
+    island = json.loads(o.scripts["drill-data"])
+    acct = island["accounts"]["ACC-0001"]
     data = review_data()
-    assert len(acct["h"]) == int((data.holdings["account_id"] == "ACC-0001").sum())
+    mine = data.holdings[data.holdings["account_id"] == "ACC-0001"]
+    assert [island["symbols"][s] for s in acct["h"]["s"]] == mine["symbol"].tolist()
+    assert [island["sectors"][c] for c in acct["h"]["c"]] == mine["sector"].tolist()
+    after = [a / island["unit"] for a in acct["h"]["a"]]
+    assert after == pytest.approx(mine["weight_after"].tolist(), abs=1e-6)
     assert len(acct["t"]) == int((data.trades["account_id"] == "ACC-0001").sum())
     assert [lot[1] for lot in acct["l"]] == data.lot_sells.loc[data.lot_sells["account_id"] == "ACC-0001",
                                                                 "lot_id"].tolist()
