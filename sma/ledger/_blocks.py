@@ -43,7 +43,7 @@ def identical_groups(symbols: pd.Series | np.ndarray, identical_group: Mapping[s
         return sym.to_numpy(dtype=object)
     mapping = identical_group if isinstance(identical_group, pd.Series) else pd.Series(dict(identical_group), dtype=object)
     mapping = mapping[mapping.notna() & (mapping.astype(str).str.strip() != "")]
-    groups = sym.map(mapping).to_numpy(dtype=object)
+    groups = sym.map(mapping).to_numpy(dtype=object).copy()
     alone = pd.isna(groups)
     groups[alone] = sym.to_numpy(dtype=object)[alone]
     return groups.astype(str).astype(object)

@@ -69,6 +69,7 @@ class Ledger:
         self.realized_rows = realized_columns()
         self._open: dict[tuple[int, int], list[int]] = {}
         self._family: dict[tuple[int, str], list[int]] = {}
+        self._sales = 0
         self._wash = WashMatcher(self)
 
     # -- codes ---------------------------------------------------------------------------------
@@ -107,6 +108,7 @@ class Ledger:
             account=account, symbol=symbol, lot_id=lot_id, quantity=quantity, basis=basis, acquired=acquired,
             adjusted=adjusted, wash_adjustment=wash_adjustment, replaceable=replaceable,
             purchase=position if purchase is None else purchase,
+            epoch_basis=basis, epoch_quantity=quantity, epoch_taken=0.0,
         )
         self._family[(account, lot_id)] = [position]
         if purchase is not None and purchase != position:
@@ -171,6 +173,7 @@ class Ledger:
                                  per_share, proceeds_cents / quantity / 100.0, long_term)
             lots = lots[order]
         rows = self._relieve(account, code, lots, float(quantity), int(proceeds_cents), day)
+        self._sales += 1
         if self.is_taxable(account):
             self._wash.wash_losses(rows)
         return rows
@@ -196,12 +199,15 @@ class Ledger:
         used = take > 0
         lots, take, held = lots[used], take[used], held[used]
         whole = take >= held
-        basis = np.where(whole, L.basis[lots], share_of_cents(L.basis[lots], take, held))
+        taken = L.epoch_taken[lots] + take
+        remaining_basis = L.epoch_basis[lots] - share_of_cents(L.epoch_basis[lots], taken, L.epoch_quantity[lots])
+        basis = np.where(whole, L.basis[lots], L.basis[lots] - remaining_basis)
         cumulative = share_of_cents(proceeds, np.cumsum(take), take.sum())
         cumulative[-1] = proceeds
         piece_proceeds = np.diff(cumulative, prepend=0)
         L.quantity[lots] = np.where(whole, 0.0, held - take)
         L.basis[lots] -= basis
+        L.epoch_taken[lots] = taken
         L.replaceable[lots] = np.minimum(L.replaceable[lots], L.quantity[lots])
         if whole.any():
             closed = set(lots[whole].tolist())
@@ -213,6 +219,7 @@ class Ledger:
             proceeds=piece_proceeds, basis=basis, disallowed=0, permanent=0,
             long_term=is_long_term(L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D")),
             acquired=L.acquired[lots], adjusted=L.adjusted[lots], loss_shares=np.where(loss, take, 0.0), replaced=0.0,
+            sale=self._sales,
         )
 
     def split(self, symbol: str, ratio: float, account_id: str | None = None) -> int:
@@ -225,8 +232,8 @@ class Ledger:
         mask = (L.view("symbol") == code) & (L.view("quantity") > 0)
         if account_id is not None:
             mask &= L.view("account") == self.account(account_id)
-        L.quantity[: L.n][mask] *= ratio
-        L.replaceable[: L.n][mask] *= ratio
+        for column in (L.quantity, L.replaceable, L.epoch_quantity, L.epoch_taken):
+            column[: L.n][mask] *= ratio
         self._wash.rescale_pending(code, ratio, None if account_id is None else self.account(account_id))
         return int(mask.sum())
 

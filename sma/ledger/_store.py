@@ -49,6 +49,12 @@ class Columns:
         self.n += count
         return rows
 
+    def set_epoch(self, rows) -> None:
+        """After a lot's basis or shares change other than by a sale: partial sales count from here."""
+        self.epoch_basis[rows] = self.basis[rows]
+        self.epoch_quantity[rows] = self.quantity[rows]
+        self.epoch_taken[rows] = 0.0
+
     def view(self, name: str) -> np.ndarray:
         return getattr(self, name)[: self.n]
 
@@ -67,6 +73,11 @@ def lot_columns() -> Columns:
             "wash_adjustment": np.int64,  # cents of disallowed loss carried into the basis
             "replaceable": np.float64,  # shares that can still absorb a loss share as replacements
             "purchase": np.int64,  # the lot it was split from (itself if none): the same-lot rule
+            # Partial sales take basis pro rata with cumulative rounding since the lot's basis last
+            # changed (its "epoch"), so pieces add up to the basis exactly, however the lot is sold.
+            "epoch_basis": np.int64,
+            "epoch_quantity": np.float64,
+            "epoch_taken": np.float64,
         }
     )
 
@@ -90,5 +101,6 @@ def realized_columns() -> Columns:
             "adjusted": np.int64,
             "loss_shares": np.float64,  # shares of this piece sold at a loss (0 for a gain)
             "replaced": np.float64,  # of which already matched with replacement shares
+            "sale": np.int64,  # which sale booked it (the ledger counts sales from 0)
         }
     )

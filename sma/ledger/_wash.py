@@ -111,6 +111,7 @@ class WashMatcher:
         L.wash_adjustment[target] += amount
         L.adjusted[target] = L.acquired[target] - (R.sale_date[row] - R.adjusted[row])
         L.replaceable[target] = 0.0
+        L.set_epoch(target)
 
     def _split_off(self, lot: int, shares: float) -> int:
         """Split ``shares`` of ``lot`` into a new lot of the same purchase, basis pro rata by shares."""
@@ -120,6 +121,7 @@ class WashMatcher:
         L.quantity[lot] -= shares
         L.basis[lot] -= basis
         L.replaceable[lot] = max(0.0, L.replaceable[lot] - shares)
+        L.set_epoch(lot)
         parent = int(L.purchase[lot])
         k = 1
         while (account, f"{L.lot_id[parent]}-w{k}") in ledger._family:
