@@ -38,6 +38,15 @@ class ValidationSettings(BaseModel):
     reconciliation_tolerance_shares: float = 1e-6
 
 
+class NightSettings(BaseModel):
+    accounts_per_shard: int = 250  # households are never split across shards
+    workers: int = 2  # processes deciding shards in `sma nightly`
+    risk_history_days: int = 504  # trading days of closes behind the risk model
+    price_collar: float = 0.10  # pre-trade check: order price vs last close
+    max_order_notional: float = 25_000_000.0  # USD per account order
+    max_share_of_daily_volume: float = 0.05
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMA_", env_nested_delimiter="__", extra="ignore")
 
@@ -45,6 +54,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     runs: RunSettings = Field(default_factory=RunSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    night: NightSettings = Field(default_factory=NightSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -84,6 +84,43 @@ def _v1() -> list[str]:
     ]
 
 
+def _v2() -> list[str]:
+    """The nights' results: what was proposed, decided and held out, per as-of date."""
+    return [
+        """CREATE TABLE runs (
+    as_of_date DATE PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    accounts BIGINT NOT NULL,
+    accounts_traded BIGINT NOT NULL,
+    accounts_held BIGINT NOT NULL,
+    orders BIGINT NOT NULL,
+    notional DOUBLE NOT NULL,
+    losses_harvested DOUBLE NOT NULL,
+    est_tax_saved DOUBLE NOT NULL,
+    summary_json VARCHAR NOT NULL
+)""",
+        """CREATE TABLE run_trades (
+    as_of_date DATE NOT NULL, account_id VARCHAR NOT NULL, symbol VARCHAR NOT NULL, side VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL, price DOUBLE NOT NULL, notional DOUBLE NOT NULL, reason VARCHAR NOT NULL
+)""",
+        """CREATE TABLE run_lot_sells (
+    as_of_date DATE NOT NULL, account_id VARCHAR NOT NULL, symbol VARCHAR NOT NULL, lot_id VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL, proceeds DOUBLE NOT NULL, realized_gain DOUBLE NOT NULL, term VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL
+)""",
+        """CREATE TABLE run_decisions (
+    as_of_date DATE NOT NULL, account_id VARCHAR NOT NULL, status VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+    triggers VARCHAR, te_before DOUBLE, te_after DOUBLE, max_tracking_error DOUBLE, realized_st DOUBLE,
+    realized_lt DOUBLE, losses_harvested DOUBLE, est_tax_saved DOUBLE, turnover DOUBLE, cash_before DOUBLE,
+    cash_after DOUBLE, account_value DOUBLE, objective DOUBLE, solver_status VARCHAR, iterations BIGINT,
+    sign_conflicts BIGINT
+)""",
+        """CREATE TABLE run_exceptions (
+    as_of_date DATE NOT NULL, account_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, reason VARCHAR NOT NULL
+)""",
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()),)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()))
 SCHEMA_VERSION = len(MIGRATIONS)

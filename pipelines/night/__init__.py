@@ -1,0 +1,63 @@
+"""The steps of a night (PRODUCT.md, "The nightly run"), for ``sma nightly`` and the Airflow DAG.
+
+Each step is idempotent for (date, step, shard): it leaves a marker when done and is skipped when
+run again. The DAG-facing functions take plain values (a date string, a shard number) and read
+settings themselves, so a task on any worker can call them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pipelines.night._check import check_step as _check
+from pipelines.night._decide import decide_step as _decide
+from pipelines.night._nightly import ingest_night, render_summary, run_night
+from pipelines.night._prepare import prepare_step as _prepare
+from pipelines.night._record import blotter_step as _blotter
+from pipelines.night._record import record_step as _record
+from pipelines.night._run import Night, RunInProgress
+from pipelines.settings import load_settings
+
+
+def _night(as_of: str, inbox: str | None = None) -> Night:
+    settings = load_settings()
+    return Night(date.fromisoformat(as_of), Path(inbox or "."), settings)
+
+
+def ingest_step(as_of: str, inbox: str) -> dict:
+    return ingest_night(_night(as_of, inbox))
+
+
+def prepare_step(as_of: str) -> list[int]:
+    return _prepare(_night(as_of))
+
+
+def decide_step(as_of: str, shard: int) -> None:
+    _decide(_night(as_of), shard)
+
+
+def check_step(as_of: str) -> dict:
+    return _check(_night(as_of))
+
+
+def blotter_step(as_of: str) -> None:
+    _blotter(_night(as_of))
+
+
+def record_step(as_of: str) -> dict:
+    return _record(_night(as_of))
+
+
+__all__ = [
+    "Night",
+    "RunInProgress",
+    "blotter_step",
+    "check_step",
+    "decide_step",
+    "ingest_step",
+    "prepare_step",
+    "record_step",
+    "render_summary",
+    "run_night",
+]

@@ -1,0 +1,171 @@
+"""Step 5 of a night: decide one shard of accounts, from Parquet to Parquet.
+
+A shard task reads the prepared common files and its own shard's files, builds the engine's
+arrays, calls ``sma.rebalance.decide`` and writes trades, lot sells and decision records. It never
+touches the store, so any number of shard tasks can run at once on any worker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipelines.night import _files
+from pipelines.night._faults import crash_point
+from pipelines.night._run import Night
+from sma.accounts import Universe, personalised_targets, restriction_masks, tilt_multipliers
+from sma.rebalance import EngineParams, ShardInputs, decide
+from sma.risk import RiskModel
+
+
+def load_risk_model(night: Night) -> RiskModel:
+    exposures = _files.read_parquet(night.uri("prepared", "risk_exposures.parquet"))
+    cov = _files.read_parquet(night.uri("prepared", "risk_factor_cov.parquet"))
+    specific = _files.read_parquet(night.uri("prepared", "risk_specific.parquet"))
+    factors = cov["factor"].to_numpy(str)
+    return RiskModel(
+        symbols=exposures["symbol"].to_numpy(str),
+        factors=factors,
+        exposures=exposures[list(factors)].to_numpy(float),
+        factor_cov=cov[list(factors)].to_numpy(float),
+        specific_var=specific["specific_var"].to_numpy(float),
+    )
+
+
+def _benchmark_matrix(benchmarks: pd.DataFrame, benchmark_ids: np.ndarray, universe: Universe) -> np.ndarray:
+    ids, row = np.unique(benchmark_ids.astype(str), return_inverse=True)
+    wide = np.zeros((ids.size, universe.symbols.size))
+    b = benchmarks[benchmarks["benchmark_id"].isin(ids)]
+    wide[pd.Index(ids).get_indexer(b["benchmark_id"]), universe.index_of(b["symbol"])] = b["weight"].to_numpy(float)
+    return wide[row]
+
+
+def _wash_masks(blocks: pd.DataFrame, household_ids: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(m, n) masks: buying blocked / loss sale blocked by the household's trades of the last 30 days."""
+    m, n = household_ids.size, groups.size
+    buy, loss = np.zeros((m, n), bool), np.zeros((m, n), bool)
+    if len(blocks):
+        h = pd.Index(np.unique(household_ids))
+        g = pd.Index(np.unique(groups))
+        hb = h.get_indexer(blocks["household_id"].astype(str))
+        gb = g.get_indexer(blocks["identical_group"].astype(str))
+        keep = (hb >= 0) & (gb >= 0)
+        by_hg_buy = np.zeros((h.size, g.size), bool)
+        by_hg_loss = np.zeros((h.size, g.size), bool)
+        by_hg_buy[hb[keep], gb[keep]] = blocks["buy_blocked"].to_numpy(bool)[keep]
+        by_hg_loss[hb[keep], gb[keep]] = blocks["loss_sale_blocked"].to_numpy(bool)[keep]
+        rows, cols = h.get_indexer(household_ids), g.get_indexer(groups)
+        buy, loss = by_hg_buy[rows][:, cols], by_hg_loss[rows][:, cols]
+    return buy, loss
+
+
+def blocks_in_force(
+    ids: np.ndarray, symbols: np.ndarray, masks, wash_buy: np.ndarray, wash_loss: np.ndarray
+) -> pd.DataFrame:
+    """Every (account, security) with a block tonight: account_id, symbol, kind, why.
+
+    kind is BUY_BLOCKED (restriction or wash sale), SELL_BLOCKED (NO_SELL) or LOSS_SALE_BLOCKED.
+    """
+    parts = []
+    for mask, kind, why in (
+        (masks.exclude, "BUY_BLOCKED", "EXCLUDE restriction"),
+        (masks.no_buy, "BUY_BLOCKED", "NO_BUY restriction"),
+        (masks.no_sell, "BUY_BLOCKED", "NO_SELL restriction"),
+        (wash_buy & ~masks.buy_restricted, "BUY_BLOCKED", "wash sale: the household sold it at a loss in the last 30 days"),
+        (masks.no_sell, "SELL_BLOCKED", "NO_SELL restriction"),
+        (wash_loss, "LOSS_SALE_BLOCKED", "wash sale: the household bought it in the last 30 days"),
+    ):
+        a, j = np.nonzero(mask)
+        parts.append(pd.DataFrame({"account_id": ids[a], "symbol": symbols[j], "kind": kind, "why": why}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def shard_inputs(
+    accounts: pd.DataFrame,
+    lots: pd.DataFrame,
+    restrictions: pd.DataFrame,
+    tilts: pd.DataFrame,
+    market: pd.DataFrame,
+    benchmarks: pd.DataFrame,
+    blocks: pd.DataFrame,
+) -> tuple[ShardInputs, pd.DataFrame]:
+    """The engine's arrays for one shard, from the prepared frames, and the blocks in force."""
+    universe = Universe.from_frame(market)
+    ids = accounts["account_id"].to_numpy(str)
+    masks = restriction_masks(restrictions, ids, universe)
+    prices = market["close"].to_numpy(float)
+    lot_account = pd.Index(ids).get_indexer(lots["account_id"])
+    lot_security = universe.index_of(lots["symbol"])
+    value = np.zeros((ids.size, universe.symbols.size))
+    np.add.at(value, (lot_account, lot_security), lots["quantity"].to_numpy(float) * prices[lot_security])
+    cash = accounts["cash"].to_numpy(float)
+    flow = accounts["cash_flow"].to_numpy(float)
+    total = value.sum(axis=1) + cash + flow
+    held_w = np.divide(value, total[:, None], out=np.zeros_like(value), where=total[:, None] > 0)
+    target = personalised_targets(
+        _benchmark_matrix(benchmarks, accounts["benchmark_id"].to_numpy(str), universe),
+        masks.exclude,
+        tilt_multipliers(tilts, ids, universe),
+        held_w,
+        masks.no_sell,
+        accounts["cash_target"].to_numpy(float),
+    )
+    group_names, group_code = np.unique(universe.identical_group, return_inverse=True)
+    wash_buy, wash_loss = _wash_masks(blocks, accounts["household_id"].to_numpy(str), universe.identical_group)
+    inputs = ShardInputs(
+        account_ids=ids,
+        household_ids=accounts["household_id"].to_numpy(str),
+        account_type=accounts["account_type"].to_numpy(str),
+        tlh_enabled=accounts["tlh_enabled"].to_numpy(bool),
+        st_rate=accounts["st_tax_rate"].to_numpy(float),
+        lt_rate=accounts["lt_tax_rate"].to_numpy(float),
+        max_tracking_error=accounts["max_tracking_error"].to_numpy(float),
+        gain_budget_remaining=accounts["gain_budget_remaining"].to_numpy(float),
+        min_trade_value=accounts["min_trade_value"].to_numpy(float),
+        cash_target=accounts["cash_target"].to_numpy(float),
+        cash=cash,
+        cash_flow=flow,
+        symbols=universe.symbols,
+        sectors=universe.sectors,
+        identical_group=group_code,
+        prices=prices,
+        target=target,
+        buy_blocked=masks.buy_restricted | wash_buy,
+        loss_sale_blocked=wash_loss,
+        no_sell=masks.no_sell,
+        exclude=masks.exclude,
+        lot_account=lot_account,
+        lot_security=lot_security,
+        lot_ids=lots["lot_id"].to_numpy(str),
+        lot_qty=lots["quantity"].to_numpy(float),
+        lot_basis=lots["cost_basis"].to_numpy(float),
+        lot_long_term=lots["long_term"].to_numpy(bool),
+        benchmark_changed=accounts["benchmark_changed"].to_numpy(bool),
+        restriction_changed=accounts["restriction_changed"].to_numpy(bool),
+    )
+    return inputs, blocks_in_force(ids, universe.symbols, masks, wash_buy, wash_loss)
+
+
+def decide_step(night: Night, shard: int, params: EngineParams = EngineParams()) -> None:
+    """Decide shard ``shard`` of the night; does nothing if it is already decided."""
+    if night.is_done("decide", shard):
+        return
+    k = f"{shard:04d}"
+    accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
+    accounts = accounts[(accounts["shard"] == shard) & ~accounts["held"]].reset_index(drop=True)
+    inputs, blocked = shard_inputs(
+        accounts,
+        _files.read_parquet(night.uri("shards", k, "lots.parquet")),
+        _files.read_parquet(night.uri("shards", k, "restrictions.parquet")),
+        _files.read_parquet(night.uri("shards", k, "tilts.parquet")),
+        _files.read_parquet(night.uri("prepared", "market.parquet")),
+        _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
+        _files.read_parquet(night.uri("prepared", "wash_blocks.parquet")),
+    )
+    out = decide(inputs, load_risk_model(night), params)
+    _files.write_parquet(night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades")
+    _files.write_parquet(night.uri("decisions", k, "lot_sells.parquet"), out.lot_sells)
+    _files.write_parquet(night.uri("decisions", k, "blocks.parquet"), blocked)
+    crash_point("decide:between-files")
+    _files.write_parquet(night.uri("decisions", k, "records.parquet"), out.records, f"decide-{k}:records")
+    night.mark_done("decide", shard, {"accounts": len(accounts), "trades": len(out.trades)})

@@ -1,0 +1,86 @@
+"""Files a night writes: atomically, under a temporary name then renamed into place.
+
+No partial file ever stands under a final name, so a night killed at any point leaves either the
+whole file or none. Shard exchange goes through fsspec so the same code writes a local folder or
+an object store (``s3://``, ``gs://``); the run folder for people (blotter, review page) is local.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.night._faults import crash_point
+
+
+def _fs(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    fs, path = fsspec.core.url_to_fs(uri)
+    return fs, path
+
+
+def join(uri: str, *parts: str) -> str:
+    return "/".join([uri.rstrip("/"), *parts])
+
+
+def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
+    """Write ``data`` to ``uri`` atomically; ``point`` names a crash point inside the write."""
+    fs, path = _fs(uri)
+    parent = path.rsplit("/", 1)[0]
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
+    with fs.open(tmp, "wb") as out:
+        half = len(data) // 2
+        out.write(data[:half])
+        if point:
+            out.flush()
+            crash_point(f"{point}:mid-write")
+        out.write(data[half:])
+    if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+        os.replace(tmp, path)
+    else:
+        fs.mv(tmp, path)
+
+
+def read_bytes(uri: str) -> bytes:
+    fs, path = _fs(uri)
+    with fs.open(path, "rb") as f:
+        return f.read()
+
+
+def exists(uri: str) -> bool:
+    fs, path = _fs(uri)
+    return fs.exists(path)
+
+
+def write_parquet(uri: str, frame: pd.DataFrame, point: str | None = None) -> None:
+    """Parquet with deterministic bytes: no pandas index, no creation time, fixed compression."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", write_statistics=True, store_schema=False)
+    write_bytes(uri, buf.getvalue(), point)
+
+
+def read_parquet(uri: str) -> pd.DataFrame:
+    return pq.read_table(io.BytesIO(read_bytes(uri))).to_pandas()
+
+
+def write_json(uri: str, obj: Any, point: str | None = None) -> None:
+    write_bytes(uri, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode(), point)
+
+
+def read_json(uri: str) -> Any:
+    return json.loads(read_bytes(uri))
+
+
+def write_text(path: Path, text: str, point: str | None = None) -> None:
+    write_bytes(str(path), text.encode(), point)

@@ -1,0 +1,181 @@
+"""``sma nightly``: the whole night in one process, shards decided by a pool of worker processes.
+
+The same step functions the Airflow DAG calls, in the same order. A step already done for the
+date is skipped, so a night killed anywhere is finished by running it again; a night already
+complete is not redone unless ``force``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.night import _files
+from pipelines.night._check import check_step
+from pipelines.night._decide import decide_step
+from pipelines.night._faults import crash_point
+from pipelines.night._prepare import prepare_step
+from pipelines.night._record import blotter_step, night_frames, record_step
+from pipelines.night._run import Night, exclusive_run
+from pipelines.settings import Settings
+
+
+def ingest_night(night: Night) -> dict:
+    """Validate and load the inbox (the store's writer); skipped when already loaded tonight."""
+    if night.is_done("ingest"):
+        return night.done_info("ingest")
+    from pipelines.ingest import ingest
+
+    result = ingest(night.inbox, night.as_of, night.settings)
+    crash_point("ingest:after-load")
+    info = {"rows_loaded": sum(result.rows_loaded.values()), "issues": len(result.issues),
+            "held": len(result.held_accounts)}
+    night.mark_done("ingest", info=info)
+    return info
+
+
+def _decide_in_worker(as_of: date, inbox: str, settings_json: str, shard: int) -> int:
+    settings = Settings.model_validate_json(settings_json)
+    decide_step(Night(as_of, Path(inbox), settings), shard)
+    return shard
+
+
+def decide_all(night: Night, shards: list[int], workers: int, advance: Callable[[], None]) -> None:
+    todo = [k for k in shards if not night.is_done("decide", k)]
+    for _ in range(len(shards) - len(todo)):
+        advance()
+    if workers <= 1 or len(todo) <= 1:
+        for k in todo:
+            decide_step(night, k)
+            advance()
+        return
+    payload = night.settings.model_dump_json()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_decide_in_worker, night.as_of, str(night.inbox), payload, k) for k in todo]
+        for f in futures:
+            f.result()
+            advance()
+
+
+def run_night(
+    as_of: date,
+    inbox: Path,
+    settings: Settings,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    progress: bool | None = None,
+) -> dict:
+    """Run (or finish) the night of ``as_of``; returns the run summary."""
+    night = Night(as_of, Path(inbox), settings)
+    with exclusive_run(night):
+        if night.is_done("record") and not force:
+            return {**night.done_info("record"), "already_complete": True}
+        if force:
+            fs, path = _files._fs(night.exchange)
+            if fs.exists(path):
+                fs.rm(path, recursive=True)
+            shutil.rmtree(night.run_dir / "proposal", ignore_errors=True)
+            shutil.rmtree(night.run_dir / "blotter", ignore_errors=True)
+        show = sys.stdout.isatty() if progress is None else progress
+        with _Progress(show) as bar:
+            bar.step("ingest")
+            ingest_night(night)
+            crash_point("after-ingest")
+            bar.step("prepare")
+            shards = prepare_step(night)
+            crash_point("after-prepare")
+            bar.step("decide", total=len(shards))
+            decide_all(night, shards, workers or settings.night.workers, bar.advance)
+            crash_point("after-decide")
+            bar.step("check")
+            check_step(night)
+            crash_point("after-check")
+            bar.step("blotter")
+            blotter_step(night)
+            crash_point("after-blotter")
+            bar.step("record")
+            summary = record_step(night)
+            crash_point("after-record")
+    return summary
+
+
+class _Progress:
+    """A rich progress display on a terminal; silent otherwise."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self._progress = None
+        self._task = None
+
+    def __enter__(self):
+        if self.show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn())
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def step(self, name: str, total: int = 1) -> None:
+        if self._progress is None:
+            return
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[-1].total)
+        self._task = self._progress.add_task(name, total=total)
+        if name != "decide":
+            self._progress.update(self._task, completed=0)
+
+    def advance(self) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task)
+
+
+def render_summary(night: Night, summary: dict) -> str:
+    """The run summary a PM reads at the end of ``sma nightly``."""
+    frames = night_frames(night)
+    rec, exc = frames["records"], frames["exceptions"]
+    lines = [
+        f"Night of {summary['as_of']}" + ("  (already complete: nothing redone)" if summary.get("already_complete") else ""),
+        f"  accounts            {summary['accounts']:>10,}",
+        f"  screened            {summary['accounts_screened']:>10,}",
+        f"  triggered           {summary['accounts_triggered']:>10,}",
+        f"  traded              {summary['accounts_traded']:>10,}",
+        f"  held out            {summary['accounts_held']:>10,}",
+        f"  orders              {summary['orders']:>10,}   notional ${summary['notional']:,.0f}",
+        f"  losses harvested    ${summary['losses_harvested']:>12,.0f}   est. tax saved ${summary['est_tax_saved']:,.0f}",
+        f"  gains realized      ${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
+        f"   (short ${summary['gains_realized_st']:,.0f}, long ${summary['gains_realized_lt']:,.0f})",
+    ]
+    if len(rec):
+        q = np.percentile(rec["te_before"].astype(float), [50, 90]), np.percentile(rec["te_after"].astype(float), [50, 90])
+        lines.append(f"  tracking error      before p50 {q[0][0]:.2%} p90 {q[0][1]:.2%}   after p50 {q[1][0]:.2%} p90 {q[1][1]:.2%}")
+    if len(exc):
+        lines.append("  exceptions by kind  " + ", ".join(f"{k} {n}" for k, n in exc["kind"].value_counts().sort_index().items()))
+        for r in exc.head(10).itertuples():
+            lines.append(f"    {r.account_id:<14} {r.kind:<15} {r.reason[:90]}")
+        if len(exc) > 10:
+            lines.append(f"    ... {len(exc) - 10} more in {night.run_dir / 'proposal' / 'exceptions.parquet'}")
+    for flag in summary.get("run_total_flags", []):
+        lines.append(f"  RUN TOTALS: {flag} — a PM must override at approval")
+    lines += [
+        "",
+        f"  proposal   {night.run_dir / 'proposal'}",
+        f"  blotter    {night.run_dir / 'blotter'}   (sma blotter show --run {night.run_id})",
+    ]
+    return "\n".join(lines)
+
+
+__all__ = ["decide_all", "ingest_night", "render_summary", "run_night"]

@@ -1,0 +1,217 @@
+"""Step 3 of a night: prepare what every shard needs, from the store's snapshot.
+
+Applies the day's corporate actions to lots, reconciles lots against the custodian's positions
+(a break holds the account), estimates tonight's risk model, works out wash-sale blocks per
+household and the gains already realized this year, and splits the accounts into shards that
+never split a household (wash sales reach across a household's accounts). Everything is written
+as Parquet under the night's exchange folder; nothing is written to the store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipelines.night import _files
+from pipelines.night._faults import crash_point
+from pipelines.night._run import Night
+from pipelines.store import open_store
+from sma.ledger import is_long_term, wash_sale_blocks
+from sma.risk import RiskModelParams, estimate_risk_model, returns_from_prices
+
+SNAPSHOT_FILES = (
+    "securities",
+    "benchmarks",
+    "accounts",
+    "restrictions",
+    "tilts",
+    "lots",
+    "cash",
+    "cash_flows",
+    "positions",
+    "corporate_actions",
+)
+
+
+def read_snapshot(con, as_of) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in SNAPSHOT_FILES:
+        frame = con.execute(f"SELECT * EXCLUDE (as_of_date) FROM inbox_{name} WHERE as_of_date = ?", [as_of]).df()
+        out[name] = frame
+    return out
+
+
+def apply_splits(lots: pd.DataFrame, actions: pd.DataFrame, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Multiply the quantity of every lot of a symbol splitting today by its ratio; basis and dates stay.
+
+    Returns the new lots and the splits applied (symbol, ratio).
+    """
+    today = actions[(pd.to_datetime(actions["ex_date"]).dt.date == as_of) & (actions["kind"] == "SPLIT")]
+    ratio = today.groupby("symbol")["ratio"].prod()
+    if ratio.empty:
+        return lots, today[["symbol", "ratio"]]
+    factor = lots["symbol"].map(ratio).fillna(1.0).to_numpy(float)
+    return lots.assign(quantity=lots["quantity"].to_numpy(float) * factor), today[["symbol", "ratio"]]
+
+
+def reconcile(lots: pd.DataFrame, positions: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Positions where the lots do not add up to the custodian's quantity: account_id, symbol, lots, custodian."""
+    ours = lots.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(columns={"quantity": "lots"})
+    theirs = positions.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(columns={"quantity": "custodian"})
+    both = ours.merge(theirs, on=["account_id", "symbol"], how="outer").fillna({"lots": 0.0, "custodian": 0.0})
+    return both[(both["lots"] - both["custodian"]).abs() > tolerance].reset_index(drop=True)
+
+
+def _closes(prices: pd.DataFrame, symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    wide = prices.pivot(index="date", columns="symbol", values="close").sort_index()
+    wide = wide.reindex(columns=symbols).ffill().bfill()
+    return wide.index.to_numpy(), wide.to_numpy(float)
+
+
+def _realized_this_year(con, as_of) -> pd.DataFrame:
+    """Net realized gains per account so far this calendar year, from every stored night's transactions."""
+    return con.execute(
+        """
+        SELECT account_id, sum(CAST(realized_gain AS DOUBLE)) AS realized_ytd FROM (
+            SELECT DISTINCT account_id, trade_date, symbol, side, quantity, price, realized_gain
+            FROM inbox_transactions
+            WHERE side = 'SELL' AND realized_gain IS NOT NULL
+              AND trade_date <= ? AND year(trade_date) = year(CAST(? AS DATE))
+        ) GROUP BY account_id
+        """,
+        [as_of, as_of],
+    ).df()
+
+
+def _changed_since_last_night(con, as_of) -> pd.DataFrame:
+    """Accounts whose benchmark or restrictions differ from the previous stored night's."""
+    return con.execute(
+        """
+        WITH prev AS (SELECT max(as_of_date) AS d FROM snapshots WHERE as_of_date < ?),
+        bench AS (
+            SELECT a.account_id FROM inbox_accounts a JOIN inbox_accounts p USING (account_id)
+            WHERE a.as_of_date = ? AND p.as_of_date = (SELECT d FROM prev) AND a.benchmark_id <> p.benchmark_id
+        ),
+        cur AS (SELECT account_id, kind, symbol, sector, esg_tag FROM inbox_restrictions WHERE as_of_date = ?),
+        old AS (SELECT account_id, kind, symbol, sector, esg_tag FROM inbox_restrictions
+                WHERE as_of_date = (SELECT d FROM prev)),
+        restr AS (
+            SELECT account_id FROM (SELECT * FROM cur EXCEPT SELECT * FROM old)
+            WHERE (SELECT d FROM prev) IS NOT NULL
+        )
+        SELECT account_id, bool_or(b) AS benchmark_changed, bool_or(r) AS restriction_changed FROM (
+            SELECT account_id, true AS b, false AS r FROM bench
+            UNION ALL SELECT account_id, false, true FROM restr
+        ) GROUP BY account_id
+        """,
+        [as_of, as_of, as_of],
+    ).df()
+
+
+def _assign_shards(accounts: pd.DataFrame, per_shard: int) -> pd.Series:
+    """Shard number per account: households in id order, filled up to ``per_shard`` accounts."""
+    sizes = accounts.groupby("household_id").size().sort_index()
+    shard_of_household = (sizes.cumsum() - sizes) // max(per_shard, 1)
+    return accounts["household_id"].map(shard_of_household).astype(int)
+
+
+def prepare_step(night: Night) -> list[int]:
+    """Prepare the night; returns the shard numbers to decide."""
+    if night.is_done("prepare"):
+        return night.done_info("prepare")["shards"]
+    s = night.settings
+    with open_store(s.store.path, read_only=True) as con:
+        snap = read_snapshot(con, night.as_of)
+        prices = con.execute(
+            "SELECT date, symbol, close, volume FROM inbox_prices WHERE date <= ? ORDER BY date, symbol",
+            [night.as_of],
+        ).df()
+        transactions = con.execute(
+            """SELECT DISTINCT t.account_id, a.household_id, t.trade_date, t.symbol, t.side, t.quantity, t.price,
+                      CAST(t.realized_gain AS DOUBLE) AS realized_gain
+               FROM inbox_transactions t JOIN inbox_accounts a
+                 ON a.account_id = t.account_id AND a.as_of_date = t.as_of_date
+               WHERE t.as_of_date <= ? AND t.trade_date >= CAST(? AS DATE) - INTERVAL 31 DAY""",
+            [night.as_of, night.as_of],
+        ).df()
+        realized = _realized_this_year(con, night.as_of)
+        changed = _changed_since_last_night(con, night.as_of)
+        held = con.execute(
+            "SELECT account_id, 'BAD_INPUT' AS kind, reason FROM held_accounts WHERE as_of_date = ?", [night.as_of]
+        ).df()
+
+    securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
+    symbols = securities["symbol"].to_numpy(str)
+    lots, splits = apply_splits(snap["lots"], snap["corporate_actions"], night.as_of)
+    breaks = reconcile(lots, snap["positions"], s.validation.reconciliation_tolerance_shares)
+    if len(breaks):
+        why = (
+            "reconciliation break: " + breaks["symbol"] + " lots " + breaks["lots"].map("{:g}".format)
+            + " vs custodian " + breaks["custodian"].map("{:g}".format)
+        )
+        first = pd.DataFrame({"account_id": breaks["account_id"], "kind": "RECONCILIATION", "reason": why})
+        held = pd.concat([held, first.groupby("account_id", as_index=False).first()], ignore_index=True)
+
+    dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
+    closes_hist = closes[-(s.night.risk_history_days + 1):]
+    model = estimate_risk_model(
+        returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), RiskModelParams()
+    )
+    last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
+    market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(
+        close=closes[-1], volume=last["volume"].reindex(symbols).to_numpy(float)
+    )
+    group_of = dict(zip(symbols, market["identical_group"].fillna(pd.Series(symbols)).where(
+        market["identical_group"].notna(), symbols)))
+    blocks = wash_sale_blocks(transactions, group_of, np.datetime64(night.as_of, "D"))
+
+    accounts = snap["accounts"].merge(snap["cash"], on="account_id", how="left").rename(columns={"amount": "cash"})
+    flows = snap["cash_flows"]
+    flows = flows[pd.to_datetime(flows["requested_date"]).dt.date <= night.as_of]
+    accounts = accounts.merge(
+        flows.groupby("account_id", as_index=False)["amount"].sum().rename(columns={"amount": "cash_flow"}),
+        on="account_id", how="left",
+    ).merge(realized, on="account_id", how="left").merge(changed, on="account_id", how="left")
+    accounts = accounts.fillna({"cash": 0.0, "cash_flow": 0.0, "realized_ytd": 0.0,
+                                "benchmark_changed": False, "restriction_changed": False})
+    for col in ("cash", "cash_flow", "gain_budget", "min_trade_value"):
+        accounts[col] = accounts[col].astype(float)
+    accounts["gain_budget_remaining"] = (accounts["gain_budget"] - accounts["realized_ytd"]).fillna(np.inf)
+    accounts = accounts.sort_values(["household_id", "account_id"]).reset_index(drop=True)
+    accounts["held"] = accounts["account_id"].isin(held["account_id"])
+    accounts["shard"] = _assign_shards(accounts, s.night.accounts_per_shard)
+
+    start = lots["adjusted_acquired_date"].fillna(lots["acquired_date"])
+    lots = lots.assign(
+        cost_basis=lots["cost_basis"].astype(float),
+        long_term=is_long_term(pd.to_datetime(start).to_numpy().astype("datetime64[D]"),
+                               np.datetime64(night.as_of, "D")),
+    )
+    lots = lots.merge(accounts[["account_id", "shard"]], on="account_id", how="left")
+
+    write = _files.write_parquet
+    write(night.uri("prepared", "market.parquet"), market, "prepare:market")
+    write(night.uri("prepared", "risk_exposures.parquet"),
+          pd.DataFrame(model.exposures, columns=model.factors).assign(symbol=model.symbols))
+    write(night.uri("prepared", "risk_factor_cov.parquet"),
+          pd.DataFrame(model.factor_cov, columns=model.factors).assign(factor=model.factors))
+    write(night.uri("prepared", "risk_specific.parquet"),
+          pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}))
+    write(night.uri("prepared", "benchmarks.parquet"), snap["benchmarks"])
+    write(night.uri("prepared", "wash_blocks.parquet"), blocks)
+    write(night.uri("prepared", "held.parquet"), held.reset_index(drop=True))
+    write(night.uri("prepared", "breaks.parquet"), breaks)
+    write(night.uri("prepared", "splits.parquet"), splits.reset_index(drop=True))
+    write(night.uri("prepared", "accounts.parquet"), accounts)
+    crash_point("prepare:after-common-files")
+    shards = sorted(int(k) for k in accounts.loc[~accounts["held"], "shard"].unique())
+    for k in shards:
+        ids = accounts.loc[(accounts["shard"] == k) & ~accounts["held"], "account_id"]
+        write(night.uri("shards", f"{k:04d}", "lots.parquet"),
+              lots[lots["account_id"].isin(ids)].drop(columns="shard").reset_index(drop=True))
+        write(night.uri("shards", f"{k:04d}", "restrictions.parquet"),
+              snap["restrictions"][snap["restrictions"]["account_id"].isin(ids)].reset_index(drop=True))
+        write(night.uri("shards", f"{k:04d}", "tilts.parquet"),
+              snap["tilts"][snap["tilts"]["account_id"].isin(ids)].reset_index(drop=True))
+    night.mark_done("prepare", info={"shards": shards})
+    return shards

@@ -1,0 +1,84 @@
+"""Step 7–8 of a night: propose the blotter and record the night in the store (the one writer)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from pipelines.night import _files
+from pipelines.night._faults import crash_point
+from pipelines.night._run import Night
+from pipelines.store import open_store
+
+_TABLES = {
+    "run_trades": ("trades", ["account_id", "symbol", "side", "quantity", "price", "notional", "reason"]),
+    "run_lot_sells": (
+        "lot_sells",
+        ["account_id", "symbol", "lot_id", "quantity", "proceeds", "realized_gain", "term", "reason"],
+    ),
+    "run_decisions": (
+        "records",
+        [
+            "account_id", "status", "reason", "triggers", "te_before", "te_after", "max_tracking_error",
+            "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover", "cash_before",
+            "cash_after", "account_value", "objective", "solver_status", "iterations", "sign_conflicts",
+        ],
+    ),
+    "run_exceptions": ("exceptions", ["account_id", "kind", "reason"]),
+}
+
+
+def blotter_step(night: Night) -> None:
+    """Build the PROPOSED blotter from the checked proposal (idempotent)."""
+    if night.is_done("blotter"):
+        return
+    from pipelines.blotter import propose
+
+    propose(night.run_dir)
+    crash_point("blotter:after-propose")
+    night.mark_done("blotter")
+
+
+def record_step(night: Night) -> dict:
+    """Write the night's results into the store in one transaction, replacing the date's rows."""
+    if night.is_done("record"):
+        return night.done_info("record")
+    summary = night.done_info("check")
+    proposal = night.run_dir / "proposal"
+    with open_store(night.settings.store.path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table, (name, cols) in _TABLES.items():
+                frame = _files.read_parquet(str(proposal / f"{name}.parquet"))
+                frame = frame.reindex(columns=cols)
+                con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [night.as_of])
+                con.register("incoming", frame)
+                con.execute(f"INSERT INTO {table} SELECT CAST(? AS DATE), * FROM incoming", [night.as_of])
+                con.unregister("incoming")
+                crash_point(f"record:inside-transaction:{table}")
+            con.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    night.as_of, night.run_id, summary["accounts"], summary["accounts_traded"],
+                    summary["accounts_held"], summary["orders"], summary["notional"],
+                    summary["losses_harvested"], summary["est_tax_saved"], json.dumps(summary, sort_keys=True),
+                ],
+            )
+            crash_point("record:before-commit")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    crash_point("record:after-commit")
+    night.mark_done("record", info=summary)
+    return summary
+
+
+def night_frames(night: Night) -> dict[str, pd.DataFrame]:
+    """The checked proposal's frames, for the review page and the summary."""
+    proposal = night.run_dir / "proposal"
+    return {
+        name: _files.read_parquet(str(proposal / f"{name}.parquet"))
+        for name in ("trades", "lot_sells", "exceptions", "violations", "records", "blocks")
+    }
