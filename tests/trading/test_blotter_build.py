@@ -129,7 +129,7 @@ def proposals(draw):
     return t, ls
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(proposals())
 def test_shares_are_conserved_from_proposal_to_blocks_allocations_and_lots(p):
     """Invariant (PRODUCT.md "Nothing is lost"): every share proposed is in exactly one allocation,
