@@ -15,7 +15,6 @@ from __future__ import annotations
 from html import escape
 
 import numpy as np
-import pandas as pd
 
 from sma.reporting._format import money
 from sma.reporting._reasons import trades_by_reason
