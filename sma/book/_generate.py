@@ -120,6 +120,8 @@ def generate_book(
     n_history = max(params.price_days, params.history_years * TRADING_DAYS + 1)
     start = business_days_ending(as_of, n_history)[0].astype(object)
     history = simulate_prices(universe, start, n_history, seed, params.market)
+    # Index weights are tonight's caps: a stock that fell ten years long weighs little now.
+    universe = universe.at_prices(history.closes[-1])
     bench_weights = benchmark_matrix(universe, params.benchmarks)
 
     accounts = draw_accounts(np.random.default_rng([seed, 3]), n_accounts, n_history, len(universe), params)

@@ -117,7 +117,7 @@ def _index_lots(rng, accounts, bench_weights, excluded, closes, invest, p: BookP
     months = (last - inception) // _MONTH
     funding = accounts.funding[account]
     monthly = funding == Funding.MONTHLY
-    mean_extra = np.where(monthly, np.clip(months / 8.0, 1.0, p.lots_monthly_max), p.lots_lump_sum)
+    mean_extra = np.where(monthly, np.clip(months / 6.0, p.lots_monthly_min, p.lots_monthly_max), p.lots_lump_sum)
     mean_extra = np.where(accounts.heavy[account], p.heavy_lots, mean_extra)
     n_lots = np.minimum(1 + rng.poisson(mean_extra), shares).astype(np.int64)
     position, quantity = split_into_lots(rng, shares, n_lots)

@@ -47,8 +47,9 @@ class BookParams:
     )
     min_names: int = 120  # names held by a $50k account; more with size, up to the whole index
     names_per_doubling: float = 70.0
-    lots_lump_sum: float = 2.0  # mean extra lots per position after the first
-    lots_monthly_max: float = 8.0
+    lots_lump_sum: float = 2.5  # mean extra lots per position after the first
+    lots_monthly_min: float = 1.5  # monthly contributors: one extra lot per 6 months, within these
+    lots_monthly_max: float = 9.0
     heavy_lot_share: float = 0.003  # accounts whose positions carry 50+ lots each
     heavy_lots: float = 55.0
     restriction_share: float = 0.25

@@ -29,6 +29,14 @@ from sma.ledger._store import SHARE_EPSILON, lot_columns, realized_columns
 from sma.ledger._wash import WashMatcher
 
 
+def _group_names(identical_group: Mapping[str, str] | pd.Series | None) -> dict[str, str]:
+    """symbol -> identical group, for symbols that have one (blank means the symbol itself)."""
+    if identical_group is None:
+        return {}
+    symbols = np.array(list(identical_group.keys()), dtype=object)
+    return dict(zip(symbols.tolist(), identical_groups(symbols, identical_group).tolist()))
+
+
 def day_number(date) -> int:
     """A trade date as days since 1970-01-01."""
     return int(np.datetime64(date, "D").astype(np.int64))
@@ -60,7 +68,7 @@ class Ledger:
         self._household = households.astype(np.int64)
         kinds = accounts["account_type"].astype(str).str.upper().to_numpy()
         self._taxable = kinds == AccountType.TAXABLE.value
-        self._identical_group = identical_group
+        self._identical_group = _group_names(identical_group)
         self._symbols: list[str] = []
         self._symbol_code: dict[str, int] = {}
         self._group_code: list[int] = []
@@ -85,7 +93,7 @@ class Ledger:
             code = len(self._symbols)
             self._symbols.append(symbol)
             self._symbol_code[symbol] = code
-            group = str(identical_groups(np.array([symbol], dtype=object), self._identical_group)[0])
+            group = self._identical_group.get(symbol, symbol)
             self._group_code.append(self._groups.setdefault(group, len(self._groups)))
         return code
 

@@ -37,6 +37,10 @@ class MarketParams:
     recovery_days: int = 180
     recovery_share: float = 0.6  # share of the fall recovered after the trough
     drawdown_ends_before_last: int = 330  # business days from the trough to the last day
+    # The market's shocks outside the drawdown also sum to zero, so its total return over the path
+    # is its drift plus the drawdown whatever the seed (a book then has the gains of a normal decade).
+    # False lets the total vary like real decades do (sd about 16% * sqrt(years)).
+    pin_total_return: bool = True
     twin_vol: float = 0.01  # tracking noise between share classes, per year
     daily_turnover: float = 0.006  # shares traded per day, as a fraction of shares outstanding
 
@@ -102,7 +106,10 @@ def _market_path(rng: np.random.Generator, n_days: int, p: MarketParams) -> np.n
     daily_vol[trough:end] *= (1.0 + p.drawdown_vol_multiplier) / 2.0
     noise = daily_vol * _t_shocks(rng, p.tail_df, (n_days,))
     # The shocks of the fall and of the recovery sum to zero, so the drawdown is as deep as asked.
-    for lo, hi in ((peak, trough), (trough, end)):
+    segments = [(peak, trough), (trough, end)]
+    if p.pin_total_return:
+        segments += [(1, peak), (end, n_days)]
+    for lo, hi in segments:
         if hi > lo:
             noise[lo:hi] -= noise[lo:hi].mean()
     returns = drift + noise

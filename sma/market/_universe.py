@@ -7,7 +7,7 @@ exposures and stock-specific volatility.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -205,6 +205,15 @@ class Universe:
     def has_tag(self, tag: str) -> np.ndarray:
         """Boolean mask of shape (n,): securities carrying the ESG tag."""
         return np.array([tag in tags.split(";") for tags in self.esg_tags], dtype=bool)
+
+    def at_prices(self, price: np.ndarray) -> Universe:
+        """The universe with every company's market cap moved with its price (shares outstanding fixed).
+
+        Parameters
+        ----------
+        price : ndarray of shape (n,), USD per share -- e.g. the closes of an as-of date
+        """
+        return replace(self, market_cap=self.market_cap * price / self.price, price=np.asarray(price, dtype=float))
 
     def securities_frame(self) -> pd.DataFrame:
         """The inbox's securities file, in contract column order."""
