@@ -15,6 +15,7 @@ from pipelines.blotter._actions import (
     reject,
     release,
 )
+from pipelines.blotter._airflow import apply_approval_answer, run_dir_for
 from pipelines.blotter._folder import FRAMES, TrailUnreadable, home, read_blotter, read_trail
 from pipelines.blotter._view import BlotterView, show, verify
 
@@ -23,6 +24,7 @@ __all__ = [
     "BlotterView",
     "TrailBroken",
     "TrailUnreadable",
+    "apply_approval_answer",
     "approve",
     "cancel",
     "export_files",
@@ -33,6 +35,7 @@ __all__ = [
     "read_trail",
     "reject",
     "release",
+    "run_dir_for",
     "show",
     "verify",
 ]

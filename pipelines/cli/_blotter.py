@@ -6,7 +6,6 @@ no released order) is one readable line on stderr and exit status 1.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -21,15 +20,16 @@ RunsDirOpt = typer.Option(None, "--runs-dir", help="folder of run folders (defau
 
 
 def _run_dir(run: str, runs_dir: Path | None) -> Path:
-    from sma.inbox import ID_PATTERN
+    from pipelines.blotter import run_dir_for
 
-    if not re.match(ID_PATTERN, run):
-        _fail(f"--run {run!r} is not a run id")
     if runs_dir is None:
         from pipelines.settings import load_settings
 
         runs_dir = Path(load_settings().runs.dir)
-    return Path(runs_dir) / run
+    try:
+        return run_dir_for(runs_dir, run)
+    except ValueError:
+        _fail(f"--run {run!r} is not a run id")
 
 
 def _fail(message: str) -> None:
