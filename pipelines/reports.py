@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -71,3 +73,13 @@ def write_form_8949(
     pdf_path = write_atomically(Path(folder), safe_file_name(account_id, stem + ".pdf"),
                                 render_form_8949_pdf(rows, client, account_id, tax_year, manager))
     return csv_path, pdf_path
+
+
+def review_server(folder: Path, port: int = 8765) -> ThreadingHTTPServer:
+    """An HTTP server for a run folder on localhost only (``sma review --serve``).
+
+    The caller runs ``serve_forever()`` and ``server_close()``; ``port=0`` picks a free port.
+    The page needs no server; this is for colleagues who prefer a URL.
+    """
+    handler = partial(SimpleHTTPRequestHandler, directory=str(Path(folder).resolve()))
+    return ThreadingHTTPServer(("127.0.0.1", port), handler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -80,3 +81,9 @@ def test_empty_year_gives_an_empty_form():
     text = PdfReader(io.BytesIO(render_form_8949_pdf(rows, "A", "ACC-1", 2026))).pages[0].extract_text()
     assert text.count("No sales.") == 2
     assert isinstance(rows, pd.DataFrame)
+
+
+def test_csv_matches_the_golden_file_checked_by_hand():
+    """Golden file: the sample year's lots as they should be copied onto Form 8949."""
+    golden = (Path(__file__).parent / "golden" / "form8949_ACC-0001_2026.csv").read_text()
+    assert form_8949_csv(form_8949_rows(realized_rows())) == golden

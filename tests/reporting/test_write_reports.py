@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import urllib.request
+
 import pytest
 from reporting_samples import realized_rows, review_data, statement_data
 
-from pipelines.reports import statement_file_name, write_form_8949, write_review_page, write_statement
+from pipelines.reports import (
+    review_server,
+    statement_file_name,
+    write_form_8949,
+    write_review_page,
+    write_statement,
+)
 from sma.reporting import UnsafeIdError
 
 
@@ -27,3 +36,19 @@ def test_form_8949_is_written_as_csv_and_pdf(tmp_path):
 def test_an_id_or_period_that_could_leave_the_folder_writes_nothing(tmp_path, account_id, label):
     with pytest.raises(UnsafeIdError):
         statement_file_name(account_id, label)
+
+
+def test_review_server_serves_the_run_folder_on_localhost_only(tmp_path):
+    page = write_review_page(review_data(n_accounts=12), tmp_path)
+    server = review_server(tmp_path, port=0)
+    worker = threading.Thread(target=server.serve_forever, daemon=True)
+    worker.start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/review.html", timeout=30) as response:
+            assert response.read() == page.read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
+        worker.join()
