@@ -21,12 +21,18 @@ Booking (fills loader, simulator, statements)
     ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
     ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
     row positions``, ``split(symbol, ratio, account_id=None)``,
-    ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents).
+    ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents);
+    ``add_recent_sales(realized)`` (earlier nights' sales, so today's buys can wash them) and
+    ``amended_sales() -> DataFrame`` (those of them a buy booked now washed).
+    A fills loader: ``Ledger(accounts, groups)``, ``add_lots(store lots)``, ``add_recent_sales(last
+    30 days of realized rows)``, then ``buy``/``sell(..., ReliefMethod.SPECIFIC, lot_ids=(lot,))``
+    per fill, then write ``open_lots()``, ``realized()`` and ``amended_sales()``.
     Errors: ``LedgerError`` and its kinds ``OversellError``, ``UnknownLotError``,
     ``DuplicateLotError``, ``UnknownAccountError``, ``InvalidTradeError``.
 Replay (``sma ledger replay``)
-    ``replay(accounts, lots, transactions, method) -> ReplayResult(realized, open_lots)``;
-    raises ``ReplayRowError`` naming the row.
+    ``replay(accounts, lots, transactions, method, identical_group=None, vectorised=True)
+    -> ReplayResult(realized, open_lots)``; raises ``ReplayRowError`` naming the row. With FIFO,
+    household groups that cannot hold a wash sale are relieved with arrays, the rest trade by trade.
 Money
     ``usd_to_cents``, ``cents_to_usd``, ``cents_to_usd_text``: the one USD/cents boundary.
 """

@@ -143,6 +143,43 @@ class Ledger:
             self.open_lot(self.account(account_id), self.symbol(symbol), lot_id, float(quantity[i]), int(basis[i]),
                           int(acquired[i].astype(np.int64)), int(adjusted[i].astype(np.int64)), float(replaceable[i]))
 
+    def add_recent_sales(self, realized: pd.DataFrame) -> None:
+        """Loss sales booked on earlier days (``realized()`` rows of the last 30 days), so that a buy
+        booked now can still replace their unreplaced shares (IRS Pub. 550: 30 days after the sale).
+
+        They are not reported again by ``realized()``; ``amended_sales()`` lists those a new buy washed.
+        """
+        if not len(realized):
+            return
+        account = np.array([self.account(a) for a in realized["account_id"].astype(str)], dtype=np.int32)
+        symbol = np.array([self.symbol(s) for s in realized["symbol"].astype(str)], dtype=np.int32)
+        proceeds = realized["proceeds_cents"].to_numpy(dtype=np.int64)
+        basis = realized["cost_basis_cents"].to_numpy(dtype=np.int64)
+        disallowed = realized["wash_sale_disallowed_cents"].to_numpy(dtype=np.int64)
+        quantity = realized["quantity"].to_numpy(dtype=np.float64)
+        loss = np.where(self._taxable[account], np.maximum(basis - proceeds, 0), 0)
+        loss_shares = np.where(loss > 0, quantity, 0.0)
+        replaced = np.where(loss > 0, quantity * np.minimum(disallowed / np.maximum(loss, 1), 1.0), 0.0)
+        sale_date = pd.to_datetime(realized["sale_date"]).to_numpy().astype("datetime64[D]")
+        rows = self.realized_rows.extend(
+            len(realized), account=account, symbol=symbol, lot=-1, lot_id=realized["lot_id"].astype(str).to_numpy(dtype=object),
+            sale_date=sale_date.astype(np.int64), quantity=quantity, proceeds=proceeds, basis=basis, disallowed=disallowed,
+            permanent=realized["permanently_disallowed_cents"].to_numpy(dtype=np.int64),
+            long_term=realized["term"].astype(str).to_numpy() == "LONG",
+            acquired=pd.to_datetime(realized["acquired_date"]).to_numpy().astype("datetime64[D]").astype(np.int64),
+            adjusted=pd.to_datetime(realized["adjusted_acquired_date"]).to_numpy().astype("datetime64[D]").astype(np.int64),
+            loss_shares=loss_shares, replaced=replaced, sale=-1, prior=True,
+        )
+        self._prior_disallowed = dict(zip(rows.tolist(), disallowed.tolist()))
+        self._wash.add_pending(rows[loss_shares - replaced > SHARE_EPSILON])
+
+    def amended_sales(self) -> pd.DataFrame:
+        """Earlier days' sales (from ``add_recent_sales``) whose loss a buy booked now washed: their
+        rows as they now stand, ``realized()`` columns -- the custodian's amended code W."""
+        prior = getattr(self, "_prior_disallowed", {})
+        changed = [row for row, before in prior.items() if self.realized_rows.disallowed[row] != before]
+        return self._realized_frame(np.array(changed, dtype=np.int64))
+
     def _check_trade(self, account_id: str, symbol: str, quantity: float, cents: int) -> None:
         if not (np.isfinite(quantity) and quantity > 0):
             raise InvalidTradeError(account_id, symbol, f"quantity {quantity} is not a positive number of shares")
@@ -265,28 +302,36 @@ class Ledger:
         )
 
     def realized(self) -> pd.DataFrame:
+        """Realized rows booked by this ledger, as on Form 8949, in booking order (see ``_realized_frame``)."""
+        return self._realized_frame(np.flatnonzero(~self.realized_rows.view("prior")))
+
+    def _realized_frame(self, rows: np.ndarray) -> pd.DataFrame:
         """Realized rows as on Form 8949, in booking order: ``account_id, symbol, lot_id, sale_date,
         quantity, proceeds_cents, cost_basis_cents, wash_sale_disallowed_cents,
         permanently_disallowed_cents, adjustment_code ('W' or ''), gain_cents, term (SHORT/LONG),
         acquired_date, adjusted_acquired_date``. gain = proceeds - cost basis + disallowed loss."""
         R = self.realized_rows
-        disallowed = R.view("disallowed")
+
+        def pick(name: str) -> np.ndarray:
+            return getattr(R, name)[rows]
+
+        disallowed, proceeds, basis = pick("disallowed"), pick("proceeds"), pick("basis")
         symbols = np.array(self._symbols, dtype=object)
         return pd.DataFrame(
             {
-                "account_id": self._account_ids[R.view("account")],
-                "symbol": symbols[R.view("symbol")] if R.n else np.array([], dtype=object),
-                "lot_id": R.view("lot_id").copy(),
-                "sale_date": R.view("sale_date").astype("datetime64[D]"),
-                "quantity": R.view("quantity").copy(),
-                "proceeds_cents": R.view("proceeds").copy(),
-                "cost_basis_cents": R.view("basis").copy(),
-                "wash_sale_disallowed_cents": disallowed.copy(),
-                "permanently_disallowed_cents": R.view("permanent").copy(),
+                "account_id": self._account_ids[pick("account")],
+                "symbol": symbols[pick("symbol")] if len(rows) else np.array([], dtype=object),
+                "lot_id": pick("lot_id"),
+                "sale_date": pick("sale_date").astype("datetime64[D]"),
+                "quantity": pick("quantity"),
+                "proceeds_cents": proceeds,
+                "cost_basis_cents": basis,
+                "wash_sale_disallowed_cents": disallowed,
+                "permanently_disallowed_cents": pick("permanent"),
                 "adjustment_code": np.where(disallowed > 0, "W", "").astype(object),
-                "gain_cents": R.view("proceeds") - R.view("basis") + disallowed,
-                "term": np.where(R.view("long_term"), "LONG", "SHORT").astype(object),
-                "acquired_date": R.view("acquired").astype("datetime64[D]"),
-                "adjusted_acquired_date": R.view("adjusted").astype("datetime64[D]"),
+                "gain_cents": proceeds - basis + disallowed,
+                "term": np.where(pick("long_term"), "LONG", "SHORT").astype(object),
+                "acquired_date": pick("acquired").astype("datetime64[D]"),
+                "adjusted_acquired_date": pick("adjusted").astype("datetime64[D]"),
             }
         )

@@ -304,5 +304,6 @@ class _Book:
                 column = _COLUMN_OF_RULE.get(error.rule, "ratio" if action == Action.SPLIT else "quantity")
                 return None, None, self._error(int(i), column, error.rule, str(error))
         realized = ledger.realized()
-        realized.insert(0, "seq", np.asarray(sale_seq, dtype=np.int64)[ledger.realized_rows.view("sale")])
+        sale = ledger.realized_rows.view("sale")
+        realized.insert(0, "seq", np.asarray(sale_seq, dtype=np.int64)[sale[sale >= 0]])
         return realized, ledger.open_lots(), None

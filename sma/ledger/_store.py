@@ -101,6 +101,7 @@ def realized_columns() -> Columns:
             "adjusted": np.int64,
             "loss_shares": np.float64,  # shares of this piece sold at a loss (0 for a gain)
             "replaced": np.float64,  # of which already matched with replacement shares
-            "sale": np.int64,  # which sale booked it (the ledger counts sales from 0)
+            "sale": np.int64,  # which sale booked it (the ledger counts sales from 0; -1 = before)
+            "prior": np.bool_,  # booked before this ledger was opened, kept for wash matching
         }
     )

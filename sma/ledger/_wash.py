@@ -49,6 +49,13 @@ class WashMatcher:
             if R.loss_shares[row] - R.replaced[row] > SHARE_EPSILON:
                 self._pending.setdefault(key, []).append(int(row))
 
+    def add_pending(self, rows: np.ndarray) -> None:
+        """Loss rows booked earlier whose unreplaced shares later buys may still replace."""
+        R = self._ledger.realized_rows
+        for row in rows.tolist():
+            key = self._ledger.wash_key(int(R.account[row]), int(R.symbol[row]))
+            self._pending.setdefault(key, []).append(row)
+
     def _replacements(self, key: tuple[int, int], row: int) -> np.ndarray:
         L, R = self._ledger.lots, self._ledger.realized_rows
         lots = np.array(self._lots_of(key), dtype=np.int64)

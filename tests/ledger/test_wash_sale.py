@@ -230,3 +230,17 @@ def test_loss_in_an_ira_is_not_a_wash_sale():
     ledger.buy("A", "X", "NEW", 100, usd(800), "2026-02-10")
     assert row(ledger)["wash_sale_disallowed_cents"] == 0
     assert lot(ledger, "NEW")["cost_basis_cents"] == usd(800)
+
+
+def test_buy_booked_today_washes_a_loss_sold_on_an_earlier_day_and_amends_that_sale():
+    """Pub. 550 "Wash Sales": a purchase within 30 days after the sale washes it, even when the
+    sale was booked on an earlier night; the earlier row is reported amended with code W."""
+    yesterday = loss_sale()
+    earlier = yesterday.realized()
+    today = Ledger(HOUSEHOLD)
+    today.add_recent_sales(earlier)
+    today.buy("B", "X", "NEW", 60, usd(480), "2026-02-20")
+    amended = today.amended_sales()
+    assert amended[["lot_id", "wash_sale_disallowed_cents", "gain_cents"]].values.tolist() == [["OLD", usd(150), usd(-100)]]
+    assert len(today.realized()) == 0
+    assert lot(today, "NEW")["cost_basis_cents"] == usd(480 + 150)
