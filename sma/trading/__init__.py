@@ -30,6 +30,7 @@ from sma.trading._blotter import (
     ProposalError,
     build_blotter,
     content_hash,
+    empty_blotter,
     hold_out,
     run_of_orders,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "content_hash",
     "current",
     "desk_csv",
+    "empty_blotter",
     "empty_booked",
     "fill_ids",
     "fix_messages",

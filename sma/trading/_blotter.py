@@ -100,7 +100,7 @@ def _allocations(trades: pd.DataFrame, run_id: str) -> pd.DataFrame:
     )
     grouped["order_id"] = run_id + "-" + grouped["side"] + "-" + grouped["symbol"]
     rank = grouped.groupby("order_id", sort=False).cumcount() + 1
-    grouped["allocation_id"] = grouped["order_id"] + "-" + rank.map("{:04d}".format)
+    grouped["allocation_id"] = grouped["order_id"] + "-" + rank.astype(str).str.zfill(4)
     block = grouped.groupby("order_id", sort=False)["quantity"].transform("sum")
     grouped["ratio"] = grouped["quantity"] / block
     return grouped
@@ -130,6 +130,11 @@ def build_blotter(
     held = set(exceptions["account_id"].astype(str))
     trades = trades[~trades["account_id"].astype(str).isin(held)].copy()
     lot_sells = lot_sells[~lot_sells["account_id"].astype(str).isin(held)].copy()
+    if trades.empty:
+        if len(lot_sells):
+            r = lot_sells.iloc[0]
+            raise ProposalError("lot_sells", r["account_id"], r["symbol"], "lots are sold but the proposal has no trades")
+        return empty_blotter()
     run_ids = sorted(set(trades["run_id"].astype(str))) if len(trades) else []
     if len(run_ids) > 1:
         raise ProposalError("trades", "-", "-", f"more than one run_id: {run_ids}")
@@ -161,6 +166,20 @@ def build_blotter(
         allocations=_frame(alloc, ALLOCATION_COLUMNS, "allocation_id"),
         lot_instructions=_frame(lots, LOT_INSTRUCTION_COLUMNS, ["allocation_id", "lot_id"]),
     )
+
+
+_NUMBERS = {"quantity", "reference_price", "notional", "ratio"}
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({
+        c: pd.Series(dtype="int64" if c == "n_allocations" else float if c in _NUMBERS else str) for c in columns
+    })
+
+
+def empty_blotter() -> Blotter:
+    """A blotter with nothing to trade: every frame has its columns and no rows."""
+    return Blotter(_empty(ORDER_COLUMNS), _empty(ALLOCATION_COLUMNS), _empty(LOT_INSTRUCTION_COLUMNS))
 
 
 def _lot_instructions(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFrame:

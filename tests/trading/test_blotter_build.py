@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trading_samples import BUY_AAPL, RUN, SELL_XOM, exceptions, lot_sells, trades
 
-from sma.trading import ProposalError, build_blotter, content_hash, hold_out
+from sma.trading import ALLOCATION_COLUMNS, ProposalError, build_blotter, content_hash, hold_out
 
 
 def test_trades_are_aggregated_per_symbol_and_side_into_block_orders():
@@ -142,3 +142,9 @@ def test_shares_are_conserved_from_proposal_to_blocks_allocations_and_lots(p):
     assert np.allclose(b.allocations.groupby("order_id")["ratio"].sum(), 1.0)
     assert b.lot_instructions["quantity"].sum() == t.loc[t["side"] == "SELL", "quantity"].sum()
     assert b.allocations["allocation_id"].is_unique and b.orders["order_id"].is_unique
+
+
+def test_a_night_with_nothing_to_trade_gives_an_empty_blotter_with_its_columns():
+    b = build_blotter(trades().iloc[:0], lot_sells().iloc[:0], exceptions())
+    assert b.orders.empty and list(b.allocations.columns) == list(ALLOCATION_COLUMNS)
+    assert content_hash(b) == content_hash(hold_out(build_blotter(trades(), lot_sells(), exceptions()), ["A1", "A2", "A3"]))
