@@ -73,7 +73,12 @@ class _Reader:
             return
         from io import StringIO
 
-        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        try:
+            frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        except (pd.errors.ParserError, ValueError) as error:
+            self.frame = pd.DataFrame(columns=list(required), dtype=object)
+            self.issues.append(Issue(self.file, None, None, "CSV", f"not a readable CSV file: {error}"))
+            return
         frame.columns = [str(c).strip() for c in frame.columns]
         for column in required:
             if column not in frame.columns:

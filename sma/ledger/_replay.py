@@ -96,7 +96,7 @@ def replay(
     fast = vectorised and method == ReliefMethod.FIFO
     fast_realized, fast_open, fast_error = book.fifo(slow) if fast else (None, None, None)
     slow_realized, slow_open, slow_error = book.trade_by_trade(slow, ReliefMethod(method))
-    errors = [e for e in (fast_error, slow_error) if e is not None]
+    errors = [e for e in (book.invalid_row(), fast_error, slow_error) if e is not None]
     if errors:
         raise min(errors, key=lambda e: e.seq)
     realized = pd.concat([f for f in (fast_realized, slow_realized) if f is not None], ignore_index=True)
@@ -150,6 +150,32 @@ class _Book:
         self.day = self.tx["trade_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
         named = self.tx["lot_ids"].fillna("").astype(str).to_numpy() if "lot_ids" in self.tx else np.full(len(self.tx), "")
         self.named = named
+
+    def invalid_row(self) -> ReplayRowError | None:
+        """The first row (by seq) that no booking path may accept: a reused lot id, a quantity that
+        is not a positive number of shares, a negative amount."""
+        trade = np.isin(self.action, [Action.BUY, Action.SELL])
+        quantity = self.tx["quantity"].to_numpy(dtype=float)
+        amount = self.tx["amount_cents"].to_numpy(dtype=float)
+        buy = np.flatnonzero(self.action == Action.BUY)
+        ids = pd.DataFrame(
+            {
+                "account": np.r_[self.lot_account, self.tx_account[buy]],
+                "lot_id": np.r_[self.lots["lot_id"].astype(str).to_numpy(dtype=object), self.tx["lot_id"].astype(str).to_numpy(dtype=object)[buy]],
+            }
+        )
+        reused = np.zeros(len(self.tx), dtype=bool)
+        reused[buy] = ids.duplicated().to_numpy()[len(self.lots):]
+        checks = (
+            (trade & ~(np.isfinite(quantity) & (quantity > 0)), "quantity", "quantities and ratios are positive and finite", "not a positive number of shares"),
+            (trade & ~(amount >= 0), "amount", "amounts are non-negative", "not a non-negative amount"),
+            (reused, "lot_id", "lot ids are unique per account", "lot id already used in the account"),
+        )
+        found = [(int(np.flatnonzero(bad)[0]), column, rule, why) for bad, column, rule, why in checks if bad.any()]
+        if not found:
+            return None
+        i, column, rule, why = min(found)
+        return self._error(i, column, rule, why)
 
     def wash_prone_keys(self, method: ReliefMethod) -> np.ndarray:
         """(household, group) keys that must be booked trade by trade, before looking at losses."""

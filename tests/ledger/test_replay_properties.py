@@ -171,3 +171,12 @@ def test_fifo_with_arrays_books_exactly_what_trade_by_trade_booking_books(steps)
     reference = replay(BOOK, OPENING, transactions, ReliefMethod.FIFO, {"S4": "S45", "S5": "S45"}, vectorised=False)
     pd.testing.assert_frame_equal(fast.realized, reference.realized)
     pd.testing.assert_frame_equal(fast.open_lots, reference.open_lots)
+
+
+def test_a_lot_id_used_twice_in_an_account_is_refused_naming_the_second_buy():
+    """PRODUCT.md "Inbox contract": lots are keyed by (account_id, lot_id); a buy may not reuse one."""
+    transactions, _ = history([("BUY", 0, 0, 10, 1000, 0, 2.0), ("BUY", 0, 1, 5, 1000, 3, 2.0)])
+    transactions.loc[1, "lot_id"] = "T1"
+    with pytest.raises(ReplayRowError) as caught:
+        replay(ACCOUNTS, NO_LOTS, transactions, ReliefMethod.FIFO)
+    assert (caught.value.seq, caught.value.column) == (2, "lot_id")
