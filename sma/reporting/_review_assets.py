@@ -34,8 +34,8 @@ tbody tr:nth-child(even){background:#fafbfc}
 #account-table th{cursor:pointer;user-select:none}
 #account-table th[aria-sort=ascending]::after{content:" \\25B2";font-size:10px}
 #account-table th[aria-sort=descending]::after{content:" \\25BC";font-size:10px}
-#account-table tbody tr{cursor:pointer}
-#account-table tbody tr:hover{background:#e8f1f5}
+#account-table tbody tr,#exception-table tbody tr{cursor:pointer}
+#account-table tbody tr:hover,#exception-table tbody tr:hover{background:#e8f1f5}
 .status{display:inline-block;padding:0 7px;border-radius:3px;font-size:11.5px;font-weight:600;color:#fff;
 background:var(--grey)}
 .status.FAILED{background:var(--red)}.status.HELD{background:#d0632b}.status.FLAGGED{background:var(--amber)}
@@ -110,8 +110,8 @@ JS = r"""
       setParam("sort", th.dataset.key + ":" + dir);
     });
   });
-  tbody.addEventListener("click", function (e) {
-    var tr = e.target.closest("tr");
+  document.addEventListener("click", function (e) {  // a row of the account or exception table
+    var tr = e.target.closest("tr[data-account]");
     if (tr) { setParam("account", tr.dataset.account); }
   });
   document.getElementById("account-filter").addEventListener("input", function (e) {

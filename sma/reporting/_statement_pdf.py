@@ -58,8 +58,9 @@ SECTIONS = (
 )
 
 DISCLOSURES = (
-    "Returns are time-weighted, chained daily, net of trading costs and before advisory fees; "
-    "periods shorter than one year are not annualised. Past performance does not guarantee future results.",
+    "Returns are time-weighted and chained daily from the account's daily values, so trading costs are "
+    "included; advisory fees billed outside the account are not deducted. Periods shorter than one year are "
+    "not annualised. Past performance does not guarantee future results.",
     "The personalised benchmark is the index your account tracks after your exclusions and tilts; "
     "it cannot be invested in directly and bears no costs.",
     "Realized gains and losses are shown after wash-sale adjustments (code W). The estimated tax value of "
@@ -81,11 +82,12 @@ def _table(rows: list[list], widths: list[float], numeric_from: int = 1, total_r
     return table
 
 
-def _section(number: int, extra: str = "") -> Paragraph:
-    return _p(f"{number}. {SECTIONS[number - 1]}{extra}", "h1")
+def _section(number: int) -> Paragraph:
+    return _p(f"{number}. {SECTIONS[number - 1]}", "h1")
 
 
 def _image(png: bytes, width: float) -> Image:
+    """A PNG chart scaled to ``width`` points, keeping its proportions."""
     img = Image(io.BytesIO(png))
     img.drawWidth, img.drawHeight = width, width * img.imageHeight / img.imageWidth
     return img
