@@ -20,10 +20,23 @@ import pandas as pd
 
 from sma.ledger import ReliefMethod, replay
 
-COLUMNS = ["seq", "account_id", "trade_date", "action", "symbol", "quantity", "amount_cents", "lot_id", "lot_ids", "ratio"]
+COLUMNS = [
+    "seq",
+    "account_id",
+    "trade_date",
+    "action",
+    "symbol",
+    "quantity",
+    "amount_cents",
+    "lot_id",
+    "lot_ids",
+    "ratio",
+]
 
 
-def synthetic_book(n_accounts: int, trades_per_account: int, n_symbols: int, wash_prone: float, seed: int):
+def synthetic_book(
+    n_accounts: int, trades_per_account: int, n_symbols: int, wash_prone: float, seed: int
+):
     """Accounts (households of two, one in ten an IRA) and a year of valid transactions, seeded.
 
     Most accounts trade as the nightly engine does, avoiding wash sales: the two accounts of a
@@ -59,16 +72,52 @@ def synthetic_book(n_accounts: int, trades_per_account: int, n_symbols: int, was
                 quantity = float(min(held[s], rng.integers(1, 60)))
                 held[s] -= quantity
                 last_sell[s] = day
-                rows.append((account, day, "SELL", symbols[s], quantity, round(quantity * price * 100), "", ""))
+                rows.append(
+                    (
+                        account,
+                        day,
+                        "SELL",
+                        symbols[s],
+                        quantity,
+                        round(quantity * price * 100),
+                        "",
+                        "",
+                    )
+                )
             elif may_buy:
                 quantity = float(rng.integers(1, 60))
                 held[s] = held.get(s, 0.0) + quantity
                 last_buy[s] = day
-                rows.append((account, day, "BUY", symbols[s], quantity, round(quantity * price * 100), f"{account}-{k}", ""))
-    frame = pd.DataFrame(rows, columns=["account_id", "day", "action", "symbol", "quantity", "amount_cents", "lot_id", "lot_ids"])
+                rows.append(
+                    (
+                        account,
+                        day,
+                        "BUY",
+                        symbols[s],
+                        quantity,
+                        round(quantity * price * 100),
+                        f"{account}-{k}",
+                        "",
+                    )
+                )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "account_id",
+            "day",
+            "action",
+            "symbol",
+            "quantity",
+            "amount_cents",
+            "lot_id",
+            "lot_ids",
+        ],
+    )
     frame = frame.sort_values("day", kind="stable").reset_index(drop=True)
     frame.insert(0, "seq", np.arange(1, len(frame) + 1))
-    frame["trade_date"] = np.datetime64("2025-01-01", "D") + frame.pop("day").to_numpy().astype("timedelta64[D]")
+    frame["trade_date"] = np.datetime64("2025-01-01", "D") + frame.pop("day").to_numpy().astype(
+        "timedelta64[D]"
+    )
     frame["ratio"] = np.nan
     return accounts, frame[COLUMNS]
 
@@ -81,9 +130,22 @@ def baseline_replay(accounts: pd.DataFrame, transactions: pd.DataFrame) -> int:
     for t in transactions.itertuples(index=False):
         home = household[t.account_id]
         mine = lots.setdefault(home, [])
-        day = int(t.trade_date.astype("datetime64[D]").astype(np.int64)) if hasattr(t.trade_date, "astype") else pd.Timestamp(t.trade_date).toordinal()
+        day = (
+            int(t.trade_date.astype("datetime64[D]").astype(np.int64))
+            if hasattr(t.trade_date, "astype")
+            else pd.Timestamp(t.trade_date).toordinal()
+        )
         if t.action == "BUY":
-            mine.append({"account": t.account_id, "symbol": t.symbol, "qty": t.quantity, "basis": t.amount_cents, "day": day, "free": t.quantity})
+            mine.append(
+                {
+                    "account": t.account_id,
+                    "symbol": t.symbol,
+                    "qty": t.quantity,
+                    "basis": t.amount_cents,
+                    "day": day,
+                    "free": t.quantity,
+                }
+            )
             continue
         need, proceeds = t.quantity, t.amount_cents
         for lot in mine:
@@ -100,7 +162,13 @@ def baseline_replay(accounts: pd.DataFrame, transactions: pd.DataFrame) -> int:
             loss = basis - piece
             if loss > 0:
                 for other in mine:
-                    if other is not lot and other["symbol"] == t.symbol and other["qty"] > 0 and other["free"] > 0 and abs(other["day"] - day) <= 30:
+                    if (
+                        other is not lot
+                        and other["symbol"] == t.symbol
+                        and other["qty"] > 0
+                        and other["free"] > 0
+                        and abs(other["day"] - day) <= 30
+                    ):
                         shares = min(other["free"], take)
                         other["basis"] += round(loss * shares / take)
                         other["free"] -= shares
@@ -124,19 +192,41 @@ def main() -> None:
     parser.add_argument("--trades-per-account", type=int, default=100)
     parser.add_argument("--symbols", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--wash-prone", type=float, default=0.05, help="share of households trading freely")
+    parser.add_argument(
+        "--wash-prone", type=float, default=0.05, help="share of households trading freely"
+    )
     parser.add_argument("--seed", type=int, default=20261125)
     args = parser.parse_args()
 
-    accounts, transactions = synthetic_book(args.accounts, args.trades_per_account, args.symbols, args.wash_prone, args.seed)
+    accounts, transactions = synthetic_book(
+        args.accounts, args.trades_per_account, args.symbols, args.wash_prone, args.seed
+    )
     no_lots = pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in ("account_id", "lot_id", "symbol", "quantity", "cost_basis_cents", "acquired_date", "adjusted_acquired_date")}
+        {
+            c: pd.Series(dtype=object)
+            for c in (
+                "account_id",
+                "lot_id",
+                "symbol",
+                "quantity",
+                "cost_basis_cents",
+                "acquired_date",
+                "adjusted_acquired_date",
+            )
+        }
     )
     rows = len(transactions)
-    ledger_s = median_seconds(lambda: replay(accounts, no_lots, transactions, ReliefMethod.FIFO), args.repeats)
-    one_by_one_s = median_seconds(lambda: replay(accounts, no_lots, transactions, ReliefMethod.FIFO, vectorised=False), args.repeats)
+    ledger_s = median_seconds(
+        lambda: replay(accounts, no_lots, transactions, ReliefMethod.FIFO), args.repeats
+    )
+    one_by_one_s = median_seconds(
+        lambda: replay(accounts, no_lots, transactions, ReliefMethod.FIFO, vectorised=False),
+        args.repeats,
+    )
     baseline_s = median_seconds(lambda: baseline_replay(accounts, transactions), args.repeats)
-    print(f"rows: {rows:,} ({args.accounts:,} accounts x {args.trades_per_account} trades), median of {args.repeats}")
+    print(
+        f"rows: {rows:,} ({args.accounts:,} accounts x {args.trades_per_account} trades), median of {args.repeats}"
+    )
     print(f"sma.ledger.replay      : {ledger_s:8.3f} s  {rows / ledger_s:12,.0f} rows/s")
     print(f"  trade by trade only  : {one_by_one_s:8.3f} s  {rows / one_by_one_s:12,.0f} rows/s")
     print(f"baseline row-by-row    : {baseline_s:8.3f} s  {rows / baseline_s:12,.0f} rows/s")

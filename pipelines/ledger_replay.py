@@ -12,24 +12,62 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sma.inbox import ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, AccountType
-from sma.ledger import Action, ReliefMethod, ReplayResult, ReplayRowError, cents_to_usd_text, replay, usd_to_cents
+from sma.ledger import (
+    Action,
+    ReliefMethod,
+    ReplayResult,
+    ReplayRowError,
+    cents_to_usd_text,
+    replay,
+    usd_to_cents,
+)
 
 ACCOUNT_COLUMNS = ("account_id", "household_id", "account_type")
 LOT_COLUMNS = INBOX_FILES["lots"].column_names
-TRANSACTION_COLUMNS = ("seq", "account_id", "trade_date", "action", "symbol", "quantity", "price", "amount", "lot_id", "lot_ids", "ratio")
+TRANSACTION_COLUMNS = (
+    "seq",
+    "account_id",
+    "trade_date",
+    "action",
+    "symbol",
+    "quantity",
+    "price",
+    "amount",
+    "lot_id",
+    "lot_ids",
+    "ratio",
+)
 REALIZED_COLUMNS = (
-    "account_id", "symbol", "lot_id", "sale_date", "quantity", "proceeds", "cost_basis", "wash_sale_disallowed",
-    "permanently_disallowed", "adjustment_code", "gain", "term", "acquired_date", "adjusted_acquired_date",
+    "account_id",
+    "symbol",
+    "lot_id",
+    "sale_date",
+    "quantity",
+    "proceeds",
+    "cost_basis",
+    "wash_sale_disallowed",
+    "permanently_disallowed",
+    "adjustment_code",
+    "gain",
+    "term",
+    "acquired_date",
+    "adjusted_acquired_date",
 )
 OPEN_LOT_COLUMNS = (
-    "account_id", "lot_id", "symbol", "quantity", "cost_basis", "acquired_date", "adjusted_acquired_date",
+    "account_id",
+    "lot_id",
+    "symbol",
+    "quantity",
+    "cost_basis",
+    "acquired_date",
+    "adjusted_acquired_date",
     "wash_sale_adjustment",
 )
 
@@ -43,7 +81,11 @@ class Issue:
     message: str
 
     def __str__(self) -> str:
-        where = self.file + (f" row {self.row}" if self.row is not None else "") + (f", column {self.column}" if self.column else "")
+        where = (
+            self.file
+            + (f" row {self.row}" if self.row is not None else "")
+            + (f", column {self.column}" if self.column else "")
+        )
         return f"{where}: {self.message} [rule: {self.rule}]"
 
 
@@ -52,7 +94,9 @@ class ReplayInputError(Exception):
 
     def __init__(self, issues: list[Issue]):
         self.issues = issues
-        lines = [str(i) for i in issues[:50]] + ([f"... and {len(issues) - 50} more"] if len(issues) > 50 else [])
+        lines = [str(i) for i in issues[:50]] + (
+            [f"... and {len(issues) - 50} more"] if len(issues) > 50 else []
+        )
         super().__init__("\n".join(lines))
 
 
@@ -66,7 +110,9 @@ class _Reader:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             self.frame = pd.DataFrame(columns=list(required))
-            self.issues.append(Issue(self.file, None, None, "file readable", f"cannot read {path}: {error}"))
+            self.issues.append(
+                Issue(self.file, None, None, "file readable", f"cannot read {path}: {error}")
+            )
             return
         if not text.strip():
             self.frame = pd.DataFrame(columns=list(required), dtype=object)
@@ -74,15 +120,21 @@ class _Reader:
         from io import StringIO
 
         try:
-            frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+            frame = pd.read_csv(
+                StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+            )
         except (pd.errors.ParserError, ValueError) as error:
             self.frame = pd.DataFrame(columns=list(required), dtype=object)
-            self.issues.append(Issue(self.file, None, None, "CSV", f"not a readable CSV file: {error}"))
+            self.issues.append(
+                Issue(self.file, None, None, "CSV", f"not a readable CSV file: {error}")
+            )
             return
         frame.columns = [str(c).strip() for c in frame.columns]
         for column in required:
             if column not in frame.columns:
-                self.issues.append(Issue(self.file, 1, column, "required column", f"missing column {column}"))
+                self.issues.append(
+                    Issue(self.file, 1, column, "required column", f"missing column {column}")
+                )
         for column in optional:
             if column not in frame.columns:
                 frame[column] = ""
@@ -92,9 +144,17 @@ class _Reader:
     def bad(self, mask: np.ndarray, column: str, rule: str, message: str) -> None:
         for i in np.flatnonzero(mask):
             value = self.frame[column].iloc[i]
-            self.issues.append(Issue(self.file, int(self.rows[i]), column, rule, f"{message} (got {value!r})"))
+            self.issues.append(
+                Issue(self.file, int(self.rows[i]), column, rule, f"{message} (got {value!r})")
+            )
 
-    def text(self, column: str, pattern: str | None = None, blank_ok: bool = False, when: np.ndarray | None = None) -> np.ndarray:
+    def text(
+        self,
+        column: str,
+        pattern: str | None = None,
+        blank_ok: bool = False,
+        when: np.ndarray | None = None,
+    ) -> np.ndarray:
         values = self.frame[column].to_numpy(dtype=object)
         check = np.ones(len(values), dtype=bool) if when is None else when
         blank = values == ""
@@ -106,12 +166,16 @@ class _Reader:
             self.bad(check & wrong, column, "pattern", f"does not match {pattern}")
         return values
 
-    def number(self, column: str, positive: bool, blank_ok: bool = False, when: np.ndarray | None = None) -> np.ndarray:
+    def number(
+        self, column: str, positive: bool, blank_ok: bool = False, when: np.ndarray | None = None
+    ) -> np.ndarray:
         raw = self.frame[column]
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
         check = np.ones(len(values), dtype=bool) if when is None else when
         blank = (raw == "").to_numpy()
-        self.bad(check & ~blank & ~np.isfinite(values), column, "finite number", "not a finite number")
+        self.bad(
+            check & ~blank & ~np.isfinite(values), column, "finite number", "not a finite number"
+        )
         if not blank_ok:
             self.bad(check & blank, column, "required value", "blank")
         if positive:
@@ -135,7 +199,15 @@ class _Reader:
                 try:
                     out[i] = usd_to_cents(value)
                 except ValueError:
-                    self.issues.append(Issue(self.file, int(self.rows[i]), column, "amount in USD", f"not an amount (got {value!r})"))
+                    self.issues.append(
+                        Issue(
+                            self.file,
+                            int(self.rows[i]),
+                            column,
+                            "amount in USD",
+                            f"not an amount (got {value!r})",
+                        )
+                    )
         return out
 
 
@@ -146,27 +218,59 @@ def _read_accounts(path: Path) -> tuple[pd.DataFrame, list[Issue]]:
     r.text("account_id", ID_PATTERN)
     r.text("household_id", ID_PATTERN)
     kinds = r.frame["account_type"].str.upper()
-    r.bad(~kinds.isin([k.value for k in AccountType]).to_numpy(), "account_type", "enum", "must be TAXABLE, IRA or ROTH")
-    r.bad(r.frame["account_id"].duplicated().to_numpy(), "account_id", "unique", "account listed twice")
-    return pd.DataFrame({"account_id": r.frame["account_id"], "household_id": r.frame["household_id"], "account_type": kinds}), r.issues
+    r.bad(
+        ~kinds.isin([k.value for k in AccountType]).to_numpy(),
+        "account_type",
+        "enum",
+        "must be TAXABLE, IRA or ROTH",
+    )
+    r.bad(
+        r.frame["account_id"].duplicated().to_numpy(),
+        "account_id",
+        "unique",
+        "account listed twice",
+    )
+    return pd.DataFrame(
+        {
+            "account_id": r.frame["account_id"],
+            "household_id": r.frame["household_id"],
+            "account_type": kinds,
+        }
+    ), r.issues
 
 
 def _read_lots(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, list[Issue]]:
     r = _Reader(path, LOT_COLUMNS[:-1], optional=("adjusted_acquired_date",))
     if r.issues or not len(r.frame):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in (*LOT_COLUMNS, "cost_basis_cents")}), r.issues
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in (*LOT_COLUMNS, "cost_basis_cents")}
+        ), r.issues
     account = r.text("account_id", ID_PATTERN)
-    r.bad(~np.isin(account, list(accounts)) & (account != ""), "account_id", "known account", "not in the accounts file")
+    r.bad(
+        ~np.isin(account, list(accounts)) & (account != ""),
+        "account_id",
+        "known account",
+        "not in the accounts file",
+    )
     r.text("lot_id", ID_PATTERN)
     r.text("symbol", SYMBOL_PATTERN)
     quantity = r.number("quantity", positive=True)
     cents = r.cents("cost_basis", np.ones(len(r.frame), dtype=bool))
     r.bad(cents < 0, "cost_basis", "non-negative", "must be >= 0")
-    r.bad(r.frame.duplicated(["account_id", "lot_id"]).to_numpy(), "lot_id", "unique", "lot listed twice for the account")
+    r.bad(
+        r.frame.duplicated(["account_id", "lot_id"]).to_numpy(),
+        "lot_id",
+        "unique",
+        "lot listed twice for the account",
+    )
     frame = pd.DataFrame(
         {
-            "account_id": account, "lot_id": r.frame["lot_id"].to_numpy(), "symbol": r.frame["symbol"].to_numpy(),
-            "quantity": quantity, "cost_basis_cents": cents, "acquired_date": r.date("acquired_date"),
+            "account_id": account,
+            "lot_id": r.frame["lot_id"].to_numpy(),
+            "symbol": r.frame["symbol"].to_numpy(),
+            "quantity": quantity,
+            "cost_basis_cents": cents,
+            "acquired_date": r.date("acquired_date"),
             "adjusted_acquired_date": r.date("adjusted_acquired_date", blank_ok=True),
         }
     )
@@ -179,19 +283,31 @@ def _read_transactions(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, li
         return r.frame, r.issues
     f = r.frame
     action = f["action"].str.upper().to_numpy(dtype=object)
-    r.bad(~np.isin(action, [a.value for a in Action]), "action", "enum", "must be BUY, SELL or SPLIT")
+    r.bad(
+        ~np.isin(action, [a.value for a in Action]), "action", "enum", "must be BUY, SELL or SPLIT"
+    )
     trade, split = np.isin(action, ["BUY", "SELL"]), action == "SPLIT"
     seq = pd.to_numeric(f["seq"], errors="coerce").to_numpy(dtype=float)
     r.bad(~np.isfinite(seq) | (seq != np.round(seq)), "seq", "integer", "not an integer")
     r.bad(f["seq"].duplicated().to_numpy(), "seq", "unique", "seq used twice")
     account = r.text("account_id", ID_PATTERN, blank_ok=True)
     r.bad(trade & (account == ""), "account_id", "required value", "blank")
-    r.bad((account != "") & ~np.isin(account, list(accounts)), "account_id", "known account", "not in the accounts file")
+    r.bad(
+        (account != "") & ~np.isin(account, list(accounts)),
+        "account_id",
+        "known account",
+        "not in the accounts file",
+    )
     r.text("symbol", SYMBOL_PATTERN)
     quantity = r.number("quantity", positive=True, when=trade, blank_ok=~trade.any())
     price = r.number("price", positive=True, blank_ok=True, when=trade)
     has_amount = (f["amount"] != "").to_numpy()
-    r.bad(trade & ~has_amount & ~np.isfinite(price), "amount", "required value", "a buy or sell needs amount or price")
+    r.bad(
+        trade & ~has_amount & ~np.isfinite(price),
+        "amount",
+        "required value",
+        "a buy or sell needs amount or price",
+    )
     amount = r.cents("amount", trade & has_amount)
     from_price = trade & ~has_amount & np.isfinite(price) & np.isfinite(quantity)
     for i in np.flatnonzero(from_price):
@@ -200,20 +316,39 @@ def _read_transactions(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, li
     r.text("lot_id", ID_PATTERN, when=action == "BUY")
     lot_ids = f["lot_ids"].to_numpy(dtype=object)
     each_id = re.compile(ID_PATTERN)
-    r.bad((action == "SELL") & np.array([bool(v) and not all(each_id.match(x) for x in v.split(";")) for v in lot_ids]),
-          "lot_ids", "pattern", "each ';'-separated lot id must match " + ID_PATTERN)
-    ratio = r.number("ratio", positive=True, when=split, blank_ok=False) if split.any() else np.full(len(f), np.nan)
+    r.bad(
+        (action == "SELL")
+        & np.array([bool(v) and not all(each_id.match(x) for x in v.split(";")) for v in lot_ids]),
+        "lot_ids",
+        "pattern",
+        "each ';'-separated lot id must match " + ID_PATTERN,
+    )
+    ratio = (
+        r.number("ratio", positive=True, when=split, blank_ok=False)
+        if split.any()
+        else np.full(len(f), np.nan)
+    )
     frame = pd.DataFrame(
         {
-            "row": r.rows, "seq": np.nan_to_num(seq).astype(np.int64), "account_id": account, "trade_date": r.date("trade_date"),
-            "action": action, "symbol": f["symbol"].to_numpy(dtype=object), "quantity": quantity, "amount_cents": amount,
-            "lot_id": f["lot_id"].to_numpy(dtype=object), "lot_ids": lot_ids, "ratio": ratio,
+            "row": r.rows,
+            "seq": np.nan_to_num(seq).astype(np.int64),
+            "account_id": account,
+            "trade_date": r.date("trade_date"),
+            "action": action,
+            "symbol": f["symbol"].to_numpy(dtype=object),
+            "quantity": quantity,
+            "amount_cents": amount,
+            "lot_id": f["lot_id"].to_numpy(dtype=object),
+            "lot_ids": lot_ids,
+            "ratio": ratio,
         }
     )
     return frame, r.issues
 
 
-def read_replay_inputs(accounts: Path, lots: Path, transactions: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_replay_inputs(
+    accounts: Path, lots: Path, transactions: Path
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The three inputs, typed; raises ``ReplayInputError`` listing every problem found."""
     account_frame, issues = _read_accounts(accounts)
     known = set(account_frame["account_id"]) if "account_id" in account_frame else set()
@@ -234,12 +369,18 @@ def realized_csv_frame(result: ReplayResult) -> pd.DataFrame:
     r = result.realized
     return pd.DataFrame(
         {
-            "account_id": r["account_id"], "symbol": r["symbol"], "lot_id": r["lot_id"],
-            "sale_date": r["sale_date"].dt.strftime("%Y-%m-%d"), "quantity": _quantity_text(r["quantity"].to_numpy()),
-            "proceeds": cents_to_usd_text(r["proceeds_cents"]), "cost_basis": cents_to_usd_text(r["cost_basis_cents"]),
+            "account_id": r["account_id"],
+            "symbol": r["symbol"],
+            "lot_id": r["lot_id"],
+            "sale_date": r["sale_date"].dt.strftime("%Y-%m-%d"),
+            "quantity": _quantity_text(r["quantity"].to_numpy()),
+            "proceeds": cents_to_usd_text(r["proceeds_cents"]),
+            "cost_basis": cents_to_usd_text(r["cost_basis_cents"]),
             "wash_sale_disallowed": cents_to_usd_text(r["wash_sale_disallowed_cents"]),
             "permanently_disallowed": cents_to_usd_text(r["permanently_disallowed_cents"]),
-            "adjustment_code": r["adjustment_code"], "gain": cents_to_usd_text(r["gain_cents"]), "term": r["term"],
+            "adjustment_code": r["adjustment_code"],
+            "gain": cents_to_usd_text(r["gain_cents"]),
+            "term": r["term"],
             "acquired_date": r["acquired_date"].dt.strftime("%Y-%m-%d"),
             "adjusted_acquired_date": r["adjusted_acquired_date"].dt.strftime("%Y-%m-%d"),
         },
@@ -252,8 +393,11 @@ def open_lots_csv_frame(result: ReplayResult) -> pd.DataFrame:
     o = result.open_lots
     return pd.DataFrame(
         {
-            "account_id": o["account_id"], "lot_id": o["lot_id"], "symbol": o["symbol"],
-            "quantity": _quantity_text(o["quantity"].to_numpy()), "cost_basis": cents_to_usd_text(o["cost_basis_cents"]),
+            "account_id": o["account_id"],
+            "lot_id": o["lot_id"],
+            "symbol": o["symbol"],
+            "quantity": _quantity_text(o["quantity"].to_numpy()),
+            "cost_basis": cents_to_usd_text(o["cost_basis_cents"]),
             "acquired_date": o["acquired_date"].dt.strftime("%Y-%m-%d"),
             "adjusted_acquired_date": o["adjusted_acquired_date"].dt.strftime("%Y-%m-%d"),
             "wash_sale_adjustment": cents_to_usd_text(o["wash_sale_adjustment_cents"]),
@@ -262,13 +406,17 @@ def open_lots_csv_frame(result: ReplayResult) -> pd.DataFrame:
     )
 
 
-def replay_files(accounts: Path, lots: Path, transactions: Path, method: str, out: Path) -> list[Path]:
+def replay_files(
+    accounts: Path, lots: Path, transactions: Path, method: str, out: Path
+) -> list[Path]:
     """Run ``sma ledger replay``; returns the files written. Raises ``ReplayInputError`` (nothing written)."""
     account_frame, lot_frame, transaction_frame = read_replay_inputs(accounts, lots, transactions)
     try:
         result = replay(account_frame, lot_frame, transaction_frame, ReliefMethod(method))
     except ReplayRowError as error:
-        raise ReplayInputError([Issue(Path(transactions).name, error.row, error.column, error.rule, error.why)]) from None
+        raise ReplayInputError(
+            [Issue(Path(transactions).name, error.row, error.column, error.rule, error.why)]
+        ) from None
     texts = {
         "realized.csv": realized_csv_frame(result).to_csv(index=False, lineterminator="\n"),
         "open_lots.csv": open_lots_csv_frame(result).to_csv(index=False, lineterminator="\n"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,15 +17,32 @@ class ReplayMethod(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    ledger = typer.Typer(help="The tax-lot ledger: replay transactions into lots and realized gains.", no_args_is_help=True)
+    ledger = typer.Typer(
+        help="The tax-lot ledger: replay transactions into lots and realized gains.",
+        no_args_is_help=True,
+    )
 
     @ledger.command("replay")
     def replay(
-        accounts: Path = typer.Option(..., "--accounts", help="CSV: account_id, household_id, account_type"),
-        lots: Path = typer.Option(..., "--lots", help="CSV of opening lots (inbox lots columns; may be empty)"),
-        transactions: Path = typer.Option(..., "--transactions", help="CSV: seq, account_id, trade_date, action, ..."),
-        method: ReplayMethod = typer.Option(..., "--method", help="lot relief for sells that name no lots"),
-        out: Path = typer.Option(..., "--out", help="folder for realized.csv and open_lots.csv"),
+        accounts: Annotated[
+            Path, typer.Option("--accounts", help="CSV: account_id, household_id, account_type")
+        ],
+        lots: Annotated[
+            Path,
+            typer.Option("--lots", help="CSV of opening lots (inbox lots columns; may be empty)"),
+        ],
+        transactions: Annotated[
+            Path,
+            typer.Option(
+                "--transactions", help="CSV: seq, account_id, trade_date, action, symbol, ..."
+            ),
+        ],
+        method: Annotated[
+            ReplayMethod, typer.Option("--method", help="lot relief for sells that name no lots")
+        ],
+        out: Annotated[
+            Path, typer.Option("--out", help="folder for realized.csv and open_lots.csv")
+        ],
     ) -> None:
         """Apply transactions in seq order; write realized.csv and open_lots.csv, or nothing on error."""
         from pipelines.ledger_replay import ReplayInputError, replay_files

@@ -37,7 +37,12 @@ Money
     ``usd_to_cents``, ``cents_to_usd``, ``cents_to_usd_text``: the one USD/cents boundary.
 """
 
-from sma.ledger._blocks import BLOCK_COLUMNS, WASH_SALE_WINDOW_DAYS, identical_groups, wash_sale_blocks
+from sma.ledger._blocks import (
+    BLOCK_COLUMNS,
+    WASH_SALE_WINDOW_DAYS,
+    identical_groups,
+    wash_sale_blocks,
+)
 from sma.ledger._errors import (
     DuplicateLotError,
     InvalidTradeError,

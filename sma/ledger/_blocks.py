@@ -26,7 +26,9 @@ BLOCK_COLUMNS = [
 ]
 
 
-def identical_groups(symbols: pd.Series | np.ndarray, identical_group: Mapping[str, str] | pd.Series | None) -> np.ndarray:
+def identical_groups(
+    symbols: pd.Series | np.ndarray, identical_group: Mapping[str, str] | pd.Series | None
+) -> np.ndarray:
     """Each symbol's identical group; a symbol without one (blank or unknown) is its own group.
 
     Parameters
@@ -41,7 +43,11 @@ def identical_groups(symbols: pd.Series | np.ndarray, identical_group: Mapping[s
     sym = pd.Series(np.asarray(symbols, dtype=object))
     if identical_group is None:
         return sym.to_numpy(dtype=object)
-    mapping = identical_group if isinstance(identical_group, pd.Series) else pd.Series(dict(identical_group), dtype=object)
+    mapping = (
+        identical_group
+        if isinstance(identical_group, pd.Series)
+        else pd.Series(dict(identical_group), dtype=object)
+    )
     mapping = mapping[mapping.notna() & (mapping.astype(str).str.strip() != "")]
     groups = sym.map(mapping).to_numpy(dtype=object).copy()
     alone = pd.isna(groups)
@@ -96,7 +102,9 @@ def wash_sale_blocks(
         }
     )[loss_sale | buy]
     grouped = frame.groupby(["household_id", "identical_group"], sort=True)
-    out = grouped.agg(last_loss_sale_date=("loss_sale_date", "max"), last_buy_date=("buy_date", "max")).reset_index()
+    out = grouped.agg(
+        last_loss_sale_date=("loss_sale_date", "max"), last_buy_date=("buy_date", "max")
+    ).reset_index()
     out["buy_blocked"] = out["last_loss_sale_date"].notna()
     out["loss_sale_blocked"] = out["last_buy_date"].notna()
     return out[BLOCK_COLUMNS].reset_index(drop=True)

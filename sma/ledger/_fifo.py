@@ -57,7 +57,11 @@ class FifoPieces:
 def _cumulative_within(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Cumulative sums restarting at each new ``group`` (groups contiguous)."""
     total = np.cumsum(values)
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        if len(group)
+        else np.array([], dtype=np.int64)
+    )
     offset = np.repeat(total[starts] - values[starts], np.diff(np.r_[starts, len(group)]))
     return total - offset
 
@@ -68,7 +72,9 @@ def relieve_fifo(lots: FifoLots, sales: FifoSales) -> FifoPieces:
     sale_end = _cumulative_within(sales.quantity, sales.stream)
     # The stream's shares bought before each sale: the end of its last lot bought before it.
     first_lot = np.searchsorted(lots.stream, sales.stream, side="left")
-    held = np.where(sales.lots_before > 0, lot_end[np.maximum(first_lot + sales.lots_before - 1, 0)], 0.0)
+    held = np.where(
+        sales.lots_before > 0, lot_end[np.maximum(first_lot + sales.lots_before - 1, 0)], 0.0
+    )
     oversold = np.flatnonzero(sale_end > held + SHARE_EPSILON)
 
     # Every lot end and sale end is a cut; the piece ending at a cut belongs to the lot and the sale
@@ -96,7 +102,9 @@ def relieve_fifo(lots: FifoLots, sales: FifoSales) -> FifoPieces:
     by_sale = np.lexsort((lot, sale))
     lot, sale, take = lot[by_sale], sale[by_sale], take[by_sale]
     # A lot's remainder of dust closes it, as in the ledger.
-    taken_in_lot = _cumulative_within(take[np.argsort(lot, kind="stable")], np.sort(lot, kind="stable"))
+    taken_in_lot = _cumulative_within(
+        take[np.argsort(lot, kind="stable")], np.sort(lot, kind="stable")
+    )
     taken_after = np.empty_like(take)
     taken_after[np.argsort(lot, kind="stable")] = taken_in_lot
     taken_before = taken_after - take
@@ -120,5 +128,9 @@ def relieve_fifo(lots: FifoLots, sales: FifoSales) -> FifoPieces:
     np.add.at(total_taken, lot, take)
     closed = lots.quantity - total_taken <= SHARE_EPSILON
     open_quantity = np.where(closed, 0.0, lots.quantity - total_taken)
-    open_basis = np.where(closed, 0, lots.basis - share_of_cents(lots.basis, total_taken, lots.quantity))
-    return FifoPieces(lot, sale, take, piece_basis, piece_proceeds, open_quantity, open_basis, oversold)
+    open_basis = np.where(
+        closed, 0, lots.basis - share_of_cents(lots.basis, total_taken, lots.quantity)
+    )
+    return FifoPieces(
+        lot, sale, take, piece_basis, piece_proceeds, open_quantity, open_basis, oversold
+    )

@@ -73,5 +73,7 @@ def carried_holding_start(
     sale_date : ndarray of datetime64[D], shape (n,)
         Trade date of the loss sale.
     """
-    held = np.asarray(sale_date, dtype="datetime64[D]") - np.asarray(sold_holding_start, dtype="datetime64[D]")
+    held = np.asarray(sale_date, dtype="datetime64[D]") - np.asarray(
+        sold_holding_start, dtype="datetime64[D]"
+    )
     return np.asarray(replacement_acquired, dtype="datetime64[D]") - held

@@ -58,7 +58,9 @@ class Ledger:
     (``open_lots()``, ``realized()``) are new frames. Money is integer cents throughout.
     """
 
-    def __init__(self, accounts: pd.DataFrame, identical_group: Mapping[str, str] | pd.Series | None = None):
+    def __init__(
+        self, accounts: pd.DataFrame, identical_group: Mapping[str, str] | pd.Series | None = None
+    ):
         ids = accounts["account_id"].astype(str).to_numpy()
         self._account_ids = ids
         self._account_code = {a: i for i, a in enumerate(ids)}
@@ -105,18 +107,41 @@ class Ledger:
         return bool(self._taxable[account])
 
     # -- lots ----------------------------------------------------------------------------------
-    def open_lot(self, account: int, symbol: int, lot_id: str, quantity: float, basis: int,
-                 acquired: int, adjusted: int, replaceable: float, purchase: int | None = None,
-                 wash_adjustment: int = 0) -> int:
+    def open_lot(
+        self,
+        account: int,
+        symbol: int,
+        lot_id: str,
+        quantity: float,
+        basis: int,
+        acquired: int,
+        adjusted: int,
+        replaceable: float,
+        purchase: int | None = None,
+        wash_adjustment: int = 0,
+    ) -> int:
         """Add one lot; returns its position. ``purchase`` None means a purchase of its own."""
         if (account, lot_id) in self._family:
-            raise DuplicateLotError(self._account_ids[account], self._symbols[symbol], f"lot {lot_id} is already in the account")
+            raise DuplicateLotError(
+                self._account_ids[account],
+                self._symbols[symbol],
+                f"lot {lot_id} is already in the account",
+            )
         position = self.lots.n
         self.lots.append(
-            account=account, symbol=symbol, lot_id=lot_id, quantity=quantity, basis=basis, acquired=acquired,
-            adjusted=adjusted, wash_adjustment=wash_adjustment, replaceable=replaceable,
+            account=account,
+            symbol=symbol,
+            lot_id=lot_id,
+            quantity=quantity,
+            basis=basis,
+            acquired=acquired,
+            adjusted=adjusted,
+            wash_adjustment=wash_adjustment,
+            replaceable=replaceable,
             purchase=position if purchase is None else purchase,
-            epoch_basis=basis, epoch_quantity=quantity, epoch_taken=0.0,
+            epoch_basis=basis,
+            epoch_quantity=quantity,
+            epoch_taken=0.0,
         )
         self._family[(account, lot_id)] = [position]
         if purchase is not None and purchase != position:
@@ -137,11 +162,23 @@ class Ledger:
         basis = lots["cost_basis_cents"].to_numpy(dtype=np.int64)
         replaceable = np.where(adjusted == acquired, quantity, 0.0)
         for i, (account_id, lot_id, symbol) in enumerate(
-            zip(lots["account_id"].astype(str), lots["lot_id"].astype(str), lots["symbol"].astype(str))
+            zip(
+                lots["account_id"].astype(str),
+                lots["lot_id"].astype(str),
+                lots["symbol"].astype(str),
+            )
         ):
             self._check_trade(account_id, symbol, quantity[i], basis[i])
-            self.open_lot(self.account(account_id), self.symbol(symbol), lot_id, float(quantity[i]), int(basis[i]),
-                          int(acquired[i].astype(np.int64)), int(adjusted[i].astype(np.int64)), float(replaceable[i]))
+            self.open_lot(
+                self.account(account_id),
+                self.symbol(symbol),
+                lot_id,
+                float(quantity[i]),
+                int(basis[i]),
+                int(acquired[i].astype(np.int64)),
+                int(adjusted[i].astype(np.int64)),
+                float(replaceable[i]),
+            )
 
     def add_recent_sales(self, realized: pd.DataFrame) -> None:
         """Loss sales booked on earlier days (``realized()`` rows of the last 30 days), so that a buy
@@ -151,7 +188,9 @@ class Ledger:
         """
         if not len(realized):
             return
-        account = np.array([self.account(a) for a in realized["account_id"].astype(str)], dtype=np.int32)
+        account = np.array(
+            [self.account(a) for a in realized["account_id"].astype(str)], dtype=np.int32
+        )
         symbol = np.array([self.symbol(s) for s in realized["symbol"].astype(str)], dtype=np.int32)
         proceeds = realized["proceeds_cents"].to_numpy(dtype=np.int64)
         basis = realized["cost_basis_cents"].to_numpy(dtype=np.int64)
@@ -159,16 +198,35 @@ class Ledger:
         quantity = realized["quantity"].to_numpy(dtype=np.float64)
         loss = np.where(self._taxable[account], np.maximum(basis - proceeds, 0), 0)
         loss_shares = np.where(loss > 0, quantity, 0.0)
-        replaced = np.where(loss > 0, quantity * np.minimum(disallowed / np.maximum(loss, 1), 1.0), 0.0)
+        replaced = np.where(
+            loss > 0, quantity * np.minimum(disallowed / np.maximum(loss, 1), 1.0), 0.0
+        )
         sale_date = pd.to_datetime(realized["sale_date"]).to_numpy().astype("datetime64[D]")
         rows = self.realized_rows.extend(
-            len(realized), account=account, symbol=symbol, lot=-1, lot_id=realized["lot_id"].astype(str).to_numpy(dtype=object),
-            sale_date=sale_date.astype(np.int64), quantity=quantity, proceeds=proceeds, basis=basis, disallowed=disallowed,
+            len(realized),
+            account=account,
+            symbol=symbol,
+            lot=-1,
+            lot_id=realized["lot_id"].astype(str).to_numpy(dtype=object),
+            sale_date=sale_date.astype(np.int64),
+            quantity=quantity,
+            proceeds=proceeds,
+            basis=basis,
+            disallowed=disallowed,
             permanent=realized["permanently_disallowed_cents"].to_numpy(dtype=np.int64),
             long_term=realized["term"].astype(str).to_numpy() == "LONG",
-            acquired=pd.to_datetime(realized["acquired_date"]).to_numpy().astype("datetime64[D]").astype(np.int64),
-            adjusted=pd.to_datetime(realized["adjusted_acquired_date"]).to_numpy().astype("datetime64[D]").astype(np.int64),
-            loss_shares=loss_shares, replaced=replaced, sale=-1, prior=True,
+            acquired=pd.to_datetime(realized["acquired_date"])
+            .to_numpy()
+            .astype("datetime64[D]")
+            .astype(np.int64),
+            adjusted=pd.to_datetime(realized["adjusted_acquired_date"])
+            .to_numpy()
+            .astype("datetime64[D]")
+            .astype(np.int64),
+            loss_shares=loss_shares,
+            replaced=replaced,
+            sale=-1,
+            prior=True,
         )
         self._prior_disallowed = dict(zip(rows.tolist(), disallowed.tolist()))
         self._wash.add_pending(rows[loss_shares - replaced > SHARE_EPSILON])
@@ -177,45 +235,81 @@ class Ledger:
         """Earlier days' sales (from ``add_recent_sales``) whose loss a buy booked now washed: their
         rows as they now stand, ``realized()`` columns -- the custodian's amended code W."""
         prior = getattr(self, "_prior_disallowed", {})
-        changed = [row for row, before in prior.items() if self.realized_rows.disallowed[row] != before]
+        changed = [
+            row for row, before in prior.items() if self.realized_rows.disallowed[row] != before
+        ]
         return self._realized_frame(np.array(changed, dtype=np.int64))
 
     def _check_trade(self, account_id: str, symbol: str, quantity: float, cents: int) -> None:
         if not (np.isfinite(quantity) and quantity > 0):
-            raise InvalidTradeError(account_id, symbol, f"quantity {quantity} is not a positive number of shares")
+            raise InvalidTradeError(
+                account_id, symbol, f"quantity {quantity} is not a positive number of shares"
+            )
         if cents < 0:
             raise InvalidTradeError(account_id, symbol, f"amount {cents / 100:.2f} USD is negative")
 
     # -- trades --------------------------------------------------------------------------------
-    def buy(self, account_id: str, symbol: str, lot_id: str, quantity: float, cost_cents: int, trade_date) -> int:
+    def buy(
+        self,
+        account_id: str,
+        symbol: str,
+        lot_id: str,
+        quantity: float,
+        cost_cents: int,
+        trade_date,
+    ) -> int:
         """Open a lot for a purchase; it then replaces earlier loss sales of the household that are
         still unmatched and within 30 days (IRS Pub. 550, "Wash Sales"). Returns the lot's position."""
         self._check_trade(account_id, symbol, quantity, cost_cents)
         account, code = self.account(account_id), self.symbol(symbol)
         day = day_number(trade_date)
-        position = self.open_lot(account, code, lot_id, float(quantity), int(cost_cents), day, day, float(quantity))
+        position = self.open_lot(
+            account, code, lot_id, float(quantity), int(cost_cents), day, day, float(quantity)
+        )
         self._wash.replace_pending_losses(position)
         return position
 
-    def sell(self, account_id: str, symbol: str, quantity: float, proceeds_cents: int, trade_date,
-             method: ReliefMethod = ReliefMethod.FIFO, lot_ids: Sequence[str] = ()) -> np.ndarray:
+    def sell(
+        self,
+        account_id: str,
+        symbol: str,
+        quantity: float,
+        proceeds_cents: int,
+        trade_date,
+        method: ReliefMethod = ReliefMethod.FIFO,
+        lot_ids: Sequence[str] = (),
+    ) -> np.ndarray:
         """Relieve ``quantity`` shares, by ``method`` or from the named lots (SPECIFIC, in the order
         named); book one realized row per lot piece and wash its loss against the household's
         replacement purchases. Returns the positions of the realized rows."""
         self._check_trade(account_id, symbol, quantity, proceeds_cents)
         account, code = self.account(account_id), self.symbol(symbol)
         day = day_number(trade_date)
-        lots = self._named_lots(account, code, lot_ids) if lot_ids else np.array(self._open.get((account, code), []), dtype=np.int64)
+        lots = (
+            self._named_lots(account, code, lot_ids)
+            if lot_ids
+            else np.array(self._open.get((account, code), []), dtype=np.int64)
+        )
         L = self.lots
         held = float(L.quantity[lots].sum())
         if quantity > held + SHARE_EPSILON:
             where = f"lots {';'.join(lot_ids)} hold" if lot_ids else "the account holds"
-            raise OversellError(account_id, symbol, f"sale of {quantity:g} shares but {where} {held:g}")
+            raise OversellError(
+                account_id, symbol, f"sale of {quantity:g} shares but {where} {held:g}"
+            )
         if not lot_ids:
             per_share = L.basis[lots] / L.quantity[lots] / 100.0
-            long_term = is_long_term(L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D"))
-            order = relief_order(ReliefMethod(method), L.acquired[lots].astype("datetime64[D]"), lots,
-                                 per_share, proceeds_cents / quantity / 100.0, long_term)
+            long_term = is_long_term(
+                L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D")
+            )
+            order = relief_order(
+                ReliefMethod(method),
+                L.acquired[lots].astype("datetime64[D]"),
+                lots,
+                per_share,
+                proceeds_cents / quantity / 100.0,
+                long_term,
+            )
             lots = lots[order]
         rows = self._relieve(account, code, lots, float(quantity), int(proceeds_cents), day)
         self._sales += 1
@@ -228,24 +322,40 @@ class Ledger:
         for lot_id in lot_ids:
             family = self._family.get((account, lot_id))
             if family is None:
-                raise UnknownLotError(self._account_ids[account], self._symbols[symbol], f"lot {lot_id} is not in the account")
-            open_pieces = [p for p in family if self.lots.quantity[p] > SHARE_EPSILON and p not in chosen]
+                raise UnknownLotError(
+                    self._account_ids[account],
+                    self._symbols[symbol],
+                    f"lot {lot_id} is not in the account",
+                )
+            open_pieces = [
+                p for p in family if self.lots.quantity[p] > SHARE_EPSILON and p not in chosen
+            ]
             if any(self.lots.symbol[p] != symbol for p in family):
-                raise UnknownLotError(self._account_ids[account], self._symbols[symbol], f"lot {lot_id} holds another security")
+                raise UnknownLotError(
+                    self._account_ids[account],
+                    self._symbols[symbol],
+                    f"lot {lot_id} holds another security",
+                )
             chosen.extend(open_pieces)
         return np.array(chosen, dtype=np.int64)
 
-    def _relieve(self, account: int, symbol: int, lots: np.ndarray, quantity: float, proceeds: int, day: int) -> np.ndarray:
+    def _relieve(
+        self, account: int, symbol: int, lots: np.ndarray, quantity: float, proceeds: int, day: int
+    ) -> np.ndarray:
         L = self.lots
         held = L.quantity[lots]
         before = np.cumsum(held) - held
         take = np.minimum(held, np.maximum(quantity - before, 0.0))
-        take = np.where(held - take <= SHARE_EPSILON, held, take)  # a remainder of dust closes the lot
+        take = np.where(
+            held - take <= SHARE_EPSILON, held, take
+        )  # a remainder of dust closes the lot
         used = take > 0
         lots, take, held = lots[used], take[used], held[used]
         whole = take >= held
         taken = L.epoch_taken[lots] + take
-        remaining_basis = L.epoch_basis[lots] - share_of_cents(L.epoch_basis[lots], taken, L.epoch_quantity[lots])
+        remaining_basis = L.epoch_basis[lots] - share_of_cents(
+            L.epoch_basis[lots], taken, L.epoch_quantity[lots]
+        )
         basis = np.where(whole, L.basis[lots], L.basis[lots] - remaining_basis)
         cumulative = share_of_cents(proceeds, np.cumsum(take), take.sum())
         cumulative[-1] = proceeds
@@ -256,14 +366,30 @@ class Ledger:
         L.replaceable[lots] = np.minimum(L.replaceable[lots], L.quantity[lots])
         if whole.any():
             closed = set(lots[whole].tolist())
-            self._open[(account, symbol)] = [p for p in self._open[(account, symbol)] if p not in closed]
+            self._open[(account, symbol)] = [
+                p for p in self._open[(account, symbol)] if p not in closed
+            ]
         n = len(lots)
         loss = (piece_proceeds < basis) & self.is_taxable(account)
         return self.realized_rows.extend(
-            n, account=account, symbol=symbol, lot=lots, lot_id=L.lot_id[lots], sale_date=day, quantity=take,
-            proceeds=piece_proceeds, basis=basis, disallowed=0, permanent=0,
-            long_term=is_long_term(L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D")),
-            acquired=L.acquired[lots], adjusted=L.adjusted[lots], loss_shares=np.where(loss, take, 0.0), replaced=0.0,
+            n,
+            account=account,
+            symbol=symbol,
+            lot=lots,
+            lot_id=L.lot_id[lots],
+            sale_date=day,
+            quantity=take,
+            proceeds=piece_proceeds,
+            basis=basis,
+            disallowed=0,
+            permanent=0,
+            long_term=is_long_term(
+                L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D")
+            ),
+            acquired=L.acquired[lots],
+            adjusted=L.adjusted[lots],
+            loss_shares=np.where(loss, take, 0.0),
+            replaced=0.0,
             sale=self._sales,
         )
 
@@ -271,7 +397,9 @@ class Ledger:
         """Multiply open lots' shares by ``ratio`` (new shares per old), keeping each lot's basis and
         dates; stock dividends are splits too. ``account_id`` None: every account. Returns lots changed."""
         if not (np.isfinite(ratio) and ratio > 0):
-            raise InvalidTradeError(account_id or "*", symbol, f"split ratio {ratio} is not positive")
+            raise InvalidTradeError(
+                account_id or "*", symbol, f"split ratio {ratio} is not positive"
+            )
         code = self.symbol(symbol)
         L = self.lots
         mask = (L.view("symbol") == code) & (L.view("quantity") > 0)
@@ -279,7 +407,9 @@ class Ledger:
             mask &= L.view("account") == self.account(account_id)
         for column in (L.quantity, L.replaceable, L.epoch_quantity, L.epoch_taken):
             column[: L.n][mask] *= ratio
-        self._wash.rescale_pending(code, ratio, None if account_id is None else self.account(account_id))
+        self._wash.rescale_pending(
+            code, ratio, None if account_id is None else self.account(account_id)
+        )
         return int(mask.sum())
 
     # -- outputs -------------------------------------------------------------------------------
@@ -292,7 +422,9 @@ class Ledger:
             {
                 "account_id": self._account_ids[L.account[keep]],
                 "lot_id": L.lot_id[keep],
-                "symbol": np.array(self._symbols, dtype=object)[L.symbol[keep]] if len(keep) else np.array([], dtype=object),
+                "symbol": np.array(self._symbols, dtype=object)[L.symbol[keep]]
+                if len(keep)
+                else np.array([], dtype=object),
                 "quantity": L.quantity[keep],
                 "cost_basis_cents": L.basis[keep],
                 "acquired_date": L.acquired[keep].astype("datetime64[D]"),

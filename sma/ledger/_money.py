@@ -9,7 +9,7 @@ import numpy as np
 _CENT = Decimal("0.01")
 
 
-def usd_to_cents(amount: str | float | int | Decimal) -> int:
+def usd_to_cents(amount: str | float | Decimal) -> int:
     """USD to integer cents, half away from zero, exactly (text is read as written, not as a float)."""
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
@@ -38,7 +38,11 @@ def cents_to_usd(cents: np.ndarray) -> np.ndarray:
     return np.asarray(cents, dtype=np.int64) / 100.0
 
 
-def share_of_cents(total: np.ndarray | int, part: np.ndarray | float, whole: np.ndarray | float) -> np.ndarray:
+def share_of_cents(
+    total: np.ndarray | int, part: np.ndarray | float, whole: np.ndarray | float
+) -> np.ndarray:
     """``total * part / whole`` rounded half away from zero to whole cents (a pro-rata share)."""
-    exact = np.asarray(total, dtype=np.float64) * (np.asarray(part, dtype=np.float64) / np.asarray(whole, dtype=np.float64))
+    exact = np.asarray(total, dtype=np.float64) * (
+        np.asarray(part, dtype=np.float64) / np.asarray(whole, dtype=np.float64)
+    )
     return (np.sign(exact) * np.floor(np.abs(exact) + 0.5)).astype(np.int64)

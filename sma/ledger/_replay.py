@@ -99,10 +99,14 @@ def replay(
     errors = [e for e in (book.invalid_row(), fast_error, slow_error) if e is not None]
     if errors:
         raise min(errors, key=lambda e: e.seq)
-    realized = pd.concat([f for f in (fast_realized, slow_realized) if f is not None], ignore_index=True)
+    realized = pd.concat(
+        [f for f in (fast_realized, slow_realized) if f is not None], ignore_index=True
+    )
     realized = realized.sort_values("seq", kind="stable").drop(columns="seq").reset_index(drop=True)
     open_lots = pd.concat([f for f in (fast_open, slow_open) if f is not None], ignore_index=True)
-    open_lots = open_lots.sort_values(["account_id", "symbol", "acquired_date", "lot_id"], kind="stable").reset_index(drop=True)
+    open_lots = open_lots.sort_values(
+        ["account_id", "symbol", "acquired_date", "lot_id"], kind="stable"
+    ).reset_index(drop=True)
     return ReplayResult(_text_as_str(realized), _text_as_str(open_lots))
 
 
@@ -124,8 +128,18 @@ def _text_as_str(frame: pd.DataFrame) -> pd.DataFrame:
 class _Book:
     """The replay's inputs as integer codes, in seq order."""
 
-    def __init__(self, accounts: pd.DataFrame, lots: pd.DataFrame, transactions: pd.DataFrame, identical_group):
-        self.accounts, self.lots, self.identical_group = accounts, lots.reset_index(drop=True), identical_group
+    def __init__(
+        self,
+        accounts: pd.DataFrame,
+        lots: pd.DataFrame,
+        transactions: pd.DataFrame,
+        identical_group,
+    ):
+        self.accounts, self.lots, self.identical_group = (
+            accounts,
+            lots.reset_index(drop=True),
+            identical_group,
+        )
         order = np.argsort(transactions["seq"].to_numpy(), kind="stable")
         self.tx = transactions.iloc[order].reset_index(drop=True)
         if "row" not in self.tx:
@@ -135,20 +149,36 @@ class _Book:
         self.taxable = accounts["account_type"].astype(str).str.upper().to_numpy() == "TAXABLE"
         self.tx_account = index.get_indexer(self.tx["account_id"].astype(str))
         self.lot_account = index.get_indexer(self.lots["account_id"].astype(str))
-        symbols = pd.Index(pd.unique(np.r_[self.lots["symbol"].astype(str).to_numpy(), self.tx["symbol"].astype(str).to_numpy()]))
+        symbols = pd.Index(
+            pd.unique(
+                np.r_[
+                    self.lots["symbol"].astype(str).to_numpy(),
+                    self.tx["symbol"].astype(str).to_numpy(),
+                ]
+            )
+        )
         group = pd.factorize(identical_groups(symbols.to_numpy(dtype=object), identical_group))[0]
         self.n_symbols, n_groups = len(symbols), max(int(group.max(initial=-1)) + 1, 1)
         self.tx_symbol = symbols.get_indexer(self.tx["symbol"].astype(str))
         self.lot_symbol = symbols.get_indexer(self.lots["symbol"].astype(str))
 
         def key(account, symbol):
-            return np.where(account >= 0, household[np.maximum(account, 0)] * n_groups + group[symbol], -1)
+            return np.where(
+                account >= 0, household[np.maximum(account, 0)] * n_groups + group[symbol], -1
+            )
 
-        self.tx_key, self.lot_key = key(self.tx_account, self.tx_symbol), key(self.lot_account, self.lot_symbol)
+        self.tx_key, self.lot_key = (
+            key(self.tx_account, self.tx_symbol),
+            key(self.lot_account, self.lot_symbol),
+        )
         self.group_of_symbol, self.n_groups = group, n_groups
         self.action = self.tx["action"].to_numpy(dtype=object)
         self.day = self.tx["trade_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-        named = self.tx["lot_ids"].fillna("").astype(str).to_numpy() if "lot_ids" in self.tx else np.full(len(self.tx), "")
+        named = (
+            self.tx["lot_ids"].fillna("").astype(str).to_numpy()
+            if "lot_ids" in self.tx
+            else np.full(len(self.tx), "")
+        )
         self.named = named
 
     def invalid_row(self) -> ReplayRowError | None:
@@ -161,17 +191,39 @@ class _Book:
         ids = pd.DataFrame(
             {
                 "account": np.r_[self.lot_account, self.tx_account[buy]],
-                "lot_id": np.r_[self.lots["lot_id"].astype(str).to_numpy(dtype=object), self.tx["lot_id"].astype(str).to_numpy(dtype=object)[buy]],
+                "lot_id": np.r_[
+                    self.lots["lot_id"].astype(str).to_numpy(dtype=object),
+                    self.tx["lot_id"].astype(str).to_numpy(dtype=object)[buy],
+                ],
             }
         )
         reused = np.zeros(len(self.tx), dtype=bool)
-        reused[buy] = ids.duplicated().to_numpy()[len(self.lots):]
+        reused[buy] = ids.duplicated().to_numpy()[len(self.lots) :]
         checks = (
-            (trade & ~(np.isfinite(quantity) & (quantity > 0)), "quantity", "quantities and ratios are positive and finite", "not a positive number of shares"),
-            (trade & ~(amount >= 0), "amount", "amounts are non-negative", "not a non-negative amount"),
-            (reused, "lot_id", "lot ids are unique per account", "lot id already used in the account"),
+            (
+                trade & ~(np.isfinite(quantity) & (quantity > 0)),
+                "quantity",
+                "quantities and ratios are positive and finite",
+                "not a positive number of shares",
+            ),
+            (
+                trade & ~(amount >= 0),
+                "amount",
+                "amounts are non-negative",
+                "not a non-negative amount",
+            ),
+            (
+                reused,
+                "lot_id",
+                "lot ids are unique per account",
+                "lot id already used in the account",
+            ),
         )
-        found = [(int(np.flatnonzero(bad)[0]), column, rule, why) for bad, column, rule, why in checks if bad.any()]
+        found = [
+            (int(np.flatnonzero(bad)[0]), column, rule, why)
+            for bad, column, rule, why in checks
+            if bad.any()
+        ]
         if not found:
             return None
         i, column, rule, why = min(found)
@@ -199,16 +251,26 @@ class _Book:
         """Opening lots then buys, per stream in FIFO order, for keys not in ``slow``."""
         buy = np.flatnonzero((self.action == Action.BUY) & ~np.isin(self.tx_key, slow))
         opening = np.flatnonzero(~np.isin(self.lot_key, slow))
-        acquired_opening = pd.to_datetime(self.lots["acquired_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)[opening]
-        stream = np.r_[self.lot_account[opening] * self.n_symbols + self.lot_symbol[opening],
-                       self.tx_account[buy] * self.n_symbols + self.tx_symbol[buy]].astype(np.int64)
+        acquired_opening = (
+            pd.to_datetime(self.lots["acquired_date"])
+            .to_numpy()
+            .astype("datetime64[D]")
+            .astype(np.int64)[opening]
+        )
+        stream = np.r_[
+            self.lot_account[opening] * self.n_symbols + self.lot_symbol[opening],
+            self.tx_account[buy] * self.n_symbols + self.tx_symbol[buy],
+        ].astype(np.int64)
         rank = np.r_[np.full(len(opening), -1), buy].astype(np.int64)  # opening lots come first
         acquired = np.r_[acquired_opening, self.day[buy]]
         order = np.lexsort((np.r_[opening, buy], acquired * (rank < 0), rank, stream))
         source = np.r_[np.zeros(len(opening), bool), np.ones(len(buy), bool)][order]
         lots = {
-            "stream": stream[order], "rank": rank[order], "acquired": acquired[order],
-            "key": np.r_[self.lot_key[opening], self.tx_key[buy]][order], "from_buy": source,
+            "stream": stream[order],
+            "rank": rank[order],
+            "acquired": acquired[order],
+            "key": np.r_[self.lot_key[opening], self.tx_key[buy]][order],
+            "from_buy": source,
             "index": np.r_[opening, buy][order],
         }
         return lots, buy
@@ -217,23 +279,44 @@ class _Book:
         """FIFO with arrays for the keys not in ``slow``; adds wash-prone keys to ``slow`` in place."""
         lots, _ = self._stream_lots(slow)
         sell = np.flatnonzero((self.action == Action.SELL) & ~np.isin(self.tx_key, slow))
-        sale_stream = (self.tx_account[sell] * self.n_symbols + self.tx_symbol[sell]).astype(np.int64)
+        sale_stream = (self.tx_account[sell] * self.n_symbols + self.tx_symbol[sell]).astype(
+            np.int64
+        )
         order = np.lexsort((sell, sale_stream))
         sell, sale_stream = sell[order], sale_stream[order]
         width = len(self.tx) + 2
         lot_position = lots["stream"] * width + lots["rank"] + 1
-        before = np.searchsorted(lot_position, sale_stream * width + sell + 1) - np.searchsorted(lots["stream"], sale_stream)
-        quantity = _pick(lots, self.tx["quantity"].to_numpy(dtype=float), self.lots["quantity"].to_numpy(dtype=float))
-        basis = _pick(lots, self.tx["amount_cents"].to_numpy(dtype=np.int64), self.lots["cost_basis_cents"].to_numpy(dtype=np.int64))
+        before = np.searchsorted(lot_position, sale_stream * width + sell + 1) - np.searchsorted(
+            lots["stream"], sale_stream
+        )
+        quantity = _pick(
+            lots,
+            self.tx["quantity"].to_numpy(dtype=float),
+            self.lots["quantity"].to_numpy(dtype=float),
+        )
+        basis = _pick(
+            lots,
+            self.tx["amount_cents"].to_numpy(dtype=np.int64),
+            self.lots["cost_basis_cents"].to_numpy(dtype=np.int64),
+        )
         pieces = relieve_fifo(
             FifoLots(lots["stream"], quantity, basis),
-            FifoSales(sale_stream, self.tx["quantity"].to_numpy(dtype=float)[sell],
-                      self.tx["amount_cents"].to_numpy(dtype=np.int64)[sell], before),
+            FifoSales(
+                sale_stream,
+                self.tx["quantity"].to_numpy(dtype=float)[sell],
+                self.tx["amount_cents"].to_numpy(dtype=np.int64)[sell],
+                before,
+            ),
         )
         error = None
         if len(pieces.oversold):
             first = sell[pieces.oversold].min()
-            error = self._error(first, "quantity", "no sale of more than is held", "sale of more shares than the account holds")
+            error = self._error(
+                first,
+                "quantity",
+                "no sale of more than is held",
+                "sale of more shares than the account holds",
+            )
         sale_row = sell[pieces.sale]
         adjusted = self._opening_adjusted(lots)
         loss = (pieces.proceeds < pieces.basis) & self.taxable[self.tx_account[sale_row]]
@@ -251,16 +334,26 @@ class _Book:
         adjusted = lots["acquired"].copy()
         opening = ~lots["from_buy"]
         if opening.any():
-            given = pd.to_datetime(self.lots["adjusted_acquired_date"]).to_numpy().astype("datetime64[D]")[lots["index"][opening]]
-            adjusted[opening] = np.where(np.isnat(given), lots["acquired"][opening], given.astype(np.int64))
+            given = (
+                pd.to_datetime(self.lots["adjusted_acquired_date"])
+                .to_numpy()
+                .astype("datetime64[D]")[lots["index"][opening]]
+            )
+            adjusted[opening] = np.where(
+                np.isnat(given), lots["acquired"][opening], given.astype(np.int64)
+            )
         return adjusted
 
-    def _replacement_nearby(self, lots: dict, piece_lot: np.ndarray, sale_row: np.ndarray) -> np.ndarray:
+    def _replacement_nearby(
+        self, lots: dict, piece_lot: np.ndarray, sale_row: np.ndarray
+    ) -> np.ndarray:
         """Whether another lot of the household's group was bought within 30 days of each loss piece."""
         shift = np.int64(1 << 22)  # days fit well within; keeps (key, day) in one sortable int64
         stamp = np.sort(lots["key"] * shift + lots["acquired"] + shift // 2)
         centre = self.tx_key[sale_row] * shift + self.day[sale_row] + shift // 2
-        nearby = np.searchsorted(stamp, centre + WASH_SALE_WINDOW_DAYS, "right") - np.searchsorted(stamp, centre - WASH_SALE_WINDOW_DAYS, "left")
+        nearby = np.searchsorted(stamp, centre + WASH_SALE_WINDOW_DAYS, "right") - np.searchsorted(
+            stamp, centre - WASH_SALE_WINDOW_DAYS, "left"
+        )
         own = np.abs(lots["acquired"][piece_lot] - self.day[sale_row]) <= WASH_SALE_WINDOW_DAYS
         return nearby - own > 0
 
@@ -269,37 +362,60 @@ class _Book:
         sale_date = self.day[row].astype("datetime64[D]")
         return pd.DataFrame(
             {
-                "seq": row, "account_id": self.accounts["account_id"].astype(str).to_numpy()[self.tx_account[row]],
-                "symbol": self.tx["symbol"].to_numpy(dtype=object)[row], "lot_id": self._lot_ids(lots)[lot],
-                "sale_date": sale_date, "quantity": pieces.quantity[keep], "proceeds_cents": pieces.proceeds[keep],
-                "cost_basis_cents": pieces.basis[keep], "wash_sale_disallowed_cents": np.zeros(len(row), np.int64),
-                "permanently_disallowed_cents": np.zeros(len(row), np.int64), "adjustment_code": np.full(len(row), "", object),
+                "seq": row,
+                "account_id": self.accounts["account_id"]
+                .astype(str)
+                .to_numpy()[self.tx_account[row]],
+                "symbol": self.tx["symbol"].to_numpy(dtype=object)[row],
+                "lot_id": self._lot_ids(lots)[lot],
+                "sale_date": sale_date,
+                "quantity": pieces.quantity[keep],
+                "proceeds_cents": pieces.proceeds[keep],
+                "cost_basis_cents": pieces.basis[keep],
+                "wash_sale_disallowed_cents": np.zeros(len(row), np.int64),
+                "permanently_disallowed_cents": np.zeros(len(row), np.int64),
+                "adjustment_code": np.full(len(row), "", object),
                 "gain_cents": pieces.proceeds[keep] - pieces.basis[keep],
-                "term": np.where(is_long_term(adjusted[lot].astype("datetime64[D]"), sale_date), "LONG", "SHORT").astype(object),
-                "acquired_date": lots["acquired"][lot].astype("datetime64[D]"), "adjusted_acquired_date": adjusted[lot].astype("datetime64[D]"),
+                "term": np.where(
+                    is_long_term(adjusted[lot].astype("datetime64[D]"), sale_date), "LONG", "SHORT"
+                ).astype(object),
+                "acquired_date": lots["acquired"][lot].astype("datetime64[D]"),
+                "adjusted_acquired_date": adjusted[lot].astype("datetime64[D]"),
             }
         )
 
     def _lot_ids(self, lots: dict) -> np.ndarray:
-        return _pick(lots, self.tx["lot_id"].astype(str).to_numpy(dtype=object), self.lots["lot_id"].astype(str).to_numpy(dtype=object))
+        return _pick(
+            lots,
+            self.tx["lot_id"].astype(str).to_numpy(dtype=object),
+            self.lots["lot_id"].astype(str).to_numpy(dtype=object),
+        )
 
     def _fast_open(self, lots, pieces, adjusted, keep) -> pd.DataFrame:
         account = _pick(lots, self.tx_account, self.lot_account)[keep]
         symbol = (lots["stream"][keep] % self.n_symbols).astype(np.int64)
-        symbols = np.r_[self.lots["symbol"].astype(str).to_numpy(dtype=object), self.tx["symbol"].astype(str).to_numpy(dtype=object)]
+        symbols = np.r_[
+            self.lots["symbol"].astype(str).to_numpy(dtype=object),
+            self.tx["symbol"].astype(str).to_numpy(dtype=object),
+        ]
         names = pd.Series(symbols).groupby(np.r_[self.lot_symbol, self.tx_symbol]).first()
         return pd.DataFrame(
             {
-                "account_id": self.accounts["account_id"].astype(str).to_numpy()[account], "lot_id": self._lot_ids(lots)[keep],
-                "symbol": names.reindex(symbol).to_numpy(dtype=object), "quantity": pieces.open_quantity[keep],
-                "cost_basis_cents": pieces.open_basis[keep], "acquired_date": lots["acquired"][keep].astype("datetime64[D]"),
+                "account_id": self.accounts["account_id"].astype(str).to_numpy()[account],
+                "lot_id": self._lot_ids(lots)[keep],
+                "symbol": names.reindex(symbol).to_numpy(dtype=object),
+                "quantity": pieces.open_quantity[keep],
+                "cost_basis_cents": pieces.open_basis[keep],
+                "acquired_date": lots["acquired"][keep].astype("datetime64[D]"),
                 "adjusted_acquired_date": adjusted[keep].astype("datetime64[D]"),
                 "wash_sale_adjustment_cents": np.zeros(int(keep.sum()), np.int64),
             }
         )
 
     def _error(self, i: int, column: str, rule: str, why: str) -> ReplayRowError:
-        return ReplayRowError(int(self.tx["row"].iloc[i]), int(self.tx["seq"].iloc[i]), column, rule, why)
+        return ReplayRowError(
+            int(self.tx["row"].iloc[i]), int(self.tx["seq"].iloc[i]), column, rule, why
+        )
 
     def trade_by_trade(self, slow: np.ndarray, method: ReliefMethod):
         """Book the keys in ``slow`` (after ``fifo`` widened it) one trade at a time with ``Ledger``."""
@@ -310,24 +426,43 @@ class _Book:
             ledger.add_lots(self.lots[np.isin(self.lot_key, slow)])
         except LedgerError as error:
             return None, None, ReplayRowError(0, -1, "lots", error.rule, str(error))
-        tx = {name: self.tx[name].to_numpy() for name in ("account_id", "symbol", "quantity", "amount_cents", "lot_id", "ratio")}
+        tx = {
+            name: self.tx[name].to_numpy()
+            for name in ("account_id", "symbol", "quantity", "amount_cents", "lot_id", "ratio")
+        }
         sale_seq: list[int] = []
         for i in rows:
             action = self.action[i]
             try:
                 if action == Action.BUY:
-                    ledger.buy(tx["account_id"][i], tx["symbol"][i], tx["lot_id"][i], float(tx["quantity"][i]),
-                               int(tx["amount_cents"][i]), self.day[i].astype("datetime64[D]"))
+                    ledger.buy(
+                        tx["account_id"][i],
+                        tx["symbol"][i],
+                        tx["lot_id"][i],
+                        float(tx["quantity"][i]),
+                        int(tx["amount_cents"][i]),
+                        self.day[i].astype("datetime64[D]"),
+                    )
                 elif action == Action.SELL:
                     named = self.named[i]
-                    ledger.sell(tx["account_id"][i], tx["symbol"][i], float(tx["quantity"][i]), int(tx["amount_cents"][i]),
-                                self.day[i].astype("datetime64[D]"), ReliefMethod.SPECIFIC if named else method,
-                                tuple(named.split(";")) if named else ())
+                    ledger.sell(
+                        tx["account_id"][i],
+                        tx["symbol"][i],
+                        float(tx["quantity"][i]),
+                        int(tx["amount_cents"][i]),
+                        self.day[i].astype("datetime64[D]"),
+                        ReliefMethod.SPECIFIC if named else method,
+                        tuple(named.split(";")) if named else (),
+                    )
                     sale_seq.append(int(i))
                 else:
-                    ledger.split(tx["symbol"][i], float(tx["ratio"][i]), tx["account_id"][i] or None)
+                    ledger.split(
+                        tx["symbol"][i], float(tx["ratio"][i]), tx["account_id"][i] or None
+                    )
             except LedgerError as error:
-                column = _COLUMN_OF_RULE.get(error.rule, "ratio" if action == Action.SPLIT else "quantity")
+                column = _COLUMN_OF_RULE.get(
+                    error.rule, "ratio" if action == Action.SPLIT else "quantity"
+                )
                 return None, None, self._error(int(i), column, error.rule, str(error))
         realized = ledger.realized()
         sale = ledger.realized_rows.view("sale")

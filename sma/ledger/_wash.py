@@ -32,8 +32,12 @@ class WashMatcher:
 
     def __init__(self, ledger: Ledger):
         self._ledger = ledger
-        self._pending: dict[tuple[int, int], list[int]] = {}  # realized rows with unreplaced loss shares
-        self._purchases: dict[tuple[int, int], list[int]] = {}  # lots with shares that can still replace
+        self._pending: dict[
+            tuple[int, int], list[int]
+        ] = {}  # realized rows with unreplaced loss shares
+        self._purchases: dict[
+            tuple[int, int], list[int]
+        ] = {}  # lots with shares that can still replace
 
     def wash_losses(self, rows: np.ndarray) -> None:
         """Match the loss rows of one sale, in order, against purchases already booked."""
@@ -94,9 +98,14 @@ class WashMatcher:
             if L.replaceable[lot] <= SHARE_EPSILON:
                 break
             left = R.loss_shares[row] - R.replaced[row]
-            if left > SHARE_EPSILON and abs(int(L.acquired[lot]) - int(R.sale_date[row])) <= WASH_SALE_WINDOW_DAYS:
+            if (
+                left > SHARE_EPSILON
+                and abs(int(L.acquired[lot]) - int(R.sale_date[row])) <= WASH_SALE_WINDOW_DAYS
+            ):
                 self.absorb(row, lot, min(left, float(L.replaceable[lot])))
-        self._pending[key] = [row for row in pending if R.loss_shares[row] - R.replaced[row] > SHARE_EPSILON]
+        self._pending[key] = [
+            row for row in pending if R.loss_shares[row] - R.replaced[row] > SHARE_EPSILON
+        ]
 
     def absorb(self, row: int, lot: int, shares: float) -> None:
         """``shares`` of replacement lot ``lot`` absorb as many loss shares of realized ``row``."""
@@ -106,7 +115,10 @@ class WashMatcher:
         after = before + shares
         if R.loss_shares[row] - after <= SHARE_EPSILON:
             after = float(R.loss_shares[row])
-        amount = int(share_of_cents(loss, after, R.loss_shares[row]) - share_of_cents(loss, before, R.loss_shares[row]))
+        amount = int(
+            share_of_cents(loss, after, R.loss_shares[row])
+            - share_of_cents(loss, before, R.loss_shares[row])
+        )
         R.replaced[row] = after
         R.disallowed[row] += amount
         if not ledger.is_taxable(int(L.account[lot])):
@@ -134,8 +146,15 @@ class WashMatcher:
         while (account, f"{L.lot_id[parent]}-w{k}") in ledger._family:
             k += 1
         return ledger.open_lot(
-            account, symbol, f"{L.lot_id[parent]}-w{k}", shares, basis, int(L.acquired[lot]),
-            int(L.adjusted[lot]), 0.0, purchase=parent,
+            account,
+            symbol,
+            f"{L.lot_id[parent]}-w{k}",
+            shares,
+            basis,
+            int(L.acquired[lot]),
+            int(L.adjusted[lot]),
+            0.0,
+            purchase=parent,
         )
 
     def rescale_pending(self, symbol: int, ratio: float, account: int | None) -> None:

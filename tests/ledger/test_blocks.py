@@ -11,14 +11,27 @@ from sma.ledger import BLOCK_COLUMNS, wash_sale_blocks
 
 def trades(*rows) -> pd.DataFrame:
     return pd.DataFrame(
-        rows, columns=["account_id", "household_id", "trade_date", "symbol", "side", "quantity", "price", "realized_gain"]
+        rows,
+        columns=[
+            "account_id",
+            "household_id",
+            "trade_date",
+            "symbol",
+            "side",
+            "quantity",
+            "price",
+            "realized_gain",
+        ],
     )
 
 
 def blocks(frame: pd.DataFrame, as_of: str = "2026-03-31", groups=None) -> dict:
     out = wash_sale_blocks(frame, groups, as_of)
     assert list(out.columns) == BLOCK_COLUMNS
-    return {(r.household_id, r.identical_group): (r.buy_blocked, r.loss_sale_blocked) for r in out.itertuples()}
+    return {
+        (r.household_id, r.identical_group): (r.buy_blocked, r.loss_sale_blocked)
+        for r in out.itertuples()
+    }
 
 
 def test_loss_sale_30_days_ago_blocks_buying_in_every_account_of_the_household_and_31_days_does_not():

@@ -25,7 +25,10 @@ def test_lot_bought_on_29_february_becomes_long_term_on_1_march():
     """Pub. 550 counts calendar months from the day after acquisition: bought 2024-02-29, the
     period starts 1 March 2024, so 28 February 2025 is short-term and 1 March 2025 long-term."""
     bought = np.array([d("2024-02-29")] * 2)
-    assert is_long_term(bought, np.array([d("2025-02-28"), d("2025-03-01")])).tolist() == [False, True]
+    assert is_long_term(bought, np.array([d("2025-02-28"), d("2025-03-01")])).tolist() == [
+        False,
+        True,
+    ]
 
 
 def test_lot_bought_on_the_last_day_of_a_month_is_long_term_from_the_first_of_the_thirteenth_month():
@@ -50,7 +53,9 @@ def test_one_sale_date_applies_to_every_lot():
 def test_wash_sale_replacement_counts_from_the_sold_shares_holding_period():
     """Pub. 550, "Wash Sales": the new stock's holding period includes the old stock's. Convention
     (PRODUCT.md): replacement trade date minus the days the sold shares were held."""
-    start = carried_holding_start(np.array([d("2026-02-01")]), np.array([d("2025-09-24")]), np.array([d("2026-02-03")]))
+    start = carried_holding_start(
+        np.array([d("2026-02-01")]), np.array([d("2025-09-24")]), np.array([d("2026-02-03")])
+    )
     assert start[0] == d("2025-09-22")
     assert (d("2026-02-03") - d("2025-09-24")) == (d("2026-02-01") - start[0])
 

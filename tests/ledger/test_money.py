@@ -14,7 +14,13 @@ from sma.ledger import cents_to_usd_text, usd_to_cents
 
 def test_text_amounts_become_cents_exactly_rounding_half_cents_away_from_zero():
     """1.005 read as text is a half cent (a float would read 1.00499...)."""
-    assert [usd_to_cents(x) for x in ("1.005", "-1.005", "10000.00", "0.1", "3")] == [101, -101, 1_000_000, 10, 300]
+    assert [usd_to_cents(x) for x in ("1.005", "-1.005", "10000.00", "0.1", "3")] == [
+        101,
+        -101,
+        1_000_000,
+        10,
+        300,
+    ]
 
 
 def test_an_amount_that_is_not_a_number_is_refused():
@@ -25,10 +31,16 @@ def test_an_amount_that_is_not_a_number_is_refused():
 
 
 def test_cents_print_as_two_decimal_dollars():
-    assert cents_to_usd_text(np.array([0, 5, -5, 123456, -100])).tolist() == ["0.00", "0.05", "-0.05", "1234.56", "-1.00"]
+    assert cents_to_usd_text(np.array([0, 5, -5, 123456, -100])).tolist() == [
+        "0.00",
+        "0.05",
+        "-0.05",
+        "1234.56",
+        "-1.00",
+    ]
 
 
-@given(st.integers(-10**13, 10**13))
+@given(st.integers(-(10**13), 10**13))
 def test_cents_survive_a_round_trip_through_text(cents):
     """Property: what the ledger writes, it reads back to the same cent."""
     assert usd_to_cents(cents_to_usd_text(np.array([cents]))[0]) == cents

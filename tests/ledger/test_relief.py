@@ -8,7 +8,9 @@ import pytest
 
 from sma.ledger import Ledger, OversellError, ReliefMethod, UnknownLotError
 
-ONE_TAXABLE = pd.DataFrame({"account_id": ["A"], "household_id": ["H"], "account_type": ["TAXABLE"]})
+ONE_TAXABLE = pd.DataFrame(
+    {"account_id": ["A"], "household_id": ["H"], "account_type": ["TAXABLE"]}
+)
 
 
 def four_lots() -> Ledger:
@@ -16,7 +18,12 @@ def four_lots() -> Ledger:
     L1 $50 2024-01-10 (long-term in 2026), L2 $120 2024-06-03 (long-term),
     L3 $90 2025-12-01 (short-term), L4 $130 2025-12-15 (short-term). X sells at $100."""
     ledger = Ledger(ONE_TAXABLE)
-    for lot_id, cost, day in (("L1", 50, "2024-01-10"), ("L2", 120, "2024-06-03"), ("L3", 90, "2025-12-01"), ("L4", 130, "2025-12-15")):
+    for lot_id, cost, day in (
+        ("L1", 50, "2024-01-10"),
+        ("L2", 120, "2024-06-03"),
+        ("L3", 90, "2025-12-01"),
+        ("L4", 130, "2025-12-15"),
+    ):
         ledger.buy("A", "X", lot_id, 10, cost * 10 * 100, day)
     return ledger
 
@@ -28,7 +35,10 @@ def relieved(ledger: Ledger) -> list[str]:
 @pytest.mark.parametrize(
     "method, expected",
     [
-        (ReliefMethod.FIFO, ["L1", "L2", "L3", "L4"]),  # Pub. 550: unidentified shares are the first bought
+        (
+            ReliefMethod.FIFO,
+            ["L1", "L2", "L3", "L4"],
+        ),  # Pub. 550: unidentified shares are the first bought
         (ReliefMethod.LIFO, ["L4", "L3", "L2", "L1"]),
         (ReliefMethod.HIFO, ["L4", "L2", "L3", "L1"]),
         # least tax: short-term loss (L4), long-term loss (L2), long-term gain (L1), short-term gain (L3)
@@ -57,7 +67,9 @@ def test_partial_relief_reports_proceeds_basis_and_gain_per_lot_piece():
     ledger = four_lots()
     ledger.sell("A", "X", 15, 1500_00, "2026-01-20", ReliefMethod.FIFO)
     rows = ledger.realized()
-    assert rows[["lot_id", "quantity", "proceeds_cents", "cost_basis_cents", "gain_cents", "term"]].values.tolist() == [
+    assert rows[
+        ["lot_id", "quantity", "proceeds_cents", "cost_basis_cents", "gain_cents", "term"]
+    ].values.tolist() == [
         ["L1", 10.0, 1000_00, 500_00, 500_00, "LONG"],
         ["L2", 5.0, 500_00, 600_00, -100_00, "LONG"],
     ]

@@ -13,12 +13,27 @@ from hypothesis import strategies as st
 from sma.ledger import ReliefMethod, ReplayRowError, replay
 
 ACCOUNTS = pd.DataFrame(
-    {"account_id": ["A", "B", "I"], "household_id": ["H", "H", "H"], "account_type": ["TAXABLE", "TAXABLE", "IRA"]}
+    {
+        "account_id": ["A", "B", "I"],
+        "household_id": ["H", "H", "H"],
+        "account_type": ["TAXABLE", "TAXABLE", "IRA"],
+    }
 )
 SYMBOLS = ["X", "Y", "Z"]  # Y and Z are substantially identical
 GROUPS = {"Y": "YZ", "Z": "YZ"}
 NO_LOTS = pd.DataFrame(
-    {c: pd.Series(dtype=object) for c in ("account_id", "lot_id", "symbol", "quantity", "cost_basis_cents", "acquired_date", "adjusted_acquired_date")}
+    {
+        c: pd.Series(dtype=object)
+        for c in (
+            "account_id",
+            "lot_id",
+            "symbol",
+            "quantity",
+            "cost_basis_cents",
+            "acquired_date",
+            "adjusted_acquired_date",
+        )
+    }
 )
 
 step = st.tuples(
@@ -40,8 +55,18 @@ def history(steps) -> tuple[pd.DataFrame, dict]:
     for i, (action, a, s, shares, price, gap, ratio) in enumerate(steps):
         account, symbol = ACCOUNTS["account_id"][a], SYMBOLS[s]
         day = day + np.timedelta64(gap, "D")
-        row = dict(seq=i + 1, account_id=account, trade_date=day, action=action, symbol=symbol, quantity=float(shares),
-                   amount_cents=shares * price, lot_id="", lot_ids="", ratio=np.nan)
+        row = {
+            "seq": i + 1,
+            "account_id": account,
+            "trade_date": day,
+            "action": action,
+            "symbol": symbol,
+            "quantity": float(shares),
+            "amount_cents": shares * price,
+            "lot_id": "",
+            "lot_ids": "",
+            "ratio": np.nan,
+        }
         if action == "BUY":
             row["lot_id"] = f"T{i + 1}"
             held[(account, symbol)] = held.get((account, symbol), 0.0) + shares
@@ -51,7 +76,7 @@ def history(steps) -> tuple[pd.DataFrame, dict]:
             if have <= 0:
                 continue
             row["quantity"] = min(float(shares), have)
-            row["amount_cents"] = int(round(row["quantity"] * price))
+            row["amount_cents"] = round(row["quantity"] * price)
             held[(account, symbol)] = have - row["quantity"]
         else:
             row.update(account_id="", ratio=ratio)
@@ -59,11 +84,28 @@ def history(steps) -> tuple[pd.DataFrame, dict]:
                 if key[1] == symbol:
                     held[key] *= ratio
         rows.append(row)
-    return pd.DataFrame(rows, columns=["seq", "account_id", "trade_date", "action", "symbol", "quantity", "amount_cents", "lot_id", "lot_ids", "ratio"]), {"held": held, "cost": cost}
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "seq",
+            "account_id",
+            "trade_date",
+            "action",
+            "symbol",
+            "quantity",
+            "amount_cents",
+            "lot_id",
+            "lot_ids",
+            "ratio",
+        ],
+    ), {"held": held, "cost": cost}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(step, min_size=1, max_size=40), st.sampled_from(list(ReliefMethod)[:3] + [ReliefMethod.MINTAX]))
+@given(
+    st.lists(step, min_size=1, max_size=40),
+    st.sampled_from(list(ReliefMethod)[:3] + [ReliefMethod.MINTAX]),
+)
 def test_replay_conserves_shares_and_basis_and_never_washes_a_gain(steps, method):
     """Shares conserved; basis conserved: purchase cost + disallowed losses carried into bases =
     realized basis + open basis (Pub. 550 "Wash Sales": the loss moves into the new basis; Rev. Rul.
@@ -76,14 +118,20 @@ def test_replay_conserves_shares_and_basis_and_never_washes_a_gain(steps, method
     for key, quantity in expected["held"].items():
         assert shares.get(key, 0.0) == pytest.approx(quantity, abs=1e-6)
 
-    carried = int((realized["wash_sale_disallowed_cents"] - realized["permanently_disallowed_cents"]).sum())
-    assert expected["cost"] + carried == int(realized["cost_basis_cents"].sum()) + int(open_lots["cost_basis_cents"].sum())
+    carried = int(
+        (realized["wash_sale_disallowed_cents"] - realized["permanently_disallowed_cents"]).sum()
+    )
+    assert expected["cost"] + carried == int(realized["cost_basis_cents"].sum()) + int(
+        open_lots["cost_basis_cents"].sum()
+    )
 
     gains = realized["proceeds_cents"] >= realized["cost_basis_cents"]
     assert (realized.loc[gains, "wash_sale_disallowed_cents"] == 0).all()
     losses = realized["cost_basis_cents"] - realized["proceeds_cents"]
     assert (realized["wash_sale_disallowed_cents"] <= losses.clip(lower=0)).all()
-    assert (realized["permanently_disallowed_cents"] <= realized["wash_sale_disallowed_cents"]).all()
+    assert (
+        realized["permanently_disallowed_cents"] <= realized["wash_sale_disallowed_cents"]
+    ).all()
     assert (open_lots["adjusted_acquired_date"] <= open_lots["acquired_date"]).all()
     assert (open_lots["quantity"] > 0).all()
 
@@ -94,7 +142,9 @@ def test_replay_is_deterministic(steps):
     """PRODUCT.md "Non-functional": the same inputs give the same outputs."""
     transactions, _ = history(steps)
     first = replay(ACCOUNTS, NO_LOTS, transactions, ReliefMethod.HIFO, GROUPS)
-    second = replay(ACCOUNTS, NO_LOTS, transactions.sample(frac=1.0, random_state=7), ReliefMethod.HIFO, GROUPS)
+    second = replay(
+        ACCOUNTS, NO_LOTS, transactions.sample(frac=1.0, random_state=7), ReliefMethod.HIFO, GROUPS
+    )
     pd.testing.assert_frame_equal(first.realized, second.realized)
     pd.testing.assert_frame_equal(first.open_lots, second.open_lots)
 
@@ -102,8 +152,18 @@ def test_replay_is_deterministic(steps):
 def test_oversell_is_refused_naming_the_row():
     """PRODUCT.md "Interfaces": a sale of more than is held is rejected with the row named."""
     transactions, _ = history([("BUY", 0, 0, 10, 1000, 0, 2.0)])
-    oversell = dict(seq=2, account_id="A", trade_date=np.datetime64("2025-02-01", "D"), action="SELL", symbol="X",
-                    quantity=11.0, amount_cents=11_000, lot_id="", lot_ids="", ratio=np.nan)
+    oversell = {
+        "seq": 2,
+        "account_id": "A",
+        "trade_date": np.datetime64("2025-02-01", "D"),
+        "action": "SELL",
+        "symbol": "X",
+        "quantity": 11.0,
+        "amount_cents": 11_000,
+        "lot_id": "",
+        "lot_ids": "",
+        "ratio": np.nan,
+    }
     transactions = pd.concat([transactions, pd.DataFrame([oversell])], ignore_index=True)
     with pytest.raises(ReplayRowError) as caught:
         replay(ACCOUNTS, NO_LOTS, transactions, ReliefMethod.FIFO)
@@ -119,15 +179,25 @@ BOOK = pd.DataFrame(
 )
 OPENING = pd.DataFrame(
     {
-        "account_id": ["A", "C", "C"], "lot_id": ["O1", "O2", "O3"], "symbol": ["S0", "S1", "S1"],
-        "quantity": [30.0, 20.0, 5.5], "cost_basis_cents": [300_000, 50_000, 55_000],
-        "acquired_date": np.array(["2023-05-01", "2024-02-29", "2024-07-01"], dtype="datetime64[D]"),
+        "account_id": ["A", "C", "C"],
+        "lot_id": ["O1", "O2", "O3"],
+        "symbol": ["S0", "S1", "S1"],
+        "quantity": [30.0, 20.0, 5.5],
+        "cost_basis_cents": [300_000, 50_000, 55_000],
+        "acquired_date": np.array(
+            ["2023-05-01", "2024-02-29", "2024-07-01"], dtype="datetime64[D]"
+        ),
         "adjusted_acquired_date": np.array(["2023-01-15", "NaT", "NaT"], dtype="datetime64[D]"),
     }
 )
 book_step = st.tuples(
-    st.sampled_from(["BUY"] * 4 + ["SELL"] * 4 + ["SPLIT"]), st.integers(0, 5), st.integers(0, 5),
-    st.integers(1, 40), st.integers(100, 20_000), st.integers(0, 45), st.sampled_from([2.0, 0.5]),
+    st.sampled_from(["BUY"] * 4 + ["SELL"] * 4 + ["SPLIT"]),
+    st.integers(0, 5),
+    st.integers(0, 5),
+    st.integers(1, 40),
+    st.integers(100, 20_000),
+    st.integers(0, 45),
+    st.sampled_from([2.0, 0.5]),
     st.sampled_from([False] * 5 + [True]),  # a sell names its lots
 )
 
@@ -138,8 +208,18 @@ def book_history(steps) -> pd.DataFrame:
     rows, day = [], np.datetime64("2025-01-02", "D")
     for i, (action, a, s, n, price, gap, ratio, named) in enumerate(steps):
         account, symbol, day = BOOK["account_id"][a], f"S{s}", day + np.timedelta64(gap, "D")
-        row = dict(seq=i + 1, account_id=account, trade_date=day, action=action, symbol=symbol, quantity=float(n),
-                   amount_cents=n * price, lot_id="", lot_ids="", ratio=np.nan)
+        row = {
+            "seq": i + 1,
+            "account_id": account,
+            "trade_date": day,
+            "action": action,
+            "symbol": symbol,
+            "quantity": float(n),
+            "amount_cents": n * price,
+            "lot_id": "",
+            "lot_ids": "",
+            "ratio": np.nan,
+        }
         if action == "BUY":
             row["lot_id"] = f"T{i + 1}"
             held.setdefault((account, symbol), []).append(row["lot_id"])
@@ -158,7 +238,21 @@ def book_history(steps) -> pd.DataFrame:
                 if key[1] == symbol:
                     shares[key] *= ratio
         rows.append(row)
-    return pd.DataFrame(rows, columns=["seq", "account_id", "trade_date", "action", "symbol", "quantity", "amount_cents", "lot_id", "lot_ids", "ratio"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "seq",
+            "account_id",
+            "trade_date",
+            "action",
+            "symbol",
+            "quantity",
+            "amount_cents",
+            "lot_id",
+            "lot_ids",
+            "ratio",
+        ],
+    )
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -168,7 +262,9 @@ def test_fifo_with_arrays_books_exactly_what_trade_by_trade_booking_books(steps)
     Form 8949 rows and the same open lots, to the cent, as booking every trade one by one."""
     transactions = book_history(steps)
     fast = replay(BOOK, OPENING, transactions, ReliefMethod.FIFO, {"S4": "S45", "S5": "S45"})
-    reference = replay(BOOK, OPENING, transactions, ReliefMethod.FIFO, {"S4": "S45", "S5": "S45"}, vectorised=False)
+    reference = replay(
+        BOOK, OPENING, transactions, ReliefMethod.FIFO, {"S4": "S45", "S5": "S45"}, vectorised=False
+    )
     pd.testing.assert_frame_equal(fast.realized, reference.realized)
     pd.testing.assert_frame_equal(fast.open_lots, reference.open_lots)
 

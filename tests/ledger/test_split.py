@@ -9,7 +9,9 @@ import pytest
 
 from sma.ledger import InvalidTradeError, Ledger
 
-ACCOUNTS = pd.DataFrame({"account_id": ["A", "B"], "household_id": ["H", "H"], "account_type": ["TAXABLE", "TAXABLE"]})
+ACCOUNTS = pd.DataFrame(
+    {"account_id": ["A", "B"], "household_id": ["H", "H"], "account_type": ["TAXABLE", "TAXABLE"]}
+)
 
 
 def two_accounts() -> Ledger:
@@ -50,7 +52,12 @@ def test_sale_after_a_split_relieves_post_split_shares_at_the_split_basis():
     ledger.split("X", 1.5)
     ledger.sell("A", "X", 15, 1800_00, "2026-01-05")
     sale = ledger.realized().iloc[0]
-    assert (sale["quantity"], sale["cost_basis_cents"], sale["gain_cents"], sale["term"]) == (15.0, 1500_00, 300_00, "LONG")
+    assert (sale["quantity"], sale["cost_basis_cents"], sale["gain_cents"], sale["term"]) == (
+        15.0,
+        1500_00,
+        300_00,
+        "LONG",
+    )
 
 
 def test_split_ratio_must_be_positive():

@@ -20,7 +20,9 @@ def usd(dollars: float) -> int:
     return round(dollars * 100)
 
 
-def loss_sale(day_bought: str = "2025-09-24", day_sold: str = "2026-02-03", identical_group=None) -> Ledger:
+def loss_sale(
+    day_bought: str = "2025-09-24", day_sold: str = "2026-02-03", identical_group=None
+) -> Ledger:
     """A bought 100 X for $1,000 and sells them for $750: an indicated loss of $250."""
     ledger = Ledger(HOUSEHOLD, identical_group)
     ledger.buy("A", "X", "OLD", 100, usd(1000), day_bought)
@@ -42,8 +44,15 @@ def test_loss_is_disallowed_and_added_to_the_basis_of_the_new_stock():
     ledger = loss_sale()
     ledger.buy("A", "X", "NEW", 100, usd(800), "2026-02-20")
     sale = row(ledger)
-    assert (sale["wash_sale_disallowed_cents"], sale["adjustment_code"], sale["gain_cents"]) == (usd(250), "W", 0)
-    assert (lot(ledger, "NEW")["cost_basis_cents"], lot(ledger, "NEW")["wash_sale_adjustment_cents"]) == (usd(1050), usd(250))
+    assert (sale["wash_sale_disallowed_cents"], sale["adjustment_code"], sale["gain_cents"]) == (
+        usd(250),
+        "W",
+        0,
+    )
+    assert (
+        lot(ledger, "NEW")["cost_basis_cents"],
+        lot(ledger, "NEW")["wash_sale_adjustment_cents"],
+    ) == (usd(1050), usd(250))
 
 
 def test_replacement_holding_period_includes_the_sold_shares_holding_period():
@@ -93,7 +102,11 @@ def test_regulation_example_replacements_bought_before_the_sale_take_the_loss_pr
     ledger.buy("A", "X", "DEC27", 25, usd(1_125), "2025-12-27")
     ledger.sell("A", "X", 100, usd(4_000), "2026-01-03", ReliefMethod.FIFO)
     sale = row(ledger)
-    assert (sale["lot_id"], sale["wash_sale_disallowed_cents"], sale["gain_cents"]) == ("SEP21", usd(750), usd(-250))
+    assert (sale["lot_id"], sale["wash_sale_disallowed_cents"], sale["gain_cents"]) == (
+        "SEP21",
+        usd(750),
+        usd(-250),
+    )
     assert lot(ledger, "DEC21")["cost_basis_cents"] == usd(3_250)
     assert lot(ledger, "DEC27")["cost_basis_cents"] == usd(1_375)
 
@@ -145,8 +158,14 @@ def test_loss_sale_is_washed_by_ira_purchase_within_30_days_and_lost_for_good():
         ledger = loss_sale()
         ledger.buy(account, "X", "RETIRE", 100, usd(800), "2026-02-10")
         sale = row(ledger)
-        assert (sale["wash_sale_disallowed_cents"], sale["permanently_disallowed_cents"]) == (usd(250), usd(250))
-        assert (lot(ledger, "RETIRE")["cost_basis_cents"], lot(ledger, "RETIRE")["wash_sale_adjustment_cents"]) == (usd(800), 0)
+        assert (sale["wash_sale_disallowed_cents"], sale["permanently_disallowed_cents"]) == (
+            usd(250),
+            usd(250),
+        )
+        assert (
+            lot(ledger, "RETIRE")["cost_basis_cents"],
+            lot(ledger, "RETIRE")["wash_sale_adjustment_cents"],
+        ) == (usd(800), 0)
 
 
 def test_a_gain_is_never_washed():
@@ -195,8 +214,12 @@ def test_partial_replacement_splits_the_replacement_lot_so_each_part_has_one_bas
     ledger.sell("A", "X", 40, usd(300), "2026-02-03")  # loss $100 on 40 shares
     ledger.buy("A", "X", "NEW", 100, usd(750), "2026-02-10")
     lots = ledger.open_lots().set_index("lot_id")
-    assert lots.loc["NEW", ["quantity", "cost_basis_cents", "wash_sale_adjustment_cents"]].tolist() == [60.0, usd(450), 0]
-    assert lots.loc["NEW-w1", ["quantity", "cost_basis_cents", "wash_sale_adjustment_cents"]].tolist() == [40.0, usd(400), usd(100)]
+    assert lots.loc[
+        "NEW", ["quantity", "cost_basis_cents", "wash_sale_adjustment_cents"]
+    ].tolist() == [60.0, usd(450), 0]
+    assert lots.loc[
+        "NEW-w1", ["quantity", "cost_basis_cents", "wash_sale_adjustment_cents"]
+    ].tolist() == [40.0, usd(400), usd(100)]
 
 
 def test_losses_are_matched_in_order_of_the_sales_and_each_replacement_share_absorbs_one_loss_share():
@@ -241,6 +264,8 @@ def test_buy_booked_today_washes_a_loss_sold_on_an_earlier_day_and_amends_that_s
     today.add_recent_sales(earlier)
     today.buy("B", "X", "NEW", 60, usd(480), "2026-02-20")
     amended = today.amended_sales()
-    assert amended[["lot_id", "wash_sale_disallowed_cents", "gain_cents"]].values.tolist() == [["OLD", usd(150), usd(-100)]]
+    assert amended[["lot_id", "wash_sale_disallowed_cents", "gain_cents"]].values.tolist() == [
+        ["OLD", usd(150), usd(-100)]
+    ]
     assert len(today.realized()) == 0
     assert lot(today, "NEW")["cost_basis_cents"] == usd(480 + 150)

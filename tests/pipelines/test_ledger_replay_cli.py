@@ -30,29 +30,57 @@ def run(tmp_path: Path, transactions: str, method: str = "FIFO", lots: str = LOT
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     out = tmp_path / "out"
-    args = ["ledger", "replay", "--accounts", str(tmp_path / "accounts.csv"), "--lots", str(tmp_path / "lots.csv"),
-            "--transactions", str(tmp_path / "transactions.csv"), "--method", method, "--out", str(out)]
+    args = [
+        "ledger",
+        "replay",
+        "--accounts",
+        str(tmp_path / "accounts.csv"),
+        "--lots",
+        str(tmp_path / "lots.csv"),
+        "--transactions",
+        str(tmp_path / "transactions.csv"),
+        "--method",
+        method,
+        "--out",
+        str(out),
+    ]
     return CliRunner().invoke(cli(), args), out
 
 
 def test_replay_writes_form_8949_rows_and_open_lots_for_a_pub_550_wash_sale(tmp_path):
     """Pub. 550 "More or less stock bought than sold": 100 shares sold at a $1,000 loss, 75 bought
     back within 30 days: $750 disallowed (code W), $250 deductible; the new lot's basis $7,500."""
-    result, out = run(tmp_path, "1,A,2026-02-03,SELL,M,100,,9000,,,\n2,A,2026-02-10,BUY,M,75,90,,NEW,,\n")
+    result, out = run(
+        tmp_path, "1,A,2026-02-03,SELL,M,100,,9000,,,\n2,A,2026-02-10,BUY,M,75,90,,NEW,,\n"
+    )
     assert result.exit_code == 0, result.output
     realized = (out / "realized.csv").read_text().splitlines()
     assert realized[0] == ",".join(REALIZED_COLUMNS)
-    assert realized[1] == "A,M,OLD,2026-02-03,100,9000.00,10000.00,750.00,0.00,W,-250.00,SHORT,2025-09-24,2025-09-24"
+    assert (
+        realized[1]
+        == "A,M,OLD,2026-02-03,100,9000.00,10000.00,750.00,0.00,W,-250.00,SHORT,2025-09-24,2025-09-24"
+    )
     open_lots = (out / "open_lots.csv").read_text().splitlines()
-    assert open_lots == [",".join(OPEN_LOT_COLUMNS), "A,NEW,M,75,7500.00,2026-02-10,2025-10-01,750.00"]
+    assert open_lots == [
+        ",".join(OPEN_LOT_COLUMNS),
+        "A,NEW,M,75,7500.00,2026-02-10,2025-10-01,750.00",
+    ]
 
 
 def test_replacement_in_a_roth_reports_the_loss_as_permanently_disallowed(tmp_path):
     """Rev. Rul. 2008-5: the Roth's purchase disallows the loss and its basis stays its cost."""
-    result, out = run(tmp_path, "1,A,2026-02-03,SELL,M,100,,9000,,,\n2,R,2026-02-04,BUY,M,100,,9100,RL,,\n")
+    result, out = run(
+        tmp_path, "1,A,2026-02-03,SELL,M,100,,9000,,,\n2,R,2026-02-04,BUY,M,100,,9100,RL,,\n"
+    )
     assert result.exit_code == 0, result.output
-    assert (out / "realized.csv").read_text().splitlines()[1].split(",")[7:10] == ["1000.00", "1000.00", "W"]
-    assert (out / "open_lots.csv").read_text().splitlines()[1] == "R,RL,M,100,9100.00,2026-02-04,2026-02-04,0.00"
+    assert (out / "realized.csv").read_text().splitlines()[1].split(",")[7:10] == [
+        "1000.00",
+        "1000.00",
+        "W",
+    ]
+    assert (out / "open_lots.csv").read_text().splitlines()[
+        1
+    ] == "R,RL,M,100,9100.00,2026-02-04,2026-02-04,0.00"
 
 
 def test_specific_lot_sell_and_split_are_replayed_in_seq_order(tmp_path):
@@ -62,7 +90,13 @@ def test_specific_lot_sell_and_split_are_replayed_in_seq_order(tmp_path):
     result, out = run(tmp_path, rows, method="LIFO")
     assert result.exit_code == 0, result.output
     sale = (out / "realized.csv").read_text().splitlines()[1].split(",")
-    assert (sale[2], sale[4], sale[6], sale[10], sale[11]) == ("OLD", "50", "2500.00", "3500.00", "SHORT")
+    assert (sale[2], sale[4], sale[6], sale[10], sale[11]) == (
+        "OLD",
+        "50",
+        "2500.00",
+        "3500.00",
+        "SHORT",
+    )
     assert (out / "open_lots.csv").read_text().splitlines()[1:] == [
         "A,OLD,M,150,7500.00,2025-09-24,2025-09-24,0.00",
         "A,NEW,M,20,1000.00,2026-03-01,2026-03-01,0.00",
@@ -72,7 +106,9 @@ def test_specific_lot_sell_and_split_are_replayed_in_seq_order(tmp_path):
 def test_oversell_exits_1_naming_the_row_and_writes_nothing(tmp_path):
     """PRODUCT.md "Interfaces": a sale of more than is held is rejected: exit 1, the row named,
     no output written."""
-    result, out = run(tmp_path, "1,A,2026-02-03,SELL,M,60,,6000,,,\n2,A,2026-02-04,SELL,M,41,,4100,,,\n")
+    result, out = run(
+        tmp_path, "1,A,2026-02-03,SELL,M,60,,6000,,,\n2,A,2026-02-04,SELL,M,41,,4100,,,\n"
+    )
     assert result.exit_code == 1
     assert "transactions.csv row 3" in result.output
     assert "column quantity" in result.output and "no sale of more than is held" in result.output
@@ -81,11 +117,15 @@ def test_oversell_exits_1_naming_the_row_and_writes_nothing(tmp_path):
 
 def test_bad_input_names_file_row_column_and_rule_and_writes_nothing(tmp_path):
     """STYLE.md / PRODUCT.md: a bad row gets a clear error naming file, row, column and rule."""
-    result, out = run(tmp_path, "1,A,2026-02-30,BUY,M,10,,100,NEW,,\n2,Z,2026-03-01,HOLD,M,1,,1,,,\n")
+    result, out = run(
+        tmp_path, "1,A,2026-02-30,BUY,M,10,,100,NEW,,\n2,Z,2026-03-01,HOLD,M,1,,1,,,\n"
+    )
     assert result.exit_code == 1
     assert "transactions.csv row 2, column trade_date: not a YYYY-MM-DD date" in result.output
     assert "transactions.csv row 3, column account_id: not in the accounts file" in result.output
-    assert "transactions.csv row 3, column action" in result.output and "[rule: enum]" in result.output
+    assert (
+        "transactions.csv row 3, column action" in result.output and "[rule: enum]" in result.output
+    )
     assert not out.exists()
 
 
