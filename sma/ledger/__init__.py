@@ -21,7 +21,8 @@ Booking (fills loader, simulator, statements)
     ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
     ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
     row positions``, ``split(symbol, ratio, account_id=None)``,
-    ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents);
+    ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents),
+    ``realized_at(rows) -> DataFrame`` (the rows one ``sell`` booked);
     ``add_recent_sales(realized)`` (earlier nights' sales, so today's buys can wash them) and
     ``amended_sales() -> DataFrame`` (those of them a buy booked now washed).
     A fills loader: ``Ledger(accounts, groups)``, ``add_lots(store lots)``, ``add_recent_sales(last

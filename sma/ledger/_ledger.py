@@ -437,6 +437,11 @@ class Ledger:
         """Realized rows booked by this ledger, as on Form 8949, in booking order (see ``_realized_frame``)."""
         return self._realized_frame(np.flatnonzero(~self.realized_rows.view("prior")))
 
+    def realized_at(self, rows: np.ndarray) -> pd.DataFrame:
+        """The realized rows at ``rows`` (what ``sell`` returned), as they stand now: a later buy
+        within 30 days may still wash them."""
+        return self._realized_frame(np.asarray(rows, dtype=np.int64))
+
     def _realized_frame(self, rows: np.ndarray) -> pd.DataFrame:
         """Realized rows as on Form 8949, in booking order: ``account_id, symbol, lot_id, sale_date,
         quantity, proceeds_cents, cost_basis_cents, wash_sale_disallowed_cents,

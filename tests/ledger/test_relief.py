@@ -65,8 +65,8 @@ def test_partial_relief_reports_proceeds_basis_and_gain_per_lot_piece():
     """Form 8949 instructions: one row per lot, (d) proceeds, (e) cost basis, (h) gain; a sale across
     lots is split by shares; the remainder keeps its basis per share, to the cent."""
     ledger = four_lots()
-    ledger.sell("A", "X", 15, 1500_00, "2026-01-20", ReliefMethod.FIFO)
-    rows = ledger.realized()
+    booked = ledger.sell("A", "X", 15, 1500_00, "2026-01-20", ReliefMethod.FIFO)
+    rows = ledger.realized_at(booked)
     assert rows[
         ["lot_id", "quantity", "proceeds_cents", "cost_basis_cents", "gain_cents", "term"]
     ].values.tolist() == [
