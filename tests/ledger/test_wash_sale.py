@@ -269,3 +269,16 @@ def test_buy_booked_today_washes_a_loss_sold_on_an_earlier_day_and_amends_that_s
     ]
     assert len(today.realized()) == 0
     assert lot(today, "NEW")["cost_basis_cents"] == usd(480 + 150)
+
+
+def test_replacement_sold_later_is_long_term_through_the_carried_holding_period():
+    """Pub. 550 "Wash Sales": the new stock's holding period includes the old stock's, so shares
+    held 300 days, washed, and replaced are long-term when the replacement is sold 70 days later."""
+    ledger = Ledger(HOUSEHOLD)
+    ledger.buy("A", "X", "OLD", 10, usd(1000), "2025-01-02")
+    ledger.sell("A", "X", 10, usd(900), "2025-10-29")  # held 300 days
+    ledger.buy("A", "X", "NEW", 10, usd(880), "2025-11-05")
+    ledger.sell("A", "X", 10, usd(1200), "2026-01-14")  # 70 days after buying NEW
+    second = ledger.realized().iloc[1]
+    assert (second["term"], second["cost_basis_cents"], second["gain_cents"]) == ("LONG", usd(980), usd(220))
+    assert str(second["adjusted_acquired_date"].date()) == "2025-01-09"
