@@ -15,7 +15,6 @@ the order. The same proposal gives the same ids and the same content hash.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,8 +32,6 @@ ALLOCATION_COLUMNS = (
     "quantity", "ratio", "reason",
 )
 LOT_INSTRUCTION_COLUMNS = ("order_id", "allocation_id", "account_id", "symbol", "lot_id", "quantity")
-
-_ID = re.compile(ID_PATTERN)
 
 
 class ProposalError(ValueError):
@@ -80,24 +77,21 @@ def run_of_orders(order_ids: pd.Series) -> pd.Series:
 
 
 def _check_ids(values: Iterable[str], what: str) -> None:
-    for v in values:
-        if not _ID.match(v):
-            raise ProposalError("trades", "-", "-", f"{what} {v!r} does not match {ID_PATTERN}")
+    ids = pd.Series(list(values), dtype=str)
+    bad = ids[~ids.str.fullmatch(ID_PATTERN)]
+    if len(bad):
+        raise ProposalError("trades", "-", "-", f"{what} {bad.iloc[0]!r} does not match {ID_PATTERN}")
 
 
 def _allocations(trades: pd.DataFrame, run_id: str) -> pd.DataFrame:
     keys = ["symbol", "side", "account_id"]
-    grouped = (
-        trades.groupby(keys, sort=True)
-        .agg(
-            household_id=("household_id", "first"),
-            account_type=("account_type", "first"),
-            quantity=("quantity", "sum"),
-            price=("price", "first"),
-            reason=("reason", lambda r: ";".join(sorted(set(map(str, r))))),
-        )
-        .reset_index()
-    )
+    t = trades.sort_values([*keys, "reason"], kind="stable").reset_index(drop=True)
+    first = ~t.duplicated(keys).to_numpy()
+    grouped = t.loc[first, [*keys, "household_id", "account_type", "price", "reason"]].reset_index(drop=True)
+    grouped["quantity"] = np.add.reduceat(t["quantity"].to_numpy(dtype=float), np.flatnonzero(first))
+    if not first.all():  # an account trades one security on one side for several reasons
+        reasons = t.drop_duplicates([*keys, "reason"]).groupby(keys, sort=True)["reason"].agg(";".join)
+        grouped["reason"] = reasons.to_numpy()
     grouped["order_id"] = run_id + "-" + grouped["side"] + "-" + grouped["symbol"]
     rank = grouped.groupby("order_id", sort=False).cumcount() + 1
     grouped["allocation_id"] = grouped["order_id"] + "-" + rank.astype(str).str.zfill(4)

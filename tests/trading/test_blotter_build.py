@@ -148,3 +148,10 @@ def test_a_night_with_nothing_to_trade_gives_an_empty_blotter_with_its_columns()
     b = build_blotter(trades().iloc[:0], lot_sells().iloc[:0], exceptions())
     assert b.orders.empty and list(b.allocations.columns) == list(ALLOCATION_COLUMNS)
     assert content_hash(b) == content_hash(hold_out(build_blotter(trades(), lot_sells(), exceptions()), ["A1", "A2", "A3"]))
+
+
+def test_an_account_trading_one_security_for_two_reasons_gets_one_allocation_with_both():
+    t = pd.concat([trades(), trades().iloc[[0]].assign(quantity=5.0, reason="CASH_INVEST")], ignore_index=True)
+    a = build_blotter(t, lot_sells(), exceptions()).allocations.set_index("allocation_id")
+    assert a.loc[f"{BUY_AAPL}-0001", ["account_id", "quantity", "reason"]].tolist() == ["A1", 15.0, "CASH_INVEST;REBALANCE"]
+    assert a.loc[f"{BUY_AAPL}-0002", "reason"] == "CASH_INVEST"

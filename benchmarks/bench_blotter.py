@@ -1,0 +1,86 @@
+"""Blotter speed: aggregate a night's trades into blocks and allocations, hash, export, match fills.
+
+Prints the median of several repeats for each step, and the ratio of ``build_blotter`` against a
+plain per-trade Python aggregation run in the same process (the baseline a columnar build must
+beat). Usage: ``python benchmarks/bench_blotter.py [--accounts N] [--trades-per-account K]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+
+from sma.trading import build_blotter, content_hash, desk_csv, empty_booked, fix_messages, match_fills
+
+
+def book(n_accounts: int, per_account: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    n = n_accounts * per_account
+    symbols = np.array([f"S{i:03d}" for i in range(500)])
+    accounts = np.repeat([f"A{i:06d}" for i in range(n_accounts)], per_account)
+    sym = np.concatenate([rng.choice(symbols, per_account, replace=False) for _ in range(n_accounts)])
+    side = np.where(rng.random(n) < 0.5, "BUY", "SELL")
+    trades = pd.DataFrame({
+        "run_id": "2026-11-25", "as_of_date": date(2026, 11, 25), "account_id": accounts, "household_id": accounts,
+        "account_type": "TAXABLE", "symbol": sym, "side": side, "quantity": rng.integers(1, 500, n).astype(float),
+        "price": 100.0, "reason": "REBALANCE",
+    })
+    trades["notional"] = trades["quantity"] * 100.0
+    sells = trades[trades["side"] == "SELL"]
+    lot_sells = pd.DataFrame({"account_id": sells["account_id"], "symbol": sells["symbol"],
+                              "lot_id": [f"L{i}" for i in range(len(sells))], "quantity": sells["quantity"]})
+    return trades, lot_sells
+
+
+def baseline_aggregate(trades: pd.DataFrame) -> dict:
+    """Per-trade Python loop: what a row-by-row blotter would do."""
+    blocks: dict[tuple[str, str], dict[str, float]] = {}
+    for account, symbol, side, qty in zip(trades["account_id"], trades["symbol"], trades["side"], trades["quantity"]):
+        alloc = blocks.setdefault((symbol, side), {})
+        alloc[account] = alloc.get(account, 0.0) + qty
+    return {k: {a: q / sum(v.values()) for a, q in v.items()} for k, v in blocks.items()}
+
+
+def median_seconds(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--trades-per-account", type=int, default=25)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    trades, lot_sells = book(args.accounts, args.trades_per_account)
+    held = pd.DataFrame({"account_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+    blotter = build_blotter(trades, lot_sells, held)
+    alloc = blotter.allocations
+    fills = pd.DataFrame({"order_id": alloc["order_id"], "account_id": alloc["account_id"], "symbol": alloc["symbol"],
+                          "side": alloc["side"], "quantity": alloc["quantity"], "price": 100.5, "lot_id": None})
+    fills = fills[fills["side"] == "BUY"]
+    steps = {
+        "baseline per-trade loop": lambda: baseline_aggregate(trades),
+        "build_blotter": lambda: build_blotter(trades, lot_sells, held),
+        "content_hash": lambda: content_hash(blotter),
+        "desk_csv + fix_messages": lambda: (desk_csv(blotter), fix_messages(blotter, datetime(2026, 11, 26, tzinfo=UTC))),
+        "match_fills (buys)": lambda: match_fills(fills, blotter, empty_booked()),
+    }
+    print(f"{len(trades)} trades, {len(blotter.orders)} block orders, {len(alloc)} allocations; median of {args.repeat}")
+    medians = {name: median_seconds(fn, args.repeat) for name, fn in steps.items()}
+    base = medians["baseline per-trade loop"]
+    for name, seconds in medians.items():
+        print(f"  {name:<26} {seconds * 1000:9.1f} ms   ratio to baseline {seconds / base:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
