@@ -115,6 +115,18 @@ def _max_step(x: np.ndarray, dx: np.ndarray) -> float:
     return float(ratio.min())
 
 
+def _box_step(lo: np.ndarray, hi: np.ndarray, d_lo: np.ndarray, d_hi: np.ndarray | None = None) -> float:
+    """Largest a keeping lo + a d_lo >= 0 and hi + a d_hi >= 0 (d_hi = -d_lo when not given)."""
+    if lo.size == 0:
+        return np.inf
+    if d_hi is None:
+        with np.errstate(divide="ignore"):
+            ratio = np.where(d_lo < 0, lo, hi) / np.abs(d_lo)
+    else:
+        ratio = np.minimum(np.where(d_lo < 0, lo / -d_lo, np.inf), np.where(d_hi < 0, hi / -d_hi, np.inf))
+    return float(np.nanmin(ratio)) if ratio.size else np.inf
+
+
 def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResult:
     """Solve a ``TradeQP`` to relative duality gap ``tol``.
 
@@ -177,8 +189,7 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
             return dv, ds0, ds1, y, dw
 
         def step_length(dv, ds0, ds1, dw, deta):
-            return min(1.0, _max_step(v, dv), _max_step(t, -dv), _max_step(s0, ds0), _max_step(s1, ds1),
-                       _max_step(w, dw), _max_step(eta, deta))
+            return min(1.0, _box_step(v, t, dv), _box_step(s0, s1, ds0, ds1), _max_step(w, dw), _max_step(eta, deta))
 
         dv, ds0, ds1, deta, dw = direction(-v * s0, -t * s1, -w * eta)
         a_aff = step_length(dv, ds0, ds1, dw, deta)

@@ -29,6 +29,7 @@ class ContinuousDecision:
     objective : float — risk_aversion * TE^2 + tax + trading cost, at these trades
     conflicts : int — identical groups where the relaxation bought and sold at a loss
     iterations : int — interior-point iterations over all solves
+    keep : ndarray (nv,) bool — the variables of the final convex solve (all, when no side was fixed)
     """
 
     buys: np.ndarray
@@ -37,6 +38,7 @@ class ContinuousDecision:
     objective: float
     conflicts: int
     iterations: int
+    keep: np.ndarray | None = None
 
 
 def _groups(problem: AccountProblem, group_of_asset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,8 +119,13 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     all_sells = np.ones(qp.asset.size - nb, bool)
     if problem.kappa < 0 and _max_cash_raise(problem, all_sells) * (1 - params.trading_cost) < -problem.kappa:
         return ContinuousDecision(np.zeros(nb), np.zeros(all_sells.size), "infeasible", np.nan, 0, 0)
-    relaxed = solve_trade_qp(qp, tol, iters)
+    # The relaxation only has to tell the sides apart, so it is solved loosely first; it is solved
+    # tightly only when it already respects the rule and so is the answer.
+    relaxed = solve_trade_qp(qp, params.relaxation_tolerance, iters)
     conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
+    if relaxed.status == "optimal" and conflicts.size == 0:
+        relaxed = solve_trade_qp(qp, tol, iters)
+        conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
     if relaxed.status != "optimal" or conflicts.size == 0:
         return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations, eps)
     if params.sign_method == SignMethod.RELAX_AND_NET:
@@ -138,7 +145,7 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     second = solve_trade_qp(qp.restrict(keep), tol, iters)
     v = np.zeros_like(relaxed.v)
     v[keep] = second.v
-    return _decision(problem, v, second, conflicts.size, relaxed.iterations + second.iterations, eps)
+    return _decision(problem, v, second, conflicts.size, relaxed.iterations + second.iterations, eps, keep)
 
 
 def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
@@ -160,8 +167,9 @@ def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
 
 
 def _decision(problem: AccountProblem, v: np.ndarray, result: QPResult, conflicts: int, iterations: int,
-              eps: float):
+              eps: float, keep: np.ndarray | None = None):
     nb = problem.n_buys
     v = np.where(v > eps, v, 0.0)
     return ContinuousDecision(v[:nb].copy(), v[nb:].copy(), result.status,
-                              problem.qp.objective(v) + problem.te2_offset, conflicts, iterations)
+                              problem.qp.objective(v) + problem.te2_offset, conflicts, iterations,
+                              np.ones(v.size, bool) if keep is None else keep)
