@@ -47,6 +47,10 @@ class NightSettings(BaseModel):
     max_share_of_daily_volume: float = 0.05
 
 
+class BlotterSettings(BaseModel):
+    users_file: Path = Path("config/users.toml")  # who is a PM, a trader, operations
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMA_", env_nested_delimiter="__", extra="ignore")
 
@@ -55,6 +59,7 @@ class Settings(BaseSettings):
     runs: RunSettings = Field(default_factory=RunSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     night: NightSettings = Field(default_factory=NightSettings)
+    blotter: BlotterSettings = Field(default_factory=BlotterSettings)
 
     @classmethod
     def settings_customise_sources(

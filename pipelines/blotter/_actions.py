@@ -21,6 +21,7 @@ from pipelines.blotter import _folder
 from sma.trading import (
     NIGHT_USER,
     Action,
+    Blotter,
     BlotterRefused,
     ContentChanged,
     FixSession,
@@ -105,7 +106,7 @@ def _proposed_hash(trail: list[dict[str, Any]]) -> str | None:
     return proposals[-1]["content_sha256"] if proposals else None
 
 
-def _checked(folder: Path, expected: str | None, run: str, user: str, action: Action):
+def _checked(folder: Path, expected: str | None, run: str, user: str, action: Action) -> Blotter:
     blotter = _folder.read_blotter(folder)
     if content_hash(blotter) != expected:
         raise ContentChanged(run, user, action, f"the files in {folder} no longer have the hash that was recorded ({expected})")
@@ -177,7 +178,7 @@ def release(
     return exports
 
 
-def export_files(blotter, record: dict[str, Any], at: datetime, session: FixSession) -> dict[str, bytes]:
+def export_files(blotter: Blotter, record: dict[str, Any], at: datetime, session: FixSession) -> dict[str, bytes]:
     """The release's files by name, with a manifest of their SHA-256 and the release record's hash."""
     files = {
         "desk.csv": desk_csv(blotter).encode(),

@@ -15,6 +15,7 @@ DEFAULT_USERS = Path("config/users.toml")
 
 RunOpt = typer.Option(..., "--run", help="the run id (its as-of date)")
 UserOpt = typer.Option(..., "--user", help="who acts; must be in the users file")
+LookerOpt = typer.Option(None, "--user", help="who looks (optional; must be in the users file)")
 UsersOpt = typer.Option(DEFAULT_USERS, "--users", help="TOML file of users and roles")
 RunsDirOpt = typer.Option(None, "--runs-dir", help="folder of run folders (default: settings runs.dir)")
 
@@ -46,6 +47,12 @@ def _refusals() -> tuple[type[Exception], ...]:
     return (BlotterRefused, FillsRejected, ProposalError, NotReleased, TrailUnreadable, LedgerError, FileNotFoundError)
 
 
+def _known(user: str | None, users: Path, run: str) -> None:
+    """Looking needs no role, but a name given must be a known user."""
+    if user is not None:
+        _users(users).of(user, run, "SHOW")
+
+
 def _users(path: Path):
     from pipelines.blotter import load_users
 
@@ -57,11 +64,12 @@ def register(app: typer.Typer) -> None:
     fills = typer.Typer(help="Load a broker's fills against a released blotter.", no_args_is_help=True)
 
     @blotter.command("show")
-    def show(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
+    def show(run: str = RunOpt, user: str = LookerOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
         """State, approver and the block orders in force."""
         from pipelines import blotter as b
 
         try:
+            _known(user, users, run)
             view = b.show(_run_dir(run, runs_dir))
         except _refusals() as e:
             _fail(f"sma blotter show: {e}")
@@ -124,10 +132,14 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"run {run}: RELEASED by {user}; exports in {exports}")
 
     @blotter.command("verify")
-    def verify(run: str = RunOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
+    def verify(run: str = RunOpt, user: str = LookerOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
         """Check the audit chain, the transitions and every file against its recorded hash."""
         from pipelines import blotter as b
 
+        try:
+            _known(user, users, run)
+        except _refusals() as e:
+            _fail(f"sma blotter verify: {e}")
         problems = b.verify(_run_dir(run, runs_dir), _users(users) if users.exists() else None)
         if problems:
             _fail("\n".join(f"sma blotter verify: audit line {p.line}: {p.why}" for p in problems))

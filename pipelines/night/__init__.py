@@ -49,8 +49,29 @@ def record_step(as_of: str) -> dict:
     return _record(_night(as_of))
 
 
+def apply_pm_answer(as_of: str, answer: dict) -> str:
+    """Record the PM's answer from Airflow's approval step in the blotter's own ledger.
+
+    ``answer`` is the approval task's result: ``chosen_options`` and ``responded_by_user``.
+    The blotter ledger is the authority: a responder who is not a PM there is refused.
+    """
+    from pipelines.blotter import approve, load_users, reject
+
+    night = _night(as_of)
+    user = answer["responded_by_user"]
+    name = user.get("id") or user.get("name") if isinstance(user, dict) else str(user)
+    users = load_users(night.settings.blotter.users_file)
+    note = "answered in Airflow's approval step"
+    if answer["chosen_options"] == ["Approve"]:
+        approve(night.run_dir, name, users, note=note)
+        return "APPROVED"
+    reject(night.run_dir, name, users, note=note)
+    return "REJECTED"
+
+
 __all__ = [
     "Night",
+    "apply_pm_answer",
     "RunInProgress",
     "blotter_step",
     "check_step",

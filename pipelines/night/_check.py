@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.night import _files
-from pipelines.night._faults import crash_point
+from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.compliance import ComplianceLimits, ProposalBook, check_proposal, check_run_totals

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.night import _files
-from pipelines.night._faults import crash_point
+from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from sma.accounts import Universe, personalised_targets, restriction_masks, tilt_multipliers
 from sma.rebalance import EngineParams, ShardInputs, decide

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.night._faults import crash_point
+from pipelines._faults import crash_point
 
 
 def _fs(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:

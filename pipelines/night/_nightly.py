@@ -21,7 +21,7 @@ import pandas as pd
 from pipelines.night import _files
 from pipelines.night._check import check_step
 from pipelines.night._decide import decide_step
-from pipelines.night._faults import crash_point
+from pipelines._faults import crash_point
 from pipelines.night._prepare import prepare_step
 from pipelines.night._record import blotter_step, night_frames, record_step
 from pipelines.night._run import Night, exclusive_run

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.night import _files
-from pipelines.night._faults import crash_point
+from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.ledger import is_long_term, wash_sale_blocks

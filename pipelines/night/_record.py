@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from pipelines.night import _files
-from pipelines.night._faults import crash_point
+from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.store import open_store
 

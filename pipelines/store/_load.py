@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines._faults import crash_point
 from pipelines.store._schema import (
     HISTORY_FILES,
     MIGRATIONS,
@@ -155,11 +156,13 @@ def load_snapshot(
                 )
             con.unregister("incoming")
             counts[table] = len(frame)
+            crash_point(f"store-load:inside-transaction:{name}")
         _replace_quarantine(con, as_of, issues, held_accounts)
         con.execute(
             "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
             [as_of, inbox_sha256(frames), sum(counts.values()), len(issues), len(held_accounts)],
         )
+        crash_point("store-load:before-commit")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -145,9 +145,11 @@ def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
         shaped = np.asarray(pc.fill_null(pc.match_substring_regex(text, _ISO_DATE), False), dtype=bool)
         candidate = pc.if_else(pa.array(shaped), text, pa.scalar(None, pa.string()))
         parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
-        # strptime rolls 2026-02-30 over to March: a real day prints back as written.
-        round_trip = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text), False)
-        unparsable = ~blank & ~np.asarray(round_trip, dtype=bool)
+        # strptime rolls 2026-02-30 over to March 2: a real day keeps the month and day written.
+        month = pc.cast(pc.utf8_slice_codeunits(candidate, 5, 7), pa.int64())
+        day = pc.cast(pc.utf8_slice_codeunits(candidate, 8, 10), pa.int64())
+        real = pc.and_(pc.equal(pc.month(parsed), month), pc.equal(pc.day(parsed), day))
+        unparsable = ~blank & ~np.asarray(pc.fill_null(real, False), dtype=bool)
         parsed = pc.if_else(pa.array(unparsable), pa.scalar(None, pa.timestamp("s")), parsed)
     values = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
     return values, unparsable

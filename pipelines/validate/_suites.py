@@ -166,8 +166,7 @@ def _between(check: FileCheck, e: Expectation, parameters) -> None:
 def _unique(check: FileCheck, e: Expectation, parameters) -> None:
     columns = list(e.kwargs["column_list"]) if "column_list" in e.kwargs else [_column(e)]
     present = np.logical_and.reduce([_present(check, c) for c in columns])
-    keys = pd.DataFrame({c: _hashable(check.values[c]) for c in columns})
-    duplicated = keys.duplicated(keep=False).to_numpy() & present
+    duplicated = pd.Series(_key_codes(check, columns)).duplicated(keep=False).to_numpy() & present
     if not duplicated.any():
         return
     text = check.text[columns[0]] if len(columns) == 1 else pc.binary_join_element_wise(
@@ -176,8 +175,20 @@ def _unique(check: FileCheck, e: Expectation, parameters) -> None:
     check.flag(",".join(columns), e.rule, duplicated, e.message, text=text)
 
 
-def _hashable(values) -> np.ndarray | pd.Series:
-    return values if isinstance(values, np.ndarray) else pd.Series(values.to_pandas(), copy=False)
+def _key_codes(check: FileCheck, columns: list[str]) -> np.ndarray:
+    """One int64 code per row, equal exactly when all ``columns`` are equal (hashing, no sort)."""
+    combined = np.zeros(check.n_rows, dtype=np.int64)
+    for column in columns:
+        values = check.values[column]
+        if isinstance(values, np.ndarray):
+            codes, uniques = pd.factorize(values)
+            size = len(uniques) + 1
+        else:
+            encoded = pc.dictionary_encode(values)
+            codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
+            size = len(encoded.dictionary) + 1
+        combined, _ = pd.factorize(combined * size + codes)
+    return combined
 
 
 def _pair_greater(check: FileCheck, e: Expectation, parameters) -> None:

@@ -22,7 +22,7 @@ def cli() -> typer.Typer:
 
 
 def sma(tmp_path: Path, *args: str):
-    return CliRunner().invoke(cli(), [*args, "--runs-dir", str(tmp_path), *(("--users", str(USERS)) if args[1] not in ("show", "propose") else ())])
+    return CliRunner().invoke(cli(), [*args, "--runs-dir", str(tmp_path), *(("--users", str(USERS)) if args[1] != "propose" else ())])
 
 
 def test_the_whole_flow_from_the_command_line(tmp_path):
@@ -70,3 +70,12 @@ def test_verify_exits_1_naming_the_altered_audit_line(tmp_path):
 def test_a_run_id_that_would_leave_the_runs_folder_is_refused(tmp_path):
     result = sma(tmp_path, "blotter", "show", "--run", "../etc")
     assert result.exit_code == 1 and "not a run id" in result.output
+
+
+def test_show_and_verify_accept_a_known_user_and_refuse_an_unknown_one(tmp_path):
+    write_run(tmp_path)
+    sma(tmp_path, "blotter", "propose", "--run", RUN)
+    assert sma(tmp_path, "blotter", "show", "--run", RUN, "--user", "ops-olga").exit_code == 0
+    assert sma(tmp_path, "blotter", "verify", "--run", RUN, "--user", "ops-olga").exit_code == 0
+    refused = sma(tmp_path, "blotter", "show", "--run", RUN, "--user", "mallory")
+    assert refused.exit_code == 1 and "not in the roles source" in refused.output
