@@ -8,7 +8,16 @@ DATE   ?= 2026-11-24
 ACCOUNTS ?= 200
 SEED   ?= 7
 
-.PHONY: install demo test bench clean
+.PHONY: install system-deps demo test bench clean
+
+# Debian packages the tests use: Chromium (the review page in a real browser), poppler (PDF → PNG).
+SYSTEM_PACKAGES := chromium poppler-utils fonts-liberation fonts-dejavu-core
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+		echo "Installing $(SYSTEM_PACKAGES) (Debian packages) ..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +31,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m pipelines.demo --work $(WORK) --date $(DATE) --accounts $(ACCOUNTS) --seed $(SEED)
 
-test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile
+test: $(STAMP) system-deps
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

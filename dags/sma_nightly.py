@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, dag, get_current_context, task
 
 STORE_WRITER_POOL = "sma_store_writer"
@@ -68,6 +69,13 @@ def sma_nightly():
         check_step(as_of)
         return as_of
 
+    @task
+    def blotter(as_of: str) -> str:
+        from pipelines.night import blotter_step
+
+        blotter_step(as_of)
+        return as_of
+
     @task(pool=STORE_WRITER_POOL)
     def record(as_of: str) -> str:
         from pipelines.night import record_step
@@ -75,10 +83,27 @@ def sma_nightly():
         record_step(as_of)
         return as_of
 
+    # The PM answers in Airflow; the project's own blotter ledger decides whether that answer
+    # counts (the responder must be a PM there, and four-eyes is enforced at release).
+    pm_approval = ApprovalOperator(
+        task_id="pm_approval",
+        subject="Approve tonight's blotter?",
+        body="Review the run page and the blotter (sma review / sma blotter show) before answering.",
+        response_timeout=timedelta(hours=10),
+    )
+
+    @task
+    def apply_pm_answer(as_of: str, answer: dict) -> str:
+        from pipelines.night import apply_pm_answer as apply
+
+        return apply(as_of, answer)
+
     as_of = ingest()
     shards = prepare(as_of)
     decided = decide.partial(as_of=as_of).expand(shard=shards)
-    record(check(as_of, decided))
+    recorded = record(blotter(check(as_of, decided)))
+    recorded >> pm_approval
+    apply_pm_answer(recorded, pm_approval.output)
 
 
 sma_nightly()

@@ -1,0 +1,43 @@
+"""A tiny generated book and a place of its own for each night, for end-to-end runs of `sma`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+AS_OF = date(2026, 11, 24)
+SMA = [sys.executable, "-m", "pipelines"]
+
+
+@pytest.fixture(scope="session")
+def tiny_inbox(tmp_path_factory) -> Path:
+    """Eight accounts (several households, TAXABLE/IRA/ROTH), 300 days of closes."""
+    from pipelines.book import write_inbox
+    from sma.book import BookParams, generate_book
+
+    inbox = tmp_path_factory.mktemp("book") / "inbox"
+    write_inbox(generate_book(8, 3, AS_OF, BookParams(price_days=300)), inbox, AS_OF, "csv")
+    return inbox
+
+
+def workplace(root: Path, workers: int = 1) -> dict[str, str]:
+    """An sma.toml putting the store, the exchange and the runs under ``root``; the env to use it."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "sma.toml").write_text(
+        f'[store]\npath = "{root / "store.duckdb"}"\n'
+        f'[storage]\nuri = "{root / "storage"}"\n'
+        f'[runs]\ndir = "{root / "runs"}"\n'
+        f"[night]\nworkers = {workers}\naccounts_per_shard = 3\n"
+        f'[blotter]\nusers_file = "{Path(__file__).parents[2] / "config" / "users.toml"}"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMA_")}
+    return {**env, "SMA_CONFIG": str(root / "sma.toml")}
+
+
+def sma(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*SMA, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)

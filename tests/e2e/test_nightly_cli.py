@@ -1,0 +1,87 @@
+"""`sma nightly` runs the whole night from the inbox to a checked, proposed blotter (PRODUCT.md,
+"The nightly run"), idempotently, refusing a second run of the same date."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+
+import duckdb
+import pandas as pd
+
+from tests.e2e.conftest import AS_OF, sma, workplace
+
+OUTPUTS = ("trades", "lot_sells", "records", "exceptions", "violations", "blocks")
+
+
+def outputs(root) -> dict[str, bytes]:
+    run = root / "runs" / AS_OF.isoformat()
+    files = {f"proposal/{n}": (run / "proposal" / f"{n}.parquet").read_bytes() for n in OUTPUTS}
+    files.update(
+        {str(p.relative_to(run)): p.read_bytes() for p in sorted((run / "blotter" / "proposed").glob("*"))}
+    )
+    return files
+
+
+def store_results(root) -> dict[str, list]:
+    with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
+        return {
+            t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall()))
+            for t in ("runs", "run_trades", "run_lot_sells", "run_decisions", "run_exceptions")
+        }
+
+
+def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
+    env = workplace(tmp_path)
+    done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    for words in ("accounts", "screened", "traded", "held out", "orders", "losses harvested", "tracking error"):
+        assert words in done.stdout
+    trades = pd.read_parquet(tmp_path / "runs" / AS_OF.isoformat() / "proposal" / "trades.parquet")
+    assert len(trades) > 0 and set(trades["side"]) <= {"BUY", "SELL"}
+    assert (trades["quantity"] == trades["quantity"].round()).all()
+    assert store_results(tmp_path)["runs"], "the night is recorded in the store"
+
+
+def test_a_complete_night_is_not_redone_and_force_gives_identical_outputs(tiny_inbox, tmp_path):
+    env = workplace(tmp_path)
+    args = ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()]
+    assert sma(args, env, tmp_path).returncode == 0
+    first, first_store = outputs(tmp_path), store_results(tmp_path)
+    again = sma(args, env, tmp_path)
+    assert "already complete" in again.stdout
+    forced = sma([*args, "--force"], env, tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert outputs(tmp_path) == first
+    assert store_results(tmp_path) == first_store
+
+
+def test_two_worker_processes_decide_the_same_trades_as_one(tiny_inbox, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    args = ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()]
+    assert sma(args, workplace(one, workers=1), tmp_path).returncode == 0
+    assert sma(args, workplace(two, workers=2), tmp_path).returncode == 0
+    assert outputs(one) == outputs(two)
+
+
+def test_a_second_run_of_the_same_date_is_refused_while_one_runs(tiny_inbox, tmp_path):
+    env = workplace(tmp_path)
+    lock = tmp_path / "runs" / AS_OF.isoformat() / ".lock"
+    lock.parent.mkdir(parents=True)
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # what a running night holds
+    try:
+        refused = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path)
+    finally:
+        os.close(fd)
+    assert refused.returncode == 1
+    assert "already running" in refused.stderr
+
+
+def test_an_unreadable_inbox_runs_nothing_and_says_why(tmp_path):
+    env = workplace(tmp_path)
+    (tmp_path / "inbox" / AS_OF.isoformat()).mkdir(parents=True)
+    refused = sma(["nightly", "--inbox", str(tmp_path / "inbox"), "--date", AS_OF.isoformat()], env, tmp_path)
+    assert refused.returncode == 1
+    assert "nothing was run" in refused.stderr
+    assert not (tmp_path / "runs" / AS_OF.isoformat() / "proposal").exists()
