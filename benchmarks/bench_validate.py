@@ -1,0 +1,109 @@
+"""How fast the inbox is validated: lots rows per second, the night's executor against GX itself.
+
+1. The lots suite (``data_contracts/suites/lots.json``) on ``--rows`` lots of a generated book,
+   one in a thousand made bad (so per-row reporting is exercised): the night's vectorised executor
+   (cells typed from text, then every expectation) against the same suite run through Great
+   Expectations (COMPLETE result format, per-row indexes), in the same process. Medians over
+   ``--repeats`` runs and the ratio.
+2. The whole night end to end, ``validate_inbox`` on the generated book written as CSV and as
+   Parquet (read, type, suites, cross-file rules): median seconds and rows per second.
+
+    .venv/bin/python benchmarks/bench_validate.py [--accounts 10000] [--rows 200000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipelines.book import write_inbox
+from pipelines.settings import ValidationSettings
+from pipelines.validate import load_suite, run_suite_with_gx, validate_inbox
+from pipelines.validate._parse import parse_table
+from pipelines.validate._suites import run_suite
+from sma.book import generate_book
+from sma.inbox import INBOX_FILES
+
+AS_OF = date(2026, 11, 24)
+
+
+def _median_seconds(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _lots_sample(lots: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """``rows`` lots (the book's, repeated with fresh lot ids if it has fewer), 0.1% bad."""
+    repeats = -(-rows // len(lots))
+    sample = pd.concat([lots] * repeats, ignore_index=True).iloc[:rows].copy()
+    sample["lot_id"] = [f"L{i}" for i in range(rows)]
+    sample.loc[sample.index % 1000 == 999, "quantity"] = -1.0
+    return sample
+
+
+def _as_text(frame: pd.DataFrame) -> pa.Table:
+    columns = {}
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d").fillna("")
+        else:
+            text = values.astype(object).where(values.notna(), "").astype(str)
+        columns[name] = pa.array(text.tolist(), pa.string())
+    return pa.table(columns)
+
+
+def _executor(text: pa.Table, suite) -> int:
+    check = parse_table(INBOX_FILES["lots"], text)
+    run_suite(check, suite, {"as_of": AS_OF})
+    return int(check.bad.sum())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+    frames = generate_book(args.accounts, args.seed, AS_OF)
+    sample = _lots_sample(frames["lots"], args.rows)
+    text, suite = _as_text(sample), load_suite("lots")
+    bad = _executor(text, suite)
+    ours = _median_seconds(lambda: _executor(text, suite), args.repeats)
+    found = run_suite_with_gx(suite, sample, {"as_of": AS_OF})
+    assert set(found["row"].dropna()) == set(np.flatnonzero(sample.index % 1000 == 999) + 1), "GX disagrees"
+    gx = _median_seconds(lambda: run_suite_with_gx(suite, sample, {"as_of": AS_OF}), args.repeats)
+    print(f"lots suite, {args.rows:,} rows ({bad:,} bad), median of {args.repeats}:")
+    print(f"  executor (text -> typed -> {len(suite.expectations)} expectations) {ours:8.3f} s  {args.rows / ours:>12,.0f} rows/s")
+    print(f"  GX {__import__('great_expectations').__version__} (typed frame, COMPLETE)        {gx:8.3f} s  {args.rows / gx:>12,.0f} rows/s")
+    print(f"  ratio GX / executor: {gx / ours:.1f}x")
+
+    total = sum(len(f) for f in frames.values())
+    print(f"whole night, {args.accounts:,} accounts, {len(frames['lots']):,} lots, {total:,} rows:")
+    for fmt in ("csv", "parquet"):
+        with tempfile.TemporaryDirectory() as tmp:
+            write_inbox(frames, Path(tmp), AS_OF, fmt)
+            result = validate_inbox(Path(tmp), AS_OF, ValidationSettings())
+            assert result.ok, result.issues.head()
+            seconds = _median_seconds(lambda: validate_inbox(Path(tmp), AS_OF, ValidationSettings()), args.repeats)
+        print(f"  validate_inbox ({fmt:7}) {seconds:8.3f} s  {total / seconds:>12,.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()
