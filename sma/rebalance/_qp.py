@@ -9,7 +9,7 @@ The problem (Moehle, Kochenderfer, Boyd & Ang 2021, section 3, in weights of acc
 security with sign +1 (buy) or -1 (sell), and ``Q = diag(d) + B B'`` is the scaled factor
 covariance with B of shape (n, k). Each Newton step reduces to one system in ``z`` of the form
 ``(diag(d + h) + B B') dz = r`` (h: per-security harmonic sum of the barrier curvatures), solved
-by Woodbury with one k x k Cholesky factorisation; the two dense rows of ``G`` (cash, gain budget)
+by Woodbury with one k x k inverse (the matrix is SPD and >= I); the two dense rows of ``G`` (cash, gain budget)
 take a 2 x 2 Schur complement. Mehrotra predictor-corrector steps.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
 
 
 @dataclass(frozen=True)
@@ -76,55 +75,32 @@ class _Newton:
 
     def __init__(self, qp: TradeQP, theta: np.ndarray):
         self.qp, self.inv_theta = qp, 1.0 / theta
+        self.a_it = qp.sign * self.inv_theta
         n = qp.d.size
         hsum = np.bincount(qp.asset, self.inv_theta, minlength=n)
-        self.active = hsum > 0
-        self.h = np.zeros(n)
-        self.h[self.active] = 1.0 / hsum[self.active]
+        active = hsum > 0
+        self.h = np.divide(1.0, hsum, out=np.zeros(n), where=active)
         # Securities without variables have z fixed at 0; give them a huge curvature instead.
-        self.diag = qp.d + np.where(self.active, self.h, 1e30)
+        self.diag = qp.d + np.where(active, self.h, 1e30)
         bd = qp.B / self.diag[:, None]
         core = np.eye(qp.B.shape[1]) + qp.B.T @ bd
-        self.bd, self.chol = bd, cho_factor(core, lower=True, check_finite=False)
+        self.bd = bd
+        self.core_inv = np.linalg.inv(core)  # SPD and >= I: well conditioned
 
     def solve(self, r: np.ndarray) -> np.ndarray:
-        """``(A'QA + diag(theta))^{-1} r`` for r of shape (nv,) or (nv, c)."""
-        qp, it = self.qp, self.inv_theta
-        a = qp.sign if r.ndim == 1 else qp.sign[:, None]
-        w = it if r.ndim == 1 else it[:, None]
-        n = qp.d.size
-        scaled = a * r * w
-        if r.ndim == 1:
-            rho = np.bincount(qp.asset, scaled, minlength=n)
-            rhs = self.h * rho
-            dz = rhs / self.diag - self.bd @ cho_solve(self.chol, self.bd.T @ rhs, check_finite=False)
-            pi = self.h * (dz - rho)
-            return (r + qp.sign * pi[qp.asset]) * it
-        rho = np.column_stack([np.bincount(qp.asset, col, minlength=n) for col in scaled.T])
-        rhs = self.h[:, None] * rho
-        dz = rhs / self.diag[:, None] - self.bd @ cho_solve(self.chol, self.bd.T @ rhs, check_finite=False)
-        pi = self.h[:, None] * (dz - rho)
-        return (r + a * pi[qp.asset]) * w
+        """``(A'QA + diag(theta))^{-1} r`` for r of shape (nv,)."""
+        qp = self.qp
+        rho = np.bincount(qp.asset, r * self.a_it, minlength=qp.d.size)
+        rhs = self.h * rho
+        dz = rhs / self.diag - self.bd @ (self.core_inv @ (self.bd.T @ rhs))
+        pi = self.h * (dz - rho)
+        return r * self.inv_theta + self.a_it * pi[qp.asset]
 
 
 def _max_step(x: np.ndarray, dx: np.ndarray) -> float:
     """Largest a with x + a dx >= 0 (x > 0), or inf."""
-    if x.size == 0:
-        return np.inf
-    ratio = np.divide(x, -dx, out=np.full(x.shape, np.inf), where=dx < 0)
-    return float(ratio.min())
-
-
-def _box_step(lo: np.ndarray, hi: np.ndarray, d_lo: np.ndarray, d_hi: np.ndarray | None = None) -> float:
-    """Largest a keeping lo + a d_lo >= 0 and hi + a d_hi >= 0 (d_hi = -d_lo when not given)."""
-    if lo.size == 0:
-        return np.inf
-    if d_hi is None:
-        with np.errstate(divide="ignore"):
-            ratio = np.where(d_lo < 0, lo, hi) / np.abs(d_lo)
-    else:
-        ratio = np.minimum(np.where(d_lo < 0, lo / -d_lo, np.inf), np.where(d_hi < 0, hi / -d_hi, np.inf))
-    return float(np.nanmin(ratio)) if ratio.size else np.inf
+    worst = float((dx / x).min()) if x.size else 0.0
+    return -1.0 / worst if worst < 0 else np.inf
 
 
 def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResult:
@@ -167,9 +143,8 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
         theta = s0 / v + s1 / t
         try:
             newton = _Newton(qp, theta)
-            mgt = newton.solve(G.T.copy()) if h.size else np.zeros((nv, 0))
-            schur = G @ mgt + np.diag(w / eta)
-            schur_f = np.linalg.cholesky(schur) if h.size else None
+            mgt = np.column_stack([newton.solve(row) for row in G]) if h.size else np.zeros((nv, 0))
+            schur_inv = np.linalg.inv(G @ mgt + np.diag(w / eta)) if h.size else None
         except (np.linalg.LinAlgError, ValueError):
             break
 
@@ -178,7 +153,7 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
             r2 = -rp - rcw / eta
             m_r1 = newton.solve(r1)
             if h.size:
-                y = np.linalg.solve(schur_f.T, np.linalg.solve(schur_f, G @ m_r1 - r2))
+                y = schur_inv @ (G @ m_r1 - r2)
                 dv = m_r1 - mgt @ y
             else:
                 y = np.zeros(0)
@@ -189,7 +164,8 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
             return dv, ds0, ds1, y, dw
 
         def step_length(dv, ds0, ds1, dw, deta):
-            return min(1.0, _box_step(v, t, dv), _box_step(s0, s1, ds0, ds1), _max_step(w, dw), _max_step(eta, deta))
+            return min(1.0, _max_step(v, dv), _max_step(t, -dv), _max_step(s0, ds0), _max_step(s1, ds1),
+                       _max_step(w, dw), _max_step(eta, deta))
 
         dv, ds0, ds1, deta, dw = direction(-v * s0, -t * s1, -w * eta)
         a_aff = step_length(dv, ds0, ds1, dw, deta)
