@@ -3,11 +3,13 @@
 How the nightly pipeline calls it, per shard (PRODUCT.md, "The per-account decision")::
 
     model = sma.risk.estimate_risk_model(returns, symbols, sectors)        # once per night
-    target = sma.accounts.personalised_targets(...)                       # all accounts, vectorised
-    shard = ShardInputs(...)                                              # arrays for the shard
+    blocks = sma.ledger.wash_sale_blocks(transactions, identical_group, as_of)
+    shard = shard_from_frames(symbols=model.symbols, securities=..., closes=..., benchmarks=...,
+                              accounts=..., lots=..., cash=..., as_of=..., wash_blocks=blocks, ...)
     out = decide(shard, model, EngineParams())                            # screen + optimise
 
-``decide`` returns an ``EngineOutput`` of three frames:
+(``shard_from_frames`` builds the personalised targets for all accounts at once, with
+``sma.accounts``.) ``decide`` returns an ``EngineOutput`` of three frames:
 
 trades (TRADE_COLUMNS)
     account_id, symbol, side (BUY/SELL), quantity (whole shares, or a whole fractional lot; float64),
@@ -28,6 +30,7 @@ an interior-point method that solves each Newton step through the factor model (
 """
 
 from sma.rebalance._decide import EngineOutput, decide, decide_account
+from sma.rebalance._frames import shard_from_frames
 from sma.rebalance._inputs import ShardInputError, ShardInputs
 from sma.rebalance._params import EngineParams, SignMethod
 from sma.rebalance._problem import AccountProblem, build_problem
@@ -66,6 +69,7 @@ __all__ = [
     "decide_account",
     "round_to_whole_shares",
     "screen_accounts",
+    "shard_from_frames",
     "solve_account",
     "solve_trade_qp",
 ]

@@ -125,3 +125,13 @@ def test_every_lot_sell_adds_up_to_its_trade():
 
 def _without(symbol: str) -> dict[str, float]:
     return {s: (0.0 if s == symbol else 1 / 7) for s in SYMBOLS}
+
+
+def test_a_legacy_position_transitions_out_within_the_gain_budget():
+    """Legacy positions (held, not in the target) move out as fast as the gain budget allows (PRODUCT.md)."""
+    lots = on_target_lots(AAA=2_000.0)  # $8,000 of gain on the legacy AAA
+    shard = one_account_shard(lots, target=_without("AAA"), gain_budget=3_000.0)
+    out = decide(shard, toy_model())
+    sold = out.lot_sells.query("symbol == 'AAA'")
+    assert set(sold.reason) == {"TRANSITION"}
+    assert 2_500.0 <= sold.realized_gain.sum() <= 3_000.0
