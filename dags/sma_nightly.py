@@ -83,6 +83,13 @@ def sma_nightly():
         record_step(as_of)
         return as_of
 
+    @task
+    def review(as_of: str) -> str:
+        from pipelines.night import review_step
+
+        review_step(as_of)
+        return as_of
+
     # The PM answers in Airflow; the project's own blotter ledger decides whether that answer
     # counts (the responder must be a PM there, and four-eyes is enforced at release).
     pm_approval = ApprovalOperator(
@@ -101,9 +108,9 @@ def sma_nightly():
     as_of = ingest()
     shards = prepare(as_of)
     decided = decide.partial(as_of=as_of).expand(shard=shards)
-    recorded = record(blotter(check(as_of, decided)))
-    recorded >> pm_approval
-    apply_pm_answer(recorded, pm_approval.output)
+    reviewed = review(record(blotter(check(as_of, decided))))
+    reviewed >> pm_approval
+    apply_pm_answer(reviewed, pm_approval.output)
 
 
 sma_nightly()

@@ -17,9 +17,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from pipelines.cli import _blotter, _book, _ledger, _nightly, _validate
+    from pipelines.cli import _blotter, _book, _ledger, _nightly, _review, _validate
 
-    for module in (_book, _validate, _nightly, _blotter, _ledger):
+    for module in (_book, _validate, _nightly, _review, _blotter, _ledger):
         module.register(app)
 
 

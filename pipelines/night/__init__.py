@@ -16,6 +16,7 @@ from pipelines.night._nightly import ingest_night, render_summary, run_night
 from pipelines.night._prepare import prepare_step as _prepare
 from pipelines.night._record import blotter_step as _blotter
 from pipelines.night._record import record_step as _record
+from pipelines.night._review import review_step as _review
 from pipelines.night._run import Night, RunInProgress
 from pipelines.settings import load_settings
 
@@ -49,6 +50,10 @@ def record_step(as_of: str) -> dict:
     return _record(_night(as_of))
 
 
+def review_step(as_of: str) -> str:
+    return _review(_night(as_of))
+
+
 def apply_pm_answer(as_of: str, answer: dict) -> str:
     """Record the PM's answer from Airflow's approval step in the blotter's own ledger.
 
@@ -79,6 +84,7 @@ __all__ = [
     "ingest_step",
     "prepare_step",
     "record_step",
+    "review_step",
     "render_summary",
     "run_night",
 ]

@@ -61,7 +61,9 @@ def check_step(night: Night) -> dict:
     trades = _gather(night, shards, "trades", TRADE_COLUMNS)
     lot_sells = _gather(night, shards, "lot_sells", LOT_SELL_COLUMNS)
     records = _gather(night, shards, "records", RECORD_COLUMNS)
-    blocks = _gather(night, shards, "blocks", ["account_id", "symbol", "kind", "why"])
+    blocks = _gather(night, shards, "blocks", ["account_id", "symbol", "kind", "why", "until"])
+    holdings = _gather(night, shards, "holdings",
+                       ["account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight"])
     lots = pd.concat(
         [_files.read_parquet(night.uri("shards", f"{k:04d}", "lots.parquet")) for k in shards]
         or [pd.DataFrame(columns=["account_id", "lot_id", "symbol", "quantity"])],
@@ -116,6 +118,7 @@ def check_step(night: Night) -> dict:
         ("violations", violations),
         ("records", records),
         ("blocks", blocks),
+        ("holdings", holdings),
     ):
         _files.write_parquet(str(proposal / f"{name}.parquet"), frame, f"check:{name}")
         crash_point(f"check:after-{name}")

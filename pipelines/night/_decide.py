@@ -60,12 +60,16 @@ def _wash_masks(blocks: pd.DataFrame, household_ids: np.ndarray, groups: np.ndar
 
 
 def blocks_in_force(
-    ids: np.ndarray, symbols: np.ndarray, masks, wash_buy: np.ndarray, wash_loss: np.ndarray
+    accounts: pd.DataFrame, universe: Universe, masks, wash_buy: np.ndarray, wash_loss: np.ndarray,
+    blocks: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Every (account, security) with a block tonight: account_id, symbol, kind, why.
+    """Every (account, security) with a block tonight: account_id, symbol, kind, why, until.
 
-    kind is BUY_BLOCKED (restriction or wash sale), SELL_BLOCKED (NO_SELL) or LOSS_SALE_BLOCKED.
+    kind is BUY_BLOCKED (restriction or wash sale), SELL_BLOCKED (NO_SELL) or LOSS_SALE_BLOCKED;
+    ``until`` is the first day a wash-sale block no longer applies (31 days after the trade that
+    caused it), empty for restrictions.
     """
+    ids, symbols = accounts["account_id"].to_numpy(str), universe.symbols
     parts = []
     for mask, kind, why in (
         (masks.exclude, "BUY_BLOCKED", "EXCLUDE restriction"),
@@ -76,8 +80,39 @@ def blocks_in_force(
         (wash_loss, "LOSS_SALE_BLOCKED", "wash sale: the household bought it in the last 30 days"),
     ):
         a, j = np.nonzero(mask)
-        parts.append(pd.DataFrame({"account_id": ids[a], "symbol": symbols[j], "kind": kind, "why": why}))
-    return pd.concat(parts, ignore_index=True)
+        parts.append(pd.DataFrame({
+            "account_id": ids[a], "symbol": symbols[j], "kind": kind, "why": why,
+            "household_id": accounts["household_id"].to_numpy(str)[a], "identical_group": universe.identical_group[j],
+        }))
+    out = pd.concat(parts, ignore_index=True)
+    last = blocks.assign(
+        last_loss=pd.to_datetime(blocks["last_loss_sale_date"]), last_buy=pd.to_datetime(blocks["last_buy_date"])
+    )[["household_id", "identical_group", "last_loss", "last_buy"]]
+    out = out.merge(last, on=["household_id", "identical_group"], how="left")
+    wash = out["why"].str.startswith("wash sale")
+    caused_by = np.where(out["kind"] == "LOSS_SALE_BLOCKED", out["last_buy"], out["last_loss"])
+    out["until"] = pd.Series(pd.to_datetime(caused_by) + pd.Timedelta(days=31)).dt.date.where(wash, None)
+    return out[["account_id", "symbol", "kind", "why", "until"]]
+
+
+def holdings_before_after(inputs: ShardInputs, trades: pd.DataFrame) -> pd.DataFrame:
+    """Weights of every held or targeted security before and after the trades, with the target."""
+    before = inputs.holdings()
+    total = inputs.account_values()
+    delta = np.zeros_like(before)
+    if len(trades):
+        a = pd.Index(inputs.account_ids).get_indexer(trades["account_id"])
+        j = pd.Index(inputs.symbols).get_indexer(trades["symbol"])
+        sign = np.where(trades["side"] == "BUY", 1.0, -1.0)
+        np.add.at(delta, (a, j), sign * trades["notional"].to_numpy(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w0 = np.where(total[:, None] > 0, before / total[:, None], 0.0)
+        w1 = np.where(total[:, None] > 0, (before + delta) / total[:, None], 0.0)
+    a, j = np.nonzero((w0 > 0) | (w1 > 0) | (inputs.target > 0))
+    return pd.DataFrame({
+        "account_id": inputs.account_ids[a], "symbol": inputs.symbols[j], "sector": inputs.sectors[j],
+        "weight_before": w0[a, j], "weight_after": w1[a, j], "target_weight": inputs.target[a, j],
+    })
 
 
 def shard_inputs(
@@ -143,7 +178,7 @@ def shard_inputs(
         benchmark_changed=accounts["benchmark_changed"].to_numpy(bool),
         restriction_changed=accounts["restriction_changed"].to_numpy(bool),
     )
-    return inputs, blocks_in_force(ids, universe.symbols, masks, wash_buy, wash_loss)
+    return inputs, blocks_in_force(accounts, universe, masks, wash_buy, wash_loss, blocks)
 
 
 def decide_step(night: Night, shard: int, params: EngineParams = EngineParams()) -> None:
@@ -166,6 +201,7 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
     _files.write_parquet(night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades")
     _files.write_parquet(night.uri("decisions", k, "lot_sells.parquet"), out.lot_sells)
     _files.write_parquet(night.uri("decisions", k, "blocks.parquet"), blocked)
+    _files.write_parquet(night.uri("decisions", k, "holdings.parquet"), holdings_before_after(inputs, out.trades))
     crash_point("decide:between-files")
     _files.write_parquet(night.uri("decisions", k, "records.parquet"), out.records, f"decide-{k}:records")
     night.mark_done("decide", shard, {"accounts": len(accounts), "trades": len(out.trades)})

@@ -24,8 +24,13 @@ from pipelines.night._decide import decide_step
 from pipelines._faults import crash_point
 from pipelines.night._prepare import prepare_step
 from pipelines.night._record import blotter_step, night_frames, record_step
+from pipelines.night._review import review_step
 from pipelines.night._run import Night, exclusive_run
 from pipelines.settings import Settings
+
+
+#: The night is complete when its last step is done.
+FINAL_STEP = "review"
 
 
 def ingest_night(night: Night) -> dict:
@@ -77,7 +82,7 @@ def run_night(
     """Run (or finish) the night of ``as_of``; returns the run summary."""
     night = Night(as_of, Path(inbox), settings)
     with exclusive_run(night):
-        if night.is_done("record") and not force:
+        if night.is_done(FINAL_STEP) and not force:
             return {**night.done_info("record"), "already_complete": True}
         if force:
             fs, path = _files._fs(night.exchange)
@@ -105,6 +110,9 @@ def run_night(
             bar.step("record")
             summary = record_step(night)
             crash_point("after-record")
+            bar.step("review")
+            review_step(night)
+            crash_point("after-review")
     return summary
 
 
@@ -172,6 +180,7 @@ def render_summary(night: Night, summary: dict) -> str:
         lines.append(f"  RUN TOTALS: {flag} — a PM must override at approval")
     lines += [
         "",
+        f"  review     {night.run_dir / 'review.html'}   (sma review --run {night.run_id})",
         f"  proposal   {night.run_dir / 'proposal'}",
         f"  blotter    {night.run_dir / 'blotter'}   (sma blotter show --run {night.run_id})",
     ]

@@ -80,5 +80,5 @@ def night_frames(night: Night) -> dict[str, pd.DataFrame]:
     proposal = night.run_dir / "proposal"
     return {
         name: _files.read_parquet(str(proposal / f"{name}.parquet"))
-        for name in ("trades", "lot_sells", "exceptions", "violations", "records", "blocks")
+        for name in ("trades", "lot_sells", "exceptions", "violations", "records", "blocks", "holdings")
     }

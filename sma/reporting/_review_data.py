@@ -26,7 +26,7 @@ EXCEPTION_COLUMNS = ("account_id", "kind", "reason")
 
 #: Decision statuses, worst first: how the page orders accounts that need the PM's eye.
 STATUSES = ("FAILED", "HELD", "FLAGGED", "TRADED", "NO_TRADE")
-EXCEPTION_KINDS = ("BAD_INPUT", "RECONCILIATION", "COMPLIANCE", "SOLVER", "TE_LIMIT")
+EXCEPTION_KINDS = ("BAD_INPUT", "RECONCILIATION", "COMPLIANCE", "SOLVER", "CASH", "TE_LIMIT")
 
 
 @dataclass(frozen=True)

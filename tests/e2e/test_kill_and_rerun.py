@@ -40,6 +40,7 @@ CRASH_POINTS = [
     "record:before-commit",
     "record:after-commit",
     "after-record",
+    "after-review",
 ]
 
 

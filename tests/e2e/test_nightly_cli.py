@@ -11,7 +11,7 @@ import pandas as pd
 
 from tests.e2e.conftest import AS_OF, sma, workplace
 
-OUTPUTS = ("trades", "lot_sells", "records", "exceptions", "violations", "blocks")
+OUTPUTS = ("trades", "lot_sells", "records", "exceptions", "violations", "blocks", "holdings")
 
 
 def outputs(root) -> dict[str, bytes]:

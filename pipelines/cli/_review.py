@@ -1,0 +1,54 @@
+"""``sma review --run RUN``: where the run review page is, and the night's headline figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("review")
+    def review(
+        run: str = typer.Option(..., "--run", help="the run id (its as-of date, YYYY-MM-DD)"),
+        serve: bool = typer.Option(False, "--serve", help="also serve the page on http://127.0.0.1"),
+        port: int = typer.Option(8765, "--port"),
+    ) -> None:
+        """Print where the run's review page is and its headline figures."""
+        import json
+
+        from pipelines.settings import load_settings
+        from sma.reporting import UnsafeIdError, safe_file_name
+
+        settings = load_settings()
+        try:
+            run_dir = Path(settings.runs.dir) / safe_file_name(run)
+        except UnsafeIdError as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(2) from None
+        page, summary_file = run_dir / "review.html", run_dir / "summary.json"
+        if not page.exists() or not summary_file.exists():
+            typer.echo(f"run {run} has no review page under {run_dir}: has the night of {run} run?", err=True)
+            raise typer.Exit(1)
+        s = json.loads(summary_file.read_text())
+        typer.echo(f"Review page: {page.resolve()}")
+        typer.echo(
+            f"  accounts {s['accounts']:,} · screened {s['accounts_screened']:,} · traded {s['accounts_traded']:,}"
+            f" · held out {s['accounts_held']:,}"
+        )
+        typer.echo(f"  orders {s['orders']:,} · notional ${s['notional']:,.0f}")
+        typer.echo(
+            f"  losses harvested ${s['losses_harvested']:,.0f} · est. tax saved ${s['est_tax_saved']:,.0f}"
+            f" · gains realized ${s['gains_realized_st'] + s['gains_realized_lt']:,.0f}"
+        )
+        for flag in s.get("run_total_flags", []):
+            typer.echo(f"  RUN TOTALS: {flag}")
+        if serve:
+            from pipelines.reports import review_server
+
+            server = review_server(run_dir, port)
+            typer.echo(f"Serving http://127.0.0.1:{server.server_address[1]}/review.html — Ctrl-C to stop")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                server.server_close()

@@ -1,0 +1,66 @@
+"""Step 8 of a night: the run review page the PM reads before approving, from the checked proposal."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.night import _files
+from pipelines.night._record import night_frames
+from pipelines.night._run import Night
+from sma.reporting import ReviewData
+
+REVIEW_PAGE = "review.html"
+
+
+def review_data(night: Night) -> ReviewData:
+    """Everything the review page shows, gathered from the night's files."""
+    frames = night_frames(night)
+    summary = _files.read_json(str(night.run_dir / "summary.json"))
+    accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
+    exceptions = frames["exceptions"]
+    records = frames["records"].rename(columns={"account_value": "market_value"})
+    held = exceptions[exceptions["kind"].isin(["BAD_INPUT", "RECONCILIATION", "COMPLIANCE"])]
+    held_reason = held.groupby("account_id")["reason"].first()
+    not_decided = accounts[~accounts["account_id"].isin(records["account_id"])]
+    records = pd.concat(
+        [records, pd.DataFrame({"account_id": not_decided["account_id"], "status": "HELD"})], ignore_index=True
+    )
+    is_held = records["account_id"].isin(held_reason.index)
+    records.loc[is_held, "status"] = "HELD"
+    records.loc[is_held, "reason"] = records.loc[is_held, "account_id"].map(held_reason)
+    info = accounts.set_index("account_id")
+    decisions = records.assign(
+        household_id=records["account_id"].map(info["household_id"]),
+        account_type=records["account_id"].map(info["account_type"]),
+        client_name=records["account_id"].map(info["client_name"]),
+        max_tracking_error=records["account_id"].map(info["max_tracking_error"]),
+    ).fillna({"reason": "", "te_before": float("nan")})
+    lot_sells = frames["lot_sells"].assign(
+        cost_basis=lambda f: f["proceeds"] - f["realized_gain"], gain=lambda f: f["realized_gain"]
+    )
+    blocks = frames["blocks"]
+    wash = blocks[blocks["kind"].isin(["BUY_BLOCKED", "LOSS_SALE_BLOCKED"]) & blocks["why"].str.startswith("wash")]
+    trades = frames["trades"]
+    traded = set(trades["account_id"])
+    holdings = frames["holdings"]
+    return ReviewData(
+        summary=summary,
+        decisions=decisions,
+        trades=trades,
+        lot_sells=lot_sells,
+        # The drill-down shows holdings for the accounts that trade or need the PM's eye.
+        holdings=holdings[holdings["account_id"].isin(traded | set(exceptions["account_id"]))],
+        wash_blocks=wash,
+        exceptions=exceptions,
+    )
+
+
+def review_step(night: Night) -> str:
+    """Write ``<run_dir>/review.html``; returns its path."""
+    from pipelines.reports import write_review_page
+
+    if night.is_done("review"):
+        return str(night.run_dir / REVIEW_PAGE)
+    path = write_review_page(review_data(night), night.run_dir)
+    night.mark_done("review")
+    return str(path)
