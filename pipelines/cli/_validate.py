@@ -28,8 +28,9 @@ def validate(
     from pipelines.validate import render_report, validate_inbox
 
     day = _parse_date(as_of)
-    result = validate_inbox(inbox, day, load_settings().validation)
-    typer.echo(render_report(result))
+    settings = load_settings().validation
+    result = validate_inbox(inbox, day, settings)
+    typer.echo(render_report(result, max_issues=settings.max_errors_reported))
     raise typer.Exit(code=0 if result.ok else 1)
 
 

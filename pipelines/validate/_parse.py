@@ -34,7 +34,7 @@ class FileCheck:
     ----------
     spec : the file's contract.
     n_rows : data records in the file.
-    text : column -> cells as written (Arrow strings; CSV blanks are empty strings).
+    text : column -> cells as stored (CSV: Arrow strings, blanks empty; Parquet: the stored type).
     values : column -> typed values: float64 / datetime64[s] / bool ndarrays, or Arrow strings.
     missing : column -> ndarray of shape (n_rows,), True where the cell is blank or did not parse.
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
@@ -64,9 +64,9 @@ class FileCheck:
             return
         self.bad[rows] = True
         source = text if text is not None else self.text.get(column)
-        value = source.take(pa.array(rows)).to_pylist() if source is not None else [None] * len(rows)
+        value = as_text(source.take(pa.array(rows))).to_pylist() if source is not None else [None] * len(rows)
         account = (
-            self.text["account_id"].take(pa.array(rows)).to_pylist() if "account_id" in self.text else None
+            as_text(self.text["account_id"].take(pa.array(rows))).to_pylist() if "account_id" in self.text else None
         )
         self.issues.append(
             issues_frame(self.spec.name, rows + 1, column, rule, value, message, account)
@@ -85,8 +85,13 @@ def parse_table(spec: FileSpec, table: pa.Table) -> FileCheck:
     return check
 
 
-def _as_text(array: pa.Array) -> pa.Array:
-    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+def _is_text(array: pa.Array) -> bool:
+    return pa.types.is_string(array.type) or pa.types.is_large_string(array.type) or pa.types.is_null(array.type)
+
+
+def as_text(array: pa.Array) -> pa.Array:
+    """Cells as text: dates as YYYY-MM-DD, numbers as Arrow prints them (only for reporting)."""
+    if _is_text(array):
         return array.cast(pa.string())
     if pa.types.is_timestamp(array.type) or pa.types.is_date(array.type):
         return pc.strftime(array, format="%Y-%m-%d")
@@ -94,9 +99,17 @@ def _as_text(array: pa.Array) -> pa.Array:
 
 
 def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array) -> None:
-    text = _as_text(array)
-    blank = np.asarray(pc.fill_null(pc.equal(text, ""), True), dtype=bool)
-    check.text[name] = text
+    # Typed Parquet columns are converted to text only for the few cells an issue reports.
+    native = {ColumnKind.FLOAT: _is_number, ColumnKind.DATE: _is_date, ColumnKind.BOOL: _is_bool}.get(kind)
+    if not _is_text(array) and (native is None or not native(array)):
+        array = as_text(array)
+    check.text[name] = array
+    text = array if _is_text(array) else None
+    if text is not None:
+        text = text.cast(pa.string())
+        blank = np.asarray(pc.fill_null(pc.equal(text, ""), True), dtype=bool)
+    else:
+        blank = np.asarray(array.is_null(), dtype=bool)
     check.blank[name] = blank
     if kind is ColumnKind.FLOAT:
         values, unparsable, nonfinite = _parse_float(array, text, blank)
@@ -118,8 +131,20 @@ def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array
     check.missing[name] = missing
 
 
+def _is_number(array: pa.Array) -> bool:
+    return pa.types.is_floating(array.type) or pa.types.is_integer(array.type) or pa.types.is_decimal(array.type)
+
+
+def _is_date(array: pa.Array) -> bool:
+    return pa.types.is_date(array.type) or pa.types.is_timestamp(array.type)
+
+
+def _is_bool(array: pa.Array) -> bool:
+    return pa.types.is_boolean(array.type)
+
+
 def _parse_float(array: pa.Array, text: pa.Array, blank: np.ndarray):
-    if pa.types.is_floating(array.type) or pa.types.is_integer(array.type) or pa.types.is_decimal(array.type):
+    if _is_number(array):
         values = np.asarray(pc.fill_null(array.cast(pa.float64()), np.nan), dtype=np.float64)
         unparsable = np.zeros(len(values), dtype=bool)
     else:
@@ -138,7 +163,7 @@ def _parse_float(array: pa.Array, text: pa.Array, blank: np.ndarray):
 
 
 def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
-    if pa.types.is_date(array.type) or pa.types.is_timestamp(array.type):
+    if _is_date(array):
         parsed = array.cast(pa.timestamp("s"))
         unparsable = np.zeros(len(blank), dtype=bool)
     else:
@@ -156,7 +181,7 @@ def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
 
 
 def _parse_bool(array: pa.Array, text: pa.Array, blank: np.ndarray):
-    if pa.types.is_boolean(array.type):
+    if _is_bool(array):
         values = np.asarray(pc.fill_null(array, False), dtype=bool)
         return values, np.zeros(len(values), dtype=bool)
     lower = pc.utf8_lower(text)

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.validate._parse import FileCheck
+from pipelines.validate._parse import FileCheck, as_text
 
 #: Where the contracts live: ``data_contracts/`` at the repository root.
 DATA_CONTRACTS = Path(__file__).resolve().parents[2] / "data_contracts"
@@ -124,7 +124,7 @@ def _not_null(check: FileCheck, e: Expectation, parameters) -> None:
 
 def _regex(check: FileCheck, e: Expectation, parameters, *, negate: bool) -> None:
     column = _column(e)
-    matched = np.asarray(pc.fill_null(pc.match_substring_regex(check.text[column], str(e.kwargs["regex"])), False))
+    matched = np.asarray(pc.fill_null(pc.match_substring_regex(check.values[column], str(e.kwargs["regex"])), False))
     mask = _present(check, column) & (matched if negate else ~matched)
     check.flag(column, e.rule, mask, e.message)
 
@@ -170,7 +170,7 @@ def _unique(check: FileCheck, e: Expectation, parameters) -> None:
     if not duplicated.any():
         return
     text = check.text[columns[0]] if len(columns) == 1 else pc.binary_join_element_wise(
-        *[check.text[c] for c in columns], "|"
+        *[as_text(check.text[c]) for c in columns], "|"
     )
     check.flag(",".join(columns), e.rule, duplicated, e.message, text=text)
 

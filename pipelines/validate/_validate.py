@@ -141,14 +141,16 @@ def clean_frame(check: FileCheck) -> pd.DataFrame:
     """The rows of ``check`` with no issue, typed as documented on :class:`ValidationResult`."""
     keep = ~check.bad
     rows = np.flatnonzero(keep)
+    index = pd.Index(rows + 1, name="row", dtype=np.int64)
     columns = {}
     for column in check.spec.columns:
         values = check.values[column.name]
-        if column.kind in (ColumnKind.FLOAT, ColumnKind.DATE, ColumnKind.BOOL):
-            columns[column.name] = values[keep]
+        if isinstance(values, np.ndarray):
+            columns[column.name] = pd.Series(values[keep], index=index, copy=False)
         else:
-            columns[column.name] = pd.array(values.take(pa.array(rows)).to_pylist(), dtype="str")
-    return pd.DataFrame(columns, index=pd.Index(rows + 1, name="row", dtype=np.int64))
+            text = values.take(pa.array(rows)).to_pandas().astype("str")
+            columns[column.name] = text.set_axis(index)
+    return pd.DataFrame(columns, index=index)
 
 
 
