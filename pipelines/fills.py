@@ -23,7 +23,7 @@ from pipelines.blotter import _folder
 from pipelines.blotter import read_trail as _read_trail
 from pipelines.blotter._actions import TrailBroken
 from sma.inbox import FILLS
-from sma.ledger import LedgerError
+from sma.ledger import Ledger, LedgerError
 from sma.trading import (
     BOOKED_COLUMNS,
     Action,
@@ -92,6 +92,7 @@ def read_fills(path: Path) -> pd.DataFrame:
         problems += [FillProblem(int(r) + 1, col, f"not a number: {raw[col].iloc[r]!r}") for r in bad]
     if problems:
         raise FillsRejected(str(path), problems)
+    out = out.astype({"quantity": float, "price": float})  # 10 and 10.0 are the same fill
     out["lot_id"] = out["lot_id"].where(out["lot_id"].notna() & (out["lot_id"].astype(str) != ""), None)
     return out
 
@@ -125,6 +126,7 @@ def load_fills(
     *,
     trade_date: date | None = None,
     identical_group: Mapping[str, str] | None = None,
+    ledger: Ledger | None = None,
 ) -> FillsResult:
     """Match and book a fills file against ``run_dir``'s released blotter; writes nothing.
 
@@ -136,6 +138,9 @@ def load_fills(
         account_id, household_id, account_type (wash sales look across the household).
     trade_date : date, optional
         Defaults to the day (UTC) the blotter was released.
+    ledger : sma.ledger.Ledger, optional
+        The store's ledger with the last 30 days of trades replayed, so that today's buys wash
+        earlier loss sales of the household; without it the ledger starts from ``lots``.
 
     Raises
     ------
@@ -158,7 +163,7 @@ def load_fills(
     day = trade_date or date.fromisoformat(released_at[:10])
     match = match_fills(fills, blotter, booked_fills(run_dir), source=source)
     try:
-        booking = book_fills(match.new, lots, cash, accounts, day, identical_group)
+        booking = book_fills(match.new, lots, cash, accounts, day, identical_group, ledger)
     except LedgerError as e:
         ids = fill_ids(fills.assign(lot_id=fills["lot_id"].fillna("")))
         rows = np.flatnonzero(((fills["account_id"] == e.account_id) & (fills["symbol"] == e.symbol)).to_numpy() & ids.isin(match.new["fill_id"]).to_numpy())

@@ -75,6 +75,7 @@ def book_fills(
     accounts: pd.DataFrame,
     trade_date: date,
     identical_group: Mapping[str, str] | None = None,
+    ledger: Ledger | None = None,
 ) -> Booking:
     """Book ``fills`` (``match_fills(...).new``) against tonight's ``lots`` and ``cash``.
 
@@ -92,22 +93,29 @@ def book_fills(
         account_id, household_id, account_type: wash sales look across the household.
     trade_date : date
         The fills' trade date (holding periods and wash-sale windows count from it).
+    ledger : Ledger, optional
+        A ledger that already holds the open lots and the household's last 30 days of trades
+        (so today's buys can wash earlier loss sales); ``lots`` and ``accounts`` are then not
+        read. Without it, a ledger is opened from ``lots`` alone.
 
     Raises
     ------
     sma.ledger.LedgerError
         A sell of a lot that is not held, or of more shares than it holds.
     """
-    ledger = Ledger(accounts, identical_group)
-    ledger.add_lots(_ledger_lots(lots))
+    if ledger is None:
+        ledger = Ledger(accounts, identical_group)
+        ledger.add_lots(_ledger_lots(lots))
     sells = fills[fills["side"] == Side.SELL]
     buys = fills[fills["side"] == Side.BUY]
     realized_fill: list[str] = []
+    realized_rows: list[int] = []
     moves: list[tuple[str, str, int]] = []
     for f in sells.itertuples(index=False):  # sells first: their losses meet today's buys in the ledger either way
         proceeds = _cents(f.quantity, f.price)
         rows = ledger.sell(f.account_id, f.symbol, float(f.quantity), proceeds, trade_date, ReliefMethod.SPECIFIC, [f.lot_id])
         realized_fill += [f.fill_id] * len(rows)
+        realized_rows += [int(r) for r in rows]
         moves.append((f.account_id, f.fill_id, proceeds))
     new_ids = []
     for f in buys.itertuples(index=False):
@@ -116,7 +124,7 @@ def book_fills(
         ledger.buy(f.account_id, f.symbol, new_ids[-1], float(f.quantity), cost, trade_date)
         moves.append((f.account_id, f.fill_id, -cost))
     open_lots = _usd_lots(ledger.open_lots())
-    realized = ledger.realized()
+    realized = ledger.realized().iloc[realized_rows].reset_index(drop=True)
     realized.insert(0, "fill_id", np.array(realized_fill, dtype=object))
     cash_moves = pd.DataFrame(moves, columns=["account_id", "fill_id", "amount_cents"]).astype({"amount_cents": "int64"})
     delta = cash_moves.groupby("account_id")["amount_cents"].sum()

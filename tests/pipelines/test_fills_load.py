@@ -166,3 +166,32 @@ def test_fills_load_command_books_reports_unfilled_and_books_nothing_twice(tmp_p
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0 and "booked 0 fill(s), skipped 4 already booked" in second.output
     assert len(pd.read_parquet(run_dir / "blotter" / "fills" / "booked.parquet")) == 4
+
+
+def test_the_same_fills_as_csv_then_parquet_are_recognised_as_duplicates(tmp_path):
+    run_dir = released_run(tmp_path)
+    first = load_fills(fills_file(tmp_path, FULL), run_dir, lots(), cash(), accounts())
+    record_fills(run_dir, first)
+    as_parquet = tmp_path / "fills.parquet"
+    frame = pd.DataFrame(FULL, columns=FILL_COLUMNS).astype({"quantity": float})
+    frame.assign(lot_id=frame["lot_id"].replace("", None)).to_parquet(as_parquet)
+    again = load_fills(as_parquet, run_dir, first.open_lots, first.cash, accounts())
+    assert again.booked.empty and again.duplicates == len(FULL)
+
+
+def test_a_buy_fill_washes_a_loss_the_household_took_earlier_when_the_ledger_knows_it(tmp_path):
+    """IRS Pub. 550 "Wash Sales", 30 days before or after: A2 (IRA, household H1) buys AAPL the day
+    after A1 sold 30 AAPL at a loss of 10/share; in an IRA the loss is lost for good (Rev. Rul. 2008-5)."""
+    from sma.ledger import Ledger, usd_to_cents
+
+    run_dir = released_run(tmp_path)
+    ledger = Ledger(accounts())
+    ledger.add_lots(pd.DataFrame({"account_id": ["A1"], "lot_id": ["OLD"], "symbol": ["AAPL"], "quantity": [30.0],
+                                  "cost_basis_cents": [usd_to_cents(6300)], "acquired_date": [pd.Timestamp("2026-06-01")],
+                                  "adjusted_acquired_date": [pd.NaT]}))
+    ledger.sell("A1", "AAPL", 30.0, usd_to_cents(6000), date(2026, 11, 25))
+    r = load_fills(fills_file(tmp_path, [FULL[1]]), run_dir, lots(), cash(), accounts(), ledger=ledger)
+    assert r.realized.empty  # only this file's sells are reported
+    washed = ledger.realized().iloc[0]
+    assert (washed["wash_sale_disallowed_cents"], washed["permanently_disallowed_cents"]) == (30000, 30000)
+    assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [["A2", 6090.0, 0.0]]
