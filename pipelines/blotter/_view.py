@@ -49,8 +49,11 @@ def verify(run_dir: Path, users: Users | None = None) -> list[TrailProblem]:
         if recorded:
             problems += _check_files(_folder.home(run_dir) / stage, recorded[-1].get("content_sha256"))
     released = [r for r in trail if r.get("action") == Action.RELEASE]
+    exports = _folder.home(run_dir) / "exports"
     if released:
-        problems += _check_exports(_folder.home(run_dir) / "exports", released[-1])
+        problems += _check_exports(exports, released[-1])
+    elif exports.exists():
+        problems.append(TrailProblem(0, "exports exist but no release was recorded: a release died before its record; release again"))
     return problems
 
 

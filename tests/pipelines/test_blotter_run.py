@@ -236,3 +236,25 @@ def test_release_exports_are_the_same_bytes_for_the_same_release_time(tmp_path):
     b = approved_run(tmp_path / "b")
     ea, eb = release(a, "trader1", USERS, now=clock(10)), release(b, "trader1", USERS, now=clock(10))
     assert {p.name: p.read_bytes() for p in ea.iterdir()} == {p.name: p.read_bytes() for p in eb.iterdir()}
+
+
+def test_a_release_that_dies_before_its_record_leaves_the_blotter_approved_and_can_be_redone(tmp_path, monkeypatch):
+    """The audit record is the commit point: exports without it are not a release."""
+    from pipelines.blotter import _folder
+
+    run_dir = approved_run(tmp_path)
+    real_append = _folder.append_record
+
+    def die(*args):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(_folder, "append_record", die)
+    with pytest.raises(KeyboardInterrupt):
+        release(run_dir, "trader1", USERS, now=clock(10))
+    assert show(run_dir).state == State.APPROVED
+    assert any("no release was recorded" in p.why for p in verify(run_dir))
+    monkeypatch.setattr(_folder, "append_record", real_append)
+    release(run_dir, "trader2", USERS, now=clock(11))
+    assert verify(run_dir, USERS) == []
+    manifest = json.loads((home(run_dir) / "exports" / "manifest.json").read_text())
+    assert manifest["release_record_sha256"] == show(run_dir).trail[-1]["hash"]
