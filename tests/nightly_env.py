@@ -1,4 +1,4 @@
-"""A tiny generated book and a place of its own for each night, for end-to-end runs of `sma`."""
+"""A place of its own for each night, and the `sma` command, for end-to-end runs."""
 
 from __future__ import annotations
 
@@ -8,21 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 AS_OF = date(2026, 11, 24)
 SMA = [sys.executable, "-m", "pipelines"]
-
-
-@pytest.fixture(scope="session")
-def tiny_inbox(tmp_path_factory) -> Path:
-    """Eight accounts (several households, TAXABLE/IRA/ROTH), 300 days of closes."""
-    from pipelines.book import write_inbox
-    from sma.book import BookParams, generate_book
-
-    inbox = tmp_path_factory.mktemp("book") / "inbox"
-    write_inbox(generate_book(8, 3, AS_OF, BookParams(price_days=300)), inbox, AS_OF, "csv")
-    return inbox
 
 
 def workplace(root: Path, workers: int = 1) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import AS_OF, sma, workplace
+from tests.nightly_env import AS_OF, sma, workplace
 from tests.e2e.test_nightly_cli import outputs, store_results
 
 #: Every step boundary, inside each store commit, and mid-write of each output file.

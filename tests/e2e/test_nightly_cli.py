@@ -9,7 +9,7 @@ import os
 import duckdb
 import pandas as pd
 
-from tests.e2e.conftest import AS_OF, sma, workplace
+from tests.nightly_env import AS_OF, sma, workplace
 
 OUTPUTS = ("trades", "lot_sells", "records", "exceptions", "violations", "blocks", "holdings")
 

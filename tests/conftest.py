@@ -1,0 +1,20 @@
+"""Fixtures shared by the end-to-end tests of the CLI and the DAG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.nightly_env import AS_OF
+
+
+@pytest.fixture(scope="session")
+def tiny_inbox(tmp_path_factory) -> Path:
+    """Eight accounts (several households, TAXABLE/IRA/ROTH), 300 days of closes."""
+    from pipelines.book import write_inbox
+    from sma.book import BookParams, generate_book
+
+    inbox = tmp_path_factory.mktemp("book") / "inbox"
+    write_inbox(generate_book(8, 3, AS_OF, BookParams(price_days=300)), inbox, AS_OF, "csv")
+    return inbox
