@@ -24,6 +24,7 @@ from sma.trading._approval import (
 from sma.trading._audit import GENESIS, TrailProblem, current, seal, verify_trail
 from sma.trading._blotter import (
     ALLOCATION_COLUMNS,
+    FLAG_ONLY_KINDS,
     LOT_INSTRUCTION_COLUMNS,
     ORDER_COLUMNS,
     Blotter,
@@ -59,6 +60,7 @@ __all__ = [
     "ALLOCATION_COLUMNS",
     "BOOKED_COLUMNS",
     "FILL_COLUMNS",
+    "FLAG_ONLY_KINDS",
     "GENESIS",
     "LOT_COLUMNS",
     "LOT_INSTRUCTION_COLUMNS",

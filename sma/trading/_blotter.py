@@ -34,6 +34,11 @@ ALLOCATION_COLUMNS = (
 LOT_INSTRUCTION_COLUMNS = ("order_id", "allocation_id", "account_id", "symbol", "lot_id", "quantity")
 
 
+#: Exceptions of these kinds bring an account to the PM's attention without holding it out: its
+#: best allowed trades still go (PRODUCT.md, "flagged to the PM"). Any other kind holds it out.
+FLAG_ONLY_KINDS = frozenset({"TE_LIMIT", "CASH", "FLAGGED", "SOLVER"})
+
+
 class ProposalError(ValueError):
     """The checked proposal cannot be turned into a blotter; names the account and symbol."""
 
@@ -113,7 +118,9 @@ def build_blotter(
     lot_sells : DataFrame
         account_id, symbol, lot_id, quantity; per (account, symbol) they sum to the SELL quantity.
     exceptions : DataFrame
-        account_id, reason: accounts the night held out. Their trades never reach the blotter.
+        account_id, reason and optionally kind: the night's exceptions. Accounts held out (any
+        kind not in ``FLAG_ONLY_KINDS``, or every row when there is no kind) never reach the
+        blotter; accounts only flagged to the PM trade as proposed.
 
     Raises
     ------
@@ -121,7 +128,8 @@ def build_blotter(
         Fractional or non-positive quantities, lot sells that do not sum to the sell, ids that are
         not safe in file names, more than one run in the proposal.
     """
-    held = set(exceptions["account_id"].astype(str))
+    holding = ~exceptions["kind"].astype(str).isin(FLAG_ONLY_KINDS) if "kind" in exceptions else slice(None)
+    held = set(exceptions.loc[holding, "account_id"].astype(str))
     trades = trades[~trades["account_id"].astype(str).isin(held)].copy()
     lot_sells = lot_sells[~lot_sells["account_id"].astype(str).isin(held)].copy()
     if trades.empty:

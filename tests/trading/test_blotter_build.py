@@ -155,3 +155,12 @@ def test_an_account_trading_one_security_for_two_reasons_gets_one_allocation_wit
     a = build_blotter(t, lot_sells(), exceptions()).allocations.set_index("allocation_id")
     assert a.loc[f"{BUY_AAPL}-0001", ["account_id", "quantity", "reason"]].tolist() == ["A1", 15.0, "CASH_INVEST;REBALANCE"]
     assert a.loc[f"{BUY_AAPL}-0002", "reason"] == "CASH_INVEST"
+
+
+def test_an_account_only_flagged_to_the_pm_still_trades_while_a_held_one_does_not():
+    """PRODUCT.md: accounts whose tracking error stays above the maximum are flagged to the PM,
+    not held out; a pre-trade compliance failure holds the account out."""
+    exc = pd.DataFrame({"account_id": ["A1", "A3", "A4"], "kind": ["TE_LIMIT", "COMPLIANCE", "BREAK"],
+                        "reason": ["tracking error stays above", "pre-trade check failed", "position break"]})
+    accounts = set(build_blotter(trades(), lot_sells(), exc).allocations["account_id"])
+    assert accounts == {"A1", "A2"}
