@@ -92,11 +92,16 @@ def replay(
         The first transaction (by seq) the ledger refuses.
     """
     book = _Book(accounts, lots, transactions, identical_group)
-    slow = book.wash_prone_keys(ReliefMethod(method) if vectorised else ReliefMethod.SPECIFIC)
-    fast = vectorised and method == ReliefMethod.FIFO
-    fast_realized, fast_open, fast_error = book.fifo(slow) if fast else (None, None, None)
+    invalid = book.invalid_row()
+    if invalid is not None:
+        raise invalid
+    fast_realized = fast_open = fast_error = None
+    if vectorised and ReliefMethod(method) == ReliefMethod.FIFO:
+        fast_realized, fast_open, fast_error, slow = book.fifo(book.wash_prone_keys())
+    else:
+        slow = book.all_keys()
     slow_realized, slow_open, slow_error = book.trade_by_trade(slow, ReliefMethod(method))
-    errors = [e for e in (book.invalid_row(), fast_error, slow_error) if e is not None]
+    errors = [e for e in (fast_error, slow_error) if e is not None]
     if errors:
         raise min(errors, key=lambda e: e.seq)
     realized = pd.concat(
@@ -229,10 +234,12 @@ class _Book:
         i, column, rule, why = min(found)
         return self._error(i, column, rule, why)
 
-    def wash_prone_keys(self, method: ReliefMethod) -> np.ndarray:
+    def all_keys(self) -> np.ndarray:
+        """Every (household, identical group) key of the replay."""
+        return np.unique(np.r_[self.tx_key, self.lot_key])
+
+    def wash_prone_keys(self) -> np.ndarray:
         """(household, group) keys that must be booked trade by trade, before looking at losses."""
-        if method != ReliefMethod.FIFO:
-            return np.unique(np.r_[self.tx_key, self.lot_key])
         split_groups = np.unique(self.group_of_symbol[self.tx_symbol[self.action == Action.SPLIT]])
         keys = np.r_[self.tx_key, self.lot_key]
         by_split = keys[np.isin(keys % self.n_groups, split_groups)]
@@ -276,7 +283,9 @@ class _Book:
         return lots, buy
 
     def fifo(self, slow: np.ndarray):
-        """FIFO with arrays for the keys not in ``slow``; adds wash-prone keys to ``slow`` in place."""
+        """FIFO with arrays for the keys not in ``slow``. Returns the realized rows, open lots and
+        first oversell of those keys, and ``slow`` widened by the keys where a loss piece has a
+        possible replacement (those are left to ``trade_by_trade``)."""
         lots, _ = self._stream_lots(slow)
         sell = np.flatnonzero((self.action == Action.SELL) & ~np.isin(self.tx_key, slow))
         sale_stream = (self.tx_account[sell] * self.n_symbols + self.tx_symbol[sell]).astype(
@@ -323,12 +332,11 @@ class _Book:
         washable = self._replacement_nearby(lots, pieces.lot[loss], sale_row[loss])
         slow_more = np.unique(self.tx_key[sale_row[loss][washable]])
         slow = np.union1d(slow, slow_more)
-        self.slow = slow
         piece_keep = ~np.isin(self.tx_key[sale_row], slow)
         lot_keep = ~np.isin(lots["key"], slow) & (pieces.open_quantity > 0)
         realized = self._fast_realized(lots, pieces, sale_row, adjusted, piece_keep)
         open_lots = self._fast_open(lots, pieces, adjusted, lot_keep)
-        return realized, open_lots, error
+        return realized, open_lots, error, slow
 
     def _opening_adjusted(self, lots: dict) -> np.ndarray:
         adjusted = lots["acquired"].copy()
@@ -419,7 +427,6 @@ class _Book:
 
     def trade_by_trade(self, slow: np.ndarray, method: ReliefMethod):
         """Book the keys in ``slow`` (after ``fifo`` widened it) one trade at a time with ``Ledger``."""
-        slow = getattr(self, "slow", slow)
         ledger = Ledger(self.accounts, self.identical_group)
         rows = np.flatnonzero(np.isin(self.tx_key, slow) | (self.action == Action.SPLIT))
         try:
