@@ -12,11 +12,15 @@ class SignMethod(StrEnum):
     TWO_STEP: Moehle et al. (2021), section 5 — solve the convex relaxation (each security's
     trade cost replaced by its convex envelope, i.e. buys and lot sells both allowed), take each
     conflicting security's side from the sign of its relaxed net trade, and solve again with those
-    sides fixed. RELAX_AND_NET: the weak heuristic the paper improves on — solve the relaxation and
+    sides fixed. TWO_STEP_LOCAL: the same two steps, but each contested group's side is the one
+    whose removal costs less at the relaxed solution (second-order change of the objective with the
+    other trades held), which measured closer to exhaustive search (benchmarks/bench_engine.py
+    --quality). RELAX_AND_NET: the weak heuristic the paper improves on — solve the relaxation and
     net each conflicting security's buy against its loss sales, without solving again.
     """
 
     TWO_STEP = "TWO_STEP"
+    TWO_STEP_LOCAL = "TWO_STEP_LOCAL"
     RELAX_AND_NET = "RELAX_AND_NET"
 
 
@@ -36,7 +40,7 @@ class EngineParams:
     harvest_min_usd: float = 250.0  # screen: tax value of harvestable losses, net of costs, above this
     harvest_min_fraction: float = 0.0005  # ... and above 5 bp of account value
     cash_tolerance: float = 0.005  # screen: cash more than 0.5 pp above target is cash to invest
-    sign_method: SignMethod = SignMethod.TWO_STEP
+    sign_method: SignMethod = SignMethod.TWO_STEP_LOCAL
     solver_tolerance: float = 1e-7  # duality gap relative to |objective| (objective gap ~1e-7)
     relaxation_tolerance: float = 1e-3  # the relaxation only picks sides: solved to 0.1 % first
     solver_max_iterations: int = 80

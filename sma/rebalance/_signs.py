@@ -102,6 +102,38 @@ def _sides_from_relaxation(problem, v, group_of_asset, eps) -> tuple[np.ndarray,
     return contested[sell], contested[~sell]
 
 
+def _sides_from_local_cost(problem, v, group_of_asset) -> tuple[np.ndarray, np.ndarray]:
+    """Each contested group keeps the side whose loss costs less at the relaxed solution ``v``.
+
+    Dropping the group's buys (sell side) or its loss sales (buy side) changes each security's net
+    trade by ``dz``; the objective changes by ``g dz + 1/2 Q_ii dz^2`` (gradient ``g`` and diagonal
+    of ``Q`` at ``v``, other trades held) minus the linear cost of the dropped trades.
+    """
+    qp, nb = problem.qp, problem.n_buys
+    contested = contested_groups(problem, group_of_asset)
+    gb, gs = _groups(problem, group_of_asset)
+    z = qp.net_trade(v)
+    grad = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
+    q_ii = qp.d + np.einsum("ij,ij->i", qp.B, qp.B)
+    n = qp.d.size
+    slot = np.full(group_of_asset.max() + 1, -1)
+    slot[contested] = np.arange(contested.size)
+    c = contested.size
+
+    def change(var: np.ndarray, group: np.ndarray, dz_sign: float) -> np.ndarray:
+        in_play = slot[group] >= 0
+        var, where = var[in_play], slot[group[in_play]]
+        dz = np.bincount(where * n + qp.asset[var], dz_sign * v[var], minlength=c * n).reshape(c, n)
+        quad = (dz * (grad[None, :] + 0.5 * q_ii[None, :] * dz)).sum(axis=1)
+        return quad - np.bincount(where, qp.cost[var] * v[var], minlength=c)
+
+    loss = np.flatnonzero(problem.loss_lot())
+    to_sell = change(np.arange(nb), gb, -1.0)
+    to_buy = change(nb + loss, gs[loss], +1.0)
+    sell = to_sell < to_buy
+    return contested[sell], contested[~sell]
+
+
 def _loss_sold_groups(problem, v, group_of_asset, eps) -> np.ndarray:
     _, gs = _groups(problem, group_of_asset)
     return np.unique(gs[(v[problem.n_buys :] > eps) & problem.loss_lot()])
@@ -133,7 +165,10 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
         net = np.bincount(group_of_asset[problem.assets], qp.net_trade(relaxed.v), minlength=group_of_asset.max() + 1)
         netted = _net_out(problem, relaxed.v, conflicts, net, gb, gs)
         return _decision(problem, netted, relaxed, conflicts.size, relaxed.iterations, eps)
-    sell_side, buy_side = _sides_from_relaxation(problem, relaxed.v, group_of_asset, eps)
+    if params.sign_method == SignMethod.TWO_STEP_LOCAL:
+        sell_side, buy_side = _sides_from_local_cost(problem, relaxed.v, group_of_asset)
+    else:
+        sell_side, buy_side = _sides_from_relaxation(problem, relaxed.v, group_of_asset, eps)
     keep = keep_for_sides(problem, group_of_asset, sell_side, buy_side)
     if problem.kappa < 0 and _max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
         # The buy side would leave too little to sell for the cash target. Selling wherever the
