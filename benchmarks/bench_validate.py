@@ -8,7 +8,7 @@
 2. The whole night end to end, ``validate_inbox`` on the generated book written as CSV and as
    Parquet (read, type, suites, cross-file rules): median seconds and rows per second.
 
-    .venv/bin/python benchmarks/bench_validate.py [--accounts 10000] [--rows 200000] [--repeats 3]
+    .venv/bin/python benchmarks/bench_validate.py [--accounts 1000] [--rows 200000] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _executor(text: pa.Table, suite) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--accounts", type=int, default=1_000)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)

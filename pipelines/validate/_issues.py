@@ -9,17 +9,15 @@ lots against its positions), which hold accounts without removing rows.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sma.inbox import ID_PATTERN
 
 #: The columns of the issues table, in order.
 ISSUE_COLUMNS = ("file", "row", "column", "rule", "value", "message", "account_id")
-
-_ID = re.compile(ID_PATTERN)
 
 
 def empty_issues() -> pd.DataFrame:
@@ -52,9 +50,9 @@ def issues_frame(file, row, column, rule, value, message, account_id) -> pd.Data
     )
     frame["column"] = frame["column"].where(frame["column"].notna(), None)
     frame["value"] = frame["value"].where(frame["value"].notna(), None)
-    account = frame["account_id"]
-    valid = account.map(lambda a: isinstance(a, str) and _ID.match(a) is not None, na_action=None)
-    frame["account_id"] = account.where(valid.astype(bool), None)
+    account = pa.array(frame["account_id"].where(frame["account_id"].notna(), None).tolist(), pa.string())
+    valid = np.asarray(pc.fill_null(pc.match_substring_regex(account, ID_PATTERN), False), dtype=bool)
+    frame["account_id"] = frame["account_id"].where(valid, None)
     return frame
 
 
