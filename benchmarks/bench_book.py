@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from pipelines.book import write_inbox
@@ -28,39 +29,59 @@ def _pandas_to_csv(frames, folder: Path) -> None:
         frame.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
 
 
-def _median_seconds(run, repeats: int) -> float:
-    times = []
+def _median_seconds(run, repeats: int) -> tuple[float, object]:
+    """Median wall time of ``run()`` over ``repeats`` runs, and the last run's result."""
+    times, result = [], None
     for _ in range(repeats):
         started = time.perf_counter()
-        run()
+        result = run()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(times), result
+
+
+def measure(n_accounts: int, seed: int, repeats: int) -> dict[str, float]:
+    """Median seconds to generate ``n_accounts`` and to write them with each writer."""
+    gen, frames = _median_seconds(partial(generate_book, n_accounts, seed, AS_OF), repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        arrow, _ = _median_seconds(partial(write_inbox, frames, root / "a", AS_OF, "csv"), repeats)
+        parquet, _ = _median_seconds(
+            partial(write_inbox, frames, root / "p", AS_OF, "parquet"), repeats
+        )
+        pandas, _ = _median_seconds(
+            partial(_pandas_to_csv, frames, root / "b" / str(AS_OF)), repeats
+        )
+    return {
+        "lots": len(frames["lots"]),
+        "generate": gen,
+        "arrow": arrow,
+        "parquet": parquet,
+        "pandas": pandas,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
-    print(f"{'accounts':>9} {'lots':>11} {'generate s':>11} {'arrow csv s':>12} {'pandas csv s':>13} "
-          f"{'parquet s':>10} {'ratio':>6} {'accounts/s':>11}")
+    print(
+        f"{'accounts':>9} {'lots':>11} {'generate s':>11} {'arrow csv s':>12} "
+        f"{'pandas csv s':>13} {'parquet s':>10} {'ratio':>6} {'accounts/s':>11}"
+    )
     for n in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            holder = {}
-
-            def generate():
-                holder["frames"] = generate_book(n, args.seed, AS_OF)
-
-            gen = _median_seconds(generate, args.repeats)
-            frames = holder["frames"]
-            arrow = _median_seconds(lambda: write_inbox(frames, Path(tmp) / "arrow", AS_OF, "csv"), args.repeats)
-            parquet = _median_seconds(lambda: write_inbox(frames, Path(tmp) / "pq", AS_OF, "parquet"), args.repeats)
-            pandas = _median_seconds(lambda: _pandas_to_csv(frames, Path(tmp) / "pandas" / AS_OF.isoformat()), args.repeats)
-        print(f"{n:>9,} {len(frames['lots']):>11,} {gen:>11.2f} {arrow:>12.2f} {pandas:>13.2f} {parquet:>10.2f} "
-              f"{pandas / arrow:>5.1f}x {n / (gen + arrow):>11,.0f}")
-    print("accounts/s = accounts / (median generate + median Arrow CSV write); ratio = pandas / Arrow CSV write")
+        m = measure(n, args.seed, args.repeats)
+        print(
+            f"{n:>9,} {m['lots']:>11,} {m['generate']:>11.2f} {m['arrow']:>12.2f} "
+            f"{m['pandas']:>13.2f} {m['parquet']:>10.2f} {m['pandas'] / m['arrow']:>5.1f}x "
+            f"{n / (m['generate'] + m['arrow']):>11,.0f}"
+        )
+    print("accounts/s = accounts / (median generate + median Arrow CSV write)")
+    print("ratio = median pandas to_csv write / median Arrow CSV write (same frames, same process)")
 
 
 if __name__ == "__main__":

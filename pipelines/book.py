@@ -36,8 +36,8 @@ def _column_to_arrow(series: pd.Series) -> pa.Array:
     try:
         return pa.Array.from_pandas(series)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        text = series.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
-        return pa.array(text.tolist(), type=pa.string())
+        text = [None if pd.isna(v) else str(v) for v in series.tolist()]
+        return pa.array(text, type=pa.string())
 
 
 def frame_to_table(name: str, frame: pd.DataFrame) -> pa.Table:
@@ -69,7 +69,9 @@ def _write_one(table: pa.Table, target: Path, fmt: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_inbox(frames: dict[str, pd.DataFrame], inbox: Path, as_of: date, fmt: str = "csv") -> Path:
+def write_inbox(
+    frames: dict[str, pd.DataFrame], inbox: Path, as_of: date, fmt: str = "csv"
+) -> Path:
     """Write each frame to ``inbox/<as_of>/<name>.<fmt>`` atomically and return the dated folder.
 
     Parameters

@@ -59,9 +59,13 @@ class AccountDraw:
         return self.account_type == AccountType.TAXABLE
 
 
-def _households(rng: np.random.Generator, n: int, sizes: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _households(
+    rng: np.random.Generator, n: int, sizes: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     """Household code and rank within the household of each account."""
-    size = rng.choice(np.arange(1, len(sizes) + 1), size=max(n, 1), p=np.asarray(sizes) / sum(sizes))
+    size = rng.choice(
+        np.arange(1, len(sizes) + 1), size=max(n, 1), p=np.asarray(sizes) / sum(sizes)
+    )
     ends = np.cumsum(size)
     household = np.searchsorted(ends, np.arange(n), side="right")
     starts = ends - size
@@ -80,7 +84,9 @@ def _tax_rates(rng: np.random.Generator, taxable: np.ndarray) -> tuple[np.ndarra
     return st, lt
 
 
-def draw_accounts(rng: np.random.Generator, n: int, n_history: int, n_securities: int, p: BookParams) -> AccountDraw:
+def draw_accounts(
+    rng: np.random.Generator, n: int, n_history: int, n_securities: int, p: BookParams
+) -> AccountDraw:
     """Draw ``n`` accounts in households of 1-4 (deterministic for the generator's state)."""
     household, rank = _households(rng, n, p.household_sizes)
     person = np.where(rank == 0, 0, rank % 2)
@@ -96,7 +102,7 @@ def draw_accounts(rng: np.random.Generator, n: int, n_history: int, n_securities
     funding[(funding == Funding.LEGACY) & ~taxable] = Funding.LUMP_SUM
     heavy = np.zeros(n, dtype=bool)
     candidates = np.flatnonzero(funding != Funding.CASH)
-    n_heavy = min(int(round(n * p.heavy_lot_share)), len(candidates))
+    n_heavy = min(round(n * p.heavy_lot_share), len(candidates))
     heavy[rng.choice(candidates, size=n_heavy, replace=False)] = True
     funding[heavy] = Funding.MONTHLY
     value[heavy] = np.maximum(value[heavy], 3_000_000.0)
@@ -105,9 +111,13 @@ def draw_accounts(rng: np.random.Generator, n: int, n_history: int, n_securities
     last = n_history - 1
     oldest = min(p.history_years * TRADING_DAYS, last)
     inception = last - rng.integers(min(60, oldest), oldest + 1, size=n)
-    inception[funding == Funding.CASH] = last - rng.integers(0, 5, size=int((funding == Funding.CASH).sum()))
+    inception[funding == Funding.CASH] = last - rng.integers(
+        0, 5, size=int((funding == Funding.CASH).sum())
+    )
     legacy = funding == Funding.LEGACY
-    inception[legacy] = last - rng.integers(20, min(3 * TRADING_DAYS, oldest) + 1, size=int(legacy.sum()))
+    inception[legacy] = last - rng.integers(
+        20, min(3 * TRADING_DAYS, oldest) + 1, size=int(legacy.sum())
+    )
     inception = np.maximum(inception, 0)
     legacy_symbol = np.where(legacy, rng.integers(n_securities, size=n), -1)
 
@@ -124,7 +134,11 @@ def draw_accounts(rng: np.random.Generator, n: int, n_history: int, n_securities
         client_name=client_names(rng, household, person),
         value=value,
         inception=inception,
-        benchmark=rng.choice(len(p.benchmark_shares), size=n, p=np.asarray(p.benchmark_shares) / sum(p.benchmark_shares)),
+        benchmark=rng.choice(
+            len(p.benchmark_shares),
+            size=n,
+            p=np.asarray(p.benchmark_shares) / sum(p.benchmark_shares),
+        ),
         tlh_enabled=taxable & (rng.random(n) >= p.tlh_off_taxable_share),
         st_tax_rate=st,
         lt_tax_rate=lt,

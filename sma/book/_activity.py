@@ -63,12 +63,17 @@ def recent_trades(
     first_of_position[1:] = ~same
     household_symbol = accounts.household[lots.account] * n_sec + lots.symbol
     recently_bought = np.unique(household_symbol[lots.acquired >= start - np.timedelta64(30, "D")])
-    eligible = first_of_position & (lots.acquired < start) & ~np.isin(household_symbol, recently_bought)
+    eligible = (
+        first_of_position & (lots.acquired < start) & ~np.isin(household_symbol, recently_bought)
+    )
     sold = np.flatnonzero(eligible & (rng.random(len(lots)) < p.recent_sell_share))
 
     in_window = np.flatnonzero(dates >= start)
     day = in_window[rng.integers(len(in_window), size=len(sold))]
-    sell_price = np.maximum(np.round(closes[day, lots.symbol[sold]] * (1.0 + rng.normal(0.0, 0.002, len(sold))), 2), 0.01)
+    sell_price = np.maximum(
+        np.round(closes[day, lots.symbol[sold]] * (1.0 + rng.normal(0.0, 0.002, len(sold))), 2),
+        0.01,
+    )
     sell_qty = np.maximum(1.0, np.round(lots.quantity[sold] * rng.uniform(0.1, 1.0, len(sold))))
     sold_basis = np.round(sell_qty * lots.cost_basis[sold] / lots.quantity[sold], 2)
     gain = np.round(sell_qty * sell_price - sold_basis, 2)
@@ -77,7 +82,9 @@ def recent_trades(
     account = np.concatenate([lots.account[buys], lots.account[sold]])
     trade_date = np.concatenate([lots.acquired[buys], dates[day]]).astype("datetime64[D]")
     symbol = np.concatenate([lots.symbol[buys], lots.symbol[sold]])
-    side = np.concatenate([np.full(len(buys), Side.BUY, dtype=object), np.full(len(sold), Side.SELL, dtype=object)])
+    side = np.concatenate(
+        [np.full(len(buys), Side.BUY, dtype=object), np.full(len(sold), Side.SELL, dtype=object)]
+    )
     order = np.lexsort((side == Side.SELL, symbol, trade_date, account))
     return TradeDraw(
         account=account[order],
@@ -111,7 +118,9 @@ def cash_flows(
     value = accounts.value[account]
     contribution = rng.random(len(account)) < 0.6
     amount = np.where(
-        contribution, value * rng.uniform(0.02, 0.2, len(account)), -value * rng.uniform(0.01, 0.1, len(account))
+        contribution,
+        value * rng.uniform(0.02, 0.2, len(account)),
+        -value * rng.uniform(0.01, 0.1, len(account)),
     )
     amount = np.where(amount >= 0, 1.0, -1.0) * np.maximum(np.round(np.abs(amount), -2), 100.0)
     requested = dates[len(dates) - 1 - rng.integers(0, 5, len(account))]

@@ -51,9 +51,11 @@ def lot_ids(account_ids: pa.Array, account: np.ndarray) -> pa.Array:
 
 
 def _arrow_type(kind: ColumnKind) -> pa.DataType:
-    return {ColumnKind.DATE: pa.date32(), ColumnKind.FLOAT: pa.float64(), ColumnKind.BOOL: pa.bool_()}.get(
-        kind, pa.string()
-    )
+    return {
+        ColumnKind.DATE: pa.date32(),
+        ColumnKind.FLOAT: pa.float64(),
+        ColumnKind.BOOL: pa.bool_(),
+    }.get(kind, pa.string())
 
 
 def contract_frame(name: str, columns: dict[str, pa.Array | np.ndarray]) -> pd.DataFrame:
@@ -64,9 +66,15 @@ def contract_frame(name: str, columns: dict[str, pa.Array | np.ndarray]) -> pd.D
     """
     spec = INBOX_FILES[name]
     if set(columns) != set(spec.column_names):
-        raise KeyError(f"{name}: columns {sorted(columns)} are not the contract's {list(spec.column_names)}")
-    arrays = [pa.array(columns[c.name], type=_arrow_type(c.kind)) if not isinstance(columns[c.name], pa.Array)
-              else columns[c.name].cast(_arrow_type(c.kind)) for c in spec.columns]
+        raise KeyError(
+            f"{name}: columns {sorted(columns)} are not the contract's {list(spec.column_names)}"
+        )
+    arrays = [
+        pa.array(columns[c.name], type=_arrow_type(c.kind))
+        if not isinstance(columns[c.name], pa.Array)
+        else columns[c.name].cast(_arrow_type(c.kind))
+        for c in spec.columns
+    ]
     table = pa.Table.from_arrays(arrays, names=list(spec.column_names))
     return table.to_pandas(date_as_object=False)
 
@@ -74,4 +82,6 @@ def contract_frame(name: str, columns: dict[str, pa.Array | np.ndarray]) -> pd.D
 def empty_frame(name: str) -> pd.DataFrame:
     """The contract's columns for ``name`` with no rows."""
     spec = INBOX_FILES[name]
-    return contract_frame(name, {c.name: pa.array([], type=_arrow_type(c.kind)) for c in spec.columns})
+    return contract_frame(
+        name, {c.name: pa.array([], type=_arrow_type(c.kind)) for c in spec.columns}
+    )

@@ -9,7 +9,16 @@ import pandas as pd
 
 from sma.book._accounts import AccountDraw, draw_accounts
 from sma.book._activity import cash_balances, cash_flows, recent_trades
-from sma.book._frames import contract_frame, dates, empty_frame, lot_ids, numbers, sectors, sequence_ids, strings
+from sma.book._frames import (
+    contract_frame,
+    dates,
+    empty_frame,
+    lot_ids,
+    numbers,
+    sectors,
+    sequence_ids,
+    strings,
+)
 from sma.book._holdings import LotDraw, draw_lots
 from sma.book._params import BookError, BookParams
 from sma.book._restrictions import draw_restrictions, draw_tilts, excluded_pairs
@@ -31,7 +40,9 @@ def _check(n_accounts: int, as_of: date, params: BookParams) -> None:
     if not np.is_busday(np.datetime64(as_of, "D")):
         raise BookError(f"as-of date {as_of} is not a business day (Monday to Friday)")
     if params.price_days < params.transaction_days:
-        raise BookError(f"price_days {params.price_days} must cover the {params.transaction_days}-day transaction window")
+        raise BookError(
+            f"price_days {params.price_days} must cover the {params.transaction_days}-day transaction window"
+        )
 
 
 def _prices_frame(history: PriceHistory, first: int) -> pd.DataFrame:
@@ -47,15 +58,21 @@ def _prices_frame(history: PriceHistory, first: int) -> pd.DataFrame:
     )
 
 
-def _accounts_frame(accounts: AccountDraw, account_ids, history: PriceHistory, params: BookParams) -> pd.DataFrame:
+def _accounts_frame(
+    accounts: AccountDraw, account_ids, history: PriceHistory, params: BookParams
+) -> pd.DataFrame:
     return contract_frame(
         "accounts",
         {
             "account_id": account_ids,
-            "household_id": strings(sequence_ids("H", int(accounts.household.max(initial=-1)) + 1), accounts.household),
+            "household_id": strings(
+                sequence_ids("H", int(accounts.household.max(initial=-1)) + 1), accounts.household
+            ),
             "client_name": accounts.client_name.tolist(),
             "account_type": accounts.account_type.tolist(),
-            "benchmark_id": strings([b.benchmark_id for b in params.benchmarks], accounts.benchmark),
+            "benchmark_id": strings(
+                [b.benchmark_id for b in params.benchmarks], accounts.benchmark
+            ),
             "tlh_enabled": accounts.tlh_enabled,
             "st_tax_rate": accounts.st_tax_rate,
             "lt_tax_rate": accounts.lt_tax_rate,
@@ -70,9 +87,16 @@ def _accounts_frame(accounts: AccountDraw, account_ids, history: PriceHistory, p
 
 def _positions_frame(lots: LotDraw, account_ids, symbols) -> pd.DataFrame:
     """The custodian's positions: the lots' shares summed per (account, symbol)."""
-    starts = np.flatnonzero(
-        np.r_[True, (lots.account[1:] != lots.account[:-1]) | (lots.symbol[1:] != lots.symbol[:-1])]
-    ) if len(lots) else np.zeros(0, np.int64)
+    starts = (
+        np.flatnonzero(
+            np.r_[
+                True,
+                (lots.account[1:] != lots.account[:-1]) | (lots.symbol[1:] != lots.symbol[:-1]),
+            ]
+        )
+        if len(lots)
+        else np.zeros(0, np.int64)
+    )
     quantity = np.add.reduceat(lots.quantity, starts) if len(lots) else np.zeros(0)
     return contract_frame(
         "positions",
@@ -124,7 +148,9 @@ def generate_book(
     universe = universe.at_prices(history.closes[-1])
     bench_weights = benchmark_matrix(universe, params.benchmarks)
 
-    accounts = draw_accounts(np.random.default_rng([seed, 3]), n_accounts, n_history, len(universe), params)
+    accounts = draw_accounts(
+        np.random.default_rng([seed, 3]), n_accounts, n_history, len(universe), params
+    )
     restriction_rng = np.random.default_rng([seed, 4])
     restrictions = draw_restrictions(restriction_rng, accounts, universe, params)
     tilts = draw_tilts(restriction_rng, accounts, universe, params)
@@ -155,7 +181,9 @@ def generate_book(
             {
                 "account_id": account_ids.take(restrictions.account),
                 "kind": restrictions.kind.tolist(),
-                "symbol": strings(symbols, np.maximum(restrictions.symbol, 0), restrictions.symbol >= 0),
+                "symbol": strings(
+                    symbols, np.maximum(restrictions.symbol, 0), restrictions.symbol >= 0
+                ),
                 "sector": sectors(restrictions.sector),
                 "esg_tag": [t or None for t in restrictions.tag],
             },
@@ -184,7 +212,11 @@ def generate_book(
         "cash": contract_frame("cash", {"account_id": account_ids, "amount": cash}),
         "cash_flows": contract_frame(
             "cash_flows",
-            {"account_id": account_ids.take(flow_account), "amount": flow_amount, "requested_date": dates(flow_date)},
+            {
+                "account_id": account_ids.take(flow_account),
+                "amount": flow_amount,
+                "requested_date": dates(flow_date),
+            },
         ),
         "transactions": contract_frame(
             "transactions",

@@ -68,10 +68,14 @@ def choose_names(
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
         with np.errstate(divide="ignore"):
-            key = np.log(bench_weights[accounts.benchmark[lo:hi]]) + rng.gumbel(size=(hi - lo, n_sec))
+            key = np.log(bench_weights[accounts.benchmark[lo:hi]]) + rng.gumbel(
+                size=(hi - lo, n_sec)
+            )
         mine = (excl_account >= lo) & (excl_account < hi)
         key[excl_account[mine] - lo, excl_symbol[mine]] = -np.inf
-        n_take = np.where(invested[lo:hi], np.minimum(accounts.n_names[lo:hi], np.isfinite(key).sum(axis=1)), 0)
+        n_take = np.where(
+            invested[lo:hi], np.minimum(accounts.n_names[lo:hi], np.isfinite(key).sum(axis=1)), 0
+        )
         order = np.argsort(-key, axis=1, kind="stable")
         parts_account.append(np.repeat(np.arange(lo, hi), n_take))
         parts_symbol.append(order[np.arange(n_sec)[None, :] < n_take[:, None]])
@@ -81,7 +85,9 @@ def choose_names(
     return account[order], symbol[order]
 
 
-def split_into_lots(rng: np.random.Generator, shares: np.ndarray, n_lots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def split_into_lots(
+    rng: np.random.Generator, shares: np.ndarray, n_lots: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Split each position's whole shares into ``n_lots`` lots of at least one share each.
 
     Parameters
@@ -117,7 +123,9 @@ def _index_lots(rng, accounts, bench_weights, excluded, closes, invest, p: BookP
     months = (last - inception) // _MONTH
     funding = accounts.funding[account]
     monthly = funding == Funding.MONTHLY
-    mean_extra = np.where(monthly, np.clip(months / 6.0, p.lots_monthly_min, p.lots_monthly_max), p.lots_lump_sum)
+    mean_extra = np.where(
+        monthly, np.clip(months / 6.0, p.lots_monthly_min, p.lots_monthly_max), p.lots_lump_sum
+    )
     mean_extra = np.where(accounts.heavy[account], p.heavy_lots, mean_extra)
     n_lots = np.minimum(1 + rng.poisson(mean_extra), shares).astype(np.int64)
     position, quantity = split_into_lots(rng, shares, n_lots)
@@ -126,9 +134,13 @@ def _index_lots(rng, accounts, bench_weights, excluded, closes, invest, p: BookP
     first[np.cumsum(n_lots) - n_lots] = True
     inc = inception[position]
     any_day = inc + np.floor(rng.random(len(position)) * (last - inc + 1)).astype(np.int64)
-    month_day = inc + _MONTH * np.floor(rng.random(len(position)) * (months[position] + 1)).astype(np.int64)
+    month_day = inc + _MONTH * np.floor(rng.random(len(position)) * (months[position] + 1)).astype(
+        np.int64
+    )
     day = np.where(monthly[position], month_day, np.where(first, inc, any_day))
-    price = np.maximum(np.round(closes[day, symbol[position]] * (1.0 + rng.normal(0.0, 0.002, len(day))), 2), 0.01)
+    price = np.maximum(
+        np.round(closes[day, symbol[position]] * (1.0 + rng.normal(0.0, 0.002, len(day))), 2), 0.01
+    )
     return account[position], symbol[position], quantity, price, day
 
 
@@ -164,7 +176,9 @@ def draw_lots(
     closes : ndarray of shape (n_days, n_securities), USD
     """
     as_of = dates[-1]
-    l_account, l_symbol, l_qty, l_price, l_acquired, legacy_value = _legacy_lots(rng, accounts, closes, as_of)
+    l_account, l_symbol, l_qty, l_price, l_acquired, legacy_value = _legacy_lots(
+        rng, accounts, closes, as_of
+    )
     invest = accounts.value * (1.0 - accounts.cash_target * rng.uniform(0.5, 2.5, len(accounts)))
     invest[accounts.legacy_symbol >= 0] -= legacy_value
     i_account, i_symbol, i_qty, i_price, i_day = _index_lots(
@@ -180,21 +194,37 @@ def draw_lots(
     days = acquired.astype(np.int64)
     key = ((account * closes.shape[1] + symbol) << 22) | (days - days.min(initial=0))
     order = np.argsort(key, kind="stable")
-    lots = LotDraw(account, symbol, quantity, basis, price, acquired, np.full(len(account), np.datetime64("NaT"), "datetime64[D]"))
+    lots = LotDraw(
+        account,
+        symbol,
+        quantity,
+        basis,
+        price,
+        acquired,
+        np.full(len(account), np.datetime64("NaT"), "datetime64[D]"),
+    )
     return _carry_wash_sales(rng, lots.take(order), accounts, dates, p)
 
 
-def _carry_wash_sales(rng, lots: LotDraw, accounts: AccountDraw, dates: np.ndarray, p: BookParams) -> LotDraw:
+def _carry_wash_sales(
+    rng, lots: LotDraw, accounts: AccountDraw, dates: np.ndarray, p: BookParams
+) -> LotDraw:
     """A few older taxable lots replaced shares sold at a loss: basis raised, holding period carried over.
 
     The disallowed loss is added to the replacement lot's basis and its holding period starts
     earlier by the days the sold shares were held (IRS Publication 550, "Wash Sales").
     """
     window_start = dates[-1] - np.timedelta64(p.transaction_days - 1, "D")
-    eligible = accounts.taxable[lots.account] & (lots.acquired < window_start) & (lots.acquired > dates[0])
+    eligible = (
+        accounts.taxable[lots.account] & (lots.acquired < window_start) & (lots.acquired > dates[0])
+    )
     chosen = np.flatnonzero(eligible & (rng.random(len(lots)) < p.wash_adjusted_share))
     adjusted, basis = lots.adjusted.copy(), lots.cost_basis.copy()
-    adjusted[chosen] = lots.acquired[chosen] - rng.integers(5, 300, len(chosen)).astype("timedelta64[D]")
+    adjusted[chosen] = lots.acquired[chosen] - rng.integers(5, 300, len(chosen)).astype(
+        "timedelta64[D]"
+    )
     loss = lots.quantity[chosen] * lots.price[chosen] * rng.uniform(0.01, 0.08, len(chosen))
     basis[chosen] = np.round(basis[chosen] + loss, 2)
-    return LotDraw(lots.account, lots.symbol, lots.quantity, basis, lots.price, lots.acquired, adjusted)
+    return LotDraw(
+        lots.account, lots.symbol, lots.quantity, basis, lots.price, lots.acquired, adjusted
+    )

@@ -58,7 +58,9 @@ class BookParams:
     gain_budget_share: float = 0.30  # of taxable accounts (most legacy accounts have one)
     cash_flow_share: float = 0.08
     recent_sell_share: float = 0.03  # of positions: a sale in the last 31 days
-    wash_adjusted_share: float = 0.003  # of taxable lots: holding period carried over by a wash sale
+    wash_adjusted_share: float = (
+        0.003  # of taxable lots: holding period carried over by a wash sale
+    )
     tlh_off_taxable_share: float = 0.10
     transaction_days: int = 31  # calendar days of transactions before the as-of date, inclusive
     chunk_accounts: int = 2000  # accounts drawn at once when choosing names (bounds memory)

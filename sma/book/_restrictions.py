@@ -54,7 +54,9 @@ def _rows_for(rng: np.random.Generator, n: int, share: float, most: int) -> np.n
     return np.repeat(chosen, rng.integers(1, most + 1, size=len(chosen)))
 
 
-def draw_restrictions(rng: np.random.Generator, accounts: AccountDraw, universe: Universe, p: BookParams) -> RestrictionDraw:
+def draw_restrictions(
+    rng: np.random.Generator, accounts: AccountDraw, universe: Universe, p: BookParams
+) -> RestrictionDraw:
     """Restrictions on about ``restriction_share`` of accounts, plus NO_SELL on some legacy stocks."""
     account = _rows_for(rng, len(accounts), p.restriction_share, 3)
     n = len(account)
@@ -64,7 +66,9 @@ def draw_restrictions(rng: np.random.Generator, accounts: AccountDraw, universe:
     target = np.array([t for _, t, _ in _RESTRICTION_MIX], dtype=object)[pick]
     symbol = np.where(target == "symbol", rng.integers(len(universe), size=n), -1)
     sector = np.where(target == "sector", rng.choice(_SCREENED_SECTORS, size=n), -1)
-    tag = np.where(target == "esg_tag", rng.choice(np.array(_SCREENED_TAGS, dtype=object), size=n), "")
+    tag = np.where(
+        target == "esg_tag", rng.choice(np.array(_SCREENED_TAGS, dtype=object), size=n), ""
+    )
 
     legacy = np.flatnonzero((accounts.legacy_symbol >= 0) & (rng.random(len(accounts)) < 0.4))
     account = np.concatenate([account, legacy])
@@ -79,10 +83,14 @@ def draw_restrictions(rng: np.random.Generator, accounts: AccountDraw, universe:
     key = np.column_stack([account, symbol, sector, tag_code])
     _, first = np.unique(key, axis=0, return_index=True)
     keep = np.sort(first)
-    return RestrictionDraw(account[keep], kind[keep], symbol[keep], sector[keep], tag[keep], new[keep])
+    return RestrictionDraw(
+        account[keep], kind[keep], symbol[keep], sector[keep], tag[keep], new[keep]
+    )
 
 
-def draw_tilts(rng: np.random.Generator, accounts: AccountDraw, universe: Universe, p: BookParams) -> TiltDraw:
+def draw_tilts(
+    rng: np.random.Generator, accounts: AccountDraw, universe: Universe, p: BookParams
+) -> TiltDraw:
     """Sector or single-name tilts on about ``tilt_share`` of accounts."""
     account = _rows_for(rng, len(accounts), p.tilt_share, 2)
     n = len(account)
@@ -98,7 +106,9 @@ def draw_tilts(rng: np.random.Generator, accounts: AccountDraw, universe: Univer
     return TiltDraw(account[keep], sector[keep], symbol[keep], multiplier[keep])
 
 
-def excluded_pairs(restrictions: RestrictionDraw, universe: Universe) -> tuple[np.ndarray, np.ndarray]:
+def excluded_pairs(
+    restrictions: RestrictionDraw, universe: Universe
+) -> tuple[np.ndarray, np.ndarray]:
     """(account, security) pairs an account holds none of: its EXCLUDE restrictions, except new ones.
 
     Returns
@@ -106,9 +116,10 @@ def excluded_pairs(restrictions: RestrictionDraw, universe: Universe) -> tuple[n
     account, security : ndarrays of shape (n_pairs,), int
     """
     live = (restrictions.kind == RestrictionKind.EXCLUDE) & ~restrictions.new
-    accounts, securities = [restrictions.account[live & (restrictions.symbol >= 0)]], [
-        restrictions.symbol[live & (restrictions.symbol >= 0)]
-    ]
+    accounts, securities = (
+        [restrictions.account[live & (restrictions.symbol >= 0)]],
+        [restrictions.symbol[live & (restrictions.symbol >= 0)]],
+    )
     by_sector = live & (restrictions.sector >= 0)
     rows, members = np.nonzero(restrictions.sector[by_sector][:, None] == universe.sector[None, :])
     accounts.append(restrictions.account[by_sector][rows])

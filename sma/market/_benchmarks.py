@@ -24,7 +24,9 @@ class BenchmarkDefinition:
 STANDARD_BENCHMARKS = (
     BenchmarkDefinition("LC500"),
     BenchmarkDefinition("LC500_EX_ENERGY", excluded_sectors=("Energy",)),
-    BenchmarkDefinition("LC500_ESG", excluded_tags=("fossil_fuels", "tobacco", "weapons", "controversy")),
+    BenchmarkDefinition(
+        "LC500_ESG", excluded_tags=("fossil_fuels", "tobacco", "weapons", "controversy")
+    ),
 )
 
 

@@ -162,7 +162,9 @@ def simulate_prices(
     closes = np.maximum(np.round(closes, 2), 0.01)
     shares_out = universe.market_cap / universe.price
     stress = 1.0 + 2.0 * np.abs(market)[:, None] * root / params.market_vol * 0.1
-    volumes = np.round(shares_out * params.daily_turnover * stress * np.exp(rng.normal(0, 0.3, (n_days, n_sec))))
+    volumes = np.round(
+        shares_out * params.daily_turnover * stress * np.exp(rng.normal(0, 0.3, (n_days, n_sec)))
+    )
     return PriceHistory(
         dates=business_days(start, n_days),
         symbols=universe.symbol.copy(),

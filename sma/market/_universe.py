@@ -115,23 +115,119 @@ INDUSTRIES: dict[str, tuple[tuple[str, tuple[tuple[str, float], ...]], ...]] = {
         ("Independent Power and Renewable Electricity Producers", (("low_carbon", 0.8),)),
     ),
 }
-ESG_TAGS = ("alcohol", "controversy", "fossil_fuels", "gambling", "low_carbon", "tobacco", "weapons")
+ESG_TAGS = (
+    "alcohol",
+    "controversy",
+    "fossil_fuels",
+    "gambling",
+    "low_carbon",
+    "tobacco",
+    "weapons",
+)
 #: Style factors every security is exposed to (standardised scores).
 STYLES = ("size", "value", "momentum")
 
 _NAME_STEMS = (
-    "Alder", "Amber", "Apex", "Arbor", "Argent", "Aster", "Atlas", "Aurora", "Basalt", "Beacon",
-    "Birch", "Bluefield", "Boreal", "Brightwater", "Cairn", "Calder", "Canyon", "Cascade", "Cedar",
-    "Clearwater", "Cobalt", "Copperline", "Coral", "Crestview", "Cypress", "Delta", "Driftwood",
-    "Eastgate", "Ember", "Evergreen", "Fairhaven", "Falcon", "Fernwood", "Fieldstone", "Flint",
-    "Foxglove", "Garnet", "Glacier", "Granite", "Greyhawk", "Halcyon", "Harbor", "Hawthorn",
-    "Heron", "Highland", "Horizon", "Ironwood", "Juniper", "Keystone", "Kestrel", "Lakeshore",
-    "Larkspur", "Linden", "Lodestar", "Magnolia", "Maple", "Meridian", "Mesa", "Midland",
-    "Northwind", "Oakmont", "Obsidian", "Orchard", "Osprey", "Pacifica", "Palisade", "Pinecrest",
-    "Pioneer", "Prairie", "Quarry", "Quartz", "Redwood", "Ridgeline", "Riverbend", "Rockport",
-    "Saffron", "Sagebrush", "Sandstone", "Sequoia", "Sierra", "Silverleaf", "Skyline", "Sparrow",
-    "Spruce", "Starling", "Stonebridge", "Summit", "Sycamore", "Tamarack", "Thornbury", "Timber",
-    "Topaz", "Trillium", "Tundra", "Upland", "Valley", "Vantage", "Verdant", "Westbrook", "Willow",
+    "Alder",
+    "Amber",
+    "Apex",
+    "Arbor",
+    "Argent",
+    "Aster",
+    "Atlas",
+    "Aurora",
+    "Basalt",
+    "Beacon",
+    "Birch",
+    "Bluefield",
+    "Boreal",
+    "Brightwater",
+    "Cairn",
+    "Calder",
+    "Canyon",
+    "Cascade",
+    "Cedar",
+    "Clearwater",
+    "Cobalt",
+    "Copperline",
+    "Coral",
+    "Crestview",
+    "Cypress",
+    "Delta",
+    "Driftwood",
+    "Eastgate",
+    "Ember",
+    "Evergreen",
+    "Fairhaven",
+    "Falcon",
+    "Fernwood",
+    "Fieldstone",
+    "Flint",
+    "Foxglove",
+    "Garnet",
+    "Glacier",
+    "Granite",
+    "Greyhawk",
+    "Halcyon",
+    "Harbor",
+    "Hawthorn",
+    "Heron",
+    "Highland",
+    "Horizon",
+    "Ironwood",
+    "Juniper",
+    "Keystone",
+    "Kestrel",
+    "Lakeshore",
+    "Larkspur",
+    "Linden",
+    "Lodestar",
+    "Magnolia",
+    "Maple",
+    "Meridian",
+    "Mesa",
+    "Midland",
+    "Northwind",
+    "Oakmont",
+    "Obsidian",
+    "Orchard",
+    "Osprey",
+    "Pacifica",
+    "Palisade",
+    "Pinecrest",
+    "Pioneer",
+    "Prairie",
+    "Quarry",
+    "Quartz",
+    "Redwood",
+    "Ridgeline",
+    "Riverbend",
+    "Rockport",
+    "Saffron",
+    "Sagebrush",
+    "Sandstone",
+    "Sequoia",
+    "Sierra",
+    "Silverleaf",
+    "Skyline",
+    "Sparrow",
+    "Spruce",
+    "Starling",
+    "Stonebridge",
+    "Summit",
+    "Sycamore",
+    "Tamarack",
+    "Thornbury",
+    "Timber",
+    "Topaz",
+    "Trillium",
+    "Tundra",
+    "Upland",
+    "Valley",
+    "Vantage",
+    "Verdant",
+    "Westbrook",
+    "Willow",
 )
 _SUFFIX = {
     "Communication Services": ("Media", "Communications", "Networks", "Studios", "Telecom"),
@@ -213,7 +309,11 @@ class Universe:
         ----------
         price : ndarray of shape (n,), USD per share -- e.g. the closes of an as-of date
         """
-        return replace(self, market_cap=self.market_cap * price / self.price, price=np.asarray(price, dtype=float))
+        return replace(
+            self,
+            market_cap=self.market_cap * price / self.price,
+            price=np.asarray(price, dtype=float),
+        )
 
     def securities_frame(self) -> pd.DataFrame:
         """The inbox's securities file, in contract column order."""
@@ -264,7 +364,9 @@ def _company_names(rng: np.random.Generator, sectors: list[str]) -> list[str]:
     return names
 
 
-def _draw_tags(rng: np.random.Generator, tag_rates: tuple[tuple[str, float], ...], controversy_rate: float) -> str:
+def _draw_tags(
+    rng: np.random.Generator, tag_rates: tuple[tuple[str, float], ...], controversy_rate: float
+) -> str:
     """The ';'-joined ESG tags of one security: its industry's tags at their rates, and rarely a controversy."""
     mine = {tag for tag, rate in tag_rates if rng.random() < rate}
     if rng.random() < controversy_rate:
@@ -307,7 +409,9 @@ def generate_universe(seed: int, params: UniverseParams = UniverseParams()) -> U
     rank = np.empty(n_index)
     rank[order] = np.arange(1, n_index + 1)
     cap = np.empty(n_companies)
-    cap[:n_index] = params.largest_cap / rank**params.cap_decay * np.exp(rng.normal(0.0, 0.1, n_index))
+    cap[:n_index] = (
+        params.largest_cap / rank**params.cap_decay * np.exp(rng.normal(0.0, 0.1, n_index))
+    )
     cap[n_index:] = np.exp(rng.uniform(np.log(4e8), np.log(4e9), params.n_outside))
     in_index = np.arange(n_companies) < n_index
 
@@ -344,14 +448,25 @@ def generate_universe(seed: int, params: UniverseParams = UniverseParams()) -> U
         "twin_of": [-1] * n_companies,
     }
     # Share classes: the second class of a large company, substantially identical to the first.
-    twins = rng.choice(np.argsort(-cap[:n_index])[:150], size=params.n_share_class_pairs, replace=False)
+    twins = rng.choice(
+        np.argsort(-cap[:n_index])[:150], size=params.n_share_class_pairs, replace=False
+    )
     for k, first in enumerate(sorted(twins)):
         base = tickers[first]
         split = rng.uniform(0.4, 0.6)
         rows["symbol"][first] = f"{base}.A"
         rows["identical_group"][first] = f"SI_{base}"
         rows["market_cap"][first] = cap[first] * split
-        for column in ("name", "sector", "industry", "esg_tags", "in_index", "beta", "style", "idio_vol"):
+        for column in (
+            "name",
+            "sector",
+            "industry",
+            "esg_tags",
+            "in_index",
+            "beta",
+            "style",
+            "idio_vol",
+        ):
             rows[column].append(rows[column][first])
         rows["name"][-1] = rows["name"][first] + " Class B"
         rows["name"][first] = rows["name"][first] + " Class A"

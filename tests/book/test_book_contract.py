@@ -5,7 +5,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sma.inbox import FORMULA_PREFIXES, GICS_SECTORS, ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, ColumnKind
+from sma.inbox import (
+    FORMULA_PREFIXES,
+    GICS_SECTORS,
+    ID_PATTERN,
+    INBOX_FILES,
+    SYMBOL_PATTERN,
+    ColumnKind,
+)
 
 AS_OF = date(2026, 11, 24)  # the as-of date of the ``book`` fixture (conftest.py)
 
@@ -141,7 +148,9 @@ def test_wash_sale_adjusted_lots_count_their_holding_period_from_an_earlier_date
     """
     from sma.book import BookParams, generate_book
 
-    lots = generate_book(60, 5, AS_OF, BookParams(price_days=260, history_years=3, wash_adjusted_share=0.05))["lots"]
+    lots = generate_book(
+        60, 5, AS_OF, BookParams(price_days=260, history_years=3, wash_adjusted_share=0.05)
+    )["lots"]
     adjusted = lots.dropna(subset=["adjusted_acquired_date"])
     assert len(adjusted) > 0
     assert (adjusted["adjusted_acquired_date"] < adjusted["acquired_date"]).all()
@@ -160,10 +169,14 @@ def test_cash_only_accounts_are_newly_funded_and_hold_nothing(book):
 
 def test_account_values_span_fifty_thousand_to_twenty_million(book):
     """Issue 2: accounts of $50k to $20M; a legacy stock makes some positions concentrated."""
-    closes = book["prices"][book["prices"]["date"] == pd.Timestamp(AS_OF)].set_index("symbol")["close"]
+    closes = book["prices"][book["prices"]["date"] == pd.Timestamp(AS_OF)].set_index("symbol")[
+        "close"
+    ]
     positions = book["positions"].assign(value=lambda f: f["quantity"] * f["symbol"].map(closes))
-    value = positions.groupby("account_id")["value"].sum().add(
-        book["cash"].set_index("account_id")["amount"], fill_value=0.0
+    value = (
+        positions.groupby("account_id")["value"]
+        .sum()
+        .add(book["cash"].set_index("account_id")["amount"], fill_value=0.0)
     )
     assert value.min() >= 40_000 and value.max() <= 21_000_000
     largest_share = positions.groupby("account_id")["value"].max() / value
@@ -174,7 +187,9 @@ def test_positions_reconcile_with_the_lots(book):
     """Contract: lots per (account, symbol) sum to the custodian's positions."""
     from_lots = book["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
     positions = book["positions"].set_index(["account_id", "symbol"])["quantity"]
-    pd.testing.assert_series_equal(from_lots.sort_index(), positions.sort_index(), check_names=False)
+    pd.testing.assert_series_equal(
+        from_lots.sort_index(), positions.sort_index(), check_names=False
+    )
 
 
 def test_transactions_cover_the_last_31_days_and_every_recent_buy_is_a_lot(book):
@@ -190,7 +205,10 @@ def test_transactions_cover_the_last_31_days_and_every_recent_buy_is_a_lot(book)
         buys.sort_index(), recent.groupby(key)["quantity"].sum().sort_index(), check_names=False
     )
     sells = trades[trades["side"] == "SELL"]
-    assert sells["realized_gain"].notna().all() and trades.loc[trades["side"] == "BUY", "realized_gain"].isna().all()
+    assert (
+        sells["realized_gain"].notna().all()
+        and trades.loc[trades["side"] == "BUY", "realized_gain"].isna().all()
+    )
     assert (trades["quantity"] > 0).all() and (trades["price"] > 0).all()
 
 

@@ -32,6 +32,8 @@ def test_another_seed_gives_another_book(tmp_path):
 def test_the_book_does_not_depend_on_how_accounts_are_chunked():
     """Names are drawn in chunks of accounts to bound memory; the chunk size must not change the book."""
     whole = generate_book(15, 9, AS_OF, SMALL)
-    chunked = generate_book(15, 9, AS_OF, BookParams(price_days=120, history_years=2, chunk_accounts=4))
+    chunked = generate_book(
+        15, 9, AS_OF, BookParams(price_days=120, history_years=2, chunk_accounts=4)
+    )
     for name in whole:
         assert whole[name].equals(chunked[name]), name

@@ -12,7 +12,19 @@ runner = CliRunner()
 
 def test_book_generate_writes_every_inbox_file(tmp_path):
     result = runner.invoke(
-        app, ["book", "generate", "--accounts", "3", "--seed", "5", "--date", "2026-11-24", "--inbox", str(tmp_path)]
+        app,
+        [
+            "book",
+            "generate",
+            "--accounts",
+            "3",
+            "--seed",
+            "5",
+            "--date",
+            "2026-11-24",
+            "--inbox",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 0, result.output
     folder = tmp_path / "2026-11-24"
@@ -24,7 +36,19 @@ def test_book_generate_writes_every_inbox_file(tmp_path):
 
 def test_book_generate_refuses_a_weekend_date(tmp_path):
     result = runner.invoke(
-        app, ["book", "generate", "--accounts", "3", "--seed", "5", "--date", "2026-11-28", "--inbox", str(tmp_path)]
+        app,
+        [
+            "book",
+            "generate",
+            "--accounts",
+            "3",
+            "--seed",
+            "5",
+            "--date",
+            "2026-11-28",
+            "--inbox",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 1
     assert "not a business day" in result.output
@@ -33,7 +57,19 @@ def test_book_generate_refuses_a_weekend_date(tmp_path):
 def test_book_generate_refuses_an_unknown_format(tmp_path):
     result = runner.invoke(
         app,
-        ["book", "generate", "--accounts", "1", "--seed", "5", "--date", "2026-11-24", "--inbox", str(tmp_path),
-         "--format", "xlsx"],
+        [
+            "book",
+            "generate",
+            "--accounts",
+            "1",
+            "--seed",
+            "5",
+            "--date",
+            "2026-11-24",
+            "--inbox",
+            str(tmp_path),
+            "--format",
+            "xlsx",
+        ],
     )
     assert result.exit_code != 0

@@ -31,7 +31,10 @@ def test_csv_has_a_header_iso_dates_blank_nulls_and_true_false(tmp_path):
     folder = write_inbox({"lots": _lots(), "accounts": accounts}, tmp_path, AS_OF)
     assert folder == tmp_path / "2026-11-24"
     lines = (folder / "lots.csv").read_text().splitlines()
-    assert lines[0] == '"account_id","lot_id","symbol","quantity","cost_basis","acquired_date","adjusted_acquired_date"'
+    assert (
+        lines[0]
+        == '"account_id","lot_id","symbol","quantity","cost_basis","acquired_date","adjusted_acquired_date"'
+    )
     assert lines[1] == '"A1","L1","ABC",10,1234.5,2025-01-02,2024-12-20'
     assert lines[2] == '"A1","L2","XYZ.B",2.5,0,2026-11-24,'
     assert (folder / "accounts.csv").read_text().splitlines()[1] == '"A1",true,'

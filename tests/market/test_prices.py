@@ -88,14 +88,20 @@ def test_share_classes_move_together(universe, history):
 
 def test_same_seed_same_closes_other_seed_other_closes(universe, history):
     again = simulate_prices(universe, START, N_DAYS, seed=4)
-    assert np.array_equal(again.closes, history.closes) and np.array_equal(again.volumes, history.volumes)
+    assert np.array_equal(again.closes, history.closes) and np.array_equal(
+        again.volumes, history.volumes
+    )
     other = simulate_prices(universe, START, N_DAYS, seed=5)
     assert not np.array_equal(other.closes, history.closes)
 
 
 def test_a_quieter_market_moves_less(universe):
-    quiet = simulate_prices(universe, START, 2 * TRADING_DAYS, 4, MarketParams(market_vol=0.08, drawdown_depth=0.0))
-    loud = simulate_prices(universe, START, 2 * TRADING_DAYS, 4, MarketParams(market_vol=0.24, drawdown_depth=0.0))
+    quiet = simulate_prices(
+        universe, START, 2 * TRADING_DAYS, 4, MarketParams(market_vol=0.08, drawdown_depth=0.0)
+    )
+    loud = simulate_prices(
+        universe, START, 2 * TRADING_DAYS, 4, MarketParams(market_vol=0.24, drawdown_depth=0.0)
+    )
     assert _index_returns(universe, quiet).std() < _index_returns(universe, loud).std()
 
 

@@ -36,7 +36,9 @@ def test_share_classes_form_substantially_identical_pairs(universe):
     assert (universe.identical_group[twins] == universe.identical_group[first]).all()
     assert (universe.identical_group[twins] != "").all()
     assert (universe.sector[twins] == universe.sector[first]).all()
-    groups, counts = np.unique(universe.identical_group[universe.identical_group != ""], return_counts=True)
+    _, counts = np.unique(
+        universe.identical_group[universe.identical_group != ""], return_counts=True
+    )
     assert (counts == 2).all()
 
 
@@ -52,7 +54,9 @@ def test_the_large_cap_index_is_cap_weighted_over_its_members(universe):
     assert weights.sum() == pytest.approx(1.0, abs=1e-12)
     assert (weights[~universe.in_index] == 0).all() and (weights[universe.in_index] > 0).all()
     members = universe.in_index
-    np.testing.assert_allclose(weights[members], universe.market_cap[members] / universe.market_cap[members].sum())
+    np.testing.assert_allclose(
+        weights[members], universe.market_cap[members] / universe.market_cap[members].sum()
+    )
     assert 0.04 < weights.max() < 0.10  # like the largest weights of real large-cap indexes
 
 
