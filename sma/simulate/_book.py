@@ -1,0 +1,135 @@
+"""The simulated book: every fill booked through the ledger, plus shares, cash and the trade log.
+
+Fills are at the day's close; trading costs (``fill_cost_bps`` per side on notional) are paid from
+cash as a fee, outside the lots' basis, so a fill's tax facts are those the engine saw when it
+decided (a lot bought and sold at one close is neither a gain nor a loss). Sales are booked before buys,
+so a day's buys are paid from its sales; the ledger (``sma.ledger.Ledger``) relieves the lots and
+applies the wash-sale rule to every one of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sma.ledger import Ledger, ReliefMethod, usd_to_cents, wash_sale_blocks
+from sma.simulate._inputs import AccountArrays, LotArrays
+
+#: One order per row: account row, security column, side, shares, the lot to relieve ('' = by
+#: ``method``), the relief method and the reason.
+ORDER_COLUMNS = ["account", "security", "side", "quantity", "lot_id", "method", "reason"]
+TRADE_LOG_COLUMNS = ["account_id", "trade_date", "symbol", "side", "quantity", "price", "reason", "realized_gain"]
+
+
+def orders_frame(account, security, side, quantity, reason, lot_id=None, method=ReliefMethod.SPECIFIC) -> pd.DataFrame:
+    n = np.size(account)
+    return pd.DataFrame({
+        "account": np.asarray(account, np.int64), "security": np.asarray(security, np.int64),
+        "side": np.broadcast_to(np.asarray(side, object), n), "quantity": np.asarray(quantity, float),
+        "lot_id": np.broadcast_to(np.asarray("" if lot_id is None else lot_id, object), n),
+        "method": np.broadcast_to(np.asarray(str(method), object), n),
+        "reason": np.broadcast_to(np.asarray(reason, object), n),
+    }, columns=ORDER_COLUMNS)
+
+
+class SimBook:
+    """Lots (in a ``Ledger``), shares (m, n), cash (m,) and the log of trades of one strategy.
+
+    Parameters
+    ----------
+    acc : AccountArrays
+    lots : DataFrame -- opening lots, the inbox ``lots`` columns (cost_basis in USD)
+    cash : ndarray of shape (m,), USD
+    recent : DataFrame -- the inbox ``transactions`` before the first day (wash-sale blocks)
+    fill_cost : float -- fraction of the close lost per side
+    """
+
+    def __init__(self, acc: AccountArrays, lots: pd.DataFrame, cash: np.ndarray, recent: pd.DataFrame,
+                 fill_cost: float):
+        self.acc = acc
+        self.symbols = acc.universe.symbols
+        groups = dict(zip(self.symbols.tolist(), acc.universe.identical_group.tolist()))
+        self.group_of = groups
+        self.ledger = Ledger(acc.frame[["account_id", "household_id", "account_type"]], groups)
+        if len(lots):
+            cents = [usd_to_cents(v) for v in lots["cost_basis"].to_numpy(float)]
+            self.ledger.add_lots(lots.assign(cost_basis_cents=np.asarray(cents, np.int64)))
+        self.shares = np.zeros((acc.m, self.symbols.size))
+        j = acc.universe.index_of(lots["symbol"].astype(str))
+        a = pd.Index(acc.ids).get_indexer(lots["account_id"].astype(str))
+        np.add.at(self.shares, (a, j), lots["quantity"].to_numpy(float))
+        self.cash = np.asarray(cash, float).copy()
+        self.fill_cost = fill_cost
+        self.realized_ytd = np.zeros(acc.m)
+        self._year = None
+        self._log: list[pd.DataFrame] = []
+        house = dict(zip(acc.ids, acc.frame["household_id"].astype(str)))
+        self._house = house
+        self._recent = [recent.assign(household_id=recent["account_id"].map(house),
+                                      trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
+                                      .astype("datetime64[D]"))] if len(recent) else []
+        self._next_lot = 0
+
+    # -- state ---------------------------------------------------------------------------------
+    def start_day(self, day: np.datetime64) -> None:
+        """A new calendar year starts the gain budget afresh."""
+        year = int(day.astype("datetime64[Y]").astype(int))
+        if year != self._year:
+            self._year = year
+            self.realized_ytd[:] = 0.0
+
+    def lots(self) -> LotArrays:
+        return LotArrays.from_open_lots(self.ledger.open_lots(), self.acc.ids, self.acc.universe)
+
+    def blocks(self, day: np.datetime64) -> pd.DataFrame:
+        """``wash_sale_blocks`` from the household trades of the last 31 days, today's included."""
+        since = day - np.timedelta64(31, "D")
+        self._recent = [r for r in self._recent if len(r) and r["trade_date"].max() >= since]
+        if not self._recent:
+            return wash_sale_blocks(pd.DataFrame(columns=TRADE_LOG_COLUMNS + ["household_id"]), self.group_of, day)
+        return wash_sale_blocks(pd.concat(self._recent, ignore_index=True), self.group_of, day)
+
+    def value(self, prices: np.ndarray) -> np.ndarray:
+        """Holdings at ``prices`` plus cash, USD, shape (m,)."""
+        return self.shares @ prices + self.cash
+
+    def trade_log(self) -> pd.DataFrame:
+        return pd.concat(self._log, ignore_index=True) if self._log else pd.DataFrame(columns=TRADE_LOG_COLUMNS)
+
+    # -- fills ---------------------------------------------------------------------------------
+    def fill(self, orders: pd.DataFrame, day: np.datetime64, closes: np.ndarray) -> None:
+        """Book ``orders`` (``ORDER_COLUMNS``) at today's closes: sales first, then buys."""
+        if not len(orders):
+            return
+        orders = orders[orders["quantity"] > 0]
+        sells = orders[orders["side"] == "SELL"]
+        buys = orders[orders["side"] == "BUY"]
+        ids = self.acc.ids
+        rows, block_gain = [], []
+        for a, j, q, lot, method, reason in zip(sells["account"], sells["security"], sells["quantity"],
+                                                sells["lot_id"], sells["method"], sells["reason"]):
+            price = closes[j]
+            booked = self.ledger.sell(ids[a], self.symbols[j], float(q), int(round(q * price * 100)), day,
+                                      ReliefMethod(method), (lot,) if lot else ())
+            rows_ = self.ledger.realized_rows
+            pieces = (rows_.proceeds[booked] - rows_.basis[booked] + rows_.disallowed[booked]) / 100.0
+            gain = float(pieces.sum())
+            # A sale with any lot piece at a loss blocks buys for 30 days, even if it nets to a gain.
+            block_gain.append(float(pieces[pieces < 0].sum()) if (pieces < 0).any() else gain)
+            self.shares[a, j] -= q
+            self.cash[a] += round(q * price, 2) - round(q * price * self.fill_cost, 2)
+            self.realized_ytd[a] += gain
+            rows.append((ids[a], day, self.symbols[j], "SELL", q, price, reason, gain))
+        for a, j, q, reason in zip(buys["account"], buys["security"], buys["quantity"], buys["reason"]):
+            price = closes[j]
+            self._next_lot += 1
+            self.ledger.buy(ids[a], self.symbols[j], f"SIM{self._next_lot:09d}", float(q),
+                            int(round(q * price * 100)), day)
+            self.shares[a, j] += q
+            self.cash[a] -= round(q * price, 2) + round(q * price * self.fill_cost, 2)
+            rows.append((ids[a], day, self.symbols[j], "BUY", q, price, reason, np.nan))
+        self.shares[np.abs(self.shares) < 1e-9] = 0.0
+        log = pd.DataFrame(rows, columns=TRADE_LOG_COLUMNS)
+        self._log.append(log)
+        block_gain += [np.nan] * len(buys)
+        self._recent.append(log.assign(household_id=log["account_id"].map(self._house), realized_gain=block_gain))

@@ -1,0 +1,158 @@
+"""The day loop: one strategy, one set of accounts, day by day over a stretch of the path.
+
+Each business day: cash flows arrive; on a decision day (the harvest frequency, the first day, any
+day with a flow) the strategy trades at the close and every fill is booked through the ledger; the
+day ends with each account's value. The risk model is re-estimated on the first decision day of
+each month from the closes behind it (``sma.risk.estimate_risk_model``), not daily, for speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sma.ledger import ReliefMethod
+from sma.rebalance import EngineParams
+from sma.risk import RiskModel, RiskModelParams, estimate_risk_model, returns_from_prices
+from sma.simulate._book import SimBook
+from sma.simulate._inputs import AccountArrays, engine_inputs, targets, wash_masks
+from sma.simulate._market import MarketPath
+from sma.simulate._params import HarvestFrequency, Strategy
+from sma.simulate._strategies import (
+    engine_orders,
+    position_basis,
+    replacement_choice,
+    rules_orders,
+    threshold_orders,
+)
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """How the loop trades: strategy, decision days and the strategies' own parameters."""
+
+    strategy: Strategy = Strategy.ENGINE
+    frequency: HarvestFrequency = HarvestFrequency.WEEKLY
+    engine: EngineParams = EngineParams()
+    harvest_threshold: float = 0.10
+    drift_tolerance: float = 0.05
+    fill_cost_bps: float = 5.0
+    risk_history_days: int = 252
+
+
+@dataclass(frozen=True)
+class PathRun:
+    """What one run leaves behind.
+
+    dates : ndarray of shape (T,), datetime64[D]
+    value : ndarray of shape (T, m) -- account value at each close after the day's trades, USD
+    flow : ndarray of shape (T, m) -- external cash flow of each day, USD (+ in, - out)
+    trades : DataFrame -- ``TRADE_LOG_COLUMNS``, one row per fill
+    realized : DataFrame -- the ledger's Form 8949 rows (cents)
+    open_lots : DataFrame -- ``Ledger.open_lots()`` after the last day (cents)
+    cash : ndarray of shape (m,) -- USD after the last day
+    decisions : int -- decision days
+    """
+
+    strategy: Strategy
+    dates: np.ndarray
+    value: np.ndarray
+    flow: np.ndarray
+    trades: pd.DataFrame
+    realized: pd.DataFrame
+    open_lots: pd.DataFrame
+    cash: np.ndarray
+    decisions: int
+
+
+def decision_days(dates: np.ndarray, frequency: HarvestFrequency) -> np.ndarray:
+    """Bool (T,): the first day, and each day that opens a new week or month (or every day)."""
+    if frequency == HarvestFrequency.DAILY:
+        return np.ones(dates.size, bool)
+    if frequency == HarvestFrequency.WEEKLY:
+        period = (dates.astype("datetime64[D]").astype(np.int64) + 3) // 7  # ISO weeks start on Monday
+    else:
+        period = dates.astype("datetime64[M]").astype(np.int64)
+    return np.r_[True, period[1:] != period[:-1]]
+
+
+def flow_matrix(flows: pd.DataFrame, dates: np.ndarray, account_ids: np.ndarray) -> np.ndarray:
+    """(T, m) cash flows, each on the first path day on or after its requested date; earlier ones
+    arrive on day 0 and later ones are dropped."""
+    out = np.zeros((dates.size, account_ids.size))
+    if not len(flows):
+        return out
+    day = np.searchsorted(dates, pd.to_datetime(flows["requested_date"]).to_numpy().astype("datetime64[D]"))
+    a = pd.Index(account_ids).get_indexer(flows["account_id"].astype(str))
+    keep = (day < dates.size) & (a >= 0)
+    np.add.at(out, (day[keep], a[keep]), flows["amount"].to_numpy(float)[keep])
+    return out
+
+
+def _risk(closes: np.ndarray, symbols: np.ndarray, sectors: np.ndarray) -> tuple[RiskModel, np.ndarray]:
+    returns = returns_from_prices(closes)
+    model = estimate_risk_model(returns, symbols, sectors, RiskModelParams())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.nan_to_num(np.corrcoef(returns.T), nan=0.0)
+    return model, corr
+
+
+def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots: pd.DataFrame,
+             cash: np.ndarray, flows: pd.DataFrame, recent: pd.DataFrame, settings: LoopSettings) -> PathRun:
+    """Run ``settings.strategy`` from day ``first`` to ``last - 1`` of ``market``.
+
+    ``first`` must leave at least 60 days of closes behind it for the risk model.
+    """
+    dates = market.dates[first:last]
+    fill_cost = settings.fill_cost_bps * 1e-4
+    book = SimBook(acc, lots, cash, recent, fill_cost)
+    flow = flow_matrix(flows, dates, acc.ids)
+    decide_on = decision_days(dates, settings.frequency) | (flow != 0).any(axis=1)
+    sectors, symbols = acc.universe.sectors, acc.universe.symbols
+    value = np.zeros((dates.size, acc.m))
+    model, ranked, month = None, None, None
+    for i, day in enumerate(dates):
+        t = first + i
+        prices = market.closes[t]
+        book.start_day(day)
+        if decide_on[i]:
+            if day.astype("datetime64[M]") != month:
+                month = day.astype("datetime64[M]")
+                model, corr = _risk(market.closes[max(0, t - settings.risk_history_days):t + 1], symbols, sectors)
+                if settings.strategy == Strategy.THRESHOLD:
+                    ranked = replacement_choice(corr, sectors, acc.group_code)
+            _decide(book, acc, market, t, day, flow[i], model, ranked, settings, fill_cost)
+        book.cash += flow[i]
+        value[i] = book.value(prices)
+    return PathRun(settings.strategy, dates, value, flow, book.trade_log(), book.ledger.realized(),
+                   book.ledger.open_lots(), book.cash.copy(), int(decide_on.sum()))
+
+
+def _shard(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, flow):
+    lots = book.lots()
+    prices = market.closes[t]
+    target = targets(acc, market.index_weights(t), book.shares, prices, book.cash, flow)
+    buy, loss = wash_masks(book.blocks(day), acc.frame["household_id"].to_numpy(str), acc.universe.identical_group)
+    return engine_inputs(acc, day, prices, target, lots, book.cash.copy(), flow, book.realized_ytd.copy(),
+                         buy, loss), lots
+
+
+def _decide(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, flow, model, ranked,
+            settings: LoopSettings, fill_cost: float) -> None:
+    closes = market.closes[t]
+    shard, lots = _shard(book, acc, market, t, day, flow)
+    if settings.strategy == Strategy.ENGINE:
+        book.fill(engine_orders(shard, model, settings.engine), day, closes)
+        return
+    method = ReliefMethod.FIFO
+    if settings.strategy == Strategy.THRESHOLD:
+        method = ReliefMethod.HIFO
+        harvest = threshold_orders(shard, lots, ranked, settings.harvest_threshold, fill_cost)
+        if len(harvest):
+            book.fill(harvest, day, closes)
+            shard, lots = _shard(book, acc, market, t, day, flow)
+    basis = position_basis(lots, acc.m, closes.size)
+    book.fill(rules_orders(shard, book.shares, basis, method, settings.drift_tolerance,
+                           settings.engine.cash_tolerance), day, closes)

@@ -1,0 +1,134 @@
+"""The price path a simulation runs on: daily closes, the security master and drifting index weights.
+
+Either drawn from the market model (``sma.market``: market, sector, style and fat-tailed
+stock-specific moves, calibrated to US large caps) or read from price frames and, when the path
+must go beyond the last close, extended with draws from a factor model estimated on those closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from sma.market import MarketParams, benchmarks_frame, generate_universe, simulate_prices
+from sma.risk import TRADING_DAYS, RiskModelParams, estimate_risk_model, returns_from_prices
+
+
+class MarketPathError(ValueError):
+    """Price or benchmark frames that cannot make a path (which frame, which symbol or date, why)."""
+
+
+@dataclass(frozen=True)
+class MarketPath:
+    """Daily closes of every security, oldest first, and each benchmark's weights on day 0.
+
+    dates : ndarray of shape (T,), datetime64[D] -- business days
+    securities : DataFrame -- the inbox ``securities`` frame, sorted by symbol (the column order)
+    closes : ndarray of shape (T, n), USD per share
+    benchmark_ids : ndarray of shape (B,), str
+    weights0 : ndarray of shape (B, n) -- index weights on ``dates[0]``; an index is held buy-and-hold,
+        so its weights on day t are ``weights0 * closes[t] / closes[0]``, renormalised.
+    """
+
+    dates: np.ndarray
+    securities: pd.DataFrame
+    closes: np.ndarray
+    benchmark_ids: np.ndarray
+    weights0: np.ndarray
+
+    @property
+    def symbols(self) -> np.ndarray:
+        return self.securities["symbol"].to_numpy(str)
+
+    def index_weights(self, t: int) -> np.ndarray:
+        """Each benchmark's weights on day ``t``: (B, n), rows summing to 1."""
+        w = self.weights0 * (self.closes[t] / self.closes[0])
+        return w / w.sum(axis=1, keepdims=True)
+
+    def index_levels(self) -> np.ndarray:
+        """Each benchmark's level, 1 on day 0: (T, B)."""
+        return (self.closes / self.closes[0]) @ self.weights0.T
+
+    def benchmarks_frame(self, t: int) -> pd.DataFrame:
+        """The inbox ``benchmarks`` frame on day ``t`` (benchmark_id, symbol, weight)."""
+        w = self.index_weights(t)
+        b, j = np.nonzero(w)
+        return pd.DataFrame({"benchmark_id": self.benchmark_ids[b], "symbol": self.symbols[j], "weight": w[b, j]})
+
+    def window(self, first: int) -> MarketPath:
+        """The path from day ``first`` on, index weights re-based to that day."""
+        return MarketPath(self.dates[first:], self.securities, self.closes[first:], self.benchmark_ids,
+                          self.index_weights(first))
+
+
+def generated_market(seed: int, start: date, n_days: int, params: MarketParams = MarketParams()) -> MarketPath:
+    """A path from the market model: the generator's ~500 large caps and its three benchmarks.
+
+    ``pin_total_return`` is switched off: each seed's decade returns what its draws give, as real
+    decades do, so vintages and seeds differ the way they should.
+    """
+    universe = generate_universe(seed)
+    history = simulate_prices(universe, start, n_days, seed, replace(params, pin_total_return=False))
+    bench = benchmarks_frame(universe)
+    return _from_parts(history.dates, universe.securities_frame(), history.closes, bench)
+
+
+def _from_parts(dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks: pd.DataFrame) -> MarketPath:
+    order = np.argsort(securities["symbol"].to_numpy(str), kind="stable")
+    securities = securities.iloc[order].reset_index(drop=True)
+    closes = closes[:, order]
+    symbols = securities["symbol"].to_numpy(str)
+    ids = np.unique(benchmarks["benchmark_id"].astype(str).to_numpy())
+    col = pd.Index(symbols).get_indexer(benchmarks["symbol"].astype(str))
+    if (col < 0).any():
+        raise MarketPathError(f"benchmarks: symbol {benchmarks['symbol'].iloc[int(np.argmax(col < 0))]!r} "
+                              "is not in securities")
+    w = np.zeros((ids.size, symbols.size))
+    w[pd.Index(ids).get_indexer(benchmarks["benchmark_id"].astype(str)), col] = benchmarks["weight"].to_numpy(float)
+    # Weights are given on the last day of the closes; held buy-and-hold, they were w / price back then.
+    w0 = w / closes[-1] * closes[0]
+    w0 /= w0.sum(axis=1, keepdims=True)
+    return MarketPath(np.asarray(dates, dtype="datetime64[D]"), securities, closes, ids, w0)
+
+
+def market_from_frames(securities: pd.DataFrame, prices: pd.DataFrame, benchmarks: pd.DataFrame) -> MarketPath:
+    """A path from the inbox ``securities``, ``prices`` (date, symbol, close) and ``benchmarks`` frames.
+
+    Benchmark weights are those of the last price date. Every security needs a close on every date.
+    """
+    symbols = np.sort(securities["symbol"].astype(str).to_numpy())
+    wide = prices.assign(date=pd.to_datetime(prices["date"])).pivot_table(
+        index="date", columns="symbol", values="close", aggfunc="last").reindex(columns=symbols)
+    missing = wide.isna().to_numpy()
+    if missing.any():
+        t, j = np.argwhere(missing)[0]
+        raise MarketPathError(f"prices: no close for {symbols[j]} on {wide.index[t].date()}")
+    dates = wide.index.to_numpy().astype("datetime64[D]")
+    return _from_parts(dates, securities, wide.to_numpy(float), benchmarks)
+
+
+def extend_market(path: MarketPath, n_days: int, seed: int, annual_drift: float = 0.07) -> MarketPath:
+    """Add ``n_days`` business days after the path's last close, drawn from a factor model of its past.
+
+    Daily log returns ``X f + e`` with ``f ~ N(0, F / 252)`` and ``e ~ N(0, diag(s) / 252)`` from the
+    model ``sma.risk.estimate_risk_model`` fits to the last year of closes, plus a drift of
+    ``annual_drift`` less half each stock's variance (so the index grows at about that rate).
+    """
+    if n_days <= 0:
+        return path
+    history = path.closes[-(TRADING_DAYS + 1):]
+    model = estimate_risk_model(returns_from_prices(history), path.symbols,
+                                path.securities["sector"].to_numpy(str), RiskModelParams())
+    rng = np.random.default_rng([seed, 71])
+    chol = np.linalg.cholesky(model.factor_cov / TRADING_DAYS + 1e-12 * np.eye(model.factors.size))
+    f = rng.standard_normal((n_days, model.factors.size)) @ chol.T
+    e = rng.standard_normal((n_days, path.symbols.size)) * np.sqrt(model.specific_var / TRADING_DAYS)
+    total_var = np.einsum("ik,kl,il->i", model.exposures, model.factor_cov, model.exposures) + model.specific_var
+    log_r = f @ model.exposures.T + e + (annual_drift - 0.5 * total_var) / TRADING_DAYS
+    closes = np.maximum(np.round(path.closes[-1] * np.exp(np.cumsum(log_r, axis=0)), 2), 0.01)
+    dates = np.busday_offset(path.dates[-1], np.arange(1, n_days + 1), roll="forward")
+    return MarketPath(np.concatenate([path.dates, dates]), path.securities,
+                      np.vstack([path.closes, closes]), path.benchmark_ids, path.weights0)
