@@ -201,26 +201,12 @@ def main() -> None:
     accounts, transactions = synthetic_book(
         args.accounts, args.trades_per_account, args.symbols, args.wash_prone, args.seed
     )
-    no_lots = pd.DataFrame(
-        {
-            c: pd.Series(dtype=object)
-            for c in (
-                "account_id",
-                "lot_id",
-                "symbol",
-                "quantity",
-                "cost_basis_cents",
-                "acquired_date",
-                "adjusted_acquired_date",
-            )
-        }
-    )
     rows = len(transactions)
     ledger_s = median_seconds(
-        lambda: replay(accounts, no_lots, transactions, ReliefMethod.FIFO), args.repeats
+        lambda: replay(accounts, None, transactions, ReliefMethod.FIFO), args.repeats
     )
     one_by_one_s = median_seconds(
-        lambda: replay(accounts, no_lots, transactions, ReliefMethod.FIFO, vectorised=False),
+        lambda: replay(accounts, None, transactions, ReliefMethod.FIFO, vectorised=False),
         args.repeats,
     )
     baseline_s = median_seconds(lambda: baseline_replay(accounts, transactions), args.repeats)

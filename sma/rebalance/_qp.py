@@ -44,6 +44,12 @@ class TradeQP:
     G: np.ndarray
     h: np.ndarray
 
+    def reduced_cost(self, v: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Gradient of the Lagrangian in each variable at ``v`` with row multipliers ``eta``."""
+        z = self.net_trade(v)
+        qz = self.d * z + self.B @ (self.B.T @ z) + self.p
+        return self.sign * qz[self.asset] + self.cost + self.G.T @ eta
+
     def net_trade(self, v: np.ndarray) -> np.ndarray:
         return np.bincount(self.asset, self.sign * v, minlength=self.d.size)
 
@@ -62,12 +68,18 @@ class TradeQP:
 
 @dataclass(frozen=True)
 class QPResult:
-    """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter' or 'infeasible'."""
+    """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter' or 'infeasible'.
+
+    ``eta`` (r,) are the multipliers of the dense rows (cash, gain budget), ``reduced`` (nv,) the
+    reduced cost of each variable (> 0: it wants to be smaller).
+    """
 
     v: np.ndarray
     objective: float
     status: str
     iterations: int
+    eta: np.ndarray | None = None
+    reduced: np.ndarray | None = None
 
 
 class _Newton:
@@ -139,7 +151,7 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
             and np.abs(rd).max() <= tol * (1.0 + scale)
             and (rp.size == 0 or np.abs(rp).max() <= tol * (1.0 + np.abs(h).max()))
         ):
-            return QPResult(np.clip(v, 0.0, u), obj, "optimal", it)
+            return QPResult(np.clip(v, 0.0, u), obj, "optimal", it, eta, s0 - s1)
         theta = s0 / v + s1 / t
         try:
             newton = _Newton(qp, theta)
