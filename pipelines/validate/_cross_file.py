@@ -54,22 +54,24 @@ def load_cross_file_rules(contracts: Path = DATA_CONTRACTS) -> tuple[CrossFileRu
     return tuple(sorted(rules, key=lambda r: (ACTIONS.index(r.action), r.name)))
 
 
-def typed_arrow(check: FileCheck, rows: np.ndarray | None = None) -> pa.Table:
-    """The typed columns of ``check`` (optionally only ``rows``, a boolean mask) plus ``_row``."""
-    keep = np.ones(check.n_rows, dtype=bool) if rows is None else rows
-    index = pa.array(np.flatnonzero(keep))
-    columns = {"_row": pa.array(np.flatnonzero(keep) + 1, pa.int64())}
+def typed_arrow(check: FileCheck) -> pa.Table:
+    """The typed columns of ``check``, every row, nulls for blank or unparsed cells, plus ``_row``."""
+    columns = {"_row": pa.array(np.arange(1, check.n_rows + 1), pa.int64())}
     for column in check.spec.columns:
         values = check.values[column.name]
-        missing = check.missing[column.name]
         if isinstance(values, np.ndarray):
-            array = pa.array(values, mask=missing) if column.kind is not ColumnKind.FLOAT else pa.array(
-                values, mask=missing | np.isnan(values)
-            )
-            columns[column.name] = array.take(index)
+            missing = check.missing[column.name]
+            if column.kind is ColumnKind.FLOAT:
+                missing = missing | np.isnan(values)
+            columns[column.name] = pa.array(values, mask=missing)
         else:
-            columns[column.name] = values.take(index)
+            columns[column.name] = values
     return pa.table(columns)
+
+
+def only_clean(table: pa.Table, bad: np.ndarray) -> pa.Table:
+    """The rows of ``table`` not marked ``bad``."""
+    return table.filter(pa.array(~bad)) if bad.any() else table
 
 
 def run_cross_file_rules(

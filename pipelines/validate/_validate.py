@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate._cross_file import load_cross_file_rules, run_cross_file_rules, typed_arrow
+from pipelines.validate._cross_file import load_cross_file_rules, only_clean, run_cross_file_rules, typed_arrow
 from pipelines.validate._issues import concat_issues, empty_issues
 from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxReadError, read_error_issue, read_file, read_inbox
@@ -121,13 +121,13 @@ def validate_file(
 def _cross_file(checks: dict[str, FileCheck], parameters: dict, contracts: Path) -> list[pd.DataFrame]:
     rules = load_cross_file_rules(contracts)
     parsed = {name: typed_arrow(c) for name, c in checks.items()}
-    clean = {name: typed_arrow(c, ~c.bad) for name, c in checks.items()}
+    clean = {name: only_clean(parsed[name], c.bad) for name, c in checks.items()}
     quarantine = tuple(r for r in rules if r.action == "quarantine")
     found = list(run_cross_file_rules(quarantine, clean, parsed, parameters).values())
     for issues in found:
         for name, rows in issues.dropna(subset=["row"]).groupby("file")["row"]:
             checks[name].bad[rows.to_numpy(dtype=np.int64) - 1] = True
-    clean = {name: typed_arrow(c, ~c.bad) for name, c in checks.items()}
+    clean = {name: only_clean(parsed[name], c.bad) for name, c in checks.items()}
     hold = tuple(r for r in rules if r.action == "hold")
     found += list(run_cross_file_rules(hold, clean, parsed, parameters).values())
     return found
@@ -140,15 +140,15 @@ def _empty_text_table(spec: FileSpec) -> pa.Table:
 def clean_frame(check: FileCheck) -> pd.DataFrame:
     """The rows of ``check`` with no issue, typed as documented on :class:`ValidationResult`."""
     keep = ~check.bad
-    rows = np.flatnonzero(keep)
-    index = pd.Index(rows + 1, name="row", dtype=np.int64)
+    every = not check.bad.any()
+    index = pd.Index(np.flatnonzero(keep) + 1, name="row", dtype=np.int64)
     columns = {}
     for column in check.spec.columns:
         values = check.values[column.name]
         if isinstance(values, np.ndarray):
-            columns[column.name] = pd.Series(values[keep], index=index, copy=False)
+            columns[column.name] = pd.Series(values if every else values[keep], index=index, copy=False)
         else:
-            text = values.take(pa.array(rows)).to_pandas().astype("str")
+            text = (values if every else values.filter(pa.array(keep))).to_pandas().astype("str")
             columns[column.name] = text.set_axis(index)
     return pd.DataFrame(columns, index=index)
 
