@@ -52,7 +52,7 @@ class PathRun:
     trades : DataFrame -- ``TRADE_LOG_COLUMNS``, one row per fill
     realized : DataFrame -- the ledger's Form 8949 rows (cents)
     open_lots : DataFrame -- ``Ledger.open_lots()`` after the last day (cents)
-    cash : ndarray of shape (m,) -- USD after the last day
+    cash : ndarray of shape (T, m) -- USD at each close after the day's trades and flows
     decisions : int -- decision days
     """
 
@@ -112,6 +112,7 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
     decide_on = decision_days(dates, settings.frequency) | (flow != 0).any(axis=1)
     sectors, symbols = acc.universe.sectors, acc.universe.symbols
     value = np.zeros((dates.size, acc.m))
+    cash_held = np.zeros((dates.size, acc.m))
     model, ranked, month = None, None, None
     for i, day in enumerate(dates):
         t = first + i
@@ -126,8 +127,9 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
             _decide(book, acc, market, t, day, flow[i], model, ranked, settings, fill_cost)
         book.cash += flow[i]
         value[i] = book.value(prices)
+        cash_held[i] = book.cash
     return PathRun(settings.strategy, dates, value, flow, book.trade_log(), book.ledger.realized(),
-                   book.ledger.open_lots(), book.cash.copy(), int(decide_on.sum()))
+                   book.ledger.open_lots(), cash_held, int(decide_on.sum()))
 
 
 def _shard(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, flow):

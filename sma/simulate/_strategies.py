@@ -24,12 +24,31 @@ def engine_orders(shard: ShardInputs, model: RiskModel, params: EngineParams) ->
     index = pd.Index(shard.account_ids)
     sym = pd.Index(shard.symbols)
     ls, buys = out.lot_sells, out.trades[out.trades["side"] == "BUY"]
+    buys = buys[~_washes_same_day_loss(shard, ls, buys)]
     return pd.concat([
         orders_frame(index.get_indexer(ls["account_id"]), sym.get_indexer(ls["symbol"]), "SELL",
                      ls["quantity"].to_numpy(float), ls["reason"].to_numpy(object), ls["lot_id"].to_numpy(object)),
         orders_frame(index.get_indexer(buys["account_id"]), sym.get_indexer(buys["symbol"]), "BUY",
                      buys["quantity"].to_numpy(float), buys["reason"].to_numpy(object)),
     ], ignore_index=True)
+
+
+def _washes_same_day_loss(shard: ShardInputs, lot_sells: pd.DataFrame, buys: pd.DataFrame) -> np.ndarray:
+    """Buys that would replace a loss sale another account of the household makes the same night.
+
+    The engine decides each account on its own, with blocks from earlier days only; a pre-trade
+    check drops such a buy (IRS Pub. 550: a purchase in any account of the household, Rev. Rul.
+    2008-5 for IRAs), keeping its cash.
+    """
+    if not len(buys) or not len(lot_sells):
+        return np.zeros(len(buys), bool)
+    index, sym = pd.Index(shard.account_ids), pd.Index(shard.symbols)
+    a = index.get_indexer(lot_sells["account_id"])
+    loss = (lot_sells["realized_gain"].to_numpy(float) < 0) & shard.taxable[a]
+    sold = set(zip(shard.household_ids[a[loss]], shard.identical_group[sym.get_indexer(lot_sells["symbol"])[loss]]))
+    b = index.get_indexer(buys["account_id"])
+    keys = zip(shard.household_ids[b], shard.identical_group[sym.get_indexer(buys["symbol"])])
+    return np.fromiter((k in sold for k in keys), bool, len(buys))
 
 
 def rules_orders(shard: ShardInputs, shares: np.ndarray, basis: np.ndarray, method: ReliefMethod,

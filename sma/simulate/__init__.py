@@ -1,0 +1,64 @@
+"""The multi-year simulator: the real engine and ledger, day by day, beside simpler strategies.
+
+Public API (pure: frames and arrays in, frames out)
+
+``simulate(SimulationParams, market=None) -> SimulationResult``
+    Every vintage's accounts (lump sum, monthly contributions, withdrawals, in-kind transition of a
+    concentrated low-basis stock) traded by each ``Strategy`` (TRACKING_ONLY, THRESHOLD, ENGINE) on
+    one path; ``result.years`` per account and year, ``result.summary`` per account over the run
+    (conventions in ``sma.simulate._metrics``).
+``simulate_history(frames, start, end, seed, HistoryParams()) -> History``
+    A generated book traded by the engine from ``start`` to ``end``: daily values, trades, realized
+    rows and the inbox frames of ``end``.
+Market paths: ``generated_market(seed, start, n_days)``, ``market_from_frames(securities, prices,
+benchmarks)``, ``extend_market(path, n_days, seed)``.
+Pieces: ``run_path`` (the day loop), ``year_tax`` (Schedule D netting, held-away gains,
+carryforward), ``engine_inputs`` (the nightly ``shard_inputs``, pure), ``PUBLISHED``.
+"""
+
+from sma.simulate._history import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS, History, HistoryParams, simulate_history
+from sma.simulate._inputs import AccountArrays, LotArrays, account_arrays, engine_inputs, targets, wash_masks
+from sma.simulate._loop import LoopSettings, PathRun, decision_days, run_path
+from sma.simulate._market import MarketPath, MarketPathError, extend_market, generated_market, market_from_frames
+from sma.simulate._metrics import SUMMARY_COLUMNS, YEAR_COLUMNS, run_metrics
+from sma.simulate._params import HarvestFrequency, HeldAwayGains, Profile, SimulationParams, Strategy
+from sma.simulate._published import PUBLISHED, WHY_WE_DIFFER
+from sma.simulate._run import SimulationResult, simulate
+from sma.simulate._taxes import ORDINARY_INCOME_OFFSET, year_tax
+
+__all__ = [
+    "HISTORY_TRADE_COLUMNS",
+    "ORDINARY_INCOME_OFFSET",
+    "PUBLISHED",
+    "SUMMARY_COLUMNS",
+    "VALUE_COLUMNS",
+    "WHY_WE_DIFFER",
+    "YEAR_COLUMNS",
+    "AccountArrays",
+    "HarvestFrequency",
+    "HeldAwayGains",
+    "History",
+    "HistoryParams",
+    "LoopSettings",
+    "LotArrays",
+    "MarketPath",
+    "MarketPathError",
+    "PathRun",
+    "Profile",
+    "SimulationParams",
+    "SimulationResult",
+    "Strategy",
+    "account_arrays",
+    "decision_days",
+    "engine_inputs",
+    "extend_market",
+    "generated_market",
+    "market_from_frames",
+    "run_metrics",
+    "run_path",
+    "simulate",
+    "simulate_history",
+    "targets",
+    "wash_masks",
+    "year_tax",
+]

@@ -1,0 +1,135 @@
+"""``simulate_history``: a generated book's nights from its as-of date on, traded by the engine.
+
+For ``make demo`` and client statements: the book's accounts, lots and cash on ``start`` are run
+forward to ``end`` on closes that continue the book's price history (``extend_market``), deciding
+on each harvest day, every fill at the close booked through the ledger. The result carries the
+daily values, trades and realized rows of the period, and the inbox files of ``end``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from sma.inbox import INBOX_FILES
+from sma.rebalance import EngineParams
+from sma.simulate._inputs import account_arrays
+from sma.simulate._loop import LoopSettings, run_path
+from sma.simulate._market import extend_market, market_from_frames
+from sma.simulate._params import HarvestFrequency, Strategy
+
+VALUE_COLUMNS = ["account_id", "date", "market_value", "cash", "cash_flow"]
+HISTORY_TRADE_COLUMNS = ["account_id", "trade_date", "symbol", "side", "quantity", "price", "reason"]
+
+
+@dataclass(frozen=True)
+class HistoryParams:
+    """How the book's history is simulated. Weekly decisions keep two years of 200 accounts quick."""
+
+    frequency: HarvestFrequency = HarvestFrequency.WEEKLY
+    engine: EngineParams = field(default_factory=EngineParams)
+    fill_cost_bps: float = 5.0
+    annual_drift: float = 0.07  # of the closes drawn after the book's last close
+
+
+@dataclass(frozen=True)
+class History:
+    """The simulated period and where the book stands after it.
+
+    values : ``VALUE_COLUMNS`` -- one row per account and business day after ``start``: market_value
+        (USD, the securities held at the close), cash (USD), cash_flow (USD that day, + in / - out)
+    trades : ``HISTORY_TRADE_COLUMNS`` -- every fill, at the close, with the engine's reason
+    realized : the ledger's Form 8949 rows (``Ledger.realized()``; money in cents)
+    inbox : the inbox frames of ``end`` (``sma.inbox.INBOX_FILES``): lots, cash, positions, the last
+        31 days of transactions and the prices up to ``end``; other files as the book had them.
+    """
+
+    values: pd.DataFrame
+    trades: pd.DataFrame
+    realized: pd.DataFrame
+    inbox: dict[str, pd.DataFrame]
+
+
+def _lots_frame(open_lots: pd.DataFrame) -> pd.DataFrame:
+    acquired = open_lots["acquired_date"].to_numpy().astype("datetime64[D]")
+    adjusted = open_lots["adjusted_acquired_date"].to_numpy().astype("datetime64[D]")
+    return pd.DataFrame({
+        "account_id": open_lots["account_id"].astype(str).to_numpy(),
+        "lot_id": open_lots["lot_id"].astype(str).to_numpy(),
+        "symbol": open_lots["symbol"].astype(str).to_numpy(),
+        "quantity": open_lots["quantity"].to_numpy(float),
+        "cost_basis": open_lots["cost_basis_cents"].to_numpy(np.int64) / 100.0,
+        "acquired_date": pd.to_datetime(acquired),
+        "adjusted_acquired_date": pd.to_datetime(np.where(adjusted == acquired, np.datetime64("NaT"), adjusted)),
+    })[list(INBOX_FILES["lots"].column_names)]
+
+
+def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, seed: int,
+                     params: HistoryParams = HistoryParams()) -> History:
+    """Trade the book ``frames`` (its inbox on ``start``) with the engine from the next business day to ``end``.
+
+    Parameters
+    ----------
+    frames : dict of str -> DataFrame -- ``sma.book.generate_book(n, seed, start)`` or an inbox read back
+    start, end : date -- the book's as-of date and the last simulated day (``end > start``)
+    seed : int -- the closes after ``start`` are drawn with it: same inputs, same history
+    params : HistoryParams
+    """
+    path = market_from_frames(frames["securities"], frames["prices"], frames["benchmarks"])
+    last_known = path.dates[-1]
+    if last_known != np.datetime64(start, "D"):
+        raise ValueError(f"prices end on {last_known}, not on the book's date {start}")
+    n_new = int(np.busday_count(np.datetime64(start, "D") + 1, np.datetime64(end, "D") + 1))
+    if n_new < 1:
+        raise ValueError(f"end {end} must be a business day after start {start}")
+    market = extend_market(path, n_new, seed, params.annual_drift)
+    first = path.dates.size
+    accounts = frames["accounts"].reset_index(drop=True)
+    acc = account_arrays(accounts, frames["restrictions"], frames["tilts"], market.securities, market.benchmark_ids)
+    cash = accounts["account_id"].map(frames["cash"].set_index("account_id")["amount"]).fillna(0.0).to_numpy(float)
+    settings = LoopSettings(Strategy.ENGINE, params.frequency, params.engine, fill_cost_bps=params.fill_cost_bps)
+    run = run_path(market, first, market.dates.size, acc, frames["lots"], cash, frames["cash_flows"],
+                   frames["transactions"], settings)
+    ids = acc.ids
+    T, m = run.value.shape
+    values = pd.DataFrame({
+        "account_id": np.tile(ids, T),
+        "date": pd.to_datetime(np.repeat(run.dates, m)),
+        "market_value": (run.value - run.cash).ravel().round(2),
+        "cash": run.cash.ravel().round(2),
+        "cash_flow": run.flow.ravel().round(2),
+    })
+    trades = run.trades.assign(trade_date=pd.to_datetime(run.trades["trade_date"]))
+    return History(values, trades[HISTORY_TRADE_COLUMNS].reset_index(drop=True), run.realized,
+                   _inbox_at_end(frames, market, run, ids, end))
+
+
+def _inbox_at_end(frames, market, run, ids, end: date) -> dict[str, pd.DataFrame]:
+    lots = _lots_frame(run.open_lots)
+    positions = lots.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
+    since = pd.Timestamp(end) - pd.Timedelta(days=30)
+    tr = run.trades.assign(trade_date=pd.to_datetime(run.trades["trade_date"]))
+    recent = tr[tr["trade_date"] >= since]
+    n_sec = market.symbols.size
+    prices = pd.DataFrame({
+        "date": pd.to_datetime(np.repeat(market.dates, n_sec)),
+        "symbol": np.tile(market.symbols, market.dates.size),
+        "close": market.closes.ravel(),
+    })
+    keep_days = frames["prices"]["date"].nunique()
+    prices = prices[prices["date"] >= prices["date"].unique()[-keep_days]].reset_index(drop=True)
+    out = dict(frames)
+    out.update(
+        lots=lots,
+        cash=pd.DataFrame({"account_id": ids, "amount": run.cash[-1].round(2)}),
+        positions=positions[list(INBOX_FILES["positions"].column_names)],
+        transactions=recent.assign(realized_gain=recent["realized_gain"].round(2))[
+            list(INBOX_FILES["transactions"].column_names)].reset_index(drop=True),
+        prices=prices,
+        cash_flows=frames["cash_flows"].iloc[0:0],
+        corporate_actions=frames["corporate_actions"].iloc[0:0],
+    )
+    return {name: out[name] for name in INBOX_FILES}
