@@ -16,8 +16,8 @@ Wash-sale blocks for the nightly engine
     ``identical_groups(symbols, identical_group) -> ndarray[str]``.
 Booking (fills loader, simulator, statements)
     ``Ledger(accounts, identical_group=None)`` with
-    ``add_lots(lots)`` (``account_id, lot_id, symbol, quantity, cost_basis_cents, acquired_date,
-    adjusted_acquired_date``),
+    ``add_lots(lots)`` (``OPENING_LOT_COLUMNS``: ``account_id, lot_id, symbol, quantity,
+    cost_basis_cents, acquired_date, adjusted_acquired_date``),
     ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
     ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
     row positions``, ``split(symbol, ratio, account_id=None)``,
@@ -53,13 +53,14 @@ from sma.ledger._errors import (
     UnknownLotError,
 )
 from sma.ledger._holding import carried_holding_start, is_long_term, long_term_from
-from sma.ledger._ledger import Ledger
+from sma.ledger._ledger import OPENING_LOT_COLUMNS, Ledger
 from sma.ledger._money import cents_to_usd, cents_to_usd_text, usd_to_cents
 from sma.ledger._relief import ReliefMethod, relief_order
 from sma.ledger._replay import Action, ReplayResult, ReplayRowError, replay
 
 __all__ = [
     "BLOCK_COLUMNS",
+    "OPENING_LOT_COLUMNS",
     "WASH_SALE_WINDOW_DAYS",
     "Action",
     "DuplicateLotError",

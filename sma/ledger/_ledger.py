@@ -28,6 +28,17 @@ from sma.ledger._relief import ReliefMethod, relief_order
 from sma.ledger._store import SHARE_EPSILON, lot_columns, realized_columns
 from sma.ledger._wash import WashMatcher
 
+#: Columns of the opening lots a ledger starts from (``Ledger.add_lots``, ``replay``).
+OPENING_LOT_COLUMNS = (
+    "account_id",
+    "lot_id",
+    "symbol",
+    "quantity",
+    "cost_basis_cents",
+    "acquired_date",
+    "adjusted_acquired_date",
+)
+
 
 def _group_names(identical_group: Mapping[str, str] | pd.Series | None) -> dict[str, str]:
     """symbol -> identical group, for symbols that have one (blank means the symbol itself)."""
@@ -284,6 +295,10 @@ class Ledger:
         replacement purchases. Returns the positions of the realized rows."""
         self._check_trade(account_id, symbol, quantity, proceeds_cents)
         account, code = self.account(account_id), self.symbol(symbol)
+        if ReliefMethod(method) is ReliefMethod.SPECIFIC and not lot_ids:
+            raise UnknownLotError(
+                account_id, symbol, "a specific-lot sale names the lots it relieves"
+            )
         day = day_number(trade_date)
         lots = (
             self._named_lots(account, code, lot_ids)

@@ -24,7 +24,7 @@ from sma.ledger._blocks import WASH_SALE_WINDOW_DAYS, identical_groups
 from sma.ledger._errors import LedgerError
 from sma.ledger._fifo import FifoLots, FifoSales, relieve_fifo
 from sma.ledger._holding import is_long_term
-from sma.ledger._ledger import Ledger
+from sma.ledger._ledger import OPENING_LOT_COLUMNS, Ledger
 from sma.ledger._relief import ReliefMethod
 
 
@@ -61,7 +61,7 @@ _COLUMN_OF_RULE = {
 
 def replay(
     accounts: pd.DataFrame,
-    lots: pd.DataFrame,
+    lots: pd.DataFrame | None,
     transactions: pd.DataFrame,
     method: ReliefMethod,
     identical_group=None,
@@ -73,8 +73,8 @@ def replay(
     ----------
     accounts : DataFrame
         ``account_id, household_id, account_type``.
-    lots : DataFrame
-        Opening lots (``Ledger.add_lots`` columns; money in cents).
+    lots : DataFrame or None
+        Opening lots (``OPENING_LOT_COLUMNS``; money in cents); None = no lots.
     transactions : DataFrame
         ``row`` (where it was read, for errors; optional), ``seq, account_id, trade_date, action,
         symbol, quantity, amount_cents`` (cost of a buy, proceeds of a sell), ``lot_id`` (buys),
@@ -91,6 +91,8 @@ def replay(
     ReplayRowError
         The first transaction (by seq) the ledger refuses.
     """
+    if lots is None:
+        lots = pd.DataFrame({c: pd.Series(dtype=object) for c in OPENING_LOT_COLUMNS})
     book = _Book(accounts, lots, transactions, identical_group)
     invalid = book.invalid_row()
     if invalid is not None:

@@ -280,5 +280,9 @@ def test_replacement_sold_later_is_long_term_through_the_carried_holding_period(
     ledger.buy("A", "X", "NEW", 10, usd(880), "2025-11-05")
     ledger.sell("A", "X", 10, usd(1200), "2026-01-14")  # 70 days after buying NEW
     second = ledger.realized().iloc[1]
-    assert (second["term"], second["cost_basis_cents"], second["gain_cents"]) == ("LONG", usd(980), usd(220))
+    assert (second["term"], second["cost_basis_cents"], second["gain_cents"]) == (
+        "LONG",
+        usd(980),
+        usd(220),
+    )
     assert str(second["adjusted_acquired_date"].date()) == "2025-01-09"
