@@ -18,20 +18,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from sma.ledger import ReliefMethod, replay
+from sma.ledger import REPLAY_TRANSACTION_COLUMNS, ReliefMethod, replay
 
-COLUMNS = [
-    "seq",
-    "account_id",
-    "trade_date",
-    "action",
-    "symbol",
-    "quantity",
-    "amount_cents",
-    "lot_id",
-    "lot_ids",
-    "ratio",
-]
+COLUMNS = list(REPLAY_TRANSACTION_COLUMNS)
 
 
 def synthetic_book(

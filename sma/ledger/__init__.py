@@ -56,11 +56,18 @@ from sma.ledger._holding import carried_holding_start, is_long_term, long_term_f
 from sma.ledger._ledger import OPENING_LOT_COLUMNS, Ledger
 from sma.ledger._money import cents_to_usd, cents_to_usd_text, usd_to_cents
 from sma.ledger._relief import ReliefMethod, relief_order
-from sma.ledger._replay import Action, ReplayResult, ReplayRowError, replay
+from sma.ledger._replay import (
+    REPLAY_TRANSACTION_COLUMNS,
+    Action,
+    ReplayResult,
+    ReplayRowError,
+    replay,
+)
 
 __all__ = [
     "BLOCK_COLUMNS",
     "OPENING_LOT_COLUMNS",
+    "REPLAY_TRANSACTION_COLUMNS",
     "WASH_SALE_WINDOW_DAYS",
     "Action",
     "DuplicateLotError",

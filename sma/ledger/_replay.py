@@ -34,6 +34,21 @@ class Action(StrEnum):
     SPLIT = "SPLIT"  # ``ratio`` new shares per old share (stock dividends too)
 
 
+#: Columns of the transactions a replay books (money in cents; ``row`` optional, for errors).
+REPLAY_TRANSACTION_COLUMNS = (
+    "seq",
+    "account_id",
+    "trade_date",
+    "action",
+    "symbol",
+    "quantity",
+    "amount_cents",
+    "lot_id",
+    "lot_ids",
+    "ratio",
+)
+
+
 class ReplayRowError(Exception):
     """A transaction the ledger refuses; nothing of the replay is kept."""
 

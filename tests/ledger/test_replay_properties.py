@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sma.ledger import ReliefMethod, ReplayRowError, replay
+from sma.ledger import REPLAY_TRANSACTION_COLUMNS, ReliefMethod, ReplayRowError, replay
 
 BOOK = pd.DataFrame(
     {
@@ -34,18 +34,7 @@ OPENING = pd.DataFrame(
         "adjusted_acquired_date": np.array(["2023-01-15", "NaT", "NaT"], dtype="datetime64[D]"),
     }
 )
-COLUMNS = [
-    "seq",
-    "account_id",
-    "trade_date",
-    "action",
-    "symbol",
-    "quantity",
-    "amount_cents",
-    "lot_id",
-    "lot_ids",
-    "ratio",
-]
+COLUMNS = list(REPLAY_TRANSACTION_COLUMNS)
 
 step = st.tuples(
     st.sampled_from(["BUY"] * 4 + ["SELL"] * 4 + ["SPLIT"]),
