@@ -1,0 +1,143 @@
+"""Write a simulation's report (HTML with charts, CSV) and a book's simulated history, atomically.
+
+Every file is written under a temporary name in its folder and renamed into place, so a killed run
+leaves either the old file or the new one. CSV cells that would start a spreadsheet formula are
+prefixed with a quote (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sma.inbox import FORMULA_PREFIXES  # noqa: E402
+from sma.simulate import PUBLISHED, WHY_WE_DIFFER, History, SimulationResult  # noqa: E402
+from sma.simulate._metrics import __doc__ as CONVENTIONS  # noqa: E402
+
+
+def _atomic_bytes(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            s = out[col].astype(str)
+            out[col] = s.where(~s.str.startswith(FORMULA_PREFIXES), "'" + s)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, target: Path) -> None:
+    """``frame`` as CSV at ``target``, atomically, formula-safe."""
+    _atomic_bytes(target, _safe_cells(frame).to_csv(index=False, float_format="%.6g").encode())
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _charts(result: SimulationResult) -> list[tuple[str, str]]:
+    y, s = result.years, result.summary
+    charts = []
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    profile = y.assign(n=y.groupby(["strategy", "vintage", "account_id"]).cumcount() + 1)
+    for strategy, g in profile.groupby("strategy", sort=True):
+        ax.plot(*zip(*g.groupby("n")["losses_harvested_pct"].mean().items()), marker="o", label=strategy)
+    ax.set_xlabel("year of the account"), ax.set_ylabel("cumulative losses harvested / initial value")
+    ax.legend(), ax.grid(alpha=0.3)
+    charts.append(("Loss-harvest profile over the years", _png(fig)))
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    by_v = s.groupby(["vintage", "strategy"])["tax_alpha"].mean().unstack()
+    by_v.plot.bar(ax=ax)
+    ax.set_ylabel("annual tax alpha (no liquidation)"), ax.grid(alpha=0.3)
+    charts.append(("Tax alpha by vintage", _png(fig)))
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for strategy, g in s.groupby("strategy", sort=True):
+        ax.scatter(g["tracking_error"], g["tax_alpha"], label=strategy)
+    ax.set_xlabel("realized tracking error (annual)"), ax.set_ylabel("annual tax alpha"), ax.legend(), ax.grid(alpha=0.3)
+    charts.append(("Tracking error vs tax alpha", _png(fig)))
+    return charts
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0, escape=True)
+
+
+def overview(result: SimulationResult) -> pd.DataFrame:
+    """Mean of each strategy's whole-run figures, by profile and over all accounts."""
+    cols = ["pre_tax_return", "after_tax_return", "tax_alpha", "tax_alpha_liquidated", "losses_harvested_pct",
+            "tracking_error", "turnover", "wash_sale_violations", "gain_budget_breaches", "loss_carryforward"]
+    s = result.summary
+    by_profile = s.groupby(["strategy", "profile"], as_index=False)[cols].mean()
+    total = s.groupby("strategy", as_index=False)[cols].mean().assign(profile="ALL")
+    sums = s.groupby("strategy")[["wash_sale_violations", "gain_budget_breaches"]].sum()
+    total[["wash_sale_violations", "gain_budget_breaches"]] = sums.reindex(total["strategy"]).to_numpy()
+    return pd.concat([total, by_profile], ignore_index=True)[["strategy", "profile", *cols]]
+
+
+def report_html(result: SimulationResult) -> str:
+    p = result.params
+    engine = result.summary[result.summary["strategy"] == "ENGINE"]
+    ours = pd.DataFrame({"study": PUBLISHED["study"], "published": PUBLISHED["published"],
+                         "ours (ENGINE, mean annual tax alpha)": f"{engine['tax_alpha'].mean():.2%}" if len(engine)
+                         else "not run"})
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>SMA Nightly simulation</title>",
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse}"
+        "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}</style></head><body>",
+        "<h1>Simulation: tax alpha and tracking error</h1>",
+        f"<p>{p.years} years, {p.vintages} vintage(s) from {p.first_year}, seed {p.seed}, "
+        f"{html.escape(str(p.harvest_frequency))} decisions, held-away gains {html.escape(str(p.held_away))}, "
+        f"tax rates {p.st_tax_rate:.1%} short / {p.lt_tax_rate:.1%} long, tracking-error budget "
+        f"{p.max_tracking_error:.2%}. Benchmark return over the first vintage: {result.market_return:.2%} a year. "
+        f"{result.account_days:,} account-days, {result.decisions:,} decision days.</p>",
+        "<h2>Overview</h2>", _table(overview(result)),
+    ]
+    for title, png in _charts(result):
+        parts += [f"<h2>{html.escape(title)}</h2>", f"<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>"]
+    parts += ["<h2>Beside the published results</h2>", _table(ours), f"<p>{html.escape(WHY_WE_DIFFER)}</p>",
+              "<h2>Conventions</h2>", f"<pre>{html.escape(CONVENTIONS or '')}</pre>",
+              "<h2>By year</h2>", _table(result.years), "</body></html>"]
+    return "\n".join(parts)
+
+
+def write_report(result: SimulationResult, out: Path) -> dict[str, Path]:
+    """``report.html``, ``years.csv``, ``summary.csv``, ``overview.csv`` and ``published.csv`` in ``out``."""
+    files = {
+        "years": out / "years.csv", "summary": out / "summary.csv", "overview": out / "overview.csv",
+        "published": out / "published.csv", "report": out / "report.html",
+    }
+    write_csv(result.years, files["years"])
+    write_csv(result.summary, files["summary"])
+    write_csv(overview(result), files["overview"])
+    write_csv(PUBLISHED, files["published"])
+    _atomic_bytes(files["report"], report_html(result).encode())
+    return files
+
+
+def write_history(history: History, out: Path) -> dict[str, Path]:
+    """The history's frames as ``values.parquet``, ``trades.parquet``, ``realized.parquet`` in ``out``."""
+    files = {}
+    for name in ("values", "trades", "realized"):
+        target = out / f"{name}.parquet"
+        buf = io.BytesIO()
+        getattr(history, name).to_parquet(buf, index=False)
+        _atomic_bytes(target, buf.getvalue())
+        files[name] = target
+    return files
