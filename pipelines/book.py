@@ -11,6 +11,8 @@ Parquet: typed columns, dates as ``date32``.
 from __future__ import annotations
 
 import os
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from sma.book import BookParams, book_tables
 from sma.inbox import FILLS, INBOX_FILES, INBOX_FORMATS, ColumnKind
 
 _DATE_COLUMNS = {
@@ -57,16 +60,28 @@ def frame_to_table(name: str, frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
+_CSV_OPTIONS = pa_csv.WriteOptions(quoting_style="needed")
+
+
+def _tmp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
 def _write_one(table: pa.Table, target: Path, fmt: str) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = _tmp_name(target)
     try:
         if fmt == "csv":
-            pa_csv.write_csv(table, tmp, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+            pa_csv.write_csv(table, tmp, write_options=_CSV_OPTIONS)
         else:
             pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in INBOX_FORMATS:
+        raise InboxWriteError(f"format must be one of {INBOX_FORMATS}, not {fmt!r}")
 
 
 def write_inbox(
@@ -90,8 +105,7 @@ def write_inbox(
     Path
         The dated folder ``inbox/<YYYY-MM-DD>``.
     """
-    if fmt not in INBOX_FORMATS:
-        raise InboxWriteError(f"format must be one of {INBOX_FORMATS}, not {fmt!r}")
+    _check_format(fmt)
     folder = Path(inbox) / as_of.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
@@ -103,3 +117,53 @@ def write_inbox(
             raise InboxWriteError(f"{name}: cannot be written ({exc})") from exc
         _write_one(table, folder / f"{name}.{fmt}", fmt)
     return folder
+
+
+@dataclass(frozen=True)
+class WrittenBook:
+    """Where a streamed book went and how many rows each file got."""
+
+    folder: Path
+    rows: dict[str, int]
+
+
+def write_book(
+    n_accounts: int,
+    seed: int,
+    as_of: date,
+    inbox: Path,
+    fmt: str = "csv",
+    params: BookParams = BookParams(),
+) -> WrittenBook:
+    """Generate a book and stream it to ``inbox/<as_of>/`` part by part, with bounded memory.
+
+    The files are the same book as ``write_inbox(generate_book(...))`` writes (byte for byte in
+    CSV; Parquet row groups follow the parts). Each file is written under a temporary name and
+    renamed into place once the whole book is written; on an error no file is replaced.
+    """
+    _check_format(fmt)
+    folder = Path(inbox) / as_of.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    writers: dict[str, pa_csv.CSVWriter | pq.ParquetWriter] = {}
+    rows: Counter[str] = Counter()
+    try:
+        for tables in book_tables(n_accounts, seed, as_of, params):
+            for name, table in tables.items():
+                if name not in writers:
+                    tmp = _tmp_name(folder / f"{name}.{fmt}")
+                    writers[name] = (
+                        pa_csv.CSVWriter(tmp, table.schema, write_options=_CSV_OPTIONS)
+                        if fmt == "csv"
+                        else pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                    )
+                writers[name].write_table(table)
+                rows[name] += table.num_rows
+        for writer in writers.values():
+            writer.close()
+        for name in writers:
+            os.replace(_tmp_name(folder / f"{name}.{fmt}"), folder / f"{name}.{fmt}")
+    finally:
+        for name, writer in writers.items():
+            writer.close()
+            _tmp_name(folder / f"{name}.{fmt}").unlink(missing_ok=True)
+    return WrittenBook(folder, {name: rows[name] for name in INBOX_FILES})

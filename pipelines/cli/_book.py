@@ -26,29 +26,29 @@ def generate(
     fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
 ) -> None:
     """Generate a book of ACCOUNTS accounts and write it as the inbox for DATE."""
-    from pipelines.book import write_inbox
-    from sma.book import BookError, generate_book
+    from pipelines.book import write_book
+    from sma.book import BookError
 
     if fmt not in INBOX_FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(INBOX_FORMATS)}, not {fmt!r}")
     day = _parse_date(as_of)
     started = time.perf_counter()
     try:
-        frames = generate_book(accounts, seed, day)
+        written = write_book(accounts, seed, day, inbox, fmt)
     except BookError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    folder = write_inbox(frames, inbox, day, fmt)
     seconds = time.perf_counter() - started
-    accounts_frame = frames["accounts"]
-    typer.echo(f"Wrote the inbox for {day} to {folder} ({fmt}) in {seconds:.1f} s:")
+    rows = written.rows
+    typer.echo(f"Wrote the inbox for {day} to {written.folder} ({fmt}) in {seconds:.1f} s:")
     typer.echo(
-        f"  {len(accounts_frame):,} accounts in {accounts_frame['household_id'].nunique():,} households, "
-        f"{len(frames['securities']):,} securities, {frames['benchmarks']['benchmark_id'].nunique()} benchmarks"
+        f"  {rows['accounts']:,} accounts, {rows['securities']:,} securities, "
+        f"{rows['prices']:,} daily closes, {rows['benchmarks']:,} benchmark weights"
     )
     typer.echo(
-        f"  {len(frames['lots']):,} lots in {len(frames['positions']):,} positions, "
-        f"{len(frames['transactions']):,} transactions, {len(frames['prices']):,} daily closes"
+        f"  {rows['lots']:,} lots in {rows['positions']:,} positions, "
+        f"{rows['transactions']:,} transactions, {rows['restrictions']:,} restrictions, "
+        f"{rows['cash_flows']:,} cash flows"
     )
 
 

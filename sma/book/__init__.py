@@ -1,11 +1,21 @@
 """The realistic book generator: a complete, fictional inbox for one night, deterministic for a seed.
 
 ``generate_book(n_accounts, seed, as_of)`` returns one frame per inbox file (``sma.inbox.INBOX_FILES``);
-``pipelines.book.write_inbox`` writes them. The market underneath is ``sma.market``.
+``pipelines.book.write_inbox`` writes them. ``book_tables`` yields the same book part by part
+(Arrow tables), for ``pipelines.book.write_book`` to stream a large book with bounded memory. The market underneath is ``sma.market``.
 """
 
-from sma.book._generate import generate_book
+from sma.book._generate import MARKET_FILES, book_tables, generate_book, part_bounds
 from sma.book._holdings import split_into_lots
 from sma.book._params import BookError, BookParams, Funding
 
-__all__ = ["BookError", "BookParams", "Funding", "generate_book", "split_into_lots"]
+__all__ = [
+    "MARKET_FILES",
+    "BookError",
+    "BookParams",
+    "Funding",
+    "book_tables",
+    "generate_book",
+    "part_bounds",
+    "split_into_lots",
+]

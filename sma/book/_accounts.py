@@ -54,6 +54,10 @@ class AccountDraw:
     def __len__(self) -> int:
         return len(self.household)
 
+    def part(self, lo: int, hi: int) -> AccountDraw:
+        """Accounts ``lo`` to ``hi - 1``."""
+        return AccountDraw(*(getattr(self, f)[lo:hi] for f in self.__dataclass_fields__))
+
     @property
     def taxable(self) -> np.ndarray:
         return self.account_type == AccountType.TAXABLE

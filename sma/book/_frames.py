@@ -58,30 +58,38 @@ def _arrow_type(kind: ColumnKind) -> pa.DataType:
     }.get(kind, pa.string())
 
 
-def contract_frame(name: str, columns: dict[str, pa.Array | np.ndarray]) -> pd.DataFrame:
-    """A DataFrame of inbox file ``name`` with exactly the contract's columns, in order.
+def contract_schema(name: str) -> pa.Schema:
+    """The Arrow schema of inbox file ``name``: text as string, dates date32, numbers float64."""
+    return pa.schema([pa.field(c.name, _arrow_type(c.kind)) for c in INBOX_FILES[name].columns])
 
-    Text columns become pandas strings, dates ``datetime64``, floats ``float64``, booleans ``bool``.
-    Missing columns are an error: the generator must fill every contract column.
+
+def contract_table(name: str, columns: dict[str, pa.Array | np.ndarray | list]) -> pa.Table:
+    """A table of inbox file ``name`` with exactly the contract's columns, in order and typed.
+
+    Missing or extra columns are an error: the generator fills every contract column.
     """
-    spec = INBOX_FILES[name]
-    if set(columns) != set(spec.column_names):
-        raise KeyError(
-            f"{name}: columns {sorted(columns)} are not the contract's {list(spec.column_names)}"
-        )
+    schema = contract_schema(name)
+    if set(columns) != set(schema.names):
+        raise KeyError(f"{name}: columns {sorted(columns)} are not the contract's {schema.names}")
     arrays = [
-        pa.array(columns[c.name], type=_arrow_type(c.kind))
-        if not isinstance(columns[c.name], pa.Array)
-        else columns[c.name].cast(_arrow_type(c.kind))
-        for c in spec.columns
+        columns[f.name].cast(f.type)
+        if isinstance(columns[f.name], pa.Array)
+        else pa.array(columns[f.name], type=f.type)
+        for f in schema
     ]
-    table = pa.Table.from_arrays(arrays, names=list(spec.column_names))
-    return table.to_pandas(date_as_object=False)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def empty_frame(name: str) -> pd.DataFrame:
+def table_from_frame(name: str, frame: pd.DataFrame) -> pa.Table:
+    """A contract-ordered frame as a contract-typed table."""
+    return contract_table(name, {c: pa.Array.from_pandas(frame[c]) for c in frame.columns})
+
+
+def empty_table(name: str) -> pa.Table:
     """The contract's columns for ``name`` with no rows."""
-    spec = INBOX_FILES[name]
-    return contract_frame(
-        name, {c.name: pa.array([], type=_arrow_type(c.kind)) for c in spec.columns}
-    )
+    return contract_schema(name).empty_table()
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Text columns become pandas strings, dates ``datetime64``, floats ``float64``, booleans ``bool``."""
+    return table.to_pandas(date_as_object=False)

@@ -1,37 +1,58 @@
-"""``generate_book``: a complete, realistic, fictional inbox for one as-of date."""
+"""``generate_book``: a complete, realistic, fictional inbox for one as-of date.
+
+The market files come first; the account files follow in parts of whole households, each part
+drawn from its own random stream (``book_tables``), so a large book can be written part by part
+with bounded memory and still be the same book as ``generate_book`` returns in one piece.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sma.book._accounts import AccountDraw, draw_accounts
 from sma.book._activity import cash_balances, cash_flows, recent_trades
 from sma.book._frames import (
-    contract_frame,
+    contract_table,
     dates,
-    empty_frame,
+    empty_table,
     lot_ids,
     numbers,
     sectors,
     sequence_ids,
     strings,
+    table_from_frame,
+    to_frame,
 )
 from sma.book._holdings import LotDraw, draw_lots
 from sma.book._params import BookError, BookParams
-from sma.book._restrictions import draw_restrictions, draw_tilts, excluded_pairs
+from sma.book._restrictions import (
+    RestrictionDraw,
+    TiltDraw,
+    draw_restrictions,
+    draw_tilts,
+    excluded_pairs,
+)
 from sma.inbox import INBOX_FILES
 from sma.market import (
     TRADING_DAYS,
     PriceHistory,
+    Universe,
     benchmark_matrix,
     benchmarks_frame,
     business_days_ending,
     generate_universe,
     simulate_prices,
 )
+
+#: The files that do not depend on the accounts; the others come part by part.
+MARKET_FILES = ("securities", "prices", "benchmarks", "corporate_actions")
 
 
 def _check(n_accounts: int, as_of: date, params: BookParams) -> None:
@@ -41,13 +62,35 @@ def _check(n_accounts: int, as_of: date, params: BookParams) -> None:
         raise BookError(f"as-of date {as_of} is not a business day (Monday to Friday)")
     if params.price_days < params.transaction_days:
         raise BookError(
-            f"price_days {params.price_days} must cover the {params.transaction_days}-day transaction window"
+            f"price_days {params.price_days} must cover the "
+            f"{params.transaction_days}-day transaction window"
         )
+    if params.accounts_per_part < 1:
+        raise BookError(f"accounts_per_part must be >= 1, not {params.accounts_per_part}")
 
 
-def _prices_frame(history: PriceHistory, first: int) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Market:
+    universe: Universe  # market caps as of the as-of date
+    history: PriceHistory  # ends on the as-of date
+    bench_weights: np.ndarray  # (n_benchmarks, n_securities)
+
+
+def _market(seed: int, as_of: date, params: BookParams) -> _Market:
+    universe = generate_universe(seed, params.universe)
+    n_history = max(params.price_days, params.history_years * TRADING_DAYS + 1)
+    start = business_days_ending(as_of, n_history)[0].astype(object)
+    history = simulate_prices(universe, start, n_history, seed, params.market)
+    # Index weights are tonight's caps: a stock that fell for ten years weighs little now.
+    universe = universe.at_prices(history.closes[-1])
+    return _Market(universe, history, benchmark_matrix(universe, params.benchmarks))
+
+
+def _market_tables(market: _Market, params: BookParams) -> dict[str, pa.Table]:
+    history = market.history
+    first = len(history.dates) - params.price_days
     n_days, n_sec = history.closes[first:].shape
-    return contract_frame(
+    prices = contract_table(
         "prices",
         {
             "date": dates(np.repeat(history.dates[first:], n_sec)),
@@ -56,18 +99,68 @@ def _prices_frame(history: PriceHistory, first: int) -> pd.DataFrame:
             "volume": history.volumes[first:].ravel(),
         },
     )
+    return {
+        "securities": table_from_frame("securities", market.universe.securities_frame()),
+        "prices": prices,
+        "benchmarks": table_from_frame(
+            "benchmarks", benchmarks_frame(market.universe, params.benchmarks)
+        ),
+        "corporate_actions": empty_table("corporate_actions"),
+    }
 
 
-def _accounts_frame(
-    accounts: AccountDraw, account_ids, history: PriceHistory, params: BookParams
-) -> pd.DataFrame:
-    return contract_frame(
+def part_bounds(household: np.ndarray, per_part: int) -> list[tuple[int, int]]:
+    """Account ranges ``[lo, hi)`` of about ``per_part`` accounts that never split a household."""
+    n = len(household)
+    starts = np.flatnonzero(np.r_[True, household[1:] != household[:-1]]) if n else np.zeros(0)
+    at = np.searchsorted(starts, np.arange(per_part, n, per_part))
+    cuts = np.where(at < len(starts), starts[np.minimum(at, len(starts) - 1)], n)
+    bounds = np.unique(np.concatenate([[0], cuts, [n]])).astype(int).tolist()
+    return list(pairwise(bounds)) if len(bounds) > 1 else [(0, 0)]
+
+
+@dataclass(frozen=True)
+class _Book:
+    """Everything drawn for all accounts at once (cheap: a row per account or restriction)."""
+
+    accounts: AccountDraw
+    restrictions: RestrictionDraw
+    tilts: TiltDraw
+    excluded: tuple[np.ndarray, np.ndarray]
+    account_ids: pa.Array
+    household_ids: pa.Array
+
+
+def _draw_book(n_accounts: int, seed: int, market: _Market, params: BookParams) -> _Book:
+    universe = market.universe
+    accounts = draw_accounts(
+        np.random.default_rng([seed, 3]),
+        n_accounts,
+        len(market.history.dates),
+        len(universe),
+        params,
+    )
+    rng = np.random.default_rng([seed, 4])
+    restrictions = draw_restrictions(rng, accounts, universe, params)
+    tilts = draw_tilts(rng, accounts, universe, params)
+    n_households = int(accounts.household.max(initial=-1)) + 1
+    return _Book(
+        accounts=accounts,
+        restrictions=restrictions,
+        tilts=tilts,
+        excluded=excluded_pairs(restrictions, universe),
+        account_ids=strings(sequence_ids("A", n_accounts), np.arange(n_accounts)),
+        household_ids=strings(sequence_ids("H", n_households), accounts.household),
+    )
+
+
+def _accounts_table(book: _Book, lo: int, hi: int, market: _Market, params: BookParams):
+    accounts = book.accounts.part(lo, hi)
+    return contract_table(
         "accounts",
         {
-            "account_id": account_ids,
-            "household_id": strings(
-                sequence_ids("H", int(accounts.household.max(initial=-1)) + 1), accounts.household
-            ),
+            "account_id": book.account_ids.slice(lo, hi - lo),
+            "household_id": book.household_ids.slice(lo, hi - lo),
             "client_name": accounts.client_name.tolist(),
             "account_type": accounts.account_type.tolist(),
             "benchmark_id": strings(
@@ -80,25 +173,59 @@ def _accounts_frame(
             "gain_budget": numbers(accounts.gain_budget),
             "min_trade_value": accounts.min_trade_value,
             "cash_target": accounts.cash_target,
-            "inception_date": dates(history.dates[accounts.inception]),
+            "inception_date": dates(market.history.dates[accounts.inception]),
         },
     )
 
 
-def _positions_frame(lots: LotDraw, account_ids, symbols) -> pd.DataFrame:
-    """The custodian's positions: the lots' shares summed per (account, symbol)."""
-    starts = (
-        np.flatnonzero(
-            np.r_[
-                True,
-                (lots.account[1:] != lots.account[:-1]) | (lots.symbol[1:] != lots.symbol[:-1]),
-            ]
-        )
-        if len(lots)
-        else np.zeros(0, np.int64)
+def _restriction_tables(book: _Book, lo: int, hi: int, symbols: np.ndarray):
+    r = book.restrictions
+    mine = (r.account >= lo) & (r.account < hi)
+    restrictions = contract_table(
+        "restrictions",
+        {
+            "account_id": book.account_ids.take(r.account[mine]),
+            "kind": r.kind[mine].tolist(),
+            "symbol": strings(symbols, np.maximum(r.symbol[mine], 0), r.symbol[mine] >= 0),
+            "sector": sectors(r.sector[mine]),
+            "esg_tag": [t or None for t in r.tag[mine]],
+        },
     )
+    t = book.tilts
+    mine = (t.account >= lo) & (t.account < hi)
+    tilts = contract_table(
+        "tilts",
+        {
+            "account_id": book.account_ids.take(t.account[mine]),
+            "sector": sectors(t.sector[mine]),
+            "symbol": strings(symbols, np.maximum(t.symbol[mine], 0), t.symbol[mine] >= 0),
+            "multiplier": t.multiplier[mine],
+        },
+    )
+    return restrictions, tilts
+
+
+def _lot_tables(lots: LotDraw, account_ids: pa.Array, symbols: np.ndarray):
+    """The lots, and the custodian's positions: the lots' shares summed per (account, symbol)."""
+    lot_account_ids = account_ids.take(lots.account)
+    lot_table = contract_table(
+        "lots",
+        {
+            "account_id": lot_account_ids,
+            "lot_id": lot_ids(lot_account_ids, lots.account),
+            "symbol": strings(symbols, lots.symbol),
+            "quantity": lots.quantity,
+            "cost_basis": lots.cost_basis,
+            "acquired_date": dates(lots.acquired),
+            "adjusted_acquired_date": dates(lots.adjusted),
+        },
+    )
+    new_position = np.r_[
+        True, (lots.account[1:] != lots.account[:-1]) | (lots.symbol[1:] != lots.symbol[:-1])
+    ]
+    starts = np.flatnonzero(new_position[: len(lots)])
     quantity = np.add.reduceat(lots.quantity, starts) if len(lots) else np.zeros(0)
-    return contract_frame(
+    positions = contract_table(
         "positions",
         {
             "account_id": account_ids.take(lots.account[starts]),
@@ -106,18 +233,95 @@ def _positions_frame(lots: LotDraw, account_ids, symbols) -> pd.DataFrame:
             "quantity": quantity,
         },
     )
+    return lot_table, positions
+
+
+def _part_tables(
+    part: int, lo: int, hi: int, seed: int, book: _Book, market: _Market, p: BookParams
+):
+    """The account files of accounts ``lo`` to ``hi - 1``, drawn from the part's own streams."""
+    accounts = book.accounts.part(lo, hi)
+    account_ids = book.account_ids.slice(lo, hi - lo)
+    symbols = market.universe.symbol
+    excl_account, excl_symbol = book.excluded
+    mine = (excl_account >= lo) & (excl_account < hi)
+    history = market.history
+    lots = draw_lots(
+        np.random.default_rng([seed, 5, part]),
+        accounts,
+        market.bench_weights,
+        (excl_account[mine] - lo, excl_symbol[mine]),
+        history.dates,
+        history.closes,
+        p,
+    )
+    rng = np.random.default_rng([seed, 6, part])
+    trades = recent_trades(rng, lots, accounts, history.dates, history.closes, p)
+    cash = cash_balances(rng, accounts)
+    flow_account, flow_amount, flow_date = cash_flows(rng, accounts, history.dates, p)
+    lot_table, positions = _lot_tables(lots, account_ids, symbols)
+    restrictions, tilts = _restriction_tables(book, lo, hi, symbols)
+    return {
+        "accounts": _accounts_table(book, lo, hi, market, p),
+        "restrictions": restrictions,
+        "tilts": tilts,
+        "lots": lot_table,
+        "cash": contract_table("cash", {"account_id": account_ids, "amount": cash}),
+        "cash_flows": contract_table(
+            "cash_flows",
+            {
+                "account_id": account_ids.take(flow_account),
+                "amount": flow_amount,
+                "requested_date": dates(flow_date),
+            },
+        ),
+        "transactions": contract_table(
+            "transactions",
+            {
+                "account_id": account_ids.take(trades.account),
+                "trade_date": dates(trades.trade_date),
+                "symbol": strings(symbols, trades.symbol),
+                "side": trades.side.tolist(),
+                "quantity": trades.quantity,
+                "price": trades.price,
+                "realized_gain": numbers(trades.realized_gain),
+            },
+        ),
+        "positions": positions,
+    }
+
+
+def book_tables(
+    n_accounts: int, seed: int, as_of: date, params: BookParams = BookParams()
+) -> Iterator[dict[str, pa.Table]]:
+    """The book as Arrow tables: first the market files, then the account files part by part.
+
+    Each part holds whole households (about ``params.accounts_per_part`` accounts) and every
+    account file; concatenating the parts file by file gives ``generate_book``'s frames.
+
+    Raises
+    ------
+    BookError
+        ``n_accounts`` negative, or ``as_of`` not a weekday.
+    """
+    _check(n_accounts, as_of, params)
+    market = _market(seed, as_of, params)
+    yield _market_tables(market, params)
+    book = _draw_book(n_accounts, seed, market, params)
+    for part, (lo, hi) in enumerate(part_bounds(book.accounts.household, params.accounts_per_part)):
+        yield _part_tables(part, lo, hi, seed, book, market, params)
 
 
 def generate_book(
     n_accounts: int, seed: int, as_of: date, params: BookParams = BookParams()
 ) -> dict[str, pd.DataFrame]:
-    """Generate a complete, realistic, fictional inbox for ``as_of``; the same seed gives the same frames.
+    """Generate a complete, realistic, fictional inbox for ``as_of``; same seed, same frames.
 
-    About 500 large caps in the 11 GICS sectors (with share-class pairs and ESG tags), cap-weighted
-    benchmarks, ``params.price_days`` business days of closes from a factor model, households of
-    1-4 accounts (TAXABLE, IRA, ROTH) of $50k-$20M funded with cash, a lump sum, monthly
-    contributions or a low-basis legacy stock; restrictions and tilts on some; pending cash flows;
-    the last 31 days of transactions; custodian positions equal to the lots' shares.
+    About 500 large caps in the 11 GICS sectors (with share-class pairs and ESG tags),
+    cap-weighted benchmarks, ``params.price_days`` business days of closes from a factor model,
+    households of 1-4 accounts (TAXABLE, IRA, ROTH) of $50k-$20M funded with cash, a lump sum,
+    monthly contributions or a low-basis legacy stock; restrictions and tilts on some; pending
+    cash flows; the last 31 days of transactions; custodian positions equal to the lots' shares.
 
     Parameters
     ----------
@@ -132,105 +336,16 @@ def generate_book(
     -------
     dict of str -> DataFrame
         One frame per file of ``sma.inbox.INBOX_FILES``, columns in contract order. Text columns
-        are strings, dates ``datetime64``, amounts ``float64`` (money rounded to cents), nulls NaN/NaT.
+        are strings, dates ``datetime64``, amounts ``float64`` (money rounded to cents), nulls
+        NaN/NaT.
 
     Raises
     ------
     BookError
         ``n_accounts`` negative, or ``as_of`` not a weekday.
     """
-    _check(n_accounts, as_of, params)
-    universe = generate_universe(seed, params.universe)
-    n_history = max(params.price_days, params.history_years * TRADING_DAYS + 1)
-    start = business_days_ending(as_of, n_history)[0].astype(object)
-    history = simulate_prices(universe, start, n_history, seed, params.market)
-    # Index weights are tonight's caps: a stock that fell ten years long weighs little now.
-    universe = universe.at_prices(history.closes[-1])
-    bench_weights = benchmark_matrix(universe, params.benchmarks)
-
-    accounts = draw_accounts(
-        np.random.default_rng([seed, 3]), n_accounts, n_history, len(universe), params
-    )
-    restriction_rng = np.random.default_rng([seed, 4])
-    restrictions = draw_restrictions(restriction_rng, accounts, universe, params)
-    tilts = draw_tilts(restriction_rng, accounts, universe, params)
-    lots = draw_lots(
-        np.random.default_rng([seed, 5]),
-        accounts,
-        bench_weights,
-        excluded_pairs(restrictions, universe),
-        history.dates,
-        history.closes,
-        params,
-    )
-    activity_rng = np.random.default_rng([seed, 6])
-    trades = recent_trades(activity_rng, lots, accounts, history.dates, history.closes, params)
-    cash = cash_balances(activity_rng, accounts)
-    flow_account, flow_amount, flow_date = cash_flows(activity_rng, accounts, history.dates, params)
-
-    account_ids = strings(sequence_ids("A", n_accounts), np.arange(n_accounts))
-    lot_account_ids = account_ids.take(lots.account)
-    symbols = universe.symbol
-    frames = {
-        "securities": universe.securities_frame(),
-        "prices": _prices_frame(history, n_history - params.price_days),
-        "benchmarks": benchmarks_frame(universe, params.benchmarks),
-        "accounts": _accounts_frame(accounts, account_ids, history, params),
-        "restrictions": contract_frame(
-            "restrictions",
-            {
-                "account_id": account_ids.take(restrictions.account),
-                "kind": restrictions.kind.tolist(),
-                "symbol": strings(
-                    symbols, np.maximum(restrictions.symbol, 0), restrictions.symbol >= 0
-                ),
-                "sector": sectors(restrictions.sector),
-                "esg_tag": [t or None for t in restrictions.tag],
-            },
-        ),
-        "tilts": contract_frame(
-            "tilts",
-            {
-                "account_id": account_ids.take(tilts.account),
-                "sector": sectors(tilts.sector),
-                "symbol": strings(symbols, np.maximum(tilts.symbol, 0), tilts.symbol >= 0),
-                "multiplier": tilts.multiplier,
-            },
-        ),
-        "lots": contract_frame(
-            "lots",
-            {
-                "account_id": lot_account_ids,
-                "lot_id": lot_ids(lot_account_ids, lots.account),
-                "symbol": strings(symbols, lots.symbol),
-                "quantity": lots.quantity,
-                "cost_basis": lots.cost_basis,
-                "acquired_date": dates(lots.acquired),
-                "adjusted_acquired_date": dates(lots.adjusted),
-            },
-        ),
-        "cash": contract_frame("cash", {"account_id": account_ids, "amount": cash}),
-        "cash_flows": contract_frame(
-            "cash_flows",
-            {
-                "account_id": account_ids.take(flow_account),
-                "amount": flow_amount,
-                "requested_date": dates(flow_date),
-            },
-        ),
-        "transactions": contract_frame(
-            "transactions",
-            {
-                "account_id": account_ids.take(trades.account),
-                "trade_date": dates(trades.trade_date),
-                "symbol": strings(symbols, trades.symbol),
-                "side": trades.side.tolist(),
-                "quantity": trades.quantity,
-                "price": trades.price,
-                "realized_gain": numbers(trades.realized_gain),
-            },
-        ),
-        "positions": _positions_frame(lots, account_ids, symbols),
-        "corporate_actions": empty_frame("corporate_actions"),
-    }
-    return {name: frames[name] for name in INBOX_FILES}
+    parts: dict[str, list[pa.Table]] = {name: [] for name in INBOX_FILES}
+    for tables in book_tables(n_accounts, seed, as_of, params):
+        for name, table in tables.items():
+            parts[name].append(table)
+    return {name: to_frame(pa.concat_tables(parts[name])) for name in INBOX_FILES}

@@ -113,7 +113,7 @@ def split_into_lots(
 def _index_lots(rng, accounts, bench_weights, excluded, closes, invest, p: BookParams):
     """Lots of the index names: shares from the cap weight, dates from how the account was funded."""
     last = closes.shape[0] - 1
-    account, symbol = choose_names(rng, accounts, bench_weights, excluded, p.chunk_accounts)
+    account, symbol = choose_names(rng, accounts, bench_weights, excluded, p.accounts_per_part)
     weight = bench_weights[accounts.benchmark[account], symbol]
     weight = weight / np.bincount(account, weight, minlength=len(accounts))[account]
     value = invest[account] * weight * np.exp(rng.normal(0.0, 0.2, len(account)))

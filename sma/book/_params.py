@@ -63,4 +63,6 @@ class BookParams:
     )
     tlh_off_taxable_share: float = 0.10
     transaction_days: int = 31  # calendar days of transactions before the as-of date, inclusive
-    chunk_accounts: int = 2000  # accounts drawn at once when choosing names (bounds memory)
+    # Accounts are drawn and written in parts of about this many (whole households), each part
+    # from its own random stream: memory stays bounded and a part can be written as it is drawn.
+    accounts_per_part: int = 2000
