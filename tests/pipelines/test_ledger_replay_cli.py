@@ -134,3 +134,15 @@ def test_an_empty_lots_file_means_no_opening_lots(tmp_path):
     result, out = run(tmp_path, "1,A,2026-01-05,BUY,M,1,,10,L1,,\n", lots="")
     assert result.exit_code == 0, result.output
     assert (out / "realized.csv").read_text().splitlines() == [",".join(REALIZED_COLUMNS)]
+
+
+def test_the_same_inputs_write_byte_identical_files(tmp_path):
+    """PRODUCT.md "Non-functional": the same inputs give byte-identical outputs."""
+    rows = "1,A,2026-02-03,SELL,M,40,,3600,,,\n2,R,2026-02-04,BUY,M,10,,900,RL,,\n3,A,2026-02-05,BUY,M,20,,1800,N,,\n"
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first, out_first = run(tmp_path / "one", rows, method="MINTAX")
+    second, out_second = run(tmp_path / "two", rows, method="MINTAX")
+    assert first.exit_code == second.exit_code == 0
+    for name in ("realized.csv", "open_lots.csv"):
+        assert (out_first / name).read_bytes() == (out_second / name).read_bytes()
