@@ -299,7 +299,7 @@ def _read_transactions(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, li
         "not in the accounts file",
     )
     r.text("symbol", SYMBOL_PATTERN)
-    quantity = r.number("quantity", positive=True, when=trade, blank_ok=~trade.any())
+    quantity = r.number("quantity", positive=True, when=trade, blank_ok=False)
     price = r.number("price", positive=True, blank_ok=True, when=trade)
     has_amount = (f["amount"] != "").to_numpy()
     r.bad(
