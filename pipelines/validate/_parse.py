@@ -35,9 +35,12 @@ class FileCheck:
     spec : the file's contract.
     n_rows : data records in the file.
     text : column -> cells as stored (CSV: Arrow strings, blanks empty; Parquet: the stored type).
-    values : column -> typed values: float64 / datetime64[s] / bool ndarrays, or Arrow strings.
+    values : column -> typed values: float64 / datetime64[s] / bool ndarrays, or Arrow strings
+        (null where blank).
+    blank : column -> ndarray of shape (n_rows,), True where the cell is empty.
     missing : column -> ndarray of shape (n_rows,), True where the cell is blank or did not parse.
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
+    issues : the issues found so far, one table per rule broken.
     """
 
     spec: FileSpec

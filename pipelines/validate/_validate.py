@@ -24,11 +24,11 @@ import pyarrow as pa
 
 from pipelines.settings import ValidationSettings
 from pipelines.validate._cross_file import load_cross_file_rules, only_clean, run_cross_file_rules, typed_arrow
-from pipelines.validate._issues import concat_issues, empty_issues
+from pipelines.validate._issues import concat_issues
 from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxReadError, read_error_issue, read_file, read_inbox
 from pipelines.validate._suites import DATA_CONTRACTS, load_suite, run_suite
-from sma.inbox import INBOX_FILES, ColumnKind, FileSpec
+from sma.inbox import INBOX_FILES, FileSpec
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,3 @@ def clean_frame(check: FileCheck) -> pd.DataFrame:
             text = (values if every else values.filter(pa.array(keep))).to_pandas().astype("str")
             columns[column.name] = text.set_axis(index)
     return pd.DataFrame(columns, index=index)
-
-
-
