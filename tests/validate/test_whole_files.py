@@ -221,3 +221,13 @@ def test_a_damaged_fills_file_is_fatal(tmp_path, damage):
     result = validate_file(path, FILLS, AS_OF, ValidationSettings(max_file_bytes=10 if damage == "oversize" else 10**6))
     assert result.fatal and result.frames == {}
     assert list(result.issues["rule"]) == ["unreadable" if damage == "truncate" else "file_size"]
+
+
+def test_a_spreadsheet_export_with_a_byte_order_mark_and_crlf_lines_reads_clean(tmp_path):
+    """Excel writes UTF-8 with a BOM and CRLF line ends; the contract is about cells, not bytes."""
+    write_inbox(clean_inbox(), tmp_path)
+    path = night(tmp_path) / "accounts.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    assert result.ok, result.issues
+    assert list(result.frames["accounts"]["account_id"]) == ["A1", "A2", "A3"]
