@@ -10,13 +10,13 @@ loss while buying the same or a substantially identical security would be a wash
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sma.rebalance._params import EngineParams, SignMethod
 from sma.rebalance._problem import AccountProblem
-from sma.rebalance._qp import QPResult, solve_trade_qp
+from sma.rebalance._qp import QPResult, TradeQP, solve_trade_qp
 
 
 @dataclass(frozen=True)
@@ -139,48 +139,91 @@ def _loss_sold_groups(problem, v, group_of_asset, eps) -> np.ndarray:
     return np.unique(gs[(v[problem.n_buys :] > eps) & problem.loss_lot()])
 
 
+def lot_buckets(problem: AccountProblem) -> AccountProblem:
+    """The problem with each security's lots pooled by (loss or gain, tax rate): at most a few sell
+    variables per security, each the value-weighted average of its lots (a sale of a bucket is the
+    same fraction of each of its lots, so every bucket solution is a lot solution). Used to choose sides."""
+    qp, nb = problem.qp, problem.n_buys
+    asset, upper = qp.asset[nb:], qp.upper[nb:]
+    _, rate_code = np.unique(problem.lot_rate, return_inverse=True)
+    n_rates = rate_code.max() + 1 if rate_code.size else 1
+    key = (asset * 2 + problem.loss_lot()) * n_rates + rate_code
+    buckets, inv = np.unique(key, return_inverse=True)
+    size = np.bincount(inv, upper)
+
+    def pooled(x: np.ndarray) -> np.ndarray:
+        return np.bincount(inv, x * upper, minlength=buckets.size) / size
+
+    bucket_qp = TradeQP(
+        asset=np.concatenate([qp.asset[:nb], buckets // (2 * n_rates)]),
+        sign=np.concatenate([qp.sign[:nb], -np.ones(buckets.size)]),
+        upper=np.concatenate([qp.upper[:nb], size]),
+        cost=np.concatenate([qp.cost[:nb], pooled(qp.cost[nb:])]),
+        d=qp.d, B=qp.B, p=qp.p, G=np.hstack([qp.G[:, :nb], np.array([pooled(row[nb:]) for row in qp.G])]),
+        h=qp.h,
+    )
+    return replace(problem, lots=np.full(buckets.size, -1), lot_gain=pooled(problem.lot_gain),
+                   lot_rate=pooled(problem.lot_rate), qp=bucket_qp)
+
+
 def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams) -> ContinuousDecision:
     """Trades in weights that respect every constraint including the wash-sale sign rule.
 
-    When the relaxation already respects the rule it is optimal for the non-convex problem and is
-    returned as is. Trades below ``params.trade_epsilon`` (interior-point residue) are set to exactly
-    zero, so the rule is checked on the same trades that are rounded.
+    Step 1 (sides): the relaxation of ``lot_buckets(problem)``, solved loosely — it only has to tell
+    the sides apart. When it respects the rule, the full problem is solved tightly and, if that too
+    respects the rule, it is optimal for the non-convex problem and returned as is. Step 2: the full
+    problem with every contested group's side fixed. Trades below ``params.trade_epsilon``
+    (interior-point residue) are set to exactly zero, so the rule is checked on the traded values.
     """
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
     all_sells = np.ones(qp.asset.size - nb, bool)
     if problem.kappa < 0 and _max_cash_raise(problem, all_sells) * (1 - params.trading_cost) < -problem.kappa:
         return ContinuousDecision(np.zeros(nb), np.zeros(all_sells.size), "infeasible", np.nan, 0, 0)
-    # The relaxation only has to tell the sides apart, so it is solved loosely first; it is solved
-    # tightly only when it already respects the rule and so is the answer.
-    relaxed = solve_trade_qp(qp, params.relaxation_tolerance, iters)
-    conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
-    if relaxed.status == "optimal" and conflicts.size == 0:
-        relaxed = solve_trade_qp(qp, tol, iters)
-        conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
-    if relaxed.status != "optimal" or conflicts.size == 0:
-        return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations, eps)
     if params.sign_method == SignMethod.RELAX_AND_NET:
-        gb, gs = _groups(problem, group_of_asset)
-        net = np.bincount(group_of_asset[problem.assets], qp.net_trade(relaxed.v), minlength=group_of_asset.max() + 1)
-        netted = _net_out(problem, relaxed.v, conflicts, net, gb, gs)
-        return _decision(problem, netted, relaxed, conflicts.size, relaxed.iterations, eps)
+        return _relax_and_net(problem, group_of_asset, params)
+    sides = lot_buckets(problem)
+    relaxed = solve_trade_qp(sides.qp, params.relaxation_tolerance, iters)
+    conflicts = conflicting_groups(sides, relaxed.v, group_of_asset, eps)
+    iterations = relaxed.iterations
+    if relaxed.status == "optimal" and conflicts.size == 0:
+        full = solve_trade_qp(qp, tol, iters)
+        iterations += full.iterations
+        conflicts = conflicting_groups(problem, full.v, group_of_asset, eps)
+        if full.status != "optimal" or conflicts.size == 0:
+            return _decision(problem, full.v, full, conflicts.size, iterations, eps)
+        sides, relaxed = problem, full
+    if relaxed.status != "optimal":
+        return _decision(problem, np.zeros(qp.asset.size), relaxed, conflicts.size, iterations, eps)
     if params.sign_method == SignMethod.TWO_STEP_LOCAL:
-        sell_side, buy_side = _sides_from_local_cost(problem, relaxed.v, group_of_asset)
+        sell_side, buy_side = _sides_from_local_cost(sides, relaxed.v, group_of_asset)
     else:
-        sell_side, buy_side = _sides_from_relaxation(problem, relaxed.v, group_of_asset, eps)
+        sell_side, buy_side = _sides_from_relaxation(sides, relaxed.v, group_of_asset, eps)
     keep = keep_for_sides(problem, group_of_asset, sell_side, buy_side)
     if problem.kappa < 0 and _max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
         # The buy side would leave too little to sell for the cash target. Selling wherever the
         # relaxation sold at a loss keeps the relaxation's own sales, which raise enough.
-        loss_sold = _loss_sold_groups(problem, relaxed.v, group_of_asset, eps)
+        loss_sold = _loss_sold_groups(sides, relaxed.v, group_of_asset, eps)
         contested = contested_groups(problem, group_of_asset)
         keep = keep_for_sides(problem, group_of_asset, np.intersect1d(contested, loss_sold),
                               np.setdiff1d(contested, loss_sold))
     second = solve_trade_qp(qp.restrict(keep), tol, iters)
-    v = np.zeros_like(relaxed.v)
+    v = np.zeros(qp.asset.size)
     v[keep] = second.v
-    return _decision(problem, v, second, conflicts.size, relaxed.iterations + second.iterations, eps, keep)
+    return _decision(problem, v, second, conflicts.size, iterations + second.iterations, eps, keep)
+
+
+def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams):
+    """The weak heuristic, for comparison: the relaxation, each conflicting group netted, no second solve."""
+    qp, eps = problem.qp, params.trade_epsilon
+    relaxed = solve_trade_qp(qp, params.solver_tolerance, params.solver_max_iterations)
+    conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
+    if relaxed.status != "optimal" or conflicts.size == 0:
+        return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations, eps)
+    gb, gs = _groups(problem, group_of_asset)
+    net = np.bincount(group_of_asset[problem.assets], qp.net_trade(relaxed.v), minlength=group_of_asset.max() + 1)
+    netted = _net_out(problem, relaxed.v, conflicts, net, gb, gs)
+    return _decision(problem, netted, relaxed, conflicts.size, relaxed.iterations, eps)
 
 
 def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
