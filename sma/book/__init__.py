@@ -5,15 +5,24 @@
 (Arrow tables), for ``pipelines.book.write_book`` to stream a large book with bounded memory. The market underneath is ``sma.market``.
 """
 
-from sma.book._generate import MARKET_FILES, book_tables, generate_book, part_bounds
+from sma.book._generate import (
+    MARKET_FILES,
+    BookMarket,
+    book_market,
+    book_tables,
+    generate_book,
+    part_bounds,
+)
 from sma.book._holdings import split_into_lots
 from sma.book._params import BookError, BookParams, Funding
 
 __all__ = [
     "MARKET_FILES",
     "BookError",
+    "BookMarket",
     "BookParams",
     "Funding",
+    "book_market",
     "book_tables",
     "generate_book",
     "part_bounds",

@@ -70,23 +70,38 @@ def _check(n_accounts: int, as_of: date, params: BookParams) -> None:
 
 
 @dataclass(frozen=True)
-class _Market:
-    universe: Universe  # market caps as of the as-of date
-    history: PriceHistory  # ends on the as-of date
-    bench_weights: np.ndarray  # (n_benchmarks, n_securities)
+class BookMarket:
+    """The market under a generated book.
+
+    Attributes
+    ----------
+    universe : Universe -- market caps and prices as of the as-of date
+    history : PriceHistory -- all simulated closes (back ``history_years``), ending on the as-of date;
+        the prices file holds the last ``price_days`` of them
+    bench_weights : ndarray of shape (n_benchmarks, n_securities) -- ``params.benchmarks`` weights
+    """
+
+    universe: Universe
+    history: PriceHistory
+    bench_weights: np.ndarray
 
 
-def _market(seed: int, as_of: date, params: BookParams) -> _Market:
+def book_market(seed: int, as_of: date, params: BookParams = BookParams()) -> BookMarket:
+    """The universe, closes and benchmark weights ``generate_book`` uses for this seed and date.
+
+    To continue the path past the as-of date (a simulator), start a new one from tonight's prices:
+    ``simulate_prices(market.universe, as_of, n_days, other_seed)`` begins at these closes.
+    """
     universe = generate_universe(seed, params.universe)
     n_history = max(params.price_days, params.history_years * TRADING_DAYS + 1)
     start = business_days_ending(as_of, n_history)[0].astype(object)
     history = simulate_prices(universe, start, n_history, seed, params.market)
     # Index weights are tonight's caps: a stock that fell for ten years weighs little now.
     universe = universe.at_prices(history.closes[-1])
-    return _Market(universe, history, benchmark_matrix(universe, params.benchmarks))
+    return BookMarket(universe, history, benchmark_matrix(universe, params.benchmarks))
 
 
-def _market_tables(market: _Market, params: BookParams) -> dict[str, pa.Table]:
+def _market_tables(market: BookMarket, params: BookParams) -> dict[str, pa.Table]:
     history = market.history
     first = len(history.dates) - params.price_days
     n_days, n_sec = history.closes[first:].shape
@@ -131,7 +146,7 @@ class _Book:
     household_ids: pa.Array
 
 
-def _draw_book(n_accounts: int, seed: int, market: _Market, params: BookParams) -> _Book:
+def _draw_book(n_accounts: int, seed: int, market: BookMarket, params: BookParams) -> _Book:
     universe = market.universe
     accounts = draw_accounts(
         np.random.default_rng([seed, 3]),
@@ -154,7 +169,7 @@ def _draw_book(n_accounts: int, seed: int, market: _Market, params: BookParams) 
     )
 
 
-def _accounts_table(book: _Book, lo: int, hi: int, market: _Market, params: BookParams):
+def _accounts_table(book: _Book, lo: int, hi: int, market: BookMarket, params: BookParams):
     accounts = book.accounts.part(lo, hi)
     return contract_table(
         "accounts",
@@ -237,7 +252,7 @@ def _lot_tables(lots: LotDraw, account_ids: pa.Array, symbols: np.ndarray):
 
 
 def _part_tables(
-    part: int, lo: int, hi: int, seed: int, book: _Book, market: _Market, p: BookParams
+    part: int, lo: int, hi: int, seed: int, book: _Book, market: BookMarket, p: BookParams
 ):
     """The account files of accounts ``lo`` to ``hi - 1``, drawn from the part's own streams."""
     accounts = book.accounts.part(lo, hi)
@@ -305,7 +320,7 @@ def book_tables(
         ``n_accounts`` negative, or ``as_of`` not a weekday.
     """
     _check(n_accounts, as_of, params)
-    market = _market(seed, as_of, params)
+    market = book_market(seed, as_of, params)
     yield _market_tables(market, params)
     book = _draw_book(n_accounts, seed, market, params)
     for part, (lo, hi) in enumerate(part_bounds(book.accounts.household, params.accounts_per_part)):

@@ -11,5 +11,10 @@ SMALL = BookParams(price_days=260, history_years=3)
 
 
 @pytest.fixture(scope="session")
-def book():
-    return generate_book(40, 11, AS_OF, SMALL)
+def book_params():
+    return SMALL
+
+
+@pytest.fixture(scope="session")
+def book(book_params):
+    return generate_book(40, 11, AS_OF, book_params)

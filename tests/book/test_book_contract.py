@@ -235,3 +235,16 @@ def test_client_names_are_fictional_text(book):
     """Issue 2: client names are fictional, deterministic from the seed: a given and a family name."""
     names = book["accounts"]["client_name"]
     assert names.str.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+").all()
+
+
+def test_the_book_market_is_the_one_under_the_prices_file_and_can_be_continued(book, book_params):
+    """A simulator continues the book's market past the as-of date from tonight's closes."""
+    from sma.book import book_market
+    from sma.market import simulate_prices
+
+    market = book_market(11, AS_OF, book_params)
+    tonight = book["prices"][book["prices"]["date"] == pd.Timestamp(AS_OF)]
+    np.testing.assert_array_equal(tonight["close"].to_numpy(), market.history.closes[-1])
+    onward = simulate_prices(market.universe, AS_OF, 5, seed=99)
+    np.testing.assert_allclose(onward.closes[0], market.history.closes[-1])
+    assert str(onward.dates[0]) == str(AS_OF)
