@@ -156,7 +156,9 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
         try:
             newton = _Newton(qp, theta)
             mgt = np.column_stack([newton.solve(row) for row in G]) if h.size else np.zeros((nv, 0))
-            schur_inv = np.linalg.inv(G @ mgt + np.diag(w / eta)) if h.size else None
+            schur = G @ mgt
+            schur[np.diag_indices_from(schur)] += w / eta
+            schur_inv = np.linalg.inv(schur) if h.size else None
         except (np.linalg.LinAlgError, ValueError):
             break
 

@@ -111,25 +111,25 @@ def _sides_from_local_cost(problem, v, group_of_asset) -> tuple[np.ndarray, np.n
     """
     qp, nb = problem.qp, problem.n_buys
     contested = contested_groups(problem, group_of_asset)
-    gb, gs = _groups(problem, group_of_asset)
     z = qp.net_trade(v)
     grad = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
     q_ii = qp.d + np.einsum("ij,ij->i", qp.B, qp.B)
     n = qp.d.size
     slot = np.full(group_of_asset.max() + 1, -1)
     slot[contested] = np.arange(contested.size)
-    c = contested.size
+    # Every security belongs to one group, so a group's change is the sum of its securities' changes.
+    slot_of_asset = slot[group_of_asset[problem.assets]]
+    in_play = slot_of_asset >= 0
 
-    def change(var: np.ndarray, group: np.ndarray, dz_sign: float) -> np.ndarray:
-        in_play = slot[group] >= 0
-        var, where = var[in_play], slot[group[in_play]]
-        dz = np.bincount(where * n + qp.asset[var], dz_sign * v[var], minlength=c * n).reshape(c, n)
-        quad = (dz * (grad[None, :] + 0.5 * q_ii[None, :] * dz)).sum(axis=1)
-        return quad - np.bincount(where, qp.cost[var] * v[var], minlength=c)
+    def change(var: np.ndarray, dz_sign: float) -> np.ndarray:
+        var = var[in_play[qp.asset[var]]]
+        dz = np.bincount(qp.asset[var], dz_sign * v[var], minlength=n)
+        quad = np.bincount(slot_of_asset[in_play], (dz * (grad + 0.5 * q_ii * dz))[in_play],
+                           minlength=contested.size)
+        return quad - np.bincount(slot_of_asset[qp.asset[var]], qp.cost[var] * v[var], minlength=contested.size)
 
-    loss = np.flatnonzero(problem.loss_lot())
-    to_sell = change(np.arange(nb), gb, -1.0)
-    to_buy = change(nb + loss, gs[loss], +1.0)
+    to_sell = change(np.arange(nb), -1.0)
+    to_buy = change(nb + np.flatnonzero(problem.loss_lot()), +1.0)
     sell = to_sell < to_buy
     return contested[sell], contested[~sell]
 
