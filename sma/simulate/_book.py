@@ -18,6 +18,7 @@ from sma.simulate._inputs import AccountArrays, LotArrays
 #: One order per row: account row, security column, side, shares, the lot to relieve ('' = by
 #: ``method``), the relief method and the reason.
 ORDER_COLUMNS = ["account", "security", "side", "quantity", "lot_id", "method", "reason"]
+_BLOCK_INPUT = ["household_id", "trade_date", "symbol", "side", "realized_gain"]
 TRADE_LOG_COLUMNS = ["account_id", "trade_date", "symbol", "side", "quantity", "price", "reason", "realized_gain"]
 
 
@@ -65,9 +66,12 @@ class SimBook:
         self._log: list[pd.DataFrame] = []
         house = dict(zip(acc.ids, acc.frame["household_id"].astype(str)))
         self._house = house
-        self._recent = [recent.assign(household_id=recent["account_id"].map(house),
-                                      trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
-                                      .astype("datetime64[D]"))] if len(recent) else []
+        self._recent: list[pd.DataFrame] = []
+        if len(recent):
+            self._remember(recent.assign(household_id=recent["account_id"].map(house),
+                                         trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
+                                         .astype("datetime64[D]"),
+                                         realized_gain=pd.to_numeric(recent["realized_gain"], errors="coerce")))
         self._next_lot = 0
 
     # -- state ---------------------------------------------------------------------------------
@@ -86,8 +90,11 @@ class SimBook:
         since = day - np.timedelta64(31, "D")
         self._recent = [r for r in self._recent if len(r) and r["trade_date"].max() >= since]
         if not self._recent:
-            return wash_sale_blocks(pd.DataFrame(columns=TRADE_LOG_COLUMNS + ["household_id"]), self.group_of, day)
-        return wash_sale_blocks(pd.concat(self._recent, ignore_index=True), self.group_of, day)
+            return wash_sale_blocks(pd.DataFrame(columns=_BLOCK_INPUT), self.group_of, day)
+        recent = pd.concat(self._recent, ignore_index=True)
+        # Only the latest buy and the latest loss sale of each household and symbol can block.
+        recent = recent[recent["trade_date"] >= since].drop_duplicates(["household_id", "symbol", "side"], keep="last")
+        return wash_sale_blocks(recent, self.group_of, day)
 
     def value(self, prices: np.ndarray) -> np.ndarray:
         """Holdings at ``prices`` plus cash, USD, shape (m,)."""
@@ -132,4 +139,9 @@ class SimBook:
         log = pd.DataFrame(rows, columns=TRADE_LOG_COLUMNS)
         self._log.append(log)
         block_gain += [np.nan] * len(buys)
-        self._recent.append(log.assign(household_id=log["account_id"].map(self._house), realized_gain=block_gain))
+        self._remember(log.assign(household_id=log["account_id"].map(self._house), realized_gain=block_gain))
+
+    def _remember(self, trades: pd.DataFrame) -> None:
+        """Keep what can block a trade in the next 30 days: buys, and sales with a loss piece."""
+        keep = (trades["side"].astype(str) == "BUY") | (trades["realized_gain"].to_numpy(float) < 0)
+        self._recent.append(trades.loc[keep, _BLOCK_INPUT].reset_index(drop=True))

@@ -121,6 +121,13 @@ def _inbox_at_end(frames, market, run, ids, end: date) -> dict[str, pd.DataFrame
     })
     keep_days = frames["prices"]["date"].nunique()
     prices = prices[prices["date"] >= prices["date"].unique()[-keep_days]].reset_index(drop=True)
+    if "volume" in frames["prices"]:
+        # Simulated days trade what each security traded on the book's last day.
+        old = frames["prices"].assign(date=pd.to_datetime(frames["prices"]["date"]))
+        known = old.set_index(["date", "symbol"])["volume"]
+        last = old[old["date"] == old["date"].max()].set_index("symbol")["volume"]
+        volume = known.reindex(pd.MultiIndex.from_arrays([prices["date"], prices["symbol"]])).to_numpy(float)
+        prices["volume"] = np.where(np.isnan(volume), last.reindex(prices["symbol"]).to_numpy(float), volume)
     out = dict(frames)
     out.update(
         lots=lots,
