@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
         """Run the night: validate and load, prepare, screen and decide, check, propose the blotter."""
         from pipelines.ingest import InboxRejected
         from pipelines.night import Night, RunInProgress, render_summary, run_night
+        from pipelines.night._nightly import NightLocked
         from pipelines.settings import load_settings
         from pipelines.store import StoreError
 
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(rejected.report, err=True)
             typer.echo(f"The inbox for {day} cannot be loaded: nothing was run.", err=True)
             raise typer.Exit(1) from None
-        except (RunInProgress, StoreError) as err:
+        except (RunInProgress, StoreError, NightLocked) as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(1) from None
         typer.echo(render_summary(Night(day, inbox, settings), summary))

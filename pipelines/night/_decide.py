@@ -181,6 +181,20 @@ def shard_inputs(
     return inputs, blocks_in_force(accounts, universe, masks, wash_buy, wash_loss, blocks)
 
 
+#: Decimal places kept in decision records: cents for money, 1e-8 for fractions. Beyond these the
+#: last bits of a float depend on memory alignment and BLAS threading, which would make a rerun's
+#: records differ from the first run's in the 16th digit.
+_RECORD_DECIMALS = {
+    "te_before": 8, "te_after": 8, "max_tracking_error": 8, "turnover": 8, "objective": 8,
+    "realized_st": 2, "realized_lt": 2, "losses_harvested": 2, "est_tax_saved": 2,
+    "cash_before": 2, "cash_after": 2, "account_value": 2,
+}
+
+
+def rounded_records(records: pd.DataFrame) -> pd.DataFrame:
+    return records.round({k: v for k, v in _RECORD_DECIMALS.items() if k in records})
+
+
 def decide_step(night: Night, shard: int, params: EngineParams = EngineParams()) -> None:
     """Decide shard ``shard`` of the night; does nothing if it is already decided."""
     if night.is_done("decide", shard):
@@ -201,7 +215,9 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
     _files.write_parquet(night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades")
     _files.write_parquet(night.uri("decisions", k, "lot_sells.parquet"), out.lot_sells)
     _files.write_parquet(night.uri("decisions", k, "blocks.parquet"), blocked)
-    _files.write_parquet(night.uri("decisions", k, "holdings.parquet"), holdings_before_after(inputs, out.trades))
+    _files.write_parquet(
+        night.uri("decisions", k, "holdings.parquet"), holdings_before_after(inputs, out.trades).round(10)
+    )
     crash_point("decide:between-files")
-    _files.write_parquet(night.uri("decisions", k, "records.parquet"), out.records, f"decide-{k}:records")
+    _files.write_parquet(night.uri("decisions", k, "records.parquet"), rounded_records(out.records), f"decide-{k}:records")
     night.mark_done("decide", shard, {"accounts": len(accounts), "trades": len(out.trades)})

@@ -47,6 +47,32 @@ def ingest_night(night: Night) -> dict:
     return info
 
 
+def _forget_night(night: Night) -> None:
+    """Let a night be redone: drop its step markers and exchange files, never its blotter's audit.
+
+    A blotter that a PM approved or a trader released is never redone: the new proposal would
+    not be what they approved.
+    """
+    from pipelines.blotter import show
+    from pipelines.blotter._folder import has_blotter
+
+    if has_blotter(night.run_dir / "blotter" / "proposed"):
+        state = show(night.run_dir).state
+        if str(state) in ("APPROVED", "RELEASED"):
+            raise NightLocked(
+                f"the blotter of {night.as_of} is {state}: the night cannot be redone (cancel it first if it "
+                "is only approved)"
+            )
+    fs, path = _files._fs(night.exchange)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+    shutil.rmtree(night.run_dir / "proposal", ignore_errors=True)
+
+
+class NightLocked(Exception):
+    """The night's blotter was approved or released; it cannot be redone."""
+
+
 def _decide_in_worker(as_of: date, inbox: str, settings_json: str, shard: int) -> int:
     settings = Settings.model_validate_json(settings_json)
     decide_step(Night(as_of, Path(inbox), settings), shard)
@@ -85,11 +111,7 @@ def run_night(
         if night.is_done(FINAL_STEP) and not force:
             return {**night.done_info("record"), "already_complete": True}
         if force:
-            fs, path = _files._fs(night.exchange)
-            if fs.exists(path):
-                fs.rm(path, recursive=True)
-            shutil.rmtree(night.run_dir / "proposal", ignore_errors=True)
-            shutil.rmtree(night.run_dir / "blotter", ignore_errors=True)
+            _forget_night(night)
         show = sys.stdout.isatty() if progress is None else progress
         with _Progress(show) as bar:
             bar.step("ingest")
