@@ -46,13 +46,19 @@ def recent_trades(
     accounts: AccountDraw,
     dates: np.ndarray,
     closes: np.ndarray,
+    identical: np.ndarray,
     p: BookParams,
 ) -> TradeDraw:
     """Buys: every lot acquired in the window, as bought. Sells: part of some older lots.
 
     A sold lot keeps its remaining shares, so the lots stay the custodian's truth. No sale is drawn
-    where the household bought the same security in the 30 days before the window or in it, so
-    the generated history holds no wash sale it does not record (IRS Publication 550).
+    where the household bought the same or a substantially identical security in the 30 days
+    before the window or in it, so the generated history holds no wash sale it does not record
+    (IRS Publication 550, "Wash Sales").
+
+    Parameters
+    ----------
+    identical : ndarray of shape (n_securities,), int -- one code per substantially identical set
     """
     start = window_start(dates[-1], p)
     n_sec = closes.shape[1]
@@ -61,7 +67,7 @@ def recent_trades(
     first_of_position = np.ones(len(lots), dtype=bool)
     same = (lots.account[1:] == lots.account[:-1]) & (lots.symbol[1:] == lots.symbol[:-1])
     first_of_position[1:] = ~same
-    household_symbol = accounts.household[lots.account] * n_sec + lots.symbol
+    household_symbol = accounts.household[lots.account] * n_sec + identical[lots.symbol]
     recently_bought = np.unique(household_symbol[lots.acquired >= start - np.timedelta64(30, "D")])
     eligible = (
         first_of_position & (lots.acquired < start) & ~np.isin(household_symbol, recently_bought)

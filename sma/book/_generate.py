@@ -271,7 +271,9 @@ def _part_tables(
         p,
     )
     rng = np.random.default_rng([seed, 6, part])
-    trades = recent_trades(rng, lots, accounts, history.dates, history.closes, p)
+    universe = market.universe
+    identical = np.where(universe.twin_of >= 0, universe.twin_of, np.arange(len(universe)))
+    trades = recent_trades(rng, lots, accounts, history.dates, history.closes, identical, p)
     cash = cash_balances(rng, accounts)
     flow_account, flow_amount, flow_date = cash_flows(rng, accounts, history.dates, p)
     lot_table, positions = _lot_tables(lots, account_ids, symbols)

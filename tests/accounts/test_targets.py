@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sma.accounts import RestrictionError, Universe, personalised_targets, restriction_masks, tilt_multipliers
 
@@ -71,3 +73,23 @@ def test_restriction_kinds_expand_to_their_own_masks():
     assert m.no_sell[0].tolist() == [False, False, False, False, True]
     assert m.exclude[1].tolist() == [False, True, False, False, False]
     assert not m.exclude[0].any()
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_targets_are_never_negative_never_hold_an_exclusion_and_fill_the_invested_fraction(seed):
+    rng = np.random.default_rng(seed)
+    m, n = 4, 12
+    bench = rng.dirichlet(np.ones(n), m)
+    exclude = rng.random((m, n)) < 0.3
+    no_sell = (rng.random((m, n)) < 0.2) & ~exclude
+    held = rng.dirichlet(np.ones(n), m) * 0.5
+    cash_target = rng.uniform(0, 0.05, m)
+    t = personalised_targets(bench, exclude, rng.uniform(0.5, 2, (m, n)), held, no_sell, cash_target)
+    assert np.all(t >= 0) and not np.any(t[exclude])
+    np.testing.assert_allclose(t[no_sell], held[no_sell])
+    room = 1 - cash_target - np.where(no_sell, held, 0).sum(axis=1)
+    has_free = (bench * ~exclude * ~no_sell).sum(axis=1) > 0
+    expected = np.where(has_free & (room > 0), 1 - cash_target, np.where(no_sell, held, 0).sum(axis=1))
+    np.testing.assert_allclose(t.sum(axis=1), expected, rtol=1e-12)

@@ -90,7 +90,7 @@ def check_invariants(shard: ShardInputs, trades: pd.DataFrame, lot_sells: pd.Dat
             assert "HARVEST" not in set(mine.reason) and rec.losses_harvested == 0.0
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6))
 def test_every_decision_respects_every_constraint(seed, m):
     shard = random_shard(seed, m)

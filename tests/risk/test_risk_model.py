@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sma.risk import (
     RiskModel,
@@ -84,3 +86,19 @@ def test_a_factor_covariance_that_is_not_positive_semidefinite_is_refused():
     with pytest.raises(RiskModelError, match="positive semi-definite"):
         RiskModel(np.array(["A"]), np.array(["F1", "F2"]), np.ones((1, 2)), np.array([[1.0, 2.0], [2.0, 1.0]]),
                   np.array([0.1]))
+
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), c=st.floats(-5, 5))
+def test_tracking_error_is_non_negative_and_scales_with_the_active_position(seed, c):
+    rng = np.random.default_rng(seed)
+    n, k = 15, 3
+    x = rng.normal(size=(n, k))
+    root = rng.normal(size=(k, k))
+    model = RiskModel(np.array([f"S{i}" for i in range(n)]), np.array(["A", "B", "C"]), x, root @ root.T * 0.01,
+                      rng.uniform(0.01, 0.1, n))
+    a = rng.normal(0, 0.01, n)
+    te = tracking_error(model, a)
+    assert te >= 0
+    assert tracking_error(model, c * a) == pytest.approx(abs(c) * te, rel=1e-9, abs=1e-15)

@@ -1,0 +1,58 @@
+"""The structured interior-point solver agrees with a generic conic solver (Clarabel through cvxpy)
+on the same convex problem (Moehle et al. 2021, problem (3) with lots as variables)."""
+
+from __future__ import annotations
+
+import cvxpy as cp
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sma.rebalance import TradeQP, solve_trade_qp
+
+
+def random_qp(seed: int, n: int = 30, k: int = 4, lots: int = 3) -> TradeQP:
+    rng = np.random.default_rng(seed)
+    B = rng.normal(0, 0.2, (n, k)) * 10
+    d = rng.uniform(0.02, 0.2, n) * 100
+    active = rng.normal(0, 0.01, n)
+    L = n * lots
+    lot_asset = np.repeat(np.arange(n), lots)
+    gain = rng.uniform(-0.5, 0.6, L)
+    return TradeQP(
+        asset=np.concatenate([np.arange(n), lot_asset]),
+        sign=np.concatenate([np.ones(n), -np.ones(L)]),
+        upper=np.concatenate([np.full(n, 0.05), rng.uniform(0.001, 0.01, L)]),
+        cost=np.concatenate([np.full(n, 5e-4), 5e-4 + 0.3 * gain]),
+        d=d, B=B, p=d * active + B @ (B.T @ active),
+        G=np.vstack([np.concatenate([np.full(n, 1.0005), np.full(L, -0.9995)]), np.concatenate([np.zeros(n), gain])]),
+        h=np.array([0.01, 0.002]),
+    )
+
+
+def clarabel(qp: TradeQP) -> float:
+    nv = qp.asset.size
+    a = sp.csr_matrix((qp.sign, (qp.asset, np.arange(nv))), shape=(qp.d.size, nv))
+    v = cp.Variable(nv)
+    z = a @ v
+    f = 0.5 * cp.sum_squares(cp.multiply(np.sqrt(qp.d), z)) + 0.5 * cp.sum_squares(qp.B.T @ z) + qp.p @ z + qp.cost @ v
+    problem = cp.Problem(cp.Minimize(f), [v >= 0, v <= qp.upper, qp.G @ v <= qp.h])
+    problem.solve(solver=cp.CLARABEL)
+    return problem.value
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_interior_point_solver_reaches_clarabels_objective_within_its_bounds(seed):
+    qp = random_qp(seed)
+    result = solve_trade_qp(qp, tol=1e-8)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(clarabel(qp), rel=1e-6, abs=1e-9)
+    assert np.all(result.v >= 0) and np.all(result.v <= qp.upper)
+    assert np.all(qp.G @ result.v <= qp.h + 1e-8)
+
+
+def test_an_infeasible_problem_comes_back_as_a_status_not_an_exception():
+    qp = random_qp(4)
+    impossible = TradeQP(qp.asset, qp.sign, qp.upper, qp.cost, qp.d, qp.B, qp.p, qp.G, np.array([-10.0, 0.0]))
+    result = solve_trade_qp(impossible)
+    assert result.status != "optimal"
