@@ -213,13 +213,26 @@ def test_transactions_cover_the_last_31_days_and_every_recent_buy_is_a_lot(book)
 
 
 def test_no_recent_sale_is_a_wash_sale_the_book_does_not_record(book):
-    """IRS Publication 550, Wash Sales: no sale where the household bought the same symbol within 30 days."""
+    """IRS Publication 550, Wash Sales: no sale where the household bought the same or a
+    substantially identical security (one identical_group) within 30 days."""
     accounts = book["accounts"][["account_id", "household_id"]]
-    trades = book["transactions"].merge(accounts, on="account_id")
-    lots = book["lots"].merge(accounts, on="account_id")
-    for sale in trades[trades["side"] == "SELL"].itertuples():
+    securities = book["securities"]
+    group = dict(
+        zip(securities["symbol"], securities["identical_group"].fillna(securities["symbol"]))
+    )
+    trades = (
+        book["transactions"]
+        .merge(accounts, on="account_id")
+        .assign(group=lambda f: f["symbol"].map(group))
+    )
+    lots = (
+        book["lots"].merge(accounts, on="account_id").assign(group=lambda f: f["symbol"].map(group))
+    )
+    sales = trades[trades["side"] == "SELL"]
+    assert len(sales) > 0
+    for sale in sales.itertuples():
         window = (lots["acquired_date"] - sale.trade_date).abs() <= pd.Timedelta(days=30)
-        same = (lots["household_id"] == sale.household_id) & (lots["symbol"] == sale.symbol)
+        same = (lots["household_id"] == sale.household_id) & (lots["group"] == sale.group)
         assert not (window & same).any(), sale
 
 
