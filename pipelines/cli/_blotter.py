@@ -148,29 +148,47 @@ def register(app: typer.Typer) -> None:
     @fills.command("load")
     def load(
         file: Path = typer.Argument(..., help="fills CSV or Parquet: order_id, account_id, symbol, side, quantity, price, lot_id"),
-        lots: Path = typer.Option(..., "--lots", help="open lots before the fills (inbox lots columns)"),
-        cash: Path = typer.Option(..., "--cash", help="cash before the fills: account_id, amount"),
-        accounts: Path = typer.Option(..., "--accounts", help="account_id, household_id, account_type"),
-        out: Path = typer.Option(..., "--out", help="folder for the booked results (CSV)"),
         run: str = typer.Option(None, "--run", help="the run (default: read from the order ids)"),
         trade_date: str = typer.Option(None, "--trade-date", help="YYYY-MM-DD (default: the release day)"),
+        lots: Path = typer.Option(None, "--lots", help="audit mode: open lots before the fills, instead of the store"),
+        cash: Path = typer.Option(None, "--cash", help="audit mode: cash before the fills: account_id, amount"),
+        accounts: Path = typer.Option(None, "--accounts", help="audit mode: account_id, household_id, account_type"),
+        out: Path = typer.Option(None, "--out", help="audit mode: folder for the booked results (CSV)"),
         runs_dir: Path = RunsDirOpt,
     ) -> None:
-        """Book fills: buys open lots, sells relieve the instructed lots; report what is unfilled."""
-        from pipelines import fills as f
+        """Book fills into the store: buys open lots, sells relieve the instructed lots; report what is unfilled.
 
+        With --lots/--cash/--accounts/--out, book against those files instead and write the results there.
+        """
+        from pipelines import fills as f
+        from pipelines.store import StoreError
+
+        audit = (lots, cash, accounts, out)
+        if any(audit) and not all(audit):
+            _fail("sma fills load: --lots, --cash, --accounts and --out go together")
+        day = date.fromisoformat(trade_date) if trade_date else None
         try:
-            frames = {name: _read_table(path) for name, path in (("lots", lots), ("cash", cash), ("accounts", accounts))}
             run_id = run or f.run_of_fills(f.read_fills(file), str(file))
             run_dir = _run_dir(run_id, runs_dir)
-            with f.locked(run_dir):
-                result = f.load_fills(file, run_dir, frames["lots"], frames["cash"], frames["accounts"],
-                                      trade_date=date.fromisoformat(trade_date) if trade_date else None)
-                _write_results(out, result)
-                f.record_fills(run_dir, result)
-        except _refusals() as e:
+            if all(audit):
+                frames = {name: _read_table(path) for name, path in (("lots", lots), ("cash", cash), ("accounts", accounts))}
+                with f.locked(run_dir):
+                    result = f.load_fills(file, run_dir, frames["lots"], frames["cash"], frames["accounts"], trade_date=day)
+                    _write_results(out, result)
+                    f.record_fills(run_dir, result)
+                where = f"results in {out}"
+            else:
+                from pipelines.fills_booking import book_fills_file
+                from pipelines.settings import load_settings
+
+                settings = load_settings()
+                if runs_dir is not None:
+                    settings = settings.model_copy(update={"runs": settings.runs.model_copy(update={"dir": runs_dir})})
+                result = book_fills_file(file, run_id, settings, day)
+                where = f"booked into {settings.store.path}"
+        except (*_refusals(), StoreError) as e:
             _fail(f"sma fills load: {e}")
-        typer.echo(f"run {run_id}: booked {len(result.booked)} fill(s), skipped {result.duplicates} already booked; results in {out}")
+        typer.echo(f"run {run_id}: booked {len(result.booked)} fill(s), skipped {result.duplicates} already booked; {where}")
         for r in result.unfilled.itertuples(index=False):
             typer.echo(f"  unfilled {r.open:g} of {r.ordered:g} shares: {r.allocation_id} ({r.account_id} {r.side} {r.symbol})")
 

@@ -121,6 +121,32 @@ def _v2() -> list[str]:
     ]
 
 
+def _v3() -> list[str]:
+    """What the ledger booked from fills: lots and cash after them, realized gains, the fills."""
+    return [
+        """CREATE TABLE ledger_lots (
+    as_of_date DATE NOT NULL, account_id VARCHAR NOT NULL, lot_id VARCHAR NOT NULL, symbol VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL, cost_basis DECIMAL(18, 2) NOT NULL, acquired_date DATE NOT NULL,
+    adjusted_acquired_date DATE NOT NULL, wash_sale_adjustment DECIMAL(18, 2) NOT NULL
+)""",
+        """CREATE TABLE ledger_cash (
+    as_of_date DATE NOT NULL, account_id VARCHAR NOT NULL, amount DECIMAL(18, 2) NOT NULL
+)""",
+        """CREATE TABLE realized_gains (
+    as_of_date DATE NOT NULL, fill_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, symbol VARCHAR NOT NULL,
+    lot_id VARCHAR NOT NULL, sale_date DATE NOT NULL, quantity DOUBLE NOT NULL, proceeds DECIMAL(18, 2) NOT NULL,
+    cost_basis DECIMAL(18, 2) NOT NULL, wash_sale_disallowed DECIMAL(18, 2) NOT NULL,
+    permanently_disallowed DECIMAL(18, 2) NOT NULL, adjustment_code VARCHAR, gain DECIMAL(18, 2) NOT NULL,
+    term VARCHAR NOT NULL, acquired_date DATE NOT NULL, adjusted_acquired_date DATE NOT NULL
+)""",
+        """CREATE TABLE fills_booked (
+    as_of_date DATE NOT NULL, fill_id VARCHAR NOT NULL, order_id VARCHAR NOT NULL, allocation_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL, symbol VARCHAR NOT NULL, side VARCHAR NOT NULL, lot_id VARCHAR,
+    quantity DOUBLE NOT NULL, price DOUBLE NOT NULL
+)""",
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()))
+MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()), tuple(_v3()))
 SCHEMA_VERSION = len(MIGRATIONS)
