@@ -72,7 +72,7 @@ class SimBook:
                                          trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
                                          .astype("datetime64[D]"),
                                          realized_gain=pd.to_numeric(recent["realized_gain"], errors="coerce")))
-        self._next_lot = 0
+        self._next_lot = np.zeros(acc.m, np.int64)  # per account: ids do not depend on who else runs
 
     # -- state ---------------------------------------------------------------------------------
     def start_day(self, day: np.datetime64) -> None:
@@ -129,8 +129,8 @@ class SimBook:
             rows.append((ids[a], day, self.symbols[j], "SELL", q, price, reason, gain))
         for a, j, q, reason in zip(buys["account"], buys["security"], buys["quantity"], buys["reason"]):
             price = closes[j]
-            self._next_lot += 1
-            self.ledger.buy(ids[a], self.symbols[j], f"SIM{self._next_lot:09d}", float(q),
+            self._next_lot[a] += 1
+            self.ledger.buy(ids[a], self.symbols[j], f"SIM{self._next_lot[a]:08d}", float(q),
                             int(round(q * price * 100)), day)
             self.shares[a, j] += q
             self.cash[a] -= round(q * price, 2) + round(q * price * self.fill_cost, 2)

@@ -8,7 +8,9 @@ daily values, trades and realized rows of the period, and the inbox files of ``e
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from datetime import date
 
 import numpy as np
@@ -17,7 +19,7 @@ import pandas as pd
 from sma.inbox import INBOX_FILES
 from sma.rebalance import EngineParams
 from sma.simulate._inputs import account_arrays
-from sma.simulate._loop import LoopSettings, run_path
+from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import extend_market, market_from_frames
 from sma.simulate._params import HarvestFrequency, Strategy
 
@@ -68,7 +70,7 @@ def _lots_frame(open_lots: pd.DataFrame) -> pd.DataFrame:
 
 
 def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, seed: int,
-                     params: HistoryParams = HistoryParams()) -> History:
+                     params: HistoryParams = HistoryParams(), workers: int = 1) -> History:
     """Trade the book ``frames`` (its inbox on ``start``) with the engine from the next business day to ``end``.
 
     Parameters
@@ -77,6 +79,7 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
     start, end : date -- the book's as-of date and the last simulated day (``end > start``)
     seed : int -- the closes after ``start`` are drawn with it: same inputs, same history
     params : HistoryParams
+    workers : int -- processes; households are split among them, results do not depend on it
     """
     path = market_from_frames(frames["securities"], frames["prices"], frames["benchmarks"])
     last_known = path.dates[-1]
@@ -86,33 +89,58 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
     if n_new < 1:
         raise ValueError(f"end {end} must be a business day after start {start}")
     market = extend_market(path, n_new, seed, params.annual_drift)
-    first = path.dates.size
-    accounts = frames["accounts"].reset_index(drop=True)
+    accounts = frames["accounts"].sort_values("account_id", kind="stable").reset_index(drop=True)
+    households = pd.factorize(accounts["household_id"].astype(str), sort=True)[0]
+    n_shards = max(1, min(workers, int(households.max(initial=0)) + 1))
+    jobs = [(frames, market, path.dates.size, accounts[households % n_shards == k].reset_index(drop=True), params)
+            for k in range(n_shards)]
+    if n_shards > 1:
+        with ProcessPoolExecutor(max_workers=n_shards, mp_context=get_context("fork")) as pool:
+            runs = list(pool.map(_shard_run, jobs))
+    else:
+        runs = [_shard_run(job) for job in jobs]
+    values = pd.concat([_values(ids, run) for ids, run in runs], ignore_index=True)
+    values = values.sort_values(["date", "account_id"], kind="stable").reset_index(drop=True)
+    trades = pd.concat([run.trades for _, run in runs], ignore_index=True)
+    trades = trades.assign(trade_date=pd.to_datetime(trades["trade_date"]))
+    trades = trades.sort_values(["trade_date", "account_id"], kind="stable").reset_index(drop=True)
+    realized = pd.concat([run.realized for _, run in runs], ignore_index=True)
+    realized = realized.sort_values(["sale_date", "account_id"], kind="stable").reset_index(drop=True)
+    return History(values, trades[HISTORY_TRADE_COLUMNS], realized,
+                   _inbox_at_end(frames, market, runs, trades, accounts["account_id"].to_numpy(str), end))
+
+
+def _shard_run(job) -> tuple[np.ndarray, PathRun]:
+    """The engine over one shard of whole households (households never trade across shards)."""
+    frames, market, first, accounts, params = job
     acc = account_arrays(accounts, frames["restrictions"], frames["tilts"], market.securities, market.benchmark_ids)
+    ids = acc.ids
     cash = accounts["account_id"].map(frames["cash"].set_index("account_id")["amount"]).fillna(0.0).to_numpy(float)
     settings = LoopSettings(Strategy.ENGINE, params.frequency, params.engine, fill_cost_bps=params.fill_cost_bps)
-    run = run_path(market, first, market.dates.size, acc, frames["lots"], cash, frames["cash_flows"],
-                   frames["transactions"], settings)
-    ids = acc.ids
+    mine = {name: frames[name][frames[name]["account_id"].isin(ids)] for name in ("lots", "cash_flows", "transactions")}
+    run = run_path(market, first, market.dates.size, acc, mine["lots"], cash, mine["cash_flows"],
+                   mine["transactions"], settings)
+    return ids, run
+
+
+def _values(ids: np.ndarray, run: PathRun) -> pd.DataFrame:
     T, m = run.value.shape
-    values = pd.DataFrame({
+    return pd.DataFrame({
         "account_id": np.tile(ids, T),
         "date": pd.to_datetime(np.repeat(run.dates, m)),
         "market_value": (run.value - run.cash).ravel().round(2),
         "cash": run.cash.ravel().round(2),
         "cash_flow": run.flow.ravel().round(2),
     })
-    trades = run.trades.assign(trade_date=pd.to_datetime(run.trades["trade_date"]))
-    return History(values, trades[HISTORY_TRADE_COLUMNS].reset_index(drop=True), run.realized,
-                   _inbox_at_end(frames, market, run, ids, end))
 
 
-def _inbox_at_end(frames, market, run, ids, end: date) -> dict[str, pd.DataFrame]:
-    lots = _lots_frame(run.open_lots)
+def _inbox_at_end(frames, market, runs, trades: pd.DataFrame, ids: np.ndarray, end: date) -> dict[str, pd.DataFrame]:
+    lots = _lots_frame(pd.concat([run.open_lots for _, run in runs], ignore_index=True))
+    lots = lots.sort_values("account_id", kind="stable").reset_index(drop=True)
     positions = lots.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
     since = pd.Timestamp(end) - pd.Timedelta(days=30)
-    tr = run.trades.assign(trade_date=pd.to_datetime(run.trades["trade_date"]))
-    recent = tr[tr["trade_date"] >= since]
+    recent = trades[trades["trade_date"] >= since]
+    cash = pd.concat([pd.Series(run.cash[-1], index=shard_ids) for shard_ids, run in runs]).reindex(ids)
     n_sec = market.symbols.size
     prices = pd.DataFrame({
         "date": pd.to_datetime(np.repeat(market.dates, n_sec)),
@@ -131,7 +159,7 @@ def _inbox_at_end(frames, market, run, ids, end: date) -> dict[str, pd.DataFrame
     out = dict(frames)
     out.update(
         lots=lots,
-        cash=pd.DataFrame({"account_id": ids, "amount": run.cash[-1].round(2)}),
+        cash=pd.DataFrame({"account_id": ids, "amount": cash.to_numpy(float).round(2)}),
         positions=positions[list(INBOX_FILES["positions"].column_names)],
         transactions=recent.assign(realized_gain=recent["realized_gain"].round(2))[
             list(INBOX_FILES["transactions"].column_names)].reset_index(drop=True),

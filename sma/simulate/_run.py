@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from datetime import date
 
 import numpy as np
@@ -41,7 +43,27 @@ def vintage_window(market: MarketPath, params: SimulationParams, vintage: int) -
     return first, last
 
 
-def simulate(params: SimulationParams, market: MarketPath | None = None) -> SimulationResult:
+def _job(job) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """One strategy on one vintage's accounts ``rows`` (a shard of whole households)."""
+    market, params, v, strategy, rows = job
+    first, last = vintage_window(market, params, v)
+    sim = simulated_accounts(market, first, last, v, params)
+    ids = sim.accounts["account_id"].to_numpy(str)[rows]
+    accounts = sim.accounts.iloc[rows].reset_index(drop=True)
+    lots = sim.lots[sim.lots["account_id"].isin(ids)]
+    flows = sim.cash_flows[sim.cash_flows["account_id"].isin(ids)]
+    acc = account_arrays(accounts, SimAccounts.empty("restrictions"), SimAccounts.empty("tilts"),
+                         market.securities, market.benchmark_ids)
+    settings = LoopSettings(strategy, params.harvest_frequency, params.engine, params.harvest_threshold,
+                            params.drift_tolerance, params.fill_cost_bps, params.risk_history_days)
+    run = run_path(market, first, last, acc, lots, sim.cash[rows], flows, SimAccounts.empty("transactions"), settings)
+    index = market.index_levels()[first:last][:, acc.benchmark_row]
+    y, s = run_metrics(run, v, accounts, sim.profile[rows], index, market.closes[last - 1], market.symbols,
+                       params.held_away, np.full(acc.m, params.initial_value))
+    return y, s, run.decisions, acc.m * (last - first)
+
+
+def simulate(params: SimulationParams, market: MarketPath | None = None, workers: int = 1) -> SimulationResult:
     """Run every strategy of ``params`` on every vintage's accounts over the same path.
 
     Parameters
@@ -50,31 +72,36 @@ def simulate(params: SimulationParams, market: MarketPath | None = None) -> Simu
     market : MarketPath, optional
         The path (from price files, say); default: the market model for ``params.seed``, with a
         year of closes before the first vintage for the risk model.
+    workers : int
+        Processes to run on: each (vintage, strategy) is split into this many shards of accounts
+        (each account is its own household, so shards never interact); results do not depend on it.
     """
     if market is None:
         start, n_days = _calendar_span(params)
         market = generated_market(params.seed, start, n_days)
-    years, summary, decisions, account_days = [], [], 0, 0
-    levels = market.index_levels()
+    jobs = []
     for v in range(params.vintages):
         first, last = vintage_window(market, params, v)
         if first < 60 or last - first < 2:
             raise ValueError(f"vintage {v}: the path needs 60 days before and a year after {params.first_year + v}-01-01")
-        sim = simulated_accounts(market, first, last, v, params)
-        acc = account_arrays(sim.accounts, SimAccounts.empty("restrictions"), SimAccounts.empty("tilts"),
-                             market.securities, market.benchmark_ids)
-        index = levels[first:last][:, acc.benchmark_row]
-        for strategy in params.strategies:
-            settings = LoopSettings(strategy, params.harvest_frequency, params.engine, params.harvest_threshold,
-                                    params.drift_tolerance, params.fill_cost_bps, params.risk_history_days)
-            run = run_path(market, first, last, acc, sim.lots, sim.cash, sim.cash_flows,
-                           SimAccounts.empty("transactions"), settings)
-            y, s = run_metrics(run, v, sim.accounts, sim.profile, index, market.closes[last - 1], market.symbols,
-                               params.held_away, np.full(acc.m, params.initial_value))
-            years.append(y), summary.append(s)
-            decisions += run.decisions
-            account_days += acc.m * (last - first)
+        m = len(params.profiles) * params.accounts_per_profile
+        shards = np.array_split(np.arange(m), min(max(workers, 1), m))
+        jobs += [(market, params, v, strategy, rows) for strategy in params.strategies for rows in shards]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            done = list(pool.map(_job, jobs))
+    else:
+        done = [_job(job) for job in jobs]
+    years = pd.concat([d[0] for d in done], ignore_index=True)
+    summary = pd.concat([d[1] for d in done], ignore_index=True)
+    years = years.assign(strategy_rank=years["strategy"].map({s: i for i, s in enumerate(params.strategies)}))
+    summary = summary.assign(strategy_rank=summary["strategy"].map({s: i for i, s in enumerate(params.strategies)}))
+    years = years.sort_values(["vintage", "strategy_rank", "account_id", "year"], kind="stable").drop(columns="strategy_rank")
+    summary = summary.sort_values(["vintage", "strategy_rank", "account_id"], kind="stable").drop(columns="strategy_rank")
+    decisions = sum(d[2] for d in done)
+    account_days = sum(d[3] for d in done)
+    levels = market.index_levels()
     first, last = vintage_window(market, params, 0)
     span = levels[last - 1, 0] / levels[first, 0]
-    return SimulationResult(pd.concat(years, ignore_index=True), pd.concat(summary, ignore_index=True), params,
+    return SimulationResult(years.reset_index(drop=True), summary.reset_index(drop=True), params,
                             float(span ** (252 / (last - first)) - 1), decisions, account_days)

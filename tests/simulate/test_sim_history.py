@@ -58,3 +58,11 @@ def test_same_seed_same_history(book, history):
     again = simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
     pd.testing.assert_frame_equal(again.values, history.values)
     pd.testing.assert_frame_equal(again.trades, history.trades)
+
+
+def test_households_split_over_two_processes_give_the_same_history(book, history):
+    split = simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
+                             workers=2)
+    pd.testing.assert_frame_equal(split.values, history.values)
+    pd.testing.assert_frame_equal(split.trades, history.trades)
+    pd.testing.assert_frame_equal(split.inbox["lots"], history.inbox["lots"])
