@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -124,7 +125,10 @@ def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Ta
     if size > settings.max_file_bytes:
         raise InboxReadError(spec.name, "file_size",
                              f"{path.name} is {size:,} bytes, over the limit of {settings.max_file_bytes:,}: not read")
-    table = _read_parquet(path, spec) if path.suffix == ".parquet" else _read_csv(path, spec)
+    if path.suffix == ".parquet":
+        table = _read_parquet(path, spec, settings.max_file_bytes)
+    else:
+        table = _read_csv(path, spec)
     names = table.column_names
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
@@ -191,11 +195,51 @@ def _csv_header(path: Path, spec: FileSpec) -> list[str]:
     return header
 
 
-def _read_parquet(path: Path, spec: FileSpec) -> pa.Table:
+def _read_parquet(path: Path, spec: FileSpec, limit: int) -> pa.Table:
+    """Read a Parquet file whose decoded size stays within ``limit`` bytes.
+
+    A few kilobytes of Parquet can decode to gigabytes (one long string repeated through a
+    dictionary, a constant run-length encoded): the size is checked from the metadata and the
+    dictionaries before any column is expanded.
+    """
     try:
-        return pq.read_table(path)
+        metadata = pq.read_metadata(path)
+        schema = metadata.schema.to_arrow_schema()
+        strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                   or pa.types.is_binary(f.type)]
+        fixed = sum(_fixed_width(f.type) for f in schema if f.name not in strings) * metadata.num_rows
+        encoded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        _within(spec, path, max(fixed, encoded), limit)
+        table = pq.read_table(path, read_dictionary=strings)
+        decoded = fixed + sum(_decoded_bytes(table.column(name)) for name in strings)
+        _within(spec, path, decoded, limit)
+        return pa.table({
+            name: table.column(name).cast(schema.field(name).type) if name in strings else table.column(name)
+            for name in table.column_names
+        })
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InboxReadError(spec.name, "unreadable", f"{path.name} does not open as Parquet: {_short(exc)}") from None
+
+
+def _fixed_width(kind: pa.DataType) -> int:
+    try:
+        return max(kind.bit_width // 8, 1)
+    except ValueError:  # nested or variable width: counted in the encoded size
+        return 0
+
+
+def _decoded_bytes(column: pa.ChunkedArray) -> int:
+    total = 0
+    for chunk in column.chunks:
+        lengths = pc.binary_length(chunk.dictionary).take(chunk.indices)
+        total += (pc.sum(lengths).as_py() or 0) + 4 * len(chunk)
+    return total
+
+
+def _within(spec: FileSpec, path: Path, size: int, limit: int) -> None:
+    if size > limit:
+        raise InboxReadError(spec.name, "file_size",
+                             f"{path.name} decodes to {size:,} bytes, over the limit of {limit:,}: not read")
 
 
 def _short(exc: Exception) -> str:

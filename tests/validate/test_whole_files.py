@@ -231,3 +231,14 @@ def test_a_spreadsheet_export_with_a_byte_order_mark_and_crlf_lines_reads_clean(
     result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
     assert result.ok, result.issues
     assert list(result.frames["accounts"]["account_id"]) == ["A1", "A2", "A3"]
+
+
+def test_a_small_parquet_file_that_decodes_to_gigabytes_is_refused_before_it_is_expanded(tmp_path):
+    """A 3 KB Parquet file of one 5,000-character id repeated 200,000 times decodes to 1 GB."""
+    write_inbox(clean_inbox(), tmp_path)
+    bomb = pa.table({"account_id": pa.array(["A" * 5000] * 200_000), "amount": pa.array([1.0] * 200_000)})
+    pq.write_table(bomb, night(tmp_path) / "cash.parquet")
+    (night(tmp_path) / "cash.csv").unlink()
+    assert (night(tmp_path) / "cash.parquet").stat().st_size < 10_000
+    issue = _file_issue(_fatal(tmp_path, ValidationSettings(max_file_bytes=100_000_000)), "cash")
+    assert issue["rule"] == "file_size" and "decodes to 1,002,400,000 bytes" in issue["message"]
