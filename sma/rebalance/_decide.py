@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from sma.rebalance._household import block_household_after, household_order
 from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem, build_problem
@@ -150,20 +151,25 @@ def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EnginePa
     if not np.array_equal(model.symbols, shard.symbols):
         raise RiskModelError("risk model symbols must be the shard's securities, in the same order")
     screen = screen_accounts(shard, model, params)
-    trades, lot_sells, records = [], [], []
-    for a in range(shard.m):
+    # Each account's trades block wash sales in the rest of its household: decide on copies of
+    # the masks that grow as the night's decisions are made.
+    shard = replace(shard, buy_blocked=shard.buy_blocked.copy(), loss_sale_blocked=shard.loss_sale_blocked.copy())
+    trades, lot_sells, records = [None] * shard.m, [None] * shard.m, [None] * shard.m
+    for a in household_order(shard.household_ids, shard.account_type):
         if screen.value[a] <= 0:
-            records.append(_record(shard, a, screen, DecisionStatus.FLAGGED,
-                                   "account value after cash flows is not positive; no trade, for the PM"))
+            records[a] = _record(shard, a, screen, DecisionStatus.FLAGGED,
+                                 "account value after cash flows is not positive; no trade, for the PM")
             continue
         if not screen.triggered[a]:
-            records.append(_record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a)))
+            records[a] = _record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a))
             continue
-        t, ls, rec = decide_account(shard, a, model, params, screen)
-        records.append(rec)
+        t, ls, records[a] = decide_account(shard, a, model, params, screen)
         if t is not None:
-            trades.append(t)
-            lot_sells.append(ls)
+            trades[a], lot_sells[a] = t, ls
+            block_household_after(a, t, ls, shard.household_ids, shard.symbols, shard.identical_group,
+                                  shard.buy_blocked, shard.loss_sale_blocked)
+    trades = [t for t in trades if t is not None]
+    lot_sells = [ls for ls in lot_sells if ls is not None]
     return EngineOutput(
         pd.concat(trades, ignore_index=True) if trades else pd.DataFrame(columns=TRADE_COLUMNS),
         pd.concat(lot_sells, ignore_index=True) if lot_sells else pd.DataFrame(columns=LOT_SELL_COLUMNS),

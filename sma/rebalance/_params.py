@@ -43,6 +43,7 @@ class EngineParams:
     sign_method: SignMethod = SignMethod.TWO_STEP_LOCAL
     solver_tolerance: float = 1e-6  # duality gap relative to |objective| (objective within ~1e-7 of Clarabel)
     relaxation_tolerance: float = 3e-2  # the relaxation only picks sides: a loose solve (3 % gap) suffices
+    screen_margin: float = 5e-3  # lot sales costing 50 bp more than they gain are left out first (KKT-checked)
     solver_max_iterations: int = 80
     trade_epsilon: float = 1e-7  # weights below this count as no trade when reading a solution
 

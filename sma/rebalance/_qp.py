@@ -50,6 +50,13 @@ class TradeQP:
         qz = self.d * z + self.B @ (self.B.T @ z) + self.p
         return self.sign * qz[self.asset] + self.cost + self.G.T @ eta
 
+    def reduced_cost(self, v: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Derivative of the Lagrangian in each variable at ``v`` with row multipliers ``eta``
+        (at an optimum, >= 0 for every variable at zero)."""
+        z = self.net_trade(v)
+        qz = self.d * z + self.B @ (self.B.T @ z) + self.p
+        return self.sign * qz[self.asset] + self.cost + self.G.T @ eta
+
     def net_trade(self, v: np.ndarray) -> np.ndarray:
         return np.bincount(self.asset, self.sign * v, minlength=self.d.size)
 

@@ -207,10 +207,36 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
         contested = contested_groups(problem, group_of_asset)
         keep = keep_for_sides(problem, group_of_asset, np.intersect1d(contested, loss_sold),
                               np.setdiff1d(contested, loss_sold))
-    second = solve_trade_qp(qp.restrict(keep), tol, iters)
-    v = np.zeros(qp.asset.size)
-    v[keep] = second.v
-    return _decision(problem, v, second, conflicts.size, iterations + second.iterations, eps, keep)
+    v, second, its = _solve_screened(problem, keep, sides, relaxed, params)
+    return _decision(problem, v, second, conflicts.size, iterations + its, eps, keep)
+
+
+def _solve_screened(problem, keep, sides, relaxed, params):
+    """Solve the full problem on ``keep``, leaving out at first the lot sales whose reduced cost at
+    the side-choosing solution is clearly positive (most gain lots); any left-out sale whose reduced
+    cost at the answer is negative is put back and the problem solved again (KKT conditions)."""
+    qp, nb = problem.qp, problem.n_buys
+    z_relaxed = sides.qp.net_trade(relaxed.v)
+    full_v = np.zeros(qp.asset.size)
+    # The same net trades as the relaxed answer: each lot's reduced cost only needs z and eta.
+    reduced = qp.sign * (qp.d * z_relaxed + qp.B @ (qp.B.T @ z_relaxed) + qp.p)[qp.asset] + qp.cost
+    reduced += qp.G.T @ relaxed.eta if relaxed.eta is not None else 0.0
+    idle = np.zeros(qp.asset.size, bool)
+    idle[nb:] = reduced[nb:] > params.screen_margin
+    use = keep & ~idle
+    its = 0
+    for _ in range(4):
+        result = solve_trade_qp(qp.restrict(use), params.solver_tolerance, params.solver_max_iterations)
+        its += result.iterations
+        full_v = np.zeros(qp.asset.size)
+        full_v[use] = result.v
+        if result.status != "optimal":
+            break
+        violated = keep & ~use & (qp.reduced_cost(full_v, result.eta) < -1e-9)
+        if not violated.any():
+            break
+        use |= violated
+    return full_v, result, its
 
 
 def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams):
