@@ -1,7 +1,8 @@
 """Read a night's inbox files as text, refusing whole-file problems before anything is parsed.
 
 A file is ``<inbox>/<YYYY-MM-DD>/<name>.csv`` or ``.parquet``. A file larger than
-``max_file_bytes`` is refused unread; a file that is not a regular file inside the date folder
+``max_file_bytes`` is refused unread (a Parquet file also when its columns would decode to more);
+a file that is not a regular file inside the date folder
 (a symlink out of it, a folder) is refused; a CSV whose records do not parse (a truncated last
 record, an open quote, bad UTF-8) or a Parquet file that does not open is refused whole. CSV
 cells are read as text, every one, so a bad value can be reported as it was written; Parquet
