@@ -1,11 +1,13 @@
-"""``make demo``: generate a realistic book, validate and load it, and say where everything is.
+"""``make demo``: generate a realistic book, run the whole night on it, and say where everything is.
 
-Everything goes under one work folder (default ``out/demo``): the inbox, the store and the runs.
+Everything goes under one work folder (default ``out/demo``): the inbox, the store, the Parquet
+exchange between shards and the run folder (proposal, blotter, review page).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,34 +17,48 @@ from pipelines.settings import load_settings
 
 def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
     from pipelines.book import write_inbox
-    from pipelines.ingest import InboxRejected, ingest
+    from pipelines.ingest import InboxRejected
+    from pipelines.night import Night, render_summary, run_night
     from pipelines.store import book_summary, open_store, render_book_summary
     from sma.book import generate_book
 
     work = work.resolve()
-    settings = load_settings(
-        store={"path": work / "store.duckdb"},
-        storage={"uri": str(work / "storage")},
-        runs={"dir": work / "runs"},
+    work.mkdir(parents=True, exist_ok=True)
+    # The demo's own settings file, so the printed `sma` commands act on the demo's store and runs.
+    (work / "sma.toml").write_text(
+        f'[store]\npath = "{work / "store.duckdb"}"\n[storage]\nuri = "{work / "storage"}"\n'
+        f'[runs]\ndir = "{work / "runs"}"\n[blotter]\nusers_file = "{Path("config/users.toml").resolve()}"\n'
     )
+    os.environ["SMA_CONFIG"] = str(work / "sma.toml")
+    settings = load_settings()
     inbox = work / "inbox"
     print(f"Generating a book of {accounts} accounts (seed {seed}) as of {as_of} ...", flush=True)
     folder = write_inbox(generate_book(accounts, seed, as_of), inbox, as_of, "csv")
     print(f"  inbox written to {folder}")
-    print("Validating and loading into the store ...", flush=True)
+    print("Running the night: validate and load, prepare, decide, check, blotter, review ...", flush=True)
     try:
-        result = ingest(inbox, as_of, settings)
+        summary = run_night(as_of, inbox, settings, force=True)
     except InboxRejected as rejected:
         print(rejected.report, file=sys.stderr)
         return 1
-    print(f"  {sum(result.rows_loaded.values()):,} rows loaded, {len(result.issues)} quarantined")
+    night = Night(as_of, inbox, settings)
     with open_store(settings.store.path, read_only=True) as con:
         print()
         print(render_book_summary(book_summary(con, as_of)))
     print()
+    print(render_summary(night, summary))
+    print()
     print("Where things are:")
-    print(f"  inbox   {folder}")
-    print(f"  store   {settings.store.path}   (DuckDB; schema in pipelines/store/SCHEMA.md)")
+    print(f"  inbox        {folder}")
+    print(f"  store        {settings.store.path}   (DuckDB; schema in pipelines/store/SCHEMA.md)")
+    print(f"  review page  {night.run_dir / 'review.html'}   (open it in a browser)")
+    print(f"  blotter      {night.run_dir / 'blotter'}")
+    print()
+    print("Next, as a PM and then a trader would:")
+    env = f"SMA_CONFIG={work / 'sma.toml'}"
+    print(f"  {env} .venv/bin/sma blotter show --run {night.run_id}")
+    print(f"  {env} .venv/bin/sma blotter approve --run {night.run_id} --user pm-alice")
+    print(f"  {env} .venv/bin/sma blotter release --run {night.run_id} --user trader-tom")
     return 0
 
 
