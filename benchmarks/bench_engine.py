@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_engine_data import synthetic_model, synthetic_shard  # noqa: E402
 
 from sma.rebalance import EngineParams, SignMethod, build_problem, solve_account, solve_trade_qp  # noqa: E402
-from sma.rebalance._signs import contested_groups, keep_for_sides  # noqa: E402
+from sma.rebalance import contested_groups, keep_for_sides  # noqa: E402
 
 
 def cvxpy_solve(qp, keep=None):

@@ -44,7 +44,8 @@ from sma.rebalance._records import (
 )
 from sma.rebalance._rounding import round_to_whole_shares
 from sma.rebalance._screen import Screen, Trigger, screen_accounts
-from sma.rebalance._signs import ContinuousDecision, conflicting_groups, solve_account
+from sma.rebalance._sides import conflicting_groups, contested_groups, keep_for_sides, lot_buckets
+from sma.rebalance._signs import ContinuousDecision, solve_account
 
 __all__ = [
     "LOT_SELL_COLUMNS",
@@ -65,8 +66,11 @@ __all__ = [
     "Trigger",
     "build_problem",
     "conflicting_groups",
+    "contested_groups",
     "decide",
     "decide_account",
+    "keep_for_sides",
+    "lot_buckets",
     "round_to_whole_shares",
     "screen_accounts",
     "shard_from_frames",

@@ -1,22 +1,31 @@
-"""The non-convex rule "no buy and loss sale of one security (or its identical group)".
+"""One account's optimal trades under the non-convex rule "no buy and loss sale of one identical group".
 
 Moehle, Kochenderfer, Boyd & Ang, "Tax-Aware Portfolio Construction via Convex Optimization"
-(JOTA 2021), section 5: solving the problem with buys and lot sells as independent variables is the
-convex relaxation in which each security's trade cost is replaced by its convex envelope. Where
-the relaxation both buys and sells at a loss in one identical group, the group's side is taken from
-the sign of its relaxed net trade and the problem is solved again with that side fixed. Selling at a
-loss while buying the same or a substantially identical security would be a wash sale (IRC 1091).
+(JOTA 2021), section 5: with buys and lot sales as independent variables the problem is the convex
+relaxation in which each security's trade cost is replaced by its convex envelope. Step 1 solves
+that relaxation (lots pooled, loosely: it only chooses sides, see ``_sides``); step 2 solves the
+full lot problem with every contested group's side fixed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from sma.rebalance._params import EngineParams, SignMethod
 from sma.rebalance._problem import AccountProblem
-from sma.rebalance._qp import QPResult, TradeQP, solve_trade_qp
+from sma.rebalance._qp import QPResult, solve_trade_qp
+from sma.rebalance._sides import (
+    conflicting_groups,
+    contested_groups,
+    groups_of_variables,
+    keep_for_sides,
+    loss_sold_groups,
+    lot_buckets,
+    sides_from_local_cost,
+    sides_from_relaxed_sign,
+)
 
 
 @dataclass(frozen=True)
@@ -41,22 +50,6 @@ class ContinuousDecision:
     keep: np.ndarray | None = None
 
 
-def _groups(problem: AccountProblem, group_of_asset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group code of each buy variable and each sell variable."""
-    qp = problem.qp
-    g = group_of_asset[problem.assets[qp.asset]]
-    return g[: problem.n_buys], g[problem.n_buys :]
-
-
-def conflicting_groups(problem: AccountProblem, v: np.ndarray, group_of_asset: np.ndarray, eps: float) -> np.ndarray:
-    """Group codes where ``v`` both buys and sells a loss lot."""
-    nb = problem.n_buys
-    gb, gs = _groups(problem, group_of_asset)
-    bought = np.unique(gb[v[:nb] > eps])
-    loss_sold = np.unique(gs[(v[nb:] > eps) & problem.loss_lot()])
-    return np.intersect1d(bought, loss_sold)
-
-
 def _max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray) -> float:
     """Most cash (weight) sells alone can raise within the gain budget: losses first, then smallest gains."""
     qp, nb = problem.qp, problem.n_buys
@@ -73,97 +66,6 @@ def _max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray) -> float:
         room = problem.budget - (realized[i - 1] if i > 0 else 0.0)
         full += max(room / gain[i], 0.0)
     return float(full)
-
-
-def contested_groups(problem: AccountProblem, group_of_asset: np.ndarray) -> np.ndarray:
-    """Identical groups where the problem could both buy and sell a loss lot: each needs a side."""
-    gb, gs = _groups(problem, group_of_asset)
-    return np.intersect1d(gb, gs[problem.loss_lot()])
-
-
-def keep_for_sides(problem: AccountProblem, group_of_asset: np.ndarray, sell_side: np.ndarray,
-                   buy_side: np.ndarray) -> np.ndarray:
-    """Variables kept when ``sell_side`` groups may not buy and ``buy_side`` groups may not sell at a loss."""
-    gb, gs = _groups(problem, group_of_asset)
-    keep_buy = ~np.isin(gb, sell_side)
-    keep_sell = ~(np.isin(gs, buy_side) & problem.loss_lot())
-    return np.concatenate([keep_buy, keep_sell])
-
-
-def _sides_from_relaxation(problem, v, group_of_asset, eps) -> tuple[np.ndarray, np.ndarray]:
-    """Moehle et al. (2021), section 5: each contested group takes the side of its relaxed net trade;
-    a group the relaxation left alone sells if it is overweight, else buys."""
-    contested = contested_groups(problem, group_of_asset)
-    n_groups = group_of_asset.max() + 1
-    gid = group_of_asset[problem.assets]
-    net = np.bincount(gid, problem.qp.net_trade(v), minlength=n_groups)[contested]
-    over = np.bincount(gid, problem.w0 - problem.target, minlength=n_groups)[contested]
-    sell = np.where(np.abs(net) > eps, net < 0, over > 0)
-    return contested[sell], contested[~sell]
-
-
-def _sides_from_local_cost(problem, v, group_of_asset) -> tuple[np.ndarray, np.ndarray]:
-    """Each contested group keeps the side whose loss costs less at the relaxed solution ``v``.
-
-    Dropping the group's buys (sell side) or its loss sales (buy side) changes each security's net
-    trade by ``dz``; the objective changes by ``g dz + 1/2 Q_ii dz^2`` (gradient ``g`` and diagonal
-    of ``Q`` at ``v``, other trades held) minus the linear cost of the dropped trades.
-    """
-    qp, nb = problem.qp, problem.n_buys
-    contested = contested_groups(problem, group_of_asset)
-    z = qp.net_trade(v)
-    grad = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
-    q_ii = qp.d + np.einsum("ij,ij->i", qp.B, qp.B)
-    n = qp.d.size
-    slot = np.full(group_of_asset.max() + 1, -1)
-    slot[contested] = np.arange(contested.size)
-    # Every security belongs to one group, so a group's change is the sum of its securities' changes.
-    slot_of_asset = slot[group_of_asset[problem.assets]]
-    in_play = slot_of_asset >= 0
-
-    def change(var: np.ndarray, dz_sign: float) -> np.ndarray:
-        var = var[in_play[qp.asset[var]]]
-        dz = np.bincount(qp.asset[var], dz_sign * v[var], minlength=n)
-        quad = np.bincount(slot_of_asset[in_play], (dz * (grad + 0.5 * q_ii * dz))[in_play],
-                           minlength=contested.size)
-        return quad - np.bincount(slot_of_asset[qp.asset[var]], qp.cost[var] * v[var], minlength=contested.size)
-
-    to_sell = change(np.arange(nb), -1.0)
-    to_buy = change(nb + np.flatnonzero(problem.loss_lot()), +1.0)
-    sell = to_sell < to_buy
-    return contested[sell], contested[~sell]
-
-
-def _loss_sold_groups(problem, v, group_of_asset, eps) -> np.ndarray:
-    _, gs = _groups(problem, group_of_asset)
-    return np.unique(gs[(v[problem.n_buys :] > eps) & problem.loss_lot()])
-
-
-def lot_buckets(problem: AccountProblem) -> AccountProblem:
-    """The problem with each security's lots pooled by (loss or gain, tax rate): at most a few sell
-    variables per security, each the value-weighted average of its lots (a sale of a bucket is the
-    same fraction of each of its lots, so every bucket solution is a lot solution). Used to choose sides."""
-    qp, nb = problem.qp, problem.n_buys
-    asset, upper = qp.asset[nb:], qp.upper[nb:]
-    _, rate_code = np.unique(problem.lot_rate, return_inverse=True)
-    n_rates = rate_code.max() + 1 if rate_code.size else 1
-    key = (asset * 2 + problem.loss_lot()) * n_rates + rate_code
-    buckets, inv = np.unique(key, return_inverse=True)
-    size = np.bincount(inv, upper)
-
-    def pooled(x: np.ndarray) -> np.ndarray:
-        return np.bincount(inv, x * upper, minlength=buckets.size) / size
-
-    bucket_qp = TradeQP(
-        asset=np.concatenate([qp.asset[:nb], buckets // (2 * n_rates)]),
-        sign=np.concatenate([qp.sign[:nb], -np.ones(buckets.size)]),
-        upper=np.concatenate([qp.upper[:nb], size]),
-        cost=np.concatenate([qp.cost[:nb], pooled(qp.cost[nb:])]),
-        d=qp.d, B=qp.B, p=qp.p, G=np.hstack([qp.G[:, :nb], np.array([pooled(row[nb:]) for row in qp.G])]),
-        h=qp.h,
-    )
-    return replace(problem, lots=np.full(buckets.size, -1), lot_gain=pooled(problem.lot_gain),
-                   lot_rate=pooled(problem.lot_rate), qp=bucket_qp)
 
 
 def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams) -> ContinuousDecision:
@@ -196,14 +98,14 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     if relaxed.status != "optimal":
         return _decision(problem, np.zeros(qp.asset.size), relaxed, conflicts.size, iterations, eps)
     if params.sign_method == SignMethod.TWO_STEP_LOCAL:
-        sell_side, buy_side = _sides_from_local_cost(sides, relaxed.v, group_of_asset)
+        sell_side, buy_side = sides_from_local_cost(sides, relaxed.v, group_of_asset)
     else:
-        sell_side, buy_side = _sides_from_relaxation(sides, relaxed.v, group_of_asset, eps)
+        sell_side, buy_side = sides_from_relaxed_sign(sides, relaxed.v, group_of_asset, eps)
     keep = keep_for_sides(problem, group_of_asset, sell_side, buy_side)
     if problem.kappa < 0 and _max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
         # The buy side would leave too little to sell for the cash target. Selling wherever the
         # relaxation sold at a loss keeps the relaxation's own sales, which raise enough.
-        loss_sold = _loss_sold_groups(sides, relaxed.v, group_of_asset, eps)
+        loss_sold = loss_sold_groups(sides, relaxed.v, group_of_asset, eps)
         contested = contested_groups(problem, group_of_asset)
         keep = keep_for_sides(problem, group_of_asset, np.intersect1d(contested, loss_sold),
                               np.setdiff1d(contested, loss_sold))
@@ -246,7 +148,7 @@ def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: 
     conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
     if relaxed.status != "optimal" or conflicts.size == 0:
         return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations, eps)
-    gb, gs = _groups(problem, group_of_asset)
+    gb, gs = groups_of_variables(problem, group_of_asset)
     net = np.bincount(group_of_asset[problem.assets], qp.net_trade(relaxed.v), minlength=group_of_asset.max() + 1)
     netted = _net_out(problem, relaxed.v, conflicts, net, gb, gs)
     return _decision(problem, netted, relaxed, conflicts.size, relaxed.iterations, eps)

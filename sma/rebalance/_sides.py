@@ -1,0 +1,123 @@
+"""Which side each identical group takes: buy, or sell at a loss — never both tonight.
+
+Selling at a loss while buying the same or a substantially identical security is a wash sale
+(IRC section 1091; IRS Publication 550, "Wash Sales"). A group is *contested* when the account could
+do both; each contested group gets one side before the final convex solve (Moehle, Kochenderfer,
+Boyd & Ang, "Tax-Aware Portfolio Construction via Convex Optimization", JOTA 2021, section 5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sma.rebalance._problem import AccountProblem
+from sma.rebalance._qp import TradeQP
+
+
+def groups_of_variables(problem: AccountProblem, group_of_asset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group code of each buy variable and each sell variable."""
+    qp = problem.qp
+    g = group_of_asset[problem.assets[qp.asset]]
+    return g[: problem.n_buys], g[problem.n_buys :]
+
+
+def conflicting_groups(problem: AccountProblem, v: np.ndarray, group_of_asset: np.ndarray, eps: float) -> np.ndarray:
+    """Group codes where ``v`` both buys and sells a loss lot."""
+    nb = problem.n_buys
+    gb, gs = groups_of_variables(problem, group_of_asset)
+    bought = np.unique(gb[v[:nb] > eps])
+    loss_sold = np.unique(gs[(v[nb:] > eps) & problem.loss_lot()])
+    return np.intersect1d(bought, loss_sold)
+
+
+def contested_groups(problem: AccountProblem, group_of_asset: np.ndarray) -> np.ndarray:
+    """Identical groups where the problem could both buy and sell a loss lot: each needs a side."""
+    gb, gs = groups_of_variables(problem, group_of_asset)
+    return np.intersect1d(gb, gs[problem.loss_lot()])
+
+
+def keep_for_sides(problem: AccountProblem, group_of_asset: np.ndarray, sell_side: np.ndarray,
+                   buy_side: np.ndarray) -> np.ndarray:
+    """Variables kept when ``sell_side`` groups may not buy and ``buy_side`` groups may not sell at a loss."""
+    gb, gs = groups_of_variables(problem, group_of_asset)
+    keep_buy = ~np.isin(gb, sell_side)
+    keep_sell = ~(np.isin(gs, buy_side) & problem.loss_lot())
+    return np.concatenate([keep_buy, keep_sell])
+
+
+def sides_from_relaxed_sign(problem, v, group_of_asset, eps) -> tuple[np.ndarray, np.ndarray]:
+    """Moehle et al. (2021), section 5: each contested group takes the side of its relaxed net trade;
+    a group the relaxation left alone sells if it is overweight, else buys."""
+    contested = contested_groups(problem, group_of_asset)
+    n_groups = group_of_asset.max() + 1
+    gid = group_of_asset[problem.assets]
+    net = np.bincount(gid, problem.qp.net_trade(v), minlength=n_groups)[contested]
+    over = np.bincount(gid, problem.w0 - problem.target, minlength=n_groups)[contested]
+    sell = np.where(np.abs(net) > eps, net < 0, over > 0)
+    return contested[sell], contested[~sell]
+
+
+def sides_from_local_cost(problem, v, group_of_asset) -> tuple[np.ndarray, np.ndarray]:
+    """Each contested group keeps the side whose loss costs less at the relaxed solution ``v``.
+
+    Dropping the group's buys (sell side) or its loss sales (buy side) changes each security's net
+    trade by ``dz``; the objective changes by ``g dz + 1/2 Q_ii dz^2`` (gradient ``g`` and diagonal
+    of ``Q`` at ``v``, other trades held) minus the linear cost of the dropped trades.
+    """
+    qp, nb = problem.qp, problem.n_buys
+    contested = contested_groups(problem, group_of_asset)
+    z = qp.net_trade(v)
+    grad = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
+    q_ii = qp.d + np.einsum("ij,ij->i", qp.B, qp.B)
+    n = qp.d.size
+    slot = np.full(group_of_asset.max() + 1, -1)
+    slot[contested] = np.arange(contested.size)
+    # Every security belongs to one group, so a group's change is the sum of its securities' changes.
+    slot_of_asset = slot[group_of_asset[problem.assets]]
+    in_play = slot_of_asset >= 0
+
+    def change(var: np.ndarray, dz_sign: float) -> np.ndarray:
+        var = var[in_play[qp.asset[var]]]
+        dz = np.bincount(qp.asset[var], dz_sign * v[var], minlength=n)
+        quad = np.bincount(slot_of_asset[in_play], (dz * (grad + 0.5 * q_ii * dz))[in_play],
+                           minlength=contested.size)
+        return quad - np.bincount(slot_of_asset[qp.asset[var]], qp.cost[var] * v[var], minlength=contested.size)
+
+    to_sell = change(np.arange(nb), -1.0)
+    to_buy = change(nb + np.flatnonzero(problem.loss_lot()), +1.0)
+    sell = to_sell < to_buy
+    return contested[sell], contested[~sell]
+
+
+def loss_sold_groups(problem, v, group_of_asset, eps) -> np.ndarray:
+    _, gs = groups_of_variables(problem, group_of_asset)
+    return np.unique(gs[(v[problem.n_buys :] > eps) & problem.loss_lot()])
+
+
+def lot_buckets(problem: AccountProblem) -> AccountProblem:
+    """The problem with each security's lots pooled by (loss or gain, tax rate): at most a few sell
+    variables per security, each the value-weighted average of its lots (a sale of a bucket is the
+    same fraction of each of its lots, so every bucket solution is a lot solution). Used to choose sides."""
+    qp, nb = problem.qp, problem.n_buys
+    asset, upper = qp.asset[nb:], qp.upper[nb:]
+    _, rate_code = np.unique(problem.lot_rate, return_inverse=True)
+    n_rates = rate_code.max() + 1 if rate_code.size else 1
+    key = (asset * 2 + problem.loss_lot()) * n_rates + rate_code
+    buckets, inv = np.unique(key, return_inverse=True)
+    size = np.bincount(inv, upper)
+
+    def pooled(x: np.ndarray) -> np.ndarray:
+        return np.bincount(inv, x * upper, minlength=buckets.size) / size
+
+    bucket_qp = TradeQP(
+        asset=np.concatenate([qp.asset[:nb], buckets // (2 * n_rates)]),
+        sign=np.concatenate([qp.sign[:nb], -np.ones(buckets.size)]),
+        upper=np.concatenate([qp.upper[:nb], size]),
+        cost=np.concatenate([qp.cost[:nb], pooled(qp.cost[nb:])]),
+        d=qp.d, B=qp.B, p=qp.p, G=np.hstack([qp.G[:, :nb], np.array([pooled(row[nb:]) for row in qp.G])]),
+        h=qp.h,
+    )
+    return replace(problem, lots=np.full(buckets.size, -1), lot_gain=pooled(problem.lot_gain),
+                   lot_rate=pooled(problem.lot_rate), qp=bucket_qp)
