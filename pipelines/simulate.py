@@ -20,8 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sma.inbox import FORMULA_PREFIXES  # noqa: E402
-from sma.simulate import PUBLISHED, WHY_WE_DIFFER, History, SimulationResult  # noqa: E402
-from sma.simulate._metrics import __doc__ as CONVENTIONS  # noqa: E402
+from sma.simulate import CONVENTIONS, PUBLISHED, WHY_WE_DIFFER, History, SimulationResult  # noqa: E402
 
 
 def _atomic_bytes(target: Path, data: bytes) -> None:
@@ -107,6 +106,10 @@ def report_html(result: SimulationResult) -> str:
         f"tax rates {p.st_tax_rate:.1%} short / {p.lt_tax_rate:.1%} long, tracking-error budget "
         f"{p.max_tracking_error:.2%}. Benchmark return over the first vintage: {result.market_return:.2%} a year. "
         f"{result.account_days:,} account-days, {result.decisions:,} decision days.</p>",
+        "<h2>The market path</h2>",
+        "<p>Calibrated to US large caps (market volatility about 16 %, stock-specific 25-35 %); measured on "
+        "this path over the first vintage:</p>",
+        _table(pd.DataFrame([result.market]).rename(columns=lambda c: c.replace("_", " "))),
         "<h2>Overview</h2>", _table(overview(result)),
     ]
     for title, png in _charts(result):
@@ -129,6 +132,26 @@ def write_report(result: SimulationResult, out: Path) -> dict[str, Path]:
     write_csv(PUBLISHED, files["published"])
     _atomic_bytes(files["report"], report_html(result).encode())
     return files
+
+
+def read_market(folder: Path, params, seed: int):
+    """A market path from an inbox date folder's ``securities``, ``prices`` and ``benchmarks`` files
+    (CSV or Parquet), extended with factor-model draws when it ends before the last vintage does."""
+    import numpy as np
+
+    from sma.simulate import extend_market, market_from_frames
+
+    def read(name: str) -> pd.DataFrame:
+        for ext, reader in (("parquet", pd.read_parquet), ("csv", pd.read_csv)):
+            target = folder / f"{name}.{ext}"
+            if target.exists():
+                return reader(target)
+        raise FileNotFoundError(f"{folder}: no {name}.csv or {name}.parquet")
+
+    path = market_from_frames(read("securities"), read("prices"), read("benchmarks"))
+    end = np.datetime64(f"{params.first_year + params.vintages - 1 + params.years}-01-01")
+    missing = int(np.busday_count(path.dates[-1] + 1, end)) if path.dates[-1] < end else 0
+    return extend_market(path, missing, seed)
 
 
 def write_history(history: History, out: Path) -> dict[str, Path]:

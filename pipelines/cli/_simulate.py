@@ -26,9 +26,13 @@ def simulate(
     threshold: float = typer.Option(0.10, "--harvest-threshold", help="THRESHOLD strategy: harvest lots down more."),
     strategies: str = typer.Option("TRACKING_ONLY,THRESHOLD,ENGINE", "--strategies", help="Comma-separated."),
     out: Path = typer.Option(Path("simulation"), "--out", help="Folder for report.html and the CSVs."),
+    prices_from: Path | None = typer.Option(
+        None, "--prices-from", help="An inbox date folder (securities, prices, benchmarks): run on its closes, "
+        "extended by the factor model past its last day. Default: the market model."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Processes (results do not depend on it)."),
 ) -> None:
     """Run the engine and ledger day by day over a simulated path and write the report."""
-    from pipelines.simulate import write_report
+    from pipelines.simulate import read_market, write_report
     from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy, simulate as run
 
     try:
@@ -42,7 +46,12 @@ def simulate(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     started = time.perf_counter()
-    result = run(params)
+    market = read_market(prices_from, params, seed) if prices_from is not None else None
+    try:
+        result = run(params, market, workers=workers)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     files = write_report(result, out)
     seconds = time.perf_counter() - started
     typer.echo(f"Simulated {result.account_days:,} account-days in {seconds:.1f} s "

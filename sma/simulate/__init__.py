@@ -19,14 +19,22 @@ carryforward), ``engine_inputs`` (the nightly ``shard_inputs``, pure), ``PUBLISH
 from sma.simulate._history import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS, History, HistoryParams, simulate_history
 from sma.simulate._inputs import AccountArrays, LotArrays, account_arrays, engine_inputs, targets, wash_masks
 from sma.simulate._loop import LoopSettings, PathRun, decision_days, run_path
-from sma.simulate._market import MarketPath, MarketPathError, extend_market, generated_market, market_from_frames
-from sma.simulate._metrics import SUMMARY_COLUMNS, YEAR_COLUMNS, run_metrics
+from sma.simulate._market import (
+    MarketPath,
+    MarketPathError,
+    extend_market,
+    generated_market,
+    market_facts,
+    market_from_frames,
+)
+from sma.simulate._metrics import CONVENTIONS, SUMMARY_COLUMNS, YEAR_COLUMNS, run_metrics
 from sma.simulate._params import HarvestFrequency, HeldAwayGains, Profile, SimulationParams, Strategy
 from sma.simulate._published import PUBLISHED, WHY_WE_DIFFER
 from sma.simulate._run import SimulationResult, simulate
 from sma.simulate._taxes import ORDINARY_INCOME_OFFSET, year_tax
 
 __all__ = [
+    "CONVENTIONS",
     "HISTORY_TRADE_COLUMNS",
     "ORDINARY_INCOME_OFFSET",
     "PUBLISHED",
@@ -53,6 +61,7 @@ __all__ = [
     "engine_inputs",
     "extend_market",
     "generated_market",
+    "market_facts",
     "market_from_frames",
     "run_metrics",
     "run_path",

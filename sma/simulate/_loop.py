@@ -118,6 +118,8 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
         t = first + i
         prices = market.closes[t]
         book.start_day(day)
+        # No one can withdraw more than the account is worth.
+        flow[i] = np.maximum(flow[i], -np.maximum(book.value(prices), 0.0))
         if decide_on[i]:
             if day.astype("datetime64[M]") != month:
                 month = day.astype("datetime64[M]")

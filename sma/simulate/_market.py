@@ -132,3 +132,26 @@ def extend_market(path: MarketPath, n_days: int, seed: int, annual_drift: float 
     dates = np.busday_offset(path.dates[-1], np.arange(1, n_days + 1), roll="forward")
     return MarketPath(np.concatenate([path.dates, dates]), path.securities,
                       np.vstack([path.closes, closes]), path.benchmark_ids, path.weights0)
+
+
+def market_facts(path: MarketPath, first: int, last: int) -> dict[str, float]:
+    """The path's calibration between days ``first`` and ``last``: the first benchmark's annual
+    return, volatility and worst drawdown; stocks' median total and stock-specific (residual to
+    the index, beta-adjusted) volatility; the cross-sectional spread of stocks' annual returns."""
+    closes = path.closes[first:last]
+    level = (closes / closes[0]) @ path.weights0[0] / (path.weights0[0].sum())
+    r_index = np.diff(np.log(level))
+    r = np.diff(np.log(closes), axis=0)
+    var = r_index.var()
+    beta = ((r - r.mean(axis=0)) * (r_index - r_index.mean())[:, None]).mean(axis=0) / max(var, 1e-18)
+    resid = r - np.outer(r_index, beta)
+    years = r.shape[0] / TRADING_DAYS
+    yearly = closes[TRADING_DAYS::TRADING_DAYS] / closes[:-TRADING_DAYS:TRADING_DAYS] - 1 if years >= 1 else r.sum(0)[None]
+    return {
+        "index_return": float(level[-1] ** (1 / years) - 1),
+        "index_volatility": float(r_index.std() * np.sqrt(TRADING_DAYS)),
+        "index_max_drawdown": float((1 - level / np.maximum.accumulate(level)).max()),
+        "stock_volatility_median": float(np.median(r.std(axis=0)) * np.sqrt(TRADING_DAYS)),
+        "stock_specific_volatility_median": float(np.median(resid.std(axis=0)) * np.sqrt(TRADING_DAYS)),
+        "annual_return_dispersion": float(np.mean(np.std(yearly, axis=1))),
+    }

@@ -26,6 +26,8 @@ from sma.simulate._params import HeldAwayGains
 from sma.simulate._taxes import year_tax
 
 TRADING_DAYS = 252
+#: The conventions above, for the report.
+CONVENTIONS = __doc__
 YEAR_COLUMNS = [
     "strategy", "vintage", "account_id", "profile", "year", "pre_tax_return", "after_tax_return", "tax_alpha",
     "tax_paid", "losses_harvested_pct", "tracking_error", "turnover", "wash_sale_violations",
@@ -67,8 +69,9 @@ def run_metrics(run: PathRun, vintage: int, accounts: pd.DataFrame, profile: np.
     st_rate, lt_rate = accounts["st_tax_rate"].to_numpy(float), accounts["lt_tax_rate"].to_numpy(float)
     budget = pd.to_numeric(accounts["gain_budget"], errors="coerce").to_numpy(float)
     prev = np.vstack([initial_value, run.value[:-1]])
-    safe = np.where(prev > 0, prev, 1.0)
-    r = (run.value - run.flow) / safe - 1.0
+    alive = prev > 1.0  # an emptied account has no return
+    safe = np.where(alive, prev, 1.0)
+    r = np.where(alive, (run.value - run.flow) / safe - 1.0, 0.0)
     b = np.vstack([np.ones((1, m)), index_levels[1:] / index_levels[:-1]]) - 1.0
     year = run.dates.astype("datetime64[Y]").astype(int) + 1970
     real = run.realized

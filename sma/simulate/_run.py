@@ -13,7 +13,7 @@ import pandas as pd
 from sma.simulate._accounts import SimAccounts, simulated_accounts
 from sma.simulate._inputs import account_arrays
 from sma.simulate._loop import LoopSettings, run_path
-from sma.simulate._market import MarketPath, generated_market
+from sma.simulate._market import MarketPath, generated_market, market_facts
 from sma.simulate._metrics import run_metrics
 from sma.simulate._params import SimulationParams
 
@@ -26,6 +26,7 @@ class SimulationResult:
     summary: pd.DataFrame
     params: SimulationParams
     market_return: float  # the first benchmark's annualised return over the simulated span
+    market: dict  # the path's calibration over the first vintage (``market_facts``)
     decisions: int  # decision days, summed over runs
     account_days: int  # accounts x business days, summed over runs
 
@@ -104,4 +105,5 @@ def simulate(params: SimulationParams, market: MarketPath | None = None, workers
     first, last = vintage_window(market, params, 0)
     span = levels[last - 1, 0] / levels[first, 0]
     return SimulationResult(years.reset_index(drop=True), summary.reset_index(drop=True), params,
-                            float(span ** (252 / (last - first)) - 1), decisions, account_days)
+                            float(span ** (252 / (last - first)) - 1), market_facts(market, first, last),
+                            decisions, account_days)
