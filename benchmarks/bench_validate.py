@@ -27,9 +27,7 @@ import pyarrow as pa
 
 from pipelines.book import write_inbox
 from pipelines.settings import ValidationSettings
-from pipelines.validate import load_suite, run_suite_with_gx, validate_inbox
-from pipelines.validate._parse import parse_table
-from pipelines.validate._suites import run_suite
+from pipelines.validate import load_suite, parse_table, run_suite, run_suite_with_gx, validate_inbox
 from sma.book import generate_book
 from sma.inbox import INBOX_FILES
 

@@ -4,8 +4,8 @@ Design: the row rules of each file are a genuine Great Expectations Core 1.x sui
 in ``data_contracts/suites/`` (GX loads and runs them: :func:`run_suite_with_gx`). A night may
 carry millions of lot rows, and GX's per-row reporting is slow, so the night evaluates the same
 expectations with its own vectorised executor (Arrow and NumPy, GX's semantics); a test runs GX on
-a clean and a bad frame and checks both find the same rows, and ``benchmarks/bench_validate.py``
-measures both. Cells are first read as text (CSV) and typed by their column kind from
+every suite over clean rows and bad copies of them and checks both find the same rows, and
+``benchmarks/bench_validate.py`` measures both (GX about 9x slower on 200,000 lots). Cells are first read as text (CSV) and typed by their column kind from
 ``sma.inbox``; rules between files are DuckDB SQL in ``data_contracts/cross_file/``.
 ``data_contracts/README.md`` lists every rule.
 
@@ -14,15 +14,18 @@ Public API
 validate_inbox(inbox, as_of, settings) -> ValidationResult
 read_inbox(inbox, as_of, settings) -> RawInbox
 validate_file(path, spec, as_of, settings) -> ValidationResult (one file, e.g. fills)
-render_report(result) -> str
+render_report(result, max_issues=1000) -> str
+parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_of": d}): one
+    file's cells typed and its suite run, for callers with a table in hand (benchmarks, tests)
 """
 
 from pipelines.validate._cross_file import CrossFileRule, load_cross_file_rules
 from pipelines.validate._gx import run_suite_with_gx
 from pipelines.validate._issues import ISSUE_COLUMNS, empty_issues
+from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxReadError, RawInbox, read_inbox
 from pipelines.validate._report import render_report
-from pipelines.validate._suites import DATA_CONTRACTS, ContractError, Suite, load_suite
+from pipelines.validate._suites import DATA_CONTRACTS, ContractError, Suite, load_suite, run_suite
 from pipelines.validate._validate import ValidationResult, clean_frame, validate_file, validate_inbox
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "ISSUE_COLUMNS",
     "ContractError",
     "CrossFileRule",
+    "FileCheck",
     "InboxReadError",
     "RawInbox",
     "Suite",
@@ -38,8 +42,10 @@ __all__ = [
     "empty_issues",
     "load_cross_file_rules",
     "load_suite",
+    "parse_table",
     "read_inbox",
     "render_report",
+    "run_suite",
     "run_suite_with_gx",
     "validate_file",
     "validate_inbox",

@@ -19,10 +19,10 @@ from pipelines.validate import (
     ContractError,
     load_cross_file_rules,
     load_suite,
+    parse_table,
+    run_suite,
     run_suite_with_gx,
 )
-from pipelines.validate._parse import parse_table
-from pipelines.validate._suites import run_suite
 from sma.inbox import FILLS, FORMULA_PREFIXES, INBOX_FILES
 
 ALL_FILES = {**INBOX_FILES, "fills": FILLS}
