@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipelines.night import _files
 from pipelines._faults import crash_point
+from pipelines.night._contracts import output_contract_issues
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.compliance import ComplianceLimits, ProposalBook, check_proposal, check_run_totals
@@ -105,6 +106,18 @@ def check_step(night: Night) -> dict:
         household_id=trades["account_id"].map(info["household_id"]),
         account_type=trades["account_id"].map(info["account_type"]),
     )[["run_id", "as_of_date", "account_id", "household_id", "account_type", *TRADE_COLUMNS[1:]]]
+    broken = output_contract_issues(trades, lot_sells, night.as_of, night.settings.validation)
+    if len(broken):
+        why = broken.groupby("account_id").apply(
+            lambda f: "output contract broken: " + "; ".join(
+                f"{r.file} {r.column}: {r.rule}" for r in f.head(3).itertuples()), include_groups=False)
+        exceptions = pd.concat(
+            [exceptions, pd.DataFrame({"account_id": why.index, "kind": "COMPLIANCE", "reason": why.to_numpy()})],
+            ignore_index=True,
+        )
+        out_of_trading |= set(why.index)
+        trades = trades[~trades["account_id"].isin(out_of_trading)]
+        lot_sells = lot_sells[~lot_sells["account_id"].isin(out_of_trading)]
     trades = trades.sort_values(["account_id", "side", "symbol"], kind="stable").reset_index(drop=True)
     lot_sells = lot_sells.sort_values(["account_id", "symbol", "lot_id"], kind="stable").reset_index(drop=True)
     exceptions = exceptions.sort_values(["account_id", "kind"], kind="stable").reset_index(drop=True)

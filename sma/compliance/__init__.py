@@ -1,5 +1,6 @@
 """Pre-trade compliance: the rules every order passes before release (PRODUCT.md)."""
 
+from sma.compliance._outputs import OUTPUT_FILES, PROPOSAL_LOT_SELLS, PROPOSAL_TRADES
 from sma.compliance._rules import (
     RULES,
     VIOLATION_COLUMNS,
@@ -10,6 +11,9 @@ from sma.compliance._rules import (
 )
 
 __all__ = [
+    "OUTPUT_FILES",
+    "PROPOSAL_LOT_SELLS",
+    "PROPOSAL_TRADES",
     "RULES",
     "VIOLATION_COLUMNS",
     "ComplianceLimits",
