@@ -65,6 +65,8 @@ def _check(n_accounts: int, as_of: date, params: BookParams) -> None:
             f"price_days {params.price_days} must cover the "
             f"{params.transaction_days}-day transaction window"
         )
+    if params.history_years < 1:
+        raise BookError(f"history_years must be >= 1, not {params.history_years}")
     if params.accounts_per_part < 1:
         raise BookError(f"accounts_per_part must be >= 1, not {params.accounts_per_part}")
 

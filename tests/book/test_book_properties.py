@@ -53,3 +53,12 @@ def test_a_weekend_as_of_date_is_refused():
 def test_a_negative_number_of_accounts_is_refused():
     with pytest.raises(BookError, match="n_accounts"):
         generate_book(-1, 1, date(2026, 11, 24), SMALL)
+
+
+def test_parameters_that_cannot_make_a_book_are_refused():
+    with pytest.raises(BookError, match="history_years"):
+        generate_book(1, 1, date(2026, 11, 24), BookParams(history_years=0))
+    with pytest.raises(BookError, match="price_days"):
+        generate_book(1, 1, date(2026, 11, 24), BookParams(price_days=10))
+    with pytest.raises(BookError, match="accounts_per_part"):
+        generate_book(1, 1, date(2026, 11, 24), BookParams(accounts_per_part=0))
