@@ -24,9 +24,15 @@ records (RECORD_COLUMNS), one per account
     losses_harvested, est_tax_saved (USD), turnover (one-way fraction), cash_before, cash_after,
     account_value (USD), objective, solver_status, iterations, sign_conflicts.
 
-The optimiser is Moehle, Kochenderfer, Boyd & Ang (JOTA 2021): convex relaxation, then a second
-solve with each conflicting identical group's side fixed (``SignMethod.TWO_STEP``); its QP solver is
-an interior-point method that solves each Newton step through the factor model (k x k Woodbury).
+The optimiser follows Moehle, Kochenderfer, Boyd & Ang (JOTA 2021): a convex relaxation (buys and
+lot sales as independent variables, lots pooled per security, loss/gain and rate) chooses the side
+of every contested identical group, then the full lot problem is solved with those sides fixed
+(``SignMethod.TWO_STEP_LOCAL``, default: the side whose removal costs less at the relaxed answer;
+``TWO_STEP``: the sign of the relaxed net trade, as in the paper). The QP solver is an
+interior-point method whose Newton steps go through the factor model (k x k Woodbury); the final
+solve leaves out lot sales with clearly positive reduced cost and puts back any the KKT check
+asks for. Run it with one BLAS thread per process (``OPENBLAS_NUM_THREADS=1``): the matrices are
+small and threads only contend. Speed and quality: ``benchmarks/bench_engine.py``.
 """
 
 from sma.rebalance._decide import EngineOutput, decide, decide_account
