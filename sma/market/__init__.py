@@ -18,15 +18,8 @@ from sma.market._prices import (
     business_days_ending,
     simulate_prices,
 )
-from sma.market._universe import (
-    ESG_TAGS,
-    INDUSTRIES,
-    SECTOR_COUNTS,
-    STYLES,
-    Universe,
-    UniverseParams,
-    generate_universe,
-)
+from sma.market._universe import Universe, UniverseParams, generate_universe
+from sma.market._vocabulary import ESG_TAGS, INDUSTRIES, SECTOR_COUNTS, STYLES
 
 __all__ = [
     "ESG_TAGS",

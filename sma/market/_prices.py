@@ -17,7 +17,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sma.market._universe import STYLES, Universe
+from sma.market._universe import Universe
+from sma.market._vocabulary import STYLES
 
 TRADING_DAYS = 252
 
