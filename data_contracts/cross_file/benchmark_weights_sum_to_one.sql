@@ -10,5 +10,5 @@ WITH sums AS (
 SELECT 'benchmarks' AS file, NULL AS "row", 'weight' AS "column", CAST(s.total AS VARCHAR) AS value,
        a.account_id,
        'the weights of benchmark ' || s.benchmark_id || ' sum to ' || CAST(round(s.total, 9) AS VARCHAR)
-       || ', not 1' AS message
+       || ', not 1' || coalesce(': account ' || a.account_id || ' follows it', '') AS message
 FROM sums s LEFT JOIN accounts a ON a.benchmark_id = s.benchmark_id

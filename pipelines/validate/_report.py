@@ -6,7 +6,7 @@ import pandas as pd
 
 from pipelines.validate._validate import ValidationResult
 
-_WIDTH = {"file": 17, "row": 7, "column": 20, "rule": 28, "value": 24}
+_WIDTH = {"file": 17, "row": 7, "column": 20, "rule": 28, "value": 24, "account": 12}
 
 
 def _cell(value, width: int) -> str:
@@ -19,7 +19,7 @@ def _cell(value, width: int) -> str:
 
 
 def render_report(result: ValidationResult, max_issues: int = 1000) -> str:
-    """A readable table of ``result.issues`` (file, row, column, rule, bad value, message).
+    """A readable table of ``result.issues`` (file, row, column, rule, bad value, account, message).
 
     At most ``max_issues`` lines are listed (the summary counts them all); notes follow, then a
     summary line: clean, or the number of issues, quarantined rows and held accounts.
@@ -30,8 +30,8 @@ def render_report(result: ValidationResult, max_issues: int = 1000) -> str:
         header = "  ".join(name.ljust(w) for name, w in _WIDTH.items()) + "  message"
         lines += [header, "-" * len(header)]
         for r in issues.head(max_issues).itertuples(index=False):
-            cells = [_cell(r.file, 17), _cell(None if pd.isna(r.row) else int(r.row), 7),
-                     _cell(r.column, 20), _cell(r.rule, 28), _cell(r.value, 24)]
+            row = None if pd.isna(r.row) else int(r.row)
+            cells = [_cell(v, w) for v, w in zip((r.file, row, r.column, r.rule, r.value, r.account_id), _WIDTH.values())]
             lines.append("  ".join(c.ljust(w) for c, w in zip(cells, _WIDTH.values())) + "  " + _cell(r.message, 200))
         if len(issues) > max_issues:
             lines.append(f"... and {len(issues) - max_issues} more issues")
@@ -46,7 +46,12 @@ def summary_line(result: ValidationResult) -> str:
         return f"inbox is clean: {len(result.rows_read)} files, {rows:,} rows checked"
     quarantined = int(result.issues[["file", "row"]].dropna().drop_duplicates().shape[0])
     verdict = "FATAL: nothing can be loaded" if result.fatal else "the rest of the book can run"
+    files = result.issues["file"].nunique()
     return (
-        f"{len(result.issues):,} issues in {result.issues['file'].nunique()} files: "
-        f"{quarantined:,} rows quarantined, {len(result.held_accounts):,} accounts held; {verdict}"
+        f"{_count(len(result.issues), 'issue')} in {_count(files, 'file')}: "
+        f"{_count(quarantined, 'row')} quarantined, {_count(len(result.held_accounts), 'account')} held; {verdict}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -81,7 +81,7 @@ def test_the_report_lists_at_most_the_cap_and_counts_the_rest(tmp_path):
     write_inbox(frames, tmp_path)
     result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
     report = render_report(result, max_issues=2).splitlines()
-    assert report[0].split() == ["file", "row", "column", "rule", "value", "message"]
+    assert report[0].split() == ["file", "row", "column", "rule", "value", "account", "message"]
     assert len(report) == 2 + 2 + 2
     assert report[-2] == f"... and {len(result.issues) - 2} more issues"
     assert report[-1].startswith(f"{len(result.issues)} issues in ")
