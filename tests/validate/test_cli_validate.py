@@ -49,7 +49,7 @@ def test_a_bad_cell_exits_1_naming_file_row_column_rule_and_value(tmp_path, sma)
     assert result.exit_code == 1
     line = next(x for x in result.output.splitlines() if x.startswith("lots "))
     assert line.split()[:5] == ["lots", "3", "quantity", "finite", "-Infinity"]
-    assert "accounts held" in result.output.splitlines()[-1]
+    assert result.output.splitlines()[-1].startswith("2 issues in 2 files: 1 row quarantined, 1 account held")
     assert folder_state(tmp_path) == before
 
 
