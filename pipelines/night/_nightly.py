@@ -7,8 +7,10 @@ complete is not redone unless ``force``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+from contextlib import contextmanager
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -89,11 +91,28 @@ def decide_all(night: Night, shards: list[int], workers: int, advance: Callable[
             advance()
         return
     payload = night.settings.model_dump_json()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    # One BLAS thread per worker: the pool already uses the cores, more threads only contend.
+    with _blas_threads(1), ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(_decide_in_worker, night.as_of, str(night.inbox), payload, k) for k in todo]
         for f in futures:
             f.result()
             advance()
+
+
+@contextmanager
+def _blas_threads(n: int):
+    """Spawned workers read these when numpy loads; the parent's own BLAS is already loaded."""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update({k: str(n) for k in names})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def run_night(
