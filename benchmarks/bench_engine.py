@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_engine_data import synthetic_model, synthetic_shard  # noqa: E402
 
-from sma.rebalance import EngineParams, SignMethod, build_problem, solve_account, solve_trade_qp  # noqa: E402
+from sma.rebalance import EngineParams, SignMethod, build_problem, decide, solve_account, solve_trade_qp  # noqa: E402
 from sma.rebalance import contested_groups, keep_for_sides  # noqa: E402
 
 
@@ -102,6 +102,19 @@ def speed(accounts: int, seed: int) -> None:
               f"{int(np.median(iters))} | {np.median(objs):.5f} ({np.median(moehle):.5f})")
 
 
+def end_to_end(accounts: int, seed: int) -> None:
+    """The whole ``decide`` (screen, build, solve, round, trades and records frames) per account."""
+    model, sectors = synthetic_model(500, 40, seed)
+    print("# end to end: decide() on one shard, CPU ms per account (every account triggered)")
+    for lots in (1, 5, 20):
+        shard = synthetic_shard(model, sectors, accounts, lots, seed + lots)
+        t0 = time.thread_time()
+        out = decide(shard, model)
+        per = (time.thread_time() - t0) / accounts * 1e3
+        print(f"{lots:8d} lots/position: {per:6.1f} ms per account; "
+              f"{len(out.trades)} trades, {len(out.lot_sells)} lot sells, statuses {out.records.status.value_counts().to_dict()}")
+
+
 def exhaustive(problem, groups, params):
     """Best objective over every side assignment of the contested groups (2^c convex solves)."""
     contested = contested_groups(problem, groups)
@@ -148,6 +161,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.accounts:
         speed(args.accounts, args.seed)
+        end_to_end(args.accounts, args.seed)
     if args.quality:
         quality(args.quality, args.seed)
 

@@ -22,7 +22,8 @@ records (RECORD_COLUMNS), one per account
     account_id, status (TRADED/NO_TRADE/FLAGGED/FAILED), reason (readable), triggers (the screen's
     line), te_before, te_after, max_tracking_error (annual fractions), realized_st, realized_lt,
     losses_harvested, est_tax_saved (USD), turnover (one-way fraction), cash_before, cash_after,
-    account_value (USD), objective, solver_status, iterations, sign_conflicts.
+    account_value (USD), objective, solver_status, iterations, sign_conflicts, risk_aversion (the
+    one used: raised while tracking error stays above the account's max).
 
 The optimiser follows Moehle, Kochenderfer, Boyd & Ang (JOTA 2021): a convex relaxation (buys and
 lot sales as independent variables, lots pooled per security, loss/gain and rate) chooses the side

@@ -41,7 +41,7 @@ def _record(shard, a, screen, status, reason, **numbers) -> dict:
         realized_st=0.0, realized_lt=0.0, losses_harvested=0.0, est_tax_saved=0.0, turnover=0.0,
         cash_before=float(shard.cash[a] + shard.cash_flow[a]), cash_after=float(shard.cash[a] + shard.cash_flow[a]),
         account_value=float(screen.value[a]), objective=np.nan, solver_status="not_run", iterations=0,
-        sign_conflicts=0,
+        sign_conflicts=0, risk_aversion=np.nan,
     )
     base.update(numbers)
     return base
@@ -96,17 +96,35 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
     return trades, lot_sells, numbers
 
 
+def _solve_within_tracking_error(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams):
+    """Solve; while the answer's tracking error is above the account's max, solve again with the risk
+    aversion raised (``params.te_escalations`` times, by ``params.te_escalation_factor``). A penalty
+    continuation toward the max_tracking_error limit, which keeps every solve a QP."""
+    gamma = params.risk_aversion
+    for step in range(params.te_escalations + 1):
+        gamma = params.risk_aversion * params.te_escalation_factor**step
+        tuned = replace(params, risk_aversion=gamma)
+        problem = build_problem(shard, a, model, tuned)
+        continuous = solve_account(problem, shard.identical_group, tuned)
+        if continuous.status != "optimal":
+            break
+        net = problem.qp.net_trade(np.concatenate([continuous.buys, continuous.sells]))
+        te = float(tracking_error(model.subset(problem.assets), problem.w0 - problem.target + net))
+        if te <= shard.max_tracking_error[a]:
+            break
+    return problem, continuous, gamma
+
+
 def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
     """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad numbers."""
     try:
-        problem = build_problem(shard, a, model, params)
-        continuous = solve_account(problem, shard.identical_group, params)
+        problem, continuous, gamma = _solve_within_tracking_error(shard, a, model, params)
     except (np.linalg.LinAlgError, RiskModelError, ValueError, FloatingPointError) as err:
         return None, None, _record(shard, a, screen, DecisionStatus.FAILED,
                                    f"could not be solved ({type(err).__name__}: {err}); no trade, for the PM",
                                    solver_status="error")
     solved = dict(objective=continuous.objective, solver_status=continuous.status,
-                  iterations=continuous.iterations, sign_conflicts=continuous.conflicts)
+                  iterations=continuous.iterations, sign_conflicts=continuous.conflicts, risk_aversion=gamma)
     if continuous.status == "infeasible":
         return None, None, _record(
             shard, a, screen, DecisionStatus.FLAGGED,

@@ -35,6 +35,8 @@ class EngineParams:
     trading_cost_bps: float = 5.0  # per side, on notional
     exclusion_penalty: float = 1.0  # per unit of weight still held in an EXCLUDE name: sell out first
     max_overweight: float = 0.05  # a buy may lift a position at most 5 pp above its target
+    te_escalations: int = 2  # re-solves with risk aversion raised while TE stays above the account's max
+    te_escalation_factor: float = 4.0  # ... each time by this factor (50 -> 200 -> 800)
     te_trigger_fraction: float = 0.8  # screen: TE above 80 % of the account's max_tracking_error
     drift_tolerance: float = 0.05  # screen: half the sum of |weight - target| above 5 %
     harvest_min_usd: float = 250.0  # screen: tax value of harvestable losses, net of costs, above this

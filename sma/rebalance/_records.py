@@ -31,7 +31,7 @@ LOT_SELL_COLUMNS = ["account_id", "symbol", "lot_id", "quantity", "proceeds", "r
 RECORD_COLUMNS = [
     "account_id", "status", "reason", "triggers", "te_before", "te_after", "max_tracking_error",
     "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover", "cash_before",
-    "cash_after", "account_value", "objective", "solver_status", "iterations", "sign_conflicts",
+    "cash_after", "account_value", "objective", "solver_status", "iterations", "sign_conflicts", "risk_aversion",
 ]
 
 

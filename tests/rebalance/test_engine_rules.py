@@ -135,3 +135,14 @@ def test_a_legacy_position_transitions_out_within_the_gain_budget():
     sold = out.lot_sells.query("symbol == 'AAA'")
     assert set(sold.reason) == {"TRANSITION"}
     assert 2_500.0 <= sold.realized_gain.sum() <= 3_000.0
+
+
+def test_harvesting_is_held_back_until_tracking_error_is_within_the_accounts_max():
+    """PRODUCT.md: tracking error stays within max_tracking_error when the allowed trades can keep it
+    there; the engine raises its risk aversion until it does (and flags the account if it cannot)."""
+    shard = one_account_shard(on_target_lots(AAA=20_000.0), max_te=0.02)
+    out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0))
+    rec = out.records.iloc[0]
+    assert rec.status == DecisionStatus.TRADED and rec.te_after <= 0.02
+    assert rec.risk_aversion > 5.0
+    assert "HARVEST" in set(out.trades.reason)
