@@ -172,13 +172,17 @@ def _id(case) -> str:
     return f"{file}-{row}-{column}-{rule}-{value[:12]!r}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
-def test_a_bad_cell_is_reported_exactly_and_its_row_refused(tmp_path, case):
-    """The contract's rule for the column (``data_contracts/suites/<file>.json``) names the cell."""
+FORMATS = [(case, "csv") for case in CASES] + [(case, "parquet") for case in CASES[::10]]
+
+
+@pytest.mark.parametrize(("case", "fmt"), FORMATS, ids=[f"{fmt}-{_id(c)}" for c, fmt in FORMATS])
+def test_a_bad_cell_is_reported_exactly_and_its_row_refused(tmp_path, case, fmt):
+    """The contract's rule for the column (``data_contracts/suites/<file>.json``) names the cell,
+    whether the file is CSV or Parquet (text columns)."""
     file, row, column, value, rule = case
     frames = clean_inbox()
     frames[file].loc[row - 1, column] = value
-    write_inbox(frames, tmp_path)
+    write_inbox(frames, tmp_path, fmt)
     before = folder_state(tmp_path)
 
     result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
