@@ -83,7 +83,8 @@ def shard_from_frames(
         Naming the lot, account or symbol that does not fit (unknown symbol, missing close, ...).
     """
     symbols = np.asarray(symbols, dtype=str)
-    sec = securities.drop_duplicates("symbol").set_index(securities["symbol"].drop_duplicates().astype(str))
+    sec = securities.drop_duplicates("symbol")
+    sec.index = sec["symbol"].astype(str).to_numpy()
     missing = [s for s in symbols if s not in sec.index]
     if missing:
         raise ShardInputError(f"securities: no row for {missing[:5]}")
