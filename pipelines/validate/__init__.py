@@ -13,7 +13,8 @@ Public API
 ----------
 validate_inbox(inbox, as_of, settings) -> ValidationResult
 read_inbox(inbox, as_of, settings) -> RawInbox
-validate_file(path, spec, as_of, settings) -> ValidationResult (one file, e.g. fills)
+validate_file(path, spec, as_of, settings, contracts=...) -> ValidationResult (one file, e.g. fills)
+validate_frame(frame, spec, as_of, contracts=...) -> ValidationResult (a frame in memory, e.g. outputs)
 render_report(result, max_issues=1000) -> str
 parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_of": d}): one
     file's cells typed and its suite run, for callers with a table in hand (benchmarks, tests)
@@ -26,7 +27,13 @@ from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxReadError, RawInbox, read_inbox
 from pipelines.validate._report import render_report
 from pipelines.validate._suites import DATA_CONTRACTS, ContractError, Suite, load_suite, run_suite
-from pipelines.validate._validate import ValidationResult, clean_frame, validate_file, validate_inbox
+from pipelines.validate._validate import (
+    ValidationResult,
+    clean_frame,
+    validate_file,
+    validate_frame,
+    validate_inbox,
+)
 
 __all__ = [
     "DATA_CONTRACTS",
@@ -48,5 +55,6 @@ __all__ = [
     "run_suite",
     "run_suite_with_gx",
     "validate_file",
+    "validate_frame",
     "validate_inbox",
 ]

@@ -130,7 +130,12 @@ def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Ta
         table = _read_parquet(path, spec, settings.max_file_bytes)
     else:
         table = _read_csv(path, spec)
-    names = table.column_names
+    check_columns(spec, table.column_names)
+    return table
+
+
+def check_columns(spec: FileSpec, names: list[str]) -> None:
+    """Refuse a header naming a column twice or lacking a required column."""
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
         raise InboxReadError(spec.name, "duplicate_column", f"column {duplicated[0]!r} appears twice",
@@ -141,7 +146,6 @@ def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Ta
                              f"required column {missing[0]!r} is missing" + (
                                  f" (and {', '.join(missing[1:])})" if missing[1:] else ""),
                              column=missing[0])
-    return table
 
 
 def _read_csv(path: Path, spec: FileSpec) -> pa.Table:

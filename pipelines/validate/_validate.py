@@ -26,7 +26,7 @@ from pipelines.settings import ValidationSettings
 from pipelines.validate._cross_file import load_cross_file_rules, only_clean, run_cross_file_rules, typed_arrow
 from pipelines.validate._issues import concat_issues
 from pipelines.validate._parse import FileCheck, parse_table
-from pipelines.validate._read import InboxReadError, read_error_issue, read_file, read_inbox
+from pipelines.validate._read import InboxReadError, check_columns, read_error_issue, read_file, read_inbox
 from pipelines.validate._suites import DATA_CONTRACTS, load_suite, run_suite
 from sma.inbox import INBOX_FILES, FileSpec
 
@@ -106,11 +106,29 @@ def validate_file(
     path: Path, spec: FileSpec, as_of: date, settings: ValidationSettings, contracts: Path = DATA_CONTRACTS
 ) -> ValidationResult:
     """Check one file on its own against its suite (e.g. the next day's fills, ``sma.inbox.FILLS``)."""
-    path = Path(path)
     try:
-        table = read_file(path, spec, settings)
+        table = read_file(Path(path), spec, settings)
     except InboxReadError as exc:
         return ValidationResult({}, read_error_issue(exc), frozenset(), True, (), {})
+    return _validate_table(table, spec, as_of, contracts)
+
+
+def validate_frame(
+    frame: pd.DataFrame, spec: FileSpec, as_of: date, contracts: Path = DATA_CONTRACTS
+) -> ValidationResult:
+    """Check a frame already in memory against its suite, as :func:`validate_file` checks a file.
+
+    Numbers, dates and booleans may come typed or as text; ``row`` numbers are positions + 1.
+    """
+    try:
+        check_columns(spec, [str(c) for c in frame.columns])
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except InboxReadError as exc:
+        return ValidationResult({}, read_error_issue(exc), frozenset(), True, (), {})
+    return _validate_table(table, spec, as_of, contracts)
+
+
+def _validate_table(table: pa.Table, spec: FileSpec, as_of: date, contracts: Path) -> ValidationResult:
     check = parse_table(spec, table)
     run_suite(check, load_suite(spec.name, contracts), {"as_of": as_of})
     issues = concat_issues(check.issues)

@@ -16,7 +16,7 @@ import pytest
 from inbox_builder import AS_OF, clean_fills, clean_inbox, folder_state, night, write_file, write_inbox
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate import render_report, validate_file, validate_inbox
+from pipelines.validate import render_report, validate_file, validate_frame, validate_inbox
 from sma.inbox import FILLS
 
 
@@ -242,3 +242,15 @@ def test_a_small_parquet_file_that_decodes_to_gigabytes_is_refused_before_it_is_
     assert (night(tmp_path) / "cash.parquet").stat().st_size < 10_000
     issue = _file_issue(_fatal(tmp_path, ValidationSettings(max_file_bytes=100_000_000)), "cash")
     assert issue["rule"] == "file_size" and "decodes to 1,002,400,000 bytes" in issue["message"]
+
+
+def test_a_frame_in_memory_is_checked_like_a_file(tmp_path):
+    """Typed columns (numbers, dates) or text, the same rules: here a fill with a negative price."""
+    fills = clean_fills()
+    fills["quantity"] = fills["quantity"].astype(float)
+    fills["price"] = [181.0, -405.0]
+    result = validate_frame(fills, FILLS, AS_OF)
+    assert list(result.issues[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
+        (2, "price", "positive")]
+    assert list(result.frames["fills"].index) == [1]
+    assert validate_frame(fills.drop(columns=["price"]), FILLS, AS_OF).fatal
