@@ -122,7 +122,10 @@ def validate_frame(
     """
     try:
         check_columns(spec, [str(c) for c in frame.columns])
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowException, ValueError) as exc:
+            raise InboxReadError(spec.name, "unreadable", f"the {spec.name} frame has mixed cells: {exc}") from None
     except InboxReadError as exc:
         return ValidationResult({}, read_error_issue(exc), frozenset(), True, (), {})
     return _validate_table(table, spec, as_of, contracts)

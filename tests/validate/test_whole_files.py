@@ -254,3 +254,6 @@ def test_a_frame_in_memory_is_checked_like_a_file(tmp_path):
         (2, "price", "positive")]
     assert list(result.frames["fills"].index) == [1]
     assert validate_frame(fills.drop(columns=["price"]), FILLS, AS_OF).fatal
+    mixed = fills.astype(object)
+    mixed.loc[0, "symbol"] = 7
+    assert list(validate_frame(mixed, FILLS, AS_OF).issues["rule"]) == ["unreadable"]
