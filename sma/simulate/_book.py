@@ -72,7 +72,14 @@ class SimBook:
                                          trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
                                          .astype("datetime64[D]"),
                                          realized_gain=pd.to_numeric(recent["realized_gain"], errors="coerce")))
-        self._next_lot = np.zeros(acc.m, np.int64)  # per account: ids do not depend on who else runs
+        # Per account, so ids do not depend on who else runs; after the book's own SIM lots, so a
+        # history simulated in legs never opens a lot id twice.
+        self._next_lot = np.zeros(acc.m, np.int64)
+        numbered = lots["lot_id"].astype(str).str.extract(r"^SIM(\d+)$")[0].dropna()
+        if len(numbered):
+            last = numbered.astype(np.int64).groupby(lots.loc[numbered.index, "account_id"].astype(str)).max()
+            at = pd.Index(acc.ids).get_indexer(last.index)
+            self._next_lot[at[at >= 0]] = last.to_numpy()[at >= 0]
 
     # -- state ---------------------------------------------------------------------------------
     def start_day(self, day: np.datetime64) -> None:

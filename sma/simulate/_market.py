@@ -7,7 +7,7 @@ must go beyond the last close, extended with draws from a factor model estimated
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -67,16 +67,18 @@ class MarketPath:
 def generated_market(seed: int, start: date, n_days: int, params: MarketParams = MarketParams()) -> MarketPath:
     """A path from the market model: the generator's ~500 large caps and its three benchmarks.
 
-    ``pin_total_return`` is switched off: each seed's decade returns what its draws give, as real
-    decades do, so vintages and seeds differ the way they should.
+    With the default ``MarketParams`` the market factor returns its drift plus one 30 % drawdown
+    and partial recovery over the path (``pin_total_return``); pass ``pin_total_return=False`` to
+    let each seed's decade return what its draws give.
     """
     universe = generate_universe(seed)
-    history = simulate_prices(universe, start, n_days, seed, replace(params, pin_total_return=False))
+    history = simulate_prices(universe, start, n_days, seed, params)
     bench = benchmarks_frame(universe)
-    return _from_parts(history.dates, universe.securities_frame(), history.closes, bench)
+    return _from_parts(history.dates, universe.securities_frame(), history.closes, bench, 0)
 
 
-def _from_parts(dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks: pd.DataFrame) -> MarketPath:
+def _from_parts(dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks: pd.DataFrame,
+                weights_day: int) -> MarketPath:
     order = np.argsort(securities["symbol"].to_numpy(str), kind="stable")
     securities = securities.iloc[order].reset_index(drop=True)
     closes = closes[:, order]
@@ -88,8 +90,8 @@ def _from_parts(dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks:
                               "is not in securities")
     w = np.zeros((ids.size, symbols.size))
     w[pd.Index(ids).get_indexer(benchmarks["benchmark_id"].astype(str)), col] = benchmarks["weight"].to_numpy(float)
-    # Weights are given on the last day of the closes; held buy-and-hold, they were w / price back then.
-    w0 = w / closes[-1] * closes[0]
+    # Weights are given on day ``weights_day``; held buy-and-hold, on day 0 they were w / its prices.
+    w0 = w / closes[weights_day] * closes[0]
     w0 /= w0.sum(axis=1, keepdims=True)
     return MarketPath(np.asarray(dates, dtype="datetime64[D]"), securities, closes, ids, w0)
 
@@ -107,7 +109,7 @@ def market_from_frames(securities: pd.DataFrame, prices: pd.DataFrame, benchmark
         t, j = np.argwhere(missing)[0]
         raise MarketPathError(f"prices: no close for {symbols[j]} on {wide.index[t].date()}")
     dates = wide.index.to_numpy().astype("datetime64[D]")
-    return _from_parts(dates, securities, wide.to_numpy(float), benchmarks)
+    return _from_parts(dates, securities, wide.to_numpy(float), benchmarks, dates.size - 1)
 
 
 def extend_market(path: MarketPath, n_days: int, seed: int, annual_drift: float = 0.07) -> MarketPath:

@@ -55,3 +55,12 @@ def test_a_price_file_missing_a_close_is_refused_naming_symbol_and_date(path):
     bench = pd.DataFrame({"benchmark_id": "B", "symbol": path.symbols[:2], "weight": [0.5, 0.5]})
     with pytest.raises(MarketPathError, match=f"no close for {path.symbols[1]}"):
         market_from_frames(path.securities.iloc[:2], prices, bench)
+
+
+def test_index_weights_given_on_the_last_day_are_traced_back_to_day_zero(path):
+    """A price file's benchmark weights are tonight's: day 0's are those weights at day 0's prices."""
+    bench = path.benchmarks_frame(299)
+    again = market_from_frames(path.securities, pd.DataFrame({
+        "date": np.repeat(path.dates, path.symbols.size), "symbol": np.tile(path.symbols, path.dates.size),
+        "close": path.closes.ravel()}), bench)
+    assert np.allclose(again.weights0, path.weights0)
