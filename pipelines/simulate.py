@@ -20,7 +20,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sma.inbox import FORMULA_PREFIXES  # noqa: E402
-from sma.simulate import CONVENTIONS, PUBLISHED, WHY_WE_DIFFER, History, SimulationResult  # noqa: E402
+from sma.simulate import (  # noqa: E402
+    CONVENTIONS,
+    WHY_WE_DIFFER,
+    History,
+    SimulationResult,
+    beside_published,
+)
 
 
 def _atomic_bytes(target: Path, data: bytes) -> None:
@@ -92,10 +98,7 @@ def overview(result: SimulationResult) -> pd.DataFrame:
 
 def report_html(result: SimulationResult) -> str:
     p = result.params
-    engine = result.summary[result.summary["strategy"] == "ENGINE"]
-    ours = pd.DataFrame({"study": PUBLISHED["study"], "published": PUBLISHED["published"],
-                         "ours (ENGINE, mean annual tax alpha)": f"{engine['tax_alpha'].mean():.2%}" if len(engine)
-                         else "not run"})
+    ours = beside_published(result.summary, result.years)[["study", "assumptions", "published", "ours"]]
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>SMA Nightly simulation</title>",
         "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse}"
@@ -129,7 +132,7 @@ def write_report(result: SimulationResult, out: Path) -> dict[str, Path]:
     write_csv(result.years, files["years"])
     write_csv(result.summary, files["summary"])
     write_csv(overview(result), files["overview"])
-    write_csv(PUBLISHED, files["published"])
+    write_csv(beside_published(result.summary, result.years), files["published"])
     _atomic_bytes(files["report"], report_html(result).encode())
     return files
 

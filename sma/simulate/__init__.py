@@ -29,7 +29,7 @@ from sma.simulate._market import (
 )
 from sma.simulate._metrics import CONVENTIONS, SUMMARY_COLUMNS, YEAR_COLUMNS, run_metrics
 from sma.simulate._params import HarvestFrequency, HeldAwayGains, Profile, SimulationParams, Strategy
-from sma.simulate._published import PUBLISHED, WHY_WE_DIFFER
+from sma.simulate._published import PUBLISHED, WHY_WE_DIFFER, beside_published
 from sma.simulate._run import SimulationResult, simulate
 from sma.simulate._taxes import ORDINARY_INCOME_OFFSET, year_tax
 
@@ -57,6 +57,7 @@ __all__ = [
     "SimulationResult",
     "Strategy",
     "account_arrays",
+    "beside_published",
     "decision_days",
     "engine_inputs",
     "extend_market",

@@ -27,3 +27,29 @@ WHY_WE_DIFFER = (
     "unlimited unless set otherwise; with none, losses beyond $3,000 a year only carry forward and the "
     "alpha falls. Decisions are weekly by default, and trading costs of 5 bp a side are charged."
 )
+
+
+def beside_published(summary: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
+    """Each published result with ours for the matching assumptions (ENGINE accounts of the run).
+
+    Chaudhuri et al.: the lump-sum accounts' annual tax alpha. Vanguard: every profile's annual tax
+    alpha. Sosner et al.: the lump-sum accounts' losses harvested in the first half of their years
+    against the second half, as a share of the initial value.
+    """
+    engine = summary[summary["strategy"] == "ENGINE"]
+    lump = engine[engine["profile"] == "LUMP_SUM"]
+    y = years[(years["strategy"] == "ENGINE") & (years["profile"] == "LUMP_SUM")].copy()
+    ours = []
+    ours.append(f"{lump['tax_alpha'].mean():.2%} a year ({len(lump)} lump-sum account(s))" if len(lump) else "not run")
+    ours.append(f"{engine['tax_alpha'].mean():.2%} a year ({len(engine)} account(s), all profiles)" if len(engine)
+                else "not run")
+    if len(y):
+        y["n"] = y.groupby(["vintage", "account_id"]).cumcount()
+        per_year = y.groupby("n")["losses_harvested_pct"].mean().diff().fillna(y.groupby("n")["losses_harvested_pct"]
+                                                                               .mean().iloc[0])
+        half = max(len(per_year) // 2, 1)
+        ours.append(f"losses harvested {per_year.iloc[:half].sum():.1%} of initial value in years 1-{half}, "
+                    f"{per_year.iloc[half:].sum():.1%} after")
+    else:
+        ours.append("not run")
+    return PUBLISHED.assign(ours=ours)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from datetime import date
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
