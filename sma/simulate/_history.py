@@ -164,6 +164,8 @@ def _inbox_at_end(frames, market, runs, trades: pd.DataFrame, ids: np.ndarray, e
         transactions=recent.assign(realized_gain=recent["realized_gain"].round(2))[
             list(INBOX_FILES["transactions"].column_names)].reset_index(drop=True),
         prices=prices,
+        # Index weights drift with prices: tonight's are the caps at ``end``.
+        benchmarks=market.benchmarks_frame(market.dates.size - 1)[list(INBOX_FILES["benchmarks"].column_names)],
         cash_flows=frames["cash_flows"].iloc[0:0],
         corporate_actions=frames["corporate_actions"].iloc[0:0],
     )

@@ -124,7 +124,8 @@ def extend_market(path: MarketPath, n_days: int, seed: int, annual_drift: float 
     history = path.closes[-(TRADING_DAYS + 1):]
     model = estimate_risk_model(returns_from_prices(history), path.symbols,
                                 path.securities["sector"].to_numpy(str), RiskModelParams())
-    rng = np.random.default_rng([seed, 71])
+    # The path's last day is in the seed: history built leg by leg does not replay one leg's draws.
+    rng = np.random.default_rng([seed, 71, int(path.dates[-1].astype("datetime64[D]").astype(np.int64))])
     chol = np.linalg.cholesky(model.factor_cov / TRADING_DAYS + 1e-12 * np.eye(model.factors.size))
     f = rng.standard_normal((n_days, model.factors.size)) @ chol.T
     e = rng.standard_normal((n_days, path.symbols.size)) * np.sqrt(model.specific_var / TRADING_DAYS)

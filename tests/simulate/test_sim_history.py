@@ -66,3 +66,18 @@ def test_households_split_over_two_processes_give_the_same_history(book, history
     pd.testing.assert_frame_equal(split.values, history.values)
     pd.testing.assert_frame_equal(split.trades, history.trades)
     pd.testing.assert_frame_equal(split.inbox["lots"], history.inbox["lots"])
+
+
+def test_a_history_built_in_two_legs_continues_where_the_first_left_off(book, history):
+    """Legs (as ``make demo`` builds quarter by quarter): the second starts from the first's inbox."""
+    middle = date(2024, 1, 31)
+    first = simulate_history(book, START, middle, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    second = simulate_history(first.inbox, middle, END, seed=21,
+                              params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    assert second.values["date"].min() > pd.Timestamp(middle)
+    w = second.inbox["benchmarks"].groupby("benchmark_id")["weight"].sum()
+    assert np.allclose(w, 1.0)
+    before = first.inbox["prices"].pivot(index="date", columns="symbol", values="close")
+    after = second.inbox["prices"].pivot(index="date", columns="symbol", values="close")
+    shared = before.index.intersection(after.index)
+    assert np.allclose(before.loc[shared], after.loc[shared])
