@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from pipelines.settings import load_settings
 
 
 def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
-    from pipelines.book import write_inbox
+    from pipelines.history import build_history
     from pipelines.ingest import InboxRejected
+    from pipelines.statements import write_statements
     from pipelines.night import Night, render_summary, run_night
     from pipelines.store import book_summary, open_store, render_book_summary
     from sma.book import generate_book
@@ -32,9 +37,18 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
     os.environ["SMA_CONFIG"] = str(work / "sma.toml")
     settings = load_settings()
     inbox = work / "inbox"
-    print(f"Generating a book of {accounts} accounts (seed {seed}) as of {as_of} ...", flush=True)
-    folder = write_inbox(generate_book(accounts, seed, as_of), inbox, as_of, "csv")
-    print(f"  inbox written to {folder}")
+    for stale in ("store.duckdb", "storage", "runs", "statements"):
+        path = work / stale
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    quarter = pd.Timestamp(as_of).to_period("Q") - 1  # the last complete quarter: its statements
+    start = (quarter - 1).end_time.date()
+    start = np.busday_offset(np.datetime64(start, "D"), 0, roll="backward").astype(object)
+    print(f"Generating a book of {accounts} accounts (seed {seed}) as of {start} ...", flush=True)
+    frames = generate_book(accounts, seed, start)
+    print(f"Simulating its history with the engine and the ledger, {start} to {as_of} ...", flush=True)
+    build_history(frames, start, as_of, inbox, settings, seed, workers=2,
+                  on_leg=lambda day: print(f"  through {day}", flush=True))
+    folder = inbox / as_of.isoformat()
     print("Running the night: validate and load, prepare, decide, check, blotter, review ...", flush=True)
     try:
         summary = run_night(as_of, inbox, settings, force=True)
@@ -53,6 +67,11 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
     print(f"  store        {settings.store.path}   (DuckDB; schema in pipelines/store/SCHEMA.md)")
     print(f"  review page  {night.run_dir / 'review.html'}   (open it in a browser)")
     print(f"  blotter      {night.run_dir / 'blotter'}")
+    print()
+    label = f"{quarter.year}-Q{quarter.quarter}"
+    print(f"Writing client statements for {label} ...", flush=True)
+    statements = write_statements(label, settings)
+    print(f"  statements   {statements[0].parent}   ({len(statements)} PDFs, Form 8949 reports in form8949/)")
     print()
     print("Next, as a PM and then a trader would:")
     env = f"SMA_CONFIG={work / 'sma.toml'}"

@@ -17,9 +17,17 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from pipelines.cli import _blotter, _book, _ledger, _nightly, _review, _validate
+    from pipelines.cli import _blotter, _book, _ledger, _nightly, _review, _statements, _validate
 
-    for module in (_book, _validate, _nightly, _review, _blotter, _ledger):
+    modules = [_book, _validate, _nightly, _review, _blotter, _statements, _ledger]
+    try:
+        from pipelines.cli import _simulate
+
+        modules.append(_simulate)
+    except ImportError as missing:
+        if missing.name != "pipelines.cli._simulate":
+            raise
+    for module in modules:
         module.register(app)
 
 

@@ -106,7 +106,7 @@ def check_step(night: Night) -> dict:
         household_id=trades["account_id"].map(info["household_id"]),
         account_type=trades["account_id"].map(info["account_type"]),
     )[["run_id", "as_of_date", "account_id", "household_id", "account_type", *TRADE_COLUMNS[1:]]]
-    broken = output_contract_issues(trades, lot_sells, night.as_of, night.settings.validation)
+    broken = output_contract_issues(trades, lot_sells, night.as_of)
     if len(broken):
         why = broken.groupby("account_id").apply(
             lambda f: "output contract broken: " + "; ".join(

@@ -147,6 +147,20 @@ def _v3() -> list[str]:
     ]
 
 
+def _v4() -> list[str]:
+    """Account history: daily values and every trade, from nights and from simulated history."""
+    return [
+        """CREATE TABLE account_values (
+    account_id VARCHAR NOT NULL, date DATE NOT NULL, market_value DOUBLE NOT NULL, cash DOUBLE NOT NULL,
+    cash_flow DOUBLE NOT NULL, source VARCHAR NOT NULL, PRIMARY KEY (account_id, date)
+)""",
+        """CREATE TABLE history_trades (
+    account_id VARCHAR NOT NULL, trade_date DATE NOT NULL, symbol VARCHAR NOT NULL, side VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL, price DOUBLE NOT NULL, reason VARCHAR NOT NULL, source VARCHAR NOT NULL
+)""",
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()), tuple(_v3()))
+MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()), tuple(_v3()), tuple(_v4()))
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from pipelines.night._contracts import OUTPUT_CONTRACTS, output_contract_issues
-from pipelines.settings import ValidationSettings
 from pipelines.validate import load_suite, run_suite_with_gx
 
 AS_OF = date(2026, 11, 24)
@@ -30,7 +29,7 @@ def proposal() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_a_clean_proposal_meets_its_contracts():
-    assert output_contract_issues(*proposal(), AS_OF, ValidationSettings()).empty
+    assert output_contract_issues(*proposal(), AS_OF).empty
 
 
 @pytest.mark.parametrize(
@@ -48,7 +47,7 @@ def test_a_clean_proposal_meets_its_contracts():
 def test_a_trade_breaking_a_rule_is_caught_with_its_rule_and_account(column, value, rule):
     trades, lot_sells = proposal()
     trades.loc[1, column] = value
-    issues = output_contract_issues(trades, lot_sells, AS_OF, ValidationSettings())
+    issues = output_contract_issues(trades, lot_sells, AS_OF)
     assert (issues["rule"] == rule).any()
     assert set(issues.loc[issues["rule"] == rule, "row"]) == {2}
 
@@ -56,7 +55,7 @@ def test_a_trade_breaking_a_rule_is_caught_with_its_rule_and_account(column, val
 def test_a_duplicate_order_is_caught():
     trades, lot_sells = proposal()
     trades = pd.concat([trades, trades.iloc[[0]]], ignore_index=True)
-    issues = output_contract_issues(trades, lot_sells, AS_OF, ValidationSettings())
+    issues = output_contract_issues(trades, lot_sells, AS_OF)
     assert "duplicate_order" in set(issues["rule"])
 
 

@@ -1,0 +1,146 @@
+"""``sma statements --period 2026-Q3``: one PDF statement (and a Form 8949 report) per account.
+
+Every figure comes from the store: daily values for returns, the inbox snapshot of the period's
+last day for holdings and cash, the benchmark from prices and weights, trades from the history
+and the nights, realized gains from the ledger's rows. A period whose last day has no snapshot is
+refused: a statement never shows holdings it cannot trace to lots.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.settings import Settings
+from pipelines.store import open_store
+from sma.reporting import Period, StatementData
+
+
+class StatementError(Exception):
+    """Statements cannot be written for this period; the message says why."""
+
+
+def parse_period(label: str) -> Period:
+    """``2026-Q3`` (a quarter) or ``2026-09`` (a month)."""
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", label):
+        year, q = int(m[1]), int(m[2])
+        start = date(year, 3 * q - 2, 1)
+    elif m := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", label):
+        year, q, start = int(m[1]), None, date(int(m[1]), int(m[2]), 1)
+    else:
+        raise StatementError(f"period {label!r} is not a quarter (2026-Q3) or a month (2026-09)")
+    months = 3 if q else 1
+    end = (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+    return Period(start, end, label)
+
+
+@dataclass(frozen=True)
+class _Book:
+    snapshot: date
+    accounts: pd.DataFrame
+    lots: pd.DataFrame
+    cash: pd.DataFrame
+    securities: pd.DataFrame
+    closes: pd.DataFrame  # date x symbol
+    benchmarks: pd.DataFrame
+
+
+def _read(con, period: Period) -> _Book:
+    snap = con.execute(
+        "SELECT max(as_of_date) FROM snapshots WHERE as_of_date <= ? AND as_of_date >= ?",
+        [period.end, period.end - pd.Timedelta(days=6)],
+    ).fetchone()[0]
+    if snap is None:
+        raise StatementError(
+            f"no snapshot of the book at the end of {period.label} ({period.end}): statements need the holdings "
+            "of the period's last business day"
+        )
+    q = lambda sql: con.execute(sql, [snap]).df()  # noqa: E731
+    prices = con.execute(
+        "SELECT date, symbol, close FROM inbox_prices WHERE date <= ? ORDER BY date", [snap]
+    ).df()
+    return _Book(
+        snap,
+        q("SELECT * FROM inbox_accounts WHERE as_of_date = ?"),
+        q("SELECT account_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis FROM inbox_lots WHERE as_of_date = ?"),
+        q("SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?"),
+        q("SELECT symbol, name, sector FROM inbox_securities WHERE as_of_date = ?"),
+        prices.pivot(index="date", columns="symbol", values="close").sort_index(),
+        q("SELECT benchmark_id, symbol, weight FROM inbox_benchmarks WHERE as_of_date = ?"),
+    )
+
+
+def _benchmark_returns(book: _Book, benchmark_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Daily returns of the benchmark held at its weights, and its sector weights."""
+    w = book.benchmarks[book.benchmarks["benchmark_id"] == benchmark_id].set_index("symbol")["weight"]
+    rets = book.closes[w.index].pct_change().iloc[1:]
+    daily = pd.DataFrame({"date": pd.to_datetime(rets.index), "return": rets.to_numpy() @ w.to_numpy()})
+    sectors = w.groupby(book.securities.set_index("symbol")["sector"].reindex(w.index)).sum()
+    return daily, pd.DataFrame({"sector": sectors.index, "weight": sectors.to_numpy() / sectors.sum()})
+
+
+def statement_data(con, period: Period, book: _Book, account: pd.Series) -> StatementData:
+    acc = account["account_id"]
+    values = con.execute(
+        "SELECT date, market_value + cash AS market_value, cash_flow FROM account_values "
+        "WHERE account_id = ? AND date <= ? ORDER BY date", [acc, period.end]).df()
+    if values.empty:
+        raise StatementError(f"account {acc} has no daily values up to {period.end}")
+    last_close = book.closes.loc[: pd.Timestamp(book.snapshot)].iloc[-1]
+    lots = book.lots[book.lots["account_id"] == acc]
+    held = lots.groupby("symbol", as_index=False)[["quantity", "cost_basis"]].sum()
+    held = held.merge(book.securities, on="symbol", how="left").assign(price=lambda f: f["symbol"].map(last_close))
+    held["market_value"] = held["quantity"] * held["price"]
+    trades = con.execute(
+        "SELECT trade_date, symbol, side, quantity, price, quantity * price AS notional, reason FROM history_trades "
+        "WHERE account_id = ? AND trade_date BETWEEN ? AND ? ORDER BY trade_date, side, symbol",
+        [acc, period.start, period.end]).df()
+    flows = values[(pd.to_datetime(values["date"]).dt.date >= period.start) & (values["cash_flow"] != 0)]
+    realized = con.execute(
+        "SELECT symbol, lot_id, acquired_date, sale_date, quantity, CAST(proceeds AS DOUBLE) AS proceeds, "
+        "CAST(cost_basis AS DOUBLE) AS cost_basis, CAST(wash_sale_disallowed AS DOUBLE) AS wash_sale_disallowed, "
+        "adjustment_code, CAST(gain AS DOUBLE) AS gain, term FROM realized_gains "
+        "WHERE account_id = ? AND sale_date BETWEEN ? AND ? ORDER BY sale_date, lot_id",
+        [acc, period.year_start, period.end]).df()
+    bench, sectors = _benchmark_returns(book, account["benchmark_id"])
+    cash = book.cash.loc[book.cash["account_id"] == acc, "amount"]
+    taxable = account["account_type"] == "TAXABLE"
+    return StatementData(
+        client=str(account["client_name"]), account_id=acc, account_type=str(account["account_type"]),
+        period=period, values=values, benchmark_returns=bench,
+        holdings=held[["symbol", "name", "sector", "quantity", "price", "market_value", "cost_basis"]],
+        cash=float(cash.iloc[0]) if len(cash) else 0.0, benchmark_sectors=sectors, trades=trades,
+        cash_flows=pd.DataFrame({"date": flows["date"], "amount": flows["cash_flow"]}),
+        realized=realized.fillna({"adjustment_code": ""}),
+        st_tax_rate=float(account["st_tax_rate"]) if taxable else 0.0,
+        lt_tax_rate=float(account["lt_tax_rate"]) if taxable else 0.0,
+        benchmark_name=f"{account['benchmark_id']} (personalised)",
+    )
+
+
+def write_statements(period_label: str, settings: Settings, out: Path | None = None,
+                     accounts: list[str] | None = None, on_account=lambda account_id: None) -> list[Path]:
+    """Write one statement PDF and one Form 8949 report per account; returns the PDF paths."""
+    from pipelines.reports import write_form_8949, write_statement
+
+    period = parse_period(period_label)
+    folder = Path(out) if out else Path(settings.runs.dir).parent / "statements" / period.label
+    written = []
+    with open_store(settings.store.path, read_only=True) as con:
+        book = _read(con, period)
+        chosen = book.accounts if accounts is None else book.accounts[book.accounts["account_id"].isin(accounts)]
+        for _, account in chosen.sort_values("account_id").iterrows():
+            data = statement_data(con, period, book, account)
+            written.append(write_statement(data, folder))
+            if account["account_type"] == "TAXABLE":
+                write_form_8949(data.realized.assign(account_id=data.account_id), data.client, data.account_id,
+                                period.end.year, folder / "form8949")
+            on_account(account["account_id"])
+    return written
+
+
+__all__ = ["StatementError", "parse_period", "statement_data", "write_statements"]

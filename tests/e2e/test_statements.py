@@ -1,0 +1,60 @@
+"""`sma statements --period 2026-Q3` writes one PDF per account whose figures reconcile with the
+store: value at the period end = its lots at the last close + cash; realized gains year to date
+= the ledger's realized rows (PRODUCT.md, "Who uses it": every number traced to lots)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+from pypdf import PdfReader
+
+from pipelines.history import build_history
+from pipelines.settings import Settings
+from sma.book import BookParams, generate_book
+from tests.nightly_env import sma, workplace
+
+START, END = date(2026, 6, 30), date(2026, 10, 6)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    root = tmp_path_factory.mktemp("history")
+    env = workplace(root)
+    settings = Settings(store={"path": root / "store.duckdb"}, storage={"uri": str(root / "storage")},
+                        runs={"dir": root / "runs"})
+    frames = generate_book(4, 9, START, BookParams(price_days=300))
+    build_history(frames, START, END, root / "inbox", settings, seed=9, workers=1)
+    return root, env
+
+
+def text_of(pdf) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+@pytest.mark.slow
+def test_every_account_gets_a_statement_whose_figures_reconcile_with_the_store(history):
+    root, env = history
+    done = sma(["statements", "--period", "2026-Q3", "--out", str(root / "st")], env, root)
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
+        accounts = [r[0] for r in con.execute("SELECT account_id FROM inbox_accounts WHERE as_of_date = '2026-09-30'").fetchall()]
+        assert sorted(p.name for p in (root / "st").glob("*.pdf")) == sorted(f"{a}_2026-Q3.pdf" for a in accounts)
+        for account in accounts:
+            value = con.execute(
+                """SELECT sum(l.quantity * p.close) + (SELECT CAST(amount AS DOUBLE) FROM inbox_cash c
+                          WHERE c.account_id = ? AND c.as_of_date = '2026-09-30')
+                   FROM inbox_lots l JOIN inbox_prices p ON p.symbol = l.symbol AND p.date = '2026-09-30'
+                   WHERE l.account_id = ? AND l.as_of_date = '2026-09-30'""", [account, account]).fetchone()[0]
+            text = text_of(root / "st" / f"{account}_2026-Q3.pdf")
+            assert f"${value:,.2f}" in text, f"{account}: value at the end {value:,.2f} not on the statement"
+            for section in ("Account value and performance", "Holdings by sector", "Realized gains", "Disclosures"):
+                assert section.lower() in text.lower()
+
+
+def test_a_period_without_a_snapshot_at_its_end_is_refused(history):
+    root, env = history
+    refused = sma(["statements", "--period", "2026-Q2", "--out", str(root / "q2")], env, root)
+    assert refused.returncode == 1
+    assert "no snapshot of the book at the end of 2026-Q2" in refused.stderr
