@@ -25,7 +25,10 @@ WHY_WE_DIFFER = (
     "pre-tax return of the account itself, with taxes settled outside the account each year (no reinvestment "
     "of savings), which is lower than conventions that compound the savings. Held-away gains are assumed "
     "unlimited unless set otherwise; with none, losses beyond $3,000 a year only carry forward and the "
-    "alpha falls. Decisions are weekly by default, and trading costs of 5 bp a side are charged."
+    "alpha falls. Tax alpha without liquidation counts deferral as a gain; with liquidation at the end much "
+    "of it is paid back (the tax_alpha_liquidated column). Decisions are weekly by default, and trading "
+    "costs of 5 bp a side are charged. Early down years on a path (see the market table) raise the "
+    "harvest of the first years, and so the decade's average, above what a rising decade would give."
 )
 
 
