@@ -360,6 +360,44 @@ class Nights(RuleBasedStateMachine):
         return both[recent][small_book.columns("transactions")].reset_index(drop=True)
 
 
+def _one_night(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Run one night of ``frames`` on FIRST_DAY; its exceptions."""
+    config = Settings(store={"path": tmp_path / "store.duckdb"}, storage={"uri": str(tmp_path / "storage")},
+                      runs={"dir": tmp_path / "runs"}, night={"workers": 1, "accounts_per_shard": 3})
+    write_inbox(frames, tmp_path / "inbox", FIRST_DAY, "csv")
+    run_night(FIRST_DAY, tmp_path / "inbox", config, workers=1, progress=False)
+    return pd.read_parquet(tmp_path / "runs" / FIRST_DAY.isoformat() / "proposal" / "exceptions.parquet")
+
+
+@pytest.mark.slow
+def test_a_split_going_ex_tonight_holds_no_account_whose_custodian_shows_the_split(tmp_path):
+    """Prepare applies tonight's splits, then reconciles lots with the custodian's positions
+    (PRODUCT.md, "The nightly run", step 3; "Tax rules": a split multiplies lot quantities by the
+    ratio): on the ex-date the custodian already shows the new share count, which is no break."""
+    frames = small_book.initial_book(7, FIRST_DAY)
+    symbol = frames["lots"].groupby("symbol")["account_id"].nunique().idxmin()  # the other accounts still trade
+    ratio = pd.Series({symbol: 2.0})
+    split = frames["lots"].assign(quantity=frames["lots"]["quantity"] * frames["lots"]["symbol"].map(ratio).fillna(1.0))
+    frames["positions"] = small_book.positions_of(split)
+    frames["corporate_actions"] = pd.DataFrame(
+        [{"symbol": symbol, "ex_date": FIRST_DAY, "kind": "SPLIT", "ratio": 2.0}])
+    frames["prices"] = frames["prices"].assign(
+        close=np.round(frames["prices"]["close"] / frames["prices"]["symbol"].map(ratio).fillna(1.0), 2))
+    exceptions = _one_night(tmp_path, frames)
+    assert exceptions[exceptions["kind"].isin(["BAD_INPUT", "RECONCILIATION"])].empty, exceptions.to_string()
+
+
+@pytest.mark.slow
+def test_a_night_with_every_account_held_lists_them_for_the_pm_instead_of_failing(tmp_path):
+    """A break holds the account and the rest of the book still runs (PRODUCT.md, "The nightly
+    run", steps 1 and 3): when every account is held, the night ends with nothing to trade and every
+    account listed as an exception."""
+    frames = small_book.initial_book(7, FIRST_DAY)
+    frames["positions"] = frames["positions"].assign(quantity=frames["positions"]["quantity"] + 1.0)
+    exceptions = _one_night(tmp_path, frames)
+    assert set(exceptions["account_id"]) == {a[0] for a in small_book.ACCOUNTS}
+
+
 # No shrinking: a night takes seconds, and a failing sequence is printed step by step as found.
 Nights.TestCase.settings = settings(
     max_examples=10, stateful_step_count=10, deadline=None, derandomize=True, database=None,
