@@ -5,6 +5,9 @@ Commands import their pipelines lazily so ``sma --help`` stays fast.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 app = typer.Typer(
@@ -33,7 +36,17 @@ def _register() -> None:
 
 def main() -> None:
     _register()
-    app()
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    # Every file is written and renamed into place and every store transaction committed by now.
+    # Leave without the interpreter's teardown: DuckDB's native threads can abort the process
+    # while Python finalises (duckdb/duckdb#13904), turning a finished night into exit status -6.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
