@@ -288,6 +288,8 @@ class Nights(RuleBasedStateMachine):
         relieved = realized.groupby(["account_id", "lot_id"])["relieved"].sum()
         floor = before["basis"].sub(relieved.reindex(before.index, fill_value=0))
         assert (family.loc[kept, "basis"] >= floor.loc[kept]).all()
+        if realized["carried"].sum() == 0:  # no wash sale: every lot kept keeps its basis to the cent
+            assert (family.loc[kept, "basis"] == floor.loc[kept]).all()
         fully_sold = left[left == 0].index
         assert (relieved.reindex(fully_sold) == before.loc[fully_sold, "basis"]).all(), "a lot sold out left basis behind"
         cost = sum(notional_cents(q, p) for q, p in zip(buys["quantity"], buys["price"]))
