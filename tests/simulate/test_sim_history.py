@@ -81,3 +81,18 @@ def test_a_history_built_in_two_legs_continues_where_the_first_left_off(book, hi
     after = second.inbox["prices"].pivot(index="date", columns="symbol", values="close")
     shared = before.index.intersection(after.index)
     assert np.allclose(before.loc[shared], after.loc[shared])
+
+
+def test_every_dollar_of_cash_is_accounted_for_by_flows_fills_and_trading_costs(book, history):
+    """PRODUCT.md, "Nothing is lost": cash at the end = cash at the start + flows + sales - buys - costs."""
+    cost = HistoryParams().fill_cost_bps * 1e-4
+    t = history.trades
+    notional = (t["quantity"] * t["price"]).round(2)
+    signed = np.where(t["side"] == "SELL", notional, -notional) - (notional * cost).round(2)
+    moved = pd.Series(signed).groupby(t["account_id"].to_numpy()).sum()
+    flows = history.values.groupby("account_id")["cash_flow"].sum()
+    start = book["cash"].set_index("account_id")["amount"]
+    end = history.inbox["cash"].set_index("account_id")["amount"]
+    expected = start.add(flows, fill_value=0).add(moved, fill_value=0)
+    trades_per_account = t.groupby("account_id").size().reindex(end.index, fill_value=0)
+    assert (np.abs(end - expected.reindex(end.index)) <= 0.01 * (trades_per_account + 1)).all()
