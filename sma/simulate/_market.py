@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sma.market import MarketParams, benchmarks_frame, generate_universe, simulate_prices
+from sma.market import MarketParams, UniverseParams, benchmarks_frame, generate_universe, simulate_prices
 from sma.risk import TRADING_DAYS, RiskModelParams, estimate_risk_model, returns_from_prices
 
 
@@ -64,14 +64,15 @@ class MarketPath:
                           self.index_weights(first))
 
 
-def generated_market(seed: int, start: date, n_days: int, params: MarketParams = MarketParams()) -> MarketPath:
+def generated_market(seed: int, start: date, n_days: int, params: MarketParams = MarketParams(),
+                     universe_params: UniverseParams = UniverseParams()) -> MarketPath:
     """A path from the market model: the generator's ~500 large caps and its three benchmarks.
 
     With the default ``MarketParams`` the market factor returns its drift plus one 30 % drawdown
     and partial recovery over the path (``pin_total_return``); pass ``pin_total_return=False`` to
     let each seed's decade return what its draws give.
     """
-    universe = generate_universe(seed)
+    universe = generate_universe(seed, universe_params)
     history = simulate_prices(universe, start, n_days, seed, params)
     bench = benchmarks_frame(universe)
     return _from_parts(history.dates, universe.securities_frame(), history.closes, bench, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sma.market import MarketParams, UniverseParams
 from sma.rebalance import EngineParams
 
 
@@ -85,6 +86,8 @@ class SimulationParams:
     fill_cost_bps: float = 5.0  # fills at the close, this much worse per side
     risk_history_days: int = 252  # closes behind each monthly risk-model estimate
     engine: EngineParams = field(default_factory=EngineParams)
+    market: MarketParams = field(default_factory=MarketParams)  # the path, when none is given
+    universe: UniverseParams = field(default_factory=UniverseParams)  # ~500 US large caps
 
     def __post_init__(self) -> None:
         if self.years < 1 or self.vintages < 1 or self.accounts_per_profile < 1:

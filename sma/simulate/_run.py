@@ -79,7 +79,7 @@ def simulate(params: SimulationParams, market: MarketPath | None = None, workers
     """
     if market is None:
         start, n_days = _calendar_span(params)
-        market = generated_market(params.seed, start, n_days)
+        market = generated_market(params.seed, start, n_days, params.market, params.universe)
     jobs = []
     for v in range(params.vintages):
         first, last = vintage_window(market, params, v)

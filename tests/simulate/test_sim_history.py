@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import SMALL_UNIVERSE
 from sma.book import BookParams, generate_book
 from sma.inbox import INBOX_FILES
 from sma.simulate import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS, HarvestFrequency, HistoryParams, simulate_history
@@ -15,7 +16,7 @@ START, END = date(2024, 1, 2), date(2024, 2, 29)
 
 @pytest.fixture(scope="module")
 def book():
-    return generate_book(6, 21, START, BookParams(price_days=300))
+    return generate_book(6, 21, START, BookParams(price_days=300, universe=SMALL_UNIVERSE))
 
 
 @pytest.fixture(scope="module")

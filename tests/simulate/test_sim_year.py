@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import SMALL_UNIVERSE
 from pipelines.simulate import write_report
 from sma.simulate import (
     YEAR_COLUMNS,
@@ -21,7 +22,7 @@ from sma.simulate import (
 
 #: A lump sum (losses to harvest) and an in-kind transition (a gain budget), one weekly year.
 YEAR = SimulationParams(years=1, seed=7, harvest_frequency=HarvestFrequency.WEEKLY,
-                        profiles=(Profile.LUMP_SUM, Profile.TRANSITION))
+                        profiles=(Profile.LUMP_SUM, Profile.TRANSITION), universe=SMALL_UNIVERSE)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_report_is_written_with_html_charts_and_csvs(year, tmp_path):
 
 def test_same_seed_gives_identical_results_and_report_bytes(tmp_path):
     small = SimulationParams(years=1, seed=3, profiles=(Profile.MONTHLY,), harvest_frequency=HarvestFrequency.MONTHLY,
-                             strategies=(Strategy.THRESHOLD, Strategy.ENGINE))
+                             strategies=(Strategy.THRESHOLD, Strategy.ENGINE), universe=SMALL_UNIVERSE)
     a, b = simulate(small), simulate(small)
     pd.testing.assert_frame_equal(a.years, b.years)
     first = write_report(a, tmp_path / "a")
