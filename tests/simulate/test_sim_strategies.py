@@ -1,10 +1,15 @@
 """The baselines' rules, on a handful of securities: what the threshold harvester sells and buys."""
 
-import numpy as np
+from dataclasses import replace
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sma.ledger import ReliefMethod
 from sma.rebalance import ShardInputs
 from sma.simulate import LotArrays
-from sma.simulate._strategies import replacement_choice, threshold_orders
+from sma.simulate._strategies import replacement_choice, rules_orders, threshold_orders
 
 SECTORS = np.array(["Energy", "Energy", "Energy", "Utilities"])
 GROUP = np.array([0, 1, 1, 2])  # securities 1 and 2 are share classes of one company
@@ -64,3 +69,25 @@ def test_an_ira_never_harvests():
     """PRODUCT.md: IRA and ROTH accounts pay no tax and never harvest."""
     assert threshold_orders(shard(account_type="IRA"), LOTS, replacement_choice(CORR, SECTORS, GROUP),
                             0.10, 0.0).empty
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.floats(-20_000, 20_000))
+def test_rules_never_oversell_never_buy_a_blocked_name_and_keep_cash_non_negative(seed, flow):
+    """Invariants of the rules-based indexer, on random holdings, targets and blocks."""
+    rng = np.random.default_rng(seed)
+    n = SECTORS.size
+    shares = np.floor(rng.uniform(0, 200, (1, n)))
+    target = rng.dirichlet(np.ones(n))[None] * 0.98
+    blocked = rng.random((1, n)) < 0.3
+    loss_blocked = rng.random((1, n)) < 0.3
+    base = shard(loss_sale_blocked=loss_blocked, buy_blocked=blocked)
+    s = replace(base, target=target, cash=np.array([rng.uniform(0, 5_000)]), cash_flow=np.array([flow]),
+                cash_target=np.array([0.02]))
+    orders = rules_orders(s, shares, shares * PRICES * 0.9, ReliefMethod.FIFO, 0.05, 0.005)
+    sells, buys = orders[orders["side"] == "SELL"], orders[orders["side"] == "BUY"]
+    assert (sells["quantity"].to_numpy() <= shares[0, sells["security"]]).all()
+    assert not blocked[0, buys["security"]].any() and not loss_blocked[0, sells["security"]].any()
+    cash = s.cash[0] + flow + (sells["quantity"] * PRICES[sells["security"]]).sum() \
+        - (buys["quantity"] * PRICES[buys["security"]]).sum()
+    assert buys.empty or cash >= -1e-6
