@@ -72,22 +72,20 @@ class SimBook:
                                          trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
                                          .astype("datetime64[D]"),
                                          realized_gain=pd.to_numeric(recent["realized_gain"], errors="coerce")))
-        # Per account, so ids do not depend on who else runs; after the book's own SIM lots, so a
-        # history simulated in legs never opens a lot id twice.
+        # Lot ids are the trade date and a per-account count of the day's buys: they never depend on
+        # who else runs, and a history simulated in legs (disjoint days) never opens an id twice.
         self._next_lot = np.zeros(acc.m, np.int64)
-        numbered = lots["lot_id"].astype(str).str.extract(r"^SIM(\d+)$")[0].dropna()
-        if len(numbered):
-            last = numbered.astype(np.int64).groupby(lots.loc[numbered.index, "account_id"].astype(str)).max()
-            at = pd.Index(acc.ids).get_indexer(last.index)
-            self._next_lot[at[at >= 0]] = last.to_numpy()[at >= 0]
+        self._lot_day = ""
 
     # -- state ---------------------------------------------------------------------------------
     def start_day(self, day: np.datetime64) -> None:
-        """A new calendar year starts the gain budget afresh."""
+        """A new day numbers its lots afresh; a new calendar year starts the gain budget afresh."""
         year = int(day.astype("datetime64[Y]").astype(int))
         if year != self._year:
             self._year = year
             self.realized_ytd[:] = 0.0
+        self._lot_day = str(day.astype("datetime64[D]")).replace("-", "")
+        self._next_lot[:] = 0
 
     def lots(self) -> LotArrays:
         return LotArrays.from_open_lots(self.ledger.open_lots(), self.acc.ids, self.acc.universe)
@@ -137,7 +135,7 @@ class SimBook:
         for a, j, q, reason in zip(buys["account"], buys["security"], buys["quantity"], buys["reason"]):
             price = closes[j]
             self._next_lot[a] += 1
-            self.ledger.buy(ids[a], self.symbols[j], f"SIM{self._next_lot[a]:08d}", float(q),
+            self.ledger.buy(ids[a], self.symbols[j], f"SIM{self._lot_day}-{self._next_lot[a]:04d}", float(q),
                             int(round(q * price * 100)), day)
             self.shares[a, j] += q
             self.cash[a] -= round(q * price, 2) + round(q * price * self.fill_cost, 2)

@@ -97,3 +97,17 @@ def test_every_dollar_of_cash_is_accounted_for_by_flows_fills_and_trading_costs(
     expected = start.add(flows, fill_value=0).add(moved, fill_value=0)
     trades_per_account = t.groupby("account_id").size().reindex(end.index, fill_value=0)
     assert (np.abs(end - expected.reindex(end.index)) <= 0.01 * (trades_per_account + 1)).all()
+
+
+def test_lots_opened_in_two_legs_never_share_an_id(book):
+    """A lot id names one purchase for good (the store and Form 8949 rows key on it)."""
+    middle = date(2024, 1, 31)
+    first = simulate_history(book, START, middle, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    second = simulate_history(first.inbox, middle, END, seed=21,
+                              params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    opened_first = set(zip(first.realized["account_id"], first.realized["lot_id"])) | set(
+        zip(first.inbox["lots"]["account_id"], first.inbox["lots"]["lot_id"]))
+    opened_second = set(zip(second.inbox["lots"]["account_id"], second.inbox["lots"]["lot_id"])) - opened_first
+    assert opened_second and all(lot.startswith("SIM2024") for _, lot in opened_second)
+    ids = second.inbox["lots"][["account_id", "lot_id"]]
+    assert not ids.duplicated().any()
