@@ -3,9 +3,15 @@
 -- The shares of an account's lots in a symbol add up to the custodian's position, within
 -- settings.validation.reconciliation_tolerance_shares (PRODUCT.md, "reconcile custodian positions
 -- against lots (a break holds the account)"). A lot with no position, or a position with no lots,
--- is a break too.
-WITH held AS (
-    SELECT account_id, symbol, sum(quantity) AS lot_shares FROM lots GROUP BY account_id, symbol
+-- is a break too. A split going ex on the as-of date is applied to the lots first: the
+-- custodian's positions already show it (the night's prepare step applies it the same way).
+WITH split AS (
+    SELECT symbol, product(ratio) AS ratio FROM corporate_actions
+    WHERE kind = 'SPLIT' AND CAST(ex_date AS DATE) = $as_of GROUP BY symbol
+),
+held AS (
+    SELECT l.account_id, l.symbol, sum(l.quantity * coalesce(s.ratio, 1)) AS lot_shares
+    FROM lots l LEFT JOIN split s ON s.symbol = l.symbol GROUP BY l.account_id, l.symbol
 ),
 custodian AS (
     SELECT account_id, symbol, sum(quantity) AS position_shares FROM positions GROUP BY account_id, symbol

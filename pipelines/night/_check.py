@@ -37,10 +37,19 @@ def flagged_exceptions(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"account_id": flagged["account_id"], "kind": kind, "reason": reason})
 
 
+_TEXT_COLUMNS = {"account_id", "symbol", "side", "reason", "lot_id", "term", "status", "triggers", "kind", "why",
+                 "until", "sector", "solver_status"}
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    """No rows, but numbers typed as numbers, so the checks' arithmetic works on a quiet night."""
+    return pd.DataFrame({c: pd.Series(dtype=object if c in _TEXT_COLUMNS else "float64") for c in columns})
+
+
 def _gather(night: Night, shards: list[int], name: str, columns: list[str]) -> pd.DataFrame:
     parts = [_files.read_parquet(night.uri("decisions", f"{k:04d}", f"{name}.parquet")) for k in shards]
     parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True) if parts else _empty(columns)
 
 
 def _recent_nights(night: Night) -> pd.DataFrame:
@@ -67,7 +76,7 @@ def check_step(night: Night) -> dict:
                        ["account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight"])
     lots = pd.concat(
         [_files.read_parquet(night.uri("shards", f"{k:04d}", "lots.parquet")) for k in shards]
-        or [pd.DataFrame(columns=["account_id", "lot_id", "symbol", "quantity"])],
+        or [_empty(["account_id", "lot_id", "symbol", "quantity"])],
         ignore_index=True,
     )
     s = night.settings.night

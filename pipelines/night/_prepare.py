@@ -108,10 +108,28 @@ def _changed_since_last_night(con, as_of) -> pd.DataFrame:
     ).df()
 
 
+def _with_recent_lots(transactions: pd.DataFrame, snap: dict[str, pd.DataFrame], as_of) -> pd.DataFrame:
+    """The household's buys of the last 31 days, from transactions and from the lots themselves.
+
+    A lot acquired inside the wash-sale window is a purchase even when the transactions file
+    misses it: a loss sale of that security now would be washed by it (IRS Publication 550).
+    """
+    lots = snap["lots"]
+    recent = lots[pd.to_datetime(lots["acquired_date"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=31)]
+    household = snap["accounts"].set_index("account_id")["household_id"]
+    buys = pd.DataFrame({
+        "account_id": recent["account_id"], "household_id": recent["account_id"].map(household),
+        "trade_date": recent["acquired_date"], "symbol": recent["symbol"], "side": "BUY",
+        "quantity": recent["quantity"], "price": np.nan, "realized_gain": np.nan,
+    })
+    return pd.concat([transactions, buys], ignore_index=True) if len(buys) else transactions
+
+
 def _assign_shards(accounts: pd.DataFrame, per_shard: int) -> pd.Series:
     """Shard number per account: households in id order, filled up to ``per_shard`` accounts."""
     sizes = accounts.groupby("household_id").size().sort_index()
-    shard_of_household = (sizes.cumsum() - sizes) // max(per_shard, 1)
+    filled = (sizes.cumsum() - sizes) // max(per_shard, 1)
+    shard_of_household = pd.Series(pd.factorize(filled)[0], index=sizes.index)  # numbered 0, 1, 2, ...
     return accounts["household_id"].map(shard_of_household).astype(int)
 
 
@@ -163,7 +181,8 @@ def prepare_step(night: Night) -> list[int]:
     )
     group_of = dict(zip(symbols, market["identical_group"].fillna(pd.Series(symbols)).where(
         market["identical_group"].notna(), symbols)))
-    blocks = wash_sale_blocks(transactions, group_of, np.datetime64(night.as_of, "D"))
+    blocks = wash_sale_blocks(_with_recent_lots(transactions, snap, night.as_of), group_of,
+                              np.datetime64(night.as_of, "D"))
 
     accounts = snap["accounts"].merge(snap["cash"], on="account_id", how="left").rename(columns={"amount": "cash"})
     flows = snap["cash_flows"]
