@@ -13,8 +13,8 @@ import pandas as pd
 from pipelines.night import _files
 from pipelines._faults import crash_point
 from pipelines.night._run import Night
-from sma.accounts import Universe, personalised_targets, restriction_masks, tilt_multipliers
-from sma.rebalance import EngineParams, ShardInputs, decide
+from sma.accounts import Universe, restriction_masks
+from sma.rebalance import EngineParams, ShardInputs, decide, shard_from_frames
 from sma.risk import RiskModel
 
 
@@ -30,33 +30,6 @@ def load_risk_model(night: Night) -> RiskModel:
         factor_cov=cov[list(factors)].to_numpy(float),
         specific_var=specific["specific_var"].to_numpy(float),
     )
-
-
-def _benchmark_matrix(benchmarks: pd.DataFrame, benchmark_ids: np.ndarray, universe: Universe) -> np.ndarray:
-    ids, row = np.unique(benchmark_ids.astype(str), return_inverse=True)
-    wide = np.zeros((ids.size, universe.symbols.size))
-    b = benchmarks[benchmarks["benchmark_id"].isin(ids)]
-    wide[pd.Index(ids).get_indexer(b["benchmark_id"]), universe.index_of(b["symbol"])] = b["weight"].to_numpy(float)
-    return wide[row]
-
-
-def _wash_masks(blocks: pd.DataFrame, household_ids: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(m, n) masks: buying blocked / loss sale blocked by the household's trades of the last 30 days."""
-    m, n = household_ids.size, groups.size
-    buy, loss = np.zeros((m, n), bool), np.zeros((m, n), bool)
-    if len(blocks):
-        h = pd.Index(np.unique(household_ids))
-        g = pd.Index(np.unique(groups))
-        hb = h.get_indexer(blocks["household_id"].astype(str))
-        gb = g.get_indexer(blocks["identical_group"].astype(str))
-        keep = (hb >= 0) & (gb >= 0)
-        by_hg_buy = np.zeros((h.size, g.size), bool)
-        by_hg_loss = np.zeros((h.size, g.size), bool)
-        by_hg_buy[hb[keep], gb[keep]] = blocks["buy_blocked"].to_numpy(bool)[keep]
-        by_hg_loss[hb[keep], gb[keep]] = blocks["loss_sale_blocked"].to_numpy(bool)[keep]
-        rows, cols = h.get_indexer(household_ids), g.get_indexer(groups)
-        buy, loss = by_hg_buy[rows][:, cols], by_hg_loss[rows][:, cols]
-    return buy, loss
 
 
 def blocks_in_force(
@@ -123,62 +96,35 @@ def shard_inputs(
     market: pd.DataFrame,
     benchmarks: pd.DataFrame,
     blocks: pd.DataFrame,
+    as_of,
 ) -> tuple[ShardInputs, pd.DataFrame]:
-    """The engine's arrays for one shard, from the prepared frames, and the blocks in force."""
+    """The engine's arrays for one shard (``sma.rebalance.shard_from_frames``), and the blocks in force.
+
+    ``accounts`` are the prepared accounts: tonight's cash and cash flow already summed, and the
+    gains realized so far this year.
+    """
+    ids = accounts["account_id"]
+    inputs = shard_from_frames(
+        symbols=market["symbol"].to_numpy(str),
+        securities=market,
+        closes=market.set_index("symbol")["close"],
+        benchmarks=benchmarks,
+        accounts=accounts,
+        lots=lots,
+        cash=pd.DataFrame({"account_id": ids, "amount": accounts["cash"]}),
+        as_of=np.datetime64(as_of, "D"),
+        cash_flows=pd.DataFrame({"account_id": ids, "amount": accounts["cash_flow"], "requested_date": pd.Timestamp(as_of)}),
+        restrictions=restrictions,
+        tilts=tilts,
+        wash_blocks=blocks,
+        realized_ytd=pd.DataFrame({"account_id": ids, "realized_gain": accounts["realized_ytd"]}),
+        benchmark_changed=ids[accounts["benchmark_changed"].astype(bool)],
+        restriction_changed=ids[accounts["restriction_changed"].astype(bool)],
+    )
     universe = Universe.from_frame(market)
-    ids = accounts["account_id"].to_numpy(str)
-    masks = restriction_masks(restrictions, ids, universe)
-    prices = market["close"].to_numpy(float)
-    lot_account = pd.Index(ids).get_indexer(lots["account_id"])
-    lot_security = universe.index_of(lots["symbol"])
-    value = np.zeros((ids.size, universe.symbols.size))
-    np.add.at(value, (lot_account, lot_security), lots["quantity"].to_numpy(float) * prices[lot_security])
-    cash = accounts["cash"].to_numpy(float)
-    flow = accounts["cash_flow"].to_numpy(float)
-    total = value.sum(axis=1) + cash + flow
-    held_w = np.divide(value, total[:, None], out=np.zeros_like(value), where=total[:, None] > 0)
-    target = personalised_targets(
-        _benchmark_matrix(benchmarks, accounts["benchmark_id"].to_numpy(str), universe),
-        masks.exclude,
-        tilt_multipliers(tilts, ids, universe),
-        held_w,
-        masks.no_sell,
-        accounts["cash_target"].to_numpy(float),
-    )
-    group_names, group_code = np.unique(universe.identical_group, return_inverse=True)
-    wash_buy, wash_loss = _wash_masks(blocks, accounts["household_id"].to_numpy(str), universe.identical_group)
-    inputs = ShardInputs(
-        account_ids=ids,
-        household_ids=accounts["household_id"].to_numpy(str),
-        account_type=accounts["account_type"].to_numpy(str),
-        tlh_enabled=accounts["tlh_enabled"].to_numpy(bool),
-        st_rate=accounts["st_tax_rate"].to_numpy(float),
-        lt_rate=accounts["lt_tax_rate"].to_numpy(float),
-        max_tracking_error=accounts["max_tracking_error"].to_numpy(float),
-        gain_budget_remaining=accounts["gain_budget_remaining"].to_numpy(float),
-        min_trade_value=accounts["min_trade_value"].to_numpy(float),
-        cash_target=accounts["cash_target"].to_numpy(float),
-        cash=cash,
-        cash_flow=flow,
-        symbols=universe.symbols,
-        sectors=universe.sectors,
-        identical_group=group_code,
-        prices=prices,
-        target=target,
-        buy_blocked=masks.buy_restricted | wash_buy,
-        loss_sale_blocked=wash_loss,
-        no_sell=masks.no_sell,
-        exclude=masks.exclude,
-        lot_account=lot_account,
-        lot_security=lot_security,
-        lot_ids=lots["lot_id"].to_numpy(str),
-        lot_qty=lots["quantity"].to_numpy(float),
-        lot_basis=lots["cost_basis"].to_numpy(float),
-        lot_long_term=lots["long_term"].to_numpy(bool),
-        benchmark_changed=accounts["benchmark_changed"].to_numpy(bool),
-        restriction_changed=accounts["restriction_changed"].to_numpy(bool),
-    )
-    return inputs, blocks_in_force(accounts, universe, masks, wash_buy, wash_loss, blocks)
+    masks = restriction_masks(restrictions, inputs.account_ids, universe)
+    wash_buy = inputs.buy_blocked & ~masks.buy_restricted
+    return inputs, blocks_in_force(accounts, universe, masks, wash_buy, inputs.loss_sale_blocked, blocks)
 
 
 #: Decimal places kept in decision records: cents for money, 1e-8 for fractions. Beyond these the
@@ -210,6 +156,7 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
         _files.read_parquet(night.uri("prepared", "market.parquet")),
         _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
         _files.read_parquet(night.uri("prepared", "wash_blocks.parquet")),
+        night.as_of,
     )
     out = decide(inputs, load_risk_model(night), params)
     _files.write_parquet(night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades")
