@@ -35,7 +35,7 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
-	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do echo "== $$b"; PYTHONPATH=. $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf out .pytest_cache

@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_engine_data import synthetic_model, synthetic_shard  # noqa: E402
+from engine_problems import synthetic_model, synthetic_shard  # noqa: E402
 
 from sma.rebalance import EngineParams, SignMethod, build_problem, decide, solve_account, solve_trade_qp  # noqa: E402
 from sma.rebalance import contested_groups, keep_for_sides  # noqa: E402
