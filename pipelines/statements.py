@@ -143,4 +143,15 @@ def write_statements(period_label: str, settings: Settings, out: Path | None = N
     return written
 
 
-__all__ = ["StatementError", "parse_period", "statement_data", "write_statements"]
+def write_statement_slice(period_label: str, part: int, parts: int) -> int:
+    """Statements for every ``parts``-th account starting at ``part`` (for parallel tasks); returns how many."""
+    from pipelines.settings import load_settings
+
+    settings = load_settings()
+    with open_store(settings.store.path, read_only=True) as con:
+        book = _read(con, parse_period(period_label))
+    ids = sorted(book.accounts["account_id"])[part::parts]
+    return len(write_statements(period_label, settings, accounts=ids)) if ids else 0
+
+
+__all__ = ["StatementError", "parse_period", "statement_data", "write_statement_slice", "write_statements"]

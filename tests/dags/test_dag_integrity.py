@@ -59,3 +59,9 @@ def test_dag_files_import_only_airflow_sdk_at_the_top(dag_file):
         elif isinstance(node, ast.ImportFrom):
             top.add(node.module)
     assert top <= ALLOWED_TOP_IMPORTS, top - ALLOWED_TOP_IMPORTS
+
+
+def test_statements_run_quarterly_in_parallel_slices(dagbag):
+    dag = dagbag.dags["sma_statements"]
+    assert str(dag.schedule) == "0 6 3 1,4,7,10 *"
+    assert [t.task_id for t in dag.topological_sort()] == ["period", "write"]

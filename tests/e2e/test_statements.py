@@ -58,3 +58,13 @@ def test_a_period_without_a_snapshot_at_its_end_is_refused(history):
     refused = sma(["statements", "--period", "2026-Q2", "--out", str(root / "q2")], env, root)
     assert refused.returncode == 1
     assert "no snapshot of the book at the end of 2026-Q2" in refused.stderr
+
+
+def test_the_statements_dag_slices_cover_every_account_once(history, monkeypatch):
+    from pipelines.statements import write_statement_slice
+
+    root, env = history
+    monkeypatch.setenv("SMA_CONFIG", env["SMA_CONFIG"])
+    written = [write_statement_slice("2026-Q3", part, 3) for part in range(3)]
+    pdfs = sorted((root / "statements" / "2026-Q3").glob("*.pdf"))
+    assert sum(written) == len(pdfs) == 4
