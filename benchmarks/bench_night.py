@@ -14,7 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pipelines.book import write_inbox
+from pipelines.book import write_book
 from pipelines.night._check import check_step
 from pipelines.night._nightly import decide_all, ingest_night
 from pipelines.night._prepare import prepare_step
@@ -22,7 +22,6 @@ from pipelines.night._record import blotter_step, record_step
 from pipelines.night._review import review_step
 from pipelines.night._run import Night
 from pipelines.settings import Settings
-from sma.book import generate_book
 
 AS_OF = date(2026, 11, 24)
 
@@ -59,19 +58,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, nargs="+", default=[1000])
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workers", type=int, nargs="+", default=[2, 1])
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     args = parser.parse_args()
     for n in args.accounts:
         with tempfile.TemporaryDirectory(prefix="bench-night-") as tmp:
             tmp = Path(tmp)
             start = time.perf_counter()
-            write_inbox(generate_book(n, args.seed, AS_OF), tmp / "inbox", AS_OF, "csv")
+            write_book(n, args.seed, AS_OF, tmp / "inbox", args.format)
             print(f"\n{n:,} accounts (book generated and written in {time.perf_counter() - start:.1f} s)")
-            results = {w: one_night(tmp / "inbox", tmp / f"w{w}", w) for w in (2, 1)}
+            results = {w: one_night(tmp / "inbox", tmp / f"w{w}", w) for w in args.workers}
             for w, times in results.items():
                 total = times["total"]
                 shares = ", ".join(f"{k} {v / total:.0%}" for k, v in times.items() if k != "total")
                 print(f"  workers={w}: {total:.1f} s wall, {n / total:.1f} accounts/s   [{shares}]")
-            print(f"  ratio 1 worker / 2 workers: {results[1]['total'] / results[2]['total']:.2f}x")
+            if {1, 2} <= set(results):
+                print(f"  ratio 1 worker / 2 workers: {results[1]['total'] / results[2]['total']:.2f}x")
             print(f"  peak memory (largest process): {peak_mb():,.0f} MB")
 
 

@@ -32,7 +32,7 @@ class RunSettings(BaseModel):
 
 
 class ValidationSettings(BaseModel):
-    max_file_bytes: int = 512 * 1024 * 1024  # larger inbox files are refused unread
+    max_file_bytes: int = 1536 * 1024 * 1024  # larger inbox files are refused unread (10,000 accounts: ~760 MB of lots CSV)
     max_errors_reported: int = 1000
     benchmark_weight_tolerance: float = 1e-6  # |sum(weights) - 1| allowed per benchmark
     reconciliation_tolerance_shares: float = 1e-6
