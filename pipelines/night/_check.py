@@ -159,6 +159,7 @@ def check_step(night: Night) -> dict:
         "gains_realized_lt": round(float(lot_sells.loc[lot_sells["term"] == "LONG", "realized_gain"].sum()), 2),
         "est_tax_saved": round(float(records.loc[~records["account_id"].isin(out_of_trading), "est_tax_saved"].sum()), 2),
         "run_total_flags": totals,
+        "risk_model": night.done_info("prepare").get("risk_model", ""),
     }
     _files.write_json(str(night.run_dir / "summary.json"), summary, "check:summary")
     night.mark_done("check", info=summary)

@@ -217,6 +217,8 @@ def render_summary(night: Night, summary: dict) -> str:
             lines.append(f"    {r.account_id:<14} {r.kind:<15} {r.reason[:90]}")
         if len(exc) > 10:
             lines.append(f"    ... {len(exc) - 10} more in {night.run_dir / 'proposal' / 'exceptions.parquet'}")
+    if summary.get("risk_model"):
+        lines.append(f"  risk model          {summary['risk_model']}")
     for flag in summary.get("run_total_flags", []):
         lines.append(f"  RUN TOTALS: {flag} — a PM must override at approval")
     lines += [

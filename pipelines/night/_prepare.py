@@ -9,6 +9,8 @@ as Parquet under the night's exchange folder; nothing is written to the store.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -17,7 +19,14 @@ from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.ledger import is_long_term, wash_sale_blocks
-from sma.risk import RiskModelParams, estimate_risk_model, returns_from_prices
+from sma.risk import (
+    RiskModel,
+    RiskModelError,
+    RiskModelParams,
+    estimate_risk_model,
+    returns_from_prices,
+    risk_model_from_frames,
+)
 
 SNAPSHOT_FILES = (
     "securities",
@@ -125,6 +134,34 @@ def _with_recent_lots(transactions: pd.DataFrame, snap: dict[str, pd.DataFrame],
     return pd.concat([transactions, buys], ignore_index=True) if len(buys) else transactions
 
 
+#: A vendor's risk model, when the inbox has one: ``<inbox>/<date>/risk_model/`` holding
+#: exposures (symbol, factor, exposure), factor_covariance (factor_1, factor_2, covariance, annual)
+#: and specific_risk (symbol, specific_risk, annual volatility), as CSV or Parquet.
+VENDOR_MODEL_FOLDER = "risk_model"
+_VENDOR_FILES = ("exposures", "factor_covariance", "specific_risk")
+
+
+def vendor_risk_model(folder: Path, symbols: np.ndarray) -> tuple[RiskModel | None, str]:
+    """The vendor's model from ``folder`` and where tonight's model comes from, in words.
+
+    No folder: ``(None, "estimated")``. A model that does not fit the universe is not used: the
+    night estimates its own and says why, for the PM.
+    """
+    if not folder.is_dir():
+        return None, "estimated from tonight's price history"
+    try:
+        frames = {}
+        for name in _VENDOR_FILES:
+            found = [folder / f"{name}.{ext}" for ext in ("csv", "parquet") if (folder / f"{name}.{ext}").exists()]
+            if not found:
+                raise RiskModelError(f"{folder / name}.csv is missing")
+            frames[name] = pd.read_parquet(found[0]) if found[0].suffix == ".parquet" else pd.read_csv(found[0])
+        model = risk_model_from_frames(frames["exposures"], frames["factor_covariance"], frames["specific_risk"], symbols)
+    except (RiskModelError, KeyError, ValueError) as err:
+        return None, f"estimated from tonight's price history: the vendor model in {folder} was refused ({err})"
+    return model, f"vendor model from {folder}"
+
+
 def _assign_shards(accounts: pd.DataFrame, per_shard: int) -> pd.Series:
     """Shard number per account: households in id order, filled up to ``per_shard`` accounts."""
     sizes = accounts.groupby("household_id").size().sort_index()
@@ -171,10 +208,12 @@ def prepare_step(night: Night) -> list[int]:
         held = pd.concat([held, first.groupby("account_id", as_index=False).first()], ignore_index=True)
 
     dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
-    closes_hist = closes[-(s.night.risk_history_days + 1):]
-    model = estimate_risk_model(
-        returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), RiskModelParams()
-    )
+    model, risk_source = vendor_risk_model(night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols)
+    if model is None:
+        closes_hist = closes[-(s.night.risk_history_days + 1):]
+        model = estimate_risk_model(
+            returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), RiskModelParams()
+        )
     last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
     market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(
         close=closes[-1], volume=last["volume"].reindex(symbols).to_numpy(float)
@@ -232,5 +271,5 @@ def prepare_step(night: Night) -> list[int]:
               snap["restrictions"][snap["restrictions"]["account_id"].isin(ids)].reset_index(drop=True))
         write(night.uri("shards", f"{k:04d}", "tilts.parquet"),
               snap["tilts"][snap["tilts"]["account_id"].isin(ids)].reset_index(drop=True))
-    night.mark_done("prepare", info={"shards": shards})
+    night.mark_done("prepare", info={"shards": shards, "risk_model": risk_source})
     return shards
