@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 import sys
 from datetime import date
 from pathlib import Path
@@ -22,7 +24,7 @@ from pipelines.settings import load_settings
 def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
     from pipelines.history import build_history
     from pipelines.ingest import InboxRejected
-    from pipelines.statements import write_statements
+    from pipelines.statements import write_statement_slice
     from pipelines.night import Night, render_summary, run_night
     from pipelines.store import book_summary, open_store, render_book_summary
     from sma.book import generate_book
@@ -70,8 +72,10 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
     print()
     label = f"{quarter.year}-Q{quarter.quarter}"
     print(f"Writing client statements for {label} ...", flush=True)
-    statements = write_statements(label, settings)
-    print(f"  statements   {statements[0].parent}   ({len(statements)} PDFs, Form 8949 reports in form8949/)")
+    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
+        count = sum(pool.map(write_statement_slice, [label, label], [0, 1], [2, 2]))
+    folder = Path(settings.runs.dir).parent / "statements" / label
+    print(f"  statements   {folder}   ({count} PDFs, Form 8949 reports in form8949/)")
     print()
     print("Next, as a PM and then a trader would:")
     env = f"SMA_CONFIG={work / 'sma.toml'}"
