@@ -42,17 +42,31 @@ def review_data(night: Night) -> ReviewData:
     wash = blocks[blocks["kind"].isin(["BUY_BLOCKED", "LOSS_SALE_BLOCKED"]) & blocks["why"].str.startswith("wash")]
     trades = frames["trades"]
     traded = set(trades["account_id"])
-    holdings = frames["holdings"]
+    holdings = drill_down_holdings(frames["holdings"], trades, traded | set(exceptions["account_id"]))
     return ReviewData(
         summary=summary,
         decisions=decisions,
         trades=trades,
         lot_sells=lot_sells,
-        # The drill-down shows holdings for the accounts that trade or need the PM's eye.
-        holdings=holdings[holdings["account_id"].isin(traded | set(exceptions["account_id"]))],
+        holdings=holdings,
         wash_blocks=wash,
         exceptions=exceptions,
     )
+
+
+#: Per account, the drill-down lists every security traded tonight and this many of the largest
+#: gaps between weight after trading and target: a page a PM can open, for any size of book.
+DRILL_DOWN_GAPS = 25
+
+
+def drill_down_holdings(holdings: pd.DataFrame, trades: pd.DataFrame, accounts: set[str]) -> pd.DataFrame:
+    """Holdings vs target for the accounts that trade or need the PM's eye: traded names and largest gaps."""
+    mine = holdings[holdings["account_id"].isin(accounts)]
+    gap = (mine["weight_after"] - mine["target_weight"]).abs()
+    rank = gap.groupby(mine["account_id"]).rank(method="first", ascending=False)
+    traded = pd.MultiIndex.from_frame(trades[["account_id", "symbol"]])
+    was_traded = pd.MultiIndex.from_frame(mine[["account_id", "symbol"]]).isin(traded)
+    return mine[(rank <= DRILL_DOWN_GAPS) | was_traded].reset_index(drop=True)
 
 
 def review_step(night: Night) -> str:
