@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.fills import FillsResult, load_fills, locked, record_fills
-from pipelines.night._prepare import apply_splits
 from pipelines.settings import Settings
 from pipelines.store import open_store
+from sma.ledger import apply_splits
 
 
 def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -35,19 +35,21 @@ class IngestResult:
 
 def held_account_reasons(issues: pd.DataFrame, held: frozenset[str] | set[str]) -> dict[str, str]:
     """Why each held account is held: its first bad-input findings, in words a PM reads."""
-    reasons: dict[str, str] = {}
-    mine = issues[issues["account_id"].notna()] if len(issues) else issues
-    for account_id in sorted(held):
-        found = mine[mine["account_id"] == account_id] if len(mine) else mine
-        parts = [
-            f"{r.file}" + (f" row {int(r.row)}" if pd.notna(r.row) else "") + (f" {r.column}" if pd.notna(r.column) else "") + f": {r.rule}"
-            for r in found.head(3).itertuples()
-        ]
-        more = len(found) - len(parts)
-        reasons[account_id] = "bad input: " + ("; ".join(parts) or "touched by a bad row of a shared file") + (
-            f" (+{more} more)" if more > 0 else ""
-        )
-    return reasons
+    mine = issues[issues["account_id"].isin(held)] if len(issues) else issues
+    where = (
+        mine["file"].astype(str)
+        + mine["row"].map(lambda r: f" row {int(r)}" if pd.notna(r) else "")
+        + mine["column"].map(lambda c: f" {c}" if pd.notna(c) else "")
+        + ": " + mine["rule"].astype(str)
+    ) if len(mine) else pd.Series(dtype=str)
+    found = where.groupby(mine["account_id"]) if len(mine) else None
+    first = found.apply(lambda w: "; ".join(w.head(3))) if found is not None else pd.Series(dtype=str)
+    more = (found.size() - 3).clip(lower=0) if found is not None else pd.Series(dtype=int)
+    return {
+        account_id: "bad input: " + first.get(account_id, "touched by a bad row of a shared file")
+        + (f" (+{int(more[account_id])} more)" if more.get(account_id, 0) > 0 else "")
+        for account_id in sorted(held)
+    }
 
 
 def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:

@@ -7,13 +7,13 @@ at any point leaves either the whole file or none; file names come only from ids
 
 from __future__ import annotations
 
-import os
-import tempfile
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
+
+from pipelines._atomic import write_atomically as write_file_atomically
 
 from sma.reporting import (
     ReviewData,
@@ -31,19 +31,7 @@ REVIEW_PAGE = "review.html"
 
 def write_atomically(folder: Path, name: str, data: bytes) -> Path:
     """Write ``data`` to ``folder/name`` (created if missing) all at once; return the path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="-" + name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_file_atomically(Path(folder) / name, data)
 
 
 def write_review_page(data: ReviewData, folder: Path) -> Path:

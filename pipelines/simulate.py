@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from pipelines._atomic import write_atomically  # noqa: E402
 from sma.inbox import FORMULA_PREFIXES  # noqa: E402
 from sma.simulate import (  # noqa: E402
     CONVENTIONS,
@@ -30,10 +30,7 @@ from sma.simulate import (  # noqa: E402
 
 
 def _atomic_bytes(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    write_atomically(target, data)
 
 
 def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:

@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines._atomic import write_atomically
 from sma.trading import Blotter, TrailProblem
 
 FRAMES = ("orders", "allocations", "lot_instructions")
@@ -65,13 +66,7 @@ def locked(run_dir: Path) -> Iterator[None]:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
-    with open(tmp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, data)
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:

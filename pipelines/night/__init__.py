@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pipelines.night._check import check_step as _check
-from pipelines.night._decide import decide_step as _decide
+from pipelines.night._check import check_step as _check_night
+from pipelines.night._decide import decide_step as _decide_night
 from pipelines.night._nightly import ingest_night, render_summary, run_night
-from pipelines.night._prepare import prepare_step as _prepare
-from pipelines.night._record import blotter_step as _blotter
-from pipelines.night._record import record_step as _record
-from pipelines.night._review import review_step as _review
+from pipelines.night._prepare import prepare_step as _prepare_night
+from pipelines.night._record import blotter_step as _blotter_night
+from pipelines.night._record import record_step as _record_night
+from pipelines.night._review import review_step as _review_night
 from pipelines.night._run import Night, RunInProgress
 from pipelines.settings import load_settings
 
@@ -31,27 +31,27 @@ def ingest_step(as_of: str, inbox: str) -> dict:
 
 
 def prepare_step(as_of: str) -> list[int]:
-    return _prepare(_night(as_of))
+    return _prepare_night(_night(as_of))
 
 
 def decide_step(as_of: str, shard: int) -> None:
-    _decide(_night(as_of), shard)
+    _decide_night(_night(as_of), shard)
 
 
 def check_step(as_of: str) -> dict:
-    return _check(_night(as_of))
+    return _check_night(_night(as_of))
 
 
 def blotter_step(as_of: str) -> None:
-    _blotter(_night(as_of))
+    _blotter_night(_night(as_of))
 
 
 def record_step(as_of: str) -> dict:
-    return _record(_night(as_of))
+    return _record_night(_night(as_of))
 
 
 def review_step(as_of: str) -> str:
-    return _review(_night(as_of))
+    return _review_night(_night(as_of))
 
 
 def apply_pm_answer(as_of: str, answer: dict) -> str:

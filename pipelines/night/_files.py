@@ -37,17 +37,22 @@ def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
     parent = path.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
     tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
-    with fs.open(tmp, "wb") as out:
-        half = len(data) // 2
-        out.write(data[:half])
-        if point:
-            out.flush()
-            crash_point(f"{point}:mid-write")
-        out.write(data[half:])
-    if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
-        os.replace(tmp, path)
-    else:
-        fs.mv(tmp, path)
+    try:
+        with fs.open(tmp, "wb") as out:
+            half = len(data) // 2
+            out.write(data[:half])
+            if point:
+                out.flush()
+                crash_point(f"{point}:mid-write")
+            out.write(data[half:])
+        if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+            os.replace(tmp, path)
+        else:
+            fs.mv(tmp, path)
+    except BaseException:
+        if fs.exists(tmp):
+            fs.rm(tmp)
+        raise
 
 
 def read_bytes(uri: str) -> bytes:

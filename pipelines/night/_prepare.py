@@ -18,7 +18,7 @@ from pipelines.night import _files
 from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.store import open_store
-from sma.ledger import is_long_term, wash_sale_blocks
+from sma.ledger import apply_splits, wash_sale_blocks
 from sma.risk import (
     RiskModel,
     RiskModelError,
@@ -48,19 +48,6 @@ def read_snapshot(con, as_of) -> dict[str, pd.DataFrame]:
         frame = con.execute(f"SELECT * EXCLUDE (as_of_date) FROM inbox_{name} WHERE as_of_date = ?", [as_of]).df()
         out[name] = frame
     return out
-
-
-def apply_splits(lots: pd.DataFrame, actions: pd.DataFrame, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Multiply the quantity of every lot of a symbol splitting today by its ratio; basis and dates stay.
-
-    Returns the new lots and the splits applied (symbol, ratio).
-    """
-    today = actions[(pd.to_datetime(actions["ex_date"]).dt.date == as_of) & (actions["kind"] == "SPLIT")]
-    ratio = today.groupby("symbol")["ratio"].prod()
-    if ratio.empty:
-        return lots, today[["symbol", "ratio"]]
-    factor = lots["symbol"].map(ratio).fillna(1.0).to_numpy(float)
-    return lots.assign(quantity=lots["quantity"].to_numpy(float) * factor), today[["symbol", "ratio"]]
 
 
 def reconcile(lots: pd.DataFrame, positions: pd.DataFrame, tolerance: float) -> pd.DataFrame:
@@ -239,12 +226,7 @@ def prepare_step(night: Night) -> list[int]:
     accounts["held"] = accounts["account_id"].isin(held["account_id"])
     accounts["shard"] = _assign_shards(accounts, s.night.accounts_per_shard)
 
-    start = lots["adjusted_acquired_date"].fillna(lots["acquired_date"])
-    lots = lots.assign(
-        cost_basis=lots["cost_basis"].astype(float),
-        long_term=is_long_term(pd.to_datetime(start).to_numpy().astype("datetime64[D]"),
-                               np.datetime64(night.as_of, "D")),
-    )
+    lots = lots.assign(cost_basis=lots["cost_basis"].astype(float))
     lots = lots.merge(accounts[["account_id", "shard"]], on="account_id", how="left")
 
     write = _files.write_parquet

@@ -20,7 +20,8 @@ Booking (fills loader, simulator, statements)
     cost_basis_cents, acquired_date, adjusted_acquired_date``),
     ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
     ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
-    row positions``, ``split(symbol, ratio, account_id=None)``,
+    row positions``, ``split(symbol, ratio, account_id=None)``;
+    ``apply_splits(lots, corporate_actions, as_of)``: the same rule on a whole book of lots (a frame);
     ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents),
     ``realized_at(rows) -> DataFrame`` (the rows one ``sell`` booked);
     ``add_recent_sales(realized)`` (earlier nights' sales, so today's buys can wash them) and
@@ -63,6 +64,7 @@ from sma.ledger._replay import (
     ReplayRowError,
     replay,
 )
+from sma.ledger._split import apply_splits
 
 __all__ = [
     "BLOCK_COLUMNS",
@@ -80,6 +82,7 @@ __all__ = [
     "ReplayRowError",
     "UnknownAccountError",
     "UnknownLotError",
+    "apply_splits",
     "carried_holding_start",
     "cents_to_usd",
     "cents_to_usd_text",
