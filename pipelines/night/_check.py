@@ -1,6 +1,7 @@
 """Step 6 of a night: check every shard's proposal before anything can trade.
 
-Pre-trade compliance (``sma.compliance``) runs over the whole night's proposal at once; an account
+Pre-trade compliance (``sma.compliance``) and the output contracts run in each shard task, right
+after the shard is decided (:func:`check_shard`); this step gathers what they found. An account
 with any violation is held out with its reasons and the rest of the book proceeds. The checked
 proposal, the decision records and the exceptions land in the run folder as the blotter's input.
 """
@@ -15,7 +16,7 @@ from pipelines._faults import crash_point
 from pipelines.night._contracts import output_contract_issues
 from pipelines.night._run import Night
 from pipelines.store import open_store
-from sma.compliance import ComplianceLimits, ProposalBook, check_proposal, check_run_totals
+from sma.compliance import VIOLATION_COLUMNS, ComplianceLimits, ProposalBook, check_proposal, check_run_totals
 from sma.rebalance import LOT_SELL_COLUMNS, RECORD_COLUMNS, TRADE_COLUMNS
 
 EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
@@ -38,7 +39,7 @@ def flagged_exceptions(records: pd.DataFrame) -> pd.DataFrame:
 
 
 _TEXT_COLUMNS = {"account_id", "symbol", "side", "reason", "lot_id", "term", "status", "triggers", "kind", "why",
-                 "until", "sector", "solver_status"}
+                 "until", "sector", "solver_status", "rule", "message", "file", "column", "value"}
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -52,6 +53,63 @@ def _gather(night: Night, shards: list[int], name: str, columns: list[str]) -> p
     return pd.concat(parts, ignore_index=True) if parts else _empty(columns)
 
 
+def _limits(night: Night) -> ComplianceLimits:
+    s = night.settings.night
+    return ComplianceLimits(
+        max_order_notional=s.max_order_notional,
+        price_collar=s.price_collar,
+        max_share_of_daily_volume=s.max_share_of_daily_volume,
+    )
+
+
+def proposal_trades(night: Night, trades: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """The engine's trades as the proposal carries them: with run, household and account type."""
+    info = accounts.set_index("account_id")[["household_id", "account_type"]]
+    return trades.assign(
+        run_id=night.run_id,
+        as_of_date=night.as_of,
+        household_id=trades["account_id"].map(info["household_id"]),
+        account_type=trades["account_id"].map(info["account_type"]),
+    )[["run_id", "as_of_date", "account_id", "household_id", "account_type", *TRADE_COLUMNS[1:]]]
+
+
+def check_shard(
+    night: Night, accounts: pd.DataFrame, lots: pd.DataFrame, market: pd.DataFrame,
+    trades: pd.DataFrame, lot_sells: pd.DataFrame, blocks: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pre-trade compliance and the output contracts over one shard's proposal.
+
+    Every rule looks at one account at a time, so checking shard by shard finds exactly what
+    checking the whole night at once would. Returns the violations and the contract issues.
+    """
+    if accounts.empty:  # every account of the shard is held: nothing was proposed
+        return _empty(VIOLATION_COLUMNS), _empty(["file", "row", "column", "rule", "value", "message", "account_id"])
+    violations = check_proposal(
+        ProposalBook(
+            trades=trades,
+            lot_sells=lot_sells,
+            lots=lots,
+            cash=accounts.assign(amount=accounts["cash"] + accounts["cash_flow"])[["account_id", "amount"]],
+            held=_empty(EXCEPTION_COLUMNS),
+            buy_blocked=blocks[blocks["kind"] == "BUY_BLOCKED"][["account_id", "symbol", "why"]],
+            sell_blocked=blocks[blocks["kind"] == "SELL_BLOCKED"][["account_id", "symbol", "why"]],
+            market=market[["symbol", "close", "volume"]],
+        ),
+        _limits(night),
+    )
+    broken = output_contract_issues(proposal_trades(night, trades, accounts), lot_sells, night.as_of)
+    return violations, broken.astype({"row": "float64"}) if len(broken) else broken
+
+
+def _contract_exceptions(broken: pd.DataFrame) -> pd.DataFrame:
+    if not len(broken):
+        return _empty(EXCEPTION_COLUMNS)
+    why = broken.groupby("account_id").apply(
+        lambda f: "output contract broken: " + "; ".join(
+            f"{r.file} {r.column}: {r.rule}" for r in f.head(3).itertuples()), include_groups=False)
+    return pd.DataFrame({"account_id": why.index, "kind": "COMPLIANCE", "reason": why.to_numpy()})
+
+
 def _recent_nights(night: Night) -> pd.DataFrame:
     with open_store(night.settings.store.path, read_only=True) as con:
         return con.execute(
@@ -61,77 +119,42 @@ def _recent_nights(night: Night) -> pd.DataFrame:
 
 
 def check_step(night: Night) -> dict:
-    """Run the checks and write ``<run_dir>/proposal/``; returns the night's headline numbers."""
+    """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline numbers.
+
+    The shards checked their own proposals (:func:`check_shard`); this step gathers what they
+    found, removes the failing accounts' orders, checks the run's totals against recent nights and
+    writes the proposal. The large per-position frames (blocks, holdings) are copied shard by
+    shard, never gathered in memory.
+    """
     if night.is_done("check"):
         return night.done_info("check")
     shards = night.done_info("prepare")["shards"]
     accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
-    market = _files.read_parquet(night.uri("prepared", "market.parquet"))
-    held = _files.read_parquet(night.uri("prepared", "held.parquet"))
-    trades = _gather(night, shards, "trades", TRADE_COLUMNS)
-    lot_sells = _gather(night, shards, "lot_sells", LOT_SELL_COLUMNS)
+    held = pd.concat([_files.read_parquet(night.uri("prepared", "held.parquet")),
+                      _gather(night, shards, "held", EXCEPTION_COLUMNS)], ignore_index=True)
     records = _gather(night, shards, "records", RECORD_COLUMNS)
-    blocks = _gather(night, shards, "blocks", ["account_id", "symbol", "kind", "why", "until"])
-    holdings = _gather(night, shards, "holdings",
-                       ["account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight"])
-    lots = pd.concat(
-        [_files.read_parquet(night.uri("shards", f"{k:04d}", "lots.parquet")) for k in shards]
-        or [_empty(["account_id", "lot_id", "symbol", "quantity"])],
-        ignore_index=True,
-    )
-    s = night.settings.night
-    limits = ComplianceLimits(
-        max_order_notional=s.max_order_notional,
-        price_collar=s.price_collar,
-        max_share_of_daily_volume=s.max_share_of_daily_volume,
-    )
-    violations = check_proposal(
-        ProposalBook(
-            trades=trades,
-            lot_sells=lot_sells,
-            lots=lots,
-            cash=accounts.assign(amount=accounts["cash"] + accounts["cash_flow"])[["account_id", "amount"]],
-            held=held,
-            buy_blocked=blocks[blocks["kind"] == "BUY_BLOCKED"][["account_id", "symbol", "why"]],
-            sell_blocked=blocks[blocks["kind"] == "SELL_BLOCKED"][["account_id", "symbol", "why"]],
-            market=market[["symbol", "close", "volume"]],
-        ),
-        limits,
-    )
+    violations = _gather(night, shards, "violations", VIOLATION_COLUMNS).sort_values(
+        ["account_id", "rule", "symbol"], na_position="first", kind="stable").reset_index(drop=True)
     failing = violations.groupby("account_id")["message"].apply(lambda m: "; ".join(m.head(3)))
     compliance = pd.DataFrame(
         {"account_id": failing.index, "kind": "COMPLIANCE", "reason": "pre-trade check failed: " + failing.to_numpy()}
     )
-    exceptions_from_records = flagged_exceptions(records)
-    exceptions = pd.concat([held[EXCEPTION_COLUMNS], compliance, exceptions_from_records], ignore_index=True)
     out_of_trading = set(held["account_id"]) | set(compliance["account_id"])
-    trades = trades[~trades["account_id"].isin(out_of_trading)]
-    lot_sells = lot_sells[~lot_sells["account_id"].isin(out_of_trading)]
+    broken = _gather(night, shards, "contract_issues", ["file", "row", "column", "rule", "value", "message", "account_id"])
+    contract = _contract_exceptions(broken[~broken["account_id"].isin(out_of_trading)])
+    out_of_trading |= set(contract["account_id"])
+    exceptions = pd.concat([held[EXCEPTION_COLUMNS], compliance, flagged_exceptions(records), contract],
+                           ignore_index=True)
 
-    info = accounts.set_index("account_id")[["household_id", "account_type"]]
-    trades = trades.assign(
-        run_id=night.run_id,
-        as_of_date=night.as_of,
-        household_id=trades["account_id"].map(info["household_id"]),
-        account_type=trades["account_id"].map(info["account_type"]),
-    )[["run_id", "as_of_date", "account_id", "household_id", "account_type", *TRADE_COLUMNS[1:]]]
-    broken = output_contract_issues(trades, lot_sells, night.as_of)
-    if len(broken):
-        why = broken.groupby("account_id").apply(
-            lambda f: "output contract broken: " + "; ".join(
-                f"{r.file} {r.column}: {r.rule}" for r in f.head(3).itertuples()), include_groups=False)
-        exceptions = pd.concat(
-            [exceptions, pd.DataFrame({"account_id": why.index, "kind": "COMPLIANCE", "reason": why.to_numpy()})],
-            ignore_index=True,
-        )
-        out_of_trading |= set(why.index)
-        trades = trades[~trades["account_id"].isin(out_of_trading)]
-        lot_sells = lot_sells[~lot_sells["account_id"].isin(out_of_trading)]
+    trades = _gather(night, shards, "trades", TRADE_COLUMNS)
+    trades = proposal_trades(night, trades[~trades["account_id"].isin(out_of_trading)], accounts)
+    lot_sells = _gather(night, shards, "lot_sells", LOT_SELL_COLUMNS)
+    lot_sells = lot_sells[~lot_sells["account_id"].isin(out_of_trading)]
     trades = trades.sort_values(["account_id", "side", "symbol"], kind="stable").reset_index(drop=True)
     lot_sells = lot_sells.sort_values(["account_id", "symbol", "lot_id"], kind="stable").reset_index(drop=True)
     exceptions = exceptions.sort_values(["account_id", "kind"], kind="stable").reset_index(drop=True)
 
-    totals = check_run_totals(len(trades), float(trades["notional"].sum()), _recent_nights(night), limits)
+    totals = check_run_totals(len(trades), float(trades["notional"].sum()), _recent_nights(night), _limits(night))
     proposal = night.run_dir / "proposal"
     for name, frame in (
         ("trades", trades),
@@ -139,10 +162,12 @@ def check_step(night: Night) -> dict:
         ("exceptions", exceptions),
         ("violations", violations),
         ("records", records),
-        ("blocks", blocks),
-        ("holdings", holdings),
     ):
         _files.write_parquet(str(proposal / f"{name}.parquet"), frame, f"check:{name}")
+        crash_point(f"check:after-{name}")
+    for name in ("blocks", "holdings"):
+        _files.concat_parquet([night.uri("decisions", f"{k:04d}", f"{name}.parquet") for k in shards],
+                              str(proposal / f"{name}.parquet"), f"check:{name}")
         crash_point(f"check:after-{name}")
     summary = {
         "run_id": night.run_id,

@@ -1,8 +1,10 @@
 """Step 5 of a night: decide one shard of accounts, from Parquet to Parquet.
 
-A shard task reads the prepared common files and its own shard's files, builds the engine's
-arrays, calls ``sma.rebalance.decide`` and writes trades, lot sells and decision records. It never
-touches the store, so any number of shard tasks can run at once on any worker.
+A shard task reads the prepared common files and its own shard's files, applies tonight's splits,
+reconciles the lots against the custodian, builds the engine's arrays, calls
+``sma.rebalance.decide``, checks the proposal and writes trades, lot sells, decision records and
+what the checks found. It never touches the store, so any number of shard tasks can run at once
+on any worker, and no process ever holds more than one shard of the book.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import pandas as pd
 from pipelines.night import _files
 from pipelines._faults import crash_point
 from pipelines.night._run import Night
+from pipelines.night._check import check_shard
+from pipelines.night._prepare import reconcile
 from sma.accounts import Universe, restriction_masks
+from sma.ledger import apply_splits
 from sma.rebalance import EngineParams, ShardInputs, decide, shard_from_frames
 from sma.risk import RiskModel
 
@@ -141,24 +146,50 @@ def rounded_records(records: pd.DataFrame) -> pd.DataFrame:
     return records.round({k: v for k, v in _RECORD_DECIMALS.items() if k in records})
 
 
+def reconciliation_holds(breaks: pd.DataFrame) -> pd.DataFrame:
+    """One exception per account whose lots do not add up to the custodian's positions: held tonight."""
+    if breaks.empty:
+        return pd.DataFrame({"account_id": pd.Series(dtype=str), "kind": pd.Series(dtype=str),
+                             "reason": pd.Series(dtype=str)})
+    why = (
+        "reconciliation break: " + breaks["symbol"] + " lots " + breaks["lots"].map("{:g}".format)
+        + " vs custodian " + breaks["custodian"].map("{:g}".format)
+    )
+    first = pd.DataFrame({"account_id": breaks["account_id"], "kind": "RECONCILIATION", "reason": why})
+    return first.groupby("account_id", as_index=False).first()
+
+
 def decide_step(night: Night, shard: int, params: EngineParams = EngineParams()) -> None:
-    """Decide shard ``shard`` of the night; does nothing if it is already decided."""
+    """Decide shard ``shard`` of the night and check its proposal; does nothing if already done.
+
+    The shard's lots get tonight's splits, then are reconciled against the custodian's positions:
+    an account with a break is held out. The rest are decided and their proposal checked
+    (pre-trade compliance and the output contracts); what fails is reported, and the night's
+    check step holds those accounts out.
+    """
     if night.is_done("decide", shard):
         return
     k = f"{shard:04d}"
-    accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
-    accounts = accounts[(accounts["shard"] == shard) & ~accounts["held"]].reset_index(drop=True)
+
+    def read(name: str) -> pd.DataFrame:
+        return _files.read_parquet(night.uri("shards", k, f"{name}.parquet"))
+
+    accounts = read("accounts")
+    market = _files.read_parquet(night.uri("prepared", "market.parquet"))
+    lots = read("lots").sort_values(["account_id", "lot_id"], kind="stable").reset_index(drop=True)
+    lots, _ = apply_splits(lots, _files.read_parquet(night.uri("prepared", "corporate_actions.parquet")), night.as_of)
+    held = reconciliation_holds(
+        reconcile(lots, read("positions"), night.settings.validation.reconciliation_tolerance_shares)
+    )
+    accounts = accounts[~accounts["held"] & ~accounts["account_id"].isin(held["account_id"])].reset_index(drop=True)
+    lots = lots[lots["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
+    restrictions = read("restrictions")
     inputs, blocked = shard_inputs(
-        accounts,
-        _files.read_parquet(night.uri("shards", k, "lots.parquet")),
-        _files.read_parquet(night.uri("shards", k, "restrictions.parquet")),
-        _files.read_parquet(night.uri("shards", k, "tilts.parquet")),
-        _files.read_parquet(night.uri("prepared", "market.parquet")),
-        _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
-        _files.read_parquet(night.uri("prepared", "wash_blocks.parquet")),
-        night.as_of,
+        accounts, lots, restrictions[restrictions["account_id"].isin(accounts["account_id"])], read("tilts"),
+        market, _files.read_parquet(night.uri("prepared", "benchmarks.parquet")), read("wash_blocks"), night.as_of,
     )
     out = decide(inputs, load_risk_model(night), params)
+    violations, broken = check_shard(night, accounts, lots, market, out.trades, out.lot_sells, blocked)
     _files.write_parquet(night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades")
     _files.write_parquet(night.uri("decisions", k, "lot_sells.parquet"), out.lot_sells)
     _files.write_parquet(night.uri("decisions", k, "blocks.parquet"), blocked)
@@ -166,5 +197,8 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
         night.uri("decisions", k, "holdings.parquet"), holdings_before_after(inputs, out.trades).round(10)
     )
     crash_point("decide:between-files")
+    _files.write_parquet(night.uri("decisions", k, "held.parquet"), held)
+    _files.write_parquet(night.uri("decisions", k, "violations.parquet"), violations)
+    _files.write_parquet(night.uri("decisions", k, "contract_issues.parquet"), broken)
     _files.write_parquet(night.uri("decisions", k, "records.parquet"), rounded_records(out.records), f"decide-{k}:records")
     night.mark_done("decide", shard, {"accounts": len(accounts), "trades": len(out.trades)})

@@ -55,6 +55,33 @@ def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
         raise
 
 
+def put_file(local: Path, uri: str) -> None:
+    """Copy the local file ``local`` to ``uri`` atomically (temporary name, then renamed)."""
+    fs, path = _fs(uri)
+    parent = path.rsplit("/", 1)[0]
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
+    try:
+        fs.put_file(str(local), tmp)
+        if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+            os.replace(tmp, path)
+        else:
+            fs.mv(tmp, path)
+    except BaseException:
+        if fs.exists(tmp):
+            fs.rm(tmp)
+        raise
+
+
+def put_parquet_parts(parts: list[Path], schema: pa.Schema, uri: str) -> None:
+    """One Parquet file at ``uri`` holding the rows of the local files ``parts`` (none: no rows)."""
+    if len(parts) == 1:
+        put_file(parts[0], uri)
+        return
+    table = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else schema.empty_table()
+    write_parquet(uri, table.to_pandas())
+
+
 def read_bytes(uri: str) -> bytes:
     fs, path = _fs(uri)
     with fs.open(path, "rb") as f:
@@ -69,10 +96,49 @@ def exists(uri: str) -> bool:
 def write_parquet(uri: str, frame: pd.DataFrame, point: str | None = None) -> None:
     """Parquet with deterministic bytes: no pandas index, no creation time, fixed compression."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    # A text column with no rows has no type of its own: store it as text, so readers can filter it.
+    table = table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]))
     table = table.replace_schema_metadata(None)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", write_statistics=True, store_schema=False)
     write_bytes(uri, buf.getvalue(), point)
+
+
+def concat_parquet(uris: list[str], uri: str, point: str | None = None) -> None:
+    """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a time.
+
+    Memory holds one input file, never all of them. Column types follow the first file that has
+    rows (an empty frame's text columns have no type of their own). Atomic like every write here.
+    """
+    schemas = []
+    for u in uris:
+        fs_u, path_u = _fs(u)
+        with fs_u.open(path_u, "rb") as f:
+            meta = pq.ParquetFile(f).metadata
+            schemas.append((meta.num_rows, meta.schema.to_arrow_schema()))
+    with_rows = [schema for n, schema in schemas if n]
+    schema = (with_rows or [schema for _, schema in schemas] or [pa.schema([])])[0].remove_metadata()
+    fs, path = _fs(uri)
+    parent = path.rsplit("/", 1)[0]
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
+    try:
+        with fs.open(tmp, "wb") as out:
+            with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True, store_schema=False) as writer:
+                for i, u in enumerate(uris):
+                    if schemas[i][0]:
+                        writer.write_table(pq.read_table(io.BytesIO(read_bytes(u))).cast(schema))
+                    if point and i == 0:
+                        out.flush()
+                        crash_point(f"{point}:mid-write")
+        if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+            os.replace(tmp, path)
+        else:
+            fs.mv(tmp, path)
+    except BaseException:
+        if fs.exists(tmp):
+            fs.rm(tmp)
+        raise
 
 
 def read_parquet(uri: str) -> pd.DataFrame:

@@ -194,7 +194,7 @@ class _Progress:
 
 def render_summary(night: Night, summary: dict) -> str:
     """The run summary a PM reads at the end of ``sma nightly``."""
-    frames = night_frames(night)
+    frames = night_frames(night, ("records", "exceptions"))
     rec, exc = frames["records"], frames["exceptions"]
     lines = [
         f"Night of {summary['as_of']}" + ("  (already complete: nothing redone)" if summary.get("already_complete") else ""),

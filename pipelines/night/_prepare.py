@@ -1,14 +1,17 @@
 """Step 3 of a night: prepare what every shard needs, from the store's snapshot.
 
-Applies the day's corporate actions to lots, reconciles lots against the custodian's positions
-(a break holds the account), estimates tonight's risk model, works out wash-sale blocks per
-household and the gains already realized this year, and splits the accounts into shards that
-never split a household (wash sales reach across a household's accounts). Everything is written
-as Parquet under the night's exchange folder; nothing is written to the store.
+Estimates tonight's risk model, works out wash-sale blocks per household and the gains already
+realized this year, and splits the accounts into shards that never split a household (wash sales
+reach across a household's accounts). Each shard gets its own files -- accounts, lots, custodian
+positions, restrictions, tilts, wash-sale blocks -- so a shard task reads only its part of the
+book; the day's corporate actions and the reconciliation of lots against the custodian are applied
+by the shard step (:mod:`._decide`). Everything is written as Parquet under the night's exchange
+folder; nothing is written to the store. The book's lots never pass through this process's memory.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -104,15 +107,15 @@ def _changed_since_last_night(con, as_of) -> pd.DataFrame:
     ).df()
 
 
-def _with_recent_lots(transactions: pd.DataFrame, snap: dict[str, pd.DataFrame], as_of) -> pd.DataFrame:
+def _with_recent_lots(transactions: pd.DataFrame, recent: pd.DataFrame, accounts: pd.DataFrame, as_of) -> pd.DataFrame:
     """The household's buys of the last 31 days, from transactions and from the lots themselves.
 
     A lot acquired inside the wash-sale window is a purchase even when the transactions file
     misses it: a loss sale of that security now would be washed by it (IRS Publication 550).
+    ``recent`` holds the lots acquired in the window.
     """
-    lots = snap["lots"]
-    recent = lots[pd.to_datetime(lots["acquired_date"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=31)]
-    household = snap["accounts"].set_index("account_id")["household_id"]
+    recent = recent[pd.to_datetime(recent["acquired_date"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=31)]
+    household = accounts.set_index("account_id")["household_id"]
     buys = pd.DataFrame({
         "account_id": recent["account_id"], "household_id": recent["account_id"].map(household),
         "trade_date": recent["acquired_date"], "symbol": recent["symbol"], "side": "BUY",
@@ -158,7 +161,12 @@ def _assign_shards(accounts: pd.DataFrame, per_shard: int) -> pd.Series:
 
 
 def prepare_step(night: Night) -> list[int]:
-    """Prepare the night; returns the shard numbers to decide."""
+    """Prepare the night; returns the shard numbers to decide.
+
+    The book's big tables (lots, positions) never pass through this process's memory: DuckDB
+    writes them straight from the store into one Parquet file per shard. Splits and the
+    reconciliation against the custodian are applied per shard when the shard is decided.
+    """
     if night.is_done("prepare"):
         return night.done_info("prepare")["shards"]
     s = night.settings
@@ -176,43 +184,78 @@ def prepare_step(night: Night) -> list[int]:
                WHERE t.as_of_date <= ? AND t.trade_date >= CAST(? AS DATE) - INTERVAL 31 DAY""",
             [night.as_of, night.as_of],
         ).df()
+        recent_lots = con.execute(
+            """SELECT account_id, symbol, quantity, acquired_date FROM inbox_lots
+               WHERE as_of_date = ? AND acquired_date >= CAST(? AS DATE) - INTERVAL 31 DAY""",
+            [night.as_of, night.as_of],
+        ).df()
         realized = _realized_this_year(con, night.as_of)
         changed = _changed_since_last_night(con, night.as_of)
         held = con.execute(
             "SELECT account_id, 'BAD_INPUT' AS kind, reason FROM held_accounts WHERE as_of_date = ?", [night.as_of]
         ).df()
 
-    securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
-    symbols = securities["symbol"].to_numpy(str)
-    lots, splits = apply_splits(snap["lots"], snap["corporate_actions"], night.as_of)
-    breaks = reconcile(lots, snap["positions"], s.validation.reconciliation_tolerance_shares)
-    if len(breaks):
-        why = (
-            "reconciliation break: " + breaks["symbol"] + " lots " + breaks["lots"].map("{:g}".format)
-            + " vs custodian " + breaks["custodian"].map("{:g}".format)
+        securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
+        symbols = securities["symbol"].to_numpy(str)
+        _, splits = apply_splits(recent_lots.iloc[:0], snap["corporate_actions"], night.as_of)
+        dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
+        model, risk_source = vendor_risk_model(night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols)
+        if model is None:
+            closes_hist = closes[-(s.night.risk_history_days + 1):]
+            model = estimate_risk_model(
+                returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), RiskModelParams()
+            )
+        last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
+        market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(
+            close=closes[-1], volume=last["volume"].reindex(symbols).to_numpy(float)
         )
-        first = pd.DataFrame({"account_id": breaks["account_id"], "kind": "RECONCILIATION", "reason": why})
-        held = pd.concat([held, first.groupby("account_id", as_index=False).first()], ignore_index=True)
+        group_of = dict(zip(symbols, market["identical_group"].fillna(pd.Series(symbols)).where(
+            market["identical_group"].notna(), symbols)))
+        blocks = wash_sale_blocks(_with_recent_lots(transactions, recent_lots, snap["accounts"], night.as_of),
+                                  group_of, np.datetime64(night.as_of, "D"))
 
-    dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
-    model, risk_source = vendor_risk_model(night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols)
-    if model is None:
-        closes_hist = closes[-(s.night.risk_history_days + 1):]
-        model = estimate_risk_model(
-            returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), RiskModelParams()
-        )
-    last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
-    market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(
-        close=closes[-1], volume=last["volume"].reindex(symbols).to_numpy(float)
-    )
-    group_of = dict(zip(symbols, market["identical_group"].fillna(pd.Series(symbols)).where(
-        market["identical_group"].notna(), symbols)))
-    blocks = wash_sale_blocks(_with_recent_lots(transactions, snap, night.as_of), group_of,
-                              np.datetime64(night.as_of, "D"))
+        accounts = _prepared_accounts(snap, realized, changed, held, night.as_of, s.night.accounts_per_shard)
 
+        write = _files.write_parquet
+        write(night.uri("prepared", "market.parquet"), market, "prepare:market")
+        write(night.uri("prepared", "risk_exposures.parquet"),
+              pd.DataFrame(model.exposures, columns=model.factors).assign(symbol=model.symbols))
+        write(night.uri("prepared", "risk_factor_cov.parquet"),
+              pd.DataFrame(model.factor_cov, columns=model.factors).assign(factor=model.factors))
+        write(night.uri("prepared", "risk_specific.parquet"),
+              pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}))
+        write(night.uri("prepared", "benchmarks.parquet"), snap["benchmarks"])
+        write(night.uri("prepared", "corporate_actions.parquet"), snap["corporate_actions"])
+        write(night.uri("prepared", "wash_blocks.parquet"), blocks)
+        write(night.uri("prepared", "held.parquet"), held.reset_index(drop=True))
+        write(night.uri("prepared", "splits.parquet"), splits.reset_index(drop=True))
+        write(night.uri("prepared", "accounts.parquet"), accounts)
+        crash_point("prepare:after-common-files")
+        # Held accounts go to their shards too: they are reconciled there, never decided.
+        shards = sorted(int(k) for k in accounts["shard"].unique())
+        _write_book_by_shard(con, night, accounts[["account_id", "shard"]], shards)
+    household_shard = accounts.drop_duplicates("household_id").set_index("household_id")["shard"]
+    for name, frame in (
+        ("accounts", accounts),
+        ("restrictions", snap["restrictions"]),
+        ("tilts", snap["tilts"]),
+        ("wash_blocks", blocks),
+    ):
+        key = frame["household_id"].map(household_shard) if name == "wash_blocks" else \
+            frame["account_id"].map(accounts.set_index("account_id")["shard"])
+        parts = dict(tuple(frame.groupby(key)))
+        for k in shards:
+            part = parts.get(k, frame.iloc[:0])
+            write(night.uri("shards", f"{k:04d}", f"{name}.parquet"), part.reset_index(drop=True))
+    night.mark_done("prepare", info={"shards": shards, "risk_model": risk_source})
+    return shards
+
+
+def _prepared_accounts(snap, realized, changed, held, as_of, per_shard: int) -> pd.DataFrame:
+    """Tonight's accounts with cash, cash flows due, gains realized this year, changes and shard."""
     accounts = snap["accounts"].merge(snap["cash"], on="account_id", how="left").rename(columns={"amount": "cash"})
     flows = snap["cash_flows"]
-    flows = flows[pd.to_datetime(flows["requested_date"]).dt.date <= night.as_of]
+    flows = flows[pd.to_datetime(flows["requested_date"]).dt.date <= as_of]
     accounts = accounts.merge(
         flows.groupby("account_id", as_index=False)["amount"].sum().rename(columns={"amount": "cash_flow"}),
         on="account_id", how="left",
@@ -224,34 +267,41 @@ def prepare_step(night: Night) -> list[int]:
     accounts["gain_budget_remaining"] = (accounts["gain_budget"] - accounts["realized_ytd"]).fillna(np.inf)
     accounts = accounts.sort_values(["household_id", "account_id"]).reset_index(drop=True)
     accounts["held"] = accounts["account_id"].isin(held["account_id"])
-    accounts["shard"] = _assign_shards(accounts, s.night.accounts_per_shard)
+    accounts["shard"] = _assign_shards(accounts, per_shard)
+    return accounts
 
-    lots = lots.assign(cost_basis=lots["cost_basis"].astype(float))
-    lots = lots.merge(accounts[["account_id", "shard"]], on="account_id", how="left")
 
-    write = _files.write_parquet
-    write(night.uri("prepared", "market.parquet"), market, "prepare:market")
-    write(night.uri("prepared", "risk_exposures.parquet"),
-          pd.DataFrame(model.exposures, columns=model.factors).assign(symbol=model.symbols))
-    write(night.uri("prepared", "risk_factor_cov.parquet"),
-          pd.DataFrame(model.factor_cov, columns=model.factors).assign(factor=model.factors))
-    write(night.uri("prepared", "risk_specific.parquet"),
-          pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}))
-    write(night.uri("prepared", "benchmarks.parquet"), snap["benchmarks"])
-    write(night.uri("prepared", "wash_blocks.parquet"), blocks)
-    write(night.uri("prepared", "held.parquet"), held.reset_index(drop=True))
-    write(night.uri("prepared", "breaks.parquet"), breaks)
-    write(night.uri("prepared", "splits.parquet"), splits.reset_index(drop=True))
-    write(night.uri("prepared", "accounts.parquet"), accounts)
-    crash_point("prepare:after-common-files")
-    shards = sorted(int(k) for k in accounts.loc[~accounts["held"], "shard"].unique())
-    for k in shards:
-        ids = accounts.loc[(accounts["shard"] == k) & ~accounts["held"], "account_id"]
-        write(night.uri("shards", f"{k:04d}", "lots.parquet"),
-              lots[lots["account_id"].isin(ids)].drop(columns="shard").reset_index(drop=True))
-        write(night.uri("shards", f"{k:04d}", "restrictions.parquet"),
-              snap["restrictions"][snap["restrictions"]["account_id"].isin(ids)].reset_index(drop=True))
-        write(night.uri("shards", f"{k:04d}", "tilts.parquet"),
-              snap["tilts"][snap["tilts"]["account_id"].isin(ids)].reset_index(drop=True))
-    night.mark_done("prepare", info={"shards": shards, "risk_model": risk_source})
-    return shards
+#: The book's big tables, written per shard by DuckDB without passing through Python.
+_BOOK_TABLES = {
+    "lots": "account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
+            "adjusted_acquired_date",
+    "positions": "account_id, symbol, quantity",
+}
+
+
+def _write_book_by_shard(con, night: Night, shard_of: pd.DataFrame, shards: list[int]) -> None:
+    """``shards/<k>/lots.parquet`` and ``positions.parquet`` for every shard, straight from the store.
+
+    DuckDB partitions tonight's rows by shard into a local scratch folder; each shard's file is
+    then moved (or uploaded) to its final name, so no partial file stands under a final name.
+    Rows inside a file are in no particular order: the shard step sorts them.
+    """
+    con.execute(f"SET memory_limit = '{night.settings.night.prepare_memory_limit}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.register("shard_of", shard_of)
+    with tempfile.TemporaryDirectory(prefix="sma-prepare-") as scratch:
+        for name, columns in _BOOK_TABLES.items():
+            out = Path(scratch) / name
+            con.execute(
+                f"""COPY (SELECT t.shard, {columns} FROM inbox_{name} JOIN shard_of t USING (account_id)
+                         WHERE as_of_date = ?)
+                    TO '{out}' (FORMAT parquet, PARTITION_BY (shard), FILENAME_PATTERN 'part{{i}}',
+                                WRITE_PARTITION_COLUMNS false, COMPRESSION zstd)""",
+                [night.as_of],
+            )
+            empty = con.sql(f"SELECT {columns} FROM inbox_{name} LIMIT 0").to_arrow_table()
+            for k in shards:
+                parts = sorted((out / f"shard={k}").glob("*.parquet"))
+                _files.put_parquet_parts(parts, empty.schema, night.uri("shards", f"{k:04d}", f"{name}.parquet"))
+            crash_point(f"prepare:after-{name}")
+    con.unregister("shard_of")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from pipelines.night import _files
 from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.store import open_store
@@ -50,12 +50,13 @@ def record_step(night: Night) -> dict:
         con.execute("BEGIN TRANSACTION")
         try:
             for table, (name, cols) in _TABLES.items():
-                frame = _files.read_parquet(str(proposal / f"{name}.parquet"))
-                frame = frame.reindex(columns=cols)
+                # DuckDB reads the proposal file itself: a big night never passes through pandas.
+                path = str(proposal / f"{name}.parquet").replace("'", "''")
                 con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [night.as_of])
-                con.register("incoming", frame)
-                con.execute(f"INSERT INTO {table} SELECT CAST(? AS DATE), * FROM incoming", [night.as_of])
-                con.unregister("incoming")
+                con.execute(
+                    f"INSERT INTO {table} SELECT CAST(? AS DATE), {', '.join(cols)} FROM read_parquet('{path}')",
+                    [night.as_of],
+                )
                 crash_point(f"record:inside-transaction:{table}")
             con.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -75,10 +76,19 @@ def record_step(night: Night) -> dict:
     return summary
 
 
-def night_frames(night: Night) -> dict[str, pd.DataFrame]:
-    """The checked proposal's frames, for the review page and the summary."""
+#: The checked proposal's files, as the check step writes them.
+PROPOSAL_FRAMES = ("trades", "lot_sells", "exceptions", "violations", "records", "blocks", "holdings")
+
+
+def night_frames(night: Night, names: tuple[str, ...] = PROPOSAL_FRAMES, filters: dict | None = None) -> dict[str, pd.DataFrame]:
+    """The checked proposal's frames, for the review page and the summary.
+
+    ``filters`` maps a frame's name to a pyarrow row filter, so a big frame (holdings) is read
+    only as far as it is needed.
+    """
     proposal = night.run_dir / "proposal"
+    filters = filters or {}
     return {
-        name: _files.read_parquet(str(proposal / f"{name}.parquet"))
-        for name in ("trades", "lot_sells", "exceptions", "violations", "records", "blocks", "holdings")
+        name: pq.read_table(proposal / f"{name}.parquet", filters=filters.get(name)).to_pandas()
+        for name in names
     }

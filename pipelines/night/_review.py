@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from pipelines.night import _files
 from pipelines.night._record import night_frames
@@ -14,10 +15,17 @@ REVIEW_PAGE = "review.html"
 
 def review_data(night: Night) -> ReviewData:
     """Everything the review page shows, gathered from the night's files."""
-    frames = night_frames(night)
+    frames = night_frames(night, ("trades", "lot_sells", "exceptions", "records"))
     summary = _files.read_json(str(night.run_dir / "summary.json"))
     accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
     exceptions = frames["exceptions"]
+    trades = frames["trades"]
+    traded = set(trades["account_id"])
+    drill = sorted(traded | set(exceptions["account_id"]))
+    frames |= night_frames(night, ("blocks", "holdings"), {
+        "blocks": pc.field("kind").isin(["BUY_BLOCKED", "LOSS_SALE_BLOCKED"]) & pc.starts_with(pc.field("why"), "wash"),
+        "holdings": pc.field("account_id").isin(drill),
+    })
     records = frames["records"].rename(columns={"account_value": "market_value"})
     held = exceptions[exceptions["kind"].isin(["BAD_INPUT", "RECONCILIATION", "COMPLIANCE"])]
     held_reason = held.groupby("account_id")["reason"].first()
@@ -38,10 +46,7 @@ def review_data(night: Night) -> ReviewData:
     lot_sells = frames["lot_sells"].assign(
         cost_basis=lambda f: f["proceeds"] - f["realized_gain"], gain=lambda f: f["realized_gain"]
     )
-    blocks = frames["blocks"]
-    wash = blocks[blocks["kind"].isin(["BUY_BLOCKED", "LOSS_SALE_BLOCKED"]) & blocks["why"].str.startswith("wash")]
-    trades = frames["trades"]
-    traded = set(trades["account_id"])
+    wash = frames["blocks"]
     holdings = drill_down_holdings(frames["holdings"], trades, traded | set(exceptions["account_id"]))
     return ReviewData(
         summary=summary,
