@@ -37,6 +37,7 @@ class ValidationSettings(BaseModel):
     # Rows typed and checked at a time: memory grows with it (~1 KB a lots row in flight), speed barely
     # above ~100,000. Small files are one batch.
     batch_rows: int = Field(default=250_000, ge=1)
+    check_threads: int = Field(default=2, ge=1)  # batches typed and checked at once, while DuckDB stages others
     # DuckDB's working memory while staging and loading the inbox; beyond it DuckDB spills to disk.
     staging_memory_limit: str = Field(default="2GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
     # Where the staged inbox (a DuckDB file, about the size of the inbox compressed) and spills go,

@@ -175,6 +175,13 @@ def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
         parsed = array.cast(pa.timestamp("s"))
         unparsable = np.zeros(len(blank), dtype=bool)
     else:
+        candidate = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
+        try:
+            # Arrow's cast reads exactly YYYY-MM-DD naming a real day: the common, all-valid case.
+            parsed = candidate.cast(pa.date32()).cast(pa.timestamp("s"))
+            return parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]"), np.zeros(len(blank), dtype=bool)
+        except pa.ArrowInvalid:
+            pass
         shaped = np.asarray(pc.fill_null(pc.match_substring_regex(text, _ISO_DATE), False), dtype=bool)
         candidate = pc.if_else(pa.array(shaped), text, pa.scalar(None, pa.string()))
         parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,8 +42,9 @@ ISSUE_ORDER = 'file, coalesce("row", 0), "column" NULLS FIRST, rule, seq'
 class Staging:
     """A night's (or one file's) staged rows and issues on a DuckDB connection; see the module doc."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection, check_threads: int = 1):
         self.con = con
+        self.check_threads = check_threads
         self.files: dict[str, FileSpec] = {}
         self._views: list[str] = []
         con.execute(
@@ -55,19 +58,25 @@ class Staging:
                    parameters: Mapping[str, object]) -> int:
         """Type and check ``batches`` (a file's records in order) into ``staging.<file>``; rows read.
 
-        Row rules run per batch; the suite's whole-file rules then run in SQL over every row. One
-        transaction: a read error in a later batch leaves neither rows nor issues of this file.
+        Row rules run per batch, on ``check_threads`` threads while DuckDB appends the batches
+        checked before (Arrow, NumPy and DuckDB release the GIL), in file order; the suite's
+        whole-file rules then run in SQL over every row. One transaction: a read error in a
+        later batch leaves neither rows nor issues of this file.
         """
         texts = text_key_columns(spec, suite)
         self._create_table(spec, texts)
         self.con.execute("BEGIN TRANSACTION")
         try:
             rows = 0
-            for batch in batches:
-                check = parse_table(spec, batch, first_row=rows + 1)
-                run_suite(check, suite, parameters)
-                self._append(check, texts)
-                rows += batch.num_rows
+            with ThreadPoolExecutor(max_workers=self.check_threads) as pool:
+                checking: deque[Future[FileCheck]] = deque()
+                for batch in batches:
+                    checking.append(pool.submit(_check_batch, spec, suite, batch, rows + 1, parameters))
+                    rows += batch.num_rows
+                    if len(checking) > self.check_threads:  # at most this many batches wait in memory
+                        self._append(checking.popleft().result(), texts)
+                while checking:
+                    self._append(checking.popleft().result(), texts)
             for e in suite.expectations:
                 if e.type in WHOLE_FILE:
                     self.add_issues_sql(duplicate_key_sql(spec, e, f"staging.{spec.name}"))
@@ -218,6 +227,13 @@ class Staging:
         return pd.DataFrame(frame, index=index)
 
 
+def _check_batch(spec: FileSpec, suite: Suite, batch: pa.Table, first_row: int,
+                 parameters: Mapping[str, object]) -> FileCheck:
+    check = parse_table(spec, batch, first_row=first_row)
+    run_suite(check, suite, parameters)
+    return check
+
+
 @contextmanager
 def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[Staging]:
     """A fresh staging database attached to ``con`` (or to a private in-memory connection).
@@ -232,8 +248,9 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
     try:
         con.execute(f"SET memory_limit = '{settings.staging_memory_limit}'")
         con.execute(f"SET temp_directory = '{_quoted(folder / 'spill')}'")
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH '{_quoted(folder / 'staging.duckdb')}' AS staging")
-        staging = Staging(con)
+        staging = Staging(con, settings.check_threads)
         yield staging
     finally:
         try:
