@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.settings import Settings
-from pipelines.store import load_snapshot, open_store
+from pipelines.store import load_staged, open_store
 
 
 class InboxRejected(Exception):
@@ -26,41 +26,38 @@ class InboxRejected(Exception):
 
 @dataclass(frozen=True)
 class IngestResult:
+    """What a load did.
+
+    Attributes
+    ----------
+    rows_loaded : store table -> clean rows loaded.
+    issues : the first ``max_errors_reported`` issues (the report's); the store's quarantine has all.
+    issue_count : every issue found.
+    held_accounts : account_id -> why it is held out tonight.
+    report : the readable validation report.
+    """
+
     as_of: date
     rows_loaded: dict[str, int]
     issues: pd.DataFrame
-    held_accounts: dict[str, str]  # account_id -> why it is held out tonight
+    held_accounts: dict[str, str]
     report: str
-
-
-def held_account_reasons(issues: pd.DataFrame, held: frozenset[str] | set[str]) -> dict[str, str]:
-    """Why each held account is held: its first bad-input findings, in words a PM reads."""
-    mine = issues[issues["account_id"].isin(held)] if len(issues) else issues
-    where = (
-        mine["file"].astype(str)
-        + mine["row"].map(lambda r: f" row {int(r)}" if pd.notna(r) else "")
-        + mine["column"].map(lambda c: f" {c}" if pd.notna(c) else "")
-        + ": " + mine["rule"].astype(str)
-    ) if len(mine) else pd.Series(dtype=str)
-    found = where.groupby(mine["account_id"]) if len(mine) else None
-    first = found.apply(lambda w: "; ".join(w.head(3))) if found is not None else pd.Series(dtype=str)
-    more = (found.size() - 3).clip(lower=0) if found is not None else pd.Series(dtype=int)
-    return {
-        account_id: "bad input: " + first.get(account_id, "touched by a bad row of a shared file")
-        + (f" (+{int(more[account_id])} more)" if more.get(account_id, 0) > 0 else "")
-        for account_id in sorted(held)
-    }
+    issue_count: int = 0
 
 
 def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
-    """Validate ``inbox/<as_of>/`` and load it into the store in one transaction."""
-    from pipelines.validate import render_report, validate_inbox
+    """Validate ``inbox/<as_of>/`` and load its clean rows into the store in one transaction.
 
-    result = validate_inbox(Path(inbox), as_of, settings.validation)
-    report = render_report(result)
-    if result.fatal:
-        raise InboxRejected(report)
-    held = held_account_reasons(result.issues, result.held_accounts)
-    with open_store(settings.store.path) as con:
-        counts = load_snapshot(con, as_of, result.frames, result.issues, held)
-    return IngestResult(as_of, counts, result.issues, held, report)
+    The inbox is validated batch by batch into a staging database attached to the store's
+    connection, and loaded from there: no file is ever whole in memory.
+    """
+    from pipelines.validate import render_report, stage_inbox
+
+    with open_store(settings.store.path) as con, stage_inbox(Path(inbox), as_of, settings.validation, con) as staged:
+        result = staged.result
+        report = render_report(result, max_issues=settings.validation.max_errors_reported)
+        if result.fatal:
+            raise InboxRejected(report)
+        held = dict(result.held_reasons)
+        counts = load_staged(con, as_of, staged.clean_rows(), staged.issues_in_report_order(), held)
+    return IngestResult(as_of, counts, result.issues, held, report, result.issue_count)

@@ -33,7 +33,16 @@ class RunSettings(BaseModel):
 
 class ValidationSettings(BaseModel):
     max_file_bytes: int = 1536 * 1024 * 1024  # larger inbox files are refused unread (10,000 accounts: ~760 MB of lots CSV)
-    max_errors_reported: int = 1000
+    max_errors_reported: int = 1000  # issues listed in the report and kept in memory; the store quarantines all
+    # Rows typed and checked at a time: memory grows with it (~1 KB a lots row in flight), speed barely
+    # above ~100,000. Small files are one batch.
+    batch_rows: int = Field(default=250_000, ge=1)
+    check_threads: int = Field(default=2, ge=1)  # batches typed and checked at once, while DuckDB stages others
+    # DuckDB's working memory while staging and loading the inbox; beyond it DuckDB spills to disk.
+    staging_memory_limit: str = Field(default="2GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    # Where the staged inbox (a DuckDB file, about the size of the inbox compressed) and spills go,
+    # in a temporary folder removed afterwards; None = the system's temporary folder.
+    staging_dir: Path | None = None
     benchmark_weight_tolerance: float = 1e-6  # |sum(weights) - 1| allowed per benchmark
     reconciliation_tolerance_shares: float = 1e-6
 

@@ -1,7 +1,9 @@
 """``sma validate --inbox DIR --date D``: check a night's inbox against ``data_contracts/``.
 
 Prints the readable report and exits 1 when anything is wrong, 0 when the inbox is clean. Bad
-input never shows a traceback: every problem is a line of the report.
+input never shows a traceback: every problem is a line of the report (the first
+``max_errors_reported``; the summary counts them all). The inbox is streamed through a staging
+database in a temporary folder, so a book larger than memory validates.
 """
 
 from __future__ import annotations

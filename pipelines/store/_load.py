@@ -1,5 +1,7 @@
 """Open the DuckDB store and load a validated inbox into it as one date's snapshot.
 
+The rows come as SQL queries on the same connection -- a night's inbox straight from the
+validator's staging database, never whole in memory -- or as frames (:func:`load_snapshot`).
 A load is one transaction: the date's previous snapshot rows, quarantine and held accounts are
 replaced together, so loading the same inbox twice leaves the same store and a failure part-way
 leaves the store as it was. Only one process writes the file at a time (DuckDB refuses others);
@@ -94,13 +96,20 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise
 
 
-def inbox_sha256(frames: Mapping[str, pd.DataFrame]) -> str:
-    """A content hash of the clean frames, independent of file format and row order on disk."""
+def inbox_sha256(con: duckdb.DuckDBPyConnection, rows: Mapping[str, str]) -> str:
+    """A content hash of the clean rows (file -> SQL query), typed as stored.
+
+    Independent of file format and of row order on disk: per file, the row count and the sum of
+    DuckDB's hash of each typed row, so no file is ever held in memory to hash it.
+    """
     digest = hashlib.sha256()
-    for name in sorted(frames):
-        frame = frames[name]
-        digest.update(name.encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    for name in sorted(rows):
+        columns = ", ".join(INBOX_FILES[name].column_names)
+        count, total = con.execute(
+            f"SELECT count(*), coalesce(sum(hash({columns})::HUGEINT), 0) "
+            f"FROM ({_select_typed(name, f'({rows[name]})', None)})"
+        ).fetchone()
+        digest.update(f"{name}:{count}:{total};".encode())
     return digest.hexdigest()
 
 
@@ -118,7 +127,9 @@ def load_snapshot(
     issues: pd.DataFrame,
     held_accounts: Mapping[str, str],
 ) -> dict[str, int]:
-    """Replace the snapshot for ``as_of`` with ``frames`` (clean rows), in one transaction.
+    """Replace the snapshot for ``as_of`` with ``frames`` (clean rows in memory), in one transaction.
+
+    The rows go through :func:`load_staged`, as a night's staged inbox does.
 
     Parameters
     ----------
@@ -126,6 +137,42 @@ def load_snapshot(
         are ignored; an absent optional file loads as empty).
     issues : the validator's issues (file, row, column, rule, value, message, account_id): they
         become the date's quarantine.
+    held_accounts : account_id -> why it is held out of trading tonight.
+    """
+    registered = []
+    rows = {}
+    try:
+        for name, spec in INBOX_FILES.items():
+            frame = frames.get(name)
+            if frame is None:
+                frame = pd.DataFrame({c: pd.Series(dtype="object") for c in spec.column_names})
+            con.register(f"incoming_{name}", frame.loc[:, list(spec.column_names)])
+            registered.append(f"incoming_{name}")
+            rows[name] = f"SELECT * FROM incoming_{name}"
+        con.register("incoming_issues", _issues_for_sql(issues))
+        registered.append("incoming_issues")
+        return load_staged(con, as_of, rows, "SELECT * FROM incoming_issues", held_accounts)
+    finally:
+        for view in registered:
+            con.unregister(view)
+
+
+def load_staged(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    rows: Mapping[str, str],
+    issues: str,
+    held_accounts: Mapping[str, str],
+) -> dict[str, int]:
+    """Replace the snapshot for ``as_of`` with the clean rows the queries select, in one transaction.
+
+    Parameters
+    ----------
+    rows : inbox file -> a SQL query of its clean rows with the contract's columns (a staged file
+        or a registered frame); a file without one loads as empty, except the price history,
+        which keeps what it has.
+    issues : a SQL query of the validator's issues (file, row, column, rule, value, message,
+        account_id), in report order: they become the date's quarantine.
     held_accounts : account_id -> why it is held out of trading tonight.
 
     Returns
@@ -137,73 +184,69 @@ def load_snapshot(
     try:
         for name, spec in INBOX_FILES.items():
             table = table_name(name)
-            frame = frames.get(name)
-            if frame is None:
-                frame = pd.DataFrame({c: pd.Series(dtype="object") for c in spec.column_names})
-            frame = frame.loc[:, list(spec.column_names)]
-            con.register("incoming", frame)
+            source = f"({rows[name]})" if name in rows else f"(SELECT {', '.join(spec.column_names)} FROM {table} LIMIT 0)"
             if name in HISTORY_FILES:
                 # A history is keyed by its own dates: a later inbox restating a close wins.
-                con.execute(
+                inserted = con.execute(
                     f"INSERT OR REPLACE INTO {table} ({', '.join(spec.column_names)}, loaded_as_of) "
-                    f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, 'incoming', None)})",
+                    f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, source, None)})",
                     [as_of],
-                )
+                ).fetchone()[0]
             else:
                 con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [as_of])
-                con.execute(
-                    f"INSERT INTO {table} {_select_typed(name, 'incoming', as_of)}", [as_of]
-                )
-            con.unregister("incoming")
-            counts[table] = len(frame)
+                inserted = con.execute(f"INSERT INTO {table} {_select_typed(name, source, as_of)}", [as_of]).fetchone()[0]
+            counts[table] = int(inserted)
             crash_point(f"store-load:inside-transaction:{name}")
-        _replace_quarantine(con, as_of, issues, held_accounts)
+        n_issues = _replace_quarantine(con, as_of, issues, held_accounts)
         con.execute(
             "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
-            [as_of, inbox_sha256(frames), sum(counts.values()), len(issues), len(held_accounts)],
+            [as_of, inbox_sha256(con, rows), sum(counts.values()), n_issues, len(held_accounts)],
         )
         crash_point("store-load:before-commit")
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:
         con.execute("ROLLBACK")
         raise
     return counts
 
 
+def _issues_for_sql(issues: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": issues["file"].astype(str),
+            "row": pd.array(issues["row"], dtype="Int64"),
+            "column": issues["column"].astype("string"),
+            "rule": issues["rule"].astype(str),
+            "value": issues["value"].map(lambda v: None if v is None or v is pd.NA else str(v)).astype(object),
+            "message": issues["message"].astype(str),
+            "account_id": issues["account_id"].astype("string"),
+        }
+    )
+
+
 def _replace_quarantine(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
-    issues: pd.DataFrame,
+    issues: str,
     held_accounts: Mapping[str, str],
-) -> None:
+) -> int:
     con.execute("DELETE FROM quarantine WHERE as_of_date = ?", [as_of])
     con.execute("DELETE FROM held_accounts WHERE as_of_date = ?", [as_of])
-    if len(issues):
-        quarantine = pd.DataFrame(
-            {
-                "file": issues["file"].astype(str),
-                "row": pd.array(issues["row"], dtype="Int64"),
-                "column": issues["column"].astype("string"),
-                "rule": issues["rule"].astype(str),
-                "value": issues["value"].map(lambda v: None if v is None or v is pd.NA else str(v)),
-                "message": issues["message"].astype(str),
-                "account_id": issues["account_id"].astype("string"),
-            }
-        )
-        con.register("incoming_issues", quarantine)
-        con.execute(
-            'INSERT INTO quarantine SELECT CAST(? AS DATE), file, "row", "column", rule, value, '
-            "message, account_id FROM incoming_issues",
-            [as_of],
-        )
-        con.unregister("incoming_issues")
+    n_issues = con.execute(
+        'INSERT INTO quarantine SELECT CAST(? AS DATE), file, "row", "column", rule, value, '
+        f"message, account_id FROM ({issues})",
+        [as_of],
+    ).fetchone()[0]
     if held_accounts:
         held = pd.DataFrame(
             {"account_id": sorted(held_accounts), "reason": [held_accounts[a] for a in sorted(held_accounts)]}
         )
         con.register("incoming_held", held)
-        con.execute(
-            "INSERT INTO held_accounts SELECT CAST(? AS DATE), account_id, reason FROM incoming_held",
-            [as_of],
-        )
-        con.unregister("incoming_held")
+        try:
+            con.execute(
+                "INSERT INTO held_accounts SELECT CAST(? AS DATE), account_id, reason FROM incoming_held",
+                [as_of],
+            )
+        finally:
+            con.unregister("incoming_held")
+    return int(n_issues)

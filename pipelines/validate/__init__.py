@@ -9,27 +9,34 @@ every suite over clean rows and bad copies of them and checks both find the same
 ``sma.inbox``; rules between files are DuckDB SQL in ``data_contracts/cross_file/``.
 ``data_contracts/README.md`` lists every rule.
 
+The book does not fit in memory: files are read in batches of ``batch_rows`` records, each typed
+and checked and appended to a DuckDB staging database (:mod:`._stage`); rules over a whole file
+(a repeated key) and between files run in SQL there, and the night loads the store from it.
+
 Public API
 ----------
-validate_inbox(inbox, as_of, settings) -> ValidationResult
-read_inbox(inbox, as_of, settings) -> RawInbox
+validate_inbox(inbox, as_of, settings, with_frames=False) -> ValidationResult
+stage_inbox(inbox, as_of, settings, con) -> context of StagedInbox: the inbox validated into a
+    staging database on ``con`` (the store's connection), to load the clean rows from
 validate_file(path, spec, as_of, settings, contracts=...) -> ValidationResult (one file, e.g. fills)
 validate_frame(frame, spec, as_of, contracts=...) -> ValidationResult (a frame in memory, e.g. outputs)
 render_report(result, max_issues=1000) -> str
+open_file(path, spec, settings) -> InboxFile: one inbox file's header and batches of records
 parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_of": d}): one
-    file's cells typed and its suite run, for callers with a table in hand (benchmarks, tests)
+    file's (or batch's) cells typed and its suite's row rules run, for callers with a table in hand
 """
 
 from pipelines.validate._cross_file import CrossFileRule, load_cross_file_rules
 from pipelines.validate._gx import run_suite_with_gx
 from pipelines.validate._issues import ISSUE_COLUMNS, empty_issues
 from pipelines.validate._parse import FileCheck, parse_table
-from pipelines.validate._read import InboxReadError, RawInbox, read_inbox
+from pipelines.validate._read import InboxFile, InboxReadError, open_file
 from pipelines.validate._report import render_report
 from pipelines.validate._suites import DATA_CONTRACTS, ContractError, Suite, load_suite, run_suite
 from pipelines.validate._validate import (
+    StagedInbox,
     ValidationResult,
-    clean_frame,
+    stage_inbox,
     validate_file,
     validate_frame,
     validate_inbox,
@@ -41,19 +48,20 @@ __all__ = [
     "ContractError",
     "CrossFileRule",
     "FileCheck",
+    "InboxFile",
     "InboxReadError",
-    "RawInbox",
     "Suite",
+    "StagedInbox",
     "ValidationResult",
-    "clean_frame",
     "empty_issues",
     "load_cross_file_rules",
     "load_suite",
+    "open_file",
     "parse_table",
-    "read_inbox",
     "render_report",
     "run_suite",
     "run_suite_with_gx",
+    "stage_inbox",
     "validate_file",
     "validate_frame",
     "validate_inbox",

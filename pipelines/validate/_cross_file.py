@@ -3,7 +3,8 @@
 Each SQL file starts with ``-- rule: <name>`` and ``-- action: quarantine|hold`` and selects the
 issues it finds as ``file, row, column, value, account_id, message``. It reads one view per inbox
 file holding that file's rows that passed their row rules (``lots``, ``accounts``, ...) and one
-holding every row that parsed (``lots_all``, ...), each with the 1-based record number ``_row``;
+holding every row read, null where a cell did not parse (``lots_all``, ...), each with the 1-based
+record number ``_row``; the views are over the staged files (:mod:`._stage`), never frames in memory;
 named parameters ``$as_of``, ``$benchmark_weight_tolerance`` and
 ``$reconciliation_tolerance_shares`` come from the night and its settings.
 
@@ -21,14 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
 
-from pipelines.validate._issues import issues_frame
-from pipelines.validate._parse import FileCheck
+from pipelines.validate._stage import Staging
 from pipelines.validate._suites import DATA_CONTRACTS, ContractError
-from sma.inbox import ColumnKind
 
 _HEADER = re.compile(r"^--\s*(rule|action):\s*(\S+)\s*$", re.MULTILINE)
 _PARAMETER = re.compile(r"\$([a-z_]+)")
@@ -54,64 +50,22 @@ def load_cross_file_rules(contracts: Path = DATA_CONTRACTS) -> tuple[CrossFileRu
     return tuple(sorted(rules, key=lambda r: (ACTIONS.index(r.action), r.name)))
 
 
-def typed_arrow(check: FileCheck) -> pa.Table:
-    """The typed columns of ``check``, every row, nulls for blank or unparsed cells, plus ``_row``."""
-    columns = {"_row": pa.array(np.arange(1, check.n_rows + 1), pa.int64())}
-    for column in check.spec.columns:
-        values = check.values[column.name]
-        if isinstance(values, np.ndarray):
-            missing = check.missing[column.name]
-            if column.kind is ColumnKind.FLOAT:
-                missing = missing | np.isnan(values)
-            columns[column.name] = pa.array(values, mask=missing)
-        else:
-            columns[column.name] = values
-    return pa.table(columns)
+def run_cross_file_rules(staging: Staging, rules: tuple[CrossFileRule, ...], parameters: Mapping[str, object]) -> None:
+    """Run ``rules`` over the staged files' views, quarantine rules first, into ``staging.issues``.
 
-
-def only_clean(table: pa.Table, bad: np.ndarray) -> pa.Table:
-    """The rows of ``table`` not marked ``bad``."""
-    return table.filter(pa.array(~bad)) if bad.any() else table
-
-
-def run_cross_file_rules(
-    rules: tuple[CrossFileRule, ...],
-    clean: Mapping[str, pa.Table],
-    parsed: Mapping[str, pa.Table],
-    parameters: Mapping[str, object],
-) -> dict[str, pd.DataFrame]:
-    """Run ``rules`` on the views; rule name -> its issues (issues table layout)."""
-    found = {}
-    words = set(re.findall(r"\w+", " ".join(r.sql for r in rules)))
-    con = duckdb.connect()
+    Every quarantine rule sees the same clean rows; the rows they name are then refused, and the
+    hold rules run on what is left. A hold rule's issues carry no row: it holds, never refuses.
+    """
+    staging.open_views()
     try:
-        # Registering a view costs milliseconds: only those the rules name.
-        for name, table in clean.items():
-            if name in words:
-                con.register(name, table)
-        for name, table in parsed.items():
-            if f"{name}_all" in words:
-                con.register(f"{name}_all", table)
-        for rule in rules:
-            used = {k: parameters[k] for k in set(_PARAMETER.findall(rule.sql))}
-            result = con.execute(rule.sql, used).fetch_df()
-            found[rule.name] = _as_issues(rule, result)
+        for action in ACTIONS:
+            for rule in (r for r in rules if r.action == action):
+                used = {k: parameters[k] for k in set(_PARAMETER.findall(rule.sql))}
+                staging.add_issues_sql(rule.sql, used, rule=rule.name, keep_rows=action == "quarantine")
+            if action == "quarantine":
+                for name in staging.files:
+                    staging.refuse_issued_rows(name)
     except duckdb.Error as exc:
         raise ContractError(f"a cross-file rule failed to run: {exc}") from None
     finally:
-        con.close()
-    return found
-
-
-def _as_issues(rule: CrossFileRule, result: pd.DataFrame) -> pd.DataFrame:
-    rows = [None if pd.isna(r) else int(r) for r in result["row"]] if len(result) else []
-    if rule.action == "hold":
-        rows = [None] * len(result)
-
-    def texts(name):
-        return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
-                for v in result[name]]
-
-    return issues_frame(
-        texts("file"), rows, texts("column"), rule.name, texts("value"), texts("message"), texts("account_id")
-    )
+        staging.close_views()

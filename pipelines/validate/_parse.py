@@ -33,18 +33,20 @@ class FileCheck:
     Attributes
     ----------
     spec : the file's contract.
-    n_rows : data records in the file.
+    n_rows : data records under check (the whole file, or one batch of it).
+    first_row : the 1-based record number in its file of the first of them.
     text : column -> cells as stored (CSV: Arrow strings, blanks empty; Parquet: the stored type).
     values : column -> typed values: float64 / datetime64[s] / bool ndarrays, or Arrow strings
         (null where blank).
     blank : column -> ndarray of shape (n_rows,), True where the cell is empty.
     missing : column -> ndarray of shape (n_rows,), True where the cell is blank or did not parse.
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
-    issues : the issues found so far, one table per rule broken.
+    issues : the issues found so far, one table per rule broken; rows are record numbers in the file.
     """
 
     spec: FileSpec
     n_rows: int
+    first_row: int = 1
     text: dict[str, pa.Array] = field(default_factory=dict)
     values: dict[str, object] = field(default_factory=dict)
     blank: dict[str, np.ndarray] = field(default_factory=dict)
@@ -72,13 +74,16 @@ class FileCheck:
             as_text(self.text["account_id"].take(pa.array(rows))).to_pylist() if "account_id" in self.text else None
         )
         self.issues.append(
-            issues_frame(self.spec.name, rows + 1, column, rule, value, message, account)
+            issues_frame(self.spec.name, rows + self.first_row, column, rule, value, message, account)
         )
 
 
-def parse_table(spec: FileSpec, table: pa.Table) -> FileCheck:
-    """Type each contract column of ``table``; absent optional columns become all-null."""
-    check = FileCheck(spec, table.num_rows)
+def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileCheck:
+    """Type each contract column of ``table``; absent optional columns become all-null.
+
+    ``first_row`` is the record number in its file of the table's first row (a batch of a file).
+    """
+    check = FileCheck(spec, table.num_rows, first_row)
     for column in spec.columns:
         if column.name in table.column_names:
             array = table.column(column.name).combine_chunks()
@@ -170,6 +175,13 @@ def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
         parsed = array.cast(pa.timestamp("s"))
         unparsable = np.zeros(len(blank), dtype=bool)
     else:
+        candidate = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
+        try:
+            # Arrow's cast reads exactly YYYY-MM-DD naming a real day: the common, all-valid case.
+            parsed = candidate.cast(pa.date32()).cast(pa.timestamp("s"))
+            return parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]"), np.zeros(len(blank), dtype=bool)
+        except pa.ArrowInvalid:
+            pass
         shaped = np.asarray(pc.fill_null(pc.match_substring_regex(text, _ISO_DATE), False), dtype=bool)
         candidate = pc.if_else(pa.array(shaped), text, pa.scalar(None, pa.string()))
         parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)

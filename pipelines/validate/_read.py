@@ -1,19 +1,22 @@
-"""Read a night's inbox files as text, refusing whole-file problems before anything is parsed.
+"""Read a night's inbox files in batches of records, refusing whole-file problems before any is parsed.
 
 A file is ``<inbox>/<YYYY-MM-DD>/<name>.csv`` or ``.parquet``. A file larger than
 ``max_file_bytes`` is refused unread (a Parquet file also when its columns would decode to more);
 a file that is not a regular file inside the date folder
 (a symlink out of it, a folder) is refused; a CSV whose records do not parse (a truncated last
-record, an open quote, bad UTF-8) or a Parquet file that does not open is refused whole. CSV
-cells are read as text, every one, so a bad value can be reported as it was written; Parquet
-columns keep their stored types and are checked in :mod:`._parse`.
+record, an open quote, bad UTF-8) or a Parquet file that does not open is refused whole -- also
+when the problem is found only in a later batch: the caller drops what it took from the earlier
+ones. CSV cells are read as text, every one, so a bad value can be reported as it was written;
+Parquet columns keep their stored types and are checked in :mod:`._parse`. No file is ever held
+whole in memory: batches of ``batch_rows`` records are read one after another.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,10 +27,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate._issues import concat_issues, issues_frame
+from pipelines.validate._issues import issues_frame
 from sma.inbox import INBOX_FILES, INBOX_FORMATS, FileSpec
 
 _HEADER_PROBE_BYTES = 1 << 16
+#: Bytes of CSV Arrow parses at a time; batches are then cut to ``batch_rows`` records.
+_CSV_BLOCK_BYTES = 1 << 24
 
 
 class InboxReadError(Exception):
@@ -42,61 +47,40 @@ class InboxReadError(Exception):
 
 
 @dataclass(frozen=True)
-class RawInbox:
-    """The files of one night as read, before any cell is typed.
+class InboxFile:
+    """One inbox file opened for reading: its header, and its records batch by batch.
 
     Attributes
     ----------
-    tables : file name -> the file's cells (CSV: every column ``string``; Parquet: as stored).
-    issues : whole-file problems (all fatal), in the issues table layout.
-    notes : things worth saying that are not errors (an extra column, an unknown file).
+    spec : the file's contract.
+    path : where it is.
+    column_names : the columns of the file, as in its header or schema.
+    batches : the file's records, at most ``batch_rows`` at a time, in file order (CSV: every
+        column ``string``; Parquet: as stored). Iterating may raise :class:`InboxReadError`.
     """
 
-    tables: dict[str, pa.Table]
-    issues: pd.DataFrame
-    notes: tuple[str, ...] = field(default=())
+    spec: FileSpec
+    path: Path
+    column_names: tuple[str, ...]
+    batches: Iterator[pa.Table]
+
+    def extra_columns(self) -> list[str]:
+        return [c for c in self.column_names if c not in self.spec.column_names]
 
 
 def night_folder(inbox: Path, as_of: date) -> Path:
     return Path(inbox) / as_of.isoformat()
 
 
-def read_inbox(inbox: Path, as_of: date, settings: ValidationSettings) -> RawInbox:
-    """Read every contract file of ``<inbox>/<as_of>/``; whole-file problems become issues.
-
-    Parameters
-    ----------
-    inbox : the inbox folder (the night's files are in its ``YYYY-MM-DD`` subfolder).
-    as_of : the night's date.
-    settings : ``max_file_bytes`` bounds every file.
-
-    Returns
-    -------
-    RawInbox with a table for each file that could be read. A required file that is missing, a
-    file that is too large, outside the folder or unreadable is a fatal issue and has no table.
-    """
-    folder = night_folder(inbox, as_of)
-    if not folder.is_dir():
-        issue = issues_frame(["inbox"], [None], [None], ["inbox_folder"], [str(folder)],
-                             [f"no folder {folder} for the night of {as_of.isoformat()}"], [None])
-        return RawInbox({}, issue, ())
-    tables: dict[str, pa.Table] = {}
-    problems = []
-    notes = []
-    for name, spec in INBOX_FILES.items():
-        try:
-            path = locate(folder, spec)
-            if path is None:
-                continue
-            table = read_file(path, spec, settings)
-        except InboxReadError as exc:
-            problems.append(read_error_issue(exc))
-            continue
-        tables[name] = table
-        notes += [f"{name}: extra column {c!r} is ignored" for c in table.column_names if c not in spec.column_names]
+def unknown_files(folder: Path) -> list[str]:
+    """Files of the night's folder that are no inbox file: a note each, never an error."""
     known = {f"{n}.{fmt}" for n in INBOX_FILES for fmt in INBOX_FORMATS}
-    notes += [f"{p.name}: not an inbox file, ignored" for p in sorted(folder.iterdir()) if p.name not in known]
-    return RawInbox(tables, concat_issues(problems), tuple(notes))
+    return [f"{p.name}: not an inbox file, ignored" for p in sorted(folder.iterdir()) if p.name not in known]
+
+
+def missing_folder_issue(folder: Path, as_of: date) -> pd.DataFrame:
+    return issues_frame(["inbox"], [None], [None], ["inbox_folder"], [str(folder)],
+                        [f"no folder {folder} for the night of {as_of.isoformat()}"], [None])
 
 
 def read_error_issue(exc: InboxReadError) -> pd.DataFrame:
@@ -117,8 +101,8 @@ def locate(folder: Path, spec: FileSpec) -> Path | None:
     return found[0]
 
 
-def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Table:
-    """One inbox file as an Arrow table, or :class:`InboxReadError` naming the whole-file rule."""
+def open_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> InboxFile:
+    """Open one inbox file for batches, or raise :class:`InboxReadError` naming the whole-file rule."""
     if path.is_symlink() or not path.is_file() or path.resolve().parent != path.parent.resolve():
         raise InboxReadError(spec.name, "not_a_regular_file",
                              f"{path.name} is not a regular file inside the night's folder")
@@ -127,11 +111,22 @@ def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Ta
         raise InboxReadError(spec.name, "file_size",
                              f"{path.name} is {size:,} bytes, over the limit of {settings.max_file_bytes:,}: not read")
     if path.suffix == ".parquet":
-        table = _read_parquet(path, spec, settings.max_file_bytes)
+        names, batches = _open_parquet(path, spec, settings.max_file_bytes, settings.batch_rows)
     else:
-        table = _read_csv(path, spec)
-    check_columns(spec, table.column_names)
-    return table
+        names, batches = _open_csv(path, spec, settings.batch_rows)
+    check_columns(spec, list(names))
+    return InboxFile(spec, path, tuple(names), batches)
+
+
+def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Table:
+    """One small file whole (a frame's worth, e.g. the next day's fills), read by :func:`open_file`."""
+    opened = open_file(path, spec, settings)
+    batches = list(opened.batches)
+    return pa.concat_tables(batches) if batches else _no_rows(opened.column_names)
+
+
+def _no_rows(names) -> pa.Table:
+    return pa.table({c: pa.array([], pa.string()) for c in names})
 
 
 def check_columns(spec: FileSpec, names: list[str]) -> None:
@@ -148,23 +143,44 @@ def check_columns(spec: FileSpec, names: list[str]) -> None:
                              column=missing[0])
 
 
-def _read_csv(path: Path, spec: FileSpec) -> pa.Table:
+def _open_csv(path: Path, spec: FileSpec, batch_rows: int) -> tuple[list[str], Iterator[pa.Table]]:
     header = _csv_header(path, spec)
     if _has_open_quote(path):
         raise InboxReadError(spec.name, "unreadable",
                              f"{path.name} ends inside a quoted cell: the file is truncated")
+    return header, _csv_batches(path, spec, header, batch_rows)
+
+
+def _csv_batches(path: Path, spec: FileSpec, header: list[str], batch_rows: int) -> Iterator[pa.Table]:
     try:
-        return pacsv.read_csv(
+        reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=_CSV_BLOCK_BYTES),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in header},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
+        yield from _in_batches_of(reader, batch_rows)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InboxReadError(spec.name, "unreadable", f"{path.name} does not parse as CSV: {_short(exc)}") from None
+
+
+def _in_batches_of(record_batches, batch_rows: int) -> Iterator[pa.Table]:
+    """Re-cut a stream of record batches into tables of exactly ``batch_rows`` rows (the last fewer)."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in record_batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= batch_rows:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, batch_rows)
+            rest = table.slice(batch_rows)
+            pending, held = rest.to_batches(), rest.num_rows
+    if held:
+        yield pa.Table.from_batches(pending)
 
 
 def _has_open_quote(path: Path) -> bool:
@@ -200,28 +216,38 @@ def _csv_header(path: Path, spec: FileSpec) -> list[str]:
     return header
 
 
-def _read_parquet(path: Path, spec: FileSpec, limit: int) -> pa.Table:
-    """Read a Parquet file whose decoded size stays within ``limit`` bytes.
+def _open_parquet(path: Path, spec: FileSpec, limit: int, batch_rows: int) -> tuple[list[str], Iterator[pa.Table]]:
+    """Open a Parquet file whose decoded size stays within ``limit`` bytes.
 
     A few kilobytes of Parquet can decode to gigabytes (one long string repeated through a
-    dictionary, a constant run-length encoded): the size is checked from the metadata and the
-    dictionaries before any column is expanded.
+    dictionary, a constant run-length encoded): the size is checked from the metadata before any
+    column is read, then batch by batch from the dictionaries before any string is expanded.
     """
     try:
-        metadata = pq.read_metadata(path)
+        parquet = pq.ParquetFile(path)
+        metadata = parquet.metadata
         schema = metadata.schema.to_arrow_schema()
         strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
                    or pa.types.is_binary(f.type)]
         fixed = sum(_fixed_width(f.type) for f in schema if f.name not in strings) * metadata.num_rows
         encoded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
         _within(spec, path, max(fixed, encoded), limit)
-        table = pq.read_table(path, read_dictionary=strings)
-        decoded = fixed + sum(_decoded_bytes(table.column(name)) for name in strings)
-        _within(spec, path, decoded, limit)
-        return pa.table({
-            name: table.column(name).cast(schema.field(name).type) if name in strings else table.column(name)
-            for name in table.column_names
-        })
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InboxReadError(spec.name, "unreadable", f"{path.name} does not open as Parquet: {_short(exc)}") from None
+    return list(schema.names), _parquet_batches(path, spec, schema, strings, fixed, limit, batch_rows)
+
+
+def _parquet_batches(path, spec, schema, strings, fixed, limit, batch_rows) -> Iterator[pa.Table]:
+    decoded = fixed
+    try:
+        parquet = pq.ParquetFile(path, read_dictionary=strings)
+        for batch in _in_batches_of(parquet.iter_batches(batch_size=batch_rows), batch_rows):
+            decoded += sum(_decoded_bytes(batch.column(name)) for name in strings)
+            _within(spec, path, decoded, limit)
+            yield pa.table({
+                name: batch.column(name).cast(schema.field(name).type) if name in strings else batch.column(name)
+                for name in batch.column_names
+            })
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InboxReadError(spec.name, "unreadable", f"{path.name} does not open as Parquet: {_short(exc)}") from None
 

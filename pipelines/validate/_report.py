@@ -21,8 +21,9 @@ def _cell(value, width: int) -> str:
 def render_report(result: ValidationResult, max_issues: int = 1000) -> str:
     """A readable table of ``result.issues`` (file, row, column, rule, bad value, account, message).
 
-    At most ``max_issues`` lines are listed (the summary counts them all); notes follow, then a
-    summary line: clean, or the number of issues, quarantined rows and held accounts.
+    At most ``max_issues`` lines are listed (the summary counts them all, also those
+    ``result.issues`` does not keep); notes follow, then a summary line: clean, or the number of
+    issues, quarantined rows and held accounts.
     """
     issues = result.issues
     lines = []
@@ -33,8 +34,9 @@ def render_report(result: ValidationResult, max_issues: int = 1000) -> str:
             row = None if pd.isna(r.row) else int(r.row)
             cells = [_cell(v, w) for v, w in zip((r.file, row, r.column, r.rule, r.value, r.account_id), _WIDTH.values())]
             lines.append("  ".join(c.ljust(w) for c, w in zip(cells, _WIDTH.values())) + "  " + _cell(r.message, 200))
-        if len(issues) > max_issues:
-            lines.append(f"... and {len(issues) - max_issues} more issues")
+        shown = min(len(issues), max_issues)
+        if result.issue_count > shown:
+            lines.append(f"... and {result.issue_count - shown} more issues")
     lines += [f"note: {_cell(n, 200)}" for n in result.notes]
     lines.append(summary_line(result))
     return "\n".join(lines)
@@ -44,12 +46,11 @@ def summary_line(result: ValidationResult) -> str:
     rows = sum(result.rows_read.values())
     if result.ok:
         return f"inbox is clean: {len(result.rows_read)} files, {rows:,} rows checked"
-    quarantined = int(result.issues[["file", "row"]].dropna().drop_duplicates().shape[0])
     verdict = "FATAL: nothing can be loaded" if result.fatal else "the rest of the book can run"
-    files = result.issues["file"].nunique()
     return (
-        f"{_count(len(result.issues), 'issue')} in {_count(files, 'file')}: "
-        f"{_count(quarantined, 'row')} quarantined, {_count(len(result.held_accounts), 'account')} held; {verdict}"
+        f"{_count(result.issue_count, 'issue')} in {_count(result.files_with_issues, 'file')}: "
+        f"{_count(result.rows_quarantined, 'row')} quarantined, "
+        f"{_count(len(result.held_accounts), 'account')} held; {verdict}"
     )
 
 

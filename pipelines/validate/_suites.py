@@ -23,7 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.validate._parse import FileCheck, as_text
+from pipelines.validate._parse import FileCheck
+from sma.inbox import ColumnKind, FileSpec
 
 #: Where the contracts live: ``data_contracts/`` at the repository root.
 DATA_CONTRACTS = Path(__file__).resolve().parents[2] / "data_contracts"
@@ -42,6 +43,12 @@ SUPPORTED = frozenset(
         "expect_column_pair_values_a_to_be_greater_than_b",
     }
 )
+
+
+#: Rules over a whole file (a key repeated anywhere in it): a batch cannot see them, so they run in
+#: SQL over every row of the file once it is staged (:func:`duplicate_key_sql`).
+WHOLE_FILE = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
+_TEXT_KINDS = (ColumnKind.ID, ColumnKind.SYMBOL, ColumnKind.TEXT, ColumnKind.ENUM)
 
 
 class ContractError(Exception):
@@ -94,9 +101,52 @@ def load_suite(name: str, contracts: Path = DATA_CONTRACTS) -> Suite:
 
 
 def run_suite(check: FileCheck, suite: Suite, parameters: Mapping[str, object]) -> None:
-    """Evaluate every expectation of ``suite`` on ``check``, flagging the rows that fail."""
+    """Evaluate every row rule of ``suite`` on ``check`` (a file or a batch of it), flagging the rows that fail.
+
+    Whole-file rules (:data:`WHOLE_FILE`) are not evaluated here: see :func:`duplicate_key_sql`.
+    """
     for expectation in suite.expectations:
-        _EVALUATE[expectation.type](check, expectation, parameters)
+        if expectation.type not in WHOLE_FILE:
+            _EVALUATE[expectation.type](check, expectation, parameters)
+
+
+def key_columns(e: Expectation) -> list[str]:
+    """The columns a whole-file rule keys on."""
+    return [str(c) for c in e.kwargs["column_list"]] if "column_list" in e.kwargs else [_column(e)]
+
+
+def text_key_columns(spec: FileSpec, suite: Suite) -> list[str]:
+    """Key columns whose typed value is not the cell as written (dates, numbers): staged as text too."""
+    keys = {c for e in suite.expectations if e.type in WHOLE_FILE for c in key_columns(e)}
+    return [c.name for c in spec.columns if c.name in keys and c.kind not in _TEXT_KINDS]
+
+
+def duplicate_key_sql(spec: FileSpec, e: Expectation, table: str) -> str:
+    """A whole-file key rule as DuckDB SQL over ``table``, every row of the file (a staged file).
+
+    GX's semantics: a row whose key cells are all present and equal to those of another such row
+    is refused, every copy (which one is right is unknown). ``table`` holds the typed columns
+    (null when blank or unparsed), ``_row`` and, for each of :func:`text_key_columns`,
+    ``_text_<column>``, the cell as written. Selects issues: file, row, column, rule, value
+    (the key as written, ``|``-joined), message, account_id.
+    """
+    columns = key_columns(e)
+    keys = ", ".join(f'"{c}"' for c in columns)
+    present = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
+    joined = " AND ".join(f't."{c}" = r."{c}"' for c in columns)
+    as_written = [f't."{c}"' if spec.column(c).kind in _TEXT_KINDS else f't."_text_{c}"' for c in columns]
+    account = 't."account_id"' if "account_id" in spec.column_names else "NULL"
+    value = " || '|' || ".join(as_written)
+    return (
+        f"WITH repeated AS (SELECT {keys} FROM {table} WHERE {present} GROUP BY {keys} HAVING count(*) > 1)\n"
+        f'SELECT {_literal(spec.name)} AS file, t._row AS "row", {_literal(",".join(columns))} AS "column", '
+        f"{_literal(e.rule)} AS rule, {value} AS value, {_literal(e.message)} AS message, {account} AS account_id\n"
+        f"FROM {table} t JOIN repeated r ON {joined}"
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _column(e: Expectation) -> str:
@@ -163,34 +213,6 @@ def _between(check: FileCheck, e: Expectation, parameters) -> None:
     check.flag(column, e.rule, _present(check, column) & outside, e.message)
 
 
-def _unique(check: FileCheck, e: Expectation, parameters) -> None:
-    columns = list(e.kwargs["column_list"]) if "column_list" in e.kwargs else [_column(e)]
-    present = np.logical_and.reduce([_present(check, c) for c in columns])
-    duplicated = pd.Series(_key_codes(check, columns)).duplicated(keep=False).to_numpy() & present
-    if not duplicated.any():
-        return
-    text = check.text[columns[0]] if len(columns) == 1 else pc.binary_join_element_wise(
-        *[as_text(check.text[c]) for c in columns], "|"
-    )
-    check.flag(",".join(columns), e.rule, duplicated, e.message, text=text)
-
-
-def _key_codes(check: FileCheck, columns: list[str]) -> np.ndarray:
-    """One int64 code per row, equal exactly when all ``columns`` are equal (hashing, no sort)."""
-    combined = np.zeros(check.n_rows, dtype=np.int64)
-    for column in columns:
-        values = check.values[column]
-        if isinstance(values, np.ndarray):
-            codes, uniques = pd.factorize(values)
-            size = len(uniques) + 1
-        else:
-            encoded = pc.dictionary_encode(values)
-            codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
-            size = len(encoded.dictionary) + 1
-        combined, _ = pd.factorize(combined * size + codes)
-    return combined
-
-
 def _pair_greater(check: FileCheck, e: Expectation, parameters) -> None:
     a, b = str(e.kwargs["column_A"]), str(e.kwargs["column_B"])
     both = _present(check, a) & _present(check, b)
@@ -207,7 +229,5 @@ _EVALUATE = {
     "expect_column_values_to_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=False),
     "expect_column_values_to_not_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=True),
     "expect_column_values_to_be_between": _between,
-    "expect_column_values_to_be_unique": _unique,
-    "expect_compound_columns_to_be_unique": _unique,
     "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
 }

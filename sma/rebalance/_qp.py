@@ -45,12 +45,6 @@ class TradeQP:
     h: np.ndarray
 
     def reduced_cost(self, v: np.ndarray, eta: np.ndarray) -> np.ndarray:
-        """Gradient of the Lagrangian in each variable at ``v`` with row multipliers ``eta``."""
-        z = self.net_trade(v)
-        qz = self.d * z + self.B @ (self.B.T @ z) + self.p
-        return self.sign * qz[self.asset] + self.cost + self.G.T @ eta
-
-    def reduced_cost(self, v: np.ndarray, eta: np.ndarray) -> np.ndarray:
         """Derivative of the Lagrangian in each variable at ``v`` with row multipliers ``eta``
         (at an optimum, >= 0 for every variable at zero)."""
         z = self.net_trade(v)
@@ -116,10 +110,16 @@ class _Newton:
         return r * self.inv_theta + self.a_it * pi[qp.asset]
 
 
-def _max_step(x: np.ndarray, dx: np.ndarray) -> float:
-    """Largest a with x + a dx >= 0 (x > 0), or inf."""
+def _step_to_boundary(x: np.ndarray, dx: np.ndarray) -> float:
+    """Largest a <= 1 with x + a dx >= 0 (x > 0): every positive iterate stacked in one array, so
+    one division and one minimum replace one per iterate (the same number, as -1/x grows on x < 0)."""
     worst = float((dx / x).min()) if x.size else 0.0
-    return -1.0 / worst if worst < 0 else np.inf
+    return min(1.0, -1.0 / worst) if worst < 0 else 1.0
+
+
+def _inverse(schur: np.ndarray) -> np.ndarray:
+    """Inverse of the small Schur complement; one row (the cash row alone) is one division."""
+    return 1.0 / schur if schur.shape == (1, 1) else np.linalg.inv(schur)
 
 
 def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResult:
@@ -134,16 +134,27 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
     if nv == 0:
         return QPResult(np.zeros(0), qp.objective(np.zeros(0)), "optimal", 0)
     G, h = qp.G, qp.h
-    v = 0.5 * u
-    t = u - v  # distance to the upper bound, tracked on its own: u - v loses precision near u
+    r = h.size
+    # The positive iterates live in one array: v, t = u - v (tracked on its own: u - v loses
+    # precision near u), the bound multipliers s0, s1, the row slacks w and multipliers eta.
+    x = np.empty(4 * nv + 2 * r)
+    vt, s, w, eta = x[: 2 * nv], x[2 * nv : 4 * nv], x[4 * nv : 4 * nv + r], x[4 * nv + r :]
+    v, t, s0, s1 = vt[:nv], vt[nv:], s[:nv], s[nv:]
+    v[:] = 0.5 * u
+    t[:] = u - v
     z = qp.net_trade(v)
     grad = qp.sign * (qp.d * z + qp.B @ (qp.B.T @ z) + qp.p)[qp.asset] + qp.cost
     scale = max(np.abs(grad).max(), 1e-6)
-    s0 = np.maximum(grad, 0.0) + scale
-    s1 = np.maximum(-grad, 0.0) + scale
-    w = np.maximum(h - G @ v, 1e-3)
-    eta = np.full(h.size, scale)
-    n_comp = 2 * nv + h.size
+    s0[:] = np.maximum(grad, 0.0) + scale
+    s1[:] = np.maximum(-grad, 0.0) + scale
+    w[:] = np.maximum(h - G @ v, 1e-3)
+    eta[:] = scale
+    n_comp = 2 * nv + r
+    # Steps in the same layout; the step of t is -dv, so the pairs (v, t) and (s0, s1) move as one
+    # (t + a (-dv) is t - a dv, s1 - s1 (-dv) is s1 + s1 dv, to the last bit).
+    dx = np.empty_like(x)
+    dvt, ds, dw, deta = dx[: 2 * nv], dx[2 * nv : 4 * nv], dx[4 * nv : 4 * nv + r], dx[4 * nv + r :]
+    dv, dt = dvt[:nv], dvt[nv:]
     for it in range(1, max_iter + 1):
         z = qp.net_trade(v)
         qz = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
@@ -158,54 +169,48 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
             and np.abs(rd).max() <= tol * (1.0 + scale)
             and (rp.size == 0 or np.abs(rp).max() <= tol * (1.0 + np.abs(h).max()))
         ):
-            return QPResult(np.clip(v, 0.0, u), obj, "optimal", it, eta, s0 - s1)
+            return QPResult(np.clip(v, 0.0, u), obj, "optimal", it, eta.copy(), s0 - s1)
         theta = s0 / v + s1 / t
         try:
             newton = _Newton(qp, theta)
-            mgt = np.column_stack([newton.solve(row) for row in G]) if h.size else np.zeros((nv, 0))
+            mgt = np.column_stack([newton.solve(row) for row in G]) if r else np.zeros((nv, 0))
             schur = G @ mgt
-            schur[np.diag_indices_from(schur)] += w / eta
-            schur_inv = np.linalg.inv(schur) if h.size else None
+            schur.flat[:: r + 1] += w / eta
+            schur_inv = _inverse(schur) if r else None
         except (np.linalg.LinAlgError, ValueError):
             break
 
-        def direction(rc0, rc1, rcw):
-            r1 = -rd + rc0 / v - rc1 / t
+        def direction(rc, rcw):
+            """The Newton direction for complementarity targets ``rc`` (of v s0 and t s1, stacked) and
+            ``rcw`` (of w eta), written into ``dx``."""
+            q = rc / vt
+            r1 = -rd + q[:nv] - q[nv:]
             r2 = -rp - rcw / eta
             m_r1 = newton.solve(r1)
-            if h.size:
+            if r:
                 y = schur_inv @ (G @ m_r1 - r2)
-                dv = m_r1 - mgt @ y
+                dv[:] = m_r1 - mgt @ y
             else:
                 y = np.zeros(0)
-                dv = m_r1
-            ds0 = (rc0 - s0 * dv) / v
-            ds1 = (rc1 + s1 * dv) / t
-            dw = (rcw - w * y) / eta
-            return dv, ds0, ds1, y, dw
+                dv[:] = m_r1
+            np.negative(dv, out=dt)
+            ds[:] = (rc - s * dvt) / vt
+            deta[:] = y
+            dw[:] = (rcw - w * y) / eta
 
-        def step_length(dv, ds0, ds1, dw, deta):
-            return min(1.0, _max_step(v, dv), _max_step(t, -dv), _max_step(s0, ds0), _max_step(s1, ds1),
-                       _max_step(w, dw), _max_step(eta, deta))
-
-        dv, ds0, ds1, deta, dw = direction(-v * s0, -t * s1, -w * eta)
-        a_aff = step_length(dv, ds0, ds1, dw, deta)
+        comp, comp_w = -vt * s, -w * eta
+        direction(comp, comp_w)
+        x_aff = x + _step_to_boundary(x, dx) * dx
         gap_aff = (
-            (v + a_aff * dv) @ (s0 + a_aff * ds0)
-            + (t - a_aff * dv) @ (s1 + a_aff * ds1)
-            + (w + a_aff * dw) @ (eta + a_aff * deta)
+            x_aff[:nv] @ x_aff[2 * nv : 3 * nv]
+            + x_aff[nv : 2 * nv] @ x_aff[3 * nv : 4 * nv]
+            + x_aff[4 * nv : 4 * nv + r] @ x_aff[4 * nv + r :]
         )
         sigma = (gap_aff / gap) ** 3
-        dv, ds0, ds1, deta, dw = direction(
-            -v * s0 + sigma * mu - dv * ds0,
-            -t * s1 + sigma * mu + dv * ds1,
-            -w * eta + sigma * mu - dw * deta,
-        )
-        a = 0.99 * step_length(dv, ds0, ds1, dw, deta)
-        v, t, s0, s1 = v + a * dv, t - a * dv, s0 + a * ds0, s1 + a * ds1
-        w, eta = w + a * dw, eta + a * deta
+        direction(comp + sigma * mu - dvt * ds, comp_w + sigma * mu - dw * deta)
+        x += 0.99 * _step_to_boundary(x, dx) * dx
         if not np.all(np.isfinite(v)):
             break
     v = np.clip(np.nan_to_num(v), 0.0, u)
-    status = "infeasible" if h.size and np.any(G @ v > h + 1e-6) else "max_iter"
+    status = "infeasible" if r and np.any(G @ v > h + 1e-6) else "max_iter"
     return QPResult(v, qp.objective(v), status, it)

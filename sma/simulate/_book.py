@@ -113,38 +113,67 @@ class SimBook:
         """Book ``orders`` (``ORDER_COLUMNS``) at today's closes: sales first, then buys."""
         if not len(orders):
             return
-        orders = orders[orders["quantity"] > 0]
-        sells = orders[orders["side"] == "SELL"]
-        buys = orders[orders["side"] == "BUY"]
-        ids = self.acc.ids
-        rows, block_gain = [], []
-        for a, j, q, lot, method, reason in zip(sells["account"], sells["security"], sells["quantity"],
-                                                sells["lot_id"], sells["method"], sells["reason"]):
-            price = closes[j]
-            booked = self.ledger.sell(ids[a], self.symbols[j], float(q), int(round(q * price * 100)), day,
-                                      ReliefMethod(method), (lot,) if lot else ())
-            rows_ = self.ledger.realized_rows
-            pieces = (rows_.proceeds[booked] - rows_.basis[booked] + rows_.disallowed[booked]) / 100.0
-            gain = float(pieces.sum())
-            # A sale with any lot piece at a loss blocks buys for 30 days, even if it nets to a gain.
-            block_gain.append(float(pieces[pieces < 0].sum()) if (pieces < 0).any() else gain)
-            self.shares[a, j] -= q
-            self.cash[a] += round(q * price, 2) - round(q * price * self.fill_cost, 2)
-            self.realized_ytd[a] += gain
-            rows.append((ids[a], day, self.symbols[j], "SELL", q, price, reason, gain))
-        for a, j, q, reason in zip(buys["account"], buys["security"], buys["quantity"], buys["reason"]):
-            price = closes[j]
-            self._next_lot[a] += 1
-            self.ledger.buy(ids[a], self.symbols[j], f"SIM{self._lot_day}-{self._next_lot[a]:04d}", float(q),
-                            int(round(q * price * 100)), day)
-            self.shares[a, j] += q
-            self.cash[a] -= round(q * price, 2) + round(q * price * self.fill_cost, 2)
-            rows.append((ids[a], day, self.symbols[j], "BUY", q, price, reason, np.nan))
+        orders = orders[orders["quantity"].to_numpy(float) > 0]
+        side = orders["side"].to_numpy(object)
+        account = orders["account"].to_numpy(np.int64)
+        security = orders["security"].to_numpy(np.int64)
+        quantity = orders["quantity"].to_numpy(float)
+        reason = orders["reason"].to_numpy(object)
+        sell, buy = side == "SELL", side == "BUY"
+        a_s, j_s, q_s, a_b, j_b, q_b = account[sell], security[sell], quantity[sell], account[buy], security[buy], \
+            quantity[buy]
+        p_s, p_b = closes[j_s], closes[j_b]
+        gain, block_gain = self._book_sales(a_s, j_s, q_s, p_s, orders["lot_id"].to_numpy(object)[sell],
+                                            orders["method"].to_numpy(object)[sell], day)
+        self._book_buys(a_b, j_b, q_b, p_b, day)
+        # Money in the order the orders came, as one sale or buy at a time would add it up.
+        notional_s, notional_b = q_s * p_s, q_b * p_b
+        np.subtract.at(self.shares, (a_s, j_s), q_s)
+        np.add.at(self.cash, a_s, np.round(notional_s, 2) - np.round(notional_s * self.fill_cost, 2))
+        np.add.at(self.realized_ytd, a_s, gain)
+        np.add.at(self.shares, (a_b, j_b), q_b)
+        np.subtract.at(self.cash, a_b, np.round(notional_b, 2) + np.round(notional_b * self.fill_cost, 2))
         self.shares[np.abs(self.shares) < 1e-9] = 0.0
-        log = pd.DataFrame(rows, columns=TRADE_LOG_COLUMNS)
+        ids = self.acc.ids
+        log = pd.DataFrame({
+            "account_id": np.concatenate([ids[a_s], ids[a_b]]).astype(object),
+            "trade_date": np.full(a_s.size + a_b.size, day),
+            "symbol": np.concatenate([self.symbols[j_s], self.symbols[j_b]]).astype(object),
+            "side": np.array(["SELL"] * a_s.size + ["BUY"] * a_b.size, dtype=object),
+            "quantity": np.concatenate([q_s, q_b]),
+            "price": np.concatenate([p_s, p_b]),
+            "reason": np.concatenate([reason[sell], reason[buy]]),
+            "realized_gain": np.concatenate([gain, np.full(a_b.size, np.nan)]),
+        }, columns=TRADE_LOG_COLUMNS)
         self._log.append(log)
-        block_gain += [np.nan] * len(buys)
-        self._remember(log.assign(household_id=log["account_id"].map(self._house), realized_gain=block_gain))
+        self._remember(log.assign(household_id=log["account_id"].map(self._house),
+                                  realized_gain=np.concatenate([block_gain, np.full(a_b.size, np.nan)])))
+
+    def _book_sales(self, a, j, q, price, lot_id, method, day) -> tuple[np.ndarray, np.ndarray]:
+        """Relieve each sale's lots in the ledger; returns each sale's realized gain (USD) and the
+        gain that decides whether it blocks buys: a sale with any lot piece at a loss blocks for 30
+        days, even if it nets to a gain."""
+        ids, symbols, rows = self.acc.ids, self.symbols, self.ledger.realized_rows
+        proceeds = np.round(q * price * 100)
+        gain, block_gain = np.empty(a.size), np.empty(a.size)
+        for i in range(a.size):
+            lot = lot_id[i]
+            booked = self.ledger.sell(ids[a[i]], symbols[j[i]], float(q[i]), int(proceeds[i]), day,
+                                      ReliefMethod(method[i]), (lot,) if lot else ())
+            pieces = (rows.proceeds[booked] - rows.basis[booked] + rows.disallowed[booked]) / 100.0
+            gain[i] = float(pieces.sum())
+            loss = pieces < 0
+            block_gain[i] = float(pieces[loss].sum()) if loss.any() else gain[i]
+        return gain, block_gain
+
+    def _book_buys(self, a, j, q, price, day) -> None:
+        """Open a lot per buy, numbered by the day's count of buys of its account."""
+        ids, symbols = self.acc.ids, self.symbols
+        cost = np.round(q * price * 100)
+        for i in range(a.size):
+            self._next_lot[a[i]] += 1
+            self.ledger.buy(ids[a[i]], symbols[j[i]], f"SIM{self._lot_day}-{self._next_lot[a[i]]:04d}", float(q[i]),
+                            int(cost[i]), day)
 
     def _remember(self, trades: pd.DataFrame) -> None:
         """Keep what can block a trade in the next 30 days: buys, and sales with a loss piece."""

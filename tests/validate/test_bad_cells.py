@@ -185,7 +185,7 @@ def test_a_bad_cell_is_reported_exactly_and_its_row_refused(tmp_path, case, fmt)
     write_inbox(frames, tmp_path, fmt)
     before = folder_state(tmp_path)
 
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
 
     assert folder_state(tmp_path) == before, "the validator must write nothing"
     assert not result.ok and not result.fatal

@@ -17,7 +17,7 @@ from pipelines.validate import validate_inbox
 def _validate(tmp_path, frames, **settings):
     write_inbox(frames, tmp_path)
     before = folder_state(tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(**settings))
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(**settings), with_frames=True)
     assert folder_state(tmp_path) == before
     assert not result.fatal
     return result

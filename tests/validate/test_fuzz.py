@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from inbox_builder import AS_OF, clean_fills, clean_inbox, night, write_file, write_inbox
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate import InboxReadError, read_inbox, validate_file, validate_inbox
+from pipelines.validate import InboxReadError, open_file, validate_file, validate_inbox
 from sma.inbox import FILLS, ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, ColumnKind
 
 FUZZ = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -71,7 +71,7 @@ def test_any_bytes_in_any_file_give_a_report_not_a_crash(name, content, fmt):
         del frames[name]
         write_inbox(frames, Path(root))
         (night(Path(root)) / f"{name}.{fmt}").write_bytes(content)
-        result = validate_inbox(Path(root), AS_OF, ValidationSettings())
+        result = validate_inbox(Path(root), AS_OF, ValidationSettings(), with_frames=True)
     _assert_contract_holds(result)
 
 
@@ -86,7 +86,7 @@ def test_any_cells_under_a_valid_header_give_a_report_not_a_crash(name, data):
     frames[name] = pd.DataFrame(rows, columns=columns, dtype=object)
     with tempfile.TemporaryDirectory() as root:
         write_inbox(frames, Path(root), fmt=data.draw(st.sampled_from(["csv", "parquet"])))
-        result = validate_inbox(Path(root), AS_OF, ValidationSettings())
+        result = validate_inbox(Path(root), AS_OF, ValidationSettings(), with_frames=True)
     _assert_contract_holds(result)
 
 
@@ -100,7 +100,7 @@ def test_one_random_cell_anywhere_never_escapes_as_an_exception(data):
     frames[name].loc[row, column] = data.draw(CELL)
     with tempfile.TemporaryDirectory() as root:
         write_inbox(frames, Path(root))
-        result = validate_inbox(Path(root), AS_OF, ValidationSettings())
+        result = validate_inbox(Path(root), AS_OF, ValidationSettings(), with_frames=True)
     _assert_contract_holds(result)
     if not result.ok:
         assert result.held_accounts or result.issues["account_id"].isna().all()
@@ -112,7 +112,7 @@ def test_any_bytes_as_a_fills_file_give_a_report_not_a_crash(content, fmt):
     with tempfile.TemporaryDirectory() as root:
         path = Path(root) / f"fills.{fmt}"
         path.write_bytes(content)
-        result = validate_file(path, FILLS, AS_OF, ValidationSettings())
+        result = validate_file(path, FILLS, AS_OF, ValidationSettings(), with_frames=True)
     _assert_contract_holds(result)
 
 
@@ -124,18 +124,22 @@ def test_any_cells_in_fills_give_a_report_not_a_crash(data):
     with tempfile.TemporaryDirectory() as root:
         path = Path(root) / "fills.csv"
         write_file(pd.DataFrame(rows, columns=fills.columns, dtype=object), path)
-        result = validate_file(path, FILLS, AS_OF, ValidationSettings())
+        result = validate_file(path, FILLS, AS_OF, ValidationSettings(), with_frames=True)
     _assert_contract_holds(result)
 
 
 @FUZZ
 @given(content=st.binary(max_size=400))
-def test_read_inbox_raises_only_the_projects_input_error(content):
+def test_reading_any_bytes_in_batches_raises_only_the_projects_input_error(content):
+    """Opening a file and reading it in batches (here of 2 records) fails only with InboxReadError."""
     with tempfile.TemporaryDirectory() as root:
-        write_inbox(clean_inbox(), Path(root))
-        (night(Path(root)) / "lots.csv").write_bytes(content)
+        path = night(Path(root)) / "lots.csv"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
         try:
-            raw = read_inbox(Path(root), AS_OF, ValidationSettings())
+            opened = open_file(path, INBOX_FILES["lots"], ValidationSettings(batch_rows=2))
+            batches = list(opened.batches)
         except InboxReadError:
             return
-    assert set(raw.tables) | set(raw.issues["file"]) >= {"lots"}
+    assert all(b.num_rows <= 2 for b in batches)
+    assert all(b.column_names == list(opened.column_names) for b in batches)

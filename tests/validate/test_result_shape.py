@@ -20,7 +20,7 @@ DTYPE = {
 
 def test_clean_frames_are_typed_by_column_kind_and_indexed_by_record_number(tmp_path):
     write_inbox(clean_inbox(), tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     for name, spec in INBOX_FILES.items():
         frame = result.frames[name]
         assert list(frame.columns) == list(spec.column_names)
@@ -56,7 +56,7 @@ def test_every_row_read_is_either_clean_or_named_by_an_issue(tmp_path):
     frames["prices"].loc[2, "close"] = "-1"
     frames["transactions"].loc[1, "side"] = "SHORT"
     write_inbox(frames, tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     refused = result.issues.dropna(subset=["row"]).groupby("file")["row"].nunique()
     for name, frame in result.frames.items():
         assert len(frame) + refused.get(name, 0) == result.rows_read[name], name
@@ -67,8 +67,8 @@ def test_the_same_inbox_gives_the_same_result_and_report(tmp_path):
     frames["benchmarks"].loc[0, "weight"] = "0.5"
     frames["lots"].loc[3, "symbol"] = "ZZZ"
     write_inbox(frames, tmp_path)
-    first = validate_inbox(tmp_path, AS_OF, ValidationSettings())
-    second = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    first = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
+    second = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     pd.testing.assert_frame_equal(first.issues, second.issues)
     assert render_report(first) == render_report(second)
     for name in first.frames:
@@ -79,7 +79,7 @@ def test_the_report_lists_at_most_the_cap_and_counts_the_rest(tmp_path):
     frames = clean_inbox()
     frames["lots"]["quantity"] = "-1"
     write_inbox(frames, tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     report = render_report(result, max_issues=2).splitlines()
     assert report[0].split() == ["file", "row", "column", "rule", "value", "account", "message"]
     assert len(report) == 2 + 2 + 2

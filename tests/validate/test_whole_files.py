@@ -22,7 +22,7 @@ from sma.inbox import FILLS
 
 def _fatal(tmp_path, settings=None):
     before = folder_state(tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, settings or ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, settings or ValidationSettings(), with_frames=True)
     assert folder_state(tmp_path) == before, "the validator must write nothing"
     assert result.fatal and not result.ok
     assert result.frames == {}, "nothing may be loaded"
@@ -37,7 +37,7 @@ def _file_issue(result, file):
 
 def test_a_clean_inbox_has_no_issues_and_loads_every_row(tmp_path):
     write_inbox(clean_inbox(), tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok and not result.fatal and result.held_accounts == frozenset()
     assert {k: len(v) for k, v in result.frames.items()} == {k: len(v) for k, v in clean_inbox().items()}
     assert render_report(result).endswith("inbox is clean: 12 files, 42 rows checked")
@@ -54,7 +54,7 @@ def test_a_missing_optional_file_is_an_empty_frame(tmp_path):
     frames = clean_inbox()
     del frames["corporate_actions"]
     write_inbox(frames, tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok and len(result.frames["corporate_actions"]) == 0
     assert list(result.frames["corporate_actions"].columns) == ["symbol", "ex_date", "kind", "ratio"]
 
@@ -71,7 +71,7 @@ def test_a_missing_optional_column_is_all_null(tmp_path):
     frames = clean_inbox()
     frames["prices"] = frames["prices"].drop(columns=["volume"])
     write_inbox(frames, tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok and result.frames["prices"]["volume"].isna().all()
 
 
@@ -80,7 +80,7 @@ def test_an_extra_column_is_a_note_not_an_error(tmp_path):
     frames = clean_inbox()
     frames["lots"]["custodian_ref"] = "=cmd"
     write_inbox(frames, tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok
     assert "lots: extra column 'custodian_ref' is ignored" in result.notes
     assert "custodian_ref" not in result.frames["lots"]
@@ -177,8 +177,8 @@ def test_a_parquet_inbox_gives_the_same_result_as_a_csv_inbox(tmp_path):
     frames["lots"].loc[1, "quantity"] = "inf"
     write_inbox(frames, tmp_path / "csv")
     write_inbox(frames, tmp_path / "parquet", fmt="parquet")
-    from_csv = validate_inbox(tmp_path / "csv", AS_OF, ValidationSettings())
-    from_parquet = validate_inbox(tmp_path / "parquet", AS_OF, ValidationSettings())
+    from_csv = validate_inbox(tmp_path / "csv", AS_OF, ValidationSettings(), with_frames=True)
+    from_parquet = validate_inbox(tmp_path / "parquet", AS_OF, ValidationSettings(), with_frames=True)
     pd.testing.assert_frame_equal(from_csv.issues, from_parquet.issues)
     for name in from_csv.frames:
         pd.testing.assert_frame_equal(from_csv.frames[name], from_parquet.frames[name])
@@ -195,7 +195,7 @@ def test_typed_parquet_columns_are_checked_as_numbers_and_dates(tmp_path):
     lots = pq.read_table(night(tmp_path) / "lots.parquet")
     lots = lots.set_column(5, "acquired_date", pa.array(pd.to_datetime(frames["lots"]["acquired_date"]).dt.date))
     pq.write_table(lots, night(tmp_path) / "lots.parquet")
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     found = result.issues[["file", "row", "column", "rule"]].astype(object).itertuples(index=False, name=None)
     assert [tuple(None if pd.isna(v) else v for v in r) for r in found] == [
         ("cash", None, "account_id", "cash_row"), ("cash", 2, "amount", "finite")]
@@ -206,7 +206,7 @@ def test_fills_are_checked_against_their_own_suite(tmp_path):
     fills.loc[1, "price"] = "-405"
     fills.loc[0, "lot_id"] = "../L2"
     write_file(fills, tmp_path / "fills.csv")
-    result = validate_file(tmp_path / "fills.csv", FILLS, AS_OF, ValidationSettings())
+    result = validate_file(tmp_path / "fills.csv", FILLS, AS_OF, ValidationSettings(), with_frames=True)
     assert list(result.issues[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
         (1, "lot_id", "id_pattern"), (2, "price", "positive")]
     assert len(result.frames["fills"]) == 0 and result.held_accounts == {"A1", "A2"}
@@ -218,7 +218,7 @@ def test_a_damaged_fills_file_is_fatal(tmp_path, damage):
     path = tmp_path / "fills.csv"
     if damage == "truncate":
         path.write_bytes(path.read_bytes()[:-7])
-    result = validate_file(path, FILLS, AS_OF, ValidationSettings(max_file_bytes=10 if damage == "oversize" else 10**6))
+    result = validate_file(path, FILLS, AS_OF, ValidationSettings(max_file_bytes=10 if damage == "oversize" else 10**6), with_frames=True)
     assert result.fatal and result.frames == {}
     assert list(result.issues["rule"]) == ["unreadable" if damage == "truncate" else "file_size"]
 
@@ -228,7 +228,7 @@ def test_a_spreadsheet_export_with_a_byte_order_mark_and_crlf_lines_reads_clean(
     write_inbox(clean_inbox(), tmp_path)
     path = night(tmp_path) / "accounts.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings())
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok, result.issues
     assert list(result.frames["accounts"]["account_id"]) == ["A1", "A2", "A3"]
 
@@ -249,7 +249,7 @@ def test_a_frame_in_memory_is_checked_like_a_file(tmp_path):
     fills = clean_fills()
     fills["quantity"] = fills["quantity"].astype(float)
     fills["price"] = [181.0, -405.0]
-    result = validate_frame(fills, FILLS, AS_OF)
+    result = validate_frame(fills, FILLS, AS_OF, with_frames=True)
     assert list(result.issues[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
         (2, "price", "positive")]
     assert list(result.frames["fills"].index) == [1]
