@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import tempfile
 import time
 from datetime import date
@@ -32,13 +33,15 @@ def peak_mb() -> float:
     return max(own, children) / 1024
 
 
-def one_night(inbox: Path, root: Path, workers: int) -> dict[str, float]:
+def one_night(inbox: Path, root: Path, workers: int, max_file_gb: float | None = None) -> dict[str, float]:
+    validation = {"max_file_bytes": int(max_file_gb * 2**30)} if max_file_gb else {}
     settings = Settings(
         store={"path": root / "store.duckdb"}, storage={"uri": str(root / "storage")}, runs={"dir": root / "runs"},
-        night={"workers": workers},
+        night={"workers": workers}, validation=validation,
     )
     night = Night(AS_OF, inbox, settings)
     times: dict[str, float] = {}
+    memory: dict[str, float] = {}
     t = time.perf_counter()
     for name, step in (
         ("read+validate+load", lambda: ingest_night(night)),
@@ -50,7 +53,12 @@ def one_night(inbox: Path, root: Path, workers: int) -> dict[str, float]:
         start = time.perf_counter()
         step()
         times[name] = time.perf_counter() - start
+        memory[name] = peak_mb()
+        if name == "check":
+            times["to checked trades"] = time.perf_counter() - t
     times["total"] = time.perf_counter() - t
+    print("    peak memory so far after each step (MB): "
+          + ", ".join(f"{k} {v:,.0f}" for k, v in memory.items()), flush=True)
     return times
 
 
@@ -60,18 +68,30 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--work", default=None,
+                        help="a folder for the run; a generated inbox there is kept and reused by later runs")
+    parser.add_argument("--max-file-gb", type=float, default=None,
+                        help="raise the inbox's per-file size limit (a 100,000-account lots file is larger)")
     args = parser.parse_args()
     for n in args.accounts:
-        with tempfile.TemporaryDirectory(prefix="bench-night-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="bench-night-", dir=args.work) as tmp:
             tmp = Path(tmp)
+            inbox = Path(args.work) / f"inbox-{n}-{args.seed}-{args.format}" if args.work else tmp / "inbox"
             start = time.perf_counter()
-            write_book(n, args.seed, AS_OF, tmp / "inbox", args.format)
+            if not (inbox / AS_OF.isoformat() / "accounts.csv").exists() and \
+                    not (inbox / AS_OF.isoformat() / "accounts.parquet").exists():
+                write_book(n, args.seed, AS_OF, inbox, args.format)
             print(f"\n{n:,} accounts (book generated and written in {time.perf_counter() - start:.1f} s)")
-            results = {w: one_night(tmp / "inbox", tmp / f"w{w}", w) for w in args.workers}
+            results = {}
+            for w in args.workers:
+                results[w] = one_night(inbox, tmp / f"w{w}", w, args.max_file_gb)
+                shutil.rmtree(tmp / f"w{w}", ignore_errors=True)
             for w, times in results.items():
-                total = times["total"]
-                shares = ", ".join(f"{k} {v / total:.0%}" for k, v in times.items() if k != "total")
-                print(f"  workers={w}: {total:.1f} s wall, {n / total:.1f} accounts/s   [{shares}]")
+                total, checked = times["total"], times["to checked trades"]
+                shares = ", ".join(f"{k} {v / total:.0%}" for k, v in times.items()
+                                   if k not in ("total", "to checked trades"))
+                print(f"  workers={w}: inbox files to checked trades {checked:.1f} s ({n / checked:.1f} accounts/s); "
+                      f"whole night {total:.1f} s   [{shares}]")
             if {1, 2} <= set(results):
                 print(f"  ratio 1 worker / 2 workers: {results[1]['total'] / results[2]['total']:.2f}x")
             print(f"  peak memory (largest process): {peak_mb():,.0f} MB")

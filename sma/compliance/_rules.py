@@ -96,6 +96,9 @@ def no_lot_oversold(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
 
 
 def sells_match_their_lots(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
+    if not len(b.lot_sells) and not (b.trades["side"] == "SELL").any():
+        # Nothing sold (pandas cannot outer-merge two empty Arrow-string keyed frames).
+        return _violations(b.trades.iloc[:0], "sell_without_lots", "")
     sells = b.trades[b.trades["side"] == "SELL"].groupby(["account_id", "symbol"], as_index=False)[
         "quantity"
     ].sum()
