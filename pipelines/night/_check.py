@@ -110,6 +110,27 @@ def _contract_exceptions(broken: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"account_id": why.index, "kind": "COMPLIANCE", "reason": why.to_numpy()})
 
 
+def _decisions(night: Night, shards: list[int], name: str) -> list[str]:
+    return [night.uri("decisions", f"{k:04d}", f"{name}.parquet") for k in shards]
+
+
+class _Tally:
+    """The night's totals, added up shard by shard as the checked proposal is written."""
+
+    def __init__(self):
+        self.orders, self.notional, self.traded = 0, 0.0, set()
+        self.gains = {"SHORT": 0.0, "LONG": 0.0}
+
+    def trades(self, part: pd.DataFrame) -> None:
+        self.orders += len(part)
+        self.notional += float(part["notional"].sum())
+        self.traded |= set(part["account_id"])
+
+    def lot_sells(self, part: pd.DataFrame) -> None:
+        for term in self.gains:
+            self.gains[term] += float(part.loc[part["term"] == term, "realized_gain"].sum())
+
+
 def _recent_nights(night: Night) -> pd.DataFrame:
     with open_store(night.settings.store.path, read_only=True) as con:
         return con.execute(
@@ -146,42 +167,49 @@ def check_step(night: Night) -> dict:
     exceptions = pd.concat([held[EXCEPTION_COLUMNS], compliance, flagged_exceptions(records), contract],
                            ignore_index=True)
 
-    trades = _gather(night, shards, "trades", TRADE_COLUMNS)
-    trades = proposal_trades(night, trades[~trades["account_id"].isin(out_of_trading)], accounts)
-    lot_sells = _gather(night, shards, "lot_sells", LOT_SELL_COLUMNS)
-    lot_sells = lot_sells[~lot_sells["account_id"].isin(out_of_trading)]
-    trades = trades.sort_values(["account_id", "side", "symbol"], kind="stable").reset_index(drop=True)
-    lot_sells = lot_sells.sort_values(["account_id", "symbol", "lot_id"], kind="stable").reset_index(drop=True)
     exceptions = exceptions.sort_values(["account_id", "kind"], kind="stable").reset_index(drop=True)
-
-    totals = check_run_totals(len(trades), float(trades["notional"].sum()), _recent_nights(night), _limits(night))
     proposal = night.run_dir / "proposal"
-    for name, frame in (
-        ("trades", trades),
-        ("lot_sells", lot_sells),
-        ("exceptions", exceptions),
-        ("violations", violations),
-        ("records", records),
-    ):
+    tally = _Tally()
+
+    def checked_trades(part: pd.DataFrame) -> pd.DataFrame:
+        part = proposal_trades(night, part[~part["account_id"].isin(out_of_trading)], accounts)
+        tally.trades(part)
+        return part.sort_values(["account_id", "side", "symbol"], kind="stable")
+
+    def checked_lot_sells(part: pd.DataFrame) -> pd.DataFrame:
+        part = part[~part["account_id"].isin(out_of_trading)]
+        tally.lot_sells(part)
+        return part.sort_values(["account_id", "symbol", "lot_id"], kind="stable")
+
+    # Orders and lot sells go shard by shard, in shard order, each shard's sorted by account.
+    for name, transform, columns in (("trades", checked_trades, TRADE_COLUMNS),
+                                     ("lot_sells", checked_lot_sells, LOT_SELL_COLUMNS)):
+        _files.concat_parquet(_decisions(night, shards, name), str(proposal / f"{name}.parquet"), f"check:{name}",
+                              transform, empty=transform(_empty(columns)))
+        crash_point(f"check:after-{name}")
+    for name, frame in (("exceptions", exceptions), ("violations", violations), ("records", records)):
         _files.write_parquet(str(proposal / f"{name}.parquet"), frame, f"check:{name}")
         crash_point(f"check:after-{name}")
-    for name in ("blocks", "holdings"):
-        _files.concat_parquet([night.uri("decisions", f"{k:04d}", f"{name}.parquet") for k in shards],
-                              str(proposal / f"{name}.parquet"), f"check:{name}")
+    for name, columns in (("blocks", ["account_id", "symbol", "kind", "why", "until"]),
+                          ("holdings", ["account_id", "symbol", "sector", "weight_before", "weight_after",
+                                        "target_weight"])):
+        _files.concat_parquet(_decisions(night, shards, name), str(proposal / f"{name}.parquet"), f"check:{name}",
+                              empty=_empty(columns))
         crash_point(f"check:after-{name}")
+    totals = check_run_totals(tally.orders, tally.notional, _recent_nights(night), _limits(night))
     summary = {
         "run_id": night.run_id,
         "as_of": night.as_of.isoformat(),
         "accounts": int(len(accounts)),
         "accounts_screened": int(len(records)),
         "accounts_triggered": int(records["triggers"].fillna("").str.startswith("triggers").sum()),
-        "accounts_traded": int(trades["account_id"].nunique()),
+        "accounts_traded": len(tally.traded),
         "accounts_held": int(len(out_of_trading)),
-        "orders": int(len(trades)),
-        "notional": round(float(trades["notional"].sum()), 2),
+        "orders": tally.orders,
+        "notional": round(tally.notional, 2),
         "losses_harvested": round(float(records.loc[~records["account_id"].isin(out_of_trading), "losses_harvested"].sum()), 2),
-        "gains_realized_st": round(float(lot_sells.loc[lot_sells["term"] == "SHORT", "realized_gain"].sum()), 2),
-        "gains_realized_lt": round(float(lot_sells.loc[lot_sells["term"] == "LONG", "realized_gain"].sum()), 2),
+        "gains_realized_st": round(tally.gains["SHORT"], 2),
+        "gains_realized_lt": round(tally.gains["LONG"], 2),
         "est_tax_saved": round(float(records.loc[~records["account_id"].isin(out_of_trading), "est_tax_saved"].sum()), 2),
         "run_total_flags": totals,
         "risk_model": night.done_info("prepare").get("risk_model", ""),

@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import fsspec
@@ -93,44 +94,55 @@ def exists(uri: str) -> bool:
     return fs.exists(path)
 
 
-def write_parquet(uri: str, frame: pd.DataFrame, point: str | None = None) -> None:
-    """Parquet with deterministic bytes: no pandas index, no creation time, fixed compression."""
+def _table(frame: pd.DataFrame) -> pa.Table:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     # A text column with no rows has no type of its own: store it as text, so readers can filter it.
     table = table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]))
-    table = table.replace_schema_metadata(None)
+    return table.replace_schema_metadata(None)
+
+
+def write_parquet(uri: str, frame: pd.DataFrame, point: str | None = None) -> None:
+    """Parquet with deterministic bytes: no pandas index, no creation time, fixed compression."""
+    table = _table(frame)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", write_statistics=True, store_schema=False)
     write_bytes(uri, buf.getvalue(), point)
 
 
-def concat_parquet(uris: list[str], uri: str, point: str | None = None) -> None:
+def concat_parquet(
+    uris: list[str], uri: str, point: str | None = None,
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None, empty: pd.DataFrame | None = None,
+) -> None:
     """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a time.
 
-    Memory holds one input file, never all of them. Column types follow the first file that has
-    rows (an empty frame's text columns have no type of their own). Atomic like every write here.
+    ``transform`` (optional) turns each file's rows into what is written; ``empty`` is written when
+    there are no files at all. Memory holds one input
+    file, never all of them. Column types follow the first part with rows (a frame with no rows
+    has no types of its own). Atomic like every write here.
     """
-    schemas = []
-    for u in uris:
-        fs_u, path_u = _fs(u)
-        with fs_u.open(path_u, "rb") as f:
-            meta = pq.ParquetFile(f).metadata
-            schemas.append((meta.num_rows, meta.schema.to_arrow_schema()))
-    with_rows = [schema for n, schema in schemas if n]
-    schema = (with_rows or [schema for _, schema in schemas] or [pa.schema([])])[0].remove_metadata()
     fs, path = _fs(uri)
     parent = path.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
     tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
     try:
         with fs.open(tmp, "wb") as out:
-            with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True, store_schema=False) as writer:
-                for i, u in enumerate(uris):
-                    if schemas[i][0]:
-                        writer.write_table(pq.read_table(io.BytesIO(read_bytes(u))).cast(schema))
-                    if point and i == 0:
-                        out.flush()
-                        crash_point(f"{point}:mid-write")
+            writer = None
+            for i, u in enumerate(uris):
+                frame = read_parquet(u)
+                table = _table(transform(frame) if transform else frame)
+                if writer is None and (table.num_rows or i == len(uris) - 1):
+                    writer = pq.ParquetWriter(out, table.schema, compression="zstd", write_statistics=True,
+                                              store_schema=False)
+                if writer is not None and table.num_rows:
+                    writer.write_table(table.cast(writer.schema))
+                if point and i == 0:
+                    out.flush()
+                    crash_point(f"{point}:mid-write")
+            if writer is None:  # no parts at all
+                table = _table(empty if empty is not None else pd.DataFrame())
+                writer = pq.ParquetWriter(out, table.schema, compression="zstd", store_schema=False)
+                writer.write_table(table)
+            writer.close()
         if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
             os.replace(tmp, path)
         else:
