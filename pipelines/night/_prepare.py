@@ -31,16 +31,16 @@ from sma.risk import (
     risk_model_from_frames,
 )
 
+#: The snapshot's tables prepare reads whole; the book's lots and positions go to the shards
+#: without being read here (:func:`_write_book_by_shard`).
 SNAPSHOT_FILES = (
     "securities",
     "benchmarks",
     "accounts",
     "restrictions",
     "tilts",
-    "lots",
     "cash",
     "cash_flows",
-    "positions",
     "corporate_actions",
 )
 
