@@ -53,7 +53,11 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
     """
     from pipelines.validate import render_report, stage_inbox
 
-    with open_store(settings.store.path) as con, stage_inbox(Path(inbox), as_of, settings.validation, con) as staged:
+    store = Path(settings.store.path)
+    # A fixed folder beside the store (or under staging_dir): a run killed mid-ingest leaves its
+    # staged copy there, and the next ingest -- the store's only writer -- clears it.
+    folder = (settings.validation.staging_dir or store.parent) / f"{store.name}.staging"
+    with open_store(store) as con, stage_inbox(Path(inbox), as_of, settings.validation, con, staging_folder=folder) as staged:
         result = staged.result
         report = render_report(result, max_issues=settings.validation.max_errors_reported)
         if result.fatal:

@@ -40,8 +40,9 @@ class ValidationSettings(BaseModel):
     check_threads: int = Field(default=2, ge=1)  # batches typed and checked at once, while DuckDB stages others
     # DuckDB's working memory while staging and loading the inbox; beyond it DuckDB spills to disk.
     staging_memory_limit: str = Field(default="2GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
-    # Where the staged inbox (a DuckDB file, about the size of the inbox compressed) and spills go,
-    # in a temporary folder removed afterwards; None = the system's temporary folder.
+    # Where the staged inbox (a DuckDB file, about the size of the inbox compressed) and DuckDB's
+    # spills go, in a folder removed afterwards; None = beside the store for a night's ingest
+    # (<store>.staging), the system's temporary folder for `sma validate`.
     staging_dir: Path | None = None
     benchmark_weight_tolerance: float = 1e-6  # |sum(weights) - 1| allowed per benchmark
     reconciliation_tolerance_shares: float = 1e-6

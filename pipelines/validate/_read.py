@@ -118,17 +118,6 @@ def open_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> Inbox
     return InboxFile(spec, path, tuple(names), batches)
 
 
-def read_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> pa.Table:
-    """One small file whole (a frame's worth, e.g. the next day's fills), read by :func:`open_file`."""
-    opened = open_file(path, spec, settings)
-    batches = list(opened.batches)
-    return pa.concat_tables(batches) if batches else _no_rows(opened.column_names)
-
-
-def _no_rows(names) -> pa.Table:
-    return pa.table({c: pa.array([], pa.string()) for c in names})
-
-
 def check_columns(spec: FileSpec, names: list[str]) -> None:
     """Refuse a header naming a column twice or lacking a required column."""
     duplicated = sorted({c for c in names if names.count(c) > 1})

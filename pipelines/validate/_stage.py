@@ -37,6 +37,8 @@ from sma.inbox import ID_PATTERN, ColumnKind, FileSpec
 _SQL_TYPE = {ColumnKind.FLOAT: "DOUBLE", ColumnKind.DATE: "TIMESTAMP", ColumnKind.BOOL: "BOOLEAN"}
 #: The order issues are reported in: by file, row (whole-file issues first), column, rule, then found.
 ISSUE_ORDER = 'file, coalesce("row", 0), "column" NULLS FIRST, rule, seq'
+#: What a staging folder may hold: the staging database, its write-ahead log, DuckDB's spills.
+_STAGING_FILES = ("staging.duckdb", "staging.duckdb.wal", "spill")
 
 
 class Staging:
@@ -235,21 +237,27 @@ def _check_batch(spec: FileSpec, suite: Suite, batch: pa.Table, first_row: int,
 
 
 @contextmanager
-def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[Staging]:
+def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | None = None,
+                 folder: Path | None = None) -> Iterator[Staging]:
     """A fresh staging database attached to ``con`` (or to a private in-memory connection).
 
     DuckDB's memory is limited to ``settings.staging_memory_limit``; it spills into the staging
-    folder (under ``settings.staging_dir``), which is removed on leaving, with everything staged.
+    folder, which is removed on leaving, with everything staged. ``folder`` is a fixed one (the
+    store's, whose writer lock makes it the only user): what a killed run left there is removed
+    first. None = a new temporary folder under ``settings.staging_dir``.
     """
-    folder = Path(tempfile.mkdtemp(prefix="sma-staging-", dir=settings.staging_dir))
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="sma-staging-", dir=settings.staging_dir))
+    else:
+        _clear_staging_folder(folder)
     own = con is None
     con = duckdb.connect() if own else con
     staging = None
     try:
         con.execute(f"SET memory_limit = '{settings.staging_memory_limit}'")
-        con.execute(f"SET temp_directory = '{_quoted(folder / 'spill')}'")
+        con.execute(f"SET temp_directory = '{_quoted(folder / _STAGING_FILES[2])}'")
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"ATTACH '{_quoted(folder / 'staging.duckdb')}' AS staging")
+        con.execute(f"ATTACH '{_quoted(folder / _STAGING_FILES[0])}' AS staging")
         staging = Staging(con, settings.check_threads)
         yield staging
     finally:
@@ -257,10 +265,23 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
             if staging is not None:
                 staging.close_views()
             con.execute("DETACH DATABASE IF EXISTS staging")
+            if not own:  # the caller's connection goes on without the staging folder
+                con.execute("RESET temp_directory")
+                con.execute("RESET memory_limit")
         finally:
             if own:
                 con.close()
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _clear_staging_folder(folder: Path) -> None:
+    """Empty ``folder`` of what a killed staging left; refuse any folder holding something else."""
+    if folder.exists():
+        left = {p.name for p in folder.iterdir()} - set(_STAGING_FILES)
+        if left:
+            raise ValueError(f"{folder} is not a staging folder (it holds {sorted(left)[0]!r}): not cleared")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
 
 
 def _quoted(path: Path) -> str:

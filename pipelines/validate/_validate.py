@@ -102,9 +102,13 @@ class StagedInbox:
     result: ValidationResult
 
     def clean_rows(self) -> dict[str, str]:
-        """file name -> a SQL query of its clean rows (the contract's columns) in file order, for loading."""
+        """file name -> a SQL query of its clean rows (the contract's columns), for loading.
+
+        The rows come in file order without a sort: they were staged in that order and DuckDB
+        keeps insertion order through a filtered scan (``preserve_insertion_order``, on by default).
+        """
         return {
-            name: f"SELECT {', '.join(spec.column_names)} FROM staging.{name} WHERE NOT _bad ORDER BY _row"
+            name: f"SELECT {', '.join(spec.column_names)} FROM staging.{name} WHERE NOT _bad"
             for name, spec in self.staging.files.items()
         }
 
@@ -121,6 +125,7 @@ def stage_inbox(
     settings: ValidationSettings,
     con: duckdb.DuckDBPyConnection | None = None,
     contracts: Path = DATA_CONTRACTS,
+    staging_folder: Path | None = None,
 ) -> Iterator[StagedInbox]:
     """Check every file of ``<inbox>/<as_of>/`` into a staging area on ``con`` (or a private one).
 
@@ -131,6 +136,7 @@ def stage_inbox(
     settings : limits, tolerances, batch size and DuckDB memory (``ValidationSettings``).
     con : a DuckDB connection to stage on (the store's, to load from staging); None = in memory.
     contracts : the ``data_contracts`` folder.
+    staging_folder : where to stage (the store's staging folder, emptied first); None = a temporary one.
     """
     parameters = {
         "as_of": as_of,
@@ -138,7 +144,7 @@ def stage_inbox(
         "reconciliation_tolerance_shares": settings.reconciliation_tolerance_shares,
     }
     folder = night_folder(Path(inbox), as_of)
-    with staging_area(settings, con) as staging:
+    with staging_area(settings, con, staging_folder) as staging:
         notes: list[str] = []
         rows_read: dict[str, int] = {}
         fatal = not folder.is_dir()

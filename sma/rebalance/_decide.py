@@ -48,7 +48,8 @@ def _record(shard, a, screen, status, reason, **numbers) -> dict:
 
 
 def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model: RiskModel, params: EngineParams):
-    """Trades, lot sells and the numbers of the decision record for whole-share trades ``ws``."""
+    """Trades and lot sells (columns of TRADE_COLUMNS and LOT_SELL_COLUMNS, as arrays) and the numbers
+    of the decision record for whole-share trades ``ws``."""
     a, assets, v = problem.account, problem.assets, problem.value
     na, acc_id = assets.size, shard.account_ids[a]
     bought = np.bincount(ws.buy_asset, ws.buy * ws.buy_price, minlength=na)
@@ -64,25 +65,27 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
     s_idx, b_idx = np.flatnonzero(sold > 0), np.flatnonzero(bought > 0)
     prices = shard.prices[assets]
     sold_qty = np.bincount(ws.sell_asset, ws.sell, minlength=na)
-    trades = pd.DataFrame({
-        "account_id": acc_id,
-        "symbol": np.concatenate([shard.symbols[assets[s_idx]], shard.symbols[assets[b_idx]]]),
-        "side": ["SELL"] * s_idx.size + ["BUY"] * b_idx.size,
+    trades = {
+        "account_id": np.full(s_idx.size + b_idx.size, acc_id, dtype=object),
+        "symbol": np.concatenate([shard.symbols[assets[s_idx]], shard.symbols[assets[b_idx]]]).astype(object),
+        "side": np.array(["SELL"] * s_idx.size + ["BUY"] * b_idx.size, dtype=object),
         "quantity": np.concatenate([sold_qty[s_idx], np.bincount(ws.buy_asset, ws.buy, minlength=na)[b_idx]]),
         "price": np.concatenate([prices[s_idx], prices[b_idx]]),
         "notional": np.concatenate([sold[s_idx], bought[b_idx]]),
-        "reason": np.concatenate([sell_r[s_idx], buy_r[b_idx]]),
-    }, columns=TRADE_COLUMNS)
+        "reason": np.concatenate([sell_r[s_idx], buy_r[b_idx]]).astype(object),
+    }
     li = np.flatnonzero(ws.sell > 0)
     lots = problem.lots[li]
     long_term = shard.lot_long_term[lots]
-    lot_sells = pd.DataFrame({
-        "account_id": acc_id, "symbol": shard.symbols[shard.lot_security[lots]], "lot_id": shard.lot_ids[lots],
+    lot_sells = {
+        "account_id": np.full(li.size, acc_id, dtype=object),
+        "symbol": shard.symbols[shard.lot_security[lots]].astype(object),
+        "lot_id": shard.lot_ids[lots].astype(object),
         "quantity": ws.sell[li], "proceeds": ws.sell[li] * ws.sell_price[li], "realized_gain": lot_gain[li],
-        "term": np.where(long_term, "LONG", "SHORT"), "reason": sell_r[ws.sell_asset[li]],
-    }, columns=LOT_SELL_COLUMNS)
+        "term": np.where(long_term, "LONG", "SHORT").astype(object), "reason": sell_r[ws.sell_asset[li]].astype(object),
+    }
     after = problem.w0 - problem.target + (bought - sold) / v
-    te_after = float(tracking_error(model.subset(assets), after))
+    te_after = float(tracking_error(problem.risk, after))
     losses = -lot_gain[li][lot_gain[li] < 0].sum() if taxable else 0.0
     rates = np.where(long_term, shard.lt_rate[a], shard.st_rate[a])
     numbers = dict(
@@ -94,6 +97,13 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
         cash_after=cash_after(ws, float(shard.cash[a] + shard.cash_flow[a]), params.trading_cost),
     )
     return trades, lot_sells, numbers
+
+
+def _frame(columns: list[dict[str, np.ndarray]], names: list[str]) -> pd.DataFrame:
+    """One frame from the column arrays of many accounts (built once: a frame per account is slow)."""
+    if not columns:
+        return pd.DataFrame(columns=names)
+    return pd.DataFrame({name: np.concatenate([c[name] for c in columns]) for name in names}, columns=names)
 
 
 def _solve_within_tracking_error(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams):
@@ -109,14 +119,15 @@ def _solve_within_tracking_error(shard: ShardInputs, a: int, model: RiskModel, p
         if continuous.status != "optimal":
             break
         net = problem.qp.net_trade(np.concatenate([continuous.buys, continuous.sells]))
-        te = float(tracking_error(model.subset(problem.assets), problem.w0 - problem.target + net))
+        te = float(tracking_error(problem.risk, problem.w0 - problem.target + net))
         if te <= shard.max_tracking_error[a]:
             break
     return problem, continuous, gamma
 
 
-def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
-    """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad numbers."""
+def _decide_columns(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
+    """Optimise one triggered account: trades and lot sells as column arrays (None when there are
+    none) and the record; never raises on bad numbers."""
     try:
         problem, continuous, gamma = _solve_within_tracking_error(shard, a, model, params)
     except (np.linalg.LinAlgError, RiskModelError, ValueError, FloatingPointError) as err:
@@ -143,13 +154,21 @@ def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineP
         return None, None, _record(shard, a, screen, DecisionStatus.NO_TRADE,
                                    "triggered, but no trade is worth its tax and trading cost", **solved)
     trades, lot_sells, numbers = _explain(shard, problem, ws, model, params)
-    status, reason = DecisionStatus.TRADED, "traded: " + ", ".join(
-        f"{r} {n}" for r, n in trades["reason"].value_counts().sort_index().items())
+    reasons, counts = np.unique(trades["reason"].astype(str), return_counts=True)
+    status, reason = DecisionStatus.TRADED, "traded: " + ", ".join(f"{r} {n}" for r, n in zip(reasons, counts))
     if numbers["te_after"] > shard.max_tracking_error[a]:
         status = DecisionStatus.FLAGGED
         reason += (f"; tracking error stays {numbers['te_after']:.2%} > max {shard.max_tracking_error[a]:.2%} "
                    "after the best allowed trades")
     return trades, lot_sells, _record(shard, a, screen, status, reason, **solved, **numbers)
+
+
+def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
+    """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad numbers."""
+    trades, lot_sells, record = _decide_columns(shard, a, model, params, screen)
+    if trades is None:
+        return None, None, record
+    return _frame([trades], TRADE_COLUMNS), _frame([lot_sells], LOT_SELL_COLUMNS), record
 
 
 def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EngineParams()) -> EngineOutput:
@@ -181,15 +200,14 @@ def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EnginePa
         if not screen.triggered[a]:
             records[a] = _record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a))
             continue
-        t, ls, records[a] = decide_account(shard, a, model, params, screen)
+        t, ls, records[a] = _decide_columns(shard, a, model, params, screen)
         if t is not None:
             trades[a], lot_sells[a] = t, ls
-            block_household_after(a, t, ls, shard.household_ids, shard.symbols, shard.identical_group,
+            block_household_after(a, ls["symbol"][ls["realized_gain"] < 0], t["symbol"][t["side"] == "BUY"],
+                                  shard.household_ids, shard.symbols, shard.identical_group,
                                   shard.buy_blocked, shard.loss_sale_blocked)
-    trades = [t for t in trades if t is not None]
-    lot_sells = [ls for ls in lot_sells if ls is not None]
     return EngineOutput(
-        pd.concat(trades, ignore_index=True) if trades else pd.DataFrame(columns=TRADE_COLUMNS),
-        pd.concat(lot_sells, ignore_index=True) if lot_sells else pd.DataFrame(columns=LOT_SELL_COLUMNS),
+        _frame([t for t in trades if t is not None], TRADE_COLUMNS),
+        _frame([ls for ls in lot_sells if ls is not None], LOT_SELL_COLUMNS),
         pd.DataFrame(records, columns=RECORD_COLUMNS),
     )

@@ -26,8 +26,8 @@ def household_order(household_ids: np.ndarray, account_type: np.ndarray) -> np.n
 
 def block_household_after(
     a: int,
-    trades: pd.DataFrame,
-    lot_sells: pd.DataFrame,
+    sold_at_loss: np.ndarray,
+    bought: np.ndarray,
     household_ids: np.ndarray,
     symbols: np.ndarray,
     identical_group: np.ndarray,
@@ -36,17 +36,16 @@ def block_household_after(
 ) -> None:
     """Update the (m, n) masks, in place, for the other accounts of account ``a``'s household.
 
-    Securities identical to one ``a`` sells at a loss tonight may not be bought by them; securities
-    identical to one ``a`` buys tonight may not be sold by them at a loss.
+    ``sold_at_loss`` are the symbols of ``a``'s lot sales at a loss tonight, ``bought`` those it
+    buys. Securities identical to one ``a`` sells at a loss tonight may not be bought by the
+    others; securities identical to one ``a`` buys tonight may not be sold by them at a loss.
     """
     others = np.flatnonzero(household_ids == household_ids[a])
     others = others[others != a]
     if others.size == 0:
         return
     position = pd.Index(symbols)
-    losses = lot_sells.loc[lot_sells["realized_gain"] < 0, "symbol"]
-    buys = trades.loc[trades["side"] == "BUY", "symbol"]
-    for traded, mask in ((losses, buy_blocked), (buys, loss_sale_blocked)):
+    for traded, mask in ((sold_at_loss, buy_blocked), (bought, loss_sale_blocked)):
         if len(traded):
-            groups = identical_group[position.get_indexer(traded.unique())]
+            groups = identical_group[position.get_indexer(pd.unique(np.asarray(traded, dtype=object)))]
             mask[np.ix_(others, np.isin(identical_group, groups))] = True

@@ -34,6 +34,7 @@ class AccountProblem:
     kappa : float — cash room: buys - sells (after costs) may add up to this weight
     budget : float — remaining gain budget as a weight (inf = none)
     qp : TradeQP — variables ordered buys first, then lot sells
+    risk : RiskModel — the risk model restricted to ``assets`` (for the tracking error of an answer)
     """
 
     account: int
@@ -49,6 +50,7 @@ class AccountProblem:
     budget: float
     te2_offset: float
     qp: TradeQP
+    risk: RiskModel
 
     @property
     def n_buys(self) -> int:
@@ -114,4 +116,4 @@ def build_problem(shard: ShardInputs, a: int, model: RiskModel, params: EnginePa
     )
     te2 = float(active @ sig_active)
     return AccountProblem(a, value, assets, w0, target, buy_asset, lots[keep], gain[keep], rate[keep],
-                          kappa, budget, gamma * te2, qp)
+                          kappa, budget, gamma * te2, qp, sub)

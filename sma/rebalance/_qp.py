@@ -180,23 +180,23 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
         except (np.linalg.LinAlgError, ValueError):
             break
 
+        minus_rd, minus_rp = -rd, -rp
+
         def direction(rc, rcw):
             """The Newton direction for complementarity targets ``rc`` (of v s0 and t s1, stacked) and
             ``rcw`` (of w eta), written into ``dx``."""
             q = rc / vt
-            r1 = -rd + q[:nv] - q[nv:]
-            r2 = -rp - rcw / eta
+            r1 = minus_rd + q[:nv] - q[nv:]
             m_r1 = newton.solve(r1)
             if r:
-                y = schur_inv @ (G @ m_r1 - r2)
-                dv[:] = m_r1 - mgt @ y
+                y = schur_inv @ (G @ m_r1 - (minus_rp - rcw / eta))
+                np.subtract(m_r1, mgt @ y, out=dv)
+                deta[:] = y
+                np.divide(rcw - w * y, eta, out=dw)
             else:
-                y = np.zeros(0)
                 dv[:] = m_r1
             np.negative(dv, out=dt)
-            ds[:] = (rc - s * dvt) / vt
-            deta[:] = y
-            dw[:] = (rcw - w * y) / eta
+            np.divide(rc - s * dvt, vt, out=ds)
 
         comp, comp_w = -vt * s, -w * eta
         direction(comp, comp_w)

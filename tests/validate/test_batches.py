@@ -120,3 +120,19 @@ def test_a_fatal_inbox_loads_nothing(tmp_path):
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM inbox_lots").fetchone()[0] == 0
+
+
+def test_a_staging_folder_a_killed_ingest_left_is_cleared_and_nothing_else_ever_is(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_inbox(bigger_inbox(), inbox)
+    settings = Settings(store={"path": tmp_path / "store.duckdb"})
+    left = tmp_path / "store.duckdb.staging"
+    (left / "spill").mkdir(parents=True)
+    (left / "staging.duckdb").write_bytes(b"half a staged inbox")
+    assert ingest(inbox, AS_OF, settings).issue_count == 0
+    assert not left.exists(), "the staging folder goes once the inbox is loaded"
+    left.mkdir()
+    (left / "notes.txt").write_text("not the validator's")
+    with pytest.raises(ValueError, match="not a staging folder"):
+        ingest(inbox, AS_OF, settings)
+    assert (left / "notes.txt").exists()
