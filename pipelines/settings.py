@@ -55,6 +55,8 @@ class NightSettings(BaseModel):
     price_collar: float = 0.10  # pre-trade check: order price vs last close
     max_order_notional: float = 25_000_000.0  # USD per account order
     max_share_of_daily_volume: float = 0.05
+    # The review page lists at most this many accounts (exceptions first); accounts.csv has them all.
+    review_list_limit: int = 2000
     # DuckDB's memory while prepare writes the book's lots per shard; beyond it DuckDB spills to disk.
     prepare_memory_limit: str = "2GB"
 

@@ -53,6 +53,12 @@ class ReviewData:
         ``account_id, symbol, kind`` (BUY_BLOCKED or LOSS_SALE_BLOCKED) ``, until`` (date) ``, why``.
     exceptions : DataFrame
         ``account_id, kind`` (one of ``EXCEPTION_KINDS``) ``, reason``.
+    listed : frozenset of str or None
+        The accounts the account table and the drill-down show; None: every account. A big book's
+        page lists the accounts that need the PM's eye and the largest trades, not every account;
+        the headline figures and distributions always cover every account.
+    listed_elsewhere : str
+        Where every account is listed when ``listed`` leaves some out (shown on the page).
     """
 
     summary: dict[str, Any]
@@ -62,6 +68,8 @@ class ReviewData:
     holdings: pd.DataFrame
     wash_blocks: pd.DataFrame
     exceptions: pd.DataFrame
+    listed: frozenset[str] | None = None
+    listed_elsewhere: str = ""
 
     def __post_init__(self) -> None:
         for key in SUMMARY_KEYS:

@@ -77,16 +77,20 @@ def holdings_by_account(holdings: pd.DataFrame) -> tuple[dict[str, dict[str, lis
 
 def drill_json(data: ReviewData) -> str:
     """The data island's text, safe inside ``<script type="application/json">``."""
-    h, symbols, sectors = holdings_by_account(data.holdings)
-    t = rows_by_account(data.trades, ["symbol", "side", "quantity", "price", "notional", "reason"])
-    lots = rows_by_account(data.lot_sells, ["symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term"])
-    w = rows_by_account(data.wash_blocks, ["symbol", "kind", "until", "why"])
-    decisions = jsonable(data.decisions, list(DRILL_DECISION))
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if data.listed is None else frame[frame["account_id"].isin(data.listed)]
+
+    h, symbols, sectors = holdings_by_account(mine(data.holdings))
+    t = rows_by_account(mine(data.trades), ["symbol", "side", "quantity", "price", "notional", "reason"])
+    lots = rows_by_account(mine(data.lot_sells), ["symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term"])
+    w = rows_by_account(mine(data.wash_blocks), ["symbol", "kind", "until", "why"])
+    listed = mine(data.decisions)
+    decisions = jsonable(listed, list(DRILL_DECISION))
     empty = {"s": [], "c": [], "b": [], "a": [], "t": []}
     accounts = {
         aid: {"d": dict(zip(DRILL_DECISION, row, strict=True)), "h": h.get(aid, empty), "t": t.get(aid, []),
               "l": lots.get(aid, []), "w": w.get(aid, [])}
-        for aid, row in zip(data.decisions["account_id"].astype(str), decisions, strict=True)
+        for aid, row in zip(listed["account_id"].astype(str), decisions, strict=True)
     }
     text = json.dumps({"unit": WEIGHT_UNIT, "symbols": symbols, "sectors": sectors, "accounts": accounts},
                       ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -143,6 +143,8 @@ def _distributions(data: ReviewData) -> str:
 def _accounts(data: ReviewData) -> str:
     counts = data.trades.groupby("account_id").size()
     d = data.decisions.assign(n_trades=data.decisions["account_id"].map(counts).fillna(0).astype(int))
+    if data.listed is not None:
+        d = d[d["account_id"].isin(data.listed)]
     columns = {key: d[key].to_numpy() for key, *_ in _ACCOUNT_TABLE}
     body = []
     for i in range(len(d)):
@@ -159,6 +161,9 @@ def _accounts(data: ReviewData) -> str:
         for key, label, typ, _ in _ACCOUNT_TABLE
     )
     statuses = " · ".join(f"{escape(k)} {v:,}" for k, v in status_counts(data.decisions).items())
+    if data.listed is not None and len(d) < len(data.decisions):
+        statuses = (f"{len(d):,} of {len(data.decisions):,} accounts listed (every exception, then the largest "
+                    f"turnover); all are in {escape(data.listed_elsewhere)} · " + statuses)
     return (f'<section id="accounts"><h2>Accounts</h2><div class="toolbar"><input id="account-filter" type="search" '
             f'placeholder="Filter accounts, clients, status…" aria-label="Filter accounts"><span class="muted">'
             f"{statuses} · click a column to sort, a row to open the account</span></div>"

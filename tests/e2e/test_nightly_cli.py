@@ -85,3 +85,13 @@ def test_an_unreadable_inbox_runs_nothing_and_says_why(tmp_path):
     assert refused.returncode == 1
     assert "nothing was run" in refused.stderr
     assert not (tmp_path / "runs" / AS_OF.isoformat() / "proposal").exists()
+
+
+def test_the_review_page_of_a_big_night_lists_the_chosen_accounts_and_accounts_csv_lists_all(tiny_inbox, tmp_path):
+    env = {**workplace(tmp_path), "SMA_NIGHT__REVIEW_LIST_LIMIT": "3"}
+    done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "runs" / AS_OF.isoformat()
+    every = pd.read_csv(run / "accounts.csv")
+    assert len(every) == 8 and every["account_id"].is_unique
+    assert "3 of 8 accounts listed" in (run / "review.html").read_text()

@@ -171,3 +171,21 @@ def test_a_night_without_trades_or_exceptions_still_renders():
     html = render_review_page(empty)
     assert "No exceptions tonight." in html and "No trades tonight." in html
     assert isinstance(empty.trades, pd.DataFrame)
+
+
+def test_a_big_book_lists_only_the_chosen_accounts_and_says_where_all_of_them_are():
+    """A PM opens the page of a 100,000-account night: it lists the accounts chosen for it, the
+    headline figures and distributions still cover every account."""
+    from dataclasses import replace
+
+    data = review_data()
+    chosen = frozenset(data.decisions["account_id"].head(5))
+    html = render_review_page(replace(data, listed=chosen, listed_elsewhere="accounts.csv"))
+    o = Outline()
+    o.feed(html)
+    assert {row[0] for row in o.tables["account-table"][1:]} == set(chosen)
+    assert f"5 of {len(data.decisions)} accounts listed" in html and "accounts.csv" in html
+    assert set(json.loads(o.scripts["drill-data"])["accounts"]) == set(chosen)
+    everyone = Outline()
+    everyone.feed(render_review_page(data))
+    assert o.tables["reason-table"] == everyone.tables["reason-table"]
