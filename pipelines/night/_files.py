@@ -12,7 +12,8 @@ import json
 import os
 import uuid
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import fsspec
@@ -32,20 +33,15 @@ def join(uri: str, *parts: str) -> str:
     return "/".join([uri.rstrip("/"), *parts])
 
 
-def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
-    """Write ``data`` to ``uri`` atomically; ``point`` names a crash point inside the write."""
+@contextmanager
+def _replacing(uri: str) -> Iterator[tuple[fsspec.AbstractFileSystem, str]]:
+    """A temporary name beside ``uri`` to write; renamed to ``uri`` on success, removed on failure."""
     fs, path = _fs(uri)
     parent = path.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
     tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
     try:
-        with fs.open(tmp, "wb") as out:
-            half = len(data) // 2
-            out.write(data[:half])
-            if point:
-                out.flush()
-                crash_point(f"{point}:mid-write")
-            out.write(data[half:])
+        yield fs, tmp
         if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
             os.replace(tmp, path)
         else:
@@ -54,24 +50,23 @@ def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
         if fs.exists(tmp):
             fs.rm(tmp)
         raise
+
+
+def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
+    """Write ``data`` to ``uri`` atomically; ``point`` names a crash point inside the write."""
+    with _replacing(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
+        half = len(data) // 2
+        out.write(data[:half])
+        if point:
+            out.flush()
+            crash_point(f"{point}:mid-write")
+        out.write(data[half:])
 
 
 def put_file(local: Path, uri: str) -> None:
     """Copy the local file ``local`` to ``uri`` atomically (temporary name, then renamed)."""
-    fs, path = _fs(uri)
-    parent = path.rsplit("/", 1)[0]
-    fs.makedirs(parent, exist_ok=True)
-    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
-    try:
+    with _replacing(uri) as (fs, tmp):
         fs.put_file(str(local), tmp)
-        if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
-            os.replace(tmp, path)
-        else:
-            fs.mv(tmp, path)
-    except BaseException:
-        if fs.exists(tmp):
-            fs.rm(tmp)
-        raise
 
 
 def put_parquet_parts(parts: list[Path], schema: pa.Schema, uri: str) -> None:
@@ -120,37 +115,24 @@ def concat_parquet(
     file, never all of them. Column types follow the first part with rows (a frame with no rows
     has no types of its own). Atomic like every write here.
     """
-    fs, path = _fs(uri)
-    parent = path.rsplit("/", 1)[0]
-    fs.makedirs(parent, exist_ok=True)
-    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
-    try:
-        with fs.open(tmp, "wb") as out:
-            writer = None
-            for i, u in enumerate(uris):
-                frame = read_parquet(u)
-                table = _table(transform(frame) if transform else frame)
-                if writer is None and (table.num_rows or i == len(uris) - 1):
-                    writer = pq.ParquetWriter(out, table.schema, compression="zstd", write_statistics=True,
-                                              store_schema=False)
-                if writer is not None and table.num_rows:
-                    writer.write_table(table.cast(writer.schema))
-                if point and i == 0:
-                    out.flush()
-                    crash_point(f"{point}:mid-write")
-            if writer is None:  # no parts at all
-                table = _table(empty if empty is not None else pd.DataFrame())
-                writer = pq.ParquetWriter(out, table.schema, compression="zstd", store_schema=False)
-                writer.write_table(table)
-            writer.close()
-        if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
-            os.replace(tmp, path)
-        else:
-            fs.mv(tmp, path)
-    except BaseException:
-        if fs.exists(tmp):
-            fs.rm(tmp)
-        raise
+    with _replacing(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
+        writer = None
+        for i, u in enumerate(uris):
+            frame = read_parquet(u)
+            table = _table(transform(frame) if transform else frame)
+            if writer is None and (table.num_rows or i == len(uris) - 1):
+                writer = pq.ParquetWriter(out, table.schema, compression="zstd", write_statistics=True,
+                                          store_schema=False)
+            if writer is not None and table.num_rows:
+                writer.write_table(table.cast(writer.schema))
+            if point and i == 0:
+                out.flush()
+                crash_point(f"{point}:mid-write")
+        if writer is None:  # no parts at all
+            table = _table(empty if empty is not None else pd.DataFrame())
+            writer = pq.ParquetWriter(out, table.schema, compression="zstd", store_schema=False)
+            writer.write_table(table)
+        writer.close()
 
 
 def read_parquet(uri: str) -> pd.DataFrame:
