@@ -57,6 +57,14 @@ def one_night(inbox: Path, root: Path, workers: int, max_file_gb: float | None =
         if name == "check":
             times["to checked trades"] = time.perf_counter() - t
     times["total"] = time.perf_counter() - t
+    laps: dict[str, float] = {}
+    for k in night.done_info("prepare")["shards"]:
+        for part, seconds in night.done_info("decide", k).get("seconds", {}).items():
+            laps[part] = laps.get(part, 0.0) + seconds
+    busy = sum(laps.values()) or 1.0
+    print("    inside the shard tasks (worker seconds): " + ", ".join(
+        f"{part} {sec:,.0f} s ({sec / busy:.0%})" for part, sec in laps.items())
+        + "   [read = shard files, splits, reconciliation, engine arrays]", flush=True)
     print("    peak memory so far after each step (MB): "
           + ", ".join(f"{k} {v:,.0f}" for k, v in memory.items()), flush=True)
     return times

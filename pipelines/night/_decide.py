@@ -9,6 +9,8 @@ on any worker, and no process ever holds more than one shard of the book.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -170,6 +172,7 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
     if night.is_done("decide", shard):
         return
     k = f"{shard:04d}"
+    clock = _Clock()
 
     def read(name: str) -> pd.DataFrame:
         return _files.read_parquet(night.uri("shards", k, f"{name}.parquet"))
@@ -188,8 +191,12 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
         accounts, lots, restrictions[restrictions["account_id"].isin(accounts["account_id"])], read("tilts"),
         market, _files.read_parquet(night.uri("prepared", "benchmarks.parquet")), read("wash_blocks"), night.as_of,
     )
-    out = decide(inputs, load_risk_model(night), params)
+    model = load_risk_model(night)
+    clock.lap("read")
+    out = decide(inputs, model, params)
+    clock.lap("screen+solve")
     violations, broken = check_shard(night, accounts, lots, market, out.trades, out.lot_sells, blocked)
+    clock.lap("check")
     _files.write_parquet(night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades")
     _files.write_parquet(night.uri("decisions", k, "lot_sells.parquet"), out.lot_sells)
     _files.write_parquet(night.uri("decisions", k, "blocks.parquet"), blocked)
@@ -201,4 +208,18 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
     _files.write_parquet(night.uri("decisions", k, "violations.parquet"), violations)
     _files.write_parquet(night.uri("decisions", k, "contract_issues.parquet"), broken)
     _files.write_parquet(night.uri("decisions", k, "records.parquet"), rounded_records(out.records), f"decide-{k}:records")
-    night.mark_done("decide", shard, {"accounts": len(accounts), "trades": len(out.trades)})
+    clock.lap("write")
+    night.mark_done("decide", shard, {"accounts": len(accounts), "trades": len(out.trades), "seconds": clock.laps})
+
+
+class _Clock:
+    """Seconds spent in each part of a shard's work, for the night benchmark."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
