@@ -33,7 +33,8 @@ def peak_mb() -> float:
     return max(own, children) / 1024
 
 
-def one_night(inbox: Path, root: Path, workers: int, max_file_gb: float | None = None) -> dict[str, float]:
+def one_night(inbox: Path, root: Path, workers: int, max_file_gb: float | None = None,
+              until_check: bool = False) -> dict[str, float]:
     validation = {"max_file_bytes": int(max_file_gb * 2**30)} if max_file_gb else {}
     settings = Settings(
         store={"path": root / "store.duckdb"}, storage={"uri": str(root / "storage")}, runs={"dir": root / "runs"},
@@ -51,6 +52,8 @@ def one_night(inbox: Path, root: Path, workers: int, max_file_gb: float | None =
         ("write (blotter, store, review)", lambda: (blotter_step(night), record_step(night), review_step(night))),
     ):
         start = time.perf_counter()
+        if until_check and name.startswith("write"):
+            continue
         step()
         times[name] = time.perf_counter() - start
         memory[name] = peak_mb()
@@ -76,6 +79,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--until-check", action="store_true",
+                        help="stop at checked trades (the issue's measure): no blotter, store record or review page")
     parser.add_argument("--work", default=None,
                         help="a folder for the run; a generated inbox there is kept and reused by later runs")
     parser.add_argument("--max-file-gb", type=float, default=None,
@@ -92,7 +97,7 @@ def main() -> None:
             print(f"\n{n:,} accounts (book generated and written in {time.perf_counter() - start:.1f} s)")
             results = {}
             for w in args.workers:
-                results[w] = one_night(inbox, tmp / f"w{w}", w, args.max_file_gb)
+                results[w] = one_night(inbox, tmp / f"w{w}", w, args.max_file_gb, args.until_check)
                 shutil.rmtree(tmp / f"w{w}", ignore_errors=True)
             for w, times in results.items():
                 total, checked = times["total"], times["to checked trades"]
