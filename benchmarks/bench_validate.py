@@ -83,6 +83,8 @@ def _executor(text: pa.Table, suite) -> int:
 def _ingest_in_child(inbox: Path, store: Path, validation: dict, out) -> None:
     from pipelines.ingest import ingest
 
+    logging.basicConfig(level=logging.INFO, format="      %(message)s")
+
     started = time.perf_counter()
     result = ingest(inbox, AS_OF, Settings(store={"path": store}, validation=validation))
     seconds = time.perf_counter() - started
@@ -96,21 +98,25 @@ def _ingest_once(inbox: Path, store: Path, validation: dict) -> tuple[float, int
     ours, theirs = multiprocessing.Pipe()
     child = multiprocessing.get_context("spawn").Process(target=_ingest_in_child, args=(inbox, store, validation, theirs))
     child.start()
-    measured = ours.recv()
     child.join()
-    return measured
+    if not ours.poll():
+        raise SystemExit(f"the ingest process failed (exit code {child.exitcode})")
+    return ours.recv()
 
 
-def bench_ingest(accounts: list[int], fmt: str, seed: int, repeats: int, validation: dict) -> None:
+def bench_ingest(accounts: list[int], fmt: str, seed: int, repeats: int, validation: dict,
+                 inbox: Path | None = None) -> None:
     print(f"ingest (validate + load a fresh store), {fmt}, settings {validation or 'default'}, median of {repeats}:")
     for n in accounts:
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
             tmp = Path(tmp)
             started = time.perf_counter()
-            write_book(n, seed, AS_OF, tmp / "inbox", fmt)
-            size = sum(p.stat().st_size for p in (tmp / "inbox").rglob("*") if p.is_file())
+            if inbox is None:
+                write_book(n, seed, AS_OF, tmp / "inbox", fmt)
+            book = inbox or tmp / "inbox"
+            size = sum(p.stat().st_size for p in book.rglob("*") if p.is_file())
             print(f"  {n:,} accounts: book written in {time.perf_counter() - started:.0f} s, {size / 2**20:,.0f} MiB")
-            runs = [_ingest_once(tmp / "inbox", tmp / "store.duckdb", validation) for _ in range(repeats)]
+            runs = [_ingest_once(book, tmp / "store.duckdb", validation) for _ in range(repeats)]
         seconds = statistics.median(r[0] for r in runs)
         rows, issues, peak = runs[0][1], runs[0][2], max(r[3] for r in runs)
         print(f"    {seconds:8.1f} s  {rows:>13,} rows loaded  {rows / seconds:>10,.0f} rows/s  "
@@ -129,13 +135,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-rows", type=int, default=None, help="ValidationSettings.batch_rows for ingest")
     parser.add_argument("--max-file-bytes", type=int, default=None, help="ValidationSettings.max_file_bytes for ingest")
     parser.add_argument("--only-ingest", action="store_true", help="skip parts 1 and 2")
+    parser.add_argument("--inbox", type=Path, default=None,
+                        help="ingest this inbox (a book written before, for --ingest-accounts N) instead of writing one")
     args = parser.parse_args(argv)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     validation = {k: v for k, v in (("batch_rows", args.batch_rows), ("max_file_bytes", args.max_file_bytes)) if v}
     if not args.only_ingest:
         _executor_and_night(args)
     if args.ingest_accounts:
-        bench_ingest(args.ingest_accounts, args.format, args.seed, args.ingest_repeats, validation)
+        bench_ingest(args.ingest_accounts, args.format, args.seed, args.ingest_repeats, validation, args.inbox)
 
 
 def _executor_and_night(args) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 from pipelines.settings import load_settings
 
 
-def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
+def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) -> int:
     from pipelines.history import build_history
     from pipelines.ingest import InboxRejected
     from pipelines.statements import write_statement_slice
@@ -43,13 +43,16 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int) -> int:
         path = work / stale
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     quarter = pd.Timestamp(as_of).to_period("Q") - 1  # the last complete quarter: its statements
-    start = (quarter - 1).end_time.date()
+    # The book is generated as it stood ``years`` before tonight and run forward night by night, so
+    # statements have real periods behind them: quarters, the year to date, since inception.
+    start = (pd.Timestamp(as_of) - pd.DateOffset(years=years)).date()
     start = np.busday_offset(np.datetime64(start, "D"), 0, roll="backward").astype(object)
     print(f"Generating a book of {accounts} accounts (seed {seed}) as of {start} ...", flush=True)
     frames = generate_book(accounts, seed, start)
-    print(f"Simulating its history with the engine and the ledger, {start} to {as_of} ...", flush=True)
+    print(f"Simulating its {years} years of nights with the engine and the ledger, {start} to {as_of}; "
+          "each quarter end is loaded as a snapshot ...", flush=True)
     build_history(frames, start, as_of, inbox, settings, seed, workers=2,
-                  on_leg=lambda day: print(f"  through {day}", flush=True))
+                  on_leg=lambda day: print(f"  loaded {day}", flush=True))
     folder = inbox / as_of.isoformat()
     print("Running the night: validate and load, prepare, decide, check, blotter, review ...", flush=True)
     try:
@@ -91,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", type=date.fromisoformat, default=date(2026, 11, 24))
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--years", type=int, default=2, help="years of simulated history before --date")
     args = parser.parse_args(argv)
-    return run_demo(args.work, args.date, args.accounts, args.seed)
+    return run_demo(args.work, args.date, args.accounts, args.seed, args.years)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Bring a simulated history of the book into the store, so statements have real periods.
 
 ``make demo`` builds the book's recent past with the simulator (``sma.simulate.simulate_history``)
-in legs that end on statement period ends: each leg's end is loaded as that date's inbox snapshot
-(the holdings a statement shows), and its daily values, trades and realized gains go into the
-history tables. The last leg ends on tonight's date, whose inbox the night then runs on.
+in one run that keeps the book as it stands at each statement period end: each is loaded as that
+date's inbox snapshot (the holdings a statement shows), and the daily values, trades and realized
+gains of the whole run go into the history tables. The run ends on tonight's date, whose inbox
+the night then runs on.
 """
 
 from __future__ import annotations
@@ -73,21 +74,23 @@ def build_history(
     frames: dict[str, pd.DataFrame], start: date, end: date, inbox: Path, settings: Settings, seed: int,
     workers: int = 2, on_leg=lambda leg_end: None,
 ) -> dict[str, pd.DataFrame]:
-    """Simulate the book from ``start`` to ``end`` leg by leg; returns the inbox frames of ``end``.
+    """Simulate the book from ``start`` to ``end``; returns the inbox frames of ``end``.
 
-    Every leg's end but the last is written to ``inbox`` and loaded as that date's snapshot; the
-    last (tonight's) is written for the night to load.
+    The book at every quarter end in between is written to ``inbox`` and loaded as that date's
+    snapshot (``on_leg`` is told each date as it is done); tonight's (``end``) is written for the
+    night to load.
     """
     with open_store(settings.store.path) as con:
         _record_start_values(con, frames, start)
-    for leg_end in quarter_ends_between(start, end):
-        history = simulate_history(frames, start, leg_end, seed, HistoryParams(), workers=workers)
-        frames = history.inbox
-        write_inbox(frames, inbox, leg_end, "csv")
-        with open_store(settings.store.path) as con:
-            record_history(con, history)
-        if leg_end != end:
-            ingest(inbox, leg_end, settings)
-        on_leg(leg_end)
-        start = leg_end
-    return frames
+    period_ends = quarter_ends_between(start, end)[:-1]
+    history = simulate_history(frames, start, end, seed, HistoryParams(), workers=workers,
+                               snapshots=tuple(period_ends))
+    with open_store(settings.store.path) as con:
+        record_history(con, history)
+    for period_end in period_ends:
+        write_inbox(history.snapshots[period_end], inbox, period_end, "csv")
+        ingest(inbox, period_end, settings)
+        on_leg(period_end)
+    write_inbox(history.inbox, inbox, end, "csv")
+    on_leg(end)
+    return history.inbox

@@ -6,6 +6,8 @@ problem (a required file or column missing, an oversized or unreadable file) loa
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +16,8 @@ import pandas as pd
 
 from pipelines.settings import Settings
 from pipelines.store import load_staged, open_store
+
+log = logging.getLogger(__name__)
 
 
 class InboxRejected(Exception):
@@ -63,5 +67,7 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
         if result.fatal:
             raise InboxRejected(report)
         held = dict(result.held_reasons)
+        started = time.perf_counter()
         counts = load_staged(con, as_of, staged.clean_rows(), staged.issues_in_report_order(), held)
+        log.info("%s rows loaded into the store in %.1f s", f"{sum(counts.values()):,}", time.perf_counter() - started)
     return IngestResult(as_of, counts, result.issues, held, report, result.issue_count)

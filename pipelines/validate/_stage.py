@@ -62,12 +62,12 @@ class Staging:
 
         Row rules run per batch, on ``check_threads`` threads while DuckDB appends the batches
         checked before (Arrow, NumPy and DuckDB release the GIL), in file order; the suite's
-        whole-file rules then run in SQL over every row. One transaction: a read error in a
-        later batch leaves neither rows nor issues of this file.
+        whole-file rules then run in SQL over every row. Each batch is committed on its own (one
+        transaction over a whole file holds memory in proportion to it): a read error in a later
+        batch drops what the earlier ones staged, rows and issues.
         """
         texts = text_key_columns(spec, suite)
         self._create_table(spec, texts)
-        self.con.execute("BEGIN TRANSACTION")
         try:
             rows = 0
             with ThreadPoolExecutor(max_workers=self.check_threads) as pool:
@@ -83,9 +83,9 @@ class Staging:
                 if e.type in WHOLE_FILE:
                     self.add_issues_sql(duplicate_key_sql(spec, e, f"staging.{spec.name}"))
             self.refuse_issued_rows(spec.name)
-            self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self.con.execute("DELETE FROM staging.issues WHERE file = ?", [spec.name])
+            self._create_table(spec, texts)
             raise
         self.files[spec.name] = spec
         return rows
@@ -265,8 +265,9 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
             if staging is not None:
                 staging.close_views()
             con.execute("DETACH DATABASE IF EXISTS staging")
-            if not own:  # the caller's connection goes on without the staging folder
-                con.execute("RESET temp_directory")
+            if not own:
+                # The caller's connection goes on with its own memory limit; DuckDB keeps the
+                # temporary directory once it has spilled there (it recreates it if needed).
                 con.execute("RESET memory_limit")
         finally:
             if own:

@@ -18,6 +18,8 @@ reads the inbox: it writes no file there and leaves it as it found it.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -43,6 +45,8 @@ from pipelines.validate._read import (
 from pipelines.validate._stage import ISSUE_ORDER, Staging, staging_area
 from pipelines.validate._suites import DATA_CONTRACTS, load_suite
 from sma.inbox import INBOX_FILES, FileSpec
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -143,17 +147,18 @@ def stage_inbox(
         "benchmark_weight_tolerance": settings.benchmark_weight_tolerance,
         "reconciliation_tolerance_shares": settings.reconciliation_tolerance_shares,
     }
-    folder = night_folder(Path(inbox), as_of)
+    night = night_folder(Path(inbox), as_of)
     with staging_area(settings, con, staging_folder) as staging:
         notes: list[str] = []
         rows_read: dict[str, int] = {}
-        fatal = not folder.is_dir()
+        fatal = not night.is_dir()
         if fatal:
-            staging.add_issues(missing_folder_issue(folder, as_of))
+            staging.add_issues(missing_folder_issue(night, as_of))
         else:
             for name, spec in INBOX_FILES.items():
+                started = time.perf_counter()
                 try:
-                    path = locate(folder, spec)
+                    path = locate(night, spec)
                     opened = open_file(path, spec, settings) if path is not None else None
                     batches = opened.batches if opened is not None else iter([_no_rows(spec)])
                     rows = staging.stage_file(spec, load_suite(name, contracts), batches, parameters)
@@ -161,14 +166,18 @@ def stage_inbox(
                     staging.add_issues(read_error_issue(exc))
                     fatal = True
                     continue
+                log.info("%s: %s rows read, typed, checked and staged in %.1f s", name, f"{rows:,}",
+                         time.perf_counter() - started)
                 if opened is not None:
                     rows_read[name] = rows
                     notes += [f"{name}: extra column {c!r} is ignored" for c in opened.extra_columns()]
-            notes += unknown_files(folder)
+            notes += unknown_files(night)
         if fatal:
             notes.append("cross-file rules were not run: a whole file is missing or refused")
         else:
+            started = time.perf_counter()
             run_cross_file_rules(staging, load_cross_file_rules(contracts), parameters)
+            log.info("rules between files run in %.1f s", time.perf_counter() - started)
         yield StagedInbox(staging, _result(staging, fatal, notes, rows_read, settings.max_errors_reported))
 
 

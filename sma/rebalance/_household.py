@@ -9,7 +9,6 @@ functions extend them, account by account, to the trades decided earlier the sam
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from sma.inbox import AccountType
 
@@ -44,8 +43,7 @@ def block_household_after(
     others = others[others != a]
     if others.size == 0:
         return
-    position = pd.Index(symbols)
     for traded, mask in ((sold_at_loss, buy_blocked), (bought, loss_sale_blocked)):
         if len(traded):
-            groups = identical_group[position.get_indexer(pd.unique(np.asarray(traded, dtype=object)))]
+            groups = identical_group[np.isin(symbols, np.asarray(traded, dtype=symbols.dtype))]
             mask[np.ix_(others, np.isin(identical_group, groups))] = True

@@ -47,12 +47,15 @@ class History:
     realized : the ledger's Form 8949 rows (``Ledger.realized()``; money in cents)
     inbox : the inbox frames of ``end`` (``sma.inbox.INBOX_FILES``): lots, cash, positions, the last
         31 days of transactions and the prices up to ``end``; other files as the book had them.
+    snapshots : the inbox frames of each date asked for between ``start`` and ``end``, likewise
+        (statement period ends: one run of the whole period instead of one run per period).
     """
 
     values: pd.DataFrame
     trades: pd.DataFrame
     realized: pd.DataFrame
     inbox: dict[str, pd.DataFrame]
+    snapshots: dict[date, dict[str, pd.DataFrame]] = field(default_factory=dict)
 
 
 def _lots_frame(open_lots: pd.DataFrame) -> pd.DataFrame:
@@ -70,7 +73,8 @@ def _lots_frame(open_lots: pd.DataFrame) -> pd.DataFrame:
 
 
 def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, seed: int,
-                     params: HistoryParams = HistoryParams(), workers: int = 1) -> History:
+                     params: HistoryParams = HistoryParams(), workers: int = 1,
+                     snapshots: tuple[date, ...] = ()) -> History:
     """Trade the book ``frames`` (its inbox on ``start``) with the engine from the next business day to ``end``.
 
     Parameters
@@ -80,6 +84,8 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
     seed : int -- the closes after ``start`` are drawn with it: same inputs, same history
     params : HistoryParams
     workers : int -- processes; households are split among them, results do not depend on it
+    snapshots : business days strictly between ``start`` and ``end`` whose inbox is kept too
+        (``History.snapshots``)
     """
     path = market_from_frames(frames["securities"], frames["prices"], frames["benchmarks"])
     last_known = path.dates[-1]
@@ -89,11 +95,12 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
     if n_new < 1:
         raise ValueError(f"end {end} must be a business day after start {start}")
     market = extend_market(path, n_new, seed, params.annual_drift)
+    snap_days = _snapshot_days(market, path.dates.size, snapshots)
     accounts = frames["accounts"].sort_values("account_id", kind="stable").reset_index(drop=True)
     households = pd.factorize(accounts["household_id"].astype(str), sort=True)[0]
     n_shards = max(1, min(workers, int(households.max(initial=0)) + 1))
-    jobs = [(frames, market, path.dates.size, accounts[households % n_shards == k].reset_index(drop=True), params)
-            for k in range(n_shards)]
+    jobs = [(frames, market, path.dates.size, accounts[households % n_shards == k].reset_index(drop=True), params,
+             snap_days) for k in range(n_shards)]
     if n_shards > 1:
         with ProcessPoolExecutor(max_workers=n_shards, mp_context=get_context("fork")) as pool:
             runs = list(pool.map(_shard_run, jobs))
@@ -106,20 +113,37 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
     trades = trades.sort_values(["trade_date", "account_id"], kind="stable").reset_index(drop=True)
     realized = pd.concat([run.realized for _, run in runs], ignore_index=True)
     realized = realized.sort_values(["sale_date", "account_id"], kind="stable").reset_index(drop=True)
-    return History(values, trades[HISTORY_TRADE_COLUMNS], realized,
-                   _inbox_at_end(frames, market, runs, trades, accounts["account_id"].to_numpy(str), end))
+    ids, first = accounts["account_id"].to_numpy(str), path.dates.size
+    last = market.dates.size - 1
+    inbox = _inbox_on(frames, market, last, [run.open_lots for _, run in runs],
+                      [pd.Series(run.cash[-1], index=shard) for shard, run in runs], trades, ids, end)
+    kept = {market.dates[t].astype(object): _inbox_on(
+        frames, market, t, [run.snapshot_lots[t] for _, run in runs],
+        [pd.Series(run.cash[t - first], index=shard) for shard, run in runs], trades, ids) for t in snap_days}
+    return History(values, trades[HISTORY_TRADE_COLUMNS], realized, inbox, kept)
+
+
+def _snapshot_days(market, first: int, snapshots) -> tuple[int, ...]:
+    """Indices in ``market.dates`` of the snapshot dates, each a simulated business day before the last."""
+    days = np.array(sorted(set(snapshots)), dtype="datetime64[D]")
+    t = np.searchsorted(market.dates, days)
+    bad = (t < first) | (t >= market.dates.size - 1)
+    bad[~bad] = market.dates[t[~bad]] != days[~bad]
+    if bad.any():
+        raise ValueError(f"snapshot {days[bad][0]} is not a business day strictly between the history's start and end")
+    return tuple(int(x) for x in t)
 
 
 def _shard_run(job) -> tuple[np.ndarray, PathRun]:
     """The engine over one shard of whole households (households never trade across shards)."""
-    frames, market, first, accounts, params = job
+    frames, market, first, accounts, params, snapshots = job
     acc = account_arrays(accounts, frames["restrictions"], frames["tilts"], market.securities, market.benchmark_ids)
     ids = acc.ids
     cash = accounts["account_id"].map(frames["cash"].set_index("account_id")["amount"]).fillna(0.0).to_numpy(float)
     settings = LoopSettings(Strategy.ENGINE, params.frequency, params.engine, fill_cost_bps=params.fill_cost_bps)
     mine = {name: frames[name][frames[name]["account_id"].isin(ids)] for name in ("lots", "cash_flows", "transactions")}
     run = run_path(market, first, market.dates.size, acc, mine["lots"], cash, mine["cash_flows"],
-                   mine["transactions"], settings)
+                   mine["transactions"], settings, snapshots)
     return ids, run
 
 
@@ -134,21 +158,24 @@ def _values(ids: np.ndarray, run: PathRun) -> pd.DataFrame:
     })
 
 
-def _inbox_at_end(frames, market, runs, trades: pd.DataFrame, ids: np.ndarray, end: date) -> dict[str, pd.DataFrame]:
-    lots = _lots_frame(pd.concat([run.open_lots for _, run in runs], ignore_index=True))
+def _inbox_on(frames, market, t: int, shard_lots: list[pd.DataFrame], shard_cash: list[pd.Series],
+              trades: pd.DataFrame, ids: np.ndarray, day: date | None = None) -> dict[str, pd.DataFrame]:
+    """The inbox of day ``t`` of ``market`` (dated ``day``, default that day): each shard's open lots
+    and cash after that day's trades."""
+    day = pd.Timestamp(market.dates[t] if day is None else day)
+    lots = _lots_frame(pd.concat(shard_lots, ignore_index=True))
     lots = lots.sort_values("account_id", kind="stable").reset_index(drop=True)
     positions = lots.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
-    since = pd.Timestamp(end) - pd.Timedelta(days=30)
-    recent = trades[trades["trade_date"] >= since]
-    cash = pd.concat([pd.Series(run.cash[-1], index=shard_ids) for shard_ids, run in runs]).reindex(ids)
+    recent = trades[(trades["trade_date"] >= day - pd.Timedelta(days=30)) & (trades["trade_date"] <= day)]
+    cash = pd.concat(shard_cash).reindex(ids)
     n_sec = market.symbols.size
+    # The prices file keeps as many days as the book's had.
+    dates = market.dates[max(0, t + 1 - frames["prices"]["date"].nunique()): t + 1]
     prices = pd.DataFrame({
-        "date": pd.to_datetime(np.repeat(market.dates, n_sec)),
-        "symbol": np.tile(market.symbols, market.dates.size),
-        "close": market.closes.ravel(),
+        "date": pd.to_datetime(np.repeat(dates, n_sec)),
+        "symbol": np.tile(market.symbols, dates.size),
+        "close": market.closes[t + 1 - dates.size: t + 1].ravel(),
     })
-    keep_days = frames["prices"]["date"].nunique()
-    prices = prices[prices["date"] >= prices["date"].unique()[-keep_days]].reset_index(drop=True)
     if "volume" in frames["prices"]:
         # Simulated days trade what each security traded on the book's last day.
         old = frames["prices"].assign(date=pd.to_datetime(frames["prices"]["date"]))
@@ -164,8 +191,8 @@ def _inbox_at_end(frames, market, runs, trades: pd.DataFrame, ids: np.ndarray, e
         transactions=recent.assign(realized_gain=recent["realized_gain"].round(2))[
             list(INBOX_FILES["transactions"].column_names)].reset_index(drop=True),
         prices=prices,
-        # Index weights drift with prices: tonight's are the caps at ``end``.
-        benchmarks=market.benchmarks_frame(market.dates.size - 1)[list(INBOX_FILES["benchmarks"].column_names)],
+        # Index weights drift with prices: the day's are the caps at its close.
+        benchmarks=market.benchmarks_frame(t)[list(INBOX_FILES["benchmarks"].column_names)],
         cash_flows=frames["cash_flows"].iloc[0:0],
         corporate_actions=frames["corporate_actions"].iloc[0:0],
     )

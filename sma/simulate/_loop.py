@@ -8,7 +8,7 @@ each month from the closes behind it (``sma.risk.estimate_risk_model``), not dai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,8 @@ class PathRun:
     open_lots : DataFrame -- ``Ledger.open_lots()`` after the last day (cents)
     cash : ndarray of shape (T, m) -- USD at each close after the day's trades and flows
     decisions : int -- decision days
+    snapshot_lots : dict of int -> DataFrame -- ``Ledger.open_lots()`` after each day asked for
+        (its index in ``dates``)
     """
 
     strategy: Strategy
@@ -65,6 +67,7 @@ class PathRun:
     open_lots: pd.DataFrame
     cash: np.ndarray
     decisions: int
+    snapshot_lots: dict[int, pd.DataFrame] = field(default_factory=dict)
 
 
 def decision_days(dates: np.ndarray, frequency: HarvestFrequency) -> np.ndarray:
@@ -100,10 +103,12 @@ def _risk(closes: np.ndarray, symbols: np.ndarray, sectors: np.ndarray) -> tuple
 
 
 def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots: pd.DataFrame,
-             cash: np.ndarray, flows: pd.DataFrame, recent: pd.DataFrame, settings: LoopSettings) -> PathRun:
+             cash: np.ndarray, flows: pd.DataFrame, recent: pd.DataFrame, settings: LoopSettings,
+             snapshots: tuple[int, ...] = ()) -> PathRun:
     """Run ``settings.strategy`` from day ``first`` to ``last - 1`` of ``market``.
 
-    ``first`` must leave at least 60 days of closes behind it for the risk model.
+    ``first`` must leave at least 60 days of closes behind it for the risk model. ``snapshots``:
+    days (indices into ``market.dates``) after which the open lots are kept (``PathRun.snapshot_lots``).
     """
     dates = market.dates[first:last]
     fill_cost = settings.fill_cost_bps * 1e-4
@@ -114,6 +119,7 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
     value = np.zeros((dates.size, acc.m))
     cash_held = np.zeros((dates.size, acc.m))
     model, ranked, month = None, None, None
+    kept: dict[int, pd.DataFrame] = {}
     for i, day in enumerate(dates):
         t = first + i
         prices = market.closes[t]
@@ -130,8 +136,10 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
         book.cash += flow[i]
         value[i] = book.value(prices)
         cash_held[i] = book.cash
+        if t in snapshots:
+            kept[t] = book.ledger.open_lots()
     return PathRun(settings.strategy, dates, value, flow, book.trade_log(), book.ledger.realized(),
-                   book.ledger.open_lots(), cash_held, int(decide_on.sum()))
+                   book.ledger.open_lots(), cash_held, int(decide_on.sum()), kept)
 
 
 def _shard(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, flow):

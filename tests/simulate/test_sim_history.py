@@ -111,3 +111,30 @@ def test_lots_opened_in_two_legs_never_share_an_id(book):
     assert opened_second and all(lot.startswith("SIM2024") for _, lot in opened_second)
     ids = second.inbox["lots"][["account_id", "lot_id"]]
     assert not ids.duplicated().any()
+
+
+def test_a_snapshot_inside_the_period_is_the_book_as_the_trades_up_to_that_day_left_it(book, history):
+    """``make demo`` simulates two years in one run and keeps the inbox of each statement period end."""
+    middle = date(2024, 1, 31)
+    kept = simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
+                            snapshots=(middle,))
+    pd.testing.assert_frame_equal(kept.trades, history.trades)
+    pd.testing.assert_frame_equal(kept.inbox["lots"], history.inbox["lots"])
+    inbox = kept.snapshots[middle]
+    t = history.trades[history.trades["trade_date"] <= pd.Timestamp(middle)]
+    before = book["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
+    moved = (t["quantity"] * np.where(t["side"] == "BUY", 1, -1)).groupby([t["account_id"], t["symbol"]]).sum()
+    expected = before.add(moved, fill_value=0.0)
+    after = inbox["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
+    pd.testing.assert_series_equal(after.sort_index(), expected[expected.abs() > 1e-9].sort_index(),
+                                   check_names=False, atol=1e-6)
+    values = history.values[history.values["date"] == pd.Timestamp(middle)].set_index("account_id")["cash"]
+    cash = inbox["cash"].set_index("account_id")["amount"]
+    assert np.allclose(cash, values.reindex(cash.index), atol=0.01)
+    assert pd.to_datetime(inbox["prices"]["date"]).max() == pd.Timestamp(middle)
+    assert pd.to_datetime(inbox["transactions"]["trade_date"]).max() <= pd.Timestamp(middle)
+
+
+def test_a_snapshot_outside_the_period_is_refused(book):
+    with pytest.raises(ValueError, match="snapshot"):
+        simulate_history(book, START, END, seed=21, snapshots=(date(2024, 1, 6),))

@@ -79,3 +79,11 @@ def test_same_seed_gives_identical_results_and_report_bytes(tmp_path):
     first = write_report(a, tmp_path / "a")
     second = write_report(b, tmp_path / "b")
     assert all(first[k].read_bytes() == second[k].read_bytes() for k in first)
+
+
+def test_accounts_dealt_out_to_two_processes_give_the_same_results(year):
+    """Each account is its own household: how they are split between processes changes nothing."""
+    split = simulate(YEAR, workers=2)
+    pd.testing.assert_frame_equal(split.years, year.years)
+    pd.testing.assert_frame_equal(split.summary, year.summary)
+    assert split.account_days == year.account_days
