@@ -172,11 +172,14 @@ def check_step(night: Night) -> dict:
     tally = _Tally()
 
     def checked_trades(part: pd.DataFrame) -> pd.DataFrame:
+        # A shard without trades may have stored its empty number columns as text.
+        part = part.astype({"quantity": float, "price": float, "notional": float})
         part = proposal_trades(night, part[~part["account_id"].isin(out_of_trading)], accounts)
         tally.trades(part)
         return part.sort_values(["account_id", "side", "symbol"], kind="stable")
 
     def checked_lot_sells(part: pd.DataFrame) -> pd.DataFrame:
+        part = part.astype({"quantity": float, "proceeds": float, "realized_gain": float})
         part = part[~part["account_id"].isin(out_of_trading)]
         tally.lot_sells(part)
         return part.sort_values(["account_id", "symbol", "lot_id"], kind="stable")
