@@ -108,7 +108,7 @@ def inbox_sha256(con: duckdb.DuckDBPyConnection, rows: Mapping[str, str]) -> str
         count, total = con.execute(
             f"SELECT count(*), coalesce(sum(hash({columns})::HUGEINT), 0) "
             f"FROM ({_select_typed(name, f'({rows[name]})', None)})"
-        ).fetchone()
+        ).fetchall()[0]
         digest.update(f"{name}:{count}:{total};".encode())
     return digest.hexdigest()
 
@@ -191,10 +191,10 @@ def load_staged(
                     f"INSERT OR REPLACE INTO {table} ({', '.join(spec.column_names)}, loaded_as_of) "
                     f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, source, None)})",
                     [as_of],
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             else:
                 con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [as_of])
-                inserted = con.execute(f"INSERT INTO {table} {_select_typed(name, source, as_of)}", [as_of]).fetchone()[0]
+                inserted = con.execute(f"INSERT INTO {table} {_select_typed(name, source, as_of)}", [as_of]).fetchall()[0][0]
             counts[table] = int(inserted)
             crash_point(f"store-load:inside-transaction:{name}")
         n_issues = _replace_quarantine(con, as_of, issues, held_accounts)
@@ -236,7 +236,7 @@ def _replace_quarantine(
         'INSERT INTO quarantine SELECT CAST(? AS DATE), file, "row", "column", rule, value, '
         f"message, account_id FROM ({issues})",
         [as_of],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if held_accounts:
         held = pd.DataFrame(
             {"account_id": sorted(held_accounts), "reason": [held_accounts[a] for a in sorted(held_accounts)]}

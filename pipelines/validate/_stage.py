@@ -141,7 +141,8 @@ class Staging:
 
     def _insert_issues(self, source: str, order: str, parameters: Mapping[str, object] | None = None) -> None:
         # seq keeps the order issues were found in; ids that are not valid ids never travel as accounts.
-        first = self.con.execute("SELECT coalesce(max(seq), 0) FROM staging.issues").fetchone()[0]
+        # (Results are fetched whole: DuckDB 2 refuses register() while a result is unfinished.)
+        first = self.con.execute("SELECT coalesce(max(seq), 0) FROM staging.issues").fetchall()[0][0]
         pattern = ID_PATTERN.replace("'", "''")
         self.con.execute(
             f"INSERT INTO staging.issues SELECT {first} + row_number() OVER (ORDER BY {order}), file, "
@@ -152,6 +153,10 @@ class Staging:
 
     def refuse_issued_rows(self, name: str) -> None:
         """Mark ``_bad`` every row of ``staging.<name>`` an issue names (a row named is quarantined)."""
+        named = self.con.execute('SELECT count(*) FROM staging.issues WHERE file = ? AND "row" IS NOT NULL',
+                                 [name]).fetchall()[0][0]
+        if not named:  # the usual clean file: no scan of its millions of rows
+            return
         self.con.execute(
             f"UPDATE staging.{name} SET _bad = true WHERE NOT _bad AND _row IN "
             f"(SELECT \"row\" FROM staging.issues WHERE file = ? AND \"row\" IS NOT NULL)",
@@ -163,7 +168,7 @@ class Staging:
         return self.con.execute(
             'SELECT count(*), count(DISTINCT CASE WHEN "row" IS NOT NULL THEN (file, "row") END), '
             "count(DISTINCT file) FROM staging.issues"
-        ).fetchone()
+        ).fetchall()[0]
 
     def first_issues(self, limit: int | None) -> pd.DataFrame:
         """The first ``limit`` issues (None: all) in report order, as an issues table."""
