@@ -43,7 +43,7 @@ def ingest_night(night: Night) -> dict:
 
     result = ingest(night.inbox, night.as_of, night.settings)
     crash_point("ingest:after-load")
-    info = {"rows_loaded": sum(result.rows_loaded.values()), "issues": len(result.issues),
+    info = {"rows_loaded": sum(result.rows_loaded.values()), "issues": result.issue_count,
             "held": len(result.held_accounts)}
     night.mark_done("ingest", info=info)
     return info
