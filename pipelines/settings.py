@@ -32,7 +32,10 @@ class RunSettings(BaseModel):
 
 
 class ValidationSettings(BaseModel):
-    max_file_bytes: int = 1536 * 1024 * 1024  # larger inbox files are refused unread (10,000 accounts: ~760 MB of lots CSV)
+    # Larger inbox files are refused unread (a Parquet file: also when it would decode to more). Files are
+    # read in batches, so this guards against absurd files, not memory: 100,000 accounts are ~7.6 GB of
+    # lots CSV, ~0.9 GB of lots Parquet that decodes to ~13 GB.
+    max_file_bytes: int = 32 * 1024**3
     max_errors_reported: int = 1000  # issues listed in the report and kept in memory; the store quarantines all
     # Records typed and checked at a time; check_threads batches are checked at once while DuckDB
     # stages the one before, so Python holds about (check_threads + 1) batches. Small files are one batch.

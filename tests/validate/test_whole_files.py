@@ -86,13 +86,13 @@ def test_an_extra_column_is_a_note_not_an_error(tmp_path):
     assert "custodian_ref" not in result.frames["lots"]
 
 
-def test_a_two_gigabyte_file_is_refused_unread(tmp_path):
+def test_a_file_over_the_default_limit_is_refused_unread(tmp_path):
     write_inbox(clean_inbox(), tmp_path)
     path = night(tmp_path) / "lots.csv"
     with path.open("r+b") as handle:
-        handle.truncate(2 * 1024**3)  # sparse: costs no disk
+        handle.truncate(33 * 1024**3)  # sparse: costs no disk
     issue = _file_issue(_fatal(tmp_path), "lots")
-    assert issue["rule"] == "file_size" and "2,147,483,648 bytes" in issue["message"]
+    assert issue["rule"] == "file_size" and "35,433,480,192 bytes" in issue["message"]
 
 
 def test_the_size_limit_comes_from_settings(tmp_path):
