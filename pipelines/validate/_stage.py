@@ -243,13 +243,15 @@ def _check_batch(spec: FileSpec, suite: Suite, batch: pa.Table, first_row: int,
 
 @contextmanager
 def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | None = None,
-                 folder: Path | None = None) -> Iterator[Staging]:
+                 folder: Path | None = None, in_memory: bool = False) -> Iterator[Staging]:
     """A fresh staging database attached to ``con`` (or to a private in-memory connection).
 
     DuckDB's memory is limited to ``settings.staging_memory_limit``; it spills into the staging
     folder, which is removed on leaving, with everything staged. ``folder`` is a fixed one (the
     store's, whose writer lock makes it the only user): what a killed run left there is removed
-    first. None = a new temporary folder under ``settings.staging_dir``.
+    first. None = a new temporary folder under ``settings.staging_dir``. ``in_memory``: the
+    staging database lives in memory (a frame already in memory, e.g. a night's proposal for
+    its output contracts: 2-3x faster than a file for a shard's orders).
     """
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="sma-staging-", dir=settings.staging_dir))
@@ -262,7 +264,8 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
         con.execute(f"SET memory_limit = '{settings.staging_memory_limit}'")
         con.execute(f"SET temp_directory = '{_quoted(folder / _STAGING_FILES[2])}'")
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"ATTACH '{_quoted(folder / _STAGING_FILES[0])}' AS staging")
+        con.execute("ATTACH ':memory:' AS staging" if in_memory
+                    else f"ATTACH '{_quoted(folder / _STAGING_FILES[0])}' AS staging")
         staging = Staging(con, settings.check_threads)
         yield staging
     finally:

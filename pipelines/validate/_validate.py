@@ -224,13 +224,13 @@ def validate_frame(
             raise InboxReadError(spec.name, "unreadable", f"the {spec.name} frame has mixed cells: {exc}") from None
     except InboxReadError as exc:
         return _fatal(exc)
-    return _check_alone(spec, iter([table]), as_of, ValidationSettings(), contracts, with_frames)
+    return _check_alone(spec, iter([table]), as_of, ValidationSettings(), contracts, with_frames, in_memory=True)
 
 
 def _check_alone(spec: FileSpec, batches, as_of: date, settings: ValidationSettings, contracts: Path,
-                 with_frames: bool) -> ValidationResult:
+                 with_frames: bool, in_memory: bool = False) -> ValidationResult:
     """One file through the same staging as a night's inbox, without the rules between files."""
-    with staging_area(settings) as staging:
+    with staging_area(settings, in_memory=in_memory) as staging:
         try:
             rows = staging.stage_file(spec, load_suite(spec.name, contracts), batches, {"as_of": as_of})
         except InboxReadError as exc:
