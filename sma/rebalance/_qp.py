@@ -130,6 +130,13 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
     QPResult
         ``v`` of shape (nv,), clipped into its bounds.
     """
+    # An ill-conditioned account can make the iterates overflow; the loop notices non-finite
+    # iterates and the result says so in its status, so numpy's warnings would only be noise.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return _interior_point(qp, tol, max_iter)
+
+
+def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
     nv, u = qp.asset.size, qp.upper
     if nv == 0:
         return QPResult(np.zeros(0), qp.objective(np.zeros(0)), "optimal", 0)
