@@ -85,17 +85,18 @@ def rules_orders(shard: ShardInputs, shares: np.ndarray, basis: np.ndarray, meth
     room = np.clip(shard.gain_budget_remaining, 0.0, None)
     scale = np.where(est_gain > room, np.divide(room, est_gain, out=np.zeros_like(room), where=est_gain > 0), 1.0)
     sell = np.where(gain_rate > 0, sell * scale[:, None], sell)
-    spare = shard.cash + shard.cash_flow + sell.sum(axis=1) - shard.cash_target * value
+    small = shard.min_trade_value[:, None]
+    sell_q = np.where(sell >= held * 0.999, shares, np.floor(sell / p))
+    sell_q = np.where((sell_q * p < small) & (sell_q < shares), 0.0, sell_q)
+    # Buys spend what the whole-share sells raise, not the fractional sells asked for.
+    spare = shard.cash + shard.cash_flow + (sell_q * p).sum(axis=1) - shard.cash_target * value
     invest = rebalance[:, 0] | (spare > cash_tolerance * value)
     buy_want = np.where(shard.buy_blocked, 0.0, np.clip(want, 0.0, None))
     total_want = buy_want.sum(axis=1)
     fill = np.divide(np.clip(spare, 0.0, None), total_want, out=np.zeros_like(spare), where=total_want > 0)
     buy = buy_want * np.where(invest, np.minimum(fill, 1.0), 0.0)[:, None]
 
-    sell_q = np.where(sell >= held * 0.999, shares, np.floor(sell / p))
     buy_q = np.floor(buy / (p * 1.001))
-    small = shard.min_trade_value[:, None]
-    sell_q = np.where((sell_q * p < small) & (sell_q < shares), 0.0, sell_q)
     buy_q = np.where(buy_q * p < small, 0.0, buy_q)
     a_s, j_s = np.nonzero(sell_q > 0)
     a_b, j_b = np.nonzero(buy_q > 0)
