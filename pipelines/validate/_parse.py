@@ -170,18 +170,24 @@ def _parse_float(array: pa.Array, text: pa.Array, blank: np.ndarray):
     return values, unparsable, nonfinite
 
 
+def _strict_iso_dates(candidate: pa.Array) -> np.ndarray | None:
+    """Every non-blank cell as a day, when Arrow's cast reads them all (exactly YYYY-MM-DD naming a
+    real day: the common, all-valid case); None when any cell needs the slower checks below."""
+    try:
+        parsed = candidate.cast(pa.date32()).cast(pa.timestamp("s"))
+    except pa.ArrowInvalid:
+        return None
+    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+
+
 def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
     if _is_date(array):
         parsed = array.cast(pa.timestamp("s"))
         unparsable = np.zeros(len(blank), dtype=bool)
     else:
-        candidate = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
-        try:
-            # Arrow's cast reads exactly YYYY-MM-DD naming a real day: the common, all-valid case.
-            parsed = candidate.cast(pa.date32()).cast(pa.timestamp("s"))
-            return parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]"), np.zeros(len(blank), dtype=bool)
-        except pa.ArrowInvalid:
-            pass
+        strict = _strict_iso_dates(pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text))
+        if strict is not None:
+            return strict, np.zeros(len(blank), dtype=bool)
         shaped = np.asarray(pc.fill_null(pc.match_substring_regex(text, _ISO_DATE), False), dtype=bool)
         candidate = pc.if_else(pa.array(shaped), text, pa.scalar(None, pa.string()))
         parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
