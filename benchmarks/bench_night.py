@@ -59,6 +59,7 @@ def one_night(inbox: Path, root: Path, workers: int, max_file_gb: float | None =
         memory[name] = peak_mb()
         if name == "check":
             times["to checked trades"] = time.perf_counter() - t
+    times.setdefault("to checked trades", 0.0)  # a kept night that had already reached its checked trades
     times["total"] = time.perf_counter() - t
     laps: dict[str, float] = {}
     for k in night.done_info("prepare")["shards"]:
@@ -83,12 +84,17 @@ def main() -> None:
                         help="stop at checked trades (the issue's measure): no blotter, store record or review page")
     parser.add_argument("--work", default=None,
                         help="a folder for the run; a generated inbox there is kept and reused by later runs")
+    parser.add_argument("--keep", action="store_true",
+                        help="run in <work>/night-<n>-w<workers> and keep it: a later run finishes the steps not yet "
+                             "done (e.g. the write steps after --until-check), timing only those")
     parser.add_argument("--max-file-gb", type=float, default=None,
                         help="raise the inbox's per-file size limit (a 100,000-account lots file is larger)")
     args = parser.parse_args()
     for n in args.accounts:
+        if args.keep and not args.work:
+            parser.error("--keep needs --work")
         with tempfile.TemporaryDirectory(prefix="bench-night-", dir=args.work) as tmp:
-            tmp = Path(tmp)
+            tmp = Path(args.work) if args.keep else Path(tmp)
             inbox = Path(args.work) / f"inbox-{n}-{args.seed}-{args.format}" if args.work else tmp / "inbox"
             start = time.perf_counter()
             if not (inbox / AS_OF.isoformat() / "accounts.csv").exists() and \
@@ -97,8 +103,10 @@ def main() -> None:
             print(f"\n{n:,} accounts (book generated and written in {time.perf_counter() - start:.1f} s)")
             results = {}
             for w in args.workers:
-                results[w] = one_night(inbox, tmp / f"w{w}", w, args.max_file_gb, args.until_check)
-                shutil.rmtree(tmp / f"w{w}", ignore_errors=True)
+                folder = tmp / (f"night-{n}-w{w}" if args.keep else f"w{w}")
+                results[w] = one_night(inbox, folder, w, args.max_file_gb, args.until_check)
+                if not args.keep:
+                    shutil.rmtree(folder, ignore_errors=True)
             for w, times in results.items():
                 total, checked = times["total"], times["to checked trades"]
                 shares = ", ".join(f"{k} {v / total:.0%}" for k, v in times.items()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.blotter import _folder
+from pipelines.blotter._parts import ROWS_PER_PART, proposal_parts, run_of
 from sma.trading import (
     NIGHT_USER,
     Action,
@@ -29,15 +30,22 @@ from sma.trading import (
     Users,
     allocations_csv,
     authorize,
+    ALLOCATION_EXPORT_COLUMNS,
+    DESK_COLUMNS,
+    LOT_EXPORT_COLUMNS,
+    add_held_shares,
     build_blotter,
-    content_hash,
+    csv_chunks,
+    fix_message_chunks,
     current,
     desk_csv,
     fix_messages,
-    hold_out,
+    held_shares,
     lot_instructions_csv,
     seal,
+    shrink_orders,
     verify_trail,
+    without_accounts,
 )
 
 Clock = Callable[[], datetime]
@@ -70,34 +78,38 @@ def _trail(run_dir: Path, user: str, action: Action) -> list[dict[str, Any]]:
     return trail
 
 
-def propose(run_dir: Path, *, now: Clock = _utc_now) -> Path:
+def propose(run_dir: Path, *, now: Clock = _utc_now, rows_per_part: int = ROWS_PER_PART) -> Path:
     """Build the blotter from ``<run_dir>/proposal/`` and record it as PROPOSED.
 
     Idempotent: the same proposal writes the same bytes and records nothing new. A different
     proposal replaces a PROPOSED, REJECTED or CANCELLED blotter; an APPROVED or RELEASED one is
     never replaced (``WrongState``/``AlreadyReleased``).
+
+    The blotter is built part by part (``rows_per_part`` trades and lot sells of whole block
+    orders at a time) into files under temporary names; they are put in place, and the proposal
+    recorded, only if the trail allows it.
     """
     run_dir = Path(run_dir)
     src = run_dir / "proposal"
-    blotter = build_blotter(
-        pd.read_parquet(src / "trades.parquet"),
-        pd.read_parquet(src / "lot_sells.parquet"),
-        pd.read_parquet(src / "exceptions.parquet"),
-    )
-    digest = content_hash(blotter)
+    exceptions = pd.read_parquet(src / "exceptions.parquet")
+    run_of(src / "trades.parquet")  # one run, or a clear error before anything is built
     folder = _folder.home(run_dir) / "proposed"
-    with _folder.locked(run_dir):
-        trail = _trail(run_dir, NIGHT_USER, Action.PROPOSE)
-        state, _, last = current(trail)
-        same = last is not None and last["action"] == Action.PROPOSE and last["content_sha256"] == digest
-        if same or (state in (State.APPROVED, State.RELEASED) and _proposed_hash(trail) == digest):
-            _folder.write_blotter(folder, blotter)  # restores the files if they were lost
-            return _folder.home(run_dir)
-        authorize(Action.PROPOSE, NIGHT_USER, Users({}), state, None, run_dir.name)
-        _folder.write_blotter(folder, blotter)
-        record = seal(trail, run_id=run_dir.name, action=Action.PROPOSE, state=State.PROPOSED,
-                      user=NIGHT_USER, at=_stamp(now()), content_sha256=digest)
-        _folder.append_record(run_dir, record)
+    with _folder.BlotterWriter(folder) as writer:
+        for trades, lot_sells in proposal_parts(src, rows_per_part, scratch=_folder.home(run_dir)):
+            writer.append_blotter(build_blotter(trades, lot_sells, exceptions))
+        digest = writer.close()
+        with _folder.locked(run_dir):
+            trail = _trail(run_dir, NIGHT_USER, Action.PROPOSE)
+            state, _, last = current(trail)
+            same = last is not None and last["action"] == Action.PROPOSE and last["content_sha256"] == digest
+            if same or (state in (State.APPROVED, State.RELEASED) and _proposed_hash(trail) == digest):
+                writer.commit()  # restores the files if they were lost
+                return _folder.home(run_dir)
+            authorize(Action.PROPOSE, NIGHT_USER, Users({}), state, None, run_dir.name)
+            writer.commit()
+            record = seal(trail, run_id=run_dir.name, action=Action.PROPOSE, state=State.PROPOSED,
+                          user=NIGHT_USER, at=_stamp(now()), content_sha256=digest)
+            _folder.append_record(run_dir, record)
     return _folder.home(run_dir)
 
 
@@ -106,32 +118,49 @@ def _proposed_hash(trail: list[dict[str, Any]]) -> str | None:
     return proposals[-1]["content_sha256"] if proposals else None
 
 
-def _checked(folder: Path, expected: str | None, run: str, user: str, action: Action) -> Blotter:
-    blotter = _folder.read_blotter(folder)
-    if content_hash(blotter) != expected:
+def _checked(folder: Path, expected: str | None, run: str, user: str, action: Action) -> None:
+    """Refuse unless the blotter files in ``folder`` still hash to what was recorded."""
+    if not _folder.has_blotter(folder) or _folder.content_digest(folder) != expected:
         raise ContentChanged(run, user, action, f"the files in {folder} no longer have the hash that was recorded ({expected})")
-    return blotter
 
 
 def approve(
     run_dir: Path, user: str, users: Users, *, hold: Iterable[str] = (), note: str = "", now: Clock = _utc_now
 ) -> dict[str, Any]:
-    """A PM approves the proposed blotter, optionally holding single accounts out; returns the record."""
+    """A PM approves the proposed blotter, optionally holding single accounts out; returns the record.
+
+    The approved files are the proposed ones less the held accounts, written a batch at a time.
+    """
     run_dir, hold = Path(run_dir), sorted(set(hold))
     with _folder.locked(run_dir):
         trail = _trail(run_dir, user, Action.APPROVE)
         state, approver, _ = current(trail)
         authorize(Action.APPROVE, user, users, state, approver, run_dir.name)
-        proposed = _checked(_folder.home(run_dir) / "proposed", _proposed_hash(trail), run_dir.name, user, Action.APPROVE)
-        try:
-            approved = hold_out(proposed, hold)
-        except KeyError as e:
-            raise BlotterRefused(run_dir.name, user, Action.APPROVE, str(e.args[0])) from None
-        _folder.write_blotter(_folder.home(run_dir) / "approved", approved)
+        proposed = _folder.home(run_dir) / "proposed"
+        _checked(proposed, _proposed_hash(trail), run_dir.name, user, Action.APPROVE)
+        with _folder.BlotterWriter(_folder.home(run_dir) / "approved") as writer:
+            _held_out(proposed, hold, writer, run_dir.name, user)
+            writer.commit()
+            digest = writer.close()
         record = seal(trail, run_id=run_dir.name, action=Action.APPROVE, state=State.APPROVED, user=user,
-                      at=_stamp(now()), content_sha256=content_hash(approved), held=hold, note=note)
+                      at=_stamp(now()), content_sha256=digest, held=hold, note=note)
         _folder.append_record(run_dir, record)
     return record
+
+
+def _held_out(proposed: Path, hold: list[str], writer: _folder.BlotterWriter, run: str, user: str) -> None:
+    """Write the proposed blotter less the accounts ``hold`` (``sma.trading.hold_out``, batch by batch)."""
+    held = add_held_shares(held_shares(part, hold) for part in
+                           _folder.frame_parts(proposed, "allocations", ["order_id", "account_id", "quantity"]))
+    found = set(";".join(held["accounts"]).split(";")) - {""}
+    if set(hold) - found:
+        raise BlotterRefused(run, user, Action.APPROVE,
+                             f"cannot hold out accounts not in the blotter: {sorted(set(hold) - found)}")
+    orders = shrink_orders(_folder.read_frame(proposed, "orders"), held)
+    writer.append("orders", orders)
+    for name in ("allocations", "lot_instructions"):
+        for part in _folder.frame_parts(proposed, name):
+            writer.append(name, without_accounts(part, name, hold, orders))
 
 
 def _close(run_dir: Path, user: str, users: Users, action: Action, note: str, now: Clock) -> dict[str, Any]:
@@ -169,28 +198,53 @@ def release(
         state, approver, approved_record = current(trail)
         authorize(Action.RELEASE, user, users, state, approver, run_dir.name)
         digest = approved_record["content_sha256"]
-        blotter = _checked(_folder.home(run_dir) / "approved", digest, run_dir.name, user, Action.RELEASE)
+        approved = _folder.home(run_dir) / "approved"
+        _checked(approved, digest, run_dir.name, user, Action.RELEASE)
         at = now()
         record = seal(trail, run_id=run_dir.name, action=Action.RELEASE, state=State.RELEASED, user=user,
                       at=_stamp(at), content_sha256=digest)
-        exports = _folder.write_exports(run_dir, export_files(blotter, record, at, session))
+        exports = _folder.write_exports(run_dir, export_streams(approved, at, session), _manifest(record))
         _folder.append_record(run_dir, record)
     return exports
 
 
+def export_streams(folder: Path, at: datetime, session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:
+    """The release's files by name, each as a stream of bytes read from the blotter in ``folder``."""
+
+    def text(chunks: Iterable[str]) -> Iterator[bytes]:
+        return (c.encode() for c in chunks)
+
+    orders = _folder.read_frame(folder, "orders")
+    return {
+        "desk.csv": lambda: text(csv_chunks([orders], DESK_COLUMNS)),
+        "allocations.csv": lambda: text(csv_chunks(_folder.frame_parts(folder, "allocations"), ALLOCATION_EXPORT_COLUMNS)),
+        "lot_instructions.csv": lambda: text(csv_chunks(_folder.frame_parts(folder, "lot_instructions"), LOT_EXPORT_COLUMNS)),
+        "orders.fix": lambda: fix_message_chunks(
+            orders, lambda: _folder.frame_parts(folder, "allocations"), at.astimezone(UTC), session),
+    }
+
+
+def _manifest(record: dict[str, Any]) -> Callable[[dict[str, str]], bytes]:
+    """The manifest of a release: its files' SHA-256 (as written) and the release record's hash."""
+
+    def manifest(digests: dict[str, str]) -> bytes:
+        return (json.dumps({
+            "run_id": record["run_id"],
+            "release_record_sha256": record["hash"],
+            "content_sha256": record["content_sha256"],
+            "files": dict(sorted(digests.items())),
+        }, indent=2, sort_keys=True) + "\n").encode()
+
+    return manifest
+
+
 def export_files(blotter: Blotter, record: dict[str, Any], at: datetime, session: FixSession) -> dict[str, bytes]:
-    """The release's files by name, with a manifest of their SHA-256 and the release record's hash."""
+    """The release's files by name for a blotter in memory, with their manifest (as ``release`` writes them)."""
     files = {
         "desk.csv": desk_csv(blotter).encode(),
         "allocations.csv": allocations_csv(blotter).encode(),
         "lot_instructions.csv": lot_instructions_csv(blotter).encode(),
         "orders.fix": b"".join(fix_messages(blotter, at.astimezone(UTC), session)),
     }
-    manifest = {
-        "run_id": record["run_id"],
-        "release_record_sha256": record["hash"],
-        "content_sha256": record["content_sha256"],
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
-    }
-    files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    return files
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    return files | {"manifest.json": _manifest(record)(digests)}

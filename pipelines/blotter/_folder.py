@@ -4,6 +4,8 @@ Layout of ``<run_dir>/blotter/``::
 
     proposed/{orders,allocations,lot_instructions}.parquet   written by propose
     approved/{orders,allocations,lot_instructions}.parquet   written by approve (held accounts out)
+                     rows in the blotter's order (``sma.trading.SORT_KEYS``), written and read
+                     part by part: a night's tens of millions of allocations never sit in memory
     audit.jsonl      append-only, hash-chained trail: the authority on the blotter's state
     exports/         written by release: desk.csv, allocations.csv, lot_instructions.csv,
                      orders.fix (FIX 4.4), manifest.json (file hashes + the release record's hash)
@@ -21,11 +23,12 @@ is deliberately not used: it admits one writing process and refuses the others w
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,9 +38,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines._atomic import write_atomically
-from sma.trading import Blotter, TrailProblem
+from sma.trading import FRAMES, SCHEMAS, Blotter, ContentDigest, TrailProblem
 
-FRAMES = ("orders", "allocations", "lot_instructions")
+#: Rows a reader holds at a time when it goes through a blotter's files.
+BATCH_ROWS = 1_000_000
 
 
 class TrailUnreadable(ValueError):
@@ -79,13 +83,97 @@ def write_frame(path: Path, df: pd.DataFrame) -> None:
     _atomic_write(path, _parquet_bytes(df))
 
 
-def write_blotter(folder: Path, blotter: Blotter) -> None:
-    for name, df in blotter.frames().items():
-        write_frame(folder / f"{name}.parquet", df)
+class BlotterWriter:
+    """A blotter's three files written part by part, under temporary names until :meth:`commit`.
+
+    Parts are appended in the blotter's order; the content hash is taken as the rows go by.
+    Used as a context manager, files never committed are removed on the way out, so a failed or
+    refused write leaves the folder as it was.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tag = uuid.uuid4().hex
+        self._tmp = {name: self.folder / f".tmp-{tag}-{name}.parquet" for name in FRAMES}
+        self._writers = {
+            name: pq.ParquetWriter(path, SCHEMAS[name], compression="zstd", write_statistics=True, store_schema=False)
+            for name, path in self._tmp.items()
+        }
+        self._digest = ContentDigest()
+        self.rows = dict.fromkeys(FRAMES, 0)
+
+    def __enter__(self) -> BlotterWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+        for path in self._tmp.values():
+            path.unlink(missing_ok=True)
+
+    def append(self, name: str, frame: pd.DataFrame) -> None:
+        """Add the next rows of frame ``name``."""
+        if not len(frame):
+            return
+        table = pa.Table.from_pandas(frame[SCHEMAS[name].names], schema=SCHEMAS[name], preserve_index=False)
+        self._writers[name].write_table(table.replace_schema_metadata(None))
+        self._digest.update(name, table)
+        self.rows[name] += table.num_rows
+
+    def append_blotter(self, part: Blotter) -> None:
+        for name, frame in part.frames().items():
+            self.append(name, frame)
+
+    def close(self) -> str:
+        """Finish the files (still under their temporary names); returns the content hash."""
+        for writer in self._writers.values():
+            if writer.is_open:
+                writer.close()
+        return self._digest.hexdigest()
+
+    def commit(self) -> None:
+        """Put the finished files in place, one rename each (the audit record is the commit point)."""
+        self.close()
+        for name, path in self._tmp.items():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(path, self.folder / f"{name}.parquet")
+
+
+def write_blotter(folder: Path, blotter: Blotter) -> str:
+    """Write a blotter held in memory; returns its content hash."""
+    with BlotterWriter(folder) as writer:
+        writer.append_blotter(blotter)
+        writer.commit()
+        return writer.close()
+
+
+def read_frame(folder: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    return pq.read_table(Path(folder) / f"{name}.parquet", columns=columns).to_pandas()
 
 
 def read_blotter(folder: Path) -> Blotter:
-    return Blotter(**{name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES})
+    """The whole blotter in memory: for small nights and tests; big ones go through :func:`frame_parts`."""
+    return Blotter(**{name: read_frame(folder, name) for name in FRAMES})
+
+
+def frame_parts(folder: Path, name: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Frame ``name`` of the blotter in ``folder``, ``BATCH_ROWS`` rows at a time, in file order."""
+    for batch in pq.ParquetFile(Path(folder) / f"{name}.parquet").iter_batches(batch_size=BATCH_ROWS, columns=columns):
+        yield batch.to_pandas()
+
+
+def content_digest(folder: Path) -> str:
+    """The content hash of the blotter files in ``folder``, read in file order one batch at a time.
+
+    The files are written in the blotter's order, so this equals ``content_hash`` of the blotter
+    they hold; files whose rows were reordered or changed give another hash.
+    """
+    digest = ContentDigest()
+    for name in FRAMES:
+        for batch in pq.ParquetFile(Path(folder) / f"{name}.parquet").iter_batches(batch_size=BATCH_ROWS):
+            digest.update(name, pa.Table.from_batches([batch]))
+    return digest.hexdigest()
 
 
 def has_blotter(folder: Path) -> bool:
@@ -129,13 +217,34 @@ def append_record(run_dir: Path, record: dict[str, Any]) -> None:
         os.fsync(out.fileno())
 
 
-def write_exports(run_dir: Path, files: dict[str, bytes]) -> Path:
-    """Write the export set beside its final place, then swap it in whole."""
+def write_exports(run_dir: Path, streams: dict[str, Callable[[], Iterable[bytes]]],
+                  manifest: Callable[[dict[str, str]], bytes]) -> Path:
+    """Write the export set beside its final place, then swap it in whole.
+
+    Each file is written from its stream of bytes, its SHA-256 taken as it goes;
+    ``manifest(digests)`` gives ``manifest.json``, written last.
+    """
     final = home(run_dir) / "exports"
     staging = home(run_dir) / f".exports-{uuid.uuid4().hex}"
-    for name, data in files.items():
-        _atomic_write(staging / name, data)
-    if final.exists():  # left by a release that died before its record: never released
-        shutil.rmtree(final)
-    os.replace(staging, final)
+    staging.mkdir(parents=True)
+    try:
+        digests = {name: _write_stream(staging / name, stream()) for name, stream in streams.items()}
+        _atomic_write(staging / "manifest.json", manifest(digests))
+        if final.exists():  # left by a release that died before its record: never released
+            shutil.rmtree(final)
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return final
+
+
+def _write_stream(path: Path, chunks: Iterable[bytes]) -> str:
+    h = hashlib.sha256()
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            h.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return h.hexdigest()

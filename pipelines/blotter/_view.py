@@ -9,18 +9,33 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.blotter import _folder
-from sma.trading import Action, Blotter, State, TrailProblem, Users, content_hash, current, verify_trail
+import pandas as pd
+
+from sma.trading import Action, Blotter, State, TrailProblem, Users, current, verify_trail
 
 
 @dataclass(frozen=True)
 class BlotterView:
-    """What ``sma blotter show`` prints: the state, who approved, the blotter in force, the trail."""
+    """What ``sma blotter show`` prints: the state, who approved, the blotter in force, the trail.
+
+    ``folder`` holds the blotter in force: the approved one once approved, else the proposed one
+    (None if there is none). Its block orders are read on demand; the whole blotter too, for a
+    night small enough to hold in memory.
+    """
 
     run_id: str
     state: State | None
     approver: str | None
-    blotter: Blotter | None  # the approved blotter once approved, else the proposed one
+    folder: Path | None
     trail: list[dict[str, Any]]
+
+    @property
+    def orders(self) -> pd.DataFrame | None:
+        return None if self.folder is None else _folder.read_frame(self.folder, "orders")
+
+    @property
+    def blotter(self) -> Blotter | None:
+        return None if self.folder is None else _folder.read_blotter(self.folder)
 
 
 def show(run_dir: Path) -> BlotterView:
@@ -31,8 +46,7 @@ def show(run_dir: Path) -> BlotterView:
         state == State.CANCELLED and approver is not None
     )
     folder = _folder.home(run_dir) / ("approved" if approved else "proposed")
-    blotter = _folder.read_blotter(folder) if _folder.has_blotter(folder) else None
-    return BlotterView(run_dir.name, state, approver, blotter, trail)
+    return BlotterView(run_dir.name, state, approver, folder if _folder.has_blotter(folder) else None, trail)
 
 
 def verify(run_dir: Path, users: Users | None = None) -> list[TrailProblem]:
@@ -60,7 +74,7 @@ def verify(run_dir: Path, users: Users | None = None) -> list[TrailProblem]:
 def _check_files(folder: Path, expected: str | None) -> list[TrailProblem]:
     if not _folder.has_blotter(folder):
         return [TrailProblem(0, f"{folder} is missing")]
-    if content_hash(_folder.read_blotter(folder)) != expected:
+    if _folder.content_digest(folder) != expected:
         return [TrailProblem(0, f"{folder} does not match the content hash recorded for it (altered)")]
     return []
 

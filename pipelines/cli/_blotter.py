@@ -74,8 +74,8 @@ def register(app: typer.Typer) -> None:
         except _refusals() as e:
             _fail(f"sma blotter show: {e}")
         typer.echo(f"run {view.run_id}: {view.state or 'no blotter'}" + (f", approved by {view.approver}" if view.approver else ""))
-        if view.blotter is not None:
-            typer.echo(view.blotter.orders[["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]].to_string(index=False))
+        if view.folder is not None:
+            typer.echo(view.orders[["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]].to_string(index=False))
         for r in view.trail:
             typer.echo(f"  {r['seq']:>3} {r['at']} {r['action']:<8} {r['user']:<16} {r['content_sha256'][:12]}" + (f" held {','.join(r['held'])}" if r["held"] else ""))
 

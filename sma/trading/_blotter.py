@@ -9,7 +9,14 @@ and every account is booked at the block's average fill price (PRODUCT.md step 7
 
 Ids are deterministic, readable and safe in file names: a block order is
 ``<run_id>-<SIDE>-<SYMBOL>``, an allocation ``<order_id>-<nnnn>`` numbered by account id within
-the order. The same proposal gives the same ids and the same content hash.
+the order (more digits when a block has more than 9,999 allocations, the same number of digits
+throughout one block, so ids sort in account order as text). The same proposal gives the same
+ids and the same content hash.
+
+A night of 100,000 accounts has tens of millions of allocations: every rule here works on a part
+of the blotter that holds whole block orders (:func:`build_blotter` on the trades of some
+(side, symbol) pairs) or on any slice of rows (:func:`without_accounts`, :class:`ContentDigest`),
+so ``pipelines.blotter`` can stream a big night through them part by part.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sma.inbox import ID_PATTERN, Side
 
@@ -32,6 +40,32 @@ ALLOCATION_COLUMNS = (
     "quantity", "ratio", "reason",
 )
 LOT_INSTRUCTION_COLUMNS = ("order_id", "allocation_id", "account_id", "symbol", "lot_id", "quantity")
+
+#: The blotter's frames in their fixed order, and the columns each is sorted by. Files and parts of
+#: a blotter are always in this order (block order first, so a part of whole block orders is a
+#: contiguous run of rows); the content hash reads rows in it.
+FRAMES = ("orders", "allocations", "lot_instructions")
+SORT_KEYS = {
+    "orders": ["order_id"],
+    "allocations": ["order_id", "allocation_id"],
+    "lot_instructions": ["order_id", "allocation_id", "lot_id"],
+}
+_NUMBERS = {"quantity", "reference_price", "notional", "ratio"}
+
+
+def _schema(columns: tuple[str, ...]) -> pa.Schema:
+    return pa.schema([
+        (c, pa.int64() if c == "n_allocations" else pa.float64() if c in _NUMBERS else pa.large_string())
+        for c in columns
+    ])
+
+
+#: Each frame's columns and types, as files store them and as the content hash reads them.
+SCHEMAS = {
+    "orders": _schema(ORDER_COLUMNS),
+    "allocations": _schema(ALLOCATION_COLUMNS),
+    "lot_instructions": _schema(LOT_INSTRUCTION_COLUMNS),
+}
 
 
 #: Exceptions of these kinds bring an account to the PM's attention without holding it out: its
@@ -64,12 +98,8 @@ class Blotter:
     lot_instructions: pd.DataFrame
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The blotter's frames by file stem, in a fixed order."""
-        return {
-            "orders": self.orders,
-            "allocations": self.allocations,
-            "lot_instructions": self.lot_instructions,
-        }
+        """The blotter's frames by file stem, in the fixed order ``FRAMES``."""
+        return {name: getattr(self, name) for name in FRAMES}
 
     @property
     def accounts(self) -> list[str]:
@@ -98,8 +128,14 @@ def _allocations(trades: pd.DataFrame, run_id: str) -> pd.DataFrame:
         reasons = t.drop_duplicates([*keys, "reason"]).groupby(keys, sort=True)["reason"].agg(";".join)
         grouped["reason"] = reasons.to_numpy()
     grouped["order_id"] = run_id + "-" + grouped["side"] + "-" + grouped["symbol"]
-    rank = grouped.groupby("order_id", sort=False).cumcount() + 1
-    grouped["allocation_id"] = grouped["order_id"] + "-" + rank.astype(str).str.zfill(4)
+    by_order = grouped.groupby("order_id", sort=False)
+    rank = (by_order.cumcount() + 1).astype(str)
+    # Four digits, or as many as the block's largest number needs: equal widths sort as numbers.
+    width = by_order["account_id"].transform("size").astype(str).str.len().clip(lower=4)
+    number = rank.str.zfill(4)
+    for w in sorted(set(width[width > 4])):
+        number[width == w] = rank[width == w].str.zfill(w)
+    grouped["allocation_id"] = grouped["order_id"] + "-" + number
     block = grouped.groupby("order_id", sort=False)["quantity"].transform("sum")
     grouped["ratio"] = grouped["quantity"] / block
     return grouped
@@ -163,14 +199,7 @@ def build_blotter(
     orders["notional"] = orders["quantity"] * orders["reference_price"]
     orders["n_allocations"] = orders["n_allocations"].astype("int64")
     lots = _lot_instructions(alloc, lot_sells)
-    return Blotter(
-        orders=_frame(orders, ORDER_COLUMNS, "order_id"),
-        allocations=_frame(alloc, ALLOCATION_COLUMNS, "allocation_id"),
-        lot_instructions=_frame(lots, LOT_INSTRUCTION_COLUMNS, ["allocation_id", "lot_id"]),
-    )
-
-
-_NUMBERS = {"quantity", "reference_price", "notional", "ratio"}
+    return _sorted(orders, alloc, lots)
 
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -209,9 +238,76 @@ def _lot_instructions(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFr
     return merged
 
 
-def _frame(df: pd.DataFrame, columns: tuple[str, ...], sort: str | list[str]) -> pd.DataFrame:
-    out = df.sort_values(sort, kind="stable").reset_index(drop=True)
-    return out[list(columns)].copy()
+def _frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    out = df.sort_values(SORT_KEYS[name], kind="stable").reset_index(drop=True)
+    return out[SCHEMAS[name].names].copy()
+
+
+def _sorted(orders: pd.DataFrame, allocations: pd.DataFrame, lot_instructions: pd.DataFrame) -> Blotter:
+    return Blotter(
+        orders=_frame(orders, "orders"),
+        allocations=_frame(allocations, "allocations"),
+        lot_instructions=_frame(lot_instructions, "lot_instructions"),
+    )
+
+
+def held_shares(allocations: pd.DataFrame, accounts: Iterable[str]) -> pd.DataFrame:
+    """Per block order, the shares and allocations of the given accounts in ``allocations``.
+
+    Any slice of a blotter's allocations will do: the results of slices add up
+    (:func:`add_held_shares`). Returns order_id, quantity (shares), n_allocations, accounts (a
+    ``;``-joined list of the accounts found, so a caller can tell which accounts were not there).
+    """
+    mine = allocations[allocations["account_id"].isin(set(accounts))]
+    return mine.groupby("order_id", sort=True).agg(
+        quantity=("quantity", "sum"), n_allocations=("account_id", "size"),
+        accounts=("account_id", lambda a: ";".join(sorted(set(a)))),
+    ).reset_index()
+
+
+def add_held_shares(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`held_shares` of several slices of the allocations, as one."""
+    frames = [p for p in parts if len(p)]
+    if not frames:
+        return pd.DataFrame({"order_id": pd.Series(dtype=str), "quantity": pd.Series(dtype=float),
+                             "n_allocations": pd.Series(dtype="int64"), "accounts": pd.Series(dtype=str)})
+    both = pd.concat(frames, ignore_index=True)
+    return both.groupby("order_id", sort=True).agg(
+        quantity=("quantity", "sum"), n_allocations=("n_allocations", "sum"),
+        accounts=("accounts", lambda a: ";".join(sorted(set(";".join(a).split(";"))))),
+    ).reset_index()
+
+
+def shrink_orders(orders: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+    """The block orders less the held accounts' shares (``held`` from :func:`held_shares`).
+
+    Quantities are whole shares, so a block's size less its held allocations is exactly the sum
+    of the allocations that remain. A block left with no allocation is dropped.
+    """
+    out = orders.merge(held[["order_id", "quantity", "n_allocations"]], on="order_id", how="left",
+                       suffixes=("", "_held"))
+    out["quantity"] = out["quantity"] - out["quantity_held"].fillna(0.0)
+    out["n_allocations"] = (out["n_allocations"] - out["n_allocations_held"].fillna(0)).astype("int64")
+    out = out[out["n_allocations"] > 0].copy()
+    out["notional"] = out["quantity"] * out["reference_price"]
+    return _frame(out, "orders")
+
+
+def without_accounts(
+    part: pd.DataFrame, name: str, accounts: Iterable[str], orders: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """A slice of a blotter's allocations or lot instructions (``name``) without the given accounts.
+
+    Allocations get their ratio again from ``orders``, the block orders that remain
+    (:func:`shrink_orders`), so what is left is pro rata per block. Row order is kept.
+    """
+    out = part[~part["account_id"].isin(set(accounts))].reset_index(drop=True)
+    if name == "allocations":
+        if orders is None:
+            raise ValueError("allocations need the block orders that remain, to give each its ratio")
+        block = out["order_id"].map(orders.set_index("order_id")["quantity"])
+        out = out.assign(ratio=out["quantity"] / block.to_numpy(dtype=float))
+    return out[SCHEMAS[name].names]
 
 
 def hold_out(blotter: Blotter, accounts: Iterable[str]) -> Blotter:
@@ -224,33 +320,71 @@ def hold_out(blotter: Blotter, accounts: Iterable[str]) -> Blotter:
     unknown = held - set(blotter.accounts)
     if unknown:
         raise KeyError(f"cannot hold out accounts not in the blotter: {sorted(unknown)}")
-    alloc = blotter.allocations[~blotter.allocations["account_id"].isin(held)].copy()
-    block = alloc.groupby("order_id")["quantity"].transform("sum")
-    alloc["ratio"] = alloc["quantity"] / block
-    sizes = alloc.groupby("order_id").agg(quantity=("quantity", "sum"), n_allocations=("account_id", "size"))
-    orders = blotter.orders[blotter.orders["order_id"].isin(sizes.index)].copy()
-    orders["quantity"] = orders["order_id"].map(sizes["quantity"]).astype(float)
-    orders["n_allocations"] = orders["order_id"].map(sizes["n_allocations"]).astype("int64")
-    orders["notional"] = orders["quantity"] * orders["reference_price"]
-    lots = blotter.lot_instructions[~blotter.lot_instructions["account_id"].isin(held)]
+    orders = shrink_orders(blotter.orders, held_shares(blotter.allocations, held))
     return Blotter(
-        orders=_frame(orders, ORDER_COLUMNS, "order_id"),
-        allocations=_frame(alloc, ALLOCATION_COLUMNS, "allocation_id"),
-        lot_instructions=_frame(lots, LOT_INSTRUCTION_COLUMNS, ["allocation_id", "lot_id"]),
+        orders=orders,
+        allocations=without_accounts(blotter.allocations, "allocations", held, orders),
+        lot_instructions=without_accounts(blotter.lot_instructions, "lot_instructions", held),
     )
 
 
-def content_hash(blotter: Blotter) -> str:
-    """SHA-256 of the blotter's content, independent of file format and row order on disk.
+class ContentDigest:
+    """SHA-256 of a blotter's content, fed frame by frame in slices of any size.
 
-    Each frame is sorted by its ids and written as text with full float precision (``repr``),
-    so the hash changes exactly when an id, a quantity, a price or an account changes.
+    Feed every frame's rows in the blotter's order (``SORT_KEYS``): the digest depends on the rows
+    and their order, never on how they were sliced, on file format or on dtypes. Each column is
+    hashed on its own (numbers as IEEE 754 float64 or int64 little-endian bytes, text as its
+    UTF-8 bytes plus each value's length), and the columns' digests are hashed with the frames'
+    and columns' names. So the digest changes exactly when an id, a quantity, a price, an account
+    or a row's place changes, and a night's tens of millions of rows hash at the speed of memory.
     """
-    h = hashlib.sha256()
-    sort_keys = {"orders": ["order_id"], "allocations": ["allocation_id"], "lot_instructions": ["allocation_id", "lot_id"]}
+
+    def __init__(self) -> None:
+        self._hashes = {
+            name: {f.name: (hashlib.sha256(), hashlib.sha256()) for f in SCHEMAS[name]} for name in FRAMES
+        }
+
+    def update(self, name: str, part: pd.DataFrame | pa.Table) -> None:
+        """Add the next rows of frame ``name`` (columns ``SCHEMAS[name]``)."""
+        schema = SCHEMAS[name]
+        if isinstance(part, pd.DataFrame):
+            table = pa.Table.from_pandas(part[schema.names], schema=schema, preserve_index=False)
+        else:
+            table = part.select(schema.names).cast(schema)
+        for field, column in zip(schema, table.columns):
+            values, lengths = self._hashes[name][field.name]
+            for chunk in column.chunks:
+                if pa.types.is_large_string(field.type):
+                    _feed_text(chunk, values, lengths)
+                else:
+                    numbers = chunk.to_numpy(zero_copy_only=False)
+                    values.update(np.ascontiguousarray(numbers, dtype=f"<{numbers.dtype.kind}8").tobytes())
+
+    def hexdigest(self) -> str:
+        h = hashlib.sha256()
+        for name in FRAMES:
+            h.update(f"[{name}]\n".encode())
+            for column, (values, lengths) in self._hashes[name].items():
+                h.update(f"{column}:{values.hexdigest()}:{lengths.hexdigest()}\n".encode())
+        return h.hexdigest()
+
+
+def _feed_text(chunk: pa.Array, values, lengths) -> None:
+    n, start = len(chunk), chunk.offset
+    _, offsets_buffer, data = chunk.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=start + n + 1)[start:] if n else np.zeros(1, np.int64)
+    if data is not None and offsets[-1] > offsets[0]:
+        values.update(memoryview(data)[offsets[0]:offsets[-1]])
+    size = np.diff(offsets)
+    if chunk.null_count:  # a missing text is not the same as an empty one
+        size[chunk.is_null().to_numpy(zero_copy_only=False)] = -1
+    lengths.update(size.astype("<i8").tobytes())
+
+
+def content_hash(blotter: Blotter) -> str:
+    """SHA-256 of the blotter's content (:class:`ContentDigest`), with each frame first sorted
+    into the blotter's order, so it does not depend on row order in memory."""
+    digest = ContentDigest()
     for name, df in blotter.frames().items():
-        df = df.sort_values(sort_keys[name], kind="stable")
-        h.update(f"[{name}]\n{','.join(df.columns)}\n".encode())
-        for row in zip(*(df[c].tolist() for c in df.columns)):
-            h.update((",".join(repr(v) if isinstance(v, float) else str(v) for v in row) + "\n").encode())
-    return h.hexdigest()
+        digest.update(name, df.sort_values(SORT_KEYS[name], kind="stable"))
+    return digest.hexdigest()

@@ -9,7 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trading_samples import BUY_AAPL, RUN, SELL_XOM, exceptions, lot_sells, trades
 
-from sma.trading import ALLOCATION_COLUMNS, ProposalError, build_blotter, content_hash, hold_out
+from sma.trading import (
+    ALLOCATION_COLUMNS,
+    Blotter,
+    ContentDigest,
+    ProposalError,
+    add_held_shares,
+    build_blotter,
+    content_hash,
+    held_shares,
+    hold_out,
+    shrink_orders,
+    without_accounts,
+)
 
 
 def test_trades_are_aggregated_per_symbol_and_side_into_block_orders():
@@ -164,3 +176,57 @@ def test_an_account_only_flagged_to_the_pm_still_trades_while_a_held_one_does_no
                         "reason": ["tracking error stays above", "pre-trade check failed", "position break"]})
     accounts = set(build_blotter(trades(), lot_sells(), exc).allocations["account_id"])
     assert accounts == {"A1", "A2"}
+
+
+def test_a_block_of_more_than_9999_accounts_numbers_its_allocations_with_more_digits_in_account_order():
+    """Ids sort as text in the order of their numbers (issue 8: a block at 100,000 accounts has
+    tens of thousands of allocations), and every id of one block has the same width."""
+    n = 10_001
+    t = pd.DataFrame({"run_id": RUN, "as_of_date": pd.Timestamp(RUN), "account_id": [f"A{i:06d}" for i in range(n)],
+                      "household_id": "H", "account_type": "TAXABLE", "symbol": "AAPL", "side": "BUY",
+                      "quantity": 1.0, "price": 10.0, "notional": 10.0, "reason": "REBALANCE"})
+    small = t.iloc[:3].assign(symbol="MSFT")
+    b = build_blotter(pd.concat([t, small]), lot_sells().iloc[:0], exceptions().iloc[:0])
+    big = b.allocations[b.allocations["symbol"] == "AAPL"]
+    assert big["allocation_id"].iloc[[0, -1]].tolist() == [f"{BUY_AAPL}-00001", f"{BUY_AAPL}-10001"]
+    assert big["allocation_id"].is_monotonic_increasing and big["account_id"].is_monotonic_increasing
+    assert b.allocations.loc[b.allocations["symbol"] == "MSFT", "allocation_id"].iloc[0] == f"{RUN}-BUY-MSFT-0001"
+
+
+@settings(max_examples=30, deadline=None)
+@given(proposals(), st.lists(st.integers(0, 60), max_size=4))
+def test_the_content_hash_does_not_depend_on_how_the_rows_are_sliced(p, cuts):
+    """Issue 8: a big blotter is hashed as its files stream by, in slices of any size; the hash is
+    the one of the whole blotter in memory."""
+    b = build_blotter(*p, exceptions().iloc[:0])
+    digest = ContentDigest()
+    for name, frame in b.frames().items():
+        bounds = sorted({0, len(frame), *(min(c, len(frame)) for c in cuts)})
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            digest.update(name, frame.iloc[lo:hi])
+    assert digest.hexdigest() == content_hash(b)
+
+
+def test_the_content_hash_changes_with_any_id_text_or_row_order_as_fed():
+    b = build_blotter(trades(), lot_sells(), exceptions())
+    base = content_hash(b)
+    renamed = b.allocations.assign(reason=b.allocations["reason"].str.replace("REBALANCE", "REBALANC"))
+    assert content_hash(Blotter(b.orders, renamed, b.lot_instructions)) != base
+    moved = b.lot_instructions.assign(lot_id=["L1L", "2", "L9"])  # the same bytes, split elsewhere
+    assert content_hash(Blotter(b.orders, b.allocations, moved)) != base
+    fed = ContentDigest()  # rows fed out of the blotter's order are another content
+    for name, frame in b.frames().items():
+        fed.update(name, frame.iloc[::-1])
+    assert fed.hexdigest() != base
+
+
+def test_holding_out_in_slices_equals_holding_out_the_whole_blotter():
+    """Issue 8: approve goes through a big blotter's allocations a batch at a time."""
+    b = build_blotter(trades(), lot_sells(), exceptions())
+    whole = hold_out(b, ["A1"])
+    held = add_held_shares(held_shares(b.allocations.iloc[i:i + 1], ["A1"]) for i in range(len(b.allocations)))
+    orders = shrink_orders(b.orders, held)
+    pd.testing.assert_frame_equal(orders, whole.orders)
+    slices = [without_accounts(b.allocations.iloc[i:i + 1], "allocations", ["A1"], orders)
+              for i in range(len(b.allocations))]
+    pd.testing.assert_frame_equal(pd.concat(slices, ignore_index=True), whole.allocations)

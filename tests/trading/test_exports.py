@@ -7,12 +7,24 @@ import io
 import re
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 import simplefix
 from trading_samples import blotter
 
 from sma.inbox import FORMULA_PREFIXES
-from sma.trading import Blotter, allocations_csv, desk_csv, fix_messages, lot_instructions_csv, neutralise
+from sma.trading import (
+    ALLOCATION_EXPORT_COLUMNS,
+    Blotter,
+    allocations_csv,
+    by_order,
+    csv_chunks,
+    desk_csv,
+    fix_message_chunks,
+    fix_messages,
+    lot_instructions_csv,
+    neutralise,
+)
 
 AT = datetime(2026, 11, 26, 14, 30, 5, 123000, tzinfo=UTC)
 
@@ -94,3 +106,25 @@ def test_every_fix_message_has_a_valid_body_length_and_checksum(i):
 def test_fix_export_is_deterministic_for_a_release_time():
     assert fix_messages(blotter(), AT) == fix_messages(blotter(), AT)
     assert b"52=20261126-14:30:05.123" in fix_messages(blotter(), AT)[0]
+
+
+def test_exports_streamed_in_batches_are_the_bytes_of_the_exports_made_at_once():
+    """Issue 8: a released night of 100,000 accounts is exported a batch of allocations at a time."""
+    b = blotter()
+    alloc = b.allocations
+
+    def batches(size: int) -> list[pd.DataFrame]:
+        return [alloc.iloc[i:i + size] for i in range(0, len(alloc), size)]
+
+    for size in (1, 2, 3, 100):
+        streamed = "".join(csv_chunks(batches(size), ALLOCATION_EXPORT_COLUMNS))
+        assert streamed == allocations_csv(b)
+        assert list(fix_message_chunks(b.orders, lambda size=size: batches(size), AT)) == fix_messages(b, AT)
+        regrouped = {oid: g["allocation_id"].tolist() for oid, g in by_order(batches(size))}
+        assert regrouped == {oid: g["allocation_id"].tolist() for oid, g in alloc.groupby("order_id")}
+
+
+def test_fix_export_refuses_allocations_that_are_not_in_block_order():
+    b = blotter()
+    with pytest.raises(ValueError, match="out of order"):
+        list(fix_message_chunks(b.orders, lambda: [b.allocations.iloc[::-1]], AT))
