@@ -67,6 +67,9 @@ class NightSettings(BaseModel):
 
 class BlotterSettings(BaseModel):
     users_file: Path = Path("config/users.toml")  # who is a PM, a trader, operations
+    # The blotter is built from this many proposed trades and lot sells (whole block orders) at a
+    # time: about 1.5 GB of memory per million.
+    rows_per_part: int = Field(default=1_000_000, ge=1)
 
 
 class Settings(BaseSettings):

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipelines._faults import crash_point
 from pipelines.blotter import _folder
 from pipelines.blotter._parts import ROWS_PER_PART, proposal_parts, run_of
 from sma.trading import (
@@ -86,30 +87,31 @@ def propose(run_dir: Path, *, now: Clock = _utc_now, rows_per_part: int = ROWS_P
     never replaced (``WrongState``/``AlreadyReleased``).
 
     The blotter is built part by part (``rows_per_part`` trades and lot sells of whole block
-    orders at a time) into files under temporary names; they are put in place, and the proposal
-    recorded, only if the trail allows it.
+    orders at a time) into files under temporary names, under the blotter's lock; they are put in
+    place, and the proposal recorded, only if the trail allows it.
     """
     run_dir = Path(run_dir)
     src = run_dir / "proposal"
     exceptions = pd.read_parquet(src / "exceptions.parquet")
     run_of(src / "trades.parquet")  # one run, or a clear error before anything is built
     folder = _folder.home(run_dir) / "proposed"
-    with _folder.BlotterWriter(folder) as writer:
+    with _folder.locked(run_dir), _folder.BlotterWriter(folder) as writer:
         for trades, lot_sells in proposal_parts(src, rows_per_part, scratch=_folder.home(run_dir)):
             writer.append_blotter(build_blotter(trades, lot_sells, exceptions))
+            crash_point("blotter:mid-write")
         digest = writer.close()
-        with _folder.locked(run_dir):
-            trail = _trail(run_dir, NIGHT_USER, Action.PROPOSE)
-            state, _, last = current(trail)
-            same = last is not None and last["action"] == Action.PROPOSE and last["content_sha256"] == digest
-            if same or (state in (State.APPROVED, State.RELEASED) and _proposed_hash(trail) == digest):
-                writer.commit()  # restores the files if they were lost
-                return _folder.home(run_dir)
-            authorize(Action.PROPOSE, NIGHT_USER, Users({}), state, None, run_dir.name)
-            writer.commit()
-            record = seal(trail, run_id=run_dir.name, action=Action.PROPOSE, state=State.PROPOSED,
-                          user=NIGHT_USER, at=_stamp(now()), content_sha256=digest)
-            _folder.append_record(run_dir, record)
+        trail = _trail(run_dir, NIGHT_USER, Action.PROPOSE)
+        state, _, last = current(trail)
+        same = last is not None and last["action"] == Action.PROPOSE and last["content_sha256"] == digest
+        if same or (state in (State.APPROVED, State.RELEASED) and _proposed_hash(trail) == digest):
+            writer.commit()  # restores the files if they were lost
+            return _folder.home(run_dir)
+        authorize(Action.PROPOSE, NIGHT_USER, Users({}), state, None, run_dir.name)
+        writer.commit()
+        crash_point("blotter:files-in-place")
+        record = seal(trail, run_id=run_dir.name, action=Action.PROPOSE, state=State.PROPOSED,
+                      user=NIGHT_USER, at=_stamp(now()), content_sha256=digest)
+        _folder.append_record(run_dir, record)
     return _folder.home(run_dir)
 
 

@@ -58,15 +58,28 @@ def home(run_dir: Path) -> Path:
 
 @contextmanager
 def locked(run_dir: Path) -> Iterator[None]:
-    """Hold the blotter's exclusive lock; callers queue until it is free."""
+    """Hold the blotter's exclusive lock; callers queue until it is free.
+
+    Every write under ``blotter/`` happens under this lock, so a temporary file found once it is
+    held was left by a process that died: it is removed (a big night's leftovers are gigabytes).
+    """
     folder = home(run_dir)
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        _sweep(folder)
         yield
     finally:
         os.close(fd)  # closing the descriptor drops the lock
+
+
+def _sweep(folder: Path) -> None:
+    for left in [*folder.glob(".parts-*"), *folder.glob(".exports-*"), *folder.glob("*/.tmp-*")]:
+        if left.is_dir():
+            shutil.rmtree(left, ignore_errors=True)
+        else:
+            left.unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

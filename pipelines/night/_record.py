@@ -35,7 +35,7 @@ def blotter_step(night: Night) -> None:
         return
     from pipelines.blotter import propose
 
-    propose(night.run_dir)
+    propose(night.run_dir, rows_per_part=night.settings.blotter.rows_per_part)
     crash_point("blotter:after-propose")
     night.mark_done("blotter")
 

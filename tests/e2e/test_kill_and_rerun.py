@@ -33,6 +33,8 @@ CRASH_POINTS = [
     "check:blocks:mid-write",
     "check:summary:mid-write",
     "after-check",
+    "blotter:mid-write",
+    "blotter:files-in-place",
     "blotter:after-propose",
     "after-blotter",
     "record:inside-transaction:run_trades",
@@ -67,4 +69,5 @@ def test_a_night_killed_at_a_point_and_run_again_gives_identical_outputs(point, 
     assert not list(run.rglob(".tmp-*")) or all(p.name.startswith(".tmp-") for p in run.rglob(".tmp-*"))
     rerun = sma(args, env, tmp_path)
     assert rerun.returncode == 0, rerun.stderr
+    assert not [p for p in (run / "blotter").rglob(".*") if p.name != ".lock"], "a dead run's temporary files stay"
     assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted
