@@ -3,14 +3,23 @@
 Prints the median of several repeats for each step, and the ratio of ``build_blotter`` against a
 plain per-trade Python aggregation run in the same process (the baseline a columnar build must
 beat). Usage: ``python benchmarks/bench_blotter.py [--accounts N] [--trades-per-account K]``.
+
+``--night N`` instead proposes a whole night's blotter for N accounts from proposal files, as the
+night does (``pipelines.blotter.propose``, part by part), against building it at once in memory
+(``build_blotter`` + ``content_hash`` on the whole proposal, the old way), each in a fresh process:
+wall seconds and peak memory of each, and their ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
+import resource
 import statistics
+import tempfile
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -55,12 +64,53 @@ def median_seconds(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _propose_night(run_dir: str, way: str, rows_per_part: int) -> tuple[float, float]:
+    """In a fresh process: (wall seconds, peak MB) of one way of proposing the night in ``run_dir``."""
+    start = time.perf_counter()
+    if way == "parts":
+        from pipelines.blotter import propose
+
+        propose(Path(run_dir), rows_per_part=rows_per_part)
+    else:
+        src = Path(run_dir) / "proposal"
+        whole = build_blotter(pd.read_parquet(src / "trades.parquet"), pd.read_parquet(src / "lot_sells.parquet"),
+                              pd.read_parquet(src / "exceptions.parquet"))
+        content_hash(whole)
+    return time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def night(n_accounts: int, per_account: int, rows_per_part: int) -> None:
+    trades, lot_sells = book(n_accounts, per_account)
+    with tempfile.TemporaryDirectory(prefix="bench-blotter-") as tmp:
+        src = Path(tmp) / "2026-11-25" / "proposal"
+        src.mkdir(parents=True)
+        trades.to_parquet(src / "trades.parquet")
+        lot_sells.to_parquet(src / "lot_sells.parquet")
+        pd.DataFrame({"account_id": pd.Series(dtype=str), "kind": pd.Series(dtype=str),
+                      "reason": pd.Series(dtype=str)}).to_parquet(src / "exceptions.parquet")
+        print(f"{n_accounts:,} accounts: {len(trades):,} trades, {len(lot_sells):,} lot sells")
+        del trades, lot_sells
+        results = {}
+        with mp.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
+            for way in ("whole", "parts"):
+                results[way] = pool.apply(_propose_night, (str(src.parent), way, rows_per_part))
+                print(f"  {way:<6} {results[way][0]:7.1f} s   peak {results[way][1]:8,.0f} MB", flush=True)
+        (tw, mw), (tp, mp_) = results["whole"], results["parts"]
+        print(f"  parts / whole: time {tp / tw:.2f}x, peak memory {mp_ / mw:.2f}x "
+              f"(parts of {rows_per_part:,} rows; the parts also write the files)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--trades-per-account", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--night", type=int, default=None, help="propose a night of this many accounts")
+    parser.add_argument("--rows-per-part", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.night:
+        night(args.night, args.trades_per_account, args.rows_per_part)
+        return
     trades, lot_sells = book(args.accounts, args.trades_per_account)
     held = pd.DataFrame({"account_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
     blotter = build_blotter(trades, lot_sells, held)
