@@ -24,7 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sma.trading import build_blotter, content_hash, desk_csv, empty_booked, fix_messages, match_fills
+from sma.trading import (
+    allocations_csv,
+    build_blotter,
+    content_hash,
+    desk_csv,
+    empty_booked,
+    fix_messages,
+    match_fills,
+)
 
 
 def book(n_accounts: int, per_account: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,6 +61,25 @@ def baseline_aggregate(trades: pd.DataFrame) -> dict:
         alloc = blocks.setdefault((symbol, side), {})
         alloc[account] = alloc.get(account, 0.0) + qty
     return {k: {a: q / sum(v.values()) for a, q in v.items()} for k, v in blocks.items()}
+
+
+def simplefix_messages(blotter, at: datetime) -> list[bytes]:
+    """The same NewOrderSingle messages built field by field with a general FIX library (baseline)."""
+    import simplefix
+
+    out = []
+    for order_id, g in blotter.allocations.groupby("order_id", sort=True):
+        m = simplefix.FixMessage()
+        m.append_pair(8, "FIX.4.4", header=True)
+        m.append_pair(35, "D", header=True)
+        m.append_pair(11, order_id)
+        m.append_pair(78, len(g))
+        for aid, acct, q in zip(g["allocation_id"], g["account_id"], g["quantity"]):
+            m.append_pair(79, acct)
+            m.append_pair(467, aid)
+            m.append_pair(80, int(q))
+        out.append(m.encode())
+    return out
 
 
 def median_seconds(fn, repeat: int) -> float:
@@ -123,6 +150,8 @@ def main() -> None:
         "build_blotter": lambda: build_blotter(trades, lot_sells, held),
         "content_hash": lambda: content_hash(blotter),
         "desk_csv + fix_messages": lambda: (desk_csv(blotter), fix_messages(blotter, datetime(2026, 11, 26, tzinfo=UTC))),
+        "NewOrderSingles via simplefix": lambda: simplefix_messages(blotter, datetime(2026, 11, 26, tzinfo=UTC)),
+        "allocations_csv": lambda: allocations_csv(blotter),
         "match_fills (buys)": lambda: match_fills(fills, blotter, empty_booked()),
     }
     print(f"{len(trades)} trades, {len(blotter.orders)} block orders, {len(alloc)} allocations; median of {args.repeat}")

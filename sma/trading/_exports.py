@@ -2,11 +2,13 @@
 
 CSV cells that a spreadsheet would read as a formula (starting ``= + - @``, tab or carriage
 return) are neutralised with a leading apostrophe (OWASP, "CSV Injection"); numbers are written
-as numbers. FIX 4.4 messages are built with simplefix, which fills BodyLength (9) and CheckSum
-(10): one NewOrderSingle (35=D) per block with ClOrdID = order id and its pre-allocations, and
+as numbers. FIX 4.4: one NewOrderSingle (35=D) per block with ClOrdID = order id and its pre-allocations, and
 one AllocationInstruction (35=J) per block. FIX 4.4 has no versus-purchase lot fields (they
 arrived in FIX 5.0SP2, tags 1752-1755), so the lot instructions go in their own CSV keyed by
-order and allocation id.
+order and allocation id. The messages are encoded here (BodyLength and CheckSum as FIX 4.4
+defines them): a night of 100,000 accounts sends some 22 million allocations twice, which a
+general FIX library, field by field, takes half an hour to encode; the tests parse every message
+back with simplefix and check it against simplefix's own encoding.
 
 Every export is also a stream (``*_chunks``): a big night's allocations arrive in batches in
 the blotter's order and leave as text a batch at a time; the in-memory forms are the same code
@@ -21,8 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
-import simplefix
 
 from sma.inbox import FORMULA_PREFIXES, Side
 from sma.trading._blotter import Blotter
@@ -55,18 +57,36 @@ def _number(v: object) -> object:
 def csv_chunks(parts: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[str]:
     """CSV text of the rows of ``parts`` (the columns ``columns``), header first, a part at a time.
 
-    Every text cell is neutralised; floats are at full precision, whole numbers without ``.0``.
+    Every text cell is neutralised; floats are at full precision (``repr``), whole numbers
+    without ``.0``; quoting as Python's ``csv`` module does by default. Columns are formatted as
+    arrays, not cell by cell: a night's 22 million allocations are written in about a minute.
     """
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow([neutralise(str(c)) for c in columns])
-    for df in parts:
-        for row in zip(*(df[c].tolist() for c in columns)):
-            w.writerow([neutralise(_number(v)) for v in row])
-        yield out.getvalue()
-        out.seek(0)
-        out.truncate()
+    csv.writer(out, lineterminator="\n").writerow([neutralise(str(c)) for c in columns])
     yield out.getvalue()
+    for df in parts:
+        if len(df):
+            cells = pd.DataFrame({c: _cells(df[c]) for c in columns})
+            yield cells.to_csv(header=False, index=False, lineterminator="\n")
+
+
+def _cells(values: pd.Series) -> pd.Series | np.ndarray:
+    """A column as the text of its cells: numbers as ``_number`` writes them, text neutralised."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(str).to_numpy()
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.astype("int64").astype(str).to_numpy()
+    if pd.api.types.is_float_dtype(values.dtype):
+        q = values.to_numpy(dtype=float)
+        fits = np.isfinite(q) & (q == np.floor(q)) & (np.abs(q) < 2.0**63)  # whole, and exact as int64
+        text = np.empty(len(q), dtype=object)
+        text[fits] = q[fits].astype(np.int64).astype(str)
+        text[~fits] = [repr(_number(x)) for x in q[~fits].tolist()]
+        return text
+    if pd.api.types.is_string_dtype(values.dtype) and values.map(type, na_action="ignore").isin([str]).all():
+        text = values.astype(object)
+        return text.where(~text.str.startswith(FORMULA_PREFIXES, na=False), "'" + text).to_numpy()
+    return np.array([neutralise(_number(v)) for v in values.tolist()], dtype=object)
 
 
 def to_csv(df: pd.DataFrame) -> str:
@@ -136,22 +156,9 @@ def fix_message_chunks(
     orders = orders.sort_values("order_id").reset_index(drop=True)
     seq = session.first_seq_num
 
-    def header(msg_type: str) -> simplefix.FixMessage:
-        m = simplefix.FixMessage()
-        m.append_pair(8, "FIX.4.4", header=True)
-        m.append_pair(35, msg_type, header=True)
-        m.append_pair(49, session.sender_comp_id, header=True)
-        m.append_pair(56, session.target_comp_id, header=True)
-        m.append_pair(34, seq, header=True)
-        m.append_pair(52, stamp, header=True)
-        return m
-
-    def allocs(m: simplefix.FixMessage, g: pd.DataFrame) -> None:
-        m.append_pair(78, len(g))
-        for aid, acct, q in zip(g["allocation_id"], g["account_id"], g["quantity"]):
-            m.append_pair(79, acct)
-            m.append_pair(467, aid)
-            m.append_pair(80, _shares(q))
+    def message(msg_type: str, fields: list[tuple[int, object]], allocations: pd.DataFrame, after: list[tuple[int, object]]) -> bytes:
+        head = [(35, msg_type), (49, session.sender_comp_id), (56, session.target_comp_id), (34, seq), (52, stamp)]
+        return fix_message([*head, *fields], _alloc_group(allocations), after)
 
     def paired() -> Iterator[tuple[object, pd.DataFrame]]:
         groups = by_order(allocations())
@@ -162,30 +169,40 @@ def fix_message_chunks(
             yield o, g
 
     for o, g in paired():
-        m = header("D")
-        m.append_pair(11, o.order_id)
-        m.append_pair(21, "1")  # automated execution, no broker intervention
-        allocs(m, g)
-        m.append_pair(55, o.symbol)
-        m.append_pair(54, _FIX_SIDE[Side(o.side)])
-        m.append_pair(60, stamp)
-        m.append_pair(38, _shares(o.quantity))
-        m.append_pair(40, "1")  # market
-        yield m.encode()
+        yield message("D", [(11, o.order_id), (21, "1")], g, [  # 21=1: automated, no broker intervention
+            (55, o.symbol), (54, _FIX_SIDE[Side(o.side)]), (60, stamp), (38, _shares(o.quantity)), (40, "1")])  # 40=1: market
         seq += 1
     for o, g in paired():
-        m = header("J")
-        m.append_pair(70, f"{o.order_id}-J")
-        m.append_pair(71, "0")  # new
-        m.append_pair(626, "2")  # preliminary: without fees and net money
-        m.append_pair(857, "1")  # explicit list of orders follows
-        m.append_pair(73, 1)
-        m.append_pair(11, o.order_id)
-        m.append_pair(54, _FIX_SIDE[Side(o.side)])
-        m.append_pair(55, o.symbol)
-        m.append_pair(53, _shares(o.quantity))
-        m.append_pair(6, repr(float(o.reference_price)))
-        m.append_pair(75, trade_date)
-        allocs(m, g)
-        yield m.encode()
+        yield message("J", [
+            (70, f"{o.order_id}-J"), (71, "0"),  # new
+            (626, "2"),  # preliminary: without fees and net money
+            (857, "1"),  # explicit list of orders follows
+            (73, 1), (11, o.order_id), (54, _FIX_SIDE[Side(o.side)]), (55, o.symbol), (53, _shares(o.quantity)),
+            (6, repr(float(o.reference_price))), (75, trade_date),
+        ], g, [])
         seq += 1
+
+
+def _alloc_group(g: pd.DataFrame) -> bytes:
+    """The NoAllocs (78) group of a block: AllocAccount (79), IndividualAllocID (467), AllocQty (80)."""
+    q = g["quantity"].to_numpy(dtype=float)
+    shares = q.astype(np.int64).astype(str).tolist() if np.all(q == np.floor(q)) else [_shares(x) for x in q]
+    return (f"78={len(g)}\x01" + "".join(
+        f"79={a}\x01467={i}\x0180={s}\x01"
+        for a, i, s in zip(g["account_id"].tolist(), g["allocation_id"].tolist(), shares)
+    )).encode()
+
+
+def fix_message(fields: list[tuple[int, object]], group: bytes = b"", after: list[tuple[int, object]] = ()) -> bytes:
+    """One FIX 4.4 message: BeginString (8), BodyLength (9), ``fields``, the pre-encoded ``group``,
+    ``after``, CheckSum (10).
+
+    BodyLength counts the bytes after its own field up to CheckSum; CheckSum is the sum of every
+    byte before it modulo 256, three digits (FIX 4.4, Volume 2, "Message Format").
+    """
+    def encode(pairs) -> bytes:
+        return "".join(f"{tag}={value}\x01" for tag, value in pairs).encode()
+
+    body = encode(fields) + group + encode(after)
+    msg = b"8=FIX.4.4\x019=" + str(len(body)).encode() + b"\x01" + body
+    return msg + b"10=%03d\x01" % (int(np.frombuffer(msg, np.uint8).sum(dtype=np.int64)) % 256)
