@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipelines._atomic import write_atomically
 from pipelines.night import _files
 from pipelines.night._record import night_frames
 from pipelines.night._run import Night
-from sma.reporting import ReviewData
+from sma.reporting import ReasonTally, ReviewData
 from sma.trading import to_csv
 
 REVIEW_PAGE = "review.html"
@@ -20,6 +25,55 @@ ACCOUNTS_CSV_COLUMNS = (
     "max_tracking_error", "turnover", "realized_st", "realized_lt", "losses_harvested", "est_tax_saved",
     "market_value", "reason",
 )
+#: The columns of the night's trades the page reads.
+TRADE_COLUMNS = ("account_id", "symbol", "side", "quantity", "price", "notional", "reason")
+#: Trades read at a time: a 100,000-account night proposes some 22 million, which the page
+#: needs only summed, except the listed accounts' own.
+TRADE_BATCH_ROWS = 500_000
+
+
+@dataclass(frozen=True)
+class NightTrades:
+    """The night's trades as the review page needs them.
+
+    Attributes
+    ----------
+    kept : DataFrame
+        ``TRADE_COLUMNS`` rows of the kept accounts (every account when none were named).
+    by_reason : DataFrame
+        The whole night's ``sma.reporting.trades_by_reason`` table.
+    counts : DataFrame
+        ``account_id, trades``: every trading account's number of trades.
+    """
+
+    kept: pd.DataFrame
+    by_reason: pd.DataFrame
+    counts: pd.DataFrame
+
+
+def read_night_trades(path: Path, keep: set[str] | None, batch_rows: int = TRADE_BATCH_ROWS) -> NightTrades:
+    """Read the night's trades file in batches of ``batch_rows``, keeping only ``keep``'s rows (None: all).
+
+    Holds one batch and the kept rows at a time, so a big night's review needs memory for the
+    accounts it lists, not for every order.
+    """
+    tally = ReasonTally()
+    counts: list[pd.Series] = []
+    kept: list[pa.RecordBatch] = []
+    wanted = None if keep is None else pa.array(sorted(keep), pa.string())
+    trades = pq.ParquetFile(path)
+    for batch in trades.iter_batches(batch_size=batch_rows, columns=list(TRADE_COLUMNS)):
+        frame = batch.select(["account_id", "side", "notional", "reason"]).to_pandas()
+        tally.add(frame)
+        counts.append(frame["account_id"].value_counts(sort=False))
+        kept.append(batch if wanted is None else batch.filter(pc.is_in(batch.column("account_id"), wanted)))
+    schema = pa.schema([trades.schema_arrow.field(c) for c in TRADE_COLUMNS])
+    per_account = pd.concat(counts).groupby(level=0, sort=True).sum() if counts else pd.Series(dtype="int64")
+    return NightTrades(
+        kept=pa.Table.from_batches(kept, schema=schema).to_pandas(),
+        by_reason=tally.table(),
+        counts=pd.DataFrame({"account_id": per_account.index.astype(str), "trades": per_account.to_numpy()}),
+    )
 
 
 def review_data(night: Night) -> ReviewData:
@@ -27,10 +81,11 @@ def review_data(night: Night) -> ReviewData:
 
     A night of more than ``night.review_list_limit`` accounts lists that many in the account
     table and the drill-down: every account held, failed or flagged, then those with the largest
-    turnover. Headline figures and distributions cover every account, and ``accounts.csv``
-    beside the page lists them all.
+    turnover. Headline figures, trades by reason, trade counts and distributions cover every
+    account, and ``accounts.csv`` beside the page lists them all; of the night's trades only the
+    listed accounts' are held in memory.
     """
-    frames = night_frames(night, ("trades", "exceptions", "records"))
+    frames = night_frames(night, ("exceptions", "records"))
     summary = _files.read_json(str(night.run_dir / "summary.json"))
     accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
     exceptions = frames["exceptions"]
@@ -52,8 +107,10 @@ def review_data(night: Night) -> ReviewData:
         max_tracking_error=records["account_id"].map(info["max_tracking_error"]),
     ).fillna({"reason": "", "te_before": float("nan")})
     listed = listed_accounts(decisions, exceptions, night.settings.night.review_list_limit)
-    trades = frames["trades"]
-    drill = sorted((set(trades["account_id"]) | set(exceptions["account_id"])) & (listed or set(decisions["account_id"])))
+    night_trades = read_night_trades(night.run_dir / "proposal" / "trades.parquet", listed, TRADE_BATCH_ROWS)
+    trades = night_trades.kept
+    traded = set(night_trades.counts["account_id"])
+    drill = sorted((traded | set(exceptions["account_id"])) & (listed or set(decisions["account_id"])))
     frames |= night_frames(night, ("lot_sells", "blocks", "holdings"), {
         "lot_sells": pc.field("account_id").isin(drill),
         "blocks": pc.field("account_id").isin(drill) & pc.field("kind").isin(["BUY_BLOCKED", "LOSS_SALE_BLOCKED"])
@@ -63,7 +120,6 @@ def review_data(night: Night) -> ReviewData:
     lot_sells = frames["lot_sells"].assign(
         cost_basis=lambda f: f["proceeds"] - f["realized_gain"], gain=lambda f: f["realized_gain"]
     )
-    traded = set(trades["account_id"])
     holdings = drill_down_holdings(frames["holdings"], trades[trades["account_id"].isin(drill)],
                                    traded | set(exceptions["account_id"]))
     return ReviewData(
@@ -76,6 +132,8 @@ def review_data(night: Night) -> ReviewData:
         exceptions=exceptions,
         listed=None if listed is None else frozenset(listed),
         listed_elsewhere=ACCOUNTS_CSV,
+        by_reason=night_trades.by_reason,
+        trade_counts=night_trades.counts,
     )
 
 

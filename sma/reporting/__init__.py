@@ -2,6 +2,8 @@
 
 The run review page (portfolio managers)
     ``render_review_page(ReviewData) -> str``: one self-contained HTML page per run.
+    ``trades_by_reason(trades)``, or ``ReasonTally`` part by part for a night read in batches:
+    the same table however the trades are split (notionals summed exactly, rounded once).
 
 Client statements
     ``render_statement_pdf(StatementData) -> bytes``: one PDF per account and period, with
@@ -33,7 +35,7 @@ from sma.reporting._figures import (
 from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
 from sma.reporting._frames import ReportDataError
 from sma.reporting._performance import Returns, ValueChange, daily_growth, returns_over, value_change
-from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, trades_by_reason
+from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, ReasonTally, trades_by_reason
 from sma.reporting._review_data import ReviewData
 from sma.reporting._review_page import render_review_page
 from sma.reporting._safe import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
@@ -46,6 +48,7 @@ __all__ = [
     "SECTIONS",
     "Period",
     "RealizedSummary",
+    "ReasonTally",
     "ReportDataError",
     "Returns",
     "ReviewData",

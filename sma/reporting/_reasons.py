@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -24,36 +26,145 @@ REASON_WORDS: dict[str, str] = {
     "budget allows",
 }
 
+#: The columns of ``trades_by_reason``.
+REASON_TABLE_COLUMNS = ("reason", "trades", "accounts", "buys", "sells", "bought", "sold")
+
+_SIDES = ("BUY", "SELL")
+#: Per reason, a trade is keyed by side: BUY, SELL, or anything else (counted, not summed).
+_KEYS_PER_REASON = len(_SIDES) + 1
+#: A float64 is ``m * 2**(e - 53)`` with an integer mantissa ``|m| < 2**53`` and ``e >= -1073``,
+#: so every finite one is a whole number of ``2**-1126``: sums kept in that unit are exact.
+_UNIT_BITS = 1126
+_HALF = 26
+
+
+def _exact_sums(key: np.ndarray, values: np.ndarray) -> dict[int, int]:
+    """Per key, the exact sum of the finite ``values``, in units of ``2**-_UNIT_BITS``.
+
+    Each mantissa is split in two halves of at most 27 bits, whose int64 sums cannot overflow
+    below 2**36 values; Python integers carry the rest.
+    """
+    finite = np.isfinite(values)
+    mantissa, exponent = np.frexp(values[finite])
+    whole = np.ldexp(mantissa, 53).astype(np.int64)
+    sums = pd.DataFrame({
+        "key": key[finite], "shift": exponent.astype(np.int64) + (_UNIT_BITS - 53),
+        "high": whole >> _HALF, "low": whole & ((1 << _HALF) - 1),
+    }).groupby(["key", "shift"], sort=False).sum()
+    out: dict[int, int] = {}
+    for (k, shift), high, low in zip(sums.index, sums["high"].tolist(), sums["low"].tolist(), strict=True):
+        out[int(k)] = out.get(int(k), 0) + (((high << _HALF) + low) << int(shift))
+    return out
+
+
+class _Reason:
+    """One reason's running totals: counts, distinct accounts, exact notionals and infinities seen."""
+
+    def __init__(self) -> None:
+        self.trades = 0
+        self.counts = dict.fromkeys(_SIDES, 0)
+        self.accounts: set[str] = set()
+        self.exact = dict.fromkeys(_SIDES, 0)
+        self.infinite: dict[str, set[float]] = {side: set() for side in _SIDES}
+
+    def total(self, side: str) -> float:
+        """The notional of ``side``: the exact sum rounded once (NaN skipped, as pandas does)."""
+        infinite = self.infinite[side]
+        if infinite:
+            return next(iter(infinite)) if len(infinite) == 1 else math.nan  # inf - inf is nan, in any order
+        try:
+            return self.exact[side] / (1 << _UNIT_BITS)  # int / int rounds correctly, once
+        except OverflowError:
+            return math.copysign(math.inf, self.exact[side])
+
+
+class ReasonTally:
+    """Trades summed per reason, part by part: the table is the same however the trades are split.
+
+    ``add`` each part (say, each batch of a night's trades file), then read ``table()``. Counts
+    add up; distinct accounts are kept per reason, so an account whose trades fall in two parts
+    counts once; USD notionals are summed exactly and rounded once at the end, so neither the
+    split nor the order of the rows changes a bit of the result.
+    """
+
+    def __init__(self) -> None:
+        self._reasons: dict[str, _Reason] = {}
+
+    def add(self, trades: pd.DataFrame) -> None:
+        """Count ``trades`` in: columns as ``trades_by_reason``; a trade without a reason is not counted."""
+        reason_code, reasons = pd.factorize(trades["reason"].astype(str))
+        mine = [self._reasons.setdefault(str(r), _Reason()) for r in reasons]
+        counted = reason_code >= 0
+        side = trades["side"].astype(str).str.upper().to_numpy()[counted]
+        side_code = np.select([side == s for s in _SIDES], list(range(len(_SIDES))), len(_SIDES))
+        _add_sides(mine, reason_code[counted] * _KEYS_PER_REASON + side_code,
+                   trades["notional"].to_numpy(dtype=float)[counted])
+        if "account_id" in trades:
+            _add_accounts(mine, reason_code[counted], trades["account_id"].astype(str).to_numpy()[counted])
+        else:  # one account's trades (a statement): each reason traded counts one account
+            for tally in mine:
+                tally.accounts.add("")
+
+    def table(self) -> pd.DataFrame:
+        """``REASON_TABLE_COLUMNS`` per reason, in ``TRADE_REASONS`` order (unknown codes last, by name)."""
+        rank = {r: i for i, r in enumerate(TRADE_REASONS)}
+        order = sorted(self._reasons, key=lambda r: (rank.get(r, len(rank)), r))
+        rows = [self._reasons[r] for r in order]
+        return pd.DataFrame({
+            "reason": pd.Series(order, dtype=None if order else object),
+            "trades": np.array([t.trades for t in rows], dtype=np.int64),
+            "accounts": np.array([len(t.accounts) for t in rows], dtype=np.int64),
+            "buys": np.array([t.counts["BUY"] for t in rows], dtype=np.int64),
+            "sells": np.array([t.counts["SELL"] for t in rows], dtype=np.int64),
+            "bought": np.array([t.total("BUY") for t in rows], dtype=float),
+            "sold": np.array([t.total("SELL") for t in rows], dtype=float),
+        })
+
+
+def _add_sides(mine: list[_Reason], key: np.ndarray, notional: np.ndarray) -> None:
+    """Counts and exact notionals per ``key`` (reason code x ``_KEYS_PER_REASON`` + side code)."""
+    per_key = np.bincount(key, minlength=len(mine) * _KEYS_PER_REASON).reshape(len(mine), _KEYS_PER_REASON)
+    summed = key % _KEYS_PER_REASON < len(_SIDES)
+    exact = _exact_sums(key[summed], notional[summed])
+    for code, tally in enumerate(mine):
+        tally.trades += int(per_key[code].sum())
+        for s, side in enumerate(_SIDES):
+            tally.counts[side] += int(per_key[code, s])
+            tally.exact[side] += exact.get(code * _KEYS_PER_REASON + s, 0)
+    infinite = summed & np.isinf(notional)
+    for k, value in zip(key[infinite].tolist(), notional[infinite].tolist(), strict=True):
+        mine[k // _KEYS_PER_REASON].infinite[_SIDES[k % _KEYS_PER_REASON]].add(value)
+
+
+def _add_accounts(mine: list[_Reason], reason_code: np.ndarray, account_id: np.ndarray) -> None:
+    """Each reason's distinct accounts (a missing id is no account)."""
+    account_code, accounts = pd.factorize(account_id)
+    n = max(len(accounts), 1)
+    named = account_code >= 0
+    pairs = np.unique(reason_code[named].astype(np.int64) * n + account_code[named])
+    names = np.asarray(accounts, dtype=object)
+    for code, tally in enumerate(mine):
+        lo, hi = np.searchsorted(pairs, [code * n, (code + 1) * n])
+        tally.accounts.update(names[pairs[lo:hi] - code * n].tolist())
+
 
 def trades_by_reason(trades: pd.DataFrame) -> pd.DataFrame:
     """Trades summed per reason, in ``TRADE_REASONS`` order (unknown codes last, by name).
+
+    The table of one part added to a ``ReasonTally``: a night read in batches gets the same
+    table as the night read whole.
 
     Parameters
     ----------
     trades : DataFrame
         ``side`` (BUY/SELL), ``notional`` (USD), ``reason``; with ``account_id`` the number of
-        accounts per reason is counted too.
+        accounts per reason is counted too (without it, the trades are one account's).
 
     Returns
     -------
     DataFrame
         ``reason, trades, accounts, buys, sells, bought, sold`` (counts and USD notionals).
     """
-    side = trades["side"].astype(str).str.upper().to_numpy()
-    notional = trades["notional"].to_numpy(dtype=float)
-    accounts = trades["account_id"].astype(str).to_numpy() if "account_id" in trades else np.full(len(trades), "")
-    frame = pd.DataFrame({
-        "reason": trades["reason"].astype(str).to_numpy(),
-        "account_id": accounts,
-        "buys": (side == "BUY").astype(int),
-        "sells": (side == "SELL").astype(int),
-        "bought": np.where(side == "BUY", notional, 0.0),
-        "sold": np.where(side == "SELL", notional, 0.0),
-    })
-    out = frame.groupby("reason").agg(
-        trades=("account_id", "size"), accounts=("account_id", "nunique"), buys=("buys", "sum"),
-        sells=("sells", "sum"), bought=("bought", "sum"), sold=("sold", "sum"),
-    ).reset_index()
-    rank = {r: i for i, r in enumerate(TRADE_REASONS)}
-    out["_rank"] = out["reason"].map(rank).fillna(len(rank))
-    return out.sort_values(["_rank", "reason"]).drop(columns="_rank").reset_index(drop=True)
+    tally = ReasonTally()
+    tally.add(trades)
+    return tally.table()

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from sma.reporting._frames import ReportDataError, require_columns
+from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
 
 SUMMARY_KEYS = (
     "run_id", "as_of", "accounts_screened", "accounts_triggered", "accounts_traded", "accounts_held",
@@ -23,6 +24,7 @@ LOT_SELL_COLUMNS = ("account_id", "symbol", "lot_id", "quantity", "cost_basis", 
 HOLDING_COLUMNS = ("account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight")
 WASH_BLOCK_COLUMNS = ("account_id", "symbol", "kind", "until", "why")
 EXCEPTION_COLUMNS = ("account_id", "kind", "reason")
+TRADE_COUNT_COLUMNS = ("account_id", "trades")
 
 #: Decision statuses, worst first: how the page orders accounts that need the PM's eye.
 STATUSES = ("FAILED", "HELD", "FLAGGED", "TRADED", "NO_TRADE")
@@ -44,7 +46,8 @@ class ReviewData:
         market value; money in USD. ``client_name`` and ``reason`` are free text (escaped).
     trades : DataFrame
         ``account_id, symbol, side, quantity`` (shares) ``, price, notional`` (USD) ``, reason``
-        (a ``sma.rebalance.TradeReason``).
+        (a ``sma.rebalance.TradeReason``): every trade of the night, or at least the listed
+        accounts' trades when ``by_reason`` and ``trade_counts`` cover the whole night.
     lot_sells : DataFrame
         ``account_id, symbol, lot_id, quantity, cost_basis, proceeds, gain, term`` (SHORT/LONG).
     holdings : DataFrame
@@ -59,6 +62,14 @@ class ReviewData:
         the headline figures and distributions always cover every account.
     listed_elsewhere : str
         Where every account is listed when ``listed`` leaves some out (shown on the page).
+    by_reason : DataFrame or None
+        The whole night's trades summed per reason, as ``trades_by_reason`` gives them
+        (``reason, trades, accounts, buys, sells`` counts, ``bought, sold`` USD). Given when
+        ``trades`` holds only the listed accounts' trades; None: summed from ``trades``.
+    trade_counts : DataFrame or None
+        ``account_id, trades``: the number of tonight's trades of each account that trades,
+        over the whole night. Given when ``trades`` holds only some accounts; None: counted
+        from ``trades``.
     """
 
     summary: dict[str, Any]
@@ -70,6 +81,8 @@ class ReviewData:
     exceptions: pd.DataFrame
     listed: frozenset[str] | None = None
     listed_elsewhere: str = ""
+    by_reason: pd.DataFrame | None = None
+    trade_counts: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for key in SUMMARY_KEYS:
@@ -81,7 +94,21 @@ class ReviewData:
         require_columns("holdings", self.holdings, HOLDING_COLUMNS)
         require_columns("wash_blocks", self.wash_blocks, WASH_BLOCK_COLUMNS)
         require_columns("exceptions", self.exceptions, EXCEPTION_COLUMNS)
+        if self.by_reason is not None:
+            require_columns("by_reason", self.by_reason, REASON_TABLE_COLUMNS)
+        if self.trade_counts is not None:
+            require_columns("trade_counts", self.trade_counts, TRADE_COUNT_COLUMNS)
         unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
         if unknown.any():
             first = self.decisions["status"][unknown].iloc[0]
             raise ReportDataError("decisions", "status", f"unknown status {first!r}")
+
+    def trades_by_reason(self) -> pd.DataFrame:
+        """The night's trades per reason (``REASON_TABLE_COLUMNS``): ``by_reason``, else summed from ``trades``."""
+        return trades_by_reason(self.trades) if self.by_reason is None else self.by_reason
+
+    def trades_per_account(self) -> pd.Series:
+        """Number of trades per account id, over the whole night (accounts without trades absent)."""
+        if self.trade_counts is None:
+            return self.trades.groupby("account_id").size()
+        return self.trade_counts.set_index("account_id")["trades"]

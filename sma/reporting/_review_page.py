@@ -17,7 +17,6 @@ from html import escape
 import numpy as np
 
 from sma.reporting._format import money
-from sma.reporting._reasons import trades_by_reason
 from sma.reporting._review_assets import CSS, JS
 from sma.reporting._review_data import ReviewData
 from sma.reporting._review_drill import drill_json
@@ -107,7 +106,7 @@ def _exceptions(data: ReviewData) -> str:
 
 
 def _reasons(data: ReviewData) -> str:
-    rows = trades_by_reason(data.trades)
+    rows = data.trades_by_reason()
     body = [
         f"<tr><td>{escape(str(r.reason))}</td>{_cell(r.trades, 'int')}{_cell(r.accounts, 'int')}"
         f"{_cell(r.bought, 'usd')}{_cell(r.sold, 'usd')}</tr>"
@@ -141,7 +140,7 @@ def _distributions(data: ReviewData) -> str:
 
 
 def _accounts(data: ReviewData) -> str:
-    counts = data.trades.groupby("account_id").size()
+    counts = data.trades_per_account()
     d = data.decisions.assign(n_trades=data.decisions["account_id"].map(counts).fillna(0).astype(int))
     if data.listed is not None:
         d = d[d["account_id"].isin(data.listed)]

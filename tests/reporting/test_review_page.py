@@ -189,3 +189,35 @@ def test_a_big_book_lists_only_the_chosen_accounts_and_says_where_all_of_them_ar
     everyone = Outline()
     everyone.feed(render_review_page(data))
     assert o.tables["reason-table"] == everyone.tables["reason-table"]
+
+
+def test_a_big_books_page_sums_every_accounts_trades_though_it_holds_only_the_listed_ones():
+    """A 100,000-account night keeps in memory only the listed accounts' trades; trades by reason
+    and each listed account's number of trades still cover the whole night (PRODUCT.md: the PM
+    reviews what will trade and why)."""
+    from dataclasses import replace
+
+    data = review_data()
+    chosen = frozenset(data.decisions["account_id"].iloc[[0, 2, 4, 6, 7]])
+    counts = data.trades.groupby("account_id").size().rename("trades").reset_index()
+    big = replace(data, trades=data.trades[data.trades["account_id"].isin(chosen)], listed=chosen,
+                  listed_elsewhere="accounts.csv", by_reason=trades_by_reason(data.trades), trade_counts=counts)
+    page, everyone = Outline(), Outline()
+    page.feed(render_review_page(big))
+    everyone.feed(render_review_page(data))
+    assert page.tables["reason-table"] == everyone.tables["reason-table"]
+    assert int(page.tables["reason-table"][1][2]) > len(chosen)  # accounts per reason: not only the listed
+    trades_column = page.tables["account-table"][0].index("Trades")
+    listed_rows = {r[0]: r[trades_column] for r in page.tables["account-table"][1:]}
+    assert listed_rows == {r[0]: r[trades_column] for r in everyone.tables["account-table"][1:] if r[0] in chosen}
+    island = json.loads(page.scripts["drill-data"])
+    assert {a: len(v["t"]) for a, v in island["accounts"].items()} == {
+        a: int((data.trades["account_id"] == a).sum()) for a in chosen}
+
+
+def test_the_whole_nights_figures_handed_to_the_page_must_carry_their_columns():
+    data = review_data()
+    with pytest.raises(ReportDataError, match="by_reason.sold"):
+        ReviewData(**{**data.__dict__, "by_reason": trades_by_reason(data.trades).drop(columns="sold")})
+    with pytest.raises(ReportDataError, match="trade_counts.trades"):
+        ReviewData(**{**data.__dict__, "trade_counts": pd.DataFrame({"account_id": ["ACC-0001"]})})
