@@ -79,6 +79,15 @@ def _check_files(folder: Path, expected: str | None) -> list[TrailProblem]:
     return []
 
 
+def _file_sha256(path: Path) -> str:
+    """A file's SHA-256, read 8 MiB at a time (a big night's exports are gigabytes)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(8 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _check_exports(folder: Path, record: dict[str, Any]) -> list[TrailProblem]:
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
@@ -89,6 +98,6 @@ def _check_exports(folder: Path, record: dict[str, Any]) -> list[TrailProblem]:
         problems.append(TrailProblem(0, "the exports' manifest names another release record"))
     for name, digest in manifest.get("files", {}).items():
         path = folder / name
-        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        if not path.exists() or _file_sha256(path) != digest:
             problems.append(TrailProblem(0, f"export {name} is missing or altered"))
     return problems
