@@ -17,7 +17,7 @@ header .meta{opacity:.85;font-size:13px}
 main{padding:18px 28px 60px;max-width:1500px}
 h2{color:var(--navy);font-size:16px;margin:26px 0 10px;border-bottom:1px solid var(--rule);padding-bottom:4px}
 h3{color:var(--navy);font-size:14px;margin:16px 0 6px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:10px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(215px,1fr));gap:10px}
 .card{background:var(--band);border:1px solid var(--rule);border-radius:6px;padding:10px 12px}
 .card .label{font-size:11.5px;color:var(--grey);text-transform:uppercase;letter-spacing:.03em}
 .card .value{font-size:21px;font-weight:600;color:var(--navy);font-variant-numeric:tabular-nums}
