@@ -7,6 +7,18 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Read once, at import (single-threaded): ``mkstemp`` creates files readable by their owner only,
+#: so a written file is given the mode any newly created file gets (0o666 less the umask): a
+#: review page or statement is as readable as the blotter files beside it, as operations set it.
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def write_atomically(target: Path, data: bytes) -> Path:
     """Write ``data`` to ``target`` (its folder created if missing) all at once; return ``target``.
 
@@ -17,6 +29,7 @@ def write_atomically(target: Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix="-" + target.name)
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
