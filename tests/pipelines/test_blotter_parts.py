@@ -112,3 +112,18 @@ def test_approve_and_release_a_batch_at_a_time_give_the_files_made_at_once(tmp_p
     at = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
     want = export_files(approved, show(run_dir).trail[-1], at, FixSession())
     assert {p.name: p.read_bytes() for p in exports.iterdir()} == want
+
+
+def test_a_night_with_nothing_to_trade_proposes_an_empty_blotter_that_can_be_approved_and_released(tmp_path):
+    trades, lot_sells = wide_proposal()
+    run_dir = write_proposal(tmp_path / RUN, trades.iloc[:0], lot_sells.iloc[:0])
+    propose(run_dir, now=clock(1), rows_per_part=5)
+    empty = read_blotter(home(run_dir) / "proposed")
+    assert [len(f) for f in empty.frames().values()] == [0, 0, 0]
+    assert list(empty.allocations.columns) == list(whole_blotter(run_dir).allocations.columns)
+    assert show(run_dir).trail[-1]["content_sha256"] == content_hash(whole_blotter(run_dir))
+    approve(run_dir, "pm", USERS, now=clock(8))
+    exports = release(run_dir, "trader1", USERS, now=clock(9))
+    assert (exports / "orders.fix").read_bytes() == b""
+    assert (exports / "allocations.csv").read_text().splitlines() == [
+        "allocation_id,order_id,account_id,symbol,side,quantity,ratio"]
