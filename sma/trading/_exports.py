@@ -120,7 +120,7 @@ def by_order(parts: Iterable[pd.DataFrame]) -> Iterator[tuple[str, pd.DataFrame]
         if not len(part):
             continue
         ids = part["order_id"].to_numpy()
-        starts = [0, *(1 + pd.Series(ids[1:] != ids[:-1]).to_numpy().nonzero()[0])]
+        starts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist()]
         for a, b in zip(starts[:-1], starts[1:]):
             yield str(ids[a]), part.iloc[a:b]
         carry = part.iloc[starts[-1]:]  # the last order may go on in the next batch
