@@ -25,6 +25,7 @@ from sma.trading import (
     DESK_COLUMNS,
     LOT_EXPORT_COLUMNS,
     NIGHT_USER,
+    SORT_KEYS,
     Action,
     Blotter,
     BlotterRefused,
@@ -32,17 +33,11 @@ from sma.trading import (
     FixSession,
     State,
     Users,
-    add_held_shares,
-    allocations_csv,
     authorize,
     build_blotter,
     csv_chunks,
     current,
-    desk_csv,
     fix_message_chunks,
-    fix_messages,
-    held_shares,
-    lot_instructions_csv,
     seal,
     shrink_orders,
     verify_trail,
@@ -152,9 +147,10 @@ def approve(
 
 def _held_out(proposed: Path, hold: list[str], writer: _folder.BlotterWriter, run: str, user: str) -> None:
     """Write the proposed blotter less the accounts ``hold`` (``sma.trading.hold_out``, batch by batch)."""
-    held = add_held_shares(held_shares(part, hold) for part in
-                           _folder.frame_parts(proposed, "allocations", ["order_id", "account_id", "quantity"]))
-    found = set(";".join(held["accounts"]).split(";")) - {""}
+    columns = ["order_id", "account_id", "quantity"]
+    held = pd.concat([pd.DataFrame(columns=columns)] + [
+        part[part["account_id"].isin(hold)] for part in _folder.frame_parts(proposed, "allocations", columns)])
+    found = set(held["account_id"])
     if set(hold) - found:
         raise BlotterRefused(run, user, Action.APPROVE,
                              f"cannot hold out accounts not in the blotter: {sorted(set(hold) - found)}")
@@ -212,17 +208,21 @@ def release(
 
 def export_streams(folder: Path, at: datetime, session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:
     """The release's files by name, each as a stream of bytes read from the blotter in ``folder``."""
+    return _streams(_folder.read_frame(folder, "orders"), lambda name: _folder.frame_parts(folder, name), at, session)
+
+
+def _streams(orders: pd.DataFrame, parts: Callable[[str], Iterable[pd.DataFrame]], at: datetime,
+             session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:
+    """The release's files from the block orders and ``parts(name)``, a frame's rows in the blotter's order."""
 
     def text(chunks: Iterable[str]) -> Iterator[bytes]:
         return (c.encode() for c in chunks)
 
-    orders = _folder.read_frame(folder, "orders")
     return {
         "desk.csv": lambda: text(csv_chunks([orders], DESK_COLUMNS)),
-        "allocations.csv": lambda: text(csv_chunks(_folder.frame_parts(folder, "allocations"), ALLOCATION_EXPORT_COLUMNS)),
-        "lot_instructions.csv": lambda: text(csv_chunks(_folder.frame_parts(folder, "lot_instructions"), LOT_EXPORT_COLUMNS)),
-        "orders.fix": lambda: fix_message_chunks(
-            orders, lambda: _folder.frame_parts(folder, "allocations"), at.astimezone(UTC), session),
+        "allocations.csv": lambda: text(csv_chunks(parts("allocations"), ALLOCATION_EXPORT_COLUMNS)),
+        "lot_instructions.csv": lambda: text(csv_chunks(parts("lot_instructions"), LOT_EXPORT_COLUMNS)),
+        "orders.fix": lambda: fix_message_chunks(orders, lambda: parts("allocations"), at.astimezone(UTC), session),
     }
 
 
@@ -242,11 +242,8 @@ def _manifest(record: dict[str, Any]) -> Callable[[dict[str, str]], bytes]:
 
 def export_files(blotter: Blotter, record: dict[str, Any], at: datetime, session: FixSession) -> dict[str, bytes]:
     """The release's files by name for a blotter in memory, with their manifest (as ``release`` writes them)."""
-    files = {
-        "desk.csv": desk_csv(blotter).encode(),
-        "allocations.csv": allocations_csv(blotter).encode(),
-        "lot_instructions.csv": lot_instructions_csv(blotter).encode(),
-        "orders.fix": b"".join(fix_messages(blotter, at.astimezone(UTC), session)),
-    }
+    frames = {name: frame.sort_values(SORT_KEYS[name], kind="stable") for name, frame in blotter.frames().items()}
+    streams = _streams(frames["orders"], lambda name: [frames[name]], at, session)
+    files = {name: b"".join(stream()) for name, stream in streams.items()}
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     return files | {"manifest.json": _manifest(record)(digests)}

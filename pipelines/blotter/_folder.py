@@ -114,7 +114,6 @@ class BlotterWriter:
             for name, path in self._tmp.items()
         }
         self._digest = ContentDigest()
-        self.rows = dict.fromkeys(FRAMES, 0)
 
     def __enter__(self) -> BlotterWriter:
         return self
@@ -131,7 +130,6 @@ class BlotterWriter:
         table = pa.Table.from_pandas(frame[SCHEMAS[name].names], schema=SCHEMAS[name], preserve_index=False)
         self._writers[name].write_table(table.replace_schema_metadata(None))
         self._digest.update(name, table)
-        self.rows[name] += table.num_rows
 
     def append_blotter(self, part: Blotter) -> None:
         for name, frame in part.frames().items():
@@ -153,14 +151,6 @@ class BlotterWriter:
             os.replace(path, self.folder / f"{name}.parquet")
 
 
-def write_blotter(folder: Path, blotter: Blotter) -> str:
-    """Write a blotter held in memory; returns its content hash."""
-    with BlotterWriter(folder) as writer:
-        writer.append_blotter(blotter)
-        writer.commit()
-        return writer.close()
-
-
 def read_frame(folder: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     return pq.read_table(Path(folder) / f"{name}.parquet", columns=columns).to_pandas()
 
@@ -170,10 +160,13 @@ def read_blotter(folder: Path) -> Blotter:
     return Blotter(**{name: read_frame(folder, name) for name in FRAMES})
 
 
+def _batches(folder: Path, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    return pq.ParquetFile(Path(folder) / f"{name}.parquet").iter_batches(batch_size=BATCH_ROWS, columns=columns)
+
+
 def frame_parts(folder: Path, name: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """Frame ``name`` of the blotter in ``folder``, ``BATCH_ROWS`` rows at a time, in file order."""
-    for batch in pq.ParquetFile(Path(folder) / f"{name}.parquet").iter_batches(batch_size=BATCH_ROWS, columns=columns):
-        yield batch.to_pandas()
+    return (batch.to_pandas() for batch in _batches(folder, name, columns))
 
 
 def content_digest(folder: Path) -> str:
@@ -184,7 +177,7 @@ def content_digest(folder: Path) -> str:
     """
     digest = ContentDigest()
     for name in FRAMES:
-        for batch in pq.ParquetFile(Path(folder) / f"{name}.parquet").iter_batches(batch_size=BATCH_ROWS):
+        for batch in _batches(folder, name):
             digest.update(name, pa.Table.from_batches([batch]))
     return digest.hexdigest()
 

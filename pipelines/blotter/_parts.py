@@ -30,12 +30,12 @@ ROWS_PER_PART = 1_000_000
 _BATCH_ROWS = 1_000_000
 
 
-def _blocks(path: Path, sides: str | None) -> pd.Series:
-    """Rows per block key ``<SIDE>-<SYMBOL>`` in a proposal file (``sides`` given: lot sells)."""
+def _blocks(path: Path, side: str | None) -> pd.Series:
+    """Rows per block key ``<SIDE>-<SYMBOL>`` in a proposal file (``side`` given: lot sells)."""
     counts: pd.Series = pd.Series(dtype="int64")
-    columns = ["symbol"] if sides is not None else ["side", "symbol"]
+    columns = ["symbol"] if side is not None else ["side", "symbol"]
     for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS, columns=columns):
-        keys = _keys(batch, sides).to_pandas()
+        keys = _keys(batch, side).to_pandas()
         counts = counts.add(keys.value_counts(), fill_value=0)
     return counts.astype("int64")
 
@@ -104,8 +104,9 @@ def proposal_parts(proposal: Path, rows_per_part: int = ROWS_PER_PART,
     """(trades, lot sells) of the checked proposal in ``proposal/``, part by part, in block order.
 
     Every trade and lot sell of a block order is in the same part. Lot sells are keyed to the
-    SELL block of their symbol; lot sells of a symbol that nothing sells get a part of their own,
-    where ``build_blotter`` reports them. Part files go to a temporary folder under ``scratch``.
+    SELL block of their symbol, so lot sells of a symbol that nothing sells land in a part with
+    no SELL of it, where ``build_blotter`` reports them. Part files go to a temporary folder
+    under ``scratch``.
     """
     trades_path, lots_path = proposal / "trades.parquet", proposal / "lot_sells.parquet"
     sell = str(Side.SELL)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.blotter import _folder
 import pandas as pd
 
+from pipelines.blotter import _folder
 from sma.trading import Action, Blotter, State, TrailProblem, Users, current, verify_trail
 
 

@@ -74,8 +74,7 @@ def put_parquet_parts(parts: list[Path], schema: pa.Schema, uri: str) -> None:
     if len(parts) == 1:
         put_file(parts[0], uri)
         return
-    table = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else schema.empty_table()
-    write_parquet(uri, table.to_pandas())
+    concat_parquet([str(p) for p in parts], uri, empty=schema.empty_table().to_pandas())
 
 
 def read_bytes(uri: str) -> bytes:

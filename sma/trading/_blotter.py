@@ -202,15 +202,9 @@ def build_blotter(
     return _sorted(orders, alloc, lots)
 
 
-def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({
-        c: pd.Series(dtype="int64" if c == "n_allocations" else float if c in _NUMBERS else str) for c in columns
-    })
-
-
 def empty_blotter() -> Blotter:
-    """A blotter with nothing to trade: every frame has its columns and no rows."""
-    return Blotter(_empty(ORDER_COLUMNS), _empty(ALLOCATION_COLUMNS), _empty(LOT_INSTRUCTION_COLUMNS))
+    """A blotter with nothing to trade: every frame has its columns (``SCHEMAS``) and no rows."""
+    return Blotter(**{name: SCHEMAS[name].empty_table().to_pandas() for name in FRAMES})
 
 
 def _lot_instructions(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFrame:
@@ -251,41 +245,15 @@ def _sorted(orders: pd.DataFrame, allocations: pd.DataFrame, lot_instructions: p
     )
 
 
-def held_shares(allocations: pd.DataFrame, accounts: Iterable[str]) -> pd.DataFrame:
-    """Per block order, the shares and allocations of the given accounts in ``allocations``.
-
-    Any slice of a blotter's allocations will do: the results of slices add up
-    (:func:`add_held_shares`). Returns order_id, quantity (shares), n_allocations, accounts (a
-    ``;``-joined list of the accounts found, so a caller can tell which accounts were not there).
-    """
-    mine = allocations[allocations["account_id"].isin(set(accounts))]
-    return mine.groupby("order_id", sort=True).agg(
-        quantity=("quantity", "sum"), n_allocations=("account_id", "size"),
-        accounts=("account_id", lambda a: ";".join(sorted(set(a)))),
-    ).reset_index()
-
-
-def add_held_shares(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """:func:`held_shares` of several slices of the allocations, as one."""
-    frames = [p for p in parts if len(p)]
-    if not frames:
-        return pd.DataFrame({"order_id": pd.Series(dtype=str), "quantity": pd.Series(dtype=float),
-                             "n_allocations": pd.Series(dtype="int64"), "accounts": pd.Series(dtype=str)})
-    both = pd.concat(frames, ignore_index=True)
-    return both.groupby("order_id", sort=True).agg(
-        quantity=("quantity", "sum"), n_allocations=("n_allocations", "sum"),
-        accounts=("accounts", lambda a: ";".join(sorted(set(";".join(a).split(";"))))),
-    ).reset_index()
-
-
 def shrink_orders(orders: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
-    """The block orders less the held accounts' shares (``held`` from :func:`held_shares`).
+    """The block orders less the allocations ``held`` out (order_id, quantity: a few rows, taken
+    from the allocations in any number of slices).
 
     Quantities are whole shares, so a block's size less its held allocations is exactly the sum
     of the allocations that remain. A block left with no allocation is dropped.
     """
-    out = orders.merge(held[["order_id", "quantity", "n_allocations"]], on="order_id", how="left",
-                       suffixes=("", "_held"))
+    held = held.groupby("order_id").agg(quantity=("quantity", "sum"), n_allocations=("order_id", "size"))
+    out = orders.merge(held, left_on="order_id", right_index=True, how="left", suffixes=("", "_held"))
     out["quantity"] = out["quantity"] - out["quantity_held"].fillna(0.0)
     out["n_allocations"] = (out["n_allocations"] - out["n_allocations_held"].fillna(0)).astype("int64")
     out = out[out["n_allocations"] > 0].copy()
@@ -320,7 +288,7 @@ def hold_out(blotter: Blotter, accounts: Iterable[str]) -> Blotter:
     unknown = held - set(blotter.accounts)
     if unknown:
         raise KeyError(f"cannot hold out accounts not in the blotter: {sorted(unknown)}")
-    orders = shrink_orders(blotter.orders, held_shares(blotter.allocations, held))
+    orders = shrink_orders(blotter.orders, blotter.allocations[blotter.allocations["account_id"].isin(held)])
     return Blotter(
         orders=orders,
         allocations=without_accounts(blotter.allocations, "allocations", held, orders),
