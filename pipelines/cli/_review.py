@@ -37,6 +37,9 @@ def register(app: typer.Typer) -> None:
             f" · held out {s['accounts_held']:,}"
         )
         typer.echo(f"  orders {s['orders']:,} · notional ${s['notional']:,.0f}")
+        if "exceptions" in s:
+            kinds = ", ".join(f"{k} {n:,}" for k, n in s["exceptions"].items() if n)
+            typer.echo(f"  exceptions {sum(s['exceptions'].values()):,}" + (f" ({kinds})" if kinds else ""))
         typer.echo(
             f"  losses harvested ${s['losses_harvested']:,.0f} · est. tax saved ${s['est_tax_saved']:,.0f}"
             f" · gains realized ${s['gains_realized_st'] + s['gains_realized_lt']:,.0f}"

@@ -17,28 +17,21 @@ from pipelines.night._contracts import output_contract_issues
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.compliance import VIOLATION_COLUMNS, ComplianceLimits, ProposalBook, check_proposal, check_run_totals
-from sma.rebalance import LOT_SELL_COLUMNS, RECORD_COLUMNS, TRADE_COLUMNS
+from sma.rebalance import HOLDING_KINDS, LOT_SELL_COLUMNS, RECORD_COLUMNS, TRADE_COLUMNS, DecisionStatus, ExceptionKind
 
 EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
 
 
 def flagged_exceptions(records: pd.DataFrame) -> pd.DataFrame:
-    """Accounts the engine flagged or could not solve, as exceptions for the PM.
-
-    TE_LIMIT: tracking error stays above the account's maximum after the best allowed trades;
-    CASH: the cash target cannot be met; SOLVER: no solution (no trade, safe fallback).
-    """
-    flagged = records[records["status"].isin(["FLAGGED", "FAILED"])]
-    reason = flagged["reason"].astype(str)
-    kind = np.select(
-        [flagged["status"] == "FAILED", reason.str.contains("tracking error stays"), reason.str.contains("cash", case=False)],
-        ["SOLVER", "TE_LIMIT", "CASH"],
-        default="FLAGGED",
-    )
-    return pd.DataFrame({"account_id": flagged["account_id"], "kind": kind, "reason": reason})
+    """The exceptions the engine wrote into its decision records (``sma.rebalance.ExceptionKind``):
+    SOLVER, CASH, TE_LIMIT, IDLE_CASH, one row per account, with the record's reason."""
+    kinds = records["exception"].fillna("").astype(str) if "exception" in records else pd.Series("", index=records.index)
+    flagged = records[kinds != ""]
+    return pd.DataFrame({"account_id": flagged["account_id"], "kind": kinds[kinds != ""],
+                         "reason": flagged["reason"].astype(str)})
 
 
-_TEXT_COLUMNS = {"account_id", "symbol", "side", "reason", "lot_id", "term", "status", "triggers", "kind", "why",
+_TEXT_COLUMNS = {"account_id", "symbol", "side", "reason", "lot_id", "term", "status", "exception", "triggers", "kind", "why",
                  "until", "sector", "solver_status", "rule", "message", "file", "column", "value"}
 
 
@@ -107,7 +100,32 @@ def _contract_exceptions(broken: pd.DataFrame) -> pd.DataFrame:
     why = broken.groupby("account_id").apply(
         lambda f: "output contract broken: " + "; ".join(
             f"{r.file} {r.column}: {r.rule}" for r in f.head(3).itertuples()), include_groups=False)
-    return pd.DataFrame({"account_id": why.index, "kind": "COMPLIANCE", "reason": why.to_numpy()})
+    return pd.DataFrame({"account_id": why.index, "kind": str(ExceptionKind.COMPLIANCE), "reason": why.to_numpy()})
+
+
+def with_held_accounts(records: pd.DataFrame, accounts: pd.DataFrame, exceptions: pd.DataFrame) -> pd.DataFrame:
+    """One record per account of the night: accounts held out (an exception whose kind holds out)
+    get status HELD, that exception and its reason; accounts held before they were decided (bad
+    input, reconciliation) get a record of their own. Every count of statuses then agrees."""
+    holding = exceptions[exceptions["kind"].astype(str).isin(HOLDING_KINDS)]
+    first = holding.drop_duplicates("account_id").set_index("account_id")
+    missing = accounts.loc[~accounts["account_id"].isin(records["account_id"]), ["account_id"]]
+    if len(missing):
+        blank = _empty(RECORD_COLUMNS)
+        added = pd.DataFrame({c: pd.Series([None] * len(missing), dtype=blank[c].dtype) for c in RECORD_COLUMNS})
+        added["account_id"] = missing["account_id"].to_numpy()
+        added["max_tracking_error"] = missing["account_id"].map(
+            accounts.set_index("account_id")["max_tracking_error"]).to_numpy(float)
+        added[["iterations", "sign_conflicts"]] = 0
+        added["solver_status"] = "not_run"
+        records = pd.concat([records, added], ignore_index=True) if len(records) else added
+    held = records["account_id"].isin(first.index)
+    records = records.copy()
+    records.loc[held, "status"] = str(DecisionStatus.HELD)
+    records.loc[held, "exception"] = records.loc[held, "account_id"].map(first["kind"]).astype(str)
+    records.loc[held, "reason"] = records.loc[held, "account_id"].map(first["reason"]).astype(str)
+    records["exception"] = records["exception"].fillna("")
+    return records.sort_values("account_id", kind="stable").reset_index(drop=True)
 
 
 def _decisions(night: Night, shards: list[int], name: str) -> list[str]:
@@ -158,7 +176,7 @@ def check_step(night: Night) -> dict:
         ["account_id", "rule", "symbol"], na_position="first", kind="stable").reset_index(drop=True)
     failing = violations.groupby("account_id")["message"].apply(lambda m: "; ".join(m.head(3)))
     compliance = pd.DataFrame(
-        {"account_id": failing.index, "kind": "COMPLIANCE", "reason": "pre-trade check failed: " + failing.to_numpy()}
+        {"account_id": failing.index, "kind": str(ExceptionKind.COMPLIANCE), "reason": "pre-trade check failed: " + failing.to_numpy()}
     )
     out_of_trading = set(held["account_id"]) | set(compliance["account_id"])
     broken = _gather(night, shards, "contract_issues", ["file", "row", "column", "rule", "value", "message", "account_id"])
@@ -168,6 +186,8 @@ def check_step(night: Night) -> dict:
                            ignore_index=True)
 
     exceptions = exceptions.sort_values(["account_id", "kind"], kind="stable").reset_index(drop=True)
+    screened = len(records)
+    records = with_held_accounts(records, accounts, exceptions)
     proposal = night.run_dir / "proposal"
     tally = _Tally()
 
@@ -204,7 +224,7 @@ def check_step(night: Night) -> dict:
         "run_id": night.run_id,
         "as_of": night.as_of.isoformat(),
         "accounts": int(len(accounts)),
-        "accounts_screened": int(len(records)),
+        "accounts_screened": int(screened),
         "accounts_triggered": int(records["triggers"].fillna("").str.startswith("triggers").sum()),
         "accounts_traded": len(tally.traded),
         "accounts_held": int(len(out_of_trading)),
@@ -215,6 +235,9 @@ def check_step(night: Night) -> dict:
         "gains_realized_lt": round(tally.gains["LONG"], 2),
         "est_tax_saved": round(float(records.loc[~records["account_id"].isin(out_of_trading), "est_tax_saved"].sum()), 2),
         "run_total_flags": totals,
+        # One count per status and per exception kind, from the files the store and the page read.
+        "statuses": {str(k): int((records["status"] == str(k)).sum()) for k in DecisionStatus},
+        "exceptions": {str(k): int((exceptions["kind"] == str(k)).sum()) for k in ExceptionKind},
         "risk_model": night.done_info("prepare").get("risk_model", ""),
     }
     _files.write_json(str(night.run_dir / "summary.json"), summary, "check:summary")

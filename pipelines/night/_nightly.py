@@ -208,9 +208,13 @@ def render_summary(night: Night, summary: dict) -> str:
         f"  gains realized      ${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
         f"   (short ${summary['gains_realized_st']:,.0f}, long ${summary['gains_realized_lt']:,.0f})",
     ]
-    if len(rec):
-        q = np.percentile(rec["te_before"].astype(float), [50, 90]), np.percentile(rec["te_after"].astype(float), [50, 90])
+    decided = rec[rec["te_before"].notna()]
+    if len(decided):
+        q = (np.percentile(decided["te_before"].astype(float), [50, 90]),
+             np.percentile(decided["te_after"].astype(float), [50, 90]))
         lines.append(f"  tracking error      before p50 {q[0][0]:.2%} p90 {q[0][1]:.2%}   after p50 {q[1][0]:.2%} p90 {q[1][1]:.2%}")
+    lines.append("  statuses            " + ", ".join(f"{k} {n}" for k, n in rec["status"].value_counts().sort_index().items()))
+    lines.append(f"  exceptions          {len(exc):>10,}")
     if len(exc):
         lines.append("  exceptions by kind  " + ", ".join(f"{k} {n}" for k, n in exc["kind"].value_counts().sort_index().items()))
         for r in exc.head(10).itertuples():

@@ -90,15 +90,7 @@ def review_data(night: Night) -> ReviewData:
     accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
     exceptions = frames["exceptions"]
     records = frames["records"].rename(columns={"account_value": "market_value"})
-    held = exceptions[exceptions["kind"].isin(["BAD_INPUT", "RECONCILIATION", "COMPLIANCE"])]
-    held_reason = held.groupby("account_id")["reason"].first()
-    not_decided = accounts[~accounts["account_id"].isin(records["account_id"])]
-    records = pd.concat(
-        [records, pd.DataFrame({"account_id": not_decided["account_id"], "status": "HELD"})], ignore_index=True
-    )
-    is_held = records["account_id"].isin(held_reason.index)
-    records.loc[is_held, "status"] = "HELD"
-    records.loc[is_held, "reason"] = records.loc[is_held, "account_id"].map(held_reason)
+    # The check step gave every account of the night a record; held accounts are HELD there.
     info = accounts.set_index("account_id")
     decisions = records.assign(
         household_id=records["account_id"].map(info["household_id"]),

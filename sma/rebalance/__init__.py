@@ -19,7 +19,8 @@ lot_sells (LOT_SELL_COLUMNS)
     account_id, symbol, lot_id, quantity, proceeds, realized_gain (USD), term (SHORT/LONG), reason:
     the lots each SELL relieves; quantities add up to the trade's.
 records (RECORD_COLUMNS), one per account
-    account_id, status (TRADED/NO_TRADE/FLAGGED/FAILED), reason (readable), triggers (the screen's
+    account_id, status (a ``DecisionStatus``: TRADED/NO_TRADE/FLAGGED/FAILED; the check step adds
+    HELD), exception (an ``ExceptionKind`` or ''), reason (readable), triggers (the screen's
     line), te_before, te_after, max_tracking_error (annual fractions), realized_st, realized_lt,
     losses_harvested, est_tax_saved (USD), turnover (one-way fraction), cash_before, cash_after,
     account_value (USD), objective, solver_status, iterations, sign_conflicts, risk_aversion (the
@@ -43,10 +44,12 @@ from sma.rebalance._params import EngineParams, SignMethod
 from sma.rebalance._problem import AccountProblem, build_problem
 from sma.rebalance._qp import QPResult, TradeQP, solve_trade_qp
 from sma.rebalance._records import (
+    HOLDING_KINDS,
     LOT_SELL_COLUMNS,
     RECORD_COLUMNS,
     TRADE_COLUMNS,
     DecisionStatus,
+    ExceptionKind,
     TradeReason,
 )
 from sma.rebalance._rounding import round_to_whole_shares
@@ -55,6 +58,7 @@ from sma.rebalance._sides import conflicting_groups, contested_groups, keep_for_
 from sma.rebalance._signs import ContinuousDecision, solve_account
 
 __all__ = [
+    "HOLDING_KINDS",
     "LOT_SELL_COLUMNS",
     "RECORD_COLUMNS",
     "TRADE_COLUMNS",
@@ -63,6 +67,7 @@ __all__ = [
     "DecisionStatus",
     "EngineOutput",
     "EngineParams",
+    "ExceptionKind",
     "QPResult",
     "Screen",
     "ShardInputError",

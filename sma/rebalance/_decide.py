@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from sma.rebalance._binding import AfterTrades, binding_constraints
 from sma.rebalance._household import block_household_after, household_order
 from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams
@@ -16,12 +17,14 @@ from sma.rebalance._records import (
     RECORD_COLUMNS,
     TRADE_COLUMNS,
     DecisionStatus,
+    ExceptionKind,
     buy_reasons,
     sell_reasons,
 )
-from sma.rebalance._rounding import WholeShares, cash_after, round_to_whole_shares
+from sma.rebalance._qp import solve_trade_qp
+from sma.rebalance._rounding import Rounded, WholeShares, cash_after, round_to_whole_shares, trade_weights
 from sma.rebalance._screen import Screen, screen_accounts
-from sma.rebalance._signs import solve_account
+from sma.rebalance._signs import ContinuousDecision, solve_account
 from sma.risk import RiskModel, RiskModelError, tracking_error
 
 
@@ -34,10 +37,11 @@ class EngineOutput:
     records: pd.DataFrame
 
 
-def _record(shard, a, screen, status, reason, **numbers) -> dict:
+def _record(shard, a, screen, status, reason, exception="", **numbers) -> dict:
     base = dict(
-        account_id=shard.account_ids[a], status=str(status), reason=reason, triggers=screen.reasons_of(a),
-        te_before=screen.te[a], te_after=screen.te[a], max_tracking_error=float(shard.max_tracking_error[a]),
+        account_id=shard.account_ids[a], status=str(status), exception=str(exception), reason=reason,
+        triggers=screen.reasons_of(a), te_before=screen.te[a], te_after=screen.te[a],
+        max_tracking_error=float(shard.max_tracking_error[a]),
         realized_st=0.0, realized_lt=0.0, losses_harvested=0.0, est_tax_saved=0.0, turnover=0.0,
         cash_before=float(shard.cash[a] + shard.cash_flow[a]), cash_after=float(shard.cash[a] + shard.cash_flow[a]),
         account_value=float(screen.value[a]), objective=np.nan, solver_status="not_run", iterations=0,
@@ -59,7 +63,10 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
     taxable = bool(shard.taxable[a])
     harvests = taxable and bool(shard.tlh_enabled[a])
     sectors = shard.sectors[assets]
-    sell_r = sell_reasons(shard.exclude[a, assets], realized, harvests, problem.target == 0, problem.kappa < 0)
+    # Cash is being raised for a withdrawal, or for a shortfall that matters; a sliver under the
+    # target does not make every sale of the night a CASH_RAISE.
+    raising = problem.kappa < 0 and (shard.cash_flow[a] < 0 or problem.kappa < -params.cash_tolerance)
+    sell_r = sell_reasons(shard.exclude[a, assets], realized, harvests, problem.target == 0, raising)
     harvested_sectors = np.unique(sectors[(sold > 0) & (sell_r == "HARVEST")])
     buy_r = buy_reasons(np.isin(sectors, harvested_sectors), problem.kappa > params.cash_tolerance)
     s_idx, b_idx = np.flatnonzero(sold > 0), np.flatnonzero(bought > 0)
@@ -84,12 +91,12 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
         "quantity": ws.sell[li], "proceeds": ws.sell[li] * ws.sell_price[li], "realized_gain": lot_gain[li],
         "term": np.where(long_term, "LONG", "SHORT").astype(object), "reason": sell_r[ws.sell_asset[li]].astype(object),
     }
-    after = problem.w0 - problem.target + (bought - sold) / v
-    te_after = float(tracking_error(problem.risk, after))
+    w_after = problem.w0 + (bought - sold) / v
+    te_after = float(tracking_error(problem.risk, w_after - problem.target))
     losses = -lot_gain[li][lot_gain[li] < 0].sum() if taxable else 0.0
     rates = np.where(long_term, shard.lt_rate[a], shard.st_rate[a])
     numbers = dict(
-        te_after=te_after,
+        te_after=te_after, w_after=w_after,
         realized_st=float(lot_gain[li][~long_term].sum()), realized_lt=float(lot_gain[li][long_term].sum()),
         losses_harvested=float(losses),
         est_tax_saved=float(-(lot_gain[li] * rates)[lot_gain[li] < 0].sum()) if taxable else 0.0,
@@ -125,6 +132,81 @@ def _solve_within_tracking_error(shard: ShardInputs, a: int, model: RiskModel, p
     return problem, continuous, gamma
 
 
+def _objective(problem: AccountProblem, rounded: Rounded) -> float:
+    return problem.qp.objective(trade_weights(rounded.shares, problem.value)) if rounded.ok else np.inf
+
+
+def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: ShardInputs,
+             params: EngineParams) -> Rounded:
+    """Whole-share trades of the optimiser's answer, concentrated where min_trade_value bites.
+
+    The convex problem knows nothing of whole shares or min_trade_value, so in a small account (or
+    one with a large minimum) it may spread a contribution over hundreds of names in amounts that
+    rounding then drops. Up to ``params.min_trade_resolves`` times, the problem is solved again with
+    only the trades big enough to survive (each buy and each security's sale at least
+    min_trade_value, or the largest buys when none is), so the optimiser puts the money where it
+    can go; the rounded answer with the lowest objective (tracking error, tax and cost) is kept.
+    Trades are only ever taken away from a side-fixed answer, so the wash-sale sign rule holds.
+    """
+    best = rounded = round_to_whole_shares(problem, continuous, shard, params)
+    keep = continuous.keep if continuous.keep is not None else np.ones(problem.qp.asset.size, bool)
+    v = np.concatenate([continuous.buys, continuous.sells])
+    nb, value = problem.n_buys, problem.value
+    for _ in range(params.min_trade_resolves):
+        survived = trade_weights(rounded.shares, value) > 0
+        lost = (v > 0) & ~survived
+        if not lost.any() or v[lost].sum() < params.min_trade_resolve_fraction:
+            break
+        use = keep & (survived | _big_enough(problem, v, float(shard.min_trade_value[problem.account])))
+        result = solve_trade_qp(problem.qp.restrict(use), params.solver_tolerance, params.solver_max_iterations)
+        if result.status != "optimal":
+            break
+        v = np.zeros(keep.size)
+        v[use] = np.where(result.v > params.trade_epsilon, result.v, 0.0)
+        continuous = replace(continuous, buys=v[:nb], sells=v[nb:])
+        rounded = round_to_whole_shares(problem, continuous, shard, params)
+        if _objective(problem, rounded) < _objective(problem, best):
+            best = rounded
+    return best
+
+
+def _big_enough(problem: AccountProblem, v: np.ndarray, min_value: float) -> np.ndarray:
+    """Trades (problem variables) of at least ``min_value`` USD: each buy, each security's sale. When
+    no buy is, the largest buys, as many as the money bought would fill at twice ``min_value`` each."""
+    nb, usd = problem.n_buys, v * problem.value
+    sold = np.bincount(problem.qp.asset[nb:], usd[nb:], minlength=problem.assets.size)
+    big = np.concatenate([usd[:nb] >= min_value, sold[problem.qp.asset[nb:]] >= min_value]) & (v > 0)
+    if not big[:nb].any() and usd[:nb].sum() > 0:
+        count = max(1, int(usd[:nb].sum() // max(2.0 * min_value, 1.0)))
+        big[np.argsort(-usd[:nb], kind="stable")[:count]] = True
+    return big
+
+
+def _cash_short(shard: ShardInputs, a: int, problem: AccountProblem, shortfall: float, raisable: float) -> str:
+    need = -problem.kappa * problem.value
+    flow = float(shard.cash_flow[a])
+    asked = f"a withdrawal of ${-flow:,.0f} and " if flow < 0 else ""
+    return (f"cash target cannot be met: {asked}a cash target of {shard.cash_target[a]:.2%} need ${need:,.0f} raised; "
+            f"what may be sold (NO_SELL, wash-sale blocks, the gain budget, min_trade_value "
+            f"${shard.min_trade_value[a]:,.0f}) raises ${raisable:,.0f}, ${shortfall:,.0f} short; no trade, for the PM")
+
+
+def _limits_kept(shard, a, problem, ws, after: AfterTrades, params: EngineParams,
+                 gamma: float) -> tuple[ExceptionKind | str, str]:
+    """The exception (if any) of an account that trades or not, and the words that say why."""
+    limit = float(shard.max_tracking_error[a])
+    if after.te > limit:
+        why = binding_constraints(shard, problem, ws, after) or ["no single rule: the trade-off at the highest risk aversion"]
+        return ExceptionKind.TE_LIMIT, (f"tracking error stays {after.te:.2%} > max {limit:.2%} after the best allowed "
+                                        f"trades; binding: " + "; ".join(why))
+    if after.cash_gap > params.idle_cash_tolerance:
+        why = binding_constraints(shard, problem, ws, after, cash=True) or [
+            f"investing it lowers tracking error by less than it costs to trade (risk aversion {gamma:g})"]
+        return ExceptionKind.IDLE_CASH, (f"cash stays {after.cash_gap:.2%} of value above its target after the best "
+                                         f"allowed trades; binding: " + "; ".join(why))
+    return "", ""
+
+
 def _decide_columns(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
     """Optimise one triggered account: trades and lot sells as column arrays (None when there are
     none) and the record; never raises on bad numbers."""
@@ -133,34 +215,45 @@ def _decide_columns(shard: ShardInputs, a: int, model: RiskModel, params: Engine
     except (np.linalg.LinAlgError, RiskModelError, ValueError, FloatingPointError) as err:
         return None, None, _record(shard, a, screen, DecisionStatus.FAILED,
                                    f"could not be solved ({type(err).__name__}: {err}); no trade, for the PM",
-                                   solver_status="error")
+                                   ExceptionKind.SOLVER, solver_status="error")
     solved = dict(objective=continuous.objective, solver_status=continuous.status,
                   iterations=continuous.iterations, sign_conflicts=continuous.conflicts, risk_aversion=gamma)
     if continuous.status == "infeasible":
-        return None, None, _record(
-            shard, a, screen, DecisionStatus.FLAGGED,
-            "cash cannot be raised to the target: too little may be sold (NO_SELL, wash-sale blocks) within "
-            "the gain budget; no trade, for the PM", **solved)
-    if continuous.status != "optimal":
+        # The optimiser found no way to the cash target (or gave up near it): raise what the rules
+        # allow by selling, cheapest first; what is still missing is the shortfall the PM is told.
+        nb, nl = problem.n_buys, problem.qp.asset.size - problem.n_buys
+        continuous = ContinuousDecision(np.zeros(nb), np.zeros(nl), "infeasible", np.nan, 0, 0)
+    elif continuous.status != "optimal":
         return None, None, _record(shard, a, screen, DecisionStatus.FAILED,
-                                   f"solver ended {continuous.status}; no trade, for the PM", **solved)
-    ws, ok = round_to_whole_shares(problem, continuous, shard, params)
-    if not ok:
-        return None, None, _record(
-            shard, a, screen, DecisionStatus.FLAGGED,
-            "whole-share trades cannot meet the cash target within the gain budget and min_trade_value; "
-            "no trade, for the PM", **solved)
+                                   f"solver ended {continuous.status}; no trade, for the PM", ExceptionKind.SOLVER,
+                                   **solved)
+    rounded = tradable(problem, continuous, shard, params)
+    if rounded.shortfall > 0:
+        need = -problem.kappa * problem.value
+        return None, None, _record(shard, a, screen, DecisionStatus.FLAGGED,
+                                   _cash_short(shard, a, problem, rounded.shortfall, need - rounded.shortfall),
+                                   ExceptionKind.CASH, **solved)
+    ws = rounded.shares
+    net = problem.qp.net_trade(np.concatenate([continuous.buys, continuous.sells]))
+    te_optimal = float(tracking_error(problem.risk, problem.w0 - problem.target + net))
+    taxable = bool(shard.taxable[a])
     if not (ws.buy.any() or ws.sell.any()):
-        return None, None, _record(shard, a, screen, DecisionStatus.NO_TRADE,
-                                   "triggered, but no trade is worth its tax and trading cost", **solved)
+        cash_now = float(shard.cash[a] + shard.cash_flow[a])
+        after = AfterTrades(problem.w0, float(screen.te[a]), te_optimal, cash_now / problem.value - shard.cash_target[a])
+        kind, why = _limits_kept(shard, a, problem, ws, after, params, gamma)
+        costs = "tax and trading cost" if taxable else "trading cost (a tax-deferred account weighs no tax)"
+        reason = f"triggered, but no trade is worth its {costs}"
+        status = DecisionStatus.FLAGGED if kind else DecisionStatus.NO_TRADE
+        return None, None, _record(shard, a, screen, status, f"{why}; {reason}" if kind else reason, kind, **solved)
     trades, lot_sells, numbers = _explain(shard, problem, ws, model, params)
     reasons, counts = np.unique(trades["reason"].astype(str), return_counts=True)
-    status, reason = DecisionStatus.TRADED, "traded: " + ", ".join(f"{r} {n}" for r, n in zip(reasons, counts))
-    if numbers["te_after"] > shard.max_tracking_error[a]:
-        status = DecisionStatus.FLAGGED
-        reason += (f"; tracking error stays {numbers['te_after']:.2%} > max {shard.max_tracking_error[a]:.2%} "
-                   "after the best allowed trades")
-    return trades, lot_sells, _record(shard, a, screen, status, reason, **solved, **numbers)
+    reason = "traded: " + ", ".join(f"{r} {n}" for r, n in zip(reasons, counts))
+    after = AfterTrades(numbers.pop("w_after"), numbers["te_after"], te_optimal,
+                        numbers["cash_after"] / problem.value - shard.cash_target[a])
+    kind, why = _limits_kept(shard, a, problem, ws, after, params, gamma)
+    status = DecisionStatus.FLAGGED if kind else DecisionStatus.TRADED
+    return trades, lot_sells, _record(shard, a, screen, status, f"{why}; {reason}" if kind else reason, kind,
+                                      **solved, **numbers)
 
 
 def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
@@ -195,7 +288,9 @@ def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EnginePa
     for a in household_order(shard.household_ids, shard.account_type):
         if screen.value[a] <= 0:
             records[a] = _record(shard, a, screen, DecisionStatus.FLAGGED,
-                                 "account value after cash flows is not positive; no trade, for the PM")
+                                 "account value after cash flows is not positive: the withdrawal is more than the "
+                                 f"account holds (${screen.value[a]:,.2f} after it); no trade, for the PM",
+                                 ExceptionKind.CASH)
             continue
         if not screen.triggered[a]:
             records[a] = _record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a))

@@ -20,16 +20,46 @@ class TradeReason(StrEnum):
 
 
 class DecisionStatus(StrEnum):
+    """Where each account of the night stands, worst first (the order the review page lists them)."""
+
+    FAILED = "FAILED"  # could not be solved; no trades (safe fallback)
+    HELD = "HELD"  # held out of trading tonight (bad input, reconciliation break, failed check)
+    FLAGGED = "FLAGGED"  # needs the PM (an ``ExceptionKind`` says why); its best allowed trades go
     TRADED = "TRADED"  # trades proposed, every constraint met
     NO_TRADE = "NO_TRADE"  # nothing to do, or nothing worth its costs; reason says which
-    FLAGGED = "FLAGGED"  # needs the PM: TE stays above max, or cash cannot be raised; trades as proposed
-    FAILED = "FAILED"  # could not be solved; no trades (safe fallback)
+
+
+class ExceptionKind(StrEnum):
+    """Why an account needs the PM tonight: one closed set, written where the fact is found (the
+    engine, the load, the checks) and read by the check step, store, blotter, CLI and review page.
+
+    ``holds_out``: the account's orders never reach the blotter. The other kinds flag the account
+    to the PM while its best allowed trades (if any) go as proposed (PRODUCT.md, "flagged to the PM").
+    """
+
+    BAD_INPUT = "BAD_INPUT"  # the inbox had bad rows for the account (load)
+    RECONCILIATION = "RECONCILIATION"  # lots do not add up to the custodian's positions (shard step)
+    COMPLIANCE = "COMPLIANCE"  # a pre-trade check or output contract failed (check step)
+    SOLVER = "SOLVER"  # the optimiser found no answer: no trade, safe fallback (engine)
+    CASH = "CASH"  # the cash target (a withdrawal) cannot be raised within the account's rules (engine)
+    TE_LIMIT = "TE_LIMIT"  # tracking error stays above the account's max after the best allowed trades (engine)
+    IDLE_CASH = "IDLE_CASH"  # cash stays above target + tolerance after the best allowed trades (engine)
+
+    @property
+    def holds_out(self) -> bool:
+        return self in _HOLDING_KINDS
+
+
+_HOLDING_KINDS = frozenset({ExceptionKind.BAD_INPUT, ExceptionKind.RECONCILIATION, ExceptionKind.COMPLIANCE})
+
+#: The kinds that keep an account out of tonight's blotter, as plain strings (files and SQL).
+HOLDING_KINDS = frozenset(str(k) for k in _HOLDING_KINDS)
 
 
 TRADE_COLUMNS = ["account_id", "symbol", "side", "quantity", "price", "notional", "reason"]
 LOT_SELL_COLUMNS = ["account_id", "symbol", "lot_id", "quantity", "proceeds", "realized_gain", "term", "reason"]
 RECORD_COLUMNS = [
-    "account_id", "status", "reason", "triggers", "te_before", "te_after", "max_tracking_error",
+    "account_id", "status", "exception", "reason", "triggers", "te_before", "te_after", "max_tracking_error",
     "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover", "cash_before",
     "cash_after", "account_value", "objective", "solver_status", "iterations", "sign_conflicts", "risk_aversion",
 ]

@@ -2,10 +2,22 @@
 
 Buys round down; gain lots round down and loss lots round up (so rounding never adds net gain);
 a sale within a millionth of a whole lot sells the lot out (fractional lots after splits).
-Trades under ``min_trade_value`` (per security and side) are dropped. Then, in order, until all
-hold: gain-lot sales are cut, largest gain first, to the gain budget; buys are cut, largest first,
-to the cash target; and if cash is still short, whole shares of the cheapest-to-sell lots (losses
-first) are added within the gain budget.
+Then, in order:
+
+1. trades under ``min_trade_value`` (per security and side) are dropped and gain-lot sales are cut,
+   largest gain first, to the gain budget — repeated until both hold (dropping a small loss sale
+   raises the net gain);
+2. if cash is below its target, buys are cut, largest first, and any buy left under
+   ``min_trade_value`` is dropped;
+3. if cash is still short, whole shares are added to sales, cheapest first (excluded names, then
+   losses, then the smallest tax per dollar, then the most overweight), each security's sale at
+   least ``min_trade_value`` and the net gain within the budget. A security whose sellable shares
+   cannot reach ``min_trade_value`` is passed over;
+4. if instead cash is above its target (buys rounded down or dropped), whole shares are bought
+   one at a time where they lower the optimiser's objective most, while any does and cash lasts.
+
+Step 3 raises any cash the account can raise within its rules; what it cannot is the shortfall,
+reported in dollars (``Rounded.shortfall``).
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from sma.rebalance._problem import AccountProblem
 from sma.rebalance._signs import ContinuousDecision
 
 _SNAP = 1e-6
+_CENT = 0.005  # USD: cash within half a cent of its target meets it
 
 
 @dataclass
@@ -34,6 +47,27 @@ class WholeShares:
     gain_per_share: np.ndarray
     buy_asset: np.ndarray
     sell_asset: np.ndarray
+    buy_wanted: np.ndarray  # (nb,) the optimiser's buys in (fractional) shares
+
+    def sold_per_asset(self, n_assets: int) -> np.ndarray:
+        """USD sold per security in play, shape (na,)."""
+        return np.bincount(self.sell_asset, self.sell * self.sell_price, minlength=n_assets)
+
+    def net_gain(self) -> float:
+        return float(self.sell @ self.gain_per_share)
+
+
+@dataclass(frozen=True)
+class Rounded:
+    """Whole-share trades and whether they meet every constraint.
+
+    ok : cash target, gain budget, lot sizes and min_trade_value all hold
+    shortfall : USD still missing to the cash target (0 when met)
+    """
+
+    shares: WholeShares
+    ok: bool
+    shortfall: float
 
 
 def _shares(problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs) -> WholeShares:
@@ -50,83 +84,176 @@ def _shares(problem: AccountProblem, decision: ContinuousDecision, shard: ShardI
     pos = np.full(shard.n, -1)
     pos[problem.assets] = np.arange(problem.assets.size)
     return WholeShares(buy, np.maximum(sell, 0.0), buy_price, sell_price, qty, gain_per_share,
-                       problem.buy_asset, pos[shard.lot_security[lots]])
+                       problem.buy_asset, pos[shard.lot_security[lots]], decision.buys * v / buy_price)
+
+
+def trade_weights(ws: WholeShares, value: float) -> np.ndarray:
+    """The whole-share trades as the problem's variables (buys first, then lot sales), in weights."""
+    return np.concatenate([ws.buy * ws.buy_price, ws.sell * ws.sell_price]) / value
 
 
 def cash_after(ws: WholeShares, cash_now: float, tc: float) -> float:
     return cash_now - (1 + tc) * ws.buy @ ws.buy_price + (1 - tc) * ws.sell @ ws.sell_price
 
 
-def _drop_small(ws: WholeShares, min_value: float, n_assets: int) -> None:
-    ws.buy[ws.buy * ws.buy_price < min_value] = 0.0
-    sold = np.bincount(ws.sell_asset, ws.sell * ws.sell_price, minlength=n_assets)
-    ws.sell[sold[ws.sell_asset] < min_value] = 0.0
+def _drop_small(ws: WholeShares, min_value: float, n_assets: int) -> bool:
+    """Drop buys and per-security sales under ``min_value``; whether anything was dropped."""
+    small_buy = (ws.buy > 0) & (ws.buy * ws.buy_price < min_value)
+    sold = ws.sold_per_asset(n_assets)
+    small_sell = (ws.sell > 0) & (sold[ws.sell_asset] < min_value)
+    ws.buy[small_buy] = 0.0
+    ws.sell[small_sell] = 0.0
+    return bool(small_buy.any() or small_sell.any())
 
 
-def _cut_gains(ws: WholeShares, budget: float) -> None:
-    excess = ws.sell @ ws.gain_per_share - budget
+def _cut_gains(ws: WholeShares, budget: float) -> bool:
+    """Cut gain-lot sales, largest gain first, until the net gain is within ``budget``."""
+    excess = ws.net_gain() - budget
     if excess <= 1e-9:
-        return
+        return False
     gain = ws.sell * ws.gain_per_share
     order = np.argsort(-gain, kind="stable")
     order = order[gain[order] > 0]
     before = np.concatenate([[0.0], np.cumsum(gain[order])[:-1]])
     ws.sell[order[before < excess]] = 0.0
+    return True
 
 
-def _cut_buys(ws: WholeShares, deficit: float, tc: float) -> None:
+def _cut_buys(ws: WholeShares, deficit: float, tc: float, min_value: float) -> None:
+    """Cut buys, largest first, by ``deficit`` USD; a buy left under ``min_value`` is dropped."""
     unit = ws.buy_price * (1 + tc)
     cost = ws.buy * unit
     order = np.argsort(-cost, kind="stable")
     before = np.concatenate([[0.0], np.cumsum(cost[order])[:-1]])
     cut = np.clip(deficit - before, 0.0, cost[order])
     ws.buy[order] -= np.minimum(np.ceil(cut / unit[order] - _SNAP), ws.buy[order])
+    ws.buy[(ws.buy > 0) & (ws.buy * ws.buy_price < min_value)] = 0.0
 
 
-def _add_sells(ws: WholeShares, deficit: float, budget: float, tc: float) -> None:
-    left = np.where(ws.sell > 0, ws.lot_qty - ws.sell, ws.lot_qty)
-    left = np.where(left >= 1.0, np.floor(left + _SNAP), left)
-    order = np.argsort(ws.gain_per_share / ws.sell_price, kind="stable")
-    order = order[left[order] > 0]
-    unit = ws.sell_price[order] * (1 - tc)
-    gains = left[order] * ws.gain_per_share[order]
-    room = budget - ws.sell @ ws.gain_per_share
-    order, unit = order[np.cumsum(gains) <= room + 1e-9], unit[np.cumsum(gains) <= room + 1e-9]
-    before = np.concatenate([[0.0], np.cumsum(left[order] * unit)[:-1]])
-    need = np.ceil(np.clip(deficit - before, 0.0, None) / unit - _SNAP)
-    ws.sell[order] += np.minimum(left[order], need)
+def sell_order(ws: WholeShares, problem: AccountProblem, excluded: np.ndarray) -> np.ndarray:
+    """Sell variables in the order cash is raised from them: excluded names, losses by size, then
+    the smallest tax per dollar, then the most overweight position (shape (nl,) of indices)."""
+    tax_per_dollar = problem.lot_rate * ws.gain_per_share / ws.sell_price
+    overweight = (problem.w0 - problem.target)[ws.sell_asset]
+    loss = ws.gain_per_share / ws.sell_price
+    return np.lexsort((-overweight, np.where(loss < 0, loss, tax_per_dollar), ~excluded[ws.sell_asset]))
+
+
+def _add_sells(ws: WholeShares, order: np.ndarray, deficit: float, budget: float, min_value: float,
+               tc: float, n_assets: int) -> float:
+    """Add whole shares to sales in ``order`` until ``deficit`` USD is raised; returns what is still missing.
+
+    Each security's sale ends at least ``min_value`` (a lot tops it up to that) and the net gain
+    stays within ``budget``; a security that cannot reach ``min_value`` within the budget is passed
+    over and its additions undone.
+    """
+    sold = ws.sold_per_asset(n_assets)
+    room = budget - ws.net_gain()
+    added = np.zeros_like(ws.sell)
+    for i in order:
+        if deficit <= _CENT:
+            break
+        j, price, gps = ws.sell_asset[i], ws.sell_price[i], ws.gain_per_share[i]
+        left = ws.lot_qty[i] - ws.sell[i] - added[i]
+        left = np.floor(left + _SNAP) if left >= 1.0 else left  # under a share: the lot's last fraction, sold out
+        if gps > 0 and np.isfinite(room):
+            left = min(left, np.floor(room / gps + _SNAP) if room > 0 else 0.0)
+        if left <= 0:
+            continue
+        unit = price * (1 - tc)
+        take = max(np.ceil(deficit / unit - _SNAP), np.ceil((min_value - sold[j]) / price - _SNAP))
+        take = left if left < 1.0 else min(take, left)
+        added[i] += take
+        sold[j] += take * price
+        deficit -= take * unit
+        room -= take * gps
+    short = (sold < min_value - 1e-9) & (np.bincount(ws.sell_asset, added, minlength=n_assets) > 0)
+    if short.any():  # securities that could not reach min_value: undo them and raise the rest elsewhere
+        undo = short[ws.sell_asset]
+        deficit += float((added[undo] * ws.sell_price[undo] * (1 - tc)).sum())
+        added[undo] = 0.0
+        ws.sell += added
+        keep = order[~short[ws.sell_asset[order]]]
+        return _add_sells(ws, keep, deficit, budget, min_value, tc, n_assets) if keep.size < order.size else deficit
+    ws.sell += added
+    return max(deficit, 0.0)
+
+
+def _invest_leftover(ws: WholeShares, problem: AccountProblem, spare: float, tc: float, min_value: float,
+                     group: np.ndarray) -> None:
+    """Spend cash that rounding left above the target, a whole share at a time, on the buy that
+    lowers the objective most (tracking error and trading cost, the optimiser's own terms), while
+    one still does and ``spare`` USD lasts. A first buy of a security is at least ``min_value``;
+    no buy goes past its upper bound; nothing is bought that the account sells tonight, nor an
+    identical group it sells at a loss (``group``: (na,) identical group of each security in play).
+    Greedy descent over the factor model: O(n k) a step."""
+    qp, value, nb = problem.qp, problem.value, problem.n_buys
+    if nb == 0:
+        return
+    z = qp.net_trade(trade_weights(ws, value))
+    grad = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
+    asset = qp.asset[:nb]
+    curvature = qp.d[asset] + np.einsum("ij,ij->i", qp.B[asset], qp.B[asset])
+    most = np.floor(qp.upper[:nb] * value / ws.buy_price + _SNAP)
+    unit = ws.buy_price * (1 + tc)
+    first = np.maximum(np.ceil(min_value / ws.buy_price - _SNAP), 1.0)
+    selling = ws.sell > 0
+    barred = np.isin(asset, ws.sell_asset[selling]) | np.isin(
+        group[asset], group[ws.sell_asset[selling & (ws.gain_per_share < 0)]])
+    most[barred] = ws.buy[barred]
+    while True:
+        step = np.where(ws.buy > 0, 1.0, first)
+        delta = step * ws.buy_price / value
+        change = delta * (grad[asset] + qp.cost[:nb]) + 0.5 * delta**2 * curvature
+        change[(step * unit > spare) | (ws.buy + step > most)] = np.inf
+        i = int(np.argmin(change))
+        if not change[i] < 0:
+            return
+        ws.buy[i] += step[i]
+        spare -= step[i] * unit[i]
+        j = asset[i]
+        grad += qp.B @ (qp.B[j] * delta[i])
+        grad[j] += qp.d[j] * delta[i]
 
 
 def round_to_whole_shares(
     problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs, params: EngineParams
-) -> tuple[WholeShares, bool]:
-    """Whole-share trades, and whether they meet the cash target and gain budget."""
-    a, tc = problem.account, params.trading_cost
+) -> Rounded:
+    """Whole-share trades that meet the gain budget and min_trade_value, and the cash target when
+    the account can raise it; otherwise the dollars still missing."""
+    a, tc, na = problem.account, params.trading_cost, problem.assets.size
     ws = _shares(problem, decision, shard)
     cash_now = float(shard.cash[a] + shard.cash_flow[a])
     target_cash = float(shard.cash_target[a] * problem.value)
     budget = problem.budget * problem.value
     min_value = float(shard.min_trade_value[a])
-    for _ in range(4):
-        _drop_small(ws, min_value, problem.assets.size)
-        _cut_gains(ws, budget)
+    while _drop_small(ws, min_value, na) | _cut_gains(ws, budget):
+        pass
+    deficit = target_cash - cash_after(ws, cash_now, tc)
+    if deficit > _CENT:
+        _cut_buys(ws, deficit, tc, min_value)
         deficit = target_cash - cash_after(ws, cash_now, tc)
-        if deficit > 1e-9:
-            _cut_buys(ws, deficit, tc)
-            deficit = target_cash - cash_after(ws, cash_now, tc)
-        if deficit > 1e-9 and not ws.buy.any():
-            _add_sells(ws, deficit, budget, tc)
-        if meets_constraints(ws, cash_now, target_cash, budget, min_value, problem.assets.size, tc):
-            return ws, True
-    return ws, False
+    if deficit > _CENT:
+        order = sell_order(ws, problem, shard.exclude[a, problem.assets])
+        # No loss sale of an identical group the account buys tonight (the wash-sale sign rule).
+        group = shard.identical_group[problem.assets]
+        bought = np.isin(group[ws.sell_asset], group[ws.buy_asset[ws.buy > 0]])
+        order = order[~(bought & (ws.gain_per_share < 0))[order]]
+        _add_sells(ws, order, deficit, budget, min_value, tc, na)
+        deficit = target_cash - cash_after(ws, cash_now, tc)
+    elif deficit < -_CENT:
+        _invest_leftover(ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets])
+        deficit = target_cash - cash_after(ws, cash_now, tc)
+    ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc)
+    return Rounded(ws, ok, max(deficit, 0.0) if deficit > _CENT else 0.0)
 
 
 def meets_constraints(ws, cash_now, target_cash, budget, min_value, n_assets, tc) -> bool:
-    sold = np.bincount(ws.sell_asset, ws.sell * ws.sell_price, minlength=n_assets)
+    sold = ws.sold_per_asset(n_assets)
     bought = ws.buy * ws.buy_price
     return bool(
-        cash_after(ws, cash_now, tc) >= target_cash - 1e-6
-        and ws.sell @ ws.gain_per_share <= budget + 1e-6
+        cash_after(ws, cash_now, tc) >= target_cash - _CENT
+        and ws.net_gain() <= budget + 1e-6
         and np.all(ws.sell <= ws.lot_qty + 1e-9)
         and np.all((bought == 0) | (bought >= min_value))
         and np.all((sold == 0) | (sold >= min_value))

@@ -50,9 +50,12 @@ class ContinuousDecision:
     keep: np.ndarray | None = None
 
 
-def _max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray) -> float:
-    """Most cash (weight) sells alone can raise within the gain budget: losses first, then smallest gains."""
+def max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray | None = None) -> float:
+    """Most cash (weight, before trading costs) sells alone can raise within the gain budget:
+    losses first, then smallest gains. ``keep_sell`` (nl,) bool: the lot sales allowed (default all)."""
     qp, nb = problem.qp, problem.n_buys
+    if keep_sell is None:
+        keep_sell = np.ones(qp.asset.size - nb, bool)
     size = qp.upper[nb:][keep_sell]
     gain = problem.lot_gain[keep_sell]
     order = np.argsort(gain, kind="stable")
@@ -80,7 +83,7 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
     all_sells = np.ones(qp.asset.size - nb, bool)
-    if problem.kappa < 0 and _max_cash_raise(problem, all_sells) * (1 - params.trading_cost) < -problem.kappa:
+    if problem.kappa < 0 and max_cash_raise(problem, all_sells) * (1 - params.trading_cost) < -problem.kappa:
         return ContinuousDecision(np.zeros(nb), np.zeros(all_sells.size), "infeasible", np.nan, 0, 0)
     if params.sign_method == SignMethod.RELAX_AND_NET:
         return _relax_and_net(problem, group_of_asset, params)
@@ -102,7 +105,7 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     else:
         sell_side, buy_side = sides_from_relaxed_sign(sides, relaxed.v, group_of_asset, eps)
     keep = keep_for_sides(problem, group_of_asset, sell_side, buy_side)
-    if problem.kappa < 0 and _max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
+    if problem.kappa < 0 and max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
         # The buy side would leave too little to sell for the cash target. Selling wherever the
         # relaxation sold at a loss keeps the relaxation's own sales, which raise enough.
         loss_sold = loss_sold_groups(sides, relaxed.v, group_of_asset, eps)

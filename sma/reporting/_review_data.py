@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from sma.rebalance import DecisionStatus, ExceptionKind
 from sma.reporting._frames import ReportDataError, require_columns
 from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
 
@@ -27,8 +28,9 @@ EXCEPTION_COLUMNS = ("account_id", "kind", "reason")
 TRADE_COUNT_COLUMNS = ("account_id", "trades")
 
 #: Decision statuses, worst first: how the page orders accounts that need the PM's eye.
-STATUSES = ("FAILED", "HELD", "FLAGGED", "TRADED", "NO_TRADE")
-EXCEPTION_KINDS = ("BAD_INPUT", "RECONCILIATION", "COMPLIANCE", "SOLVER", "CASH", "TE_LIMIT")
+STATUSES = tuple(str(s) for s in DecisionStatus)
+#: Exception kinds, those that hold an account out first.
+EXCEPTION_KINDS = tuple(str(k) for k in sorted(ExceptionKind, key=lambda k: not k.holds_out))
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,12 @@ def _accounts(data: ReviewData) -> str:
         f'<th data-key="{key}" data-type="{typ}"{" class=num" if typ == "num" else ""}>{escape(label)}</th>'
         for key, label, typ, _ in _ACCOUNT_TABLE
     )
-    statuses = " · ".join(f"{escape(k)} {v:,}" for k, v in status_counts(data.decisions).items())
+    # "Traded" on the headline counts every account with orders: TRADED ones and the FLAGGED that trade.
+    flagged = data.decisions.loc[data.decisions["status"] == "FLAGGED", "account_id"]
+    flagged_trading = int(flagged.isin(data.trades_per_account().index).sum())
+    statuses = " · ".join(
+        f"{escape(k)} {v:,}" + (f" ({flagged_trading:,} of them trade)" if k == "FLAGGED" and flagged_trading else "")
+        for k, v in status_counts(data.decisions).items())
     if data.listed is not None and len(d) < len(data.decisions):
         statuses = (f"{len(d):,} of {len(data.decisions):,} accounts listed (every exception, then the largest "
                     f"turnover); all are in {escape(data.listed_elsewhere)} · " + statuses)

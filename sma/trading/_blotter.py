@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sma.inbox import ID_PATTERN, Side
+from sma.rebalance import ExceptionKind
 
 ORDER_COLUMNS = (
     "order_id", "run_id", "as_of_date", "symbol", "side", "quantity", "reference_price", "notional",
@@ -70,7 +71,7 @@ SCHEMAS = {
 
 #: Exceptions of these kinds bring an account to the PM's attention without holding it out: its
 #: best allowed trades still go (PRODUCT.md, "flagged to the PM"). Any other kind holds it out.
-FLAG_ONLY_KINDS = frozenset({"TE_LIMIT", "CASH", "FLAGGED", "SOLVER"})
+FLAG_ONLY_KINDS = frozenset(str(k) for k in ExceptionKind if not k.holds_out)
 
 
 class ProposalError(ValueError):
