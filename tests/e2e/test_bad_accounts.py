@@ -4,7 +4,10 @@ account and is reported; every other account gets exactly what it gets from a cl
 
 from __future__ import annotations
 
+import re
 import shutil
+
+import duckdb
 
 import pandas as pd
 
@@ -51,7 +54,33 @@ def test_bad_rows_and_a_break_hold_their_accounts_and_the_rest_trade_as_in_a_cle
     others = ~clean["trades"]["account_id"].isin([BAD_LOT_ACCOUNT, BROKEN_ACCOUNT])
     pd.testing.assert_frame_equal(clean["trades"][others].reset_index(drop=True), bad["trades"])
     rec_others = ~clean["records"]["account_id"].isin([BAD_LOT_ACCOUNT, BROKEN_ACCOUNT])
+    held = bad["records"]["account_id"].isin([BAD_LOT_ACCOUNT, BROKEN_ACCOUNT])
     pd.testing.assert_frame_equal(
         clean["records"][rec_others].sort_values("account_id").reset_index(drop=True),
-        bad["records"].sort_values("account_id").reset_index(drop=True),
+        bad["records"][~held].sort_values("account_id").reset_index(drop=True),
     )
+    # Every account of the night has a record; the held ones say HELD, with the exception that holds them.
+    assert set(bad["records"].loc[held, "status"]) == {"HELD"}
+    assert set(bad["records"].loc[held, "exception"]) <= {"BAD_INPUT", "RECONCILIATION"}
+    assert_counts_agree(tmp_path / "bad", stdout, bad)
+
+
+def assert_counts_agree(root, stdout: str, frames: dict[str, pd.DataFrame]) -> None:
+    """The night's exceptions and statuses are one set of numbers: the proposal files, the store,
+    the `sma nightly` summary, `sma review` and the review page all count the same (issue 13)."""
+    exc, rec = frames["exceptions"], frames["records"]
+    with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
+        stored = dict(con.execute("SELECT kind, count(*) FROM run_exceptions WHERE as_of_date = ? GROUP BY kind",
+                                  [AS_OF]).fetchall())
+        statuses = dict(con.execute("SELECT status, count(*) FROM run_decisions WHERE as_of_date = ? GROUP BY status",
+                                    [AS_OF]).fetchall())
+    assert stored == exc["kind"].value_counts().to_dict()
+    assert statuses == rec["status"].value_counts().to_dict() and sum(statuses.values()) == 8
+    assert f"exceptions          {len(exc):>10,}" in stdout
+    review = sma(["review", "--run", AS_OF.isoformat()], workplace(root), root)
+    assert f"exceptions {len(exc):,} (" in review.stdout
+    page = (root / "runs" / AS_OF.isoformat() / "review.html").read_text()
+    badge = re.search(r'<h2>Exceptions <span class="badge[^"]*">(\d+)</span>', page)
+    assert badge and int(badge.group(1)) == len(exc)
+    assert page.count('<td class="kind">') == len(exc)
+    assert f"HELD {statuses['HELD']:,}" in page

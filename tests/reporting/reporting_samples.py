@@ -163,9 +163,9 @@ def review_data(n_accounts: int = 24, seed: int = 11) -> ReviewData:
                 "bought on 2026-11-02 in ACC-0002", "sold at a loss on 2026-11-09"],
     })
     exceptions = pd.DataFrame({
-        "account_id": [ids[3], ids[5], ids[10]], "kind": ["RECONCILIATION", "SOLVER", "COMPLIANCE"],
+        "account_id": [ids[3], ids[5], ids[8], ids[10]], "kind": ["RECONCILIATION", "SOLVER", "TE_LIMIT", "COMPLIANCE"],
         "reason": ["custodian shows 120 AAPL, lots hold 100", "no solution within 200 iterations",
-                   "buy of a restricted security: XOM (EXCLUDE)"],
+                   "tracking error above limit after best trades", "buy of a restricted security: XOM (EXCLUDE)"],
     })
     summary = {
         "run_id": "R-2026-11-24", "as_of": "2026-11-24", "accounts_screened": n_accounts,
