@@ -40,26 +40,28 @@ _LIMITS = ComplianceLimits()
 class _Section(BaseModel):
     """A ``[section]`` of the file: a key it does not know is an error, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class StoreSettings(_Section):
     """The store: every night's inbox snapshot, runs, fills and history."""
 
-    path: Path = Field(Path("out/store.duckdb"), description="the one DuckDB file; one writer at a time")
+    path: Path = Path("out/store.duckdb")
+    """The one DuckDB file; one writer at a time."""
 
 
 class StorageSettings(_Section):
     """The exchange between a night's tasks, which may run on different machines."""
 
-    uri: str = Field("out/storage", description="where shard tasks exchange Parquet: a local folder or any "
-                     "fsspec URI (s3://, gs://, ...)")
+    uri: str = "out/storage"
+    """Where shard tasks exchange Parquet: a local folder or any fsspec URI (s3://, gs://, ...)."""
 
 
 class RunSettings(_Section):
     """The files people read, per run."""
 
-    dir: Path = Field(Path("out/runs"), description="blotters, review pages, decision records, one folder per run")
+    dir: Path = Path("out/runs")
+    """Blotters, review pages, decision records, one folder per run."""
 
 
 class ValidationSettings(_Section):
@@ -69,21 +71,24 @@ class ValidationSettings(_Section):
     # accounts are ~7.6 GB of lots CSV, ~0.9 GB of lots Parquet that decodes to ~13 GB. Python holds
     # about (check_threads + 1) batches of batch_rows while DuckDB stages the one before; with a 2GB
     # staging_memory_limit a 100,000-account book (173M rows) ingested at a peak RSS of 3.6 GB.
-    max_file_bytes: int = Field(32 * 1024**3, ge=1, description="larger inbox files are refused unread (a Parquet "
-                                "file: also when it would decode to more)")
-    max_errors_reported: int = Field(1000, ge=1, description="issues listed in the report and kept in memory; the "
-                                     "store quarantines all")
-    batch_rows: int = Field(250_000, ge=1, description="records typed and checked at a time")
-    check_threads: int = Field(2, ge=1, description="batches checked at once while DuckDB stages the one before")
-    staging_memory_limit: str = Field(
-        "2GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
-        description="DuckDB's working memory while staging and loading the inbox; beyond it DuckDB spills to disk")
-    staging_dir: Path | None = Field(None, description="folder for the staged inbox and DuckDB's spills (removed "
-                                     "afterwards); unset = beside the store for a night, the system's temporary "
-                                     "folder for `sma validate`")
-    benchmark_weight_tolerance: float = Field(1e-6, ge=0, description="|sum(weights) - 1| allowed per benchmark")
-    reconciliation_tolerance_shares: float = Field(1e-6, ge=0, description="shares by which an account's lots may "
-                                                   "differ from the custodian's position before the account is held")
+    max_file_bytes: int = Field(32 * 1024**3, ge=1)
+    """Larger inbox files are refused unread (a Parquet file: also when it would decode to more)."""
+    max_errors_reported: int = Field(1000, ge=1)
+    """Issues listed in the report and kept in memory; the store quarantines all."""
+    batch_rows: int = Field(250_000, ge=1)
+    """Records typed and checked at a time."""
+    check_threads: int = Field(2, ge=1)
+    """Batches checked at once while DuckDB stages the one before."""
+    staging_memory_limit: str = Field("2GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    """DuckDB's working memory while staging and loading the inbox; beyond it DuckDB spills to disk."""
+    staging_dir: Path | None = None
+    """Folder for the staged inbox and DuckDB's spills (removed afterwards); unset = beside the
+    store for a night, the system's temporary folder for `sma validate`."""
+    benchmark_weight_tolerance: float = Field(1e-6, ge=0)
+    """|sum(weights) - 1| allowed per benchmark."""
+    reconciliation_tolerance_shares: float = Field(1e-6, ge=0)
+    """Shares by which an account's lots may differ from the custodian's position before the
+    account is held."""
 
 
 #: Keys that left ``[night]``: an old file naming them fails, saying where the key lives now.
@@ -98,13 +103,14 @@ MOVED_FROM_NIGHT = {
 class NightSettings(_Section):
     """How a night's work is split and shown."""
 
-    accounts_per_shard: int = Field(250, ge=1, description="accounts decided by one shard task; households are "
-                                    "never split across shards")
-    workers: int = Field(2, ge=1, description="processes deciding shards in `sma nightly`")
-    review_list_limit: int = Field(2000, ge=1, description="accounts the review page lists (exceptions first); "
-                                   "accounts.csv has them all")
-    prepare_memory_limit: str = Field("2GB", description="DuckDB's memory while prepare writes the book's lots per "
-                                      "shard; beyond it DuckDB spills to disk")
+    accounts_per_shard: int = Field(250, ge=1)
+    """Accounts decided by one shard task; households are never split across shards."""
+    workers: int = Field(2, ge=1)
+    """Processes deciding shards in `sma nightly`."""
+    review_list_limit: int = Field(2000, ge=1)
+    """Accounts the review page lists (exceptions first); accounts.csv has them all."""
+    prepare_memory_limit: str = "2GB"
+    """DuckDB's memory while prepare writes the book's lots per shard; beyond it DuckDB spills to disk."""
 
     @model_validator(mode="before")
     @classmethod
@@ -119,47 +125,51 @@ class NightSettings(_Section):
 class BlotterSettings(_Section):
     """Blotters: who may act on them, and how they are built."""
 
-    users_file: Path = Field(Path("config/users.toml"), description="who is a PM, a trader, operations")
-    rows_per_part: int = Field(1_000_000, ge=1, description="proposed trades and lot sells (whole block orders) "
-                               "the blotter is built from at a time; a million peaked at 1.1 GB")
+    users_file: Path = Path("config/users.toml")
+    """Who is a PM, a trader, operations."""
+    rows_per_part: int = Field(1_000_000, ge=1)
+    """Proposed trades and lot sells (whole block orders) the blotter is built from at a time; a
+    million peaked at 1.1 GB."""
 
 
 class EngineSettings(_Section):
-    """The engine (sma.rebalance.EngineParams): it minimises risk_aversion * TE^2 + tax cost + trading cost."""
+    """The engine (sma.rebalance.EngineParams); it minimises risk_aversion * TE^2 + tax + trading cost."""
 
-    risk_aversion: float = Field(_ENGINE.risk_aversion, gt=0, description="weight of tracking error squared against "
-                                 "tax: at 50, 1 % TE (annual) costs as much as 50 bp of tax")
-    trading_cost_bps: float = Field(_ENGINE.trading_cost_bps, ge=0, description="cost per side, bp of notional")
-    exclusion_penalty: float = Field(_ENGINE.exclusion_penalty, ge=0, description="cost per unit of weight still "
-                                     "held in an EXCLUDE name: sells out first")
-    max_overweight: float = Field(_ENGINE.max_overweight, ge=0, le=1, description="a buy may lift a position at most "
-                                  "this far (weight) above its target")
-    te_escalations: int = Field(_ENGINE.te_escalations, ge=0, description="re-solves with risk aversion raised while "
-                                "TE stays above the account's max_tracking_error")
-    te_escalation_factor: float = Field(_ENGINE.te_escalation_factor, ge=1, description="each re-solve multiplies "
-                                        "risk aversion by this")
-    te_trigger_fraction: float = Field(_ENGINE.te_trigger_fraction, gt=0, description="screen: an account trades when "
-                                       "its TE is above this fraction of its max_tracking_error")
-    drift_tolerance: float = Field(_ENGINE.drift_tolerance, ge=0, le=1, description="screen: an account trades when "
-                                   "half the sum of |weight - target| is above this")
-    harvest_min_usd: float = Field(_ENGINE.harvest_min_usd, ge=0, description="screen: harvest when the tax value of "
-                                   "harvestable losses, net of costs, is above this many USD ...")
-    harvest_min_fraction: float = Field(_ENGINE.harvest_min_fraction, ge=0, lt=1, description="... and above this "
-                                        "fraction of account value")
-    cash_tolerance: float = Field(_ENGINE.cash_tolerance, ge=0, le=1, description="screen: cash more than this "
-                                  "fraction above the account's cash_target is cash to invest")
-    sign_method: SignMethod = Field(_ENGINE.sign_method, description="how no buy beside a loss sale of one security "
-                                    "is enforced: " + ", ".join(SignMethod) + " (sma/rebalance/_params.py)")
-    solver_tolerance: float = Field(_ENGINE.solver_tolerance, gt=0, lt=1, description="duality gap, relative to "
-                                    "|objective|, at which a solve stops")
-    relaxation_tolerance: float = Field(_ENGINE.relaxation_tolerance, gt=0, lt=1, description="the same for the "
-                                        "relaxation, which only picks sides, so a loose solve suffices")
-    screen_margin: float = Field(_ENGINE.screen_margin, ge=0, description="lot sales costing this much more than "
-                                 "they gain (fraction of value) are left out of the problem first (KKT-checked)")
-    solver_max_iterations: int = Field(_ENGINE.solver_max_iterations, ge=1, description="iterations before a solve "
-                                       "is given up (the account falls back to no trade)")
-    trade_epsilon: float = Field(_ENGINE.trade_epsilon, gt=0, description="weights below this count as no trade "
-                                 "when reading a solution")
+    risk_aversion: float = Field(_ENGINE.risk_aversion, gt=0)
+    """Weight of tracking error squared against tax: at 50, 1 % TE (annual) costs as much as 50 bp of tax."""
+    trading_cost_bps: float = Field(_ENGINE.trading_cost_bps, ge=0)
+    """Cost per side, bp of notional."""
+    exclusion_penalty: float = Field(_ENGINE.exclusion_penalty, ge=0)
+    """Cost per unit of weight still held in an EXCLUDE name: sells out first."""
+    max_overweight: float = Field(_ENGINE.max_overweight, ge=0, le=1)
+    """A buy may lift a position at most this far (weight) above its target."""
+    te_escalations: int = Field(_ENGINE.te_escalations, ge=0)
+    """Re-solves with risk aversion raised while TE stays above the account's max_tracking_error."""
+    te_escalation_factor: float = Field(_ENGINE.te_escalation_factor, ge=1)
+    """Each re-solve multiplies risk aversion by this."""
+    te_trigger_fraction: float = Field(_ENGINE.te_trigger_fraction, gt=0)
+    """Screen: an account trades when its TE is above this fraction of its max_tracking_error."""
+    drift_tolerance: float = Field(_ENGINE.drift_tolerance, ge=0, le=1)
+    """Screen: an account trades when half the sum of |weight - target| is above this."""
+    harvest_min_usd: float = Field(_ENGINE.harvest_min_usd, ge=0)
+    """Screen: harvest when the tax value of harvestable losses, net of costs, is above this many USD ..."""
+    harvest_min_fraction: float = Field(_ENGINE.harvest_min_fraction, ge=0, lt=1)
+    """... and above this fraction of account value."""
+    cash_tolerance: float = Field(_ENGINE.cash_tolerance, ge=0, le=1)
+    """Screen: cash more than this fraction above the account's cash_target is cash to invest."""
+    sign_method: SignMethod = _ENGINE.sign_method
+    """How "no buy beside a loss sale of one security" is enforced (sma/rebalance/_params.py)."""
+    solver_tolerance: float = Field(_ENGINE.solver_tolerance, gt=0, lt=1)
+    """Duality gap, relative to |objective|, at which a solve stops."""
+    relaxation_tolerance: float = Field(_ENGINE.relaxation_tolerance, gt=0, lt=1)
+    """The same for the relaxation, which only picks sides, so a loose solve suffices."""
+    screen_margin: float = Field(_ENGINE.screen_margin, ge=0)
+    """Lot sales costing this much more than they gain (fraction of value) are left out of the
+    problem first (KKT-checked)."""
+    solver_max_iterations: int = Field(_ENGINE.solver_max_iterations, ge=1)
+    """Iterations before a solve is given up (the account falls back to no trade)."""
+    trade_epsilon: float = Field(_ENGINE.trade_epsilon, gt=0)
+    """Weights below this count as no trade when reading a solution."""
 
     @field_validator("sign_method", mode="before")
     @classmethod
@@ -171,25 +181,28 @@ class EngineSettings(_Section):
 class RiskSettings(_Section):
     """The nightly risk model (sma.risk.RiskModelParams); a vendor's model in the inbox replaces it."""
 
-    history_days: int = Field(504, ge=2, description="trading days of closes behind the nightly risk model")
-    halflife_days: float = Field(_RISK.halflife_days, gt=0, description="trading days over which a day's weight in "
-                                 "the covariance halves")
-    n_statistical: int = Field(_RISK.n_statistical, ge=0, description="principal components of residual returns "
-                               "added as factors")
-    min_history_days: int = Field(_RISK.min_history_days, ge=2, description="fewer usable days of returns is an "
-                                  "error, not a model")
-    ridge: float = Field(_RISK.ridge, gt=0, description="keeps the daily cross-sectional fit well posed")
-    specific_var_floor: float = Field(_RISK.specific_var_floor, ge=0, description="least specific variance, annual "
-                                      "(0.0025 = 5 % specific volatility)")
-    momentum_window: tuple[int, int] = Field(_RISK.momentum_window, description="[lookback, skip] trading days of "
-                                             "the momentum style (12-1 months)")
+    history_days: int = Field(504, ge=2)
+    """Trading days of closes behind the nightly risk model."""
+    halflife_days: float = Field(_RISK.halflife_days, gt=0)
+    """Trading days over which a day's weight in the covariance halves."""
+    n_statistical: int = Field(_RISK.n_statistical, ge=0)
+    """Principal components of residual returns added as factors."""
+    min_history_days: int = Field(_RISK.min_history_days, ge=2)
+    """Fewer usable days of returns is an error, not a model."""
+    ridge: float = Field(_RISK.ridge, gt=0)
+    """Keeps the daily cross-sectional fit well posed."""
+    specific_var_floor: float = Field(_RISK.specific_var_floor, ge=0)
+    """Least specific variance, annual (0.0025 = 5 % specific volatility)."""
+    momentum_window: tuple[int, int] = _RISK.momentum_window
+    """[lookback, skip] trading days of the momentum style (12-1 months)."""
 
     @field_validator("momentum_window")
     @classmethod
     def _lookback_beyond_skip(cls, window: tuple[int, int]) -> tuple[int, int]:
         lookback, skip = window
         if not 0 <= skip < lookback:
-            raise ValueError(f"momentum_window [lookback, skip] needs 0 <= skip < lookback, got {list(window)}")
+            raise ValueError(f"momentum_window [lookback, skip] needs 0 <= skip < lookback, "
+                             f"got {list(window)}")
         return window
 
     @model_validator(mode="after")
@@ -201,20 +214,22 @@ class RiskSettings(_Section):
 
 
 class ComplianceSettings(_Section):
-    """Pre-trade compliance (sma.compliance.ComplianceLimits): limits on single orders and the night's totals."""
+    """Pre-trade compliance (sma.compliance.ComplianceLimits): limits on orders and night totals."""
 
-    max_order_shares: float = Field(_LIMITS.max_order_shares, gt=0, description="shares per account order")
-    max_order_notional: float = Field(_LIMITS.max_order_notional, gt=0, description="USD per account order")
-    price_collar: float = Field(_LIMITS.price_collar, gt=0, description="an order's price may differ from the last "
-                                "close by at most this fraction")
-    max_share_of_daily_volume: float = Field(_LIMITS.max_share_of_daily_volume, gt=0, le=1, description="one "
-                                             "account's order vs the symbol's last daily volume")
-    run_notional_multiple: float = Field(_LIMITS.run_notional_multiple, gt=0, description="the PM is warned when "
-                                         "tonight's notional is above this multiple of recent nights' median")
-    run_orders_multiple: float = Field(_LIMITS.run_orders_multiple, gt=0, description="... or tonight's order count "
-                                       "above this multiple of theirs")
-    run_history_nights: int = Field(_LIMITS.run_history_nights, ge=1, description="the recent nights those medians "
-                                    "are taken over")
+    max_order_shares: float = Field(_LIMITS.max_order_shares, gt=0)
+    """Shares per account order."""
+    max_order_notional: float = Field(_LIMITS.max_order_notional, gt=0)
+    """USD per account order."""
+    price_collar: float = Field(_LIMITS.price_collar, gt=0)
+    """An order's price may differ from the last close by at most this fraction."""
+    max_share_of_daily_volume: float = Field(_LIMITS.max_share_of_daily_volume, gt=0, le=1)
+    """One account's order vs the symbol's last daily volume."""
+    run_notional_multiple: float = Field(_LIMITS.run_notional_multiple, gt=0)
+    """The PM is warned when tonight's notional is above this multiple of recent nights' median."""
+    run_orders_multiple: float = Field(_LIMITS.run_orders_multiple, gt=0)
+    """... or tonight's order count above this multiple of theirs."""
+    run_history_nights: int = Field(_LIMITS.run_history_nights, ge=1)
+    """The recent nights those medians are taken over."""
 
 
 class Settings(BaseSettings):
@@ -270,9 +285,9 @@ class SettingsInvalid(Exception):
 def _describe(error: ValidationError) -> str:
     lines = [f"settings are invalid ({config_file()} and SMA_* environment variables):"]
     for e in error.errors():
-        where = ".".join(str(p) for p in e["loc"])
-        given = f" (got {e['input']!r})" if e["type"] not in ("missing",) and not isinstance(e["input"], dict) else ""
-        lines.append(f"  {where or 'settings'}: {e['msg'].removeprefix('Value error, ')}{given}")
+        where = ".".join(str(p) for p in e["loc"]) or "settings"
+        given = "" if isinstance(e["input"], dict) else f" (got {e['input']!r})"  # a whole section: too long
+        lines.append(f"  {where}: {e['msg'].removeprefix('Value error, ')}{given}")
     return "\n".join(lines)
 
 

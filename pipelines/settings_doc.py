@@ -62,9 +62,14 @@ _RULES = ((at.Gt, "gt", ">"), (at.Ge, "ge", ">="), (at.Lt, "lt", "<"), (at.Le, "
 
 
 def _rule(info: FieldInfo) -> str:
-    """The bounds a value must meet, as a PM reads them: ``(> 0, <= 1)``."""
+    """The bounds a value must meet, as a PM reads them: ``Must be >= 0 and <= 1.``"""
     parts = [f"{sign} {getattr(m, attr)}" for m in info.metadata for kind, attr, sign in _RULES if isinstance(m, kind)]
-    return f" ({', '.join(parts)})" if parts else ""
+    return f" Must be {' and '.join(parts)}." if parts else ""
+
+
+def _choices(info: FieldInfo) -> str:
+    kind = info.annotation
+    return f" One of {', '.join(kind)}." if isinstance(kind, type) and issubclass(kind, Enum) else ""
 
 
 def _comment(text: str) -> list[str]:
@@ -75,7 +80,7 @@ def _section(name: str, model: type[BaseModel]) -> list[str]:
     lines = ["", *_comment(model.__doc__ or ""), f"[{name}]"]
     defaults = model()
     for key, info in model.model_fields.items():
-        lines += _comment(f"{info.description}{_rule(info)}")
+        lines += _comment(f"{info.description}{_rule(info)}{_choices(info)}")
         value = getattr(defaults, key)
         lines.append(f"# {key} = ...  (unset by default)" if value is None else f"{key} = {_value(value)}")
     return lines

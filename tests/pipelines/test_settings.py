@@ -152,6 +152,13 @@ def test_settings_reach_spawned_shard_workers_unchanged():
     assert again.risk_model_params() == settings.risk_model_params()
 
 
+def test_every_setting_says_what_it_means():
+    for section, info in Settings.model_fields.items():
+        assert info.annotation.__doc__, f"[{section}]"
+        for key, field in info.annotation.model_fields.items():
+            assert field.description, f"[{section}] {key} has no docstring"
+
+
 def test_the_example_file_is_written_from_the_settings_themselves():
     assert EXAMPLE.read_text() == example_toml(), (
         "config/sma.example.toml is stale: python -m pipelines.settings_doc > config/sma.example.toml")
