@@ -83,7 +83,9 @@ def build_history(
     with open_store(settings.store.path) as con:
         _record_start_values(con, frames, start)
     period_ends = quarter_ends_between(start, end)[:-1]
-    history = simulate_history(frames, start, end, seed, HistoryParams(), workers=workers,
+    # The history is traded with the night's own engine and risk-model settings.
+    params = HistoryParams(engine=settings.engine_params(), risk=settings.risk_model_params())
+    history = simulate_history(frames, start, end, seed, params, workers=workers,
                                snapshots=tuple(period_ends))
     with open_store(settings.store.path) as con:
         record_history(con, history)

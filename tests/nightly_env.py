@@ -23,7 +23,9 @@ def workplace(root: Path, workers: int = 1) -> dict[str, str]:
         f'[blotter]\nusers_file = "{Path(__file__).parents[2] / "config" / "users.toml"}"\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMA_")}
-    return {**env, "SMA_CONFIG": str(root / "sma.toml")}
+    # The `sma` under test is this tree's, whatever an editable install in the venv points at.
+    tree = os.pathsep.join(p for p in (str(Path(__file__).parents[1]), env.get("PYTHONPATH")) if p)
+    return {**env, "SMA_CONFIG": str(root / "sma.toml"), "PYTHONPATH": tree}
 
 
 def sma(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

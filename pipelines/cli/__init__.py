@@ -41,6 +41,14 @@ def main() -> None:
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except Exception as err:
+        # Commands read settings lazily (``sma --help`` stays fast), so the error type is looked up
+        # only once settings were read: a bad key is reported with its rule, never as a traceback.
+        settings = sys.modules.get("pipelines.settings")
+        if settings is None or not isinstance(err, settings.SettingsInvalid):
+            raise
+        typer.echo(str(err), err=True)
+        code = 2
     # Every file is written and renamed into place and every store transaction committed by now.
     # Leave without the interpreter's teardown: DuckDB's native threads can abort the process
     # while Python finalises (duckdb/duckdb#13904), turning a finished night into exit status -6.

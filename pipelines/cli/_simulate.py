@@ -31,10 +31,15 @@ def simulate(
         "extended by the factor model past its last day. Default: the market model."),
     workers: int = typer.Option(2, "--workers", min=1, help="Processes (results do not depend on it)."),
 ) -> None:
-    """Run the engine and ledger day by day over a simulated path and write the report."""
+    """Run the engine and ledger day by day over a simulated path and write the report.
+
+    The ENGINE strategy trades with the firm's [engine] and [risk] settings, as the night does.
+    """
+    from pipelines.settings import load_settings
     from pipelines.simulate import read_market, write_report
     from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy, simulate as run
 
+    settings = load_settings()
     try:
         params = SimulationParams(
             years=years, vintages=vintages, first_year=first_year, seed=seed, accounts_per_profile=accounts,
@@ -42,6 +47,7 @@ def simulate(
             st_tax_rate=st_rate, lt_tax_rate=lt_rate, max_tracking_error=tracking_error, initial_value=initial,
             monthly_contribution=contribution, monthly_withdrawal=withdrawal, harvest_threshold=threshold,
             strategies=tuple(Strategy(s.strip().upper()) for s in strategies.split(",") if s.strip()),
+            engine=settings.engine_params(), risk=settings.risk_model_params(),
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

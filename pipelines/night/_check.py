@@ -16,7 +16,7 @@ from pipelines._faults import crash_point
 from pipelines.night._contracts import output_contract_issues
 from pipelines.night._run import Night
 from pipelines.store import open_store
-from sma.compliance import VIOLATION_COLUMNS, ComplianceLimits, ProposalBook, check_proposal, check_run_totals
+from sma.compliance import VIOLATION_COLUMNS, ProposalBook, check_proposal, check_run_totals
 from sma.rebalance import HOLDING_KINDS, LOT_SELL_COLUMNS, RECORD_COLUMNS, TRADE_COLUMNS, DecisionStatus, ExceptionKind
 
 EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
@@ -44,15 +44,6 @@ def _gather(night: Night, shards: list[int], name: str, columns: list[str]) -> p
     parts = [_files.read_parquet(night.uri("decisions", f"{k:04d}", f"{name}.parquet")) for k in shards]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else _empty(columns)
-
-
-def _limits(night: Night) -> ComplianceLimits:
-    s = night.settings.night
-    return ComplianceLimits(
-        max_order_notional=s.max_order_notional,
-        price_collar=s.price_collar,
-        max_share_of_daily_volume=s.max_share_of_daily_volume,
-    )
 
 
 def proposal_trades(night: Night, trades: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +79,7 @@ def check_shard(
             sell_blocked=blocks[blocks["kind"] == "SELL_BLOCKED"][["account_id", "symbol", "why"]],
             market=market[["symbol", "close", "volume"]],
         ),
-        _limits(night),
+        night.settings.compliance_limits(),
     )
     broken = output_contract_issues(proposal_trades(night, trades, accounts), lot_sells, night.as_of)
     return violations, broken.astype({"row": "float64"}) if len(broken) else broken
@@ -152,8 +143,8 @@ class _Tally:
 def _recent_nights(night: Night) -> pd.DataFrame:
     with open_store(night.settings.store.path, read_only=True) as con:
         return con.execute(
-            "SELECT orders, notional FROM runs WHERE as_of_date < ? ORDER BY as_of_date DESC LIMIT 20",
-            [night.as_of],
+            "SELECT orders, notional FROM runs WHERE as_of_date < ? ORDER BY as_of_date DESC LIMIT ?",
+            [night.as_of, night.settings.compliance.run_history_nights],
         ).df()
 
 
@@ -219,7 +210,7 @@ def check_step(night: Night) -> dict:
         _files.concat_parquet(_decisions(night, shards, name), str(proposal / f"{name}.parquet"), f"check:{name}",
                               empty=_empty(columns))
         crash_point(f"check:after-{name}")
-    totals = check_run_totals(tally.orders, tally.notional, _recent_nights(night), _limits(night))
+    totals = check_run_totals(tally.orders, tally.notional, _recent_nights(night), night.settings.compliance_limits())
     summary = {
         "run_id": night.run_id,
         "as_of": night.as_of.isoformat(),

@@ -21,7 +21,7 @@ from pipelines.night._check import check_shard
 from pipelines.night._prepare import reconcile
 from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_splits
-from sma.rebalance import EngineParams, ShardInputs, decide, shard_from_frames
+from sma.rebalance import ShardInputs, decide, shard_from_frames
 from sma.risk import RiskModel
 
 
@@ -161,7 +161,7 @@ def reconciliation_holds(breaks: pd.DataFrame) -> pd.DataFrame:
     return first.groupby("account_id", as_index=False).first()
 
 
-def decide_step(night: Night, shard: int, params: EngineParams = EngineParams()) -> None:
+def decide_step(night: Night, shard: int) -> None:
     """Decide shard ``shard`` of the night and check its proposal; does nothing if already done.
 
     The shard's lots get tonight's splits, then are reconciled against the custodian's positions:
@@ -193,7 +193,7 @@ def decide_step(night: Night, shard: int, params: EngineParams = EngineParams())
     )
     model = load_risk_model(night)
     clock.lap("read")
-    out = decide(inputs, model, params)
+    out = decide(inputs, model, night.settings.engine_params())
     clock.lap("screen+solve")
     violations, broken = check_shard(night, accounts, lots, market, out.trades, out.lot_sells, blocked)
     clock.lap("check")

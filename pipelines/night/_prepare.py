@@ -25,7 +25,6 @@ from sma.ledger import apply_splits, wash_sale_blocks
 from sma.risk import (
     RiskModel,
     RiskModelError,
-    RiskModelParams,
     estimate_risk_model,
     returns_from_prices,
     risk_model_from_frames,
@@ -201,9 +200,9 @@ def prepare_step(night: Night) -> list[int]:
         dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
         model, risk_source = vendor_risk_model(night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols)
         if model is None:
-            closes_hist = closes[-(s.night.risk_history_days + 1):]
+            closes_hist = closes[-(s.risk.history_days + 1):]
             model = estimate_risk_model(
-                returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), RiskModelParams()
+                returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), s.risk_model_params()
             )
         last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
         market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(

@@ -26,7 +26,8 @@ class ComplianceLimits:
     price_collar: float = 0.10  # an order's price may differ from the last close by at most 10 %
     max_share_of_daily_volume: float = 0.05  # one account's order vs the symbol's last volume
     run_notional_multiple: float = 5.0  # tonight's notional vs the median of recent nights
-    run_orders_multiple: float = 5.0
+    run_orders_multiple: float = 5.0  # tonight's order count vs the median of recent nights
+    run_history_nights: int = 20  # the recent nights whose medians tonight's totals are held against
 
 
 @dataclass(frozen=True)
@@ -194,11 +195,13 @@ def check_proposal(book: ProposalBook, limits: ComplianceLimits = ComplianceLimi
 def check_run_totals(
     orders: int, notional: float, recent: pd.DataFrame, limits: ComplianceLimits = ComplianceLimits()
 ) -> list[str]:
-    """Tonight's totals against recent nights (``recent``: orders, notional per night).
+    """Tonight's totals against recent nights (``recent``: orders, notional per night, newest first).
 
+    Only the newest ``limits.run_history_nights`` count: the medians follow the book as it grows.
     Returns the reasons the run is out of bounds (empty when within bounds or no history).
     A PM may override them; the override is recorded with the approval.
     """
+    recent = recent.head(limits.run_history_nights)
     if recent.empty:
         return []
     reasons = []

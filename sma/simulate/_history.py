@@ -18,6 +18,7 @@ import pandas as pd
 
 from sma.inbox import INBOX_FILES
 from sma.rebalance import EngineParams
+from sma.risk import RiskModelParams
 from sma.simulate._inputs import account_arrays
 from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import extend_market, market_from_frames
@@ -29,10 +30,15 @@ HISTORY_TRADE_COLUMNS = ["account_id", "trade_date", "symbol", "side", "quantity
 
 @dataclass(frozen=True)
 class HistoryParams:
-    """How the book's history is simulated. Weekly decisions keep two years of 200 accounts quick."""
+    """How the book's history is simulated. Weekly decisions keep two years of 200 accounts quick.
+
+    ``engine`` and ``risk``: pass the night's own (``pipelines`` reads them from the settings), so
+    the history is traded as the night trades.
+    """
 
     frequency: HarvestFrequency = HarvestFrequency.WEEKLY
     engine: EngineParams = field(default_factory=EngineParams)
+    risk: RiskModelParams = field(default_factory=RiskModelParams)
     fill_cost_bps: float = 5.0
     annual_drift: float = 0.07  # of the closes drawn after the book's last close
 
@@ -140,7 +146,8 @@ def _shard_run(job) -> tuple[np.ndarray, PathRun]:
     acc = account_arrays(accounts, frames["restrictions"], frames["tilts"], market.securities, market.benchmark_ids)
     ids = acc.ids
     cash = accounts["account_id"].map(frames["cash"].set_index("account_id")["amount"]).fillna(0.0).to_numpy(float)
-    settings = LoopSettings(Strategy.ENGINE, params.frequency, params.engine, fill_cost_bps=params.fill_cost_bps)
+    settings = LoopSettings(Strategy.ENGINE, params.frequency, params.engine, fill_cost_bps=params.fill_cost_bps,
+                            risk=params.risk)
     mine = {name: frames[name][frames[name]["account_id"].isin(ids)] for name in ("lots", "cash_flows", "transactions")}
     run = run_path(market, first, market.dates.size, acc, mine["lots"], cash, mine["cash_flows"],
                    mine["transactions"], settings, snapshots)

@@ -40,6 +40,7 @@ class LoopSettings:
     drift_tolerance: float = 0.05
     fill_cost_bps: float = 5.0
     risk_history_days: int = 252
+    risk: RiskModelParams = RiskModelParams()  # how each monthly risk model is estimated
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,10 @@ def flow_matrix(flows: pd.DataFrame, dates: np.ndarray, account_ids: np.ndarray)
     return out
 
 
-def _risk(closes: np.ndarray, symbols: np.ndarray, sectors: np.ndarray) -> tuple[RiskModel, np.ndarray]:
+def _risk(closes: np.ndarray, symbols: np.ndarray, sectors: np.ndarray,
+          params: RiskModelParams) -> tuple[RiskModel, np.ndarray]:
     returns = returns_from_prices(closes)
-    model = estimate_risk_model(returns, symbols, sectors, RiskModelParams())
+    model = estimate_risk_model(returns, symbols, sectors, params)
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.nan_to_num(np.corrcoef(returns.T), nan=0.0)
     return model, corr
@@ -129,7 +131,8 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
         if decide_on[i]:
             if day.astype("datetime64[M]") != month:
                 month = day.astype("datetime64[M]")
-                model, corr = _risk(market.closes[max(0, t - settings.risk_history_days):t + 1], symbols, sectors)
+                model, corr = _risk(market.closes[max(0, t - settings.risk_history_days):t + 1], symbols, sectors,
+                                   settings.risk)
                 if settings.strategy == Strategy.THRESHOLD:
                     ranked = replacement_choice(corr, sectors, acc.group_code)
             _decide(book, acc, market, t, day, flow[i], model, ranked, settings, fill_cost)

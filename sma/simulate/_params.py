@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sma.market import MarketParams, UniverseParams
 from sma.rebalance import EngineParams
+from sma.risk import RiskModelParams
 
 
 class Strategy(StrEnum):
@@ -86,6 +87,7 @@ class SimulationParams:
     fill_cost_bps: float = 5.0  # fills at the close, this much worse per side
     risk_history_days: int = 252  # closes behind each monthly risk-model estimate
     engine: EngineParams = field(default_factory=EngineParams)
+    risk: RiskModelParams = field(default_factory=RiskModelParams)  # each monthly risk-model estimate
     market: MarketParams = field(default_factory=MarketParams)  # the path, when none is given
     universe: UniverseParams = field(default_factory=UniverseParams)  # ~500 US large caps
 

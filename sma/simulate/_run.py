@@ -56,7 +56,7 @@ def _job(job) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
     acc = account_arrays(accounts, SimAccounts.empty("restrictions"), SimAccounts.empty("tilts"),
                          market.securities, market.benchmark_ids)
     settings = LoopSettings(strategy, params.harvest_frequency, params.engine, params.harvest_threshold,
-                            params.drift_tolerance, params.fill_cost_bps, params.risk_history_days)
+                            params.drift_tolerance, params.fill_cost_bps, params.risk_history_days, params.risk)
     run = run_path(market, first, last, acc, lots, sim.cash[rows], flows, SimAccounts.empty("transactions"), settings)
     index = market.index_levels()[first:last][:, acc.benchmark_row]
     y, s = run_metrics(run, v, accounts, sim.profile[rows], index, market.closes[last - 1], market.symbols,

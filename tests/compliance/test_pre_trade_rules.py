@@ -153,3 +153,10 @@ def test_run_totals_far_above_recent_nights_are_flagged_for_the_pm():
     reasons = check_run_totals(1000, 9e6, recent, ComplianceLimits())
     assert len(reasons) == 2 and "notional" in reasons[0]
     assert check_run_totals(10_000, 1e12, recent.iloc[0:0]) == []
+
+
+def test_run_totals_are_held_against_only_the_newest_run_history_nights():
+    # Newest first: two busy recent nights, then a long quiet past the limit leaves out.
+    recent = pd.DataFrame({"orders": [1000, 1000] + [10] * 10, "notional": [9e6, 9e6] + [1e4] * 10})
+    assert check_run_totals(1000, 9e6, recent, ComplianceLimits(run_history_nights=2)) == []
+    assert len(check_run_totals(1000, 9e6, recent, ComplianceLimits(run_history_nights=12))) == 2

@@ -47,3 +47,21 @@ def test_a_first_year_outside_the_price_files_is_a_clear_error(prices, tmp_path)
     result = CliRunner().invoke(app(), ["simulate", "--years", "1", "--first-year", "2010", "--prices-from",
                                         str(prices), "--workers", "1", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "vintage 0" in result.output
+
+
+def test_the_engine_strategy_is_simulated_with_the_firms_engine_and_risk_settings(tmp_path, monkeypatch):
+    import sma.simulate
+
+    asked = {}
+
+    def simulate(params, market=None, workers=1):
+        asked["params"] = params
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(sma.simulate, "simulate", simulate)
+    monkeypatch.setenv("SMA_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("SMA_ENGINE__RISK_AVERSION", "9")
+    monkeypatch.setenv("SMA_RISK__HALFLIFE_DAYS", "30")
+    result = CliRunner().invoke(app(), ["simulate", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "stop here" in result.output
+    assert asked["params"].engine.risk_aversion == 9.0 and asked["params"].risk.halflife_days == 30.0

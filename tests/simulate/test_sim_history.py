@@ -138,3 +138,12 @@ def test_a_snapshot_inside_the_period_is_the_book_as_the_trades_up_to_that_day_l
 def test_a_snapshot_outside_the_period_is_refused(book):
     with pytest.raises(ValueError, match="snapshot"):
         simulate_history(book, START, END, seed=21, snapshots=(date(2024, 1, 6),))
+
+
+def test_the_history_estimates_its_risk_models_with_the_risk_parameters_it_is_given(book):
+    """The demo's history is traded with the night's [risk] settings, not the code's defaults."""
+    from sma.risk import RiskModelError, RiskModelParams
+
+    needs_more_history = HistoryParams(risk=RiskModelParams(min_history_days=10_000))
+    with pytest.raises(RiskModelError, match="at least 10000"):
+        simulate_history(book, START, END, seed=21, params=needs_more_history)
