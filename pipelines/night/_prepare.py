@@ -1,8 +1,8 @@
 """Step 3 of a night: prepare what every shard needs, from the store's snapshot.
 
 Estimates tonight's risk model, works out wash-sale blocks per household and the gains already
-realized this year (from the store's ledger, ``realized_gains``), and splits the accounts into shards that never split a household (wash sales
-reach across a household's accounts). Each shard gets its own files -- accounts, lots, custodian
+realized this year (from the store's ledger, ``realized_gains``), and splits the accounts into
+shards that never split a household (wash sales reach across a household's accounts). Each shard gets its own files -- accounts, lots, custodian
 positions, restrictions, tilts, wash-sale blocks -- so a shard task reads only its part of the
 book; the day's corporate actions and the reconciliation of lots against the custodian are applied
 by the shard step (:mod:`._decide`). Everything is written as Parquet under the night's exchange

@@ -20,7 +20,7 @@ from sma.rebalance._inputs import ShardInputError
 _EMPTY_RULES = pd.DataFrame(columns=["account_id", "kind", "symbol", "sector", "esg_tag", "multiplier"])
 
 
-def codes(values: pd.Series, index: np.ndarray, what: str, where: str) -> np.ndarray:
+def _codes(values: pd.Series, index: np.ndarray, what: str, where: str) -> np.ndarray:
     """Position of each of ``values`` in ``index``, (k,) int; an unknown one raises ``ShardInputError`` by name."""
     pos = pd.Index(index).get_indexer(values.astype(str))
     if (pos < 0).any():
@@ -87,7 +87,7 @@ def account_arrays(accounts: pd.DataFrame, restrictions: pd.DataFrame | None, ti
     accounts = accounts.reset_index(drop=True)
     universe = Universe.from_frame(securities)
     ids = accounts["account_id"].astype(str).to_numpy()
-    row = codes(accounts["benchmark_id"], np.asarray(benchmark_ids, dtype=str), "benchmark_id", "accounts")
+    row = _codes(accounts["benchmark_id"], np.asarray(benchmark_ids, dtype=str), "benchmark_id", "accounts")
     households, household_code = np.unique(accounts["household_id"].astype(str).to_numpy(), return_inverse=True)
     return AccountArrays(
         frame=accounts,
@@ -140,8 +140,8 @@ class LotArrays:
         start = lots["adjusted_acquired_date"].fillna(lots["acquired_date"]) \
             if "adjusted_acquired_date" in lots else lots["acquired_date"]
         return cls(
-            codes(lots["account_id"], account_ids, "account", "lots"),
-            codes(lots["symbol"], symbols, "symbol", "lots"),
+            _codes(lots["account_id"], account_ids, "account", "lots"),
+            _codes(lots["symbol"], symbols, "symbol", "lots"),
             lots["lot_id"].astype(str).to_numpy(),
             lots["quantity"].to_numpy(float),
             lots["cost_basis"].to_numpy(float),
