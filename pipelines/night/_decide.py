@@ -18,10 +18,9 @@ from pipelines.night import _files
 from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.night._check import check_shard
-from pipelines.night._prepare import reconcile
 from sma.accounts import Universe, restriction_masks
-from sma.ledger import apply_splits
-from sma.rebalance import ShardInputs, decide, shard_from_frames
+from sma.ledger import apply_splits, reconcile, reconciliation_holds
+from sma.rebalance import ShardInputs, blocks_in_force, decide, shard_from_frames
 from sma.risk import RiskModel
 
 
@@ -37,42 +36,6 @@ def load_risk_model(night: Night) -> RiskModel:
         factor_cov=cov[list(factors)].to_numpy(float),
         specific_var=specific["specific_var"].to_numpy(float),
     )
-
-
-def blocks_in_force(
-    accounts: pd.DataFrame, universe: Universe, masks, wash_buy: np.ndarray, wash_loss: np.ndarray,
-    blocks: pd.DataFrame,
-) -> pd.DataFrame:
-    """Every (account, security) with a block tonight: account_id, symbol, kind, why, until.
-
-    kind is BUY_BLOCKED (restriction or wash sale), SELL_BLOCKED (NO_SELL) or LOSS_SALE_BLOCKED;
-    ``until`` is the first day a wash-sale block no longer applies (31 days after the trade that
-    caused it), empty for restrictions.
-    """
-    ids, symbols = accounts["account_id"].to_numpy(str), universe.symbols
-    parts = []
-    for mask, kind, why in (
-        (masks.exclude, "BUY_BLOCKED", "EXCLUDE restriction"),
-        (masks.no_buy, "BUY_BLOCKED", "NO_BUY restriction"),
-        (masks.no_sell, "BUY_BLOCKED", "NO_SELL restriction"),
-        (wash_buy & ~masks.buy_restricted, "BUY_BLOCKED", "wash sale: the household sold it at a loss in the last 30 days"),
-        (masks.no_sell, "SELL_BLOCKED", "NO_SELL restriction"),
-        (wash_loss, "LOSS_SALE_BLOCKED", "wash sale: the household bought it in the last 30 days"),
-    ):
-        a, j = np.nonzero(mask)
-        parts.append(pd.DataFrame({
-            "account_id": ids[a], "symbol": symbols[j], "kind": kind, "why": why,
-            "household_id": accounts["household_id"].to_numpy(str)[a], "identical_group": universe.identical_group[j],
-        }))
-    out = pd.concat(parts, ignore_index=True)
-    last = blocks.assign(
-        last_loss=pd.to_datetime(blocks["last_loss_sale_date"]), last_buy=pd.to_datetime(blocks["last_buy_date"])
-    )[["household_id", "identical_group", "last_loss", "last_buy"]]
-    out = out.merge(last, on=["household_id", "identical_group"], how="left")
-    wash = out["why"].str.startswith("wash sale")
-    caused_by = np.where(out["kind"] == "LOSS_SALE_BLOCKED", out["last_buy"], out["last_loss"])
-    out["until"] = pd.Series(pd.to_datetime(caused_by) + pd.Timedelta(days=31)).dt.date.where(wash, None)
-    return out[["account_id", "symbol", "kind", "why", "until"]]
 
 
 def holdings_before_after(inputs: ShardInputs, trades: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +68,8 @@ def shard_inputs(
     blocks: pd.DataFrame,
     as_of,
 ) -> tuple[ShardInputs, pd.DataFrame]:
-    """The engine's arrays for one shard (``sma.rebalance.shard_from_frames``), and the blocks in force.
+    """The engine's arrays for one shard (``sma.rebalance.shard_from_frames``), and the blocks in force
+    (``sma.rebalance.blocks_in_force``).
 
     ``accounts`` are the prepared accounts: tonight's cash and cash flow already summed, and the
     gains realized so far this year.
@@ -130,8 +94,7 @@ def shard_inputs(
     )
     universe = Universe.from_frame(market)
     masks = restriction_masks(restrictions, inputs.account_ids, universe)
-    wash_buy = inputs.buy_blocked & ~masks.buy_restricted
-    return inputs, blocks_in_force(accounts, universe, masks, wash_buy, inputs.loss_sale_blocked, blocks)
+    return inputs, blocks_in_force(inputs, masks, universe, blocks)
 
 
 #: Decimal places kept in decision records: cents for money, 1e-8 for fractions. Beyond these the
@@ -146,19 +109,6 @@ _RECORD_DECIMALS = {
 
 def rounded_records(records: pd.DataFrame) -> pd.DataFrame:
     return records.round({k: v for k, v in _RECORD_DECIMALS.items() if k in records})
-
-
-def reconciliation_holds(breaks: pd.DataFrame) -> pd.DataFrame:
-    """One exception per account whose lots do not add up to the custodian's positions: held tonight."""
-    if breaks.empty:
-        return pd.DataFrame({"account_id": pd.Series(dtype=str), "kind": pd.Series(dtype=str),
-                             "reason": pd.Series(dtype=str)})
-    why = (
-        "reconciliation break: " + breaks["symbol"] + " lots " + breaks["lots"].map("{:g}".format)
-        + " vs custodian " + breaks["custodian"].map("{:g}".format)
-    )
-    first = pd.DataFrame({"account_id": breaks["account_id"], "kind": "RECONCILIATION", "reason": why})
-    return first.groupby("account_id", as_index=False).first()
 
 
 def decide_step(night: Night, shard: int) -> None:

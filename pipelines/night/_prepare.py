@@ -1,8 +1,8 @@
 """Step 3 of a night: prepare what every shard needs, from the store's snapshot.
 
 Estimates tonight's risk model, works out wash-sale blocks per household and the gains already
-realized this year, and splits the accounts into shards that never split a household (wash sales
-reach across a household's accounts). Each shard gets its own files -- accounts, lots, custodian
+realized this year (from the store's ledger, ``realized_gains``), and splits the accounts into
+shards that never split a household (wash sales reach across a household's accounts). Each shard gets its own files -- accounts, lots, custodian
 positions, restrictions, tilts, wash-sale blocks -- so a shard task reads only its part of the
 book; the day's corporate actions and the reconciliation of lots against the custodian are applied
 by the shard step (:mod:`._decide`). Everything is written as Parquet under the night's exchange
@@ -21,7 +21,17 @@ from pipelines.night import _files
 from pipelines._faults import crash_point
 from pipelines.night._run import Night
 from pipelines.store import open_store
-from sma.ledger import apply_splits, wash_sale_blocks
+from sma.inbox import AccountType
+from sma.ledger import (
+    apply_splits,
+    cents_to_usd,
+    gain_budget_remaining,
+    realized_this_year,
+    recent_lot_purchases,
+    tax_year_start,
+    wash_sale_blocks,
+    wash_sale_window_start,
+)
 from sma.risk import (
     RiskModel,
     RiskModelError,
@@ -52,33 +62,35 @@ def read_snapshot(con, as_of) -> dict[str, pd.DataFrame]:
     return out
 
 
-def reconcile(lots: pd.DataFrame, positions: pd.DataFrame, tolerance: float) -> pd.DataFrame:
-    """Positions where the lots do not add up to the custodian's quantity: account_id, symbol, lots, custodian."""
-    ours = lots.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(columns={"quantity": "lots"})
-    theirs = positions.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(columns={"quantity": "custodian"})
-    both = ours.merge(theirs, on=["account_id", "symbol"], how="outer").fillna({"lots": 0.0, "custodian": 0.0})
-    return both[(both["lots"] - both["custodian"]).abs() > tolerance].reset_index(drop=True)
-
-
 def _closes(prices: pd.DataFrame, symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     wide = prices.pivot(index="date", columns="symbol", values="close").sort_index()
     wide = wide.reindex(columns=symbols).ffill().bfill()
     return wide.index.to_numpy(), wide.to_numpy(float)
 
 
+#: ``realized_gains.fill_id`` of rows the simulator booked (``pipelines.history.record_history``).
+SIMULATED_FILL_ID = "simulated"
+
+
 def _realized_this_year(con, as_of) -> pd.DataFrame:
-    """Net realized gains per account so far this calendar year, from every stored night's transactions."""
-    return con.execute(
+    """Net realized gains per account so far this calendar year, from the store's ledger (``realized_gains``).
+
+    The ledger is the one source of realized gains: fills booked by ``sma fills load`` and the
+    simulated history. DuckDB sums the DECIMAL gains exactly per account, run and sale date;
+    ``sma.ledger.realized_this_year`` decides which count (not tonight's own fills) and adds
+    them up in integer cents, so the figure is exact and the same on every read.
+    """
+    rows = con.execute(
         """
-        SELECT account_id, sum(CAST(realized_gain AS DOUBLE)) AS realized_ytd FROM (
-            SELECT DISTINCT account_id, trade_date, symbol, side, quantity, price, realized_gain
-            FROM inbox_transactions
-            WHERE side = 'SELL' AND realized_gain IS NOT NULL
-              AND trade_date <= ? AND year(trade_date) = year(CAST(? AS DATE))
-        ) GROUP BY account_id
+        SELECT account_id, as_of_date, sale_date, fill_id = ? AS simulated,
+               CAST(sum(gain) * 100 AS BIGINT) AS gain_cents
+        FROM realized_gains WHERE sale_date BETWEEN ? AND ?
+        GROUP BY ALL ORDER BY ALL
         """,
-        [as_of, as_of],
+        [SIMULATED_FILL_ID, tax_year_start(as_of).astype(object), as_of],
     ).df()
+    ytd = realized_this_year(rows, as_of)
+    return pd.DataFrame({"account_id": ytd.index.to_numpy(str), "realized_ytd": cents_to_usd(ytd.to_numpy(np.int64))})
 
 
 def _changed_since_last_night(con, as_of) -> pd.DataFrame:
@@ -104,23 +116,6 @@ def _changed_since_last_night(con, as_of) -> pd.DataFrame:
         """,
         [as_of, as_of, as_of],
     ).df()
-
-
-def _with_recent_lots(transactions: pd.DataFrame, recent: pd.DataFrame, accounts: pd.DataFrame, as_of) -> pd.DataFrame:
-    """The household's buys of the last 31 days, from transactions and from the lots themselves.
-
-    A lot acquired inside the wash-sale window is a purchase even when the transactions file
-    misses it: a loss sale of that security now would be washed by it (IRS Publication 550).
-    ``recent`` holds the lots acquired in the window.
-    """
-    recent = recent[pd.to_datetime(recent["acquired_date"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=31)]
-    household = accounts.set_index("account_id")["household_id"]
-    buys = pd.DataFrame({
-        "account_id": recent["account_id"], "household_id": recent["account_id"].map(household),
-        "trade_date": recent["acquired_date"], "symbol": recent["symbol"], "side": "BUY",
-        "quantity": recent["quantity"], "price": np.nan, "realized_gain": np.nan,
-    })
-    return pd.concat([transactions, buys], ignore_index=True) if len(buys) else transactions
 
 
 #: A vendor's risk model, when the inbox has one: ``<inbox>/<date>/risk_model/`` holding
@@ -175,18 +170,19 @@ def prepare_step(night: Night) -> list[int]:
             "SELECT date, symbol, close, volume FROM inbox_prices WHERE date <= ? ORDER BY date, symbol",
             [night.as_of],
         ).df()
+        window_start = wash_sale_window_start(night.as_of).astype(object)
         transactions = con.execute(
             """SELECT DISTINCT t.account_id, a.household_id, t.trade_date, t.symbol, t.side, t.quantity, t.price,
                       CAST(t.realized_gain AS DOUBLE) AS realized_gain
                FROM inbox_transactions t JOIN inbox_accounts a
                  ON a.account_id = t.account_id AND a.as_of_date = t.as_of_date
-               WHERE t.as_of_date <= ? AND t.trade_date >= CAST(? AS DATE) - INTERVAL 31 DAY""",
-            [night.as_of, night.as_of],
+               WHERE t.as_of_date <= ? AND t.trade_date >= ?""",
+            [night.as_of, window_start],
         ).df()
         recent_lots = con.execute(
             """SELECT account_id, symbol, quantity, acquired_date FROM inbox_lots
-               WHERE as_of_date = ? AND acquired_date >= CAST(? AS DATE) - INTERVAL 31 DAY""",
-            [night.as_of, night.as_of],
+               WHERE as_of_date = ? AND acquired_date >= ?""",
+            [night.as_of, window_start],
         ).df()
         realized = _realized_this_year(con, night.as_of)
         changed = _changed_since_last_night(con, night.as_of)
@@ -210,8 +206,10 @@ def prepare_step(night: Night) -> list[int]:
         )
         group_of = dict(zip(symbols, market["identical_group"].fillna(pd.Series(symbols)).where(
             market["identical_group"].notna(), symbols)))
-        blocks = wash_sale_blocks(_with_recent_lots(transactions, recent_lots, snap["accounts"], night.as_of),
-                                  group_of, np.datetime64(night.as_of, "D"))
+        household_of = snap["accounts"].set_index("account_id")["household_id"]
+        bought = recent_lot_purchases(recent_lots, household_of, night.as_of)
+        recent = pd.concat([transactions, bought], ignore_index=True) if len(bought) else transactions
+        blocks = wash_sale_blocks(recent, group_of, np.datetime64(night.as_of, "D"))
 
         accounts = _prepared_accounts(snap, realized, changed, held, night.as_of, s.night.accounts_per_shard)
 
@@ -263,7 +261,9 @@ def _prepared_accounts(snap, realized, changed, held, as_of, per_shard: int) -> 
                                 "benchmark_changed": False, "restriction_changed": False})
     for col in ("cash", "cash_flow", "gain_budget", "min_trade_value"):
         accounts[col] = accounts[col].astype(float)
-    accounts["gain_budget_remaining"] = (accounts["gain_budget"] - accounts["realized_ytd"]).fillna(np.inf)
+    accounts["gain_budget_remaining"] = gain_budget_remaining(
+        accounts["gain_budget"].to_numpy(float), accounts["realized_ytd"].to_numpy(float),
+        accounts["account_type"].astype(str).str.upper().to_numpy() == AccountType.TAXABLE)
     accounts = accounts.sort_values(["household_id", "account_id"]).reset_index(drop=True)
     accounts["held"] = accounts["account_id"].isin(held["account_id"])
     accounts["shard"] = _assign_shards(accounts, per_shard)

@@ -10,6 +10,7 @@ from sma.book._accounts import AccountDraw
 from sma.book._holdings import LotDraw
 from sma.book._params import BookParams, Funding
 from sma.inbox import Side
+from sma.ledger import wash_sale_window_start
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def recent_trades(
     same = (lots.account[1:] == lots.account[:-1]) & (lots.symbol[1:] == lots.symbol[:-1])
     first_of_position[1:] = ~same
     household_symbol = accounts.household[lots.account] * n_sec + identical[lots.symbol]
-    recently_bought = np.unique(household_symbol[lots.acquired >= start - np.timedelta64(30, "D")])
+    recently_bought = np.unique(household_symbol[lots.acquired >= wash_sale_window_start(start)])
     eligible = (
         first_of_position & (lots.acquired < start) & ~np.isin(household_symbol, recently_bought)
     )

@@ -14,6 +14,15 @@ Wash-sale blocks for the nightly engine
     ``wash_sale_blocks(transactions, identical_group, as_of) -> DataFrame`` (``BLOCK_COLUMNS``):
     per (household_id, identical_group), ``buy_blocked`` and ``loss_sale_blocked``.
     ``identical_groups(symbols, identical_group) -> ndarray[str]``.
+    The window, from ``WASH_SALE_WINDOW_DAYS`` only: ``wash_sale_window_start(as_of)`` (the earliest
+    trade that can still block), ``wash_sale_block_until(caused_by)`` (the first day a block is gone);
+    ``recent_lot_purchases(lots, household_of, as_of)``: lots bought inside the window, as buys.
+Gain budget
+    ``realized_this_year(realized, as_of) -> Series`` (cents per account, ``REALIZED_YTD_COLUMNS``),
+    ``gain_budget_remaining(gain_budget, realized_ytd, taxable)``, ``tax_year_start(as_of)``.
+Reconciliation
+    ``reconcile(lots, positions, tolerance)`` (``BREAK_COLUMNS``) and ``reconciliation_holds(breaks)``
+    (``HOLD_COLUMNS``): lots that do not add up to the custodian's positions hold the account.
 Booking (fills loader, simulator, statements)
     ``Ledger(accounts, identical_group=None)`` with
     ``add_lots(lots)`` (``OPENING_LOT_COLUMNS``: ``account_id, lot_id, symbol, quantity,
@@ -41,10 +50,15 @@ Money
 
 from sma.ledger._blocks import (
     BLOCK_COLUMNS,
+    PURCHASE_COLUMNS,
     WASH_SALE_WINDOW_DAYS,
     identical_groups,
+    recent_lot_purchases,
+    wash_sale_block_until,
     wash_sale_blocks,
+    wash_sale_window_start,
 )
+from sma.ledger._budget import REALIZED_YTD_COLUMNS, gain_budget_remaining, realized_this_year, tax_year_start
 from sma.ledger._errors import (
     DuplicateLotError,
     InvalidTradeError,
@@ -56,6 +70,7 @@ from sma.ledger._errors import (
 from sma.ledger._holding import carried_holding_start, is_long_term, long_term_from
 from sma.ledger._ledger import OPENING_LOT_COLUMNS, Ledger
 from sma.ledger._money import cents_to_usd, cents_to_usd_text, usd_to_cents
+from sma.ledger._reconcile import BREAK_COLUMNS, HOLD_COLUMNS, reconcile, reconciliation_holds
 from sma.ledger._relief import ReliefMethod, relief_order
 from sma.ledger._replay import (
     REPLAY_TRANSACTION_COLUMNS,
@@ -68,7 +83,11 @@ from sma.ledger._split import apply_splits
 
 __all__ = [
     "BLOCK_COLUMNS",
+    "BREAK_COLUMNS",
+    "HOLD_COLUMNS",
     "OPENING_LOT_COLUMNS",
+    "PURCHASE_COLUMNS",
+    "REALIZED_YTD_COLUMNS",
     "REPLAY_TRANSACTION_COLUMNS",
     "WASH_SALE_WINDOW_DAYS",
     "Action",
@@ -86,11 +105,19 @@ __all__ = [
     "carried_holding_start",
     "cents_to_usd",
     "cents_to_usd_text",
+    "gain_budget_remaining",
     "identical_groups",
     "is_long_term",
     "long_term_from",
+    "realized_this_year",
+    "recent_lot_purchases",
+    "reconcile",
+    "reconciliation_holds",
     "relief_order",
     "replay",
+    "tax_year_start",
     "usd_to_cents",
+    "wash_sale_block_until",
     "wash_sale_blocks",
+    "wash_sale_window_start",
 ]

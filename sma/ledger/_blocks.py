@@ -16,6 +16,63 @@ import pandas as pd
 #: The window is inclusive: 30 calendar days before through 30 days after a loss sale.
 WASH_SALE_WINDOW_DAYS = 30
 
+#: What ``recent_lot_purchases`` returns: the ``transactions`` columns ``wash_sale_blocks`` reads.
+PURCHASE_COLUMNS = ["account_id", "household_id", "trade_date", "symbol", "side", "quantity", "price", "realized_gain"]
+
+
+def wash_sale_window_start(as_of: np.datetime64 | str) -> np.datetime64:
+    """The earliest trade date that can still block a trade on ``as_of``: ``as_of`` - 30 days.
+
+    The window is inclusive (IRS Publication 550, "Wash Sales": 30 days before or after the sale),
+    so a trade on this day still blocks; one a day earlier no longer does. Readers of trades and
+    lots for the wash-sale blocks keep those on or after this date.
+    """
+    return np.datetime64(as_of, "D") - np.timedelta64(WASH_SALE_WINDOW_DAYS, "D")
+
+
+def wash_sale_block_until(caused_by: np.ndarray) -> np.ndarray:
+    """The first day a wash-sale block caused by a trade on ``caused_by`` no longer applies.
+
+    Parameters
+    ----------
+    caused_by : ndarray of shape (k,), datetime64 -- the latest loss sale or buy behind each block (NaT = none)
+
+    Returns
+    -------
+    ndarray of shape (k,), datetime64[D]: ``caused_by`` + 31 days (the inclusive 30-day window, IRS Pub. 550).
+    """
+    day = np.asarray(caused_by, dtype="datetime64[D]")
+    return day + np.timedelta64(WASH_SALE_WINDOW_DAYS + 1, "D")
+
+
+def recent_lot_purchases(lots: pd.DataFrame, household_of: pd.Series, as_of: np.datetime64 | str) -> pd.DataFrame:
+    """The lots acquired inside the wash-sale window, as the household's buys (``PURCHASE_COLUMNS``).
+
+    A lot acquired in the last 30 days is a purchase even when no transaction records it (a
+    starting book, a transactions file that misses it): a loss sale of that security now would be
+    washed by it (IRS Publication 550, "Wash Sales"), in any account of the household.
+
+    Parameters
+    ----------
+    lots : DataFrame -- ``account_id, symbol, quantity, acquired_date`` (the trade date), one row per lot
+    household_of : Series of household_id indexed by account_id
+    as_of : date of the trades being decided; lots acquired after it are not purchases yet
+
+    Returns
+    -------
+    DataFrame of shape (k, 8): one BUY row per lot acquired in ``[as_of - 30 days, as_of]``, price
+    and realized_gain NaN, in the lots' order.
+    """
+    acquired = pd.to_datetime(lots["acquired_date"]).to_numpy().astype("datetime64[D]")
+    day = np.datetime64(as_of, "D")
+    recent = lots[(acquired >= wash_sale_window_start(day)) & (acquired <= day)]
+    account = recent["account_id"].astype(str)
+    return pd.DataFrame({
+        "account_id": account.to_numpy(object), "household_id": account.map(household_of).to_numpy(object),
+        "trade_date": pd.to_datetime(recent["acquired_date"]).to_numpy(), "symbol": recent["symbol"].to_numpy(object),
+        "side": "BUY", "quantity": recent["quantity"].to_numpy(float), "price": np.nan, "realized_gain": np.nan,
+    }, columns=PURCHASE_COLUMNS)
+
 BLOCK_COLUMNS = [
     "household_id",
     "identical_group",
@@ -67,7 +124,7 @@ def wash_sale_blocks(
     transactions : DataFrame
         Recent trades of every account: ``account_id, household_id, trade_date, symbol, side
         (BUY/SELL), quantity, price, realized_gain`` (USD, sells only; negative = a loss).
-        At least the last 31 days.
+        At least those on or after ``wash_sale_window_start(as_of)``; their order does not matter.
     identical_group : mapping symbol -> identical group, or None
         Blank or missing means the symbol is its own group.
     as_of : date
@@ -85,7 +142,7 @@ def wash_sale_blocks(
     - ``last_loss_sale_date`` / ``last_buy_date``: the latest such trade, NaT if none.
     """
     day = np.datetime64(as_of, "D")
-    start = day - np.timedelta64(WASH_SALE_WINDOW_DAYS, "D")
+    start = wash_sale_window_start(day)
     dates = pd.to_datetime(transactions["trade_date"]).to_numpy().astype("datetime64[D]")
     in_window = (dates >= start) & (dates <= day)
     side = transactions["side"].astype(str).str.upper().to_numpy()

@@ -9,7 +9,11 @@ How the nightly pipeline calls it, per shard (PRODUCT.md, "The per-account decis
     out = decide(shard, model, EngineParams())                            # screen + optimise
 
 (``shard_from_frames`` builds the personalised targets for all accounts at once, with
-``sma.accounts``.) ``decide`` returns an ``EngineOutput`` of three frames:
+``sma.accounts``.) Under it, the one builder of engine inputs, shared with the simulator:
+``account_arrays(accounts, restrictions, tilts, securities, benchmark_ids) -> AccountArrays`` (once),
+then per day ``day_inputs(acc, day, prices, index_weights, LotArrays, cash, cash_flow, realized_ytd,
+wash_blocks) -> ShardInputs``; ``blocks_in_force(inputs, masks, universe, wash_blocks)`` lists
+what is blocked and until when (``BLOCKED_COLUMNS``). ``decide`` returns an ``EngineOutput`` of three frames:
 
 trades (TRADE_COLUMNS)
     account_id, symbol, side (BUY/SELL), quantity (whole shares, or a whole fractional lot; float64),
@@ -37,8 +41,11 @@ asks for. Run it with one BLAS thread per process (``OPENBLAS_NUM_THREADS=1``): 
 small and threads only contend. Speed and quality: ``benchmarks/bench_engine.py``.
 """
 
+from sma.rebalance._arrays import AccountArrays, LotArrays, account_arrays
+from sma.rebalance._blocked import BLOCKED_COLUMNS, blocks_in_force
+from sma.rebalance._day import day_inputs, wash_masks
 from sma.rebalance._decide import EngineOutput, decide, decide_account
-from sma.rebalance._frames import shard_from_frames
+from sma.rebalance._frames import benchmark_weights, shard_from_frames
 from sma.rebalance._inputs import ShardInputError, ShardInputs
 from sma.rebalance._params import EngineParams, SignMethod
 from sma.rebalance._problem import AccountProblem, build_problem
@@ -58,16 +65,19 @@ from sma.rebalance._sides import conflicting_groups, contested_groups, keep_for_
 from sma.rebalance._signs import ContinuousDecision, solve_account
 
 __all__ = [
+    "BLOCKED_COLUMNS",
     "HOLDING_KINDS",
     "LOT_SELL_COLUMNS",
     "RECORD_COLUMNS",
     "TRADE_COLUMNS",
+    "AccountArrays",
     "AccountProblem",
     "ContinuousDecision",
     "DecisionStatus",
     "EngineOutput",
     "EngineParams",
     "ExceptionKind",
+    "LotArrays",
     "QPResult",
     "Screen",
     "ShardInputError",
@@ -76,10 +86,14 @@ __all__ = [
     "TradeQP",
     "TradeReason",
     "Trigger",
+    "account_arrays",
+    "benchmark_weights",
+    "blocks_in_force",
     "build_problem",
     "conflicting_groups",
     "contested_groups",
     "decide",
+    "day_inputs",
     "decide_account",
     "keep_for_sides",
     "lot_buckets",
@@ -88,4 +102,5 @@ __all__ = [
     "shard_from_frames",
     "solve_account",
     "solve_trade_qp",
+    "wash_masks",
 ]

@@ -12,13 +12,13 @@ Public API (pure: frames and arrays in, frames out)
     rows and the inbox frames of ``end``.
 Market paths: ``generated_market(seed, start, n_days)``, ``market_from_frames(securities, prices,
 benchmarks)``, ``extend_market(path, n_days, seed)``.
-Pieces: ``run_path`` (the day loop), ``year_tax`` (Schedule D netting, held-away gains,
-carryforward), ``engine_inputs`` (the nightly ``shard_inputs``, pure), ``PUBLISHED``.
+Pieces: ``run_path`` (the day loop), ``day_shard`` (a day's engine inputs, from
+``sma.rebalance.day_inputs`` -- the builder the night uses too), ``year_tax`` (Schedule D netting,
+held-away gains, carryforward), ``PUBLISHED``.
 """
 
 from sma.simulate._history import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS, History, HistoryParams, simulate_history
-from sma.simulate._inputs import AccountArrays, LotArrays, account_arrays, engine_inputs, targets, wash_masks
-from sma.simulate._loop import LoopSettings, PathRun, decision_days, run_path
+from sma.simulate._loop import LoopSettings, PathRun, day_shard, decision_days, run_path
 from sma.simulate._market import (
     MarketPath,
     MarketPathError,
@@ -42,13 +42,11 @@ __all__ = [
     "VALUE_COLUMNS",
     "WHY_WE_DIFFER",
     "YEAR_COLUMNS",
-    "AccountArrays",
     "HarvestFrequency",
     "HeldAwayGains",
     "History",
     "HistoryParams",
     "LoopSettings",
-    "LotArrays",
     "MarketPath",
     "MarketPathError",
     "PathRun",
@@ -56,10 +54,9 @@ __all__ = [
     "SimulationParams",
     "SimulationResult",
     "Strategy",
-    "account_arrays",
     "beside_published",
+    "day_shard",
     "decision_days",
-    "engine_inputs",
     "extend_market",
     "generated_market",
     "market_facts",
@@ -68,7 +65,5 @@ __all__ = [
     "run_path",
     "simulate",
     "simulate_history",
-    "targets",
-    "wash_masks",
     "year_tax",
 ]

@@ -12,8 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sma.ledger import Ledger, ReliefMethod, usd_to_cents, wash_sale_blocks
-from sma.simulate._inputs import AccountArrays, LotArrays
+from sma.ledger import (
+    Ledger,
+    ReliefMethod,
+    recent_lot_purchases,
+    usd_to_cents,
+    wash_sale_blocks,
+    wash_sale_window_start,
+)
+from sma.rebalance import AccountArrays, LotArrays
 
 #: One order per row: account row, security column, side, shares, the lot to relieve ('' = by
 #: ``method``), the relief method and the reason.
@@ -43,10 +50,13 @@ class SimBook:
     cash : ndarray of shape (m,), USD
     recent : DataFrame -- the inbox ``transactions`` before the first day (wash-sale blocks)
     fill_cost : float -- fraction of the close lost per side
+    first_day : datetime64[D] -- the first simulated day: opening lots acquired in the 30 days
+        before it are the household's purchases too (``sma.ledger.recent_lot_purchases``), as a
+        night counts them, whether or not ``recent`` lists them
     """
 
     def __init__(self, acc: AccountArrays, lots: pd.DataFrame, cash: np.ndarray, recent: pd.DataFrame,
-                 fill_cost: float):
+                 fill_cost: float, first_day: np.datetime64):
         self.acc = acc
         self.symbols = acc.universe.symbols
         groups = dict(zip(self.symbols.tolist(), acc.universe.identical_group.tolist()))
@@ -72,6 +82,9 @@ class SimBook:
                                          trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
                                          .astype("datetime64[D]"),
                                          realized_gain=pd.to_numeric(recent["realized_gain"], errors="coerce")))
+        if len(lots):
+            bought = recent_lot_purchases(lots, pd.Series(house), first_day)
+            self._remember(bought.assign(trade_date=bought["trade_date"].to_numpy().astype("datetime64[D]")))
         # Lot ids are the trade date and a per-account count of the day's buys: they never depend on
         # who else runs, and a history simulated in legs (disjoint days) never opens an id twice.
         self._next_lot = np.zeros(acc.m, np.int64)
@@ -91,15 +104,17 @@ class SimBook:
         return LotArrays.from_open_lots(self.ledger.open_lots(), self.acc.ids, self.acc.universe)
 
     def blocks(self, day: np.datetime64) -> pd.DataFrame:
-        """``wash_sale_blocks`` from the household trades of the last 31 days, today's included."""
-        since = day - np.timedelta64(31, "D")
+        """``wash_sale_blocks`` from the household trades in the wash-sale window of ``day``, today's included.
+
+        ``wash_sale_blocks`` keeps the latest trade of each household and group, whatever the
+        order the trades are listed in (accounts of a household trade in account order).
+        """
+        since = wash_sale_window_start(day)
         self._recent = [r for r in self._recent if len(r) and r["trade_date"].max() >= since]
         if not self._recent:
             return wash_sale_blocks(pd.DataFrame(columns=_BLOCK_INPUT), self.group_of, day)
         recent = pd.concat(self._recent, ignore_index=True)
-        # Only the latest buy and the latest loss sale of each household and symbol can block.
-        recent = recent[recent["trade_date"] >= since].drop_duplicates(["household_id", "symbol", "side"], keep="last")
-        return wash_sale_blocks(recent, self.group_of, day)
+        return wash_sale_blocks(recent[recent["trade_date"] >= since], self.group_of, day)
 
     def value(self, prices: np.ndarray) -> np.ndarray:
         """Holdings at ``prices`` plus cash, USD, shape (m,)."""

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import INBOX_FILES
+from sma.ledger import wash_sale_window_start
 from sma.rebalance import EngineParams
+from sma.rebalance import account_arrays
 from sma.risk import RiskModelParams
-from sma.simulate._inputs import account_arrays
 from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import extend_market, market_from_frames
 from sma.simulate._params import HarvestFrequency, Strategy
@@ -173,7 +174,7 @@ def _inbox_on(frames, market, t: int, shard_lots: list[pd.DataFrame], shard_cash
     lots = _lots_frame(pd.concat(shard_lots, ignore_index=True))
     lots = lots.sort_values("account_id", kind="stable").reset_index(drop=True)
     positions = lots.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
-    recent = trades[(trades["trade_date"] >= day - pd.Timedelta(days=30)) & (trades["trade_date"] <= day)]
+    recent = trades[(trades["trade_date"] >= pd.Timestamp(wash_sale_window_start(day))) & (trades["trade_date"] <= day)]
     cash = pd.concat(shard_cash).reindex(ids)
     n_sec = market.symbols.size
     # The prices file keeps as many days as the book's had.

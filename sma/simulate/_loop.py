@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from sma.ledger import ReliefMethod
-from sma.rebalance import EngineParams
+from sma.rebalance import AccountArrays, EngineParams, LotArrays, ShardInputs, day_inputs
 from sma.risk import RiskModel, RiskModelParams, estimate_risk_model, returns_from_prices
 from sma.simulate._book import SimBook
-from sma.simulate._inputs import AccountArrays, engine_inputs, targets, wash_masks
 from sma.simulate._market import MarketPath
 from sma.simulate._params import HarvestFrequency, Strategy
 from sma.simulate._strategies import (
@@ -114,7 +113,7 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
     """
     dates = market.dates[first:last]
     fill_cost = settings.fill_cost_bps * 1e-4
-    book = SimBook(acc, lots, cash, recent, fill_cost)
+    book = SimBook(acc, lots, cash, recent, fill_cost, dates[0])
     flow = flow_matrix(flows, dates, acc.ids)
     decide_on = decision_days(dates, settings.frequency) | (flow != 0).any(axis=1)
     sectors, symbols = acc.universe.sectors, acc.universe.symbols
@@ -145,19 +144,24 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
                    book.ledger.open_lots(), cash_held, int(decide_on.sum()), kept)
 
 
-def _shard(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, flow):
+def day_shard(book: SimBook, market: MarketPath, t: int, flow: np.ndarray) -> tuple[ShardInputs, LotArrays]:
+    """The engine's inputs for every account of ``book`` on day ``t`` of ``market``, and its open lots.
+
+    ``sma.rebalance.day_inputs`` -- the builder of the nightly pipeline -- on the book's open lots,
+    cash, ``flow`` (shape (m,), USD due today), gains realized this year and wash-sale blocks: a
+    simulated night sees what a real one would.
+    """
+    day = market.dates[t]
     lots = book.lots()
-    prices = market.closes[t]
-    target = targets(acc, market.index_weights(t), book.shares, prices, book.cash, flow)
-    buy, loss = wash_masks(book.blocks(day), acc.frame["household_id"].to_numpy(str), acc.universe.identical_group)
-    return engine_inputs(acc, day, prices, target, lots, book.cash.copy(), flow, book.realized_ytd.copy(),
-                         buy, loss), lots
+    shard = day_inputs(book.acc, day, market.closes[t], market.index_weights(t), lots, book.cash, flow,
+                       book.realized_ytd, book.blocks(day))
+    return shard, lots
 
 
 def _decide(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, flow, model, ranked,
             settings: LoopSettings, fill_cost: float) -> None:
     closes = market.closes[t]
-    shard, lots = _shard(book, acc, market, t, day, flow)
+    shard, lots = day_shard(book, market, t, flow)
     if settings.strategy == Strategy.ENGINE:
         book.fill(engine_orders(shard, model, settings.engine), day, closes)
         return
@@ -167,7 +171,7 @@ def _decide(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, 
         harvest = threshold_orders(shard, lots, ranked, settings.harvest_threshold, fill_cost)
         if len(harvest):
             book.fill(harvest, day, closes)
-            shard, lots = _shard(book, acc, market, t, day, flow)
+            shard, lots = day_shard(book, market, t, flow)
     basis = position_basis(lots, acc.m, closes.size)
     book.fill(rules_orders(shard, book.shares, basis, method, settings.drift_tolerance,
                            settings.engine.cash_tolerance), day, closes)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sma.simulate._accounts import SimAccounts, simulated_accounts
-from sma.simulate._inputs import account_arrays
+from sma.rebalance import account_arrays
 from sma.simulate._loop import LoopSettings, run_path
 from sma.simulate._market import MarketPath, generated_market, market_facts
 from sma.simulate._metrics import run_metrics

@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 
 from sma.ledger import ReliefMethod
-from sma.rebalance import EngineParams, ShardInputs, TradeReason, decide
+from sma.rebalance import EngineParams, LotArrays, ShardInputs, TradeReason, decide
 from sma.risk import RiskModel
 from sma.simulate._book import orders_frame
-from sma.simulate._inputs import LotArrays
 
 
 def engine_orders(shard: ShardInputs, model: RiskModel, params: EngineParams) -> pd.DataFrame:

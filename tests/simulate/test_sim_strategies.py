@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sma.ledger import ReliefMethod
 from sma.rebalance import ShardInputs
-from sma.simulate import LotArrays
+from sma.rebalance import LotArrays
 from sma.simulate._strategies import replacement_choice, rules_orders, threshold_orders
 
 SECTORS = np.array(["Energy", "Energy", "Energy", "Utilities"])
