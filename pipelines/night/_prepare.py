@@ -32,6 +32,7 @@ from sma.ledger import (
     wash_sale_blocks,
     wash_sale_window_start,
 )
+from sma.rebalance import ExceptionKind
 from sma.risk import (
     RiskModel,
     RiskModelError,
@@ -187,7 +188,8 @@ def prepare_step(night: Night) -> list[int]:
         realized = _realized_this_year(con, night.as_of)
         changed = _changed_since_last_night(con, night.as_of)
         held = con.execute(
-            "SELECT account_id, 'BAD_INPUT' AS kind, reason FROM held_accounts WHERE as_of_date = ?", [night.as_of]
+            "SELECT account_id, ? AS kind, reason FROM held_accounts WHERE as_of_date = ?",
+            [str(ExceptionKind.BAD_INPUT), night.as_of]
         ).df()
 
         securities = snap["securities"].sort_values("symbol").reset_index(drop=True)

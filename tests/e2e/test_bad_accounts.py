@@ -8,9 +8,9 @@ import re
 import shutil
 
 import duckdb
-
 import pandas as pd
 
+from sma.rebalance import DecisionStatus, ExceptionKind
 from tests.nightly_env import AS_OF, sma, workplace
 
 BAD_LOT_ACCOUNT = "A000000"  # a household of its own
@@ -69,6 +69,7 @@ def assert_counts_agree(root, stdout: str, frames: dict[str, pd.DataFrame]) -> N
     """The night's exceptions and statuses are one set of numbers: the proposal files, the store,
     the `sma nightly` summary, `sma review` and the review page all count the same (issue 13)."""
     exc, rec = frames["exceptions"], frames["records"]
+    assert set(exc["kind"]) <= {str(k) for k in ExceptionKind} and set(rec["status"]) <= {str(s) for s in DecisionStatus}
     with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
         stored = dict(con.execute("SELECT kind, count(*) FROM run_exceptions WHERE as_of_date = ? GROUP BY kind",
                                   [AS_OF]).fetchall())
