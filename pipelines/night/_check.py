@@ -8,7 +8,6 @@ proposal, the decision records and the exceptions land in the run folder as the 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from pipelines.night import _files

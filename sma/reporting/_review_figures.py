@@ -1,8 +1,7 @@
-"""What the review page shows first: exceptions and tracking-error breaches."""
+"""What the review page shows first: the night's exceptions, and accounts per status."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from sma.reporting._review_data import EXCEPTION_KINDS, STATUSES, ReviewData

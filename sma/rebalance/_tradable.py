@@ -1,0 +1,68 @@
+"""From the optimiser's answer to the orders an account can actually place.
+
+``round_to_whole_shares`` (``_rounding``) makes one answer tradable; here the answer is also
+concentrated where whole shares and min_trade_value would otherwise throw most of it away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sma.rebalance._inputs import ShardInputs
+from sma.rebalance._params import EngineParams
+from sma.rebalance._problem import AccountProblem
+from sma.rebalance._qp import solve_trade_qp
+from sma.rebalance._rounding import Rounded, round_to_whole_shares, trade_weights
+from sma.rebalance._signs import ContinuousDecision
+
+
+def _objective(problem: AccountProblem, rounded: Rounded) -> float:
+    return problem.qp.objective(trade_weights(rounded.shares, problem.value)) if rounded.ok else np.inf
+
+
+def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: ShardInputs,
+             params: EngineParams) -> Rounded:
+    """Whole-share trades of the optimiser's answer, concentrated where min_trade_value bites.
+
+    The convex problem knows nothing of whole shares or min_trade_value, so in a small account (or
+    one with a large minimum) it may spread a contribution over hundreds of names in amounts that
+    rounding then drops. Up to ``params.min_trade_resolves`` times, the problem is solved again with
+    only the trades big enough to survive (each buy and each security's sale at least
+    min_trade_value, or the largest buys when none is), so the optimiser puts the money where it
+    can go; the rounded answer with the lowest objective (tracking error, tax and cost) is kept.
+    Trades are only ever taken away from a side-fixed answer, so the wash-sale sign rule holds.
+    """
+    best = rounded = round_to_whole_shares(problem, continuous, shard, params)
+    keep = continuous.keep if continuous.keep is not None else np.ones(problem.qp.asset.size, bool)
+    v = np.concatenate([continuous.buys, continuous.sells])
+    nb, value = problem.n_buys, problem.value
+    for _ in range(params.min_trade_resolves):
+        survived = trade_weights(rounded.shares, value) > 0
+        lost = (v > 0) & ~survived
+        if not lost.any() or v[lost].sum() < params.min_trade_resolve_fraction:
+            break
+        use = keep & (survived | _big_enough(problem, v, float(shard.min_trade_value[problem.account])))
+        result = solve_trade_qp(problem.qp.restrict(use), params.solver_tolerance, params.solver_max_iterations)
+        if result.status != "optimal":
+            break
+        v = np.zeros(keep.size)
+        v[use] = np.where(result.v > params.trade_epsilon, result.v, 0.0)
+        continuous = replace(continuous, buys=v[:nb], sells=v[nb:])
+        rounded = round_to_whole_shares(problem, continuous, shard, params)
+        if _objective(problem, rounded) < _objective(problem, best):
+            best = rounded
+    return best
+
+
+def _big_enough(problem: AccountProblem, v: np.ndarray, min_value: float) -> np.ndarray:
+    """Trades (problem variables) of at least ``min_value`` USD: each buy, each security's sale. When
+    no buy is, the largest buys, as many as the money bought would fill at twice ``min_value`` each."""
+    nb, usd = problem.n_buys, v * problem.value
+    sold = np.bincount(problem.qp.asset[nb:], usd[nb:], minlength=problem.assets.size)
+    big = np.concatenate([usd[:nb] >= min_value, sold[problem.qp.asset[nb:]] >= min_value]) & (v > 0)
+    if not big[:nb].any() and usd[:nb].sum() > 0:
+        count = max(1, int(usd[:nb].sum() // max(2.0 * min_value, 1.0)))
+        big[np.argsort(-usd[:nb], kind="stable")[:count]] = True
+    return big
