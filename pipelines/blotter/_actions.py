@@ -193,7 +193,7 @@ def release(
     exports are a pure function of it (the approved files it names, its time, the FIX session).
     They are then written to a staging folder named by the record and renamed into ``exports/``
     whole, so they appear only after the record, never beside an APPROVED blotter. A release killed
-    after its record is finished by the next ``release`` of any known user: the same time, so the
+    after its record is finished by the next ``release`` of any trader but the approver: the same time, so the
     same order ids and timestamps, byte for byte, and still one release record.
 
     Raises ``AlreadyReleased`` for every attempt after the first whose exports are in place,
@@ -206,7 +206,8 @@ def release(
         state, approver, approved_record = current(trail)
         released = _released(trail)
         if released is not None and not _folder.exports_in_place(run_dir, released["hash"]):
-            users.of(user, run_dir.name, Action.RELEASE)
+            # Finishing sends the orders, so only someone who could have released may do it.
+            authorize(Action.RELEASE, user, users, State.APPROVED, approver, run_dir.name)
             return _write_exports(run_dir, released, user, session)
         authorize(Action.RELEASE, user, users, state, approver, run_dir.name)
         digest = approved_record["content_sha256"]

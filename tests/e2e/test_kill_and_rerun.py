@@ -141,6 +141,8 @@ def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_id
     record = trail[-1]
     if recorded is not None:  # the killed release is finished, not redone: its record, its time
         assert record == recorded
+    if recorded is not None and rerun.returncode == 0:
+        assert "RELEASED by trader-tom" in rerun.stdout
     expected = export_files(read_blotter(home(run_dir) / "approved"), record, datetime.fromisoformat(record["at"]),
                             FixSession())
     exports = home(run_dir) / "exports"

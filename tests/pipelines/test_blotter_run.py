@@ -280,6 +280,9 @@ def test_a_release_that_dies_after_its_record_is_finished_by_the_next_release_wi
     assert show(run_dir).state == State.RELEASED and not (home(run_dir) / "exports").exists()
     assert any("run `sma blotter release` again" in p.why for p in verify(run_dir, USERS))
     monkeypatch.setattr(_folder, "write_exports", real_write)
+    with pytest.raises(NotPermitted):  # finishing sends the orders: only a releaser may
+        release(run_dir, "pm2", USERS, now=clock(11))
+    assert not (home(run_dir) / "exports").exists()
     exports = release(run_dir, "trader2", USERS, now=clock(11))
     assert {p.name: p.read_bytes() for p in exports.iterdir()} == expected
     trail = show(run_dir).trail
