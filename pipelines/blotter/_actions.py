@@ -192,9 +192,9 @@ def release(
     The release record, with the release time, is appended first: it is the commit point, and the
     exports are a pure function of it (the approved files it names, its time, the FIX session).
     They are then written to a staging folder named by the record and renamed into ``exports/``
-    whole, so they appear only after the record, never beside an APPROVED blotter. A release killed
-    after its record is finished by the next ``release`` of any trader but the approver: the same time, so the
-    same order ids and timestamps, byte for byte, and still one release record.
+    whole, so they appear only after the record, never beside an APPROVED blotter. A release
+    killed after its record is finished by the next ``release`` of any trader but the approver:
+    the same time, so the same order ids and timestamps, byte for byte, and one release record.
 
     Raises ``AlreadyReleased`` for every attempt after the first whose exports are in place,
     ``ContentChanged`` if the approved files no longer hash to what the PM approved,

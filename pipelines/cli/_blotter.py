@@ -134,7 +134,8 @@ def register(app: typer.Typer) -> None:
             exports = b.release(run_dir, user, _users(users))
         except _refusals() as e:
             _fail(f"sma blotter release: {e}")
-        releaser = b.show(run_dir).trail[-1]["user"]  # a release killed after its record is finished, still its releaser's
+        # A release killed after its record and finished now is still its first releaser's.
+        releaser = b.show(run_dir).trail[-1]["user"]
         typer.echo(f"run {run}: RELEASED by {releaser}; exports in {exports}")
 
     @blotter.command("verify")
