@@ -7,9 +7,13 @@ at any point leaves either the whole file or none; file names come only from ids
 
 from __future__ import annotations
 
+import os
+import stat
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
@@ -27,6 +31,10 @@ from sma.reporting import (
 )
 
 REVIEW_PAGE = "review.html"
+#: Every account of the night, beside the review page (which may list only some of them).
+ACCOUNTS_CSV = "accounts.csv"
+#: What ``sma review --serve`` serves, with its content type: the page and the file it names.
+REVIEW_FILES = {REVIEW_PAGE: "text/html; charset=utf-8", ACCOUNTS_CSV: "text/csv; charset=utf-8"}
 
 
 def write_atomically(folder: Path, name: str, data: bytes) -> Path:
@@ -64,10 +72,52 @@ def write_form_8949(
 
 
 def review_server(folder: Path, port: int = 8765) -> ThreadingHTTPServer:
-    """An HTTP server for a run folder on localhost only (``sma review --serve``).
+    """An HTTP server of a run's review page on 127.0.0.1 only (``sma review --serve``).
 
+    It serves ``REVIEW_FILES`` from ``folder`` and nothing else: the page is self-contained (its
+    stylesheet, script and charts are inline; its Content-Security-Policy loads nothing) and names
+    ``accounts.csv`` as the list of every account. Any other path (the blotter, its FIX orders and
+    audit log, the proposal, ``..`` however encoded) is 404, as is a listed file that is a symlink.
     The caller runs ``serve_forever()`` and ``server_close()``; ``port=0`` picks a free port.
-    The page needs no server; this is for colleagues who prefer a URL.
     """
-    handler = partial(SimpleHTTPRequestHandler, directory=str(Path(folder).resolve()))
-    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    return ThreadingHTTPServer(("127.0.0.1", port), partial(_ReviewHandler, folder=Path(folder).resolve()))
+
+
+class _ReviewHandler(BaseHTTPRequestHandler):
+    """GET/HEAD of ``/`` (the page) or of a name in ``REVIEW_FILES``; 404 for anything else."""
+
+    def __init__(self, *args, folder: Path, **kwargs) -> None:
+        self.folder = folder
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        self._send(body=True)
+
+    def do_HEAD(self) -> None:
+        self._send(body=False)
+
+    def _send(self, body: bool) -> None:
+        name = unquote(urlsplit(self.path).path).lstrip("/") or REVIEW_PAGE
+        data = _served_file(self.folder, name)
+        if data is None:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", REVIEW_FILES[name])
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+
+def _served_file(folder: Path, name: str) -> bytes | None:
+    """The bytes of ``folder/name`` if ``name`` is on the allow-list and a regular file (not a link)."""
+    if name not in REVIEW_FILES:
+        return None
+    try:
+        fd = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        return f.read() if stat.S_ISREG(os.fstat(f.fileno()).st_mode) else None

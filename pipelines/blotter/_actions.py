@@ -2,7 +2,9 @@
 
 Each action reads the trail inside the lock, lets ``sma.trading.authorize`` decide, writes its
 files, and appends its sealed record last: the record is the commit point. An action that dies
-before its record leaves the blotter in its previous state and can simply be run again.
+before its record leaves the blotter in its previous state and can simply be run again. Release
+is the one action whose files come after its record: they leave the system, so they may only
+appear once the release is recorded, and are reproduced from the record if it dies before them.
 """
 
 from __future__ import annotations
@@ -187,23 +189,49 @@ def release(
 ) -> Path:
     """A trader, not the approver, releases the approved blotter exactly once; returns the exports folder.
 
-    Raises ``AlreadyReleased`` for every attempt after the first, ``ContentChanged`` if the
-    approved files no longer hash to what the PM approved, ``FourEyesViolation`` for the approver.
+    The release record, with the release time, is appended first: it is the commit point, and the
+    exports are a pure function of it (the approved files it names, its time, the FIX session).
+    They are then written to a staging folder named by the record and renamed into ``exports/``
+    whole, so they appear only after the record, never beside an APPROVED blotter. A release
+    killed after its record is finished by the next ``release`` of any trader but the approver:
+    the same time, so the same order ids and timestamps, byte for byte, and one release record.
+
+    Raises ``AlreadyReleased`` for every attempt after the first whose exports are in place,
+    ``ContentChanged`` if the approved files no longer hash to what the PM approved,
+    ``FourEyesViolation`` for the approver.
     """
     run_dir = Path(run_dir)
     with _folder.locked(run_dir):
         trail = _trail(run_dir, user, Action.RELEASE)
         state, approver, approved_record = current(trail)
+        released = _released(trail)
+        if released is not None and not _folder.exports_in_place(run_dir, released["hash"]):
+            # Finishing sends the orders, so only someone who could have released may do it.
+            authorize(Action.RELEASE, user, users, State.APPROVED, approver, run_dir.name)
+            return _write_exports(run_dir, released, user, session)
         authorize(Action.RELEASE, user, users, state, approver, run_dir.name)
         digest = approved_record["content_sha256"]
-        approved = _folder.home(run_dir) / "approved"
-        _checked(approved, digest, run_dir.name, user, Action.RELEASE)
-        at = now()
+        _checked(_folder.home(run_dir) / "approved", digest, run_dir.name, user, Action.RELEASE)
         record = seal(trail, run_id=run_dir.name, action=Action.RELEASE, state=State.RELEASED, user=user,
-                      at=_stamp(at), content_sha256=digest)
-        exports = _folder.write_exports(run_dir, export_streams(approved, at, session), _manifest(record))
+                      at=_stamp(now()), content_sha256=digest)
+        crash_point("release:before-record")
         _folder.append_record(run_dir, record)
-    return exports
+        crash_point("release:recorded")
+        return _write_exports(run_dir, record, user, session)
+
+
+def _released(trail: list[dict[str, Any]]) -> dict[str, Any] | None:
+    releases = [r for r in trail if r["action"] == Action.RELEASE]
+    return releases[-1] if releases else None
+
+
+def _write_exports(run_dir: Path, record: dict[str, Any], user: str, session: FixSession) -> Path:
+    """The exports of the release ``record``, from the approved files it names and its recorded time."""
+    approved = _folder.home(run_dir) / "approved"
+    _checked(approved, record["content_sha256"], run_dir.name, user, Action.RELEASE)
+    at = datetime.fromisoformat(record["at"])
+    streams = export_streams(approved, at, session)
+    return _folder.write_exports(run_dir, f"seq{record['seq']}", streams, _manifest(record))
 
 
 def export_streams(folder: Path, at: datetime, session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:

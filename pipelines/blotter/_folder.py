@@ -8,7 +8,9 @@ Layout of ``<run_dir>/blotter/``::
                      part by part: a night's tens of millions of allocations never sit in memory
     audit.jsonl      append-only, hash-chained trail: the authority on the blotter's state
     exports/         written by release: desk.csv, allocations.csv, lot_instructions.csv,
-                     orders.fix (FIX 4.4), manifest.json (file hashes + the release record's hash)
+                     orders.fix (FIX 4.4), manifest.json (file hashes + the release record's hash);
+                     staged in .exports-seq<N>/ (N: the release record's seq) and renamed in whole
+                     only after the release record is appended
     fills/booked.parquet                                      fills booked so far
     .lock            fcntl.flock target
 
@@ -38,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines._atomic import write_atomically
+from pipelines._faults import crash_point
 from sma.trading import FRAMES, SCHEMAS, Blotter, ContentDigest, TrailProblem
 
 #: Rows a reader holds at a time when it goes through a blotter's files.
@@ -223,26 +226,56 @@ def append_record(run_dir: Path, record: dict[str, Any]) -> None:
         os.fsync(out.fileno())
 
 
-def write_exports(run_dir: Path, streams: dict[str, Callable[[], Iterable[bytes]]],
+def exports_in_place(run_dir: Path, release_hash: str) -> bool:
+    """Whether ``exports/`` holds the whole export set of the release record with hash ``release_hash``.
+
+    The set is renamed into place whole, manifest included, so its manifest naming the record
+    is enough; ``sma blotter verify`` checks every file against it.
+    """
+    manifest = home(run_dir) / "exports" / "manifest.json"
+    try:
+        return json.loads(manifest.read_text()).get("release_record_sha256") == release_hash
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def write_exports(run_dir: Path, release: str, streams: dict[str, Callable[[], Iterable[bytes]]],
                   manifest: Callable[[dict[str, str]], bytes]) -> Path:
-    """Write the export set beside its final place, then swap it in whole.
+    """Write the export set of ``release`` in a staging folder named by it, then rename it in whole.
 
     Each file is written from its stream of bytes, its SHA-256 taken as it goes;
-    ``manifest(digests)`` gives ``manifest.json``, written last.
+    ``manifest(digests)`` gives ``manifest.json``, written last. A staging folder left by a killed
+    process is swept when the lock is next taken; the set is written again from the record.
     """
     final = home(run_dir) / "exports"
-    staging = home(run_dir) / f".exports-{uuid.uuid4().hex}"
+    staging = home(run_dir) / f".exports-{release}"
+    if staging.exists():
+        shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        digests = {name: _write_stream(staging / name, stream()) for name, stream in streams.items()}
+        digests = {}
+        for name, stream in streams.items():
+            digests[name] = _write_stream(staging / name, stream())
+            crash_point("release:mid-exports")
         _atomic_write(staging / "manifest.json", manifest(digests))
-        if final.exists():  # left by a release that died before its record: never released
+        crash_point("release:staged")
+        if final.exists():  # not this release's (``exports_in_place`` said so): never sent with it
             shutil.rmtree(final)
         os.replace(staging, final)
+        _fsync_folder(home(run_dir))
+        crash_point("release:exports-in-place")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_stream(path: Path, chunks: Iterable[bytes]) -> str:

@@ -64,10 +64,13 @@ def verify(run_dir: Path, users: Users | None = None) -> list[TrailProblem]:
             problems += _check_files(_folder.home(run_dir) / stage, recorded[-1].get("content_sha256"))
     released = [r for r in trail if r.get("action") == Action.RELEASE]
     exports = _folder.home(run_dir) / "exports"
-    if released:
+    if released and not exports.exists():
+        problems.append(TrailProblem(0, "the release is recorded but its exports are not in place (it died before "
+                                        "writing them): run `sma blotter release` again to finish it"))
+    elif released:
         problems += _check_exports(exports, released[-1])
     elif exports.exists():
-        problems.append(TrailProblem(0, "exports exist but no release was recorded: a release died before its record; release again"))
+        problems.append(TrailProblem(0, "exports exist but no release was recorded: they were never released"))
     return problems
 
 

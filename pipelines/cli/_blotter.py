@@ -122,14 +122,21 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("release")
     def release(run: str = RunOpt, user: str = UserOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """A trader who is not the approver releases the approved blotter, exactly once."""
+        """A trader who is not the approver releases the approved blotter, exactly once.
+
+        A release killed after it was recorded is finished by running this again: the same
+        release time, byte-identical exports.
+        """
         from pipelines import blotter as b
 
         try:
-            exports = b.release(_run_dir(run, runs_dir), user, _users(users))
+            run_dir = _run_dir(run, runs_dir)
+            exports = b.release(run_dir, user, _users(users))
         except _refusals() as e:
             _fail(f"sma blotter release: {e}")
-        typer.echo(f"run {run}: RELEASED by {user}; exports in {exports}")
+        # A release killed after its record and finished now is still its first releaser's.
+        releaser = b.show(run_dir).trail[-1]["user"]
+        typer.echo(f"run {run}: RELEASED by {releaser}; exports in {exports}")
 
     @blotter.command("verify")
     def verify(run: str = RunOpt, user: str = LookerOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:

@@ -11,7 +11,8 @@ def register(app: typer.Typer) -> None:
     @app.command("review")
     def review(
         run: str = typer.Option(..., "--run", help="the run id (its as-of date, YYYY-MM-DD)"),
-        serve: bool = typer.Option(False, "--serve", help="also serve the page on http://127.0.0.1"),
+        serve: bool = typer.Option(
+            False, "--serve", help="also serve the page (and its accounts.csv) on http://127.0.0.1 only"),
         port: int = typer.Option(8765, "--port"),
     ) -> None:
         """Print where the run's review page is and its headline figures."""
@@ -54,4 +55,6 @@ def register(app: typer.Typer) -> None:
             try:
                 server.serve_forever()
             except KeyboardInterrupt:
+                pass
+            finally:
                 server.server_close()

@@ -14,12 +14,10 @@ from pipelines._atomic import write_atomically
 from pipelines.night import _files
 from pipelines.night._record import night_frames
 from pipelines.night._run import Night
+from pipelines.reports import ACCOUNTS_CSV, REVIEW_PAGE
 from sma.reporting import ReasonTally, ReviewData
 from sma.trading import to_csv
 
-REVIEW_PAGE = "review.html"
-#: Every account of the night, beside the review page (which may list only some of them).
-ACCOUNTS_CSV = "accounts.csv"
 ACCOUNTS_CSV_COLUMNS = (
     "account_id", "household_id", "account_type", "client_name", "status", "te_before", "te_after",
     "max_tracking_error", "turnover", "realized_st", "realized_lt", "losses_harvested", "est_tax_saved",

@@ -4,10 +4,17 @@ a run killed at any point can be run again and gives the same outputs)."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from pathlib import Path
+
 import pytest
 
+from sma.trading import FixSession, State
 from tests.nightly_env import AS_OF, sma, workplace
 from tests.e2e.test_nightly_cli import outputs, store_results
+
+USERS_FILE = Path(__file__).resolve().parents[2] / "config" / "users.toml"
 
 #: Every step boundary, inside each store commit, and mid-write of each output file.
 CRASH_POINTS = [
@@ -71,3 +78,74 @@ def test_a_night_killed_at_a_point_and_run_again_gives_identical_outputs(point, 
     assert rerun.returncode == 0, rerun.stderr
     assert not [p for p in (run / "blotter").rglob(".*") if p.name != ".lock"], "a dead run's temporary files stay"
     assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted
+
+
+#: Every step of `sma blotter release` (issue 14, defect 3): before and after its record, between
+#: export files, with the export set staged, and once it is in place.
+RELEASE_CRASH_POINTS = [
+    "release:before-record",
+    "release:recorded",
+    "release:mid-exports",
+    "release:staged",
+    "release:exports-in-place",
+]
+
+
+def _approved_run(root: Path) -> Path:
+    from pipelines.blotter import approve, load_users, propose
+    from tests.pipelines.test_blotter_run import write_run
+
+    run_dir = write_run(root)
+    propose(run_dir)
+    approve(run_dir, "pm-alice", load_users(USERS_FILE))
+    return run_dir
+
+
+def _release(root: Path, user: str, env: dict[str, str]):
+    from tests.pipelines.test_blotter_run import RUN
+
+    return sma(["blotter", "release", "--run", RUN, "--user", user, "--runs-dir", str(root), "--users", str(USERS_FILE)],
+               env, root)
+
+
+def _no_exports_unless_released(run_dir: Path) -> None:
+    """What any reader may see: exports only beside the release record their manifest names."""
+    from pipelines.blotter import home, show, verify
+
+    exports = home(run_dir) / "exports"
+    trail = show(run_dir).trail
+    if exports.exists():
+        assert show(run_dir).state == State.RELEASED
+        manifest = json.loads((exports / "manifest.json").read_text())
+        assert manifest["release_record_sha256"] == trail[-1]["hash"]
+    assert not [p for p in verify(run_dir) if "no release was recorded" in p.why]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", RELEASE_CRASH_POINTS)
+def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_identical_exports(point, tmp_path):
+    from pipelines.blotter import export_files, home, read_blotter, show, verify
+
+    run_dir = _approved_run(tmp_path)
+    env = workplace(tmp_path)
+    killed = _release(tmp_path, "trader-tom", {**env, "SMA_CRASH_AT": point})
+    assert killed.returncode == 137, f"the release did not reach {point}: {killed.stderr[-2000:]}"
+    _no_exports_unless_released(run_dir)
+    recorded = show(run_dir).trail[-1] if show(run_dir).state == State.RELEASED else None
+
+    rerun = _release(tmp_path, "trader-tina", env)
+    assert rerun.returncode == 0 or "already released" in rerun.stderr, rerun.stderr
+    _no_exports_unless_released(run_dir)
+    trail = show(run_dir).trail
+    assert [r["action"] for r in trail].count("RELEASE") == 1
+    record = trail[-1]
+    if recorded is not None:  # the killed release is finished, not redone: its record, its time
+        assert record == recorded
+    if recorded is not None and rerun.returncode == 0:
+        assert "RELEASED by trader-tom" in rerun.stdout
+    expected = export_files(read_blotter(home(run_dir) / "approved"), record, datetime.fromisoformat(record["at"]),
+                            FixSession())
+    exports = home(run_dir) / "exports"
+    assert {p.name: p.read_bytes() for p in exports.iterdir()} == expected
+    assert verify(run_dir, None) == []
+    assert not [p for p in home(run_dir).rglob(".*") if p.name != ".lock"], "a dead release's staging stays"

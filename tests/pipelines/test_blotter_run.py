@@ -238,8 +238,8 @@ def test_release_exports_are_the_same_bytes_for_the_same_release_time(tmp_path):
     assert {p.name: p.read_bytes() for p in ea.iterdir()} == {p.name: p.read_bytes() for p in eb.iterdir()}
 
 
-def test_a_release_that_dies_before_its_record_leaves_the_blotter_approved_and_can_be_redone(tmp_path, monkeypatch):
-    """The audit record is the commit point: exports without it are not a release."""
+def test_a_release_that_dies_before_its_record_leaves_the_blotter_approved_and_no_exports(tmp_path, monkeypatch):
+    """Issue 14 (3): the release record is the commit point and the exports come after it."""
     from pipelines.blotter import _folder
 
     run_dir = approved_run(tmp_path)
@@ -252,9 +252,41 @@ def test_a_release_that_dies_before_its_record_leaves_the_blotter_approved_and_c
     with pytest.raises(KeyboardInterrupt):
         release(run_dir, "trader1", USERS, now=clock(10))
     assert show(run_dir).state == State.APPROVED
-    assert any("no release was recorded" in p.why for p in verify(run_dir))
+    assert not (home(run_dir) / "exports").exists()
+    assert verify(run_dir, USERS) == []
     monkeypatch.setattr(_folder, "append_record", real_append)
     release(run_dir, "trader2", USERS, now=clock(11))
     assert verify(run_dir, USERS) == []
     manifest = json.loads((home(run_dir) / "exports" / "manifest.json").read_text())
     assert manifest["release_record_sha256"] == show(run_dir).trail[-1]["hash"]
+
+
+def test_a_release_that_dies_after_its_record_is_finished_by_the_next_release_with_its_own_time(tmp_path, monkeypatch):
+    """Issue 14 (3): a retry reproduces the exports byte for byte: same order ids, same timestamps,
+    one release record, still in the name of the trader who released."""
+    from pipelines.blotter import _folder
+
+    clean = approved_run(tmp_path / "clean")
+    expected = {p.name: p.read_bytes() for p in release(clean, "trader1", USERS, now=clock(10)).iterdir()}
+    run_dir = approved_run(tmp_path / "killed")
+    real_write = _folder.write_exports
+
+    def die(*args):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(_folder, "write_exports", die)
+    with pytest.raises(KeyboardInterrupt):
+        release(run_dir, "trader1", USERS, now=clock(10))
+    assert show(run_dir).state == State.RELEASED and not (home(run_dir) / "exports").exists()
+    assert any("run `sma blotter release` again" in p.why for p in verify(run_dir, USERS))
+    monkeypatch.setattr(_folder, "write_exports", real_write)
+    with pytest.raises(NotPermitted):  # finishing sends the orders: only a releaser may
+        release(run_dir, "pm2", USERS, now=clock(11))
+    assert not (home(run_dir) / "exports").exists()
+    exports = release(run_dir, "trader2", USERS, now=clock(11))
+    assert {p.name: p.read_bytes() for p in exports.iterdir()} == expected
+    trail = show(run_dir).trail
+    assert [r["action"] for r in trail].count("RELEASE") == 1 and trail[-1]["user"] == "trader1"
+    assert verify(run_dir, USERS) == []
+    with pytest.raises(AlreadyReleased):
+        release(run_dir, "trader2", USERS, now=clock(12))

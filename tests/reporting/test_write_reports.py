@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import threading
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from reporting_samples import realized_rows, review_data, statement_data
@@ -38,17 +42,78 @@ def test_an_id_or_period_that_could_leave_the_folder_writes_nothing(tmp_path, ac
         statement_file_name(account_id, label)
 
 
-def test_review_server_serves_the_run_folder_on_localhost_only(tmp_path):
-    page = write_review_page(review_data(n_accounts=12), tmp_path)
-    server = review_server(tmp_path, port=0)
+def a_run_folder(root: Path) -> Path:
+    """A run folder as a night and a release leave it: the page and its accounts.csv beside the
+    proposal, the blotter's FIX orders and audit log, and the summary."""
+    run = root / "runs" / "2026-11-25"
+    write_review_page(review_data(n_accounts=12), run)
+    (run / "accounts.csv").write_text("account_id,status\nACC-0001,TRADED\n")
+    (run / "summary.json").write_text("{}")
+    for name, text in (("proposal/trades.parquet", "PAR1"), ("blotter/audit.jsonl", '{"action":"RELEASE"}\n'),
+                       ("blotter/exports/orders.fix", "8=FIX.4.4\x01"), ("blotter/.lock", "")):
+        (run / name).parent.mkdir(parents=True, exist_ok=True)
+        (run / name).write_text(text)
+    (root / "secret.txt").write_text("not for the review page")
+    return run
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[tuple[ThreadingHTTPServer, int]]:
+    server = review_server(folder, port=0)
     worker = threading.Thread(target=server.serve_forever, daemon=True)
     worker.start()
     try:
-        host, port = server.server_address[:2]
-        assert host == "127.0.0.1"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/review.html", timeout=30) as response:
-            assert response.read() == page.read_bytes()
+        yield server, server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
-        worker.join()
+        worker.join(timeout=30)
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    """GET ``path`` exactly as written (no client-side normalising of ``..``)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_review_server_binds_to_localhost_only(tmp_path):
+    """Issue 14 (8): `--serve` binds to 127.0.0.1, never to every interface."""
+    with serving(a_run_folder(tmp_path)) as (server, _):
+        assert server.socket.getsockname()[0] == "127.0.0.1"
+        assert server.server_address[0] == "127.0.0.1"
+
+
+def test_review_server_serves_the_review_page_and_the_accounts_list_it_names(tmp_path):
+    run = a_run_folder(tmp_path)
+    with serving(run) as (_, port):
+        assert get(port, "/review.html") == (200, (run / "review.html").read_bytes())
+        assert get(port, "/") == (200, (run / "review.html").read_bytes())
+        assert get(port, "/accounts.csv") == (200, (run / "accounts.csv").read_bytes())
+
+
+@pytest.mark.parametrize("path", [
+    "/blotter/exports/orders.fix", "/blotter/audit.jsonl", "/blotter/", "/blotter/.lock",
+    "/proposal/trades.parquet", "/proposal/", "/summary.json", "/runs", "/../secret.txt", "/%2e%2e/secret.txt",
+    "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/./review.html/../blotter/audit.jsonl", "/review.html/..",
+    "/blotter%2faudit.jsonl", "//etc/passwd", "/%2fetc%2fpasswd",
+])
+def test_review_server_answers_404_for_everything_but_the_page_and_its_accounts_list(tmp_path, path):
+    """Issue 14 (8): the run folder's orders, audit log and proposal are not served, however asked for."""
+    with serving(a_run_folder(tmp_path)) as (_, port):
+        status, body = get(port, path)
+    assert status == 404
+    assert b"FIX" not in body and b"RELEASE" not in body and b"not for the review page" not in body
+
+
+def test_review_server_does_not_follow_a_symlink_planted_under_an_allowed_name(tmp_path):
+    run = a_run_folder(tmp_path)
+    (run / "accounts.csv").unlink()
+    (run / "accounts.csv").symlink_to(run / "blotter" / "exports" / "orders.fix")
+    with serving(run) as (_, port):
+        assert get(port, "/accounts.csv")[0] == 404
+        assert get(port, "/review.html")[0] == 200
