@@ -1,6 +1,7 @@
 """From optimal weights to whole-share orders that still satisfy every constraint.
 
-Buys round down; gain lots round down and loss lots round up (so rounding never adds net gain);
+Buys round down; gain lots round down (to the nearest share when there is no gain budget) and
+loss lots round up (so rounding never adds net gain against a budget);
 a sale within a millionth of a whole lot sells the lot out (fractional lots after splits).
 Then, in order:
 
@@ -78,7 +79,10 @@ def _shares(problem: AccountProblem, decision: ContinuousDecision, shard: ShardI
     qty = shard.lot_qty[lots]
     buy = np.floor(decision.buys * v / buy_price + _SNAP)
     s = np.minimum(decision.sells * v / sell_price, qty)
-    rounded = np.where(problem.loss_lot(), np.ceil(s - _SNAP), np.floor(s + _SNAP))
+    # Without a gain budget (tax-deferred, or none set) a gain lot rounds to the nearest share: with
+    # shares of a few thousand dollars, rounding 0.9 of one down would drop the sale altogether.
+    gain_rounded = np.floor(s + 0.5) if not np.isfinite(problem.budget) else np.floor(s + _SNAP)
+    rounded = np.where(problem.loss_lot(), np.ceil(s - _SNAP), gain_rounded)
     sell = np.where(s >= qty - _SNAP * np.maximum(qty, 1.0), qty, np.minimum(rounded, np.floor(qty)))
     gain_per_share = sell_price - shard.lot_basis[lots] / qty
     pos = np.full(shard.n, -1)

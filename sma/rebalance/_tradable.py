@@ -31,7 +31,8 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     rounding then drops. Up to ``params.min_trade_resolves`` times, the problem is solved again with
     only the trades big enough to survive (each buy and each security's sale at least
     min_trade_value, or the largest buys when none is), so the optimiser puts the money where it
-    can go; the rounded answer with the lowest objective (tracking error, tax and cost) is kept.
+    can go; the rounded answer with the lowest objective (tracking error, tax and cost) is kept, and
+    it is never worse than starting from no trade.
     Trades are only ever taken away from a side-fixed answer, so the wash-sale sign rule holds.
     """
     best = rounded = round_to_whole_shares(problem, continuous, shard, params)
@@ -53,7 +54,11 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
         rounded = round_to_whole_shares(problem, continuous, shard, params)
         if _objective(problem, rounded) < _objective(problem, best):
             best = rounded
-    return best
+    # Never worse than the whole-share trades that start from no trade at all: just the leftover
+    # cash invested (or the cash target raised), each share only where it lowers the objective.
+    nb, nl = problem.n_buys, keep.size - problem.n_buys
+    start = round_to_whole_shares(problem, replace(continuous, buys=np.zeros(nb), sells=np.zeros(nl)), shard, params)
+    return start if _objective(problem, start) < _objective(problem, best) else best
 
 
 def _big_enough(problem: AccountProblem, v: np.ndarray, min_value: float) -> np.ndarray:
