@@ -36,6 +36,8 @@ class Booking:
         ``sma.ledger.Ledger.realized``), with ``fill_id``.
     cash : account_id, amount (USD) after the fills, for every account given.
     cash_moves : account_id, fill_id, amount_cents (+ proceeds, - cost) per fill.
+    amended_sales : earlier days' loss sales (``Ledger.add_recent_sales``) that a buy booked now
+        washed, as they now stand (``realized`` columns, cents, without fill_id).
     """
 
     new_lots: pd.DataFrame
@@ -43,6 +45,7 @@ class Booking:
     realized: pd.DataFrame
     cash: pd.DataFrame
     cash_moves: pd.DataFrame
+    amended_sales: pd.DataFrame
 
 
 def lot_id_of_fill(fill_id: str) -> str:
@@ -132,4 +135,5 @@ def book_fills(
     after = before.add(delta, fill_value=0).astype("int64")
     cash_after = pd.DataFrame({"account_id": after.index.astype(str), "amount": after.to_numpy() / 100.0})
     new_lots = open_lots[open_lots["lot_id"].isin(new_ids)].reset_index(drop=True)
-    return Booking(new_lots, open_lots, realized, cash_after.sort_values("account_id").reset_index(drop=True), cash_moves)
+    return Booking(new_lots, open_lots, realized, cash_after.sort_values("account_id").reset_index(drop=True), cash_moves,
+                   ledger.amended_sales())

@@ -23,9 +23,8 @@ def fills_from_exports(run: Path) -> pd.DataFrame:
     buys = alloc[alloc["side"] == "BUY"][["order_id", "account_id", "symbol", "side", "quantity"]].assign(lot_id="")
     sells = lots.assign(side="SELL")[["order_id", "account_id", "symbol", "side", "quantity", "lot_id"]]
     fills = pd.concat([buys, sells], ignore_index=True)
-    return fills.assign(price=fills["order_id"].map(price))[
-        ["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"]
-    ]
+    fills = fills.assign(price=fills["order_id"].map(price), exec_id=[f"EX{n:05d}" for n in range(1, len(fills) + 1)])
+    return fills[["exec_id", "order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"]]
 
 
 @pytest.fixture
@@ -95,7 +94,7 @@ def test_fills_for_a_run_not_released_are_refused(tiny_inbox, tmp_path):
     day = AS_OF.isoformat()
     assert sma(["nightly", "--inbox", str(tiny_inbox), "--date", day], env, tmp_path).returncode == 0
     pd.DataFrame(
-        [{"order_id": f"{day}-BUY-XYZ", "account_id": "A000000", "symbol": "XYZ", "side": "BUY",
+        [{"exec_id": "EX1", "order_id": f"{day}-BUY-XYZ", "account_id": "A000000", "symbol": "XYZ", "side": "BUY",
           "quantity": 1, "price": 10.0, "lot_id": ""}]
     ).to_csv(tmp_path / "fills.csv", index=False)
     refused = sma(["fills", "load", str(tmp_path / "fills.csv")], env, tmp_path)
