@@ -127,7 +127,7 @@ def book_fills(
         ledger.buy(f.account_id, f.symbol, new_ids[-1], float(f.quantity), cost, trade_date)
         moves.append((f.account_id, f.fill_id, -cost))
     open_lots = _usd_lots(ledger.open_lots())
-    realized = ledger.realized().iloc[realized_rows].reset_index(drop=True)
+    realized = ledger.realized_at(np.array(realized_rows, dtype=np.int64)).reset_index(drop=True)
     realized.insert(0, "fill_id", np.array(realized_fill, dtype=object))
     cash_moves = pd.DataFrame(moves, columns=["account_id", "fill_id", "amount_cents"]).astype({"amount_cents": "int64"})
     delta = cash_moves.groupby("account_id")["amount_cents"].sum()
