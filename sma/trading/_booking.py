@@ -6,8 +6,8 @@ fills, at the block's average price, and moves the cash. Money is converted to i
 one boundary (``sma.ledger.usd_to_cents``): proceeds and costs are exact products of shares and
 price, rounded half away from zero to the cent.
 
-A buy fill opens lot ``F<first 24 hex of its fill id>``: the same fill always opens the same lot,
-so a store that keys lots by (account_id, lot_id) refuses a double booking by itself.
+A buy fill opens lot ``F<first 24 hex of its fill id>`` (the id hashes the order and the broker's
+exec_id): the same execution always opens the same lot, however often it is loaded.
 """
 
 from __future__ import annotations

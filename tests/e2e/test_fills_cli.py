@@ -27,18 +27,24 @@ def fills_from_exports(run: Path) -> pd.DataFrame:
     return fills[["exec_id", "order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"]]
 
 
-@pytest.fixture
-def released(tiny_inbox, tmp_path):
-    env = workplace(tmp_path)
+def release_a_night(inbox: Path, root: Path) -> tuple[dict[str, str], Path]:
+    """Run the night in ``root``, approve and release its blotter; the env and the run folder."""
+    env = workplace(root)
     day = AS_OF.isoformat()
     for args in (
-        ["nightly", "--inbox", str(tiny_inbox), "--date", day],
+        ["nightly", "--inbox", str(inbox), "--date", day],
         ["blotter", "approve", "--run", day, "--user", "pm-alice", "--users", USERS],
         ["blotter", "release", "--run", day, "--user", "trader-tom", "--users", USERS],
     ):
-        done = sma(args, env, tmp_path)
+        done = sma(args, env, root)
         assert done.returncode == 0, done.stderr
-    return env, tmp_path, tmp_path / "runs" / day
+    return env, root / "runs" / day
+
+
+@pytest.fixture
+def released(tiny_inbox, tmp_path):
+    env, run = release_a_night(tiny_inbox, tmp_path)
+    return env, tmp_path, run
 
 
 def store(root: Path, sql: str) -> list[tuple]:

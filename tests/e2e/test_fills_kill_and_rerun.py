@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e.test_fills_cli import USERS, fills_from_exports
+from tests.e2e.test_fills_cli import fills_from_exports, release_a_night
 from tests.nightly_env import AS_OF, sma, workplace
 
 #: Every step of a fills load: after matching, inside the store's transaction after each table,
@@ -33,15 +33,8 @@ TABLES = ("ledger_lots", "ledger_cash", "realized_gains", "fills_booked")
 def released_with_first_fills(tiny_inbox, tmp_path_factory) -> Path:
     """A released night with half its fills booked; the other half is in fills2.csv."""
     root = tmp_path_factory.mktemp("released")
-    env, day = workplace(root), AS_OF.isoformat()
-    for args in (
-        ["nightly", "--inbox", str(tiny_inbox), "--date", day],
-        ["blotter", "approve", "--run", day, "--user", "pm-alice", "--users", USERS],
-        ["blotter", "release", "--run", day, "--user", "trader-tom", "--users", USERS],
-    ):
-        done = sma(args, env, root)
-        assert done.returncode == 0, done.stderr
-    fills = fills_from_exports(root / "runs" / day)
+    env, run = release_a_night(tiny_inbox, root)
+    fills = fills_from_exports(run)
     half = len(fills) // 2
     fills.iloc[:half].to_csv(root / "fills1.csv", index=False)
     fills.iloc[half:].to_csv(root / "fills2.csv", index=False)
