@@ -100,31 +100,61 @@ def test_a_file_with_one_bad_fill_is_refused_whole_and_books_nothing(tmp_path, q
     assert not (home(tmp_path / RUN) / "fills" / "booked.parquet").exists()
 
 
-def test_a_buy_washes_the_loss_sale_a_household_booked_on_an_earlier_day(tmp_path):
-    """Defect 7, IRS Pub. 550 "Wash Sales": A4 sold 10 KO on 2026-11-10 for 800 against a basis of
-    1,000; on 2026-11-26 A1, in the same household, buys 10 KO at 82. The 200 loss is disallowed
-    (code W) and added to the repurchase: basis 1,020, not 820."""
-    run_dir = tmp_path / RUN
-    trades = pd.DataFrame({"run_id": RUN, "as_of_date": AS_OF, "account_id": ["A1"], "household_id": ["H1"],
-                           "account_type": ["TAXABLE"], "symbol": ["KO"], "side": ["BUY"], "quantity": [10.0],
+def ko_buy_released(root: Path, account: str, earlier_sale: str) -> Path:
+    """Run 2026-11-25 buys 10 KO at 82 for ``account`` (released 2026-11-26, the fills' trade day);
+    the store holds A4's sale of 10 KO on ``earlier_sale`` for 800 against a basis of 1,000."""
+    run_dir = root / RUN
+    kind = {"A1": "TAXABLE", "A2": "IRA"}[account]
+    trades = pd.DataFrame({"run_id": RUN, "as_of_date": AS_OF, "account_id": [account], "household_id": ["H1"],
+                           "account_type": [kind], "symbol": ["KO"], "side": ["BUY"], "quantity": [10.0],
                            "price": [82.0], "reason": ["REBALANCE"]})
     write_proposal(run_dir, trades, pd.DataFrame(columns=["account_id", "symbol", "lot_id", "quantity"]))
     propose(run_dir)
     approve(run_dir, "pm", USERS)
     release(run_dir, "trader1", USERS, now=clock(10))
-    book_in_store(tmp_path)
-    with open_store(settings(tmp_path).store.path) as con:
-        con.execute("INSERT INTO realized_gains VALUES ('2026-11-10', 'earlier-fill', 'A4', 'KO', 'K1', '2026-11-10', 10, 800, "
-                    "1000, 0, 0, '', -200, 'SHORT', '2026-09-01', '2026-09-01')")
-    r = book_fills_file(fills_file(tmp_path, [(f"{RUN}-BUY-KO", "A1", "KO", "BUY", 10, 82.0, "")]), RUN, settings(tmp_path))
+    book_in_store(root)
+    with open_store(settings(root).store.path) as con:
+        con.execute("INSERT INTO realized_gains VALUES (?, 'earlier-fill', 'A4', 'KO', 'K1', ?, 10, 800, "
+                    "1000, 0, 0, '', -200, 'SHORT', '2026-09-01', '2026-09-01')", [earlier_sale, earlier_sale])
+    return fills_file(root, [(f"{RUN}-BUY-KO", account, "KO", "BUY", 10, 82.0, "")])
+
+
+def earlier_sale_in_store(root: Path) -> tuple[float, float, str, float]:
+    """The earlier sale's wash_sale_disallowed, permanently_disallowed, adjustment_code, gain."""
+    with open_store(settings(root).store.path) as con:
+        (row,) = con.execute("SELECT wash_sale_disallowed, permanently_disallowed, adjustment_code, gain FROM realized_gains "
+                             "WHERE fill_id = 'earlier-fill'").fetchall()
+    return float(row[0]), float(row[1]), row[2], float(row[3])
+
+
+def test_a_buy_washes_the_loss_sale_a_household_booked_on_an_earlier_day(tmp_path):
+    """Defect 7, IRS Pub. 550 "Wash Sales": A4 sold 10 KO on 2026-11-10 for 800 against a basis of
+    1,000; on 2026-11-26 A1, in the same household, buys 10 KO at 82. The 200 loss is disallowed
+    (code W, the earlier sale amended) and added to the repurchase: basis 1,020, not 820."""
+    r = book_fills_file(ko_buy_released(tmp_path, "A1", "2026-11-10"), RUN, settings(tmp_path))
     assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [["A1", 1020.0, 200.0]]
     # the holding period of the sold shares (2026-09-01 to 2026-11-10, 70 days) carries over
     assert r.new_lots["adjusted_acquired_date"].iloc[0] == pd.Timestamp("2026-09-17")
     with open_store(settings(tmp_path).store.path) as con:
         lot = con.execute("SELECT cost_basis, wash_sale_adjustment FROM ledger_lots WHERE symbol = 'KO'").fetchall()
-        sale = con.execute("SELECT wash_sale_disallowed, adjustment_code, gain FROM realized_gains WHERE fill_id = 'earlier-fill'").fetchall()
     assert [(float(a), float(b)) for a, b in lot] == [(1020.0, 200.0)]
-    assert [(float(a), b, float(c)) for a, b, c in sale] == [(200.0, "W", 0.0)]
+    assert earlier_sale_in_store(tmp_path) == (200.0, 0.0, "W", 0.0)
+
+
+def test_a_loss_sale_replaced_in_an_ira_of_the_household_is_lost_for_good(tmp_path):
+    """Rev. Rul. 2008-5: the IRA's repurchase washes A4's loss, and the IRA's lot gets no basis for it."""
+    r = book_fills_file(ko_buy_released(tmp_path, "A2", "2026-11-10"), RUN, settings(tmp_path))
+    assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [["A2", 820.0, 0.0]]
+    assert earlier_sale_in_store(tmp_path) == (200.0, 200.0, "W", 0.0)
+
+
+@pytest.mark.parametrize(("sale_day", "washed"), [("2026-10-27", True), ("2026-10-26", False)])
+def test_the_wash_window_reaches_30_days_back_and_no_further(tmp_path, sale_day, washed):
+    """IRS Pub. 550 "Wash Sales": a buy within 30 days after the loss sale washes it (2026-10-27 is
+    30 days before the 2026-11-26 buy); 31 days after, the loss stands."""
+    r = book_fills_file(ko_buy_released(tmp_path, "A1", sale_day), RUN, settings(tmp_path))
+    assert r.new_lots["cost_basis"].tolist() == [1020.0 if washed else 820.0]
+    assert earlier_sale_in_store(tmp_path)[0] == (200.0 if washed else 0.0)
 
 
 def _race(path: Path, root: Path, barrier, results) -> None:
