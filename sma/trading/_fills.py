@@ -171,7 +171,8 @@ def _execution_problems(f: pd.DataFrame, booked: pd.DataFrame) -> list[FillProbl
                           "exec_id " + f["exec_id"] + " appears earlier in the file", FillRule.UNIQUE_EXECUTION)
     if not len(booked):
         return problems
-    before = booked.drop_duplicates("exec_id").set_index(booked.drop_duplicates("exec_id")["exec_id"].astype(str))
+    first = booked.drop_duplicates("exec_id")
+    before = first.set_index(first["exec_id"].astype(str))
     seen = f["exec_id"].isin(before.index).to_numpy()
     same = np.ones(len(f), dtype=bool)
     mine = f.assign(fill_price=f["price"])
@@ -219,7 +220,7 @@ def _amount_problems(f: pd.DataFrame, blotter: Blotter, price_collar: float) -> 
         whole = (np.abs(q - np.round(q)) <= _SHARE_TOLERANCE) & (np.round(q) >= 1)
         own_fraction = (allowed > _SHARE_TOLERANCE) & (np.abs(fraction - allowed) <= _SHARE_TOLERANCE)
     bad = np.isfinite(q) & (q > 0) & ~whole & ~own_fraction
-    problems += _problems(bad, "quantity", f["quantity"].map(lambda v: f"{v:g} is not a whole number of shares, and the allocation is in whole shares"),
+    problems += _problems(bad, "quantity", f["quantity"].map(lambda v: f"{v:g} is not a whole number of shares (nor the allocation's own fraction)"),
                           FillRule.WHOLE_SHARES)
     price = f["price"].to_numpy(float)
     positive = np.isfinite(price) & (price > 0)
