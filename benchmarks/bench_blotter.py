@@ -142,8 +142,10 @@ def main() -> None:
     held = pd.DataFrame({"account_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
     blotter = build_blotter(trades, lot_sells, held)
     alloc = blotter.allocations
-    fills = pd.DataFrame({"order_id": alloc["order_id"], "account_id": alloc["account_id"], "symbol": alloc["symbol"],
-                          "side": alloc["side"], "quantity": alloc["quantity"], "price": 100.5, "lot_id": None})
+    reference = alloc["order_id"].map(blotter.orders.set_index("order_id")["reference_price"])
+    fills = pd.DataFrame({"exec_id": [f"X{n}" for n in range(len(alloc))], "order_id": alloc["order_id"],
+                          "account_id": alloc["account_id"], "symbol": alloc["symbol"], "side": alloc["side"],
+                          "quantity": alloc["quantity"], "price": reference * 1.005, "lot_id": None})
     fills = fills[fills["side"] == "BUY"]
     steps = {
         "baseline per-trade loop": lambda: baseline_aggregate(trades),

@@ -1,12 +1,12 @@
 """Load a broker's fills against a run's released blotter (``sma fills load FILE``).
 
 ``load_fills`` reads the fills file and the run folder, matches the fills to the released
-allocations and lot instructions (``sma.trading.match_fills``) and books the new ones through
-the ledger (``sma.trading.book_fills``); it writes nothing. ``record_fills`` then appends the
-booked fills to ``<run_dir>/blotter/fills/booked.parquet``, which is what makes a second load of
-the same file book nothing. The caller books the result into the store first and records second,
-all under ``locked(run_dir)``: if it dies in between, the store already refuses the repeated
-lots by (account_id, lot_id), since a fill always opens the same lot id.
+allocations and lot instructions (``sma.trading.match_fills``: every row must match, nothing
+beyond the release, prices inside the collar) and books the new executions through the ledger
+(``sma.trading.book_fills``); it writes nothing. What was booked before is given to it: the
+store's ``fills_booked`` (``pipelines.fills_booking``, the one record) or, in audit mode, the run
+folder's ``<run_dir>/blotter/fills/booked.parquet``, which ``record_fills`` appends to. With the
+store, that file is only a copy of the store's rows, rewritten after each commit.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sma.trading import (
     BOOKED_COLUMNS,
     Action,
     ContentChanged,
+    FillLimits,
     FillProblem,
     FillsRejected,
     State,
@@ -57,13 +58,15 @@ class FillsResult:
     """What one fills file did to a run.
 
     booked : the fills booked now (``sma.trading.BOOKED_COLUMNS``).
-    duplicates : rows skipped because they were booked before.
+    duplicates : rows skipped because their execution (exec_id) was booked before.
     new_lots, open_lots : lots opened by buys; every open lot after (inbox lot columns, USD,
         plus wash_sale_adjustment).
     realized : Form 8949 rows of the sells (cents, as ``sma.ledger`` books them), with fill_id.
     cash : account_id, amount (USD) after the fills.
     unfilled : allocations with shares still open: allocation_id, order_id, account_id, symbol,
         side, ordered, filled, open.
+    amended_sales : earlier days' loss sales a buy of this file washed (``realized`` columns,
+        cents), to be amended where they are recorded.
     """
 
     run_id: str
@@ -75,6 +78,7 @@ class FillsResult:
     realized: pd.DataFrame
     cash: pd.DataFrame
     unfilled: pd.DataFrame
+    amended_sales: pd.DataFrame
 
 
 def read_fills(path: Path) -> pd.DataFrame:
@@ -85,6 +89,8 @@ def read_fills(path: Path) -> pd.DataFrame:
     if missing:
         raise FillsRejected(str(path), [FillProblem(0, c, "missing column") for c in missing])
     out = raw[list(FILLS.column_names)].copy()
+    for col in ("exec_id", "order_id", "account_id", "symbol", "side"):
+        out[col] = out[col].where(out[col].notna(), "").astype(str)
     problems = []
     for col in ("quantity", "price"):
         out[col] = pd.to_numeric(out[col], errors="coerce")
@@ -127,6 +133,8 @@ def load_fills(
     trade_date: date | None = None,
     identical_group: Mapping[str, str] | None = None,
     ledger: Ledger | None = None,
+    booked: pd.DataFrame | None = None,
+    limits: FillLimits = FillLimits(),
 ) -> FillsResult:
     """Match and book a fills file against ``run_dir``'s released blotter; writes nothing.
 
@@ -141,6 +149,11 @@ def load_fills(
     ledger : sma.ledger.Ledger, optional
         The store's ledger with the last 30 days of trades replayed, so that today's buys wash
         earlier loss sales of the household; without it the ledger starts from ``lots``.
+    booked : DataFrame, optional
+        The fills booked before (``sma.trading.BOOKED_COLUMNS``), read in the same transaction
+        that will book these; without it, the run folder's record.
+    limits : sma.trading.FillLimits
+        The price collar (``[fills]`` settings).
 
     Raises
     ------
@@ -161,7 +174,8 @@ def load_fills(
         raise ContentChanged(run_dir.name, "-", "FILLS", "the released blotter's files were altered")
     released_at = [r for r in trail if r["action"] == Action.RELEASE][-1]["at"]
     day = trade_date or date.fromisoformat(released_at[:10])
-    match = match_fills(fills, blotter, booked_fills(run_dir), source=source)
+    before = booked_fills(run_dir) if booked is None else booked
+    match = match_fills(fills, blotter, before, source=source, limits=limits)
     try:
         booking = book_fills(match.new, lots, cash, accounts, day, identical_group, ledger)
     except LedgerError as e:
@@ -172,13 +186,17 @@ def load_fills(
     return FillsResult(
         run_id=run_dir.name, trade_date=day, booked=match.new, duplicates=match.duplicates,
         new_lots=booking.new_lots, open_lots=booking.open_lots, realized=booking.realized,
-        cash=booking.cash, unfilled=unfilled,
+        cash=booking.cash, unfilled=unfilled, amended_sales=booking.amended_sales,
     )
 
 
 def record_fills(run_dir: Path, result: FillsResult) -> Path:
-    """Append the booked fills to the run's record, so the same fills are never booked again."""
-    everything = pd.concat([booked_fills(run_dir), result.booked], ignore_index=True)[list(BOOKED_COLUMNS)]
+    """Audit mode: append the booked fills to the run's record, so the same fills are never booked again."""
+    return write_fills_record(run_dir, pd.concat([booked_fills(run_dir), result.booked], ignore_index=True))
+
+
+def write_fills_record(run_dir: Path, booked: pd.DataFrame) -> Path:
+    """Write every booked fill of the run (``BOOKED_COLUMNS``) as its record, replacing the old one."""
     path = _booked_path(run_dir)
-    _folder.write_frame(path, everything)
+    _folder.write_frame(path, booked[list(BOOKED_COLUMNS)].reset_index(drop=True))
     return path

@@ -1,10 +1,13 @@
-"""``sma fills load FILE``: book a broker's fills for a released run into the store.
+"""``sma fills load FILE``: book a broker's fills for a released run into the store, once.
 
-The fills are matched and booked by ``pipelines.fills`` (through the ledger); this step reads the
-lots and cash they start from out of the store — the run's snapshot, or the lots left by an
-earlier fills file of the same run — and writes the lots, cash, realized gains and booked fills
-back in one transaction. Then the run folder records the fills, so loading the same file again
-books nothing. All of it happens under the run folder's lock.
+One transaction, under the run folder's lock, does all of it: it reads what the store already
+booked for the run (``fills_booked``, keyed by the broker's ``exec_id``), the lots and cash the
+fills start from (the run's snapshot, or the lots left by an earlier fills file of the run) and the
+household's loss sales of the last 30 days (``realized_gains``); it matches and books the new
+executions through the ledger (``pipelines.fills``) and writes the lots, cash, realized gains,
+amended earlier sales and the fills. So a fill is booked exactly when its record is: a load killed
+anywhere books nothing or everything, and loading again skips what was booked. The run folder's
+copy of the record (``blotter/fills/booked.parquet``) is rewritten from the store afterwards.
 """
 
 from __future__ import annotations
@@ -14,24 +17,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.fills import FillsResult, load_fills, locked, record_fills
+from pipelines._faults import crash_point
+from pipelines.fills import FillsResult, load_fills, locked, write_fills_record
 from pipelines.settings import Settings
 from pipelines.store import open_store
-from sma.ledger import apply_splits
+from sma.ledger import Ledger, apply_splits, usd_to_cents, wash_sale_window_start
+from sma.trading import BOOKED_COLUMNS
+
+_LOT_SQL = ("SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
+            "adjusted_acquired_date FROM {table} WHERE as_of_date = ? ORDER BY account_id, lot_id")
 
 
 def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     booked = con.execute("SELECT count(*) FROM ledger_lots WHERE as_of_date = ?", [as_of]).fetchone()[0]
     if booked:
-        lots = con.execute(
-            "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
-            "adjusted_acquired_date FROM ledger_lots WHERE as_of_date = ?", [as_of]).df()
+        lots = con.execute(_LOT_SQL.format(table="ledger_lots"), [as_of]).df()
         cash = con.execute(
             "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM ledger_cash WHERE as_of_date = ?", [as_of]).df()
         return lots, cash
-    lots = con.execute(
-        "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
-        "adjusted_acquired_date FROM inbox_lots WHERE as_of_date = ?", [as_of]).df()
+    lots = con.execute(_LOT_SQL.format(table="inbox_lots"), [as_of]).df()
     actions = con.execute("SELECT * FROM inbox_corporate_actions WHERE as_of_date = ?", [as_of]).df()
     lots, _ = apply_splits(lots, actions, as_of)
     cash = con.execute(
@@ -39,32 +43,85 @@ def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     return lots, cash
 
 
-def _usd(cents: pd.Series) -> pd.Series:
-    return cents.astype("int64") / 100
+def booked_in_store(con, as_of: date) -> pd.DataFrame:
+    """The run's fills booked so far (``BOOKED_COLUMNS``), the one record of what was booked."""
+    return con.execute(
+        "SELECT fill_id, exec_id, order_id, allocation_id, account_id, symbol, side, coalesce(lot_id, '') AS lot_id, "
+        "quantity, price AS fill_price, booked_price AS price FROM fills_booked WHERE as_of_date = ? "
+        "ORDER BY rowid", [as_of]).df()[list(BOOKED_COLUMNS)]
+
+
+def recent_loss_sales(con, as_of: date, accounts: pd.DataFrame) -> pd.DataFrame:
+    """The sales booked in the store whose loss a buy of the run's fills can still wash: every
+    ``realized_gains`` row of the accounts sold on or after ``as_of`` - 30 days (IRS Pub. 550,
+    "Wash Sales"; the ledger keeps only those inside 30 days of each buy), in ``Ledger.realized``
+    columns (cents)."""
+    start = pd.Timestamp(wash_sale_window_start(as_of)).date()
+    rows = con.execute(
+        "SELECT account_id, symbol, lot_id, sale_date, quantity, CAST(round(proceeds * 100) AS BIGINT) AS proceeds_cents, "
+        "CAST(round(cost_basis * 100) AS BIGINT) AS cost_basis_cents, "
+        "CAST(round(wash_sale_disallowed * 100) AS BIGINT) AS wash_sale_disallowed_cents, "
+        "CAST(round(permanently_disallowed * 100) AS BIGINT) AS permanently_disallowed_cents, term, acquired_date, "
+        "adjusted_acquired_date FROM realized_gains WHERE sale_date >= ? "
+        "ORDER BY sale_date, as_of_date, account_id, symbol, lot_id", [start]).df()
+    return rows[rows["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
+
+
+def _ledger(con, as_of: date, lots: pd.DataFrame, accounts: pd.DataFrame, groups: dict[str, str]) -> Ledger:
+    ledger = Ledger(accounts, groups)
+    opening = lots[["account_id", "lot_id", "symbol", "quantity", "acquired_date", "adjusted_acquired_date"]].copy()
+    opening["cost_basis_cents"] = [usd_to_cents(v) for v in lots["cost_basis"].tolist()]
+    ledger.add_lots(opening)
+    ledger.add_recent_sales(recent_loss_sales(con, as_of, accounts))
+    return ledger
 
 
 def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_date: date | None = None) -> FillsResult:
-    """Book ``fills_file`` against run ``run_id`` into the store; returns what was booked and what is open."""
+    """Book ``fills_file`` against run ``run_id`` into the store; returns what was booked and what is open.
+
+    Executions (``exec_id``) already in the store are skipped; a file breaking any rule of
+    ``sma.trading.match_fills`` is refused whole (``FillsRejected``) and nothing is written.
+    """
     as_of = date.fromisoformat(run_id)
     run_dir = Path(settings.runs.dir) / run_id
     with locked(run_dir):
         with open_store(settings.store.path) as con:
-            lots, cash = _starting_point(con, as_of)
-            accounts = con.execute(
-                "SELECT account_id, household_id, account_type FROM inbox_accounts WHERE as_of_date = ?", [as_of]
-            ).df()
-            groups = con.execute(
-                "SELECT symbol, coalesce(identical_group, symbol) AS grp FROM inbox_securities WHERE as_of_date = ?",
-                [as_of],
-            ).df()
-            result = load_fills(
-                Path(fills_file), run_dir, lots, cash, accounts, trade_date=trade_date,
-                identical_group=dict(zip(groups["symbol"], groups["grp"])),
-            )
-            if len(result.booked):
-                _write(con, as_of, result)
-        record_fills(run_dir, result)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = _book(con, as_of, Path(fills_file), run_dir, settings, trade_date)
+                crash_point("fills:before-commit")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            crash_point("fills:after-commit")
+            record = booked_in_store(con, as_of)
+        write_fills_record(run_dir, record)
+        crash_point("fills:after-record")
     return result
+
+
+def _book(con, as_of: date, fills_file: Path, run_dir: Path, settings: Settings, trade_date: date | None) -> FillsResult:
+    lots, cash = _starting_point(con, as_of)
+    accounts = con.execute(
+        "SELECT account_id, household_id, account_type FROM inbox_accounts WHERE as_of_date = ? ORDER BY account_id",
+        [as_of]).df()
+    groups = con.execute(
+        "SELECT symbol, coalesce(identical_group, symbol) AS grp FROM inbox_securities WHERE as_of_date = ?", [as_of]).df()
+    groups = dict(zip(groups["symbol"], groups["grp"]))
+    result = load_fills(
+        fills_file, run_dir, lots, cash, accounts, trade_date=trade_date, identical_group=groups,
+        ledger=_ledger(con, as_of, lots, accounts, groups), booked=booked_in_store(con, as_of),
+        limits=settings.fill_limits(),
+    )
+    crash_point("fills:after-match")
+    if len(result.booked):
+        _write(con, as_of, result)
+    return result
+
+
+def _usd(cents: pd.Series) -> pd.Series:
+    return cents.astype("int64") / 100
 
 
 def _write(con, as_of: date, result: FillsResult) -> None:
@@ -79,18 +136,30 @@ def _write(con, as_of: date, result: FillsResult) -> None:
         "term": realized["term"], "acquired_date": realized["acquired_date"],
         "adjusted_acquired_date": realized["adjusted_acquired_date"],
     })
-    booked = result.booked[["fill_id", "order_id", "allocation_id", "account_id", "symbol", "side", "lot_id",
-                            "quantity", "fill_price"]]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM ledger_lots WHERE as_of_date = ?", [as_of])
-        con.execute("DELETE FROM ledger_cash WHERE as_of_date = ?", [as_of])
-        for table, frame in (("ledger_lots", result.open_lots), ("ledger_cash", result.cash),
-                             ("realized_gains", realized), ("fills_booked", booked)):
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {table} SELECT CAST(? AS DATE), * FROM incoming", [as_of])
-            con.unregister("incoming")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    b = result.booked
+    booked = pd.DataFrame({
+        "fill_id": b["fill_id"], "order_id": b["order_id"], "allocation_id": b["allocation_id"],
+        "account_id": b["account_id"], "symbol": b["symbol"], "side": b["side"], "lot_id": b["lot_id"],
+        "quantity": b["quantity"], "price": b["fill_price"], "exec_id": b["exec_id"], "booked_price": b["price"],
+    })
+    con.execute("DELETE FROM ledger_lots WHERE as_of_date = ?", [as_of])
+    con.execute("DELETE FROM ledger_cash WHERE as_of_date = ?", [as_of])
+    for table, frame in (("ledger_lots", result.open_lots), ("ledger_cash", result.cash),
+                         ("realized_gains", realized), ("fills_booked", booked)):
+        con.register("incoming", frame)
+        columns = ", ".join(["as_of_date", *frame.columns])
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT CAST(? AS DATE), * FROM incoming", [as_of])
+        con.unregister("incoming")
+        crash_point(f"fills:inside-transaction:{table}")
+    _amend(con, result.amended_sales)
+
+
+def _amend(con, amended: pd.DataFrame) -> None:
+    """Earlier days' loss sales a buy of these fills washed now carry their disallowed loss (code W)."""
+    for r in amended.itertuples(index=False):
+        con.execute(
+            "UPDATE realized_gains SET wash_sale_disallowed = ?, permanently_disallowed = ?, adjustment_code = ?, gain = ? "
+            "WHERE account_id = ? AND symbol = ? AND lot_id = ? AND sale_date = ? AND quantity = ?",
+            [r.wash_sale_disallowed_cents / 100, r.permanently_disallowed_cents / 100, r.adjustment_code,
+             r.gain_cents / 100, r.account_id, r.symbol, r.lot_id, pd.Timestamp(r.sale_date).date(), float(r.quantity)],
+        )

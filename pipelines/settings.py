@@ -5,8 +5,8 @@ the code hides a default. The file is ``sma.toml`` in the working folder, or the
 ``SMA_CONFIG``; ``config/sma.example.toml`` lists every key with its default
 (``python -m pipelines.settings_doc`` writes it from this module).
 
-The ``[engine]``, ``[risk]`` and ``[compliance]`` sections are the firm-wide parameters of the
-domain's frozen dataclasses (``EngineParams``, ``RiskModelParams``, ``ComplianceLimits``): their
+The ``[engine]``, ``[risk]``, ``[compliance]`` and ``[fills]`` sections are the firm-wide parameters of the
+domain's frozen dataclasses (``EngineParams``, ``RiskModelParams``, ``ComplianceLimits``, ``FillLimits``): their
 defaults are read from those dataclasses, the rules a value must meet are checked here, where the
 input is read, and :class:`Settings` converts them (``engine_params()`` ...) for ``sma`` — which
 never imports this module. Per-account parameters (tax rates, tracking-error budget, gain budget,
@@ -31,10 +31,12 @@ from pydantic_settings import (
 from sma.compliance import ComplianceLimits
 from sma.rebalance import EngineParams, SignMethod
 from sma.risk import RiskModelParams
+from sma.trading import FillLimits
 
 _ENGINE = EngineParams()
 _RISK = RiskModelParams()
 _LIMITS = ComplianceLimits()
+_FILLS = FillLimits()
 
 
 class _Section(BaseModel):
@@ -239,6 +241,13 @@ class ComplianceSettings(_Section):
     """The recent nights those medians are taken over."""
 
 
+class FillsSettings(_Section):
+    """Loading a broker's fills (sma.trading.FillLimits): a file breaking a limit is refused whole."""
+
+    price_collar: float = Field(_FILLS.price_collar, gt=0, lt=1)
+    """A fill's price may differ from its order's reference price (the run's close) by at most this fraction."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMA_", env_nested_delimiter="__", extra="forbid")
 
@@ -251,6 +260,7 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
+    fills: FillsSettings = Field(default_factory=FillsSettings)
 
     def engine_params(self) -> EngineParams:
         """The engine's parameters as ``sma.rebalance`` takes them."""
@@ -263,6 +273,10 @@ class Settings(BaseSettings):
     def compliance_limits(self) -> ComplianceLimits:
         """The limits ``sma.compliance`` checks every order and the night's totals against."""
         return ComplianceLimits(**self.compliance.model_dump())
+
+    def fill_limits(self) -> FillLimits:
+        """The limits ``sma.trading.match_fills`` refuses a fills file by."""
+        return FillLimits(**self.fills.model_dump())
 
     @classmethod
     def settings_customise_sources(

@@ -161,6 +161,15 @@ def _v4() -> list[str]:
     ]
 
 
+def _v5() -> list[str]:
+    """Fills carry the broker's execution id, the key that books each execution once, and the
+    block's average price each account was booked at (``price`` stays the broker's fill price)."""
+    return [
+        "ALTER TABLE fills_booked ADD COLUMN exec_id VARCHAR",
+        "ALTER TABLE fills_booked ADD COLUMN booked_price DOUBLE",
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()), tuple(_v3()), tuple(_v4()))
+MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()), tuple(_v3()), tuple(_v4()), tuple(_v5()))
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -244,6 +244,7 @@ INBOX_FILES: dict[str, FileSpec] = {
 FILLS = FileSpec(
     "fills",
     (
+        _c("exec_id", _ID, doc="the broker's execution id (FIX ExecID): one execution, booked once"),
         _c("order_id", _ID),
         _c("account_id", _ID),
         _c("symbol", _SYM),
@@ -252,6 +253,7 @@ FILLS = FileSpec(
         _c("price", _F),
         _c("lot_id", _ID, nullable=True, doc="sells: the lot relieved"),
     ),
+    key=("exec_id",),
 )
 
 #: Where a night's files stand: ``<inbox>/<YYYY-MM-DD>/<name>.csv`` or ``.parquet``.

@@ -6,8 +6,8 @@ fills, at the block's average price, and moves the cash. Money is converted to i
 one boundary (``sma.ledger.usd_to_cents``): proceeds and costs are exact products of shares and
 price, rounded half away from zero to the cent.
 
-A buy fill opens lot ``F<first 24 hex of its fill id>``: the same fill always opens the same lot,
-so a store that keys lots by (account_id, lot_id) refuses a double booking by itself.
+A buy fill opens lot ``F<first 24 hex of its fill id>`` (the id hashes the order and the broker's
+exec_id): the same execution always opens the same lot, however often it is loaded.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class Booking:
         ``sma.ledger.Ledger.realized``), with ``fill_id``.
     cash : account_id, amount (USD) after the fills, for every account given.
     cash_moves : account_id, fill_id, amount_cents (+ proceeds, - cost) per fill.
+    amended_sales : earlier days' loss sales (``Ledger.add_recent_sales``) that a buy booked now
+        washed, as they now stand (``realized`` columns, cents, without fill_id).
     """
 
     new_lots: pd.DataFrame
@@ -43,6 +45,7 @@ class Booking:
     realized: pd.DataFrame
     cash: pd.DataFrame
     cash_moves: pd.DataFrame
+    amended_sales: pd.DataFrame
 
 
 def lot_id_of_fill(fill_id: str) -> str:
@@ -124,7 +127,7 @@ def book_fills(
         ledger.buy(f.account_id, f.symbol, new_ids[-1], float(f.quantity), cost, trade_date)
         moves.append((f.account_id, f.fill_id, -cost))
     open_lots = _usd_lots(ledger.open_lots())
-    realized = ledger.realized().iloc[realized_rows].reset_index(drop=True)
+    realized = ledger.realized_at(np.array(realized_rows, dtype=np.int64)).reset_index(drop=True)
     realized.insert(0, "fill_id", np.array(realized_fill, dtype=object))
     cash_moves = pd.DataFrame(moves, columns=["account_id", "fill_id", "amount_cents"]).astype({"amount_cents": "int64"})
     delta = cash_moves.groupby("account_id")["amount_cents"].sum()
@@ -132,4 +135,5 @@ def book_fills(
     after = before.add(delta, fill_value=0).astype("int64")
     cash_after = pd.DataFrame({"account_id": after.index.astype(str), "amount": after.to_numpy() / 100.0})
     new_lots = open_lots[open_lots["lot_id"].isin(new_ids)].reset_index(drop=True)
-    return Booking(new_lots, open_lots, realized, cash_after.sort_values("account_id").reset_index(drop=True), cash_moves)
+    return Booking(new_lots, open_lots, realized, cash_after.sort_values("account_id").reset_index(drop=True), cash_moves,
+                   ledger.amended_sales())

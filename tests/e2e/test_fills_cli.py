@@ -23,23 +23,28 @@ def fills_from_exports(run: Path) -> pd.DataFrame:
     buys = alloc[alloc["side"] == "BUY"][["order_id", "account_id", "symbol", "side", "quantity"]].assign(lot_id="")
     sells = lots.assign(side="SELL")[["order_id", "account_id", "symbol", "side", "quantity", "lot_id"]]
     fills = pd.concat([buys, sells], ignore_index=True)
-    return fills.assign(price=fills["order_id"].map(price))[
-        ["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"]
-    ]
+    fills = fills.assign(price=fills["order_id"].map(price), exec_id=[f"EX{n:05d}" for n in range(1, len(fills) + 1)])
+    return fills[["exec_id", "order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"]]
+
+
+def release_a_night(inbox: Path, root: Path) -> tuple[dict[str, str], Path]:
+    """Run the night in ``root``, approve and release its blotter; the env and the run folder."""
+    env = workplace(root)
+    day = AS_OF.isoformat()
+    for args in (
+        ["nightly", "--inbox", str(inbox), "--date", day],
+        ["blotter", "approve", "--run", day, "--user", "pm-alice", "--users", USERS],
+        ["blotter", "release", "--run", day, "--user", "trader-tom", "--users", USERS],
+    ):
+        done = sma(args, env, root)
+        assert done.returncode == 0, done.stderr
+    return env, root / "runs" / day
 
 
 @pytest.fixture
 def released(tiny_inbox, tmp_path):
-    env = workplace(tmp_path)
-    day = AS_OF.isoformat()
-    for args in (
-        ["nightly", "--inbox", str(tiny_inbox), "--date", day],
-        ["blotter", "approve", "--run", day, "--user", "pm-alice", "--users", USERS],
-        ["blotter", "release", "--run", day, "--user", "trader-tom", "--users", USERS],
-    ):
-        done = sma(args, env, tmp_path)
-        assert done.returncode == 0, done.stderr
-    return env, tmp_path, tmp_path / "runs" / day
+    env, run = release_a_night(tiny_inbox, tmp_path)
+    return env, tmp_path, run
 
 
 def store(root: Path, sql: str) -> list[tuple]:
@@ -95,7 +100,7 @@ def test_fills_for_a_run_not_released_are_refused(tiny_inbox, tmp_path):
     day = AS_OF.isoformat()
     assert sma(["nightly", "--inbox", str(tiny_inbox), "--date", day], env, tmp_path).returncode == 0
     pd.DataFrame(
-        [{"order_id": f"{day}-BUY-XYZ", "account_id": "A000000", "symbol": "XYZ", "side": "BUY",
+        [{"exec_id": "EX1", "order_id": f"{day}-BUY-XYZ", "account_id": "A000000", "symbol": "XYZ", "side": "BUY",
           "quantity": 1, "price": 10.0, "lot_id": ""}]
     ).to_csv(tmp_path / "fills.csv", index=False)
     refused = sma(["fills", "load", str(tmp_path / "fills.csv")], env, tmp_path)

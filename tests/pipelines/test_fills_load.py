@@ -19,7 +19,7 @@ from pipelines.fills import NotReleased, load_fills, record_fills
 from sma.trading import FillsRejected
 
 BUY, SELL = f"{RUN}-BUY-AAPL", f"{RUN}-SELL-XOM"
-FILL_COLUMNS = ["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"]
+FILL_COLUMNS = ["exec_id", "order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"]
 
 
 def lots() -> pd.DataFrame:
@@ -47,8 +47,11 @@ def released_run(root: Path) -> Path:
     return run_dir
 
 
-def fills_file(root: Path, rows: list[tuple]) -> Path:
-    path = root / "fills.csv"
+def fills_file(root: Path, rows: list[tuple], name: str = "fills.csv") -> Path:
+    """Rows (order_id, account_id, symbol, side, quantity, price, lot_id), or with the broker's
+    exec_id first; without one, row n is execution E<n>."""
+    rows = [r if len(r) == len(FILL_COLUMNS) else (f"E{n}", *r) for n, r in enumerate(rows, start=1)]
+    path = root / name
     pd.DataFrame(rows, columns=FILL_COLUMNS).to_csv(path, index=False)
     return path
 
@@ -173,7 +176,7 @@ def test_the_same_fills_as_csv_then_parquet_are_recognised_as_duplicates(tmp_pat
     first = load_fills(fills_file(tmp_path, FULL), run_dir, lots(), cash(), accounts())
     record_fills(run_dir, first)
     as_parquet = tmp_path / "fills.parquet"
-    frame = pd.DataFrame(FULL, columns=FILL_COLUMNS).astype({"quantity": float})
+    frame = pd.DataFrame([(f"E{n}", *r) for n, r in enumerate(FULL, start=1)], columns=FILL_COLUMNS).astype({"quantity": float})
     frame.assign(lot_id=frame["lot_id"].replace("", None)).to_parquet(as_parquet)
     again = load_fills(as_parquet, run_dir, first.open_lots, first.cash, accounts())
     assert again.booked.empty and again.duplicates == len(FULL)

@@ -51,9 +51,12 @@ def blotter() -> Blotter:
     return build_blotter(trades(), lot_sells(), exceptions())
 
 
-def fills(*rows: tuple) -> pd.DataFrame:
-    """Fill rows as (order_id, account_id, symbol, side, quantity, price, lot_id)."""
-    return pd.DataFrame(list(rows), columns=["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"])
+def fills(*rows: tuple, first_exec: int = 1) -> pd.DataFrame:
+    """Fill rows as (order_id, account_id, symbol, side, quantity, price, lot_id), one broker
+    execution each: exec ids X<first_exec>, X<first_exec + 1>, ... (so the same call twice is a replay)."""
+    frame = pd.DataFrame(list(rows), columns=["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"])
+    frame.insert(0, "exec_id", [f"X{first_exec + i}" for i in range(len(frame))])
+    return frame
 
 
 BUY_AAPL = f"{RUN}-BUY-AAPL"

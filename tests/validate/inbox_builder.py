@@ -89,9 +89,9 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
 
 def clean_fills() -> pd.DataFrame:
     return _frame(
-        "order_id,account_id,symbol,side,quantity,price,lot_id",
-        "O1,A1,AAPL,SELL,5,181.00,L2",
-        "O2,A2,MSFT,BUY,2,405.00,",
+        "exec_id,order_id,account_id,symbol,side,quantity,price,lot_id",
+        "E1,O1,A1,AAPL,SELL,5,181.00,L2",
+        "E2,O2,A2,MSFT,BUY,2,405.00,",
     )
 
 
