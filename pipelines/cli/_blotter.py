@@ -154,7 +154,7 @@ def register(app: typer.Typer) -> None:
 
     @fills.command("load")
     def load(
-        file: Path = typer.Argument(..., help="fills CSV or Parquet: order_id, account_id, symbol, side, quantity, price, lot_id"),
+        file: Path = typer.Argument(..., help="fills CSV or Parquet: exec_id (the broker's execution id), order_id, account_id, symbol, side, quantity, price, lot_id"),
         run: str = typer.Option(None, "--run", help="the run (default: read from the order ids)"),
         trade_date: str = typer.Option(None, "--trade-date", help="YYYY-MM-DD (default: the release day)"),
         lots: Path = typer.Option(None, "--lots", help="audit mode: open lots before the fills, instead of the store"),
@@ -168,6 +168,7 @@ def register(app: typer.Typer) -> None:
         With --lots/--cash/--accounts/--out, book against those files instead and write the results there.
         """
         from pipelines import fills as f
+        from pipelines.settings import load_settings
         from pipelines.store import StoreError
 
         audit = (lots, cash, accounts, out)
@@ -177,18 +178,18 @@ def register(app: typer.Typer) -> None:
         try:
             run_id = run or f.run_of_fills(f.read_fills(file), str(file))
             run_dir = _run_dir(run_id, runs_dir)
+            settings = load_settings()
             if all(audit):
                 frames = {name: _read_table(path) for name, path in (("lots", lots), ("cash", cash), ("accounts", accounts))}
                 with f.locked(run_dir):
-                    result = f.load_fills(file, run_dir, frames["lots"], frames["cash"], frames["accounts"], trade_date=day)
+                    result = f.load_fills(file, run_dir, frames["lots"], frames["cash"], frames["accounts"], trade_date=day,
+                                          limits=settings.fill_limits())
                     _write_results(out, result)
                     f.record_fills(run_dir, result)
                 where = f"results in {out}"
             else:
                 from pipelines.fills_booking import book_fills_file
-                from pipelines.settings import load_settings
 
-                settings = load_settings()
                 if runs_dir is not None:
                     settings = settings.model_copy(update={"runs": settings.runs.model_copy(update={"dir": runs_dir})})
                 result = book_fills_file(file, run_id, settings, day)
