@@ -20,7 +20,7 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.fills import FillsResult, load_fills, locked, write_fills_record
 from pipelines.settings import Settings
-from pipelines.store import open_store
+from pipelines.store import open_store, transaction
 from sma.ledger import Ledger, apply_splits, usd_to_cents, wash_sale_window_start
 from sma.trading import BOOKED_COLUMNS
 
@@ -86,14 +86,9 @@ def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_dat
     run_dir = Path(settings.runs.dir) / run_id
     with locked(run_dir):
         with open_store(settings.store.path) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 result = _book(con, as_of, Path(fills_file), run_dir, settings, trade_date)
                 crash_point("fills:before-commit")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
             crash_point("fills:after-commit")
             record = booked_in_store(con, as_of)
         write_fills_record(run_dir, record)

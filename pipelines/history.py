@@ -17,7 +17,7 @@ import pandas as pd
 from pipelines.book import write_inbox
 from pipelines.ingest import ingest
 from pipelines.settings import Settings
-from pipelines.store import open_store
+from pipelines.store import open_store, transaction
 from sma.simulate import History, HistoryParams, simulate_history
 
 
@@ -41,16 +41,11 @@ def record_history(con, history: History, source: str = "simulated") -> None:
         "adjustment_code": r["adjustment_code"], "gain": r["gain_cents"] / 100, "term": r["term"],
         "acquired_date": r["acquired_date"], "adjusted_acquired_date": r["adjusted_acquired_date"],
     })
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, frame in (("account_values", values), ("history_trades", trades), ("realized_gains", realized)):
             con.register("incoming", frame)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
             con.unregister("incoming")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _record_start_values(con, frames: dict[str, pd.DataFrame], start: date) -> None:

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from pipelines._faults import crash_point
 from pipelines.night._run import Night
-from pipelines.store import open_store
+from pipelines.store import open_store, transaction
 
 _TABLES = {
     "run_trades": ("trades", ["account_id", "symbol", "side", "quantity", "price", "notional", "reason"]),
@@ -47,8 +47,7 @@ def record_step(night: Night) -> dict:
     summary = night.done_info("check")
     proposal = night.run_dir / "proposal"
     with open_store(night.settings.store.path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             for table, (name, cols) in _TABLES.items():
                 # DuckDB reads the proposal file itself: a big night never passes through pandas.
                 path = str(proposal / f"{name}.parquet").replace("'", "''")
@@ -67,10 +66,6 @@ def record_step(night: Night) -> dict:
                 ],
             )
             crash_point("record:before-commit")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     crash_point("record:after-commit")
     night.mark_done("record", info=summary)
     return summary

@@ -77,12 +77,24 @@ def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return version
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of the block's writes or none: COMMIT when it ends, ROLLBACK when anything (a kill signal
+    turned exception included) leaves it; the exception goes on."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     version = _check_version(con, path)
     if version == SCHEMA_VERSION:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         for statements in MIGRATIONS[version:]:
             for sql in statements:
@@ -90,10 +102,6 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute(
             "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def inbox_sha256(con: duckdb.DuckDBPyConnection, rows: Mapping[str, str]) -> str:
@@ -180,8 +188,7 @@ def load_staged(
     Rows loaded per table.
     """
     counts: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for name, spec in INBOX_FILES.items():
             table = table_name(name)
             source = f"({rows[name]})" if name in rows else f"(SELECT {', '.join(spec.column_names)} FROM {table} LIMIT 0)"
@@ -203,10 +210,6 @@ def load_staged(
             [as_of, inbox_sha256(con, rows), sum(counts.values()), n_issues, len(held_accounts)],
         )
         crash_point("store-load:before-commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 
