@@ -96,10 +96,13 @@ class ContentChanged(BlotterRefused):
 
 @dataclass(frozen=True)
 class Users:
-    """The roles source: user name -> roles. Parsed from ``config/users.toml``::
+    """The roles source: login -> roles. Parsed from the users file (``config/users.toml``)::
 
-        [users.alice]
+        [users.alice]      # the OS login (or Airflow user) who acts
         roles = ["PM"]
+
+    Keys are authenticated logins, never names a caller types: the edge (``pipelines``) says who
+    is acting, this says what that login may do.
     """
 
     roles: Mapping[str, frozenset[Role]]

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.nightly_env import AS_OF, sma, workplace
-
-USERS = str(Path(__file__).parents[2] / "config" / "users.toml")
+from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
 
 
 def fills_from_exports(run: Path) -> pd.DataFrame:
@@ -29,15 +28,15 @@ def fills_from_exports(run: Path) -> pd.DataFrame:
 
 
 @pytest.fixture
-def released(tiny_inbox, tmp_path):
-    env = workplace(tmp_path)
+def released(tiny_inbox, tmp_path, os_users):
+    """Tonight's blotter, approved by a PM's login and released by a trader's."""
+    env = workplace(tmp_path, users_file=write_users(tmp_path))
     day = AS_OF.isoformat()
-    for args in (
-        ["nightly", "--inbox", str(tiny_inbox), "--date", day],
-        ["blotter", "approve", "--run", day, "--user", "pm-alice", "--users", USERS],
-        ["blotter", "release", "--run", day, "--user", "trader-tom", "--users", USERS],
-    ):
-        done = sma(args, env, tmp_path)
+    done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", day], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    shared(tmp_path)
+    for login, action in (("sma-test-pm", "approve"), ("sma-test-trader", "release")):
+        done = sma_as(login, ["blotter", action, "--run", day], env, tmp_path)
         assert done.returncode == 0, done.stderr
     return env, tmp_path, tmp_path / "runs" / day
 

@@ -1,0 +1,89 @@
+"""Several OS logins for end-to-end tests of who acts on a blotter.
+
+``sma blotter`` acts as the OS login running it, so a test of four-eyes needs real logins. As
+root (as CI runs) the session creates throwaway users ``sma-test-*`` and removes them after;
+elsewhere such tests are skipped. The users file of a workplace maps these logins to roles.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+#: Test login -> roles in the workplace's users file.
+LOGINS = {
+    "sma-test-pm": ["PM"],
+    "sma-test-pm2": ["PM"],
+    "sma-test-trader": ["TRADER"],
+    "sma-test-trader2": ["TRADER"],
+    "sma-test-both": ["PM", "TRADER"],
+    "sma-test-ops": ["OPERATIONS"],
+}
+
+
+def users_toml() -> str:
+    return "".join(f'[users.{login}]\nroles = {roles!r}\n'.replace("'", '"') for login, roles in LOGINS.items())
+
+
+@pytest.fixture(scope="session")
+def os_users():
+    """The test logins, created for the session (root only) and removed after."""
+    if os.geteuid() != 0:
+        pytest.skip("acting as several OS logins needs root to create test users (CI runs as root)")
+    created = []
+    for login in LOGINS:
+        try:
+            pwd.getpwnam(login)
+        except KeyError:
+            subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", login], check=True)
+            created.append(login)
+    yield list(LOGINS)
+    for login in created:
+        subprocess.run(["userdel", login], check=False)
+
+
+def shared(root: Path) -> Path:
+    """Let every test login read and write under ``root`` (made by root, acted on by others)."""
+    for folder, dirs, files in os.walk(root):
+        for name in (folder, *(os.path.join(folder, f) for f in files)):
+            os.chmod(name, os.stat(name).st_mode | 0o666 | (0o111 if os.path.isdir(name) else 0))
+    for parent in root.parents:  # pytest's tmp folders are private to root: let the logins pass through
+        if os.stat(parent).st_mode & 0o011 != 0o011:
+            os.chmod(parent, os.stat(parent).st_mode | 0o011)
+    return root
+
+
+def write_users(root: Path) -> Path:
+    """A users file giving each test login its roles."""
+    path = root / "users.toml"
+    path.write_text(users_toml())
+    return path
+
+
+#: Starts as root, loads the program, then becomes the login before any command runs, as ``su``
+#: would. (The interpreter may live in root's private home, e.g. pyenv, which other logins cannot
+#: read, so it cannot simply be started as them.)
+_AS_LOGIN = """
+import os, pwd, runpy, sys
+import pipelines.blotter, pipelines.cli, pipelines.fills, pipelines.settings, sma.ledger, sma.trading, typer.rich_utils
+login = pwd.getpwnam(sys.argv[1])
+os.setgroups([])
+os.setgid(login.pw_gid)
+os.setuid(login.pw_uid)
+sys.argv = ["sma", *sys.argv[2:]]
+runpy.run_module("pipelines", run_name="__main__")
+"""
+
+
+def sma_as(login: str, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """``sma ARGS`` run by the OS login ``login`` (as a person at their own terminal would)."""
+    home = Path(env.get("SMA_CONFIG", cwd)).parent
+    env = {**env, "HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-c", _AS_LOGIN, login, *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=300, umask=0o000)
