@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.identity import os_login
+from pipelines.identity import NoSigningKey, make_key, os_login, public_key_of
 from pipelines.settings import load_settings
 
 
@@ -87,19 +87,26 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     print(f"  {env} .venv/bin/sma blotter show --run {night.run_id}")
     print(f"  {env} .venv/bin/sma blotter approve --run {night.run_id}")
     print("Then a trader releases it from another login (four-eyes: the approver's login never releases);")
-    print(f"add that login as a TRADER in {work / 'users.toml'}, and as that login run:")
+    print(f"as that login run `sma blotter keygen`, add it as a TRADER in {work / 'users.toml'}, then:")
     print(f"  {env} .venv/bin/sma blotter release --run {night.run_id}")
     return 0
 
 
 def _demo_users(work: Path) -> Path:
-    """The demo's users file: the login running the demo is its PM; a trader must be another login."""
+    """The demo's users file: the login running the demo is its PM, with its signing key (made in
+    the settings' ``keys_dir`` if it has none); a trader must be another login."""
+    keys_dir = load_settings().blotter.keys_dir
+    try:
+        public = public_key_of(keys_dir, os_login())
+    except NoSigningKey:
+        public = make_key(keys_dir, os_login())
     path = work / "users.toml"
     path.write_text(
         "# Who may act on the demo's blotters, by OS login (see config/users.toml).\n"
-        f'[users.{json.dumps(os_login())}]\nroles = ["PM"]\n\n'
-        "# Four-eyes: release needs a TRADER who is another login than the approver. Add one:\n"
-        '# [users.your-colleague]\n# roles = ["TRADER"]\n'
+        f'[users.{json.dumps(os_login())}]\nroles = ["PM"]\npublic_key = "{public}"\n\n'
+        "# Four-eyes: release needs a TRADER who is another login than the approver. As that login\n"
+        "# run `sma blotter keygen` and add it here:\n"
+        '# [users.your-colleague]\n# roles = ["TRADER"]\n# public_key = "..."\n'
     )
     return path
 

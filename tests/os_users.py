@@ -27,8 +27,9 @@ LOGINS = {
 }
 
 
-def users_toml() -> str:
-    return "".join(f'[users.{login}]\nroles = {roles!r}\n'.replace("'", '"') for login, roles in LOGINS.items())
+def users_toml(public_keys: dict[str, str]) -> str:
+    return "".join(f'[users.{login}]\nroles = {roles!r}\npublic_key = "{public_keys[login]}"\n'.replace("'", '"')
+                   for login, roles in LOGINS.items())
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,7 @@ def os_users():
 def shared(root: Path) -> Path:
     """Let every test login read and write under ``root`` (made by root, acted on by others)."""
     for folder, dirs, files in os.walk(root):
-        for name in (folder, *(os.path.join(folder, f) for f in files)):
+        for name in (folder, *(os.path.join(folder, f) for f in files if not f.endswith(".ed25519"))):
             os.chmod(name, os.stat(name).st_mode | 0o666 | (0o111 if os.path.isdir(name) else 0))
     for parent in root.parents:  # pytest's tmp folders are private to root: let the logins pass through
         if os.stat(parent).st_mode & 0o011 != 0o011:
@@ -60,9 +61,18 @@ def shared(root: Path) -> Path:
 
 
 def write_users(root: Path) -> Path:
-    """A users file giving each test login its roles."""
+    """A users file giving each test login its roles and public key; each login's private key in
+    ``root/.config/sma`` (the settings' default ``~/.config/sma``, as ``sma_as`` runs with HOME=root),
+    owned by and readable only by that login."""
+    from pipelines.identity import key_path, make_key
+
+    keys = root / ".config" / "sma"
+    public_keys = {login: make_key(keys, login) for login in LOGINS}
+    for login in LOGINS:
+        entry = pwd.getpwnam(login)
+        os.chown(key_path(keys, login), entry.pw_uid, entry.pw_gid)
     path = root / "users.toml"
-    path.write_text(users_toml())
+    path.write_text(users_toml(public_keys))
     return path
 
 

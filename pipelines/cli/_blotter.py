@@ -46,16 +46,25 @@ def _refusals() -> tuple[type[Exception], ...]:
     return (BlotterRefused, FillsRejected, ProposalError, NotReleased, TrailUnreadable, LedgerError, FileNotFoundError)
 
 
-def _acting() -> tuple[str, object]:
-    """(the OS login, the roles source named by the settings): who acts and what they may do."""
+def _acting(signing: bool = True) -> tuple[str, object, object]:
+    """(the OS login, the roles source named by the settings, the login's signer): who acts,
+    what they may do, and how their audit record is signed."""
     from pipelines.blotter import load_users
-    from pipelines.identity import os_login
+    from pipelines.identity import NoSigningKey, os_login, signer_of
     from pipelines.settings import load_settings
 
-    path = Path(load_settings().blotter.users_file)
+    settings = load_settings().blotter
+    path = Path(settings.users_file)
     if not path.is_file():
         _fail(f"the users file {path} (settings [blotter] users_file) does not exist")
-    return os_login(), load_users(path)
+    login, users = os_login(), load_users(path)
+    if signing and login not in users.roles:
+        _fail(f"login {login!r} is not in the roles source {path}: it may not act on blotters")
+    try:
+        signer = signer_of(settings.keys_dir, login) if signing else None
+    except NoSigningKey as e:
+        _fail(str(e))
+    return login, users, signer
 
 
 def register(app: typer.Typer) -> None:
@@ -95,9 +104,9 @@ def register(app: typer.Typer) -> None:
         """A PM (the login running this) approves the proposed blotter, optionally holding accounts out."""
         from pipelines import blotter as b
 
-        user, users = _acting()
+        user, users, signer = _acting()
         try:
-            record = b.approve(_run_dir(run, runs_dir), user, users, hold=hold, note=note)
+            record = b.approve(_run_dir(run, runs_dir), user, users, hold=hold, note=note, signer=signer)
         except _refusals() as e:
             _fail(f"sma blotter approve: {e}")
         typer.echo(f"run {run}: APPROVED by {user}, content {record['content_sha256']}")
@@ -106,9 +115,9 @@ def register(app: typer.Typer) -> None:
         def command(run: str = RunOpt, note: str = typer.Option("", "--note"), runs_dir: Path = RunsDirOpt) -> None:
             from pipelines import blotter as b
 
-            user, users = _acting()
+            user, users, signer = _acting()
             try:
-                record = getattr(b, action)(_run_dir(run, runs_dir), user, users, note=note)
+                record = getattr(b, action)(_run_dir(run, runs_dir), user, users, note=note, signer=signer)
             except _refusals() as e:
                 _fail(f"sma blotter {action}: {e}")
             typer.echo(f"run {run}: {record['state']} by {user}")
@@ -128,10 +137,10 @@ def register(app: typer.Typer) -> None:
         """
         from pipelines import blotter as b
 
-        user, users = _acting()
+        user, users, signer = _acting()
         try:
             run_dir = _run_dir(run, runs_dir)
-            exports = b.release(run_dir, user, users)
+            exports = b.release(run_dir, user, users, signer=signer)
         except _refusals() as e:
             _fail(f"sma blotter release: {e}")
         # A release killed after its record and finished now is still its first releaser's.
@@ -140,14 +149,29 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("verify")
     def verify(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """Check the audit chain, the transitions, the roles (users file) and every file against its hash."""
+        """Check the audit chain, the signatures, the transitions, the roles and four-eyes (users file),
+        and every file against its hash."""
         from pipelines import blotter as b
 
-        _, users = _acting()
-        problems = b.verify(_run_dir(run, runs_dir), users)
+        _, users, _ = _acting(signing=False)
+        problems = b.verify(_run_dir(run, runs_dir), users, signed=True)
         if problems:
             _fail("\n".join(f"sma blotter verify: audit line {p.line}: {p.why}" for p in problems))
         typer.echo(f"run {run}: audit trail and files verified")
+
+    @blotter.command("keygen")
+    def keygen() -> None:
+        """Make your login's signing key (kept in settings [blotter] keys_dir) and print the line for the users file."""
+        from pipelines.identity import key_path, make_key, os_login
+        from pipelines.settings import load_settings
+
+        login, keys_dir = os_login(), load_settings().blotter.keys_dir
+        try:
+            public = make_key(keys_dir, login)
+        except FileExistsError:
+            _fail(f"sma blotter keygen: {key_path(keys_dir, login)} exists; a login keeps one key")
+        typer.echo(f"private key: {key_path(keys_dir, login)}\nadd to the users file under [users.{login}]:\n"
+                   f'public_key = "{public}"')
 
     @fills.command("load")
     def load(

@@ -22,6 +22,7 @@ from sma.trading._approval import (
     authorize,
 )
 from sma.trading._audit import GENESIS, TrailProblem, current, seal, verify_trail
+from sma.trading._signing import Signer, signature_problem
 from sma.trading._blotter import (
     ALLOCATION_COLUMNS,
     FLAG_ONLY_KINDS,
@@ -104,6 +105,7 @@ __all__ = [
     "TrailProblem",
     "Transition",
     "UnknownUser",
+    "Signer",
     "Users",
     "WrongState",
     "allocations_csv",
@@ -127,6 +129,7 @@ __all__ = [
     "match_fills",
     "neutralise",
     "seal",
+    "signature_problem",
     "shrink_orders",
     "to_csv",
     "verify_trail",

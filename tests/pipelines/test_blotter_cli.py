@@ -5,6 +5,7 @@ login (see ``tests.os_users``); the run folder is hand-made as the night would w
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_the_users_file_is_the_one_the_settings_name_wherever_the_command_runs(r
 def test_reject_by_a_trader_is_refused_and_by_a_pm_recorded(run):
     assert as_("sma-test-trader", run, "reject").returncode == 1
     done = as_("sma-test-pm2", run, "reject", "--note", "=stale prices")
-    assert done.returncode == 0 and "REJECTED" in done.stdout
+    assert done.returncode == 0 and "REJECTED" in done.stdout, done.stderr
 
 
 def test_verify_exits_1_naming_the_altered_audit_line(run):
@@ -103,3 +104,65 @@ def test_a_run_id_that_would_leave_the_runs_folder_is_refused(run):
     env, root = run
     result = sma_as("sma-test-ops", ["blotter", "show", "--run", "../etc"], env, root)
     assert result.returncode == 1 and "not a run id" in result.stderr
+
+
+def rewritten(log: Path, line: int, **changes) -> None:
+    """Change a record as a forger with write access would: the fields, then every hash re-sealed."""
+    from sma.trading._audit import canonical
+
+    rows = [json.loads(text) for text in log.read_text().splitlines()]
+    rows[line - 1].update(changes)
+    for i, row in enumerate(rows):
+        row["prev"] = rows[i - 1]["hash"] if i else row["prev"]
+        row["hash"] = hashlib.sha256(canonical(row)).hexdigest()
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_every_decision_is_signed_by_its_login_and_verifies(run):
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    as_("sma-test-trader", run, "release")
+    rows = [json.loads(text) for text in (root / "runs" / RUN / "blotter" / "audit.jsonl").read_text().splitlines()]
+    assert [(r["user"], bool(r.get("signature"))) for r in rows[1:]] == [("sma-test-pm", True), ("sma-test-trader", True)]
+    assert as_("sma-test-ops", run, "verify").returncode == 0
+
+
+def test_an_approver_renamed_in_a_resealed_trail_fails_verify(run):
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    rewritten(root / "runs" / RUN / "blotter" / "audit.jsonl", 2, user="sma-test-pm2")
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "audit line 2" in result.stderr and "signature" in result.stderr
+
+
+def test_a_quantity_edited_after_approval_fails_verify_even_with_the_hashes_recomputed(run):
+    import pandas as pd
+
+    from pipelines.blotter import _folder
+
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    approved = root / "runs" / RUN / "blotter" / "approved"
+    for part in approved.rglob("orders*.parquet"):
+        orders = pd.read_parquet(part)
+        pd.DataFrame(orders.assign(quantity=orders["quantity"] * 10)).to_parquet(part)
+    rewritten(root / "runs" / RUN / "blotter" / "audit.jsonl", 2, content_sha256=_folder.content_digest(approved))
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "audit line 2" in result.stderr and "signature" in result.stderr
+
+
+def test_a_release_record_cut_from_the_trail_fails_verify(run):
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    as_("sma-test-trader", run, "release")
+    log = root / "runs" / RUN / "blotter" / "audit.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "no release was recorded" in result.stderr
+
+
+def test_a_login_without_its_private_key_cannot_act(run):
+    env, root = run
+    (root / ".config" / "sma" / "sma-test-pm.ed25519").unlink()
+    refused = as_("sma-test-pm", run, "approve")
+    assert refused.returncode == 1 and "no signing key for login 'sma-test-pm'" in refused.stderr
