@@ -7,6 +7,7 @@ exchange between shards and the run folder (proposal, blotter, review page).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.identity import NoSigningKey, make_key, os_login, public_key_of
 from pipelines.settings import load_settings
 
 
@@ -34,7 +36,7 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     # The demo's own settings file, so the printed `sma` commands act on the demo's store and runs.
     (work / "sma.toml").write_text(
         f'[store]\npath = "{work / "store.duckdb"}"\n[storage]\nuri = "{work / "storage"}"\n'
-        f'[runs]\ndir = "{work / "runs"}"\n[blotter]\nusers_file = "{Path("config/users.toml").resolve()}"\n'
+        f'[runs]\ndir = "{work / "runs"}"\n[blotter]\nusers_file = "{_demo_users(work)}"\n'
     )
     os.environ["SMA_CONFIG"] = str(work / "sma.toml")
     settings = load_settings()
@@ -80,12 +82,33 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     folder = Path(settings.runs.dir).parent / "statements" / label
     print(f"  statements   {folder}   ({count} PDFs, Form 8949 reports in form8949/)")
     print()
-    print("Next, as a PM and then a trader would:")
     env = f"SMA_CONFIG={work / 'sma.toml'}"
+    print(f"Next, as a PM (you: login {os_login()!r} is the demo's PM in {work / 'users.toml'}):")
     print(f"  {env} .venv/bin/sma blotter show --run {night.run_id}")
-    print(f"  {env} .venv/bin/sma blotter approve --run {night.run_id} --user pm-alice")
-    print(f"  {env} .venv/bin/sma blotter release --run {night.run_id} --user trader-tom")
+    print(f"  {env} .venv/bin/sma blotter approve --run {night.run_id}")
+    print("Then a trader releases it from another login (four-eyes: the approver's login never releases);")
+    print(f"as that login run `sma blotter keygen`, add it as a TRADER in {work / 'users.toml'}, then:")
+    print(f"  {env} .venv/bin/sma blotter release --run {night.run_id}")
     return 0
+
+
+def _demo_users(work: Path) -> Path:
+    """The demo's users file: the login running the demo is its PM, with its signing key (made in
+    the settings' ``keys_dir`` if it has none); a trader must be another login."""
+    keys_dir = load_settings().blotter.keys_dir
+    try:
+        public = public_key_of(keys_dir, os_login())
+    except NoSigningKey:
+        public = make_key(keys_dir, os_login())
+    path = work / "users.toml"
+    path.write_text(
+        "# Who may act on the demo's blotters, by OS login (see config/users.toml).\n"
+        f'[users.{json.dumps(os_login())}]\nroles = ["PM"]\npublic_key = "{public}"\n\n'
+        "# Four-eyes: release needs a TRADER who is another login than the approver. As that login\n"
+        "# run `sma blotter keygen` and add it here:\n"
+        '# [users.your-colleague]\n# roles = ["TRADER"]\n# public_key = "..."\n'
+    )
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:

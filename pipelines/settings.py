@@ -128,7 +128,9 @@ class BlotterSettings(_Section):
     """Blotters: who may act on them, and how they are built."""
 
     users_file: Path = Path("config/users.toml")
-    """Who is a PM, a trader, operations."""
+    """Who is a PM, a trader, operations: logins, their roles and their public keys."""
+    keys_dir: Path = Path("~/.config/sma")
+    """Where each login keeps its private signing key, ``<login>.ed25519`` (``~`` is the login's home)."""
     rows_per_part: int = Field(1_000_000, ge=1)
     """Proposed trades and lot sells (whole block orders) the blotter is built from at a time; a
     million peaked at 1.1 GB."""

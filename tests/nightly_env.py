@@ -12,15 +12,19 @@ AS_OF = date(2026, 11, 24)
 SMA = [sys.executable, "-m", "pipelines"]
 
 
-def workplace(root: Path, workers: int = 1) -> dict[str, str]:
-    """An sma.toml putting the store, the exchange and the runs under ``root``; the env to use it."""
+def workplace(root: Path, workers: int = 1, users_file: Path | None = None) -> dict[str, str]:
+    """An sma.toml putting the store, the exchange and the runs under ``root``; the env to use it.
+
+    ``users_file`` maps logins to roles (default: the repository's ``config/users.toml``).
+    """
+    users_file = users_file or Path(__file__).parents[1] / "config" / "users.toml"
     root.mkdir(parents=True, exist_ok=True)
     (root / "sma.toml").write_text(
         f'[store]\npath = "{root / "store.duckdb"}"\n'
         f'[storage]\nuri = "{root / "storage"}"\n'
         f'[runs]\ndir = "{root / "runs"}"\n'
         f"[night]\nworkers = {workers}\naccounts_per_shard = 3\n"
-        f'[blotter]\nusers_file = "{Path(__file__).parents[2] / "config" / "users.toml"}"\n'
+        f'[blotter]\nusers_file = "{users_file}"\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMA_")}
     # The `sma` under test is this tree's, whatever an editable install in the venv points at.

@@ -30,6 +30,7 @@ from sma.trading import (
     SORT_KEYS,
     Action,
     Blotter,
+    Signer,
     BlotterRefused,
     ContentChanged,
     FixSession,
@@ -124,7 +125,8 @@ def _checked(folder: Path, expected: str | None, run: str, user: str, action: Ac
 
 
 def approve(
-    run_dir: Path, user: str, users: Users, *, hold: Iterable[str] = (), note: str = "", now: Clock = _utc_now
+    run_dir: Path, user: str, users: Users, *, hold: Iterable[str] = (), note: str = "", now: Clock = _utc_now,
+    signer: Signer | None = None,
 ) -> dict[str, Any]:
     """A PM approves the proposed blotter, optionally holding single accounts out; returns the record.
 
@@ -142,7 +144,7 @@ def approve(
             writer.commit()
             digest = writer.close()
         record = seal(trail, run_id=run_dir.name, action=Action.APPROVE, state=State.APPROVED, user=user,
-                      at=_stamp(now()), content_sha256=digest, held=hold, note=note)
+                      at=_stamp(now()), content_sha256=digest, held=hold, note=note, signer=signer)
         _folder.append_record(run_dir, record)
     return record
 
@@ -163,29 +165,33 @@ def _held_out(proposed: Path, hold: list[str], writer: _folder.BlotterWriter, ru
             writer.append(name, without_accounts(part, name, hold, orders))
 
 
-def _close(run_dir: Path, user: str, users: Users, action: Action, note: str, now: Clock) -> dict[str, Any]:
+def _close(run_dir: Path, user: str, users: Users, action: Action, note: str, now: Clock,
+           signer: Signer | None) -> dict[str, Any]:
     with _folder.locked(run_dir):
         trail = _trail(run_dir, user, action)
         state, approver, last = current(trail)
         to = authorize(action, user, users, state, approver, run_dir.name)
         record = seal(trail, run_id=run_dir.name, action=action, state=to, user=user, at=_stamp(now()),
-                      content_sha256=last["content_sha256"] if last else "", note=note)
+                      content_sha256=last["content_sha256"] if last else "", note=note, signer=signer)
         _folder.append_record(run_dir, record)
     return record
 
 
-def reject(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now) -> dict[str, Any]:
+def reject(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now,
+           signer: Signer | None = None) -> dict[str, Any]:
     """A PM rejects the proposed blotter: it will not trade unless the night proposes again."""
-    return _close(Path(run_dir), user, users, Action.REJECT, note, now)
+    return _close(Path(run_dir), user, users, Action.REJECT, note, now, signer)
 
 
-def cancel(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now) -> dict[str, Any]:
+def cancel(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now,
+           signer: Signer | None = None) -> dict[str, Any]:
     """A PM or trader cancels a proposed or approved (never a released) blotter."""
-    return _close(Path(run_dir), user, users, Action.CANCEL, note, now)
+    return _close(Path(run_dir), user, users, Action.CANCEL, note, now, signer)
 
 
 def release(
-    run_dir: Path, user: str, users: Users, *, session: FixSession = FixSession(), now: Clock = _utc_now
+    run_dir: Path, user: str, users: Users, *, session: FixSession = FixSession(), now: Clock = _utc_now,
+    signer: Signer | None = None,
 ) -> Path:
     """A trader, not the approver, releases the approved blotter exactly once; returns the exports folder.
 
@@ -213,7 +219,7 @@ def release(
         digest = approved_record["content_sha256"]
         _checked(_folder.home(run_dir) / "approved", digest, run_dir.name, user, Action.RELEASE)
         record = seal(trail, run_id=run_dir.name, action=Action.RELEASE, state=State.RELEASED, user=user,
-                      at=_stamp(now()), content_sha256=digest)
+                      at=_stamp(now()), content_sha256=digest, signer=signer)
         crash_point("release:before-record")
         _folder.append_record(run_dir, record)
         crash_point("release:recorded")

@@ -1,8 +1,9 @@
 """What the DAG's approval step calls: the answer of Airflow's ``ApprovalOperator``, applied to the
 blotter through the same state machine as ``sma blotter approve|reject``.
 
-Airflow records that someone answered; it does not know who is a PM, and it does not enforce
-four-eyes. The answer is therefore replayed here as that user's action, and the project's audit
+Airflow records who answered: the authenticated Airflow user (``responded_by_user``), which is the
+acting identity here, as the OS login is on the command line (``pipelines.identity``). It does
+not know who is a PM, and it does not enforce four-eyes. The answer is therefore replayed here as that user's action, and the project's audit
 log stays the authority: an Airflow user who is not a PM in the roles source is refused exactly
 as on the command line. No Airflow import: the answer is the operator's returned mapping
 (``chosen_options``, ``params_input``, ``responded_by_user``).

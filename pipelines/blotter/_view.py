@@ -49,15 +49,15 @@ def show(run_dir: Path) -> BlotterView:
     return BlotterView(run_dir.name, state, approver, folder if _folder.has_blotter(folder) else None, trail)
 
 
-def verify(run_dir: Path, users: Users | None = None) -> list[TrailProblem]:
-    """Every problem with a run's blotter: the trail's seals, links and transitions, the files
-    against the hashes recorded for them, and a release's exports against their manifest.
-    File problems are reported on line 0."""
+def verify(run_dir: Path, users: Users | None = None, signed: bool = False) -> list[TrailProblem]:
+    """Every problem with a run's blotter: the trail's seals, links, transitions and signatures
+    (``sma.trading.verify_trail``), the files against the hashes recorded for them, and a
+    release's exports against their manifest. File problems are reported on line 0."""
     run_dir = Path(run_dir)
     trail, problems = _folder.read_trail_problems(run_dir)
     if problems:
         return problems
-    problems = verify_trail(trail, users)
+    problems = verify_trail(trail, users, signed)
     for action, stage in ((Action.PROPOSE, "proposed"), (Action.APPROVE, "approved")):
         recorded = [r for r in trail if r.get("action") == action]
         if recorded:

@@ -1,5 +1,9 @@
 """``sma blotter show|propose|approve|reject|cancel|release|verify`` and ``sma fills load FILE``.
 
+Who acts is the OS login running the command (``pipelines.identity.os_login``), mapped to roles by
+the users file the settings name (``[blotter] users_file``): there is no option to type a name or
+to choose another roles file, so one login cannot approve as a PM and release as a trader.
+
 Every refusal (four-eyes, wrong state, already released, altered content, a fill that matches
 no released order) is one readable line on stderr and exit status 1.
 """
@@ -11,12 +15,7 @@ from pathlib import Path
 
 import typer
 
-DEFAULT_USERS = Path("config/users.toml")
-
 RunOpt = typer.Option(..., "--run", help="the run id (its as-of date)")
-UserOpt = typer.Option(..., "--user", help="who acts; must be in the users file")
-LookerOpt = typer.Option(None, "--user", help="who looks (optional; must be in the users file)")
-UsersOpt = typer.Option(DEFAULT_USERS, "--users", help="TOML file of users and roles")
 RunsDirOpt = typer.Option(None, "--runs-dir", help="folder of run folders (default: settings runs.dir)")
 
 
@@ -47,16 +46,25 @@ def _refusals() -> tuple[type[Exception], ...]:
     return (BlotterRefused, FillsRejected, ProposalError, NotReleased, TrailUnreadable, LedgerError, FileNotFoundError)
 
 
-def _known(user: str | None, users: Path, run: str) -> None:
-    """Looking needs no role, but a name given must be a known user."""
-    if user is not None:
-        _users(users).of(user, run, "SHOW")
-
-
-def _users(path: Path):
+def _acting(signing: bool = True) -> tuple[str, object, object]:
+    """(the OS login, the roles source named by the settings, the login's signer): who acts,
+    what they may do, and how their audit record is signed."""
     from pipelines.blotter import load_users
+    from pipelines.identity import NoSigningKey, os_login, signer_of
+    from pipelines.settings import load_settings
 
-    return load_users(path)
+    settings = load_settings().blotter
+    path = Path(settings.users_file)
+    if not path.is_file():
+        _fail(f"the users file {path} (settings [blotter] users_file) does not exist")
+    login, users = os_login(), load_users(path)
+    if signing and login not in users.roles:
+        _fail(f"login {login!r} is not in the roles source {path}: it may not act on blotters")
+    try:
+        signer = signer_of(settings.keys_dir, login) if signing else None
+    except NoSigningKey as e:
+        _fail(str(e))
+    return login, users, signer
 
 
 def register(app: typer.Typer) -> None:
@@ -64,12 +72,11 @@ def register(app: typer.Typer) -> None:
     fills = typer.Typer(help="Load a broker's fills against a released blotter.", no_args_is_help=True)
 
     @blotter.command("show")
-    def show(run: str = RunOpt, user: str = LookerOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """State, approver and the block orders in force."""
+    def show(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
+        """State, approver and the block orders in force (looking needs no role)."""
         from pipelines import blotter as b
 
         try:
-            _known(user, users, run)
             view = b.show(_run_dir(run, runs_dir))
         except _refusals() as e:
             _fail(f"sma blotter show: {e}")
@@ -91,25 +98,26 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("approve")
     def approve(
-        run: str = RunOpt, user: str = UserOpt, hold: list[str] = typer.Option([], "--hold", help="account to hold out (repeatable)"),
-        note: str = typer.Option("", "--note"), users: Path = UsersOpt, runs_dir: Path = RunsDirOpt,
+        run: str = RunOpt, hold: list[str] = typer.Option([], "--hold", help="account to hold out (repeatable)"),
+        note: str = typer.Option("", "--note"), runs_dir: Path = RunsDirOpt,
     ) -> None:
-        """A PM approves the proposed blotter, optionally holding accounts out."""
+        """A PM (the login running this) approves the proposed blotter, optionally holding accounts out."""
         from pipelines import blotter as b
 
+        user, users, signer = _acting()
         try:
-            record = b.approve(_run_dir(run, runs_dir), user, _users(users), hold=hold, note=note)
+            record = b.approve(_run_dir(run, runs_dir), user, users, hold=hold, note=note, signer=signer)
         except _refusals() as e:
             _fail(f"sma blotter approve: {e}")
         typer.echo(f"run {run}: APPROVED by {user}, content {record['content_sha256']}")
 
     def _close(action: str):
-        def command(run: str = RunOpt, user: str = UserOpt, note: str = typer.Option("", "--note"),
-                    users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
+        def command(run: str = RunOpt, note: str = typer.Option("", "--note"), runs_dir: Path = RunsDirOpt) -> None:
             from pipelines import blotter as b
 
+            user, users, signer = _acting()
             try:
-                record = getattr(b, action)(_run_dir(run, runs_dir), user, _users(users), note=note)
+                record = getattr(b, action)(_run_dir(run, runs_dir), user, users, note=note, signer=signer)
             except _refusals() as e:
                 _fail(f"sma blotter {action}: {e}")
             typer.echo(f"run {run}: {record['state']} by {user}")
@@ -121,17 +129,18 @@ def register(app: typer.Typer) -> None:
     blotter.command("cancel")(_close("cancel"))
 
     @blotter.command("release")
-    def release(run: str = RunOpt, user: str = UserOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """A trader who is not the approver releases the approved blotter, exactly once.
+    def release(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
+        """A trader (the login running this) who is not the approver releases the approved blotter, exactly once.
 
         A release killed after it was recorded is finished by running this again: the same
         release time, byte-identical exports.
         """
         from pipelines import blotter as b
 
+        user, users, signer = _acting()
         try:
             run_dir = _run_dir(run, runs_dir)
-            exports = b.release(run_dir, user, _users(users))
+            exports = b.release(run_dir, user, users, signer=signer)
         except _refusals() as e:
             _fail(f"sma blotter release: {e}")
         # A release killed after its record and finished now is still its first releaser's.
@@ -139,18 +148,30 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"run {run}: RELEASED by {releaser}; exports in {exports}")
 
     @blotter.command("verify")
-    def verify(run: str = RunOpt, user: str = LookerOpt, users: Path = UsersOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """Check the audit chain, the transitions and every file against its recorded hash."""
+    def verify(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
+        """Check the audit chain, the signatures, the transitions, the roles and four-eyes (users file),
+        and every file against its hash."""
         from pipelines import blotter as b
 
-        try:
-            _known(user, users, run)
-        except _refusals() as e:
-            _fail(f"sma blotter verify: {e}")
-        problems = b.verify(_run_dir(run, runs_dir), _users(users) if users.exists() else None)
+        _, users, _ = _acting(signing=False)
+        problems = b.verify(_run_dir(run, runs_dir), users, signed=True)
         if problems:
             _fail("\n".join(f"sma blotter verify: audit line {p.line}: {p.why}" for p in problems))
         typer.echo(f"run {run}: audit trail and files verified")
+
+    @blotter.command("keygen")
+    def keygen() -> None:
+        """Make your login's signing key (kept in settings [blotter] keys_dir) and print the line for the users file."""
+        from pipelines.identity import key_path, make_key, os_login
+        from pipelines.settings import load_settings
+
+        login, keys_dir = os_login(), load_settings().blotter.keys_dir
+        try:
+            public = make_key(keys_dir, login)
+        except FileExistsError:
+            _fail(f"sma blotter keygen: {key_path(keys_dir, login)} exists; a login keeps one key")
+        typer.echo(f"private key: {key_path(keys_dir, login)}\nadd to the users file under [users.{login}]:\n"
+                   f'public_key = "{public}"')
 
     @fills.command("load")
     def load(

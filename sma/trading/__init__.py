@@ -22,6 +22,7 @@ from sma.trading._approval import (
     authorize,
 )
 from sma.trading._audit import GENESIS, TrailProblem, current, seal, verify_trail
+from sma.trading._signing import Signer, signature_problem
 from sma.trading._blotter import (
     ALLOCATION_COLUMNS,
     FLAG_ONLY_KINDS,
@@ -108,6 +109,7 @@ __all__ = [
     "TrailProblem",
     "Transition",
     "UnknownUser",
+    "Signer",
     "Users",
     "WrongState",
     "allocations_csv",
@@ -131,6 +133,7 @@ __all__ = [
     "match_fills",
     "neutralise",
     "seal",
+    "signature_problem",
     "shrink_orders",
     "to_csv",
     "verify_trail",

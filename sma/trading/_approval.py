@@ -16,7 +16,7 @@ so it lives here and the project's audit log is the authority.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -96,18 +96,24 @@ class ContentChanged(BlotterRefused):
 
 @dataclass(frozen=True)
 class Users:
-    """The roles source: user name -> roles. Parsed from ``config/users.toml``::
+    """The roles source: login -> roles. Parsed from the users file (``config/users.toml``)::
 
-        [users.alice]
+        [users.alice]      # the OS login (or Airflow user) who acts
         roles = ["PM"]
+        public_key = "..." # Ed25519, 32 raw bytes in base64: checks alice's signed audit records
+
+    Keys are authenticated logins, never names a caller types: the edge (``pipelines``) says who
+    is acting, this says what that login may do.
     """
 
     roles: Mapping[str, frozenset[Role]]
+    public_keys: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, data: Mapping) -> Users:
         users = data.get("users", {})
-        return cls({name: frozenset(Role(r) for r in spec.get("roles", ())) for name, spec in users.items()})
+        return cls({name: frozenset(Role(r) for r in spec.get("roles", ())) for name, spec in users.items()},
+                   {name: spec["public_key"] for name, spec in users.items() if spec.get("public_key")})
 
     def of(self, user: str, run: str, action: str) -> frozenset[Role]:
         if user not in self.roles:

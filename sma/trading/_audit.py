@@ -7,6 +7,9 @@ record, reordering or removing records in the middle breaks the chain; ``verify_
 replays the state machine, so a forged but well-chained history (a release by the approver, a
 second release) is reported too. Cutting records off the end is detected only against a hash
 kept elsewhere: the release exports carry the release record's hash.
+
+A person's record is also signed with their Ed25519 key (``signature``, outside the hash; see
+``sma.trading._signing``): the chain says a record was changed, the signature says who wrote it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sma.trading._approval import Action, BlotterRefused, Role, State, Users, authorize
+from sma.trading._signing import Signer, signature_problem, signature_text
 
 GENESIS = "0" * 64
 RECORD_FIELDS = ("seq", "run_id", "action", "state", "user", "at", "content_sha256", "held", "note", "prev")
@@ -39,8 +43,10 @@ def seal(
     content_sha256: str,
     held: Sequence[str] = (),
     note: str = "",
+    signer: Signer | None = None,
 ) -> dict[str, Any]:
-    """The next record of ``trail``, chained to its last record and sealed with its own hash."""
+    """The next record of ``trail``, chained to its last record, sealed with its own hash and,
+    given the acting user's ``signer``, signed over the same bytes."""
     record = {
         "seq": len(trail) + 1,
         "run_id": run_id,
@@ -54,6 +60,8 @@ def seal(
         "prev": trail[-1]["hash"] if trail else GENESIS,
     }
     record["hash"] = hashlib.sha256(canonical(record)).hexdigest()
+    if signer is not None:
+        record["signature"] = signature_text(signer, canonical(record))
     return record
 
 
@@ -77,11 +85,14 @@ def current(trail: Sequence[dict[str, Any]]) -> tuple[State | None, str | None, 
     return state, approver, content
 
 
-def verify_trail(trail: Sequence[dict[str, Any]], users: Users | None = None) -> list[TrailProblem]:
-    """Every problem with a trail: broken seals or links, gaps, and illegal transitions.
+def verify_trail(trail: Sequence[dict[str, Any]], users: Users | None = None, signed: bool = False) -> list[TrailProblem]:
+    """Every problem with a trail: broken seals or links, gaps, illegal transitions, bad signatures.
 
-    With ``users`` the roles are checked as well (as they stand now); without, only the shape
-    of the history: who may act is then judged by the state machine and four-eyes alone.
+    With ``users`` the roles are checked as well (as they stand now), and every signature against
+    the user's public key; with ``signed`` too, every person's record must be signed (the night's
+    PROPOSE records are covered by the signature of the PM who approves after them). Without
+    ``users``, only the shape of the history: who may act is then judged by the state machine and
+    four-eyes alone.
     """
     problems: list[TrailProblem] = []
     prev, state, approver = GENESIS, None, None
@@ -96,6 +107,10 @@ def verify_trail(trail: Sequence[dict[str, Any]], users: Users | None = None) ->
             problems.append(TrailProblem(line, "does not chain to the record before (removed, inserted or reordered)"))
         if r["seq"] != line:
             problems.append(TrailProblem(line, f"seq {r['seq']} where {line} was expected"))
+        if users is not None and r["action"] != Action.PROPOSE and (signed or "signature" in r):
+            why = signature_problem(r, canonical(r), users.public_keys.get(r["user"]))
+            if why:
+                problems.append(TrailProblem(line, why))
         try:
             action = Action(r["action"])
             checker = users if users is not None and action != Action.PROPOSE else _anyone(r["user"], action)

@@ -22,14 +22,15 @@ AS_OF = date(2026, 11, 24)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo")
-    before = os.environ.get("SMA_CONFIG")
+    # The demo signs as the running login with its key: keep the test's key out of the real home.
+    keys = {"SMA_CONFIG": None, "SMA_BLOTTER__KEYS_DIR": str(work / "keys")}
+    before = {k: os.environ.get(k) for k in keys}
+    os.environ["SMA_BLOTTER__KEYS_DIR"] = keys["SMA_BLOTTER__KEYS_DIR"]
     try:
         assert run_demo(work, AS_OF, accounts=16, seed=11, years=1) == 0
     finally:
-        if before is None:
-            os.environ.pop("SMA_CONFIG", None)
-        else:
-            os.environ["SMA_CONFIG"] = before
+        for k, v in before.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
     with duckdb.connect(str(work / "store.duckdb"), read_only=True) as con:
         yield work, con
 

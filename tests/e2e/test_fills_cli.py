@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.nightly_env import AS_OF, sma, workplace
-
-USERS = str(Path(__file__).parents[2] / "config" / "users.toml")
+from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
 
 
 def fills_from_exports(run: Path) -> pd.DataFrame:
@@ -28,21 +27,22 @@ def fills_from_exports(run: Path) -> pd.DataFrame:
 
 
 def release_a_night(inbox: Path, root: Path) -> tuple[dict[str, str], Path]:
-    """Run the night in ``root``, approve and release its blotter; the env and the run folder."""
-    env = workplace(root)
+    """Run the night in ``root``; a PM's login approves its blotter and a trader's releases it (the
+    ``os_users`` fixture must be in use). The env and the run folder."""
+    env = workplace(root, users_file=write_users(root))
     day = AS_OF.isoformat()
-    for args in (
-        ["nightly", "--inbox", str(inbox), "--date", day],
-        ["blotter", "approve", "--run", day, "--user", "pm-alice", "--users", USERS],
-        ["blotter", "release", "--run", day, "--user", "trader-tom", "--users", USERS],
-    ):
-        done = sma(args, env, root)
+    done = sma(["nightly", "--inbox", str(inbox), "--date", day], env, root)
+    assert done.returncode == 0, done.stderr
+    shared(root)
+    for login, action in (("sma-test-pm", "approve"), ("sma-test-trader", "release")):
+        done = sma_as(login, ["blotter", action, "--run", day], env, root)
         assert done.returncode == 0, done.stderr
     return env, root / "runs" / day
 
 
 @pytest.fixture
-def released(tiny_inbox, tmp_path):
+def released(tiny_inbox, tmp_path, os_users):
+    """Tonight's blotter, approved by a PM's login and released by a trader's."""
     env, run = release_a_night(tiny_inbox, tmp_path)
     return env, tmp_path, run
 

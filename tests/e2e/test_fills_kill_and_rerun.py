@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e.test_fills_cli import fills_from_exports, release_a_night
 from tests.nightly_env import AS_OF, sma, workplace
+from tests.os_users import os_users  # noqa: F401 (fixture)
 
 #: Every step of a fills load: after matching, inside the store's transaction after each table,
 #: before and after the commit, after the run folder's record.
@@ -30,7 +31,7 @@ TABLES = ("ledger_lots", "ledger_cash", "realized_gains", "fills_booked")
 
 
 @pytest.fixture(scope="module")
-def released_with_first_fills(tiny_inbox, tmp_path_factory) -> Path:
+def released_with_first_fills(tiny_inbox, tmp_path_factory, os_users) -> Path:
     """A released night with half its fills booked; the other half is in fills2.csv."""
     root = tmp_path_factory.mktemp("released")
     env, run = release_a_night(tiny_inbox, root)

@@ -13,8 +13,7 @@ import pytest
 from sma.trading import FixSession, State
 from tests.nightly_env import AS_OF, sma, workplace
 from tests.e2e.test_nightly_cli import outputs, store_results
-
-USERS_FILE = Path(__file__).resolve().parents[2] / "config" / "users.toml"
+from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
 
 #: Every step boundary, inside each store commit, and mid-write of each output file.
 CRASH_POINTS = [
@@ -97,15 +96,16 @@ def _approved_run(root: Path) -> Path:
 
     run_dir = write_run(root)
     propose(run_dir)
-    approve(run_dir, "pm-alice", load_users(USERS_FILE))
+    approve(run_dir, "sma-test-pm", load_users(write_users(root)))
+    shared(root)
     return run_dir
 
 
-def _release(root: Path, user: str, env: dict[str, str]):
+def _release(root: Path, login: str, env: dict[str, str]):
+    """``sma blotter release`` run by the OS login ``login``."""
     from tests.pipelines.test_blotter_run import RUN
 
-    return sma(["blotter", "release", "--run", RUN, "--user", user, "--runs-dir", str(root), "--users", str(USERS_FILE)],
-               env, root)
+    return sma_as(login, ["blotter", "release", "--run", RUN, "--runs-dir", str(root)], env, root)
 
 
 def _no_exports_unless_released(run_dir: Path) -> None:
@@ -123,17 +123,17 @@ def _no_exports_unless_released(run_dir: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", RELEASE_CRASH_POINTS)
-def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_identical_exports(point, tmp_path):
+def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_identical_exports(point, tmp_path, os_users):
     from pipelines.blotter import export_files, home, read_blotter, show, verify
 
     run_dir = _approved_run(tmp_path)
-    env = workplace(tmp_path)
-    killed = _release(tmp_path, "trader-tom", {**env, "SMA_CRASH_AT": point})
+    env = workplace(tmp_path, users_file=tmp_path / "users.toml")
+    killed = _release(tmp_path, "sma-test-trader", {**env, "SMA_CRASH_AT": point})
     assert killed.returncode == 137, f"the release did not reach {point}: {killed.stderr[-2000:]}"
     _no_exports_unless_released(run_dir)
     recorded = show(run_dir).trail[-1] if show(run_dir).state == State.RELEASED else None
 
-    rerun = _release(tmp_path, "trader-tina", env)
+    rerun = _release(tmp_path, "sma-test-trader2", env)
     assert rerun.returncode == 0 or "already released" in rerun.stderr, rerun.stderr
     _no_exports_unless_released(run_dir)
     trail = show(run_dir).trail
@@ -142,7 +142,7 @@ def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_id
     if recorded is not None:  # the killed release is finished, not redone: its record, its time
         assert record == recorded
     if recorded is not None and rerun.returncode == 0:
-        assert "RELEASED by trader-tom" in rerun.stdout
+        assert "RELEASED by sma-test-trader" in rerun.stdout
     expected = export_files(read_blotter(home(run_dir) / "approved"), record, datetime.fromisoformat(record["at"]),
                             FixSession())
     exports = home(run_dir) / "exports"

@@ -1,81 +1,168 @@
-"""`sma blotter show|approve|release|reject|verify --run RUN --user NAME` (issue 5), on the repo's
-roles file `config/users.toml`, through a typer app built in the test."""
+"""`sma blotter show|approve|release|reject|verify --run RUN` (issues 5 and 14): the acting user is
+the OS login running the command, mapped to roles by the users file the settings name — never a
+name the caller types, never a roles file the caller chooses. Each command runs as a throwaway OS
+login (see ``tests.os_users``); the run folder is hand-made as the night would write it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
-import typer
+import pytest
 from test_blotter_run import RUN, write_run
-from typer.testing import CliRunner
 
-from pipelines.cli import _blotter
+from pipelines.blotter import propose
+from tests.nightly_env import workplace
+from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
 
-USERS = Path(__file__).resolve().parents[2] / "config" / "users.toml"
-
-
-def cli() -> typer.Typer:
-    app = typer.Typer()
-    _blotter.register(app)
-    return app
+pytestmark = pytest.mark.usefixtures("os_users")
 
 
-def sma(tmp_path: Path, *args: str):
-    return CliRunner().invoke(cli(), [*args, "--runs-dir", str(tmp_path), *(("--users", str(USERS)) if args[1] != "propose" else ())])
+@pytest.fixture
+def run(tmp_path):
+    """A proposed blotter under ``tmp_path``, which every test login may act on; the env to use it."""
+    env = workplace(tmp_path, users_file=write_users(tmp_path))
+    propose(write_run(tmp_path / "runs"))  # as the night does
+    shared(tmp_path)
+    return env, tmp_path
 
 
-def test_the_whole_flow_from_the_command_line(tmp_path):
-    write_run(tmp_path)
-    assert sma(tmp_path, "blotter", "propose", "--run", RUN).exit_code == 0
-    shown = sma(tmp_path, "blotter", "show", "--run", RUN)
-    assert "PROPOSED" in shown.output and f"{RUN}-BUY-AAPL" in shown.output
-    approved = sma(tmp_path, "blotter", "approve", "--run", RUN, "--user", "pm-alice", "--hold", "A2")
-    assert approved.exit_code == 0, approved.output
-    released = sma(tmp_path, "blotter", "release", "--run", RUN, "--user", "trader-tom")
-    assert released.exit_code == 0 and "RELEASED by trader-tom" in released.output
-    again = sma(tmp_path, "blotter", "release", "--run", RUN, "--user", "trader-tina")
-    assert again.exit_code == 1 and "already released" in again.output
-    assert sma(tmp_path, "blotter", "verify", "--run", RUN).exit_code == 0
+def as_(login: str, run, *args: str):
+    env, root = run
+    return sma_as(login, ["blotter", *args, "--run", RUN], env, root)
 
 
-def test_the_approver_is_refused_at_release_with_exit_status_1(tmp_path):
-    write_run(tmp_path)
-    sma(tmp_path, "blotter", "propose", "--run", RUN)
-    sma(tmp_path, "blotter", "approve", "--run", RUN, "--user", "pm-alice")
-    refused = sma(tmp_path, "blotter", "release", "--run", RUN, "--user", "pm-alice")
-    assert refused.exit_code == 1 and "needs TRADER" in refused.output
+def test_the_whole_flow_from_the_command_line(run):
+    shown = as_("sma-test-ops", run, "show")
+    assert "PROPOSED" in shown.stdout and f"{RUN}-BUY-AAPL" in shown.stdout
+    approved = as_("sma-test-pm", run, "approve", "--hold", "A2")
+    assert approved.returncode == 0, approved.stderr
+    assert "APPROVED by sma-test-pm" in approved.stdout
+    released = as_("sma-test-trader", run, "release")
+    assert released.returncode == 0 and "RELEASED by sma-test-trader" in released.stdout, released.stderr
+    again = as_("sma-test-trader2", run, "release")
+    assert again.returncode == 1 and "already released" in again.stderr
+    assert as_("sma-test-ops", run, "verify").returncode == 0
 
 
-def test_reject_by_a_trader_is_refused_and_by_a_pm_recorded(tmp_path):
-    write_run(tmp_path)
-    sma(tmp_path, "blotter", "propose", "--run", RUN)
-    assert sma(tmp_path, "blotter", "reject", "--run", RUN, "--user", "trader-tom").exit_code == 1
-    done = sma(tmp_path, "blotter", "reject", "--run", RUN, "--user", "pm-paul", "--note", "=stale prices")
-    assert done.exit_code == 0 and "REJECTED" in done.output
+def test_one_login_cannot_approve_and_release_the_same_blotter(run):
+    """Four-eyes holds even for a login that is both PM and trader in the users file."""
+    assert as_("sma-test-both", run, "approve").returncode == 0
+    refused = as_("sma-test-both", run, "release")
+    assert refused.returncode == 1 and "four-eyes" in refused.stderr
 
 
-def test_verify_exits_1_naming_the_altered_audit_line(tmp_path):
-    write_run(tmp_path)
-    sma(tmp_path, "blotter", "propose", "--run", RUN)
-    sma(tmp_path, "blotter", "approve", "--run", RUN, "--user", "pm-alice")
-    log = tmp_path / RUN / "blotter" / "audit.jsonl"
+def test_the_approver_is_refused_at_release_with_exit_status_1(run):
+    as_("sma-test-pm", run, "approve")
+    refused = as_("sma-test-pm", run, "release")
+    assert refused.returncode == 1 and "needs TRADER" in refused.stderr
+
+
+def test_a_name_typed_on_the_command_line_is_not_accepted(run):
+    """`--user` and `--users` are gone: a trader cannot approve by typing a PM's name or a roles file."""
+    for option in (["--user", "sma-test-pm"], ["--users", "/tmp/anyone-is-pm.toml"]):
+        typed = as_("sma-test-trader", run, "approve", *option)
+        assert typed.returncode == 2 and "No such option" in typed.stderr
+    assert as_("sma-test-trader", run, "show").stdout.startswith(f"run {RUN}: PROPOSED")
+
+
+def test_a_login_not_in_the_users_file_may_not_act(run):
+    refused = as_("root", run, "approve")
+    assert refused.returncode == 1 and "'root'" in refused.stderr and "not in the roles source" in refused.stderr
+
+
+def test_the_users_file_is_the_one_the_settings_name_wherever_the_command_runs(run, tmp_path):
+    env, root = run
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shared(elsewhere)
+    assert sma_as("sma-test-pm", ["blotter", "approve", "--run", RUN], env, elsewhere).returncode == 0
+    missing = sma_as("sma-test-trader", ["blotter", "release", "--run", RUN],
+                     {**env, "SMA_BLOTTER__USERS_FILE": str(root / "no-such-users.toml")}, root)
+    assert missing.returncode == 1 and "users_file" in missing.stderr
+
+
+def test_reject_by_a_trader_is_refused_and_by_a_pm_recorded(run):
+    assert as_("sma-test-trader", run, "reject").returncode == 1
+    done = as_("sma-test-pm2", run, "reject", "--note", "=stale prices")
+    assert done.returncode == 0 and "REJECTED" in done.stdout, done.stderr
+
+
+def test_verify_exits_1_naming_the_altered_audit_line(run):
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    log = root / "runs" / RUN / "blotter" / "audit.jsonl"
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     rows[0]["at"] = "2026-11-24T00:00:00.000+00:00"
     log.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    result = sma(tmp_path, "blotter", "verify", "--run", RUN)
-    assert result.exit_code == 1 and "audit line 1" in result.output
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "audit line 1" in result.stderr
 
 
-def test_a_run_id_that_would_leave_the_runs_folder_is_refused(tmp_path):
-    result = sma(tmp_path, "blotter", "show", "--run", "../etc")
-    assert result.exit_code == 1 and "not a run id" in result.output
+def test_a_run_id_that_would_leave_the_runs_folder_is_refused(run):
+    env, root = run
+    result = sma_as("sma-test-ops", ["blotter", "show", "--run", "../etc"], env, root)
+    assert result.returncode == 1 and "not a run id" in result.stderr
 
 
-def test_show_and_verify_accept_a_known_user_and_refuse_an_unknown_one(tmp_path):
-    write_run(tmp_path)
-    sma(tmp_path, "blotter", "propose", "--run", RUN)
-    assert sma(tmp_path, "blotter", "show", "--run", RUN, "--user", "ops-olga").exit_code == 0
-    assert sma(tmp_path, "blotter", "verify", "--run", RUN, "--user", "ops-olga").exit_code == 0
-    refused = sma(tmp_path, "blotter", "show", "--run", RUN, "--user", "mallory")
-    assert refused.exit_code == 1 and "not in the roles source" in refused.output
+def rewritten(log: Path, line: int, **changes) -> None:
+    """Change a record as a forger with write access would: the fields, then every hash re-sealed."""
+    from sma.trading._audit import canonical
+
+    rows = [json.loads(text) for text in log.read_text().splitlines()]
+    rows[line - 1].update(changes)
+    for i, row in enumerate(rows):
+        row["prev"] = rows[i - 1]["hash"] if i else row["prev"]
+        row["hash"] = hashlib.sha256(canonical(row)).hexdigest()
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_every_decision_is_signed_by_its_login_and_verifies(run):
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    as_("sma-test-trader", run, "release")
+    rows = [json.loads(text) for text in (root / "runs" / RUN / "blotter" / "audit.jsonl").read_text().splitlines()]
+    assert [(r["user"], bool(r.get("signature"))) for r in rows[1:]] == [("sma-test-pm", True), ("sma-test-trader", True)]
+    assert as_("sma-test-ops", run, "verify").returncode == 0
+
+
+def test_an_approver_renamed_in_a_resealed_trail_fails_verify(run):
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    rewritten(root / "runs" / RUN / "blotter" / "audit.jsonl", 2, user="sma-test-pm2")
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "audit line 2" in result.stderr and "signature" in result.stderr
+
+
+def test_a_quantity_edited_after_approval_fails_verify_even_with_the_hashes_recomputed(run):
+    import pandas as pd
+
+    from pipelines.blotter import _folder
+
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    approved = root / "runs" / RUN / "blotter" / "approved"
+    for part in approved.rglob("orders*.parquet"):
+        orders = pd.read_parquet(part)
+        pd.DataFrame(orders.assign(quantity=orders["quantity"] * 10)).to_parquet(part)
+    rewritten(root / "runs" / RUN / "blotter" / "audit.jsonl", 2, content_sha256=_folder.content_digest(approved))
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "audit line 2" in result.stderr and "signature" in result.stderr
+
+
+def test_a_release_record_cut_from_the_trail_fails_verify(run):
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    as_("sma-test-trader", run, "release")
+    log = root / "runs" / RUN / "blotter" / "audit.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "no release was recorded" in result.stderr
+
+
+def test_a_login_without_its_private_key_cannot_act(run):
+    env, root = run
+    (root / ".config" / "sma" / "sma-test-pm.ed25519").unlink()
+    refused = as_("sma-test-pm", run, "approve")
+    assert refused.returncode == 1 and "no signing key for login 'sma-test-pm'" in refused.stderr
