@@ -17,6 +17,8 @@ import pytest
 from pipelines.demo import run_demo
 
 AS_OF = date(2026, 11, 24)
+#: One worker runs the module, so the demo is built once (``make test`` runs ``--dist loadgroup``).
+pytestmark = pytest.mark.xdist_group("demo_mandates")
 
 
 @pytest.fixture(scope="module")
