@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 import typer
@@ -53,8 +54,7 @@ def register(app: typer.Typer) -> None:
             server = review_server(run_dir, port)
             typer.echo(f"Serving http://127.0.0.1:{server.server_address[1]}/review.html — Ctrl-C to stop")
             try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                pass
+                with suppress(KeyboardInterrupt):  # Ctrl-C is how the PM stops it
+                    server.serve_forever()
             finally:
                 server.server_close()

@@ -24,7 +24,7 @@ EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
 def flagged_exceptions(records: pd.DataFrame) -> pd.DataFrame:
     """The exceptions the engine wrote into its decision records (``sma.rebalance.ExceptionKind``):
     SOLVER, CASH, TE_LIMIT, IDLE_CASH, one row per account, with the record's reason."""
-    kinds = records["exception"].fillna("").astype(str) if "exception" in records else pd.Series("", index=records.index)
+    kinds = records["exception"].fillna("").astype(str)
     flagged = records[kinds != ""]
     return pd.DataFrame({"account_id": flagged["account_id"], "kind": kinds[kinds != ""],
                          "reason": flagged["reason"].astype(str)})

@@ -43,9 +43,7 @@ def _pct(x: float) -> str:
     return f"{x:.2%}"
 
 
-def _dropped_buys(shard: ShardInputs, a: int, ws: WholeShares | None) -> tuple[float, str] | None:
-    if ws is None or not ws.buy_wanted.size:
-        return None
+def _dropped_buys(shard: ShardInputs, a: int, ws: WholeShares) -> tuple[float, str] | None:
     wanted = ws.buy_wanted * ws.buy_price
     dropped = (wanted > 0.5 * ws.buy_price) & (ws.buy == 0)
     if not dropped.any():
@@ -55,7 +53,7 @@ def _dropped_buys(shard: ShardInputs, a: int, ws: WholeShares | None) -> tuple[f
                  f"optimiser's {int((wanted > 0).sum())} buys (${usd:,.0f})")
 
 
-def binding_constraints(shard: ShardInputs, problem: AccountProblem, ws: WholeShares | None, after: AfterTrades,
+def binding_constraints(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, after: AfterTrades,
                         cash: bool = False) -> list[str]:
     """The mandate's rules that keep ``problem``'s account from its target tonight, most weight first.
 
@@ -81,7 +79,7 @@ def binding_constraints(shard: ShardInputs, problem: AccountProblem, ws: WholeSh
     return [text for _, text in lines]
 
 
-def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares | None, gap: np.ndarray):
+def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap: np.ndarray):
     """What stops the account selling its overweight positions: blocks, the gain budget, tax."""
     a, assets = problem.account, problem.assets
     lines: list[tuple[float, str]] = []
@@ -102,15 +100,14 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares | No
         return lines  # IRA and ROTH accounts weigh no tax and have no gain budget
     if np.isfinite(shard.gain_budget_remaining[a]):
         left = max(float(shard.gain_budget_remaining[a]), 0.0)
-        used = ws.net_gain() if ws is not None else 0.0
+        used = ws.net_gain()
         if left - used < max(0.01 * left, 100.0):
             lines.append((np.inf, f"gain budget: ${left:,.0f} left this year, ${max(used, 0.0):,.0f} used tonight"))
     value = shard.lot_qty[lots] * shard.prices[sec]
     gain = value - shard.lot_basis[lots]
     rate = np.where(shard.lot_long_term[lots], shard.lt_rate[a], shard.st_rate[a])
     sold_by_lot = np.zeros(shard.lot_ids.size)
-    if ws is not None:
-        sold_by_lot[problem.lots] = ws.sell
+    sold_by_lot[problem.lots] = ws.sell
     share_left = 1.0 - sold_by_lot[lots] / shard.lot_qty[lots]
     left_gain = (gain > 0) & ~stuck & (gap[np.maximum(pos[sec], 0)] < 0)
     tax = float((gain * rate * share_left)[left_gain].sum())

@@ -231,8 +231,9 @@ def round_to_whole_shares(
     target_cash = float(shard.cash_target[a] * problem.value)
     budget = problem.budget * problem.value
     min_value = float(shard.min_trade_value[a])
-    while _drop_small(ws, min_value, na) | _cut_gains(ws, budget):
-        pass
+    changed = True
+    while changed:  # dropping a small loss sale raises the net gain: repeat until both hold
+        changed = _drop_small(ws, min_value, na) | _cut_gains(ws, budget)
     deficit = target_cash - cash_after(ws, cash_now, tc)
     if deficit > _CENT:
         _cut_buys(ws, deficit, tc, min_value)
