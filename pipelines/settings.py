@@ -250,6 +250,27 @@ class FillsSettings(_Section):
     """A fill's price may differ from its order's reference price (the run's close) by at most this fraction."""
 
 
+class StatementSettings(_Section):
+    """Client statements (sma statements): who sends them and what they disclose."""
+
+    firm_name: str = Field("SMA Nightly", min_length=1)
+    """The firm named on every statement's cover, footer and disclosures, and on the Form 8949 reports."""
+    firm_address: list[str] = Field(default_factory=list)
+    """The firm's address, one line per item, printed under its name on the cover."""
+    logo: Path | None = None
+    """A PNG or JPEG printed on the cover band; none when unset."""
+    disclosures: list[str] = Field(default_factory=list)
+    """The firm's own disclosures, one paragraph per item, printed after the standard ones (which say how
+    returns, the benchmark and the tax value of losses are computed: ``sma.reporting.DISCLOSURES``)."""
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_exists(cls, logo: Path | None) -> Path | None:
+        if logo is not None and not logo.expanduser().is_file():
+            raise ValueError(f"no logo file at {logo}")
+        return logo
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMA_", env_nested_delimiter="__", extra="forbid")
 
@@ -263,6 +284,7 @@ class Settings(BaseSettings):
     risk: RiskSettings = Field(default_factory=RiskSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     fills: FillsSettings = Field(default_factory=FillsSettings)
+    statements: StatementSettings = Field(default_factory=StatementSettings)
 
     def engine_params(self) -> EngineParams:
         """The engine's parameters as ``sma.rebalance`` takes them."""

@@ -1,9 +1,11 @@
 """``sma statements --period 2026-Q3``: one PDF statement (and a Form 8949 report) per account.
 
 Every figure comes from the store: daily values for returns, the inbox snapshot of the period's
-last day for holdings and cash, the benchmark from prices and weights, trades from the history
-and the nights, realized gains from the ledger's rows. A period whose last day has no snapshot is
-refused: a statement never shows holdings it cannot trace to lots.
+last day for holdings and cash, the benchmark from prices and its weights on every date the store
+has them (``inbox_benchmarks``: chained daily, drifting between those dates), trades from the
+history and the nights, realized gains from the ledger's rows. A period whose last day has no
+snapshot is refused: a statement never shows holdings it cannot trace to lots. The firm's name,
+address, logo and disclosures come from ``[statements]`` in the settings.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from pipelines.settings import Settings
+from pipelines.settings import Settings, StatementSettings
 from pipelines.store import open_store
-from sma.reporting import Period, StatementData
+from sma.ledger import is_long_term
+from sma.reporting import Firm, Period, StatementData, benchmark_daily_returns
 
 
 class StatementError(Exception):
@@ -46,7 +50,7 @@ class _Book:
     cash: pd.DataFrame
     securities: pd.DataFrame
     closes: pd.DataFrame  # date x symbol
-    benchmarks: pd.DataFrame
+    benchmarks: pd.DataFrame  # as_of_date, benchmark_id, symbol, weight: every date up to the snapshot
 
 
 def _read(con, period: Period) -> _Book:
@@ -66,24 +70,46 @@ def _read(con, period: Period) -> _Book:
     return _Book(
         snap,
         q("SELECT * FROM inbox_accounts WHERE as_of_date = ?"),
-        q("SELECT account_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis FROM inbox_lots WHERE as_of_date = ?"),
+        q("SELECT account_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
+          "coalesce(adjusted_acquired_date, acquired_date) AS holding_start FROM inbox_lots WHERE as_of_date = ?"),
         q("SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?"),
         q("SELECT symbol, name, sector FROM inbox_securities WHERE as_of_date = ?"),
         prices.pivot(index="date", columns="symbol", values="close").sort_index(),
-        q("SELECT benchmark_id, symbol, weight FROM inbox_benchmarks WHERE as_of_date = ?"),
+        q("SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE as_of_date <= ? "
+          "ORDER BY as_of_date, benchmark_id, symbol"),
     )
 
 
 def _benchmark_returns(book: _Book, benchmark_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Daily returns of the benchmark held at its weights, and its sector weights."""
-    w = book.benchmarks[book.benchmarks["benchmark_id"] == benchmark_id].set_index("symbol")["weight"]
-    rets = book.closes[w.index].pct_change().iloc[1:]
-    daily = pd.DataFrame({"date": pd.to_datetime(rets.index), "return": rets.to_numpy() @ w.to_numpy()})
+    """Daily returns of the benchmark held as its provider holds it, and its sector weights at the snapshot.
+
+    Its weights on each date the store has them are a rebalance at that day's close; in between
+    they drift with prices (``sma.reporting.benchmark_daily_returns``).
+    """
+    dated = book.benchmarks[book.benchmarks["benchmark_id"] == benchmark_id]
+    if dated.empty:
+        raise StatementError(f"benchmark {benchmark_id} has no weights in the store up to {book.snapshot}")
+    daily = benchmark_daily_returns(book.closes, dated[["as_of_date", "symbol", "weight"]])
+    w = dated[dated["as_of_date"] == dated["as_of_date"].max()].set_index("symbol")["weight"]
     sectors = w.groupby(book.securities.set_index("symbol")["sector"].reindex(w.index)).sum()
     return daily, pd.DataFrame({"sector": sectors.index, "weight": sectors.to_numpy() / sectors.sum()})
 
 
-def statement_data(con, period: Period, book: _Book, account: pd.Series) -> StatementData:
+def _positions(lots: pd.DataFrame, on: date) -> pd.DataFrame:
+    """Lots summed per symbol, with the shares held more than a year on ``on`` (IRS Pub. 550)."""
+    start = pd.to_datetime(lots["holding_start"]).to_numpy().astype("datetime64[D]")
+    long_term = is_long_term(start, np.datetime64(on, "D")) if len(lots) else np.zeros(0, dtype=bool)
+    lots = lots.assign(long_term_quantity=np.where(long_term, lots["quantity"].to_numpy(dtype=float), 0.0))
+    return lots.groupby("symbol", as_index=False)[["quantity", "cost_basis", "long_term_quantity"]].sum()
+
+
+def firm_of(settings: StatementSettings) -> Firm:
+    """The firm as statements print it, its logo read from the settings' path."""
+    logo = Path(settings.logo).expanduser().read_bytes() if settings.logo else None
+    return Firm(settings.firm_name, tuple(settings.firm_address), tuple(settings.disclosures), logo)
+
+
+def statement_data(con, period: Period, book: _Book, account: pd.Series, firm: Firm = Firm()) -> StatementData:
     acc = account["account_id"]
     values = con.execute(
         "SELECT date, market_value + cash AS market_value, cash_flow FROM account_values "
@@ -92,7 +118,7 @@ def statement_data(con, period: Period, book: _Book, account: pd.Series) -> Stat
         raise StatementError(f"account {acc} has no daily values up to {period.end}")
     last_close = book.closes.loc[: pd.Timestamp(book.snapshot)].iloc[-1]
     lots = book.lots[book.lots["account_id"] == acc]
-    held = lots.groupby("symbol", as_index=False)[["quantity", "cost_basis"]].sum()
+    held = _positions(lots, book.snapshot)
     held = held.merge(book.securities, on="symbol", how="left").assign(price=lambda f: f["symbol"].map(last_close))
     held["market_value"] = held["quantity"] * held["price"]
     trades = con.execute(
@@ -112,13 +138,16 @@ def statement_data(con, period: Period, book: _Book, account: pd.Series) -> Stat
     return StatementData(
         client=str(account["client_name"]), account_id=acc, account_type=str(account["account_type"]),
         period=period, values=values, benchmark_returns=bench,
-        holdings=held[["symbol", "name", "sector", "quantity", "price", "market_value", "cost_basis"]],
+        holdings=held[["symbol", "name", "sector", "quantity", "price", "market_value", "cost_basis",
+                       "long_term_quantity"]],
         cash=float(cash.iloc[0]) if len(cash) else 0.0, benchmark_sectors=sectors, trades=trades,
         cash_flows=pd.DataFrame({"date": flows["date"], "amount": flows["cash_flow"]}),
         realized=realized.fillna({"adjustment_code": ""}),
         st_tax_rate=float(account["st_tax_rate"]) if taxable else 0.0,
         lt_tax_rate=float(account["lt_tax_rate"]) if taxable else 0.0,
-        benchmark_name=f"{account['benchmark_id']} (personalised)",
+        benchmark_name=str(account["benchmark_id"]),
+        inception=pd.Timestamp(account["inception_date"]).date() if pd.notna(account.get("inception_date")) else None,
+        firm=firm,
     )
 
 
@@ -130,15 +159,16 @@ def write_statements(period_label: str, settings: Settings, out: Path | None = N
     period = parse_period(period_label)
     folder = Path(out) if out else Path(settings.runs.dir).parent / "statements" / period.label
     written = []
+    firm = firm_of(settings.statements)
     with open_store(settings.store.path, read_only=True) as con:
         book = _read(con, period)
         chosen = book.accounts if accounts is None else book.accounts[book.accounts["account_id"].isin(accounts)]
         for _, account in chosen.sort_values("account_id").iterrows():
-            data = statement_data(con, period, book, account)
+            data = statement_data(con, period, book, account, firm)
             written.append(write_statement(data, folder))
             if account["account_type"] == "TAXABLE":
                 write_form_8949(data.realized.assign(account_id=data.account_id), data.client, data.account_id,
-                                period.end.year, folder / "form8949")
+                                period.end.year, folder / "form8949", firm.name)
             on_account(account["account_id"])
     return written
 

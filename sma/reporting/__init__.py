@@ -9,7 +9,10 @@ Client statements
     ``render_statement_pdf(StatementData) -> bytes``: one PDF per account and period, with
     figures from ``statement_figures``. Returns are time-weighted, **chained daily** (cash flows
     at the start of their day: ``r_t = V_t / (V_{t-1} + CF_t) - 1``; GIPS 2020; Bacon ch. 2).
-    Estimated tax value of harvested losses = ST losses x ST rate + LT losses x LT rate.
+    The benchmark is chained daily from drifting weights, rebalanced on its weights' dates
+    (``benchmark_daily_returns``); the money-weighted return (IRR) is printed beside the TWR.
+    The year's losses are valued after netting, the $3,000 ordinary offset and the carryforward
+    (``loss_tax_value``; IRC 1211(b), 1212(b)).
 
 Form 8949
     ``form_8949_rows(realized) -> DataFrame``, ``form_8949_csv(rows) -> str``,
@@ -25,7 +28,7 @@ from sma.reporting._figures import (
     RealizedSummary,
     StatementFigures,
     Unrealized,
-    harvest_tax_value,
+    holdings_appendix,
     realized_summary,
     sector_weights,
     statement_figures,
@@ -34,15 +37,25 @@ from sma.reporting._figures import (
 )
 from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
 from sma.reporting._frames import ReportDataError
-from sma.reporting._performance import Returns, ValueChange, daily_growth, returns_over, value_change
+from sma.reporting._benchmark import benchmark_daily_returns
+from sma.reporting._performance import (
+    Returns,
+    ValueChange,
+    daily_growth,
+    money_weighted_return,
+    returns_over,
+    value_change,
+)
 from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, ReasonTally, trades_by_reason
 from sma.reporting._review_data import ReviewData
 from sma.reporting._review_page import render_review_page
 from sma.reporting._safe import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
-from sma.reporting._statement_data import Period, StatementData
+from sma.reporting._statement_data import DISCLOSURES, Firm, Period, StatementData
+from sma.reporting._tax_view import LossValue, loss_tax_value
 from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
 
 __all__ = [
+    "DISCLOSURES",
     "FORM_8949_COLUMNS",
     "REASON_WORDS",
     "SECTIONS",
@@ -62,7 +75,12 @@ __all__ = [
     "escape_markup",
     "form_8949_csv",
     "form_8949_rows",
-    "harvest_tax_value",
+    "holdings_appendix",
+    "loss_tax_value",
+    "money_weighted_return",
+    "benchmark_daily_returns",
+    "Firm",
+    "LossValue",
     "neutralise_cell",
     "neutralise_frame",
     "realized_summary",

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from sma.reporting._frames import ReportDataError, as_dates
 from sma.reporting._performance import Returns, ValueChange, returns_over, value_change
 from sma.reporting._reasons import trades_by_reason
 from sma.reporting._statement_data import StatementData
+from sma.reporting._tax_view import LossValue, loss_tax_value
 
 CASH_SECTOR = "Cash"
 
@@ -76,6 +78,10 @@ class RealizedSummary:
     def net(self) -> float:
         return self.st_net + self.lt_net
 
+    @property
+    def losses(self) -> float:
+        return self.st_losses + self.lt_losses
+
 
 def realized_summary(realized: pd.DataFrame, start: date, end: date) -> RealizedSummary:
     """Sums of the realized rows sold from ``start`` through ``end`` (sale dates, inclusive).
@@ -100,16 +106,6 @@ def realized_summary(realized: pd.DataFrame, start: date, end: date) -> Realized
     )
 
 
-def harvest_tax_value(st_losses: float, lt_losses: float, st_rate: float, lt_rate: float) -> float:
-    """Estimated tax value of harvested losses: ST losses x ST rate + LT losses x LT rate.
-
-    An estimate only: it assumes the losses offset gains taxed at the account's rates
-    (IRS Publication 550, "Capital Losses"; Publication 544 for netting). IRA and ROTH
-    accounts have rates of 0 and so a value of 0.
-    """
-    return float(st_losses * st_rate + lt_losses * lt_rate)
-
-
 @dataclass(frozen=True)
 class Unrealized:
     market_value: float
@@ -118,6 +114,20 @@ class Unrealized:
     @property
     def gain(self) -> float:
         return self.market_value - self.cost_basis
+
+
+def holdings_appendix(holdings: pd.DataFrame, total_value: float) -> pd.DataFrame:
+    """Every position with its weight, unrealized gain and holding-period term, by symbol.
+
+    ``term`` is LONG when every share is held more than a year at the period end, SHORT when
+    none is, MIXED otherwise (IRS Publication 550, ch. 4).
+    """
+    out = holdings.sort_values("symbol").reset_index(drop=True).copy()
+    out["weight"] = out["market_value"] / total_value if total_value > 0 else 0.0
+    out["unrealized_gain"] = out["market_value"] - out["cost_basis"]
+    lt, qty = out["long_term_quantity"].to_numpy(dtype=float), out["quantity"].to_numpy(dtype=float)
+    out["term"] = np.where(lt <= 0, "SHORT", np.where(lt >= qty, "LONG", "MIXED"))
+    return out
 
 
 def unrealized(holdings: pd.DataFrame) -> Unrealized:
@@ -138,10 +148,10 @@ class StatementFigures:
     change: ValueChange
     sectors: pd.DataFrame
     top: pd.DataFrame
+    appendix: pd.DataFrame
     realized_ytd: RealizedSummary
     realized_period: RealizedSummary
-    harvested_ytd_value: float
-    harvested_period_value: float
+    loss_value: LossValue  # the year to date's losses in tax (IRC 1211(b), 1212(b))
     unrealized: Unrealized
     reasons: pd.DataFrame
     contributions: float
@@ -151,27 +161,29 @@ class StatementFigures:
 def statement_figures(data: StatementData) -> StatementFigures:
     """All figures of ``data``'s statement."""
     p = data.period
-    inception = as_dates("values", data.values, "date").iloc[0].date()
+    first = as_dates("values", data.values, "date").iloc[0].date()
     period = returns_over(data.values, data.benchmark_returns, p.label, p.start, p.end)
     ytd = returns_over(data.values, data.benchmark_returns, "Year to date", p.year_start, p.end)
-    since = returns_over(data.values, data.benchmark_returns, "Since inception", inception, p.end)
+    # "Since inception" only when the valuations reach back to the account's own inception.
+    label = "Since inception" if data.inception is None or data.inception >= first else "Since first valuation"
+    since = returns_over(data.values, data.benchmark_returns, label, first, p.end)
     change = value_change(data.values, p.start, p.end)
     ryear = realized_summary(data.realized, p.year_start, p.end)
     rperiod = realized_summary(data.realized, p.start, p.end)
     amounts = data.cash_flows["amount"].to_numpy(dtype=float)
+    total = float(data.holdings["market_value"].sum()) + data.cash
     return StatementFigures(
         period=period,
         ytd=ytd,
         since_inception=since,
         change=change,
         sectors=sector_weights(data.holdings, data.cash, data.benchmark_sectors),
-        top=top_holdings(data.holdings, float(data.holdings["market_value"].sum()) + data.cash),
+        top=top_holdings(data.holdings, total),
+        appendix=holdings_appendix(data.holdings, total),
         realized_ytd=ryear,
         realized_period=rperiod,
-        harvested_ytd_value=harvest_tax_value(ryear.st_losses, ryear.lt_losses, data.st_tax_rate, data.lt_tax_rate),
-        harvested_period_value=harvest_tax_value(
-            rperiod.st_losses, rperiod.lt_losses, data.st_tax_rate, data.lt_tax_rate
-        ),
+        loss_value=loss_tax_value(ryear.st_gains, ryear.st_losses, ryear.lt_gains, ryear.lt_losses,
+                                  data.st_tax_rate, data.lt_tax_rate),
         unrealized=unrealized(data.holdings),
         reasons=trades_by_reason(data.trades),
         contributions=float(amounts[amounts > 0].sum()),

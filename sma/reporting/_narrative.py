@@ -10,6 +10,24 @@ import numpy as np
 from sma.reporting._figures import StatementFigures
 from sma.reporting._format import money
 from sma.reporting._reasons import REASON_WORDS
+from sma.rebalance import TradeReason
+
+#: A statement's own words where the shared ones (``REASON_WORDS``, also the PM's review page)
+#: would say more than the account did, in US spelling throughout.
+STATEMENT_WORDS = {
+    **REASON_WORDS,
+    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realize losses that can offset "
+    "taxable gains",
+    TradeReason.REBALANCE: "brought the portfolio back in line with your benchmark",
+}
+
+
+def reason_words(reason: str, withdrawals: float) -> str:
+    """Why we traded, in the client's words; cash raised without a withdrawal was for the cash reserve."""
+    if reason == TradeReason.CASH_RAISE:
+        return ("sold to raise the cash needed for your withdrawals" if withdrawals > 0
+                else "sold to bring the account's cash back up to its target reserve")
+    return STATEMENT_WORDS.get(reason, f"traded for reason {reason}")
 
 TAX_DEFERRED = ("IRA", "ROTH")
 
@@ -30,10 +48,10 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
         total = int(reasons["trades"].sum())
         lines = [f"In {period_label} we made {_trades(total)} in your account. We:"]
         for row in reasons.itertuples(index=False):
-            words = REASON_WORDS.get(str(row.reason), f"traded for reason {row.reason}")
+            words = reason_words(str(row.reason), figures.withdrawals)
             amount = money(float(row.bought) + float(row.sold), cents=False)
             lines.append(f"\u2022 {words} ({_trades(int(row.trades))}, {amount} traded).")
-    harvested = figures.realized_period.st_losses + figures.realized_period.lt_losses
+    harvested = figures.realized_period.losses
     if account_type.upper() in TAX_DEFERRED:
         lines.append(
             "This is a tax-deferred account: gains and losses inside it are not taxed, so we do "
@@ -41,15 +59,17 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
         )
     elif harvested > 0:
         lines.append(
-            f"Losses realised this period came to {money(harvested)}; at your tax rates we estimate "
-            f"they are worth about {money(figures.harvested_period_value)} in taxes you will not pay "
-            "on other gains, if you have such gains to offset."
+            f"Losses realized this period came to {money(harvested)}. Netted against this account's gains "
+            f"for the year, the year's losses are worth an estimated {money(figures.loss_value.value)} in "
+            "tax this year (section 7 shows how)."
         )
     if figures.contributions > 0 or figures.withdrawals > 0:
         lines.append(
             f"You added {money(figures.contributions)} and withdrew {money(figures.withdrawals)} "
             "this period; we invested or raised the cash accordingly."
         )
+    else:
+        lines.append("You made no contributions or withdrawals this period.")
     return lines
 
 
@@ -63,9 +83,9 @@ def in_brief(figures: StatementFigures, account_type: str, period_label: str) ->
     if reasons.empty:
         return text + " We made no trades: the portfolio stayed within its tolerances."
     main = str(reasons["reason"].iloc[int(np.argmax(reasons["trades"].to_numpy()))])
-    text += f" We made {_trades(int(reasons['trades'].sum()))}; most of them {REASON_WORDS.get(main, main)}."
-    harvested = figures.realized_period.st_losses + figures.realized_period.lt_losses
+    text += f" We made {_trades(int(reasons['trades'].sum()))}; most of them {reason_words(main, figures.withdrawals)}."
+    harvested = figures.realized_period.losses
     if account_type.upper() not in TAX_DEFERRED and harvested > 0:
-        text += (f" Losses harvested came to {money(harvested)}, worth an estimated "
-                 f"{money(figures.harvested_period_value)} in taxes.")
+        text += (f" Losses harvested this period came to {money(harvested)}; the year's losses are worth an "
+                 f"estimated {money(figures.loss_value.value)} in tax this year, after netting.")
     return text

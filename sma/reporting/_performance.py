@@ -14,8 +14,15 @@ invested that day, so
 
 over the valuation days of the period. The first row of the series is the opening valuation
 (inception). A day whose opening value ``V_{t-1} + CF_t`` is not positive (nothing invested)
-has growth 1. Returns of periods of a year or more are also given annualised,
-``(1 + R) ** (365 / days) - 1``; shorter periods are never annualised (GIPS 2020).
+has growth 1. Returns of periods of a year or more are also given annualized,
+``(1 + R) ** (365 / days) - 1``; shorter periods are never annualized (GIPS 2020).
+
+Beside it, the money-weighted return (the internal rate of return over the same daily flows):
+the rate ``r`` at which the opening value and every flow, compounded to the end of the span,
+equal the closing value, ``V_0 (1+r)^{T/365} + sum_t CF_t (1+r)^{(T-t)/365} = V_T`` with ``t``
+in calendar days (a true IRR over exact dates, not the Modified Dietz approximation). It is
+the client's own experience of the account, timing of contributions included; for a span under
+a year it is given as the rate over the span, ``(1+r)^{T/365} - 1``, never annualized.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 
 from sma.reporting._frames import ReportDataError, as_dates, require_columns
 
@@ -88,6 +96,8 @@ class Returns:
     benchmark: float
     account_annualised: float | None = None
     benchmark_annualised: float | None = None
+    money_weighted: float | None = None  # the account's IRR over the span, as a rate over the span
+    money_weighted_annualised: float | None = None
 
     @property
     def excess(self) -> float:
@@ -138,7 +148,54 @@ def returns_over(
     bench = chain(bdays, bgrowth, base, through)
     span = int((through - base) / np.timedelta64(1, "D"))
     first = (base + np.timedelta64(1, "D")).astype(object)
-    return Returns(label, first, end, account, bench, annualise(account, span), annualise(bench, span))
+    irr = money_weighted_return(values, base.astype(object), through.astype(object))
+    over_span = None if irr is None else float((1.0 + irr) ** (span / 365.0) - 1.0)
+    return Returns(label, first, end, account, bench, annualise(account, span), annualise(bench, span),
+                   over_span, irr if span >= 365 else None)
+
+
+def internal_rate(flows: np.ndarray, years: np.ndarray) -> float | None:
+    """The annual rate ``r`` with ``sum(flows * (1 + r) ** -years) = 0``; ``None`` when there is none.
+
+    Parameters
+    ----------
+    flows : ndarray of shape (n,), USD -- the investor's flows: paid in < 0, received > 0
+    years : ndarray of shape (n,) -- each flow's time from the first, in years (days / 365)
+    """
+    def npv(r: float) -> float:
+        return float(np.sum(flows * np.exp(-years * np.log1p(r))))
+
+    lo, hi = -0.9999, 1.0
+    if npv(lo) * npv(hi) > 0:
+        for hi in (10.0, 100.0, 1e4):  # a very short span can have a very high annual rate
+            if npv(lo) * npv(hi) <= 0:
+                break
+        else:
+            return None
+    return float(brentq(npv, lo, hi, xtol=1e-14, rtol=1e-12, maxiter=500))
+
+
+def money_weighted_return(values: pd.DataFrame, base: date, through: date) -> float | None:
+    """The account's annual internal rate of return from the close of ``base`` to the close of ``through``.
+
+    The value at ``base`` is paid in on ``base``, each later day's ``cash_flow`` on its day
+    (contributions paid in, withdrawals received), and the value at ``through`` is received on
+    ``through``. ``None`` when nothing was invested or no rate solves it.
+    """
+    days, _ = daily_growth(values)
+    v = values["market_value"].to_numpy(dtype=float)
+    cf = values["cash_flow"].to_numpy(dtype=float)
+    b, t = np.datetime64(base, "D"), np.datetime64(through, "D")
+    inside = (days > b) & (days <= t)
+    at_base = days == b
+    if not at_base.any() or not (days == t).any() or t <= b:
+        return None
+    flows = np.concatenate([-v[at_base], -cf[inside], v[days == t]])
+    when = np.concatenate([days[at_base], days[inside], days[days == t]])
+    years = (when - b) / np.timedelta64(365, "D")
+    if not np.any(flows < 0):
+        return None
+    return internal_rate(flows, years.astype(float))
 
 
 def value_change(values: pd.DataFrame, start: date, end: date) -> ValueChange:

@@ -9,7 +9,8 @@ import pandas as pd
 
 from sma.reporting._frames import ReportDataError, require_columns
 
-HOLDING_COLUMNS = ("symbol", "name", "sector", "quantity", "price", "market_value", "cost_basis")
+HOLDING_COLUMNS = ("symbol", "name", "sector", "quantity", "price", "market_value", "cost_basis",
+                   "long_term_quantity")
 SECTOR_COLUMNS = ("sector", "weight")
 TRADE_COLUMNS = ("trade_date", "symbol", "side", "quantity", "price", "notional", "reason")
 CASH_FLOW_COLUMNS = ("date", "amount")
@@ -45,6 +46,39 @@ class Period:
         return date(self.end.year, 1, 1)
 
 
+#: What every statement says, whatever the firm adds (settings ``[statements] disclosures``).
+DISCLOSURES = (
+    "Returns are time-weighted and chained daily from the account's daily values, so trading costs are "
+    "included; advisory fees billed outside the account are not deducted. The money-weighted return is the "
+    "internal rate of return of the same daily values and cash flows: it includes the effect of when money was "
+    "added or withdrawn. Periods shorter than one year are not annualized. Past performance does not guarantee "
+    "future results.",
+    "The benchmark is held as its provider holds it: each day's return is chained from the previous close's "
+    "weights, which drift with prices, and it is rebalanced only on the dates its weights are published. "
+    "It cannot be invested in directly and bears no costs.",
+    "Realized gains and losses are shown after wash-sale adjustments (code W). The estimated tax value of losses "
+    "harvested nets this account's gains and losses for the year as Schedule D does, adds the offset of up to "
+    "$3,000 of a net capital loss against ordinary income (IRC 1211(b); $1,500 if married filing separately) "
+    "and carries the rest forward (IRC 1212(b)), at your marginal rates on file with us. Gains and losses "
+    "outside this account change it: it is an estimate, not tax advice.",
+    "Your custodian's Form 1099-B is the official record for tax reporting. Please consult your tax advisor.",
+)
+
+
+@dataclass(frozen=True)
+class Firm:
+    """Who sends the statement: printed on the cover, in the footer and with the disclosures.
+
+    ``disclosures`` are the firm's own, printed after the standard ``DISCLOSURES``; ``logo`` is a
+    PNG or JPEG's bytes (the caller reads the file), or ``None`` for none.
+    """
+
+    name: str = "SMA Nightly"
+    address: tuple[str, ...] = ()
+    disclosures: tuple[str, ...] = ()
+    logo: bytes | None = None
+
+
 @dataclass(frozen=True)
 class StatementData:
     """One account's statement for one period.
@@ -64,7 +98,9 @@ class StatementData:
     benchmark_returns : DataFrame
         ``date, return`` -- the personalised benchmark's daily returns (fractions).
     holdings : DataFrame
-        ``symbol, name, sector, quantity, price, market_value, cost_basis`` at the period end.
+        ``symbol, name, sector, quantity, price, market_value, cost_basis, long_term_quantity`` at
+        the period end, one row per position (lots summed); ``long_term_quantity`` is the shares
+        of lots held more than a year at the period end (IRS Publication 550, ch. 4).
     cash : float
         Cash at the period end, USD.
     benchmark_sectors : DataFrame
@@ -80,8 +116,11 @@ class StatementData:
         The account's rates (fractions); 0 for IRA and ROTH.
     benchmark_name : str
         How the benchmark is named on the statement.
-    manager : str
-        The firm named on the cover and in the disclosures.
+    inception : date or None
+        The account's own inception (the accounts file's ``inception_date``); when ``values``
+        begin later, returns "since inception" are labelled from the first valuation instead.
+    firm : Firm
+        The firm named on the cover, in the footer and the disclosures.
     """
 
     client: str
@@ -98,8 +137,13 @@ class StatementData:
     realized: pd.DataFrame
     st_tax_rate: float
     lt_tax_rate: float
-    benchmark_name: str = "Personalised benchmark"
-    manager: str = field(default="SMA Nightly")
+    benchmark_name: str = "Benchmark"
+    inception: date | None = None
+    firm: Firm = field(default_factory=Firm)
+
+    @property
+    def manager(self) -> str:
+        return self.firm.name
 
     def __post_init__(self) -> None:
         require_columns("holdings", self.holdings, HOLDING_COLUMNS)

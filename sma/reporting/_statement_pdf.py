@@ -1,8 +1,10 @@
 """The client's PDF statement for one account and one period.
 
-Layout: a cover with the client, the period and the figures at a glance, then performance,
-holdings by sector, top holdings, unrealized gains, activity, realized gains, losses harvested,
-what we did and why, and disclosures. One font family, "Page n of m" on every page. Every
+Layout: a cover with the firm, the client, the period and the figures at a glance, then
+performance, holdings by sector, top holdings, unrealized gains, activity, realized gains, losses
+harvested and their tax value, what we did and why, disclosures, and every holding with its cost
+basis and term. Headings stay with what follows them; long tables break between rows and repeat
+their header. One font family, US spelling, "Page n of m" on every page. Every
 client-supplied string is escaped before it reaches a ``Paragraph`` (CVE-2023-33733); table
 cells that are plain strings are drawn as text, never parsed.
 """
@@ -15,6 +17,7 @@ import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     Image,
     KeepTogether,
@@ -30,8 +33,10 @@ from sma.reporting._charts import growth_chart, sector_chart
 from sma.reporting._figures import StatementFigures, statement_figures
 from sma.reporting._format import long_date, money, percent, shares
 from sma.reporting._narrative import TAX_DEFERRED, in_brief, what_we_did
+from sma.reporting._tax_view import ORDINARY_LOSS_LIMIT
 from sma.reporting._pdf_style import (
     BAND,
+    FONT,
     FONT_BOLD,
     NAVY,
     RULE,
@@ -41,7 +46,7 @@ from sma.reporting._pdf_style import (
     table_style,
 )
 from sma.reporting._safe import escape_markup
-from sma.reporting._statement_data import StatementData
+from sma.reporting._statement_data import DISCLOSURES, StatementData
 
 WIDTH = LETTER[0] - 2 * 0.75 * inch
 
@@ -55,20 +60,8 @@ SECTIONS = (
     "Losses harvested",
     "What we did and why",
     "Disclosures",
+    "All holdings",
 )
-
-DISCLOSURES = (
-    "Returns are time-weighted and chained daily from the account's daily values, so trading costs are "
-    "included; advisory fees billed outside the account are not deducted. Periods shorter than one year are "
-    "not annualised. Past performance does not guarantee future results.",
-    "The personalised benchmark is the index your account tracks after your exclusions and tilts; "
-    "it cannot be invested in directly and bears no costs.",
-    "Realized gains and losses are shown after wash-sale adjustments (code W). The estimated tax value of "
-    "harvested losses multiplies short-term losses by your short-term rate and long-term losses by your "
-    "long-term rate; it is an estimate, not tax advice, and depends on gains you have to offset.",
-    "Your custodian's Form 1099-B is the official record for tax reporting. Please consult your tax advisor.",
-)
-
 
 def _p(text: object, style: str = "body") -> Paragraph:
     """A paragraph of plain text: escaped, so no markup in it is ever interpreted."""
@@ -95,7 +88,7 @@ def _image(png: bytes, width: float) -> Image:
 
 def _glance(f: StatementFigures, data: StatementData) -> Table:
     """Six key figures as cards, two rows of three."""
-    harvested = f.realized_ytd.st_losses + f.realized_ytd.lt_losses
+    harvested = f.realized_ytd.losses
     cards = [
         ("Account value", money(f.change.value_end)),
         (f"Return {data.period.label}", f"{percent(f.period.account)}"),
@@ -111,7 +104,7 @@ def _glance(f: StatementFigures, data: StatementData) -> Table:
         cards += [
             ("Realized net gain, year to date", money(f.realized_ytd.net)),
             ("Losses harvested, year to date", money(harvested)),
-            ("Est. tax value of losses harvested", money(f.harvested_ytd_value)),
+            ("Est. tax value of losses, this year", money(f.loss_value.value)),
         ]
     cells = [[_p(label, "figure_label"), _p(value, "figure_value")] for label, value in cards]
     grid = [[Table([[c[0]], [c[1]]]) for c in cells[i : i + 3]] for i in (0, 3)]
@@ -132,17 +125,19 @@ def _cover(f: StatementFigures, data: StatementData) -> list:
         data.account_type.upper(), data.account_type
     )
     contents = "  ·  ".join(f"{i}. {name}" for i, name in enumerate(SECTIONS, start=1))
+    opened = [] if data.inception is None else [_p(f"Account opened {long_date(data.inception)}", "cover_meta")]
     return [
         Spacer(1, 0.9 * inch),
         _p(f"Statement {p.label}", "cover_title"),
         _p(f"Prepared for {data.client}", "cover_client"),
         _p(f"Account {data.account_id}  ·  {account_type}", "cover_meta"),
+        *opened,
         _p(f"{p.start:%B} {p.start.day}, {p.start.year} to {p.end:%B} {p.end.day}, {p.end.year}", "cover_meta"),
         Spacer(1, 0.35 * inch),
         _p("At a glance", "h2"),
         _glance(f, data),
         Spacer(1, 0.2 * inch),
-        _p("Time-weighted returns", "h2"),
+        _p("Returns", "h2"),
         _returns_table(f, data),
         Spacer(1, 0.2 * inch),
         _p("This period in brief", "h2"),
@@ -155,24 +150,25 @@ def _cover(f: StatementFigures, data: StatementData) -> list:
 
 
 def _returns_table(f: StatementFigures, data: StatementData) -> Table:
-    """Period, year to date and since inception (annualised too when over a year), vs benchmark."""
-    inception = pd.Timestamp(data.values["date"].iloc[0]).date()
-    rows = [["Time-weighted return", "Account", "Benchmark", "Difference"]]
-    for r, since in ((f.period, f.period.start), (f.ytd, f.ytd.start), (f.since_inception, inception)):
-        rows.append([f"{r.label} (from {long_date(since)})", percent(r.account), percent(r.benchmark),
-                     percent(r.excess)])
+    """Period, year to date and since inception (annualized too when over a year): time-weighted
+    vs benchmark, and the account's money-weighted return beside them."""
+    rows = [["Return", "Time-weighted", "Benchmark", "Difference", "Money-weighted"]]
+    for r in (f.period, f.ytd, f.since_inception):
+        rows.append([f"{r.label} (from {long_date(r.start)})", percent(r.account), percent(r.benchmark),
+                     percent(r.excess), percent(r.money_weighted)])
     si = f.since_inception
     if si.account_annualised is not None and si.benchmark_annualised is not None:
-        rows.append(["Since inception, annualised", percent(si.account_annualised),
-                     percent(si.benchmark_annualised), percent(si.account_annualised - si.benchmark_annualised)])
-    return _table(rows, [WIDTH * 0.46, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.18])
+        rows.append([f"{si.label}, annualized", percent(si.account_annualised), percent(si.benchmark_annualised),
+                     percent(si.account_annualised - si.benchmark_annualised),
+                     percent(si.money_weighted_annualised)])
+    return _table(rows, [WIDTH * 0.36, WIDTH * 0.16, WIDTH * 0.16, WIDTH * 0.16, WIDTH * 0.16])
 
 
 def _performance(f: StatementFigures, data: StatementData) -> list:
     c = f.change
     value_rows = [
         ["", data.period.label],
-        [f"Value at the start ({long_date(data.period.start)})", money(c.value_start)],
+        [f"Value at the start (close before {long_date(data.period.start)})", money(c.value_start)],
         ["Contributions and withdrawals, net", money(c.net_flows)],
         ["Investment gain or loss", money(c.investment_gain)],
         [f"Value at the end ({long_date(data.period.end)})", money(c.value_end)],
@@ -183,8 +179,8 @@ def _performance(f: StatementFigures, data: StatementData) -> list:
         Spacer(1, 8),
         _returns_table(f, data),
         Spacer(1, 6),
-        _p(f"Growth of 100 since inception, account vs {data.benchmark_name}; the shaded band is "
-           f"{data.period.label}.", "small"),
+        _p(f"Growth of 100 since {long_date(f.since_inception.start)}, account vs {data.benchmark_name}; "
+           f"the shaded band is {data.period.label}.", "small"),
         _image(growth_chart(data.values, data.benchmark_returns, data.period.start, data.period.end), WIDTH),
     ]
 
@@ -206,10 +202,12 @@ def _holdings(f: StatementFigures, data: StatementData) -> list:
                    ["Unrealized gain or loss", money(u.gain)]]
     w = WIDTH
     return [
-        KeepTogether([_section(2), _image(sector_chart(f.sectors), w * 0.92)]),
-        _table(sector_rows, [w * 0.46, w * 0.18, w * 0.18, w * 0.18]),
+        KeepTogether([_section(2), _image(sector_chart(f.sectors), w * 0.92),
+                      _table(sector_rows, [w * 0.46, w * 0.18, w * 0.18, w * 0.18])]),
         KeepTogether([_section(3), _table(top_rows, [w * .1, w * .4, w * .11, w * .12, w * .15, w * .12],
-                                          numeric_from=2)]),
+                                          numeric_from=2),
+                      _p(f"The ten largest of {len(f.appendix)} positions; section {len(SECTIONS)} lists every "
+                         "position with its cost basis, unrealized gain and holding period.", "note")]),
         KeepTogether([_section(4), _table(unreal_rows, [w * 0.6, w * 0.4], total_row=True)]),
     ]
 
@@ -244,26 +242,69 @@ def _taxes(f: StatementFigures, data: StatementData) -> list:
     realized_rows = [["", "Gains", "Losses", "Net"],
                      ["Short-term", money(r.st_gains), money(-r.st_losses), money(r.st_net)],
                      ["Long-term", money(r.lt_gains), money(-r.lt_losses), money(r.lt_net)],
-                     ["Total", money(r.st_gains + r.lt_gains), money(-(r.st_losses + r.lt_losses)), money(r.net)]]
+                     ["Total", money(r.st_gains + r.lt_gains), money(-r.losses), money(r.net)]]
     deferred = data.account_type.upper() in TAX_DEFERRED
-    out = [_section(6), _table(realized_rows, [WIDTH * .34, WIDTH * .22, WIDTH * .22, WIDTH * .22], total_row=True),
-           _p("Gains and losses inside this tax-deferred account are not taxed when realized.", "note")
-           if deferred else Spacer(1, 0),
-           _p(f"Wash-sale losses disallowed and added to replacement lots this year: {money(r.wash_sale_disallowed)}. "
-              "The lot-by-lot detail is in the accompanying Form 8949 report.", "note"),
-           _section(7)]
+    out = [KeepTogether([
+        _section(6), _table(realized_rows, [WIDTH * .34, WIDTH * .22, WIDTH * .22, WIDTH * .22], total_row=True),
+        _p("Gains and losses inside this tax-deferred account are not taxed when realized.", "note")
+        if deferred else Spacer(1, 0),
+        _p(f"Wash-sale losses disallowed and added to replacement lots this year: {money(r.wash_sale_disallowed)}. "
+           "The lot-by-lot detail is in the accompanying Form 8949 report.", "note")])]
     if deferred:
-        out.append(_p("This account is tax-deferred: losses are not harvested in it, and their estimated tax "
-                      "value is $0.00."))
+        out.append(KeepTogether([_section(7), _p(
+            "This account is tax-deferred: losses are not harvested in it, and their estimated tax value is $0.00.")]))
         return out
-    rows = [["", data.period.label, "Year to date"]]
+    harvested = [["Losses realized", data.period.label, "Year to date"]]
     for label, attr in (("Short-term losses", "st_losses"), ("Long-term losses", "lt_losses")):
-        rows.append([label, money(getattr(f.realized_period, attr)), money(getattr(f.realized_ytd, attr))])
-    rows.append([f"Estimated tax value (at {percent(data.st_tax_rate, False, 1)} short-term, "
-                 f"{percent(data.lt_tax_rate, False, 1)} long-term)",
-                 money(f.harvested_period_value), money(f.harvested_ytd_value)])
-    out.append(_table(rows, [WIDTH * .56, WIDTH * .22, WIDTH * .22], total_row=True))
+        harvested.append([label, money(getattr(f.realized_period, attr)), money(getattr(f.realized_ytd, attr))])
+    harvested.append(["Total", money(f.realized_period.losses), money(r.losses)])
+    v = f.loss_value
+    rates = (f"{percent(data.st_tax_rate, False, 1)} short-term (ordinary income), "
+             f"{percent(data.lt_tax_rate, False, 1)} long-term")
+    value_rows = [["Estimated tax value of this year's losses", "USD"],
+                  ["Tax on this year's realized gains without the losses", money(v.tax_without_losses)],
+                  ["Tax on the net gains after netting the losses", money(v.tax_with_losses)],
+                  [f"Net capital loss set against ordinary income (up to {money(ORDINARY_LOSS_LIMIT, cents=False)})",
+                   money(v.ordinary_offset)],
+                  ["  its value at the short-term rate", money(v.ordinary_offset_value)],
+                  ["Estimated tax value this year", money(v.value)]]
+    carry = (f"Net capital loss carried forward to later years: {money(v.carryforward)} "
+             f"({money(v.carryforward_st)} short-term, {money(v.carryforward_lt)} long-term; IRC 1212(b)). "
+             "It has value only against gains you realize later, so none is counted above."
+             if v.carryforward > 0 else "No net capital loss is left to carry forward.")
+    out.append(KeepTogether([
+        _section(7),
+        _table(harvested, [WIDTH * .56, WIDTH * .22, WIDTH * .22], total_row=True),
+        Spacer(1, 6),
+        _table(value_rows, [WIDTH * .78, WIDTH * .22], total_row=True),
+        _p(f"At your marginal rates on file: {rates} (federal, state and net investment income tax combined). "
+           "Only this account's gains and losses are netted here (IRS Publication 550, ch. 4); gains or losses "
+           f"elsewhere on your return change the figure. {carry}", "note"),
+    ]))
     return out
+
+
+def _appendix(f: StatementFigures) -> list:
+    """Every position: shares, price, market value, cost basis, unrealized gain and term."""
+    a = f.appendix
+    term = {"LONG": "Long", "SHORT": "Short", "MIXED": "Mixed"}
+    rows = [["Symbol", "Name", "Shares", "Price", "Market value", "Cost basis", "Unrealized", "Term"]] + [
+        [str(r.symbol), _p(r.name, "cell"), shares(r.quantity), money(r.price), money(r.market_value),
+         money(r.cost_basis), money(r.unrealized_gain), term[r.term]]
+        for r in a.itertuples(index=False)
+    ]
+    rows.append(["Total", "", "", "", money(a["market_value"].sum()), money(a["cost_basis"].sum()),
+                 money(a["unrealized_gain"].sum()), ""])
+    w = WIDTH
+    return [
+        PageBreak(), _section(len(SECTIONS)),
+        _p("Cost basis is after wash-sale adjustments. Term is the holding period at the period end: Long when "
+           "every share has been held more than a year, Short when none has, Mixed when the position has lots "
+           "of both (IRS Publication 550, ch. 4).", "note"),
+        Spacer(1, 4),
+        _table(rows, [w * .08, w * .26, w * .09, w * .1, w * .13, w * .13, w * .13, w * .08], numeric_from=2,
+               total_row=True, numeric_to=6),
+    ]
 
 
 def _story(f: StatementFigures, data: StatementData) -> list:
@@ -273,11 +314,12 @@ def _story(f: StatementFigures, data: StatementData) -> list:
         bullet = line.startswith("\u2022 ")
         story.append(Paragraph(escape_markup(line[2:] if bullet else line), styles()["bullet" if bullet else "para"],
                                bulletText="\u2022" if bullet else None))
-    story += [KeepTogether([_section(9)] + [_p(text, "small") for text in DISCLOSURES])]
-    return story
+    firm = [_p(", ".join((data.firm.name, *data.firm.address)), "small")]
+    story += [KeepTogether([_section(9)] + [_p(text, "small") for text in (*DISCLOSURES, *data.firm.disclosures)] + firm)]
+    return story + _appendix(f)
 
 
-def _cover_band(manager: str):
+def _cover_band(firm):
     def draw(canv, doc) -> None:
         width, height = doc.pagesize
         canv.saveState()
@@ -285,7 +327,16 @@ def _cover_band(manager: str):
         canv.rect(0, height - 0.85 * inch, width, 0.85 * inch, stroke=0, fill=1)
         canv.setFillColor(colors.white)
         canv.setFont(FONT_BOLD, 13)
-        canv.drawString(0.75 * inch, height - 0.52 * inch, manager)
+        canv.drawString(0.75 * inch, height - 0.52 * inch, firm.name)
+        if firm.address:
+            canv.setFont(FONT, 7.5)
+            canv.drawString(0.75 * inch, height - 0.70 * inch, "  ·  ".join(firm.address))
+        if firm.logo:
+            logo = ImageReader(io.BytesIO(firm.logo))
+            w, h = logo.getSize()
+            draw_h = 0.55 * inch
+            draw_w = draw_h * w / h
+            canv.drawImage(logo, width - 0.75 * inch - draw_w, height - 0.70 * inch, draw_w, draw_h, mask="auto")
         canv.restoreState()
 
     return draw
@@ -314,6 +365,6 @@ def render_statement_pdf(data: StatementData) -> bytes:
         subject="Client statement", creator=data.manager,
     )
     footer = f"{data.manager}  ·  Account {data.account_id}  ·  Statement {data.period.label}"
-    doc.build(_story(figures, data), onFirstPage=_cover_band(data.manager),
+    doc.build(_story(figures, data), onFirstPage=_cover_band(data.firm),
               canvasmaker=numbered_canvas(footer))
     return buf.getvalue()
