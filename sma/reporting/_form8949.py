@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from sma.reporting._format import money, shares
 from sma.reporting._frames import ReportDataError, as_dates, require_columns
@@ -107,11 +107,12 @@ def form_8949_csv(rows: pd.DataFrame) -> str:
 
 def _part_table(rows: pd.DataFrame) -> Table:
     w = landscape(LETTER)[0] - 1.2 * inch
-    widths = [w * f for f in (0.16, 0.09, 0.1, 0.12, 0.12, 0.1, 0.11, 0.12, 0.08)]
+    widths = [w * f for f in (0.15, 0.09, 0.09, 0.11, 0.11, 0.1, 0.1, 0.1, 0.15)]
     head = [Paragraph(escape_markup(h), styles()["head"]) for h in FORM_8949_COLUMNS.values()] + ["Lot"]
+    lot = styles()["cell"]  # a long lot id wraps inside its column instead of running past the margin
     body = [
         [r.description, r.date_acquired, r.date_sold, money(r.proceeds), money(r.cost_basis), r.code,
-         money(r.adjustment) if r.adjustment else "", money(r.gain), r.lot_id]
+         money(r.adjustment) if r.adjustment else "", money(r.gain), Paragraph(escape_markup(r.lot_id), lot)]
         for r in rows.itertuples(index=False)
     ]
     totals = ["Totals", "", "", money(rows["proceeds"].sum()), money(rows["cost_basis"].sum()), "",
@@ -139,7 +140,7 @@ def render_form_8949_pdf(
             "code W marks a loss disallowed as a wash sale, shown in column (g)."), s["small"]),
     ]
     for part, title in PARTS.items():
-        story += [Spacer(1, 10), Paragraph(escape_markup(title), s["h2"])]
+        story += [CondPageBreak(1.2 * inch), Spacer(1, 10), Paragraph(escape_markup(title), s["h2"])]
         chunk = rows[rows["part"] == part]
         story.append(_part_table(chunk) if len(chunk) else Paragraph("No sales.", s["body"]))
     buf = io.BytesIO()

@@ -19,6 +19,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
+    CondPageBreak,
     Image,
     KeepTogether,
     PageBreak,
@@ -49,6 +50,9 @@ from sma.reporting._safe import escape_markup
 from sma.reporting._statement_data import DISCLOSURES, StatementData
 
 WIDTH = LETTER[0] - 2 * 0.75 * inch
+#: A heading over a long table starts a new page when less than this is left under it, so it is
+#: never orphaned; short tables are kept whole with their heading and notes (KeepTogether).
+ROOM_UNDER_HEADING = 1.6 * inch
 
 SECTIONS = (
     "Account value and performance",
@@ -225,7 +229,7 @@ def _activity(data: StatementData) -> list:
         for r in flows.itertuples(index=False)
     ]
     w = WIDTH
-    out = [_section(5), _p("Trades", "h2")]
+    out = [CondPageBreak(ROOM_UNDER_HEADING), _section(5), _p("Trades", "h2")]
     out.append(_table(trade_rows, [w * .13, w * .11, w * .08, w * .12, w * .13, w * .17, w * .26], numeric_from=3,
                       numeric_to=5)
                if len(trade_rows) > 1 else _p("No trades this period."))
@@ -309,7 +313,7 @@ def _appendix(f: StatementFigures) -> list:
 
 def _story(f: StatementFigures, data: StatementData) -> list:
     story = _cover(f, data) + _performance(f, data) + _holdings(f, data)
-    story += _activity(data) + _taxes(f, data) + [_section(8)]
+    story += _activity(data) + _taxes(f, data) + [CondPageBreak(ROOM_UNDER_HEADING), _section(8)]
     for line in what_we_did(f, data.account_type, data.period.label):
         bullet = line.startswith("\u2022 ")
         story.append(Paragraph(escape_markup(line[2:] if bullet else line), styles()["bullet" if bullet else "para"],
