@@ -107,7 +107,7 @@ def form_8949_csv(rows: pd.DataFrame) -> str:
 
 def _part_table(rows: pd.DataFrame) -> Table:
     w = landscape(LETTER)[0] - 1.2 * inch
-    widths = [w * f for f in (0.15, 0.09, 0.09, 0.11, 0.11, 0.1, 0.1, 0.1, 0.15)]
+    widths = [w * f for f in (0.14, 0.085, 0.085, 0.11, 0.11, 0.1, 0.1, 0.12, 0.15)]
     head = [Paragraph(escape_markup(h), styles()["head"]) for h in FORM_8949_COLUMNS.values()] + ["Lot"]
     lot = styles()["cell"]  # a long lot id wraps inside its column instead of running past the margin
     body = [

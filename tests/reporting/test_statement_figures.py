@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from reporting_samples import realized_rows, statement_data
 
-from sma.reporting import harvest_tax_value, realized_summary, sector_weights, statement_figures
+from sma.reporting import holdings_appendix, realized_summary, sector_weights, statement_figures
 
 
 def test_realized_year_to_date_splits_short_and_long_term_gains_and_losses():
@@ -27,10 +27,14 @@ def test_realized_for_the_period_counts_only_sales_dated_inside_it():
     assert (r.st_gains, r.st_losses) == (0.0, 1300.0)
 
 
-def test_tax_value_of_harvested_losses_is_losses_times_the_accounts_rates():
-    """Estimated value = ST losses x ST rate + LT losses x LT rate (the issue's definition)."""
-    assert harvest_tax_value(1300.0, 1200.0, 0.37, 0.20) == pytest.approx(1300 * 0.37 + 1200 * 0.20)
-    assert harvest_tax_value(1300.0, 1200.0, 0.0, 0.0) == 0.0
+def test_holdings_appendix_lists_every_position_with_its_unrealized_gain_and_term():
+    """Term at the period end (IRS Publication 550, ch. 4): all shares long-term -> Long, none -> Short,
+    some -> Mixed. Sample: AAPL all 160 long, MSFT 50 of 80 long, JPM none."""
+    data = statement_data()
+    a = holdings_appendix(data.holdings, 100_000.0).set_index("symbol")
+    assert len(a) == len(data.holdings)
+    assert (a.loc["AAPL", "term"], a.loc["MSFT", "term"], a.loc["JPM", "term"]) == ("LONG", "MIXED", "SHORT")
+    assert a.loc["AAPL", "unrealized_gain"] == 160 * 230.0 - 24000.0
 
 
 def test_sector_weights_are_over_securities_and_cash_and_sum_to_one():
@@ -67,7 +71,10 @@ def test_statement_figures_reconcile_with_the_inputs():
     assert f.period.benchmark == pytest.approx(float(np.prod(1 + b.loc[bq3, "return"])) - 1.0)
     assert f.since_inception.account == pytest.approx(float(np.prod(g.iloc[1:])) - 1.0)
     # taxes
-    assert f.harvested_ytd_value == pytest.approx(1300 * 0.37 + 1200 * 0.20)
+    # losses netted (Pub. 550): ST -700, LT -600, a net loss of 1,300 under the $3,000 offset
+    # (IRC 1211(b)); tax saved on the 600 + 600 of gains plus the offset at the ST rate
+    assert f.loss_value.value == pytest.approx(600 * 0.37 + 600 * 0.20 + 1300 * 0.37)
+    assert f.loss_value.carryforward == 0.0
     assert f.unrealized.gain == pytest.approx((data.holdings["market_value"] - data.holdings["cost_basis"]).sum())
     assert f.top["symbol"].iloc[0] == "AAPL"
     # the period's trades by reason: 3 harvests, 2 replacements, 1 cash investment

@@ -45,7 +45,9 @@ def test_statement_prints_the_golden_figures(taxable_pdf):
         money(f.change.value_end),  # account value
         percent(f.period.account), percent(f.period.benchmark), percent(f.ytd.account),
         percent(f.since_inception.account), percent(f.since_inception.account_annualised),
-        "$721.00",  # 1,300 x 37 % + 1,200 x 20 %
+        "$823.00",  # tax on 600 ST + 600 LT gains netted away (222 + 120) + the 1,300 ordinary offset x 37 %
+        "$1,300.00",  # the net capital loss set against ordinary income (IRC 1211(b))
+        percent(f.period.money_weighted), percent(f.since_inception.money_weighted_annualised),
         "-$1,300.00",  # realized net year to date
         "$500.00",  # wash-sale loss disallowed
         money(f.unrealized.gain),
