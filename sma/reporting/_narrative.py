@@ -42,7 +42,7 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
     if reasons.empty:
         lines = [
             f"We made no trades in {period_label}: the portfolio stayed within its tolerances of "
-            "your personalised benchmark, and no tax losses were worth harvesting."
+            "your benchmark, and no tax losses were worth harvesting."
         ]
     else:
         total = int(reasons["trades"].sum())

@@ -96,7 +96,7 @@ class StatementData:
         ``date, market_value, cash_flow`` -- daily, from inception through the period end
         (USD; cash included; flows + in, - out). See ``sma.reporting`` for the TWR convention.
     benchmark_returns : DataFrame
-        ``date, return`` -- the personalised benchmark's daily returns (fractions).
+        ``date, return`` -- the benchmark's daily returns (fractions), chained from drifting weights.
     holdings : DataFrame
         ``symbol, name, sector, quantity, price, market_value, cost_basis, long_term_quantity`` at
         the period end, one row per position (lots summed); ``long_term_quantity`` is the shares
@@ -104,7 +104,7 @@ class StatementData:
     cash : float
         Cash at the period end, USD.
     benchmark_sectors : DataFrame
-        ``sector, weight`` of the personalised benchmark (weights sum to 1).
+        ``sector, weight`` of the benchmark at the period end (weights sum to 1).
     trades : DataFrame
         ``trade_date, symbol, side, quantity, price, notional, reason`` -- the period's trades.
     cash_flows : DataFrame

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -81,3 +82,15 @@ def test_statement_figures_reconcile_with_the_inputs():
     assert dict(zip(f.reasons["reason"], f.reasons["trades"], strict=True)) == {
         "HARVEST": 3, "REPLACE": 2, "CASH_INVEST": 1}
     assert (f.contributions, f.withdrawals) == (20_000.0, 0.0)
+
+
+def test_since_inception_is_named_so_only_when_the_valuations_reach_back_to_the_accounts_inception():
+    """Issue 15: an account opened in 2021 whose daily values begin in 2025 must not print
+    "Since inception" from 2025; it says from when its valuations begin, and the cover says when
+    it opened."""
+    data = statement_data()
+    first = pd.Timestamp(data.values["date"].iloc[0]).date()
+    assert statement_figures(data).since_inception.label == "Since inception"
+    older = replace(data, inception=date(2021, 6, 1))
+    assert statement_figures(older).since_inception.label == "Since first valuation"
+    assert statement_figures(replace(data, inception=first)).since_inception.label == "Since inception"

@@ -6,13 +6,15 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 from reporting_samples import statement_data
 
-from sma.reporting import SECTIONS, render_statement_pdf, statement_figures
+from sma.reporting import SECTIONS, Firm, render_statement_pdf, statement_figures
 from sma.reporting._format import money, percent
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "artefacts"
@@ -88,3 +90,36 @@ def test_page_one_renders_to_png_for_people_to_look_at(taxable_pdf, tmp_path):
                     str(ARTEFACTS / "statement_page1")], check=True, timeout=60)
     png = (ARTEFACTS / "statement_page1.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_cash_raised_without_a_withdrawal_is_not_called_raising_cash_for_withdrawals():
+    """Issue 15: "raised cash for withdrawals" printed beside "no withdrawals". Cash raised in a
+    period without a withdrawal restores the cash reserve, and the statement says so."""
+    data = statement_data()
+    raise_only = data.trades.assign(reason="CASH_RAISE", side="SELL")
+    data = replace(data, trades=raise_only, cash_flows=data.cash_flows.iloc[0:0])
+    _, text = pdf_text(render_statement_pdf(data))
+    flat = " ".join(text.split())
+    assert "cash back up to its target reserve" in flat
+    assert "withdrawals" not in flat.replace("No contributions or withdrawals", "").replace(
+        "no contributions or withdrawals", "").replace("Contributions and withdrawals", "")
+
+
+def test_firm_name_address_extra_disclosures_and_logo_come_from_the_data():
+    logo = io.BytesIO()
+    Image.new("RGB", (120, 40), (200, 30, 30)).save(logo, format="PNG")
+    firm = Firm("Harbor & Pine <Advisors>", ("1 Harbor Way", "Portland, ME"), ("Fees are billed quarterly.",),
+                logo.getvalue())
+    pdf = render_statement_pdf(replace(statement_data(), firm=firm))
+    _, text = pdf_text(pdf)
+    assert "Harbor & Pine <Advisors>" in text and "1 Harbor Way" in text and "Fees are billed quarterly." in text
+    assert "SMA Nightly" not in text
+    assert b"/Subtype /Image" in pdf
+
+
+def test_every_position_is_in_the_appendix_with_cost_basis_and_term(taxable_pdf):
+    _, text = pdf_text(taxable_pdf)
+    appendix = text[text.index(f"{len(SECTIONS)}. {SECTIONS[-1]}"):]
+    for r in statement_data().holdings.itertuples(index=False):
+        assert r.symbol in appendix and money(r.cost_basis) in appendix
+    assert "Mixed" in appendix and "Long" in appendix and "Short" in appendix
