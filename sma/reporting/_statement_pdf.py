@@ -101,7 +101,7 @@ def _glance(f: StatementFigures, data: StatementData) -> Table:
     if data.account_type.upper() in TAX_DEFERRED:  # no tax on gains inside: show returns instead
         cards += [
             ("Return, year to date", percent(f.ytd.account)),
-            ("Return since inception", percent(f.since_inception.account)),
+            (f"Return {f.since_inception.label.lower()}", percent(f.since_inception.account)),
             ("Unrealized gain", money(f.unrealized.gain)),
         ]
     else:
