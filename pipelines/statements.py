@@ -109,7 +109,7 @@ def firm_of(settings: StatementSettings) -> Firm:
     return Firm(settings.firm_name, tuple(settings.firm_address), tuple(settings.disclosures), logo)
 
 
-def statement_data(con, period: Period, book: _Book, account: pd.Series, firm: Firm = Firm()) -> StatementData:
+def statement_data(con, period: Period, book: _Book, account: pd.Series, firm: Firm | None = None) -> StatementData:
     acc = account["account_id"]
     values = con.execute(
         "SELECT date, market_value + cash AS market_value, cash_flow FROM account_values "
@@ -147,7 +147,7 @@ def statement_data(con, period: Period, book: _Book, account: pd.Series, firm: F
         lt_tax_rate=float(account["lt_tax_rate"]) if taxable else 0.0,
         benchmark_name=str(account["benchmark_id"]),
         inception=pd.Timestamp(account["inception_date"]).date() if pd.notna(account.get("inception_date")) else None,
-        firm=firm,
+        firm=firm or Firm(),
     )
 
 

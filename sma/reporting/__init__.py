@@ -24,6 +24,7 @@ Safety
     ``escape_markup`` escapes text for reportlab markup (CVE-2023-33733).
 """
 
+from sma.reporting._benchmark import benchmark_daily_returns
 from sma.reporting._figures import (
     RealizedSummary,
     StatementFigures,
@@ -37,7 +38,6 @@ from sma.reporting._figures import (
 )
 from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
 from sma.reporting._frames import ReportDataError
-from sma.reporting._benchmark import benchmark_daily_returns
 from sma.reporting._performance import (
     Returns,
     ValueChange,
@@ -51,8 +51,8 @@ from sma.reporting._review_data import ReviewData
 from sma.reporting._review_page import render_review_page
 from sma.reporting._safe import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
 from sma.reporting._statement_data import DISCLOSURES, Firm, Period, StatementData
-from sma.reporting._tax_view import LossValue, loss_tax_value
 from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
+from sma.reporting._tax_view import LossValue, loss_tax_value
 
 __all__ = [
     "DISCLOSURES",

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sma.rebalance import TradeReason
 from sma.reporting._figures import StatementFigures
 from sma.reporting._format import money
 from sma.reporting._reasons import REASON_WORDS
-from sma.rebalance import TradeReason
 
 #: A statement's own words where the shared ones (``REASON_WORDS``, also the PM's review page)
 #: would say more than the account did, in US spelling throughout.
@@ -40,10 +40,8 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
     """Paragraphs, in order: the period's trades by reason, taxes, and cash flows."""
     reasons = figures.reasons
     if reasons.empty:
-        lines = [
-            f"We made no trades in {period_label}: the portfolio stayed within its tolerances of "
-            "your benchmark, and no tax losses were worth harvesting."
-        ]
+        lines = [(f"We made no trades in {period_label}: the portfolio stayed within its tolerances of "
+                  "your benchmark, and no tax losses were worth harvesting.")]
     else:
         total = int(reasons["trades"].sum())
         lines = [f"In {period_label} we made {_trades(total)} in your account. We:"]

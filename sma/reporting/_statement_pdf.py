@@ -34,7 +34,6 @@ from sma.reporting._charts import growth_chart, sector_chart
 from sma.reporting._figures import StatementFigures, statement_figures
 from sma.reporting._format import long_date, money, percent, shares
 from sma.reporting._narrative import TAX_DEFERRED, in_brief, what_we_did
-from sma.reporting._tax_view import ORDINARY_LOSS_LIMIT
 from sma.reporting._pdf_style import (
     BAND,
     FONT,
@@ -48,6 +47,7 @@ from sma.reporting._pdf_style import (
 )
 from sma.reporting._safe import escape_markup
 from sma.reporting._statement_data import DISCLOSURES, StatementData
+from sma.reporting._tax_view import ORDINARY_LOSS_LIMIT
 
 WIDTH = LETTER[0] - 2 * 0.75 * inch
 #: A heading over a long table starts a new page when less than this is left under it, so it is
@@ -318,8 +318,9 @@ def _story(f: StatementFigures, data: StatementData) -> list:
         bullet = line.startswith("\u2022 ")
         story.append(Paragraph(escape_markup(line[2:] if bullet else line), styles()["bullet" if bullet else "para"],
                                bulletText="\u2022" if bullet else None))
-    firm = [_p(", ".join((data.firm.name, *data.firm.address)), "small")]
-    story += [KeepTogether([_section(9)] + [_p(text, "small") for text in (*DISCLOSURES, *data.firm.disclosures)] + firm)]
+    disclosures = [_p(text, "small") for text in (*DISCLOSURES, *data.firm.disclosures)]
+    sender = _p(", ".join((data.firm.name, *data.firm.address)), "small")
+    story += [KeepTogether([_section(9), *disclosures, sender])]
     return story + _appendix(f)
 
 

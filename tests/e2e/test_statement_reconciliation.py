@@ -5,7 +5,6 @@ traced to lots")."""
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import subprocess
@@ -137,11 +136,11 @@ def test_the_money_weighted_return_printed_solves_the_stores_flows(book):
                                WHERE account_id = ? AND date >= '{Q_START}' AND date <= '{Q_END}' ORDER BY date""",
                            [account]).fetchall()
         span = (rows[-1][0] - rows[0][0]).days
+        flows = [(-rows[0][1], 0)] + [(-cf, (d - rows[0][0]).days) for d, _, cf in rows[1:] if cf] + \
+                [(rows[-1][1], span)]
 
-        def npv(r):  # r: the rate over the whole span
-            flows = [(-rows[0][1], 0)] + [(-cf, (d - rows[0][0]).days) for d, _, cf in rows[1:] if cf] + \
-                    [(rows[-1][1], span)]
-            return sum(a * (1 + r) ** (-t / span) for a, t in flows)
+        def npv(r, flows=flows, span=span):  # r: the rate over the whole span
+            return sum(float(a) * (1 + r) ** (-t / span) for a, t in flows)
 
         assert npv(rate - 0.00005) * npv(rate + 0.00005) <= 0, f"{account}: {printed}"
 
