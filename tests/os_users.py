@@ -61,6 +61,17 @@ def shared(root: Path) -> Path:
     return root
 
 
+def write_night_users(root: Path) -> Path:
+    """A users file with only the login running the tests, as the night's login and operations
+    (NIGHT, OPERATIONS), its key in ``root/.config/sma``: no other OS login is needed."""
+    from pipelines.identity import make_key, os_login
+
+    logins = {os_login(): ["NIGHT", "OPERATIONS"]}
+    path = root / "users.toml"
+    path.write_text(users_toml({login: make_key(root / ".config" / "sma", login) for login in logins}, logins))
+    return path
+
+
 def write_users(root: Path) -> Path:
     """A users file giving each test login its roles and public key, and the login running the
     tests (which runs the night and loads fills) the NIGHT and OPERATIONS roles; each login's

@@ -120,7 +120,9 @@ def propose(run_dir: Path, user: str, *, signer: Signer | None = None, now: Cloc
         digest = writer.close()
         trail = _trail(run_dir, user, Action.PROPOSE)
         state, _, last = current(trail)
-        same = last is not None and last["action"] == Action.PROPOSE and last["content_sha256"] == digest
+        # Nothing new only if it is still PROPOSED with this content: after a rejection or a cancel
+        # the same proposal is proposed again.
+        same = state == State.PROPOSED and last is not None and last["content_sha256"] == digest
         if same or (state in (State.APPROVED, State.RELEASED) and _proposed_hash(trail) == digest):
             writer.commit()  # restores the files if they were lost
             return _folder.home(run_dir)
@@ -248,6 +250,40 @@ def release(
         _append(run_dir, record, store)
         crash_point("release:recorded")
         return _write_exports(run_dir, record, user, session)
+
+
+class RerunRefused(BlotterRefused):
+    """A forced rerun would replace a blotter a PM approved (or a trader released)."""
+
+
+def withdraw_for_rerun(run_dir: Path, user: str, *, signer: Signer | None = None, store: Path | None = None,
+                       now: Clock = _utc_now) -> dict[str, Any] | None:
+    """Before a forced rerun of the night replaces its blotter: refuse if it is APPROVED or RELEASED
+    (``RerunRefused``, saying what to do); if it is PROPOSED, the night's login ``user`` cancels it
+    in the audit log first, under the run's lock, so that a PM approving at this moment is refused
+    (the blotter is CANCELLED) instead of approving trades the rerun is about to replace.
+
+    Returns the CANCEL record, or None when there was nothing to withdraw.
+    """
+    run_dir = Path(run_dir)
+    if not _folder.audit_path(run_dir).exists():
+        return None
+    with _folder.locked(run_dir):
+        trail = _trail(run_dir, user, Action.CANCEL)
+        state, approver, last = current(trail)
+        if state in (State.APPROVED, State.RELEASED):
+            who = f" by {approver}" if approver else ""
+            then = ("cancel it first (`sma blotter cancel --run " + run_dir.name + "`, a PM or trader), then rerun"
+                    if state == State.APPROVED else "its orders went to the broker: it can never be replaced")
+            raise RerunRefused(run_dir.name, user, "RERUN", f"the blotter is {state}{who}; a forced rerun would replace "
+                                                           f"what was {state.lower()}: {then}")
+        if state != State.PROPOSED:
+            return None
+        record = seal(trail, run_id=run_dir.name, action=Action.CANCEL, state=State.CANCELLED, user=user,
+                      at=_stamp(now()), content_sha256=last["content_sha256"] if last else "",
+                      note="forced rerun: the night replaces this proposal", signer=signer)
+        _append(run_dir, record, store)
+    return record
 
 
 def sign_fills(run_dir: Path, user: str, users: Users | None, digest: str, note: str, *,

@@ -318,3 +318,38 @@ def test_a_release_that_dies_after_its_record_is_finished_by_the_next_release_wi
     assert verify(run_dir, USERS) == []
     with pytest.raises(AlreadyReleased):
         release(run_dir, "trader2", USERS, now=clock(12))
+
+
+def test_a_forced_rerun_cancels_a_proposed_blotter_first_so_a_racing_approval_is_refused(tmp_path):
+    """Issue 16 (2): the night's login cancels its PROPOSED blotter under the run's lock before a
+    forced rerun replaces it; a PM answering at that moment is refused, not given stale trades."""
+    from pipelines.blotter import withdraw_for_rerun
+
+    run_dir = write_run(tmp_path)
+    propose(run_dir, "sma-night", now=clock(1))
+    record = withdraw_for_rerun(run_dir, "sma-night", now=clock(2))
+    assert (record["action"], record["state"], record["user"]) == ("CANCEL", "CANCELLED", "sma-night")
+    with pytest.raises(WrongState):
+        approve(run_dir, "pm", USERS, now=clock(3))
+    propose(run_dir, "sma-night", now=clock(4))  # the rerun's proposal, same content: recorded anew
+    assert [r["action"] for r in show(run_dir).trail] == ["PROPOSE", "CANCEL", "PROPOSE"]
+    assert verify(run_dir, USERS) == []
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_a_forced_rerun_of_an_approved_or_released_blotter_is_refused_up_front_saying_what_to_do(tmp_path, released):
+    from pipelines.blotter import RerunRefused, withdraw_for_rerun
+
+    run_dir = approved_run(tmp_path)
+    if released:
+        release(run_dir, "trader1", USERS, now=clock(10))
+    before = (run_dir / "blotter" / "audit.jsonl").read_bytes()
+    with pytest.raises(RerunRefused, match="sma blotter cancel" if not released else "never be replaced"):
+        withdraw_for_rerun(run_dir, "sma-night")
+    assert (run_dir / "blotter" / "audit.jsonl").read_bytes() == before
+
+
+def test_a_forced_rerun_of_a_night_without_a_blotter_has_nothing_to_withdraw(tmp_path):
+    from pipelines.blotter import withdraw_for_rerun
+
+    assert withdraw_for_rerun(write_run(tmp_path), "sma-night") is None
