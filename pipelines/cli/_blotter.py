@@ -104,7 +104,9 @@ def register(app: typer.Typer) -> None:
         if view.folder is not None:
             typer.echo(view.orders[["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]].to_string(index=False))
         for r in view.trail:
-            typer.echo(f"  {r['seq']:>3} {r['at']} {r['action']:<8} {r['user']:<16} {r['content_sha256'][:12]}" + (f" held {','.join(r['held'])}" if r["held"] else ""))
+            who = r["user"] + (f" (Airflow, relayed by {r['attested_by']})" if r.get("attested_by") else "")
+            typer.echo(f"  {r['seq']:>3} {r['at']} {r['action']:<8} {who:<16} {r['content_sha256'][:12]}"
+                       + (f" held {','.join(r['held'])}" if r["held"] else "") + (f"  {r['note']}" if r.get("note") else ""))
 
     @blotter.command("propose")
     def propose(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
