@@ -14,7 +14,7 @@ from pipelines._atomic import write_atomically
 from pipelines.night import _files
 from pipelines.night._record import night_frames
 from pipelines.night._run import Night
-from pipelines.reports import ACCOUNTS_CSV, REVIEW_PAGE
+from pipelines.reports import ACCOUNTS_CSV, REVIEW_PAGE, blotter_state
 from sma.reporting import ReasonTally, ReviewData, lot_gain_sums, sector_sums, tax_figures
 from sma.trading import to_csv
 
@@ -82,14 +82,6 @@ def read_lot_gains(path: Path, batch_rows: int = TRADE_BATCH_ROWS) -> pd.DataFra
     if not parts:
         return lot_gain_sums(pd.DataFrame({"account_id": [], "term": [], "realized_gain": []}))
     return pd.concat(parts).groupby(level=0, sort=True).sum()
-
-
-def blotter_state(run_dir: Path) -> str:
-    """The run's blotter state from its audit log (``pipelines.blotter.show``); "" when it has none."""
-    from pipelines.blotter import show
-
-    state = show(run_dir).state
-    return "" if state is None else str(state)
 
 
 def review_data(night: Night) -> ReviewData:

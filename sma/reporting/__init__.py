@@ -36,6 +36,7 @@ from sma.reporting._figures import (
     unrealized,
 )
 from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
+from sma.reporting._format import money
 from sma.reporting._frames import ReportDataError
 from sma.reporting._performance import Returns, ValueChange, daily_growth, returns_over, value_change
 from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, ReasonTally, trades_by_reason
@@ -51,6 +52,7 @@ __all__ = [
     "TAX_COLUMNS",
     "blotter_card",
     "lot_gain_sums",
+    "money",
     "sector_sums",
     "tax_figures",
     "tax_totals",
