@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 
 from pipelines._atomic import write_atomically as write_file_atomically
-from pipelines.blotter import show
+from pipelines.blotter import TrailUnreadable, show
 
 from sma.reporting import (
     BLOTTER_MARK,
@@ -132,7 +132,11 @@ def with_blotter_state(page: bytes, run_dir: Path) -> bytes:
     i, j = page.find(start), page.find(end)
     if i < 0 or j < i:
         return page
-    card = blotter_card(blotter_state(run_dir), "now, from the audit log").encode("utf-8")
+    try:
+        state, when = blotter_state(run_dir), "now, from the audit log"
+    except (TrailUnreadable, KeyError, ValueError):  # a damaged log must not take the page down with it
+        state, when = "UNREADABLE", "the audit log cannot be read: run sma blotter verify"
+    card = blotter_card(state, when).encode("utf-8")
     return page[:i] + card + page[j + len(end):]
 
 
