@@ -261,7 +261,10 @@ JS = r"""
         [false, false, true, true, true, true]));
       box.id = "drill-holdings";
       body.appendChild(box);
-    } else { body.appendChild(el("p", "muted", "No holdings.")); }
+    } else {
+      body.appendChild(el("p", "muted", sectors.length ? "" : "Holdings are listed for the accounts that trade " +
+        "tonight or have an exception; this account's are in the night's proposal."));
+    }
 
     body.appendChild(el("h3", "", "Trades and lots (" + a.t.length + ")"));
     if (a.t.length) {

@@ -74,7 +74,8 @@ def tax_figures(accounts: pd.DataFrame, sums: pd.DataFrame) -> pd.DataFrame:
     used = ytd + out["net_st"].to_numpy() + out["net_lt"].to_numpy()
     out["budget_used"] = np.where(np.isfinite(budget), used, np.nan)
     out["budget_left"] = budget - out["budget_used"].to_numpy()
-    return out[list(TAX_COLUMNS)]
+    # Booked per account in cents, as the decision records book tax saved: totals add the cents shown.
+    return out[list(TAX_COLUMNS)].round(2)
 
 
 def tax_totals(decisions: pd.DataFrame) -> dict[str, float]:

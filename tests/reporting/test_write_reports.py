@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import http.client
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
