@@ -28,7 +28,7 @@ font-size:12px;text-align:center;margin-left:6px;vertical-align:middle}
 .badge.ok{background:var(--green)}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:4px 8px;border-bottom:1px solid var(--rule);text-align:left;white-space:nowrap}
-td.wrap{white-space:normal;min-width:240px}
+td.wrap{white-space:normal}td.wrap div{min-width:300px;max-width:640px}
 th{background:var(--navy);color:#fff;font-weight:600;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#fafbfc}
@@ -76,7 +76,7 @@ main{padding:10px 12px 40px}
 .cards{grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}
 .card{padding:8px}.card .value{font-size:17px;overflow-wrap:anywhere}
 .toolbar{flex-wrap:wrap}.toolbar input{width:100%}
-td.wrap{min-width:180px}
+td.wrap div{min-width:240px}
 #drill{left:0;width:auto;padding:0 12px 30px}
 #drill dl{grid-template-columns:repeat(2,minmax(0,1fr))}
 }

@@ -59,8 +59,8 @@ def _fmt(x: object, kind: str | None) -> str:
 
 
 def _cell(x: object, kind: str | None, cls: str = "") -> str:
-    if kind is None:
-        return f'<td class="{cls}">{_fmt(x, None)}</td>' if cls else f"<td>{_fmt(x, None)}</td>"
+    if kind is None:  # a wrapping cell holds its text in a div: a cell's min-width does not hold in a table
+        return f'<td class="{cls}"><div>{_fmt(x, None)}</div></td>' if cls else f"<td>{_fmt(x, None)}</td>"
     raw = float(x)
     value = repr(raw) if np.isfinite(raw) else ""
     return f'<td class="num" data-value="{value}">{_fmt(raw, kind)}</td>'
@@ -133,7 +133,7 @@ def _exceptions(data: ReviewData) -> str:
         f'<tr data-account="{escape(str(r.account_id))}" data-kinds="{escape(str(r.kind))}">'
         f"<td>{escape(str(r.account_id))}</td>"
         f"<td>{escape(str(r.client_name))}</td><td class=\"kind\">{escape(str(r.kind))}</td>"
-        f'<td class="wrap">{escape(str(r.reason))}</td></tr>'
+        f'<td class="wrap"><div>{escape(str(r.reason))}</div></td></tr>'
         for r in rows.itertuples(index=False)
     ]
     table = _table([("Account", False), ("Client", False), ("Kind", False), ("Reason", False)], body,
