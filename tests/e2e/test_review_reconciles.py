@@ -237,3 +237,19 @@ def test_the_page_shows_the_blotters_state_from_its_audit_log(night):
     records = [json.loads(line) for line in (run / "blotter" / "audit.jsonl").read_text().splitlines()]
     assert records[-1]["action"] == "PROPOSE"  # the night proposed; nobody approved yet
     assert 'id="blotter-state" class="state PROPOSED">PROPOSED<' in html
+
+
+def test_sma_review_prints_the_same_tax_figures_as_the_store(night, accounts):
+    _, run, _ = night
+    from pipelines.cli._review import tax_lines
+
+    text = "\n".join(tax_lines(json.loads((run / "summary.json").read_text()), run / "accounts.csv"))
+    taxable, budgeted = accounts[accounts["taxable"]], accounts[accounts["budgeted"]]
+
+    def usd(x: float) -> str:
+        return f"{'-' if round(x) < 0 else ''}${abs(x):,.0f}"
+
+    assert f"est. tax cost {usd(accounts['tax_cost'].sum())}" in text
+    assert f"(short {usd(taxable['net_st'].sum())}, long {usd(taxable['net_lt'].sum())})" in text
+    assert f"IRA/ROTH {usd(accounts.loc[~accounts['taxable'], ['net_st', 'net_lt']].to_numpy().sum())}, not taxable" in text
+    assert f"used {usd(budgeted['budget_used'].sum())} of {usd(budgeted['gain_budget'].sum())}" in text
