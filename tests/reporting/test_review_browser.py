@@ -155,3 +155,16 @@ def test_screenshots_for_people_to_look_at(page_url, tmp_path):
         url = on_a_phone(tmp_path, page_url + fragment) if phone else page_url + fragment
         chromium(tmp_path, url, f"--screenshot={target}", width=500 if phone else 1400)
         assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_amount_under_half_a_dollar_shows_as_0_dollars_never_minus_0(tmp_path):
+    data = review_data()
+    first = data.decisions["account_id"] == "ACC-0001"
+    decisions = data.decisions.assign(realized_st=data.decisions["realized_st"].where(~first, -0.3),
+                                      budget_left=data.decisions["budget_left"].where(~first, -0.49))
+    page = tmp_path / "review.html"
+    page.write_text(render_review_page(replace(data, decisions=decisions)))
+    dom = chromium(tmp_path, page.as_uri() + "#account=ACC-0001", "--dump-dom")
+    drill = dom[dom.index('id="drill-body"'):]
+    assert "<dt>Realized ST</dt><dd>$0</dd>" in drill and "<dt>Budget left</dt><dd>$0</dd>" in drill
+    assert "-$0<" not in dom
