@@ -38,6 +38,7 @@ SUPPORTED = frozenset(
         "expect_column_values_to_be_in_set",
         "expect_column_values_to_not_be_in_set",
         "expect_column_values_to_be_between",
+        "expect_column_value_lengths_to_be_between",
         "expect_column_values_to_be_unique",
         "expect_compound_columns_to_be_unique",
         "expect_column_pair_values_a_to_be_greater_than_b",
@@ -213,6 +214,19 @@ def _between(check: FileCheck, e: Expectation, parameters) -> None:
     check.flag(column, e.rule, _present(check, column) & outside, e.message)
 
 
+def _lengths(check: FileCheck, e: Expectation, parameters) -> None:
+    """Characters (code points, as GX counts them with ``str.len``) outside [min_value, max_value]."""
+    column = _column(e)
+    lengths = np.asarray(pc.fill_null(pc.utf8_length(check.values[column]), 0), dtype=np.int64)
+    low, high = e.kwargs.get("min_value"), e.kwargs.get("max_value")
+    outside = np.zeros(check.n_rows, dtype=bool)
+    if low is not None:
+        outside |= lengths < int(low)
+    if high is not None:
+        outside |= lengths > int(high)
+    check.flag(column, e.rule, _present(check, column) & outside, e.message)
+
+
 def _pair_greater(check: FileCheck, e: Expectation, parameters) -> None:
     a, b = str(e.kwargs["column_A"]), str(e.kwargs["column_B"])
     both = _present(check, a) & _present(check, b)
@@ -229,5 +243,6 @@ _EVALUATE = {
     "expect_column_values_to_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=False),
     "expect_column_values_to_not_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=True),
     "expect_column_values_to_be_between": _between,
+    "expect_column_value_lengths_to_be_between": _lengths,
     "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
 }
