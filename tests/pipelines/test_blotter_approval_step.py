@@ -60,4 +60,5 @@ def test_an_answer_without_a_responding_user_is_no_approval(tmp_path):
 def test_a_run_id_cannot_leave_the_runs_folder(tmp_path):
     with pytest.raises(ValueError):
         run_dir_for(tmp_path, "../../etc")
+    (tmp_path / "2026-11-25").mkdir()
     assert run_dir_for(tmp_path, "2026-11-25") == tmp_path / "2026-11-25"
