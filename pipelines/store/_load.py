@@ -6,8 +6,8 @@ A load is one transaction: the date's previous snapshot rows, quarantine and hel
 replaced together, so loading the same inbox twice leaves the same store and a failure part-way
 leaves the store as it was. The price history is shared by every night; each of its rows records
 the night that loaded it (``loaded_as_of``), and a rerun of a night replaces what that night
-loaded (:func:`_replace_history`). Only one process writes the file at a time (DuckDB refuses others);
-the error says so instead of a traceback.
+loaded (:func:`_replace_history`). Only one process writes the file at a time (DuckDB refuses
+others); the error says so instead of a traceback.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 The kind rules come from the inbox contract (``sma.inbox``): a FLOAT is a finite decimal number
 (``number_format`` when the text is not a number, ``finite`` for NaN and infinities, including
 numbers too large for a double such as ``1e400``); a DATE is ``YYYY-MM-DD`` naming a real day
-(``date_format``; a stored timestamp counts as its calendar day); a BOOL is true/false, 1/0 or yes/no (``bool_format``). A blank cell is null
-here; whether null is allowed is a suite rule. All work is done with Arrow compute kernels over
-whole columns.
+(``date_format``; a stored timestamp counts as its calendar day); a BOOL is true/false, 1/0 or
+yes/no (``bool_format``). A blank cell is null here; whether null is allowed is a suite rule. A
+Parquet column whose stored type no cell of its kind can come from (a list) refuses the file
+(``column_type``). All work is done with Arrow compute kernels over whole columns.
 """
 
 from __future__ import annotations

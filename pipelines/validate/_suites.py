@@ -7,9 +7,9 @@ expectations here, vectorised with Arrow and NumPy, with GX's semantics: a colum
 ignores null cells; only ``not_null`` looks at them. Each expectation carries its stable rule
 name in ``meta.rule`` and the message shown to people in ``meta.message``; the as-of date enters
 as the suite parameter ``{"$PARAMETER": "as_of"}``, the plausible date range as
-``earliest_date`` and ``latest_date`` (:data:`DATE_RANGE`). Only the expectation types below are used by
-the contracts; a suite with any other type is refused when it is loaded, so the contract can
-never say more than is checked.
+``earliest_date`` and ``latest_date`` (:data:`DATE_RANGE`). Only the expectation types below are
+used by the contracts; a suite with any other type is refused when it is loaded, so the contract
+can never say more than is checked.
 """
 
 from __future__ import annotations
