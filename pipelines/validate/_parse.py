@@ -109,28 +109,28 @@ def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileChec
             raise InboxReadError(
                 spec.name, "column_type",
                 f"column {column.name!r} is stored as {array.type}, which does not read as {column.kind.value} "
-                f"({' '.join(str(exc).split())[:120]}): store it as {_STORE_AS[column.kind]}",
+                f"({' '.join(str(exc).split())[:120]}): store it as {_store_as(column.kind)}",
                 column=column.name,
             ) from None
     return check
 
 
-#: What to store a column of each kind as, for the message refusing another type.
-_STORE_AS = {
-    ColumnKind.FLOAT: "a double (or text) column",
-    ColumnKind.DATE: "a date (or YYYY-MM-DD text) column",
-    ColumnKind.BOOL: "a boolean (or true/false text) column",
-}
+def _store_as(kind: ColumnKind) -> str:
+    """What to store a column of ``kind`` as: said by the message refusing another type."""
+    return {
+        ColumnKind.FLOAT: "a double (or text) column",
+        ColumnKind.DATE: "a date (or YYYY-MM-DD text) column",
+        ColumnKind.BOOL: "a boolean (or true/false text) column",
+    }.get(kind, "a UTF-8 text column")
 
 
 def _refuse_nested(spec: FileSpec, name: str, array: pa.Array) -> None:
     """One value per cell: a list, struct or map column is refused whole (no cell of it is one value)."""
     if pa.types.is_nested(array.type):
-        kind = spec.column(name).kind
         raise InboxReadError(
             spec.name, "column_type",
             f"column {name!r} is stored as {array.type}, a nested type holding several values per cell: "
-            f"store it as {_STORE_AS.get(kind, 'a text column')}, one value per cell",
+            f"store it as {_store_as(spec.column(name).kind)}, one value per cell",
             column=name,
         )
 

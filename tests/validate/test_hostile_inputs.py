@@ -73,6 +73,16 @@ def test_a_list_typed_column_is_a_report_on_the_command_line_not_a_traceback(tmp
     assert "Traceback" not in done.output
 
 
+def test_a_binary_parquet_text_column_that_is_not_utf8_refuses_the_file_naming_the_column(tmp_path):
+    write_inbox(clean_inbox(), tmp_path, fmt="parquet")
+    _rewrite_parquet_column(tmp_path, "securities", "name", pa.array([b"\xff\xfe", b"MSFT", b"XOM", b"JNJ"], pa.binary()))
+    result = _validate(tmp_path)
+    assert result.fatal
+    issue = result.issues[result.issues["file"] == "securities"].iloc[0]
+    assert (issue["column"], issue["rule"]) == ("name", "column_type")
+    assert "store it as a UTF-8 text column" in issue["message"]
+
+
 @pytest.mark.parametrize("volume", [2**53 + 1, 2**64 - 1])
 def test_a_uint64_above_2_to_the_53_is_an_overflow_issue_on_its_row(tmp_path, volume):
     """A double holds integers exactly only up to 2**53; any larger volume is over the 1e12 bound."""
