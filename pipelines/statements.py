@@ -20,6 +20,7 @@ import pandas as pd
 
 from pipelines.settings import Settings, StatementSettings
 from pipelines.store import open_store
+from sma.inbox import ID_PATTERN
 from sma.ledger import is_long_term
 from sma.reporting import Firm, Period, StatementData, benchmark_daily_returns
 
@@ -162,6 +163,7 @@ def write_statements(period_label: str, settings: Settings, out: Path | None = N
     firm = firm_of(settings.statements)
     with open_store(settings.store.path, read_only=True) as con:
         book = _read(con, period)
+        _check_accounts(accounts, set(book.accounts["account_id"]), period)
         chosen = book.accounts if accounts is None else book.accounts[book.accounts["account_id"].isin(accounts)]
         for _, account in chosen.sort_values("account_id").iterrows():
             data = statement_data(con, period, book, account, firm)
@@ -171,6 +173,15 @@ def write_statements(period_label: str, settings: Settings, out: Path | None = N
                                 period.end.year, folder / "form8949", firm.name)
             on_account(account["account_id"])
     return written
+
+
+def _check_accounts(accounts: list[str] | None, known: set[str], period) -> None:
+    """Refuse an ``--account`` that is no account id (``../../x``) or not in the book."""
+    for account_id in accounts or ():
+        if not re.fullmatch(ID_PATTERN, account_id):
+            raise StatementError(f"{account_id!r} is not an account id (letters, digits, '.', '_', '-')")
+        if account_id not in known:
+            raise StatementError(f"no account {account_id} in the book for {period.label}")
 
 
 def write_statement_slice(period_label: str, part: int, parts: int) -> int:

@@ -26,10 +26,15 @@ APPROVE, REJECT = "Approve", "Reject"  # ApprovalOperator's two fixed options
 
 
 def run_dir_for(runs_dir: Path, run_id: str) -> Path:
-    """``<runs_dir>/<run_id>``, refusing a run id that could leave the runs folder."""
-    if not re.match(ID_PATTERN, run_id):
+    """``<runs_dir>/<run_id>`` of a run that exists: a run id that could leave the runs folder, or
+    with anything after the pattern (a trailing newline), is refused (``ValueError``); a run with no
+    folder is ``FileNotFoundError`` "no such run", and nothing is created for it."""
+    if not re.fullmatch(ID_PATTERN, run_id):
         raise ValueError(f"{run_id!r} is not a run id")
-    return Path(runs_dir) / run_id
+    run_dir = Path(runs_dir) / run_id
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"no such run: {run_id} (no folder {run_dir})")
+    return run_dir
 
 
 def _held(value: Any) -> list[str]:

@@ -66,8 +66,10 @@ def locked(run_dir: Path) -> Iterator[None]:
     Every write under ``blotter/`` happens under this lock, so a temporary file found once it is
     held was left by a process that died: it is removed (a big night's leftovers are gigabytes).
     """
+    if not Path(run_dir).is_dir():  # never create a run's folder by looking at it
+        raise FileNotFoundError(f"no such run: {Path(run_dir).name} (no folder {run_dir})")
     folder = home(run_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)
     fd = os.open(folder / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

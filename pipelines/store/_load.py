@@ -4,8 +4,10 @@ The rows come as SQL queries on the same connection -- a night's inbox straight 
 validator's staging database, never whole in memory -- or as frames (:func:`load_snapshot`).
 A load is one transaction: the date's previous snapshot rows, quarantine and held accounts are
 replaced together, so loading the same inbox twice leaves the same store and a failure part-way
-leaves the store as it was. Only one process writes the file at a time (DuckDB refuses others);
-the error says so instead of a traceback.
+leaves the store as it was. The price history is shared by every night; each of its rows records
+the night that loaded it (``loaded_as_of``), and a rerun of a night replaces what that night
+loaded (:func:`_replace_history`). Only one process writes the file at a time (DuckDB refuses
+others); the error says so instead of a traceback.
 """
 
 from __future__ import annotations
@@ -193,12 +195,7 @@ def load_staged(
             table = table_name(name)
             source = f"({rows[name]})" if name in rows else f"(SELECT {', '.join(spec.column_names)} FROM {table} LIMIT 0)"
             if name in HISTORY_FILES:
-                # A history is keyed by its own dates: a later inbox restating a close wins.
-                inserted = con.execute(
-                    f"INSERT OR REPLACE INTO {table} ({', '.join(spec.column_names)}, loaded_as_of) "
-                    f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, source, None)})",
-                    [as_of],
-                ).fetchall()[0][0]
+                inserted = _replace_history(con, name, source, as_of)
             else:
                 con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [as_of])
                 inserted = con.execute(f"INSERT INTO {table} {_select_typed(name, source, as_of)}", [as_of]).fetchall()[0][0]
@@ -211,6 +208,30 @@ def load_staged(
         )
         crash_point("store-load:before-commit")
     return counts
+
+
+def _replace_history(con: duckdb.DuckDBPyConnection, name: str, source: str, as_of: date) -> int:
+    """Load a history file (keyed by its own dates) as night ``as_of``'s contribution to it.
+
+    A rerun of a night first takes back every row that night's earlier load put there, so a bad
+    row it loaded then (a close dated year 0) is gone unless the new inbox restates it. A row
+    keeps the latest night that restated it: a later inbox restating a close wins, and rerunning
+    an older night never overwrites what a later night loaded. (A row that this night had taken
+    over from an earlier night's load and does not restate on a rerun is gone, not restored:
+    nightly price files carry their whole history window, so the next load restates it.)
+    """
+    table, spec = table_name(name), INBOX_FILES[name]
+    columns = ", ".join(spec.column_names)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*spec.column_names, "loaded_as_of")
+                        if c not in HISTORY_FILES[name])
+    con.execute(f"DELETE FROM {table} WHERE loaded_as_of = ?", [as_of])
+    return int(con.execute(
+        f"INSERT INTO {table} ({columns}, loaded_as_of) "
+        f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, source, None)}) "
+        f"ON CONFLICT ({', '.join(HISTORY_FILES[name])}) DO UPDATE SET {updates} "
+        f"WHERE excluded.loaded_as_of >= {table}.loaded_as_of",
+        [as_of],
+    ).fetchall()[0][0])
 
 
 def _issues_for_sql(issues: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from pipelines.validate._issues import ISSUE_COLUMNS, empty_issues
 from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxFile, InboxReadError, open_file
 from pipelines.validate._report import render_report
-from pipelines.validate._suites import DATA_CONTRACTS, ContractError, Suite, load_suite, run_suite
+from pipelines.validate._suites import DATA_CONTRACTS, DATE_RANGE, ContractError, Suite, load_suite, run_suite
 from pipelines.validate._validate import (
     StagedInbox,
     ValidationResult,
@@ -44,6 +44,7 @@ from pipelines.validate._validate import (
 
 __all__ = [
     "DATA_CONTRACTS",
+    "DATE_RANGE",
     "ISSUE_COLUMNS",
     "ContractError",
     "CrossFileRule",

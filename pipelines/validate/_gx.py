@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from pipelines.validate._suites import Suite
+from pipelines.validate._suites import DATE_RANGE, Suite
 
 
 def run_suite_with_gx(suite: Suite, frame: pd.DataFrame, parameters: Mapping[str, object]) -> pd.DataFrame:
@@ -38,6 +38,7 @@ def run_suite_with_gx(suite: Suite, frame: pd.DataFrame, parameters: Mapping[str
         .add_batch_definition_whole_dataframe("night")
         .get_batch(batch_parameters={"dataframe": frame.reset_index(drop=True)})
     )
+    parameters = {**DATE_RANGE, **parameters}
     gx_parameters = {k: (pd.Timestamp(v) if hasattr(v, "isoformat") else v) for k, v in parameters.items()}
     result = batch.validate(gx_suite, expectation_parameters=gx_parameters, result_format={"result_format": "COMPLETE"})
     found = []

@@ -3,9 +3,10 @@
 The kind rules come from the inbox contract (``sma.inbox``): a FLOAT is a finite decimal number
 (``number_format`` when the text is not a number, ``finite`` for NaN and infinities, including
 numbers too large for a double such as ``1e400``); a DATE is ``YYYY-MM-DD`` naming a real day
-(``date_format``); a BOOL is true/false, 1/0 or yes/no (``bool_format``). A blank cell is null
-here; whether null is allowed is a suite rule. All work is done with Arrow compute kernels over
-whole columns.
+(``date_format``; a stored timestamp counts as its calendar day); a BOOL is true/false, 1/0 or
+yes/no (``bool_format``). A blank cell is null here; whether null is allowed is a suite rule. A
+Parquet column whose stored type no cell of its kind can come from (a list) refuses the file
+(``column_type``). All work is done with Arrow compute kernels over whole columns.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.validate._issues import issues_frame
+from pipelines.validate._read import InboxReadError
 from sma.inbox import ColumnKind, FileSpec
 
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?([nN][aA][nN]|[iI][nN][fF]([iI][nN][iI][tT][yY])?)$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _TRUE = ("true", "1", "yes", "t", "y")
 _FALSE = ("false", "0", "no", "f", "n")
+#: Characters of a bad value kept in its issue.
+_VALUE_CHARS = 120
 
 
 @dataclass
@@ -70,12 +74,21 @@ class FileCheck:
         self.bad[rows] = True
         source = text if text is not None else self.text.get(column)
         value = as_text(source.take(pa.array(rows))).to_pylist() if source is not None else [None] * len(rows)
+        value = [_shortened(v) for v in value]
         account = (
             as_text(self.text["account_id"].take(pa.array(rows))).to_pylist() if "account_id" in self.text else None
         )
         self.issues.append(
             issues_frame(self.spec.name, rows + self.first_row, column, rule, value, message, account)
         )
+
+
+def _shortened(value: str | None) -> str | None:
+    """A bad value as reported: cut to :data:`_VALUE_CHARS` characters (a 1 MB name is not
+    copied into the quarantine and the report)."""
+    if value is None or len(value) <= _VALUE_CHARS:
+        return value
+    return f"{value[:_VALUE_CHARS - 30]}... ({len(value):,} characters)"
 
 
 def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileCheck:
@@ -89,8 +102,37 @@ def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileChec
             array = table.column(column.name).combine_chunks()
         else:
             array = pa.nulls(table.num_rows, pa.string())
-        _parse_column(check, column.name, column.kind, array)
+        try:
+            _refuse_nested(spec, column.name, array)
+            _parse_column(check, column.name, column.kind, array)
+        except pa.ArrowException as exc:  # a stored type no cell of this kind can come from
+            raise InboxReadError(
+                spec.name, "column_type",
+                f"column {column.name!r} is stored as {array.type}, which does not read as {column.kind.value} "
+                f"({' '.join(str(exc).split())[:120]}): store it as {_store_as(column.kind)}",
+                column=column.name,
+            ) from None
     return check
+
+
+def _store_as(kind: ColumnKind) -> str:
+    """What to store a column of ``kind`` as: said by the message refusing another type."""
+    return {
+        ColumnKind.FLOAT: "a double (or text) column",
+        ColumnKind.DATE: "a date (or YYYY-MM-DD text) column",
+        ColumnKind.BOOL: "a boolean (or true/false text) column",
+    }.get(kind, "a UTF-8 text column")
+
+
+def _refuse_nested(spec: FileSpec, name: str, array: pa.Array) -> None:
+    """One value per cell: a list, struct or map column is refused whole (no cell of it is one value)."""
+    if pa.types.is_nested(array.type):
+        raise InboxReadError(
+            spec.name, "column_type",
+            f"column {name!r} is stored as {array.type}, a nested type holding several values per cell: "
+            f"store it as {_store_as(spec.column(name).kind)}, one value per cell",
+            column=name,
+        )
 
 
 def _is_text(array: pa.Array) -> bool:
@@ -153,7 +195,9 @@ def _is_bool(array: pa.Array) -> bool:
 
 def _parse_float(array: pa.Array, text: pa.Array, blank: np.ndarray):
     if _is_number(array):
-        values = np.asarray(pc.fill_null(array.cast(pa.float64()), np.nan), dtype=np.float64)
+        # Unchecked: an integer beyond 2**53 (a uint64) loses digits as a double, but every such
+        # number is far above each column's overflow bound, which refuses it with its row.
+        values = np.asarray(pc.fill_null(pc.cast(array, pa.float64(), safe=False), np.nan), dtype=np.float64)
         unparsable = np.zeros(len(values), dtype=bool)
     else:
         candidate = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
@@ -182,7 +226,8 @@ def _strict_iso_dates(candidate: pa.Array) -> np.ndarray | None:
 
 def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
     if _is_date(array):
-        parsed = array.cast(pa.timestamp("s"))
+        # A stored timestamp names its day: 23:59 on the as-of date is that date, not the future.
+        parsed = pc.cast(array, pa.date32(), safe=False).cast(pa.timestamp("s"))
         unparsable = np.zeros(len(blank), dtype=bool)
     else:
         strict = _strict_iso_dates(pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text))

@@ -173,15 +173,32 @@ def _in_batches_of(record_batches, batch_rows: int) -> Iterator[pa.Table]:
 
 
 def _has_open_quote(path: Path) -> bool:
-    """An odd number of quote characters: a quoted cell never closed (escaped quotes come in pairs).
+    """A quoted cell never closed: it would run to the end of the file (Arrow's reader takes it so).
 
-    Arrow's reader takes such a cell to run to the end of the file instead of failing.
+    An even number of quote characters cannot leave one open (escaped quotes come in pairs), so
+    only a file with an odd count is read again, by Python's CSV reader: a quote inside an unquoted
+    cell (``5" Systems``) is a plain character to it and to Arrow (RFC 4180 only opens a quoted cell
+    at its first character), and only a cell still open at the end of the file is an error.
     """
     quotes = 0
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             quotes += chunk.count(b'"')
-    return quotes % 2 == 1
+    if quotes % 2 == 0:
+        return False
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, path.stat().st_size + 1))
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for _ in csv.reader(handle, strict=True):
+                pass
+    except csv.Error as exc:
+        # strict: also "',' expected after '\"'" (text after a closing quote), which Arrow reports
+        # itself as a record with the wrong number of cells.
+        return "unexpected end of data" in str(exc)
+    finally:
+        csv.field_size_limit(limit)
+    return False
 
 
 def _csv_header(path: Path, spec: FileSpec) -> list[str]:

@@ -6,9 +6,10 @@ night would cost seconds per million rows for its per-row reports, so the night 
 expectations here, vectorised with Arrow and NumPy, with GX's semantics: a column map expectation
 ignores null cells; only ``not_null`` looks at them. Each expectation carries its stable rule
 name in ``meta.rule`` and the message shown to people in ``meta.message``; the as-of date enters
-as the suite parameter ``{"$PARAMETER": "as_of"}``. Only the expectation types below are used by
-the contracts; a suite with any other type is refused when it is loaded, so the contract can
-never say more than is checked.
+as the suite parameter ``{"$PARAMETER": "as_of"}``, the plausible date range as
+``earliest_date`` and ``latest_date`` (:data:`DATE_RANGE`). Only the expectation types below are
+used by the contracts; a suite with any other type is refused when it is loaded, so the contract
+can never say more than is checked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,7 @@ SUPPORTED = frozenset(
         "expect_column_values_to_be_in_set",
         "expect_column_values_to_not_be_in_set",
         "expect_column_values_to_be_between",
+        "expect_column_value_lengths_to_be_between",
         "expect_column_values_to_be_unique",
         "expect_compound_columns_to_be_unique",
         "expect_column_pair_values_a_to_be_greater_than_b",
@@ -49,6 +52,14 @@ SUPPORTED = frozenset(
 #: SQL over every row of the file once it is staged (:func:`duplicate_key_sql`).
 WHOLE_FILE = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
 _TEXT_KINDS = (ColumnKind.ID, ColumnKind.SYMBOL, ColumnKind.TEXT, ColumnKind.ENUM)
+
+
+#: The plausible range of every date in the inbox (rule ``date_range``), the suite parameters
+#: ``earliest_date`` and ``latest_date``. No lot needs an older acquisition date (an inherited lot
+#: takes the date of death, IRS Publication 551, "Inherited Property"), and the range stays well
+#: inside pandas' nanosecond timestamps (1677-09-21 to 2262-04-11, pandas user guide, "Timestamp
+#: limitations"): a close dated year 0 once passed and crashed every account's night.
+DATE_RANGE: Mapping[str, date] = {"earliest_date": date(1900, 1, 1), "latest_date": date(2199, 12, 31)}
 
 
 class ContractError(Exception):
@@ -104,7 +115,9 @@ def run_suite(check: FileCheck, suite: Suite, parameters: Mapping[str, object]) 
     """Evaluate every row rule of ``suite`` on ``check`` (a file or a batch of it), flagging the rows that fail.
 
     Whole-file rules (:data:`WHOLE_FILE`) are not evaluated here: see :func:`duplicate_key_sql`.
+    The :data:`DATE_RANGE` parameters are always there; ``parameters`` brings the night's.
     """
+    parameters = {**DATE_RANGE, **parameters}
     for expectation in suite.expectations:
         if expectation.type not in WHOLE_FILE:
             _EVALUATE[expectation.type](check, expectation, parameters)
@@ -213,6 +226,19 @@ def _between(check: FileCheck, e: Expectation, parameters) -> None:
     check.flag(column, e.rule, _present(check, column) & outside, e.message)
 
 
+def _lengths(check: FileCheck, e: Expectation, parameters) -> None:
+    """Characters (code points, as GX counts them with ``str.len``) outside [min_value, max_value]."""
+    column = _column(e)
+    lengths = np.asarray(pc.fill_null(pc.utf8_length(check.values[column]), 0), dtype=np.int64)
+    low, high = e.kwargs.get("min_value"), e.kwargs.get("max_value")
+    outside = np.zeros(check.n_rows, dtype=bool)
+    if low is not None:
+        outside |= lengths < int(low)
+    if high is not None:
+        outside |= lengths > int(high)
+    check.flag(column, e.rule, _present(check, column) & outside, e.message)
+
+
 def _pair_greater(check: FileCheck, e: Expectation, parameters) -> None:
     a, b = str(e.kwargs["column_A"]), str(e.kwargs["column_B"])
     both = _present(check, a) & _present(check, b)
@@ -229,5 +255,6 @@ _EVALUATE = {
     "expect_column_values_to_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=False),
     "expect_column_values_to_not_be_in_set": lambda c, e, p: _in_set(c, e, p, negate=True),
     "expect_column_values_to_be_between": _between,
+    "expect_column_value_lengths_to_be_between": _lengths,
     "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
 }

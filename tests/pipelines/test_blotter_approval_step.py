@@ -79,4 +79,5 @@ def test_the_answer_is_relayed_and_signed_by_the_workers_login_and_releases_sign
 def test_a_run_id_cannot_leave_the_runs_folder(tmp_path):
     with pytest.raises(ValueError):
         run_dir_for(tmp_path, "../../etc")
+    (tmp_path / "2026-11-25").mkdir()
     assert run_dir_for(tmp_path, "2026-11-25") == tmp_path / "2026-11-25"

@@ -153,6 +153,26 @@ CASES = [
     ("corporate_actions", 1, "ratio", "-2", "positive"),
     ("corporate_actions", 1, "kind", "MERGER", "in_set"),
     ("corporate_actions", 1, "ex_date", "2026/06/01", "date_format"),
+    # Issue 16: a plausible date range on every date column (a year-0000 close crashed every
+    # account's night: pandas' nanosecond timestamps stop at 1677-09-21 and 2262-04-11).
+    ("prices", 1, "date", "0000-11-23", "date_range"),
+    ("lots", 1, "acquired_date", "0000-01-05", "date_range"),
+    ("lots", 2, "adjusted_acquired_date", "1899-12-31", "date_range"),
+    ("accounts", 1, "inception_date", "0001-01-01", "date_range"),
+    ("cash_flows", 2, "requested_date", "2200-01-01", "date_range"),
+    ("transactions", 1, "trade_date", "1000-01-01", "date_range"),
+    ("corporate_actions", 1, "ex_date", "9999-12-31", "date_range"),
+    # Issue 16: invisible characters that reorder or break a statement line (Unicode TR #9 bidi
+    # overrides and isolates; C1 controls; U+2028/U+2029 line and paragraph separators).
+    ("securities", 1, "name", "Apple\u202eInc.", "control_character"),
+    ("securities", 2, "name", "Micro\u2066soft", "control_character"),
+    ("accounts", 1, "client_name", "Ada\u0085Lovelace", "control_character"),
+    ("accounts", 2, "client_name", "Ada\u2028Lovelace", "control_character"),
+    ("restrictions", 3, "esg_tag", "fossil\u2029fuels", "control_character"),
+    ("securities", 4, "industry", "Pharma\u009bceuticals", "control_character"),
+    # Issue 16: a length limit per free-text column (a 20,000-character name made a 35-page statement).
+    ("securities", 2, "industry", "I" * 101, "max_length"),
+    ("restrictions", 3, "esg_tag", "t" * 65, "max_length"),
 ]
 
 # NaN and both infinities in every numeric column of every file, written as a custodian might.

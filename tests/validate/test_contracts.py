@@ -82,6 +82,11 @@ def test_every_suite_states_the_shape_of_its_file(name):
         expected = {"id": "id_pattern", "symbol": "symbol_pattern", "text": "formula_prefix", "enum": "in_set"}
         if c.kind.value in expected:
             assert (expected[c.kind.value], c.name) in declared, c.name
+        # Issue 16: free text has a length limit and no invisible characters; every date a range.
+        if c.kind.value == "text":
+            assert {("max_length", c.name), ("control_character", c.name)} <= declared, c.name
+        if c.kind.value == "date":
+            assert ("date_range", c.name) in declared, c.name
     keys = [e for e in suite.expectations if e.rule == "unique_key"]
     assert [tuple(e.kwargs.get("column_list", [e.kwargs.get("column")])) for e in keys] == (
         [spec.key] if spec.key else [])
@@ -93,6 +98,19 @@ def test_the_formula_rule_refuses_every_spreadsheet_formula_prefix():
     for prefix in FORMULA_PREFIXES:
         assert re.search(regex, prefix + "1"), repr(prefix)
     assert not re.search(regex, "Procter & Gamble (P&G) = value")
+
+
+@pytest.mark.parametrize("character", ["\x85", "\x9b", "\u2028", "\u2029", *map(chr, range(0x202A, 0x202F)),
+                                       *map(chr, range(0x2066, 0x206A))])
+def test_the_control_character_rule_refuses_c1_controls_bidi_overrides_and_line_separators(character):
+    """Unicode TR #9 embeddings, overrides and isolates reorder what a reader sees (CVE-2021-42574);
+    C1 controls and U+2028/U+2029 break a line. Python's re (GX) and RE2 (the night) both refuse them."""
+    import pyarrow.compute as pc
+
+    regex = next(e.kwargs["regex"] for e in load_suite("accounts").expectations if e.rule == "control_character")
+    assert re.search(regex, f"Ada{character}Lovelace")
+    assert pc.match_substring_regex(pa.array([f"Ada{character}Lovelace"]), regex)[0].as_py()
+    assert not re.search(regex, "Zoë Müller-Łukasiewicz, Jr. (née O'Brien) & Co.")
 
 
 def test_great_expectations_finds_exactly_the_rows_the_executor_finds():
