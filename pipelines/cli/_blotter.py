@@ -30,6 +30,8 @@ def _run_dir(run: str, runs_dir: Path | None) -> Path:
         return run_dir_for(runs_dir, run)
     except ValueError:
         _fail(f"--run {run!r} is not a run id")
+    except FileNotFoundError as e:
+        _fail(f"sma: {e}")
 
 
 def _fail(message: str) -> None:
