@@ -177,7 +177,7 @@ def record_failure(night: Night, step: str, err: BaseException, kind: FailureKin
 def record_start(night: Night, force: bool) -> None:
     """Note who runs the night now (and forget the previous run's failure: this run supersedes it)."""
     (night.run_dir / FAILURE_FILE).unlink(missing_ok=True)
-    record = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "inbox": str(night.inbox),
+    record = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "inbox": str(Path(night.inbox).resolve()),
               "attempt": night.attempt, "force": force}
     write_atomically(night.run_dir / LAST_RUN_FILE, (json.dumps(record, indent=2) + "\n").encode())
 

@@ -50,7 +50,7 @@ class WorkerDied(Exception):
 
 
 def resume_command(night: Night, force: bool = False) -> str:
-    return f"sma nightly --inbox {night.inbox} --date {night.as_of}" + (" --force" if force else "")
+    return f"sma nightly --inbox {Path(night.inbox).resolve()} --date {night.as_of}" + (" --force" if force else "")
 
 
 def _die_with_parent(parent: int, scratch: str) -> None:
