@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e.test_kill_and_rerun import isolated, leftovers
+from tests.e2e.test_kill_and_rerun import _start, _wait_for, gone_within, isolated, leftovers
 from tests.e2e.test_nightly_cli import outputs, store_results
 from tests.nightly_env import AS_OF, sma
 
@@ -32,6 +32,26 @@ def _dead_pid() -> int:
     """The pid of a process that has exited (and been reaped)."""
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     return int(child.stdout)
+
+
+def _files_under(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_decide_workers_die_with_a_killed_night_and_write_nothing_after_it(tiny_inbox, tmp_path):
+    """Issue 16, point 1: ``kill -9`` of ``sma nightly`` while its two workers decide. The
+    workers die with it (``PR_SET_PDEATHSIG``, and a watch on the parent's pid): not one file
+    or marker appears after the kill. An unguarded worker finishes its shard and writes it."""
+    env = isolated(tmp_path, workers=2)
+    night = _start(_nightly(tiny_inbox), env, tmp_path)
+    _wait_for(f"storage/{DATE}/*/_started/decide-*.json", tmp_path, night)
+    night.kill()
+    night.wait()
+    at_kill = _files_under(tmp_path / "storage")
+    assert gone_within(tmp_path, 30.0) == []
+    assert _files_under(tmp_path / "storage") == at_kill
+    assert not list((tmp_path / "storage").rglob("_done/decide-*.json"))
 
 
 @pytest.mark.slow
