@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timezone
 from enum import StrEnum
 from pathlib import Path
@@ -43,8 +44,9 @@ class Night:
     as_of: date
     inbox: Path
     settings: Settings
-    #: The attempt's token ("" = the layout before attempts: the date's folder itself).
-    attempt: str = ""
+    #: The attempt's token; None: the date's current attempt (``attempt.json``), read when first
+    #: needed; "" = the layout before attempts (the date's folder itself).
+    attempt: str | None = None
 
     @property
     def run_id(self) -> str:
@@ -59,9 +61,16 @@ class Night:
         """``<storage.uri>/<run_id>``: the attempt record and one folder per attempt."""
         return _files.join(str(self.settings.storage.uri), self.run_id)
 
+    @cached_property
+    def token(self) -> str:
+        if self.attempt is not None:
+            return self.attempt
+        found = current_attempt(self)
+        return found["token"] if found else ""
+
     @property
     def exchange(self) -> str:
-        return _files.join(self.date_folder, self.attempt) if self.attempt else self.date_folder
+        return _files.join(self.date_folder, self.token) if self.token else self.date_folder
 
     def uri(self, *parts: str) -> str:
         return _files.join(self.exchange, *parts)
@@ -134,7 +143,7 @@ def drop_other_attempts(night: Night) -> list[str]:
     gone = []
     for entry in fs.ls(root, detail=True):
         name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
-        if night.attempt and entry["type"] == "directory" and name != night.attempt:
+        if night.token and entry["type"] == "directory" and name != night.token:
             fs.rm(entry["name"], recursive=True)
             gone.append(name)
     return gone
@@ -167,7 +176,7 @@ def record_failure(night: Night, step: str, err: BaseException, kind: FailureKin
     """Write what failed and why to the run folder, for ``sma status``; returns the record."""
     record = {
         "step": step, "shard": shard, "kind": str(kind), "error": type(err).__name__, "message": str(err),
-        "at": _now(), "attempt": night.attempt, "pid": os.getpid(),
+        "at": _now(), "attempt": night.token, "pid": os.getpid(),
         "traceback": "".join(traceback.format_exception(err)),
     }
     write_atomically(night.run_dir / FAILURE_FILE, (json.dumps(record, indent=2, default=str) + "\n").encode())
@@ -178,7 +187,7 @@ def record_start(night: Night, force: bool) -> None:
     """Note who runs the night now (and forget the previous run's failure: this run supersedes it)."""
     (night.run_dir / FAILURE_FILE).unlink(missing_ok=True)
     record = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "inbox": str(Path(night.inbox).resolve()),
-              "attempt": night.attempt, "force": force}
+              "attempt": night.token, "force": force}
     write_atomically(night.run_dir / LAST_RUN_FILE, (json.dumps(record, indent=2) + "\n").encode())
 
 

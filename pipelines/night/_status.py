@@ -138,8 +138,8 @@ def _advice(night, running, failure, stale, blotter, complete, started) -> tuple
 def render_status(status: NightStatus) -> str:
     night = status.night
     lines = [f"Night of {night.as_of}   (run folder {night.run_dir})"]
-    if night.attempt:
-        lines.append(f"  attempt        {night.attempt}")
+    if night.token:
+        lines.append(f"  attempt        {night.token}")
     if status.running_pid is not None:
         lines.append(f"  RUNNING        pid {status.running_pid}")
     for s in status.steps:

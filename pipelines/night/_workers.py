@@ -90,7 +90,7 @@ def decide_in_pool(night: Night, todo: list[int], workers: int, scratch: Path, a
     payload = night.settings.model_dump_json()
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
                              initargs=(os.getpid(), str(scratch))) as pool:
-        futures = [pool.submit(_decide_in_worker, night.as_of, str(night.inbox), payload, night.attempt, k)
+        futures = [pool.submit(_decide_in_worker, night.as_of, str(night.inbox), payload, night.token, k)
                    for k in todo]
         processes = dict(pool._processes)  # kept: the pool forgets its processes once broken
         try:
@@ -109,9 +109,10 @@ def decide_in_pool(night: Night, todo: list[int], workers: int, scratch: Path, a
 
 
 def _shard_of_dead(night: Night, dead: dict[int, int], todo: list[int]) -> int | None:
-    """The shard a dead worker had started and not finished (from the shards' start markers)."""
-    for k in todo:
-        if night.is_started("decide", k) and not night.is_done("decide", k):
-            if night.started_info("decide", k)["pid"] in dead:
-                return k
-    return None
+    """The shard whose worker died first, from the shards' start markers: once one worker dies
+    the pool ends the others with SIGTERM, so a worker that died otherwise is the cause."""
+    unfinished = [(dead[pid], k) for k in todo
+                  if night.is_started("decide", k) and not night.is_done("decide", k)
+                  and (pid := night.started_info("decide", k)["pid"]) in dead]
+    unfinished.sort(key=lambda found: (found[0] == -signal.SIGTERM, found[1]))
+    return unfinished[0][1] if unfinished else None
