@@ -139,11 +139,10 @@ def run_night(
             night = continue_or_start(night)
             if night.is_done(FINAL_STEP):
                 return {**night.done_info("record"), "already_complete": True}
-        record_start(night, force)
-        with failure_recorded(night, "start"):
-            if force:
+        if force:
+            with failure_recorded(night, "start"):
                 night = _forget_night(night)
-                record_start(night, force)
+        record_start(night, force)
         show = sys.stdout.isatty() if progress is None else progress
         with scratch() as folder, _Progress(show) as bar:
             summary = _steps(night, workers or settings.night.workers, bar, folder)

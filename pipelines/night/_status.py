@@ -37,7 +37,7 @@ class StepState:
 class NightStatus:
     night: Night
     steps: list[StepState]
-    running_pid: int | None
+    running_pid: int | str | None
     failure: dict | None
     stale_workers: list[int]
     blotter_state: str | None
@@ -77,7 +77,7 @@ def night_status(night: Night) -> NightStatus:
     inbox = Path(last["inbox"]) if last else Path("<INBOX>")
     attempt = current_attempt(night)
     night = Night(night.as_of, inbox, night.settings, attempt["token"] if attempt else "")
-    running = last["pid"] if last and lock_is_held(night) else None
+    running = (last or {}).get("pid", "unknown") if lock_is_held(night) else None
 
     steps, stale, stopped = [], [], False
     for step in STEPS:

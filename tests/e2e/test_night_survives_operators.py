@@ -163,3 +163,24 @@ def test_a_night_refused_for_bad_data_is_reported_by_status_with_what_to_do(tmp_
     status = sma(["status", "--date", DATE], env, tmp_path).stdout
     assert any(line.split()[:2] == ["ingest", "failed"] and "bad data" in line for line in status.splitlines())
     assert "Fix the inbox" in status and f"sma nightly --inbox {inbox} --date {DATE}" in status
+
+
+def test_status_says_a_rerun_is_not_safe_while_a_night_holds_its_lock(tmp_path):
+    """``sma status`` while a run of the date is in progress (it holds the night's lock): not safe,
+    no command to run."""
+    import fcntl
+    import os
+
+    env = isolated(tmp_path)
+    lock = tmp_path / "runs" / DATE / ".lock"
+    lock.parent.mkdir(parents=True)
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # what a running night holds
+    try:
+        status = sma(["status", "--date", DATE], env, tmp_path)
+    finally:
+        os.close(fd)
+    assert status.returncode == 0, status.stderr
+    assert "NOT SAFE: a run of this night is in progress" in status.stdout
+    assert "sma nightly" not in status.stdout
+    assert "NOT SAFE" not in sma(["status", "--date", DATE], env, tmp_path).stdout
