@@ -91,7 +91,8 @@ def night_status(night: Night) -> NightStatus:
         if state != "done" and not stopped:
             stopped = True
             if failure and failure["step"] == step:
-                state, detail = "failed", f"{failure['kind']}: {failure['message']}"
+                shard = f", shard {failure['shard']:04d}" if failure.get("shard") is not None else ""
+                state, detail = "failed", f"({failure['kind']}{shard}; see FAILED below)"
             elif running is None and (step != "ingest" or last):
                 state = "interrupted" if state == "not started" else f"interrupted, {state}"
         steps.append(StepState(step, state, detail))
