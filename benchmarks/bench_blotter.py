@@ -97,7 +97,7 @@ def _propose_night(run_dir: str, way: str, rows_per_part: int) -> tuple[float, f
     if way == "parts":
         from pipelines.blotter import propose
 
-        propose(Path(run_dir), rows_per_part=rows_per_part)
+        propose(Path(run_dir), "sma-night", rows_per_part=rows_per_part)
     else:
         src = Path(run_dir) / "proposal"
         whole = build_blotter(pd.read_parquet(src / "trades.parquet"), pd.read_parquet(src / "lot_sells.parquet"),

@@ -93,8 +93,9 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
 
 
 def _demo_users(work: Path) -> Path:
-    """The demo's users file: the login running the demo is its PM, with its signing key (made in
-    the settings' ``keys_dir`` if it has none); a trader must be another login."""
+    """The demo's users file: the login running the demo runs its night (NIGHT: signs the proposal),
+    is its PM and books fills (OPERATIONS), with its signing key (made in the settings' ``keys_dir``
+    if it has none); a trader must be another login."""
     keys_dir = load_settings().blotter.keys_dir
     try:
         public = public_key_of(keys_dir, os_login())
@@ -102,8 +103,9 @@ def _demo_users(work: Path) -> Path:
         public = make_key(keys_dir, os_login())
     path = work / "users.toml"
     path.write_text(
-        "# Who may act on the demo's blotters, by OS login (see config/users.toml).\n"
-        f'[users.{json.dumps(os_login())}]\nroles = ["PM"]\npublic_key = "{public}"\n\n'
+        "# Who may act on the demo's blotters, by OS login (see config/users.toml). The login that ran\n"
+        "# the demo runs its night (NIGHT signs the proposal), approves as its PM and books fills.\n"
+        f'[users.{json.dumps(os_login())}]\nroles = ["NIGHT", "PM", "OPERATIONS"]\npublic_key = "{public}"\n\n'
         "# Four-eyes: release needs a TRADER who is another login than the approver. As that login\n"
         "# run `sma blotter keygen` and add it here:\n"
         '# [users.your-colleague]\n# roles = ["TRADER"]\n# public_key = "..."\n'

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipelines.blotter import _folder
 from pipelines.blotter import read_trail as _read_trail
-from pipelines.blotter._actions import TrailBroken
+from pipelines.blotter._actions import TrailBroken, sign_fills
 from sma.inbox import FILLS
 from sma.ledger import Ledger, LedgerError
 from sma.trading import (
@@ -31,8 +31,11 @@ from sma.trading import (
     FillLimits,
     FillProblem,
     FillsRejected,
+    Signer,
     State,
+    Users,
     book_fills,
+    booked_digest,
     content_hash,
     current,
     empty_booked,
@@ -190,9 +193,15 @@ def load_fills(
     )
 
 
-def record_fills(run_dir: Path, result: FillsResult) -> Path:
-    """Audit mode: append the booked fills to the run's record, so the same fills are never booked again."""
-    return write_fills_record(run_dir, pd.concat([booked_fills(run_dir), result.booked], ignore_index=True))
+def record_fills(run_dir: Path, result: FillsResult, user: str, users: Users | None = None, signer: Signer | None = None,
+                 source: str = "") -> Path:
+    """Audit mode: append the booked fills to the run's record, so the same fills are never booked
+    again, and sign a FILLS record over all of them as ``user`` (the caller holds the run's lock)."""
+    booked = pd.concat([booked_fills(run_dir), result.booked], ignore_index=True)
+    path = write_fills_record(run_dir, booked)
+    note = f"{source}: {len(result.booked)} execution(s) booked, {result.duplicates} already booked (audit mode)"
+    sign_fills(run_dir, user, users, booked_digest(booked), note, signer=signer)
+    return path
 
 
 def write_fills_record(run_dir: Path, booked: pd.DataFrame) -> Path:

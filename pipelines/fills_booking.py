@@ -7,7 +7,9 @@ household's loss sales of the last 30 days (``realized_gains``); it matches and 
 executions through the ledger (``pipelines.fills``) and writes the lots, cash, realized gains,
 amended earlier sales and the fills. So a fill is booked exactly when its record is: a load killed
 anywhere books nothing or everything, and loading again skips what was booked. The run folder's
-copy of the record (``blotter/fills/booked.parquet``) is rewritten from the store afterwards.
+copy of the record (``blotter/fills/booked.parquet``) is rewritten from the store afterwards, and
+the acting login signs a FILLS record of the audit log over all the run's booked fills
+(``sma.trading.booked_digest``); a load killed before that record writes it when run again.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines._faults import crash_point
+from pipelines.blotter._actions import sign_fills
 from pipelines.fills import FillsResult, load_fills, locked, write_fills_record
 from pipelines.settings import Settings
 from pipelines.store import open_store, transaction
 from sma.ledger import Ledger, apply_splits, usd_to_cents, wash_sale_window_start
-from sma.trading import BOOKED_COLUMNS
+from sma.trading import BOOKED_COLUMNS, Action, Signer, Users, booked_digest, require_role
 
 _LOT_SQL = ("SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
             "adjusted_acquired_date FROM {table} WHERE as_of_date = ? ORDER BY account_id, lot_id")
@@ -76,14 +79,18 @@ def _ledger(con, as_of: date, lots: pd.DataFrame, accounts: pd.DataFrame, groups
     return ledger
 
 
-def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_date: date | None = None) -> FillsResult:
-    """Book ``fills_file`` against run ``run_id`` into the store; returns what was booked and what is open.
+def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_date: date | None = None, *,
+                    user: str, users: Users | None = None, signer: Signer | None = None) -> FillsResult:
+    """Book ``fills_file`` against run ``run_id`` into the store as ``user`` (OPERATIONS or TRADER in
+    ``users``, signing with ``signer``); returns what was booked and what is open.
 
     Executions (``exec_id``) already in the store are skipped; a file breaking any rule of
     ``sma.trading.match_fills`` is refused whole (``FillsRejected``) and nothing is written.
     """
     as_of = date.fromisoformat(run_id)
     run_dir = Path(settings.runs.dir) / run_id
+    if users is not None:
+        require_role(Action.FILLS, user, users, run_id)
     with locked(run_dir):
         with open_store(settings.store.path) as con:
             with transaction(con):
@@ -93,6 +100,9 @@ def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_dat
             record = booked_in_store(con, as_of)
         write_fills_record(run_dir, record)
         crash_point("fills:after-record")
+        note = f"{Path(fills_file).name}: {len(result.booked)} execution(s) booked, {result.duplicates} already booked"
+        sign_fills(run_dir, user, users, booked_digest(record), note, signer=signer, store=settings.store.path)
+        crash_point("fills:after-audit")
     return result
 
 

@@ -1,6 +1,9 @@
 """Who is acting: the authenticated OS login of the process, never a name typed on the command line,
 and that login's signing key.
 
+The night acts as the login it runs as too: its service account (role NIGHT in the users file)
+signs the blotters it proposes and the answers Airflow's approval step relays.
+
 The login is the key of the users file (``[blotter] users_file``), which maps it to roles. In
 Airflow the acting user is the authenticated user who answered the approval step, which Airflow
 reports itself (``responded_by_user``); see ``pipelines.blotter.apply_approval_answer``.
@@ -38,6 +41,15 @@ def key_path(keys_dir: Path, login: str) -> Path:
 def signer_of(keys_dir: Path, login: str) -> Signer:
     """The login's signature: its private key from ``<keys_dir>/<login>.ed25519`` (PEM, PKCS#8)."""
     return _private_key(keys_dir, login).sign
+
+
+def signer_if_any(keys_dir: Path, login: str) -> Signer | None:
+    """The login's signature, or None if it has no key: for the night's service login, whose
+    unsigned proposal every PM's signed action then refuses (so a missing key stops trading, not the night)."""
+    try:
+        return signer_of(keys_dir, login)
+    except NoSigningKey:
+        return None
 
 
 def public_key_of(keys_dir: Path, login: str) -> str:

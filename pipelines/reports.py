@@ -18,10 +18,13 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 
 from pipelines._atomic import write_atomically as write_file_atomically
+from pipelines.blotter import TrailUnreadable, show
 
 from sma.reporting import (
+    BLOTTER_MARK,
     ReviewData,
     StatementData,
+    blotter_card,
     form_8949_csv,
     form_8949_rows,
     render_form_8949_pdf,
@@ -99,6 +102,8 @@ class _ReviewHandler(BaseHTTPRequestHandler):
     def _send(self, body: bool) -> None:
         name = unquote(urlsplit(self.path).path).lstrip("/") or REVIEW_PAGE
         data = _served_file(self.folder, name)
+        if data is not None and name == REVIEW_PAGE:
+            data = with_blotter_state(data, self.folder)
         if data is None:
             self.send_error(HTTPStatus.NOT_FOUND)
             return
@@ -109,6 +114,30 @@ class _ReviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(data)
+
+
+def blotter_state(run_dir: Path) -> str:
+    """The run's blotter state from its audit log (``pipelines.blotter.show``); "" when it has none."""
+    state = show(run_dir).state
+    return "" if state is None else str(state)
+
+
+def with_blotter_state(page: bytes, run_dir: Path) -> bytes:
+    """The page with its blotter card showing the state the run's audit log holds now.
+
+    The page is written at night, when the blotter is PROPOSED; served in the morning it shows
+    whether it has since been approved, rejected or released (``pipelines.blotter.show``).
+    """
+    start, end = (m.encode() for m in BLOTTER_MARK)
+    i, j = page.find(start), page.find(end)
+    if i < 0 or j < i:
+        return page
+    try:
+        state, when = blotter_state(run_dir), "now, from the audit log"
+    except (TrailUnreadable, KeyError, ValueError):  # a damaged log must not take the page down with it
+        state, when = "UNREADABLE", "the audit log cannot be read: run sma blotter verify"
+    card = blotter_card(state, when).encode("utf-8")
+    return page[:i] + card + page[j + len(end):]
 
 
 def _served_file(folder: Path, name: str) -> bytes | None:

@@ -15,7 +15,8 @@ SMA = [sys.executable, "-m", "pipelines"]
 def workplace(root: Path, workers: int = 1, users_file: Path | None = None) -> dict[str, str]:
     """An sma.toml putting the store, the exchange and the runs under ``root``; the env to use it.
 
-    ``users_file`` maps logins to roles (default: the repository's ``config/users.toml``).
+    ``users_file`` maps logins to roles (default: the repository's ``config/users.toml``); the
+    logins' private keys are under ``root/.config/sma``, never in the real home.
     """
     users_file = users_file or Path(__file__).parents[1] / "config" / "users.toml"
     root.mkdir(parents=True, exist_ok=True)
@@ -24,7 +25,7 @@ def workplace(root: Path, workers: int = 1, users_file: Path | None = None) -> d
         f'[storage]\nuri = "{root / "storage"}"\n'
         f'[runs]\ndir = "{root / "runs"}"\n'
         f"[night]\nworkers = {workers}\naccounts_per_shard = 3\n"
-        f'[blotter]\nusers_file = "{users_file}"\n'
+        f'[blotter]\nusers_file = "{users_file}"\nkeys_dir = "{root / ".config" / "sma"}"\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMA_")}
     # The `sma` under test is this tree's, whatever an editable install in the venv points at.

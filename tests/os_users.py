@@ -27,9 +27,9 @@ LOGINS = {
 }
 
 
-def users_toml(public_keys: dict[str, str]) -> str:
+def users_toml(public_keys: dict[str, str], logins: dict[str, list[str]] = LOGINS) -> str:
     return "".join(f'[users.{login}]\nroles = {roles!r}\npublic_key = "{public_keys[login]}"\n'.replace("'", '"')
-                   for login, roles in LOGINS.items())
+                   for login, roles in logins.items())
 
 
 @pytest.fixture(scope="session")
@@ -61,19 +61,32 @@ def shared(root: Path) -> Path:
     return root
 
 
+def write_night_users(root: Path) -> Path:
+    """A users file with only the login running the tests, as the night's login and operations
+    (NIGHT, OPERATIONS), its key in ``root/.config/sma``: no other OS login is needed."""
+    from pipelines.identity import make_key, os_login
+
+    logins = {os_login(): ["NIGHT", "OPERATIONS"]}
+    path = root / "users.toml"
+    path.write_text(users_toml({login: make_key(root / ".config" / "sma", login) for login in logins}, logins))
+    return path
+
+
 def write_users(root: Path) -> Path:
-    """A users file giving each test login its roles and public key; each login's private key in
-    ``root/.config/sma`` (the settings' default ``~/.config/sma``, as ``sma_as`` runs with HOME=root),
-    owned by and readable only by that login."""
-    from pipelines.identity import key_path, make_key
+    """A users file giving each test login its roles and public key, and the login running the
+    tests (which runs the night and loads fills) the NIGHT and OPERATIONS roles; each login's
+    private key in ``root/.config/sma`` (the workplace's ``keys_dir``; ``sma_as`` runs with
+    HOME=root), owned by and readable only by that login."""
+    from pipelines.identity import key_path, make_key, os_login
 
     keys = root / ".config" / "sma"
-    public_keys = {login: make_key(keys, login) for login in LOGINS}
+    logins = {**LOGINS, os_login(): ["NIGHT", "OPERATIONS"]}
+    public_keys = {login: make_key(keys, login) for login in logins}
     for login in LOGINS:
         entry = pwd.getpwnam(login)
         os.chown(key_path(keys, login), entry.pw_uid, entry.pw_gid)
     path = root / "users.toml"
-    path.write_text(users_toml(public_keys))
+    path.write_text(users_toml(public_keys, logins))
     return path
 
 

@@ -6,6 +6,7 @@ The pure rules (aggregation, allocation, four-eyes, the audit chain, exports) ar
 """
 
 from pipelines.blotter._actions import (
+    RerunRefused,
     TrailBroken,
     approve,
     cancel,
@@ -14,6 +15,7 @@ from pipelines.blotter._actions import (
     propose,
     reject,
     release,
+    withdraw_for_rerun,
 )
 from pipelines.blotter._airflow import apply_approval_answer, run_dir_for
 from pipelines.blotter._folder import FRAMES, TrailUnreadable, home, read_blotter, read_trail
@@ -21,6 +23,7 @@ from pipelines.blotter._view import BlotterView, show, verify
 
 __all__ = [
     "FRAMES",
+    "RerunRefused",
     "BlotterView",
     "TrailBroken",
     "TrailUnreadable",
@@ -38,4 +41,5 @@ __all__ = [
     "run_dir_for",
     "show",
     "verify",
+    "withdraw_for_rerun",
 ]

@@ -5,6 +5,11 @@ files, and appends its sealed record last: the record is the commit point. An ac
 before its record leaves the blotter in its previous state and can simply be run again. Release
 is the one action whose files come after its record: they leave the system, so they may only
 appear once the release is recorded, and are reproduced from the record if it dies before them.
+
+Every record is signed by its writer (``signer``). A signed action first verifies the whole trail
+strictly - every record before it signed by a login that may write it, the store's chain head
+(``store``) still in the log - so nobody signs on top of a forged or cut history; the record's
+hash then becomes the store's chain head (``pipelines.blotter._heads``).
 """
 
 from __future__ import annotations
@@ -21,12 +26,12 @@ import pandas as pd
 
 from pipelines._faults import crash_point
 from pipelines.blotter import _folder
+from pipelines.blotter._heads import head_problem, save_head, store_head
 from pipelines.blotter._parts import ROWS_PER_PART, proposal_parts, run_of
 from sma.trading import (
     ALLOCATION_EXPORT_COLUMNS,
     DESK_COLUMNS,
     LOT_EXPORT_COLUMNS,
-    NIGHT_USER,
     SORT_KEYS,
     Action,
     Blotter,
@@ -41,6 +46,7 @@ from sma.trading import (
     csv_chunks,
     current,
     fix_message_chunks,
+    last_of,
     seal,
     shrink_orders,
     verify_trail,
@@ -68,17 +74,31 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _trail(run_dir: Path, user: str, action: Action) -> list[dict[str, Any]]:
+def _trail(run_dir: Path, user: str, action: Action, users: Users | None = None, signed: bool = False,
+           store: Path | None = None) -> list[dict[str, Any]]:
+    """The run's trail, verified: its shape always; signed, also every signature and role as
+    ``users`` has them; with ``store``, also against the store's chain head."""
     trail, problems = _folder.read_trail_problems(run_dir)
-    problems = problems or verify_trail(trail)
+    problems = problems or verify_trail(trail, users if signed else None, signed)
     if problems:
         p = problems[0]
         raise TrailBroken(run_dir.name, user, action, f"audit log line {p.line}: {p.why}; run `sma blotter verify`")
+    if store is not None and (why := head_problem(trail, store_head(store, run_dir.name))):
+        raise TrailBroken(run_dir.name, user, action, f"{why}; run `sma blotter verify`")
     return trail
 
 
-def propose(run_dir: Path, *, now: Clock = _utc_now, rows_per_part: int = ROWS_PER_PART) -> Path:
-    """Build the blotter from ``<run_dir>/proposal/`` and record it as PROPOSED.
+def _append(run_dir: Path, record: dict[str, Any], store: Path | None) -> None:
+    """Append ``record`` (the commit point), then make it the store's chain head."""
+    _folder.append_record(run_dir, record)
+    if store is not None:
+        save_head(store, record)
+
+
+def propose(run_dir: Path, user: str, *, signer: Signer | None = None, now: Clock = _utc_now,
+            rows_per_part: int = ROWS_PER_PART, store: Path | None = None) -> Path:
+    """Build the blotter from ``<run_dir>/proposal/`` and record it as PROPOSED by the night's
+    login ``user``, signed with its key (``signer``).
 
     Idempotent: the same proposal writes the same bytes and records nothing new. A different
     proposal replaces a PROPOSED, REJECTED or CANCELLED blotter; an APPROVED or RELEASED one is
@@ -98,18 +118,21 @@ def propose(run_dir: Path, *, now: Clock = _utc_now, rows_per_part: int = ROWS_P
             writer.append_blotter(build_blotter(trades, lot_sells, exceptions))
             crash_point("blotter:mid-write")
         digest = writer.close()
-        trail = _trail(run_dir, NIGHT_USER, Action.PROPOSE)
+        trail = _trail(run_dir, user, Action.PROPOSE)
         state, _, last = current(trail)
-        same = last is not None and last["action"] == Action.PROPOSE and last["content_sha256"] == digest
+        # Nothing new only if it is still PROPOSED with this content: after a rejection or a cancel
+        # the same proposal is proposed again.
+        same = state == State.PROPOSED and last is not None and last["content_sha256"] == digest
         if same or (state in (State.APPROVED, State.RELEASED) and _proposed_hash(trail) == digest):
             writer.commit()  # restores the files if they were lost
             return _folder.home(run_dir)
-        authorize(Action.PROPOSE, NIGHT_USER, Users({}), state, None, run_dir.name)
+        # The night does not judge its own role: the users file is checked when a PM signs on top.
+        authorize(Action.PROPOSE, user, Users.anyone(user), state, None, run_dir.name)
         writer.commit()
         crash_point("blotter:files-in-place")
         record = seal(trail, run_id=run_dir.name, action=Action.PROPOSE, state=State.PROPOSED,
-                      user=NIGHT_USER, at=_stamp(now()), content_sha256=digest)
-        _folder.append_record(run_dir, record)
+                      user=user, at=_stamp(now()), content_sha256=digest, signer=signer)
+        _append(run_dir, record, store)
     return _folder.home(run_dir)
 
 
@@ -126,15 +149,16 @@ def _checked(folder: Path, expected: str | None, run: str, user: str, action: Ac
 
 def approve(
     run_dir: Path, user: str, users: Users, *, hold: Iterable[str] = (), note: str = "", now: Clock = _utc_now,
-    signer: Signer | None = None,
+    signer: Signer | None = None, attested_by: str | None = None, store: Path | None = None,
 ) -> dict[str, Any]:
     """A PM approves the proposed blotter, optionally holding single accounts out; returns the record.
 
     The approved files are the proposed ones less the held accounts, written a batch at a time.
+    ``attested_by``: the night's login relaying an answer Airflow authenticated (``signer`` is its key).
     """
     run_dir, hold = Path(run_dir), sorted(set(hold))
     with _folder.locked(run_dir):
-        trail = _trail(run_dir, user, Action.APPROVE)
+        trail = _trail(run_dir, user, Action.APPROVE, users, signer is not None, store)
         state, approver, _ = current(trail)
         authorize(Action.APPROVE, user, users, state, approver, run_dir.name)
         proposed = _folder.home(run_dir) / "proposed"
@@ -144,8 +168,9 @@ def approve(
             writer.commit()
             digest = writer.close()
         record = seal(trail, run_id=run_dir.name, action=Action.APPROVE, state=State.APPROVED, user=user,
-                      at=_stamp(now()), content_sha256=digest, held=hold, note=note, signer=signer)
-        _folder.append_record(run_dir, record)
+                      at=_stamp(now()), content_sha256=digest, held=hold, note=note, signer=signer,
+                      attested_by=attested_by)
+        _append(run_dir, record, store)
     return record
 
 
@@ -166,32 +191,33 @@ def _held_out(proposed: Path, hold: list[str], writer: _folder.BlotterWriter, ru
 
 
 def _close(run_dir: Path, user: str, users: Users, action: Action, note: str, now: Clock,
-           signer: Signer | None) -> dict[str, Any]:
+           signer: Signer | None, attested_by: str | None = None, store: Path | None = None) -> dict[str, Any]:
     with _folder.locked(run_dir):
-        trail = _trail(run_dir, user, action)
+        trail = _trail(run_dir, user, action, users, signer is not None, store)
         state, approver, last = current(trail)
         to = authorize(action, user, users, state, approver, run_dir.name)
         record = seal(trail, run_id=run_dir.name, action=action, state=to, user=user, at=_stamp(now()),
-                      content_sha256=last["content_sha256"] if last else "", note=note, signer=signer)
-        _folder.append_record(run_dir, record)
+                      content_sha256=last["content_sha256"] if last else "", note=note, signer=signer,
+                      attested_by=attested_by)
+        _append(run_dir, record, store)
     return record
 
 
 def reject(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now,
-           signer: Signer | None = None) -> dict[str, Any]:
+           signer: Signer | None = None, attested_by: str | None = None, store: Path | None = None) -> dict[str, Any]:
     """A PM rejects the proposed blotter: it will not trade unless the night proposes again."""
-    return _close(Path(run_dir), user, users, Action.REJECT, note, now, signer)
+    return _close(Path(run_dir), user, users, Action.REJECT, note, now, signer, attested_by, store)
 
 
 def cancel(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now,
-           signer: Signer | None = None) -> dict[str, Any]:
+           signer: Signer | None = None, store: Path | None = None) -> dict[str, Any]:
     """A PM or trader cancels a proposed or approved (never a released) blotter."""
-    return _close(Path(run_dir), user, users, Action.CANCEL, note, now, signer)
+    return _close(Path(run_dir), user, users, Action.CANCEL, note, now, signer, None, store)
 
 
 def release(
     run_dir: Path, user: str, users: Users, *, session: FixSession = FixSession(), now: Clock = _utc_now,
-    signer: Signer | None = None,
+    signer: Signer | None = None, store: Path | None = None,
 ) -> Path:
     """A trader, not the approver, releases the approved blotter exactly once; returns the exports folder.
 
@@ -208,7 +234,7 @@ def release(
     """
     run_dir = Path(run_dir)
     with _folder.locked(run_dir):
-        trail = _trail(run_dir, user, Action.RELEASE)
+        trail = _trail(run_dir, user, Action.RELEASE, users, signer is not None, store)
         state, approver, approved_record = current(trail)
         released = _released(trail)
         if released is not None and not _folder.exports_in_place(run_dir, released["hash"]):
@@ -221,9 +247,61 @@ def release(
         record = seal(trail, run_id=run_dir.name, action=Action.RELEASE, state=State.RELEASED, user=user,
                       at=_stamp(now()), content_sha256=digest, signer=signer)
         crash_point("release:before-record")
-        _folder.append_record(run_dir, record)
+        _append(run_dir, record, store)
         crash_point("release:recorded")
         return _write_exports(run_dir, record, user, session)
+
+
+class RerunRefused(BlotterRefused):
+    """A forced rerun would replace a blotter a PM approved (or a trader released)."""
+
+
+def withdraw_for_rerun(run_dir: Path, user: str, *, signer: Signer | None = None, store: Path | None = None,
+                       now: Clock = _utc_now) -> dict[str, Any] | None:
+    """Before a forced rerun of the night replaces its blotter: refuse if it is APPROVED or RELEASED
+    (``RerunRefused``, saying what to do); if it is PROPOSED, the night's login ``user`` cancels it
+    in the audit log first, under the run's lock, so that a PM approving at this moment is refused
+    (the blotter is CANCELLED) instead of approving trades the rerun is about to replace.
+
+    Returns the CANCEL record, or None when there was nothing to withdraw.
+    """
+    run_dir = Path(run_dir)
+    if not _folder.audit_path(run_dir).exists():
+        return None
+    with _folder.locked(run_dir):
+        trail = _trail(run_dir, user, Action.CANCEL)
+        state, approver, last = current(trail)
+        if state in (State.APPROVED, State.RELEASED):
+            who = f" by {approver}" if approver else ""
+            then = ("cancel it first (`sma blotter cancel --run " + run_dir.name + "`, a PM or trader), then rerun"
+                    if state == State.APPROVED else "its orders went to the broker: it can never be replaced")
+            raise RerunRefused(run_dir.name, user, "RERUN", f"the blotter is {state}{who}; a forced rerun would replace "
+                                                           f"what was {state.lower()}: {then}")
+        if state != State.PROPOSED:
+            return None
+        record = seal(trail, run_id=run_dir.name, action=Action.CANCEL, state=State.CANCELLED, user=user,
+                      at=_stamp(now()), content_sha256=last["content_sha256"] if last else "",
+                      note="forced rerun: the night replaces this proposal", signer=signer)
+        _append(run_dir, record, store)
+    return record
+
+
+def sign_fills(run_dir: Path, user: str, users: Users | None, digest: str, note: str, *,
+               signer: Signer | None = None, store: Path | None = None, now: Clock = _utc_now) -> dict[str, Any] | None:
+    """Record that the run's booked fills are now those hashing to ``digest``: a FILLS record by
+    ``user`` (OPERATIONS or TRADER), unless the last FILLS record already says so. The caller holds
+    the run's lock and has committed the booking: a load killed before this record is finished
+    by loading again, which books nothing new and records what was booked."""
+    trail = _trail(run_dir, user, Action.FILLS, users, signer is not None, store)
+    last = last_of(trail, Action.FILLS)
+    if last is not None and last["content_sha256"] == digest:
+        return None
+    state, approver, _ = current(trail)
+    authorize(Action.FILLS, user, users if users is not None else Users.anyone(user), state, approver, run_dir.name)
+    record = seal(trail, run_id=run_dir.name, action=Action.FILLS, state=State.RELEASED, user=user,
+                  at=_stamp(now()), content_sha256=digest, note=note, signer=signer)
+    _append(run_dir, record, store)
+    return record
 
 
 def _released(trail: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 from pipelines.blotter import _folder
-from sma.trading import Action, Blotter, State, TrailProblem, Users, current, verify_trail
+from pipelines.blotter._heads import head_problem, store_head
+from sma.trading import Action, Blotter, State, TrailProblem, Users, booked_digest, current, last_of, verify_trail
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,30 @@ def show(run_dir: Path) -> BlotterView:
     return BlotterView(run_dir.name, state, approver, folder if _folder.has_blotter(folder) else None, trail)
 
 
-def verify(run_dir: Path, users: Users | None = None, signed: bool = False) -> list[TrailProblem]:
+def verify(run_dir: Path, users: Users | None = None, signed: bool = False, store: Path | None = None,
+           booked: pd.DataFrame | None = None) -> list[TrailProblem]:
     """Every problem with a run's blotter: the trail's seals, links, transitions and signatures
-    (``sma.trading.verify_trail``), the files against the hashes recorded for them, and a
-    release's exports against their manifest. File problems are reported on line 0."""
+    (``sma.trading.verify_trail``), the files against the hashes recorded for them, a release's
+    exports against their manifest, the booked fills against the last FILLS record, and, with
+    ``store``, the trail against the store's chain head (a missing head too, once the night
+    recorded the run) and ``booked`` (the store's fills of the run) against the FILLS record.
+    Problems not of one record are reported on line 0."""
     run_dir = Path(run_dir)
     trail, problems = _folder.read_trail_problems(run_dir)
     if problems:
         return problems
     problems = verify_trail(trail, users, signed)
+    if store is not None:
+        head = store_head(store, run_dir.name)
+        if head is None and trail:
+            problems.append(TrailProblem(0, f"the store {store} has no chain head for run {run_dir.name}: "
+                                            "its audit log cannot be checked for cut-off records"))
+        elif why := head_problem(trail, head):
+            problems.append(TrailProblem(0, why))
+        elif head is not None and head["seq"] < len(trail):
+            problems.append(TrailProblem(0, f"records {head['seq'] + 1}..{len(trail)} are not in the store's chain "
+                                            "head yet (a crash after writing them): the next action on the run records them"))
+    problems += _check_fills(run_dir, trail, booked)
     for action, stage in ((Action.PROPOSE, "proposed"), (Action.APPROVE, "approved")):
         recorded = [r for r in trail if r.get("action") == action]
         if recorded:
@@ -71,6 +87,24 @@ def verify(run_dir: Path, users: Users | None = None, signed: bool = False) -> l
         problems += _check_exports(exports, released[-1])
     elif exports.exists():
         problems.append(TrailProblem(0, "exports exist but no release was recorded: they were never released"))
+    return problems
+
+
+def _check_fills(run_dir: Path, trail: list[dict[str, Any]], booked: pd.DataFrame | None) -> list[TrailProblem]:
+    """The fills booked (the run folder's record, and the store's when given) are the ones the
+    last FILLS record signed."""
+    from pipelines.fills import booked_fills
+
+    record = last_of(trail, Action.FILLS)
+    records = {"the run folder's fills record": booked_fills(run_dir)}
+    if booked is not None:
+        records["the store's fills_booked"] = booked
+    problems = []
+    for where, frame in records.items():
+        if record is None and len(frame):
+            problems.append(TrailProblem(0, f"{where} holds {len(frame)} fills that no FILLS record of the audit log signs"))
+        elif record is not None and booked_digest(frame) != record["content_sha256"]:
+            problems.append(TrailProblem(0, f"{where} is not what FILLS record {record['seq']} signed (altered or booked outside it)"))
     return problems
 
 

@@ -67,6 +67,26 @@ def _acting(signing: bool = True) -> tuple[str, object, object]:
     return login, users, signer
 
 
+def _store() -> Path:
+    """The store the settings name: it keeps each run's audit chain head."""
+    from pipelines.settings import load_settings
+
+    return Path(load_settings().store.path)
+
+
+def _night_signer(login: str):
+    """The night's login's signer, or None (and a warning) if it has no key: an unsigned proposal
+    is refused by every PM who signs after it."""
+    from pipelines.identity import key_path, signer_if_any
+    from pipelines.settings import load_settings
+
+    keys_dir = load_settings().blotter.keys_dir
+    signer = signer_if_any(keys_dir, login)
+    if signer is None:
+        typer.echo(f"warning: the proposal is not signed: login {login!r} has no key at {key_path(keys_dir, login)}", err=True)
+    return signer
+
+
 def register(app: typer.Typer) -> None:
     blotter = typer.Typer(help="A run's trade blotter: four-eyes approval and release exactly once.", no_args_is_help=True)
     fills = typer.Typer(help="Load a broker's fills against a released blotter.", no_args_is_help=True)
@@ -84,15 +104,20 @@ def register(app: typer.Typer) -> None:
         if view.folder is not None:
             typer.echo(view.orders[["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]].to_string(index=False))
         for r in view.trail:
-            typer.echo(f"  {r['seq']:>3} {r['at']} {r['action']:<8} {r['user']:<16} {r['content_sha256'][:12]}" + (f" held {','.join(r['held'])}" if r["held"] else ""))
+            who = r["user"] + (f" (Airflow, relayed by {r['attested_by']})" if r.get("attested_by") else "")
+            typer.echo(f"  {r['seq']:>3} {r['at']} {r['action']:<8} {who:<16} {r['content_sha256'][:12]}"
+                       + (f" held {','.join(r['held'])}" if r["held"] else "") + (f"  {r['note']}" if r.get("note") else ""))
 
     @blotter.command("propose")
     def propose(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
         """Build the blotter from the run's proposal (the night does this)."""
         from pipelines import blotter as b
 
+        from pipelines.identity import os_login
+
+        login = os_login()
         try:
-            typer.echo(f"proposed {b.propose(_run_dir(run, runs_dir))}")
+            typer.echo(f"proposed {b.propose(_run_dir(run, runs_dir), login, signer=_night_signer(login), store=_store())}")
         except _refusals() as e:
             _fail(f"sma blotter propose: {e}")
 
@@ -106,7 +131,7 @@ def register(app: typer.Typer) -> None:
 
         user, users, signer = _acting()
         try:
-            record = b.approve(_run_dir(run, runs_dir), user, users, hold=hold, note=note, signer=signer)
+            record = b.approve(_run_dir(run, runs_dir), user, users, hold=hold, note=note, signer=signer, store=_store())
         except _refusals() as e:
             _fail(f"sma blotter approve: {e}")
         typer.echo(f"run {run}: APPROVED by {user}, content {record['content_sha256']}")
@@ -117,7 +142,7 @@ def register(app: typer.Typer) -> None:
 
             user, users, signer = _acting()
             try:
-                record = getattr(b, action)(_run_dir(run, runs_dir), user, users, note=note, signer=signer)
+                record = getattr(b, action)(_run_dir(run, runs_dir), user, users, note=note, signer=signer, store=_store())
             except _refusals() as e:
                 _fail(f"sma blotter {action}: {e}")
             typer.echo(f"run {run}: {record['state']} by {user}")
@@ -140,7 +165,7 @@ def register(app: typer.Typer) -> None:
         user, users, signer = _acting()
         try:
             run_dir = _run_dir(run, runs_dir)
-            exports = b.release(run_dir, user, users, signer=signer)
+            exports = b.release(run_dir, user, users, signer=signer, store=_store())
         except _refusals() as e:
             _fail(f"sma blotter release: {e}")
         # A release killed after its record and finished now is still its first releaser's.
@@ -150,11 +175,18 @@ def register(app: typer.Typer) -> None:
     @blotter.command("verify")
     def verify(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
         """Check the audit chain, the signatures, the transitions, the roles and four-eyes (users file),
-        and every file against its hash."""
+        the chain's head in the store, every file against its hash, and the booked fills against
+        their signed record."""
         from pipelines import blotter as b
+        from pipelines.store import StoreError
 
         _, users, _ = _acting(signing=False)
-        problems = b.verify(_run_dir(run, runs_dir), users, signed=True)
+        run_dir, store = _run_dir(run, runs_dir), _store()
+        try:
+            booked = _booked_in_store(store, run)
+            problems = b.verify(run_dir, users, signed=True, store=store if store.exists() else None, booked=booked)
+        except StoreError as e:
+            _fail(f"sma blotter verify: {e}")
         if problems:
             _fail("\n".join(f"sma blotter verify: audit line {p.line}: {p.why}" for p in problems))
         typer.echo(f"run {run}: audit trail and files verified")
@@ -195,6 +227,7 @@ def register(app: typer.Typer) -> None:
         audit = (lots, cash, accounts, out)
         if any(audit) and not all(audit):
             _fail("sma fills load: --lots, --cash, --accounts and --out go together")
+        user, users, signer = _acting()
         day = date.fromisoformat(trade_date) if trade_date else None
         try:
             run_id = run or f.run_of_fills(f.read_fills(file), str(file))
@@ -206,14 +239,14 @@ def register(app: typer.Typer) -> None:
                     result = f.load_fills(file, run_dir, frames["lots"], frames["cash"], frames["accounts"], trade_date=day,
                                           limits=settings.fill_limits())
                     _write_results(out, result)
-                    f.record_fills(run_dir, result)
+                    f.record_fills(run_dir, result, user, users, signer, source=file.name)
                 where = f"results in {out}"
             else:
                 from pipelines.fills_booking import book_fills_file
 
                 if runs_dir is not None:
                     settings = settings.model_copy(update={"runs": settings.runs.model_copy(update={"dir": runs_dir})})
-                result = book_fills_file(file, run_id, settings, day)
+                result = book_fills_file(file, run_id, settings, day, user=user, users=users, signer=signer)
                 where = f"booked into {settings.store.path}"
         except (*_refusals(), StoreError) as e:
             _fail(f"sma fills load: {e}")
@@ -223,6 +256,17 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(blotter, name="blotter")
     app.add_typer(fills, name="fills")
+
+
+def _booked_in_store(store: Path, run: str):
+    """The run's fills in the store's record (None without a store)."""
+    from pipelines.fills_booking import booked_in_store
+    from pipelines.store import open_store
+
+    if not store.exists():
+        return None
+    with open_store(store, read_only=True) as con:
+        return booked_in_store(con, date.fromisoformat(run))
 
 
 def _read_table(path: Path):

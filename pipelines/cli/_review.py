@@ -42,10 +42,11 @@ def register(app: typer.Typer) -> None:
         if "exceptions" in s:
             kinds = ", ".join(f"{k} {n:,}" for k, n in s["exceptions"].items() if n)
             typer.echo(f"  exceptions {sum(s['exceptions'].values()):,}" + (f" ({kinds})" if kinds else ""))
-        typer.echo(
-            f"  losses harvested ${s['losses_harvested']:,.0f} · est. tax saved ${s['est_tax_saved']:,.0f}"
-            f" · gains realized ${s['gains_realized_st'] + s['gains_realized_lt']:,.0f}"
-        )
+        for line in tax_lines(s, run_dir / "accounts.csv"):
+            typer.echo(line)
+        from pipelines.reports import blotter_state
+
+        typer.echo(f"  blotter {blotter_state(run_dir) or 'none'}")
         for flag in s.get("run_total_flags", []):
             typer.echo(f"  RUN TOTALS: {flag}")
         if serve:
@@ -58,3 +59,34 @@ def register(app: typer.Typer) -> None:
                     server.serve_forever()
             finally:
                 server.server_close()
+
+
+def tax_lines(summary: dict, accounts_csv: Path) -> list[str]:
+    """The night's tax figures: harvested and saved, then TAXABLE accounts' gains, tax cost and gain budgets.
+
+    Gains, tax cost and budgets come from ``accounts.csv`` (every account of the night), summed by
+    ``sma.reporting.tax_totals`` as the page sums them: IRA and ROTH sales are not taxable and are
+    reported apart. A run written before these columns existed prints the summary's all-account gains.
+    """
+    import pandas as pd
+
+    from sma.reporting import TAX_COLUMNS, money, tax_totals
+
+    def usd(x: float) -> str:
+        return money(float(x), cents=False)
+
+    s = summary
+    head = f"  losses harvested {usd(s['losses_harvested'])} · est. tax saved {usd(s['est_tax_saved'])}"
+    accounts = pd.read_csv(accounts_csv) if accounts_csv.exists() else pd.DataFrame()
+    if not set(TAX_COLUMNS) <= set(accounts.columns):
+        return [head + f" · gains realized (all accounts) {usd(s['gains_realized_st'] + s['gains_realized_lt'])}"]
+    t = tax_totals(accounts)
+    net_tax = t["tax_cost"] - float(s["est_tax_saved"])
+    return [
+        head + f" · est. tax cost {usd(t['tax_cost'])} · net est. tax {usd(net_tax)}",
+        f"  gains realized, taxable accounts {usd(t['gains_realized_st'] + t['gains_realized_lt'])}"
+        f" (short {usd(t['gains_realized_st'])}, long {usd(t['gains_realized_lt'])});"
+        f" IRA/ROTH {usd(t['untaxed_net'])}, not taxable",
+        f"  gain budgets {t['budgeted']:,} accounts · used {usd(t['budget_used'])} of {usd(t['gain_budget'])}"
+        f" · left {usd(t['budget_left'])} · over budget {t['over_budget']:,}",
+    ]

@@ -60,20 +60,20 @@ def apply_pm_answer(as_of: str, answer: dict) -> str:
     """Record the PM's answer from Airflow's approval step in the blotter's own ledger.
 
     ``answer`` is the approval task's result: ``chosen_options`` and ``responded_by_user``.
-    The blotter ledger is the authority: a responder who is not a PM there is refused.
+    The blotter ledger is the authority: a responder who is not a PM there is refused. The worker's
+    login (the night's service account) relays and signs the answer (``pipelines.blotter._airflow``).
     """
-    from pipelines.blotter import approve, load_users, reject
+    from pipelines.blotter import apply_approval_answer, load_users
+    from pipelines.identity import os_login, signer_if_any
 
     night = _night(as_of)
-    user = answer["responded_by_user"]
-    name = user.get("id") or user.get("name") if isinstance(user, dict) else str(user)
     users = load_users(night.settings.blotter.users_file)
-    note = "answered in Airflow's approval step"
-    if answer["chosen_options"] == ["Approve"]:
-        approve(night.run_dir, name, users, note=note)
-        return "APPROVED"
-    reject(night.run_dir, name, users, note=note)
-    return "REJECTED"
+    attester = os_login()
+    answer = {**answer, "params_input": {"note": "answered in Airflow's approval step", **(answer.get("params_input") or {})}}
+    record = apply_approval_answer(night.run_dir, answer, users, attester=attester,
+                                   signer=signer_if_any(night.settings.blotter.keys_dir, attester),
+                                   store=night.settings.store.path)
+    return record["state"]
 
 
 __all__ = [

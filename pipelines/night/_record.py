@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pandas as pd
 import pyarrow.parquet as pq
 
 from pipelines._faults import crash_point
+from pipelines.blotter import read_trail
+from pipelines.blotter._heads import head_problem, read_head, write_head
 from pipelines.night._run import Night
 from pipelines.store import open_store, transaction
 
@@ -28,14 +31,22 @@ _TABLES = {
     "run_exceptions": ("exceptions", ["account_id", "kind", "reason"]),
 }
 
+_log = logging.getLogger(__name__)
+
 
 def blotter_step(night: Night) -> None:
     """Build the PROPOSED blotter from the checked proposal (idempotent)."""
     if night.is_done("blotter"):
         return
     from pipelines.blotter import propose
+    from pipelines.identity import key_path, os_login, signer_if_any
 
-    propose(night.run_dir, rows_per_part=night.settings.blotter.rows_per_part)
+    login, keys_dir = os_login(), night.settings.blotter.keys_dir
+    signer = signer_if_any(keys_dir, login)
+    if signer is None:
+        _log.warning(f"the blotter is proposed unsigned: the night's login {login!r} has no key at "
+                  f"{key_path(keys_dir, login)}; no PM can approve it until the night signs (sma blotter keygen)")
+    propose(night.run_dir, login, signer=signer, rows_per_part=night.settings.blotter.rows_per_part)
     crash_point("blotter:after-propose")
     night.mark_done("blotter")
 
@@ -57,6 +68,11 @@ def record_step(night: Night) -> dict:
                     [night.as_of],
                 )
                 crash_point(f"record:inside-transaction:{table}")
+            # The store keeps the audit chain's head (pipelines.blotter._heads); a log cut before
+            # the head it has is never taken as the new head (sma blotter verify reports it).
+            trail = read_trail(night.run_dir)
+            if trail and head_problem(trail, read_head(con, night.run_id)) is None:
+                write_head(con, trail[-1])
             con.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [

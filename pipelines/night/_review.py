@@ -14,14 +14,15 @@ from pipelines._atomic import write_atomically
 from pipelines.night import _files
 from pipelines.night._record import night_frames
 from pipelines.night._run import Night
-from pipelines.reports import ACCOUNTS_CSV, REVIEW_PAGE
-from sma.reporting import ReasonTally, ReviewData
+from pipelines.reports import ACCOUNTS_CSV, REVIEW_PAGE, blotter_state
+from sma.reporting import ReasonTally, ReviewData, lot_gain_sums, sector_sums, tax_figures
 from sma.trading import to_csv
 
 ACCOUNTS_CSV_COLUMNS = (
     "account_id", "household_id", "account_type", "client_name", "status", "te_before", "te_after",
     "max_tracking_error", "turnover", "realized_st", "realized_lt", "losses_harvested", "est_tax_saved",
-    "market_value", "reason",
+    "market_value", "tax_cost", "gain_budget", "realized_ytd", "budget_used", "budget_left", "net_st", "net_lt",
+    "gains_st", "gains_lt", "reason",
 )
 #: The columns of the night's trades the page reads.
 TRADE_COLUMNS = ("account_id", "symbol", "side", "quantity", "price", "notional", "reason")
@@ -74,6 +75,15 @@ def read_night_trades(path: Path, keep: set[str] | None, batch_rows: int = TRADE
     )
 
 
+def read_lot_gains(path: Path, batch_rows: int = TRADE_BATCH_ROWS) -> pd.DataFrame:
+    """``sma.reporting.lot_gain_sums`` of the night's proposed lot sells, read ``batch_rows`` at a time."""
+    parts = [lot_gain_sums(batch.to_pandas()) for batch in
+             pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=["account_id", "term", "realized_gain"])]
+    if not parts:
+        return lot_gain_sums(pd.DataFrame({"account_id": [], "term": [], "realized_gain": []}))
+    return pd.concat(parts).groupby(level=0, sort=True).sum()
+
+
 def review_data(night: Night) -> ReviewData:
     """Everything the review page shows, gathered from the night's files.
 
@@ -96,6 +106,12 @@ def review_data(night: Night) -> ReviewData:
         client_name=records["account_id"].map(info["client_name"]),
         max_tracking_error=records["account_id"].map(info["max_tracking_error"]),
     ).fillna({"reason": "", "te_before": float("nan")})
+    # Tonight's tax cost and gain budget: the proposal's lot sells (held-out accounts sell nothing),
+    # the accounts' rates and budgets, and the gains realized this year before tonight (the store's
+    # ledger, as the prepare step read it).
+    gains = read_lot_gains(night.run_dir / "proposal" / "lot_sells.parquet")
+    per_account = records[["account_id"]].merge(accounts, on="account_id", how="left")
+    decisions = pd.concat([decisions.reset_index(drop=True), tax_figures(per_account, gains)], axis=1)
     listed = listed_accounts(decisions, exceptions, night.settings.night.review_list_limit)
     night_trades = read_night_trades(night.run_dir / "proposal" / "trades.parquet", listed, TRADE_BATCH_ROWS)
     trades = night_trades.kept
@@ -112,6 +128,8 @@ def review_data(night: Night) -> ReviewData:
     )
     holdings = drill_down_holdings(frames["holdings"], trades[trades["account_id"].isin(drill)],
                                    traded | set(exceptions["account_id"]))
+    # The drill-down lists some holdings; its sector chart sums every one of them.
+    sectors = sector_sums(frames["holdings"][frames["holdings"]["account_id"].isin(holdings["account_id"])])
     return ReviewData(
         summary=summary,
         decisions=decisions,
@@ -124,6 +142,8 @@ def review_data(night: Night) -> ReviewData:
         listed_elsewhere=ACCOUNTS_CSV,
         by_reason=night_trades.by_reason,
         trade_counts=night_trades.counts,
+        sectors=sectors,
+        blotter_state=blotter_state(night.run_dir),
     )
 
 

@@ -170,6 +170,19 @@ def _v5() -> list[str]:
     ]
 
 
+def _v6() -> list[str]:
+    """The head of each run's audit chain: the last record the store has seen, so a log whose
+    last records were cut off (a release and its exports deleted together) no longer verifies."""
+    return [
+        """CREATE TABLE audit_heads (
+    run_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, hash VARCHAR NOT NULL, action VARCHAR NOT NULL,
+    state VARCHAR NOT NULL, recorded_at VARCHAR NOT NULL
+)""",
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (tuple(_v1()), tuple(_v2()), tuple(_v3()), tuple(_v4()), tuple(_v5()))
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    tuple(_v1()), tuple(_v2()), tuple(_v3()), tuple(_v4()), tuple(_v5()), tuple(_v6()),
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,9 @@ The run review page (portfolio managers)
     ``render_review_page(ReviewData) -> str``: one self-contained HTML page per run.
     ``trades_by_reason(trades)``, or ``ReasonTally`` part by part for a night read in batches:
     the same table however the trades are split (notionals summed exactly, rounded once).
+    ``lot_gain_sums(lot_sells)`` and ``tax_figures(accounts, sums)``: tonight's tax cost (lots sold
+    at a gain x rate, TAXABLE accounts only) and each account's gain budget used and left;
+    ``sector_sums(holdings)``: sector weights over every holding.
 
 Client statements
     ``render_statement_pdf(StatementData) -> bytes``: one PDF per account and period, with
@@ -33,19 +36,24 @@ from sma.reporting._figures import (
     unrealized,
 )
 from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
+from sma.reporting._format import money
 from sma.reporting._frames import ReportDataError
 from sma.reporting._performance import Returns, ValueChange, daily_growth, returns_over, value_change
 from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, ReasonTally, trades_by_reason
-from sma.reporting._review_data import ReviewData
-from sma.reporting._review_page import render_review_page
+from sma.reporting._review_data import ReviewData, sector_sums
+from sma.reporting._review_page import BLOTTER_MARK, blotter_card, render_review_page
+from sma.reporting._review_tax import TAX_COLUMNS, lot_gain_sums, tax_figures, tax_totals
 from sma.reporting._safe import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
 from sma.reporting._statement_data import Period, StatementData
 from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
 
 __all__ = [
+    "BLOTTER_MARK",
     "FORM_8949_COLUMNS",
     "REASON_WORDS",
     "SECTIONS",
+    "TAX_COLUMNS",
+    "TRADE_REASONS",
     "Period",
     "RealizedSummary",
     "ReasonTally",
@@ -54,15 +62,17 @@ __all__ = [
     "ReviewData",
     "StatementData",
     "StatementFigures",
-    "TRADE_REASONS",
     "Unrealized",
     "UnsafeIdError",
     "ValueChange",
+    "blotter_card",
     "daily_growth",
     "escape_markup",
     "form_8949_csv",
     "form_8949_rows",
     "harvest_tax_value",
+    "lot_gain_sums",
+    "money",
     "neutralise_cell",
     "neutralise_frame",
     "realized_summary",
@@ -71,8 +81,11 @@ __all__ = [
     "render_statement_pdf",
     "returns_over",
     "safe_file_name",
+    "sector_sums",
     "sector_weights",
     "statement_figures",
+    "tax_figures",
+    "tax_totals",
     "top_holdings",
     "trades_by_reason",
     "unrealized",

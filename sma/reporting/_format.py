@@ -4,9 +4,10 @@ from __future__ import annotations
 
 
 def money(x: float, cents: bool = True) -> str:
-    """``$1,234.56``; negatives as ``-$1,234.56``."""
+    """``$1,234.56``; negatives as ``-$1,234.56``; an amount that shows as zero has no sign (never ``-$0``)."""
     text = f"${abs(x):,.2f}" if cents else f"${abs(x):,.0f}"
-    return ("-" + text) if round(x, 2 if cents else 0) < 0 else text
+    shows_zero = not any(c in "123456789" for c in text)
+    return ("-" + text) if x < 0 and not shows_zero else text
 
 
 def percent(x: float | None, signed: bool = True, places: int = 2) -> str:

@@ -2,7 +2,8 @@
 
 The script sorts the account table and draws the per-account drill-down from the JSON data
 island; it writes client text only through ``textContent``, never as HTML. The URL fragment
-holds the state, so a link can open a view: ``#account=ACC-1`` and ``#sort=te_after:desc``.
+holds the state, so a link can open a view: ``#account=ACC-1``, ``#sort=te_after:desc``,
+``#status=FLAGGED`` and ``#kind=TE_LIMIT`` (``ANY``: any exception, ``NONE``: none).
 """
 
 CSS = """
@@ -27,7 +28,7 @@ font-size:12px;text-align:center;margin-left:6px;vertical-align:middle}
 .badge.ok{background:var(--green)}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:4px 8px;border-bottom:1px solid var(--rule);text-align:left;white-space:nowrap}
-td.wrap{white-space:normal;min-width:240px}
+td.wrap{white-space:normal}td.wrap div{min-width:300px;max-width:640px}
 th{background:var(--navy);color:#fff;font-weight:600;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#fafbfc}
@@ -41,10 +42,10 @@ background:var(--grey)}
 .status.FAILED{background:var(--red)}.status.HELD{background:#d0632b}.status.FLAGGED{background:var(--amber)}
 .status.TRADED{background:var(--teal)}.status.NO_TRADE{background:#9aa5b1}
 .kind{font-weight:600;color:var(--red)}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:18px;align-items:start}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr));gap:18px;align-items:start}
 .scroll{max-height:560px;overflow:auto;border:1px solid var(--rule)}
-.toolbar{display:flex;gap:12px;align-items:center;margin-bottom:8px}
-.toolbar input{padding:5px 8px;border:1px solid var(--rule);border-radius:4px;width:260px;font:inherit}
+.toolbar{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:center;margin-bottom:8px}
+.toolbar input{padding:5px 8px;border:1px solid var(--rule);border-radius:4px;width:220px;max-width:100%;font:inherit}
 .muted{color:var(--grey)}
 .gain{color:var(--green)}.loss{color:var(--red)}
 #drill{position:fixed;top:0;right:0;bottom:0;width:min(760px,92vw);background:#fff;
@@ -61,6 +62,24 @@ tr.lot td{background:#f6f8fa;color:var(--grey);font-size:12px}
 button{font:inherit;border:1px solid var(--rule);background:var(--band);border-radius:4px;padding:3px 10px;
 cursor:pointer}
 footer{color:var(--grey);font-size:12px;margin-top:30px}
+.card .sub{font-size:11.5px;color:var(--grey)}
+.card.tax{border-left:3px solid var(--amber)}
+.card.blotter .value .state{font-size:17px}
+.state.APPROVED,.state.RELEASED{color:var(--green)}.state.REJECTED,.state.CANCELLED{color:var(--red)}
+.note{font-size:12.5px;color:var(--grey);margin:8px 0 0;max-width:1100px}
+.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center}
+.filters label{font-size:12.5px;color:var(--grey)}
+.filters select{font:inherit;padding:4px 6px;border:1px solid var(--rule);border-radius:4px;margin-left:4px}
+@media (max-width:640px){
+header{padding:10px 12px;flex-wrap:wrap;gap:4px 12px}
+main{padding:10px 12px 40px}
+.cards{grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}
+.card{padding:8px}.card .value{font-size:17px;overflow-wrap:anywhere}
+.toolbar{flex-wrap:wrap}.toolbar input{width:100%}
+td.wrap div{min-width:240px}
+#drill{left:0;width:auto;padding:0 12px 30px}
+#drill dl{grid-template-columns:repeat(2,minmax(0,1fr))}
+}
 """
 
 JS = r"""
@@ -114,12 +133,38 @@ JS = r"""
     var tr = e.target.closest("tr[data-account]");
     if (tr) { setParam("account", tr.dataset.account); }
   });
-  document.getElementById("account-filter").addEventListener("input", function (e) {
-    var q = e.target.value.toLowerCase();
+  // Filters: a status, an exception kind (ANY, NONE or one kind) and a search of account id and
+  // client name only, so "trade" finds a client called Trade, not every TRADED row.
+  var search = document.getElementById("account-filter");
+  var statusMenu = document.getElementById("status-filter"), kindMenu = document.getElementById("kind-filter");
+  var exceptionTable = document.getElementById("exception-table");
+  function kindMatches(kinds, kind) {
+    if (kind === "") { return true; }
+    if (kind === "ANY") { return kinds !== ""; }
+    if (kind === "NONE") { return kinds === ""; }
+    return (" " + kinds + " ").indexOf(" " + kind + " ") >= 0;
+  }
+  function filter() {
+    var p = params(), status = p.get("status") || "", kind = p.get("kind") || "";
+    var q = search.value.toLowerCase(), shown = 0;
+    statusMenu.value = status; kindMenu.value = kind;
     Array.prototype.forEach.call(tbody.rows, function (r) {
-      r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
+      var who = (r.cells[0].textContent + " " + r.cells[1].textContent).toLowerCase();
+      r.hidden = !((status === "" || r.dataset.status === status) && kindMatches(r.dataset.kinds, kind)
+                   && (q === "" || who.indexOf(q) >= 0));
+      if (!r.hidden) { shown += 1; }
     });
-  });
+    if (exceptionTable) {
+      Array.prototype.forEach.call(exceptionTable.tBodies[0].rows, function (r) {
+        r.hidden = kind !== "" && kind !== "ANY" && !kindMatches(r.dataset.kinds, kind);
+      });
+    }
+    document.getElementById("filter-count").textContent = shown.toLocaleString("en-US") + " shown";
+    table.setAttribute("data-filter", "status=" + status + "&kind=" + kind);
+  }
+  search.addEventListener("input", filter);
+  statusMenu.addEventListener("change", function () { setParam("status", statusMenu.value || null); });
+  kindMenu.addEventListener("change", function () { setParam("kind", kindMenu.value || null); });
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -131,8 +176,9 @@ JS = r"""
   var cents = new Intl.NumberFormat("en-US", {style: "currency", currency: "USD"});
   function pct(x, d) { return x === null ? "\u2013" : (x * 100).toFixed(d === undefined ? 2 : d) + "%"; }
   function num(x) { return x === null ? "\u2013" : x.toLocaleString("en-US", {maximumFractionDigits: 4}); }
-  function usd(x) { return x === null ? "\u2013" : money.format(x); }
-  function usdc(x) { return x === null ? "\u2013" : cents.format(x); }
+  // An amount that shows as zero shows without a sign: never "-$0".
+  function usd(x) { return x === null ? "\u2013" : money.format(Math.round(x) === 0 ? 0 : x); }
+  function usdc(x) { return x === null ? "\u2013" : cents.format(Math.round(x * 100) === 0 ? 0 : x); }
 
   function grid(headers, rows, numeric, rowClass) {
     var t = el("table"), thead = el("thead"), hr = el("tr"), body = el("tbody");
@@ -146,12 +192,9 @@ JS = r"""
     t.appendChild(body);
     return t;
   }
-  function sectorChart(holdings) {
+  function sectorChart(sectors) {  // rows [sector, before, after, target, securities] over every holding
     var by = {};
-    holdings.forEach(function (h) {
-      var s = by[h[1]] || (by[h[1]] = [0, 0]);
-      s[0] += h[3] || 0; s[1] += h[4] || 0;
-    });
+    sectors.forEach(function (g) { by[g[0]] = [g[2], g[3]]; });
     var names = Object.keys(by).sort(function (a, b) { return by[b][1] - by[a][1]; });
     var NS = "http://www.w3.org/2000/svg", row = 22, left = 170, w = 680;
     var top = Math.max.apply(null, names.map(function (n) { return Math.max(by[n][0], by[n][1]); }).concat([0.01]));
@@ -187,6 +230,8 @@ JS = r"""
     var holdings = a.h.s.map(function (s, i) {
       return [data.symbols[s], data.sectors[a.h.c[i]], a.h.b[i] / u, a.h.a[i] / u, a.h.t[i] / u];
     });
+    var sectors = a.g.map(function (g) { return [data.sectors[g[0]], g[1] / u, g[2] / u, g[3] / u, g[4]]; });
+    var securities = sectors.reduce(function (n, g) { return n + g[4]; }, 0);
     document.getElementById("drill-title").textContent = id + " \u00b7 " + d.client_name;
     var chip = el("span", "status " + d.status, d.status);
     var head = el("p"); head.appendChild(chip);
@@ -197,13 +242,17 @@ JS = r"""
     [["TE before", pct(d.te_before)], ["TE after", pct(d.te_after)], ["TE limit", pct(d.max_tracking_error)],
      ["Turnover", pct(d.turnover, 1)], ["Market value", usd(d.market_value)], ["Cash before", usd(d.cash_before)],
      ["Cash after", usd(d.cash_after)], ["Losses harvested", usd(d.losses_harvested)],
-     ["Realized ST", usd(d.realized_st)], ["Realized LT", usd(d.realized_lt)], ["Est. tax saved", usd(d.est_tax_saved)]
+     ["Realized ST", usd(d.realized_st)], ["Realized LT", usd(d.realized_lt)], ["Est. tax saved", usd(d.est_tax_saved)],
+     ["Est. tax cost", usd(d.tax_cost)], ["Gains ST", usd(d.gains_st)], ["Gains LT", usd(d.gains_lt)],
+     ["Gain budget", usd(d.gain_budget)], ["Realized YTD", usd(d.realized_ytd)], ["Budget used", usd(d.budget_used)],
+     ["Budget left", usd(d.budget_left)]
     ].forEach(function (p) { dl.appendChild(el("dt", "", p[0])); dl.appendChild(el("dd", "", p[1])); });
     body.appendChild(dl);
 
-    body.appendChild(el("h3", "", "Holdings vs target (" + holdings.length + ")"));
+    body.appendChild(el("h3", "", "Holdings vs target (" + (holdings.length === securities ? securities :
+      holdings.length + " listed of " + securities + ": traded tonight and the largest gaps") + ")"));
+    if (sectors.length) { body.appendChild(sectorChart(sectors)); }
     if (holdings.length) {
-      body.appendChild(sectorChart(holdings));
       var hs = holdings.slice().sort(function (x, y) {
         return Math.abs((y[3] || 0) - (y[4] || 0)) - Math.abs((x[3] || 0) - (x[4] || 0)); });
       var box = el("div", "scroll");
@@ -212,7 +261,10 @@ JS = r"""
         [false, false, true, true, true, true]));
       box.id = "drill-holdings";
       body.appendChild(box);
-    } else { body.appendChild(el("p", "muted", "No holdings.")); }
+    } else {
+      body.appendChild(el("p", "muted", sectors.length ? "" : "Holdings are listed for the accounts that trade " +
+        "tonight or have an exception; this account's are in the night's proposal."));
+    }
 
     body.appendChild(el("h3", "", "Trades and lots (" + a.t.length + ")"));
     if (a.t.length) {
@@ -229,14 +281,16 @@ JS = r"""
       });
       var tt = grid(["Symbol", "Side", "Shares", "Price", "Notional", "Reason"], rows,
                     [false, false, true, true, true, false], classes);
-      tt.id = "drill-trades"; body.appendChild(tt);
+      tt.id = "drill-trades";
+      var tbox = el("div", "scroll"); tbox.appendChild(tt); body.appendChild(tbox);
     } else { body.appendChild(el("p", "muted", "No trades tonight.")); }
 
     body.appendChild(el("h3", "", "Wash-sale blocks in force (" + a.w.length + ")"));
     if (a.w.length) {
       var wt = grid(["Symbol", "Block", "Until", "Why"], a.w.map(function (w) { return [w[0], w[1], w[2], w[3]]; }),
                     [false, false, false, false]);
-      wt.id = "drill-wash"; body.appendChild(wt);
+      wt.id = "drill-wash";
+      var wbox = el("div", "scroll"); wbox.appendChild(wt); body.appendChild(wbox);
     } else { body.appendChild(el("p", "muted", "None.")); }
     panel.hidden = false;
     panel.setAttribute("data-account", id);
@@ -247,6 +301,7 @@ JS = r"""
   function apply() {
     var p = params(), s = (p.get("sort") || "").split(":");
     if (s[0]) { sortBy(s[0], s[1] === "asc" ? "asc" : "desc"); }
+    filter();
     showAccount(p.get("account"));
   }
   window.addEventListener("hashchange", apply);

@@ -10,6 +10,7 @@ import pandas as pd
 from sma.rebalance import DecisionStatus, ExceptionKind
 from sma.reporting._frames import ReportDataError, require_columns
 from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
+from sma.reporting._review_tax import TAX_COLUMNS
 
 SUMMARY_KEYS = (
     "run_id", "as_of", "accounts_screened", "accounts_triggered", "accounts_traded", "accounts_held",
@@ -18,11 +19,12 @@ SUMMARY_KEYS = (
 DECISION_COLUMNS = (
     "account_id", "household_id", "account_type", "client_name", "status", "reason", "te_before", "te_after",
     "max_tracking_error", "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover",
-    "cash_before", "cash_after", "market_value",
+    "cash_before", "cash_after", "market_value", *TAX_COLUMNS,
 )
 TRADE_COLUMNS = ("account_id", "symbol", "side", "quantity", "price", "notional", "reason")
 LOT_SELL_COLUMNS = ("account_id", "symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term")
 HOLDING_COLUMNS = ("account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight")
+SECTOR_COLUMNS = ("account_id", "sector", "weight_before", "weight_after", "target_weight", "securities")
 WASH_BLOCK_COLUMNS = ("account_id", "symbol", "kind", "until", "why")
 EXCEPTION_COLUMNS = ("account_id", "kind", "reason")
 TRADE_COUNT_COLUMNS = ("account_id", "trades")
@@ -46,6 +48,8 @@ class ReviewData:
         One row per account screened (``DECISION_COLUMNS``); status one of ``STATUSES``;
         te_before, te_after, max_tracking_error annualised fractions; turnover a fraction of
         market value; money in USD. ``client_name`` and ``reason`` are free text (escaped).
+        The tax figures ``TAX_COLUMNS`` (``sma.reporting.tax_figures``): tonight's net gains and
+        gains per term, tax cost, and the gain budget, realized YTD, used and left (NaN: no budget).
     trades : DataFrame
         ``account_id, symbol, side, quantity`` (shares) ``, price, notional`` (USD) ``, reason``
         (a ``sma.rebalance.TradeReason``): every trade of the night, or at least the listed
@@ -72,6 +76,12 @@ class ReviewData:
         ``account_id, trades``: the number of tonight's trades of each account that trades,
         over the whole night. Given when ``trades`` holds only some accounts; None: counted
         from ``trades``.
+    sectors : DataFrame or None
+        ``SECTOR_COLUMNS``: per account and sector, the weights summed over every holding and the
+        number of securities. Given when ``holdings`` holds only some of an account's securities
+        (the drill-down lists the traded ones and the largest gaps); None: summed from ``holdings``.
+    blotter_state : str
+        The blotter's state when the page was written (PROPOSED, APPROVED, ...; "" if none).
     """
 
     summary: dict[str, Any]
@@ -85,6 +95,8 @@ class ReviewData:
     listed_elsewhere: str = ""
     by_reason: pd.DataFrame | None = None
     trade_counts: pd.DataFrame | None = None
+    sectors: pd.DataFrame | None = None
+    blotter_state: str = ""
 
     def __post_init__(self) -> None:
         for key in SUMMARY_KEYS:
@@ -100,6 +112,8 @@ class ReviewData:
             require_columns("by_reason", self.by_reason, REASON_TABLE_COLUMNS)
         if self.trade_counts is not None:
             require_columns("trade_counts", self.trade_counts, TRADE_COUNT_COLUMNS)
+        if self.sectors is not None:
+            require_columns("sectors", self.sectors, SECTOR_COLUMNS)
         unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
         if unknown.any():
             first = self.decisions["status"][unknown].iloc[0]
@@ -109,8 +123,28 @@ class ReviewData:
         """The night's trades per reason (``REASON_TABLE_COLUMNS``): ``by_reason``, else summed from ``trades``."""
         return trades_by_reason(self.trades) if self.by_reason is None else self.by_reason
 
+    def sector_weights(self) -> pd.DataFrame:
+        """``SECTOR_COLUMNS`` per account and sector over every holding: ``sectors``, else summed from ``holdings``."""
+        return sector_sums(self.holdings) if self.sectors is None else self.sectors
+
     def trades_per_account(self) -> pd.Series:
         """Number of trades per account id, over the whole night (accounts without trades absent)."""
         if self.trade_counts is None:
             return self.trades.groupby("account_id").size()
         return self.trade_counts.set_index("account_id")["trades"]
+
+
+def sector_sums(holdings: pd.DataFrame) -> pd.DataFrame:
+    """Per account and sector: weights before, after and target summed, and the number of securities.
+
+    Over every row of ``holdings`` (``HOLDING_COLUMNS``): a sector's weight is the sum of all its
+    securities' weights, never of a selection of them.
+    """
+    require_columns("holdings", holdings, HOLDING_COLUMNS)
+    weights = ["weight_before", "weight_after", "target_weight"]
+    f = holdings[["account_id", "sector", *weights]].astype({"account_id": str, "sector": str})
+    f[weights] = f[weights].astype(float).fillna(0.0)
+    out = f.groupby(["account_id", "sector"], sort=True).agg(
+        weight_before=("weight_before", "sum"), weight_after=("weight_after", "sum"),
+        target_weight=("target_weight", "sum"), securities=("weight_after", "size"))
+    return out.reset_index()

@@ -2,7 +2,8 @@
 
 Holdings dominate the size (accounts x securities), so they travel columnar per account with
 symbols and sectors as codes into shared lists and weights as integer millionths (0.0001 %).
-Trades, lots and wash-sale blocks are few and travel as rows.
+Sector sums (over every holding, also where only some holdings are listed), trades, lots and
+wash-sale blocks are few and travel as rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sma.reporting._review_data import ReviewData
 WEIGHT_UNIT = 1_000_000
 DRILL_DECISION = ("client_name", "household_id", "account_type", "status", "reason", "te_before", "te_after",
                   "max_tracking_error", "turnover", "market_value", "cash_before", "cash_after",
-                  "losses_harvested", "realized_st", "realized_lt", "est_tax_saved")
+                  "losses_harvested", "realized_st", "realized_lt", "est_tax_saved", "gains_st", "gains_lt",
+                  "tax_cost", "gain_budget", "realized_ytd", "budget_used", "budget_left")
 
 
 def _spans(ids: np.ndarray) -> list[tuple[str, int, int]]:
@@ -75,12 +77,30 @@ def holdings_by_account(holdings: pd.DataFrame) -> tuple[dict[str, dict[str, lis
     return out, [str(x) for x in symbols], [str(x) for x in sectors]
 
 
+def sectors_by_account(sectors: pd.DataFrame, names: list[str]) -> dict[str, list[list[int]]]:
+    """Per account ``[sector code, before, after, target, securities]`` rows, weights in millionths.
+
+    Sector names not yet in ``names`` (a sector none of the listed holdings is in) are appended.
+    """
+    f = sectors.sort_values(["account_id", "sector"], kind="stable")
+    for name in f["sector"].astype(str).unique():
+        if name not in names:
+            names.append(name)
+    code = {n: i for i, n in enumerate(names)}
+    cols = [f["sector"].astype(str).map(code).to_numpy(np.int64)] + [
+        np.rint(f[c].to_numpy(dtype=float) * WEIGHT_UNIT).astype(np.int64)
+        for c in ("weight_before", "weight_after", "target_weight")] + [f["securities"].to_numpy(np.int64)]
+    rows = np.column_stack(cols).tolist() if len(f) else []
+    return {aid: rows[s:e] for aid, s, e in _spans(f["account_id"].astype(str).to_numpy())}
+
+
 def drill_json(data: ReviewData) -> str:
     """The data island's text, safe inside ``<script type="application/json">``."""
     def mine(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if data.listed is None else frame[frame["account_id"].isin(data.listed)]
 
     h, symbols, sectors = holdings_by_account(mine(data.holdings))
+    g = sectors_by_account(mine(data.sector_weights()), sectors)
     t = rows_by_account(mine(data.trades), ["symbol", "side", "quantity", "price", "notional", "reason"])
     lots = rows_by_account(mine(data.lot_sells), ["symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term"])
     w = rows_by_account(mine(data.wash_blocks), ["symbol", "kind", "until", "why"])
@@ -89,7 +109,7 @@ def drill_json(data: ReviewData) -> str:
     empty = {"s": [], "c": [], "b": [], "a": [], "t": []}
     accounts = {
         aid: {"d": dict(zip(DRILL_DECISION, row, strict=True)), "h": h.get(aid, empty), "t": t.get(aid, []),
-              "l": lots.get(aid, []), "w": w.get(aid, [])}
+              "g": g.get(aid, []), "l": lots.get(aid, []), "w": w.get(aid, [])}
         for aid, row in zip(listed["account_id"].astype(str), decisions, strict=True)
     }
     text = json.dumps({"unit": WEIGHT_UNIT, "symbols": symbols, "sectors": sectors, "accounts": accounts},

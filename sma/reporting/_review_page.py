@@ -18,9 +18,10 @@ import numpy as np
 
 from sma.reporting._format import money
 from sma.reporting._review_assets import CSS, JS
-from sma.reporting._review_data import ReviewData
+from sma.reporting._review_data import EXCEPTION_KINDS, ReviewData
 from sma.reporting._review_drill import drill_json
 from sma.reporting._review_figures import exception_rows, status_counts
+from sma.reporting._review_tax import tax_totals
 from sma.reporting._svg import bar_chart, histogram
 
 _ACCOUNT_TABLE = (  # key, heading, type, format
@@ -35,6 +36,8 @@ _ACCOUNT_TABLE = (  # key, heading, type, format
     ("n_trades", "Trades", "num", "int"),
     ("losses_harvested", "Harvested", "num", "usd"),
     ("est_tax_saved", "Tax saved", "num", "usd"),
+    ("tax_cost", "Tax cost", "num", "usd"),
+    ("budget_left", "Gain budget left", "num", "usd"),
     ("market_value", "Market value", "num", "usd"),
     ("reason", "Reason", "text", None),
 )
@@ -56,32 +59,64 @@ def _fmt(x: object, kind: str | None) -> str:
 
 
 def _cell(x: object, kind: str | None, cls: str = "") -> str:
-    if kind is None:
-        return f'<td class="{cls}">{_fmt(x, None)}</td>' if cls else f"<td>{_fmt(x, None)}</td>"
+    if kind is None:  # a wrapping cell holds its text in a div: a cell's min-width does not hold in a table
+        return f'<td class="{cls}"><div>{_fmt(x, None)}</div></td>' if cls else f"<td>{_fmt(x, None)}</td>"
     raw = float(x)
     value = repr(raw) if np.isfinite(raw) else ""
     return f'<td class="num" data-value="{value}">{_fmt(raw, kind)}</td>'
 
 
-def _cards(s: dict) -> str:
+#: Between these comments the page carries the blotter's state; ``sma review --serve`` puts the
+#: state at the time of serving in their place (``blotter_card``).
+BLOTTER_MARK = ("<!--blotter-->", "<!--/blotter-->")
+
+
+def blotter_card(state: str, when: str) -> str:
+    """The headline card of the blotter's state (PROPOSED, APPROVED, RELEASED, ...), ``when`` read."""
+    shown = state or "none"
+    return (f'{BLOTTER_MARK[0]}<div class="card blotter" data-figure="Blotter"><div class="label">Blotter</div>'
+            f'<div class="value"><span id="blotter-state" class="state {escape(shown)}">{escape(shown)}</span></div>'
+            f'<div class="sub">{escape(when)}</div></div>{BLOTTER_MARK[1]}')
+
+
+def _card(label: str, value: float | int, text: str, cls: str = "", sub: str = "") -> str:
+    number = float(value)
+    data = repr(number) if np.isfinite(number) else ""
+    return (f'<div class="card{cls}" data-figure="{escape(label)}" data-value="{data}"><div class="label">'
+            f'{escape(label)}</div><div class="value">{escape(text)}</div>'
+            + (f'<div class="sub">{escape(sub)}</div>' if sub else "") + "</div>")
+
+
+def _cards(data: ReviewData) -> str:
+    s, t = data.summary, tax_totals(data.decisions)
     held = int(s["accounts_held"])
+    net_tax = t["tax_cost"] - float(s["est_tax_saved"])
     cards = [
-        ("Accounts screened", f"{int(s['accounts_screened']):,}", ""),
-        ("Triggered", f"{int(s['accounts_triggered']):,}", ""),
-        ("Traded", f"{int(s['accounts_traded']):,}", ""),
-        ("Held out", f"{held:,}", " alert" if held else ""),
-        ("Orders", f"{int(s['orders']):,}", ""),
-        ("Notional", _usd(float(s["notional"])), ""),
-        ("Losses harvested", _usd(float(s["losses_harvested"])), ""),
-        ("Gains realized ST", _usd(float(s["gains_realized_st"])), ""),
-        ("Gains realized LT", _usd(float(s["gains_realized_lt"])), ""),
-        ("Est. tax saved", _usd(float(s["est_tax_saved"])), ""),
+        ("Accounts screened", s["accounts_screened"], f"{int(s['accounts_screened']):,}", "", ""),
+        ("Triggered", s["accounts_triggered"], f"{int(s['accounts_triggered']):,}", "", ""),
+        ("Traded", s["accounts_traded"], f"{int(s['accounts_traded']):,}", "", ""),
+        ("Held out", held, f"{held:,}", " alert" if held else "", ""),
+        ("Orders", s["orders"], f"{int(s['orders']):,}", "", ""),
+        ("Notional", s["notional"], _usd(float(s["notional"])), "", ""),
+        ("Losses harvested", s["losses_harvested"], _usd(float(s["losses_harvested"])), "", ""),
+        ("Gains realized ST", t["gains_realized_st"], _usd(t["gains_realized_st"]), "", "taxable accounts, net"),
+        ("Gains realized LT", t["gains_realized_lt"], _usd(t["gains_realized_lt"]), "", "taxable accounts, net"),
+        ("Est. tax cost", t["tax_cost"], _usd(t["tax_cost"]), " tax", "lots sold at a gain × rate"),
+        ("Est. tax saved", s["est_tax_saved"], _usd(float(s["est_tax_saved"])), " tax", "lots sold at a loss × rate"),
+        ("Est. net tax", net_tax, _usd(net_tax), " tax", "cost − saved"),
+        ("Gain budget used", t["budget_used"], _usd(t["budget_used"]), "",
+         f"of {_usd(t['gain_budget'])} · {_count(t['budgeted'], 'account')} with a budget"),
+        ("Gain budget left", t["budget_left"], _usd(t["budget_left"]), " alert" if t["over_budget"] else "",
+         f"{_count(t['over_budget'], 'account')} over budget"),
     ]
-    return '<section id="headline" class="cards">' + "".join(
-        f'<div class="card{cls}" data-figure="{escape(label)}"><div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(value)}</div></div>'
-        for label, value, cls in cards
-    ) + "</section>"
+    note = (f'<p class="note" id="tax-note">Gains realized, tax cost and gain budgets count TAXABLE accounts only: '
+            f"sales in IRA and ROTH accounts are not taxable (tonight they net {escape(_usd(t['untaxed_net']))}, "
+            "left out). Tax cost is each lot sold at a gain times the account's rate for its term; tax saved, each "
+            "lot sold at a loss. Budget used = net gains realized this year before tonight + tonight's net gains; "
+            "left = budget − used.</p>")
+    state = blotter_card(data.blotter_state, "when this page was written")
+    return ('<section id="headline" class="cards">' + "".join(_card(*c) for c in cards) + state
+            + "</section>" + note)
 
 
 def _table(headers: list[tuple[str, bool]], body: list[str], table_id: str) -> str:
@@ -95,9 +130,10 @@ def _exceptions(data: ReviewData) -> str:
     if rows.empty:
         return f'<section id="exceptions"><h2>Exceptions {badge}</h2><p>No exceptions tonight.</p></section>'
     body = [
-        f'<tr data-account="{escape(str(r.account_id))}"><td>{escape(str(r.account_id))}</td>'
+        f'<tr data-account="{escape(str(r.account_id))}" data-kinds="{escape(str(r.kind))}">'
+        f"<td>{escape(str(r.account_id))}</td>"
         f"<td>{escape(str(r.client_name))}</td><td class=\"kind\">{escape(str(r.kind))}</td>"
-        f'<td class="wrap">{escape(str(r.reason))}</td></tr>'
+        f'<td class="wrap"><div>{escape(str(r.reason))}</div></td></tr>'
         for r in rows.itertuples(index=False)
     ]
     table = _table([("Account", False), ("Client", False), ("Kind", False), ("Reason", False)], body,
@@ -116,8 +152,23 @@ def _reasons(data: ReviewData) -> str:
                    body, "reason-table")
     chart = bar_chart(rows["reason"].tolist(), (rows["bought"] + rows["sold"]).tolist(), "Notional by trade reason",
                       _usd) if len(rows) else '<p class="muted">No trades tonight.</p>'
-    return f'<section id="trades-by-reason"><h2>Trades by reason</h2><div class="grid2"><div>{table}</div>' \
+    return f'<section id="trades-by-reason"><h2>Trades by reason</h2><div class="grid2"><div class="scroll">{table}</div>' \
            f"<div>{chart}</div></div></section>"
+
+
+#: Histogram bins of the distributions, and how many of their edges carry a tick label.
+BINS, TICKS = 20, 5
+
+
+def axis(top: float, ticks: int = TICKS) -> tuple[float, float, int]:
+    """A percent axis from 0 covering ``top`` (a fraction): its end, tick step and the decimals
+    the tick labels need to differ (``0% 1% 2%``, ``0% 0.5% 1%``, ``0% 0.25% 0.5%``), never ``0% 0% 1%``."""
+    raw = max(float(top), 1e-6) / ticks
+    exponent = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * exponent for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * exponent >= raw * (1 - 1e-12))
+    percent = step * 100
+    places = next(d for d in range(8) if abs(round(percent, d) - percent) < 1e-9 * max(1.0, percent))
+    return step * ticks, step, places
 
 
 def _distributions(data: ReviewData) -> str:
@@ -125,18 +176,37 @@ def _distributions(data: ReviewData) -> str:
     before, after = d["te_before"].to_numpy(dtype=float), d["te_after"].to_numpy(dtype=float)
     turnover = d["turnover"].to_numpy(dtype=float)
     finite = np.concatenate([before[np.isfinite(before)], after[np.isfinite(after)], [0.0]])
-    te_top = max(float(np.quantile(finite, 0.99)), 0.005)
-    te_bins = np.linspace(0.0, te_top, 21)
+    te_top, _, te_places = axis(max(float(np.quantile(finite, 0.99)), 0.005))
+    te_bins = np.linspace(0.0, te_top, BINS + 1)
     limit = float(np.nanmedian(d["max_tracking_error"].to_numpy(dtype=float))) if len(d) else None
     te = histogram({"before": before[np.isfinite(before)], "after": after[np.isfinite(after)]}, te_bins,
-                   "Tracking error before and after (accounts)", lambda v: f"{v * 100:.1f}%", marker=limit)
+                   "Tracking error before and after (accounts)", lambda v: f"{v * 100:.{te_places}f}%", marker=limit)
     t = turnover[np.isfinite(turnover)]
-    t_bins = np.linspace(0.0, max(float(np.quantile(np.r_[t, 0.0], 0.99)), 0.01), 21)
-    tv = histogram({"turnover": t}, t_bins, "Turnover (accounts)", lambda v: f"{v * 100:.0f}%")
+    t_top, _, t_places = axis(max(float(np.quantile(np.r_[t, 0.0], 0.99)), 0.01))
+    t_bins = np.linspace(0.0, t_top, BINS + 1)
+    tv = histogram({"turnover": t}, t_bins, "Turnover (accounts)", lambda v: f"{v * 100:.{t_places}f}%")
     return ('<section id="distributions"><h2>Distributions</h2><div class="grid2">'
             '<div><h3>Tracking error, before and after <span class="muted">(dashed: median limit)</span></h3>'
             f"{te}</div>"
             f"<div><h3>Turnover</h3>{tv}</div></div></section>")
+
+
+def _filters(data: ReviewData) -> str:
+    """Status and exception-kind menus (with the night's counts) and a search of account and client."""
+    statuses = status_counts(data.decisions)
+    kinds = data.exceptions["kind"].astype(str).value_counts()
+    status_options = "".join(f'<option value="{escape(k)}">{escape(k)} ({v:,})</option>'
+                             for k, v in statuses.items() if v)
+    kind_options = "".join(f'<option value="{escape(k)}">{escape(k)} ({int(kinds[k]):,})</option>'
+                           for k in EXCEPTION_KINDS if k in kinds.index)
+    return ('<div class="filters">'
+            '<label>Status <select id="status-filter" aria-label="Filter by status"><option value="">all</option>'
+            f"{status_options}</select></label>"
+            '<label>Exception <select id="kind-filter" aria-label="Filter by exception kind">'
+            f'<option value="">all</option><option value="ANY">any exception</option>{kind_options}'
+            '<option value="NONE">no exception</option></select></label>'
+            '<input id="account-filter" type="search" placeholder="Account or client…" '
+            'aria-label="Find an account or client"></div>')
 
 
 def _accounts(data: ReviewData) -> str:
@@ -145,6 +215,8 @@ def _accounts(data: ReviewData) -> str:
     if data.listed is not None:
         d = d[d["account_id"].isin(data.listed)]
     columns = {key: d[key].to_numpy() for key, *_ in _ACCOUNT_TABLE}
+    kinds = data.exceptions.astype({"kind": str}).groupby("account_id")["kind"].agg(lambda k: " ".join(sorted(set(k))))
+    account_kinds = [kinds.get(a, "") for a in d["account_id"]]
     body = []
     for i in range(len(d)):
         cells = []
@@ -154,7 +226,9 @@ def _accounts(data: ReviewData) -> str:
                 cells.append(f'<td><span class="status {escape(str(x))}">{escape(str(x))}</span></td>')
             else:
                 cells.append(_cell(x, kind, "wrap" if key == "reason" else ""))
-        body.append(f'<tr data-account="{escape(str(columns["account_id"][i]))}">{"".join(cells)}</tr>')
+        body.append(f'<tr data-account="{escape(str(columns["account_id"][i]))}" '
+                    f'data-status="{escape(str(columns["status"][i]))}" data-kinds="{escape(account_kinds[i])}">'
+                    f'{"".join(cells)}</tr>')
     head = "".join(
         f'<th data-key="{key}" data-type="{typ}"{" class=num" if typ == "num" else ""}>{escape(label)}</th>'
         for key, label, typ, _ in _ACCOUNT_TABLE
@@ -168,9 +242,9 @@ def _accounts(data: ReviewData) -> str:
     if data.listed is not None and len(d) < len(data.decisions):
         statuses = (f"{len(d):,} of {len(data.decisions):,} accounts listed (every exception, then the largest "
                     f"turnover); all are in {escape(data.listed_elsewhere)} · " + statuses)
-    return (f'<section id="accounts"><h2>Accounts</h2><div class="toolbar"><input id="account-filter" type="search" '
-            f'placeholder="Filter accounts, clients, status…" aria-label="Filter accounts"><span class="muted">'
-            f"{statuses} · click a column to sort, a row to open the account</span></div>"
+    return (f'<section id="accounts"><h2>Accounts</h2><div class="toolbar">{_filters(data)}<span class="muted">'
+            f'{statuses} · <span id="filter-count">{len(d):,} shown</span> · click a column to sort, a row to open '
+            "the account</span></div>"
             f'<div class="scroll"><table id="account-table"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div></section>')
 
@@ -199,7 +273,7 @@ def render_review_page(data: ReviewData) -> str:
         f"<title>Run review {run_id} · {as_of}</title><style>{CSS}</style></head><body>"
         f'<header><h1>SMA Nightly · run review</h1><span class="meta">run <b id="run-id">{run_id}</b> · '
         f'as of <b id="as-of">{as_of}</b></span></header><main>'
-        + _cards(s) + _exceptions(data) + _reasons(data) + _distributions(data) + _accounts(data)
+        + _cards(data) + _exceptions(data) + _reasons(data) + _distributions(data) + _accounts(data)
         + '<footer>Generated by SMA Nightly from the run\'s decision records. TE = annualised tracking error '
           "against the personalised target.</footer></main>"
         '<aside id="drill" hidden aria-live="polite"><div class="bar"><h2 id="drill-title"></h2>'
@@ -207,3 +281,8 @@ def render_review_page(data: ReviewData) -> str:
         f'<script type="application/json" id="drill-data">{drill_json(data)}</script>'
         f"<script>{JS}</script></body></html>"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 account``, ``2 accounts``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -64,7 +64,8 @@ def histogram(series: dict[str, np.ndarray], bins: np.ndarray, title: str,
                     f'<text x="{left + 20 + 110 * k}" y="15" font-size="11" fill="#33404d">{escape(name)}</text>')
     for i in range(0, len(bins), max(1, (len(bins) - 1) // 5)):
         x = left + i * slot
-        body.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="10" '
+        anchor = "end" if i == len(bins) - 1 else "middle"  # the last label stays inside the chart
+        body.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="{anchor}" font-size="10" '
                     f'fill="#5f6b7a">{escape(fmt(float(bins[i])))}</text>')
     body.append(f'<text x="{left - 6}" y="{top_pad + 8}" text-anchor="end" font-size="10" fill="#5f6b7a">{peak}</text>'
                 f'<text x="{left - 6}" y="{height - bottom}" text-anchor="end" font-size="10" fill="#5f6b7a">0</text>')

@@ -5,7 +5,6 @@ Pure: frames in, frames, text and bytes out. Files, locks and the run folder are
 """
 
 from sma.trading._approval import (
-    NIGHT_USER,
     TRANSITIONS,
     Action,
     AlreadyReleased,
@@ -20,8 +19,9 @@ from sma.trading._approval import (
     Users,
     WrongState,
     authorize,
+    require_role,
 )
-from sma.trading._audit import GENESIS, TrailProblem, current, seal, verify_trail
+from sma.trading._audit import GENESIS, TrailProblem, current, last_of, seal, signed_by, verify_trail
 from sma.trading._signing import Signer, signature_problem
 from sma.trading._blotter import (
     ALLOCATION_COLUMNS,
@@ -68,6 +68,7 @@ from sma.trading._fills import (
     FillsRejected,
     empty_booked,
     fill_ids,
+    booked_digest,
     match_fills,
 )
 
@@ -83,7 +84,6 @@ __all__ = [
     "GENESIS",
     "LOT_COLUMNS",
     "LOT_INSTRUCTION_COLUMNS",
-    "NIGHT_USER",
     "ORDER_COLUMNS",
     "SCHEMAS",
     "SORT_KEYS",
@@ -114,6 +114,7 @@ __all__ = [
     "WrongState",
     "allocations_csv",
     "authorize",
+    "require_role",
     "book_fills",
     "by_order",
     "csv_chunks",
@@ -131,6 +132,9 @@ __all__ = [
     "lot_id_of_fill",
     "lot_instructions_csv",
     "match_fills",
+    "booked_digest",
+    "last_of",
+    "signed_by",
     "neutralise",
     "seal",
     "signature_problem",

@@ -4,10 +4,12 @@
 
     PROPOSED --approve (PM)--> APPROVED --release (TRADER, not the approver)--> RELEASED
     PROPOSED --reject (PM)--> REJECTED
-    PROPOSED | APPROVED --cancel (PM or TRADER)--> CANCELLED
+    PROPOSED | APPROVED --cancel (PM, TRADER, or the night replacing its proposal)--> CANCELLED
     (none) | PROPOSED | REJECTED | CANCELLED --propose (the night)--> PROPOSED
+    RELEASED --fills (OPERATIONS or TRADER books the broker's executions)--> RELEASED
 
-RELEASED is final: nothing changes a released blotter, nothing releases it again. The rule that
+RELEASED is final: nothing changes a released blotter, nothing releases it again; the fills
+booked against it are recorded after it. The rule that
 the releaser is never the approver is the four-eyes principle of trade release (segregation of
 duties between portfolio management and trading); Airflow's approval step does not enforce it,
 so it lives here and the project's audit log is the authority.
@@ -34,31 +36,32 @@ class Action(StrEnum):
     REJECT = "REJECT"
     CANCEL = "CANCEL"
     RELEASE = "RELEASE"
+    FILLS = "FILLS"  # executions booked into the store against the released blotter
 
 
 class Role(StrEnum):
     PM = "PM"  # portfolio manager: approves or rejects
     TRADER = "TRADER"  # releases to the broker
-    OPERATIONS = "OPERATIONS"  # may look, never decide
-
-
-#: The night's own identity in the audit log; it is not a person and holds no role.
-NIGHT_USER = "sma-night"
+    OPERATIONS = "OPERATIONS"  # looks, and books the broker's fills; never decides
+    # The login the night runs as (a service account): proposes blotters, cancels its own proposal
+    # before a forced rerun replaces it, and relays the answers Airflow authenticated.
+    NIGHT = "NIGHT"
 
 
 @dataclass(frozen=True)
 class Transition:
-    roles: frozenset[Role]  # empty: performed by the night, not by a person
+    roles: frozenset[Role]
     from_states: frozenset[State | None]
     to_state: State
 
 
 TRANSITIONS: dict[Action, Transition] = {
-    Action.PROPOSE: Transition(frozenset(), frozenset({None, State.PROPOSED, State.REJECTED, State.CANCELLED}), State.PROPOSED),
+    Action.PROPOSE: Transition(frozenset({Role.NIGHT}), frozenset({None, State.PROPOSED, State.REJECTED, State.CANCELLED}), State.PROPOSED),
     Action.APPROVE: Transition(frozenset({Role.PM}), frozenset({State.PROPOSED}), State.APPROVED),
     Action.REJECT: Transition(frozenset({Role.PM}), frozenset({State.PROPOSED}), State.REJECTED),
-    Action.CANCEL: Transition(frozenset({Role.PM, Role.TRADER}), frozenset({State.PROPOSED, State.APPROVED}), State.CANCELLED),
+    Action.CANCEL: Transition(frozenset({Role.PM, Role.TRADER, Role.NIGHT}), frozenset({State.PROPOSED, State.APPROVED}), State.CANCELLED),
     Action.RELEASE: Transition(frozenset({Role.TRADER}), frozenset({State.APPROVED}), State.RELEASED),
+    Action.FILLS: Transition(frozenset({Role.OPERATIONS, Role.TRADER}), frozenset({State.RELEASED}), State.RELEASED),
 }
 
 
@@ -115,10 +118,24 @@ class Users:
         return cls({name: frozenset(Role(r) for r in spec.get("roles", ())) for name, spec in users.items()},
                    {name: spec["public_key"] for name, spec in users.items() if spec.get("public_key")})
 
+    @classmethod
+    def anyone(cls, user: str) -> Users:
+        """A roles source in which ``user`` holds every role: judges a history's shape only."""
+        return cls({user: frozenset(Role)})
+
     def of(self, user: str, run: str, action: str) -> frozenset[Role]:
         if user not in self.roles:
             raise UnknownUser(run, user, action, "not in the roles source")
         return self.roles[user]
+
+
+def require_role(action: Action, user: str, users: Users, run: str = "-") -> None:
+    """Refuse unless ``user`` is known and holds a role ``action`` needs (``UnknownUser``, ``NotPermitted``)."""
+    rule = TRANSITIONS[action]
+    roles = users.of(user, run, action)
+    if not roles & rule.roles:
+        held = ",".join(sorted(roles)) or "no role"
+        raise NotPermitted(run, user, action, f"needs {' or '.join(sorted(rule.roles))}, user has {held}")
 
 
 def authorize(
@@ -136,12 +153,8 @@ def authorize(
     releaser is not the approver.
     """
     rule = TRANSITIONS[action]
-    if rule.roles:
-        roles = users.of(user, run, action)
-        if not roles & rule.roles:
-            held = ",".join(sorted(roles)) or "no role"
-            raise NotPermitted(run, user, action, f"needs {' or '.join(sorted(rule.roles))}, user has {held}")
-    if state == State.RELEASED:
+    require_role(action, user, users, run)
+    if state == State.RELEASED and state not in rule.from_states:
         raise AlreadyReleased(run, user, action, "already released")
     if state not in rule.from_states:
         raise WrongState(run, user, action, f"the blotter is {state or 'not proposed'}")

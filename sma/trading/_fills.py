@@ -37,6 +37,23 @@ BOOKED_COLUMNS = (
 )
 #: The fields that make an execution what it is: a replayed exec_id must carry the same ones.
 _EXECUTION_FIELDS = ("order_id", "account_id", "side", "lot_id", "quantity", "fill_price")
+
+
+def booked_digest(booked: pd.DataFrame) -> str:
+    """SHA-256 of a run's booked fills (``BOOKED_COLUMNS``), whatever their row order or dtypes:
+    rows sorted by execution, numbers as their shortest round-trip text, blanks for missing ids.
+    A FILLS audit record signs this, so the store's and the run folder's records can be checked."""
+    frame = booked.loc[:, list(BOOKED_COLUMNS)].copy()
+    for column in ("quantity", "fill_price", "price"):
+        frame[column] = pd.to_numeric(frame[column]).astype("float64").map(repr)
+    for column in BOOKED_COLUMNS:
+        if column not in ("quantity", "fill_price", "price"):
+            frame[column] = frame[column].astype("string").fillna("")
+    frame = frame.sort_values(["exec_id", "fill_id"], kind="stable")
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 #: Shares closer than this to a whole number (or to the allocation's own fraction) are that number.
 _SHARE_TOLERANCE = 1e-9
 

@@ -99,3 +99,18 @@ def test_the_store_the_files_and_the_page_count_the_same_exceptions(demo):
     assert len(pd.read_parquet(run / "proposal" / "exceptions.parquet")) == stored
     badge = re.search(r'<h2>Exceptions <span class="badge[^"]*">(\d+)</span>', (run / "review.html").read_text())
     assert badge and int(badge.group(1)) == stored
+
+
+def test_the_demos_blotter_is_proposed_signed_by_the_nights_login_and_verifies(demo):
+    """Issue 14: the night signs its proposal with its login's key; the store keeps the chain's head;
+    the whole trail verifies against the demo's users file, signatures required."""
+    from pipelines.blotter import load_users, read_trail, verify
+    from pipelines.identity import os_login
+
+    work, con = demo
+    run_dir = work / "runs" / AS_OF.isoformat()
+    trail = read_trail(run_dir)
+    assert [(r["action"], r["user"], bool(r.get("signature"))) for r in trail] == [("PROPOSE", os_login(), True)]
+    head = con.execute("SELECT seq, hash FROM audit_heads WHERE run_id = ?", [AS_OF.isoformat()]).fetchone()
+    assert head == (1, trail[0]["hash"])
+    assert verify(run_dir, load_users(work / "users.toml"), signed=True) == []

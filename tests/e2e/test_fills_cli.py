@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.nightly_env import AS_OF, sma, workplace
-from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
+from tests.os_users import os_users, shared, sma_as, write_night_users, write_users  # noqa: F401 (fixture)
 
 
 def fills_from_exports(run: Path) -> pd.DataFrame:
@@ -96,7 +96,7 @@ def test_the_engines_trades_wash_no_loss_when_booked(released):
 
 
 def test_fills_for_a_run_not_released_are_refused(tiny_inbox, tmp_path):
-    env = workplace(tmp_path)
+    env = workplace(tmp_path, users_file=write_night_users(tmp_path))
     day = AS_OF.isoformat()
     assert sma(["nightly", "--inbox", str(tiny_inbox), "--date", day], env, tmp_path).returncode == 0
     pd.DataFrame(

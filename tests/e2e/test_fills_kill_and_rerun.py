@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.blotter import read_trail
 from tests.e2e.test_fills_cli import fills_from_exports, release_a_night
 from tests.nightly_env import AS_OF, sma, workplace
 from tests.os_users import os_users  # noqa: F401 (fixture)
@@ -45,7 +46,7 @@ def released_with_first_fills(tiny_inbox, tmp_path_factory, os_users) -> Path:
 
 def copy_of(released: Path, root: Path) -> dict[str, str]:
     shutil.copytree(released, root, dirs_exist_ok=True)
-    return workplace(root)
+    return workplace(root, users_file=root / "users.toml")
 
 
 def outputs(root: Path) -> tuple[dict[str, list[tuple]], bytes]:
@@ -82,3 +83,9 @@ def test_a_fills_load_killed_at_a_point_and_run_again_books_each_execution_once(
     assert outputs(tmp_path) == uninterrupted
     again = sma(args, env, tmp_path)
     assert "booked 0 fill(s)" in again.stdout and outputs(tmp_path) == uninterrupted
+    # One signed FILLS record per file that booked something, whatever the kill left behind; the
+    # store's fills, the run folder's and the store's chain head agree with the audit log.
+    trail = read_trail(tmp_path / "runs" / AS_OF.isoformat())
+    assert [r["action"] for r in trail].count("FILLS") == 2
+    verified = sma(["blotter", "verify", "--run", AS_OF.isoformat()], env, tmp_path)
+    assert verified.returncode == 0, verified.stderr

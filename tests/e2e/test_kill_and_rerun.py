@@ -201,11 +201,13 @@ RELEASE_CRASH_POINTS = [
 
 def _approved_run(root: Path) -> Path:
     from pipelines.blotter import approve, load_users, propose
+    from pipelines.identity import os_login, signer_of
     from tests.pipelines.test_blotter_run import write_run
 
     run_dir = write_run(root)
-    propose(run_dir)
-    approve(run_dir, "sma-test-pm", load_users(write_users(root)))
+    users, keys = load_users(write_users(root)), root / ".config" / "sma"
+    propose(run_dir, os_login(), signer=signer_of(keys, os_login()))  # as the night does
+    approve(run_dir, "sma-test-pm", users, signer=signer_of(keys, "sma-test-pm"))
     shared(root)
     return run_dir
 

@@ -20,7 +20,7 @@ def answer(option: str, user: str | None, **params) -> dict:
 
 def proposed(tmp_path):
     run_dir = write_run(tmp_path)
-    propose(run_dir, now=clock(1))
+    propose(run_dir, "sma-night", now=clock(1))
     return run_dir
 
 
@@ -55,6 +55,25 @@ def test_an_answer_without_a_responding_user_is_no_approval(tmp_path):
     run_dir = proposed(tmp_path)
     with pytest.raises(BlotterRefused, match="no responding user"):
         apply_approval_answer(run_dir, answer("Approve", None), USERS)
+
+
+def test_the_answer_is_relayed_and_signed_by_the_workers_login_and_releases_signed(tmp_path):
+    """The PM answered in Airflow and holds no key on the worker: the worker's login (the night's
+    service account) signs the record as its attester; the trader's signed release then verifies
+    the whole trail strictly, and so does ``verify`` (issue 14)."""
+    from pipelines.blotter import load_users, verify
+    from pipelines.identity import signer_of
+    from test_blotter_run import signed_workplace
+
+    users_file, keys = signed_workplace(tmp_path, {"worker": ["NIGHT"], "pm": ["PM"], "trader1": ["TRADER"]})
+    users = load_users(users_file)
+    run_dir = write_run(tmp_path / "runs")
+    propose(run_dir, "worker", signer=signer_of(keys, "worker"), now=clock(1))
+    record = apply_approval_answer(run_dir, answer("Approve", "pm"), users, attester="worker",
+                                   signer=signer_of(keys, "worker"), store=tmp_path / "store.duckdb")
+    assert (record["user"], record["attested_by"], bool(record["signature"])) == ("pm", "worker", True)
+    release(run_dir, "trader1", users, signer=signer_of(keys, "trader1"), store=tmp_path / "store.duckdb")
+    assert verify(run_dir, users, signed=True, store=tmp_path / "store.duckdb") == []
 
 
 def test_a_run_id_cannot_leave_the_runs_folder(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from test_blotter_run import RUN, write_run
 
 from pipelines.blotter import propose
+from pipelines.identity import os_login, signer_of
 from tests.nightly_env import workplace
 from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
 
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.usefixtures("os_users")
 def run(tmp_path):
     """A proposed blotter under ``tmp_path``, which every test login may act on; the env to use it."""
     env = workplace(tmp_path, users_file=write_users(tmp_path))
-    propose(write_run(tmp_path / "runs"))  # as the night does
+    night = os_login()  # the night's login signs what it proposes
+    propose(write_run(tmp_path / "runs"), night, signer=signer_of(tmp_path / ".config" / "sma", night))
     shared(tmp_path)
     return env, tmp_path
 
@@ -68,8 +70,13 @@ def test_a_name_typed_on_the_command_line_is_not_accepted(run):
 
 
 def test_a_login_not_in_the_users_file_may_not_act(run):
-    refused = as_("root", run, "approve")
-    assert refused.returncode == 1 and "'root'" in refused.stderr and "not in the roles source" in refused.stderr
+    env, root = run
+    users = (root / "users.toml").read_text()
+    (root / "fewer-users.toml").write_text(users.replace("[users.sma-test-pm2]", "[users.someone-else]"))
+    shared(root)
+    refused = sma_as("sma-test-pm2", ["blotter", "approve", "--run", RUN],
+                     {**env, "SMA_BLOTTER__USERS_FILE": str(root / "fewer-users.toml")}, root)
+    assert refused.returncode == 1 and "'sma-test-pm2'" in refused.stderr and "not in the roles source" in refused.stderr
 
 
 def test_the_users_file_is_the_one_the_settings_name_wherever_the_command_runs(run, tmp_path):
@@ -159,6 +166,37 @@ def test_a_release_record_cut_from_the_trail_fails_verify(run):
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
     result = as_("sma-test-ops", run, "verify")
     assert result.returncode == 1 and "no release was recorded" in result.stderr
+
+
+def test_the_nights_proposal_is_signed_by_its_login_and_an_unsigned_one_is_not_approved(run):
+    """A PM signs only on top of a history signed throughout: a proposal without the night's
+    signature (written by anyone with file access) is refused at approval and by verify (issue 14)."""
+    env, root = run
+    log = root / "runs" / RUN / "blotter" / "audit.jsonl"
+    first = json.loads(log.read_text().splitlines()[0])
+    assert first["action"] == "PROPOSE" and first["user"] == os_login() and first["signature"]
+    first.pop("signature")  # outside the hash: the chain itself stays intact
+    log.write_text(json.dumps(first) + "\n")
+    refused = as_("sma-test-pm", run, "approve")
+    assert refused.returncode == 1 and "audit log line 1" in refused.stderr and "not signed" in refused.stderr
+    assert "not signed" in as_("sma-test-ops", run, "verify").stderr
+
+
+def test_a_release_cut_from_the_log_with_its_exports_fails_verify_on_the_stores_chain_head(run):
+    """Deleting the release record and the exports together leaves a shorter log that is well
+    chained and well signed; the store's chain head still names the release (issue 14)."""
+    import shutil
+
+    env, root = run
+    as_("sma-test-pm", run, "approve")
+    as_("sma-test-trader", run, "release")
+    log = root / "runs" / RUN / "blotter" / "audit.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:-1]))
+    shutil.rmtree(root / "runs" / RUN / "blotter" / "exports")
+    result = as_("sma-test-ops", run, "verify")
+    assert result.returncode == 1 and "cut off the log" in result.stderr and "RELEASE" in result.stderr
+    again = as_("sma-test-trader2", run, "release")
+    assert again.returncode == 1 and "cut off the log" in again.stderr, "nobody releases a second time"
 
 
 def test_a_login_without_its_private_key_cannot_act(run):

@@ -66,7 +66,7 @@ def test_a_blotter_built_in_parts_is_the_blotter_built_at_once(tmp_path, rows_pe
     """Every part holds every trade and lot sell of its blocks, so numbering, sizing and the lot
     checks see whole blocks; the files and the recorded hash equal those of the whole."""
     run_dir = write_proposal(tmp_path / RUN, *wide_proposal())
-    propose(run_dir, now=clock(1), rows_per_part=rows_per_part)
+    propose(run_dir, "sma-night", now=clock(1), rows_per_part=rows_per_part)
     whole = whole_blotter(run_dir)
     assert_same_blotter(read_blotter(home(run_dir) / "proposed"), whole)
     assert show(run_dir).trail[-1]["content_sha256"] == content_hash(whole)
@@ -93,7 +93,7 @@ def test_lot_sells_of_a_symbol_nothing_sells_are_reported_from_their_own_part(tm
     stray = pd.DataFrame({"account_id": ["A001"], "symbol": ["ZZZ"], "lot_id": ["L-stray"], "quantity": [3.0]})
     run_dir = write_proposal(tmp_path / RUN, trades, pd.concat([lot_sells, stray], ignore_index=True))
     with pytest.raises(ProposalError, match="A001.*ZZZ"):
-        propose(run_dir, now=clock(1), rows_per_part=10)
+        propose(run_dir, "sma-night", now=clock(1), rows_per_part=10)
     assert not (home(run_dir) / "proposed" / "orders.parquet").exists()
 
 
@@ -102,7 +102,7 @@ def test_approve_and_release_a_batch_at_a_time_give_the_files_made_at_once(tmp_p
     approved files, their hash and every exported byte are those of the blotter held in memory."""
     monkeypatch.setattr(_folder, "BATCH_ROWS", 4)
     run_dir = write_proposal(tmp_path / RUN, *wide_proposal())
-    propose(run_dir, now=clock(1), rows_per_part=9)
+    propose(run_dir, "sma-night", now=clock(1), rows_per_part=9)
     held = ["A003", "A017", "A028"]
     record = approve(run_dir, "pm", USERS, hold=held, now=clock(8))
     approved = hold_out(whole_blotter(run_dir), held)
@@ -117,7 +117,7 @@ def test_approve_and_release_a_batch_at_a_time_give_the_files_made_at_once(tmp_p
 def test_a_night_with_nothing_to_trade_proposes_an_empty_blotter_that_can_be_approved_and_released(tmp_path):
     trades, lot_sells = wide_proposal()
     run_dir = write_proposal(tmp_path / RUN, trades.iloc[:0], lot_sells.iloc[:0])
-    propose(run_dir, now=clock(1), rows_per_part=5)
+    propose(run_dir, "sma-night", now=clock(1), rows_per_part=5)
     empty = read_blotter(home(run_dir) / "proposed")
     assert [len(f) for f in empty.frames().values()] == [0, 0, 0]
     assert list(empty.allocations.columns) == list(whole_blotter(run_dir).allocations.columns)

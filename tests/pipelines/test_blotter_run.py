@@ -25,7 +25,8 @@ from sma.trading import (
 )
 
 RUN = "2026-11-25"
-USERS = Users({"pm": frozenset({Role.PM}), "pm2": frozenset({Role.PM}), "both": frozenset({Role.PM, Role.TRADER}),
+USERS = Users({"sma-night": frozenset({Role.NIGHT}), "pm": frozenset({Role.PM}), "pm2": frozenset({Role.PM}),
+               "both": frozenset({Role.PM, Role.TRADER}),
                **{f"trader{i}": frozenset({Role.TRADER}) for i in range(64)}})
 
 
@@ -68,9 +69,36 @@ def write_proposal(run_dir: Path, trades: pd.DataFrame, lot_sells: pd.DataFrame)
 
 def approved_run(root: Path, **kw) -> Path:
     run_dir = write_run(root)
-    propose(run_dir, now=clock(1))
+    propose(run_dir, "sma-night", now=clock(1))
     approve(run_dir, "pm", USERS, now=clock(8), **kw)
     return run_dir
+
+
+def signed_workplace(root: Path, logins: dict[str, list[str]]) -> tuple[Path, Path]:
+    """(users file, keys folder): each login with its roles, a key in the folder and its public key listed."""
+    from pipelines.identity import make_key
+
+    keys = root / "keys"
+    lines = [f'[users."{login}"]\nroles = {json.dumps(roles)}\npublic_key = "{make_key(keys, login)}"\n'
+             for login, roles in logins.items()]
+    (root / "users.toml").write_text("".join(lines))
+    return root / "users.toml", keys
+
+
+def signed_released_run(root: Path, logins: dict[str, list[str]] | None = None) -> tuple[Path, Users, Path]:
+    """A run proposed by the night's login, approved by pm and released by trader1, every record
+    signed; returns (run folder, users, keys folder)."""
+    from pipelines.blotter import load_users
+    from pipelines.identity import signer_of
+
+    everyone = {"sma-night": ["NIGHT"], "pm": ["PM"], "trader1": ["TRADER"], **(logins or {})}
+    users_file, keys = signed_workplace(root, everyone)
+    users = load_users(users_file)
+    run_dir = write_run(root / "runs")
+    propose(run_dir, "sma-night", signer=signer_of(keys, "sma-night"), now=clock(1))
+    approve(run_dir, "pm", users, signer=signer_of(keys, "pm"), now=clock(8))
+    release(run_dir, "trader1", users, signer=signer_of(keys, "trader1"), now=clock(10))
+    return run_dir, users, keys
 
 
 def folder_bytes(run_dir: Path) -> dict[str, bytes]:
@@ -79,9 +107,9 @@ def folder_bytes(run_dir: Path) -> dict[str, bytes]:
 
 def test_propose_writes_a_proposed_blotter_and_is_idempotent_to_the_byte(tmp_path):
     run_dir = write_run(tmp_path)
-    propose(run_dir, now=clock(1))
+    propose(run_dir, "sma-night", now=clock(1))
     first = folder_bytes(run_dir)
-    propose(run_dir, now=clock(2))
+    propose(run_dir, "sma-night", now=clock(2))
     assert folder_bytes(run_dir) == first
     view = show(run_dir)
     assert view.state == State.PROPOSED and len(view.trail) == 1
@@ -90,14 +118,14 @@ def test_propose_writes_a_proposed_blotter_and_is_idempotent_to_the_byte(tmp_pat
 
 def test_a_changed_proposal_replaces_a_proposed_blotter_but_never_an_approved_one(tmp_path):
     run_dir = write_run(tmp_path)
-    propose(run_dir, now=clock(1))
+    propose(run_dir, "sma-night", now=clock(1))
     write_run(tmp_path, buy_a1=12.0)
-    propose(run_dir, now=clock(2))
+    propose(run_dir, "sma-night", now=clock(2))
     assert show(run_dir).blotter.orders["quantity"].tolist() == [42.0, 12.0]
     approve(run_dir, "pm", USERS, now=clock(3))
     write_run(tmp_path, buy_a1=14.0)
     with pytest.raises(WrongState):
-        propose(run_dir, now=clock(4))
+        propose(run_dir, "sma-night", now=clock(4))
     assert show(run_dir).blotter.orders["quantity"].tolist() == [42.0, 12.0]
 
 
@@ -125,7 +153,7 @@ def test_every_transition_records_who_when_and_the_content_hash(tmp_path):
 def test_the_approver_cannot_release_even_as_a_trader(tmp_path):
     """Four-eyes (issue 5): the releaser is never the approver."""
     run_dir = write_run(tmp_path)
-    propose(run_dir, now=clock(1))
+    propose(run_dir, "sma-night", now=clock(1))
     approve(run_dir, "both", USERS, now=clock(8))
     with pytest.raises(FourEyesViolation):
         release(run_dir, "both", USERS, now=clock(9))
@@ -135,7 +163,7 @@ def test_the_approver_cannot_release_even_as_a_trader(tmp_path):
 
 def test_a_pm_cannot_release_and_a_trader_cannot_approve(tmp_path):
     run_dir = write_run(tmp_path)
-    propose(run_dir, now=clock(1))
+    propose(run_dir, "sma-night", now=clock(1))
     with pytest.raises(NotPermitted):
         approve(run_dir, "trader1", USERS)
     approve(run_dir, "pm", USERS)
@@ -180,7 +208,7 @@ def test_a_released_blotter_can_never_be_changed_or_released_again(tmp_path):
     before = folder_bytes(run_dir)
     for action in (lambda: release(run_dir, "trader2", USERS), lambda: cancel(run_dir, "pm", USERS),
                    lambda: reject(run_dir, "pm", USERS), lambda: approve(run_dir, "pm2", USERS),
-                   lambda: propose(write_run(tmp_path, buy_a1=99.0))):
+                   lambda: propose(write_run(tmp_path, buy_a1=99.0), "sma-night")):
         with pytest.raises(AlreadyReleased):
             action()
     assert folder_bytes(run_dir) == before
@@ -221,12 +249,12 @@ def test_tampering_with_a_released_export_is_detected(tmp_path):
 
 def test_a_rejected_blotter_cannot_be_approved_until_the_night_proposes_again(tmp_path):
     run_dir = write_run(tmp_path)
-    propose(run_dir, now=clock(1))
+    propose(run_dir, "sma-night", now=clock(1))
     reject(run_dir, "pm", USERS, note="prices look stale")
     with pytest.raises(WrongState):
         approve(run_dir, "pm2", USERS)
     write_run(tmp_path, buy_a1=11.0)
-    propose(run_dir)
+    propose(run_dir, "sma-night")
     approve(run_dir, "pm2", USERS)
     assert show(run_dir).state == State.APPROVED
 
@@ -290,3 +318,38 @@ def test_a_release_that_dies_after_its_record_is_finished_by_the_next_release_wi
     assert verify(run_dir, USERS) == []
     with pytest.raises(AlreadyReleased):
         release(run_dir, "trader2", USERS, now=clock(12))
+
+
+def test_a_forced_rerun_cancels_a_proposed_blotter_first_so_a_racing_approval_is_refused(tmp_path):
+    """Issue 16 (2): the night's login cancels its PROPOSED blotter under the run's lock before a
+    forced rerun replaces it; a PM answering at that moment is refused, not given stale trades."""
+    from pipelines.blotter import withdraw_for_rerun
+
+    run_dir = write_run(tmp_path)
+    propose(run_dir, "sma-night", now=clock(1))
+    record = withdraw_for_rerun(run_dir, "sma-night", now=clock(2))
+    assert (record["action"], record["state"], record["user"]) == ("CANCEL", "CANCELLED", "sma-night")
+    with pytest.raises(WrongState):
+        approve(run_dir, "pm", USERS, now=clock(3))
+    propose(run_dir, "sma-night", now=clock(4))  # the rerun's proposal, same content: recorded anew
+    assert [r["action"] for r in show(run_dir).trail] == ["PROPOSE", "CANCEL", "PROPOSE"]
+    assert verify(run_dir, USERS) == []
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_a_forced_rerun_of_an_approved_or_released_blotter_is_refused_up_front_saying_what_to_do(tmp_path, released):
+    from pipelines.blotter import RerunRefused, withdraw_for_rerun
+
+    run_dir = approved_run(tmp_path)
+    if released:
+        release(run_dir, "trader1", USERS, now=clock(10))
+    before = (run_dir / "blotter" / "audit.jsonl").read_bytes()
+    with pytest.raises(RerunRefused, match="sma blotter cancel" if not released else "never be replaced"):
+        withdraw_for_rerun(run_dir, "sma-night")
+    assert (run_dir / "blotter" / "audit.jsonl").read_bytes() == before
+
+
+def test_a_forced_rerun_of_a_night_without_a_blotter_has_nothing_to_withdraw(tmp_path):
+    from pipelines.blotter import withdraw_for_rerun
+
+    assert withdraw_for_rerun(write_run(tmp_path), "sma-night") is None

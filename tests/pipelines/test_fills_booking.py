@@ -59,11 +59,11 @@ def test_a_load_killed_before_the_run_folder_recorded_it_books_nothing_when_load
     (a crash after the commit) and loading the file again still books nothing."""
     released(tmp_path)
     path = fills_file(tmp_path, FULL)
-    first = book_fills_file(path, RUN, settings(tmp_path))
+    first = book_fills_file(path, RUN, settings(tmp_path), user="ops")
     assert len(first.booked) == 5
     after = store_rows(tmp_path)
     (home(tmp_path / RUN) / "fills" / "booked.parquet").unlink()
-    again = book_fills_file(path, RUN, settings(tmp_path))
+    again = book_fills_file(path, RUN, settings(tmp_path), user="ops")
     assert again.booked.empty and again.duplicates == 5
     assert store_rows(tmp_path) == after
     assert len(pd.read_parquet(home(tmp_path / RUN) / "fills" / "booked.parquet")) == 5
@@ -72,8 +72,8 @@ def test_a_load_killed_before_the_run_folder_recorded_it_books_nothing_when_load
 def test_a_second_identical_execution_in_a_later_file_is_booked(tmp_path):
     """Defect 5: two partial fills of 12 AAPL at 200 for A2 are two executions (exec ids E1, E2)."""
     released(tmp_path)
-    book_fills_file(fills_file(tmp_path, [("E1", f"{RUN}-BUY-AAPL", "A2", "AAPL", "BUY", 12, 200.0, "")], "a.csv"), RUN, settings(tmp_path))
-    second = book_fills_file(fills_file(tmp_path, [("E2", f"{RUN}-BUY-AAPL", "A2", "AAPL", "BUY", 12, 200.0, "")], "b.csv"), RUN, settings(tmp_path))
+    book_fills_file(fills_file(tmp_path, [("E1", f"{RUN}-BUY-AAPL", "A2", "AAPL", "BUY", 12, 200.0, "")], "a.csv"), RUN, settings(tmp_path), user="ops")
+    second = book_fills_file(fills_file(tmp_path, [("E2", f"{RUN}-BUY-AAPL", "A2", "AAPL", "BUY", 12, 200.0, "")], "b.csv"), RUN, settings(tmp_path), user="ops")
     assert second.booked["exec_id"].tolist() == ["E2"]
     assert second.unfilled.set_index("account_id").loc["A2", "open"] == 6.0
     rows = store_rows(tmp_path)
@@ -93,7 +93,7 @@ def test_a_file_with_one_bad_fill_is_refused_whole_and_books_nothing(tmp_path, q
     before = store_rows(tmp_path)
     bad = fills_file(tmp_path, [*FULL[1:], (f"{RUN}-BUY-AAPL", "A1", "AAPL", "BUY", quantity, price, "")])
     with pytest.raises(FillsRejected) as e:
-        book_fills_file(bad, RUN, settings(tmp_path))
+        book_fills_file(bad, RUN, settings(tmp_path), user="ops")
     assert [(p.row, p.rule) for p in e.value.problems] == [(5, rule)]
     assert f"{bad}: row 5, column" in str(e.value)
     assert store_rows(tmp_path) == before
@@ -109,7 +109,7 @@ def ko_buy_released(root: Path, account: str, earlier_sale: str) -> Path:
                            "account_type": [kind], "symbol": ["KO"], "side": ["BUY"], "quantity": [10.0],
                            "price": [82.0], "reason": ["REBALANCE"]})
     write_proposal(run_dir, trades, pd.DataFrame(columns=["account_id", "symbol", "lot_id", "quantity"]))
-    propose(run_dir)
+    propose(run_dir, "sma-night")
     approve(run_dir, "pm", USERS)
     release(run_dir, "trader1", USERS, now=clock(10))
     book_in_store(root)
@@ -131,7 +131,7 @@ def test_a_buy_washes_the_loss_sale_a_household_booked_on_an_earlier_day(tmp_pat
     """Defect 7, IRS Pub. 550 "Wash Sales": A4 sold 10 KO on 2026-11-10 for 800 against a basis of
     1,000; on 2026-11-26 A1, in the same household, buys 10 KO at 82. The 200 loss is disallowed
     (code W, the earlier sale amended) and added to the repurchase: basis 1,020, not 820."""
-    r = book_fills_file(ko_buy_released(tmp_path, "A1", "2026-11-10"), RUN, settings(tmp_path))
+    r = book_fills_file(ko_buy_released(tmp_path, "A1", "2026-11-10"), RUN, settings(tmp_path), user="ops")
     assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [["A1", 1020.0, 200.0]]
     # the holding period of the sold shares (2026-09-01 to 2026-11-10, 70 days) carries over
     assert r.new_lots["adjusted_acquired_date"].iloc[0] == pd.Timestamp("2026-09-17")
@@ -143,7 +143,7 @@ def test_a_buy_washes_the_loss_sale_a_household_booked_on_an_earlier_day(tmp_pat
 
 def test_a_loss_sale_replaced_in_an_ira_of_the_household_is_lost_for_good(tmp_path):
     """Rev. Rul. 2008-5: the IRA's repurchase washes A4's loss, and the IRA's lot gets no basis for it."""
-    r = book_fills_file(ko_buy_released(tmp_path, "A2", "2026-11-10"), RUN, settings(tmp_path))
+    r = book_fills_file(ko_buy_released(tmp_path, "A2", "2026-11-10"), RUN, settings(tmp_path), user="ops")
     assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [["A2", 820.0, 0.0]]
     assert earlier_sale_in_store(tmp_path) == (200.0, 200.0, "W", 0.0)
 
@@ -152,7 +152,7 @@ def test_a_loss_sale_replaced_in_an_ira_of_the_household_is_lost_for_good(tmp_pa
 def test_the_wash_window_reaches_30_days_back_and_no_further(tmp_path, sale_day, washed):
     """IRS Pub. 550 "Wash Sales": a buy within 30 days after the loss sale washes it (2026-10-27 is
     30 days before the 2026-11-26 buy); 31 days after, the loss stands."""
-    r = book_fills_file(ko_buy_released(tmp_path, "A1", sale_day), RUN, settings(tmp_path))
+    r = book_fills_file(ko_buy_released(tmp_path, "A1", sale_day), RUN, settings(tmp_path), user="ops")
     assert r.new_lots["cost_basis"].tolist() == [1020.0 if washed else 820.0]
     assert earlier_sale_in_store(tmp_path)[0] == (200.0 if washed else 0.0)
 
@@ -160,7 +160,7 @@ def test_the_wash_window_reaches_30_days_back_and_no_further(tmp_path, sale_day,
 def _race(path: Path, root: Path, barrier, results) -> None:
     barrier.wait()
     try:
-        r = book_fills_file(path, RUN, settings(root))
+        r = book_fills_file(path, RUN, settings(root), user="ops")
         results.put(sorted(r.booked["exec_id"]))
     except Exception as e:  # reported, so a broken lock fails the test instead of hanging it
         results.put(repr(e))

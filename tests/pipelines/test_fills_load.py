@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import typer
-from test_blotter_run import RUN, USERS, approved_run, clock, write_proposal
+from test_blotter_run import RUN, USERS, approved_run, clock, signed_released_run, write_proposal
 from typer.testing import CliRunner
 
-from pipelines.blotter import approve, propose, release
+from pipelines.blotter import approve, propose, read_trail, release, verify
 from pipelines.cli import _blotter
 from pipelines.fills import NotReleased, load_fills, record_fills
 from sma.trading import FillsRejected
@@ -115,7 +115,7 @@ def test_loading_the_same_fills_twice_changes_nothing(tmp_path):
     run_dir = released_run(tmp_path)
     path = fills_file(tmp_path, FULL)
     first = load_fills(path, run_dir, lots(), cash(), accounts())
-    record_fills(run_dir, first)
+    record_fills(run_dir, first, "ops")
     second = load_fills(path, run_dir, first.open_lots, first.cash, accounts())
     assert second.booked.empty and second.duplicates == len(FULL)
     assert second.cash.equals(first.cash) and second.realized.empty and second.new_lots.empty
@@ -143,7 +143,7 @@ def test_a_harvested_loss_replaced_in_the_household_within_30_days_is_washed(tmp
                            "household_id": ["H1", "H1"], "account_type": ["TAXABLE", "TAXABLE"], "symbol": ["XOM", "XOM"],
                            "side": ["SELL", "BUY"], "quantity": [3.0, 2.0], "price": [99.0, 99.0], "reason": ["HARVEST", "REBALANCE"]})
     write_proposal(run_dir, trades, pd.DataFrame({"account_id": ["A1"], "symbol": ["XOM"], "lot_id": ["L2"], "quantity": [3.0]}))
-    propose(run_dir)
+    propose(run_dir, "sma-night")
     approve(run_dir, "pm", USERS)
     release(run_dir, "trader1", USERS, now=clock(10))
     f = fills_file(tmp_path, [(f"{RUN}-SELL-XOM", "A1", "XOM", "SELL", 3, 99.0, "L2"), (f"{RUN}-BUY-XOM", "A4", "XOM", "BUY", 2, 99.0, "")])
@@ -153,15 +153,20 @@ def test_a_harvested_loss_replaced_in_the_household_within_30_days_is_washed(tmp
     assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [["A4", 240.0, 42.0]]
 
 
-def test_fills_load_command_books_reports_unfilled_and_books_nothing_twice(tmp_path):
-    run_dir = released_run(tmp_path)
+def test_fills_load_command_books_reports_unfilled_and_books_nothing_twice(tmp_path, monkeypatch):
+    """As the operations login running it, which signs a FILLS record over what it booked."""
+    from pipelines.identity import os_login
+
+    run_dir, users, keys = signed_released_run(tmp_path, {os_login(): ["OPERATIONS"]})
+    monkeypatch.setenv("SMA_BLOTTER__USERS_FILE", str(tmp_path / "users.toml"))
+    monkeypatch.setenv("SMA_BLOTTER__KEYS_DIR", str(keys))
     path = fills_file(tmp_path, FULL[:4])
     for name, frame in (("lots", lots()), ("cash", cash()), ("accounts", accounts())):
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
     app = typer.Typer()
     _blotter.register(app)
     args = ["fills", "load", str(path), "--lots", str(tmp_path / "lots.csv"), "--cash", str(tmp_path / "cash.csv"),
-            "--accounts", str(tmp_path / "accounts.csv"), "--out", str(tmp_path / "out"), "--runs-dir", str(tmp_path)]
+            "--accounts", str(tmp_path / "accounts.csv"), "--out", str(tmp_path / "out"), "--runs-dir", str(run_dir.parent)]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "booked 4 fill(s)" in first.output and f"unfilled 7 of 7 shares: {SELL}-0002" in first.output
@@ -169,12 +174,15 @@ def test_fills_load_command_books_reports_unfilled_and_books_nothing_twice(tmp_p
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0 and "booked 0 fill(s), skipped 4 already booked" in second.output
     assert len(pd.read_parquet(run_dir / "blotter" / "fills" / "booked.parquet")) == 4
+    fills_records = [r for r in read_trail(run_dir) if r["action"] == "FILLS"]
+    assert [(r["user"], r["state"]) for r in fills_records] == [(os_login(), "RELEASED")], "one record: the second load booked nothing"
+    assert verify(run_dir, users, signed=True) == []
 
 
 def test_the_same_fills_as_csv_then_parquet_are_recognised_as_duplicates(tmp_path):
     run_dir = released_run(tmp_path)
     first = load_fills(fills_file(tmp_path, FULL), run_dir, lots(), cash(), accounts())
-    record_fills(run_dir, first)
+    record_fills(run_dir, first, "ops")
     as_parquet = tmp_path / "fills.parquet"
     frame = pd.DataFrame([(f"E{n}", *r) for n, r in enumerate(FULL, start=1)], columns=FILL_COLUMNS).astype({"quantity": float})
     frame.assign(lot_id=frame["lot_id"].replace("", None)).to_parquet(as_parquet)

@@ -11,10 +11,10 @@ import pytest
 
 from pipelines.night import _review
 from pipelines.night._nightly import run_night
-from pipelines.night._review import TRADE_COLUMNS, read_night_trades, review_data
+from pipelines.night._review import TRADE_COLUMNS, read_lot_gains, read_night_trades, review_data
 from pipelines.night._run import Night
 from pipelines.settings import Settings
-from sma.reporting import render_review_page, trades_by_reason
+from sma.reporting import lot_gain_sums, render_review_page, trades_by_reason
 from tests.nightly_env import AS_OF
 
 LIST_LIMIT = 3
@@ -72,3 +72,21 @@ def test_a_night_without_trades_reads_as_empty_frames(tmp_path):
     none = read_night_trades(tmp_path / "trades.parquet", {"ACC-1"})
     assert none.kept.empty and list(none.kept.columns) == list(TRADE_COLUMNS)
     assert none.by_reason.empty and none.counts.empty and list(none.counts.columns) == ["account_id", "trades"]
+
+
+@pytest.mark.parametrize("batch_rows", [1, 3, 1_000_000])
+def test_lot_gains_read_in_batches_of_any_size_are_the_lot_gains_read_whole(big_night, batch_rows):
+    path = big_night.run_dir / "proposal" / "lot_sells.parquet"
+    whole = pq.read_table(path).to_pandas()
+    assert len(whole) > 3
+    pd.testing.assert_frame_equal(read_lot_gains(path, batch_rows), lot_gain_sums(whole), atol=1e-9)
+
+
+def test_the_sector_chart_of_a_big_nights_drill_down_sums_every_holding_not_the_listed_ones(big_night):
+    data = review_data(big_night)
+    every = pq.read_table(big_night.run_dir / "proposal" / "holdings.parquet").to_pandas()
+    drilled = sorted(set(data.holdings["account_id"]))
+    assert drilled and len(data.holdings) < len(every[every["account_id"].isin(drilled)])
+    sums = every[every["account_id"].isin(drilled)].groupby(["account_id", "sector"])["weight_after"].sum()
+    shown = data.sector_weights().set_index(["account_id", "sector"])["weight_after"]
+    pd.testing.assert_series_equal(shown.sort_index(), sums.sort_index(), check_names=False)

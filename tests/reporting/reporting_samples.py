@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sma.reporting import Period, ReviewData, StatementData
+from sma.reporting import Period, ReviewData, StatementData, lot_gain_sums, tax_figures
 
 SECURITIES = pd.DataFrame(
     {
@@ -167,6 +167,15 @@ def review_data(n_accounts: int = 24, seed: int = 11) -> ReviewData:
         "reason": ["custodian shows 120 AAPL, lots hold 100", "no solution within 200 iterations",
                    "tracking error above limit after best trades", "buy of a restricted security: XOM (EXCLUDE)"],
     })
+    # Rates and budgets as the inbox gives them; a budget on every third account, one of them overspent.
+    accounts = pd.DataFrame({
+        "account_id": ids, "account_type": types, "st_tax_rate": np.where(types == "TAXABLE", 0.37, 0.0),
+        "lt_tax_rate": np.where(types == "TAXABLE", 0.20, 0.0),
+        "gain_budget": [10_000.0 if i % 3 == 0 else np.nan for i in range(n_accounts)],
+        "realized_ytd": [12_500.0 if i == 6 else 1_000.0 * (i % 4) for i in range(n_accounts)],
+    })
+    decisions = pd.concat([decisions, tax_figures(accounts, lot_gain_sums(
+        lot_sells.rename(columns={"gain": "realized_gain"})))], axis=1)
     summary = {
         "run_id": "R-2026-11-24", "as_of": "2026-11-24", "accounts_screened": n_accounts,
         "accounts_triggered": int((status != "NO_TRADE").sum()), "accounts_traded": int(traded.sum()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,7 +50,7 @@ def a_run_folder(root: Path) -> Path:
     write_review_page(review_data(n_accounts=12), run)
     (run / "accounts.csv").write_text("account_id,status\nACC-0001,TRADED\n")
     (run / "summary.json").write_text("{}")
-    for name, text in (("proposal/trades.parquet", "PAR1"), ("blotter/audit.jsonl", '{"action":"RELEASE"}\n'),
+    for name, text in (("proposal/trades.parquet", "PAR1"), ("blotter/audit.jsonl", '{"action":"RELEASE","state":"RELEASED"}\n'),
                        ("blotter/exports/orders.fix", "8=FIX.4.4\x01"), ("blotter/.lock", "")):
         (run / name).parent.mkdir(parents=True, exist_ok=True)
         (run / name).write_text(text)
@@ -90,10 +91,24 @@ def test_review_server_binds_to_localhost_only(tmp_path):
 
 def test_review_server_serves_the_review_page_and_the_accounts_list_it_names(tmp_path):
     run = a_run_folder(tmp_path)
+    page = (run / "review.html").read_bytes()
     with serving(run) as (_, port):
-        assert get(port, "/review.html") == (200, (run / "review.html").read_bytes())
-        assert get(port, "/") == (200, (run / "review.html").read_bytes())
+        status, served = get(port, "/review.html")
+        assert status == 200 and get(port, "/") == (200, served)
         assert get(port, "/accounts.csv") == (200, (run / "accounts.csv").read_bytes())
+    # Only the blotter card differs: the page was written when nothing was proposed, the log now says RELEASED.
+    assert b'id="blotter-state" class="state none">none<' in page
+    assert b'id="blotter-state" class="state RELEASED">RELEASED<' in served and b"now, from the audit log" in served
+    card = re.compile(rb"<!--blotter-->.*?<!--/blotter-->")
+    assert card.sub(b"", served) == card.sub(b"", page)
+
+
+def test_review_server_still_serves_the_page_when_the_audit_log_is_damaged(tmp_path):
+    run = a_run_folder(tmp_path)
+    (run / "blotter" / "audit.jsonl").write_text("{not json\n")
+    with serving(run) as (_, port):
+        status, served = get(port, "/review.html")
+    assert status == 200 and b'class="state UNREADABLE">UNREADABLE<' in served and b"sma blotter verify" in served
 
 
 @pytest.mark.parametrize("path", [

@@ -27,25 +27,29 @@ USERS = Users(
         "trader": frozenset({Role.TRADER}),
         "ops": frozenset({Role.OPERATIONS}),
         "both": frozenset({Role.PM, Role.TRADER}),
+        "night": frozenset({Role.NIGHT}),
         "nobody": frozenset(),
+        "all": frozenset(Role),
     }
 )
 OK = "ok"
 #: The state each action starts from in the role matrix, and who approved (for a release).
-START = {Action.APPROVE: State.PROPOSED, Action.REJECT: State.PROPOSED, Action.CANCEL: State.APPROVED, Action.RELEASE: State.APPROVED}
+START = {Action.PROPOSE: None, Action.APPROVE: State.PROPOSED, Action.REJECT: State.PROPOSED,
+         Action.CANCEL: State.APPROVED, Action.RELEASE: State.APPROVED, Action.FILLS: State.RELEASED}
 
 # fmt: off
 ROLE_MATRIX = {
-    #  user        APPROVE       REJECT        CANCEL        RELEASE
-    "pm":       (OK,           OK,           OK,           NotPermitted),
-    "trader":   (NotPermitted, NotPermitted, OK,           OK),
-    "ops":      (NotPermitted, NotPermitted, NotPermitted, NotPermitted),
-    "both":     (OK,           OK,           OK,           OK),
-    "nobody":   (NotPermitted, NotPermitted, NotPermitted, NotPermitted),
-    "stranger": (UnknownUser,  UnknownUser,  UnknownUser,  UnknownUser),
+    #  user        PROPOSE       APPROVE       REJECT        CANCEL        RELEASE       FILLS
+    "pm":       (NotPermitted, OK,           OK,           OK,           NotPermitted, NotPermitted),
+    "trader":   (NotPermitted, NotPermitted, NotPermitted, OK,           OK,           OK),
+    "ops":      (NotPermitted, NotPermitted, NotPermitted, NotPermitted, NotPermitted, OK),
+    "both":     (NotPermitted, OK,           OK,           OK,           OK,           OK),
+    "night":    (OK,           NotPermitted, NotPermitted, OK,           NotPermitted, NotPermitted),
+    "nobody":   (NotPermitted, NotPermitted, NotPermitted, NotPermitted, NotPermitted, NotPermitted),
+    "stranger": (UnknownUser,  UnknownUser,  UnknownUser,  UnknownUser,  UnknownUser,  UnknownUser),
 }
 # fmt: on
-ACTIONS = (Action.APPROVE, Action.REJECT, Action.CANCEL, Action.RELEASE)
+ACTIONS = (Action.PROPOSE, Action.APPROVE, Action.REJECT, Action.CANCEL, Action.RELEASE, Action.FILLS)
 
 
 @pytest.mark.parametrize(
@@ -53,8 +57,9 @@ ACTIONS = (Action.APPROVE, Action.REJECT, Action.CANCEL, Action.RELEASE)
     [(u, a, row[i]) for u, row in ROLE_MATRIX.items() for i, a in enumerate(ACTIONS)],
 )
 def test_role_action_matrix_cell(user, action, expected):
-    """Only a PM approves or rejects, only a trader releases, PM or trader may cancel, unknown
-    users and users without the role are refused (issue 5, four-eyes)."""
+    """Only the night's service login proposes, only a PM approves or rejects, only a trader
+    releases, PM, trader or the night (replacing its proposal) may cancel, operations or a trader
+    book fills; unknown users and users without the role are refused (issue 5, four-eyes; issue 14)."""
     state = START[action]
     if expected is OK:
         assert authorize(action, user, USERS, state, approver="another-pm") in State
@@ -76,13 +81,13 @@ def test_a_trader_who_is_not_the_approver_releases():
 S = State
 # fmt: off
 STATE_MATRIX = {
-    #  from         PROPOSE      APPROVE      REJECT       CANCEL       RELEASE
-    None:        (S.PROPOSED,  WrongState,  WrongState,  WrongState,  WrongState),
-    S.PROPOSED:  (S.PROPOSED,  S.APPROVED,  S.REJECTED,  S.CANCELLED, WrongState),
-    S.APPROVED:  (WrongState,  WrongState,  WrongState,  S.CANCELLED, S.RELEASED),
-    S.RELEASED:  (AlreadyReleased, AlreadyReleased, AlreadyReleased, AlreadyReleased, AlreadyReleased),
-    S.REJECTED:  (S.PROPOSED,  WrongState,  WrongState,  WrongState,  WrongState),
-    S.CANCELLED: (S.PROPOSED,  WrongState,  WrongState,  WrongState,  WrongState),
+    #  from         PROPOSE      APPROVE      REJECT       CANCEL       RELEASE      FILLS
+    None:        (S.PROPOSED,  WrongState,  WrongState,  WrongState,  WrongState,  WrongState),
+    S.PROPOSED:  (S.PROPOSED,  S.APPROVED,  S.REJECTED,  S.CANCELLED, WrongState,  WrongState),
+    S.APPROVED:  (WrongState,  WrongState,  WrongState,  S.CANCELLED, S.RELEASED,  WrongState),
+    S.RELEASED:  (AlreadyReleased, AlreadyReleased, AlreadyReleased, AlreadyReleased, AlreadyReleased, S.RELEASED),
+    S.REJECTED:  (S.PROPOSED,  WrongState,  WrongState,  WrongState,  WrongState,  WrongState),
+    S.CANCELLED: (S.PROPOSED,  WrongState,  WrongState,  WrongState,  WrongState,  WrongState),
 }
 # fmt: on
 
@@ -93,12 +98,12 @@ STATE_MATRIX = {
 )
 def test_state_action_matrix_cell(state, action, expected):
     """The state machine of issue 5: PROPOSED -> APPROVED -> RELEASED, or REJECTED / CANCELLED;
-    a released blotter can never be changed or released again."""
+    a released blotter can never be changed or released again; only its fills are recorded after it."""
     if isinstance(expected, State):
-        assert authorize(action, "both", USERS, state, approver="pm") == expected
+        assert authorize(action, "all", USERS, state, approver="pm") == expected
     else:
         with pytest.raises(expected):
-            authorize(action, "both", USERS, state, approver="pm")
+            authorize(action, "all", USERS, state, approver="pm")
 
 
 def test_roles_are_read_from_toml_tables():
