@@ -29,6 +29,7 @@ from pipelines.night._record import blotter_step, night_frames, record_step
 from pipelines.night._review import review_step
 from pipelines._leftovers import scratch, sweep
 from pipelines.night._run import (
+    STEPS,
     FailureKind,
     Night,
     continue_or_start,
@@ -44,7 +45,7 @@ from pipelines.settings import Settings
 
 
 #: The night is complete when its last step is done.
-FINAL_STEP = "review"
+FINAL_STEP = STEPS[-1]
 
 
 def ingest_night(night: Night) -> dict:
@@ -150,35 +151,23 @@ def run_night(
 
 
 def _steps(night: Night, workers: int, bar: "_Progress", folder: Path) -> dict:
-    with failure_recorded(night, "ingest"):
-        bar.step("ingest")
-        ingest_night(night)
-        crash_point("after-ingest")
-    with failure_recorded(night, "prepare"):
-        bar.step("prepare")
-        shards = prepare_step(night)
-        crash_point("after-prepare")
-    with failure_recorded(night, "decide"):
-        bar.step("decide", total=len(shards))
-        decide_all(night, shards, workers, bar.advance, folder)
-        crash_point("after-decide")
-    with failure_recorded(night, "check"):
-        bar.step("check")
-        check_step(night)
-        crash_point("after-check")
-    with failure_recorded(night, "blotter"):
-        bar.step("blotter")
-        blotter_step(night)
-        crash_point("after-blotter")
-    with failure_recorded(night, "record"):
-        bar.step("record")
-        summary = record_step(night)
-        crash_point("after-record")
-    with failure_recorded(night, "review"):
-        bar.step("review")
-        review_step(night)
-        crash_point("after-review")
-    return summary
+    """The steps in order (``STEPS``), each one's failure recorded; returns the record step's summary."""
+    done: dict[str, object] = {}
+    run = {
+        "ingest": lambda: ingest_night(night),
+        "prepare": lambda: prepare_step(night),
+        "decide": lambda: decide_all(night, done["prepare"], workers, bar.advance, folder),
+        "check": lambda: check_step(night),
+        "blotter": lambda: blotter_step(night),
+        "record": lambda: record_step(night),
+        "review": lambda: review_step(night),
+    }
+    for step in STEPS:
+        with failure_recorded(night, step):
+            bar.step(step, total=len(done["prepare"]) if step == "decide" else 1)
+            done[step] = run[step]()
+            crash_point(f"after-{step}")
+    return done["record"]
 
 
 def sweep_leftovers(night: Night) -> list[Path]:

@@ -35,6 +35,10 @@ from pipelines.night import _files
 from pipelines.settings import Settings
 
 
+#: The steps of a night, in order (``sma nightly``; the DAG's tasks of the same names).
+STEPS = ("ingest", "prepare", "decide", "check", "blotter", "record", "review")
+
+
 class RunInProgress(Exception):
     """Another process is running the night for this date."""
 

@@ -14,6 +14,7 @@ from pipelines._leftovers import dead_leftovers, process_alive
 from pipelines.night._run import (
     FAILURE_FILE,
     LAST_RUN_FILE,
+    STEPS,
     FailureKind,
     Night,
     current_attempt,
@@ -21,10 +22,6 @@ from pipelines.night._run import (
     read_run_file,
 )
 from pipelines.night._workers import resume_command
-
-#: The steps of a night in order (``run_night``).
-STEPS = ("ingest", "prepare", "decide", "check", "blotter", "record", "review")
-
 
 @dataclass(frozen=True)
 class StepState:
