@@ -120,6 +120,24 @@ def test_a_worker_that_dies_is_reported_with_its_shard_and_the_command_to_resume
 
 
 @pytest.mark.slow
+def test_a_worker_killed_as_the_out_of_memory_killer_does_is_named_with_its_shard(tiny_inbox, tmp_path):
+    """The kernel's out-of-memory killer sends SIGKILL to the biggest process: a decide worker.
+    The night names the shard that worker had started and says how it died."""
+    env = isolated(tmp_path, workers=2)
+    night = _start(_nightly(tiny_inbox), env, tmp_path)
+    _wait_for(f"storage/{DATE}/*/_started/decide-*.json", tmp_path, night)
+    marker = sorted((tmp_path / "storage").rglob("_started/decide-*.json"))[0]
+    started = json.loads(marker.read_text())
+    subprocess.run(["kill", "-KILL", str(started["pid"])], check=True)
+    night.wait(timeout=120)
+    stderr = night.stderr.read().decode()
+    assert night.returncode == 1, stderr
+    assert f"deciding shard {started['shard']:04d}" in stderr and "killed by SIGKILL" in stderr, stderr
+    assert "out-of-memory killer" in stderr and "Traceback" not in stderr
+    assert gone_within(tmp_path, 10.0) == []
+
+
+@pytest.mark.slow
 def test_leftovers_of_dead_runs_are_swept_at_the_next_run_and_a_live_processs_are_kept(tiny_inbox, tmp_path):
     """Issue 16, point 7: ``.tmp-<pid>-*`` files and ``sma-night-<pid>-*`` scratch folders of a
     dead process are removed by the next night; those of a live process are not. The leftovers
