@@ -1,6 +1,8 @@
 """A night killed at any point (as by kill -9) and run again finishes with byte-identical trades,
 decision records and blotter, and the same store (PRODUCT.md, "Non-functional": nothing is lost;
-a run killed at any point can be run again and gives the same outputs)."""
+a run killed at any point can be run again and gives the same outputs). Killed at each named
+crash point, at seeded random moments with two decide workers, and killed then forced at once
+(issue 16): no worker outlives the night, and nothing temporary is left once it is rerun."""
 
 from __future__ import annotations
 
