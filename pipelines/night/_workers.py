@@ -50,7 +50,9 @@ class WorkerDied(Exception):
 
 
 def resume_command(night: Night, force: bool = False) -> str:
-    return f"sma nightly --inbox {Path(night.inbox).resolve()} --date {night.as_of}" + (" --force" if force else "")
+    """The command that resumes (or with ``force`` redoes) the night, runnable from any folder."""
+    inbox = Path(night.inbox).resolve() if Path(night.inbox).exists() else night.inbox
+    return f"sma nightly --inbox {inbox} --date {night.as_of}" + (" --force" if force else "")
 
 
 def _die_with_parent(parent: int, scratch: str) -> None:
