@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from pipelines._leftovers import tmp_prefix
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -23,11 +25,12 @@ def write_atomically(target: Path, data: bytes) -> Path:
     """Write ``data`` to ``target`` (its folder created if missing) all at once; return ``target``.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, and the file is
-    renamed over ``target``; a process killed at any point leaves the old file or the new one.
+    renamed over ``target``; a process killed at any point leaves the old file or the new one,
+    and at most a ``.tmp-<pid>-*`` file that the next night sweeps (``pipelines._leftovers``).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix="-" + target.name)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=tmp_prefix(), suffix="-" + target.name)
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as out:

@@ -20,9 +20,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from pipelines.cli import _blotter, _book, _ledger, _nightly, _review, _statements, _validate
+    from pipelines.cli import _blotter, _book, _ledger, _nightly, _review, _statements, _status, _validate
 
-    modules = [_book, _validate, _nightly, _review, _blotter, _statements, _ledger]
+    modules = [_book, _validate, _nightly, _status, _review, _blotter, _statements, _ledger]
     try:
         from pipelines.cli import _simulate
 

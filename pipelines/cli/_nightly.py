@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the night: validate and load, prepare, screen and decide, check, propose the blotter."""
         from pipelines.ingest import InboxRejected
-        from pipelines.night import Night, RunInProgress, render_summary, run_night
+        from pipelines.night import Night, RunInProgress, WorkerDied, render_summary, run_night
         from pipelines.night._nightly import NightLocked
         from pipelines.settings import load_settings
         from pipelines.store import StoreError
@@ -37,5 +37,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         except (RunInProgress, StoreError, NightLocked) as err:
             typer.echo(str(err), err=True)
+            raise typer.Exit(1) from None
+        except WorkerDied as died:
+            typer.echo(f"The night stopped: {died}", err=True)
+            typer.echo(f"What was done and what to do: sma status --date {day}", err=True)
             raise typer.Exit(1) from None
         typer.echo(render_summary(Night(day, inbox, settings), summary))

@@ -17,13 +17,15 @@ from pipelines.night._prepare import prepare_step as _prepare_night
 from pipelines.night._record import blotter_step as _blotter_night
 from pipelines.night._record import record_step as _record_night
 from pipelines.night._review import review_step as _review_night
-from pipelines.night._run import Night, RunInProgress
+from pipelines.night._run import Night, RunInProgress, continue_or_start
+from pipelines.night._workers import WorkerDied
 from pipelines.settings import load_settings
 
 
 def _night(as_of: str, inbox: str | None = None) -> Night:
+    """The night in its current attempt (the first task of a date starts one)."""
     settings = load_settings()
-    return Night(date.fromisoformat(as_of), Path(inbox or "."), settings)
+    return continue_or_start(Night(date.fromisoformat(as_of), Path(inbox or "."), settings))
 
 
 def ingest_step(as_of: str, inbox: str) -> dict:
@@ -78,6 +80,7 @@ __all__ = [
     "Night",
     "apply_pm_answer",
     "RunInProgress",
+    "WorkerDied",
     "blotter_step",
     "check_step",
     "decide_step",

@@ -121,6 +121,7 @@ def decide_step(night: Night, shard: int) -> None:
     """
     if night.is_done("decide", shard):
         return
+    night.mark_started("decide", shard)
     k = f"{shard:04d}"
     clock = _Clock()
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines._faults import crash_point
+from pipelines._leftovers import tmp_prefix
 
 
 def _fs(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -39,7 +40,7 @@ def _replacing(uri: str) -> Iterator[tuple[fsspec.AbstractFileSystem, str]]:
     fs, path = _fs(uri)
     parent = path.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
-    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
+    tmp = f"{parent}/{tmp_prefix()}{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
     try:
         yield fs, tmp
         if isinstance(fs, fsspec.implementations.local.LocalFileSystem):

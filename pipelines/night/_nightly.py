@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from contextlib import contextmanager
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 
+import fsspec
 import numpy as np
 import pandas as pd
 
@@ -27,12 +27,25 @@ from pipelines._faults import crash_point
 from pipelines.night._prepare import prepare_step
 from pipelines.night._record import blotter_step, night_frames, record_step
 from pipelines.night._review import review_step
-from pipelines.night._run import Night, exclusive_run
+from pipelines._leftovers import scratch, sweep
+from pipelines.night._run import (
+    STEPS,
+    FailureKind,
+    Night,
+    continue_or_start,
+    current_attempt,
+    drop_other_attempts,
+    exclusive_run,
+    record_failure,
+    record_start,
+    start_attempt,
+)
+from pipelines.night._workers import WorkerDied, decide_in_pool
 from pipelines.settings import Settings
 
 
 #: The night is complete when its last step is done.
-FINAL_STEP = "review"
+FINAL_STEP = STEPS[-1]
 
 
 def ingest_night(night: Night) -> dict:
@@ -49,11 +62,11 @@ def ingest_night(night: Night) -> dict:
     return info
 
 
-def _forget_night(night: Night) -> None:
-    """Let a night be redone: drop its step markers and exchange files, never its blotter's audit.
+def _forget_night(night: Night) -> Night:
+    """Let a night be redone: a new attempt (its own folder), never touching its blotter's audit.
 
     A blotter that a PM approved or a trader released is never redone: the new proposal would
-    not be what they approved.
+    not be what they approved. Returns the night in its new attempt.
     """
     from pipelines.blotter import show
     from pipelines.blotter._folder import has_blotter
@@ -65,23 +78,17 @@ def _forget_night(night: Night) -> None:
                 f"the blotter of {night.as_of} is {state}: the night cannot be redone (cancel it first if it "
                 "is only approved)"
             )
-    fs, path = _files._fs(night.exchange)
-    if fs.exists(path):
-        fs.rm(path, recursive=True)
+    night = start_attempt(night)
     shutil.rmtree(night.run_dir / "proposal", ignore_errors=True)
+    return night
 
 
 class NightLocked(Exception):
     """The night's blotter was approved or released; it cannot be redone."""
 
 
-def _decide_in_worker(as_of: date, inbox: str, settings_json: str, shard: int) -> int:
-    settings = Settings.model_validate_json(settings_json)
-    decide_step(Night(as_of, Path(inbox), settings), shard)
-    return shard
-
-
-def decide_all(night: Night, shards: list[int], workers: int, advance: Callable[[], None]) -> None:
+def decide_all(night: Night, shards: list[int], workers: int, advance: Callable[[], None],
+               scratch: Path | None = None) -> None:
     todo = [k for k in shards if not night.is_done("decide", k)]
     for _ in range(len(shards) - len(todo)):
         advance()
@@ -90,13 +97,9 @@ def decide_all(night: Night, shards: list[int], workers: int, advance: Callable[
             decide_step(night, k)
             advance()
         return
-    payload = night.settings.model_dump_json()
     # One BLAS thread per worker: the pool already uses the cores, more threads only contend.
-    with _blas_threads(1), ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_decide_in_worker, night.as_of, str(night.inbox), payload, k) for k in todo]
-        for f in futures:
-            f.result()
-            advance()
+    with _blas_threads(1):
+        decide_in_pool(night, todo, workers, Path(scratch or tempfile.gettempdir()), advance)
 
 
 @contextmanager
@@ -124,37 +127,83 @@ def run_night(
     workers: int | None = None,
     progress: bool | None = None,
 ) -> dict:
-    """Run (or finish) the night of ``as_of``; returns the run summary."""
+    """Run (or finish) the night of ``as_of``; returns the run summary.
+
+    Under the night's lock: the leftovers of dead runs are swept, the attempt is continued (or a
+    new one started with ``force``), and a step that raises leaves ``failure.json`` in the run
+    folder saying which step failed and why, for ``sma status``.
+    """
     night = Night(as_of, Path(inbox), settings)
     with exclusive_run(night):
-        if night.is_done(FINAL_STEP) and not force:
-            return {**night.done_info("record"), "already_complete": True}
+        sweep_leftovers(night)
+        if not force:
+            night = continue_or_start(night)
+            if night.is_done(FINAL_STEP):
+                return {**night.done_info("record"), "already_complete": True}
         if force:
-            _forget_night(night)
+            with failure_recorded(night, "start"):
+                night = _forget_night(night)
+        record_start(night, force)
         show = sys.stdout.isatty() if progress is None else progress
-        with _Progress(show) as bar:
-            bar.step("ingest")
-            ingest_night(night)
-            crash_point("after-ingest")
-            bar.step("prepare")
-            shards = prepare_step(night)
-            crash_point("after-prepare")
-            bar.step("decide", total=len(shards))
-            decide_all(night, shards, workers or settings.night.workers, bar.advance)
-            crash_point("after-decide")
-            bar.step("check")
-            check_step(night)
-            crash_point("after-check")
-            bar.step("blotter")
-            blotter_step(night)
-            crash_point("after-blotter")
-            bar.step("record")
-            summary = record_step(night)
-            crash_point("after-record")
-            bar.step("review")
-            review_step(night)
-            crash_point("after-review")
+        with scratch() as folder, _Progress(show) as bar:
+            summary = _steps(night, workers or settings.night.workers, bar, folder)
     return summary
+
+
+def _steps(night: Night, workers: int, bar: "_Progress", folder: Path) -> dict:
+    """The steps in order (``STEPS``), each one's failure recorded; returns the record step's summary."""
+    done: dict[str, object] = {}
+    run = {
+        "ingest": lambda: ingest_night(night),
+        "prepare": lambda: prepare_step(night),
+        "decide": lambda: decide_all(night, done["prepare"], workers, bar.advance, folder),
+        "check": lambda: check_step(night),
+        "blotter": lambda: blotter_step(night),
+        "record": lambda: record_step(night),
+        "review": lambda: review_step(night),
+    }
+    for step in STEPS:
+        with failure_recorded(night, step):
+            bar.step(step, total=len(done["prepare"]) if step == "decide" else 1)
+            done[step] = run[step]()
+            crash_point(f"after-{step}")
+    return done["record"]
+
+
+def sweep_leftovers(night: Night) -> list[Path]:
+    """Remove what dead runs left: ``.tmp-<pid>-*`` files in the run and exchange folders, their
+    scratch folders in the temp dir, and the folders of earlier attempts (nobody reads them)."""
+    folders = [night.run_dir]
+    fs, root = _files._fs(night.date_folder)
+    if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+        folders.append(Path(root))
+    current = current_attempt(night)
+    if current is not None and current["token"]:
+        drop_other_attempts(Night(night.as_of, night.inbox, night.settings, current["token"]))
+    return sweep(folders)
+
+
+@contextmanager
+def failure_recorded(night: Night, step: str):
+    """Record an exception raised by ``step`` in the run folder (then let it go on)."""
+    try:
+        yield
+    except Exception as err:
+        record_failure(night, step, err, failure_kind(err), getattr(err, "shard", None))
+        raise
+
+
+def failure_kind(err: Exception) -> str:
+    """The operator's name for what went wrong (README, "When a night fails")."""
+    from pipelines.ingest import InboxRejected
+
+    if isinstance(err, InboxRejected):
+        return FailureKind.BAD_DATA
+    if isinstance(err, WorkerDied):
+        return FailureKind.WORKER_DIED
+    if isinstance(err, NightLocked):
+        return FailureKind.BLOTTER_LOCKED
+    return FailureKind.ERROR
 
 
 class _Progress:

@@ -1,17 +1,24 @@
 """A night killed at any point (as by kill -9) and run again finishes with byte-identical trades,
 decision records and blotter, and the same store (PRODUCT.md, "Non-functional": nothing is lost;
-a run killed at any point can be run again and gives the same outputs)."""
+a run killed at any point can be run again and gives the same outputs). Killed at each named
+crash point, at seeded random moments with two decide workers, and killed then forced at once
+(issue 16): no worker outlives the night, and nothing temporary is left once it is rerun."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sma.trading import FixSession, State
-from tests.nightly_env import AS_OF, sma, workplace
+from tests.nightly_env import AS_OF, SMA, sma, workplace
 from tests.e2e.test_nightly_cli import outputs, store_results
 from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
 
@@ -52,12 +59,57 @@ CRASH_POINTS = [
 ]
 
 
+def isolated(root: Path, workers: int = 1) -> dict[str, str]:
+    """``workplace`` with a temp dir of its own, so what a killed run leaves there can be seen."""
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
+    return {**workplace(root, workers=workers), "TMPDIR": str(root / "tmp")}
+
+
+def leftovers(root: Path) -> list[str]:
+    """Everything a night must not leave behind once it is complete (issue 16, point 7):
+    ``.tmp-*`` files in the run and exchange folders, anything in the night's temp dir, and the
+    folders of attempts other than the current one."""
+    found = [p for folder in (root / "runs", root / "storage") if folder.is_dir() for p in folder.rglob(".tmp-*")]
+    if (root / "tmp").is_dir():
+        found += list((root / "tmp").iterdir())
+    date_folder = root / "storage" / AS_OF.isoformat()
+    if (date_folder / "attempt.json").exists():
+        current = json.loads((date_folder / "attempt.json").read_text())["token"]
+        found += [p for p in date_folder.iterdir() if p.is_dir() and p.name != current]
+    return sorted(str(p.relative_to(root)) for p in found)
+
+
+def night_processes(root: Path) -> list[int]:
+    """Live processes (the night and its workers) started for the workplace ``root``: their
+    environment names its sma.toml."""
+    mark = f"SMA_CONFIG={root / 'sma.toml'}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and mark in (proc / "environ").read_bytes().split(b"\0") \
+                    and (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def gone_within(root: Path, seconds: float) -> list[int]:
+    """The night's processes still alive after waiting up to ``seconds`` for them to die."""
+    deadline = time.monotonic() + seconds
+    while (alive := night_processes(root)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(tiny_inbox, tmp_path_factory):
     root = tmp_path_factory.mktemp("clean")
-    done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], workplace(root), root)
+    started = time.monotonic()
+    done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], isolated(root), root)
     assert done.returncode == 0, done.stderr
-    return outputs(root), store_results(root)
+    assert leftovers(root) == []
+    return outputs(root), store_results(root), time.monotonic() - started
 
 
 def test_there_are_at_least_25_named_crash_points():
@@ -67,16 +119,75 @@ def test_there_are_at_least_25_named_crash_points():
 @pytest.mark.slow
 @pytest.mark.parametrize("point", CRASH_POINTS)
 def test_a_night_killed_at_a_point_and_run_again_gives_identical_outputs(point, tiny_inbox, uninterrupted, tmp_path):
-    env = workplace(tmp_path)
+    env = isolated(tmp_path)
     args = ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()]
     killed = sma(args, {**env, "SMA_CRASH_AT": point}, tmp_path)
     assert killed.returncode == 137, f"the night did not reach {point}: {killed.stderr[-2000:]}"
     run = tmp_path / "runs" / AS_OF.isoformat()
-    assert not list(run.rglob(".tmp-*")) or all(p.name.startswith(".tmp-") for p in run.rglob(".tmp-*"))
     rerun = sma(args, env, tmp_path)
     assert rerun.returncode == 0, rerun.stderr
     assert not [p for p in (run / "blotter").rglob(".*") if p.name != ".lock"], "a dead run's temporary files stay"
-    assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted
+    assert leftovers(tmp_path) == [], "a dead run's temporary files stay"
+    assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted[:2]
+
+
+def _start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([*SMA, *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+#: Seeds of the random-moment kills: few, each costs two nights of the tiny book.
+KILL_SEEDS = [11, 12, 13]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", KILL_SEEDS)
+def test_a_night_killed_at_a_random_moment_leaves_no_worker_and_run_again_gives_identical_outputs(
+    seed, tiny_inbox, uninterrupted, tmp_path
+):
+    """``kill -9`` of ``sma nightly`` (two decide workers) at a seeded moment within an
+    uninterrupted night's duration, not only at a named point: its workers die with it, and the
+    rerun gives the uninterrupted night's outputs and leaves nothing behind."""
+    env = isolated(tmp_path, workers=2)
+    args = ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()]
+    moment = np.random.default_rng(seed).uniform(0.0, uninterrupted[2])
+    night = _start(args, env, tmp_path)
+    try:
+        night.wait(timeout=moment)  # finished before the moment: nothing to kill, the rerun has nothing to do
+    except subprocess.TimeoutExpired:
+        night.send_signal(signal.SIGKILL)
+        night.wait()
+    assert gone_within(tmp_path, 10.0) == [], "decide workers outlived the killed night"
+    rerun = sma(args, env, tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    assert leftovers(tmp_path) == []
+    assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted[:2]
+
+
+def _wait_for(path_glob: str, root: Path, process: subprocess.Popen, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not list(root.glob(path_glob)):
+        assert process.poll() is None, f"the night ended before {path_glob}: {process.stderr.read()[-2000:]}"
+        assert time.monotonic() < deadline, f"no {path_glob} after {seconds}s"
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_a_night_killed_while_deciding_then_forced_at_once_gives_the_forced_nights_outputs(
+    tiny_inbox, uninterrupted, tmp_path
+):
+    """Issue 16, point 1: kill -9 while workers decide, then ``--force`` at once. The forced
+    night's outputs are an uninterrupted night's: nothing of the killed attempt is adopted."""
+    env = isolated(tmp_path, workers=2)
+    args = ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()]
+    night = _start(args, env, tmp_path)
+    _wait_for(f"storage/{AS_OF.isoformat()}/*/_started/decide-*.json", tmp_path, night)
+    night.send_signal(signal.SIGKILL)
+    night.wait()
+    forced = sma([*args, "--force"], env, tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert night_processes(tmp_path) == []
+    assert leftovers(tmp_path) == []
+    assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted[:2]
 
 
 #: Every step of `sma blotter release` (issue 14, defect 3): before and after its record, between
