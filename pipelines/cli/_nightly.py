@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         from pipelines.night._nightly import NightLocked
         from pipelines.settings import load_settings
         from pipelines.store import StoreError
+        from sma.trading import BlotterRefused
 
         try:
             day = date.fromisoformat(as_of)
@@ -35,7 +36,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(rejected.report, err=True)
             typer.echo(f"The inbox for {day} cannot be loaded: nothing was run.", err=True)
             raise typer.Exit(1) from None
-        except (RunInProgress, StoreError, NightLocked) as err:
+        except (RunInProgress, StoreError, NightLocked, BlotterRefused) as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(1) from None
         except WorkerDied as died:

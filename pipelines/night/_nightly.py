@@ -63,21 +63,23 @@ def ingest_night(night: Night) -> dict:
 
 
 def _forget_night(night: Night) -> Night:
-    """Let a night be redone: a new attempt (its own folder), never touching its blotter's audit.
+    """Let a night be redone: a new attempt (its own folder), its blotter withdrawn first.
 
     A blotter that a PM approved or a trader released is never redone: the new proposal would
-    not be what they approved. Returns the night in its new attempt.
+    not be what they approved (``NightLocked``, saying what to do). A PROPOSED one is cancelled in
+    its audit log by the night's login, under the run's lock, before anything else: a PM answering
+    while the rerun runs is refused instead of approving trades about to be replaced
+    (``pipelines.blotter.withdraw_for_rerun``). Returns the night in its new attempt.
     """
-    from pipelines.blotter import show
-    from pipelines.blotter._folder import has_blotter
+    from pipelines.blotter import RerunRefused, withdraw_for_rerun
+    from pipelines.identity import os_login, signer_if_any
 
-    if has_blotter(night.run_dir / "blotter" / "proposed"):
-        state = show(night.run_dir).state
-        if str(state) in ("APPROVED", "RELEASED"):
-            raise NightLocked(
-                f"the blotter of {night.as_of} is {state}: the night cannot be redone (cancel it first if it "
-                "is only approved)"
-            )
+    login = os_login()
+    try:
+        withdraw_for_rerun(night.run_dir, login, signer=signer_if_any(night.settings.blotter.keys_dir, login),
+                           store=night.settings.store.path)
+    except RerunRefused as refused:
+        raise NightLocked(f"the night of {night.as_of} cannot be redone: {refused.why}") from None
     night = start_attempt(night)
     shutil.rmtree(night.run_dir / "proposal", ignore_errors=True)
     return night

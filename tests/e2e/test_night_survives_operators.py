@@ -202,3 +202,34 @@ def test_status_says_a_rerun_is_not_safe_while_a_night_holds_its_lock(tmp_path):
     assert "NOT SAFE: a run of this night is in progress" in status.stdout
     assert "sma nightly" not in status.stdout
     assert "NOT SAFE" not in sma(["status", "--date", DATE], env, tmp_path).stdout
+
+
+def test_a_forced_rerun_cancels_its_proposed_blotter_first_and_refuses_an_approved_one(tiny_inbox, tmp_path):
+    """Issue 16, point 2: ``nightly --force`` of a night whose blotter is PROPOSED cancels it in the
+    audit log (the night's login) before proposing again, so a PM answering meanwhile is refused;
+    one whose blotter a PM approved is refused up front with what to do, no traceback, nothing
+    changed; every run afterwards still works."""
+    from pipelines.blotter import approve, load_users, read_trail
+    from pipelines.identity import os_login
+    from tests.nightly_env import workplace
+    from tests.os_users import write_night_users
+
+    users_file = write_night_users(tmp_path)
+    users_file.write_text(users_file.read_text().replace('["NIGHT", "OPERATIONS"]', '["NIGHT", "OPERATIONS", "PM"]'))
+    env = workplace(tmp_path, users_file=users_file)
+    assert sma(_nightly(tiny_inbox), env, tmp_path).returncode == 0
+    forced = sma(_nightly(tiny_inbox, "--force"), env, tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    run_dir = tmp_path / "runs" / DATE
+    trail = read_trail(run_dir)
+    assert [(r["action"], r["user"]) for r in trail] == [("PROPOSE", os_login()), ("CANCEL", os_login()),
+                                                         ("PROPOSE", os_login())]
+    assert all(r.get("signature") for r in trail), "the night's login signs its cancel and proposals"
+
+    approve(run_dir, os_login(), load_users(users_file))
+    before = (run_dir / "blotter" / "audit.jsonl").read_bytes()
+    refused = sma(_nightly(tiny_inbox, "--force"), env, tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "APPROVED" in refused.stderr and "sma blotter cancel" in refused.stderr
+    assert (run_dir / "blotter" / "audit.jsonl").read_bytes() == before
+    assert sma(_nightly(tiny_inbox), env, tmp_path).returncode == 0, "the completed night still answers"
