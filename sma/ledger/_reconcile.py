@@ -29,8 +29,12 @@ def reconcile(lots: pd.DataFrame, positions: pd.DataFrame, tolerance: float) -> 
     -------
     DataFrame, one row per (account_id, symbol) that breaks, sorted by account and symbol.
     """
-    ours = lots.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(columns={"quantity": "lots"})
-    theirs = positions.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(
+    # Keys as plain objects: an empty Arrow-backed column (a shard whose accounts hold no lots)
+    # has no chunks, and pandas cannot join on it.
+    keys = {"account_id": object, "symbol": object}
+    ours = lots.astype(keys).groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(
+        columns={"quantity": "lots"})
+    theirs = positions.astype(keys).groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(
         columns={"quantity": "custodian"})
     both = ours.merge(theirs, on=["account_id", "symbol"], how="outer").fillna({"lots": 0.0, "custodian": 0.0})
     return both[(both["lots"] - both["custodian"]).abs() > tolerance][BREAK_COLUMNS].reset_index(drop=True)
