@@ -174,7 +174,8 @@ def _steps(night: Night, workers: int, bar: "_Progress", folder: Path) -> dict:
 
 def sweep_leftovers(night: Night) -> list[Path]:
     """Remove what dead runs left: ``.tmp-<pid>-*`` files in the run and exchange folders, their
-    scratch folders in the temp dir, and the folders of earlier attempts (nobody reads them)."""
+    scratch and staging folders (the temp dir, ``[validation] staging_dir``), and the folders of
+    earlier attempts (nobody reads them)."""
     folders = [night.run_dir]
     fs, root = _files._fs(night.date_folder)
     if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
@@ -182,7 +183,7 @@ def sweep_leftovers(night: Night) -> list[Path]:
     current = current_attempt(night)
     if current is not None and current["token"]:
         drop_other_attempts(Night(night.as_of, night.inbox, night.settings, current["token"]))
-    return sweep(folders)
+    return sweep(folders, staging_dir=night.settings.validation.staging_dir)
 
 
 @contextmanager

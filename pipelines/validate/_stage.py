@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipelines._leftovers import staging_prefix
 from pipelines.settings import ValidationSettings
 from pipelines.validate._issues import ISSUE_COLUMNS, issues_frame
 from pipelines.validate._parse import FileCheck, as_text, parse_table
@@ -254,7 +255,8 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
     its output contracts: 2-3x faster than a file for a shard's orders).
     """
     if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="sma-staging-", dir=settings.staging_dir))
+        # Named by its owner, so the next night sweeps it if this process is killed (pipelines._leftovers).
+        folder = Path(tempfile.mkdtemp(prefix=staging_prefix(), dir=settings.staging_dir))
     else:
         _clear_staging_folder(folder)
     own = con is None

@@ -52,3 +52,19 @@ def test_temporary_files_and_scratch_folders_carry_their_owners_pid(tmp_path, mo
     write_atomically(target, b"whole")
     _files.write_bytes(str(tmp_path / "exchange" / "trades.parquet"), b"whole")
     assert [n.split("-")[:2] for n in renamed] == [[".tmp", str(os.getpid())]] * 2
+
+
+def test_a_killed_validations_staging_folder_is_swept_in_the_temp_dir_and_in_the_staging_dir(tmp_path):
+    """Issue 16, point 7: staging folders carry their owner's pid (``sma-staging-<pid>-``) wherever
+    ``[validation] staging_dir`` puts them, so the next night removes a dead run's."""
+    from pipelines._leftovers import staging_prefix
+
+    dead, temp, staging = _dead_pid(), tmp_path / "tmp", tmp_path / "staging"
+    folders = {temp / f"sma-staging-{dead}-a1": True, staging / f"sma-staging-{dead}-b2": True,
+               staging / f"{staging_prefix()}c3": False}  # this live process's own
+    for folder in folders:
+        (folder / "staging.duckdb").parent.mkdir(parents=True)
+        (folder / "staging.duckdb").write_bytes(b"x")
+    assert sweep([], temp, staging) == sorted(p for p, swept in folders.items() if swept)
+    assert {p: p.exists() for p in folders} == {p: not swept for p, swept in folders.items()}
+
