@@ -79,7 +79,7 @@ def tax_lines(summary: dict, accounts_csv: Path) -> list[str]:
     head = f"  losses harvested {usd(s['losses_harvested'])} · est. tax saved {usd(s['est_tax_saved'])}"
     accounts = pd.read_csv(accounts_csv) if accounts_csv.exists() else pd.DataFrame()
     if not set(TAX_COLUMNS) <= set(accounts.columns):
-        return [head + f" · gains realized (all accounts) {usd(s['gains_realized_st'] + s['gains_realized_lt'])}"]
+        return [head + f" · gains realized, taxable accounts {usd(s['gains_realized_st'] + s['gains_realized_lt'])}"]
     t = tax_totals(accounts)
     net_tax = t["tax_cost"] - float(s["est_tax_saved"])
     return [

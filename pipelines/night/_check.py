@@ -125,9 +125,11 @@ def _decisions(night: Night, shards: list[int], name: str) -> list[str]:
 class _Tally:
     """The night's totals, added up shard by shard as the checked proposal is written."""
 
-    def __init__(self):
+    def __init__(self, taxable: set[str]):
         self.orders, self.notional, self.traded = 0, 0.0, set()
-        self.gains = {"SHORT": 0.0, "LONG": 0.0}
+        self.taxable = taxable
+        self.gains = {"SHORT": 0.0, "LONG": 0.0}  # taxable accounts only: what is taxed
+        self.untaxed = 0.0  # IRA and ROTH sales: realized, never taxed
 
     def trades(self, part: pd.DataFrame) -> None:
         self.orders += len(part)
@@ -135,8 +137,10 @@ class _Tally:
         self.traded |= set(part["account_id"])
 
     def lot_sells(self, part: pd.DataFrame) -> None:
+        taxed = part["account_id"].isin(self.taxable)
         for term in self.gains:
-            self.gains[term] += float(part.loc[part["term"] == term, "realized_gain"].sum())
+            self.gains[term] += float(part.loc[taxed & (part["term"] == term), "realized_gain"].sum())
+        self.untaxed += float(part.loc[~taxed, "realized_gain"].sum())
 
 
 def _recent_nights(night: Night) -> pd.DataFrame:
@@ -179,7 +183,7 @@ def check_step(night: Night) -> dict:
     screened = len(records)
     records = with_held_accounts(records, accounts, exceptions)
     proposal = night.run_dir / "proposal"
-    tally = _Tally()
+    tally = _Tally(set(accounts.loc[accounts["account_type"] == "TAXABLE", "account_id"]))
 
     def checked_trades(part: pd.DataFrame) -> pd.DataFrame:
         # A shard without trades may have stored its empty number columns as text.
@@ -223,6 +227,7 @@ def check_step(night: Night) -> dict:
         "losses_harvested": round(float(records.loc[~records["account_id"].isin(out_of_trading), "losses_harvested"].sum()), 2),
         "gains_realized_st": round(tally.gains["SHORT"], 2),
         "gains_realized_lt": round(tally.gains["LONG"], 2),
+        "gains_realized_untaxed": round(tally.untaxed, 2),
         "est_tax_saved": round(float(records.loc[~records["account_id"].isin(out_of_trading), "est_tax_saved"].sum()), 2),
         "run_total_flags": totals,
         # One count per status and per exception kind, from the files the store and the page read.

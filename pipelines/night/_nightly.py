@@ -258,7 +258,8 @@ def render_summary(night: Night, summary: dict) -> str:
         f"  orders              {summary['orders']:>10,}   notional ${summary['notional']:,.0f}",
         f"  losses harvested    ${summary['losses_harvested']:>12,.0f}   est. tax saved ${summary['est_tax_saved']:,.0f}",
         f"  gains realized      ${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
-        f"   (short ${summary['gains_realized_st']:,.0f}, long ${summary['gains_realized_lt']:,.0f})",
+        f"   taxable accounts (short ${summary['gains_realized_st']:,.0f}, long ${summary['gains_realized_lt']:,.0f});"
+        f" IRA/ROTH ${summary.get('gains_realized_untaxed', 0.0):,.0f}, not taxed",
     ]
     decided = rec[rec["te_before"].notna()]
     if len(decided):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 
 import duckdb
@@ -41,6 +42,17 @@ def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
     assert len(trades) > 0 and set(trades["side"]) <= {"BUY", "SELL"}
     assert (trades["quantity"] == trades["quantity"].round()).all()
     assert store_results(tmp_path)["runs"], "the night is recorded in the store"
+    # Gains realized count taxable accounts only (IRA and ROTH sales are not taxed, IRC 408(e),
+    # 408A), checked by plain SQL over the store's record of the night.
+    summary = json.loads((tmp_path / "runs" / AS_OF.isoformat() / "summary.json").read_text())
+    with duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True) as con:
+        by_sql = dict(con.execute(
+            "SELECT CASE WHEN a.account_type = 'TAXABLE' THEN l.term ELSE 'UNTAXED' END, sum(l.realized_gain) "
+            "FROM run_lot_sells l JOIN inbox_accounts a USING (as_of_date, account_id) GROUP BY ALL").fetchall())
+    assert round(by_sql.get("SHORT", 0.0), 2) == summary["gains_realized_st"]
+    assert round(by_sql.get("LONG", 0.0), 2) == summary["gains_realized_lt"]
+    assert round(by_sql.get("UNTAXED", 0.0), 2) == summary["gains_realized_untaxed"]
+    assert "taxable accounts" in done.stdout
 
 
 def test_a_complete_night_is_not_redone_and_force_gives_identical_outputs(tiny_inbox, tmp_path):
