@@ -6,7 +6,6 @@ A smaller demo than `make demo` (16 accounts, one year of simulated nights), sam
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 
@@ -14,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.demo import run_demo
+from tests.demo_env import build_demo
 
 AS_OF = date(2026, 11, 24)
 #: One worker runs the module, so the demo is built once (``make test`` runs ``--dist loadgroup``).
@@ -24,15 +23,7 @@ pytestmark = pytest.mark.xdist_group("demo_mandates")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo")
-    # The demo signs as the running login with its key: keep the test's key out of the real home.
-    keys = {"SMA_CONFIG": None, "SMA_BLOTTER__KEYS_DIR": str(work / "keys")}
-    before = {k: os.environ.get(k) for k in keys}
-    os.environ["SMA_BLOTTER__KEYS_DIR"] = keys["SMA_BLOTTER__KEYS_DIR"]
-    try:
-        assert run_demo(work, AS_OF, accounts=16, seed=11, years=1) == 0
-    finally:
-        for k, v in before.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    build_demo(work, AS_OF, accounts=16, seed=11, years=1)
     with duckdb.connect(str(work / "store.duckdb"), read_only=True) as con:
         yield work, con
 

@@ -12,7 +12,6 @@ Publication 550; fills of earlier nights and the simulated history) + tonight's 
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import date
 
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.demo import run_demo
+from tests.demo_env import build_demo
 
 AS_OF = date(2026, 11, 24)
 ACCOUNTS, SEED = 24, 5
@@ -34,14 +33,7 @@ pytestmark = pytest.mark.xdist_group("review_reconciles")
 @pytest.fixture(scope="module")
 def night(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo")
-    keys = {"SMA_CONFIG": None, "SMA_BLOTTER__KEYS_DIR": str(work / "keys")}
-    before = {k: os.environ.get(k) for k in keys}
-    os.environ["SMA_BLOTTER__KEYS_DIR"] = keys["SMA_BLOTTER__KEYS_DIR"]
-    try:
-        assert run_demo(work, AS_OF, accounts=ACCOUNTS, seed=SEED, years=1) == 0
-    finally:
-        for k, v in before.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    build_demo(work, AS_OF, accounts=ACCOUNTS, seed=SEED, years=1)
     run = work / "runs" / AS_OF.isoformat()
     with duckdb.connect(str(work / "store.duckdb"), read_only=True) as con:
         yield con, run, (run / "review.html").read_text(encoding="utf-8")
