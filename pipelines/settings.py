@@ -166,6 +166,10 @@ class EngineSettings(_Section):
     account to the PM (IDLE_CASH), with what keeps it uninvested."""
     sign_method: SignMethod = _ENGINE.sign_method
     """How "no buy beside a loss sale of one security" is enforced (sma/rebalance/_params.py)."""
+    sign_search_solves: int = Field(_ENGINE.sign_search_solves, ge=0)
+    """After the two-step answer, a branch and bound on the buy/sell side of each contested security
+    improves it for at most this many convex solves per account (0: the two steps alone). A budget in
+    solves, not milliseconds, so the same inputs give the same trades on any machine."""
     solver_tolerance: float = Field(_ENGINE.solver_tolerance, gt=0, lt=1)
     """Duality gap, relative to |objective|, at which a solve stops."""
     relaxation_tolerance: float = Field(_ENGINE.relaxation_tolerance, gt=0, lt=1)
@@ -187,6 +191,16 @@ class EngineSettings(_Section):
     def _by_name(cls, value):
         """By name, in any case: ``two_step`` is ``TWO_STEP``."""
         return value.upper() if isinstance(value, str) else value
+
+
+class MinimumsSettings(_Section):
+    """The firm's minimum account value per implementation: an account worth less is flagged to the PM
+    (BELOW_MINIMUM) with its value and the minimum; its best allowed trades still go."""
+
+    sma_usd: float = Field(_ENGINE.min_account_value, ge=0)
+    """A manager-traded SMA (every account the engine trades tonight), USD."""
+    uma_usd: float = Field(50_000.0, ge=0)
+    """A unified managed account, USD; for the UMA implementation, not yet traded: no account is checked against it."""
 
 
 class RiskSettings(_Section):
@@ -281,6 +295,7 @@ class Settings(BaseSettings):
     night: NightSettings = Field(default_factory=NightSettings)
     blotter: BlotterSettings = Field(default_factory=BlotterSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    minimums: MinimumsSettings = Field(default_factory=MinimumsSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     fills: FillsSettings = Field(default_factory=FillsSettings)
@@ -288,7 +303,7 @@ class Settings(BaseSettings):
 
     def engine_params(self) -> EngineParams:
         """The engine's parameters as ``sma.rebalance`` takes them."""
-        return EngineParams(**self.engine.model_dump())
+        return EngineParams(**self.engine.model_dump(), min_account_value=self.minimums.sma_usd)
 
     def risk_model_params(self) -> RiskModelParams:
         """How ``sma.risk`` estimates the nightly model (``history_days`` is how many closes it is given)."""
