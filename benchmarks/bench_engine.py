@@ -9,7 +9,7 @@ Quality (``--quality``): on small instances (12 names), the two-step method and 
 relax-and-net heuristic against exhaustive search over the buy/sell side of every contested
 identical group.
 
-    .venv/bin/python benchmarks/bench_engine.py [--accounts 30] [--quality 200]
+    .venv/bin/python benchmarks/bench_engine.py [--accounts 30] [--quality 200] [--no-cvxpy]
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def end_to_end(accounts: int, seed: int) -> None:
                 objective.append(record["objective"])
                 statuses.append(record["status"])
             ms[label], obj[label] = np.array(times), np.array(objective)
-        counts = dict(zip(*np.unique(statuses, return_counts=True)))
+        counts = {str(k): int(n) for k, n in zip(*np.unique(statuses, return_counts=True))}
         print(f"{lots:8d} {pct(ms['before'], 50):9.1f} -> {pct(ms['after'], 50):6.1f} "
               f"{pct(ms['before'], 99):9.1f} -> {pct(ms['after'], 99):6.1f} | "
               f"{np.nanmedian(obj['before']):.5f} -> {np.nanmedian(obj['after']):.5f} | {counts}")
@@ -178,9 +178,11 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=30)
     ap.add_argument("--quality", type=int, default=0, help="instances for the exhaustive-sign study")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-cvxpy", action="store_true", help="skip the comparison with cvxpy + Clarabel (slow)")
     args = ap.parse_args()
-    if args.accounts:
+    if args.accounts and not args.no_cvxpy:
         speed(args.accounts, args.seed)
+    if args.accounts:
         end_to_end(args.accounts, args.seed)
     if args.quality:
         quality(args.quality, args.seed)

@@ -167,9 +167,9 @@ class EngineSettings(_Section):
     sign_method: SignMethod = _ENGINE.sign_method
     """How "no buy beside a loss sale of one security" is enforced (sma/rebalance/_params.py)."""
     sign_search_solves: int = Field(_ENGINE.sign_search_solves, ge=0)
-    """After the two-step answer, a branch and bound on the buy/sell side of each contested security
-    improves it for at most this many convex solves per account (0: the two steps alone). A budget in
-    solves, not milliseconds, so the same inputs give the same trades on any machine."""
+    """After the two-step answer, the buy/sell side of contested securities is flipped while that
+    lowers the objective, for at most this many convex solves per account (0: the two steps alone).
+    A budget in solves, not milliseconds, so the same inputs give the same trades on any machine."""
     solver_tolerance: float = Field(_ENGINE.solver_tolerance, gt=0, lt=1)
     """Duality gap, relative to |objective|, at which a solve stops."""
     relaxation_tolerance: float = Field(_ENGINE.relaxation_tolerance, gt=0, lt=1)

@@ -98,10 +98,14 @@ def improve_sides(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     solves = iterations = flips = 0
     while solves < params.sign_search_solves:
         candidates = _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested)
+        idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
+        # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
+        # solve cannot do worse; then the groups whose current side trades, one at a time.
+        moves = ([candidates[idle]] if idle.any() else []) + [candidates[[i]] for i in np.flatnonzero(~idle)]
         improved = False
-        for i in candidates[: params.sign_search_solves - solves]:
+        for move in moves[: params.sign_search_solves - solves]:
             trial = sells.copy()
-            trial[i] = ~trial[i]
+            trial[move] = ~trial[move]
             trial_keep = keep_for_sides(problem, group_of_asset, contested[trial], contested[~trial])
             trial_v, trial_result, its = solve_screened(problem, trial_keep, problem, _over_all(result, v), params)
             solves, iterations = solves + 1, iterations + its
@@ -110,7 +114,7 @@ def improve_sides(problem: AccountProblem, group_of_asset: np.ndarray, params: E
             value = snapped_objective(problem, trial_v, eps)
             if value < best - 1e-7 * max(abs(best), 1e-3):  # beyond the solver's own accuracy
                 best, v, result, keep, sells = value, trial_v, trial_result, trial_keep, trial
-                flips, improved = flips + 1, True
+                flips, improved = flips + move.size, True
                 break
         if not improved:
             break
@@ -130,6 +134,12 @@ def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) ->
     np.minimum.at(want, at[at >= 0], reduced[other_side][at >= 0])
     helps = np.flatnonzero(want < -1e-9)
     return helps[np.argsort(want[helps], kind="stable")]
+
+
+def _side_idle(v, keep, sided, group_of_var, contested, eps) -> np.ndarray:
+    """Whether each contested group's current side trades nothing in ``v``, shape (len(contested),)."""
+    trading = keep & sided & (v > eps)
+    return ~np.isin(contested, group_of_var[trading])
 
 
 def _over_all(result: QPResult, v: np.ndarray) -> QPResult:
