@@ -185,22 +185,18 @@ class EngineSettings(_Section):
     """... made when the trades rounding dropped add up to more than this fraction of value."""
     trade_epsilon: float = Field(_ENGINE.trade_epsilon, gt=0)
     """Weights below this count as no trade when reading a solution."""
+    sma_minimum_usd: float = Field(_ENGINE.sma_minimum_usd, ge=0)
+    """The firm's minimum account value for a manager-traded SMA, USD: an account worth less is flagged
+    to the PM (BELOW_MINIMUM) with its value and the minimum; its best allowed trades still go."""
+    uma_minimum_usd: float = Field(_ENGINE.uma_minimum_usd, ge=0)
+    """The same for a unified managed account, USD; UMAs are not traded yet, so no account is checked
+    against it."""
 
     @field_validator("sign_method", mode="before")
     @classmethod
     def _by_name(cls, value):
         """By name, in any case: ``two_step`` is ``TWO_STEP``."""
         return value.upper() if isinstance(value, str) else value
-
-
-class MinimumsSettings(_Section):
-    """The firm's minimum account value per implementation: an account worth less is flagged to the PM
-    (BELOW_MINIMUM) with its value and the minimum; its best allowed trades still go."""
-
-    sma_usd: float = Field(_ENGINE.min_account_value, ge=0)
-    """A manager-traded SMA (every account the engine trades tonight), USD."""
-    uma_usd: float = Field(50_000.0, ge=0)
-    """A unified managed account, USD; for the UMA implementation, not yet traded: no account is checked against it."""
 
 
 class RiskSettings(_Section):
@@ -295,7 +291,6 @@ class Settings(BaseSettings):
     night: NightSettings = Field(default_factory=NightSettings)
     blotter: BlotterSettings = Field(default_factory=BlotterSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
-    minimums: MinimumsSettings = Field(default_factory=MinimumsSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     fills: FillsSettings = Field(default_factory=FillsSettings)
@@ -303,7 +298,7 @@ class Settings(BaseSettings):
 
     def engine_params(self) -> EngineParams:
         """The engine's parameters as ``sma.rebalance`` takes them."""
-        return EngineParams(**self.engine.model_dump(), min_account_value=self.minimums.sma_usd)
+        return EngineParams(**self.engine.model_dump())
 
     def risk_model_params(self) -> RiskModelParams:
         """How ``sma.risk`` estimates the nightly model (``history_days`` is how many closes it is given)."""

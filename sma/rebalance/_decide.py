@@ -226,7 +226,7 @@ def _flag_below_minimum(record: dict, minimum: float) -> dict:
 def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
     """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad numbers."""
     trades, lot_sells, record = _decide_columns(shard, a, model, params, screen)
-    record = _flag_below_minimum(record, params.min_account_value)
+    record = _flag_below_minimum(record, params.sma_minimum_usd)
     if trades is None:
         return None, None, record
     return _frame([trades], TRADE_COLUMNS), _frame([lot_sells], LOT_SELL_COLUMNS), record
@@ -262,10 +262,10 @@ def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EnginePa
             continue
         if not screen.triggered[a]:
             records[a] = _flag_below_minimum(_record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a)),
-                                            params.min_account_value)
+                                            params.sma_minimum_usd)
             continue
         t, ls, records[a] = _decide_columns(shard, a, model, params, screen)
-        records[a] = _flag_below_minimum(records[a], params.min_account_value)
+        records[a] = _flag_below_minimum(records[a], params.sma_minimum_usd)
         if t is not None:
             trades[a], lot_sells[a] = t, ls
             block_household_after(a, ls["symbol"][ls["realized_gain"] < 0], t["symbol"][t["side"] == "BUY"],

@@ -52,7 +52,8 @@ class EngineParams:
     min_trade_resolves: int = 2  # re-solves with only the trades that survive whole shares and min_trade_value
     min_trade_resolve_fraction: float = 1e-3  # ... when the dropped trades add up to more than 0.1 % of value
     trade_epsilon: float = 1e-7  # weights below this count as no trade when reading a solution
-    min_account_value: float = 250_000.0  # the firm's minimum for a manager-traded SMA (USD): below it, BELOW_MINIMUM
+    sma_minimum_usd: float = 250_000.0  # the firm's minimum for a manager-traded SMA (USD): below it, BELOW_MINIMUM
+    uma_minimum_usd: float = 50_000.0  # ... for a unified managed account; not traded yet, so not read yet
 
     @property
     def trading_cost(self) -> float:

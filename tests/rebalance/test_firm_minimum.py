@@ -18,7 +18,7 @@ def _lots(basis_aaa: float = 9_000.0):
 
 
 def test_an_account_below_the_firm_minimum_is_flagged_with_its_value_and_the_minimum():
-    out = decide(one_account_shard(_lots()), toy_model(), EngineParams(min_account_value=SMA_MINIMUM))
+    out = decide(one_account_shard(_lots()), toy_model(), EngineParams(sma_minimum_usd=SMA_MINIMUM))
     rec = out.records.iloc[0]
     assert rec.status == DecisionStatus.FLAGGED and rec.exception == ExceptionKind.BELOW_MINIMUM
     assert "account value $80,000 is below the firm's SMA minimum of $250,000" in rec.reason
@@ -28,8 +28,8 @@ def test_a_flagged_small_account_still_trades_its_best_allowed_trades():
     """BELOW_MINIMUM flags; it does not hold the account out of the blotter."""
     shard = one_account_shard(_lots(basis_aaa=20_000.0), max_te=0.05)
     params = EngineParams(risk_aversion=5.0, idle_cash_tolerance=0.05)
-    flagged = decide(shard, toy_model(), replace(params, min_account_value=SMA_MINIMUM))
-    unflagged = decide(shard, toy_model(), replace(params, min_account_value=0.0))
+    flagged = decide(shard, toy_model(), replace(params, sma_minimum_usd=SMA_MINIMUM))
+    unflagged = decide(shard, toy_model(), replace(params, sma_minimum_usd=0.0))
     assert not ExceptionKind.BELOW_MINIMUM.holds_out
     assert flagged.records.iloc[0].exception == ExceptionKind.BELOW_MINIMUM
     assert unflagged.records.iloc[0].status == DecisionStatus.TRADED
@@ -37,12 +37,12 @@ def test_a_flagged_small_account_still_trades_its_best_allowed_trades():
 
 
 def test_an_account_at_or_above_the_minimum_is_not_flagged_for_it():
-    out = decide(one_account_shard(_lots()), toy_model(), EngineParams(min_account_value=80_000.0))
+    out = decide(one_account_shard(_lots()), toy_model(), EngineParams(sma_minimum_usd=80_000.0))
     assert out.records.iloc[0].exception == "" and out.records.iloc[0].status == DecisionStatus.NO_TRADE
 
 
 def test_a_more_pressing_exception_keeps_its_kind_and_the_reason_adds_the_minimum():
     """A withdrawal that cannot be raised (everything NO_SELL) is a CASH exception first."""
     shard = one_account_shard(_lots(), cash_flow=-8_000.0, no_sell=tuple(SYMBOLS))
-    rec = decide(shard, toy_model(), EngineParams(min_account_value=SMA_MINIMUM)).records.iloc[0]
+    rec = decide(shard, toy_model(), EngineParams(sma_minimum_usd=SMA_MINIMUM)).records.iloc[0]
     assert rec.exception == ExceptionKind.CASH and "below the firm's SMA minimum of $250,000" in rec.reason
