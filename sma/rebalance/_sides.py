@@ -60,15 +60,7 @@ def sides_from_relaxed_sign(problem, v, group_of_asset, eps) -> tuple[np.ndarray
 
 
 def sides_from_local_cost(problem, v, group_of_asset) -> tuple[np.ndarray, np.ndarray]:
-    """Each contested group keeps the side whose loss costs less at the relaxed solution ``v``
-    (``removal_costs``)."""
-    contested, to_sell, to_buy = removal_costs(problem, v, group_of_asset)
-    sell = to_sell < to_buy
-    return contested[sell], contested[~sell]
-
-
-def removal_costs(problem, v, group_of_asset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The contested groups, and what taking the sell side and the buy side would cost each at ``v``.
+    """Each contested group keeps the side whose loss costs less at the relaxed solution ``v``.
 
     Dropping the group's buys (sell side) or its loss sales (buy side) changes each security's net
     trade by ``dz``; the objective changes by ``g dz + 1/2 Q_ii dz^2`` (gradient ``g`` and diagonal
@@ -95,7 +87,8 @@ def removal_costs(problem, v, group_of_asset) -> tuple[np.ndarray, np.ndarray, n
 
     to_sell = change(np.arange(nb), -1.0)
     to_buy = change(nb + np.flatnonzero(problem.loss_lot()), +1.0)
-    return contested, to_sell, to_buy
+    sell = to_sell < to_buy
+    return contested[sell], contested[~sell]
 
 
 def loss_sold_groups(problem, v, group_of_asset, eps) -> np.ndarray:
