@@ -17,7 +17,6 @@ import numpy as np
 from sma.rebalance._params import EngineParams, SignMethod
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import QPResult, solve_trade_qp
-from sma.rebalance._sign_search import improve_sides, solve_screened
 from sma.rebalance._sides import (
     conflicting_groups,
     contested_groups,
@@ -28,6 +27,7 @@ from sma.rebalance._sides import (
     sides_from_local_cost,
     sides_from_relaxed_sign,
 )
+from sma.rebalance._sign_search import improve_sides, solve_screened
 
 
 @dataclass(frozen=True)

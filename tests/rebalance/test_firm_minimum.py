@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conftest import SYMBOLS, one_account_shard, toy_model
+
 from sma.rebalance import DecisionStatus, EngineParams, ExceptionKind, decide
 
 SMA_MINIMUM = 250_000.0  # the seed's minimum for a manager-traded SMA

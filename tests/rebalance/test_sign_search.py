@@ -9,11 +9,11 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import toy_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import toy_model
 from test_engine_properties import random_shard
+
 from sma.rebalance import (
     EngineParams,
     build_problem,
