@@ -96,7 +96,7 @@ def improve_sides(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     sells = ~np.isin(contested, gb[keep[:nb]])  # a sell-side group has none of its buys kept
     best = snapped_objective(problem, v, eps)
     solves = iterations = flips = 0
-    while solves < params.sign_search_solves:
+    while contested.size and solves < params.sign_search_solves:
         candidates = _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested)
         idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
         # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
