@@ -9,7 +9,7 @@ Quality (``--quality``): on small instances (12 names), the two-step method and 
 relax-and-net heuristic against exhaustive search over the buy/sell side of every contested
 identical group.
 
-    .venv/bin/python benchmarks/bench_engine.py [--accounts 30] [--quality 200]
+    .venv/bin/python benchmarks/bench_engine.py [--accounts 30] [--quality 200] [--no-cvxpy]
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine_problems import synthetic_model, synthetic_shard  # noqa: E402
 
-from sma.rebalance import EngineParams, SignMethod, build_problem, decide, solve_account, solve_trade_qp  # noqa: E402
+from sma.rebalance import EngineParams, SignMethod, build_problem, decide_account, solve_account  # noqa: E402
+from sma.rebalance import screen_accounts, solve_trade_qp  # noqa: E402
 from sma.rebalance import contested_groups, keep_for_sides  # noqa: E402
 
 
@@ -63,6 +64,10 @@ def cvxpy_two_step(problem, keep):
     _, s1 = cvxpy_solve(problem.qp)
     final, s2 = cvxpy_solve(problem.qp, keep)
     return final, time.thread_time() - t0, s1 + s2
+
+
+_DEFAULT = EngineParams()
+_TWO_STEP = EngineParams(sign_search_solves=0)
 
 
 def pct(x, q):
@@ -103,16 +108,29 @@ def speed(accounts: int, seed: int) -> None:
 
 
 def end_to_end(accounts: int, seed: int) -> None:
-    """The whole ``decide`` (screen, build, solve, round, trades and records frames) per account."""
+    """The whole ``decide`` (screen, build, solve, round, trades and records frames) per account, with the
+    side search (engine default) and without it (two steps alone), in the same run."""
     model, sectors = synthetic_model(500, 40, seed)
-    print("# end to end: decide() on one shard, CPU ms per account (every account triggered)")
+    print("# end to end: decide_account() per account, CPU ms (every account triggered); "
+          "two steps alone -> with the side search")
+    print("lots/pos  p50 before -> after   p99 before -> after | objective p50 before -> after | statuses after")
     for lots in (1, 5, 20):
         shard = synthetic_shard(model, sectors, accounts, lots, seed + lots)
-        t0 = time.thread_time()
-        out = decide(shard, model)
-        per = (time.thread_time() - t0) / accounts * 1e3
-        print(f"{lots:8d} lots/position: {per:6.1f} ms per account; "
-              f"{len(out.trades)} trades, {len(out.lot_sells)} lot sells, statuses {out.records.status.value_counts().to_dict()}")
+        screen = screen_accounts(shard, model, _DEFAULT)
+        ms, obj = {}, {}
+        for label, params in (("before", _TWO_STEP), ("after", _DEFAULT)):
+            times, objective, statuses = [], [], []
+            for a in range(shard.m):
+                t0 = time.thread_time()
+                _, _, record = decide_account(shard, a, model, params, screen)
+                times.append((time.thread_time() - t0) * 1e3)
+                objective.append(record["objective"])
+                statuses.append(record["status"])
+            ms[label], obj[label] = np.array(times), np.array(objective)
+        counts = {str(k): int(n) for k, n in zip(*np.unique(statuses, return_counts=True))}
+        print(f"{lots:8d} {pct(ms['before'], 50):9.1f} -> {pct(ms['after'], 50):6.1f} "
+              f"{pct(ms['before'], 99):9.1f} -> {pct(ms['after'], 99):6.1f} | "
+              f"{np.nanmedian(obj['before']):.5f} -> {np.nanmedian(obj['after']):.5f} | {counts}")
 
 
 def exhaustive(problem, groups, params):
@@ -131,15 +149,17 @@ def exhaustive(problem, groups, params):
 def quality(instances: int, seed: int) -> None:
     model, sectors = synthetic_model(12, 14, seed)
     methods = {
-        "two-step, side = sign of relaxed net trade (Moehle et al.)": EngineParams(sign_method=SignMethod.TWO_STEP),
-        "two-step, side = cheaper removal (engine default)": EngineParams(sign_method=SignMethod.TWO_STEP_LOCAL),
+        "two-step, side = sign of relaxed net trade (Moehle et al.)": EngineParams(sign_method=SignMethod.TWO_STEP,
+                                                                                  sign_search_solves=0),
+        "two-step, side = cheaper removal (before the search)": EngineParams(sign_search_solves=0),
+        f"two-step + side search, {_DEFAULT.sign_search_solves} solves (engine default)": _DEFAULT,
         "relax-and-net heuristic (no second solve)": EngineParams(sign_method=SignMethod.RELAX_AND_NET),
     }
     rows, sizes = [], []
     for i in range(instances):
         shard = synthetic_shard(model, sectors, 1, 3, seed + 1000 + i, identical_pairs=2)
         problem = build_problem(shard, 0, model, EngineParams())
-        best, c = exhaustive(problem, shard.identical_group, EngineParams())
+        best, c = exhaustive(problem, shard.identical_group, _TWO_STEP)
         sizes.append(c)
         scale = max(abs(best), 1e-9)
         rows.append([(solve_account(problem, shard.identical_group, p).objective - best) / scale
@@ -149,7 +169,7 @@ def quality(instances: int, seed: int) -> None:
           f"{np.median(sizes):.0f} (max {max(sizes)}) contested groups; gap = (f - f*) / |f*|")
     for j, name in enumerate(methods):
         g = r[:, j]
-        print(f"{name:58s} median {np.median(g):.2e}  p95 {pct(g, 95):.2e}  max {g.max():.2e}  "
+        print(f"{name:60s} median {np.median(g):.2e}  p95 {pct(g, 95):.2e}  max {g.max():.2e}  "
               f"optimal (gap <= 1e-6) in {np.mean(g <= 1e-6):.0%}")
 
 
@@ -158,9 +178,11 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=30)
     ap.add_argument("--quality", type=int, default=0, help="instances for the exhaustive-sign study")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-cvxpy", action="store_true", help="skip the comparison with cvxpy + Clarabel (slow)")
     args = ap.parse_args()
-    if args.accounts:
+    if args.accounts and not args.no_cvxpy:
         speed(args.accounts, args.seed)
+    if args.accounts:
         end_to_end(args.accounts, args.seed)
     if args.quality:
         quality(args.quality, args.seed)

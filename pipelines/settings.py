@@ -166,6 +166,10 @@ class EngineSettings(_Section):
     account to the PM (IDLE_CASH), with what keeps it uninvested."""
     sign_method: SignMethod = _ENGINE.sign_method
     """How "no buy beside a loss sale of one security" is enforced (sma/rebalance/_params.py)."""
+    sign_search_solves: int = Field(_ENGINE.sign_search_solves, ge=0)
+    """After the two-step answer, the buy/sell side of contested securities is flipped while that
+    lowers the objective, for at most this many convex solves per account (0: the two steps alone).
+    A budget in solves, not milliseconds, so the same inputs give the same trades on any machine."""
     solver_tolerance: float = Field(_ENGINE.solver_tolerance, gt=0, lt=1)
     """Duality gap, relative to |objective|, at which a solve stops."""
     relaxation_tolerance: float = Field(_ENGINE.relaxation_tolerance, gt=0, lt=1)
@@ -181,6 +185,12 @@ class EngineSettings(_Section):
     """... made when the trades rounding dropped add up to more than this fraction of value."""
     trade_epsilon: float = Field(_ENGINE.trade_epsilon, gt=0)
     """Weights below this count as no trade when reading a solution."""
+    sma_minimum_usd: float = Field(_ENGINE.sma_minimum_usd, ge=0)
+    """The firm's minimum account value for a manager-traded SMA, USD: an account worth less is flagged
+    to the PM (BELOW_MINIMUM) with its value and the minimum; its best allowed trades still go."""
+    uma_minimum_usd: float = Field(_ENGINE.uma_minimum_usd, ge=0)
+    """The same for a unified managed account, USD; UMAs are not traded yet, so no account is checked
+    against it."""
 
     @field_validator("sign_method", mode="before")
     @classmethod

@@ -34,7 +34,8 @@ The optimiser follows Moehle, Kochenderfer, Boyd & Ang (JOTA 2021): a convex rel
 lot sales as independent variables, lots pooled per security, loss/gain and rate) chooses the side
 of every contested identical group, then the full lot problem is solved with those sides fixed
 (``SignMethod.TWO_STEP_LOCAL``, default: the side whose removal costs less at the relaxed answer;
-``TWO_STEP``: the sign of the relaxed net trade, as in the paper). The QP solver is an
+``TWO_STEP``: the sign of the relaxed net trade, as in the paper); then a local search flips sides
+while that lowers the objective, within ``EngineParams.sign_search_solves`` solves. The QP solver is an
 interior-point method whose Newton steps go through the factor model (k x k Woodbury); the final
 solve leaves out lot sales with clearly positive reduced cost and puts back any the KKT check
 asks for. Run it with one BLAS thread per process (``OPENBLAS_NUM_THREADS=1``): the matrices are

@@ -206,9 +206,27 @@ def _decide_columns(shard: ShardInputs, a: int, model: RiskModel, params: Engine
                                       **solved, **numbers)
 
 
+def _flag_below_minimum(record: dict, minimum: float) -> dict:
+    """An account worth less than the firm's minimum for a manager-traded SMA is flagged to the PM
+    (``ExceptionKind.BELOW_MINIMUM``), not silently traded: its best allowed trades still go, and the
+    reason says its value and the minimum. An account already flagged for something more pressing
+    keeps that kind; the minimum is added to its reason."""
+    value = record["account_value"]
+    if not 0 < value < minimum:
+        return record  # a value at or below zero is already a CASH exception
+    words = f"account value ${value:,.0f} is below the firm's SMA minimum of ${minimum:,.0f}"
+    if record["exception"]:
+        return {**record, "reason": f"{record['reason']}; {words}"}
+    status = DecisionStatus.FLAGGED if record["status"] in (DecisionStatus.TRADED, DecisionStatus.NO_TRADE) \
+        else record["status"]
+    return {**record, "status": str(status), "exception": str(ExceptionKind.BELOW_MINIMUM),
+            "reason": f"{words}; {record['reason']}"}
+
+
 def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
     """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad numbers."""
     trades, lot_sells, record = _decide_columns(shard, a, model, params, screen)
+    record = _flag_below_minimum(record, params.sma_minimum_usd)
     if trades is None:
         return None, None, record
     return _frame([trades], TRADE_COLUMNS), _frame([lot_sells], LOT_SELL_COLUMNS), record
@@ -243,9 +261,11 @@ def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EnginePa
                                  ExceptionKind.CASH)
             continue
         if not screen.triggered[a]:
-            records[a] = _record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a))
+            records[a] = _flag_below_minimum(_record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a)),
+                                            params.sma_minimum_usd)
             continue
         t, ls, records[a] = _decide_columns(shard, a, model, params, screen)
+        records[a] = _flag_below_minimum(records[a], params.sma_minimum_usd)
         if t is not None:
             trades[a], lot_sells[a] = t, ls
             block_household_after(a, ls["symbol"][ls["realized_gain"] < 0], t["symbol"][t["side"] == "BUY"],

@@ -17,6 +17,9 @@ class SignMethod(StrEnum):
     other trades held), which measured closer to exhaustive search (benchmarks/bench_engine.py
     --quality). RELAX_AND_NET: the weak heuristic the paper improves on — solve the relaxation and
     net each conflicting security's buy against its loss sales, without solving again.
+
+    After either two-step rule, ``EngineParams.sign_search_solves`` > 0 improves the sides by a local
+    search (``_sign_search``), which measured far closer still (benchmarks/bench_engine.py --quality).
     """
 
     TWO_STEP = "TWO_STEP"
@@ -44,6 +47,7 @@ class EngineParams:
     cash_tolerance: float = 0.005  # screen: cash more than 0.5 pp above target is cash to invest
     idle_cash_tolerance: float = 0.02  # cash still more than 2 pp above target after the night's trades: IDLE_CASH
     sign_method: SignMethod = SignMethod.TWO_STEP_LOCAL
+    sign_search_solves: int = 12  # then flip sides while that helps, for at most this many solves (bench_engine.py --quality)
     solver_tolerance: float = 1e-6  # duality gap relative to |objective| (objective within ~1e-7 of Clarabel)
     relaxation_tolerance: float = 3e-2  # the relaxation only picks sides: a loose solve (3 % gap) suffices
     screen_margin: float = 5e-3  # lot sales costing 50 bp more than they gain are left out first (KKT-checked)
@@ -51,6 +55,8 @@ class EngineParams:
     min_trade_resolves: int = 2  # re-solves with only the trades that survive whole shares and min_trade_value
     min_trade_resolve_fraction: float = 1e-3  # ... when the dropped trades add up to more than 0.1 % of value
     trade_epsilon: float = 1e-7  # weights below this count as no trade when reading a solution
+    sma_minimum_usd: float = 250_000.0  # the firm's minimum for a manager-traded SMA (USD): below it, BELOW_MINIMUM
+    uma_minimum_usd: float = 50_000.0  # ... for a unified managed account; not traded yet, so not read yet
 
     @property
     def trading_cost(self) -> float:

@@ -44,6 +44,7 @@ class ExceptionKind(StrEnum):
     CASH = "CASH"  # the cash target (a withdrawal) cannot be raised within the account's rules (engine)
     TE_LIMIT = "TE_LIMIT"  # tracking error stays above the account's max after the best allowed trades (engine)
     IDLE_CASH = "IDLE_CASH"  # cash stays above target + tolerance after the best allowed trades (engine)
+    BELOW_MINIMUM = "BELOW_MINIMUM"  # account value below the firm's minimum for its implementation (engine)
 
     @property
     def holds_out(self) -> bool:

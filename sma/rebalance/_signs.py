@@ -4,7 +4,8 @@ Moehle, Kochenderfer, Boyd & Ang, "Tax-Aware Portfolio Construction via Convex O
 (JOTA 2021), section 5: with buys and lot sales as independent variables the problem is the convex
 relaxation in which each security's trade cost is replaced by its convex envelope. Step 1 solves
 that relaxation (lots pooled, loosely: it only chooses sides, see ``_sides``); step 2 solves the
-full lot problem with every contested group's side fixed.
+full lot problem with every contested group's side fixed. Step 3 (``_sign_search``) flips one
+group's side at a time while that lowers the objective, within a budget of solves.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sma.rebalance._sides import (
     sides_from_local_cost,
     sides_from_relaxed_sign,
 )
+from sma.rebalance._sign_search import improve_sides, solve_screened
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     Step 1 (sides): the relaxation of ``lot_buckets(problem)``, solved loosely — it only has to tell
     the sides apart. When it respects the rule, the full problem is solved tightly and, if that too
     respects the rule, it is optimal for the non-convex problem and returned as is. Step 2: the full
-    problem with every contested group's side fixed. Trades below ``params.trade_epsilon``
+    problem with every contested group's side fixed; then ``improve_sides`` flips sides one group at a
+    time while that helps, for at most ``params.sign_search_solves`` solves. Trades below ``params.trade_epsilon``
     (interior-point residue) are set to exactly zero, so the rule is checked on the traded values.
     """
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
@@ -112,36 +115,12 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
         contested = contested_groups(problem, group_of_asset)
         keep = keep_for_sides(problem, group_of_asset, np.intersect1d(contested, loss_sold),
                               np.setdiff1d(contested, loss_sold))
-    v, second, its = _solve_screened(problem, keep, sides, relaxed, params)
-    return _decision(problem, v, second, conflicts.size, iterations + its, eps, keep)
-
-
-def _solve_screened(problem, keep, sides, relaxed, params):
-    """Solve the full problem on ``keep``, leaving out at first the lot sales whose reduced cost at
-    the side-choosing solution is clearly positive (most gain lots); any left-out sale whose reduced
-    cost at the answer is negative is put back and the problem solved again (KKT conditions)."""
-    qp, nb = problem.qp, problem.n_buys
-    z_relaxed = sides.qp.net_trade(relaxed.v)
-    full_v = np.zeros(qp.asset.size)
-    # The same net trades as the relaxed answer: each lot's reduced cost only needs z and eta.
-    reduced = qp.sign * (qp.d * z_relaxed + qp.B @ (qp.B.T @ z_relaxed) + qp.p)[qp.asset] + qp.cost
-    reduced += qp.G.T @ relaxed.eta if relaxed.eta is not None else 0.0
-    idle = np.zeros(qp.asset.size, bool)
-    idle[nb:] = reduced[nb:] > params.screen_margin
-    use = keep & ~idle
-    its = 0
-    for _ in range(4):
-        result = solve_trade_qp(qp.restrict(use), params.solver_tolerance, params.solver_max_iterations)
-        its += result.iterations
-        full_v = np.zeros(qp.asset.size)
-        full_v[use] = result.v
-        if result.status != "optimal":
-            break
-        violated = keep & ~use & (qp.reduced_cost(full_v, result.eta) < -1e-9)
-        if not violated.any():
-            break
-        use |= violated
-    return full_v, result, its
+    v, second, its = solve_screened(problem, keep, sides, relaxed, params)
+    iterations += its
+    if second.status == "optimal" and params.sign_search_solves > 0:
+        found = improve_sides(problem, group_of_asset, params, v, second, keep)
+        v, second, keep, iterations = found.v, found.result, found.keep, iterations + found.iterations
+    return _decision(problem, v, second, conflicts.size, iterations, eps, keep)
 
 
 def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams):

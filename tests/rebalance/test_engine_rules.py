@@ -8,6 +8,9 @@ from conftest import SYMBOLS, one_account_shard, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, decide
 
 EVEN = 10_000.0  # each toy position: 100 shares at $100
+# The toy accounts ($80k) are below the firm's SMA minimum; where a test reads the status, the rule
+# under test is not the minimum (test_firm_minimum.py), so these tests set none.
+NO_MINIMUM = 0.0
 
 
 def on_target_lots(**basis):
@@ -17,7 +20,7 @@ def on_target_lots(**basis):
 
 def test_an_account_already_on_target_with_no_losses_does_not_trade():
     """Nothing fires in the screen, so the account is recorded as no trade, with the reason."""
-    out = decide(one_account_shard(on_target_lots()), toy_model())
+    out = decide(one_account_shard(on_target_lots()), toy_model(), EngineParams(sma_minimum_usd=NO_MINIMUM))
     rec = out.records.iloc[0]
     assert rec.status == DecisionStatus.NO_TRADE and rec.reason.startswith("no trigger")
     assert out.trades.empty
@@ -29,7 +32,8 @@ def test_a_big_loss_is_harvested_and_its_exposure_replaced_in_the_same_sector():
     shard = one_account_shard(on_target_lots(AAA=20_000.0), max_te=0.05)
     # At a tenth of the default risk aversion the optimiser keeps ~2 % cash rather than pay to trade
     # it in; that is the idle-cash flag's business, not this test's.
-    out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0, idle_cash_tolerance=0.05))
+    out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0, idle_cash_tolerance=0.05,
+                                                  sma_minimum_usd=NO_MINIMUM))
     sells = out.trades[out.trades.side == "SELL"]
     buys = out.trades[out.trades.side == "BUY"]
     assert sells.symbol.tolist() == ["AAA"] and sells.reason.tolist() == ["HARVEST"]
@@ -88,7 +92,7 @@ def test_an_exclude_restriction_sells_out_within_the_gain_budget():
 
 def test_a_withdrawal_raises_cash_to_the_target():
     shard = one_account_shard(on_target_lots(), cash_flow=-8_000.0, cash=0.0, cash_target=0.01)
-    out = decide(shard, toy_model())
+    out = decide(shard, toy_model(), EngineParams(sma_minimum_usd=NO_MINIMUM))
     rec = out.records.iloc[0]
     assert rec.status == DecisionStatus.TRADED
     assert rec.cash_after >= 0.01 * rec.account_value
@@ -143,7 +147,7 @@ def test_harvesting_is_held_back_until_tracking_error_is_within_the_accounts_max
     """PRODUCT.md: tracking error stays within max_tracking_error when the allowed trades can keep it
     there; the engine raises its risk aversion until it does (and flags the account if it cannot)."""
     shard = one_account_shard(on_target_lots(AAA=20_000.0), max_te=0.02)
-    out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0))
+    out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0, sma_minimum_usd=NO_MINIMUM))
     rec = out.records.iloc[0]
     assert rec.status == DecisionStatus.TRADED and rec.te_after <= 0.02
     assert rec.risk_aversion > 5.0

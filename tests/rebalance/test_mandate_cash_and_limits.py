@@ -52,7 +52,7 @@ def test_cash_topped_up_after_rounding_is_sold_in_amounts_of_at_least_min_trade_
     prices = {s: 97.13 for s in SYMBOLS}
     shard = one_account_shard(_lots(30, 80.0), prices=prices, cash_flow=-1_234.56, min_trade_value=500.0,
                               cash_target=0.02)
-    out = decide(shard, toy_model())
+    out = decide(shard, toy_model(), EngineParams(sma_minimum_usd=0.0))  # a toy account, below the firm minimum
     rec = out.records.iloc[0]
     assert rec.exception == "" and rec.status == DecisionStatus.TRADED
     assert _cash_after(shard, out) >= 0.02 * rec.account_value - 0.01

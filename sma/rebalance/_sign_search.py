@@ -1,0 +1,150 @@
+"""A better side per contested identical group than the two-step rule: a local search flipping one side at a time.
+
+Once every contested group has a side (buy, or sell at a loss; never both tonight: IRC section 1091,
+IRS Publication 550, "Wash Sales"), the account's problem is convex (Moehle, Kochenderfer, Boyd & Ang,
+"Tax-Aware Portfolio Construction via Convex Optimization", JOTA 2021, section 5). From the two-step
+answer, the search flips one group's side and solves again, keeping the flip when the objective
+falls, until no flip helps or its budget of ``EngineParams.sign_search_solves`` convex solves is
+spent — a budget counted in solves, not milliseconds, so the same inputs give the same trades on
+any machine however loaded. It never returns anything worse than where it started.
+
+Only flips that can help are tried (KKT conditions): a flip adds back the group's other side and
+drops its current one. If no variable of the other side has a negative reduced cost at the
+current answer, that answer stays optimal with them added back, and dropping the current side can
+only cost more; so only groups whose other side has a negative reduced cost are candidates, the
+most negative first. Candidates whose current side trades nothing are flipped together: the
+current answer stays allowed, so that one solve cannot do worse (on 500 names it captures nearly
+all of the gain).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sma.rebalance._params import EngineParams
+from sma.rebalance._problem import AccountProblem
+from sma.rebalance._qp import QPResult, solve_trade_qp
+from sma.rebalance._sides import contested_groups, groups_of_variables, keep_for_sides
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The best allowed answer found (the one it started from when no flip helped).
+
+    v : ndarray (nv,) — trades over all variables of ``problem.qp``, zero outside ``keep``
+    result : QPResult — the convex solve that gave ``v`` (its ``v`` over the solved variables only)
+    keep : ndarray (nv,) bool — the variables its sides allow
+    objective : float — objective of ``v`` (with ``problem.te2_offset``), trades below epsilon read as none
+    solves, iterations, flips : int — convex solves and interior-point iterations spent, flips kept
+    """
+
+    v: np.ndarray
+    result: QPResult
+    keep: np.ndarray
+    objective: float
+    solves: int
+    iterations: int
+    flips: int
+
+
+def snapped_objective(problem: AccountProblem, v: np.ndarray, eps: float) -> float:
+    """The objective of ``v`` as the engine reads it: trades below ``eps`` (solver residue) are none."""
+    return problem.qp.objective(np.where(v > eps, v, 0.0)) + problem.te2_offset
+
+
+def solve_screened(problem: AccountProblem, keep: np.ndarray, sides: AccountProblem, start: QPResult,
+                   params: EngineParams) -> tuple[np.ndarray, QPResult, int]:
+    """Solve the full problem on ``keep``, leaving out at first the lot sales whose reduced cost at
+    ``start`` (an answer of ``sides``: the problem itself or its lot buckets, over all its variables)
+    is clearly positive (most gain lots); any left-out sale whose reduced cost at the answer is
+    negative is put back and the problem solved again (KKT conditions), so the answer is the optimum
+    over all of ``keep``. Returns the answer over all variables, the last solve and its iterations."""
+    qp, nb = problem.qp, problem.n_buys
+    z_start = sides.qp.net_trade(start.v)
+    # The same net trades as the starting answer: each lot's reduced cost only needs z and eta.
+    reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
+    reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
+    idle = np.zeros(qp.asset.size, bool)
+    idle[nb:] = reduced[nb:] > params.screen_margin
+    use = keep & ~idle
+    its = 0
+    for _ in range(4):
+        result = solve_trade_qp(qp.restrict(use), params.solver_tolerance, params.solver_max_iterations)
+        its += result.iterations
+        full_v = np.zeros(qp.asset.size)
+        full_v[use] = result.v
+        if result.status != "optimal":
+            break
+        violated = keep & ~use & (qp.reduced_cost(full_v, result.eta) < -1e-9)
+        if not violated.any():
+            break
+        use |= violated
+    return full_v, result, its
+
+
+def improve_sides(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams,
+                  v: np.ndarray, result: QPResult, keep: np.ndarray) -> SearchResult:
+    """Flip contested groups' sides from the allowed answer ``v`` (over all variables, optimal over
+    the variables ``keep``, ``result`` its solve): first every candidate whose current side trades
+    nothing, at once, then one candidate at a time, keeping the first move that lowers the objective
+    and starting again from it, until no move helps or ``params.sign_search_solves`` solves are spent."""
+    eps, qp, nb = params.trade_epsilon, problem.qp, problem.n_buys
+    contested = contested_groups(problem, group_of_asset)
+    gb, gs = groups_of_variables(problem, group_of_asset)
+    group_of_var = np.concatenate([gb, gs])
+    # A flip moves a group's buys and loss sales in or out; its gain sales stay whatever the side.
+    sided = np.concatenate([np.ones(nb, bool), problem.loss_lot()])
+    sells = ~np.isin(contested, gb[keep[:nb]])  # a sell-side group has none of its buys kept
+    best = snapped_objective(problem, v, eps)
+    solves = iterations = flips = 0
+    while contested.size and solves < params.sign_search_solves:
+        candidates = _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested)
+        idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
+        # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
+        # solve cannot do worse; then the groups whose current side trades, one at a time.
+        moves = ([candidates[idle]] if idle.any() else []) + [candidates[[i]] for i in np.flatnonzero(~idle)]
+        improved = False
+        for move in moves[: params.sign_search_solves - solves]:
+            trial = sells.copy()
+            trial[move] = ~trial[move]
+            trial_keep = keep_for_sides(problem, group_of_asset, contested[trial], contested[~trial])
+            trial_v, trial_result, its = solve_screened(problem, trial_keep, problem, _over_all(result, v), params)
+            solves, iterations = solves + 1, iterations + its
+            if trial_result.status != "optimal":
+                continue  # these sides cannot meet the cash target (or the solver gave up): not a move
+            value = snapped_objective(problem, trial_v, eps)
+            if value < best - 1e-7 * max(abs(best), 1e-3):  # beyond the solver's own accuracy
+                best, v, result, keep, sells = value, trial_v, trial_result, trial_keep, trial
+                flips, improved = flips + move.size, True
+                break
+        if not improved:
+            break
+    return SearchResult(v, result, keep, best, solves, iterations, flips)
+
+
+def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) -> np.ndarray:
+    """Positions in ``contested`` of the groups whose other side has a variable with a negative
+    reduced cost at ``v``, most negative first (the module docstring says why no other flip can help)."""
+    eta = result.eta if result.eta is not None else np.zeros(qp.h.size)
+    reduced = qp.reduced_cost(v, eta)
+    other_side = ~keep & sided
+    slot = np.full(group_of_var.max() + 1, -1)
+    slot[contested] = np.arange(contested.size)
+    want = np.zeros(contested.size)
+    at = slot[group_of_var[other_side]]
+    np.minimum.at(want, at[at >= 0], reduced[other_side][at >= 0])
+    helps = np.flatnonzero(want < -1e-9)
+    return helps[np.argsort(want[helps], kind="stable")]
+
+
+def _side_idle(v, keep, sided, group_of_var, contested, eps) -> np.ndarray:
+    """Whether each contested group's current side trades nothing in ``v``, shape (len(contested),)."""
+    trading = keep & sided & (v > eps)
+    return ~np.isin(contested, group_of_var[trading])
+
+
+def _over_all(result: QPResult, v: np.ndarray) -> QPResult:
+    """``result`` with ``v`` over all variables, so it can seed the screening of the next solve."""
+    return QPResult(v, result.objective, result.status, result.iterations, result.eta)
