@@ -14,7 +14,8 @@ from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import solve_trade_qp
-from sma.rebalance._rounding import Rounded, round_to_whole_shares, trade_weights
+from sma.rebalance._rounding import Rounded, meets_constraints, round_to_whole_shares, trade_weights
+from sma.rebalance._sampling import MAX_MOVES, choose_names
 from sma.rebalance._signs import ContinuousDecision
 
 
@@ -58,7 +59,25 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     # cash invested (or the cash target raised), each share only where it lowers the objective.
     nb, nl = problem.n_buys, keep.size - problem.n_buys
     start = round_to_whole_shares(problem, replace(continuous, buys=np.zeros(nb), sells=np.zeros(nl)), shard, params)
-    return start if _objective(problem, start) < _objective(problem, best) else best
+    best = start if _objective(problem, start) < _objective(problem, best) else best
+    return _chosen_names(problem, best, shard, params)
+
+
+def _chosen_names(problem: AccountProblem, rounded: Rounded, shard: ShardInputs, params: EngineParams) -> Rounded:
+    """The rounded answer improved by whole-share moves, buys and sales and swaps between names
+    (``_sampling``: which names a small account holds); an answer that misses a constraint is left
+    as it is, for the shortfall to be reported."""
+    if not rounded.ok:
+        return rounded
+    a, tc = problem.account, params.trading_cost
+    cash_now = float(shard.cash[a] + shard.cash_flow[a])
+    target_cash = float(shard.cash_target[a] * problem.value)
+    budget, min_value = problem.budget * problem.value, float(shard.min_trade_value[a])
+    ws = replace(rounded.shares, buy=rounded.shares.buy.copy(), sell=rounded.shares.sell.copy())
+    choose_names(ws, problem, cash_now, target_cash, budget, min_value, tc, shard.identical_group[problem.assets],
+                 MAX_MOVES)
+    ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, problem.assets.size, tc)
+    return Rounded(ws, ok, rounded.shortfall) if ok else rounded
 
 
 def _big_enough(problem: AccountProblem, v: np.ndarray, min_value: float) -> np.ndarray:
