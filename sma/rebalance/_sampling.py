@@ -39,6 +39,15 @@ _MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents o
 #: Moves a night at most: a $50k account funded with cash takes about 200 (a first buy of ~150 names
 #: and swaps); the cap bounds the time of a large account whose rounding was already close.
 MAX_MOVES = 1000
+_SWAP_SIDE = 128  # moves of each kind paired into swaps: the best on their own
+
+
+def _best(change: np.ndarray) -> np.ndarray:
+    """Indices of the (at most) ``_SWAP_SIDE`` lowest finite ``change``."""
+    ok = np.flatnonzero(np.isfinite(change))
+    if ok.size > _SWAP_SIDE:
+        ok = ok[np.argpartition(change[ok], _SWAP_SIDE)[:_SWAP_SIDE]]
+    return np.sort(ok)
 
 
 class _Search:
@@ -165,15 +174,17 @@ class _Search:
 
     def _best_swap(self, b_change, b_cash, u_change, u_cash, s_change, s_cash, spendable):
         """(change, 'unbuy'|'sell', raising move, buy) of the best swap, or None: cash raised by one move
-        spent on a buy of another security. The cheapest lot per security stands for its sales."""
-        spend = np.flatnonzero(np.isfinite(b_change))
+        spent on a buy of another security. The cheapest lot per security stands for its sales, and
+        only the ``_SWAP_SIDE`` best moves of each kind on their own are paired (a step stays O(n))."""
+        spend = _best(b_change)
         if spend.size == 0:
             return None
         lots = np.flatnonzero(np.isfinite(s_change))
         if lots.size:  # the best lot of each security
             order = lots[np.lexsort((s_change[lots], self.sell_j[lots]))]
             lots = order[np.r_[True, self.sell_j[order][1:] != self.sell_j[order][:-1]]]
-        unbuys = np.flatnonzero(np.isfinite(u_change))
+            lots = lots[_best(s_change[lots])]
+        unbuys = _best(u_change)
         best = None
         ws = self.ws
         for kind, idx, change, cash, j, dz in (
