@@ -15,7 +15,7 @@ that subset is found by a greedy descent of the optimiser's own objective (``ris
   another name -- what lets a fully invested account trade an expensive name for a cheaper one.
 
 The move that lowers the objective most is made, while one lowers it by more than
-``_MIN_GAIN_USD``, at most ``moves`` times. Every move keeps every constraint: whole shares (a
+``_MIN_GAIN_USD`` and ``_MIN_GAIN_PER_USD`` of what it trades, at most ``moves`` times. Every move keeps every constraint: whole shares (a
 lot's last fraction is sold out), cash at or above its target, the gain budget, min_trade_value,
 buy bounds (``max_overweight``), no buy of a name sold tonight nor of an identical group sold at a
 loss, and no loss sale of a group bought tonight (the wash-sale sign rule). Restricted and
@@ -35,7 +35,8 @@ from sma.rebalance._rounding import WholeShares, cash_after
 
 _SNAP = 1e-6
 _CENT = 0.005
-_MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents of account value
+_MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents of account value ...
+_MIN_GAIN_PER_USD = 1e-3  # ... and by 10 bp of what it trades (twice the usual trading cost): no dithering
 #: Moves a night at most: a $50k account funded with cash takes about 200 (a first buy of ~150 names
 #: and swaps); the cap bounds the time of a large account whose rounding was already close.
 MAX_MOVES = 1000
@@ -70,8 +71,9 @@ class _Search:
         self.grad = self.d * z + self.Q @ z + qp.p
 
     def _change(self, j: np.ndarray, dz: np.ndarray, cost: np.ndarray, dv: np.ndarray) -> np.ndarray:
-        """Objective change of moving net weight ``dz`` in securities ``j`` at linear cost ``cost * dv``."""
-        return dz * self.grad[j] + cost * dv + 0.5 * dz**2 * self.curv[j]
+        """Objective change of moving net weight ``dz`` in securities ``j`` at linear cost ``cost * dv``,
+        plus the hurdle a move must clear (``_MIN_GAIN_PER_USD`` of what it trades)."""
+        return dz * self.grad[j] + cost * dv + 0.5 * dz**2 * self.curv[j] + _MIN_GAIN_PER_USD * np.abs(dz)
 
     def _masks(self):
         ws, na = self.ws, self.grad.size
