@@ -47,6 +47,12 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     can go; the rounded answer with the lowest objective (tracking error, tax and cost) is kept, and
     it is never worse than starting from no trade.
     Trades are only ever taken away from a side-fixed answer, so the wash-sale sign rule holds.
+
+    Then the names: whole-share moves (buys, sales and swaps between names, ``_sampling``) improve
+    both the no-trade start and the best rounded answer; the second is taken only when it is better
+    by ``_CHURN_HURDLE`` (more when it sells held names without a loss to harvest), so an account
+    too small to hold every name keeps the subset it holds until a reason to change it outweighs
+    the churn.
     """
     best = rounded = round_to_whole_shares(problem, continuous, shard, params)
     keep = continuous.keep if continuous.keep is not None else np.ones(problem.qp.asset.size, bool)

@@ -80,6 +80,7 @@ def test_a_50k_account_funded_with_cash_is_invested_in_its_first_night_within_it
     rec = out.records.iloc[0]
     buys = out.trades[out.trades.side == "BUY"]
     assert np.all(buys.quantity == np.round(buys.quantity)) and np.all(buys.notional >= 100.0)
+    assert set(out.trades.reason) == {"CASH_INVEST"} and len(buys) == len(out.trades)
     idle = cash_after(shard, out) / 50_000.0 - 0.01
     assert 0.0 <= idle <= EngineParams().cash_tolerance, f"{idle:.2%} of value idle"
     assert rec.te_after <= 0.01, rec.reason
