@@ -23,6 +23,9 @@ from sma.rebalance._signs import ContinuousDecision
 # the names held: 1 bp, and 5 % of every dollar of held names it sells without a loss to harvest
 # (a sale that only swaps one name for another must earn 100 times its trading cost).
 _CHURN_HURDLE = 1e-4
+# Names are searched for when whole shares cost the answer more than this (objective, fraction of
+# value) beside the convex optimum: a large account's rounding costs less, and keeps its speed.
+_SEARCH_FROM = 1e-4
 _CHURN_HURDLE_PER_SALE = 0.05
 
 
@@ -55,6 +58,7 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     the churn.
     """
     best = rounded = round_to_whole_shares(problem, continuous, shard, params)
+    convex = continuous.objective - problem.te2_offset  # the objective without whole shares (nan: none)
     keep = continuous.keep if continuous.keep is not None else np.ones(problem.qp.asset.size, bool)
     v = np.concatenate([continuous.buys, continuous.sells])
     nb, value = problem.n_buys, problem.value
@@ -78,17 +82,22 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     nb, nl = problem.n_buys, keep.size - problem.n_buys
     start = round_to_whole_shares(problem, replace(continuous, buys=np.zeros(nb), sells=np.zeros(nl)), shard, params)
     best = start if _objective(problem, start) < _objective(problem, best) else best
+    if _objective(problem, best) - convex < _SEARCH_FROM:  # whole shares cost (almost) nothing here
+        return best
     # The name search from the positions held, and from the optimiser's answer: the second only when
     # it is better by more than the hurdle, so names held are not churned for a local search's noise.
-    held = _chosen_names(problem, start, shard, params)
     if best is start:
-        return held
-    moved = _chosen_names(problem, best, shard, params)
+        return _chosen_names(problem, start, shard, params, MAX_MOVES)
+    # A night that keeps its names needs few moves; a search from them that needs many is rebuilding
+    # the account, which it does better from the optimiser's answer.
+    held = _chosen_names(problem, start, shard, params, MAX_MOVES // 5)
+    moved = _chosen_names(problem, best, shard, params, MAX_MOVES)
     hurdle = _CHURN_HURDLE + _CHURN_HURDLE_PER_SALE * max(_churned(moved.shares) - _churned(held.shares), 0.0) / problem.value
     return moved if _objective(problem, moved) < _objective(problem, held) - hurdle else held
 
 
-def _chosen_names(problem: AccountProblem, rounded: Rounded, shard: ShardInputs, params: EngineParams) -> Rounded:
+def _chosen_names(problem: AccountProblem, rounded: Rounded, shard: ShardInputs, params: EngineParams,
+                  moves: int) -> Rounded:
     """The rounded answer improved by whole-share moves, buys and sales and swaps between names
     (``_sampling``: which names a small account holds); an answer that misses a constraint is left
     as it is, for the shortfall to be reported."""
@@ -100,7 +109,7 @@ def _chosen_names(problem: AccountProblem, rounded: Rounded, shard: ShardInputs,
     budget, min_value = problem.budget * problem.value, float(shard.min_trade_value[a])
     ws = replace(rounded.shares, buy=rounded.shares.buy.copy(), sell=rounded.shares.sell.copy())
     choose_names(ws, problem, cash_now, target_cash, budget, min_value, tc, shard.identical_group[problem.assets],
-                 MAX_MOVES)
+                 moves)
     ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, problem.assets.size, tc)
     return Rounded(ws, ok, rounded.shortfall) if ok else rounded
 
