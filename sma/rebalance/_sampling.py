@@ -31,10 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from sma.rebalance._problem import AccountProblem
-from sma.rebalance._rounding import WholeShares, cash_after
+from sma.rebalance._rounding import _CENT, _SNAP, WholeShares, cash_after
 
-_SNAP = 1e-6
-_CENT = 0.005
 _MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents of account value ...
 _MIN_GAIN_PER_USD = 1e-3  # ... and by 10 bp of what it trades (twice the usual trading cost): no dithering
 #: Moves a night at most: a $50k account funded with cash takes about 200 (a first buy of ~150 names
