@@ -18,15 +18,14 @@ from sma.rebalance._rounding import Rounded, meets_constraints, round_to_whole_s
 from sma.rebalance._sampling import MAX_MOVES, choose_names
 from sma.rebalance._signs import ContinuousDecision
 
-
 # How much better (objective, fraction of value) the optimiser's answer must be than the search from
 # the names held: 1 bp, and 5 % of every dollar of held names it sells without a loss to harvest
 # (a sale that only swaps one name for another must earn 100 times its trading cost).
 _CHURN_HURDLE = 1e-4
-# Names are searched for when whole shares cost the answer more than this (objective, fraction of
-# value) beside the convex optimum: a large account's rounding costs less, and keeps its speed.
-_SEARCH_FROM = 1e-4
 _CHURN_HURDLE_PER_SALE = 0.05
+# Names are searched for when whole shares cost the answer more than this (objective, fraction of
+# value) beside the convex optimum.
+_SEARCH_FROM = 1e-4
 
 
 def _churned(ws) -> float:
@@ -92,7 +91,8 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     # the account, which it does better from the optimiser's answer.
     held = _chosen_names(problem, start, shard, params, MAX_MOVES // 5)
     moved = _chosen_names(problem, best, shard, params, MAX_MOVES)
-    hurdle = _CHURN_HURDLE + _CHURN_HURDLE_PER_SALE * max(_churned(moved.shares) - _churned(held.shares), 0.0) / problem.value
+    churn = max(_churned(moved.shares) - _churned(held.shares), 0.0) / problem.value
+    hurdle = _CHURN_HURDLE + _CHURN_HURDLE_PER_SALE * churn
     return moved if _objective(problem, moved) < _objective(problem, held) - hurdle else held
 
 

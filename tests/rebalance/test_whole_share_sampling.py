@@ -46,7 +46,7 @@ def account(symbols, prices, weights, *, cash: float, lots=(), min_trade_value=1
             account_type="TAXABLE", identical=None) -> ShardInputs:
     """One account tracking ``weights``; ``lots``: (symbol index, shares, basis USD, long_term)."""
     n = symbols.size
-    mask = lambda idx: np.isin(np.arange(n), list(idx))[None, :]  # noqa: E731
+    mask = lambda idx: np.isin(np.arange(n), list(idx))[None, :]
     lots = list(lots)
     return ShardInputs(
         account_ids=np.array(["A1"]), household_ids=np.array(["H1"]), account_type=np.array([account_type]),
@@ -125,7 +125,7 @@ def small_accounts(draw):
     lots = [(int(j), float(rng.choice([rng.integers(1, 30), rng.uniform(0.2, 30)])),
              0.0, bool(rng.random() < 0.5)) for j in held for _ in range(int(rng.integers(1, 3)))]
     lots = [(j, q, q * prices[j] * float(rng.uniform(0.6, 1.5)), lt) for j, q, _, lt in lots]
-    pick = lambda p: tuple(int(j) for j in np.flatnonzero(rng.random(40) < p))  # noqa: E731
+    pick = lambda p: tuple(int(j) for j in np.flatnonzero(rng.random(40) < p))
     identical = np.arange(40)
     identical[1::7] = identical[0::7][: identical[1::7].size]  # a few substantially identical pairs
     return dict(symbols=symbols, prices=prices, weights=weights, cash=float(rng.uniform(0, 40_000)), lots=lots,
