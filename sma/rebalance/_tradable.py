@@ -14,8 +14,23 @@ from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import solve_trade_qp
-from sma.rebalance._rounding import Rounded, round_to_whole_shares, trade_weights
+from sma.rebalance._rounding import Rounded, meets_constraints, round_to_whole_shares, trade_weights
+from sma.rebalance._sampling import MAX_MOVES, choose_names
 from sma.rebalance._signs import ContinuousDecision
+
+# How much better (objective, fraction of value) the optimiser's answer must be than the search from
+# the names held: 1 bp, and 5 % of every dollar of held names it sells without a loss to harvest
+# (a sale that only swaps one name for another must earn 100 times its trading cost).
+_CHURN_HURDLE = 1e-4
+_CHURN_HURDLE_PER_SALE = 0.05
+# Names are searched for when whole shares cost the answer more than this (objective, fraction of
+# value) beside the convex optimum.
+_SEARCH_FROM = 1e-4
+
+
+def _churned(ws) -> float:
+    """USD of lots sold at no loss: the sales that change the names held without a tax reason."""
+    return float((ws.sell * ws.sell_price)[ws.gain_per_share >= 0].sum())
 
 
 def _objective(problem: AccountProblem, rounded: Rounded) -> float:
@@ -34,8 +49,15 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     can go; the rounded answer with the lowest objective (tracking error, tax and cost) is kept, and
     it is never worse than starting from no trade.
     Trades are only ever taken away from a side-fixed answer, so the wash-sale sign rule holds.
+
+    Then the names: whole-share moves (buys, sales and swaps between names, ``_sampling``) improve
+    both the no-trade start and the best rounded answer; the second is taken only when it is better
+    by ``_CHURN_HURDLE`` (more when it sells held names without a loss to harvest), so an account
+    too small to hold every name keeps the subset it holds until a reason to change it outweighs
+    the churn.
     """
     best = rounded = round_to_whole_shares(problem, continuous, shard, params)
+    convex = continuous.objective - problem.te2_offset  # the objective without whole shares (nan: none)
     keep = continuous.keep if continuous.keep is not None else np.ones(problem.qp.asset.size, bool)
     v = np.concatenate([continuous.buys, continuous.sells])
     nb, value = problem.n_buys, problem.value
@@ -58,7 +80,38 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     # cash invested (or the cash target raised), each share only where it lowers the objective.
     nb, nl = problem.n_buys, keep.size - problem.n_buys
     start = round_to_whole_shares(problem, replace(continuous, buys=np.zeros(nb), sells=np.zeros(nl)), shard, params)
-    return start if _objective(problem, start) < _objective(problem, best) else best
+    best = start if _objective(problem, start) < _objective(problem, best) else best
+    if _objective(problem, best) - convex < _SEARCH_FROM:  # whole shares cost (almost) nothing here
+        return best
+    # The name search from the positions held, and from the optimiser's answer: the second only when
+    # it is better by more than the hurdle, so names held are not churned for a local search's noise.
+    if best is start:
+        return _chosen_names(problem, start, shard, params, MAX_MOVES)
+    # A night that keeps its names needs few moves; a search from them that needs many is rebuilding
+    # the account, which it does better from the optimiser's answer.
+    held = _chosen_names(problem, start, shard, params, MAX_MOVES // 5)
+    moved = _chosen_names(problem, best, shard, params, MAX_MOVES)
+    churn = max(_churned(moved.shares) - _churned(held.shares), 0.0) / problem.value
+    hurdle = _CHURN_HURDLE + _CHURN_HURDLE_PER_SALE * churn
+    return moved if _objective(problem, moved) < _objective(problem, held) - hurdle else held
+
+
+def _chosen_names(problem: AccountProblem, rounded: Rounded, shard: ShardInputs, params: EngineParams,
+                  moves: int) -> Rounded:
+    """The rounded answer improved by whole-share moves, buys and sales and swaps between names
+    (``_sampling``: which names a small account holds); an answer that misses a constraint is left
+    as it is, for the shortfall to be reported."""
+    if not rounded.ok:
+        return rounded
+    a, tc = problem.account, params.trading_cost
+    cash_now = float(shard.cash[a] + shard.cash_flow[a])
+    target_cash = float(shard.cash_target[a] * problem.value)
+    budget, min_value = problem.budget * problem.value, float(shard.min_trade_value[a])
+    ws = replace(rounded.shares, buy=rounded.shares.buy.copy(), sell=rounded.shares.sell.copy())
+    choose_names(ws, problem, cash_now, target_cash, budget, min_value, tc, shard.identical_group[problem.assets],
+                 moves)
+    ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, problem.assets.size, tc)
+    return Rounded(ws, ok, rounded.shortfall) if ok else rounded
 
 
 def _big_enough(problem: AccountProblem, v: np.ndarray, min_value: float) -> np.ndarray:

@@ -1,0 +1,91 @@
+"""Small whole-share accounts (issue 17): realised tracking error and idle cash by account size.
+
+The engine strategy of the simulator, one account of each profile (lump sum, monthly, withdrawals,
+transition), weekly decisions, for each ``--values`` initial value; per size: the mean realised
+tracking error (annualised, daily returns against the benchmark, as ``sma simulate`` reports it),
+the worst account's, and the mean and worst cash above target over the run's days (idle cash).
+``--months`` cuts the path short of the year (the machine is shared: say so beside the figures).
+
+    .venv/bin/python benchmarks/bench_small_accounts.py [--months 12] [--values 25000,50000,1000000]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sma.rebalance import account_arrays
+from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market
+from sma.simulate._accounts import SimAccounts, simulated_accounts
+from sma.simulate._loop import LoopSettings, run_path
+from sma.simulate._metrics import TRADING_DAYS
+from sma.simulate._run import _calendar_span, vintage_window
+
+
+def one_size(value: float, months: int, market) -> dict:
+    # Flows scale with the account (1 % in, 0.4 % out a month, the defaults' share of $1M): a fixed
+    # $4,000 a month would empty a $25k account in six months and its returns would mean nothing.
+    params = SimulationParams(years=1, initial_value=value, harvest_frequency=HarvestFrequency.WEEKLY,
+                              strategies=(Strategy.ENGINE,), monthly_contribution=0.01 * value,
+                              monthly_withdrawal=0.004 * value, transition_gain_budget=0.05 * value)
+    first, last = vintage_window(market, params, 0)
+    last = min(last, first + 21 * months)
+    sim = simulated_accounts(market, first, last, 0, params)
+    acc = account_arrays(sim.accounts, SimAccounts.empty("restrictions"), SimAccounts.empty("tilts"),
+                         market.securities, market.benchmark_ids)
+    settings = LoopSettings(Strategy.ENGINE, params.harvest_frequency, params.engine, params.harvest_threshold,
+                            params.drift_tolerance, params.fill_cost_bps, params.risk_history_days, params.risk)
+    started = time.perf_counter()
+    run = run_path(market, first, last, acc, sim.lots, sim.cash, sim.cash_flows,
+                   SimAccounts.empty("transactions"), settings)
+    seconds = time.perf_counter() - started
+    levels = market.index_levels()[first:last][:, acc.benchmark_row]
+    prev = np.vstack([np.full(acc.m, value), run.value[:-1]])
+    r = (run.value - run.flow) / np.maximum(prev, 1.0) - 1.0
+    b = np.vstack([np.zeros((1, acc.m)), levels[1:] / levels[:-1] - 1.0])
+    te = np.std(r[1:] - b[1:], axis=0, ddof=1) * np.sqrt(TRADING_DAYS)
+    idle = run.cash / np.maximum(run.value, 1.0) - params.cash_target
+    # Idle cash from the second week: the first night's fills settle the funding.
+    idle = np.clip(idle[5:], 0.0, None)
+    lump = int(np.flatnonzero(sim.profile == "LUMP_SUM")[0])
+    by_profile = {str(p): float(te[sim.profile == p].mean()) for p in params.profiles}
+    return dict(value=value, te=by_profile, idle_mean=idle.mean(), idle_max=idle.max(),
+                idle_first=max(run.cash[0, lump] / run.value[0, lump] - params.cash_target, 0.0),
+                days=last - first, seconds=seconds)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--values", default="25000,50000,100000,250000,1000000")
+    args = ap.parse_args()
+    params = SimulationParams(years=1)
+    start, n_days = _calendar_span(params)
+    market = generated_market(params.seed, start, n_days, params.market, params.universe)
+    load = os.getloadavg()[0]
+    print(f"engine, weekly, 4 accounts (one per profile), {args.months} months; load average {load:.2f} "
+          f"on {os.cpu_count()} cores (shared machine)")
+    print("realised TE by profile (TRANSITION: a concentrated legacy stock sold within a gain budget); idle cash:"
+          " cash above target, mean and worst over accounts and days from the second week")
+    print(f"{'initial $':>10} {'LUMP_SUM':>9} {'MONTHLY':>9} {'WITHDRAW':>9} {'TRANSIT':>9} {'idle mean':>9} "
+          f"{'idle max':>9} {'lump idle day 1':>15} {'days':>5} {'sec':>6}")
+    for v in (float(x) for x in args.values.split(",")):
+        row = one_size(v, args.months, market)
+        te = "".join(f"{t:>10.2%}" for t in row["te"].values())
+        print(f"{row['value']:>10,.0f}{te} {row['idle_mean']:>9.2%} {row['idle_max']:>9.2%} {row['idle_first']:>15.2%} {row['days']:>5} "
+              f"{row['seconds']:>6.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
