@@ -220,6 +220,15 @@ def _invest_leftover(ws: WholeShares, problem: AccountProblem, spare: float, tc:
         grad[j] += qp.d[j] * delta[i]
 
 
+def _no_buy_beside_a_loss_sale(ws: WholeShares, group: np.ndarray) -> None:
+    """Drop every buy in an identical group the account sells at a loss tonight: the purchase would
+    wash the loss (IRS Publication 550, "Wash Sales"). The sign rule keeps them apart in the
+    continuous answer of the default method; a heuristic sign method (RELAX_AND_NET) nets per
+    security, not per group, so the rule is enforced here for every method. Only cash is added."""
+    losses = group[ws.sell_asset[(ws.sell > 0) & (ws.gain_per_share < 0)]]
+    ws.buy[np.isin(group[ws.buy_asset], losses)] = 0.0
+
+
 def round_to_whole_shares(
     problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs, params: EngineParams
 ) -> Rounded:
@@ -227,6 +236,7 @@ def round_to_whole_shares(
     the account can raise it; otherwise the dollars still missing."""
     a, tc, na = problem.account, params.trading_cost, problem.assets.size
     ws = _shares(problem, decision, shard)
+    _no_buy_beside_a_loss_sale(ws, shard.identical_group[problem.assets])
     cash_now = float(shard.cash[a] + shard.cash_flow[a])
     target_cash = float(shard.cash_target[a] * problem.value)
     budget = problem.budget * problem.value
