@@ -184,7 +184,7 @@ class Nights(RuleBasedStateMachine):
             return
         fills_file = self.root / f"fills-{night.as_of}.csv"
         fills.to_csv(fills_file, index=False)
-        book_fills_file(fills_file, night.as_of.isoformat(), self.settings, trade_date=night.as_of)
+        book_fills_file(fills_file, night.as_of.isoformat(), self.settings, trade_date=night.as_of, user="ops")
         lots, cash, realized = self._ledger(night.as_of)
         self._check_fills(night, fills, lots, cash, realized)
 
