@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -190,8 +191,7 @@ def _has_open_quote(path: Path) -> bool:
     csv.field_size_limit(max(limit, path.stat().st_size + 1))
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            for _ in csv.reader(handle, strict=True):
-                pass
+            deque(csv.reader(handle, strict=True), maxlen=0)  # read every record, keep none
     except csv.Error as exc:
         # strict: also "',' expected after '\"'" (text after a closing quote), which Arrow reports
         # itself as a record with the wrong number of cells.
