@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SECTORS, SYMBOLS, toy_model
+from tests.rebalance.toy_shards import SECTORS, SYMBOLS, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, ShardInputs, decide
 
 TC = EngineParams().trading_cost

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import SYMBOLS, one_account_shard, toy_model
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, decide
 
 EVEN = 10_000.0  # each toy position: 100 shares at $100

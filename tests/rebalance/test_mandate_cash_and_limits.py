@@ -14,7 +14,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SYMBOLS, one_account_shard, toy_model
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, ExceptionKind, decide
 
 TC = EngineParams().trading_cost

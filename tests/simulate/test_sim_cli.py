@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 import typer
-from conftest import SMALL_UNIVERSE
+from tests.simulate.small_universe import SMALL_UNIVERSE
 from typer.testing import CliRunner
 
 from pipelines.book import write_inbox

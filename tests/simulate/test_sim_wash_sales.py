@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL_UNIVERSE
+from tests.simulate.small_universe import SMALL_UNIVERSE
 from sma.book import BookParams, generate_book
 from sma.inbox import INBOX_FILES
 from sma.ledger import wash_sale_block_until

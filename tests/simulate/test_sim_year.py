@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL_UNIVERSE
+from tests.simulate.small_universe import SMALL_UNIVERSE
 from pipelines.simulate import write_report
 from sma.simulate import (
     YEAR_COLUMNS,
