@@ -64,7 +64,8 @@ def baseline_aggregate(trades: pd.DataFrame) -> dict:
 
 
 def simplefix_messages(blotter, at: datetime) -> list[bytes]:
-    """The same NewOrderSingle messages built field by field with a general FIX library (baseline)."""
+    """The same NewOrderSingle messages built field by field with a general FIX library
+    (baseline)."""
     import simplefix
 
     out = []
@@ -92,7 +93,8 @@ def median_seconds(fn, repeat: int) -> float:
 
 
 def _propose_night(run_dir: str, way: str, rows_per_part: int) -> tuple[float, float]:
-    """In a fresh process: (wall seconds, peak MB) of one way of proposing the night in ``run_dir``."""
+    """In a fresh process: (wall seconds, peak MB) of one way of proposing the night in
+    ``run_dir``."""
     start = time.perf_counter()
     if way == "parts":
         from pipelines.blotter import propose

@@ -1,6 +1,7 @@
 """Speed and quality of the per-account optimiser (issue 4).
 
-Speed: one core, 500 names, 40 factors, 1, 5 and 20 lots per position. For each account, the engine's
+Speed: one core, 500 names, 40 factors, 1, 5 and 20 lots per position. For each account, the
+engine's
 two-step solve (build + relaxation + sign-fixed solve) against the same two-step model written in
 cvxpy and solved by Clarabel, in the same run: p50/p95/p99 ms per account, speed-up of the medians,
 and the relative objective gap.
@@ -32,12 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine_problems import synthetic_model, synthetic_shard  # noqa: E402
 
-from sma.rebalance import EngineParams, SignMethod, build_problem, decide, solve_account, solve_trade_qp  # noqa: E402
-from sma.rebalance import contested_groups, keep_for_sides  # noqa: E402
+from sma.rebalance import (  # noqa: E402  # noqa: E402
+    EngineParams,
+    SignMethod,
+    build_problem,
+    contested_groups,
+    decide,
+    keep_for_sides,
+    solve_account,
+    solve_trade_qp,
+)
 
 
 def cvxpy_solve(qp, keep=None):
-    """The same convex problem through cvxpy + Clarabel; returns (v over all variables, objective)."""
+    """The same convex problem through cvxpy + Clarabel; returns (v over all variables,
+    objective)."""
     import cvxpy as cp
     import scipy.sparse as sp
 
@@ -57,7 +67,8 @@ def cvxpy_solve(qp, keep=None):
 
 
 def cvxpy_two_step(problem, keep):
-    """The same two solves through cvxpy: the relaxation, then the final problem with the engine's sides
+    """The same two solves through cvxpy: the relaxation, then the final problem with the engine's
+    sides
     (so both end on the same convex problem and the objectives compare solver accuracy)."""
     t0 = time.thread_time()
     _, s1 = cvxpy_solve(problem.qp)

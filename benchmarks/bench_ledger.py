@@ -4,7 +4,8 @@ Generates a seeded synthetic book (accounts in households of two, a universe of 
 buys, sells and a few splits) and replays it through ``sma.ledger.replay``. The baseline is a
 straightforward row-by-row pure-Python replay (a dict per lot, FIFO, wash sales by scanning every
 lot of the household) run on the same rows in the same process; the script prints both medians
-and the ratio. Times are this process's CPU seconds, so other work on the machine does not skew them.
+and the ratio. Times are this process's CPU seconds, so other work on the machine does not skew
+them.
 
     .venv/bin/python benchmarks/bench_ledger.py --accounts 10000 --trades-per-account 100
 """

@@ -13,7 +13,8 @@ read: on an otherwise idle machine two balanced processes take about half their 
   per second and the two-process speed-up. Months from the accounts' first funding flatter a long
   run: accounts gather lots for about a year, and a decision over many lots costs more.
 - ``--years N``: the real thing -- N years x 100 accounts, engine, weekly, on ``--workers``
-  processes (default 2); prints the wall time, the rate, and whether 10 years would fit in 10 minutes.
+  processes (default 2); prints the wall time, the rate, and whether 10 years would fit in 10
+  minutes.
 - ``--history``: ``simulate_history`` on the demo book (``--history-accounts``, default 200) for
   ``--history-months`` (default 24) on two processes, as ``make demo`` runs it.
 

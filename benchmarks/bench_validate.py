@@ -16,7 +16,8 @@
    ``--max-file-bytes`` raises the file size limit (a 100,000-account lots file exceeds 1.5 GiB).
 
     .venv/bin/python benchmarks/bench_validate.py [--accounts 1000] [--rows 200000] [--repeats 3]
-    .venv/bin/python benchmarks/bench_validate.py --only-ingest --ingest-accounts 10000 --format parquet
+    .venv/bin/python benchmarks/bench_validate.py --only-ingest --ingest-accounts 10000 --format
+    parquet
 """
 
 from __future__ import annotations

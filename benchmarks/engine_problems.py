@@ -30,7 +30,8 @@ def synthetic_model(n: int, k: int, seed: int) -> tuple[RiskModel, np.ndarray]:
 
 def synthetic_shard(model: RiskModel, sectors: np.ndarray, m: int, lots_per_position: int, seed: int,
                     identical_pairs: int = 10) -> ShardInputs:
-    """m taxable, harvesting accounts of about $2M holding every benchmark name in ``lots_per_position`` lots,
+    """m taxable, harvesting accounts of about $2M holding every benchmark name in
+    ``lots_per_position`` lots,
     drifted from target, some cash, a few restrictions and wash-sale blocks."""
     rng = np.random.default_rng(seed)
     n = model.n

@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-#: Temporary files written then renamed into place (``pipelines._atomic``, ``pipelines.night._files``).
+#: Temporary files written then renamed into place (``pipelines._atomic``,
+#: ``pipelines.night._files``).
 TMP_FILE = re.compile(r"^\.tmp-(\d+)-")
 #: A night process's scratch folder in the temp dir: everything it (and its workers) put there.
 SCRATCH_PREFIX = "sma-night-"
 SCRATCH_DIR = re.compile(r"^sma-night-(\d+)-")
-#: A validation's staging folder (``pipelines.validate``), in the temp dir or ``[validation] staging_dir``.
+#: A validation's staging folder (``pipelines.validate``), in the temp dir or
+#: ``[validation] staging_dir``.
 STAGING_PREFIX = "sma-staging-"
 STAGING_DIR = re.compile(r"^sma-staging-(\d+)-")
 

@@ -10,10 +10,10 @@ import argparse
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,8 @@ from pipelines.settings import load_settings
 def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) -> int:
     from pipelines.history import build_history
     from pipelines.ingest import InboxRejected
-    from pipelines.statements import write_statement_slice
     from pipelines.night import Night, render_summary, run_night
+    from pipelines.statements import write_statement_slice
     from pipelines.store import book_summary, open_store, render_book_summary
     from sma.book import generate_book
 

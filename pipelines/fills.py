@@ -196,7 +196,8 @@ def load_fills(
 def record_fills(run_dir: Path, result: FillsResult, user: str, users: Users | None = None, signer: Signer | None = None,
                  source: str = "") -> Path:
     """Audit mode: append the booked fills to the run's record, so the same fills are never booked
-    again, and sign a FILLS record over all of them as ``user`` (the caller holds the run's lock)."""
+    again, and sign a FILLS record over all of them as ``user`` (the caller holds the run's
+    lock)."""
     booked = pd.concat([booked_fills(run_dir), result.booked], ignore_index=True)
     path = write_fills_record(run_dir, booked)
     note = f"{source}: {len(result.booked)} execution(s) booked, {result.duplicates} already booked (audit mode)"
@@ -205,7 +206,8 @@ def record_fills(run_dir: Path, result: FillsResult, user: str, users: Users | N
 
 
 def write_fills_record(run_dir: Path, booked: pd.DataFrame) -> Path:
-    """Write every booked fill of the run (``BOOKED_COLUMNS``) as its record, replacing the old one."""
+    """Write every booked fill of the run (``BOOKED_COLUMNS``) as its record, replacing the old
+    one."""
     path = _booked_path(run_dir)
     _folder.write_frame(path, booked[list(BOOKED_COLUMNS)].reset_index(drop=True))
     return path

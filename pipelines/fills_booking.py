@@ -81,7 +81,8 @@ def _ledger(con, as_of: date, lots: pd.DataFrame, accounts: pd.DataFrame, groups
 
 def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_date: date | None = None, *,
                     user: str, users: Users | None = None, signer: Signer | None = None) -> FillsResult:
-    """Book ``fills_file`` against run ``run_id`` into the store as ``user`` (OPERATIONS or TRADER in
+    """Book ``fills_file`` against run ``run_id`` into the store as ``user`` (OPERATIONS or TRADER
+    in
     ``users``, signing with ``signer``); returns what was booked and what is open.
 
     Executions (``exec_id``) already in the store are skipped; a file breaking any rule of
@@ -160,7 +161,8 @@ def _write(con, as_of: date, result: FillsResult) -> None:
 
 
 def _amend(con, amended: pd.DataFrame) -> None:
-    """Earlier days' loss sales a buy of these fills washed now carry their disallowed loss (code W)."""
+    """Earlier days' loss sales a buy of these fills washed now carry their disallowed loss (code
+    W)."""
     for r in amended.itertuples(index=False):
         con.execute(
             "UPDATE realized_gains SET wash_sale_disallowed = ?, permanently_disallowed = ?, adjustment_code = ?, gain = ? "

@@ -35,7 +35,8 @@ class IngestResult:
     Attributes
     ----------
     rows_loaded : store table -> clean rows loaded.
-    issues : the first ``max_errors_reported`` issues (the report's); the store's quarantine has all.
+    issues : the first ``max_errors_reported`` issues (the report's); the store's quarantine has
+    all.
     issue_count : every issue found.
     held_accounts : account_id -> why it is held out tonight.
     report : the readable validation report.

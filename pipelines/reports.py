@@ -19,7 +19,6 @@ import pandas as pd
 
 from pipelines._atomic import write_atomically as write_file_atomically
 from pipelines.blotter import TrailUnreadable, show
-
 from sma.reporting import (
     BLOTTER_MARK,
     ReviewData,
@@ -64,7 +63,8 @@ def write_statement(data: StatementData, folder: Path) -> Path:
 def write_form_8949(
     realized: pd.DataFrame, client: str, account_id: str, tax_year: int, folder: Path, manager: str = "SMA Nightly"
 ) -> tuple[Path, Path]:
-    """The year's realized lots in Form 8949 layout as ``<account>_8949_<year>.csv`` and ``.pdf``."""
+    """The year's realized lots in Form 8949 layout as ``<account>_8949_<year>.csv`` and
+    ``.pdf``."""
     rows = form_8949_rows(realized)
     stem = f"_8949_{int(tax_year)}"
     csv_path = write_atomically(Path(folder), safe_file_name(account_id, stem + ".csv"),
@@ -117,7 +117,8 @@ class _ReviewHandler(BaseHTTPRequestHandler):
 
 
 def blotter_state(run_dir: Path) -> str:
-    """The run's blotter state from its audit log (``pipelines.blotter.show``); "" when it has none."""
+    """The run's blotter state from its audit log (``pipelines.blotter.show``); "" when it has
+    none."""
     state = show(run_dir).state
     return "" if state is None else str(state)
 
@@ -141,7 +142,8 @@ def with_blotter_state(page: bytes, run_dir: Path) -> bytes:
 
 
 def _served_file(folder: Path, name: str) -> bytes | None:
-    """The bytes of ``folder/name`` if ``name`` is on the allow-list and a regular file (not a link)."""
+    """The bytes of ``folder/name`` if ``name`` is on the allow-list and a regular file (not a
+    link)."""
     if name not in REVIEW_FILES:
         return None
     try:

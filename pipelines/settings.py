@@ -1,12 +1,15 @@
-"""One typed settings object for a night, read from a TOML file and ``SMA_<SECTION>__<KEY>`` overrides.
+"""One typed settings object for a night, read from a TOML file and ``SMA_<SECTION>__<KEY>``
+overrides.
 
 Everything a firm configures lives here with its default and one line of meaning; nothing else in
 the code hides a default. The file is ``sma.toml`` in the working folder, or the path in
 ``SMA_CONFIG``; ``config/sma.example.toml`` lists every key with its default
 (``python -m pipelines.settings_doc`` writes it from this module).
 
-The ``[engine]``, ``[risk]``, ``[compliance]`` and ``[fills]`` sections are the firm-wide parameters of the
-domain's frozen dataclasses (``EngineParams``, ``RiskModelParams``, ``ComplianceLimits``, ``FillLimits``): their
+The ``[engine]``, ``[risk]``, ``[compliance]`` and ``[fills]`` sections are the firm-wide parameters
+of the
+domain's frozen dataclasses (``EngineParams``, ``RiskModelParams``, ``ComplianceLimits``,
+``FillLimits``): their
 defaults are read from those dataclasses, the rules a value must meet are checked here, where the
 input is read, and :class:`Settings` converts them (``engine_params()`` ...) for ``sma`` — which
 never imports this module. Per-account parameters (tax rates, tracking-error budget, gain budget,
@@ -137,7 +140,8 @@ class BlotterSettings(_Section):
 
 
 class EngineSettings(_Section):
-    """The engine (sma.rebalance.EngineParams); it minimises risk_aversion * TE^2 + tax + trading cost."""
+    """The engine (sma.rebalance.EngineParams); it minimises risk_aversion * TE^2 + tax + trading
+    cost."""
 
     risk_aversion: float = Field(_ENGINE.risk_aversion, gt=0)
     """Weight of tracking error squared against tax: at 50, 1 % TE (annual) costs as much as 50 bp of tax."""
@@ -190,7 +194,8 @@ class EngineSettings(_Section):
 
 
 class RiskSettings(_Section):
-    """The nightly risk model (sma.risk.RiskModelParams); a vendor's model in the inbox replaces it."""
+    """The nightly risk model (sma.risk.RiskModelParams); a vendor's model in the inbox replaces
+    it."""
 
     history_days: int = Field(504, ge=2)
     """Trading days of closes behind the nightly risk model."""
@@ -244,7 +249,8 @@ class ComplianceSettings(_Section):
 
 
 class FillsSettings(_Section):
-    """Loading a broker's fills (sma.trading.FillLimits): a file breaking a limit is refused whole."""
+    """Loading a broker's fills (sma.trading.FillLimits): a file breaking a limit is refused
+    whole."""
 
     price_collar: float = Field(_FILLS.price_collar, gt=0, lt=1)
     """A fill's price may differ from its order's reference price (the run's close) by at most this fraction."""
@@ -291,7 +297,8 @@ class Settings(BaseSettings):
         return EngineParams(**self.engine.model_dump())
 
     def risk_model_params(self) -> RiskModelParams:
-        """How ``sma.risk`` estimates the nightly model (``history_days`` is how many closes it is given)."""
+        """How ``sma.risk`` estimates the nightly model (``history_days`` is how many closes it is
+        given)."""
         return RiskModelParams(**self.risk.model_dump(exclude={"history_days"}))
 
     def compliance_limits(self) -> ComplianceLimits:
@@ -319,7 +326,8 @@ class Settings(BaseSettings):
 
 
 def config_file() -> Path:
-    """The TOML file settings are read from: ``$SMA_CONFIG``, else ``sma.toml`` in the working folder."""
+    """The TOML file settings are read from: ``$SMA_CONFIG``, else ``sma.toml`` in the working
+    folder."""
     return Path(os.environ.get("SMA_CONFIG", "sma.toml"))
 
 

@@ -1,6 +1,8 @@
-"""``config/sma.example.toml``: every setting with its default, its meaning and its rule, in one file.
+"""``config/sma.example.toml``: every setting with its default, its meaning and its rule, in one
+file.
 
-Written from :mod:`pipelines.settings` itself (``python -m pipelines.settings_doc > config/sma.example.toml``)
+Written from :mod:`pipelines.settings` itself
+(``python -m pipelines.settings_doc > config/sma.example.toml``)
 so the page a firm reads cannot drift from what the code does; a test holds the file to it.
 """
 
@@ -20,7 +22,8 @@ from sma.inbox import INBOX_FILES
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "sma.example.toml"
 
-#: Columns of the inbox's accounts file that set how one account is decided: per account, not settings.
+#: Columns of the inbox's accounts file that set how one account is decided: per account, not
+#: settings.
 PER_ACCOUNT = ("tlh_enabled", "st_tax_rate", "lt_tax_rate", "max_tracking_error", "gain_budget",
                "min_trade_value", "cash_target")
 
@@ -46,7 +49,8 @@ _HEADER = """\
 
 
 def _value(value: object) -> str:
-    """``value`` as TOML: numbers with digit groups, paths and enums as strings, tuples as arrays."""
+    """``value`` as TOML: numbers with digit groups, paths and enums as strings, tuples as
+    arrays."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

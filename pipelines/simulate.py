@@ -121,7 +121,8 @@ def report_html(result: SimulationResult) -> str:
 
 
 def write_report(result: SimulationResult, out: Path) -> dict[str, Path]:
-    """``report.html``, ``years.csv``, ``summary.csv``, ``overview.csv`` and ``published.csv`` in ``out``."""
+    """``report.html``, ``years.csv``, ``summary.csv``, ``overview.csv`` and ``published.csv`` in
+    ``out``."""
     files = {
         "years": out / "years.csv", "summary": out / "summary.csv", "overview": out / "overview.csv",
         "published": out / "published.csv", "report": out / "report.html",
@@ -155,7 +156,8 @@ def read_market(folder: Path, params, seed: int):
 
 
 def write_history(history: History, out: Path) -> dict[str, Path]:
-    """The history's frames as ``values.parquet``, ``trades.parquet``, ``realized.parquet`` in ``out``."""
+    """The history's frames as ``values.parquet``, ``trades.parquet``, ``realized.parquet`` in
+    ``out``."""
     files = {}
     for name in ("values", "trades", "realized"):
         target = out / f"{name}.parquet"

@@ -82,7 +82,8 @@ def _read(con, period: Period) -> _Book:
 
 
 def _benchmark_returns(book: _Book, benchmark_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Daily returns of the benchmark held as its provider holds it, and its sector weights at the snapshot.
+    """Daily returns of the benchmark held as its provider holds it, and its sector weights at the
+    snapshot.
 
     Its weights on each date the store has them are a rebalance at that day's close; in between
     they drift with prices (``sma.reporting.benchmark_daily_returns``).
@@ -185,7 +186,8 @@ def _check_accounts(accounts: list[str] | None, known: set[str], period) -> None
 
 
 def write_statement_slice(period_label: str, part: int, parts: int) -> int:
-    """Statements for every ``parts``-th account starting at ``part`` (for parallel tasks); returns how many."""
+    """Statements for every ``parts``-th account starting at ``part`` (for parallel tasks); returns
+    how many."""
     from pipelines.settings import load_settings
 
     settings = load_settings()

@@ -1,7 +1,8 @@
 """Several OS logins for end-to-end tests of who acts on a blotter.
 
 ``sma blotter`` acts as the OS login running it, so a test of four-eyes needs real logins. As
-root (as CI runs) the session creates throwaway logins ``sma-test-*`` (no home, no shell) if missing;
+root (as CI runs) the session creates throwaway logins ``sma-test-*`` (no home, no shell) if
+missing;
 elsewhere such tests are skipped. The users file of a workplace maps these logins to roles.
 """
 
@@ -14,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 
 #: Test login -> roles in the workplace's users file.
 LOGINS = {
@@ -46,13 +46,13 @@ def os_users():
             made = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", login],
                                   capture_output=True, text=True)
             if made.returncode not in (0, 9):
-                raise RuntimeError(f"useradd {login}: {made.stderr.strip()}")
+                raise RuntimeError(f"useradd {login}: {made.stderr.strip()}") from None
     return list(LOGINS)
 
 
 def shared(root: Path) -> Path:
     """Let every test login read and write under ``root`` (made by root, acted on by others)."""
-    for folder, dirs, files in os.walk(root):
+    for folder, _dirs, files in os.walk(root):
         for name in (folder, *(os.path.join(folder, f) for f in files if not f.endswith(".ed25519"))):
             os.chmod(name, os.stat(name).st_mode | 0o666 | (0o111 if os.path.isdir(name) else 0))
     for parent in root.parents:  # pytest's tmp folders are private to root: let the logins pass through

@@ -35,10 +35,10 @@ from sma.trading import (
     SORT_KEYS,
     Action,
     Blotter,
-    Signer,
     BlotterRefused,
     ContentChanged,
     FixSession,
+    Signer,
     State,
     Users,
     authorize,
@@ -151,10 +151,12 @@ def approve(
     run_dir: Path, user: str, users: Users, *, hold: Iterable[str] = (), note: str = "", now: Clock = _utc_now,
     signer: Signer | None = None, attested_by: str | None = None, store: Path | None = None,
 ) -> dict[str, Any]:
-    """A PM approves the proposed blotter, optionally holding single accounts out; returns the record.
+    """A PM approves the proposed blotter, optionally holding single accounts out; returns the
+    record.
 
     The approved files are the proposed ones less the held accounts, written a batch at a time.
-    ``attested_by``: the night's login relaying an answer Airflow authenticated (``signer`` is its key).
+    ``attested_by``: the night's login relaying an answer Airflow authenticated (``signer`` is its
+    key).
     """
     run_dir, hold = Path(run_dir), sorted(set(hold))
     with _folder.locked(run_dir):
@@ -175,7 +177,8 @@ def approve(
 
 
 def _held_out(proposed: Path, hold: list[str], writer: _folder.BlotterWriter, run: str, user: str) -> None:
-    """Write the proposed blotter less the accounts ``hold`` (``sma.trading.hold_out``, batch by batch)."""
+    """Write the proposed blotter less the accounts ``hold`` (``sma.trading.hold_out``, batch by
+    batch)."""
     columns = ["order_id", "account_id", "quantity"]
     held = pd.concat([pd.DataFrame(columns=columns)] + [
         part[part["account_id"].isin(hold)] for part in _folder.frame_parts(proposed, "allocations", columns)])
@@ -219,7 +222,8 @@ def release(
     run_dir: Path, user: str, users: Users, *, session: FixSession = FixSession(), now: Clock = _utc_now,
     signer: Signer | None = None, store: Path | None = None,
 ) -> Path:
-    """A trader, not the approver, releases the approved blotter exactly once; returns the exports folder.
+    """A trader, not the approver, releases the approved blotter exactly once; returns the exports
+    folder.
 
     The release record, with the release time, is appended first: it is the commit point, and the
     exports are a pure function of it (the approved files it names, its time, the FIX session).
@@ -310,7 +314,8 @@ def _released(trail: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _write_exports(run_dir: Path, record: dict[str, Any], user: str, session: FixSession) -> Path:
-    """The exports of the release ``record``, from the approved files it names and its recorded time."""
+    """The exports of the release ``record``, from the approved files it names and its recorded
+    time."""
     approved = _folder.home(run_dir) / "approved"
     _checked(approved, record["content_sha256"], run_dir.name, user, Action.RELEASE)
     at = datetime.fromisoformat(record["at"])
@@ -319,13 +324,15 @@ def _write_exports(run_dir: Path, record: dict[str, Any], user: str, session: Fi
 
 
 def export_streams(folder: Path, at: datetime, session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:
-    """The release's files by name, each as a stream of bytes read from the blotter in ``folder``."""
+    """The release's files by name, each as a stream of bytes read from the blotter in
+    ``folder``."""
     return _streams(_folder.read_frame(folder, "orders"), lambda name: _folder.frame_parts(folder, name), at, session)
 
 
 def _streams(orders: pd.DataFrame, parts: Callable[[str], Iterable[pd.DataFrame]], at: datetime,
              session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:
-    """The release's files from the block orders and ``parts(name)``, a frame's rows in the blotter's order."""
+    """The release's files from the block orders and ``parts(name)``, a frame's rows in the
+    blotter's order."""
 
     def text(chunks: Iterable[str]) -> Iterator[bytes]:
         return (c.encode() for c in chunks)
@@ -353,7 +360,8 @@ def _manifest(record: dict[str, Any]) -> Callable[[dict[str, str]], bytes]:
 
 
 def export_files(blotter: Blotter, record: dict[str, Any], at: datetime, session: FixSession) -> dict[str, bytes]:
-    """The release's files by name for a blotter in memory, with their manifest (as ``release`` writes them)."""
+    """The release's files by name for a blotter in memory, with their manifest (as ``release``
+    writes them)."""
     frames = {name: frame.sort_values(SORT_KEYS[name], kind="stable") for name, frame in blotter.frames().items()}
     streams = _streams(frames["orders"], lambda name: [frames[name]], at, session)
     files = {name: b"".join(stream()) for name, stream in streams.items()}

@@ -5,7 +5,8 @@ Airflow records who answered: the authenticated Airflow user (``responded_by_use
 acting identity here, as the OS login is on the command line (``pipelines.identity``). That person
 holds no key on the worker, so the record is signed by the worker's login (the night's service
 account, role NIGHT) as its attester (``attested_by``): it vouches that Airflow authenticated the
-answer. Airflow does not know who is a PM, and it does not enforce four-eyes. The answer is therefore replayed here as that user's action, and the project's audit
+answer. Airflow does not know who is a PM, and it does not enforce four-eyes. The answer is
+therefore replayed here as that user's action, and the project's audit
 log stays the authority: an Airflow user who is not a PM in the roles source is refused exactly
 as on the command line. No Airflow import: the answer is the operator's returned mapping
 (``chosen_options``, ``params_input``, ``responded_by_user``).

@@ -148,7 +148,8 @@ class BlotterWriter:
         return self._digest.hexdigest()
 
     def commit(self) -> None:
-        """Put the finished files in place, one rename each (the audit record is the commit point)."""
+        """Put the finished files in place, one rename each (the audit record is the commit
+        point)."""
         self.close()
         for name, path in self._tmp.items():
             with open(path, "rb") as f:
@@ -161,7 +162,8 @@ def read_frame(folder: Path, name: str, columns: list[str] | None = None) -> pd.
 
 
 def read_blotter(folder: Path) -> Blotter:
-    """The whole blotter in memory: for small nights and tests; big ones go through :func:`frame_parts`."""
+    """The whole blotter in memory: for small nights and tests; big ones go through
+    :func:`frame_parts`."""
     return Blotter(**{name: read_frame(folder, name) for name in FRAMES})
 
 
@@ -229,7 +231,8 @@ def append_record(run_dir: Path, record: dict[str, Any]) -> None:
 
 
 def exports_in_place(run_dir: Path, release_hash: str) -> bool:
-    """Whether ``exports/`` holds the whole export set of the release record with hash ``release_hash``.
+    """Whether ``exports/`` holds the whole export set of the release record with hash
+    ``release_hash``.
 
     The set is renamed into place whole, manifest included, so its manifest naming the record
     is enough; ``sma blotter verify`` checks every file against it.

@@ -12,7 +12,17 @@ import pandas as pd
 
 from pipelines.blotter import _folder
 from pipelines.blotter._heads import head_problem, store_head
-from sma.trading import Action, Blotter, State, TrailProblem, Users, booked_digest, current, last_of, verify_trail
+from sma.trading import (
+    Action,
+    Blotter,
+    State,
+    TrailProblem,
+    Users,
+    booked_digest,
+    current,
+    last_of,
+    verify_trail,
+)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,6 @@ def register(app: typer.Typer) -> None:
     def propose(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
         """Build the blotter from the run's proposal (the night does this)."""
         from pipelines import blotter as b
-
         from pipelines.identity import os_login
 
         login = os_login()
@@ -128,7 +127,8 @@ def register(app: typer.Typer) -> None:
         run: str = RunOpt, hold: list[str] = typer.Option([], "--hold", help="account to hold out (repeatable)"),
         note: str = typer.Option("", "--note"), runs_dir: Path = RunsDirOpt,
     ) -> None:
-        """A PM (the login running this) approves the proposed blotter, optionally holding accounts out."""
+        """A PM (the login running this) approves the proposed blotter, optionally holding accounts
+        out."""
         from pipelines import blotter as b
 
         user, users, signer = _acting()
@@ -157,7 +157,8 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("release")
     def release(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """A trader (the login running this) who is not the approver releases the approved blotter, exactly once.
+        """A trader (the login running this) who is not the approver releases the approved blotter,
+        exactly once.
 
         A release killed after it was recorded is finished by running this again: the same
         release time, byte-identical exports.
@@ -176,7 +177,8 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("verify")
     def verify(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """Check the audit chain, the signatures, the transitions, the roles and four-eyes (users file),
+        """Check the audit chain, the signatures, the transitions, the roles and four-eyes (users
+        file),
         the chain's head in the store, every file against its hash, and the booked fills against
         their signed record."""
         from pipelines import blotter as b
@@ -195,7 +197,8 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("keygen")
     def keygen() -> None:
-        """Make your login's signing key (kept in settings [blotter] keys_dir) and print the line for the users file."""
+        """Make your login's signing key (kept in settings [blotter] keys_dir) and print the line
+        for the users file."""
         from pipelines.identity import key_path, make_key, os_login
         from pipelines.settings import load_settings
 
@@ -218,9 +221,11 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="audit mode: folder for the booked results (CSV)"),
         runs_dir: Path = RunsDirOpt,
     ) -> None:
-        """Book fills into the store: buys open lots, sells relieve the instructed lots; report what is unfilled.
+        """Book fills into the store: buys open lots, sells relieve the instructed lots; report what
+        is unfilled.
 
-        With --lots/--cash/--accounts/--out, book against those files instead and write the results there.
+        With --lots/--cash/--accounts/--out, book against those files instead and write the results
+        there.
         """
         from pipelines import fills as f
         from pipelines.settings import load_settings

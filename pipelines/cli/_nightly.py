@@ -1,4 +1,5 @@
-"""``sma nightly``: the whole night in-process, on the embedded defaults (a DuckDB file, local folders)."""
+"""``sma nightly``: the whole night in-process, on the embedded defaults (a DuckDB file, local
+folders)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="redo a night that is already complete"),
         workers: int = typer.Option(0, "--workers", help="processes deciding shards (0 = from settings)"),
     ) -> None:
-        """Run the night: validate and load, prepare, screen and decide, check, propose the blotter."""
+        """Run the night: validate and load, prepare, screen and decide, check, propose the
+        blotter."""
         from pipelines.ingest import InboxRejected
         from pipelines.night import Night, RunInProgress, WorkerDied, render_summary, run_night
         from pipelines.night._nightly import NightLocked

@@ -62,11 +62,13 @@ def register(app: typer.Typer) -> None:
 
 
 def tax_lines(summary: dict, accounts_csv: Path) -> list[str]:
-    """The night's tax figures: harvested and saved, then TAXABLE accounts' gains, tax cost and gain budgets.
+    """The night's tax figures: harvested and saved, then TAXABLE accounts' gains, tax cost and gain
+    budgets.
 
     Gains, tax cost and budgets come from ``accounts.csv`` (every account of the night), summed by
     ``sma.reporting.tax_totals`` as the page sums them: IRA and ROTH sales are not taxable and are
-    reported apart. A run written before these columns existed prints the summary's all-account gains.
+    reported apart. A run written before these columns existed prints the summary's all-account
+    gains.
     """
     import pandas as pd
 

@@ -37,7 +37,8 @@ def simulate(
     """
     from pipelines.settings import load_settings
     from pipelines.simulate import read_market, write_report
-    from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy, simulate as run
+    from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy
+    from sma.simulate import simulate as run
 
     settings = load_settings()
     try:

@@ -61,7 +61,8 @@ def apply_pm_answer(as_of: str, answer: dict) -> str:
 
     ``answer`` is the approval task's result: ``chosen_options`` and ``responded_by_user``.
     The blotter ledger is the authority: a responder who is not a PM there is refused. The worker's
-    login (the night's service account) relays and signs the answer (``pipelines.blotter._airflow``).
+    login (the night's service account) relays and signs the answer
+    (``pipelines.blotter._airflow``).
     """
     from pipelines.blotter import apply_approval_answer, load_users
     from pipelines.identity import os_login, signer_if_any

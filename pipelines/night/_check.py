@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.night import _files
 from pipelines._faults import crash_point
+from pipelines.night import _files
 from pipelines.night._contracts import output_contract_issues
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.compliance import VIOLATION_COLUMNS, ProposalBook, check_proposal, check_run_totals
-from sma.rebalance import HOLDING_KINDS, LOT_SELL_COLUMNS, RECORD_COLUMNS, TRADE_COLUMNS, DecisionStatus, ExceptionKind
+from sma.rebalance import (
+    HOLDING_KINDS,
+    LOT_SELL_COLUMNS,
+    RECORD_COLUMNS,
+    TRADE_COLUMNS,
+    DecisionStatus,
+    ExceptionKind,
+)
 
 EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
 
@@ -152,7 +159,8 @@ def _recent_nights(night: Night) -> pd.DataFrame:
 
 
 def check_step(night: Night) -> dict:
-    """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline numbers.
+    """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline
+    numbers.
 
     The shards checked their own proposals (:func:`check_shard`); this step gathers what they
     found, removes the failing accounts' orders, checks the run's totals against recent nights and

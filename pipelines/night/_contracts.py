@@ -17,7 +17,8 @@ OUTPUT_CONTRACTS = Path(__file__).resolve().parents[2] / "data_contracts" / "out
 
 
 def output_contract_issues(trades: pd.DataFrame, lot_sells: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Every row of the proposal that breaks its contract: file, row, column, rule, value, message, account_id."""
+    """Every row of the proposal that breaks its contract: file, row, column, rule, value, message,
+    account_id."""
     from pipelines.validate import validate_frame
 
     found = [

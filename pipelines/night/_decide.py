@@ -14,10 +14,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from pipelines.night import _files
 from pipelines._faults import crash_point
-from pipelines.night._run import Night
+from pipelines.night import _files
 from pipelines.night._check import check_shard
+from pipelines.night._run import Night
 from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_splits, reconcile, reconciliation_holds
 from sma.rebalance import ShardInputs, blocks_in_force, decide, shard_from_frames
@@ -68,7 +68,8 @@ def shard_inputs(
     blocks: pd.DataFrame,
     as_of,
 ) -> tuple[ShardInputs, pd.DataFrame]:
-    """The engine's arrays for one shard (``sma.rebalance.shard_from_frames``), and the blocks in force
+    """The engine's arrays for one shard (``sma.rebalance.shard_from_frames``), and the blocks in
+    force
     (``sma.rebalance.blocks_in_force``).
 
     ``accounts`` are the prepared accounts: tonight's cash and cash flow already summed, and the

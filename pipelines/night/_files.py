@@ -11,9 +11,9 @@ import io
 import json
 import os
 import uuid
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import fsspec
@@ -36,7 +36,8 @@ def join(uri: str, *parts: str) -> str:
 
 @contextmanager
 def _replacing(uri: str) -> Iterator[tuple[fsspec.AbstractFileSystem, str]]:
-    """A temporary name beside ``uri`` to write; renamed to ``uri`` on success, removed on failure."""
+    """A temporary name beside ``uri`` to write; renamed to ``uri`` on success, removed on
+    failure."""
     fs, path = _fs(uri)
     parent = path.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
@@ -108,7 +109,8 @@ def concat_parquet(
     uris: list[str], uri: str, point: str | None = None,
     transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None, empty: pd.DataFrame | None = None,
 ) -> None:
-    """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a time.
+    """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a
+    time.
 
     ``transform`` (optional) turns each file's rows into what is written; ``empty`` is written when
     there are no files at all. Memory holds one input

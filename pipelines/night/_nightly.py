@@ -11,23 +11,22 @@ import os
 import shutil
 import sys
 import tempfile
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import fsspec
 import numpy as np
-import pandas as pd
 
+from pipelines._faults import crash_point
+from pipelines._leftovers import scratch, sweep
 from pipelines.night import _files
 from pipelines.night._check import check_step
 from pipelines.night._decide import decide_step
-from pipelines._faults import crash_point
 from pipelines.night._prepare import prepare_step
 from pipelines.night._record import blotter_step, night_frames, record_step
 from pipelines.night._review import review_step
-from pipelines._leftovers import scratch, sweep
 from pipelines.night._run import (
     STEPS,
     FailureKind,
@@ -42,7 +41,6 @@ from pipelines.night._run import (
 )
 from pipelines.night._workers import WorkerDied, decide_in_pool
 from pipelines.settings import Settings
-
 
 #: The night is complete when its last step is done.
 FINAL_STEP = STEPS[-1]
@@ -152,8 +150,9 @@ def run_night(
     return summary
 
 
-def _steps(night: Night, workers: int, bar: "_Progress", folder: Path) -> dict:
-    """The steps in order (``STEPS``), each one's failure recorded; returns the record step's summary."""
+def _steps(night: Night, workers: int, bar: _Progress, folder: Path) -> dict:
+    """The steps in order (``STEPS``), each one's failure recorded; returns the record step's
+    summary."""
     done: dict[str, object] = {}
     run = {
         "ingest": lambda: ingest_night(night),
@@ -219,7 +218,13 @@ class _Progress:
 
     def __enter__(self):
         if self.show:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                                       TimeElapsedColumn())

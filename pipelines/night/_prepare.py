@@ -2,7 +2,8 @@
 
 Estimates tonight's risk model, works out wash-sale blocks per household and the gains already
 realized this year (from the store's ledger, ``realized_gains``), and splits the accounts into
-shards that never split a household (wash sales reach across a household's accounts). Each shard gets its own files -- accounts, lots, custodian
+shards that never split a household (wash sales reach across a household's accounts). Each shard
+gets its own files -- accounts, lots, custodian
 positions, restrictions, tilts, wash-sale blocks -- so a shard task reads only its part of the
 book; the day's corporate actions and the reconciliation of lots against the custodian are applied
 by the shard step (:mod:`._decide`). Everything is written as Parquet under the night's exchange
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.night import _files
 from pipelines._faults import crash_point
+from pipelines.night import _files
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.inbox import AccountType
@@ -74,7 +75,8 @@ SIMULATED_FILL_ID = "simulated"
 
 
 def _realized_this_year(con, as_of) -> pd.DataFrame:
-    """Net realized gains per account so far this calendar year, from the store's ledger (``realized_gains``).
+    """Net realized gains per account so far this calendar year, from the store's ledger
+    (``realized_gains``).
 
     The ledger is the one source of realized gains: fills booked by ``sma fills load`` and the
     simulated history. DuckDB sums the DECIMAL gains exactly per account, run and sale date;
@@ -281,7 +283,8 @@ _BOOK_TABLES = {
 
 
 def _write_book_by_shard(con, night: Night, shard_of: pd.DataFrame, shards: list[int]) -> None:
-    """``shards/<k>/lots.parquet`` and ``positions.parquet`` for every shard, straight from the store.
+    """``shards/<k>/lots.parquet`` and ``positions.parquet`` for every shard, straight from the
+    store.
 
     DuckDB partitions tonight's rows by shard into a local scratch folder; each shard's file is
     then moved (or uploaded) to its final name, so no partial file stands under a final name.

@@ -1,4 +1,5 @@
-"""Step 8 of a night: the run review page the PM reads before approving, from the checked proposal."""
+"""Step 8 of a night: the run review page the PM reads before approving, from the checked
+proposal."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ class NightTrades:
 
 
 def read_night_trades(path: Path, keep: set[str] | None, batch_rows: int = TRADE_BATCH_ROWS) -> NightTrades:
-    """Read the night's trades file in batches of ``batch_rows``, keeping only ``keep``'s rows (None: all).
+    """Read the night's trades file in batches of ``batch_rows``, keeping only ``keep``'s rows
+    (None: all).
 
     Holds one batch and the kept rows at a time, so a big night's review needs memory for the
     accounts it lists, not for every order.
@@ -76,7 +78,8 @@ def read_night_trades(path: Path, keep: set[str] | None, batch_rows: int = TRADE
 
 
 def read_lot_gains(path: Path, batch_rows: int = TRADE_BATCH_ROWS) -> pd.DataFrame:
-    """``sma.reporting.lot_gain_sums`` of the night's proposed lot sells, read ``batch_rows`` at a time."""
+    """``sma.reporting.lot_gain_sums`` of the night's proposed lot sells, read ``batch_rows`` at a
+    time."""
     parts = [lot_gain_sums(batch.to_pandas()) for batch in
              pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=["account_id", "term", "realized_gain"])]
     if not parts:
@@ -148,7 +151,8 @@ def review_data(night: Night) -> ReviewData:
 
 
 def listed_accounts(decisions: pd.DataFrame, exceptions: pd.DataFrame, limit: int) -> set[str] | None:
-    """The accounts the page lists when there are more than ``limit``: exceptions, then largest turnover."""
+    """The accounts the page lists when there are more than ``limit``: exceptions, then largest
+    turnover."""
     if len(decisions) <= limit:
         return None
     needs_eye = decisions["account_id"].isin(exceptions["account_id"]) | decisions["status"].isin(
@@ -164,7 +168,8 @@ DRILL_DOWN_GAPS = 25
 
 
 def drill_down_holdings(holdings: pd.DataFrame, trades: pd.DataFrame, accounts: set[str]) -> pd.DataFrame:
-    """Holdings vs target for the accounts that trade or need the PM's eye: traded names and largest gaps."""
+    """Holdings vs target for the accounts that trade or need the PM's eye: traded names and largest
+    gaps."""
     mine = holdings[holdings["account_id"].isin(accounts)]
     gap = (mine["weight_after"] - mine["target_weight"]).abs()
     rank = gap.groupby(mine["account_id"]).rank(method="first", ascending=False)

@@ -23,6 +23,7 @@ from pipelines.night._run import (
 )
 from pipelines.night._workers import resume_command
 
+
 @dataclass(frozen=True)
 class StepState:
     step: str
@@ -54,7 +55,8 @@ def _blotter_state(night: Night) -> str | None:
 
 
 def _decide_state(night: Night) -> tuple[str, list[int], str]:
-    """The decide step's state, the pids of its unfinished shards' workers still alive, and detail."""
+    """The decide step's state, the pids of its unfinished shards' workers still alive, and
+    detail."""
     if not night.is_done("prepare"):
         return "not started", [], ""
     shards = night.done_info("prepare")["shards"]

@@ -137,7 +137,8 @@ def load_snapshot(
     issues: pd.DataFrame,
     held_accounts: Mapping[str, str],
 ) -> dict[str, int]:
-    """Replace the snapshot for ``as_of`` with ``frames`` (clean rows in memory), in one transaction.
+    """Replace the snapshot for ``as_of`` with ``frames`` (clean rows in memory), in one
+    transaction.
 
     The rows go through :func:`load_staged`, as a night's staged inbox does.
 
@@ -174,7 +175,8 @@ def load_staged(
     issues: str,
     held_accounts: Mapping[str, str],
 ) -> dict[str, int]:
-    """Replace the snapshot for ``as_of`` with the clean rows the queries select, in one transaction.
+    """Replace the snapshot for ``as_of`` with the clean rows the queries select, in one
+    transaction.
 
     Parameters
     ----------

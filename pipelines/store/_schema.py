@@ -1,4 +1,5 @@
-"""The store's schema: one table per inbox file as dated snapshots, plus prices, quarantine and meta.
+"""The store's schema: one table per inbox file as dated snapshots, plus prices, quarantine and
+meta.
 
 The schema is versioned: ``store_meta.schema_version`` names the last migration applied, and
 ``MIGRATIONS`` lists every migration in order. Opening a store applies the missing ones in a

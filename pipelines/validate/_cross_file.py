@@ -4,7 +4,8 @@ Each SQL file starts with ``-- rule: <name>`` and ``-- action: quarantine|hold``
 issues it finds as ``file, row, column, value, account_id, message``. It reads one view per inbox
 file holding that file's rows that passed their row rules (``lots``, ``accounts``, ...) and one
 holding every row read, null where a cell did not parse (``lots_all``, ...), each with the 1-based
-record number ``_row``; the views are over the staged files (:mod:`._stage`), never frames in memory;
+record number ``_row``; the views are over the staged files (:mod:`._stage`), never frames in
+memory;
 named parameters ``$as_of``, ``$benchmark_weight_tolerance`` and
 ``$reconciliation_tolerance_shares`` come from the night and its settings.
 

@@ -45,7 +45,8 @@ class FileCheck:
     blank : column -> ndarray of shape (n_rows,), True where the cell is empty.
     missing : column -> ndarray of shape (n_rows,), True where the cell is blank or did not parse.
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
-    issues : the issues found so far, one table per rule broken; rows are record numbers in the file.
+    issues : the issues found so far, one table per rule broken; rows are record numbers in the
+    file.
     """
 
     spec: FileSpec
@@ -125,7 +126,8 @@ def _store_as(kind: ColumnKind) -> str:
 
 
 def _refuse_nested(spec: FileSpec, name: str, array: pa.Array) -> None:
-    """One value per cell: a list, struct or map column is refused whole (no cell of it is one value)."""
+    """One value per cell: a list, struct or map column is refused whole (no cell of it is one
+    value)."""
     if pa.types.is_nested(array.type):
         raise InboxReadError(
             spec.name, "column_type",

@@ -1,4 +1,5 @@
-"""Read a night's inbox files in batches of records, refusing whole-file problems before any is parsed.
+"""Read a night's inbox files in batches of records, refusing whole-file problems before any is
+parsed.
 
 A file is ``<inbox>/<YYYY-MM-DD>/<name>.csv`` or ``.parquet``. A file larger than
 ``max_file_bytes`` is refused unread (a Parquet file also when its columns would decode to more);
@@ -102,7 +103,8 @@ def locate(folder: Path, spec: FileSpec) -> Path | None:
 
 
 def open_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> InboxFile:
-    """Open one inbox file for batches, or raise :class:`InboxReadError` naming the whole-file rule."""
+    """Open one inbox file for batches, or raise :class:`InboxReadError` naming the whole-file
+    rule."""
     if path.is_symlink() or not path.is_file() or path.resolve().parent != path.parent.resolve():
         raise InboxReadError(spec.name, "not_a_regular_file",
                              f"{path.name} is not a regular file inside the night's folder")
@@ -157,7 +159,8 @@ def _csv_batches(path: Path, spec: FileSpec, header: list[str], batch_rows: int)
 
 
 def _in_batches_of(record_batches, batch_rows: int) -> Iterator[pa.Table]:
-    """Re-cut a stream of record batches into tables of exactly ``batch_rows`` rows (the last fewer)."""
+    """Re-cut a stream of record batches into tables of exactly ``batch_rows`` rows (the last
+    fewer)."""
     pending: list[pa.RecordBatch] = []
     held = 0
     for batch in record_batches:

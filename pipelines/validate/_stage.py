@@ -1,4 +1,5 @@
-"""The staging area: inbox files typed and checked batch by batch into DuckDB, never whole in memory.
+"""The staging area: inbox files typed and checked batch by batch into DuckDB, never whole in
+memory.
 
 Each file checked becomes a table ``staging.<file>`` holding every record read: ``_row`` (its
 1-based record number in the file), the contract's columns typed (null where blank or unparsed),
@@ -32,18 +33,26 @@ from pipelines._leftovers import staging_prefix
 from pipelines.settings import ValidationSettings
 from pipelines.validate._issues import ISSUE_COLUMNS, issues_frame
 from pipelines.validate._parse import FileCheck, as_text, parse_table
-from pipelines.validate._suites import WHOLE_FILE, Suite, duplicate_key_sql, run_suite, text_key_columns
+from pipelines.validate._suites import (
+    WHOLE_FILE,
+    Suite,
+    duplicate_key_sql,
+    run_suite,
+    text_key_columns,
+)
 from sma.inbox import ID_PATTERN, ColumnKind, FileSpec
 
 _SQL_TYPE = {ColumnKind.FLOAT: "DOUBLE", ColumnKind.DATE: "TIMESTAMP", ColumnKind.BOOL: "BOOLEAN"}
-#: The order issues are reported in: by file, row (whole-file issues first), column, rule, then found.
+#: The order issues are reported in: by file, row (whole-file issues first), column, rule, then
+#: found.
 ISSUE_ORDER = 'file, coalesce("row", 0), "column" NULLS FIRST, rule, seq'
 #: What a staging folder may hold: the staging database, its write-ahead log, DuckDB's spills.
 _STAGING_FILES = ("staging.duckdb", "staging.duckdb.wal", "spill")
 
 
 class Staging:
-    """A night's (or one file's) staged rows and issues on a DuckDB connection; see the module doc."""
+    """A night's (or one file's) staged rows and issues on a DuckDB connection; see the module
+    doc."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, check_threads: int = 1):
         self.con = con
@@ -59,7 +68,8 @@ class Staging:
 
     def stage_file(self, spec: FileSpec, suite: Suite, batches: Iterator[pa.Table],
                    parameters: Mapping[str, object]) -> int:
-        """Type and check ``batches`` (a file's records in order) into ``staging.<file>``; rows read.
+        """Type and check ``batches`` (a file's records in order) into ``staging.<file>``; rows
+        read.
 
         Row rules run per batch, on ``check_threads`` threads while DuckDB appends the batches
         checked before (Arrow, NumPy and DuckDB release the GIL), in file order; the suite's
@@ -132,7 +142,8 @@ class Staging:
     def add_issues_sql(self, select: str, parameters: Mapping[str, object] | None = None, *,
                        rule: str | None = None, keep_rows: bool = True) -> None:
         """Append the issues ``select`` finds (file, row, column, value, message, account_id, and
-        rule unless ``rule`` names it); ``keep_rows=False`` drops their rows (issues about groups)."""
+        rule unless ``rule`` names it); ``keep_rows=False`` drops their rows (issues about
+        groups)."""
         rule_sql = "rule" if rule is None else "'" + rule.replace("'", "''") + "'"
         row_sql = 'CAST("row" AS BIGINT)' if keep_rows else "CAST(NULL AS BIGINT)"
         source = (f'SELECT CAST(file AS VARCHAR) AS file, {row_sql} AS "row", CAST("column" AS VARCHAR) AS "column", '
@@ -141,7 +152,8 @@ class Staging:
         self._insert_issues(source, 'file, "row", "column", value, account_id, message', parameters)
 
     def _insert_issues(self, source: str, order: str, parameters: Mapping[str, object] | None = None) -> None:
-        # seq keeps the order issues were found in; ids that are not valid ids never travel as accounts.
+        # seq keeps the order issues were found in; ids that are not valid ids never travel as
+        # accounts.
         # (Results are fetched whole: DuckDB 2 refuses register() while a result is unfinished.)
         first = self.con.execute("SELECT coalesce(max(seq), 0) FROM staging.issues").fetchall()[0][0]
         pattern = ID_PATTERN.replace("'", "''")
@@ -153,7 +165,8 @@ class Staging:
         )
 
     def refuse_issued_rows(self, name: str) -> None:
-        """Mark ``_bad`` every row of ``staging.<name>`` an issue names (a row named is quarantined)."""
+        """Mark ``_bad`` every row of ``staging.<name>`` an issue names (a row named is
+        quarantined)."""
         named = self.con.execute('SELECT count(*) FROM staging.issues WHERE file = ? AND "row" IS NOT NULL',
                                  [name]).fetchall()[0][0]
         if not named:  # the usual clean file: no scan of its millions of rows
@@ -181,7 +194,8 @@ class Staging:
         return issues_frame(*[list(c) for c in columns])
 
     def held_reasons(self) -> dict[str, str]:
-        """account_id -> why it is held: its first three issues in report order, in words a PM reads."""
+        """account_id -> why it is held: its first three issues in report order, in words a PM
+        reads."""
         found = self.con.execute(
             f"""
             WITH ranked AS (
@@ -213,7 +227,8 @@ class Staging:
         self._views = []
 
     def clean_frame(self, spec: FileSpec) -> pd.DataFrame:
-        """The clean rows of a staged file in memory (small files only), typed as ``ValidationResult.frames``."""
+        """The clean rows of a staged file in memory (small files only), typed as
+        ``ValidationResult.frames``."""
         columns = ", ".join(f'"{c}"' for c in spec.column_names)
         table = self.con.sql(
             f'SELECT _row AS "row", {columns} FROM staging.{spec.name} WHERE NOT _bad ORDER BY _row'
@@ -255,7 +270,8 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
     its output contracts: 2-3x faster than a file for a shard's orders).
     """
     if folder is None:
-        # Named by its owner, so the next night sweeps it if this process is killed (pipelines._leftovers).
+        # Named by its owner, so the next night sweeps it if this process is killed
+        # (pipelines._leftovers).
         folder = Path(tempfile.mkdtemp(prefix=staging_prefix(), dir=settings.staging_dir))
     else:
         _clear_staging_folder(folder)

@@ -112,7 +112,8 @@ def load_suite(name: str, contracts: Path = DATA_CONTRACTS) -> Suite:
 
 
 def run_suite(check: FileCheck, suite: Suite, parameters: Mapping[str, object]) -> None:
-    """Evaluate every row rule of ``suite`` on ``check`` (a file or a batch of it), flagging the rows that fail.
+    """Evaluate every row rule of ``suite`` on ``check`` (a file or a batch of it), flagging the
+    rows that fail.
 
     Whole-file rules (:data:`WHOLE_FILE`) are not evaluated here: see :func:`duplicate_key_sql`.
     The :data:`DATE_RANGE` parameters are always there; ``parameters`` brings the night's.
@@ -129,7 +130,8 @@ def key_columns(e: Expectation) -> list[str]:
 
 
 def text_key_columns(spec: FileSpec, suite: Suite) -> list[str]:
-    """Key columns whose typed value is not the cell as written (dates, numbers): staged as text too."""
+    """Key columns whose typed value is not the cell as written (dates, numbers): staged as text
+    too."""
     keys = {c for e in suite.expectations if e.type in WHOLE_FILE for c in key_columns(e)}
     return [c.name for c in spec.columns if c.name in keys and c.kind not in _TEXT_KINDS]
 
@@ -227,7 +229,8 @@ def _between(check: FileCheck, e: Expectation, parameters) -> None:
 
 
 def _lengths(check: FileCheck, e: Expectation, parameters) -> None:
-    """Characters (code points, as GX counts them with ``str.len``) outside [min_value, max_value]."""
+    """Characters (code points, as GX counts them with ``str.len``) outside [min_value,
+    max_value]."""
     column = _column(e)
     lengths = np.asarray(pc.fill_null(pc.utf8_length(check.values[column]), 0), dtype=np.int64)
     low, high = e.kwargs.get("min_value"), e.kwargs.get("max_value")

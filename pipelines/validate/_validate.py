@@ -117,7 +117,8 @@ class StagedInbox:
         }
 
     def issues_in_report_order(self) -> str:
-        """A SQL query of every issue (the issues table layout), in report order, for the quarantine."""
+        """A SQL query of every issue (the issues table layout), in report order, for the
+        quarantine."""
         return (f'SELECT file, "row", "column", rule, value, message, account_id FROM staging.issues '
                 f"ORDER BY {ISSUE_ORDER}")
 
@@ -140,7 +141,8 @@ def stage_inbox(
     settings : limits, tolerances, batch size and DuckDB memory (``ValidationSettings``).
     con : a DuckDB connection to stage on (the store's, to load from staging); None = in memory.
     contracts : the ``data_contracts`` folder.
-    staging_folder : where to stage (the store's staging folder, emptied first); None = a temporary one.
+    staging_folder : where to stage (the store's staging folder, emptied first); None = a temporary
+    one.
     """
     parameters = {
         "as_of": as_of,
@@ -185,7 +187,8 @@ def validate_inbox(
     inbox: Path, as_of: date, settings: ValidationSettings, contracts: Path = DATA_CONTRACTS, *,
     with_frames: bool = False,
 ) -> ValidationResult:
-    """Check every file of ``<inbox>/<as_of>/`` against ``data_contracts/`` (see :func:`stage_inbox`).
+    """Check every file of ``<inbox>/<as_of>/`` against ``data_contracts/`` (see
+    :func:`stage_inbox`).
 
     ``with_frames=True`` also returns the clean rows in memory (small inboxes: tests, tools).
     """

@@ -54,7 +54,8 @@ class Universe:
 
 @dataclass(frozen=True)
 class RestrictionMasks:
-    """Per account and security: EXCLUDE (hold none), NO_BUY, NO_SELL. Arrays of shape (m, n), bool."""
+    """Per account and security: EXCLUDE (hold none), NO_BUY, NO_SELL. Arrays of shape (m, n),
+    bool."""
 
     exclude: np.ndarray
     no_buy: np.ndarray

@@ -62,7 +62,7 @@ def _violations(rows: pd.DataFrame, rule: str, message: pd.Series | str) -> pd.D
             "rule": rule,
         }
     )
-    out["message"] = message.to_numpy() if isinstance(message, pd.Series) else message
+    out["message"] = message.to_numpy() if isinstance(message, pd.Series) else message  # pyright: ignore[reportAttributeAccessIssue]
     return out[VIOLATION_COLUMNS]
 
 
@@ -195,7 +195,8 @@ def check_proposal(book: ProposalBook, limits: ComplianceLimits = ComplianceLimi
 def check_run_totals(
     orders: int, notional: float, recent: pd.DataFrame, limits: ComplianceLimits = ComplianceLimits()
 ) -> list[str]:
-    """Tonight's totals against recent nights (``recent``: orders, notional per night, newest first).
+    """Tonight's totals against recent nights (``recent``: orders, notional per night, newest
+    first).
 
     Only the newest ``limits.run_history_nights`` count: the medians follow the book as it grows.
     Returns the reasons the run is out of bounds (empty when within bounds or no history).

@@ -55,7 +55,8 @@ def benchmark_daily_returns(closes: pd.DataFrame, weights: pd.DataFrame) -> pd.D
         raise ReportDataError("prices", "close", "benchmark constituents need positive closes")
     table = weights.assign(as_of_date=pd.to_datetime(weights["as_of_date"])).pivot_table(
         index="as_of_date", columns="symbol", values="weight", aggfunc="sum").reindex(columns=symbols).fillna(0.0)
-    # Each weights date is pinned to the last close on or before it (a weekend date: Friday's close).
+    # Each weights date is pinned to the last close on or before it (a weekend date: Friday's
+    # close).
     pos = np.searchsorted(days.to_numpy(), table.index.to_numpy(), side="right") - 1
     if np.any(pos < 0):
         raise ReportDataError("benchmark weights", "as_of_date", "weights dated before the first close")

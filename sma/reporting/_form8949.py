@@ -1,4 +1,5 @@
-"""Realized gains and losses laid out as IRS Form 8949 (Sales and Other Dispositions of Capital Assets).
+"""Realized gains and losses laid out as IRS Form 8949 (Sales and Other Dispositions of Capital
+Assets).
 
 Part I holds short-term sales, Part II long-term (held more than one year; IRS Publication 550).
 Columns as on the form: (a) description, (b) date acquired, (c) date sold, (d) proceeds,
@@ -142,10 +143,10 @@ def render_form_8949_pdf(
     for part, title in PARTS.items():
         story += [CondPageBreak(1.2 * inch), Spacer(1, 10), Paragraph(escape_markup(title), s["h2"])]
         chunk = rows[rows["part"] == part]
-        story.append(_part_table(chunk) if len(chunk) else Paragraph("No sales.", s["body"]))
+        story.append(_part_table(chunk) if len(chunk) else Paragraph("No sales.", s["body"]))  # pyright: ignore[reportArgumentType]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=landscape(LETTER), invariant=1, leftMargin=0.6 * inch,
                             rightMargin=0.6 * inch, topMargin=0.6 * inch, bottomMargin=0.8 * inch,
                             title=f"Form 8949 worksheet {tax_year} - account {account_id}", author=manager)
-    doc.build(story, canvasmaker=numbered_canvas(f"{manager}  ·  Account {account_id}  ·  Form 8949 {tax_year}"))
+    doc.build(story, canvasmaker=numbered_canvas(f"{manager}  ·  Account {account_id}  ·  Form 8949 {tax_year}"))  # pyright: ignore[reportArgumentType]
     return buf.getvalue()

@@ -23,7 +23,8 @@ STATEMENT_WORDS = {
 
 
 def reason_words(reason: str, withdrawals: float) -> str:
-    """Why we traded, in the client's words; cash raised without a withdrawal was for the cash reserve."""
+    """Why we traded, in the client's words; cash raised without a withdrawal was for the cash
+    reserve."""
     if reason == TradeReason.CASH_RAISE:
         return ("sold to raise the cash needed for your withdrawals" if withdrawals > 0
                 else "sold to bring the account's cash back up to its target reserve")

@@ -77,7 +77,8 @@ def styles() -> dict[str, ParagraphStyle]:
 
 
 def table_style(n_rows: int, numeric_from: int = 1, total_row: bool = False, numeric_to: int = -1) -> TableStyle:
-    """Header row in navy, hairlines between rows, numbers right-aligned in columns ``numeric_from..numeric_to``."""
+    """Header row in navy, hairlines between rows, numbers right-aligned in columns
+    ``numeric_from..numeric_to``."""
     register_fonts()
     commands = [
         ("FONT", (0, 0), (-1, -1), FONT, 8),
@@ -111,7 +112,7 @@ def numbered_canvas(footer_left: str):
 
         def showPage(self) -> None:  # noqa: N802 -- reportlab's name
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # pyright: ignore[reportAttributeAccessIssue]
 
         def save(self) -> None:
             total = len(self._pages)
@@ -122,13 +123,13 @@ def numbered_canvas(footer_left: str):
             super().save()
 
         def _footer(self, total: int) -> None:
-            width, _ = self._pagesize
+            width, _ = self._pagesize  # pyright: ignore[reportAttributeAccessIssue]
             self.setStrokeColor(RULE)
             self.setLineWidth(0.5)
             self.line(48, 40, width - 48, 40)
             self.setFont(FONT, 7.5)
             self.setFillColor(GREY)
             self.drawString(48, 28, footer_left)
-            self.drawRightString(width - 48, 28, f"Page {self._pageNumber} of {total}")
+            self.drawRightString(width - 48, 28, f"Page {self._pageNumber} of {total}")  # pyright: ignore[reportAttributeAccessIssue]
 
     return NumberedCanvas

@@ -155,7 +155,8 @@ def returns_over(
 
 
 def internal_rate(flows: np.ndarray, years: np.ndarray) -> float | None:
-    """The annual rate ``r`` with ``sum(flows * (1 + r) ** -years) = 0``; ``None`` when there is none.
+    """The annual rate ``r`` with ``sum(flows * (1 + r) ** -years) = 0``; ``None`` when there is
+    none.
 
     Parameters
     ----------
@@ -176,7 +177,8 @@ def internal_rate(flows: np.ndarray, years: np.ndarray) -> float | None:
 
 
 def money_weighted_return(values: pd.DataFrame, base: date, through: date) -> float | None:
-    """The account's annual internal rate of return from the close of ``base`` to the close of ``through``.
+    """The account's annual internal rate of return from the close of ``base`` to the close of
+    ``through``.
 
     The value at ``base`` is paid in on ``base``, each later day's ``cash_flow`` on its day
     (contributions paid in, withdrawals received), and the value at ``through`` is received on

@@ -1,4 +1,5 @@
-"""Why we trade: the engine's reason codes, their words for a client, and trades summed by reason."""
+"""Why we trade: the engine's reason codes, their words for a client, and trades summed by
+reason."""
 
 from __future__ import annotations
 
@@ -58,13 +59,14 @@ def _exact_sums(key: np.ndarray, values: np.ndarray) -> dict[int, int]:
 
 
 class _Reason:
-    """One reason's running totals: counts, distinct accounts, exact notionals and infinities seen."""
+    """One reason's running totals: counts, distinct accounts, exact notionals and infinities
+    seen."""
 
     def __init__(self) -> None:
         self.trades = 0
         self.counts = dict.fromkeys(_SIDES, 0)
         self.accounts: set[str] = set()
-        self.exact = dict.fromkeys(_SIDES, 0)
+        self.exact: dict[str, int] = dict.fromkeys(_SIDES, 0)
         self.infinite: dict[str, set[float]] = {side: set() for side in _SIDES}
 
     def total(self, side: str) -> float:
@@ -91,7 +93,8 @@ class ReasonTally:
         self._reasons: dict[str, _Reason] = {}
 
     def add(self, trades: pd.DataFrame) -> None:
-        """Count ``trades`` in: columns as ``trades_by_reason``; a trade without a reason is not counted."""
+        """Count ``trades`` in: columns as ``trades_by_reason``; a trade without a reason is not
+        counted."""
         reason_code, reasons = pd.factorize(trades["reason"].astype(str))
         mine = [self._reasons.setdefault(str(r), _Reason()) for r in reasons]
         counted = reason_code >= 0
@@ -106,7 +109,8 @@ class ReasonTally:
                 tally.accounts.add("")
 
     def table(self) -> pd.DataFrame:
-        """``REASON_TABLE_COLUMNS`` per reason, in ``TRADE_REASONS`` order (unknown codes last, by name)."""
+        """``REASON_TABLE_COLUMNS`` per reason, in ``TRADE_REASONS`` order (unknown codes last, by
+        name)."""
         rank = {r: i for i, r in enumerate(TRADE_REASONS)}
         order = sorted(self._reasons, key=lambda r: (rank.get(r, len(rank)), r))
         rows = [self._reasons[r] for r in order]

@@ -59,7 +59,8 @@ class ReviewData:
     holdings : DataFrame
         ``account_id, symbol, sector, weight_before, weight_after, target_weight`` (fractions).
     wash_blocks : DataFrame
-        ``account_id, symbol, kind`` (BUY_BLOCKED or LOSS_SALE_BLOCKED) ``, until`` (date) ``, why``.
+        ``account_id, symbol, kind`` (BUY_BLOCKED or LOSS_SALE_BLOCKED) ``, until`` (date)
+        ``, why``.
     exceptions : DataFrame
         ``account_id, kind`` (one of ``EXCEPTION_KINDS``) ``, reason``.
     listed : frozenset of str or None
@@ -120,22 +121,26 @@ class ReviewData:
             raise ReportDataError("decisions", "status", f"unknown status {first!r}")
 
     def trades_by_reason(self) -> pd.DataFrame:
-        """The night's trades per reason (``REASON_TABLE_COLUMNS``): ``by_reason``, else summed from ``trades``."""
+        """The night's trades per reason (``REASON_TABLE_COLUMNS``): ``by_reason``, else summed from
+        ``trades``."""
         return trades_by_reason(self.trades) if self.by_reason is None else self.by_reason
 
     def sector_weights(self) -> pd.DataFrame:
-        """``SECTOR_COLUMNS`` per account and sector over every holding: ``sectors``, else summed from ``holdings``."""
+        """``SECTOR_COLUMNS`` per account and sector over every holding: ``sectors``, else summed
+        from ``holdings``."""
         return sector_sums(self.holdings) if self.sectors is None else self.sectors
 
     def trades_per_account(self) -> pd.Series:
-        """Number of trades per account id, over the whole night (accounts without trades absent)."""
+        """Number of trades per account id, over the whole night (accounts without trades
+        absent)."""
         if self.trade_counts is None:
             return self.trades.groupby("account_id").size()
         return self.trade_counts.set_index("account_id")["trades"]
 
 
 def sector_sums(holdings: pd.DataFrame) -> pd.DataFrame:
-    """Per account and sector: weights before, after and target summed, and the number of securities.
+    """Per account and sector: weights before, after and target summed, and the number of
+    securities.
 
     Over every row of ``holdings`` (``HOLDING_COLUMNS``): a sector's weight is the sum of all its
     securities' weights, never of a selection of them.

@@ -57,7 +57,8 @@ def rows_by_account(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[l
 
 
 def holdings_by_account(holdings: pd.DataFrame) -> tuple[dict[str, dict[str, list[int]]], list[str], list[str]]:
-    """Per account ``{"s": symbol codes, "c": sector codes, "b", "a", "t": weights}``, and the code lists.
+    """Per account ``{"s": symbol codes, "c": sector codes, "b", "a", "t": weights}``, and the code
+    lists.
 
     ``b``, ``a``, ``t`` are the weights before, after and target in millionths; a missing weight
     is 0 (not held, not targeted).

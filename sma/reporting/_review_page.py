@@ -54,14 +54,14 @@ def _pct(x: float, places: int = 2) -> str:
 def _fmt(x: object, kind: str | None) -> str:
     if kind is None:
         return escape("" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x))
-    x = float(x)
+    x = float(x)  # pyright: ignore[reportArgumentType]
     return {"pct": _pct, "usd": _usd, "int": lambda v: f"{v:,.0f}"}[kind](x)
 
 
 def _cell(x: object, kind: str | None, cls: str = "") -> str:
     if kind is None:  # a wrapping cell holds its text in a div: a cell's min-width does not hold in a table
         return f'<td class="{cls}"><div>{_fmt(x, None)}</div></td>' if cls else f"<td>{_fmt(x, None)}</td>"
-    raw = float(x)
+    raw = float(x)  # pyright: ignore[reportArgumentType]
     value = repr(raw) if np.isfinite(raw) else ""
     return f'<td class="num" data-value="{value}">{_fmt(raw, kind)}</td>'
 
@@ -72,7 +72,8 @@ BLOTTER_MARK = ("<!--blotter-->", "<!--/blotter-->")
 
 
 def blotter_card(state: str, when: str) -> str:
-    """The headline card of the blotter's state (PROPOSED, APPROVED, RELEASED, ...), ``when`` read."""
+    """The headline card of the blotter's state (PROPOSED, APPROVED, RELEASED, ...), ``when``
+    read."""
     shown = state or "none"
     return (f'{BLOTTER_MARK[0]}<div class="card blotter" data-figure="Blotter"><div class="label">Blotter</div>'
             f'<div class="value"><span id="blotter-state" class="state {escape(shown)}">{escape(shown)}</span></div>'
@@ -105,9 +106,9 @@ def _cards(data: ReviewData) -> str:
         ("Est. tax saved", s["est_tax_saved"], _usd(float(s["est_tax_saved"])), " tax", "lots sold at a loss × rate"),
         ("Est. net tax", net_tax, _usd(net_tax), " tax", "cost − saved"),
         ("Gain budget used", t["budget_used"], _usd(t["budget_used"]), "",
-         f"of {_usd(t['gain_budget'])} · {_count(t['budgeted'], 'account')} with a budget"),
+         f"of {_usd(t['gain_budget'])} · {_count(t['budgeted'], 'account')} with a budget"),  # pyright: ignore[reportArgumentType]
         ("Gain budget left", t["budget_left"], _usd(t["budget_left"]), " alert" if t["over_budget"] else "",
-         f"{_count(t['over_budget'], 'account')} over budget"),
+         f"{_count(t['over_budget'], 'account')} over budget"),  # pyright: ignore[reportArgumentType]
     ]
     note = (f'<p class="note" id="tax-note">Gains realized, tax cost and gain budgets count TAXABLE accounts only: '
             f"sales in IRA and ROTH accounts are not taxable (tonight they net {escape(_usd(t['untaxed_net']))}, "
@@ -162,7 +163,8 @@ BINS, TICKS = 20, 5
 
 def axis(top: float, ticks: int = TICKS) -> tuple[float, float, int]:
     """A percent axis from 0 covering ``top`` (a fraction): its end, tick step and the decimals
-    the tick labels need to differ (``0% 1% 2%``, ``0% 0.5% 1%``, ``0% 0.25% 0.5%``), never ``0% 0% 1%``."""
+    the tick labels need to differ (``0% 1% 2%``, ``0% 0.5% 1%``, ``0% 0.25% 0.5%``), never
+    ``0% 0% 1%``."""
     raw = max(float(top), 1e-6) / ticks
     exponent = 10.0 ** np.floor(np.log10(raw))
     step = next(m * exponent for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * exponent >= raw * (1 - 1e-12))
@@ -192,7 +194,8 @@ def _distributions(data: ReviewData) -> str:
 
 
 def _filters(data: ReviewData) -> str:
-    """Status and exception-kind menus (with the night's counts) and a search of account and client."""
+    """Status and exception-kind menus (with the night's counts) and a search of account and
+    client."""
     statuses = status_counts(data.decisions)
     kinds = data.exceptions["kind"].astype(str).value_counts()
     status_options = "".join(f'<option value="{escape(k)}">{escape(k)} ({v:,})</option>'
@@ -233,7 +236,8 @@ def _accounts(data: ReviewData) -> str:
         f'<th data-key="{key}" data-type="{typ}"{" class=num" if typ == "num" else ""}>{escape(label)}</th>'
         for key, label, typ, _ in _ACCOUNT_TABLE
     )
-    # "Traded" on the headline counts every account with orders: TRADED ones and the FLAGGED that trade.
+    # "Traded" on the headline counts every account with orders: TRADED ones and the FLAGGED that
+    # trade.
     flagged = data.decisions.loc[data.decisions["status"] == "FLAGGED", "account_id"]
     flagged_trading = int(flagged.isin(data.trades_per_account().index).sum())
     statuses = " · ".join(

@@ -1,4 +1,5 @@
-"""Tonight's tax cost beside tonight's tax saved, and each account's gain budget, for the review page.
+"""Tonight's tax cost beside tonight's tax saved, and each account's gain budget, for the review
+page.
 
 Tax cost: every lot sold at a gain costs its gain times the account's rate for the lot's term
 (short or long; IRS Publication 550, "Capital Gains Tax Rates"). It is the per-lot tax cost the
@@ -22,7 +23,8 @@ from sma.reporting._frames import require_columns
 
 #: The lot sells the tax figures are summed from (``realized_gain`` USD after the lot's basis).
 LOT_GAIN_COLUMNS = ("account_id", "term", "realized_gain")
-#: Per account: net gain proposed tonight per term, and the gains of lots sold at a gain per term (USD).
+#: Per account: net gain proposed tonight per term, and the gains of lots sold at a gain per term
+#: (USD).
 GAIN_SUM_COLUMNS = ("net_st", "net_lt", "gains_st", "gains_lt")
 #: What the tax figures need of each account (rates as fractions, budget and YTD in USD).
 ACCOUNT_TAX_COLUMNS = ("account_id", "account_type", "st_tax_rate", "lt_tax_rate", "gain_budget", "realized_ytd")
@@ -32,7 +34,8 @@ TAXABLE = "TAXABLE"
 
 
 def lot_gain_sums(lot_sells: pd.DataFrame) -> pd.DataFrame:
-    """``GAIN_SUM_COLUMNS`` per account (index ``account_id``, sorted) from lot sells (``LOT_GAIN_COLUMNS``).
+    """``GAIN_SUM_COLUMNS`` per account (index ``account_id``, sorted) from lot sells
+    (``LOT_GAIN_COLUMNS``).
 
     Sums add: the sums of two parts of the lot sells, added per account, are the sums of the whole.
     """
@@ -74,7 +77,8 @@ def tax_figures(accounts: pd.DataFrame, sums: pd.DataFrame) -> pd.DataFrame:
     used = ytd + out["net_st"].to_numpy() + out["net_lt"].to_numpy()
     out["budget_used"] = np.where(np.isfinite(budget), used, np.nan)
     out["budget_left"] = budget - out["budget_used"].to_numpy()
-    # Booked per account in cents, as the decision records book tax saved: totals add the cents shown.
+    # Booked per account in cents, as the decision records book tax saved: totals add the cents
+    # shown.
     return out[list(TAX_COLUMNS)].round(2)
 
 

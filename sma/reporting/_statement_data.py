@@ -31,7 +31,8 @@ REALIZED_COLUMNS = (
 
 @dataclass(frozen=True)
 class Period:
-    """A statement period, both ends inclusive, e.g. ``Period(date(2026,7,1), date(2026,9,30), "2026-Q3")``."""
+    """A statement period, both ends inclusive, e.g.
+    ``Period(date(2026,7,1), date(2026,9,30), "2026-Q3")``."""
 
     start: date
     end: date
@@ -96,7 +97,8 @@ class StatementData:
         ``date, market_value, cash_flow`` -- daily, from inception through the period end
         (USD; cash included; flows + in, - out). See ``sma.reporting`` for the TWR convention.
     benchmark_returns : DataFrame
-        ``date, return`` -- the benchmark's daily returns (fractions), chained from drifting weights.
+        ``date, return`` -- the benchmark's daily returns (fractions), chained from drifting
+        weights.
     holdings : DataFrame
         ``symbol, name, sector, quantity, price, market_value, cost_basis, long_term_quantity`` at
         the period end, one row per position (lots summed); ``long_term_quantity`` is the shares

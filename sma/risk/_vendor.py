@@ -1,4 +1,5 @@
-"""A vendor's risk model, handed over as three long frames (exposures, factor covariance, specific risk)."""
+"""A vendor's risk model, handed over as three long frames (exposures, factor covariance, specific
+risk)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The simulated accounts of one vintage: lump sum, monthly contributions, withdrawals, in-kind transition.
+"""The simulated accounts of one vintage: lump sum, monthly contributions, withdrawals, in-kind
+transition.
 
 Each account is its own household and tracks the market path's first benchmark. Frames follow the
 inbox contract (``sma.inbox.INBOX_FILES``), so the same day loop runs them and a generated book.
@@ -45,7 +46,8 @@ def concentrated_stock(market: MarketPath, seed: int) -> int:
 
 def simulated_accounts(market: MarketPath, first: int, last: int, vintage: int,
                        params: SimulationParams) -> SimAccounts:
-    """The accounts of vintage ``vintage`` starting on day ``first`` of ``market`` (ids ``V<v>-<PROFILE>-<i>``)."""
+    """The accounts of vintage ``vintage`` starting on day ``first`` of ``market`` (ids
+    ``V<v>-<PROFILE>-<i>``)."""
     profiles = np.repeat(np.asarray(params.profiles, dtype=object), params.accounts_per_profile)
     m = profiles.size
     ids = np.array([f"V{vintage}-{p}-{i % params.accounts_per_profile + 1}" for i, p in enumerate(profiles)])

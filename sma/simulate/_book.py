@@ -2,7 +2,8 @@
 
 Fills are at the day's close; trading costs (``fill_cost_bps`` per side on notional) are paid from
 cash as a fee, outside the lots' basis, so a fill's tax facts are those the engine saw when it
-decided (a lot bought and sold at one close is neither a gain nor a loss). Sales are booked before buys,
+decided (a lot bought and sold at one close is neither a gain nor a loss). Sales are booked before
+buys,
 so a day's buys are paid from its sales; the ledger (``sma.ledger.Ledger``) relieves the lots and
 applies the wash-sale rule to every one of them.
 """
@@ -104,7 +105,8 @@ class SimBook:
         return LotArrays.from_open_lots(self.ledger.open_lots(), self.acc.ids, self.acc.universe)
 
     def blocks(self, day: np.datetime64) -> pd.DataFrame:
-        """``wash_sale_blocks`` from the household trades in the wash-sale window of ``day``, today's included.
+        """``wash_sale_blocks`` from the household trades in the wash-sale window of ``day``,
+        today's included.
 
         ``wash_sale_blocks`` keeps the latest trade of each household and group, whatever the
         order the trades are listed in (accounts of a household trade in account order).
@@ -173,9 +175,9 @@ class SimBook:
         gain, block_gain = np.empty(a.size), np.empty(a.size)
         for i in range(a.size):
             lot = lot_id[i]
-            booked = self.ledger.sell(ids[a[i]], symbols[j[i]], float(q[i]), int(proceeds[i]), day,
+            booked = self.ledger.sell(ids[a[i]], symbols[j[i]], float(q[i]), int(proceeds[i]), day,  # pyright: ignore[reportArgumentType]
                                       ReliefMethod(method[i]), (lot,) if lot else ())
-            pieces = (rows.proceeds[booked] - rows.basis[booked] + rows.disallowed[booked]) / 100.0
+            pieces = (rows.proceeds[booked] - rows.basis[booked] + rows.disallowed[booked]) / 100.0  # pyright: ignore[reportAttributeAccessIssue]
             gain[i] = float(pieces.sum())
             loss = pieces < 0
             block_gain[i] = float(pieces[loss].sum()) if loss.any() else gain[i]
@@ -187,7 +189,7 @@ class SimBook:
         cost = np.round(q * price * 100)
         for i in range(a.size):
             self._next_lot[a[i]] += 1
-            self.ledger.buy(ids[a[i]], symbols[j[i]], f"SIM{self._lot_day}-{self._next_lot[a[i]]:04d}", float(q[i]),
+            self.ledger.buy(ids[a[i]], symbols[j[i]], f"SIM{self._lot_day}-{self._next_lot[a[i]]:04d}", float(q[i]),  # pyright: ignore[reportArgumentType]
                             int(cost[i]), day)
 
     def _remember(self, trades: pd.DataFrame) -> None:

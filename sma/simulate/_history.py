@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from datetime import date
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 
 from sma.inbox import INBOX_FILES
 from sma.ledger import wash_sale_window_start
-from sma.rebalance import EngineParams
-from sma.rebalance import account_arrays
+from sma.rebalance import EngineParams, account_arrays
 from sma.risk import RiskModelParams
 from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import extend_market, market_from_frames
@@ -82,11 +81,13 @@ def _lots_frame(open_lots: pd.DataFrame) -> pd.DataFrame:
 def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, seed: int,
                      params: HistoryParams = HistoryParams(), workers: int = 1,
                      snapshots: tuple[date, ...] = ()) -> History:
-    """Trade the book ``frames`` (its inbox on ``start``) with the engine from the next business day to ``end``.
+    """Trade the book ``frames`` (its inbox on ``start``) with the engine from the next business day
+    to ``end``.
 
     Parameters
     ----------
-    frames : dict of str -> DataFrame -- ``sma.book.generate_book(n, seed, start)`` or an inbox read back
+    frames : dict of str -> DataFrame -- ``sma.book.generate_book(n, seed, start)`` or an inbox read
+    back
     start, end : date -- the book's as-of date and the last simulated day (``end > start``)
     seed : int -- the closes after ``start`` are drawn with it: same inputs, same history
     params : HistoryParams
@@ -131,7 +132,8 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
 
 
 def _snapshot_days(market, first: int, snapshots) -> tuple[int, ...]:
-    """Indices in ``market.dates`` of the snapshot dates, each a simulated business day before the last."""
+    """Indices in ``market.dates`` of the snapshot dates, each a simulated business day before the
+    last."""
     days = np.array(sorted(set(snapshots)), dtype="datetime64[D]")
     t = np.searchsorted(market.dates, days)
     bad = (t < first) | (t >= market.dates.size - 1)
@@ -168,13 +170,14 @@ def _values(ids: np.ndarray, run: PathRun) -> pd.DataFrame:
 
 def _inbox_on(frames, market, t: int, shard_lots: list[pd.DataFrame], shard_cash: list[pd.Series],
               trades: pd.DataFrame, ids: np.ndarray, day: date | None = None) -> dict[str, pd.DataFrame]:
-    """The inbox of day ``t`` of ``market`` (dated ``day``, default that day): each shard's open lots
+    """The inbox of day ``t`` of ``market`` (dated ``day``, default that day): each shard's open
+    lots
     and cash after that day's trades."""
     day = pd.Timestamp(market.dates[t] if day is None else day)
     lots = _lots_frame(pd.concat(shard_lots, ignore_index=True))
     lots = lots.sort_values("account_id", kind="stable").reset_index(drop=True)
     positions = lots.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
-    recent = trades[(trades["trade_date"] >= pd.Timestamp(wash_sale_window_start(day))) & (trades["trade_date"] <= day)]
+    recent = trades[(trades["trade_date"] >= pd.Timestamp(wash_sale_window_start(day))) & (trades["trade_date"] <= day)]  # pyright: ignore[reportArgumentType]
     cash = pd.concat(shard_cash).reindex(ids)
     n_sec = market.symbols.size
     # The prices file keeps as many days as the book's had.

@@ -109,7 +109,8 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
     """Run ``settings.strategy`` from day ``first`` to ``last - 1`` of ``market``.
 
     ``first`` must leave at least 60 days of closes behind it for the risk model. ``snapshots``:
-    days (indices into ``market.dates``) after which the open lots are kept (``PathRun.snapshot_lots``).
+    days (indices into ``market.dates``) after which the open lots are kept
+    (``PathRun.snapshot_lots``).
     """
     dates = market.dates[first:last]
     fill_cost = settings.fill_cost_bps * 1e-4
@@ -145,7 +146,8 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
 
 
 def day_shard(book: SimBook, market: MarketPath, t: int, flow: np.ndarray) -> tuple[ShardInputs, LotArrays]:
-    """The engine's inputs for every account of ``book`` on day ``t`` of ``market``, and its open lots.
+    """The engine's inputs for every account of ``book`` on day ``t`` of ``market``, and its open
+    lots.
 
     ``sma.rebalance.day_inputs`` -- the builder of the nightly pipeline -- on the book's open lots,
     cash, ``flow`` (shape (m,), USD due today), gains realized this year and wash-sale blocks: a

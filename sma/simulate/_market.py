@@ -1,4 +1,5 @@
-"""The price path a simulation runs on: daily closes, the security master and drifting index weights.
+"""The price path a simulation runs on: daily closes, the security master and drifting index
+weights.
 
 Either drawn from the market model (``sma.market``: market, sector, style and fat-tailed
 stock-specific moves, calibrated to US large caps) or read from price frames and, when the path
@@ -13,12 +14,19 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sma.market import MarketParams, UniverseParams, benchmarks_frame, generate_universe, simulate_prices
+from sma.market import (
+    MarketParams,
+    UniverseParams,
+    benchmarks_frame,
+    generate_universe,
+    simulate_prices,
+)
 from sma.risk import TRADING_DAYS, RiskModelParams, estimate_risk_model, returns_from_prices
 
 
 class MarketPathError(ValueError):
-    """Price or benchmark frames that cannot make a path (which frame, which symbol or date, why)."""
+    """Price or benchmark frames that cannot make a path (which frame, which symbol or date,
+    why)."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,8 @@ class MarketPath:
     securities : DataFrame -- the inbox ``securities`` frame, sorted by symbol (the column order)
     closes : ndarray of shape (T, n), USD per share
     benchmark_ids : ndarray of shape (B,), str
-    weights0 : ndarray of shape (B, n) -- index weights on ``dates[0]``; an index is held buy-and-hold,
+    weights0 : ndarray of shape (B, n) -- index weights on ``dates[0]``; an index is held
+    buy-and-hold,
         so its weights on day t are ``weights0 * closes[t] / closes[0]``, renormalised.
     """
 
@@ -91,14 +100,16 @@ def _from_parts(dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks:
                               "is not in securities")
     w = np.zeros((ids.size, symbols.size))
     w[pd.Index(ids).get_indexer(benchmarks["benchmark_id"].astype(str)), col] = benchmarks["weight"].to_numpy(float)
-    # Weights are given on day ``weights_day``; held buy-and-hold, on day 0 they were w / its prices.
+    # Weights are given on day ``weights_day``; held buy-and-hold, on day 0 they were w / its
+    # prices.
     w0 = w / closes[weights_day] * closes[0]
     w0 /= w0.sum(axis=1, keepdims=True)
     return MarketPath(np.asarray(dates, dtype="datetime64[D]"), securities, closes, ids, w0)
 
 
 def market_from_frames(securities: pd.DataFrame, prices: pd.DataFrame, benchmarks: pd.DataFrame) -> MarketPath:
-    """A path from the inbox ``securities``, ``prices`` (date, symbol, close) and ``benchmarks`` frames.
+    """A path from the inbox ``securities``, ``prices`` (date, symbol, close) and ``benchmarks``
+    frames.
 
     Benchmark weights are those of the last price date. Every security needs a close on every date.
     """
@@ -114,9 +125,11 @@ def market_from_frames(securities: pd.DataFrame, prices: pd.DataFrame, benchmark
 
 
 def extend_market(path: MarketPath, n_days: int, seed: int, annual_drift: float = 0.07) -> MarketPath:
-    """Add ``n_days`` business days after the path's last close, drawn from a factor model of its past.
+    """Add ``n_days`` business days after the path's last close, drawn from a factor model of its
+    past.
 
-    Daily log returns ``X f + e`` with ``f ~ N(0, F / 252)`` and ``e ~ N(0, diag(s) / 252)`` from the
+    Daily log returns ``X f + e`` with ``f ~ N(0, F / 252)`` and ``e ~ N(0, diag(s) / 252)`` from
+    the
     model ``sma.risk.estimate_risk_model`` fits to the last year of closes, plus a drift of
     ``annual_drift`` less half each stock's variance (so the index grows at about that rate).
     """

@@ -1,4 +1,5 @@
-"""The simulator's parameters: strategies, harvest frequency, held-away gains, one frozen dataclass."""
+"""The simulator's parameters: strategies, harvest frequency, held-away gains, one frozen
+dataclass."""
 
 from __future__ import annotations
 

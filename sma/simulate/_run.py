@@ -10,8 +10,8 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
-from sma.simulate._accounts import SimAccounts, simulated_accounts
 from sma.rebalance import account_arrays
+from sma.simulate._accounts import SimAccounts, simulated_accounts
 from sma.simulate._loop import LoopSettings, run_path
 from sma.simulate._market import MarketPath, generated_market, market_facts
 from sma.simulate._metrics import run_metrics
@@ -20,7 +20,8 @@ from sma.simulate._params import SimulationParams
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """Per-year rows (``YEAR_COLUMNS``), whole-run rows (``SUMMARY_COLUMNS``) and the run's facts."""
+    """Per-year rows (``YEAR_COLUMNS``), whole-run rows (``SUMMARY_COLUMNS``) and the run's
+    facts."""
 
     years: pd.DataFrame
     summary: pd.DataFrame

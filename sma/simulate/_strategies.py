@@ -1,4 +1,5 @@
-"""The three ways a simulated account is traded: the engine, a rules-based indexer, a threshold harvester.
+"""The three ways a simulated account is traded: the engine, a rules-based indexer, a threshold
+harvester.
 
 Each turns the day's state into orders (``ORDER_COLUMNS``); ``SimBook.fill`` books them. The
 baselines honour the same wash-sale blocks and restrictions as the engine (a baseline that broke
@@ -58,7 +59,8 @@ def rules_orders(shard: ShardInputs, shares: np.ndarray, basis: np.ndarray, meth
     ----------
     shard : ShardInputs -- today's targets, prices, cash, flows, blocks (the engine's view)
     shares : ndarray of shape (m, n) -- shares held
-    basis : ndarray of shape (m, n) -- USD cost basis of each position (for the gain-budget estimate)
+    basis : ndarray of shape (m, n) -- USD cost basis of each position (for the gain-budget
+    estimate)
     method : ReliefMethod -- how the ledger picks the lots of each sale
     drift_tolerance : float -- rebalance when half the sum of |weight - target| is above this
     cash_tolerance : float -- invest cash more than this fraction above target

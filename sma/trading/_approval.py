@@ -130,7 +130,8 @@ class Users:
 
 
 def require_role(action: Action, user: str, users: Users, run: str = "-") -> None:
-    """Refuse unless ``user`` is known and holds a role ``action`` needs (``UnknownUser``, ``NotPermitted``)."""
+    """Refuse unless ``user`` is known and holds a role ``action`` needs (``UnknownUser``,
+    ``NotPermitted``)."""
     rule = TRANSITIONS[action]
     roles = users.of(user, run, action)
     if not roles & rule.roles:

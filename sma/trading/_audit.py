@@ -41,7 +41,8 @@ def canonical(record: dict[str, Any]) -> bytes:
 
 
 def signed_by(record: dict[str, Any]) -> str:
-    """The login whose key signs ``record``: its attester if it relays an Airflow answer, else its user."""
+    """The login whose key signs ``record``: its attester if it relays an Airflow answer, else its
+    user."""
     return record.get("attested_by") or record["user"]
 
 
@@ -89,7 +90,8 @@ class TrailProblem:
 
 
 def current(trail: Sequence[dict[str, Any]]) -> tuple[State | None, str | None, dict[str, Any] | None]:
-    """(state, approver, last APPROVE/PROPOSE record whose content is authoritative) after ``trail``."""
+    """(state, approver, last APPROVE/PROPOSE record whose content is authoritative) after
+    ``trail``."""
     state: State | None = None
     approver: str | None = None
     content: dict[str, Any] | None = None

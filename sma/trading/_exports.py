@@ -2,7 +2,8 @@
 
 CSV cells that a spreadsheet would read as a formula (starting ``= + - @``, tab or carriage
 return) are neutralised with a leading apostrophe (OWASP, "CSV Injection"); numbers are written
-as numbers. FIX 4.4: one NewOrderSingle (35=D) per block with ClOrdID = order id and its pre-allocations, and
+as numbers. FIX 4.4: one NewOrderSingle (35=D) per block with ClOrdID = order id and its
+pre-allocations, and
 one AllocationInstruction (35=J) per block. FIX 4.4 has no versus-purchase lot fields (they
 arrived in FIX 5.0SP2, tags 1752-1755), so the lot instructions go in their own CSV keyed by
 order and allocation id. The messages are encoded here (BodyLength and CheckSum as FIX 4.4
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +75,8 @@ def csv_chunks(parts: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[st
 
 
 def _cells(values: pd.Series) -> list:
-    """A column's cells as ``csv`` should write them: numbers as ``_number`` gives them, text neutralised."""
+    """A column's cells as ``csv`` should write them: numbers as ``_number`` gives them, text
+    neutralised."""
     if pd.api.types.is_float_dtype(values.dtype):
         q = values.to_numpy(dtype=float)
         fits = np.isfinite(q) & (q == np.floor(q)) & (np.abs(q) < 2.0**63)  # whole, and exact as int64
@@ -112,7 +115,8 @@ def _shares(q: float) -> str:
 
 
 def by_order(parts: Iterable[pd.DataFrame]) -> Iterator[tuple[str, pd.DataFrame]]:
-    """(order id, its allocations) from allocations in the blotter's order, in batches of any size."""
+    """(order id, its allocations) from allocations in the blotter's order, in batches of any
+    size."""
     carry: pd.DataFrame | None = None
     for part in parts:
         if carry is not None:
@@ -154,7 +158,7 @@ def fix_message_chunks(
         head = [(35, msg_type), (49, session.sender_comp_id), (56, session.target_comp_id), (34, seq), (52, stamp)]
         return fix_message([*head, *fields], _alloc_group(allocations), after)
 
-    def paired() -> Iterator[tuple[object, pd.DataFrame]]:
+    def paired() -> Iterator[tuple[Any, pd.DataFrame]]:  # an order row (itertuples)
         groups = by_order(allocations())
         for o in orders.itertuples(index=False):
             oid, g = next(groups, (None, None))
@@ -178,7 +182,8 @@ def fix_message_chunks(
 
 
 def _alloc_group(g: pd.DataFrame) -> bytes:
-    """The NoAllocs (78) group of a block: AllocAccount (79), IndividualAllocID (467), AllocQty (80)."""
+    """The NoAllocs (78) group of a block: AllocAccount (79), IndividualAllocID (467), AllocQty
+    (80)."""
     q = g["quantity"].to_numpy(dtype=float)
     shares = q.astype(np.int64).astype(str).tolist() if np.all(q == np.floor(q)) else [_shares(x) for x in q]
     return (f"78={len(g)}\x01" + "".join(
@@ -187,7 +192,7 @@ def _alloc_group(g: pd.DataFrame) -> bytes:
     )).encode()
 
 
-def fix_message(fields: list[tuple[int, object]], group: bytes = b"", after: list[tuple[int, object]] = ()) -> bytes:
+def fix_message(fields: list[tuple[int, object]], group: bytes = b"", after: Sequence[tuple[int, object]] = ()) -> bytes:
     """One FIX 4.4 message: BeginString (8), BodyLength (9), ``fields``, the pre-encoded ``group``,
     ``after``, CheckSum (10).
 

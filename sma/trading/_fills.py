@@ -92,7 +92,8 @@ class FillProblem:
 
 
 class FillsRejected(ValueError):
-    """The fills file does not match the released blotter; every problem with its row, column and rule."""
+    """The fills file does not match the released blotter; every problem with its row, column and
+    rule."""
 
     def __init__(self, source: str, problems: list[FillProblem]) -> None:
         lines = [f"{source}: row {p.row}, column {p.column}: {p.why}" + (f" [rule {p.rule}]" if p.rule else "")
@@ -124,14 +125,15 @@ def empty_booked() -> pd.DataFrame:
 
 
 def fill_ids(fills: pd.DataFrame) -> pd.Series:
-    """Ids of fill rows: SHA-256 of the order and the broker's execution id (one execution, one id)."""
+    """Ids of fill rows: SHA-256 of the order and the broker's execution id (one execution, one
+    id)."""
     key = fills["order_id"].astype(str) + "|" + fills["exec_id"].astype(str)
     return key.map(lambda s: hashlib.sha256(s.encode()).hexdigest()[:32])
 
 
 def _problems(mask: np.ndarray, column: str, why: pd.Series | str, rule: FillRule) -> list[FillProblem]:
     rows = np.flatnonzero(mask)
-    whys = why.to_numpy()[rows] if isinstance(why, pd.Series) else [why] * len(rows)
+    whys = why.to_numpy()[rows] if isinstance(why, pd.Series) else [why] * len(rows)  # pyright: ignore[reportAttributeAccessIssue]
     return [FillProblem(int(r) + 1, column, str(w), str(rule)) for r, w in zip(rows, whys)]
 
 

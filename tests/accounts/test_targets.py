@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sma.accounts import RestrictionError, Universe, personalised_targets, restriction_masks, tilt_multipliers
+from sma.accounts import (
+    RestrictionError,
+    Universe,
+    personalised_targets,
+    restriction_masks,
+    tilt_multipliers,
+)
 
 SECURITIES = pd.DataFrame({
     "symbol": ["XOM", "CVX", "JPM", "BAC", "NEE"],

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 DAGS = Path(__file__).parents[2] / "dags"
-#: What a DAG file may import at its top: Airflow's SDK and the approval operator, the standard library.
+#: What a DAG file may import at its top: Airflow's SDK and the approval operator, the standard
+#: library.
 ALLOWED_TOP_IMPORTS = {"__future__", "datetime", "airflow.sdk", "airflow.providers.standard.operators.hitl"}
 
 

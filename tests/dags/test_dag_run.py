@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.nightly_env import AS_OF, sma, workplace
 from tests.e2e.test_nightly_cli import outputs, store_results
+from tests.nightly_env import AS_OF, sma, workplace
 
 DAGS = Path(__file__).parents[2] / "dags"
 AIRFLOW = [sys.executable, "-m", "airflow"]

@@ -59,7 +59,8 @@ def test_bad_rows_and_a_break_hold_their_accounts_and_the_rest_trade_as_in_a_cle
         clean["records"][rec_others].sort_values("account_id").reset_index(drop=True),
         bad["records"][~held].sort_values("account_id").reset_index(drop=True),
     )
-    # Every account of the night has a record; the held ones say HELD, with the exception that holds them.
+    # Every account of the night has a record; the held ones say HELD, with the exception that holds
+    # them.
     assert set(bad["records"].loc[held, "status"]) == {"HELD"}
     assert set(bad["records"].loc[held, "exception"]) <= {"BAD_INPUT", "RECONCILIATION"}
     assert_counts_agree(tmp_path / "bad", stdout, bad)

@@ -102,7 +102,8 @@ def test_the_store_the_files_and_the_page_count_the_same_exceptions(demo):
 
 
 def test_the_demos_blotter_is_proposed_signed_by_the_nights_login_and_verifies(demo):
-    """Issue 14: the night signs its proposal with its login's key; the store keeps the chain's head;
+    """Issue 14: the night signs its proposal with its login's key; the store keeps the chain's
+    head;
     the whole trail verifies against the demo's users file, signatures required."""
     from pipelines.blotter import load_users, read_trail, verify
     from pipelines.identity import os_login

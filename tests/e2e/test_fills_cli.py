@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.nightly_env import AS_OF, sma, workplace
-from tests.os_users import os_users, shared, sma_as, write_night_users, write_users  # noqa: F401 (fixture)
+from tests.os_users import shared, sma_as, write_night_users, write_users
 
 
 def fills_from_exports(run: Path) -> pd.DataFrame:

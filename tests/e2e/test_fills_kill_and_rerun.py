@@ -14,7 +14,6 @@ import pytest
 from pipelines.blotter import read_trail
 from tests.e2e.test_fills_cli import fills_from_exports, release_a_night
 from tests.nightly_env import AS_OF, sma, workplace
-from tests.os_users import os_users  # noqa: F401 (fixture)
 
 #: Every step of a fills load: after matching, inside the store's transaction after each table,
 #: before and after the commit, after the run folder's record.

@@ -7,7 +7,6 @@ crash point, at seeded random moments with two decide workers, and killed then f
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -18,9 +17,9 @@ import numpy as np
 import pytest
 
 from sma.trading import FixSession, State
-from tests.nightly_env import AS_OF, SMA, sma, workplace
 from tests.e2e.test_nightly_cli import outputs, store_results
-from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
+from tests.nightly_env import AS_OF, SMA, sma, workplace
+from tests.os_users import shared, sma_as, write_users
 
 #: Every step boundary, inside each store commit, and mid-write of each output file.
 CRASH_POINTS = [

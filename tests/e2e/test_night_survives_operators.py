@@ -59,8 +59,7 @@ def test_a_stale_workers_shard_written_after_a_forced_rerun_started_is_never_ado
     """Issue 16, point 1 (fencing): a worker of the killed run finishes its shard after the
     operator's ``--force`` run has prepared tonight's shards. Its marker and trades land in the
     killed attempt's folder, which the forced attempt never reads."""
-    from pipelines.night import Night
-    from pipelines.night import _files
+    from pipelines.night import Night, _files
     from pipelines.settings import load_settings
 
     env = isolated(tmp_path)

@@ -169,7 +169,8 @@ class Nights(RuleBasedStateMachine):
     @precondition(lambda self: self.pending is not None)
     @rule(seed=st.integers(0, 2**31 - 1), share=st.sampled_from([1.0, 0.5, 0.0]))
     def approve_release_and_load_the_fills(self, seed: int, share: float) -> None:
-        """The desk fills every order, a random half of the fills, or none (the blotter is never released)."""
+        """The desk fills every order, a random half of the fills, or none (the blotter is never
+        released)."""
         night, self.pending = self.pending, None
         trades = pd.read_parquet(night.run_dir / "proposal" / "trades.parquet")
         if trades.empty or share == 0.0:
@@ -220,7 +221,8 @@ class Nights(RuleBasedStateMachine):
     # ---------------------------------------------------------------- checks of one step
 
     def _check_proposal(self, run_dir: Path, split_lots: pd.DataFrame) -> None:
-        """Every lot the proposal sells exists (after tonight's splits) and is not oversold; sells are
+        """Every lot the proposal sells exists (after tonight's splits) and is not oversold; sells
+        are
         the lots' sum; nothing restricted is bought; the inbox is clean and its lots, split tonight,
         agree with the custodian's positions, so no account is held."""
         proposal = run_dir / "proposal"
@@ -258,8 +260,10 @@ class Nights(RuleBasedStateMachine):
         expected = night.lots.groupby(KEY)["quantity"].sum().add(moved, fill_value=0.0)
         assert {k: v for k, v in expected.items() if v} == shares_by_position(lots)
 
-        # Lots: an old lot keeps its shares less what was sold from it, and goes only when all is sold;
-        # new lots come only from buys, one per buy fill, with the buy's shares. A lot bought within 30
+        # Lots: an old lot keeps its shares less what was sold from it, and goes only when all is
+        # sold;
+        # new lots come only from buys, one per buy fill, with the buy's shares. A lot bought within
+        # 30
         # days of a loss sale may be split by the wash sale into itself and "<lot_id>-w<n>" parts
         # carrying the disallowed loss (PRODUCT.md, "partial replacement washes only the replaced
         # share count"): such a family counts as its lot.
@@ -283,7 +287,8 @@ class Nights(RuleBasedStateMachine):
         assert realized["proceeds"].sum() == sum(notional_cents(q, p) for q, p in zip(sells["quantity"], sells["price"]))
         assert (realized["carried"] >= 0).all() and (realized["carried"] <= realized["disallowed"]).all()
 
-        # Basis: an old lot keeps its basis less what was relieved (plus any wash-sale loss carried in);
+        # Basis: an old lot keeps its basis less what was relieved (plus any wash-sale loss carried
+        # in);
         # a lot sold out leaves no basis behind; the total is exact.
         relieved = realized.groupby(["account_id", "lot_id"])["relieved"].sum()
         floor = before["basis"].sub(relieved.reindex(before.index, fill_value=0))
@@ -297,7 +302,8 @@ class Nights(RuleBasedStateMachine):
             int(before["basis"].sum()) + cost - int(realized["relieved"].sum()) + int(realized["carried"].sum())
         )
 
-        # Cash per account: before + proceeds - cost, to the cent (cash flows are the custodian's, booked apart).
+        # Cash per account: before + proceeds - cost, to the cent (cash flows are the custodian's,
+        # booked apart).
         flow = {a: 0 for a in night.cash["account_id"]}
         for f in fills.itertuples():
             flow[f.account_id] += notional_cents(f.quantity, f.price) * (1 if f.side == "SELL" else -1)
@@ -330,7 +336,8 @@ class Nights(RuleBasedStateMachine):
         return pd.DataFrame({"account_id": cash["account_id"].to_numpy(), "amount": amount})
 
     def _ledger(self, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """The store's lots, cash and realized gains for the run, money in USD (lots, cash) or cents (realized)."""
+        """The store's lots, cash and realized gains for the run, money in USD (lots, cash) or cents
+        (realized)."""
         with open_store(self.settings.store.path, read_only=True) as con:
             lots = con.execute(
                 "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
@@ -349,7 +356,8 @@ class Nights(RuleBasedStateMachine):
         return lots, cash, realized
 
     def _transactions(self, as_of: date, fills: pd.DataFrame, realized: pd.DataFrame) -> pd.DataFrame:
-        """Tonight's fills join the trade history the engine reads for wash sales (last 31 days kept)."""
+        """Tonight's fills join the trade history the engine reads for wash sales (last 31 days
+        kept)."""
         gain = realized.groupby(["account_id", "symbol", "lot_id"])["gain"].sum()
         rows = fills.assign(trade_date=as_of, realized_gain=[
             gain.get((f.account_id, f.symbol, f.lot_id)) if f.side == "SELL" else None for f in fills.itertuples()

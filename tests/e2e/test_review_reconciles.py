@@ -51,7 +51,8 @@ def sql(con, query: str) -> pd.DataFrame:
     return con.execute(query, {"d": AS_OF}).df()
 
 
-#: Per account, tonight's lot sells and the rates, budget and this year's realized gains (before tonight).
+#: Per account, tonight's lot sells and the rates, budget and this year's realized gains (before
+#: tonight).
 PER_ACCOUNT = """
 WITH acc AS (SELECT account_id, account_type, st_tax_rate, lt_tax_rate, CAST(gain_budget AS DOUBLE) AS gain_budget
              FROM inbox_accounts WHERE as_of_date = $d),
@@ -79,7 +80,8 @@ def accounts(night) -> pd.DataFrame:
     con, _, _ = night
     a = sql(con, PER_ACCOUNT).set_index("account_id")
     t = a["taxable"]
-    # Each account's tax is booked in cents (the decision records book tax saved so); totals add cents.
+    # Each account's tax is booked in cents (the decision records book tax saved so); totals add
+    # cents.
     a["tax_cost"] = np.where(t, a["gains_st"] * a["st_tax_rate"] + a["gains_lt"] * a["lt_tax_rate"], 0.0).round(2)
     a["tax_saved"] = np.where(t, a["losses_st"] * a["st_tax_rate"] + a["losses_lt"] * a["lt_tax_rate"], 0.0).round(2)
     a["budgeted"] = t & a["gain_budget"].notna()

@@ -17,7 +17,8 @@ def _proposal(root, name: str) -> pd.DataFrame:
 
 
 def _aversions(records: pd.DataFrame) -> set[float]:
-    """The risk aversion each solved account was decided with (raised while its TE stayed too high)."""
+    """The risk aversion each solved account was decided with (raised while its TE stayed too
+    high)."""
     return set(records["risk_aversion"].dropna())
 
 

@@ -173,7 +173,7 @@ def test_values_holdings_and_realized_gains_on_the_statement_are_the_stores_to_t
                                 [account]).fetchall()
         appendix = text[text.index("All holdings\n"):] if "All holdings\n" in text else text
         lines = [ln for ln in appendix.splitlines() if ln.strip()]
-        for symbol, qty, value, cost in positions:
+        for symbol, _qty, value, cost in positions:
             found = [ln for ln in lines if re.match(rf"\s*{re.escape(symbol)}\s", ln)
                      and usd(value) in ln and usd(cost) in ln and usd(float(value) - float(cost)) in ln]
             assert found, f"{account} {symbol}: {usd(value)} / {usd(cost)} not in the appendix"

@@ -1,7 +1,10 @@
-"""The gain budget: what an account may still realize this calendar year, from the ledger's own rows.
+"""The gain budget: what an account may still realize this calendar year, from the ledger's own
+rows.
 
-Issue 13, defect 2: A000094 had $143 of its budget left by the ledger, yet the night proposed $64,243 of
-gains because it counted only the inbox's transactions. The ledger is the one source of realized gains.
+Issue 13, defect 2: A000094 had $143 of its budget left by the ledger, yet the night proposed
+$64,243 of
+gains because it counted only the inbox's transactions. The ledger is the one source of realized
+gains.
 """
 
 from __future__ import annotations
@@ -9,13 +12,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sma.ledger import REALIZED_YTD_COLUMNS, gain_budget_remaining, realized_this_year, tax_year_start
+from sma.ledger import (
+    REALIZED_YTD_COLUMNS,
+    gain_budget_remaining,
+    realized_this_year,
+    tax_year_start,
+)
 
 TONIGHT = np.datetime64("2026-11-24")
 
 
 def rows(*data) -> pd.DataFrame:
-    """Realized rows: account_id, as_of_date (the night booked for), sale_date, simulated, gain_cents."""
+    """Realized rows: account_id, as_of_date (the night booked for), sale_date, simulated,
+    gain_cents."""
     return pd.DataFrame(list(data), columns=REALIZED_YTD_COLUMNS).astype({"gain_cents": "int64"})
 
 
@@ -31,7 +40,8 @@ A000094 = rows(
 
 
 def test_the_gain_budget_left_is_the_budget_minus_the_ledgers_gains_of_this_calendar_year():
-    """IRS Publication 550 ("Reporting Capital Gains and Losses"): gains fall in the tax year of the sale
+    """IRS Publication 550 ("Reporting Capital Gains and Losses"): gains fall in the tax year of the
+    sale
     (trade) date. A $50,000 budget with $49,857.00 realized this year by the ledger leaves $143."""
     ytd = realized_this_year(A000094, TONIGHT)
     assert ytd.to_dict() == {"A000094": 4_985_700}

@@ -120,7 +120,8 @@ def test_replay_conserves_shares_and_basis_and_never_washes_a_gain(steps, method
 @settings(max_examples=15, deadline=None)
 @given(st.lists(step, min_size=1, max_size=30))
 def test_replay_is_deterministic_whatever_the_row_order_of_the_file(steps):
-    """PRODUCT.md "Non-functional" and "Interfaces": applied in seq order, same inputs, same outputs."""
+    """PRODUCT.md "Non-functional" and "Interfaces": applied in seq order, same inputs, same
+    outputs."""
     transactions, _, _ = history(steps)
     first = replay(BOOK, OPENING, transactions, ReliefMethod.HIFO, GROUPS)
     shuffled = transactions.sample(frac=1.0, random_state=7)
@@ -166,7 +167,8 @@ def test_oversell_is_refused_naming_the_row(vectorised):
 
 
 def test_a_lot_id_used_twice_in_an_account_is_refused_naming_the_second_buy():
-    """PRODUCT.md "Inbox contract": lots are keyed by (account_id, lot_id); a buy may not reuse one."""
+    """PRODUCT.md "Inbox contract": lots are keyed by (account_id, lot_id); a buy may not reuse
+    one."""
     transactions = two_rows({"symbol": "S1"})
     with pytest.raises(ReplayRowError) as caught:
         replay(BOOK, None, transactions, ReliefMethod.FIFO)

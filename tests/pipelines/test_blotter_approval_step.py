@@ -61,9 +61,10 @@ def test_the_answer_is_relayed_and_signed_by_the_workers_login_and_releases_sign
     """The PM answered in Airflow and holds no key on the worker: the worker's login (the night's
     service account) signs the record as its attester; the trader's signed release then verifies
     the whole trail strictly, and so does ``verify`` (issue 14)."""
+    from test_blotter_run import signed_workplace
+
     from pipelines.blotter import load_users, verify
     from pipelines.identity import signer_of
-    from test_blotter_run import signed_workplace
 
     users_file, keys = signed_workplace(tmp_path, {"worker": ["NIGHT"], "pm": ["PM"], "trader1": ["TRADER"]})
     users = load_users(users_file)

@@ -15,14 +15,15 @@ from test_blotter_run import RUN, write_run
 from pipelines.blotter import propose
 from pipelines.identity import os_login, signer_of
 from tests.nightly_env import workplace
-from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
+from tests.os_users import shared, sma_as, write_users
 
 pytestmark = pytest.mark.usefixtures("os_users")
 
 
 @pytest.fixture
 def run(tmp_path):
-    """A proposed blotter under ``tmp_path``, which every test login may act on; the env to use it."""
+    """A proposed blotter under ``tmp_path``, which every test login may act on; the env to use
+    it."""
     env = workplace(tmp_path, users_file=write_users(tmp_path))
     night = os_login()  # the night's login signs what it proposes
     propose(write_run(tmp_path / "runs"), night, signer=signer_of(tmp_path / ".config" / "sma", night))
@@ -62,7 +63,8 @@ def test_the_approver_is_refused_at_release_with_exit_status_1(run):
 
 
 def test_a_name_typed_on_the_command_line_is_not_accepted(run):
-    """`--user` and `--users` are gone: a trader cannot approve by typing a PM's name or a roles file."""
+    """`--user` and `--users` are gone: a trader cannot approve by typing a PM's name or a roles
+    file."""
     for option in (["--user", "sma-test-pm"], ["--users", "/tmp/anyone-is-pm.toml"]):
         typed = as_("sma-test-trader", run, "approve", *option)
         assert typed.returncode == 2 and "No such option" in typed.stderr
@@ -114,7 +116,8 @@ def test_a_run_id_that_would_leave_the_runs_folder_is_refused(run):
 
 
 def rewritten(log: Path, line: int, **changes) -> None:
-    """Change a record as a forger with write access would: the fields, then every hash re-sealed."""
+    """Change a record as a forger with write access would: the fields, then every hash
+    re-sealed."""
     from sma.trading._audit import canonical
 
     rows = [json.loads(text) for text in log.read_text().splitlines()]
@@ -170,7 +173,8 @@ def test_a_release_record_cut_from_the_trail_fails_verify(run):
 
 def test_the_nights_proposal_is_signed_by_its_login_and_an_unsigned_one_is_not_approved(run):
     """A PM signs only on top of a history signed throughout: a proposal without the night's
-    signature (written by anyone with file access) is refused at approval and by verify (issue 14)."""
+    signature (written by anyone with file access) is refused at approval and by verify (issue
+    14)."""
     env, root = run
     log = root / "runs" / RUN / "blotter" / "audit.jsonl"
     first = json.loads(log.read_text().splitlines()[0])

@@ -12,7 +12,16 @@ import pandas as pd
 import pytest
 from test_blotter_run import USERS, clock, write_proposal
 
-from pipelines.blotter import _folder, approve, export_files, home, propose, read_blotter, release, show
+from pipelines.blotter import (
+    _folder,
+    approve,
+    export_files,
+    home,
+    propose,
+    read_blotter,
+    release,
+    show,
+)
 from pipelines.blotter._parts import plan_parts, proposal_parts
 from sma.trading import FixSession, ProposalError, build_blotter, content_hash, hold_out
 

@@ -35,7 +35,8 @@ def clock(hour: int = 9):
 
 
 def write_run(root: Path, buy_a1: float = 10.0) -> Path:
-    """A1 (TAXABLE) buys AAPL and sells 5 XOM (lots L1, L2); A2 (IRA) buys 30 AAPL; A3 sells 7 XOM (L9)."""
+    """A1 (TAXABLE) buys AAPL and sells 5 XOM (lots L1, L2); A2 (IRA) buys 30 AAPL; A3 sells 7 XOM
+    (L9)."""
     run_dir = root / RUN
     trades = pd.DataFrame(
         {
@@ -75,7 +76,8 @@ def approved_run(root: Path, **kw) -> Path:
 
 
 def signed_workplace(root: Path, logins: dict[str, list[str]]) -> tuple[Path, Path]:
-    """(users file, keys folder): each login with its roles, a key in the folder and its public key listed."""
+    """(users file, keys folder): each login with its roles, a key in the folder and its public key
+    listed."""
     from pipelines.identity import make_key
 
     keys = root / "keys"
@@ -183,7 +185,8 @@ def _race(run_dir: Path, user: str, barrier, results) -> None:
 
 
 def test_64_racing_release_attempts_produce_exactly_one_release_and_one_export_set(tmp_path):
-    """Issue 5: concurrent release attempts produce one release; the rest are told "already released"."""
+    """Issue 5: concurrent release attempts produce one release; the rest are told "already
+    released"."""
     run_dir = approved_run(tmp_path)
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(64), ctx.Queue()

@@ -142,7 +142,8 @@ def test_a_buy_washes_the_loss_sale_a_household_booked_on_an_earlier_day(tmp_pat
 
 
 def test_a_loss_sale_replaced_in_an_ira_of_the_household_is_lost_for_good(tmp_path):
-    """Rev. Rul. 2008-5: the IRA's repurchase washes A4's loss, and the IRA's lot gets no basis for it."""
+    """Rev. Rul. 2008-5: the IRA's repurchase washes A4's loss, and the IRA's lot gets no basis for
+    it."""
     r = book_fills_file(ko_buy_released(tmp_path, "A2", "2026-11-10"), RUN, settings(tmp_path), user="ops")
     assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [["A2", 820.0, 0.0]]
     assert earlier_sale_in_store(tmp_path) == (200.0, 200.0, "W", 0.0)
@@ -167,7 +168,8 @@ def _race(path: Path, root: Path, barrier, results) -> None:
 
 
 def test_64_racing_loads_of_one_file_book_each_execution_once(tmp_path):
-    """Issue 14: 64 processes load the same file at once; one books its five executions, 63 skip them."""
+    """Issue 14: 64 processes load the same file at once; one books its five executions, 63 skip
+    them."""
     released(tmp_path)
     path = fills_file(tmp_path, FULL)
     ctx = mp.get_context("fork")

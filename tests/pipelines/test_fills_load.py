@@ -192,7 +192,8 @@ def test_the_same_fills_as_csv_then_parquet_are_recognised_as_duplicates(tmp_pat
 
 def test_a_buy_fill_washes_a_loss_the_household_took_earlier_when_the_ledger_knows_it(tmp_path):
     """IRS Pub. 550 "Wash Sales", 30 days before or after: A2 (IRA, household H1) buys AAPL the day
-    after A1 sold 30 AAPL at a loss of 10/share; in an IRA the loss is lost for good (Rev. Rul. 2008-5)."""
+    after A1 sold 30 AAPL at a loss of 10/share; in an IRA the loss is lost for good (Rev. Rul.
+    2008-5)."""
     from sma.ledger import Ledger, usd_to_cents
 
     run_dir = released_run(tmp_path)

@@ -16,7 +16,12 @@ import pytest
 
 from pipelines.night._decide import shard_inputs
 from sma.book import BookParams, generate_book
-from sma.ledger import identical_groups, recent_lot_purchases, wash_sale_blocks, wash_sale_window_start
+from sma.ledger import (
+    identical_groups,
+    recent_lot_purchases,
+    wash_sale_blocks,
+    wash_sale_window_start,
+)
 from sma.market import SECTOR_COUNTS, UniverseParams
 from sma.rebalance import ShardInputs, account_arrays
 from sma.simulate import day_shard, market_from_frames
@@ -32,7 +37,8 @@ def book():
 
 
 def night_side(book) -> ShardInputs:
-    """What the night's prepare and decide steps hand ``shard_inputs`` for this book (no store history)."""
+    """What the night's prepare and decide steps hand ``shard_inputs`` for this book (no store
+    history)."""
     sec = book["securities"].sort_values("symbol").reset_index(drop=True)
     prices = book["prices"]
     close = prices[pd.to_datetime(prices["date"]).dt.date == AS_OF].set_index("symbol")["close"]
@@ -70,8 +76,10 @@ def simulator_side(book, cash_flow: pd.Series) -> ShardInputs:
 
 
 def test_the_night_and_the_simulator_hand_the_engine_the_same_arrays(book):
-    """PRODUCT.md ("The per-account decision"; wash sales per IRS Publication 550 and Rev. Rul. 2008-5):
-    one rule, one builder. Every ShardInputs array is the same, lots compared in (account, lot) order;
+    """PRODUCT.md ("The per-account decision"; wash sales per IRS Publication 550 and Rev. Rul.
+    2008-5):
+    one rule, one builder. Every ShardInputs array is the same, lots compared in (account, lot)
+    order;
     money and weights to 1e-9 (the simulator's ledger keeps basis in cents, its index weights drift
     from the book's by float rounding only)."""
     night = night_side(book)

@@ -1,4 +1,5 @@
-"""The store keeps each night's inbox as a dated snapshot, loads in one transaction and is versioned."""
+"""The store keeps each night's inbox as a dated snapshot, loads in one transaction and is
+versioned."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """A vendor's risk model in the inbox is used for the night; one that does not fit the universe is
-refused with the reason and the night estimates its own (issue 4: "or load a vendor model from files")."""
+refused with the reason and the night estimates its own (issue 4: "or load a vendor model from
+files")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Invariants of every decision, over random shards (PRODUCT.md, "The per-account decision"):
-no shorts, lots never oversold, no restricted or wash-blocked buys, no loss sale of a recently bought
+no shorts, lots never oversold, no restricted or wash-blocked buys, no loss sale of a recently
+bought
 name, no buy and loss sale in one identical group, cash never below target, gain budget never
-exceeded, IRA/ROTH never harvest, NO_SELL never sold, whole shares, no trade under min_trade_value."""
+exceeded, IRA/ROTH never harvest, NO_SELL never sold, whole shares, no trade under
+min_trade_value."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.rebalance.toy_shards import SECTORS, SYMBOLS, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, ShardInputs, decide
+from tests.rebalance.toy_shards import SECTORS, SYMBOLS, toy_model
 
 TC = EngineParams().trading_cost
 

@@ -1,11 +1,12 @@
-"""The per-account decision, rule by rule (PRODUCT.md, "The per-account decision" and "Tax rules")."""
+"""The per-account decision, rule by rule (PRODUCT.md, "The per-account decision" and "Tax
+rules")."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, decide
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 
 EVEN = 10_000.0  # each toy position: 100 shares at $100
 
@@ -24,7 +25,8 @@ def test_an_account_already_on_target_with_no_losses_does_not_trade():
 
 
 def test_a_big_loss_is_harvested_and_its_exposure_replaced_in_the_same_sector():
-    """Harvest: sell the loss lot; the exposure goes to correlated names (same sector), never the same
+    """Harvest: sell the loss lot; the exposure goes to correlated names (same sector), never the
+    same
     security (Moehle et al. 2021, section 5; IRS Pub. 550 'Wash Sales')."""
     shard = one_account_shard(on_target_lots(AAA=20_000.0), max_te=0.05)
     # At a tenth of the default risk aversion the optimiser keeps ~2 % cash rather than pay to trade
@@ -130,7 +132,8 @@ def _without(symbol: str) -> dict[str, float]:
 
 
 def test_a_legacy_position_transitions_out_within_the_gain_budget():
-    """Legacy positions (held, not in the target) move out as fast as the gain budget allows (PRODUCT.md)."""
+    """Legacy positions (held, not in the target) move out as fast as the gain budget allows
+    (PRODUCT.md)."""
     lots = on_target_lots(AAA=2_000.0)  # $8,000 of gain on the legacy AAA
     shard = one_account_shard(lots, target=_without("AAA"), gain_budget=3_000.0)
     out = decide(shard, toy_model())
@@ -140,8 +143,10 @@ def test_a_legacy_position_transitions_out_within_the_gain_budget():
 
 
 def test_harvesting_is_held_back_until_tracking_error_is_within_the_accounts_max():
-    """PRODUCT.md: tracking error stays within max_tracking_error when the allowed trades can keep it
-    there; the engine raises its risk aversion until it does (and flags the account if it cannot)."""
+    """PRODUCT.md: tracking error stays within max_tracking_error when the allowed trades can keep
+    it
+    there; the engine raises its risk aversion until it does (and flags the account if it
+    cannot)."""
     shard = one_account_shard(on_target_lots(AAA=20_000.0), max_te=0.02)
     out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0))
     rec = out.records.iloc[0]

@@ -1,4 +1,5 @@
-"""Every account gets what its mandate says (issue 13): cash is raised when it can be, and an account
+"""Every account gets what its mandate says (issue 13): cash is raised when it can be, and an
+account
 left above its tracking-error limit or with idle cash says exactly why.
 
 The numbers come from the demo night of 2026-11-24 where they went wrong: a -$50,000 withdrawal on a
@@ -14,8 +15,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, ExceptionKind, decide
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 
 TC = EngineParams().trading_cost
 
@@ -33,7 +34,8 @@ def _cash_after(shard, out) -> float:
 
 
 def test_a_50000_withdrawal_from_a_290k_account_is_funded():
-    """PRODUCT.md: "cash after trades >= target cash (after cash flows)". A withdrawal the account can
+    """PRODUCT.md: "cash after trades >= target cash (after cash flows)". A withdrawal the account
+    can
     fund is always funded: here any $50,000 of its $290,000 of unrestricted stock."""
     prices = {s: 362.5 for s in SYMBOLS}  # 8 x 100 shares x $362.50 = $290,000
     shard = one_account_shard(_lots(100, 300.0), prices=prices, cash_flow=-50_000.0, min_trade_value=25.0,
@@ -97,8 +99,10 @@ def test_an_ira_with_idle_cash_and_expensive_shares_invests_it():
 
 
 def test_a_tax_deferred_account_never_speaks_of_tax_cost():
-    """IRA and ROTH accounts pay no tax (PRODUCT.md, "Tax rules"): no decision of theirs is explained
-    by a tax cost, and a legacy position at a 900% gain is sold off further than in a taxable twin."""
+    """IRA and ROTH accounts pay no tax (PRODUCT.md, "Tax rules"): no decision of theirs is
+    explained
+    by a tax cost, and a legacy position at a 900% gain is sold off further than in a taxable
+    twin."""
     target = {s: 0.0 if s == "AAA" else 1 / 7 for s in SYMBOLS}
     taxable = decide(one_account_shard(_lots(99, 10.0), target=target), toy_model())
     sold_taxable = taxable.trades.query("symbol == 'AAA'").quantity.sum()

@@ -101,7 +101,8 @@ def statement_data(client: str = "Jordan & Casey Rivera", account_type: str = "T
 
 
 def review_data(n_accounts: int = 24, seed: int = 11) -> ReviewData:
-    """A night over ``n_accounts`` accounts: most traded, some untouched, held, failed and flagged."""
+    """A night over ``n_accounts`` accounts: most traded, some untouched, held, failed and
+    flagged."""
     rng = np.random.default_rng(seed)
     ids = [f"ACC-{i:04d}" for i in range(1, n_accounts + 1)]
     status = np.array(["TRADED"] * n_accounts, dtype=object)
@@ -169,7 +170,8 @@ def review_data(n_accounts: int = 24, seed: int = 11) -> ReviewData:
         "reason": ["custodian shows 120 AAPL, lots hold 100", "no solution within 200 iterations",
                    "tracking error above limit after best trades", "buy of a restricted security: XOM (EXCLUDE)"],
     })
-    # Rates and budgets as the inbox gives them; a budget on every third account, one of them overspent.
+    # Rates and budgets as the inbox gives them; a budget on every third account, one of them
+    # overspent.
     accounts = pd.DataFrame({
         "account_id": ids, "account_type": types, "st_tax_rate": np.where(types == "TAXABLE", 0.37, 0.0),
         "lt_tax_rate": np.where(types == "TAXABLE", 0.20, 0.0),

@@ -34,7 +34,8 @@ def quarter(daily: pd.DataFrame) -> float:
 
 def test_q3_return_is_buy_and_hold_from_the_june_30_weights_when_the_benchmark_did_not_rebalance():
     """The store holds June 30's weights and September 30's, which are June 30's drifted (no
-    rebalance): Q3 = sum_i w_i(Jun 30) x P_i(Sep 30) / P_i(Jun 30) - 1 = 0.2x1.5 + 0.5x0.8 + 0.3x1 - 1 = 0."""
+    rebalance): Q3 = sum_i w_i(Jun 30) x P_i(Sep 30) / P_i(Jun 30) - 1 = 0.2x1.5 + 0.5x0.8 + 0.3x1 -
+    1 = 0."""
     sep = drifted(JUNE_30, CLOSES.loc["2026-06-30"], CLOSES.loc["2026-09-30"])
     daily = benchmark_daily_returns(CLOSES, weights(**{"2026_06_30": JUNE_30, "2026_09_30": sep}))
     buy_and_hold = sum(w * CLOSES.loc["2026-09-30", s] / CLOSES.loc["2026-06-30", s] for s, w in JUNE_30.items()) - 1

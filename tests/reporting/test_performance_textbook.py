@@ -73,7 +73,8 @@ def test_money_weighted_counts_when_money_came_and_time_weighted_does_not():
 
 
 def test_a_withdrawal_is_money_received_in_the_irr():
-    """1,000 in; 550 out after a year; 550 left after two: 1000 = 550/(1+r) + 550/(1+r)^2 at r = 6.6%
+    """1,000 in; 550 out after a year; 550 left after two: 1000 = 550/(1+r) + 550/(1+r)^2 at r =
+    6.6%
     (x = 1/(1+r): 550x^2 + 550x - 1000 = 0, x = 0.9381...)."""
     v = pd.DataFrame({"date": ["2021-01-01", "2022-01-01", "2023-01-01"],
                       "market_value": [1000.0, 550.0, 550.0], "cash_flow": [1000.0, -550.0, 0.0]})

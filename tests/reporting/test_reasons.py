@@ -47,7 +47,8 @@ def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_
 @settings(max_examples=200, deadline=None)
 @given(rows=trade_rows)
 def test_notionals_are_the_exact_sum_rounded_once(rows):
-    """Not a float sum that depends on the order of the rows: the nearest USD float to the true sum."""
+    """Not a float sum that depends on the order of the rows: the nearest USD float to the true
+    sum."""
     whole = frame(rows)
     table = trades_by_reason(whole).set_index("reason")
     for (reason, side), group in whole.groupby(["reason", "side"]):

@@ -146,7 +146,8 @@ def test_page_fits_a_390_pixel_phone_without_sideways_scrolling(tmp_path):
 
 
 def test_screenshots_for_people_to_look_at(page_url, tmp_path):
-    """CI artefacts: the page as the PM first sees it, with an account opened, and on a 390 px phone."""
+    """CI artefacts: the page as the PM first sees it, with an account opened, and on a 390 px
+    phone."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for name, fragment, phone in (("review_page.png", "", False), ("review_page_drill.png", "#account=ACC-0001", False),
                                   ("review_page_390.png", "", True), ("review_page_drill_390.png", "#account=ACC-0001", True)):

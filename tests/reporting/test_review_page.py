@@ -112,8 +112,10 @@ def test_exceptions_list_held_failed_flagged_and_compliance_accounts_with_reason
 
 
 def test_the_page_lists_exactly_the_nights_exceptions_and_invents_none():
-    """Issue 13: the page counted 41 exceptions where the CLI and store counted 25, by deriving rows of
-    its own. The engine writes every exception (a TE_LIMIT breach included) as a typed kind; the page
+    """Issue 13: the page counted 41 exceptions where the CLI and store counted 25, by deriving rows
+    of
+    its own. The engine writes every exception (a TE_LIMIT breach included) as a typed kind; the
+    page
     shows those rows, so its count is the store's."""
     data = review_data()
     decisions = data.decisions.copy()

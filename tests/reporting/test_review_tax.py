@@ -34,7 +34,8 @@ def figures() -> pd.DataFrame:
 
 
 def test_tax_cost_is_each_gain_lot_times_its_terms_rate_and_losses_cost_nothing(figures):
-    # T1: 1,000 short-term x 37% + 2,000 long-term x 20%; the 500 long-term loss is tax saved, not cost.
+    # T1: 1,000 short-term x 37% + 2,000 long-term x 20%; the 500 long-term loss is tax saved, not
+    # cost.
     assert figures.loc["T1", "tax_cost"] == pytest.approx(1_000 * 0.37 + 2_000 * 0.20)
     assert figures.loc["T1", ["gains_st", "gains_lt", "net_st", "net_lt"]].tolist() == [1_000, 2_000, 1_000, 1_500]
     assert figures.loc["T2", "tax_cost"] == pytest.approx(400 * 0.15)

@@ -12,7 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sma.inbox import ID_PATTERN
-from sma.reporting import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
+from sma.reporting import (
+    UnsafeIdError,
+    escape_markup,
+    neutralise_cell,
+    neutralise_frame,
+    safe_file_name,
+)
 
 
 @pytest.mark.parametrize("bad", ["../etc", "..", ".", ".hidden", "a/b", "a\\b", "/abs", "", "a b", "x" * 65,

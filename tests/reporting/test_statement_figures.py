@@ -29,7 +29,8 @@ def test_realized_for_the_period_counts_only_sales_dated_inside_it():
 
 
 def test_holdings_appendix_lists_every_position_with_its_unrealized_gain_and_term():
-    """Term at the period end (IRS Publication 550, ch. 4): all shares long-term -> Long, none -> Short,
+    """Term at the period end (IRS Publication 550, ch. 4): all shares long-term -> Long, none ->
+    Short,
     some -> Mixed. Sample: AAPL all 160 long, MSFT 50 of 80 long, JPM none."""
     data = statement_data()
     a = holdings_appendix(data.holdings, 100_000.0).set_index("symbol")

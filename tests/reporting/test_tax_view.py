@@ -51,7 +51,8 @@ def test_the_ordinary_offset_uses_short_term_losses_first():
 
 
 def test_a_net_loss_left_after_crossing_terms_keeps_the_character_of_the_larger_loss():
-    """Net ST -9,000 against net LT +2,000: a 7,000 short-term net loss; 3,000 offset, 4,000 ST carried."""
+    """Net ST -9,000 against net LT +2,000: a 7,000 short-term net loss; 3,000 offset, 4,000 ST
+    carried."""
     v = loss_tax_value(st_gains=0, st_losses=9_000, lt_gains=2_000, lt_losses=0, st_rate=ST, lt_rate=LT)
     assert v.value == pytest.approx(2_000 * LT + 3_000 * ST)
     assert (v.carryforward_st, v.carryforward_lt) == (4_000, 0)

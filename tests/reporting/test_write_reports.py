@@ -96,7 +96,8 @@ def test_review_server_serves_the_review_page_and_the_accounts_list_it_names(tmp
         status, served = get(port, "/review.html")
         assert status == 200 and get(port, "/") == (200, served)
         assert get(port, "/accounts.csv") == (200, (run / "accounts.csv").read_bytes())
-    # Only the blotter card differs: the page was written when nothing was proposed, the log now says RELEASED.
+    # Only the blotter card differs: the page was written when nothing was proposed, the log now
+    # says RELEASED.
     assert b'id="blotter-state" class="state none">none<' in page
     assert b'id="blotter-state" class="state RELEASED">RELEASED<' in served and b"now, from the audit log" in served
     card = re.compile(rb"<!--blotter-->.*?<!--/blotter-->")
@@ -118,7 +119,8 @@ def test_review_server_still_serves_the_page_when_the_audit_log_is_damaged(tmp_p
     "/blotter%2faudit.jsonl", "//etc/passwd", "/%2fetc%2fpasswd",
 ])
 def test_review_server_answers_404_for_everything_but_the_page_and_its_accounts_list(tmp_path, path):
-    """Issue 14 (8): the run folder's orders, audit log and proposal are not served, however asked for."""
+    """Issue 14 (8): the run folder's orders, audit log and proposal are not served, however asked
+    for."""
     with serving(a_run_folder(tmp_path)) as (_, port):
         status, body = get(port, path)
     assert status == 404

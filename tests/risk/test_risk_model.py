@@ -1,4 +1,5 @@
-"""The factor risk model: estimated from prices, loaded from a vendor, and the tracking error it gives."""
+"""The factor risk model: estimated from prices, loaded from a vendor, and the tracking error it
+gives."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def dense_cov(model: RiskModel) -> np.ndarray:
 
 
 def test_estimated_model_sees_stocks_of_one_sector_move_together():
-    """Same-sector pairs co-move more than cross-sector pairs, and total volatility is close to the truth
+    """Same-sector pairs co-move more than cross-sector pairs, and total volatility is close to the
+    truth
     (annual variance 252 * (1e-4 + 0.64e-4 + 2.25e-4): about 31 % a year)."""
     returns, symbols, sectors = simulated_returns(seed=1)
     model = estimate_risk_model(returns, symbols, sectors, RiskModelParams(halflife_days=250, n_statistical=2))

@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 import typer
-from tests.simulate.small_universe import SMALL_UNIVERSE
 from typer.testing import CliRunner
 
 from pipelines.book import write_inbox
 from pipelines.cli import _simulate
 from sma.book import BookParams, generate_book
+from tests.simulate.small_universe import SMALL_UNIVERSE
 
 
 def app() -> typer.Typer:
@@ -28,7 +28,8 @@ def prices(tmp_path_factory):
 
 
 def test_simulate_runs_on_price_files_extended_past_their_last_day_and_writes_the_report(prices, tmp_path):
-    """--prices-from: an inbox's closes; the vintage's year beyond them is drawn from a factor model."""
+    """--prices-from: an inbox's closes; the vintage's year beyond them is drawn from a factor
+    model."""
     out = tmp_path / "sim"
     result = CliRunner().invoke(app(), ["simulate", "--years", "1", "--first-year", "2024", "--harvest-frequency",
                                         "MONTHLY", "--strategies", "TRACKING_ONLY,ENGINE", "--prices-from",

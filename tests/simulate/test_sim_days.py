@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sma.simulate import HarvestFrequency, MarketPathError, decision_days, extend_market, generated_market, market_from_frames
+from sma.simulate import (
+    HarvestFrequency,
+    MarketPathError,
+    decision_days,
+    extend_market,
+    generated_market,
+    market_from_frames,
+)
 from sma.simulate._loop import flow_matrix
 
 DAYS = np.busday_offset(np.datetime64("2024-01-01"), np.arange(45), roll="forward")
@@ -58,7 +65,8 @@ def test_a_price_file_missing_a_close_is_refused_naming_symbol_and_date(path):
 
 
 def test_index_weights_given_on_the_last_day_are_traced_back_to_day_zero(path):
-    """A price file's benchmark weights are tonight's: day 0's are those weights at day 0's prices."""
+    """A price file's benchmark weights are tonight's: day 0's are those weights at day 0's
+    prices."""
     bench = path.benchmarks_frame(299)
     again = market_from_frames(path.securities, pd.DataFrame({
         "date": np.repeat(path.dates, path.symbols.size), "symbol": np.tile(path.symbols, path.dates.size),

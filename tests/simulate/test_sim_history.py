@@ -1,4 +1,5 @@
-"""A generated book's simulated history: shares, cash and lots stay whole; the inbox of the last day."""
+"""A generated book's simulated history: shares, cash and lots stay whole; the inbox of the last
+day."""
 
 from datetime import date
 
@@ -6,10 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.simulate.small_universe import SMALL_UNIVERSE
 from sma.book import BookParams, generate_book
 from sma.inbox import INBOX_FILES
-from sma.simulate import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS, HarvestFrequency, HistoryParams, simulate_history
+from sma.simulate import (
+    HISTORY_TRADE_COLUMNS,
+    VALUE_COLUMNS,
+    HarvestFrequency,
+    HistoryParams,
+    simulate_history,
+)
+from tests.simulate.small_universe import SMALL_UNIVERSE
 
 START, END = date(2024, 1, 2), date(2024, 2, 29)
 
@@ -31,7 +38,8 @@ def test_history_has_a_value_row_per_account_and_business_day(book, history):
 
 
 def test_no_loss_is_washed_in_any_household(history):
-    """IRS Pub. 550 and Rev. Rul. 2008-5: the engine, and the same-night household check, avoid wash sales."""
+    """IRS Pub. 550 and Rev. Rul. 2008-5: the engine, and the same-night household check, avoid wash
+    sales."""
     assert (history.realized["wash_sale_disallowed_cents"] == 0).all()
     assert (history.realized["permanently_disallowed_cents"] == 0).all()
 
@@ -70,7 +78,8 @@ def test_households_split_over_two_processes_give_the_same_history(book, history
 
 
 def test_a_history_built_in_two_legs_continues_where_the_first_left_off(book, history):
-    """Legs (as ``make demo`` builds quarter by quarter): the second starts from the first's inbox."""
+    """Legs (as ``make demo`` builds quarter by quarter): the second starts from the first's
+    inbox."""
     middle = date(2024, 1, 31)
     first = simulate_history(book, START, middle, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
     second = simulate_history(first.inbox, middle, END, seed=21,
@@ -85,7 +94,8 @@ def test_a_history_built_in_two_legs_continues_where_the_first_left_off(book, hi
 
 
 def test_every_dollar_of_cash_is_accounted_for_by_flows_fills_and_trading_costs(book, history):
-    """PRODUCT.md, "Nothing is lost": cash at the end = cash at the start + flows + sales - buys - costs."""
+    """PRODUCT.md, "Nothing is lost": cash at the end = cash at the start + flows + sales - buys -
+    costs."""
     cost = HistoryParams().fill_cost_bps * 1e-4
     t = history.trades
     notional = (t["quantity"] * t["price"]).round(2)
@@ -114,7 +124,8 @@ def test_lots_opened_in_two_legs_never_share_an_id(book):
 
 
 def test_a_snapshot_inside_the_period_is_the_book_as_the_trades_up_to_that_day_left_it(book, history):
-    """``make demo`` simulates two years in one run and keeps the inbox of each statement period end."""
+    """``make demo`` simulates two years in one run and keeps the inbox of each statement period
+    end."""
     middle = date(2024, 1, 31)
     kept = simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
                             snapshots=(middle,))

@@ -7,8 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sma.ledger import ReliefMethod
-from sma.rebalance import ShardInputs
-from sma.rebalance import LotArrays
+from sma.rebalance import LotArrays, ShardInputs
 from sma.simulate._strategies import replacement_choice, rules_orders, threshold_orders
 
 SECTORS = np.array(["Energy", "Energy", "Energy", "Utilities"])
@@ -53,7 +52,8 @@ def test_lot_down_more_than_threshold_is_sold_and_replaced_by_the_best_correlate
 
 
 def test_a_position_bought_within_30_days_is_not_harvested():
-    """IRS Pub. 550: a loss sale with a purchase in the 30 days before is washed; the baseline waits."""
+    """IRS Pub. 550: a loss sale with a purchase in the 30 days before is washed; the baseline
+    waits."""
     blocked = np.array([[True, False, False, False]])
     assert threshold_orders(shard(loss_sale_blocked=blocked), LOTS, replacement_choice(CORR, SECTORS, GROUP),
                             0.10, 0.0).empty

@@ -22,7 +22,8 @@ def test_short_term_loss_offsets_long_term_gain_before_tax():
 
 
 def test_net_loss_deducts_3000_of_income_and_carries_the_rest_forward_keeping_its_term():
-    """IRC 1211(b): $3,000 of net capital loss against ordinary income; 1212(b): the rest carries over,
+    """IRC 1211(b): $3,000 of net capital loss against ordinary income; 1212(b): the rest carries
+    over,
     short-term first used, keeping its character."""
     owed, cst, clt = tax(-2_000.0, -10_000.0)
     assert np.isclose(owed[0], -0.40 * ORDINARY_INCOME_OFFSET)

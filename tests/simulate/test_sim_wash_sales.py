@@ -1,6 +1,7 @@
 """The simulator avoids wash sales as the night does (issue 13, defect 3).
 
-Its blocks come from the same rules and inputs as the night's: starting-book lots bought in the last 30
+Its blocks come from the same rules and inputs as the night's: starting-book lots bought in the last
+30
 days are purchases, and a block lasts 30 days from the household's latest trade, whatever order its
 accounts' trades are listed in.
 """
@@ -13,14 +14,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.simulate.small_universe import SMALL_UNIVERSE
 from sma.book import BookParams, generate_book
 from sma.inbox import INBOX_FILES
 from sma.ledger import wash_sale_block_until
 from sma.rebalance import account_arrays
-from sma.simulate import HarvestFrequency, HistoryParams, LoopSettings, Strategy, generated_market, run_path, \
-    simulate_history
+from sma.simulate import (
+    HarvestFrequency,
+    HistoryParams,
+    LoopSettings,
+    Strategy,
+    generated_market,
+    run_path,
+    simulate_history,
+)
 from sma.simulate._book import SimBook
+from tests.simulate.small_universe import SMALL_UNIVERSE
 
 
 def empty(name: str) -> pd.DataFrame:
@@ -41,8 +49,10 @@ SECURITIES = pd.DataFrame({"symbol": ["AAA", "BBB"], "sector": ["Energy", "Energ
 
 
 def test_a_households_block_lasts_30_days_from_its_latest_trade_whatever_the_listing_order():
-    """IRS Publication 550, "Wash Sales" (30 days before or after, any account of the household; Rev. Rul.
-    2008-5). A1 bought AAA on Jan 20, A2 on Jan 5, listed in account order: the block runs to Feb 19."""
+    """IRS Publication 550, "Wash Sales" (30 days before or after, any account of the household;
+    Rev. Rul.
+    2008-5). A1 bought AAA on Jan 20, A2 on Jan 5, listed in account order: the block runs to Feb
+    19."""
     acc = account_arrays(accounts_frame(["A1", "A2"], ["H1", "H1"]), None, None, SECURITIES, np.array(["B"]))
     recent = pd.DataFrame({"account_id": ["A1", "A2"], "trade_date": ["2024-01-20", "2024-01-05"],
                            "symbol": ["AAA", "AAA"], "side": ["BUY", "BUY"], "quantity": [10.0, 10.0],
@@ -71,8 +81,10 @@ def market():
 
 def test_a_starting_lot_bought_10_days_ago_at_a_loss_is_not_sold_in_the_next_20_days(market):
     """IRS Publication 550, "Wash Sales": a loss sale within 30 days after a purchase is washed. The
-    night counts recently acquired lots as purchases (``sma.ledger.recent_lot_purchases``); so does the
-    simulator, even when no transaction lists the buy. The lot, 25 % under water, is the whole account:
+    night counts recently acquired lots as purchases (``sma.ledger.recent_lot_purchases``); so does
+    the
+    simulator, even when no transaction lists the buy. The lot, 25 % under water, is the whole
+    account:
     harvesting it would be tempting on every day of the window."""
     first = 120
     day0 = market.dates[first]
@@ -93,8 +105,10 @@ def test_a_starting_lot_bought_10_days_ago_at_a_loss_is_not_sold_in_the_next_20_
 
 
 def test_a_short_simulated_history_makes_no_wash_sale_in_any_household():
-    """IRS Publication 550, "Wash Sales" and Rev. Rul. 2008-5; PRODUCT.md: the engine never sells at a
-    loss what the household bought in the last 30 days, and never buys what it sold at a loss. Checked by
+    """IRS Publication 550, "Wash Sales" and Rev. Rul. 2008-5; PRODUCT.md: the engine never sells at
+    a
+    loss what the household bought in the last 30 days, and never buys what it sold at a loss.
+    Checked by
     an independent pass over the trades and the ledger's rows, not by the engine's own blocks."""
     start, end = date(2024, 1, 2), date(2024, 2, 29)
     book = generate_book(12, 5, start, BookParams(price_days=300, universe=SMALL_UNIVERSE))

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.simulate.small_universe import SMALL_UNIVERSE
 from pipelines.simulate import write_report
 from sma.simulate import (
     YEAR_COLUMNS,
@@ -19,6 +18,7 @@ from sma.simulate import (
     Strategy,
     simulate,
 )
+from tests.simulate.small_universe import SMALL_UNIVERSE
 
 #: A lump sum (losses to harvest) and an in-kind transition (a gain budget), one weekly year.
 YEAR = SimulationParams(years=1, seed=7, harvest_frequency=HarvestFrequency.WEEKLY,
@@ -31,7 +31,8 @@ def year():
 
 
 def test_engine_books_no_wash_sale_over_a_year(year):
-    """IRS Pub. 550: a loss sale with a household purchase within 30 days is washed; the engine avoids it."""
+    """IRS Pub. 550: a loss sale with a household purchase within 30 days is washed; the engine
+    avoids it."""
     engine = year.summary[year.summary["strategy"] == Strategy.ENGINE]
     assert len(engine) == len(YEAR.profiles) and engine["wash_sale_violations"].sum() == 0
 

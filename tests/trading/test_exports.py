@@ -1,4 +1,5 @@
-"""What leaves on release: CSVs that cannot start a formula and FIX 4.4 that parses back (issue 5)."""
+"""What leaves on release: CSVs that cannot start a formula and FIX 4.4 that parses back (issue
+5)."""
 
 from __future__ import annotations
 
@@ -107,7 +108,8 @@ def test_every_fix_message_has_a_valid_body_length_and_checksum(i):
 
 def test_every_fix_message_is_what_simplefix_encodes_from_the_same_fields():
     """Our encoder (fast enough for 22 million allocations) against a FIX library as the oracle:
-    simplefix, given each message's fields in order, writes the same bytes (BodyLength, CheckSum)."""
+    simplefix, given each message's fields in order, writes the same bytes (BodyLength,
+    CheckSum)."""
     for raw in fix_messages(blotter(), AT):
         fields = [f.split(b"=", 1) for f in raw.split(b"\x01")[:-1]]
         again = simplefix.FixMessage()
@@ -124,7 +126,8 @@ def test_fix_export_is_deterministic_for_a_release_time():
 
 
 def test_exports_streamed_in_batches_are_the_bytes_of_the_exports_made_at_once():
-    """Issue 8: a released night of 100,000 accounts is exported a batch of allocations at a time."""
+    """Issue 8: a released night of 100,000 accounts is exported a batch of allocations at a
+    time."""
     b = blotter()
     alloc = b.allocations
 
@@ -146,7 +149,8 @@ def test_fix_export_refuses_allocations_that_are_not_in_block_order():
 
 
 def _row_by_row_csv(df: pd.DataFrame) -> str:
-    """The oracle: Python's csv module, cell by cell, with the same neutralising and number rules."""
+    """The oracle: Python's csv module, cell by cell, with the same neutralising and number
+    rules."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(list(df.columns))

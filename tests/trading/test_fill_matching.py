@@ -84,7 +84,8 @@ def test_loading_the_same_fills_twice_books_nothing_the_second_time():
 def test_a_fill_that_does_not_match_the_release_is_refused_naming_row_column_and_rule(row, column, why, rule):
     """Issue 5: fills that do not match a released order are rejected with a clear error;
     fills relieve exactly the instructed lots (PRODUCT.md, lot relief). Issue 14, defect 6: a
-    quantity is whole shares, not beyond the allocation; a price is positive and inside the collar."""
+    quantity is whole shares, not beyond the allocation; a price is positive and inside the
+    collar."""
     good = (BUY_AAPL, "A2", "AAPL", "BUY", 1, 200.0, None)
     with pytest.raises(FillsRejected) as e:
         match_fills(fills(good, row), blotter(), empty_booked(), source="fills.csv")

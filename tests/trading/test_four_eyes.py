@@ -59,7 +59,8 @@ ACTIONS = (Action.PROPOSE, Action.APPROVE, Action.REJECT, Action.CANCEL, Action.
 def test_role_action_matrix_cell(user, action, expected):
     """Only the night's service login proposes, only a PM approves or rejects, only a trader
     releases, PM, trader or the night (replacing its proposal) may cancel, operations or a trader
-    book fills; unknown users and users without the role are refused (issue 5, four-eyes; issue 14)."""
+    book fills; unknown users and users without the role are refused (issue 5, four-eyes; issue
+    14)."""
     state = START[action]
     if expected is OK:
         assert authorize(action, user, USERS, state, approver="another-pm") in State
@@ -98,7 +99,8 @@ STATE_MATRIX = {
 )
 def test_state_action_matrix_cell(state, action, expected):
     """The state machine of issue 5: PROPOSED -> APPROVED -> RELEASED, or REJECTED / CANCELLED;
-    a released blotter can never be changed or released again; only its fills are recorded after it."""
+    a released blotter can never be changed or released again; only its fills are recorded after
+    it."""
     if isinstance(expected, State):
         assert authorize(action, "all", USERS, state, approver="pm") == expected
     else:

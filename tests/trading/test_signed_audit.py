@@ -26,7 +26,8 @@ USERS = Users({"pm": frozenset({Role.PM}), "pm2": frozenset({Role.PM}), "trader"
 
 def history(approver: str = "pm", signer_of=lambda login: KEYS[login].sign, content: str = H,
             night: str = "night") -> list[dict]:
-    """PROPOSED by the night's service login; APPROVED and RELEASED, each signed by (what claims to be) its login."""
+    """PROPOSED by the night's service login; APPROVED and RELEASED, each signed by (what claims to
+    be) its login."""
     trail = [seal([], run_id="R1", action=Action.PROPOSE, state=State.PROPOSED, user=night, signer=signer_of(night),
                   at="2026-11-26T00:00:00.000+00:00", content_sha256=H)]
     for action, state, user in ((Action.APPROVE, State.APPROVED, approver), (Action.RELEASE, State.RELEASED, "trader")):
@@ -46,7 +47,8 @@ def test_an_approver_renamed_and_resealed_by_a_forger_fails_on_the_signature():
 
 
 def test_an_approved_content_hash_changed_and_resealed_fails_on_the_signatures_it_kept():
-    """The forger changes what was approved, re-seals, and keeps the PM's and trader's old signatures."""
+    """The forger changes what was approved, re-seals, and keeps the PM's and trader's old
+    signatures."""
     genuine = history()
     forged = history(content="cd" * 32, signer_of=lambda login: None)
     for record, kept in zip(forged, genuine):

@@ -53,7 +53,8 @@ def blotter() -> Blotter:
 
 def fills(*rows: tuple, first_exec: int = 1) -> pd.DataFrame:
     """Fill rows as (order_id, account_id, symbol, side, quantity, price, lot_id), one broker
-    execution each: exec ids X<first_exec>, X<first_exec + 1>, ... (so the same call twice is a replay)."""
+    execution each: exec ids X<first_exec>, X<first_exec + 1>, ... (so the same call twice is a
+    replay)."""
     frame = pd.DataFrame(list(rows), columns=["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"])
     frame.insert(0, "exec_id", [f"X{first_exec + i}" for i in range(len(frame))])
     return frame

@@ -170,7 +170,8 @@ CASES = [
     ("accounts", 2, "client_name", "Ada\u2028Lovelace", "control_character"),
     ("restrictions", 3, "esg_tag", "fossil\u2029fuels", "control_character"),
     ("securities", 4, "industry", "Pharma\u009bceuticals", "control_character"),
-    # Issue 16: a length limit per free-text column (a 20,000-character name made a 35-page statement).
+    # Issue 16: a length limit per free-text column (a 20,000-character name made a 35-page
+    # statement).
     ("securities", 2, "industry", "I" * 101, "max_length"),
     ("restrictions", 3, "esg_tag", "t" * 65, "max_length"),
 ]

@@ -18,7 +18,8 @@ WHOLE = 1_000_000
 
 
 def bigger_inbox() -> dict[str, pd.DataFrame]:
-    """The clean inbox with 30 lots (one share each) and 30 days of closes, so files span batches."""
+    """The clean inbox with 30 lots (one share each) and 30 days of closes, so files span
+    batches."""
     frames = clean_inbox()
     held = [("A1", "AAPL", 15), ("A1", "MSFT", 8), ("A2", "JNJ", 4), ("A3", "XOM", 3)]
     lots = [f"{a},L{s}{i},{s},1,150.00,2024-01-{i:02d}," for a, s, n in held for i in range(1, n + 1)]

@@ -104,7 +104,8 @@ def test_the_formula_rule_refuses_every_spreadsheet_formula_prefix():
                                        *map(chr, range(0x2066, 0x206A))])
 def test_the_control_character_rule_refuses_c1_controls_bidi_overrides_and_line_separators(character):
     """Unicode TR #9 embeddings, overrides and isolates reorder what a reader sees (CVE-2021-42574);
-    C1 controls and U+2028/U+2029 break a line. Python's re (GX) and RE2 (the night) both refuse them."""
+    C1 controls and U+2028/U+2029 break a line. Python's re (GX) and RE2 (the night) both refuse
+    them."""
     import pyarrow.compute as pc
 
     regex = next(e.kwargs["regex"] for e in load_suite("accounts").expectations if e.rule == "control_character")

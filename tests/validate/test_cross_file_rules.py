@@ -42,7 +42,8 @@ def test_a_lot_in_a_symbol_missing_from_securities_is_refused_and_its_account_he
 
 
 def test_every_file_naming_a_symbol_checks_it_against_securities(tmp_path):
-    """Prices, benchmarks, positions, restrictions, tilts, transactions and corporate actions too."""
+    """Prices, benchmarks, positions, restrictions, tilts, transactions and corporate actions
+    too."""
     frames = clean_inbox()
     for file, row in [("prices", 1), ("benchmarks", 4), ("positions", 3), ("restrictions", 1),
                       ("tilts", 2), ("transactions", 1), ("corporate_actions", 2)]:
@@ -207,7 +208,8 @@ def test_a_tilt_naming_both_a_sector_and_a_symbol_is_refused(tmp_path):
 
 
 def test_bad_rows_of_one_account_leave_the_rest_of_the_book_clean(tmp_path):
-    """Accounts touched by bad data are held; the rest of the book still runs (PRODUCT.md step 1)."""
+    """Accounts touched by bad data are held; the rest of the book still runs (PRODUCT.md step
+    1)."""
     frames = clean_inbox()
     frames["lots"].loc[4, "quantity"] = "-3"
     result = _validate(tmp_path, frames)

@@ -131,7 +131,8 @@ def test_any_cells_in_fills_give_a_report_not_a_crash(data):
 @FUZZ
 @given(content=st.binary(max_size=400))
 def test_reading_any_bytes_in_batches_raises_only_the_projects_input_error(content):
-    """Opening a file and reading it in batches (here of 2 records) fails only with InboxReadError."""
+    """Opening a file and reading it in batches (here of 2 records) fails only with
+    InboxReadError."""
     with tempfile.TemporaryDirectory() as root:
         path = night(Path(root)) / "lots.csv"
         path.parent.mkdir(parents=True)

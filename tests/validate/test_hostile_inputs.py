@@ -85,7 +85,8 @@ def test_a_binary_parquet_text_column_that_is_not_utf8_refuses_the_file_naming_t
 
 @pytest.mark.parametrize("volume", [2**53 + 1, 2**64 - 1])
 def test_a_uint64_above_2_to_the_53_is_an_overflow_issue_on_its_row(tmp_path, volume):
-    """A double holds integers exactly only up to 2**53; any larger volume is over the 1e12 bound."""
+    """A double holds integers exactly only up to 2**53; any larger volume is over the 1e12
+    bound."""
     write_inbox(clean_inbox(), tmp_path, fmt="parquet")
     volumes = [1_000_000] * 8
     volumes[2] = volume

@@ -13,7 +13,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from inbox_builder import AS_OF, clean_fills, clean_inbox, folder_state, night, write_file, write_inbox
+from inbox_builder import (
+    AS_OF,
+    clean_fills,
+    clean_inbox,
+    folder_state,
+    night,
+    write_file,
+    write_inbox,
+)
 
 from pipelines.settings import ValidationSettings
 from pipelines.validate import render_report, validate_file, validate_frame, validate_inbox
