@@ -50,7 +50,7 @@ class WashMatcher:
                 left = R.loss_shares[row] - R.replaced[row]
                 if left <= SHARE_EPSILON:
                     break
-                self.absorb(int(row), int(lot), min(left, float(L.replaceable[lot])))
+                self.absorb(int(row), int(lot), min(left, float(L.replaceable[lot])))  # pyright: ignore[reportArgumentType]
             if R.loss_shares[row] - R.replaced[row] > SHARE_EPSILON:
                 self._pending.setdefault(key, []).append(int(row))
 
