@@ -38,8 +38,14 @@ def project(tmp_path: Path, module: str = CLEAN) -> Path:
 
 def gate(root: Path, name: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PY": sys.executable, "COVERAGE_FILE": str(root / ".coverage")}
-    return subprocess.run([str(root / ".ci" / "gates"), name], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(root / ".ci" / "gates"), name],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_tidy_project_passes_lint_format_and_types(tmp_path):
@@ -51,7 +57,8 @@ def test_a_tidy_project_passes_lint_format_and_types(tmp_path):
     ("failing", "module"),
     [
         ("lint", CLEAN + "\n\nimport os\n"),  # F401, an unused import (and E402)
-        ("lint", CLEAN.replace('    """Twice ``x``."""\n', "")),  # D103, a public function of sma/ undocumented
+        # D103: a public function of sma/ without a docstring
+        ("lint", CLEAN.replace('    """Twice ``x``."""\n', "")),
         ("format", CLEAN.replace("return 2 * x", "return 2*x")),
         ("types", CLEAN.replace("return 2 * x", 'return "2" * x')),  # str is not int
     ],
@@ -65,14 +72,14 @@ def test_each_static_gate_fails_on_what_it_guards(tmp_path, failing, module):
 def _measure(root: Path, call: str) -> None:
     (root / "calls.py").write_text(f"import sma.doubling as m\n\n{call}\n")
     env = {**os.environ, "COVERAGE_FILE": str(root / ".coverage"), "PYTHONPATH": str(root)}
-    subprocess.run([sys.executable, "-m", "coverage", "run", "calls.py"], cwd=root, env=env, check=True)
+    measure = [sys.executable, "-m", "coverage", "run", "calls.py"]
+    subprocess.run(measure, cwd=root, env=env, check=True)
 
 
 def test_the_coverage_gate_fails_below_the_floor_in_pyproject(tmp_path):
     root = project(tmp_path)
-    floor = 99
     text = (root / "pyproject.toml").read_text()
-    (root / "pyproject.toml").write_text(text.replace(_floor_line(text), f"fail_under = {floor}", 1))
+    (root / "pyproject.toml").write_text(text.replace(_floor_line(text), "fail_under = 99", 1))
     _measure(root, "m.double(2)")  # the negative branch is never taken
     below = gate(root, "coverage")
     assert below.returncode == 1 and "FAILED gates: coverage" in below.stderr, below.stdout

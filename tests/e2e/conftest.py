@@ -1,5 +1,6 @@
-"""Every test in this folder runs whole nights (the `sma` command in a process of its own, the demo,
-OS logins), so each is ``slow``: ``pytest -m "not slow"`` is the fast suite, ``make test`` runs both."""
+"""Every test in this folder runs whole nights (the `sma` command in a process of its own, the
+demo, OS logins), so each is ``slow``: ``pytest -m "not slow"`` is the fast suite; ``make test``
+runs both groups."""
 
 from pathlib import Path
 
