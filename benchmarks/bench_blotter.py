@@ -158,7 +158,8 @@ def main() -> None:
         "allocations_csv": lambda: allocations_csv(blotter),
         "match_fills (buys)": lambda: match_fills(fills, blotter, empty_booked()),
     }
-    print(f"{len(trades)} trades, {len(blotter.orders)} block orders, {len(alloc)} allocations; median of {args.repeat}")
+    print(f"{len(trades)} trades, {len(blotter.orders)} block orders, {len(alloc)} allocations; "
+          f"median of {args.repeat}")
     medians = {name: median_seconds(fn, args.repeat) for name, fn in steps.items()}
     base = medians["baseline per-trade loop"]
     for name, seconds in medians.items():

@@ -84,7 +84,8 @@ def speed(accounts: int, seed: int) -> None:
     model, sectors = synthetic_model(500, 40, seed)
     params = EngineParams()
     sign_rule = EngineParams(sign_method=SignMethod.TWO_STEP)
-    print(f"# speed: 500 names, 40 factors, {accounts} accounts per row, one BLAS thread, CPU time of this thread")
+    print(f"# speed: 500 names, 40 factors, {accounts} accounts per row, one BLAS thread, CPU "
+          "time of this thread")
     print("lots/pos  vars   ours p50   p95    p99 ms | cvxpy+clarabel p50 ms (clarabel alone) | "
           "speed-up p50 | rel. gap median / max | iters p50 | objective p50 (Moehle sign rule)")
     for lots in (1, 5, 20):
@@ -107,9 +108,12 @@ def speed(accounts: int, seed: int) -> None:
             objs.append(f_ours)
             moehle.append(solve_account(problem, shard.identical_group, sign_rule).objective)
         ms = np.array(ours) * 1e3
-        print(f"{lots:8d} {int(np.median(nvars)):6d} {pct(ms, 50):9.1f} {pct(ms, 95):6.1f} {pct(ms, 99):6.1f} | "
-              f"{pct(np.array(base) * 1e3, 50):10.1f} ({pct(np.array(base_solver) * 1e3, 50):6.1f}) | "
-              f"{np.median(base) / np.median(ours):9.1f}x | {np.median(gaps):+.1e} / {np.max(gaps):+.1e} | "
+        print(f"{lots:8d} {int(np.median(nvars)):6d} {pct(ms, 50):9.1f} {pct(ms, 95):6.1f} "
+              f"{pct(ms, 99):6.1f} | "
+              f"{pct(np.array(base) * 1e3, 50):10.1f} "
+              f"({pct(np.array(base_solver) * 1e3, 50):6.1f}) | "
+              f"{np.median(base) / np.median(ours):9.1f}x | {np.median(gaps):+.1e} / "
+              f"{np.max(gaps):+.1e} | "
               f"{int(np.median(iters))} | {np.median(objs):.5f} ({np.median(moehle):.5f})")
 
 
@@ -123,7 +127,8 @@ def end_to_end(accounts: int, seed: int) -> None:
         out = decide(shard, model)
         per = (time.thread_time() - t0) / accounts * 1e3
         print(f"{lots:8d} lots/position: {per:6.1f} ms per account; "
-              f"{len(out.trades)} trades, {len(out.lot_sells)} lot sells, statuses {out.records.status.value_counts().to_dict()}")
+              f"{len(out.trades)} trades, {len(out.lot_sells)} lot sells, statuses "
+              f"{out.records.status.value_counts().to_dict()}")
 
 
 def exhaustive(problem, groups, params):
@@ -156,7 +161,8 @@ def quality(instances: int, seed: int) -> None:
         rows.append([(solve_account(problem, shard.identical_group, p).objective - best) / scale
                      for p in methods.values()])
     r = np.array(rows)
-    print(f"# quality: {instances} instances, 12 names, 3 lots each, exhaustive search over the sides of "
+    print(f"# quality: {instances} instances, 12 names, 3 lots each, exhaustive search over the "
+          "sides of "
           f"{np.median(sizes):.0f} (max {max(sizes)}) contested groups; gap = (f - f*) / |f*|")
     for j, name in enumerate(methods):
         g = r[:, j]

@@ -201,7 +201,8 @@ def main() -> None:
     )
     baseline_s = median_seconds(lambda: baseline_replay(accounts, transactions), args.repeats)
     print(
-        f"rows: {rows:,} ({args.accounts:,} accounts x {args.trades_per_account} trades), median of {args.repeats}"
+        f"rows: {rows:,} ({args.accounts:,} accounts x {args.trades_per_account} trades), "
+        f"median of {args.repeats}"
     )
     print(f"sma.ledger.replay      : {ledger_s:8.3f} s  {rows / ledger_s:12,.0f} rows/s")
     print(f"  trade by trade only  : {one_by_one_s:8.3f} s  {rows / one_by_one_s:12,.0f} rows/s")

@@ -81,11 +81,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--until-check", action="store_true",
-                        help="stop at checked trades (the issue's measure): no blotter, store record or review page")
+                        help="stop at checked trades (the issue's measure): no blotter, store record or review "
+                             "page")
     parser.add_argument("--work", default=None,
                         help="a folder for the run; a generated inbox there is kept and reused by later runs")
     parser.add_argument("--keep", action="store_true",
-                        help="run in <work>/night-<n>-w<workers> and keep it: a later run finishes the steps not yet "
+                        help="run in <work>/night-<n>-w<workers> and keep it: a later run finishes the steps "
+                             "not yet "
                              "done (e.g. the write steps after --until-check), timing only those")
     parser.add_argument("--max-file-gb", type=float, default=None,
                         help="raise the inbox's per-file size limit (a 100,000-account lots file is larger)")
@@ -100,7 +102,8 @@ def main() -> None:
             if not (inbox / AS_OF.isoformat() / "accounts.csv").exists() and \
                     not (inbox / AS_OF.isoformat() / "accounts.parquet").exists():
                 write_book(n, args.seed, AS_OF, inbox, args.format)
-            print(f"\n{n:,} accounts (book generated and written in {time.perf_counter() - start:.1f} s)")
+            print(f"\n{n:,} accounts (book generated and written in "
+                  f"{time.perf_counter() - start:.1f} s)")
             results = {}
             for w in args.workers:
                 folder = tmp / (f"night-{n}-w{w}" if args.keep else f"w{w}")
@@ -111,10 +114,12 @@ def main() -> None:
                 total, checked = times["total"], times["to checked trades"]
                 shares = ", ".join(f"{k} {v / total:.0%}" for k, v in times.items()
                                    if k not in ("total", "to checked trades"))
-                print(f"  workers={w}: inbox files to checked trades {checked:.1f} s ({n / checked:.1f} accounts/s); "
+                print(f"  workers={w}: inbox files to checked trades {checked:.1f} s "
+                      f"({n / checked:.1f} accounts/s); "
                       f"whole night {total:.1f} s   [{shares}]")
             if {1, 2} <= set(results):
-                print(f"  ratio 1 worker / 2 workers: {results[1]['total'] / results[2]['total']:.2f}x")
+                print("  ratio 1 worker / 2 workers: "
+                      f"{results[1]['total'] / results[2]['total']:.2f}x")
             print(f"  peak memory (largest process): {peak_mb():,.0f} MB")
 
 

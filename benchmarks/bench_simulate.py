@@ -81,7 +81,8 @@ def _time(fn, repeats: int) -> tuple[float, float]:
 
 def _verdict(rate: float) -> str:
     minutes = TARGET_ACCOUNT_DAYS / rate / 60
-    return f"10 y x 250 d x 100 accounts at this rate: {minutes:5.1f} min ({'meets' if minutes <= 10 else 'misses'} 10 min)"
+    return (f"10 y x 250 d x 100 accounts at this rate: {minutes:5.1f} min "
+            f"({'meets' if minutes <= 10 else 'misses'} 10 min)")
 
 
 def quick(accounts_per_profile: int, months: int, repeats: int) -> None:
@@ -94,14 +95,17 @@ def quick(accounts_per_profile: int, months: int, repeats: int) -> None:
     # The path ends before the year does: the vintage runs to the path's last day.
     market = replace(full, dates=full.dates[: first + days], closes=full.closes[: first + days])
     account_days = simulate(params, market).account_days
-    print(f"quick: engine, weekly decisions, {4 * accounts_per_profile} accounts x {days} days from funding "
+    print(f"quick: engine, weekly decisions, {4 * accounts_per_profile} accounts x {days} days "
+          "from funding "
           f"= {account_days:,} account-days   [{_load()}]")
     one, one_cpu = _time(lambda: simulate(params, market), repeats)
     two, two_cpu = _time(lambda: simulate(params, market, workers=2), repeats)
     for label, seconds, cpu in (("1 process ", one, one_cpu), ("2 processes", two, two_cpu)):
         rate = account_days / seconds
-        print(f"  {label}: median {seconds:7.1f} s ({cpu:6.1f} CPU s)  {rate:7.0f} account-days/s  {_verdict(rate)}")
-    print(f"  two-process speed-up: {one / two:.2f}x wall, {one_cpu / two_cpu:.2f}x CPU (1.00 = no work added by "
+        print(f"  {label}: median {seconds:7.1f} s ({cpu:6.1f} CPU s)  {rate:7.0f} account-days/s "
+              f" {_verdict(rate)}")
+    print(f"  two-process speed-up: {one / two:.2f}x wall, {one_cpu / two_cpu:.2f}x CPU (1.00 = "
+          "no work added by "
           f"splitting)   [{_load()}]")
 
 
@@ -114,11 +118,13 @@ def long_run(years: int, accounts_per_profile: int, workers: int) -> None:
     result = simulate(params, workers=workers)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     rate = result.account_days / seconds
-    print(f"  {result.account_days:,} account-days in {seconds / 60:.1f} min ({seconds:.0f} s wall, {cpu:.0f} CPU s): "
+    print(f"  {result.account_days:,} account-days in {seconds / 60:.1f} min ({seconds:.0f} s "
+          f"wall, {cpu:.0f} CPU s): "
           f"{rate:.0f} account-days/s; {_verdict(rate)}   [{_load()}]")
     s = result.summary
     print(f"  (results: mean tax alpha {s['tax_alpha'].mean():.4%}/year, wash-sale violations "
-          f"{int(s['wash_sale_violations'].sum())}, gain budget breaches {int(s['gain_budget_breaches'].sum())})")
+          f"{int(s['wash_sale_violations'].sum())}, gain budget breaches "
+          f"{int(s['gain_budget_breaches'].sum())})")
 
 
 def history(accounts: int, months: int) -> None:
@@ -132,7 +138,8 @@ def history(accounts: int, months: int) -> None:
     print(f"history: simulate_history, {accounts} accounts x {n} days ({as_of} to {end}), weekly, "
           f"2 processes   [{_load()}]", flush=True)
     seconds, cpu = _time(lambda: simulate_history(book, as_of, end, 5, HistoryParams(), workers=2), 1)
-    print(f"  {seconds:.1f} s wall ({cpu:.0f} CPU s): {accounts * n / seconds:.0f} account-days/s   [{_load()}]")
+    print(f"  {seconds:.1f} s wall ({cpu:.0f} CPU s): {accounts * n / seconds:.0f} account-days/s "
+          f"  [{_load()}]")
 
 
 def main() -> None:

@@ -107,7 +107,8 @@ def _ingest_once(inbox: Path, store: Path, validation: dict) -> tuple[float, int
 
 def bench_ingest(accounts: list[int], fmt: str, seed: int, repeats: int, validation: dict,
                  inbox: Path | None = None) -> None:
-    print(f"ingest (validate + load a fresh store), {fmt}, settings {validation or 'default'}, median of {repeats}:")
+    print(f"ingest (validate + load a fresh store), {fmt}, settings {validation or 'default'}, "
+          f"median of {repeats}:")
     for n in accounts:
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
             tmp = Path(tmp)
@@ -116,7 +117,8 @@ def bench_ingest(accounts: list[int], fmt: str, seed: int, repeats: int, validat
                 write_book(n, seed, AS_OF, tmp / "inbox", fmt)
             book = inbox or tmp / "inbox"
             size = sum(p.stat().st_size for p in book.rglob("*") if p.is_file())
-            print(f"  {n:,} accounts: book written in {time.perf_counter() - started:.0f} s, {size / 2**20:,.0f} MiB")
+            print(f"  {n:,} accounts: book written in {time.perf_counter() - started:.0f} s, "
+                  f"{size / 2**20:,.0f} MiB")
             runs = [_ingest_once(book, tmp / "store.duckdb", validation) for _ in range(repeats)]
         seconds = statistics.median(r[0] for r in runs)
         rows, issues, peak = runs[0][1], runs[0][2], max(r[3] for r in runs)
@@ -137,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-file-bytes", type=int, default=None, help="ValidationSettings.max_file_bytes for ingest")
     parser.add_argument("--only-ingest", action="store_true", help="skip parts 1 and 2")
     parser.add_argument("--inbox", type=Path, default=None,
-                        help="ingest this inbox (a book written before, for --ingest-accounts N) instead of writing one")
+                        help="ingest this inbox (a book written before, for --ingest-accounts N) instead of "
+                             "writing one")
     args = parser.parse_args(argv)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     validation = {k: v for k, v in (("batch_rows", args.batch_rows), ("max_file_bytes", args.max_file_bytes)) if v}
@@ -157,8 +160,10 @@ def _executor_and_night(args) -> None:
     assert set(found["row"].dropna()) == set(np.flatnonzero(sample.index % 1000 == 999) + 1), "GX disagrees"
     gx = _median_seconds(lambda: run_suite_with_gx(suite, sample, {"as_of": AS_OF}), args.repeats)
     print(f"lots suite, {args.rows:,} rows ({bad:,} bad), median of {args.repeats}:")
-    print(f"  executor (text -> typed -> {len(suite.expectations)} expectations) {ours:8.3f} s  {args.rows / ours:>12,.0f} rows/s")
-    print(f"  GX {__import__('great_expectations').__version__} (typed frame, COMPLETE)        {gx:8.3f} s  {args.rows / gx:>12,.0f} rows/s")
+    print(f"  executor (text -> typed -> {len(suite.expectations)} expectations) {ours:8.3f} s  "
+          f"{args.rows / ours:>12,.0f} rows/s")
+    print(f"  GX {__import__('great_expectations').__version__} (typed frame, COMPLETE)        "
+          f"{gx:8.3f} s  {args.rows / gx:>12,.0f} rows/s")
     print(f"  ratio GX / executor: {gx / ours:.1f}x")
 
     total = sum(len(f) for f in frames.values())

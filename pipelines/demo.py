@@ -51,7 +51,8 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     start = np.busday_offset(np.datetime64(start, "D"), 0, roll="backward").astype(object)
     print(f"Generating a book of {accounts} accounts (seed {seed}) as of {start} ...", flush=True)
     frames = generate_book(accounts, seed, start)
-    print(f"Simulating its {years} years of nights with the engine and the ledger, {start} to {as_of}; "
+    print(f"Simulating its {years} years of nights with the engine and the ledger, {start} to "
+          f"{as_of}; "
           "each quarter end is loaded as a snapshot ...", flush=True)
     build_history(frames, start, as_of, inbox, settings, seed, workers=2,
                   on_leg=lambda day: print(f"  loaded {day}", flush=True))
@@ -86,8 +87,10 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     print(f"Next, as a PM (you: login {os_login()!r} is the demo's PM in {work / 'users.toml'}):")
     print(f"  {env} .venv/bin/sma blotter show --run {night.run_id}")
     print(f"  {env} .venv/bin/sma blotter approve --run {night.run_id}")
-    print("Then a trader releases it from another login (four-eyes: the approver's login never releases);")
-    print(f"as that login run `sma blotter keygen`, add it as a TRADER in {work / 'users.toml'}, then:")
+    print("Then a trader releases it from another login (four-eyes: the approver's login never "
+          "releases);")
+    print(f"as that login run `sma blotter keygen`, add it as a TRADER in {work / 'users.toml'}, "
+          "then:")
     print(f"  {env} .venv/bin/sma blotter release --run {night.run_id}")
     return 0
 
@@ -103,10 +106,14 @@ def _demo_users(work: Path) -> Path:
         public = make_key(keys_dir, os_login())
     path = work / "users.toml"
     path.write_text(
-        "# Who may act on the demo's blotters, by OS login (see config/users.toml). The login that ran\n"
-        "# the demo runs its night (NIGHT signs the proposal), approves as its PM and books fills.\n"
-        f'[users.{json.dumps(os_login())}]\nroles = ["NIGHT", "PM", "OPERATIONS"]\npublic_key = "{public}"\n\n'
-        "# Four-eyes: release needs a TRADER who is another login than the approver. As that login\n"
+        "# Who may act on the demo's blotters, by OS login (see config/users.toml). The login "
+        "that ran\n"
+        "# the demo runs its night (NIGHT signs the proposal), approves as its PM and books "
+        "fills.\n"
+        f'[users.{json.dumps(os_login())}]\nroles = ["NIGHT", "PM", "OPERATIONS"]\npublic_key = '
+        f'"{public}"\n\n'
+        "# Four-eyes: release needs a TRADER who is another login than the approver. As that "
+        "login\n"
         "# run `sma blotter keygen` and add it here:\n"
         '# [users.your-colleague]\n# roles = ["TRADER"]\n# public_key = "..."\n'
     )

@@ -52,7 +52,8 @@ class NotReleased(Exception):
     """Fills were loaded for a run whose blotter is not released."""
 
     def __init__(self, run_dir: Path, state: State | None) -> None:
-        super().__init__(f"run {Path(run_dir).name}: the blotter is {state or 'not proposed'}; only a released blotter takes fills")
+        super().__init__(f"run {Path(run_dir).name}: the blotter is {state or 'not proposed'}; only a "
+                         "released blotter takes fills")
         self.run_dir, self.state = run_dir, state
 
 
@@ -200,7 +201,8 @@ def record_fills(run_dir: Path, result: FillsResult, user: str, users: Users | N
     lock)."""
     booked = pd.concat([booked_fills(run_dir), result.booked], ignore_index=True)
     path = write_fills_record(run_dir, booked)
-    note = f"{source}: {len(result.booked)} execution(s) booked, {result.duplicates} already booked (audit mode)"
+    note = (f"{source}: {len(result.booked)} execution(s) booked, {result.duplicates} already "
+            "booked (audit mode)")
     sign_fills(run_dir, user, users, booked_digest(booked), note, signer=signer)
     return path
 

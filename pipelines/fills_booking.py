@@ -27,7 +27,8 @@ from pipelines.store import open_store, transaction
 from sma.ledger import Ledger, apply_splits, usd_to_cents, wash_sale_window_start
 from sma.trading import BOOKED_COLUMNS, Action, Signer, Users, booked_digest, require_role
 
-_LOT_SQL = ("SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
+_LOT_SQL = ("SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
+            "acquired_date, "
             "adjusted_acquired_date FROM {table} WHERE as_of_date = ? ORDER BY account_id, lot_id")
 
 
@@ -36,7 +37,8 @@ def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     if booked:
         lots = con.execute(_LOT_SQL.format(table="ledger_lots"), [as_of]).df()
         cash = con.execute(
-            "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM ledger_cash WHERE as_of_date = ?", [as_of]).df()
+            "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM ledger_cash WHERE "
+            "as_of_date = ?", [as_of]).df()
         return lots, cash
     lots = con.execute(_LOT_SQL.format(table="inbox_lots"), [as_of]).df()
     actions = con.execute("SELECT * FROM inbox_corporate_actions WHERE as_of_date = ?", [as_of]).df()
@@ -49,8 +51,10 @@ def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
 def booked_in_store(con, as_of: date) -> pd.DataFrame:
     """The run's fills booked so far (``BOOKED_COLUMNS``), the one record of what was booked."""
     return con.execute(
-        "SELECT fill_id, exec_id, order_id, allocation_id, account_id, symbol, side, coalesce(lot_id, '') AS lot_id, "
-        "quantity, price AS fill_price, booked_price AS price FROM fills_booked WHERE as_of_date = ? "
+        "SELECT fill_id, exec_id, order_id, allocation_id, account_id, symbol, side, "
+        "coalesce(lot_id, '') AS lot_id, "
+        "quantity, price AS fill_price, booked_price AS price FROM fills_booked WHERE "
+        "as_of_date = ? "
         "ORDER BY rowid", [as_of]).df()[list(BOOKED_COLUMNS)]
 
 
@@ -61,10 +65,12 @@ def recent_loss_sales(con, as_of: date, accounts: pd.DataFrame) -> pd.DataFrame:
     columns (cents)."""
     start = pd.Timestamp(wash_sale_window_start(as_of)).date()
     rows = con.execute(
-        "SELECT account_id, symbol, lot_id, sale_date, quantity, CAST(round(proceeds * 100) AS BIGINT) AS proceeds_cents, "
+        "SELECT account_id, symbol, lot_id, sale_date, quantity, CAST(round(proceeds * 100) AS "
+        "BIGINT) AS proceeds_cents, "
         "CAST(round(cost_basis * 100) AS BIGINT) AS cost_basis_cents, "
         "CAST(round(wash_sale_disallowed * 100) AS BIGINT) AS wash_sale_disallowed_cents, "
-        "CAST(round(permanently_disallowed * 100) AS BIGINT) AS permanently_disallowed_cents, term, acquired_date, "
+        "CAST(round(permanently_disallowed * 100) AS BIGINT) AS permanently_disallowed_cents, "
+        "term, acquired_date, "
         "adjusted_acquired_date FROM realized_gains WHERE sale_date >= ? "
         "ORDER BY sale_date, as_of_date, account_id, symbol, lot_id", [start]).df()
     return rows[rows["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
@@ -101,7 +107,8 @@ def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_dat
             record = booked_in_store(con, as_of)
         write_fills_record(run_dir, record)
         crash_point("fills:after-record")
-        note = f"{Path(fills_file).name}: {len(result.booked)} execution(s) booked, {result.duplicates} already booked"
+        note = (f"{Path(fills_file).name}: {len(result.booked)} execution(s) booked, "
+                f"{result.duplicates} already booked")
         sign_fills(run_dir, user, users, booked_digest(record), note, signer=signer, store=settings.store.path)
         crash_point("fills:after-audit")
     return result
@@ -110,10 +117,12 @@ def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_dat
 def _book(con, as_of: date, fills_file: Path, run_dir: Path, settings: Settings, trade_date: date | None) -> FillsResult:
     lots, cash = _starting_point(con, as_of)
     accounts = con.execute(
-        "SELECT account_id, household_id, account_type FROM inbox_accounts WHERE as_of_date = ? ORDER BY account_id",
+        "SELECT account_id, household_id, account_type FROM inbox_accounts WHERE as_of_date = ? "
+        "ORDER BY account_id",
         [as_of]).df()
     groups = con.execute(
-        "SELECT symbol, coalesce(identical_group, symbol) AS grp FROM inbox_securities WHERE as_of_date = ?", [as_of]).df()
+        "SELECT symbol, coalesce(identical_group, symbol) AS grp FROM inbox_securities WHERE "
+        "as_of_date = ?", [as_of]).df()
     groups = dict(zip(groups["symbol"], groups["grp"]))
     result = load_fills(
         fills_file, run_dir, lots, cash, accounts, trade_date=trade_date, identical_group=groups,
@@ -165,7 +174,8 @@ def _amend(con, amended: pd.DataFrame) -> None:
     W)."""
     for r in amended.itertuples(index=False):
         con.execute(
-            "UPDATE realized_gains SET wash_sale_disallowed = ?, permanently_disallowed = ?, adjustment_code = ?, gain = ? "
+            "UPDATE realized_gains SET wash_sale_disallowed = ?, permanently_disallowed = ?, "
+            "adjustment_code = ?, gain = ? "
             "WHERE account_id = ? AND symbol = ? AND lot_id = ? AND sale_date = ? AND quantity = ?",
             [r.wash_sale_disallowed_cents / 100, r.permanently_disallowed_cents / 100, r.adjustment_code,
              r.gain_cents / 100, r.account_id, r.symbol, r.lot_id, pd.Timestamp(r.sale_date).date(), float(r.quantity)],

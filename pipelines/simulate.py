@@ -102,12 +102,15 @@ def report_html(result: SimulationResult) -> str:
         "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}</style></head><body>",
         "<h1>Simulation: tax alpha and tracking error</h1>",
         f"<p>{p.years} years, {p.vintages} vintage(s) from {p.first_year}, seed {p.seed}, "
-        f"{html.escape(str(p.harvest_frequency))} decisions, held-away gains {html.escape(str(p.held_away))}, "
+        f"{html.escape(str(p.harvest_frequency))} decisions, held-away gains "
+        f"{html.escape(str(p.held_away))}, "
         f"tax rates {p.st_tax_rate:.1%} short / {p.lt_tax_rate:.1%} long, tracking-error budget "
-        f"{p.max_tracking_error:.2%}. Benchmark return over the first vintage: {result.market_return:.2%} a year. "
+        f"{p.max_tracking_error:.2%}. Benchmark return over the first vintage: "
+        f"{result.market_return:.2%} a year. "
         f"{result.account_days:,} account-days, {result.decisions:,} decision days.</p>",
         "<h2>The market path</h2>",
-        "<p>Calibrated to US large caps (market volatility about 16 %, stock-specific 25-35 %); measured on "
+        "<p>Calibrated to US large caps (market volatility about 16 %, stock-specific 25-35 %); "
+        "measured on "
         "this path over the first vintage:</p>",
         _table(pd.DataFrame([result.market]).rename(columns=lambda c: c.replace("_", " "))),
         "<h2>Overview</h2>", _table(overview(result)),

@@ -61,7 +61,8 @@ def _read(con, period: Period) -> _Book:
     ).fetchone()[0]
     if snap is None:
         raise StatementError(
-            f"no snapshot of the book at the end of {period.label} ({period.end}): statements need the holdings "
+            f"no snapshot of the book at the end of {period.label} ({period.end}): statements "
+            "need the holdings "
             "of the period's last business day"
         )
     q = lambda sql: con.execute(sql, [snap]).df()  # noqa: E731
@@ -72,11 +73,14 @@ def _read(con, period: Period) -> _Book:
         snap,
         q("SELECT * FROM inbox_accounts WHERE as_of_date = ?"),
         q("SELECT account_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
-          "coalesce(adjusted_acquired_date, acquired_date) AS holding_start FROM inbox_lots WHERE as_of_date = ?"),
-        q("SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?"),
+          "coalesce(adjusted_acquired_date, acquired_date) AS holding_start FROM inbox_lots "
+          "WHERE as_of_date = ?"),
+        q("SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE "
+          "as_of_date = ?"),
         q("SELECT symbol, name, sector FROM inbox_securities WHERE as_of_date = ?"),
         prices.pivot(index="date", columns="symbol", values="close").sort_index(),
-        q("SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE as_of_date <= ? "
+        q("SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE "
+          "as_of_date <= ? "
           "ORDER BY as_of_date, benchmark_id, symbol"),
     )
 
@@ -124,13 +128,16 @@ def statement_data(con, period: Period, book: _Book, account: pd.Series, firm: F
     held = held.merge(book.securities, on="symbol", how="left").assign(price=lambda f: f["symbol"].map(last_close))
     held["market_value"] = held["quantity"] * held["price"]
     trades = con.execute(
-        "SELECT trade_date, symbol, side, quantity, price, quantity * price AS notional, reason FROM history_trades "
+        "SELECT trade_date, symbol, side, quantity, price, quantity * price AS notional, reason "
+        "FROM history_trades "
         "WHERE account_id = ? AND trade_date BETWEEN ? AND ? ORDER BY trade_date, side, symbol",
         [acc, period.start, period.end]).df()
     flows = values[(pd.to_datetime(values["date"]).dt.date >= period.start) & (values["cash_flow"] != 0)]
     realized = con.execute(
-        "SELECT symbol, lot_id, acquired_date, sale_date, quantity, CAST(proceeds AS DOUBLE) AS proceeds, "
-        "CAST(cost_basis AS DOUBLE) AS cost_basis, CAST(wash_sale_disallowed AS DOUBLE) AS wash_sale_disallowed, "
+        "SELECT symbol, lot_id, acquired_date, sale_date, quantity, CAST(proceeds AS DOUBLE) AS "
+        "proceeds, "
+        "CAST(cost_basis AS DOUBLE) AS cost_basis, CAST(wash_sale_disallowed AS DOUBLE) AS "
+        "wash_sale_disallowed, "
         "adjustment_code, CAST(gain AS DOUBLE) AS gain, term FROM realized_gains "
         "WHERE account_id = ? AND sale_date BETWEEN ? AND ? ORDER BY sale_date, lot_id",
         [acc, period.year_start, period.end]).df()

@@ -67,9 +67,11 @@ def head_problem(trail: Sequence[dict[str, Any]], head: dict[str, Any] | None) -
         return None
     seq = int(head["seq"])
     if seq > len(trail):
-        return (f"the audit log ends at record {len(trail)}, but the store's chain head is record {seq} "
+        return (f"the audit log ends at record {len(trail)}, but the store's chain head is record "
+                f"{seq} "
                 f"({head['action']} at {head['at']}): records were cut off the log")
     if trail[seq - 1].get("hash") != head["hash"]:
-        return f"record {seq} of the audit log is not the one the store recorded as its chain head (rewritten)"
+        return (f"record {seq} of the audit log is not the one the store recorded as its chain "
+                "head (rewritten)")
     return None
 

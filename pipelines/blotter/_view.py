@@ -82,7 +82,8 @@ def verify(run_dir: Path, users: Users | None = None, signed: bool = False, stor
             problems.append(TrailProblem(0, why))
         elif head is not None and head["seq"] < len(trail):
             problems.append(TrailProblem(0, f"records {head['seq'] + 1}..{len(trail)} are not in the store's chain "
-                                            "head yet (a crash after writing them): the next action on the run records them"))
+                                            "head yet (a crash after writing them): the next action on the run records "
+                                            "them"))
     problems += _check_fills(run_dir, trail, booked)
     for action, stage in ((Action.PROPOSE, "proposed"), (Action.APPROVE, "approved")):
         recorded = [r for r in trail if r.get("action") == action]
@@ -114,7 +115,8 @@ def _check_fills(run_dir: Path, trail: list[dict[str, Any]], booked: pd.DataFram
         if record is None and len(frame):
             problems.append(TrailProblem(0, f"{where} holds {len(frame)} fills that no FILLS record of the audit log signs"))
         elif record is not None and booked_digest(frame) != record["content_sha256"]:
-            problems.append(TrailProblem(0, f"{where} is not what FILLS record {record['seq']} signed (altered or booked outside it)"))
+            problems.append(TrailProblem(0, f"{where} is not what FILLS record {record['seq']} signed (altered or "
+                                            "booked outside it)"))
     return problems
 
 

@@ -85,7 +85,8 @@ def _night_signer(login: str):
     keys_dir = load_settings().blotter.keys_dir
     signer = signer_if_any(keys_dir, login)
     if signer is None:
-        typer.echo(f"warning: the proposal is not signed: login {login!r} has no key at {key_path(keys_dir, login)}", err=True)
+        typer.echo(f"warning: the proposal is not signed: login {login!r} has no key at "
+                   f"{key_path(keys_dir, login)}", err=True)
     return signer
 
 
@@ -207,12 +208,14 @@ def register(app: typer.Typer) -> None:
             public = make_key(keys_dir, login)
         except FileExistsError:
             _fail(f"sma blotter keygen: {key_path(keys_dir, login)} exists; a login keeps one key")
-        typer.echo(f"private key: {key_path(keys_dir, login)}\nadd to the users file under [users.{login}]:\n"
+        typer.echo(f"private key: {key_path(keys_dir, login)}\nadd to the users file under "
+                   f"[users.{login}]:\n"
                    f'public_key = "{public}"')
 
     @fills.command("load")
     def load(
-        file: Path = typer.Argument(..., help="fills CSV or Parquet: exec_id (the broker's execution id), order_id, account_id, symbol, side, quantity, price, lot_id"),
+        file: Path = typer.Argument(..., help="fills CSV or Parquet: exec_id (the broker's execution id), order_id, "
+                                              "account_id, symbol, side, quantity, price, lot_id"),
         run: str = typer.Option(None, "--run", help="the run (default: read from the order ids)"),
         trade_date: str = typer.Option(None, "--trade-date", help="YYYY-MM-DD (default: the release day)"),
         lots: Path = typer.Option(None, "--lots", help="audit mode: open lots before the fills, instead of the store"),
@@ -257,9 +260,11 @@ def register(app: typer.Typer) -> None:
                 where = f"booked into {settings.store.path}"
         except (*_refusals(), StoreError) as e:
             _fail(f"sma fills load: {e}")
-        typer.echo(f"run {run_id}: booked {len(result.booked)} fill(s), skipped {result.duplicates} already booked; {where}")
+        typer.echo(f"run {run_id}: booked {len(result.booked)} fill(s), skipped {result.duplicates} "
+                   f"already booked; {where}")
         for r in result.unfilled.itertuples(index=False):
-            typer.echo(f"  unfilled {r.open:g} of {r.ordered:g} shares: {r.allocation_id} ({r.account_id} {r.side} {r.symbol})")
+            typer.echo(f"  unfilled {r.open:g} of {r.ordered:g} shares: {r.allocation_id} "
+                       f"({r.account_id} {r.side} {r.symbol})")
 
     app.add_typer(blotter, name="blotter")
     app.add_typer(fills, name="fills")

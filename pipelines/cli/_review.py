@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
         s = json.loads(summary_file.read_text())
         typer.echo(f"Review page: {page.resolve()}")
         typer.echo(
-            f"  accounts {s['accounts']:,} · screened {s['accounts_screened']:,} · traded {s['accounts_traded']:,}"
+            f"  accounts {s['accounts']:,} · screened {s['accounts_screened']:,} · traded "
+            f"{s['accounts_traded']:,}"
             f" · held out {s['accounts_held']:,}"
         )
         typer.echo(f"  orders {s['orders']:,} · notional ${s['notional']:,.0f}")
@@ -78,10 +79,12 @@ def tax_lines(summary: dict, accounts_csv: Path) -> list[str]:
         return money(float(x), cents=False)
 
     s = summary
-    head = f"  losses harvested {usd(s['losses_harvested'])} · est. tax saved {usd(s['est_tax_saved'])}"
+    head = (f"  losses harvested {usd(s['losses_harvested'])} · est. tax saved "
+            f"{usd(s['est_tax_saved'])}")
     accounts = pd.read_csv(accounts_csv) if accounts_csv.exists() else pd.DataFrame()
     if not set(TAX_COLUMNS) <= set(accounts.columns):
-        return [head + f" · gains realized, taxable accounts {usd(s['gains_realized_st'] + s['gains_realized_lt'])}"]
+        return [head + " · gains realized, taxable accounts "
+                       f"{usd(s['gains_realized_st'] + s['gains_realized_lt'])}"]
     t = tax_totals(accounts)
     net_tax = t["tax_cost"] - float(s["est_tax_saved"])
     return [
@@ -89,6 +92,7 @@ def tax_lines(summary: dict, accounts_csv: Path) -> list[str]:
         f"  gains realized, taxable accounts {usd(t['gains_realized_st'] + t['gains_realized_lt'])}"
         f" (short {usd(t['gains_realized_st'])}, long {usd(t['gains_realized_lt'])});"
         f" IRA/ROTH {usd(t['untaxed_net'])}, not taxable",
-        f"  gain budgets {t['budgeted']:,} accounts · used {usd(t['budget_used'])} of {usd(t['gain_budget'])}"
+        f"  gain budgets {t['budgeted']:,} accounts · used {usd(t['budget_used'])} of "
+        f"{usd(t['gain_budget'])}"
         f" · left {usd(t['budget_left'])} · over budget {t['over_budget']:,}",
     ]

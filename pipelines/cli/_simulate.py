@@ -66,7 +66,8 @@ def simulate(
     s = result.summary.groupby("strategy")[["tax_alpha", "tax_alpha_liquidated", "tracking_error"]].mean()
     for strategy, row in s.iterrows():
         typer.echo(f"  {strategy:<14} tax alpha {row['tax_alpha']:+.2%}/yr "
-                   f"(liquidated {row['tax_alpha_liquidated']:+.2%}), tracking error {row['tracking_error']:.2%}")
+                   f"(liquidated {row['tax_alpha_liquidated']:+.2%}), tracking error "
+                   f"{row['tracking_error']:.2%}")
 
 
 def register(app: typer.Typer) -> None:

@@ -153,7 +153,8 @@ class _Tally:
 def _recent_nights(night: Night) -> pd.DataFrame:
     with open_store(night.settings.store.path, read_only=True) as con:
         return con.execute(
-            "SELECT orders, notional FROM runs WHERE as_of_date < ? ORDER BY as_of_date DESC LIMIT ?",
+            "SELECT orders, notional FROM runs WHERE as_of_date < ? ORDER BY as_of_date DESC "
+            "LIMIT ?",
             [night.as_of, night.settings.compliance.run_history_nights],
         ).df()
 

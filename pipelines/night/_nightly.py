@@ -261,16 +261,20 @@ def render_summary(night: Night, summary: dict) -> str:
         f"  traded              {summary['accounts_traded']:>10,}",
         f"  held out            {summary['accounts_held']:>10,}",
         f"  orders              {summary['orders']:>10,}   notional ${summary['notional']:,.0f}",
-        f"  losses harvested    ${summary['losses_harvested']:>12,.0f}   est. tax saved ${summary['est_tax_saved']:,.0f}",
-        f"  gains realized      ${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
-        f"   taxable accounts (short ${summary['gains_realized_st']:,.0f}, long ${summary['gains_realized_lt']:,.0f});"
+        f"  losses harvested    ${summary['losses_harvested']:>12,.0f}   est. tax saved "
+        f"${summary['est_tax_saved']:,.0f}",
+        "  gains realized      "
+        f"${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
+        f"   taxable accounts (short ${summary['gains_realized_st']:,.0f}, long "
+        f"${summary['gains_realized_lt']:,.0f});"
         f" IRA/ROTH ${summary.get('gains_realized_untaxed', 0.0):,.0f}, not taxed",
     ]
     decided = rec[rec["te_before"].notna()]
     if len(decided):
         q = (np.percentile(decided["te_before"].astype(float), [50, 90]),
              np.percentile(decided["te_after"].astype(float), [50, 90]))
-        lines.append(f"  tracking error      before p50 {q[0][0]:.2%} p90 {q[0][1]:.2%}   after p50 {q[1][0]:.2%} p90 {q[1][1]:.2%}")
+        lines.append(f"  tracking error      before p50 {q[0][0]:.2%} p90 {q[0][1]:.2%}   after p50 "
+                     f"{q[1][0]:.2%} p90 {q[1][1]:.2%}")
     lines.append("  statuses            " + ", ".join(f"{k} {n}" for k, n in rec["status"].value_counts().sort_index().items()))
     lines.append(f"  exceptions          {len(exc):>10,}")
     if len(exc):
@@ -278,7 +282,8 @@ def render_summary(night: Night, summary: dict) -> str:
         for r in exc.head(10).itertuples():
             lines.append(f"    {r.account_id:<14} {r.kind:<15} {r.reason[:90]}")
         if len(exc) > 10:
-            lines.append(f"    ... {len(exc) - 10} more in {night.run_dir / 'proposal' / 'exceptions.parquet'}")
+            lines.append(f"    ... {len(exc) - 10} more in "
+                         f"{night.run_dir / 'proposal' / 'exceptions.parquet'}")
     if summary.get("risk_model"):
         lines.append(f"  risk model          {summary['risk_model']}")
     for flag in summary.get("run_total_flags", []):

@@ -145,7 +145,8 @@ def vendor_risk_model(folder: Path, symbols: np.ndarray) -> tuple[RiskModel | No
             frames[name] = pd.read_parquet(found[0]) if found[0].suffix == ".parquet" else pd.read_csv(found[0])
         model = risk_model_from_frames(frames["exposures"], frames["factor_covariance"], frames["specific_risk"], symbols)
     except (RiskModelError, KeyError, ValueError) as err:
-        return None, f"estimated from tonight's price history: the vendor model in {folder} was refused ({err})"
+        return None, (f"estimated from tonight's price history: the vendor model in {folder} was refused "
+                      f"({err})")
     return model, f"vendor model from {folder}"
 
 
@@ -170,7 +171,8 @@ def prepare_step(night: Night) -> list[int]:
     with open_store(s.store.path, read_only=True) as con:
         snap = read_snapshot(con, night.as_of)
         prices = con.execute(
-            "SELECT date, symbol, close, volume FROM inbox_prices WHERE date <= ? ORDER BY date, symbol",
+            "SELECT date, symbol, close, volume FROM inbox_prices WHERE date <= ? ORDER BY "
+            "date, symbol",
             [night.as_of],
         ).df()
         window_start = wash_sale_window_start(night.as_of).astype(object)
@@ -276,7 +278,8 @@ def _prepared_accounts(snap, realized, changed, held, as_of, per_shard: int) -> 
 
 #: The book's big tables, written per shard by DuckDB without passing through Python.
 _BOOK_TABLES = {
-    "lots": "account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
+    "lots": "account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
+            "acquired_date, "
             "adjusted_acquired_date",
     "positions": "account_id, symbol, quantity",
 }

@@ -45,7 +45,8 @@ def blotter_step(night: Night) -> None:
     signer = signer_if_any(keys_dir, login)
     if signer is None:
         _log.warning(f"the blotter is proposed unsigned: the night's login {login!r} has no key at "
-                  f"{key_path(keys_dir, login)}; no PM can approve it until the night signs (sma blotter keygen)")
+                  f"{key_path(keys_dir, login)}; no PM can approve it until the night signs (sma "
+                  "blotter keygen)")
     propose(night.run_dir, login, signer=signer, rows_per_part=night.settings.blotter.rows_per_part)
     crash_point("blotter:after-propose")
     night.mark_done("blotter")
@@ -64,7 +65,8 @@ def record_step(night: Night) -> dict:
                 path = str(proposal / f"{name}.parquet").replace("'", "''")
                 con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [night.as_of])
                 con.execute(
-                    f"INSERT INTO {table} SELECT CAST(? AS DATE), {', '.join(cols)} FROM read_parquet('{path}')",
+                    f"INSERT INTO {table} SELECT CAST(? AS DATE), {', '.join(cols)} FROM "
+                    f"read_parquet('{path}')",
                     [night.as_of],
                 )
                 crash_point(f"record:inside-transaction:{table}")

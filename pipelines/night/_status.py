@@ -127,11 +127,13 @@ def _advice(night, running, failure, stale, blotter, complete, started) -> tuple
         return ("Fix the inbox (the report names file, row and rule; `sma validate` shows it again), "
                 "then resume: SAFE, nothing was loaded." + stale_note, [*kill, resume])
     if kind == FailureKind.WORKER_DIED:
-        return ("SAFE to resume: shards already decided are kept. If the worker ran out of memory, lower "
+        return ("SAFE to resume: shards already decided are kept. If the worker ran out of memory, "
+                "lower "
                 "night.accounts_per_shard or --workers first." + stale_note, [*kill, resume])
     if kind == FailureKind.BLOTTER_LOCKED:
         return f"The blotter is {blotter}: the night is not redone. {failure['message']}", []
-    return (f"SAFE to resume (every finished step is kept), but the error recurs until its cause is fixed; "
+    return ("SAFE to resume (every finished step is kept), but the error recurs until its cause is "
+            "fixed; "
             f"the traceback is in {night.run_dir / FAILURE_FILE}." + stale_note, [*kill, resume])
 
 
@@ -154,7 +156,8 @@ def render_status(status: NightStatus) -> str:
     if status.stale_workers:
         lines.append(f"  stale workers  pids {', '.join(map(str, status.stale_workers))}")
     if status.leftovers:
-        lines.append(f"  leftovers      {len(status.leftovers)} file(s) of dead runs; the next run removes them")
+        lines.append(f"  leftovers      {len(status.leftovers)} file(s) of dead runs; the next run "
+                     "removes them")
     lines += ["", f"  {status.verdict}"]
     lines += [f"    {c}" for c in status.commands]
     return "\n".join(lines)

@@ -270,7 +270,8 @@ def _replace_quarantine(
         con.register("incoming_held", held)
         try:
             con.execute(
-                "INSERT INTO held_accounts SELECT CAST(? AS DATE), account_id, reason FROM incoming_held",
+                "INSERT INTO held_accounts SELECT CAST(? AS DATE), account_id, reason FROM "
+                "incoming_held",
                 [as_of],
             )
         finally:

@@ -109,7 +109,8 @@ def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileChec
         except pa.ArrowException as exc:  # a stored type no cell of this kind can come from
             raise InboxReadError(
                 spec.name, "column_type",
-                f"column {column.name!r} is stored as {array.type}, which does not read as {column.kind.value} "
+                f"column {column.name!r} is stored as {array.type}, which does not read as "
+                f"{column.kind.value} "
                 f"({' '.join(str(exc).split())[:120]}): store it as {_store_as(column.kind)}",
                 column=column.name,
             ) from None
@@ -131,7 +132,8 @@ def _refuse_nested(spec: FileSpec, name: str, array: pa.Array) -> None:
     if pa.types.is_nested(array.type):
         raise InboxReadError(
             spec.name, "column_type",
-            f"column {name!r} is stored as {array.type}, a nested type holding several values per cell: "
+            f"column {name!r} is stored as {array.type}, a nested type holding several values "
+            "per cell: "
             f"store it as {_store_as(spec.column(name).kind)}, one value per cell",
             column=name,
         )

@@ -111,7 +111,8 @@ def open_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> Inbox
     size = path.stat().st_size
     if size > settings.max_file_bytes:
         raise InboxReadError(spec.name, "file_size",
-                             f"{path.name} is {size:,} bytes, over the limit of {settings.max_file_bytes:,}: not read")
+                             f"{path.name} is {size:,} bytes, over the limit of {settings.max_file_bytes:,}: not "
+                             "read")
     if path.suffix == ".parquet":
         names, batches = _open_parquet(path, spec, settings.max_file_bytes, settings.batch_rows)
     else:

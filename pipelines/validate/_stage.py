@@ -146,8 +146,10 @@ class Staging:
         groups)."""
         rule_sql = "rule" if rule is None else "'" + rule.replace("'", "''") + "'"
         row_sql = 'CAST("row" AS BIGINT)' if keep_rows else "CAST(NULL AS BIGINT)"
-        source = (f'SELECT CAST(file AS VARCHAR) AS file, {row_sql} AS "row", CAST("column" AS VARCHAR) AS "column", '
-                  f"{rule_sql} AS rule, CAST(value AS VARCHAR) AS value, CAST(message AS VARCHAR) AS message, "
+        source = (f'SELECT CAST(file AS VARCHAR) AS file, {row_sql} AS "row", CAST("column" AS '
+                  'VARCHAR) AS "column", '
+                  f"{rule_sql} AS rule, CAST(value AS VARCHAR) AS value, CAST(message AS VARCHAR) AS "
+                  "message, "
                   f"CAST(account_id AS VARCHAR) AS account_id FROM (\n{select}\n) found")
         self._insert_issues(source, 'file, "row", "column", value, account_id, message', parameters)
 
@@ -158,9 +160,11 @@ class Staging:
         first = self.con.execute("SELECT coalesce(max(seq), 0) FROM staging.issues").fetchall()[0][0]
         pattern = ID_PATTERN.replace("'", "''")
         self.con.execute(
-            f"INSERT INTO staging.issues SELECT {first} + row_number() OVER (ORDER BY {order}), file, "
+            f"INSERT INTO staging.issues SELECT {first} + row_number() OVER (ORDER BY {order}), "
+            "file, "
             f"\"row\", \"column\", rule, value, message, "
-            f"CASE WHEN regexp_full_match(account_id, '{pattern}') THEN account_id END FROM ({source}) s",
+            f"CASE WHEN regexp_full_match(account_id, '{pattern}') THEN account_id END FROM "
+            f"({source}) s",
             dict(parameters or {}),
         )
 
@@ -217,7 +221,8 @@ class Staging:
         """Temporary views ``<file>`` (clean rows) and ``<file>_all`` (every row), with ``_row``."""
         for name, spec in self.files.items():
             columns = ", ".join(["_row"] + [f'"{c}"' for c in spec.column_names])
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns} FROM staging.{name} WHERE NOT _bad")
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns} FROM staging.{name} "
+                             "WHERE NOT _bad")
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_all AS SELECT {columns} FROM staging.{name}")
             self._views += [name, f"{name}_all"]
 

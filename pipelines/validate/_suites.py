@@ -153,9 +153,12 @@ def duplicate_key_sql(spec: FileSpec, e: Expectation, table: str) -> str:
     account = 't."account_id"' if "account_id" in spec.column_names else "NULL"
     value = " || '|' || ".join(as_written)
     return (
-        f"WITH repeated AS (SELECT {keys} FROM {table} WHERE {present} GROUP BY {keys} HAVING count(*) > 1)\n"
-        f'SELECT {_literal(spec.name)} AS file, t._row AS "row", {_literal(",".join(columns))} AS "column", '
-        f"{_literal(e.rule)} AS rule, {value} AS value, {_literal(e.message)} AS message, {account} AS account_id\n"
+        f"WITH repeated AS (SELECT {keys} FROM {table} WHERE {present} GROUP BY {keys} HAVING "
+        "count(*) > 1)\n"
+        f'SELECT {_literal(spec.name)} AS file, t._row AS "row", {_literal(",".join(columns))} '
+        'AS "column", '
+        f"{_literal(e.rule)} AS rule, {value} AS value, {_literal(e.message)} AS message, "
+        f"{account} AS account_id\n"
         f"FROM {table} t JOIN repeated r ON {joined}"
     )
 

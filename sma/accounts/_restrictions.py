@@ -93,7 +93,8 @@ def _row_matches(universe: Universe, restrictions: pd.DataFrame) -> np.ndarray:
     if bad.size:
         row = restrictions.iloc[bad[0]]
         raise RestrictionError(
-            f"restrictions row {bad[0]} (account {row['account_id']}): exactly one of symbol, sector, esg_tag"
+            f"restrictions row {bad[0]} (account {row['account_id']}): exactly one of symbol, "
+            "sector, esg_tag"
         )
     return out
 

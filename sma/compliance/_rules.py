@@ -209,7 +209,9 @@ def check_run_totals(
     med_n = float(np.median(recent["notional"]))
     med_o = float(np.median(recent["orders"]))
     if med_n > 0 and notional > limits.run_notional_multiple * med_n:
-        reasons.append(f"notional {notional:,.0f} USD is over {limits.run_notional_multiple:g}× the recent median {med_n:,.0f}")
+        reasons.append(f"notional {notional:,.0f} USD is over {limits.run_notional_multiple:g}× the recent "
+                       f"median {med_n:,.0f}")
     if med_o > 0 and orders > limits.run_orders_multiple * med_o:
-        reasons.append(f"{orders} orders is over {limits.run_orders_multiple:g}× the recent median {med_o:,.0f}")
+        reasons.append(f"{orders} orders is over {limits.run_orders_multiple:g}× the recent median "
+                       f"{med_o:,.0f}")
     return reasons

@@ -136,8 +136,10 @@ def render_form_8949_pdf(
         Paragraph(escape_markup(f"Form 8949 worksheet, tax year {tax_year}"), s["cover_title"]),
         Paragraph(escape_markup(f"{client}  ·  Account {account_id}"), s["cover_meta"]),
         Paragraph(escape_markup(
-            "Sales and other dispositions of capital assets, from our lot records, laid out as IRS Form 8949 "
-            "to help you or your tax preparer. Your custodian's Form 1099-B is the official record; "
+            "Sales and other dispositions of capital assets, from our lot records, laid out "
+            "as IRS Form 8949 "
+            "to help you or your tax preparer. Your custodian's Form 1099-B is the official "
+            "record; "
             "code W marks a loss disallowed as a wash sale, shown in column (g)."), s["small"]),
     ]
     for part, title in PARTS.items():

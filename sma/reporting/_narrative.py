@@ -16,7 +16,8 @@ from sma.reporting._reasons import REASON_WORDS
 #: would say more than the account did, in US spelling throughout.
 STATEMENT_WORDS = {
     **REASON_WORDS,
-    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realize losses that can offset "
+    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realize losses "
+                         "that can offset "
     "taxable gains",
     TradeReason.REBALANCE: "brought the portfolio back in line with your benchmark",
 }
@@ -41,7 +42,8 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
     """Paragraphs, in order: the period's trades by reason, taxes, and cash flows."""
     reasons = figures.reasons
     if reasons.empty:
-        lines = [(f"We made no trades in {period_label}: the portfolio stayed within its tolerances of "
+        lines = [(f"We made no trades in {period_label}: the portfolio stayed within its "
+                  "tolerances of "
                   "your benchmark, and no tax losses were worth harvesting.")]
     else:
         total = int(reasons["trades"].sum())
@@ -58,8 +60,10 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
         )
     elif harvested > 0:
         lines.append(
-            f"Losses realized this period came to {money(harvested)}. Netted against this account's gains "
-            f"for the year, the year's losses are worth an estimated {money(figures.loss_value.value)} in "
+            f"Losses realized this period came to {money(harvested)}. Netted against this "
+            "account's gains "
+            "for the year, the year's losses are worth an estimated "
+            f"{money(figures.loss_value.value)} in "
             "tax this year (section 7 shows how)."
         )
     if figures.contributions > 0 or figures.withdrawals > 0:
@@ -82,9 +86,11 @@ def in_brief(figures: StatementFigures, account_type: str, period_label: str) ->
     if reasons.empty:
         return text + " We made no trades: the portfolio stayed within its tolerances."
     main = str(reasons["reason"].iloc[int(np.argmax(reasons["trades"].to_numpy()))])
-    text += f" We made {_trades(int(reasons['trades'].sum()))}; most of them {reason_words(main, figures.withdrawals)}."
+    text += (f" We made {_trades(int(reasons['trades'].sum()))}; most of them "
+             f"{reason_words(main, figures.withdrawals)}.")
     harvested = figures.realized_period.losses
     if account_type.upper() not in TAX_DEFERRED and harvested > 0:
-        text += (f" Losses harvested this period came to {money(harvested)}; the year's losses are worth an "
+        text += (f" Losses harvested this period came to {money(harvested)}; the year's losses are "
+                 "worth an "
                  f"estimated {money(figures.loss_value.value)} in tax this year, after netting.")
     return text

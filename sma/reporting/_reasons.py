@@ -15,15 +15,18 @@ TRADE_REASONS: tuple[str, ...] = tuple(TradeReason)
 
 #: Why we trade, in a client's words, per reason code (PRODUCT.md, "The nightly run", step 5).
 REASON_WORDS: dict[str, str] = {
-    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realise losses that can offset "
+    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realise losses "
+                         "that can offset "
     "taxable gains",
-    TradeReason.REPLACE: "bought similar, but not substantially identical, securities so that your money stayed "
+    TradeReason.REPLACE: "bought similar, but not substantially identical, securities so that "
+                         "your money stayed "
     "invested while the harvested ones cannot be bought back",
     TradeReason.REBALANCE: "brought the portfolio back in line with your personalised benchmark",
     TradeReason.CASH_INVEST: "invested cash that was waiting in the account",
     TradeReason.CASH_RAISE: "sold to raise the cash needed for withdrawals or your cash reserve",
     TradeReason.RESTRICTION: "sold or avoided securities that your instructions exclude",
-    TradeReason.TRANSITION: "moved earlier holdings toward the portfolio we manage, as fast as your yearly gain "
+    TradeReason.TRANSITION: "moved earlier holdings toward the portfolio we manage, as fast as "
+                            "your yearly gain "
     "budget allows",
 }
 

@@ -75,15 +75,18 @@ def blotter_card(state: str, when: str) -> str:
     """The headline card of the blotter's state (PROPOSED, APPROVED, RELEASED, ...), ``when``
     read."""
     shown = state or "none"
-    return (f'{BLOTTER_MARK[0]}<div class="card blotter" data-figure="Blotter"><div class="label">Blotter</div>'
-            f'<div class="value"><span id="blotter-state" class="state {escape(shown)}">{escape(shown)}</span></div>'
+    return (f'{BLOTTER_MARK[0]}<div class="card blotter" data-figure="Blotter"><div '
+            'class="label">Blotter</div>'
+            '<div class="value"><span id="blotter-state" class="state '
+            f'{escape(shown)}">{escape(shown)}</span></div>'
             f'<div class="sub">{escape(when)}</div></div>{BLOTTER_MARK[1]}')
 
 
 def _card(label: str, value: float | int, text: str, cls: str = "", sub: str = "") -> str:
     number = float(value)
     data = repr(number) if np.isfinite(number) else ""
-    return (f'<div class="card{cls}" data-figure="{escape(label)}" data-value="{data}"><div class="label">'
+    return (f'<div class="card{cls}" data-figure="{escape(label)}" data-value="{data}"><div '
+            'class="label">'
             f'{escape(label)}</div><div class="value">{escape(text)}</div>'
             + (f'<div class="sub">{escape(sub)}</div>' if sub else "") + "</div>")
 
@@ -110,10 +113,14 @@ def _cards(data: ReviewData) -> str:
         ("Gain budget left", t["budget_left"], _usd(t["budget_left"]), " alert" if t["over_budget"] else "",
          f"{_count(t['over_budget'], 'account')} over budget"),  # pyright: ignore[reportArgumentType]
     ]
-    note = (f'<p class="note" id="tax-note">Gains realized, tax cost and gain budgets count TAXABLE accounts only: '
-            f"sales in IRA and ROTH accounts are not taxable (tonight they net {escape(_usd(t['untaxed_net']))}, "
-            "left out). Tax cost is each lot sold at a gain times the account's rate for its term; tax saved, each "
-            "lot sold at a loss. Budget used = net gains realized this year before tonight + tonight's net gains; "
+    note = ('<p class="note" id="tax-note">Gains realized, tax cost and gain budgets count TAXABLE '
+            'accounts only: '
+            "sales in IRA and ROTH accounts are not taxable (tonight they net "
+            f"{escape(_usd(t['untaxed_net']))}, "
+            "left out). Tax cost is each lot sold at a gain times the account's rate for its term; "
+            "tax saved, each "
+            "lot sold at a loss. Budget used = net gains realized this year before tonight + "
+            "tonight's net gains; "
             "left = budget − used.</p>")
     state = blotter_card(data.blotter_state, "when this page was written")
     return ('<section id="headline" class="cards">' + "".join(_card(*c) for c in cards) + state
@@ -129,7 +136,8 @@ def _exceptions(data: ReviewData) -> str:
     rows = exception_rows(data)
     badge = f'<span class="badge{" ok" if rows.empty else ""}">{len(rows)}</span>'
     if rows.empty:
-        return f'<section id="exceptions"><h2>Exceptions {badge}</h2><p>No exceptions tonight.</p></section>'
+        return (f'<section id="exceptions"><h2>Exceptions {badge}</h2><p>No exceptions '
+                'tonight.</p></section>')
     body = [
         f'<tr data-account="{escape(str(r.account_id))}" data-kinds="{escape(str(r.kind))}">'
         f"<td>{escape(str(r.account_id))}</td>"
@@ -139,7 +147,8 @@ def _exceptions(data: ReviewData) -> str:
     ]
     table = _table([("Account", False), ("Client", False), ("Kind", False), ("Reason", False)], body,
                    "exception-table")
-    return f'<section id="exceptions"><h2>Exceptions {badge}</h2><div class="scroll">{table}</div></section>'
+    return (f'<section id="exceptions"><h2>Exceptions {badge}</h2><div '
+            f'class="scroll">{table}</div></section>')
 
 
 def _reasons(data: ReviewData) -> str:
@@ -188,7 +197,8 @@ def _distributions(data: ReviewData) -> str:
     t_bins = np.linspace(0.0, t_top, BINS + 1)
     tv = histogram({"turnover": t}, t_bins, "Turnover (accounts)", lambda v: f"{v * 100:.{t_places}f}%")
     return ('<section id="distributions"><h2>Distributions</h2><div class="grid2">'
-            '<div><h3>Tracking error, before and after <span class="muted">(dashed: median limit)</span></h3>'
+            '<div><h3>Tracking error, before and after <span class="muted">(dashed: median '
+            'limit)</span></h3>'
             f"{te}</div>"
             f"<div><h3>Turnover</h3>{tv}</div></div></section>")
 
@@ -203,7 +213,8 @@ def _filters(data: ReviewData) -> str:
     kind_options = "".join(f'<option value="{escape(k)}">{escape(k)} ({int(kinds[k]):,})</option>'
                            for k in EXCEPTION_KINDS if k in kinds.index)
     return ('<div class="filters">'
-            '<label>Status <select id="status-filter" aria-label="Filter by status"><option value="">all</option>'
+            '<label>Status <select id="status-filter" aria-label="Filter by status"><option '
+            'value="">all</option>'
             f"{status_options}</select></label>"
             '<label>Exception <select id="kind-filter" aria-label="Filter by exception kind">'
             f'<option value="">all</option><option value="ANY">any exception</option>{kind_options}'
@@ -230,10 +241,12 @@ def _accounts(data: ReviewData) -> str:
             else:
                 cells.append(_cell(x, kind, "wrap" if key == "reason" else ""))
         body.append(f'<tr data-account="{escape(str(columns["account_id"][i]))}" '
-                    f'data-status="{escape(str(columns["status"][i]))}" data-kinds="{escape(account_kinds[i])}">'
+                    f'data-status="{escape(str(columns["status"][i]))}" '
+                    f'data-kinds="{escape(account_kinds[i])}">'
                     f'{"".join(cells)}</tr>')
     head = "".join(
-        f'<th data-key="{key}" data-type="{typ}"{" class=num" if typ == "num" else ""}>{escape(label)}</th>'
+        f'<th data-key="{key}" '
+        f'data-type="{typ}"{" class=num" if typ == "num" else ""}>{escape(label)}</th>'
         for key, label, typ, _ in _ACCOUNT_TABLE
     )
     # "Traded" on the headline counts every account with orders: TRADED ones and the FLAGGED that
@@ -244,10 +257,13 @@ def _accounts(data: ReviewData) -> str:
         f"{escape(k)} {v:,}" + (f" ({flagged_trading:,} of them trade)" if k == "FLAGGED" and flagged_trading else "")
         for k, v in status_counts(data.decisions).items())
     if data.listed is not None and len(d) < len(data.decisions):
-        statuses = (f"{len(d):,} of {len(data.decisions):,} accounts listed (every exception, then the largest "
+        statuses = (f"{len(d):,} of {len(data.decisions):,} accounts listed (every exception, then the "
+                    "largest "
                     f"turnover); all are in {escape(data.listed_elsewhere)} · " + statuses)
-    return (f'<section id="accounts"><h2>Accounts</h2><div class="toolbar">{_filters(data)}<span class="muted">'
-            f'{statuses} · <span id="filter-count">{len(d):,} shown</span> · click a column to sort, a row to open '
+    return (f'<section id="accounts"><h2>Accounts</h2><div class="toolbar">{_filters(data)}<span '
+            'class="muted">'
+            f'{statuses} · <span id="filter-count">{len(d):,} shown</span> · click a column to '
+            'sort, a row to open '
             "the account</span></div>"
             f'<div class="scroll"><table id="account-table"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div></section>')
@@ -272,16 +288,19 @@ def render_review_page(data: ReviewData) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+        "'unsafe-inline'; "
         "script-src 'unsafe-inline'; img-src data:\">"
         f"<title>Run review {run_id} · {as_of}</title><style>{CSS}</style></head><body>"
-        f'<header><h1>SMA Nightly · run review</h1><span class="meta">run <b id="run-id">{run_id}</b> · '
+        '<header><h1>SMA Nightly · run review</h1><span class="meta">run <b '
+        f'id="run-id">{run_id}</b> · '
         f'as of <b id="as-of">{as_of}</b></span></header><main>'
         + _cards(data) + _exceptions(data) + _reasons(data) + _distributions(data) + _accounts(data)
         + '<footer>Generated by SMA Nightly from the run\'s decision records. TE = annualised tracking error '
           "against the personalised target.</footer></main>"
         '<aside id="drill" hidden aria-live="polite"><div class="bar"><h2 id="drill-title"></h2>'
-        '<button id="drill-close" type="button">Close ✕</button></div><div id="drill-body"></div></aside>'
+        '<button id="drill-close" type="button">Close ✕</button></div><div '
+        'id="drill-body"></div></aside>'
         f'<script type="application/json" id="drill-data">{drill_json(data)}</script>'
         f"<script>{JS}</script></body></html>"
     )

@@ -183,7 +183,8 @@ def _performance(f: StatementFigures, data: StatementData) -> list:
         Spacer(1, 8),
         _returns_table(f, data),
         Spacer(1, 6),
-        _p(f"Growth of 100 since {long_date(f.since_inception.start)}, account vs {data.benchmark_name}; "
+        _p(f"Growth of 100 since {long_date(f.since_inception.start)}, account vs "
+           f"{data.benchmark_name}; "
            f"the shaded band is {data.period.label}.", "small"),
         _image(growth_chart(data.values, data.benchmark_returns, data.period.start, data.period.end), WIDTH),
     ]
@@ -210,7 +211,8 @@ def _holdings(f: StatementFigures, data: StatementData) -> list:
                       _table(sector_rows, [w * 0.46, w * 0.18, w * 0.18, w * 0.18])]),
         KeepTogether([_section(3), _table(top_rows, [w * .1, w * .4, w * .11, w * .12, w * .15, w * .12],
                                           numeric_from=2),
-                      _p(f"The ten largest of {len(f.appendix)} positions; section {len(SECTIONS)} lists every "
+                      _p(f"The ten largest of {len(f.appendix)} positions; section {len(SECTIONS)} "
+                         "lists every "
                          "position with its cost basis, unrealized gain and holding period.", "note")]),
         KeepTogether([_section(4), _table(unreal_rows, [w * 0.6, w * 0.4], total_row=True)]),
     ]
@@ -250,13 +252,16 @@ def _taxes(f: StatementFigures, data: StatementData) -> list:
     deferred = data.account_type.upper() in TAX_DEFERRED
     out = [KeepTogether([
         _section(6), _table(realized_rows, [WIDTH * .34, WIDTH * .22, WIDTH * .22, WIDTH * .22], total_row=True),
-        _p("Gains and losses inside this tax-deferred account are not taxed when realized.", "note")
+        _p("Gains and losses inside this tax-deferred account are not taxed when "
+           "realized.", "note")
         if deferred else Spacer(1, 0),
-        _p(f"Wash-sale losses disallowed and added to replacement lots this year: {money(r.wash_sale_disallowed)}. "
+        _p("Wash-sale losses disallowed and added to replacement lots this year: "
+           f"{money(r.wash_sale_disallowed)}. "
            "The lot-by-lot detail is in the accompanying Form 8949 report.", "note")])]
     if deferred:
         out.append(KeepTogether([_section(7), _p(
-            "This account is tax-deferred: losses are not harvested in it, and their estimated tax value is $0.00.")]))
+            "This account is tax-deferred: losses are not harvested in it, and "
+            "their estimated tax value is $0.00.")]))
         return out
     harvested = [["Losses realized", data.period.label, "Year to date"]]
     for label, attr in (("Short-term losses", "st_losses"), ("Long-term losses", "lt_losses")):
@@ -268,12 +273,14 @@ def _taxes(f: StatementFigures, data: StatementData) -> list:
     value_rows = [["Estimated tax value of this year's losses", "USD"],
                   ["Tax on this year's realized gains without the losses", money(v.tax_without_losses)],
                   ["Tax on the net gains after netting the losses", money(v.tax_with_losses)],
-                  [f"Net capital loss set against ordinary income (up to {money(ORDINARY_LOSS_LIMIT, cents=False)})",
+                  ["Net capital loss set against ordinary income (up to "
+                   f"{money(ORDINARY_LOSS_LIMIT, cents=False)})",
                    money(v.ordinary_offset)],
                   ["  its value at the short-term rate", money(v.ordinary_offset_value)],
                   ["Estimated tax value this year", money(v.value)]]
     carry = (f"Net capital loss carried forward to later years: {money(v.carryforward)} "
-             f"({money(v.carryforward_st)} short-term, {money(v.carryforward_lt)} long-term; IRC 1212(b)). "
+             f"({money(v.carryforward_st)} short-term, {money(v.carryforward_lt)} long-term; IRC "
+             "1212(b)). "
              "It has value only against gains you realize later, so none is counted above."
              if v.carryforward > 0 else "No net capital loss is left to carry forward.")
     out.append(KeepTogether([
@@ -281,8 +288,10 @@ def _taxes(f: StatementFigures, data: StatementData) -> list:
         _table(harvested, [WIDTH * .56, WIDTH * .22, WIDTH * .22], total_row=True),
         Spacer(1, 6),
         _table(value_rows, [WIDTH * .78, WIDTH * .22], total_row=True),
-        _p(f"At your marginal rates on file: {rates} (federal, state and net investment income tax combined). "
-           "Only this account's gains and losses are netted here (IRS Publication 550, ch. 4); gains or losses "
+        _p(f"At your marginal rates on file: {rates} (federal, state and net "
+           "investment income tax combined). "
+           "Only this account's gains and losses are netted here (IRS Publication 550, "
+           "ch. 4); gains or losses "
            f"elsewhere on your return change the figure. {carry}", "note"),
     ]))
     return out
@@ -302,8 +311,10 @@ def _appendix(f: StatementFigures) -> list:
     w = WIDTH
     return [
         PageBreak(), _section(len(SECTIONS)),
-        _p("Cost basis is after wash-sale adjustments. Term is the holding period at the period end: Long when "
-           "every share has been held more than a year, Short when none has, Mixed when the position has lots "
+        _p("Cost basis is after wash-sale adjustments. Term is the holding period at the "
+           "period end: Long when "
+           "every share has been held more than a year, Short when none has, Mixed when the "
+           "position has lots "
            "of both (IRS Publication 550, ch. 4).", "note"),
         Spacer(1, 4),
         _table(rows, [w * .08, w * .26, w * .09, w * .1, w * .13, w * .13, w * .13, w * .08], numeric_from=2,

@@ -139,7 +139,8 @@ def _snapshot_days(market, first: int, snapshots) -> tuple[int, ...]:
     bad = (t < first) | (t >= market.dates.size - 1)
     bad[~bad] = market.dates[t[~bad]] != days[~bad]
     if bad.any():
-        raise ValueError(f"snapshot {days[bad][0]} is not a business day strictly between the history's start and end")
+        raise ValueError(f"snapshot {days[bad][0]} is not a business day strictly between the history's "
+                         "start and end")
     return tuple(int(x) for x in t)
 
 

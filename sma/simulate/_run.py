@@ -85,7 +85,8 @@ def simulate(params: SimulationParams, market: MarketPath | None = None, workers
     for v in range(params.vintages):
         first, last = vintage_window(market, params, v)
         if first < 60 or last - first < 2:
-            raise ValueError(f"vintage {v}: the path needs 60 days before and a year after {params.first_year + v}-01-01")
+            raise ValueError(f"vintage {v}: the path needs 60 days before and a year after "
+                             f"{params.first_year + v}-01-01")
         m = len(params.profiles) * params.accounts_per_profile
         # Dealt out like cards: each shard gets its share of every profile. Contiguous halves put
         # the costly TRANSITION accounts (a gain budget to work within) all on one process.

@@ -228,7 +228,8 @@ def _lot_instructions(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFr
         a = merged[merged["allocation_id"] == off.index[0]].iloc[0]
         raise ProposalError(
             "lot_sells", a["account_id"], a["symbol"],
-            f"lots sum to {off['quantity'].iloc[0]} shares but the SELL is {off['quantity_sell'].iloc[0]}",
+            f"lots sum to {off['quantity'].iloc[0]} shares but the SELL is "
+            f"{off['quantity_sell'].iloc[0]}",
         )
     return merged
 

@@ -163,7 +163,8 @@ def fix_message_chunks(
         for o in orders.itertuples(index=False):
             oid, g = next(groups, (None, None))
             if oid != o.order_id:
-                raise ValueError(f"block order {o.order_id}: its allocations are missing or out of order (found {oid})")
+                raise ValueError(f"block order {o.order_id}: its allocations are missing or out of order "
+                                 f"(found {oid})")
             yield o, g
 
     for o, g in paired():

@@ -176,7 +176,8 @@ def match_fills(
     if len(over) or len(over_lots):
         rows = {a: int(np.flatnonzero((f["allocation_id"] == a).to_numpy())[-1]) + 1 for a in (*over["allocation_id"], *over_lots["allocation_id"])}
         rule = str(FillRule.OPEN_QUANTITY)
-        problems = [FillProblem(rows[r.allocation_id], "quantity", f"fills {r.filled:g} shares of allocation {r.allocation_id}, released {r.ordered:g}", rule) for r in over.itertuples()]
+        problems = [FillProblem(rows[r.allocation_id], "quantity", f"fills {r.filled:g} shares of allocation {r.allocation_id}, released "
+                                                                   f"{r.ordered:g}", rule) for r in over.itertuples()]
         problems += [FillProblem(rows[r.allocation_id], "quantity", f"relieves {r.relieved:g} shares of lot {r.lot_id}, instructed {r.instructed:g}", rule) for r in over_lots.itertuples()]
         raise FillsRejected(source, sorted(problems, key=lambda p: p.row))
     return FillMatch(new=new, duplicates=int(dup.sum()), open_allocations=open_alloc, open_lots=open_lots)

@@ -42,7 +42,8 @@ def test_the_simulated_history_makes_no_wash_sale(demo):
     identical security in the household within 30 days before or after it, and the ledger washed
     nothing (no code W)."""
     _, con = demo
-    washed = con.execute("SELECT count(*) FROM realized_gains WHERE wash_sale_disallowed > 0 OR adjustment_code = 'W'")
+    washed = con.execute("SELECT count(*) FROM realized_gains WHERE wash_sale_disallowed > 0 OR adjustment_code "
+                         "= 'W'")
     assert washed.fetchone()[0] == 0
     near = con.execute("""
         WITH acc AS (SELECT DISTINCT account_id, household_id, account_type FROM inbox_accounts),

@@ -81,7 +81,8 @@ def test_fills_in_two_files_conserve_shares_and_cash_and_a_second_load_changes_n
     basis_relieved = store(root, "SELECT sum(cost_basis) FROM realized_gains WHERE as_of_date = ?")[0][0]
     (basis_before,) = store(root, "SELECT sum(cost_basis) FROM inbox_lots WHERE as_of_date = ?")[0]
     bought_cost = (fills.loc[fills["side"] == "BUY", "quantity"] * fills.loc[fills["side"] == "BUY", "price"]).sum()
-    disallowed = store(root, "SELECT coalesce(sum(wash_sale_disallowed - permanently_disallowed), 0) FROM realized_gains WHERE as_of_date = ?")[0][0]
+    disallowed = store(root, "SELECT coalesce(sum(wash_sale_disallowed - permanently_disallowed), 0) FROM "
+                             "realized_gains WHERE as_of_date = ?")[0][0]
     assert float(after[0][1]) == pytest.approx(
         float(basis_before) + bought_cost + float(disallowed) - float(basis_relieved), abs=0.01 * len(fills)
     )
@@ -92,7 +93,8 @@ def test_the_engines_trades_wash_no_loss_when_booked(released):
     env, root, run = released
     fills_from_exports(run).to_csv(root / "fills.csv", index=False)
     assert sma(["fills", "load", str(root / "fills.csv")], env, root).returncode == 0
-    assert store(root, "SELECT coalesce(sum(wash_sale_disallowed), 0) FROM realized_gains WHERE as_of_date = ?")[0][0] == 0
+    assert store(root, "SELECT coalesce(sum(wash_sale_disallowed), 0) FROM realized_gains WHERE as_of_date "
+                       "= ?")[0][0] == 0
 
 
 def test_fills_for_a_run_not_released_are_refused(tiny_inbox, tmp_path):

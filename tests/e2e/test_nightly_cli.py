@@ -47,8 +47,10 @@ def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
     summary = json.loads((tmp_path / "runs" / AS_OF.isoformat() / "summary.json").read_text())
     with duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True) as con:
         by_sql = dict(con.execute(
-            "SELECT CASE WHEN a.account_type = 'TAXABLE' THEN l.term ELSE 'UNTAXED' END, sum(l.realized_gain) "
-            "FROM run_lot_sells l JOIN inbox_accounts a USING (as_of_date, account_id) GROUP BY ALL").fetchall())
+            "SELECT CASE WHEN a.account_type = 'TAXABLE' THEN l.term ELSE 'UNTAXED' END, "
+            "sum(l.realized_gain) "
+            "FROM run_lot_sells l JOIN inbox_accounts a USING (as_of_date, account_id) "
+            "GROUP BY ALL").fetchall())
     assert round(by_sql.get("SHORT", 0.0), 2) == summary["gains_realized_st"]
     assert round(by_sql.get("LONG", 0.0), 2) == summary["gains_realized_lt"]
     assert round(by_sql.get("UNTAXED", 0.0), 2) == summary["gains_realized_untaxed"]

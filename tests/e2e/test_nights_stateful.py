@@ -340,16 +340,21 @@ class Nights(RuleBasedStateMachine):
         (realized)."""
         with open_store(self.settings.store.path, read_only=True) as con:
             lots = con.execute(
-                "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
-                "adjusted_acquired_date FROM ledger_lots WHERE as_of_date = ? ORDER BY account_id, lot_id", [as_of]).df()
+                "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS "
+                "cost_basis, acquired_date, "
+                "adjusted_acquired_date FROM ledger_lots WHERE as_of_date = ? ORDER BY "
+                "account_id, lot_id", [as_of]).df()
             cash = con.execute(
-                "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM ledger_cash WHERE as_of_date = ? "
+                "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM ledger_cash WHERE "
+                "as_of_date = ? "
                 "ORDER BY account_id", [as_of]).df()
             realized = con.execute(
-                "SELECT fill_id, account_id, symbol, lot_id, quantity, CAST(round(proceeds * 100) AS BIGINT) AS proceeds, "
+                "SELECT fill_id, account_id, symbol, lot_id, quantity, CAST(round(proceeds * "
+                "100) AS BIGINT) AS proceeds, "
                 "CAST(round(cost_basis * 100) AS BIGINT) AS relieved, "
                 "CAST(round(wash_sale_disallowed * 100) AS BIGINT) AS disallowed, "
-                "CAST(round((wash_sale_disallowed - permanently_disallowed) * 100) AS BIGINT) AS carried, "
+                "CAST(round((wash_sale_disallowed - permanently_disallowed) * 100) AS BIGINT) "
+                "AS carried, "
                 "CAST(gain AS DOUBLE) AS gain FROM realized_gains WHERE as_of_date = ?", [as_of]).df()
         for col in ("acquired_date", "adjusted_acquired_date"):
             lots[col] = pd.to_datetime(lots[col]).dt.date

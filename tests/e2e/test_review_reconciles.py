@@ -253,5 +253,6 @@ def test_sma_review_prints_the_same_tax_figures_as_the_store(night, accounts):
 
     assert f"est. tax cost {usd(accounts['tax_cost'].sum())}" in text
     assert f"(short {usd(taxable['net_st'].sum())}, long {usd(taxable['net_lt'].sum())})" in text
-    assert f"IRA/ROTH {usd(accounts.loc[~accounts['taxable'], ['net_st', 'net_lt']].to_numpy().sum())}, not taxable" in text
+    assert (f"IRA/ROTH {usd(accounts.loc[~accounts['taxable'], ['net_st', 'net_lt']].to_numpy().sum())}, "
+            "not taxable") in text
     assert f"used {usd(budgeted['budget_used'].sum())} of {usd(budgeted['gain_budget'].sum())}" in text

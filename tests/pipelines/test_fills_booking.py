@@ -32,11 +32,14 @@ def book_in_store(root: Path) -> None:
     at 80); households H1 = A1, A2 (IRA), A4 and H2 = A3."""
     with open_store(settings(root).store.path) as con:
         con.execute("INSERT INTO inbox_lots VALUES (?, 'A1', 'L1', 'XOM', 2, 300, '2024-01-02', NULL), "
-                    "(?, 'A1', 'L2', 'XOM', 10, 1200, '2026-10-01', NULL), (?, 'A3', 'L9', 'XOM', 7, 560, '2025-01-02', NULL)",
+                    "(?, 'A1', 'L2', 'XOM', 10, 1200, '2026-10-01', NULL), (?, 'A3', 'L9', 'XOM', 7, "
+                    "560, '2025-01-02', NULL)",
                     [AS_OF] * 3)
-        con.execute("INSERT INTO inbox_cash VALUES (?, 'A1', 5000), (?, 'A2', 8000), (?, 'A3', 10), (?, 'A4', 0)", [AS_OF] * 4)
+        con.execute("INSERT INTO inbox_cash VALUES (?, 'A1', 5000), (?, 'A2', 8000), (?, 'A3', 10), (?, "
+                    "'A4', 0)", [AS_OF] * 4)
         for account, household, kind in (("A1", "H1", "TAXABLE"), ("A2", "H1", "IRA"), ("A3", "H2", "TAXABLE"), ("A4", "H1", "TAXABLE")):
-            con.execute("INSERT INTO inbox_accounts VALUES (?, ?, ?, 'client', ?, 'SP500', true, 0.37, 0.2, 0.02, NULL, 100, 0.01, "
+            con.execute("INSERT INTO inbox_accounts VALUES (?, ?, ?, 'client', ?, 'SP500', true, 0.37, "
+                        "0.2, 0.02, NULL, 100, 0.01, "
                         "'2020-01-01')", [AS_OF, account, household, kind])
         for symbol in ("AAPL", "XOM", "KO"):
             con.execute("INSERT INTO inbox_securities VALUES (?, ?, ?, 'S', 'I', NULL, NULL)", [AS_OF, symbol, symbol])
@@ -122,7 +125,8 @@ def ko_buy_released(root: Path, account: str, earlier_sale: str) -> Path:
 def earlier_sale_in_store(root: Path) -> tuple[float, float, str, float]:
     """The earlier sale's wash_sale_disallowed, permanently_disallowed, adjustment_code, gain."""
     with open_store(settings(root).store.path) as con:
-        (row,) = con.execute("SELECT wash_sale_disallowed, permanently_disallowed, adjustment_code, gain FROM realized_gains "
+        (row,) = con.execute("SELECT wash_sale_disallowed, permanently_disallowed, adjustment_code, gain FROM "
+                             "realized_gains "
                              "WHERE fill_id = 'earlier-fill'").fetchall()
     return float(row[0]), float(row[1]), row[2], float(row[3])
 

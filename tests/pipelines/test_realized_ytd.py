@@ -32,7 +32,8 @@ def _store(path):
     with open_store(path) as con:
         for as_of, fill, sale, gain in LEDGER:
             con.execute(
-                "INSERT INTO realized_gains VALUES (?, ?, 'A000094', 'XOM', 'L1', ?, 1, ?, 0, 0, 0, NULL, ?, 'SHORT', "
+                "INSERT INTO realized_gains VALUES (?, ?, 'A000094', 'XOM', 'L1', ?, 1, ?, 0, "
+                "0, 0, NULL, ?, 'SHORT', "
                 "DATE '2025-01-02', DATE '2025-01-02')", [as_of, fill, sale, Decimal(gain), Decimal(gain)])
     return path
 
@@ -69,7 +70,8 @@ def test_the_year_to_date_is_the_same_on_every_read_and_equals_a_plain_sql_sum(t
     path = _store(tmp_path / "store.duckdb")
     with open_store(path) as con:
         for k in range(200):  # many cents that a float sum would round differently in another order
-            con.execute("INSERT INTO realized_gains SELECT * REPLACE (? AS fill_id, CAST(? AS DECIMAL(18, 2)) AS gain) "
+            con.execute("INSERT INTO realized_gains SELECT * REPLACE (? AS fill_id, CAST(? AS "
+                        "DECIMAL(18, 2)) AS gain) "
                         "FROM realized_gains WHERE fill_id = 'F-0001'", [f"F-1{k:03d}", f"0.{k % 100:02d}"])
     with open_store(path, read_only=True) as con:
         reads = {tuple(_realized_this_year(con, TONIGHT)["realized_ytd"]) for _ in range(5)}

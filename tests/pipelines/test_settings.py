@@ -161,7 +161,8 @@ def test_every_setting_says_what_it_means():
 
 def test_the_example_file_is_written_from_the_settings_themselves():
     assert EXAMPLE.read_text() == example_toml(), (
-        "config/sma.example.toml is stale: python -m pipelines.settings_doc > config/sma.example.toml")
+        "config/sma.example.toml is stale: python -m pipelines.settings_doc > "
+        "config/sma.example.toml")
 
 
 def test_the_example_file_lists_every_setting_at_its_actual_default():

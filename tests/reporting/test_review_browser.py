@@ -127,7 +127,8 @@ def on_a_phone(tmp_path: Path, page_url: str) -> str:
     """A page holding ``page_url`` in a ``PHONE``-wide frame, as a file URL."""
     wrapper = tmp_path / f"phone-{len(list(tmp_path.iterdir()))}.html"
     wrapper.write_text(
-        f'<!DOCTYPE html><html><body style="margin:0"><iframe src="{page_url}" width="{PHONE}" height="1800" '
+        f'<!DOCTYPE html><html><body style="margin:0"><iframe src="{page_url}" width="{PHONE}" '
+        'height="1800" '
         'style="border:0"></iframe><script>window.addEventListener("message", function (e) '
         '{ document.body.setAttribute("data-page-width", e.data); });</script></body></html>')
     return wrapper.as_uri()
@@ -136,7 +137,8 @@ def on_a_phone(tmp_path: Path, page_url: str) -> str:
 def test_page_fits_a_390_pixel_phone_without_sideways_scrolling(tmp_path):
     """Wide tables scroll inside their own box; the page itself is no wider than the phone."""
     page = tmp_path / "review.html"
-    probe = ("<script>setTimeout(function () { parent.postMessage(String(document.documentElement.scrollWidth), "
+    probe = ("<script>setTimeout(function () { "
+             "parent.postMessage(String(document.documentElement.scrollWidth), "
              "'*'); }, 0);</script></body>")
     page.write_text(render_review_page(review_data()).replace("</body>", probe))
     for fragment in ("", "#account=ACC-0001", "#status=FLAGGED"):

@@ -64,7 +64,8 @@ def test_identical_input_gives_identical_bytes(taxable_pdf):
 
 def test_client_text_is_never_interpreted_as_markup():
     """CVE-2023-33733: reportlab markup in a client's name is shown literally, never evaluated."""
-    payload = "<font color=\"[ [ getattr(pow, Word('__globals__'))['os'].system('touch /tmp/pwned') ] ]\">x</font>"
+    payload = ("<font color=\"[ [ getattr(pow, Word('__globals__'))['os'].system('touch "
+               "/tmp/pwned') ] ]\">x</font>")
     pages, text = pdf_text(render_statement_pdf(statement_data(client="Eve " + payload)))
     assert "Eve <font color=" in text
     assert not Path("/tmp/pwned").exists()
