@@ -23,14 +23,9 @@ from sma.inbox import FORMULA_PREFIXES  # noqa: E402
 from sma.simulate import (  # noqa: E402
     CONVENTIONS,
     WHY_WE_DIFFER,
-    History,
     SimulationResult,
     beside_published,
 )
-
-
-def _atomic_bytes(target: Path, data: bytes) -> None:
-    write_atomically(target, data)
 
 
 def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,7 +39,7 @@ def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, target: Path) -> None:
     """``frame`` as CSV at ``target``, atomically, formula-safe."""
-    _atomic_bytes(target, _safe_cells(frame).to_csv(index=False, float_format="%.6g").encode())
+    write_atomically(target, _safe_cells(frame).to_csv(index=False, float_format="%.6g").encode())
 
 
 def _png(fig) -> str:
@@ -134,7 +129,7 @@ def write_report(result: SimulationResult, out: Path) -> dict[str, Path]:
     write_csv(result.summary, files["summary"])
     write_csv(overview(result), files["overview"])
     write_csv(beside_published(result.summary, result.years), files["published"])
-    _atomic_bytes(files["report"], report_html(result).encode())
+    write_atomically(files["report"], report_html(result).encode())
     return files
 
 
@@ -156,16 +151,3 @@ def read_market(folder: Path, params, seed: int):
     end = np.datetime64(f"{params.first_year + params.vintages - 1 + params.years}-01-01")
     missing = int(np.busday_count(path.dates[-1] + 1, end)) if path.dates[-1] < end else 0
     return extend_market(path, missing, seed)
-
-
-def write_history(history: History, out: Path) -> dict[str, Path]:
-    """The history's frames as ``values.parquet``, ``trades.parquet``, ``realized.parquet`` in
-    ``out``."""
-    files = {}
-    for name in ("values", "trades", "realized"):
-        target = out / f"{name}.parquet"
-        buf = io.BytesIO()
-        getattr(history, name).to_parquet(buf, index=False)
-        _atomic_bytes(target, buf.getvalue())
-        files[name] = target
-    return files
