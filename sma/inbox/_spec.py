@@ -48,23 +48,31 @@ GICS_SECTORS = (
 
 
 class AccountType(StrEnum):
+    """The account's tax treatment: taxable, or a traditional or Roth IRA (gains not taxed)."""
+
     TAXABLE = "TAXABLE"
     IRA = "IRA"
     ROTH = "ROTH"
 
 
 class RestrictionKind(StrEnum):
+    """What a restriction forbids in one account for one security, sector or ESG tag."""
+
     EXCLUDE = "EXCLUDE"  # hold none: sell out (within the gain budget), never buy
     NO_BUY = "NO_BUY"  # may hold and sell, never buy
     NO_SELL = "NO_SELL"  # keep as is: neither buy nor sell
 
 
 class Side(StrEnum):
+    """The side of a trade."""
+
     BUY = "BUY"
     SELL = "SELL"
 
 
 class CorporateActionKind(StrEnum):
+    """The corporate actions the inbox carries."""
+
     SPLIT = "SPLIT"  # also stock dividends, as a ratio of new shares per old share
 
 

@@ -29,6 +29,8 @@ from sma.ledger._relief import ReliefMethod
 
 
 class Action(StrEnum):
+    """What one row of a ledger replay does to the lots."""
+
     BUY = "BUY"  # opens lot ``lot_id`` at cost ``amount``
     SELL = "SELL"  # relieves ``quantity`` by the method, or from ``lot_ids`` (';'-separated)
     SPLIT = "SPLIT"  # ``ratio`` new shares per old share (stock dividends too)

@@ -23,6 +23,8 @@ from enum import StrEnum
 
 
 class State(StrEnum):
+    """Where a blotter is in its approval: proposed, approved, released, and the ends."""
+
     PROPOSED = "PROPOSED"
     APPROVED = "APPROVED"
     RELEASED = "RELEASED"
@@ -31,6 +33,8 @@ class State(StrEnum):
 
 
 class Action(StrEnum):
+    """What is done to a blotter (by the night or a login), as its trail records it."""
+
     PROPOSE = "PROPOSE"  # the night writes (or rewrites) the blotter
     APPROVE = "APPROVE"
     REJECT = "REJECT"
@@ -40,6 +44,8 @@ class Action(StrEnum):
 
 
 class Role(StrEnum):
+    """Who may do what to a blotter (four eyes: the PM approves, the trader releases)."""
+
     PM = "PM"  # portfolio manager: approves or rejects
     TRADER = "TRADER"  # releases to the broker
     OPERATIONS = "OPERATIONS"  # looks, and books the broker's fills; never decides

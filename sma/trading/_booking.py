@@ -49,6 +49,7 @@ class Booking:
 
 
 def lot_id_of_fill(fill_id: str) -> str:
+    """The id of the lot a buy fill opens: ``F`` and the first 24 characters of the fill id."""
     return f"F{fill_id[:24]}"
 
 

@@ -103,10 +103,12 @@ def desk_csv(blotter: Blotter) -> str:
 
 
 def allocations_csv(blotter: Blotter) -> str:
+    """The blotter's allocations, one row per account and order, as the exported CSV."""
     return to_csv(blotter.allocations[ALLOCATION_EXPORT_COLUMNS])
 
 
 def lot_instructions_csv(blotter: Blotter) -> str:
+    """The blotter's lot instructions (which lots each sale relieves) as the exported CSV."""
     return to_csv(blotter.lot_instructions[LOT_EXPORT_COLUMNS])
 
 

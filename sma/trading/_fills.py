@@ -121,6 +121,7 @@ class FillMatch:
 
 
 def empty_booked() -> pd.DataFrame:
+    """A table of booked fills with no rows, its columns typed."""
     return pd.DataFrame({c: pd.Series(dtype=float if c in ("quantity", "fill_price", "price") else str) for c in BOOKED_COLUMNS})
 
 
