@@ -9,6 +9,7 @@ and ROTH purchases, Rev. Rul. 2008-5). Substantially identical securities share 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ WASH_SALE_WINDOW_DAYS = 30
 PURCHASE_COLUMNS = ["account_id", "household_id", "trade_date", "symbol", "side", "quantity", "price", "realized_gain"]
 
 
-def wash_sale_window_start(as_of: np.datetime64 | str) -> np.datetime64:
+def wash_sale_window_start(as_of: np.datetime64 | str | date) -> np.datetime64:
     """The earliest trade date that can still block a trade on ``as_of``: ``as_of`` - 30 days.
 
     The window is inclusive (IRS Publication 550, "Wash Sales": 30 days before or after the sale),

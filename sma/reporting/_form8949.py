@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from sma.reporting._format import money, shares
 from sma.reporting._frames import ReportDataError, as_dates, require_columns
@@ -132,7 +132,7 @@ def render_form_8949_pdf(
     """
     register_fonts()
     s = styles()
-    story = [
+    story: list[Flowable] = [
         Paragraph(escape_markup(f"Form 8949 worksheet, tax year {tax_year}"), s["cover_title"]),
         Paragraph(escape_markup(f"{client}  ·  Account {account_id}"), s["cover_meta"]),
         Paragraph(escape_markup(
@@ -145,10 +145,10 @@ def render_form_8949_pdf(
     for part, title in PARTS.items():
         story += [CondPageBreak(1.2 * inch), Spacer(1, 10), Paragraph(escape_markup(title), s["h2"])]
         chunk = rows[rows["part"] == part]
-        story.append(_part_table(chunk) if len(chunk) else Paragraph("No sales.", s["body"]))  # pyright: ignore[reportArgumentType]
+        story.append(_part_table(chunk) if len(chunk) else Paragraph("No sales.", s["body"]))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=landscape(LETTER), invariant=1, leftMargin=0.6 * inch,
                             rightMargin=0.6 * inch, topMargin=0.6 * inch, bottomMargin=0.8 * inch,
                             title=f"Form 8949 worksheet {tax_year} - account {account_id}", author=manager)
-    doc.build(story, canvasmaker=numbered_canvas(f"{manager}  ·  Account {account_id}  ·  Form 8949 {tax_year}"))  # pyright: ignore[reportArgumentType]
+    doc.build(story, canvasmaker=numbered_canvas(f"{manager}  ·  Account {account_id}  ·  Form 8949 {tax_year}"))
     return buf.getvalue()

@@ -109,9 +109,9 @@ def _cards(data: ReviewData) -> str:
         ("Est. tax saved", s["est_tax_saved"], _usd(float(s["est_tax_saved"])), " tax", "lots sold at a loss × rate"),
         ("Est. net tax", net_tax, _usd(net_tax), " tax", "cost − saved"),
         ("Gain budget used", t["budget_used"], _usd(t["budget_used"]), "",
-         f"of {_usd(t['gain_budget'])} · {_count(t['budgeted'], 'account')} with a budget"),  # pyright: ignore[reportArgumentType]
+         f"of {_usd(t['gain_budget'])} · {_count(t['budgeted'], 'account')} with a budget"),
         ("Gain budget left", t["budget_left"], _usd(t["budget_left"]), " alert" if t["over_budget"] else "",
-         f"{_count(t['over_budget'], 'account')} over budget"),  # pyright: ignore[reportArgumentType]
+         f"{_count(t['over_budget'], 'account')} over budget"),
     ]
     note = ('<p class="note" id="tax-note">Gains realized, tax cost and gain budgets count TAXABLE '
             'accounts only: '
@@ -306,6 +306,6 @@ def render_review_page(data: ReviewData) -> str:
     )
 
 
-def _count(n: int, noun: str) -> str:
+def _count(n: float, noun: str) -> str:
     """``1 account``, ``2 accounts``."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -10,6 +10,8 @@ applies the wash-sale rule to every one of them.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -175,9 +177,9 @@ class SimBook:
         gain, block_gain = np.empty(a.size), np.empty(a.size)
         for i in range(a.size):
             lot = lot_id[i]
-            booked = self.ledger.sell(ids[a[i]], symbols[j[i]], float(q[i]), int(proceeds[i]), day,  # pyright: ignore[reportArgumentType]
+            booked = self.ledger.sell(cast(str, ids[a[i]]), cast(str, symbols[j[i]]), float(q[i]), int(proceeds[i]), day,
                                       ReliefMethod(method[i]), (lot,) if lot else ())
-            pieces = (rows.proceeds[booked] - rows.basis[booked] + rows.disallowed[booked]) / 100.0  # pyright: ignore[reportAttributeAccessIssue]
+            pieces = (rows.proceeds[booked] - rows.basis[booked] + rows.disallowed[booked]) / 100.0
             gain[i] = float(pieces.sum())
             loss = pieces < 0
             block_gain[i] = float(pieces[loss].sum()) if loss.any() else gain[i]
@@ -189,7 +191,7 @@ class SimBook:
         cost = np.round(q * price * 100)
         for i in range(a.size):
             self._next_lot[a[i]] += 1
-            self.ledger.buy(ids[a[i]], symbols[j[i]], f"SIM{self._lot_day}-{self._next_lot[a[i]]:04d}", float(q[i]),  # pyright: ignore[reportArgumentType]
+            self.ledger.buy(cast(str, ids[a[i]]), cast(str, symbols[j[i]]), f"SIM{self._lot_day}-{self._next_lot[a[i]]:04d}", float(q[i]),
                             int(cost[i]), day)
 
     def _remember(self, trades: pd.DataFrame) -> None:

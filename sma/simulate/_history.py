@@ -178,7 +178,8 @@ def _inbox_on(frames, market, t: int, shard_lots: list[pd.DataFrame], shard_cash
     lots = _lots_frame(pd.concat(shard_lots, ignore_index=True))
     lots = lots.sort_values("account_id", kind="stable").reset_index(drop=True)
     positions = lots.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
-    recent = trades[(trades["trade_date"] >= pd.Timestamp(wash_sale_window_start(day))) & (trades["trade_date"] <= day)]  # pyright: ignore[reportArgumentType]
+    window_start = pd.Timestamp(wash_sale_window_start(day))  # pyright: ignore[reportArgumentType]
+    recent = trades[(trades["trade_date"] >= window_start) & (trades["trade_date"] <= day)]
     cash = pd.concat(shard_cash).reindex(ids)
     n_sec = market.symbols.size
     # The prices file keeps as many days as the book's had.
