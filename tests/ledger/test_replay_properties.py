@@ -130,6 +130,7 @@ def test_replay_is_deterministic_whatever_the_row_order_of_the_file(steps):
     pd.testing.assert_frame_equal(first.open_lots, second.open_lots)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=40))
 def test_fifo_with_arrays_books_exactly_what_trade_by_trade_booking_books(steps):

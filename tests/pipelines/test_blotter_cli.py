@@ -17,7 +17,8 @@ from pipelines.identity import os_login, signer_of
 from tests.nightly_env import workplace
 from tests.os_users import shared, sma_as, write_users
 
-pytestmark = pytest.mark.usefixtures("os_users")
+# The `sma` command run as OS logins, one process per step: minutes in all.
+pytestmark = [pytest.mark.usefixtures("os_users"), pytest.mark.slow]
 
 
 @pytest.fixture

@@ -171,6 +171,7 @@ def _race(path: Path, root: Path, barrier, results) -> None:
         results.put(repr(e))
 
 
+@pytest.mark.slow
 def test_64_racing_loads_of_one_file_book_each_execution_once(tmp_path):
     """Issue 14: 64 processes load the same file at once; one books its five executions, 63 skip
     them."""

@@ -59,6 +59,7 @@ def test_a_duplicate_order_is_caught():
     assert "duplicate_order" in set(issues["rule"])
 
 
+@pytest.mark.slow
 def test_great_expectations_runs_the_output_suites_and_agrees():
     trades, _ = proposal()
     trades.loc[1, "reason"] = "BECAUSE"

@@ -17,6 +17,9 @@ from pipelines.settings import Settings
 from sma.reporting import lot_gain_sums, render_review_page, trades_by_reason
 from tests.nightly_env import AS_OF
 
+# Big nights read in batches: more than a minute in all.
+pytestmark = pytest.mark.slow
+
 LIST_LIMIT = 3
 
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,7 @@ def frame(rows: list[tuple]) -> pd.DataFrame:
         {"account_id": str, "side": str, "notional": float, "reason": str})
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(rows=trade_rows, cuts=st.lists(st.integers(0, 60), max_size=5), data=st.data())
 def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_whole(rows, cuts, data):

@@ -27,6 +27,7 @@ def prices(tmp_path_factory):
     return write_inbox(frames, tmp_path_factory.mktemp("inbox"), as_of, "csv")
 
 
+@pytest.mark.slow
 def test_simulate_runs_on_price_files_extended_past_their_last_day_and_writes_the_report(prices, tmp_path):
     """--prices-from: an inbox's closes; the vintage's year beyond them is drawn from a factor
     model."""

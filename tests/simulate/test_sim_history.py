@@ -18,6 +18,9 @@ from sma.simulate import (
 )
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
+# Simulated histories of several months each: more than a minute in all.
+pytestmark = pytest.mark.slow
+
 START, END = date(2024, 1, 2), date(2024, 2, 29)
 
 

@@ -20,6 +20,9 @@ from sma.simulate import (
 )
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
+# Each test simulates a year of nights: minutes in all, so `make test` runs them in the slow group.
+pytestmark = pytest.mark.slow
+
 #: A lump sum (losses to harvest) and an in-kind transition (a gain budget), one weekly year.
 YEAR = SimulationParams(years=1, seed=7, harvest_frequency=HarvestFrequency.WEEKLY,
                         profiles=(Profile.LUMP_SUM, Profile.TRANSITION), universe=SMALL_UNIVERSE)

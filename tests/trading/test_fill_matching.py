@@ -137,6 +137,7 @@ def test_an_exec_id_twice_in_a_file_or_booked_before_with_other_fields_is_refuse
         match_fills(fills((BUY_AAPL, "A2", "AAPL", "BUY", 13, 200.0, None)), blotter(), first.new)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 1), st.integers(1, 6)), max_size=6))
 def test_filled_plus_open_is_always_the_released_quantity(parts):

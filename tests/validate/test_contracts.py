@@ -114,6 +114,7 @@ def test_the_control_character_rule_refuses_c1_controls_bidi_overrides_and_line_
     assert not re.search(regex, "Zoë Müller-Łukasiewicz, Jr. (née O'Brien) & Co.")
 
 
+@pytest.mark.slow
 def test_great_expectations_finds_exactly_the_rows_the_executor_finds():
     """Every suite run through GX itself agrees with the night's executor (row rules per batch,
     whole-file rules in SQL over the staged file) on the clean rows of its file plus one copy of

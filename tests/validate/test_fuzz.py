@@ -90,6 +90,7 @@ def test_any_cells_under_a_valid_header_give_a_report_not_a_crash(name, data):
     _assert_contract_holds(result)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(data=st.data())
 def test_one_random_cell_anywhere_never_escapes_as_an_exception(data):
