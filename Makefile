@@ -8,7 +8,7 @@ DATE   ?= 2026-11-24
 ACCOUNTS ?= 200
 SEED   ?= 7
 
-.PHONY: install system-deps demo test bench clean
+.PHONY: install system-deps demo test test-fast check bench clean
 
 # Debian packages the tests use: Chromium (the review page in a real browser), poppler (PDF → PNG).
 SYSTEM_PACKAGES := chromium poppler-utils fonts-liberation fonts-dejavu-core
@@ -31,11 +31,26 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m pipelines.demo --work $(WORK) --date $(DATE) --accounts $(ACCOUNTS) --seed $(SEED)
 
+# Everything: the static gates (lint, format, types), the fast tests, the slow end-to-end tests,
+# then the coverage gate over both groups (.ci/gates says what each gate checks; pytest-cov only
+# collects here: --cov-fail-under=0, the floor is checked once, over both groups).
+PYTEST := $(PY) -m pytest -n 2 --dist loadgroup
 test: $(STAMP) system-deps
-	$(PY) -m pytest -n 2 --dist loadgroup
+	PY=$(PY) .ci/gates static
+	$(PYTEST) -m "not slow" --cov --cov-report= --cov-fail-under=0
+	$(PYTEST) -m slow --cov --cov-append --cov-report= --cov-fail-under=0
+	PY=$(PY) .ci/gates coverage
+
+# The tests not marked slow: a few minutes, for the edit-test loop.
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow"
+
+# The static gates alone: ruff lint, ruff format --check, pyright.
+check: $(STAMP)
+	PY=$(PY) .ci/gates static
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; PYTHONPATH=. $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf out .pytest_cache
+	rm -rf out .pytest_cache .coverage .coverage.*

@@ -40,31 +40,51 @@ def book(n_accounts: int, per_account: int, seed: int = 7) -> tuple[pd.DataFrame
     n = n_accounts * per_account
     symbols = np.array([f"S{i:03d}" for i in range(500)])
     accounts = np.repeat([f"A{i:06d}" for i in range(n_accounts)], per_account)
-    sym = np.concatenate([rng.choice(symbols, per_account, replace=False) for _ in range(n_accounts)])
+    sym = np.concatenate(
+        [rng.choice(symbols, per_account, replace=False) for _ in range(n_accounts)]
+    )
     side = np.where(rng.random(n) < 0.5, "BUY", "SELL")
-    trades = pd.DataFrame({
-        "run_id": "2026-11-25", "as_of_date": date(2026, 11, 25), "account_id": accounts, "household_id": accounts,
-        "account_type": "TAXABLE", "symbol": sym, "side": side, "quantity": rng.integers(1, 500, n).astype(float),
-        "price": 100.0, "reason": "REBALANCE",
-    })
+    trades = pd.DataFrame(
+        {
+            "run_id": "2026-11-25",
+            "as_of_date": date(2026, 11, 25),
+            "account_id": accounts,
+            "household_id": accounts,
+            "account_type": "TAXABLE",
+            "symbol": sym,
+            "side": side,
+            "quantity": rng.integers(1, 500, n).astype(float),
+            "price": 100.0,
+            "reason": "REBALANCE",
+        }
+    )
     trades["notional"] = trades["quantity"] * 100.0
     sells = trades[trades["side"] == "SELL"]
-    lot_sells = pd.DataFrame({"account_id": sells["account_id"], "symbol": sells["symbol"],
-                              "lot_id": [f"L{i}" for i in range(len(sells))], "quantity": sells["quantity"]})
+    lot_sells = pd.DataFrame(
+        {
+            "account_id": sells["account_id"],
+            "symbol": sells["symbol"],
+            "lot_id": [f"L{i}" for i in range(len(sells))],
+            "quantity": sells["quantity"],
+        }
+    )
     return trades, lot_sells
 
 
 def baseline_aggregate(trades: pd.DataFrame) -> dict:
     """Per-trade Python loop: what a row-by-row blotter would do."""
     blocks: dict[tuple[str, str], dict[str, float]] = {}
-    for account, symbol, side, qty in zip(trades["account_id"], trades["symbol"], trades["side"], trades["quantity"]):
+    for account, symbol, side, qty in zip(
+        trades["account_id"], trades["symbol"], trades["side"], trades["quantity"]
+    ):
         alloc = blocks.setdefault((symbol, side), {})
         alloc[account] = alloc.get(account, 0.0) + qty
     return {k: {a: q / sum(v.values()) for a, q in v.items()} for k, v in blocks.items()}
 
 
 def simplefix_messages(blotter, at: datetime) -> list[bytes]:
-    """The same NewOrderSingle messages built field by field with a general FIX library (baseline)."""
+    """The same NewOrderSingle messages built field by field with a general FIX library
+    (baseline)."""
     import simplefix
 
     out = []
@@ -92,7 +112,8 @@ def median_seconds(fn, repeat: int) -> float:
 
 
 def _propose_night(run_dir: str, way: str, rows_per_part: int) -> tuple[float, float]:
-    """In a fresh process: (wall seconds, peak MB) of one way of proposing the night in ``run_dir``."""
+    """In a fresh process: (wall seconds, peak MB) of one way of proposing the night in
+    ``run_dir``."""
     start = time.perf_counter()
     if way == "parts":
         from pipelines.blotter import propose
@@ -100,8 +121,11 @@ def _propose_night(run_dir: str, way: str, rows_per_part: int) -> tuple[float, f
         propose(Path(run_dir), "sma-night", rows_per_part=rows_per_part)
     else:
         src = Path(run_dir) / "proposal"
-        whole = build_blotter(pd.read_parquet(src / "trades.parquet"), pd.read_parquet(src / "lot_sells.parquet"),
-                              pd.read_parquet(src / "exceptions.parquet"))
+        whole = build_blotter(
+            pd.read_parquet(src / "trades.parquet"),
+            pd.read_parquet(src / "lot_sells.parquet"),
+            pd.read_parquet(src / "exceptions.parquet"),
+        )
         content_hash(whole)
     return time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -113,18 +137,28 @@ def night(n_accounts: int, per_account: int, rows_per_part: int) -> None:
         src.mkdir(parents=True)
         trades.to_parquet(src / "trades.parquet")
         lot_sells.to_parquet(src / "lot_sells.parquet")
-        pd.DataFrame({"account_id": pd.Series(dtype=str), "kind": pd.Series(dtype=str),
-                      "reason": pd.Series(dtype=str)}).to_parquet(src / "exceptions.parquet")
+        pd.DataFrame(
+            {
+                "account_id": pd.Series(dtype=str),
+                "kind": pd.Series(dtype=str),
+                "reason": pd.Series(dtype=str),
+            }
+        ).to_parquet(src / "exceptions.parquet")
         print(f"{n_accounts:,} accounts: {len(trades):,} trades, {len(lot_sells):,} lot sells")
         del trades, lot_sells
         results = {}
         with mp.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
             for way in ("whole", "parts"):
                 results[way] = pool.apply(_propose_night, (str(src.parent), way, rows_per_part))
-                print(f"  {way:<6} {results[way][0]:7.1f} s   peak {results[way][1]:8,.0f} MB", flush=True)
+                print(
+                    f"  {way:<6} {results[way][0]:7.1f} s   peak {results[way][1]:8,.0f} MB",
+                    flush=True,
+                )
         (tw, mw), (tp, mp_) = results["whole"], results["parts"]
-        print(f"  parts / whole: time {tp / tw:.2f}x, peak memory {mp_ / mw:.2f}x "
-              f"(parts of {rows_per_part:,} rows; the parts also write the files)")
+        print(
+            f"  parts / whole: time {tp / tw:.2f}x, peak memory {mp_ / mw:.2f}x "
+            f"(parts of {rows_per_part:,} rows; the parts also write the files)"
+        )
 
 
 def main() -> None:
@@ -132,7 +166,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--trades-per-account", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--night", type=int, default=None, help="propose a night of this many accounts")
+    parser.add_argument(
+        "--night", type=int, default=None, help="propose a night of this many accounts"
+    )
     parser.add_argument("--rows-per-part", type=int, default=1_000_000)
     args = parser.parse_args()
     if args.night:
@@ -143,20 +179,37 @@ def main() -> None:
     blotter = build_blotter(trades, lot_sells, held)
     alloc = blotter.allocations
     reference = alloc["order_id"].map(blotter.orders.set_index("order_id")["reference_price"])
-    fills = pd.DataFrame({"exec_id": [f"X{n}" for n in range(len(alloc))], "order_id": alloc["order_id"],
-                          "account_id": alloc["account_id"], "symbol": alloc["symbol"], "side": alloc["side"],
-                          "quantity": alloc["quantity"], "price": reference * 1.005, "lot_id": None})
+    fills = pd.DataFrame(
+        {
+            "exec_id": [f"X{n}" for n in range(len(alloc))],
+            "order_id": alloc["order_id"],
+            "account_id": alloc["account_id"],
+            "symbol": alloc["symbol"],
+            "side": alloc["side"],
+            "quantity": alloc["quantity"],
+            "price": reference * 1.005,
+            "lot_id": None,
+        }
+    )
     fills = fills[fills["side"] == "BUY"]
     steps = {
         "baseline per-trade loop": lambda: baseline_aggregate(trades),
         "build_blotter": lambda: build_blotter(trades, lot_sells, held),
         "content_hash": lambda: content_hash(blotter),
-        "desk_csv + fix_messages": lambda: (desk_csv(blotter), fix_messages(blotter, datetime(2026, 11, 26, tzinfo=UTC))),
-        "NewOrderSingles via simplefix": lambda: simplefix_messages(blotter, datetime(2026, 11, 26, tzinfo=UTC)),
+        "desk_csv + fix_messages": lambda: (
+            desk_csv(blotter),
+            fix_messages(blotter, datetime(2026, 11, 26, tzinfo=UTC)),
+        ),
+        "NewOrderSingles via simplefix": lambda: simplefix_messages(
+            blotter, datetime(2026, 11, 26, tzinfo=UTC)
+        ),
         "allocations_csv": lambda: allocations_csv(blotter),
         "match_fills (buys)": lambda: match_fills(fills, blotter, empty_booked()),
     }
-    print(f"{len(trades)} trades, {len(blotter.orders)} block orders, {len(alloc)} allocations; median of {args.repeat}")
+    print(
+        f"{len(trades)} trades, {len(blotter.orders)} block orders, {len(alloc)} allocations; "
+        f"median of {args.repeat}"
+    )
     medians = {name: median_seconds(fn, args.repeat) for name, fn in steps.items()}
     base = medians["baseline per-trade loop"]
     for name, seconds in medians.items():

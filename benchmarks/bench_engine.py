@@ -1,6 +1,7 @@
 """Speed and quality of the per-account optimiser (issue 4).
 
-Speed: one core, 500 names, 40 factors, 1, 5 and 20 lots per position. For each account, the engine's
+Speed: one core, 500 names, 40 factors, 1, 5 and 20 lots per position. For each account, the
+engine's
 two-step solve (build + relaxation + sign-fixed solve) against the same two-step model written in
 cvxpy and solved by Clarabel, in the same run: p50/p95/p99 ms per account, speed-up of the medians,
 and the relative objective gap.
@@ -32,13 +33,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine_problems import synthetic_model, synthetic_shard  # noqa: E402
 
-from sma.rebalance import EngineParams, SignMethod, build_problem, decide_account, solve_account  # noqa: E402
-from sma.rebalance import screen_accounts, solve_trade_qp  # noqa: E402
-from sma.rebalance import contested_groups, keep_for_sides  # noqa: E402
+from sma.rebalance import (  # noqa: E402
+    EngineParams,
+    SignMethod,
+    build_problem,
+    contested_groups,
+    decide_account,
+    keep_for_sides,
+    screen_accounts,
+    solve_account,
+    solve_trade_qp,
+)
 
 
 def cvxpy_solve(qp, keep=None):
-    """The same convex problem through cvxpy + Clarabel; returns (v over all variables, objective)."""
+    """The same convex problem through cvxpy + Clarabel; returns (v over all variables,
+    objective)."""
     import cvxpy as cp
     import scipy.sparse as sp
 
@@ -48,8 +58,12 @@ def cvxpy_solve(qp, keep=None):
     a = sp.csr_matrix((sub.sign, (sub.asset, np.arange(nv))), shape=(n, nv))
     v = cp.Variable(nv)
     z = a @ v
-    objective = (0.5 * cp.sum_squares(cp.multiply(np.sqrt(sub.d), z)) + 0.5 * cp.sum_squares(sub.B.T @ z)
-                 + sub.p @ z + sub.cost @ v)
+    objective = (
+        0.5 * cp.sum_squares(cp.multiply(np.sqrt(sub.d), z))
+        + 0.5 * cp.sum_squares(sub.B.T @ z)
+        + sub.p @ z
+        + sub.cost @ v
+    )
     problem = cp.Problem(cp.Minimize(objective), [v >= 0, v <= sub.upper, sub.G @ v <= sub.h])
     problem.solve(solver=cp.CLARABEL)
     full = np.zeros(qp.asset.size)
@@ -58,7 +72,8 @@ def cvxpy_solve(qp, keep=None):
 
 
 def cvxpy_two_step(problem, keep):
-    """The same two solves through cvxpy: the relaxation, then the final problem with the engine's sides
+    """The same two solves through cvxpy: the relaxation, then the final problem with the engine's
+    sides
     (so both end on the same convex problem and the objectives compare solver accuracy)."""
     t0 = time.thread_time()
     _, s1 = cvxpy_solve(problem.qp)
@@ -78,9 +93,14 @@ def speed(accounts: int, seed: int) -> None:
     model, sectors = synthetic_model(500, 40, seed)
     params = EngineParams()
     sign_rule = EngineParams(sign_method=SignMethod.TWO_STEP)
-    print(f"# speed: 500 names, 40 factors, {accounts} accounts per row, one BLAS thread, CPU time of this thread")
-    print("lots/pos  vars   ours p50   p95    p99 ms | cvxpy+clarabel p50 ms (clarabel alone) | "
-          "speed-up p50 | rel. gap median / max | iters p50 | objective p50 (Moehle sign rule)")
+    print(
+        f"# speed: 500 names, 40 factors, {accounts} accounts per row, one BLAS thread, CPU "
+        "time of this thread"
+    )
+    print(
+        "lots/pos  vars   ours p50   p95    p99 ms | cvxpy+clarabel p50 ms (clarabel alone) | "
+        "speed-up p50 | rel. gap median / max | iters p50 | objective p50 (Moehle sign rule)"
+    )
     for lots in (1, 5, 20):
         shard = synthetic_shard(model, sectors, accounts, lots, seed + lots)
         ours, base, base_solver, gaps, iters, nvars, objs, moehle = [], [], [], [], [], [], [], []
@@ -101,19 +121,28 @@ def speed(accounts: int, seed: int) -> None:
             objs.append(f_ours)
             moehle.append(solve_account(problem, shard.identical_group, sign_rule).objective)
         ms = np.array(ours) * 1e3
-        print(f"{lots:8d} {int(np.median(nvars)):6d} {pct(ms, 50):9.1f} {pct(ms, 95):6.1f} {pct(ms, 99):6.1f} | "
-              f"{pct(np.array(base) * 1e3, 50):10.1f} ({pct(np.array(base_solver) * 1e3, 50):6.1f}) | "
-              f"{np.median(base) / np.median(ours):9.1f}x | {np.median(gaps):+.1e} / {np.max(gaps):+.1e} | "
-              f"{int(np.median(iters))} | {np.median(objs):.5f} ({np.median(moehle):.5f})")
+        print(
+            f"{lots:8d} {int(np.median(nvars)):6d} {pct(ms, 50):9.1f} {pct(ms, 95):6.1f} "
+            f"{pct(ms, 99):6.1f} | "
+            f"{pct(np.array(base) * 1e3, 50):10.1f} "
+            f"({pct(np.array(base_solver) * 1e3, 50):6.1f}) | "
+            f"{np.median(base) / np.median(ours):9.1f}x | {np.median(gaps):+.1e} / "
+            f"{np.max(gaps):+.1e} | "
+            f"{int(np.median(iters))} | {np.median(objs):.5f} ({np.median(moehle):.5f})"
+        )
 
 
 def end_to_end(accounts: int, seed: int) -> None:
     """The whole ``decide`` (screen, build, solve, round, trades and records frames) per account, with the
     side search (engine default) and without it (two steps alone), in the same run."""
     model, sectors = synthetic_model(500, 40, seed)
-    print("# end to end: decide_account() per account, CPU ms (every account triggered); "
-          "two steps alone -> with the side search")
-    print("lots/pos  p50 before -> after   p99 before -> after | objective p50 before -> after | statuses after")
+    print(
+        "# end to end: decide_account() per account, CPU ms (every account triggered); "
+        "two steps alone -> with the side search"
+    )
+    print(
+        "lots/pos  p50 before -> after   p99 before -> after | objective p50 before -> after | statuses after"
+    )
     for lots in (1, 5, 20):
         shard = synthetic_shard(model, sectors, accounts, lots, seed + lots)
         screen = screen_accounts(shard, model, _DEFAULT)
@@ -128,9 +157,11 @@ def end_to_end(accounts: int, seed: int) -> None:
                 statuses.append(record["status"])
             ms[label], obj[label] = np.array(times), np.array(objective)
         counts = {str(k): int(n) for k, n in zip(*np.unique(statuses, return_counts=True))}
-        print(f"{lots:8d} {pct(ms['before'], 50):9.1f} -> {pct(ms['after'], 50):6.1f} "
-              f"{pct(ms['before'], 99):9.1f} -> {pct(ms['after'], 99):6.1f} | "
-              f"{np.nanmedian(obj['before']):.5f} -> {np.nanmedian(obj['after']):.5f} | {counts}")
+        print(
+            f"{lots:8d} {pct(ms['before'], 50):9.1f} -> {pct(ms['after'], 50):6.1f} "
+            f"{pct(ms['before'], 99):9.1f} -> {pct(ms['after'], 99):6.1f} | "
+            f"{np.nanmedian(obj['before']):.5f} -> {np.nanmedian(obj['after']):.5f} | {counts}"
+        )
 
 
 def exhaustive(problem, groups, params):
@@ -140,7 +171,9 @@ def exhaustive(problem, groups, params):
     for sides in itertools.product((False, True), repeat=contested.size):
         sell = np.array(sides, bool)
         keep = keep_for_sides(problem, groups, contested[sell], contested[~sell])
-        res = solve_trade_qp(problem.qp.restrict(keep), params.solver_tolerance, params.solver_max_iterations)
+        res = solve_trade_qp(
+            problem.qp.restrict(keep), params.solver_tolerance, params.solver_max_iterations
+        )
         if res.status == "optimal":
             best = min(best, res.objective + problem.te2_offset)
     return best, contested.size
@@ -149,11 +182,14 @@ def exhaustive(problem, groups, params):
 def quality(instances: int, seed: int) -> None:
     model, sectors = synthetic_model(12, 14, seed)
     methods = {
-        "two-step, side = sign of relaxed net trade (Moehle et al.)": EngineParams(sign_method=SignMethod.TWO_STEP,
-                                                                                  sign_search_solves=0),
+        "two-step, side = sign of relaxed net trade (Moehle et al.)": EngineParams(
+            sign_method=SignMethod.TWO_STEP, sign_search_solves=0
+        ),
         "two-step, side = cheaper removal (before the search)": EngineParams(sign_search_solves=0),
         f"two-step + side search, {_DEFAULT.sign_search_solves} solves (engine default)": _DEFAULT,
-        "relax-and-net heuristic (no second solve)": EngineParams(sign_method=SignMethod.RELAX_AND_NET),
+        "relax-and-net heuristic (no second solve)": EngineParams(
+            sign_method=SignMethod.RELAX_AND_NET
+        ),
     }
     rows, sizes = [], []
     for i in range(instances):
@@ -162,23 +198,36 @@ def quality(instances: int, seed: int) -> None:
         best, c = exhaustive(problem, shard.identical_group, _TWO_STEP)
         sizes.append(c)
         scale = max(abs(best), 1e-9)
-        rows.append([(solve_account(problem, shard.identical_group, p).objective - best) / scale
-                     for p in methods.values()])
+        rows.append(
+            [
+                (solve_account(problem, shard.identical_group, p).objective - best) / scale
+                for p in methods.values()
+            ]
+        )
     r = np.array(rows)
-    print(f"# quality: {instances} instances, 12 names, 3 lots each, exhaustive search over the sides of "
-          f"{np.median(sizes):.0f} (max {max(sizes)}) contested groups; gap = (f - f*) / |f*|")
+    print(
+        f"# quality: {instances} instances, 12 names, 3 lots each, exhaustive search over the "
+        "sides of "
+        f"{np.median(sizes):.0f} (max {max(sizes)}) contested groups; gap = (f - f*) / |f*|"
+    )
     for j, name in enumerate(methods):
         g = r[:, j]
-        print(f"{name:60s} median {np.median(g):.2e}  p95 {pct(g, 95):.2e}  max {g.max():.2e}  "
-              f"optimal (gap <= 1e-6) in {np.mean(g <= 1e-6):.0%}")
+        print(
+            f"{name:60s} median {np.median(g):.2e}  p95 {pct(g, 95):.2e}  max {g.max():.2e}  "
+            f"optimal (gap <= 1e-6) in {np.mean(g <= 1e-6):.0%}"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--accounts", type=int, default=30)
-    ap.add_argument("--quality", type=int, default=0, help="instances for the exhaustive-sign study")
+    ap.add_argument(
+        "--quality", type=int, default=0, help="instances for the exhaustive-sign study"
+    )
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--no-cvxpy", action="store_true", help="skip the comparison with cvxpy + Clarabel (slow)")
+    ap.add_argument(
+        "--no-cvxpy", action="store_true", help="skip the comparison with cvxpy + Clarabel (slow)"
+    )
     args = ap.parse_args()
     if args.accounts and not args.no_cvxpy:
         speed(args.accounts, args.seed)

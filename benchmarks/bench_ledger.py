@@ -4,7 +4,8 @@ Generates a seeded synthetic book (accounts in households of two, a universe of 
 buys, sells and a few splits) and replays it through ``sma.ledger.replay``. The baseline is a
 straightforward row-by-row pure-Python replay (a dict per lot, FIFO, wash sales by scanning every
 lot of the household) run on the same rows in the same process; the script prints both medians
-and the ratio. Times are this process's CPU seconds, so other work on the machine does not skew them.
+and the ratio. Times are this process's CPU seconds, so other work on the machine does not skew
+them.
 
     .venv/bin/python benchmarks/bench_ledger.py --accounts 10000 --trades-per-account 100
 """
@@ -200,7 +201,8 @@ def main() -> None:
     )
     baseline_s = median_seconds(lambda: baseline_replay(accounts, transactions), args.repeats)
     print(
-        f"rows: {rows:,} ({args.accounts:,} accounts x {args.trades_per_account} trades), median of {args.repeats}"
+        f"rows: {rows:,} ({args.accounts:,} accounts x {args.trades_per_account} trades), "
+        f"median of {args.repeats}"
     )
     print(f"sma.ledger.replay      : {ledger_s:8.3f} s  {rows / ledger_s:12,.0f} rows/s")
     print(f"  trade by trade only  : {one_by_one_s:8.3f} s  {rows / one_by_one_s:12,.0f} rows/s")

@@ -13,7 +13,8 @@ read: on an otherwise idle machine two balanced processes take about half their 
   per second and the two-process speed-up. Months from the accounts' first funding flatter a long
   run: accounts gather lots for about a year, and a decision over many lots costs more.
 - ``--years N``: the real thing -- N years x 100 accounts, engine, weekly, on ``--workers``
-  processes (default 2); prints the wall time, the rate, and whether 10 years would fit in 10 minutes.
+  processes (default 2); prints the wall time, the rate, and whether 10 years would fit in 10
+  minutes.
 - ``--history``: ``simulate_history`` on the demo book (``--history-accounts``, default 200) for
   ``--history-months`` (default 24) on two processes, as ``make demo`` runs it.
 
@@ -63,7 +64,10 @@ def _load() -> str:
 
 def _cpu() -> float:
     """CPU seconds (user + system) of this process and of its finished worker processes."""
-    own, done = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own, done = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime
 
 
@@ -80,12 +84,19 @@ def _time(fn, repeats: int) -> tuple[float, float]:
 
 def _verdict(rate: float) -> str:
     minutes = TARGET_ACCOUNT_DAYS / rate / 60
-    return f"10 y x 250 d x 100 accounts at this rate: {minutes:5.1f} min ({'meets' if minutes <= 10 else 'misses'} 10 min)"
+    return (
+        f"10 y x 250 d x 100 accounts at this rate: {minutes:5.1f} min "
+        f"({'meets' if minutes <= 10 else 'misses'} 10 min)"
+    )
 
 
 def quick(accounts_per_profile: int, months: int, repeats: int) -> None:
-    params = SimulationParams(years=1, accounts_per_profile=accounts_per_profile,
-                              harvest_frequency=HarvestFrequency.WEEKLY, strategies=(Strategy.ENGINE,))
+    params = SimulationParams(
+        years=1,
+        accounts_per_profile=accounts_per_profile,
+        harvest_frequency=HarvestFrequency.WEEKLY,
+        strategies=(Strategy.ENGINE,),
+    )
     start, n_days = _calendar_span(params)
     full = generated_market(params.seed, start, n_days)
     first = int((full.dates < full.dates.astype("datetime64[Y]")[-1]).sum())
@@ -93,31 +104,53 @@ def quick(accounts_per_profile: int, months: int, repeats: int) -> None:
     # The path ends before the year does: the vintage runs to the path's last day.
     market = replace(full, dates=full.dates[: first + days], closes=full.closes[: first + days])
     account_days = simulate(params, market).account_days
-    print(f"quick: engine, weekly decisions, {4 * accounts_per_profile} accounts x {days} days from funding "
-          f"= {account_days:,} account-days   [{_load()}]")
+    print(
+        f"quick: engine, weekly decisions, {4 * accounts_per_profile} accounts x {days} days "
+        "from funding "
+        f"= {account_days:,} account-days   [{_load()}]"
+    )
     one, one_cpu = _time(lambda: simulate(params, market), repeats)
     two, two_cpu = _time(lambda: simulate(params, market, workers=2), repeats)
     for label, seconds, cpu in (("1 process ", one, one_cpu), ("2 processes", two, two_cpu)):
         rate = account_days / seconds
-        print(f"  {label}: median {seconds:7.1f} s ({cpu:6.1f} CPU s)  {rate:7.0f} account-days/s  {_verdict(rate)}")
-    print(f"  two-process speed-up: {one / two:.2f}x wall, {one_cpu / two_cpu:.2f}x CPU (1.00 = no work added by "
-          f"splitting)   [{_load()}]")
+        print(
+            f"  {label}: median {seconds:7.1f} s ({cpu:6.1f} CPU s)  {rate:7.0f} account-days/s "
+            f" {_verdict(rate)}"
+        )
+    print(
+        f"  two-process speed-up: {one / two:.2f}x wall, {one_cpu / two_cpu:.2f}x CPU (1.00 = "
+        "no work added by "
+        f"splitting)   [{_load()}]"
+    )
 
 
 def long_run(years: int, accounts_per_profile: int, workers: int) -> None:
-    params = SimulationParams(years=years, accounts_per_profile=accounts_per_profile,
-                              harvest_frequency=HarvestFrequency.WEEKLY, strategies=(Strategy.ENGINE,))
-    print(f"long run: engine, weekly decisions, {4 * accounts_per_profile} accounts x {years} years "
-          f"on {workers} processes (market path included)   [{_load()}]", flush=True)
+    params = SimulationParams(
+        years=years,
+        accounts_per_profile=accounts_per_profile,
+        harvest_frequency=HarvestFrequency.WEEKLY,
+        strategies=(Strategy.ENGINE,),
+    )
+    print(
+        f"long run: engine, weekly decisions, {4 * accounts_per_profile} accounts x {years} years "
+        f"on {workers} processes (market path included)   [{_load()}]",
+        flush=True,
+    )
     started, cpu = time.perf_counter(), _cpu()
     result = simulate(params, workers=workers)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     rate = result.account_days / seconds
-    print(f"  {result.account_days:,} account-days in {seconds / 60:.1f} min ({seconds:.0f} s wall, {cpu:.0f} CPU s): "
-          f"{rate:.0f} account-days/s; {_verdict(rate)}   [{_load()}]")
+    print(
+        f"  {result.account_days:,} account-days in {seconds / 60:.1f} min ({seconds:.0f} s "
+        f"wall, {cpu:.0f} CPU s): "
+        f"{rate:.0f} account-days/s; {_verdict(rate)}   [{_load()}]"
+    )
     s = result.summary
-    print(f"  (results: mean tax alpha {s['tax_alpha'].mean():.4%}/year, wash-sale violations "
-          f"{int(s['wash_sale_violations'].sum())}, gain budget breaches {int(s['gain_budget_breaches'].sum())})")
+    print(
+        f"  (results: mean tax alpha {s['tax_alpha'].mean():.4%}/year, wash-sale violations "
+        f"{int(s['wash_sale_violations'].sum())}, gain budget breaches "
+        f"{int(s['gain_budget_breaches'].sum())})"
+    )
 
 
 def history(accounts: int, months: int) -> None:
@@ -128,10 +161,18 @@ def history(accounts: int, months: int) -> None:
     end = (pd.Timestamp(as_of) + pd.DateOffset(months=months)).date()
     end = np.busday_offset(np.datetime64(end, "D"), 0, roll="backward").astype(object)
     n = int(np.busday_count(np.datetime64(as_of, "D") + 1, np.datetime64(end, "D") + 1))
-    print(f"history: simulate_history, {accounts} accounts x {n} days ({as_of} to {end}), weekly, "
-          f"2 processes   [{_load()}]", flush=True)
-    seconds, cpu = _time(lambda: simulate_history(book, as_of, end, 5, HistoryParams(), workers=2), 1)
-    print(f"  {seconds:.1f} s wall ({cpu:.0f} CPU s): {accounts * n / seconds:.0f} account-days/s   [{_load()}]")
+    print(
+        f"history: simulate_history, {accounts} accounts x {n} days ({as_of} to {end}), weekly, "
+        f"2 processes   [{_load()}]",
+        flush=True,
+    )
+    seconds, cpu = _time(
+        lambda: simulate_history(book, as_of, end, 5, HistoryParams(), workers=2), 1
+    )
+    print(
+        f"  {seconds:.1f} s wall ({cpu:.0f} CPU s): {accounts * n / seconds:.0f} account-days/s "
+        f"  [{_load()}]"
+    )
 
 
 def main() -> None:
@@ -139,7 +180,9 @@ def main() -> None:
     ap.add_argument("--accounts-per-profile", type=int, default=25)
     ap.add_argument("--months", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--years", type=int, default=0, help="also run this many years in full (10: the target)")
+    ap.add_argument(
+        "--years", type=int, default=0, help="also run this many years in full (10: the target)"
+    )
     ap.add_argument("--workers", type=int, default=2, help="processes of the --years run")
     ap.add_argument("--history", action="store_true")
     ap.add_argument("--history-accounts", type=int, default=200)

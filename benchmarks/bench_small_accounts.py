@@ -36,19 +36,47 @@ from sma.simulate._run import _calendar_span, vintage_window
 def one_size(value: float, months: int, market) -> dict:
     # Flows scale with the account (1 % in, 0.4 % out a month, the defaults' share of $1M): a fixed
     # $4,000 a month would empty a $25k account in six months and its returns would mean nothing.
-    params = SimulationParams(years=1, initial_value=value, harvest_frequency=HarvestFrequency.WEEKLY,
-                              strategies=(Strategy.ENGINE,), monthly_contribution=0.01 * value,
-                              monthly_withdrawal=0.004 * value, transition_gain_budget=0.05 * value)
+    params = SimulationParams(
+        years=1,
+        initial_value=value,
+        harvest_frequency=HarvestFrequency.WEEKLY,
+        strategies=(Strategy.ENGINE,),
+        monthly_contribution=0.01 * value,
+        monthly_withdrawal=0.004 * value,
+        transition_gain_budget=0.05 * value,
+    )
     first, last = vintage_window(market, params, 0)
     last = min(last, first + 21 * months)
     sim = simulated_accounts(market, first, last, 0, params)
-    acc = account_arrays(sim.accounts, SimAccounts.empty("restrictions"), SimAccounts.empty("tilts"),
-                         market.securities, market.benchmark_ids)
-    settings = LoopSettings(Strategy.ENGINE, params.harvest_frequency, params.engine, params.harvest_threshold,
-                            params.drift_tolerance, params.fill_cost_bps, params.risk_history_days, params.risk)
+    acc = account_arrays(
+        sim.accounts,
+        SimAccounts.empty("restrictions"),
+        SimAccounts.empty("tilts"),
+        market.securities,
+        market.benchmark_ids,
+    )
+    settings = LoopSettings(
+        Strategy.ENGINE,
+        params.harvest_frequency,
+        params.engine,
+        params.harvest_threshold,
+        params.drift_tolerance,
+        params.fill_cost_bps,
+        params.risk_history_days,
+        params.risk,
+    )
     started = time.perf_counter()
-    run = run_path(market, first, last, acc, sim.lots, sim.cash, sim.cash_flows,
-                   SimAccounts.empty("transactions"), settings)
+    run = run_path(
+        market,
+        first,
+        last,
+        acc,
+        sim.lots,
+        sim.cash,
+        sim.cash_flows,
+        SimAccounts.empty("transactions"),
+        settings,
+    )
     seconds = time.perf_counter() - started
     levels = market.index_levels()[first:last][:, acc.benchmark_row]
     prev = np.vstack([np.full(acc.m, value), run.value[:-1]])
@@ -60,9 +88,15 @@ def one_size(value: float, months: int, market) -> dict:
     idle = np.clip(idle[5:], 0.0, None)
     lump = int(np.flatnonzero(sim.profile == "LUMP_SUM")[0])
     by_profile = {str(p): float(te[sim.profile == p].mean()) for p in params.profiles}
-    return dict(value=value, te=by_profile, idle_mean=idle.mean(), idle_max=idle.max(),
-                idle_first=max(run.cash[0, lump] / run.value[0, lump] - params.cash_target, 0.0),
-                days=last - first, seconds=seconds)
+    return dict(
+        value=value,
+        te=by_profile,
+        idle_mean=idle.mean(),
+        idle_max=idle.max(),
+        idle_first=max(run.cash[0, lump] / run.value[0, lump] - params.cash_target, 0.0),
+        days=last - first,
+        seconds=seconds,
+    )
 
 
 def main() -> None:
@@ -74,17 +108,26 @@ def main() -> None:
     start, n_days = _calendar_span(params)
     market = generated_market(params.seed, start, n_days, params.market, params.universe)
     load = os.getloadavg()[0]
-    print(f"engine, weekly, 4 accounts (one per profile), {args.months} months; load average {load:.2f} "
-          f"on {os.cpu_count()} cores (shared machine)")
-    print("realised TE by profile (TRANSITION: a concentrated legacy stock sold within a gain budget); idle cash:"
-          " cash above target, mean and worst over accounts and days from the second week")
-    print(f"{'initial $':>10} {'LUMP_SUM':>9} {'MONTHLY':>9} {'WITHDRAW':>9} {'TRANSIT':>9} {'idle mean':>9} "
-          f"{'idle max':>9} {'lump idle day 1':>15} {'days':>5} {'sec':>6}")
+    print(
+        f"engine, weekly, 4 accounts (one per profile), {args.months} months; load average {load:.2f} "
+        f"on {os.cpu_count()} cores (shared machine)"
+    )
+    print(
+        "realised TE by profile (TRANSITION: a concentrated legacy stock sold within a gain budget); idle cash:"
+        " cash above target, mean and worst over accounts and days from the second week"
+    )
+    print(
+        f"{'initial $':>10} {'LUMP_SUM':>9} {'MONTHLY':>9} {'WITHDRAW':>9} {'TRANSIT':>9} {'idle mean':>9} "
+        f"{'idle max':>9} {'lump idle day 1':>15} {'days':>5} {'sec':>6}"
+    )
     for v in (float(x) for x in args.values.split(",")):
         row = one_size(v, args.months, market)
         te = "".join(f"{t:>10.2%}" for t in row["te"].values())
-        print(f"{row['value']:>10,.0f}{te} {row['idle_mean']:>9.2%} {row['idle_max']:>9.2%} {row['idle_first']:>15.2%} {row['days']:>5} "
-              f"{row['seconds']:>6.0f}", flush=True)
+        print(
+            f"{row['value']:>10,.0f}{te} {row['idle_mean']:>9.2%} {row['idle_max']:>9.2%} {row['idle_first']:>15.2%} {row['days']:>5} "
+            f"{row['seconds']:>6.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@
    ``--max-file-bytes`` raises the file size limit (a 100,000-account lots file exceeds 1.5 GiB).
 
     .venv/bin/python benchmarks/bench_validate.py [--accounts 1000] [--rows 200000] [--repeats 3]
-    .venv/bin/python benchmarks/bench_validate.py --only-ingest --ingest-accounts 10000 --format parquet
+    .venv/bin/python benchmarks/bench_validate.py --only-ingest --ingest-accounts 10000 --format
+    parquet
 """
 
 from __future__ import annotations
@@ -96,7 +97,9 @@ def _ingest_once(inbox: Path, store: Path, validation: dict) -> tuple[float, int
     """One ingest in a fresh process: seconds, rows loaded, issues, peak RSS in MB."""
     store.unlink(missing_ok=True)
     ours, theirs = multiprocessing.Pipe()
-    child = multiprocessing.get_context("spawn").Process(target=_ingest_in_child, args=(inbox, store, validation, theirs))
+    child = multiprocessing.get_context("spawn").Process(
+        target=_ingest_in_child, args=(inbox, store, validation, theirs)
+    )
     child.start()
     child.join()
     if not ours.poll():
@@ -104,9 +107,18 @@ def _ingest_once(inbox: Path, store: Path, validation: dict) -> tuple[float, int
     return ours.recv()
 
 
-def bench_ingest(accounts: list[int], fmt: str, seed: int, repeats: int, validation: dict,
-                 inbox: Path | None = None) -> None:
-    print(f"ingest (validate + load a fresh store), {fmt}, settings {validation or 'default'}, median of {repeats}:")
+def bench_ingest(
+    accounts: list[int],
+    fmt: str,
+    seed: int,
+    repeats: int,
+    validation: dict,
+    inbox: Path | None = None,
+) -> None:
+    print(
+        f"ingest (validate + load a fresh store), {fmt}, settings {validation or 'default'}, "
+        f"median of {repeats}:"
+    )
     for n in accounts:
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
             tmp = Path(tmp)
@@ -115,16 +127,23 @@ def bench_ingest(accounts: list[int], fmt: str, seed: int, repeats: int, validat
                 write_book(n, seed, AS_OF, tmp / "inbox", fmt)
             book = inbox or tmp / "inbox"
             size = sum(p.stat().st_size for p in book.rglob("*") if p.is_file())
-            print(f"  {n:,} accounts: book written in {time.perf_counter() - started:.0f} s, {size / 2**20:,.0f} MiB")
+            print(
+                f"  {n:,} accounts: book written in {time.perf_counter() - started:.0f} s, "
+                f"{size / 2**20:,.0f} MiB"
+            )
             runs = [_ingest_once(book, tmp / "store.duckdb", validation) for _ in range(repeats)]
         seconds = statistics.median(r[0] for r in runs)
         rows, issues, peak = runs[0][1], runs[0][2], max(r[3] for r in runs)
-        print(f"    {seconds:8.1f} s  {rows:>13,} rows loaded  {rows / seconds:>10,.0f} rows/s  "
-              f"peak RSS {peak:,.0f} MB  ({issues} issues)")
+        print(
+            f"    {seconds:8.1f} s  {rows:>13,} rows loaded  {rows / seconds:>10,.0f} rows/s  "
+            f"peak RSS {peak:,.0f} MB  ({issues} issues)"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--accounts", type=int, default=1_000)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -132,18 +151,41 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ingest-accounts", type=int, nargs="*", default=[1_000])
     parser.add_argument("--format", choices=["csv", "parquet"], default="parquet")
     parser.add_argument("--ingest-repeats", type=int, default=1)
-    parser.add_argument("--batch-rows", type=int, default=None, help="ValidationSettings.batch_rows for ingest")
-    parser.add_argument("--max-file-bytes", type=int, default=None, help="ValidationSettings.max_file_bytes for ingest")
+    parser.add_argument(
+        "--batch-rows", type=int, default=None, help="ValidationSettings.batch_rows for ingest"
+    )
+    parser.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=None,
+        help="ValidationSettings.max_file_bytes for ingest",
+    )
     parser.add_argument("--only-ingest", action="store_true", help="skip parts 1 and 2")
-    parser.add_argument("--inbox", type=Path, default=None,
-                        help="ingest this inbox (a book written before, for --ingest-accounts N) instead of writing one")
+    parser.add_argument(
+        "--inbox",
+        type=Path,
+        default=None,
+        help="ingest this inbox (a book written before, for --ingest-accounts N) instead of "
+        "writing one",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    validation = {k: v for k, v in (("batch_rows", args.batch_rows), ("max_file_bytes", args.max_file_bytes)) if v}
+    validation = {
+        k: v
+        for k, v in (("batch_rows", args.batch_rows), ("max_file_bytes", args.max_file_bytes))
+        if v
+    }
     if not args.only_ingest:
         _executor_and_night(args)
     if args.ingest_accounts:
-        bench_ingest(args.ingest_accounts, args.format, args.seed, args.ingest_repeats, validation, args.inbox)
+        bench_ingest(
+            args.ingest_accounts,
+            args.format,
+            args.seed,
+            args.ingest_repeats,
+            validation,
+            args.inbox,
+        )
 
 
 def _executor_and_night(args) -> None:
@@ -153,11 +195,19 @@ def _executor_and_night(args) -> None:
     bad = _executor(text, suite)
     ours = _median_seconds(lambda: _executor(text, suite), args.repeats)
     found = run_suite_with_gx(suite, sample, {"as_of": AS_OF})
-    assert set(found["row"].dropna()) == set(np.flatnonzero(sample.index % 1000 == 999) + 1), "GX disagrees"
+    assert set(found["row"].dropna()) == set(np.flatnonzero(sample.index % 1000 == 999) + 1), (
+        "GX disagrees"
+    )
     gx = _median_seconds(lambda: run_suite_with_gx(suite, sample, {"as_of": AS_OF}), args.repeats)
     print(f"lots suite, {args.rows:,} rows ({bad:,} bad), median of {args.repeats}:")
-    print(f"  executor (text -> typed -> {len(suite.expectations)} expectations) {ours:8.3f} s  {args.rows / ours:>12,.0f} rows/s")
-    print(f"  GX {__import__('great_expectations').__version__} (typed frame, COMPLETE)        {gx:8.3f} s  {args.rows / gx:>12,.0f} rows/s")
+    print(
+        f"  executor (text -> typed -> {len(suite.expectations)} expectations) {ours:8.3f} s  "
+        f"{args.rows / ours:>12,.0f} rows/s"
+    )
+    print(
+        f"  GX {__import__('great_expectations').__version__} (typed frame, COMPLETE)        "
+        f"{gx:8.3f} s  {args.rows / gx:>12,.0f} rows/s"
+    )
     print(f"  ratio GX / executor: {gx / ours:.1f}x")
 
     total = sum(len(f) for f in frames.values())
@@ -167,7 +217,9 @@ def _executor_and_night(args) -> None:
             write_inbox(frames, Path(tmp), AS_OF, fmt)
             result = validate_inbox(Path(tmp), AS_OF, ValidationSettings())
             assert result.ok, result.issues.head()
-            seconds = _median_seconds(lambda: validate_inbox(Path(tmp), AS_OF, ValidationSettings()), args.repeats)
+            seconds = _median_seconds(
+                lambda: validate_inbox(Path(tmp), AS_OF, ValidationSettings()), args.repeats
+            )
         print(f"  validate_inbox ({fmt:7}) {seconds:8.3f} s  {total / seconds:>12,.0f} rows/s")
 
 

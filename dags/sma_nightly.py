@@ -95,7 +95,8 @@ def sma_nightly():
     pm_approval = ApprovalOperator(
         task_id="pm_approval",
         subject="Approve tonight's blotter?",
-        body="Review the run page and the blotter (sma review / sma blotter show) before answering.",
+        body="Review the run page and the blotter (sma review / sma blotter show) before "
+        "answering.",
         response_timeout=timedelta(hours=10),
     )
 

@@ -30,7 +30,11 @@ def _period() -> str:
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
-    params={"period": Param("", type="string", description="2026-Q3 or 2026-09; blank = the last quarter")},
+    params={
+        "period": Param(
+            "", type="string", description="2026-Q3 or 2026-09; blank = the last quarter"
+        )
+    },
     tags=["sma"],
 )
 def sma_statements():

@@ -1,1 +1,2 @@
-"""The steps of a night: read inputs, call ``sma``, write the store and files. All I/O lives here."""
+"""The steps of a night: read inputs, call ``sma``, write the store and files. All I/O lives
+here."""

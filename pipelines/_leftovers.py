@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-#: Temporary files written then renamed into place (``pipelines._atomic``, ``pipelines.night._files``).
+#: Temporary files written then renamed into place (``pipelines._atomic``,
+#: ``pipelines.night._files``).
 TMP_FILE = re.compile(r"^\.tmp-(\d+)-")
 #: A night process's scratch folder in the temp dir: everything it (and its workers) put there.
 SCRATCH_PREFIX = "sma-night-"
 SCRATCH_DIR = re.compile(r"^sma-night-(\d+)-")
-#: A validation's staging folder (``pipelines.validate``), in the temp dir or ``[validation] staging_dir``.
+#: A validation's staging folder (``pipelines.validate``), in the temp dir or
+#: ``[validation] staging_dir``.
 STAGING_PREFIX = "sma-staging-"
 STAGING_DIR = re.compile(r"^sma-staging-(\d+)-")
 
@@ -56,24 +58,38 @@ def _owner(name: str, pattern: re.Pattern) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def dead_leftovers(folders: list[Path], temp_dir: Path | None = None, staging_dir: Path | None = None) -> list[Path]:
+def dead_leftovers(
+    folders: list[Path], temp_dir: Path | None = None, staging_dir: Path | None = None
+) -> list[Path]:
     """``.tmp-<pid>-*`` files under ``folders``, ``sma-night-<pid>-*`` scratch folders in the temp
     dir and ``sma-staging-<pid>-*`` folders there or in ``staging_dir``, whose owning process is
     dead. Files of other naming schemes are not touched."""
     found = []
     for folder in folders:
         if folder.is_dir():
-            found += [p for p in folder.rglob(".tmp-*") if (pid := _owner(p.name, TMP_FILE)) and not process_alive(pid)]
+            found += [
+                p
+                for p in folder.rglob(".tmp-*")
+                if (pid := _owner(p.name, TMP_FILE)) and not process_alive(pid)
+            ]
     temp_dir = Path(temp_dir or tempfile.gettempdir())
-    for parent, prefix, pattern in ((temp_dir, SCRATCH_PREFIX, SCRATCH_DIR), (temp_dir, STAGING_PREFIX, STAGING_DIR),
-                                    (staging_dir, STAGING_PREFIX, STAGING_DIR)):
+    for parent, prefix, pattern in (
+        (temp_dir, SCRATCH_PREFIX, SCRATCH_DIR),
+        (temp_dir, STAGING_PREFIX, STAGING_DIR),
+        (staging_dir, STAGING_PREFIX, STAGING_DIR),
+    ):
         if parent is not None and Path(parent).is_dir():
-            found += [p for p in Path(parent).glob(f"{prefix}*")
-                      if (pid := _owner(p.name, pattern)) and not process_alive(pid)]
+            found += [
+                p
+                for p in Path(parent).glob(f"{prefix}*")
+                if (pid := _owner(p.name, pattern)) and not process_alive(pid)
+            ]
     return sorted(set(found))
 
 
-def sweep(folders: list[Path], temp_dir: Path | None = None, staging_dir: Path | None = None) -> list[Path]:
+def sweep(
+    folders: list[Path], temp_dir: Path | None = None, staging_dir: Path | None = None
+) -> list[Path]:
     """Remove the leftovers of dead processes (:func:`dead_leftovers`); returns what was removed."""
     gone = dead_leftovers(folders, temp_dir, staging_dir)
     for path in gone:

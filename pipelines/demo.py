@@ -10,10 +10,10 @@ import argparse
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,8 @@ from pipelines.settings import load_settings
 def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) -> int:
     from pipelines.history import build_history
     from pipelines.ingest import InboxRejected
-    from pipelines.statements import write_statement_slice
     from pipelines.night import Night, render_summary, run_night
+    from pipelines.statements import write_statement_slice
     from pipelines.store import book_summary, open_store, render_book_summary
     from sma.book import generate_book
 
@@ -51,12 +51,27 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     start = np.busday_offset(np.datetime64(start, "D"), 0, roll="backward").astype(object)
     print(f"Generating a book of {accounts} accounts (seed {seed}) as of {start} ...", flush=True)
     frames = generate_book(accounts, seed, start)
-    print(f"Simulating its {years} years of nights with the engine and the ledger, {start} to {as_of}; "
-          "each quarter end is loaded as a snapshot ...", flush=True)
-    build_history(frames, start, as_of, inbox, settings, seed, workers=2,
-                  on_leg=lambda day: print(f"  loaded {day}", flush=True))
+    print(
+        f"Simulating its {years} years of nights with the engine and the ledger, {start} to "
+        f"{as_of}; "
+        "each quarter end is loaded as a snapshot ...",
+        flush=True,
+    )
+    build_history(
+        frames,
+        start,
+        as_of,
+        inbox,
+        settings,
+        seed,
+        workers=2,
+        on_leg=lambda day: print(f"  loaded {day}", flush=True),
+    )
     folder = inbox / as_of.isoformat()
-    print("Running the night: validate and load, prepare, decide, check, blotter, review ...", flush=True)
+    print(
+        "Running the night: validate and load, prepare, decide, check, blotter, review ...",
+        flush=True,
+    )
     try:
         summary = run_night(as_of, inbox, settings, force=True)
     except InboxRejected as rejected:
@@ -86,8 +101,14 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     print(f"Next, as a PM (you: login {os_login()!r} is the demo's PM in {work / 'users.toml'}):")
     print(f"  {env} .venv/bin/sma blotter show --run {night.run_id}")
     print(f"  {env} .venv/bin/sma blotter approve --run {night.run_id}")
-    print("Then a trader releases it from another login (four-eyes: the approver's login never releases);")
-    print(f"as that login run `sma blotter keygen`, add it as a TRADER in {work / 'users.toml'}, then:")
+    print(
+        "Then a trader releases it from another login (four-eyes: the approver's login never "
+        "releases);"
+    )
+    print(
+        f"as that login run `sma blotter keygen`, add it as a TRADER in {work / 'users.toml'}, "
+        "then:"
+    )
     print(f"  {env} .venv/bin/sma blotter release --run {night.run_id}")
     return 0
 
@@ -103,10 +124,14 @@ def _demo_users(work: Path) -> Path:
         public = make_key(keys_dir, os_login())
     path = work / "users.toml"
     path.write_text(
-        "# Who may act on the demo's blotters, by OS login (see config/users.toml). The login that ran\n"
-        "# the demo runs its night (NIGHT signs the proposal), approves as its PM and books fills.\n"
-        f'[users.{json.dumps(os_login())}]\nroles = ["NIGHT", "PM", "OPERATIONS"]\npublic_key = "{public}"\n\n'
-        "# Four-eyes: release needs a TRADER who is another login than the approver. As that login\n"
+        "# Who may act on the demo's blotters, by OS login (see config/users.toml). The login "
+        "that ran\n"
+        "# the demo runs its night (NIGHT signs the proposal), approves as its PM and books "
+        "fills.\n"
+        f'[users.{json.dumps(os_login())}]\nroles = ["NIGHT", "PM", "OPERATIONS"]\npublic_key = '
+        f'"{public}"\n\n'
+        "# Four-eyes: release needs a TRADER who is another login than the approver. As that "
+        "login\n"
         "# run `sma blotter keygen` and add it here:\n"
         '# [users.your-colleague]\n# roles = ["TRADER"]\n# public_key = "..."\n'
     )
@@ -119,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", type=date.fromisoformat, default=date(2026, 11, 24))
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--years", type=int, default=2, help="years of simulated history before --date")
+    parser.add_argument(
+        "--years", type=int, default=2, help="years of simulated history before --date"
+    )
     args = parser.parse_args(argv)
     return run_demo(args.work, args.date, args.accounts, args.seed, args.years)
 

@@ -52,7 +52,10 @@ class NotReleased(Exception):
     """Fills were loaded for a run whose blotter is not released."""
 
     def __init__(self, run_dir: Path, state: State | None) -> None:
-        super().__init__(f"run {Path(run_dir).name}: the blotter is {state or 'not proposed'}; only a released blotter takes fills")
+        super().__init__(
+            f"run {Path(run_dir).name}: the blotter is {state or 'not proposed'}; only a "
+            "released blotter takes fills"
+        )
         self.run_dir, self.state = run_dir, state
 
 
@@ -87,7 +90,11 @@ class FillsResult:
 def read_fills(path: Path) -> pd.DataFrame:
     """A fills file (CSV or Parquet) as typed columns; every bad cell is reported with its row."""
     path = Path(path)
-    raw = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = (
+        pd.read_parquet(path)
+        if path.suffix == ".parquet"
+        else pd.read_csv(path, dtype=str, keep_default_na=False)
+    )
     missing = [c.name for c in FILLS.columns if c.required and c.name not in raw.columns]
     if missing:
         raise FillsRejected(str(path), [FillProblem(0, c, "missing column") for c in missing])
@@ -98,11 +105,15 @@ def read_fills(path: Path) -> pd.DataFrame:
     for col in ("quantity", "price"):
         out[col] = pd.to_numeric(out[col], errors="coerce")
         bad = np.flatnonzero(out[col].isna().to_numpy())
-        problems += [FillProblem(int(r) + 1, col, f"not a number: {raw[col].iloc[r]!r}") for r in bad]
+        problems += [
+            FillProblem(int(r) + 1, col, f"not a number: {raw[col].iloc[r]!r}") for r in bad
+        ]
     if problems:
         raise FillsRejected(str(path), problems)
     out = out.astype({"quantity": float, "price": float})  # 10 and 10.0 are the same fill
-    out["lot_id"] = out["lot_id"].where(out["lot_id"].notna() & (out["lot_id"].astype(str) != ""), None)
+    out["lot_id"] = out["lot_id"].where(
+        out["lot_id"].notna() & (out["lot_id"].astype(str) != ""), None
+    )
     return out
 
 
@@ -111,9 +122,14 @@ def run_of_fills(fills: pd.DataFrame, source: str) -> str:
     runs = run_of_orders(fills["order_id"])
     bad = np.flatnonzero(runs.isna().to_numpy())
     if len(bad):
-        raise FillsRejected(source, [FillProblem(int(r) + 1, "order_id", "not a blotter order id") for r in bad])
+        raise FillsRejected(
+            source, [FillProblem(int(r) + 1, "order_id", "not a blotter order id") for r in bad]
+        )
     if runs.nunique() > 1:
-        raise FillsRejected(source, [FillProblem(0, "order_id", f"fills of more than one run: {sorted(runs.unique())}")])
+        raise FillsRejected(
+            source,
+            [FillProblem(0, "order_id", f"fills of more than one run: {sorted(runs.unique())}")],
+        )
     return str(runs.iloc[0])
 
 
@@ -168,13 +184,17 @@ def load_fills(
     trail = _read_trail(run_dir)
     problems = verify_trail(trail)
     if problems:
-        raise TrailBroken(run_dir.name, "-", "FILLS", f"audit log line {problems[0].line}: {problems[0].why}")
+        raise TrailBroken(
+            run_dir.name, "-", "FILLS", f"audit log line {problems[0].line}: {problems[0].why}"
+        )
     state, _, approved = current(trail)
     if state != State.RELEASED:
         raise NotReleased(run_dir, state)
     blotter = _folder.read_blotter(_folder.home(run_dir) / "approved")
     if content_hash(blotter) != approved["content_sha256"]:
-        raise ContentChanged(run_dir.name, "-", "FILLS", "the released blotter's files were altered")
+        raise ContentChanged(
+            run_dir.name, "-", "FILLS", "the released blotter's files were altered"
+        )
     released_at = [r for r in trail if r["action"] == Action.RELEASE][-1]["at"]
     day = trade_date or date.fromisoformat(released_at[:10])
     before = booked_fills(run_dir) if booked is None else booked
@@ -183,29 +203,52 @@ def load_fills(
         booking = book_fills(match.new, lots, cash, accounts, day, identical_group, ledger)
     except LedgerError as e:
         ids = fill_ids(fills.assign(lot_id=fills["lot_id"].fillna("")))
-        rows = np.flatnonzero(((fills["account_id"] == e.account_id) & (fills["symbol"] == e.symbol)).to_numpy() & ids.isin(match.new["fill_id"]).to_numpy())
-        raise FillsRejected(source, [FillProblem(int(rows[0]) + 1 if len(rows) else 0, "lot_id", f"{e.rule}: {e}")]) from None
+        rows = np.flatnonzero(
+            ((fills["account_id"] == e.account_id) & (fills["symbol"] == e.symbol)).to_numpy()
+            & ids.isin(match.new["fill_id"]).to_numpy()
+        )
+        raise FillsRejected(
+            source, [FillProblem(int(rows[0]) + 1 if len(rows) else 0, "lot_id", f"{e.rule}: {e}")]
+        ) from None
     unfilled = match.open_allocations[match.open_allocations["open"] > 0].reset_index(drop=True)
     return FillsResult(
-        run_id=run_dir.name, trade_date=day, booked=match.new, duplicates=match.duplicates,
-        new_lots=booking.new_lots, open_lots=booking.open_lots, realized=booking.realized,
-        cash=booking.cash, unfilled=unfilled, amended_sales=booking.amended_sales,
+        run_id=run_dir.name,
+        trade_date=day,
+        booked=match.new,
+        duplicates=match.duplicates,
+        new_lots=booking.new_lots,
+        open_lots=booking.open_lots,
+        realized=booking.realized,
+        cash=booking.cash,
+        unfilled=unfilled,
+        amended_sales=booking.amended_sales,
     )
 
 
-def record_fills(run_dir: Path, result: FillsResult, user: str, users: Users | None = None, signer: Signer | None = None,
-                 source: str = "") -> Path:
+def record_fills(
+    run_dir: Path,
+    result: FillsResult,
+    user: str,
+    users: Users | None = None,
+    signer: Signer | None = None,
+    source: str = "",
+) -> Path:
     """Audit mode: append the booked fills to the run's record, so the same fills are never booked
-    again, and sign a FILLS record over all of them as ``user`` (the caller holds the run's lock)."""
+    again, and sign a FILLS record over all of them as ``user`` (the caller holds the run's
+    lock)."""
     booked = pd.concat([booked_fills(run_dir), result.booked], ignore_index=True)
     path = write_fills_record(run_dir, booked)
-    note = f"{source}: {len(result.booked)} execution(s) booked, {result.duplicates} already booked (audit mode)"
+    note = (
+        f"{source}: {len(result.booked)} execution(s) booked, {result.duplicates} already "
+        "booked (audit mode)"
+    )
     sign_fills(run_dir, user, users, booked_digest(booked), note, signer=signer)
     return path
 
 
 def write_fills_record(run_dir: Path, booked: pd.DataFrame) -> Path:
-    """Write every booked fill of the run (``BOOKED_COLUMNS``) as its record, replacing the old one."""
+    """Write every booked fill of the run (``BOOKED_COLUMNS``) as its record, replacing the old
+    one."""
     path = _booked_path(run_dir)
     _folder.write_frame(path, booked[list(BOOKED_COLUMNS)].reset_index(drop=True))
     return path

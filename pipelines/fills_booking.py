@@ -27,31 +27,47 @@ from pipelines.store import open_store, transaction
 from sma.ledger import Ledger, apply_splits, usd_to_cents, wash_sale_window_start
 from sma.trading import BOOKED_COLUMNS, Action, Signer, Users, booked_digest, require_role
 
-_LOT_SQL = ("SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
-            "adjusted_acquired_date FROM {table} WHERE as_of_date = ? ORDER BY account_id, lot_id")
+_LOT_SQL = (
+    "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
+    "acquired_date, "
+    "adjusted_acquired_date FROM {table} WHERE as_of_date = ? ORDER BY account_id, lot_id"
+)
 
 
 def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    booked = con.execute("SELECT count(*) FROM ledger_lots WHERE as_of_date = ?", [as_of]).fetchone()[0]
+    booked = con.execute(
+        "SELECT count(*) FROM ledger_lots WHERE as_of_date = ?", [as_of]
+    ).fetchone()[0]
     if booked:
         lots = con.execute(_LOT_SQL.format(table="ledger_lots"), [as_of]).df()
         cash = con.execute(
-            "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM ledger_cash WHERE as_of_date = ?", [as_of]).df()
+            "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM ledger_cash WHERE "
+            "as_of_date = ?",
+            [as_of],
+        ).df()
         return lots, cash
     lots = con.execute(_LOT_SQL.format(table="inbox_lots"), [as_of]).df()
-    actions = con.execute("SELECT * FROM inbox_corporate_actions WHERE as_of_date = ?", [as_of]).df()
+    actions = con.execute(
+        "SELECT * FROM inbox_corporate_actions WHERE as_of_date = ?", [as_of]
+    ).df()
     lots, _ = apply_splits(lots, actions, as_of)
     cash = con.execute(
-        "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?", [as_of]).df()
+        "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?",
+        [as_of],
+    ).df()
     return lots, cash
 
 
 def booked_in_store(con, as_of: date) -> pd.DataFrame:
     """The run's fills booked so far (``BOOKED_COLUMNS``), the one record of what was booked."""
     return con.execute(
-        "SELECT fill_id, exec_id, order_id, allocation_id, account_id, symbol, side, coalesce(lot_id, '') AS lot_id, "
-        "quantity, price AS fill_price, booked_price AS price FROM fills_booked WHERE as_of_date = ? "
-        "ORDER BY rowid", [as_of]).df()[list(BOOKED_COLUMNS)]
+        "SELECT fill_id, exec_id, order_id, allocation_id, account_id, symbol, side, "
+        "coalesce(lot_id, '') AS lot_id, "
+        "quantity, price AS fill_price, booked_price AS price FROM fills_booked WHERE "
+        "as_of_date = ? "
+        "ORDER BY rowid",
+        [as_of],
+    ).df()[list(BOOKED_COLUMNS)]
 
 
 def recent_loss_sales(con, as_of: date, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -61,27 +77,44 @@ def recent_loss_sales(con, as_of: date, accounts: pd.DataFrame) -> pd.DataFrame:
     columns (cents)."""
     start = pd.Timestamp(wash_sale_window_start(as_of)).date()
     rows = con.execute(
-        "SELECT account_id, symbol, lot_id, sale_date, quantity, CAST(round(proceeds * 100) AS BIGINT) AS proceeds_cents, "
+        "SELECT account_id, symbol, lot_id, sale_date, quantity, CAST(round(proceeds * 100) AS "
+        "BIGINT) AS proceeds_cents, "
         "CAST(round(cost_basis * 100) AS BIGINT) AS cost_basis_cents, "
         "CAST(round(wash_sale_disallowed * 100) AS BIGINT) AS wash_sale_disallowed_cents, "
-        "CAST(round(permanently_disallowed * 100) AS BIGINT) AS permanently_disallowed_cents, term, acquired_date, "
+        "CAST(round(permanently_disallowed * 100) AS BIGINT) AS permanently_disallowed_cents, "
+        "term, acquired_date, "
         "adjusted_acquired_date FROM realized_gains WHERE sale_date >= ? "
-        "ORDER BY sale_date, as_of_date, account_id, symbol, lot_id", [start]).df()
+        "ORDER BY sale_date, as_of_date, account_id, symbol, lot_id",
+        [start],
+    ).df()
     return rows[rows["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
 
 
-def _ledger(con, as_of: date, lots: pd.DataFrame, accounts: pd.DataFrame, groups: dict[str, str]) -> Ledger:
+def _ledger(
+    con, as_of: date, lots: pd.DataFrame, accounts: pd.DataFrame, groups: dict[str, str]
+) -> Ledger:
     ledger = Ledger(accounts, groups)
-    opening = lots[["account_id", "lot_id", "symbol", "quantity", "acquired_date", "adjusted_acquired_date"]].copy()
+    opening = lots[
+        ["account_id", "lot_id", "symbol", "quantity", "acquired_date", "adjusted_acquired_date"]
+    ].copy()
     opening["cost_basis_cents"] = [usd_to_cents(v) for v in lots["cost_basis"].tolist()]
     ledger.add_lots(opening)
     ledger.add_recent_sales(recent_loss_sales(con, as_of, accounts))
     return ledger
 
 
-def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_date: date | None = None, *,
-                    user: str, users: Users | None = None, signer: Signer | None = None) -> FillsResult:
-    """Book ``fills_file`` against run ``run_id`` into the store as ``user`` (OPERATIONS or TRADER in
+def book_fills_file(
+    fills_file: Path,
+    run_id: str,
+    settings: Settings,
+    trade_date: date | None = None,
+    *,
+    user: str,
+    users: Users | None = None,
+    signer: Signer | None = None,
+) -> FillsResult:
+    """Book ``fills_file`` against run ``run_id`` into the store as ``user`` (OPERATIONS or TRADER
+    in
     ``users``, signing with ``signer``); returns what was booked and what is open.
 
     Executions (``exec_id``) already in the store are skipped; a file breaking any rule of
@@ -100,23 +133,48 @@ def book_fills_file(fills_file: Path, run_id: str, settings: Settings, trade_dat
             record = booked_in_store(con, as_of)
         write_fills_record(run_dir, record)
         crash_point("fills:after-record")
-        note = f"{Path(fills_file).name}: {len(result.booked)} execution(s) booked, {result.duplicates} already booked"
-        sign_fills(run_dir, user, users, booked_digest(record), note, signer=signer, store=settings.store.path)
+        note = (
+            f"{Path(fills_file).name}: {len(result.booked)} execution(s) booked, "
+            f"{result.duplicates} already booked"
+        )
+        sign_fills(
+            run_dir,
+            user,
+            users,
+            booked_digest(record),
+            note,
+            signer=signer,
+            store=settings.store.path,
+        )
         crash_point("fills:after-audit")
     return result
 
 
-def _book(con, as_of: date, fills_file: Path, run_dir: Path, settings: Settings, trade_date: date | None) -> FillsResult:
+def _book(
+    con, as_of: date, fills_file: Path, run_dir: Path, settings: Settings, trade_date: date | None
+) -> FillsResult:
     lots, cash = _starting_point(con, as_of)
     accounts = con.execute(
-        "SELECT account_id, household_id, account_type FROM inbox_accounts WHERE as_of_date = ? ORDER BY account_id",
-        [as_of]).df()
+        "SELECT account_id, household_id, account_type FROM inbox_accounts WHERE as_of_date = ? "
+        "ORDER BY account_id",
+        [as_of],
+    ).df()
     groups = con.execute(
-        "SELECT symbol, coalesce(identical_group, symbol) AS grp FROM inbox_securities WHERE as_of_date = ?", [as_of]).df()
+        "SELECT symbol, coalesce(identical_group, symbol) AS grp FROM inbox_securities WHERE "
+        "as_of_date = ?",
+        [as_of],
+    ).df()
     groups = dict(zip(groups["symbol"], groups["grp"]))
     result = load_fills(
-        fills_file, run_dir, lots, cash, accounts, trade_date=trade_date, identical_group=groups,
-        ledger=_ledger(con, as_of, lots, accounts, groups), booked=booked_in_store(con, as_of),
+        fills_file,
+        run_dir,
+        lots,
+        cash,
+        accounts,
+        trade_date=trade_date,
+        identical_group=groups,
+        ledger=_ledger(con, as_of, lots, accounts, groups),
+        booked=booked_in_store(con, as_of),
         limits=settings.fill_limits(),
     )
     crash_point("fills:after-match")
@@ -131,40 +189,76 @@ def _usd(cents: pd.Series) -> pd.Series:
 
 def _write(con, as_of: date, result: FillsResult) -> None:
     realized = result.realized
-    realized = pd.DataFrame({
-        "fill_id": realized["fill_id"], "account_id": realized["account_id"], "symbol": realized["symbol"],
-        "lot_id": realized["lot_id"], "sale_date": realized["sale_date"], "quantity": realized["quantity"],
-        "proceeds": _usd(realized["proceeds_cents"]), "cost_basis": _usd(realized["cost_basis_cents"]),
-        "wash_sale_disallowed": _usd(realized["wash_sale_disallowed_cents"]),
-        "permanently_disallowed": _usd(realized["permanently_disallowed_cents"]),
-        "adjustment_code": realized["adjustment_code"], "gain": _usd(realized["gain_cents"]),
-        "term": realized["term"], "acquired_date": realized["acquired_date"],
-        "adjusted_acquired_date": realized["adjusted_acquired_date"],
-    })
+    realized = pd.DataFrame(
+        {
+            "fill_id": realized["fill_id"],
+            "account_id": realized["account_id"],
+            "symbol": realized["symbol"],
+            "lot_id": realized["lot_id"],
+            "sale_date": realized["sale_date"],
+            "quantity": realized["quantity"],
+            "proceeds": _usd(realized["proceeds_cents"]),
+            "cost_basis": _usd(realized["cost_basis_cents"]),
+            "wash_sale_disallowed": _usd(realized["wash_sale_disallowed_cents"]),
+            "permanently_disallowed": _usd(realized["permanently_disallowed_cents"]),
+            "adjustment_code": realized["adjustment_code"],
+            "gain": _usd(realized["gain_cents"]),
+            "term": realized["term"],
+            "acquired_date": realized["acquired_date"],
+            "adjusted_acquired_date": realized["adjusted_acquired_date"],
+        }
+    )
     b = result.booked
-    booked = pd.DataFrame({
-        "fill_id": b["fill_id"], "order_id": b["order_id"], "allocation_id": b["allocation_id"],
-        "account_id": b["account_id"], "symbol": b["symbol"], "side": b["side"], "lot_id": b["lot_id"],
-        "quantity": b["quantity"], "price": b["fill_price"], "exec_id": b["exec_id"], "booked_price": b["price"],
-    })
+    booked = pd.DataFrame(
+        {
+            "fill_id": b["fill_id"],
+            "order_id": b["order_id"],
+            "allocation_id": b["allocation_id"],
+            "account_id": b["account_id"],
+            "symbol": b["symbol"],
+            "side": b["side"],
+            "lot_id": b["lot_id"],
+            "quantity": b["quantity"],
+            "price": b["fill_price"],
+            "exec_id": b["exec_id"],
+            "booked_price": b["price"],
+        }
+    )
     con.execute("DELETE FROM ledger_lots WHERE as_of_date = ?", [as_of])
     con.execute("DELETE FROM ledger_cash WHERE as_of_date = ?", [as_of])
-    for table, frame in (("ledger_lots", result.open_lots), ("ledger_cash", result.cash),
-                         ("realized_gains", realized), ("fills_booked", booked)):
+    for table, frame in (
+        ("ledger_lots", result.open_lots),
+        ("ledger_cash", result.cash),
+        ("realized_gains", realized),
+        ("fills_booked", booked),
+    ):
         con.register("incoming", frame)
         columns = ", ".join(["as_of_date", *frame.columns])
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT CAST(? AS DATE), * FROM incoming", [as_of])
+        con.execute(
+            f"INSERT INTO {table} ({columns}) SELECT CAST(? AS DATE), * FROM incoming", [as_of]
+        )
         con.unregister("incoming")
         crash_point(f"fills:inside-transaction:{table}")
     _amend(con, result.amended_sales)
 
 
 def _amend(con, amended: pd.DataFrame) -> None:
-    """Earlier days' loss sales a buy of these fills washed now carry their disallowed loss (code W)."""
+    """Earlier days' loss sales a buy of these fills washed now carry their disallowed loss (code
+    W)."""
     for r in amended.itertuples(index=False):
         con.execute(
-            "UPDATE realized_gains SET wash_sale_disallowed = ?, permanently_disallowed = ?, adjustment_code = ?, gain = ? "
+            "UPDATE realized_gains SET wash_sale_disallowed = ?, permanently_disallowed = ?, "
+            "adjustment_code = ?, gain = ? "
             "WHERE account_id = ? AND symbol = ? AND lot_id = ? AND sale_date = ? AND quantity = ?",
-            [r.wash_sale_disallowed_cents / 100, r.permanently_disallowed_cents / 100, r.adjustment_code,
-             r.gain_cents / 100, r.account_id, r.symbol, r.lot_id, pd.Timestamp(r.sale_date).date(), float(r.quantity)],
+            [
+                r.wash_sale_disallowed_cents / 100,
+                r.permanently_disallowed_cents / 100,
+                r.adjustment_code,
+                r.gain_cents / 100,
+                r.account_id,
+                r.symbol,
+                r.lot_id,
+                pd.Timestamp(r.sale_date).date(),
+                float(r.quantity),
+            ],
         )

@@ -32,17 +32,32 @@ def record_history(con, history: History, source: str = "simulated") -> None:
     values = history.values.assign(source=source)
     trades = history.trades.assign(source=source)
     r = history.realized
-    realized = pd.DataFrame({
-        "as_of_date": pd.to_datetime(r["sale_date"]), "fill_id": source, "account_id": r["account_id"],
-        "symbol": r["symbol"], "lot_id": r["lot_id"], "sale_date": r["sale_date"], "quantity": r["quantity"],
-        "proceeds": r["proceeds_cents"] / 100, "cost_basis": r["cost_basis_cents"] / 100,
-        "wash_sale_disallowed": r["wash_sale_disallowed_cents"] / 100,
-        "permanently_disallowed": r["permanently_disallowed_cents"] / 100,
-        "adjustment_code": r["adjustment_code"], "gain": r["gain_cents"] / 100, "term": r["term"],
-        "acquired_date": r["acquired_date"], "adjusted_acquired_date": r["adjusted_acquired_date"],
-    })
+    realized = pd.DataFrame(
+        {
+            "as_of_date": pd.to_datetime(r["sale_date"]),
+            "fill_id": source,
+            "account_id": r["account_id"],
+            "symbol": r["symbol"],
+            "lot_id": r["lot_id"],
+            "sale_date": r["sale_date"],
+            "quantity": r["quantity"],
+            "proceeds": r["proceeds_cents"] / 100,
+            "cost_basis": r["cost_basis_cents"] / 100,
+            "wash_sale_disallowed": r["wash_sale_disallowed_cents"] / 100,
+            "permanently_disallowed": r["permanently_disallowed_cents"] / 100,
+            "adjustment_code": r["adjustment_code"],
+            "gain": r["gain_cents"] / 100,
+            "term": r["term"],
+            "acquired_date": r["acquired_date"],
+            "adjusted_acquired_date": r["adjusted_acquired_date"],
+        }
+    )
     with transaction(con):
-        for table, frame in (("account_values", values), ("history_trades", trades), ("realized_gains", realized)):
+        for table, frame in (
+            ("account_values", values),
+            ("history_trades", trades),
+            ("realized_gains", realized),
+        ):
             con.register("incoming", frame)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
             con.unregister("incoming")
@@ -56,18 +71,30 @@ def _record_start_values(con, frames: dict[str, pd.DataFrame], start: date) -> N
     held = (lots["quantity"] * lots["symbol"].map(close)).groupby(lots["account_id"]).sum()
     cash = frames["cash"].set_index("account_id")["amount"]
     ids = frames["accounts"]["account_id"]
-    values = pd.DataFrame({
-        "account_id": ids, "date": pd.Timestamp(start), "market_value": ids.map(held).fillna(0.0).to_numpy(),
-        "cash": ids.map(cash).fillna(0.0).to_numpy(), "cash_flow": 0.0, "source": "simulated",
-    })
+    values = pd.DataFrame(
+        {
+            "account_id": ids,
+            "date": pd.Timestamp(start),
+            "market_value": ids.map(held).fillna(0.0).to_numpy(),
+            "cash": ids.map(cash).fillna(0.0).to_numpy(),
+            "cash_flow": 0.0,
+            "source": "simulated",
+        }
+    )
     con.register("incoming", values)
     con.execute("INSERT INTO account_values BY NAME SELECT * FROM incoming")
     con.unregister("incoming")
 
 
 def build_history(
-    frames: dict[str, pd.DataFrame], start: date, end: date, inbox: Path, settings: Settings, seed: int,
-    workers: int = 2, on_leg=lambda leg_end: None,
+    frames: dict[str, pd.DataFrame],
+    start: date,
+    end: date,
+    inbox: Path,
+    settings: Settings,
+    seed: int,
+    workers: int = 2,
+    on_leg=lambda leg_end: None,
 ) -> dict[str, pd.DataFrame]:
     """Simulate the book from ``start`` to ``end``; returns the inbox frames of ``end``.
 
@@ -80,8 +107,9 @@ def build_history(
     period_ends = quarter_ends_between(start, end)[:-1]
     # The history is traded with the night's own engine and risk-model settings.
     params = HistoryParams(engine=settings.engine_params(), risk=settings.risk_model_params())
-    history = simulate_history(frames, start, end, seed, params, workers=workers,
-                               snapshots=tuple(period_ends))
+    history = simulate_history(
+        frames, start, end, seed, params, workers=workers, snapshots=tuple(period_ends)
+    )
     with open_store(settings.store.path) as con:
         record_history(con, history)
     for period_end in period_ends:

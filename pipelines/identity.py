@@ -29,7 +29,8 @@ class NoSigningKey(Exception):
 def os_login() -> str:
     """The login name of the process's effective user (what ``id -un`` prints).
 
-    The effective uid, not ``$USER`` or ``$LOGNAME``: those are environment variables the caller sets.
+    The effective uid, not ``$USER`` or ``$LOGNAME``: those are environment variables the caller
+    sets.
     """
     return pwd.getpwuid(os.geteuid()).pw_name
 
@@ -45,7 +46,8 @@ def signer_of(keys_dir: Path, login: str) -> Signer:
 
 def signer_if_any(keys_dir: Path, login: str) -> Signer | None:
     """The login's signature, or None if it has no key: for the night's service login, whose
-    unsigned proposal every PM's signed action then refuses (so a missing key stops trading, not the night)."""
+    unsigned proposal every PM's signed action then refuses (so a missing key stops trading, not the
+    night)."""
     try:
         return signer_of(keys_dir, login)
     except NoSigningKey:
@@ -62,19 +64,24 @@ def _private_key(keys_dir: Path, login: str) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as e:
-        raise NoSigningKey(f"no signing key for login {login!r} at {path} ({e.__class__.__name__}): "
-                           "run `sma blotter keygen` as that login and add its public key to the users file") from None
+        raise NoSigningKey(
+            f"no signing key for login {login!r} at {path} ({e.__class__.__name__}): "
+            "run `sma blotter keygen` as that login and add its public key to the users file"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise NoSigningKey(f"{path} is not an Ed25519 key")
     return key
 
 
 def make_key(keys_dir: Path, login: str) -> str:
-    """Write a new private key for ``login`` (readable by its owner only); return its public key (base64)."""
+    """Write a new private key for ``login`` (readable by its owner only); return its public key
+    (base64)."""
     path = key_path(keys_dir, login)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(pem)

@@ -35,7 +35,8 @@ class IngestResult:
     Attributes
     ----------
     rows_loaded : store table -> clean rows loaded.
-    issues : the first ``max_errors_reported`` issues (the report's); the store's quarantine has all.
+    issues : the first ``max_errors_reported`` issues (the report's); the store's quarantine has
+    all.
     issue_count : every issue found.
     held_accounts : account_id -> why it is held out tonight.
     report : the readable validation report.
@@ -61,7 +62,10 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
     # A fixed folder beside the store (or under staging_dir): a run killed mid-ingest leaves its
     # staged copy there, and the next ingest -- the store's only writer -- clears it.
     folder = (settings.validation.staging_dir or store.parent) / f"{store.name}.staging"
-    with open_store(store) as con, stage_inbox(Path(inbox), as_of, settings.validation, con, staging_folder=folder) as staged:
+    with (
+        open_store(store) as con,
+        stage_inbox(Path(inbox), as_of, settings.validation, con, staging_folder=folder) as staged,
+    ):
         result = staged.result
         report = render_report(result, max_issues=settings.validation.max_errors_reported)
         if result.fatal:
@@ -69,5 +73,9 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
         held = dict(result.held_reasons)
         started = time.perf_counter()
         counts = load_staged(con, as_of, staged.clean_rows(), staged.issues_in_report_order(), held)
-        log.info("%s rows loaded into the store in %.1f s", f"{sum(counts.values()):,}", time.perf_counter() - started)
+        log.info(
+            "%s rows loaded into the store in %.1f s",
+            f"{sum(counts.values()):,}",
+            time.perf_counter() - started,
+        )
     return IngestResult(as_of, counts, result.issues, held, report, result.issue_count)

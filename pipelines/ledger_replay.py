@@ -409,7 +409,8 @@ def open_lots_csv_frame(result: ReplayResult) -> pd.DataFrame:
 def replay_files(
     accounts: Path, lots: Path, transactions: Path, method: str, out: Path
 ) -> list[Path]:
-    """Run ``sma ledger replay``; returns the files written. Raises ``ReplayInputError`` (nothing written)."""
+    """Run ``sma ledger replay``; returns the files written. Raises ``ReplayInputError`` (nothing
+    written)."""
     account_frame, lot_frame, transaction_frame = read_replay_inputs(accounts, lots, transactions)
     try:
         result = replay(account_frame, lot_frame, transaction_frame, ReliefMethod(method))

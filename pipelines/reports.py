@@ -19,7 +19,6 @@ import pandas as pd
 
 from pipelines._atomic import write_atomically as write_file_atomically
 from pipelines.blotter import TrailUnreadable, show
-
 from sma.reporting import (
     BLOTTER_MARK,
     ReviewData,
@@ -62,15 +61,25 @@ def write_statement(data: StatementData, folder: Path) -> Path:
 
 
 def write_form_8949(
-    realized: pd.DataFrame, client: str, account_id: str, tax_year: int, folder: Path, manager: str = "SMA Nightly"
+    realized: pd.DataFrame,
+    client: str,
+    account_id: str,
+    tax_year: int,
+    folder: Path,
+    manager: str = "SMA Nightly",
 ) -> tuple[Path, Path]:
-    """The year's realized lots in Form 8949 layout as ``<account>_8949_<year>.csv`` and ``.pdf``."""
+    """The year's realized lots in Form 8949 layout as ``<account>_8949_<year>.csv`` and
+    ``.pdf``."""
     rows = form_8949_rows(realized)
     stem = f"_8949_{int(tax_year)}"
-    csv_path = write_atomically(Path(folder), safe_file_name(account_id, stem + ".csv"),
-                                form_8949_csv(rows).encode("utf-8"))
-    pdf_path = write_atomically(Path(folder), safe_file_name(account_id, stem + ".pdf"),
-                                render_form_8949_pdf(rows, client, account_id, tax_year, manager))
+    csv_path = write_atomically(
+        Path(folder), safe_file_name(account_id, stem + ".csv"), form_8949_csv(rows).encode("utf-8")
+    )
+    pdf_path = write_atomically(
+        Path(folder),
+        safe_file_name(account_id, stem + ".pdf"),
+        render_form_8949_pdf(rows, client, account_id, tax_year, manager),
+    )
     return csv_path, pdf_path
 
 
@@ -83,7 +92,9 @@ def review_server(folder: Path, port: int = 8765) -> ThreadingHTTPServer:
     audit log, the proposal, ``..`` however encoded) is 404, as is a listed file that is a symlink.
     The caller runs ``serve_forever()`` and ``server_close()``; ``port=0`` picks a free port.
     """
-    return ThreadingHTTPServer(("127.0.0.1", port), partial(_ReviewHandler, folder=Path(folder).resolve()))
+    return ThreadingHTTPServer(
+        ("127.0.0.1", port), partial(_ReviewHandler, folder=Path(folder).resolve())
+    )
 
 
 class _ReviewHandler(BaseHTTPRequestHandler):
@@ -117,7 +128,8 @@ class _ReviewHandler(BaseHTTPRequestHandler):
 
 
 def blotter_state(run_dir: Path) -> str:
-    """The run's blotter state from its audit log (``pipelines.blotter.show``); "" when it has none."""
+    """The run's blotter state from its audit log (``pipelines.blotter.show``); "" when it has
+    none."""
     state = show(run_dir).state
     return "" if state is None else str(state)
 
@@ -134,14 +146,19 @@ def with_blotter_state(page: bytes, run_dir: Path) -> bytes:
         return page
     try:
         state, when = blotter_state(run_dir), "now, from the audit log"
-    except (TrailUnreadable, KeyError, ValueError):  # a damaged log must not take the page down with it
+    except (
+        TrailUnreadable,
+        KeyError,
+        ValueError,
+    ):  # a damaged log must not take the page down with it
         state, when = "UNREADABLE", "the audit log cannot be read: run sma blotter verify"
     card = blotter_card(state, when).encode("utf-8")
-    return page[:i] + card + page[j + len(end):]
+    return page[:i] + card + page[j + len(end) :]
 
 
 def _served_file(folder: Path, name: str) -> bytes | None:
-    """The bytes of ``folder/name`` if ``name`` is on the allow-list and a regular file (not a link)."""
+    """The bytes of ``folder/name`` if ``name`` is on the allow-list and a regular file (not a
+    link)."""
     if name not in REVIEW_FILES:
         return None
     try:

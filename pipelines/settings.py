@@ -1,12 +1,15 @@
-"""One typed settings object for a night, read from a TOML file and ``SMA_<SECTION>__<KEY>`` overrides.
+"""One typed settings object for a night, read from a TOML file and ``SMA_<SECTION>__<KEY>``
+overrides.
 
 Everything a firm configures lives here with its default and one line of meaning; nothing else in
 the code hides a default. The file is ``sma.toml`` in the working folder, or the path in
 ``SMA_CONFIG``; ``config/sma.example.toml`` lists every key with its default
 (``python -m pipelines.settings_doc`` writes it from this module).
 
-The ``[engine]``, ``[risk]``, ``[compliance]`` and ``[fills]`` sections are the firm-wide parameters of the
-domain's frozen dataclasses (``EngineParams``, ``RiskModelParams``, ``ComplianceLimits``, ``FillLimits``): their
+The ``[engine]``, ``[risk]``, ``[compliance]`` and ``[fills]`` sections are the firm-wide parameters
+of the
+domain's frozen dataclasses (``EngineParams``, ``RiskModelParams``, ``ComplianceLimits``,
+``FillLimits``): their
 defaults are read from those dataclasses, the rules a value must meet are checked here, where the
 input is read, and :class:`Settings` converts them (``engine_params()`` ...) for ``sma`` — which
 never imports this module. Per-account parameters (tax rates, tracking-error budget, gain budget,
@@ -81,7 +84,9 @@ class ValidationSettings(_Section):
     """Records typed and checked at a time."""
     check_threads: int = Field(2, ge=1)
     """Batches checked at once while DuckDB stages the one before."""
-    staging_memory_limit: str = Field("2GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    staging_memory_limit: str = Field(
+        "2GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
+    )
     """DuckDB's working memory while staging and loading the inbox; beyond it DuckDB spills to disk."""
     staging_dir: Path | None = None
     """Folder for the staged inbox and DuckDB's spills (removed afterwards); unset = beside the
@@ -118,7 +123,9 @@ class NightSettings(_Section):
     @classmethod
     def _no_moved_keys(cls, data):
         if isinstance(data, dict):
-            moved = [f"[night] {k} is now {MOVED_FROM_NIGHT[k]}" for k in data if k in MOVED_FROM_NIGHT]
+            moved = [
+                f"[night] {k} is now {MOVED_FROM_NIGHT[k]}" for k in data if k in MOVED_FROM_NIGHT
+            ]
             if moved:
                 raise ValueError("; ".join(moved))
         return data
@@ -137,7 +144,8 @@ class BlotterSettings(_Section):
 
 
 class EngineSettings(_Section):
-    """The engine (sma.rebalance.EngineParams); it minimises risk_aversion * TE^2 + tax + trading cost."""
+    """The engine (sma.rebalance.EngineParams); it minimises risk_aversion * TE^2 + tax + trading
+    cost."""
 
     risk_aversion: float = Field(_ENGINE.risk_aversion, gt=0)
     """Weight of tracking error squared against tax: at 50, 1 % TE (annual) costs as much as 50 bp of tax."""
@@ -200,7 +208,8 @@ class EngineSettings(_Section):
 
 
 class RiskSettings(_Section):
-    """The nightly risk model (sma.risk.RiskModelParams); a vendor's model in the inbox replaces it."""
+    """The nightly risk model (sma.risk.RiskModelParams); a vendor's model in the inbox replaces
+    it."""
 
     history_days: int = Field(504, ge=2)
     """Trading days of closes behind the nightly risk model."""
@@ -222,15 +231,18 @@ class RiskSettings(_Section):
     def _lookback_beyond_skip(cls, window: tuple[int, int]) -> tuple[int, int]:
         lookback, skip = window
         if not 0 <= skip < lookback:
-            raise ValueError(f"momentum_window [lookback, skip] needs 0 <= skip < lookback, "
-                             f"got {list(window)}")
+            raise ValueError(
+                f"momentum_window [lookback, skip] needs 0 <= skip < lookback, got {list(window)}"
+            )
         return window
 
     @model_validator(mode="after")
     def _enough_history(self) -> RiskSettings:
         if self.history_days <= self.min_history_days:
-            raise ValueError(f"history_days ({self.history_days}) must exceed min_history_days "
-                             f"({self.min_history_days}): the model could never be estimated")
+            raise ValueError(
+                f"history_days ({self.history_days}) must exceed min_history_days "
+                f"({self.min_history_days}): the model could never be estimated"
+            )
         return self
 
 
@@ -254,7 +266,8 @@ class ComplianceSettings(_Section):
 
 
 class FillsSettings(_Section):
-    """Loading a broker's fills (sma.trading.FillLimits): a file breaking a limit is refused whole."""
+    """Loading a broker's fills (sma.trading.FillLimits): a file breaking a limit is refused
+    whole."""
 
     price_collar: float = Field(_FILLS.price_collar, gt=0, lt=1)
     """A fill's price may differ from its order's reference price (the run's close) by at most this fraction."""
@@ -301,7 +314,8 @@ class Settings(BaseSettings):
         return EngineParams(**self.engine.model_dump())
 
     def risk_model_params(self) -> RiskModelParams:
-        """How ``sma.risk`` estimates the nightly model (``history_days`` is how many closes it is given)."""
+        """How ``sma.risk`` estimates the nightly model (``history_days`` is how many closes it is
+        given)."""
         return RiskModelParams(**self.risk.model_dump(exclude={"history_days"}))
 
     def compliance_limits(self) -> ComplianceLimits:
@@ -329,7 +343,8 @@ class Settings(BaseSettings):
 
 
 def config_file() -> Path:
-    """The TOML file settings are read from: ``$SMA_CONFIG``, else ``sma.toml`` in the working folder."""
+    """The TOML file settings are read from: ``$SMA_CONFIG``, else ``sma.toml`` in the working
+    folder."""
     return Path(os.environ.get("SMA_CONFIG", "sma.toml"))
 
 
@@ -341,7 +356,9 @@ def _describe(error: ValidationError) -> str:
     lines = [f"settings are invalid ({config_file()} and SMA_* environment variables):"]
     for e in error.errors():
         where = ".".join(str(p) for p in e["loc"]) or "settings"
-        given = "" if isinstance(e["input"], dict) else f" (got {e['input']!r})"  # a whole section: too long
+        given = (
+            "" if isinstance(e["input"], dict) else f" (got {e['input']!r})"
+        )  # a whole section: too long
         lines.append(f"  {where}: {e['msg'].removeprefix('Value error, ')}{given}")
     return "\n".join(lines)
 

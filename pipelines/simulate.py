@@ -23,14 +23,9 @@ from sma.inbox import FORMULA_PREFIXES  # noqa: E402
 from sma.simulate import (  # noqa: E402
     CONVENTIONS,
     WHY_WE_DIFFER,
-    History,
     SimulationResult,
     beside_published,
 )
-
-
-def _atomic_bytes(target: Path, data: bytes) -> None:
-    write_atomically(target, data)
 
 
 def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,7 +39,7 @@ def _safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, target: Path) -> None:
     """``frame`` as CSV at ``target``, atomically, formula-safe."""
-    _atomic_bytes(target, _safe_cells(frame).to_csv(index=False, float_format="%.6g").encode())
+    write_atomically(target, _safe_cells(frame).to_csv(index=False, float_format="%.6g").encode())
 
 
 def _png(fig) -> str:
@@ -60,8 +55,13 @@ def _charts(result: SimulationResult) -> list[tuple[str, str]]:
     fig, ax = plt.subplots(figsize=(7, 3.5))
     profile = y.assign(n=y.groupby(["strategy", "vintage", "account_id"]).cumcount() + 1)
     for strategy, g in profile.groupby("strategy", sort=True):
-        ax.plot(*zip(*g.groupby("n")["losses_harvested_pct"].mean().items()), marker="o", label=strategy)
-    ax.set_xlabel("year of the account"), ax.set_ylabel("cumulative losses harvested / initial value")
+        ax.plot(
+            *zip(*g.groupby("n")["losses_harvested_pct"].mean().items()), marker="o", label=strategy
+        )
+    (
+        ax.set_xlabel("year of the account"),
+        ax.set_ylabel("cumulative losses harvested / initial value"),
+    )
     ax.legend(), ax.grid(alpha=0.3)
     charts.append(("Loss-harvest profile over the years", _png(fig)))
     fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -72,7 +72,12 @@ def _charts(result: SimulationResult) -> list[tuple[str, str]]:
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for strategy, g in s.groupby("strategy", sort=True):
         ax.scatter(g["tracking_error"], g["tax_alpha"], label=strategy)
-    ax.set_xlabel("realized tracking error (annual)"), ax.set_ylabel("annual tax alpha"), ax.legend(), ax.grid(alpha=0.3)
+    (
+        ax.set_xlabel("realized tracking error (annual)"),
+        ax.set_ylabel("annual tax alpha"),
+        ax.legend(),
+        ax.grid(alpha=0.3),
+    )
     charts.append(("Tracking error vs tax alpha", _png(fig)))
     return charts
 
@@ -83,54 +88,86 @@ def _table(frame: pd.DataFrame) -> str:
 
 def overview(result: SimulationResult) -> pd.DataFrame:
     """Mean of each strategy's whole-run figures, by profile and over all accounts."""
-    cols = ["pre_tax_return", "after_tax_return", "tax_alpha", "tax_alpha_liquidated", "losses_harvested_pct",
-            "tracking_error", "turnover", "wash_sale_violations", "gain_budget_breaches", "loss_carryforward"]
+    cols = [
+        "pre_tax_return",
+        "after_tax_return",
+        "tax_alpha",
+        "tax_alpha_liquidated",
+        "losses_harvested_pct",
+        "tracking_error",
+        "turnover",
+        "wash_sale_violations",
+        "gain_budget_breaches",
+        "loss_carryforward",
+    ]
     s = result.summary
     by_profile = s.groupby(["strategy", "profile"], as_index=False)[cols].mean()
     total = s.groupby("strategy", as_index=False)[cols].mean().assign(profile="ALL")
     sums = s.groupby("strategy")[["wash_sale_violations", "gain_budget_breaches"]].sum()
-    total[["wash_sale_violations", "gain_budget_breaches"]] = sums.reindex(total["strategy"]).to_numpy()
+    total[["wash_sale_violations", "gain_budget_breaches"]] = sums.reindex(
+        total["strategy"]
+    ).to_numpy()
     return pd.concat([total, by_profile], ignore_index=True)[["strategy", "profile", *cols]]
 
 
 def report_html(result: SimulationResult) -> str:
     p = result.params
-    ours = beside_published(result.summary, result.years)[["study", "assumptions", "published", "ours"]]
+    ours = beside_published(result.summary, result.years)[
+        ["study", "assumptions", "published", "ours"]
+    ]
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>SMA Nightly simulation</title>",
         "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse}"
         "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}</style></head><body>",
         "<h1>Simulation: tax alpha and tracking error</h1>",
         f"<p>{p.years} years, {p.vintages} vintage(s) from {p.first_year}, seed {p.seed}, "
-        f"{html.escape(str(p.harvest_frequency))} decisions, held-away gains {html.escape(str(p.held_away))}, "
+        f"{html.escape(str(p.harvest_frequency))} decisions, held-away gains "
+        f"{html.escape(str(p.held_away))}, "
         f"tax rates {p.st_tax_rate:.1%} short / {p.lt_tax_rate:.1%} long, tracking-error budget "
-        f"{p.max_tracking_error:.2%}. Benchmark return over the first vintage: {result.market_return:.2%} a year. "
+        f"{p.max_tracking_error:.2%}. Benchmark return over the first vintage: "
+        f"{result.market_return:.2%} a year. "
         f"{result.account_days:,} account-days, {result.decisions:,} decision days.</p>",
         "<h2>The market path</h2>",
-        "<p>Calibrated to US large caps (market volatility about 16 %, stock-specific 25-35 %); measured on "
+        "<p>Calibrated to US large caps (market volatility about 16 %, stock-specific 25-35 %); "
+        "measured on "
         "this path over the first vintage:</p>",
         _table(pd.DataFrame([result.market]).rename(columns=lambda c: c.replace("_", " "))),
-        "<h2>Overview</h2>", _table(overview(result)),
+        "<h2>Overview</h2>",
+        _table(overview(result)),
     ]
     for title, png in _charts(result):
-        parts += [f"<h2>{html.escape(title)}</h2>", f"<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>"]
-    parts += ["<h2>Beside the published results</h2>", _table(ours), f"<p>{html.escape(WHY_WE_DIFFER)}</p>",
-              "<h2>Conventions</h2>", f"<pre>{html.escape(CONVENTIONS or '')}</pre>",
-              "<h2>By year</h2>", _table(result.years), "</body></html>"]
+        parts += [
+            f"<h2>{html.escape(title)}</h2>",
+            f"<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>",
+        ]
+    parts += [
+        "<h2>Beside the published results</h2>",
+        _table(ours),
+        f"<p>{html.escape(WHY_WE_DIFFER)}</p>",
+        "<h2>Conventions</h2>",
+        f"<pre>{html.escape(CONVENTIONS or '')}</pre>",
+        "<h2>By year</h2>",
+        _table(result.years),
+        "</body></html>",
+    ]
     return "\n".join(parts)
 
 
 def write_report(result: SimulationResult, out: Path) -> dict[str, Path]:
-    """``report.html``, ``years.csv``, ``summary.csv``, ``overview.csv`` and ``published.csv`` in ``out``."""
+    """``report.html``, ``years.csv``, ``summary.csv``, ``overview.csv`` and ``published.csv`` in
+    ``out``."""
     files = {
-        "years": out / "years.csv", "summary": out / "summary.csv", "overview": out / "overview.csv",
-        "published": out / "published.csv", "report": out / "report.html",
+        "years": out / "years.csv",
+        "summary": out / "summary.csv",
+        "overview": out / "overview.csv",
+        "published": out / "published.csv",
+        "report": out / "report.html",
     }
     write_csv(result.years, files["years"])
     write_csv(result.summary, files["summary"])
     write_csv(overview(result), files["overview"])
     write_csv(beside_published(result.summary, result.years), files["published"])
-    _atomic_bytes(files["report"], report_html(result).encode())
+    write_atomically(files["report"], report_html(result).encode())
     return files
 
 
@@ -152,15 +189,3 @@ def read_market(folder: Path, params, seed: int):
     end = np.datetime64(f"{params.first_year + params.vintages - 1 + params.years}-01-01")
     missing = int(np.busday_count(path.dates[-1] + 1, end)) if path.dates[-1] < end else 0
     return extend_market(path, missing, seed)
-
-
-def write_history(history: History, out: Path) -> dict[str, Path]:
-    """The history's frames as ``values.parquet``, ``trades.parquet``, ``realized.parquet`` in ``out``."""
-    files = {}
-    for name in ("values", "trades", "realized"):
-        target = out / f"{name}.parquet"
-        buf = io.BytesIO()
-        getattr(history, name).to_parquet(buf, index=False)
-        _atomic_bytes(target, buf.getvalue())
-        files[name] = target
-    return files

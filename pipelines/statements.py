@@ -51,7 +51,9 @@ class _Book:
     cash: pd.DataFrame
     securities: pd.DataFrame
     closes: pd.DataFrame  # date x symbol
-    benchmarks: pd.DataFrame  # as_of_date, benchmark_id, symbol, weight: every date up to the snapshot
+    benchmarks: (
+        pd.DataFrame
+    )  # as_of_date, benchmark_id, symbol, weight: every date up to the snapshot
 
 
 def _read(con, period: Period) -> _Book:
@@ -61,7 +63,8 @@ def _read(con, period: Period) -> _Book:
     ).fetchone()[0]
     if snap is None:
         raise StatementError(
-            f"no snapshot of the book at the end of {period.label} ({period.end}): statements need the holdings "
+            f"no snapshot of the book at the end of {period.label} ({period.end}): statements "
+            "need the holdings "
             "of the period's last business day"
         )
     q = lambda sql: con.execute(sql, [snap]).df()  # noqa: E731
@@ -71,37 +74,57 @@ def _read(con, period: Period) -> _Book:
     return _Book(
         snap,
         q("SELECT * FROM inbox_accounts WHERE as_of_date = ?"),
-        q("SELECT account_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
-          "coalesce(adjusted_acquired_date, acquired_date) AS holding_start FROM inbox_lots WHERE as_of_date = ?"),
-        q("SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?"),
+        q(
+            "SELECT account_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
+            "coalesce(adjusted_acquired_date, acquired_date) AS holding_start FROM inbox_lots "
+            "WHERE as_of_date = ?"
+        ),
+        q(
+            "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE "
+            "as_of_date = ?"
+        ),
         q("SELECT symbol, name, sector FROM inbox_securities WHERE as_of_date = ?"),
         prices.pivot(index="date", columns="symbol", values="close").sort_index(),
-        q("SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE as_of_date <= ? "
-          "ORDER BY as_of_date, benchmark_id, symbol"),
+        q(
+            "SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE "
+            "as_of_date <= ? "
+            "ORDER BY as_of_date, benchmark_id, symbol"
+        ),
     )
 
 
 def _benchmark_returns(book: _Book, benchmark_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Daily returns of the benchmark held as its provider holds it, and its sector weights at the snapshot.
+    """Daily returns of the benchmark held as its provider holds it, and its sector weights at the
+    snapshot.
 
     Its weights on each date the store has them are a rebalance at that day's close; in between
     they drift with prices (``sma.reporting.benchmark_daily_returns``).
     """
     dated = book.benchmarks[book.benchmarks["benchmark_id"] == benchmark_id]
     if dated.empty:
-        raise StatementError(f"benchmark {benchmark_id} has no weights in the store up to {book.snapshot}")
+        raise StatementError(
+            f"benchmark {benchmark_id} has no weights in the store up to {book.snapshot}"
+        )
     daily = benchmark_daily_returns(book.closes, dated[["as_of_date", "symbol", "weight"]])
     w = dated[dated["as_of_date"] == dated["as_of_date"].max()].set_index("symbol")["weight"]
     sectors = w.groupby(book.securities.set_index("symbol")["sector"].reindex(w.index)).sum()
-    return daily, pd.DataFrame({"sector": sectors.index, "weight": sectors.to_numpy() / sectors.sum()})
+    return daily, pd.DataFrame(
+        {"sector": sectors.index, "weight": sectors.to_numpy() / sectors.sum()}
+    )
 
 
 def _positions(lots: pd.DataFrame, on: date) -> pd.DataFrame:
     """Lots summed per symbol, with the shares held more than a year on ``on`` (IRS Pub. 550)."""
     start = pd.to_datetime(lots["holding_start"]).to_numpy().astype("datetime64[D]")
-    long_term = is_long_term(start, np.datetime64(on, "D")) if len(lots) else np.zeros(0, dtype=bool)
-    lots = lots.assign(long_term_quantity=np.where(long_term, lots["quantity"].to_numpy(dtype=float), 0.0))
-    return lots.groupby("symbol", as_index=False)[["quantity", "cost_basis", "long_term_quantity"]].sum()
+    long_term = (
+        is_long_term(start, np.datetime64(on, "D")) if len(lots) else np.zeros(0, dtype=bool)
+    )
+    lots = lots.assign(
+        long_term_quantity=np.where(long_term, lots["quantity"].to_numpy(dtype=float), 0.0)
+    )
+    return lots.groupby("symbol", as_index=False)[
+        ["quantity", "cost_basis", "long_term_quantity"]
+    ].sum()
 
 
 def firm_of(settings: StatementSettings) -> Firm:
@@ -110,50 +133,86 @@ def firm_of(settings: StatementSettings) -> Firm:
     return Firm(settings.firm_name, tuple(settings.firm_address), tuple(settings.disclosures), logo)
 
 
-def statement_data(con, period: Period, book: _Book, account: pd.Series, firm: Firm | None = None) -> StatementData:
+def statement_data(
+    con, period: Period, book: _Book, account: pd.Series, firm: Firm | None = None
+) -> StatementData:
     acc = account["account_id"]
     values = con.execute(
         "SELECT date, market_value + cash AS market_value, cash_flow FROM account_values "
-        "WHERE account_id = ? AND date <= ? ORDER BY date", [acc, period.end]).df()
+        "WHERE account_id = ? AND date <= ? ORDER BY date",
+        [acc, period.end],
+    ).df()
     if values.empty:
         raise StatementError(f"account {acc} has no daily values up to {period.end}")
     last_close = book.closes.loc[: pd.Timestamp(book.snapshot)].iloc[-1]
     lots = book.lots[book.lots["account_id"] == acc]
     held = _positions(lots, book.snapshot)
-    held = held.merge(book.securities, on="symbol", how="left").assign(price=lambda f: f["symbol"].map(last_close))
+    held = held.merge(book.securities, on="symbol", how="left").assign(
+        price=lambda f: f["symbol"].map(last_close)
+    )
     held["market_value"] = held["quantity"] * held["price"]
     trades = con.execute(
-        "SELECT trade_date, symbol, side, quantity, price, quantity * price AS notional, reason FROM history_trades "
+        "SELECT trade_date, symbol, side, quantity, price, quantity * price AS notional, reason "
+        "FROM history_trades "
         "WHERE account_id = ? AND trade_date BETWEEN ? AND ? ORDER BY trade_date, side, symbol",
-        [acc, period.start, period.end]).df()
-    flows = values[(pd.to_datetime(values["date"]).dt.date >= period.start) & (values["cash_flow"] != 0)]
+        [acc, period.start, period.end],
+    ).df()
+    flows = values[
+        (pd.to_datetime(values["date"]).dt.date >= period.start) & (values["cash_flow"] != 0)
+    ]
     realized = con.execute(
-        "SELECT symbol, lot_id, acquired_date, sale_date, quantity, CAST(proceeds AS DOUBLE) AS proceeds, "
-        "CAST(cost_basis AS DOUBLE) AS cost_basis, CAST(wash_sale_disallowed AS DOUBLE) AS wash_sale_disallowed, "
+        "SELECT symbol, lot_id, acquired_date, sale_date, quantity, CAST(proceeds AS DOUBLE) AS "
+        "proceeds, "
+        "CAST(cost_basis AS DOUBLE) AS cost_basis, CAST(wash_sale_disallowed AS DOUBLE) AS "
+        "wash_sale_disallowed, "
         "adjustment_code, CAST(gain AS DOUBLE) AS gain, term FROM realized_gains "
         "WHERE account_id = ? AND sale_date BETWEEN ? AND ? ORDER BY sale_date, lot_id",
-        [acc, period.year_start, period.end]).df()
+        [acc, period.year_start, period.end],
+    ).df()
     bench, sectors = _benchmark_returns(book, account["benchmark_id"])
     cash = book.cash.loc[book.cash["account_id"] == acc, "amount"]
     taxable = account["account_type"] == "TAXABLE"
     return StatementData(
-        client=str(account["client_name"]), account_id=acc, account_type=str(account["account_type"]),
-        period=period, values=values, benchmark_returns=bench,
-        holdings=held[["symbol", "name", "sector", "quantity", "price", "market_value", "cost_basis",
-                       "long_term_quantity"]],
-        cash=float(cash.iloc[0]) if len(cash) else 0.0, benchmark_sectors=sectors, trades=trades,
+        client=str(account["client_name"]),
+        account_id=acc,
+        account_type=str(account["account_type"]),
+        period=period,
+        values=values,
+        benchmark_returns=bench,
+        holdings=held[
+            [
+                "symbol",
+                "name",
+                "sector",
+                "quantity",
+                "price",
+                "market_value",
+                "cost_basis",
+                "long_term_quantity",
+            ]
+        ],
+        cash=float(cash.iloc[0]) if len(cash) else 0.0,
+        benchmark_sectors=sectors,
+        trades=trades,
         cash_flows=pd.DataFrame({"date": flows["date"], "amount": flows["cash_flow"]}),
         realized=realized.fillna({"adjustment_code": ""}),
         st_tax_rate=float(account["st_tax_rate"]) if taxable else 0.0,
         lt_tax_rate=float(account["lt_tax_rate"]) if taxable else 0.0,
         benchmark_name=str(account["benchmark_id"]),
-        inception=pd.Timestamp(account["inception_date"]).date() if pd.notna(account.get("inception_date")) else None,
+        inception=pd.Timestamp(account["inception_date"]).date()
+        if pd.notna(account.get("inception_date"))
+        else None,
         firm=firm or Firm(),
     )
 
 
-def write_statements(period_label: str, settings: Settings, out: Path | None = None,
-                     accounts: list[str] | None = None, on_account=lambda account_id: None) -> list[Path]:
+def write_statements(
+    period_label: str,
+    settings: Settings,
+    out: Path | None = None,
+    accounts: list[str] | None = None,
+    on_account=lambda account_id: None,
+) -> list[Path]:
     """Write one statement PDF and one Form 8949 report per account; returns the PDF paths."""
     from pipelines.reports import write_form_8949, write_statement
 
@@ -164,13 +223,23 @@ def write_statements(period_label: str, settings: Settings, out: Path | None = N
     with open_store(settings.store.path, read_only=True) as con:
         book = _read(con, period)
         _check_accounts(accounts, set(book.accounts["account_id"]), period)
-        chosen = book.accounts if accounts is None else book.accounts[book.accounts["account_id"].isin(accounts)]
+        chosen = (
+            book.accounts
+            if accounts is None
+            else book.accounts[book.accounts["account_id"].isin(accounts)]
+        )
         for _, account in chosen.sort_values("account_id").iterrows():
             data = statement_data(con, period, book, account, firm)
             written.append(write_statement(data, folder))
             if account["account_type"] == "TAXABLE":
-                write_form_8949(data.realized.assign(account_id=data.account_id), data.client, data.account_id,
-                                period.end.year, folder / "form8949", firm.name)
+                write_form_8949(
+                    data.realized.assign(account_id=data.account_id),
+                    data.client,
+                    data.account_id,
+                    period.end.year,
+                    folder / "form8949",
+                    firm.name,
+                )
             on_account(account["account_id"])
     return written
 
@@ -179,13 +248,16 @@ def _check_accounts(accounts: list[str] | None, known: set[str], period) -> None
     """Refuse an ``--account`` that is no account id (``../../x``) or not in the book."""
     for account_id in accounts or ():
         if not re.fullmatch(ID_PATTERN, account_id):
-            raise StatementError(f"{account_id!r} is not an account id (letters, digits, '.', '_', '-')")
+            raise StatementError(
+                f"{account_id!r} is not an account id (letters, digits, '.', '_', '-')"
+            )
         if account_id not in known:
             raise StatementError(f"no account {account_id} in the book for {period.label}")
 
 
 def write_statement_slice(period_label: str, part: int, parts: int) -> int:
-    """Statements for every ``parts``-th account starting at ``part`` (for parallel tasks); returns how many."""
+    """Statements for every ``parts``-th account starting at ``part`` (for parallel tasks); returns
+    how many."""
     from pipelines.settings import load_settings
 
     settings = load_settings()
@@ -195,4 +267,10 @@ def write_statement_slice(period_label: str, part: int, parts: int) -> int:
     return len(write_statements(period_label, settings, accounts=ids)) if ids else 0
 
 
-__all__ = ["StatementError", "parse_period", "statement_data", "write_statement_slice", "write_statements"]
+__all__ = [
+    "StatementError",
+    "parse_period",
+    "statement_data",
+    "write_statement_slice",
+    "write_statements",
+]

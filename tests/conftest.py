@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.nightly_env import AS_OF
+from tests.os_users import os_users  # noqa: F401 (the test logins, a fixture for every folder)
 
 
 @pytest.fixture(scope="session")

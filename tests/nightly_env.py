@@ -34,4 +34,6 @@ def workplace(root: Path, workers: int = 1, users_file: Path | None = None) -> d
 
 
 def sma(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*SMA, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [*SMA, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )

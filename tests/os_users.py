@@ -1,7 +1,8 @@
 """Several OS logins for end-to-end tests of who acts on a blotter.
 
 ``sma blotter`` acts as the OS login running it, so a test of four-eyes needs real logins. As
-root (as CI runs) the session creates throwaway logins ``sma-test-*`` (no home, no shell) if missing;
+root (as CI runs) the session creates throwaway logins ``sma-test-*`` (no home, no shell) if
+missing;
 elsewhere such tests are skipped. The users file of a workplace maps these logins to roles.
 """
 
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-
 #: Test login -> roles in the workplace's users file.
 LOGINS = {
     "sma-test-pm": ["PM"],
@@ -28,8 +28,12 @@ LOGINS = {
 
 
 def users_toml(public_keys: dict[str, str], logins: dict[str, list[str]] = LOGINS) -> str:
-    return "".join(f'[users.{login}]\nroles = {roles!r}\npublic_key = "{public_keys[login]}"\n'.replace("'", '"')
-                   for login, roles in logins.items())
+    return "".join(
+        f'[users.{login}]\nroles = {roles!r}\npublic_key = "{public_keys[login]}"\n'.replace(
+            "'", '"'
+        )
+        for login, roles in logins.items()
+    )
 
 
 @pytest.fixture(scope="session")
@@ -43,19 +47,27 @@ def os_users():
         try:
             pwd.getpwnam(login)
         except KeyError:
-            made = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", login],
-                                  capture_output=True, text=True)
+            made = subprocess.run(
+                ["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", login],
+                capture_output=True,
+                text=True,
+            )
             if made.returncode not in (0, 9):
-                raise RuntimeError(f"useradd {login}: {made.stderr.strip()}")
+                raise RuntimeError(f"useradd {login}: {made.stderr.strip()}") from None
     return list(LOGINS)
 
 
 def shared(root: Path) -> Path:
     """Let every test login read and write under ``root`` (made by root, acted on by others)."""
-    for folder, dirs, files in os.walk(root):
-        for name in (folder, *(os.path.join(folder, f) for f in files if not f.endswith(".ed25519"))):
+    for folder, _dirs, files in os.walk(root):
+        for name in (
+            folder,
+            *(os.path.join(folder, f) for f in files if not f.endswith(".ed25519")),
+        ):
             os.chmod(name, os.stat(name).st_mode | 0o666 | (0o111 if os.path.isdir(name) else 0))
-    for parent in root.parents:  # pytest's tmp folders are private to root: let the logins pass through
+    for (
+        parent
+    ) in root.parents:  # pytest's tmp folders are private to root: let the logins pass through
         if os.stat(parent).st_mode & 0o011 != 0o011:
             os.chmod(parent, os.stat(parent).st_mode | 0o011)
     return root
@@ -68,7 +80,9 @@ def write_night_users(root: Path) -> Path:
 
     logins = {os_login(): ["NIGHT", "OPERATIONS"]}
     path = root / "users.toml"
-    path.write_text(users_toml({login: make_key(root / ".config" / "sma", login) for login in logins}, logins))
+    path.write_text(
+        users_toml({login: make_key(root / ".config" / "sma", login) for login in logins}, logins)
+    )
     return path
 
 
@@ -105,9 +119,18 @@ runpy.run_module("pipelines", run_name="__main__")
 """
 
 
-def sma_as(login: str, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+def sma_as(
+    login: str, args: list[str], env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess:
     """``sma ARGS`` run by the OS login ``login`` (as a person at their own terminal would)."""
     home = Path(env.get("SMA_CONFIG", cwd)).parent
     env = {**env, "HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, "-c", _AS_LOGIN, login, *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=300, umask=0o000)
+    return subprocess.run(
+        [sys.executable, "-c", _AS_LOGIN, login, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        umask=0o000,
+    )

@@ -35,10 +35,10 @@ from sma.trading import (
     SORT_KEYS,
     Action,
     Blotter,
-    Signer,
     BlotterRefused,
     ContentChanged,
     FixSession,
+    Signer,
     State,
     Users,
     authorize,
@@ -74,15 +74,26 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _trail(run_dir: Path, user: str, action: Action, users: Users | None = None, signed: bool = False,
-           store: Path | None = None) -> list[dict[str, Any]]:
+def _trail(
+    run_dir: Path,
+    user: str,
+    action: Action,
+    users: Users | None = None,
+    signed: bool = False,
+    store: Path | None = None,
+) -> list[dict[str, Any]]:
     """The run's trail, verified: its shape always; signed, also every signature and role as
     ``users`` has them; with ``store``, also against the store's chain head."""
     trail, problems = _folder.read_trail_problems(run_dir)
     problems = problems or verify_trail(trail, users if signed else None, signed)
     if problems:
         p = problems[0]
-        raise TrailBroken(run_dir.name, user, action, f"audit log line {p.line}: {p.why}; run `sma blotter verify`")
+        raise TrailBroken(
+            run_dir.name,
+            user,
+            action,
+            f"audit log line {p.line}: {p.why}; run `sma blotter verify`",
+        )
     if store is not None and (why := head_problem(trail, store_head(store, run_dir.name))):
         raise TrailBroken(run_dir.name, user, action, f"{why}; run `sma blotter verify`")
     return trail
@@ -95,8 +106,15 @@ def _append(run_dir: Path, record: dict[str, Any], store: Path | None) -> None:
         save_head(store, record)
 
 
-def propose(run_dir: Path, user: str, *, signer: Signer | None = None, now: Clock = _utc_now,
-            rows_per_part: int = ROWS_PER_PART, store: Path | None = None) -> Path:
+def propose(
+    run_dir: Path,
+    user: str,
+    *,
+    signer: Signer | None = None,
+    now: Clock = _utc_now,
+    rows_per_part: int = ROWS_PER_PART,
+    store: Path | None = None,
+) -> Path:
     """Build the blotter from ``<run_dir>/proposal/`` and record it as PROPOSED by the night's
     login ``user``, signed with its key (``signer``).
 
@@ -130,8 +148,16 @@ def propose(run_dir: Path, user: str, *, signer: Signer | None = None, now: Cloc
         authorize(Action.PROPOSE, user, Users.anyone(user), state, None, run_dir.name)
         writer.commit()
         crash_point("blotter:files-in-place")
-        record = seal(trail, run_id=run_dir.name, action=Action.PROPOSE, state=State.PROPOSED,
-                      user=user, at=_stamp(now()), content_sha256=digest, signer=signer)
+        record = seal(
+            trail,
+            run_id=run_dir.name,
+            action=Action.PROPOSE,
+            state=State.PROPOSED,
+            user=user,
+            at=_stamp(now()),
+            content_sha256=digest,
+            signer=signer,
+        )
         _append(run_dir, record, store)
     return _folder.home(run_dir)
 
@@ -144,17 +170,32 @@ def _proposed_hash(trail: list[dict[str, Any]]) -> str | None:
 def _checked(folder: Path, expected: str | None, run: str, user: str, action: Action) -> None:
     """Refuse unless the blotter files in ``folder`` still hash to what was recorded."""
     if not _folder.has_blotter(folder) or _folder.content_digest(folder) != expected:
-        raise ContentChanged(run, user, action, f"the files in {folder} no longer have the hash that was recorded ({expected})")
+        raise ContentChanged(
+            run,
+            user,
+            action,
+            f"the files in {folder} no longer have the hash that was recorded ({expected})",
+        )
 
 
 def approve(
-    run_dir: Path, user: str, users: Users, *, hold: Iterable[str] = (), note: str = "", now: Clock = _utc_now,
-    signer: Signer | None = None, attested_by: str | None = None, store: Path | None = None,
+    run_dir: Path,
+    user: str,
+    users: Users,
+    *,
+    hold: Iterable[str] = (),
+    note: str = "",
+    now: Clock = _utc_now,
+    signer: Signer | None = None,
+    attested_by: str | None = None,
+    store: Path | None = None,
 ) -> dict[str, Any]:
-    """A PM approves the proposed blotter, optionally holding single accounts out; returns the record.
+    """A PM approves the proposed blotter, optionally holding single accounts out; returns the
+    record.
 
     The approved files are the proposed ones less the held accounts, written a batch at a time.
-    ``attested_by``: the night's login relaying an answer Airflow authenticated (``signer`` is its key).
+    ``attested_by``: the night's login relaying an answer Airflow authenticated (``signer`` is its
+    key).
     """
     run_dir, hold = Path(run_dir), sorted(set(hold))
     with _folder.locked(run_dir):
@@ -167,22 +208,44 @@ def approve(
             _held_out(proposed, hold, writer, run_dir.name, user)
             writer.commit()
             digest = writer.close()
-        record = seal(trail, run_id=run_dir.name, action=Action.APPROVE, state=State.APPROVED, user=user,
-                      at=_stamp(now()), content_sha256=digest, held=hold, note=note, signer=signer,
-                      attested_by=attested_by)
+        record = seal(
+            trail,
+            run_id=run_dir.name,
+            action=Action.APPROVE,
+            state=State.APPROVED,
+            user=user,
+            at=_stamp(now()),
+            content_sha256=digest,
+            held=hold,
+            note=note,
+            signer=signer,
+            attested_by=attested_by,
+        )
         _append(run_dir, record, store)
     return record
 
 
-def _held_out(proposed: Path, hold: list[str], writer: _folder.BlotterWriter, run: str, user: str) -> None:
-    """Write the proposed blotter less the accounts ``hold`` (``sma.trading.hold_out``, batch by batch)."""
+def _held_out(
+    proposed: Path, hold: list[str], writer: _folder.BlotterWriter, run: str, user: str
+) -> None:
+    """Write the proposed blotter less the accounts ``hold`` (``sma.trading.hold_out``, batch by
+    batch)."""
     columns = ["order_id", "account_id", "quantity"]
-    held = pd.concat([pd.DataFrame(columns=columns)] + [
-        part[part["account_id"].isin(hold)] for part in _folder.frame_parts(proposed, "allocations", columns)])
+    held = pd.concat(
+        [pd.DataFrame(columns=columns)]
+        + [
+            part[part["account_id"].isin(hold)]
+            for part in _folder.frame_parts(proposed, "allocations", columns)
+        ]
+    )
     found = set(held["account_id"])
     if set(hold) - found:
-        raise BlotterRefused(run, user, Action.APPROVE,
-                             f"cannot hold out accounts not in the blotter: {sorted(set(hold) - found)}")
+        raise BlotterRefused(
+            run,
+            user,
+            Action.APPROVE,
+            f"cannot hold out accounts not in the blotter: {sorted(set(hold) - found)}",
+        )
     orders = shrink_orders(_folder.read_frame(proposed, "orders"), held)
     writer.append("orders", orders)
     for name in ("allocations", "lot_instructions"):
@@ -190,36 +253,78 @@ def _held_out(proposed: Path, hold: list[str], writer: _folder.BlotterWriter, ru
             writer.append(name, without_accounts(part, name, hold, orders))
 
 
-def _close(run_dir: Path, user: str, users: Users, action: Action, note: str, now: Clock,
-           signer: Signer | None, attested_by: str | None = None, store: Path | None = None) -> dict[str, Any]:
+def _close(
+    run_dir: Path,
+    user: str,
+    users: Users,
+    action: Action,
+    note: str,
+    now: Clock,
+    signer: Signer | None,
+    attested_by: str | None = None,
+    store: Path | None = None,
+) -> dict[str, Any]:
     with _folder.locked(run_dir):
         trail = _trail(run_dir, user, action, users, signer is not None, store)
         state, approver, last = current(trail)
         to = authorize(action, user, users, state, approver, run_dir.name)
-        record = seal(trail, run_id=run_dir.name, action=action, state=to, user=user, at=_stamp(now()),
-                      content_sha256=last["content_sha256"] if last else "", note=note, signer=signer,
-                      attested_by=attested_by)
+        record = seal(
+            trail,
+            run_id=run_dir.name,
+            action=action,
+            state=to,
+            user=user,
+            at=_stamp(now()),
+            content_sha256=last["content_sha256"] if last else "",
+            note=note,
+            signer=signer,
+            attested_by=attested_by,
+        )
         _append(run_dir, record, store)
     return record
 
 
-def reject(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now,
-           signer: Signer | None = None, attested_by: str | None = None, store: Path | None = None) -> dict[str, Any]:
+def reject(
+    run_dir: Path,
+    user: str,
+    users: Users,
+    *,
+    note: str = "",
+    now: Clock = _utc_now,
+    signer: Signer | None = None,
+    attested_by: str | None = None,
+    store: Path | None = None,
+) -> dict[str, Any]:
     """A PM rejects the proposed blotter: it will not trade unless the night proposes again."""
     return _close(Path(run_dir), user, users, Action.REJECT, note, now, signer, attested_by, store)
 
 
-def cancel(run_dir: Path, user: str, users: Users, *, note: str = "", now: Clock = _utc_now,
-           signer: Signer | None = None, store: Path | None = None) -> dict[str, Any]:
+def cancel(
+    run_dir: Path,
+    user: str,
+    users: Users,
+    *,
+    note: str = "",
+    now: Clock = _utc_now,
+    signer: Signer | None = None,
+    store: Path | None = None,
+) -> dict[str, Any]:
     """A PM or trader cancels a proposed or approved (never a released) blotter."""
     return _close(Path(run_dir), user, users, Action.CANCEL, note, now, signer, None, store)
 
 
 def release(
-    run_dir: Path, user: str, users: Users, *, session: FixSession = FixSession(), now: Clock = _utc_now,
-    signer: Signer | None = None, store: Path | None = None,
+    run_dir: Path,
+    user: str,
+    users: Users,
+    *,
+    session: FixSession = FixSession(),
+    now: Clock = _utc_now,
+    signer: Signer | None = None,
+    store: Path | None = None,
 ) -> Path:
-    """A trader, not the approver, releases the approved blotter exactly once; returns the exports folder.
+    """A trader, not the approver, releases the approved blotter exactly once; returns the exports
+    folder.
 
     The release record, with the release time, is appended first: it is the commit point, and the
     exports are a pure function of it (the approved files it names, its time, the FIX session).
@@ -244,8 +349,16 @@ def release(
         authorize(Action.RELEASE, user, users, state, approver, run_dir.name)
         digest = approved_record["content_sha256"]
         _checked(_folder.home(run_dir) / "approved", digest, run_dir.name, user, Action.RELEASE)
-        record = seal(trail, run_id=run_dir.name, action=Action.RELEASE, state=State.RELEASED, user=user,
-                      at=_stamp(now()), content_sha256=digest, signer=signer)
+        record = seal(
+            trail,
+            run_id=run_dir.name,
+            action=Action.RELEASE,
+            state=State.RELEASED,
+            user=user,
+            at=_stamp(now()),
+            content_sha256=digest,
+            signer=signer,
+        )
         crash_point("release:before-record")
         _append(run_dir, record, store)
         crash_point("release:recorded")
@@ -256,8 +369,14 @@ class RerunRefused(BlotterRefused):
     """A forced rerun would replace a blotter a PM approved (or a trader released)."""
 
 
-def withdraw_for_rerun(run_dir: Path, user: str, *, signer: Signer | None = None, store: Path | None = None,
-                       now: Clock = _utc_now) -> dict[str, Any] | None:
+def withdraw_for_rerun(
+    run_dir: Path,
+    user: str,
+    *,
+    signer: Signer | None = None,
+    store: Path | None = None,
+    now: Clock = _utc_now,
+) -> dict[str, Any] | None:
     """Before a forced rerun of the night replaces its blotter: refuse if it is APPROVED or RELEASED
     (``RerunRefused``, saying what to do); if it is PROPOSED, the night's login ``user`` cancels it
     in the audit log first, under the run's lock, so that a PM approving at this moment is refused
@@ -273,21 +392,48 @@ def withdraw_for_rerun(run_dir: Path, user: str, *, signer: Signer | None = None
         state, approver, last = current(trail)
         if state in (State.APPROVED, State.RELEASED):
             who = f" by {approver}" if approver else ""
-            then = ("cancel it first (`sma blotter cancel --run " + run_dir.name + "`, a PM or trader), then rerun"
-                    if state == State.APPROVED else "its orders went to the broker: it can never be replaced")
-            raise RerunRefused(run_dir.name, user, "RERUN", f"the blotter is {state}{who}; a forced rerun would replace "
-                                                           f"what was {state.lower()}: {then}")
+            then = (
+                "cancel it first (`sma blotter cancel --run "
+                + run_dir.name
+                + "`, a PM or trader), then rerun"
+                if state == State.APPROVED
+                else "its orders went to the broker: it can never be replaced"
+            )
+            raise RerunRefused(
+                run_dir.name,
+                user,
+                "RERUN",
+                f"the blotter is {state}{who}; a forced rerun would replace "
+                f"what was {state.lower()}: {then}",
+            )
         if state != State.PROPOSED:
             return None
-        record = seal(trail, run_id=run_dir.name, action=Action.CANCEL, state=State.CANCELLED, user=user,
-                      at=_stamp(now()), content_sha256=last["content_sha256"] if last else "",
-                      note="forced rerun: the night replaces this proposal", signer=signer)
+        record = seal(
+            trail,
+            run_id=run_dir.name,
+            action=Action.CANCEL,
+            state=State.CANCELLED,
+            user=user,
+            at=_stamp(now()),
+            content_sha256=last["content_sha256"] if last else "",
+            note="forced rerun: the night replaces this proposal",
+            signer=signer,
+        )
         _append(run_dir, record, store)
     return record
 
 
-def sign_fills(run_dir: Path, user: str, users: Users | None, digest: str, note: str, *,
-               signer: Signer | None = None, store: Path | None = None, now: Clock = _utc_now) -> dict[str, Any] | None:
+def sign_fills(
+    run_dir: Path,
+    user: str,
+    users: Users | None,
+    digest: str,
+    note: str,
+    *,
+    signer: Signer | None = None,
+    store: Path | None = None,
+    now: Clock = _utc_now,
+) -> dict[str, Any] | None:
     """Record that the run's booked fills are now those hashing to ``digest``: a FILLS record by
     ``user`` (OPERATIONS or TRADER), unless the last FILLS record already says so. The caller holds
     the run's lock and has committed the booking: a load killed before this record is finished
@@ -297,9 +443,25 @@ def sign_fills(run_dir: Path, user: str, users: Users | None, digest: str, note:
     if last is not None and last["content_sha256"] == digest:
         return None
     state, approver, _ = current(trail)
-    authorize(Action.FILLS, user, users if users is not None else Users.anyone(user), state, approver, run_dir.name)
-    record = seal(trail, run_id=run_dir.name, action=Action.FILLS, state=State.RELEASED, user=user,
-                  at=_stamp(now()), content_sha256=digest, note=note, signer=signer)
+    authorize(
+        Action.FILLS,
+        user,
+        users if users is not None else Users.anyone(user),
+        state,
+        approver,
+        run_dir.name,
+    )
+    record = seal(
+        trail,
+        run_id=run_dir.name,
+        action=Action.FILLS,
+        state=State.RELEASED,
+        user=user,
+        at=_stamp(now()),
+        content_sha256=digest,
+        note=note,
+        signer=signer,
+    )
     _append(run_dir, record, store)
     return record
 
@@ -310,7 +472,8 @@ def _released(trail: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _write_exports(run_dir: Path, record: dict[str, Any], user: str, session: FixSession) -> Path:
-    """The exports of the release ``record``, from the approved files it names and its recorded time."""
+    """The exports of the release ``record``, from the approved files it names and its recorded
+    time."""
     approved = _folder.home(run_dir) / "approved"
     _checked(approved, record["content_sha256"], run_dir.name, user, Action.RELEASE)
     at = datetime.fromisoformat(record["at"])
@@ -318,23 +481,42 @@ def _write_exports(run_dir: Path, record: dict[str, Any], user: str, session: Fi
     return _folder.write_exports(run_dir, f"seq{record['seq']}", streams, _manifest(record))
 
 
-def export_streams(folder: Path, at: datetime, session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:
-    """The release's files by name, each as a stream of bytes read from the blotter in ``folder``."""
-    return _streams(_folder.read_frame(folder, "orders"), lambda name: _folder.frame_parts(folder, name), at, session)
+def export_streams(
+    folder: Path, at: datetime, session: FixSession
+) -> dict[str, Callable[[], Iterable[bytes]]]:
+    """The release's files by name, each as a stream of bytes read from the blotter in
+    ``folder``."""
+    return _streams(
+        _folder.read_frame(folder, "orders"),
+        lambda name: _folder.frame_parts(folder, name),
+        at,
+        session,
+    )
 
 
-def _streams(orders: pd.DataFrame, parts: Callable[[str], Iterable[pd.DataFrame]], at: datetime,
-             session: FixSession) -> dict[str, Callable[[], Iterable[bytes]]]:
-    """The release's files from the block orders and ``parts(name)``, a frame's rows in the blotter's order."""
+def _streams(
+    orders: pd.DataFrame,
+    parts: Callable[[str], Iterable[pd.DataFrame]],
+    at: datetime,
+    session: FixSession,
+) -> dict[str, Callable[[], Iterable[bytes]]]:
+    """The release's files from the block orders and ``parts(name)``, a frame's rows in the
+    blotter's order."""
 
     def text(chunks: Iterable[str]) -> Iterator[bytes]:
         return (c.encode() for c in chunks)
 
     return {
         "desk.csv": lambda: text(csv_chunks([orders], DESK_COLUMNS)),
-        "allocations.csv": lambda: text(csv_chunks(parts("allocations"), ALLOCATION_EXPORT_COLUMNS)),
-        "lot_instructions.csv": lambda: text(csv_chunks(parts("lot_instructions"), LOT_EXPORT_COLUMNS)),
-        "orders.fix": lambda: fix_message_chunks(orders, lambda: parts("allocations"), at.astimezone(UTC), session),
+        "allocations.csv": lambda: text(
+            csv_chunks(parts("allocations"), ALLOCATION_EXPORT_COLUMNS)
+        ),
+        "lot_instructions.csv": lambda: text(
+            csv_chunks(parts("lot_instructions"), LOT_EXPORT_COLUMNS)
+        ),
+        "orders.fix": lambda: fix_message_chunks(
+            orders, lambda: parts("allocations"), at.astimezone(UTC), session
+        ),
     }
 
 
@@ -342,19 +524,32 @@ def _manifest(record: dict[str, Any]) -> Callable[[dict[str, str]], bytes]:
     """The manifest of a release: its files' SHA-256 (as written) and the release record's hash."""
 
     def manifest(digests: dict[str, str]) -> bytes:
-        return (json.dumps({
-            "run_id": record["run_id"],
-            "release_record_sha256": record["hash"],
-            "content_sha256": record["content_sha256"],
-            "files": dict(sorted(digests.items())),
-        }, indent=2, sort_keys=True) + "\n").encode()
+        return (
+            json.dumps(
+                {
+                    "run_id": record["run_id"],
+                    "release_record_sha256": record["hash"],
+                    "content_sha256": record["content_sha256"],
+                    "files": dict(sorted(digests.items())),
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        ).encode()
 
     return manifest
 
 
-def export_files(blotter: Blotter, record: dict[str, Any], at: datetime, session: FixSession) -> dict[str, bytes]:
-    """The release's files by name for a blotter in memory, with their manifest (as ``release`` writes them)."""
-    frames = {name: frame.sort_values(SORT_KEYS[name], kind="stable") for name, frame in blotter.frames().items()}
+def export_files(
+    blotter: Blotter, record: dict[str, Any], at: datetime, session: FixSession
+) -> dict[str, bytes]:
+    """The release's files by name for a blotter in memory, with their manifest (as ``release``
+    writes them)."""
+    frames = {
+        name: frame.sort_values(SORT_KEYS[name], kind="stable")
+        for name, frame in blotter.frames().items()
+    }
     streams = _streams(frames["orders"], lambda name: [frames[name]], at, session)
     files = {name: b"".join(stream()) for name, stream in streams.items()}
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}

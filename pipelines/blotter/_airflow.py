@@ -5,7 +5,8 @@ Airflow records who answered: the authenticated Airflow user (``responded_by_use
 acting identity here, as the OS login is on the command line (``pipelines.identity``). That person
 holds no key on the worker, so the record is signed by the worker's login (the night's service
 account, role NIGHT) as its attester (``attested_by``): it vouches that Airflow authenticated the
-answer. Airflow does not know who is a PM, and it does not enforce four-eyes. The answer is therefore replayed here as that user's action, and the project's audit
+answer. Airflow does not know who is a PM, and it does not enforce four-eyes. The answer is
+therefore replayed here as that user's action, and the project's audit
 log stays the authority: an Airflow user who is not a PM in the roles source is refused exactly
 as on the command line. No Airflow import: the answer is the operator's returned mapping
 (``chosen_options``, ``params_input``, ``responded_by_user``).
@@ -47,9 +48,16 @@ def _held(value: Any) -> list[str]:
     return [str(v) for v in value or ()]
 
 
-def apply_approval_answer(run_dir: Path, answer: Mapping[str, Any], users: Users, user_field: str = "id", *,
-                          attester: str | None = None, signer: Signer | None = None,
-                          store: Path | None = None) -> dict[str, Any]:
+def apply_approval_answer(
+    run_dir: Path,
+    answer: Mapping[str, Any],
+    users: Users,
+    user_field: str = "id",
+    *,
+    attester: str | None = None,
+    signer: Signer | None = None,
+    store: Path | None = None,
+) -> dict[str, Any]:
     """Record the ApprovalOperator's answer as the responding user's APPROVE or REJECT, relayed and
     signed by ``attester`` (the worker's login) with ``signer``; the chain head goes to ``store``.
 
@@ -61,14 +69,26 @@ def apply_approval_answer(run_dir: Path, answer: Mapping[str, Any], users: Users
     who = answer.get("responded_by_user") or {}
     user = who.get(user_field) if isinstance(who, Mapping) else None
     if not user:
-        raise BlotterRefused(run_dir.name, "-", Action.APPROVE, "the approval step has no responding user")
+        raise BlotterRefused(
+            run_dir.name, "-", Action.APPROVE, "the approval step has no responding user"
+        )
     params = answer.get("params_input") or {}
     note = params.get("note") or ""
     note = note.get("value", "") if isinstance(note, Mapping) else str(note)
     chosen = list(answer.get("chosen_options") or [])
     if chosen == [APPROVE]:
-        return approve(run_dir, user, users, hold=_held(params.get("hold")), note=note, signer=signer,
-                       attested_by=attester, store=store)
+        return approve(
+            run_dir,
+            user,
+            users,
+            hold=_held(params.get("hold")),
+            note=note,
+            signer=signer,
+            attested_by=attester,
+            store=store,
+        )
     if chosen == [REJECT]:
-        return reject(run_dir, user, users, note=note, signer=signer, attested_by=attester, store=store)
+        return reject(
+            run_dir, user, users, note=note, signer=signer, attested_by=attester, store=store
+        )
     raise BlotterRefused(run_dir.name, user, Action.APPROVE, f"unexpected answer {chosen}")

@@ -115,7 +115,9 @@ class BlotterWriter:
         tag = uuid.uuid4().hex
         self._tmp = {name: self.folder / f".tmp-{tag}-{name}.parquet" for name in FRAMES}
         self._writers = {
-            name: pq.ParquetWriter(path, SCHEMAS[name], compression="zstd", write_statistics=True, store_schema=False)
+            name: pq.ParquetWriter(
+                path, SCHEMAS[name], compression="zstd", write_statistics=True, store_schema=False
+            )
             for name, path in self._tmp.items()
         }
         self._digest = ContentDigest()
@@ -132,7 +134,9 @@ class BlotterWriter:
         """Add the next rows of frame ``name``."""
         if not len(frame):
             return
-        table = pa.Table.from_pandas(frame[SCHEMAS[name].names], schema=SCHEMAS[name], preserve_index=False)
+        table = pa.Table.from_pandas(
+            frame[SCHEMAS[name].names], schema=SCHEMAS[name], preserve_index=False
+        )
         self._writers[name].write_table(table.replace_schema_metadata(None))
         self._digest.update(name, table)
 
@@ -148,7 +152,8 @@ class BlotterWriter:
         return self._digest.hexdigest()
 
     def commit(self) -> None:
-        """Put the finished files in place, one rename each (the audit record is the commit point)."""
+        """Put the finished files in place, one rename each (the audit record is the commit
+        point)."""
         self.close()
         for name, path in self._tmp.items():
             with open(path, "rb") as f:
@@ -161,15 +166,20 @@ def read_frame(folder: Path, name: str, columns: list[str] | None = None) -> pd.
 
 
 def read_blotter(folder: Path) -> Blotter:
-    """The whole blotter in memory: for small nights and tests; big ones go through :func:`frame_parts`."""
+    """The whole blotter in memory: for small nights and tests; big ones go through
+    :func:`frame_parts`."""
     return Blotter(**{name: read_frame(folder, name) for name in FRAMES})
 
 
 def _batches(folder: Path, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    return pq.ParquetFile(Path(folder) / f"{name}.parquet").iter_batches(batch_size=BATCH_ROWS, columns=columns)
+    return pq.ParquetFile(Path(folder) / f"{name}.parquet").iter_batches(
+        batch_size=BATCH_ROWS, columns=columns
+    )
 
 
-def frame_parts(folder: Path, name: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+def frame_parts(
+    folder: Path, name: str, columns: list[str] | None = None
+) -> Iterator[pd.DataFrame]:
     """Frame ``name`` of the blotter in ``folder``, ``BATCH_ROWS`` rows at a time, in file order."""
     return (batch.to_pandas() for batch in _batches(folder, name, columns))
 
@@ -229,7 +239,8 @@ def append_record(run_dir: Path, record: dict[str, Any]) -> None:
 
 
 def exports_in_place(run_dir: Path, release_hash: str) -> bool:
-    """Whether ``exports/`` holds the whole export set of the release record with hash ``release_hash``.
+    """Whether ``exports/`` holds the whole export set of the release record with hash
+    ``release_hash``.
 
     The set is renamed into place whole, manifest included, so its manifest naming the record
     is enough; ``sma blotter verify`` checks every file against it.
@@ -241,8 +252,12 @@ def exports_in_place(run_dir: Path, release_hash: str) -> bool:
         return False
 
 
-def write_exports(run_dir: Path, release: str, streams: dict[str, Callable[[], Iterable[bytes]]],
-                  manifest: Callable[[dict[str, str]], bytes]) -> Path:
+def write_exports(
+    run_dir: Path,
+    release: str,
+    streams: dict[str, Callable[[], Iterable[bytes]]],
+    manifest: Callable[[dict[str, str]], bytes],
+) -> Path:
     """Write the export set of ``release`` in a staging folder named by it, then rename it in whole.
 
     Each file is written from its stream of bytes, its SHA-256 taken as it goes;

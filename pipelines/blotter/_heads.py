@@ -36,7 +36,9 @@ def _with_store(path: Path, read_only: bool, work, wait: float = BUSY_WAIT_SECON
 
 
 def read_head(con, run_id: str) -> dict[str, Any] | None:
-    row = con.execute("SELECT seq, hash, action, state, recorded_at FROM audit_heads WHERE run_id = ?", [run_id]).fetchone()
+    row = con.execute(
+        "SELECT seq, hash, action, state, recorded_at FROM audit_heads WHERE run_id = ?", [run_id]
+    ).fetchone()
     return None if row is None else dict(zip(("seq", "hash", "action", "state", "at"), row))
 
 
@@ -44,7 +46,14 @@ def write_head(con, record: dict[str, Any]) -> None:
     """Make ``record`` the run's head (inside the caller's transaction, if any)."""
     con.execute(
         "INSERT OR REPLACE INTO audit_heads VALUES (?, ?, ?, ?, ?, ?)",
-        [record["run_id"], record["seq"], record["hash"], record["action"], record["state"], record["at"]],
+        [
+            record["run_id"],
+            record["seq"],
+            record["hash"],
+            record["action"],
+            record["state"],
+            record["at"],
+        ],
     )
 
 
@@ -67,9 +76,14 @@ def head_problem(trail: Sequence[dict[str, Any]], head: dict[str, Any] | None) -
         return None
     seq = int(head["seq"])
     if seq > len(trail):
-        return (f"the audit log ends at record {len(trail)}, but the store's chain head is record {seq} "
-                f"({head['action']} at {head['at']}): records were cut off the log")
+        return (
+            f"the audit log ends at record {len(trail)}, but the store's chain head is record "
+            f"{seq} "
+            f"({head['action']} at {head['at']}): records were cut off the log"
+        )
     if trail[seq - 1].get("hash") != head["hash"]:
-        return f"record {seq} of the audit log is not the one the store recorded as its chain head (rewritten)"
+        return (
+            f"record {seq} of the audit log is not the one the store recorded as its chain "
+            "head (rewritten)"
+        )
     return None
-

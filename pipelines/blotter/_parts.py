@@ -43,7 +43,9 @@ def _blocks(path: Path, side: str | None) -> pd.Series:
 def _keys(batch: pa.RecordBatch, side: str | None) -> pa.Array:
     """``<SIDE>-<SYMBOL>`` per row; ``side`` given: every row is of that side (lot sells)."""
     symbol = batch.column("symbol").cast(pa.string())
-    return pc.binary_join_element_wise(side if side is not None else batch.column("side").cast(pa.string()), symbol, "-")
+    return pc.binary_join_element_wise(
+        side if side is not None else batch.column("side").cast(pa.string()), symbol, "-"
+    )
 
 
 def run_of(path: Path) -> str:
@@ -73,15 +75,24 @@ def plan_parts(counts: pd.Series, rows_per_part: int) -> pd.Series:
     return pd.Series(out, index=counts.index, dtype="int64")
 
 
-def _split(path: Path, keys: pa.Array, part_of_key: np.ndarray, side: str | None,
-           folder: Path, stem: str, n_parts: int) -> list[Path]:
+def _split(
+    path: Path,
+    keys: pa.Array,
+    part_of_key: np.ndarray,
+    side: str | None,
+    folder: Path,
+    stem: str,
+    n_parts: int,
+) -> list[Path]:
     """Write the rows of ``path`` into one file per part under ``folder``; returns the files."""
     files = [folder / f"{stem}-{k:05d}.parquet" for k in range(n_parts)]
     source = pq.ParquetFile(path)
     writers: dict[int, pq.ParquetWriter] = {}
     try:
         for batch in source.iter_batches(batch_size=_BATCH_ROWS):
-            part = part_of_key[pc.index_in(_keys(batch, side), value_set=keys).to_numpy(zero_copy_only=False)]
+            part = part_of_key[
+                pc.index_in(_keys(batch, side), value_set=keys).to_numpy(zero_copy_only=False)
+            ]
             order = np.argsort(part, kind="stable")
             table = pa.Table.from_batches([batch]).take(pa.array(order))
             bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
@@ -99,8 +110,9 @@ def _read(file: Path | None, empty: pa.Schema) -> pd.DataFrame:
     return (pq.read_table(file) if file is not None else empty.empty_table()).to_pandas()
 
 
-def proposal_parts(proposal: Path, rows_per_part: int = ROWS_PER_PART,
-                   scratch: Path | None = None) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+def proposal_parts(
+    proposal: Path, rows_per_part: int = ROWS_PER_PART, scratch: Path | None = None
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(trades, lot sells) of the checked proposal in ``proposal/``, part by part, in block order.
 
     Every trade and lot sell of a block order is in the same part. Lot sells are keyed to the
@@ -117,7 +129,9 @@ def proposal_parts(proposal: Path, rows_per_part: int = ROWS_PER_PART,
     keys = pa.array(part_of.index.to_numpy(dtype=str), pa.string())
     n_parts = int(part_of.max()) + 1
     with tempfile.TemporaryDirectory(prefix=".parts-", dir=scratch) as folder:
-        trades = _split(trades_path, keys, part_of.to_numpy(), None, Path(folder), "trades", n_parts)
+        trades = _split(
+            trades_path, keys, part_of.to_numpy(), None, Path(folder), "trades", n_parts
+        )
         lots = _split(lots_path, keys, part_of.to_numpy(), sell, Path(folder), "lot_sells", n_parts)
         trades_schema = pq.read_schema(trades_path)
         lots_schema = pq.read_schema(lots_path)

@@ -12,7 +12,17 @@ import pandas as pd
 
 from pipelines.blotter import _folder
 from pipelines.blotter._heads import head_problem, store_head
-from sma.trading import Action, Blotter, State, TrailProblem, Users, booked_digest, current, last_of, verify_trail
+from sma.trading import (
+    Action,
+    Blotter,
+    State,
+    TrailProblem,
+    Users,
+    booked_digest,
+    current,
+    last_of,
+    verify_trail,
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +57,18 @@ def show(run_dir: Path) -> BlotterView:
         state == State.CANCELLED and approver is not None
     )
     folder = _folder.home(run_dir) / ("approved" if approved else "proposed")
-    return BlotterView(run_dir.name, state, approver, folder if _folder.has_blotter(folder) else None, trail)
+    return BlotterView(
+        run_dir.name, state, approver, folder if _folder.has_blotter(folder) else None, trail
+    )
 
 
-def verify(run_dir: Path, users: Users | None = None, signed: bool = False, store: Path | None = None,
-           booked: pd.DataFrame | None = None) -> list[TrailProblem]:
+def verify(
+    run_dir: Path,
+    users: Users | None = None,
+    signed: bool = False,
+    store: Path | None = None,
+    booked: pd.DataFrame | None = None,
+) -> list[TrailProblem]:
     """Every problem with a run's blotter: the trail's seals, links, transitions and signatures
     (``sma.trading.verify_trail``), the files against the hashes recorded for them, a release's
     exports against their manifest, the booked fills against the last FILLS record, and, with
@@ -66,31 +83,53 @@ def verify(run_dir: Path, users: Users | None = None, signed: bool = False, stor
     if store is not None:
         head = store_head(store, run_dir.name)
         if head is None and trail:
-            problems.append(TrailProblem(0, f"the store {store} has no chain head for run {run_dir.name}: "
-                                            "its audit log cannot be checked for cut-off records"))
+            problems.append(
+                TrailProblem(
+                    0,
+                    f"the store {store} has no chain head for run {run_dir.name}: "
+                    "its audit log cannot be checked for cut-off records",
+                )
+            )
         elif why := head_problem(trail, head):
             problems.append(TrailProblem(0, why))
         elif head is not None and head["seq"] < len(trail):
-            problems.append(TrailProblem(0, f"records {head['seq'] + 1}..{len(trail)} are not in the store's chain "
-                                            "head yet (a crash after writing them): the next action on the run records them"))
+            problems.append(
+                TrailProblem(
+                    0,
+                    f"records {head['seq'] + 1}..{len(trail)} are not in the store's chain "
+                    "head yet (a crash after writing them): the next action on the run records "
+                    "them",
+                )
+            )
     problems += _check_fills(run_dir, trail, booked)
     for action, stage in ((Action.PROPOSE, "proposed"), (Action.APPROVE, "approved")):
         recorded = [r for r in trail if r.get("action") == action]
         if recorded:
-            problems += _check_files(_folder.home(run_dir) / stage, recorded[-1].get("content_sha256"))
+            problems += _check_files(
+                _folder.home(run_dir) / stage, recorded[-1].get("content_sha256")
+            )
     released = [r for r in trail if r.get("action") == Action.RELEASE]
     exports = _folder.home(run_dir) / "exports"
     if released and not exports.exists():
-        problems.append(TrailProblem(0, "the release is recorded but its exports are not in place (it died before "
-                                        "writing them): run `sma blotter release` again to finish it"))
+        problems.append(
+            TrailProblem(
+                0,
+                "the release is recorded but its exports are not in place (it died before "
+                "writing them): run `sma blotter release` again to finish it",
+            )
+        )
     elif released:
         problems += _check_exports(exports, released[-1])
     elif exports.exists():
-        problems.append(TrailProblem(0, "exports exist but no release was recorded: they were never released"))
+        problems.append(
+            TrailProblem(0, "exports exist but no release was recorded: they were never released")
+        )
     return problems
 
 
-def _check_fills(run_dir: Path, trail: list[dict[str, Any]], booked: pd.DataFrame | None) -> list[TrailProblem]:
+def _check_fills(
+    run_dir: Path, trail: list[dict[str, Any]], booked: pd.DataFrame | None
+) -> list[TrailProblem]:
     """The fills booked (the run folder's record, and the store's when given) are the ones the
     last FILLS record signed."""
     from pipelines.fills import booked_fills
@@ -102,9 +141,20 @@ def _check_fills(run_dir: Path, trail: list[dict[str, Any]], booked: pd.DataFram
     problems = []
     for where, frame in records.items():
         if record is None and len(frame):
-            problems.append(TrailProblem(0, f"{where} holds {len(frame)} fills that no FILLS record of the audit log signs"))
+            problems.append(
+                TrailProblem(
+                    0,
+                    f"{where} holds {len(frame)} fills that no FILLS record of the audit log signs",
+                )
+            )
         elif record is not None and booked_digest(frame) != record["content_sha256"]:
-            problems.append(TrailProblem(0, f"{where} is not what FILLS record {record['seq']} signed (altered or booked outside it)"))
+            problems.append(
+                TrailProblem(
+                    0,
+                    f"{where} is not what FILLS record {record['seq']} signed (altered or "
+                    "booked outside it)",
+                )
+            )
     return problems
 
 
@@ -112,7 +162,9 @@ def _check_files(folder: Path, expected: str | None) -> list[TrailProblem]:
     if not _folder.has_blotter(folder):
         return [TrailProblem(0, f"{folder} is missing")]
     if _folder.content_digest(folder) != expected:
-        return [TrailProblem(0, f"{folder} does not match the content hash recorded for it (altered)")]
+        return [
+            TrailProblem(0, f"{folder} does not match the content hash recorded for it (altered)")
+        ]
     return []
 
 

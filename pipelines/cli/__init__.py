@@ -20,7 +20,16 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from pipelines.cli import _blotter, _book, _ledger, _nightly, _review, _statements, _status, _validate
+    from pipelines.cli import (
+        _blotter,
+        _book,
+        _ledger,
+        _nightly,
+        _review,
+        _statements,
+        _status,
+        _validate,
+    )
 
     modules = [_book, _validate, _nightly, _status, _review, _blotter, _statements, _ledger]
     try:

@@ -16,7 +16,9 @@ from pathlib import Path
 import typer
 
 RunOpt = typer.Option(..., "--run", help="the run id (its as-of date)")
-RunsDirOpt = typer.Option(None, "--runs-dir", help="folder of run folders (default: settings runs.dir)")
+RunsDirOpt = typer.Option(
+    None, "--runs-dir", help="folder of run folders (default: settings runs.dir)"
+)
 
 
 def _run_dir(run: str, runs_dir: Path | None) -> Path:
@@ -45,7 +47,15 @@ def _refusals() -> tuple[type[Exception], ...]:
     from sma.ledger import LedgerError
     from sma.trading import BlotterRefused, FillsRejected, ProposalError
 
-    return (BlotterRefused, FillsRejected, ProposalError, NotReleased, TrailUnreadable, LedgerError, FileNotFoundError)
+    return (
+        BlotterRefused,
+        FillsRejected,
+        ProposalError,
+        NotReleased,
+        TrailUnreadable,
+        LedgerError,
+        FileNotFoundError,
+    )
 
 
 def _acting(signing: bool = True) -> tuple[str, object, object]:
@@ -85,13 +95,22 @@ def _night_signer(login: str):
     keys_dir = load_settings().blotter.keys_dir
     signer = signer_if_any(keys_dir, login)
     if signer is None:
-        typer.echo(f"warning: the proposal is not signed: login {login!r} has no key at {key_path(keys_dir, login)}", err=True)
+        typer.echo(
+            f"warning: the proposal is not signed: login {login!r} has no key at "
+            f"{key_path(keys_dir, login)}",
+            err=True,
+        )
     return signer
 
 
 def register(app: typer.Typer) -> None:
-    blotter = typer.Typer(help="A run's trade blotter: four-eyes approval and release exactly once.", no_args_is_help=True)
-    fills = typer.Typer(help="Load a broker's fills against a released blotter.", no_args_is_help=True)
+    blotter = typer.Typer(
+        help="A run's trade blotter: four-eyes approval and release exactly once.",
+        no_args_is_help=True,
+    )
+    fills = typer.Typer(
+        help="Load a broker's fills against a released blotter.", no_args_is_help=True
+    )
 
     @blotter.command("show")
     def show(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
@@ -102,54 +121,85 @@ def register(app: typer.Typer) -> None:
             view = b.show(_run_dir(run, runs_dir))
         except _refusals() as e:
             _fail(f"sma blotter show: {e}")
-        typer.echo(f"run {view.run_id}: {view.state or 'no blotter'}" + (f", approved by {view.approver}" if view.approver else ""))
+        typer.echo(
+            f"run {view.run_id}: {view.state or 'no blotter'}"
+            + (f", approved by {view.approver}" if view.approver else "")
+        )
         if view.folder is not None:
-            typer.echo(view.orders[["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]].to_string(index=False))
+            typer.echo(
+                view.orders[
+                    ["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]
+                ].to_string(index=False)
+            )
         for r in view.trail:
-            who = r["user"] + (f" (Airflow, relayed by {r['attested_by']})" if r.get("attested_by") else "")
-            typer.echo(f"  {r['seq']:>3} {r['at']} {r['action']:<8} {who:<16} {r['content_sha256'][:12]}"
-                       + (f" held {','.join(r['held'])}" if r["held"] else "") + (f"  {r['note']}" if r.get("note") else ""))
+            who = r["user"] + (
+                f" (Airflow, relayed by {r['attested_by']})" if r.get("attested_by") else ""
+            )
+            typer.echo(
+                f"  {r['seq']:>3} {r['at']} {r['action']:<8} {who:<16} {r['content_sha256'][:12]}"
+                + (f" held {','.join(r['held'])}" if r["held"] else "")
+                + (f"  {r['note']}" if r.get("note") else "")
+            )
 
     @blotter.command("propose")
     def propose(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
         """Build the blotter from the run's proposal (the night does this)."""
         from pipelines import blotter as b
-
         from pipelines.identity import os_login
 
         login = os_login()
         try:
-            typer.echo(f"proposed {b.propose(_run_dir(run, runs_dir), login, signer=_night_signer(login), store=_store())}")
+            typer.echo(
+                f"proposed {b.propose(_run_dir(run, runs_dir), login, signer=_night_signer(login), store=_store())}"
+            )
         except _refusals() as e:
             _fail(f"sma blotter propose: {e}")
 
     @blotter.command("approve")
     def approve(
-        run: str = RunOpt, hold: list[str] = typer.Option([], "--hold", help="account to hold out (repeatable)"),
-        note: str = typer.Option("", "--note"), runs_dir: Path = RunsDirOpt,
+        run: str = RunOpt,
+        hold: list[str] = typer.Option([], "--hold", help="account to hold out (repeatable)"),
+        note: str = typer.Option("", "--note"),
+        runs_dir: Path = RunsDirOpt,
     ) -> None:
-        """A PM (the login running this) approves the proposed blotter, optionally holding accounts out."""
+        """A PM (the login running this) approves the proposed blotter, optionally holding accounts
+        out."""
         from pipelines import blotter as b
 
         user, users, signer = _acting()
         try:
-            record = b.approve(_run_dir(run, runs_dir), user, users, hold=hold, note=note, signer=signer, store=_store())
+            record = b.approve(
+                _run_dir(run, runs_dir),
+                user,
+                users,
+                hold=hold,
+                note=note,
+                signer=signer,
+                store=_store(),
+            )
         except _refusals() as e:
             _fail(f"sma blotter approve: {e}")
         typer.echo(f"run {run}: APPROVED by {user}, content {record['content_sha256']}")
 
     def _close(action: str):
-        def command(run: str = RunOpt, note: str = typer.Option("", "--note"), runs_dir: Path = RunsDirOpt) -> None:
+        def command(
+            run: str = RunOpt, note: str = typer.Option("", "--note"), runs_dir: Path = RunsDirOpt
+        ) -> None:
             from pipelines import blotter as b
 
             user, users, signer = _acting()
             try:
-                record = getattr(b, action)(_run_dir(run, runs_dir), user, users, note=note, signer=signer, store=_store())
+                record = getattr(b, action)(
+                    _run_dir(run, runs_dir), user, users, note=note, signer=signer, store=_store()
+                )
             except _refusals() as e:
                 _fail(f"sma blotter {action}: {e}")
             typer.echo(f"run {run}: {record['state']} by {user}")
 
-        command.__doc__ = {"reject": "A PM rejects the proposed blotter.", "cancel": "A PM or trader cancels an unreleased blotter."}[action]
+        command.__doc__ = {
+            "reject": "A PM rejects the proposed blotter.",
+            "cancel": "A PM or trader cancels an unreleased blotter.",
+        }[action]
         return command
 
     blotter.command("reject")(_close("reject"))
@@ -157,7 +207,8 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("release")
     def release(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """A trader (the login running this) who is not the approver releases the approved blotter, exactly once.
+        """A trader (the login running this) who is not the approver releases the approved blotter,
+        exactly once.
 
         A release killed after it was recorded is finished by running this again: the same
         release time, byte-identical exports.
@@ -176,7 +227,8 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("verify")
     def verify(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
-        """Check the audit chain, the signatures, the transitions, the roles and four-eyes (users file),
+        """Check the audit chain, the signatures, the transitions, the roles and four-eyes (users
+        file),
         the chain's head in the store, every file against its hash, and the booked fills against
         their signed record."""
         from pipelines import blotter as b
@@ -186,7 +238,9 @@ def register(app: typer.Typer) -> None:
         run_dir, store = _run_dir(run, runs_dir), _store()
         try:
             booked = _booked_in_store(store, run)
-            problems = b.verify(run_dir, users, signed=True, store=store if store.exists() else None, booked=booked)
+            problems = b.verify(
+                run_dir, users, signed=True, store=store if store.exists() else None, booked=booked
+            )
         except StoreError as e:
             _fail(f"sma blotter verify: {e}")
         if problems:
@@ -195,7 +249,8 @@ def register(app: typer.Typer) -> None:
 
     @blotter.command("keygen")
     def keygen() -> None:
-        """Make your login's signing key (kept in settings [blotter] keys_dir) and print the line for the users file."""
+        """Make your login's signing key (kept in settings [blotter] keys_dir) and print the line
+        for the users file."""
         from pipelines.identity import key_path, make_key, os_login
         from pipelines.settings import load_settings
 
@@ -204,23 +259,42 @@ def register(app: typer.Typer) -> None:
             public = make_key(keys_dir, login)
         except FileExistsError:
             _fail(f"sma blotter keygen: {key_path(keys_dir, login)} exists; a login keeps one key")
-        typer.echo(f"private key: {key_path(keys_dir, login)}\nadd to the users file under [users.{login}]:\n"
-                   f'public_key = "{public}"')
+        typer.echo(
+            f"private key: {key_path(keys_dir, login)}\nadd to the users file under "
+            f"[users.{login}]:\n"
+            f'public_key = "{public}"'
+        )
 
     @fills.command("load")
     def load(
-        file: Path = typer.Argument(..., help="fills CSV or Parquet: exec_id (the broker's execution id), order_id, account_id, symbol, side, quantity, price, lot_id"),
+        file: Path = typer.Argument(
+            ...,
+            help="fills CSV or Parquet: exec_id (the broker's execution id), order_id, "
+            "account_id, symbol, side, quantity, price, lot_id",
+        ),
         run: str = typer.Option(None, "--run", help="the run (default: read from the order ids)"),
-        trade_date: str = typer.Option(None, "--trade-date", help="YYYY-MM-DD (default: the release day)"),
-        lots: Path = typer.Option(None, "--lots", help="audit mode: open lots before the fills, instead of the store"),
-        cash: Path = typer.Option(None, "--cash", help="audit mode: cash before the fills: account_id, amount"),
-        accounts: Path = typer.Option(None, "--accounts", help="audit mode: account_id, household_id, account_type"),
-        out: Path = typer.Option(None, "--out", help="audit mode: folder for the booked results (CSV)"),
+        trade_date: str = typer.Option(
+            None, "--trade-date", help="YYYY-MM-DD (default: the release day)"
+        ),
+        lots: Path = typer.Option(
+            None, "--lots", help="audit mode: open lots before the fills, instead of the store"
+        ),
+        cash: Path = typer.Option(
+            None, "--cash", help="audit mode: cash before the fills: account_id, amount"
+        ),
+        accounts: Path = typer.Option(
+            None, "--accounts", help="audit mode: account_id, household_id, account_type"
+        ),
+        out: Path = typer.Option(
+            None, "--out", help="audit mode: folder for the booked results (CSV)"
+        ),
         runs_dir: Path = RunsDirOpt,
     ) -> None:
-        """Book fills into the store: buys open lots, sells relieve the instructed lots; report what is unfilled.
+        """Book fills into the store: buys open lots, sells relieve the instructed lots; report what
+        is unfilled.
 
-        With --lots/--cash/--accounts/--out, book against those files instead and write the results there.
+        With --lots/--cash/--accounts/--out, book against those files instead and write the results
+        there.
         """
         from pipelines import fills as f
         from pipelines.settings import load_settings
@@ -236,10 +310,20 @@ def register(app: typer.Typer) -> None:
             run_dir = _run_dir(run_id, runs_dir)
             settings = load_settings()
             if all(audit):
-                frames = {name: _read_table(path) for name, path in (("lots", lots), ("cash", cash), ("accounts", accounts))}
+                frames = {
+                    name: _read_table(path)
+                    for name, path in (("lots", lots), ("cash", cash), ("accounts", accounts))
+                }
                 with f.locked(run_dir):
-                    result = f.load_fills(file, run_dir, frames["lots"], frames["cash"], frames["accounts"], trade_date=day,
-                                          limits=settings.fill_limits())
+                    result = f.load_fills(
+                        file,
+                        run_dir,
+                        frames["lots"],
+                        frames["cash"],
+                        frames["accounts"],
+                        trade_date=day,
+                        limits=settings.fill_limits(),
+                    )
                     _write_results(out, result)
                     f.record_fills(run_dir, result, user, users, signer, source=file.name)
                 where = f"results in {out}"
@@ -247,14 +331,24 @@ def register(app: typer.Typer) -> None:
                 from pipelines.fills_booking import book_fills_file
 
                 if runs_dir is not None:
-                    settings = settings.model_copy(update={"runs": settings.runs.model_copy(update={"dir": runs_dir})})
-                result = book_fills_file(file, run_id, settings, day, user=user, users=users, signer=signer)
+                    settings = settings.model_copy(
+                        update={"runs": settings.runs.model_copy(update={"dir": runs_dir})}
+                    )
+                result = book_fills_file(
+                    file, run_id, settings, day, user=user, users=users, signer=signer
+                )
                 where = f"booked into {settings.store.path}"
         except (*_refusals(), StoreError) as e:
             _fail(f"sma fills load: {e}")
-        typer.echo(f"run {run_id}: booked {len(result.booked)} fill(s), skipped {result.duplicates} already booked; {where}")
+        typer.echo(
+            f"run {run_id}: booked {len(result.booked)} fill(s), skipped {result.duplicates} "
+            f"already booked; {where}"
+        )
         for r in result.unfilled.itertuples(index=False):
-            typer.echo(f"  unfilled {r.open:g} of {r.ordered:g} shares: {r.allocation_id} ({r.account_id} {r.side} {r.symbol})")
+            typer.echo(
+                f"  unfilled {r.open:g} of {r.ordered:g} shares: {r.allocation_id} "
+                f"({r.account_id} {r.side} {r.symbol})"
+            )
 
     app.add_typer(blotter, name="blotter")
     app.add_typer(fills, name="fills")
@@ -289,4 +383,6 @@ def _write_results(out: Path, result) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in ("booked", "new_lots", "open_lots", "realized", "cash", "unfilled"):
         frame = getattr(result, name)
-        (out / f"{name}.csv").write_text(to_csv(frame.astype({c: str for c in frame.select_dtypes("datetime").columns})))
+        (out / f"{name}.csv").write_text(
+            to_csv(frame.astype({c: str for c in frame.select_dtypes("datetime").columns}))
+        )

@@ -44,7 +44,8 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--out", help="folder for realized.csv and open_lots.csv")
         ],
     ) -> None:
-        """Apply transactions in seq order; write realized.csv and open_lots.csv, or nothing on error."""
+        """Apply transactions in seq order; write realized.csv and open_lots.csv, or nothing on
+        error."""
         from pipelines.ledger_replay import ReplayInputError, replay_files
 
         try:

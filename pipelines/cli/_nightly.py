@@ -1,4 +1,5 @@
-"""``sma nightly``: the whole night in-process, on the embedded defaults (a DuckDB file, local folders)."""
+"""``sma nightly``: the whole night in-process, on the embedded defaults (a DuckDB file, local
+folders)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("nightly")
     def nightly(
-        inbox: Path = typer.Option(..., "--inbox", help="folder holding <YYYY-MM-DD>/<file>.csv|parquet"),
+        inbox: Path = typer.Option(
+            ..., "--inbox", help="folder holding <YYYY-MM-DD>/<file>.csv|parquet"
+        ),
         as_of: str = typer.Option(..., "--date", help="the as-of date, YYYY-MM-DD"),
         force: bool = typer.Option(False, "--force", help="redo a night that is already complete"),
-        workers: int = typer.Option(0, "--workers", help="processes deciding shards (0 = from settings)"),
+        workers: int = typer.Option(
+            0, "--workers", help="processes deciding shards (0 = from settings)"
+        ),
     ) -> None:
-        """Run the night: validate and load, prepare, screen and decide, check, propose the blotter."""
+        """Run the night: validate and load, prepare, screen and decide, check, propose the
+        blotter."""
         from pipelines.ingest import InboxRejected
         from pipelines.night import Night, RunInProgress, WorkerDied, render_summary, run_night
         from pipelines.night._nightly import NightLocked

@@ -11,25 +11,52 @@ import typer
 def simulate(
     years: int = typer.Option(10, "--years", min=1, help="Calendar years each vintage runs."),
     vintages: int = typer.Option(1, "--vintages", min=1, help="Start dates, one year apart."),
-    first_year: int = typer.Option(2015, "--first-year", help="The first vintage starts in January of this year."),
+    first_year: int = typer.Option(
+        2015, "--first-year", help="The first vintage starts in January of this year."
+    ),
     seed: int = typer.Option(7, "--seed", help="Same seed, same path, same report."),
-    accounts: int = typer.Option(1, "--accounts-per-profile", min=1,
-                                 help="Accounts of each profile (lump sum, monthly, withdrawals, transition)."),
-    frequency: str = typer.Option("WEEKLY", "--harvest-frequency", help="DAILY, WEEKLY or MONTHLY."),
-    held_away: str = typer.Option("UNLIMITED", "--held-away", help="UNLIMITED, LONG_TERM_ONLY or NONE."),
+    accounts: int = typer.Option(
+        1,
+        "--accounts-per-profile",
+        min=1,
+        help="Accounts of each profile (lump sum, monthly, withdrawals, transition).",
+    ),
+    frequency: str = typer.Option(
+        "WEEKLY", "--harvest-frequency", help="DAILY, WEEKLY or MONTHLY."
+    ),
+    held_away: str = typer.Option(
+        "UNLIMITED", "--held-away", help="UNLIMITED, LONG_TERM_ONLY or NONE."
+    ),
     st_rate: float = typer.Option(0.408, "--st-rate", help="Short-term tax rate."),
     lt_rate: float = typer.Option(0.238, "--lt-rate", help="Long-term tax rate."),
-    tracking_error: float = typer.Option(0.01, "--max-tracking-error", help="Tracking-error budget (annual)."),
+    tracking_error: float = typer.Option(
+        0.01, "--max-tracking-error", help="Tracking-error budget (annual)."
+    ),
     initial: float = typer.Option(1_000_000.0, "--initial-value", help="USD funded per account."),
-    contribution: float = typer.Option(10_000.0, "--monthly-contribution", help="USD a month (MONTHLY accounts)."),
-    withdrawal: float = typer.Option(4_000.0, "--monthly-withdrawal", help="USD a month (WITHDRAWALS accounts)."),
-    threshold: float = typer.Option(0.10, "--harvest-threshold", help="THRESHOLD strategy: harvest lots down more."),
-    strategies: str = typer.Option("TRACKING_ONLY,THRESHOLD,ENGINE", "--strategies", help="Comma-separated."),
-    out: Path = typer.Option(Path("simulation"), "--out", help="Folder for report.html and the CSVs."),
+    contribution: float = typer.Option(
+        10_000.0, "--monthly-contribution", help="USD a month (MONTHLY accounts)."
+    ),
+    withdrawal: float = typer.Option(
+        4_000.0, "--monthly-withdrawal", help="USD a month (WITHDRAWALS accounts)."
+    ),
+    threshold: float = typer.Option(
+        0.10, "--harvest-threshold", help="THRESHOLD strategy: harvest lots down more."
+    ),
+    strategies: str = typer.Option(
+        "TRACKING_ONLY,THRESHOLD,ENGINE", "--strategies", help="Comma-separated."
+    ),
+    out: Path = typer.Option(
+        Path("simulation"), "--out", help="Folder for report.html and the CSVs."
+    ),
     prices_from: Path | None = typer.Option(
-        None, "--prices-from", help="An inbox date folder (securities, prices, benchmarks): run on its closes, "
-        "extended by the factor model past its last day. Default: the market model."),
-    workers: int = typer.Option(2, "--workers", min=1, help="Processes (results do not depend on it)."),
+        None,
+        "--prices-from",
+        help="An inbox date folder (securities, prices, benchmarks): run on its closes, "
+        "extended by the factor model past its last day. Default: the market model.",
+    ),
+    workers: int = typer.Option(
+        2, "--workers", min=1, help="Processes (results do not depend on it)."
+    ),
 ) -> None:
     """Run the engine and ledger day by day over a simulated path and write the report.
 
@@ -37,17 +64,31 @@ def simulate(
     """
     from pipelines.settings import load_settings
     from pipelines.simulate import read_market, write_report
-    from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy, simulate as run
+    from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy
+    from sma.simulate import simulate as run
 
     settings = load_settings()
     try:
         params = SimulationParams(
-            years=years, vintages=vintages, first_year=first_year, seed=seed, accounts_per_profile=accounts,
-            harvest_frequency=HarvestFrequency(frequency.upper()), held_away=HeldAwayGains(held_away.upper()),
-            st_tax_rate=st_rate, lt_tax_rate=lt_rate, max_tracking_error=tracking_error, initial_value=initial,
-            monthly_contribution=contribution, monthly_withdrawal=withdrawal, harvest_threshold=threshold,
-            strategies=tuple(Strategy(s.strip().upper()) for s in strategies.split(",") if s.strip()),
-            engine=settings.engine_params(), risk=settings.risk_model_params(),
+            years=years,
+            vintages=vintages,
+            first_year=first_year,
+            seed=seed,
+            accounts_per_profile=accounts,
+            harvest_frequency=HarvestFrequency(frequency.upper()),
+            held_away=HeldAwayGains(held_away.upper()),
+            st_tax_rate=st_rate,
+            lt_tax_rate=lt_rate,
+            max_tracking_error=tracking_error,
+            initial_value=initial,
+            monthly_contribution=contribution,
+            monthly_withdrawal=withdrawal,
+            harvest_threshold=threshold,
+            strategies=tuple(
+                Strategy(s.strip().upper()) for s in strategies.split(",") if s.strip()
+            ),
+            engine=settings.engine_params(),
+            risk=settings.risk_model_params(),
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -60,12 +101,19 @@ def simulate(
         raise typer.Exit(1) from exc
     files = write_report(result, out)
     seconds = time.perf_counter() - started
-    typer.echo(f"Simulated {result.account_days:,} account-days in {seconds:.1f} s "
-               f"({result.account_days / max(seconds, 1e-9):,.0f} per second); report: {files['report']}")
-    s = result.summary.groupby("strategy")[["tax_alpha", "tax_alpha_liquidated", "tracking_error"]].mean()
+    typer.echo(
+        f"Simulated {result.account_days:,} account-days in {seconds:.1f} s "
+        f"({result.account_days / max(seconds, 1e-9):,.0f} per second); report: {files['report']}"
+    )
+    s = result.summary.groupby("strategy")[
+        ["tax_alpha", "tax_alpha_liquidated", "tracking_error"]
+    ].mean()
     for strategy, row in s.iterrows():
-        typer.echo(f"  {strategy:<14} tax alpha {row['tax_alpha']:+.2%}/yr "
-                   f"(liquidated {row['tax_alpha_liquidated']:+.2%}), tracking error {row['tracking_error']:.2%}")
+        typer.echo(
+            f"  {strategy:<14} tax alpha {row['tax_alpha']:+.2%}/yr "
+            f"(liquidated {row['tax_alpha_liquidated']:+.2%}), tracking error "
+            f"{row['tracking_error']:.2%}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -10,9 +10,15 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("statements")
     def statements(
-        period: str = typer.Option(..., "--period", help="a quarter (2026-Q3) or a month (2026-09)"),
-        out: Path = typer.Option(None, "--out", help="folder for the PDFs (default: <runs.dir>/../statements/<period>)"),
-        account: list[str] = typer.Option(None, "--account", help="only these accounts (repeatable)"),
+        period: str = typer.Option(
+            ..., "--period", help="a quarter (2026-Q3) or a month (2026-09)"
+        ),
+        out: Path = typer.Option(
+            None, "--out", help="folder for the PDFs (default: <runs.dir>/../statements/<period>)"
+        ),
+        account: list[str] = typer.Option(
+            None, "--account", help="only these accounts (repeatable)"
+        ),
     ) -> None:
         """Write one statement PDF per account (and a Form 8949 report per taxable account)."""
         from pipelines.settings import load_settings

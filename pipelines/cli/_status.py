@@ -12,7 +12,8 @@ def register(app: typer.Typer) -> None:
     def status(
         as_of: str = typer.Option("", "--date", help="the as-of date, YYYY-MM-DD (default: today)"),
     ) -> None:
-        """Each step of the night (done, interrupted, failed and why), whether a rerun is safe, the command."""
+        """Each step of the night (done, interrupted, failed and why), whether a rerun is safe, the
+        command."""
         from pipelines.night import Night
         from pipelines.night._status import night_status, render_status
         from pipelines.settings import load_settings

@@ -61,7 +61,8 @@ def apply_pm_answer(as_of: str, answer: dict) -> str:
 
     ``answer`` is the approval task's result: ``chosen_options`` and ``responded_by_user``.
     The blotter ledger is the authority: a responder who is not a PM there is refused. The worker's
-    login (the night's service account) relays and signs the answer (``pipelines.blotter._airflow``).
+    login (the night's service account) relays and signs the answer
+    (``pipelines.blotter._airflow``).
     """
     from pipelines.blotter import apply_approval_answer, load_users
     from pipelines.identity import os_login, signer_if_any
@@ -69,10 +70,21 @@ def apply_pm_answer(as_of: str, answer: dict) -> str:
     night = _night(as_of)
     users = load_users(night.settings.blotter.users_file)
     attester = os_login()
-    answer = {**answer, "params_input": {"note": "answered in Airflow's approval step", **(answer.get("params_input") or {})}}
-    record = apply_approval_answer(night.run_dir, answer, users, attester=attester,
-                                   signer=signer_if_any(night.settings.blotter.keys_dir, attester),
-                                   store=night.settings.store.path)
+    answer = {
+        **answer,
+        "params_input": {
+            "note": "answered in Airflow's approval step",
+            **(answer.get("params_input") or {}),
+        },
+    }
+    record = apply_approval_answer(
+        night.run_dir,
+        answer,
+        users,
+        attester=attester,
+        signer=signer_if_any(night.settings.blotter.keys_dir, attester),
+        store=night.settings.store.path,
+    )
     return record["state"]
 
 

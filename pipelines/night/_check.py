@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.night import _files
 from pipelines._faults import crash_point
+from pipelines.night import _files
 from pipelines.night._contracts import output_contract_issues
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.compliance import VIOLATION_COLUMNS, ProposalBook, check_proposal, check_run_totals
-from sma.rebalance import HOLDING_KINDS, LOT_SELL_COLUMNS, RECORD_COLUMNS, TRADE_COLUMNS, DecisionStatus, ExceptionKind
+from sma.rebalance import (
+    HOLDING_KINDS,
+    LOT_SELL_COLUMNS,
+    RECORD_COLUMNS,
+    TRADE_COLUMNS,
+    DecisionStatus,
+    ExceptionKind,
+)
 
 EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
 
@@ -26,21 +33,49 @@ def flagged_exceptions(records: pd.DataFrame) -> pd.DataFrame:
     SOLVER, CASH, TE_LIMIT, IDLE_CASH, BELOW_MINIMUM, one row per account, with the record's reason."""
     kinds = records["exception"].fillna("").astype(str)
     flagged = records[kinds != ""]
-    return pd.DataFrame({"account_id": flagged["account_id"], "kind": kinds[kinds != ""],
-                         "reason": flagged["reason"].astype(str)})
+    return pd.DataFrame(
+        {
+            "account_id": flagged["account_id"],
+            "kind": kinds[kinds != ""],
+            "reason": flagged["reason"].astype(str),
+        }
+    )
 
 
-_TEXT_COLUMNS = {"account_id", "symbol", "side", "reason", "lot_id", "term", "status", "exception", "triggers", "kind", "why",
-                 "until", "sector", "solver_status", "rule", "message", "file", "column", "value"}
+_TEXT_COLUMNS = {
+    "account_id",
+    "symbol",
+    "side",
+    "reason",
+    "lot_id",
+    "term",
+    "status",
+    "exception",
+    "triggers",
+    "kind",
+    "why",
+    "until",
+    "sector",
+    "solver_status",
+    "rule",
+    "message",
+    "file",
+    "column",
+    "value",
+}
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     """No rows, but numbers typed as numbers, so the checks' arithmetic works on a quiet night."""
-    return pd.DataFrame({c: pd.Series(dtype=object if c in _TEXT_COLUMNS else "float64") for c in columns})
+    return pd.DataFrame(
+        {c: pd.Series(dtype=object if c in _TEXT_COLUMNS else "float64") for c in columns}
+    )
 
 
 def _gather(night: Night, shards: list[int], name: str, columns: list[str]) -> pd.DataFrame:
-    parts = [_files.read_parquet(night.uri("decisions", f"{k:04d}", f"{name}.parquet")) for k in shards]
+    parts = [
+        _files.read_parquet(night.uri("decisions", f"{k:04d}", f"{name}.parquet")) for k in shards
+    ]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else _empty(columns)
 
@@ -57,8 +92,13 @@ def proposal_trades(night: Night, trades: pd.DataFrame, accounts: pd.DataFrame) 
 
 
 def check_shard(
-    night: Night, accounts: pd.DataFrame, lots: pd.DataFrame, market: pd.DataFrame,
-    trades: pd.DataFrame, lot_sells: pd.DataFrame, blocks: pd.DataFrame,
+    night: Night,
+    accounts: pd.DataFrame,
+    lots: pd.DataFrame,
+    market: pd.DataFrame,
+    trades: pd.DataFrame,
+    lot_sells: pd.DataFrame,
+    blocks: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pre-trade compliance and the output contracts over one shard's proposal.
 
@@ -66,13 +106,17 @@ def check_shard(
     checking the whole night at once would. Returns the violations and the contract issues.
     """
     if accounts.empty:  # every account of the shard is held: nothing was proposed
-        return _empty(VIOLATION_COLUMNS), _empty(["file", "row", "column", "rule", "value", "message", "account_id"])
+        return _empty(VIOLATION_COLUMNS), _empty(
+            ["file", "row", "column", "rule", "value", "message", "account_id"]
+        )
     violations = check_proposal(
         ProposalBook(
             trades=trades,
             lot_sells=lot_sells,
             lots=lots,
-            cash=accounts.assign(amount=accounts["cash"] + accounts["cash_flow"])[["account_id", "amount"]],
+            cash=accounts.assign(amount=accounts["cash"] + accounts["cash_flow"])[
+                ["account_id", "amount"]
+            ],
             held=_empty(EXCEPTION_COLUMNS),
             buy_blocked=blocks[blocks["kind"] == "BUY_BLOCKED"][["account_id", "symbol", "why"]],
             sell_blocked=blocks[blocks["kind"] == "SELL_BLOCKED"][["account_id", "symbol", "why"]],
@@ -80,7 +124,9 @@ def check_shard(
         ),
         night.settings.compliance_limits(),
     )
-    broken = output_contract_issues(proposal_trades(night, trades, accounts), lot_sells, night.as_of)
+    broken = output_contract_issues(
+        proposal_trades(night, trades, accounts), lot_sells, night.as_of
+    )
     return violations, broken.astype({"row": "float64"}) if len(broken) else broken
 
 
@@ -88,12 +134,20 @@ def _contract_exceptions(broken: pd.DataFrame) -> pd.DataFrame:
     if not len(broken):
         return _empty(EXCEPTION_COLUMNS)
     why = broken.groupby("account_id").apply(
-        lambda f: "output contract broken: " + "; ".join(
-            f"{r.file} {r.column}: {r.rule}" for r in f.head(3).itertuples()), include_groups=False)
-    return pd.DataFrame({"account_id": why.index, "kind": str(ExceptionKind.COMPLIANCE), "reason": why.to_numpy()})
+        lambda f: (
+            "output contract broken: "
+            + "; ".join(f"{r.file} {r.column}: {r.rule}" for r in f.head(3).itertuples())
+        ),
+        include_groups=False,
+    )
+    return pd.DataFrame(
+        {"account_id": why.index, "kind": str(ExceptionKind.COMPLIANCE), "reason": why.to_numpy()}
+    )
 
 
-def with_held_accounts(records: pd.DataFrame, accounts: pd.DataFrame, exceptions: pd.DataFrame) -> pd.DataFrame:
+def with_held_accounts(
+    records: pd.DataFrame, accounts: pd.DataFrame, exceptions: pd.DataFrame
+) -> pd.DataFrame:
     """One record per account of the night: accounts held out (an exception whose kind holds out)
     get status HELD, that exception and its reason; accounts held before they were decided (bad
     input, reconciliation) get a record of their own. Every count of statuses then agrees."""
@@ -102,10 +156,15 @@ def with_held_accounts(records: pd.DataFrame, accounts: pd.DataFrame, exceptions
     missing = accounts.loc[~accounts["account_id"].isin(records["account_id"]), ["account_id"]]
     if len(missing):
         blank = _empty(RECORD_COLUMNS)
-        added = pd.DataFrame({c: pd.Series([None] * len(missing), dtype=blank[c].dtype) for c in RECORD_COLUMNS})
+        added = pd.DataFrame(
+            {c: pd.Series([None] * len(missing), dtype=blank[c].dtype) for c in RECORD_COLUMNS}
+        )
         added["account_id"] = missing["account_id"].to_numpy()
-        added["max_tracking_error"] = missing["account_id"].map(
-            accounts.set_index("account_id")["max_tracking_error"]).to_numpy(float)
+        added["max_tracking_error"] = (
+            missing["account_id"]
+            .map(accounts.set_index("account_id")["max_tracking_error"])
+            .to_numpy(float)
+        )
         added[["iterations", "sign_conflicts"]] = 0
         added["solver_status"] = "not_run"
         records = pd.concat([records, added], ignore_index=True) if len(records) else added
@@ -139,20 +198,24 @@ class _Tally:
     def lot_sells(self, part: pd.DataFrame) -> None:
         taxed = part["account_id"].isin(self.taxable)
         for term in self.gains:
-            self.gains[term] += float(part.loc[taxed & (part["term"] == term), "realized_gain"].sum())
+            self.gains[term] += float(
+                part.loc[taxed & (part["term"] == term), "realized_gain"].sum()
+            )
         self.untaxed += float(part.loc[~taxed, "realized_gain"].sum())
 
 
 def _recent_nights(night: Night) -> pd.DataFrame:
     with open_store(night.settings.store.path, read_only=True) as con:
         return con.execute(
-            "SELECT orders, notional FROM runs WHERE as_of_date < ? ORDER BY as_of_date DESC LIMIT ?",
+            "SELECT orders, notional FROM runs WHERE as_of_date < ? ORDER BY as_of_date DESC "
+            "LIMIT ?",
             [night.as_of, night.settings.compliance.run_history_nights],
         ).df()
 
 
 def check_step(night: Night) -> dict:
-    """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline numbers.
+    """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline
+    numbers.
 
     The shards checked their own proposals (:func:`check_shard`); this step gathers what they
     found, removes the failing accounts' orders, checks the run's totals against recent nights and
@@ -163,23 +226,44 @@ def check_step(night: Night) -> dict:
         return night.done_info("check")
     shards = night.done_info("prepare")["shards"]
     accounts = _files.read_parquet(night.uri("prepared", "accounts.parquet"))
-    held = pd.concat([_files.read_parquet(night.uri("prepared", "held.parquet")),
-                      _gather(night, shards, "held", EXCEPTION_COLUMNS)], ignore_index=True)
+    held = pd.concat(
+        [
+            _files.read_parquet(night.uri("prepared", "held.parquet")),
+            _gather(night, shards, "held", EXCEPTION_COLUMNS),
+        ],
+        ignore_index=True,
+    )
     records = _gather(night, shards, "records", RECORD_COLUMNS)
-    violations = _gather(night, shards, "violations", VIOLATION_COLUMNS).sort_values(
-        ["account_id", "rule", "symbol"], na_position="first", kind="stable").reset_index(drop=True)
+    violations = (
+        _gather(night, shards, "violations", VIOLATION_COLUMNS)
+        .sort_values(["account_id", "rule", "symbol"], na_position="first", kind="stable")
+        .reset_index(drop=True)
+    )
     failing = violations.groupby("account_id")["message"].apply(lambda m: "; ".join(m.head(3)))
     compliance = pd.DataFrame(
-        {"account_id": failing.index, "kind": str(ExceptionKind.COMPLIANCE), "reason": "pre-trade check failed: " + failing.to_numpy()}
+        {
+            "account_id": failing.index,
+            "kind": str(ExceptionKind.COMPLIANCE),
+            "reason": "pre-trade check failed: " + failing.to_numpy(),
+        }
     )
     out_of_trading = set(held["account_id"]) | set(compliance["account_id"])
-    broken = _gather(night, shards, "contract_issues", ["file", "row", "column", "rule", "value", "message", "account_id"])
+    broken = _gather(
+        night,
+        shards,
+        "contract_issues",
+        ["file", "row", "column", "rule", "value", "message", "account_id"],
+    )
     contract = _contract_exceptions(broken[~broken["account_id"].isin(out_of_trading)])
     out_of_trading |= set(contract["account_id"])
-    exceptions = pd.concat([held[EXCEPTION_COLUMNS], compliance, flagged_exceptions(records), contract],
-                           ignore_index=True)
+    exceptions = pd.concat(
+        [held[EXCEPTION_COLUMNS], compliance, flagged_exceptions(records), contract],
+        ignore_index=True,
+    )
 
-    exceptions = exceptions.sort_values(["account_id", "kind"], kind="stable").reset_index(drop=True)
+    exceptions = exceptions.sort_values(["account_id", "kind"], kind="stable").reset_index(
+        drop=True
+    )
     screened = len(records)
     records = with_held_accounts(records, accounts, exceptions)
     proposal = night.run_dir / "proposal"
@@ -199,21 +283,42 @@ def check_step(night: Night) -> dict:
         return part.sort_values(["account_id", "symbol", "lot_id"], kind="stable")
 
     # Orders and lot sells go shard by shard, in shard order, each shard's sorted by account.
-    for name, transform, columns in (("trades", checked_trades, TRADE_COLUMNS),
-                                     ("lot_sells", checked_lot_sells, LOT_SELL_COLUMNS)):
-        _files.concat_parquet(_decisions(night, shards, name), str(proposal / f"{name}.parquet"), f"check:{name}",
-                              transform, empty=transform(_empty(columns)))
+    for name, transform, columns in (
+        ("trades", checked_trades, TRADE_COLUMNS),
+        ("lot_sells", checked_lot_sells, LOT_SELL_COLUMNS),
+    ):
+        _files.concat_parquet(
+            _decisions(night, shards, name),
+            str(proposal / f"{name}.parquet"),
+            f"check:{name}",
+            transform,
+            empty=transform(_empty(columns)),
+        )
         crash_point(f"check:after-{name}")
-    for name, frame in (("exceptions", exceptions), ("violations", violations), ("records", records)):
+    for name, frame in (
+        ("exceptions", exceptions),
+        ("violations", violations),
+        ("records", records),
+    ):
         _files.write_parquet(str(proposal / f"{name}.parquet"), frame, f"check:{name}")
         crash_point(f"check:after-{name}")
-    for name, columns in (("blocks", ["account_id", "symbol", "kind", "why", "until"]),
-                          ("holdings", ["account_id", "symbol", "sector", "weight_before", "weight_after",
-                                        "target_weight"])):
-        _files.concat_parquet(_decisions(night, shards, name), str(proposal / f"{name}.parquet"), f"check:{name}",
-                              empty=_empty(columns))
+    for name, columns in (
+        ("blocks", ["account_id", "symbol", "kind", "why", "until"]),
+        (
+            "holdings",
+            ["account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight"],
+        ),
+    ):
+        _files.concat_parquet(
+            _decisions(night, shards, name),
+            str(proposal / f"{name}.parquet"),
+            f"check:{name}",
+            empty=_empty(columns),
+        )
         crash_point(f"check:after-{name}")
-    totals = check_run_totals(tally.orders, tally.notional, _recent_nights(night), night.settings.compliance_limits())
+    totals = check_run_totals(
+        tally.orders, tally.notional, _recent_nights(night), night.settings.compliance_limits()
+    )
     summary = {
         "run_id": night.run_id,
         "as_of": night.as_of.isoformat(),
@@ -224,11 +329,19 @@ def check_step(night: Night) -> dict:
         "accounts_held": int(len(out_of_trading)),
         "orders": tally.orders,
         "notional": round(tally.notional, 2),
-        "losses_harvested": round(float(records.loc[~records["account_id"].isin(out_of_trading), "losses_harvested"].sum()), 2),
+        "losses_harvested": round(
+            float(
+                records.loc[~records["account_id"].isin(out_of_trading), "losses_harvested"].sum()
+            ),
+            2,
+        ),
         "gains_realized_st": round(tally.gains["SHORT"], 2),
         "gains_realized_lt": round(tally.gains["LONG"], 2),
         "gains_realized_untaxed": round(tally.untaxed, 2),
-        "est_tax_saved": round(float(records.loc[~records["account_id"].isin(out_of_trading), "est_tax_saved"].sum()), 2),
+        "est_tax_saved": round(
+            float(records.loc[~records["account_id"].isin(out_of_trading), "est_tax_saved"].sum()),
+            2,
+        ),
         "run_total_flags": totals,
         # One count per status and per exception kind, from the files the store and the page read.
         "statuses": {str(k): int((records["status"] == str(k)).sum()) for k in DecisionStatus},

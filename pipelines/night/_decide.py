@@ -14,10 +14,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from pipelines.night import _files
 from pipelines._faults import crash_point
-from pipelines.night._run import Night
+from pipelines.night import _files
 from pipelines.night._check import check_shard
+from pipelines.night._run import Night
 from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_splits, reconcile, reconciliation_holds
 from sma.rebalance import ShardInputs, blocks_in_force, decide, shard_from_frames
@@ -52,10 +52,16 @@ def holdings_before_after(inputs: ShardInputs, trades: pd.DataFrame) -> pd.DataF
         w0 = np.where(total[:, None] > 0, before / total[:, None], 0.0)
         w1 = np.where(total[:, None] > 0, (before + delta) / total[:, None], 0.0)
     a, j = np.nonzero((w0 > 0) | (w1 > 0) | (inputs.target > 0))
-    return pd.DataFrame({
-        "account_id": inputs.account_ids[a], "symbol": inputs.symbols[j], "sector": inputs.sectors[j],
-        "weight_before": w0[a, j], "weight_after": w1[a, j], "target_weight": inputs.target[a, j],
-    })
+    return pd.DataFrame(
+        {
+            "account_id": inputs.account_ids[a],
+            "symbol": inputs.symbols[j],
+            "sector": inputs.sectors[j],
+            "weight_before": w0[a, j],
+            "weight_after": w1[a, j],
+            "target_weight": inputs.target[a, j],
+        }
+    )
 
 
 def shard_inputs(
@@ -68,7 +74,8 @@ def shard_inputs(
     blocks: pd.DataFrame,
     as_of,
 ) -> tuple[ShardInputs, pd.DataFrame]:
-    """The engine's arrays for one shard (``sma.rebalance.shard_from_frames``), and the blocks in force
+    """The engine's arrays for one shard (``sma.rebalance.shard_from_frames``), and the blocks in
+    force
     (``sma.rebalance.blocks_in_force``).
 
     ``accounts`` are the prepared accounts: tonight's cash and cash flow already summed, and the
@@ -84,7 +91,13 @@ def shard_inputs(
         lots=lots,
         cash=pd.DataFrame({"account_id": ids, "amount": accounts["cash"]}),
         as_of=np.datetime64(as_of, "D"),
-        cash_flows=pd.DataFrame({"account_id": ids, "amount": accounts["cash_flow"], "requested_date": pd.Timestamp(as_of)}),
+        cash_flows=pd.DataFrame(
+            {
+                "account_id": ids,
+                "amount": accounts["cash_flow"],
+                "requested_date": pd.Timestamp(as_of),
+            }
+        ),
         restrictions=restrictions,
         tilts=tilts,
         wash_blocks=blocks,
@@ -101,9 +114,18 @@ def shard_inputs(
 #: last bits of a float depend on memory alignment and BLAS threading, which would make a rerun's
 #: records differ from the first run's in the 16th digit.
 _RECORD_DECIMALS = {
-    "te_before": 8, "te_after": 8, "max_tracking_error": 8, "turnover": 8, "objective": 8,
-    "realized_st": 2, "realized_lt": 2, "losses_harvested": 2, "est_tax_saved": 2,
-    "cash_before": 2, "cash_after": 2, "account_value": 2,
+    "te_before": 8,
+    "te_after": 8,
+    "max_tracking_error": 8,
+    "turnover": 8,
+    "objective": 8,
+    "realized_st": 2,
+    "realized_lt": 2,
+    "losses_harvested": 2,
+    "est_tax_saved": 2,
+    "cash_before": 2,
+    "cash_after": 2,
+    "account_value": 2,
 }
 
 
@@ -131,36 +153,61 @@ def decide_step(night: Night, shard: int) -> None:
     accounts = read("accounts")
     market = _files.read_parquet(night.uri("prepared", "market.parquet"))
     lots = read("lots").sort_values(["account_id", "lot_id"], kind="stable").reset_index(drop=True)
-    lots, _ = apply_splits(lots, _files.read_parquet(night.uri("prepared", "corporate_actions.parquet")), night.as_of)
-    held = reconciliation_holds(
-        reconcile(lots, read("positions"), night.settings.validation.reconciliation_tolerance_shares)
+    lots, _ = apply_splits(
+        lots, _files.read_parquet(night.uri("prepared", "corporate_actions.parquet")), night.as_of
     )
-    accounts = accounts[~accounts["held"] & ~accounts["account_id"].isin(held["account_id"])].reset_index(drop=True)
+    held = reconciliation_holds(
+        reconcile(
+            lots, read("positions"), night.settings.validation.reconciliation_tolerance_shares
+        )
+    )
+    accounts = accounts[
+        ~accounts["held"] & ~accounts["account_id"].isin(held["account_id"])
+    ].reset_index(drop=True)
     lots = lots[lots["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
     restrictions = read("restrictions")
     inputs, blocked = shard_inputs(
-        accounts, lots, restrictions[restrictions["account_id"].isin(accounts["account_id"])], read("tilts"),
-        market, _files.read_parquet(night.uri("prepared", "benchmarks.parquet")), read("wash_blocks"), night.as_of,
+        accounts,
+        lots,
+        restrictions[restrictions["account_id"].isin(accounts["account_id"])],
+        read("tilts"),
+        market,
+        _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
+        read("wash_blocks"),
+        night.as_of,
     )
     model = load_risk_model(night)
     clock.lap("read")
     out = decide(inputs, model, night.settings.engine_params())
     clock.lap("screen+solve")
-    violations, broken = check_shard(night, accounts, lots, market, out.trades, out.lot_sells, blocked)
+    violations, broken = check_shard(
+        night, accounts, lots, market, out.trades, out.lot_sells, blocked
+    )
     clock.lap("check")
-    _files.write_parquet(night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades")
+    _files.write_parquet(
+        night.uri("decisions", k, "trades.parquet"), out.trades, f"decide-{k}:trades"
+    )
     _files.write_parquet(night.uri("decisions", k, "lot_sells.parquet"), out.lot_sells)
     _files.write_parquet(night.uri("decisions", k, "blocks.parquet"), blocked)
     _files.write_parquet(
-        night.uri("decisions", k, "holdings.parquet"), holdings_before_after(inputs, out.trades).round(10)
+        night.uri("decisions", k, "holdings.parquet"),
+        holdings_before_after(inputs, out.trades).round(10),
     )
     crash_point("decide:between-files")
     _files.write_parquet(night.uri("decisions", k, "held.parquet"), held)
     _files.write_parquet(night.uri("decisions", k, "violations.parquet"), violations)
     _files.write_parquet(night.uri("decisions", k, "contract_issues.parquet"), broken)
-    _files.write_parquet(night.uri("decisions", k, "records.parquet"), rounded_records(out.records), f"decide-{k}:records")
+    _files.write_parquet(
+        night.uri("decisions", k, "records.parquet"),
+        rounded_records(out.records),
+        f"decide-{k}:records",
+    )
     clock.lap("write")
-    night.mark_done("decide", shard, {"accounts": len(accounts), "trades": len(out.trades), "seconds": clock.laps})
+    night.mark_done(
+        "decide",
+        shard,
+        {"accounts": len(accounts), "trades": len(out.trades), "seconds": clock.laps},
+    )
 
 
 class _Clock:

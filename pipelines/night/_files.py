@@ -11,9 +11,9 @@ import io
 import json
 import os
 import uuid
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import fsspec
@@ -36,7 +36,8 @@ def join(uri: str, *parts: str) -> str:
 
 @contextmanager
 def _replacing(uri: str) -> Iterator[tuple[fsspec.AbstractFileSystem, str]]:
-    """A temporary name beside ``uri`` to write; renamed to ``uri`` on success, removed on failure."""
+    """A temporary name beside ``uri`` to write; renamed to ``uri`` on success, removed on
+    failure."""
     fs, path = _fs(uri)
     parent = path.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
@@ -92,7 +93,11 @@ def exists(uri: str) -> bool:
 def _table(frame: pd.DataFrame) -> pa.Table:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     # A text column with no rows has no type of its own: store it as text, so readers can filter it.
-    table = table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]))
+    table = table.cast(
+        pa.schema(
+            [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+        )
+    )
     return table.replace_schema_metadata(None)
 
 
@@ -105,10 +110,14 @@ def write_parquet(uri: str, frame: pd.DataFrame, point: str | None = None) -> No
 
 
 def concat_parquet(
-    uris: list[str], uri: str, point: str | None = None,
-    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None, empty: pd.DataFrame | None = None,
+    uris: list[str],
+    uri: str,
+    point: str | None = None,
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    empty: pd.DataFrame | None = None,
 ) -> None:
-    """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a time.
+    """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a
+    time.
 
     ``transform`` (optional) turns each file's rows into what is written; ``empty`` is written when
     there are no files at all. Memory holds one input
@@ -121,8 +130,9 @@ def concat_parquet(
             frame = read_parquet(u)
             table = _table(transform(frame) if transform else frame)
             if writer is None and (table.num_rows or i == len(uris) - 1):
-                writer = pq.ParquetWriter(out, table.schema, compression="zstd", write_statistics=True,
-                                          store_schema=False)
+                writer = pq.ParquetWriter(
+                    out, table.schema, compression="zstd", write_statistics=True, store_schema=False
+                )
             if writer is not None and table.num_rows:
                 writer.write_table(table.cast(writer.schema))
             if point and i == 0:
@@ -140,7 +150,9 @@ def read_parquet(uri: str) -> pd.DataFrame:
 
 
 def write_json(uri: str, obj: Any, point: str | None = None) -> None:
-    write_bytes(uri, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode(), point)
+    write_bytes(
+        uri, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode(), point
+    )
 
 
 def read_json(uri: str) -> Any:

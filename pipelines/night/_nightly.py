@@ -11,23 +11,22 @@ import os
 import shutil
 import sys
 import tempfile
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import fsspec
 import numpy as np
-import pandas as pd
 
+from pipelines._faults import crash_point
+from pipelines._leftovers import scratch, sweep
 from pipelines.night import _files
 from pipelines.night._check import check_step
 from pipelines.night._decide import decide_step
-from pipelines._faults import crash_point
 from pipelines.night._prepare import prepare_step
 from pipelines.night._record import blotter_step, night_frames, record_step
 from pipelines.night._review import review_step
-from pipelines._leftovers import scratch, sweep
 from pipelines.night._run import (
     STEPS,
     FailureKind,
@@ -43,7 +42,6 @@ from pipelines.night._run import (
 from pipelines.night._workers import WorkerDied, decide_in_pool
 from pipelines.settings import Settings
 
-
 #: The night is complete when its last step is done.
 FINAL_STEP = STEPS[-1]
 
@@ -56,8 +54,11 @@ def ingest_night(night: Night) -> dict:
 
     result = ingest(night.inbox, night.as_of, night.settings)
     crash_point("ingest:after-load")
-    info = {"rows_loaded": sum(result.rows_loaded.values()), "issues": result.issue_count,
-            "held": len(result.held_accounts)}
+    info = {
+        "rows_loaded": sum(result.rows_loaded.values()),
+        "issues": result.issue_count,
+        "held": len(result.held_accounts),
+    }
     night.mark_done("ingest", info=info)
     return info
 
@@ -76,8 +77,12 @@ def _forget_night(night: Night) -> Night:
 
     login = os_login()
     try:
-        withdraw_for_rerun(night.run_dir, login, signer=signer_if_any(night.settings.blotter.keys_dir, login),
-                           store=night.settings.store.path)
+        withdraw_for_rerun(
+            night.run_dir,
+            login,
+            signer=signer_if_any(night.settings.blotter.keys_dir, login),
+            store=night.settings.store.path,
+        )
     except RerunRefused as refused:
         raise NightLocked(f"the night of {night.as_of} cannot be redone: {refused.why}") from None
     night = start_attempt(night)
@@ -89,8 +94,13 @@ class NightLocked(Exception):
     """The night's blotter was approved or released; it cannot be redone."""
 
 
-def decide_all(night: Night, shards: list[int], workers: int, advance: Callable[[], None],
-               scratch: Path | None = None) -> None:
+def decide_all(
+    night: Night,
+    shards: list[int],
+    workers: int,
+    advance: Callable[[], None],
+    scratch: Path | None = None,
+) -> None:
     todo = [k for k in shards if not night.is_done("decide", k)]
     for _ in range(len(shards) - len(todo)):
         advance()
@@ -152,8 +162,9 @@ def run_night(
     return summary
 
 
-def _steps(night: Night, workers: int, bar: "_Progress", folder: Path) -> dict:
-    """The steps in order (``STEPS``), each one's failure recorded; returns the record step's summary."""
+def _steps(night: Night, workers: int, bar: _Progress, folder: Path) -> dict:
+    """The steps in order (``STEPS``), each one's failure recorded; returns the record step's
+    summary."""
     done: dict[str, object] = {}
     run = {
         "ingest": lambda: ingest_night(night),
@@ -219,10 +230,20 @@ class _Progress:
 
     def __enter__(self):
         if self.show:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
-            self._progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn())
+            self._progress = Progress(
+                TextColumn("{task.description:<10}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
             self._progress.__enter__()
         return self
 
@@ -249,31 +270,49 @@ def render_summary(night: Night, summary: dict) -> str:
     frames = night_frames(night, ("records", "exceptions"))
     rec, exc = frames["records"], frames["exceptions"]
     lines = [
-        f"Night of {summary['as_of']}" + ("  (already complete: nothing redone)" if summary.get("already_complete") else ""),
+        f"Night of {summary['as_of']}"
+        + ("  (already complete: nothing redone)" if summary.get("already_complete") else ""),
         f"  accounts            {summary['accounts']:>10,}",
         f"  screened            {summary['accounts_screened']:>10,}",
         f"  triggered           {summary['accounts_triggered']:>10,}",
         f"  traded              {summary['accounts_traded']:>10,}",
         f"  held out            {summary['accounts_held']:>10,}",
         f"  orders              {summary['orders']:>10,}   notional ${summary['notional']:,.0f}",
-        f"  losses harvested    ${summary['losses_harvested']:>12,.0f}   est. tax saved ${summary['est_tax_saved']:,.0f}",
-        f"  gains realized      ${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
-        f"   taxable accounts (short ${summary['gains_realized_st']:,.0f}, long ${summary['gains_realized_lt']:,.0f});"
+        f"  losses harvested    ${summary['losses_harvested']:>12,.0f}   est. tax saved "
+        f"${summary['est_tax_saved']:,.0f}",
+        "  gains realized      "
+        f"${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
+        f"   taxable accounts (short ${summary['gains_realized_st']:,.0f}, long "
+        f"${summary['gains_realized_lt']:,.0f});"
         f" IRA/ROTH ${summary.get('gains_realized_untaxed', 0.0):,.0f}, not taxed",
     ]
     decided = rec[rec["te_before"].notna()]
     if len(decided):
-        q = (np.percentile(decided["te_before"].astype(float), [50, 90]),
-             np.percentile(decided["te_after"].astype(float), [50, 90]))
-        lines.append(f"  tracking error      before p50 {q[0][0]:.2%} p90 {q[0][1]:.2%}   after p50 {q[1][0]:.2%} p90 {q[1][1]:.2%}")
-    lines.append("  statuses            " + ", ".join(f"{k} {n}" for k, n in rec["status"].value_counts().sort_index().items()))
+        q = (
+            np.percentile(decided["te_before"].astype(float), [50, 90]),
+            np.percentile(decided["te_after"].astype(float), [50, 90]),
+        )
+        lines.append(
+            f"  tracking error      before p50 {q[0][0]:.2%} p90 {q[0][1]:.2%}   after p50 "
+            f"{q[1][0]:.2%} p90 {q[1][1]:.2%}"
+        )
+    lines.append(
+        "  statuses            "
+        + ", ".join(f"{k} {n}" for k, n in rec["status"].value_counts().sort_index().items())
+    )
     lines.append(f"  exceptions          {len(exc):>10,}")
     if len(exc):
-        lines.append("  exceptions by kind  " + ", ".join(f"{k} {n}" for k, n in exc["kind"].value_counts().sort_index().items()))
+        lines.append(
+            "  exceptions by kind  "
+            + ", ".join(f"{k} {n}" for k, n in exc["kind"].value_counts().sort_index().items())
+        )
         for r in exc.head(10).itertuples():
             lines.append(f"    {r.account_id:<14} {r.kind:<15} {r.reason[:90]}")
         if len(exc) > 10:
-            lines.append(f"    ... {len(exc) - 10} more in {night.run_dir / 'proposal' / 'exceptions.parquet'}")
+            lines.append(
+                f"    ... {len(exc) - 10} more in "
+                f"{night.run_dir / 'proposal' / 'exceptions.parquet'}"
+            )
     if summary.get("risk_model"):
         lines.append(f"  risk model          {summary['risk_model']}")
     for flag in summary.get("run_total_flags", []):

@@ -2,7 +2,8 @@
 
 Estimates tonight's risk model, works out wash-sale blocks per household and the gains already
 realized this year (from the store's ledger, ``realized_gains``), and splits the accounts into
-shards that never split a household (wash sales reach across a household's accounts). Each shard gets its own files -- accounts, lots, custodian
+shards that never split a household (wash sales reach across a household's accounts). Each shard
+gets its own files -- accounts, lots, custodian
 positions, restrictions, tilts, wash-sale blocks -- so a shard task reads only its part of the
 book; the day's corporate actions and the reconciliation of lots against the custodian are applied
 by the shard step (:mod:`._decide`). Everything is written as Parquet under the night's exchange
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.night import _files
 from pipelines._faults import crash_point
+from pipelines.night import _files
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.inbox import AccountType
@@ -58,7 +59,9 @@ SNAPSHOT_FILES = (
 def read_snapshot(con, as_of) -> dict[str, pd.DataFrame]:
     out = {}
     for name in SNAPSHOT_FILES:
-        frame = con.execute(f"SELECT * EXCLUDE (as_of_date) FROM inbox_{name} WHERE as_of_date = ?", [as_of]).df()
+        frame = con.execute(
+            f"SELECT * EXCLUDE (as_of_date) FROM inbox_{name} WHERE as_of_date = ?", [as_of]
+        ).df()
         out[name] = frame
     return out
 
@@ -74,7 +77,8 @@ SIMULATED_FILL_ID = "simulated"
 
 
 def _realized_this_year(con, as_of) -> pd.DataFrame:
-    """Net realized gains per account so far this calendar year, from the store's ledger (``realized_gains``).
+    """Net realized gains per account so far this calendar year, from the store's ledger
+    (``realized_gains``).
 
     The ledger is the one source of realized gains: fills booked by ``sma fills load`` and the
     simulated history. DuckDB sums the DECIMAL gains exactly per account, run and sale date;
@@ -91,7 +95,12 @@ def _realized_this_year(con, as_of) -> pd.DataFrame:
         [SIMULATED_FILL_ID, tax_year_start(as_of).astype(object), as_of],
     ).df()
     ytd = realized_this_year(rows, as_of)
-    return pd.DataFrame({"account_id": ytd.index.to_numpy(str), "realized_ytd": cents_to_usd(ytd.to_numpy(np.int64))})
+    return pd.DataFrame(
+        {
+            "account_id": ytd.index.to_numpy(str),
+            "realized_ytd": cents_to_usd(ytd.to_numpy(np.int64)),
+        }
+    )
 
 
 def _changed_since_last_night(con, as_of) -> pd.DataFrame:
@@ -137,13 +146,26 @@ def vendor_risk_model(folder: Path, symbols: np.ndarray) -> tuple[RiskModel | No
     try:
         frames = {}
         for name in _VENDOR_FILES:
-            found = [folder / f"{name}.{ext}" for ext in ("csv", "parquet") if (folder / f"{name}.{ext}").exists()]
+            found = [
+                folder / f"{name}.{ext}"
+                for ext in ("csv", "parquet")
+                if (folder / f"{name}.{ext}").exists()
+            ]
             if not found:
                 raise RiskModelError(f"{folder / name}.csv is missing")
-            frames[name] = pd.read_parquet(found[0]) if found[0].suffix == ".parquet" else pd.read_csv(found[0])
-        model = risk_model_from_frames(frames["exposures"], frames["factor_covariance"], frames["specific_risk"], symbols)
+            frames[name] = (
+                pd.read_parquet(found[0])
+                if found[0].suffix == ".parquet"
+                else pd.read_csv(found[0])
+            )
+        model = risk_model_from_frames(
+            frames["exposures"], frames["factor_covariance"], frames["specific_risk"], symbols
+        )
     except (RiskModelError, KeyError, ValueError) as err:
-        return None, f"estimated from tonight's price history: the vendor model in {folder} was refused ({err})"
+        return None, (
+            f"estimated from tonight's price history: the vendor model in {folder} was refused "
+            f"({err})"
+        )
     return model, f"vendor model from {folder}"
 
 
@@ -151,7 +173,9 @@ def _assign_shards(accounts: pd.DataFrame, per_shard: int) -> pd.Series:
     """Shard number per account: households in id order, filled up to ``per_shard`` accounts."""
     sizes = accounts.groupby("household_id").size().sort_index()
     filled = (sizes.cumsum() - sizes) // max(per_shard, 1)
-    shard_of_household = pd.Series(pd.factorize(filled)[0], index=sizes.index)  # numbered 0, 1, 2, ...
+    shard_of_household = pd.Series(
+        pd.factorize(filled)[0], index=sizes.index
+    )  # numbered 0, 1, 2, ...
     return accounts["household_id"].map(shard_of_household).astype(int)
 
 
@@ -168,7 +192,8 @@ def prepare_step(night: Night) -> list[int]:
     with open_store(s.store.path, read_only=True) as con:
         snap = read_snapshot(con, night.as_of)
         prices = con.execute(
-            "SELECT date, symbol, close, volume FROM inbox_prices WHERE date <= ? ORDER BY date, symbol",
+            "SELECT date, symbol, close, volume FROM inbox_prices WHERE date <= ? ORDER BY "
+            "date, symbol",
             [night.as_of],
         ).df()
         window_start = wash_sale_window_start(night.as_of).astype(object)
@@ -189,40 +214,61 @@ def prepare_step(night: Night) -> list[int]:
         changed = _changed_since_last_night(con, night.as_of)
         held = con.execute(
             "SELECT account_id, ? AS kind, reason FROM held_accounts WHERE as_of_date = ?",
-            [str(ExceptionKind.BAD_INPUT), night.as_of]
+            [str(ExceptionKind.BAD_INPUT), night.as_of],
         ).df()
 
         securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
         symbols = securities["symbol"].to_numpy(str)
         _, splits = apply_splits(recent_lots.iloc[:0], snap["corporate_actions"], night.as_of)
         dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
-        model, risk_source = vendor_risk_model(night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols)
+        model, risk_source = vendor_risk_model(
+            night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols
+        )
         if model is None:
-            closes_hist = closes[-(s.risk.history_days + 1):]
+            closes_hist = closes[-(s.risk.history_days + 1) :]
             model = estimate_risk_model(
-                returns_from_prices(closes_hist), symbols, securities["sector"].to_numpy(str), s.risk_model_params()
+                returns_from_prices(closes_hist),
+                symbols,
+                securities["sector"].to_numpy(str),
+                s.risk_model_params(),
             )
         last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
         market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(
             close=closes[-1], volume=last["volume"].reindex(symbols).to_numpy(float)
         )
-        group_of = dict(zip(symbols, market["identical_group"].fillna(pd.Series(symbols)).where(
-            market["identical_group"].notna(), symbols)))
+        group_of = dict(
+            zip(
+                symbols,
+                market["identical_group"]
+                .fillna(pd.Series(symbols))
+                .where(market["identical_group"].notna(), symbols),
+            )
+        )
         household_of = snap["accounts"].set_index("account_id")["household_id"]
         bought = recent_lot_purchases(recent_lots, household_of, night.as_of)
-        recent = pd.concat([transactions, bought], ignore_index=True) if len(bought) else transactions
+        recent = (
+            pd.concat([transactions, bought], ignore_index=True) if len(bought) else transactions
+        )
         blocks = wash_sale_blocks(recent, group_of, np.datetime64(night.as_of, "D"))
 
-        accounts = _prepared_accounts(snap, realized, changed, held, night.as_of, s.night.accounts_per_shard)
+        accounts = _prepared_accounts(
+            snap, realized, changed, held, night.as_of, s.night.accounts_per_shard
+        )
 
         write = _files.write_parquet
         write(night.uri("prepared", "market.parquet"), market, "prepare:market")
-        write(night.uri("prepared", "risk_exposures.parquet"),
-              pd.DataFrame(model.exposures, columns=model.factors).assign(symbol=model.symbols))
-        write(night.uri("prepared", "risk_factor_cov.parquet"),
-              pd.DataFrame(model.factor_cov, columns=model.factors).assign(factor=model.factors))
-        write(night.uri("prepared", "risk_specific.parquet"),
-              pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}))
+        write(
+            night.uri("prepared", "risk_exposures.parquet"),
+            pd.DataFrame(model.exposures, columns=model.factors).assign(symbol=model.symbols),
+        )
+        write(
+            night.uri("prepared", "risk_factor_cov.parquet"),
+            pd.DataFrame(model.factor_cov, columns=model.factors).assign(factor=model.factors),
+        )
+        write(
+            night.uri("prepared", "risk_specific.parquet"),
+            pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}),
+        )
         write(night.uri("prepared", "benchmarks.parquet"), snap["benchmarks"])
         write(night.uri("prepared", "corporate_actions.parquet"), snap["corporate_actions"])
         write(night.uri("prepared", "wash_blocks.parquet"), blocks)
@@ -240,8 +286,11 @@ def prepare_step(night: Night) -> list[int]:
         ("tilts", snap["tilts"]),
         ("wash_blocks", blocks),
     ):
-        key = frame["household_id"].map(household_shard) if name == "wash_blocks" else \
-            frame["account_id"].map(accounts.set_index("account_id")["shard"])
+        key = (
+            frame["household_id"].map(household_shard)
+            if name == "wash_blocks"
+            else frame["account_id"].map(accounts.set_index("account_id")["shard"])
+        )
         parts = dict(tuple(frame.groupby(key)))
         for k in shards:
             part = parts.get(k, frame.iloc[:0])
@@ -252,20 +301,40 @@ def prepare_step(night: Night) -> list[int]:
 
 def _prepared_accounts(snap, realized, changed, held, as_of, per_shard: int) -> pd.DataFrame:
     """Tonight's accounts with cash, cash flows due, gains realized this year, changes and shard."""
-    accounts = snap["accounts"].merge(snap["cash"], on="account_id", how="left").rename(columns={"amount": "cash"})
+    accounts = (
+        snap["accounts"]
+        .merge(snap["cash"], on="account_id", how="left")
+        .rename(columns={"amount": "cash"})
+    )
     flows = snap["cash_flows"]
     flows = flows[pd.to_datetime(flows["requested_date"]).dt.date <= as_of]
-    accounts = accounts.merge(
-        flows.groupby("account_id", as_index=False)["amount"].sum().rename(columns={"amount": "cash_flow"}),
-        on="account_id", how="left",
-    ).merge(realized, on="account_id", how="left").merge(changed, on="account_id", how="left")
-    accounts = accounts.fillna({"cash": 0.0, "cash_flow": 0.0, "realized_ytd": 0.0,
-                                "benchmark_changed": False, "restriction_changed": False})
+    accounts = (
+        accounts.merge(
+            flows.groupby("account_id", as_index=False)["amount"]
+            .sum()
+            .rename(columns={"amount": "cash_flow"}),
+            on="account_id",
+            how="left",
+        )
+        .merge(realized, on="account_id", how="left")
+        .merge(changed, on="account_id", how="left")
+    )
+    accounts = accounts.fillna(
+        {
+            "cash": 0.0,
+            "cash_flow": 0.0,
+            "realized_ytd": 0.0,
+            "benchmark_changed": False,
+            "restriction_changed": False,
+        }
+    )
     for col in ("cash", "cash_flow", "gain_budget", "min_trade_value"):
         accounts[col] = accounts[col].astype(float)
     accounts["gain_budget_remaining"] = gain_budget_remaining(
-        accounts["gain_budget"].to_numpy(float), accounts["realized_ytd"].to_numpy(float),
-        accounts["account_type"].astype(str).str.upper().to_numpy() == AccountType.TAXABLE)
+        accounts["gain_budget"].to_numpy(float),
+        accounts["realized_ytd"].to_numpy(float),
+        accounts["account_type"].astype(str).str.upper().to_numpy() == AccountType.TAXABLE,
+    )
     accounts = accounts.sort_values(["household_id", "account_id"]).reset_index(drop=True)
     accounts["held"] = accounts["account_id"].isin(held["account_id"])
     accounts["shard"] = _assign_shards(accounts, per_shard)
@@ -274,14 +343,16 @@ def _prepared_accounts(snap, realized, changed, held, as_of, per_shard: int) -> 
 
 #: The book's big tables, written per shard by DuckDB without passing through Python.
 _BOOK_TABLES = {
-    "lots": "account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, acquired_date, "
-            "adjusted_acquired_date",
+    "lots": "account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
+    "acquired_date, "
+    "adjusted_acquired_date",
     "positions": "account_id, symbol, quantity",
 }
 
 
 def _write_book_by_shard(con, night: Night, shard_of: pd.DataFrame, shards: list[int]) -> None:
-    """``shards/<k>/lots.parquet`` and ``positions.parquet`` for every shard, straight from the store.
+    """``shards/<k>/lots.parquet`` and ``positions.parquet`` for every shard, straight from the
+    store.
 
     DuckDB partitions tonight's rows by shard into a local scratch folder; each shard's file is
     then moved (or uploaded) to its final name, so no partial file stands under a final name.
@@ -303,6 +374,8 @@ def _write_book_by_shard(con, night: Night, shard_of: pd.DataFrame, shards: list
             empty = con.sql(f"SELECT {columns} FROM inbox_{name} LIMIT 0").to_arrow_table()
             for k in shards:
                 parts = sorted((out / f"shard={k}").glob("*.parquet"))
-                _files.put_parquet_parts(parts, empty.schema, night.uri("shards", f"{k:04d}", f"{name}.parquet"))
+                _files.put_parquet_parts(
+                    parts, empty.schema, night.uri("shards", f"{k:04d}", f"{name}.parquet")
+                )
             crash_point(f"prepare:after-{name}")
     con.unregister("shard_of")

@@ -15,17 +15,45 @@ from pipelines.night._run import Night
 from pipelines.store import open_store, transaction
 
 _TABLES = {
-    "run_trades": ("trades", ["account_id", "symbol", "side", "quantity", "price", "notional", "reason"]),
+    "run_trades": (
+        "trades",
+        ["account_id", "symbol", "side", "quantity", "price", "notional", "reason"],
+    ),
     "run_lot_sells": (
         "lot_sells",
-        ["account_id", "symbol", "lot_id", "quantity", "proceeds", "realized_gain", "term", "reason"],
+        [
+            "account_id",
+            "symbol",
+            "lot_id",
+            "quantity",
+            "proceeds",
+            "realized_gain",
+            "term",
+            "reason",
+        ],
     ),
     "run_decisions": (
         "records",
         [
-            "account_id", "status", "reason", "triggers", "te_before", "te_after", "max_tracking_error",
-            "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover", "cash_before",
-            "cash_after", "account_value", "objective", "solver_status", "iterations", "sign_conflicts",
+            "account_id",
+            "status",
+            "reason",
+            "triggers",
+            "te_before",
+            "te_after",
+            "max_tracking_error",
+            "realized_st",
+            "realized_lt",
+            "losses_harvested",
+            "est_tax_saved",
+            "turnover",
+            "cash_before",
+            "cash_after",
+            "account_value",
+            "objective",
+            "solver_status",
+            "iterations",
+            "sign_conflicts",
         ],
     ),
     "run_exceptions": ("exceptions", ["account_id", "kind", "reason"]),
@@ -44,8 +72,11 @@ def blotter_step(night: Night) -> None:
     login, keys_dir = os_login(), night.settings.blotter.keys_dir
     signer = signer_if_any(keys_dir, login)
     if signer is None:
-        _log.warning(f"the blotter is proposed unsigned: the night's login {login!r} has no key at "
-                  f"{key_path(keys_dir, login)}; no PM can approve it until the night signs (sma blotter keygen)")
+        _log.warning(
+            f"the blotter is proposed unsigned: the night's login {login!r} has no key at "
+            f"{key_path(keys_dir, login)}; no PM can approve it until the night signs (sma "
+            "blotter keygen)"
+        )
     propose(night.run_dir, login, signer=signer, rows_per_part=night.settings.blotter.rows_per_part)
     crash_point("blotter:after-propose")
     night.mark_done("blotter")
@@ -64,7 +95,8 @@ def record_step(night: Night) -> dict:
                 path = str(proposal / f"{name}.parquet").replace("'", "''")
                 con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [night.as_of])
                 con.execute(
-                    f"INSERT INTO {table} SELECT CAST(? AS DATE), {', '.join(cols)} FROM read_parquet('{path}')",
+                    f"INSERT INTO {table} SELECT CAST(? AS DATE), {', '.join(cols)} FROM "
+                    f"read_parquet('{path}')",
                     [night.as_of],
                 )
                 crash_point(f"record:inside-transaction:{table}")
@@ -76,9 +108,16 @@ def record_step(night: Night) -> dict:
             con.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    night.as_of, night.run_id, summary["accounts"], summary["accounts_traded"],
-                    summary["accounts_held"], summary["orders"], summary["notional"],
-                    summary["losses_harvested"], summary["est_tax_saved"], json.dumps(summary, sort_keys=True),
+                    night.as_of,
+                    night.run_id,
+                    summary["accounts"],
+                    summary["accounts_traded"],
+                    summary["accounts_held"],
+                    summary["orders"],
+                    summary["notional"],
+                    summary["losses_harvested"],
+                    summary["est_tax_saved"],
+                    json.dumps(summary, sort_keys=True),
                 ],
             )
             crash_point("record:before-commit")
@@ -88,10 +127,20 @@ def record_step(night: Night) -> dict:
 
 
 #: The checked proposal's files, as the check step writes them.
-PROPOSAL_FRAMES = ("trades", "lot_sells", "exceptions", "violations", "records", "blocks", "holdings")
+PROPOSAL_FRAMES = (
+    "trades",
+    "lot_sells",
+    "exceptions",
+    "violations",
+    "records",
+    "blocks",
+    "holdings",
+)
 
 
-def night_frames(night: Night, names: tuple[str, ...] = PROPOSAL_FRAMES, filters: dict | None = None) -> dict[str, pd.DataFrame]:
+def night_frames(
+    night: Night, names: tuple[str, ...] = PROPOSAL_FRAMES, filters: dict | None = None
+) -> dict[str, pd.DataFrame]:
     """The checked proposal's frames, for the review page and the summary.
 
     ``filters`` maps a frame's name to a pyarrow row filter, so a big frame (holdings) is read

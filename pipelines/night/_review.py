@@ -1,4 +1,5 @@
-"""Step 8 of a night: the run review page the PM reads before approving, from the checked proposal."""
+"""Step 8 of a night: the run review page the PM reads before approving, from the checked
+proposal."""
 
 from __future__ import annotations
 
@@ -19,10 +20,30 @@ from sma.reporting import ReasonTally, ReviewData, lot_gain_sums, sector_sums, t
 from sma.trading import to_csv
 
 ACCOUNTS_CSV_COLUMNS = (
-    "account_id", "household_id", "account_type", "client_name", "status", "te_before", "te_after",
-    "max_tracking_error", "turnover", "realized_st", "realized_lt", "losses_harvested", "est_tax_saved",
-    "market_value", "tax_cost", "gain_budget", "realized_ytd", "budget_used", "budget_left", "net_st", "net_lt",
-    "gains_st", "gains_lt", "reason",
+    "account_id",
+    "household_id",
+    "account_type",
+    "client_name",
+    "status",
+    "te_before",
+    "te_after",
+    "max_tracking_error",
+    "turnover",
+    "realized_st",
+    "realized_lt",
+    "losses_harvested",
+    "est_tax_saved",
+    "market_value",
+    "tax_cost",
+    "gain_budget",
+    "realized_ytd",
+    "budget_used",
+    "budget_left",
+    "net_st",
+    "net_lt",
+    "gains_st",
+    "gains_lt",
+    "reason",
 )
 #: The columns of the night's trades the page reads.
 TRADE_COLUMNS = ("account_id", "symbol", "side", "quantity", "price", "notional", "reason")
@@ -50,8 +71,11 @@ class NightTrades:
     counts: pd.DataFrame
 
 
-def read_night_trades(path: Path, keep: set[str] | None, batch_rows: int = TRADE_BATCH_ROWS) -> NightTrades:
-    """Read the night's trades file in batches of ``batch_rows``, keeping only ``keep``'s rows (None: all).
+def read_night_trades(
+    path: Path, keep: set[str] | None, batch_rows: int = TRADE_BATCH_ROWS
+) -> NightTrades:
+    """Read the night's trades file in batches of ``batch_rows``, keeping only ``keep``'s rows
+    (None: all).
 
     Holds one batch and the kept rows at a time, so a big night's review needs memory for the
     accounts it lists, not for every order.
@@ -65,20 +89,31 @@ def read_night_trades(path: Path, keep: set[str] | None, batch_rows: int = TRADE
         frame = batch.select(["account_id", "side", "notional", "reason"]).to_pandas()
         tally.add(frame)
         counts.append(frame["account_id"].value_counts(sort=False))
-        kept.append(batch if wanted is None else batch.filter(pc.is_in(batch.column("account_id"), wanted)))
+        kept.append(
+            batch if wanted is None else batch.filter(pc.is_in(batch.column("account_id"), wanted))
+        )
     schema = pa.schema([trades.schema_arrow.field(c) for c in TRADE_COLUMNS])
-    per_account = pd.concat(counts).groupby(level=0, sort=True).sum() if counts else pd.Series(dtype="int64")
+    per_account = (
+        pd.concat(counts).groupby(level=0, sort=True).sum() if counts else pd.Series(dtype="int64")
+    )
     return NightTrades(
         kept=pa.Table.from_batches(kept, schema=schema).to_pandas(),
         by_reason=tally.table(),
-        counts=pd.DataFrame({"account_id": per_account.index.astype(str), "trades": per_account.to_numpy()}),
+        counts=pd.DataFrame(
+            {"account_id": per_account.index.astype(str), "trades": per_account.to_numpy()}
+        ),
     )
 
 
 def read_lot_gains(path: Path, batch_rows: int = TRADE_BATCH_ROWS) -> pd.DataFrame:
-    """``sma.reporting.lot_gain_sums`` of the night's proposed lot sells, read ``batch_rows`` at a time."""
-    parts = [lot_gain_sums(batch.to_pandas()) for batch in
-             pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=["account_id", "term", "realized_gain"])]
+    """``sma.reporting.lot_gain_sums`` of the night's proposed lot sells, read ``batch_rows`` at a
+    time."""
+    parts = [
+        lot_gain_sums(batch.to_pandas())
+        for batch in pq.ParquetFile(path).iter_batches(
+            batch_size=batch_rows, columns=["account_id", "term", "realized_gain"]
+        )
+    ]
     if not parts:
         return lot_gain_sums(pd.DataFrame({"account_id": [], "term": [], "realized_gain": []}))
     return pd.concat(parts).groupby(level=0, sort=True).sum()
@@ -111,25 +146,41 @@ def review_data(night: Night) -> ReviewData:
     # ledger, as the prepare step read it).
     gains = read_lot_gains(night.run_dir / "proposal" / "lot_sells.parquet")
     per_account = records[["account_id"]].merge(accounts, on="account_id", how="left")
-    decisions = pd.concat([decisions.reset_index(drop=True), tax_figures(per_account, gains)], axis=1)
+    decisions = pd.concat(
+        [decisions.reset_index(drop=True), tax_figures(per_account, gains)], axis=1
+    )
     listed = listed_accounts(decisions, exceptions, night.settings.night.review_list_limit)
-    night_trades = read_night_trades(night.run_dir / "proposal" / "trades.parquet", listed, TRADE_BATCH_ROWS)
+    night_trades = read_night_trades(
+        night.run_dir / "proposal" / "trades.parquet", listed, TRADE_BATCH_ROWS
+    )
     trades = night_trades.kept
     traded = set(night_trades.counts["account_id"])
-    drill = sorted((traded | set(exceptions["account_id"])) & (listed or set(decisions["account_id"])))
-    frames |= night_frames(night, ("lot_sells", "blocks", "holdings"), {
-        "lot_sells": pc.field("account_id").isin(drill),
-        "blocks": pc.field("account_id").isin(drill) & pc.field("kind").isin(["BUY_BLOCKED", "LOSS_SALE_BLOCKED"])
-        & pc.starts_with(pc.field("why"), "wash"),
-        "holdings": pc.field("account_id").isin(drill),
-    })
+    drill = sorted(
+        (traded | set(exceptions["account_id"])) & (listed or set(decisions["account_id"]))
+    )
+    frames |= night_frames(
+        night,
+        ("lot_sells", "blocks", "holdings"),
+        {
+            "lot_sells": pc.field("account_id").isin(drill),
+            "blocks": pc.field("account_id").isin(drill)
+            & pc.field("kind").isin(["BUY_BLOCKED", "LOSS_SALE_BLOCKED"])
+            & pc.starts_with(pc.field("why"), "wash"),
+            "holdings": pc.field("account_id").isin(drill),
+        },
+    )
     lot_sells = frames["lot_sells"].assign(
         cost_basis=lambda f: f["proceeds"] - f["realized_gain"], gain=lambda f: f["realized_gain"]
     )
-    holdings = drill_down_holdings(frames["holdings"], trades[trades["account_id"].isin(drill)],
-                                   traded | set(exceptions["account_id"]))
+    holdings = drill_down_holdings(
+        frames["holdings"],
+        trades[trades["account_id"].isin(drill)],
+        traded | set(exceptions["account_id"]),
+    )
     # The drill-down lists some holdings; its sector chart sums every one of them.
-    sectors = sector_sums(frames["holdings"][frames["holdings"]["account_id"].isin(holdings["account_id"])])
+    sectors = sector_sums(
+        frames["holdings"][frames["holdings"]["account_id"].isin(holdings["account_id"])]
+    )
     return ReviewData(
         summary=summary,
         decisions=decisions,
@@ -147,14 +198,19 @@ def review_data(night: Night) -> ReviewData:
     )
 
 
-def listed_accounts(decisions: pd.DataFrame, exceptions: pd.DataFrame, limit: int) -> set[str] | None:
-    """The accounts the page lists when there are more than ``limit``: exceptions, then largest turnover."""
+def listed_accounts(
+    decisions: pd.DataFrame, exceptions: pd.DataFrame, limit: int
+) -> set[str] | None:
+    """The accounts the page lists when there are more than ``limit``: exceptions, then largest
+    turnover."""
     if len(decisions) <= limit:
         return None
     needs_eye = decisions["account_id"].isin(exceptions["account_id"]) | decisions["status"].isin(
-        ["FAILED", "HELD", "FLAGGED"])
-    order = decisions.assign(eye=~needs_eye, turnover=-decisions["turnover"].fillna(0.0)).sort_values(
-        ["eye", "turnover", "account_id"], kind="stable")
+        ["FAILED", "HELD", "FLAGGED"]
+    )
+    order = decisions.assign(
+        eye=~needs_eye, turnover=-decisions["turnover"].fillna(0.0)
+    ).sort_values(["eye", "turnover", "account_id"], kind="stable")
     return set(order["account_id"].head(limit))
 
 
@@ -163,8 +219,11 @@ def listed_accounts(decisions: pd.DataFrame, exceptions: pd.DataFrame, limit: in
 DRILL_DOWN_GAPS = 25
 
 
-def drill_down_holdings(holdings: pd.DataFrame, trades: pd.DataFrame, accounts: set[str]) -> pd.DataFrame:
-    """Holdings vs target for the accounts that trade or need the PM's eye: traded names and largest gaps."""
+def drill_down_holdings(
+    holdings: pd.DataFrame, trades: pd.DataFrame, accounts: set[str]
+) -> pd.DataFrame:
+    """Holdings vs target for the accounts that trade or need the PM's eye: traded names and largest
+    gaps."""
     mine = holdings[holdings["account_id"].isin(accounts)]
     gap = (mine["weight_after"] - mine["target_weight"]).abs()
     rank = gap.groupby(mine["account_id"]).rank(method="first", ascending=False)
@@ -180,7 +239,9 @@ def review_step(night: Night) -> str:
     if night.is_done("review"):
         return str(night.run_dir / REVIEW_PAGE)
     data = review_data(night)
-    write_atomically(night.run_dir / ACCOUNTS_CSV, to_csv(data.decisions[list(ACCOUNTS_CSV_COLUMNS)]).encode())
+    write_atomically(
+        night.run_dir / ACCOUNTS_CSV, to_csv(data.decisions[list(ACCOUNTS_CSV_COLUMNS)]).encode()
+    )
     path = write_review_page(data, night.run_dir)
     night.mark_done("review")
     return str(path)

@@ -24,16 +24,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from pipelines._atomic import write_atomically
-
 from pipelines.night import _files
 from pipelines.settings import Settings
-
 
 #: The steps of a night, in order (``sma nightly``; the DAG's tasks of the same names).
 STEPS = ("ingest", "prepare", "decide", "check", "blotter", "record", "review")
@@ -95,9 +93,18 @@ class Night:
         return self.uri("_started", step if shard is None else f"{step}-{shard:04d}") + ".json"
 
     def mark_started(self, step: str, shard: int | None = None) -> None:
-        """Note which process works on a step now: a worker that dies is then named with its shard."""
-        _files.write_json(self._start_marker(step, shard),
-                          {"step": step, "shard": shard, "pid": os.getpid(), "host": socket.gethostname(), "at": _now()})
+        """Note which process works on a step now: a worker that dies is then named with its
+        shard."""
+        _files.write_json(
+            self._start_marker(step, shard),
+            {
+                "step": step,
+                "shard": shard,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "at": _now(),
+            },
+        )
 
     def is_started(self, step: str, shard: int | None = None) -> bool:
         return _files.exists(self._start_marker(step, shard))
@@ -107,7 +114,7 @@ class Night:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def current_attempt(night: Night) -> dict | None:
@@ -126,7 +133,7 @@ def current_attempt(night: Night) -> dict | None:
 
 def start_attempt(night: Night) -> Night:
     """Begin a new attempt at the night: a fresh token and folder; earlier attempts' folders go."""
-    token = f"a{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    token = f"a{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     record = {"token": token, "started": _now(), "pid": os.getpid(), "host": socket.gethostname()}
     _files.write_json(_files.join(night.date_folder, "attempt.json"), record)
     night = Night(night.as_of, night.inbox, night.settings, token)
@@ -176,22 +183,39 @@ FAILURE_FILE = "failure.json"
 LAST_RUN_FILE = "last_run.json"
 
 
-def record_failure(night: Night, step: str, err: BaseException, kind: FailureKind, shard: int | None = None) -> dict:
+def record_failure(
+    night: Night, step: str, err: BaseException, kind: FailureKind, shard: int | None = None
+) -> dict:
     """Write what failed and why to the run folder, for ``sma status``; returns the record."""
     record = {
-        "step": step, "shard": shard, "kind": str(kind), "error": type(err).__name__, "message": str(err),
-        "at": _now(), "attempt": night.token, "pid": os.getpid(),
+        "step": step,
+        "shard": shard,
+        "kind": str(kind),
+        "error": type(err).__name__,
+        "message": str(err),
+        "at": _now(),
+        "attempt": night.token,
+        "pid": os.getpid(),
         "traceback": "".join(traceback.format_exception(err)),
     }
-    write_atomically(night.run_dir / FAILURE_FILE, (json.dumps(record, indent=2, default=str) + "\n").encode())
+    write_atomically(
+        night.run_dir / FAILURE_FILE, (json.dumps(record, indent=2, default=str) + "\n").encode()
+    )
     return record
 
 
 def record_start(night: Night, force: bool) -> None:
-    """Note who runs the night now (and forget the previous run's failure: this run supersedes it)."""
+    """Note who runs the night now (and forget the previous run's failure: this run supersedes
+    it)."""
     (night.run_dir / FAILURE_FILE).unlink(missing_ok=True)
-    record = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "inbox": str(Path(night.inbox).resolve()),
-              "attempt": night.token, "force": force}
+    record = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": _now(),
+        "inbox": str(Path(night.inbox).resolve()),
+        "attempt": night.token,
+        "force": force,
+    }
     write_atomically(night.run_dir / LAST_RUN_FILE, (json.dumps(record, indent=2) + "\n").encode())
 
 

@@ -23,6 +23,7 @@ from pipelines.night._run import (
 )
 from pipelines.night._workers import resume_command
 
+
 @dataclass(frozen=True)
 class StepState:
     step: str
@@ -54,7 +55,8 @@ def _blotter_state(night: Night) -> str | None:
 
 
 def _decide_state(night: Night) -> tuple[str, list[int], str]:
-    """The decide step's state, the pids of its unfinished shards' workers still alive, and detail."""
+    """The decide step's state, the pids of its unfinished shards' workers still alive, and
+    detail."""
     if not night.is_done("prepare"):
         return "not started", [], ""
     shards = night.done_info("prepare")["shards"]
@@ -88,7 +90,9 @@ def night_status(night: Night) -> NightStatus:
         if state != "done" and not stopped:
             stopped = True
             if failure and failure["step"] == step:
-                shard = f", shard {failure['shard']:04d}" if failure.get("shard") is not None else ""
+                shard = (
+                    f", shard {failure['shard']:04d}" if failure.get("shard") is not None else ""
+                )
                 state, detail = "failed", f"({failure['kind']}{shard}; see FAILED below)"
             elif running is None and (step != "ingest" or last):
                 state = "interrupted" if state == "not started" else f"interrupted, {state}"
@@ -97,9 +101,15 @@ def night_status(night: Night) -> NightStatus:
         stale = []  # the running night's own workers
     complete = attempt is not None and night.is_done(STEPS[-1])
     blotter = _blotter_state(night)
-    leftovers = dead_leftovers([night.run_dir] + ([Path(night.date_folder)] if "://" not in night.date_folder else []))
-    verdict, commands = _advice(night, running, failure, stale, blotter, complete, attempt is not None)
-    return NightStatus(night, steps, running, failure, stale, blotter, leftovers, complete, verdict, commands)
+    leftovers = dead_leftovers(
+        [night.run_dir] + ([Path(night.date_folder)] if "://" not in night.date_folder else [])
+    )
+    verdict, commands = _advice(
+        night, running, failure, stale, blotter, complete, attempt is not None
+    )
+    return NightStatus(
+        night, steps, running, failure, stale, blotter, leftovers, complete, verdict, commands
+    )
 
 
 def _advice(night, running, failure, stale, blotter, complete, started) -> tuple[str, list[str]]:
@@ -107,30 +117,58 @@ def _advice(night, running, failure, stale, blotter, complete, started) -> tuple
     resume, force = resume_command(night), resume_command(night, force=True)
     kill = [f"kill {' '.join(map(str, stale))}"] if stale else []
     if running is not None:
-        return f"NOT SAFE: a run of this night is in progress (pid {running}); wait for it to finish.", []
+        return (
+            f"NOT SAFE: a run of this night is in progress (pid {running}); wait for it to finish.",
+            [],
+        )
     if complete and blotter in ("APPROVED", "RELEASED"):
-        return (f"Complete; the blotter is {blotter}, so a --force redo is refused (cancel an approved "
-                "blotter first if it must be redone).", [])
+        return (
+            f"Complete; the blotter is {blotter}, so a --force redo is refused (cancel an approved "
+            "blotter first if it must be redone).",
+            [],
+        )
     if complete:
-        return ("Complete: nothing to do. Safe to redo from a corrected inbox with --force "
-                f"(the blotter is {blotter or 'not proposed'}).", [force])
+        return (
+            "Complete: nothing to do. Safe to redo from a corrected inbox with --force "
+            f"(the blotter is {blotter or 'not proposed'}).",
+            [force],
+        )
     if not started:
         return "Not run yet.", [resume]
-    stale_note = (f" Workers of a dead run are still alive (pids {', '.join(map(str, stale))}): their files "
-                  "are never read by a later attempt, but stop them to free memory." if stale else "")
+    stale_note = (
+        f" Workers of a dead run are still alive (pids {', '.join(map(str, stale))}): their files "
+        "are never read by a later attempt, but stop them to free memory."
+        if stale
+        else ""
+    )
     if failure is None:
-        return "SAFE to resume: the run was stopped (killed?) without recording an error." + stale_note, [*kill, resume]
+        return (
+            "SAFE to resume: the run was stopped (killed?) without recording an error."
+            + stale_note,
+            [*kill, resume],
+        )
     kind = failure["kind"]
     if kind == FailureKind.BAD_DATA:
-        return ("Fix the inbox (the report names file, row and rule; `sma validate` shows it again), "
-                "then resume: SAFE, nothing was loaded." + stale_note, [*kill, resume])
+        return (
+            "Fix the inbox (the report names file, row and rule; `sma validate` shows it again), "
+            "then resume: SAFE, nothing was loaded." + stale_note,
+            [*kill, resume],
+        )
     if kind == FailureKind.WORKER_DIED:
-        return ("SAFE to resume: shards already decided are kept. If the worker ran out of memory, lower "
-                "night.accounts_per_shard or --workers first." + stale_note, [*kill, resume])
+        return (
+            "SAFE to resume: shards already decided are kept. If the worker ran out of memory, "
+            "lower "
+            "night.accounts_per_shard or --workers first." + stale_note,
+            [*kill, resume],
+        )
     if kind == FailureKind.BLOTTER_LOCKED:
         return f"The blotter is {blotter}: the night is not redone. {failure['message']}", []
-    return (f"SAFE to resume (every finished step is kept), but the error recurs until its cause is fixed; "
-            f"the traceback is in {night.run_dir / FAILURE_FILE}." + stale_note, [*kill, resume])
+    return (
+        "SAFE to resume (every finished step is kept), but the error recurs until its cause is "
+        "fixed; "
+        f"the traceback is in {night.run_dir / FAILURE_FILE}." + stale_note,
+        [*kill, resume],
+    )
 
 
 def render_status(status: NightStatus) -> str:
@@ -146,13 +184,18 @@ def render_status(status: NightStatus) -> str:
         lines.append(f"  blotter state  {status.blotter_state}")
     if status.failure:
         f = status.failure
-        where = f"step {f['step']}" + (f", shard {f['shard']:04d}" if f.get("shard") is not None else "")
+        where = f"step {f['step']}" + (
+            f", shard {f['shard']:04d}" if f.get("shard") is not None else ""
+        )
         lines.append(f"  FAILED         {where} at {f['at']}: {f['kind']} ({f['error']})")
         lines.append(f"                 {f['message']}")
     if status.stale_workers:
         lines.append(f"  stale workers  pids {', '.join(map(str, status.stale_workers))}")
     if status.leftovers:
-        lines.append(f"  leftovers      {len(status.leftovers)} file(s) of dead runs; the next run removes them")
+        lines.append(
+            f"  leftovers      {len(status.leftovers)} file(s) of dead runs; the next run "
+            "removes them"
+        )
     lines += ["", f"  {status.verdict}"]
     lines += [f"    {c}" for c in status.commands]
     return "\n".join(lines)

@@ -81,19 +81,30 @@ def _decide_in_worker(as_of: date, inbox: str, settings_json: str, attempt: str,
 def _how(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         name = signal.Signals(-exitcode).name
-        why = "; on Linux usually the out-of-memory killer: see `dmesg` or `journalctl -k`" if \
-            -exitcode == signal.SIGKILL else ""
+        why = (
+            "; on Linux usually the out-of-memory killer: see `dmesg` or `journalctl -k`"
+            if -exitcode == signal.SIGKILL
+            else ""
+        )
         return f"killed by {name}{why}"
     return f"exit status {exitcode}"
 
 
-def decide_in_pool(night: Night, todo: list[int], workers: int, scratch: Path, advance: Callable[[], None]) -> None:
+def decide_in_pool(
+    night: Night, todo: list[int], workers: int, scratch: Path, advance: Callable[[], None]
+) -> None:
     """Decide the shards ``todo`` in ``workers`` processes that die with this one."""
     payload = night.settings.model_dump_json()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
-                             initargs=(os.getpid(), str(scratch))) as pool:
-        futures = [pool.submit(_decide_in_worker, night.as_of, str(night.inbox), payload, night.token, k)
-                   for k in todo]
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(), str(scratch)),
+    ) as pool:
+        futures = [
+            pool.submit(_decide_in_worker, night.as_of, str(night.inbox), payload, night.token, k)
+            for k in todo
+        ]
         processes = dict(pool._processes)  # kept: the pool forgets its processes once broken
         try:
             for f in futures:
@@ -105,16 +116,23 @@ def decide_in_pool(night: Night, todo: list[int], workers: int, scratch: Path, a
                 p.join(timeout=5)
             dead = {pid: p.exitcode for pid, p in processes.items() if p.exitcode not in (0, None)}
             shard = _shard_of_dead(night, dead, todo)
-            how = _how(dead[night.started_info("decide", shard)["pid"]] if shard is not None
-                       else next(iter(dead.values()), None))
+            how = _how(
+                dead[night.started_info("decide", shard)["pid"]]
+                if shard is not None
+                else next(iter(dead.values()), None)
+            )
             raise WorkerDied(night, shard, how) from None
 
 
 def _shard_of_dead(night: Night, dead: dict[int, int], todo: list[int]) -> int | None:
     """The shard whose worker died first, from the shards' start markers: once one worker dies
     the pool ends the others with SIGTERM, so a worker that died otherwise is the cause."""
-    unfinished = [(dead[pid], k) for k in todo
-                  if night.is_started("decide", k) and not night.is_done("decide", k)
-                  and (pid := night.started_info("decide", k)["pid"]) in dead]
+    unfinished = [
+        (dead[pid], k)
+        for k in todo
+        if night.is_started("decide", k)
+        and not night.is_done("decide", k)
+        and (pid := night.started_info("decide", k)["pid"]) in dead
+    ]
     unfinished.sort(key=lambda found: (found[0] == -signal.SIGTERM, found[1]))
     return unfinished[0][1] if unfinished else None

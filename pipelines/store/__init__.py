@@ -4,7 +4,14 @@ Only one process writes the store at a time; open it with :func:`open_store` for
 connection per step. SCHEMA.md beside this file documents every table.
 """
 
-from pipelines.store._load import StoreError, inbox_sha256, load_snapshot, load_staged, open_store, transaction
+from pipelines.store._load import (
+    StoreError,
+    inbox_sha256,
+    load_snapshot,
+    load_staged,
+    open_store,
+    transaction,
+)
 from pipelines.store._schema import SCHEMA_VERSION, table_name
 from pipelines.store._summary import BookSummary, book_summary, render_book_summary
 

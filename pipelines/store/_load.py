@@ -97,7 +97,9 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if version == SCHEMA_VERSION:
         return
     with transaction(con):
-        con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+        )
         for statements in MIGRATIONS[version:]:
             for sql in statements:
                 con.execute(sql)
@@ -126,7 +128,9 @@ def inbox_sha256(con: duckdb.DuckDBPyConnection, rows: Mapping[str, str]) -> str
 def _select_typed(file: str, view: str, as_of: date | None) -> str:
     spec = INBOX_FILES[file]
     exprs = [] if as_of is None else ["CAST(? AS DATE) AS as_of_date"]
-    exprs += [f"CAST({c.name} AS {column_type(file, c.name, c.kind)}) AS {c.name}" for c in spec.columns]
+    exprs += [
+        f"CAST({c.name} AS {column_type(file, c.name, c.kind)}) AS {c.name}" for c in spec.columns
+    ]
     return f"SELECT {', '.join(exprs)} FROM {view}"
 
 
@@ -137,7 +141,8 @@ def load_snapshot(
     issues: pd.DataFrame,
     held_accounts: Mapping[str, str],
 ) -> dict[str, int]:
-    """Replace the snapshot for ``as_of`` with ``frames`` (clean rows in memory), in one transaction.
+    """Replace the snapshot for ``as_of`` with ``frames`` (clean rows in memory), in one
+    transaction.
 
     The rows go through :func:`load_staged`, as a night's staged inbox does.
 
@@ -174,7 +179,8 @@ def load_staged(
     issues: str,
     held_accounts: Mapping[str, str],
 ) -> dict[str, int]:
-    """Replace the snapshot for ``as_of`` with the clean rows the queries select, in one transaction.
+    """Replace the snapshot for ``as_of`` with the clean rows the queries select, in one
+    transaction.
 
     Parameters
     ----------
@@ -193,12 +199,18 @@ def load_staged(
     with transaction(con):
         for name, spec in INBOX_FILES.items():
             table = table_name(name)
-            source = f"({rows[name]})" if name in rows else f"(SELECT {', '.join(spec.column_names)} FROM {table} LIMIT 0)"
+            source = (
+                f"({rows[name]})"
+                if name in rows
+                else f"(SELECT {', '.join(spec.column_names)} FROM {table} LIMIT 0)"
+            )
             if name in HISTORY_FILES:
                 inserted = _replace_history(con, name, source, as_of)
             else:
                 con.execute(f"DELETE FROM {table} WHERE as_of_date = ?", [as_of])
-                inserted = con.execute(f"INSERT INTO {table} {_select_typed(name, source, as_of)}", [as_of]).fetchall()[0][0]
+                inserted = con.execute(
+                    f"INSERT INTO {table} {_select_typed(name, source, as_of)}", [as_of]
+                ).fetchall()[0][0]
             counts[table] = int(inserted)
             crash_point(f"store-load:inside-transaction:{name}")
         n_issues = _replace_quarantine(con, as_of, issues, held_accounts)
@@ -222,16 +234,21 @@ def _replace_history(con: duckdb.DuckDBPyConnection, name: str, source: str, as_
     """
     table, spec = table_name(name), INBOX_FILES[name]
     columns = ", ".join(spec.column_names)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*spec.column_names, "loaded_as_of")
-                        if c not in HISTORY_FILES[name])
+    updates = ", ".join(
+        f"{c} = excluded.{c}"
+        for c in (*spec.column_names, "loaded_as_of")
+        if c not in HISTORY_FILES[name]
+    )
     con.execute(f"DELETE FROM {table} WHERE loaded_as_of = ?", [as_of])
-    return int(con.execute(
-        f"INSERT INTO {table} ({columns}, loaded_as_of) "
-        f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, source, None)}) "
-        f"ON CONFLICT ({', '.join(HISTORY_FILES[name])}) DO UPDATE SET {updates} "
-        f"WHERE excluded.loaded_as_of >= {table}.loaded_as_of",
-        [as_of],
-    ).fetchall()[0][0])
+    return int(
+        con.execute(
+            f"INSERT INTO {table} ({columns}, loaded_as_of) "
+            f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, source, None)}) "
+            f"ON CONFLICT ({', '.join(HISTORY_FILES[name])}) DO UPDATE SET {updates} "
+            f"WHERE excluded.loaded_as_of >= {table}.loaded_as_of",
+            [as_of],
+        ).fetchall()[0][0]
+    )
 
 
 def _issues_for_sql(issues: pd.DataFrame) -> pd.DataFrame:
@@ -241,7 +258,9 @@ def _issues_for_sql(issues: pd.DataFrame) -> pd.DataFrame:
             "row": pd.array(issues["row"], dtype="Int64"),
             "column": issues["column"].astype("string"),
             "rule": issues["rule"].astype(str),
-            "value": issues["value"].map(lambda v: None if v is None or v is pd.NA else str(v)).astype(object),
+            "value": issues["value"]
+            .map(lambda v: None if v is None or v is pd.NA else str(v))
+            .astype(object),
             "message": issues["message"].astype(str),
             "account_id": issues["account_id"].astype("string"),
         }
@@ -263,12 +282,16 @@ def _replace_quarantine(
     ).fetchall()[0][0]
     if held_accounts:
         held = pd.DataFrame(
-            {"account_id": sorted(held_accounts), "reason": [held_accounts[a] for a in sorted(held_accounts)]}
+            {
+                "account_id": sorted(held_accounts),
+                "reason": [held_accounts[a] for a in sorted(held_accounts)],
+            }
         )
         con.register("incoming_held", held)
         try:
             con.execute(
-                "INSERT INTO held_accounts SELECT CAST(? AS DATE), account_id, reason FROM incoming_held",
+                "INSERT INTO held_accounts SELECT CAST(? AS DATE), account_id, reason FROM "
+                "incoming_held",
                 [as_of],
             )
         finally:

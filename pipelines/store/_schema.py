@@ -1,4 +1,5 @@
-"""The store's schema: one table per inbox file as dated snapshots, plus prices, quarantine and meta.
+"""The store's schema: one table per inbox file as dated snapshots, plus prices, quarantine and
+meta.
 
 The schema is versioned: ``store_meta.schema_version`` names the last migration applied, and
 ``MIGRATIONS`` lists every migration in order. Opening a store applies the missing ones in a
@@ -183,6 +184,11 @@ def _v6() -> list[str]:
 
 #: Migration n brings a store from schema version n-1 to n.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    tuple(_v1()), tuple(_v2()), tuple(_v3()), tuple(_v4()), tuple(_v5()), tuple(_v6()),
+    tuple(_v1()),
+    tuple(_v2()),
+    tuple(_v3()),
+    tuple(_v4()),
+    tuple(_v5()),
+    tuple(_v6()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

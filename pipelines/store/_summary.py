@@ -91,7 +91,8 @@ def render_book_summary(s: BookSummary) -> str:
             f"Book as of {s.as_of}",
             f"  accounts            {s.accounts:>14,}   ({types})",
             f"  households          {s.households:>14,}",
-            f"  AUM                 ${s.aum:>13,.0f}   (securities ${s.market_value:,.0f}, cash ${s.cash:,.0f})",
+            f"  AUM                 ${s.aum:>13,.0f}   (securities ${s.market_value:,.0f}, cash "
+            f"${s.cash:,.0f})",
             f"  lots                {s.lots:>14,}   in {s.positions:,} positions",
             f"  unrealized gains    ${s.unrealized_gains:>13,.0f}",
             f"  unrealized losses   ${s.unrealized_losses:>13,.0f}",

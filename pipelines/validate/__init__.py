@@ -5,7 +5,8 @@ in ``data_contracts/suites/`` (GX loads and runs them: :func:`run_suite_with_gx`
 carry millions of lot rows, and GX's per-row reporting is slow, so the night evaluates the same
 expectations with its own vectorised executor (Arrow and NumPy, GX's semantics); a test runs GX on
 every suite over clean rows and bad copies of them and checks both find the same rows, and
-``benchmarks/bench_validate.py`` measures both (GX about 9x slower on 200,000 lots). Cells are first read as text (CSV) and typed by their column kind from
+``benchmarks/bench_validate.py`` measures both (GX about 9x slower on 200,000 lots). Cells are first
+read as text (CSV) and typed by their column kind from
 ``sma.inbox``; rules between files are DuckDB SQL in ``data_contracts/cross_file/``.
 ``data_contracts/README.md`` lists every rule.
 
@@ -19,7 +20,8 @@ validate_inbox(inbox, as_of, settings, with_frames=False) -> ValidationResult
 stage_inbox(inbox, as_of, settings, con) -> context of StagedInbox: the inbox validated into a
     staging database on ``con`` (the store's connection), to load the clean rows from
 validate_file(path, spec, as_of, settings, contracts=...) -> ValidationResult (one file, e.g. fills)
-validate_frame(frame, spec, as_of, contracts=...) -> ValidationResult (a frame in memory, e.g. outputs)
+validate_frame(frame, spec, as_of, contracts=...) -> ValidationResult (a frame in memory, e.g.
+outputs)
 render_report(result, max_issues=1000) -> str
 open_file(path, spec, settings) -> InboxFile: one inbox file's header and batches of records
 parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_of": d}): one
@@ -32,7 +34,14 @@ from pipelines.validate._issues import ISSUE_COLUMNS, empty_issues
 from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxFile, InboxReadError, open_file
 from pipelines.validate._report import render_report
-from pipelines.validate._suites import DATA_CONTRACTS, DATE_RANGE, ContractError, Suite, load_suite, run_suite
+from pipelines.validate._suites import (
+    DATA_CONTRACTS,
+    DATE_RANGE,
+    ContractError,
+    Suite,
+    load_suite,
+    run_suite,
+)
 from pipelines.validate._validate import (
     StagedInbox,
     ValidationResult,

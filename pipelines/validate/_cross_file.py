@@ -4,7 +4,8 @@ Each SQL file starts with ``-- rule: <name>`` and ``-- action: quarantine|hold``
 issues it finds as ``file, row, column, value, account_id, message``. It reads one view per inbox
 file holding that file's rows that passed their row rules (``lots``, ``accounts``, ...) and one
 holding every row read, null where a cell did not parse (``lots_all``, ...), each with the 1-based
-record number ``_row``; the views are over the staged files (:mod:`._stage`), never frames in memory;
+record number ``_row``; the views are over the staged files (:mod:`._stage`), never frames in
+memory;
 named parameters ``$as_of``, ``$benchmark_weight_tolerance`` and
 ``$reconciliation_tolerance_shares`` come from the night and its settings.
 
@@ -45,12 +46,16 @@ def load_cross_file_rules(contracts: Path = DATA_CONTRACTS) -> tuple[CrossFileRu
         sql = path.read_text()
         header = dict(m.groups() for m in _HEADER.finditer(sql))
         if header.get("rule") != path.stem or header.get("action") not in ACTIONS:
-            raise ContractError(f"{path}: needs '-- rule: {path.stem}' and '-- action: quarantine|hold'")
+            raise ContractError(
+                f"{path}: needs '-- rule: {path.stem}' and '-- action: quarantine|hold'"
+            )
         rules.append(CrossFileRule(path.stem, header["action"], sql))
     return tuple(sorted(rules, key=lambda r: (ACTIONS.index(r.action), r.name)))
 
 
-def run_cross_file_rules(staging: Staging, rules: tuple[CrossFileRule, ...], parameters: Mapping[str, object]) -> None:
+def run_cross_file_rules(
+    staging: Staging, rules: tuple[CrossFileRule, ...], parameters: Mapping[str, object]
+) -> None:
     """Run ``rules`` over the staged files' views, quarantine rules first, into ``staging.issues``.
 
     Every quarantine rule sees the same clean rows; the rows they name are then refused, and the
@@ -61,7 +66,9 @@ def run_cross_file_rules(staging: Staging, rules: tuple[CrossFileRule, ...], par
         for action in ACTIONS:
             for rule in (r for r in rules if r.action == action):
                 used = {k: parameters[k] for k in set(_PARAMETER.findall(rule.sql))}
-                staging.add_issues_sql(rule.sql, used, rule=rule.name, keep_rows=action == "quarantine")
+                staging.add_issues_sql(
+                    rule.sql, used, rule=rule.name, keep_rows=action == "quarantine"
+                )
             if action == "quarantine":
                 for name in staging.files:
                     staging.refuse_issued_rows(name)

@@ -15,7 +15,9 @@ import pandas as pd
 from pipelines.validate._suites import DATE_RANGE, Suite
 
 
-def run_suite_with_gx(suite: Suite, frame: pd.DataFrame, parameters: Mapping[str, object]) -> pd.DataFrame:
+def run_suite_with_gx(
+    suite: Suite, frame: pd.DataFrame, parameters: Mapping[str, object]
+) -> pd.DataFrame:
     """Validate ``frame`` (typed, ``RangeIndex``) with GX; one row per failing cell.
 
     Returns
@@ -39,15 +41,23 @@ def run_suite_with_gx(suite: Suite, frame: pd.DataFrame, parameters: Mapping[str
         .get_batch(batch_parameters={"dataframe": frame.reset_index(drop=True)})
     )
     parameters = {**DATE_RANGE, **parameters}
-    gx_parameters = {k: (pd.Timestamp(v) if hasattr(v, "isoformat") else v) for k, v in parameters.items()}
-    result = batch.validate(gx_suite, expectation_parameters=gx_parameters, result_format={"result_format": "COMPLETE"})
+    gx_parameters = {
+        k: (pd.Timestamp(v) if hasattr(v, "isoformat") else v) for k, v in parameters.items()
+    }
+    result = batch.validate(
+        gx_suite, expectation_parameters=gx_parameters, result_format={"result_format": "COMPLETE"}
+    )
     found = []
     for r in result.results:
         if r.success:
             continue
         config = r.expectation_config
         kwargs = config.kwargs
-        column = kwargs.get("column") or kwargs.get("column_B") or ",".join(kwargs.get("column_list", ()))
+        column = (
+            kwargs.get("column")
+            or kwargs.get("column_B")
+            or ",".join(kwargs.get("column_list", ()))
+        )
         rows = r.result.get("unexpected_index_list")
         if not rows:
             found.append((config.meta["rule"], column, None))

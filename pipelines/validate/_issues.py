@@ -50,19 +50,11 @@ def issues_frame(file, row, column, rule, value, message, account_id) -> pd.Data
     )
     frame["column"] = frame["column"].where(frame["column"].notna(), None)
     frame["value"] = frame["value"].where(frame["value"].notna(), None)
-    account = pa.array(frame["account_id"].where(frame["account_id"].notna(), None).tolist(), pa.string())
-    valid = np.asarray(pc.fill_null(pc.match_substring_regex(account, ID_PATTERN), False), dtype=bool)
+    account = pa.array(
+        frame["account_id"].where(frame["account_id"].notna(), None).tolist(), pa.string()
+    )
+    valid = np.asarray(
+        pc.fill_null(pc.match_substring_regex(account, ID_PATTERN), False), dtype=bool
+    )
     frame["account_id"] = frame["account_id"].where(valid, None)
     return frame
-
-
-def concat_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """All issues in one table, sorted by file, row and column so reports are stable."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return empty_issues()
-    frame = pd.concat(parts, ignore_index=True)
-    order = frame.assign(_r=frame["row"].fillna(0)).sort_values(
-        ["file", "_r", "column", "rule"], kind="stable", na_position="first"
-    ).index
-    return frame.loc[order].reset_index(drop=True)

@@ -45,7 +45,8 @@ class FileCheck:
     blank : column -> ndarray of shape (n_rows,), True where the cell is empty.
     missing : column -> ndarray of shape (n_rows,), True where the cell is blank or did not parse.
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
-    issues : the issues found so far, one table per rule broken; rows are record numbers in the file.
+    issues : the issues found so far, one table per rule broken; rows are record numbers in the
+    file.
     """
 
     spec: FileSpec
@@ -62,8 +63,14 @@ class FileCheck:
         if self.bad is None:
             self.bad = np.zeros(self.n_rows, dtype=bool)
 
-    def flag(self, column: str | None, rule: str, mask: np.ndarray, message: str,
-             text: pa.Array | None = None) -> None:
+    def flag(
+        self,
+        column: str | None,
+        rule: str,
+        mask: np.ndarray,
+        message: str,
+        text: pa.Array | None = None,
+    ) -> None:
         """Record ``rule`` broken on the rows where ``mask`` is True and quarantine them.
 
         The bad value reported is the cell of ``column`` as written, or of ``text`` if given.
@@ -73,13 +80,21 @@ class FileCheck:
             return
         self.bad[rows] = True
         source = text if text is not None else self.text.get(column)
-        value = as_text(source.take(pa.array(rows))).to_pylist() if source is not None else [None] * len(rows)
+        value = (
+            as_text(source.take(pa.array(rows))).to_pylist()
+            if source is not None
+            else [None] * len(rows)
+        )
         value = [_shortened(v) for v in value]
         account = (
-            as_text(self.text["account_id"].take(pa.array(rows))).to_pylist() if "account_id" in self.text else None
+            as_text(self.text["account_id"].take(pa.array(rows))).to_pylist()
+            if "account_id" in self.text
+            else None
         )
         self.issues.append(
-            issues_frame(self.spec.name, rows + self.first_row, column, rule, value, message, account)
+            issues_frame(
+                self.spec.name, rows + self.first_row, column, rule, value, message, account
+            )
         )
 
 
@@ -88,7 +103,7 @@ def _shortened(value: str | None) -> str | None:
     copied into the quarantine and the report)."""
     if value is None or len(value) <= _VALUE_CHARS:
         return value
-    return f"{value[:_VALUE_CHARS - 30]}... ({len(value):,} characters)"
+    return f"{value[: _VALUE_CHARS - 30]}... ({len(value):,} characters)"
 
 
 def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileCheck:
@@ -107,8 +122,10 @@ def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileChec
             _parse_column(check, column.name, column.kind, array)
         except pa.ArrowException as exc:  # a stored type no cell of this kind can come from
             raise InboxReadError(
-                spec.name, "column_type",
-                f"column {column.name!r} is stored as {array.type}, which does not read as {column.kind.value} "
+                spec.name,
+                "column_type",
+                f"column {column.name!r} is stored as {array.type}, which does not read as "
+                f"{column.kind.value} "
                 f"({' '.join(str(exc).split())[:120]}): store it as {_store_as(column.kind)}",
                 column=column.name,
             ) from None
@@ -125,18 +142,25 @@ def _store_as(kind: ColumnKind) -> str:
 
 
 def _refuse_nested(spec: FileSpec, name: str, array: pa.Array) -> None:
-    """One value per cell: a list, struct or map column is refused whole (no cell of it is one value)."""
+    """One value per cell: a list, struct or map column is refused whole (no cell of it is one
+    value)."""
     if pa.types.is_nested(array.type):
         raise InboxReadError(
-            spec.name, "column_type",
-            f"column {name!r} is stored as {array.type}, a nested type holding several values per cell: "
+            spec.name,
+            "column_type",
+            f"column {name!r} is stored as {array.type}, a nested type holding several values "
+            "per cell: "
             f"store it as {_store_as(spec.column(name).kind)}, one value per cell",
             column=name,
         )
 
 
 def _is_text(array: pa.Array) -> bool:
-    return pa.types.is_string(array.type) or pa.types.is_large_string(array.type) or pa.types.is_null(array.type)
+    return (
+        pa.types.is_string(array.type)
+        or pa.types.is_large_string(array.type)
+        or pa.types.is_null(array.type)
+    )
 
 
 def as_text(array: pa.Array) -> pa.Array:
@@ -150,7 +174,11 @@ def as_text(array: pa.Array) -> pa.Array:
 
 def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array) -> None:
     # Typed Parquet columns are converted to text only for the few cells an issue reports.
-    native = {ColumnKind.FLOAT: _is_number, ColumnKind.DATE: _is_date, ColumnKind.BOOL: _is_bool}.get(kind)
+    native = {
+        ColumnKind.FLOAT: _is_number,
+        ColumnKind.DATE: _is_date,
+        ColumnKind.BOOL: _is_bool,
+    }.get(kind)
     if not _is_text(array) and (native is None or not native(array)):
         array = as_text(array)
     check.text[name] = array
@@ -164,11 +192,18 @@ def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array
     if kind is ColumnKind.FLOAT:
         values, unparsable, nonfinite = _parse_float(array, text, blank)
         check.flag(name, "number_format", unparsable, f"{name} is not a number")
-        check.flag(name, "finite", nonfinite, f"{name} must be a finite number (NaN and infinity are errors)")
+        check.flag(
+            name,
+            "finite",
+            nonfinite,
+            f"{name} must be a finite number (NaN and infinity are errors)",
+        )
         missing = blank | unparsable | nonfinite
     elif kind is ColumnKind.DATE:
         values, unparsable = _parse_date(array, text, blank)
-        check.flag(name, "date_format", unparsable, f"{name} must be a real date written YYYY-MM-DD")
+        check.flag(
+            name, "date_format", unparsable, f"{name} must be a real date written YYYY-MM-DD"
+        )
         missing = blank | unparsable
     elif kind is ColumnKind.BOOL:
         values, unparsable = _parse_bool(array, text, blank)
@@ -182,7 +217,11 @@ def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array
 
 
 def _is_number(array: pa.Array) -> bool:
-    return pa.types.is_floating(array.type) or pa.types.is_integer(array.type) or pa.types.is_decimal(array.type)
+    return (
+        pa.types.is_floating(array.type)
+        or pa.types.is_integer(array.type)
+        or pa.types.is_decimal(array.type)
+    )
 
 
 def _is_date(array: pa.Array) -> bool:
@@ -197,7 +236,9 @@ def _parse_float(array: pa.Array, text: pa.Array, blank: np.ndarray):
     if _is_number(array):
         # Unchecked: an integer beyond 2**53 (a uint64) loses digits as a double, but every such
         # number is far above each column's overflow bound, which refuses it with its row.
-        values = np.asarray(pc.fill_null(pc.cast(array, pa.float64(), safe=False), np.nan), dtype=np.float64)
+        values = np.asarray(
+            pc.fill_null(pc.cast(array, pa.float64(), safe=False), np.nan), dtype=np.float64
+        )
         unparsable = np.zeros(len(values), dtype=bool)
     else:
         candidate = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
@@ -205,9 +246,13 @@ def _parse_float(array: pa.Array, text: pa.Array, blank: np.ndarray):
             parsed = candidate.cast(pa.float64())
             unparsable = np.zeros(len(blank), dtype=bool)
         except pa.ArrowInvalid:
-            ok = np.asarray(pc.fill_null(pc.match_substring_regex(candidate, _NUMBER), True), dtype=bool)
+            ok = np.asarray(
+                pc.fill_null(pc.match_substring_regex(candidate, _NUMBER), True), dtype=bool
+            )
             unparsable = ~ok
-            parsed = pc.if_else(pa.array(ok), candidate, pa.scalar(None, pa.string())).cast(pa.float64())
+            parsed = pc.if_else(pa.array(ok), candidate, pa.scalar(None, pa.string())).cast(
+                pa.float64()
+            )
         values = np.asarray(pc.fill_null(parsed, np.nan), dtype=np.float64)
     nonfinite = ~blank & ~unparsable & ~np.isfinite(values)
     values = np.where(nonfinite | unparsable, np.nan, values)
@@ -233,7 +278,9 @@ def _parse_date(array: pa.Array, text: pa.Array, blank: np.ndarray):
         strict = _strict_iso_dates(pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text))
         if strict is not None:
             return strict, np.zeros(len(blank), dtype=bool)
-        shaped = np.asarray(pc.fill_null(pc.match_substring_regex(text, _ISO_DATE), False), dtype=bool)
+        shaped = np.asarray(
+            pc.fill_null(pc.match_substring_regex(text, _ISO_DATE), False), dtype=bool
+        )
         candidate = pc.if_else(pa.array(shaped), text, pa.scalar(None, pa.string()))
         parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
         # strptime rolls 2026-02-30 over to March 2: a real day keeps the month and day written.

@@ -1,4 +1,5 @@
-"""Read a night's inbox files in batches of records, refusing whole-file problems before any is parsed.
+"""Read a night's inbox files in batches of records, refusing whole-file problems before any is
+parsed.
 
 A file is ``<inbox>/<YYYY-MM-DD>/<name>.csv`` or ``.parquet``. A file larger than
 ``max_file_bytes`` is refused unread (a Parquet file also when its columns would decode to more);
@@ -76,12 +77,23 @@ def night_folder(inbox: Path, as_of: date) -> Path:
 def unknown_files(folder: Path) -> list[str]:
     """Files of the night's folder that are no inbox file: a note each, never an error."""
     known = {f"{n}.{fmt}" for n in INBOX_FILES for fmt in INBOX_FORMATS}
-    return [f"{p.name}: not an inbox file, ignored" for p in sorted(folder.iterdir()) if p.name not in known]
+    return [
+        f"{p.name}: not an inbox file, ignored"
+        for p in sorted(folder.iterdir())
+        if p.name not in known
+    ]
 
 
 def missing_folder_issue(folder: Path, as_of: date) -> pd.DataFrame:
-    return issues_frame(["inbox"], [None], [None], ["inbox_folder"], [str(folder)],
-                        [f"no folder {folder} for the night of {as_of.isoformat()}"], [None])
+    return issues_frame(
+        ["inbox"],
+        [None],
+        [None],
+        ["inbox_folder"],
+        [str(folder)],
+        [f"no folder {folder} for the night of {as_of.isoformat()}"],
+        [None],
+    )
 
 
 def read_error_issue(exc: InboxReadError) -> pd.DataFrame:
@@ -91,26 +103,43 @@ def read_error_issue(exc: InboxReadError) -> pd.DataFrame:
 
 def locate(folder: Path, spec: FileSpec) -> Path | None:
     """The one file of ``spec`` in ``folder``; None for a missing optional file."""
-    found = [folder / f"{spec.name}.{fmt}" for fmt in INBOX_FORMATS if (folder / f"{spec.name}.{fmt}").exists()]
+    found = [
+        folder / f"{spec.name}.{fmt}"
+        for fmt in INBOX_FORMATS
+        if (folder / f"{spec.name}.{fmt}").exists()
+    ]
     if len(found) > 1:
-        raise InboxReadError(spec.name, "ambiguous_file",
-                             f"both {found[0].name} and {found[1].name} are present: keep one")
+        raise InboxReadError(
+            spec.name,
+            "ambiguous_file",
+            f"both {found[0].name} and {found[1].name} are present: keep one",
+        )
     if not found:
         if spec.required:
-            raise InboxReadError(spec.name, "required_file", f"{spec.name}.csv or {spec.name}.parquet is missing")
+            raise InboxReadError(
+                spec.name, "required_file", f"{spec.name}.csv or {spec.name}.parquet is missing"
+            )
         return None
     return found[0]
 
 
 def open_file(path: Path, spec: FileSpec, settings: ValidationSettings) -> InboxFile:
-    """Open one inbox file for batches, or raise :class:`InboxReadError` naming the whole-file rule."""
+    """Open one inbox file for batches, or raise :class:`InboxReadError` naming the whole-file
+    rule."""
     if path.is_symlink() or not path.is_file() or path.resolve().parent != path.parent.resolve():
-        raise InboxReadError(spec.name, "not_a_regular_file",
-                             f"{path.name} is not a regular file inside the night's folder")
+        raise InboxReadError(
+            spec.name,
+            "not_a_regular_file",
+            f"{path.name} is not a regular file inside the night's folder",
+        )
     size = path.stat().st_size
     if size > settings.max_file_bytes:
-        raise InboxReadError(spec.name, "file_size",
-                             f"{path.name} is {size:,} bytes, over the limit of {settings.max_file_bytes:,}: not read")
+        raise InboxReadError(
+            spec.name,
+            "file_size",
+            f"{path.name} is {size:,} bytes, over the limit of {settings.max_file_bytes:,}: not "
+            "read",
+        )
     if path.suffix == ".parquet":
         names, batches = _open_parquet(path, spec, settings.max_file_bytes, settings.batch_rows)
     else:
@@ -123,29 +152,41 @@ def check_columns(spec: FileSpec, names: list[str]) -> None:
     """Refuse a header naming a column twice or lacking a required column."""
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
-        raise InboxReadError(spec.name, "duplicate_column", f"column {duplicated[0]!r} appears twice",
-                             column=duplicated[0])
+        raise InboxReadError(
+            spec.name,
+            "duplicate_column",
+            f"column {duplicated[0]!r} appears twice",
+            column=duplicated[0],
+        )
     missing = [c.name for c in spec.columns if c.required and c.name not in names]
     if missing:
-        raise InboxReadError(spec.name, "required_column",
-                             f"required column {missing[0]!r} is missing" + (
-                                 f" (and {', '.join(missing[1:])})" if missing[1:] else ""),
-                             column=missing[0])
+        raise InboxReadError(
+            spec.name,
+            "required_column",
+            f"required column {missing[0]!r} is missing"
+            + (f" (and {', '.join(missing[1:])})" if missing[1:] else ""),
+            column=missing[0],
+        )
 
 
 def _open_csv(path: Path, spec: FileSpec, batch_rows: int) -> tuple[list[str], Iterator[pa.Table]]:
     header = _csv_header(path, spec)
     if _has_open_quote(path):
-        raise InboxReadError(spec.name, "unreadable",
-                             f"{path.name} ends inside a quoted cell: the file is truncated")
+        raise InboxReadError(
+            spec.name, "unreadable", f"{path.name} ends inside a quoted cell: the file is truncated"
+        )
     return header, _csv_batches(path, spec, header, batch_rows)
 
 
-def _csv_batches(path: Path, spec: FileSpec, header: list[str], batch_rows: int) -> Iterator[pa.Table]:
+def _csv_batches(
+    path: Path, spec: FileSpec, header: list[str], batch_rows: int
+) -> Iterator[pa.Table]:
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=_CSV_BLOCK_BYTES),
+            read_options=pacsv.ReadOptions(
+                column_names=header, skip_rows=1, block_size=_CSV_BLOCK_BYTES
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in header},
                 strings_can_be_null=False,
@@ -154,11 +195,14 @@ def _csv_batches(path: Path, spec: FileSpec, header: list[str], batch_rows: int)
         )
         yield from _in_batches_of(reader, batch_rows)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InboxReadError(spec.name, "unreadable", f"{path.name} does not parse as CSV: {_short(exc)}") from None
+        raise InboxReadError(
+            spec.name, "unreadable", f"{path.name} does not parse as CSV: {_short(exc)}"
+        ) from None
 
 
 def _in_batches_of(record_batches, batch_rows: int) -> Iterator[pa.Table]:
-    """Re-cut a stream of record batches into tables of exactly ``batch_rows`` rows (the last fewer)."""
+    """Re-cut a stream of record batches into tables of exactly ``batch_rows`` rows (the last
+    fewer)."""
     pending: list[pa.RecordBatch] = []
     held = 0
     for batch in record_batches:
@@ -208,21 +252,29 @@ def _csv_header(path: Path, spec: FileSpec) -> list[str]:
         text = probe.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(probe) - 4:  # a multi-byte character cut by the probe is fine
-            raise InboxReadError(spec.name, "unreadable", f"{path.name} is not UTF-8 text") from None
+            raise InboxReadError(
+                spec.name, "unreadable", f"{path.name} is not UTF-8 text"
+            ) from None
         text = probe[: exc.start].decode("utf-8-sig")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise InboxReadError(spec.name, "unreadable", f"{path.name} is empty: no header")
     if len(lines) == 1 and len(probe) == _HEADER_PROBE_BYTES:
-        raise InboxReadError(spec.name, "unreadable", f"{path.name} has no header line in its first 64 KiB")
+        raise InboxReadError(
+            spec.name, "unreadable", f"{path.name} has no header line in its first 64 KiB"
+        )
     header = next(csv.reader(io.StringIO(lines[0])))
     if len(set(header)) != len(header):
         dup = next(c for c in header if header.count(c) > 1)
-        raise InboxReadError(spec.name, "duplicate_column", f"column {dup!r} appears twice", column=dup)
+        raise InboxReadError(
+            spec.name, "duplicate_column", f"column {dup!r} appears twice", column=dup
+        )
     return header
 
 
-def _open_parquet(path: Path, spec: FileSpec, limit: int, batch_rows: int) -> tuple[list[str], Iterator[pa.Table]]:
+def _open_parquet(
+    path: Path, spec: FileSpec, limit: int, batch_rows: int
+) -> tuple[list[str], Iterator[pa.Table]]:
     """Open a Parquet file whose decoded size stays within ``limit`` bytes.
 
     A few kilobytes of Parquet can decode to gigabytes (one long string repeated through a
@@ -233,14 +285,25 @@ def _open_parquet(path: Path, spec: FileSpec, limit: int, batch_rows: int) -> tu
         parquet = pq.ParquetFile(path)
         metadata = parquet.metadata
         schema = metadata.schema.to_arrow_schema()
-        strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-                   or pa.types.is_binary(f.type)]
-        fixed = sum(_fixed_width(f.type) for f in schema if f.name not in strings) * metadata.num_rows
+        strings = [
+            f.name
+            for f in schema
+            if pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)
+            or pa.types.is_binary(f.type)
+        ]
+        fixed = (
+            sum(_fixed_width(f.type) for f in schema if f.name not in strings) * metadata.num_rows
+        )
         encoded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
         _within(spec, path, max(fixed, encoded), limit)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InboxReadError(spec.name, "unreadable", f"{path.name} does not open as Parquet: {_short(exc)}") from None
-    return list(schema.names), _parquet_batches(path, spec, schema, strings, fixed, limit, batch_rows)
+        raise InboxReadError(
+            spec.name, "unreadable", f"{path.name} does not open as Parquet: {_short(exc)}"
+        ) from None
+    return list(schema.names), _parquet_batches(
+        path, spec, schema, strings, fixed, limit, batch_rows
+    )
 
 
 def _parquet_batches(path, spec, schema, strings, fixed, limit, batch_rows) -> Iterator[pa.Table]:
@@ -250,12 +313,18 @@ def _parquet_batches(path, spec, schema, strings, fixed, limit, batch_rows) -> I
         for batch in _in_batches_of(parquet.iter_batches(batch_size=batch_rows), batch_rows):
             decoded += sum(_decoded_bytes(batch.column(name)) for name in strings)
             _within(spec, path, decoded, limit)
-            yield pa.table({
-                name: batch.column(name).cast(schema.field(name).type) if name in strings else batch.column(name)
-                for name in batch.column_names
-            })
+            yield pa.table(
+                {
+                    name: batch.column(name).cast(schema.field(name).type)
+                    if name in strings
+                    else batch.column(name)
+                    for name in batch.column_names
+                }
+            )
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InboxReadError(spec.name, "unreadable", f"{path.name} does not open as Parquet: {_short(exc)}") from None
+        raise InboxReadError(
+            spec.name, "unreadable", f"{path.name} does not open as Parquet: {_short(exc)}"
+        ) from None
 
 
 def _fixed_width(kind: pa.DataType) -> int:
@@ -275,8 +344,11 @@ def _decoded_bytes(column: pa.ChunkedArray) -> int:
 
 def _within(spec: FileSpec, path: Path, size: int, limit: int) -> None:
     if size > limit:
-        raise InboxReadError(spec.name, "file_size",
-                             f"{path.name} decodes to {size:,} bytes, over the limit of {limit:,}: not read")
+        raise InboxReadError(
+            spec.name,
+            "file_size",
+            f"{path.name} decodes to {size:,} bytes, over the limit of {limit:,}: not read",
+        )
 
 
 def _short(exc: Exception) -> str:

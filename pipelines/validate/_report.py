@@ -32,8 +32,17 @@ def render_report(result: ValidationResult, max_issues: int = 1000) -> str:
         lines += [header, "-" * len(header)]
         for r in issues.head(max_issues).itertuples(index=False):
             row = None if pd.isna(r.row) else int(r.row)
-            cells = [_cell(v, w) for v, w in zip((r.file, row, r.column, r.rule, r.value, r.account_id), _WIDTH.values())]
-            lines.append("  ".join(c.ljust(w) for c, w in zip(cells, _WIDTH.values())) + "  " + _cell(r.message, 200))
+            cells = [
+                _cell(v, w)
+                for v, w in zip(
+                    (r.file, row, r.column, r.rule, r.value, r.account_id), _WIDTH.values()
+                )
+            ]
+            lines.append(
+                "  ".join(c.ljust(w) for c, w in zip(cells, _WIDTH.values()))
+                + "  "
+                + _cell(r.message, 200)
+            )
         shown = min(len(issues), max_issues)
         if result.issue_count > shown:
             lines.append(f"... and {result.issue_count - shown} more issues")

@@ -1,4 +1,5 @@
-"""The staging area: inbox files typed and checked batch by batch into DuckDB, never whole in memory.
+"""The staging area: inbox files typed and checked batch by batch into DuckDB, never whole in
+memory.
 
 Each file checked becomes a table ``staging.<file>`` holding every record read: ``_row`` (its
 1-based record number in the file), the contract's columns typed (null where blank or unparsed),
@@ -32,18 +33,26 @@ from pipelines._leftovers import staging_prefix
 from pipelines.settings import ValidationSettings
 from pipelines.validate._issues import ISSUE_COLUMNS, issues_frame
 from pipelines.validate._parse import FileCheck, as_text, parse_table
-from pipelines.validate._suites import WHOLE_FILE, Suite, duplicate_key_sql, run_suite, text_key_columns
+from pipelines.validate._suites import (
+    WHOLE_FILE,
+    Suite,
+    duplicate_key_sql,
+    run_suite,
+    text_key_columns,
+)
 from sma.inbox import ID_PATTERN, ColumnKind, FileSpec
 
 _SQL_TYPE = {ColumnKind.FLOAT: "DOUBLE", ColumnKind.DATE: "TIMESTAMP", ColumnKind.BOOL: "BOOLEAN"}
-#: The order issues are reported in: by file, row (whole-file issues first), column, rule, then found.
+#: The order issues are reported in: by file, row (whole-file issues first), column, rule, then
+#: found.
 ISSUE_ORDER = 'file, coalesce("row", 0), "column" NULLS FIRST, rule, seq'
 #: What a staging folder may hold: the staging database, its write-ahead log, DuckDB's spills.
 _STAGING_FILES = ("staging.duckdb", "staging.duckdb.wal", "spill")
 
 
 class Staging:
-    """A night's (or one file's) staged rows and issues on a DuckDB connection; see the module doc."""
+    """A night's (or one file's) staged rows and issues on a DuckDB connection; see the module
+    doc."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, check_threads: int = 1):
         self.con = con
@@ -51,15 +60,21 @@ class Staging:
         self.files: dict[str, FileSpec] = {}
         self._views: list[str] = []
         con.execute(
-            "CREATE TABLE staging.issues (seq BIGINT, file VARCHAR, \"row\" BIGINT, \"column\" VARCHAR, "
+            'CREATE TABLE staging.issues (seq BIGINT, file VARCHAR, "row" BIGINT, "column" VARCHAR, '
             "rule VARCHAR, value VARCHAR, message VARCHAR, account_id VARCHAR)"
         )
 
     # -- one file -----------------------------------------------------------------------------
 
-    def stage_file(self, spec: FileSpec, suite: Suite, batches: Iterator[pa.Table],
-                   parameters: Mapping[str, object]) -> int:
-        """Type and check ``batches`` (a file's records in order) into ``staging.<file>``; rows read.
+    def stage_file(
+        self,
+        spec: FileSpec,
+        suite: Suite,
+        batches: Iterator[pa.Table],
+        parameters: Mapping[str, object],
+    ) -> int:
+        """Type and check ``batches`` (a file's records in order) into ``staging.<file>``; rows
+        read.
 
         Row rules run per batch, on ``check_threads`` threads while DuckDB appends the batches
         checked before (Arrow, NumPy and DuckDB release the GIL), in file order; the suite's
@@ -74,9 +89,13 @@ class Staging:
             with ThreadPoolExecutor(max_workers=self.check_threads) as pool:
                 checking: deque[Future[FileCheck]] = deque()
                 for batch in batches:
-                    checking.append(pool.submit(_check_batch, spec, suite, batch, rows + 1, parameters))
+                    checking.append(
+                        pool.submit(_check_batch, spec, suite, batch, rows + 1, parameters)
+                    )
                     rows += batch.num_rows
-                    if len(checking) > self.check_threads:  # at most this many batches wait in memory
+                    if (
+                        len(checking) > self.check_threads
+                    ):  # at most this many batches wait in memory
                         self._append(checking.popleft().result(), texts)
                 while checking:
                     self._append(checking.popleft().result(), texts)
@@ -92,12 +111,16 @@ class Staging:
         return rows
 
     def _create_table(self, spec: FileSpec, texts: list[str]) -> None:
-        columns = ["_row BIGINT"] + [f'"{c.name}" {_SQL_TYPE.get(c.kind, "VARCHAR")}' for c in spec.columns]
+        columns = ["_row BIGINT"] + [
+            f'"{c.name}" {_SQL_TYPE.get(c.kind, "VARCHAR")}' for c in spec.columns
+        ]
         columns += ["_bad BOOLEAN"] + [f'"_text_{c}" VARCHAR' for c in texts]
         self.con.execute(f"CREATE OR REPLACE TABLE staging.{spec.name} ({', '.join(columns)})")
 
     def _append(self, check: FileCheck, texts: list[str]) -> None:
-        columns = {"_row": pa.array(np.arange(check.first_row, check.first_row + check.n_rows), pa.int64())}
+        columns = {
+            "_row": pa.array(np.arange(check.first_row, check.first_row + check.n_rows), pa.int64())
+        }
         for column in check.spec.columns:
             values = check.values[column.name]
             if isinstance(values, np.ndarray):
@@ -129,38 +152,58 @@ class Staging:
         finally:
             self.con.unregister("_issues")
 
-    def add_issues_sql(self, select: str, parameters: Mapping[str, object] | None = None, *,
-                       rule: str | None = None, keep_rows: bool = True) -> None:
+    def add_issues_sql(
+        self,
+        select: str,
+        parameters: Mapping[str, object] | None = None,
+        *,
+        rule: str | None = None,
+        keep_rows: bool = True,
+    ) -> None:
         """Append the issues ``select`` finds (file, row, column, value, message, account_id, and
-        rule unless ``rule`` names it); ``keep_rows=False`` drops their rows (issues about groups)."""
+        rule unless ``rule`` names it); ``keep_rows=False`` drops their rows (issues about
+        groups)."""
         rule_sql = "rule" if rule is None else "'" + rule.replace("'", "''") + "'"
         row_sql = 'CAST("row" AS BIGINT)' if keep_rows else "CAST(NULL AS BIGINT)"
-        source = (f'SELECT CAST(file AS VARCHAR) AS file, {row_sql} AS "row", CAST("column" AS VARCHAR) AS "column", '
-                  f"{rule_sql} AS rule, CAST(value AS VARCHAR) AS value, CAST(message AS VARCHAR) AS message, "
-                  f"CAST(account_id AS VARCHAR) AS account_id FROM (\n{select}\n) found")
+        source = (
+            f'SELECT CAST(file AS VARCHAR) AS file, {row_sql} AS "row", CAST("column" AS '
+            'VARCHAR) AS "column", '
+            f"{rule_sql} AS rule, CAST(value AS VARCHAR) AS value, CAST(message AS VARCHAR) AS "
+            "message, "
+            f"CAST(account_id AS VARCHAR) AS account_id FROM (\n{select}\n) found"
+        )
         self._insert_issues(source, 'file, "row", "column", value, account_id, message', parameters)
 
-    def _insert_issues(self, source: str, order: str, parameters: Mapping[str, object] | None = None) -> None:
-        # seq keeps the order issues were found in; ids that are not valid ids never travel as accounts.
+    def _insert_issues(
+        self, source: str, order: str, parameters: Mapping[str, object] | None = None
+    ) -> None:
+        # seq keeps the order issues were found in; ids that are not valid ids never travel as
+        # accounts.
         # (Results are fetched whole: DuckDB 2 refuses register() while a result is unfinished.)
-        first = self.con.execute("SELECT coalesce(max(seq), 0) FROM staging.issues").fetchall()[0][0]
+        first = self.con.execute("SELECT coalesce(max(seq), 0) FROM staging.issues").fetchall()[0][
+            0
+        ]
         pattern = ID_PATTERN.replace("'", "''")
         self.con.execute(
-            f"INSERT INTO staging.issues SELECT {first} + row_number() OVER (ORDER BY {order}), file, "
-            f"\"row\", \"column\", rule, value, message, "
-            f"CASE WHEN regexp_full_match(account_id, '{pattern}') THEN account_id END FROM ({source}) s",
+            f"INSERT INTO staging.issues SELECT {first} + row_number() OVER (ORDER BY {order}), "
+            "file, "
+            f'"row", "column", rule, value, message, '
+            f"CASE WHEN regexp_full_match(account_id, '{pattern}') THEN account_id END FROM "
+            f"({source}) s",
             dict(parameters or {}),
         )
 
     def refuse_issued_rows(self, name: str) -> None:
-        """Mark ``_bad`` every row of ``staging.<name>`` an issue names (a row named is quarantined)."""
-        named = self.con.execute('SELECT count(*) FROM staging.issues WHERE file = ? AND "row" IS NOT NULL',
-                                 [name]).fetchall()[0][0]
+        """Mark ``_bad`` every row of ``staging.<name>`` an issue names (a row named is
+        quarantined)."""
+        named = self.con.execute(
+            'SELECT count(*) FROM staging.issues WHERE file = ? AND "row" IS NOT NULL', [name]
+        ).fetchall()[0][0]
         if not named:  # the usual clean file: no scan of its millions of rows
             return
         self.con.execute(
             f"UPDATE staging.{name} SET _bad = true WHERE NOT _bad AND _row IN "
-            f"(SELECT \"row\" FROM staging.issues WHERE file = ? AND \"row\" IS NOT NULL)",
+            f'(SELECT "row" FROM staging.issues WHERE file = ? AND "row" IS NOT NULL)',
             [name],
         )
 
@@ -181,7 +224,8 @@ class Staging:
         return issues_frame(*[list(c) for c in columns])
 
     def held_reasons(self) -> dict[str, str]:
-        """account_id -> why it is held: its first three issues in report order, in words a PM reads."""
+        """account_id -> why it is held: its first three issues in report order, in words a PM
+        reads."""
         found = self.con.execute(
             f"""
             WITH ranked AS (
@@ -195,7 +239,10 @@ class Staging:
             FROM ranked WHERE n <= 3 GROUP BY account_id ORDER BY account_id
             """
         ).fetchall()
-        return {a: f"bad input: {what}" + (f" (+{total - 3} more)" if total > 3 else "") for a, what, total in found}
+        return {
+            a: f"bad input: {what}" + (f" (+{total - 3} more)" if total > 3 else "")
+            for a, what, total in found
+        }
 
     # -- views for rules between files, and the clean rows ------------------------------------
 
@@ -203,8 +250,13 @@ class Staging:
         """Temporary views ``<file>`` (clean rows) and ``<file>_all`` (every row), with ``_row``."""
         for name, spec in self.files.items():
             columns = ", ".join(["_row"] + [f'"{c}"' for c in spec.column_names])
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns} FROM staging.{name} WHERE NOT _bad")
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_all AS SELECT {columns} FROM staging.{name}")
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns} FROM staging.{name} "
+                "WHERE NOT _bad"
+            )
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {name}_all AS SELECT {columns} FROM staging.{name}"
+            )
             self._views += [name, f"{name}_all"]
 
     def close_views(self) -> None:
@@ -213,7 +265,8 @@ class Staging:
         self._views = []
 
     def clean_frame(self, spec: FileSpec) -> pd.DataFrame:
-        """The clean rows of a staged file in memory (small files only), typed as ``ValidationResult.frames``."""
+        """The clean rows of a staged file in memory (small files only), typed as
+        ``ValidationResult.frames``."""
         columns = ", ".join(f'"{c}"' for c in spec.column_names)
         table = self.con.sql(
             f'SELECT _row AS "row", {columns} FROM staging.{spec.name} WHERE NOT _bad ORDER BY _row'
@@ -223,11 +276,19 @@ class Staging:
         for column in spec.columns:
             values = table.column(column.name)
             if column.kind is ColumnKind.FLOAT:
-                series = pd.Series(values.to_numpy(zero_copy_only=False).astype(np.float64), index=index)
+                series = pd.Series(
+                    values.to_numpy(zero_copy_only=False).astype(np.float64), index=index
+                )
             elif column.kind is ColumnKind.BOOL:
-                series = pd.Series(values.fill_null(False).to_numpy(zero_copy_only=False).astype(bool), index=index)
+                series = pd.Series(
+                    values.fill_null(False).to_numpy(zero_copy_only=False).astype(bool), index=index
+                )
             elif column.kind is ColumnKind.DATE:
-                dates = values.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[s]")
+                dates = (
+                    values.cast(pa.timestamp("s"))
+                    .to_numpy(zero_copy_only=False)
+                    .astype("datetime64[s]")
+                )
                 series = pd.Series(dates, index=index)
             else:
                 series = values.to_pandas().astype("str").set_axis(index)
@@ -235,16 +296,21 @@ class Staging:
         return pd.DataFrame(frame, index=index)
 
 
-def _check_batch(spec: FileSpec, suite: Suite, batch: pa.Table, first_row: int,
-                 parameters: Mapping[str, object]) -> FileCheck:
+def _check_batch(
+    spec: FileSpec, suite: Suite, batch: pa.Table, first_row: int, parameters: Mapping[str, object]
+) -> FileCheck:
     check = parse_table(spec, batch, first_row=first_row)
     run_suite(check, suite, parameters)
     return check
 
 
 @contextmanager
-def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | None = None,
-                 folder: Path | None = None, in_memory: bool = False) -> Iterator[Staging]:
+def staging_area(
+    settings: ValidationSettings,
+    con: duckdb.DuckDBPyConnection | None = None,
+    folder: Path | None = None,
+    in_memory: bool = False,
+) -> Iterator[Staging]:
     """A fresh staging database attached to ``con`` (or to a private in-memory connection).
 
     DuckDB's memory is limited to ``settings.staging_memory_limit``; it spills into the staging
@@ -255,7 +321,8 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
     its output contracts: 2-3x faster than a file for a shard's orders).
     """
     if folder is None:
-        # Named by its owner, so the next night sweeps it if this process is killed (pipelines._leftovers).
+        # Named by its owner, so the next night sweeps it if this process is killed
+        # (pipelines._leftovers).
         folder = Path(tempfile.mkdtemp(prefix=staging_prefix(), dir=settings.staging_dir))
     else:
         _clear_staging_folder(folder)
@@ -266,8 +333,11 @@ def staging_area(settings: ValidationSettings, con: duckdb.DuckDBPyConnection | 
         con.execute(f"SET memory_limit = '{settings.staging_memory_limit}'")
         con.execute(f"SET temp_directory = '{_quoted(folder / _STAGING_FILES[2])}'")
         con.execute("SET enable_progress_bar = false")
-        con.execute("ATTACH ':memory:' AS staging" if in_memory
-                    else f"ATTACH '{_quoted(folder / _STAGING_FILES[0])}' AS staging")
+        con.execute(
+            "ATTACH ':memory:' AS staging"
+            if in_memory
+            else f"ATTACH '{_quoted(folder / _STAGING_FILES[0])}' AS staging"
+        )
         staging = Staging(con, settings.check_threads)
         yield staging
     finally:
@@ -290,7 +360,9 @@ def _clear_staging_folder(folder: Path) -> None:
     if folder.exists():
         left = {p.name for p in folder.iterdir()} - set(_STAGING_FILES)
         if left:
-            raise ValueError(f"{folder} is not a staging folder (it holds {sorted(left)[0]!r}): not cleared")
+            raise ValueError(
+                f"{folder} is not a staging folder (it holds {sorted(left)[0]!r}): not cleared"
+            )
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
 

@@ -50,7 +50,9 @@ SUPPORTED = frozenset(
 
 #: Rules over a whole file (a key repeated anywhere in it): a batch cannot see them, so they run in
 #: SQL over every row of the file once it is staged (:func:`duplicate_key_sql`).
-WHOLE_FILE = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
+WHOLE_FILE = frozenset(
+    {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+)
 _TEXT_KINDS = (ColumnKind.ID, ColumnKind.SYMBOL, ColumnKind.TEXT, ColumnKind.ENUM)
 
 
@@ -59,7 +61,10 @@ _TEXT_KINDS = (ColumnKind.ID, ColumnKind.SYMBOL, ColumnKind.TEXT, ColumnKind.ENU
 #: takes the date of death, IRS Publication 551, "Inherited Property"), and the range stays well
 #: inside pandas' nanosecond timestamps (1677-09-21 to 2262-04-11, pandas user guide, "Timestamp
 #: limitations"): a close dated year 0 once passed and crashed every account's night.
-DATE_RANGE: Mapping[str, date] = {"earliest_date": date(1900, 1, 1), "latest_date": date(2199, 12, 31)}
+DATE_RANGE: Mapping[str, date] = {
+    "earliest_date": date(1900, 1, 1),
+    "latest_date": date(2199, 12, 31),
+}
 
 
 class ContractError(Exception):
@@ -81,7 +86,9 @@ class Suite:
     raw: Mapping[str, object]  # the JSON as stored, for GX
 
     def required_columns(self) -> tuple[str, ...]:
-        return tuple(e.kwargs["column"] for e in self.expectations if e.type == "expect_column_to_exist")
+        return tuple(
+            e.kwargs["column"] for e in self.expectations if e.type == "expect_column_to_exist"
+        )
 
 
 def suite_path(name: str, contracts: Path = DATA_CONTRACTS) -> Path:
@@ -100,19 +107,24 @@ def load_suite(name: str, contracts: Path = DATA_CONTRACTS) -> Suite:
         meta = item.get("meta") or {}
         kind = item.get("type")
         if kind not in SUPPORTED:
-            raise ContractError(f"{path}: expectation {i} has type {kind!r}, which the night does not evaluate")
+            raise ContractError(
+                f"{path}: expectation {i} has type {kind!r}, which the night does not evaluate"
+            )
         if "rule" not in meta:
             raise ContractError(f"{path}: expectation {i} ({kind}) has no meta.rule")
         if "mostly" in item.get("kwargs", {}):
             raise ContractError(f"{path}: expectation {i} uses 'mostly': every row must pass")
-        expectations.append(Expectation(kind, item["kwargs"], meta["rule"], meta.get("message", meta["rule"])))
+        expectations.append(
+            Expectation(kind, item["kwargs"], meta["rule"], meta.get("message", meta["rule"]))
+        )
     if raw.get("name") != name:
         raise ContractError(f"{path}: suite name {raw.get('name')!r} is not {name!r}")
     return Suite(name, tuple(expectations), raw)
 
 
 def run_suite(check: FileCheck, suite: Suite, parameters: Mapping[str, object]) -> None:
-    """Evaluate every row rule of ``suite`` on ``check`` (a file or a batch of it), flagging the rows that fail.
+    """Evaluate every row rule of ``suite`` on ``check`` (a file or a batch of it), flagging the
+    rows that fail.
 
     Whole-file rules (:data:`WHOLE_FILE`) are not evaluated here: see :func:`duplicate_key_sql`.
     The :data:`DATE_RANGE` parameters are always there; ``parameters`` brings the night's.
@@ -129,7 +141,8 @@ def key_columns(e: Expectation) -> list[str]:
 
 
 def text_key_columns(spec: FileSpec, suite: Suite) -> list[str]:
-    """Key columns whose typed value is not the cell as written (dates, numbers): staged as text too."""
+    """Key columns whose typed value is not the cell as written (dates, numbers): staged as text
+    too."""
     keys = {c for e in suite.expectations if e.type in WHOLE_FILE for c in key_columns(e)}
     return [c.name for c in spec.columns if c.name in keys and c.kind not in _TEXT_KINDS]
 
@@ -147,13 +160,18 @@ def duplicate_key_sql(spec: FileSpec, e: Expectation, table: str) -> str:
     keys = ", ".join(f'"{c}"' for c in columns)
     present = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
     joined = " AND ".join(f't."{c}" = r."{c}"' for c in columns)
-    as_written = [f't."{c}"' if spec.column(c).kind in _TEXT_KINDS else f't."_text_{c}"' for c in columns]
+    as_written = [
+        f't."{c}"' if spec.column(c).kind in _TEXT_KINDS else f't."_text_{c}"' for c in columns
+    ]
     account = 't."account_id"' if "account_id" in spec.column_names else "NULL"
     value = " || '|' || ".join(as_written)
     return (
-        f"WITH repeated AS (SELECT {keys} FROM {table} WHERE {present} GROUP BY {keys} HAVING count(*) > 1)\n"
-        f'SELECT {_literal(spec.name)} AS file, t._row AS "row", {_literal(",".join(columns))} AS "column", '
-        f"{_literal(e.rule)} AS rule, {value} AS value, {_literal(e.message)} AS message, {account} AS account_id\n"
+        f"WITH repeated AS (SELECT {keys} FROM {table} WHERE {present} GROUP BY {keys} HAVING "
+        "count(*) > 1)\n"
+        f'SELECT {_literal(spec.name)} AS file, t._row AS "row", {_literal(",".join(columns))} '
+        'AS "column", '
+        f"{_literal(e.rule)} AS rule, {value} AS value, {_literal(e.message)} AS message, "
+        f"{account} AS account_id\n"
         f"FROM {table} t JOIN repeated r ON {joined}"
     )
 
@@ -187,7 +205,9 @@ def _not_null(check: FileCheck, e: Expectation, parameters) -> None:
 
 def _regex(check: FileCheck, e: Expectation, parameters, *, negate: bool) -> None:
     column = _column(e)
-    matched = np.asarray(pc.fill_null(pc.match_substring_regex(check.values[column], str(e.kwargs["regex"])), False))
+    matched = np.asarray(
+        pc.fill_null(pc.match_substring_regex(check.values[column], str(e.kwargs["regex"])), False)
+    )
     mask = _present(check, column) & (matched if negate else ~matched)
     check.flag(column, e.rule, mask, e.message)
 
@@ -199,7 +219,9 @@ def _in_set(check: FileCheck, e: Expectation, parameters, *, negate: bool) -> No
     if isinstance(values, np.ndarray):
         inside = np.isin(values, np.asarray(value_set, dtype=values.dtype))
     else:
-        inside = np.asarray(pc.fill_null(pc.is_in(values, pa.array(value_set, pa.string())), False), dtype=bool)
+        inside = np.asarray(
+            pc.fill_null(pc.is_in(values, pa.array(value_set, pa.string())), False), dtype=bool
+        )
     mask = _present(check, column) & (inside if negate else ~inside)
     check.flag(column, e.rule, mask, e.message)
 
@@ -227,7 +249,8 @@ def _between(check: FileCheck, e: Expectation, parameters) -> None:
 
 
 def _lengths(check: FileCheck, e: Expectation, parameters) -> None:
-    """Characters (code points, as GX counts them with ``str.len``) outside [min_value, max_value]."""
+    """Characters (code points, as GX counts them with ``str.len``) outside [min_value,
+    max_value]."""
     column = _column(e)
     lengths = np.asarray(pc.fill_null(pc.utf8_length(check.values[column]), 0), dtype=np.int64)
     low, high = e.kwargs.get("min_value"), e.kwargs.get("max_value")
@@ -243,7 +266,11 @@ def _pair_greater(check: FileCheck, e: Expectation, parameters) -> None:
     a, b = str(e.kwargs["column_A"]), str(e.kwargs["column_B"])
     both = _present(check, a) & _present(check, b)
     with np.errstate(invalid="ignore"):
-        passes = check.values[a] >= check.values[b] if e.kwargs.get("or_equal") else check.values[a] > check.values[b]
+        passes = (
+            check.values[a] >= check.values[b]
+            if e.kwargs.get("or_equal")
+            else check.values[a] > check.values[b]
+        )
     check.flag(b, e.rule, both & ~passes, e.message)
 
 

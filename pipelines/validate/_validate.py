@@ -117,9 +117,12 @@ class StagedInbox:
         }
 
     def issues_in_report_order(self) -> str:
-        """A SQL query of every issue (the issues table layout), in report order, for the quarantine."""
-        return (f'SELECT file, "row", "column", rule, value, message, account_id FROM staging.issues '
-                f"ORDER BY {ISSUE_ORDER}")
+        """A SQL query of every issue (the issues table layout), in report order, for the
+        quarantine."""
+        return (
+            f'SELECT file, "row", "column", rule, value, message, account_id FROM staging.issues '
+            f"ORDER BY {ISSUE_ORDER}"
+        )
 
 
 @contextmanager
@@ -140,7 +143,8 @@ def stage_inbox(
     settings : limits, tolerances, batch size and DuckDB memory (``ValidationSettings``).
     con : a DuckDB connection to stage on (the store's, to load from staging); None = in memory.
     contracts : the ``data_contracts`` folder.
-    staging_folder : where to stage (the store's staging folder, emptied first); None = a temporary one.
+    staging_folder : where to stage (the store's staging folder, emptied first); None = a temporary
+    one.
     """
     parameters = {
         "as_of": as_of,
@@ -161,16 +165,24 @@ def stage_inbox(
                     path = locate(night, spec)
                     opened = open_file(path, spec, settings) if path is not None else None
                     batches = opened.batches if opened is not None else iter([_no_rows(spec)])
-                    rows = staging.stage_file(spec, load_suite(name, contracts), batches, parameters)
+                    rows = staging.stage_file(
+                        spec, load_suite(name, contracts), batches, parameters
+                    )
                 except InboxReadError as exc:
                     staging.add_issues(read_error_issue(exc))
                     fatal = True
                     continue
-                log.info("%s: %s rows read, typed, checked and staged in %.1f s", name, f"{rows:,}",
-                         time.perf_counter() - started)
+                log.info(
+                    "%s: %s rows read, typed, checked and staged in %.1f s",
+                    name,
+                    f"{rows:,}",
+                    time.perf_counter() - started,
+                )
                 if opened is not None:
                     rows_read[name] = rows
-                    notes += [f"{name}: extra column {c!r} is ignored" for c in opened.extra_columns()]
+                    notes += [
+                        f"{name}: extra column {c!r} is ignored" for c in opened.extra_columns()
+                    ]
             notes += unknown_files(night)
         if fatal:
             notes.append("cross-file rules were not run: a whole file is missing or refused")
@@ -178,14 +190,21 @@ def stage_inbox(
             started = time.perf_counter()
             run_cross_file_rules(staging, load_cross_file_rules(contracts), parameters)
             log.info("rules between files run in %.1f s", time.perf_counter() - started)
-        yield StagedInbox(staging, _result(staging, fatal, notes, rows_read, settings.max_errors_reported))
+        yield StagedInbox(
+            staging, _result(staging, fatal, notes, rows_read, settings.max_errors_reported)
+        )
 
 
 def validate_inbox(
-    inbox: Path, as_of: date, settings: ValidationSettings, contracts: Path = DATA_CONTRACTS, *,
+    inbox: Path,
+    as_of: date,
+    settings: ValidationSettings,
+    contracts: Path = DATA_CONTRACTS,
+    *,
     with_frames: bool = False,
 ) -> ValidationResult:
-    """Check every file of ``<inbox>/<as_of>/`` against ``data_contracts/`` (see :func:`stage_inbox`).
+    """Check every file of ``<inbox>/<as_of>/`` against ``data_contracts/`` (see
+    :func:`stage_inbox`).
 
     ``with_frames=True`` also returns the clean rows in memory (small inboxes: tests, tools).
     """
@@ -194,7 +213,12 @@ def validate_inbox(
 
 
 def validate_file(
-    path: Path, spec: FileSpec, as_of: date, settings: ValidationSettings, contracts: Path = DATA_CONTRACTS, *,
+    path: Path,
+    spec: FileSpec,
+    as_of: date,
+    settings: ValidationSettings,
+    contracts: Path = DATA_CONTRACTS,
+    *,
     with_frames: bool = False,
 ) -> ValidationResult:
     """Check one file on its own against its suite (e.g. the next day's fills, ``sma.inbox.FILLS``).
@@ -209,7 +233,11 @@ def validate_file(
 
 
 def validate_frame(
-    frame: pd.DataFrame, spec: FileSpec, as_of: date, contracts: Path = DATA_CONTRACTS, *,
+    frame: pd.DataFrame,
+    spec: FileSpec,
+    as_of: date,
+    contracts: Path = DATA_CONTRACTS,
+    *,
     with_frames: bool = False,
 ) -> ValidationResult:
     """Check a frame already in memory against its suite, as :func:`validate_file` checks a file.
@@ -221,18 +249,31 @@ def validate_frame(
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, ValueError) as exc:
-            raise InboxReadError(spec.name, "unreadable", f"the {spec.name} frame has mixed cells: {exc}") from None
+            raise InboxReadError(
+                spec.name, "unreadable", f"the {spec.name} frame has mixed cells: {exc}"
+            ) from None
     except InboxReadError as exc:
         return _fatal(exc)
-    return _check_alone(spec, iter([table]), as_of, ValidationSettings(), contracts, with_frames, in_memory=True)
+    return _check_alone(
+        spec, iter([table]), as_of, ValidationSettings(), contracts, with_frames, in_memory=True
+    )
 
 
-def _check_alone(spec: FileSpec, batches, as_of: date, settings: ValidationSettings, contracts: Path,
-                 with_frames: bool, in_memory: bool = False) -> ValidationResult:
+def _check_alone(
+    spec: FileSpec,
+    batches,
+    as_of: date,
+    settings: ValidationSettings,
+    contracts: Path,
+    with_frames: bool,
+    in_memory: bool = False,
+) -> ValidationResult:
     """One file through the same staging as a night's inbox, without the rules between files."""
     with staging_area(settings, in_memory=in_memory) as staging:
         try:
-            rows = staging.stage_file(spec, load_suite(spec.name, contracts), batches, {"as_of": as_of})
+            rows = staging.stage_file(
+                spec, load_suite(spec.name, contracts), batches, {"as_of": as_of}
+            )
         except InboxReadError as exc:
             return _fatal(exc)
         # A frame or a single file is in memory already: every issue is kept, none only counted.
@@ -240,18 +281,35 @@ def _check_alone(spec: FileSpec, batches, as_of: date, settings: ValidationSetti
         return _with_frames(result, staging, with_frames)
 
 
-def _result(staging: Staging, fatal: bool, notes: list[str], rows_read: dict[str, int],
-            max_issues: int | None) -> ValidationResult:
+def _result(
+    staging: Staging,
+    fatal: bool,
+    notes: list[str],
+    rows_read: dict[str, int],
+    max_issues: int | None,
+) -> ValidationResult:
     count, quarantined, files = staging.issue_counts()
     reasons = staging.held_reasons()
-    return ValidationResult({}, staging.first_issues(max_issues), frozenset(reasons), fatal, tuple(notes),
-                            rows_read, count, quarantined, files, reasons)
+    return ValidationResult(
+        {},
+        staging.first_issues(max_issues),
+        frozenset(reasons),
+        fatal,
+        tuple(notes),
+        rows_read,
+        count,
+        quarantined,
+        files,
+        reasons,
+    )
 
 
 def _with_frames(result: ValidationResult, staging: Staging, with_frames: bool) -> ValidationResult:
     if not with_frames or result.fatal:
         return result
-    return replace(result, frames={name: staging.clean_frame(spec) for name, spec in staging.files.items()})
+    return replace(
+        result, frames={name: staging.clean_frame(spec) for name, spec in staging.files.items()}
+    )
 
 
 def _fatal(exc: InboxReadError) -> ValidationResult:

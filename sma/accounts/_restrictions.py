@@ -41,10 +41,14 @@ class Universe:
         group = np.where(group.isna() | (group.astype(str) == ""), sym, group.astype(str))
         tags = securities.get("esg_tags", pd.Series([None] * len(sym)))
         esg = tuple(
-            frozenset(t.strip() for t in str(v).split(";") if t.strip()) if isinstance(v, str) else frozenset()
+            frozenset(t.strip() for t in str(v).split(";") if t.strip())
+            if isinstance(v, str)
+            else frozenset()
             for v in tags
         )
-        return cls(sym, securities["sector"].astype(str).to_numpy(), np.asarray(group, dtype=str), esg)
+        return cls(
+            sym, securities["sector"].astype(str).to_numpy(), np.asarray(group, dtype=str), esg
+        )
 
     def index_of(self, symbols: np.ndarray | pd.Series) -> np.ndarray:
         """Positions of symbols in the universe; -1 where unknown."""
@@ -54,7 +58,8 @@ class Universe:
 
 @dataclass(frozen=True)
 class RestrictionMasks:
-    """Per account and security: EXCLUDE (hold none), NO_BUY, NO_SELL. Arrays of shape (m, n), bool."""
+    """Per account and security: EXCLUDE (hold none), NO_BUY, NO_SELL. Arrays of shape (m, n),
+    bool."""
 
     exclude: np.ndarray
     no_buy: np.ndarray
@@ -85,19 +90,24 @@ def _row_matches(universe: Universe, restrictions: pd.DataFrame) -> np.ndarray:
     if has_tag.any():
         tag_names = tag[has_tag].astype(str).to_numpy()
         vocab, inv = np.unique(tag_names, return_inverse=True)
-        holds = np.array([[v in tags for tags in universe.esg_tags] for v in vocab]).reshape(vocab.size, -1)
+        holds = np.array([[v in tags for tags in universe.esg_tags] for v in vocab]).reshape(
+            vocab.size, -1
+        )
         out[has_tag] |= holds[inv]
     named = has_sym.to_numpy().astype(int) + has_sec.astype(int) + has_tag.astype(int)
     bad = np.flatnonzero(named != 1)
     if bad.size:
         row = restrictions.iloc[bad[0]]
         raise RestrictionError(
-            f"restrictions row {bad[0]} (account {row['account_id']}): exactly one of symbol, sector, esg_tag"
+            f"restrictions row {bad[0]} (account {row['account_id']}): exactly one of symbol, "
+            "sector, esg_tag"
         )
     return out
 
 
-def restriction_masks(restrictions: pd.DataFrame, account_ids: np.ndarray, universe: Universe) -> RestrictionMasks:
+def restriction_masks(
+    restrictions: pd.DataFrame, account_ids: np.ndarray, universe: Universe
+) -> RestrictionMasks:
     """Expand restriction rows into (accounts x securities) masks.
 
     Parameters
@@ -125,10 +135,16 @@ def restriction_masks(restrictions: pd.DataFrame, account_ids: np.ndarray, unive
         for kind in RestrictionKind:
             sel = kinds == kind
             np.logical_or.at(masks[kind], acc[keep][sel], matches[sel])
-    return RestrictionMasks(masks[RestrictionKind.EXCLUDE], masks[RestrictionKind.NO_BUY], masks[RestrictionKind.NO_SELL])
+    return RestrictionMasks(
+        masks[RestrictionKind.EXCLUDE],
+        masks[RestrictionKind.NO_BUY],
+        masks[RestrictionKind.NO_SELL],
+    )
 
 
-def tilt_multipliers(tilts: pd.DataFrame, account_ids: np.ndarray, universe: Universe) -> np.ndarray:
+def tilt_multipliers(
+    tilts: pd.DataFrame, account_ids: np.ndarray, universe: Universe
+) -> np.ndarray:
     """(m, n) multipliers of target weight: 1 everywhere, times every tilt naming the security.
 
     A symbol tilt and a sector tilt on the same security multiply.

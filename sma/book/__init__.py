@@ -1,8 +1,11 @@
-"""The realistic book generator: a complete, fictional inbox for one night, deterministic for a seed.
+"""The realistic book generator: a complete, fictional inbox for one night, deterministic for a
+seed.
 
-``generate_book(n_accounts, seed, as_of)`` returns one frame per inbox file (``sma.inbox.INBOX_FILES``);
+``generate_book(n_accounts, seed, as_of)`` returns one frame per inbox file
+(``sma.inbox.INBOX_FILES``);
 ``pipelines.book.write_inbox`` writes them. ``book_tables`` yields the same book part by part
-(Arrow tables), for ``pipelines.book.write_book`` to stream a large book with bounded memory. The market underneath is ``sma.market``.
+(Arrow tables), for ``pipelines.book.write_book`` to stream a large book with bounded memory. The
+market underneath is ``sma.market``.
 """
 
 from sma.book._generate import (

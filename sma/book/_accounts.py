@@ -1,4 +1,5 @@
-"""Households and their accounts: types, sizes, funding, tax rates and mandate settings, as arrays."""
+"""Households and their accounts: types, sizes, funding, tax rates and mandate settings, as
+arrays."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def _households(
 
 
 def _tax_rates(rng: np.random.Generator, taxable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Federal bracket + state + net investment income tax, short- and long-term; 0 outside taxable."""
+    """Federal bracket + state + net investment income tax, short- and long-term; 0 outside
+    taxable."""
     n = len(taxable)
     federal = rng.choice([0.24, 0.32, 0.35, 0.37], size=n, p=[0.25, 0.3, 0.2, 0.25])
     state = np.round(rng.choice([0.0, 0.05, 0.0925, 0.133], size=n, p=[0.3, 0.4, 0.15, 0.15]), 4)

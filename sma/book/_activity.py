@@ -37,7 +37,8 @@ class TradeDraw:
 
 
 def window_start(as_of: np.datetime64, p: BookParams) -> np.datetime64:
-    """First day of the transactions file: ``transaction_days`` calendar days up to the as-of date."""
+    """First day of the transactions file: ``transaction_days`` calendar days up to the as-of
+    date."""
     return as_of - np.timedelta64(p.transaction_days - 1, "D")
 
 
@@ -105,7 +106,8 @@ def recent_trades(
 
 
 def cash_balances(rng: np.random.Generator, accounts: AccountDraw) -> np.ndarray:
-    """Cash per account, USD: about the cash target for invested accounts, everything for new ones."""
+    """Cash per account, USD: about the cash target for invested accounts, everything for new
+    ones."""
     invested = accounts.value * accounts.cash_target * rng.uniform(0.5, 2.5, len(accounts))
     return np.round(np.where(accounts.funding == Funding.CASH, accounts.value, invested), 2)
 

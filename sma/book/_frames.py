@@ -1,4 +1,5 @@
-"""Turn the drawn arrays into the inbox's frames, in contract column order, without a Python object per row."""
+"""Turn the drawn arrays into the inbox's frames, in contract column order, without a Python object
+per row."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def contract_table(name: str, columns: dict[str, pa.Array | np.ndarray | list]) 
     if set(columns) != set(schema.names):
         raise KeyError(f"{name}: columns {sorted(columns)} are not the contract's {schema.names}")
     arrays = [
-        columns[f.name].cast(f.type)
+        columns[f.name].cast(f.type)  # pyright: ignore[reportAttributeAccessIssue]
         if isinstance(columns[f.name], pa.Array)
         else pa.array(columns[f.name], type=f.type)
         for f in schema
@@ -91,5 +92,6 @@ def empty_table(name: str) -> pa.Table:
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
-    """Text columns become pandas strings, dates ``datetime64``, floats ``float64``, booleans ``bool``."""
+    """Text columns become pandas strings, dates ``datetime64``, floats ``float64``, booleans
+    ``bool``."""
     return table.to_pandas(date_as_object=False)

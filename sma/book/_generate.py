@@ -78,7 +78,8 @@ class BookMarket:
     Attributes
     ----------
     universe : Universe -- market caps and prices as of the as-of date
-    history : PriceHistory -- all simulated closes (back ``history_years``), ending on the as-of date;
+    history : PriceHistory -- all simulated closes (back ``history_years``), ending on the as-of
+    date;
         the prices file holds the last ``price_days`` of them
     bench_weights : ndarray of shape (n_benchmarks, n_securities) -- ``params.benchmarks`` weights
     """

@@ -1,4 +1,5 @@
-"""What each account holds: index names chosen by cap weight, split into tax lots bought over the years.
+"""What each account holds: index names chosen by cap weight, split into tax lots bought over the
+years.
 
 Everything is drawn over all positions and lots at once (numpy), never one Python object per lot.
 Lots come back sorted by account, symbol and acquisition date.
@@ -55,7 +56,8 @@ def choose_names(
     """The index names each invested account holds, sampled without replacement by cap weight.
 
     Gumbel top-k over ``log(weight) + Gumbel noise`` per account: big names are almost always held,
-    small accounts hold fewer of the small names. Excluded (account, security) pairs are never chosen.
+    small accounts hold fewer of the small names. Excluded (account, security) pairs are never
+    chosen.
 
     Returns
     -------
@@ -111,7 +113,8 @@ def split_into_lots(
 
 
 def _index_lots(rng, accounts, bench_weights, excluded, closes, invest, p: BookParams):
-    """Lots of the index names: shares from the cap weight, dates from how the account was funded."""
+    """Lots of the index names: shares from the cap weight, dates from how the account was
+    funded."""
     last = closes.shape[0] - 1
     account, symbol = choose_names(rng, accounts, bench_weights, excluded, p.accounts_per_part)
     weight = bench_weights[accounts.benchmark[account], symbol]
@@ -172,7 +175,8 @@ def draw_lots(
     ----------
     bench_weights : ndarray of shape (n_benchmarks, n_securities)
     excluded : (account, security) pairs held none of
-    dates : ndarray of shape (n_days,), datetime64[D] -- the simulated history, ending on the as-of date
+    dates : ndarray of shape (n_days,), datetime64[D] -- the simulated history, ending on the as-of
+    date
     closes : ndarray of shape (n_days, n_securities), USD
     """
     as_of = dates[-1]
@@ -209,7 +213,8 @@ def draw_lots(
 def _carry_wash_sales(
     rng, lots: LotDraw, accounts: AccountDraw, dates: np.ndarray, p: BookParams
 ) -> LotDraw:
-    """A few older taxable lots replaced shares sold at a loss: basis raised, holding period carried over.
+    """A few older taxable lots replaced shares sold at a loss: basis raised, holding period carried
+    over.
 
     The disallowed loss is added to the replacement lot's basis and its holding period starts
     earlier by the days the sold shares were held (IRS Publication 550, "Wash Sales").

@@ -1,4 +1,5 @@
-"""Fictional client names, deterministic for a seed: a family name per household, given names per person."""
+"""Fictional client names, deterministic for a seed: a family name per household, given names per
+person."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What a generated book looks like: one frozen dataclass of parameters, every default in one place."""
+"""What a generated book looks like: one frozen dataclass of parameters, every default in one
+place."""
 
 from __future__ import annotations
 

@@ -57,7 +57,8 @@ def _rows_for(rng: np.random.Generator, n: int, share: float, most: int) -> np.n
 def draw_restrictions(
     rng: np.random.Generator, accounts: AccountDraw, universe: Universe, p: BookParams
 ) -> RestrictionDraw:
-    """Restrictions on about ``restriction_share`` of accounts, plus NO_SELL on some legacy stocks."""
+    """Restrictions on about ``restriction_share`` of accounts, plus NO_SELL on some legacy
+    stocks."""
     account = _rows_for(rng, len(accounts), p.restriction_share, 3)
     n = len(account)
     weights = np.array([w for _, _, w in _RESTRICTION_MIX])
@@ -109,7 +110,8 @@ def draw_tilts(
 def excluded_pairs(
     restrictions: RestrictionDraw, universe: Universe
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(account, security) pairs an account holds none of: its EXCLUDE restrictions, except new ones.
+    """(account, security) pairs an account holds none of: its EXCLUDE restrictions, except new
+    ones.
 
     Returns
     -------

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from sma.inbox import AccountType, Column, ColumnKind, FileSpec, Side
 
-TRADE_REASONS = ("REBALANCE", "HARVEST", "REPLACE", "CASH_INVEST", "CASH_RAISE", "RESTRICTION", "TRANSITION")
+TRADE_REASONS = (
+    "REBALANCE",
+    "HARVEST",
+    "REPLACE",
+    "CASH_INVEST",
+    "CASH_RAISE",
+    "RESTRICTION",
+    "TRANSITION",
+)
 TERMS = ("SHORT", "LONG")
 
 PROPOSAL_TRADES = FileSpec(

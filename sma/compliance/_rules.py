@@ -27,7 +27,9 @@ class ComplianceLimits:
     max_share_of_daily_volume: float = 0.05  # one account's order vs the symbol's last volume
     run_notional_multiple: float = 5.0  # tonight's notional vs the median of recent nights
     run_orders_multiple: float = 5.0  # tonight's order count vs the median of recent nights
-    run_history_nights: int = 20  # the recent nights whose medians tonight's totals are held against
+    run_history_nights: int = (
+        20  # the recent nights whose medians tonight's totals are held against
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _violations(rows: pd.DataFrame, rule: str, message: pd.Series | str) -> pd.D
             "rule": rule,
         }
     )
-    out["message"] = message.to_numpy() if isinstance(message, pd.Series) else message
+    out["message"] = message.to_numpy() if isinstance(message, pd.Series) else message  # pyright: ignore[reportAttributeAccessIssue]
     return out[VIOLATION_COLUMNS]
 
 
@@ -80,18 +82,29 @@ def no_restricted_or_wash_blocked_buy(b: ProposalBook, limits: ComplianceLimits)
 def no_sell_of_no_sell_holding(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
     sells = b.trades[b.trades["side"] == "SELL"]
     bad = sells.merge(b.sell_blocked, on=["account_id", "symbol"])
-    return _violations(bad, "blocked_sell", "sale of a holding the client keeps: " + bad["why"].astype(str))
+    return _violations(
+        bad, "blocked_sell", "sale of a holding the client keeps: " + bad["why"].astype(str)
+    )
 
 
 def no_lot_oversold(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
-    asked = b.lot_sells.groupby(["account_id", "lot_id", "symbol"], as_index=False)["quantity"].sum()
-    held = b.lots[["account_id", "lot_id", "symbol", "quantity"]].rename(columns={"quantity": "held"})
+    asked = b.lot_sells.groupby(["account_id", "lot_id", "symbol"], as_index=False)[
+        "quantity"
+    ].sum()
+    held = b.lots[["account_id", "lot_id", "symbol", "quantity"]].rename(
+        columns={"quantity": "held"}
+    )
     m = asked.merge(held, on=["account_id", "lot_id", "symbol"], how="left")
     m["held"] = m["held"].fillna(0.0)
     bad = m[m["quantity"] > m["held"] + 1e-9]
     msg = (
-        "lot " + bad["lot_id"].astype(str) + ": sells " + bad["quantity"].astype(str)
-        + " of " + bad["held"].astype(str) + " shares held"
+        "lot "
+        + bad["lot_id"].astype(str)
+        + ": sells "
+        + bad["quantity"].astype(str)
+        + " of "
+        + bad["held"].astype(str)
+        + " shares held"
     )
     return _violations(bad, "lot_oversold", msg)
 
@@ -100,35 +113,50 @@ def sells_match_their_lots(b: ProposalBook, limits: ComplianceLimits) -> pd.Data
     if not len(b.lot_sells) and not (b.trades["side"] == "SELL").any():
         # Nothing sold (pandas cannot outer-merge two empty Arrow-string keyed frames).
         return _violations(b.trades.iloc[:0], "sell_without_lots", "")
-    sells = b.trades[b.trades["side"] == "SELL"].groupby(["account_id", "symbol"], as_index=False)[
-        "quantity"
-    ].sum()
+    sells = (
+        b.trades[b.trades["side"] == "SELL"]
+        .groupby(["account_id", "symbol"], as_index=False)["quantity"]
+        .sum()
+    )
     lots = b.lot_sells.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()
     m = sells.merge(lots, on=["account_id", "symbol"], how="outer", suffixes=("_order", "_lots"))
     m = m.fillna({"quantity_order": 0.0, "quantity_lots": 0.0})
     bad = m[~np.isclose(m["quantity_order"], m["quantity_lots"], rtol=0, atol=1e-9)]
-    msg = "sell of " + bad["quantity_order"].astype(str) + " shares names lots for " + bad["quantity_lots"].astype(str)
+    msg = (
+        "sell of "
+        + bad["quantity_order"].astype(str)
+        + " shares names lots for "
+        + bad["quantity_lots"].astype(str)
+    )
     return _violations(bad, "sell_without_lots", msg)
 
 
 def no_short_position(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
     held = b.lots.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()
-    signed = b.trades.assign(
-        delta=np.where(b.trades["side"] == "BUY", 1.0, -1.0) * b.trades["quantity"]
-    ).groupby(["account_id", "symbol"], as_index=False)["delta"].sum()
+    signed = (
+        b.trades.assign(delta=np.where(b.trades["side"] == "BUY", 1.0, -1.0) * b.trades["quantity"])
+        .groupby(["account_id", "symbol"], as_index=False)["delta"]
+        .sum()
+    )
     m = signed.merge(held, on=["account_id", "symbol"], how="left").fillna({"quantity": 0.0})
     bad = m[m["quantity"] + m["delta"] < -1e-9]
     return _violations(bad, "short_position", "the trades would leave a short position")
 
 
 def no_negative_cash(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
-    flow = b.trades.assign(
-        flow=np.where(b.trades["side"] == "SELL", 1.0, -1.0) * b.trades["notional"]
-    ).groupby("account_id", as_index=False)["flow"].sum()
+    flow = (
+        b.trades.assign(flow=np.where(b.trades["side"] == "SELL", 1.0, -1.0) * b.trades["notional"])
+        .groupby("account_id", as_index=False)["flow"]
+        .sum()
+    )
     m = flow.merge(b.cash, on="account_id", how="left").fillna({"amount": 0.0})
     after = m["amount"].astype(float) + m["flow"]
     bad = m[after < -0.005].assign(symbol=None)
-    return _violations(bad, "negative_cash", "cash after the trades would be " + after[after < -0.005].round(2).astype(str))
+    return _violations(
+        bad,
+        "negative_cash",
+        "cash after the trades would be " + after[after < -0.005].round(2).astype(str),
+    )
 
 
 def no_duplicate_order(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
@@ -137,7 +165,11 @@ def no_duplicate_order(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFram
     both = both[both > 1].reset_index()[["account_id", "symbol"]]
     return pd.concat(
         [
-            _violations(dup, "duplicate_order", "more than one order for the same account, security and side"),
+            _violations(
+                dup,
+                "duplicate_order",
+                "more than one order for the same account, security and side",
+            ),
             _violations(both, "duplicate_order", "both a buy and a sell of the same security"),
         ],
         ignore_index=True,
@@ -155,9 +187,19 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
     bad_v = vol[np.isfinite(share) & (share > limits.max_share_of_daily_volume)]
     return pd.concat(
         [
-            _violations(bad_q, "quantity_limit", "quantity must be whole shares, > 0 and within the order limit"),
-            _violations(bad_n, "notional_limit", f"notional above {limits.max_order_notional:,.0f} USD"),
-            _violations(bad_v, "volume_limit", f"more than {limits.max_share_of_daily_volume:.0%} of the last day's volume"),
+            _violations(
+                bad_q,
+                "quantity_limit",
+                "quantity must be whole shares, > 0 and within the order limit",
+            ),
+            _violations(
+                bad_n, "notional_limit", f"notional above {limits.max_order_notional:,.0f} USD"
+            ),
+            _violations(
+                bad_v,
+                "volume_limit",
+                f"more than {limits.max_share_of_daily_volume:.0%} of the last day's volume",
+            ),
         ],
         ignore_index=True,
     )
@@ -167,7 +209,11 @@ def price_within_collar(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
     m = b.trades.merge(b.market[["symbol", "close"]], on="symbol", how="left")
     dev = (m["price"] - m["close"]).abs() / m["close"]
     bad = m[~np.isfinite(dev) | (dev > limits.price_collar)]
-    return _violations(bad, "price_collar", f"price more than {limits.price_collar:.0%} from the last close, or no close")
+    return _violations(
+        bad,
+        "price_collar",
+        f"price more than {limits.price_collar:.0%} from the last close, or no close",
+    )
 
 
 #: Every rule, in the order the PM reads them.
@@ -185,17 +231,29 @@ RULES: tuple[Callable[[ProposalBook, ComplianceLimits], pd.DataFrame], ...] = (
 )
 
 
-def check_proposal(book: ProposalBook, limits: ComplianceLimits = ComplianceLimits()) -> pd.DataFrame:
+def check_proposal(
+    book: ProposalBook, limits: ComplianceLimits = ComplianceLimits()
+) -> pd.DataFrame:
     """All violations of all rules, one row each, sorted by account, rule and symbol."""
     found = [rule(book, limits) for rule in RULES]
-    out = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else pd.DataFrame(columns=VIOLATION_COLUMNS)
-    return out.sort_values(["account_id", "rule", "symbol"], na_position="first", kind="stable").reset_index(drop=True)
+    out = (
+        pd.concat([f for f in found if len(f)], ignore_index=True)
+        if any(len(f) for f in found)
+        else pd.DataFrame(columns=VIOLATION_COLUMNS)
+    )
+    return out.sort_values(
+        ["account_id", "rule", "symbol"], na_position="first", kind="stable"
+    ).reset_index(drop=True)
 
 
 def check_run_totals(
-    orders: int, notional: float, recent: pd.DataFrame, limits: ComplianceLimits = ComplianceLimits()
+    orders: int,
+    notional: float,
+    recent: pd.DataFrame,
+    limits: ComplianceLimits = ComplianceLimits(),
 ) -> list[str]:
-    """Tonight's totals against recent nights (``recent``: orders, notional per night, newest first).
+    """Tonight's totals against recent nights (``recent``: orders, notional per night, newest
+    first).
 
     Only the newest ``limits.run_history_nights`` count: the medians follow the book as it grows.
     Returns the reasons the run is out of bounds (empty when within bounds or no history).
@@ -208,7 +266,13 @@ def check_run_totals(
     med_n = float(np.median(recent["notional"]))
     med_o = float(np.median(recent["orders"]))
     if med_n > 0 and notional > limits.run_notional_multiple * med_n:
-        reasons.append(f"notional {notional:,.0f} USD is over {limits.run_notional_multiple:g}× the recent median {med_n:,.0f}")
+        reasons.append(
+            f"notional {notional:,.0f} USD is over {limits.run_notional_multiple:g}× the recent "
+            f"median {med_n:,.0f}"
+        )
     if med_o > 0 and orders > limits.run_orders_multiple * med_o:
-        reasons.append(f"{orders} orders is over {limits.run_orders_multiple:g}× the recent median {med_o:,.0f}")
+        reasons.append(
+            f"{orders} orders is over {limits.run_orders_multiple:g}× the recent median "
+            f"{med_o:,.0f}"
+        )
     return reasons

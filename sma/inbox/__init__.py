@@ -1,4 +1,5 @@
-"""The inbox contract: the files a night reads and the shape of each (PRODUCT.md, "Inbox contract")."""
+"""The inbox contract: the files a night reads and the shape of each (PRODUCT.md, "Inbox
+contract")."""
 
 from sma.inbox._spec import (
     FILLS,

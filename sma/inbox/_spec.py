@@ -48,23 +48,31 @@ GICS_SECTORS = (
 
 
 class AccountType(StrEnum):
+    """The account's tax treatment: taxable, or a traditional or Roth IRA (gains not taxed)."""
+
     TAXABLE = "TAXABLE"
     IRA = "IRA"
     ROTH = "ROTH"
 
 
 class RestrictionKind(StrEnum):
+    """What a restriction forbids in one account for one security, sector or ESG tag."""
+
     EXCLUDE = "EXCLUDE"  # hold none: sell out (within the gain budget), never buy
     NO_BUY = "NO_BUY"  # may hold and sell, never buy
     NO_SELL = "NO_SELL"  # keep as is: neither buy nor sell
 
 
 class Side(StrEnum):
+    """The side of a trade."""
+
     BUY = "BUY"
     SELL = "SELL"
 
 
 class CorporateActionKind(StrEnum):
+    """The corporate actions the inbox carries."""
+
     SPLIT = "SPLIT"  # also stock dividends, as a ratio of new shares per old share
 
 
@@ -121,7 +129,12 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("name", _TXT),
                 _c("sector", _E, enum=GICS_SECTORS),
                 _c("industry", _TXT),
-                _c("identical_group", _ID, nullable=True, doc="substantially identical set; blank = itself"),
+                _c(
+                    "identical_group",
+                    _ID,
+                    nullable=True,
+                    doc="substantially identical set; blank = itself",
+                ),
                 _c("esg_tags", _TXT, nullable=True, doc="';'-separated tags"),
             ),
             key=("symbol",),
@@ -156,7 +169,12 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("st_tax_rate", _F, doc="fraction, 0 to 1"),
                 _c("lt_tax_rate", _F, doc="fraction, 0 to 1"),
                 _c("max_tracking_error", _F, doc="annualised fraction"),
-                _c("gain_budget", _F, nullable=True, doc="USD of net realized gains per calendar year"),
+                _c(
+                    "gain_budget",
+                    _F,
+                    nullable=True,
+                    doc="USD of net realized gains per calendar year",
+                ),
                 _c("min_trade_value", _F, doc="USD"),
                 _c("cash_target", _F, doc="fraction of account value"),
                 _c("inception_date", _DATE),
@@ -195,7 +213,12 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("quantity", _F, doc="shares, > 0"),
                 _c("cost_basis", _F, doc="total USD, wash-sale adjustments included"),
                 _c("acquired_date", _DATE, doc="trade date"),
-                _c("adjusted_acquired_date", _DATE, nullable=True, doc="holding period start; blank = acquired"),
+                _c(
+                    "adjusted_acquired_date",
+                    _DATE,
+                    nullable=True,
+                    doc="holding period start; blank = acquired",
+                ),
             ),
             key=("account_id", "lot_id"),
         ),
@@ -244,7 +267,9 @@ INBOX_FILES: dict[str, FileSpec] = {
 FILLS = FileSpec(
     "fills",
     (
-        _c("exec_id", _ID, doc="the broker's execution id (FIX ExecID): one execution, booked once"),
+        _c(
+            "exec_id", _ID, doc="the broker's execution id (FIX ExecID): one execution, booked once"
+        ),
         _c("order_id", _ID),
         _c("account_id", _ID),
         _c("symbol", _SYM),

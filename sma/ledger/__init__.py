@@ -1,4 +1,5 @@
-"""The tax-lot ledger: lots, relief, holding periods, wash sales, splits -- the one home of tax rules.
+"""The tax-lot ledger: lots, relief, holding periods, wash sales, splits -- the one home of tax
+rules.
 
 Public API (all pure: arrays and frames in, arrays and frames out; money booked in integer cents)
 
@@ -15,13 +16,15 @@ Wash-sale blocks for the nightly engine
     per (household_id, identical_group), ``buy_blocked`` and ``loss_sale_blocked``.
     ``identical_groups(symbols, identical_group) -> ndarray[str]``.
     The window, from ``WASH_SALE_WINDOW_DAYS`` only: ``wash_sale_window_start(as_of)`` (the earliest
-    trade that can still block), ``wash_sale_block_until(caused_by)`` (the first day a block is gone);
+    trade that can still block), ``wash_sale_block_until(caused_by)`` (the first day a block is
+    gone);
     ``recent_lot_purchases(lots, household_of, as_of)``: lots bought inside the window, as buys.
 Gain budget
     ``realized_this_year(realized, as_of) -> Series`` (cents per account, ``REALIZED_YTD_COLUMNS``),
     ``gain_budget_remaining(gain_budget, realized_ytd, taxable)``, ``tax_year_start(as_of)``.
 Reconciliation
-    ``reconcile(lots, positions, tolerance)`` (``BREAK_COLUMNS``) and ``reconciliation_holds(breaks)``
+    ``reconcile(lots, positions, tolerance)`` (``BREAK_COLUMNS``) and
+    ``reconciliation_holds(breaks)``
     (``HOLD_COLUMNS``): lots that do not add up to the custodian's positions hold the account.
 Booking (fills loader, simulator, statements)
     ``Ledger(accounts, identical_group=None)`` with
@@ -30,7 +33,8 @@ Booking (fills loader, simulator, statements)
     ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
     ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
     row positions``, ``split(symbol, ratio, account_id=None)``;
-    ``apply_splits(lots, corporate_actions, as_of)``: the same rule on a whole book of lots (a frame);
+    ``apply_splits(lots, corporate_actions, as_of)``: the same rule on a whole book of lots (a
+    frame);
     ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents),
     ``realized_at(rows) -> DataFrame`` (the rows one ``sell`` booked);
     ``add_recent_sales(realized)`` (earlier nights' sales, so today's buys can wash them) and
@@ -58,7 +62,12 @@ from sma.ledger._blocks import (
     wash_sale_blocks,
     wash_sale_window_start,
 )
-from sma.ledger._budget import REALIZED_YTD_COLUMNS, gain_budget_remaining, realized_this_year, tax_year_start
+from sma.ledger._budget import (
+    REALIZED_YTD_COLUMNS,
+    gain_budget_remaining,
+    realized_this_year,
+    tax_year_start,
+)
 from sma.ledger._errors import (
     DuplicateLotError,
     InvalidTradeError,

@@ -9,6 +9,7 @@ and ROTH purchases, Rev. Rul. 2008-5). Substantially identical securities share 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -17,17 +18,26 @@ import pandas as pd
 WASH_SALE_WINDOW_DAYS = 30
 
 #: What ``recent_lot_purchases`` returns: the ``transactions`` columns ``wash_sale_blocks`` reads.
-PURCHASE_COLUMNS = ["account_id", "household_id", "trade_date", "symbol", "side", "quantity", "price", "realized_gain"]
+PURCHASE_COLUMNS = [
+    "account_id",
+    "household_id",
+    "trade_date",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "realized_gain",
+]
 
 
-def wash_sale_window_start(as_of: np.datetime64 | str) -> np.datetime64:
+def wash_sale_window_start(as_of: np.datetime64 | str | date) -> np.datetime64:
     """The earliest trade date that can still block a trade on ``as_of``: ``as_of`` - 30 days.
 
     The window is inclusive (IRS Publication 550, "Wash Sales": 30 days before or after the sale),
     so a trade on this day still blocks; one a day earlier no longer does. Readers of trades and
     lots for the wash-sale blocks keep those on or after this date.
     """
-    return np.datetime64(as_of, "D") - np.timedelta64(WASH_SALE_WINDOW_DAYS, "D")
+    return np.datetime64(as_of, "D") - np.timedelta64(WASH_SALE_WINDOW_DAYS, "D")  # pyright: ignore[reportArgumentType, reportCallIssue]
 
 
 def wash_sale_block_until(caused_by: np.ndarray) -> np.ndarray:
@@ -35,18 +45,23 @@ def wash_sale_block_until(caused_by: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    caused_by : ndarray of shape (k,), datetime64 -- the latest loss sale or buy behind each block (NaT = none)
+    caused_by : ndarray of shape (k,), datetime64 -- the latest loss sale or buy behind each block
+    (NaT = none)
 
     Returns
     -------
-    ndarray of shape (k,), datetime64[D]: ``caused_by`` + 31 days (the inclusive 30-day window, IRS Pub. 550).
+    ndarray of shape (k,), datetime64[D]: ``caused_by`` + 31 days (the inclusive 30-day window, IRS
+    Pub. 550).
     """
     day = np.asarray(caused_by, dtype="datetime64[D]")
     return day + np.timedelta64(WASH_SALE_WINDOW_DAYS + 1, "D")
 
 
-def recent_lot_purchases(lots: pd.DataFrame, household_of: pd.Series, as_of: np.datetime64 | str) -> pd.DataFrame:
-    """The lots acquired inside the wash-sale window, as the household's buys (``PURCHASE_COLUMNS``).
+def recent_lot_purchases(
+    lots: pd.DataFrame, household_of: pd.Series, as_of: np.datetime64 | str
+) -> pd.DataFrame:
+    """The lots acquired inside the wash-sale window, as the household's buys
+    (``PURCHASE_COLUMNS``).
 
     A lot acquired in the last 30 days is a purchase even when no transaction records it (a
     starting book, a transactions file that misses it): a loss sale of that security now would be
@@ -54,7 +69,8 @@ def recent_lot_purchases(lots: pd.DataFrame, household_of: pd.Series, as_of: np.
 
     Parameters
     ----------
-    lots : DataFrame -- ``account_id, symbol, quantity, acquired_date`` (the trade date), one row per lot
+    lots : DataFrame -- ``account_id, symbol, quantity, acquired_date`` (the trade date), one row
+    per lot
     household_of : Series of household_id indexed by account_id
     as_of : date of the trades being decided; lots acquired after it are not purchases yet
 
@@ -64,14 +80,23 @@ def recent_lot_purchases(lots: pd.DataFrame, household_of: pd.Series, as_of: np.
     and realized_gain NaN, in the lots' order.
     """
     acquired = pd.to_datetime(lots["acquired_date"]).to_numpy().astype("datetime64[D]")
-    day = np.datetime64(as_of, "D")
+    day = np.datetime64(as_of, "D")  # pyright: ignore[reportArgumentType, reportCallIssue]
     recent = lots[(acquired >= wash_sale_window_start(day)) & (acquired <= day)]
     account = recent["account_id"].astype(str)
-    return pd.DataFrame({
-        "account_id": account.to_numpy(object), "household_id": account.map(household_of).to_numpy(object),
-        "trade_date": pd.to_datetime(recent["acquired_date"]).to_numpy(), "symbol": recent["symbol"].to_numpy(object),
-        "side": "BUY", "quantity": recent["quantity"].to_numpy(float), "price": np.nan, "realized_gain": np.nan,
-    }, columns=PURCHASE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "account_id": account.to_numpy(object),
+            "household_id": account.map(household_of).to_numpy(object),
+            "trade_date": pd.to_datetime(recent["acquired_date"]).to_numpy(),
+            "symbol": recent["symbol"].to_numpy(object),
+            "side": "BUY",
+            "quantity": recent["quantity"].to_numpy(float),
+            "price": np.nan,
+            "realized_gain": np.nan,
+        },
+        columns=PURCHASE_COLUMNS,
+    )
+
 
 BLOCK_COLUMNS = [
     "household_id",
@@ -91,7 +116,8 @@ def identical_groups(
     Parameters
     ----------
     symbols : array-like of str, shape (n,)
-    identical_group : mapping symbol -> group, or a Series indexed by symbol; None = every symbol alone.
+    identical_group : mapping symbol -> group, or a Series indexed by symbol; None = every symbol
+    alone.
 
     Returns
     -------
@@ -105,7 +131,7 @@ def identical_groups(
         if isinstance(identical_group, pd.Series)
         else pd.Series(dict(identical_group), dtype=object)
     )
-    mapping = mapping[mapping.notna() & (mapping.astype(str).str.strip() != "")]
+    mapping = mapping[mapping.notna() & (mapping.astype(str).str.strip() != "")]  # pyright: ignore[reportAttributeAccessIssue]
     groups = sym.map(mapping).to_numpy(dtype=object).copy()
     alone = pd.isna(groups)
     groups[alone] = sym.to_numpy(dtype=object)[alone]
@@ -135,13 +161,14 @@ def wash_sale_blocks(
     DataFrame with columns ``BLOCK_COLUMNS``, one row per (household_id, identical_group) that
     traded in the window, sorted:
 
-    - ``buy_blocked``: a sale at a loss in ``[as_of - 30 days, as_of]`` in any account of the household
+    - ``buy_blocked``: a sale at a loss in ``[as_of - 30 days, as_of]`` in any account of the
+    household
       (a buy now would be a replacement, IRS Pub. 550 "Wash Sales").
     - ``loss_sale_blocked``: a buy in ``[as_of - 30 days, as_of]`` in any account of the household
       (a loss sale now would be washed by it).
     - ``last_loss_sale_date`` / ``last_buy_date``: the latest such trade, NaT if none.
     """
-    day = np.datetime64(as_of, "D")
+    day = np.datetime64(as_of, "D")  # pyright: ignore[reportArgumentType, reportCallIssue]
     start = wash_sale_window_start(day)
     dates = pd.to_datetime(transactions["trade_date"]).to_numpy().astype("datetime64[D]")
     in_window = (dates >= start) & (dates <= day)

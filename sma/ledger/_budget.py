@@ -22,11 +22,12 @@ REALIZED_YTD_COLUMNS = ["account_id", "as_of_date", "sale_date", "simulated", "g
 
 def tax_year_start(as_of: np.datetime64 | str) -> np.datetime64:
     """January 1st of the calendar (tax) year of ``as_of``, datetime64[D]."""
-    return np.datetime64(np.datetime64(as_of, "D").astype("datetime64[Y]"), "D")
+    return np.datetime64(np.datetime64(as_of, "D").astype("datetime64[Y]"), "D")  # pyright: ignore[reportArgumentType, reportCallIssue]
 
 
 def realized_this_year(realized: pd.DataFrame, as_of: np.datetime64 | str) -> pd.Series:
-    """Net gains realized so far this calendar year per account, integer cents (``REALIZED_YTD_COLUMNS`` in).
+    """Net gains realized so far this calendar year per account, integer cents
+    (``REALIZED_YTD_COLUMNS`` in).
 
     A row counts when its sale date is in the calendar year of ``as_of`` and on or before it, and
     it is not tonight's own trading: fills booked for the night of ``as_of`` itself (a night
@@ -39,23 +40,30 @@ def realized_this_year(realized: pd.DataFrame, as_of: np.datetime64 | str) -> pd
     -------
     Series of int64 cents indexed by account_id (sorted), accounts with a counted row only.
     """
-    day = np.datetime64(as_of, "D")
+    day = np.datetime64(as_of, "D")  # pyright: ignore[reportArgumentType, reportCallIssue]
     sale = pd.to_datetime(realized["sale_date"]).to_numpy().astype("datetime64[D]")
     booked_for = pd.to_datetime(realized["as_of_date"]).to_numpy().astype("datetime64[D]")
     earlier_night = realized["simulated"].to_numpy(bool) | (booked_for < day)
     counts = (sale >= tax_year_start(day)) & (sale <= day) & earlier_night
     rows = realized[counts]
     gain = rows["gain_cents"].to_numpy(np.int64)
-    return pd.Series(gain, index=rows["account_id"].astype(str).to_numpy()).groupby(level=0, sort=True).sum()
+    return (
+        pd.Series(gain, index=rows["account_id"].astype(str).to_numpy())
+        .groupby(level=0, sort=True)
+        .sum()
+    )
 
 
-def gain_budget_remaining(gain_budget: np.ndarray, realized_ytd: np.ndarray, taxable: np.ndarray) -> np.ndarray:
+def gain_budget_remaining(
+    gain_budget: np.ndarray, realized_ytd: np.ndarray, taxable: np.ndarray
+) -> np.ndarray:
     """USD of net gains each account may still realize this calendar year.
 
     Parameters
     ----------
     gain_budget : ndarray of shape (m,), USD per calendar year; NaN (blank in the inbox) = no budget
-    realized_ytd : ndarray of shape (m,), USD of net gains already realized this year (``realized_this_year``)
+    realized_ytd : ndarray of shape (m,), USD of net gains already realized this year
+    (``realized_this_year``)
     taxable : ndarray of shape (m,), bool -- IRA and ROTH accounts have no budget
 
     Returns

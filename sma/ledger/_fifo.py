@@ -1,4 +1,5 @@
-"""FIFO relief for many accounts at once, with arrays (zipline-style), for histories without wash sales.
+"""FIFO relief for many accounts at once, with arrays (zipline-style), for histories without wash
+sales.
 
 First-in first-out is a queue: a sale's shares are the next shares in the order the lots were
 bought. Within one account's holding of one security (a "stream"), sale ``j`` takes the shares
@@ -32,7 +33,8 @@ class FifoLots:
 
 @dataclass(frozen=True)
 class FifoSales:
-    """Sales of all streams, each stream's sales contiguous and in booking order; shape (n_sales,)."""
+    """Sales of all streams, each stream's sales contiguous and in booking order; shape
+    (n_sales,)."""
 
     stream: np.ndarray  # int64
     quantity: np.ndarray  # float64 shares

@@ -58,7 +58,8 @@ def is_long_term(holding_start: np.ndarray, sale_date: np.datetime64 | np.ndarra
 def carried_holding_start(
     replacement_acquired: np.ndarray, sold_holding_start: np.ndarray, sale_date: np.ndarray
 ) -> np.ndarray:
-    """The replacement lot's ``adjusted_acquired_date`` after a wash sale (IRS Pub. 550, "Wash Sales").
+    """The replacement lot's ``adjusted_acquired_date`` after a wash sale (IRS Pub. 550, "Wash
+    Sales").
 
     "Your holding period for the new stock or securities includes the holding period of the stock
     or securities sold." Convention (PRODUCT.md): the replacement's trade date minus the days the

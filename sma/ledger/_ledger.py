@@ -192,10 +192,12 @@ class Ledger:
             )
 
     def add_recent_sales(self, realized: pd.DataFrame) -> None:
-        """Loss sales booked on earlier days (``realized()`` rows of the last 30 days), so that a buy
+        """Loss sales booked on earlier days (``realized()`` rows of the last 30 days), so that a
+        buy
         booked now can still replace their unreplaced shares (IRS Pub. 550: 30 days after the sale).
 
-        They are not reported again by ``realized()``; ``amended_sales()`` lists those a new buy washed.
+        They are not reported again by ``realized()``; ``amended_sales()`` lists those a new buy
+        washed.
         """
         if not len(realized):
             return
@@ -270,7 +272,8 @@ class Ledger:
         trade_date,
     ) -> int:
         """Open a lot for a purchase; it then replaces earlier loss sales of the household that are
-        still unmatched and within 30 days (IRS Pub. 550, "Wash Sales"). Returns the lot's position."""
+        still unmatched and within 30 days (IRS Pub. 550, "Wash Sales"). Returns the lot's
+        position."""
         self._check_trade(account_id, symbol, quantity, cost_cents)
         account, code = self.account(account_id), self.symbol(symbol)
         day = day_number(trade_date)
@@ -409,8 +412,10 @@ class Ledger:
         )
 
     def split(self, symbol: str, ratio: float, account_id: str | None = None) -> int:
-        """Multiply open lots' shares by ``ratio`` (new shares per old), keeping each lot's basis and
-        dates; stock dividends are splits too. ``account_id`` None: every account. Returns lots changed."""
+        """Multiply open lots' shares by ``ratio`` (new shares per old), keeping each lot's basis
+        and
+        dates; stock dividends are splits too. ``account_id`` None: every account. Returns lots
+        changed."""
         if not (np.isfinite(ratio) and ratio > 0):
             raise InvalidTradeError(
                 account_id or "*", symbol, f"split ratio {ratio} is not positive"
@@ -449,7 +454,8 @@ class Ledger:
         )
 
     def realized(self) -> pd.DataFrame:
-        """Realized rows booked by this ledger, as on Form 8949, in booking order (see ``_realized_frame``)."""
+        """Realized rows booked by this ledger, as on Form 8949, in booking order (see
+        ``_realized_frame``)."""
         return self._realized_frame(np.flatnonzero(~self.realized_rows.view("prior")))
 
     def realized_at(self, rows: np.ndarray) -> pd.DataFrame:

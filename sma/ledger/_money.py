@@ -10,7 +10,8 @@ _CENT = Decimal("0.01")
 
 
 def usd_to_cents(amount: str | float | Decimal) -> int:
-    """USD to integer cents, half away from zero, exactly (text is read as written, not as a float)."""
+    """USD to integer cents, half away from zero, exactly (text is read as written, not as a
+    float)."""
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
     except InvalidOperation:

@@ -12,7 +12,8 @@ import pandas as pd
 
 #: ``reconcile`` returns one row per break: the lots' shares against the custodian's.
 BREAK_COLUMNS = ["account_id", "symbol", "lots", "custodian"]
-#: ``reconciliation_holds`` returns one exception per account held: kind RECONCILIATION, reason in words.
+#: ``reconciliation_holds`` returns one exception per account held: kind RECONCILIATION, reason in
+#: words.
 HOLD_COLUMNS = ["account_id", "kind", "reason"]
 
 
@@ -23,7 +24,8 @@ def reconcile(lots: pd.DataFrame, positions: pd.DataFrame, tolerance: float) -> 
     ----------
     lots : DataFrame -- ``account_id, symbol, quantity`` (shares), one row per lot
     positions : DataFrame -- ``account_id, symbol, quantity`` (shares), the custodian's view
-    tolerance : float -- shares; a difference above it is a break (a position on one side only counts as 0 on the other)
+    tolerance : float -- shares; a difference above it is a break (a position on one side only
+    counts as 0 on the other)
 
     Returns
     -------
@@ -32,24 +34,43 @@ def reconcile(lots: pd.DataFrame, positions: pd.DataFrame, tolerance: float) -> 
     # Keys as plain objects: an empty Arrow-backed column (a shard whose accounts hold no lots)
     # has no chunks, and pandas cannot join on it.
     keys = {"account_id": object, "symbol": object}
-    ours = lots.astype(keys).groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(
-        columns={"quantity": "lots"})
-    theirs = positions.astype(keys).groupby(["account_id", "symbol"], as_index=False)["quantity"].sum().rename(
-        columns={"quantity": "custodian"})
-    both = ours.merge(theirs, on=["account_id", "symbol"], how="outer").fillna({"lots": 0.0, "custodian": 0.0})
-    return both[(both["lots"] - both["custodian"]).abs() > tolerance][BREAK_COLUMNS].reset_index(drop=True)
+    ours = (
+        lots.astype(keys)
+        .groupby(["account_id", "symbol"], as_index=False)["quantity"]
+        .sum()
+        .rename(columns={"quantity": "lots"})
+    )
+    theirs = (
+        positions.astype(keys)
+        .groupby(["account_id", "symbol"], as_index=False)["quantity"]
+        .sum()
+        .rename(columns={"quantity": "custodian"})
+    )
+    both = ours.merge(theirs, on=["account_id", "symbol"], how="outer").fillna(
+        {"lots": 0.0, "custodian": 0.0}
+    )
+    return both[(both["lots"] - both["custodian"]).abs() > tolerance][BREAK_COLUMNS].reset_index(
+        drop=True
+    )
 
 
 def reconciliation_holds(breaks: pd.DataFrame) -> pd.DataFrame:
     """One exception per account with a break (``HOLD_COLUMNS``): the account is held tonight.
 
-    The reason names the account's first break: ``reconciliation break: XOM lots 100 vs custodian 90``.
+    The reason names the account's first break:
+    ``reconciliation break: XOM lots 100 vs custodian 90``.
     """
     if breaks.empty:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in HOLD_COLUMNS})
     why = (
-        "reconciliation break: " + breaks["symbol"] + " lots " + breaks["lots"].map("{:g}".format)
-        + " vs custodian " + breaks["custodian"].map("{:g}".format)
+        "reconciliation break: "
+        + breaks["symbol"]
+        + " lots "
+        + breaks["lots"].map("{:g}".format)
+        + " vs custodian "
+        + breaks["custodian"].map("{:g}".format)
     )
-    first = pd.DataFrame({"account_id": breaks["account_id"], "kind": "RECONCILIATION", "reason": why})
+    first = pd.DataFrame(
+        {"account_id": breaks["account_id"], "kind": "RECONCILIATION", "reason": why}
+    )
     return first.groupby("account_id", as_index=False).first()

@@ -29,6 +29,8 @@ from sma.ledger._relief import ReliefMethod
 
 
 class Action(StrEnum):
+    """What one row of a ledger replay does to the lots."""
+
     BUY = "BUY"  # opens lot ``lot_id`` at cost ``amount``
     SELL = "SELL"  # relieves ``quantity`` by the method, or from ``lot_ids`` (';'-separated)
     SPLIT = "SPLIT"  # ``ratio`` new shares per old share (stock dividends too)
@@ -372,7 +374,8 @@ class _Book:
     def _replacement_nearby(
         self, lots: dict, piece_lot: np.ndarray, sale_row: np.ndarray
     ) -> np.ndarray:
-        """Whether another lot of the household's group was bought within 30 days of each loss piece."""
+        """Whether another lot of the household's group was bought within 30 days of each loss
+        piece."""
         shift = np.int64(1 << 22)  # days fit well within; keeps (key, day) in one sortable int64
         stamp = np.sort(lots["key"] * shift + lots["acquired"] + shift // 2)
         centre = self.tx_key[sale_row] * shift + self.day[sale_row] + shift // 2
@@ -443,7 +446,8 @@ class _Book:
         )
 
     def trade_by_trade(self, slow: np.ndarray, method: ReliefMethod):
-        """Book the keys in ``slow`` (after ``fifo`` widened it) one trade at a time with ``Ledger``."""
+        """Book the keys in ``slow`` (after ``fifo`` widened it) one trade at a time with
+        ``Ledger``."""
         ledger = Ledger(self.accounts, self.identical_group)
         rows = np.flatnonzero(np.isin(self.tx_key, slow) | (self.action == Action.SPLIT))
         try:

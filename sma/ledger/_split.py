@@ -12,7 +12,9 @@ from datetime import date
 import pandas as pd
 
 
-def apply_splits(lots: pd.DataFrame, actions: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def apply_splits(
+    lots: pd.DataFrame, actions: pd.DataFrame, as_of: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lots after every SPLIT going ex on ``as_of``, and the splits applied (symbol, ratio).
 
     Parameters
@@ -21,9 +23,13 @@ def apply_splits(lots: pd.DataFrame, actions: pd.DataFrame, as_of: date) -> tupl
     actions : the inbox ``corporate_actions`` (symbol, ex_date, kind, ratio)
     as_of : the night's date; several splits of one symbol that day multiply
     """
-    today = actions[(pd.to_datetime(actions["ex_date"]).dt.date == as_of) & (actions["kind"] == "SPLIT")]
+    today = actions[
+        (pd.to_datetime(actions["ex_date"]).dt.date == as_of) & (actions["kind"] == "SPLIT")
+    ]
     ratio = today.groupby("symbol")["ratio"].prod()
     if ratio.empty:
         return lots, today[["symbol", "ratio"]]
     factor = lots["symbol"].map(ratio).fillna(1.0).to_numpy(float)
-    return lots.assign(quantity=lots["quantity"].to_numpy(float) * factor), today[["symbol", "ratio"]]
+    return lots.assign(quantity=lots["quantity"].to_numpy(float) * factor), today[
+        ["symbol", "ratio"]
+    ]

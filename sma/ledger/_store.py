@@ -6,6 +6,8 @@ Money is integer cents; dates are days since 1970-01-01 (int64); shares are floa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 #: Shares closer to zero than this are no shares (float arithmetic on splits and partial sales).
@@ -20,6 +22,10 @@ class Columns:
         self._dtypes = dtypes
         for name, dtype in dtypes.items():
             setattr(self, name, np.zeros(capacity, dtype=dtype))
+
+    if TYPE_CHECKING:  # the columns are attributes named by ``dtypes``, set in __init__
+
+        def __getattr__(self, name: str) -> np.ndarray: ...
 
     def _reserve(self, extra: int) -> None:
         size = len(getattr(self, next(iter(self._dtypes))))
@@ -50,7 +56,8 @@ class Columns:
         return rows
 
     def set_epoch(self, rows) -> None:
-        """After a lot's basis or shares change other than by a sale: partial sales count from here."""
+        """After a lot's basis or shares change other than by a sale: partial sales count from
+        here."""
         self.epoch_basis[rows] = self.basis[rows]
         self.epoch_quantity[rows] = self.quantity[rows]
         self.epoch_taken[rows] = 0.0

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 
 class WashMatcher:
-    """Per household and identical group: purchases that can still replace, and losses still open."""
+    """Per household and identical group: purchases that can still replace, and losses still
+    open."""
 
     def __init__(self, ledger: Ledger):
         self._ledger = ledger
@@ -49,7 +50,7 @@ class WashMatcher:
                 left = R.loss_shares[row] - R.replaced[row]
                 if left <= SHARE_EPSILON:
                     break
-                self.absorb(int(row), int(lot), min(left, float(L.replaceable[lot])))
+                self.absorb(int(row), int(lot), min(left, float(L.replaceable[lot])))  # pyright: ignore[reportArgumentType]
             if R.loss_shares[row] - R.replaced[row] > SHARE_EPSILON:
                 self._pending.setdefault(key, []).append(int(row))
 
@@ -88,7 +89,8 @@ class WashMatcher:
         return lots
 
     def replace_pending_losses(self, lot: int) -> None:
-        """A new purchase replaces still-unmatched loss shares sold within 30 days, oldest sale first."""
+        """A new purchase replaces still-unmatched loss shares sold within 30 days, oldest sale
+        first."""
         ledger, L, R = self._ledger, self._ledger.lots, self._ledger.realized_rows
         key = ledger.wash_key(int(L.account[lot]), int(L.symbol[lot]))
         pending = self._pending.get(key)
@@ -133,7 +135,8 @@ class WashMatcher:
         L.set_epoch(target)
 
     def _split_off(self, lot: int, shares: float) -> int:
-        """Split ``shares`` of ``lot`` into a new lot of the same purchase, basis pro rata by shares."""
+        """Split ``shares`` of ``lot`` into a new lot of the same purchase, basis pro rata by
+        shares."""
         ledger, L = self._ledger, self._ledger.lots
         account, symbol = int(L.account[lot]), int(L.symbol[lot])
         basis = int(share_of_cents(L.basis[lot], shares, L.quantity[lot]))

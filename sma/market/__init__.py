@@ -1,4 +1,5 @@
-"""The market: a fictional securities universe, its cap-weighted benchmarks and a factor model of prices.
+"""The market: a fictional securities universe, its cap-weighted benchmarks and a factor model of
+prices.
 
 Pure and deterministic for a seed; reused by the book generator, the simulator and the benchmarks.
 """

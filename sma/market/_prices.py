@@ -1,12 +1,15 @@
-"""A factor model of daily closes: market, sector and style factors plus fat-tailed stock-specific moves.
+"""A factor model of daily closes: market, sector and style factors plus fat-tailed stock-specific
+moves.
 
 Daily log return of security i on day t::
 
     r[t, i] = beta_i * m[t] + s[t, sector_i] + style_i . g[t] + sigma_i * e[t, i]
 
 with Student-t shocks (unit variance) for the market and the stock-specific terms, and one drawdown:
-a stretch of days where the market falls by exactly ``drawdown_depth`` (its shocks sum to zero there)
-with raised volatility, followed by a partial recovery. Second share classes follow their first class with a tiny tracking noise.
+a stretch of days where the market falls by exactly ``drawdown_depth`` (its shocks sum to zero
+there)
+with raised volatility, followed by a partial recovery. Second share classes follow their first
+class with a tiny tracking noise.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ class MarketParams:
     recovery_share: float = 0.6  # share of the fall recovered after the trough
     drawdown_ends_before_last: int = 330  # business days from the trough to the last day
     # The market's shocks outside the drawdown also sum to zero, so its total return over the path
-    # is its drift plus the drawdown whatever the seed (a book then has the gains of a normal decade).
+    # is its drift plus the drawdown whatever the seed (a book then has the gains of a normal
+    # decade).
     # False lets the total vary like real decades do (sd about 16% * sqrt(years)).
     pin_total_return: bool = True
     twin_vol: float = 0.01  # tracking noise between share classes, per year
@@ -121,7 +125,8 @@ def _market_path(rng: np.random.Generator, n_days: int, p: MarketParams) -> np.n
 def simulate_prices(
     universe: Universe, start: date, n_days: int, seed: int, params: MarketParams = MarketParams()
 ) -> PriceHistory:
-    """Simulate ``n_days`` business days of closes for every security, starting at ``universe.price``.
+    """Simulate ``n_days`` business days of closes for every security, starting at
+    ``universe.price``.
 
     Parameters
     ----------

@@ -1,4 +1,5 @@
-"""The securities universe: fictional large caps in the 11 GICS sectors, with share classes and ESG tags.
+"""The securities universe: fictional large caps in the 11 GICS sectors, with share classes and ESG
+tags.
 
 One frozen dataclass of arrays (one row per security, sorted by symbol) carries what the book and
 the market model need: the security master columns of the inbox plus market cap, beta, style
@@ -48,7 +49,8 @@ class Universe:
     ----------
     symbol, name, industry : ndarray of shape (n,), str
     sector : ndarray of shape (n,), int -- index into ``GICS_SECTORS``
-    identical_group : ndarray of shape (n,), str -- shared by substantially identical securities, '' = itself
+    identical_group : ndarray of shape (n,), str -- shared by substantially identical securities, ''
+    = itself
     esg_tags : ndarray of shape (n,), str -- ';'-separated, '' = none
     in_index : ndarray of shape (n,), bool -- eligible for the large-cap index
     market_cap : ndarray of shape (n,), USD
@@ -81,7 +83,8 @@ class Universe:
         return np.array([tag in tags.split(";") for tags in self.esg_tags], dtype=bool)
 
     def at_prices(self, price: np.ndarray) -> Universe:
-        """The universe with every company's market cap moved with its price (shares outstanding fixed).
+        """The universe with every company's market cap moved with its price (shares outstanding
+        fixed).
 
         Parameters
         ----------
@@ -101,8 +104,8 @@ class Universe:
                 "name": self.name,
                 "sector": np.asarray(GICS_SECTORS)[self.sector],
                 "industry": self.industry,
-                "identical_group": np.where(self.identical_group == "", None, self.identical_group),
-                "esg_tags": np.where(self.esg_tags == "", None, self.esg_tags),
+                "identical_group": np.where(self.identical_group == "", None, self.identical_group),  # pyright: ignore[reportArgumentType, reportCallIssue]
+                "esg_tags": np.where(self.esg_tags == "", None, self.esg_tags),  # pyright: ignore[reportArgumentType, reportCallIssue]
             }
         )
         return frame[list(INBOX_FILES["securities"].column_names)]
@@ -145,7 +148,8 @@ def _company_names(rng: np.random.Generator, sectors: list[str]) -> list[str]:
 def _draw_tags(
     rng: np.random.Generator, tag_rates: tuple[tuple[str, float], ...], controversy_rate: float
 ) -> str:
-    """The ';'-joined ESG tags of one security: its industry's tags at their rates, and rarely a controversy."""
+    """The ';'-joined ESG tags of one security: its industry's tags at their rates, and rarely a
+    controversy."""
     mine = {tag for tag, rate in tag_rates if rng.random() < rate}
     if rng.random() < controversy_rate:
         mine.add("controversy")
@@ -229,7 +233,7 @@ def generate_universe(seed: int, params: UniverseParams = UniverseParams()) -> U
     twins = rng.choice(
         np.argsort(-cap[:n_index])[:150], size=params.n_share_class_pairs, replace=False
     )
-    for k, first in enumerate(sorted(twins)):
+    for first in sorted(twins):
         base = tickers[first]
         split = rng.uniform(0.4, 0.6)
         rows["symbol"][first] = f"{base}.A"

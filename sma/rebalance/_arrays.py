@@ -17,7 +17,9 @@ import pandas as pd
 from sma.accounts import RestrictionMasks, Universe, restriction_masks, tilt_multipliers
 from sma.rebalance._inputs import ShardInputError
 
-_EMPTY_RULES = pd.DataFrame(columns=["account_id", "kind", "symbol", "sector", "esg_tag", "multiplier"])
+_EMPTY_RULES = pd.DataFrame(
+    columns=["account_id", "kind", "symbol", "sector", "esg_tag", "multiplier"]
+)
 
 
 def _codes(values: pd.Series, index: np.ndarray, what: str, where: str) -> np.ndarray:
@@ -67,9 +69,15 @@ class AccountArrays:
         return self.frame[name].to_numpy(dtype)
 
 
-def account_arrays(accounts: pd.DataFrame, restrictions: pd.DataFrame | None, tilts: pd.DataFrame | None,
-                   securities: pd.DataFrame, benchmark_ids: np.ndarray, benchmark_changed: Iterable[str] = (),
-                   restriction_changed: Iterable[str] = ()) -> AccountArrays:
+def account_arrays(
+    accounts: pd.DataFrame,
+    restrictions: pd.DataFrame | None,
+    tilts: pd.DataFrame | None,
+    securities: pd.DataFrame,
+    benchmark_ids: np.ndarray,
+    benchmark_changed: Iterable[str] = (),
+    restriction_changed: Iterable[str] = (),
+) -> AccountArrays:
     """Expand ``accounts`` with their restrictions and tilts over ``securities``, once.
 
     Parameters
@@ -87,13 +95,19 @@ def account_arrays(accounts: pd.DataFrame, restrictions: pd.DataFrame | None, ti
     accounts = accounts.reset_index(drop=True)
     universe = Universe.from_frame(securities)
     ids = accounts["account_id"].astype(str).to_numpy()
-    row = _codes(accounts["benchmark_id"], np.asarray(benchmark_ids, dtype=str), "benchmark_id", "accounts")
-    households, household_code = np.unique(accounts["household_id"].astype(str).to_numpy(), return_inverse=True)
+    row = _codes(
+        accounts["benchmark_id"], np.asarray(benchmark_ids, dtype=str), "benchmark_id", "accounts"
+    )
+    households, household_code = np.unique(
+        accounts["household_id"].astype(str).to_numpy(), return_inverse=True
+    )
     return AccountArrays(
         frame=accounts,
         universe=universe,
         benchmark_row=row,
-        masks=restriction_masks(_EMPTY_RULES if restrictions is None else restrictions, ids, universe),
+        masks=restriction_masks(
+            _EMPTY_RULES if restrictions is None else restrictions, ids, universe
+        ),
         tilts=tilt_multipliers(_EMPTY_RULES if tilts is None else tilts, ids, universe),
         group_code=np.unique(universe.identical_group, return_inverse=True)[1],
         households=households,
@@ -120,7 +134,9 @@ class LotArrays:
     holding_start: np.ndarray
 
     @classmethod
-    def from_open_lots(cls, lots: pd.DataFrame, account_ids: np.ndarray, universe: Universe) -> LotArrays:
+    def from_open_lots(
+        cls, lots: pd.DataFrame, account_ids: np.ndarray, universe: Universe
+    ) -> LotArrays:
         """From ``Ledger.open_lots()`` (basis in cents, adjusted_acquired_date always set)."""
         return cls(
             pd.Index(account_ids).get_indexer(lots["account_id"].astype(str)),
@@ -132,13 +148,18 @@ class LotArrays:
         )
 
     @classmethod
-    def from_frame(cls, lots: pd.DataFrame, account_ids: np.ndarray, symbols: np.ndarray) -> LotArrays:
+    def from_frame(
+        cls, lots: pd.DataFrame, account_ids: np.ndarray, symbols: np.ndarray
+    ) -> LotArrays:
         """From the inbox ``lots`` (basis in USD; a blank adjusted_acquired_date is the acquired_date).
 
         Raises ``ShardInputError`` naming a lot's unknown account or symbol.
         """
-        start = lots["adjusted_acquired_date"].fillna(lots["acquired_date"]) \
-            if "adjusted_acquired_date" in lots else lots["acquired_date"]
+        start = (
+            lots["adjusted_acquired_date"].fillna(lots["acquired_date"])
+            if "adjusted_acquired_date" in lots
+            else lots["acquired_date"]
+        )
         return cls(
             _codes(lots["account_id"], account_ids, "account", "lots"),
             _codes(lots["symbol"], symbols, "symbol", "lots"),

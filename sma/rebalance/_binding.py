@@ -49,12 +49,19 @@ def _dropped_buys(shard: ShardInputs, a: int, ws: WholeShares) -> tuple[float, s
     if not dropped.any():
         return None
     usd = float(wanted[dropped].sum())
-    return usd, (f"min_trade_value ${shard.min_trade_value[a]:,.0f} and whole shares drop {int(dropped.sum())} of the "
-                 f"optimiser's {int((wanted > 0).sum())} buys (${usd:,.0f})")
+    return usd, (
+        f"min_trade_value ${shard.min_trade_value[a]:,.0f} and whole shares drop {int(dropped.sum())} of the "
+        f"optimiser's {int((wanted > 0).sum())} buys (${usd:,.0f})"
+    )
 
 
-def binding_constraints(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, after: AfterTrades,
-                        cash: bool = False) -> list[str]:
+def binding_constraints(
+    shard: ShardInputs,
+    problem: AccountProblem,
+    ws: WholeShares,
+    after: AfterTrades,
+    cash: bool = False,
+) -> list[str]:
     """The mandate's rules that keep ``problem``'s account from its target tonight, most weight first.
 
     ``cash``: explain idle cash (only what stops buying) rather than tracking error.
@@ -65,16 +72,29 @@ def binding_constraints(shard: ShardInputs, problem: AccountProblem, ws: WholeSh
     blocked_buy = shard.buy_blocked[a, assets] & (gap > 0) & (problem.target > 0)
     if blocked_buy.any():
         w = float(gap[blocked_buy].sum())
-        lines.append((w, f"buying blocked (NO_BUY or a household wash-sale block) on {int(blocked_buy.sum())} "
-                         f"underweight securities, {_pct(w)} of value below target"))
+        lines.append(
+            (
+                w,
+                f"buying blocked (NO_BUY or a household wash-sale block) on {int(blocked_buy.sum())} "
+                f"underweight securities, {_pct(w)} of value below target",
+            )
+        )
     dropped = _dropped_buys(shard, a, ws)
     if dropped is not None:
         lines.append((dropped[0] / v, dropped[1]))
     if not cash:
         lines += _sell_side(shard, problem, ws, gap)
-        if np.isfinite(after.te_optimal) and after.te_optimal <= shard.max_tracking_error[a] < after.te:
-            lines.append((np.inf, f"whole shares and min_trade_value ${shard.min_trade_value[a]:,.0f}: the "
-                                  f"optimiser's trades reach {_pct(after.te_optimal)}, the tradable orders {_pct(after.te)}"))
+        if (
+            np.isfinite(after.te_optimal)
+            and after.te_optimal <= shard.max_tracking_error[a] < after.te
+        ):
+            lines.append(
+                (
+                    np.inf,
+                    f"whole shares and min_trade_value ${shard.min_trade_value[a]:,.0f}: the "
+                    f"optimiser's trades reach {_pct(after.te_optimal)}, the tradable orders {_pct(after.te)}",
+                )
+            )
     lines.sort(key=lambda x: -x[0])
     return [text for _, text in lines]
 
@@ -94,15 +114,25 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
     over &= gap < 0
     if over.any():
         w = float(-gap[over].sum())
-        lines.append((w, f"selling blocked (NO_SELL, or a loss sale a household purchase of the last 30 days "
-                         f"would wash) on {int(over.sum())} overweight securities, {_pct(w)} of value above target"))
+        lines.append(
+            (
+                w,
+                f"selling blocked (NO_SELL, or a loss sale a household purchase of the last 30 days "
+                f"would wash) on {int(over.sum())} overweight securities, {_pct(w)} of value above target",
+            )
+        )
     if not shard.taxable[a]:
         return lines  # IRA and ROTH accounts weigh no tax and have no gain budget
     if np.isfinite(shard.gain_budget_remaining[a]):
         left = max(float(shard.gain_budget_remaining[a]), 0.0)
         used = ws.net_gain()
         if left - used < max(0.01 * left, 100.0):
-            lines.append((np.inf, f"gain budget: ${left:,.0f} left this year, ${max(used, 0.0):,.0f} used tonight"))
+            lines.append(
+                (
+                    np.inf,
+                    f"gain budget: ${left:,.0f} left this year, ${max(used, 0.0):,.0f} used tonight",
+                )
+            )
     value = shard.lot_qty[lots] * shard.prices[sec]
     gain = value - shard.lot_basis[lots]
     rate = np.where(shard.lot_long_term[lots], shard.lt_rate[a], shard.st_rate[a])
@@ -113,6 +143,11 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
     tax = float((gain * rate * share_left)[left_gain].sum())
     if tax > 0:
         w = float(-gap[np.unique(pos[sec[left_gain]])].sum())
-        lines.append((w, f"tax: the overweight positions ({_pct(w)} of value above target) are held at a gain; "
-                         f"selling them would cost about ${tax:,.0f} of tax"))
+        lines.append(
+            (
+                w,
+                f"tax: the overweight positions ({_pct(w)} of value above target) are held at a gain; "
+                f"selling them would cost about ${tax:,.0f} of tax",
+            )
+        )
     return lines

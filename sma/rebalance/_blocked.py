@@ -19,8 +19,9 @@ from sma.rebalance._inputs import ShardInputs
 BLOCKED_COLUMNS = ["account_id", "symbol", "kind", "why", "until"]
 
 
-def blocks_in_force(inputs: ShardInputs, masks: RestrictionMasks, universe: Universe,
-                    wash_blocks: pd.DataFrame) -> pd.DataFrame:
+def blocks_in_force(
+    inputs: ShardInputs, masks: RestrictionMasks, universe: Universe, wash_blocks: pd.DataFrame
+) -> pd.DataFrame:
     """Every (account, security) with a block tonight (``BLOCKED_COLUMNS``).
 
     Parameters
@@ -45,16 +46,29 @@ def blocks_in_force(inputs: ShardInputs, masks: RestrictionMasks, universe: Univ
         (masks.no_sell, "BUY_BLOCKED", "NO_SELL restriction"),
         (wash_buy, "BUY_BLOCKED", "wash sale: the household sold it at a loss in the last 30 days"),
         (masks.no_sell, "SELL_BLOCKED", "NO_SELL restriction"),
-        (inputs.loss_sale_blocked, "LOSS_SALE_BLOCKED", "wash sale: the household bought it in the last 30 days"),
+        (
+            inputs.loss_sale_blocked,
+            "LOSS_SALE_BLOCKED",
+            "wash sale: the household bought it in the last 30 days",
+        ),
     ):
         a, j = np.nonzero(mask)
-        parts.append(pd.DataFrame({
-            "account_id": ids[a], "symbol": symbols[j], "kind": kind, "why": why,
-            "household_id": households[a], "identical_group": universe.identical_group[j],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "account_id": ids[a],
+                    "symbol": symbols[j],
+                    "kind": kind,
+                    "why": why,
+                    "household_id": households[a],
+                    "identical_group": universe.identical_group[j],
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     last = wash_blocks.assign(
-        last_loss=pd.to_datetime(wash_blocks["last_loss_sale_date"]), last_buy=pd.to_datetime(wash_blocks["last_buy_date"])
+        last_loss=pd.to_datetime(wash_blocks["last_loss_sale_date"]),
+        last_buy=pd.to_datetime(wash_blocks["last_buy_date"]),
     )[["household_id", "identical_group", "last_loss", "last_buy"]]
     out = out.merge(last, on=["household_id", "identical_group"], how="left")
     wash = out["why"].str.startswith("wash sale")

@@ -40,9 +40,17 @@ def wash_masks(blocks: pd.DataFrame | None, acc: AccountArrays) -> tuple[np.ndar
     return out[0], out[1]
 
 
-def day_inputs(acc: AccountArrays, day: np.datetime64 | str, prices: np.ndarray, index_weights: np.ndarray,
-               lots: LotArrays, cash: np.ndarray, cash_flow: np.ndarray, realized_ytd: np.ndarray,
-               wash_blocks: pd.DataFrame | None) -> ShardInputs:
+def day_inputs(
+    acc: AccountArrays,
+    day: np.datetime64 | str,
+    prices: np.ndarray,
+    index_weights: np.ndarray,
+    lots: LotArrays,
+    cash: np.ndarray,
+    cash_flow: np.ndarray,
+    realized_ytd: np.ndarray,
+    wash_blocks: pd.DataFrame | None,
+) -> ShardInputs:
     """The engine's inputs for the accounts of ``acc`` on ``day``.
 
     Parameters
@@ -64,29 +72,58 @@ def day_inputs(acc: AccountArrays, day: np.datetime64 | str, prices: np.ndarray,
     gain budget left from ``sma.ledger.gain_budget_remaining``.
     """
     m, n = acc.m, acc.group_code.size
-    held = np.bincount(lots.account * n + lots.security, lots.quantity * prices[lots.security],
-                       minlength=m * n).astype(float, copy=False).reshape(m, n)  # no lots: int zeros
+    held = (
+        np.bincount(
+            lots.account * n + lots.security, lots.quantity * prices[lots.security], minlength=m * n
+        )
+        .astype(float, copy=False)
+        .reshape(m, n)
+    )  # no lots: int zeros
     value = held.sum(axis=1) + cash + cash_flow
     held_w = np.divide(held, value[:, None], out=np.zeros_like(held), where=value[:, None] > 0)
     cash_target = acc.column("cash_target")
-    target = personalised_targets(np.asarray(index_weights, float)[acc.benchmark_row], acc.masks.exclude, acc.tilts,
-                                  held_w, acc.masks.no_sell, cash_target)
+    target = personalised_targets(
+        np.asarray(index_weights, float)[acc.benchmark_row],
+        acc.masks.exclude,
+        acc.tilts,
+        held_w,
+        acc.masks.no_sell,
+        cash_target,
+    )
     wash_buy, wash_loss = wash_masks(wash_blocks, acc)
     f = acc.frame
     account_type = f["account_type"].astype(str).str.upper().to_numpy()
     budget = pd.to_numeric(f["gain_budget"], errors="coerce").to_numpy(float)
     return ShardInputs(
-        account_ids=acc.ids, household_ids=f["household_id"].astype(str).to_numpy(), account_type=account_type,
+        account_ids=acc.ids,
+        household_ids=f["household_id"].astype(str).to_numpy(),
+        account_type=account_type,
         tlh_enabled=f["tlh_enabled"].astype(bool).to_numpy(),
-        st_rate=acc.column("st_tax_rate"), lt_rate=acc.column("lt_tax_rate"),
+        st_rate=acc.column("st_tax_rate"),
+        lt_rate=acc.column("lt_tax_rate"),
         max_tracking_error=acc.column("max_tracking_error"),
-        gain_budget_remaining=gain_budget_remaining(budget, realized_ytd, account_type == AccountType.TAXABLE),
-        min_trade_value=acc.column("min_trade_value"), cash_target=cash_target,
-        cash=np.array(cash, float), cash_flow=np.array(cash_flow, float),
-        symbols=acc.universe.symbols, sectors=acc.universe.sectors, identical_group=acc.group_code,
-        prices=prices, target=target, buy_blocked=acc.masks.buy_restricted | wash_buy, loss_sale_blocked=wash_loss,
-        no_sell=acc.masks.no_sell, exclude=acc.masks.exclude,
-        lot_account=lots.account, lot_security=lots.security, lot_ids=lots.lot_id, lot_qty=lots.quantity,
-        lot_basis=lots.basis, lot_long_term=is_long_term(lots.holding_start, np.datetime64(day, "D")),
-        benchmark_changed=acc.benchmark_changed, restriction_changed=acc.restriction_changed,
+        gain_budget_remaining=gain_budget_remaining(
+            budget, realized_ytd, account_type == AccountType.TAXABLE
+        ),
+        min_trade_value=acc.column("min_trade_value"),
+        cash_target=cash_target,
+        cash=np.array(cash, float),
+        cash_flow=np.array(cash_flow, float),
+        symbols=acc.universe.symbols,
+        sectors=acc.universe.sectors,
+        identical_group=acc.group_code,
+        prices=prices,
+        target=target,
+        buy_blocked=acc.masks.buy_restricted | wash_buy,
+        loss_sale_blocked=wash_loss,
+        no_sell=acc.masks.no_sell,
+        exclude=acc.masks.exclude,
+        lot_account=lots.account,
+        lot_security=lots.security,
+        lot_ids=lots.lot_id,
+        lot_qty=lots.quantity,
+        lot_basis=lots.basis,
+        lot_long_term=is_long_term(lots.holding_start, np.datetime64(day, "D")),
+        benchmark_changed=acc.benchmark_changed,
+        restriction_changed=acc.restriction_changed,
     )

@@ -39,19 +39,39 @@ class EngineOutput:
 
 def _record(shard, a, screen, status, reason, exception="", **numbers) -> dict:
     base = dict(
-        account_id=shard.account_ids[a], status=str(status), exception=str(exception), reason=reason,
-        triggers=screen.reasons_of(a), te_before=screen.te[a], te_after=screen.te[a],
+        account_id=shard.account_ids[a],
+        status=str(status),
+        exception=str(exception),
+        reason=reason,
+        triggers=screen.reasons_of(a),
+        te_before=screen.te[a],
+        te_after=screen.te[a],
         max_tracking_error=float(shard.max_tracking_error[a]),
-        realized_st=0.0, realized_lt=0.0, losses_harvested=0.0, est_tax_saved=0.0, turnover=0.0,
-        cash_before=float(shard.cash[a] + shard.cash_flow[a]), cash_after=float(shard.cash[a] + shard.cash_flow[a]),
-        account_value=float(screen.value[a]), objective=np.nan, solver_status="not_run", iterations=0,
-        sign_conflicts=0, risk_aversion=np.nan,
+        realized_st=0.0,
+        realized_lt=0.0,
+        losses_harvested=0.0,
+        est_tax_saved=0.0,
+        turnover=0.0,
+        cash_before=float(shard.cash[a] + shard.cash_flow[a]),
+        cash_after=float(shard.cash[a] + shard.cash_flow[a]),
+        account_value=float(screen.value[a]),
+        objective=np.nan,
+        solver_status="not_run",
+        iterations=0,
+        sign_conflicts=0,
+        risk_aversion=np.nan,
     )
     base.update(numbers)
     return base
 
 
-def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model: RiskModel, params: EngineParams):
+def _explain(
+    shard: ShardInputs,
+    problem: AccountProblem,
+    ws: WholeShares,
+    model: RiskModel,
+    params: EngineParams,
+):
     """Trades and lot sells (columns of TRADE_COLUMNS and LOT_SELL_COLUMNS, as arrays) and the numbers
     of the decision record for whole-share trades ``ws``."""
     a, assets, v = problem.account, problem.assets, problem.value
@@ -65,8 +85,12 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
     sectors = shard.sectors[assets]
     # Cash is being raised for a withdrawal, or for a shortfall that matters; a sliver under the
     # target does not make every sale of the night a CASH_RAISE.
-    raising = problem.kappa < 0 and (shard.cash_flow[a] < 0 or problem.kappa < -params.cash_tolerance)
-    sell_r = sell_reasons(shard.exclude[a, assets], realized, harvests, problem.target == 0, raising)
+    raising = problem.kappa < 0 and (
+        shard.cash_flow[a] < 0 or problem.kappa < -params.cash_tolerance
+    )
+    sell_r = sell_reasons(
+        shard.exclude[a, assets], realized, harvests, problem.target == 0, raising
+    )
     harvested_sectors = np.unique(sectors[(sold > 0) & (sell_r == "HARVEST")])
     buy_r = buy_reasons(np.isin(sectors, harvested_sectors), problem.kappa > params.cash_tolerance)
     s_idx, b_idx = np.flatnonzero(sold > 0), np.flatnonzero(bought > 0)
@@ -74,9 +98,13 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
     sold_qty = np.bincount(ws.sell_asset, ws.sell, minlength=na)
     trades = {
         "account_id": np.full(s_idx.size + b_idx.size, acc_id, dtype=object),
-        "symbol": np.concatenate([shard.symbols[assets[s_idx]], shard.symbols[assets[b_idx]]]).astype(object),
+        "symbol": np.concatenate(
+            [shard.symbols[assets[s_idx]], shard.symbols[assets[b_idx]]]
+        ).astype(object),
         "side": np.array(["SELL"] * s_idx.size + ["BUY"] * b_idx.size, dtype=object),
-        "quantity": np.concatenate([sold_qty[s_idx], np.bincount(ws.buy_asset, ws.buy, minlength=na)[b_idx]]),
+        "quantity": np.concatenate(
+            [sold_qty[s_idx], np.bincount(ws.buy_asset, ws.buy, minlength=na)[b_idx]]
+        ),
         "price": np.concatenate([prices[s_idx], prices[b_idx]]),
         "notional": np.concatenate([sold[s_idx], bought[b_idx]]),
         "reason": np.concatenate([sell_r[s_idx], buy_r[b_idx]]).astype(object),
@@ -88,16 +116,21 @@ def _explain(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, model
         "account_id": np.full(li.size, acc_id, dtype=object),
         "symbol": shard.symbols[shard.lot_security[lots]].astype(object),
         "lot_id": shard.lot_ids[lots].astype(object),
-        "quantity": ws.sell[li], "proceeds": ws.sell[li] * ws.sell_price[li], "realized_gain": lot_gain[li],
-        "term": np.where(long_term, "LONG", "SHORT").astype(object), "reason": sell_r[ws.sell_asset[li]].astype(object),
+        "quantity": ws.sell[li],
+        "proceeds": ws.sell[li] * ws.sell_price[li],
+        "realized_gain": lot_gain[li],
+        "term": np.where(long_term, "LONG", "SHORT").astype(object),
+        "reason": sell_r[ws.sell_asset[li]].astype(object),
     }
     w_after = problem.w0 + (bought - sold) / v
     te_after = float(tracking_error(problem.risk, w_after - problem.target))
     losses = -lot_gain[li][lot_gain[li] < 0].sum() if taxable else 0.0
     rates = np.where(long_term, shard.lt_rate[a], shard.st_rate[a])
     numbers = dict(
-        te_after=te_after, w_after=w_after,
-        realized_st=float(lot_gain[li][~long_term].sum()), realized_lt=float(lot_gain[li][long_term].sum()),
+        te_after=te_after,
+        w_after=w_after,
+        realized_st=float(lot_gain[li][~long_term].sum()),
+        realized_lt=float(lot_gain[li][long_term].sum()),
         losses_harvested=float(losses),
         est_tax_saved=float(-(lot_gain[li] * rates)[lot_gain[li] < 0].sum()) if taxable else 0.0,
         turnover=float((bought.sum() + sold.sum()) / (2 * v)),
@@ -110,10 +143,14 @@ def _frame(columns: list[dict[str, np.ndarray]], names: list[str]) -> pd.DataFra
     """One frame from the column arrays of many accounts (built once: a frame per account is slow)."""
     if not columns:
         return pd.DataFrame(columns=names)
-    return pd.DataFrame({name: np.concatenate([c[name] for c in columns]) for name in names}, columns=names)
+    return pd.DataFrame(
+        {name: np.concatenate([c[name] for c in columns]) for name in names}, columns=names
+    )
 
 
-def _solve_within_tracking_error(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams):
+def _solve_within_tracking_error(
+    shard: ShardInputs, a: int, model: RiskModel, params: EngineParams
+):
     """Solve; while the answer's tracking error is above the account's max, solve again with the risk
     aversion raised (``params.te_escalations`` times, by ``params.te_escalation_factor``). A penalty
     continuation toward the max_tracking_error limit, which keeps every solve a QP."""
@@ -132,78 +169,158 @@ def _solve_within_tracking_error(shard: ShardInputs, a: int, model: RiskModel, p
     return problem, continuous, gamma
 
 
-def _cash_short(shard: ShardInputs, a: int, problem: AccountProblem, shortfall: float, raisable: float) -> str:
+def _cash_short(
+    shard: ShardInputs, a: int, problem: AccountProblem, shortfall: float, raisable: float
+) -> str:
     need = -problem.kappa * problem.value
     flow = float(shard.cash_flow[a])
     asked = f"a withdrawal of ${-flow:,.0f} and " if flow < 0 else ""
-    return (f"cash target cannot be met: {asked}a cash target of {shard.cash_target[a]:.2%} need ${need:,.0f} raised; "
-            f"what may be sold (NO_SELL, wash-sale blocks, the gain budget, min_trade_value "
-            f"${shard.min_trade_value[a]:,.0f}) raises ${raisable:,.0f}, ${shortfall:,.0f} short; no trade, for the PM")
+    return (
+        f"cash target cannot be met: {asked}a cash target of {shard.cash_target[a]:.2%} need ${need:,.0f} raised; "
+        f"what may be sold (NO_SELL, wash-sale blocks, the gain budget, min_trade_value "
+        f"${shard.min_trade_value[a]:,.0f}) raises ${raisable:,.0f}, ${shortfall:,.0f} short; no trade, for the PM"
+    )
 
 
-def _limits_kept(shard, a, problem, ws, after: AfterTrades, params: EngineParams,
-                 gamma: float) -> tuple[ExceptionKind | str, str]:
+def _limits_kept(
+    shard, a, problem, ws, after: AfterTrades, params: EngineParams, gamma: float
+) -> tuple[ExceptionKind | str, str]:
     """The exception (if any) of an account that trades or not, and the words that say why."""
     limit = float(shard.max_tracking_error[a])
     if after.te > limit:
-        why = binding_constraints(shard, problem, ws, after) or ["no single rule: the trade-off at the highest risk aversion"]
-        return ExceptionKind.TE_LIMIT, (f"tracking error stays {after.te:.2%} > max {limit:.2%} after the best allowed "
-                                        f"trades; binding: " + "; ".join(why))
+        why = binding_constraints(shard, problem, ws, after) or [
+            "no single rule: the trade-off at the highest risk aversion"
+        ]
+        return ExceptionKind.TE_LIMIT, (
+            f"tracking error stays {after.te:.2%} > max {limit:.2%} after the best allowed "
+            f"trades; binding: " + "; ".join(why)
+        )
     if after.cash_gap > params.idle_cash_tolerance:
         why = binding_constraints(shard, problem, ws, after, cash=True) or [
-            f"investing it lowers tracking error by less than it costs to trade (risk aversion {gamma:g})"]
-        return ExceptionKind.IDLE_CASH, (f"cash stays {after.cash_gap:.2%} of value above its target after the best "
-                                         f"allowed trades; binding: " + "; ".join(why))
+            f"investing it lowers tracking error by less than it costs to trade (risk aversion {gamma:g})"
+        ]
+        return ExceptionKind.IDLE_CASH, (
+            f"cash stays {after.cash_gap:.2%} of value above its target after the best "
+            f"allowed trades; binding: " + "; ".join(why)
+        )
     return "", ""
 
 
-def _decide_columns(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
+def _decide_columns(
+    shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen
+):
     """Optimise one triggered account: trades and lot sells as column arrays (None when there are
     none) and the record; never raises on bad numbers."""
     try:
         problem, continuous, gamma = _solve_within_tracking_error(shard, a, model, params)
     except (np.linalg.LinAlgError, RiskModelError, ValueError, FloatingPointError) as err:
-        return None, None, _record(shard, a, screen, DecisionStatus.FAILED,
-                                   f"could not be solved ({type(err).__name__}: {err}); no trade, for the PM",
-                                   ExceptionKind.SOLVER, solver_status="error")
-    solved = dict(objective=continuous.objective, solver_status=continuous.status,
-                  iterations=continuous.iterations, sign_conflicts=continuous.conflicts, risk_aversion=gamma)
+        return (
+            None,
+            None,
+            _record(
+                shard,
+                a,
+                screen,
+                DecisionStatus.FAILED,
+                f"could not be solved ({type(err).__name__}: {err}); no trade, for the PM",
+                ExceptionKind.SOLVER,
+                solver_status="error",
+            ),
+        )
+    solved = dict(
+        objective=continuous.objective,
+        solver_status=continuous.status,
+        iterations=continuous.iterations,
+        sign_conflicts=continuous.conflicts,
+        risk_aversion=gamma,
+    )
     if continuous.status == "infeasible":
         # The optimiser found no way to the cash target (or gave up near it): raise what the rules
         # allow by selling, cheapest first; what is still missing is the shortfall the PM is told.
         nb, nl = problem.n_buys, problem.qp.asset.size - problem.n_buys
         continuous = ContinuousDecision(np.zeros(nb), np.zeros(nl), "infeasible", np.nan, 0, 0)
     elif continuous.status != "optimal":
-        return None, None, _record(shard, a, screen, DecisionStatus.FAILED,
-                                   f"solver ended {continuous.status}; no trade, for the PM", ExceptionKind.SOLVER,
-                                   **solved)
+        return (
+            None,
+            None,
+            _record(
+                shard,
+                a,
+                screen,
+                DecisionStatus.FAILED,
+                f"solver ended {continuous.status}; no trade, for the PM",
+                ExceptionKind.SOLVER,
+                **solved,
+            ),
+        )
     rounded = tradable(problem, continuous, shard, params)
     if rounded.shortfall > 0:
         need = -problem.kappa * problem.value
-        return None, None, _record(shard, a, screen, DecisionStatus.FLAGGED,
-                                   _cash_short(shard, a, problem, rounded.shortfall, need - rounded.shortfall),
-                                   ExceptionKind.CASH, **solved)
+        return (
+            None,
+            None,
+            _record(
+                shard,
+                a,
+                screen,
+                DecisionStatus.FLAGGED,
+                _cash_short(shard, a, problem, rounded.shortfall, need - rounded.shortfall),
+                ExceptionKind.CASH,
+                **solved,
+            ),
+        )
     ws = rounded.shares
     net = problem.qp.net_trade(np.concatenate([continuous.buys, continuous.sells]))
     te_optimal = float(tracking_error(problem.risk, problem.w0 - problem.target + net))
     taxable = bool(shard.taxable[a])
     if not (ws.buy.any() or ws.sell.any()):
         cash_now = float(shard.cash[a] + shard.cash_flow[a])
-        after = AfterTrades(problem.w0, float(screen.te[a]), te_optimal, cash_now / problem.value - shard.cash_target[a])
+        after = AfterTrades(
+            problem.w0,
+            float(screen.te[a]),
+            te_optimal,
+            cash_now / problem.value - shard.cash_target[a],
+        )
         kind, why = _limits_kept(shard, a, problem, ws, after, params, gamma)
-        costs = "tax and trading cost" if taxable else "trading cost (a tax-deferred account weighs no tax)"
+        costs = (
+            "tax and trading cost"
+            if taxable
+            else "trading cost (a tax-deferred account weighs no tax)"
+        )
         reason = f"triggered, but no trade is worth its {costs}"
         status = DecisionStatus.FLAGGED if kind else DecisionStatus.NO_TRADE
-        return None, None, _record(shard, a, screen, status, f"{why}; {reason}" if kind else reason, kind, **solved)
+        return (
+            None,
+            None,
+            _record(
+                shard, a, screen, status, f"{why}; {reason}" if kind else reason, kind, **solved
+            ),
+        )
     trades, lot_sells, numbers = _explain(shard, problem, ws, model, params)
     reasons, counts = np.unique(trades["reason"].astype(str), return_counts=True)
     reason = "traded: " + ", ".join(f"{r} {n}" for r, n in zip(reasons, counts))
-    after = AfterTrades(numbers.pop("w_after"), numbers["te_after"], te_optimal,
-                        numbers["cash_after"] / problem.value - shard.cash_target[a])
+    after = AfterTrades(
+        numbers.pop("w_after"),
+        numbers["te_after"],
+        te_optimal,
+        numbers["cash_after"] / problem.value - shard.cash_target[a],
+    )
     kind, why = _limits_kept(shard, a, problem, ws, after, params, gamma)
     status = DecisionStatus.FLAGGED if kind else DecisionStatus.TRADED
-    return trades, lot_sells, _record(shard, a, screen, status, f"{why}; {reason}" if kind else reason, kind,
-                                      **solved, **numbers)
+    return (
+        trades,
+        lot_sells,
+        _record(
+            shard,
+            a,
+            screen,
+            status,
+            f"{why}; {reason}" if kind else reason,
+            kind,
+            **solved,
+            **numbers,
+        ),
+    )
 
 
 def _flag_below_minimum(record: dict, minimum: float) -> dict:
@@ -217,13 +334,22 @@ def _flag_below_minimum(record: dict, minimum: float) -> dict:
     words = f"account value ${value:,.0f} is below the firm's SMA minimum of ${minimum:,.0f}"
     if record["exception"]:
         return {**record, "reason": f"{record['reason']}; {words}"}
-    status = DecisionStatus.FLAGGED if record["status"] in (DecisionStatus.TRADED, DecisionStatus.NO_TRADE) \
+    status = (
+        DecisionStatus.FLAGGED
+        if record["status"] in (DecisionStatus.TRADED, DecisionStatus.NO_TRADE)
         else record["status"]
-    return {**record, "status": str(status), "exception": str(ExceptionKind.BELOW_MINIMUM),
-            "reason": f"{words}; {record['reason']}"}
+    )
+    return {
+        **record,
+        "status": str(status),
+        "exception": str(ExceptionKind.BELOW_MINIMUM),
+        "reason": f"{words}; {record['reason']}",
+    }
 
 
-def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen):
+def decide_account(
+    shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen
+):
     """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad numbers."""
     trades, lot_sells, record = _decide_columns(shard, a, model, params, screen)
     record = _flag_below_minimum(record, params.sma_minimum_usd)
@@ -232,7 +358,9 @@ def decide_account(shard: ShardInputs, a: int, model: RiskModel, params: EngineP
     return _frame([trades], TRADE_COLUMNS), _frame([lot_sells], LOT_SELL_COLUMNS), record
 
 
-def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EngineParams()) -> EngineOutput:
+def decide(
+    shard: ShardInputs, model: RiskModel, params: EngineParams = EngineParams()
+) -> EngineOutput:
     """Screen the shard, optimise each triggered account, and explain every account.
 
     Parameters
@@ -251,26 +379,44 @@ def decide(shard: ShardInputs, model: RiskModel, params: EngineParams = EnginePa
     screen = screen_accounts(shard, model, params)
     # Each account's trades block wash sales in the rest of its household: decide on copies of
     # the masks that grow as the night's decisions are made.
-    shard = replace(shard, buy_blocked=shard.buy_blocked.copy(), loss_sale_blocked=shard.loss_sale_blocked.copy())
+    shard = replace(
+        shard,
+        buy_blocked=shard.buy_blocked.copy(),
+        loss_sale_blocked=shard.loss_sale_blocked.copy(),
+    )
     trades, lot_sells, records = [None] * shard.m, [None] * shard.m, [None] * shard.m
     for a in household_order(shard.household_ids, shard.account_type):
         if screen.value[a] <= 0:
-            records[a] = _record(shard, a, screen, DecisionStatus.FLAGGED,
-                                 "account value after cash flows is not positive: the withdrawal is more than the "
-                                 f"account holds (${screen.value[a]:,.2f} after it); no trade, for the PM",
-                                 ExceptionKind.CASH)
+            records[a] = _record(
+                shard,
+                a,
+                screen,
+                DecisionStatus.FLAGGED,
+                "account value after cash flows is not positive: the withdrawal is more than the "
+                f"account holds (${screen.value[a]:,.2f} after it); no trade, for the PM",
+                ExceptionKind.CASH,
+            )
             continue
         if not screen.triggered[a]:
-            records[a] = _flag_below_minimum(_record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a)),
-                                            params.sma_minimum_usd)
+            records[a] = _flag_below_minimum(
+                _record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a)),
+                params.sma_minimum_usd,
+            )
             continue
         t, ls, records[a] = _decide_columns(shard, a, model, params, screen)
         records[a] = _flag_below_minimum(records[a], params.sma_minimum_usd)
         if t is not None:
             trades[a], lot_sells[a] = t, ls
-            block_household_after(a, ls["symbol"][ls["realized_gain"] < 0], t["symbol"][t["side"] == "BUY"],
-                                  shard.household_ids, shard.symbols, shard.identical_group,
-                                  shard.buy_blocked, shard.loss_sale_blocked)
+            block_household_after(
+                a,
+                ls["symbol"][ls["realized_gain"] < 0],
+                t["symbol"][t["side"] == "BUY"],
+                shard.household_ids,
+                shard.symbols,
+                shard.identical_group,
+                shard.buy_blocked,
+                shard.loss_sale_blocked,
+            )
     return EngineOutput(
         _frame([t for t in trades if t is not None], TRADE_COLUMNS),
         _frame([ls for ls in lot_sells if ls is not None], LOT_SELL_COLUMNS),

@@ -18,10 +18,16 @@ from sma.rebalance._day import day_inputs
 from sma.rebalance._inputs import ShardInputError, ShardInputs
 
 
-def benchmark_weights(benchmarks: pd.DataFrame, symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def benchmark_weights(
+    benchmarks: pd.DataFrame, symbols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The inbox ``benchmarks`` as (B, n) weights over ``symbols`` and their (B,) benchmark ids."""
-    b = benchmarks.assign(benchmark_id=benchmarks["benchmark_id"].astype(str), symbol=benchmarks["symbol"].astype(str))
-    grid = b.pivot_table(index="benchmark_id", columns="symbol", values="weight", aggfunc="sum").reindex(columns=symbols)
+    b = benchmarks.assign(
+        benchmark_id=benchmarks["benchmark_id"].astype(str), symbol=benchmarks["symbol"].astype(str)
+    )
+    grid = b.pivot_table(
+        index="benchmark_id", columns="symbol", values="weight", aggfunc="sum"
+    ).reindex(columns=symbols)
     return grid.fillna(0.0).to_numpy(float), grid.index.to_numpy(str)
 
 
@@ -71,19 +77,43 @@ def shard_from_frames(
         raise ShardInputError(f"securities: no row for {missing[:5]}")
     prices = pd.Series(closes).astype(float).reindex(symbols).to_numpy()
     if not np.all(np.isfinite(prices)):
-        raise ShardInputError(f"closes: no finite close for {list(symbols[~np.isfinite(prices)][:5])}")
+        raise ShardInputError(
+            f"closes: no finite close for {list(symbols[~np.isfinite(prices)][:5])}"
+        )
     weights, bench_ids = benchmark_weights(benchmarks, symbols)
-    acc = account_arrays(accounts, restrictions, tilts, sec.loc[symbols].reset_index(drop=True), bench_ids,
-                         benchmark_changed, restriction_changed)
+    acc = account_arrays(
+        accounts,
+        restrictions,
+        tilts,
+        sec.loc[symbols].reset_index(drop=True),
+        bench_ids,
+        benchmark_changed,
+        restriction_changed,
+    )
     lot_arrays = LotArrays.from_frame(lots, acc.ids, symbols)
 
     def per_account(frame: pd.DataFrame | None, column: str) -> np.ndarray:
         if frame is None or not len(frame):
             return np.zeros(acc.m)
-        return frame.groupby(frame["account_id"].astype(str))[column].sum().reindex(acc.ids).fillna(0.0).to_numpy()
+        return (
+            frame.groupby(frame["account_id"].astype(str))[column]
+            .sum()
+            .reindex(acc.ids)
+            .fillna(0.0)
+            .to_numpy()
+        )
 
     due = cash_flows
     if cash_flows is not None and len(cash_flows):
         due = cash_flows[pd.to_datetime(cash_flows["requested_date"]) <= pd.Timestamp(as_of)]
-    return day_inputs(acc, np.datetime64(as_of, "D"), prices, weights, lot_arrays, per_account(cash, "amount"),
-                      per_account(due, "amount"), per_account(realized_ytd, "realized_gain"), wash_blocks)
+    return day_inputs(
+        acc,
+        np.datetime64(as_of, "D"),
+        prices,
+        weights,
+        lot_arrays,
+        per_account(cash, "amount"),
+        per_account(due, "amount"),
+        per_account(realized_ytd, "realized_gain"),
+        wash_blocks,
+    )

@@ -72,8 +72,19 @@ class ShardInputs:
 
     def __post_init__(self) -> None:
         m, n = self.account_ids.size, self.symbols.size
-        for name in ("household_ids", "account_type", "tlh_enabled", "st_rate", "lt_rate", "max_tracking_error",
-                     "gain_budget_remaining", "min_trade_value", "cash_target", "cash", "cash_flow"):
+        for name in (
+            "household_ids",
+            "account_type",
+            "tlh_enabled",
+            "st_rate",
+            "lt_rate",
+            "max_tracking_error",
+            "gain_budget_remaining",
+            "min_trade_value",
+            "cash_target",
+            "cash",
+            "cash_flow",
+        ):
             if np.shape(getattr(self, name)) != (m,):
                 raise ShardInputError(f"{name} must have one entry per account ({m})")
         for name in ("sectors", "identical_group", "prices"):
@@ -91,14 +102,18 @@ class ShardInputs:
             raise ShardInputError(f"prices must be finite and > 0; not for {list(bad)}")
         if np.any(self.lot_qty <= 0) or not np.all(np.isfinite(self.lot_basis)):
             i = int(np.flatnonzero((self.lot_qty <= 0) | ~np.isfinite(self.lot_basis))[0])
-            raise ShardInputError(f"lot {self.lot_ids[i]} of account {self.account_ids[self.lot_account[i]]}: "
-                                  "quantity must be > 0 and cost basis finite")
+            raise ShardInputError(
+                f"lot {self.lot_ids[i]} of account {self.account_ids[self.lot_account[i]]}: "
+                "quantity must be > 0 and cost basis finite"
+            )
         unknown = set(np.unique(self.account_type).astype(str)) - set(AccountType)
         if unknown:
             raise ShardInputError(f"unknown account_type {sorted(unknown)[0]!r}")
         order = np.argsort(self.lot_account, kind="stable")
         object.__setattr__(self, "lot_order", order)
-        object.__setattr__(self, "lot_start", np.searchsorted(self.lot_account[order], np.arange(m + 1)))
+        object.__setattr__(
+            self, "lot_start", np.searchsorted(self.lot_account[order], np.arange(m + 1))
+        )
 
     @property
     def m(self) -> int:
@@ -123,7 +138,9 @@ class ShardInputs:
     def holdings(self) -> np.ndarray:
         """Market value held per account and security, USD, shape (m, n)."""
         flat = self.lot_account * self.n + self.lot_security
-        return np.bincount(flat, self.lot_values(), minlength=self.m * self.n).reshape(self.m, self.n)
+        return np.bincount(flat, self.lot_values(), minlength=self.m * self.n).reshape(
+            self.m, self.n
+        )
 
     def account_values(self) -> np.ndarray:
         """Holdings plus cash plus tonight's cash flows, USD, shape (m,)."""

@@ -34,29 +34,53 @@ class EngineParams:
     Objective (weights of account value): ``risk_aversion * TE^2 + tax cost + trading cost``.
     """
 
-    risk_aversion: float = 50.0  # 1 % TE (annual) costs as much as 50 bp of tax: 50 * 0.01^2 = 0.005
+    risk_aversion: float = (
+        50.0  # 1 % TE (annual) costs as much as 50 bp of tax: 50 * 0.01^2 = 0.005
+    )
     trading_cost_bps: float = 5.0  # per side, on notional
-    exclusion_penalty: float = 1.0  # per unit of weight still held in an EXCLUDE name: sell out first
+    exclusion_penalty: float = (
+        1.0  # per unit of weight still held in an EXCLUDE name: sell out first
+    )
     max_overweight: float = 0.05  # a buy may lift a position at most 5 pp above its target
-    te_escalations: int = 2  # re-solves with risk aversion raised while TE stays above the account's max
+    te_escalations: int = (
+        2  # re-solves with risk aversion raised while TE stays above the account's max
+    )
     te_escalation_factor: float = 4.0  # ... each time by this factor (50 -> 200 -> 800)
     te_trigger_fraction: float = 0.8  # screen: TE above 80 % of the account's max_tracking_error
     drift_tolerance: float = 0.05  # screen: half the sum of |weight - target| above 5 %
-    harvest_min_usd: float = 250.0  # screen: tax value of harvestable losses, net of costs, above this
+    harvest_min_usd: float = (
+        250.0  # screen: tax value of harvestable losses, net of costs, above this
+    )
     harvest_min_fraction: float = 0.0005  # ... and above 5 bp of account value
     cash_tolerance: float = 0.005  # screen: cash more than 0.5 pp above target is cash to invest
-    idle_cash_tolerance: float = 0.02  # cash still more than 2 pp above target after the night's trades: IDLE_CASH
+    idle_cash_tolerance: float = (
+        0.02  # cash still more than 2 pp above target after the night's trades: IDLE_CASH
+    )
     sign_method: SignMethod = SignMethod.TWO_STEP_LOCAL
     sign_search_solves: int = 4  # then flip sides while that helps, at most this many solves (12 meets the quality goal at ~2x the time: bench_engine.py --quality)
-    solver_tolerance: float = 1e-6  # duality gap relative to |objective| (objective within ~1e-7 of Clarabel)
-    relaxation_tolerance: float = 3e-2  # the relaxation only picks sides: a loose solve (3 % gap) suffices
-    screen_margin: float = 5e-3  # lot sales costing 50 bp more than they gain are left out first (KKT-checked)
+    solver_tolerance: float = (
+        1e-6  # duality gap relative to |objective| (objective within ~1e-7 of Clarabel)
+    )
+    relaxation_tolerance: float = (
+        3e-2  # the relaxation only picks sides: a loose solve (3 % gap) suffices
+    )
+    screen_margin: float = (
+        5e-3  # lot sales costing 50 bp more than they gain are left out first (KKT-checked)
+    )
     solver_max_iterations: int = 80
-    min_trade_resolves: int = 2  # re-solves with only the trades that survive whole shares and min_trade_value
-    min_trade_resolve_fraction: float = 1e-3  # ... when the dropped trades add up to more than 0.1 % of value
+    min_trade_resolves: int = (
+        2  # re-solves with only the trades that survive whole shares and min_trade_value
+    )
+    min_trade_resolve_fraction: float = (
+        1e-3  # ... when the dropped trades add up to more than 0.1 % of value
+    )
     trade_epsilon: float = 1e-7  # weights below this count as no trade when reading a solution
-    sma_minimum_usd: float = 250_000.0  # the firm's minimum for a manager-traded SMA (USD): below it, BELOW_MINIMUM
-    uma_minimum_usd: float = 50_000.0  # ... for a unified managed account; not traded yet, so not read yet
+    sma_minimum_usd: float = (
+        250_000.0  # the firm's minimum for a manager-traded SMA (USD): below it, BELOW_MINIMUM
+    )
+    uma_minimum_usd: float = (
+        50_000.0  # ... for a unified managed account; not traded yet, so not read yet
+    )
 
     @property
     def trading_cost(self) -> float:

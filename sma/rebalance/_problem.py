@@ -60,14 +60,18 @@ class AccountProblem:
         return self.lot_gain < 0
 
 
-def build_problem(shard: ShardInputs, a: int, model: RiskModel, params: EngineParams) -> AccountProblem:
+def build_problem(
+    shard: ShardInputs, a: int, model: RiskModel, params: EngineParams
+) -> AccountProblem:
     """Build account ``a``'s problem. ``model.symbols`` must equal ``shard.symbols``."""
     lots = shard.lots_of(a)
     sec = shard.lot_security[lots]
     lot_value = shard.lot_qty[lots] * shard.prices[sec]
     value = float(lot_value.sum() + shard.cash[a] + shard.cash_flow[a])
     if not value > 0:
-        raise ValueError(f"account {shard.account_ids[a]}: value after cash flows is {value:,.2f} USD, not positive")
+        raise ValueError(
+            f"account {shard.account_ids[a]}: value after cash flows is {value:,.2f} USD, not positive"
+        )
     held = np.bincount(sec, lot_value, minlength=shard.n) / value
     tgt = shard.target[a]
     assets = np.flatnonzero((held > 0) | (tgt > 0))
@@ -112,8 +116,26 @@ def build_problem(shard: ShardInputs, a: int, model: RiskModel, params: EnginePa
         sign=np.concatenate([np.ones(nb), -np.ones(nl)]),
         upper=np.concatenate([buy_upper, lot_value[keep] / value]),
         cost=np.concatenate([np.full(nb, tc), lot_cost]),
-        d=d, B=B, p=p, G=np.vstack(rows), h=np.asarray(h),
+        d=d,
+        B=B,
+        p=p,
+        G=np.vstack(rows),
+        h=np.asarray(h),
     )
     te2 = float(active @ sig_active)
-    return AccountProblem(a, value, assets, w0, target, buy_asset, lots[keep], gain[keep], rate[keep],
-                          kappa, budget, gamma * te2, qp, sub)
+    return AccountProblem(
+        a,
+        value,
+        assets,
+        w0,
+        target,
+        buy_asset,
+        lots[keep],
+        gain[keep],
+        rate[keep],
+        kappa,
+        budget,
+        gamma * te2,
+        qp,
+        sub,
+    )

@@ -62,8 +62,15 @@ class TradeQP:
     def restrict(self, keep: np.ndarray) -> TradeQP:
         """The same problem with only the variables where ``keep`` (others fixed at zero)."""
         return TradeQP(
-            self.asset[keep], self.sign[keep], self.upper[keep], self.cost[keep],
-            self.d, self.B, self.p, self.G[:, keep], self.h,
+            self.asset[keep],
+            self.sign[keep],
+            self.upper[keep],
+            self.cost[keep],
+            self.d,
+            self.B,
+            self.p,
+            self.G[:, keep],
+            self.h,
         )
 
 

@@ -38,31 +38,66 @@ class ExceptionKind(StrEnum):
     """
 
     BAD_INPUT = "BAD_INPUT"  # the inbox had bad rows for the account (load)
-    RECONCILIATION = "RECONCILIATION"  # lots do not add up to the custodian's positions (shard step)
+    RECONCILIATION = (
+        "RECONCILIATION"  # lots do not add up to the custodian's positions (shard step)
+    )
     COMPLIANCE = "COMPLIANCE"  # a pre-trade check or output contract failed (check step)
     SOLVER = "SOLVER"  # the optimiser found no answer: no trade, safe fallback (engine)
     CASH = "CASH"  # the cash target (a withdrawal) cannot be raised within the account's rules (engine)
     TE_LIMIT = "TE_LIMIT"  # tracking error stays above the account's max after the best allowed trades (engine)
-    IDLE_CASH = "IDLE_CASH"  # cash stays above target + tolerance after the best allowed trades (engine)
-    BELOW_MINIMUM = "BELOW_MINIMUM"  # account value below the firm's minimum for its implementation (engine)
+    IDLE_CASH = (
+        "IDLE_CASH"  # cash stays above target + tolerance after the best allowed trades (engine)
+    )
+    BELOW_MINIMUM = (
+        "BELOW_MINIMUM"  # account value below the firm's minimum for its implementation (engine)
+    )
 
     @property
     def holds_out(self) -> bool:
         return self in _HOLDING_KINDS
 
 
-_HOLDING_KINDS = frozenset({ExceptionKind.BAD_INPUT, ExceptionKind.RECONCILIATION, ExceptionKind.COMPLIANCE})
+_HOLDING_KINDS = frozenset(
+    {ExceptionKind.BAD_INPUT, ExceptionKind.RECONCILIATION, ExceptionKind.COMPLIANCE}
+)
 
 #: The kinds that keep an account out of tonight's blotter, as plain strings (files and SQL).
 HOLDING_KINDS = frozenset(str(k) for k in _HOLDING_KINDS)
 
 
 TRADE_COLUMNS = ["account_id", "symbol", "side", "quantity", "price", "notional", "reason"]
-LOT_SELL_COLUMNS = ["account_id", "symbol", "lot_id", "quantity", "proceeds", "realized_gain", "term", "reason"]
+LOT_SELL_COLUMNS = [
+    "account_id",
+    "symbol",
+    "lot_id",
+    "quantity",
+    "proceeds",
+    "realized_gain",
+    "term",
+    "reason",
+]
 RECORD_COLUMNS = [
-    "account_id", "status", "exception", "reason", "triggers", "te_before", "te_after", "max_tracking_error",
-    "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover", "cash_before",
-    "cash_after", "account_value", "objective", "solver_status", "iterations", "sign_conflicts", "risk_aversion",
+    "account_id",
+    "status",
+    "exception",
+    "reason",
+    "triggers",
+    "te_before",
+    "te_after",
+    "max_tracking_error",
+    "realized_st",
+    "realized_lt",
+    "losses_harvested",
+    "est_tax_saved",
+    "turnover",
+    "cash_before",
+    "cash_after",
+    "account_value",
+    "objective",
+    "solver_status",
+    "iterations",
+    "sign_conflicts",
+    "risk_aversion",
 ]
 
 
@@ -70,7 +105,12 @@ def sell_reasons(excluded, realized, harvests, legacy, raising_cash) -> np.ndarr
     """Reason of each security's sale, first rule that applies (arrays of shape (s,))."""
     return np.select(
         [excluded, harvests & (realized < 0), legacy, np.full(excluded.shape, raising_cash)],
-        [TradeReason.RESTRICTION, TradeReason.HARVEST, TradeReason.TRANSITION, TradeReason.CASH_RAISE],
+        [
+            TradeReason.RESTRICTION,
+            TradeReason.HARVEST,
+            TradeReason.TRANSITION,
+            TradeReason.CASH_RAISE,
+        ],
         TradeReason.REBALANCE,
     ).astype(object)
 

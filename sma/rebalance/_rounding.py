@@ -71,7 +71,9 @@ class Rounded:
     shortfall: float
 
 
-def _shares(problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs) -> WholeShares:
+def _shares(
+    problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs
+) -> WholeShares:
     v = problem.value
     buy_price = shard.prices[problem.assets[problem.buy_asset]]
     lots = problem.lots
@@ -83,12 +85,23 @@ def _shares(problem: AccountProblem, decision: ContinuousDecision, shard: ShardI
     # shares of a few thousand dollars, rounding 0.9 of one down would drop the sale altogether.
     gain_rounded = np.floor(s + 0.5) if not np.isfinite(problem.budget) else np.floor(s + _SNAP)
     rounded = np.where(problem.loss_lot(), np.ceil(s - _SNAP), gain_rounded)
-    sell = np.where(s >= qty - _SNAP * np.maximum(qty, 1.0), qty, np.minimum(rounded, np.floor(qty)))
+    sell = np.where(
+        s >= qty - _SNAP * np.maximum(qty, 1.0), qty, np.minimum(rounded, np.floor(qty))
+    )
     gain_per_share = sell_price - shard.lot_basis[lots] / qty
     pos = np.full(shard.n, -1)
     pos[problem.assets] = np.arange(problem.assets.size)
-    return WholeShares(buy, np.maximum(sell, 0.0), buy_price, sell_price, qty, gain_per_share,
-                       problem.buy_asset, pos[shard.lot_security[lots]], decision.buys * v / buy_price)
+    return WholeShares(
+        buy,
+        np.maximum(sell, 0.0),
+        buy_price,
+        sell_price,
+        qty,
+        gain_per_share,
+        problem.buy_asset,
+        pos[shard.lot_security[lots]],
+        decision.buys * v / buy_price,
+    )
 
 
 def trade_weights(ws: WholeShares, value: float) -> np.ndarray:
@@ -140,11 +153,20 @@ def sell_order(ws: WholeShares, problem: AccountProblem, excluded: np.ndarray) -
     tax_per_dollar = problem.lot_rate * ws.gain_per_share / ws.sell_price
     overweight = (problem.w0 - problem.target)[ws.sell_asset]
     loss = ws.gain_per_share / ws.sell_price
-    return np.lexsort((-overweight, np.where(loss < 0, loss, tax_per_dollar), ~excluded[ws.sell_asset]))
+    return np.lexsort(
+        (-overweight, np.where(loss < 0, loss, tax_per_dollar), ~excluded[ws.sell_asset])
+    )
 
 
-def _add_sells(ws: WholeShares, order: np.ndarray, deficit: float, budget: float, min_value: float,
-               tc: float, n_assets: int) -> float:
+def _add_sells(
+    ws: WholeShares,
+    order: np.ndarray,
+    deficit: float,
+    budget: float,
+    min_value: float,
+    tc: float,
+    n_assets: int,
+) -> float:
     """Add whole shares to sales in ``order`` until ``deficit`` USD is raised; returns what is still missing.
 
     Each security's sale ends at least ``min_value`` (a lot tops it up to that) and the net gain
@@ -159,7 +181,9 @@ def _add_sells(ws: WholeShares, order: np.ndarray, deficit: float, budget: float
             break
         j, price, gps = ws.sell_asset[i], ws.sell_price[i], ws.gain_per_share[i]
         left = ws.lot_qty[i] - ws.sell[i] - added[i]
-        left = np.floor(left + _SNAP) if left >= 1.0 else left  # under a share: the lot's last fraction, sold out
+        left = (
+            np.floor(left + _SNAP) if left >= 1.0 else left
+        )  # under a share: the lot's last fraction, sold out
         if gps > 0 and np.isfinite(room):
             left = min(left, np.floor(room / gps + _SNAP) if room > 0 else 0.0)
         if left <= 0:
@@ -172,19 +196,31 @@ def _add_sells(ws: WholeShares, order: np.ndarray, deficit: float, budget: float
         deficit -= take * unit
         room -= take * gps
     short = (sold < min_value - 1e-9) & (np.bincount(ws.sell_asset, added, minlength=n_assets) > 0)
-    if short.any():  # securities that could not reach min_value: undo them and raise the rest elsewhere
+    if (
+        short.any()
+    ):  # securities that could not reach min_value: undo them and raise the rest elsewhere
         undo = short[ws.sell_asset]
         deficit += float((added[undo] * ws.sell_price[undo] * (1 - tc)).sum())
         added[undo] = 0.0
         ws.sell += added
         keep = order[~short[ws.sell_asset[order]]]
-        return _add_sells(ws, keep, deficit, budget, min_value, tc, n_assets) if keep.size < order.size else deficit
+        return (
+            _add_sells(ws, keep, deficit, budget, min_value, tc, n_assets)
+            if keep.size < order.size
+            else deficit
+        )
     ws.sell += added
     return max(deficit, 0.0)
 
 
-def _invest_leftover(ws: WholeShares, problem: AccountProblem, spare: float, tc: float, min_value: float,
-                     group: np.ndarray) -> None:
+def _invest_leftover(
+    ws: WholeShares,
+    problem: AccountProblem,
+    spare: float,
+    tc: float,
+    min_value: float,
+    group: np.ndarray,
+) -> None:
     """Spend cash that rounding left above the target, a whole share at a time, on the buy that
     lowers the objective most (tracking error and trading cost, the optimiser's own terms), while
     one still does and ``spare`` USD lasts. A first buy of a security is at least ``min_value``;
@@ -203,7 +239,8 @@ def _invest_leftover(ws: WholeShares, problem: AccountProblem, spare: float, tc:
     first = np.maximum(np.ceil(min_value / ws.buy_price - _SNAP), 1.0)
     selling = ws.sell > 0
     barred = np.isin(asset, ws.sell_asset[selling]) | np.isin(
-        group[asset], group[ws.sell_asset[selling & (ws.gain_per_share < 0)]])
+        group[asset], group[ws.sell_asset[selling & (ws.gain_per_share < 0)]]
+    )
     most[barred] = ws.buy[barred]
     while True:
         step = np.where(ws.buy > 0, 1.0, first)
@@ -257,7 +294,9 @@ def round_to_whole_shares(
         _add_sells(ws, order, deficit, budget, min_value, tc, na)
         deficit = target_cash - cash_after(ws, cash_now, tc)
     elif deficit < -_CENT:
-        _invest_leftover(ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets])
+        _invest_leftover(
+            ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets]
+        )
         deficit = target_cash - cash_after(ws, cash_now, tc)
     ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc)
     return Rounded(ws, ok, max(deficit, 0.0) if deficit > _CENT else 0.0)

@@ -34,7 +34,9 @@ from sma.rebalance._problem import AccountProblem
 from sma.rebalance._rounding import _CENT, _SNAP, WholeShares, cash_after
 
 _MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents of account value ...
-_MIN_GAIN_PER_USD = 1e-3  # ... and by 10 bp of what it trades (twice the usual trading cost): no dithering
+_MIN_GAIN_PER_USD = (
+    1e-3  # ... and by 10 bp of what it trades (twice the usual trading cost): no dithering
+)
 #: Moves a night at most: a $50k account funded with cash takes about 200 (a first buy of ~150 names
 #: and swaps); the cap bounds the time of a large account whose rounding was already close.
 MAX_MOVES = 1000
@@ -52,26 +54,50 @@ def _best(change: np.ndarray) -> np.ndarray:
 class _Search:
     """The state of one account's search: trades ``ws`` (changed in place) and the objective's gradient."""
 
-    def __init__(self, ws: WholeShares, problem: AccountProblem, cash_now: float, target_cash: float,
-                 budget: float, min_value: float, tc: float, group: np.ndarray):
+    def __init__(
+        self,
+        ws: WholeShares,
+        problem: AccountProblem,
+        cash_now: float,
+        target_cash: float,
+        budget: float,
+        min_value: float,
+        tc: float,
+        group: np.ndarray,
+    ):
         qp, self.nb = problem.qp, problem.n_buys
-        self.ws, self.value, self.tc, self.min_value, self.budget = ws, problem.value, tc, min_value, budget
+        self.ws, self.value, self.tc, self.min_value, self.budget = (
+            ws,
+            problem.value,
+            tc,
+            min_value,
+            budget,
+        )
         self.cash_now, self.target_cash, self.group = cash_now, target_cash, group
-        self.buy_j, self.sell_j = qp.asset[:self.nb], qp.asset[self.nb:]
-        self.buy_cost, self.sell_cost = qp.cost[:self.nb], qp.cost[self.nb:]
+        self.buy_j, self.sell_j = qp.asset[: self.nb], qp.asset[self.nb :]
+        self.buy_cost, self.sell_cost = qp.cost[: self.nb], qp.cost[self.nb :]
         self.d = qp.d
         self.Q = qp.B @ qp.B.T  # (na, na): with diag(d), twice risk_aversion times the covariance
         self.curv = self.d + np.diag(self.Q)
-        self.most = np.floor(qp.upper[:self.nb] * self.value / ws.buy_price + _SNAP)
+        self.most = np.floor(qp.upper[: self.nb] * self.value / ws.buy_price + _SNAP)
         self.first_buy = np.maximum(np.ceil(min_value / ws.buy_price - _SNAP), 1.0)
         self.first_sell = np.maximum(np.ceil(min_value / ws.sell_price - _SNAP), 1.0)
-        z = qp.net_trade(np.concatenate([ws.buy * ws.buy_price, ws.sell * ws.sell_price]) / self.value)
+        z = qp.net_trade(
+            np.concatenate([ws.buy * ws.buy_price, ws.sell * ws.sell_price]) / self.value
+        )
         self.grad = self.d * z + self.Q @ z + qp.p
 
-    def _change(self, j: np.ndarray, dz: np.ndarray, cost: np.ndarray, dv: np.ndarray) -> np.ndarray:
+    def _change(
+        self, j: np.ndarray, dz: np.ndarray, cost: np.ndarray, dv: np.ndarray
+    ) -> np.ndarray:
         """Objective change of moving net weight ``dz`` in securities ``j`` at linear cost ``cost * dv``,
         plus the hurdle a move must clear (``_MIN_GAIN_PER_USD`` of what it trades)."""
-        return dz * self.grad[j] + cost * dv + 0.5 * dz**2 * self.curv[j] + _MIN_GAIN_PER_USD * np.abs(dz)
+        return (
+            dz * self.grad[j]
+            + cost * dv
+            + 0.5 * dz**2 * self.curv[j]
+            + _MIN_GAIN_PER_USD * np.abs(dz)
+        )
 
     def _masks(self):
         ws, na = self.ws, self.grad.size
@@ -90,7 +116,11 @@ class _Search:
         usd = step * ws.buy_price
         change = self._change(self.buy_j, usd / self.value, self.buy_cost, usd / self.value)
         cash = usd * (1 + self.tc)
-        barred = (sold_usd[self.buy_j] > 0) | loss_sold[self.group[self.buy_j]] | (ws.buy + step > self.most)
+        barred = (
+            (sold_usd[self.buy_j] > 0)
+            | loss_sold[self.group[self.buy_j]]
+            | (ws.buy + step > self.most)
+        )
         change[barred | (cash > spendable + _CENT)] = np.inf
         return step, change, cash
 
@@ -112,9 +142,14 @@ class _Search:
         usd = step * ws.sell_price
         change = self._change(self.sell_j, -usd / self.value, self.sell_cost, usd / self.value)
         loss = ws.gain_per_share < 0
-        barred = ((left <= 1e-9) | (step > left + 1e-9) | (first & (usd < self.min_value - 1e-9))
-                  | bought[self.sell_j] | (loss & group_bought[self.group[self.sell_j]])
-                  | (step * ws.gain_per_share > room + 1e-9))
+        barred = (
+            (left <= 1e-9)
+            | (step > left + 1e-9)
+            | (first & (usd < self.min_value - 1e-9))
+            | bought[self.sell_j]
+            | (loss & group_bought[self.group[self.sell_j]])
+            | (step * ws.gain_per_share > room + 1e-9)
+        )
         change[barred] = np.inf
         return step, change, usd * (1 - self.tc)
 
@@ -123,15 +158,23 @@ class _Search:
         security's sale would fall under min_trade_value; a sold-out lot's fraction first)."""
         ws = self.ws
         # A sold-out lot's fraction (after a split) goes first, so what stays sold is whole shares.
-        one = np.where(ws.sell - np.floor(ws.sell + _SNAP) > _SNAP, ws.sell - np.floor(ws.sell), 1.0)
+        one = np.where(
+            ws.sell - np.floor(ws.sell + _SNAP) > _SNAP, ws.sell - np.floor(ws.sell), 1.0
+        )
         rest = sold_usd[self.sell_j] - one * ws.sell_price
-        step = np.where((ws.sell >= 1.0) & ((rest >= self.min_value - 1e-9) | (rest <= 1e-9)), one, ws.sell)
+        step = np.where(
+            (ws.sell >= 1.0) & ((rest >= self.min_value - 1e-9) | (rest <= 1e-9)), one, ws.sell
+        )
         after = sold_usd[self.sell_j] - step * ws.sell_price
         usd = step * ws.sell_price
         change = self._change(self.sell_j, usd / self.value, self.sell_cost, -usd / self.value)
         cash = usd * (1 - self.tc)
-        barred = ((ws.sell <= 0) | ((after > 1e-9) & (after < self.min_value - 1e-9))
-                  | (-step * ws.gain_per_share > room + 1e-9) | (cash > spendable + _CENT))
+        barred = (
+            (ws.sell <= 0)
+            | ((after > 1e-9) & (after < self.min_value - 1e-9))
+            | (-step * ws.gain_per_share > room + 1e-9)
+            | (cash > spendable + _CENT)
+        )
         change[barred] = np.inf
         return step, change, cash
 
@@ -195,15 +238,23 @@ class _Search:
                 continue
             shares = self._raise_shares(kind, idx)
             dz_r = dz[idx] * shares
-            dz_b = (np.where(ws.buy[spend] > 0, 1.0, self.first_buy[spend]) * ws.buy_price[spend]) / self.value
-            total = (change[idx][:, None] + b_change[spend][None, :]
-                     + dz_r[:, None] * dz_b[None, :] * self.Q[np.ix_(j[idx], self.buy_j[spend])])
+            dz_b = (
+                np.where(ws.buy[spend] > 0, 1.0, self.first_buy[spend]) * ws.buy_price[spend]
+            ) / self.value
+            total = (
+                change[idx][:, None]
+                + b_change[spend][None, :]
+                + dz_r[:, None] * dz_b[None, :] * self.Q[np.ix_(j[idx], self.buy_j[spend])]
+            )
             same = j[idx][:, None] == self.buy_j[spend][None, :]
             short = spendable + cash[idx][:, None] - b_cash[spend][None, :] < -_CENT
             total[same | short] = np.inf
             if kind == "sell":  # a loss sale and a buy of the same identical group: the sign rule
                 loss = ws.gain_per_share[idx] < 0
-                total[loss[:, None] & (self.group[j[idx]][:, None] == self.group[self.buy_j[spend]][None, :])] = np.inf
+                total[
+                    loss[:, None]
+                    & (self.group[j[idx]][:, None] == self.group[self.buy_j[spend]][None, :])
+                ] = np.inf
             r, c = np.unravel_index(int(np.argmin(total)), total.shape)
             if np.isfinite(total[r, c]) and (best is None or total[r, c] < best[0]):
                 best = (float(total[r, c]), kind, int(idx[r]), int(spend[c]))
@@ -212,7 +263,9 @@ class _Search:
     def _raise_shares(self, kind: str, idx: np.ndarray) -> np.ndarray:
         ws = self.ws
         if kind == "unbuy":
-            return np.where((ws.buy[idx] - 1) * ws.buy_price[idx] >= self.min_value - 1e-9, 1.0, ws.buy[idx])
+            return np.where(
+                (ws.buy[idx] - 1) * ws.buy_price[idx] >= self.min_value - 1e-9, 1.0, ws.buy[idx]
+            )
         sold_usd = ws.sold_per_asset(self.grad.size)
         left = ws.lot_qty[idx] - ws.sell[idx]
         first = sold_usd[self.sell_j[idx]] <= 0
@@ -234,8 +287,17 @@ class _Search:
         self._move(self.sell_j[lot], -(new - old) * ws.sell_price[lot] / self.value)
 
 
-def choose_names(ws: WholeShares, problem: AccountProblem, cash_now: float, target_cash: float, budget: float,
-                 min_value: float, tc: float, group: np.ndarray, moves: int) -> int:
+def choose_names(
+    ws: WholeShares,
+    problem: AccountProblem,
+    cash_now: float,
+    target_cash: float,
+    budget: float,
+    min_value: float,
+    tc: float,
+    group: np.ndarray,
+    moves: int,
+) -> int:
     """Improve whole-share trades ``ws`` in place by at most ``moves`` whole-share moves (module
     docstring); ``group`` (na,) is the identical group code of each security in play. Returns the
     number of moves made. ``ws`` must meet every constraint on entry; it still does on return."""

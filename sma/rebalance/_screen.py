@@ -54,8 +54,10 @@ class Screen:
     def reasons_of(self, a: int) -> str:
         """One readable line for account ``a``: what fired, with the numbers, or that nothing did."""
         names = [t.value for t, f in zip(Trigger, self.fired[a], strict=True) if f]
-        facts = (f"TE {self.te[a]:.2%}, drift {self.drift[a]:.2%}, harvestable ${self.harvestable[a]:,.0f}, "
-                 f"cash vs target {self.cash_gap[a]:+.2%}")
+        facts = (
+            f"TE {self.te[a]:.2%}, drift {self.drift[a]:.2%}, harvestable ${self.harvestable[a]:,.0f}, "
+            f"cash vs target {self.cash_gap[a]:+.2%}"
+        )
         return f"triggers {', '.join(names)}: {facts}" if names else f"no trigger: {facts}"
 
 
@@ -72,21 +74,27 @@ def screen_accounts(shard: ShardInputs, model: RiskModel, params: EngineParams) 
     acc = shard.lot_account
     rate = np.where(shard.lot_long_term, shard.lt_rate[acc], shard.st_rate[acc])
     may_harvest = (shard.taxable & shard.tlh_enabled)[acc]
-    blocked = shard.loss_sale_blocked[acc, shard.lot_security] | shard.no_sell[acc, shard.lot_security]
+    blocked = (
+        shard.loss_sale_blocked[acc, shard.lot_security] | shard.no_sell[acc, shard.lot_security]
+    )
     loss = np.clip(shard.lot_basis - lot_value, 0.0, None)
-    benefit = np.where(may_harvest & ~blocked & (loss > 0), loss * rate - 2 * params.trading_cost * lot_value, 0.0)
+    benefit = np.where(
+        may_harvest & ~blocked & (loss > 0), loss * rate - 2 * params.trading_cost * lot_value, 0.0
+    )
     harvestable = np.bincount(acc, np.clip(benefit, 0.0, None), minlength=shard.m)
 
     cash_gap = (shard.cash + shard.cash_flow) / safe - shard.cash_target
     holds_excluded = (weights * shard.exclude).sum(axis=1) > 0
-    flag = (lambda x: np.zeros(shard.m, bool) if x is None else np.asarray(x, bool))
-    fired = np.column_stack([
-        te > params.te_trigger_fraction * shard.max_tracking_error,
-        drift > params.drift_tolerance,
-        harvestable > np.maximum(params.harvest_min_usd, params.harvest_min_fraction * value),
-        cash_gap > params.cash_tolerance,
-        cash_gap < 0,
-        holds_excluded | flag(shard.restriction_changed),
-        flag(shard.benchmark_changed),
-    ])
+    flag = lambda x: np.zeros(shard.m, bool) if x is None else np.asarray(x, bool)
+    fired = np.column_stack(
+        [
+            te > params.te_trigger_fraction * shard.max_tracking_error,
+            drift > params.drift_tolerance,
+            harvestable > np.maximum(params.harvest_min_usd, params.harvest_min_fraction * value),
+            cash_gap > params.cash_tolerance,
+            cash_gap < 0,
+            holds_excluded | flag(shard.restriction_changed),
+            flag(shard.benchmark_changed),
+        ]
+    )
     return Screen(fired & (value > 0)[:, None], value, te, drift, harvestable, cash_gap)

@@ -16,14 +16,18 @@ from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import TradeQP
 
 
-def groups_of_variables(problem: AccountProblem, group_of_asset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def groups_of_variables(
+    problem: AccountProblem, group_of_asset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Group code of each buy variable and each sell variable."""
     qp = problem.qp
     g = group_of_asset[problem.assets[qp.asset]]
     return g[: problem.n_buys], g[problem.n_buys :]
 
 
-def conflicting_groups(problem: AccountProblem, v: np.ndarray, group_of_asset: np.ndarray, eps: float) -> np.ndarray:
+def conflicting_groups(
+    problem: AccountProblem, v: np.ndarray, group_of_asset: np.ndarray, eps: float
+) -> np.ndarray:
     """Group codes where ``v`` both buys and sells a loss lot."""
     nb = problem.n_buys
     gb, gs = groups_of_variables(problem, group_of_asset)
@@ -38,8 +42,9 @@ def contested_groups(problem: AccountProblem, group_of_asset: np.ndarray) -> np.
     return np.intersect1d(gb, gs[problem.loss_lot()])
 
 
-def keep_for_sides(problem: AccountProblem, group_of_asset: np.ndarray, sell_side: np.ndarray,
-                   buy_side: np.ndarray) -> np.ndarray:
+def keep_for_sides(
+    problem: AccountProblem, group_of_asset: np.ndarray, sell_side: np.ndarray, buy_side: np.ndarray
+) -> np.ndarray:
     """Variables kept when ``sell_side`` groups may not buy and ``buy_side`` groups may not sell at a loss."""
     gb, gs = groups_of_variables(problem, group_of_asset)
     keep_buy = ~np.isin(gb, sell_side)
@@ -81,9 +86,14 @@ def sides_from_local_cost(problem, v, group_of_asset) -> tuple[np.ndarray, np.nd
     def change(var: np.ndarray, dz_sign: float) -> np.ndarray:
         var = var[in_play[qp.asset[var]]]
         dz = np.bincount(qp.asset[var], dz_sign * v[var], minlength=n)
-        quad = np.bincount(slot_of_asset[in_play], (dz * (grad + 0.5 * q_ii * dz))[in_play],
-                           minlength=contested.size)
-        return quad - np.bincount(slot_of_asset[qp.asset[var]], qp.cost[var] * v[var], minlength=contested.size)
+        quad = np.bincount(
+            slot_of_asset[in_play],
+            (dz * (grad + 0.5 * q_ii * dz))[in_play],
+            minlength=contested.size,
+        )
+        return quad - np.bincount(
+            slot_of_asset[qp.asset[var]], qp.cost[var] * v[var], minlength=contested.size
+        )
 
     to_sell = change(np.arange(nb), -1.0)
     to_buy = change(nb + np.flatnonzero(problem.loss_lot()), +1.0)
@@ -116,8 +126,16 @@ def lot_buckets(problem: AccountProblem) -> AccountProblem:
         sign=np.concatenate([qp.sign[:nb], -np.ones(buckets.size)]),
         upper=np.concatenate([qp.upper[:nb], size]),
         cost=np.concatenate([qp.cost[:nb], pooled(qp.cost[nb:])]),
-        d=qp.d, B=qp.B, p=qp.p, G=np.hstack([qp.G[:, :nb], np.array([pooled(row[nb:]) for row in qp.G])]),
+        d=qp.d,
+        B=qp.B,
+        p=qp.p,
+        G=np.hstack([qp.G[:, :nb], np.array([pooled(row[nb:]) for row in qp.G])]),
         h=qp.h,
     )
-    return replace(problem, lots=np.full(buckets.size, -1), lot_gain=pooled(problem.lot_gain),
-                   lot_rate=pooled(problem.lot_rate), qp=bucket_qp)
+    return replace(
+        problem,
+        lots=np.full(buckets.size, -1),
+        lot_gain=pooled(problem.lot_gain),
+        lot_rate=pooled(problem.lot_rate),
+        qp=bucket_qp,
+    )

@@ -54,8 +54,13 @@ def snapped_objective(problem: AccountProblem, v: np.ndarray, eps: float) -> flo
     return problem.qp.objective(np.where(v > eps, v, 0.0)) + problem.te2_offset
 
 
-def solve_screened(problem: AccountProblem, keep: np.ndarray, sides: AccountProblem, start: QPResult,
-                   params: EngineParams) -> tuple[np.ndarray, QPResult, int]:
+def solve_screened(
+    problem: AccountProblem,
+    keep: np.ndarray,
+    sides: AccountProblem,
+    start: QPResult,
+    params: EngineParams,
+) -> tuple[np.ndarray, QPResult, int]:
     """Solve the full problem on ``keep``, leaving out at first the lot sales whose reduced cost at
     ``start`` (an answer of ``sides``: the problem itself or its lot buckets, over all its variables)
     is clearly positive (most gain lots); any left-out sale whose reduced cost at the answer is
@@ -71,7 +76,9 @@ def solve_screened(problem: AccountProblem, keep: np.ndarray, sides: AccountProb
     use = keep & ~idle
     its = 0
     for _ in range(4):
-        result = solve_trade_qp(qp.restrict(use), params.solver_tolerance, params.solver_max_iterations)
+        result = solve_trade_qp(
+            qp.restrict(use), params.solver_tolerance, params.solver_max_iterations
+        )
         its += result.iterations
         full_v = np.zeros(qp.asset.size)
         full_v[use] = result.v
@@ -84,8 +91,14 @@ def solve_screened(problem: AccountProblem, keep: np.ndarray, sides: AccountProb
     return full_v, result, its
 
 
-def improve_sides(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams,
-                  v: np.ndarray, result: QPResult, keep: np.ndarray) -> SearchResult:
+def improve_sides(
+    problem: AccountProblem,
+    group_of_asset: np.ndarray,
+    params: EngineParams,
+    v: np.ndarray,
+    result: QPResult,
+    keep: np.ndarray,
+) -> SearchResult:
     """Flip contested groups' sides from the allowed answer ``v`` (over all variables, optimal over
     the variables ``keep``, ``result`` its solve): first every candidate whose current side trades
     nothing, at once, then one candidate at a time, keeping the first move that lowers the objective
@@ -104,13 +117,19 @@ def improve_sides(problem: AccountProblem, group_of_asset: np.ndarray, params: E
         idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
         # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
         # solve cannot do worse; then the groups whose current side trades, one at a time.
-        moves = ([candidates[idle]] if idle.any() else []) + [candidates[[i]] for i in np.flatnonzero(~idle)]
+        moves = ([candidates[idle]] if idle.any() else []) + [
+            candidates[[i]] for i in np.flatnonzero(~idle)
+        ]
         improved = False
         for move in moves[: params.sign_search_solves - solves]:
             trial = sells.copy()
             trial[move] = ~trial[move]
-            trial_keep = keep_for_sides(problem, group_of_asset, contested[trial], contested[~trial])
-            trial_v, trial_result, its = solve_screened(problem, trial_keep, problem, _over_all(result, v), params)
+            trial_keep = keep_for_sides(
+                problem, group_of_asset, contested[trial], contested[~trial]
+            )
+            trial_v, trial_result, its = solve_screened(
+                problem, trial_keep, problem, _over_all(result, v), params
+            )
             solves, iterations = solves + 1, iterations + its
             if trial_result.status != "optimal":
                 continue  # these sides cannot meet the cash target (or the solver gave up): not a move

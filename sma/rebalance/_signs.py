@@ -73,7 +73,9 @@ def max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray | None = None)
     return float(full)
 
 
-def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams) -> ContinuousDecision:
+def solve_account(
+    problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams
+) -> ContinuousDecision:
     """Trades in weights that respect every constraint including the wash-sale sign rule.
 
     Step 1 (sides): the relaxation of ``lot_buckets(problem)``, solved loosely — it only has to tell
@@ -86,8 +88,13 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
     all_sells = np.ones(qp.asset.size - nb, bool)
-    if problem.kappa < 0 and max_cash_raise(problem, all_sells) * (1 - params.trading_cost) < -problem.kappa:
-        return ContinuousDecision(np.zeros(nb), np.zeros(all_sells.size), "infeasible", np.nan, 0, 0)
+    if (
+        problem.kappa < 0
+        and max_cash_raise(problem, all_sells) * (1 - params.trading_cost) < -problem.kappa
+    ):
+        return ContinuousDecision(
+            np.zeros(nb), np.zeros(all_sells.size), "infeasible", np.nan, 0, 0
+        )
     if params.sign_method == SignMethod.RELAX_AND_NET:
         return _relax_and_net(problem, group_of_asset, params)
     sides = lot_buckets(problem)
@@ -108,18 +115,30 @@ def solve_account(problem: AccountProblem, group_of_asset: np.ndarray, params: E
     else:
         sell_side, buy_side = sides_from_relaxed_sign(sides, relaxed.v, group_of_asset, eps)
     keep = keep_for_sides(problem, group_of_asset, sell_side, buy_side)
-    if problem.kappa < 0 and max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa:
+    if (
+        problem.kappa < 0
+        and max_cash_raise(problem, keep[nb:]) * (1 - params.trading_cost) < -problem.kappa
+    ):
         # The buy side would leave too little to sell for the cash target. Selling wherever the
         # relaxation sold at a loss keeps the relaxation's own sales, which raise enough.
         loss_sold = loss_sold_groups(sides, relaxed.v, group_of_asset, eps)
         contested = contested_groups(problem, group_of_asset)
-        keep = keep_for_sides(problem, group_of_asset, np.intersect1d(contested, loss_sold),
-                              np.setdiff1d(contested, loss_sold))
+        keep = keep_for_sides(
+            problem,
+            group_of_asset,
+            np.intersect1d(contested, loss_sold),
+            np.setdiff1d(contested, loss_sold),
+        )
     v, second, its = solve_screened(problem, keep, sides, relaxed, params)
     iterations += its
     if second.status == "optimal" and params.sign_search_solves > 0:
         found = improve_sides(problem, group_of_asset, params, v, second, keep)
-        v, second, keep, iterations = found.v, found.result, found.keep, iterations + found.iterations
+        v, second, keep, iterations = (
+            found.v,
+            found.result,
+            found.keep,
+            iterations + found.iterations,
+        )
     return _decision(problem, v, second, conflicts.size, iterations, eps, keep)
 
 
@@ -131,7 +150,9 @@ def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: 
     if relaxed.status != "optimal" or conflicts.size == 0:
         return _decision(problem, relaxed.v, relaxed, conflicts.size, relaxed.iterations, eps)
     gb, gs = groups_of_variables(problem, group_of_asset)
-    net = np.bincount(group_of_asset[problem.assets], qp.net_trade(relaxed.v), minlength=group_of_asset.max() + 1)
+    net = np.bincount(
+        group_of_asset[problem.assets], qp.net_trade(relaxed.v), minlength=group_of_asset.max() + 1
+    )
     netted = _net_out(problem, relaxed.v, conflicts, net, gb, gs)
     return _decision(problem, netted, relaxed, conflicts.size, relaxed.iterations, eps)
 
@@ -154,10 +175,23 @@ def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
     return out
 
 
-def _decision(problem: AccountProblem, v: np.ndarray, result: QPResult, conflicts: int, iterations: int,
-              eps: float, keep: np.ndarray | None = None):
+def _decision(
+    problem: AccountProblem,
+    v: np.ndarray,
+    result: QPResult,
+    conflicts: int,
+    iterations: int,
+    eps: float,
+    keep: np.ndarray | None = None,
+):
     nb = problem.n_buys
     v = np.where(v > eps, v, 0.0)
-    return ContinuousDecision(v[:nb].copy(), v[nb:].copy(), result.status,
-                              problem.qp.objective(v) + problem.te2_offset, conflicts, iterations,
-                              np.ones(v.size, bool) if keep is None else keep)
+    return ContinuousDecision(
+        v[:nb].copy(),
+        v[nb:].copy(),
+        result.status,
+        problem.qp.objective(v) + problem.te2_offset,
+        conflicts,
+        iterations,
+        np.ones(v.size, bool) if keep is None else keep,
+    )

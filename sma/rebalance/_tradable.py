@@ -34,11 +34,17 @@ def _churned(ws) -> float:
 
 
 def _objective(problem: AccountProblem, rounded: Rounded) -> float:
-    return problem.qp.objective(trade_weights(rounded.shares, problem.value)) if rounded.ok else np.inf
+    return (
+        problem.qp.objective(trade_weights(rounded.shares, problem.value)) if rounded.ok else np.inf
+    )
 
 
-def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: ShardInputs,
-             params: EngineParams) -> Rounded:
+def tradable(
+    problem: AccountProblem,
+    continuous: ContinuousDecision,
+    shard: ShardInputs,
+    params: EngineParams,
+) -> Rounded:
     """Whole-share trades of the optimiser's answer, concentrated where min_trade_value bites.
 
     The convex problem knows nothing of whole shares or min_trade_value, so in a small account (or
@@ -57,7 +63,9 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     the churn.
     """
     best = rounded = round_to_whole_shares(problem, continuous, shard, params)
-    convex = continuous.objective - problem.te2_offset  # the objective without whole shares (nan: none)
+    convex = (
+        continuous.objective - problem.te2_offset
+    )  # the objective without whole shares (nan: none)
     keep = continuous.keep if continuous.keep is not None else np.ones(problem.qp.asset.size, bool)
     v = np.concatenate([continuous.buys, continuous.sells])
     nb, value = problem.n_buys, problem.value
@@ -66,8 +74,12 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
         lost = (v > 0) & ~survived
         if not lost.any() or v[lost].sum() < params.min_trade_resolve_fraction:
             break
-        use = keep & (survived | _big_enough(problem, v, float(shard.min_trade_value[problem.account])))
-        result = solve_trade_qp(problem.qp.restrict(use), params.solver_tolerance, params.solver_max_iterations)
+        use = keep & (
+            survived | _big_enough(problem, v, float(shard.min_trade_value[problem.account]))
+        )
+        result = solve_trade_qp(
+            problem.qp.restrict(use), params.solver_tolerance, params.solver_max_iterations
+        )
         if result.status != "optimal":
             break
         v = np.zeros(keep.size)
@@ -79,7 +91,9 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     # Never worse than the whole-share trades that start from no trade at all: just the leftover
     # cash invested (or the cash target raised), each share only where it lowers the objective.
     nb, nl = problem.n_buys, keep.size - problem.n_buys
-    start = round_to_whole_shares(problem, replace(continuous, buys=np.zeros(nb), sells=np.zeros(nl)), shard, params)
+    start = round_to_whole_shares(
+        problem, replace(continuous, buys=np.zeros(nb), sells=np.zeros(nl)), shard, params
+    )
     best = start if _objective(problem, start) < _objective(problem, best) else best
     if _objective(problem, best) - convex < _SEARCH_FROM:  # whole shares cost (almost) nothing here
         return best
@@ -96,8 +110,9 @@ def tradable(problem: AccountProblem, continuous: ContinuousDecision, shard: Sha
     return moved if _objective(problem, moved) < _objective(problem, held) - hurdle else held
 
 
-def _chosen_names(problem: AccountProblem, rounded: Rounded, shard: ShardInputs, params: EngineParams,
-                  moves: int) -> Rounded:
+def _chosen_names(
+    problem: AccountProblem, rounded: Rounded, shard: ShardInputs, params: EngineParams, moves: int
+) -> Rounded:
     """The rounded answer improved by whole-share moves, buys and sales and swaps between names
     (``_sampling``: which names a small account holds); an answer that misses a constraint is left
     as it is, for the shortfall to be reported."""
@@ -108,8 +123,17 @@ def _chosen_names(problem: AccountProblem, rounded: Rounded, shard: ShardInputs,
     target_cash = float(shard.cash_target[a] * problem.value)
     budget, min_value = problem.budget * problem.value, float(shard.min_trade_value[a])
     ws = replace(rounded.shares, buy=rounded.shares.buy.copy(), sell=rounded.shares.sell.copy())
-    choose_names(ws, problem, cash_now, target_cash, budget, min_value, tc, shard.identical_group[problem.assets],
-                 moves)
+    choose_names(
+        ws,
+        problem,
+        cash_now,
+        target_cash,
+        budget,
+        min_value,
+        tc,
+        shard.identical_group[problem.assets],
+        moves,
+    )
     ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, problem.assets.size, tc)
     return Rounded(ws, ok, rounded.shortfall) if ok else rounded
 
@@ -119,7 +143,9 @@ def _big_enough(problem: AccountProblem, v: np.ndarray, min_value: float) -> np.
     no buy is, the largest buys, as many as the money bought would fill at twice ``min_value`` each."""
     nb, usd = problem.n_buys, v * problem.value
     sold = np.bincount(problem.qp.asset[nb:], usd[nb:], minlength=problem.assets.size)
-    big = np.concatenate([usd[:nb] >= min_value, sold[problem.qp.asset[nb:]] >= min_value]) & (v > 0)
+    big = np.concatenate([usd[:nb] >= min_value, sold[problem.qp.asset[nb:]] >= min_value]) & (
+        v > 0
+    )
     if not big[:nb].any() and usd[:nb].sum() > 0:
         count = max(1, int(usd[:nb].sum() // max(2.0 * min_value, 1.0)))
         big[np.argsort(-usd[:nb], kind="stable")[:count]] = True

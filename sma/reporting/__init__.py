@@ -39,7 +39,12 @@ from sma.reporting._figures import (
     top_holdings,
     unrealized,
 )
-from sma.reporting._form8949 import FORM_8949_COLUMNS, form_8949_csv, form_8949_rows, render_form_8949_pdf
+from sma.reporting._form8949 import (
+    FORM_8949_COLUMNS,
+    form_8949_csv,
+    form_8949_rows,
+    render_form_8949_pdf,
+)
 from sma.reporting._format import money
 from sma.reporting._frames import ReportDataError
 from sma.reporting._performance import (
@@ -54,7 +59,13 @@ from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, ReasonTally, tra
 from sma.reporting._review_data import ReviewData, sector_sums
 from sma.reporting._review_page import BLOTTER_MARK, blotter_card, render_review_page
 from sma.reporting._review_tax import TAX_COLUMNS, lot_gain_sums, tax_figures, tax_totals
-from sma.reporting._safe import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
+from sma.reporting._safe import (
+    UnsafeIdError,
+    escape_markup,
+    neutralise_cell,
+    neutralise_frame,
+    safe_file_name,
+)
 from sma.reporting._statement_data import DISCLOSURES, Firm, Period, StatementData
 from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
 from sma.reporting._tax_view import LossValue, loss_tax_value

@@ -49,16 +49,25 @@ def benchmark_daily_returns(closes: pd.DataFrame, weights: pd.DataFrame) -> pd.D
     symbols = sorted(weights["symbol"].astype(str).unique())
     missing = sorted(set(symbols) - set(closes.columns))
     if missing:
-        raise ReportDataError("benchmark weights", "symbol", f"no closes for {', '.join(missing[:5])}")
+        raise ReportDataError(
+            "benchmark weights", "symbol", f"no closes for {', '.join(missing[:5])}"
+        )
     p = closes[symbols].ffill().bfill().to_numpy(dtype=float)
     if not (np.all(np.isfinite(p)) and np.all(p > 0)):
         raise ReportDataError("prices", "close", "benchmark constituents need positive closes")
-    table = weights.assign(as_of_date=pd.to_datetime(weights["as_of_date"])).pivot_table(
-        index="as_of_date", columns="symbol", values="weight", aggfunc="sum").reindex(columns=symbols).fillna(0.0)
-    # Each weights date is pinned to the last close on or before it (a weekend date: Friday's close).
+    table = (
+        weights.assign(as_of_date=pd.to_datetime(weights["as_of_date"]))
+        .pivot_table(index="as_of_date", columns="symbol", values="weight", aggfunc="sum")
+        .reindex(columns=symbols)
+        .fillna(0.0)
+    )
+    # Each weights date is pinned to the last close on or before it (a weekend date: Friday's
+    # close).
     pos = np.searchsorted(days.to_numpy(), table.index.to_numpy(), side="right") - 1
     if np.any(pos < 0):
-        raise ReportDataError("benchmark weights", "as_of_date", "weights dated before the first close")
+        raise ReportDataError(
+            "benchmark weights", "as_of_date", "weights dated before the first close"
+        )
     w = table.to_numpy(dtype=float)
     # Before the first dated weights: those weights drifted back to the first day (level 1 there).
     level = np.empty(len(days))
@@ -68,7 +77,9 @@ def benchmark_daily_returns(closes: pd.DataFrame, weights: pd.DataFrame) -> pd.D
         lo, hi = pos[k], (pos[k + 1] if k + 1 < len(pos) else len(days) - 1)
         if hi <= lo:
             continue
-        units = w[k] / p[lo]  # one unit of level at the rebalance close; a later date on the same close wins
+        units = (
+            w[k] / p[lo]
+        )  # one unit of level at the rebalance close; a later date on the same close wins
         level[lo + 1 : hi + 1] = (p[lo + 1 : hi + 1] @ units) * level[lo]
     r = level[1:] / level[:-1] - 1.0
     return pd.DataFrame({"date": days[1:], "return": r})

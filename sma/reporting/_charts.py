@@ -39,7 +39,9 @@ def _frame(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def growth_chart(values: pd.DataFrame, benchmark: pd.DataFrame, period_start: date, period_end: date) -> bytes:
+def growth_chart(
+    values: pd.DataFrame, benchmark: pd.DataFrame, period_start: date, period_end: date
+) -> bytes:
     """Growth of 100 since inception, account vs benchmark, with the period shaded.
 
     Both lines are the chained daily growth of ``sma.reporting`` (the account's TWR, so
@@ -57,8 +59,12 @@ def growth_chart(values: pd.DataFrame, benchmark: pd.DataFrame, period_start: da
     fig = Figure(figsize=(6.8, 2.4))
     ax = fig.add_axes((0.08, 0.14, 0.9, 0.78))
     x = days.astype("datetime64[D]").astype(object)
-    ax.axvspan(np.datetime64(period_start, "D").astype(object), np.datetime64(period_end, "D").astype(object),
-               color="#eef3f7", linewidth=0)
+    ax.axvspan(
+        np.datetime64(period_start, "D").astype(object),
+        np.datetime64(period_end, "D").astype(object),
+        color="#eef3f7",
+        linewidth=0,
+    )
     ax.plot(x, bench, color=CHART_BENCHMARK, linewidth=1.2, label="Benchmark")
     ax.plot(x, account, color=CHART_ACCOUNT, linewidth=1.6, label="Account")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
@@ -75,7 +81,9 @@ def sector_chart(sectors: pd.DataFrame) -> bytes:
     fig = Figure(figsize=(6.8, 0.24 * len(rows) + 0.7))
     ax = fig.add_axes((0.27, 0.06, 0.66, 0.8))
     ax.barh(y + 0.19, rows["account_weight"], height=0.36, color=CHART_ACCOUNT, label="Account")
-    ax.barh(y - 0.19, rows["benchmark_weight"], height=0.36, color=CHART_BENCHMARK, label="Benchmark")
+    ax.barh(
+        y - 0.19, rows["benchmark_weight"], height=0.36, color=CHART_BENCHMARK, label="Benchmark"
+    )
     ax.set_yticks(y, rows["sector"].astype(str))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     _frame(ax)

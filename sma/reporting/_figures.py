@@ -21,7 +21,9 @@ from sma.reporting._tax_view import LossValue, loss_tax_value
 CASH_SECTOR = "Cash"
 
 
-def sector_weights(holdings: pd.DataFrame, cash: float, benchmark_sectors: pd.DataFrame) -> pd.DataFrame:
+def sector_weights(
+    holdings: pd.DataFrame, cash: float, benchmark_sectors: pd.DataFrame
+) -> pd.DataFrame:
     """Account vs benchmark weight per sector, as fractions of the account's value.
 
     The account's weights are over securities plus cash (a ``Cash`` row), so they show where
@@ -102,7 +104,9 @@ def realized_summary(realized: pd.DataFrame, start: date, end: date) -> Realized
         st_losses=float(-gain[st & (gain < 0)].sum()),
         lt_gains=float(gain[~st & (gain > 0)].sum()),
         lt_losses=float(-gain[~st & (gain < 0)].sum()),
-        wash_sale_disallowed=float(rows["wash_sale_disallowed"].fillna(0.0).to_numpy(dtype=float).sum()),
+        wash_sale_disallowed=float(
+            rows["wash_sale_disallowed"].fillna(0.0).to_numpy(dtype=float).sum()
+        ),
     )
 
 
@@ -165,7 +169,11 @@ def statement_figures(data: StatementData) -> StatementFigures:
     period = returns_over(data.values, data.benchmark_returns, p.label, p.start, p.end)
     ytd = returns_over(data.values, data.benchmark_returns, "Year to date", p.year_start, p.end)
     # "Since inception" only when the valuations reach back to the account's own inception.
-    label = "Since inception" if data.inception is None or data.inception >= first else "Since first valuation"
+    label = (
+        "Since inception"
+        if data.inception is None or data.inception >= first
+        else "Since first valuation"
+    )
     since = returns_over(data.values, data.benchmark_returns, label, first, p.end)
     change = value_change(data.values, p.start, p.end)
     ryear = realized_summary(data.realized, p.year_start, p.end)
@@ -182,8 +190,14 @@ def statement_figures(data: StatementData) -> StatementFigures:
         appendix=holdings_appendix(data.holdings, total),
         realized_ytd=ryear,
         realized_period=rperiod,
-        loss_value=loss_tax_value(ryear.st_gains, ryear.st_losses, ryear.lt_gains, ryear.lt_losses,
-                                  data.st_tax_rate, data.lt_tax_rate),
+        loss_value=loss_tax_value(
+            ryear.st_gains,
+            ryear.st_losses,
+            ryear.lt_gains,
+            ryear.lt_losses,
+            data.st_tax_rate,
+            data.lt_tax_rate,
+        ),
         unrealized=unrealized(data.holdings),
         reasons=trades_by_reason(data.trades),
         contributions=float(amounts[amounts > 0].sum()),

@@ -1,4 +1,5 @@
-"""Realized gains and losses laid out as IRS Form 8949 (Sales and Other Dispositions of Capital Assets).
+"""Realized gains and losses laid out as IRS Form 8949 (Sales and Other Dispositions of Capital
+Assets).
 
 Part I holds short-term sales, Part II long-term (held more than one year; IRS Publication 550).
 Columns as on the form: (a) description, (b) date acquired, (c) date sold, (d) proceeds,
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from sma.reporting._format import money, shares
 from sma.reporting._frames import ReportDataError, as_dates, require_columns
@@ -34,7 +35,10 @@ FORM_8949_COLUMNS = {
     "adjustment": "(g) Amount of adjustment",
     "gain": "(h) Gain or (loss)",
 }
-PARTS = {"I": "Part I - Short-Term (held one year or less)", "II": "Part II - Long-Term (held more than one year)"}
+PARTS = {
+    "I": "Part I - Short-Term (held one year or less)",
+    "II": "Part II - Long-Term (held more than one year)",
+}
 _CENT = 0.005
 
 
@@ -63,8 +67,11 @@ def form_8949_rows(realized: pd.DataFrame) -> pd.DataFrame:
     require_columns("realized", realized, REALIZED_COLUMNS)
     term = realized["term"].astype(str).str.upper()
     if not term.isin(["SHORT", "LONG"]).all():
-        raise ReportDataError("realized", "term", f"row {int(np.argmax(~term.isin(['SHORT', 'LONG'])))}: "
-                              "term must be SHORT or LONG")
+        raise ReportDataError(
+            "realized",
+            "term",
+            f"row {int(np.argmax(~term.isin(['SHORT', 'LONG'])))}: term must be SHORT or LONG",
+        )
     proceeds = realized["proceeds"].to_numpy(dtype=float)
     basis = realized["cost_basis"].to_numpy(dtype=float)
     adjustment = realized["wash_sale_disallowed"].fillna(0.0).to_numpy(dtype=float)
@@ -72,17 +79,25 @@ def form_8949_rows(realized: pd.DataFrame) -> pd.DataFrame:
     off = np.abs(gain - realized["gain"].to_numpy(dtype=float)) > _CENT
     if off.any():
         row = int(np.argmax(off))
-        raise ReportDataError("realized", "gain", f"row {row} ({realized['lot_id'].iloc[row]}): gain "
-                              f"{realized['gain'].iloc[row]} is not proceeds - cost basis + adjustment = {gain[row]}")
+        raise ReportDataError(
+            "realized",
+            "gain",
+            f"row {row} ({realized['lot_id'].iloc[row]}): gain "
+            f"{realized['gain'].iloc[row]} is not proceeds - cost basis + adjustment = {gain[row]}",
+        )
     code = realized["adjustment_code"].fillna("").astype(str).str.strip()
     code = code.where(~((adjustment > 0) & (code == "")), "W")
     sold = as_dates("realized", realized, "sale_date")
     out = pd.DataFrame(
         {
             "part": np.where(term == "SHORT", "I", "II"),
-            "description": [f"{shares(q)} sh. {s}" for q, s in zip(realized["quantity"], realized["symbol"],
-                                                                    strict=True)],
-            "date_acquired": as_dates("realized", realized, "acquired_date").dt.strftime("%m/%d/%Y").to_numpy(),
+            "description": [
+                f"{shares(q)} sh. {s}"
+                for q, s in zip(realized["quantity"], realized["symbol"], strict=True)
+            ],
+            "date_acquired": as_dates("realized", realized, "acquired_date")
+            .dt.strftime("%m/%d/%Y")
+            .to_numpy(),
             "date_sold": sold.dt.strftime("%m/%d/%Y").to_numpy(),
             "proceeds": proceeds.round(2),
             "cost_basis": basis.round(2),
@@ -101,22 +116,46 @@ def form_8949_rows(realized: pd.DataFrame) -> pd.DataFrame:
 def form_8949_csv(rows: pd.DataFrame) -> str:
     """``form_8949_rows`` as CSV with the form's headings; no text cell can start a formula."""
     safe = neutralise_frame(rows, ["description", "code", "symbol", "lot_id"])
-    safe = safe.rename(columns={**FORM_8949_COLUMNS, "part": "Part", "symbol": "Symbol", "lot_id": "Lot"})
+    safe = safe.rename(
+        columns={**FORM_8949_COLUMNS, "part": "Part", "symbol": "Symbol", "lot_id": "Lot"}
+    )
     return safe.to_csv(index=False, float_format="%.2f", lineterminator="\n")
 
 
 def _part_table(rows: pd.DataFrame) -> Table:
     w = landscape(LETTER)[0] - 1.2 * inch
     widths = [w * f for f in (0.14, 0.085, 0.085, 0.11, 0.11, 0.1, 0.1, 0.12, 0.15)]
-    head = [Paragraph(escape_markup(h), styles()["head"]) for h in FORM_8949_COLUMNS.values()] + ["Lot"]
-    lot = styles()["cell"]  # a long lot id wraps inside its column instead of running past the margin
+    head = [Paragraph(escape_markup(h), styles()["head"]) for h in FORM_8949_COLUMNS.values()] + [
+        "Lot"
+    ]
+    lot = styles()[
+        "cell"
+    ]  # a long lot id wraps inside its column instead of running past the margin
     body = [
-        [r.description, r.date_acquired, r.date_sold, money(r.proceeds), money(r.cost_basis), r.code,
-         money(r.adjustment) if r.adjustment else "", money(r.gain), Paragraph(escape_markup(r.lot_id), lot)]
+        [
+            r.description,
+            r.date_acquired,
+            r.date_sold,
+            money(r.proceeds),
+            money(r.cost_basis),
+            r.code,
+            money(r.adjustment) if r.adjustment else "",
+            money(r.gain),
+            Paragraph(escape_markup(r.lot_id), lot),
+        ]
         for r in rows.itertuples(index=False)
     ]
-    totals = ["Totals", "", "", money(rows["proceeds"].sum()), money(rows["cost_basis"].sum()), "",
-              money(rows["adjustment"].sum()), money(rows["gain"].sum()), ""]
+    totals = [
+        "Totals",
+        "",
+        "",
+        money(rows["proceeds"].sum()),
+        money(rows["cost_basis"].sum()),
+        "",
+        money(rows["adjustment"].sum()),
+        money(rows["gain"].sum()),
+        "",
+    ]
     table = Table([head, *body, totals], colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(table_style(len(body) + 2, numeric_from=3, total_row=True, numeric_to=7))
     return table
@@ -131,21 +170,42 @@ def render_form_8949_pdf(
     """
     register_fonts()
     s = styles()
-    story = [
+    story: list[Flowable] = [
         Paragraph(escape_markup(f"Form 8949 worksheet, tax year {tax_year}"), s["cover_title"]),
         Paragraph(escape_markup(f"{client}  ·  Account {account_id}"), s["cover_meta"]),
-        Paragraph(escape_markup(
-            "Sales and other dispositions of capital assets, from our lot records, laid out as IRS Form 8949 "
-            "to help you or your tax preparer. Your custodian's Form 1099-B is the official record; "
-            "code W marks a loss disallowed as a wash sale, shown in column (g)."), s["small"]),
+        Paragraph(
+            escape_markup(
+                "Sales and other dispositions of capital assets, from our lot records, laid out "
+                "as IRS Form 8949 "
+                "to help you or your tax preparer. Your custodian's Form 1099-B is the official "
+                "record; "
+                "code W marks a loss disallowed as a wash sale, shown in column (g)."
+            ),
+            s["small"],
+        ),
     ]
     for part, title in PARTS.items():
-        story += [CondPageBreak(1.2 * inch), Spacer(1, 10), Paragraph(escape_markup(title), s["h2"])]
+        story += [
+            CondPageBreak(1.2 * inch),
+            Spacer(1, 10),
+            Paragraph(escape_markup(title), s["h2"]),
+        ]
         chunk = rows[rows["part"] == part]
         story.append(_part_table(chunk) if len(chunk) else Paragraph("No sales.", s["body"]))
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(LETTER), invariant=1, leftMargin=0.6 * inch,
-                            rightMargin=0.6 * inch, topMargin=0.6 * inch, bottomMargin=0.8 * inch,
-                            title=f"Form 8949 worksheet {tax_year} - account {account_id}", author=manager)
-    doc.build(story, canvasmaker=numbered_canvas(f"{manager}  ·  Account {account_id}  ·  Form 8949 {tax_year}"))
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=landscape(LETTER),
+        invariant=1,
+        leftMargin=0.6 * inch,
+        rightMargin=0.6 * inch,
+        topMargin=0.6 * inch,
+        bottomMargin=0.8 * inch,
+        title=f"Form 8949 worksheet {tax_year} - account {account_id}",
+        author=manager,
+    )
+    doc.build(
+        story,
+        canvasmaker=numbered_canvas(f"{manager}  ·  Account {account_id}  ·  Form 8949 {tax_year}"),
+    )
     return buf.getvalue()

@@ -16,18 +16,24 @@ from sma.reporting._reasons import REASON_WORDS
 #: would say more than the account did, in US spelling throughout.
 STATEMENT_WORDS = {
     **REASON_WORDS,
-    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realize losses that can offset "
+    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realize losses "
+    "that can offset "
     "taxable gains",
     TradeReason.REBALANCE: "brought the portfolio back in line with your benchmark",
 }
 
 
 def reason_words(reason: str, withdrawals: float) -> str:
-    """Why we traded, in the client's words; cash raised without a withdrawal was for the cash reserve."""
+    """Why we traded, in the client's words; cash raised without a withdrawal was for the cash
+    reserve."""
     if reason == TradeReason.CASH_RAISE:
-        return ("sold to raise the cash needed for your withdrawals" if withdrawals > 0
-                else "sold to bring the account's cash back up to its target reserve")
+        return (
+            "sold to raise the cash needed for your withdrawals"
+            if withdrawals > 0
+            else "sold to bring the account's cash back up to its target reserve"
+        )
     return STATEMENT_WORDS.get(reason, f"traded for reason {reason}")
+
 
 TAX_DEFERRED = ("IRA", "ROTH")
 
@@ -40,8 +46,13 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
     """Paragraphs, in order: the period's trades by reason, taxes, and cash flows."""
     reasons = figures.reasons
     if reasons.empty:
-        lines = [(f"We made no trades in {period_label}: the portfolio stayed within its tolerances of "
-                  "your benchmark, and no tax losses were worth harvesting.")]
+        lines = [
+            (
+                f"We made no trades in {period_label}: the portfolio stayed within its "
+                "tolerances of "
+                "your benchmark, and no tax losses were worth harvesting."
+            )
+        ]
     else:
         total = int(reasons["trades"].sum())
         lines = [f"In {period_label} we made {_trades(total)} in your account. We:"]
@@ -57,8 +68,10 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
         )
     elif harvested > 0:
         lines.append(
-            f"Losses realized this period came to {money(harvested)}. Netted against this account's gains "
-            f"for the year, the year's losses are worth an estimated {money(figures.loss_value.value)} in "
+            f"Losses realized this period came to {money(harvested)}. Netted against this "
+            "account's gains "
+            "for the year, the year's losses are worth an estimated "
+            f"{money(figures.loss_value.value)} in "
             "tax this year (section 7 shows how)."
         )
     if figures.contributions > 0 or figures.withdrawals > 0:
@@ -75,15 +88,23 @@ def in_brief(figures: StatementFigures, account_type: str, period_label: str) ->
     """One paragraph for the cover: return vs benchmark, how much we traded and mainly why."""
     p = figures.period
     verb = "gained" if p.account >= 0 else "lost"
-    text = (f"In {period_label} your account {verb} {abs(p.account):.2%} (time-weighted), against "
-            f"{p.benchmark:+.2%} for its benchmark.")
+    text = (
+        f"In {period_label} your account {verb} {abs(p.account):.2%} (time-weighted), against "
+        f"{p.benchmark:+.2%} for its benchmark."
+    )
     reasons = figures.reasons
     if reasons.empty:
         return text + " We made no trades: the portfolio stayed within its tolerances."
     main = str(reasons["reason"].iloc[int(np.argmax(reasons["trades"].to_numpy()))])
-    text += f" We made {_trades(int(reasons['trades'].sum()))}; most of them {reason_words(main, figures.withdrawals)}."
+    text += (
+        f" We made {_trades(int(reasons['trades'].sum()))}; most of them "
+        f"{reason_words(main, figures.withdrawals)}."
+    )
     harvested = figures.realized_period.losses
     if account_type.upper() not in TAX_DEFERRED and harvested > 0:
-        text += (f" Losses harvested this period came to {money(harvested)}; the year's losses are worth an "
-                 f"estimated {money(figures.loss_value.value)} in tax this year, after netting.")
+        text += (
+            f" Losses harvested this period came to {money(harvested)}; the year's losses are "
+            "worth an "
+            f"estimated {money(figures.loss_value.value)} in tax this year, after netting."
+        )
     return text

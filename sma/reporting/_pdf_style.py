@@ -43,41 +43,94 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(folder / "DejaVuSans-Oblique.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD
+    )
 
 
 @cache
 def styles() -> dict[str, ParagraphStyle]:
     """Paragraph styles by name: title, h1, h2, body, small, note, cover_*."""
     register_fonts()
-    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12.5, textColor=colors.black, alignment=TA_LEFT)
+    base = ParagraphStyle(
+        "body", fontName=FONT, fontSize=9, leading=12.5, textColor=colors.black, alignment=TA_LEFT
+    )
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=GREY),
-        "note": ParagraphStyle("note", parent=base, fontName=FONT_ITALIC, fontSize=7.5, leading=10, textColor=GREY),
+        "note": ParagraphStyle(
+            "note", parent=base, fontName=FONT_ITALIC, fontSize=7.5, leading=10, textColor=GREY
+        ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
-        "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=7.5, leading=9.5,
-                               textColor=colors.white),
+        "head": ParagraphStyle(
+            "head",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=7.5,
+            leading=9.5,
+            textColor=colors.white,
+        ),
         "para": ParagraphStyle("para", parent=base, spaceAfter=5),
-        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=14, bulletIndent=4, spaceAfter=3),
-        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=14, leading=18, textColor=NAVY,
-                             spaceBefore=6, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=14, textColor=NAVY,
-                             spaceBefore=8, spaceAfter=4),
-        "cover_firm": ParagraphStyle("cover_firm", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14,
-                                     textColor=colors.white),
-        "cover_title": ParagraphStyle("cover_title", parent=base, fontName=FONT_BOLD, fontSize=24, leading=30,
-                                      textColor=NAVY, spaceAfter=4),
-        "cover_client": ParagraphStyle("cover_client", parent=base, fontSize=16, leading=21, spaceAfter=2),
-        "cover_meta": ParagraphStyle("cover_meta", parent=base, fontSize=10, leading=14, textColor=GREY),
-        "figure_label": ParagraphStyle("figure_label", parent=base, fontSize=7.5, leading=9.5, textColor=GREY),
-        "figure_value": ParagraphStyle("figure_value", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16,
-                                       textColor=NAVY),
+        "bullet": ParagraphStyle(
+            "bullet", parent=base, leftIndent=14, bulletIndent=4, spaceAfter=3
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=14,
+            leading=18,
+            textColor=NAVY,
+            spaceBefore=6,
+            spaceAfter=6,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=10.5,
+            leading=14,
+            textColor=NAVY,
+            spaceBefore=8,
+            spaceAfter=4,
+        ),
+        "cover_firm": ParagraphStyle(
+            "cover_firm",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=11,
+            leading=14,
+            textColor=colors.white,
+        ),
+        "cover_title": ParagraphStyle(
+            "cover_title",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=24,
+            leading=30,
+            textColor=NAVY,
+            spaceAfter=4,
+        ),
+        "cover_client": ParagraphStyle(
+            "cover_client", parent=base, fontSize=16, leading=21, spaceAfter=2
+        ),
+        "cover_meta": ParagraphStyle(
+            "cover_meta", parent=base, fontSize=10, leading=14, textColor=GREY
+        ),
+        "figure_label": ParagraphStyle(
+            "figure_label", parent=base, fontSize=7.5, leading=9.5, textColor=GREY
+        ),
+        "figure_value": ParagraphStyle(
+            "figure_value", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16, textColor=NAVY
+        ),
     }
 
 
-def table_style(n_rows: int, numeric_from: int = 1, total_row: bool = False, numeric_to: int = -1) -> TableStyle:
-    """Header row in navy, hairlines between rows, numbers right-aligned in columns ``numeric_from..numeric_to``."""
+def table_style(
+    n_rows: int, numeric_from: int = 1, total_row: bool = False, numeric_to: int = -1
+) -> TableStyle:
+    """Header row in navy, hairlines between rows, numbers right-aligned in columns
+    ``numeric_from..numeric_to``."""
     register_fonts()
     commands = [
         ("FONT", (0, 0), (-1, -1), FONT, 8),
@@ -93,7 +146,10 @@ def table_style(n_rows: int, numeric_from: int = 1, total_row: bool = False, num
     if n_rows > 3:
         commands.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, BAND]))
     if total_row:
-        commands += [("FONT", (0, -1), (-1, -1), FONT_BOLD, 8), ("LINEABOVE", (0, -1), (-1, -1), 0.75, NAVY)]
+        commands += [
+            ("FONT", (0, -1), (-1, -1), FONT_BOLD, 8),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.75, NAVY),
+        ]
     return TableStyle(commands)
 
 
@@ -111,7 +167,7 @@ def numbered_canvas(footer_left: str):
 
         def showPage(self) -> None:  # noqa: N802 -- reportlab's name
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # pyright: ignore[reportAttributeAccessIssue]
 
         def save(self) -> None:
             total = len(self._pages)
@@ -122,13 +178,13 @@ def numbered_canvas(footer_left: str):
             super().save()
 
         def _footer(self, total: int) -> None:
-            width, _ = self._pagesize
+            width, _ = self._pagesize  # pyright: ignore[reportAttributeAccessIssue]
             self.setStrokeColor(RULE)
             self.setLineWidth(0.5)
             self.line(48, 40, width - 48, 40)
             self.setFont(FONT, 7.5)
             self.setFillColor(GREY)
             self.drawString(48, 28, footer_left)
-            self.drawRightString(width - 48, 28, f"Page {self._pageNumber} of {total}")
+            self.drawRightString(width - 48, 28, f"Page {self._pageNumber} of {total}")  # pyright: ignore[reportAttributeAccessIssue]
 
     return NumberedCanvas

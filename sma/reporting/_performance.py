@@ -72,7 +72,9 @@ def daily_growth(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return days, growth
 
 
-def chain(days: np.ndarray, growth: np.ndarray, after: np.datetime64, through: np.datetime64) -> float:
+def chain(
+    days: np.ndarray, growth: np.ndarray, after: np.datetime64, through: np.datetime64
+) -> float:
     """``prod(growth) - 1`` over the days ``after < day <= through``."""
     window = (days > after) & (days <= through)
     return float(np.prod(growth[window]) - 1.0)
@@ -119,7 +121,9 @@ def _benchmark_growth(benchmark: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     days = as_dates("benchmark_returns", benchmark, "date").to_numpy().astype("datetime64[D]")
     r = benchmark["return"].to_numpy(dtype=float)
     if not np.all(np.isfinite(r)) or np.any(r <= -1.0):
-        raise ReportDataError("benchmark_returns", "return", "daily returns must be finite and > -100 %")
+        raise ReportDataError(
+            "benchmark_returns", "return", "daily returns must be finite and > -100 %"
+        )
     return days, 1.0 + r
 
 
@@ -150,18 +154,29 @@ def returns_over(
     first = (base + np.timedelta64(1, "D")).astype(object)
     irr = money_weighted_return(values, base.astype(object), through.astype(object))
     over_span = None if irr is None else float((1.0 + irr) ** (span / 365.0) - 1.0)
-    return Returns(label, first, end, account, bench, annualise(account, span), annualise(bench, span),
-                   over_span, irr if span >= 365 else None)
+    return Returns(
+        label,
+        first,
+        end,
+        account,
+        bench,
+        annualise(account, span),
+        annualise(bench, span),
+        over_span,
+        irr if span >= 365 else None,
+    )
 
 
 def internal_rate(flows: np.ndarray, years: np.ndarray) -> float | None:
-    """The annual rate ``r`` with ``sum(flows * (1 + r) ** -years) = 0``; ``None`` when there is none.
+    """The annual rate ``r`` with ``sum(flows * (1 + r) ** -years) = 0``; ``None`` when there is
+    none.
 
     Parameters
     ----------
     flows : ndarray of shape (n,), USD -- the investor's flows: paid in < 0, received > 0
     years : ndarray of shape (n,) -- each flow's time from the first, in years (days / 365)
     """
+
     def npv(r: float) -> float:
         return float(np.sum(flows * np.exp(-years * np.log1p(r))))
 
@@ -176,7 +191,8 @@ def internal_rate(flows: np.ndarray, years: np.ndarray) -> float | None:
 
 
 def money_weighted_return(values: pd.DataFrame, base: date, through: date) -> float | None:
-    """The account's annual internal rate of return from the close of ``base`` to the close of ``through``.
+    """The account's annual internal rate of return from the close of ``base`` to the close of
+    ``through``.
 
     The value at ``base`` is paid in on ``base``, each later day's ``cash_flow`` on its day
     (contributions paid in, withdrawals received), and the value at ``through`` is received on

@@ -1,4 +1,5 @@
-"""Why we trade: the engine's reason codes, their words for a client, and trades summed by reason."""
+"""Why we trade: the engine's reason codes, their words for a client, and trades summed by
+reason."""
 
 from __future__ import annotations
 
@@ -14,15 +15,18 @@ TRADE_REASONS: tuple[str, ...] = tuple(TradeReason)
 
 #: Why we trade, in a client's words, per reason code (PRODUCT.md, "The nightly run", step 5).
 REASON_WORDS: dict[str, str] = {
-    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realise losses that can offset "
+    TradeReason.HARVEST: "sold holdings that were worth less than you paid, to realise losses "
+    "that can offset "
     "taxable gains",
-    TradeReason.REPLACE: "bought similar, but not substantially identical, securities so that your money stayed "
+    TradeReason.REPLACE: "bought similar, but not substantially identical, securities so that "
+    "your money stayed "
     "invested while the harvested ones cannot be bought back",
     TradeReason.REBALANCE: "brought the portfolio back in line with your personalised benchmark",
     TradeReason.CASH_INVEST: "invested cash that was waiting in the account",
     TradeReason.CASH_RAISE: "sold to raise the cash needed for withdrawals or your cash reserve",
     TradeReason.RESTRICTION: "sold or avoided securities that your instructions exclude",
-    TradeReason.TRANSITION: "moved earlier holdings toward the portfolio we manage, as fast as your yearly gain "
+    TradeReason.TRANSITION: "moved earlier holdings toward the portfolio we manage, as fast as "
+    "your yearly gain "
     "budget allows",
 }
 
@@ -47,31 +51,44 @@ def _exact_sums(key: np.ndarray, values: np.ndarray) -> dict[int, int]:
     finite = np.isfinite(values)
     mantissa, exponent = np.frexp(values[finite])
     whole = np.ldexp(mantissa, 53).astype(np.int64)
-    sums = pd.DataFrame({
-        "key": key[finite], "shift": exponent.astype(np.int64) + (_UNIT_BITS - 53),
-        "high": whole >> _HALF, "low": whole & ((1 << _HALF) - 1),
-    }).groupby(["key", "shift"], sort=False).sum()
+    sums = (
+        pd.DataFrame(
+            {
+                "key": key[finite],
+                "shift": exponent.astype(np.int64) + (_UNIT_BITS - 53),
+                "high": whole >> _HALF,
+                "low": whole & ((1 << _HALF) - 1),
+            }
+        )
+        .groupby(["key", "shift"], sort=False)
+        .sum()
+    )
     out: dict[int, int] = {}
-    for (k, shift), high, low in zip(sums.index, sums["high"].tolist(), sums["low"].tolist(), strict=True):
+    for (k, shift), high, low in zip(
+        sums.index, sums["high"].tolist(), sums["low"].tolist(), strict=True
+    ):
         out[int(k)] = out.get(int(k), 0) + (((high << _HALF) + low) << int(shift))
     return out
 
 
 class _Reason:
-    """One reason's running totals: counts, distinct accounts, exact notionals and infinities seen."""
+    """One reason's running totals: counts, distinct accounts, exact notionals and infinities
+    seen."""
 
     def __init__(self) -> None:
         self.trades = 0
         self.counts = dict.fromkeys(_SIDES, 0)
         self.accounts: set[str] = set()
-        self.exact = dict.fromkeys(_SIDES, 0)
+        self.exact: dict[str, int] = dict.fromkeys(_SIDES, 0)
         self.infinite: dict[str, set[float]] = {side: set() for side in _SIDES}
 
     def total(self, side: str) -> float:
         """The notional of ``side``: the exact sum rounded once (NaN skipped, as pandas does)."""
         infinite = self.infinite[side]
         if infinite:
-            return next(iter(infinite)) if len(infinite) == 1 else math.nan  # inf - inf is nan, in any order
+            return (
+                next(iter(infinite)) if len(infinite) == 1 else math.nan
+            )  # inf - inf is nan, in any order
         try:
             return self.exact[side] / (1 << _UNIT_BITS)  # int / int rounds correctly, once
         except OverflowError:
@@ -91,39 +108,50 @@ class ReasonTally:
         self._reasons: dict[str, _Reason] = {}
 
     def add(self, trades: pd.DataFrame) -> None:
-        """Count ``trades`` in: columns as ``trades_by_reason``; a trade without a reason is not counted."""
+        """Count ``trades`` in: columns as ``trades_by_reason``; a trade without a reason is not
+        counted."""
         reason_code, reasons = pd.factorize(trades["reason"].astype(str))
         mine = [self._reasons.setdefault(str(r), _Reason()) for r in reasons]
         counted = reason_code >= 0
         side = trades["side"].astype(str).str.upper().to_numpy()[counted]
         side_code = np.select([side == s for s in _SIDES], list(range(len(_SIDES))), len(_SIDES))
-        _add_sides(mine, reason_code[counted] * _KEYS_PER_REASON + side_code,
-                   trades["notional"].to_numpy(dtype=float)[counted])
+        _add_sides(
+            mine,
+            reason_code[counted] * _KEYS_PER_REASON + side_code,
+            trades["notional"].to_numpy(dtype=float)[counted],
+        )
         if "account_id" in trades:
-            _add_accounts(mine, reason_code[counted], trades["account_id"].astype(str).to_numpy()[counted])
+            _add_accounts(
+                mine, reason_code[counted], trades["account_id"].astype(str).to_numpy()[counted]
+            )
         else:  # one account's trades (a statement): each reason traded counts one account
             for tally in mine:
                 tally.accounts.add("")
 
     def table(self) -> pd.DataFrame:
-        """``REASON_TABLE_COLUMNS`` per reason, in ``TRADE_REASONS`` order (unknown codes last, by name)."""
+        """``REASON_TABLE_COLUMNS`` per reason, in ``TRADE_REASONS`` order (unknown codes last, by
+        name)."""
         rank = {r: i for i, r in enumerate(TRADE_REASONS)}
         order = sorted(self._reasons, key=lambda r: (rank.get(r, len(rank)), r))
         rows = [self._reasons[r] for r in order]
-        return pd.DataFrame({
-            "reason": pd.Series(order, dtype=None if order else object),
-            "trades": np.array([t.trades for t in rows], dtype=np.int64),
-            "accounts": np.array([len(t.accounts) for t in rows], dtype=np.int64),
-            "buys": np.array([t.counts["BUY"] for t in rows], dtype=np.int64),
-            "sells": np.array([t.counts["SELL"] for t in rows], dtype=np.int64),
-            "bought": np.array([t.total("BUY") for t in rows], dtype=float),
-            "sold": np.array([t.total("SELL") for t in rows], dtype=float),
-        })
+        return pd.DataFrame(
+            {
+                "reason": pd.Series(order, dtype=None if order else object),
+                "trades": np.array([t.trades for t in rows], dtype=np.int64),
+                "accounts": np.array([len(t.accounts) for t in rows], dtype=np.int64),
+                "buys": np.array([t.counts["BUY"] for t in rows], dtype=np.int64),
+                "sells": np.array([t.counts["SELL"] for t in rows], dtype=np.int64),
+                "bought": np.array([t.total("BUY") for t in rows], dtype=float),
+                "sold": np.array([t.total("SELL") for t in rows], dtype=float),
+            }
+        )
 
 
 def _add_sides(mine: list[_Reason], key: np.ndarray, notional: np.ndarray) -> None:
     """Counts and exact notionals per ``key`` (reason code x ``_KEYS_PER_REASON`` + side code)."""
-    per_key = np.bincount(key, minlength=len(mine) * _KEYS_PER_REASON).reshape(len(mine), _KEYS_PER_REASON)
+    per_key = np.bincount(key, minlength=len(mine) * _KEYS_PER_REASON).reshape(
+        len(mine), _KEYS_PER_REASON
+    )
     summed = key % _KEYS_PER_REASON < len(_SIDES)
     exact = _exact_sums(key[summed], notional[summed])
     for code, tally in enumerate(mine):

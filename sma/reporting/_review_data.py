@@ -13,18 +13,66 @@ from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
 from sma.reporting._review_tax import TAX_COLUMNS
 
 SUMMARY_KEYS = (
-    "run_id", "as_of", "accounts_screened", "accounts_triggered", "accounts_traded", "accounts_held",
-    "orders", "notional", "losses_harvested", "gains_realized_st", "gains_realized_lt", "est_tax_saved",
+    "run_id",
+    "as_of",
+    "accounts_screened",
+    "accounts_triggered",
+    "accounts_traded",
+    "accounts_held",
+    "orders",
+    "notional",
+    "losses_harvested",
+    "gains_realized_st",
+    "gains_realized_lt",
+    "est_tax_saved",
 )
 DECISION_COLUMNS = (
-    "account_id", "household_id", "account_type", "client_name", "status", "reason", "te_before", "te_after",
-    "max_tracking_error", "realized_st", "realized_lt", "losses_harvested", "est_tax_saved", "turnover",
-    "cash_before", "cash_after", "market_value", *TAX_COLUMNS,
+    "account_id",
+    "household_id",
+    "account_type",
+    "client_name",
+    "status",
+    "reason",
+    "te_before",
+    "te_after",
+    "max_tracking_error",
+    "realized_st",
+    "realized_lt",
+    "losses_harvested",
+    "est_tax_saved",
+    "turnover",
+    "cash_before",
+    "cash_after",
+    "market_value",
+    *TAX_COLUMNS,
 )
 TRADE_COLUMNS = ("account_id", "symbol", "side", "quantity", "price", "notional", "reason")
-LOT_SELL_COLUMNS = ("account_id", "symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term")
-HOLDING_COLUMNS = ("account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight")
-SECTOR_COLUMNS = ("account_id", "sector", "weight_before", "weight_after", "target_weight", "securities")
+LOT_SELL_COLUMNS = (
+    "account_id",
+    "symbol",
+    "lot_id",
+    "quantity",
+    "cost_basis",
+    "proceeds",
+    "gain",
+    "term",
+)
+HOLDING_COLUMNS = (
+    "account_id",
+    "symbol",
+    "sector",
+    "weight_before",
+    "weight_after",
+    "target_weight",
+)
+SECTOR_COLUMNS = (
+    "account_id",
+    "sector",
+    "weight_before",
+    "weight_after",
+    "target_weight",
+    "securities",
+)
 WASH_BLOCK_COLUMNS = ("account_id", "symbol", "kind", "until", "why")
 EXCEPTION_COLUMNS = ("account_id", "kind", "reason")
 TRADE_COUNT_COLUMNS = ("account_id", "trades")
@@ -59,7 +107,8 @@ class ReviewData:
     holdings : DataFrame
         ``account_id, symbol, sector, weight_before, weight_after, target_weight`` (fractions).
     wash_blocks : DataFrame
-        ``account_id, symbol, kind`` (BUY_BLOCKED or LOSS_SALE_BLOCKED) ``, until`` (date) ``, why``.
+        ``account_id, symbol, kind`` (BUY_BLOCKED or LOSS_SALE_BLOCKED) ``, until`` (date)
+        ``, why``.
     exceptions : DataFrame
         ``account_id, kind`` (one of ``EXCEPTION_KINDS``) ``, reason``.
     listed : frozenset of str or None
@@ -120,22 +169,26 @@ class ReviewData:
             raise ReportDataError("decisions", "status", f"unknown status {first!r}")
 
     def trades_by_reason(self) -> pd.DataFrame:
-        """The night's trades per reason (``REASON_TABLE_COLUMNS``): ``by_reason``, else summed from ``trades``."""
+        """The night's trades per reason (``REASON_TABLE_COLUMNS``): ``by_reason``, else summed from
+        ``trades``."""
         return trades_by_reason(self.trades) if self.by_reason is None else self.by_reason
 
     def sector_weights(self) -> pd.DataFrame:
-        """``SECTOR_COLUMNS`` per account and sector over every holding: ``sectors``, else summed from ``holdings``."""
+        """``SECTOR_COLUMNS`` per account and sector over every holding: ``sectors``, else summed
+        from ``holdings``."""
         return sector_sums(self.holdings) if self.sectors is None else self.sectors
 
     def trades_per_account(self) -> pd.Series:
-        """Number of trades per account id, over the whole night (accounts without trades absent)."""
+        """Number of trades per account id, over the whole night (accounts without trades
+        absent)."""
         if self.trade_counts is None:
             return self.trades.groupby("account_id").size()
         return self.trade_counts.set_index("account_id")["trades"]
 
 
 def sector_sums(holdings: pd.DataFrame) -> pd.DataFrame:
-    """Per account and sector: weights before, after and target summed, and the number of securities.
+    """Per account and sector: weights before, after and target summed, and the number of
+    securities.
 
     Over every row of ``holdings`` (``HOLDING_COLUMNS``): a sector's weight is the sum of all its
     securities' weights, never of a selection of them.
@@ -145,6 +198,9 @@ def sector_sums(holdings: pd.DataFrame) -> pd.DataFrame:
     f = holdings[["account_id", "sector", *weights]].astype({"account_id": str, "sector": str})
     f[weights] = f[weights].astype(float).fillna(0.0)
     out = f.groupby(["account_id", "sector"], sort=True).agg(
-        weight_before=("weight_before", "sum"), weight_after=("weight_after", "sum"),
-        target_weight=("target_weight", "sum"), securities=("weight_after", "size"))
+        weight_before=("weight_before", "sum"),
+        weight_after=("weight_after", "sum"),
+        target_weight=("target_weight", "sum"),
+        securities=("weight_after", "size"),
+    )
     return out.reset_index()

@@ -18,10 +18,31 @@ from sma.reporting._review_data import ReviewData
 
 #: Weights travel as integer millionths of the account.
 WEIGHT_UNIT = 1_000_000
-DRILL_DECISION = ("client_name", "household_id", "account_type", "status", "reason", "te_before", "te_after",
-                  "max_tracking_error", "turnover", "market_value", "cash_before", "cash_after",
-                  "losses_harvested", "realized_st", "realized_lt", "est_tax_saved", "gains_st", "gains_lt",
-                  "tax_cost", "gain_budget", "realized_ytd", "budget_used", "budget_left")
+DRILL_DECISION = (
+    "client_name",
+    "household_id",
+    "account_type",
+    "status",
+    "reason",
+    "te_before",
+    "te_after",
+    "max_tracking_error",
+    "turnover",
+    "market_value",
+    "cash_before",
+    "cash_after",
+    "losses_harvested",
+    "realized_st",
+    "realized_lt",
+    "est_tax_saved",
+    "gains_st",
+    "gains_lt",
+    "tax_cost",
+    "gain_budget",
+    "realized_ytd",
+    "budget_used",
+    "budget_left",
+)
 
 
 def _spans(ids: np.ndarray) -> list[tuple[str, int, int]]:
@@ -44,8 +65,14 @@ def jsonable(frame: pd.DataFrame, columns: list[str]) -> list[list]:
         elif pd.api.types.is_datetime64_any_dtype(s):
             cols.append([None if pd.isna(x) else x.date().isoformat() for x in s])
         else:
-            cols.append([None if x is None or (isinstance(x, float) and np.isnan(x)) else
-                         (x.isoformat() if isinstance(x, date | datetime) else str(x)) for x in s])
+            cols.append(
+                [
+                    None
+                    if x is None or (isinstance(x, float) and np.isnan(x))
+                    else (x.isoformat() if isinstance(x, date | datetime) else str(x))
+                    for x in s
+                ]
+            )
     return [list(r) for r in zip(*cols, strict=True)] if cols else []
 
 
@@ -56,8 +83,11 @@ def rows_by_account(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[l
     return {aid: rows[s:e] for aid, s, e in _spans(f["account_id"].astype(str).to_numpy())}
 
 
-def holdings_by_account(holdings: pd.DataFrame) -> tuple[dict[str, dict[str, list[int]]], list[str], list[str]]:
-    """Per account ``{"s": symbol codes, "c": sector codes, "b", "a", "t": weights}``, and the code lists.
+def holdings_by_account(
+    holdings: pd.DataFrame,
+) -> tuple[dict[str, dict[str, list[int]]], list[str], list[str]]:
+    """Per account ``{"s": symbol codes, "c": sector codes, "b", "a", "t": weights}``, and the code
+    lists.
 
     ``b``, ``a``, ``t`` are the weights before, after and target in millionths; a missing weight
     is 0 (not held, not targeted).
@@ -70,8 +100,11 @@ def holdings_by_account(holdings: pd.DataFrame) -> tuple[dict[str, dict[str, lis
         for key, column in (("b", "weight_before"), ("a", "weight_after"), ("t", "target_weight"))
     }
     out = {
-        aid: {"s": symbol_codes[s:e].tolist(), "c": sector_codes[s:e].tolist(),
-              **{k: v[s:e].tolist() for k, v in weights.items()}}
+        aid: {
+            "s": symbol_codes[s:e].tolist(),
+            "c": sector_codes[s:e].tolist(),
+            **{k: v[s:e].tolist() for k, v in weights.items()},
+        }
         for aid, s, e in _spans(f["account_id"].astype(str).to_numpy())
     }
     return out, [str(x) for x in symbols], [str(x) for x in sectors]
@@ -87,32 +120,53 @@ def sectors_by_account(sectors: pd.DataFrame, names: list[str]) -> dict[str, lis
         if name not in names:
             names.append(name)
     code = {n: i for i, n in enumerate(names)}
-    cols = [f["sector"].astype(str).map(code).to_numpy(np.int64)] + [
-        np.rint(f[c].to_numpy(dtype=float) * WEIGHT_UNIT).astype(np.int64)
-        for c in ("weight_before", "weight_after", "target_weight")] + [f["securities"].to_numpy(np.int64)]
+    cols = (
+        [f["sector"].astype(str).map(code).to_numpy(np.int64)]
+        + [
+            np.rint(f[c].to_numpy(dtype=float) * WEIGHT_UNIT).astype(np.int64)
+            for c in ("weight_before", "weight_after", "target_weight")
+        ]
+        + [f["securities"].to_numpy(np.int64)]
+    )
     rows = np.column_stack(cols).tolist() if len(f) else []
     return {aid: rows[s:e] for aid, s, e in _spans(f["account_id"].astype(str).to_numpy())}
 
 
 def drill_json(data: ReviewData) -> str:
     """The data island's text, safe inside ``<script type="application/json">``."""
+
     def mine(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if data.listed is None else frame[frame["account_id"].isin(data.listed)]
 
     h, symbols, sectors = holdings_by_account(mine(data.holdings))
     g = sectors_by_account(mine(data.sector_weights()), sectors)
-    t = rows_by_account(mine(data.trades), ["symbol", "side", "quantity", "price", "notional", "reason"])
-    lots = rows_by_account(mine(data.lot_sells), ["symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term"])
+    t = rows_by_account(
+        mine(data.trades), ["symbol", "side", "quantity", "price", "notional", "reason"]
+    )
+    lots = rows_by_account(
+        mine(data.lot_sells),
+        ["symbol", "lot_id", "quantity", "cost_basis", "proceeds", "gain", "term"],
+    )
     w = rows_by_account(mine(data.wash_blocks), ["symbol", "kind", "until", "why"])
     listed = mine(data.decisions)
     decisions = jsonable(listed, list(DRILL_DECISION))
     empty = {"s": [], "c": [], "b": [], "a": [], "t": []}
     accounts = {
-        aid: {"d": dict(zip(DRILL_DECISION, row, strict=True)), "h": h.get(aid, empty), "t": t.get(aid, []),
-              "g": g.get(aid, []), "l": lots.get(aid, []), "w": w.get(aid, [])}
+        aid: {
+            "d": dict(zip(DRILL_DECISION, row, strict=True)),
+            "h": h.get(aid, empty),
+            "t": t.get(aid, []),
+            "g": g.get(aid, []),
+            "l": lots.get(aid, []),
+            "w": w.get(aid, []),
+        }
         for aid, row in zip(listed["account_id"].astype(str), decisions, strict=True)
     }
-    text = json.dumps({"unit": WEIGHT_UNIT, "symbols": symbols, "sectors": sectors, "accounts": accounts},
-                      ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(
+        {"unit": WEIGHT_UNIT, "symbols": symbols, "sectors": sectors, "accounts": accounts},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
+    )
     # Inside <script>, "</script>" or "<!--" in a client's text must not end the data island.
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

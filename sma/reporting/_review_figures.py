@@ -13,7 +13,11 @@ def exception_rows(data: ReviewData) -> pd.DataFrame:
     """The night's exceptions, one row per account and kind, as the check step wrote them (the same
     rows the store and ``sma nightly`` count): kinds that hold an account out first."""
     names = data.decisions[["account_id", "client_name"]].drop_duplicates("account_id")
-    rows = data.exceptions[["account_id", "kind", "reason"]].astype({"kind": str}).merge(names, on="account_id", how="left")
+    rows = (
+        data.exceptions[["account_id", "kind", "reason"]]
+        .astype({"kind": str})
+        .merge(names, on="account_id", how="left")
+    )
     rows["client_name"] = rows["client_name"].fillna("")
     order = {k: i for i, k in enumerate(EXCEPTION_KINDS)}
     rows["_order"] = rows["kind"].map(order).fillna(len(order))

@@ -1,4 +1,5 @@
-"""Tonight's tax cost beside tonight's tax saved, and each account's gain budget, for the review page.
+"""Tonight's tax cost beside tonight's tax saved, and each account's gain budget, for the review
+page.
 
 Tax cost: every lot sold at a gain costs its gain times the account's rate for the lot's term
 (short or long; IRS Publication 550, "Capital Gains Tax Rates"). It is the per-lot tax cost the
@@ -22,28 +23,48 @@ from sma.reporting._frames import require_columns
 
 #: The lot sells the tax figures are summed from (``realized_gain`` USD after the lot's basis).
 LOT_GAIN_COLUMNS = ("account_id", "term", "realized_gain")
-#: Per account: net gain proposed tonight per term, and the gains of lots sold at a gain per term (USD).
+#: Per account: net gain proposed tonight per term, and the gains of lots sold at a gain per term
+#: (USD).
 GAIN_SUM_COLUMNS = ("net_st", "net_lt", "gains_st", "gains_lt")
 #: What the tax figures need of each account (rates as fractions, budget and YTD in USD).
-ACCOUNT_TAX_COLUMNS = ("account_id", "account_type", "st_tax_rate", "lt_tax_rate", "gain_budget", "realized_ytd")
+ACCOUNT_TAX_COLUMNS = (
+    "account_id",
+    "account_type",
+    "st_tax_rate",
+    "lt_tax_rate",
+    "gain_budget",
+    "realized_ytd",
+)
 #: The tax figures of each account, as the review page shows them (USD; NaN where no budget).
-TAX_COLUMNS = (*GAIN_SUM_COLUMNS, "tax_cost", "gain_budget", "realized_ytd", "budget_used", "budget_left")
+TAX_COLUMNS = (
+    *GAIN_SUM_COLUMNS,
+    "tax_cost",
+    "gain_budget",
+    "realized_ytd",
+    "budget_used",
+    "budget_left",
+)
 TAXABLE = "TAXABLE"
 
 
 def lot_gain_sums(lot_sells: pd.DataFrame) -> pd.DataFrame:
-    """``GAIN_SUM_COLUMNS`` per account (index ``account_id``, sorted) from lot sells (``LOT_GAIN_COLUMNS``).
+    """``GAIN_SUM_COLUMNS`` per account (index ``account_id``, sorted) from lot sells
+    (``LOT_GAIN_COLUMNS``).
 
     Sums add: the sums of two parts of the lot sells, added per account, are the sums of the whole.
     """
     require_columns("lot_sells", lot_sells, LOT_GAIN_COLUMNS)
     gain = lot_sells["realized_gain"].to_numpy(dtype=float)
     long_term = (lot_sells["term"].astype(str).str.upper() == "LONG").to_numpy()
-    parts = pd.DataFrame({
-        "net_st": np.where(long_term, 0.0, gain), "net_lt": np.where(long_term, gain, 0.0),
-        "gains_st": np.where(~long_term & (gain > 0), gain, 0.0),
-        "gains_lt": np.where(long_term & (gain > 0), gain, 0.0),
-    }, index=lot_sells["account_id"].astype(str).to_numpy())
+    parts = pd.DataFrame(
+        {
+            "net_st": np.where(long_term, 0.0, gain),
+            "net_lt": np.where(long_term, gain, 0.0),
+            "gains_st": np.where(~long_term & (gain > 0), gain, 0.0),
+            "gains_lt": np.where(long_term & (gain > 0), gain, 0.0),
+        },
+        index=lot_sells["account_id"].astype(str).to_numpy(),
+    )
     return parts.groupby(level=0, sort=True).sum().rename_axis("account_id")
 
 
@@ -74,7 +95,8 @@ def tax_figures(accounts: pd.DataFrame, sums: pd.DataFrame) -> pd.DataFrame:
     used = ytd + out["net_st"].to_numpy() + out["net_lt"].to_numpy()
     out["budget_used"] = np.where(np.isfinite(budget), used, np.nan)
     out["budget_left"] = budget - out["budget_used"].to_numpy()
-    # Booked per account in cents, as the decision records book tax saved: totals add the cents shown.
+    # Booked per account in cents, as the decision records book tax saved: totals add the cents
+    # shown.
     return out[list(TAX_COLUMNS)].round(2)
 
 

@@ -9,8 +9,16 @@ import pandas as pd
 
 from sma.reporting._frames import ReportDataError, require_columns
 
-HOLDING_COLUMNS = ("symbol", "name", "sector", "quantity", "price", "market_value", "cost_basis",
-                   "long_term_quantity")
+HOLDING_COLUMNS = (
+    "symbol",
+    "name",
+    "sector",
+    "quantity",
+    "price",
+    "market_value",
+    "cost_basis",
+    "long_term_quantity",
+)
 SECTOR_COLUMNS = ("sector", "weight")
 TRADE_COLUMNS = ("trade_date", "symbol", "side", "quantity", "price", "notional", "reason")
 CASH_FLOW_COLUMNS = ("date", "amount")
@@ -31,7 +39,8 @@ REALIZED_COLUMNS = (
 
 @dataclass(frozen=True)
 class Period:
-    """A statement period, both ends inclusive, e.g. ``Period(date(2026,7,1), date(2026,9,30), "2026-Q3")``."""
+    """A statement period, both ends inclusive, e.g.
+    ``Period(date(2026,7,1), date(2026,9,30), "2026-Q3")``."""
 
     start: date
     end: date
@@ -48,20 +57,37 @@ class Period:
 
 #: What every statement says, whatever the firm adds (settings ``[statements] disclosures``).
 DISCLOSURES = (
-    ("Returns are time-weighted and chained daily from the account's daily values, so trading costs are "
-    "included; advisory fees billed outside the account are not deducted. The money-weighted return is the "
-    "internal rate of return of the same daily values and cash flows: it includes the effect of when money was "
-    "added or withdrawn. Periods shorter than one year are not annualized. Past performance does not guarantee "
-    "future results."),
-    ("The benchmark is held as its provider holds it: each day's return is chained from the previous close's "
-    "weights, which drift with prices, and it is rebalanced only on the dates its weights are published. "
-    "It cannot be invested in directly and bears no costs."),
-    ("Realized gains and losses are shown after wash-sale adjustments (code W). The estimated tax value of losses "
-    "harvested nets this account's gains and losses for the year as Schedule D does, adds the offset of up to "
-    "$3,000 of a net capital loss against ordinary income (IRC 1211(b); $1,500 if married filing separately) "
-    "and carries the rest forward (IRC 1212(b)), at your marginal rates on file with us. Gains and losses "
-    "outside this account change it: it is an estimate, not tax advice."),
-    "Your custodian's Form 1099-B is the official record for tax reporting. Please consult your tax advisor.",
+    (
+        "Returns are time-weighted and chained daily from the account's daily values, so "
+        "trading costs are "
+        "included; advisory fees billed outside the account are not deducted. The "
+        "money-weighted return is the "
+        "internal rate of return of the same daily values and cash flows: it includes the "
+        "effect of when money was "
+        "added or withdrawn. Periods shorter than one year are not annualized. Past performance "
+        "does not guarantee "
+        "future results."
+    ),
+    (
+        "The benchmark is held as its provider holds it: each day's return is chained from the "
+        "previous close's "
+        "weights, which drift with prices, and it is rebalanced only on the dates its weights "
+        "are published. "
+        "It cannot be invested in directly and bears no costs."
+    ),
+    (
+        "Realized gains and losses are shown after wash-sale adjustments (code W). The "
+        "estimated tax value of losses "
+        "harvested nets this account's gains and losses for the year as Schedule D does, adds "
+        "the offset of up to "
+        "$3,000 of a net capital loss against ordinary income (IRC 1211(b); $1,500 if married "
+        "filing separately) "
+        "and carries the rest forward (IRC 1212(b)), at your marginal rates on file with us. "
+        "Gains and losses "
+        "outside this account change it: it is an estimate, not tax advice."
+    ),
+    "Your custodian's Form 1099-B is the official record for tax reporting. Please consult your "
+    "tax advisor.",
 )
 
 
@@ -96,7 +122,8 @@ class StatementData:
         ``date, market_value, cash_flow`` -- daily, from inception through the period end
         (USD; cash included; flows + in, - out). See ``sma.reporting`` for the TWR convention.
     benchmark_returns : DataFrame
-        ``date, return`` -- the benchmark's daily returns (fractions), chained from drifting weights.
+        ``date, return`` -- the benchmark's daily returns (fractions), chained from drifting
+        weights.
     holdings : DataFrame
         ``symbol, name, sector, quantity, price, market_value, cost_basis, long_term_quantity`` at
         the period end, one row per position (lots summed); ``long_term_quantity`` is the shares

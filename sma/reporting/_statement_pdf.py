@@ -67,13 +67,19 @@ SECTIONS = (
     "All holdings",
 )
 
+
 def _p(text: object, style: str = "body") -> Paragraph:
     """A paragraph of plain text: escaped, so no markup in it is ever interpreted."""
     return Paragraph(escape_markup(text), styles()[style])
 
 
-def _table(rows: list[list], widths: list[float], numeric_from: int = 1, total_row: bool = False,
-           numeric_to: int = -1) -> Table:
+def _table(
+    rows: list[list],
+    widths: list[float],
+    numeric_from: int = 1,
+    total_row: bool = False,
+    numeric_to: int = -1,
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(table_style(len(rows), numeric_from, total_row, numeric_to))
     return table
@@ -113,13 +119,17 @@ def _glance(f: StatementFigures, data: StatementData) -> Table:
     cells = [[_p(label, "figure_label"), _p(value, "figure_value")] for label, value in cards]
     grid = [[Table([[c[0]], [c[1]]]) for c in cells[i : i + 3]] for i in (0, 3)]
     table = Table(grid, colWidths=[WIDTH / 3] * 3, rowHeights=[0.8 * inch] * 2)
-    table.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, -1), BAND),
-        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-        ("INNERGRID", (0, 0), (-1, -1), 2, colors.white),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 10),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), BAND),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("INNERGRID", (0, 0), (-1, -1), 2, colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+            ]
+        )
+    )
     return table
 
 
@@ -129,14 +139,21 @@ def _cover(f: StatementFigures, data: StatementData) -> list:
         data.account_type.upper(), data.account_type
     )
     contents = "  ·  ".join(f"{i}. {name}" for i, name in enumerate(SECTIONS, start=1))
-    opened = [] if data.inception is None else [_p(f"Account opened {long_date(data.inception)}", "cover_meta")]
+    opened = (
+        []
+        if data.inception is None
+        else [_p(f"Account opened {long_date(data.inception)}", "cover_meta")]
+    )
     return [
         Spacer(1, 0.9 * inch),
         _p(f"Statement {p.label}", "cover_title"),
         _p(f"Prepared for {data.client}", "cover_client"),
         _p(f"Account {data.account_id}  ·  {account_type}", "cover_meta"),
         *opened,
-        _p(f"{p.start:%B} {p.start.day}, {p.start.year} to {p.end:%B} {p.end.day}, {p.end.year}", "cover_meta"),
+        _p(
+            f"{p.start:%B} {p.start.day}, {p.start.year} to {p.end:%B} {p.end.day}, {p.end.year}",
+            "cover_meta",
+        ),
         Spacer(1, 0.35 * inch),
         _p("At a glance", "h2"),
         _glance(f, data),
@@ -158,13 +175,26 @@ def _returns_table(f: StatementFigures, data: StatementData) -> Table:
     vs benchmark, and the account's money-weighted return beside them."""
     rows = [["Return", "Time-weighted", "Benchmark", "Difference", "Money-weighted"]]
     for r in (f.period, f.ytd, f.since_inception):
-        rows.append([f"{r.label} (from {long_date(r.start)})", percent(r.account), percent(r.benchmark),
-                     percent(r.excess), percent(r.money_weighted)])
+        rows.append(
+            [
+                f"{r.label} (from {long_date(r.start)})",
+                percent(r.account),
+                percent(r.benchmark),
+                percent(r.excess),
+                percent(r.money_weighted),
+            ]
+        )
     si = f.since_inception
     if si.account_annualised is not None and si.benchmark_annualised is not None:
-        rows.append([f"{si.label}, annualized", percent(si.account_annualised), percent(si.benchmark_annualised),
-                     percent(si.account_annualised - si.benchmark_annualised),
-                     percent(si.money_weighted_annualised)])
+        rows.append(
+            [
+                f"{si.label}, annualized",
+                percent(si.account_annualised),
+                percent(si.benchmark_annualised),
+                percent(si.account_annualised - si.benchmark_annualised),
+                percent(si.money_weighted_annualised),
+            ]
+        )
     return _table(rows, [WIDTH * 0.36, WIDTH * 0.16, WIDTH * 0.16, WIDTH * 0.16, WIDTH * 0.16])
 
 
@@ -183,35 +213,72 @@ def _performance(f: StatementFigures, data: StatementData) -> list:
         Spacer(1, 8),
         _returns_table(f, data),
         Spacer(1, 6),
-        _p(f"Growth of 100 since {long_date(f.since_inception.start)}, account vs {data.benchmark_name}; "
-           f"the shaded band is {data.period.label}.", "small"),
-        _image(growth_chart(data.values, data.benchmark_returns, data.period.start, data.period.end), WIDTH),
+        _p(
+            f"Growth of 100 since {long_date(f.since_inception.start)}, account vs "
+            f"{data.benchmark_name}; "
+            f"the shaded band is {data.period.label}.",
+            "small",
+        ),
+        _image(
+            growth_chart(data.values, data.benchmark_returns, data.period.start, data.period.end),
+            WIDTH,
+        ),
     ]
 
 
 def _holdings(f: StatementFigures, data: StatementData) -> list:
     sector_rows = [["Sector", "Account", "Benchmark", "Difference"]] + [
-        [str(r.sector), percent(r.account_weight, False), percent(r.benchmark_weight, False),
-         percent(r.difference)]
+        [
+            str(r.sector),
+            percent(r.account_weight, False),
+            percent(r.benchmark_weight, False),
+            percent(r.difference),
+        ]
         for r in f.sectors.itertuples(index=False)
     ]
     top_rows = [["Symbol", "Name", "Shares", "Price", "Market value", "Weight"]] + [
-        [str(r.symbol), _p(r.name, "cell"), shares(r.quantity), money(r.price), money(r.market_value),
-         percent(r.weight, False)]
+        [
+            str(r.symbol),
+            _p(r.name, "cell"),
+            shares(r.quantity),
+            money(r.price),
+            money(r.market_value),
+            percent(r.weight, False),
+        ]
         for r in f.top.itertuples(index=False)
     ]
     u = f.unrealized
-    unreal_rows = [["", "USD"], ["Market value of holdings", money(u.market_value)],
-                   ["Cost basis (after wash-sale adjustments)", money(u.cost_basis)],
-                   ["Unrealized gain or loss", money(u.gain)]]
+    unreal_rows = [
+        ["", "USD"],
+        ["Market value of holdings", money(u.market_value)],
+        ["Cost basis (after wash-sale adjustments)", money(u.cost_basis)],
+        ["Unrealized gain or loss", money(u.gain)],
+    ]
     w = WIDTH
     return [
-        KeepTogether([_section(2), _image(sector_chart(f.sectors), w * 0.92),
-                      _table(sector_rows, [w * 0.46, w * 0.18, w * 0.18, w * 0.18])]),
-        KeepTogether([_section(3), _table(top_rows, [w * .1, w * .4, w * .11, w * .12, w * .15, w * .12],
-                                          numeric_from=2),
-                      _p(f"The ten largest of {len(f.appendix)} positions; section {len(SECTIONS)} lists every "
-                         "position with its cost basis, unrealized gain and holding period.", "note")]),
+        KeepTogether(
+            [
+                _section(2),
+                _image(sector_chart(f.sectors), w * 0.92),
+                _table(sector_rows, [w * 0.46, w * 0.18, w * 0.18, w * 0.18]),
+            ]
+        ),
+        KeepTogether(
+            [
+                _section(3),
+                _table(
+                    top_rows,
+                    [w * 0.1, w * 0.4, w * 0.11, w * 0.12, w * 0.15, w * 0.12],
+                    numeric_from=2,
+                ),
+                _p(
+                    f"The ten largest of {len(f.appendix)} positions; section {len(SECTIONS)} "
+                    "lists every "
+                    "position with its cost basis, unrealized gain and holding period.",
+                    "note",
+                ),
+            ]
+        ),
         KeepTogether([_section(4), _table(unreal_rows, [w * 0.6, w * 0.4], total_row=True)]),
     ]
 
@@ -219,72 +286,147 @@ def _holdings(f: StatementFigures, data: StatementData) -> list:
 def _activity(data: StatementData) -> list:
     trades = data.trades.sort_values(["trade_date", "symbol", "side"])
     trade_rows = [["Date", "Symbol", "Side", "Shares", "Price", "Amount", "Reason"]] + [
-        [str(pd.Timestamp(r.trade_date).date()), str(r.symbol), str(r.side).title(), shares(r.quantity),
-         money(r.price), money(r.notional), str(r.reason).replace("_", " ").title()]
+        [
+            str(pd.Timestamp(r.trade_date).date()),
+            str(r.symbol),
+            str(r.side).title(),
+            shares(r.quantity),
+            money(r.price),
+            money(r.notional),
+            str(r.reason).replace("_", " ").title(),
+        ]
         for r in trades.itertuples(index=False)
     ]
     flows = data.cash_flows.sort_values("date")
     flow_rows = [["Date", "Cash flow", "Amount"]] + [
-        [str(pd.Timestamp(r.date).date()), "Contribution" if r.amount > 0 else "Withdrawal", money(r.amount)]
+        [
+            str(pd.Timestamp(r.date).date()),
+            "Contribution" if r.amount > 0 else "Withdrawal",
+            money(r.amount),
+        ]
         for r in flows.itertuples(index=False)
     ]
     w = WIDTH
     out = [CondPageBreak(ROOM_UNDER_HEADING), _section(5), _p("Trades", "h2")]
-    out.append(_table(trade_rows, [w * .13, w * .11, w * .08, w * .12, w * .13, w * .17, w * .26], numeric_from=3,
-                      numeric_to=5)
-               if len(trade_rows) > 1 else _p("No trades this period."))
-    out.append(KeepTogether([
-        _p("Cash flows", "h2"),
-        _table(flow_rows, [w * .2, w * .4, w * .4], numeric_from=2) if len(flow_rows) > 1
-        else _p("No contributions or withdrawals this period."),
-    ]))
+    out.append(
+        _table(
+            trade_rows,
+            [w * 0.13, w * 0.11, w * 0.08, w * 0.12, w * 0.13, w * 0.17, w * 0.26],
+            numeric_from=3,
+            numeric_to=5,
+        )
+        if len(trade_rows) > 1
+        else _p("No trades this period.")
+    )
+    out.append(
+        KeepTogether(
+            [
+                _p("Cash flows", "h2"),
+                _table(flow_rows, [w * 0.2, w * 0.4, w * 0.4], numeric_from=2)
+                if len(flow_rows) > 1
+                else _p("No contributions or withdrawals this period."),
+            ]
+        )
+    )
     return out
 
 
 def _taxes(f: StatementFigures, data: StatementData) -> list:
     r = f.realized_ytd
-    realized_rows = [["", "Gains", "Losses", "Net"],
-                     ["Short-term", money(r.st_gains), money(-r.st_losses), money(r.st_net)],
-                     ["Long-term", money(r.lt_gains), money(-r.lt_losses), money(r.lt_net)],
-                     ["Total", money(r.st_gains + r.lt_gains), money(-r.losses), money(r.net)]]
+    realized_rows = [
+        ["", "Gains", "Losses", "Net"],
+        ["Short-term", money(r.st_gains), money(-r.st_losses), money(r.st_net)],
+        ["Long-term", money(r.lt_gains), money(-r.lt_losses), money(r.lt_net)],
+        ["Total", money(r.st_gains + r.lt_gains), money(-r.losses), money(r.net)],
+    ]
     deferred = data.account_type.upper() in TAX_DEFERRED
-    out = [KeepTogether([
-        _section(6), _table(realized_rows, [WIDTH * .34, WIDTH * .22, WIDTH * .22, WIDTH * .22], total_row=True),
-        _p("Gains and losses inside this tax-deferred account are not taxed when realized.", "note")
-        if deferred else Spacer(1, 0),
-        _p(f"Wash-sale losses disallowed and added to replacement lots this year: {money(r.wash_sale_disallowed)}. "
-           "The lot-by-lot detail is in the accompanying Form 8949 report.", "note")])]
+    out = [
+        KeepTogether(
+            [
+                _section(6),
+                _table(
+                    realized_rows,
+                    [WIDTH * 0.34, WIDTH * 0.22, WIDTH * 0.22, WIDTH * 0.22],
+                    total_row=True,
+                ),
+                _p(
+                    "Gains and losses inside this tax-deferred account are not taxed when "
+                    "realized.",
+                    "note",
+                )
+                if deferred
+                else Spacer(1, 0),
+                _p(
+                    "Wash-sale losses disallowed and added to replacement lots this year: "
+                    f"{money(r.wash_sale_disallowed)}. "
+                    "The lot-by-lot detail is in the accompanying Form 8949 report.",
+                    "note",
+                ),
+            ]
+        )
+    ]
     if deferred:
-        out.append(KeepTogether([_section(7), _p(
-            "This account is tax-deferred: losses are not harvested in it, and their estimated tax value is $0.00.")]))
+        out.append(
+            KeepTogether(
+                [
+                    _section(7),
+                    _p(
+                        "This account is tax-deferred: losses are not harvested in it, and "
+                        "their estimated tax value is $0.00."
+                    ),
+                ]
+            )
+        )
         return out
     harvested = [["Losses realized", data.period.label, "Year to date"]]
     for label, attr in (("Short-term losses", "st_losses"), ("Long-term losses", "lt_losses")):
-        harvested.append([label, money(getattr(f.realized_period, attr)), money(getattr(f.realized_ytd, attr))])
+        harvested.append(
+            [label, money(getattr(f.realized_period, attr)), money(getattr(f.realized_ytd, attr))]
+        )
     harvested.append(["Total", money(f.realized_period.losses), money(r.losses)])
     v = f.loss_value
-    rates = (f"{percent(data.st_tax_rate, False, 1)} short-term (ordinary income), "
-             f"{percent(data.lt_tax_rate, False, 1)} long-term")
-    value_rows = [["Estimated tax value of this year's losses", "USD"],
-                  ["Tax on this year's realized gains without the losses", money(v.tax_without_losses)],
-                  ["Tax on the net gains after netting the losses", money(v.tax_with_losses)],
-                  [f"Net capital loss set against ordinary income (up to {money(ORDINARY_LOSS_LIMIT, cents=False)})",
-                   money(v.ordinary_offset)],
-                  ["  its value at the short-term rate", money(v.ordinary_offset_value)],
-                  ["Estimated tax value this year", money(v.value)]]
-    carry = (f"Net capital loss carried forward to later years: {money(v.carryforward)} "
-             f"({money(v.carryforward_st)} short-term, {money(v.carryforward_lt)} long-term; IRC 1212(b)). "
-             "It has value only against gains you realize later, so none is counted above."
-             if v.carryforward > 0 else "No net capital loss is left to carry forward.")
-    out.append(KeepTogether([
-        _section(7),
-        _table(harvested, [WIDTH * .56, WIDTH * .22, WIDTH * .22], total_row=True),
-        Spacer(1, 6),
-        _table(value_rows, [WIDTH * .78, WIDTH * .22], total_row=True),
-        _p(f"At your marginal rates on file: {rates} (federal, state and net investment income tax combined). "
-           "Only this account's gains and losses are netted here (IRS Publication 550, ch. 4); gains or losses "
-           f"elsewhere on your return change the figure. {carry}", "note"),
-    ]))
+    rates = (
+        f"{percent(data.st_tax_rate, False, 1)} short-term (ordinary income), "
+        f"{percent(data.lt_tax_rate, False, 1)} long-term"
+    )
+    value_rows = [
+        ["Estimated tax value of this year's losses", "USD"],
+        ["Tax on this year's realized gains without the losses", money(v.tax_without_losses)],
+        ["Tax on the net gains after netting the losses", money(v.tax_with_losses)],
+        [
+            "Net capital loss set against ordinary income (up to "
+            f"{money(ORDINARY_LOSS_LIMIT, cents=False)})",
+            money(v.ordinary_offset),
+        ],
+        ["  its value at the short-term rate", money(v.ordinary_offset_value)],
+        ["Estimated tax value this year", money(v.value)],
+    ]
+    carry = (
+        f"Net capital loss carried forward to later years: {money(v.carryforward)} "
+        f"({money(v.carryforward_st)} short-term, {money(v.carryforward_lt)} long-term; IRC "
+        "1212(b)). "
+        "It has value only against gains you realize later, so none is counted above."
+        if v.carryforward > 0
+        else "No net capital loss is left to carry forward."
+    )
+    out.append(
+        KeepTogether(
+            [
+                _section(7),
+                _table(harvested, [WIDTH * 0.56, WIDTH * 0.22, WIDTH * 0.22], total_row=True),
+                Spacer(1, 6),
+                _table(value_rows, [WIDTH * 0.78, WIDTH * 0.22], total_row=True),
+                _p(
+                    f"At your marginal rates on file: {rates} (federal, state and net "
+                    "investment income tax combined). "
+                    "Only this account's gains and losses are netted here (IRS Publication 550, "
+                    "ch. 4); gains or losses "
+                    f"elsewhere on your return change the figure. {carry}",
+                    "note",
+                ),
+            ]
+        )
+    )
     return out
 
 
@@ -292,22 +434,53 @@ def _appendix(f: StatementFigures) -> list:
     """Every position: shares, price, market value, cost basis, unrealized gain and term."""
     a = f.appendix
     term = {"LONG": "Long", "SHORT": "Short", "MIXED": "Mixed"}
-    rows = [["Symbol", "Name", "Shares", "Price", "Market value", "Cost basis", "Unrealized", "Term"]] + [
-        [str(r.symbol), _p(r.name, "cell"), shares(r.quantity), money(r.price), money(r.market_value),
-         money(r.cost_basis), money(r.unrealized_gain), term[r.term]]
+    rows = [
+        ["Symbol", "Name", "Shares", "Price", "Market value", "Cost basis", "Unrealized", "Term"]
+    ] + [
+        [
+            str(r.symbol),
+            _p(r.name, "cell"),
+            shares(r.quantity),
+            money(r.price),
+            money(r.market_value),
+            money(r.cost_basis),
+            money(r.unrealized_gain),
+            term[r.term],
+        ]
         for r in a.itertuples(index=False)
     ]
-    rows.append(["Total", "", "", "", money(a["market_value"].sum()), money(a["cost_basis"].sum()),
-                 money(a["unrealized_gain"].sum()), ""])
+    rows.append(
+        [
+            "Total",
+            "",
+            "",
+            "",
+            money(a["market_value"].sum()),
+            money(a["cost_basis"].sum()),
+            money(a["unrealized_gain"].sum()),
+            "",
+        ]
+    )
     w = WIDTH
     return [
-        PageBreak(), _section(len(SECTIONS)),
-        _p("Cost basis is after wash-sale adjustments. Term is the holding period at the period end: Long when "
-           "every share has been held more than a year, Short when none has, Mixed when the position has lots "
-           "of both (IRS Publication 550, ch. 4).", "note"),
+        PageBreak(),
+        _section(len(SECTIONS)),
+        _p(
+            "Cost basis is after wash-sale adjustments. Term is the holding period at the "
+            "period end: Long when "
+            "every share has been held more than a year, Short when none has, Mixed when the "
+            "position has lots "
+            "of both (IRS Publication 550, ch. 4).",
+            "note",
+        ),
         Spacer(1, 4),
-        _table(rows, [w * .08, w * .26, w * .09, w * .1, w * .13, w * .13, w * .13, w * .08], numeric_from=2,
-               total_row=True, numeric_to=6),
+        _table(
+            rows,
+            [w * 0.08, w * 0.26, w * 0.09, w * 0.1, w * 0.13, w * 0.13, w * 0.13, w * 0.08],
+            numeric_from=2,
+            total_row=True,
+            numeric_to=6,
+        ),
     ]
 
 
@@ -316,8 +489,13 @@ def _story(f: StatementFigures, data: StatementData) -> list:
     story += _activity(data) + _taxes(f, data) + [CondPageBreak(ROOM_UNDER_HEADING), _section(8)]
     for line in what_we_did(f, data.account_type, data.period.label):
         bullet = line.startswith("\u2022 ")
-        story.append(Paragraph(escape_markup(line[2:] if bullet else line), styles()["bullet" if bullet else "para"],
-                               bulletText="\u2022" if bullet else None))
+        story.append(
+            Paragraph(
+                escape_markup(line[2:] if bullet else line),
+                styles()["bullet" if bullet else "para"],
+                bulletText="\u2022" if bullet else None,
+            )
+        )
     disclosures = [_p(text, "small") for text in (*DISCLOSURES, *data.firm.disclosures)]
     sender = _p(", ".join((data.firm.name, *data.firm.address)), "small")
     story += [KeepTogether([_section(9), *disclosures, sender])]
@@ -341,7 +519,14 @@ def _cover_band(firm):
             w, h = logo.getSize()
             draw_h = 0.55 * inch
             draw_w = draw_h * w / h
-            canv.drawImage(logo, width - 0.75 * inch - draw_w, height - 0.70 * inch, draw_w, draw_h, mask="auto")
+            canv.drawImage(
+                logo,
+                width - 0.75 * inch - draw_w,
+                height - 0.70 * inch,
+                draw_w,
+                draw_h,
+                mask="auto",
+            )
         canv.restoreState()
 
     return draw
@@ -364,12 +549,22 @@ def render_statement_pdf(data: StatementData) -> bytes:
     figures = statement_figures(data)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=LETTER, invariant=1, leftMargin=0.75 * inch, rightMargin=0.75 * inch,
-        topMargin=0.7 * inch, bottomMargin=0.8 * inch,
-        title=f"Statement {data.period.label} - account {data.account_id}", author=data.manager,
-        subject="Client statement", creator=data.manager,
+        buf,
+        pagesize=LETTER,
+        invariant=1,
+        leftMargin=0.75 * inch,
+        rightMargin=0.75 * inch,
+        topMargin=0.7 * inch,
+        bottomMargin=0.8 * inch,
+        title=f"Statement {data.period.label} - account {data.account_id}",
+        author=data.manager,
+        subject="Client statement",
+        creator=data.manager,
     )
     footer = f"{data.manager}  ·  Account {data.account_id}  ·  Statement {data.period.label}"
-    doc.build(_story(figures, data), onFirstPage=_cover_band(data.firm),
-              canvasmaker=numbered_canvas(footer))
+    doc.build(
+        _story(figures, data),
+        onFirstPage=_cover_band(data.firm),
+        canvasmaker=numbered_canvas(footer),
+    )
     return buf.getvalue()

@@ -44,8 +44,15 @@ class LossValue:
         return self.carryforward_st + self.carryforward_lt
 
 
-def loss_tax_value(st_gains: float, st_losses: float, lt_gains: float, lt_losses: float,
-                   st_rate: float, lt_rate: float, limit: float = ORDINARY_LOSS_LIMIT) -> LossValue:
+def loss_tax_value(
+    st_gains: float,
+    st_losses: float,
+    lt_gains: float,
+    lt_losses: float,
+    st_rate: float,
+    lt_rate: float,
+    limit: float = ORDINARY_LOSS_LIMIT,
+) -> LossValue:
     """Net the year's realized gains and losses (Pub. 550 ch. 4) and value the losses.
 
     Parameters
@@ -64,10 +71,14 @@ def loss_tax_value(st_gains: float, st_losses: float, lt_gains: float, lt_losses
     if st_net < 0 <= lt_net or lt_net < 0 <= st_net:  # one term's net loss offsets the other's gain
         net = st_net + lt_net
         if net >= 0:
-            return LossValue(without, net * (lt_rate if lt_net > 0 else st_rate), 0.0, 0.0, 0.0, 0.0)
+            return LossValue(
+                without, net * (lt_rate if lt_net > 0 else st_rate), 0.0, 0.0, 0.0, 0.0
+            )
         loss_st, loss_lt = (-net, 0.0) if st_net < 0 else (0.0, -net)
     else:
         loss_st, loss_lt = -st_net, -lt_net
     offset = min(limit, loss_st + loss_lt)
     from_st = min(offset, loss_st)  # short-term losses offset ordinary income first (IRC 1212(b))
-    return LossValue(without, 0.0, offset, offset * st_rate, loss_st - from_st, loss_lt - (offset - from_st))
+    return LossValue(
+        without, 0.0, offset, offset * st_rate, loss_st - from_st, loss_lt - (offset - from_st)
+    )

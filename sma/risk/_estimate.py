@@ -87,7 +87,9 @@ def estimate_risk_model(
     """
     t, n = returns.shape
     if t < params.min_history_days:
-        raise RiskModelError(f"{t} days of returns; the model needs at least {params.min_history_days}")
+        raise RiskModelError(
+            f"{t} days of returns; the model needs at least {params.min_history_days}"
+        )
     if symbols.shape != (n,) or sectors.shape != (n,):
         raise RiskModelError("symbols and sectors must have one entry per returns column")
     w = _ewma_weights(t, params.halflife_days)
@@ -113,4 +115,6 @@ def estimate_risk_model(
     fc = f - w @ f
     factor_cov = TRADING_DAYS * (fc * w[:, None]).T @ fc
     specific = np.maximum(TRADING_DAYS * (w @ (resid * resid)), params.specific_var_floor)
-    return RiskModel(np.asarray(symbols), np.asarray(names), x, 0.5 * (factor_cov + factor_cov.T), specific)
+    return RiskModel(
+        np.asarray(symbols), np.asarray(names), x, 0.5 * (factor_cov + factor_cov.T), specific
+    )

@@ -44,7 +44,9 @@ class RiskModel:
     def __post_init__(self) -> None:
         n, k = self.exposures.shape
         if self.symbols.shape != (n,) or self.specific_var.shape != (n,):
-            raise RiskModelError(f"exposures are {n} x {k} but symbols/specific_var do not have {n} rows")
+            raise RiskModelError(
+                f"exposures are {n} x {k} but symbols/specific_var do not have {n} rows"
+            )
         if self.factor_cov.shape != (k, k) or self.factors.shape != (k,):
             raise RiskModelError(f"factor_cov must be {k} x {k} with {k} factor names")
         for name in ("exposures", "factor_cov", "specific_var"):
@@ -56,7 +58,9 @@ class RiskModel:
         cov = 0.5 * (self.factor_cov + self.factor_cov.T)
         vals, vecs = np.linalg.eigh(cov)
         if vals.min() < -1e-10 * max(1.0, vals.max()):
-            raise RiskModelError(f"factor covariance is not positive semi-definite (eigenvalue {vals.min():.3g})")
+            raise RiskModelError(
+                f"factor covariance is not positive semi-definite (eigenvalue {vals.min():.3g})"
+            )
         # B = X L with L L' = F, so Sigma = B B' + diag(D): the form every solver uses.
         root = vecs * np.sqrt(np.clip(vals, 0.0, None))
         object.__setattr__(self, "loadings", np.ascontiguousarray(self.exposures @ root))
@@ -73,7 +77,11 @@ class RiskModel:
     def subset(self, index: np.ndarray) -> RiskModel:
         """The model restricted to the securities at ``index`` (positions in ``symbols``)."""
         return RiskModel(
-            self.symbols[index], self.factors, self.exposures[index], self.factor_cov, self.specific_var[index]
+            self.symbols[index],
+            self.factors,
+            self.exposures[index],
+            self.factor_cov,
+            self.specific_var[index],
         )
 
 

@@ -1,4 +1,5 @@
-"""A vendor's risk model, handed over as three long frames (exposures, factor covariance, specific risk)."""
+"""A vendor's risk model, handed over as three long frames (exposures, factor covariance, specific
+risk)."""
 
 from __future__ import annotations
 
@@ -29,22 +30,30 @@ def risk_model_from_frames(
     RiskModelError
         Naming the symbols without specific risk, or factors in the covariance but never exposed.
     """
-    factors = np.unique(np.concatenate([factor_cov["factor_1"].astype(str), factor_cov["factor_2"].astype(str)]))
+    factors = np.unique(
+        np.concatenate([factor_cov["factor_1"].astype(str), factor_cov["factor_2"].astype(str)])
+    )
     fpos = {f: i for i, f in enumerate(factors)}
     spos = {s: i for i, s in enumerate(symbols)}
     unknown = sorted(set(exposures["factor"].astype(str)) - set(factors))
     if unknown:
-        raise RiskModelError(f"exposures name factors missing from the factor covariance: {unknown[:5]}")
+        raise RiskModelError(
+            f"exposures name factors missing from the factor covariance: {unknown[:5]}"
+        )
     x = np.zeros((symbols.size, factors.size))
     rows = exposures["symbol"].map(spos)
     keep = rows.notna().to_numpy()
-    x[rows[keep].astype(int).to_numpy(), exposures["factor"][keep].map(fpos).to_numpy()] = exposures["exposure"][keep]
+    x[rows[keep].astype(int).to_numpy(), exposures["factor"][keep].map(fpos).to_numpy()] = (
+        exposures["exposure"][keep]
+    )
     cov = np.zeros((factors.size, factors.size))
     i = factor_cov["factor_1"].map(fpos).to_numpy()
     j = factor_cov["factor_2"].map(fpos).to_numpy()
     cov[i, j] = factor_cov["covariance"].to_numpy()
     cov[j, i] = factor_cov["covariance"].to_numpy()
-    spec = pd.Series(specific_risk["specific_risk"].to_numpy(float), index=specific_risk["symbol"].astype(str))
+    spec = pd.Series(
+        specific_risk["specific_risk"].to_numpy(float), index=specific_risk["symbol"].astype(str)
+    )
     spec = spec[~spec.index.duplicated()].reindex(symbols)
     missing = list(spec.index[spec.isna()][:5])
     if missing:

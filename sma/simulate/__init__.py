@@ -17,7 +17,13 @@ Pieces: ``run_path`` (the day loop), ``day_shard`` (a day's engine inputs, from
 held-away gains, carryforward), ``PUBLISHED``.
 """
 
-from sma.simulate._history import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS, History, HistoryParams, simulate_history
+from sma.simulate._history import (
+    HISTORY_TRADE_COLUMNS,
+    VALUE_COLUMNS,
+    History,
+    HistoryParams,
+    simulate_history,
+)
 from sma.simulate._loop import LoopSettings, PathRun, day_shard, decision_days, run_path
 from sma.simulate._market import (
     MarketPath,
@@ -28,7 +34,13 @@ from sma.simulate._market import (
     market_from_frames,
 )
 from sma.simulate._metrics import CONVENTIONS, SUMMARY_COLUMNS, YEAR_COLUMNS, run_metrics
-from sma.simulate._params import HarvestFrequency, HeldAwayGains, Profile, SimulationParams, Strategy
+from sma.simulate._params import (
+    HarvestFrequency,
+    HeldAwayGains,
+    Profile,
+    SimulationParams,
+    Strategy,
+)
 from sma.simulate._published import PUBLISHED, WHY_WE_DIFFER, beside_published
 from sma.simulate._run import SimulationResult, simulate
 from sma.simulate._taxes import ORDINARY_INCOME_OFFSET, year_tax

@@ -2,12 +2,15 @@
 
 Fills are at the day's close; trading costs (``fill_cost_bps`` per side on notional) are paid from
 cash as a fee, outside the lots' basis, so a fill's tax facts are those the engine saw when it
-decided (a lot bought and sold at one close is neither a gain nor a loss). Sales are booked before buys,
+decided (a lot bought and sold at one close is neither a gain nor a loss). Sales are booked before
+buys,
 so a day's buys are paid from its sales; the ledger (``sma.ledger.Ledger``) relieves the lots and
 applies the wash-sale rule to every one of them.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -26,18 +29,34 @@ from sma.rebalance import AccountArrays, LotArrays
 #: ``method``), the relief method and the reason.
 ORDER_COLUMNS = ["account", "security", "side", "quantity", "lot_id", "method", "reason"]
 _BLOCK_INPUT = ["household_id", "trade_date", "symbol", "side", "realized_gain"]
-TRADE_LOG_COLUMNS = ["account_id", "trade_date", "symbol", "side", "quantity", "price", "reason", "realized_gain"]
+TRADE_LOG_COLUMNS = [
+    "account_id",
+    "trade_date",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "reason",
+    "realized_gain",
+]
 
 
-def orders_frame(account, security, side, quantity, reason, lot_id=None, method=ReliefMethod.SPECIFIC) -> pd.DataFrame:
+def orders_frame(
+    account, security, side, quantity, reason, lot_id=None, method=ReliefMethod.SPECIFIC
+) -> pd.DataFrame:
     n = np.size(account)
-    return pd.DataFrame({
-        "account": np.asarray(account, np.int64), "security": np.asarray(security, np.int64),
-        "side": np.broadcast_to(np.asarray(side, object), n), "quantity": np.asarray(quantity, float),
-        "lot_id": np.broadcast_to(np.asarray("" if lot_id is None else lot_id, object), n),
-        "method": np.broadcast_to(np.asarray(str(method), object), n),
-        "reason": np.broadcast_to(np.asarray(reason, object), n),
-    }, columns=ORDER_COLUMNS)
+    return pd.DataFrame(
+        {
+            "account": np.asarray(account, np.int64),
+            "security": np.asarray(security, np.int64),
+            "side": np.broadcast_to(np.asarray(side, object), n),
+            "quantity": np.asarray(quantity, float),
+            "lot_id": np.broadcast_to(np.asarray("" if lot_id is None else lot_id, object), n),
+            "method": np.broadcast_to(np.asarray(str(method), object), n),
+            "reason": np.broadcast_to(np.asarray(reason, object), n),
+        },
+        columns=ORDER_COLUMNS,
+    )
 
 
 class SimBook:
@@ -55,8 +74,15 @@ class SimBook:
         night counts them, whether or not ``recent`` lists them
     """
 
-    def __init__(self, acc: AccountArrays, lots: pd.DataFrame, cash: np.ndarray, recent: pd.DataFrame,
-                 fill_cost: float, first_day: np.datetime64):
+    def __init__(
+        self,
+        acc: AccountArrays,
+        lots: pd.DataFrame,
+        cash: np.ndarray,
+        recent: pd.DataFrame,
+        fill_cost: float,
+        first_day: np.datetime64,
+    ):
         self.acc = acc
         self.symbols = acc.universe.symbols
         groups = dict(zip(self.symbols.tolist(), acc.universe.identical_group.tolist()))
@@ -78,13 +104,20 @@ class SimBook:
         self._house = house
         self._recent: list[pd.DataFrame] = []
         if len(recent):
-            self._remember(recent.assign(household_id=recent["account_id"].map(house),
-                                         trade_date=pd.to_datetime(recent["trade_date"]).to_numpy()
-                                         .astype("datetime64[D]"),
-                                         realized_gain=pd.to_numeric(recent["realized_gain"], errors="coerce")))
+            self._remember(
+                recent.assign(
+                    household_id=recent["account_id"].map(house),
+                    trade_date=pd.to_datetime(recent["trade_date"])
+                    .to_numpy()
+                    .astype("datetime64[D]"),
+                    realized_gain=pd.to_numeric(recent["realized_gain"], errors="coerce"),
+                )
+            )
         if len(lots):
             bought = recent_lot_purchases(lots, pd.Series(house), first_day)
-            self._remember(bought.assign(trade_date=bought["trade_date"].to_numpy().astype("datetime64[D]")))
+            self._remember(
+                bought.assign(trade_date=bought["trade_date"].to_numpy().astype("datetime64[D]"))
+            )
         # Lot ids are the trade date and a per-account count of the day's buys: they never depend on
         # who else runs, and a history simulated in legs (disjoint days) never opens an id twice.
         self._next_lot = np.zeros(acc.m, np.int64)
@@ -104,7 +137,8 @@ class SimBook:
         return LotArrays.from_open_lots(self.ledger.open_lots(), self.acc.ids, self.acc.universe)
 
     def blocks(self, day: np.datetime64) -> pd.DataFrame:
-        """``wash_sale_blocks`` from the household trades in the wash-sale window of ``day``, today's included.
+        """``wash_sale_blocks`` from the household trades in the wash-sale window of ``day``,
+        today's included.
 
         ``wash_sale_blocks`` keeps the latest trade of each household and group, whatever the
         order the trades are listed in (accounts of a household trade in account order).
@@ -121,7 +155,11 @@ class SimBook:
         return self.shares @ prices + self.cash
 
     def trade_log(self) -> pd.DataFrame:
-        return pd.concat(self._log, ignore_index=True) if self._log else pd.DataFrame(columns=TRADE_LOG_COLUMNS)
+        return (
+            pd.concat(self._log, ignore_index=True)
+            if self._log
+            else pd.DataFrame(columns=TRADE_LOG_COLUMNS)
+        )
 
     # -- fills ---------------------------------------------------------------------------------
     def fill(self, orders: pd.DataFrame, day: np.datetime64, closes: np.ndarray) -> None:
@@ -135,34 +173,58 @@ class SimBook:
         quantity = orders["quantity"].to_numpy(float)
         reason = orders["reason"].to_numpy(object)
         sell, buy = side == "SELL", side == "BUY"
-        a_s, j_s, q_s, a_b, j_b, q_b = account[sell], security[sell], quantity[sell], account[buy], security[buy], \
-            quantity[buy]
+        a_s, j_s, q_s, a_b, j_b, q_b = (
+            account[sell],
+            security[sell],
+            quantity[sell],
+            account[buy],
+            security[buy],
+            quantity[buy],
+        )
         p_s, p_b = closes[j_s], closes[j_b]
-        gain, block_gain = self._book_sales(a_s, j_s, q_s, p_s, orders["lot_id"].to_numpy(object)[sell],
-                                            orders["method"].to_numpy(object)[sell], day)
+        gain, block_gain = self._book_sales(
+            a_s,
+            j_s,
+            q_s,
+            p_s,
+            orders["lot_id"].to_numpy(object)[sell],
+            orders["method"].to_numpy(object)[sell],
+            day,
+        )
         self._book_buys(a_b, j_b, q_b, p_b, day)
         # Money in the order the orders came, as one sale or buy at a time would add it up.
         notional_s, notional_b = q_s * p_s, q_b * p_b
         np.subtract.at(self.shares, (a_s, j_s), q_s)
-        np.add.at(self.cash, a_s, np.round(notional_s, 2) - np.round(notional_s * self.fill_cost, 2))
+        np.add.at(
+            self.cash, a_s, np.round(notional_s, 2) - np.round(notional_s * self.fill_cost, 2)
+        )
         np.add.at(self.realized_ytd, a_s, gain)
         np.add.at(self.shares, (a_b, j_b), q_b)
-        np.subtract.at(self.cash, a_b, np.round(notional_b, 2) + np.round(notional_b * self.fill_cost, 2))
+        np.subtract.at(
+            self.cash, a_b, np.round(notional_b, 2) + np.round(notional_b * self.fill_cost, 2)
+        )
         self.shares[np.abs(self.shares) < 1e-9] = 0.0
         ids = self.acc.ids
-        log = pd.DataFrame({
-            "account_id": np.concatenate([ids[a_s], ids[a_b]]).astype(object),
-            "trade_date": np.full(a_s.size + a_b.size, day),
-            "symbol": np.concatenate([self.symbols[j_s], self.symbols[j_b]]).astype(object),
-            "side": np.array(["SELL"] * a_s.size + ["BUY"] * a_b.size, dtype=object),
-            "quantity": np.concatenate([q_s, q_b]),
-            "price": np.concatenate([p_s, p_b]),
-            "reason": np.concatenate([reason[sell], reason[buy]]),
-            "realized_gain": np.concatenate([gain, np.full(a_b.size, np.nan)]),
-        }, columns=TRADE_LOG_COLUMNS)
+        log = pd.DataFrame(
+            {
+                "account_id": np.concatenate([ids[a_s], ids[a_b]]).astype(object),
+                "trade_date": np.full(a_s.size + a_b.size, day),
+                "symbol": np.concatenate([self.symbols[j_s], self.symbols[j_b]]).astype(object),
+                "side": np.array(["SELL"] * a_s.size + ["BUY"] * a_b.size, dtype=object),
+                "quantity": np.concatenate([q_s, q_b]),
+                "price": np.concatenate([p_s, p_b]),
+                "reason": np.concatenate([reason[sell], reason[buy]]),
+                "realized_gain": np.concatenate([gain, np.full(a_b.size, np.nan)]),
+            },
+            columns=TRADE_LOG_COLUMNS,
+        )
         self._log.append(log)
-        self._remember(log.assign(household_id=log["account_id"].map(self._house),
-                                  realized_gain=np.concatenate([block_gain, np.full(a_b.size, np.nan)])))
+        self._remember(
+            log.assign(
+                household_id=log["account_id"].map(self._house),
+                realized_gain=np.concatenate([block_gain, np.full(a_b.size, np.nan)]),
+            )
+        )
 
     def _book_sales(self, a, j, q, price, lot_id, method, day) -> tuple[np.ndarray, np.ndarray]:
         """Relieve each sale's lots in the ledger; returns each sale's realized gain (USD) and the
@@ -173,8 +235,15 @@ class SimBook:
         gain, block_gain = np.empty(a.size), np.empty(a.size)
         for i in range(a.size):
             lot = lot_id[i]
-            booked = self.ledger.sell(ids[a[i]], symbols[j[i]], float(q[i]), int(proceeds[i]), day,
-                                      ReliefMethod(method[i]), (lot,) if lot else ())
+            booked = self.ledger.sell(
+                cast(str, ids[a[i]]),
+                cast(str, symbols[j[i]]),
+                float(q[i]),
+                int(proceeds[i]),
+                day,
+                ReliefMethod(method[i]),
+                (lot,) if lot else (),
+            )
             pieces = (rows.proceeds[booked] - rows.basis[booked] + rows.disallowed[booked]) / 100.0
             gain[i] = float(pieces.sum())
             loss = pieces < 0
@@ -187,8 +256,14 @@ class SimBook:
         cost = np.round(q * price * 100)
         for i in range(a.size):
             self._next_lot[a[i]] += 1
-            self.ledger.buy(ids[a[i]], symbols[j[i]], f"SIM{self._lot_day}-{self._next_lot[a[i]]:04d}", float(q[i]),
-                            int(cost[i]), day)
+            self.ledger.buy(
+                cast(str, ids[a[i]]),
+                cast(str, symbols[j[i]]),
+                f"SIM{self._lot_day}-{self._next_lot[a[i]]:04d}",
+                float(q[i]),
+                int(cost[i]),
+                day,
+            )
 
     def _remember(self, trades: pd.DataFrame) -> None:
         """Keep what can block a trade in the next 30 days: buys, and sales with a loss piece."""

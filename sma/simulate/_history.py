@@ -10,23 +10,30 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from datetime import date
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 
 from sma.inbox import INBOX_FILES
 from sma.ledger import wash_sale_window_start
-from sma.rebalance import EngineParams
-from sma.rebalance import account_arrays
+from sma.rebalance import EngineParams, account_arrays
 from sma.risk import RiskModelParams
 from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import extend_market, market_from_frames
 from sma.simulate._params import HarvestFrequency, Strategy
 
 VALUE_COLUMNS = ["account_id", "date", "market_value", "cash", "cash_flow"]
-HISTORY_TRADE_COLUMNS = ["account_id", "trade_date", "symbol", "side", "quantity", "price", "reason"]
+HISTORY_TRADE_COLUMNS = [
+    "account_id",
+    "trade_date",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "reason",
+]
 
 
 @dataclass(frozen=True)
@@ -68,25 +75,37 @@ class History:
 def _lots_frame(open_lots: pd.DataFrame) -> pd.DataFrame:
     acquired = open_lots["acquired_date"].to_numpy().astype("datetime64[D]")
     adjusted = open_lots["adjusted_acquired_date"].to_numpy().astype("datetime64[D]")
-    return pd.DataFrame({
-        "account_id": open_lots["account_id"].astype(str).to_numpy(),
-        "lot_id": open_lots["lot_id"].astype(str).to_numpy(),
-        "symbol": open_lots["symbol"].astype(str).to_numpy(),
-        "quantity": open_lots["quantity"].to_numpy(float),
-        "cost_basis": open_lots["cost_basis_cents"].to_numpy(np.int64) / 100.0,
-        "acquired_date": pd.to_datetime(acquired),
-        "adjusted_acquired_date": pd.to_datetime(np.where(adjusted == acquired, np.datetime64("NaT"), adjusted)),
-    })[list(INBOX_FILES["lots"].column_names)]
+    return pd.DataFrame(
+        {
+            "account_id": open_lots["account_id"].astype(str).to_numpy(),
+            "lot_id": open_lots["lot_id"].astype(str).to_numpy(),
+            "symbol": open_lots["symbol"].astype(str).to_numpy(),
+            "quantity": open_lots["quantity"].to_numpy(float),
+            "cost_basis": open_lots["cost_basis_cents"].to_numpy(np.int64) / 100.0,
+            "acquired_date": pd.to_datetime(acquired),
+            "adjusted_acquired_date": pd.to_datetime(
+                np.where(adjusted == acquired, np.datetime64("NaT"), adjusted)
+            ),
+        }
+    )[list(INBOX_FILES["lots"].column_names)]
 
 
-def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, seed: int,
-                     params: HistoryParams = HistoryParams(), workers: int = 1,
-                     snapshots: tuple[date, ...] = ()) -> History:
-    """Trade the book ``frames`` (its inbox on ``start``) with the engine from the next business day to ``end``.
+def simulate_history(
+    frames: dict[str, pd.DataFrame],
+    start: date,
+    end: date,
+    seed: int,
+    params: HistoryParams = HistoryParams(),
+    workers: int = 1,
+    snapshots: tuple[date, ...] = (),
+) -> History:
+    """Trade the book ``frames`` (its inbox on ``start``) with the engine from the next business day
+    to ``end``.
 
     Parameters
     ----------
-    frames : dict of str -> DataFrame -- ``sma.book.generate_book(n, seed, start)`` or an inbox read back
+    frames : dict of str -> DataFrame -- ``sma.book.generate_book(n, seed, start)`` or an inbox read
+    back
     start, end : date -- the book's as-of date and the last simulated day (``end > start``)
     seed : int -- the closes after ``start`` are drawn with it: same inputs, same history
     params : HistoryParams
@@ -106,8 +125,17 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
     accounts = frames["accounts"].sort_values("account_id", kind="stable").reset_index(drop=True)
     households = pd.factorize(accounts["household_id"].astype(str), sort=True)[0]
     n_shards = max(1, min(workers, int(households.max(initial=0)) + 1))
-    jobs = [(frames, market, path.dates.size, accounts[households % n_shards == k].reset_index(drop=True), params,
-             snap_days) for k in range(n_shards)]
+    jobs = [
+        (
+            frames,
+            market,
+            path.dates.size,
+            accounts[households % n_shards == k].reset_index(drop=True),
+            params,
+            snap_days,
+        )
+        for k in range(n_shards)
+    ]
     if n_shards > 1:
         with ProcessPoolExecutor(max_workers=n_shards, mp_context=get_context("fork")) as pool:
             runs = list(pool.map(_shard_run, jobs))
@@ -119,85 +147,152 @@ def simulate_history(frames: dict[str, pd.DataFrame], start: date, end: date, se
     trades = trades.assign(trade_date=pd.to_datetime(trades["trade_date"]))
     trades = trades.sort_values(["trade_date", "account_id"], kind="stable").reset_index(drop=True)
     realized = pd.concat([run.realized for _, run in runs], ignore_index=True)
-    realized = realized.sort_values(["sale_date", "account_id"], kind="stable").reset_index(drop=True)
+    realized = realized.sort_values(["sale_date", "account_id"], kind="stable").reset_index(
+        drop=True
+    )
     ids, first = accounts["account_id"].to_numpy(str), path.dates.size
     last = market.dates.size - 1
-    inbox = _inbox_on(frames, market, last, [run.open_lots for _, run in runs],
-                      [pd.Series(run.cash[-1], index=shard) for shard, run in runs], trades, ids, end)
-    kept = {market.dates[t].astype(object): _inbox_on(
-        frames, market, t, [run.snapshot_lots[t] for _, run in runs],
-        [pd.Series(run.cash[t - first], index=shard) for shard, run in runs], trades, ids) for t in snap_days}
+    inbox = _inbox_on(
+        frames,
+        market,
+        last,
+        [run.open_lots for _, run in runs],
+        [pd.Series(run.cash[-1], index=shard) for shard, run in runs],
+        trades,
+        ids,
+        end,
+    )
+    kept = {
+        market.dates[t].astype(object): _inbox_on(
+            frames,
+            market,
+            t,
+            [run.snapshot_lots[t] for _, run in runs],
+            [pd.Series(run.cash[t - first], index=shard) for shard, run in runs],
+            trades,
+            ids,
+        )
+        for t in snap_days
+    }
     return History(values, trades[HISTORY_TRADE_COLUMNS], realized, inbox, kept)
 
 
 def _snapshot_days(market, first: int, snapshots) -> tuple[int, ...]:
-    """Indices in ``market.dates`` of the snapshot dates, each a simulated business day before the last."""
+    """Indices in ``market.dates`` of the snapshot dates, each a simulated business day before the
+    last."""
     days = np.array(sorted(set(snapshots)), dtype="datetime64[D]")
     t = np.searchsorted(market.dates, days)
     bad = (t < first) | (t >= market.dates.size - 1)
     bad[~bad] = market.dates[t[~bad]] != days[~bad]
     if bad.any():
-        raise ValueError(f"snapshot {days[bad][0]} is not a business day strictly between the history's start and end")
+        raise ValueError(
+            f"snapshot {days[bad][0]} is not a business day strictly between the history's "
+            "start and end"
+        )
     return tuple(int(x) for x in t)
 
 
 def _shard_run(job) -> tuple[np.ndarray, PathRun]:
     """The engine over one shard of whole households (households never trade across shards)."""
     frames, market, first, accounts, params, snapshots = job
-    acc = account_arrays(accounts, frames["restrictions"], frames["tilts"], market.securities, market.benchmark_ids)
+    acc = account_arrays(
+        accounts, frames["restrictions"], frames["tilts"], market.securities, market.benchmark_ids
+    )
     ids = acc.ids
-    cash = accounts["account_id"].map(frames["cash"].set_index("account_id")["amount"]).fillna(0.0).to_numpy(float)
-    settings = LoopSettings(Strategy.ENGINE, params.frequency, params.engine, fill_cost_bps=params.fill_cost_bps,
-                            risk=params.risk)
-    mine = {name: frames[name][frames[name]["account_id"].isin(ids)] for name in ("lots", "cash_flows", "transactions")}
-    run = run_path(market, first, market.dates.size, acc, mine["lots"], cash, mine["cash_flows"],
-                   mine["transactions"], settings, snapshots)
+    cash = (
+        accounts["account_id"]
+        .map(frames["cash"].set_index("account_id")["amount"])
+        .fillna(0.0)
+        .to_numpy(float)
+    )
+    settings = LoopSettings(
+        Strategy.ENGINE,
+        params.frequency,
+        params.engine,
+        fill_cost_bps=params.fill_cost_bps,
+        risk=params.risk,
+    )
+    mine = {
+        name: frames[name][frames[name]["account_id"].isin(ids)]
+        for name in ("lots", "cash_flows", "transactions")
+    }
+    run = run_path(
+        market,
+        first,
+        market.dates.size,
+        acc,
+        mine["lots"],
+        cash,
+        mine["cash_flows"],
+        mine["transactions"],
+        settings,
+        snapshots,
+    )
     return ids, run
 
 
 def _values(ids: np.ndarray, run: PathRun) -> pd.DataFrame:
     T, m = run.value.shape
-    return pd.DataFrame({
-        "account_id": np.tile(ids, T),
-        "date": pd.to_datetime(np.repeat(run.dates, m)),
-        "market_value": (run.value - run.cash).ravel().round(2),
-        "cash": run.cash.ravel().round(2),
-        "cash_flow": run.flow.ravel().round(2),
-    })
+    return pd.DataFrame(
+        {
+            "account_id": np.tile(ids, T),
+            "date": pd.to_datetime(np.repeat(run.dates, m)),
+            "market_value": (run.value - run.cash).ravel().round(2),
+            "cash": run.cash.ravel().round(2),
+            "cash_flow": run.flow.ravel().round(2),
+        }
+    )
 
 
-def _inbox_on(frames, market, t: int, shard_lots: list[pd.DataFrame], shard_cash: list[pd.Series],
-              trades: pd.DataFrame, ids: np.ndarray, day: date | None = None) -> dict[str, pd.DataFrame]:
-    """The inbox of day ``t`` of ``market`` (dated ``day``, default that day): each shard's open lots
+def _inbox_on(
+    frames,
+    market,
+    t: int,
+    shard_lots: list[pd.DataFrame],
+    shard_cash: list[pd.Series],
+    trades: pd.DataFrame,
+    ids: np.ndarray,
+    day: date | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The inbox of day ``t`` of ``market`` (dated ``day``, default that day): each shard's open
+    lots
     and cash after that day's trades."""
     day = pd.Timestamp(market.dates[t] if day is None else day)
     lots = _lots_frame(pd.concat(shard_lots, ignore_index=True))
     lots = lots.sort_values("account_id", kind="stable").reset_index(drop=True)
     positions = lots.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
-    recent = trades[(trades["trade_date"] >= pd.Timestamp(wash_sale_window_start(day))) & (trades["trade_date"] <= day)]
+    window_start = pd.Timestamp(wash_sale_window_start(day))  # pyright: ignore[reportArgumentType]
+    recent = trades[(trades["trade_date"] >= window_start) & (trades["trade_date"] <= day)]
     cash = pd.concat(shard_cash).reindex(ids)
     n_sec = market.symbols.size
     # The prices file keeps as many days as the book's had.
-    dates = market.dates[max(0, t + 1 - frames["prices"]["date"].nunique()): t + 1]
-    prices = pd.DataFrame({
-        "date": pd.to_datetime(np.repeat(dates, n_sec)),
-        "symbol": np.tile(market.symbols, dates.size),
-        "close": market.closes[t + 1 - dates.size: t + 1].ravel(),
-    })
+    dates = market.dates[max(0, t + 1 - frames["prices"]["date"].nunique()) : t + 1]
+    prices = pd.DataFrame(
+        {
+            "date": pd.to_datetime(np.repeat(dates, n_sec)),
+            "symbol": np.tile(market.symbols, dates.size),
+            "close": market.closes[t + 1 - dates.size : t + 1].ravel(),
+        }
+    )
     if "volume" in frames["prices"]:
         # Simulated days trade what each security traded on the book's last day.
         old = frames["prices"].assign(date=pd.to_datetime(frames["prices"]["date"]))
         known = old.set_index(["date", "symbol"])["volume"]
         last = old[old["date"] == old["date"].max()].set_index("symbol")["volume"]
-        volume = known.reindex(pd.MultiIndex.from_arrays([prices["date"], prices["symbol"]])).to_numpy(float)
-        prices["volume"] = np.where(np.isnan(volume), last.reindex(prices["symbol"]).to_numpy(float), volume)
+        volume = known.reindex(
+            pd.MultiIndex.from_arrays([prices["date"], prices["symbol"]])
+        ).to_numpy(float)
+        prices["volume"] = np.where(
+            np.isnan(volume), last.reindex(prices["symbol"]).to_numpy(float), volume
+        )
     out = dict(frames)
     out.update(
         lots=lots,
         cash=pd.DataFrame({"account_id": ids, "amount": cash.to_numpy(float).round(2)}),
         positions=positions[list(INBOX_FILES["positions"].column_names)],
         transactions=recent.assign(realized_gain=recent["realized_gain"].round(2))[
-            list(INBOX_FILES["transactions"].column_names)].reset_index(drop=True),
+            list(INBOX_FILES["transactions"].column_names)
+        ].reset_index(drop=True),
         prices=prices,
         # Index weights drift with prices: the day's are the caps at its close.
         benchmarks=market.benchmarks_frame(t)[list(INBOX_FILES["benchmarks"].column_names)],

@@ -75,7 +75,9 @@ def decision_days(dates: np.ndarray, frequency: HarvestFrequency) -> np.ndarray:
     if frequency == HarvestFrequency.DAILY:
         return np.ones(dates.size, bool)
     if frequency == HarvestFrequency.WEEKLY:
-        period = (dates.astype("datetime64[D]").astype(np.int64) + 3) // 7  # ISO weeks start on Monday
+        period = (
+            dates.astype("datetime64[D]").astype(np.int64) + 3
+        ) // 7  # ISO weeks start on Monday
     else:
         period = dates.astype("datetime64[M]").astype(np.int64)
     return np.r_[True, period[1:] != period[:-1]]
@@ -87,15 +89,18 @@ def flow_matrix(flows: pd.DataFrame, dates: np.ndarray, account_ids: np.ndarray)
     out = np.zeros((dates.size, account_ids.size))
     if not len(flows):
         return out
-    day = np.searchsorted(dates, pd.to_datetime(flows["requested_date"]).to_numpy().astype("datetime64[D]"))
+    day = np.searchsorted(
+        dates, pd.to_datetime(flows["requested_date"]).to_numpy().astype("datetime64[D]")
+    )
     a = pd.Index(account_ids).get_indexer(flows["account_id"].astype(str))
     keep = (day < dates.size) & (a >= 0)
     np.add.at(out, (day[keep], a[keep]), flows["amount"].to_numpy(float)[keep])
     return out
 
 
-def _risk(closes: np.ndarray, symbols: np.ndarray, sectors: np.ndarray,
-          params: RiskModelParams) -> tuple[RiskModel, np.ndarray]:
+def _risk(
+    closes: np.ndarray, symbols: np.ndarray, sectors: np.ndarray, params: RiskModelParams
+) -> tuple[RiskModel, np.ndarray]:
     returns = returns_from_prices(closes)
     model = estimate_risk_model(returns, symbols, sectors, params)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -103,13 +108,23 @@ def _risk(closes: np.ndarray, symbols: np.ndarray, sectors: np.ndarray,
     return model, corr
 
 
-def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots: pd.DataFrame,
-             cash: np.ndarray, flows: pd.DataFrame, recent: pd.DataFrame, settings: LoopSettings,
-             snapshots: tuple[int, ...] = ()) -> PathRun:
+def run_path(
+    market: MarketPath,
+    first: int,
+    last: int,
+    acc: AccountArrays,
+    lots: pd.DataFrame,
+    cash: np.ndarray,
+    flows: pd.DataFrame,
+    recent: pd.DataFrame,
+    settings: LoopSettings,
+    snapshots: tuple[int, ...] = (),
+) -> PathRun:
     """Run ``settings.strategy`` from day ``first`` to ``last - 1`` of ``market``.
 
     ``first`` must leave at least 60 days of closes behind it for the risk model. ``snapshots``:
-    days (indices into ``market.dates``) after which the open lots are kept (``PathRun.snapshot_lots``).
+    days (indices into ``market.dates``) after which the open lots are kept
+    (``PathRun.snapshot_lots``).
     """
     dates = market.dates[first:last]
     fill_cost = settings.fill_cost_bps * 1e-4
@@ -130,8 +145,12 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
         if decide_on[i]:
             if day.astype("datetime64[M]") != month:
                 month = day.astype("datetime64[M]")
-                model, corr = _risk(market.closes[max(0, t - settings.risk_history_days):t + 1], symbols, sectors,
-                                   settings.risk)
+                model, corr = _risk(
+                    market.closes[max(0, t - settings.risk_history_days) : t + 1],
+                    symbols,
+                    sectors,
+                    settings.risk,
+                )
                 if settings.strategy == Strategy.THRESHOLD:
                     ranked = replacement_choice(corr, sectors, acc.group_code)
             _decide(book, acc, market, t, day, flow[i], model, ranked, settings, fill_cost)
@@ -140,12 +159,25 @@ def run_path(market: MarketPath, first: int, last: int, acc: AccountArrays, lots
         cash_held[i] = book.cash
         if t in snapshots:
             kept[t] = book.ledger.open_lots()
-    return PathRun(settings.strategy, dates, value, flow, book.trade_log(), book.ledger.realized(),
-                   book.ledger.open_lots(), cash_held, int(decide_on.sum()), kept)
+    return PathRun(
+        settings.strategy,
+        dates,
+        value,
+        flow,
+        book.trade_log(),
+        book.ledger.realized(),
+        book.ledger.open_lots(),
+        cash_held,
+        int(decide_on.sum()),
+        kept,
+    )
 
 
-def day_shard(book: SimBook, market: MarketPath, t: int, flow: np.ndarray) -> tuple[ShardInputs, LotArrays]:
-    """The engine's inputs for every account of ``book`` on day ``t`` of ``market``, and its open lots.
+def day_shard(
+    book: SimBook, market: MarketPath, t: int, flow: np.ndarray
+) -> tuple[ShardInputs, LotArrays]:
+    """The engine's inputs for every account of ``book`` on day ``t`` of ``market``, and its open
+    lots.
 
     ``sma.rebalance.day_inputs`` -- the builder of the nightly pipeline -- on the book's open lots,
     cash, ``flow`` (shape (m,), USD due today), gains realized this year and wash-sale blocks: a
@@ -153,13 +185,32 @@ def day_shard(book: SimBook, market: MarketPath, t: int, flow: np.ndarray) -> tu
     """
     day = market.dates[t]
     lots = book.lots()
-    shard = day_inputs(book.acc, day, market.closes[t], market.index_weights(t), lots, book.cash, flow,
-                       book.realized_ytd, book.blocks(day))
+    shard = day_inputs(
+        book.acc,
+        day,
+        market.closes[t],
+        market.index_weights(t),
+        lots,
+        book.cash,
+        flow,
+        book.realized_ytd,
+        book.blocks(day),
+    )
     return shard, lots
 
 
-def _decide(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, flow, model, ranked,
-            settings: LoopSettings, fill_cost: float) -> None:
+def _decide(
+    book: SimBook,
+    acc: AccountArrays,
+    market: MarketPath,
+    t: int,
+    day,
+    flow,
+    model,
+    ranked,
+    settings: LoopSettings,
+    fill_cost: float,
+) -> None:
     closes = market.closes[t]
     shard, lots = day_shard(book, market, t, flow)
     if settings.strategy == Strategy.ENGINE:
@@ -173,5 +224,15 @@ def _decide(book: SimBook, acc: AccountArrays, market: MarketPath, t: int, day, 
             book.fill(harvest, day, closes)
             shard, lots = day_shard(book, market, t, flow)
     basis = position_basis(lots, acc.m, closes.size)
-    book.fill(rules_orders(shard, book.shares, basis, method, settings.drift_tolerance,
-                           settings.engine.cash_tolerance), day, closes)
+    book.fill(
+        rules_orders(
+            shard,
+            book.shares,
+            basis,
+            method,
+            settings.drift_tolerance,
+            settings.engine.cash_tolerance,
+        ),
+        day,
+        closes,
+    )

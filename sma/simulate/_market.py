@@ -1,4 +1,5 @@
-"""The price path a simulation runs on: daily closes, the security master and drifting index weights.
+"""The price path a simulation runs on: daily closes, the security master and drifting index
+weights.
 
 Either drawn from the market model (``sma.market``: market, sector, style and fat-tailed
 stock-specific moves, calibrated to US large caps) or read from price frames and, when the path
@@ -13,12 +14,19 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sma.market import MarketParams, UniverseParams, benchmarks_frame, generate_universe, simulate_prices
+from sma.market import (
+    MarketParams,
+    UniverseParams,
+    benchmarks_frame,
+    generate_universe,
+    simulate_prices,
+)
 from sma.risk import TRADING_DAYS, RiskModelParams, estimate_risk_model, returns_from_prices
 
 
 class MarketPathError(ValueError):
-    """Price or benchmark frames that cannot make a path (which frame, which symbol or date, why)."""
+    """Price or benchmark frames that cannot make a path (which frame, which symbol or date,
+    why)."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,8 @@ class MarketPath:
     securities : DataFrame -- the inbox ``securities`` frame, sorted by symbol (the column order)
     closes : ndarray of shape (T, n), USD per share
     benchmark_ids : ndarray of shape (B,), str
-    weights0 : ndarray of shape (B, n) -- index weights on ``dates[0]``; an index is held buy-and-hold,
+    weights0 : ndarray of shape (B, n) -- index weights on ``dates[0]``; an index is held
+    buy-and-hold,
         so its weights on day t are ``weights0 * closes[t] / closes[0]``, renormalised.
     """
 
@@ -56,16 +65,28 @@ class MarketPath:
         """The inbox ``benchmarks`` frame on day ``t`` (benchmark_id, symbol, weight)."""
         w = self.index_weights(t)
         b, j = np.nonzero(w)
-        return pd.DataFrame({"benchmark_id": self.benchmark_ids[b], "symbol": self.symbols[j], "weight": w[b, j]})
+        return pd.DataFrame(
+            {"benchmark_id": self.benchmark_ids[b], "symbol": self.symbols[j], "weight": w[b, j]}
+        )
 
     def window(self, first: int) -> MarketPath:
         """The path from day ``first`` on, index weights re-based to that day."""
-        return MarketPath(self.dates[first:], self.securities, self.closes[first:], self.benchmark_ids,
-                          self.index_weights(first))
+        return MarketPath(
+            self.dates[first:],
+            self.securities,
+            self.closes[first:],
+            self.benchmark_ids,
+            self.index_weights(first),
+        )
 
 
-def generated_market(seed: int, start: date, n_days: int, params: MarketParams = MarketParams(),
-                     universe_params: UniverseParams = UniverseParams()) -> MarketPath:
+def generated_market(
+    seed: int,
+    start: date,
+    n_days: int,
+    params: MarketParams = MarketParams(),
+    universe_params: UniverseParams = UniverseParams(),
+) -> MarketPath:
     """A path from the market model: the generator's ~500 large caps and its three benchmarks.
 
     With the default ``MarketParams`` the market factor returns its drift plus one 30 % drawdown
@@ -78,8 +99,9 @@ def generated_market(seed: int, start: date, n_days: int, params: MarketParams =
     return _from_parts(history.dates, universe.securities_frame(), history.closes, bench, 0)
 
 
-def _from_parts(dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks: pd.DataFrame,
-                weights_day: int) -> MarketPath:
+def _from_parts(
+    dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks: pd.DataFrame, weights_day: int
+) -> MarketPath:
     order = np.argsort(securities["symbol"].to_numpy(str), kind="stable")
     securities = securities.iloc[order].reset_index(drop=True)
     closes = closes[:, order]
@@ -87,24 +109,35 @@ def _from_parts(dates, securities: pd.DataFrame, closes: np.ndarray, benchmarks:
     ids = np.unique(benchmarks["benchmark_id"].astype(str).to_numpy())
     col = pd.Index(symbols).get_indexer(benchmarks["symbol"].astype(str))
     if (col < 0).any():
-        raise MarketPathError(f"benchmarks: symbol {benchmarks['symbol'].iloc[int(np.argmax(col < 0))]!r} "
-                              "is not in securities")
+        raise MarketPathError(
+            f"benchmarks: symbol {benchmarks['symbol'].iloc[int(np.argmax(col < 0))]!r} "
+            "is not in securities"
+        )
     w = np.zeros((ids.size, symbols.size))
-    w[pd.Index(ids).get_indexer(benchmarks["benchmark_id"].astype(str)), col] = benchmarks["weight"].to_numpy(float)
-    # Weights are given on day ``weights_day``; held buy-and-hold, on day 0 they were w / its prices.
+    w[pd.Index(ids).get_indexer(benchmarks["benchmark_id"].astype(str)), col] = benchmarks[
+        "weight"
+    ].to_numpy(float)
+    # Weights are given on day ``weights_day``; held buy-and-hold, on day 0 they were w / its
+    # prices.
     w0 = w / closes[weights_day] * closes[0]
     w0 /= w0.sum(axis=1, keepdims=True)
     return MarketPath(np.asarray(dates, dtype="datetime64[D]"), securities, closes, ids, w0)
 
 
-def market_from_frames(securities: pd.DataFrame, prices: pd.DataFrame, benchmarks: pd.DataFrame) -> MarketPath:
-    """A path from the inbox ``securities``, ``prices`` (date, symbol, close) and ``benchmarks`` frames.
+def market_from_frames(
+    securities: pd.DataFrame, prices: pd.DataFrame, benchmarks: pd.DataFrame
+) -> MarketPath:
+    """A path from the inbox ``securities``, ``prices`` (date, symbol, close) and ``benchmarks``
+    frames.
 
     Benchmark weights are those of the last price date. Every security needs a close on every date.
     """
     symbols = np.sort(securities["symbol"].astype(str).to_numpy())
-    wide = prices.assign(date=pd.to_datetime(prices["date"])).pivot_table(
-        index="date", columns="symbol", values="close", aggfunc="last").reindex(columns=symbols)
+    wide = (
+        prices.assign(date=pd.to_datetime(prices["date"]))
+        .pivot_table(index="date", columns="symbol", values="close", aggfunc="last")
+        .reindex(columns=symbols)
+    )
     missing = wide.isna().to_numpy()
     if missing.any():
         t, j = np.argwhere(missing)[0]
@@ -113,29 +146,49 @@ def market_from_frames(securities: pd.DataFrame, prices: pd.DataFrame, benchmark
     return _from_parts(dates, securities, wide.to_numpy(float), benchmarks, dates.size - 1)
 
 
-def extend_market(path: MarketPath, n_days: int, seed: int, annual_drift: float = 0.07) -> MarketPath:
-    """Add ``n_days`` business days after the path's last close, drawn from a factor model of its past.
+def extend_market(
+    path: MarketPath, n_days: int, seed: int, annual_drift: float = 0.07
+) -> MarketPath:
+    """Add ``n_days`` business days after the path's last close, drawn from a factor model of its
+    past.
 
-    Daily log returns ``X f + e`` with ``f ~ N(0, F / 252)`` and ``e ~ N(0, diag(s) / 252)`` from the
+    Daily log returns ``X f + e`` with ``f ~ N(0, F / 252)`` and ``e ~ N(0, diag(s) / 252)`` from
+    the
     model ``sma.risk.estimate_risk_model`` fits to the last year of closes, plus a drift of
     ``annual_drift`` less half each stock's variance (so the index grows at about that rate).
     """
     if n_days <= 0:
         return path
-    history = path.closes[-(TRADING_DAYS + 1):]
-    model = estimate_risk_model(returns_from_prices(history), path.symbols,
-                                path.securities["sector"].to_numpy(str), RiskModelParams())
+    history = path.closes[-(TRADING_DAYS + 1) :]
+    model = estimate_risk_model(
+        returns_from_prices(history),
+        path.symbols,
+        path.securities["sector"].to_numpy(str),
+        RiskModelParams(),
+    )
     # The path's last day is in the seed: history built leg by leg does not replay one leg's draws.
-    rng = np.random.default_rng([seed, 71, int(path.dates[-1].astype("datetime64[D]").astype(np.int64))])
+    rng = np.random.default_rng(
+        [seed, 71, int(path.dates[-1].astype("datetime64[D]").astype(np.int64))]
+    )
     chol = np.linalg.cholesky(model.factor_cov / TRADING_DAYS + 1e-12 * np.eye(model.factors.size))
     f = rng.standard_normal((n_days, model.factors.size)) @ chol.T
-    e = rng.standard_normal((n_days, path.symbols.size)) * np.sqrt(model.specific_var / TRADING_DAYS)
-    total_var = np.einsum("ik,kl,il->i", model.exposures, model.factor_cov, model.exposures) + model.specific_var
+    e = rng.standard_normal((n_days, path.symbols.size)) * np.sqrt(
+        model.specific_var / TRADING_DAYS
+    )
+    total_var = (
+        np.einsum("ik,kl,il->i", model.exposures, model.factor_cov, model.exposures)
+        + model.specific_var
+    )
     log_r = f @ model.exposures.T + e + (annual_drift - 0.5 * total_var) / TRADING_DAYS
     closes = np.maximum(np.round(path.closes[-1] * np.exp(np.cumsum(log_r, axis=0)), 2), 0.01)
     dates = np.busday_offset(path.dates[-1], np.arange(1, n_days + 1), roll="forward")
-    return MarketPath(np.concatenate([path.dates, dates]), path.securities,
-                      np.vstack([path.closes, closes]), path.benchmark_ids, path.weights0)
+    return MarketPath(
+        np.concatenate([path.dates, dates]),
+        path.securities,
+        np.vstack([path.closes, closes]),
+        path.benchmark_ids,
+        path.weights0,
+    )
 
 
 def market_facts(path: MarketPath, first: int, last: int) -> dict[str, float]:
@@ -147,15 +200,23 @@ def market_facts(path: MarketPath, first: int, last: int) -> dict[str, float]:
     r_index = np.diff(np.log(level))
     r = np.diff(np.log(closes), axis=0)
     var = r_index.var()
-    beta = ((r - r.mean(axis=0)) * (r_index - r_index.mean())[:, None]).mean(axis=0) / max(var, 1e-18)
+    beta = ((r - r.mean(axis=0)) * (r_index - r_index.mean())[:, None]).mean(axis=0) / max(
+        var, 1e-18
+    )
     resid = r - np.outer(r_index, beta)
     years = r.shape[0] / TRADING_DAYS
-    yearly = closes[TRADING_DAYS::TRADING_DAYS] / closes[:-TRADING_DAYS:TRADING_DAYS] - 1 if years >= 1 else r.sum(0)[None]
+    yearly = (
+        closes[TRADING_DAYS::TRADING_DAYS] / closes[:-TRADING_DAYS:TRADING_DAYS] - 1
+        if years >= 1
+        else r.sum(0)[None]
+    )
     return {
         "index_return": float(level[-1] ** (1 / years) - 1),
         "index_volatility": float(r_index.std() * np.sqrt(TRADING_DAYS)),
         "index_max_drawdown": float((1 - level / np.maximum.accumulate(level)).max()),
         "stock_volatility_median": float(np.median(r.std(axis=0)) * np.sqrt(TRADING_DAYS)),
-        "stock_specific_volatility_median": float(np.median(resid.std(axis=0)) * np.sqrt(TRADING_DAYS)),
+        "stock_specific_volatility_median": float(
+            np.median(resid.std(axis=0)) * np.sqrt(TRADING_DAYS)
+        ),
         "annual_return_dispersion": float(np.mean(np.std(yearly, axis=1))),
     }

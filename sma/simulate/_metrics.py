@@ -29,14 +29,39 @@ TRADING_DAYS = 252
 #: The conventions above, for the report.
 CONVENTIONS = __doc__
 YEAR_COLUMNS = [
-    "strategy", "vintage", "account_id", "profile", "year", "pre_tax_return", "after_tax_return", "tax_alpha",
-    "tax_paid", "losses_harvested_pct", "tracking_error", "turnover", "wash_sale_violations",
-    "gain_budget_breaches", "loss_carryforward", "end_value",
+    "strategy",
+    "vintage",
+    "account_id",
+    "profile",
+    "year",
+    "pre_tax_return",
+    "after_tax_return",
+    "tax_alpha",
+    "tax_paid",
+    "losses_harvested_pct",
+    "tracking_error",
+    "turnover",
+    "wash_sale_violations",
+    "gain_budget_breaches",
+    "loss_carryforward",
+    "end_value",
 ]
 SUMMARY_COLUMNS = [
-    "strategy", "vintage", "account_id", "profile", "years", "pre_tax_return", "after_tax_return", "tax_alpha",
-    "tax_alpha_liquidated", "losses_harvested_pct", "tracking_error", "turnover", "wash_sale_violations",
-    "gain_budget_breaches", "loss_carryforward",
+    "strategy",
+    "vintage",
+    "account_id",
+    "profile",
+    "years",
+    "pre_tax_return",
+    "after_tax_return",
+    "tax_alpha",
+    "tax_alpha_liquidated",
+    "losses_harvested_pct",
+    "tracking_error",
+    "turnover",
+    "wash_sale_violations",
+    "gain_budget_breaches",
+    "loss_carryforward",
 ]
 
 
@@ -44,29 +69,54 @@ def _annual(growth: np.ndarray, years: float) -> np.ndarray:
     return np.sign(growth) * np.abs(growth) ** (1.0 / years) - 1.0
 
 
-def _liquidation_tax(run: PathRun, closes_last: np.ndarray, symbols: np.ndarray, ids: np.ndarray,
-                     carry_st, carry_lt, st_rate, lt_rate, held_away) -> np.ndarray:
+def _liquidation_tax(
+    run: PathRun,
+    closes_last: np.ndarray,
+    symbols: np.ndarray,
+    ids: np.ndarray,
+    carry_st,
+    carry_lt,
+    st_rate,
+    lt_rate,
+    held_away,
+) -> np.ndarray:
     lots = run.open_lots
     a = pd.Index(ids).get_indexer(lots["account_id"].astype(str))
     j = pd.Index(symbols).get_indexer(lots["symbol"].astype(str))
-    gain = lots["quantity"].to_numpy(float) * closes_last[j] - lots["cost_basis_cents"].to_numpy(float) / 100
-    lt = is_long_term(lots["adjusted_acquired_date"].to_numpy().astype("datetime64[D]"), run.dates[-1])
+    gain = (
+        lots["quantity"].to_numpy(float) * closes_last[j]
+        - lots["cost_basis_cents"].to_numpy(float) / 100
+    )
+    lt = is_long_term(
+        lots["adjusted_acquired_date"].to_numpy().astype("datetime64[D]"), run.dates[-1]
+    )
     st_g, lt_g = np.zeros(ids.size), np.zeros(ids.size)
     np.add.at(st_g, a[~lt], gain[~lt])
     np.add.at(lt_g, a[lt], gain[lt])
     return year_tax(st_g, lt_g, carry_st, carry_lt, st_rate, lt_rate, held_away)[0]
 
 
-def run_metrics(run: PathRun, vintage: int, accounts: pd.DataFrame, profile: np.ndarray, index_levels: np.ndarray,
-                closes_last: np.ndarray, symbols: np.ndarray, held_away: HeldAwayGains,
-                initial_value: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_metrics(
+    run: PathRun,
+    vintage: int,
+    accounts: pd.DataFrame,
+    profile: np.ndarray,
+    index_levels: np.ndarray,
+    closes_last: np.ndarray,
+    symbols: np.ndarray,
+    held_away: HeldAwayGains,
+    initial_value: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-year rows (``YEAR_COLUMNS``) and whole-run rows (``SUMMARY_COLUMNS``) of one run.
 
     ``index_levels`` is (T,) per account's benchmark: shape (T, m). ``initial_value`` (m,) USD.
     """
     ids = accounts["account_id"].to_numpy(str)
     m, T = ids.size, run.dates.size
-    st_rate, lt_rate = accounts["st_tax_rate"].to_numpy(float), accounts["lt_tax_rate"].to_numpy(float)
+    st_rate, lt_rate = (
+        accounts["st_tax_rate"].to_numpy(float),
+        accounts["lt_tax_rate"].to_numpy(float),
+    )
     budget = pd.to_numeric(accounts["gain_budget"], errors="coerce").to_numpy(float)
     prev = np.vstack([initial_value, run.value[:-1]])
     alive = prev > 1.0  # an emptied account has no return
@@ -79,11 +129,17 @@ def run_metrics(run: PathRun, vintage: int, accounts: pd.DataFrame, profile: np.
     r_year = pd.to_datetime(real["sale_date"]).dt.year.to_numpy()
     gain = real["gain_cents"].to_numpy(float) / 100
     long = real["term"].astype(str).to_numpy() == "LONG"
-    washed = (real["wash_sale_disallowed_cents"].to_numpy() > 0) | (real["permanently_disallowed_cents"].to_numpy() > 0)
+    washed = (real["wash_sale_disallowed_cents"].to_numpy() > 0) | (
+        real["permanently_disallowed_cents"].to_numpy() > 0
+    )
     tr = run.trades
     t_acc = pd.Index(ids).get_indexer(tr["account_id"].astype(str))
     t_year = pd.to_datetime(tr["trade_date"]).dt.year.to_numpy()
-    sold = np.where(tr["side"].astype(str).to_numpy() == "SELL", (tr["quantity"] * tr["price"]).to_numpy(float), 0.0)
+    sold = np.where(
+        tr["side"].astype(str).to_numpy() == "SELL",
+        (tr["quantity"] * tr["price"]).to_numpy(float),
+        0.0,
+    )
     carry_st, carry_lt = np.zeros(m), np.zeros(m)
     harvested = np.zeros(m)
     tax_growth, growth = np.ones(m), np.ones(m)
@@ -96,13 +152,19 @@ def run_metrics(run: PathRun, vintage: int, accounts: pd.DataFrame, profile: np.
         np.add.at(st_g, r_acc[in_y & ~long], gain[in_y & ~long])
         np.add.at(lt_g, r_acc[in_y & long], gain[in_y & long])
         np.add.at(harvested, r_acc[in_y & (gain < 0)], -gain[in_y & (gain < 0)])
-        tax, carry_st, carry_lt = year_tax(st_g, lt_g, carry_st, carry_lt, st_rate, lt_rate, held_away)
+        tax, carry_st, carry_lt = year_tax(
+            st_g, lt_g, carry_st, carry_lt, st_rate, lt_rate, held_away
+        )
         last = np.flatnonzero(d)[-1]
         r_at = r[d].copy()
         r_at[-1] -= tax / safe[last]
         pre, post = np.prod(1 + r[d], axis=0), np.prod(1 + r_at, axis=0)
         growth, tax_growth = growth * pre, tax_growth * post
-        te = np.std(r[d] - b[d], axis=0, ddof=1) * np.sqrt(TRADING_DAYS) if d.sum() > 1 else np.zeros(m)
+        te = (
+            np.std(r[d] - b[d], axis=0, ddof=1) * np.sqrt(TRADING_DAYS)
+            if d.sum() > 1
+            else np.zeros(m)
+        )
         turn = np.zeros(m)
         np.add.at(turn, t_acc[t_year == y], sold[t_year == y])
         turn /= np.maximum(run.value[d].mean(axis=0), 1.0)
@@ -112,23 +174,51 @@ def run_metrics(run: PathRun, vintage: int, accounts: pd.DataFrame, profile: np.
         te_all.append(te), turn_all.append(turn)
         washed_all += w
         breach_all += breach
-        rows.append(pd.DataFrame({
-            "strategy": str(run.strategy), "vintage": vintage, "account_id": ids, "profile": profile.astype(str),
-            "year": int(y), "pre_tax_return": pre - 1, "after_tax_return": post - 1,
-            "tax_alpha": post - pre, "tax_paid": tax, "losses_harvested_pct": harvested / initial_value,
-            "tracking_error": te, "turnover": turn, "wash_sale_violations": w, "gain_budget_breaches": breach,
-            "loss_carryforward": -(carry_st + carry_lt), "end_value": run.value[last],
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "strategy": str(run.strategy),
+                    "vintage": vintage,
+                    "account_id": ids,
+                    "profile": profile.astype(str),
+                    "year": int(y),
+                    "pre_tax_return": pre - 1,
+                    "after_tax_return": post - 1,
+                    "tax_alpha": post - pre,
+                    "tax_paid": tax,
+                    "losses_harvested_pct": harvested / initial_value,
+                    "tracking_error": te,
+                    "turnover": turn,
+                    "wash_sale_violations": w,
+                    "gain_budget_breaches": breach,
+                    "loss_carryforward": -(carry_st + carry_lt),
+                    "end_value": run.value[last],
+                }
+            )
+        )
     n_years = T / TRADING_DAYS
-    liq = _liquidation_tax(run, closes_last, symbols, ids, carry_st, carry_lt, st_rate, lt_rate, held_away)
+    liq = _liquidation_tax(
+        run, closes_last, symbols, ids, carry_st, carry_lt, st_rate, lt_rate, held_away
+    )
     liq_growth = tax_growth * (1.0 - liq / np.where(run.value[-1] > 0, run.value[-1], 1.0))
     pre_a, post_a = _annual(growth, n_years), _annual(tax_growth, n_years)
-    summary = pd.DataFrame({
-        "strategy": str(run.strategy), "vintage": vintage, "account_id": ids, "profile": profile.astype(str),
-        "years": len(years), "pre_tax_return": pre_a, "after_tax_return": post_a, "tax_alpha": post_a - pre_a,
-        "tax_alpha_liquidated": _annual(liq_growth, n_years) - pre_a, "losses_harvested_pct": harvested / initial_value,
-        "tracking_error": np.mean(te_all, axis=0), "turnover": np.mean(turn_all, axis=0),
-        "wash_sale_violations": washed_all, "gain_budget_breaches": breach_all,
-        "loss_carryforward": -(carry_st + carry_lt),
-    })
+    summary = pd.DataFrame(
+        {
+            "strategy": str(run.strategy),
+            "vintage": vintage,
+            "account_id": ids,
+            "profile": profile.astype(str),
+            "years": len(years),
+            "pre_tax_return": pre_a,
+            "after_tax_return": post_a,
+            "tax_alpha": post_a - pre_a,
+            "tax_alpha_liquidated": _annual(liq_growth, n_years) - pre_a,
+            "losses_harvested_pct": harvested / initial_value,
+            "tracking_error": np.mean(te_all, axis=0),
+            "turnover": np.mean(turn_all, axis=0),
+            "wash_sale_violations": washed_all,
+            "gain_budget_breaches": breach_all,
+            "loss_carryforward": -(carry_st + carry_lt),
+        }
+    )
     return pd.concat(rows, ignore_index=True)[YEAR_COLUMNS], summary[SUMMARY_COLUMNS]

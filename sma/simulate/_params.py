@@ -1,4 +1,5 @@
-"""The simulator's parameters: strategies, harvest frequency, held-away gains, one frozen dataclass."""
+"""The simulator's parameters: strategies, harvest frequency, held-away gains, one frozen
+dataclass."""
 
 from __future__ import annotations
 
@@ -52,7 +53,9 @@ class Profile(StrEnum):
     LUMP_SUM = "LUMP_SUM"  # funded once with cash
     MONTHLY = "MONTHLY"  # a smaller start plus a contribution every month
     WITHDRAWALS = "WITHDRAWALS"  # funded once, then a withdrawal every month
-    TRANSITION = "TRANSITION"  # funded in kind: a concentrated low-basis stock plus cash, gain budget
+    TRANSITION = (
+        "TRANSITION"  # funded in kind: a concentrated low-basis stock plus cash, gain budget
+    )
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,15 @@ class SimulationParams:
     held_away: HeldAwayGains = HeldAwayGains.UNLIMITED
     strategies: tuple[Strategy, ...] = tuple(Strategy)
     harvest_threshold: float = 0.10  # THRESHOLD: lots down more than this fraction are harvested
-    drift_tolerance: float = 0.05  # baselines rebalance when half the sum of |w - target| exceeds it
+    drift_tolerance: float = (
+        0.05  # baselines rebalance when half the sum of |w - target| exceeds it
+    )
     fill_cost_bps: float = 5.0  # fills at the close, this much worse per side
     risk_history_days: int = 252  # closes behind each monthly risk-model estimate
     engine: EngineParams = field(default_factory=EngineParams)
-    risk: RiskModelParams = field(default_factory=RiskModelParams)  # each monthly risk-model estimate
+    risk: RiskModelParams = field(
+        default_factory=RiskModelParams
+    )  # each monthly risk-model estimate
     market: MarketParams = field(default_factory=MarketParams)  # the path, when none is given
     universe: UniverseParams = field(default_factory=UniverseParams)  # ~500 US large caps
 

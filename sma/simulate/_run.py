@@ -10,8 +10,8 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
-from sma.simulate._accounts import SimAccounts, simulated_accounts
 from sma.rebalance import account_arrays
+from sma.simulate._accounts import SimAccounts, simulated_accounts
 from sma.simulate._loop import LoopSettings, run_path
 from sma.simulate._market import MarketPath, generated_market, market_facts
 from sma.simulate._metrics import run_metrics
@@ -20,7 +20,8 @@ from sma.simulate._params import SimulationParams
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """Per-year rows (``YEAR_COLUMNS``), whole-run rows (``SUMMARY_COLUMNS``) and the run's facts."""
+    """Per-year rows (``YEAR_COLUMNS``), whole-run rows (``SUMMARY_COLUMNS``) and the run's
+    facts."""
 
     years: pd.DataFrame
     summary: pd.DataFrame
@@ -39,8 +40,14 @@ def _calendar_span(params: SimulationParams) -> tuple[date, int]:
 
 def vintage_window(market: MarketPath, params: SimulationParams, vintage: int) -> tuple[int, int]:
     """Day indices [first, last) of a vintage: ``params.years`` calendar years from its January."""
-    first = int(np.searchsorted(market.dates, np.datetime64(f"{params.first_year + vintage}-01-01")))
-    last = int(np.searchsorted(market.dates, np.datetime64(f"{params.first_year + vintage + params.years}-01-01")))
+    first = int(
+        np.searchsorted(market.dates, np.datetime64(f"{params.first_year + vintage}-01-01"))
+    )
+    last = int(
+        np.searchsorted(
+            market.dates, np.datetime64(f"{params.first_year + vintage + params.years}-01-01")
+        )
+    )
     return first, last
 
 
@@ -53,18 +60,52 @@ def _job(job) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
     accounts = sim.accounts.iloc[rows].reset_index(drop=True)
     lots = sim.lots[sim.lots["account_id"].isin(ids)]
     flows = sim.cash_flows[sim.cash_flows["account_id"].isin(ids)]
-    acc = account_arrays(accounts, SimAccounts.empty("restrictions"), SimAccounts.empty("tilts"),
-                         market.securities, market.benchmark_ids)
-    settings = LoopSettings(strategy, params.harvest_frequency, params.engine, params.harvest_threshold,
-                            params.drift_tolerance, params.fill_cost_bps, params.risk_history_days, params.risk)
-    run = run_path(market, first, last, acc, lots, sim.cash[rows], flows, SimAccounts.empty("transactions"), settings)
+    acc = account_arrays(
+        accounts,
+        SimAccounts.empty("restrictions"),
+        SimAccounts.empty("tilts"),
+        market.securities,
+        market.benchmark_ids,
+    )
+    settings = LoopSettings(
+        strategy,
+        params.harvest_frequency,
+        params.engine,
+        params.harvest_threshold,
+        params.drift_tolerance,
+        params.fill_cost_bps,
+        params.risk_history_days,
+        params.risk,
+    )
+    run = run_path(
+        market,
+        first,
+        last,
+        acc,
+        lots,
+        sim.cash[rows],
+        flows,
+        SimAccounts.empty("transactions"),
+        settings,
+    )
     index = market.index_levels()[first:last][:, acc.benchmark_row]
-    y, s = run_metrics(run, v, accounts, sim.profile[rows], index, market.closes[last - 1], market.symbols,
-                       params.held_away, np.full(acc.m, params.initial_value))
+    y, s = run_metrics(
+        run,
+        v,
+        accounts,
+        sim.profile[rows],
+        index,
+        market.closes[last - 1],
+        market.symbols,
+        params.held_away,
+        np.full(acc.m, params.initial_value),
+    )
     return y, s, run.decisions, acc.m * (last - first)
 
 
-def simulate(params: SimulationParams, market: MarketPath | None = None, workers: int = 1) -> SimulationResult:
+def simulate(
+    params: SimulationParams, market: MarketPath | None = None, workers: int = 1
+) -> SimulationResult:
     """Run every strategy of ``params`` on every vintage's accounts over the same path.
 
     Parameters
@@ -84,13 +125,18 @@ def simulate(params: SimulationParams, market: MarketPath | None = None, workers
     for v in range(params.vintages):
         first, last = vintage_window(market, params, v)
         if first < 60 or last - first < 2:
-            raise ValueError(f"vintage {v}: the path needs 60 days before and a year after {params.first_year + v}-01-01")
+            raise ValueError(
+                f"vintage {v}: the path needs 60 days before and a year after "
+                f"{params.first_year + v}-01-01"
+            )
         m = len(params.profiles) * params.accounts_per_profile
         # Dealt out like cards: each shard gets its share of every profile. Contiguous halves put
         # the costly TRANSITION accounts (a gain budget to work within) all on one process.
         n_shards = min(max(workers, 1), m)
         shards = [np.arange(k, m, n_shards) for k in range(n_shards)]
-        jobs += [(market, params, v, strategy, rows) for strategy in params.strategies for rows in shards]
+        jobs += [
+            (market, params, v, strategy, rows) for strategy in params.strategies for rows in shards
+        ]
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
             done = list(pool.map(_job, jobs))
@@ -98,15 +144,29 @@ def simulate(params: SimulationParams, market: MarketPath | None = None, workers
         done = [_job(job) for job in jobs]
     years = pd.concat([d[0] for d in done], ignore_index=True)
     summary = pd.concat([d[1] for d in done], ignore_index=True)
-    years = years.assign(strategy_rank=years["strategy"].map({s: i for i, s in enumerate(params.strategies)}))
-    summary = summary.assign(strategy_rank=summary["strategy"].map({s: i for i, s in enumerate(params.strategies)}))
-    years = years.sort_values(["vintage", "strategy_rank", "account_id", "year"], kind="stable").drop(columns="strategy_rank")
-    summary = summary.sort_values(["vintage", "strategy_rank", "account_id"], kind="stable").drop(columns="strategy_rank")
+    years = years.assign(
+        strategy_rank=years["strategy"].map({s: i for i, s in enumerate(params.strategies)})
+    )
+    summary = summary.assign(
+        strategy_rank=summary["strategy"].map({s: i for i, s in enumerate(params.strategies)})
+    )
+    years = years.sort_values(
+        ["vintage", "strategy_rank", "account_id", "year"], kind="stable"
+    ).drop(columns="strategy_rank")
+    summary = summary.sort_values(["vintage", "strategy_rank", "account_id"], kind="stable").drop(
+        columns="strategy_rank"
+    )
     decisions = sum(d[2] for d in done)
     account_days = sum(d[3] for d in done)
     levels = market.index_levels()
     first, last = vintage_window(market, params, 0)
     span = levels[last - 1, 0] / levels[first, 0]
-    return SimulationResult(years.reset_index(drop=True), summary.reset_index(drop=True), params,
-                            float(span ** (252 / (last - first)) - 1), market_facts(market, first, last),
-                            decisions, account_days)
+    return SimulationResult(
+        years.reset_index(drop=True),
+        summary.reset_index(drop=True),
+        params,
+        float(span ** (252 / (last - first)) - 1),
+        market_facts(market, first, last),
+        decisions,
+        account_days,
+    )

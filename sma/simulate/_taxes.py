@@ -24,9 +24,15 @@ def _cross_net(st: np.ndarray, lt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return st - y, lt + y
 
 
-def year_tax(st_gain: np.ndarray, lt_gain: np.ndarray, carry_st: np.ndarray, carry_lt: np.ndarray,
-             st_rate: np.ndarray, lt_rate: np.ndarray, held_away: HeldAwayGains
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def year_tax(
+    st_gain: np.ndarray,
+    lt_gain: np.ndarray,
+    carry_st: np.ndarray,
+    carry_lt: np.ndarray,
+    st_rate: np.ndarray,
+    lt_rate: np.ndarray,
+    held_away: HeldAwayGains,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tax of one year per account, and the carryforward into the next.
 
     Parameters

@@ -21,8 +21,15 @@ from sma.trading._approval import (
     authorize,
     require_role,
 )
-from sma.trading._audit import GENESIS, TrailProblem, current, last_of, seal, signed_by, verify_trail
-from sma.trading._signing import Signer, signature_problem
+from sma.trading._audit import (
+    GENESIS,
+    TrailProblem,
+    current,
+    last_of,
+    seal,
+    signed_by,
+    verify_trail,
+)
 from sma.trading._blotter import (
     ALLOCATION_COLUMNS,
     FLAG_ONLY_KINDS,
@@ -61,16 +68,17 @@ from sma.trading._exports import (
 from sma.trading._fills import (
     BOOKED_COLUMNS,
     FILL_COLUMNS,
-    FillMatch,
     FillLimits,
+    FillMatch,
     FillProblem,
     FillRule,
     FillsRejected,
+    booked_digest,
     empty_booked,
     fill_ids,
-    booked_digest,
     match_fills,
 )
+from sma.trading._signing import Signer, signature_problem
 
 __all__ = [
     "ALLOCATION_COLUMNS",

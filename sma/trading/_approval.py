@@ -23,6 +23,8 @@ from enum import StrEnum
 
 
 class State(StrEnum):
+    """Where a blotter is in its approval: proposed, approved, released, and the ends."""
+
     PROPOSED = "PROPOSED"
     APPROVED = "APPROVED"
     RELEASED = "RELEASED"
@@ -31,6 +33,8 @@ class State(StrEnum):
 
 
 class Action(StrEnum):
+    """What is done to a blotter (by the night or a login), as its trail records it."""
+
     PROPOSE = "PROPOSE"  # the night writes (or rewrites) the blotter
     APPROVE = "APPROVE"
     REJECT = "REJECT"
@@ -40,6 +44,8 @@ class Action(StrEnum):
 
 
 class Role(StrEnum):
+    """Who may do what to a blotter (four eyes: the PM approves, the trader releases)."""
+
     PM = "PM"  # portfolio manager: approves or rejects
     TRADER = "TRADER"  # releases to the broker
     OPERATIONS = "OPERATIONS"  # looks, and books the broker's fills; never decides
@@ -56,12 +62,24 @@ class Transition:
 
 
 TRANSITIONS: dict[Action, Transition] = {
-    Action.PROPOSE: Transition(frozenset({Role.NIGHT}), frozenset({None, State.PROPOSED, State.REJECTED, State.CANCELLED}), State.PROPOSED),
+    Action.PROPOSE: Transition(
+        frozenset({Role.NIGHT}),
+        frozenset({None, State.PROPOSED, State.REJECTED, State.CANCELLED}),
+        State.PROPOSED,
+    ),
     Action.APPROVE: Transition(frozenset({Role.PM}), frozenset({State.PROPOSED}), State.APPROVED),
     Action.REJECT: Transition(frozenset({Role.PM}), frozenset({State.PROPOSED}), State.REJECTED),
-    Action.CANCEL: Transition(frozenset({Role.PM, Role.TRADER, Role.NIGHT}), frozenset({State.PROPOSED, State.APPROVED}), State.CANCELLED),
-    Action.RELEASE: Transition(frozenset({Role.TRADER}), frozenset({State.APPROVED}), State.RELEASED),
-    Action.FILLS: Transition(frozenset({Role.OPERATIONS, Role.TRADER}), frozenset({State.RELEASED}), State.RELEASED),
+    Action.CANCEL: Transition(
+        frozenset({Role.PM, Role.TRADER, Role.NIGHT}),
+        frozenset({State.PROPOSED, State.APPROVED}),
+        State.CANCELLED,
+    ),
+    Action.RELEASE: Transition(
+        frozenset({Role.TRADER}), frozenset({State.APPROVED}), State.RELEASED
+    ),
+    Action.FILLS: Transition(
+        frozenset({Role.OPERATIONS, Role.TRADER}), frozenset({State.RELEASED}), State.RELEASED
+    ),
 }
 
 
@@ -115,8 +133,13 @@ class Users:
     @classmethod
     def from_toml(cls, data: Mapping) -> Users:
         users = data.get("users", {})
-        return cls({name: frozenset(Role(r) for r in spec.get("roles", ())) for name, spec in users.items()},
-                   {name: spec["public_key"] for name, spec in users.items() if spec.get("public_key")})
+        return cls(
+            {
+                name: frozenset(Role(r) for r in spec.get("roles", ()))
+                for name, spec in users.items()
+            },
+            {name: spec["public_key"] for name, spec in users.items() if spec.get("public_key")},
+        )
 
     @classmethod
     def anyone(cls, user: str) -> Users:
@@ -130,12 +153,15 @@ class Users:
 
 
 def require_role(action: Action, user: str, users: Users, run: str = "-") -> None:
-    """Refuse unless ``user`` is known and holds a role ``action`` needs (``UnknownUser``, ``NotPermitted``)."""
+    """Refuse unless ``user`` is known and holds a role ``action`` needs (``UnknownUser``,
+    ``NotPermitted``)."""
     rule = TRANSITIONS[action]
     roles = users.of(user, run, action)
     if not roles & rule.roles:
         held = ",".join(sorted(roles)) or "no role"
-        raise NotPermitted(run, user, action, f"needs {' or '.join(sorted(rule.roles))}, user has {held}")
+        raise NotPermitted(
+            run, user, action, f"needs {' or '.join(sorted(rule.roles))}, user has {held}"
+        )
 
 
 def authorize(

@@ -29,19 +29,33 @@ from sma.trading._approval import Action, BlotterRefused, Role, State, Users, au
 from sma.trading._signing import Signer, signature_problem, signature_text
 
 GENESIS = "0" * 64
-RECORD_FIELDS = ("seq", "run_id", "action", "state", "user", "at", "content_sha256", "held", "note", "prev")
+RECORD_FIELDS = (
+    "seq",
+    "run_id",
+    "action",
+    "state",
+    "user",
+    "at",
+    "content_sha256",
+    "held",
+    "note",
+    "prev",
+)
 #: Fields a record has only when they apply; when present, the hash covers them too.
 OPTIONAL_FIELDS = ("attested_by",)
 
 
 def canonical(record: dict[str, Any]) -> bytes:
     """The bytes a record's hash is taken over: sorted keys, no spaces, UTF-8."""
-    fields = {k: record[k] for k in RECORD_FIELDS} | {k: record[k] for k in OPTIONAL_FIELDS if k in record}
+    fields = {k: record[k] for k in RECORD_FIELDS} | {
+        k: record[k] for k in OPTIONAL_FIELDS if k in record
+    }
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def signed_by(record: dict[str, Any]) -> str:
-    """The login whose key signs ``record``: its attester if it relays an Airflow answer, else its user."""
+    """The login whose key signs ``record``: its attester if it relays an Airflow answer, else its
+    user."""
     return record.get("attested_by") or record["user"]
 
 
@@ -88,8 +102,11 @@ class TrailProblem:
     why: str
 
 
-def current(trail: Sequence[dict[str, Any]]) -> tuple[State | None, str | None, dict[str, Any] | None]:
-    """(state, approver, last APPROVE/PROPOSE record whose content is authoritative) after ``trail``."""
+def current(
+    trail: Sequence[dict[str, Any]],
+) -> tuple[State | None, str | None, dict[str, Any] | None]:
+    """(state, approver, last APPROVE/PROPOSE record whose content is authoritative) after
+    ``trail``."""
     state: State | None = None
     approver: str | None = None
     content: dict[str, Any] | None = None
@@ -107,7 +124,9 @@ def last_of(trail: Sequence[dict[str, Any]], action: Action) -> dict[str, Any] |
     return next((r for r in reversed(trail) if r["action"] == action), None)
 
 
-def verify_trail(trail: Sequence[dict[str, Any]], users: Users | None = None, signed: bool = False) -> list[TrailProblem]:
+def verify_trail(
+    trail: Sequence[dict[str, Any]], users: Users | None = None, signed: bool = False
+) -> list[TrailProblem]:
     """Every problem with a trail: broken seals or links, gaps, illegal transitions, bad signatures.
 
     With ``users`` the roles are checked as well (as they stand now: the night's login must hold
@@ -123,24 +142,39 @@ def verify_trail(trail: Sequence[dict[str, Any]], users: Users | None = None, si
             problems.append(TrailProblem(line, f"missing fields {missing}"))
             continue
         if hashlib.sha256(canonical(r)).hexdigest() != r["hash"]:
-            problems.append(TrailProblem(line, "the record's content does not match its hash (altered)"))
+            problems.append(
+                TrailProblem(line, "the record's content does not match its hash (altered)")
+            )
         if r["prev"] != prev:
-            problems.append(TrailProblem(line, "does not chain to the record before (removed, inserted or reordered)"))
+            problems.append(
+                TrailProblem(
+                    line, "does not chain to the record before (removed, inserted or reordered)"
+                )
+            )
         if r["seq"] != line:
             problems.append(TrailProblem(line, f"seq {r['seq']} where {line} was expected"))
         if users is not None and (signed or "signature" in r):
             writer = signed_by(r)
-            why = signature_problem({**r, "user": writer}, canonical(r), users.public_keys.get(writer))
+            why = signature_problem(
+                {**r, "user": writer}, canonical(r), users.public_keys.get(writer)
+            )
             if why:
                 problems.append(TrailProblem(line, why))
             if "attested_by" in r and Role.NIGHT not in users.roles.get(writer, frozenset()):
-                problems.append(TrailProblem(line, f"{writer!r} relays an Airflow answer but does not hold the NIGHT role"))
+                problems.append(
+                    TrailProblem(
+                        line,
+                        f"{writer!r} relays an Airflow answer but does not hold the NIGHT role",
+                    )
+                )
         try:
             action = Action(r["action"])
             checker = users if users is not None else Users.anyone(r["user"])
             after = authorize(action, r["user"], checker, state, approver, r["run_id"])
             if after != State(r["state"]):
-                problems.append(TrailProblem(line, f"{action} leads to {after}, the record says {r['state']}"))
+                problems.append(
+                    TrailProblem(line, f"{action} leads to {after}, the record says {r['state']}")
+                )
         except (BlotterRefused, ValueError) as e:
             problems.append(TrailProblem(line, f"illegal transition: {e}"))
         state = State(r["state"]) if r["state"] in State.__members__ else state

@@ -33,14 +33,36 @@ from sma.inbox import ID_PATTERN, Side
 from sma.rebalance import ExceptionKind
 
 ORDER_COLUMNS = (
-    "order_id", "run_id", "as_of_date", "symbol", "side", "quantity", "reference_price", "notional",
+    "order_id",
+    "run_id",
+    "as_of_date",
+    "symbol",
+    "side",
+    "quantity",
+    "reference_price",
+    "notional",
     "n_allocations",
 )
 ALLOCATION_COLUMNS = (
-    "allocation_id", "order_id", "account_id", "household_id", "account_type", "symbol", "side",
-    "quantity", "ratio", "reason",
+    "allocation_id",
+    "order_id",
+    "account_id",
+    "household_id",
+    "account_type",
+    "symbol",
+    "side",
+    "quantity",
+    "ratio",
+    "reason",
 )
-LOT_INSTRUCTION_COLUMNS = ("order_id", "allocation_id", "account_id", "symbol", "lot_id", "quantity")
+LOT_INSTRUCTION_COLUMNS = (
+    "order_id",
+    "allocation_id",
+    "account_id",
+    "symbol",
+    "lot_id",
+    "quantity",
+)
 
 #: The blotter's frames in their fixed order, and the columns each is sorted by. Files and parts of
 #: a blotter are always in this order (block order first, so a part of whole block orders is a
@@ -55,10 +77,19 @@ _NUMBERS = {"quantity", "reference_price", "notional", "ratio"}
 
 
 def _schema(columns: tuple[str, ...]) -> pa.Schema:
-    return pa.schema([
-        (c, pa.int64() if c == "n_allocations" else pa.float64() if c in _NUMBERS else pa.large_string())
-        for c in columns
-    ])
+    return pa.schema(
+        [
+            (
+                c,
+                pa.int64()
+                if c == "n_allocations"
+                else pa.float64()
+                if c in _NUMBERS
+                else pa.large_string(),
+            )
+            for c in columns
+        ]
+    )
 
 
 #: Each frame's columns and types, as files store them and as the content hash reads them.
@@ -109,24 +140,34 @@ class Blotter:
 
 def run_of_orders(order_ids: pd.Series) -> pd.Series:
     """The run each block order id belongs to (``<run_id>-<SIDE>-<SYMBOL>``); NaN if none."""
-    return order_ids.astype(str).str.extract(r"^(.+)-(?:BUY|SELL)-[A-Z0-9][A-Z0-9.-]*$", expand=False)
+    return order_ids.astype(str).str.extract(
+        r"^(.+)-(?:BUY|SELL)-[A-Z0-9][A-Z0-9.-]*$", expand=False
+    )
 
 
 def _check_ids(values: Iterable[str], what: str) -> None:
     ids = pd.Series(list(values), dtype=str)
     bad = ids[~ids.str.fullmatch(ID_PATTERN)]
     if len(bad):
-        raise ProposalError("trades", "-", "-", f"{what} {bad.iloc[0]!r} does not match {ID_PATTERN}")
+        raise ProposalError(
+            "trades", "-", "-", f"{what} {bad.iloc[0]!r} does not match {ID_PATTERN}"
+        )
 
 
 def _allocations(trades: pd.DataFrame, run_id: str) -> pd.DataFrame:
     keys = ["symbol", "side", "account_id"]
     t = trades.sort_values([*keys, "reason"], kind="stable").reset_index(drop=True)
     first = ~t.duplicated(keys).to_numpy()
-    grouped = t.loc[first, [*keys, "household_id", "account_type", "price", "reason"]].reset_index(drop=True)
-    grouped["quantity"] = np.add.reduceat(t["quantity"].to_numpy(dtype=float), np.flatnonzero(first))
+    grouped = t.loc[first, [*keys, "household_id", "account_type", "price", "reason"]].reset_index(
+        drop=True
+    )
+    grouped["quantity"] = np.add.reduceat(
+        t["quantity"].to_numpy(dtype=float), np.flatnonzero(first)
+    )
     if not first.all():  # an account trades one security on one side for several reasons
-        reasons = t.drop_duplicates([*keys, "reason"]).groupby(keys, sort=True)["reason"].agg(";".join)
+        reasons = (
+            t.drop_duplicates([*keys, "reason"]).groupby(keys, sort=True)["reason"].agg(";".join)
+        )
         grouped["reason"] = reasons.to_numpy()
     grouped["order_id"] = run_id + "-" + grouped["side"] + "-" + grouped["symbol"]
     by_order = grouped.groupby("order_id", sort=False)
@@ -165,14 +206,23 @@ def build_blotter(
         Fractional or non-positive quantities, lot sells that do not sum to the sell, ids that are
         not safe in file names, more than one run in the proposal.
     """
-    holding = ~exceptions["kind"].astype(str).isin(FLAG_ONLY_KINDS) if "kind" in exceptions else slice(None)
+    holding = (
+        ~exceptions["kind"].astype(str).isin(FLAG_ONLY_KINDS)
+        if "kind" in exceptions
+        else slice(None)
+    )
     held = set(exceptions.loc[holding, "account_id"].astype(str))
     trades = trades[~trades["account_id"].astype(str).isin(held)].copy()
     lot_sells = lot_sells[~lot_sells["account_id"].astype(str).isin(held)].copy()
     if trades.empty:
         if len(lot_sells):
             r = lot_sells.iloc[0]
-            raise ProposalError("lot_sells", r["account_id"], r["symbol"], "lots are sold but the proposal has no trades")
+            raise ProposalError(
+                "lot_sells",
+                r["account_id"],
+                r["symbol"],
+                "lots are sold but the proposal has no trades",
+            )
         return empty_blotter()
     run_ids = sorted(set(trades["run_id"].astype(str))) if len(trades) else []
     if len(run_ids) > 1:
@@ -182,7 +232,12 @@ def build_blotter(
     bad = ~np.isfinite(qty) | (qty <= 0) | (qty != np.round(qty))
     if bad.any():
         row = trades[bad].iloc[0]
-        raise ProposalError("trades", row["account_id"], row["symbol"], f"quantity {row['quantity']} is not a positive whole number of shares")
+        raise ProposalError(
+            "trades",
+            row["account_id"],
+            row["symbol"],
+            f"quantity {row['quantity']} is not a positive whole number of shares",
+        )
     sides = set(trades["side"].astype(str))
     if not sides <= set(Side):
         raise ProposalError("trades", "-", "-", f"unknown side(s) {sorted(sides - set(Side))}")
@@ -192,8 +247,13 @@ def build_blotter(
     as_of = pd.Timestamp(trades["as_of_date"].iloc[0]).date().isoformat() if len(trades) else ""
     orders = (
         alloc.groupby("order_id", sort=True)
-        .agg(symbol=("symbol", "first"), side=("side", "first"), quantity=("quantity", "sum"),
-             reference_price=("price", "first"), n_allocations=("account_id", "size"))
+        .agg(
+            symbol=("symbol", "first"),
+            side=("side", "first"),
+            quantity=("quantity", "sum"),
+            reference_price=("price", "first"),
+            n_allocations=("account_id", "size"),
+        )
         .reset_index()
     )
     orders["run_id"], orders["as_of_date"] = run_id, as_of
@@ -209,26 +269,42 @@ def empty_blotter() -> Blotter:
 
 
 def _lot_instructions(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFrame:
-    sells = alloc[alloc["side"] == Side.SELL][["order_id", "allocation_id", "account_id", "symbol", "quantity"]]
+    sells = alloc[alloc["side"] == Side.SELL][
+        ["order_id", "allocation_id", "account_id", "symbol", "quantity"]
+    ]
     ls = lot_sells.astype({"account_id": str, "symbol": str, "lot_id": str})
     ls = ls.groupby(["account_id", "symbol", "lot_id"], sort=True)["quantity"].sum().reset_index()
-    merged = sells.merge(ls, on=["account_id", "symbol"], how="outer", suffixes=("_sell", ""), indicator=True)
+    merged = sells.merge(
+        ls, on=["account_id", "symbol"], how="outer", suffixes=("_sell", ""), indicator=True
+    )
     orphan = merged[merged["_merge"] == "right_only"]
     if len(orphan):
         r = orphan.iloc[0]
-        raise ProposalError("lot_sells", r["account_id"], r["symbol"], f"lot {r['lot_id']} is sold but the proposal has no SELL")
+        raise ProposalError(
+            "lot_sells",
+            r["account_id"],
+            r["symbol"],
+            f"lot {r['lot_id']} is sold but the proposal has no SELL",
+        )
     missing = merged[merged["_merge"] == "left_only"]
     if len(missing):
         r = missing.iloc[0]
-        raise ProposalError("lot_sells", r["account_id"], r["symbol"], "SELL without lot instructions")
+        raise ProposalError(
+            "lot_sells", r["account_id"], r["symbol"], "SELL without lot instructions"
+        )
     _check_ids(merged["lot_id"].unique(), "lot_id")
-    totals = merged.groupby("allocation_id")[["quantity", "quantity_sell"]].agg({"quantity": "sum", "quantity_sell": "first"})
+    totals = merged.groupby("allocation_id")[["quantity", "quantity_sell"]].agg(
+        {"quantity": "sum", "quantity_sell": "first"}
+    )
     off = totals[~np.isclose(totals["quantity"], totals["quantity_sell"], rtol=0, atol=1e-9)]
     if len(off):
         a = merged[merged["allocation_id"] == off.index[0]].iloc[0]
         raise ProposalError(
-            "lot_sells", a["account_id"], a["symbol"],
-            f"lots sum to {off['quantity'].iloc[0]} shares but the SELL is {off['quantity_sell'].iloc[0]}",
+            "lot_sells",
+            a["account_id"],
+            a["symbol"],
+            f"lots sum to {off['quantity'].iloc[0]} shares but the SELL is "
+            f"{off['quantity_sell'].iloc[0]}",
         )
     return merged
 
@@ -238,7 +314,9 @@ def _frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return out[SCHEMAS[name].names].copy()
 
 
-def _sorted(orders: pd.DataFrame, allocations: pd.DataFrame, lot_instructions: pd.DataFrame) -> Blotter:
+def _sorted(
+    orders: pd.DataFrame, allocations: pd.DataFrame, lot_instructions: pd.DataFrame
+) -> Blotter:
     return Blotter(
         orders=_frame(orders, "orders"),
         allocations=_frame(allocations, "allocations"),
@@ -253,10 +331,16 @@ def shrink_orders(orders: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
     Quantities are whole shares, so a block's size less its held allocations is exactly the sum
     of the allocations that remain. A block left with no allocation is dropped.
     """
-    held = held.groupby("order_id").agg(quantity=("quantity", "sum"), n_allocations=("order_id", "size"))
-    out = orders.merge(held, left_on="order_id", right_index=True, how="left", suffixes=("", "_held"))
+    held = held.groupby("order_id").agg(
+        quantity=("quantity", "sum"), n_allocations=("order_id", "size")
+    )
+    out = orders.merge(
+        held, left_on="order_id", right_index=True, how="left", suffixes=("", "_held")
+    )
     out["quantity"] = out["quantity"] - out["quantity_held"].fillna(0.0)
-    out["n_allocations"] = (out["n_allocations"] - out["n_allocations_held"].fillna(0)).astype("int64")
+    out["n_allocations"] = (out["n_allocations"] - out["n_allocations_held"].fillna(0)).astype(
+        "int64"
+    )
     out = out[out["n_allocations"] > 0].copy()
     out["notional"] = out["quantity"] * out["reference_price"]
     return _frame(out, "orders")
@@ -273,7 +357,9 @@ def without_accounts(
     out = part[~part["account_id"].isin(set(accounts))].reset_index(drop=True)
     if name == "allocations":
         if orders is None:
-            raise ValueError("allocations need the block orders that remain, to give each its ratio")
+            raise ValueError(
+                "allocations need the block orders that remain, to give each its ratio"
+            )
         block = out["order_id"].map(orders.set_index("order_id")["quantity"])
         out = out.assign(ratio=out["quantity"] / block.to_numpy(dtype=float))
     return out[SCHEMAS[name].names]
@@ -289,7 +375,9 @@ def hold_out(blotter: Blotter, accounts: Iterable[str]) -> Blotter:
     unknown = held - set(blotter.accounts)
     if unknown:
         raise KeyError(f"cannot hold out accounts not in the blotter: {sorted(unknown)}")
-    orders = shrink_orders(blotter.orders, blotter.allocations[blotter.allocations["account_id"].isin(held)])
+    orders = shrink_orders(
+        blotter.orders, blotter.allocations[blotter.allocations["account_id"].isin(held)]
+    )
     return Blotter(
         orders=orders,
         allocations=without_accounts(blotter.allocations, "allocations", held, orders),
@@ -310,7 +398,8 @@ class ContentDigest:
 
     def __init__(self) -> None:
         self._hashes = {
-            name: {f.name: (hashlib.sha256(), hashlib.sha256()) for f in SCHEMAS[name]} for name in FRAMES
+            name: {f.name: (hashlib.sha256(), hashlib.sha256()) for f in SCHEMAS[name]}
+            for name in FRAMES
         }
 
     def update(self, name: str, part: pd.DataFrame | pa.Table) -> None:
@@ -327,7 +416,9 @@ class ContentDigest:
                     _feed_text(chunk, values, lengths)
                 else:
                     numbers = chunk.to_numpy(zero_copy_only=False)
-                    values.update(np.ascontiguousarray(numbers, dtype=f"<{numbers.dtype.kind}8").tobytes())
+                    values.update(
+                        np.ascontiguousarray(numbers, dtype=f"<{numbers.dtype.kind}8").tobytes()
+                    )
 
     def hexdigest(self) -> str:
         h = hashlib.sha256()
@@ -341,9 +432,13 @@ class ContentDigest:
 def _feed_text(chunk: pa.Array, values, lengths) -> None:
     n, start = len(chunk), chunk.offset
     _, offsets_buffer, data = chunk.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=start + n + 1)[start:] if n else np.zeros(1, np.int64)
+    offsets = (
+        np.frombuffer(offsets_buffer, dtype=np.int64, count=start + n + 1)[start:]
+        if n
+        else np.zeros(1, np.int64)
+    )
     if data is not None and offsets[-1] > offsets[0]:
-        values.update(memoryview(data)[offsets[0]:offsets[-1]])
+        values.update(memoryview(data)[offsets[0] : offsets[-1]])
     size = np.diff(offsets)
     if chunk.null_count:  # a missing text is not the same as an empty one
         size[chunk.is_null().to_numpy(zero_copy_only=False)] = -1

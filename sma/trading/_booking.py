@@ -23,7 +23,16 @@ import pandas as pd
 from sma.inbox import Side
 from sma.ledger import Ledger, ReliefMethod, usd_to_cents
 
-LOT_COLUMNS = ("account_id", "lot_id", "symbol", "quantity", "cost_basis", "acquired_date", "adjusted_acquired_date", "wash_sale_adjustment")
+LOT_COLUMNS = (
+    "account_id",
+    "lot_id",
+    "symbol",
+    "quantity",
+    "cost_basis",
+    "acquired_date",
+    "adjusted_acquired_date",
+    "wash_sale_adjustment",
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class Booking:
 
 
 def lot_id_of_fill(fill_id: str) -> str:
+    """The id of the lot a buy fill opens: ``F`` and the first 24 characters of the fill id."""
     return f"F{fill_id[:24]}"
 
 
@@ -57,7 +67,9 @@ def _cents(quantity: float, price: float) -> int:
 
 
 def _ledger_lots(lots: pd.DataFrame) -> pd.DataFrame:
-    out = lots[["account_id", "lot_id", "symbol", "quantity", "acquired_date", "adjusted_acquired_date"]].copy()
+    out = lots[
+        ["account_id", "lot_id", "symbol", "quantity", "acquired_date", "adjusted_acquired_date"]
+    ].copy()
     out["cost_basis_cents"] = [usd_to_cents(v) for v in lots["cost_basis"].tolist()]
     return out
 
@@ -114,9 +126,19 @@ def book_fills(
     realized_fill: list[str] = []
     realized_rows: list[int] = []
     moves: list[tuple[str, str, int]] = []
-    for f in sells.itertuples(index=False):  # sells first: their losses meet today's buys in the ledger either way
+    for f in sells.itertuples(
+        index=False
+    ):  # sells first: their losses meet today's buys in the ledger either way
         proceeds = _cents(f.quantity, f.price)
-        rows = ledger.sell(f.account_id, f.symbol, float(f.quantity), proceeds, trade_date, ReliefMethod.SPECIFIC, [f.lot_id])
+        rows = ledger.sell(
+            f.account_id,
+            f.symbol,
+            float(f.quantity),
+            proceeds,
+            trade_date,
+            ReliefMethod.SPECIFIC,
+            [f.lot_id],
+        )
         realized_fill += [f.fill_id] * len(rows)
         realized_rows += [int(r) for r in rows]
         moves.append((f.account_id, f.fill_id, proceeds))
@@ -129,11 +151,24 @@ def book_fills(
     open_lots = _usd_lots(ledger.open_lots())
     realized = ledger.realized_at(np.array(realized_rows, dtype=np.int64)).reset_index(drop=True)
     realized.insert(0, "fill_id", np.array(realized_fill, dtype=object))
-    cash_moves = pd.DataFrame(moves, columns=["account_id", "fill_id", "amount_cents"]).astype({"amount_cents": "int64"})
+    cash_moves = pd.DataFrame(moves, columns=["account_id", "fill_id", "amount_cents"]).astype(
+        {"amount_cents": "int64"}
+    )
     delta = cash_moves.groupby("account_id")["amount_cents"].sum()
-    before = pd.Series([usd_to_cents(v) for v in cash["amount"].tolist()], index=cash["account_id"].astype(str).to_numpy())
+    before = pd.Series(
+        [usd_to_cents(v) for v in cash["amount"].tolist()],
+        index=cash["account_id"].astype(str).to_numpy(),
+    )
     after = before.add(delta, fill_value=0).astype("int64")
-    cash_after = pd.DataFrame({"account_id": after.index.astype(str), "amount": after.to_numpy() / 100.0})
+    cash_after = pd.DataFrame(
+        {"account_id": after.index.astype(str), "amount": after.to_numpy() / 100.0}
+    )
     new_lots = open_lots[open_lots["lot_id"].isin(new_ids)].reset_index(drop=True)
-    return Booking(new_lots, open_lots, realized, cash_after.sort_values("account_id").reset_index(drop=True), cash_moves,
-                   ledger.amended_sales())
+    return Booking(
+        new_lots,
+        open_lots,
+        realized,
+        cash_after.sort_values("account_id").reset_index(drop=True),
+        cash_moves,
+        ledger.amended_sales(),
+    )

@@ -27,12 +27,15 @@ def signature_text(signer: Signer, message: bytes) -> str:
 
 
 def signature_problem(record: dict[str, Any], message: bytes, public_key: str | None) -> str | None:
-    """Why ``record``'s signature over ``message`` does not prove its user wrote it, or None if it does.
+    """Why ``record``'s signature over ``message`` does not prove its user wrote it, or None if it
+    does.
 
     ``public_key`` is the user's Ed25519 public key (32 raw bytes, base64) from the users file.
     """
     if public_key is None:
-        return f"{record['user']!r} has no public key in the users file: the record cannot be checked"
+        return (
+            f"{record['user']!r} has no public key in the users file: the record cannot be checked"
+        )
     if not record.get("signature"):
         return f"the record is not signed by {record['user']!r}"
     try:

@@ -1,4 +1,5 @@
-"""The generated book keeps the inbox contract (PRODUCT.md, "Inbox contract"; sma/inbox/_spec.py)."""
+"""The generated book keeps the inbox contract (PRODUCT.md, "Inbox contract";
+sma/inbox/_spec.py)."""
 
 from datetime import date
 
@@ -18,7 +19,8 @@ AS_OF = date(2026, 11, 24)  # the as-of date of the ``book`` fixture (conftest.p
 
 
 def test_every_inbox_file_is_generated_with_the_contract_columns_in_order(book):
-    """Contract: each file has exactly the columns of INBOX_FILES, in FileSpec.column_names order."""
+    """Contract: each file has exactly the columns of INBOX_FILES, in FileSpec.column_names
+    order."""
     assert list(book) == list(INBOX_FILES)
     for name, spec in INBOX_FILES.items():
         assert tuple(book[name].columns) == spec.column_names, name
@@ -61,7 +63,8 @@ def test_every_symbol_is_in_the_security_master(book):
 
 
 def test_universe_has_about_500_names_in_all_11_sectors_with_share_class_pairs(book):
-    """Issue 2: about 500 fictional securities in the 11 GICS sectors, some substantially identical pairs."""
+    """Issue 2: about 500 fictional securities in the 11 GICS sectors, some substantially identical
+    pairs."""
     securities = book["securities"]
     assert 480 <= len(securities) <= 560
     assert set(securities["sector"]) == set(GICS_SECTORS)
@@ -113,7 +116,8 @@ def test_retirement_accounts_pay_no_tax_and_never_harvest(book):
 
 
 def test_account_settings_are_in_range_and_some_accounts_have_a_gain_budget(book):
-    """Contract: cash_target in [0, 1), positive minimum trade and tracking error; issue 2: gain budgets on some."""
+    """Contract: cash_target in [0, 1), positive minimum trade and tracking error; issue 2: gain
+    budgets on some."""
     accounts = book["accounts"]
     assert accounts["cash_target"].between(0, 1, inclusive="left").all()
     assert (accounts["min_trade_value"] > 0).all() and (accounts["max_tracking_error"] > 0).all()
@@ -123,7 +127,8 @@ def test_account_settings_are_in_range_and_some_accounts_have_a_gain_budget(book
 
 
 def test_restrictions_and_tilts_name_exactly_one_target(book):
-    """Contract: exactly one of symbol, sector, esg_tag per restriction; of sector, symbol per tilt."""
+    """Contract: exactly one of symbol, sector, esg_tag per restriction; of sector, symbol per
+    tilt."""
     restrictions, tilts = book["restrictions"], book["tilts"]
     assert len(restrictions) > 0 and len(tilts) > 0
     assert (restrictions[["symbol", "sector", "esg_tag"]].notna().sum(axis=1) == 1).all()
@@ -132,7 +137,8 @@ def test_restrictions_and_tilts_name_exactly_one_target(book):
 
 
 def test_lots_are_whole_shares_with_cent_basis_never_after_the_as_of_date(book):
-    """Contract: quantity > 0, cost_basis >= 0 in cents, no lot acquired after the as-of date, ids unique."""
+    """Contract: quantity > 0, cost_basis >= 0 in cents, no lot acquired after the as-of date, ids
+    unique."""
     lots = book["lots"]
     assert (lots["quantity"] > 0).all() and (lots["quantity"] == lots["quantity"].round()).all()
     assert (lots["cost_basis"] >= 0).all()
@@ -193,7 +199,8 @@ def test_positions_reconcile_with_the_lots(book):
 
 
 def test_transactions_cover_the_last_31_days_and_every_recent_buy_is_a_lot(book):
-    """Contract: transactions within the 31 days up to the as-of date; a BUY there is a lot acquired that day."""
+    """Contract: transactions within the 31 days up to the as-of date; a BUY there is a lot acquired
+    that day."""
     trades, lots = book["transactions"], book["lots"]
     start = pd.Timestamp(AS_OF) - pd.Timedelta(days=30)
     assert trades["trade_date"].between(start, pd.Timestamp(AS_OF)).all()
@@ -237,7 +244,8 @@ def test_no_recent_sale_is_a_wash_sale_the_book_does_not_record(book):
 
 
 def test_typical_positions_hold_several_lots_and_accounts_hold_hundreds_of_names(book):
-    """Issue 2 (nightly benchmark): about 300-500 names per account, typically 3-10 lots per position."""
+    """Issue 2 (nightly benchmark): about 300-500 names per account, typically 3-10 lots per
+    position."""
     lots_per_position = book["lots"].groupby(["account_id", "symbol"]).size()
     assert 2.5 <= lots_per_position.mean() <= 10
     names = book["positions"].groupby("account_id").size()
@@ -245,7 +253,8 @@ def test_typical_positions_hold_several_lots_and_accounts_hold_hundreds_of_names
 
 
 def test_client_names_are_fictional_text(book):
-    """Issue 2: client names are fictional, deterministic from the seed: a given and a family name."""
+    """Issue 2: client names are fictional, deterministic from the seed: a given and a family
+    name."""
     names = book["accounts"]["client_name"]
     assert names.str.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+").all()
 

@@ -1,4 +1,5 @@
-"""Invariants of every generated book (hypothesis): shares are conserved, lots are whole and dated."""
+"""Invariants of every generated book (hypothesis): shares are conserved, lots are whole and
+dated."""
 
 from datetime import date, timedelta
 
@@ -16,7 +17,8 @@ weekdays = st.dates(date(2020, 1, 1), date(2030, 12, 31)).filter(lambda d: d.wee
 @settings(max_examples=12, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_accounts=st.integers(0, 12), as_of=weekdays)
 def test_generated_books_always_conserve_shares_lots_equal_positions(seed, n_accounts, as_of):
-    """Contract: lots per (account, symbol) sum to the custodian's positions, for any seed and date."""
+    """Contract: lots per (account, symbol) sum to the custodian's positions, for any seed and
+    date."""
     book = generate_book(n_accounts, seed, as_of, SMALL)
     lots, positions = book["lots"], book["positions"]
     from_lots = lots.groupby(["account_id", "symbol"])["quantity"].sum()

@@ -1,4 +1,5 @@
-"""Issue 2: the generator's book passes the inbox validation (pipelines.validate) for several seeds."""
+"""Issue 2: the generator's book passes the inbox validation (pipelines.validate) for several
+seeds."""
 
 from datetime import date
 

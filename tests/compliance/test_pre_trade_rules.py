@@ -24,15 +24,32 @@ def clean_book(account: str) -> ProposalBook:
                 "notional": [1000.0, 750.0],
             }
         ),
-        lot_sells=pd.DataFrame({"account_id": [account], "symbol": ["XOM"], "lot_id": ["L1"], "quantity": [10.0]}),
+        lot_sells=pd.DataFrame(
+            {"account_id": [account], "symbol": ["XOM"], "lot_id": ["L1"], "quantity": [10.0]}
+        ),
         lots=pd.DataFrame(
-            {"account_id": [account, account], "lot_id": ["L1", "L2"], "symbol": ["XOM", "XOM"], "quantity": [10.0, 4.0]}
+            {
+                "account_id": [account, account],
+                "lot_id": ["L1", "L2"],
+                "symbol": ["XOM", "XOM"],
+                "quantity": [10.0, 4.0],
+            }
         ),
         cash=pd.DataFrame({"account_id": [account], "amount": [0.0]}),
         held=pd.DataFrame({"account_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)}),
-        buy_blocked=pd.DataFrame({"account_id": [account], "symbol": ["AAPL"], "why": ["NO_BUY restriction"]}),
-        sell_blocked=pd.DataFrame({"account_id": [account], "symbol": ["MSFT"], "why": ["NO_SELL restriction"]}),
-        market=pd.DataFrame({"symbol": ["XOM", "CVX", "AAPL", "MSFT"], "close": [100.0, 150.0, 200.0, 300.0], "volume": [1e6, 1e6, 1e6, None]}),
+        buy_blocked=pd.DataFrame(
+            {"account_id": [account], "symbol": ["AAPL"], "why": ["NO_BUY restriction"]}
+        ),
+        sell_blocked=pd.DataFrame(
+            {"account_id": [account], "symbol": ["MSFT"], "why": ["NO_SELL restriction"]}
+        ),
+        market=pd.DataFrame(
+            {
+                "symbol": ["XOM", "CVX", "AAPL", "MSFT"],
+                "close": [100.0, 150.0, 200.0, 300.0],
+                "volume": [1e6, 1e6, 1e6, None],
+            }
+        ),
     )
 
 
@@ -50,7 +67,9 @@ def test_a_clean_proposal_passes_every_rule(account):
 
 
 def _order_in_held_account(b: ProposalBook, a: str) -> ProposalBook:
-    return with_trades(b, held=pd.DataFrame({"account_id": [a], "reason": ["reconciliation break"]}))
+    return with_trades(
+        b, held=pd.DataFrame({"account_id": [a], "reason": ["reconciliation break"]})
+    )
 
 
 def _restricted_buy(b, a):
@@ -60,7 +79,18 @@ def _restricted_buy(b, a):
 
 
 def _wash_blocked_buy(b, a):
-    blocked = pd.concat([b.buy_blocked, pd.DataFrame({"account_id": [a], "symbol": ["CVX"], "why": ["wash sale: household sold CVX at a loss on 2026-11-10"]})])
+    blocked = pd.concat(
+        [
+            b.buy_blocked,
+            pd.DataFrame(
+                {
+                    "account_id": [a],
+                    "symbol": ["CVX"],
+                    "why": ["wash sale: household sold CVX at a loss on 2026-11-10"],
+                }
+            ),
+        ]
+    )
     return with_trades(b, buy_blocked=blocked)
 
 
@@ -68,7 +98,14 @@ def _sale_of_no_sell(b, a):
     t = b.trades.copy()
     t.loc[0, ["symbol", "price", "notional"]] = ["MSFT", 300.0, 3000.0]
     ls = b.lot_sells.assign(symbol="MSFT")
-    lots = pd.concat([b.lots, pd.DataFrame({"account_id": [a], "lot_id": ["L1"], "symbol": ["MSFT"], "quantity": [10.0]})])
+    lots = pd.concat(
+        [
+            b.lots,
+            pd.DataFrame(
+                {"account_id": [a], "lot_id": ["L1"], "symbol": ["MSFT"], "quantity": [10.0]}
+            ),
+        ]
+    )
     return with_trades(b, trades=t, lot_sells=ls, lots=lots)
 
 
@@ -85,7 +122,14 @@ def _sell_without_lots(b, a):
 def _short(b, a):
     t = b.trades.copy()
     t.loc[0, ["quantity", "notional"]] = [20.0, 2000.0]
-    ls = pd.DataFrame({"account_id": [a, a], "symbol": ["XOM", "XOM"], "lot_id": ["L1", "L9"], "quantity": [10.0, 10.0]})
+    ls = pd.DataFrame(
+        {
+            "account_id": [a, a],
+            "symbol": ["XOM", "XOM"],
+            "lot_id": ["L1", "L9"],
+            "quantity": [10.0, 10.0],
+        }
+    )
     return with_trades(b, trades=t, lot_sells=ls)
 
 
@@ -96,7 +140,11 @@ def _negative_cash(b, a):
 
 
 def _duplicate(b, a):
-    return with_trades(b, trades=pd.concat([b.trades, b.trades.iloc[[1]]], ignore_index=True), cash=b.cash.assign(amount=1e6))
+    return with_trades(
+        b,
+        trades=pd.concat([b.trades, b.trades.iloc[[1]]], ignore_index=True),
+        cash=b.cash.assign(amount=1e6),
+    )
 
 
 def _quantity_limit(b, a):

@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 DAGS = Path(__file__).parents[2] / "dags"
-#: What a DAG file may import at its top: Airflow's SDK and the approval operator, the standard library.
-ALLOWED_TOP_IMPORTS = {"__future__", "datetime", "airflow.sdk", "airflow.providers.standard.operators.hitl"}
+#: What a DAG file may import at its top: Airflow's SDK and the approval operator, the standard
+#: library.
+ALLOWED_TOP_IMPORTS = {
+    "__future__",
+    "datetime",
+    "airflow.sdk",
+    "airflow.providers.standard.operators.hitl",
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,17 @@ def test_every_dag_file_imports_without_errors(dagbag):
 def test_the_nightly_dag_has_every_step_in_order_and_no_cycle(dagbag):
     dag = dagbag.dags["sma_nightly"]
     order = [t.task_id for t in dag.topological_sort()]
-    steps = ["ingest", "prepare", "decide", "check", "blotter", "record", "review", "pm_approval", "apply_pm_answer"]
+    steps = [
+        "ingest",
+        "prepare",
+        "decide",
+        "check",
+        "blotter",
+        "record",
+        "review",
+        "pm_approval",
+        "apply_pm_answer",
+    ]
     assert set(steps) <= set(order)
     assert [s for s in order if s in steps] == steps
 

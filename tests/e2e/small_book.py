@@ -46,43 +46,51 @@ def price_history(seed: int, last_day: date, days: int = PRICE_DAYS) -> pd.DataF
     own = rng.normal(0.0, 0.012, (days, n))
     start = rng.uniform(20.0, 180.0, n)
     closes = np.round(start * np.exp(np.cumsum(market + sectors + own, axis=0)), 2)
-    return pd.DataFrame({
-        "date": np.repeat(dates.date, n),
-        "symbol": np.tile(SYMBOLS, days),
-        "close": closes.ravel(),
-        "volume": 5_000_000.0,
-    })
+    return pd.DataFrame(
+        {
+            "date": np.repeat(dates.date, n),
+            "symbol": np.tile(SYMBOLS, days),
+            "close": closes.ravel(),
+            "volume": 5_000_000.0,
+        }
+    )
 
 
 def initial_book(seed: int, as_of: date) -> dict[str, pd.DataFrame]:
     """The book's inbox frames on ``as_of`` (closes up to and including ``as_of``)."""
     rng = np.random.default_rng(seed + 1)
     prices = price_history(seed, as_of)
-    securities = pd.DataFrame({
-        "symbol": SYMBOLS,
-        "name": [f"{s} Corp" for s in SYMBOLS],
-        "sector": np.repeat(SECTORS, len(SYMBOLS) // len(SECTORS)),
-        "industry": "General",
-        "identical_group": None,
-        "esg_tags": None,
-    })
+    securities = pd.DataFrame(
+        {
+            "symbol": SYMBOLS,
+            "name": [f"{s} Corp" for s in SYMBOLS],
+            "sector": np.repeat(SECTORS, len(SYMBOLS) // len(SECTORS)),
+            "industry": "General",
+            "identical_group": None,
+            "esg_tags": None,
+        }
+    )
     weights = rng.uniform(0.5, 1.5, len(SYMBOLS))
-    benchmarks = pd.DataFrame({"benchmark_id": BENCHMARK, "symbol": SYMBOLS, "weight": weights / weights.sum()})
-    accounts = pd.DataFrame({
-        "account_id": [a[0] for a in ACCOUNTS],
-        "household_id": [a[1] for a in ACCOUNTS],
-        "client_name": [f"Client {a[0]}" for a in ACCOUNTS],
-        "account_type": [a[2] for a in ACCOUNTS],
-        "benchmark_id": BENCHMARK,
-        "tlh_enabled": [a[2] == "TAXABLE" for a in ACCOUNTS],
-        "st_tax_rate": 0.37,
-        "lt_tax_rate": 0.20,
-        "max_tracking_error": 0.03,
-        "gain_budget": None,
-        "min_trade_value": 100.0,
-        "cash_target": 0.01,
-        "inception_date": date(as_of.year - 2, 1, 4),
-    })
+    benchmarks = pd.DataFrame(
+        {"benchmark_id": BENCHMARK, "symbol": SYMBOLS, "weight": weights / weights.sum()}
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": [a[0] for a in ACCOUNTS],
+            "household_id": [a[1] for a in ACCOUNTS],
+            "client_name": [f"Client {a[0]}" for a in ACCOUNTS],
+            "account_type": [a[2] for a in ACCOUNTS],
+            "benchmark_id": BENCHMARK,
+            "tlh_enabled": [a[2] == "TAXABLE" for a in ACCOUNTS],
+            "st_tax_rate": 0.37,
+            "lt_tax_rate": 0.20,
+            "max_tracking_error": 0.03,
+            "gain_budget": None,
+            "min_trade_value": 100.0,
+            "cash_target": 0.01,
+            "inception_date": date(as_of.year - 2, 1, 4),
+        }
+    )
     dates = np.array(sorted(prices["date"].unique()))
     by_day = prices.set_index(["date", "symbol"])["close"]
     rows = []
@@ -92,25 +100,38 @@ def initial_book(seed: int, as_of: date) -> dict[str, pd.DataFrame]:
             for k in range(int(rng.integers(1, 4))):
                 day = dates[int(rng.integers(0, len(dates) - 5))]
                 qty = float(rng.integers(5, 60))
-                rows.append({
-                    "account_id": account_id,
-                    "lot_id": f"{account_id}-{SYMBOLS[i]}-{k}",
-                    "symbol": SYMBOLS[i],
-                    "quantity": qty,
-                    "cost_basis": round(qty * float(by_day[(day, SYMBOLS[i])]), 2),
-                    "acquired_date": day,
-                    "adjusted_acquired_date": None,
-                })
+                rows.append(
+                    {
+                        "account_id": account_id,
+                        "lot_id": f"{account_id}-{SYMBOLS[i]}-{k}",
+                        "symbol": SYMBOLS[i],
+                        "quantity": qty,
+                        "cost_basis": round(qty * float(by_day[(day, SYMBOLS[i])]), 2),
+                        "acquired_date": day,
+                        "adjusted_acquired_date": None,
+                    }
+                )
     lots = pd.DataFrame(rows, columns=columns("lots"))
     # The trade history the contract asks for (the last 31 days): the buys of the recent lots.
-    recent = lots[pd.to_datetime(lots["acquired_date"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=31)]
-    transactions = pd.DataFrame({
-        "account_id": recent["account_id"], "trade_date": recent["acquired_date"], "symbol": recent["symbol"],
-        "side": "BUY", "quantity": recent["quantity"],
-        "price": [float(by_day[(d, s)]) for d, s in zip(recent["acquired_date"], recent["symbol"])],
-        "realized_gain": None,
-    })[columns("transactions")].reset_index(drop=True)
-    cash = pd.DataFrame({"account_id": [a[0] for a in ACCOUNTS], "amount": [a[3] for a in ACCOUNTS]})
+    recent = lots[
+        pd.to_datetime(lots["acquired_date"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=31)
+    ]
+    transactions = pd.DataFrame(
+        {
+            "account_id": recent["account_id"],
+            "trade_date": recent["acquired_date"],
+            "symbol": recent["symbol"],
+            "side": "BUY",
+            "quantity": recent["quantity"],
+            "price": [
+                float(by_day[(d, s)]) for d, s in zip(recent["acquired_date"], recent["symbol"])
+            ],
+            "realized_gain": None,
+        }
+    )[columns("transactions")].reset_index(drop=True)
+    cash = pd.DataFrame(
+        {"account_id": [a[0] for a in ACCOUNTS], "amount": [a[3] for a in ACCOUNTS]}
+    )
     return {
         "securities": securities[columns("securities")],
         "prices": prices[columns("prices")],
@@ -128,4 +149,6 @@ def initial_book(seed: int, as_of: date) -> dict[str, pd.DataFrame]:
 
 def positions_of(lots: pd.DataFrame) -> pd.DataFrame:
     """The custodian's view when it agrees with the lots: shares summed per account and symbol."""
-    return lots.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()[columns("positions")]
+    return lots.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()[
+        columns("positions")
+    ]

@@ -18,13 +18,19 @@ BROKEN_ACCOUNT = "A000006"  # a household of its own
 
 
 def run(root, inbox):
-    done = sma(["nightly", "--inbox", str(inbox), "--date", AS_OF.isoformat()], workplace(root), root)
+    done = sma(
+        ["nightly", "--inbox", str(inbox), "--date", AS_OF.isoformat()], workplace(root), root
+    )
     assert done.returncode == 0, done.stderr
     proposal = root / "runs" / AS_OF.isoformat() / "proposal"
-    return done.stdout, {n: pd.read_parquet(proposal / f"{n}.parquet") for n in ("trades", "records", "exceptions")}
+    return done.stdout, {
+        n: pd.read_parquet(proposal / f"{n}.parquet") for n in ("trades", "records", "exceptions")
+    }
 
 
-def test_bad_rows_and_a_break_hold_their_accounts_and_the_rest_trade_as_in_a_clean_book(tiny_inbox, tmp_path):
+def test_bad_rows_and_a_break_hold_their_accounts_and_the_rest_trade_as_in_a_clean_book(
+    tiny_inbox, tmp_path
+):
     bad_inbox = tmp_path / "bad_inbox"
     shutil.copytree(tiny_inbox, bad_inbox)
     day = bad_inbox / AS_OF.isoformat()
@@ -59,7 +65,8 @@ def test_bad_rows_and_a_break_hold_their_accounts_and_the_rest_trade_as_in_a_cle
         clean["records"][rec_others].sort_values("account_id").reset_index(drop=True),
         bad["records"][~held].sort_values("account_id").reset_index(drop=True),
     )
-    # Every account of the night has a record; the held ones say HELD, with the exception that holds them.
+    # Every account of the night has a record; the held ones say HELD, with the exception that holds
+    # them.
     assert set(bad["records"].loc[held, "status"]) == {"HELD"}
     assert set(bad["records"].loc[held, "exception"]) <= {"BAD_INPUT", "RECONCILIATION"}
     assert_counts_agree(tmp_path / "bad", stdout, bad)
@@ -69,12 +76,22 @@ def assert_counts_agree(root, stdout: str, frames: dict[str, pd.DataFrame]) -> N
     """The night's exceptions and statuses are one set of numbers: the proposal files, the store,
     the `sma nightly` summary, `sma review` and the review page all count the same (issue 13)."""
     exc, rec = frames["exceptions"], frames["records"]
-    assert set(exc["kind"]) <= {str(k) for k in ExceptionKind} and set(rec["status"]) <= {str(s) for s in DecisionStatus}
+    assert set(exc["kind"]) <= {str(k) for k in ExceptionKind} and set(rec["status"]) <= {
+        str(s) for s in DecisionStatus
+    }
     with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
-        stored = dict(con.execute("SELECT kind, count(*) FROM run_exceptions WHERE as_of_date = ? GROUP BY kind",
-                                  [AS_OF]).fetchall())
-        statuses = dict(con.execute("SELECT status, count(*) FROM run_decisions WHERE as_of_date = ? GROUP BY status",
-                                    [AS_OF]).fetchall())
+        stored = dict(
+            con.execute(
+                "SELECT kind, count(*) FROM run_exceptions WHERE as_of_date = ? GROUP BY kind",
+                [AS_OF],
+            ).fetchall()
+        )
+        statuses = dict(
+            con.execute(
+                "SELECT status, count(*) FROM run_decisions WHERE as_of_date = ? GROUP BY status",
+                [AS_OF],
+            ).fetchall()
+        )
     assert stored == exc["kind"].value_counts().to_dict()
     assert statuses == rec["status"].value_counts().to_dict() and sum(statuses.values()) == 8
     assert f"exceptions          {len(exc):>10,}" in stdout

@@ -33,7 +33,10 @@ def test_the_simulated_history_makes_no_wash_sale(demo):
     identical security in the household within 30 days before or after it, and the ledger washed
     nothing (no code W)."""
     _, con = demo
-    washed = con.execute("SELECT count(*) FROM realized_gains WHERE wash_sale_disallowed > 0 OR adjustment_code = 'W'")
+    washed = con.execute(
+        "SELECT count(*) FROM realized_gains WHERE wash_sale_disallowed > 0 OR adjustment_code "
+        "= 'W'"
+    )
     assert washed.fetchone()[0] == 0
     near = con.execute("""
         WITH acc AS (SELECT DISTINCT account_id, household_id, account_type FROM inbox_accounts),
@@ -47,20 +50,25 @@ def test_the_simulated_history_makes_no_wash_sale(demo):
          AND b.trade_date BETWEEN l.sale_date - INTERVAL 30 DAY AND l.sale_date + INTERVAL 30 DAY
     """).fetchone()[0]
     assert near == 0
-    assert con.execute("SELECT count(*) FROM realized_gains").fetchone()[0] > 0, "the history does sell"
+    assert con.execute("SELECT count(*) FROM realized_gains").fetchone()[0] > 0, (
+        "the history does sell"
+    )
 
 
 def test_no_account_is_proposed_past_its_gain_budget(demo):
     """PRODUCT.md: realized net gains this year <= gain budget. The year so far is the ledger's."""
     _, con = demo
-    over = con.execute("""
+    over = con.execute(
+        """
         WITH ytd AS (SELECT account_id, sum(gain) AS ytd FROM realized_gains
                      WHERE year(sale_date) = year(CAST(? AS DATE)) AND sale_date <= ? GROUP BY 1),
         tonight AS (SELECT account_id, sum(realized_gain) AS tonight FROM run_lot_sells WHERE as_of_date = ? GROUP BY 1)
         SELECT a.account_id FROM inbox_accounts a LEFT JOIN ytd USING (account_id) LEFT JOIN tonight USING (account_id)
         WHERE a.as_of_date = ? AND a.account_type = 'TAXABLE' AND a.gain_budget IS NOT NULL
           AND coalesce(tonight, 0) > 0 AND coalesce(ytd, 0) + coalesce(tonight, 0) > a.gain_budget + 0.005
-    """, [AS_OF, AS_OF, AS_OF, AS_OF]).fetchall()
+    """,
+        [AS_OF, AS_OF, AS_OF, AS_OF],
+    ).fetchall()
     assert over == []
 
 
@@ -69,15 +77,20 @@ def test_cash_and_tracking_error_are_delivered_or_explained(demo):
     none ends above its tracking-error limit or more than the idle-cash tolerance over its cash
     target while recorded as plainly TRADED or NO_TRADE."""
     work, con = demo
-    rec = con.execute("""
+    rec = con.execute(
+        """
         SELECT d.account_id, d.status, d.reason, d.te_after, d.max_tracking_error, d.cash_after, d.account_value,
                a.cash_target, e.kind
         FROM run_decisions d JOIN inbox_accounts a ON a.account_id = d.account_id AND a.as_of_date = d.as_of_date
         LEFT JOIN run_exceptions e ON e.account_id = d.account_id AND e.as_of_date = d.as_of_date
-        WHERE d.as_of_date = ?""", [AS_OF]).df()
+        WHERE d.as_of_date = ?""",
+        [AS_OF],
+    ).df()
     plain = rec["status"].isin(["TRADED", "NO_TRADE"])
     assert not (plain & (rec["te_after"] > rec["max_tracking_error"])).any()
-    assert not (plain & (rec["cash_after"] / rec["account_value"] - rec["cash_target"] > 0.02)).any()
+    assert not (
+        plain & (rec["cash_after"] / rec["account_value"] - rec["cash_target"] > 0.02)
+    ).any()
     short = rec["cash_after"] < rec["cash_target"] * rec["account_value"] - 0.01
     assert (rec.loc[short, "kind"] == "CASH").all()
     assert rec.loc[rec["kind"] == "CASH", "reason"].str.contains(r"\$[\d,]+ short").all()
@@ -85,15 +98,20 @@ def test_cash_and_tracking_error_are_delivered_or_explained(demo):
 
 def test_the_store_the_files_and_the_page_count_the_same_exceptions(demo):
     work, con = demo
-    stored = con.execute("SELECT count(*) FROM run_exceptions WHERE as_of_date = ?", [AS_OF]).fetchone()[0]
+    stored = con.execute(
+        "SELECT count(*) FROM run_exceptions WHERE as_of_date = ?", [AS_OF]
+    ).fetchone()[0]
     run = work / "runs" / AS_OF.isoformat()
     assert len(pd.read_parquet(run / "proposal" / "exceptions.parquet")) == stored
-    badge = re.search(r'<h2>Exceptions <span class="badge[^"]*">(\d+)</span>', (run / "review.html").read_text())
+    badge = re.search(
+        r'<h2>Exceptions <span class="badge[^"]*">(\d+)</span>', (run / "review.html").read_text()
+    )
     assert badge and int(badge.group(1)) == stored
 
 
 def test_the_demos_blotter_is_proposed_signed_by_the_nights_login_and_verifies(demo):
-    """Issue 14: the night signs its proposal with its login's key; the store keeps the chain's head;
+    """Issue 14: the night signs its proposal with its login's key; the store keeps the chain's
+    head;
     the whole trail verifies against the demo's users file, signatures required."""
     from pipelines.blotter import load_users, read_trail, verify
     from pipelines.identity import os_login
@@ -101,7 +119,11 @@ def test_the_demos_blotter_is_proposed_signed_by_the_nights_login_and_verifies(d
     work, con = demo
     run_dir = work / "runs" / AS_OF.isoformat()
     trail = read_trail(run_dir)
-    assert [(r["action"], r["user"], bool(r.get("signature"))) for r in trail] == [("PROPOSE", os_login(), True)]
-    head = con.execute("SELECT seq, hash FROM audit_heads WHERE run_id = ?", [AS_OF.isoformat()]).fetchone()
+    assert [(r["action"], r["user"], bool(r.get("signature"))) for r in trail] == [
+        ("PROPOSE", os_login(), True)
+    ]
+    head = con.execute(
+        "SELECT seq, hash FROM audit_heads WHERE run_id = ?", [AS_OF.isoformat()]
+    ).fetchone()
     assert head == (1, trail[0]["hash"])
     assert verify(run_dir, load_users(work / "users.toml"), signed=True) == []

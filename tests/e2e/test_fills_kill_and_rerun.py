@@ -14,7 +14,6 @@ import pytest
 from pipelines.blotter import read_trail
 from tests.e2e.test_fills_cli import fills_from_exports, release_a_night
 from tests.nightly_env import AS_OF, sma, workplace
-from tests.os_users import os_users  # noqa: F401 (fixture)
 
 #: Every step of a fills load: after matching, inside the store's transaction after each table,
 #: before and after the commit, after the run folder's record.
@@ -52,7 +51,9 @@ def copy_of(released: Path, root: Path) -> dict[str, str]:
 def outputs(root: Path) -> tuple[dict[str, list[tuple]], bytes]:
     with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
         tables = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
-    return tables, (root / "runs" / AS_OF.isoformat() / "blotter" / "fills" / "booked.parquet").read_bytes()
+    return tables, (
+        root / "runs" / AS_OF.isoformat() / "blotter" / "fills" / "booked.parquet"
+    ).read_bytes()
 
 
 @pytest.fixture(scope="module")

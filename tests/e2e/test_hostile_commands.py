@@ -58,12 +58,17 @@ def book_at_quarter_end(tmp_path):
     return tmp_path, env
 
 
-@pytest.mark.parametrize(("account", "said"), [
-    ("../../x", "'../../x' is not an account id"),
-    ("A1\n", "is not an account id"),
-    ("ZZ9", "no account ZZ9 in the book for 2026-Q3"),
-])
-def test_statements_for_an_invalid_or_unknown_account_are_refused(book_at_quarter_end, account, said):
+@pytest.mark.parametrize(
+    ("account", "said"),
+    [
+        ("../../x", "'../../x' is not an account id"),
+        ("A1\n", "is not an account id"),
+        ("ZZ9", "no account ZZ9 in the book for 2026-Q3"),
+    ],
+)
+def test_statements_for_an_invalid_or_unknown_account_are_refused(
+    book_at_quarter_end, account, said
+):
     root, env = book_at_quarter_end
     done = sma(["statements", "--period", "2026-Q3", "--account", account], env, root)
     assert done.returncode == 1, done.stdout

@@ -7,7 +7,6 @@ crash point, at seeded random moments with two decide workers, and killed then f
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -18,9 +17,9 @@ import numpy as np
 import pytest
 
 from sma.trading import FixSession, State
-from tests.nightly_env import AS_OF, SMA, sma, workplace
 from tests.e2e.test_nightly_cli import outputs, store_results
-from tests.os_users import os_users, shared, sma_as, write_users  # noqa: F401 (fixture)
+from tests.nightly_env import AS_OF, SMA, sma, workplace
+from tests.os_users import shared, sma_as, write_users
 
 #: Every step boundary, inside each store commit, and mid-write of each output file.
 CRASH_POINTS = [
@@ -69,7 +68,12 @@ def leftovers(root: Path) -> list[str]:
     """Everything a night must not leave behind once it is complete (issue 16, point 7):
     ``.tmp-*`` files in the run and exchange folders, anything in the night's temp dir, and the
     folders of attempts other than the current one."""
-    found = [p for folder in (root / "runs", root / "storage") if folder.is_dir() for p in folder.rglob(".tmp-*")]
+    found = [
+        p
+        for folder in (root / "runs", root / "storage")
+        if folder.is_dir()
+        for p in folder.rglob(".tmp-*")
+    ]
     if (root / "tmp").is_dir():
         found += list((root / "tmp").iterdir())
     date_folder = root / "storage" / AS_OF.isoformat()
@@ -86,8 +90,11 @@ def night_processes(root: Path) -> list[int]:
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and mark in (proc / "environ").read_bytes().split(b"\0") \
-                    and (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            if (
+                proc.name.isdigit()
+                and mark in (proc / "environ").read_bytes().split(b"\0")
+                and (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+            ):
                 found.append(int(proc.name))
         except OSError:
             continue
@@ -106,7 +113,9 @@ def gone_within(root: Path, seconds: float) -> list[int]:
 def uninterrupted(tiny_inbox, tmp_path_factory):
     root = tmp_path_factory.mktemp("clean")
     started = time.monotonic()
-    done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], isolated(root), root)
+    done = sma(
+        ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], isolated(root), root
+    )
     assert done.returncode == 0, done.stderr
     assert leftovers(root) == []
     return outputs(root), store_results(root), time.monotonic() - started
@@ -118,7 +127,9 @@ def test_there_are_at_least_25_named_crash_points():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", CRASH_POINTS)
-def test_a_night_killed_at_a_point_and_run_again_gives_identical_outputs(point, tiny_inbox, uninterrupted, tmp_path):
+def test_a_night_killed_at_a_point_and_run_again_gives_identical_outputs(
+    point, tiny_inbox, uninterrupted, tmp_path
+):
     env = isolated(tmp_path)
     args = ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()]
     killed = sma(args, {**env, "SMA_CRASH_AT": point}, tmp_path)
@@ -126,13 +137,17 @@ def test_a_night_killed_at_a_point_and_run_again_gives_identical_outputs(point, 
     run = tmp_path / "runs" / AS_OF.isoformat()
     rerun = sma(args, env, tmp_path)
     assert rerun.returncode == 0, rerun.stderr
-    assert not [p for p in (run / "blotter").rglob(".*") if p.name != ".lock"], "a dead run's temporary files stay"
+    assert not [p for p in (run / "blotter").rglob(".*") if p.name != ".lock"], (
+        "a dead run's temporary files stay"
+    )
     assert leftovers(tmp_path) == [], "a dead run's temporary files stay"
     assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted[:2]
 
 
 def _start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([*SMA, *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [*SMA, *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 #: Seeds of the random-moment kills: few, each costs two nights of the tiny book.
@@ -152,7 +167,9 @@ def test_a_night_killed_at_a_random_moment_leaves_no_worker_and_run_again_gives_
     moment = np.random.default_rng(seed).uniform(0.0, uninterrupted[2])
     night = _start(args, env, tmp_path)
     try:
-        night.wait(timeout=moment)  # finished before the moment: nothing to kill, the rerun has nothing to do
+        night.wait(
+            timeout=moment
+        )  # finished before the moment: nothing to kill, the rerun has nothing to do
     except subprocess.TimeoutExpired:
         night.send_signal(signal.SIGKILL)
         night.wait()
@@ -163,10 +180,14 @@ def test_a_night_killed_at_a_random_moment_leaves_no_worker_and_run_again_gives_
     assert (outputs(tmp_path), store_results(tmp_path)) == uninterrupted[:2]
 
 
-def _wait_for(path_glob: str, root: Path, process: subprocess.Popen, seconds: float = 120.0) -> None:
+def _wait_for(
+    path_glob: str, root: Path, process: subprocess.Popen, seconds: float = 120.0
+) -> None:
     deadline = time.monotonic() + seconds
     while not list(root.glob(path_glob)):
-        assert process.poll() is None, f"the night ended before {path_glob}: {process.stderr.read()[-2000:]}"
+        assert process.poll() is None, (
+            f"the night ended before {path_glob}: {process.stderr.read()[-2000:]}"
+        )
         assert time.monotonic() < deadline, f"no {path_glob} after {seconds}s"
         time.sleep(0.02)
 
@@ -236,7 +257,9 @@ def _no_exports_unless_released(run_dir: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", RELEASE_CRASH_POINTS)
-def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_identical_exports(point, tmp_path, os_users):
+def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_identical_exports(
+    point, tmp_path, os_users
+):
     from pipelines.blotter import export_files, home, read_blotter, show, verify
 
     run_dir = _approved_run(tmp_path)
@@ -256,9 +279,15 @@ def test_a_release_killed_at_a_point_and_run_again_gives_one_release_and_byte_id
         assert record == recorded
     if recorded is not None and rerun.returncode == 0:
         assert "RELEASED by sma-test-trader" in rerun.stdout
-    expected = export_files(read_blotter(home(run_dir) / "approved"), record, datetime.fromisoformat(record["at"]),
-                            FixSession())
+    expected = export_files(
+        read_blotter(home(run_dir) / "approved"),
+        record,
+        datetime.fromisoformat(record["at"]),
+        FixSession(),
+    )
     exports = home(run_dir) / "exports"
     assert {p.name: p.read_bytes() for p in exports.iterdir()} == expected
     assert verify(run_dir, None) == []
-    assert not [p for p in home(run_dir).rglob(".*") if p.name != ".lock"], "a dead release's staging stays"
+    assert not [p for p in home(run_dir).rglob(".*") if p.name != ".lock"], (
+        "a dead release's staging stays"
+    )

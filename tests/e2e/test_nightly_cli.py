@@ -19,7 +19,10 @@ def outputs(root) -> dict[str, bytes]:
     run = root / "runs" / AS_OF.isoformat()
     files = {f"proposal/{n}": (run / "proposal" / f"{n}.parquet").read_bytes() for n in OUTPUTS}
     files.update(
-        {str(p.relative_to(run)): p.read_bytes() for p in sorted((run / "blotter" / "proposed").glob("*"))}
+        {
+            str(p.relative_to(run)): p.read_bytes()
+            for p in sorted((run / "blotter" / "proposed").glob("*"))
+        }
     )
     return files
 
@@ -36,7 +39,15 @@ def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
     env = workplace(tmp_path)
     done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path)
     assert done.returncode == 0, done.stderr
-    for words in ("accounts", "screened", "traded", "held out", "orders", "losses harvested", "tracking error"):
+    for words in (
+        "accounts",
+        "screened",
+        "traded",
+        "held out",
+        "orders",
+        "losses harvested",
+        "tracking error",
+    ):
         assert words in done.stdout
     trades = pd.read_parquet(tmp_path / "runs" / AS_OF.isoformat() / "proposal" / "trades.parquet")
     assert len(trades) > 0 and set(trades["side"]) <= {"BUY", "SELL"}
@@ -46,9 +57,14 @@ def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
     # 408A), checked by plain SQL over the store's record of the night.
     summary = json.loads((tmp_path / "runs" / AS_OF.isoformat() / "summary.json").read_text())
     with duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True) as con:
-        by_sql = dict(con.execute(
-            "SELECT CASE WHEN a.account_type = 'TAXABLE' THEN l.term ELSE 'UNTAXED' END, sum(l.realized_gain) "
-            "FROM run_lot_sells l JOIN inbox_accounts a USING (as_of_date, account_id) GROUP BY ALL").fetchall())
+        by_sql = dict(
+            con.execute(
+                "SELECT CASE WHEN a.account_type = 'TAXABLE' THEN l.term ELSE 'UNTAXED' END, "
+                "sum(l.realized_gain) "
+                "FROM run_lot_sells l JOIN inbox_accounts a USING (as_of_date, account_id) "
+                "GROUP BY ALL"
+            ).fetchall()
+        )
     assert round(by_sql.get("SHORT", 0.0), 2) == summary["gains_realized_st"]
     assert round(by_sql.get("LONG", 0.0), 2) == summary["gains_realized_lt"]
     assert round(by_sql.get("UNTAXED", 0.0), 2) == summary["gains_realized_untaxed"]
@@ -83,7 +99,9 @@ def test_a_second_run_of_the_same_date_is_refused_while_one_runs(tiny_inbox, tmp
     fd = os.open(lock, os.O_CREAT | os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)  # what a running night holds
     try:
-        refused = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path)
+        refused = sma(
+            ["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path
+        )
     finally:
         os.close(fd)
     assert refused.returncode == 1
@@ -93,13 +111,17 @@ def test_a_second_run_of_the_same_date_is_refused_while_one_runs(tiny_inbox, tmp
 def test_an_unreadable_inbox_runs_nothing_and_says_why(tmp_path):
     env = workplace(tmp_path)
     (tmp_path / "inbox" / AS_OF.isoformat()).mkdir(parents=True)
-    refused = sma(["nightly", "--inbox", str(tmp_path / "inbox"), "--date", AS_OF.isoformat()], env, tmp_path)
+    refused = sma(
+        ["nightly", "--inbox", str(tmp_path / "inbox"), "--date", AS_OF.isoformat()], env, tmp_path
+    )
     assert refused.returncode == 1
     assert "nothing was run" in refused.stderr
     assert not (tmp_path / "runs" / AS_OF.isoformat() / "proposal").exists()
 
 
-def test_the_review_page_of_a_big_night_lists_the_chosen_accounts_and_accounts_csv_lists_all(tiny_inbox, tmp_path):
+def test_the_review_page_of_a_big_night_lists_the_chosen_accounts_and_accounts_csv_lists_all(
+    tiny_inbox, tmp_path
+):
     env = {**workplace(tmp_path), "SMA_NIGHT__REVIEW_LIST_LIMIT": "3"}
     done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path)
     assert done.returncode == 0, done.stderr

@@ -43,7 +43,8 @@ def sql(con, query: str) -> pd.DataFrame:
     return con.execute(query, {"d": AS_OF}).df()
 
 
-#: Per account, tonight's lot sells and the rates, budget and this year's realized gains (before tonight).
+#: Per account, tonight's lot sells and the rates, budget and this year's realized gains (before
+#: tonight).
 PER_ACCOUNT = """
 WITH acc AS (SELECT account_id, account_type, st_tax_rate, lt_tax_rate, CAST(gain_budget AS DOUBLE) AS gain_budget
              FROM inbox_accounts WHERE as_of_date = $d),
@@ -71,11 +72,18 @@ def accounts(night) -> pd.DataFrame:
     con, _, _ = night
     a = sql(con, PER_ACCOUNT).set_index("account_id")
     t = a["taxable"]
-    # Each account's tax is booked in cents (the decision records book tax saved so); totals add cents.
-    a["tax_cost"] = np.where(t, a["gains_st"] * a["st_tax_rate"] + a["gains_lt"] * a["lt_tax_rate"], 0.0).round(2)
-    a["tax_saved"] = np.where(t, a["losses_st"] * a["st_tax_rate"] + a["losses_lt"] * a["lt_tax_rate"], 0.0).round(2)
+    # Each account's tax is booked in cents (the decision records book tax saved so); totals add
+    # cents.
+    a["tax_cost"] = np.where(
+        t, a["gains_st"] * a["st_tax_rate"] + a["gains_lt"] * a["lt_tax_rate"], 0.0
+    ).round(2)
+    a["tax_saved"] = np.where(
+        t, a["losses_st"] * a["st_tax_rate"] + a["losses_lt"] * a["lt_tax_rate"], 0.0
+    ).round(2)
     a["budgeted"] = t & a["gain_budget"].notna()
-    a["budget_used"] = np.where(a["budgeted"], a["realized_ytd"] + a["net_st"] + a["net_lt"], np.nan)
+    a["budget_used"] = np.where(
+        a["budgeted"], a["realized_ytd"] + a["net_st"] + a["net_lt"], np.nan
+    )
     a["budget_left"] = a["gain_budget"].where(a["budgeted"]) - a["budget_used"]
     return a
 
@@ -86,17 +94,28 @@ def cards(html: str) -> dict[str, float]:
 
 def account_table(html: str) -> pd.DataFrame:
     """The account table as the page holds it: one row per account, numbers from ``data-value``."""
-    table = html[html.index('id="account-table"'):]
-    keys = re.findall(r'<th data-key="([^"]+)"', table[:table.index("</thead>")])
+    table = html[html.index('id="account-table"') :]
+    keys = re.findall(r'<th data-key="([^"]+)"', table[: table.index("</thead>")])
     rows = {}
-    for aid, cells in re.findall(r'<tr data-account="([^"]+)"[^>]*>(.*?)</tr>', table[:table.index("</tbody>")]):
-        values = [re.search(r'data-value="([^"]*)"', attrs) for attrs, _ in re.findall(r"<td([^>]*)>(.*?)</td>", cells)]
-        rows[aid] = [float(m.group(1)) if m and m.group(1) else (np.nan if m else None) for m in values]
+    for aid, cells in re.findall(
+        r'<tr data-account="([^"]+)"[^>]*>(.*?)</tr>', table[: table.index("</tbody>")]
+    ):
+        values = [
+            re.search(r'data-value="([^"]*)"', attrs)
+            for attrs, _ in re.findall(r"<td([^>]*)>(.*?)</td>", cells)
+        ]
+        rows[aid] = [
+            float(m.group(1)) if m and m.group(1) else (np.nan if m else None) for m in values
+        ]
     return pd.DataFrame.from_dict(rows, orient="index", columns=keys)
 
 
 def drill(html: str) -> dict:
-    return json.loads(re.search(r'<script type="application/json" id="drill-data">(.*?)</script>', html, re.S).group(1))
+    return json.loads(
+        re.search(
+            r'<script type="application/json" id="drill-data">(.*?)</script>', html, re.S
+        ).group(1)
+    )
 
 
 def test_the_small_demo_has_tax_to_reconcile(accounts):
@@ -111,18 +130,27 @@ def test_the_small_demo_has_tax_to_reconcile(accounts):
 def test_headline_counts_and_money_match_the_store(night, accounts):
     con, _, html = night
     c = cards(html)
-    store = sql(con, f"""
+    store = sql(
+        con,
+        f"""
         SELECT (SELECT count(*) FROM run_decisions WHERE as_of_date = $d) AS screened,
                (SELECT count(DISTINCT account_id) FROM run_trades WHERE as_of_date = $d) AS traded,
                (SELECT count(DISTINCT account_id) FROM run_exceptions WHERE as_of_date = $d AND kind IN {HELD_OUT}) AS held,
                (SELECT count(*) FROM run_trades WHERE as_of_date = $d) AS orders,
                (SELECT sum(notional) FROM run_trades WHERE as_of_date = $d) AS notional
-    """).iloc[0]
+    """,
+    ).iloc[0]
     assert (c["Accounts screened"], c["Traded"], c["Held out"], c["Orders"]) == (
-        store["screened"], store["traded"], store["held"], store["orders"])
+        store["screened"],
+        store["traded"],
+        store["held"],
+        store["orders"],
+    )
     assert c["Notional"] == pytest.approx(store["notional"], abs=CENT)
     taxable = accounts[accounts["taxable"]]
-    assert c["Losses harvested"] == pytest.approx((taxable["losses_st"] + taxable["losses_lt"]).sum(), abs=CENT)
+    assert c["Losses harvested"] == pytest.approx(
+        (taxable["losses_st"] + taxable["losses_lt"]).sum(), abs=CENT
+    )
     assert c["Est. tax saved"] == pytest.approx(accounts["tax_saved"].sum(), abs=CENT)
 
 
@@ -133,45 +161,76 @@ def test_headline_tax_cost_taxable_gains_and_gain_budgets_match_the_store(night,
     assert c["Gains realized ST"] == pytest.approx(taxable["net_st"].sum(), abs=CENT)
     assert c["Gains realized LT"] == pytest.approx(taxable["net_lt"].sum(), abs=CENT)
     assert c["Est. tax cost"] == pytest.approx(accounts["tax_cost"].sum(), abs=CENT)
-    assert c["Est. net tax"] == pytest.approx(accounts["tax_cost"].sum() - accounts["tax_saved"].sum(), abs=CENT)
+    assert c["Est. net tax"] == pytest.approx(
+        accounts["tax_cost"].sum() - accounts["tax_saved"].sum(), abs=CENT
+    )
     assert c["Gain budget used"] == pytest.approx(budgeted["budget_used"].sum(), abs=CENT)
     assert c["Gain budget left"] == pytest.approx(budgeted["budget_left"].sum(), abs=CENT)
     untaxed = accounts.loc[~accounts["taxable"], ["net_st", "net_lt"]].to_numpy().sum()
-    assert f"(tonight they net {'-' if round(untaxed) < 0 else ''}${abs(untaxed):,.0f}, left out)" in html
+    assert (
+        f"(tonight they net {'-' if round(untaxed) < 0 else ''}${abs(untaxed):,.0f}, left out)"
+        in html
+    )
 
 
 def test_every_account_rows_figures_match_the_store(night, accounts):
     con, _, html = night
     page = account_table(html)
-    d = sql(con, """
+    d = sql(
+        con,
+        """
         SELECT d.account_id, te_before, te_after, d.max_tracking_error, turnover, account_value AS market_value,
                (SELECT count(*) FROM run_trades t WHERE t.as_of_date = $d AND t.account_id = d.account_id) AS n_trades
-        FROM run_decisions d WHERE as_of_date = $d ORDER BY account_id""").set_index("account_id")
+        FROM run_decisions d WHERE as_of_date = $d ORDER BY account_id""",
+    ).set_index("account_id")
     assert sorted(page.index) == sorted(d.index)
     for col in ("te_before", "te_after", "max_tracking_error", "turnover", "n_trades"):
-        np.testing.assert_allclose(page.loc[d.index, col].astype(float), d[col], rtol=1e-12, atol=0, err_msg=col)
-    np.testing.assert_allclose(page.loc[d.index, "market_value"].astype(float), d["market_value"], atol=CENT)
-    trading = d.index[~d.index.isin(sql(con, f"SELECT account_id FROM run_exceptions WHERE as_of_date = $d "
-                                             f"AND kind IN {HELD_OUT}")["account_id"])]
+        np.testing.assert_allclose(
+            page.loc[d.index, col].astype(float), d[col], rtol=1e-12, atol=0, err_msg=col
+        )
+    np.testing.assert_allclose(
+        page.loc[d.index, "market_value"].astype(float), d["market_value"], atol=CENT
+    )
+    trading = d.index[
+        ~d.index.isin(
+            sql(
+                con,
+                f"SELECT account_id FROM run_exceptions WHERE as_of_date = $d "
+                f"AND kind IN {HELD_OUT}",
+            )["account_id"]
+        )
+    ]
     a = accounts.loc[trading]
     harvested = np.where(a["taxable"], a["losses_st"] + a["losses_lt"], 0.0)
-    np.testing.assert_allclose(page.loc[trading, "losses_harvested"].astype(float), harvested, atol=CENT)
-    np.testing.assert_allclose(page.loc[trading, "est_tax_saved"].astype(float), a["tax_saved"], atol=CENT)
-    np.testing.assert_allclose(page.loc[accounts.index, "tax_cost"].astype(float), accounts["tax_cost"], atol=CENT)
-    np.testing.assert_allclose(page.loc[accounts.index, "budget_left"].astype(float), accounts["budget_left"],
-                               atol=CENT)  # NaN (no budget) on both sides where there is none
+    np.testing.assert_allclose(
+        page.loc[trading, "losses_harvested"].astype(float), harvested, atol=CENT
+    )
+    np.testing.assert_allclose(
+        page.loc[trading, "est_tax_saved"].astype(float), a["tax_saved"], atol=CENT
+    )
+    np.testing.assert_allclose(
+        page.loc[accounts.index, "tax_cost"].astype(float), accounts["tax_cost"], atol=CENT
+    )
+    np.testing.assert_allclose(
+        page.loc[accounts.index, "budget_left"].astype(float), accounts["budget_left"], atol=CENT
+    )  # NaN (no budget) on both sides where there is none
 
 
 def test_trades_by_reason_match_the_store(night):
     con, _, html = night
-    store = sql(con, """
+    store = sql(
+        con,
+        """
         SELECT reason, count(*) AS trades, count(DISTINCT account_id) AS accounts,
                coalesce(sum(notional) FILTER (side = 'BUY'), 0) AS bought,
                coalesce(sum(notional) FILTER (side = 'SELL'), 0) AS sold
-        FROM run_trades WHERE as_of_date = $d GROUP BY reason""").set_index("reason")
-    table = html[html.index('id="reason-table"'):]
-    table = table[table.index("<tbody>"):table.index("</tbody>")]
-    rows = re.findall(r"<tr><td>([^<]+)</td>" + r'<td class="num" data-value="([^"]*)">[^<]*</td>' * 4, table)
+        FROM run_trades WHERE as_of_date = $d GROUP BY reason""",
+    ).set_index("reason")
+    table = html[html.index('id="reason-table"') :]
+    table = table[table.index("<tbody>") : table.index("</tbody>")]
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td>" + r'<td class="num" data-value="([^"]*)">[^<]*</td>' * 4, table
+    )
     assert sorted(r[0] for r in rows) == sorted(store.index)
     for reason, *values in rows:
         expected = store.loc[reason, ["trades", "accounts", "bought", "sold"]].to_numpy(float)
@@ -181,8 +240,13 @@ def test_trades_by_reason_match_the_store(night):
 def test_exception_and_status_counts_match_the_store(night):
     con, _, html = night
     stored = sql(con, "SELECT count(*) AS n FROM run_exceptions WHERE as_of_date = $d")["n"].iloc[0]
-    assert int(re.search(r'<h2>Exceptions <span class="badge[^"]*">(\d+)</span>', html).group(1)) == stored
-    statuses = sql(con, "SELECT status, count(*) AS n FROM run_decisions WHERE as_of_date = $d GROUP BY status")
+    assert (
+        int(re.search(r'<h2>Exceptions <span class="badge[^"]*">(\d+)</span>', html).group(1))
+        == stored
+    )
+    statuses = sql(
+        con, "SELECT status, count(*) AS n FROM run_decisions WHERE as_of_date = $d GROUP BY status"
+    )
     for status, n in statuses.itertuples(index=False):
         assert f'<option value="{status}">{status} ({n:,})</option>' in html
 
@@ -198,16 +262,26 @@ def test_drill_down_sector_weights_sum_every_holding(night):
     for aid, account in data["accounts"].items():
         mine = store[store["account_id"] == aid].set_index("sector")
         shown = {data["sectors"][g[0]]: g[1:] for g in account["g"]}
-        if not shown:  # only accounts that trade or have an exception carry holdings (checked below)
+        if (
+            not shown
+        ):  # only accounts that trade or have an exception carry holdings (checked below)
             continue
         assert sorted(shown) == sorted(mine.index), aid
         for sector, (b, a, t, n) in shown.items():
             row = mine.loc[sector]
-            assert [b, a, t] == [round(row[k] * data["unit"]) for k in ("b", "a", "t")], (aid, sector)
+            assert [b, a, t] == [round(row[k] * data["unit"]) for k in ("b", "a", "t")], (
+                aid,
+                sector,
+            )
             assert n == row["n"], (aid, sector)
         checked += 1
-    trading = set(con.execute("SELECT account_id FROM run_trades WHERE as_of_date = ? UNION "
-                              "SELECT account_id FROM run_exceptions WHERE as_of_date = ?", [AS_OF, AS_OF]).df()["account_id"])
+    trading = set(
+        con.execute(
+            "SELECT account_id FROM run_trades WHERE as_of_date = ? UNION "
+            "SELECT account_id FROM run_exceptions WHERE as_of_date = ?",
+            [AS_OF, AS_OF],
+        ).df()["account_id"]
+    )
     assert checked == len(trading & set(data["accounts"])) > 0
 
 
@@ -226,7 +300,9 @@ def test_drill_down_tax_figures_match_the_store(night, accounts):
 
 def test_the_page_shows_the_blotters_state_from_its_audit_log(night):
     _, run, html = night
-    records = [json.loads(line) for line in (run / "blotter" / "audit.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(line) for line in (run / "blotter" / "audit.jsonl").read_text().splitlines()
+    ]
     assert records[-1]["action"] == "PROPOSE"  # the night proposed; nobody approved yet
     assert 'id="blotter-state" class="state PROPOSED">PROPOSED<' in html
 
@@ -235,7 +311,9 @@ def test_sma_review_prints_the_same_tax_figures_as_the_store(night, accounts):
     _, run, _ = night
     from pipelines.cli._review import tax_lines
 
-    text = "\n".join(tax_lines(json.loads((run / "summary.json").read_text()), run / "accounts.csv"))
+    text = "\n".join(
+        tax_lines(json.loads((run / "summary.json").read_text()), run / "accounts.csv")
+    )
     taxable, budgeted = accounts[accounts["taxable"]], accounts[accounts["budgeted"]]
 
     def usd(x: float) -> str:
@@ -243,5 +321,10 @@ def test_sma_review_prints_the_same_tax_figures_as_the_store(night, accounts):
 
     assert f"est. tax cost {usd(accounts['tax_cost'].sum())}" in text
     assert f"(short {usd(taxable['net_st'].sum())}, long {usd(taxable['net_lt'].sum())})" in text
-    assert f"IRA/ROTH {usd(accounts.loc[~accounts['taxable'], ['net_st', 'net_lt']].to_numpy().sum())}, not taxable" in text
-    assert f"used {usd(budgeted['budget_used'].sum())} of {usd(budgeted['gain_budget'].sum())}" in text
+    assert (
+        f"IRA/ROTH {usd(accounts.loc[~accounts['taxable'], ['net_st', 'net_lt']].to_numpy().sum())}, "
+        "not taxable"
+    ) in text
+    assert (
+        f"used {usd(budgeted['budget_used'].sum())} of {usd(budgeted['gain_budget'].sum())}" in text
+    )

@@ -17,7 +17,8 @@ def _proposal(root, name: str) -> pd.DataFrame:
 
 
 def _aversions(records: pd.DataFrame) -> set[float]:
-    """The risk aversion each solved account was decided with (raised while its TE stayed too high)."""
+    """The risk aversion each solved account was decided with (raised while its TE stayed too
+    high)."""
     return set(records["risk_aversion"].dropna())
 
 
@@ -25,8 +26,12 @@ def _raised(base: float, escalations: int = 2, factor: float = 4.0) -> set[float
     return {base * factor**k for k in range(escalations + 1)}
 
 
-def test_sma_nightly_decides_and_checks_with_the_toml_engine_and_compliance_settings(tiny_inbox, tmp_path):
-    env = workplace(tmp_path, workers=2)  # shards are decided in spawned workers: settings travel with them
+def test_sma_nightly_decides_and_checks_with_the_toml_engine_and_compliance_settings(
+    tiny_inbox, tmp_path
+):
+    env = workplace(
+        tmp_path, workers=2
+    )  # shards are decided in spawned workers: settings travel with them
     with open(tmp_path / "sma.toml", "a") as toml:
         toml.write("[engine]\nrisk_aversion = 7.5\n[compliance]\nmax_order_notional = 1.0\n")
     done = sma(["nightly", "--inbox", str(tiny_inbox), "--date", AS_OF.isoformat()], env, tmp_path)
@@ -36,11 +41,16 @@ def test_sma_nightly_decides_and_checks_with_the_toml_engine_and_compliance_sett
     # Every order is above a 1 USD notional limit: each account the engine traded is held out.
     violations = _proposal(tmp_path, "violations")
     traded = set(records.loc[records["turnover"] > 0, "account_id"])
-    assert traded and set(violations.loc[violations["rule"] == "notional_limit", "account_id"]) == traded
+    assert (
+        traded
+        and set(violations.loc[violations["rule"] == "notional_limit", "account_id"]) == traded
+    )
     assert _proposal(tmp_path, "trades").empty
 
 
-def test_the_dag_tasks_read_environment_overrides_over_the_toml_file(tiny_inbox, tmp_path, monkeypatch):
+def test_the_dag_tasks_read_environment_overrides_over_the_toml_file(
+    tiny_inbox, tmp_path, monkeypatch
+):
     from pipelines.night import check_step, decide_step, ingest_step, prepare_step
 
     env = workplace(tmp_path)
@@ -63,7 +73,9 @@ def test_the_dag_tasks_read_environment_overrides_over_the_toml_file(tiny_inbox,
     assert np.isin(violations["rule"], ["quantity_limit", "notional_limit", "volume_limit"]).all()
 
 
-def test_a_bad_setting_stops_the_command_with_the_key_and_its_rule_not_a_traceback(tiny_inbox, tmp_path):
+def test_a_bad_setting_stops_the_command_with_the_key_and_its_rule_not_a_traceback(
+    tiny_inbox, tmp_path
+):
     env = workplace(tmp_path)
     with open(tmp_path / "sma.toml", "a") as toml:
         toml.write("[engine]\nrisk_aversion = -1\n")

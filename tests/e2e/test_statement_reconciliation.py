@@ -30,11 +30,23 @@ def book(tmp_path_factory):
     root = tmp_path_factory.mktemp("reconcile")
     env = workplace(root)
     with open(root / "sma.toml", "a") as toml:
-        toml.write(f'[statements]\nfirm_name = "{FIRM}"\nfirm_address = {ADDRESS!r}\n'.replace("'", '"'))
-    settings = Settings(store={"path": root / "store.duckdb"}, storage={"uri": str(root / "storage")},
-                        runs={"dir": root / "runs"})
-    build_history(generate_book(6, 9, START, BookParams(price_days=300)), START, END, root / "inbox", settings,
-                  seed=9, workers=1)
+        toml.write(
+            f'[statements]\nfirm_name = "{FIRM}"\nfirm_address = {ADDRESS!r}\n'.replace("'", '"')
+        )
+    settings = Settings(
+        store={"path": root / "store.duckdb"},
+        storage={"uri": str(root / "storage")},
+        runs={"dir": root / "runs"},
+    )
+    build_history(
+        generate_book(6, 9, START, BookParams(price_days=300)),
+        START,
+        END,
+        root / "inbox",
+        settings,
+        seed=9,
+        workers=1,
+    )
     done = sma(["statements", "--period", "2026-Q3", "--out", str(root / "st")], env, root)
     assert done.returncode == 0, done.stderr
     con = duckdb.connect(str(root / "store.duckdb"), read_only=True)
@@ -55,8 +67,13 @@ def pct(x) -> str:
 def text_of(root, account: str) -> str:
     if PDFTOTEXT is None:
         pytest.skip("pdftotext is missing: install Debian's poppler-utils (make install does)")
-    out = subprocess.run([PDFTOTEXT, "-layout", str(root / "st" / f"{account}_2026-Q3.pdf"), "-"],
-                         capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [PDFTOTEXT, "-layout", str(root / "st" / f"{account}_2026-Q3.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return out.stdout
 
 
@@ -75,21 +92,26 @@ def accounts(con) -> list[tuple]:
 
 def q3_twr(con, account: str) -> float:
     """Daily chained: prod V_t / (V_{t-1} + CF_t) over Q3, in SQL."""
-    return con.execute(f"""
+    return con.execute(
+        f"""
         WITH v AS (SELECT date, market_value + cash AS v, cash_flow,
                           lag(market_value + cash) OVER (ORDER BY date) AS v0
                    FROM account_values WHERE account_id = ?)
         SELECT exp(sum(ln(v / (v0 + cash_flow)))) - 1 FROM v WHERE date > '{Q_START}' AND date <= '{Q_END}'""",
-                       [account]).fetchone()[0]
+        [account],
+    ).fetchone()[0]
 
 
 def q3_buy_and_hold(con, benchmark: str) -> float:
     """The benchmark held from June 30's weights to September 30, in SQL."""
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT sum(b.weight * p1.close / p0.close) - 1 FROM inbox_benchmarks b
         JOIN inbox_prices p0 ON p0.symbol = b.symbol AND p0.date = '{Q_START}'
         JOIN inbox_prices p1 ON p1.symbol = b.symbol AND p1.date = '{Q_END}'
-        WHERE b.as_of_date = '{Q_START}' AND b.benchmark_id = ?""", [benchmark]).fetchone()[0]
+        WHERE b.as_of_date = '{Q_START}' AND b.benchmark_id = ?""",
+        [benchmark],
+    ).fetchone()[0]
 
 
 @pytest.mark.slow
@@ -132,12 +154,17 @@ def test_the_money_weighted_return_printed_solves_the_stores_flows(book):
     for account, *_ in accounts(con):
         printed = row(text_of(root, account), "2026-Q3 (from Jul 1, 2026)").split()[-1]
         rate = float(printed.rstrip("%")) / 100
-        rows = con.execute(f"""SELECT date, market_value + cash, cash_flow FROM account_values
+        rows = con.execute(
+            f"""SELECT date, market_value + cash, cash_flow FROM account_values
                                WHERE account_id = ? AND date >= '{Q_START}' AND date <= '{Q_END}' ORDER BY date""",
-                           [account]).fetchall()
+            [account],
+        ).fetchall()
         span = (rows[-1][0] - rows[0][0]).days
-        flows = [(-rows[0][1], 0)] + [(-cf, (d - rows[0][0]).days) for d, _, cf in rows[1:] if cf] + \
-                [(rows[-1][1], span)]
+        flows = (
+            [(-rows[0][1], 0)]
+            + [(-cf, (d - rows[0][0]).days) for d, _, cf in rows[1:] if cf]
+            + [(rows[-1][1], span)]
+        )
 
         def npv(r, flows=flows, span=span):  # r: the rate over the whole span
             return sum(float(a) * (1 + r) ** (-t / span) for a, t in flows)
@@ -150,15 +177,22 @@ def test_values_holdings_and_realized_gains_on_the_statement_are_the_stores_to_t
     root, con = book
     for account, account_type, _, st_rate, lt_rate, inception in accounts(con):
         text = text_of(root, account)
-        start, flows = con.execute(f"""SELECT sum(CASE WHEN date = '{Q_START}' THEN market_value + cash END),
+        start, flows = con.execute(
+            f"""SELECT sum(CASE WHEN date = '{Q_START}' THEN market_value + cash END),
                                               sum(CASE WHEN date > '{Q_START}' THEN cash_flow END)
                                        FROM account_values WHERE account_id = ? AND date <= '{Q_END}'""",
-                                   [account]).fetchone()
-        market, basis = con.execute(f"""SELECT sum(l.quantity * p.close), sum(l.cost_basis) FROM inbox_lots l
+            [account],
+        ).fetchone()
+        market, basis = con.execute(
+            f"""SELECT sum(l.quantity * p.close), sum(l.cost_basis) FROM inbox_lots l
                                         JOIN inbox_prices p ON p.symbol = l.symbol AND p.date = '{Q_END}'
-                                        WHERE l.account_id = ? AND l.as_of_date = '{Q_END}'""", [account]).fetchone()
-        cash = con.execute(f"SELECT amount FROM inbox_cash WHERE account_id = ? AND as_of_date = '{Q_END}'",
-                           [account]).fetchone()[0]
+                                        WHERE l.account_id = ? AND l.as_of_date = '{Q_END}'""",
+            [account],
+        ).fetchone()
+        cash = con.execute(
+            f"SELECT amount FROM inbox_cash WHERE account_id = ? AND as_of_date = '{Q_END}'",
+            [account],
+        ).fetchone()[0]
         end = float(market) + float(cash)
         assert usd(start) in row(text, "Value at the start")
         assert usd(flows) in row(text, "Contributions and withdrawals, net")
@@ -167,24 +201,34 @@ def test_values_holdings_and_realized_gains_on_the_statement_are_the_stores_to_t
         assert usd(basis) in row(text, "Cost basis (after wash-sale adjustments)")
         assert usd(float(market) - float(basis)) in row(text, "Unrealized gain or loss")
         # every position of the appendix: shares, market value and cost basis on its own line
-        positions = con.execute(f"""SELECT l.symbol, sum(l.quantity), sum(l.quantity * p.close), sum(l.cost_basis)
+        positions = con.execute(
+            f"""SELECT l.symbol, sum(l.quantity), sum(l.quantity * p.close), sum(l.cost_basis)
                                     FROM inbox_lots l JOIN inbox_prices p ON p.symbol = l.symbol AND p.date = '{Q_END}'
                                     WHERE l.account_id = ? AND l.as_of_date = '{Q_END}' GROUP BY 1""",
-                                [account]).fetchall()
-        appendix = text[text.index("All holdings\n"):] if "All holdings\n" in text else text
+            [account],
+        ).fetchall()
+        appendix = text[text.index("All holdings\n") :] if "All holdings\n" in text else text
         lines = [ln for ln in appendix.splitlines() if ln.strip()]
-        for symbol, qty, value, cost in positions:
-            found = [ln for ln in lines if re.match(rf"\s*{re.escape(symbol)}\s", ln)
-                     and usd(value) in ln and usd(cost) in ln and usd(float(value) - float(cost)) in ln]
+        for symbol, _qty, value, cost in positions:
+            found = [
+                ln
+                for ln in lines
+                if re.match(rf"\s*{re.escape(symbol)}\s", ln)
+                and usd(value) in ln
+                and usd(cost) in ln
+                and usd(float(value) - float(cost)) in ln
+            ]
             assert found, f"{account} {symbol}: {usd(value)} / {usd(cost)} not in the appendix"
         # realized this year, from the ledger
-        st_g, st_l, lt_g, lt_l = con.execute("""
+        st_g, st_l, lt_g, lt_l = con.execute(
+            """
             SELECT coalesce(sum(gain) FILTER (term = 'SHORT' AND gain > 0), 0),
                    coalesce(-sum(gain) FILTER (term = 'SHORT' AND gain < 0), 0),
                    coalesce(sum(gain) FILTER (term = 'LONG' AND gain > 0), 0),
                    coalesce(-sum(gain) FILTER (term = 'LONG' AND gain < 0), 0)
             FROM realized_gains WHERE account_id = ? AND sale_date BETWEEN '2026-01-01' AND '2026-09-30'""",
-                                             [account]).fetchone()
+            [account],
+        ).fetchone()
         short, long_ = row(text, "Short-term  "), row(text, "Long-term  ")
         assert usd(st_g) in short and usd(-st_l) in short and usd(st_g - st_l) in short
         assert usd(lt_g) in long_ and usd(-lt_l) in long_ and usd(lt_g - lt_l) in long_
@@ -192,7 +236,8 @@ def test_values_holdings_and_realized_gains_on_the_statement_are_the_stores_to_t
         assert FIRM in text and ADDRESS[0] in text
         if account_type == "TAXABLE":
             assert usd(_loss_value(*map(float, (st_g, st_l, lt_g, lt_l)), st_rate, lt_rate)) in row(
-                text, "Estimated tax value this year")
+                text, "Estimated tax value this year"
+            )
         else:
             assert "their estimated tax value is $0.00" in text
 

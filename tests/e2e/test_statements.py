@@ -22,8 +22,11 @@ START, END = date(2026, 6, 30), date(2026, 10, 6)
 def history(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
     env = workplace(root)
-    settings = Settings(store={"path": root / "store.duckdb"}, storage={"uri": str(root / "storage")},
-                        runs={"dir": root / "runs"})
+    settings = Settings(
+        store={"path": root / "store.duckdb"},
+        storage={"uri": str(root / "storage")},
+        runs={"dir": root / "runs"},
+    )
     frames = generate_book(4, 9, START, BookParams(price_days=300))
     build_history(frames, START, END, root / "inbox", settings, seed=9, workers=1)
     return root, env
@@ -39,17 +42,33 @@ def test_every_account_gets_a_statement_whose_figures_reconcile_with_the_store(h
     done = sma(["statements", "--period", "2026-Q3", "--out", str(root / "st")], env, root)
     assert done.returncode == 0, done.stderr
     with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
-        accounts = [r[0] for r in con.execute("SELECT account_id FROM inbox_accounts WHERE as_of_date = '2026-09-30'").fetchall()]
-        assert sorted(p.name for p in (root / "st").glob("*.pdf")) == sorted(f"{a}_2026-Q3.pdf" for a in accounts)
+        accounts = [
+            r[0]
+            for r in con.execute(
+                "SELECT account_id FROM inbox_accounts WHERE as_of_date = '2026-09-30'"
+            ).fetchall()
+        ]
+        assert sorted(p.name for p in (root / "st").glob("*.pdf")) == sorted(
+            f"{a}_2026-Q3.pdf" for a in accounts
+        )
         for account in accounts:
             value = con.execute(
                 """SELECT sum(l.quantity * p.close) + (SELECT CAST(amount AS DOUBLE) FROM inbox_cash c
                           WHERE c.account_id = ? AND c.as_of_date = '2026-09-30')
                    FROM inbox_lots l JOIN inbox_prices p ON p.symbol = l.symbol AND p.date = '2026-09-30'
-                   WHERE l.account_id = ? AND l.as_of_date = '2026-09-30'""", [account, account]).fetchone()[0]
+                   WHERE l.account_id = ? AND l.as_of_date = '2026-09-30'""",
+                [account, account],
+            ).fetchone()[0]
             text = text_of(root / "st" / f"{account}_2026-Q3.pdf")
-            assert f"${value:,.2f}" in text, f"{account}: value at the end {value:,.2f} not on the statement"
-            for section in ("Account value and performance", "Holdings by sector", "Realized gains", "Disclosures"):
+            assert f"${value:,.2f}" in text, (
+                f"{account}: value at the end {value:,.2f} not on the statement"
+            )
+            for section in (
+                "Account value and performance",
+                "Holdings by sector",
+                "Realized gains",
+                "Disclosures",
+            ):
                 assert section.lower() in text.lower()
 
 

@@ -49,13 +49,15 @@ def test_gain_sale_blocks_nothing():
 
 
 def test_purchase_in_the_last_30_days_blocks_a_loss_sale_in_the_household():
-    """Pub. 550: a loss sale within 30 days after a purchase (here in the IRA, Rev. Rul. 2008-5) is washed."""
+    """Pub. 550: a loss sale within 30 days after a purchase (here in the IRA, Rev. Rul. 2008-5) is
+    washed."""
     frame = trades(("IRA", "H", "2026-03-10", "X", "BUY", 10, 50.0, None))
     assert blocks(frame) == {("H", "X"): (False, True)}
 
 
 def test_blocks_follow_the_identical_group_and_stay_within_the_household():
-    """Pub. 550: substantially identical stock; the rule reaches the household (PRODUCT.md), no further."""
+    """Pub. 550: substantially identical stock; the rule reaches the household (PRODUCT.md), no
+    further."""
     frame = trades(
         ("A", "H", "2026-03-20", "GOOGL", "SELL", 10, 50.0, -10.0),
         ("C", "H2", "2026-03-21", "MSFT", "BUY", 10, 50.0, None),

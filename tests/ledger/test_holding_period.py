@@ -33,7 +33,8 @@ def test_lot_bought_on_29_february_becomes_long_term_on_1_march():
 
 def test_lot_bought_on_the_last_day_of_a_month_is_long_term_from_the_first_of_the_thirteenth_month():
     """Rev. Rul. 66-7: property acquired on the last day of a month is held more than a year
-    from the first day of the 13th month after -- so 28 Feb 2023 to 29 Feb 2024 is still short-term."""
+    from the first day of the 13th month after -- so 28 Feb 2023 to 29 Feb 2024 is still
+    short-term."""
     bought = np.array([d("2023-02-28"), d("2023-02-28"), d("2025-01-31"), d("2025-01-31")])
     sold = np.array([d("2024-02-29"), d("2024-03-01"), d("2026-01-31"), d("2026-02-01")])
     assert is_long_term(bought, sold).tolist() == [False, True, False, True]

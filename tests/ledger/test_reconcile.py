@@ -10,8 +10,12 @@ from sma.ledger import reconcile
 
 
 def frame(rows: list[tuple], arrow: bool = False) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["account_id", "symbol", "quantity"]).astype({"quantity": float})
-    if arrow:  # as a shard's Parquet file reads back: Arrow-backed text, possibly with no chunks at all
+    df = pd.DataFrame(rows, columns=["account_id", "symbol", "quantity"]).astype(
+        {"quantity": float}
+    )
+    if (
+        arrow
+    ):  # as a shard's Parquet file reads back: Arrow-backed text, possibly with no chunks at all
         text = pd.ArrowDtype(pa.string())
         df = df.astype({"account_id": text, "symbol": text})
     return df
@@ -21,7 +25,10 @@ def test_a_position_whose_lots_differ_from_the_custodian_breaks_and_one_on_a_sin
     lots = frame([("A1", "AAPL", 60), ("A1", "AAPL", 40), ("A1", "XOM", 5)])
     custodian = frame([("A1", "AAPL", 100), ("A1", "MSFT", 3)])
     breaks = reconcile(lots, custodian, tolerance=1e-6)
-    assert breaks[["symbol", "lots", "custodian"]].values.tolist() == [["MSFT", 0.0, 3.0], ["XOM", 5.0, 0.0]]
+    assert breaks[["symbol", "lots", "custodian"]].values.tolist() == [
+        ["MSFT", 0.0, 3.0],
+        ["XOM", 5.0, 0.0],
+    ]
 
 
 def test_a_shard_whose_accounts_hold_no_lots_reconciles_instead_of_crashing():
@@ -30,4 +37,6 @@ def test_a_shard_whose_accounts_hold_no_lots_reconciles_instead_of_crashing():
     empty = frame([], arrow=True)
     assert reconcile(empty, frame([], arrow=True), tolerance=1e-6).empty
     breaks = reconcile(empty, frame([("A7", "AAPL", 2)], arrow=True), tolerance=1e-6)
-    assert breaks[["account_id", "symbol", "lots", "custodian"]].values.tolist() == [["A7", "AAPL", 0.0, 2.0]]
+    assert breaks[["account_id", "symbol", "lots", "custodian"]].values.tolist() == [
+        ["A7", "AAPL", 0.0, 2.0]
+    ]

@@ -41,12 +41,14 @@ def relieved(ledger: Ledger) -> list[str]:
         ),  # Pub. 550: unidentified shares are the first bought
         (ReliefMethod.LIFO, ["L4", "L3", "L2", "L1"]),
         (ReliefMethod.HIFO, ["L4", "L2", "L3", "L1"]),
-        # least tax: short-term loss (L4), long-term loss (L2), long-term gain (L1), short-term gain (L3)
+        # least tax: short-term loss (L4), long-term loss (L2), long-term gain (L1), short-term gain
+        # (L3)
         (ReliefMethod.MINTAX, ["L4", "L2", "L1", "L3"]),
     ],
 )
 def test_relief_method_orders_the_lots_relieved(method, expected):
-    """PRODUCT.md "Tax rules": FIFO, LIFO, HIFO and MINTAX (ST losses, LT losses, LT gains, ST gains)."""
+    """PRODUCT.md "Tax rules": FIFO, LIFO, HIFO and MINTAX (ST losses, LT losses, LT gains, ST
+    gains)."""
     ledger = four_lots()
     ledger.sell("A", "X", 40, 40 * 100 * 100, "2026-01-20", method)
     assert relieved(ledger) == expected
@@ -62,7 +64,8 @@ def test_mintax_sells_the_biggest_loss_per_share_first_within_a_class():
 
 
 def test_partial_relief_reports_proceeds_basis_and_gain_per_lot_piece():
-    """Form 8949 instructions: one row per lot, (d) proceeds, (e) cost basis, (h) gain; a sale across
+    """Form 8949 instructions: one row per lot, (d) proceeds, (e) cost basis, (h) gain; a sale
+    across
     lots is split by shares; the remainder keeps its basis per share, to the cent."""
     ledger = four_lots()
     booked = ledger.sell("A", "X", 15, 1500_00, "2026-01-20", ReliefMethod.FIFO)

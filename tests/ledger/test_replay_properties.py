@@ -120,7 +120,8 @@ def test_replay_conserves_shares_and_basis_and_never_washes_a_gain(steps, method
 @settings(max_examples=15, deadline=None)
 @given(st.lists(step, min_size=1, max_size=30))
 def test_replay_is_deterministic_whatever_the_row_order_of_the_file(steps):
-    """PRODUCT.md "Non-functional" and "Interfaces": applied in seq order, same inputs, same outputs."""
+    """PRODUCT.md "Non-functional" and "Interfaces": applied in seq order, same inputs, same
+    outputs."""
     transactions, _, _ = history(steps)
     first = replay(BOOK, OPENING, transactions, ReliefMethod.HIFO, GROUPS)
     shuffled = transactions.sample(frac=1.0, random_state=7)
@@ -129,6 +130,7 @@ def test_replay_is_deterministic_whatever_the_row_order_of_the_file(steps):
     pd.testing.assert_frame_equal(first.open_lots, second.open_lots)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=40))
 def test_fifo_with_arrays_books_exactly_what_trade_by_trade_booking_books(steps):
@@ -166,7 +168,8 @@ def test_oversell_is_refused_naming_the_row(vectorised):
 
 
 def test_a_lot_id_used_twice_in_an_account_is_refused_naming_the_second_buy():
-    """PRODUCT.md "Inbox contract": lots are keyed by (account_id, lot_id); a buy may not reuse one."""
+    """PRODUCT.md "Inbox contract": lots are keyed by (account_id, lot_id); a buy may not reuse
+    one."""
     transactions = two_rows({"symbol": "S1"})
     with pytest.raises(ReplayRowError) as caught:
         replay(BOOK, None, transactions, ReliefMethod.FIFO)

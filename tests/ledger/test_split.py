@@ -1,4 +1,5 @@
-"""Stock splits and stock dividends (PRODUCT.md "Tax rules": a split multiplies lot quantities by the
+"""Stock splits and stock dividends (PRODUCT.md "Tax rules": a split multiplies lot quantities by
+the
 ratio and keeps total basis and dates; IRS Publication 550, "Stock Splits" and "Stock Dividends":
 the basis of the old stock is spread over the old and new shares, holding period unchanged)."""
 

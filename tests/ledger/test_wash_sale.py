@@ -1,5 +1,6 @@
 """Wash sales across a household (IRS Publication 550, "Wash Sales"; Treas. Reg. 1.1091-1 and
-1.1091-2; Rev. Rul. 2008-5; Form 8949 instructions, code W), with PRODUCT.md's matching conventions."""
+1.1091-2; Rev. Rul. 2008-5; Form 8949 instructions, code W), with PRODUCT.md's matching
+conventions."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def test_less_stock_bought_than_sold_washes_only_the_replaced_shares():
 def test_regulation_example_replacements_bought_before_the_sale_take_the_loss_pro_rata_by_shares():
     """Treas. Reg. 1.1091-1(c) example: 100 shares bought for $5,000, 50 bought December 21 for
     $2,750, 25 bought December 27 for $1,125, the 100 sold January 3 for $4,000: the loss on 75
-    shares ($750) is disallowed, $250 allowed; new bases $3,250 (50 shares) and $1,375 (25 shares)."""
+    shares ($750) is disallowed, $250 allowed; new bases $3,250 (50 shares) and $1,375 (25
+    shares)."""
     ledger = Ledger(HOUSEHOLD)
     ledger.buy("A", "X", "SEP21", 100, usd(5_000), "2025-09-21")
     ledger.buy("A", "X", "DEC21", 50, usd(2_750), "2025-12-21")
@@ -169,7 +171,8 @@ def test_loss_sale_is_washed_by_ira_purchase_within_30_days_and_lost_for_good():
 
 
 def test_a_gain_is_never_washed():
-    """Pub. 550 "Wash Sales" applies to losses only: a gain sale followed by a buy is reported in full."""
+    """Pub. 550 "Wash Sales" applies to losses only: a gain sale followed by a buy is reported in
+    full."""
     ledger = Ledger(HOUSEHOLD)
     ledger.buy("A", "X", "OLD", 100, usd(700), "2025-09-24")
     ledger.sell("A", "X", 100, usd(750), "2026-02-03")

@@ -51,7 +51,8 @@ def test_the_index_moves_about_16_percent_a_year_outside_the_drawdown(universe, 
 
 
 def test_stock_specific_volatility_is_25_to_35_percent_and_stocks_disperse(universe, history):
-    """Calibration: stock-specific risk of large caps is about 25-35% a year; total risk is higher."""
+    """Calibration: stock-specific risk of large caps is about 25-35% a year; total risk is
+    higher."""
     members = universe.in_index
     assert (universe.idio_vol[members] >= 0.23).all() and (universe.idio_vol[members] <= 0.37).all()
     log_returns = np.diff(np.log(history.closes[:, members]), axis=0)

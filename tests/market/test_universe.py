@@ -1,4 +1,5 @@
-"""The securities universe and its benchmarks (issue 2: about 500 names, 11 GICS sectors, share classes, ESG tags)."""
+"""The securities universe and its benchmarks (issue 2: about 500 names, 11 GICS sectors, share
+classes, ESG tags)."""
 
 import re
 
@@ -29,7 +30,8 @@ def test_universe_is_about_500_fictional_names_in_the_11_gics_sectors(universe):
 
 
 def test_share_classes_form_substantially_identical_pairs(universe):
-    """PRODUCT.md: securities that are substantially identical for wash sales share an identical_group."""
+    """PRODUCT.md: securities that are substantially identical for wash sales share an
+    identical_group."""
     twins = np.flatnonzero(universe.twin_of >= 0)
     assert len(twins) >= 3
     first = universe.twin_of[twins]

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 from pipelines._atomic import write_atomically
 
@@ -19,9 +20,14 @@ def test_a_written_file_has_its_bytes_and_no_temporary_file_is_left(tmp_path):
 
 def _mode_under_umask(tmp_path, mask: int) -> int:
     target = tmp_path / f"statement-{mask:03o}.pdf"
-    code = (f"import os; os.umask(0o{mask:03o}); from pipelines._atomic import write_atomically; "
-            f"write_atomically({str(target)!r}, b'%PDF')")
-    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ})
+    code = (
+        f"import os; os.umask(0o{mask:03o}); from pipelines._atomic import write_atomically; "
+        f"write_atomically({str(target)!r}, b'%PDF')"
+    )
+    tree = os.pathsep.join(
+        p for p in (str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")) if p
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": tree})
     return stat.S_IMODE(target.stat().st_mode)
 
 

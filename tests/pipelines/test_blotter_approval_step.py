@@ -14,8 +14,12 @@ from sma.trading import BlotterRefused, FourEyesViolation, NotPermitted, State
 
 def answer(option: str, user: str | None, **params) -> dict:
     """The mapping ApprovalOperator returns (HITLTriggerEventSuccessPayload)."""
-    return {"chosen_options": [option], "params_input": params, "responded_at": datetime(2026, 11, 26, 8, tzinfo=UTC),
-            "responded_by_user": None if user is None else {"id": user, "name": user.title()}}
+    return {
+        "chosen_options": [option],
+        "params_input": params,
+        "responded_at": datetime(2026, 11, 26, 8, tzinfo=UTC),
+        "responded_by_user": None if user is None else {"id": user, "name": user.title()},
+    }
 
 
 def proposed(tmp_path):
@@ -26,7 +30,9 @@ def proposed(tmp_path):
 
 def test_an_approval_in_airflow_by_a_pm_approves_with_held_accounts(tmp_path):
     run_dir = proposed(tmp_path)
-    record = apply_approval_answer(run_dir, answer("Approve", "pm", hold="A2, A3", note="ok"), USERS)
+    record = apply_approval_answer(
+        run_dir, answer("Approve", "pm", hold="A2, A3", note="ok"), USERS
+    )
     assert (record["user"], record["held"], record["note"]) == ("pm", ["A2", "A3"], "ok")
     assert show(run_dir).state == State.APPROVED
 
@@ -61,18 +67,37 @@ def test_the_answer_is_relayed_and_signed_by_the_workers_login_and_releases_sign
     """The PM answered in Airflow and holds no key on the worker: the worker's login (the night's
     service account) signs the record as its attester; the trader's signed release then verifies
     the whole trail strictly, and so does ``verify`` (issue 14)."""
-    from pipelines.blotter import load_users, verify
-    from pipelines.identity import signer_of
     from test_blotter_run import signed_workplace
 
-    users_file, keys = signed_workplace(tmp_path, {"worker": ["NIGHT"], "pm": ["PM"], "trader1": ["TRADER"]})
+    from pipelines.blotter import load_users, verify
+    from pipelines.identity import signer_of
+
+    users_file, keys = signed_workplace(
+        tmp_path, {"worker": ["NIGHT"], "pm": ["PM"], "trader1": ["TRADER"]}
+    )
     users = load_users(users_file)
     run_dir = write_run(tmp_path / "runs")
     propose(run_dir, "worker", signer=signer_of(keys, "worker"), now=clock(1))
-    record = apply_approval_answer(run_dir, answer("Approve", "pm"), users, attester="worker",
-                                   signer=signer_of(keys, "worker"), store=tmp_path / "store.duckdb")
-    assert (record["user"], record["attested_by"], bool(record["signature"])) == ("pm", "worker", True)
-    release(run_dir, "trader1", users, signer=signer_of(keys, "trader1"), store=tmp_path / "store.duckdb")
+    record = apply_approval_answer(
+        run_dir,
+        answer("Approve", "pm"),
+        users,
+        attester="worker",
+        signer=signer_of(keys, "worker"),
+        store=tmp_path / "store.duckdb",
+    )
+    assert (record["user"], record["attested_by"], bool(record["signature"])) == (
+        "pm",
+        "worker",
+        True,
+    )
+    release(
+        run_dir,
+        "trader1",
+        users,
+        signer=signer_of(keys, "trader1"),
+        store=tmp_path / "store.duckdb",
+    )
     assert verify(run_dir, users, signed=True, store=tmp_path / "store.duckdb") == []
 
 

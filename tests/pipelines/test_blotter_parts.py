@@ -12,7 +12,16 @@ import pandas as pd
 import pytest
 from test_blotter_run import USERS, clock, write_proposal
 
-from pipelines.blotter import _folder, approve, export_files, home, propose, read_blotter, release, show
+from pipelines.blotter import (
+    _folder,
+    approve,
+    export_files,
+    home,
+    propose,
+    read_blotter,
+    release,
+    show,
+)
 from pipelines.blotter._parts import plan_parts, proposal_parts
 from sma.trading import FixSession, ProposalError, build_blotter, content_hash, hold_out
 
@@ -28,14 +37,39 @@ def wide_proposal(seed: int = 3, accounts: int = 40) -> tuple[pd.DataFrame, pd.D
         for symbol in rng.choice(SYMBOLS, size=rng.integers(1, 5), replace=False):
             side = "SELL" if rng.random() < 0.5 else "BUY"
             qty = float(rng.integers(1, 500))
-            rows.append((f"A{a:03d}", f"H{a // 2:03d}", "IRA" if a % 5 == 0 else "TAXABLE", symbol, side, qty,
-                         float(rng.integers(10, 400)), "HARVEST" if side == "SELL" else "REBALANCE"))
+            rows.append(
+                (
+                    f"A{a:03d}",
+                    f"H{a // 2:03d}",
+                    "IRA" if a % 5 == 0 else "TAXABLE",
+                    symbol,
+                    side,
+                    qty,
+                    float(rng.integers(10, 400)),
+                    "HARVEST" if side == "SELL" else "REBALANCE",
+                )
+            )
             if side == "SELL":
-                cuts = np.sort(rng.choice(np.arange(1, qty), size=min(int(qty) - 1, rng.integers(0, 3)), replace=False))
+                cuts = np.sort(
+                    rng.choice(
+                        np.arange(1, qty), size=min(int(qty) - 1, rng.integers(0, 3)), replace=False
+                    )
+                )
                 for i, q in enumerate(np.diff([0.0, *cuts, qty])):
                     lots.append((f"A{a:03d}", symbol, f"L{a:03d}-{symbol}-{i}", float(q)))
-    trades = pd.DataFrame(rows, columns=["account_id", "household_id", "account_type", "symbol", "side", "quantity",
-                                         "price", "reason"])
+    trades = pd.DataFrame(
+        rows,
+        columns=[
+            "account_id",
+            "household_id",
+            "account_type",
+            "symbol",
+            "side",
+            "quantity",
+            "price",
+            "reason",
+        ],
+    )
     trades.insert(0, "run_id", RUN)
     trades.insert(1, "as_of_date", date(2026, 11, 25))
     lot_sells = pd.DataFrame(lots, columns=["account_id", "symbol", "lot_id", "quantity"])
@@ -44,21 +78,31 @@ def wide_proposal(seed: int = 3, accounts: int = 40) -> tuple[pd.DataFrame, pd.D
 
 def whole_blotter(run_dir: Path):
     src = run_dir / "proposal"
-    return build_blotter(pd.read_parquet(src / "trades.parquet"), pd.read_parquet(src / "lot_sells.parquet"),
-                         pd.read_parquet(src / "exceptions.parquet"))
+    return build_blotter(
+        pd.read_parquet(src / "trades.parquet"),
+        pd.read_parquet(src / "lot_sells.parquet"),
+        pd.read_parquet(src / "exceptions.parquet"),
+    )
 
 
 def assert_same_blotter(a, b):
     for (name, x), y in zip(a.frames().items(), b.frames().values()):
-        pd.testing.assert_frame_equal(x.reset_index(drop=True), y.reset_index(drop=True), check_dtype=False,
-                                      obj=name)
+        pd.testing.assert_frame_equal(
+            x.reset_index(drop=True), y.reset_index(drop=True), check_dtype=False, obj=name
+        )
 
 
 def test_parts_hold_whole_block_orders_in_block_order():
     counts = pd.Series({"BUY-A": 5, "SELL-A": 1, "BUY-MSFT": 2, "BUY-BRK.B": 9, "SELL-ZTS": 3})
     part = plan_parts(counts, rows_per_part=6)
     assert part.index.tolist() == ["BUY-A", "BUY-BRK.B", "BUY-MSFT", "SELL-A", "SELL-ZTS"]
-    assert part.tolist() == [0, 1, 2, 2, 2]  # a block larger than a part (BRK.B, 9 rows) is a part of its own
+    assert part.tolist() == [
+        0,
+        1,
+        2,
+        2,
+        2,
+    ]  # a block larger than a part (BRK.B, 9 rows) is a part of its own
 
 
 @pytest.mark.parametrize("rows_per_part", [1, 7, 60, 1_000_000])
@@ -71,7 +115,9 @@ def test_a_blotter_built_in_parts_is_the_blotter_built_at_once(tmp_path, rows_pe
     assert_same_blotter(read_blotter(home(run_dir) / "proposed"), whole)
     assert show(run_dir).trail[-1]["content_sha256"] == content_hash(whole)
     assert _folder.content_digest(home(run_dir) / "proposed") == content_hash(whole)
-    assert not list(home(run_dir).glob(".parts-*")) and not list((home(run_dir) / "proposed").glob(".tmp-*"))
+    assert not list(home(run_dir).glob(".parts-*")) and not list(
+        (home(run_dir) / "proposed").glob(".tmp-*")
+    )
 
 
 def test_the_proposal_in_parts_conserves_every_trade_and_lot_sell(tmp_path):
@@ -80,9 +126,15 @@ def test_the_proposal_in_parts_conserves_every_trade_and_lot_sell(tmp_path):
     run_dir = write_proposal(tmp_path / RUN, trades, lot_sells)
     parts = list(proposal_parts(run_dir / "proposal", rows_per_part=5, scratch=tmp_path))
     assert len(parts) > 3
-    got_t = pd.concat([t for t, _ in parts]).sort_values(["account_id", "symbol"]).reset_index(drop=True)
+    got_t = (
+        pd.concat([t for t, _ in parts])
+        .sort_values(["account_id", "symbol"])
+        .reset_index(drop=True)
+    )
     got_l = pd.concat([ls for _, ls in parts]).sort_values(["lot_id"]).reset_index(drop=True)
-    want_t = pd.read_parquet(run_dir / "proposal" / "trades.parquet").sort_values(["account_id", "symbol"])
+    want_t = pd.read_parquet(run_dir / "proposal" / "trades.parquet").sort_values(
+        ["account_id", "symbol"]
+    )
     pd.testing.assert_frame_equal(got_t, want_t.reset_index(drop=True))
     pd.testing.assert_frame_equal(got_l, lot_sells.sort_values("lot_id").reset_index(drop=True))
     assert got_t["quantity"].sum() == trades["quantity"].sum()
@@ -90,8 +142,12 @@ def test_the_proposal_in_parts_conserves_every_trade_and_lot_sell(tmp_path):
 
 def test_lot_sells_of_a_symbol_nothing_sells_are_reported_from_their_own_part(tmp_path):
     trades, lot_sells = wide_proposal()
-    stray = pd.DataFrame({"account_id": ["A001"], "symbol": ["ZZZ"], "lot_id": ["L-stray"], "quantity": [3.0]})
-    run_dir = write_proposal(tmp_path / RUN, trades, pd.concat([lot_sells, stray], ignore_index=True))
+    stray = pd.DataFrame(
+        {"account_id": ["A001"], "symbol": ["ZZZ"], "lot_id": ["L-stray"], "quantity": [3.0]}
+    )
+    run_dir = write_proposal(
+        tmp_path / RUN, trades, pd.concat([lot_sells, stray], ignore_index=True)
+    )
     with pytest.raises(ProposalError, match="A001.*ZZZ"):
         propose(run_dir, "sma-night", now=clock(1), rows_per_part=10)
     assert not (home(run_dir) / "proposed" / "orders.parquet").exists()
@@ -114,7 +170,9 @@ def test_approve_and_release_a_batch_at_a_time_give_the_files_made_at_once(tmp_p
     assert {p.name: p.read_bytes() for p in exports.iterdir()} == want
 
 
-def test_a_night_with_nothing_to_trade_proposes_an_empty_blotter_that_can_be_approved_and_released(tmp_path):
+def test_a_night_with_nothing_to_trade_proposes_an_empty_blotter_that_can_be_approved_and_released(
+    tmp_path,
+):
     trades, lot_sells = wide_proposal()
     run_dir = write_proposal(tmp_path / RUN, trades.iloc[:0], lot_sells.iloc[:0])
     propose(run_dir, "sma-night", now=clock(1), rows_per_part=5)
@@ -126,4 +184,5 @@ def test_a_night_with_nothing_to_trade_proposes_an_empty_blotter_that_can_be_app
     exports = release(run_dir, "trader1", USERS, now=clock(9))
     assert (exports / "orders.fix").read_bytes() == b""
     assert (exports / "allocations.csv").read_text().splitlines() == [
-        "allocation_id,order_id,account_id,symbol,side,quantity,ratio"]
+        "allocation_id,order_id,account_id,symbol,side,quantity,ratio"
+    ]

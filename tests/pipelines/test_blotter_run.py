@@ -25,9 +25,15 @@ from sma.trading import (
 )
 
 RUN = "2026-11-25"
-USERS = Users({"sma-night": frozenset({Role.NIGHT}), "pm": frozenset({Role.PM}), "pm2": frozenset({Role.PM}),
-               "both": frozenset({Role.PM, Role.TRADER}),
-               **{f"trader{i}": frozenset({Role.TRADER}) for i in range(64)}})
+USERS = Users(
+    {
+        "sma-night": frozenset({Role.NIGHT}),
+        "pm": frozenset({Role.PM}),
+        "pm2": frozenset({Role.PM}),
+        "both": frozenset({Role.PM, Role.TRADER}),
+        **{f"trader{i}": frozenset({Role.TRADER}) for i in range(64)},
+    }
+)
 
 
 def clock(hour: int = 9):
@@ -35,7 +41,8 @@ def clock(hour: int = 9):
 
 
 def write_run(root: Path, buy_a1: float = 10.0) -> Path:
-    """A1 (TAXABLE) buys AAPL and sells 5 XOM (lots L1, L2); A2 (IRA) buys 30 AAPL; A3 sells 7 XOM (L9)."""
+    """A1 (TAXABLE) buys AAPL and sells 5 XOM (lots L1, L2); A2 (IRA) buys 30 AAPL; A3 sells 7 XOM
+    (L9)."""
     run_dir = root / RUN
     trades = pd.DataFrame(
         {
@@ -51,8 +58,14 @@ def write_run(root: Path, buy_a1: float = 10.0) -> Path:
             "reason": ["REBALANCE", "CASH_INVEST", "HARVEST", "REBALANCE"],
         }
     )
-    lot_sells = pd.DataFrame({"account_id": ["A1", "A1", "A3"], "symbol": ["XOM"] * 3, "lot_id": ["L1", "L2", "L9"],
-                              "quantity": [2.0, 3.0, 7.0]})
+    lot_sells = pd.DataFrame(
+        {
+            "account_id": ["A1", "A1", "A3"],
+            "symbol": ["XOM"] * 3,
+            "lot_id": ["L1", "L2", "L9"],
+            "quantity": [2.0, 3.0, 7.0],
+        }
+    )
     return write_proposal(run_dir, trades, lot_sells)
 
 
@@ -63,7 +76,8 @@ def write_proposal(run_dir: Path, trades: pd.DataFrame, lot_sells: pd.DataFrame)
     trades.to_parquet(run_dir / "proposal" / "trades.parquet")
     lot_sells.to_parquet(run_dir / "proposal" / "lot_sells.parquet")
     pd.DataFrame({"account_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)}).to_parquet(
-        run_dir / "proposal" / "exceptions.parquet")
+        run_dir / "proposal" / "exceptions.parquet"
+    )
     return run_dir
 
 
@@ -75,17 +89,22 @@ def approved_run(root: Path, **kw) -> Path:
 
 
 def signed_workplace(root: Path, logins: dict[str, list[str]]) -> tuple[Path, Path]:
-    """(users file, keys folder): each login with its roles, a key in the folder and its public key listed."""
+    """(users file, keys folder): each login with its roles, a key in the folder and its public key
+    listed."""
     from pipelines.identity import make_key
 
     keys = root / "keys"
-    lines = [f'[users."{login}"]\nroles = {json.dumps(roles)}\npublic_key = "{make_key(keys, login)}"\n'
-             for login, roles in logins.items()]
+    lines = [
+        f'[users."{login}"]\nroles = {json.dumps(roles)}\npublic_key = "{make_key(keys, login)}"\n'
+        for login, roles in logins.items()
+    ]
     (root / "users.toml").write_text("".join(lines))
     return root / "users.toml", keys
 
 
-def signed_released_run(root: Path, logins: dict[str, list[str]] | None = None) -> tuple[Path, Users, Path]:
+def signed_released_run(
+    root: Path, logins: dict[str, list[str]] | None = None
+) -> tuple[Path, Users, Path]:
     """A run proposed by the night's login, approved by pm and released by trader1, every record
     signed; returns (run folder, users, keys folder)."""
     from pipelines.blotter import load_users
@@ -102,7 +121,11 @@ def signed_released_run(root: Path, logins: dict[str, list[str]] | None = None) 
 
 
 def folder_bytes(run_dir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(home(run_dir).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(run_dir)): p.read_bytes()
+        for p in sorted(home(run_dir).rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_propose_writes_a_proposed_blotter_and_is_idempotent_to_the_byte(tmp_path):
@@ -183,11 +206,14 @@ def _race(run_dir: Path, user: str, barrier, results) -> None:
 
 
 def test_64_racing_release_attempts_produce_exactly_one_release_and_one_export_set(tmp_path):
-    """Issue 5: concurrent release attempts produce one release; the rest are told "already released"."""
+    """Issue 5: concurrent release attempts produce one release; the rest are told "already
+    released"."""
     run_dir = approved_run(tmp_path)
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(64), ctx.Queue()
-    procs = [ctx.Process(target=_race, args=(run_dir, f"trader{i}", barrier, results)) for i in range(64)]
+    procs = [
+        ctx.Process(target=_race, args=(run_dir, f"trader{i}", barrier, results)) for i in range(64)
+    ]
     for p in procs:
         p.start()
     outcomes = [results.get(timeout=120) for _ in procs]
@@ -206,13 +232,23 @@ def test_a_released_blotter_can_never_be_changed_or_released_again(tmp_path):
     run_dir = approved_run(tmp_path)
     exports = release(run_dir, "trader1", USERS, now=clock(10))
     before = folder_bytes(run_dir)
-    for action in (lambda: release(run_dir, "trader2", USERS), lambda: cancel(run_dir, "pm", USERS),
-                   lambda: reject(run_dir, "pm", USERS), lambda: approve(run_dir, "pm2", USERS),
-                   lambda: propose(write_run(tmp_path, buy_a1=99.0), "sma-night")):
+    for action in (
+        lambda: release(run_dir, "trader2", USERS),
+        lambda: cancel(run_dir, "pm", USERS),
+        lambda: reject(run_dir, "pm", USERS),
+        lambda: approve(run_dir, "pm2", USERS),
+        lambda: propose(write_run(tmp_path, buy_a1=99.0), "sma-night"),
+    ):
         with pytest.raises(AlreadyReleased):
             action()
     assert folder_bytes(run_dir) == before
-    assert sorted(p.name for p in exports.iterdir()) == ["allocations.csv", "desk.csv", "lot_instructions.csv", "manifest.json", "orders.fix"]
+    assert sorted(p.name for p in exports.iterdir()) == [
+        "allocations.csv",
+        "desk.csv",
+        "lot_instructions.csv",
+        "manifest.json",
+        "orders.fix",
+    ]
 
 
 def test_releasing_content_whose_hash_differs_from_the_approved_one_fails(tmp_path):
@@ -262,11 +298,18 @@ def test_a_rejected_blotter_cannot_be_approved_until_the_night_proposes_again(tm
 def test_release_exports_are_the_same_bytes_for_the_same_release_time(tmp_path):
     a = approved_run(tmp_path / "a")
     b = approved_run(tmp_path / "b")
-    ea, eb = release(a, "trader1", USERS, now=clock(10)), release(b, "trader1", USERS, now=clock(10))
-    assert {p.name: p.read_bytes() for p in ea.iterdir()} == {p.name: p.read_bytes() for p in eb.iterdir()}
+    ea, eb = (
+        release(a, "trader1", USERS, now=clock(10)),
+        release(b, "trader1", USERS, now=clock(10)),
+    )
+    assert {p.name: p.read_bytes() for p in ea.iterdir()} == {
+        p.name: p.read_bytes() for p in eb.iterdir()
+    }
 
 
-def test_a_release_that_dies_before_its_record_leaves_the_blotter_approved_and_no_exports(tmp_path, monkeypatch):
+def test_a_release_that_dies_before_its_record_leaves_the_blotter_approved_and_no_exports(
+    tmp_path, monkeypatch
+):
     """Issue 14 (3): the release record is the commit point and the exports come after it."""
     from pipelines.blotter import _folder
 
@@ -289,13 +332,17 @@ def test_a_release_that_dies_before_its_record_leaves_the_blotter_approved_and_n
     assert manifest["release_record_sha256"] == show(run_dir).trail[-1]["hash"]
 
 
-def test_a_release_that_dies_after_its_record_is_finished_by_the_next_release_with_its_own_time(tmp_path, monkeypatch):
+def test_a_release_that_dies_after_its_record_is_finished_by_the_next_release_with_its_own_time(
+    tmp_path, monkeypatch
+):
     """Issue 14 (3): a retry reproduces the exports byte for byte: same order ids, same timestamps,
     one release record, still in the name of the trader who released."""
     from pipelines.blotter import _folder
 
     clean = approved_run(tmp_path / "clean")
-    expected = {p.name: p.read_bytes() for p in release(clean, "trader1", USERS, now=clock(10)).iterdir()}
+    expected = {
+        p.name: p.read_bytes() for p in release(clean, "trader1", USERS, now=clock(10)).iterdir()
+    }
     run_dir = approved_run(tmp_path / "killed")
     real_write = _folder.write_exports
 
@@ -328,7 +375,11 @@ def test_a_forced_rerun_cancels_a_proposed_blotter_first_so_a_racing_approval_is
     run_dir = write_run(tmp_path)
     propose(run_dir, "sma-night", now=clock(1))
     record = withdraw_for_rerun(run_dir, "sma-night", now=clock(2))
-    assert (record["action"], record["state"], record["user"]) == ("CANCEL", "CANCELLED", "sma-night")
+    assert (record["action"], record["state"], record["user"]) == (
+        "CANCEL",
+        "CANCELLED",
+        "sma-night",
+    )
     with pytest.raises(WrongState):
         approve(run_dir, "pm", USERS, now=clock(3))
     propose(run_dir, "sma-night", now=clock(4))  # the rerun's proposal, same content: recorded anew
@@ -337,14 +388,18 @@ def test_a_forced_rerun_cancels_a_proposed_blotter_first_so_a_racing_approval_is
 
 
 @pytest.mark.parametrize("released", [False, True])
-def test_a_forced_rerun_of_an_approved_or_released_blotter_is_refused_up_front_saying_what_to_do(tmp_path, released):
+def test_a_forced_rerun_of_an_approved_or_released_blotter_is_refused_up_front_saying_what_to_do(
+    tmp_path, released
+):
     from pipelines.blotter import RerunRefused, withdraw_for_rerun
 
     run_dir = approved_run(tmp_path)
     if released:
         release(run_dir, "trader1", USERS, now=clock(10))
     before = (run_dir / "blotter" / "audit.jsonl").read_bytes()
-    with pytest.raises(RerunRefused, match="sma blotter cancel" if not released else "never be replaced"):
+    with pytest.raises(
+        RerunRefused, match="sma blotter cancel" if not released else "never be replaced"
+    ):
         withdraw_for_rerun(run_dir, "sma-night")
     assert (run_dir / "blotter" / "audit.jsonl").read_bytes() == before
 

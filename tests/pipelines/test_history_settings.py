@@ -19,7 +19,9 @@ class _Asked(Exception):
     pass
 
 
-def test_the_demo_history_is_simulated_with_the_settings_engine_and_risk_parameters(tmp_path, monkeypatch):
+def test_the_demo_history_is_simulated_with_the_settings_engine_and_risk_parameters(
+    tmp_path, monkeypatch
+):
     asked = {}
 
     def simulate_history(frames, start, end, seed, params, **kw):
@@ -27,8 +29,11 @@ def test_the_demo_history_is_simulated_with_the_settings_engine_and_risk_paramet
         raise _Asked
 
     monkeypatch.setattr(history, "simulate_history", simulate_history)
-    settings = Settings(store={"path": tmp_path / "store.duckdb"}, engine={"risk_aversion": 9, "drift_tolerance": 0.1},
-                        risk={"halflife_days": 30})
+    settings = Settings(
+        store={"path": tmp_path / "store.duckdb"},
+        engine={"risk_aversion": 9, "drift_tolerance": 0.1},
+        risk={"halflife_days": 30},
+    )
     book = generate_book(2, 5, START, BookParams(price_days=120))
     with pytest.raises(_Asked):
         history.build_history(book, START, date(2024, 3, 28), tmp_path / "inbox", settings, seed=5)

@@ -1,5 +1,6 @@
 """``sma ledger replay`` end to end (PRODUCT.md "Interfaces"): CSV in, realized.csv and
-open_lots.csv out; an oversell or bad input exits 1 naming file, row, column and rule, writing nothing."""
+open_lots.csv out; an oversell or bad input exits 1 naming file, row, column and rule, writing
+nothing."""
 
 from __future__ import annotations
 

@@ -21,16 +21,22 @@ from tests.nightly_env import AS_OF
 @pytest.fixture(scope="module")
 def prepared(tiny_inbox, tmp_path_factory):
     root = tmp_path_factory.mktemp("shards")
-    settings = Settings(store={"path": root / "store.duckdb"}, storage={"uri": str(root / "storage")},
-                        runs={"dir": root / "runs"}, night={"accounts_per_shard": 3})
+    settings = Settings(
+        store={"path": root / "store.duckdb"},
+        storage={"uri": str(root / "storage")},
+        runs={"dir": root / "runs"},
+        night={"accounts_per_shard": 3},
+    )
     night = Night(AS_OF, tiny_inbox, settings)
     ingest_night(night)
     return night, prepare_step(night)
 
 
 def _shard_files(night: Night, shards: list[int], name: str) -> pd.DataFrame:
-    return pd.concat([_files.read_parquet(night.uri("shards", f"{k:04d}", f"{name}.parquet")) for k in shards],
-                     ignore_index=True)
+    return pd.concat(
+        [_files.read_parquet(night.uri("shards", f"{k:04d}", f"{name}.parquet")) for k in shards],
+        ignore_index=True,
+    )
 
 
 def test_every_lot_of_the_snapshot_lands_in_exactly_one_shard_with_its_shares_and_basis(prepared):
@@ -39,7 +45,9 @@ def test_every_lot_of_the_snapshot_lands_in_exactly_one_shard_with_its_shares_an
     with open_store(night.settings.store.path, read_only=True) as con:
         stored = con.execute(
             "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis "
-            "FROM inbox_lots WHERE as_of_date = ?", [AS_OF]).df()
+            "FROM inbox_lots WHERE as_of_date = ?",
+            [AS_OF],
+        ).df()
     sharded = _shard_files(night, shards, "lots")
     key = ["account_id", "lot_id"]
     assert not sharded.duplicated(key).any()
@@ -64,36 +72,83 @@ def test_a_household_and_its_lots_and_positions_stay_in_one_shard(prepared):
 
 def _proposal(accounts: list[str]) -> ProposalBook:
     """Two accounts: A1 sells more of a lot than it holds; A2 buys a blocked name at a bad price."""
-    trades = pd.DataFrame({
-        "account_id": ["A1", "A2", "A2"], "symbol": ["AAA", "BBB", "CCC"], "side": ["SELL", "BUY", "BUY"],
-        "quantity": [50.0, 10.0, 5.0], "price": [10.0, 20.0, 99.0], "notional": [500.0, 200.0, 495.0],
-        "reason": ["HARVEST", "REPLACE", "REBALANCE"],
-    })
-    lot_sells = pd.DataFrame({"account_id": ["A1"], "symbol": ["AAA"], "lot_id": ["L1"], "quantity": [50.0],
-                              "proceeds": [500.0], "realized_gain": [-100.0], "term": ["SHORT"], "reason": ["HARVEST"]})
-    lots = pd.DataFrame({"account_id": ["A1", "A2"], "lot_id": ["L1", "L2"], "symbol": ["AAA", "BBB"],
-                         "quantity": [40.0, 1.0]})
+    trades = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A2"],
+            "symbol": ["AAA", "BBB", "CCC"],
+            "side": ["SELL", "BUY", "BUY"],
+            "quantity": [50.0, 10.0, 5.0],
+            "price": [10.0, 20.0, 99.0],
+            "notional": [500.0, 200.0, 495.0],
+            "reason": ["HARVEST", "REPLACE", "REBALANCE"],
+        }
+    )
+    lot_sells = pd.DataFrame(
+        {
+            "account_id": ["A1"],
+            "symbol": ["AAA"],
+            "lot_id": ["L1"],
+            "quantity": [50.0],
+            "proceeds": [500.0],
+            "realized_gain": [-100.0],
+            "term": ["SHORT"],
+            "reason": ["HARVEST"],
+        }
+    )
+    lots = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "lot_id": ["L1", "L2"],
+            "symbol": ["AAA", "BBB"],
+            "quantity": [40.0, 1.0],
+        }
+    )
     keep = lambda f: f[f["account_id"].isin(accounts)]  # noqa: E731
     return ProposalBook(
-        trades=keep(trades), lot_sells=keep(lot_sells), lots=keep(lots),
+        trades=keep(trades),
+        lot_sells=keep(lot_sells),
+        lots=keep(lots),
         cash=keep(pd.DataFrame({"account_id": ["A1", "A2"], "amount": [1000.0, 1000.0]})),
-        held=pd.DataFrame({"account_id": pd.Series(dtype=str), "kind": pd.Series(dtype=str),
-                           "reason": pd.Series(dtype=str)}),
-        buy_blocked=keep(pd.DataFrame({"account_id": ["A2"], "symbol": ["BBB"], "why": ["NO_BUY restriction"]})),
-        sell_blocked=pd.DataFrame({"account_id": pd.Series(dtype=str), "symbol": pd.Series(dtype=str),
-                                   "why": pd.Series(dtype=str)}),
-        market=pd.DataFrame({"symbol": ["AAA", "BBB", "CCC"], "close": [10.0, 20.0, 50.0],
-                             "volume": [1e6, 1e6, 1e6]}),
+        held=pd.DataFrame(
+            {
+                "account_id": pd.Series(dtype=str),
+                "kind": pd.Series(dtype=str),
+                "reason": pd.Series(dtype=str),
+            }
+        ),
+        buy_blocked=keep(
+            pd.DataFrame({"account_id": ["A2"], "symbol": ["BBB"], "why": ["NO_BUY restriction"]})
+        ),
+        sell_blocked=pd.DataFrame(
+            {
+                "account_id": pd.Series(dtype=str),
+                "symbol": pd.Series(dtype=str),
+                "why": pd.Series(dtype=str),
+            }
+        ),
+        market=pd.DataFrame(
+            {
+                "symbol": ["AAA", "BBB", "CCC"],
+                "close": [10.0, 20.0, 50.0],
+                "volume": [1e6, 1e6, 1e6],
+            }
+        ),
     )
 
 
 def test_checking_shard_by_shard_finds_what_checking_the_whole_night_finds():
     """Every pre-trade rule (PRODUCT.md, "Pre-trade compliance") looks at one account at a time."""
     whole = check_proposal(_proposal(["A1", "A2"]), ComplianceLimits())
-    by_shard = pd.concat([check_proposal(_proposal([a]), ComplianceLimits()) for a in ("A1", "A2")],
-                         ignore_index=True)
+    by_shard = pd.concat(
+        [check_proposal(_proposal([a]), ComplianceLimits()) for a in ("A1", "A2")],
+        ignore_index=True,
+    )
     assert whole[["account_id", "rule"]].values.tolist() == [
-        ["A1", "lot_oversold"], ["A1", "short_position"], ["A2", "blocked_buy"], ["A2", "price_collar"]]
+        ["A1", "lot_oversold"],
+        ["A1", "short_position"],
+        ["A2", "blocked_buy"],
+        ["A2", "price_collar"],
+    ]
     pd.testing.assert_frame_equal(
         whole.sort_values(["account_id", "rule", "symbol"]).reset_index(drop=True),
         by_shard.sort_values(["account_id", "rule", "symbol"]).reset_index(drop=True),
@@ -102,8 +157,11 @@ def test_checking_shard_by_shard_finds_what_checking_the_whole_night_finds():
 
 def test_shard_files_are_joined_one_at_a_time_into_one_typed_file(tmp_path):
     empty = pd.DataFrame({"account_id": pd.Series(dtype=object), "kind": pd.Series(dtype=object)})
-    parts = [empty, pd.DataFrame({"account_id": ["A1", "A2"], "kind": ["BUY_BLOCKED", "SELL_BLOCKED"]}),
-             pd.DataFrame({"account_id": ["A3"], "kind": ["BUY_BLOCKED"]})]
+    parts = [
+        empty,
+        pd.DataFrame({"account_id": ["A1", "A2"], "kind": ["BUY_BLOCKED", "SELL_BLOCKED"]}),
+        pd.DataFrame({"account_id": ["A3"], "kind": ["BUY_BLOCKED"]}),
+    ]
     uris = []
     for i, part in enumerate(parts):
         uris.append(str(tmp_path / f"{i}.parquet"))

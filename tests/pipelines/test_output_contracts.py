@@ -15,16 +15,33 @@ AS_OF = date(2026, 11, 24)
 
 
 def proposal() -> tuple[pd.DataFrame, pd.DataFrame]:
-    trades = pd.DataFrame({
-        "run_id": ["2026-11-24"] * 2, "as_of_date": [AS_OF] * 2, "account_id": ["A1", "A2"],
-        "household_id": ["H1", "H2"], "account_type": ["TAXABLE", "IRA"], "symbol": ["XOM", "CVX"],
-        "side": ["SELL", "BUY"], "quantity": [10.0, 4.0], "price": [100.0, 150.0], "notional": [1000.0, 600.0],
-        "reason": ["HARVEST", "REPLACE"],
-    })
-    lot_sells = pd.DataFrame({
-        "account_id": ["A1"], "symbol": ["XOM"], "lot_id": ["L1"], "quantity": [10.0], "proceeds": [1000.0],
-        "realized_gain": [-250.0], "term": ["SHORT"], "reason": ["HARVEST"],
-    })
+    trades = pd.DataFrame(
+        {
+            "run_id": ["2026-11-24"] * 2,
+            "as_of_date": [AS_OF] * 2,
+            "account_id": ["A1", "A2"],
+            "household_id": ["H1", "H2"],
+            "account_type": ["TAXABLE", "IRA"],
+            "symbol": ["XOM", "CVX"],
+            "side": ["SELL", "BUY"],
+            "quantity": [10.0, 4.0],
+            "price": [100.0, 150.0],
+            "notional": [1000.0, 600.0],
+            "reason": ["HARVEST", "REPLACE"],
+        }
+    )
+    lot_sells = pd.DataFrame(
+        {
+            "account_id": ["A1"],
+            "symbol": ["XOM"],
+            "lot_id": ["L1"],
+            "quantity": [10.0],
+            "proceeds": [1000.0],
+            "realized_gain": [-250.0],
+            "term": ["SHORT"],
+            "reason": ["HARVEST"],
+        }
+    )
     return trades, lot_sells
 
 
@@ -59,8 +76,11 @@ def test_a_duplicate_order_is_caught():
     assert "duplicate_order" in set(issues["rule"])
 
 
+@pytest.mark.slow
 def test_great_expectations_runs_the_output_suites_and_agrees():
     trades, _ = proposal()
     trades.loc[1, "reason"] = "BECAUSE"
-    gx_found = run_suite_with_gx(load_suite("proposal_trades", OUTPUT_CONTRACTS), trades, {"as_of": AS_OF})
+    gx_found = run_suite_with_gx(
+        load_suite("proposal_trades", OUTPUT_CONTRACTS), trades, {"as_of": AS_OF}
+    )
     assert set(zip(gx_found["rule"], gx_found["row"])) >= {("in_set", 2)}

@@ -1,4 +1,5 @@
-"""The store keeps each night's inbox as a dated snapshot, loads in one transaction and is versioned."""
+"""The store keeps each night's inbox as a dated snapshot, loads in one transaction and is
+versioned."""
 
 from __future__ import annotations
 
@@ -76,12 +77,18 @@ def small_inbox() -> dict[str, pd.DataFrame]:
     }
 
 
-NO_ISSUES = pd.DataFrame(columns=["file", "row", "column", "rule", "value", "message", "account_id"])
+NO_ISSUES = pd.DataFrame(
+    columns=["file", "row", "column", "rule", "value", "message", "account_id"]
+)
 
 
 def dump(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-    return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in sorted(tables)}
+    tables = [
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    ]
+    return {
+        t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in sorted(tables)
+    }
 
 
 def test_loading_the_same_date_twice_leaves_the_same_store(tmp_path):
@@ -138,8 +145,12 @@ def test_quarantined_rows_and_held_accounts_are_replaced_per_date(tmp_path):
         ]
     )
     with open_store(tmp_path / "s.duckdb") as con:
-        load_snapshot(con, AS_OF, small_inbox(), issues, {"A2": "bad input: lots row 3 quantity finite"})
-        load_snapshot(con, AS_OF, small_inbox(), issues, {"A2": "bad input: lots row 3 quantity finite"})
+        load_snapshot(
+            con, AS_OF, small_inbox(), issues, {"A2": "bad input: lots row 3 quantity finite"}
+        )
+        load_snapshot(
+            con, AS_OF, small_inbox(), issues, {"A2": "bad input: lots row 3 quantity finite"}
+        )
         assert con.execute('SELECT file, "row", rule, account_id FROM quarantine').fetchall() == [
             ("lots", 3, "finite", "A2")
         ]
@@ -172,7 +183,10 @@ def test_the_schema_version_is_recorded_and_a_newer_store_is_refused(tmp_path):
         assert con.execute(
             "SELECT value FROM store_meta WHERE key = 'schema_version'"
         ).fetchone() == (str(SCHEMA_VERSION),)
-        con.execute("UPDATE store_meta SET value = ? WHERE key = 'schema_version'", [str(len(MIGRATIONS) + 1)])
+        con.execute(
+            "UPDATE store_meta SET value = ? WHERE key = 'schema_version'",
+            [str(len(MIGRATIONS) + 1)],
+        )
     with pytest.raises(StoreError, match="newer than this code"):
         with open_store(path):
             pass
@@ -210,5 +224,7 @@ def test_every_table_is_documented_in_schema_md(tmp_path):
 
     doc = (Path(pipelines.store.__file__).parent / "SCHEMA.md").read_text()
     with open_store(tmp_path / "s.duckdb") as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        tables = [
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
     assert all(f"`{t}`" in doc for t in tables), [t for t in tables if f"`{t}`" not in doc]

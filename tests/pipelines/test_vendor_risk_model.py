@@ -1,5 +1,6 @@
 """A vendor's risk model in the inbox is used for the night; one that does not fit the universe is
-refused with the reason and the night estimates its own (issue 4: "or load a vendor model from files")."""
+refused with the reason and the night estimates its own (issue 4: "or load a vendor model from
+files")."""
 
 from __future__ import annotations
 
@@ -14,12 +15,23 @@ SYMBOLS = np.array(["AAA", "BBB", "CCC"])
 
 def write_vendor_files(folder, specific=("AAA", "BBB", "CCC")) -> None:
     folder.mkdir(parents=True)
-    pd.DataFrame({"symbol": ["AAA", "BBB", "CCC", "AAA"], "factor": ["MKT", "MKT", "MKT", "VAL"],
-                  "exposure": [1.1, 0.9, 1.0, 0.5]}).to_csv(folder / "exposures.csv", index=False)
-    pd.DataFrame({"factor_1": ["MKT", "MKT", "VAL"], "factor_2": ["MKT", "VAL", "VAL"],
-                  "covariance": [0.03, 0.001, 0.01]}).to_csv(folder / "factor_covariance.csv", index=False)
+    pd.DataFrame(
+        {
+            "symbol": ["AAA", "BBB", "CCC", "AAA"],
+            "factor": ["MKT", "MKT", "MKT", "VAL"],
+            "exposure": [1.1, 0.9, 1.0, 0.5],
+        }
+    ).to_csv(folder / "exposures.csv", index=False)
+    pd.DataFrame(
+        {
+            "factor_1": ["MKT", "MKT", "VAL"],
+            "factor_2": ["MKT", "VAL", "VAL"],
+            "covariance": [0.03, 0.001, 0.01],
+        }
+    ).to_csv(folder / "factor_covariance.csv", index=False)
     pd.DataFrame({"symbol": list(specific), "specific_risk": [0.25] * len(specific)}).to_csv(
-        folder / "specific_risk.csv", index=False)
+        folder / "specific_risk.csv", index=False
+    )
 
 
 def test_no_vendor_folder_means_the_night_estimates_its_model(tmp_path):

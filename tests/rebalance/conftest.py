@@ -1,74 +1,9 @@
-"""Small, readable shards for the engine's tests: a toy universe with a two-factor model."""
+"""The toy risk model as a fixture; the shards and the universe are in ``toy_shards``."""
 
-from __future__ import annotations
-
-import numpy as np
 import pytest
 
-from sma.rebalance import ShardInputs
 from sma.risk import RiskModel
-
-SYMBOLS = np.array(["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH"])
-SECTORS = np.array(["Energy", "Energy", "Energy", "Financials", "Financials", "Financials", "Utilities", "Utilities"])
-
-
-def toy_model(symbols=SYMBOLS, sectors=SECTORS) -> RiskModel:
-    """Market plus one dummy per sector; 20 % market vol, 10 % sector vol, 25 % specific vol."""
-    names, code = np.unique(sectors, return_inverse=True)
-    x = np.zeros((symbols.size, 1 + names.size))
-    x[:, 0] = 1.0
-    x[np.arange(symbols.size), 1 + code] = 1.0
-    f = np.diag([0.04] + [0.01] * names.size)
-    return RiskModel(symbols, np.array(["MARKET", *names]), x, f, np.full(symbols.size, 0.0625))
-
-
-def one_account_shard(
-    lots: list[tuple[str, float, float, bool]],
-    *,
-    prices: dict[str, float] | None = None,
-    target: dict[str, float] | None = None,
-    cash: float = 0.0,
-    cash_flow: float = 0.0,
-    account_type: str = "TAXABLE",
-    tlh: bool = True,
-    gain_budget: float = np.inf,
-    min_trade_value: float = 0.0,
-    cash_target: float = 0.0,
-    max_te: float = 0.02,
-    buy_blocked: tuple[str, ...] = (),
-    loss_sale_blocked: tuple[str, ...] = (),
-    no_sell: tuple[str, ...] = (),
-    exclude: tuple[str, ...] = (),
-    identical: dict[str, str] | None = None,
-) -> ShardInputs:
-    """One account over the toy universe. ``lots``: (symbol, shares, cost basis USD, long_term)."""
-    n = SYMBOLS.size
-    px = np.full(n, 100.0)
-    for s, p in (prices or {}).items():
-        px[SYMBOLS == s] = p
-    tgt = np.full(n, (1.0 - cash_target) / n)
-    if target is not None:
-        tgt = np.array([target.get(s, 0.0) for s in SYMBOLS])
-    mask = lambda names: np.isin(SYMBOLS, names)[None, :]  # noqa: E731
-    group_names = np.array([(identical or {}).get(s, s) for s in SYMBOLS])
-    _, group = np.unique(group_names, return_inverse=True)
-    excl = mask(list(exclude))
-    return ShardInputs(
-        account_ids=np.array(["A1"]), household_ids=np.array(["H1"]), account_type=np.array([account_type]),
-        tlh_enabled=np.array([tlh]), st_rate=np.array([0.40]), lt_rate=np.array([0.20]),
-        max_tracking_error=np.array([max_te]), gain_budget_remaining=np.array([gain_budget]),
-        min_trade_value=np.array([min_trade_value]), cash_target=np.array([cash_target]),
-        cash=np.array([cash]), cash_flow=np.array([cash_flow]),
-        symbols=SYMBOLS, sectors=SECTORS, identical_group=group, prices=px,
-        target=tgt[None, :],
-        buy_blocked=mask(list(buy_blocked)) | excl | mask(list(no_sell)),
-        loss_sale_blocked=mask(list(loss_sale_blocked)), no_sell=mask(list(no_sell)), exclude=excl,
-        lot_account=np.zeros(len(lots), int),
-        lot_security=np.array([int(np.flatnonzero(SYMBOLS == s)[0]) for s, *_ in lots], dtype=int),
-        lot_ids=np.array([f"L{i}" for i in range(len(lots))]),
-        lot_qty=np.array([q for _, q, _, _ in lots], float), lot_basis=np.array([b for _, _, b, _ in lots], float),
-        lot_long_term=np.array([lt for *_, lt in lots], bool),
-    )
+from tests.rebalance.toy_shards import toy_model
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Invariants of every decision, over random shards (PRODUCT.md, "The per-account decision"):
-no shorts, lots never oversold, no restricted or wash-blocked buys, no loss sale of a recently bought
+no shorts, lots never oversold, no restricted or wash-blocked buys, no loss sale of a recently
+bought
 name, no buy and loss sale in one identical group, cash never below target, gain budget never
-exceeded, IRA/ROTH never harvest, NO_SELL never sold, whole shares, no trade under min_trade_value."""
+exceeded, IRA/ROTH never harvest, NO_SELL never sold, whole shares, no trade under
+min_trade_value."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import SECTORS, SYMBOLS, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, ShardInputs, decide
+from tests.rebalance.toy_shards import SECTORS, SYMBOLS, toy_model
 
 TC = EngineParams().trading_cost
 
@@ -24,36 +26,62 @@ def random_shard(seed: int, m: int) -> ShardInputs:
     n_lots = rng.integers(0, 3 * n, m)
     acc = np.repeat(np.arange(m), n_lots)
     sec = rng.integers(0, n, acc.size)
-    qty = np.where(rng.random(acc.size) < 0.1, rng.uniform(0.2, 30, acc.size), rng.integers(1, 80, acc.size))
+    qty = np.where(
+        rng.random(acc.size) < 0.1, rng.uniform(0.2, 30, acc.size), rng.integers(1, 80, acc.size)
+    )
     basis = qty * prices[sec] * rng.uniform(0.4, 1.8, acc.size)
     target = rng.dirichlet(np.ones(n), m) * (rng.random((m, n)) < 0.9)
     cash_target = rng.choice([0.0, 0.01, 0.03], m)
-    target = target / np.maximum(target.sum(axis=1, keepdims=True), 1e-12) * (1 - cash_target)[:, None]
+    target = (
+        target / np.maximum(target.sum(axis=1, keepdims=True), 1e-12) * (1 - cash_target)[:, None]
+    )
     exclude = rng.random((m, n)) < 0.08
     no_sell = (rng.random((m, n)) < 0.08) & ~exclude
     target = np.where(exclude, 0.0, target)
-    _, group = np.unique(np.array(["G0", "G0", "G2", "G3", "G4", "G4", "G6", "G7"]), return_inverse=True)
+    _, group = np.unique(
+        np.array(["G0", "G0", "G2", "G3", "G4", "G4", "G6", "G7"]), return_inverse=True
+    )
     return ShardInputs(
-        account_ids=np.array([f"A{i}" for i in range(m)]), household_ids=np.array([f"H{i // 2}" for i in range(m)]),
-        account_type=rng.choice(["TAXABLE", "TAXABLE", "IRA", "ROTH"], m), tlh_enabled=rng.random(m) < 0.8,
-        st_rate=rng.uniform(0.2, 0.45, m), lt_rate=rng.uniform(0.0, 0.25, m),
+        account_ids=np.array([f"A{i}" for i in range(m)]),
+        household_ids=np.array([f"H{i // 2}" for i in range(m)]),
+        account_type=rng.choice(["TAXABLE", "TAXABLE", "IRA", "ROTH"], m),
+        tlh_enabled=rng.random(m) < 0.8,
+        st_rate=rng.uniform(0.2, 0.45, m),
+        lt_rate=rng.uniform(0.0, 0.25, m),
         max_tracking_error=rng.uniform(0.005, 0.05, m),
         gain_budget_remaining=np.where(rng.random(m) < 0.5, rng.uniform(-500, 3000, m), np.inf),
-        min_trade_value=rng.choice([0.0, 100.0, 1000.0], m), cash_target=cash_target,
-        cash=rng.uniform(0, 5000, m), cash_flow=np.where(rng.random(m) < 0.3, rng.uniform(-8000, 8000, m), 0.0),
-        symbols=SYMBOLS, sectors=SECTORS, identical_group=group, prices=prices, target=target,
+        min_trade_value=rng.choice([0.0, 100.0, 1000.0], m),
+        cash_target=cash_target,
+        cash=rng.uniform(0, 5000, m),
+        cash_flow=np.where(rng.random(m) < 0.3, rng.uniform(-8000, 8000, m), 0.0),
+        symbols=SYMBOLS,
+        sectors=SECTORS,
+        identical_group=group,
+        prices=prices,
+        target=target,
         buy_blocked=exclude | no_sell | (rng.random((m, n)) < 0.1),
-        loss_sale_blocked=rng.random((m, n)) < 0.1, no_sell=no_sell, exclude=exclude,
-        lot_account=acc, lot_security=sec, lot_ids=np.array([f"L{i}" for i in range(acc.size)]),
-        lot_qty=qty.astype(float), lot_basis=basis, lot_long_term=rng.random(acc.size) < 0.5,
+        loss_sale_blocked=rng.random((m, n)) < 0.1,
+        no_sell=no_sell,
+        exclude=exclude,
+        lot_account=acc,
+        lot_security=sec,
+        lot_ids=np.array([f"L{i}" for i in range(acc.size)]),
+        lot_qty=qty.astype(float),
+        lot_basis=basis,
+        lot_long_term=rng.random(acc.size) < 0.5,
     )
 
 
-def check_invariants(shard: ShardInputs, trades: pd.DataFrame, lot_sells: pd.DataFrame, records: pd.DataFrame):
+def check_invariants(
+    shard: ShardInputs, trades: pd.DataFrame, lot_sells: pd.DataFrame, records: pd.DataFrame
+):
     assert records.account_id.tolist() == shard.account_ids.tolist()
     acc_pos = {a: i for i, a in enumerate(shard.account_ids)}
     sym_pos = {s: i for i, s in enumerate(shard.symbols)}
-    lot_key = {(shard.account_ids[a], lid): i for i, (a, lid) in enumerate(zip(shard.lot_account, shard.lot_ids))}
+    lot_key = {
+        (shard.account_ids[a], lid): i
+        for i, (a, lid) in enumerate(zip(shard.lot_account, shard.lot_ids))
+    }
     # Lots never oversold, hence no shorts; NO_SELL never sold; recent buys never sold at a loss.
     for row in lot_sells.itertuples():
         i = lot_key[(row.account_id, row.lot_id)]
@@ -70,7 +98,11 @@ def check_invariants(shard: ShardInputs, trades: pd.DataFrame, lot_sells: pd.Dat
             assert not shard.buy_blocked[a, s] and float(row.quantity).is_integer()
     # No buy and loss sale in one identical group of one account (a wash sale tonight).
     if len(trades):
-        bought = {(r.account_id, shard.identical_group[sym_pos[r.symbol]]) for r in trades.itertuples() if r.side == "BUY"}
+        bought = {
+            (r.account_id, shard.identical_group[sym_pos[r.symbol]])
+            for r in trades.itertuples()
+            if r.side == "BUY"
+        }
         for r in lot_sells[lot_sells.realized_gain < 0].itertuples():
             assert (r.account_id, shard.identical_group[sym_pos[r.symbol]]) not in bought
     value = shard.account_values()
@@ -81,7 +113,10 @@ def check_invariants(shard: ShardInputs, trades: pd.DataFrame, lot_sells: pd.Dat
         if mine.empty:
             continue
         assert rec.status in (DecisionStatus.TRADED, DecisionStatus.FLAGGED)
-        buys, sells = mine[mine.side == "BUY"].notional.sum(), mine[mine.side == "SELL"].notional.sum()
+        buys, sells = (
+            mine[mine.side == "BUY"].notional.sum(),
+            mine[mine.side == "SELL"].notional.sum(),
+        )
         cash = shard.cash[a] + shard.cash_flow[a] - (1 + TC) * buys + (1 - TC) * sells
         assert cash >= shard.cash_target[a] * value[a] - 1e-6
         if shard.account_type[a] == "TAXABLE" and np.isfinite(shard.gain_budget_remaining[a]):

@@ -1,11 +1,12 @@
-"""The per-account decision, rule by rule (PRODUCT.md, "The per-account decision" and "Tax rules")."""
+"""The per-account decision, rule by rule (PRODUCT.md, "The per-account decision" and "Tax
+rules")."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from conftest import SYMBOLS, one_account_shard, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, decide
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 
 EVEN = 10_000.0  # each toy position: 100 shares at $100
 # The toy accounts ($80k) are below the firm's SMA minimum; where a test reads the status, the rule
@@ -20,20 +21,26 @@ def on_target_lots(**basis):
 
 def test_an_account_already_on_target_with_no_losses_does_not_trade():
     """Nothing fires in the screen, so the account is recorded as no trade, with the reason."""
-    out = decide(one_account_shard(on_target_lots()), toy_model(), EngineParams(sma_minimum_usd=NO_MINIMUM))
+    out = decide(
+        one_account_shard(on_target_lots()), toy_model(), EngineParams(sma_minimum_usd=NO_MINIMUM)
+    )
     rec = out.records.iloc[0]
     assert rec.status == DecisionStatus.NO_TRADE and rec.reason.startswith("no trigger")
     assert out.trades.empty
 
 
 def test_a_big_loss_is_harvested_and_its_exposure_replaced_in_the_same_sector():
-    """Harvest: sell the loss lot; the exposure goes to correlated names (same sector), never the same
+    """Harvest: sell the loss lot; the exposure goes to correlated names (same sector), never the
+    same
     security (Moehle et al. 2021, section 5; IRS Pub. 550 'Wash Sales')."""
     shard = one_account_shard(on_target_lots(AAA=20_000.0), max_te=0.05)
     # At a tenth of the default risk aversion the optimiser keeps ~2 % cash rather than pay to trade
     # it in; that is the idle-cash flag's business, not this test's.
-    out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0, idle_cash_tolerance=0.05,
-                                                  sma_minimum_usd=NO_MINIMUM))
+    out = decide(
+        shard,
+        toy_model(),
+        EngineParams(risk_aversion=5.0, idle_cash_tolerance=0.05, sma_minimum_usd=NO_MINIMUM),
+    )
     sells = out.trades[out.trades.side == "SELL"]
     buys = out.trades[out.trades.side == "BUY"]
     assert sells.symbol.tolist() == ["AAA"] and sells.reason.tolist() == ["HARVEST"]
@@ -57,7 +64,9 @@ def test_harvest_never_buys_the_identical_group_of_what_it_sold_at_a_loss():
 def test_an_ira_never_harvests_a_loss():
     """IRA and ROTH accounts pay no tax, so a loss has no value there (PRODUCT.md, 'Tax rules')."""
     for kind in ("IRA", "ROTH"):
-        out = decide(one_account_shard(on_target_lots(AAA=20_000.0), account_type=kind), toy_model())
+        out = decide(
+            one_account_shard(on_target_lots(AAA=20_000.0), account_type=kind), toy_model()
+        )
         assert out.trades.empty or "HARVEST" not in set(out.trades.reason)
         assert out.records.iloc[0].losses_harvested == 0.0
 
@@ -84,8 +93,10 @@ def test_an_exclude_restriction_sells_out_within_the_gain_budget():
     full = decide(one_account_shard(lots, exclude=("AAA",), target=_without("AAA")), toy_model())
     assert full.lot_sells.query("symbol == 'AAA'").quantity.sum() == 100.0
     assert set(full.trades.query("symbol == 'AAA'").reason) == {"RESTRICTION"}
-    part = decide(one_account_shard(lots, exclude=("AAA",), target=_without("AAA"), gain_budget=2_000.0),
-                  toy_model())
+    part = decide(
+        one_account_shard(lots, exclude=("AAA",), target=_without("AAA"), gain_budget=2_000.0),
+        toy_model(),
+    )
     sold = part.lot_sells.query("symbol == 'AAA'")
     assert sold.realized_gain.sum() <= 2_000.0 and sold.quantity.sum() >= 39.0
 
@@ -134,7 +145,8 @@ def _without(symbol: str) -> dict[str, float]:
 
 
 def test_a_legacy_position_transitions_out_within_the_gain_budget():
-    """Legacy positions (held, not in the target) move out as fast as the gain budget allows (PRODUCT.md)."""
+    """Legacy positions (held, not in the target) move out as fast as the gain budget allows
+    (PRODUCT.md)."""
     lots = on_target_lots(AAA=2_000.0)  # $8,000 of gain on the legacy AAA
     shard = one_account_shard(lots, target=_without("AAA"), gain_budget=3_000.0)
     out = decide(shard, toy_model())
@@ -144,8 +156,10 @@ def test_a_legacy_position_transitions_out_within_the_gain_budget():
 
 
 def test_harvesting_is_held_back_until_tracking_error_is_within_the_accounts_max():
-    """PRODUCT.md: tracking error stays within max_tracking_error when the allowed trades can keep it
-    there; the engine raises its risk aversion until it does (and flags the account if it cannot)."""
+    """PRODUCT.md: tracking error stays within max_tracking_error when the allowed trades can keep
+    it
+    there; the engine raises its risk aversion until it does (and flags the account if it
+    cannot)."""
     shard = one_account_shard(on_target_lots(AAA=20_000.0), max_te=0.02)
     out = decide(shard, toy_model(), EngineParams(risk_aversion=5.0, sma_minimum_usd=NO_MINIMUM))
     rec = out.records.iloc[0]

@@ -39,11 +39,17 @@ def test_a_flagged_small_account_still_trades_its_best_allowed_trades():
 
 def test_an_account_at_or_above_the_minimum_is_not_flagged_for_it():
     out = decide(one_account_shard(_lots()), toy_model(), EngineParams(sma_minimum_usd=80_000.0))
-    assert out.records.iloc[0].exception == "" and out.records.iloc[0].status == DecisionStatus.NO_TRADE
+    assert (
+        out.records.iloc[0].exception == ""
+        and out.records.iloc[0].status == DecisionStatus.NO_TRADE
+    )
 
 
 def test_a_more_pressing_exception_keeps_its_kind_and_the_reason_adds_the_minimum():
     """A withdrawal that cannot be raised (everything NO_SELL) is a CASH exception first."""
     shard = one_account_shard(_lots(), cash_flow=-8_000.0, no_sell=tuple(SYMBOLS))
     rec = decide(shard, toy_model(), EngineParams(sma_minimum_usd=SMA_MINIMUM)).records.iloc[0]
-    assert rec.exception == ExceptionKind.CASH and "below the firm's SMA minimum of $250,000" in rec.reason
+    assert (
+        rec.exception == ExceptionKind.CASH
+        and "below the firm's SMA minimum of $250,000" in rec.reason
+    )

@@ -32,9 +32,13 @@ def test_no_account_buys_what_its_household_sells_at_a_loss_tonight(seed, m):
     buys = out.trades[out.trades["side"] == "BUY"]
     for account, symbol in zip(buys["account_id"], buys["symbol"]):
         sold_elsewhere = {a for a, g in loss_groups if g == group[symbol] and a != account}
-        assert not sold_elsewhere, f"{account} buys {symbol} while {sold_elsewhere} sell its group at a loss"
+        assert not sold_elsewhere, (
+            f"{account} buys {symbol} while {sold_elsewhere} sell its group at a loss"
+        )
 
 
 def test_taxable_accounts_of_a_household_are_decided_before_its_ira_and_roth():
-    order = household_order(np.array(["H2", "H1", "H1", "H1"]), np.array(["TAXABLE", "IRA", "TAXABLE", "ROTH"]))
+    order = household_order(
+        np.array(["H2", "H1", "H1", "H1"]), np.array(["TAXABLE", "IRA", "TAXABLE", "ROTH"])
+    )
     assert order.tolist()[:3][0] == 2 and order.tolist()[-1] == 0

@@ -1,4 +1,5 @@
-"""Every account gets what its mandate says (issue 13): cash is raised when it can be, and an account
+"""Every account gets what its mandate says (issue 13): cash is raised when it can be, and an
+account
 left above its tracking-error limit or with idle cash says exactly why.
 
 The numbers come from the demo night of 2026-11-24 where they went wrong: a -$50,000 withdrawal on a
@@ -14,13 +15,15 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SYMBOLS, one_account_shard, toy_model
 from sma.rebalance import DecisionStatus, EngineParams, ExceptionKind, decide
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 
 TC = EngineParams().trading_cost
 
 
-def _lots(shares: float, price_basis: float, long_term: bool = True) -> list[tuple[str, float, float, bool]]:
+def _lots(
+    shares: float, price_basis: float, long_term: bool = True
+) -> list[tuple[str, float, float, bool]]:
     """``shares`` of every toy symbol in three lots each, cost basis ``price_basis`` a share."""
     third = shares / 3
     return [(s, third, third * price_basis, long_term) for s in SYMBOLS for _ in range(3)]
@@ -28,19 +31,32 @@ def _lots(shares: float, price_basis: float, long_term: bool = True) -> list[tup
 
 def _cash_after(shard, out) -> float:
     t = out.trades
-    return float(shard.cash[0] + shard.cash_flow[0] - (1 + TC) * t[t.side == "BUY"].notional.sum()
-                 + (1 - TC) * t[t.side == "SELL"].notional.sum())
+    return float(
+        shard.cash[0]
+        + shard.cash_flow[0]
+        - (1 + TC) * t[t.side == "BUY"].notional.sum()
+        + (1 - TC) * t[t.side == "SELL"].notional.sum()
+    )
 
 
 def test_a_50000_withdrawal_from_a_290k_account_is_funded():
-    """PRODUCT.md: "cash after trades >= target cash (after cash flows)". A withdrawal the account can
+    """PRODUCT.md: "cash after trades >= target cash (after cash flows)". A withdrawal the account
+    can
     fund is always funded: here any $50,000 of its $290,000 of unrestricted stock."""
     prices = {s: 362.5 for s in SYMBOLS}  # 8 x 100 shares x $362.50 = $290,000
-    shard = one_account_shard(_lots(100, 300.0), prices=prices, cash_flow=-50_000.0, min_trade_value=25.0,
-                              cash_target=0.01)
+    shard = one_account_shard(
+        _lots(100, 300.0),
+        prices=prices,
+        cash_flow=-50_000.0,
+        min_trade_value=25.0,
+        cash_target=0.01,
+    )
     out = decide(shard, toy_model())
     rec = out.records.iloc[0]
-    assert rec.status in (DecisionStatus.TRADED, DecisionStatus.FLAGGED) and rec.exception != ExceptionKind.CASH
+    assert (
+        rec.status in (DecisionStatus.TRADED, DecisionStatus.FLAGGED)
+        and rec.exception != ExceptionKind.CASH
+    )
     assert _cash_after(shard, out) >= 0.01 * rec.account_value - 0.01
     assert rec.cash_after >= 0.01 * rec.account_value - 0.01
     assert (out.trades.notional >= 25.0).all()
@@ -50,9 +66,12 @@ def test_cash_topped_up_after_rounding_is_sold_in_amounts_of_at_least_min_trade_
     """The sales rounding adds to reach the cash target obey min_trade_value too (they were dropped
     again on the next pass, and the account ended with no trade)."""
     prices = {s: 97.13 for s in SYMBOLS}
-    shard = one_account_shard(_lots(30, 80.0), prices=prices, cash_flow=-1_234.56, min_trade_value=500.0,
-                              cash_target=0.02)
-    out = decide(shard, toy_model(), EngineParams(sma_minimum_usd=0.0))  # a toy account, below the firm minimum
+    shard = one_account_shard(
+        _lots(30, 80.0), prices=prices, cash_flow=-1_234.56, min_trade_value=500.0, cash_target=0.02
+    )
+    out = decide(
+        shard, toy_model(), EngineParams(sma_minimum_usd=0.0)
+    )  # a toy account, below the firm minimum
     rec = out.records.iloc[0]
     assert rec.exception == "" and rec.status == DecisionStatus.TRADED
     assert _cash_after(shard, out) >= 0.02 * rec.account_value - 0.01
@@ -62,10 +81,16 @@ def test_cash_topped_up_after_rounding_is_sold_in_amounts_of_at_least_min_trade_
 
 def test_a_withdrawal_nothing_may_be_sold_for_is_a_cash_exception_naming_the_shortfall():
     """Everything NO_SELL: the withdrawal cannot be funded; the PM is told by how many dollars."""
-    shard = one_account_shard(_lots(100, 90.0), cash=1_000.0, cash_flow=-8_000.0, no_sell=tuple(SYMBOLS))
+    shard = one_account_shard(
+        _lots(100, 90.0), cash=1_000.0, cash_flow=-8_000.0, no_sell=tuple(SYMBOLS)
+    )
     out = decide(shard, toy_model())
     rec = out.records.iloc[0]
-    assert rec.status == DecisionStatus.FLAGGED and rec.exception == ExceptionKind.CASH and out.trades.empty
+    assert (
+        rec.status == DecisionStatus.FLAGGED
+        and rec.exception == ExceptionKind.CASH
+        and out.trades.empty
+    )
     assert "$7,000 short" in rec.reason and "withdrawal of $8,000" in rec.reason
 
 
@@ -83,11 +108,23 @@ def test_an_ira_with_idle_cash_and_expensive_shares_invests_it():
     """IRA A000006: 15.8% idle cash, min trade $250, shares costing more than most single buys the
     optimiser wants. Whole shares are bought where they lower tracking error most, so the account
     trades and ends within its limit instead of holding the cash as NO_TRADE."""
-    prices = {s: p for s, p in zip(SYMBOLS, [4_551.0, 573.0, 832.0, 1_417.0, 1_961.0, 3_174.0, 368.0, 5_101.0])}
+    prices = {
+        s: p
+        for s, p in zip(SYMBOLS, [4_551.0, 573.0, 832.0, 1_417.0, 1_961.0, 3_174.0, 368.0, 5_101.0])
+    }
     value_each = 28_999.0
-    lots = [(s, value_each / prices[s], value_each / prices[s] * prices[s] * 0.9, True) for s in SYMBOLS]
-    shard = one_account_shard(lots, prices=prices, cash=43_586.87, account_type="IRA", min_trade_value=250.0,
-                              cash_target=0.005, max_te=0.01)
+    lots = [
+        (s, value_each / prices[s], value_each / prices[s] * prices[s] * 0.9, True) for s in SYMBOLS
+    ]
+    shard = one_account_shard(
+        lots,
+        prices=prices,
+        cash=43_586.87,
+        account_type="IRA",
+        min_trade_value=250.0,
+        cash_target=0.005,
+        max_te=0.01,
+    )
     out = decide(shard, toy_model())
     rec = out.records.iloc[0]
     assert rec.te_before > 0.01
@@ -97,13 +134,17 @@ def test_an_ira_with_idle_cash_and_expensive_shares_invests_it():
 
 
 def test_a_tax_deferred_account_never_speaks_of_tax_cost():
-    """IRA and ROTH accounts pay no tax (PRODUCT.md, "Tax rules"): no decision of theirs is explained
-    by a tax cost, and a legacy position at a 900% gain is sold off further than in a taxable twin."""
+    """IRA and ROTH accounts pay no tax (PRODUCT.md, "Tax rules"): no decision of theirs is
+    explained
+    by a tax cost, and a legacy position at a 900% gain is sold off further than in a taxable
+    twin."""
     target = {s: 0.0 if s == "AAA" else 1 / 7 for s in SYMBOLS}
     taxable = decide(one_account_shard(_lots(99, 10.0), target=target), toy_model())
     sold_taxable = taxable.trades.query("symbol == 'AAA'").quantity.sum()
     for kind in ("IRA", "ROTH"):
-        out = decide(one_account_shard(_lots(99, 10.0), account_type=kind, target=target), toy_model())
+        out = decide(
+            one_account_shard(_lots(99, 10.0), account_type=kind, target=target), toy_model()
+        )
         rec = out.records.iloc[0]
         assert "tax cost" not in rec.reason and "tax:" not in rec.reason
         sold = out.trades.query("symbol == 'AAA'").quantity.sum()
@@ -114,7 +155,9 @@ def test_an_account_left_above_its_limit_says_which_rule_binds():
     """NO_SELL on the overweight names keeps tracking error above the max: the account is FLAGGED
     with TE_LIMIT and the reason names the NO_SELL block with the weight it holds above target."""
     target = {s: (0.25 if s in ("AAA", "DDD", "GGG", "HHH") else 0.0) for s in SYMBOLS}
-    shard = one_account_shard(_lots(100, 90.0), target=target, no_sell=("BBB", "CCC", "EEE", "FFF"), max_te=0.005)
+    shard = one_account_shard(
+        _lots(100, 90.0), target=target, no_sell=("BBB", "CCC", "EEE", "FFF"), max_te=0.005
+    )
     out = decide(shard, toy_model())
     rec = out.records.iloc[0]
     assert rec.status == DecisionStatus.FLAGGED and rec.exception == ExceptionKind.TE_LIMIT
@@ -126,22 +169,37 @@ def test_the_exception_kind_is_a_typed_value_not_words_in_the_reason():
     """Statuses and exception kinds come from closed enums; only the kinds that hold out keep an
     account's orders off the blotter."""
     assert {k.holds_out for k in ExceptionKind} == {True, False}
-    assert {str(k) for k in ExceptionKind if k.holds_out} == {"BAD_INPUT", "RECONCILIATION", "COMPLIANCE"}
-    out = decide(one_account_shard(_lots(100, 90.0), cash_flow=-8_000.0, no_sell=tuple(SYMBOLS)), toy_model())
+    assert {str(k) for k in ExceptionKind if k.holds_out} == {
+        "BAD_INPUT",
+        "RECONCILIATION",
+        "COMPLIANCE",
+    }
+    out = decide(
+        one_account_shard(_lots(100, 90.0), cash_flow=-8_000.0, no_sell=tuple(SYMBOLS)), toy_model()
+    )
     assert set(out.records.exception) <= {""} | {str(k) for k in ExceptionKind}
 
 
 def _random_account(seed: int):
     rng = np.random.default_rng(seed)
     prices = dict(zip(SYMBOLS, rng.uniform(20, 2_000, SYMBOLS.size).round(2)))
-    lots = [(s, float(rng.integers(1, 60)), 0.0, bool(rng.random() < 0.5)) for s in SYMBOLS for _ in range(2)]
+    lots = [
+        (s, float(rng.integers(1, 60)), 0.0, bool(rng.random() < 0.5))
+        for s in SYMBOLS
+        for _ in range(2)
+    ]
     lots = [(s, q, q * prices[s] * rng.uniform(0.5, 1.5), lt) for s, q, _, lt in lots]
     held = sum(q * prices[s] for s, q, _, _ in lots)
     no_sell = tuple(s for s in SYMBOLS if rng.random() < 0.2)
     return dict(
-        lots=lots, prices=prices, no_sell=no_sell, account_type=str(rng.choice(["TAXABLE", "IRA"])),
-        cash=float(rng.uniform(0, 0.2) * held), cash_flow=-float(rng.uniform(0, 0.6) * held),
-        min_trade_value=float(rng.choice([0.0, 25.0, 250.0, 2_000.0])), cash_target=float(rng.choice([0.0, 0.02])),
+        lots=lots,
+        prices=prices,
+        no_sell=no_sell,
+        account_type=str(rng.choice(["TAXABLE", "IRA"])),
+        cash=float(rng.uniform(0, 0.2) * held),
+        cash_flow=-float(rng.uniform(0, 0.6) * held),
+        min_trade_value=float(rng.choice([0.0, 25.0, 250.0, 2_000.0])),
+        cash_target=float(rng.choice([0.0, 0.02])),
         gain_budget=float(rng.choice([np.inf, 0.0, 1_000.0])),
     )
 
@@ -149,7 +207,9 @@ def _random_account(seed: int):
 def _fundable(shard, min_value: float, budget: float) -> float:
     """Most cash whole-share sales can raise, counted independently of the engine: every sellable
     lot whose security is worth at least min_value, losses first, gains while the budget lasts."""
-    frame = pd.DataFrame({"sec": shard.lot_security, "qty": shard.lot_qty, "basis": shard.lot_basis})
+    frame = pd.DataFrame(
+        {"sec": shard.lot_security, "qty": shard.lot_qty, "basis": shard.lot_basis}
+    )
     frame["price"] = shard.prices[frame.sec]
     frame = frame[~shard.no_sell[0, frame.sec]]
     frame = frame[frame.groupby("sec").qty.transform("sum") * frame.price >= min_value]
@@ -206,5 +266,8 @@ def test_every_account_above_its_limit_or_holding_idle_cash_trades_or_says_why(s
     if rec.status in (DecisionStatus.TRADED, DecisionStatus.NO_TRADE):
         assert not above and not idle, rec.reason
     if rec.status == DecisionStatus.FLAGGED:
-        assert rec.exception in {str(k) for k in ExceptionKind} and "binding" in rec.reason or \
-            rec.exception == ExceptionKind.CASH
+        assert (
+            rec.exception in {str(k) for k in ExceptionKind}
+            and "binding" in rec.reason
+            or rec.exception == ExceptionKind.CASH
+        )

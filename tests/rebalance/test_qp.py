@@ -24,8 +24,15 @@ def random_qp(seed: int, n: int = 30, k: int = 4, lots: int = 3) -> TradeQP:
         sign=np.concatenate([np.ones(n), -np.ones(L)]),
         upper=np.concatenate([np.full(n, 0.05), rng.uniform(0.001, 0.01, L)]),
         cost=np.concatenate([np.full(n, 5e-4), 5e-4 + 0.3 * gain]),
-        d=d, B=B, p=d * active + B @ (B.T @ active),
-        G=np.vstack([np.concatenate([np.full(n, 1.0005), np.full(L, -0.9995)]), np.concatenate([np.zeros(n), gain])]),
+        d=d,
+        B=B,
+        p=d * active + B @ (B.T @ active),
+        G=np.vstack(
+            [
+                np.concatenate([np.full(n, 1.0005), np.full(L, -0.9995)]),
+                np.concatenate([np.zeros(n), gain]),
+            ]
+        ),
         h=np.array([0.01, 0.002]),
     )
 
@@ -35,7 +42,12 @@ def clarabel(qp: TradeQP) -> float:
     a = sp.csr_matrix((qp.sign, (qp.asset, np.arange(nv))), shape=(qp.d.size, nv))
     v = cp.Variable(nv)
     z = a @ v
-    f = 0.5 * cp.sum_squares(cp.multiply(np.sqrt(qp.d), z)) + 0.5 * cp.sum_squares(qp.B.T @ z) + qp.p @ z + qp.cost @ v
+    f = (
+        0.5 * cp.sum_squares(cp.multiply(np.sqrt(qp.d), z))
+        + 0.5 * cp.sum_squares(qp.B.T @ z)
+        + qp.p @ z
+        + qp.cost @ v
+    )
     problem = cp.Problem(cp.Minimize(f), [v >= 0, v <= qp.upper, qp.G @ v <= qp.h])
     problem.solve(solver=cp.CLARABEL)
     return problem.value
@@ -53,6 +65,8 @@ def test_the_interior_point_solver_reaches_clarabels_objective_within_its_bounds
 
 def test_an_infeasible_problem_comes_back_as_a_status_not_an_exception():
     qp = random_qp(4)
-    impossible = TradeQP(qp.asset, qp.sign, qp.upper, qp.cost, qp.d, qp.B, qp.p, qp.G, np.array([-10.0, 0.0]))
+    impossible = TradeQP(
+        qp.asset, qp.sign, qp.upper, qp.cost, qp.d, qp.B, qp.p, qp.G, np.array([-10.0, 0.0])
+    )
     result = solve_trade_qp(impossible)
     assert result.status != "optimal"

@@ -72,7 +72,9 @@ def test_the_search_finds_the_best_sides_where_the_two_steps_miss_them():
     best = best_over_every_side_choice(problem, groups)
     assert contested_groups(problem, groups).size == 2
     two_steps = solve_account(problem, groups, TWO_STEPS).objective
-    assert two_steps > best + 0.1 * abs(best)  # provably suboptimal: a side choice 10 % better exists
+    assert two_steps > best + 0.1 * abs(
+        best
+    )  # provably suboptimal: a side choice 10 % better exists
     assert solve_account(problem, groups, WITH_SEARCH).objective == pytest.approx(best, rel=1e-5)
 
 
@@ -80,5 +82,7 @@ def test_without_a_budget_the_engine_returns_the_two_step_answer():
     shard = random_shard(136, 1)
     problem = build_problem(shard, 0, toy_model(), TWO_STEPS)
     once, again = (solve_account(problem, shard.identical_group, TWO_STEPS) for _ in range(2))
-    assert once.objective == again.objective and once.objective > solve_account(
-        problem, shard.identical_group, WITH_SEARCH).objective
+    assert (
+        once.objective == again.objective
+        and once.objective > solve_account(problem, shard.identical_group, WITH_SEARCH).objective
+    )

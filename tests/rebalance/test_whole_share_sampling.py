@@ -36,38 +36,75 @@ def index_universe(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     x = np.zeros((n, 11))
     x[:, 0] = 1.0
     x[np.arange(n), 1 + sector] = 1.0
-    model = RiskModel(symbols, np.array(["MARKET", *[f"SECTOR{k}" for k in range(10)]]), x,
-                      np.diag([0.03] + [0.008] * 10), np.full(n, 0.0625))
+    model = RiskModel(
+        symbols,
+        np.array(["MARKET", *[f"SECTOR{k}" for k in range(10)]]),
+        x,
+        np.diag([0.03] + [0.008] * 10),
+        np.full(n, 0.0625),
+    )
     return symbols, prices, weights / weights.sum(), model
 
 
-def account(symbols, prices, weights, *, cash: float, lots=(), min_trade_value=100.0, cash_target=0.01,
-            max_te=0.01, gain_budget=np.inf, buy_blocked=(), loss_sale_blocked=(), no_sell=(),
-            account_type="TAXABLE", identical=None) -> ShardInputs:
+def account(
+    symbols,
+    prices,
+    weights,
+    *,
+    cash: float,
+    lots=(),
+    min_trade_value=100.0,
+    cash_target=0.01,
+    max_te=0.01,
+    gain_budget=np.inf,
+    buy_blocked=(),
+    loss_sale_blocked=(),
+    no_sell=(),
+    account_type="TAXABLE",
+    identical=None,
+) -> ShardInputs:
     """One account tracking ``weights``; ``lots``: (symbol index, shares, basis USD, long_term)."""
     n = symbols.size
     mask = lambda idx: np.isin(np.arange(n), list(idx))[None, :]
     lots = list(lots)
     return ShardInputs(
-        account_ids=np.array(["A1"]), household_ids=np.array(["H1"]), account_type=np.array([account_type]),
-        tlh_enabled=np.array([True]), st_rate=np.array([0.40]), lt_rate=np.array([0.20]),
-        max_tracking_error=np.array([max_te]), gain_budget_remaining=np.array([gain_budget]),
-        min_trade_value=np.array([min_trade_value]), cash_target=np.array([cash_target]),
-        cash=np.array([cash]), cash_flow=np.array([0.0]), symbols=symbols, sectors=(np.arange(n) % 10).astype(str),
-        identical_group=np.arange(n) if identical is None else identical, prices=prices,
+        account_ids=np.array(["A1"]),
+        household_ids=np.array(["H1"]),
+        account_type=np.array([account_type]),
+        tlh_enabled=np.array([True]),
+        st_rate=np.array([0.40]),
+        lt_rate=np.array([0.20]),
+        max_tracking_error=np.array([max_te]),
+        gain_budget_remaining=np.array([gain_budget]),
+        min_trade_value=np.array([min_trade_value]),
+        cash_target=np.array([cash_target]),
+        cash=np.array([cash]),
+        cash_flow=np.array([0.0]),
+        symbols=symbols,
+        sectors=(np.arange(n) % 10).astype(str),
+        identical_group=np.arange(n) if identical is None else identical,
+        prices=prices,
         target=(weights * (1 - cash_target))[None, :],
-        buy_blocked=mask(buy_blocked) | mask(no_sell), loss_sale_blocked=mask(loss_sale_blocked), no_sell=mask(no_sell),
-        exclude=np.zeros((1, n), bool), lot_account=np.zeros(len(lots), int),
-        lot_security=np.array([j for j, *_ in lots], int), lot_ids=np.array([f"L{i}" for i in range(len(lots))]),
-        lot_qty=np.array([q for _, q, _, _ in lots], float), lot_basis=np.array([b for _, _, b, _ in lots], float),
+        buy_blocked=mask(buy_blocked) | mask(no_sell),
+        loss_sale_blocked=mask(loss_sale_blocked),
+        no_sell=mask(no_sell),
+        exclude=np.zeros((1, n), bool),
+        lot_account=np.zeros(len(lots), int),
+        lot_security=np.array([j for j, *_ in lots], int),
+        lot_ids=np.array([f"L{i}" for i in range(len(lots))]),
+        lot_qty=np.array([q for _, q, _, _ in lots], float),
+        lot_basis=np.array([b for _, _, b, _ in lots], float),
         lot_long_term=np.array([lt for *_, lt in lots], bool),
     )
 
 
 def cash_after(shard: ShardInputs, out) -> float:
     t = out.trades
-    return float(shard.cash[0] - (1 + TC) * t[t.side == "BUY"].notional.sum()
-                 + (1 - TC) * t[t.side == "SELL"].notional.sum())
+    return float(
+        shard.cash[0]
+        - (1 + TC) * t[t.side == "BUY"].notional.sum()
+        + (1 - TC) * t[t.side == "SELL"].notional.sum()
+    )
 
 
 def test_a_50k_account_funded_with_cash_is_invested_in_its_first_night_within_its_cash_tolerance():
@@ -92,13 +129,22 @@ def night_after(shard: ShardInputs, out) -> ShardInputs:
     t = out.trades
     buys = t[t.side == "BUY"]
     j = np.searchsorted(shard.symbols, buys.symbol.to_numpy(str))
-    qty = np.bincount(np.r_[shard.lot_security, j], np.r_[shard.lot_qty, buys.quantity], minlength=shard.n)
+    qty = np.bincount(
+        np.r_[shard.lot_security, j], np.r_[shard.lot_qty, buys.quantity], minlength=shard.n
+    )
     held = np.flatnonzero(qty > 0)
     sold = t[t.side == "SELL"]
     assert sold.empty  # a first night from cash only buys
-    return replace(shard, cash=np.array([cash_after(shard, out)]), lot_account=np.zeros(held.size, int),
-                   lot_security=held, lot_ids=np.array([f"N{k}" for k in held]), lot_qty=qty[held],
-                   lot_basis=qty[held] * shard.prices[held], lot_long_term=np.zeros(held.size, bool))
+    return replace(
+        shard,
+        cash=np.array([cash_after(shard, out)]),
+        lot_account=np.zeros(held.size, int),
+        lot_security=held,
+        lot_ids=np.array([f"N{k}" for k in held]),
+        lot_qty=qty[held],
+        lot_basis=qty[held] * shard.prices[held],
+        lot_long_term=np.zeros(held.size, bool),
+    )
 
 
 def test_with_prices_unchanged_the_second_night_keeps_the_names_of_the_first():
@@ -123,17 +169,35 @@ def small_accounts(draw):
     rng = np.random.default_rng(seed)
     symbols, prices, weights, _ = index_universe(40, seed=seed % 1000)
     held = rng.choice(40, size=int(rng.integers(0, 25)), replace=False)
-    lots = [(int(j), float(rng.choice([rng.integers(1, 30), rng.uniform(0.2, 30)])),
-             0.0, bool(rng.random() < 0.5)) for j in held for _ in range(int(rng.integers(1, 3)))]
+    lots = [
+        (
+            int(j),
+            float(rng.choice([rng.integers(1, 30), rng.uniform(0.2, 30)])),
+            0.0,
+            bool(rng.random() < 0.5),
+        )
+        for j in held
+        for _ in range(int(rng.integers(1, 3)))
+    ]
     lots = [(j, q, q * prices[j] * float(rng.uniform(0.6, 1.5)), lt) for j, q, _, lt in lots]
     pick = lambda p: tuple(int(j) for j in np.flatnonzero(rng.random(40) < p))
     identical = np.arange(40)
     identical[1::7] = identical[0::7][: identical[1::7].size]  # a few substantially identical pairs
-    return dict(symbols=symbols, prices=prices, weights=weights, cash=float(rng.uniform(0, 40_000)), lots=lots,
-                min_trade_value=float(rng.choice([0.0, 100.0, 500.0])), cash_target=float(rng.choice([0.0, 0.02])),
-                gain_budget=float(rng.choice([np.inf, 0.0, 500.0])), buy_blocked=pick(0.1),
-                loss_sale_blocked=pick(0.1), no_sell=pick(0.1), identical=identical,
-                account_type=str(rng.choice(["TAXABLE", "IRA"])))
+    return dict(
+        symbols=symbols,
+        prices=prices,
+        weights=weights,
+        cash=float(rng.uniform(0, 40_000)),
+        lots=lots,
+        min_trade_value=float(rng.choice([0.0, 100.0, 500.0])),
+        cash_target=float(rng.choice([0.0, 0.02])),
+        gain_budget=float(rng.choice([np.inf, 0.0, 500.0])),
+        buy_blocked=pick(0.1),
+        loss_sale_blocked=pick(0.1),
+        no_sell=pick(0.1),
+        identical=identical,
+        account_type=str(rng.choice(["TAXABLE", "IRA"])),
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -150,25 +214,41 @@ def test_the_whole_share_search_never_breaks_a_constraint(kw):
     params = EngineParams()
     problem = build_problem(shard, 0, model, params)
     nb, nl = problem.n_buys, problem.lots.size
-    start = round_to_whole_shares(problem, ContinuousDecision(np.zeros(nb), np.zeros(nl), "optimal", 0.0, 0, 0),
-                                  shard, params)
+    start = round_to_whole_shares(
+        problem, ContinuousDecision(np.zeros(nb), np.zeros(nl), "optimal", 0.0, 0, 0), shard, params
+    )
     if not start.ok:
         return
     ws = start.shares
     cash_now, target_cash = float(shard.cash[0]), float(shard.cash_target[0] * problem.value)
     budget, min_value = problem.budget * problem.value, float(shard.min_trade_value[0])
-    before = problem.qp.objective(np.r_[ws.buy * ws.buy_price, ws.sell * ws.sell_price] / problem.value)
-    choose_names(ws, problem, cash_now, target_cash, budget, min_value, TC, shard.identical_group[problem.assets], 400)
-    after = problem.qp.objective(np.r_[ws.buy * ws.buy_price, ws.sell * ws.sell_price] / problem.value)
+    before = problem.qp.objective(
+        np.r_[ws.buy * ws.buy_price, ws.sell * ws.sell_price] / problem.value
+    )
+    choose_names(
+        ws,
+        problem,
+        cash_now,
+        target_cash,
+        budget,
+        min_value,
+        TC,
+        shard.identical_group[problem.assets],
+        400,
+    )
+    after = problem.qp.objective(
+        np.r_[ws.buy * ws.buy_price, ws.sell * ws.sell_price] / problem.value
+    )
     assert after <= before + 1e-12
     assert meets_constraints(ws, cash_now, target_cash, budget, min_value, problem.assets.size, TC)
-    assert np.all(ws.buy == np.round(ws.buy)) and np.all(ws.buy <= np.floor(
-        problem.qp.upper[:nb] * problem.value / ws.buy_price + 1e-6))
+    assert np.all(ws.buy == np.round(ws.buy)) and np.all(
+        ws.buy <= np.floor(problem.qp.upper[:nb] * problem.value / ws.buy_price + 1e-6)
+    )
     assert np.all((ws.sell == np.round(ws.sell)) | (ws.sell == ws.lot_qty)) and np.all(ws.sell >= 0)
     bought = problem.assets[ws.buy_asset[ws.buy > 0]]
     sold = problem.lots[ws.sell > 0]
     sold_sec = shard.lot_security[sold]
-    loss = (ws.gain_per_share[ws.sell > 0] < 0)
+    loss = ws.gain_per_share[ws.sell > 0] < 0
     assert not shard.buy_blocked[0, bought].any()
     assert not shard.no_sell[0, sold_sec].any()
     assert not (shard.loss_sale_blocked[0, sold_sec] & loss).any()

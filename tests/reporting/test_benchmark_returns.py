@@ -12,14 +12,25 @@ from sma.reporting import ReportDataError, benchmark_daily_returns
 
 DAYS = pd.to_datetime(["2026-06-29", "2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30"])
 #: A rises 50% over the quarter, B falls 20%, C is flat.
-CLOSES = pd.DataFrame({"A": [10.0, 10.0, 12.0, 13.0, 15.0], "B": [50.0, 50.0, 45.0, 42.0, 40.0],
-                       "C": [20.0, 20.0, 20.0, 20.0, 20.0]}, index=DAYS)
+CLOSES = pd.DataFrame(
+    {
+        "A": [10.0, 10.0, 12.0, 13.0, 15.0],
+        "B": [50.0, 50.0, 45.0, 42.0, 40.0],
+        "C": [20.0, 20.0, 20.0, 20.0, 20.0],
+    },
+    index=DAYS,
+)
 JUNE_30 = {"A": 0.2, "B": 0.5, "C": 0.3}
 
 
 def weights(**dated: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame([{"as_of_date": pd.Timestamp(d.replace("_", "-")), "symbol": s, "weight": w}
-                         for d, ws in dated.items() for s, w in ws.items()])
+    return pd.DataFrame(
+        [
+            {"as_of_date": pd.Timestamp(d.replace("_", "-")), "symbol": s, "weight": w}
+            for d, ws in dated.items()
+            for s, w in ws.items()
+        ]
+    )
 
 
 def drifted(w: dict[str, float], p0: pd.Series, p1: pd.Series) -> dict[str, float]:
@@ -34,10 +45,17 @@ def quarter(daily: pd.DataFrame) -> float:
 
 def test_q3_return_is_buy_and_hold_from_the_june_30_weights_when_the_benchmark_did_not_rebalance():
     """The store holds June 30's weights and September 30's, which are June 30's drifted (no
-    rebalance): Q3 = sum_i w_i(Jun 30) x P_i(Sep 30) / P_i(Jun 30) - 1 = 0.2x1.5 + 0.5x0.8 + 0.3x1 - 1 = 0."""
+    rebalance): Q3 = sum_i w_i(Jun 30) x P_i(Sep 30) / P_i(Jun 30) - 1 = 0.2x1.5 + 0.5x0.8 + 0.3x1 -
+    1 = 0."""
     sep = drifted(JUNE_30, CLOSES.loc["2026-06-30"], CLOSES.loc["2026-09-30"])
     daily = benchmark_daily_returns(CLOSES, weights(**{"2026_06_30": JUNE_30, "2026_09_30": sep}))
-    buy_and_hold = sum(w * CLOSES.loc["2026-09-30", s] / CLOSES.loc["2026-06-30", s] for s, w in JUNE_30.items()) - 1
+    buy_and_hold = (
+        sum(
+            w * CLOSES.loc["2026-09-30", s] / CLOSES.loc["2026-06-30", s]
+            for s, w in JUNE_30.items()
+        )
+        - 1
+    )
     assert quarter(daily) == pytest.approx(buy_and_hold, abs=1e-12)
     assert buy_and_hold == pytest.approx(0.0)
     # The defect of issue 15: September's weights applied to every day of the quarter favour A,

@@ -12,7 +12,13 @@ import pytest
 from pypdf import PdfReader
 from reporting_samples import realized_rows
 
-from sma.reporting import FORM_8949_COLUMNS, ReportDataError, form_8949_csv, form_8949_rows, render_form_8949_pdf
+from sma.reporting import (
+    FORM_8949_COLUMNS,
+    ReportDataError,
+    form_8949_csv,
+    form_8949_rows,
+    render_form_8949_pdf,
+)
 
 
 def test_short_term_sales_go_to_part_one_and_long_term_to_part_two():
@@ -50,7 +56,7 @@ def test_a_gain_that_does_not_add_up_is_refused_naming_the_lot():
 def test_csv_has_the_forms_headings_and_no_cell_can_start_a_formula():
     """OWASP CSV injection: text cells starting with = + - @ are prefixed with a quote."""
     realized = realized_rows()
-    realized.loc[0, "lot_id"] = "=HYPERLINK(\"http://x\")"
+    realized.loc[0, "lot_id"] = '=HYPERLINK("http://x")'
     text = form_8949_csv(form_8949_rows(realized))
     table = list(csv.reader(io.StringIO(text)))
     assert table[0][1:9] == list(FORM_8949_COLUMNS.values())
@@ -78,7 +84,11 @@ def test_empty_year_gives_an_empty_form():
     rows = form_8949_rows(realized_rows().iloc[0:0])
     assert rows.empty
     assert form_8949_csv(rows).count("\n") == 1
-    text = PdfReader(io.BytesIO(render_form_8949_pdf(rows, "A", "ACC-1", 2026))).pages[0].extract_text()
+    text = (
+        PdfReader(io.BytesIO(render_form_8949_pdf(rows, "A", "ACC-1", 2026)))
+        .pages[0]
+        .extract_text()
+    )
     assert text.count("No sales.") == 2
     assert isinstance(rows, pd.DataFrame)
 

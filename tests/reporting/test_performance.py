@@ -59,7 +59,9 @@ def test_returns_shorter_than_a_year_are_not_annualised_and_longer_are():
     days = pd.bdate_range("2024-01-01", "2025-12-31")
     growth = np.full(len(days), 1.0002)
     growth[0] = 1.0
-    values = pd.DataFrame({"date": days, "market_value": 1000.0 * np.cumprod(growth), "cash_flow": 0.0})
+    values = pd.DataFrame(
+        {"date": days, "market_value": 1000.0 * np.cumprod(growth), "cash_flow": 0.0}
+    )
     values.loc[0, "cash_flow"] = 1000.0
     bench = pd.DataFrame({"date": days[1:], "return": 0.0001})
     short = returns_over(values, bench, "Q4", date(2025, 10, 1), date(2025, 12, 31))
@@ -78,8 +80,15 @@ def test_value_change_adds_up_opening_flows_and_investment_gain():
 
 def test_dates_out_of_order_are_refused_with_the_column_named():
     with pytest.raises(ReportDataError) as e:
-        daily_growth(pd.DataFrame({"date": ["2026-07-02", "2026-07-01"], "market_value": [1.0, 1.0],
-                                   "cash_flow": [1.0, 0.0]}))
+        daily_growth(
+            pd.DataFrame(
+                {
+                    "date": ["2026-07-02", "2026-07-01"],
+                    "market_value": [1.0, 1.0],
+                    "cash_flow": [1.0, 0.0],
+                }
+            )
+        )
     assert (e.value.frame, e.value.column) == ("values", "date")
 
 

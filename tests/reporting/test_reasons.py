@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,20 +22,28 @@ notionals = st.one_of(
     st.floats(1e-6, 1e9, allow_nan=False, allow_infinity=False),  # any price x fractional quantity
 )
 trade_rows = st.lists(
-    st.tuples(st.sampled_from([f"ACC-{i:03d}" for i in range(6)]), st.sampled_from(["BUY", "SELL"]), notionals,
-              st.sampled_from(REASONS)),
+    st.tuples(
+        st.sampled_from([f"ACC-{i:03d}" for i in range(6)]),
+        st.sampled_from(["BUY", "SELL"]),
+        notionals,
+        st.sampled_from(REASONS),
+    ),
     max_size=60,
 )
 
 
 def frame(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["account_id", "side", "notional", "reason"]).astype(
-        {"account_id": str, "side": str, "notional": float, "reason": str})
+        {"account_id": str, "side": str, "notional": float, "reason": str}
+    )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(rows=trade_rows, cuts=st.lists(st.integers(0, 60), max_size=5), data=st.data())
-def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_whole(rows, cuts, data):
+def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_whole(
+    rows, cuts, data
+):
     whole = frame(rows)
     bounds = sorted({0, len(whole), *(c for c in cuts if c <= len(whole))})
     parts = [whole.iloc[lo:hi] for lo, hi in zip(bounds, bounds[1:], strict=False)]
@@ -47,7 +56,8 @@ def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_
 @settings(max_examples=200, deadline=None)
 @given(rows=trade_rows)
 def test_notionals_are_the_exact_sum_rounded_once(rows):
-    """Not a float sum that depends on the order of the rows: the nearest USD float to the true sum."""
+    """Not a float sum that depends on the order of the rows: the nearest USD float to the true
+    sum."""
     whole = frame(rows)
     table = trades_by_reason(whole).set_index("reason")
     for (reason, side), group in whole.groupby(["reason", "side"]):
@@ -56,8 +66,14 @@ def test_notionals_are_the_exact_sum_rounded_once(rows):
 
 
 def test_an_account_whose_trades_fall_in_two_parts_counts_once_per_reason():
-    trades = frame([("ACC-001", "SELL", 100.0, "HARVEST"), ("ACC-001", "BUY", 99.5, "REPLACE"),
-                    ("ACC-001", "SELL", 10.0, "HARVEST"), ("ACC-002", "SELL", 5.0, "HARVEST")])
+    trades = frame(
+        [
+            ("ACC-001", "SELL", 100.0, "HARVEST"),
+            ("ACC-001", "BUY", 99.5, "REPLACE"),
+            ("ACC-001", "SELL", 10.0, "HARVEST"),
+            ("ACC-002", "SELL", 5.0, "HARVEST"),
+        ]
+    )
     tally = ReasonTally()
     tally.add(trades.iloc[:1])
     tally.add(trades.iloc[1:])
@@ -67,27 +83,62 @@ def test_an_account_whose_trades_fall_in_two_parts_counts_once_per_reason():
 
 
 def test_reasons_come_in_the_engines_order_with_unknown_codes_last():
-    trades = frame([("A", "BUY", 1.0, "ZZZ"), ("A", "BUY", 1.0, "CASH_INVEST"), ("A", "SELL", 1.0, "AAA"),
-                    ("A", "SELL", 1.0, "HARVEST"), ("A", "BUY", 1.0, "REBALANCE")])
-    assert trades_by_reason(trades)["reason"].tolist() == ["REBALANCE", "HARVEST", "CASH_INVEST", "AAA", "ZZZ"]
+    trades = frame(
+        [
+            ("A", "BUY", 1.0, "ZZZ"),
+            ("A", "BUY", 1.0, "CASH_INVEST"),
+            ("A", "SELL", 1.0, "AAA"),
+            ("A", "SELL", 1.0, "HARVEST"),
+            ("A", "BUY", 1.0, "REBALANCE"),
+        ]
+    )
+    assert trades_by_reason(trades)["reason"].tolist() == [
+        "REBALANCE",
+        "HARVEST",
+        "CASH_INVEST",
+        "AAA",
+        "ZZZ",
+    ]
 
 
 def test_one_accounts_trades_without_account_ids_count_one_account_per_reason():
     """A statement's trades are one account's and carry no account id."""
-    trades = frame([("", "SELL", 3150.0, "HARVEST"), ("", "BUY", 3100.0, "REPLACE"), ("", "SELL", 1900.0, "HARVEST")])
+    trades = frame(
+        [
+            ("", "SELL", 3150.0, "HARVEST"),
+            ("", "BUY", 3100.0, "REPLACE"),
+            ("", "SELL", 1900.0, "HARVEST"),
+        ]
+    )
     table = trades_by_reason(trades.drop(columns="account_id"))
-    assert table[["reason", "trades", "accounts"]].values.tolist() == [["HARVEST", 2, 1], ["REPLACE", 1, 1]]
+    assert table[["reason", "trades", "accounts"]].values.tolist() == [
+        ["HARVEST", 2, 1],
+        ["REPLACE", 1, 1],
+    ]
 
 
 def test_no_trades_give_an_empty_table_with_every_column():
     table = ReasonTally().table()
-    assert table.empty and list(table.columns) == ["reason", "trades", "accounts", "buys", "sells", "bought", "sold"]
+    assert table.empty and list(table.columns) == [
+        "reason",
+        "trades",
+        "accounts",
+        "buys",
+        "sells",
+        "bought",
+        "sold",
+    ]
     assert trades_by_reason(frame([])).equals(table)
 
 
 def test_a_missing_notional_adds_nothing_and_an_infinite_one_shows():
-    trades = frame([("A", "BUY", np.nan, "REBALANCE"), ("A", "BUY", 2.5, "REBALANCE"),
-                    ("B", "SELL", np.inf, "HARVEST")])
+    trades = frame(
+        [
+            ("A", "BUY", np.nan, "REBALANCE"),
+            ("A", "BUY", 2.5, "REBALANCE"),
+            ("B", "SELL", np.inf, "HARVEST"),
+        ]
+    )
     table = trades_by_reason(trades).set_index("reason")
     assert table.loc["REBALANCE", ["trades", "bought"]].tolist() == [2, 2.5]
     assert table.loc["HARVEST", "sold"] == np.inf

@@ -72,14 +72,19 @@ def page() -> tuple[str, Outline]:
 
 def test_page_shows_exceptions_first_then_trades_distributions_and_accounts(page):
     _, o = page
-    order = [o.ids.index(i) for i in ("headline", "exceptions", "trades-by-reason", "distributions", "accounts")]
+    order = [
+        o.ids.index(i)
+        for i in ("headline", "exceptions", "trades-by-reason", "distributions", "accounts")
+    ]
     assert order == sorted(order)
 
 
 def test_page_is_self_contained_with_no_network_reference(page):
     html, o = page
     assert o.external == []
-    assert set(re.findall(r"(?:https?:)?//[\w.-]+\.\w+[^\s\"'<>]*", html)) == {"http://www.w3.org/2000/svg"}
+    assert set(re.findall(r"(?:https?:)?//[\w.-]+\.\w+[^\s\"'<>]*", html)) == {
+        "http://www.w3.org/2000/svg"
+    }
     assert "default-src 'none'" in html  # the browser refuses any fetch
 
 
@@ -97,7 +102,10 @@ def test_client_text_is_escaped_in_the_markup_and_in_the_data_island(page):
     assert "O&#x27;Neil &amp; Sons &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert html.count("</script>") == 2  # the data island and the code, nothing from a client
     data = json.loads(o.scripts["drill-data"])
-    assert data["accounts"]["ACC-0001"]["d"]["client_name"] == "O'Neil & Sons <script>alert(1)</script>"
+    assert (
+        data["accounts"]["ACC-0001"]["d"]["client_name"]
+        == "O'Neil & Sons <script>alert(1)</script>"
+    )
     assert data["accounts"]["ACC-0001"]["w"][0][3].endswith("</script><b>x</b>")
 
 
@@ -108,20 +116,25 @@ def test_exceptions_list_held_failed_flagged_and_compliance_accounts_with_reason
     assert ("ACC-0006", "SOLVER") in rows and ("ACC-0011", "COMPLIANCE") in rows
     assert rows[("ACC-0009", "TE_LIMIT")] == "tracking error above limit after best trades"
     kinds = [r[2] for r in o.tables["exception-table"][1:]]
-    assert kinds.index("COMPLIANCE") < kinds.index("SOLVER"), "kinds that hold an account out come first"
+    assert kinds.index("COMPLIANCE") < kinds.index("SOLVER"), (
+        "kinds that hold an account out come first"
+    )
 
 
 def test_the_page_lists_exactly_the_nights_exceptions_and_invents_none():
-    """Issue 13: the page counted 41 exceptions where the CLI and store counted 25, by deriving rows of
-    its own. The engine writes every exception (a TE_LIMIT breach included) as a typed kind; the page
+    """Issue 13: the page counted 41 exceptions where the CLI and store counted 25, by deriving rows
+    of
+    its own. The engine writes every exception (a TE_LIMIT breach included) as a typed kind; the
+    page
     shows those rows, so its count is the store's."""
     data = review_data()
     decisions = data.decisions.copy()
     decisions.loc[decisions["account_id"] == "ACC-0013", ["te_after", "status"]] = [0.05, "TRADED"]
     rows = exception_rows(ReviewData(**{**data.__dict__, "decisions": decisions}))
     assert len(rows) == len(data.exceptions)
-    assert sorted(zip(rows["account_id"], rows["kind"])) == sorted(zip(data.exceptions["account_id"],
-                                                                       data.exceptions["kind"]))
+    assert sorted(zip(rows["account_id"], rows["kind"])) == sorted(
+        zip(data.exceptions["account_id"], data.exceptions["kind"])
+    )
     html = render_review_page(data)
     assert f'<h2>Exceptions <span class="badge">{len(data.exceptions)}</span>' in html
 
@@ -155,8 +168,9 @@ def test_drill_down_data_carries_holdings_trades_lots_and_wash_blocks(page):
     after = [a / island["unit"] for a in acct["h"]["a"]]
     assert after == pytest.approx(mine["weight_after"].tolist(), abs=1e-6)
     assert len(acct["t"]) == int((data.trades["account_id"] == "ACC-0001").sum())
-    assert [lot[1] for lot in acct["l"]] == data.lot_sells.loc[data.lot_sells["account_id"] == "ACC-0001",
-                                                                "lot_id"].tolist()
+    assert [lot[1] for lot in acct["l"]] == data.lot_sells.loc[
+        data.lot_sells["account_id"] == "ACC-0001", "lot_id"
+    ].tolist()
     assert acct["w"][0][:3] == ["INTC", "BUY_BLOCKED", "2026-12-14"]
 
 
@@ -172,9 +186,16 @@ def test_a_missing_column_is_named():
 
 def test_a_night_without_trades_or_exceptions_still_renders():
     data = review_data(n_accounts=12)
-    empty = ReviewData(**{**data.__dict__, "trades": data.trades.iloc[0:0], "lot_sells": data.lot_sells.iloc[0:0],
-                          "exceptions": data.exceptions.iloc[0:0], "wash_blocks": data.wash_blocks.iloc[0:0],
-                          "decisions": data.decisions.assign(status="NO_TRADE", te_after=0.001)})
+    empty = ReviewData(
+        **{
+            **data.__dict__,
+            "trades": data.trades.iloc[0:0],
+            "lot_sells": data.lot_sells.iloc[0:0],
+            "exceptions": data.exceptions.iloc[0:0],
+            "wash_blocks": data.wash_blocks.iloc[0:0],
+            "decisions": data.decisions.assign(status="NO_TRADE", te_after=0.001),
+        }
+    )
     html = render_review_page(empty)
     assert "No exceptions tonight." in html and "No trades tonight." in html
     assert isinstance(empty.trades, pd.DataFrame)
@@ -207,24 +228,37 @@ def test_a_big_books_page_sums_every_accounts_trades_though_it_holds_only_the_li
     data = review_data()
     chosen = frozenset(data.decisions["account_id"].iloc[[0, 2, 4, 6, 7]])
     counts = data.trades.groupby("account_id").size().rename("trades").reset_index()
-    big = replace(data, trades=data.trades[data.trades["account_id"].isin(chosen)], listed=chosen,
-                  listed_elsewhere="accounts.csv", by_reason=trades_by_reason(data.trades), trade_counts=counts)
+    big = replace(
+        data,
+        trades=data.trades[data.trades["account_id"].isin(chosen)],
+        listed=chosen,
+        listed_elsewhere="accounts.csv",
+        by_reason=trades_by_reason(data.trades),
+        trade_counts=counts,
+    )
     page, everyone = Outline(), Outline()
     page.feed(render_review_page(big))
     everyone.feed(render_review_page(data))
     assert page.tables["reason-table"] == everyone.tables["reason-table"]
-    assert int(page.tables["reason-table"][1][2]) > len(chosen)  # accounts per reason: not only the listed
+    assert int(page.tables["reason-table"][1][2]) > len(
+        chosen
+    )  # accounts per reason: not only the listed
     trades_column = page.tables["account-table"][0].index("Trades")
     listed_rows = {r[0]: r[trades_column] for r in page.tables["account-table"][1:]}
-    assert listed_rows == {r[0]: r[trades_column] for r in everyone.tables["account-table"][1:] if r[0] in chosen}
+    assert listed_rows == {
+        r[0]: r[trades_column] for r in everyone.tables["account-table"][1:] if r[0] in chosen
+    }
     island = json.loads(page.scripts["drill-data"])
     assert {a: len(v["t"]) for a, v in island["accounts"].items()} == {
-        a: int((data.trades["account_id"] == a).sum()) for a in chosen}
+        a: int((data.trades["account_id"] == a).sum()) for a in chosen
+    }
 
 
 def test_the_whole_nights_figures_handed_to_the_page_must_carry_their_columns():
     data = review_data()
     with pytest.raises(ReportDataError, match="by_reason.sold"):
-        ReviewData(**{**data.__dict__, "by_reason": trades_by_reason(data.trades).drop(columns="sold")})
+        ReviewData(
+            **{**data.__dict__, "by_reason": trades_by_reason(data.trades).drop(columns="sold")}
+        )
     with pytest.raises(ReportDataError, match="trade_counts.trades"):
         ReviewData(**{**data.__dict__, "trade_counts": pd.DataFrame({"account_id": ["ACC-0001"]})})

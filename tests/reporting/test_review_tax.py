@@ -13,19 +13,23 @@ from sma.reporting import lot_gain_sums, tax_figures, tax_totals
 from sma.reporting._format import money
 from sma.reporting._review_page import axis
 
-ACCOUNTS = pd.DataFrame({
-    "account_id": ["T1", "T2", "IRA1", "T3"],
-    "account_type": ["TAXABLE", "TAXABLE", "IRA", "TAXABLE"],
-    "st_tax_rate": [0.37, 0.24, 0.0, 0.32],
-    "lt_tax_rate": [0.20, 0.15, 0.0, 0.15],
-    "gain_budget": [5_000.0, np.nan, 5_000.0, 1_000.0],
-    "realized_ytd": [3_000.0, 800.0, 0.0, 900.0],
-})
-LOT_SELLS = pd.DataFrame({
-    "account_id": ["T1", "T1", "T1", "T2", "IRA1", "T3"],
-    "term": ["SHORT", "LONG", "LONG", "LONG", "LONG", "SHORT"],
-    "realized_gain": [1_000.0, 2_000.0, -500.0, 400.0, 9_000.0, 250.0],
-})
+ACCOUNTS = pd.DataFrame(
+    {
+        "account_id": ["T1", "T2", "IRA1", "T3"],
+        "account_type": ["TAXABLE", "TAXABLE", "IRA", "TAXABLE"],
+        "st_tax_rate": [0.37, 0.24, 0.0, 0.32],
+        "lt_tax_rate": [0.20, 0.15, 0.0, 0.15],
+        "gain_budget": [5_000.0, np.nan, 5_000.0, 1_000.0],
+        "realized_ytd": [3_000.0, 800.0, 0.0, 900.0],
+    }
+)
+LOT_SELLS = pd.DataFrame(
+    {
+        "account_id": ["T1", "T1", "T1", "T2", "IRA1", "T3"],
+        "term": ["SHORT", "LONG", "LONG", "LONG", "LONG", "SHORT"],
+        "realized_gain": [1_000.0, 2_000.0, -500.0, 400.0, 9_000.0, 250.0],
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +38,38 @@ def figures() -> pd.DataFrame:
 
 
 def test_tax_cost_is_each_gain_lot_times_its_terms_rate_and_losses_cost_nothing(figures):
-    # T1: 1,000 short-term x 37% + 2,000 long-term x 20%; the 500 long-term loss is tax saved, not cost.
+    # T1: 1,000 short-term x 37% + 2,000 long-term x 20%; the 500 long-term loss is tax saved, not
+    # cost.
     assert figures.loc["T1", "tax_cost"] == pytest.approx(1_000 * 0.37 + 2_000 * 0.20)
-    assert figures.loc["T1", ["gains_st", "gains_lt", "net_st", "net_lt"]].tolist() == [1_000, 2_000, 1_000, 1_500]
+    assert figures.loc["T1", ["gains_st", "gains_lt", "net_st", "net_lt"]].tolist() == [
+        1_000,
+        2_000,
+        1_000,
+        1_500,
+    ]
     assert figures.loc["T2", "tax_cost"] == pytest.approx(400 * 0.15)
 
 
 def test_an_ira_sale_costs_no_tax_and_has_no_budget_whatever_its_gain(figures):
     assert figures.loc["IRA1", "tax_cost"] == 0.0 and figures.loc["IRA1", "net_lt"] == 9_000
-    assert np.isnan(figures.loc["IRA1", ["gain_budget", "budget_used", "budget_left"]].astype(float)).all()
+    assert np.isnan(
+        figures.loc["IRA1", ["gain_budget", "budget_used", "budget_left"]].astype(float)
+    ).all()
 
 
 def test_budget_used_is_ytd_plus_tonights_net_gain_and_left_is_the_rest(figures):
     assert figures.loc["T1", "budget_used"] == pytest.approx(3_000 + 1_000 + 1_500)
-    assert figures.loc["T1", "budget_left"] == pytest.approx(5_000 - 5_500)  # overspent shows negative
+    assert figures.loc["T1", "budget_left"] == pytest.approx(
+        5_000 - 5_500
+    )  # overspent shows negative
     assert figures.loc["T3", "budget_left"] == pytest.approx(1_000 - 900 - 250)
     assert np.isnan(figures.loc["T2", "budget_left"])  # no budget, nothing left to show
 
 
 def test_totals_count_taxable_accounts_only_and_report_ira_gains_apart(figures):
-    decisions = pd.concat([ACCOUNTS[["account_id", "account_type"]], figures.reset_index(drop=True)], axis=1)
+    decisions = pd.concat(
+        [ACCOUNTS[["account_id", "account_type"]], figures.reset_index(drop=True)], axis=1
+    )
     t = tax_totals(decisions.assign(est_tax_saved=0.0))
     assert t["gains_realized_lt"] == pytest.approx(1_500 + 400) and t["untaxed_net"] == 9_000
     assert t["tax_cost"] == pytest.approx(370 + 400 + 60 + 250 * 0.32)
@@ -67,7 +83,9 @@ def test_lot_sums_of_parts_add_up_to_the_sums_of_the_whole():
     pd.testing.assert_frame_equal(parts.groupby(level=0, sort=True).sum(), whole)
 
 
-@pytest.mark.parametrize(("x", "text"), [(-0.4, "$0"), (-0.0, "$0"), (-0.5, "$0"), (-0.6, "-$1"), (-1234.4, "-$1,234")])
+@pytest.mark.parametrize(
+    ("x", "text"), [(-0.4, "$0"), (-0.0, "$0"), (-0.5, "$0"), (-0.6, "-$1"), (-1234.4, "-$1,234")]
+)
 def test_an_amount_that_rounds_to_zero_dollars_shows_no_minus_sign(x, text):
     assert money(x, cents=False) == text
 
@@ -76,12 +94,15 @@ def test_an_amount_that_rounds_to_zero_cents_shows_no_minus_sign():
     assert money(-0.004) == "$0.00" and money(-0.006) == "-$0.01"
 
 
-@pytest.mark.parametrize(("top", "labels"), [
-    (0.0123, ["0.00%", "0.25%", "0.50%", "0.75%", "1.00%", "1.25%"]),  # was "0% 0% 0% 1% 1% 1%"
-    (0.009, ["0.0%", "0.2%", "0.4%", "0.6%", "0.8%", "1.0%"]),
-    (0.04, ["0%", "1%", "2%", "3%", "4%", "5%"]),
-    (0.3, ["0%", "10%", "20%", "30%", "40%", "50%"]),
-])
+@pytest.mark.parametrize(
+    ("top", "labels"),
+    [
+        (0.0123, ["0.00%", "0.25%", "0.50%", "0.75%", "1.00%", "1.25%"]),  # was "0% 0% 0% 1% 1% 1%"
+        (0.009, ["0.0%", "0.2%", "0.4%", "0.6%", "0.8%", "1.0%"]),
+        (0.04, ["0%", "1%", "2%", "3%", "4%", "5%"]),
+        (0.3, ["0%", "10%", "20%", "30%", "40%", "50%"]),
+    ],
+)
 def test_axis_tick_labels_differ_from_one_tick_to_the_next(top, labels):
     end, step, places = axis(top)
     ticks = [f"{v * 100:.{places}f}%" for v in np.arange(6) * step]

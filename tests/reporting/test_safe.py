@@ -12,11 +12,34 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sma.inbox import ID_PATTERN
-from sma.reporting import UnsafeIdError, escape_markup, neutralise_cell, neutralise_frame, safe_file_name
+from sma.reporting import (
+    UnsafeIdError,
+    escape_markup,
+    neutralise_cell,
+    neutralise_frame,
+    safe_file_name,
+)
 
 
-@pytest.mark.parametrize("bad", ["../etc", "..", ".", ".hidden", "a/b", "a\\b", "/abs", "", "a b", "x" * 65,
-                                 "ACC\x00", "ACC\n1", "ACC:1", "ünï"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../etc",
+        "..",
+        ".",
+        ".hidden",
+        "a/b",
+        "a\\b",
+        "/abs",
+        "",
+        "a b",
+        "x" * 65,
+        "ACC\x00",
+        "ACC\n1",
+        "ACC:1",
+        "ünï",
+    ],
+)
 def test_an_id_that_could_leave_its_folder_is_refused(bad):
     with pytest.raises(UnsafeIdError) as e:
         safe_file_name(bad, ".pdf")
@@ -57,7 +80,9 @@ def test_text_that_would_start_a_formula_is_prefixed_with_a_quote(cell):
 def test_numbers_and_plain_text_are_left_alone():
     assert neutralise_cell(-12.5) == -12.5
     assert neutralise_cell("Apple Inc.") == "Apple Inc."
-    frame = neutralise_frame(pd.DataFrame({"name": ["=cmd", "ok"], "amount": [-1.0, 2.0]}), ["name"])
+    frame = neutralise_frame(
+        pd.DataFrame({"name": ["=cmd", "ok"], "amount": [-1.0, 2.0]}), ["name"]
+    )
     assert list(frame["name"]) == ["'=cmd", "ok"] and list(frame["amount"]) == [-1.0, 2.0]
 
 

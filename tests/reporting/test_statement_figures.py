@@ -29,18 +29,27 @@ def test_realized_for_the_period_counts_only_sales_dated_inside_it():
 
 
 def test_holdings_appendix_lists_every_position_with_its_unrealized_gain_and_term():
-    """Term at the period end (IRS Publication 550, ch. 4): all shares long-term -> Long, none -> Short,
+    """Term at the period end (IRS Publication 550, ch. 4): all shares long-term -> Long, none ->
+    Short,
     some -> Mixed. Sample: AAPL all 160 long, MSFT 50 of 80 long, JPM none."""
     data = statement_data()
     a = holdings_appendix(data.holdings, 100_000.0).set_index("symbol")
     assert len(a) == len(data.holdings)
-    assert (a.loc["AAPL", "term"], a.loc["MSFT", "term"], a.loc["JPM", "term"]) == ("LONG", "MIXED", "SHORT")
+    assert (a.loc["AAPL", "term"], a.loc["MSFT", "term"], a.loc["JPM", "term"]) == (
+        "LONG",
+        "MIXED",
+        "SHORT",
+    )
     assert a.loc["AAPL", "unrealized_gain"] == 160 * 230.0 - 24000.0
 
 
 def test_sector_weights_are_over_securities_and_cash_and_sum_to_one():
-    holdings = pd.DataFrame({"sector": ["Energy", "Energy", "Utilities"], "market_value": [300.0, 100.0, 500.0]})
-    bench = pd.DataFrame({"sector": ["Energy", "Utilities", "Financials"], "weight": [0.5, 0.3, 0.2]})
+    holdings = pd.DataFrame(
+        {"sector": ["Energy", "Energy", "Utilities"], "market_value": [300.0, 100.0, 500.0]}
+    )
+    bench = pd.DataFrame(
+        {"sector": ["Energy", "Utilities", "Financials"], "weight": [0.5, 0.3, 0.2]}
+    )
     w = sector_weights(holdings, 100.0, bench).set_index("sector")
     assert w.loc["Energy", "account_weight"] == pytest.approx(0.4)
     assert w.loc["Utilities", "account_weight"] == pytest.approx(0.5)
@@ -76,11 +85,16 @@ def test_statement_figures_reconcile_with_the_inputs():
     # (IRC 1211(b)); tax saved on the 600 + 600 of gains plus the offset at the ST rate
     assert f.loss_value.value == pytest.approx(600 * 0.37 + 600 * 0.20 + 1300 * 0.37)
     assert f.loss_value.carryforward == 0.0
-    assert f.unrealized.gain == pytest.approx((data.holdings["market_value"] - data.holdings["cost_basis"]).sum())
+    assert f.unrealized.gain == pytest.approx(
+        (data.holdings["market_value"] - data.holdings["cost_basis"]).sum()
+    )
     assert f.top["symbol"].iloc[0] == "AAPL"
     # the period's trades by reason: 3 harvests, 2 replacements, 1 cash investment
     assert dict(zip(f.reasons["reason"], f.reasons["trades"], strict=True)) == {
-        "HARVEST": 3, "REPLACE": 2, "CASH_INVEST": 1}
+        "HARVEST": 3,
+        "REPLACE": 2,
+        "CASH_INVEST": 1,
+    }
     assert (f.contributions, f.withdrawals) == (20_000.0, 0.0)
 
 
@@ -93,4 +107,6 @@ def test_since_inception_is_named_so_only_when_the_valuations_reach_back_to_the_
     assert statement_figures(data).since_inception.label == "Since inception"
     older = replace(data, inception=date(2021, 6, 1))
     assert statement_figures(older).since_inception.label == "Since first valuation"
-    assert statement_figures(replace(data, inception=first)).since_inception.label == "Since inception"
+    assert (
+        statement_figures(replace(data, inception=first)).since_inception.label == "Since inception"
+    )

@@ -45,11 +45,15 @@ def test_statement_prints_the_golden_figures(taxable_pdf):
     _, text = pdf_text(taxable_pdf)
     for figure in (
         money(f.change.value_end),  # account value
-        percent(f.period.account), percent(f.period.benchmark), percent(f.ytd.account),
-        percent(f.since_inception.account), percent(f.since_inception.account_annualised),
+        percent(f.period.account),
+        percent(f.period.benchmark),
+        percent(f.ytd.account),
+        percent(f.since_inception.account),
+        percent(f.since_inception.account_annualised),
         "$823.00",  # tax on 600 ST + 600 LT gains netted away (222 + 120) + the 1,300 ordinary offset x 37 %
         "$1,300.00",  # the net capital loss set against ordinary income (IRC 1211(b))
-        percent(f.period.money_weighted), percent(f.since_inception.money_weighted_annualised),
+        percent(f.period.money_weighted),
+        percent(f.since_inception.money_weighted_annualised),
         "-$1,300.00",  # realized net year to date
         "$500.00",  # wash-sale loss disallowed
         money(f.unrealized.gain),
@@ -64,7 +68,10 @@ def test_identical_input_gives_identical_bytes(taxable_pdf):
 
 def test_client_text_is_never_interpreted_as_markup():
     """CVE-2023-33733: reportlab markup in a client's name is shown literally, never evaluated."""
-    payload = "<font color=\"[ [ getattr(pow, Word('__globals__'))['os'].system('touch /tmp/pwned') ] ]\">x</font>"
+    payload = (
+        "<font color=\"[ [ getattr(pow, Word('__globals__'))['os'].system('touch "
+        "/tmp/pwned') ] ]\">x</font>"
+    )
     pages, text = pdf_text(render_statement_pdf(statement_data(client="Eve " + payload)))
     assert "Eve <font color=" in text
     assert not Path("/tmp/pwned").exists()
@@ -81,13 +88,30 @@ def test_tax_deferred_account_says_no_harvesting_and_values_none():
 def test_page_one_renders_to_png_for_people_to_look_at(taxable_pdf, tmp_path):
     """CI artefact: out/artefacts/statement_page1.png (pdftoppm, Debian package poppler-utils)."""
     pdftoppm = shutil.which("pdftoppm")
-    assert pdftoppm, "pdftoppm is missing: install Debian's poppler-utils (the project's setup does)"
+    assert pdftoppm, (
+        "pdftoppm is missing: install Debian's poppler-utils (the project's setup does)"
+    )
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     (ARTEFACTS / "statement.pdf").write_bytes(taxable_pdf)
     source = tmp_path / "statement.pdf"
     source.write_bytes(taxable_pdf)
-    subprocess.run([pdftoppm, "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", str(source),
-                    str(ARTEFACTS / "statement_page1")], check=True, timeout=60)
+    subprocess.run(
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "110",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(source),
+            str(ARTEFACTS / "statement_page1"),
+        ],
+        check=True,
+        timeout=60,
+    )
     png = (ARTEFACTS / "statement_page1.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
@@ -102,24 +126,33 @@ def test_cash_raised_without_a_withdrawal_is_not_called_raising_cash_for_withdra
     flat = " ".join(text.split())
     assert "cash back up to its target reserve" in flat
     assert "withdrawals" not in flat.replace("No contributions or withdrawals", "").replace(
-        "no contributions or withdrawals", "").replace("Contributions and withdrawals", "")
+        "no contributions or withdrawals", ""
+    ).replace("Contributions and withdrawals", "")
 
 
 def test_firm_name_address_extra_disclosures_and_logo_come_from_the_data():
     logo = io.BytesIO()
     Image.new("RGB", (120, 40), (200, 30, 30)).save(logo, format="PNG")
-    firm = Firm("Harbor & Pine <Advisors>", ("1 Harbor Way", "Portland, ME"), ("Fees are billed quarterly.",),
-                logo.getvalue())
+    firm = Firm(
+        "Harbor & Pine <Advisors>",
+        ("1 Harbor Way", "Portland, ME"),
+        ("Fees are billed quarterly.",),
+        logo.getvalue(),
+    )
     pdf = render_statement_pdf(replace(statement_data(), firm=firm))
     _, text = pdf_text(pdf)
-    assert "Harbor & Pine <Advisors>" in text and "1 Harbor Way" in text and "Fees are billed quarterly." in text
+    assert (
+        "Harbor & Pine <Advisors>" in text
+        and "1 Harbor Way" in text
+        and "Fees are billed quarterly." in text
+    )
     assert "SMA Nightly" not in text
     assert b"/Subtype /Image" in pdf
 
 
 def test_every_position_is_in_the_appendix_with_cost_basis_and_term(taxable_pdf):
     _, text = pdf_text(taxable_pdf)
-    appendix = text[text.index(f"{len(SECTIONS)}. {SECTIONS[-1]}"):]
+    appendix = text[text.index(f"{len(SECTIONS)}. {SECTIONS[-1]}") :]
     for r in statement_data().holdings.itertuples(index=False):
         assert r.symbol in appendix and money(r.cost_basis) in appendix
     assert "Mixed" in appendix and "Long" in appendix and "Short" in appendix

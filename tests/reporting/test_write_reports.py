@@ -32,12 +32,16 @@ def test_review_page_and_statement_are_written_whole_and_named_from_ids(tmp_path
 
 
 def test_form_8949_is_written_as_csv_and_pdf(tmp_path):
-    csv_path, pdf_path = write_form_8949(realized_rows(), "Jordan Rivera", "ACC-0001", 2026, tmp_path)
+    csv_path, pdf_path = write_form_8949(
+        realized_rows(), "Jordan Rivera", "ACC-0001", 2026, tmp_path
+    )
     assert (csv_path.name, pdf_path.name) == ("ACC-0001_8949_2026.csv", "ACC-0001_8949_2026.pdf")
     assert csv_path.read_text().startswith("Part,(a) Description of property")
 
 
-@pytest.mark.parametrize("account_id, label", [("../ACC", "2026-Q3"), ("ACC-1", "../../x"), ("ACC-1", "Q3/..")])
+@pytest.mark.parametrize(
+    "account_id, label", [("../ACC", "2026-Q3"), ("ACC-1", "../../x"), ("ACC-1", "Q3/..")]
+)
 def test_an_id_or_period_that_could_leave_the_folder_writes_nothing(tmp_path, account_id, label):
     with pytest.raises(UnsafeIdError):
         statement_file_name(account_id, label)
@@ -50,8 +54,12 @@ def a_run_folder(root: Path) -> Path:
     write_review_page(review_data(n_accounts=12), run)
     (run / "accounts.csv").write_text("account_id,status\nACC-0001,TRADED\n")
     (run / "summary.json").write_text("{}")
-    for name, text in (("proposal/trades.parquet", "PAR1"), ("blotter/audit.jsonl", '{"action":"RELEASE","state":"RELEASED"}\n'),
-                       ("blotter/exports/orders.fix", "8=FIX.4.4\x01"), ("blotter/.lock", "")):
+    for name, text in (
+        ("proposal/trades.parquet", "PAR1"),
+        ("blotter/audit.jsonl", '{"action":"RELEASE","state":"RELEASED"}\n'),
+        ("blotter/exports/orders.fix", "8=FIX.4.4\x01"),
+        ("blotter/.lock", ""),
+    ):
         (run / name).parent.mkdir(parents=True, exist_ok=True)
         (run / name).write_text(text)
     (root / "secret.txt").write_text("not for the review page")
@@ -96,9 +104,13 @@ def test_review_server_serves_the_review_page_and_the_accounts_list_it_names(tmp
         status, served = get(port, "/review.html")
         assert status == 200 and get(port, "/") == (200, served)
         assert get(port, "/accounts.csv") == (200, (run / "accounts.csv").read_bytes())
-    # Only the blotter card differs: the page was written when nothing was proposed, the log now says RELEASED.
+    # Only the blotter card differs: the page was written when nothing was proposed, the log now
+    # says RELEASED.
     assert b'id="blotter-state" class="state none">none<' in page
-    assert b'id="blotter-state" class="state RELEASED">RELEASED<' in served and b"now, from the audit log" in served
+    assert (
+        b'id="blotter-state" class="state RELEASED">RELEASED<' in served
+        and b"now, from the audit log" in served
+    )
     card = re.compile(rb"<!--blotter-->.*?<!--/blotter-->")
     assert card.sub(b"", served) == card.sub(b"", page)
 
@@ -108,17 +120,40 @@ def test_review_server_still_serves_the_page_when_the_audit_log_is_damaged(tmp_p
     (run / "blotter" / "audit.jsonl").write_text("{not json\n")
     with serving(run) as (_, port):
         status, served = get(port, "/review.html")
-    assert status == 200 and b'class="state UNREADABLE">UNREADABLE<' in served and b"sma blotter verify" in served
+    assert (
+        status == 200
+        and b'class="state UNREADABLE">UNREADABLE<' in served
+        and b"sma blotter verify" in served
+    )
 
 
-@pytest.mark.parametrize("path", [
-    "/blotter/exports/orders.fix", "/blotter/audit.jsonl", "/blotter/", "/blotter/.lock",
-    "/proposal/trades.parquet", "/proposal/", "/summary.json", "/runs", "/../secret.txt", "/%2e%2e/secret.txt",
-    "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/./review.html/../blotter/audit.jsonl", "/review.html/..",
-    "/blotter%2faudit.jsonl", "//etc/passwd", "/%2fetc%2fpasswd",
-])
-def test_review_server_answers_404_for_everything_but_the_page_and_its_accounts_list(tmp_path, path):
-    """Issue 14 (8): the run folder's orders, audit log and proposal are not served, however asked for."""
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/blotter/exports/orders.fix",
+        "/blotter/audit.jsonl",
+        "/blotter/",
+        "/blotter/.lock",
+        "/proposal/trades.parquet",
+        "/proposal/",
+        "/summary.json",
+        "/runs",
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/..%2fsecret.txt",
+        "/./review.html/../blotter/audit.jsonl",
+        "/review.html/..",
+        "/blotter%2faudit.jsonl",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+    ],
+)
+def test_review_server_answers_404_for_everything_but_the_page_and_its_accounts_list(
+    tmp_path, path
+):
+    """Issue 14 (8): the run folder's orders, audit log and proposal are not served, however asked
+    for."""
     with serving(a_run_folder(tmp_path)) as (_, port):
         status, body = get(port, path)
     assert status == 404

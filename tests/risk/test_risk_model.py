@@ -1,4 +1,5 @@
-"""The factor risk model: estimated from prices, loaded from a vendor, and the tracking error it gives."""
+"""The factor risk model: estimated from prices, loaded from a vendor, and the tracking error it
+gives."""
 
 from __future__ import annotations
 
@@ -36,10 +37,13 @@ def dense_cov(model: RiskModel) -> np.ndarray:
 
 
 def test_estimated_model_sees_stocks_of_one_sector_move_together():
-    """Same-sector pairs co-move more than cross-sector pairs, and total volatility is close to the truth
+    """Same-sector pairs co-move more than cross-sector pairs, and total volatility is close to the
+    truth
     (annual variance 252 * (1e-4 + 0.64e-4 + 2.25e-4): about 31 % a year)."""
     returns, symbols, sectors = simulated_returns(seed=1)
-    model = estimate_risk_model(returns, symbols, sectors, RiskModelParams(halflife_days=250, n_statistical=2))
+    model = estimate_risk_model(
+        returns, symbols, sectors, RiskModelParams(halflife_days=250, n_statistical=2)
+    )
     cov = dense_cov(model)
     assert cov[0, 1] > 1.5 * cov[0, 15]
     vol = np.sqrt(np.diag(cov))
@@ -67,7 +71,9 @@ def test_returns_from_prices_treat_a_missing_close_as_no_move():
 
 
 def test_vendor_model_is_aligned_to_our_universe_and_specific_risk_is_squared():
-    exposures = pd.DataFrame({"symbol": ["A", "B", "ZZZ"], "factor": ["MKT", "MKT", "MKT"], "exposure": [1.0, 1.2, 9.0]})
+    exposures = pd.DataFrame(
+        {"symbol": ["A", "B", "ZZZ"], "factor": ["MKT", "MKT", "MKT"], "exposure": [1.0, 1.2, 9.0]}
+    )
     factor_cov = pd.DataFrame({"factor_1": ["MKT"], "factor_2": ["MKT"], "covariance": [0.04]})
     specific = pd.DataFrame({"symbol": ["B", "A"], "specific_risk": [0.3, 0.2]})
     model = risk_model_from_frames(exposures, factor_cov, specific, np.array(["A", "B"]))
@@ -84,9 +90,13 @@ def test_vendor_model_without_specific_risk_for_a_held_symbol_is_refused_by_name
 
 def test_a_factor_covariance_that_is_not_positive_semidefinite_is_refused():
     with pytest.raises(RiskModelError, match="positive semi-definite"):
-        RiskModel(np.array(["A"]), np.array(["F1", "F2"]), np.ones((1, 2)), np.array([[1.0, 2.0], [2.0, 1.0]]),
-                  np.array([0.1]))
-
+        RiskModel(
+            np.array(["A"]),
+            np.array(["F1", "F2"]),
+            np.ones((1, 2)),
+            np.array([[1.0, 2.0], [2.0, 1.0]]),
+            np.array([0.1]),
+        )
 
 
 @settings(max_examples=50, deadline=None)
@@ -96,8 +106,13 @@ def test_tracking_error_is_non_negative_and_scales_with_the_active_position(seed
     n, k = 15, 3
     x = rng.normal(size=(n, k))
     root = rng.normal(size=(k, k))
-    model = RiskModel(np.array([f"S{i}" for i in range(n)]), np.array(["A", "B", "C"]), x, root @ root.T * 0.01,
-                      rng.uniform(0.01, 0.1, n))
+    model = RiskModel(
+        np.array([f"S{i}" for i in range(n)]),
+        np.array(["A", "B", "C"]),
+        x,
+        root @ root.T * 0.01,
+        rng.uniform(0.01, 0.1, n),
+    )
     a = rng.normal(0, 0.01, n)
     te = tracking_error(model, a)
     assert te >= 0

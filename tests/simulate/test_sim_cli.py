@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 import typer
-from conftest import SMALL_UNIVERSE
 from typer.testing import CliRunner
 
 from pipelines.book import write_inbox
 from pipelines.cli import _simulate
 from sma.book import BookParams, generate_book
+from tests.simulate.small_universe import SMALL_UNIVERSE
 
 
 def app() -> typer.Typer:
@@ -27,29 +27,68 @@ def prices(tmp_path_factory):
     return write_inbox(frames, tmp_path_factory.mktemp("inbox"), as_of, "csv")
 
 
-def test_simulate_runs_on_price_files_extended_past_their_last_day_and_writes_the_report(prices, tmp_path):
-    """--prices-from: an inbox's closes; the vintage's year beyond them is drawn from a factor model."""
+@pytest.mark.slow
+def test_simulate_runs_on_price_files_extended_past_their_last_day_and_writes_the_report(
+    prices, tmp_path
+):
+    """--prices-from: an inbox's closes; the vintage's year beyond them is drawn from a factor
+    model."""
     out = tmp_path / "sim"
-    result = CliRunner().invoke(app(), ["simulate", "--years", "1", "--first-year", "2024", "--harvest-frequency",
-                                        "MONTHLY", "--strategies", "TRACKING_ONLY,ENGINE", "--prices-from",
-                                        str(prices), "--workers", "1", "--out", str(out)])
+    result = CliRunner().invoke(
+        app(),
+        [
+            "simulate",
+            "--years",
+            "1",
+            "--first-year",
+            "2024",
+            "--harvest-frequency",
+            "MONTHLY",
+            "--strategies",
+            "TRACKING_ONLY,ENGINE",
+            "--prices-from",
+            str(prices),
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "ENGINE" in result.output and "tax alpha" in result.output
     assert (out / "report.html").exists() and (out / "summary.csv").exists()
 
 
 def test_an_unknown_frequency_is_a_clear_error(tmp_path):
-    result = CliRunner().invoke(app(), ["simulate", "--harvest-frequency", "HOURLY", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app(), ["simulate", "--harvest-frequency", "HOURLY", "--out", str(tmp_path)]
+    )
     assert result.exit_code != 0 and "HOURLY" in result.output
 
 
 def test_a_first_year_outside_the_price_files_is_a_clear_error(prices, tmp_path):
-    result = CliRunner().invoke(app(), ["simulate", "--years", "1", "--first-year", "2010", "--prices-from",
-                                        str(prices), "--workers", "1", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app(),
+        [
+            "simulate",
+            "--years",
+            "1",
+            "--first-year",
+            "2010",
+            "--prices-from",
+            str(prices),
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 1 and "vintage 0" in result.output
 
 
-def test_the_engine_strategy_is_simulated_with_the_firms_engine_and_risk_settings(tmp_path, monkeypatch):
+def test_the_engine_strategy_is_simulated_with_the_firms_engine_and_risk_settings(
+    tmp_path, monkeypatch
+):
     import sma.simulate
 
     asked = {}
@@ -64,4 +103,6 @@ def test_the_engine_strategy_is_simulated_with_the_firms_engine_and_risk_setting
     monkeypatch.setenv("SMA_RISK__HALFLIFE_DAYS", "30")
     result = CliRunner().invoke(app(), ["simulate", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "stop here" in result.output
-    assert asked["params"].engine.risk_aversion == 9.0 and asked["params"].risk.halflife_days == 30.0
+    assert (
+        asked["params"].engine.risk_aversion == 9.0 and asked["params"].risk.halflife_days == 30.0
+    )

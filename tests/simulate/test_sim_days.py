@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sma.simulate import HarvestFrequency, MarketPathError, decision_days, extend_market, generated_market, market_from_frames
+from sma.simulate import (
+    HarvestFrequency,
+    MarketPathError,
+    decision_days,
+    extend_market,
+    generated_market,
+    market_from_frames,
+)
 from sma.simulate._loop import flow_matrix
 
 DAYS = np.busday_offset(np.datetime64("2024-01-01"), np.arange(45), roll="forward")
@@ -24,10 +31,19 @@ def test_monthly_decisions_fall_on_the_first_business_day_of_each_month():
 
 
 def test_a_flow_requested_on_a_weekend_arrives_the_next_business_day_and_earlier_ones_on_day_zero():
-    flows = pd.DataFrame({"account_id": ["A", "A", "B"], "amount": [100.0, -50.0, 7.0],
-                          "requested_date": ["2024-01-06", "2023-12-01", "2024-01-02"]})
+    flows = pd.DataFrame(
+        {
+            "account_id": ["A", "A", "B"],
+            "amount": [100.0, -50.0, 7.0],
+            "requested_date": ["2024-01-06", "2023-12-01", "2024-01-02"],
+        }
+    )
     out = flow_matrix(flows, DAYS, np.array(["A", "B"]))
-    assert out[0].tolist() == [-50.0, 0.0] and out[1].tolist() == [0.0, 7.0] and out[5].tolist() == [100.0, 0.0]
+    assert (
+        out[0].tolist() == [-50.0, 0.0]
+        and out[1].tolist() == [0.0, 7.0]
+        and out[5].tolist() == [100.0, 0.0]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +66,31 @@ def test_extending_a_path_keeps_its_history_and_adds_business_days(path):
 
 
 def test_a_price_file_missing_a_close_is_refused_naming_symbol_and_date(path):
-    prices = pd.DataFrame({"date": np.repeat(path.dates[:3], 2), "symbol": np.tile(path.symbols[:2], 3),
-                           "close": 10.0}).iloc[:-1]
+    prices = pd.DataFrame(
+        {
+            "date": np.repeat(path.dates[:3], 2),
+            "symbol": np.tile(path.symbols[:2], 3),
+            "close": 10.0,
+        }
+    ).iloc[:-1]
     bench = pd.DataFrame({"benchmark_id": "B", "symbol": path.symbols[:2], "weight": [0.5, 0.5]})
     with pytest.raises(MarketPathError, match=f"no close for {path.symbols[1]}"):
         market_from_frames(path.securities.iloc[:2], prices, bench)
 
 
 def test_index_weights_given_on_the_last_day_are_traced_back_to_day_zero(path):
-    """A price file's benchmark weights are tonight's: day 0's are those weights at day 0's prices."""
+    """A price file's benchmark weights are tonight's: day 0's are those weights at day 0's
+    prices."""
     bench = path.benchmarks_frame(299)
-    again = market_from_frames(path.securities, pd.DataFrame({
-        "date": np.repeat(path.dates, path.symbols.size), "symbol": np.tile(path.symbols, path.dates.size),
-        "close": path.closes.ravel()}), bench)
+    again = market_from_frames(
+        path.securities,
+        pd.DataFrame(
+            {
+                "date": np.repeat(path.dates, path.symbols.size),
+                "symbol": np.tile(path.symbols, path.dates.size),
+                "close": path.closes.ravel(),
+            }
+        ),
+        bench,
+    )
     assert np.allclose(again.weights0, path.weights0)

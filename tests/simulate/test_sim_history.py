@@ -1,4 +1,5 @@
-"""A generated book's simulated history: shares, cash and lots stay whole; the inbox of the last day."""
+"""A generated book's simulated history: shares, cash and lots stay whole; the inbox of the last
+day."""
 
 from datetime import date
 
@@ -6,10 +7,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL_UNIVERSE
 from sma.book import BookParams, generate_book
 from sma.inbox import INBOX_FILES
-from sma.simulate import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS, HarvestFrequency, HistoryParams, simulate_history
+from sma.simulate import (
+    HISTORY_TRADE_COLUMNS,
+    VALUE_COLUMNS,
+    HarvestFrequency,
+    HistoryParams,
+    simulate_history,
+)
+from tests.simulate.small_universe import SMALL_UNIVERSE
+
+# Simulated histories of several months each: more than a minute in all.
+pytestmark = pytest.mark.slow
 
 START, END = date(2024, 1, 2), date(2024, 2, 29)
 
@@ -21,17 +31,22 @@ def book():
 
 @pytest.fixture(scope="module")
 def history(book):
-    return simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    return simulate_history(
+        book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
+    )
 
 
 def test_history_has_a_value_row_per_account_and_business_day(book, history):
     days = np.busday_count(np.datetime64(START) + 1, np.datetime64(END) + 1)
-    assert list(history.values.columns) == VALUE_COLUMNS and len(history.values) == days * len(book["accounts"])
+    assert list(history.values.columns) == VALUE_COLUMNS and len(history.values) == days * len(
+        book["accounts"]
+    )
     assert list(history.trades.columns) == HISTORY_TRADE_COLUMNS and len(history.trades) > 0
 
 
 def test_no_loss_is_washed_in_any_household(history):
-    """IRS Pub. 550 and Rev. Rul. 2008-5: the engine, and the same-night household check, avoid wash sales."""
+    """IRS Pub. 550 and Rev. Rul. 2008-5: the engine, and the same-night household check, avoid wash
+    sales."""
     assert (history.realized["wash_sale_disallowed_cents"] == 0).all()
     assert (history.realized["permanently_disallowed_cents"] == 0).all()
 
@@ -39,42 +54,65 @@ def test_no_loss_is_washed_in_any_household(history):
 def test_shares_are_conserved_from_the_book_through_every_fill_to_the_last_lots(book, history):
     before = book["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
     t = history.trades
-    moved = (t["quantity"] * np.where(t["side"] == "BUY", 1, -1)).groupby([t["account_id"], t["symbol"]]).sum()
+    moved = (
+        (t["quantity"] * np.where(t["side"] == "BUY", 1, -1))
+        .groupby([t["account_id"], t["symbol"]])
+        .sum()
+    )
     expected = before.add(moved, fill_value=0.0)
     after = history.inbox["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
     expected = expected[expected.abs() > 1e-9]
-    pd.testing.assert_series_equal(after.sort_index(), expected.sort_index(), check_names=False, atol=1e-6)
+    pd.testing.assert_series_equal(
+        after.sort_index(), expected.sort_index(), check_names=False, atol=1e-6
+    )
 
 
 def test_the_last_day_inbox_follows_the_contract_and_positions_match_lots(history):
     for name, spec in INBOX_FILES.items():
-        assert list(history.inbox[name].columns)[: len(spec.column_names)] == list(spec.column_names), name
+        assert list(history.inbox[name].columns)[: len(spec.column_names)] == list(
+            spec.column_names
+        ), name
     lots = history.inbox["lots"].groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()
     pos = history.inbox["positions"]
-    assert np.allclose(lots["quantity"], pos["quantity"]) and (history.inbox["cash"]["amount"] >= -0.01).all()
+    assert (
+        np.allclose(lots["quantity"], pos["quantity"])
+        and (history.inbox["cash"]["amount"] >= -0.01).all()
+    )
     assert pd.to_datetime(history.inbox["prices"]["date"]).max() == pd.Timestamp(END)
 
 
 def test_same_seed_same_history(book, history):
-    again = simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    again = simulate_history(
+        book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
+    )
     pd.testing.assert_frame_equal(again.values, history.values)
     pd.testing.assert_frame_equal(again.trades, history.trades)
 
 
 def test_households_split_over_two_processes_give_the_same_history(book, history):
-    split = simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
-                             workers=2)
+    split = simulate_history(
+        book,
+        START,
+        END,
+        seed=21,
+        params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
+        workers=2,
+    )
     pd.testing.assert_frame_equal(split.values, history.values)
     pd.testing.assert_frame_equal(split.trades, history.trades)
     pd.testing.assert_frame_equal(split.inbox["lots"], history.inbox["lots"])
 
 
 def test_a_history_built_in_two_legs_continues_where_the_first_left_off(book, history):
-    """Legs (as ``make demo`` builds quarter by quarter): the second starts from the first's inbox."""
+    """Legs (as ``make demo`` builds quarter by quarter): the second starts from the first's
+    inbox."""
     middle = date(2024, 1, 31)
-    first = simulate_history(book, START, middle, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
-    second = simulate_history(first.inbox, middle, END, seed=21,
-                              params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    first = simulate_history(
+        book, START, middle, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
+    )
+    second = simulate_history(
+        first.inbox, middle, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
+    )
     assert second.values["date"].min() > pd.Timestamp(middle)
     w = second.inbox["benchmarks"].groupby("benchmark_id")["weight"].sum()
     assert np.allclose(w, 1.0)
@@ -85,7 +123,8 @@ def test_a_history_built_in_two_legs_continues_where_the_first_left_off(book, hi
 
 
 def test_every_dollar_of_cash_is_accounted_for_by_flows_fills_and_trading_costs(book, history):
-    """PRODUCT.md, "Nothing is lost": cash at the end = cash at the start + flows + sales - buys - costs."""
+    """PRODUCT.md, "Nothing is lost": cash at the end = cash at the start + flows + sales - buys -
+    costs."""
     cost = HistoryParams().fill_cost_bps * 1e-4
     t = history.trades
     notional = (t["quantity"] * t["price"]).round(2)
@@ -102,33 +141,58 @@ def test_every_dollar_of_cash_is_accounted_for_by_flows_fills_and_trading_costs(
 def test_lots_opened_in_two_legs_never_share_an_id(book):
     """A lot id names one purchase for good (the store and Form 8949 rows key on it)."""
     middle = date(2024, 1, 31)
-    first = simulate_history(book, START, middle, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
-    second = simulate_history(first.inbox, middle, END, seed=21,
-                              params=HistoryParams(frequency=HarvestFrequency.WEEKLY))
+    first = simulate_history(
+        book, START, middle, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
+    )
+    second = simulate_history(
+        first.inbox, middle, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
+    )
     opened_first = set(zip(first.realized["account_id"], first.realized["lot_id"])) | set(
-        zip(first.inbox["lots"]["account_id"], first.inbox["lots"]["lot_id"]))
-    opened_second = set(zip(second.inbox["lots"]["account_id"], second.inbox["lots"]["lot_id"])) - opened_first
+        zip(first.inbox["lots"]["account_id"], first.inbox["lots"]["lot_id"])
+    )
+    opened_second = (
+        set(zip(second.inbox["lots"]["account_id"], second.inbox["lots"]["lot_id"])) - opened_first
+    )
     assert opened_second and all(lot.startswith("SIM2024") for _, lot in opened_second)
     ids = second.inbox["lots"][["account_id", "lot_id"]]
     assert not ids.duplicated().any()
 
 
-def test_a_snapshot_inside_the_period_is_the_book_as_the_trades_up_to_that_day_left_it(book, history):
-    """``make demo`` simulates two years in one run and keeps the inbox of each statement period end."""
+def test_a_snapshot_inside_the_period_is_the_book_as_the_trades_up_to_that_day_left_it(
+    book, history
+):
+    """``make demo`` simulates two years in one run and keeps the inbox of each statement period
+    end."""
     middle = date(2024, 1, 31)
-    kept = simulate_history(book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
-                            snapshots=(middle,))
+    kept = simulate_history(
+        book,
+        START,
+        END,
+        seed=21,
+        params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
+        snapshots=(middle,),
+    )
     pd.testing.assert_frame_equal(kept.trades, history.trades)
     pd.testing.assert_frame_equal(kept.inbox["lots"], history.inbox["lots"])
     inbox = kept.snapshots[middle]
     t = history.trades[history.trades["trade_date"] <= pd.Timestamp(middle)]
     before = book["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
-    moved = (t["quantity"] * np.where(t["side"] == "BUY", 1, -1)).groupby([t["account_id"], t["symbol"]]).sum()
+    moved = (
+        (t["quantity"] * np.where(t["side"] == "BUY", 1, -1))
+        .groupby([t["account_id"], t["symbol"]])
+        .sum()
+    )
     expected = before.add(moved, fill_value=0.0)
     after = inbox["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
-    pd.testing.assert_series_equal(after.sort_index(), expected[expected.abs() > 1e-9].sort_index(),
-                                   check_names=False, atol=1e-6)
-    values = history.values[history.values["date"] == pd.Timestamp(middle)].set_index("account_id")["cash"]
+    pd.testing.assert_series_equal(
+        after.sort_index(),
+        expected[expected.abs() > 1e-9].sort_index(),
+        check_names=False,
+        atol=1e-6,
+    )
+    values = history.values[history.values["date"] == pd.Timestamp(middle)].set_index("account_id")[
+        "cash"
+    ]
     cash = inbox["cash"].set_index("account_id")["amount"]
     assert np.allclose(cash, values.reindex(cash.index), atol=0.01)
     assert pd.to_datetime(inbox["prices"]["date"]).max() == pd.Timestamp(middle)

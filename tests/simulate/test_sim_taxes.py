@@ -11,8 +11,15 @@ ZERO = np.zeros(1)
 
 
 def tax(st_gain, lt_gain, held=HeldAwayGains.NONE, carry=(0.0, 0.0)):
-    return year_tax(np.array([st_gain]), np.array([lt_gain]), np.array([carry[0]]), np.array([carry[1]]),
-                    ST, LT, held)
+    return year_tax(
+        np.array([st_gain]),
+        np.array([lt_gain]),
+        np.array([carry[0]]),
+        np.array([carry[1]]),
+        ST,
+        LT,
+        held,
+    )
 
 
 def test_short_term_loss_offsets_long_term_gain_before_tax():
@@ -22,7 +29,8 @@ def test_short_term_loss_offsets_long_term_gain_before_tax():
 
 
 def test_net_loss_deducts_3000_of_income_and_carries_the_rest_forward_keeping_its_term():
-    """IRC 1211(b): $3,000 of net capital loss against ordinary income; 1212(b): the rest carries over,
+    """IRC 1211(b): $3,000 of net capital loss against ordinary income; 1212(b): the rest carries
+    over,
     short-term first used, keeping its character."""
     owed, cst, clt = tax(-2_000.0, -10_000.0)
     assert np.isclose(owed[0], -0.40 * ORDINARY_INCOME_OFFSET)
@@ -46,8 +54,13 @@ def test_long_term_held_away_gains_save_at_the_long_term_rate_only():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), st.floats(-1e6, 0), st.floats(-1e6, 0),
-       st.sampled_from(list(HeldAwayGains)))
+@given(
+    st.floats(-1e6, 1e6),
+    st.floats(-1e6, 1e6),
+    st.floats(-1e6, 0),
+    st.floats(-1e6, 0),
+    st.sampled_from(list(HeldAwayGains)),
+)
 def test_carryforward_is_never_a_gain_and_no_loss_is_taxed(st_gain, lt_gain, c_st, c_lt, held):
     """Invariants: carryforwards are <= 0; an account that only lost never owes tax."""
     owed, cst, clt = tax(st_gain, lt_gain, held, (c_st, c_lt))

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL_UNIVERSE
 from pipelines.simulate import write_report
 from sma.simulate import (
     YEAR_COLUMNS,
@@ -19,10 +18,19 @@ from sma.simulate import (
     Strategy,
     simulate,
 )
+from tests.simulate.small_universe import SMALL_UNIVERSE
+
+# Each test simulates a year of nights: minutes in all, so `make test` runs them in the slow group.
+pytestmark = pytest.mark.slow
 
 #: A lump sum (losses to harvest) and an in-kind transition (a gain budget), one weekly year.
-YEAR = SimulationParams(years=1, seed=7, harvest_frequency=HarvestFrequency.WEEKLY,
-                        profiles=(Profile.LUMP_SUM, Profile.TRANSITION), universe=SMALL_UNIVERSE)
+YEAR = SimulationParams(
+    years=1,
+    seed=7,
+    harvest_frequency=HarvestFrequency.WEEKLY,
+    profiles=(Profile.LUMP_SUM, Profile.TRANSITION),
+    universe=SMALL_UNIVERSE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +39,8 @@ def year():
 
 
 def test_engine_books_no_wash_sale_over_a_year(year):
-    """IRS Pub. 550: a loss sale with a household purchase within 30 days is washed; the engine avoids it."""
+    """IRS Pub. 550: a loss sale with a household purchase within 30 days is washed; the engine
+    avoids it."""
     engine = year.summary[year.summary["strategy"] == Strategy.ENGINE]
     assert len(engine) == len(YEAR.profiles) and engine["wash_sale_violations"].sum() == 0
 
@@ -63,8 +72,14 @@ def test_every_account_and_year_has_a_row_with_finite_figures(year):
 def test_report_is_written_with_html_charts_and_csvs(year, tmp_path):
     files = write_report(year, tmp_path)
     html = files["report"].read_text()
-    for section in ("Loss-harvest profile", "Tax alpha by vintage", "Tracking error vs tax alpha",
-                    "Beside the published results", "Chaudhuri", "Conventions"):
+    for section in (
+        "Loss-harvest profile",
+        "Tax alpha by vintage",
+        "Tracking error vs tax alpha",
+        "Beside the published results",
+        "Chaudhuri",
+        "Conventions",
+    ):
         assert section in html
     assert html.count("data:image/png;base64,") == 3
     back = pd.read_csv(files["summary"])
@@ -72,8 +87,14 @@ def test_report_is_written_with_html_charts_and_csvs(year, tmp_path):
 
 
 def test_same_seed_gives_identical_results_and_report_bytes(tmp_path):
-    small = SimulationParams(years=1, seed=3, profiles=(Profile.MONTHLY,), harvest_frequency=HarvestFrequency.MONTHLY,
-                             strategies=(Strategy.THRESHOLD, Strategy.ENGINE), universe=SMALL_UNIVERSE)
+    small = SimulationParams(
+        years=1,
+        seed=3,
+        profiles=(Profile.MONTHLY,),
+        harvest_frequency=HarvestFrequency.MONTHLY,
+        strategies=(Strategy.THRESHOLD, Strategy.ENGINE),
+        universe=SMALL_UNIVERSE,
+    )
     a, b = simulate(small), simulate(small)
     pd.testing.assert_frame_equal(a.years, b.years)
     first = write_report(a, tmp_path / "a")

@@ -17,8 +17,17 @@ def history() -> list[dict]:
         (Action.APPROVE, State.APPROVED, "pm"),
         (Action.RELEASE, State.RELEASED, "trader"),
     ):
-        trail.append(seal(trail, run_id="R1", action=action, state=state, user=user,
-                          at=f"2026-11-26T0{len(trail)}:00:00.000+00:00", content_sha256=H))
+        trail.append(
+            seal(
+                trail,
+                run_id="R1",
+                action=action,
+                state=state,
+                user=user,
+                at=f"2026-11-26T0{len(trail)}:00:00.000+00:00",
+                content_sha256=H,
+            )
+        )
     return trail
 
 
@@ -40,8 +49,15 @@ def test_changing_who_approved_is_detected_on_that_line():
 def test_resealing_an_altered_record_breaks_the_link_of_the_next():
     """Chaining: a forger who recomputes the altered record's own hash still breaks line 3."""
     trail = history()
-    forged = seal(trail[:1], run_id="R1", action=Action.APPROVE, state=State.APPROVED, user="mallory",
-                  at=trail[1]["at"], content_sha256=H)
+    forged = seal(
+        trail[:1],
+        run_id="R1",
+        action=Action.APPROVE,
+        state=State.APPROVED,
+        user="mallory",
+        at=trail[1]["at"],
+        content_sha256=H,
+    )
     trail[1] = forged
     assert any(p.line == 3 and "chain" in p.why for p in verify_trail(trail))
 
@@ -55,22 +71,45 @@ def test_removing_a_record_in_the_middle_is_detected():
 def test_a_well_sealed_history_where_the_approver_released_is_still_refused():
     """Four-eyes is replayed on verification, not only enforced at the time."""
     trail: list[dict] = []
-    for action, state, user in ((Action.PROPOSE, State.PROPOSED, "sma-night"),
-                                (Action.APPROVE, State.APPROVED, "pm"),
-                                (Action.RELEASE, State.RELEASED, "pm")):
-        trail.append(seal(trail, run_id="R1", action=action, state=state, user=user, at="t", content_sha256=H))
+    for action, state, user in (
+        (Action.PROPOSE, State.PROPOSED, "sma-night"),
+        (Action.APPROVE, State.APPROVED, "pm"),
+        (Action.RELEASE, State.RELEASED, "pm"),
+    ):
+        trail.append(
+            seal(
+                trail, run_id="R1", action=action, state=state, user=user, at="t", content_sha256=H
+            )
+        )
     assert any("four-eyes" in p.why for p in verify_trail(trail))
 
 
 def test_a_second_release_in_a_well_sealed_history_is_refused():
     trail = history()
-    trail.append(seal(trail, run_id="R1", action=Action.RELEASE, state=State.RELEASED, user="trader2",
-                      at="t", content_sha256=H))
+    trail.append(
+        seal(
+            trail,
+            run_id="R1",
+            action=Action.RELEASE,
+            state=State.RELEASED,
+            user="trader2",
+            at="t",
+            content_sha256=H,
+        )
+    )
     assert [p.line for p in verify_trail(trail)] == [4]
 
 
 def test_sealing_does_not_change_the_records_before():
     trail = history()
     before = copy.deepcopy(trail)
-    seal(trail, run_id="R1", action=Action.CANCEL, state=State.CANCELLED, user="pm", at="t", content_sha256=H)
+    seal(
+        trail,
+        run_id="R1",
+        action=Action.CANCEL,
+        state=State.CANCELLED,
+        user="pm",
+        at="t",
+        content_sha256=H,
+    )
     assert trail == before

@@ -36,8 +36,16 @@ def test_trades_are_aggregated_per_symbol_and_side_into_block_orders():
 def test_each_account_gets_one_allocation_with_its_pro_rata_share():
     """Issue 5: allocations pro rata, decided before release."""
     a = build_blotter(trades(), lot_sells(), exceptions()).allocations.set_index("allocation_id")
-    assert a.loc[f"{BUY_AAPL}-0001", ["account_id", "quantity", "ratio"]].tolist() == ["A1", 10.0, 0.25]
-    assert a.loc[f"{BUY_AAPL}-0002", ["account_id", "quantity", "ratio"]].tolist() == ["A2", 30.0, 0.75]
+    assert a.loc[f"{BUY_AAPL}-0001", ["account_id", "quantity", "ratio"]].tolist() == [
+        "A1",
+        10.0,
+        0.25,
+    ]
+    assert a.loc[f"{BUY_AAPL}-0002", ["account_id", "quantity", "ratio"]].tolist() == [
+        "A2",
+        30.0,
+        0.75,
+    ]
 
 
 def test_accounts_held_out_by_the_night_never_reach_the_blotter():
@@ -126,16 +134,35 @@ def test_holding_out_an_account_not_in_the_blotter_is_refused():
 def proposals(draw):
     n = draw(st.integers(1, 25))
     accounts = draw(st.lists(st.sampled_from([f"A{i}" for i in range(8)]), min_size=n, max_size=n))
-    symbols = draw(st.lists(st.sampled_from(["AAPL", "MSFT", "BRK.B", "BF-B"]), min_size=n, max_size=n))
+    symbols = draw(
+        st.lists(st.sampled_from(["AAPL", "MSFT", "BRK.B", "BF-B"]), min_size=n, max_size=n)
+    )
     sides = draw(st.lists(st.sampled_from(["BUY", "SELL"]), min_size=n, max_size=n))
     qty = draw(st.lists(st.integers(1, 10_000), min_size=n, max_size=n))
-    t = pd.DataFrame({"run_id": RUN, "as_of_date": pd.Timestamp(RUN), "account_id": accounts, "household_id": "H",
-                      "account_type": "TAXABLE", "symbol": symbols, "side": sides, "quantity": np.array(qty, float),
-                      "price": 10.0, "reason": "REBALANCE"})
+    t = pd.DataFrame(
+        {
+            "run_id": RUN,
+            "as_of_date": pd.Timestamp(RUN),
+            "account_id": accounts,
+            "household_id": "H",
+            "account_type": "TAXABLE",
+            "symbol": symbols,
+            "side": sides,
+            "quantity": np.array(qty, float),
+            "price": 10.0,
+            "reason": "REBALANCE",
+        }
+    )
     t["notional"] = t["quantity"] * 10.0
     sells = t[t["side"] == "SELL"]
-    ls = pd.DataFrame({"account_id": sells["account_id"], "symbol": sells["symbol"],
-                       "lot_id": [f"L{i}" for i in range(len(sells))], "quantity": sells["quantity"]})
+    ls = pd.DataFrame(
+        {
+            "account_id": sells["account_id"],
+            "symbol": sells["symbol"],
+            "lot_id": [f"L{i}" for i in range(len(sells))],
+            "quantity": sells["quantity"],
+        }
+    )
     return t, ls
 
 
@@ -157,21 +184,34 @@ def test_shares_are_conserved_from_proposal_to_blocks_allocations_and_lots(p):
 def test_a_night_with_nothing_to_trade_gives_an_empty_blotter_with_its_columns():
     b = build_blotter(trades().iloc[:0], lot_sells().iloc[:0], exceptions())
     assert b.orders.empty and list(b.allocations.columns) == list(ALLOCATION_COLUMNS)
-    assert content_hash(b) == content_hash(hold_out(build_blotter(trades(), lot_sells(), exceptions()), ["A1", "A2", "A3"]))
+    assert content_hash(b) == content_hash(
+        hold_out(build_blotter(trades(), lot_sells(), exceptions()), ["A1", "A2", "A3"])
+    )
 
 
 def test_an_account_trading_one_security_for_two_reasons_gets_one_allocation_with_both():
-    t = pd.concat([trades(), trades().iloc[[0]].assign(quantity=5.0, reason="CASH_INVEST")], ignore_index=True)
+    t = pd.concat(
+        [trades(), trades().iloc[[0]].assign(quantity=5.0, reason="CASH_INVEST")], ignore_index=True
+    )
     a = build_blotter(t, lot_sells(), exceptions()).allocations.set_index("allocation_id")
-    assert a.loc[f"{BUY_AAPL}-0001", ["account_id", "quantity", "reason"]].tolist() == ["A1", 15.0, "CASH_INVEST;REBALANCE"]
+    assert a.loc[f"{BUY_AAPL}-0001", ["account_id", "quantity", "reason"]].tolist() == [
+        "A1",
+        15.0,
+        "CASH_INVEST;REBALANCE",
+    ]
     assert a.loc[f"{BUY_AAPL}-0002", "reason"] == "CASH_INVEST"
 
 
 def test_an_account_only_flagged_to_the_pm_still_trades_while_a_held_one_does_not():
     """PRODUCT.md: accounts whose tracking error stays above the maximum are flagged to the PM,
     not held out; a pre-trade compliance failure holds the account out."""
-    exc = pd.DataFrame({"account_id": ["A1", "A3", "A4"], "kind": ["TE_LIMIT", "COMPLIANCE", "BREAK"],
-                        "reason": ["tracking error stays above", "pre-trade check failed", "position break"]})
+    exc = pd.DataFrame(
+        {
+            "account_id": ["A1", "A3", "A4"],
+            "kind": ["TE_LIMIT", "COMPLIANCE", "BREAK"],
+            "reason": ["tracking error stays above", "pre-trade check failed", "position break"],
+        }
+    )
     accounts = set(build_blotter(trades(), lot_sells(), exc).allocations["account_id"])
     assert accounts == {"A1", "A2"}
 
@@ -180,15 +220,32 @@ def test_a_block_of_more_than_9999_accounts_numbers_its_allocations_with_more_di
     """Ids sort as text in the order of their numbers (issue 8: a block at 100,000 accounts has
     tens of thousands of allocations), and every id of one block has the same width."""
     n = 10_001
-    t = pd.DataFrame({"run_id": RUN, "as_of_date": pd.Timestamp(RUN), "account_id": [f"A{i:06d}" for i in range(n)],
-                      "household_id": "H", "account_type": "TAXABLE", "symbol": "AAPL", "side": "BUY",
-                      "quantity": 1.0, "price": 10.0, "notional": 10.0, "reason": "REBALANCE"})
+    t = pd.DataFrame(
+        {
+            "run_id": RUN,
+            "as_of_date": pd.Timestamp(RUN),
+            "account_id": [f"A{i:06d}" for i in range(n)],
+            "household_id": "H",
+            "account_type": "TAXABLE",
+            "symbol": "AAPL",
+            "side": "BUY",
+            "quantity": 1.0,
+            "price": 10.0,
+            "notional": 10.0,
+            "reason": "REBALANCE",
+        }
+    )
     small = t.iloc[:3].assign(symbol="MSFT")
     b = build_blotter(pd.concat([t, small]), lot_sells().iloc[:0], exceptions().iloc[:0])
     big = b.allocations[b.allocations["symbol"] == "AAPL"]
     assert big["allocation_id"].iloc[[0, -1]].tolist() == [f"{BUY_AAPL}-00001", f"{BUY_AAPL}-10001"]
-    assert big["allocation_id"].is_monotonic_increasing and big["account_id"].is_monotonic_increasing
-    assert b.allocations.loc[b.allocations["symbol"] == "MSFT", "allocation_id"].iloc[0] == f"{RUN}-BUY-MSFT-0001"
+    assert (
+        big["allocation_id"].is_monotonic_increasing and big["account_id"].is_monotonic_increasing
+    )
+    assert (
+        b.allocations.loc[b.allocations["symbol"] == "MSFT", "allocation_id"].iloc[0]
+        == f"{RUN}-BUY-MSFT-0001"
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -208,7 +265,9 @@ def test_the_content_hash_does_not_depend_on_how_the_rows_are_sliced(p, cuts):
 def test_the_content_hash_changes_with_any_id_text_or_row_order_as_fed():
     b = build_blotter(trades(), lot_sells(), exceptions())
     base = content_hash(b)
-    renamed = b.allocations.assign(reason=b.allocations["reason"].str.replace("REBALANCE", "REBALANC"))
+    renamed = b.allocations.assign(
+        reason=b.allocations["reason"].str.replace("REBALANCE", "REBALANC")
+    )
     assert content_hash(Blotter(b.orders, renamed, b.lot_instructions)) != base
     moved = b.lot_instructions.assign(lot_id=["L1L", "2", "L9"])  # the same bytes, split elsewhere
     assert content_hash(Blotter(b.orders, b.allocations, moved)) != base
@@ -222,9 +281,11 @@ def test_holding_out_in_slices_equals_holding_out_the_whole_blotter():
     """Issue 8: approve goes through a big blotter's allocations a batch at a time."""
     b = build_blotter(trades(), lot_sells(), exceptions())
     whole = hold_out(b, ["A1"])
-    slices = [b.allocations.iloc[i:i + 1] for i in range(len(b.allocations))]
+    slices = [b.allocations.iloc[i : i + 1] for i in range(len(b.allocations))]
     orders = shrink_orders(b.orders, pd.concat([a[a["account_id"] == "A1"] for a in slices]))
     pd.testing.assert_frame_equal(orders, whole.orders)
-    slices = [without_accounts(b.allocations.iloc[i:i + 1], "allocations", ["A1"], orders)
-              for i in range(len(b.allocations))]
+    slices = [
+        without_accounts(b.allocations.iloc[i : i + 1], "allocations", ["A1"], orders)
+        for i in range(len(b.allocations))
+    ]
     pd.testing.assert_frame_equal(pd.concat(slices, ignore_index=True), whole.allocations)

@@ -1,4 +1,5 @@
-"""What leaves on release: CSVs that cannot start a formula and FIX 4.4 that parses back (issue 5)."""
+"""What leaves on release: CSVs that cannot start a formula and FIX 4.4 that parses back (issue
+5)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ AT = datetime(2026, 11, 26, 14, 30, 5, 123000, tzinfo=UTC)
 @pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
 def test_a_cell_that_could_start_a_formula_is_neutralised(prefix):
     """OWASP "CSV Injection": cells starting = + - @ tab or CR are prefixed with an apostrophe."""
-    assert neutralise(prefix + "HYPERLINK(\"http://x\")") == "'" + prefix + "HYPERLINK(\"http://x\")"
+    assert neutralise(prefix + 'HYPERLINK("http://x")') == "'" + prefix + 'HYPERLINK("http://x")'
 
 
 def test_plain_text_and_numbers_are_left_alone():
@@ -45,7 +46,9 @@ def test_an_injected_account_id_reaches_the_allocations_csv_inert():
     b = blotter()
     alloc = b.allocations.copy()
     alloc.loc[0, "account_id"] = "=cmd|' /C calc'!A0"
-    rows = list(csv.reader(io.StringIO(allocations_csv(Blotter(b.orders, alloc, b.lot_instructions)))))
+    rows = list(
+        csv.reader(io.StringIO(allocations_csv(Blotter(b.orders, alloc, b.lot_instructions))))
+    )
     cells = [c for row in rows for c in row]
     assert "'=cmd|' /C calc'!A0" in cells
     assert not any(c.startswith(FORMULA_PREFIXES) for c in cells)
@@ -54,7 +57,9 @@ def test_an_injected_account_id_reaches_the_allocations_csv_inert():
 def test_desk_and_lot_csvs_carry_every_order_and_lot():
     b = blotter()
     desk = list(csv.DictReader(io.StringIO(desk_csv(b))))
-    assert [(r["order_id"], r["quantity"]) for r in desk] == [(o, str(int(q))) for o, q in zip(b.orders["order_id"], b.orders["quantity"])]
+    assert [(r["order_id"], r["quantity"]) for r in desk] == [
+        (o, str(int(q))) for o, q in zip(b.orders["order_id"], b.orders["quantity"])
+    ]
     lots = list(csv.DictReader(io.StringIO(lot_instructions_csv(b))))
     assert sum(float(r["quantity"]) for r in lots) == b.lot_instructions["quantity"].sum()
     assert {"order_id", "allocation_id", "lot_id"} <= set(lots[0])
@@ -107,7 +112,8 @@ def test_every_fix_message_has_a_valid_body_length_and_checksum(i):
 
 def test_every_fix_message_is_what_simplefix_encodes_from_the_same_fields():
     """Our encoder (fast enough for 22 million allocations) against a FIX library as the oracle:
-    simplefix, given each message's fields in order, writes the same bytes (BodyLength, CheckSum)."""
+    simplefix, given each message's fields in order, writes the same bytes (BodyLength,
+    CheckSum)."""
     for raw in fix_messages(blotter(), AT):
         fields = [f.split(b"=", 1) for f in raw.split(b"\x01")[:-1]]
         again = simplefix.FixMessage()
@@ -124,19 +130,24 @@ def test_fix_export_is_deterministic_for_a_release_time():
 
 
 def test_exports_streamed_in_batches_are_the_bytes_of_the_exports_made_at_once():
-    """Issue 8: a released night of 100,000 accounts is exported a batch of allocations at a time."""
+    """Issue 8: a released night of 100,000 accounts is exported a batch of allocations at a
+    time."""
     b = blotter()
     alloc = b.allocations
 
     def batches(size: int) -> list[pd.DataFrame]:
-        return [alloc.iloc[i:i + size] for i in range(0, len(alloc), size)]
+        return [alloc.iloc[i : i + size] for i in range(0, len(alloc), size)]
 
     for size in (1, 2, 3, 100):
         streamed = "".join(csv_chunks(batches(size), ALLOCATION_EXPORT_COLUMNS))
         assert streamed == allocations_csv(b)
-        assert list(fix_message_chunks(b.orders, lambda size=size: batches(size), AT)) == fix_messages(b, AT)
+        assert list(
+            fix_message_chunks(b.orders, lambda size=size: batches(size), AT)
+        ) == fix_messages(b, AT)
         regrouped = {oid: g["allocation_id"].tolist() for oid, g in by_order(batches(size))}
-        assert regrouped == {oid: g["allocation_id"].tolist() for oid, g in alloc.groupby("order_id")}
+        assert regrouped == {
+            oid: g["allocation_id"].tolist() for oid, g in alloc.groupby("order_id")
+        }
 
 
 def test_fix_export_refuses_allocations_that_are_not_in_block_order():
@@ -146,24 +157,34 @@ def test_fix_export_refuses_allocations_that_are_not_in_block_order():
 
 
 def _row_by_row_csv(df: pd.DataFrame) -> str:
-    """The oracle: Python's csv module, cell by cell, with the same neutralising and number rules."""
+    """The oracle: Python's csv module, cell by cell, with the same neutralising and number
+    rules."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(list(df.columns))
     for row in df.itertuples(index=False):
-        w.writerow([neutralise(int(v) if isinstance(v, float) and v.is_integer() else v) for v in row])
+        w.writerow(
+            [neutralise(int(v) if isinstance(v, float) and v.is_integer() else v) for v in row]
+        )
     return out.getvalue()
 
 
 _TEXT = st.text(alphabet=st.sampled_from(list("AZ09 ,;\"'\n\t\r=+-@.é")), max_size=8)
-_NUMBER = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.1, 1e-05, 1e16, 2.0**53, -0.0, 3.0])
+_NUMBER = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
+    [0.1, 1e-05, 1e16, 2.0**53, -0.0, 3.0]
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(_TEXT, _NUMBER, st.integers(-(2**40), 2**40)), max_size=12), st.integers(1, 5))
+@given(
+    st.lists(st.tuples(_TEXT, _NUMBER, st.integers(-(2**40), 2**40)), max_size=12),
+    st.integers(1, 5),
+)
 def test_csv_written_column_by_column_is_the_csv_module_cell_by_cell(rows, batch):
     """Issue 8: 22 million allocations leave as CSV formatted a column at a time; the text must be
     what the csv module writes cell by cell: quoting, formula neutralising, full float precision."""
-    df = pd.DataFrame(rows, columns=["text", "number", "count"]).astype({"text": object, "number": float, "count": "int64"})
-    parts = [df.iloc[i:i + batch] for i in range(0, len(df), batch)]
+    df = pd.DataFrame(rows, columns=["text", "number", "count"]).astype(
+        {"text": object, "number": float, "count": "int64"}
+    )
+    parts = [df.iloc[i : i + batch] for i in range(0, len(df), batch)]
     assert "".join(csv_chunks(parts, list(df.columns))) == _row_by_row_csv(df)

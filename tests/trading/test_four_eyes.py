@@ -34,8 +34,14 @@ USERS = Users(
 )
 OK = "ok"
 #: The state each action starts from in the role matrix, and who approved (for a release).
-START = {Action.PROPOSE: None, Action.APPROVE: State.PROPOSED, Action.REJECT: State.PROPOSED,
-         Action.CANCEL: State.APPROVED, Action.RELEASE: State.APPROVED, Action.FILLS: State.RELEASED}
+START = {
+    Action.PROPOSE: None,
+    Action.APPROVE: State.PROPOSED,
+    Action.REJECT: State.PROPOSED,
+    Action.CANCEL: State.APPROVED,
+    Action.RELEASE: State.APPROVED,
+    Action.FILLS: State.RELEASED,
+}
 
 # fmt: off
 ROLE_MATRIX = {
@@ -49,7 +55,14 @@ ROLE_MATRIX = {
     "stranger": (UnknownUser,  UnknownUser,  UnknownUser,  UnknownUser,  UnknownUser,  UnknownUser),
 }
 # fmt: on
-ACTIONS = (Action.PROPOSE, Action.APPROVE, Action.REJECT, Action.CANCEL, Action.RELEASE, Action.FILLS)
+ACTIONS = (
+    Action.PROPOSE,
+    Action.APPROVE,
+    Action.REJECT,
+    Action.CANCEL,
+    Action.RELEASE,
+    Action.FILLS,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +72,8 @@ ACTIONS = (Action.PROPOSE, Action.APPROVE, Action.REJECT, Action.CANCEL, Action.
 def test_role_action_matrix_cell(user, action, expected):
     """Only the night's service login proposes, only a PM approves or rejects, only a trader
     releases, PM, trader or the night (replacing its proposal) may cancel, operations or a trader
-    book fills; unknown users and users without the role are refused (issue 5, four-eyes; issue 14)."""
+    book fills; unknown users and users without the role are refused (issue 5, four-eyes; issue
+    14)."""
     state = START[action]
     if expected is OK:
         assert authorize(action, user, USERS, state, approver="another-pm") in State
@@ -75,7 +89,9 @@ def test_the_approver_cannot_release_even_holding_the_trader_role():
 
 
 def test_a_trader_who_is_not_the_approver_releases():
-    assert authorize(Action.RELEASE, "trader", USERS, State.APPROVED, approver="pm") == State.RELEASED
+    assert (
+        authorize(Action.RELEASE, "trader", USERS, State.APPROVED, approver="pm") == State.RELEASED
+    )
 
 
 S = State
@@ -98,7 +114,8 @@ STATE_MATRIX = {
 )
 def test_state_action_matrix_cell(state, action, expected):
     """The state machine of issue 5: PROPOSED -> APPROVED -> RELEASED, or REJECTED / CANCELLED;
-    a released blotter can never be changed or released again; only its fills are recorded after it."""
+    a released blotter can never be changed or released again; only its fills are recorded after
+    it."""
     if isinstance(expected, State):
         assert authorize(action, "all", USERS, state, approver="pm") == expected
     else:
@@ -107,7 +124,9 @@ def test_state_action_matrix_cell(state, action, expected):
 
 
 def test_roles_are_read_from_toml_tables():
-    users = Users.from_toml({"users": {"alice": {"roles": ["PM"]}, "tom": {"roles": ["TRADER", "OPERATIONS"]}}})
+    users = Users.from_toml(
+        {"users": {"alice": {"roles": ["PM"]}, "tom": {"roles": ["TRADER", "OPERATIONS"]}}}
+    )
     assert users.roles == {"alice": {Role.PM}, "tom": {Role.TRADER, Role.OPERATIONS}}
 
 

@@ -39,7 +39,12 @@ def trades() -> pd.DataFrame:
 
 def lot_sells() -> pd.DataFrame:
     return pd.DataFrame(
-        {"account_id": ["A1", "A1", "A3"], "symbol": ["XOM", "XOM", "XOM"], "lot_id": ["L1", "L2", "L9"], "quantity": [2.0, 3.0, 7.0]}
+        {
+            "account_id": ["A1", "A1", "A3"],
+            "symbol": ["XOM", "XOM", "XOM"],
+            "lot_id": ["L1", "L2", "L9"],
+            "quantity": [2.0, 3.0, 7.0],
+        }
     )
 
 
@@ -53,8 +58,12 @@ def blotter() -> Blotter:
 
 def fills(*rows: tuple, first_exec: int = 1) -> pd.DataFrame:
     """Fill rows as (order_id, account_id, symbol, side, quantity, price, lot_id), one broker
-    execution each: exec ids X<first_exec>, X<first_exec + 1>, ... (so the same call twice is a replay)."""
-    frame = pd.DataFrame(list(rows), columns=["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"])
+    execution each: exec ids X<first_exec>, X<first_exec + 1>, ... (so the same call twice is a
+    replay)."""
+    frame = pd.DataFrame(
+        list(rows),
+        columns=["order_id", "account_id", "symbol", "side", "quantity", "price", "lot_id"],
+    )
     frame.insert(0, "exec_id", [f"X{first_exec + i}" for i in range(len(frame))])
     return frame
 

@@ -64,7 +64,9 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
             "A3,NO_BUY,,Energy,",
             "A2,EXCLUDE,,,fossil_fuels",
         ),
-        "tilts": _frame("account_id,sector,symbol,multiplier", "A1,Information Technology,,1.2", "A2,,JNJ,0.5"),
+        "tilts": _frame(
+            "account_id,sector,symbol,multiplier", "A1,Information Technology,,1.2", "A2,,JNJ,0.5"
+        ),
         "lots": _frame(
             "account_id,lot_id,symbol,quantity,cost_basis,acquired_date,adjusted_acquired_date",
             "A1,L1,AAPL,10,1500.00,2024-01-05,",
@@ -74,7 +76,9 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
             "A3,L1,XOM,3,330.00,2025-09-09,",
         ),
         "cash": _frame("account_id,amount", "A1,1250.00", "A2,-3.50", "A3,0"),
-        "cash_flows": _frame("account_id,amount,requested_date", "A1,1000.00,2026-11-20", "A2,-250.00,2026-11-30"),
+        "cash_flows": _frame(
+            "account_id,amount,requested_date", "A1,1000.00,2026-11-20", "A2,-250.00,2026-11-30"
+        ),
         "transactions": _frame(
             "account_id,trade_date,symbol,side,quantity,price,realized_gain",
             "A1,2026-11-10,AAPL,BUY,5,180.10,",
@@ -83,7 +87,9 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
         "positions": _frame(
             "account_id,symbol,quantity", "A1,AAPL,15", "A1,MSFT,8", "A2,JNJ,4", "A3,XOM,3"
         ),
-        "corporate_actions": _frame("symbol,ex_date,kind,ratio", "MSFT,2026-06-01,SPLIT,2", "AAPL,2026-12-15,SPLIT,4"),
+        "corporate_actions": _frame(
+            "symbol,ex_date,kind,ratio", "MSFT,2026-06-01,SPLIT,2", "AAPL,2026-12-15,SPLIT,4"
+        ),
     }
 
 
@@ -112,7 +118,9 @@ def write_file(frame: pd.DataFrame, path: Path) -> None:
     if path.suffix == ".csv":
         frame.to_csv(path, index=False, lineterminator="\n")
     else:
-        table = pa.table({c: pa.array([str(v) for v in frame[c]], pa.string()) for c in frame.columns})
+        table = pa.table(
+            {c: pa.array([str(v) for v in frame[c]], pa.string()) for c in frame.columns}
+        )
         pq.write_table(table, path)
 
 
@@ -123,6 +131,8 @@ def folder_state(root: Path) -> dict[str, tuple]:
     for path in sorted(root.rglob("*")):
         if path.is_file():
             stat = path.stat()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest() if stat.st_size < 1 << 20 else None
+            digest = (
+                hashlib.sha256(path.read_bytes()).hexdigest() if stat.st_size < 1 << 20 else None
+            )
             state[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns, digest)
     return state

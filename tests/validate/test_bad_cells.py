@@ -22,7 +22,7 @@ CASES = [
     # securities
     ("securities", 1, "symbol", "aapl", "symbol_pattern"),
     ("securities", 2, "symbol", "BRK B", "symbol_pattern"),
-    ("securities", 1, "name", "=HYPERLINK(\"http://x\",\"y\")", "formula_prefix"),
+    ("securities", 1, "name", '=HYPERLINK("http://x","y")', "formula_prefix"),
     ("securities", 2, "industry", "@SUM(A1)", "formula_prefix"),
     ("securities", 3, "esg_tags", "+cmd|' /C calc'!A0", "formula_prefix"),
     ("securities", 1, "sector", "Tech", "in_set"),
@@ -170,7 +170,8 @@ CASES = [
     ("accounts", 2, "client_name", "Ada\u2028Lovelace", "control_character"),
     ("restrictions", 3, "esg_tag", "fossil\u2029fuels", "control_character"),
     ("securities", 4, "industry", "Pharma\u009bceuticals", "control_character"),
-    # Issue 16: a length limit per free-text column (a 20,000-character name made a 35-page statement).
+    # Issue 16: a length limit per free-text column (a 20,000-character name made a 35-page
+    # statement).
     ("securities", 2, "industry", "I" * 101, "max_length"),
     ("restrictions", 3, "esg_tag", "t" * 65, "max_length"),
 ]
@@ -211,7 +212,9 @@ def test_a_bad_cell_is_reported_exactly_and_its_row_refused(tmp_path, case, fmt)
     assert not result.ok and not result.fatal
     issues = result.issues
     mine = issues[(issues["file"] == file) & issues["row"].notna()]
-    assert list(mine[["row", "column", "rule"]].itertuples(index=False, name=None)) == [(row, column, rule)]
+    assert list(mine[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
+        (row, column, rule)
+    ]
     assert mine["value"].iloc[0] == value
     assert row not in result.frames[file].index
     account = frames[file].loc[row - 1, "account_id"] if "account_id" in frames[file] else None

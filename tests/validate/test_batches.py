@@ -18,13 +18,24 @@ WHOLE = 1_000_000
 
 
 def bigger_inbox() -> dict[str, pd.DataFrame]:
-    """The clean inbox with 30 lots (one share each) and 30 days of closes, so files span batches."""
+    """The clean inbox with 30 lots (one share each) and 30 days of closes, so files span
+    batches."""
     frames = clean_inbox()
     held = [("A1", "AAPL", 15), ("A1", "MSFT", 8), ("A2", "JNJ", 4), ("A3", "XOM", 3)]
-    lots = [f"{a},L{s}{i},{s},1,150.00,2024-01-{i:02d}," for a, s, n in held for i in range(1, n + 1)]
-    frames["lots"] = _frame("account_id,lot_id,symbol,quantity,cost_basis,acquired_date,adjusted_acquired_date", *lots)
-    closes = [f"2026-10-{d:02d},{s},100.5,1000" for d in range(1, 29) for s in ("AAPL", "MSFT", "XOM", "JNJ")]
-    frames["prices"] = pd.concat([_frame("date,symbol,close,volume", *closes), frames["prices"]], ignore_index=True)
+    lots = [
+        f"{a},L{s}{i},{s},1,150.00,2024-01-{i:02d}," for a, s, n in held for i in range(1, n + 1)
+    ]
+    frames["lots"] = _frame(
+        "account_id,lot_id,symbol,quantity,cost_basis,acquired_date,adjusted_acquired_date", *lots
+    )
+    closes = [
+        f"2026-10-{d:02d},{s},100.5,1000"
+        for d in range(1, 29)
+        for s in ("AAPL", "MSFT", "XOM", "JNJ")
+    ]
+    frames["prices"] = pd.concat(
+        [_frame("date,symbol,close,volume", *closes), frames["prices"]], ignore_index=True
+    )
     return frames
 
 
@@ -48,9 +59,14 @@ def _store(root, inbox, batch_rows) -> dict[str, list]:
     path = root / "store.duckdb"
     ingest(inbox, AS_OF, Settings(store={"path": path}, validation={"batch_rows": batch_rows}))
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        tables = [
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
         # A table is a set of rows: the order a scan returns them in is not part of the store.
-        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in sorted(tables)}
+        return {
+            t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+            for t in sorted(tables)
+        }
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
@@ -62,9 +78,20 @@ def test_a_tiny_batch_finds_exactly_the_issues_and_clean_rows_one_batch_finds(tm
     assert tiny.held_reasons == whole.held_reasons
     for name in whole.frames:
         pd.testing.assert_frame_equal(tiny.frames[name], whole.frames[name])
-    found = set(tiny.issues[["file", "row", "rule"]].dropna().astype(object).itertuples(index=False, name=None))
-    assert {("lots", 2, "unique_key"), ("lots", 20, "unique_key"), ("lots", 10, "known_symbol"),
-            ("lots", 30, "positive"), ("prices", 1, "unique_key"), ("prices", 121, "unique_key")} <= found
+    found = set(
+        tiny.issues[["file", "row", "rule"]]
+        .dropna()
+        .astype(object)
+        .itertuples(index=False, name=None)
+    )
+    assert {
+        ("lots", 2, "unique_key"),
+        ("lots", 20, "unique_key"),
+        ("lots", 10, "known_symbol"),
+        ("lots", 30, "positive"),
+        ("prices", 1, "unique_key"),
+        ("prices", 121, "unique_key"),
+    } <= found
     assert tiny.rows_read == whole.rows_read and tiny.rows_read["lots"] == 30
 
 
@@ -106,8 +133,17 @@ def test_issues_beyond_the_report_cap_are_counted_quarantined_and_hold_their_acc
     assert "... and" in loaded.report
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == result.issue_count
-        assert con.execute("SELECT count(DISTINCT \"row\") FROM quarantine WHERE file = 'lots'").fetchone()[0] == 30
-        assert {r[0] for r in con.execute("SELECT account_id FROM held_accounts").fetchall()} == {"A1", "A2", "A3"}
+        assert (
+            con.execute(
+                "SELECT count(DISTINCT \"row\") FROM quarantine WHERE file = 'lots'"
+            ).fetchone()[0]
+            == 30
+        )
+        assert {r[0] for r in con.execute("SELECT account_id FROM held_accounts").fetchall()} == {
+            "A1",
+            "A2",
+            "A3",
+        }
         assert con.execute("SELECT count(*) FROM inbox_lots").fetchone()[0] == 0
 
 

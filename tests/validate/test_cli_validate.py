@@ -49,7 +49,9 @@ def test_a_bad_cell_exits_1_naming_file_row_column_rule_and_value(tmp_path, sma)
     assert result.exit_code == 1
     line = next(x for x in result.output.splitlines() if x.startswith("lots "))
     assert line.split()[:5] == ["lots", "3", "quantity", "finite", "-Infinity"]
-    assert result.output.splitlines()[-1].startswith("2 issues in 2 files: 1 row quarantined, 1 account held")
+    assert result.output.splitlines()[-1].startswith(
+        "2 issues in 2 files: 1 row quarantined, 1 account held"
+    )
     assert folder_state(tmp_path) == before
 
 
@@ -77,11 +79,23 @@ def test_a_date_that_is_not_a_date_is_a_usage_error(tmp_path, sma):
 def test_the_installed_command_runs_end_to_end(tmp_path):
     """Through ``python -m pipelines`` (the ``sma`` entry point), as operations would run it."""
     frames = clean_inbox()
-    frames["accounts"].loc[0, "client_name"] = "=HYPERLINK(\"http://evil\")"
+    frames["accounts"].loc[0, "client_name"] = '=HYPERLINK("http://evil")'
     write_inbox(frames, tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "validate", "--inbox", str(tmp_path), "--date", AS_OF.isoformat()],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pipelines",
+            "validate",
+            "--inbox",
+            str(tmp_path),
+            "--date",
+            AS_OF.isoformat(),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1, done.stderr
     assert "formula_prefix" in done.stdout and "Traceback" not in done.stdout + done.stderr

@@ -42,15 +42,30 @@ def test_a_lot_in_a_symbol_missing_from_securities_is_refused_and_its_account_he
 
 
 def test_every_file_naming_a_symbol_checks_it_against_securities(tmp_path):
-    """Prices, benchmarks, positions, restrictions, tilts, transactions and corporate actions too."""
+    """Prices, benchmarks, positions, restrictions, tilts, transactions and corporate actions
+    too."""
     frames = clean_inbox()
-    for file, row in [("prices", 1), ("benchmarks", 4), ("positions", 3), ("restrictions", 1),
-                      ("tilts", 2), ("transactions", 1), ("corporate_actions", 2)]:
+    for file, row in [
+        ("prices", 1),
+        ("benchmarks", 4),
+        ("positions", 3),
+        ("restrictions", 1),
+        ("tilts", 2),
+        ("transactions", 1),
+        ("corporate_actions", 2),
+    ]:
         frames[file].loc[row - 1, "symbol"] = "NOPE"
     result = _validate(tmp_path, frames)
     found = {(f, r) for f, r, c, _ in _found(result, "known_symbol")}
-    assert found == {("prices", 1), ("benchmarks", 4), ("positions", 3), ("restrictions", 1),
-                     ("tilts", 2), ("transactions", 1), ("corporate_actions", 2)}
+    assert found == {
+        ("prices", 1),
+        ("benchmarks", 4),
+        ("positions", 3),
+        ("restrictions", 1),
+        ("tilts", 2),
+        ("transactions", 1),
+        ("corporate_actions", 2),
+    }
 
 
 def test_a_row_of_an_account_missing_from_accounts_is_refused(tmp_path):
@@ -96,7 +111,11 @@ def test_a_refused_benchmark_row_breaks_its_sum(tmp_path):
     frames = clean_inbox()
     frames["benchmarks"].loc[0, "weight"] = "NaN"
     result = _validate(tmp_path, frames)
-    assert {r for _, _, _, r in _found(result, "benchmark_weights_sum_to_one")} == {"A1", "A2", "A3"}
+    assert {r for _, _, _, r in _found(result, "benchmark_weights_sum_to_one")} == {
+        "A1",
+        "A2",
+        "A3",
+    }
 
 
 def test_lots_that_do_not_sum_to_the_custodian_position_hold_the_account(tmp_path):
@@ -121,7 +140,9 @@ def test_a_position_without_lots_and_lots_without_a_position_are_breaks(tmp_path
     frames["positions"].loc[len(frames["positions"])] = ["A2", "AAPL", "1"]
     result = _validate(tmp_path, frames)
     assert sorted(_found(result, "lots_reconcile_to_positions")) == [
-        ("positions", None, "quantity", "A2"), ("positions", None, "quantity", "A3")]
+        ("positions", None, "quantity", "A2"),
+        ("positions", None, "quantity", "A3"),
+    ]
 
 
 def test_duplicate_lot_ids_of_an_account_refuse_both_rows(tmp_path):
@@ -131,7 +152,9 @@ def test_duplicate_lot_ids_of_an_account_refuse_both_rows(tmp_path):
     result = _validate(tmp_path, frames)
     found = result.issues[result.issues["rule"] == "unique_key"]
     assert list(found[["file", "row", "column", "value"]].itertuples(index=False, name=None)) == [
-        ("lots", 1, "account_id,lot_id", "A1|L1"), ("lots", 2, "account_id,lot_id", "A1|L1")]
+        ("lots", 1, "account_id,lot_id", "A1|L1"),
+        ("lots", 2, "account_id,lot_id", "A1|L1"),
+    ]
 
 
 def test_the_same_lot_id_in_two_accounts_is_not_a_duplicate(tmp_path):
@@ -158,7 +181,9 @@ def test_an_account_listed_under_two_households_is_refused(tmp_path):
     frames["accounts"] = pd.concat([frames["accounts"], twin], ignore_index=True)
     result = _validate(tmp_path, frames)
     assert _found(result, "one_household_per_account") == [
-        ("accounts", 1, "household_id", "A1"), ("accounts", 4, "household_id", "A1")]
+        ("accounts", 1, "household_id", "A1"),
+        ("accounts", 4, "household_id", "A1"),
+    ]
     assert "A1" in result.held_accounts
 
 
@@ -196,7 +221,9 @@ def test_a_restriction_naming_two_targets_or_none_is_refused(tmp_path):
     frames["restrictions"].loc[1, "sector"] = ""
     result = _validate(tmp_path, frames)
     assert _found(result, "exactly_one_target") == [
-        ("restrictions", 1, "symbol|sector|esg_tag", "A1"), ("restrictions", 2, "symbol|sector|esg_tag", "A3")]
+        ("restrictions", 1, "symbol|sector|esg_tag", "A1"),
+        ("restrictions", 2, "symbol|sector|esg_tag", "A3"),
+    ]
 
 
 def test_a_tilt_naming_both_a_sector_and_a_symbol_is_refused(tmp_path):
@@ -207,7 +234,8 @@ def test_a_tilt_naming_both_a_sector_and_a_symbol_is_refused(tmp_path):
 
 
 def test_bad_rows_of_one_account_leave_the_rest_of_the_book_clean(tmp_path):
-    """Accounts touched by bad data are held; the rest of the book still runs (PRODUCT.md step 1)."""
+    """Accounts touched by bad data are held; the rest of the book still runs (PRODUCT.md step
+    1)."""
     frames = clean_inbox()
     frames["lots"].loc[4, "quantity"] = "-3"
     result = _validate(tmp_path, frames)

@@ -18,20 +18,68 @@ from pipelines.settings import ValidationSettings
 from pipelines.validate import InboxReadError, open_file, validate_file, validate_inbox
 from sma.inbox import FILLS, ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, ColumnKind
 
-FUZZ = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FUZZ = settings(
+    max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
 
 NASTY = st.sampled_from(
-    ["", " ", "NaN", "-inf", "1e400", "1e13", "0", "-0", "-1", "1,5", "0x1F", "2026-02-30", "2026-11-24",
-     "9999-12-31", "0001-01-01", "true", "TRUE", "maybe", "../../etc/passwd", "=cmd|'/c calc'!A1", "+1",
-     "@SUM(1)", "\t", "\x00", "\x1b[2J", "AAPL", "A1", "L1", "B1", "H1", "Energy", "SPLIT", "BUY", "IRA",
-     "é", "𝔘", "\"", "'", "a" * 300, "1" * 400]
+    [
+        "",
+        " ",
+        "NaN",
+        "-inf",
+        "1e400",
+        "1e13",
+        "0",
+        "-0",
+        "-1",
+        "1,5",
+        "0x1F",
+        "2026-02-30",
+        "2026-11-24",
+        "9999-12-31",
+        "0001-01-01",
+        "true",
+        "TRUE",
+        "maybe",
+        "../../etc/passwd",
+        "=cmd|'/c calc'!A1",
+        "+1",
+        "@SUM(1)",
+        "\t",
+        "\x00",
+        "\x1b[2J",
+        "AAPL",
+        "A1",
+        "L1",
+        "B1",
+        "H1",
+        "Energy",
+        "SPLIT",
+        "BUY",
+        "IRA",
+        "é",
+        "𝔘",
+        '"',
+        "'",
+        "a" * 300,
+        "1" * 400,
+    ]
 )
 CELL = st.one_of(NASTY, st.text(max_size=12), st.floats().map(repr))
 
 
 def _assert_contract_holds(result) -> None:
     """Clean frames carry only valid rows; every quarantined row is gone; issues are well formed."""
-    assert list(result.issues.columns) == ["file", "row", "column", "rule", "value", "message", "account_id"]
+    assert list(result.issues.columns) == [
+        "file",
+        "row",
+        "column",
+        "rule",
+        "value",
+        "message",
+        "account_id",
+    ]
     assert result.issues["rule"].notna().all() and result.issues["message"].notna().all()
     if result.fatal:
         assert result.frames == {}
@@ -90,6 +138,7 @@ def test_any_cells_under_a_valid_header_give_a_report_not_a_crash(name, data):
     _assert_contract_holds(result)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(data=st.data())
 def test_one_random_cell_anywhere_never_escapes_as_an_exception(data):
@@ -131,7 +180,8 @@ def test_any_cells_in_fills_give_a_report_not_a_crash(data):
 @FUZZ
 @given(content=st.binary(max_size=400))
 def test_reading_any_bytes_in_batches_raises_only_the_projects_input_error(content):
-    """Opening a file and reading it in batches (here of 2 records) fails only with InboxReadError."""
+    """Opening a file and reading it in batches (here of 2 records) fails only with
+    InboxReadError."""
     with tempfile.TemporaryDirectory() as root:
         path = night(Path(root)) / "lots.csv"
         path.parent.mkdir(parents=True)

@@ -26,8 +26,15 @@ def _validate(root):
 
 def _issues(result, file=None):
     found = result.issues if file is None else result.issues[result.issues["file"] == file]
-    return [(r.file, None if pd.isna(r.row) else int(r.row), None if pd.isna(r.column) else r.column, r.rule)
-            for r in found.astype(object).itertuples()]
+    return [
+        (
+            r.file,
+            None if pd.isna(r.row) else int(r.row),
+            None if pd.isna(r.column) else r.column,
+            r.rule,
+        )
+        for r in found.astype(object).itertuples()
+    ]
 
 
 def _rewrite_parquet_column(root, file, column, array):
@@ -38,7 +45,10 @@ def _rewrite_parquet_column(root, file, column, array):
 
 # --- 3. year-0000 dates ---------------------------------------------------------------------
 
-def test_a_close_dated_year_0000_in_a_typed_parquet_date_column_is_refused_by_the_date_range(tmp_path):
+
+def test_a_close_dated_year_0000_in_a_typed_parquet_date_column_is_refused_by_the_date_range(
+    tmp_path,
+):
     """Parquet stores dates as days since 1970: year 1 is a valid date32 and used to pass."""
     write_inbox(clean_inbox(), tmp_path, fmt="parquet")
     days = [date(1, 1, 1)] + [date(2026, 11, 23)] * 3 + [AS_OF] * 4
@@ -48,10 +58,12 @@ def test_a_close_dated_year_0000_in_a_typed_parquet_date_column_is_refused_by_th
     assert _issues(result, "prices") == [("prices", 1, "date", "date_range")]
     assert 1 not in result.frames["prices"].index
     assert result.issues.loc[result.issues["rule"] == "date_range", "message"].iloc[0] == (
-        "date must be between 1900-01-01 and 2199-12-31: correct the year")
+        "date must be between 1900-01-01 and 2199-12-31: correct the year"
+    )
 
 
 # --- 4. types a Parquet writer can produce ------------------------------------------------
+
 
 def test_a_list_typed_parquet_column_refuses_the_file_naming_the_column_and_what_to_store(tmp_path):
     write_inbox(clean_inbox(), tmp_path, fmt="parquet")
@@ -75,7 +87,12 @@ def test_a_list_typed_column_is_a_report_on_the_command_line_not_a_traceback(tmp
 
 def test_a_binary_parquet_text_column_that_is_not_utf8_refuses_the_file_naming_the_column(tmp_path):
     write_inbox(clean_inbox(), tmp_path, fmt="parquet")
-    _rewrite_parquet_column(tmp_path, "securities", "name", pa.array([b"\xff\xfe", b"MSFT", b"XOM", b"JNJ"], pa.binary()))
+    _rewrite_parquet_column(
+        tmp_path,
+        "securities",
+        "name",
+        pa.array([b"\xff\xfe", b"MSFT", b"XOM", b"JNJ"], pa.binary()),
+    )
     result = _validate(tmp_path)
     assert result.fatal
     issue = result.issues[result.issues["file"] == "securities"].iloc[0]
@@ -85,7 +102,8 @@ def test_a_binary_parquet_text_column_that_is_not_utf8_refuses_the_file_naming_t
 
 @pytest.mark.parametrize("volume", [2**53 + 1, 2**64 - 1])
 def test_a_uint64_above_2_to_the_53_is_an_overflow_issue_on_its_row(tmp_path, volume):
-    """A double holds integers exactly only up to 2**53; any larger volume is over the 1e12 bound."""
+    """A double holds integers exactly only up to 2**53; any larger volume is over the 1e12
+    bound."""
     write_inbox(clean_inbox(), tmp_path, fmt="parquet")
     volumes = [1_000_000] * 8
     volumes[2] = volume
@@ -96,6 +114,7 @@ def test_a_uint64_above_2_to_the_53_is_an_overflow_issue_on_its_row(tmp_path, vo
 
 
 # --- 5. one stray quote -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ['5" Systems', 'The "Five" Systems Co.'])
 def test_a_quote_inside_an_unquoted_cell_is_read_as_written(tmp_path, name):
@@ -112,13 +131,16 @@ def test_a_quote_inside_an_unquoted_cell_is_read_as_written(tmp_path, name):
 def test_a_quoted_cell_still_open_at_the_end_of_the_file_is_still_refused(tmp_path):
     write_inbox(clean_inbox(), tmp_path)
     path = night(tmp_path) / "securities.csv"
-    path.write_text(path.read_text().replace("Microsoft Corp.", '5" Systems').replace("Oil & Gas", '"Oil & Gas'))
+    path.write_text(
+        path.read_text().replace("Microsoft Corp.", '5" Systems').replace("Oil & Gas", '"Oil & Gas')
+    )
     result = _validate(tmp_path)
     assert result.fatal
     assert _issues(result, "securities") == [("securities", None, None, "unreadable")]
 
 
 # --- 6. free text, timestamps, phantom lots --------------------------------------------------
+
 
 def test_a_one_megabyte_client_name_is_refused_and_reported_cut_short(tmp_path):
     frames = clean_inbox()
@@ -143,23 +165,39 @@ def test_a_lot_bought_at_23_59_on_the_as_of_date_is_not_in_the_future(tmp_path, 
     """Only a day after the as-of date is the future; a timestamp names its own calendar day."""
     write_inbox(clean_inbox(), tmp_path, fmt="parquet")
     tz = ZoneInfo(zone) if zone else None
-    stamps = [datetime(2024, 1, 5, tzinfo=tz), datetime(AS_OF.year, AS_OF.month, AS_OF.day, 23, 59, tzinfo=tz),
-              datetime(2023, 2, 1, tzinfo=tz), datetime(2025, 6, 2, tzinfo=tz), datetime(2025, 9, 9, tzinfo=tz)]
-    _rewrite_parquet_column(tmp_path, "lots", "acquired_date", pa.array(stamps, pa.timestamp("s", tz=zone)))
+    stamps = [
+        datetime(2024, 1, 5, tzinfo=tz),
+        datetime(AS_OF.year, AS_OF.month, AS_OF.day, 23, 59, tzinfo=tz),
+        datetime(2023, 2, 1, tzinfo=tz),
+        datetime(2025, 6, 2, tzinfo=tz),
+        datetime(2025, 9, 9, tzinfo=tz),
+    ]
+    _rewrite_parquet_column(
+        tmp_path, "lots", "acquired_date", pa.array(stamps, pa.timestamp("s", tz=zone))
+    )
     result = _validate(tmp_path)
     assert [i for i in _issues(result, "lots") if i[3] == "not_future"] == []
-    assert result.frames["lots"].loc[2, "acquired_date"] == datetime(AS_OF.year, AS_OF.month, AS_OF.day)
+    assert result.frames["lots"].loc[2, "acquired_date"] == datetime(
+        AS_OF.year, AS_OF.month, AS_OF.day
+    )
 
 
 def test_a_lot_bought_the_day_after_the_as_of_date_is_still_in_the_future(tmp_path):
     write_inbox(clean_inbox(), tmp_path, fmt="parquet")
-    stamps = [datetime(2024, 1, 5), datetime(2026, 11, 25, 0, 1), datetime(2023, 2, 1), datetime(2025, 6, 2),
-              datetime(2025, 9, 9)]
+    stamps = [
+        datetime(2024, 1, 5),
+        datetime(2026, 11, 25, 0, 1),
+        datetime(2023, 2, 1),
+        datetime(2025, 6, 2),
+        datetime(2025, 9, 9),
+    ]
     _rewrite_parquet_column(tmp_path, "lots", "acquired_date", pa.array(stamps, pa.timestamp("s")))
     assert ("lots", 2, "acquired_date", "not_future") in _issues(_validate(tmp_path), "lots")
 
 
-def test_a_phantom_lot_of_a_ten_millionth_of_a_share_with_a_million_dollar_basis_is_refused(tmp_path):
+def test_a_phantom_lot_of_a_ten_millionth_of_a_share_with_a_million_dollar_basis_is_refused(
+    tmp_path,
+):
     """1e-7 shares hide inside the reconciliation tolerance (1e-6 shares), so reconciliation
     cannot see the lot; its cost per share (1e13 dollars against a close of 156) can."""
     frames = clean_inbox()

@@ -46,8 +46,14 @@ def test_issues_have_the_documented_columns_and_row_is_a_nullable_integer(tmp_pa
     assert tuple(issues.columns) == ISSUE_COLUMNS
     assert str(issues["row"].dtype) == "Int64"
     first = issues.iloc[0]
-    assert (first["file"], first["row"], first["column"], first["rule"], first["value"], first["account_id"]) == (
-        "lots", 1, "quantity", "positive", "0", "A1")
+    assert (
+        first["file"],
+        first["row"],
+        first["column"],
+        first["rule"],
+        first["value"],
+        first["account_id"],
+    ) == ("lots", 1, "quantity", "positive", "0", "A1")
 
 
 def test_every_row_read_is_either_clean_or_named_by_an_issue(tmp_path):

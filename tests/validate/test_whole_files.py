@@ -13,7 +13,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from inbox_builder import AS_OF, clean_fills, clean_inbox, folder_state, night, write_file, write_inbox
+from inbox_builder import (
+    AS_OF,
+    clean_fills,
+    clean_inbox,
+    folder_state,
+    night,
+    write_file,
+    write_inbox,
+)
 
 from pipelines.settings import ValidationSettings
 from pipelines.validate import render_report, validate_file, validate_frame, validate_inbox
@@ -39,7 +47,9 @@ def test_a_clean_inbox_has_no_issues_and_loads_every_row(tmp_path):
     write_inbox(clean_inbox(), tmp_path)
     result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok and not result.fatal and result.held_accounts == frozenset()
-    assert {k: len(v) for k, v in result.frames.items()} == {k: len(v) for k, v in clean_inbox().items()}
+    assert {k: len(v) for k, v in result.frames.items()} == {
+        k: len(v) for k, v in clean_inbox().items()
+    }
     assert render_report(result).endswith("inbox is clean: 12 files, 42 rows checked")
 
 
@@ -56,7 +66,12 @@ def test_a_missing_optional_file_is_an_empty_frame(tmp_path):
     write_inbox(frames, tmp_path)
     result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok and len(result.frames["corporate_actions"]) == 0
-    assert list(result.frames["corporate_actions"].columns) == ["symbol", "ex_date", "kind", "ratio"]
+    assert list(result.frames["corporate_actions"].columns) == [
+        "symbol",
+        "ex_date",
+        "kind",
+        "ratio",
+    ]
 
 
 def test_a_missing_required_column_refuses_the_night(tmp_path):
@@ -130,7 +145,9 @@ def test_an_empty_file_is_refused(tmp_path):
 
 def test_a_file_that_is_not_utf8_is_refused(tmp_path):
     write_inbox(clean_inbox(), tmp_path)
-    (night(tmp_path) / "cash.csv").write_bytes("account_id,amount\nA1,12\xe9\nA2,1\nA3,0\n".encode("latin-1"))
+    (night(tmp_path) / "cash.csv").write_bytes(
+        "account_id,amount\nA1,12\xe9\nA2,1\nA3,0\n".encode("latin-1")
+    )
     assert _file_issue(_fatal(tmp_path), "cash")["rule"] == "unreadable"
 
 
@@ -178,7 +195,9 @@ def test_a_parquet_inbox_gives_the_same_result_as_a_csv_inbox(tmp_path):
     write_inbox(frames, tmp_path / "csv")
     write_inbox(frames, tmp_path / "parquet", fmt="parquet")
     from_csv = validate_inbox(tmp_path / "csv", AS_OF, ValidationSettings(), with_frames=True)
-    from_parquet = validate_inbox(tmp_path / "parquet", AS_OF, ValidationSettings(), with_frames=True)
+    from_parquet = validate_inbox(
+        tmp_path / "parquet", AS_OF, ValidationSettings(), with_frames=True
+    )
     pd.testing.assert_frame_equal(from_csv.issues, from_parquet.issues)
     for name in from_csv.frames:
         pd.testing.assert_frame_equal(from_csv.frames[name], from_parquet.frames[name])
@@ -187,18 +206,28 @@ def test_a_parquet_inbox_gives_the_same_result_as_a_csv_inbox(tmp_path):
 def test_typed_parquet_columns_are_checked_as_numbers_and_dates(tmp_path):
     frames = clean_inbox()
     write_inbox(frames, tmp_path, fmt="parquet")
-    table = pa.table({
-        "account_id": ["A1", "A2", "A3"],
-        "amount": pa.array([1250.0, float("nan"), 0.0]),
-    })
+    table = pa.table(
+        {
+            "account_id": ["A1", "A2", "A3"],
+            "amount": pa.array([1250.0, float("nan"), 0.0]),
+        }
+    )
     pq.write_table(table, night(tmp_path) / "cash.parquet")
     lots = pq.read_table(night(tmp_path) / "lots.parquet")
-    lots = lots.set_column(5, "acquired_date", pa.array(pd.to_datetime(frames["lots"]["acquired_date"]).dt.date))
+    lots = lots.set_column(
+        5, "acquired_date", pa.array(pd.to_datetime(frames["lots"]["acquired_date"]).dt.date)
+    )
     pq.write_table(lots, night(tmp_path) / "lots.parquet")
     result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
-    found = result.issues[["file", "row", "column", "rule"]].astype(object).itertuples(index=False, name=None)
+    found = (
+        result.issues[["file", "row", "column", "rule"]]
+        .astype(object)
+        .itertuples(index=False, name=None)
+    )
     assert [tuple(None if pd.isna(v) else v for v in r) for r in found] == [
-        ("cash", None, "account_id", "cash_row"), ("cash", 2, "amount", "finite")]
+        ("cash", None, "account_id", "cash_row"),
+        ("cash", 2, "amount", "finite"),
+    ]
 
 
 def test_fills_are_checked_against_their_own_suite(tmp_path):
@@ -206,9 +235,13 @@ def test_fills_are_checked_against_their_own_suite(tmp_path):
     fills.loc[1, "price"] = "-405"
     fills.loc[0, "lot_id"] = "../L2"
     write_file(fills, tmp_path / "fills.csv")
-    result = validate_file(tmp_path / "fills.csv", FILLS, AS_OF, ValidationSettings(), with_frames=True)
+    result = validate_file(
+        tmp_path / "fills.csv", FILLS, AS_OF, ValidationSettings(), with_frames=True
+    )
     assert list(result.issues[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
-        (1, "lot_id", "id_pattern"), (2, "price", "positive")]
+        (1, "lot_id", "id_pattern"),
+        (2, "price", "positive"),
+    ]
     assert len(result.frames["fills"]) == 0 and result.held_accounts == {"A1", "A2"}
 
 
@@ -218,7 +251,13 @@ def test_a_damaged_fills_file_is_fatal(tmp_path, damage):
     path = tmp_path / "fills.csv"
     if damage == "truncate":
         path.write_bytes(path.read_bytes()[:-7])
-    result = validate_file(path, FILLS, AS_OF, ValidationSettings(max_file_bytes=10 if damage == "oversize" else 10**6), with_frames=True)
+    result = validate_file(
+        path,
+        FILLS,
+        AS_OF,
+        ValidationSettings(max_file_bytes=10 if damage == "oversize" else 10**6),
+        with_frames=True,
+    )
     assert result.fatal and result.frames == {}
     assert list(result.issues["rule"]) == ["unreadable" if damage == "truncate" else "file_size"]
 
@@ -236,7 +275,9 @@ def test_a_spreadsheet_export_with_a_byte_order_mark_and_crlf_lines_reads_clean(
 def test_a_small_parquet_file_that_decodes_to_gigabytes_is_refused_before_it_is_expanded(tmp_path):
     """A 3 KB Parquet file of one 5,000-character id repeated 200,000 times decodes to 1 GB."""
     write_inbox(clean_inbox(), tmp_path)
-    bomb = pa.table({"account_id": pa.array(["A" * 5000] * 200_000), "amount": pa.array([1.0] * 200_000)})
+    bomb = pa.table(
+        {"account_id": pa.array(["A" * 5000] * 200_000), "amount": pa.array([1.0] * 200_000)}
+    )
     pq.write_table(bomb, night(tmp_path) / "cash.parquet")
     (night(tmp_path) / "cash.csv").unlink()
     assert (night(tmp_path) / "cash.parquet").stat().st_size < 10_000
@@ -251,7 +292,8 @@ def test_a_frame_in_memory_is_checked_like_a_file(tmp_path):
     fills["price"] = [181.0, -405.0]
     result = validate_frame(fills, FILLS, AS_OF, with_frames=True)
     assert list(result.issues[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
-        (2, "price", "positive")]
+        (2, "price", "positive")
+    ]
     assert list(result.frames["fills"].index) == [1]
     assert validate_frame(fills.drop(columns=["price"]), FILLS, AS_OF).fatal
     mixed = fills.astype(object)
