@@ -327,7 +327,9 @@ class Settings(BaseSettings):
 
     def fill_limits(self) -> FillLimits:
         """The limits ``sma.trading.match_fills`` refuses a fills file by."""
-        return FillLimits(**self.fills.model_dump())
+        return FillLimits(
+            **self.fills.model_dump(), fractional_decimals=self.engine.fractional_decimals
+        )
 
     @classmethod
     def settings_customise_sources(
