@@ -19,22 +19,22 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse
-import sys
-import time
-from pathlib import Path
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import numpy as np
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sma.rebalance import account_arrays
-from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market
-from sma.simulate._accounts import SimAccounts, simulated_accounts
-from sma.simulate._loop import LoopSettings, run_path
-from sma.simulate._metrics import TRADING_DAYS
-from sma.simulate._params import Profile
-from sma.simulate._run import _calendar_span, vintage_window
+from sma.rebalance import account_arrays  # noqa: E402
+from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market  # noqa: E402
+from sma.simulate._accounts import SimAccounts, simulated_accounts  # noqa: E402
+from sma.simulate._loop import LoopSettings, run_path  # noqa: E402
+from sma.simulate._metrics import TRADING_DAYS  # noqa: E402
+from sma.simulate._params import Profile  # noqa: E402
+from sma.simulate._run import _calendar_span, vintage_window  # noqa: E402
 
 
 def one_size(
