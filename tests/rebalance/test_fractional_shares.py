@@ -94,3 +94,14 @@ def test_the_flag_needs_one_entry_per_account():
         from dataclasses import replace
 
         replace(one_account_shard([]), fractional_shares=np.array([True, False]))
+
+
+def test_the_pm_is_told_fractional_share_rounding_binds_not_whole_shares():
+    """min_trade_value $1,000 above every buy's bound ($875, 5 pp over target): nothing can be
+    bought; the flag names the rounding the account has."""
+    shard = one_account_shard(
+        [], prices=DEAR, cash=5_000.0, fractional=True, min_trade_value=1_000.0
+    )
+    reason = decide(shard, toy_model(), NO_MINIMUM).records.iloc[0].reason
+    assert "fractional-share rounding and min_trade_value $1,000" in reason
+    assert "whole shares" not in reason
