@@ -10,6 +10,7 @@ the worst account's, and the mean and worst cash above target over the run's day
 
     .venv/bin/python benchmarks/bench_small_accounts.py [--months 12] [--values 25000,50000,1000000]
         [--shares whole,fractional] [--profiles LUMP_SUM,MONTHLY,WITHDRAWALS,TRANSITION]
+        [--min-trade-value 100] [--max-tracking-error 0.01]
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ from sma.simulate._run import _calendar_span, vintage_window  # noqa: E402
 
 
 def one_size(
-    value: float, months: int, market, fractional: bool = False, profiles=tuple(Profile)
+    value: float,
+    months: int,
+    market,
+    fractional: bool = False,
+    profiles=tuple(Profile),
+    min_trade_value: float = 100.0,
+    max_tracking_error: float = 0.01,
 ) -> dict:
     # Flows scale with the account (1 % in, 0.4 % out a month, the defaults' share of $1M): a fixed
     # $4,000 a month would empty a $25k account in six months and its returns would mean nothing.
@@ -52,6 +59,8 @@ def one_size(
         transition_gain_budget=0.05 * value,
         fractional_shares=fractional,
         profiles=profiles,
+        min_trade_value=min_trade_value,
+        max_tracking_error=max_tracking_error,
     )
     first, last = vintage_window(market, params, 0)
     last = min(last, first + 21 * months)
@@ -113,6 +122,13 @@ def main() -> None:
     ap.add_argument("--values", default="25000,50000,100000,250000,1000000")
     ap.add_argument("--shares", default="whole,fractional")
     ap.add_argument("--profiles", default=",".join(Profile))
+    ap.add_argument("--min-trade-value", type=float, default=100.0, help="USD, every account")
+    ap.add_argument(
+        "--max-tracking-error",
+        type=float,
+        default=0.01,
+        help="every account's; the engine trades when TE passes 80 %% of it",
+    )
     args = ap.parse_args()
     profiles = tuple(Profile(p.strip().upper()) for p in args.profiles.split(","))
     params = SimulationParams(years=1)
@@ -120,7 +136,9 @@ def main() -> None:
     market = generated_market(params.seed, start, n_days, params.market, params.universe)
     load = os.getloadavg()[0]
     print(
-        f"engine, weekly, {len(profiles)} accounts (one per profile), {args.months} months; load "
+        f"engine, weekly, {len(profiles)} accounts (one per profile), {args.months} months, "
+        f"min_trade_value ${args.min_trade_value:,.0f}, max_tracking_error "
+        f"{args.max_tracking_error:.2%}; load "
         f"average {load:.2f} on {os.cpu_count()} cores (shared machine)"
     )
     print(
@@ -135,7 +153,15 @@ def main() -> None:
     )
     for v in (float(x) for x in args.values.split(",")):
         for kind in (k.strip() for k in args.shares.split(",")):
-            row = one_size(v, args.months, market, kind == "fractional", profiles)
+            row = one_size(
+                v,
+                args.months,
+                market,
+                kind == "fractional",
+                profiles,
+                args.min_trade_value,
+                args.max_tracking_error,
+            )
             te = "".join(f"{t:>10.2%}" for t in row["te"].values())
             print(
                 f"{row['value']:>10,.0f} {kind:>10}{te} {row['idle_mean']:>9.2%} "
