@@ -119,22 +119,20 @@ def share_unit(shard: ShardInputs, a: int, params: EngineParams) -> float:
     return 10.0**-params.fractional_decimals if shard.fractional(a) else 1.0
 
 
-def _in_shares(ws: WholeShares, unit: float, decimals: int) -> WholeShares:
+def _in_shares(
+    ws: WholeShares, problem: AccountProblem, shard: ShardInputs, unit: float, decimals: int
+) -> WholeShares:
     """Trades counted in units of ``unit`` share (``_shares``) back in shares, to ``decimals``
-    places (no float noise such as 0.30000000000000004); a lot sold out sells its quantity."""
-    lot_qty = ws.lot_qty * unit
+    places (no float noise such as 0.30000000000000004); a lot sold out sells exactly its
+    quantity. Prices and lot quantities are the shard's own, not scaled back and forth."""
+    nb, nl = problem.n_buys, problem.qp.asset.size - problem.n_buys
+    no_trade = ContinuousDecision(np.zeros(nb), np.zeros(nl), "optimal", np.nan, 0, 0)
+    in_shares = _shares(problem, no_trade, shard)
     sold_out = (ws.sell > 0) & (ws.sell >= ws.lot_qty - _SNAP)
-    return WholeShares(
-        np.round(ws.buy * unit, decimals),
-        np.where(sold_out, lot_qty, np.round(ws.sell * unit, decimals)),
-        ws.buy_price / unit,
-        ws.sell_price / unit,
-        lot_qty,
-        ws.gain_per_share / unit,
-        ws.buy_asset,
-        ws.sell_asset,
-        ws.buy_wanted * unit,
-    )
+    in_shares.buy = np.round(ws.buy * unit, decimals)
+    in_shares.sell = np.where(sold_out, in_shares.lot_qty, np.round(ws.sell * unit, decimals))
+    in_shares.buy_wanted = ws.buy_wanted * unit
+    return in_shares
 
 
 def trade_weights(ws: WholeShares, value: float) -> np.ndarray:
@@ -357,7 +355,7 @@ def round_to_whole_shares(
         deficit = target_cash - cash_after(ws, cash_now, tc)
     ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc)
     if unit < 1:
-        ws = _in_shares(ws, unit, params.fractional_decimals)
+        ws = _in_shares(ws, problem, shard, unit, params.fractional_decimals)
     return Rounded(ws, ok, max(deficit, 0.0) if deficit > _CENT else 0.0)
 
 

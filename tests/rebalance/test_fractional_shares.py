@@ -105,3 +105,16 @@ def test_the_pm_is_told_fractional_share_rounding_binds_not_whole_shares():
     reason = decide(shard, toy_model(), NO_MINIMUM).records.iloc[0].reason
     assert "fractional-share rounding and min_trade_value $1,000" in reason
     assert "whole shares" not in reason
+
+
+def test_a_lot_sold_out_sells_exactly_its_quantity_finer_than_the_decimals():
+    """A lot of 10.4995 shares (a 3-for-2 split of 6.9997) sold out on an EXCLUDE sells 10.4995
+    shares, not a rounded or rescaled 10.499 or 10.499500000000001: every share leaves."""
+    lots = [(s, 100.0, 9_000.0, True) for s in SYMBOLS if s != "AAA"] + [
+        ("AAA", 10.4995, 2_000.0, True)
+    ]
+    others = {s: 1 / 7 for s in SYMBOLS if s != "AAA"}
+    shard = one_account_shard(lots, exclude=("AAA",), fractional=True, target=others)
+    out = decide(shard, toy_model(), NO_MINIMUM)
+    sold = out.lot_sells.set_index("symbol").quantity
+    assert sold["AAA"] == 10.4995
