@@ -8,7 +8,7 @@ transaction; a store newer than this code is refused. SCHEMA.md beside this file
 
 from __future__ import annotations
 
-from sma.inbox import INBOX_FILES, ColumnKind, FileSpec
+from sma.inbox import INBOX_FILES, Column, ColumnKind, FileSpec
 
 #: Money is booked exactly: these columns are DECIMAL(18, 2) dollars in the store.
 MONEY_COLUMNS = {
@@ -42,11 +42,19 @@ def column_type(file: str, column: str, kind: ColumnKind) -> str:
     return "DECIMAL(18, 2)" if (file, column) in MONEY_COLUMNS else _SQL_TYPE[kind]
 
 
+#: Inbox columns added after the first schema, each by its own migration (so ``_v1`` stays what
+#: it was when stores were made with it): (file, column) -> the schema version that adds it.
+ADDED_COLUMNS = {("accounts", "fractional_shares"): 7}
+
+
+def _column_ddl(file: str, c: Column) -> str:
+    return f"{c.name} {column_type(file, c.name, c.kind)}{'' if c.nullable else ' NOT NULL'}"
+
+
 def _inbox_table_ddl(spec: FileSpec) -> str:
     cols = [] if spec.name in HISTORY_FILES else ["as_of_date DATE NOT NULL"]
     cols += [
-        f"{c.name} {column_type(spec.name, c.name, c.kind)}{'' if c.nullable else ' NOT NULL'}"
-        for c in spec.columns
+        _column_ddl(spec.name, c) for c in spec.columns if (spec.name, c.name) not in ADDED_COLUMNS
     ]
     # Snapshot keys are enforced by the validator, not by an index: an index over millions of
     # lots costs memory and load time, and DuckDB checks keys eagerly within a transaction.
@@ -182,6 +190,15 @@ def _v6() -> list[str]:
     ]
 
 
+def _v7() -> list[str]:
+    """Accounts say whether they trade fractional shares (issue 17): blank (null) = whole shares."""
+    return [
+        f"ALTER TABLE {table_name(f)} ADD COLUMN {_column_ddl(f, INBOX_FILES[f].column(c))}"
+        for (f, c), version in ADDED_COLUMNS.items()
+        if version == 7
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v1()),
@@ -190,5 +207,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v4()),
     tuple(_v5()),
     tuple(_v6()),
+    tuple(_v7()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -178,6 +178,13 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("min_trade_value", _F, doc="USD"),
                 _c("cash_target", _F, doc="fraction of account value"),
                 _c("inception_date", _DATE),
+                _c(
+                    "fractional_shares",
+                    _B,
+                    nullable=True,
+                    required=False,
+                    doc="trades fractions of a share (custodian's decimals); blank = false",
+                ),
             ),
             key=("account_id",),
         ),
