@@ -22,6 +22,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from pipelines._atomic import writing_atomically
+from pipelines.errors import PipelineError
 from sma.book import BookParams, book_tables
 from sma.inbox import FILLS, INBOX_FILES, INBOX_FORMATS, ColumnKind
 
@@ -31,7 +32,7 @@ _DATE_COLUMNS = {
 }
 
 
-class InboxWriteError(ValueError):
+class InboxWriteError(PipelineError, ValueError):
     """A frame could not be written: which file and why."""
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from pipelines.blotter import _folder
 from pipelines.blotter import read_trail as _read_trail
 from pipelines.blotter._actions import TrailBroken, sign_fills
+from pipelines.errors import PipelineError
 from sma.inbox import FILLS
 from sma.ledger import Ledger, LedgerError
 from sma.trading import (
@@ -48,7 +49,7 @@ from sma.trading import (
 locked = _folder.locked
 
 
-class NotReleased(Exception):
+class NotReleased(PipelineError):
     """Fills were loaded for a run whose blotter is not released."""
 
     def __init__(self, run_dir: Path, state: State | None) -> None:

@@ -42,13 +42,14 @@ import pyarrow.parquet as pq
 from pipelines._atomic import put_in_place, write_atomically
 from pipelines._faults import crash_point
 from pipelines._leftovers import tmp_prefix
+from pipelines.errors import PipelineError
 from sma.trading import FRAMES, SCHEMAS, Blotter, ContentDigest, TrailProblem
 
 #: Rows a reader holds at a time when it goes through a blotter's files.
 BATCH_ROWS = 1_000_000
 
 
-class TrailUnreadable(ValueError):
+class TrailUnreadable(PipelineError, ValueError):
     """A line of the audit log is not a JSON record."""
 
     def __init__(self, path: Path, line: int, why: str) -> None:
