@@ -32,14 +32,13 @@ parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_o
 
 from pipelines.validate._cross_file import CrossFileRule, load_cross_file_rules
 from pipelines.validate._gx import run_suite_with_gx
-from pipelines.validate._issues import ISSUE_COLUMNS, empty_issues
+from pipelines.validate._issues import ISSUE_COLUMNS
 from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxFile, InboxReadError, open_file
 from pipelines.validate._replay import ReplayInputError, read_replay_inputs, replay_row_issue
 from pipelines.validate._report import render_report
 from pipelines.validate._suites import (
     DATA_CONTRACTS,
-    DATE_RANGE,
     ContractError,
     Suite,
     load_suite,
@@ -56,7 +55,6 @@ from pipelines.validate._validate import (
 
 __all__ = [
     "DATA_CONTRACTS",
-    "DATE_RANGE",
     "ISSUE_COLUMNS",
     "ContractError",
     "CrossFileRule",
@@ -67,7 +65,6 @@ __all__ = [
     "Suite",
     "StagedInbox",
     "ValidationResult",
-    "empty_issues",
     "load_cross_file_rules",
     "load_suite",
     "open_file",
