@@ -148,7 +148,10 @@ def _positive(check: FileCheck, column: str, when: np.ndarray | None = None) -> 
     return values
 
 
-def _known(check: FileCheck, accounts: set[str]) -> None:
+def _known(check: FileCheck, accounts: set[str] | None) -> None:
+    """Accounts named must be in the accounts file (unless that file could not be read)."""
+    if accounts is None:
+        return
     account = _text(check, "account_id")
     unknown = (account != "") & ~np.isin(account, list(accounts))
     check.flag("account_id", "known account", unknown, "account_id is not in the accounts file")
@@ -188,7 +191,7 @@ def _accounts(check: FileCheck) -> pd.DataFrame:
     )
 
 
-def _lots(check: FileCheck, accounts: set[str]) -> pd.DataFrame:
+def _lots(check: FileCheck, accounts: set[str] | None) -> pd.DataFrame:
     for column in ("account_id", "lot_id", "symbol", "quantity", "cost_basis", "acquired_date"):
         _require(check, column)
     _pattern(check, "account_id", ID_PATTERN)
@@ -212,7 +215,7 @@ def _lots(check: FileCheck, accounts: set[str]) -> pd.DataFrame:
     )
 
 
-def _transactions(check: FileCheck, accounts: set[str]) -> pd.DataFrame:
+def _transactions(check: FileCheck, accounts: set[str] | None) -> pd.DataFrame:
     for column in ("seq", "trade_date", "action", "symbol"):
         _require(check, column)
     action = _enum(check, "action")
@@ -251,7 +254,10 @@ def _transactions(check: FileCheck, accounts: set[str]) -> pd.DataFrame:
         "lot_ids",
         "pattern",
         (action == "SELL")
-        & np.array([bool(v) and not all(each_id.match(x) for x in v.split(";")) for v in lot_ids]),
+        & np.array(
+            [bool(v) and not all(each_id.match(x) for x in v.split(";")) for v in lot_ids],
+            dtype=bool,
+        ),
         "each ';'-separated lot id must match " + ID_PATTERN,
     )
     _require(check, "ratio", split)
@@ -292,7 +298,7 @@ def read_replay_inputs(
     ]
     account_check, lot_check, transaction_check = checks
     account_frame = _accounts(account_check) if isinstance(account_check, FileCheck) else None
-    known = set() if account_frame is None else set(account_frame["account_id"])
+    known = None if account_frame is None else set(account_frame["account_id"])
     lot_frame = _lots(lot_check, known) if isinstance(lot_check, FileCheck) else None
     transaction_frame = (
         _transactions(transaction_check, known)

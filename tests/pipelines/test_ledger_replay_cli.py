@@ -189,3 +189,18 @@ def test_the_same_inputs_write_byte_identical_files(tmp_path):
     assert first.exit_code == second.exit_code == 0
     for name in ("realized.csv", "open_lots.csv"):
         assert (out_first / name).read_bytes() == (out_second / name).read_bytes()
+
+
+def test_a_missing_input_file_is_named_and_nothing_is_written(tmp_path):
+    """A whole-file problem is reported as the inbox reports one: file, rule, no row."""
+    run(tmp_path, "")
+    (tmp_path / "accounts.csv").unlink()
+    assert issues_of(tmp_path, "") == [("accounts.csv", None, None, "not_a_regular_file")]
+
+
+def test_transactions_with_a_header_only_replay_the_opening_lots_unchanged(tmp_path):
+    result, out = run(tmp_path, "")
+    assert result.exit_code == 0, result.output
+    assert (out / "open_lots.csv").read_text().splitlines()[1:] == [
+        "A,OLD,M,100,10000.00,2025-09-24,2025-09-24,0.00"
+    ]
