@@ -70,6 +70,8 @@ def test_array_rounding_agrees_with_the_text_rule(usd, shares, tenth_cents):
     assert notional_cents([float(shares)], [price]).tolist() == [expected]
 
 
-def test_an_infinite_amount_is_refused():
+def test_an_infinite_or_unbookable_amount_is_refused():
     with pytest.raises(ValueError, match="finite"):
         usd_array_to_cents([1.0, np.inf])
+    with pytest.raises(ValueError, match="too large"):
+        notional_cents([1e12], [1e12])
