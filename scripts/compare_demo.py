@@ -32,8 +32,9 @@ _VOLATILE = [
     (re.compile(r"a\d{8}T\d{6}-[0-9a-f]{8}"), "<attempt>"),
     (re.compile(r'"(hash|prev|signature|pid|started)": ?"?[^",}]*"?'), r'"\1": <volatile>'),
 ]
-#: Store columns that record when or by which attempt something was written.
-_VOLATILE_COLUMNS = re.compile(r"(_at|attempt|loaded|created|started|finished|pid|host)$")
+#: Store columns that record when or by which attempt something was written (and audit record
+#: hashes, which cover the time).
+_VOLATILE_COLUMNS = re.compile(r"(_at|attempt|loaded|created|started|finished|pid|host|^hash)$")
 
 
 def _masked(text: str, work: Path) -> list[str]:
