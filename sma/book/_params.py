@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sma.errors import SmaError
 from sma.market import STANDARD_BENCHMARKS, BenchmarkDefinition, MarketParams, UniverseParams
 
 
@@ -18,7 +19,7 @@ class Funding(StrEnum):
     LEGACY = "LEGACY"  # a concentrated legacy stock with a low basis, plus the index
 
 
-class BookError(ValueError):
+class BookError(SmaError, ValueError):
     """The book cannot be generated with these inputs (which input, and why)."""
 
 
