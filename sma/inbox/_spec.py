@@ -74,6 +74,13 @@ class CorporateActionKind(StrEnum):
     """The corporate actions the inbox carries."""
 
     SPLIT = "SPLIT"  # also stock dividends, as a ratio of new shares per old share
+    SPINOFF = "SPINOFF"  # new_symbol: ratio per parent share, basis_fraction of the basis moves
+    MERGER_STOCK = "MERGER_STOCK"  # the lot becomes ratio shares of new_symbol, basis kept
+    MERGER_CASH = "MERGER_CASH"  # every share sold for price_per_share
+    MERGER_MIXED = "MERGER_MIXED"  # new_symbol shares plus cash_per_share of boot
+    SYMBOL_CHANGE = "SYMBOL_CHANGE"  # the same security under new_symbol
+    RETURN_OF_CAPITAL = "RETURN_OF_CAPITAL"  # amount_per_share off the basis, beyond it a gain
+    WORTHLESS = "WORTHLESS"  # every lot closed at a loss on 31 December
 
 
 @dataclass(frozen=True)
