@@ -19,12 +19,17 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, AccountType
+from sma.inbox import CorporateActionKind as Kind
 from sma.ledger import (
+    CORPORATE_ACTION_COLUMNS,
+    CORPORATE_ACTION_FIELDS,
+    CORPORATE_ACTIONS,
     Action,
     ReliefMethod,
     ReplayResult,
     ReplayRowError,
     cents_to_usd_text,
+    exact,
     replay,
     usd_to_cents,
 )
@@ -43,7 +48,16 @@ TRANSACTION_COLUMNS = (
     "lot_id",
     "lot_ids",
     "ratio",
+    # corporate actions beyond splits (shared/CORPORATE_ACTIONS.md, "CSV contract")
+    "new_symbol",
+    "basis_fraction",
+    "cash_per_share",
+    "new_share_price",
+    "amount_per_share",
+    "cash_in_lieu_price",
 )
+#: The CSV column of each corporate-action field (``price`` is MERGER_CASH's price per share).
+CSV_COLUMN_OF_FIELD = {"price_per_share": "price"}
 REALIZED_COLUMNS = (
     "account_id",
     "symbol",
@@ -192,6 +206,25 @@ class _Reader:
             self.bad(blank, column, "required value", "blank")
         return parsed.to_numpy().astype("datetime64[D]")
 
+    def exact(self, column: str, when: np.ndarray) -> np.ndarray:
+        """Exact rationals (``0.2794`` or ``1/3``) where ``when`` and not blank, else None."""
+        out = np.full(len(self.frame), None, dtype=object)
+        for i, value in enumerate(self.frame[column].to_numpy(dtype=object)):
+            if when[i] and value != "":
+                try:
+                    out[i] = exact(value)
+                except ValueError:
+                    self.issues.append(
+                        Issue(
+                            self.file,
+                            int(self.rows[i]),
+                            column,
+                            "exact number",
+                            f"not a decimal or N/D (got {value!r})",
+                        )
+                    )
+        return out
+
     def cents(self, column: str, when: np.ndarray) -> np.ndarray:
         out = np.zeros(len(self.frame), dtype=np.int64)
         for i, value in enumerate(self.frame[column].to_numpy(dtype=object)):
@@ -284,9 +317,12 @@ def _read_transactions(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, li
     f = r.frame
     action = f["action"].str.upper().to_numpy(dtype=object)
     r.bad(
-        ~np.isin(action, [a.value for a in Action]), "action", "enum", "must be BUY, SELL or SPLIT"
+        ~np.isin(action, [a.value for a in Action]),
+        "action",
+        "enum",
+        "must be one of " + ", ".join(Action),
     )
-    trade, split = np.isin(action, ["BUY", "SELL"]), action == "SPLIT"
+    trade = np.isin(action, ["BUY", "SELL"])
     seq = pd.to_numeric(f["seq"], errors="coerce").to_numpy(dtype=float)
     r.bad(~np.isfinite(seq) | (seq != np.round(seq)), "seq", "integer", "not an integer")
     r.bad(f["seq"].duplicated().to_numpy(), "seq", "unique", "seq used twice")
@@ -301,6 +337,7 @@ def _read_transactions(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, li
     r.text("symbol", SYMBOL_PATTERN)
     quantity = r.number("quantity", positive=True, when=trade, blank_ok=False)
     price = r.number("price", positive=True, blank_ok=True, when=trade)
+    corporate = _read_corporate_fields(r, action)
     has_amount = (f["amount"] != "").to_numpy()
     r.bad(
         trade & ~has_amount & ~np.isfinite(price),
@@ -323,11 +360,6 @@ def _read_transactions(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, li
         "pattern",
         "each ';'-separated lot id must match " + ID_PATTERN,
     )
-    ratio = (
-        r.number("ratio", positive=True, when=split, blank_ok=False)
-        if split.any()
-        else np.full(len(f), np.nan)
-    )
     frame = pd.DataFrame(
         {
             "row": r.rows,
@@ -340,10 +372,38 @@ def _read_transactions(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, li
             "amount_cents": amount,
             "lot_id": f["lot_id"].to_numpy(dtype=object),
             "lot_ids": lot_ids,
-            "ratio": ratio,
+            **corporate,
         }
     )
     return frame, r.issues
+
+
+def _read_corporate_fields(r: _Reader, action: np.ndarray) -> dict[str, np.ndarray]:
+    """The fields of corporate-action rows, exact, with every missing or out-of-range field
+    reported (issue 22: ratio <= 0, basis_fraction outside (0, 1), a field the action needs)."""
+    known = np.isin(action, [a.value for a in CORPORATE_ACTIONS])
+    out: dict[str, np.ndarray] = {}
+    for field in ("ratio", *CORPORATE_ACTION_COLUMNS):
+        column = CSV_COLUMN_OF_FIELD.get(field, field)
+        needed = np.array(
+            [a in CORPORATE_ACTIONS and field in CORPORATE_ACTION_FIELDS[Kind(a)] for a in action]
+        )
+        r.bad(needed & (r.frame[column] == "").to_numpy(), column, "required value", "blank")
+        if field == "new_symbol":
+            r.text(column, SYMBOL_PATTERN, blank_ok=True, when=known)
+            out[field] = np.where(known, r.frame[column].to_numpy(dtype=object), "")
+            continue
+        values = r.exact(column, needed if field == "price_per_share" else known)
+        given = np.array([v is not None for v in values])
+        number = np.array([float(v) if v is not None else np.nan for v in values])
+        if field == "ratio":
+            r.bad(given & (number <= 0), column, "positive", "must be > 0")
+        elif field == "basis_fraction":
+            r.bad(given & ~((number > 0) & (number < 1)), column, "between", "must be in (0, 1)")
+        else:
+            r.bad(given & (number < 0), column, "non-negative", "must be >= 0")
+        out[field] = values
+    return out
 
 
 def read_replay_inputs(

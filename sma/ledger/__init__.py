@@ -87,6 +87,8 @@ from sma.ledger._money import cents_to_usd, cents_to_usd_text, usd_to_cents
 from sma.ledger._reconcile import BREAK_COLUMNS, HOLD_COLUMNS, reconcile, reconciliation_holds
 from sma.ledger._relief import ReliefMethod, relief_order
 from sma.ledger._replay import (
+    CORPORATE_ACTION_COLUMNS,
+    CORPORATE_ACTIONS,
     REPLAY_TRANSACTION_COLUMNS,
     Action,
     ReplayResult,
@@ -98,6 +100,8 @@ from sma.ledger._split import apply_splits
 __all__ = [
     "BLOCK_COLUMNS",
     "BREAK_COLUMNS",
+    "CORPORATE_ACTIONS",
+    "CORPORATE_ACTION_COLUMNS",
     "CORPORATE_ACTION_FIELDS",
     "HOLD_COLUMNS",
     "OPENING_LOT_COLUMNS",

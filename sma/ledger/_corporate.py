@@ -62,7 +62,7 @@ def exact(value: object) -> Fraction:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"not a finite number: {value!r}")
-        return Fraction(repr(value))
+        return Fraction(repr(float(value)))
     try:
         return Fraction(str(value).strip())
     except (ValueError, ZeroDivisionError):

@@ -117,6 +117,11 @@ class Ledger:
         """Where replacements are looked for: the household and the identical group."""
         return int(self._household[account]), self._group_code[symbol]
 
+    @property
+    def sales_booked(self) -> int:
+        """How many sales (trades and corporate actions with realized rows) were booked."""
+        return self._sales
+
     def is_taxable(self, account: int) -> bool:
         return bool(self._taxable[account])
 
