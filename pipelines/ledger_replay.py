@@ -291,7 +291,7 @@ def _read_lots(path: Path, accounts: set[str]) -> tuple[pd.DataFrame, list[Issue
     cents = r.cents("cost_basis", np.ones(len(r.frame), dtype=bool))
     r.bad(cents < 0, "cost_basis", "non-negative", "must be >= 0")
     r.bad(
-        r.frame.duplicated(["account_id", "lot_id"]).to_numpy(),
+        r.frame.duplicated(["account_id", "symbol", "lot_id"]).to_numpy(),
         "lot_id",
         "unique",
         "lot listed twice for the account",

@@ -227,7 +227,7 @@ INBOX_FILES: dict[str, FileSpec] = {
                     doc="holding period start; blank = acquired",
                 ),
             ),
-            key=("account_id", "lot_id"),
+            key=("account_id", "symbol", "lot_id"),  # a spin-off lot keeps its parent's id
         ),
         FileSpec("cash", (_c("account_id", _ID), _c("amount", _F)), key=("account_id",)),
         FileSpec(
@@ -262,7 +262,21 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("symbol", _SYM),
                 _c("ex_date", _DATE),
                 _c("kind", _E, enum=tuple(CorporateActionKind)),
-                _c("ratio", _F, doc="new shares per old share"),
+                _c(
+                    "ratio",
+                    _F,
+                    nullable=True,
+                    doc="new shares per old share (SPLIT, SPINOFF, MERGER_STOCK, MERGER_MIXED)",
+                ),
+                # the fields of the actions beyond splits (shared/CORPORATE_ACTIONS.md)
+                _c("account_id", _ID, nullable=True, required=False, doc="blank = every account"),
+                _c("new_symbol", _SYM, nullable=True, required=False, doc="what is received"),
+                _c("basis_fraction", _F, nullable=True, required=False, doc="SPINOFF, Form 8937"),
+                _c("cash_per_share", _F, nullable=True, required=False, doc="MERGER_MIXED boot"),
+                _c("new_share_price", _F, nullable=True, required=False, doc="MERGER_MIXED FMV"),
+                _c("amount_per_share", _F, nullable=True, required=False, doc="RETURN_OF_CAPITAL"),
+                _c("cash_in_lieu_price", _F, nullable=True, required=False, doc="per whole share"),
+                _c("price", _F, nullable=True, required=False, doc="MERGER_CASH cash per share"),
             ),
             key=("symbol", "ex_date", "kind"),
             required=False,

@@ -36,6 +36,8 @@ Booking (fills loader, simulator, statements)
     ``corporate_action(CorporateAction(kind, symbol, date, ...)) -> realized row positions``:
     SPINOFF, MERGER_STOCK, MERGER_CASH, MERGER_MIXED, SYMBOL_CHANGE, RETURN_OF_CAPITAL,
     WORTHLESS lot by lot with exact rationals (``exact("1/3")``; ``CORPORATE_ACTION_FIELDS``);
+    ``apply_corporate_actions(lots, corporate_actions, as_of, accounts)``: every action going ex
+    that night on a whole book (a frame), with the realized rows;
     ``apply_splits(lots, corporate_actions, as_of)``: the same rule on a whole book of lots (a
     frame);
     ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents),
@@ -95,7 +97,7 @@ from sma.ledger._replay import (
     ReplayRowError,
     replay,
 )
-from sma.ledger._split import apply_splits
+from sma.ledger._split import apply_corporate_actions, apply_splits
 
 __all__ = [
     "BLOCK_COLUMNS",
@@ -121,6 +123,7 @@ __all__ = [
     "ReplayRowError",
     "UnknownAccountError",
     "UnknownLotError",
+    "apply_corporate_actions",
     "apply_splits",
     "carried_holding_start",
     "cents_to_usd",

@@ -14,6 +14,7 @@ so the parts add up to the basis to the cent.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -79,7 +80,7 @@ class CorporateAction:
 
     kind: CorporateActionKind
     symbol: str
-    date: np.datetime64 | str
+    date: np.ndarray | np.datetime64 | str
     account_id: str | None = None
     new_symbol: str | None = None
     ratio: Fraction | None = None
@@ -89,6 +90,37 @@ class CorporateAction:
     amount_per_share: Fraction | None = None
     price_per_share: Fraction | None = None
     cash_in_lieu_price: Fraction | None = None
+
+    @classmethod
+    def from_row(
+        cls, kind: str, symbol: str, date, row: Mapping[str, object], price: str = "price_per_share"
+    ) -> CorporateAction:
+        """An action from one row of a file or frame: blank (None, NaN, "") = not given; numbers
+        read exactly (``exact``); ``price`` names the column of MERGER_CASH's cash per share."""
+
+        def blank(value) -> bool:
+            return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+        def text(name: str) -> str | None:
+            value = row.get(name)
+            return None if blank(value) else str(value)
+
+        def number(name: str) -> Fraction | None:
+            value = row.get(name)
+            return None if blank(value) else exact(value)
+
+        numbers = ("ratio", "basis_fraction", "cash_per_share", "new_share_price")
+        return cls(
+            CorporateActionKind(kind),
+            symbol,
+            np.asarray(date, dtype="datetime64[D]"),
+            account_id=text("account_id"),
+            new_symbol=text("new_symbol"),
+            **{name: number(name) for name in numbers},
+            amount_per_share=number("amount_per_share"),
+            price_per_share=number(price),
+            cash_in_lieu_price=number("cash_in_lieu_price"),
+        )
 
     def problems(self) -> list[tuple[str, str]]:
         """What makes the action unbookable, as (field, why); empty when it can be booked."""

@@ -138,9 +138,13 @@ class Ledger:
         replaceable: float,
         purchase: int | None = None,
         wash_adjustment: int = 0,
+        opening: bool = False,
     ) -> int:
-        """Add one lot; returns its position. ``purchase`` None means a purchase of its own."""
-        if (account, lot_id) in self._family:
+        """Add one lot; returns its position. ``purchase`` None means a purchase of its own.
+        ``opening``: a lot carried in, identified by (account, symbol, lot id) -- after a spin-off
+        the parent's id names a lot of each security; a buy may not reuse an id at all."""
+        family = self._family.get((account, lot_id), [])
+        if family and not (opening and all(self.lots.symbol[p] != symbol for p in family)):
             raise DuplicateLotError(
                 self._account_ids[account],
                 self._symbols[symbol],
@@ -162,7 +166,7 @@ class Ledger:
             epoch_quantity=quantity,
             epoch_taken=0.0,
         )
-        self._family[(account, lot_id)] = [position]
+        self._family[(account, lot_id)] = [*family, position]
         if purchase is not None and purchase != position:
             self._family[(account, self.lots.lot_id[purchase])].append(position)
         self._open.setdefault((account, symbol), []).append(position)
@@ -197,6 +201,7 @@ class Ledger:
                 int(acquired[i].astype(np.int64)),
                 int(adjusted[i].astype(np.int64)),
                 float(replaceable[i]),
+                opening=True,
             )
 
     def add_recent_sales(self, realized: pd.DataFrame) -> None:

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
-from sma.inbox import CorporateActionKind
 from sma.ledger._blocks import WASH_SALE_WINDOW_DAYS, identical_groups
-from sma.ledger._corporate import CorporateAction, exact
+from sma.ledger._corporate import CorporateAction
 from sma.ledger._errors import InvalidTradeError, LedgerError
 from sma.ledger._fifo import FifoLots, FifoSales, relieve_fifo
 from sma.ledger._holding import is_long_term
@@ -301,27 +299,11 @@ class _Book:
 
     def corporate_action(self, i: int) -> CorporateAction:
         """Row ``i`` as a corporate action (fields exact; blank = not given)."""
-        row = self.tx.iloc[i]
-
-        def blank(value) -> bool:
-            return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
-
-        def text(name: str) -> str | None:
-            value = row.get(name)
-            return None if blank(value) else str(value)
-
-        def number(name: str) -> Fraction | None:
-            value = row.get(name)
-            return None if blank(value) else exact(value)
-
-        return CorporateAction(
-            CorporateActionKind(self.action[i]),
-            str(row["symbol"]),
+        return CorporateAction.from_row(
+            self.action[i],
+            str(self.tx["symbol"].iloc[i]),
             self.day[i].astype("datetime64[D]"),
-            account_id=text("account_id"),
-            new_symbol=text("new_symbol"),
-            ratio=number("ratio"),
-            **{name: number(name) for name in CORPORATE_ACTION_COLUMNS if name != "new_symbol"},
+            self.tx.iloc[i].to_dict(),
         )
 
     def _invalid_actions(self) -> list[tuple[int, str, str, str]]:

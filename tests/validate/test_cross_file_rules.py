@@ -152,9 +152,18 @@ def test_duplicate_lot_ids_of_an_account_refuse_both_rows(tmp_path):
     result = _validate(tmp_path, frames)
     found = result.issues[result.issues["rule"] == "unique_key"]
     assert list(found[["file", "row", "column", "value"]].itertuples(index=False, name=None)) == [
-        ("lots", 1, "account_id,lot_id", "A1|L1"),
-        ("lots", 2, "account_id,lot_id", "A1|L1"),
+        ("lots", 1, "account_id,symbol,lot_id", "A1|AAPL|L1"),
+        ("lots", 2, "account_id,symbol,lot_id", "A1|AAPL|L1"),
     ]
+
+
+def test_a_spun_off_lot_keeps_its_parents_id_under_the_new_symbol(tmp_path):
+    """shared/CORPORATE_ACTIONS.md, "One lot in, one lot out": lots are identified by (account_id,
+    symbol, lot_id), so a spin-off lot and its parent share the lot id."""
+    frames = clean_inbox()
+    frames["lots"].loc[2, "lot_id"] = "L1"
+    result = _validate(tmp_path, frames)
+    assert not (result.issues["rule"] == "unique_key").any()
 
 
 def test_the_same_lot_id_in_two_accounts_is_not_a_duplicate(tmp_path):
