@@ -228,3 +228,28 @@ def test_every_table_is_documented_in_schema_md(tmp_path):
             r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
         ]
     assert all(f"`{t}`" in doc for t in tables), [t for t in tables if f"`{t}`" not in doc]
+
+
+def test_a_store_from_before_issue_22_gains_the_corporate_action_fields(tmp_path):
+    """Migration 7: the corporate actions beyond splits need their fields, and no ratio for the
+    kinds without one; the rows already stored are kept."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO store_meta VALUES ('schema_version', '6')")
+    con.execute(
+        "CREATE TABLE inbox_corporate_actions (as_of_date DATE NOT NULL, symbol VARCHAR NOT NULL, "
+        "ex_date DATE NOT NULL, kind VARCHAR NOT NULL, ratio DOUBLE NOT NULL)"
+    )
+    con.execute(
+        "INSERT INTO inbox_corporate_actions VALUES ('2026-11-24', 'AAA', '2026-11-24', 'SPLIT', 2)"
+    )
+    con.close()
+    with open_store(path) as con:
+        columns = [r[0] for r in con.execute("DESCRIBE inbox_corporate_actions").fetchall()]
+        con.execute(
+            "INSERT INTO inbox_corporate_actions (as_of_date, symbol, ex_date, kind) "
+            "VALUES ('2026-11-24', 'BBB', '2026-11-24', 'WORTHLESS')"
+        )
+        assert con.execute("SELECT count(*) FROM inbox_corporate_actions").fetchone() == (2,)
+    assert columns == ["as_of_date", *INBOX_FILES["corporate_actions"].column_names]
