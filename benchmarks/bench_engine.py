@@ -133,15 +133,16 @@ def speed(accounts: int, seed: int) -> None:
 
 
 def end_to_end(accounts: int, seed: int) -> None:
-    """The whole ``decide`` (screen, build, solve, round, trades and records frames) per account, with the
-    side search (engine default) and without it (two steps alone), in the same run."""
+    """The whole ``decide`` (screen, build, solve, round, trades and records frames) per account,
+    with the side search (engine default) and without it (two steps alone), in the same run."""
     model, sectors = synthetic_model(500, 40, seed)
     print(
         "# end to end: decide_account() per account, CPU ms (every account triggered); "
         "two steps alone -> with the side search"
     )
     print(
-        "lots/pos  p50 before -> after   p99 before -> after | objective p50 before -> after | statuses after"
+        "lots/pos  p50 before -> after   p99 before -> after | objective p50 before -> after | "
+        "statuses after"
     )
     for lots in (1, 5, 20):
         shard = synthetic_shard(model, sectors, accounts, lots, seed + lots)

@@ -16,21 +16,21 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse
-import sys
-import time
-from pathlib import Path
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import numpy as np
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sma.rebalance import account_arrays
-from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market
-from sma.simulate._accounts import SimAccounts, simulated_accounts
-from sma.simulate._loop import LoopSettings, run_path
-from sma.simulate._metrics import TRADING_DAYS
-from sma.simulate._run import _calendar_span, vintage_window
+from sma.rebalance import account_arrays  # noqa: E402
+from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market  # noqa: E402
+from sma.simulate._accounts import SimAccounts, simulated_accounts  # noqa: E402
+from sma.simulate._loop import LoopSettings, run_path  # noqa: E402
+from sma.simulate._metrics import TRADING_DAYS  # noqa: E402
+from sma.simulate._run import _calendar_span, vintage_window  # noqa: E402
 
 
 def one_size(value: float, months: int, market) -> dict:
@@ -109,22 +109,26 @@ def main() -> None:
     market = generated_market(params.seed, start, n_days, params.market, params.universe)
     load = os.getloadavg()[0]
     print(
-        f"engine, weekly, 4 accounts (one per profile), {args.months} months; load average {load:.2f} "
+        f"engine, weekly, 4 accounts (one per profile), {args.months} months; load average "
+        f"{load:.2f} "
         f"on {os.cpu_count()} cores (shared machine)"
     )
     print(
-        "realised TE by profile (TRANSITION: a concentrated legacy stock sold within a gain budget); idle cash:"
+        "realised TE by profile (TRANSITION: a concentrated legacy stock sold within a gain "
+        "budget); idle cash:"
         " cash above target, mean and worst over accounts and days from the second week"
     )
     print(
-        f"{'initial $':>10} {'LUMP_SUM':>9} {'MONTHLY':>9} {'WITHDRAW':>9} {'TRANSIT':>9} {'idle mean':>9} "
+        f"{'initial $':>10} {'LUMP_SUM':>9} {'MONTHLY':>9} {'WITHDRAW':>9} {'TRANSIT':>9} "
+        f"{'idle mean':>9} "
         f"{'idle max':>9} {'lump idle day 1':>15} {'days':>5} {'sec':>6}"
     )
     for v in (float(x) for x in args.values.split(",")):
         row = one_size(v, args.months, market)
         te = "".join(f"{t:>10.2%}" for t in row["te"].values())
         print(
-            f"{row['value']:>10,.0f}{te} {row['idle_mean']:>9.2%} {row['idle_max']:>9.2%} {row['idle_first']:>15.2%} {row['days']:>5} "
+            f"{row['value']:>10,.0f}{te} {row['idle_mean']:>9.2%} {row['idle_max']:>9.2%} "
+            f"{row['idle_first']:>15.2%} {row['days']:>5} "
             f"{row['seconds']:>6.0f}",
             flush=True,
         )

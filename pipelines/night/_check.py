@@ -30,7 +30,8 @@ EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
 
 def flagged_exceptions(records: pd.DataFrame) -> pd.DataFrame:
     """The exceptions the engine wrote into its decision records (``sma.rebalance.ExceptionKind``):
-    SOLVER, CASH, TE_LIMIT, IDLE_CASH, BELOW_MINIMUM, one row per account, with the record's reason."""
+    SOLVER, CASH, TE_LIMIT, IDLE_CASH, BELOW_MINIMUM, one row per account, with the record's
+    reason."""
     kinds = records["exception"].fillna("").astype(str)
     flagged = records[kinds != ""]
     return pd.DataFrame(

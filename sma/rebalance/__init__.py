@@ -10,13 +10,16 @@ How the nightly pipeline calls it, per shard (PRODUCT.md, "The per-account decis
 
 (``shard_from_frames`` builds the personalised targets for all accounts at once, with
 ``sma.accounts``.) Under it, the one builder of engine inputs, shared with the simulator:
-``account_arrays(accounts, restrictions, tilts, securities, benchmark_ids) -> AccountArrays`` (once),
-then per day ``day_inputs(acc, day, prices, index_weights, LotArrays, cash, cash_flow, realized_ytd,
-wash_blocks) -> ShardInputs``; ``blocks_in_force(inputs, masks, universe, wash_blocks)`` lists
-what is blocked and until when (``BLOCKED_COLUMNS``). ``decide`` returns an ``EngineOutput`` of three frames:
+``account_arrays(accounts, restrictions, tilts, securities, benchmark_ids) -> AccountArrays``
+(once), then per day
+``day_inputs(acc, day, prices, index_weights, LotArrays, cash, cash_flow, realized_ytd,
+wash_blocks) -> ShardInputs``;
+``blocks_in_force(inputs, masks, universe, wash_blocks)`` lists what is blocked and until when
+(``BLOCKED_COLUMNS``). ``decide`` returns an ``EngineOutput`` of three frames:
 
 trades (TRADE_COLUMNS)
-    account_id, symbol, side (BUY/SELL), quantity (whole shares, or a whole fractional lot; float64),
+    account_id, symbol, side (BUY/SELL), quantity (whole shares, or a whole fractional lot;
+float64),
     price (USD, tonight's close), notional (USD), reason (a ``TradeReason``). One row per account,
     security and side.
 lot_sells (LOT_SELL_COLUMNS)
@@ -35,11 +38,11 @@ lot sales as independent variables, lots pooled per security, loss/gain and rate
 of every contested identical group, then the full lot problem is solved with those sides fixed
 (``SignMethod.TWO_STEP_LOCAL``, default: the side whose removal costs less at the relaxed answer;
 ``TWO_STEP``: the sign of the relaxed net trade, as in the paper); then a local search flips sides
-while that lowers the objective, within ``EngineParams.sign_search_solves`` solves. The QP solver is an
-interior-point method whose Newton steps go through the factor model (k x k Woodbury); the final
-solve leaves out lot sales with clearly positive reduced cost and puts back any the KKT check
-asks for. Run it with one BLAS thread per process (``OPENBLAS_NUM_THREADS=1``): the matrices are
-small and threads only contend. Speed and quality: ``benchmarks/bench_engine.py``.
+while that lowers the objective, within ``EngineParams.sign_search_solves`` solves. The QP solver is
+an interior-point method whose Newton steps go through the factor model (k x k Woodbury); the final
+solve leaves out lot sales with clearly positive reduced cost and puts back any the KKT check asks
+for. Run it with one BLAS thread per process (``OPENBLAS_NUM_THREADS=1``): the matrices are small
+and threads only contend. Speed and quality: ``benchmarks/bench_engine.py``.
 """
 
 from sma.rebalance._arrays import AccountArrays, LotArrays, account_arrays

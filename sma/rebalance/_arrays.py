@@ -1,4 +1,5 @@
-"""Accounts and lots as the engine's arrays: what the night and the simulator both hand to ``day_inputs``.
+"""Accounts and lots as the engine's arrays: what the night and the simulator both hand to
+``day_inputs``.
 
 ``AccountArrays`` is what stays fixed while accounts are decided day after day (their settings,
 restriction masks, tilts, benchmark row), expanded once over the universe; ``LotArrays`` is the
@@ -23,7 +24,8 @@ _EMPTY_RULES = pd.DataFrame(
 
 
 def _codes(values: pd.Series, index: np.ndarray, what: str, where: str) -> np.ndarray:
-    """Position of each of ``values`` in ``index``, (k,) int; an unknown one raises ``ShardInputError`` by name."""
+    """Position of each of ``values`` in ``index``, (k,) int; an unknown one raises
+    ``ShardInputError`` by name."""
     pos = pd.Index(index).get_indexer(values.astype(str))
     if (pos < 0).any():
         bad = values.astype(str).to_numpy()[pos < 0][0]
@@ -37,10 +39,12 @@ class AccountArrays:
 
     frame : DataFrame -- the inbox ``accounts`` rows, in row order
     universe : Universe -- the securities, in the risk model's order (n,)
-    benchmark_row : ndarray of shape (m,), int -- each account's row of the index weights (``benchmark_ids``)
+    benchmark_row : ndarray of shape (m,), int -- each account's row of the index weights
+    (``benchmark_ids``)
     masks : RestrictionMasks -- (m, n) EXCLUDE, NO_BUY, NO_SELL
     tilts : ndarray of shape (m, n) -- target multipliers
-    group_code : ndarray of shape (n,), int -- identical group code (same code = substantially identical)
+    group_code : ndarray of shape (n,), int -- identical group code (same code = substantially
+    identical)
     households : ndarray of shape (h,), str -- the accounts' household ids, sorted
     household_code : ndarray of shape (m,), int -- each account's row of ``households``
     benchmark_changed, restriction_changed : ndarray of shape (m,), bool -- changed tonight
@@ -83,9 +87,11 @@ def account_arrays(
     Parameters
     ----------
     accounts, restrictions, tilts : inbox frames (restrictions and tilts may be None: none)
-    securities : DataFrame -- symbol, sector, identical_group, esg_tags, one row per security in universe order
+    securities : DataFrame -- symbol, sector, identical_group, esg_tags, one row per security in
+    universe order
     benchmark_ids : ndarray of shape (B,), str -- the rows of the index weights ``day_inputs`` gets
-    benchmark_changed, restriction_changed : account ids whose benchmark / restrictions changed tonight
+    benchmark_changed, restriction_changed : account ids whose benchmark / restrictions changed
+    tonight
 
     Raises
     ------
@@ -151,7 +157,8 @@ class LotArrays:
     def from_frame(
         cls, lots: pd.DataFrame, account_ids: np.ndarray, symbols: np.ndarray
     ) -> LotArrays:
-        """From the inbox ``lots`` (basis in USD; a blank adjusted_acquired_date is the acquired_date).
+        """From the inbox ``lots`` (basis in USD; a blank adjusted_acquired_date is the
+        acquired_date).
 
         Raises ``ShardInputError`` naming a lot's unknown account or symbol.
         """

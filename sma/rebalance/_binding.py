@@ -1,11 +1,13 @@
-"""Why an account stays above its tracking-error limit or holds idle cash: the constraints that bind, with numbers.
+"""Why an account stays above its tracking-error limit or holds idle cash: the constraints that
+bind, with numbers.
 
 The PM reads these lines on the review page (PRODUCT.md: "Accounts whose tracking error would stay
 above max_tracking_error after the best allowed trades are flagged to the PM"), so each names a
 rule the account's mandate sets and how much of the gap it explains:
 
 - buying blocked (NO_BUY restriction or a household wash-sale block) on underweight securities;
-- selling blocked (NO_SELL, or a loss sale the household's recent purchase would wash) on overweight ones;
+- selling blocked (NO_SELL, or a loss sale the household's recent purchase would wash) on overweight
+  ones;
 - the gain budget, when tonight's sales use what is left of it;
 - the tax a sale of the overweight gain lots would cost (taxable accounts only: IRA and ROTH
   accounts weigh no tax);
@@ -50,7 +52,8 @@ def _dropped_buys(shard: ShardInputs, a: int, ws: WholeShares) -> tuple[float, s
         return None
     usd = float(wanted[dropped].sum())
     return usd, (
-        f"min_trade_value ${shard.min_trade_value[a]:,.0f} and whole shares drop {int(dropped.sum())} of the "
+        f"min_trade_value ${shard.min_trade_value[a]:,.0f} and whole shares drop "
+        f"{int(dropped.sum())} of the "
         f"optimiser's {int((wanted > 0).sum())} buys (${usd:,.0f})"
     )
 
@@ -62,7 +65,8 @@ def binding_constraints(
     after: AfterTrades,
     cash: bool = False,
 ) -> list[str]:
-    """The mandate's rules that keep ``problem``'s account from its target tonight, most weight first.
+    """The mandate's rules that keep ``problem``'s account from its target tonight, most weight
+    first.
 
     ``cash``: explain idle cash (only what stops buying) rather than tracking error.
     """
@@ -75,7 +79,8 @@ def binding_constraints(
         lines.append(
             (
                 w,
-                f"buying blocked (NO_BUY or a household wash-sale block) on {int(blocked_buy.sum())} "
+                "buying blocked (NO_BUY or a household wash-sale block) on "
+                f"{int(blocked_buy.sum())} "
                 f"underweight securities, {_pct(w)} of value below target",
             )
         )
@@ -92,7 +97,8 @@ def binding_constraints(
                 (
                     np.inf,
                     f"whole shares and min_trade_value ${shard.min_trade_value[a]:,.0f}: the "
-                    f"optimiser's trades reach {_pct(after.te_optimal)}, the tradable orders {_pct(after.te)}",
+                    f"optimiser's trades reach {_pct(after.te_optimal)}, the tradable orders "
+                    f"{_pct(after.te)}",
                 )
             )
     lines.sort(key=lambda x: -x[0])
@@ -117,8 +123,10 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
         lines.append(
             (
                 w,
-                f"selling blocked (NO_SELL, or a loss sale a household purchase of the last 30 days "
-                f"would wash) on {int(over.sum())} overweight securities, {_pct(w)} of value above target",
+                "selling blocked (NO_SELL, or a loss sale a household purchase of the last 30 "
+                "days "
+                f"would wash) on {int(over.sum())} overweight securities, {_pct(w)} of value "
+                "above target",
             )
         )
     if not shard.taxable[a]:
@@ -130,7 +138,8 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
             lines.append(
                 (
                     np.inf,
-                    f"gain budget: ${left:,.0f} left this year, ${max(used, 0.0):,.0f} used tonight",
+                    f"gain budget: ${left:,.0f} left this year, ${max(used, 0.0):,.0f} used "
+                    "tonight",
                 )
             )
     value = shard.lot_qty[lots] * shard.prices[sec]
@@ -146,7 +155,8 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
         lines.append(
             (
                 w,
-                f"tax: the overweight positions ({_pct(w)} of value above target) are held at a gain; "
+                f"tax: the overweight positions ({_pct(w)} of value above target) are held at a "
+                "gain; "
                 f"selling them would cost about ${tax:,.0f} of tax",
             )
         )

@@ -1,4 +1,5 @@
-"""Blocks in force: every (account, security) the engine may not buy, sell or sell at a loss tonight, and why.
+"""Blocks in force: every (account, security) the engine may not buy, sell or sell at a loss
+tonight, and why.
 
 For the PM and for pre-trade compliance (PRODUCT.md, "Pre-trade compliance": no buy of a restricted
 or wash-blocked security): restrictions (EXCLUDE, NO_BUY, NO_SELL) and the household's wash-sale
@@ -30,7 +31,8 @@ def blocks_in_force(
         buy blocks that no restriction explains, and the loss-sale blocks
     masks : RestrictionMasks -- (m, n) the accounts' restrictions
     universe : Universe -- the securities of ``inputs``, with their identical groups (str)
-    wash_blocks : ``sma.ledger.wash_sale_blocks`` rows (the trade behind each block: its latest date)
+    wash_blocks : ``sma.ledger.wash_sale_blocks`` rows (the trade behind each block: its latest
+    date)
 
     Returns
     -------

@@ -1,4 +1,5 @@
-"""``day_inputs``: the engine's ``ShardInputs`` for one day -- the one builder of the night and the simulator.
+"""``day_inputs``: the engine's ``ShardInputs`` for one day -- the one builder of the night and the
+simulator.
 
 The night (``pipelines/night/_decide.py`` through ``shard_from_frames``) and the simulator
 (``sma.simulate``, every decision day) both call it, so a simulated night sees exactly what a real
@@ -58,18 +59,21 @@ def day_inputs(
     acc : AccountArrays -- the accounts, expanded once (``account_arrays``)
     day : the trade date being decided
     prices : ndarray of shape (n,), USD per share at the day's close
-    index_weights : ndarray of shape (B, n) -- each benchmark's weights (rows as ``acc.benchmark_row``)
+    index_weights : ndarray of shape (B, n) -- each benchmark's weights (rows as
+    ``acc.benchmark_row``)
     lots : LotArrays -- the open lots, (L,)
-    cash : ndarray of shape (m,), USD held; cash_flow : ndarray of shape (m,), USD due today (+ in, - out)
+    cash : ndarray of shape (m,), USD held; cash_flow : ndarray of shape (m,), USD due today (+ in,
+    - out)
     realized_ytd : ndarray of shape (m,), USD of net gains realized this calendar year
         (``sma.ledger.realized_this_year``)
-    wash_blocks : ``sma.ledger.wash_sale_blocks`` rows of the accounts' households on ``day``, or None
+    wash_blocks : ``sma.ledger.wash_sale_blocks`` rows of the accounts' households on ``day``, or
+    None
 
     Returns
     -------
     ShardInputs -- targets from ``sma.accounts.personalised_targets`` on today's holdings;
-    buy_blocked = restrictions | wash-sale buy block; holding periods from ``sma.ledger.is_long_term``;
-    gain budget left from ``sma.ledger.gain_budget_remaining``.
+    buy_blocked = restrictions | wash-sale buy block; holding periods from
+    ``sma.ledger.is_long_term``; gain budget left from ``sma.ledger.gain_budget_remaining``.
     """
     m, n = acc.m, acc.group_code.size
     held = (
@@ -123,7 +127,8 @@ def day_inputs(
         lot_ids=lots.lot_id,
         lot_qty=lots.quantity,
         lot_basis=lots.basis,
-        lot_long_term=is_long_term(lots.holding_start, np.datetime64(day, "D")),
+        # numpy accepts a datetime64 here; its stubs list only str and date
+        lot_long_term=is_long_term(lots.holding_start, np.datetime64(day, "D")),  # pyright: ignore
         benchmark_changed=acc.benchmark_changed,
         restriction_changed=acc.restriction_changed,
     )

@@ -1,4 +1,5 @@
-"""The nightly decision for one shard: screen, then optimise, round and explain each triggered account."""
+"""The nightly decision for one shard: screen, then optimise, round and explain each triggered
+account."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from sma.risk import RiskModel, RiskModelError, tracking_error
 
 @dataclass(frozen=True)
 class EngineOutput:
-    """The engine's answer for a shard: frames with columns TRADE_COLUMNS, LOT_SELL_COLUMNS, RECORD_COLUMNS."""
+    """The engine's answer for a shard: frames with columns TRADE_COLUMNS, LOT_SELL_COLUMNS,
+    RECORD_COLUMNS."""
 
     trades: pd.DataFrame
     lot_sells: pd.DataFrame
@@ -72,8 +74,8 @@ def _explain(
     model: RiskModel,
     params: EngineParams,
 ):
-    """Trades and lot sells (columns of TRADE_COLUMNS and LOT_SELL_COLUMNS, as arrays) and the numbers
-    of the decision record for whole-share trades ``ws``."""
+    """Trades and lot sells (columns of TRADE_COLUMNS and LOT_SELL_COLUMNS, as arrays) and the
+    numbers of the decision record for whole-share trades ``ws``."""
     a, assets, v = problem.account, problem.assets, problem.value
     na, acc_id = assets.size, shard.account_ids[a]
     bought = np.bincount(ws.buy_asset, ws.buy * ws.buy_price, minlength=na)
@@ -140,7 +142,8 @@ def _explain(
 
 
 def _frame(columns: list[dict[str, np.ndarray]], names: list[str]) -> pd.DataFrame:
-    """One frame from the column arrays of many accounts (built once: a frame per account is slow)."""
+    """One frame from the column arrays of many accounts (built once: a frame per account is
+    slow)."""
     if not columns:
         return pd.DataFrame(columns=names)
     return pd.DataFrame(
@@ -151,9 +154,9 @@ def _frame(columns: list[dict[str, np.ndarray]], names: list[str]) -> pd.DataFra
 def _solve_within_tracking_error(
     shard: ShardInputs, a: int, model: RiskModel, params: EngineParams
 ):
-    """Solve; while the answer's tracking error is above the account's max, solve again with the risk
-    aversion raised (``params.te_escalations`` times, by ``params.te_escalation_factor``). A penalty
-    continuation toward the max_tracking_error limit, which keeps every solve a QP."""
+    """Solve; while the answer's tracking error is above the account's max, solve again with the
+    risk aversion raised (``params.te_escalations`` times, by ``params.te_escalation_factor``). A
+    penalty continuation toward the max_tracking_error limit, which keeps every solve a QP."""
     gamma = params.risk_aversion
     for step in range(params.te_escalations + 1):
         gamma = params.risk_aversion * params.te_escalation_factor**step
@@ -176,9 +179,11 @@ def _cash_short(
     flow = float(shard.cash_flow[a])
     asked = f"a withdrawal of ${-flow:,.0f} and " if flow < 0 else ""
     return (
-        f"cash target cannot be met: {asked}a cash target of {shard.cash_target[a]:.2%} need ${need:,.0f} raised; "
+        f"cash target cannot be met: {asked}a cash target of {shard.cash_target[a]:.2%} need "
+        f"${need:,.0f} raised; "
         f"what may be sold (NO_SELL, wash-sale blocks, the gain budget, min_trade_value "
-        f"${shard.min_trade_value[a]:,.0f}) raises ${raisable:,.0f}, ${shortfall:,.0f} short; no trade, for the PM"
+        f"${shard.min_trade_value[a]:,.0f}) raises ${raisable:,.0f}, ${shortfall:,.0f} short; no "
+        "trade, for the PM"
     )
 
 
@@ -197,7 +202,8 @@ def _limits_kept(
         )
     if after.cash_gap > params.idle_cash_tolerance:
         why = binding_constraints(shard, problem, ws, after, cash=True) or [
-            f"investing it lowers tracking error by less than it costs to trade (risk aversion {gamma:g})"
+            "investing it lowers tracking error by less than it costs to trade (risk aversion "
+            f"{gamma:g})"
         ]
         return ExceptionKind.IDLE_CASH, (
             f"cash stays {after.cash_gap:.2%} of value above its target after the best "
@@ -300,8 +306,8 @@ def _decide_columns(
     reasons, counts = np.unique(trades["reason"].astype(str), return_counts=True)
     reason = "traded: " + ", ".join(f"{r} {n}" for r, n in zip(reasons, counts))
     after = AfterTrades(
-        numbers.pop("w_after"),
-        numbers["te_after"],
+        np.asarray(numbers.pop("w_after")),
+        float(numbers["te_after"]),
         te_optimal,
         numbers["cash_after"] / problem.value - shard.cash_target[a],
     )
@@ -325,9 +331,9 @@ def _decide_columns(
 
 def _flag_below_minimum(record: dict, minimum: float) -> dict:
     """An account worth less than the firm's minimum for a manager-traded SMA is flagged to the PM
-    (``ExceptionKind.BELOW_MINIMUM``), not silently traded: its best allowed trades still go, and the
-    reason says its value and the minimum. An account already flagged for something more pressing
-    keeps that kind; the minimum is added to its reason."""
+    (``ExceptionKind.BELOW_MINIMUM``), not silently traded: its best allowed trades still go, and
+    the reason says its value and the minimum. An account already flagged for something more
+    pressing keeps that kind; the minimum is added to its reason."""
     value = record["account_value"]
     if not 0 < value < minimum:
         return record  # a value at or below zero is already a CASH exception
@@ -350,10 +356,11 @@ def _flag_below_minimum(record: dict, minimum: float) -> dict:
 def decide_account(
     shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen
 ):
-    """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad numbers."""
+    """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad
+    numbers."""
     trades, lot_sells, record = _decide_columns(shard, a, model, params, screen)
     record = _flag_below_minimum(record, params.sma_minimum_usd)
-    if trades is None:
+    if trades is None or lot_sells is None:
         return None, None, record
     return _frame([trades], TRADE_COLUMNS), _frame([lot_sells], LOT_SELL_COLUMNS), record
 
@@ -372,7 +379,8 @@ def decide(
     Returns
     -------
     EngineOutput
-        One record per account (in shard order); trades and lot sells of TRADED and FLAGGED accounts.
+        One record per account (in shard order); trades and lot sells of TRADED and FLAGGED
+    accounts.
     """
     if not np.array_equal(model.symbols, shard.symbols):
         raise RiskModelError("risk model symbols must be the shard's securities, in the same order")
@@ -384,7 +392,9 @@ def decide(
         buy_blocked=shard.buy_blocked.copy(),
         loss_sale_blocked=shard.loss_sale_blocked.copy(),
     )
-    trades, lot_sells, records = [None] * shard.m, [None] * shard.m, [None] * shard.m
+    trades: list[dict[str, np.ndarray] | None] = [None] * shard.m
+    lot_sells: list[dict[str, np.ndarray] | None] = [None] * shard.m
+    records: list[dict | None] = [None] * shard.m
     for a in household_order(shard.household_ids, shard.account_type):
         if screen.value[a] <= 0:
             records[a] = _record(
@@ -405,7 +415,7 @@ def decide(
             continue
         t, ls, records[a] = _decide_columns(shard, a, model, params, screen)
         records[a] = _flag_below_minimum(records[a], params.sma_minimum_usd)
-        if t is not None:
+        if t is not None and ls is not None:
             trades[a], lot_sells[a] = t, ls
             block_household_after(
                 a,

@@ -54,7 +54,8 @@ def shard_from_frames(
     Parameters
     ----------
     symbols : ndarray of shape (n,), str — the risk model's universe, in its order
-    securities : inbox ``securities`` (symbol, sector, identical_group, esg_tags); must cover ``symbols``
+    securities : inbox ``securities`` (symbol, sector, identical_group, esg_tags); must cover
+    ``symbols``
     closes : Series of tonight's close per symbol (USD), indexed by symbol
     benchmarks, accounts, lots, cash, cash_flows, restrictions, tilts : inbox frames
         ``cash_flows`` requested on or before ``as_of`` count tonight.
@@ -62,7 +63,8 @@ def shard_from_frames(
     wash_blocks : ``sma.ledger.wash_sale_blocks(...)`` output (household_id, identical_group,
         buy_blocked, loss_sale_blocked)
     realized_ytd : account_id, realized_gain — net gains realized so far this calendar year (USD)
-    benchmark_changed, restriction_changed : account ids whose benchmark / restrictions changed tonight
+    benchmark_changed, restriction_changed : account ids whose benchmark / restrictions changed
+    tonight
 
     Raises
     ------
@@ -108,7 +110,7 @@ def shard_from_frames(
         due = cash_flows[pd.to_datetime(cash_flows["requested_date"]) <= pd.Timestamp(as_of)]
     return day_inputs(
         acc,
-        np.datetime64(as_of, "D"),
+        np.datetime64(as_of, "D"),  # pyright: ignore  (numpy takes a datetime64; stubs say not)
         prices,
         weights,
         lot_arrays,

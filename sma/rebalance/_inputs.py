@@ -1,4 +1,5 @@
-"""What the engine reads for one shard of accounts: typed arrays, indexed by account and security."""
+"""What the engine reads for one shard of accounts: typed arrays, indexed by account and
+security."""
 
 from __future__ import annotations
 

@@ -18,8 +18,9 @@ class SignMethod(StrEnum):
     --quality). RELAX_AND_NET: the weak heuristic the paper improves on — solve the relaxation and
     net each conflicting security's buy against its loss sales, without solving again.
 
-    After either two-step rule, ``EngineParams.sign_search_solves`` > 0 improves the sides by a local
-    search (``_sign_search``), which measured far closer still (benchmarks/bench_engine.py --quality).
+    After either two-step rule, ``EngineParams.sign_search_solves`` > 0 improves the sides by a
+    local search (``_sign_search``), which measured far closer still (benchmarks/bench_engine.py
+    --quality).
     """
 
     TWO_STEP = "TWO_STEP"
@@ -57,7 +58,9 @@ class EngineParams:
         0.02  # cash still more than 2 pp above target after the night's trades: IDLE_CASH
     )
     sign_method: SignMethod = SignMethod.TWO_STEP_LOCAL
-    sign_search_solves: int = 4  # then flip sides while that helps, at most this many solves (12 meets the quality goal at ~2x the time: bench_engine.py --quality)
+    # then flip sides while that helps, at most this many solves (12 meets the quality goal at ~2x
+    # the time: bench_engine.py --quality)
+    sign_search_solves: int = 4
     solver_tolerance: float = (
         1e-6  # duality gap relative to |objective| (objective within ~1e-7 of Clarabel)
     )

@@ -70,7 +70,8 @@ def build_problem(
     value = float(lot_value.sum() + shard.cash[a] + shard.cash_flow[a])
     if not value > 0:
         raise ValueError(
-            f"account {shard.account_ids[a]}: value after cash flows is {value:,.2f} USD, not positive"
+            f"account {shard.account_ids[a]}: value after cash flows is {value:,.2f} USD, not "
+            "positive"
         )
     held = np.bincount(sec, lot_value, minlength=shard.n) / value
     tgt = shard.target[a]

@@ -9,8 +9,8 @@ The problem (Moehle, Kochenderfer, Boyd & Ang 2021, section 3, in weights of acc
 security with sign +1 (buy) or -1 (sell), and ``Q = diag(d) + B B'`` is the scaled factor
 covariance with B of shape (n, k). Each Newton step reduces to one system in ``z`` of the form
 ``(diag(d + h) + B B') dz = r`` (h: per-security harmonic sum of the barrier curvatures), solved
-by Woodbury with one k x k inverse (the matrix is SPD and >= I); the two dense rows of ``G`` (cash, gain budget)
-take a 2 x 2 Schur complement. Mehrotra predictor-corrector steps.
+by Woodbury with one k x k inverse (the matrix is SPD and >= I); the two dense rows of ``G`` (cash,
+gain budget) take a 2 x 2 Schur complement. Mehrotra predictor-corrector steps.
 """
 
 from __future__ import annotations
@@ -119,7 +119,8 @@ class _Newton:
 
 def _step_to_boundary(x: np.ndarray, dx: np.ndarray) -> float:
     """Largest a <= 1 with x + a dx >= 0 (x > 0): every positive iterate stacked in one array, so
-    one division and one minimum replace one per iterate (the same number, as -1/x grows on x < 0)."""
+    one division and one minimum replace one per iterate (the same number, as -1/x grows on x <
+    0)."""
     worst = float((dx / x).min()) if x.size else 0.0
     return min(1.0, -1.0 / worst) if worst < 0 else 1.0
 
@@ -146,7 +147,9 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
 def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
     nv, u = qp.asset.size, qp.upper
     if nv == 0:
-        return QPResult(np.zeros(0), qp.objective(np.zeros(0)), "optimal", 0)
+        # nothing to trade: every row holds at v = 0 with zero multipliers
+        zero = np.zeros(0)
+        return QPResult(zero, qp.objective(zero), "optimal", 0, np.zeros(qp.G.shape[0]), zero)
     G, h = qp.G, qp.h
     r = h.size
     # The positive iterates live in one array: v, t = u - v (tracked on its own: u - v loses
@@ -196,15 +199,17 @@ def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
 
         minus_rd, minus_rp = -rd, -rp
 
+        # The closure is called only within this iteration, so the loop's current values are the
+        # ones it must see (bugbear's B023 guards against late calls, which do not happen here).
         def direction(rc, rcw):
-            """The Newton direction for complementarity targets ``rc`` (of v s0 and t s1, stacked) and
-            ``rcw`` (of w eta), written into ``dx``."""
+            """The Newton direction for complementarity targets ``rc`` (of v s0 and t s1, stacked)
+            and ``rcw`` (of w eta), written into ``dx``."""
             q = rc / vt
-            r1 = minus_rd + q[:nv] - q[nv:]
-            m_r1 = newton.solve(r1)
+            r1 = minus_rd + q[:nv] - q[nv:]  # noqa: B023
+            m_r1 = newton.solve(r1)  # noqa: B023
             if r:
-                y = schur_inv @ (G @ m_r1 - (minus_rp - rcw / eta))
-                np.subtract(m_r1, mgt @ y, out=dv)
+                y = schur_inv @ (G @ m_r1 - (minus_rp - rcw / eta))  # noqa: B023
+                np.subtract(m_r1, mgt @ y, out=dv)  # noqa: B023
                 deta[:] = y
                 np.divide(rcw - w * y, eta, out=dw)
             else:

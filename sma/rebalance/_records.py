@@ -20,7 +20,8 @@ class TradeReason(StrEnum):
 
 
 class DecisionStatus(StrEnum):
-    """Where each account of the night stands, worst first (the order the review page lists them)."""
+    """Where each account of the night stands, worst first (the order the review page lists
+    them)."""
 
     FAILED = "FAILED"  # could not be solved; no trades (safe fallback)
     HELD = "HELD"  # held out of trading tonight (bad input, reconciliation break, failed check)
@@ -34,7 +35,8 @@ class ExceptionKind(StrEnum):
     engine, the load, the checks) and read by the check step, store, blotter, CLI and review page.
 
     ``holds_out``: the account's orders never reach the blotter. The other kinds flag the account
-    to the PM while its best allowed trades (if any) go as proposed (PRODUCT.md, "flagged to the PM").
+    to the PM while its best allowed trades (if any) go as proposed (PRODUCT.md, "flagged to the
+    PM").
     """
 
     BAD_INPUT = "BAD_INPUT"  # the inbox had bad rows for the account (load)
@@ -43,8 +45,10 @@ class ExceptionKind(StrEnum):
     )
     COMPLIANCE = "COMPLIANCE"  # a pre-trade check or output contract failed (check step)
     SOLVER = "SOLVER"  # the optimiser found no answer: no trade, safe fallback (engine)
-    CASH = "CASH"  # the cash target (a withdrawal) cannot be raised within the account's rules (engine)
-    TE_LIMIT = "TE_LIMIT"  # tracking error stays above the account's max after the best allowed trades (engine)
+    # the cash target (a withdrawal) cannot be raised within the account's rules (engine)
+    CASH = "CASH"
+    # tracking error stays above the account's max after the best allowed trades (engine)
+    TE_LIMIT = "TE_LIMIT"
     IDLE_CASH = (
         "IDLE_CASH"  # cash stays above target + tolerance after the best allowed trades (engine)
     )
@@ -116,7 +120,8 @@ def sell_reasons(excluded, realized, harvests, legacy, raising_cash) -> np.ndarr
 
 
 def buy_reasons(replaces, investing_cash) -> np.ndarray:
-    """Reason of each security's buy: replacing a harvested sector's exposure, investing cash, rebalancing."""
+    """Reason of each security's buy: replacing a harvested sector's exposure, investing cash,
+    rebalancing."""
     return np.select(
         [replaces, np.full(replaces.shape, investing_cash)],
         [TradeReason.REPLACE, TradeReason.CASH_INVEST],

@@ -38,7 +38,8 @@ _CENT = 0.005  # USD: cash within half a cent of its target meets it
 
 @dataclass
 class WholeShares:
-    """Shares per buy variable (nb,) and per sell variable (nl,) of a problem, with what they imply."""
+    """Shares per buy variable (nb,) and per sell variable (nl,) of a problem, with what they
+    imply."""
 
     buy: np.ndarray
     sell: np.ndarray
@@ -105,12 +106,13 @@ def _shares(
 
 
 def trade_weights(ws: WholeShares, value: float) -> np.ndarray:
-    """The whole-share trades as the problem's variables (buys first, then lot sales), in weights."""
+    """The whole-share trades as the problem's variables (buys first, then lot sales), in
+    weights."""
     return np.concatenate([ws.buy * ws.buy_price, ws.sell * ws.sell_price]) / value
 
 
 def cash_after(ws: WholeShares, cash_now: float, tc: float) -> float:
-    return cash_now - (1 + tc) * ws.buy @ ws.buy_price + (1 - tc) * ws.sell @ ws.sell_price
+    return float(cash_now - (1 + tc) * ws.buy @ ws.buy_price + (1 - tc) * ws.sell @ ws.sell_price)
 
 
 def _drop_small(ws: WholeShares, min_value: float, n_assets: int) -> bool:
@@ -167,7 +169,8 @@ def _add_sells(
     tc: float,
     n_assets: int,
 ) -> float:
-    """Add whole shares to sales in ``order`` until ``deficit`` USD is raised; returns what is still missing.
+    """Add whole shares to sales in ``order`` until ``deficit`` USD is raised; returns what is still
+    missing.
 
     Each security's sale ends at least ``min_value`` (a lot tops it up to that) and the net gain
     stays within ``budget``; a security that cannot reach ``min_value`` within the budget is passed
@@ -189,11 +192,13 @@ def _add_sells(
         if left <= 0:
             continue
         unit = price * (1 - tc)
-        take = max(np.ceil(deficit / unit - _SNAP), np.ceil((min_value - sold[j]) / price - _SNAP))
-        take = left if left < 1.0 else min(take, left)
+        take = float(
+            max(np.ceil(deficit / unit - _SNAP), np.ceil((min_value - sold[j]) / price - _SNAP))
+        )
+        take = float(left) if left < 1.0 else float(min(take, left))
         added[i] += take
         sold[j] += take * price
-        deficit -= take * unit
+        deficit -= float(take * unit)
         room -= take * gps
     short = (sold < min_value - 1e-9) & (np.bincount(ws.sell_asset, added, minlength=n_assets) > 0)
     if (

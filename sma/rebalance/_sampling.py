@@ -9,18 +9,19 @@ that subset is found by a greedy descent of the optimiser's own objective (``ris
 
 - buy one more share of a name (a first buy: the fewest shares worth ``min_trade_value``);
 - buy one share less (or drop a buy that would fall under ``min_trade_value``);
-- sell one more share of a lot (a first sale of a name: the fewest shares worth ``min_trade_value``);
+- sell one more share of a lot (a first sale of a name: the fewest shares worth
+  ``min_trade_value``);
 - sell one share less of a lot (or drop its sale);
 - a swap: cash raised by one of the moves that raise it (a sale or a smaller buy) spent on a buy of
   another name -- what lets a fully invested account trade an expensive name for a cheaper one.
 
 The move that lowers the objective most is made, while one lowers it by more than
-``_MIN_GAIN_USD`` and ``_MIN_GAIN_PER_USD`` of what it trades, at most ``moves`` times. Every move keeps every constraint: whole shares (a
-lot's last fraction is sold out), cash at or above its target, the gain budget, min_trade_value,
-buy bounds (``max_overweight``), no buy of a name sold tonight nor of an identical group sold at a
-loss, and no loss sale of a group bought tonight (the wash-sale sign rule). Restricted and
-wash-blocked names have no buy variable, NO_SELL and loss-blocked lots no sell variable
-(``build_problem``), so no move reaches them.
+``_MIN_GAIN_USD`` and ``_MIN_GAIN_PER_USD`` of what it trades, at most ``moves`` times. Every move
+keeps every constraint: whole shares (a lot's last fraction is sold out), cash at or above its
+target, the gain budget, min_trade_value, buy bounds (``max_overweight``), no buy of a name sold
+tonight nor of an identical group sold at a loss, and no loss sale of a group bought tonight (the
+wash-sale sign rule). Restricted and wash-blocked names have no buy variable, NO_SELL and
+loss-blocked lots no sell variable (``build_problem``), so no move reaches them.
 
 Trading cost on both legs of a swap makes the search prefer names already held: with prices
 unchanged, the answer of one night is where the next night's search stops.
@@ -52,7 +53,8 @@ def _best(change: np.ndarray) -> np.ndarray:
 
 
 class _Search:
-    """The state of one account's search: trades ``ws`` (changed in place) and the objective's gradient."""
+    """The state of one account's search: trades ``ws`` (changed in place) and the objective's
+    gradient."""
 
     def __init__(
         self,
@@ -90,8 +92,9 @@ class _Search:
     def _change(
         self, j: np.ndarray, dz: np.ndarray, cost: np.ndarray, dv: np.ndarray
     ) -> np.ndarray:
-        """Objective change of moving net weight ``dz`` in securities ``j`` at linear cost ``cost * dv``,
-        plus the hurdle a move must clear (``_MIN_GAIN_PER_USD`` of what it trades)."""
+        """Objective change of moving net weight ``dz`` in securities ``j`` at linear cost
+        ``cost * dv``, plus the hurdle a move must clear (``_MIN_GAIN_PER_USD`` of what it
+        trades)."""
         return (
             dz * self.grad[j]
             + cost * dv
@@ -110,7 +113,8 @@ class _Search:
         return bought, sold_usd, loss_sold, group_bought
 
     def buy_moves(self, sold_usd, loss_sold, spendable):
-        """(shares, change, cash used) of one more step of each buy; change inf where not allowed."""
+        """(shares, change, cash used) of one more step of each buy; change inf where not
+        allowed."""
         ws = self.ws
         step = np.where(ws.buy > 0, 1.0, self.first_buy)
         usd = step * ws.buy_price
@@ -125,7 +129,8 @@ class _Search:
         return step, change, cash
 
     def unbuy_moves(self):
-        """(shares, change, cash raised) of one share less of each buy (all of it under min_trade_value)."""
+        """(shares, change, cash raised) of one share less of each buy (all of it under
+        min_trade_value)."""
         ws = self.ws
         step = np.where((ws.buy - 1) * ws.buy_price >= self.min_value - 1e-9, 1.0, ws.buy)
         usd = step * ws.buy_price
@@ -216,9 +221,10 @@ class _Search:
         return True
 
     def _best_swap(self, b_change, b_cash, u_change, u_cash, s_change, s_cash, spendable):
-        """(change, 'unbuy'|'sell', raising move, buy) of the best swap, or None: cash raised by one move
-        spent on a buy of another security. The cheapest lot per security stands for its sales, and
-        only the ``_SWAP_SIDE`` best moves of each kind on their own are paired (a step stays O(n))."""
+        """(change, 'unbuy'|'sell', raising move, buy) of the best swap, or None: cash raised by one
+        move spent on a buy of another security. The cheapest lot per security stands for its sales,
+        and only the ``_SWAP_SIDE`` best moves of each kind on their own are paired (a step stays
+        O(n))."""
         spend = _best(b_change)
         if spend.size == 0:
             return None

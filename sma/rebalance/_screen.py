@@ -49,13 +49,15 @@ class Screen:
 
     @property
     def triggered(self) -> np.ndarray:
-        return self.fired.any(axis=1)
+        return np.asarray(self.fired.any(axis=1))
 
     def reasons_of(self, a: int) -> str:
-        """One readable line for account ``a``: what fired, with the numbers, or that nothing did."""
+        """One readable line for account ``a``: what fired, with the numbers, or that nothing
+        did."""
         names = [t.value for t, f in zip(Trigger, self.fired[a], strict=True) if f]
         facts = (
-            f"TE {self.te[a]:.2%}, drift {self.drift[a]:.2%}, harvestable ${self.harvestable[a]:,.0f}, "
+            f"TE {self.te[a]:.2%}, drift {self.drift[a]:.2%}, harvestable "
+            f"${self.harvestable[a]:,.0f}, "
             f"cash vs target {self.cash_gap[a]:+.2%}"
         )
         return f"triggers {', '.join(names)}: {facts}" if names else f"no trigger: {facts}"
@@ -85,7 +87,10 @@ def screen_accounts(shard: ShardInputs, model: RiskModel, params: EngineParams) 
 
     cash_gap = (shard.cash + shard.cash_flow) / safe - shard.cash_target
     holds_excluded = (weights * shard.exclude).sum(axis=1) > 0
-    flag = lambda x: np.zeros(shard.m, bool) if x is None else np.asarray(x, bool)
+
+    def flag(x):
+        return np.zeros(shard.m, bool) if x is None else np.asarray(x, bool)
+
     fired = np.column_stack(
         [
             te > params.te_trigger_fraction * shard.max_tracking_error,

@@ -45,7 +45,8 @@ def contested_groups(problem: AccountProblem, group_of_asset: np.ndarray) -> np.
 def keep_for_sides(
     problem: AccountProblem, group_of_asset: np.ndarray, sell_side: np.ndarray, buy_side: np.ndarray
 ) -> np.ndarray:
-    """Variables kept when ``sell_side`` groups may not buy and ``buy_side`` groups may not sell at a loss."""
+    """Variables kept when ``sell_side`` groups may not buy and ``buy_side`` groups may not sell at
+    a loss."""
     gb, gs = groups_of_variables(problem, group_of_asset)
     keep_buy = ~np.isin(gb, sell_side)
     keep_sell = ~(np.isin(gs, buy_side) & problem.loss_lot())
@@ -53,8 +54,8 @@ def keep_for_sides(
 
 
 def sides_from_relaxed_sign(problem, v, group_of_asset, eps) -> tuple[np.ndarray, np.ndarray]:
-    """Moehle et al. (2021), section 5: each contested group takes the side of its relaxed net trade;
-    a group the relaxation left alone sells if it is overweight, else buys."""
+    """Moehle et al. (2021), section 5: each contested group takes the side of its relaxed net
+    trade; a group the relaxation left alone sells if it is overweight, else buys."""
     contested = contested_groups(problem, group_of_asset)
     n_groups = group_of_asset.max() + 1
     gid = group_of_asset[problem.assets]
@@ -79,7 +80,8 @@ def sides_from_local_cost(problem, v, group_of_asset) -> tuple[np.ndarray, np.nd
     n = qp.d.size
     slot = np.full(group_of_asset.max() + 1, -1)
     slot[contested] = np.arange(contested.size)
-    # Every security belongs to one group, so a group's change is the sum of its securities' changes.
+    # Every security belongs to one group, so a group's change is the sum of its securities'
+    # changes.
     slot_of_asset = slot[group_of_asset[problem.assets]]
     in_play = slot_of_asset >= 0
 
@@ -109,7 +111,8 @@ def loss_sold_groups(problem, v, group_of_asset, eps) -> np.ndarray:
 def lot_buckets(problem: AccountProblem) -> AccountProblem:
     """The problem with each security's lots pooled by (loss or gain, tax rate): at most a few sell
     variables per security, each the value-weighted average of its lots (a sale of a bucket is the
-    same fraction of each of its lots, so every bucket solution is a lot solution). Used to choose sides."""
+    same fraction of each of its lots, so every bucket solution is a lot solution). Used to choose
+    sides."""
     qp, nb = problem.qp, problem.n_buys
     asset, upper = qp.asset[nb:], qp.upper[nb:]
     _, rate_code = np.unique(problem.lot_rate, return_inverse=True)

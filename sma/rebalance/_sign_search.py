@@ -1,12 +1,13 @@
-"""A better side per contested identical group than the two-step rule: a local search flipping one side at a time.
+"""A better side per contested identical group than the two-step rule: a local search flipping one
+side at a time.
 
 Once every contested group has a side (buy, or sell at a loss; never both tonight: IRC section 1091,
-IRS Publication 550, "Wash Sales"), the account's problem is convex (Moehle, Kochenderfer, Boyd & Ang,
-"Tax-Aware Portfolio Construction via Convex Optimization", JOTA 2021, section 5). From the two-step
-answer, the search flips one group's side and solves again, keeping the flip when the objective
-falls, until no flip helps or its budget of ``EngineParams.sign_search_solves`` convex solves is
-spent — a budget counted in solves, not milliseconds, so the same inputs give the same trades on
-any machine however loaded. It never returns anything worse than where it started.
+IRS Publication 550, "Wash Sales"), the account's problem is convex (Moehle, Kochenderfer, Boyd &
+Ang, "Tax-Aware Portfolio Construction via Convex Optimization", JOTA 2021, section 5). From the
+two-step answer, the search flips one group's side and solves again, keeping the flip when the
+objective falls, until no flip helps or its budget of ``EngineParams.sign_search_solves`` convex
+solves is spent — a budget counted in solves, not milliseconds, so the same inputs give the same
+trades on any machine however loaded. It never returns anything worse than where it started.
 
 Only flips that can help are tried (KKT conditions): a flip adds back the group's other side and
 drops its current one. If no variable of the other side has a negative reduced cost at the
@@ -36,7 +37,8 @@ class SearchResult:
     v : ndarray (nv,) — trades over all variables of ``problem.qp``, zero outside ``keep``
     result : QPResult — the convex solve that gave ``v`` (its ``v`` over the solved variables only)
     keep : ndarray (nv,) bool — the variables its sides allow
-    objective : float — objective of ``v`` (with ``problem.te2_offset``), trades below epsilon read as none
+    objective : float — objective of ``v`` (with ``problem.te2_offset``), trades below epsilon read
+    as none
     solves, iterations, flips : int — convex solves and interior-point iterations spent, flips kept
     """
 
@@ -50,7 +52,8 @@ class SearchResult:
 
 
 def snapped_objective(problem: AccountProblem, v: np.ndarray, eps: float) -> float:
-    """The objective of ``v`` as the engine reads it: trades below ``eps`` (solver residue) are none."""
+    """The objective of ``v`` as the engine reads it: trades below ``eps`` (solver residue) are
+    none."""
     return problem.qp.objective(np.where(v > eps, v, 0.0)) + problem.te2_offset
 
 
@@ -62,10 +65,11 @@ def solve_screened(
     params: EngineParams,
 ) -> tuple[np.ndarray, QPResult, int]:
     """Solve the full problem on ``keep``, leaving out at first the lot sales whose reduced cost at
-    ``start`` (an answer of ``sides``: the problem itself or its lot buckets, over all its variables)
-    is clearly positive (most gain lots); any left-out sale whose reduced cost at the answer is
-    negative is put back and the problem solved again (KKT conditions), so the answer is the optimum
-    over all of ``keep``. Returns the answer over all variables, the last solve and its iterations."""
+    ``start`` (an answer of ``sides``: the problem itself or its lot buckets, over all its
+    variables) is clearly positive (most gain lots); any left-out sale whose reduced cost at the
+    answer is negative is put back and the problem solved again (KKT conditions), so the answer is
+    the optimum over all of ``keep``. Returns the answer over all variables, the last solve and its
+    iterations."""
     qp, nb = problem.qp, problem.n_buys
     z_start = sides.qp.net_trade(start.v)
     # The same net trades as the starting answer: each lot's reduced cost only needs z and eta.
@@ -82,7 +86,7 @@ def solve_screened(
         its += result.iterations
         full_v = np.zeros(qp.asset.size)
         full_v[use] = result.v
-        if result.status != "optimal":
+        if result.status != "optimal" or result.eta is None:
             break
         violated = keep & ~use & (qp.reduced_cost(full_v, result.eta) < -1e-9)
         if not violated.any():
@@ -102,7 +106,8 @@ def improve_sides(
     """Flip contested groups' sides from the allowed answer ``v`` (over all variables, optimal over
     the variables ``keep``, ``result`` its solve): first every candidate whose current side trades
     nothing, at once, then one candidate at a time, keeping the first move that lowers the objective
-    and starting again from it, until no move helps or ``params.sign_search_solves`` solves are spent."""
+    and starting again from it, until no move helps or ``params.sign_search_solves`` solves are
+    spent."""
     eps, qp, nb = params.trade_epsilon, problem.qp, problem.n_buys
     contested = contested_groups(problem, group_of_asset)
     gb, gs = groups_of_variables(problem, group_of_asset)
@@ -132,7 +137,8 @@ def improve_sides(
             )
             solves, iterations = solves + 1, iterations + its
             if trial_result.status != "optimal":
-                continue  # these sides cannot meet the cash target (or the solver gave up): not a move
+                # these sides cannot meet the cash target (or the solver gave up): not a move
+                continue
             value = snapped_objective(problem, trial_v, eps)
             if value < best - 1e-7 * max(abs(best), 1e-3):  # beyond the solver's own accuracy
                 best, v, result, keep, sells = value, trial_v, trial_result, trial_keep, trial
@@ -145,7 +151,8 @@ def improve_sides(
 
 def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) -> np.ndarray:
     """Positions in ``contested`` of the groups whose other side has a variable with a negative
-    reduced cost at ``v``, most negative first (the module docstring says why no other flip can help)."""
+    reduced cost at ``v``, most negative first (the module docstring says why no other flip can
+    help)."""
     eta = result.eta if result.eta is not None else np.zeros(qp.h.size)
     reduced = qp.reduced_cost(v, eta)
     other_side = ~keep & sided
@@ -159,7 +166,8 @@ def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) ->
 
 
 def _side_idle(v, keep, sided, group_of_var, contested, eps) -> np.ndarray:
-    """Whether each contested group's current side trades nothing in ``v``, shape (len(contested),)."""
+    """Whether each contested group's current side trades nothing in ``v``, shape
+    (len(contested),)."""
     trading = keep & sided & (v > eps)
     return ~np.isin(contested, group_of_var[trading])
 

@@ -1,4 +1,5 @@
-"""One account's optimal trades under the non-convex rule "no buy and loss sale of one identical group".
+"""One account's optimal trades under the non-convex rule "no buy and loss sale of one identical
+group".
 
 Moehle, Kochenderfer, Boyd & Ang, "Tax-Aware Portfolio Construction via Convex Optimization"
 (JOTA 2021), section 5: with buys and lot sales as independent variables the problem is the convex
@@ -40,7 +41,8 @@ class ContinuousDecision:
     objective : float — risk_aversion * TE^2 + tax + trading cost, at these trades
     conflicts : int — identical groups where the relaxation bought and sold at a loss
     iterations : int — interior-point iterations over all solves
-    keep : ndarray (nv,) bool — the variables of the final convex solve (all, when no side was fixed)
+    keep : ndarray (nv,) bool — the variables of the final convex solve (all, when no side was
+    fixed)
     """
 
     buys: np.ndarray
@@ -54,7 +56,8 @@ class ContinuousDecision:
 
 def max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray | None = None) -> float:
     """Most cash (weight, before trading costs) sells alone can raise within the gain budget:
-    losses first, then smallest gains. ``keep_sell`` (nl,) bool: the lot sales allowed (default all)."""
+    losses first, then smallest gains. ``keep_sell`` (nl,) bool: the lot sales allowed (default
+    all)."""
     qp, nb = problem.qp, problem.n_buys
     if keep_sell is None:
         keep_sell = np.ones(qp.asset.size - nb, bool)
@@ -81,9 +84,10 @@ def solve_account(
     Step 1 (sides): the relaxation of ``lot_buckets(problem)``, solved loosely — it only has to tell
     the sides apart. When it respects the rule, the full problem is solved tightly and, if that too
     respects the rule, it is optimal for the non-convex problem and returned as is. Step 2: the full
-    problem with every contested group's side fixed; then ``improve_sides`` flips sides one group at a
-    time while that helps, for at most ``params.sign_search_solves`` solves. Trades below ``params.trade_epsilon``
-    (interior-point residue) are set to exactly zero, so the rule is checked on the traded values.
+    problem with every contested group's side fixed; then ``improve_sides`` flips sides one group at
+    a time while that helps, for at most ``params.sign_search_solves`` solves. Trades below
+    ``params.trade_epsilon`` (interior-point residue) are set to exactly zero, so the rule is
+    checked on the traded values.
     """
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
@@ -143,7 +147,8 @@ def solve_account(
 
 
 def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams):
-    """The weak heuristic, for comparison: the relaxation, each conflicting group netted, no second solve."""
+    """The weak heuristic, for comparison: the relaxation, each conflicting group netted, no second
+    solve."""
     qp, eps = problem.qp, params.trade_epsilon
     relaxed = solve_trade_qp(qp, params.solver_tolerance, params.solver_max_iterations)
     conflicts = conflicting_groups(problem, relaxed.v, group_of_asset, eps)
@@ -158,7 +163,8 @@ def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: 
 
 
 def _net_out(problem, v, conflicts, net, gb, gs) -> np.ndarray:
-    """The weak heuristic: in each conflicting group keep only the side of the net trade, scaled to it."""
+    """The weak heuristic: in each conflicting group keep only the side of the net trade, scaled to
+    it."""
     nb = problem.n_buys
     out = v.copy()
     buys, sells = out[:nb], out[nb:]

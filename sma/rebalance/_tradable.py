@@ -98,7 +98,8 @@ def tradable(
     if _objective(problem, best) - convex < _SEARCH_FROM:  # whole shares cost (almost) nothing here
         return best
     # The name search from the positions held, and from the optimiser's answer: the second only when
-    # it is better by more than the hurdle, so names held are not churned for a local search's noise.
+    # it is better by more than the hurdle, so names held are not churned for a local search's
+    # noise.
     if best is start:
         return _chosen_names(problem, start, shard, params, MAX_MOVES)
     # A night that keeps its names needs few moves; a search from them that needs many is rebuilding
@@ -139,8 +140,9 @@ def _chosen_names(
 
 
 def _big_enough(problem: AccountProblem, v: np.ndarray, min_value: float) -> np.ndarray:
-    """Trades (problem variables) of at least ``min_value`` USD: each buy, each security's sale. When
-    no buy is, the largest buys, as many as the money bought would fill at twice ``min_value`` each."""
+    """Trades (problem variables) of at least ``min_value`` USD: each buy, each security's sale.
+    When no buy is, the largest buys, as many as the money bought would fill at twice ``min_value``
+    each."""
     nb, usd = problem.n_buys, v * problem.value
     sold = np.bincount(problem.qp.asset[nb:], usd[nb:], minlength=problem.assets.size)
     big = np.concatenate([usd[:nb] >= min_value, sold[problem.qp.asset[nb:]] >= min_value]) & (

@@ -1,14 +1,13 @@
 """The firm's minimum account value for a manager-traded SMA (issue 17; PRODUCT.md, "flagged to the
-PM"): an account worth less is an exception on the review page, BELOW_MINIMUM, with its value and the
-minimum in the reason; it is flagged, not held out, so its best allowed trades still go."""
+PM"): an account worth less is an exception on the review page, BELOW_MINIMUM, with its value and
+the minimum in the reason; it is flagged, not held out, so its best allowed trades still go."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import SYMBOLS, one_account_shard, toy_model
-
 from sma.rebalance import DecisionStatus, EngineParams, ExceptionKind, decide
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 
 SMA_MINIMUM = 250_000.0  # the seed's minimum for a manager-traded SMA
 

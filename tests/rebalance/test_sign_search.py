@@ -1,7 +1,8 @@
-"""The buy/sell side of each contested identical group (issue 17): after the two-step answer (Moehle,
-Kochenderfer, Boyd & Ang, JOTA 2021, section 5) the engine flips sides one group at a time while that
-lowers the objective. A buy and a loss sale in one identical group tonight would wash the loss (IRC
-section 1091; IRS Publication 550, "Wash Sales"), so every side choice keeps them apart."""
+"""The buy/sell side of each contested identical group (issue 17): after the two-step answer
+(Moehle, Kochenderfer, Boyd & Ang, JOTA 2021, section 5) the engine flips sides one group at a time
+while that lowers the objective. A buy and a loss sale in one identical group tonight would wash the
+loss (IRC section 1091; IRS Publication 550, "Wash Sales"), so every side choice keeps them
+apart."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import toy_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_properties import random_shard
@@ -23,6 +23,7 @@ from sma.rebalance import (
     solve_account,
     solve_trade_qp,
 )
+from tests.rebalance.toy_shards import toy_model
 
 TWO_STEPS = EngineParams(sign_search_solves=0)
 WITH_SEARCH = EngineParams()
@@ -63,9 +64,10 @@ def test_the_side_search_never_does_worse_than_the_two_steps_and_breaks_no_const
 
 
 def test_the_search_finds_the_best_sides_where_the_two_steps_miss_them():
-    """A taxable, harvesting account where AAA/BBB and EEE/FFF are identical pairs, each with loss lots
-    and room to buy. The two steps put both pairs on the buy side (objective 0.307); buying AAA/BBB
-    and selling EEE/FFF at a loss is 19 % better (0.248), and the search finds that optimum."""
+    """A taxable, harvesting account where AAA/BBB and EEE/FFF are identical pairs, each with loss
+    lots and room to buy. The two steps put both pairs on the buy side (objective 0.307); buying
+    AAA/BBB and selling EEE/FFF at a loss is 19 % better (0.248), and the search finds that
+    optimum."""
     shard = random_shard(136, 1)
     problem = build_problem(shard, 0, toy_model(), WITH_SEARCH)
     groups = shard.identical_group

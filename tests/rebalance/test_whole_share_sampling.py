@@ -1,6 +1,6 @@
-"""Small whole-share accounts choose the names they hold (issue 17): a $50k account funded with cash is
-invested its first night, keeps its names from night to night, and the whole-share search that picks
-them (``sma/rebalance/_sampling.py``) never breaks a constraint.
+"""Small whole-share accounts choose the names they hold (issue 17): a $50k account funded with cash
+is invested its first night, keeps its names from night to night, and the whole-share search that
+picks them (``sma/rebalance/_sampling.py``) never breaks a constraint.
 
 The numbers come from the issue: ``sma simulate --initial-value 50000`` tracked its index with 8 %
 TE; demo account A000077, funded with $50k cash, was 58 % cash after four months; 99 of the 518
@@ -65,7 +65,10 @@ def account(
 ) -> ShardInputs:
     """One account tracking ``weights``; ``lots``: (symbol index, shares, basis USD, long_term)."""
     n = symbols.size
-    mask = lambda idx: np.isin(np.arange(n), list(idx))[None, :]
+
+    def mask(idx):
+        return np.isin(np.arange(n), list(idx))[None, :]
+
     lots = list(lots)
     return ShardInputs(
         account_ids=np.array(["A1"]),
@@ -149,9 +152,11 @@ def night_after(shard: ShardInputs, out) -> ShardInputs:
 
 def test_with_prices_unchanged_the_second_night_keeps_the_names_of_the_first():
     """The subset is stable: a second night with nothing changed trades nothing -- no churn of names
-    without a reason -- though the account is screened in again (a TE trigger at 1 % of its limit)."""
+    without a reason -- though the account is screened in again (a TE trigger at 1 % of its
+    limit)."""
     symbols, prices, weights, model = index_universe(300, seed=17)
-    # A $50k account is under the firm's SMA minimum and is flagged for it; the subject here is its trades.
+    # A $50k account is under the firm's SMA minimum and is flagged for it; the subject here is its
+    # trades.
     params = EngineParams(te_trigger_fraction=0.01, sma_minimum_usd=0.0)
     first = account(symbols, prices, weights, cash=50_000.0)
     out = decide(first, model, params)
@@ -180,7 +185,10 @@ def small_accounts(draw):
         for _ in range(int(rng.integers(1, 3)))
     ]
     lots = [(j, q, q * prices[j] * float(rng.uniform(0.6, 1.5)), lt) for j, q, _, lt in lots]
-    pick = lambda p: tuple(int(j) for j in np.flatnonzero(rng.random(40) < p))
+
+    def pick(p):
+        return tuple(int(j) for j in np.flatnonzero(rng.random(40) < p))
+
     identical = np.arange(40)
     identical[1::7] = identical[0::7][: identical[1::7].size]  # a few substantially identical pairs
     return dict(
