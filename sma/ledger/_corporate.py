@@ -219,7 +219,9 @@ class CorporateActionBook:
             return self._cash_in_lieu(child, q * (action.ratio or 0), action, day)
         if kind in (Kind.MERGER_STOCK, Kind.SYMBOL_CHANGE):
             ratio = action.ratio if kind is Kind.MERGER_STOCK else Fraction(1)
-            self._ledger.convert_lot(lot, new, float(q * (ratio or 0)), basis, received=ratio != 1)
+            self._ledger.convert_lot(
+                lot, new, float(q * (ratio or 0)), basis, received=kind is Kind.MERGER_STOCK
+            )
             if kind is Kind.SYMBOL_CHANGE:
                 return []
             return self._cash_in_lieu(lot, q * (ratio or 0), action, day)

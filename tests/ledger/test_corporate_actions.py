@@ -358,3 +358,15 @@ def test_an_action_limited_to_one_account_leaves_the_others_alone():
     ledger.buy("B", "P", "M", 10, usd(500), "2025-08-01")
     ledger.corporate_action(action(Kind.SYMBOL_CHANGE, new_symbol="T", account_id="B"))
     assert set(lots(ledger)) == {("A", "P", "L"), ("B", "T", "M")}
+
+
+def test_shares_received_in_a_one_for_one_stock_merger_replace_no_loss():
+    """26 U.S.C. 1091(a): stock received in a reorganisation is not a purchase, whatever the
+    ratio (the contract, "Not purchases")."""
+    ledger = Ledger(HOUSEHOLD, {"N": "NG", "X": "NG"})
+    ledger.buy("A", "X", "SOLD", 10, usd(1000), "2025-06-02")
+    ledger.buy("B", "P", "HELD", 10, usd(500), "2026-02-20")
+    ledger.corporate_action(action(Kind.MERGER_STOCK, new_symbol="N", ratio="1"))
+    ledger.sell("A", "X", 10, usd(600), "2026-03-05")
+    assert rows(ledger)[0][6] == 0
+    assert lots(ledger)[("B", "N", "HELD")][1] == usd(500)
