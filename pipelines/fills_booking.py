@@ -24,7 +24,7 @@ from pipelines.blotter._actions import sign_fills
 from pipelines.fills import FillsResult, load_fills, locked, write_fills_record
 from pipelines.settings import Settings
 from pipelines.store import open_store, transaction
-from sma.ledger import Ledger, apply_splits, usd_to_cents, wash_sale_window_start
+from sma.ledger import Ledger, apply_corporate_actions, usd_to_cents, wash_sale_window_start
 from sma.trading import BOOKED_COLUMNS, Action, Signer, Users, booked_digest, require_role
 
 _LOT_SQL = (
@@ -34,7 +34,16 @@ _LOT_SQL = (
 )
 
 
-def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+#: ``realized_gains.fill_id`` of the rows tonight's corporate actions booked (cash in lieu, cash
+#: and mixed mergers, returns of capital beyond basis, worthless stock).
+CORPORATE_ACTION_FILL_ID = "corporate_action"
+
+
+def _starting_point(
+    con, as_of: date, accounts: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Lots and cash the fills are booked against, and the realized rows of the corporate actions
+    applied to reach them (none when the day's ledger was already booked: they were then)."""
     booked = con.execute(
         "SELECT count(*) FROM ledger_lots WHERE as_of_date = ?", [as_of]
     ).fetchone()[0]
@@ -45,17 +54,17 @@ def _starting_point(con, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
             "as_of_date = ?",
             [as_of],
         ).df()
-        return lots, cash
+        return lots, cash, Ledger(accounts).realized()
     lots = con.execute(_LOT_SQL.format(table="inbox_lots"), [as_of]).df()
     actions = con.execute(
         "SELECT * FROM inbox_corporate_actions WHERE as_of_date = ?", [as_of]
     ).df()
-    lots, _ = apply_splits(lots, actions, as_of)
+    lots, action_rows = apply_corporate_actions(lots, actions, as_of, accounts)
     cash = con.execute(
         "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?",
         [as_of],
     ).df()
-    return lots, cash
+    return lots, cash, action_rows
 
 
 def booked_in_store(con, as_of: date) -> pd.DataFrame:
@@ -153,13 +162,13 @@ def book_fills_file(
 def _book(
     con, as_of: date, fills_file: Path, run_dir: Path, settings: Settings, trade_date: date | None
 ) -> FillsResult:
-    lots, cash = _starting_point(con, as_of)
     accounts = con.execute(
         "SELECT account_id, household_id, account_type, fractional_shares FROM inbox_accounts "
         "WHERE as_of_date = ? "
         "ORDER BY account_id",
         [as_of],
     ).df()
+    lots, cash, action_rows = _starting_point(con, as_of, accounts)
     groups = con.execute(
         "SELECT symbol, coalesce(identical_group, symbol) AS grp FROM inbox_securities WHERE "
         "as_of_date = ?",
@@ -180,7 +189,7 @@ def _book(
     )
     crash_point("fills:after-match")
     if len(result.booked):
-        _write(con, as_of, result)
+        _write(con, as_of, result, action_rows)
     return result
 
 
@@ -188,11 +197,11 @@ def _usd(cents: pd.Series) -> pd.Series:
     return cents.astype("int64") / 100
 
 
-def _write(con, as_of: date, result: FillsResult) -> None:
-    realized = result.realized
-    realized = pd.DataFrame(
+def _realized_in_usd(realized: pd.DataFrame, fill_id) -> pd.DataFrame:
+    """Ledger realized rows (cents) as ``realized_gains`` rows (USD)."""
+    return pd.DataFrame(
         {
-            "fill_id": realized["fill_id"],
+            "fill_id": fill_id,
             "account_id": realized["account_id"],
             "symbol": realized["symbol"],
             "lot_id": realized["lot_id"],
@@ -208,6 +217,16 @@ def _write(con, as_of: date, result: FillsResult) -> None:
             "acquired_date": realized["acquired_date"],
             "adjusted_acquired_date": realized["adjusted_acquired_date"],
         }
+    )
+
+
+def _write(con, as_of: date, result: FillsResult, action_rows: pd.DataFrame) -> None:
+    realized = pd.concat(
+        [
+            _realized_in_usd(action_rows, CORPORATE_ACTION_FILL_ID),
+            _realized_in_usd(result.realized, result.realized["fill_id"]),
+        ],
+        ignore_index=True,
     )
     b = result.booked
     booked = pd.DataFrame(

@@ -23,7 +23,13 @@ from pipelines.settings import Settings, StatementSettings
 from pipelines.store import open_store
 from sma.inbox import ID_PATTERN
 from sma.ledger import is_long_term
-from sma.reporting import Firm, Period, StatementData, benchmark_daily_returns
+from sma.reporting import (
+    Firm,
+    Period,
+    StatementData,
+    benchmark_daily_returns,
+    corporate_action_activity,
+)
 
 
 class StatementError(PipelineError):
@@ -170,6 +176,12 @@ def statement_data(
         "WHERE account_id = ? AND sale_date BETWEEN ? AND ? ORDER BY sale_date, lot_id",
         [acc, period.year_start, period.end],
     ).df()
+    actions = con.execute(
+        "SELECT DISTINCT * EXCLUDE (as_of_date) FROM inbox_corporate_actions "
+        "WHERE ex_date BETWEEN ? AND ?",
+        [period.start, period.end],
+    ).df()
+    symbols = set(held["symbol"]) | set(trades["symbol"]) | set(realized["symbol"])
     bench, sectors = _benchmark_returns(book, account["benchmark_id"])
     cash = book.cash.loc[book.cash["account_id"] == acc, "amount"]
     taxable = account["account_type"] == "TAXABLE"
@@ -197,6 +209,7 @@ def statement_data(
         trades=trades,
         cash_flows=pd.DataFrame({"date": flows["date"], "amount": flows["cash_flow"]}),
         realized=realized.fillna({"adjustment_code": ""}),
+        corporate_actions=corporate_action_activity(actions, symbols, period.start, period.end),
         st_tax_rate=float(account["st_tax_rate"]) if taxable else 0.0,
         lt_tax_rate=float(account["lt_tax_rate"]) if taxable else 0.0,
         benchmark_name=str(account["benchmark_id"]),

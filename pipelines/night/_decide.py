@@ -19,7 +19,7 @@ from pipelines.night import _files
 from pipelines.night._check import check_shard
 from pipelines.night._run import Night
 from sma.accounts import Universe, restriction_masks
-from sma.ledger import apply_splits, reconcile, reconciliation_holds
+from sma.ledger import apply_corporate_actions, reconcile, reconciliation_holds
 from sma.rebalance import ShardInputs, blocks_in_force, decide, shard_from_frames
 from sma.risk import RiskModel
 
@@ -153,8 +153,12 @@ def decide_step(night: Night, shard: int) -> None:
     accounts = read("accounts")
     market = _files.read_parquet(night.uri("prepared", "market.parquet"))
     lots = read("lots").sort_values(["account_id", "lot_id"], kind="stable").reset_index(drop=True)
-    lots, _ = apply_splits(
-        lots, _files.read_parquet(night.uri("prepared", "corporate_actions.parquet")), night.as_of
+    # tonight's corporate actions first: the custodian's positions already show them
+    lots, _ = apply_corporate_actions(
+        lots,
+        _files.read_parquet(night.uri("prepared", "corporate_actions.parquet")),
+        night.as_of,
+        accounts,
     )
     held = reconciliation_holds(
         reconcile(

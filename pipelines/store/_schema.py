@@ -199,6 +199,28 @@ def _v7() -> list[str]:
     ]
 
 
+def _v8() -> list[str]:
+    """Corporate actions beyond splits (issue 22): the fields of each kind, and no ratio for the
+    kinds that have none. ``IF NOT EXISTS``: a store created by this code has them from v1."""
+    added = (
+        ("account_id", "VARCHAR"),
+        ("new_symbol", "VARCHAR"),
+        ("basis_fraction", "DOUBLE"),
+        ("cash_per_share", "DOUBLE"),
+        ("new_share_price", "DOUBLE"),
+        ("amount_per_share", "DOUBLE"),
+        ("cash_in_lieu_price", "DOUBLE"),
+        ("price", "DOUBLE"),
+    )
+    return [
+        "ALTER TABLE inbox_corporate_actions ALTER COLUMN ratio DROP NOT NULL",
+        *(
+            f"ALTER TABLE inbox_corporate_actions ADD COLUMN IF NOT EXISTS {name} {kind}"
+            for name, kind in added
+        ),
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v1()),
@@ -208,5 +230,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v5()),
     tuple(_v6()),
     tuple(_v7()),
+    tuple(_v8()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,8 +27,16 @@ from pipelines.validate._read import InboxReadError, open_file, read_error_issue
 from pipelines.validate._report import render_report
 from pipelines.validate._validate import ValidationResult
 from sma.inbox import ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, AccountType, Column, ColumnKind
+from sma.inbox import CorporateActionKind as Kind
 from sma.inbox import FileSpec as _Spec
-from sma.ledger import Action, usd_to_cents
+from sma.ledger import (
+    CORPORATE_ACTION_COLUMNS,
+    CORPORATE_ACTION_FIELDS,
+    CORPORATE_ACTIONS,
+    Action,
+    exact,
+    usd_to_cents,
+)
 
 _ID, _SYM, _DATE, _F, _E = (
     ColumnKind.ID,
@@ -64,10 +72,20 @@ REPLAY_TRANSACTIONS = _Spec(
         Column("amount", _F, nullable=True, required=False),
         Column("lot_id", _ID, nullable=True, required=False),
         Column("lot_ids", ColumnKind.TEXT, nullable=True, required=False),
-        Column("ratio", _F, nullable=True, required=False),
+        # Corporate actions (shared/CORPORATE_ACTIONS.md, "CSV contract"): exact numbers, read
+        # from the text as written (a ratio may be N/D); ``price`` is MERGER_CASH's price a share.
+        Column("ratio", ColumnKind.TEXT, nullable=True, required=False),
+        Column("new_symbol", ColumnKind.TEXT, nullable=True, required=False),
+        Column("basis_fraction", ColumnKind.TEXT, nullable=True, required=False),
+        Column("cash_per_share", ColumnKind.TEXT, nullable=True, required=False),
+        Column("new_share_price", ColumnKind.TEXT, nullable=True, required=False),
+        Column("amount_per_share", ColumnKind.TEXT, nullable=True, required=False),
+        Column("cash_in_lieu_price", ColumnKind.TEXT, nullable=True, required=False),
     ),
     key=("seq",),
 )
+#: The CSV column of each corporate-action field (``price`` is MERGER_CASH's price per share).
+CSV_COLUMN_OF_FIELD = {"price_per_share": "price"}
 #: The column names of each input, in contract order.
 TRANSACTION_COLUMNS = REPLAY_TRANSACTIONS.column_names
 
@@ -201,7 +219,9 @@ def _lots(check: FileCheck, accounts: set[str] | None) -> pd.DataFrame:
     quantity = _positive(check, "quantity")
     cents = _cents(check, "cost_basis", np.ones(check.n_rows, dtype=bool))
     check.flag("cost_basis", "non-negative", cents < 0, "cost_basis must be >= 0")
-    _unique(check, ["account_id", "lot_id"], "lot listed twice for the account")
+    # A spin-off's lot keeps its id under the new symbol (CORPORATE_ACTIONS.md): lots are keyed
+    # by account, symbol and lot id.
+    _unique(check, ["account_id", "symbol", "lot_id"], "lot listed twice for the account")
     return pd.DataFrame(
         {
             "account_id": _text(check, "account_id"),
@@ -219,7 +239,7 @@ def _transactions(check: FileCheck, accounts: set[str] | None) -> pd.DataFrame:
     for column in ("seq", "trade_date", "action", "symbol"):
         _require(check, column)
     action = _enum(check, "action")
-    trade, split = np.isin(action, ["BUY", "SELL"]), action == "SPLIT"
+    trade = np.isin(action, ["BUY", "SELL"])
     seq = check.values["seq"]
     check.flag(
         "seq", "integer", ~check.missing["seq"] & (seq != np.round(seq)), "seq is not an integer"
@@ -260,8 +280,7 @@ def _transactions(check: FileCheck, accounts: set[str] | None) -> pd.DataFrame:
         ),
         "each ';'-separated lot id must match " + ID_PATTERN,
     )
-    _require(check, "ratio", split)
-    ratio = _positive(check, "ratio", split)
+    corporate = _corporate_fields(check, action)
     return pd.DataFrame(
         {
             "row": np.arange(check.n_rows) + check.first_row,
@@ -274,9 +293,53 @@ def _transactions(check: FileCheck, accounts: set[str] | None) -> pd.DataFrame:
             "amount_cents": amount,
             "lot_id": _text(check, "lot_id"),
             "lot_ids": lot_ids,
-            "ratio": np.where(split, ratio, np.nan),
+            **corporate,
         }
     )
+
+
+def _exact(check: FileCheck, column: str, when: np.ndarray) -> np.ndarray:
+    """Exact rationals (``0.2794`` or ``1/3``) where ``when`` and not blank, else None."""
+    text = _text(check, column)
+    out = np.full(len(text), None, dtype=object)
+    wrong = np.zeros(len(text), dtype=bool)
+    for i in np.flatnonzero(when & (text != "")):
+        try:
+            out[i] = exact(text[i])
+        except ValueError:
+            wrong[i] = True
+    check.flag(column, "exact number", wrong, f"{column} is not a decimal or N/D")
+    return out
+
+
+def _corporate_fields(check: FileCheck, action: np.ndarray) -> dict[str, np.ndarray]:
+    """The fields of corporate-action rows, exact, with every missing or out-of-range field
+    reported (issue 22: ratio <= 0, basis_fraction outside (0, 1), a field the action needs)."""
+    kinds = {a.value for a in CORPORATE_ACTIONS}
+    known = np.isin(action, list(kinds))
+    out: dict[str, np.ndarray] = {}
+    for field in ("ratio", *CORPORATE_ACTION_COLUMNS):
+        column = CSV_COLUMN_OF_FIELD.get(field, field)
+        needed = np.array(
+            [a in kinds and field in CORPORATE_ACTION_FIELDS[Kind(a)] for a in action], dtype=bool
+        )
+        _require(check, column, needed)
+        if field == "new_symbol":
+            _pattern(check, column, SYMBOL_PATTERN)
+            out[field] = np.where(known, _text(check, column), "")
+            continue
+        values = _exact(check, column, needed if field == "price_per_share" else known)
+        given = np.array([v is not None for v in values], dtype=bool)
+        number = np.array([float(v) if v is not None else np.nan for v in values])
+        if field == "ratio":
+            check.flag(column, "positive", given & (number <= 0), f"{column} must be > 0")
+        elif field == "basis_fraction":
+            outside = given & ~((number > 0) & (number < 1))
+            check.flag(column, "between", outside, f"{column} must be in (0, 1)")
+        else:
+            check.flag(column, "non-negative", given & (number < 0), f"{column} must be >= 0")
+        out[field] = values
+    return out
 
 
 def read_replay_inputs(

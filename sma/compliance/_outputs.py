@@ -49,7 +49,7 @@ PROPOSAL_LOT_SELLS = FileSpec(
         Column("term", ColumnKind.ENUM, enum=TERMS),
         Column("reason", ColumnKind.ENUM, enum=TRADE_REASONS),
     ),
-    key=("account_id", "lot_id"),
+    key=("account_id", "symbol", "lot_id"),
     doc="The lots each sell relieves (versus purchase).",
 )
 

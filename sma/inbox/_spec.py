@@ -74,6 +74,13 @@ class CorporateActionKind(StrEnum):
     """The corporate actions the inbox carries."""
 
     SPLIT = "SPLIT"  # also stock dividends, as a ratio of new shares per old share
+    SPINOFF = "SPINOFF"  # new_symbol: ratio per parent share, basis_fraction of the basis moves
+    MERGER_STOCK = "MERGER_STOCK"  # the lot becomes ratio shares of new_symbol, basis kept
+    MERGER_CASH = "MERGER_CASH"  # every share sold for price_per_share
+    MERGER_MIXED = "MERGER_MIXED"  # new_symbol shares plus cash_per_share of boot
+    SYMBOL_CHANGE = "SYMBOL_CHANGE"  # the same security under new_symbol
+    RETURN_OF_CAPITAL = "RETURN_OF_CAPITAL"  # amount_per_share off the basis, beyond it a gain
+    WORTHLESS = "WORTHLESS"  # every lot closed at a loss on 31 December
 
 
 @dataclass(frozen=True)
@@ -227,7 +234,7 @@ INBOX_FILES: dict[str, FileSpec] = {
                     doc="holding period start; blank = acquired",
                 ),
             ),
-            key=("account_id", "lot_id"),
+            key=("account_id", "symbol", "lot_id"),  # a spin-off lot keeps its parent's id
         ),
         FileSpec("cash", (_c("account_id", _ID), _c("amount", _F)), key=("account_id",)),
         FileSpec(
@@ -262,7 +269,21 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("symbol", _SYM),
                 _c("ex_date", _DATE),
                 _c("kind", _E, enum=tuple(CorporateActionKind)),
-                _c("ratio", _F, doc="new shares per old share"),
+                _c(
+                    "ratio",
+                    _F,
+                    nullable=True,
+                    doc="new shares per old share (SPLIT, SPINOFF, MERGER_STOCK, MERGER_MIXED)",
+                ),
+                # the fields of the actions beyond splits (shared/CORPORATE_ACTIONS.md)
+                _c("account_id", _ID, nullable=True, required=False, doc="blank = every account"),
+                _c("new_symbol", _SYM, nullable=True, required=False, doc="what is received"),
+                _c("basis_fraction", _F, nullable=True, required=False, doc="SPINOFF, Form 8937"),
+                _c("cash_per_share", _F, nullable=True, required=False, doc="MERGER_MIXED boot"),
+                _c("new_share_price", _F, nullable=True, required=False, doc="MERGER_MIXED FMV"),
+                _c("amount_per_share", _F, nullable=True, required=False, doc="RETURN_OF_CAPITAL"),
+                _c("cash_in_lieu_price", _F, nullable=True, required=False, doc="per whole share"),
+                _c("price", _F, nullable=True, required=False, doc="MERGER_CASH cash per share"),
             ),
             key=("symbol", "ex_date", "kind"),
             required=False,

@@ -33,6 +33,11 @@ Booking (fills loader, simulator, statements)
     ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
     ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
     row positions``, ``split(symbol, ratio, account_id=None)``;
+    ``corporate_action(CorporateAction(kind, symbol, date, ...)) -> realized row positions``:
+    SPINOFF, MERGER_STOCK, MERGER_CASH, MERGER_MIXED, SYMBOL_CHANGE, RETURN_OF_CAPITAL,
+    WORTHLESS lot by lot with exact rationals (``exact("1/3")``; ``CORPORATE_ACTION_FIELDS``);
+    ``apply_corporate_actions(lots, corporate_actions, as_of, accounts)``: every action going ex
+    that night on a whole book (a frame), with the realized rows;
     ``apply_splits(lots, corporate_actions, as_of)``: the same rule on a whole book of lots (a
     frame);
     ``open_lots() -> DataFrame`` and ``realized() -> DataFrame`` (Form 8949 fields, cents),
@@ -70,6 +75,8 @@ from sma.ledger._budget import (
     realized_this_year,
     tax_year_start,
 )
+from sma.ledger._corporate import REQUIRED_FIELDS as CORPORATE_ACTION_FIELDS
+from sma.ledger._corporate import CorporateAction, exact, year_end
 from sma.ledger._errors import (
     DuplicateLotError,
     InvalidTradeError,
@@ -90,17 +97,22 @@ from sma.ledger._money import (
 from sma.ledger._reconcile import BREAK_COLUMNS, HOLD_COLUMNS, reconcile, reconciliation_holds
 from sma.ledger._relief import ReliefMethod, relief_order
 from sma.ledger._replay import (
+    CORPORATE_ACTION_COLUMNS,
+    CORPORATE_ACTIONS,
     REPLAY_TRANSACTION_COLUMNS,
     Action,
     ReplayResult,
     ReplayRowError,
     replay,
 )
-from sma.ledger._split import apply_splits
+from sma.ledger._split import apply_corporate_actions, apply_splits
 
 __all__ = [
     "BLOCK_COLUMNS",
     "BREAK_COLUMNS",
+    "CORPORATE_ACTIONS",
+    "CORPORATE_ACTION_COLUMNS",
+    "CORPORATE_ACTION_FIELDS",
     "HOLD_COLUMNS",
     "OPENING_LOT_COLUMNS",
     "PURCHASE_COLUMNS",
@@ -108,6 +120,7 @@ __all__ = [
     "REPLAY_TRANSACTION_COLUMNS",
     "WASH_SALE_WINDOW_DAYS",
     "Action",
+    "CorporateAction",
     "DuplicateLotError",
     "InvalidTradeError",
     "Ledger",
@@ -118,10 +131,12 @@ __all__ = [
     "ReplayRowError",
     "UnknownAccountError",
     "UnknownLotError",
+    "apply_corporate_actions",
     "apply_splits",
     "carried_holding_start",
     "cents_to_usd",
     "cents_to_usd_text",
+    "exact",
     "gain_budget_remaining",
     "identical_groups",
     "is_long_term",
@@ -139,4 +154,5 @@ __all__ = [
     "wash_sale_block_until",
     "wash_sale_blocks",
     "wash_sale_window_start",
+    "year_end",
 ]

@@ -1,4 +1,5 @@
-"""The ledger: buys open lots, sells relieve them, splits rescale them, wash sales move losses.
+"""The ledger: buys open lots, sells relieve them, splits rescale them, wash sales move losses,
+corporate actions convert, divide and close them.
 
 Booking follows a custodian's 1099-B / Form 8949: every lot piece a sale relieves is one realized
 row with proceeds, adjusted basis, the disallowed loss (code W) and the gain after adding it back.
@@ -15,6 +16,7 @@ import pandas as pd
 
 from sma.inbox import AccountType
 from sma.ledger._blocks import identical_groups
+from sma.ledger._corporate import CorporateAction, CorporateActionBook
 from sma.ledger._errors import (
     DuplicateLotError,
     InvalidTradeError,
@@ -92,6 +94,7 @@ class Ledger:
         self._family: dict[tuple[int, str], list[int]] = {}
         self._sales = 0
         self._wash = WashMatcher(self)
+        self._corporate = CorporateActionBook(self)
 
     # -- codes ---------------------------------------------------------------------------------
     def account(self, account_id: str) -> int:
@@ -114,6 +117,11 @@ class Ledger:
         """Where replacements are looked for: the household and the identical group."""
         return int(self._household[account]), self._group_code[symbol]
 
+    @property
+    def sales_booked(self) -> int:
+        """How many sales (trades and corporate actions with realized rows) were booked."""
+        return self._sales
+
     def is_taxable(self, account: int) -> bool:
         return bool(self._taxable[account])
 
@@ -130,9 +138,13 @@ class Ledger:
         replaceable: float,
         purchase: int | None = None,
         wash_adjustment: int = 0,
+        opening: bool = False,
     ) -> int:
-        """Add one lot; returns its position. ``purchase`` None means a purchase of its own."""
-        if (account, lot_id) in self._family:
+        """Add one lot; returns its position. ``purchase`` None means a purchase of its own.
+        ``opening``: a lot carried in, identified by (account, symbol, lot id) -- after a spin-off
+        the parent's id names a lot of each security; a buy may not reuse an id at all."""
+        family = self._family.get((account, lot_id), [])
+        if family and not (opening and all(self.lots.symbol[p] != symbol for p in family)):
             raise DuplicateLotError(
                 self._account_ids[account],
                 self._symbols[symbol],
@@ -154,7 +166,7 @@ class Ledger:
             epoch_quantity=quantity,
             epoch_taken=0.0,
         )
-        self._family[(account, lot_id)] = [position]
+        self._family[(account, lot_id)] = [*family, position]
         if purchase is not None and purchase != position:
             self._family[(account, self.lots.lot_id[purchase])].append(position)
         self._open.setdefault((account, symbol), []).append(position)
@@ -189,6 +201,7 @@ class Ledger:
                 int(acquired[i].astype(np.int64)),
                 int(adjusted[i].astype(np.int64)),
                 float(replaceable[i]),
+                opening=True,
             )
 
     def add_recent_sales(self, realized: pd.DataFrame) -> None:
@@ -345,16 +358,17 @@ class Ledger:
                     self._symbols[symbol],
                     f"lot {lot_id} is not in the account",
                 )
-            open_pieces = [
-                p for p in family if self.lots.quantity[p] > SHARE_EPSILON and p not in chosen
-            ]
-            if any(self.lots.symbol[p] != symbol for p in family):
+            # after a spin-off one lot id names a lot of the parent and one of the new security
+            same = [p for p in family if self.lots.symbol[p] == symbol]
+            if not same:
                 raise UnknownLotError(
                     self._account_ids[account],
                     self._symbols[symbol],
                     f"lot {lot_id} holds another security",
                 )
-            chosen.extend(open_pieces)
+            chosen.extend(
+                p for p in same if self.lots.quantity[p] > SHARE_EPSILON and p not in chosen
+            )
         return np.array(chosen, dtype=np.int64)
 
     def _relieve(
@@ -431,6 +445,59 @@ class Ledger:
             code, ratio, None if account_id is None else self.account(account_id)
         )
         return int(mask.sum())
+
+    def corporate_action(self, action: CorporateAction) -> np.ndarray:
+        """Apply a corporate action to every open lot of its symbol (``sma.ledger._corporate``;
+        the contract ``shared/CORPORATE_ACTIONS.md``). Returns the realized rows it booked."""
+        return self._corporate.apply(action)
+
+    def receive_lot(self, parent: int, symbol: int, quantity: float, basis: int) -> int:
+        """Open the lot a spin-off hands out for lot ``parent``: same account, lot id and dates,
+        no purchase (it never replaces a loss, 26 U.S.C. 1091(a)). Returns its position."""
+        L = self.lots
+        account, lot_id = int(L.account[parent]), L.lot_id[parent]
+        position = L.append(
+            account=account,
+            symbol=symbol,
+            lot_id=lot_id,
+            quantity=quantity,
+            basis=basis,
+            acquired=L.acquired[parent],
+            adjusted=L.adjusted[parent],
+            wash_adjustment=0,
+            replaceable=0.0,
+            purchase=L.n,
+            epoch_basis=basis,
+            epoch_quantity=quantity,
+            epoch_taken=0.0,
+        )
+        self._family.setdefault((account, lot_id), []).append(position)
+        self._open.setdefault((account, symbol), []).append(position)
+        return position
+
+    def convert_lot(
+        self, lot: int, symbol: int, quantity: float, basis: int, received: bool
+    ) -> None:
+        """Lot ``lot`` becomes ``quantity`` shares of ``symbol`` at ``basis`` cents, dates kept.
+        ``received``: shares of a merger, never a replacement; otherwise the same security under
+        a new ticker, which replaces as before (its holding period and capacity kept)."""
+        L = self.lots
+        account, old = int(L.account[lot]), int(L.symbol[lot])
+        self._open[(account, old)] = [p for p in self._open[(account, old)] if p != lot]
+        self._open.setdefault((account, symbol), []).append(lot)
+        L.symbol[lot], L.quantity[lot], L.basis[lot] = symbol, quantity, basis
+        L.replaceable[lot] = 0.0 if received else min(float(L.replaceable[lot]), quantity)
+        L.set_epoch(lot)
+        if L.replaceable[lot] > 0:
+            self._wash.track(lot)
+
+    def close_lot(self, lot: int) -> None:
+        """Lot ``lot`` has no shares left (sold in a cash merger, worthless, all cash in lieu)."""
+        L = self.lots
+        account, symbol = int(L.account[lot]), int(L.symbol[lot])
+        L.quantity[lot], L.basis[lot], L.replaceable[lot] = 0.0, 0, 0.0
+        L.set_epoch(lot)
+        self._open[(account, symbol)] = [p for p in self._open[(account, symbol)] if p != lot]
 
     # -- outputs -------------------------------------------------------------------------------
     def open_lots(self) -> pd.DataFrame:

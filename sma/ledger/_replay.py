@@ -22,7 +22,8 @@ import pandas as pd
 
 from sma.errors import SmaError
 from sma.ledger._blocks import WASH_SALE_WINDOW_DAYS, identical_groups
-from sma.ledger._errors import LedgerError
+from sma.ledger._corporate import CorporateAction
+from sma.ledger._errors import InvalidTradeError, LedgerError
 from sma.ledger._fifo import FifoLots, FifoSales, relieve_fifo
 from sma.ledger._holding import is_long_term
 from sma.ledger._ledger import OPENING_LOT_COLUMNS, Ledger
@@ -35,6 +36,30 @@ class Action(StrEnum):
     BUY = "BUY"  # opens lot ``lot_id`` at cost ``amount``
     SELL = "SELL"  # relieves ``quantity`` by the method, or from ``lot_ids`` (';'-separated)
     SPLIT = "SPLIT"  # ``ratio`` new shares per old share (stock dividends too)
+    # corporate actions beyond splits, fields as ``CORPORATE_ACTION_FIELDS`` (sma.ledger._corporate)
+    SPINOFF = "SPINOFF"
+    MERGER_STOCK = "MERGER_STOCK"
+    MERGER_CASH = "MERGER_CASH"
+    MERGER_MIXED = "MERGER_MIXED"
+    SYMBOL_CHANGE = "SYMBOL_CHANGE"
+    RETURN_OF_CAPITAL = "RETURN_OF_CAPITAL"
+    WORTHLESS = "WORTHLESS"
+
+
+#: Rows that are corporate actions: every account holding the symbol (or the one named).
+CORPORATE_ACTIONS = tuple(a for a in Action if a not in (Action.BUY, Action.SELL))
+
+#: Optional columns of a replay's transactions for the corporate actions (exact rationals, USD per
+#: share; ``new_symbol`` text); absent or blank = not given.
+CORPORATE_ACTION_COLUMNS = (
+    "new_symbol",
+    "basis_fraction",
+    "cash_per_share",
+    "new_share_price",
+    "amount_per_share",
+    "price_per_share",
+    "cash_in_lieu_price",
+)
 
 
 #: Columns of the transactions a replay books (money in cents; ``row`` optional, for errors).
@@ -69,6 +94,11 @@ class ReplayResult:
     open_lots: pd.DataFrame
 
 
+_RULE_OF_FIELD = {
+    "ratio": InvalidTradeError.rule,
+    "basis_fraction": "basis_fraction is in (0, 1)",
+}
+
 _COLUMN_OF_RULE = {
     "no sale of more than is held": "quantity",
     "named lots must be held": "lot_ids",
@@ -96,8 +126,9 @@ def replay(
     transactions : DataFrame
         ``row`` (where it was read, for errors; optional), ``seq, account_id, trade_date, action,
         symbol, quantity, amount_cents`` (cost of a buy, proceeds of a sell), ``lot_id`` (buys),
-        ``lot_ids`` (';'-separated, specific-lot sells; blank = ``method``), ``ratio`` (splits;
-        blank ``account_id`` = every account).
+        ``lot_ids`` (';'-separated, specific-lot sells; blank = ``method``), ``ratio`` (splits
+        and corporate actions, a number or exact rational; blank ``account_id`` = every account),
+        and for corporate actions the optional ``CORPORATE_ACTION_COLUMNS``.
     method : ReliefMethod
         Relief for sells that name no lots.
     identical_group : mapping symbol -> identical group, optional
@@ -174,11 +205,23 @@ class _Book:
         self.taxable = accounts["account_type"].astype(str).str.upper().to_numpy() == "TAXABLE"
         self.tx_account = index.get_indexer(self.tx["account_id"].astype(str))
         self.lot_account = index.get_indexer(self.lots["account_id"].astype(str))
+        self.action = self.tx["action"].to_numpy(dtype=object)
+        self.corporate = np.isin(self.action, CORPORATE_ACTIONS)
+        self.new_symbol = (
+            self.tx["new_symbol"]
+            .astype(object)
+            .where(self.tx["new_symbol"].notna(), "")
+            .astype(str)
+            .to_numpy(dtype=object)
+            if "new_symbol" in self.tx
+            else np.full(len(self.tx), "", dtype=object)
+        )
         symbols = pd.Index(
             pd.unique(
                 np.r_[
                     self.lots["symbol"].astype(str).to_numpy(),
                     self.tx["symbol"].astype(str).to_numpy(),
+                    self.new_symbol[self.new_symbol != ""],
                 ]
             )
         )
@@ -197,7 +240,7 @@ class _Book:
             key(self.lot_account, self.lot_symbol),
         )
         self.group_of_symbol, self.n_groups = group, n_groups
-        self.action = self.tx["action"].to_numpy(dtype=object)
+        self.tx_new_symbol = symbols.get_indexer(self.new_symbol)
         self.day = self.tx["trade_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
         named = (
             self.tx["lot_ids"].fillna("").astype(str).to_numpy()
@@ -249,10 +292,38 @@ class _Book:
             for bad, column, rule, why in checks
             if bad.any()
         ]
+        found += self._invalid_actions()
         if not found:
             return None
         i, column, rule, why = min(found)
         return self._error(i, column, rule, why)
+
+    def corporate_action(self, i: int) -> CorporateAction:
+        """Row ``i`` as a corporate action (fields exact; blank = not given)."""
+        return CorporateAction.from_row(
+            self.action[i],
+            str(self.tx["symbol"].iloc[i]),
+            self.day[i].astype("datetime64[D]"),
+            self.tx.iloc[i].to_dict(),
+        )
+
+    def _invalid_actions(self) -> list[tuple[int, str, str, str]]:
+        """Corporate-action rows the ledger cannot book: a field missing or out of range, or a
+        symbol that no lot, buy or earlier action has brought into the replay."""
+        known = set(self.lots["symbol"].astype(str))
+        known |= set(self.tx["symbol"].astype(str)[self.action == Action.BUY])
+        found = []
+        for i in np.flatnonzero(self.corporate):
+            action = self.corporate_action(int(i))
+            for column, why in action.problems():
+                found.append((int(i), column, _RULE_OF_FIELD.get(column, "action fields"), why))
+            if action.symbol not in known and action.kind != Action.SPLIT:
+                found.append(
+                    (int(i), "symbol", "known symbol", f"no lot or buy of {action.symbol} before")
+                )
+            if action.new_symbol:
+                known.add(action.new_symbol)
+        return found[:1] if found else []
 
     def all_keys(self) -> np.ndarray:
         """Every (household, identical group) key of the replay."""
@@ -260,7 +331,9 @@ class _Book:
 
     def wash_prone_keys(self) -> np.ndarray:
         """(household, group) keys that must be booked trade by trade, before looking at losses."""
-        split_groups = np.unique(self.group_of_symbol[self.tx_symbol[self.action == Action.SPLIT]])
+        # every group a split or corporate action touches is booked trade by trade
+        affected = np.r_[self.tx_symbol[self.corporate], self.tx_new_symbol[self.corporate]]
+        split_groups = np.unique(self.group_of_symbol[affected[affected >= 0]])
         keys = np.r_[self.tx_key, self.lot_key]
         by_split = keys[np.isin(keys % self.n_groups, split_groups)]
         by_name = self.tx_key[(self.action == Action.SELL) & (self.named != "")]
@@ -450,7 +523,7 @@ class _Book:
         """Book the keys in ``slow`` (after ``fifo`` widened it) one trade at a time with
         ``Ledger``."""
         ledger = Ledger(self.accounts, self.identical_group)
-        rows = np.flatnonzero(np.isin(self.tx_key, slow) | (self.action == Action.SPLIT))
+        rows = np.flatnonzero(np.isin(self.tx_key, slow) | self.corporate)
         try:
             ledger.add_lots(self.lots[np.isin(self.lot_key, slow)])
         except LedgerError as error:
@@ -462,6 +535,7 @@ class _Book:
         sale_seq: list[int] = []
         for i in rows:
             action = self.action[i]
+            sales_before = ledger.sales_booked
             try:
                 if action == Action.BUY:
                     ledger.buy(
@@ -483,16 +557,14 @@ class _Book:
                         ReliefMethod.SPECIFIC if named else method,
                         tuple(named.split(";")) if named else (),
                     )
-                    sale_seq.append(int(i))
                 else:
-                    ledger.split(
-                        tx["symbol"][i], float(tx["ratio"][i]), tx["account_id"][i] or None
-                    )
+                    ledger.corporate_action(self.corporate_action(int(i)))
             except LedgerError as error:
                 column = _COLUMN_OF_RULE.get(
-                    error.rule, "ratio" if action == Action.SPLIT else "quantity"
+                    error.rule, "ratio" if action in CORPORATE_ACTIONS else "quantity"
                 )
                 return None, None, self._error(int(i), column, error.rule, str(error))
+            sale_seq.extend([int(i)] * (ledger.sales_booked - sales_before))
         realized = ledger.realized()
         sale = ledger.realized_rows.view("sale")
         realized.insert(0, "seq", np.asarray(sale_seq, dtype=np.int64)[sale[sale >= 0]])

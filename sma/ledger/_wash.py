@@ -84,7 +84,12 @@ class WashMatcher:
 
     def _lots_of(self, key: tuple[int, int]) -> list[int]:
         L = self._ledger.lots
-        lots = [p for p in self._purchases.get(key, ()) if L.replaceable[p] > SHARE_EPSILON]
+        lots = [
+            p
+            for p in self._purchases.get(key, ())
+            if L.replaceable[p] > SHARE_EPSILON  # a ticker change may have moved it to another key
+            and self._ledger.wash_key(int(L.account[p]), int(L.symbol[p])) == key
+        ]
         self._purchases[key] = lots
         return lots
 
@@ -168,3 +173,21 @@ class WashMatcher:
                 if R.symbol[row] == symbol and (account is None or R.account[row] == account):
                     R.loss_shares[row] *= ratio
                     R.replaced[row] *= ratio
+
+    def move_pending(self, old: int, new: int, account: int | None) -> None:
+        """After a ticker change, unmatched losses of ``old`` wait for buys of ``new``: a ticker
+        change is neither a disposition nor an acquisition (the contract, "Wash-sale
+        interactions" 3)."""
+        ledger, R = self._ledger, self._ledger.realized_rows
+        for key, rows in list(self._pending.items()):
+            moving = [
+                row
+                for row in rows
+                if R.symbol[row] == old and (account is None or R.account[row] == account)
+            ]
+            if not moving:
+                continue
+            self._pending[key] = [row for row in rows if row not in moving]
+            for row in moving:
+                target = ledger.wash_key(int(R.account[row]), new)
+                self._pending.setdefault(target, []).append(row)

@@ -15,7 +15,9 @@ Client statements
     The benchmark is chained daily from drifting weights, rebalanced on its weights' dates
     (``benchmark_daily_returns``); the money-weighted return (IRR) is printed beside the TWR.
     The year's losses are valued after netting, the $3,000 ordinary offset and the carryforward
-    (``loss_tax_value``; IRC 1211(b), 1212(b)).
+    (``loss_tax_value``; IRC 1211(b), 1212(b)). The period's corporate actions on what the
+    account held are listed under activity (``corporate_action_activity(actions, symbols, start,
+    end)``, ``describe_corporate_action(row)``).
 
 Form 8949
     ``form_8949_rows(realized) -> DataFrame``, ``form_8949_csv(rows) -> str``,
@@ -28,6 +30,11 @@ Safety
 """
 
 from sma.reporting._benchmark import benchmark_daily_returns
+from sma.reporting._corporate_actions import (
+    CORPORATE_ACTION_COLUMNS,
+    corporate_action_activity,
+    describe_corporate_action,
+)
 from sma.reporting._figures import (
     RealizedSummary,
     StatementFigures,
@@ -70,6 +77,9 @@ from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
 from sma.reporting._tax_view import LossValue, loss_tax_value
 
 __all__ = [
+    "CORPORATE_ACTION_COLUMNS",
+    "corporate_action_activity",
+    "describe_corporate_action",
     "BLOTTER_MARK",
     "DISCLOSURES",
     "FORM_8949_COLUMNS",

@@ -92,7 +92,8 @@ def form_8949_rows(realized: pd.DataFrame) -> pd.DataFrame:
         {
             "part": np.where(term == "SHORT", "I", "II"),
             "description": [
-                f"{shares(q)} sh. {s}"
+                # a return of capital beyond basis sells no share (26 U.S.C. 301(c)(3))
+                f"{shares(q)} sh. {s}" if q else f"{s} distribution in excess of basis"
                 for q, s in zip(realized["quantity"], realized["symbol"], strict=True)
             ],
             "date_acquired": as_dates("realized", realized, "acquired_date")

@@ -148,6 +148,9 @@ class StatementData:
         begin later, returns "since inception" are labelled from the first valuation instead.
     firm : Firm
         The firm named on the cover, in the footer and the disclosures.
+    corporate_actions : DataFrame or None
+        ``date, symbol, description`` -- the period's corporate actions on what the account held
+        (``corporate_action_activity``); None or empty = none.
     """
 
     client: str
@@ -167,6 +170,7 @@ class StatementData:
     benchmark_name: str = "Benchmark"
     inception: date | None = None
     firm: Firm = field(default_factory=Firm)
+    corporate_actions: pd.DataFrame | None = None
 
     @property
     def manager(self) -> str:

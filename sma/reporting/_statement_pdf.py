@@ -318,6 +318,13 @@ def _activity(data: StatementData) -> list:
         if len(trade_rows) > 1
         else _p("No trades this period.")
     )
+    actions = data.corporate_actions
+    if actions is not None and len(actions):
+        action_rows = [["Date", "Symbol", "Corporate action"]] + [
+            [str(pd.Timestamp(r.date).date()), str(r.symbol), str(r.description)]
+            for r in actions.itertuples(index=False)
+        ]
+        out += [_p("Corporate actions", "h2"), _table(action_rows, [w * 0.13, w * 0.11, w * 0.76])]
     out.append(
         KeepTogether(
             [

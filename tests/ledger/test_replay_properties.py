@@ -1,7 +1,7 @@
 """Invariants of any replay (PRODUCT.md "Non-functional": every share and every dollar of basis is
 conserved, the same inputs give the same outputs; "Tax rules": gains are never washed), checked on
-random histories of a small book; the array path agrees with trade-by-trade booking; the replay
-refuses an oversell or a reused lot id by its row."""
+random histories of a small book with splits, spin-offs and stock mergers; the array path agrees
+with trade-by-trade booking; the replay refuses an oversell or a reused lot id by its row."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ OPENING = pd.DataFrame(
 COLUMNS = list(REPLAY_TRANSACTION_COLUMNS)
 
 step = st.tuples(
-    st.sampled_from(["BUY"] * 4 + ["SELL"] * 4 + ["SPLIT"]),
+    st.sampled_from(["BUY"] * 4 + ["SELL"] * 4 + ["SPLIT", "SPINOFF", "MERGER_STOCK"]),
     st.integers(0, 5),  # account
     st.integers(0, 5),  # symbol
     st.integers(1, 40),  # shares (a sell takes at most what is held)
@@ -55,6 +55,7 @@ def history(steps) -> tuple[pd.DataFrame, dict[tuple[str, str], float], int]:
     shares = {("A", "S0"): 30.0, ("C", "S1"): 25.5}
     cost = int(OPENING["cost_basis_cents"].sum())
     rows, day = [], np.datetime64("2025-01-02", "D")
+    touched: set[str] = set()  # symbols whose lots a corporate action moved: sells use the method
     for i, (action, a, s, n, price, gap, ratio, named) in enumerate(steps):
         account, symbol, day = BOOK["account_id"][a], f"S{s}", day + np.timedelta64(gap, "D")
         row = dict(
@@ -71,15 +72,27 @@ def history(steps) -> tuple[pd.DataFrame, dict[tuple[str, str], float], int]:
                 continue
             row["quantity"] = float(min(n, np.floor(have))) if have >= 1 else have
             row["amount_cents"] = round(row["quantity"] * price)
+            named = named and symbol not in touched
             row["lot_ids"] = ";".join(lots[(account, symbol)]) if named else ""
             shares[(account, symbol)] = have - row["quantity"]
-        else:
+        elif action == "SPLIT":
             row.update(account_id="", ratio=ratio)
             for key in shares:
                 if key[1] == symbol:
                     shares[key] *= ratio
+        else:  # a spin-off or stock merger into the next symbol (basis moves, none leaves)
+            if not any(k[1] == symbol and v > 0 for k, v in shares.items()):
+                continue  # an action names a symbol the book holds
+            new = f"S{(s + 1) % 6}"
+            row.update(account_id="", ratio=ratio, new_symbol=new, basis_fraction=0.3)
+            touched.update((symbol, new))
+            for key in [k for k in shares if k[1] == symbol]:
+                received = shares[key] * ratio
+                shares[(key[0], new)] = shares.get((key[0], new), 0.0) + received
+                if action == "MERGER_STOCK":
+                    shares[key] = 0.0
         rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS), shares, cost
+    return pd.DataFrame(rows, columns=[*COLUMNS, "new_symbol", "basis_fraction"]), shares, cost
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -260,3 +260,33 @@ def test_64_racing_loads_of_one_file_book_each_execution_once(tmp_path):
     rows = store_rows(tmp_path)
     assert sorted(r[-2] for r in rows["fills_booked"]) == ["E1", "E2", "E3", "E4", "E5"]
     assert len(rows["realized_gains"]) == 3
+
+
+def test_tonights_corporate_action_is_booked_once_with_the_days_first_fills(tmp_path):
+    """26 U.S.C. 301(c)(2), (3): a return of capital of $130 a share lowers each XOM lot's basis,
+    and beyond the basis is a gain with no share sold; the ledger books those rows (``fill_id``
+    corporate_action) with the first fills of the day, and never again."""
+    released(tmp_path)
+    with open_store(settings(tmp_path).store.path) as con:
+        con.execute(
+            "INSERT INTO inbox_corporate_actions (as_of_date, symbol, ex_date, kind, "
+            "amount_per_share) VALUES (?, 'XOM', ?, 'RETURN_OF_CAPITAL', 130)",
+            [AS_OF, AS_OF],
+        )
+    for name, exec_id in (("a.csv", "E1"), ("b.csv", "E2")):
+        book_fills_file(
+            fills_file(
+                tmp_path, [(exec_id, f"{RUN}-BUY-AAPL", "A2", "AAPL", "BUY", 6, 200.0, "")], name
+            ),
+            RUN,
+            settings(tmp_path),
+            user="ops",
+        )
+    rows = store_rows(tmp_path)
+    action_rows = [r for r in rows["realized_gains"] if r[1] == "corporate_action"]
+    assert sorted((r[2], r[4], r[6], float(r[7]), float(r[12])) for r in action_rows) == [
+        ("A1", "L2", 0.0, 100.0, 100.0),
+        ("A3", "L9", 0.0, 350.0, 350.0),
+    ]
+    basis = {r[2]: float(r[5]) for r in rows["ledger_lots"] if r[3] == "XOM"}
+    assert basis == {"L1": 40.0, "L2": 0.0, "L9": 0.0}

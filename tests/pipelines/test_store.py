@@ -252,3 +252,33 @@ def test_a_version_6_store_gains_the_fractional_shares_column_and_keeps_its_rows
             columns = [r[0] for r in con.execute("DESCRIBE inbox_accounts").fetchall()]
         assert got == [("A1", True), ("A2", None)]
         assert columns[-1] == "fractional_shares"
+
+
+def test_a_store_from_before_issue_22_gains_the_corporate_action_fields(tmp_path):
+    """Migration 8: the corporate actions beyond splits need their fields, and no ratio for the
+    kinds without one; the rows already stored are kept."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for statements in MIGRATIONS[:6]:
+        for sql in statements:
+            con.execute(sql)
+    con.execute("INSERT INTO store_meta VALUES ('schema_version', '6')")
+    # The table as a version-6 store had it: splits only.
+    con.execute("DROP TABLE inbox_corporate_actions")
+    con.execute(
+        "CREATE TABLE inbox_corporate_actions (as_of_date DATE NOT NULL, symbol VARCHAR NOT NULL, "
+        "ex_date DATE NOT NULL, kind VARCHAR NOT NULL, ratio DOUBLE NOT NULL)"
+    )
+    con.execute(
+        "INSERT INTO inbox_corporate_actions VALUES ('2026-11-24', 'AAA', '2026-11-24', 'SPLIT', 2)"
+    )
+    con.close()
+    with open_store(path) as con:
+        columns = [r[0] for r in con.execute("DESCRIBE inbox_corporate_actions").fetchall()]
+        con.execute(
+            "INSERT INTO inbox_corporate_actions (as_of_date, symbol, ex_date, kind) "
+            "VALUES ('2026-11-24', 'BBB', '2026-11-24', 'WORTHLESS')"
+        )
+        assert con.execute("SELECT count(*) FROM inbox_corporate_actions").fetchone() == (2,)
+    assert columns == ["as_of_date", *INBOX_FILES["corporate_actions"].column_names]

@@ -88,7 +88,10 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
             "account_id,symbol,quantity", "A1,AAPL,15", "A1,MSFT,8", "A2,JNJ,4", "A3,XOM,3"
         ),
         "corporate_actions": _frame(
-            "symbol,ex_date,kind,ratio", "MSFT,2026-06-01,SPLIT,2", "AAPL,2026-12-15,SPLIT,4"
+            "symbol,ex_date,kind,ratio,account_id,new_symbol,basis_fraction,cash_per_share,"
+            "new_share_price,amount_per_share,cash_in_lieu_price,price",
+            "MSFT,2026-06-01,SPLIT,2,,,,,,,,",
+            "AAPL,2026-12-15,SPLIT,4,,,,,,,,",
         ),
     }
 

@@ -42,7 +42,8 @@ def bigger_inbox() -> dict[str, pd.DataFrame]:
 def broken_inbox() -> dict[str, pd.DataFrame]:
     frames = bigger_inbox()
     lots = frames["lots"]
-    lots.loc[19, "lot_id"] = lots.loc[1, "lot_id"]  # records 2 and 20: one key in batches 1 and 3
+    # records 2 and 20: one key (account, symbol, lot) in batches 1 and 3
+    lots.loc[19, ["symbol", "lot_id"]] = lots.loc[1, ["symbol", "lot_id"]].to_numpy()
     lots.loc[9, "symbol"] = "ZZZ"  # a symbol the security master lacks: a rule between files
     lots.loc[len(lots) - 1, "quantity"] = "-1"  # the last record, alone in the last batch
     prices = frames["prices"]

@@ -152,9 +152,18 @@ def test_duplicate_lot_ids_of_an_account_refuse_both_rows(tmp_path):
     result = _validate(tmp_path, frames)
     found = result.issues[result.issues["rule"] == "unique_key"]
     assert list(found[["file", "row", "column", "value"]].itertuples(index=False, name=None)) == [
-        ("lots", 1, "account_id,lot_id", "A1|L1"),
-        ("lots", 2, "account_id,lot_id", "A1|L1"),
+        ("lots", 1, "account_id,symbol,lot_id", "A1|AAPL|L1"),
+        ("lots", 2, "account_id,symbol,lot_id", "A1|AAPL|L1"),
     ]
+
+
+def test_a_spun_off_lot_keeps_its_parents_id_under_the_new_symbol(tmp_path):
+    """shared/CORPORATE_ACTIONS.md, "One lot in, one lot out": lots are identified by (account_id,
+    symbol, lot_id), so a spin-off lot and its parent share the lot id."""
+    frames = clean_inbox()
+    frames["lots"].loc[2, "lot_id"] = "L1"
+    result = _validate(tmp_path, frames)
+    assert not (result.issues["rule"] == "unique_key").any()
 
 
 def test_the_same_lot_id_in_two_accounts_is_not_a_duplicate(tmp_path):
@@ -242,3 +251,47 @@ def test_bad_rows_of_one_account_leave_the_rest_of_the_book_clean(tmp_path):
     assert result.held_accounts == {"A3"}
     assert set(result.frames["lots"]["account_id"]) == {"A1", "A2"}
     assert set(result.frames["accounts"]["account_id"]) == {"A1", "A2", "A3"}
+
+
+def _action(frames, **cells) -> None:
+    actions = frames["corporate_actions"]
+    row = {c: "" for c in actions.columns} | {"ex_date": AS_OF.isoformat()} | cells
+    frames["corporate_actions"] = pd.concat([actions, pd.DataFrame([row])], ignore_index=True)
+
+
+def test_lots_reconcile_with_the_custodian_after_tonights_spinoff_and_cash_merger(tmp_path):
+    """shared/CORPORATE_ACTIONS.md: a spin-off adds ratio x shares of the new name per lot (whole
+    shares when cash is paid in lieu); a cash merger closes the lots. The custodian's positions
+    already show both on the ex date, which is no break."""
+    frames = clean_inbox()
+    _action(frames, symbol="AAPL", kind="SPINOFF", ratio="0.5", new_symbol="JNJ")
+    frames["corporate_actions"].loc[2, ["basis_fraction", "cash_in_lieu_price"]] = ["0.2", "9"]
+    _action(frames, symbol="XOM", kind="MERGER_CASH", price="120")
+    positions = frames["positions"]
+    positions = positions[positions["symbol"] != "XOM"]  # A3's XOM was paid in cash
+    frames["positions"] = pd.concat(
+        [positions, pd.DataFrame([["A1", "JNJ", "7"]], columns=positions.columns)],
+        ignore_index=True,
+    )  # lots of 10 and 5 AAPL: 5 + 2 JNJ, half a share paid in cash
+    result = _validate(tmp_path, frames)
+    assert _found(result, "lots_reconcile_to_positions") == [], result.issues.to_string()
+
+
+def test_a_corporate_action_missing_a_field_its_kind_needs_is_refused(tmp_path):
+    """Issue 22: a missing field the action needs is refused with file, row, column and rule."""
+    frames = clean_inbox()
+    _action(frames, symbol="AAPL", kind="SPINOFF", ratio="0.5", new_symbol="JNJ")
+    _action(frames, symbol="XOM", kind="MERGER_CASH")
+    result = _validate(tmp_path, frames)
+    assert sorted(_found(result, "corporate_action_fields")) == [
+        ("corporate_actions", 3, "basis_fraction", None),
+        ("corporate_actions", 4, "price", None),
+    ]
+
+
+def test_a_corporate_action_handing_out_an_unknown_security_is_refused(tmp_path):
+    """The engine must know the sector and price of what a client receives."""
+    frames = clean_inbox()
+    _action(frames, symbol="XOM", kind="SYMBOL_CHANGE", new_symbol="XOMX")
+    result = _validate(tmp_path, frames)
+    assert ("corporate_actions", 3, "new_symbol", None) in _found(result, "known_symbol")

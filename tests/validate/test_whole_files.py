@@ -25,7 +25,7 @@ from inbox_builder import (
 
 from pipelines.settings import ValidationSettings
 from pipelines.validate import render_report, validate_file, validate_frame, validate_inbox
-from sma.inbox import FILLS
+from sma.inbox import FILLS, INBOX_FILES
 
 
 def _fatal(tmp_path, settings=None):
@@ -66,12 +66,9 @@ def test_a_missing_optional_file_is_an_empty_frame(tmp_path):
     write_inbox(frames, tmp_path)
     result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
     assert result.ok and len(result.frames["corporate_actions"]) == 0
-    assert list(result.frames["corporate_actions"].columns) == [
-        "symbol",
-        "ex_date",
-        "kind",
-        "ratio",
-    ]
+    assert list(result.frames["corporate_actions"].columns) == list(
+        INBOX_FILES["corporate_actions"].column_names
+    )
 
 
 def test_a_missing_required_column_refuses_the_night(tmp_path):
