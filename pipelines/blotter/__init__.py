@@ -18,11 +18,10 @@ from pipelines.blotter._actions import (
     withdraw_for_rerun,
 )
 from pipelines.blotter._airflow import apply_approval_answer, run_dir_for
-from pipelines.blotter._folder import FRAMES, TrailUnreadable, home, read_blotter, read_trail
+from pipelines.blotter._folder import TrailUnreadable, home, read_blotter, read_trail
 from pipelines.blotter._view import BlotterView, show, verify
 
 __all__ = [
-    "FRAMES",
     "RerunRefused",
     "BlotterView",
     "TrailBroken",

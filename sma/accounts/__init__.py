@@ -1,7 +1,6 @@
 """Accounts, restrictions and tilts as (accounts x securities) arrays, and personalised targets."""
 
 from sma.accounts._restrictions import (
-    RestrictionError,
     RestrictionMasks,
     Universe,
     restriction_masks,
@@ -10,7 +9,6 @@ from sma.accounts._restrictions import (
 from sma.accounts._targets import personalised_targets
 
 __all__ = [
-    "RestrictionError",
     "RestrictionMasks",
     "Universe",
     "personalised_targets",

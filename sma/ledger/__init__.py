@@ -5,30 +5,30 @@ Public API (all pure: arrays and frames in, arrays and frames out; money booked 
 
 Holding periods (IRS Publication 550)
     ``is_long_term(holding_start, sale_date) -> ndarray[bool]``: long-term when sold more than one
-    year after the day after ``holding_start`` (a lot's ``adjusted_acquired_date``).
-    ``long_term_from(holding_start) -> ndarray[datetime64[D]]``: first long-term sale date.
-    ``carried_holding_start(replacement_acquired, sold_holding_start, sale_date)``: wash carry-over.
+    year after the day after ``holding_start`` (a lot's ``adjusted_acquired_date``). The first
+    long-term sale date and a washed lot's carried-over holding period are ``_holding``'s.
 Relief
-    ``ReliefMethod`` (FIFO, LIFO, HIFO, SPECIFIC, MINTAX);
-    ``relief_order(method, acquired, created, basis_per_share, price, long_term) -> ndarray[int]``.
+    ``ReliefMethod`` (FIFO, LIFO, HIFO, SPECIFIC, MINTAX), taken by ``sell`` and ``replay``; the
+    order each method relieves lots in is ``_relief``'s.
 Wash-sale blocks for the nightly engine
-    ``wash_sale_blocks(transactions, identical_group, as_of) -> DataFrame`` (``BLOCK_COLUMNS``):
-    per (household_id, identical_group), ``buy_blocked`` and ``loss_sale_blocked``.
+    ``wash_sale_blocks(transactions, identical_group, as_of) -> DataFrame``: per (household_id,
+    identical_group), ``buy_blocked`` and ``loss_sale_blocked`` with the last loss sale and buy
+    dates that cause them.
     ``identical_groups(symbols, identical_group) -> ndarray[str]``.
-    The window, from ``WASH_SALE_WINDOW_DAYS`` only: ``wash_sale_window_start(as_of)`` (the earliest
+    The window, from its one constant (30 days): ``wash_sale_window_start(as_of)`` (the earliest
     trade that can still block), ``wash_sale_block_until(caused_by)`` (the first day a block is
     gone);
     ``recent_lot_purchases(lots, household_of, as_of)``: lots bought inside the window, as buys.
 Gain budget
-    ``realized_this_year(realized, as_of) -> Series`` (cents per account, ``REALIZED_YTD_COLUMNS``),
+    ``realized_this_year(realized, as_of) -> Series`` (cents per account),
     ``gain_budget_remaining(gain_budget, realized_ytd, taxable)``, ``tax_year_start(as_of)``.
 Reconciliation
-    ``reconcile(lots, positions, tolerance)`` (``BREAK_COLUMNS``) and
-    ``reconciliation_holds(breaks)``
-    (``HOLD_COLUMNS``): lots that do not add up to the custodian's positions hold the account.
+    ``reconcile(lots, positions, tolerance)`` (breaks: ``account_id, symbol, lots, custodian``)
+    and ``reconciliation_holds(breaks)`` (``account_id, kind, reason``): lots that do not add up
+    to the custodian's positions hold the account.
 Booking (fills loader, simulator, statements)
     ``Ledger(accounts, identical_group=None)`` with
-    ``add_lots(lots)`` (``OPENING_LOT_COLUMNS``: ``account_id, lot_id, symbol, quantity,
+    ``add_lots(lots)`` (``account_id, lot_id, symbol, quantity,
     cost_basis_cents, acquired_date, adjusted_acquired_date``),
     ``buy(account_id, symbol, lot_id, quantity, cost_cents, trade_date) -> lot position``,
     ``sell(account_id, symbol, quantity, proceeds_cents, trade_date, method, lot_ids=()) -> realized
@@ -47,8 +47,8 @@ Booking (fills loader, simulator, statements)
     A fills loader: ``Ledger(accounts, groups)``, ``add_lots(store lots)``, ``add_recent_sales(last
     30 days of realized rows)``, then ``buy``/``sell(..., ReliefMethod.SPECIFIC, lot_ids=(lot,))``
     per fill, then write ``open_lots()``, ``realized()`` and ``amended_sales()``.
-    Errors: ``LedgerError`` and its kinds ``OversellError``, ``UnknownLotError``,
-    ``DuplicateLotError``, ``UnknownAccountError``, ``InvalidTradeError``.
+    Errors: ``LedgerError``; its kinds (oversell, unknown lot, duplicate lot, unknown account,
+    invalid trade) are ``_errors``'s, for tests that tell them apart.
 Replay (``sma ledger replay``)
     ``replay(accounts, lots, transactions, method, identical_group=None, vectorised=True)
     -> ReplayResult(realized, open_lots)``; raises ``ReplayRowError`` naming the row. With FIFO,
@@ -60,33 +60,18 @@ Money
 """
 
 from sma.ledger._blocks import (
-    BLOCK_COLUMNS,
-    PURCHASE_COLUMNS,
-    WASH_SALE_WINDOW_DAYS,
     identical_groups,
     recent_lot_purchases,
     wash_sale_block_until,
     wash_sale_blocks,
     wash_sale_window_start,
 )
-from sma.ledger._budget import (
-    REALIZED_YTD_COLUMNS,
-    gain_budget_remaining,
-    realized_this_year,
-    tax_year_start,
-)
+from sma.ledger._budget import gain_budget_remaining, realized_this_year, tax_year_start
 from sma.ledger._corporate import REQUIRED_FIELDS as CORPORATE_ACTION_FIELDS
-from sma.ledger._corporate import CorporateAction, exact, year_end
-from sma.ledger._errors import (
-    DuplicateLotError,
-    InvalidTradeError,
-    LedgerError,
-    OversellError,
-    UnknownAccountError,
-    UnknownLotError,
-)
-from sma.ledger._holding import carried_holding_start, is_long_term, long_term_from
-from sma.ledger._ledger import OPENING_LOT_COLUMNS, Ledger
+from sma.ledger._corporate import CorporateAction, exact
+from sma.ledger._errors import LedgerError
+from sma.ledger._holding import is_long_term
+from sma.ledger._ledger import Ledger
 from sma.ledger._money import (
     cents_to_usd,
     cents_to_usd_text,
@@ -94,8 +79,8 @@ from sma.ledger._money import (
     usd_array_to_cents,
     usd_to_cents,
 )
-from sma.ledger._reconcile import BREAK_COLUMNS, HOLD_COLUMNS, reconcile, reconciliation_holds
-from sma.ledger._relief import ReliefMethod, relief_order
+from sma.ledger._reconcile import reconcile, reconciliation_holds
+from sma.ledger._relief import ReliefMethod
 from sma.ledger._replay import (
     CORPORATE_ACTION_COLUMNS,
     CORPORATE_ACTIONS,
@@ -108,51 +93,35 @@ from sma.ledger._replay import (
 from sma.ledger._split import apply_corporate_actions, apply_splits
 
 __all__ = [
-    "BLOCK_COLUMNS",
-    "BREAK_COLUMNS",
     "CORPORATE_ACTIONS",
     "CORPORATE_ACTION_COLUMNS",
     "CORPORATE_ACTION_FIELDS",
-    "HOLD_COLUMNS",
-    "OPENING_LOT_COLUMNS",
-    "PURCHASE_COLUMNS",
-    "REALIZED_YTD_COLUMNS",
     "REPLAY_TRANSACTION_COLUMNS",
-    "WASH_SALE_WINDOW_DAYS",
     "Action",
     "CorporateAction",
-    "DuplicateLotError",
-    "InvalidTradeError",
     "Ledger",
     "LedgerError",
-    "OversellError",
     "ReliefMethod",
     "ReplayResult",
     "ReplayRowError",
-    "UnknownAccountError",
-    "UnknownLotError",
     "apply_corporate_actions",
     "apply_splits",
-    "carried_holding_start",
     "cents_to_usd",
     "cents_to_usd_text",
     "exact",
     "gain_budget_remaining",
     "identical_groups",
     "is_long_term",
-    "long_term_from",
+    "notional_cents",
     "realized_this_year",
     "recent_lot_purchases",
     "reconcile",
     "reconciliation_holds",
-    "relief_order",
     "replay",
     "tax_year_start",
-    "notional_cents",
     "usd_array_to_cents",
     "usd_to_cents",
     "wash_sale_block_until",
     "wash_sale_blocks",
     "wash_sale_window_start",
-    "year_end",
 ]

@@ -15,7 +15,8 @@ How the nightly pipeline calls it, per shard (PRODUCT.md, "The per-account decis
 ``day_inputs(acc, day, prices, index_weights, LotArrays, cash, cash_flow, realized_ytd,
 wash_blocks) -> ShardInputs``;
 ``blocks_in_force(inputs, masks, universe, wash_blocks)`` lists what is blocked and until when
-(``BLOCKED_COLUMNS``). ``decide`` returns an ``EngineOutput`` of three frames:
+(``account_id, symbol, kind, why, until``). ``decide`` returns an ``EngineOutput`` of three
+frames:
 
 trades (TRADE_COLUMNS)
     account_id, symbol, side (BUY/SELL), quantity (whole shares, or a whole fractional lot;
@@ -46,11 +47,11 @@ and threads only contend. Speed and quality: ``benchmarks/bench_engine.py``.
 """
 
 from sma.rebalance._arrays import AccountArrays, LotArrays, account_arrays
-from sma.rebalance._blocked import BLOCKED_COLUMNS, blocks_in_force
-from sma.rebalance._day import day_inputs, fractional_accounts, wash_masks
+from sma.rebalance._blocked import blocks_in_force
+from sma.rebalance._day import day_inputs, fractional_accounts
 from sma.rebalance._decide import EngineOutput, decide, decide_account
-from sma.rebalance._frames import benchmark_weights, shard_from_frames
-from sma.rebalance._inputs import ShardInputError, ShardInputs
+from sma.rebalance._frames import shard_from_frames
+from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams, SignMethod
 from sma.rebalance._problem import AccountProblem, build_problem
 from sma.rebalance._qp import QPResult, TradeQP, solve_trade_qp
@@ -63,13 +64,11 @@ from sma.rebalance._records import (
     ExceptionKind,
     TradeReason,
 )
-from sma.rebalance._rounding import round_to_whole_shares
-from sma.rebalance._screen import Screen, Trigger, screen_accounts
-from sma.rebalance._sides import conflicting_groups, contested_groups, keep_for_sides, lot_buckets
+from sma.rebalance._screen import Screen, screen_accounts
+from sma.rebalance._sides import contested_groups, keep_for_sides
 from sma.rebalance._signs import ContinuousDecision, solve_account
 
 __all__ = [
-    "BLOCKED_COLUMNS",
     "HOLDING_KINDS",
     "LOT_SELL_COLUMNS",
     "RECORD_COLUMNS",
@@ -84,28 +83,21 @@ __all__ = [
     "LotArrays",
     "QPResult",
     "Screen",
-    "ShardInputError",
     "ShardInputs",
     "SignMethod",
     "TradeQP",
     "TradeReason",
-    "Trigger",
     "account_arrays",
-    "benchmark_weights",
     "blocks_in_force",
     "build_problem",
-    "conflicting_groups",
     "contested_groups",
-    "decide",
     "day_inputs",
+    "decide",
     "decide_account",
-    "keep_for_sides",
-    "lot_buckets",
-    "round_to_whole_shares",
     "fractional_accounts",
+    "keep_for_sides",
     "screen_accounts",
     "shard_from_frames",
     "solve_account",
     "solve_trade_qp",
-    "wash_masks",
 ]

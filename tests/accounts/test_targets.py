@@ -9,13 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sma.accounts import (
-    RestrictionError,
-    Universe,
-    personalised_targets,
-    restriction_masks,
-    tilt_multipliers,
-)
+from sma.accounts import Universe, personalised_targets, restriction_masks, tilt_multipliers
+from sma.accounts._restrictions import RestrictionError
 
 SECURITIES = pd.DataFrame(
     {

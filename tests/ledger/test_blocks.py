@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sma.ledger import BLOCK_COLUMNS, wash_sale_blocks
+from sma.ledger import wash_sale_blocks
+from sma.ledger._blocks import BLOCK_COLUMNS
 
 
 def trades(*rows) -> pd.DataFrame:

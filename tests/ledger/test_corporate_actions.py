@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from sma.inbox import CorporateActionKind as Kind
-from sma.ledger import CorporateAction, InvalidTradeError, Ledger, ReliefMethod, exact
+from sma.ledger import CorporateAction, Ledger, ReliefMethod, exact
+from sma.ledger._errors import InvalidTradeError
 
 HOUSEHOLD = pd.DataFrame(
     {

@@ -12,12 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sma.ledger import (
-    REALIZED_YTD_COLUMNS,
-    gain_budget_remaining,
-    realized_this_year,
-    tax_year_start,
-)
+from sma.ledger import gain_budget_remaining, realized_this_year, tax_year_start
+from sma.ledger._budget import REALIZED_YTD_COLUMNS
 
 TONIGHT = np.datetime64("2026-11-24")
 

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sma.ledger import carried_holding_start, is_long_term, long_term_from
+from sma.ledger import is_long_term
+from sma.ledger._holding import carried_holding_start, long_term_from
 
 
 def d(text: str) -> np.datetime64:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sma.ledger import Ledger, OversellError, ReliefMethod, UnknownLotError
+from sma.ledger import Ledger, ReliefMethod
+from sma.ledger._errors import OversellError, UnknownLotError
 
 ONE_TAXABLE = pd.DataFrame(
     {"account_id": ["A"], "household_id": ["H"], "account_type": ["TAXABLE"]}

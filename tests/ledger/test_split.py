@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sma.ledger import InvalidTradeError, Ledger
+from sma.ledger import Ledger
+from sma.ledger._errors import InvalidTradeError
 
 ACCOUNTS = pd.DataFrame(
     {"account_id": ["A", "B"], "household_id": ["H", "H"], "account_type": ["TAXABLE", "TAXABLE"]}

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sma.rebalance import EngineParams, ShardInputError, decide
+from sma.rebalance import EngineParams, decide
+from sma.rebalance._inputs import ShardInputError
 from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 
 NO_MINIMUM = EngineParams(sma_minimum_usd=0.0)

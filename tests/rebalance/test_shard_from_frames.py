@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sma.rebalance import ShardInputError, decide, shard_from_frames
+from sma.rebalance import decide, shard_from_frames
+from sma.rebalance._inputs import ShardInputError
 from sma.risk import RiskModel
 
 SYMBOLS = np.array(["XOM", "CVX", "JPM", "BAC"])

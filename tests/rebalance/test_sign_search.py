@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from sma.rebalance import (
     EngineParams,
     build_problem,
-    conflicting_groups,
     contested_groups,
     keep_for_sides,
     solve_account,
     solve_trade_qp,
 )
+from sma.rebalance._sides import conflicting_groups
 from sma.rebalance._sign_search import search_budget
 from tests.rebalance.test_engine_properties import random_shard
 from tests.rebalance.toy_shards import toy_model
