@@ -1,7 +1,7 @@
 -- rule: known_account
 -- action: quarantine
 -- Every account-scoped row (restrictions, tilts, lots, cash, cash flows, transactions,
--- positions) belongs to an account with a clean row in accounts. Such a row is refused; the
+-- positions, sleeves) belongs to an account with a clean row in accounts. Such a row is refused; the
 -- account (if it exists) is held.
 SELECT 'restrictions' AS file, _row AS "row", 'account_id' AS "column", account_id AS value, account_id,
        CASE WHEN account_id IN (SELECT account_id FROM accounts_all)
@@ -44,3 +44,9 @@ SELECT 'positions' AS file, _row AS "row", 'account_id' AS "column", account_id 
             THEN 'account ' || account_id || ' was refused in accounts'
             ELSE 'account ' || account_id || ' is not in accounts' END AS message
 FROM positions WHERE account_id NOT IN (SELECT account_id FROM accounts)
+UNION ALL
+SELECT 'sleeves' AS file, _row AS "row", 'account_id' AS "column", account_id AS value, account_id,
+       CASE WHEN account_id IN (SELECT account_id FROM accounts_all)
+            THEN 'account ' || account_id || ' was refused in accounts'
+            ELSE 'account ' || account_id || ' is not in accounts' END AS message
+FROM sleeves WHERE account_id NOT IN (SELECT account_id FROM accounts)

@@ -1,7 +1,7 @@
 -- rule: known_symbol
 -- action: quarantine
 -- Every symbol named anywhere in the inbox (prices, benchmarks, lots, positions, restrictions,
--- tilts, transactions, corporate actions) is a security of the security master with a clean row.
+-- tilts, transactions, corporate actions, models) is a security of the security master with a clean row.
 -- The row naming an unknown symbol is refused and its account held.
 SELECT 'prices' AS file, _row AS "row", 'symbol' AS "column", symbol AS value,
        NULL AS account_id,
@@ -58,3 +58,10 @@ SELECT 'corporate_actions' AS file, _row AS "row", 'symbol' AS "column", symbol 
             THEN 'symbol ' || symbol || ' was refused in securities'
             ELSE 'symbol ' || symbol || ' is not in securities' END AS message
 FROM corporate_actions WHERE symbol IS NOT NULL AND symbol NOT IN (SELECT symbol FROM securities)
+UNION ALL
+SELECT 'models' AS file, _row AS "row", 'symbol' AS "column", symbol AS value,
+       NULL AS account_id,
+       CASE WHEN symbol IN (SELECT symbol FROM securities_all)
+            THEN 'symbol ' || symbol || ' was refused in securities'
+            ELSE 'symbol ' || symbol || ' is not in securities' END AS message
+FROM models WHERE symbol IS NOT NULL AND symbol NOT IN (SELECT symbol FROM securities)

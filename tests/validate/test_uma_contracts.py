@@ -1,0 +1,171 @@
+"""The contracts of the model-delivered UMA's inbox files (issue 19, "Model feeds").
+
+Issue 19: "New inbox files `models` (provider_id, model_id, effective_date, symbol, weight; a model
+is a whole set of weights as of its date) and `sleeves` (account_id, sleeve_id, model_id,
+target_weight of the account, drift_band). Accounts get an `implementation` field
+(MANAGER_TRADED | UMA). Data contracts for both: weights sum to 1 within tolerance, known symbols,
+one model per (provider, model, date), sleeves of an account summing to 1 (cash sleeve allowed)."
+Every bad row is named by file, row, column and rule; its account is held.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from inbox_builder import AS_OF, clean_inbox, folder_state, write_inbox
+
+from pipelines.settings import ValidationSettings
+from pipelines.validate import validate_inbox
+
+
+def uma_inbox() -> dict[str, pd.DataFrame]:
+    """The clean inbox: A3 is a UMA account (a core sleeve, a growth sleeve and cash); the core
+    model has two versions, the second without JNJ."""
+    return clean_inbox()
+
+
+def _validate(tmp_path, frames):
+    write_inbox(frames, tmp_path)
+    before = folder_state(tmp_path)
+    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
+    assert folder_state(tmp_path) == before, "validation writes nothing"
+    assert not result.fatal
+    return result
+
+
+def _found(result, rule):
+    rows = result.issues[result.issues["rule"] == rule]
+    return sorted(
+        (r.file, None if pd.isna(r.row) else int(r.row), r.column, r.account_id)
+        for r in rows.itertuples(index=False)
+    )
+
+
+def test_a_clean_uma_inbox_passes_and_loads_models_and_sleeves(tmp_path):
+    result = _validate(tmp_path, uma_inbox())
+    assert result.ok, result.issues
+    assert len(result.frames["models"]) == 6 and len(result.frames["sleeves"]) == 3
+    assert list(result.frames["accounts"]["implementation"].fillna("")) == [
+        "MANAGER_TRADED",
+        "",
+        "UMA",
+    ]
+
+
+def test_a_book_without_umas_needs_neither_file_nor_the_implementation_column(tmp_path):
+    """Both files are optional; a blank or absent implementation is MANAGER_TRADED."""
+    frames = {k: v for k, v in clean_inbox().items() if k not in ("models", "sleeves")}
+    frames["accounts"] = frames["accounts"].drop(columns="implementation")
+    result = _validate(tmp_path, frames)
+    assert result.ok
+    assert result.frames["models"].empty and result.frames["sleeves"].empty
+    assert result.frames["accounts"]["implementation"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "file, row, column, value, rule",
+    [
+        ("accounts", 1, "implementation", "SLEEVED", "in_set"),
+        ("models", 2, "weight", "0", "positive"),
+        ("models", 2, "weight", "1.5", "at_most_one"),
+        ("models", 1, "provider_id", "../x", "id_pattern"),
+        ("models", 1, "effective_date", "0201-10-01", "date_range"),
+        ("models", 3, "symbol", "jnj", "symbol_pattern"),
+        ("models", 4, "model_id", "", "not_null"),
+        ("sleeves", 1, "drift_band", "0", "positive"),
+        ("sleeves", 1, "drift_band", "1", "below_one"),
+        ("sleeves", 2, "target_weight", "-0.35", "positive"),
+        ("sleeves", 2, "target_weight", "1.2", "at_most_one"),
+        ("sleeves", 3, "sleeve_id", "", "not_null"),
+    ],
+)
+def test_a_bad_cell_of_a_uma_file_is_refused_with_file_row_column_and_rule(
+    tmp_path, file, row, column, value, rule
+):
+    frames = uma_inbox()
+    frames[file].loc[row - 1, column] = value
+    result = _validate(tmp_path, frames)
+    issues = result.issues[result.issues["rule"] == rule]
+    assert [(r.file, int(r.row), r.column) for r in issues.itertuples()] == [(file, row, column)]
+    assert row not in result.frames[file].index
+
+
+def test_one_model_per_provider_model_and_date_each_symbol_once(tmp_path):
+    """A repeated symbol in one (provider, model, date) is refused with its twin, which breaks the
+    version's sum and holds the account following it."""
+    frames = uma_inbox()
+    frames["models"].loc[len(frames["models"])] = ["NORTHWIND", "CORE", "2026-11-24", "MSFT", "0.4"]
+    result = _validate(tmp_path, frames)
+    key = "provider_id,model_id,effective_date,symbol"
+    assert _found(result, "unique_key") == [("models", 5, key, None), ("models", 7, key, None)]
+    assert ("models", None, "weight", "A3") in _found(result, "model_weights_sum_to_one")
+    assert "A3" in result.held_accounts
+
+
+def test_model_weights_that_do_not_sum_to_one_hold_every_account_following_the_model(tmp_path):
+    frames = uma_inbox()
+    frames["models"].loc[4, "weight"] = "0.3"
+    result = _validate(tmp_path, frames)
+    assert _found(result, "model_weights_sum_to_one") == [("models", None, "weight", "A3")]
+    assert result.held_accounts == {"A3"}
+    assert len(result.frames["models"]) == 6, "a hold rule refuses no row"
+
+
+def test_a_model_naming_a_symbol_missing_from_securities_is_refused(tmp_path):
+    frames = uma_inbox()
+    frames["models"].loc[5, "symbol"] = "NOPE"
+    result = _validate(tmp_path, frames)
+    assert ("models", 6, "symbol", None) in _found(result, "known_symbol")
+    assert 6 not in result.frames["models"].index
+    assert "A3" in result.held_accounts, "the GROWTH model lost its weight"
+
+
+def test_sleeves_of_an_account_must_sum_to_one_cash_sleeve_included(tmp_path):
+    frames = uma_inbox()
+    frames["sleeves"].loc[2, "target_weight"] = "0.1"
+    result = _validate(tmp_path, frames)
+    assert _found(result, "sleeve_weights_sum_to_one") == [("sleeves", None, "target_weight", "A3")]
+    assert result.held_accounts == {"A3"}
+
+
+def test_a_sleeve_following_a_model_not_delivered_is_refused(tmp_path):
+    frames = uma_inbox()
+    frames["sleeves"].loc[1, "model_id"] = "VALUE"
+    result = _validate(tmp_path, frames)
+    assert _found(result, "known_model") == [("sleeves", 2, "model_id", "A3")]
+    assert 2 not in result.frames["sleeves"].index
+    assert "A3" in result.held_accounts
+
+
+def test_a_model_id_delivered_by_two_providers_or_named_cash_is_refused(tmp_path):
+    """Sleeves name a model by model_id alone: it must mean one provider's model; CASH is the
+    cash sleeve."""
+    frames = uma_inbox()
+    frames["models"].loc[5, "model_id"] = "CORE"
+    frames["models"].loc[len(frames["models"])] = ["ALDER", "CASH", "2026-09-01", "AAPL", "1"]
+    result = _validate(tmp_path, frames)
+    assert {r for _, r, _, _ in _found(result, "one_provider_per_model")} == {1, 2, 3, 4, 5, 6, 7}
+
+
+def test_a_manager_traded_account_has_no_sleeves(tmp_path):
+    frames = uma_inbox()
+    frames["sleeves"].loc[len(frames["sleeves"])] = ["A2", "S1", "CORE", "1", "0.05"]
+    result = _validate(tmp_path, frames)
+    assert _found(result, "sleeves_match_implementation") == [("sleeves", 4, "account_id", "A2")]
+    assert "A2" in result.held_accounts
+    assert 4 not in result.frames["sleeves"].index
+
+
+def test_a_uma_account_without_sleeves_is_held(tmp_path):
+    frames = uma_inbox()
+    frames["accounts"].loc[0, "implementation"] = "UMA"
+    result = _validate(tmp_path, frames)
+    assert _found(result, "uma_has_sleeves") == [("accounts", None, "implementation", "A1")]
+    assert result.held_accounts == {"A1"}
+
+
+def test_a_sleeve_of_an_unknown_account_is_refused(tmp_path):
+    frames = uma_inbox()
+    frames["sleeves"].loc[0, "account_id"] = "A9"
+    result = _validate(tmp_path, frames)
+    assert ("sleeves", 1, "account_id", "A9") in _found(result, "known_account")
