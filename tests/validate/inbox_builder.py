@@ -56,7 +56,8 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
             "account_id,household_id,client_name,account_type,benchmark_id,tlh_enabled,st_tax_rate,"
             "lt_tax_rate,max_tracking_error,gain_budget,min_trade_value,cash_target,inception_date,"
             "implementation",
-            "A1,H1,Ada Lovelace,TAXABLE,B1,true,0.37,0.2,0.02,5000,100,0.01,2020-01-02,MANAGER_TRADED",
+            "A1,H1,Ada Lovelace,TAXABLE,B1,true,0.37,0.2,0.02,5000,100,0.01,2020-01-02,"
+            "MANAGER_TRADED",
             "A2,H1,Ada Lovelace,IRA,B1,false,0,0,0.03,,50,0.02,2021-03-01,",
             "A3,H2,Alan Turing,ROTH,B1,false,0,0,0.03,,50,0.0,2022-07-15,UMA",
         ),
