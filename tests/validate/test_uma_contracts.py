@@ -5,13 +5,13 @@ is a whole set of weights as of its date) and `sleeves` (account_id, sleeve_id, 
 target_weight of the account, drift_band). Accounts get an `implementation` field
 (MANAGER_TRADED | UMA). Data contracts for both: weights sum to 1 within tolerance, known symbols,
 one model per (provider, model, date), sleeves of an account summing to 1 (cash sleeve allowed)."
-Every bad row is named by file, row, column and rule; its account is held.
+Every bad row is named by file, row, column and rule; its account is held. The bad cells of
+these files are cases of ``test_bad_cells.CASES``; here are the rules between rows and files.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from inbox_builder import AS_OF, clean_inbox, folder_state, write_inbox
 
 from pipelines.settings import ValidationSettings
@@ -60,34 +60,6 @@ def test_a_book_without_umas_needs_neither_file_nor_the_implementation_column(tm
     assert result.ok
     assert result.frames["models"].empty and result.frames["sleeves"].empty
     assert result.frames["accounts"]["implementation"].isna().all()
-
-
-@pytest.mark.parametrize(
-    "file, row, column, value, rule",
-    [
-        ("accounts", 1, "implementation", "SLEEVED", "in_set"),
-        ("models", 2, "weight", "0", "positive"),
-        ("models", 2, "weight", "1.5", "at_most_one"),
-        ("models", 1, "provider_id", "../x", "id_pattern"),
-        ("models", 1, "effective_date", "0201-10-01", "date_range"),
-        ("models", 3, "symbol", "jnj", "symbol_pattern"),
-        ("models", 4, "model_id", "", "not_null"),
-        ("sleeves", 1, "drift_band", "0", "positive"),
-        ("sleeves", 1, "drift_band", "1", "below_one"),
-        ("sleeves", 2, "target_weight", "-0.35", "positive"),
-        ("sleeves", 2, "target_weight", "1.2", "at_most_one"),
-        ("sleeves", 3, "sleeve_id", "", "not_null"),
-    ],
-)
-def test_a_bad_cell_of_a_uma_file_is_refused_with_file_row_column_and_rule(
-    tmp_path, file, row, column, value, rule
-):
-    frames = uma_inbox()
-    frames[file].loc[row - 1, column] = value
-    result = _validate(tmp_path, frames)
-    issues = result.issues[result.issues["rule"] == rule]
-    assert [(r.file, int(r.row), r.column) for r in issues.itertuples()] == [(file, row, column)]
-    assert row not in result.frames[file].index
 
 
 def test_one_model_per_provider_model_and_date_each_symbol_once(tmp_path):
