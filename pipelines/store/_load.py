@@ -149,7 +149,7 @@ def load_snapshot(
     Parameters
     ----------
     frames : clean rows per inbox file, columns as in ``sma.inbox.INBOX_FILES`` (extra columns
-        are ignored; an absent optional file loads as empty).
+        are ignored; an absent optional file loads as empty, an absent optional column as null).
     issues : the validator's issues (file, row, column, rule, value, message, account_id): they
         become the date's quarantine.
     held_accounts : account_id -> why it is held out of trading tonight.
@@ -161,6 +161,9 @@ def load_snapshot(
             frame = frames.get(name)
             if frame is None:
                 frame = pd.DataFrame({c: pd.Series(dtype="object") for c in spec.column_names})
+            optional = {c.name: None for c in spec.columns if not c.required}
+            absent = {c: v for c, v in optional.items() if c not in frame.columns}
+            frame = frame.assign(**absent) if absent else frame
             con.register(f"incoming_{name}", frame.loc[:, list(spec.column_names)])
             registered.append(f"incoming_{name}")
             rows[name] = f"SELECT * FROM incoming_{name}"

@@ -8,7 +8,7 @@ transaction; a store newer than this code is refused. SCHEMA.md beside this file
 
 from __future__ import annotations
 
-from sma.inbox import INBOX_FILES, ColumnKind, FileSpec
+from sma.inbox import INBOX_FILES, Column, ColumnKind, FileSpec
 
 #: Money is booked exactly: these columns are DECIMAL(18, 2) dollars in the store.
 MONEY_COLUMNS = {
@@ -30,8 +30,18 @@ _SQL_TYPE = {
     ColumnKind.BOOL: "BOOLEAN",
 }
 
-#: Files kept as one history keyed by their own dates instead of one copy per night.
-HISTORY_FILES = {"prices": ("date", "symbol")}
+#: Files kept as one history keyed by their own dates instead of one copy per night. A model's
+#: versions are a history (issue 19): a night's inbox may carry only the latest, and the night
+#: compares it with the version in force the night before.
+HISTORY_FILES = {
+    "prices": ("date", "symbol"),
+    "models": ("provider_id", "model_id", "effective_date", "symbol"),
+}
+
+#: What migrations after the first added to the inbox contract: the first creates the inbox
+#: tables without them, so that every store, old or new, reaches the same schema.
+_ADDED_FILES = {"models": 7, "sleeves": 7}
+_ADDED_COLUMNS = {("accounts", "implementation"): 7}
 
 
 def table_name(file: str) -> str:
@@ -42,24 +52,31 @@ def column_type(file: str, column: str, kind: ColumnKind) -> str:
     return "DECIMAL(18, 2)" if (file, column) in MONEY_COLUMNS else _SQL_TYPE[kind]
 
 
-def _inbox_table_ddl(spec: FileSpec) -> str:
+def _column_ddl(file: str, c: Column) -> str:
+    return f"{c.name} {column_type(file, c.name, c.kind)}{'' if c.nullable else ' NOT NULL'}"
+
+
+def _inbox_table_ddl(spec: FileSpec, version: int = 1) -> str:
+    """The inbox table of ``spec`` with the columns it had at schema ``version``."""
+    columns = [c for c in spec.columns if _ADDED_COLUMNS.get((spec.name, c.name), 1) <= version]
     cols = [] if spec.name in HISTORY_FILES else ["as_of_date DATE NOT NULL"]
-    cols += [
-        f"{c.name} {column_type(spec.name, c.name, c.kind)}{'' if c.nullable else ' NOT NULL'}"
-        for c in spec.columns
-    ]
+    cols += [_column_ddl(spec.name, c) for c in columns]
     # Snapshot keys are enforced by the validator, not by an index: an index over millions of
     # lots costs memory and load time, and DuckDB checks keys eagerly within a transaction.
     if spec.name in HISTORY_FILES:
         cols.append(f"PRIMARY KEY ({', '.join(HISTORY_FILES[spec.name])})")
     if spec.name in HISTORY_FILES:
-        cols.insert(len(spec.columns), "loaded_as_of DATE NOT NULL")
+        cols.insert(len(columns), "loaded_as_of DATE NOT NULL")
     return f"CREATE TABLE {table_name(spec.name)} (\n    " + ",\n    ".join(cols) + "\n)"
 
 
 def _v1() -> list[str]:
     return [
-        *(_inbox_table_ddl(spec) for spec in INBOX_FILES.values()),
+        *(
+            _inbox_table_ddl(spec)
+            for spec in INBOX_FILES.values()
+            if _ADDED_FILES.get(spec.name, 1) == 1
+        ),
         """CREATE TABLE snapshots (
     as_of_date DATE PRIMARY KEY,
     inbox_sha256 VARCHAR NOT NULL,
@@ -182,6 +199,18 @@ def _v6() -> list[str]:
     ]
 
 
+def _v7() -> list[str]:
+    """The model-delivered UMA's inbox (issue 19): the history of model versions, the sleeves of
+    each night, and each account's implementation (null = MANAGER_TRADED)."""
+    accounts = INBOX_FILES["accounts"]
+    return [
+        _inbox_table_ddl(INBOX_FILES["models"], 7),
+        _inbox_table_ddl(INBOX_FILES["sleeves"], 7),
+        f"ALTER TABLE {table_name('accounts')} ADD COLUMN "
+        + _column_ddl("accounts", accounts.column("implementation")),
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v1()),
@@ -190,5 +219,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v4()),
     tuple(_v5()),
     tuple(_v6()),
+    tuple(_v7()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
