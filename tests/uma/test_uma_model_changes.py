@@ -105,3 +105,10 @@ def test_the_first_night_has_no_last_night_to_compare_with():
 def test_a_changed_model_nobody_follows_names_no_account():
     changes = model_changes(MODELS, SLEEVES.iloc[:0], date(2026, 11, 24), date(2026, 11, 23))
     assert set(changes["accounts"]) == {""}
+
+
+def test_a_book_without_models_has_no_change():
+    changes = model_changes(
+        MODELS.iloc[:0], SLEEVES.iloc[:0], date(2026, 11, 24), date(2026, 11, 23)
+    )
+    assert changes.empty and list(changes.columns)[:2] == ["provider_id", "model_id"]
