@@ -6,43 +6,24 @@ target_weight of the account, drift_band). Accounts get an `implementation` fiel
 (MANAGER_TRADED | UMA). Data contracts for both: weights sum to 1 within tolerance, known symbols,
 one model per (provider, model, date), sleeves of an account summing to 1 (cash sleeve allowed)."
 Every bad row is named by file, row, column and rule; its account is held. The bad cells of
-these files are cases of ``test_bad_cells.CASES``; here are the rules between rows and files.
+these files are cases of ``test_bad_cells.CASES``; here are the rules between rows and files. In
+the clean inbox (``inbox_builder``) A3 is a UMA account with a core sleeve, a growth sleeve and
+cash; the core model has two versions, the second without JNJ.
 """
 
 from __future__ import annotations
 
-import pandas as pd
-from inbox_builder import AS_OF, clean_inbox, folder_state, write_inbox
-
-from pipelines.settings import ValidationSettings
-from pipelines.validate import validate_inbox
-
-
-def uma_inbox() -> dict[str, pd.DataFrame]:
-    """The clean inbox: A3 is a UMA account (a core sleeve, a growth sleeve and cash); the core
-    model has two versions, the second without JNJ."""
-    return clean_inbox()
-
-
-def _validate(tmp_path, frames):
-    write_inbox(frames, tmp_path)
-    before = folder_state(tmp_path)
-    result = validate_inbox(tmp_path, AS_OF, ValidationSettings(), with_frames=True)
-    assert folder_state(tmp_path) == before, "validation writes nothing"
-    assert not result.fatal
-    return result
+from inbox_builder import clean_inbox
+from test_cross_file_rules import _found as found
+from test_cross_file_rules import _validate
 
 
 def _found(result, rule):
-    rows = result.issues[result.issues["rule"] == rule]
-    return sorted(
-        (r.file, None if pd.isna(r.row) else int(r.row), r.column, r.account_id)
-        for r in rows.itertuples(index=False)
-    )
+    return sorted(found(result, rule), key=str)
 
 
 def test_a_clean_uma_inbox_passes_and_loads_models_and_sleeves(tmp_path):
-    result = _validate(tmp_path, uma_inbox())
+    result = _validate(tmp_path, clean_inbox())
     assert result.ok, result.issues
     assert len(result.frames["models"]) == 6 and len(result.frames["sleeves"]) == 3
     assert list(result.frames["accounts"]["implementation"].fillna("")) == [
@@ -65,7 +46,7 @@ def test_a_book_without_umas_needs_neither_file_nor_the_implementation_column(tm
 def test_one_model_per_provider_model_and_date_each_symbol_once(tmp_path):
     """A repeated symbol in one (provider, model, date) is refused with its twin, which breaks the
     version's sum and holds the account following it."""
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["models"].loc[len(frames["models"])] = ["NORTHWIND", "CORE", "2026-11-24", "MSFT", "0.4"]
     result = _validate(tmp_path, frames)
     key = "provider_id,model_id,effective_date,symbol"
@@ -75,7 +56,7 @@ def test_one_model_per_provider_model_and_date_each_symbol_once(tmp_path):
 
 
 def test_model_weights_that_do_not_sum_to_one_hold_every_account_following_the_model(tmp_path):
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["models"].loc[4, "weight"] = "0.3"
     result = _validate(tmp_path, frames)
     assert _found(result, "model_weights_sum_to_one") == [("models", None, "weight", "A3")]
@@ -84,7 +65,7 @@ def test_model_weights_that_do_not_sum_to_one_hold_every_account_following_the_m
 
 
 def test_a_model_naming_a_symbol_missing_from_securities_is_refused(tmp_path):
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["models"].loc[5, "symbol"] = "NOPE"
     result = _validate(tmp_path, frames)
     assert ("models", 6, "symbol", None) in _found(result, "known_symbol")
@@ -93,7 +74,7 @@ def test_a_model_naming_a_symbol_missing_from_securities_is_refused(tmp_path):
 
 
 def test_sleeves_of_an_account_must_sum_to_one_cash_sleeve_included(tmp_path):
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["sleeves"].loc[2, "target_weight"] = "0.1"
     result = _validate(tmp_path, frames)
     assert _found(result, "sleeve_weights_sum_to_one") == [("sleeves", None, "target_weight", "A3")]
@@ -101,7 +82,7 @@ def test_sleeves_of_an_account_must_sum_to_one_cash_sleeve_included(tmp_path):
 
 
 def test_a_sleeve_following_a_model_not_delivered_is_refused(tmp_path):
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["sleeves"].loc[1, "model_id"] = "VALUE"
     result = _validate(tmp_path, frames)
     assert _found(result, "known_model") == [("sleeves", 2, "model_id", "A3")]
@@ -112,7 +93,7 @@ def test_a_sleeve_following_a_model_not_delivered_is_refused(tmp_path):
 def test_a_model_id_delivered_by_two_providers_or_named_cash_is_refused(tmp_path):
     """Sleeves name a model by model_id alone: it must mean one provider's model; CASH is the
     cash sleeve."""
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["models"].loc[5, "model_id"] = "CORE"
     frames["models"].loc[len(frames["models"])] = ["ALDER", "CASH", "2026-09-01", "AAPL", "1"]
     result = _validate(tmp_path, frames)
@@ -120,7 +101,7 @@ def test_a_model_id_delivered_by_two_providers_or_named_cash_is_refused(tmp_path
 
 
 def test_a_manager_traded_account_has_no_sleeves(tmp_path):
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["sleeves"].loc[len(frames["sleeves"])] = ["A2", "S1", "CORE", "1", "0.05"]
     result = _validate(tmp_path, frames)
     assert _found(result, "sleeves_match_implementation") == [("sleeves", 4, "account_id", "A2")]
@@ -129,7 +110,7 @@ def test_a_manager_traded_account_has_no_sleeves(tmp_path):
 
 
 def test_a_uma_account_without_sleeves_is_held(tmp_path):
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["accounts"].loc[0, "implementation"] = "UMA"
     result = _validate(tmp_path, frames)
     assert _found(result, "uma_has_sleeves") == [("accounts", None, "implementation", "A1")]
@@ -137,7 +118,7 @@ def test_a_uma_account_without_sleeves_is_held(tmp_path):
 
 
 def test_a_sleeve_of_an_unknown_account_is_refused(tmp_path):
-    frames = uma_inbox()
+    frames = clean_inbox()
     frames["sleeves"].loc[0, "account_id"] = "A9"
     result = _validate(tmp_path, frames)
     assert ("sleeves", 1, "account_id", "A9") in _found(result, "known_account")
