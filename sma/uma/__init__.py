@@ -3,6 +3,7 @@ what changed in a model since the last night, and the account target the sleeves
 
 from sma.uma._blend import BlendedTarget, blended_target
 from sma.uma._models import ModelChange, model_changes, models_in_force
+from sma.uma._roll import roll_models_forward
 
 __all__ = [
     "BlendedTarget",
@@ -10,4 +11,5 @@ __all__ = [
     "blended_target",
     "model_changes",
     "models_in_force",
+    "roll_models_forward",
 ]
