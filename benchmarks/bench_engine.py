@@ -187,7 +187,11 @@ def quality(instances: int, seed: int) -> None:
             sign_method=SignMethod.TWO_STEP, sign_search_solves=0
         ),
         "two-step, side = cheaper removal (before the search)": EngineParams(sign_search_solves=0),
-        f"two-step + side search, {_DEFAULT.sign_search_solves} solves (engine default)": _DEFAULT,
+        "two-step + side search, 4 solves": EngineParams(
+            sign_search_solves=4, sign_search_max_solves=4
+        ),
+        f"two-step + side search, engine default (4, up to {_DEFAULT.sign_search_max_solves} "
+        f"within {_DEFAULT.sign_search_work:,} variable-solves)": _DEFAULT,
         "relax-and-net heuristic (no second solve)": EngineParams(
             sign_method=SignMethod.RELAX_AND_NET
         ),

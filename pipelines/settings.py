@@ -178,6 +178,11 @@ class EngineSettings(_Section):
     """After the two-step answer, the buy/sell side of contested securities is flipped while that
     lowers the objective, for at most this many convex solves per account (0: the two steps alone).
     A budget in solves, not milliseconds, so the same inputs give the same trades on any machine."""
+    sign_search_work: int = Field(_ENGINE.sign_search_work, ge=0)
+    """More side-search solves than ``sign_search_solves`` while their variables (trade variables
+    per solve, summed) stay within this: small accounts, whose solves are cheap, search further."""
+    sign_search_max_solves: int = Field(_ENGINE.sign_search_max_solves, ge=0)
+    """The most side-search solves any account gets."""
     solver_tolerance: float = Field(_ENGINE.solver_tolerance, gt=0, lt=1)
     """Duality gap, relative to |objective|, at which a solve stops."""
     relaxation_tolerance: float = Field(_ENGINE.relaxation_tolerance, gt=0, lt=1)

@@ -58,9 +58,13 @@ class EngineParams:
         0.02  # cash still more than 2 pp above target after the night's trades: IDLE_CASH
     )
     sign_method: SignMethod = SignMethod.TWO_STEP_LOCAL
-    # then flip sides while that helps, at most this many solves (12 meets the quality goal at ~2x
-    # the time: bench_engine.py --quality)
+    # then flip sides while that helps: at least this many convex solves (0: no search) ...
     sign_search_solves: int = 4
+    # ... and more while each solve's variables add up to at most this much work, a budget of time
+    # in units that do not depend on the machine: a 12-name account (~50 variables) gets the cap, a
+    # 500-name account with 20 lots a position (~10,000) the floor (bench_engine.py --quality)
+    sign_search_work: int = 16_000
+    sign_search_max_solves: int = 12
     solver_tolerance: float = (
         1e-6  # duality gap relative to |objective| (objective within ~1e-7 of Clarabel)
     )

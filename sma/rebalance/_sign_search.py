@@ -5,9 +5,11 @@ Once every contested group has a side (buy, or sell at a loss; never both tonigh
 IRS Publication 550, "Wash Sales"), the account's problem is convex (Moehle, Kochenderfer, Boyd &
 Ang, "Tax-Aware Portfolio Construction via Convex Optimization", JOTA 2021, section 5). From the
 two-step answer, the search flips one group's side and solves again, keeping the flip when the
-objective falls, until no flip helps or its budget of ``EngineParams.sign_search_solves`` convex
-solves is spent — a budget counted in solves, not milliseconds, so the same inputs give the same
-trades on any machine however loaded. It never returns anything worse than where it started.
+objective falls, until no flip helps or its budget of convex solves is spent
+(``search_budget``: at least ``EngineParams.sign_search_solves``, more for a small account whose
+solves are cheap) — a budget counted in solves and variables, not milliseconds, so the same inputs
+give the same trades on any machine however loaded. It never returns anything worse than where it
+started.
 
 Only flips that can help are tried (KKT conditions): a flip adds back the group's other side and
 drops its current one. If no variable of the other side has a negative reduced cost at the
@@ -106,9 +108,10 @@ def improve_sides(
     """Flip contested groups' sides from the allowed answer ``v`` (over all variables, optimal over
     the variables ``keep``, ``result`` its solve): first every candidate whose current side trades
     nothing, at once, then one candidate at a time, keeping the first move that lowers the objective
-    and starting again from it, until no move helps or ``params.sign_search_solves`` solves are
-    spent."""
+    and starting again from it, until no move helps or the account's budget of solves
+    (``search_budget``) is spent."""
     eps, qp, nb = params.trade_epsilon, problem.qp, problem.n_buys
+    budget = search_budget(params, qp.asset.size)
     contested = contested_groups(problem, group_of_asset)
     gb, gs = groups_of_variables(problem, group_of_asset)
     group_of_var = np.concatenate([gb, gs])
@@ -117,7 +120,7 @@ def improve_sides(
     sells = ~np.isin(contested, gb[keep[:nb]])  # a sell-side group has none of its buys kept
     best = snapped_objective(problem, v, eps)
     solves = iterations = flips = 0
-    while contested.size and solves < params.sign_search_solves:
+    while contested.size and solves < budget:
         candidates = _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested)
         idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
         # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
@@ -126,7 +129,7 @@ def improve_sides(
             candidates[[i]] for i in np.flatnonzero(~idle)
         ]
         improved = False
-        for move in moves[: params.sign_search_solves - solves]:
+        for move in moves[: budget - solves]:
             trial = sells.copy()
             trial[move] = ~trial[move]
             trial_keep = keep_for_sides(
@@ -147,6 +150,21 @@ def improve_sides(
         if not improved:
             break
     return SearchResult(v, result, keep, best, solves, iterations, flips)
+
+
+def search_budget(params: EngineParams, variables: int) -> int:
+    """Convex solves the side search may spend on an account with ``variables`` trade variables.
+
+    At least ``params.sign_search_solves`` (0: no search), and more while the solves' variables add
+    up to at most ``params.sign_search_work``, up to ``params.sign_search_max_solves``: each solve
+    costs about its variable count, so this is a time budget per account that gives the same trades
+    on any machine. A small account's solves are cheap and it gets more of them.
+    """
+    floor = params.sign_search_solves
+    if floor <= 0:
+        return 0
+    by_work = params.sign_search_work // max(variables, 1)
+    return int(max(floor, min(params.sign_search_max_solves, by_work)))
 
 
 def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) -> np.ndarray:

@@ -7,12 +7,12 @@ apart."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_engine_properties import random_shard
 
 from sma.rebalance import (
     EngineParams,
@@ -23,6 +23,8 @@ from sma.rebalance import (
     solve_account,
     solve_trade_qp,
 )
+from sma.rebalance._sign_search import search_budget
+from tests.rebalance.test_engine_properties import random_shard
 from tests.rebalance.toy_shards import toy_model
 
 TWO_STEPS = EngineParams(sign_search_solves=0)
@@ -88,3 +90,17 @@ def test_without_a_budget_the_engine_returns_the_two_step_answer():
         once.objective == again.objective
         and once.objective > solve_account(problem, shard.identical_group, WITH_SEARCH).objective
     )
+
+
+def test_the_search_budget_is_time_in_variables_small_accounts_get_more_solves():
+    """Issue 17: "improve the buy/sell side per contested security ... within a time budget per
+    account". A solve costs about its variable count, so the budget is the floor of solves, then
+    more while the solves' variables add up to ``sign_search_work``, up to the cap; 0 turns the
+    search off whatever the work budget."""
+    params = EngineParams(sign_search_solves=4, sign_search_work=16_000, sign_search_max_solves=12)
+    assert search_budget(params, 48) == 12  # 12 names, 3 lots each: the cap
+    assert search_budget(params, 2_000) == 8  # 16,000 // 2,000
+    assert search_budget(params, 10_500) == 4  # 500 names, 20 lots each: the floor
+    assert search_budget(params, 0) == 12
+    assert search_budget(replace(params, sign_search_solves=0), 48) == 0
+    assert search_budget(replace(params, sign_search_work=0), 48) == 4
