@@ -161,9 +161,8 @@ def load_snapshot(
             frame = frames.get(name)
             if frame is None:
                 frame = pd.DataFrame({c: pd.Series(dtype="object") for c in spec.column_names})
-            optional = {c.name: None for c in spec.columns if not c.required}
-            absent = {c: v for c, v in optional.items() if c not in frame.columns}
-            frame = frame.assign(**absent) if absent else frame
+            absent = [c.name for c in spec.columns if not c.required and c.name not in frame]
+            frame = frame.assign(**{c: None for c in absent}) if absent else frame
             con.register(f"incoming_{name}", frame.loc[:, list(spec.column_names)])
             registered.append(f"incoming_{name}")
             rows[name] = f"SELECT * FROM incoming_{name}"

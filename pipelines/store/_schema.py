@@ -41,7 +41,7 @@ HISTORY_FILES = {
 #: What migrations after the first added to the inbox contract: the first creates the inbox
 #: tables without them, so that every store, old or new, reaches the same schema.
 _ADDED_FILES = {"models": 7, "sleeves": 7}
-_ADDED_COLUMNS = {("accounts", "implementation"): 7}
+ADDED_COLUMNS = {("accounts", "implementation"): 7}
 
 
 def table_name(file: str) -> str:
@@ -58,7 +58,7 @@ def _column_ddl(file: str, c: Column) -> str:
 
 def _inbox_table_ddl(spec: FileSpec, version: int = 1) -> str:
     """The inbox table of ``spec`` with the columns it had at schema ``version``."""
-    columns = [c for c in spec.columns if _ADDED_COLUMNS.get((spec.name, c.name), 1) <= version]
+    columns = [c for c in spec.columns if ADDED_COLUMNS.get((spec.name, c.name), 1) <= version]
     cols = [] if spec.name in HISTORY_FILES else ["as_of_date DATE NOT NULL"]
     cols += [_column_ddl(spec.name, c) for c in columns]
     # Snapshot keys are enforced by the validator, not by an index: an index over millions of
