@@ -122,3 +122,14 @@ def test_a_sleeve_of_an_unknown_account_is_refused(tmp_path):
     frames["sleeves"].loc[0, "account_id"] = "A9"
     result = _validate(tmp_path, frames)
     assert ("sleeves", 1, "account_id", "A9") in _found(result, "known_account")
+
+
+def test_sleeves_without_a_models_file_are_refused_and_their_account_held(tmp_path):
+    frames = clean_inbox()
+    del frames["models"]
+    result = _validate(tmp_path, frames)
+    assert _found(result, "known_model") == [
+        ("sleeves", 1, "model_id", "A3"),
+        ("sleeves", 2, "model_id", "A3"),
+    ]
+    assert result.held_accounts == {"A3"}
