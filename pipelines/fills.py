@@ -24,6 +24,7 @@ from pipelines.blotter import read_trail as _read_trail
 from pipelines.blotter._actions import TrailBroken, sign_fills
 from sma.inbox import FILLS
 from sma.ledger import Ledger, LedgerError
+from sma.rebalance import fractional_accounts
 from sma.trading import (
     BOOKED_COLUMNS,
     Action,
@@ -162,7 +163,8 @@ def load_fills(
     lots, cash : DataFrame
         Open lots and cash as in the inbox (USD), before these fills.
     accounts : DataFrame
-        account_id, household_id, account_type (wash sales look across the household).
+        account_id, household_id, account_type (wash sales look across the household), and
+        optionally fractional_shares (that account's fills may be fractions of a share).
     trade_date : date, optional
         Defaults to the day (UTC) the blotter was released.
     ledger : sma.ledger.Ledger, optional
@@ -198,7 +200,8 @@ def load_fills(
     released_at = [r for r in trail if r["action"] == Action.RELEASE][-1]["at"]
     day = trade_date or date.fromisoformat(released_at[:10])
     before = booked_fills(run_dir) if booked is None else booked
-    match = match_fills(fills, blotter, before, source=source, limits=limits)
+    fractional = frozenset(accounts["account_id"].astype(str)[fractional_accounts(accounts)])
+    match = match_fills(fills, blotter, before, source=source, limits=limits, fractional=fractional)
     try:
         booking = book_fills(match.new, lots, cash, accounts, day, identical_group, ledger)
     except LedgerError as e:

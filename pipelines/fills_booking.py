@@ -155,7 +155,8 @@ def _book(
 ) -> FillsResult:
     lots, cash = _starting_point(con, as_of)
     accounts = con.execute(
-        "SELECT account_id, household_id, account_type FROM inbox_accounts WHERE as_of_date = ? "
+        "SELECT account_id, household_id, account_type, fractional_shares FROM inbox_accounts "
+        "WHERE as_of_date = ? "
         "ORDER BY account_id",
         [as_of],
     ).df()

@@ -198,6 +198,9 @@ class EngineSettings(_Section):
     """... made when the trades rounding dropped add up to more than this fraction of value."""
     trade_epsilon: float = Field(_ENGINE.trade_epsilon, gt=0)
     """Weights below this count as no trade when reading a solution."""
+    fractional_decimals: int = Field(_ENGINE.fractional_decimals, ge=0, le=9)
+    """Decimals of a share the custodian books (3: 0.001 share): an account whose inbox row says
+    ``fractional_shares`` trades to them instead of whole shares."""
     sma_minimum_usd: float = Field(_ENGINE.sma_minimum_usd, ge=0)
     """The firm's minimum account value for a manager-traded SMA, USD: an account worth less is flagged
     to the PM (BELOW_MINIMUM) with its value and the minimum; its best allowed trades still go."""
@@ -329,7 +332,9 @@ class Settings(BaseSettings):
 
     def fill_limits(self) -> FillLimits:
         """The limits ``sma.trading.match_fills`` refuses a fills file by."""
-        return FillLimits(**self.fills.model_dump())
+        return FillLimits(
+            **self.fills.model_dump(), fractional_decimals=self.engine.fractional_decimals
+        )
 
     @classmethod
     def settings_customise_sources(

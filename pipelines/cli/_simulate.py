@@ -42,6 +42,12 @@ def simulate(
     threshold: float = typer.Option(
         0.10, "--harvest-threshold", help="THRESHOLD strategy: harvest lots down more."
     ),
+    fractional: bool = typer.Option(
+        False,
+        "--fractional/--whole-shares",
+        help="The accounts allow fractional shares: the ENGINE strategy trades to the custodian's "
+        "decimals ([engine] fractional_decimals); the baselines keep whole shares.",
+    ),
     strategies: str = typer.Option(
         "TRACKING_ONLY,THRESHOLD,ENGINE", "--strategies", help="Comma-separated."
     ),
@@ -84,6 +90,7 @@ def simulate(
             monthly_contribution=contribution,
             monthly_withdrawal=withdrawal,
             harvest_threshold=threshold,
+            fractional_shares=fractional,
             strategies=tuple(
                 Strategy(s.strip().upper()) for s in strategies.split(",") if s.strip()
             ),

@@ -23,6 +23,7 @@ from sma.rebalance import (
     TRADE_COLUMNS,
     DecisionStatus,
     ExceptionKind,
+    fractional_accounts,
 )
 
 EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
@@ -82,14 +83,31 @@ def _gather(night: Night, shards: list[int], name: str, columns: list[str]) -> p
 
 
 def proposal_trades(night: Night, trades: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
-    """The engine's trades as the proposal carries them: with run, household and account type."""
+    """The engine's trades as the proposal carries them: with run, household and account type,
+    and whether the account trades fractional shares (the blotter's whole-share rule reads it)."""
     info = accounts.set_index("account_id")[["household_id", "account_type"]]
+    fractional = pd.Series(fractional_accounts(accounts), index=info.index)
     return trades.assign(
         run_id=night.run_id,
         as_of_date=night.as_of,
         household_id=trades["account_id"].map(info["household_id"]),
         account_type=trades["account_id"].map(info["account_type"]),
-    )[["run_id", "as_of_date", "account_id", "household_id", "account_type", *TRADE_COLUMNS[1:]]]
+        fractional_shares=trades["account_id"].map(fractional).fillna(False).astype(bool),
+    )[
+        [
+            "run_id",
+            "as_of_date",
+            "account_id",
+            "household_id",
+            "account_type",
+            *TRADE_COLUMNS[1:],
+            "fractional_shares",
+        ]
+    ]
+
+
+def _fractional_ids(accounts: pd.DataFrame) -> frozenset[str]:
+    return frozenset(accounts["account_id"].astype(str)[fractional_accounts(accounts)])
 
 
 def check_shard(
@@ -122,6 +140,8 @@ def check_shard(
             buy_blocked=blocks[blocks["kind"] == "BUY_BLOCKED"][["account_id", "symbol", "why"]],
             sell_blocked=blocks[blocks["kind"] == "SELL_BLOCKED"][["account_id", "symbol", "why"]],
             market=market[["symbol", "close", "volume"]],
+            fractional=_fractional_ids(accounts),
+            decimals=night.settings.engine.fractional_decimals,
         ),
         night.settings.compliance_limits(),
     )

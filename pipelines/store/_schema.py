@@ -38,10 +38,10 @@ HISTORY_FILES = {
     "models": ("provider_id", "model_id", "effective_date", "symbol"),
 }
 
-#: What migrations after the first added to the inbox contract: the first creates the inbox
-#: tables without them, so that every store, old or new, reaches the same schema.
-_ADDED_FILES = {"models": 7, "sleeves": 7}
-ADDED_COLUMNS = {("accounts", "implementation"): 7}
+#: Inbox files and columns added after the first schema, each by its own migration (so ``_v1``
+#: stays what it was when stores were made with it): name -> the schema version that adds it.
+ADDED_FILES = {"models": 8, "sleeves": 8}
+ADDED_COLUMNS = {("accounts", "fractional_shares"): 7, ("accounts", "implementation"): 8}
 
 
 def table_name(file: str) -> str:
@@ -75,7 +75,7 @@ def _v1() -> list[str]:
         *(
             _inbox_table_ddl(spec)
             for spec in INBOX_FILES.values()
-            if _ADDED_FILES.get(spec.name, 1) == 1
+            if ADDED_FILES.get(spec.name, 1) == 1
         ),
         """CREATE TABLE snapshots (
     as_of_date DATE PRIMARY KEY,
@@ -200,12 +200,21 @@ def _v6() -> list[str]:
 
 
 def _v7() -> list[str]:
+    """Accounts say whether they trade fractional shares (issue 17): blank (null) = whole shares."""
+    return [
+        f"ALTER TABLE {table_name(f)} ADD COLUMN {_column_ddl(f, INBOX_FILES[f].column(c))}"
+        for (f, c), version in ADDED_COLUMNS.items()
+        if version == 7
+    ]
+
+
+def _v8() -> list[str]:
     """The model-delivered UMA's inbox (issue 19): the history of model versions, the sleeves of
     each night, and each account's implementation (null = MANAGER_TRADED)."""
     accounts = INBOX_FILES["accounts"]
     return [
-        _inbox_table_ddl(INBOX_FILES["models"], 7),
-        _inbox_table_ddl(INBOX_FILES["sleeves"], 7),
+        _inbox_table_ddl(INBOX_FILES["models"], 8),
+        _inbox_table_ddl(INBOX_FILES["sleeves"], 8),
         f"ALTER TABLE {table_name('accounts')} ADD COLUMN "
         + _column_ddl("accounts", accounts.column("implementation")),
     ]
@@ -220,5 +229,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v5()),
     tuple(_v6()),
     tuple(_v7()),
+    tuple(_v8()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

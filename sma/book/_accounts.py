@@ -31,6 +31,7 @@ class AccountDraw:
     n_names : ndarray of shape (n,), int -- index names to hold
     heavy : ndarray of shape (n,), bool -- positions carry 50+ lots
     legacy_symbol : ndarray of shape (n,), int -- security index of the legacy stock, -1 = none
+    fractional_shares : ndarray of shape (n,), bool -- the account allows fractional shares
     """
 
     household: np.ndarray
@@ -51,6 +52,7 @@ class AccountDraw:
     n_names: np.ndarray
     heavy: np.ndarray
     legacy_symbol: np.ndarray
+    fractional_shares: np.ndarray
 
     def __len__(self) -> int:
         return len(self.household)
@@ -132,6 +134,9 @@ def draw_accounts(
     has_budget = taxable & ((budget_draw < p.gain_budget_share) | (legacy & (budget_draw < 0.7)))
     budget = np.maximum(np.round(value * rng.uniform(0.005, 0.05, n), -2), 1000.0)
     n_names = p.min_names + p.names_per_doubling * np.log2(value / p.min_value)
+    # From a child stream (spawning draws nothing from ``rng``): the flag leaves every other draw
+    # of the book as it was.
+    fractional = (value < p.fractional_below_usd) & (rng.spawn(1)[0].random(n) < p.fractional_share)
     return AccountDraw(
         household=household,
         person=person,
@@ -155,4 +160,5 @@ def draw_accounts(
         n_names=np.round(n_names).astype(np.int64),
         heavy=heavy,
         legacy_symbol=legacy_symbol,
+        fractional_shares=fractional,
     )

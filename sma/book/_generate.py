@@ -220,6 +220,7 @@ def _accounts_table(book: _Book, lo: int, hi: int, market: BookMarket, params: B
             "min_trade_value": accounts.min_trade_value,
             "cash_target": accounts.cash_target,
             "inception_date": dates(market.history.dates[accounts.inception]),
+            "fractional_shares": accounts.fractional_shares,
             "implementation": implementation_column(book.sleeves, lo, hi),
         },
     )

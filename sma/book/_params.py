@@ -64,6 +64,10 @@ class BookParams:
         0.003  # of taxable lots: holding period carried over by a wash sale
     )
     tlh_off_taxable_share: float = 0.10
+    # Custodians offer fractional shares mostly to smaller accounts: this share of the accounts
+    # worth less than ``fractional_below_usd`` allow them (the inbox's ``fractional_shares``).
+    fractional_share: float = 0.30
+    fractional_below_usd: float = 250_000.0
     transaction_days: int = 31  # calendar days of transactions before the as-of date, inclusive
     # Accounts are drawn and written in parts of about this many (whole households), each part
     # from its own random stream: memory stays bounded and a part can be written as it is drawn.

@@ -44,6 +44,9 @@ class ProposalBook:
     buy_blocked : account_id, symbol, why (restriction or wash-sale block)
     sell_blocked : account_id, symbol, why (NO_SELL)
     market : symbol, close (last close, USD), volume (shares, may be NaN)
+    fractional : account_ids that may trade fractions of a share (the inbox's
+        ``fractional_shares``), to ``decimals`` places (the custodian's); every other account
+        trades whole shares
     """
 
     trades: pd.DataFrame
@@ -54,6 +57,8 @@ class ProposalBook:
     buy_blocked: pd.DataFrame
     sell_blocked: pd.DataFrame
     market: pd.DataFrame
+    fractional: frozenset[str] = frozenset()
+    decimals: int = 3
 
 
 def _violations(rows: pd.DataFrame, rule: str, message: pd.Series | str) -> pd.DataFrame:
@@ -180,7 +185,10 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
     t = b.trades
     q = t["quantity"].astype(float)
     n = t["notional"].astype(float)
-    bad_q = t[~np.isfinite(q) | (q <= 0) | (q > limits.max_order_shares) | (q != np.round(q))]
+    places = np.where(t["account_id"].astype(str).isin(b.fractional), b.decimals, 0)
+    unit = 10.0 ** -places.astype(float)
+    whole = np.abs(q / unit - np.round(q / unit)) <= 1e-6  # whole units: shares or the decimals
+    bad_q = t[~np.isfinite(q) | (q <= 0) | (q > limits.max_order_shares) | ~whole]
     bad_n = t[~np.isfinite(n) | (n > limits.max_order_notional)]
     vol = t.merge(b.market[["symbol", "volume"]], on="symbol", how="left")
     share = vol["quantity"] / vol["volume"]
@@ -190,7 +198,8 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
             _violations(
                 bad_q,
                 "quantity_limit",
-                "quantity must be whole shares, > 0 and within the order limit",
+                "quantity must be whole shares (the custodian's decimals where the account allows "
+                "fractional shares), > 0 and within the order limit",
             ),
             _violations(
                 bad_n, "notional_limit", f"notional above {limits.max_order_notional:,.0f} USD"

@@ -191,6 +191,13 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("cash_target", _F, doc="fraction of account value"),
                 _c("inception_date", _DATE),
                 _c(
+                    "fractional_shares",
+                    _B,
+                    nullable=True,
+                    required=False,
+                    doc="trades fractions of a share (custodian's decimals); blank = false",
+                ),
+                _c(
                     "implementation",
                     _E,
                     nullable=True,

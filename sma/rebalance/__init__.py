@@ -47,7 +47,7 @@ and threads only contend. Speed and quality: ``benchmarks/bench_engine.py``.
 
 from sma.rebalance._arrays import AccountArrays, LotArrays, account_arrays
 from sma.rebalance._blocked import BLOCKED_COLUMNS, blocks_in_force
-from sma.rebalance._day import day_inputs, wash_masks
+from sma.rebalance._day import day_inputs, fractional_accounts, wash_masks
 from sma.rebalance._decide import EngineOutput, decide, decide_account
 from sma.rebalance._frames import benchmark_weights, shard_from_frames
 from sma.rebalance._inputs import ShardInputError, ShardInputs
@@ -102,6 +102,7 @@ __all__ = [
     "keep_for_sides",
     "lot_buckets",
     "round_to_whole_shares",
+    "fractional_accounts",
     "screen_accounts",
     "shard_from_frames",
     "solve_account",

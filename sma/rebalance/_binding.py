@@ -45,6 +45,11 @@ def _pct(x: float) -> str:
     return f"{x:.2%}"
 
 
+def _shares_of(shard: ShardInputs, a: int) -> str:
+    """What the account's orders are rounded to, in the PM's words."""
+    return "fractional-share rounding" if shard.fractional(a) else "whole shares"
+
+
 def _dropped_buys(shard: ShardInputs, a: int, ws: WholeShares) -> tuple[float, str] | None:
     wanted = ws.buy_wanted * ws.buy_price
     dropped = (wanted > 0.5 * ws.buy_price) & (ws.buy == 0)
@@ -52,7 +57,7 @@ def _dropped_buys(shard: ShardInputs, a: int, ws: WholeShares) -> tuple[float, s
         return None
     usd = float(wanted[dropped].sum())
     return usd, (
-        f"min_trade_value ${shard.min_trade_value[a]:,.0f} and whole shares drop "
+        f"min_trade_value ${shard.min_trade_value[a]:,.0f} and {_shares_of(shard, a)} drop "
         f"{int(dropped.sum())} of the "
         f"optimiser's {int((wanted > 0).sum())} buys (${usd:,.0f})"
     )
@@ -96,7 +101,8 @@ def binding_constraints(
             lines.append(
                 (
                     np.inf,
-                    f"whole shares and min_trade_value ${shard.min_trade_value[a]:,.0f}: the "
+                    f"{_shares_of(shard, a)} and min_trade_value "
+                    f"${shard.min_trade_value[a]:,.0f}: the "
                     f"optimiser's trades reach {_pct(after.te_optimal)}, the tradable orders "
                     f"{_pct(after.te)}",
                 )

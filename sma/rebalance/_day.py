@@ -131,4 +131,13 @@ def day_inputs(
         lot_long_term=is_long_term(lots.holding_start, np.datetime64(day, "D")),  # pyright: ignore
         benchmark_changed=acc.benchmark_changed,
         restriction_changed=acc.restriction_changed,
+        fractional_shares=fractional_accounts(f),
     )
+
+
+def fractional_accounts(accounts: pd.DataFrame) -> np.ndarray:
+    """Which accounts may trade fractional shares, shape (m,) bool: the inbox's optional
+    ``fractional_shares`` column, false where the column is absent or the cell blank."""
+    if "fractional_shares" not in accounts.columns:
+        return np.zeros(len(accounts), dtype=bool)
+    return accounts["fractional_shares"].astype("boolean").fillna(False).to_numpy(bool)

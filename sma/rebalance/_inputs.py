@@ -23,7 +23,8 @@ class ShardInputs:
     ``max_tracking_error`` annual fraction, ``gain_budget_remaining`` USD of net gains still allowed
     this calendar year (``inf`` = no budget), ``min_trade_value`` USD, ``cash_target`` fraction,
     ``cash`` USD held tonight, ``cash_flow`` USD requested (+ contribution, - withdrawal),
-    ``benchmark_changed``/``restriction_changed`` bool.
+    ``benchmark_changed``/``restriction_changed`` bool, ``fractional_shares`` bool (the account
+    may trade fractions of a share, to the custodian's decimals; None = no account may).
 
     Securities, arrays of shape (n,), in the risk model's order: ``symbols``, ``sectors``,
     ``identical_group`` (integer code; securities sharing a code are substantially identical),
@@ -68,6 +69,7 @@ class ShardInputs:
     lot_long_term: np.ndarray
     benchmark_changed: np.ndarray | None = None
     restriction_changed: np.ndarray | None = None
+    fractional_shares: np.ndarray | None = None
     lot_start: np.ndarray = field(init=False, repr=False)
     lot_order: np.ndarray = field(init=False, repr=False)
 
@@ -110,6 +112,10 @@ class ShardInputs:
         unknown = set(np.unique(self.account_type).astype(str)) - set(AccountType)
         if unknown:
             raise ShardInputError(f"unknown account_type {sorted(unknown)[0]!r}")
+        if self.fractional_shares is None:
+            object.__setattr__(self, "fractional_shares", np.zeros(m, dtype=bool))
+        elif np.shape(self.fractional_shares) != (m,):
+            raise ShardInputError(f"fractional_shares must have one entry per account ({m})")
         order = np.argsort(self.lot_account, kind="stable")
         object.__setattr__(self, "lot_order", order)
         object.__setattr__(
@@ -127,6 +133,10 @@ class ShardInputs:
     def lots_of(self, a: int) -> np.ndarray:
         """Indices (into the lot arrays) of account ``a``'s lots."""
         return self.lot_order[self.lot_start[a] : self.lot_start[a + 1]]
+
+    def fractional(self, a: int) -> bool:
+        """Whether account ``a`` may trade fractions of a share (``fractional_shares``)."""
+        return self.fractional_shares is not None and bool(self.fractional_shares[a])
 
     @property
     def taxable(self) -> np.ndarray:

@@ -82,6 +82,7 @@ class EngineParams:
         1e-3  # ... when the dropped trades add up to more than 0.1 % of value
     )
     trade_epsilon: float = 1e-7  # weights below this count as no trade when reading a solution
+    fractional_decimals: int = 3  # a fractional-shares account trades to 0.001 share (custodian's)
     sma_minimum_usd: float = (
         250_000.0  # the firm's minimum for a manager-traded SMA (USD): below it, BELOW_MINIMUM
     )

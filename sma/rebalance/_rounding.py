@@ -19,6 +19,12 @@ Then, in order:
 
 Step 3 raises any cash the account can raise within its rules; what it cannot is the shortfall,
 reported in dollars (``Rounded.shortfall``).
+
+An account that allows fractional shares (``ShardInputs.fractional_shares``) goes through the same
+steps with the custodian's smallest fraction (``EngineParams.fractional_decimals``: 3 decimals,
+0.001 share) in place of a share: every count above is of that unit, and step 4 buys as many units
+at a time as lower the objective most (a one-dimensional quadratic step), so investing cash does
+not take a step per thousandth of a share. The trades come back in shares, to those decimals.
 """
 
 from __future__ import annotations
@@ -73,13 +79,15 @@ class Rounded:
 
 
 def _shares(
-    problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs
+    problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs, unit: float = 1.0
 ) -> WholeShares:
+    """The optimiser's answer in whole ``unit`` (a share, or the custodian's smallest fraction of
+    one): quantities are counted and prices quoted per unit."""
     v = problem.value
-    buy_price = shard.prices[problem.assets[problem.buy_asset]]
+    buy_price = shard.prices[problem.assets[problem.buy_asset]] * unit
     lots = problem.lots
-    sell_price = shard.prices[shard.lot_security[lots]]
-    qty = shard.lot_qty[lots]
+    sell_price = shard.prices[shard.lot_security[lots]] * unit
+    qty = shard.lot_qty[lots] / unit
     buy = np.floor(decision.buys * v / buy_price + _SNAP)
     s = np.minimum(decision.sells * v / sell_price, qty)
     # Without a gain budget (tax-deferred, or none set) a gain lot rounds to the nearest share: with
@@ -103,6 +111,28 @@ def _shares(
         pos[shard.lot_security[lots]],
         decision.buys * v / buy_price,
     )
+
+
+def share_unit(shard: ShardInputs, a: int, params: EngineParams) -> float:
+    """The smallest quantity account ``a`` trades: one share, or for an account that allows
+    fractional shares the custodian's smallest fraction (``10 ** -params.fractional_decimals``)."""
+    return 10.0**-params.fractional_decimals if shard.fractional(a) else 1.0
+
+
+def _in_shares(
+    ws: WholeShares, problem: AccountProblem, shard: ShardInputs, unit: float, decimals: int
+) -> WholeShares:
+    """Trades counted in units of ``unit`` share (``_shares``) back in shares, to ``decimals``
+    places (no float noise such as 0.30000000000000004); a lot sold out sells exactly its
+    quantity. Prices and lot quantities are the shard's own, not scaled back and forth."""
+    nb, nl = problem.n_buys, problem.qp.asset.size - problem.n_buys
+    no_trade = ContinuousDecision(np.zeros(nb), np.zeros(nl), "optimal", np.nan, 0, 0)
+    in_shares = _shares(problem, no_trade, shard)
+    sold_out = (ws.sell > 0) & (ws.sell >= ws.lot_qty - _SNAP)
+    in_shares.buy = np.round(ws.buy * unit, decimals)
+    in_shares.sell = np.where(sold_out, in_shares.lot_qty, np.round(ws.sell * unit, decimals))
+    in_shares.buy_wanted = ws.buy_wanted * unit
+    return in_shares
 
 
 def trade_weights(ws: WholeShares, value: float) -> np.ndarray:
@@ -225,13 +255,16 @@ def _invest_leftover(
     tc: float,
     min_value: float,
     group: np.ndarray,
+    coarse: bool = False,
 ) -> None:
     """Spend cash that rounding left above the target, a whole share at a time, on the buy that
     lowers the objective most (tracking error and trading cost, the optimiser's own terms), while
     one still does and ``spare`` USD lasts. A first buy of a security is at least ``min_value``;
     no buy goes past its upper bound; nothing is bought that the account sells tonight, nor an
     identical group it sells at a loss (``group``: (na,) identical group of each security in play).
-    Greedy descent over the factor model: O(n k) a step."""
+    Greedy descent over the factor model: O(n k) a step. ``coarse`` (units far smaller than a
+    share, ``share_unit``): each step buys as many units as lower its buy's objective most, and
+    the descent stops after a few steps per name."""
     qp, value, nb = problem.qp, problem.value, problem.n_buys
     if nb == 0:
         return
@@ -247,8 +280,15 @@ def _invest_leftover(
         group[asset], group[ws.sell_asset[selling & (ws.gain_per_share < 0)]]
     )
     most[barred] = ws.buy[barred]
-    while True:
+    steps = 4 * nb + 100 if coarse else -1
+    while steps != 0:
+        steps -= 1
         step = np.where(ws.buy > 0, 1.0, first)
+        if coarse:
+            best = _best_step(ws, grad[asset] + qp.cost[:nb], curvature, value)
+            step = np.maximum(
+                step, np.minimum(best, np.minimum(np.floor(spare / unit), most - ws.buy))
+            )
         delta = step * ws.buy_price / value
         change = delta * (grad[asset] + qp.cost[:nb]) + 0.5 * delta**2 * curvature
         change[(step * unit > spare) | (ws.buy + step > most)] = np.inf
@@ -260,6 +300,14 @@ def _invest_leftover(
         j = asset[i]
         grad += qp.B @ (qp.B[j] * delta[i])
         grad[j] += qp.d[j] * delta[i]
+
+
+def _best_step(
+    ws: WholeShares, slope: np.ndarray, curvature: np.ndarray, value: float
+) -> np.ndarray:
+    """Units of each buy that minimise the objective along it (its quadratic), rounded down."""
+    weight = np.maximum(-slope, 0.0) / np.maximum(curvature, 1e-12)
+    return np.floor(weight * value / ws.buy_price)
 
 
 def _no_buy_beside_a_loss_sale(ws: WholeShares, group: np.ndarray) -> None:
@@ -274,10 +322,12 @@ def _no_buy_beside_a_loss_sale(ws: WholeShares, group: np.ndarray) -> None:
 def round_to_whole_shares(
     problem: AccountProblem, decision: ContinuousDecision, shard: ShardInputs, params: EngineParams
 ) -> Rounded:
-    """Whole-share trades that meet the gain budget and min_trade_value, and the cash target when
-    the account can raise it; otherwise the dollars still missing."""
+    """Whole-share trades (for a fractional-shares account, trades to the custodian's decimals)
+    that meet the gain budget and min_trade_value, and the cash target when the account can raise
+    it; otherwise the dollars still missing."""
     a, tc, na = problem.account, params.trading_cost, problem.assets.size
-    ws = _shares(problem, decision, shard)
+    unit = share_unit(shard, a, params)
+    ws = _shares(problem, decision, shard, unit)
     _no_buy_beside_a_loss_sale(ws, shard.identical_group[problem.assets])
     cash_now = float(shard.cash[a] + shard.cash_flow[a])
     target_cash = float(shard.cash_target[a] * problem.value)
@@ -300,10 +350,12 @@ def round_to_whole_shares(
         deficit = target_cash - cash_after(ws, cash_now, tc)
     elif deficit < -_CENT:
         _invest_leftover(
-            ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets]
+            ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets], unit < 1
         )
         deficit = target_cash - cash_after(ws, cash_now, tc)
     ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc)
+    if unit < 1:
+        ws = _in_shares(ws, problem, shard, unit, params.fractional_decimals)
     return Rounded(ws, ok, max(deficit, 0.0) if deficit > _CENT else 0.0)
 
 

@@ -60,7 +60,8 @@ def tradable(
     both the no-trade start and the best rounded answer; the second is taken only when it is better
     by ``_CHURN_HURDLE`` (more when it sells held names without a loss to harvest), so an account
     too small to hold every name keeps the subset it holds until a reason to change it outweighs
-    the churn.
+    the churn. An account that allows fractional shares can hold every name of its index, so the
+    name search is skipped for it.
     """
     best = rounded = round_to_whole_shares(problem, continuous, shard, params)
     convex = (
@@ -96,6 +97,8 @@ def tradable(
     )
     best = start if _objective(problem, start) < _objective(problem, best) else best
     if _objective(problem, best) - convex < _SEARCH_FROM:  # whole shares cost (almost) nothing here
+        return best
+    if shard.fractional(problem.account):  # holds every name: no subset to choose
         return best
     # The name search from the positions held, and from the optimiser's answer: the second only when
     # it is better by more than the hurdle, so names held are not churned for a local search's

@@ -24,5 +24,8 @@ def long_date(d) -> str:
 
 
 def shares(q: float) -> str:
-    """Whole shares without decimals, fractional shares with up to four."""
-    return f"{q:,.0f}" if float(q).is_integer() else f"{q:,.4f}".rstrip("0")
+    """Whole shares without decimals, fractional shares with up to four (12.345; a fractional
+    account's 0.001 share reads as it was traded). Rounded to four places first, so float noise
+    (0.30000000000000004, 5.0000000001) reads 0.3 and 5, never "5."."""
+    q = round(float(q), 4) + 0.0  # + 0.0: no "-0"
+    return f"{q:,.0f}" if q.is_integer() else f"{q:,.4f}".rstrip("0")

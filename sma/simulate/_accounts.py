@@ -71,6 +71,7 @@ def simulated_accounts(
             "min_trade_value": params.min_trade_value,
             "cash_target": params.cash_target,
             "inception_date": start,
+            "fractional_shares": params.fractional_shares,
         }
     )
     cash = np.full(m, params.initial_value)

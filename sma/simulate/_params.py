@@ -82,6 +82,7 @@ class SimulationParams:
     max_tracking_error: float = 0.01  # the tracking-error budget
     cash_target: float = 0.01
     min_trade_value: float = 100.0
+    fractional_shares: bool = False  # the accounts allow fractional shares (ENGINE trades them)
     harvest_frequency: HarvestFrequency = HarvestFrequency.WEEKLY
     held_away: HeldAwayGains = HeldAwayGains.UNLIMITED
     strategies: tuple[Strategy, ...] = tuple(Strategy)

@@ -192,7 +192,8 @@ def build_blotter(
     ----------
     trades : DataFrame
         The proposal's trades: run_id, as_of_date, account_id, household_id, account_type, symbol,
-        side (BUY/SELL), quantity (whole shares > 0), price (last close, USD), notional, reason.
+        side (BUY/SELL), quantity (whole shares > 0), price (last close, USD), notional, reason;
+        optionally fractional_shares (bool): that account's quantity may be a fraction of a share.
     lot_sells : DataFrame
         account_id, symbol, lot_id, quantity; per (account, symbol) they sum to the SELL quantity.
     exceptions : DataFrame
@@ -203,8 +204,8 @@ def build_blotter(
     Raises
     ------
     ProposalError
-        Fractional or non-positive quantities, lot sells that do not sum to the sell, ids that are
-        not safe in file names, more than one run in the proposal.
+        Non-positive quantities, fractional ones of a whole-share account, lot sells that do not
+        sum to the sell, ids that are not safe in file names, more than one run in the proposal.
     """
     holding = (
         ~exceptions["kind"].astype(str).isin(FLAG_ONLY_KINDS)
@@ -229,14 +230,20 @@ def build_blotter(
         raise ProposalError("trades", "-", "-", f"more than one run_id: {run_ids}")
     run_id = run_ids[0] if run_ids else ""
     qty = trades["quantity"].to_numpy(dtype=float)
-    bad = ~np.isfinite(qty) | (qty <= 0) | (qty != np.round(qty))
+    fractional = (
+        trades["fractional_shares"].astype("boolean").fillna(False).to_numpy(bool)
+        if "fractional_shares" in trades
+        else np.zeros(len(trades), dtype=bool)
+    )
+    bad = ~np.isfinite(qty) | (qty <= 0) | ((qty != np.round(qty)) & ~fractional)
     if bad.any():
         row = trades[bad].iloc[0]
         raise ProposalError(
             "trades",
             row["account_id"],
             row["symbol"],
-            f"quantity {row['quantity']} is not a positive whole number of shares",
+            f"quantity {row['quantity']} is not a positive whole number of shares (the account "
+            "does not allow fractional shares)",
         )
     sides = set(trades["side"].astype(str))
     if not sides <= set(Side):
@@ -257,6 +264,8 @@ def build_blotter(
         .reset_index()
     )
     orders["run_id"], orders["as_of_date"] = run_id, as_of
+    # Fractional allocations add up with float noise (0.1 + 0.2): a block is to 9 decimals.
+    orders["quantity"] = orders["quantity"].round(9)
     orders["notional"] = orders["quantity"] * orders["reference_price"]
     orders["n_allocations"] = orders["n_allocations"].astype("int64")
     lots = _lot_instructions(alloc, lot_sells)

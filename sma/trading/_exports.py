@@ -60,25 +60,29 @@ def csv_chunks(parts: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[st
     """CSV text of the rows of ``parts`` (the columns ``columns``), header first, a part at a time.
 
     Every text cell is neutralised; floats are at full precision (``repr``), whole numbers
-    without ``.0``; quoting is the ``csv`` module's. Numbers are formatted a column at a time and
-    the rows written by the ``csv`` module's ``writerows``, not cell by cell in Python.
+    without ``.0``, quantities of shares to ``SHARE_DECIMALS`` places; quoting is the ``csv``
+    module's. Numbers are formatted a column at a time and the rows written by the ``csv``
+    module's ``writerows``, not cell by cell in Python.
     """
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow([neutralise(str(c)) for c in columns])
     for df in parts:
-        w.writerows(zip(*(_cells(df[c]) for c in columns)))
+        w.writerows(zip(*(_cells(df[c], c == "quantity") for c in columns)))
         yield out.getvalue()
         out.seek(0)
         out.truncate()
     yield out.getvalue()
 
 
-def _cells(values: pd.Series) -> list:
+def _cells(values: pd.Series, shares: bool = False) -> list:
     """A column's cells as ``csv`` should write them: numbers as ``_number`` gives them, text
-    neutralised."""
+    neutralised; ``shares`` (a quantity column) to ``SHARE_DECIMALS`` places, without float
+    noise."""
     if pd.api.types.is_float_dtype(values.dtype):
         q = values.to_numpy(dtype=float)
+        if shares:
+            q = np.round(q, SHARE_DECIMALS)
         fits = (
             np.isfinite(q) & (q == np.floor(q)) & (np.abs(q) < 2.0**63)
         )  # whole, and exact as int64
@@ -130,8 +134,18 @@ def lot_instructions_csv(blotter: Blotter) -> str:
     return to_csv(blotter.lot_instructions[LOT_EXPORT_COLUMNS])
 
 
+#: Decimals a share quantity is written with: beyond any custodian's (0.001 share is usual) and
+#: far above float noise, so a sum such as 0.1 + 0.2 is written 0.3, not 0.30000000000000004.
+SHARE_DECIMALS = 9
+
+
 def _shares(q: float) -> str:
-    return str(int(q)) if float(q).is_integer() else repr(float(q))
+    """A quantity of shares as FIX Qty (a float field, FIX 4.4 Volume 1): whole shares as an
+    integer, a fraction with the decimals it has (at most ``SHARE_DECIMALS``), no exponent."""
+    q = round(float(q), SHARE_DECIMALS)
+    if q.is_integer():
+        return str(int(q))
+    return f"{q:.{SHARE_DECIMALS}f}".rstrip("0")
 
 
 def by_order(parts: Iterable[pd.DataFrame]) -> Iterator[tuple[str, pd.DataFrame]]:

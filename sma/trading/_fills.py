@@ -5,7 +5,8 @@ must name a released block order and an account allocated in it, with the order'
 side; a sell must name a lot the blotter instructed for that allocation (fills relieve exactly the
 instructed lots, PRODUCT.md "Lot relief methods"); no allocation or lot may be filled beyond what
 was released, across every file booked so far. Quantities are whole shares (unless the allocation
-itself is fractional: then the fraction must be the allocation's own); the price must be positive
+itself is fractional: then the fraction must be the allocation's own), or for an account that
+allows fractional shares any quantity to the custodian's decimals; the price must be positive
 and within the price collar of the order's reference price (the run's last close). Every problem
 is collected with its row, column and rule, and the whole file is refused: nothing is half-booked.
 
@@ -83,6 +84,7 @@ class FillLimits:
     price_collar: float = (
         0.10  # a fill's price may differ from the order's reference price by at most 10 %
     )
+    fractional_decimals: int = 3  # a fractional-shares account's fills, to 0.001 share
 
 
 class FillRule(StrEnum):
@@ -97,7 +99,8 @@ class FillRule(StrEnum):
     SIDE = "side"
     INSTRUCTED_LOT = "instructed_lot"
     POSITIVE_QUANTITY = "positive_quantity"
-    WHOLE_SHARES = "whole_shares"
+    WHOLE_SHARES = "whole_shares"  # unless the account allows fractional shares: then its decimals
+    FRACTIONAL_DECIMALS = "fractional_decimals"  # no finer than the custodian's decimals
     POSITIVE_PRICE = "positive_price"
     PRICE_COLLAR = "price_collar"
     OPEN_QUANTITY = "open_quantity"  # not beyond the allocation's (or lot's) unfilled shares
@@ -174,11 +177,15 @@ def match_fills(
     booked: pd.DataFrame,
     source: str = "fills",
     limits: FillLimits = FillLimits(),
+    fractional: frozenset[str] = frozenset(),
 ) -> FillMatch:
     """Match ``fills`` to the released ``blotter``, given the fills ``booked`` before (every file).
 
     ``limits.price_collar`` : a fill price may differ from its order's reference price by at most
     this fraction (the ``[fills] price_collar`` setting).
+    ``fractional`` : accounts that allow fractional shares (the inbox's ``fractional_shares``):
+    their fills may be any quantity to ``limits.fractional_decimals`` places; every other
+    account's fills are whole shares (or the allocation's own fraction, a lot sold out).
 
     Raises
     ------
@@ -199,7 +206,7 @@ def match_fills(
     problems = (
         _execution_problems(f, booked)
         + _release_problems(f, blotter)
-        + _amount_problems(f, blotter, limits.price_collar)
+        + _amount_problems(f, blotter, limits, fractional)
     )
     if problems:
         raise FillsRejected(source, sorted(problems, key=lambda p: p.row))
@@ -342,10 +349,15 @@ def _release_problems(f: pd.DataFrame, blotter: Blotter) -> list[FillProblem]:
     return problems
 
 
-def _amount_problems(f: pd.DataFrame, blotter: Blotter, price_collar: float) -> list[FillProblem]:
-    """Whole positive shares (or the fractional allocation's own fraction); a positive price inside
-    the collar around the order's reference price."""
+def _amount_problems(
+    f: pd.DataFrame, blotter: Blotter, limits: FillLimits, fractional: frozenset[str]
+) -> list[FillProblem]:
+    """Whole positive shares (or the fractional allocation's own fraction; for an account that
+    allows fractional shares, the custodian's decimals); a positive price inside the collar around
+    the order's reference price."""
+    price_collar = limits.price_collar
     q = f["quantity"].to_numpy(float)
+    may_split = f["account_id"].isin(fractional).to_numpy()
     problems = _problems(
         ~np.isfinite(q) | (q <= 0),
         "quantity",
@@ -359,14 +371,30 @@ def _amount_problems(f: pd.DataFrame, blotter: Blotter, price_collar: float) -> 
         own_fraction = (allowed > _SHARE_TOLERANCE) & (
             np.abs(fraction - allowed) <= _SHARE_TOLERANCE
         )
+        units = q * 10.0**limits.fractional_decimals
+        to_decimals = np.abs(units - np.round(units)) <= 1e-6
     bad = np.isfinite(q) & (q > 0) & ~whole & ~own_fraction
     problems += _problems(
-        bad,
+        bad & ~may_split,
         "quantity",
         f["quantity"].map(
-            lambda v: f"{v:g} is not a whole number of shares (nor the allocation's own fraction)"
+            lambda v: (
+                f"{v:g} is not a whole number of shares (nor the allocation's own fraction); "
+                "the account does not allow fractional shares"
+            )
         ),
         FillRule.WHOLE_SHARES,
+    )
+    problems += _problems(
+        bad & may_split & ~to_decimals,
+        "quantity",
+        f["quantity"].map(
+            lambda v: (
+                f"{v!r} has more than the custodian's {limits.fractional_decimals} decimals "
+                "of a share"
+            )
+        ),
+        FillRule.FRACTIONAL_DECIMALS,
     )
     price = f["price"].to_numpy(float)
     positive = np.isfinite(price) & (price > 0)

@@ -64,3 +64,20 @@ def test_parameters_that_cannot_make_a_book_are_refused():
         generate_book(1, 1, date(2026, 11, 24), BookParams(price_days=10))
     with pytest.raises(BookError, match="accounts_per_part"):
         generate_book(1, 1, date(2026, 11, 24), BookParams(accounts_per_part=0))
+
+
+def test_about_thirty_percent_of_accounts_under_250k_allow_fractional_shares_and_no_larger_one():
+    """Issue 17: custodians offer fractional shares mostly to small accounts; the generator marks
+    ``BookParams.fractional_share`` of the accounts under ``fractional_below_usd`` (the inbox's
+    optional ``fractional_shares`` column), from a stream of its own."""
+    book = generate_book(400, 11, date(2026, 11, 24), SMALL)
+    accounts = book["accounts"].merge(book["cash"], on="account_id")
+    held = book["positions"].merge(
+        book["prices"][book["prices"]["date"] == book["prices"]["date"].max()], on="symbol"
+    )
+    value = (held["quantity"] * held["close"]).groupby(held["account_id"]).sum()
+    accounts["value"] = accounts["account_id"].map(value).fillna(0.0) + accounts["amount"]
+    fractional = accounts["fractional_shares"].astype(bool)
+    small = accounts["value"] < 200_000.0  # drawn values under $250k drift a little
+    assert not fractional[accounts["value"] > 400_000.0].any()
+    assert 0.15 < fractional[small].mean() < 0.45

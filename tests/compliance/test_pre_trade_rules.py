@@ -208,3 +208,23 @@ def test_run_totals_are_held_against_only_the_newest_run_history_nights():
     recent = pd.DataFrame({"orders": [1000, 1000] + [10] * 10, "notional": [9e6, 9e6] + [1e4] * 10})
     assert check_run_totals(1000, 9e6, recent, ComplianceLimits(run_history_nights=2)) == []
     assert len(check_run_totals(1000, 9e6, recent, ComplianceLimits(run_history_nights=12))) == 2
+
+
+def _fractional_sale(book: ProposalBook, quantity: float) -> ProposalBook:
+    """The clean book's sale of lot L1 as ``quantity`` shares (lot sell and trade alike)."""
+    t, ls = book.trades.copy(), book.lot_sells.copy()
+    t.loc[0, ["quantity", "notional"]] = [quantity, quantity * 100.0]
+    ls.loc[0, "quantity"] = quantity
+    return with_trades(book, trades=t, lot_sells=ls)
+
+
+@pytest.mark.parametrize("account", ACCOUNT_TYPES)
+def test_a_fractional_shares_account_may_trade_to_the_custodians_decimals_and_no_finer(account):
+    """Issue 17: an account whose inbox row sets fractional_shares trades to the custodian's
+    decimals (0.001 share by default); a whole-share account still trades whole shares."""
+    fractional = with_trades(clean_book(account), fractional=frozenset({account}))
+    assert rules_broken(_fractional_sale(fractional, 9.875)) == set()
+    assert rules_broken(_fractional_sale(fractional, 9.8755)) == {"quantity_limit"}
+    assert rules_broken(_fractional_sale(clean_book(account), 9.875)) == {"quantity_limit"}
+    two = with_trades(fractional, decimals=2)
+    assert rules_broken(_fractional_sale(two, 9.875)) == {"quantity_limit"}

@@ -228,3 +228,28 @@ def test_every_table_is_documented_in_schema_md(tmp_path):
             r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
         ]
     assert all(f"`{t}`" in doc for t in tables), [t for t in tables if f"`{t}`" not in doc]
+
+
+def test_a_version_6_store_gains_the_fractional_shares_column_and_keeps_its_rows(tmp_path):
+    """Issue 17: migration 7 adds accounts.fractional_shares (null = whole shares) to a store made
+    before it; a fresh store has it too, in the same place, and it loads true, false or blank."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for statements in MIGRATIONS[:6]:
+        for sql in statements:
+            con.execute(sql)
+    con.execute("INSERT INTO store_meta VALUES ('schema_version', '6')")
+    con.close()
+    frames = small_inbox()
+    frames["accounts"]["fractional_shares"] = [True, None]
+    for store in (path, tmp_path / "new.duckdb"):
+        with open_store(store) as con:
+            load_snapshot(con, AS_OF, frames, NO_ISSUES, {})
+            got = con.execute(
+                "SELECT account_id, fractional_shares FROM inbox_accounts ORDER BY account_id"
+            ).fetchall()
+            columns = [r[0] for r in con.execute("DESCRIBE inbox_accounts").fetchall()]
+        assert got == [("A1", True), ("A2", None)]
+        # After the first schema's columns, in the contract's order (migration 8 adds another).
+        assert columns[columns.index("inception_date") + 1] == "fractional_shares"

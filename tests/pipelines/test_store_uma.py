@@ -68,14 +68,14 @@ def test_model_versions_are_a_history_kept_across_nights(tmp_path):
     assert versions == [("CORE", date(2026, 11, 24), 2), ("GROWTH", date(2026, 9, 1), 1)]
 
 
-def test_a_store_of_schema_6_migrates_to_the_uma_tables(tmp_path):
+def test_a_store_of_schema_7_migrates_to_the_uma_tables(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    for statements in MIGRATIONS[:6]:
+    for statements in MIGRATIONS[:7]:
         for sql in statements:
             con.execute(sql)
-    con.execute("INSERT INTO store_meta VALUES ('schema_version', '6')")
+    con.execute("INSERT INTO store_meta VALUES ('schema_version', '7')")
     con.close()
     with open_store(path) as con:
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
@@ -83,4 +83,4 @@ def test_a_store_of_schema_6_migrates_to_the_uma_tables(tmp_path):
         version = con.execute("SELECT value FROM store_meta").fetchone()
     assert {"inbox_models", "inbox_sleeves"} <= tables
     assert columns[-1] == "implementation"
-    assert version == (str(SCHEMA_VERSION),) and SCHEMA_VERSION == 7
+    assert version == (str(SCHEMA_VERSION),) and SCHEMA_VERSION == 8

@@ -53,6 +53,7 @@ def one_account_shard(
     no_sell: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
     identical: dict[str, str] | None = None,
+    fractional: bool = False,
 ) -> ShardInputs:
     """One account over the toy universe. ``lots``: (symbol, shares, cost basis USD, long_term)."""
     n = SYMBOLS.size
@@ -94,4 +95,5 @@ def one_account_shard(
         lot_qty=np.array([q for _, q, _, _ in lots], float),
         lot_basis=np.array([b for _, _, b, _ in lots], float),
         lot_long_term=np.array([lt for *_, lt in lots], bool),
+        fractional_shares=np.array([fractional]),
     )

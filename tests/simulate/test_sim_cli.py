@@ -106,3 +106,26 @@ def test_the_engine_strategy_is_simulated_with_the_firms_engine_and_risk_setting
     assert (
         asked["params"].engine.risk_aversion == 9.0 and asked["params"].risk.halflife_days == 30.0
     )
+
+
+@pytest.mark.parametrize(("flag", "fractional"), [([], False), (["--fractional"], True)])
+def test_fractional_simulates_accounts_that_allow_fractional_shares(
+    tmp_path, monkeypatch, flag, fractional
+):
+    """Issue 17: ``--fractional`` sets every simulated account's fractional_shares; the custodian's
+    decimals are the firm's ``[engine] fractional_decimals``."""
+    import sma.simulate
+
+    asked = {}
+
+    def simulate(params, market=None, workers=1):
+        asked["params"] = params
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(sma.simulate, "simulate", simulate)
+    monkeypatch.setenv("SMA_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("SMA_ENGINE__FRACTIONAL_DECIMALS", "2")
+    result = CliRunner().invoke(app(), ["simulate", *flag, "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "stop here" in result.output
+    assert asked["params"].fractional_shares is fractional
+    assert asked["params"].engine.fractional_decimals == 2

@@ -60,6 +60,7 @@ CASES = [
     # accounts
     ("accounts", 1, "account_type", "BROKERAGE", "in_set"),
     ("accounts", 1, "tlh_enabled", "maybe", "bool_format"),
+    ("accounts", 2, "fractional_shares", "0.5", "bool_format"),  # issue 17: optional, true/false
     ("accounts", 1, "st_tax_rate", NAN, "finite"),
     ("accounts", 1, "st_tax_rate", "-0.1", "non_negative"),
     ("accounts", 1, "st_tax_rate", "1.5", "at_most_one"),
