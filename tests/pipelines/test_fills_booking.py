@@ -55,7 +55,7 @@ def book_in_store(root: Path) -> None:
                 "max_tracking_error, gain_budget, min_trade_value, cash_target, inception_date) "
                 "VALUES (?, ?, ?, 'client', ?, 'SP500', true, 0.37, "
                 "0.2, 0.02, NULL, 100, 0.01, "
-                "'2020-01-01', NULL)",  # fractional_shares blank: whole shares
+                "'2020-01-01')",  # fractional_shares, implementation blank: whole shares, SMA
                 [AS_OF, account, household, kind],
             )
         for symbol in ("AAPL", "XOM", "KO"):
