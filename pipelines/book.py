@@ -10,8 +10,8 @@ Parquet: typed columns, dates as ``date32``.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from pipelines._atomic import writing_atomically
+from pipelines.errors import PipelineError
 from sma.book import BookParams, book_tables
 from sma.inbox import FILLS, INBOX_FILES, INBOX_FORMATS, ColumnKind
 
@@ -30,7 +32,7 @@ _DATE_COLUMNS = {
 }
 
 
-class InboxWriteError(ValueError):
+class InboxWriteError(PipelineError, ValueError):
     """A frame could not be written: which file and why."""
 
 
@@ -63,20 +65,12 @@ def frame_to_table(name: str, frame: pd.DataFrame) -> pa.Table:
 _CSV_OPTIONS = pa_csv.WriteOptions(quoting_style="needed")
 
 
-def _tmp_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
-
-
 def _write_one(table: pa.Table, target: Path, fmt: str) -> None:
-    tmp = _tmp_name(target)
-    try:
+    with writing_atomically(target) as tmp:
         if fmt == "csv":
             pa_csv.write_csv(table, tmp, write_options=_CSV_OPTIONS)
         else:
             pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _check_format(fmt: str) -> None:
@@ -146,24 +140,21 @@ def write_book(
     folder.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pa_csv.CSVWriter | pq.ParquetWriter] = {}
     rows: Counter[str] = Counter()
-    try:
-        for tables in book_tables(n_accounts, seed, as_of, params):
-            for name, table in tables.items():
-                if name not in writers:
-                    tmp = _tmp_name(folder / f"{name}.{fmt}")
-                    writers[name] = (
-                        pa_csv.CSVWriter(tmp, table.schema, write_options=_CSV_OPTIONS)
-                        if fmt == "csv"
-                        else pq.ParquetWriter(tmp, table.schema, compression="zstd")
-                    )
-                writers[name].write_table(table)
-                rows[name] += table.num_rows
-        for writer in writers.values():
-            writer.close()
-        for name in writers:
-            os.replace(_tmp_name(folder / f"{name}.{fmt}"), folder / f"{name}.{fmt}")
-    finally:
-        for name, writer in writers.items():
-            writer.close()
-            _tmp_name(folder / f"{name}.{fmt}").unlink(missing_ok=True)
+    # Every file is renamed into place only when the whole book is written (the stack unwinds).
+    with ExitStack() as in_place:
+        try:
+            for tables in book_tables(n_accounts, seed, as_of, params):
+                for name, table in tables.items():
+                    if name not in writers:
+                        tmp = in_place.enter_context(writing_atomically(folder / f"{name}.{fmt}"))
+                        writers[name] = (
+                            pa_csv.CSVWriter(tmp, table.schema, write_options=_CSV_OPTIONS)
+                            if fmt == "csv"
+                            else pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                        )
+                    writers[name].write_table(table)
+                    rows[name] += table.num_rows
+        finally:
+            for writer in writers.values():
+                writer.close()
     return WrittenBook(folder, {name: rows[name] for name in INBOX_FILES})

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines._atomic import write_atomically
 from pipelines.identity import NoSigningKey, make_key, os_login, public_key_of
 from pipelines.settings import load_settings
 
@@ -34,9 +35,12 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     work = work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     # The demo's own settings file, so the printed `sma` commands act on the demo's store and runs.
-    (work / "sma.toml").write_text(
-        f'[store]\npath = "{work / "store.duckdb"}"\n[storage]\nuri = "{work / "storage"}"\n'
-        f'[runs]\ndir = "{work / "runs"}"\n[blotter]\nusers_file = "{_demo_users(work)}"\n'
+    write_atomically(
+        work / "sma.toml",
+        (
+            f'[store]\npath = "{work / "store.duckdb"}"\n[storage]\nuri = "{work / "storage"}"\n'
+            f'[runs]\ndir = "{work / "runs"}"\n[blotter]\nusers_file = "{_demo_users(work)}"\n'
+        ).encode(),
     )
     os.environ["SMA_CONFIG"] = str(work / "sma.toml")
     settings = load_settings()
@@ -122,20 +126,21 @@ def _demo_users(work: Path) -> Path:
         public = public_key_of(keys_dir, os_login())
     except NoSigningKey:
         public = make_key(keys_dir, os_login())
-    path = work / "users.toml"
-    path.write_text(
-        "# Who may act on the demo's blotters, by OS login (see config/users.toml). The login "
-        "that ran\n"
-        "# the demo runs its night (NIGHT signs the proposal), approves as its PM and books "
-        "fills.\n"
-        f'[users.{json.dumps(os_login())}]\nroles = ["NIGHT", "PM", "OPERATIONS"]\npublic_key = '
-        f'"{public}"\n\n'
-        "# Four-eyes: release needs a TRADER who is another login than the approver. As that "
-        "login\n"
-        "# run `sma blotter keygen` and add it here:\n"
-        '# [users.your-colleague]\n# roles = ["TRADER"]\n# public_key = "..."\n'
+    return write_atomically(
+        work / "users.toml",
+        (
+            "# Who may act on the demo's blotters, by OS login (see config/users.toml). The login "
+            "that ran\n"
+            "# the demo runs its night (NIGHT signs the proposal), approves as its PM and books "
+            "fills.\n"
+            f'[users.{json.dumps(os_login())}]\nroles = ["NIGHT", "PM", "OPERATIONS"]\n'
+            f'public_key = "{public}"\n\n'
+            "# Four-eyes: release needs a TRADER who is another login than the approver. As that "
+            "login\n"
+            "# run `sma blotter keygen` and add it here:\n"
+            '# [users.your-colleague]\n# roles = ["TRADER"]\n# public_key = "..."\n'
+        ).encode(),
     )
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:

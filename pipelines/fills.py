@@ -18,10 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.blotter import _folder
 from pipelines.blotter import read_trail as _read_trail
 from pipelines.blotter._actions import TrailBroken, sign_fills
+from pipelines.errors import PipelineError
+from pipelines.settings import ValidationSettings
+from pipelines.validate import InboxReadError, open_file, parse_table
 from sma.inbox import FILLS
 from sma.ledger import Ledger, LedgerError
 from sma.rebalance import fractional_accounts
@@ -49,7 +53,7 @@ from sma.trading import (
 locked = _folder.locked
 
 
-class NotReleased(Exception):
+class NotReleased(PipelineError):
     """Fills were loaded for a run whose blotter is not released."""
 
     def __init__(self, run_dir: Path, state: State | None) -> None:
@@ -88,34 +92,48 @@ class FillsResult:
     amended_sales: pd.DataFrame
 
 
-def read_fills(path: Path) -> pd.DataFrame:
-    """A fills file (CSV or Parquet) as typed columns; every bad cell is reported with its row."""
+def read_fills(path: Path, settings: ValidationSettings | None = None) -> pd.DataFrame:
+    """A fills file (CSV or Parquet) as typed columns, read and typed as inbox files are
+    (:func:`pipelines.validate.open_file`, :func:`pipelines.validate.parse_table`); every bad cell
+    is reported with its row, column and rule."""
     path = Path(path)
-    raw = (
-        pd.read_parquet(path)
-        if path.suffix == ".parquet"
-        else pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        opened = open_file(path, FILLS, settings or ValidationSettings())
+        batches = list(opened.batches)
+    except InboxReadError as error:
+        raise FillsRejected(
+            str(path), [FillProblem(0, error.column or "-", error.message, error.rule)]
+        ) from None
+    table = (
+        pa.concat_tables(batches)
+        if batches
+        else pa.table({c: pa.array([], pa.string()) for c in opened.column_names})
     )
-    missing = [c.name for c in FILLS.columns if c.required and c.name not in raw.columns]
-    if missing:
-        raise FillsRejected(str(path), [FillProblem(0, c, "missing column") for c in missing])
-    out = raw[list(FILLS.column_names)].copy()
-    for col in ("exec_id", "order_id", "account_id", "symbol", "side"):
-        out[col] = out[col].where(out[col].notna(), "").astype(str)
-    problems = []
-    for col in ("quantity", "price"):
-        out[col] = pd.to_numeric(out[col], errors="coerce")
-        bad = np.flatnonzero(out[col].isna().to_numpy())
-        problems += [
-            FillProblem(int(r) + 1, col, f"not a number: {raw[col].iloc[r]!r}") for r in bad
-        ]
+    check = parse_table(FILLS, table)
+    for column in ("quantity", "price"):
+        check.flag(column, "not_null", check.blank[column], f"{column} is blank")
+    problems = [
+        FillProblem(int(row), str(column), str(message), str(rule))
+        for issues in check.issues
+        for row, column, message, rule in issues[["row", "column", "message", "rule"]].itertuples(
+            index=False, name=None
+        )
+    ]
     if problems:
-        raise FillsRejected(str(path), problems)
-    out = out.astype({"quantity": float, "price": float})  # 10 and 10.0 are the same fill
-    out["lot_id"] = out["lot_id"].where(
-        out["lot_id"].notna() & (out["lot_id"].astype(str) != ""), None
+        raise FillsRejected(str(path), sorted(problems, key=lambda p: (p.row, p.column)))
+    text = {
+        c: np.array([v or "" for v in check.values[c].to_pylist()], dtype=object)  # type: ignore[union-attr]
+        for c in ("exec_id", "order_id", "account_id", "symbol", "side", "lot_id")
+    }
+    out = pd.DataFrame(
+        {
+            **{c: text[c] for c in ("exec_id", "order_id", "account_id", "symbol", "side")},
+            "quantity": check.values["quantity"],  # 10 and 10.0 are the same fill
+            "price": check.values["price"],
+            "lot_id": pd.Series(text["lot_id"], dtype=object).replace("", None),
+        }
     )
-    return out
+    return out[list(FILLS.column_names)]
 
 
 def run_of_fills(fills: pd.DataFrame, source: str) -> str:

@@ -19,10 +19,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from pipelines.errors import PipelineError
 from sma.trading import Signer
 
 
-class NoSigningKey(Exception):
+class NoSigningKey(PipelineError):
     """The acting login has no readable private key where the settings say it is kept."""
 
 

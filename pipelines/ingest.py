@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.errors import PipelineError
 from pipelines.settings import Settings
 from pipelines.store import load_staged, open_store
 
 log = logging.getLogger(__name__)
 
 
-class InboxRejected(Exception):
+class InboxRejected(PipelineError):
     """The inbox cannot be loaded at all; ``report`` is the readable validation report."""
 
     def __init__(self, report: str):

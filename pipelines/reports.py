@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
-from pipelines._atomic import write_atomically as write_file_atomically
+from pipelines._atomic import write_atomically
 from pipelines.blotter import TrailUnreadable, show
 from sma.reporting import (
     BLOTTER_MARK,
@@ -39,14 +39,9 @@ ACCOUNTS_CSV = "accounts.csv"
 REVIEW_FILES = {REVIEW_PAGE: "text/html; charset=utf-8", ACCOUNTS_CSV: "text/csv; charset=utf-8"}
 
 
-def write_atomically(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to ``folder/name`` (created if missing) all at once; return the path."""
-    return write_file_atomically(Path(folder) / name, data)
-
-
 def write_review_page(data: ReviewData, folder: Path) -> Path:
     """The run's review page as ``folder/review.html`` (self-contained: open it from disk)."""
-    return write_atomically(Path(folder), REVIEW_PAGE, render_review_page(data).encode("utf-8"))
+    return write_atomically(Path(folder) / REVIEW_PAGE, render_review_page(data).encode("utf-8"))
 
 
 def statement_file_name(account_id: str, period_label: str) -> str:
@@ -57,7 +52,7 @@ def statement_file_name(account_id: str, period_label: str) -> str:
 def write_statement(data: StatementData, folder: Path) -> Path:
     """One account's statement PDF for its period, named by ``statement_file_name``."""
     name = statement_file_name(data.account_id, data.period.label)
-    return write_atomically(Path(folder), name, render_statement_pdf(data))
+    return write_atomically(Path(folder) / name, render_statement_pdf(data))
 
 
 def write_form_8949(
@@ -73,11 +68,11 @@ def write_form_8949(
     rows = form_8949_rows(realized)
     stem = f"_8949_{int(tax_year)}"
     csv_path = write_atomically(
-        Path(folder), safe_file_name(account_id, stem + ".csv"), form_8949_csv(rows).encode("utf-8")
+        Path(folder) / safe_file_name(account_id, stem + ".csv"),
+        form_8949_csv(rows).encode("utf-8"),
     )
     pdf_path = write_atomically(
-        Path(folder),
-        safe_file_name(account_id, stem + ".pdf"),
+        Path(folder) / safe_file_name(account_id, stem + ".pdf"),
         render_form_8949_pdf(rows, client, account_id, tax_year, manager),
     )
     return csv_path, pdf_path

@@ -31,6 +31,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pipelines.errors import PipelineError
 from sma.compliance import ComplianceLimits
 from sma.rebalance import EngineParams, SignMethod
 from sma.risk import RiskModelParams
@@ -358,7 +359,7 @@ def config_file() -> Path:
     return Path(os.environ.get("SMA_CONFIG", "sma.toml"))
 
 
-class SettingsInvalid(Exception):
+class SettingsInvalid(PipelineError):
     """A setting breaks its rule; the message names every such key, its rule and the value given."""
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.errors import PipelineError
 from pipelines.settings import Settings, StatementSettings
 from pipelines.store import open_store
 from sma.inbox import ID_PATTERN
@@ -25,7 +26,7 @@ from sma.ledger import is_long_term
 from sma.reporting import Firm, Period, StatementData, benchmark_daily_returns
 
 
-class StatementError(Exception):
+class StatementError(PipelineError):
     """Statements cannot be written for this period; the message says why."""
 
 

@@ -28,6 +28,7 @@ from pipelines._faults import crash_point
 from pipelines.blotter import _folder
 from pipelines.blotter._heads import head_problem, save_head, store_head
 from pipelines.blotter._parts import ROWS_PER_PART, proposal_parts, run_of
+from pipelines.errors import PipelineError
 from sma.trading import (
     ALLOCATION_EXPORT_COLUMNS,
     DESK_COLUMNS,
@@ -56,7 +57,7 @@ from sma.trading import (
 Clock = Callable[[], datetime]
 
 
-class TrailBroken(BlotterRefused):
+class TrailBroken(BlotterRefused, PipelineError):
     """The audit trail fails verification: nothing more is done to this blotter."""
 
 
@@ -365,7 +366,7 @@ def release(
         return _write_exports(run_dir, record, user, session)
 
 
-class RerunRefused(BlotterRefused):
+class RerunRefused(BlotterRefused, PipelineError):
     """A forced rerun would replace a blotter a PM approved (or a trader released)."""
 
 

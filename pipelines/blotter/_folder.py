@@ -39,15 +39,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines._atomic import write_atomically
+from pipelines._atomic import put_in_place, write_atomically
 from pipelines._faults import crash_point
+from pipelines._leftovers import tmp_prefix
+from pipelines.errors import PipelineError
 from sma.trading import FRAMES, SCHEMAS, Blotter, ContentDigest, TrailProblem
 
 #: Rows a reader holds at a time when it goes through a blotter's files.
 BATCH_ROWS = 1_000_000
 
 
-class TrailUnreadable(ValueError):
+class TrailUnreadable(PipelineError, ValueError):
     """A line of the audit log is not a JSON record."""
 
     def __init__(self, path: Path, line: int, why: str) -> None:
@@ -87,10 +89,6 @@ def _sweep(folder: Path) -> None:
             left.unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    write_atomically(path, data)
-
-
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), sink)
@@ -98,7 +96,7 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 
 
 def write_frame(path: Path, df: pd.DataFrame) -> None:
-    _atomic_write(path, _parquet_bytes(df))
+    write_atomically(path, _parquet_bytes(df))
 
 
 class BlotterWriter:
@@ -113,7 +111,7 @@ class BlotterWriter:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         tag = uuid.uuid4().hex
-        self._tmp = {name: self.folder / f".tmp-{tag}-{name}.parquet" for name in FRAMES}
+        self._tmp = {name: self.folder / f"{tmp_prefix()}{tag}-{name}.parquet" for name in FRAMES}
         self._writers = {
             name: pq.ParquetWriter(
                 path, SCHEMAS[name], compression="zstd", write_statistics=True, store_schema=False
@@ -156,9 +154,7 @@ class BlotterWriter:
         point)."""
         self.close()
         for name, path in self._tmp.items():
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(path, self.folder / f"{name}.parquet")
+            put_in_place(path, self.folder / f"{name}.parquet")
 
 
 def read_frame(folder: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -274,7 +270,7 @@ def write_exports(
         for name, stream in streams.items():
             digests[name] = _write_stream(staging / name, stream())
             crash_point("release:mid-exports")
-        _atomic_write(staging / "manifest.json", manifest(digests))
+        write_atomically(staging / "manifest.json", manifest(digests))
         crash_point("release:staged")
         if final.exists():  # not this release's (``exports_in_place`` said so): never sent with it
             shutil.rmtree(final)

@@ -378,11 +378,10 @@ def _read_table(path: Path):
 
 
 def _write_results(out: Path, result) -> None:
+    from pipelines._atomic import write_atomically
     from sma.trading import to_csv
 
-    out.mkdir(parents=True, exist_ok=True)
     for name in ("booked", "new_lots", "open_lots", "realized", "cash", "unfilled"):
         frame = getattr(result, name)
-        (out / f"{name}.csv").write_text(
-            to_csv(frame.astype({c: str for c in frame.select_dtypes("datetime").columns}))
-        )
+        text = to_csv(frame.astype({c: str for c in frame.select_dtypes("datetime").columns}))
+        write_atomically(out / f"{name}.csv", text.encode())

@@ -46,12 +46,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Apply transactions in seq order; write realized.csv and open_lots.csv, or nothing on
         error."""
-        from pipelines.ledger_replay import ReplayInputError, replay_files
+        from pipelines.ledger_replay import replay_files
+        from pipelines.validate import ReplayInputError
 
         try:
             written = replay_files(accounts, lots, transactions, method.value, out)
         except ReplayInputError as error:
-            typer.echo(f"sma ledger replay: {error}", err=True)
+            typer.echo(f"sma ledger replay: nothing written\n{error}", err=True)
             raise typer.Exit(1) from None
         for path in written:
             typer.echo(f"wrote {path}")

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines._atomic import replacing_uri
 from pipelines._faults import crash_point
-from pipelines._leftovers import tmp_prefix
 
 
 def _fs(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -34,29 +31,9 @@ def join(uri: str, *parts: str) -> str:
     return "/".join([uri.rstrip("/"), *parts])
 
 
-@contextmanager
-def _replacing(uri: str) -> Iterator[tuple[fsspec.AbstractFileSystem, str]]:
-    """A temporary name beside ``uri`` to write; renamed to ``uri`` on success, removed on
-    failure."""
-    fs, path = _fs(uri)
-    parent = path.rsplit("/", 1)[0]
-    fs.makedirs(parent, exist_ok=True)
-    tmp = f"{parent}/{tmp_prefix()}{uuid.uuid4().hex}-{path.rsplit('/', 1)[1]}"
-    try:
-        yield fs, tmp
-        if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
-            os.replace(tmp, path)
-        else:
-            fs.mv(tmp, path)
-    except BaseException:
-        if fs.exists(tmp):
-            fs.rm(tmp)
-        raise
-
-
 def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
     """Write ``data`` to ``uri`` atomically; ``point`` names a crash point inside the write."""
-    with _replacing(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
+    with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
         half = len(data) // 2
         out.write(data[:half])
         if point:
@@ -67,7 +44,7 @@ def write_bytes(uri: str, data: bytes, point: str | None = None) -> None:
 
 def put_file(local: Path, uri: str) -> None:
     """Copy the local file ``local`` to ``uri`` atomically (temporary name, then renamed)."""
-    with _replacing(uri) as (fs, tmp):
+    with replacing_uri(uri) as (fs, tmp):
         fs.put_file(str(local), tmp)
 
 
@@ -124,7 +101,7 @@ def concat_parquet(
     file, never all of them. Column types follow the first part with rows (a frame with no rows
     has no types of its own). Atomic like every write here.
     """
-    with _replacing(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
+    with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
         writer = None
         for i, u in enumerate(uris):
             frame = read_parquet(u)

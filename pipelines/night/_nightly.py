@@ -21,6 +21,7 @@ import numpy as np
 
 from pipelines._faults import crash_point
 from pipelines._leftovers import scratch, sweep
+from pipelines.errors import PipelineError
 from pipelines.night import _files
 from pipelines.night._check import check_step
 from pipelines.night._decide import decide_step
@@ -90,7 +91,7 @@ def _forget_night(night: Night) -> Night:
     return night
 
 
-class NightLocked(Exception):
+class NightLocked(PipelineError):
     """The night's blotter was approved or released; it cannot be redone."""
 
 

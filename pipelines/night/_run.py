@@ -30,6 +30,7 @@ from functools import cached_property
 from pathlib import Path
 
 from pipelines._atomic import write_atomically
+from pipelines.errors import PipelineError
 from pipelines.night import _files
 from pipelines.settings import Settings
 
@@ -37,7 +38,7 @@ from pipelines.settings import Settings
 STEPS = ("ingest", "prepare", "decide", "check", "blotter", "record", "review")
 
 
-class RunInProgress(Exception):
+class RunInProgress(PipelineError):
     """Another process is running the night for this date."""
 
 

@@ -27,6 +27,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from pipelines._leftovers import use_as_temp_dir
+from pipelines.errors import PipelineError
 from pipelines.night._decide import decide_step
 from pipelines.night._run import Night
 from pipelines.settings import Settings
@@ -37,7 +38,7 @@ _PR_SET_PDEATHSIG = 1
 PARENT_CHECK_SECONDS = 0.5
 
 
-class WorkerDied(Exception):
+class WorkerDied(PipelineError):
     """A process deciding a shard died before finishing it; the night stopped."""
 
     def __init__(self, night: Night, shard: int | None, how: str):

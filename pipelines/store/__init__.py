@@ -6,7 +6,6 @@ connection per step. SCHEMA.md beside this file documents every table.
 
 from pipelines.store._load import (
     StoreError,
-    inbox_sha256,
     load_snapshot,
     load_staged,
     open_store,
@@ -20,7 +19,6 @@ __all__ = [
     "BookSummary",
     "StoreError",
     "book_summary",
-    "inbox_sha256",
     "load_snapshot",
     "load_staged",
     "open_store",

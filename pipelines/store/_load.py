@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from pipelines._faults import crash_point
+from pipelines.errors import PipelineError
 from pipelines.store._schema import (
     HISTORY_FILES,
     MIGRATIONS,
@@ -32,7 +33,7 @@ from pipelines.store._schema import (
 from sma.inbox import INBOX_FILES
 
 
-class StoreError(Exception):
+class StoreError(PipelineError):
     """The store cannot be opened or written; the message says why and what to do."""
 
 

@@ -24,19 +24,21 @@ validate_frame(frame, spec, as_of, contracts=...) -> ValidationResult (a frame i
 outputs)
 render_report(result, max_issues=1000) -> str
 open_file(path, spec, settings) -> InboxFile: one inbox file's header and batches of records
+read_replay_inputs(accounts, lots, transactions) -> the typed inputs of ``sma ledger replay``,
+    or ReplayInputError with the issues table (the same reading, typing and report as the inbox)
 parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_of": d}): one
     file's (or batch's) cells typed and its suite's row rules run, for callers with a table in hand
 """
 
 from pipelines.validate._cross_file import CrossFileRule, load_cross_file_rules
 from pipelines.validate._gx import run_suite_with_gx
-from pipelines.validate._issues import ISSUE_COLUMNS, empty_issues
+from pipelines.validate._issues import ISSUE_COLUMNS
 from pipelines.validate._parse import FileCheck, parse_table
 from pipelines.validate._read import InboxFile, InboxReadError, open_file
+from pipelines.validate._replay import ReplayInputError, read_replay_inputs, replay_row_issue
 from pipelines.validate._report import render_report
 from pipelines.validate._suites import (
     DATA_CONTRACTS,
-    DATE_RANGE,
     ContractError,
     Suite,
     load_suite,
@@ -53,22 +55,23 @@ from pipelines.validate._validate import (
 
 __all__ = [
     "DATA_CONTRACTS",
-    "DATE_RANGE",
     "ISSUE_COLUMNS",
     "ContractError",
     "CrossFileRule",
     "FileCheck",
     "InboxFile",
     "InboxReadError",
+    "ReplayInputError",
     "Suite",
     "StagedInbox",
     "ValidationResult",
-    "empty_issues",
     "load_cross_file_rules",
     "load_suite",
     "open_file",
     "parse_table",
+    "read_replay_inputs",
     "render_report",
+    "replay_row_issue",
     "run_suite",
     "run_suite_with_gx",
     "stage_inbox",

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipelines.errors import PipelineError
 from pipelines.settings import ValidationSettings
 from pipelines.validate._issues import issues_frame
 from sma.inbox import INBOX_FILES, INBOX_FORMATS, FileSpec
@@ -37,7 +38,7 @@ _HEADER_PROBE_BYTES = 1 << 16
 _CSV_BLOCK_BYTES = 1 << 24
 
 
-class InboxReadError(Exception):
+class InboxReadError(PipelineError):
     """A whole file cannot be read; ``rule`` names why, ``file`` which one."""
 
     def __init__(self, file: str, rule: str, message: str, column: str | None = None):

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.errors import PipelineError
 from pipelines.validate._parse import FileCheck
 from sma.inbox import ColumnKind, FileSpec
 
@@ -67,7 +68,7 @@ DATE_RANGE: Mapping[str, date] = {
 }
 
 
-class ContractError(Exception):
+class ContractError(PipelineError):
     """A file in ``data_contracts/`` is malformed; the message names the file and why."""
 
 

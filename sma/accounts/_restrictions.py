@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sma.errors import SmaError
 from sma.inbox import RestrictionKind
 
 
-class RestrictionError(ValueError):
+class RestrictionError(SmaError, ValueError):
     """A restriction or tilt row that cannot be applied; names the account, row and why."""
 
 

@@ -9,7 +9,6 @@ market underneath is ``sma.market``.
 """
 
 from sma.book._generate import (
-    MARKET_FILES,
     BookMarket,
     book_market,
     book_tables,
@@ -20,7 +19,6 @@ from sma.book._holdings import split_into_lots
 from sma.book._params import BookError, BookParams, Funding
 
 __all__ = [
-    "MARKET_FILES",
     "BookError",
     "BookMarket",
     "BookParams",

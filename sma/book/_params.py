@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sma.book._uma import STANDARD_MODELS, ModelDefinition
+from sma.errors import SmaError
 from sma.market import STANDARD_BENCHMARKS, BenchmarkDefinition, MarketParams, UniverseParams
 
 
@@ -19,7 +20,7 @@ class Funding(StrEnum):
     LEGACY = "LEGACY"  # a concentrated legacy stock with a low basis, plus the index
 
 
-class BookError(ValueError):
+class BookError(SmaError, ValueError):
     """The book cannot be generated with these inputs (which input, and why)."""
 
 

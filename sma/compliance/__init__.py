@@ -1,8 +1,7 @@
 """Pre-trade compliance: the rules every order passes before release (PRODUCT.md)."""
 
-from sma.compliance._outputs import OUTPUT_FILES, PROPOSAL_LOT_SELLS, PROPOSAL_TRADES
+from sma.compliance._outputs import PROPOSAL_LOT_SELLS, PROPOSAL_TRADES
 from sma.compliance._rules import (
-    RULES,
     VIOLATION_COLUMNS,
     ComplianceLimits,
     ProposalBook,
@@ -11,10 +10,8 @@ from sma.compliance._rules import (
 )
 
 __all__ = [
-    "OUTPUT_FILES",
     "PROPOSAL_LOT_SELLS",
     "PROPOSAL_TRADES",
-    "RULES",
     "VIOLATION_COLUMNS",
     "ComplianceLimits",
     "ProposalBook",

@@ -49,7 +49,9 @@ Replay (``sma ledger replay``)
     -> ReplayResult(realized, open_lots)``; raises ``ReplayRowError`` naming the row. With FIFO,
     household groups that cannot hold a wash sale are relieved with arrays, the rest trade by trade.
 Money
-    ``usd_to_cents``, ``cents_to_usd``, ``cents_to_usd_text``: the one USD/cents boundary.
+    ``usd_to_cents`` (``usd_array_to_cents``, ``notional_cents`` for arrays and trades),
+    ``cents_to_usd``, ``cents_to_usd_text``: the one USD/cents boundary, with its one rounding
+    rule (half a cent away from zero).
 """
 
 from sma.ledger._blocks import (
@@ -78,7 +80,13 @@ from sma.ledger._errors import (
 )
 from sma.ledger._holding import carried_holding_start, is_long_term, long_term_from
 from sma.ledger._ledger import OPENING_LOT_COLUMNS, Ledger
-from sma.ledger._money import cents_to_usd, cents_to_usd_text, usd_to_cents
+from sma.ledger._money import (
+    cents_to_usd,
+    cents_to_usd_text,
+    notional_cents,
+    usd_array_to_cents,
+    usd_to_cents,
+)
 from sma.ledger._reconcile import BREAK_COLUMNS, HOLD_COLUMNS, reconcile, reconciliation_holds
 from sma.ledger._relief import ReliefMethod, relief_order
 from sma.ledger._replay import (
@@ -125,6 +133,8 @@ __all__ = [
     "relief_order",
     "replay",
     "tax_year_start",
+    "notional_cents",
+    "usd_array_to_cents",
     "usd_to_cents",
     "wash_sale_block_until",
     "wash_sale_blocks",

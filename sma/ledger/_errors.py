@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sma.errors import SmaError
 
-class LedgerError(Exception):
+
+class LedgerError(SmaError):
     """A trade the ledger refuses. ``account_id``, ``symbol`` and ``rule`` say where and why."""
 
     rule = "ledger"

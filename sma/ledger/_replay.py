@@ -20,6 +20,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from sma.errors import SmaError
 from sma.ledger._blocks import WASH_SALE_WINDOW_DAYS, identical_groups
 from sma.ledger._errors import LedgerError
 from sma.ledger._fifo import FifoLots, FifoSales, relieve_fifo
@@ -51,7 +52,7 @@ REPLAY_TRANSACTION_COLUMNS = (
 )
 
 
-class ReplayRowError(Exception):
+class ReplayRowError(SmaError):
     """A transaction the ledger refuses; nothing of the replay is kept."""
 
     def __init__(self, row: int, seq: int, column: str, rule: str, why: str):

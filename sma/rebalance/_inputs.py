@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sma.errors import SmaError
 from sma.inbox import AccountType
 
 
-class ShardInputError(ValueError):
+class ShardInputError(SmaError, ValueError):
     """Inputs whose shapes or values do not fit together; names the field and the account."""
 
 

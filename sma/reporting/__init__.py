@@ -36,7 +36,6 @@ from sma.reporting._figures import (
     realized_summary,
     sector_weights,
     statement_figures,
-    top_holdings,
     unrealized,
 )
 from sma.reporting._form8949 import (
@@ -55,7 +54,7 @@ from sma.reporting._performance import (
     returns_over,
     value_change,
 )
-from sma.reporting._reasons import REASON_WORDS, TRADE_REASONS, ReasonTally, trades_by_reason
+from sma.reporting._reasons import TRADE_REASONS, ReasonTally, trades_by_reason
 from sma.reporting._review_data import ReviewData, sector_sums
 from sma.reporting._review_page import BLOTTER_MARK, blotter_card, render_review_page
 from sma.reporting._review_tax import TAX_COLUMNS, lot_gain_sums, tax_figures, tax_totals
@@ -74,7 +73,6 @@ __all__ = [
     "BLOTTER_MARK",
     "DISCLOSURES",
     "FORM_8949_COLUMNS",
-    "REASON_WORDS",
     "SECTIONS",
     "TAX_COLUMNS",
     "TRADE_REASONS",
@@ -115,7 +113,6 @@ __all__ = [
     "statement_figures",
     "tax_figures",
     "tax_totals",
-    "top_holdings",
     "trades_by_reason",
     "unrealized",
     "value_change",

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from sma.errors import SmaError
 
-class ReportDataError(ValueError):
+
+class ReportDataError(SmaError, ValueError):
     """A frame handed to a report lacks a column or holds a value the report cannot show.
 
     Attributes

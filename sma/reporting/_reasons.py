@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sma.ledger import usd_array_to_cents
 from sma.rebalance import TradeReason
 
 #: The reason codes in the order reports list them.
@@ -36,63 +37,36 @@ REASON_TABLE_COLUMNS = ("reason", "trades", "accounts", "buys", "sells", "bought
 _SIDES = ("BUY", "SELL")
 #: Per reason, a trade is keyed by side: BUY, SELL, or anything else (counted, not summed).
 _KEYS_PER_REASON = len(_SIDES) + 1
-#: A float64 is ``m * 2**(e - 53)`` with an integer mantissa ``|m| < 2**53`` and ``e >= -1073``,
-#: so every finite one is a whole number of ``2**-1126``: sums kept in that unit are exact.
-_UNIT_BITS = 1126
-_HALF = 26
 
 
-def _exact_sums(key: np.ndarray, values: np.ndarray) -> dict[int, int]:
-    """Per key, the exact sum of the finite ``values``, in units of ``2**-_UNIT_BITS``.
-
-    Each mantissa is split in two halves of at most 27 bits, whose int64 sums cannot overflow
-    below 2**36 values; Python integers carry the rest.
-    """
+def _cent_sums(key: np.ndarray, values: np.ndarray) -> dict[int, int]:
+    """Per key, the sum of the finite ``values`` (USD), each in whole cents by the ledger's rule
+    (``sma.ledger.usd_array_to_cents``): integers, so the sum is exact in any order or split."""
     finite = np.isfinite(values)
-    mantissa, exponent = np.frexp(values[finite])
-    whole = np.ldexp(mantissa, 53).astype(np.int64)
-    sums = (
-        pd.DataFrame(
-            {
-                "key": key[finite],
-                "shift": exponent.astype(np.int64) + (_UNIT_BITS - 53),
-                "high": whole >> _HALF,
-                "low": whole & ((1 << _HALF) - 1),
-            }
-        )
-        .groupby(["key", "shift"], sort=False)
-        .sum()
-    )
-    out: dict[int, int] = {}
-    for (k, shift), high, low in zip(
-        sums.index, sums["high"].tolist(), sums["low"].tolist(), strict=True
-    ):
-        out[int(k)] = out.get(int(k), 0) + (((high << _HALF) + low) << int(shift))
-    return out
+    cents = usd_array_to_cents(values[finite])
+    sums = pd.Series(cents, dtype=object).groupby(key[finite], sort=False).sum()
+    return {int(k): int(v) for k, v in sums.items()}
 
 
 class _Reason:
-    """One reason's running totals: counts, distinct accounts, exact notionals and infinities
+    """One reason's running totals: counts, distinct accounts, notionals in cents and infinities
     seen."""
 
     def __init__(self) -> None:
         self.trades = 0
         self.counts = dict.fromkeys(_SIDES, 0)
         self.accounts: set[str] = set()
-        self.exact: dict[str, int] = dict.fromkeys(_SIDES, 0)
+        self.cents: dict[str, int] = dict.fromkeys(_SIDES, 0)
         self.infinite: dict[str, set[float]] = {side: set() for side in _SIDES}
 
     def total(self, side: str) -> float:
-        """The notional of ``side``: the exact sum rounded once (NaN skipped, as pandas does)."""
+        """The notional of ``side`` in USD: its cents summed (NaN skipped, as pandas does)."""
         infinite = self.infinite[side]
         if infinite:
             return (
                 next(iter(infinite)) if len(infinite) == 1 else math.nan
             )  # inf - inf is nan, in any order
-        try:
-            return self.exact[side] / (1 << _UNIT_BITS)  # int / int rounds correctly, once
-        except OverflowError:
-            return math.copysign(math.inf, self.exact[side])
+        return self.cents[side] / 100
 
 
 class ReasonTally:
@@ -100,8 +74,8 @@ class ReasonTally:
 
     ``add`` each part (say, each batch of a night's trades file), then read ``table()``. Counts
     add up; distinct accounts are kept per reason, so an account whose trades fall in two parts
-    counts once; USD notionals are summed exactly and rounded once at the end, so neither the
-    split nor the order of the rows changes a bit of the result.
+    counts once; USD notionals are summed in integer cents (each trade's rounded by the ledger's
+    rule), so neither the split nor the order of the rows changes a bit of the result.
     """
 
     def __init__(self) -> None:
@@ -148,17 +122,17 @@ class ReasonTally:
 
 
 def _add_sides(mine: list[_Reason], key: np.ndarray, notional: np.ndarray) -> None:
-    """Counts and exact notionals per ``key`` (reason code x ``_KEYS_PER_REASON`` + side code)."""
+    """Counts and cents per ``key`` (reason code x ``_KEYS_PER_REASON`` + side code)."""
     per_key = np.bincount(key, minlength=len(mine) * _KEYS_PER_REASON).reshape(
         len(mine), _KEYS_PER_REASON
     )
     summed = key % _KEYS_PER_REASON < len(_SIDES)
-    exact = _exact_sums(key[summed], notional[summed])
+    cents = _cent_sums(key[summed], notional[summed])
     for code, tally in enumerate(mine):
         tally.trades += int(per_key[code].sum())
         for s, side in enumerate(_SIDES):
             tally.counts[side] += int(per_key[code, s])
-            tally.exact[side] += exact.get(code * _KEYS_PER_REASON + s, 0)
+            tally.cents[side] += cents.get(code * _KEYS_PER_REASON + s, 0)
     infinite = summed & np.isinf(notional)
     for k, value in zip(key[infinite].tolist(), notional[infinite].tolist(), strict=True):
         mine[k // _KEYS_PER_REASON].infinite[_SIDES[k % _KEYS_PER_REASON]].add(value)

@@ -15,13 +15,14 @@ from xml.sax.saxutils import escape as _xml_escape
 
 import pandas as pd
 
+from sma.errors import SmaError
 from sma.inbox import FORMULA_PREFIXES, ID_PATTERN
 
 _ID = re.compile(ID_PATTERN)
 _SUFFIX = re.compile(r"^[A-Za-z0-9_-]{0,40}(\.[A-Za-z0-9]{1,8})?$")
 
 
-class UnsafeIdError(ValueError):
+class UnsafeIdError(SmaError, ValueError):
     """An id that would not stay inside its folder as (part of) a file name.
 
     Attributes

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sma.errors import SmaError
 
-class RiskModelError(ValueError):
+
+class RiskModelError(SmaError, ValueError):
     """A risk model whose arrays do not fit together (shapes, non-finite values, not PSD)."""
 
 

@@ -14,7 +14,7 @@ Market paths: ``generated_market(seed, start, n_days)``, ``market_from_frames(se
 benchmarks)``, ``extend_market(path, n_days, seed)``.
 Pieces: ``run_path`` (the day loop), ``day_shard`` (a day's engine inputs, from
 ``sma.rebalance.day_inputs`` -- the builder the night uses too), ``year_tax`` (Schedule D netting,
-held-away gains, carryforward), ``PUBLISHED``.
+held-away gains, carryforward), ``beside_published`` (the figures of ``sma.simulate._published``).
 """
 
 from sma.simulate._history import (
@@ -30,10 +30,9 @@ from sma.simulate._market import (
     MarketPathError,
     extend_market,
     generated_market,
-    market_facts,
     market_from_frames,
 )
-from sma.simulate._metrics import CONVENTIONS, SUMMARY_COLUMNS, YEAR_COLUMNS, run_metrics
+from sma.simulate._metrics import CONVENTIONS, YEAR_COLUMNS
 from sma.simulate._params import (
     HarvestFrequency,
     HeldAwayGains,
@@ -41,7 +40,7 @@ from sma.simulate._params import (
     SimulationParams,
     Strategy,
 )
-from sma.simulate._published import PUBLISHED, WHY_WE_DIFFER, beside_published
+from sma.simulate._published import WHY_WE_DIFFER, beside_published
 from sma.simulate._run import SimulationResult, simulate
 from sma.simulate._taxes import ORDINARY_INCOME_OFFSET, year_tax
 
@@ -49,8 +48,6 @@ __all__ = [
     "CONVENTIONS",
     "HISTORY_TRADE_COLUMNS",
     "ORDINARY_INCOME_OFFSET",
-    "PUBLISHED",
-    "SUMMARY_COLUMNS",
     "VALUE_COLUMNS",
     "WHY_WE_DIFFER",
     "YEAR_COLUMNS",
@@ -71,9 +68,7 @@ __all__ = [
     "decision_days",
     "extend_market",
     "generated_market",
-    "market_facts",
     "market_from_frames",
-    "run_metrics",
     "run_path",
     "simulate",
     "simulate_history",

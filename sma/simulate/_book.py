@@ -18,7 +18,9 @@ import pandas as pd
 from sma.ledger import (
     Ledger,
     ReliefMethod,
+    notional_cents,
     recent_lot_purchases,
+    usd_array_to_cents,
     usd_to_cents,
     wash_sale_blocks,
     wash_sale_window_start,
@@ -193,16 +195,11 @@ class SimBook:
         )
         self._book_buys(a_b, j_b, q_b, p_b, day)
         # Money in the order the orders came, as one sale or buy at a time would add it up.
-        notional_s, notional_b = q_s * p_s, q_b * p_b
         np.subtract.at(self.shares, (a_s, j_s), q_s)
-        np.add.at(
-            self.cash, a_s, np.round(notional_s, 2) - np.round(notional_s * self.fill_cost, 2)
-        )
+        np.add.at(self.cash, a_s, self._cash_usd(q_s, p_s, -1))
         np.add.at(self.realized_ytd, a_s, gain)
         np.add.at(self.shares, (a_b, j_b), q_b)
-        np.subtract.at(
-            self.cash, a_b, np.round(notional_b, 2) + np.round(notional_b * self.fill_cost, 2)
-        )
+        np.subtract.at(self.cash, a_b, self._cash_usd(q_b, p_b, +1))
         self.shares[np.abs(self.shares) < 1e-9] = 0.0
         ids = self.acc.ids
         log = pd.DataFrame(
@@ -226,12 +223,19 @@ class SimBook:
             )
         )
 
+    def _cash_usd(self, q: np.ndarray, price: np.ndarray, cost_sign: int) -> np.ndarray:
+        """The cash each trade moves (USD, positive): its value and, with ``cost_sign``, the fill
+        cost on it, each rounded to the cent by the ledger's rule (``sma.ledger.usd_to_cents``)."""
+        value = notional_cents(q, price)
+        cost = usd_array_to_cents(q * price * self.fill_cost)
+        return value / 100.0 + cost_sign * (cost / 100.0)
+
     def _book_sales(self, a, j, q, price, lot_id, method, day) -> tuple[np.ndarray, np.ndarray]:
         """Relieve each sale's lots in the ledger; returns each sale's realized gain (USD) and the
         gain that decides whether it blocks buys: a sale with any lot piece at a loss blocks for 30
         days, even if it nets to a gain."""
         ids, symbols, rows = self.acc.ids, self.symbols, self.ledger.realized_rows
-        proceeds = np.round(q * price * 100)
+        proceeds = notional_cents(q, price)
         gain, block_gain = np.empty(a.size), np.empty(a.size)
         for i in range(a.size):
             lot = lot_id[i]
@@ -253,7 +257,7 @@ class SimBook:
     def _book_buys(self, a, j, q, price, day) -> None:
         """Open a lot per buy, numbered by the day's count of buys of its account."""
         ids, symbols = self.acc.ids, self.symbols
-        cost = np.round(q * price * 100)
+        cost = notional_cents(q, price)
         for i in range(a.size):
             self._next_lot[a[i]] += 1
             self.ledger.buy(

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from sma.errors import SmaError
 from sma.market import (
     MarketParams,
     UniverseParams,
@@ -24,7 +25,7 @@ from sma.market import (
 from sma.risk import TRADING_DAYS, RiskModelParams, estimate_risk_model, returns_from_prices
 
 
-class MarketPathError(ValueError):
+class MarketPathError(SmaError, ValueError):
     """Price or benchmark frames that cannot make a path (which frame, which symbol or date,
     why)."""
 

@@ -5,7 +5,6 @@ Pure: frames in, frames, text and bytes out. Files, locks and the run folder are
 """
 
 from sma.trading._approval import (
-    TRANSITIONS,
     Action,
     AlreadyReleased,
     BlotterRefused,
@@ -14,7 +13,6 @@ from sma.trading._approval import (
     NotPermitted,
     Role,
     State,
-    Transition,
     UnknownUser,
     Users,
     WrongState,
@@ -27,14 +25,11 @@ from sma.trading._audit import (
     current,
     last_of,
     seal,
-    signed_by,
     verify_trail,
 )
 from sma.trading._blotter import (
     ALLOCATION_COLUMNS,
-    FLAG_ONLY_KINDS,
     FRAMES,
-    LOT_INSTRUCTION_COLUMNS,
     ORDER_COLUMNS,
     SCHEMAS,
     SORT_KEYS,
@@ -43,13 +38,12 @@ from sma.trading._blotter import (
     ProposalError,
     build_blotter,
     content_hash,
-    empty_blotter,
     hold_out,
     run_of_orders,
     shrink_orders,
     without_accounts,
 )
-from sma.trading._booking import LOT_COLUMNS, Booking, book_fills, lot_id_of_fill
+from sma.trading._booking import Booking, book_fills
 from sma.trading._exports import (
     ALLOCATION_EXPORT_COLUMNS,
     DESK_COLUMNS,
@@ -71,14 +65,13 @@ from sma.trading._fills import (
     FillLimits,
     FillMatch,
     FillProblem,
-    FillRule,
     FillsRejected,
     booked_digest,
     empty_booked,
     fill_ids,
     match_fills,
 )
-from sma.trading._signing import Signer, signature_problem
+from sma.trading._signing import Signer
 
 __all__ = [
     "ALLOCATION_COLUMNS",
@@ -87,15 +80,11 @@ __all__ = [
     "LOT_EXPORT_COLUMNS",
     "BOOKED_COLUMNS",
     "FILL_COLUMNS",
-    "FLAG_ONLY_KINDS",
     "FRAMES",
     "GENESIS",
-    "LOT_COLUMNS",
-    "LOT_INSTRUCTION_COLUMNS",
     "ORDER_COLUMNS",
     "SCHEMAS",
     "SORT_KEYS",
-    "TRANSITIONS",
     "Action",
     "AlreadyReleased",
     "Blotter",
@@ -106,7 +95,6 @@ __all__ = [
     "FillMatch",
     "FillLimits",
     "FillProblem",
-    "FillRule",
     "FillsRejected",
     "FixSession",
     "FourEyesViolation",
@@ -115,7 +103,6 @@ __all__ = [
     "Role",
     "State",
     "TrailProblem",
-    "Transition",
     "UnknownUser",
     "Signer",
     "Users",
@@ -130,22 +117,18 @@ __all__ = [
     "content_hash",
     "current",
     "desk_csv",
-    "empty_blotter",
     "empty_booked",
     "fill_ids",
     "fix_message_chunks",
     "fix_messages",
     "hold_out",
     "run_of_orders",
-    "lot_id_of_fill",
     "lot_instructions_csv",
     "match_fills",
     "booked_digest",
     "last_of",
-    "signed_by",
     "neutralise",
     "seal",
-    "signature_problem",
     "shrink_orders",
     "to_csv",
     "verify_trail",

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sma.errors import SmaError
+
 
 class State(StrEnum):
     """Where a blotter is in its approval: proposed, approved, released, and the ends."""
@@ -83,7 +85,7 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
-class BlotterRefused(Exception):
+class BlotterRefused(SmaError):
     """A blotter action was refused; ``run``, ``user`` and ``action`` say where, the message why."""
 
     def __init__(self, run: str, user: str, action: str, why: str) -> None:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sma.errors import SmaError
 from sma.inbox import ID_PATTERN, Side
 from sma.rebalance import ExceptionKind
 
@@ -105,7 +106,7 @@ SCHEMAS = {
 FLAG_ONLY_KINDS = frozenset(str(k) for k in ExceptionKind if not k.holds_out)
 
 
-class ProposalError(ValueError):
+class ProposalError(SmaError, ValueError):
     """The checked proposal cannot be turned into a blotter; names the account and symbol."""
 
     def __init__(self, file: str, account_id: str, symbol: str, why: str) -> None:

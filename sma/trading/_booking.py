@@ -3,7 +3,7 @@
 The ledger (``sma.ledger``) is the one home of the tax rules: it books each sell's realized rows
 as on Form 8949 and applies wash sales across the household; this module only feeds it the
 fills, at the block's average price, and moves the cash. Money is converted to integer cents at
-one boundary (``sma.ledger.usd_to_cents``): proceeds and costs are exact products of shares and
+one boundary (``sma.ledger.notional_cents``): proceeds and costs are exact products of shares and
 price, rounded half away from zero to the cent.
 
 A buy fill opens lot ``F<first 24 hex of its fill id>`` (the id hashes the order and the broker's
@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from sma.inbox import Side
-from sma.ledger import Ledger, ReliefMethod, usd_to_cents
+from sma.ledger import Ledger, ReliefMethod, notional_cents, usd_to_cents
 
 LOT_COLUMNS = (
     "account_id",
@@ -63,7 +62,7 @@ def lot_id_of_fill(fill_id: str) -> str:
 
 
 def _cents(quantity: float, price: float) -> int:
-    return usd_to_cents(Decimal(repr(float(quantity))) * Decimal(repr(float(price))))
+    return int(notional_cents(quantity, price))
 
 
 def _ledger_lots(lots: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from sma.errors import SmaError
 from sma.inbox import Side
 from sma.trading._blotter import Blotter
 
@@ -114,7 +115,7 @@ class FillProblem:
     rule: str = ""
 
 
-class FillsRejected(ValueError):
+class FillsRejected(SmaError, ValueError):
     """The fills file does not match the released blotter; every problem with its row, column and
     rule."""
 

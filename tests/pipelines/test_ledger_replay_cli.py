@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pytest
 import typer
 from typer.testing import CliRunner
 
 from pipelines.cli import _ledger
-from pipelines.ledger_replay import OPEN_LOT_COLUMNS, REALIZED_COLUMNS
+from pipelines.ledger_replay import OPEN_LOT_COLUMNS, REALIZED_COLUMNS, replay_files
+from pipelines.validate import ReplayInputError
 
 ACCOUNTS = "account_id,household_id,account_type\nA,H,TAXABLE\nR,H,ROTH\n"
 LOTS = (
@@ -104,30 +107,69 @@ def test_specific_lot_sell_and_split_are_replayed_in_seq_order(tmp_path):
     ]
 
 
+def issues_of(tmp_path: Path, transactions: str) -> list[tuple]:
+    """The issues (file, row, column, rule) the replay of ``transactions`` refuses, as the
+    validator reports them: rows are 1-based data records, as for inbox files."""
+    with pytest.raises(ReplayInputError) as refused:
+        replay_files(
+            tmp_path / "accounts.csv",
+            tmp_path / "lots.csv",
+            tmp_path / "transactions.csv",
+            "FIFO",
+            tmp_path / "out",
+        )
+    issues = refused.value.issues
+    return [
+        (file, None if row is pd.NA else int(row), column, rule)
+        for file, row, column, rule in issues[["file", "row", "column", "rule"]].itertuples(
+            index=False, name=None
+        )
+    ]
+
+
 def test_oversell_exits_1_naming_the_row_and_writes_nothing(tmp_path):
     """PRODUCT.md "Interfaces": a sale of more than is held is rejected: exit 1, the row named,
     no output written."""
-    result, out = run(
-        tmp_path, "1,A,2026-02-03,SELL,M,60,,6000,,,\n2,A,2026-02-04,SELL,M,41,,4100,,,\n"
-    )
+    rows = "1,A,2026-02-03,SELL,M,60,,6000,,,\n2,A,2026-02-04,SELL,M,41,,4100,,,\n"
+    result, out = run(tmp_path, rows)
     assert result.exit_code == 1
-    assert "transactions.csv row 3" in result.output
-    assert "column quantity" in result.output and "no sale of more than is held" in result.output
+    assert "transactions.csv" in result.output and "no sale of more than is held" in result.output
     assert not out.exists()
+    assert issues_of(tmp_path, rows) == [
+        ("transactions.csv", 2, "quantity", "no sale of more than is held")
+    ]
 
 
 def test_bad_input_names_file_row_column_and_rule_and_writes_nothing(tmp_path):
-    """STYLE.md / PRODUCT.md: a bad row gets a clear error naming file, row, column and rule."""
-    result, out = run(
-        tmp_path, "1,A,2026-02-30,BUY,M,10,,100,NEW,,\n2,Z,2026-03-01,HOLD,M,1,,1,,,\n"
-    )
+    """STYLE.md / PRODUCT.md: a bad row gets a clear error naming file, row, column and rule --
+    the same report as a bad inbox file (``sma validate``)."""
+    rows = "1,A,2026-02-30,BUY,M,10,,100,NEW,,\n2,Z,2026-03-01,HOLD,M,1,,1,,,\n"
+    result, out = run(tmp_path, rows)
     assert result.exit_code == 1
-    assert "transactions.csv row 2, column trade_date: not a YYYY-MM-DD date" in result.output
-    assert "transactions.csv row 3, column account_id: not in the accounts file" in result.output
-    assert (
-        "transactions.csv row 3, column action" in result.output and "[rule: enum]" in result.output
-    )
+    assert "date_format" in result.output and "known account" in result.output
     assert not out.exists()
+    assert sorted(issues_of(tmp_path, rows)) == [
+        ("transactions.csv", 1, "trade_date", "date_format"),
+        ("transactions.csv", 2, "account_id", "known account"),
+        ("transactions.csv", 2, "action", "enum"),
+    ]
+
+
+def test_every_bad_file_is_reported_at_once(tmp_path):
+    """beancount's bean-check, as ``sma validate``: every problem of every input is collected
+    before refusing, each with its file and rule."""
+    run(tmp_path, "x,A,2026-01-05,BUY,M,-1,,,,,\n")
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS + "A,H,PENSION\n")
+    (tmp_path / "lots.csv").write_text("account_id,lot_id\n")
+    assert sorted(issues_of(tmp_path, "x,A,2026-01-05,BUY,M,-1,,,,,\n")) == [
+        ("accounts.csv", 3, "account_id", "unique"),
+        ("accounts.csv", 3, "account_type", "enum"),
+        ("lots.csv", None, "symbol", "required_column"),
+        ("transactions.csv", 1, "amount", "required value"),
+        ("transactions.csv", 1, "lot_id", "required value"),
+        ("transactions.csv", 1, "quantity", "positive"),
+        ("transactions.csv", 1, "seq", "number_format"),
+    ]
 
 
 def test_an_empty_lots_file_means_no_opening_lots(tmp_path):
@@ -147,3 +189,18 @@ def test_the_same_inputs_write_byte_identical_files(tmp_path):
     assert first.exit_code == second.exit_code == 0
     for name in ("realized.csv", "open_lots.csv"):
         assert (out_first / name).read_bytes() == (out_second / name).read_bytes()
+
+
+def test_a_missing_input_file_is_named_and_nothing_is_written(tmp_path):
+    """A whole-file problem is reported as the inbox reports one: file, rule, no row."""
+    run(tmp_path, "")
+    (tmp_path / "accounts.csv").unlink()
+    assert issues_of(tmp_path, "") == [("accounts.csv", None, None, "not_a_regular_file")]
+
+
+def test_transactions_with_a_header_only_replay_the_opening_lots_unchanged(tmp_path):
+    result, out = run(tmp_path, "")
+    assert result.exit_code == 0, result.output
+    assert (out / "open_lots.csv").read_text().splitlines()[1:] == [
+        "A,OLD,M,100,10000.00,2025-09-24,2025-09-24,0.00"
+    ]

@@ -5,14 +5,13 @@ the whole, whatever the split."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sma.ledger import usd_to_cents
 from sma.reporting import ReasonTally, trades_by_reason
 
 REASONS = ["REBALANCE", "HARVEST", "REPLACE", "CASH_INVEST", "TRANSITION", "SOMETHING_NEW"]
@@ -55,14 +54,22 @@ def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_
 
 @settings(max_examples=200, deadline=None)
 @given(rows=trade_rows)
-def test_notionals_are_the_exact_sum_rounded_once(rows):
-    """Not a float sum that depends on the order of the rows: the nearest USD float to the true
-    sum."""
+def test_notionals_are_each_trades_cents_summed(rows):
+    """Issue 18: money is summed in integer cents, each trade's notional rounded to the cent by
+    the ledger's one rule (``sma.ledger.usd_to_cents``: half a cent away from zero), not as a
+    float sum that depends on the order of the rows."""
     whole = frame(rows)
     table = trades_by_reason(whole).set_index("reason")
     for (reason, side), group in whole.groupby(["reason", "side"]):
-        exact = float(sum(Fraction(x) for x in group["notional"]))
-        assert table.loc[reason, "bought" if side == "BUY" else "sold"] == exact
+        cents = sum(usd_to_cents(x) for x in group["notional"])
+        assert table.loc[reason, "bought" if side == "BUY" else "sold"] == cents / 100
+
+
+def test_a_half_cent_notional_counts_as_the_cent_above():
+    """The ledger's rounding rule (half away from zero), not NumPy's half-to-even: two trades of
+    $0.125 are 13 cents each."""
+    trades = frame([("A", "BUY", 0.125, "REBALANCE"), ("B", "BUY", 0.125, "REBALANCE")])
+    assert trades_by_reason(trades).loc[0, "bought"] == 0.26
 
 
 def test_an_account_whose_trades_fall_in_two_parts_counts_once_per_reason():
