@@ -7,7 +7,8 @@ gets its own files -- accounts, lots, custodian
 positions, restrictions, tilts, wash-sale blocks -- so a shard task reads only its part of the
 book; the day's corporate actions and the reconciliation of lots against the custodian are applied
 by the shard step (:mod:`._decide`). Everything is written as Parquet under the night's exchange
-folder; nothing is written to the store. The book's lots never pass through this process's memory.
+folder (and what tonight's model versions changed, to the run folder); nothing is written to
+the store. The book's lots never pass through this process's memory.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from pipelines._faults import crash_point
 from pipelines.night import _files
+from pipelines.night._model_changes import write_model_changes
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.inbox import AccountType
@@ -212,6 +214,7 @@ def prepare_step(night: Night) -> list[int]:
         ).df()
         realized = _realized_this_year(con, night.as_of)
         changed = _changed_since_last_night(con, night.as_of)
+        changed_models = write_model_changes(con, night)
         held = con.execute(
             "SELECT account_id, ? AS kind, reason FROM held_accounts WHERE as_of_date = ?",
             [str(ExceptionKind.BAD_INPUT), night.as_of],
@@ -295,7 +298,10 @@ def prepare_step(night: Night) -> list[int]:
         for k in shards:
             part = parts.get(k, frame.iloc[:0])
             write(night.uri("shards", f"{k:04d}", f"{name}.parquet"), part.reset_index(drop=True))
-    night.mark_done("prepare", info={"shards": shards, "risk_model": risk_source})
+    night.mark_done(
+        "prepare",
+        info={"shards": shards, "risk_model": risk_source, "model_changes": changed_models},
+    )
     return shards
 
 

@@ -49,9 +49,13 @@ def book_in_store(root: Path) -> None:
             ("A4", "H1", "TAXABLE"),
         ):
             con.execute(
-                "INSERT INTO inbox_accounts VALUES (?, ?, ?, 'client', ?, 'SP500', true, 0.37, "
+                # Named columns: the optional ones later schema versions add stay null.
+                "INSERT INTO inbox_accounts (as_of_date, account_id, household_id, client_name, "
+                "account_type, benchmark_id, tlh_enabled, st_tax_rate, lt_tax_rate, "
+                "max_tracking_error, gain_budget, min_trade_value, cash_target, inception_date) "
+                "VALUES (?, ?, ?, 'client', ?, 'SP500', true, 0.37, "
                 "0.2, 0.02, NULL, 100, 0.01, "
-                "'2020-01-01', NULL)",  # fractional_shares blank: whole shares
+                "'2020-01-01')",  # fractional_shares, implementation blank: whole shares, SMA
                 [AS_OF, account, household, kind],
             )
         for symbol in ("AAPL", "XOM", "KO"):
