@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sma.book._uma import STANDARD_MODELS, ModelDefinition
 from sma.errors import SmaError
 from sma.market import STANDARD_BENCHMARKS, BenchmarkDefinition, MarketParams, UniverseParams
 
@@ -72,3 +73,10 @@ class BookParams:
     # Accounts are drawn and written in parts of about this many (whole households), each part
     # from its own random stream: memory stays bounded and a part can be written as it is drawn.
     accounts_per_part: int = 2000
+    # Issue 19: the model-delivered UMA. Outside managers' models (a version every quarter) and
+    # the share of accounts implemented as UMAs, each with 2-4 model sleeves and a cash sleeve.
+    models: tuple[ModelDefinition, ...] = STANDARD_MODELS
+    model_versions: int = 4  # per model, the latest one offset_days before the as-of date
+    model_version_days: int = 63  # business days between a model's versions: a quarter
+    uma_share: float = 0.25
+    max_sleeves: int = 4  # model sleeves per UMA account, at least 2
