@@ -29,13 +29,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sma.rebalance import account_arrays  # noqa: E402
 from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market  # noqa: E402
-from sma.simulate._accounts import SimAccounts, simulated_accounts  # noqa: E402
-from sma.simulate._loop import LoopSettings, run_path  # noqa: E402
 from sma.simulate._metrics import TRADING_DAYS  # noqa: E402
 from sma.simulate._params import Profile  # noqa: E402
-from sma.simulate._run import _calendar_span, vintage_window  # noqa: E402
+from sma.simulate._run import _calendar_span, run_vintage, vintage_window  # noqa: E402
 
 
 def one_size(
@@ -64,36 +61,9 @@ def one_size(
     )
     first, last = vintage_window(market, params, 0)
     last = min(last, first + 21 * months)
-    sim = simulated_accounts(market, first, last, 0, params)
-    acc = account_arrays(
-        sim.accounts,
-        SimAccounts.empty("restrictions"),
-        SimAccounts.empty("tilts"),
-        market.securities,
-        market.benchmark_ids,
-    )
-    settings = LoopSettings(
-        Strategy.ENGINE,
-        params.harvest_frequency,
-        params.engine,
-        params.harvest_threshold,
-        params.drift_tolerance,
-        params.fill_cost_bps,
-        params.risk_history_days,
-        params.risk,
-    )
     started = time.perf_counter()
-    run = run_path(
-        market,
-        first,
-        last,
-        acc,
-        sim.lots,
-        sim.cash,
-        sim.cash_flows,
-        SimAccounts.empty("transactions"),
-        settings,
-    )
+    done = run_vintage(market, params, Strategy.ENGINE, first, last)
+    acc, run = done.arrays, done.run
     seconds = time.perf_counter() - started
     levels = market.index_levels()[first:last][:, acc.benchmark_row]
     prev = np.vstack([np.full(acc.m, value), run.value[:-1]])
@@ -103,8 +73,8 @@ def one_size(
     idle = run.cash / np.maximum(run.value, 1.0) - params.cash_target
     # Idle cash from the second week: the first night's fills settle the funding.
     idle = np.clip(idle[5:], 0.0, None)
-    lump = int(np.flatnonzero(sim.profile == params.profiles[0])[0])
-    by_profile = {str(p): float(te[sim.profile == p].mean()) for p in params.profiles}
+    lump = int(np.flatnonzero(done.profile == params.profiles[0])[0])
+    by_profile = {str(p): float(te[done.profile == p].mean()) for p in params.profiles}
     return dict(
         value=value,
         te=by_profile,

@@ -10,12 +10,12 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
-from sma.rebalance import account_arrays
+from sma.rebalance import AccountArrays, account_arrays
 from sma.simulate._accounts import SimAccounts, simulated_accounts
-from sma.simulate._loop import LoopSettings, run_path
+from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import MarketPath, generated_market, market_facts
 from sma.simulate._metrics import run_metrics
-from sma.simulate._params import SimulationParams
+from sma.simulate._params import SimulationParams, Strategy
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,32 @@ def vintage_window(market: MarketPath, params: SimulationParams, vintage: int) -
     return first, last
 
 
-def _job(job) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
-    """One strategy on one vintage's accounts ``rows`` (a shard of whole households)."""
-    market, params, v, strategy, rows = job
-    first, last = vintage_window(market, params, v)
-    sim = simulated_accounts(market, first, last, v, params)
+@dataclass(frozen=True)
+class VintageRun:
+    """One strategy run on (some of) a vintage's accounts: who they are and what happened."""
+
+    accounts: pd.DataFrame  # the accounts run, as ``SimAccounts.accounts``
+    profile: np.ndarray  # each one's funding profile
+    arrays: AccountArrays  # the engine's view of them
+    run: PathRun
+
+
+def run_vintage(
+    market: MarketPath,
+    params: SimulationParams,
+    strategy: Strategy,
+    first: int,
+    last: int,
+    vintage: int = 0,
+    rows: np.ndarray | None = None,
+) -> VintageRun:
+    """Run ``strategy`` from day ``first`` to ``last - 1`` on the accounts of ``vintage`` (only
+    those at positions ``rows``, whole households, when given): no restrictions, no tilts, no
+    trades before the start."""
+    sim = simulated_accounts(market, first, last, vintage, params)
+    rows = np.arange(len(sim.accounts)) if rows is None else rows
     ids = sim.accounts["account_id"].to_numpy(str)[rows]
     accounts = sim.accounts.iloc[rows].reset_index(drop=True)
-    lots = sim.lots[sim.lots["account_id"].isin(ids)]
-    flows = sim.cash_flows[sim.cash_flows["account_id"].isin(ids)]
     acc = account_arrays(
         accounts,
         SimAccounts.empty("restrictions"),
@@ -82,18 +99,27 @@ def _job(job) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
         first,
         last,
         acc,
-        lots,
+        sim.lots[sim.lots["account_id"].isin(ids)],
         sim.cash[rows],
-        flows,
+        sim.cash_flows[sim.cash_flows["account_id"].isin(ids)],
         SimAccounts.empty("transactions"),
         settings,
     )
+    return VintageRun(accounts, sim.profile[rows], acc, run)
+
+
+def _job(job) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """One strategy on one vintage's accounts ``rows`` (a shard of whole households)."""
+    market, params, v, strategy, rows = job
+    first, last = vintage_window(market, params, v)
+    done = run_vintage(market, params, strategy, first, last, v, rows)
+    accounts, acc, run = done.accounts, done.arrays, done.run
     index = market.index_levels()[first:last][:, acc.benchmark_row]
     y, s = run_metrics(
         run,
         v,
         accounts,
-        sim.profile[rows],
+        done.profile,
         index,
         market.closes[last - 1],
         market.symbols,

@@ -7,12 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sma.rebalance import account_arrays
 from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market
-from sma.simulate._accounts import SimAccounts, simulated_accounts
-from sma.simulate._loop import LoopSettings, run_path
 from sma.simulate._params import Profile
-from sma.simulate._run import _calendar_span, vintage_window
+from sma.simulate._run import _calendar_span, run_vintage, vintage_window
 
 
 def _month(market, fractional: bool):
@@ -24,36 +21,8 @@ def _month(market, fractional: bool):
         profiles=(Profile.LUMP_SUM,),
         fractional_shares=fractional,
     )
-    first, last = vintage_window(market, params, 0)
-    sim = simulated_accounts(market, first, first + 15, 0, params)
-    acc = account_arrays(
-        sim.accounts,
-        SimAccounts.empty("restrictions"),
-        SimAccounts.empty("tilts"),
-        market.securities,
-        market.benchmark_ids,
-    )
-    settings = LoopSettings(
-        Strategy.ENGINE,
-        params.harvest_frequency,
-        params.engine,
-        params.harvest_threshold,
-        params.drift_tolerance,
-        params.fill_cost_bps,
-        params.risk_history_days,
-        params.risk,
-    )
-    return run_path(
-        market,
-        first,
-        first + 15,
-        acc,
-        sim.lots,
-        sim.cash,
-        sim.cash_flows,
-        SimAccounts.empty("transactions"),
-        settings,
-    )
+    first, _ = vintage_window(market, params, 0)
+    return run_vintage(market, params, Strategy.ENGINE, first, first + 15).run
 
 
 @pytest.mark.slow

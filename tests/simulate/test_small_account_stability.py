@@ -18,12 +18,9 @@ import numpy as np
 import pytest
 
 from sma.market import MarketParams
-from sma.rebalance import account_arrays
 from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market
-from sma.simulate._accounts import SimAccounts, simulated_accounts
-from sma.simulate._loop import LoopSettings, run_path
 from sma.simulate._params import Profile
-from sma.simulate._run import _calendar_span, vintage_window
+from sma.simulate._run import _calendar_span, run_vintage, vintage_window
 
 QUIET = MarketParams(drawdown_depth=0.0)
 
@@ -45,36 +42,7 @@ def quiet_month():
     market = generated_market(params.seed, start, n_days, params.market, params.universe)
     first, _ = vintage_window(market, params, 0)
     last = first + 22  # a month of business days: five weekly nights
-    sim = simulated_accounts(market, first, last, 0, params)
-    acc = account_arrays(
-        sim.accounts,
-        SimAccounts.empty("restrictions"),
-        SimAccounts.empty("tilts"),
-        market.securities,
-        market.benchmark_ids,
-    )
-    settings = LoopSettings(
-        Strategy.ENGINE,
-        params.harvest_frequency,
-        params.engine,
-        params.harvest_threshold,
-        params.drift_tolerance,
-        params.fill_cost_bps,
-        params.risk_history_days,
-        params.risk,
-    )
-    run = run_path(
-        market,
-        first,
-        last,
-        acc,
-        sim.lots,
-        sim.cash,
-        sim.cash_flows,
-        SimAccounts.empty("transactions"),
-        settings,
-    )
-    return run
+    return run_vintage(market, params, Strategy.ENGINE, first, last).run
 
 
 @pytest.mark.slow
