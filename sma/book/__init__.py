@@ -8,6 +8,7 @@ seed.
 market underneath is ``sma.market``.
 """
 
+from sma.book._corporate import CorporateActionDraw, CorporateActionRates, action_cash
 from sma.book._generate import (
     BookMarket,
     book_market,
@@ -22,8 +23,11 @@ __all__ = [
     "BookError",
     "BookMarket",
     "BookParams",
+    "CorporateActionDraw",
+    "CorporateActionRates",
     "Funding",
     "book_market",
+    "action_cash",
     "book_tables",
     "generate_book",
     "part_bounds",
