@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sma.inbox import GICS_SECTORS, INBOX_FILES, CorporateActionKind
-from sma.market import TRADING_DAYS, Universe
+from sma.inbox import INBOX_FILES, CorporateActionKind
+from sma.market import TRADING_DAYS
 
 Kind = CorporateActionKind
 
@@ -106,7 +106,8 @@ def _new_ticker(base: str, suffix: str, taken: set[str]) -> str:
 
 def draw_corporate_actions(
     rng: np.random.Generator,
-    universe: Universe,
+    securities: pd.DataFrame,
+    eligible: np.ndarray,
     closes: np.ndarray,
     as_of: np.datetime64,
     rates: CorporateActionRates,
@@ -116,7 +117,10 @@ def draw_corporate_actions(
     Parameters
     ----------
     rng : Generator
-    universe : Universe -- the securities, sorted by symbol
+    securities : DataFrame -- the inbox ``securities`` frame, one row per column of ``closes``
+    eligible : ndarray of shape (n_securities,), bool -- names an action may touch: index
+        members without a second share class (an action on one class of a pair is not what the
+        index sees)
     closes : ndarray of shape (n_days, n_securities), USD -- the history, tonight last
     as_of : datetime64[D] -- the night (every action's ``ex_date``)
     rates : CorporateActionRates -- actions a year per kind across the universe
@@ -124,13 +128,12 @@ def draw_corporate_actions(
     Returns
     -------
     CorporateActionDraw
-        At most one action per security. Share-class pairs and names outside the index are left
-        alone (an action on one class of a pair is not what the index sees).
+        At most one action per security, only on ``eligible`` ones.
     """
-    eligible = universe.in_index & (universe.identical_group == "")
+    symbols = securities["symbol"].astype(str).to_numpy()
     pool = list(rng.permutation(np.flatnonzero(eligible)))
-    real_estate = set(np.flatnonzero(universe.sector == GICS_SECTORS.index("Real Estate")))
-    taken = set(universe.symbol.tolist())
+    real_estate = set(np.flatnonzero(securities["sector"].astype(str).to_numpy() == "Real Estate"))
+    taken = set(symbols.tolist())
     rows: list[dict] = []
     new_rows: list[dict] = []
     new_closes: dict[str, np.ndarray] = {}
@@ -145,7 +148,7 @@ def draw_corporate_actions(
                 break
             i = int(choices[0])
             pool.remove(i)
-            symbol, close = str(universe.symbol[i]), float(closes[-1, i])
+            symbol, close = str(symbols[i]), float(closes[-1, i])
             row: dict = {"symbol": symbol, "ex_date": as_of.astype(object), "kind": str(kind)}
             if kind == Kind.MERGER_CASH:
                 # By the closing date the target trades within a percent or two of the deal price.
@@ -155,7 +158,7 @@ def draw_corporate_actions(
                 bought = float(closes[-1, acquirer])
                 cash = rng.uniform(0.2, 0.6) if kind == Kind.MERGER_MIXED else 0.0
                 row |= {
-                    "new_symbol": str(universe.symbol[acquirer]),
+                    "new_symbol": str(symbols[acquirer]),
                     "ratio": round(close * (1.0 - cash) / bought, 4),
                     "cash_in_lieu_price": round(bought, 2),
                 }
@@ -171,13 +174,13 @@ def draw_corporate_actions(
                 tonight[symbol] = round(close * (1.0 - share), 2)
                 row |= {"new_symbol": child, "ratio": ratio, "basis_fraction": share}
                 row["cash_in_lieu_price"] = float(new_closes[child][-1])
-                new_rows.append(_security(universe, i, child, f"{universe.name[i]} Spinco"))
+                new_rows.append(_security(securities, i, child, " Spinco"))
             elif kind == Kind.SYMBOL_CHANGE:
                 new = _new_ticker(symbol, "N", taken)
                 new_closes[new] = closes[:, i].copy()
                 renamed[symbol] = new
                 row["new_symbol"] = new
-                new_rows.append(_security(universe, i, new, str(universe.name[i])))
+                new_rows.append(_security(securities, i, new, ""))
             elif kind == Kind.RETURN_OF_CAPITAL:
                 # The capital part of a quarterly REIT distribution: a fraction of a percent.
                 row["amount_per_share"] = round(close * rng.uniform(0.002, 0.006), 4)
@@ -193,15 +196,10 @@ def draw_corporate_actions(
     )
 
 
-def _security(universe: Universe, i: int, symbol: str, name: str) -> dict:
-    return {
-        "symbol": symbol,
-        "name": name,
-        "sector": GICS_SECTORS[int(universe.sector[i])],
-        "industry": str(universe.industry[i]),
-        "identical_group": None,
-        "esg_tags": str(universe.esg_tags[i]) or None,
-    }
+def _security(securities: pd.DataFrame, i: int, symbol: str, suffix: str) -> dict:
+    """A new security like row ``i`` (same sector and industry), its own identical group."""
+    row = securities.iloc[i].to_dict()
+    return row | {"symbol": symbol, "name": f"{row['name']}{suffix}", "identical_group": None}
 
 
 def action_cash(lots: pd.DataFrame, actions: pd.DataFrame) -> pd.Series:

@@ -109,7 +109,8 @@ def book_market(seed: int, as_of: date, params: BookParams = BookParams()) -> Bo
     # Their own stream: the universe and closes are the same whatever the actions' rates.
     actions = draw_corporate_actions(
         np.random.default_rng([seed, 7]),
-        universe,
+        universe.securities_frame(),
+        universe.in_index & (universe.identical_group == ""),
         history.closes,
         np.datetime64(as_of, "D"),
         params.corporate_actions,

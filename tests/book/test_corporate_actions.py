@@ -15,8 +15,14 @@ from hypothesis import strategies as st
 from pipelines.book import write_inbox
 from pipelines.settings import load_settings
 from pipelines.validate import validate_inbox
-from sma.book import BookParams, CorporateActionRates, action_cash, book_market, generate_book
-from sma.book._corporate import draw_corporate_actions
+from sma.book import (
+    BookParams,
+    CorporateActionRates,
+    action_cash,
+    book_market,
+    draw_corporate_actions,
+    generate_book,
+)
 from sma.inbox import GICS_SECTORS
 from sma.ledger import apply_corporate_actions, reconcile
 from sma.market import TRADING_DAYS, generate_universe
@@ -39,11 +45,15 @@ def test_a_decade_of_nights_sees_the_yearly_rates_of_each_kind():
     yearly rate (S&P 500 index changes: about 20-30 acquisitions a year; see the rates' source)."""
     universe = generate_universe(5)
     closes = np.vstack([universe.price, universe.price])
+    securities = universe.securities_frame()
+    eligible = universe.in_index & (universe.identical_group == "")
     rates = CorporateActionRates()
     rng = np.random.default_rng(1)
     nights = 10 * TRADING_DAYS
     drawn = [
-        draw_corporate_actions(rng, universe, closes, np.datetime64("2026-01-02"), rates).actions
+        draw_corporate_actions(
+            rng, securities, eligible, closes, np.datetime64("2026-01-02"), rates
+        ).actions
         for _ in range(nights)
     ]
     counts = pd.concat(drawn)["kind"].value_counts()
