@@ -111,6 +111,7 @@ def draw_corporate_actions(
     closes: np.ndarray,
     as_of: np.datetime64,
     rates: CorporateActionRates,
+    reserved: frozenset[str] = frozenset(),
 ) -> CorporateActionDraw:
     """Corporate actions going ex on ``as_of``, each kind a Poisson count at its daily rate.
 
@@ -124,6 +125,7 @@ def draw_corporate_actions(
     closes : ndarray of shape (n_days, n_securities), USD -- the history, tonight last
     as_of : datetime64[D] -- the night (every action's ``ex_date``)
     rates : CorporateActionRates -- actions a year per kind across the universe
+    reserved : frozenset of str -- tickers a new security may not take (earlier actions' ones)
 
     Returns
     -------
@@ -133,7 +135,7 @@ def draw_corporate_actions(
     symbols = securities["symbol"].astype(str).to_numpy()
     pool = list(rng.permutation(np.flatnonzero(eligible)))
     real_estate = set(np.flatnonzero(securities["sector"].astype(str).to_numpy() == "Real Estate"))
-    taken = set(symbols.tolist())
+    taken = set(symbols.tolist()) | reserved
     rows: list[dict] = []
     new_rows: list[dict] = []
     new_closes: dict[str, np.ndarray] = {}

@@ -49,8 +49,9 @@ def with_corporate_actions(path: MarketPath, first: int, rate: float, seed: int)
     n = len(securities)
     new_rows, new_closes, found, moves = [], [], [], []
     for t in range(max(first, 1), path.dates.size):
+        reserved = frozenset(r["symbol"] for r in new_rows)
         drawn = draw_corporate_actions(
-            rng, securities, alive, closes[: t + 1], path.dates[t], rates
+            rng, securities, alive, closes[: t + 1], path.dates[t], rates, reserved
         )
         if drawn.actions.empty:
             continue
@@ -78,7 +79,9 @@ def with_corporate_actions(path: MarketPath, first: int, rate: float, seed: int)
                     closes[t:, j] = 0.01
                 else:
                     acquirer = closes[t:, index[a["new_symbol"]]]
-                    closes[t:, j] = np.round(a["ratio"] * acquirer + (a["cash_per_share"] or 0), 2)
+                    closes[t:, j] = np.round(
+                        a["ratio"] * acquirer + np.nan_to_num(a["cash_per_share"]), 2
+                    )
         new_rows += drawn.securities.to_dict("records")
         found.append(drawn.actions)
     return _extended(path, securities, closes, new_rows, new_closes, found, moves)
@@ -89,6 +92,7 @@ def _extended(path, securities, closes, new_rows, new_closes, found, moves) -> M
     if new_rows:
         securities = pd.concat([securities, pd.DataFrame(new_rows)], ignore_index=True)
         closes = np.column_stack([closes, *new_closes])
+    closes = np.maximum(closes, 0.01)  # a close is at least a cent, whatever rounding did
     order = np.argsort(securities["symbol"].astype(str).to_numpy(), kind="stable")
     column = np.empty(order.size, np.int64)
     column[order] = np.arange(order.size)

@@ -48,6 +48,8 @@ def test_a_spun_off_child_trades_at_its_share_and_a_merged_name_leaves_the_index
     assert (busy.index_weights(u)[:, col[cash["symbol"]]] == 0).all()
     assert (busy.index_weights(u)[:, col[spin["new_symbol"]]] == 0).all()  # not in the index
     np.testing.assert_allclose(busy.index_weights(u).sum(axis=1), 1.0)
+    assert np.isfinite(busy.closes).all() and (busy.closes >= 0.01).all()
+    assert set(busy.actions["kind"]) >= {"MERGER_STOCK", "MERGER_MIXED", "SYMBOL_CHANGE"}
 
 
 def _book_holding(busy, symbols):
