@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 
 from sma.rebalance import account_arrays
-from sma.simulate import Profile, SimulationParams, simulate
+from sma.simulate import Profile, SimulationParams, simulate, with_corporate_actions
 from sma.simulate._accounts import SimAccounts
 from sma.simulate._book import SimBook
-from sma.simulate._corporate import with_corporate_actions
 from sma.simulate._market import generated_market
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
