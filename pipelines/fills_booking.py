@@ -21,22 +21,19 @@ import pandas as pd
 
 from pipelines._faults import crash_point
 from pipelines.blotter._actions import sign_fills
+from pipelines.corporate_actions import (
+    CORPORATE_ACTION_FILL_ID,
+    INBOX_LOT_SQL,
+    lots_after_corporate_actions,
+    realized_in_usd,
+)
 from pipelines.fills import FillsResult, load_fills, locked, write_fills_record
 from pipelines.settings import Settings
 from pipelines.store import open_store, transaction
-from sma.ledger import Ledger, apply_corporate_actions, usd_to_cents, wash_sale_window_start
+from sma.ledger import Ledger, usd_to_cents, wash_sale_window_start
 from sma.trading import BOOKED_COLUMNS, Action, Signer, Users, booked_digest, require_role
 
-_LOT_SQL = (
-    "SELECT account_id, lot_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
-    "acquired_date, "
-    "adjusted_acquired_date FROM {table} WHERE as_of_date = ? ORDER BY account_id, lot_id"
-)
-
-
-#: ``realized_gains.fill_id`` of the rows tonight's corporate actions booked (cash in lieu, cash
-#: and mixed mergers, returns of capital beyond basis, worthless stock).
-CORPORATE_ACTION_FILL_ID = "corporate_action"
+_LOT_SQL = INBOX_LOT_SQL
 
 
 def _starting_point(
@@ -55,11 +52,7 @@ def _starting_point(
             [as_of],
         ).df()
         return lots, cash, Ledger(accounts).realized()
-    lots = con.execute(_LOT_SQL.format(table="inbox_lots"), [as_of]).df()
-    actions = con.execute(
-        "SELECT * FROM inbox_corporate_actions WHERE as_of_date = ?", [as_of]
-    ).df()
-    lots, action_rows = apply_corporate_actions(lots, actions, as_of, accounts)
+    lots, action_rows = lots_after_corporate_actions(con, as_of)
     cash = con.execute(
         "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?",
         [as_of],
@@ -193,38 +186,19 @@ def _book(
     return result
 
 
-def _usd(cents: pd.Series) -> pd.Series:
-    return cents.astype("int64") / 100
-
-
-def _realized_in_usd(realized: pd.DataFrame, fill_id) -> pd.DataFrame:
-    """Ledger realized rows (cents) as ``realized_gains`` rows (USD)."""
-    return pd.DataFrame(
-        {
-            "fill_id": fill_id,
-            "account_id": realized["account_id"],
-            "symbol": realized["symbol"],
-            "lot_id": realized["lot_id"],
-            "sale_date": realized["sale_date"],
-            "quantity": realized["quantity"],
-            "proceeds": _usd(realized["proceeds_cents"]),
-            "cost_basis": _usd(realized["cost_basis_cents"]),
-            "wash_sale_disallowed": _usd(realized["wash_sale_disallowed_cents"]),
-            "permanently_disallowed": _usd(realized["permanently_disallowed_cents"]),
-            "adjustment_code": realized["adjustment_code"],
-            "gain": _usd(realized["gain_cents"]),
-            "term": realized["term"],
-            "acquired_date": realized["acquired_date"],
-            "adjusted_acquired_date": realized["adjusted_acquired_date"],
-        }
-    )
-
-
 def _write(con, as_of: date, result: FillsResult, action_rows: pd.DataFrame) -> None:
+    # The night's ingest booked tonight's corporate actions (pipelines.corporate_actions); a
+    # store loaded by an earlier version has them booked here, once.
+    already = con.execute(
+        "SELECT count(*) FROM realized_gains WHERE as_of_date = ? AND fill_id = ?",
+        [as_of, CORPORATE_ACTION_FILL_ID],
+    ).fetchone()[0]
     realized = pd.concat(
         [
-            _realized_in_usd(action_rows, CORPORATE_ACTION_FILL_ID),
-            _realized_in_usd(result.realized, result.realized["fill_id"]),
+            realized_in_usd(
+                action_rows.iloc[:0] if already else action_rows, CORPORATE_ACTION_FILL_ID
+            ),
+            realized_in_usd(result.realized, result.realized["fill_id"]),
         ],
         ignore_index=True,
     )

@@ -18,7 +18,9 @@ from pipelines.book import write_inbox
 from pipelines.ingest import ingest
 from pipelines.settings import Settings
 from pipelines.store import open_store, transaction
+from sma.book import BookParams
 from sma.simulate import History, HistoryParams, simulate_history
+from sma.uma import roll_models_forward
 
 
 def quarter_ends_between(start: date, end: date) -> list[date]:
@@ -86,6 +88,17 @@ def _record_start_values(con, frames: dict[str, pd.DataFrame], start: date) -> N
     con.unregister("incoming")
 
 
+def with_model_versions(frames: dict[str, pd.DataFrame], through: date) -> dict[str, pd.DataFrame]:
+    """The inbox ``frames`` of ``through`` with the versions its models' managers delivered since
+    the book was generated (issue 19: "model changes over time so `make demo`'s history shows
+    some"): one a quarter (``BookParams.model_version_days``), at the simulated closes."""
+    every = BookParams().model_version_days
+    return {
+        **frames,
+        "models": roll_models_forward(frames["models"], frames["prices"], through, every),
+    }
+
+
 def build_history(
     frames: dict[str, pd.DataFrame],
     start: date,
@@ -113,9 +126,12 @@ def build_history(
     with open_store(settings.store.path) as con:
         record_history(con, history)
     for period_end in period_ends:
-        write_inbox(history.snapshots[period_end], inbox, period_end, "csv")
+        write_inbox(
+            with_model_versions(history.snapshots[period_end], period_end), inbox, period_end, "csv"
+        )
         ingest(inbox, period_end, settings)
         on_leg(period_end)
-    write_inbox(history.inbox, inbox, end, "csv")
+    tonight = with_model_versions(history.inbox, end)
+    write_inbox(tonight, inbox, end, "csv")
     on_leg(end)
-    return history.inbox
+    return tonight

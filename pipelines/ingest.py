@@ -57,6 +57,7 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
     The inbox is validated batch by batch into a staging database attached to the store's
     connection, and loaded from there: no file is ever whole in memory.
     """
+    from pipelines.corporate_actions import book_corporate_actions
     from pipelines.validate import render_report, stage_inbox
 
     store = Path(settings.store.path)
@@ -74,6 +75,8 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
         held = dict(result.held_reasons)
         started = time.perf_counter()
         counts = load_staged(con, as_of, staged.clean_rows(), staged.issues_in_report_order(), held)
+        # Tonight's corporate actions realize gains on their ex date, traded or not.
+        book_corporate_actions(con, as_of)
         log.info(
             "%s rows loaded into the store in %.1f s",
             f"{sum(counts.values()):,}",

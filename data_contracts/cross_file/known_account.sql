@@ -1,8 +1,8 @@
 -- rule: known_account
 -- action: quarantine
 -- Every account-scoped row (restrictions, tilts, lots, cash, cash flows, transactions,
--- positions, a corporate action limited to one account) belongs to an account with a clean row in
--- accounts. Such a row is refused; the
+-- positions, a corporate action limited to one account, sleeves) belongs to an account with a clean
+-- row in accounts. Such a row is refused; the
 -- account (if it exists) is held.
 SELECT 'restrictions' AS file, _row AS "row", 'account_id' AS "column", account_id AS value, account_id,
        CASE WHEN account_id IN (SELECT account_id FROM accounts_all)
@@ -52,3 +52,9 @@ SELECT 'corporate_actions' AS file, _row AS "row", 'account_id' AS "column", acc
             ELSE 'account ' || account_id || ' is not in accounts' END AS message
 FROM corporate_actions
 WHERE account_id IS NOT NULL AND account_id NOT IN (SELECT account_id FROM accounts)
+UNION ALL
+SELECT 'sleeves' AS file, _row AS "row", 'account_id' AS "column", account_id AS value, account_id,
+       CASE WHEN account_id IN (SELECT account_id FROM accounts_all)
+            THEN 'account ' || account_id || ' was refused in accounts'
+            ELSE 'account ' || account_id || ' is not in accounts' END AS message
+FROM sleeves WHERE account_id NOT IN (SELECT account_id FROM accounts)

@@ -1,8 +1,9 @@
 -- rule: known_symbol
 -- action: quarantine
 -- Every symbol named anywhere in the inbox (prices, benchmarks, lots, positions, restrictions,
--- tilts, transactions, corporate actions and the new_symbol they hand out) is a security of the
--- security master with a clean row (the engine must know the sector of what a client receives).
+-- tilts, transactions, corporate actions and the new_symbol they hand out, models) is a security
+-- of the security master with a clean row (the engine must know the sector of what a client
+-- receives).
 -- The row naming an unknown symbol is refused and its account held.
 SELECT 'prices' AS file, _row AS "row", 'symbol' AS "column", symbol AS value,
        NULL AS account_id,
@@ -67,3 +68,10 @@ SELECT 'corporate_actions' AS file, _row AS "row", 'new_symbol' AS "column", new
             ELSE 'new_symbol ' || new_symbol || ' is not in securities' END AS message
 FROM corporate_actions
 WHERE new_symbol IS NOT NULL AND new_symbol NOT IN (SELECT symbol FROM securities)
+UNION ALL
+SELECT 'models' AS file, _row AS "row", 'symbol' AS "column", symbol AS value,
+       NULL AS account_id,
+       CASE WHEN symbol IN (SELECT symbol FROM securities_all)
+            THEN 'symbol ' || symbol || ' was refused in securities'
+            ELSE 'symbol ' || symbol || ' is not in securities' END AS message
+FROM models WHERE symbol IS NOT NULL AND symbol NOT IN (SELECT symbol FROM securities)

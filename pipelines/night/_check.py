@@ -368,6 +368,11 @@ def check_step(night: Night) -> dict:
         "statuses": {str(k): int((records["status"] == str(k)).sum()) for k in DecisionStatus},
         "exceptions": {str(k): int((exceptions["kind"] == str(k)).sum()) for k in ExceptionKind},
         "risk_model": night.done_info("prepare").get("risk_model", ""),
+        # Issue 19: models whose version changed tonight, their symbol changes and followers
+        # (model_changes.parquet in the run folder).
+        "model_changes": night.done_info("prepare").get(
+            "model_changes", {"models": 0, "symbols": 0, "accounts": 0}
+        ),
     }
     _files.write_json(str(night.run_dir / "summary.json"), summary, "check:summary")
     night.mark_done("check", info=summary)

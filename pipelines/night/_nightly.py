@@ -287,6 +287,12 @@ def render_summary(night: Night, summary: dict) -> str:
         f"${summary['gains_realized_lt']:,.0f});"
         f" IRA/ROTH ${summary.get('gains_realized_untaxed', 0.0):,.0f}, not taxed",
     ]
+    changed = summary.get("model_changes")
+    if changed is not None:  # issue 19; a summary from before it has none
+        lines.append(
+            f"  models changed      {changed['models']:>10,}   symbols {changed['symbols']:,}, "
+            f"UMA accounts following {changed['accounts']:,} (model_changes.parquet)"
+        )
     decided = rec[rec["te_before"].notna()]
     if len(decided):
         q = (

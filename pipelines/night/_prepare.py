@@ -7,7 +7,8 @@ gets its own files -- accounts, lots, custodian
 positions, restrictions, tilts, wash-sale blocks -- so a shard task reads only its part of the
 book; the day's corporate actions and the reconciliation of lots against the custodian are applied
 by the shard step (:mod:`._decide`). Everything is written as Parquet under the night's exchange
-folder; nothing is written to the store. The book's lots never pass through this process's memory.
+folder (and what tonight's model versions changed, to the run folder); nothing is written to
+the store. The book's lots never pass through this process's memory.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines._faults import crash_point
+from pipelines.corporate_actions import CORPORATE_ACTION_FILL_ID
 from pipelines.night import _files
+from pipelines.night._model_changes import write_model_changes
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.inbox import AccountType
@@ -80,19 +83,26 @@ def _realized_this_year(con, as_of) -> pd.DataFrame:
     """Net realized gains per account so far this calendar year, from the store's ledger
     (``realized_gains``).
 
-    The ledger is the one source of realized gains: fills booked by ``sma fills load`` and the
-    simulated history. DuckDB sums the DECIMAL gains exactly per account, run and sale date;
+    The ledger is the one source of realized gains: fills booked by ``sma fills load``, the
+    simulated history and the corporate actions the ingest booked. Like the simulated history,
+    tonight's corporate actions have happened (on their ex date): they count through tonight,
+    where tonight's own fills do not. DuckDB sums the DECIMAL gains exactly per account, run and sale date;
     ``sma.ledger.realized_this_year`` decides which count (not tonight's own fills) and adds
     them up in integer cents, so the figure is exact and the same on every read.
     """
     rows = con.execute(
         """
-        SELECT account_id, as_of_date, sale_date, fill_id = ? AS simulated,
+        SELECT account_id, as_of_date, sale_date, fill_id IN (?, ?) AS simulated,
                CAST(sum(gain) * 100 AS BIGINT) AS gain_cents
         FROM realized_gains WHERE sale_date BETWEEN ? AND ?
         GROUP BY ALL ORDER BY ALL
         """,
-        [SIMULATED_FILL_ID, tax_year_start(as_of).astype(object), as_of],
+        [
+            SIMULATED_FILL_ID,
+            CORPORATE_ACTION_FILL_ID,
+            tax_year_start(as_of).astype(object),
+            as_of,
+        ],
     ).df()
     ytd = realized_this_year(rows, as_of)
     return pd.DataFrame(
@@ -212,6 +222,7 @@ def prepare_step(night: Night) -> list[int]:
         ).df()
         realized = _realized_this_year(con, night.as_of)
         changed = _changed_since_last_night(con, night.as_of)
+        changed_models = write_model_changes(con, night)
         held = con.execute(
             "SELECT account_id, ? AS kind, reason FROM held_accounts WHERE as_of_date = ?",
             [str(ExceptionKind.BAD_INPUT), night.as_of],
@@ -295,7 +306,10 @@ def prepare_step(night: Night) -> list[int]:
         for k in shards:
             part = parts.get(k, frame.iloc[:0])
             write(night.uri("shards", f"{k:04d}", f"{name}.parquet"), part.reset_index(drop=True))
-    night.mark_done("prepare", info={"shards": shards, "risk_model": risk_source})
+    night.mark_done(
+        "prepare",
+        info={"shards": shards, "risk_model": risk_source, "model_changes": changed_models},
+    )
     return shards
 
 

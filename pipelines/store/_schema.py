@@ -30,8 +30,18 @@ _SQL_TYPE = {
     ColumnKind.BOOL: "BOOLEAN",
 }
 
-#: Files kept as one history keyed by their own dates instead of one copy per night.
-HISTORY_FILES = {"prices": ("date", "symbol")}
+#: Files kept as one history keyed by their own dates instead of one copy per night. A model's
+#: versions are a history (issue 19): a night's inbox may carry only the latest, and the night
+#: compares it with the version in force the night before.
+HISTORY_FILES = {
+    "prices": ("date", "symbol"),
+    "models": ("provider_id", "model_id", "effective_date", "symbol"),
+}
+
+#: Inbox files and columns added after the first schema, each by its own migration (so ``_v1``
+#: stays what it was when stores were made with it): name -> the schema version that adds it.
+ADDED_FILES = {"models": 9, "sleeves": 9}
+ADDED_COLUMNS = {("accounts", "fractional_shares"): 7, ("accounts", "implementation"): 9}
 
 
 def table_name(file: str) -> str:
@@ -42,32 +52,31 @@ def column_type(file: str, column: str, kind: ColumnKind) -> str:
     return "DECIMAL(18, 2)" if (file, column) in MONEY_COLUMNS else _SQL_TYPE[kind]
 
 
-#: Inbox columns added after the first schema, each by its own migration (so ``_v1`` stays what
-#: it was when stores were made with it): (file, column) -> the schema version that adds it.
-ADDED_COLUMNS = {("accounts", "fractional_shares"): 7}
-
-
 def _column_ddl(file: str, c: Column) -> str:
     return f"{c.name} {column_type(file, c.name, c.kind)}{'' if c.nullable else ' NOT NULL'}"
 
 
-def _inbox_table_ddl(spec: FileSpec) -> str:
+def _inbox_table_ddl(spec: FileSpec, version: int = 1) -> str:
+    """The inbox table of ``spec`` with the columns it had at schema ``version``."""
+    columns = [c for c in spec.columns if ADDED_COLUMNS.get((spec.name, c.name), 1) <= version]
     cols = [] if spec.name in HISTORY_FILES else ["as_of_date DATE NOT NULL"]
-    cols += [
-        _column_ddl(spec.name, c) for c in spec.columns if (spec.name, c.name) not in ADDED_COLUMNS
-    ]
+    cols += [_column_ddl(spec.name, c) for c in columns]
     # Snapshot keys are enforced by the validator, not by an index: an index over millions of
     # lots costs memory and load time, and DuckDB checks keys eagerly within a transaction.
     if spec.name in HISTORY_FILES:
         cols.append(f"PRIMARY KEY ({', '.join(HISTORY_FILES[spec.name])})")
     if spec.name in HISTORY_FILES:
-        cols.insert(len(spec.columns), "loaded_as_of DATE NOT NULL")
+        cols.insert(len(columns), "loaded_as_of DATE NOT NULL")
     return f"CREATE TABLE {table_name(spec.name)} (\n    " + ",\n    ".join(cols) + "\n)"
 
 
 def _v1() -> list[str]:
     return [
-        *(_inbox_table_ddl(spec) for spec in INBOX_FILES.values()),
+        *(
+            _inbox_table_ddl(spec)
+            for spec in INBOX_FILES.values()
+            if ADDED_FILES.get(spec.name, 1) == 1
+        ),
         """CREATE TABLE snapshots (
     as_of_date DATE PRIMARY KEY,
     inbox_sha256 VARCHAR NOT NULL,
@@ -221,6 +230,18 @@ def _v8() -> list[str]:
     ]
 
 
+def _v9() -> list[str]:
+    """The model-delivered UMA's inbox (issue 19): the history of model versions, the sleeves of
+    each night, and each account's implementation (null = MANAGER_TRADED)."""
+    accounts = INBOX_FILES["accounts"]
+    return [
+        _inbox_table_ddl(INBOX_FILES["models"], 9),
+        _inbox_table_ddl(INBOX_FILES["sleeves"], 9),
+        f"ALTER TABLE {table_name('accounts')} ADD COLUMN "
+        + _column_ddl("accounts", accounts.column("implementation")),
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v1()),
@@ -231,5 +252,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v6()),
     tuple(_v7()),
     tuple(_v8()),
+    tuple(_v9()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

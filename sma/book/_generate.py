@@ -40,6 +40,13 @@ from sma.book._restrictions import (
     draw_tilts,
     excluded_pairs,
 )
+from sma.book._uma import (
+    SleeveDraw,
+    draw_sleeves,
+    implementation_column,
+    models_table,
+    sleeves_table,
+)
 from sma.inbox import INBOX_FILES
 from sma.ledger import apply_corporate_actions
 from sma.market import (
@@ -54,7 +61,7 @@ from sma.market import (
 )
 
 #: The files that do not depend on the accounts; the others come part by part.
-MARKET_FILES = ("securities", "prices", "benchmarks", "corporate_actions")
+MARKET_FILES = ("securities", "prices", "benchmarks", "corporate_actions", "models")
 
 
 def _check(n_accounts: int, as_of: date, params: BookParams) -> None:
@@ -71,6 +78,10 @@ def _check(n_accounts: int, as_of: date, params: BookParams) -> None:
         raise BookError(f"history_years must be >= 1, not {params.history_years}")
     if params.accounts_per_part < 1:
         raise BookError(f"accounts_per_part must be >= 1, not {params.accounts_per_part}")
+    if not 0.0 <= params.uma_share <= 1.0:
+        raise BookError(f"uma_share must be a fraction from 0 to 1, not {params.uma_share}")
+    if params.uma_share > 0 and min(params.max_sleeves, len(params.models)) < 2:
+        raise BookError("a UMA account has 2 or more model sleeves: max_sleeves and models >= 2")
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,13 @@ def _market_tables(market: BookMarket, params: BookParams) -> dict[str, pa.Table
             "volume": history.volumes[first:].ravel(),
         },
     )
+    models = models_table(
+        market.universe,
+        market.history,
+        params.models,
+        params.model_versions,
+        params.model_version_days,
+    )
     drawn = market.actions
     if drawn.actions.empty:
         return {
@@ -140,6 +158,7 @@ def _market_tables(market: BookMarket, params: BookParams) -> dict[str, pa.Table
                 "benchmarks", benchmarks_frame(market.universe, params.benchmarks)
             ),
             "corporate_actions": empty_table("corporate_actions"),
+            "models": models,
         }
     securities = pd.concat([market.universe.securities_frame(), drawn.securities])
     return {
@@ -149,6 +168,7 @@ def _market_tables(market: BookMarket, params: BookParams) -> dict[str, pa.Table
             "benchmarks", _index_after(benchmarks_frame(market.universe, params.benchmarks), drawn)
         ),
         "corporate_actions": table_from_frame("corporate_actions", drawn.actions),
+        "models": models,
     }
 
 
@@ -193,6 +213,7 @@ class _Book:
     excluded: tuple[np.ndarray, np.ndarray]
     account_ids: pa.Array
     household_ids: pa.Array
+    sleeves: SleeveDraw
 
 
 def _draw_book(n_accounts: int, seed: int, market: BookMarket, params: BookParams) -> _Book:
@@ -208,6 +229,14 @@ def _draw_book(n_accounts: int, seed: int, market: BookMarket, params: BookParam
     restrictions = draw_restrictions(rng, accounts, universe, params)
     tilts = draw_tilts(rng, accounts, universe, params)
     n_households = int(accounts.household.max(initial=-1)) + 1
+    # Issue 19: a stream of its own, so the manager-traded book of a seed is unchanged.
+    sleeves = draw_sleeves(
+        np.random.default_rng([seed, 19]),
+        accounts.cash_target,
+        len(params.models),
+        params.uma_share,
+        params.max_sleeves,
+    )
     return _Book(
         accounts=accounts,
         restrictions=restrictions,
@@ -215,6 +244,7 @@ def _draw_book(n_accounts: int, seed: int, market: BookMarket, params: BookParam
         excluded=excluded_pairs(restrictions, universe),
         account_ids=strings(sequence_ids("A", n_accounts), np.arange(n_accounts)),
         household_ids=strings(sequence_ids("H", n_households), accounts.household),
+        sleeves=sleeves,
     )
 
 
@@ -239,6 +269,7 @@ def _accounts_table(book: _Book, lo: int, hi: int, market: BookMarket, params: B
             "cash_target": accounts.cash_target,
             "inception_date": dates(market.history.dates[accounts.inception]),
             "fractional_shares": accounts.fractional_shares,
+            "implementation": implementation_column(book.sleeves, lo, hi),
         },
     )
 
@@ -377,6 +408,7 @@ def _part_tables(
             },
         ),
         "positions": positions,
+        "sleeves": sleeves_table(book.sleeves, lo, hi, book.account_ids, p.models),
     }
 
 
@@ -410,7 +442,10 @@ def generate_book(
     cap-weighted benchmarks, ``params.price_days`` business days of closes from a factor model,
     households of 1-4 accounts (TAXABLE, IRA, ROTH) of $50k-$20M funded with cash, a lump sum,
     monthly contributions or a low-basis legacy stock; restrictions and tilts on some; pending
-    cash flows; the last 31 days of transactions; custodian positions equal to the lots' shares.
+    cash flows; the last 31 days of transactions; custodian positions equal to the lots' shares;
+    outside managers' models (``params.models``, a version a quarter) and about
+    ``params.uma_share`` of the accounts implemented as UMAs, with 2-4 model sleeves and a cash
+    sleeve (issue 19).
 
     Parameters
     ----------

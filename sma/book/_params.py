@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sma.book._corporate import CorporateActionRates
+from sma.book._uma import STANDARD_MODELS, ModelDefinition
 from sma.errors import SmaError
 from sma.market import STANDARD_BENCHMARKS, BenchmarkDefinition, MarketParams, UniverseParams
 
@@ -75,3 +76,10 @@ class BookParams:
     accounts_per_part: int = 2000
     # Corporate actions going ex on the as-of date, a year across the universe, per kind.
     corporate_actions: CorporateActionRates = field(default_factory=CorporateActionRates)
+    # Issue 19: the model-delivered UMA. Outside managers' models (a version every quarter) and
+    # the share of accounts implemented as UMAs, each with 2-4 model sleeves and a cash sleeve.
+    models: tuple[ModelDefinition, ...] = STANDARD_MODELS
+    model_versions: int = 4  # per model, the latest one offset_days before the as-of date
+    model_version_days: int = 63  # business days between a model's versions: a quarter
+    uma_share: float = 0.25
+    max_sleeves: int = 4  # model sleeves per UMA account, at least 2

@@ -2,6 +2,7 @@
 contract")."""
 
 from sma.inbox._spec import (
+    CASH_MODEL_ID,
     FILLS,
     FORMULA_PREFIXES,
     GICS_SECTORS,
@@ -14,11 +15,13 @@ from sma.inbox._spec import (
     ColumnKind,
     CorporateActionKind,
     FileSpec,
+    Implementation,
     RestrictionKind,
     Side,
 )
 
 __all__ = [
+    "CASH_MODEL_ID",
     "FILLS",
     "FORMULA_PREFIXES",
     "GICS_SECTORS",
@@ -31,6 +34,7 @@ __all__ = [
     "ColumnKind",
     "CorporateActionKind",
     "FileSpec",
+    "Implementation",
     "RestrictionKind",
     "Side",
 ]

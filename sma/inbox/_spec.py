@@ -83,6 +83,18 @@ class CorporateActionKind(StrEnum):
     WORTHLESS = "WORTHLESS"  # every lot closed at a loss on 31 December
 
 
+class Implementation(StrEnum):
+    """Who designs an account's portfolio (issue 19): the firm itself, or outside managers'
+    models held as sleeves of a unified managed account."""
+
+    MANAGER_TRADED = "MANAGER_TRADED"  # one firm designs, trades and tax-manages the account
+    UMA = "UMA"  # sleeves follow outside managers' models; the firm implements them
+
+
+#: A sleeve with this model_id holds cash, not a model (issue 19: "cash sleeve allowed").
+CASH_MODEL_ID = "CASH"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -192,6 +204,14 @@ INBOX_FILES: dict[str, FileSpec] = {
                     required=False,
                     doc="trades fractions of a share (custodian's decimals); blank = false",
                 ),
+                _c(
+                    "implementation",
+                    _E,
+                    nullable=True,
+                    required=False,
+                    enum=tuple(Implementation),
+                    doc="MANAGER_TRADED or UMA; blank or absent = MANAGER_TRADED",
+                ),
             ),
             key=("account_id",),
         ),
@@ -287,6 +307,32 @@ INBOX_FILES: dict[str, FileSpec] = {
             ),
             key=("symbol", "ex_date", "kind"),
             required=False,
+        ),
+        FileSpec(
+            "models",
+            (
+                _c("provider_id", _ID, doc="the outside manager delivering the model"),
+                _c("model_id", _ID),
+                _c("effective_date", _DATE, doc="the date this version of the model applies from"),
+                _c("symbol", _SYM),
+                _c("weight", _F, doc="fraction of the model, > 0"),
+            ),
+            key=("provider_id", "model_id", "effective_date", "symbol"),
+            required=False,
+            doc="Model versions: the weights of a (provider, model, date) sum to 1.",
+        ),
+        FileSpec(
+            "sleeves",
+            (
+                _c("account_id", _ID),
+                _c("sleeve_id", _ID),
+                _c("model_id", _ID, doc="the model the sleeve follows; CASH = a cash sleeve"),
+                _c("target_weight", _F, doc="fraction of the account; an account's sum to 1"),
+                _c("drift_band", _F, doc="fraction the sleeve may drift from its model, 0 to 1"),
+            ),
+            key=("account_id", "sleeve_id"),
+            required=False,
+            doc="The sleeves of UMA accounts, each following one model.",
         ),
     )
 }

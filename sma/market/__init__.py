@@ -20,12 +20,13 @@ from sma.market._prices import (
     simulate_prices,
 )
 from sma.market._universe import Universe, UniverseParams, generate_universe
-from sma.market._vocabulary import ESG_TAGS, SECTOR_COUNTS
+from sma.market._vocabulary import ESG_TAGS, SECTOR_COUNTS, STYLES
 
 __all__ = [
     "ESG_TAGS",
     "SECTOR_COUNTS",
     "STANDARD_BENCHMARKS",
+    "STYLES",
     "TRADING_DAYS",
     "BenchmarkDefinition",
     "MarketParams",

@@ -136,7 +136,7 @@ def initial_book(seed: int, as_of: date) -> dict[str, pd.DataFrame]:
         "securities": securities[columns("securities")],
         "prices": prices[columns("prices")],
         "benchmarks": benchmarks,
-        "accounts": accounts[columns("accounts")],
+        "accounts": accounts[[c for c in columns("accounts") if c in accounts]],
         "restrictions": empty("restrictions"),
         "lots": lots,
         "cash": cash,

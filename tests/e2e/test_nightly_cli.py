@@ -47,8 +47,12 @@ def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
         "orders",
         "losses harvested",
         "tracking error",
+        "models changed",
     ):
         assert words in done.stdout
+    # Issue 19: the night reports its model changes; the store's first night has none to compare.
+    changes = pd.read_parquet(tmp_path / "runs" / AS_OF.isoformat() / "model_changes.parquet")
+    assert changes.empty and "accounts" in changes.columns
     trades = pd.read_parquet(tmp_path / "runs" / AS_OF.isoformat() / "proposal" / "trades.parquet")
     assert len(trades) > 0 and set(trades["side"]) <= {"BUY", "SELL"}
     # Whole shares, except in the accounts that allow fractional shares (issue 17): 0.001 share.

@@ -49,9 +49,13 @@ def book_in_store(root: Path) -> None:
             ("A4", "H1", "TAXABLE"),
         ):
             con.execute(
-                "INSERT INTO inbox_accounts VALUES (?, ?, ?, 'client', ?, 'SP500', true, 0.37, "
+                # Named columns: the optional ones later schema versions add stay null.
+                "INSERT INTO inbox_accounts (as_of_date, account_id, household_id, client_name, "
+                "account_type, benchmark_id, tlh_enabled, st_tax_rate, lt_tax_rate, "
+                "max_tracking_error, gain_budget, min_trade_value, cash_target, inception_date) "
+                "VALUES (?, ?, ?, 'client', ?, 'SP500', true, 0.37, "
                 "0.2, 0.02, NULL, 100, 0.01, "
-                "'2020-01-01', NULL)",  # fractional_shares blank: whole shares
+                "'2020-01-01')",  # fractional_shares, implementation blank: whole shares, SMA
                 [AS_OF, account, household, kind],
             )
         for symbol in ("AAPL", "XOM", "KO"):
@@ -290,3 +294,38 @@ def test_tonights_corporate_action_is_booked_once_with_the_days_first_fills(tmp_
     ]
     basis = {r[2]: float(r[5]) for r in rows["ledger_lots"] if r[3] == "XOM"}
     assert basis == {"L1": 40.0, "L2": 0.0, "L9": 0.0}
+
+
+def test_tonights_corporate_action_is_booked_by_the_nights_ingest_once_and_counts_tonight(tmp_path):
+    """Issue 22 / STYLE.md "nothing is lost": a corporate action realizes its gain on the ex date
+    whether or not the night's blotter is approved and filled. The ingest books it (booking again,
+    as a rerun does, replaces the rows), the fills loader then leaves those rows as they are, and
+    the night's year-to-date gains already count it -- tonight's own fills never do (26 U.S.C.
+    301(c)(3): a return of capital beyond basis is a gain)."""
+    from pipelines.corporate_actions import book_corporate_actions
+    from pipelines.night._prepare import _realized_this_year
+
+    released(tmp_path)
+    with open_store(settings(tmp_path).store.path) as con:
+        con.execute(
+            "INSERT INTO inbox_corporate_actions (as_of_date, symbol, ex_date, kind, "
+            "amount_per_share) VALUES (?, 'XOM', ?, 'RETURN_OF_CAPITAL', 130)",
+            [AS_OF, AS_OF],
+        )
+        before = _realized_this_year(con, AS_OF).set_index("account_id")["realized_ytd"]
+        assert book_corporate_actions(con, AS_OF) == 2
+        assert book_corporate_actions(con, AS_OF) == 2  # a rerun of the ingest
+        after = _realized_this_year(con, AS_OF).set_index("account_id")["realized_ytd"]
+    assert after.get("A1", 0.0) - before.get("A1", 0.0) == pytest.approx(100.0)
+    assert after.get("A3", 0.0) - before.get("A3", 0.0) == pytest.approx(350.0)
+    book_fills_file(
+        fills_file(tmp_path, [("E1", f"{RUN}-BUY-AAPL", "A2", "AAPL", "BUY", 6, 200.0, "")]),
+        RUN,
+        settings(tmp_path),
+        user="ops",
+    )
+    action_rows = [r for r in store_rows(tmp_path)["realized_gains"] if r[1] == "corporate_action"]
+    assert sorted((r[2], r[4], float(r[12])) for r in action_rows) == [
+        ("A1", "L2", 100.0),
+        ("A3", "L9", 350.0),
+    ]

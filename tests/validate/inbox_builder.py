@@ -1,6 +1,7 @@
 """A small, valid inbox written by hand, as text frames, and the means to corrupt and write it.
 
-Three accounts in two households follow one benchmark of four stocks; every file of the contract
+Three accounts in two households follow one benchmark of four stocks (A3 a UMA account with
+sleeves following two models); every file of the contract
 is present and every cross-file rule holds. Tests change one cell (or row) and check the one
 error it must cause.
 """
@@ -53,10 +54,12 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
         ),
         "accounts": _frame(
             "account_id,household_id,client_name,account_type,benchmark_id,tlh_enabled,st_tax_rate,"
-            "lt_tax_rate,max_tracking_error,gain_budget,min_trade_value,cash_target,inception_date",
-            "A1,H1,Ada Lovelace,TAXABLE,B1,true,0.37,0.2,0.02,5000,100,0.01,2020-01-02",
-            "A2,H1,Ada Lovelace,IRA,B1,false,0,0,0.03,,50,0.02,2021-03-01",
-            "A3,H2,Alan Turing,ROTH,B1,false,0,0,0.03,,50,0.0,2022-07-15",
+            "lt_tax_rate,max_tracking_error,gain_budget,min_trade_value,cash_target,inception_date,"
+            "implementation",
+            "A1,H1,Ada Lovelace,TAXABLE,B1,true,0.37,0.2,0.02,5000,100,0.01,2020-01-02,"
+            "MANAGER_TRADED",
+            "A2,H1,Ada Lovelace,IRA,B1,false,0,0,0.03,,50,0.02,2021-03-01,",
+            "A3,H2,Alan Turing,ROTH,B1,false,0,0,0.03,,50,0.0,2022-07-15,UMA",
         ),
         "restrictions": _frame(
             "account_id,kind,symbol,sector,esg_tag",
@@ -92,6 +95,23 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
             "new_share_price,amount_per_share,cash_in_lieu_price,price",
             "MSFT,2026-06-01,SPLIT,2,,,,,,,,",
             "AAPL,2026-12-15,SPLIT,4,,,,,,,,",
+        ),
+        # Issue 19: A3 is a UMA account, a core sleeve, a growth sleeve and cash; the core model
+        # has two versions (the second drops JNJ).
+        "models": _frame(
+            "provider_id,model_id,effective_date,symbol,weight",
+            "NORTHWIND,CORE,2026-10-01,AAPL,0.5",
+            "NORTHWIND,CORE,2026-10-01,MSFT,0.3",
+            "NORTHWIND,CORE,2026-10-01,JNJ,0.2",
+            "NORTHWIND,CORE,2026-11-24,AAPL,0.6",
+            "NORTHWIND,CORE,2026-11-24,MSFT,0.4",
+            "ALDER,GROWTH,2026-09-01,MSFT,1",
+        ),
+        "sleeves": _frame(
+            "account_id,sleeve_id,model_id,target_weight,drift_band",
+            "A3,S1,CORE,0.6,0.05",
+            "A3,S2,GROWTH,0.35,0.05",
+            "A3,S3,CASH,0.05,0.02",
         ),
     }
 

@@ -175,6 +175,21 @@ CASES = [
     # statement).
     ("securities", 2, "industry", "I" * 101, "max_length"),
     ("restrictions", 3, "esg_tag", "t" * 65, "max_length"),
+    # Issue 19: the model-delivered UMA's files and the accounts' implementation.
+    ("accounts", 1, "implementation", "SLEEVED", "in_set"),
+    ("models", 2, "weight", "0", "positive"),
+    ("models", 2, "weight", "1.5", "at_most_one"),
+    ("models", 1, "provider_id", "../x", "id_pattern"),
+    ("models", 1, "effective_date", "0201-10-01", "date_range"),
+    ("models", 1, "effective_date", "2026-13-01", "date_format"),
+    ("models", 3, "symbol", "jnj", "symbol_pattern"),
+    ("models", 4, "model_id", "", "not_null"),
+    ("sleeves", 1, "drift_band", "0", "positive"),
+    ("sleeves", 1, "drift_band", "1", "below_one"),
+    ("sleeves", 2, "target_weight", "-0.35", "positive"),
+    ("sleeves", 2, "target_weight", "1.2", "at_most_one"),
+    ("sleeves", 3, "sleeve_id", "", "not_null"),
+    ("sleeves", 3, "model_id", "a/b", "id_pattern"),
 ]
 
 # NaN and both infinities in every numeric column of every file, written as a custodian might.
