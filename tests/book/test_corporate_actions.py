@@ -162,3 +162,17 @@ def test_a_book_with_every_kind_tonight_passes_the_inbox_validation(tmp_path, bu
     write_inbox(book, tmp_path, AS_OF, "csv")
     result = validate_inbox(tmp_path, AS_OF, load_settings().validation)
     assert result.issues.empty, result.issues.head(20).to_string()
+
+
+def test_a_worthless_name_closes_at_a_cent_and_leaves_positions_and_the_index():
+    """WORTHLESS (26 U.S.C. 165(g)(1)): every lot is closed; the custodian shows no position,
+    the last trade is a cent and the index no longer holds the name."""
+    only_worthless = CorporateActionRates(0, 0, 0, 0, 0, 0, worthless=3 * TRADING_DAYS)
+    params = BookParams(price_days=60, history_years=1, corporate_actions=only_worthless)
+    book = generate_book(20, 5, AS_OF, params)
+    gone = book["corporate_actions"]["symbol"]
+    assert len(gone) and (book["corporate_actions"]["kind"] == "WORTHLESS").all()
+    tonight = book["prices"][pd.to_datetime(book["prices"]["date"]).dt.date == AS_OF]
+    assert (tonight[tonight["symbol"].isin(gone)]["close"] == 0.01).all()
+    assert not book["positions"]["symbol"].isin(gone).any()
+    assert not book["benchmarks"]["symbol"].isin(gone).any()
