@@ -442,7 +442,10 @@ def generate_book(
     cap-weighted benchmarks, ``params.price_days`` business days of closes from a factor model,
     households of 1-4 accounts (TAXABLE, IRA, ROTH) of $50k-$20M funded with cash, a lump sum,
     monthly contributions or a low-basis legacy stock; restrictions and tilts on some; pending
-    cash flows; the last 31 days of transactions; custodian positions equal to the lots' shares;
+    cash flows; the last 31 days of transactions; corporate actions going ex tonight at the
+    realistic yearly rates of ``params.corporate_actions`` (mergers, spin-offs, ticker changes,
+    returns of capital; new securities with closes); custodian positions equal to the lots'
+    shares after tonight's actions, cash including what they paid;
     outside managers' models (``params.models``, a version a quarter) and about
     ``params.uma_share`` of the accounts implemented as UMAs, with 2-4 model sleeves and a cash
     sleeve (issue 19).
