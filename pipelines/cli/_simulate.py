@@ -60,6 +60,13 @@ def simulate(
         help="An inbox date folder (securities, prices, benchmarks): run on its closes, "
         "extended by the factor model past its last day. Default: the market model.",
     ),
+    corporate_action_rate: float = typer.Option(
+        1.0,
+        "--corporate-action-rate",
+        min=0.0,
+        help="Corporate actions on the path, times the realistic yearly rates (mergers, "
+        "spin-offs, ticker changes, returns of capital); 0 = none.",
+    ),
     workers: int = typer.Option(
         2, "--workers", min=1, help="Processes (results do not depend on it)."
     ),
@@ -91,6 +98,7 @@ def simulate(
             monthly_withdrawal=withdrawal,
             harvest_threshold=threshold,
             fractional_shares=fractional,
+            corporate_action_rate=corporate_action_rate,
             strategies=tuple(
                 Strategy(s.strip().upper()) for s in strategies.split(",") if s.strip()
             ),

@@ -8,6 +8,12 @@ seed.
 market underneath is ``sma.market``.
 """
 
+from sma.book._corporate import (
+    CorporateActionDraw,
+    CorporateActionRates,
+    action_cash,
+    draw_corporate_actions,
+)
 from sma.book._generate import (
     BookMarket,
     book_market,
@@ -22,9 +28,13 @@ __all__ = [
     "BookError",
     "BookMarket",
     "BookParams",
+    "CorporateActionDraw",
+    "CorporateActionRates",
     "Funding",
     "book_market",
+    "action_cash",
     "book_tables",
+    "draw_corporate_actions",
     "generate_book",
     "part_bounds",
     "split_into_lots",

@@ -82,8 +82,12 @@ def contract_table(name: str, columns: dict[str, pa.Array | np.ndarray | list]) 
 
 
 def table_from_frame(name: str, frame: pd.DataFrame) -> pa.Table:
-    """A contract-ordered frame as a contract-typed table."""
-    return contract_table(name, {c: pa.Array.from_pandas(frame[c]) for c in frame.columns})
+    """A contract-ordered frame as a contract-typed table (``to_frame``'s Arrow-backed text too)."""
+    arrays = {c: pa.Array.from_pandas(frame[c]) for c in frame.columns}
+    return contract_table(
+        name,
+        {c: a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for c, a in arrays.items()},
+    )
 
 
 def empty_table(name: str) -> pa.Table:

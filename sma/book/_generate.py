@@ -8,7 +8,7 @@ with bounded memory and still be the same book as ``generate_book`` returns in o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sma.book._accounts import AccountDraw, draw_accounts
 from sma.book._activity import cash_balances, cash_flows, recent_trades
+from sma.book._corporate import CorporateActionDraw, action_cash, draw_corporate_actions
 from sma.book._frames import (
     contract_table,
     dates,
@@ -47,6 +48,7 @@ from sma.book._uma import (
     sleeves_table,
 )
 from sma.inbox import INBOX_FILES
+from sma.ledger import apply_corporate_actions
 from sma.market import (
     TRADING_DAYS,
     PriceHistory,
@@ -93,11 +95,14 @@ class BookMarket:
     date;
         the prices file holds the last ``price_days`` of them
     bench_weights : ndarray of shape (n_benchmarks, n_securities) -- ``params.benchmarks`` weights
+    actions : CorporateActionDraw -- corporate actions going ex on the as-of date; ``history``
+        holds the closes before them (the prices file shows tonight's closes after them)
     """
 
     universe: Universe
     history: PriceHistory
     bench_weights: np.ndarray
+    actions: CorporateActionDraw = field(default_factory=CorporateActionDraw)
 
 
 def book_market(seed: int, as_of: date, params: BookParams = BookParams()) -> BookMarket:
@@ -112,7 +117,16 @@ def book_market(seed: int, as_of: date, params: BookParams = BookParams()) -> Bo
     history = simulate_prices(universe, start, n_history, seed, params.market)
     # Index weights are tonight's caps: a stock that fell for ten years weighs little now.
     universe = universe.at_prices(history.closes[-1])
-    return BookMarket(universe, history, benchmark_matrix(universe, params.benchmarks))
+    # Their own stream: the universe and closes are the same whatever the actions' rates.
+    actions = draw_corporate_actions(
+        np.random.default_rng([seed, 7]),
+        universe.securities_frame(),
+        universe.in_index & (universe.identical_group == ""),
+        history.closes,
+        np.datetime64(as_of, "D"),
+        params.corporate_actions,
+    )
+    return BookMarket(universe, history, benchmark_matrix(universe, params.benchmarks), actions)
 
 
 def _market_tables(market: BookMarket, params: BookParams) -> dict[str, pa.Table]:
@@ -128,21 +142,55 @@ def _market_tables(market: BookMarket, params: BookParams) -> dict[str, pa.Table
             "volume": history.volumes[first:].ravel(),
         },
     )
+    models = models_table(
+        market.universe,
+        market.history,
+        params.models,
+        params.model_versions,
+        params.model_version_days,
+    )
+    drawn = market.actions
+    if drawn.actions.empty:
+        return {
+            "securities": table_from_frame("securities", market.universe.securities_frame()),
+            "prices": prices,
+            "benchmarks": table_from_frame(
+                "benchmarks", benchmarks_frame(market.universe, params.benchmarks)
+            ),
+            "corporate_actions": empty_table("corporate_actions"),
+            "models": models,
+        }
+    securities = pd.concat([market.universe.securities_frame(), drawn.securities])
     return {
-        "securities": table_from_frame("securities", market.universe.securities_frame()),
-        "prices": prices,
+        "securities": table_from_frame("securities", securities.sort_values("symbol")),
+        "prices": table_from_frame("prices", _prices_after(to_frame(prices), drawn, first)),
         "benchmarks": table_from_frame(
-            "benchmarks", benchmarks_frame(market.universe, params.benchmarks)
+            "benchmarks", _index_after(benchmarks_frame(market.universe, params.benchmarks), drawn)
         ),
-        "corporate_actions": empty_table("corporate_actions"),
-        "models": models_table(
-            market.universe,
-            market.history,
-            params.models,
-            params.model_versions,
-            params.model_version_days,
-        ),
+        "corporate_actions": table_from_frame("corporate_actions", drawn.actions),
+        "models": models,
     }
+
+
+def _prices_after(prices: pd.DataFrame, drawn: CorporateActionDraw, first: int) -> pd.DataFrame:
+    """Tonight's closes after the actions, and the closes of the securities they hand out."""
+    tonight = prices["date"] == prices["date"].max()
+    moved = prices["symbol"].map(drawn.tonight)
+    prices.loc[tonight & moved.notna(), "close"] = moved[tonight & moved.notna()]
+    days = np.sort(prices["date"].unique())
+    new = drawn.closes.iloc[first:].set_axis(days).rename_axis("date")
+    added = new.reset_index().melt("date", var_name="symbol", value_name="close")
+    added["volume"] = prices["volume"].median()
+    return pd.concat([prices, added[list(prices.columns)]], ignore_index=True)
+
+
+def _index_after(benchmarks: pd.DataFrame, drawn: CorporateActionDraw) -> pd.DataFrame:
+    """The indexes as of tonight: merged-away and worthless names out, renamed ones renamed,
+    weights renormalised (the index provider reweights the remaining members the same day)."""
+    kept = benchmarks[~benchmarks["symbol"].isin(drawn.leaving)]
+    kept = kept.assign(symbol=kept["symbol"].replace(drawn.renamed))
+    total = kept.groupby("benchmark_id")["weight"].transform("sum")
+    return kept.assign(weight=kept["weight"] / total).reset_index(drop=True)
 
 
 def part_bounds(household: np.ndarray, per_part: int) -> list[tuple[int, int]]:
@@ -284,6 +332,26 @@ def _lot_tables(lots: LotDraw, account_ids: pa.Array, symbols: np.ndarray):
     return lot_table, positions
 
 
+def _after_actions(
+    lot_table: pa.Table, book: _Book, lo: int, hi: int, cash: np.ndarray, drawn: CorporateActionDraw
+) -> tuple[pa.Table, np.ndarray]:
+    """The custodian's view after tonight's actions: positions equal to the lots as the ledger
+    leaves them (the night reconciles the two) and the cash the actions paid."""
+    lots = to_frame(lot_table)
+    accounts = pd.DataFrame(
+        {
+            "account_id": book.account_ids.slice(lo, hi - lo).to_pylist(),
+            "household_id": book.household_ids.slice(lo, hi - lo).to_pylist(),
+            "account_type": book.accounts.part(lo, hi).account_type,
+        }
+    )
+    ex_date = pd.Timestamp(drawn.actions["ex_date"].iloc[0]).date()
+    after, _ = apply_corporate_actions(lots, drawn.actions, ex_date, accounts)
+    positions = after.groupby(["account_id", "symbol"], as_index=False, sort=True)["quantity"].sum()
+    paid = action_cash(lots, drawn.actions).reindex(accounts["account_id"]).fillna(0.0)
+    return table_from_frame("positions", positions), np.round(cash + paid.to_numpy(), 2)
+
+
 def _part_tables(
     part: int, lo: int, hi: int, seed: int, book: _Book, market: BookMarket, p: BookParams
 ):
@@ -310,6 +378,8 @@ def _part_tables(
     cash = cash_balances(rng, accounts)
     flow_account, flow_amount, flow_date = cash_flows(rng, accounts, history.dates, p)
     lot_table, positions = _lot_tables(lots, account_ids, symbols)
+    if not market.actions.actions.empty:
+        positions, cash = _after_actions(lot_table, book, lo, hi, cash, market.actions)
     restrictions, tilts = _restriction_tables(book, lo, hi, symbols)
     return {
         "accounts": _accounts_table(book, lo, hi, market, p),
@@ -372,7 +442,10 @@ def generate_book(
     cap-weighted benchmarks, ``params.price_days`` business days of closes from a factor model,
     households of 1-4 accounts (TAXABLE, IRA, ROTH) of $50k-$20M funded with cash, a lump sum,
     monthly contributions or a low-basis legacy stock; restrictions and tilts on some; pending
-    cash flows; the last 31 days of transactions; custodian positions equal to the lots' shares;
+    cash flows; the last 31 days of transactions; corporate actions going ex tonight at the
+    realistic yearly rates of ``params.corporate_actions`` (mergers, spin-offs, ticker changes,
+    returns of capital; new securities with closes); custodian positions equal to the lots'
+    shares after tonight's actions, cash including what they paid;
     outside managers' models (``params.models``, a version a quarter) and about
     ``params.uma_share`` of the accounts implemented as UMAs, with 2-4 model sleeves and a cash
     sleeve (issue 19).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sma.book._corporate import CorporateActionRates
 from sma.book._uma import STANDARD_MODELS, ModelDefinition
 from sma.errors import SmaError
 from sma.market import STANDARD_BENCHMARKS, BenchmarkDefinition, MarketParams, UniverseParams
@@ -73,6 +74,8 @@ class BookParams:
     # Accounts are drawn and written in parts of about this many (whole households), each part
     # from its own random stream: memory stays bounded and a part can be written as it is drawn.
     accounts_per_part: int = 2000
+    # Corporate actions going ex on the as-of date, a year across the universe, per kind.
+    corporate_actions: CorporateActionRates = field(default_factory=CorporateActionRates)
     # Issue 19: the model-delivered UMA. Outside managers' models (a version every quarter) and
     # the share of accounts implemented as UMAs, each with 2-4 model sleeves and a cash sleeve.
     models: tuple[ModelDefinition, ...] = STANDARD_MODELS

@@ -11,12 +11,16 @@ Public API (pure: frames and arrays in, frames out)
     A generated book traded by the engine from ``start`` to ``end``: daily values, trades, realized
     rows and the inbox frames of ``end``.
 Market paths: ``generated_market(seed, start, n_days)``, ``market_from_frames(securities, prices,
-benchmarks)``, ``extend_market(path, n_days, seed)``.
+benchmarks)``, ``extend_market(path, n_days, seed)``; ``with_corporate_actions(path, first, rate,
+seed)``: mergers, spin-offs, ticker changes, returns of capital on the path at the book
+generator's realistic rates (``SimulationParams.corporate_action_rate``), each applied to the lots
+through the ledger before that day's decision.
 Pieces: ``run_path`` (the day loop), ``day_shard`` (a day's engine inputs, from
 ``sma.rebalance.day_inputs`` -- the builder the night uses too), ``year_tax`` (Schedule D netting,
 held-away gains, carryforward), ``beside_published`` (the figures of ``sma.simulate._published``).
 """
 
+from sma.simulate._corporate import with_corporate_actions
 from sma.simulate._history import (
     HISTORY_TRADE_COLUMNS,
     VALUE_COLUMNS,
@@ -72,5 +76,6 @@ __all__ = [
     "run_path",
     "simulate",
     "simulate_history",
+    "with_corporate_actions",
     "year_tax",
 ]

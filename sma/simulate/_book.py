@@ -15,7 +15,9 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from sma.book import action_cash
 from sma.ledger import (
+    CorporateAction,
     Ledger,
     ReliefMethod,
     notional_cents,
@@ -161,6 +163,32 @@ class SimBook:
             pd.concat(self._log, ignore_index=True)
             if self._log
             else pd.DataFrame(columns=TRADE_LOG_COLUMNS)
+        )
+
+    # -- corporate actions ---------------------------------------------------------------------
+    def corporate_actions(self, actions: pd.DataFrame, day: np.datetime64) -> None:
+        """Apply the actions going ex ``day`` to the lots, through the ledger, before the day's
+        decision: shares follow the lots, the cash they pay (``sma.book.action_cash``) lands in
+        cash and the gains they realize count against this year's gain budget."""
+        before = self.ledger.open_lots()
+        paid = action_cash(before, actions)
+        booked = [
+            self.ledger.corporate_action(
+                CorporateAction.from_row(str(a["kind"]), str(a["symbol"]), day, a, "price")
+            )
+            for a in actions.to_dict("records")
+        ]
+        rows = self.ledger.realized_at(np.concatenate([np.zeros(0, np.int64), *booked]))
+        a = pd.Index(self.acc.ids).get_indexer(rows["account_id"].astype(str))
+        np.add.at(self.realized_ytd, a, rows["gain_cents"].to_numpy(float) / 100.0)
+        self.cash += paid.reindex(self.acc.ids).fillna(0.0).to_numpy()
+        after = self.ledger.open_lots()
+        self.shares[:] = 0.0
+        j = self.acc.universe.index_of(after["symbol"].astype(str))
+        np.add.at(
+            self.shares,
+            (pd.Index(self.acc.ids).get_indexer(after["account_id"].astype(str)), j),
+            after["quantity"].to_numpy(float),
         )
 
     # -- fills ---------------------------------------------------------------------------------

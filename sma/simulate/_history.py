@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import INBOX_FILES
-from sma.ledger import wash_sale_window_start
+from sma.ledger import apply_corporate_actions, wash_sale_window_start
 from sma.rebalance import EngineParams, account_arrays
 from sma.risk import RiskModelParams
 from sma.simulate._loop import LoopSettings, PathRun, run_path
@@ -113,6 +113,7 @@ def simulate_history(
     snapshots : business days strictly between ``start`` and ``end`` whose inbox is kept too
         (``History.snapshots``)
     """
+    frames = _after_corporate_actions(frames, start)
     path = market_from_frames(frames["securities"], frames["prices"], frames["benchmarks"])
     last_known = path.dates[-1]
     if last_known != np.datetime64(start, "D"):
@@ -175,6 +176,18 @@ def simulate_history(
         for t in snap_days
     }
     return History(values, trades[HISTORY_TRADE_COLUMNS], realized, inbox, kept)
+
+
+def _after_corporate_actions(frames: dict[str, pd.DataFrame], start: date):
+    """The book with the corporate actions going ex on ``start`` applied to its lots (its
+    positions and cash already show them, as a custodian's do), so the history starts from the
+    lots the night would hold."""
+    actions = frames["corporate_actions"]
+    if actions.empty:
+        return frames
+    accounts = frames["accounts"][["account_id", "household_id", "account_type"]]
+    lots, _ = apply_corporate_actions(frames["lots"], actions, start, accounts)
+    return frames | {"lots": lots}
 
 
 def _snapshot_days(market, first: int, snapshots) -> tuple[int, ...]:

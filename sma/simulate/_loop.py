@@ -140,6 +140,9 @@ def run_path(
         t = first + i
         prices = market.closes[t]
         book.start_day(day)
+        actions = market.actions_on(t)
+        if len(actions):
+            book.corporate_actions(actions, day)
         # No one can withdraw more than the account is worth.
         flow[i] = np.maximum(flow[i], -np.maximum(book.value(prices), 0.0))
         if decide_on[i]:

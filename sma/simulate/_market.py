@@ -8,7 +8,7 @@ must go beyond the last close, extended with draws from a factor model estimated
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -41,6 +41,10 @@ class MarketPath:
     weights0 : ndarray of shape (B, n) -- index weights on ``dates[0]``; an index is held
     buy-and-hold,
         so its weights on day t are ``weights0 * closes[t] / closes[0]``, renormalised.
+    actions : DataFrame or None -- corporate actions going ex on path days (the inbox
+        ``corporate_actions`` rows; ``sma.simulate.with_corporate_actions``)
+    moves : tuple of (day, column, to) -- from ``day`` on, the index holds column ``to``'s
+        weight in place of ``column``'s (a ticker change), or drops it (``to`` = -1: merged away)
     """
 
     dates: np.ndarray
@@ -48,6 +52,14 @@ class MarketPath:
     closes: np.ndarray
     benchmark_ids: np.ndarray
     weights0: np.ndarray
+    actions: pd.DataFrame | None = None
+    moves: tuple[tuple[int, int, int], ...] = field(default=())
+
+    def actions_on(self, t: int) -> pd.DataFrame:
+        """The corporate actions going ex on day ``t`` (none: an empty frame)."""
+        if self.actions is None:
+            return pd.DataFrame()
+        return self.actions[self.actions["ex_date"] == self.dates[t]]
 
     @property
     def symbols(self) -> np.ndarray:
@@ -56,6 +68,11 @@ class MarketPath:
     def index_weights(self, t: int) -> np.ndarray:
         """Each benchmark's weights on day ``t``: (B, n), rows summing to 1."""
         w = self.weights0 * (self.closes[t] / self.closes[0])
+        for day, column, to in self.moves:
+            if day <= t:
+                if to >= 0:
+                    w[:, to] += w[:, column]
+                w[:, column] = 0.0
         return w / w.sum(axis=1, keepdims=True)
 
     def index_levels(self) -> np.ndarray:
@@ -78,6 +95,8 @@ class MarketPath:
             self.closes[first:],
             self.benchmark_ids,
             self.index_weights(first),
+            self.actions,
+            tuple((max(day - first, 0), column, to) for day, column, to in self.moves),
         )
 
 
@@ -189,6 +208,8 @@ def extend_market(
         np.vstack([path.closes, closes]),
         path.benchmark_ids,
         path.weights0,
+        path.actions,
+        path.moves,
     )
 
 

@@ -98,6 +98,9 @@ class SimulationParams:
     )  # each monthly risk-model estimate
     market: MarketParams = field(default_factory=MarketParams)  # the path, when none is given
     universe: UniverseParams = field(default_factory=UniverseParams)  # ~500 US large caps
+    # Corporate actions on the path, times the realistic yearly rates of the book generator
+    # (sma.book.CorporateActionRates: ~24 mergers, ~4 spin-offs a year...); 0 = none.
+    corporate_action_rate: float = 1.0
 
     def __post_init__(self) -> None:
         if self.years < 1 or self.vintages < 1 or self.accounts_per_profile < 1:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sma.rebalance import AccountArrays, account_arrays
 from sma.simulate._accounts import SimAccounts, simulated_accounts
+from sma.simulate._corporate import with_corporate_actions
 from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import MarketPath, generated_market, market_facts
 from sma.simulate._metrics import run_metrics
@@ -147,6 +148,9 @@ def simulate(
     if market is None:
         start, n_days = _calendar_span(params)
         market = generated_market(params.seed, start, n_days, params.market, params.universe)
+    market = with_corporate_actions(
+        market, vintage_window(market, params, 0)[0], params.corporate_action_rate, params.seed
+    )
     jobs = []
     for v in range(params.vintages):
         first, last = vintage_window(market, params, v)

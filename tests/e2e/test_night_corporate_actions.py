@@ -95,3 +95,24 @@ def test_a_cash_merger_tonight_closes_the_lots_and_leaves_the_custodians_cash_to
     assert not (trades["symbol"] == target).any()
     buyers = set(trades.loc[trades["side"] == "BUY", "account_id"])
     assert set(paid.index) & buyers, trades.to_string()
+
+
+@pytest.mark.slow
+def test_a_generated_book_with_every_kind_of_action_tonight_runs_a_night_without_a_hold(
+    tmp_path: Path,
+):
+    """Issue 22, part 5: the book generator's actions (every kind, at 250x the yearly rates)
+    validate, apply and reconcile: no account is held for bad input or a break."""
+    from sma.book import BookParams, CorporateActionRates, generate_book
+
+    busy = BookParams(
+        price_days=260, history_years=2, corporate_actions=CorporateActionRates().scaled(250)
+    )
+    frames = generate_book(12, 11, FIRST_DAY, busy)
+    assert frames["corporate_actions"]["kind"].nunique() >= 6
+
+    exceptions = _one_night(tmp_path, frames)
+
+    assert exceptions[exceptions["kind"].isin(["BAD_INPUT", "RECONCILIATION"])].empty, (
+        exceptions.to_string()
+    )
