@@ -18,3 +18,13 @@ def test_no_test_imports_a_conftest_by_name():
         )
     ]
     assert offenders == []
+
+
+def test_no_two_test_files_share_a_name():
+    # Test folders are not packages: pytest imports each test file by its bare name, so two
+    # tests/<a>/test_x.py and tests/<b>/test_x.py cannot both be collected in one run ("import
+    # file mismatch"), though each folder passes alone.
+    names: dict[str, list[str]] = {}
+    for p in TESTS.rglob("test_*.py"):
+        names.setdefault(p.name, []).append(str(p.relative_to(TESTS)))
+    assert {n: ps for n, ps in names.items() if len(ps) > 1} == {}
