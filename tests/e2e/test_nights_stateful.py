@@ -183,7 +183,7 @@ class Nights(RuleBasedStateMachine):
                     "kind": "SPLIT",
                     "ratio": list(self.splits.values()),
                 },
-            )[small_book.columns("corporate_actions")],
+            ).reindex(columns=small_book.columns("corporate_actions")),
         }
         write_inbox(frames, self.root / "inbox", as_of, "csv")
         run_night(as_of, self.root / "inbox", self.settings, workers=1, progress=False)

@@ -9,6 +9,7 @@ import pytest
 
 from sma.book import BookParams, generate_book
 from sma.inbox import INBOX_FILES
+from sma.ledger import apply_corporate_actions
 from sma.simulate import (
     HISTORY_TRADE_COLUMNS,
     VALUE_COLUMNS,
@@ -52,7 +53,14 @@ def test_no_loss_is_washed_in_any_household(history):
 
 
 def test_shares_are_conserved_from_the_book_through_every_fill_to_the_last_lots(book, history):
-    before = book["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
+    # The history starts from the book's lots after the corporate actions of its first day.
+    lots, _ = apply_corporate_actions(
+        book["lots"],
+        book["corporate_actions"],
+        START,
+        book["accounts"][["account_id", "household_id", "account_type"]],
+    )
+    before = lots.groupby(["account_id", "symbol"])["quantity"].sum()
     t = history.trades
     moved = (
         (t["quantity"] * np.where(t["side"] == "BUY", 1, -1))
@@ -176,7 +184,14 @@ def test_a_snapshot_inside_the_period_is_the_book_as_the_trades_up_to_that_day_l
     pd.testing.assert_frame_equal(kept.inbox["lots"], history.inbox["lots"])
     inbox = kept.snapshots[middle]
     t = history.trades[history.trades["trade_date"] <= pd.Timestamp(middle)]
-    before = book["lots"].groupby(["account_id", "symbol"])["quantity"].sum()
+    # The history starts from the book's lots after the corporate actions of its first day.
+    lots, _ = apply_corporate_actions(
+        book["lots"],
+        book["corporate_actions"],
+        START,
+        book["accounts"][["account_id", "household_id", "account_type"]],
+    )
+    before = lots.groupby(["account_id", "symbol"])["quantity"].sum()
     moved = (
         (t["quantity"] * np.where(t["side"] == "BUY", 1, -1))
         .groupby([t["account_id"], t["symbol"]])
