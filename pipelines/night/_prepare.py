@@ -14,6 +14,7 @@ the store. The book's lots never pass through this process's memory.
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +190,40 @@ def _assign_shards(accounts: pd.DataFrame, per_shard: int) -> pd.Series:
     return accounts["household_id"].map(shard_of_household).astype(int)
 
 
+def _booked_loss_sales(con, as_of: date, household_of: pd.Series) -> pd.DataFrame:
+    """The loss sales our ledger booked inside the wash-sale window, one SELL row per lot sold at a
+    loss (the columns of the transactions read for them), for the household's wash-sale blocks.
+
+    A custodian's transaction nets the lots of one sale: selling a gain lot and a loss lot of a
+    symbol together reads as one sale at a gain. The wash-sale rule applies share by share (IRS
+    Publication 550, "Wash Sales"), so the loss lot's shares are washed by a buy within 30 days all
+    the same; the ledger's ``realized_gains`` keeps each lot's loss, and the engine must not buy the
+    symbol back (PRODUCT.md, "Tax rules": the engine never buys what the household sold at a loss
+    in the last 30 days). Sales of accounts not in tonight's book are left out.
+    """
+    rows = con.execute(
+        """SELECT account_id, sale_date AS trade_date, symbol, quantity,
+                  CAST(proceeds - cost_basis AS DOUBLE) AS realized_gain
+           FROM realized_gains
+           WHERE sale_date >= ? AND sale_date <= ? AND proceeds < cost_basis
+           ORDER BY sale_date, account_id, symbol, lot_id""",
+        [wash_sale_window_start(as_of).astype(object), as_of],
+    ).df()
+    rows = rows[rows["account_id"].isin(household_of.index)]
+    return pd.DataFrame(
+        {
+            "account_id": rows["account_id"].to_numpy(object),
+            "household_id": rows["account_id"].map(household_of).to_numpy(object),
+            "trade_date": pd.to_datetime(rows["trade_date"]).to_numpy(),
+            "symbol": rows["symbol"].to_numpy(object),
+            "side": "SELL",
+            "quantity": rows["quantity"].to_numpy(float),
+            "price": np.nan,
+            "realized_gain": rows["realized_gain"].to_numpy(float),
+        }
+    )
+
+
 def prepare_step(night: Night) -> list[int]:
     """Prepare the night; returns the shard numbers to decide.
 
@@ -257,8 +292,10 @@ def prepare_step(night: Night) -> list[int]:
         )
         household_of = snap["accounts"].set_index("account_id")["household_id"]
         bought = recent_lot_purchases(recent_lots, household_of, night.as_of)
-        recent = (
-            pd.concat([transactions, bought], ignore_index=True) if len(bought) else transactions
+        lot_losses = _booked_loss_sales(con, night.as_of, household_of)
+        recent = pd.concat(
+            [frame for frame in (transactions, bought, lot_losses) if len(frame)] or [transactions],
+            ignore_index=True,
         )
         blocks = wash_sale_blocks(recent, group_of, np.datetime64(night.as_of, "D"))
 

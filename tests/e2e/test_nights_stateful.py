@@ -221,11 +221,13 @@ class Nights(RuleBasedStateMachine):
             return
         fills_file = self.root / f"fills-{night.as_of}.csv"
         fills.to_csv(fills_file, index=False)
+        carried_before = self._carried_cents()
         book_fills_file(
             fills_file, night.as_of.isoformat(), self.settings, trade_date=night.as_of, user="ops"
         )
         lots, cash, realized = self._ledger(night.as_of)
-        self._check_fills(night, fills, lots, cash, realized)
+        carried = self._carried_cents() - carried_before
+        self._check_fills(night, fills, lots, cash, realized, carried)
 
         signed = fills["quantity"] * fills["side"].map({"BUY": 1.0, "SELL": -1.0})
         for (account, symbol), qty in (
@@ -238,7 +240,7 @@ class Nights(RuleBasedStateMachine):
             move = notional_cents(f.quantity, f.price)
             self.expected_cash[f.account_id] += move if f.side == "SELL" else -move
             self.expected_basis += move if f.side == "BUY" else 0
-        self.expected_basis += int(realized["carried"].sum() - realized["relieved"].sum())
+        self.expected_basis += carried - int(realized["relieved"].sum())
 
         self.frames["lots"] = lots[small_book.columns("lots")]
         self.frames["cash"] = self._cash_plus_flows(cash, night.flows)
@@ -302,8 +304,13 @@ class Nights(RuleBasedStateMachine):
         lots: pd.DataFrame,
         cash: pd.DataFrame,
         realized: pd.DataFrame,
+        carried: int,
     ) -> None:
-        """The ledger after the fills against the lots, cash and fills it started from, exactly."""
+        """The ledger after the fills against the lots, cash and fills it started from, exactly.
+
+        ``carried`` is the wash-sale loss the fills carried into lots, in cents: from tonight's
+        sales and from earlier nights' loss sales that tonight's buys washed (those rows are
+        amended in place, so they are not among tonight's ``realized``)."""
         before = night.lots.assign(basis=[cents(v) for v in night.lots["cost_basis"]]).set_index(
             LOT
         )
@@ -365,9 +372,7 @@ class Nights(RuleBasedStateMachine):
         relieved = realized.groupby(["account_id", "lot_id"])["relieved"].sum()
         floor = before["basis"].sub(relieved.reindex(before.index, fill_value=0))
         assert (family.loc[kept, "basis"] >= floor.loc[kept]).all()
-        if (
-            realized["carried"].sum() == 0
-        ):  # no wash sale: every lot kept keeps its basis to the cent
+        if carried == 0:  # no wash sale: every lot kept keeps its basis to the cent
             assert (family.loc[kept, "basis"] == floor.loc[kept]).all()
         fully_sold = left[left == 0].index
         assert (relieved.reindex(fully_sold) == before.loc[fully_sold, "basis"]).all(), (
@@ -375,10 +380,7 @@ class Nights(RuleBasedStateMachine):
         )
         cost = sum(notional_cents(q, p) for q, p in zip(buys["quantity"], buys["price"]))
         assert int(family["basis"].sum()) == (
-            int(before["basis"].sum())
-            + cost
-            - int(realized["relieved"].sum())
-            + int(realized["carried"].sum())
+            int(before["basis"].sum()) + cost - int(realized["relieved"].sum()) + carried
         )
 
         # Cash per account: before + proceeds - cost, to the cent (cash flows are the custodian's,
@@ -427,6 +429,16 @@ class Nights(RuleBasedStateMachine):
             (cents(v) + flows.get(a, 0)) / 100 for a, v in zip(cash["account_id"], cash["amount"])
         ]
         return pd.DataFrame({"account_id": cash["account_id"].to_numpy(), "amount": amount})
+
+    def _carried_cents(self) -> int:
+        """Wash-sale loss carried into lots by every sale in the store so far, in cents."""
+        with open_store(self.settings.store.path, read_only=True) as con:
+            return int(
+                con.execute(
+                    "SELECT coalesce(sum(CAST(round((wash_sale_disallowed - "
+                    "permanently_disallowed) * 100) AS BIGINT)), 0) FROM realized_gains"
+                ).fetchone()[0]
+            )
 
     def _ledger(self, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """The store's lots, cash and realized gains for the run, money in USD (lots, cash) or cents
@@ -540,6 +552,40 @@ def test_a_night_with_every_account_held_lists_them_for_the_pm_instead_of_failin
     frames["positions"] = frames["positions"].assign(quantity=frames["positions"]["quantity"] + 1.0)
     exceptions = _one_night(tmp_path, frames)
     assert set(exceptions["account_id"]) == {a[0] for a in small_book.ACCOUNTS}
+
+
+@pytest.mark.slow
+def test_a_loss_lot_inside_a_sale_that_nets_a_gain_still_blocks_the_buy_back(tmp_path):
+    """The custodian's transaction nets a sale's lots: a loss lot sold with a larger gain lot reads
+    as one sale at a gain. Wash sales go share by share (IRS Publication 550, "Wash Sales"), so the
+    loss lot's shares would be washed by a buy within 30 days; the night reads each lot's loss from
+    the ledger's realized gains and blocks the buy back in the whole household (PRODUCT.md, "Tax
+    rules": the engine never buys what the household sold at a loss in the last 30 days)."""
+    frames = small_book.initial_book(7, FIRST_DAY)
+    sold_on = FIRST_DAY - timedelta(days=5)
+    symbol = sorted(set(small_book.SYMBOLS) - set(frames["lots"]["symbol"]))[0]
+    sale = {"account_id": "A1", "trade_date": sold_on, "symbol": symbol, "side": "SELL"}
+    frames["transactions"] = pd.concat(
+        [
+            frames["transactions"],
+            pd.DataFrame([{**sale, "quantity": 30.0, "price": 100.0, "realized_gain": 12.0}]),
+        ],
+        ignore_index=True,
+    )
+    with open_store(tmp_path / "store.duckdb") as con:
+        for lot, qty, basis in ((f"A1-{symbol}-0", 10.0, 1040.0), (f"A1-{symbol}-1", 20.0, 1948.0)):
+            con.execute(
+                "INSERT INTO realized_gains VALUES (?, 'F1', 'A1', ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?,"
+                " 'LONG', '2024-01-02', '2024-01-02')",
+                [sold_on, symbol, lot, sold_on, qty, qty * 100.0, basis, qty * 100.0 - basis],
+            )
+    _one_night(tmp_path, frames)
+    blocks = pd.read_parquet(
+        tmp_path / "runs" / FIRST_DAY.isoformat() / "proposal" / "blocks.parquet"
+    )
+    buy_blocked = blocks[(blocks["symbol"] == symbol) & (blocks["kind"] == "BUY_BLOCKED")]
+    assert set(buy_blocked["account_id"]) == {"A1", "A2"}  # household H1, not A3's H2
+    assert set(pd.to_datetime(buy_blocked["until"]).dt.date) == {sold_on + timedelta(days=31)}
 
 
 # No shrinking: a night takes seconds, and a failing sequence is printed step by step as found.
