@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.lapack import dpotrf as _potrf
+from scipy.linalg.lapack import dpotrs as _potrs
 
 
 @dataclass(frozen=True)
@@ -91,30 +93,37 @@ class QPResult:
 
 
 class _Newton:
-    """The reduced Newton system for a given barrier curvature ``theta`` of shape (nv,)."""
+    """The reduced Newton system for a given barrier curvature ``theta`` of shape (nv,).
+
+    ``(A'QA + diag(theta))^{-1}`` by Woodbury twice: the per-variable diagonal folds into a
+    per-security one, and the factor part into one k x k Cholesky factor of ``I + B' D^-1 B`` (SPD
+    and >= I: well conditioned), computed as ``S'S`` with ``S = D^-1/2 B`` (one symmetric product).
+    """
 
     def __init__(self, qp: TradeQP, theta: np.ndarray):
-        self.qp, self.inv_theta = qp, 1.0 / theta
+        n, k = qp.B.shape
+        self.asset = qp.asset
+        self.inv_theta = 1.0 / theta
         self.a_it = qp.sign * self.inv_theta
-        n = qp.d.size
         hsum = np.bincount(qp.asset, self.inv_theta, minlength=n)
         active = hsum > 0
         self.h = np.divide(1.0, hsum, out=np.zeros(n), where=active)
         # Securities without variables have z fixed at 0; give them a huge curvature instead.
-        self.diag = qp.d + np.where(active, self.h, 1e30)
-        bd = qp.B / self.diag[:, None]
-        core = np.eye(qp.B.shape[1]) + qp.B.T @ bd
-        self.bd = bd
-        self.core_inv = np.linalg.inv(core)  # SPD and >= I: well conditioned
+        self.root = 1.0 / np.sqrt(qp.d + np.where(active, self.h, 1e30))
+        self.scaled = qp.B * self.root[:, None]
+        core = self.scaled.T @ self.scaled
+        core.flat[:: k + 1] += 1.0
+        self.chol, info = _potrf(core, lower=1, clean=0)
+        if info != 0:
+            raise np.linalg.LinAlgError("Newton system is not positive definite")
 
     def solve(self, r: np.ndarray) -> np.ndarray:
         """``(A'QA + diag(theta))^{-1} r`` for r of shape (nv,)."""
-        qp = self.qp
-        rho = np.bincount(qp.asset, r * self.a_it, minlength=qp.d.size)
-        rhs = self.h * rho
-        dz = rhs / self.diag - self.bd @ (self.core_inv @ (self.bd.T @ rhs))
-        pi = self.h * (dz - rho)
-        return r * self.inv_theta + self.a_it * pi[qp.asset]
+        rho = np.bincount(self.asset, r * self.a_it, minlength=self.h.size)
+        y = self.root * (self.h * rho)
+        core_rhs = _potrs(self.chol, self.scaled.T @ y, lower=1)[0]
+        pi = self.h * (self.root * (y - self.scaled @ core_rhs) - rho)
+        return r * self.inv_theta + self.a_it * pi[self.asset]
 
 
 def _step_to_boundary(x: np.ndarray, dx: np.ndarray) -> float:
