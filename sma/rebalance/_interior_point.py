@@ -144,10 +144,11 @@ def _direction(x, nv, r, rd, rp, rc, rcw, G, mgt, schur, newton, dx) -> None:
 
 
 @njit(cache=True)
-def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter):
+def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset):
     """Solve to relative duality gap ``tol``; returns (v, eta, reduced, status, iterations):
     ``v`` (nv,) clipped into its bounds, the rows' multipliers ``eta`` (r,), the reduced cost
-    ``s0 - s1`` (nv,) of each variable, a status code (module docstring)."""
+    ``s0 - s1`` (nv,) of each variable, a status code (module docstring). ``offset`` is the
+    objective's constant: the gap is relative to the whole objective."""
     nv, r, n = asset.size, h.size, d.size
     k = B.shape[1]
     # The positive iterates in one array: v, t = u - v (tracked on its own: u - v loses precision
@@ -186,7 +187,7 @@ def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter):
         mu = gap / n_comp
         obj = 0.5 * (z @ (qz + p)) + cost @ v
         if (
-            gap <= tol * max(abs(obj), 1e-3)
+            gap <= tol * max(abs(obj + offset), 1e-3)
             and rd_max <= tol * (1.0 + scale)
             and (r == 0 or np.abs(rp).max() <= h_tol)
         ):

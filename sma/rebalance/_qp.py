@@ -10,8 +10,8 @@ security with sign +1 (buy) or -1 (sell), and ``Q = diag(d) + B B'`` is the scal
 covariance with B of shape (n, k). Each Newton step reduces to one system in ``z`` of the form
 ``(diag(d + h) + B B') dz = r`` (h: per-security harmonic sum of the barrier curvatures), solved
 by Woodbury with one k x k Cholesky factor (the matrix is SPD and >= I); the two dense rows of
-``G`` (cash, gain budget) take a 2 x 2 Schur complement. Mehrotra predictor-corrector steps, compiled
-(``_interior_point``, numba: a Python loop of numpy calls was dispatch-bound, issue 23).
+``G`` (cash, gain budget) take a 2 x 2 Schur complement. Mehrotra predictor-corrector steps,
+compiled (``_interior_point``, numba: a Python loop of numpy calls was dispatch-bound, issue 23).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class TradeQP:
     B : ndarray of shape (n, k) — low-rank part of Q
     p : ndarray of shape (n,) — linear term in z
     G : ndarray of shape (r, nv), h : ndarray of shape (r,) — dense inequality rows
+    offset : float — the objective's constant (the trades of variables fixed outside the problem,
+    ``fix``), so that the solver's relative duality gap is relative to the whole objective
     """
 
     asset: np.ndarray
@@ -48,6 +50,7 @@ class TradeQP:
     p: np.ndarray
     G: np.ndarray
     h: np.ndarray
+    offset: float = 0.0
 
     def reduced_cost(self, v: np.ndarray, eta: np.ndarray) -> np.ndarray:
         """Derivative of the Lagrangian in each variable at ``v`` with row multipliers ``eta``
@@ -62,18 +65,21 @@ class TradeQP:
     def objective(self, v: np.ndarray) -> float:
         z = self.net_trade(v)
         bz = self.B.T @ z
-        return float(0.5 * (z @ (self.d * z) + bz @ bz) + self.p @ z + self.cost @ v)
+        return float(0.5 * (z @ (self.d * z) + bz @ bz) + self.p @ z + self.cost @ v + self.offset)
 
     def fix(self, free: np.ndarray, full: np.ndarray) -> TradeQP:
         """The same problem over the variables where ``free``, those where ``full`` fixed at their
         upper bound and the others at zero; securities left without a free variable drop out
         (their net trade is fixed, its risk folded into ``p``). ``free`` and ``full`` are (nv,)
         bool and do not overlap."""
-        z_fixed = self.net_trade(np.where(full, self.upper, 0.0))
-        p = self.p + self.d * z_fixed + self.B @ (self.B.T @ z_fixed)
-        securities, asset = np.unique(self.asset[free], return_inverse=True)
+        v_fixed = np.where(full, self.upper, 0.0)
+        z_fixed = self.net_trade(v_fixed)
+        q_fixed = self.d * z_fixed + self.B @ (self.B.T @ z_fixed)
+        p = self.p + q_fixed
+        present = np.bincount(self.asset[free], minlength=self.d.size) > 0
+        securities = np.flatnonzero(present)
         return TradeQP(
-            asset.reshape(-1),
+            (np.cumsum(present) - 1)[self.asset[free]],
             self.sign[free],
             self.upper[free],
             self.cost[free],
@@ -81,7 +87,8 @@ class TradeQP:
             self.B[securities],
             p[securities],
             self.G[:, free],
-            self.h - self.G[:, full] @ self.upper[full],
+            self.h - self.G @ v_fixed,
+            self.objective(v_fixed),
         )
 
     def restrict(self, keep: np.ndarray) -> TradeQP:
@@ -96,6 +103,7 @@ class TradeQP:
             self.p,
             self.G[:, keep],
             self.h,
+            self.offset,
         )
 
 
@@ -146,6 +154,7 @@ def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
         np.ascontiguousarray(qp.h, dtype=float),
         float(tol),
         int(max_iter),
+        float(qp.offset),
     )
     if status == OPTIMAL:
         return QPResult(v, qp.objective(v), "optimal", iterations, eta, reduced)

@@ -36,6 +36,7 @@ def arguments(qp: TradeQP, tol: float = 1e-8, max_iter: int = 80) -> tuple:
         qp.h,
         tol,
         max_iter,
+        qp.offset,
     )
 
 
