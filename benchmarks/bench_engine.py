@@ -5,9 +5,10 @@ of this thread everywhere (``time.thread_time``). Per account: ``decide_account(
 pays per triggered account: build, solves, risk-aversion escalation, side search, rounding,
 records), the interior point's own time within it, and ``decide()`` over the whole shard divided by
 its accounts (screen and frames included). Beside it, in the same run on the first
-``--baseline-accounts``: the engine's two steps (build + ``solve_account``) against the same two
-convex solves through cvxpy + Clarabel (model building included, and Clarabel's own time), and
-through Clarabel called directly on the same sparse data (the factor model as equality rows).
+``--baseline-accounts``: the engine's two steps without the side search (build + ``solve_account``
+with ``sign_search_solves=0``) against the same two convex solves through cvxpy + Clarabel (model
+building included) and through Clarabel called directly on the same sparse data (the factor model
+as equality rows).
 Percentiles are printed only where there are enough accounts for them (p99 needs 100).
 
 Quality (``--quality``): on small instances (12 names), the two-step method and the weak
@@ -185,7 +186,7 @@ def speed(accounts: int, baseline_accounts: int, seed: int, baseline: bool) -> N
     )
     print(
         "lots/pos  vars | decide_account() ms                | solver ms p50 (solves) | "
-        "decide()/acct | two steps p50: ours  cvxpy+clarabel  clarabel direct | "
+        "decide()/acct | two steps (no side search) p50: ours  cvxpy+clarabel  clarabel direct | "
         "ratio cvxpy / direct | rel. gap median / max"
     )
     for lots in (1, 5, 20):
@@ -207,8 +208,8 @@ def speed(accounts: int, baseline_accounts: int, seed: int, baseline: bool) -> N
         ours, base, direct, gaps = [], [], [], []
         for a in range(min(baseline_accounts, shard.m) if baseline else 0):
             t0 = time.thread_time()
-            problem = build_problem(shard, a, model, params)
-            dec = solve_account(problem, shard.identical_group, params)
+            problem = build_problem(shard, a, model, _TWO_STEP)
+            dec = solve_account(problem, shard.identical_group, _TWO_STEP)
             ours.append((time.thread_time() - t0) * 1e3)
             nvars.append(problem.qp.asset.size)
             v_cvx, t_cvx, t_direct = baseline_two_step(problem, dec.keep)
