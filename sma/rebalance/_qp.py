@@ -139,8 +139,11 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
 
 def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
     if qp.asset.size == 0:
-        # nothing to trade: every row holds at v = 0 with zero multipliers
+        # nothing to trade: v = 0 is the answer if every row holds there (zero multipliers); a row
+        # it breaks (fixed trades spent more cash than there is) no trade can mend
         zero = np.zeros(0)
+        if np.any(qp.h < 0):
+            return QPResult(zero, qp.objective(zero), "infeasible", 0)
         return QPResult(zero, qp.objective(zero), "optimal", 0, np.zeros(qp.G.shape[0]), zero)
     v, eta, reduced, status, iterations = interior_point(
         np.ascontiguousarray(qp.asset, dtype=np.int64),
