@@ -27,6 +27,9 @@ _SQL_TYPE = {
     ColumnKind.ENUM: "VARCHAR",
     ColumnKind.DATE: "DATE",
     ColumnKind.FLOAT: "DOUBLE",
+    # An exact number (1/3) is stored as its nearest double and read back exactly by
+    # sma.ledger.exact: the ledger gets the rational the file wrote (no schema change).
+    ColumnKind.RATIONAL: "DOUBLE",
     ColumnKind.BOOL: "BOOLEAN",
 }
 
