@@ -23,7 +23,11 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.corporate_actions import CORPORATE_ACTION_FILL_ID
 from pipelines.night import _files
-from pipelines.night._model_changes import write_model_changes
+from pipelines.night._model_changes import (
+    followers_of_changes,
+    read_uma_inbox,
+    write_model_changes,
+)
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.inbox import AccountType
@@ -45,6 +49,7 @@ from sma.risk import (
     returns_from_prices,
     risk_model_from_frames,
 )
+from sma.uma import uma_targets
 
 #: The snapshot's tables prepare reads whole; the book's lots and positions go to the shards
 #: without being read here (:func:`_write_book_by_shard`).
@@ -262,6 +267,17 @@ def prepare_step(night: Night) -> list[int]:
             "SELECT account_id, ? AS kind, reason FROM held_accounts WHERE as_of_date = ?",
             [str(ExceptionKind.BAD_INPUT), night.as_of],
         ).df()
+        # Issue 19: a UMA account is decided against its sleeves' blended models, not the
+        # benchmark_id of its inbox row; one it cannot place tonight is held out (MODEL_MISSING).
+        models, sleeves = read_uma_inbox(con, night.as_of)
+        uma = uma_targets(snap["accounts"], sleeves, models, night.as_of)
+        snap["accounts"] = uma.accounts
+        snap["benchmarks"] = pd.concat([snap["benchmarks"], uma.benchmarks], ignore_index=True)
+        held = pd.concat(
+            [held, uma.held[~uma.held["account_id"].isin(held["account_id"])]],
+            ignore_index=True,
+        )
+        changed = _with_model_changes(changed, followers_of_changes(night))
 
         securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
         symbols = securities["symbol"].to_numpy(str)
@@ -348,6 +364,24 @@ def prepare_step(night: Night) -> list[int]:
         info={"shards": shards, "risk_model": risk_source, "model_changes": changed_models},
     )
     return shards
+
+
+def _with_model_changes(changed: pd.DataFrame, followers: set[str]) -> pd.DataFrame:
+    """``changed`` with the accounts following a model that changed tonight marked as if their
+    benchmark changed: a model change is a trigger (PRODUCT.md, "Screen")."""
+    if not followers:
+        return changed
+    extra = pd.DataFrame(
+        {
+            "account_id": sorted(followers),
+            "benchmark_changed": True,
+            "restriction_changed": False,
+        }
+    )
+    both = pd.concat([changed, extra], ignore_index=True)
+    return both.groupby("account_id", as_index=False)[
+        ["benchmark_changed", "restriction_changed"]
+    ].any()
 
 
 def _prepared_accounts(snap, realized, changed, held, as_of, per_shard: int) -> pd.DataFrame:

@@ -4,12 +4,18 @@ what changed in a model since the last night, and the account target the sleeves
 from sma.uma._blend import BlendedTarget, blended_target
 from sma.uma._models import ModelChange, model_changes, models_in_force
 from sma.uma._roll import roll_models_forward
+from sma.uma._targets import UMA_BENCHMARK_PREFIX, UmaTargets, is_uma, uma_benchmark_id, uma_targets
 
 __all__ = [
+    "UMA_BENCHMARK_PREFIX",
     "BlendedTarget",
     "ModelChange",
+    "UmaTargets",
     "blended_target",
+    "is_uma",
     "model_changes",
     "models_in_force",
     "roll_models_forward",
+    "uma_benchmark_id",
+    "uma_targets",
 ]
