@@ -1,12 +1,17 @@
 """The model-delivered UMA (issue 19): outside managers' models, the sleeves that follow them,
 what changed in a model since the last night, and the account target the sleeves blend to."""
 
+from sma.uma._attribution import ATTRIBUTION_COLUMNS, Attributed, attribute_lots, sleeve_targets
 from sma.uma._blend import BlendedTarget, blended_target
 from sma.uma._models import ModelChange, model_changes, models_in_force
 from sma.uma._roll import roll_models_forward
 from sma.uma._targets import UMA_BENCHMARK_PREFIX, UmaTargets, is_uma, uma_benchmark_id, uma_targets
 
 __all__ = [
+    "ATTRIBUTION_COLUMNS",
+    "Attributed",
+    "attribute_lots",
+    "sleeve_targets",
     "UMA_BENCHMARK_PREFIX",
     "BlendedTarget",
     "ModelChange",
