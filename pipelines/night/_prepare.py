@@ -49,7 +49,7 @@ from sma.risk import (
     returns_from_prices,
     risk_model_from_frames,
 )
-from sma.uma import uma_targets
+from sma.uma import models_in_force, uma_targets
 
 #: The snapshot's tables prepare reads whole; the book's lots and positions go to the shards
 #: without being read here (:func:`_write_book_by_shard`).
@@ -270,6 +270,7 @@ def prepare_step(night: Night) -> list[int]:
         # Issue 19: a UMA account is decided against its sleeves' blended models, not the
         # benchmark_id of its inbox row; one it cannot place tonight is held out (MODEL_MISSING).
         models, sleeves = read_uma_inbox(con, night.as_of)
+        lot_sleeves = _last_lot_sleeves(con, night.as_of)
         uma = uma_targets(snap["accounts"], sleeves, models, night.as_of)
         snap["accounts"] = uma.accounts
         snap["benchmarks"] = pd.concat([snap["benchmarks"], uma.benchmarks], ignore_index=True)
@@ -334,6 +335,7 @@ def prepare_step(night: Night) -> list[int]:
             pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}),
         )
         write(night.uri("prepared", "benchmarks.parquet"), snap["benchmarks"])
+        write(night.uri("prepared", "uma_models.parquet"), models_in_force(models, night.as_of))
         write(night.uri("prepared", "corporate_actions.parquet"), snap["corporate_actions"])
         write(night.uri("prepared", "wash_blocks.parquet"), blocks)
         write(night.uri("prepared", "held.parquet"), held.reset_index(drop=True))
@@ -349,6 +351,8 @@ def prepare_step(night: Night) -> list[int]:
         ("restrictions", snap["restrictions"]),
         ("tilts", snap["tilts"]),
         ("wash_blocks", blocks),
+        ("sleeves", sleeves),
+        ("lot_sleeves_before", lot_sleeves),
     ):
         key = (
             frame["household_id"].map(household_shard)
@@ -364,6 +368,18 @@ def prepare_step(night: Night) -> list[int]:
         info={"shards": shards, "risk_model": risk_source, "model_changes": changed_models},
     )
     return shards
+
+
+def _last_lot_sleeves(con, as_of) -> pd.DataFrame:
+    """Each UMA account's lot attribution from the latest night before ``as_of`` that made one
+    (issue 19: a lot keeps its sleeve), so a night the account was held out loses none."""
+    return con.execute(
+        """SELECT account_id, lot_id, sleeve_id FROM uma_lot_sleeves u
+           WHERE as_of_date = (SELECT max(as_of_date) FROM uma_lot_sleeves v
+                               WHERE v.account_id = u.account_id AND v.as_of_date < ?)
+           ORDER BY account_id, lot_id, symbol""",
+        [as_of],
+    ).df()
 
 
 def _with_model_changes(changed: pd.DataFrame, followers: set[str]) -> pd.DataFrame:

@@ -40,6 +40,32 @@ class Attributed(StrEnum):
     PARENT = "PARENT"  # its parent lot's sleeve (a wash-sale split part)
     UNDER_HELD = "UNDER_HELD"  # the sleeve whose model is most under-held in its symbol
     LARGEST = "LARGEST"  # no sleeve's model holds the symbol: the largest sleeve
+    TRANSFERRED = "TRANSFERRED"  # moved to another sleeve tonight without a trade (sma.uma)
+
+
+def after_transfers(attribution: pd.DataFrame, transfers: pd.DataFrame) -> pd.DataFrame:
+    """The attribution with tonight's transfers applied: a moved lot is in the sleeve it went to,
+    ``attributed`` TRANSFERRED (what the next night keeps).
+
+    Parameters
+    ----------
+    attribution : :data:`ATTRIBUTION_COLUMNS` (:func:`attribute_lots`).
+    transfers : account_id, lot_id, symbol, to_sleeve (``sma.uma.TRANSFER_COLUMNS``).
+
+    Returns
+    -------
+    ``attribution``'s rows and columns, in its order.
+    """
+    if transfers.empty:
+        return attribution
+    key = ["account_id", "lot_id", "symbol"]
+    moved = transfers.drop_duplicates(key, keep="last").set_index(key)["to_sleeve"]
+    to = moved.reindex(pd.MultiIndex.from_frame(attribution[key])).to_numpy(object)
+    hit = pd.notna(to)
+    return attribution.assign(
+        sleeve_id=np.where(hit, to, attribution["sleeve_id"].to_numpy(object)),
+        attributed=np.where(hit, Attributed.TRANSFERRED.value, attribution["attributed"]),
+    )
 
 
 def attribute_lots(
