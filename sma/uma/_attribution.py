@@ -176,24 +176,30 @@ def _place_new_lots(
         key: np.sort(part.astype(str).to_numpy())
         for key, part in want.groupby(["account_id", "symbol"])["sleeve_id"]
     }
-    todo = (
-        out[new]
-        .assign(value=value[new])
-        .sort_values(
-            ["account_id", "symbol", "value", "lot_id"], ascending=[True, True, False, True]
-        )
+    todo = out[new].assign(value=value[new])
+    todo = todo.sort_values(
+        ["account_id", "symbol", "value", "lot_id"], ascending=[True, True, False, True]
     )
-    for (account, symbol), group in todo.groupby(["account_id", "symbol"], sort=True):
+    shortfall = gap.to_dict()
+    sleeve = out["sleeve_id"].to_numpy(object).copy()
+    how = out["attributed"].to_numpy(object).copy()
+    accounts, symbols = todo["account_id"].to_numpy(str), todo["symbol"].to_numpy(str)
+    values, rows = todo["value"].to_numpy(float), todo.index.to_numpy()
+    starts = np.flatnonzero(
+        np.r_[True, (accounts[1:] != accounts[:-1]) | (symbols[1:] != symbols[:-1])]
+    )
+    for start, end in zip(starts, np.r_[starts[1:], len(todo)]):
+        account, symbol = accounts[start], symbols[start]
         ids = in_model.get((account, symbol))
         if ids is None:
-            out.loc[group.index, "sleeve_id"] = largest[account]
-            out.loc[group.index, "attributed"] = Attributed.LARGEST.value
+            sleeve[rows[start:end]] = largest[account]
+            how[rows[start:end]] = Attributed.LARGEST.value
             continue
-        short = np.array([gap.get((account, s, symbol), 0.0) for s in ids], dtype=float)
-        chosen = []
-        for v in group["value"].to_numpy(float):
+        short = np.array([shortfall.get((account, s, symbol), 0.0) for s in ids], dtype=float)
+        for i in range(start, end):
             k = int(np.argmax(short))  # the first of equal shortfalls: the lowest sleeve id
-            chosen.append(ids[k])
-            short[k] -= v
-        out.loc[group.index, "sleeve_id"] = chosen
-        out.loc[group.index, "attributed"] = Attributed.UNDER_HELD.value
+            sleeve[rows[i]] = ids[k]
+            short[k] -= values[i]
+        how[rows[start:end]] = Attributed.UNDER_HELD.value
+    out["sleeve_id"] = sleeve
+    out["attributed"] = how

@@ -145,111 +145,161 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 def _book_account(account, lots, trades, lot_sells, sleeves, want, closes, min_trade):
     """One account's booking: (trades, transfers, lot_sleeves, lot_sells) frames."""
     lots = lots.sort_values(["symbol", "lot_id"], kind="stable").reset_index(drop=True)
-    sells = lot_sells.groupby(["lot_id", "symbol"])["quantity"].sum()
-    key = pd.MultiIndex.from_arrays([lots["lot_id"], lots["symbol"]])
-    sold = sells.reindex(key).fillna(0.0).to_numpy(float)
     order = sleeves.assign(cash=sleeves["model_id"] == CASH_MODEL_ID).sort_values(
         ["cash", "target_weight", "sleeve_id"], ascending=[True, False, True]
     )
     ids = order["sleeve_id"].astype(str).to_numpy()
-    goal = want.pivot_table(index="symbol", columns="sleeve_id", values="value", aggfunc="sum")
-    goal = goal.reindex(columns=ids).fillna(0.0)
-    position = {s: i for i, s in enumerate(ids)}
-    sleeve_of = lots["sleeve_id"].astype(str).to_numpy().copy()
-    transfers: list[dict] = []
-    bought: list[pd.DataFrame] = []
-    for symbol in sorted(set(lots["symbol"]) | set(trades["symbol"])):
-        price = float(closes.get(symbol, 0.0))
-        target = goal.loc[symbol].to_numpy(float) if symbol in goal.index else np.zeros(ids.size)
-        mine = np.flatnonzero(lots["symbol"].to_numpy() == symbol)
-        lot = _SymbolLots(
-            lots["lot_id"].to_numpy(str)[mine],
-            lots["quantity"].to_numpy(float)[mine],
-            sold[mine],
-            np.array([position[s] for s in sleeve_of[mine]], dtype=int),
-            price,
+    position = pd.Index(ids)
+    symbols = np.unique(
+        np.concatenate(
+            [
+                lots["symbol"].to_numpy(str),
+                trades["symbol"].to_numpy(str),
+                want["symbol"].to_numpy(str),
+            ]
         )
-        moved = _relieve_in_selling_sleeve(lot, target)
-        buys = trades[(trades["symbol"] == symbol) & (trades["side"] == "BUY")]
-        split = _split_buy(lot, target, buys, ids.size)
-        netted = _net(lot, target, split * price, min_trade)
-        for k, to in [*moved, *netted]:
-            relief = (k, to) in moved
-            shares = float(lot.qty[k] if relief else lot.qty[k] - lot.sold[k])
-            transfers.append(
-                {
-                    "account_id": account,
-                    "lot_id": lot.ids[k],
-                    "symbol": symbol,
-                    "quantity": shares,
-                    "value": round(shares * price, 2),
-                    "from_sleeve": ids[lot.before[k]],
-                    "to_sleeve": ids[to],
-                    "kind": str(TransferKind.RELIEF if relief else TransferKind.NETTING),
-                }
+    )
+    book = _Book(
+        symbol=np.searchsorted(symbols, lots["symbol"].to_numpy(str)),
+        qty=lots["quantity"].to_numpy(float),
+        sold=_sold_shares(lots, lot_sells),
+        sleeve=position.get_indexer(lots["sleeve_id"].astype(str)),
+        price=closes.reindex(symbols).astype(float).fillna(0.0).to_numpy(),
+        goal=np.zeros((symbols.size, ids.size)),
+    )
+    np.add.at(
+        book.goal,
+        (
+            np.searchsorted(symbols, want["symbol"].to_numpy(str)),
+            position.get_indexer(want["sleeve_id"]),
+        ),
+        want["value"].to_numpy(float),
+    )
+    relief = book.relieve_in_selling_sleeve()
+    sold_in = book.sleeve.copy()
+    buys = trades[trades["side"] == "BUY"]
+    shares = book.split_buys(np.searchsorted(symbols, buys["symbol"].to_numpy(str)), buys)
+    netted = book.net(shares, min_trade)
+    lot_ids, lot_symbols = lots["lot_id"].to_numpy(str), lots["symbol"].to_numpy(str)
+    transfers = pd.DataFrame(
+        {
+            "account_id": account,
+            "lot_id": lot_ids[relief + netted],
+            "symbol": lot_symbols[relief + netted],
+            "quantity": np.concatenate([book.qty[relief], book.qty[netted] - book.sold[netted]]),
+            "from_sleeve": ids[book.before[relief + netted]],
+            "to_sleeve": ids[np.concatenate([sold_in[relief], book.sleeve[netted]])].astype(str),
+            "kind": [str(TransferKind.RELIEF)] * len(relief)
+            + [str(TransferKind.NETTING)] * len(netted),
+        },
+        columns=[c for c in TRANSFER_COLUMNS if c != "value"],
+    )
+    transfers.insert(
+        4,
+        "value",
+        (
+            transfers["quantity"].to_numpy(float)
+            * book.price[np.searchsorted(symbols, transfers["symbol"].to_numpy(str))]
+        ).round(2),
+    )
+    if len(netted):  # a netted lot is sold (if at all) in its sleeve before the move
+        transfers.loc[len(relief) :, "from_sleeve"] = ids[sold_in[netted]]
+    key = pd.MultiIndex.from_arrays([lot_ids, lot_symbols])
+    relieved_in = pd.Series(ids[sold_in], index=key)
+    relieved = lot_sells.assign(
+        sleeve_id=relieved_in.reindex(
+            pd.MultiIndex.from_arrays(
+                [lot_sells["lot_id"].astype(str), lot_sells["symbol"].astype(str)]
             )
-        sleeve_of[mine] = ids[lot.sleeve]
-        if len(buys):
-            bought.append(_buy_rows(account, symbol, buys.iloc[0], split, ids))
-    lots = lots.assign(sleeve_id=sleeve_of)
-    relieved = lot_sells.merge(_relieved_in(lots, transfers), on=["lot_id", "symbol"], how="left")
-    rows = [*bought, _sell_rows(account, relieved, trades)]
-    booked = pd.concat([r for r in rows if len(r)] or [_empty(SLEEVE_TRADE_COLUMNS)])
+        ).to_numpy(object)
+    )
+    bought = _buy_rows(
+        account, buys, shares[np.searchsorted(symbols, buys["symbol"].to_numpy(str))], ids
+    )
+    rows = [r for r in (bought, _sell_rows(account, relieved, trades)) if len(r)]
+    booked = pd.concat(rows, ignore_index=True) if rows else _empty(SLEEVE_TRADE_COLUMNS)
     booked = booked.sort_values(["sleeve_id", "symbol", "side"], kind="stable")
     return (
         booked[SLEEVE_TRADE_COLUMNS].reset_index(drop=True),
-        pd.DataFrame(transfers, columns=TRANSFER_COLUMNS),
-        lots[["account_id", "lot_id", "symbol", "sleeve_id"]],
+        transfers[TRANSFER_COLUMNS],
+        lots[["account_id", "lot_id", "symbol"]].assign(sleeve_id=ids[book.sleeve]),
         relieved,
     )
 
 
-class _SymbolLots:
-    """One account's lots of one symbol: ids, shares, shares sold tonight, sleeve (a position in
-    the account's sleeves) before and after tonight's transfers, at ``price``."""
-
-    def __init__(self, ids, qty, sold, sleeve, price):
-        self.ids, self.qty, self.sold, self.price = ids, qty, sold, price
-        self.sleeve = sleeve
-        self.before = sleeve
-
-    def held(self, n: int, remaining: bool = True) -> np.ndarray:
-        """Value per sleeve, (n,) USD: of the shares left after tonight's sells, or of all."""
-        shares = self.qty - self.sold if remaining else self.qty
-        return np.bincount(self.sleeve, shares * self.price, minlength=n)
+def _sold_shares(lots: pd.DataFrame, lot_sells: pd.DataFrame) -> np.ndarray:
+    """Shares of each lot sold tonight, (n_lots,)."""
+    sells = lot_sells.groupby(["lot_id", "symbol"])["quantity"].sum()
+    key = pd.MultiIndex.from_arrays([lots["lot_id"], lots["symbol"]])
+    return sells.reindex(key).fillna(0.0).to_numpy(float)
 
 
-def _relieve_in_selling_sleeve(lot: _SymbolLots, target: np.ndarray) -> list[tuple[int, int]]:
-    """Step 1: a lot sold whole from a sleeve not over its model goes to the most over sleeve
-    first, while that sleeve's excess lasts. Returns (lot, to sleeve) moves; updates ``lot``."""
-    lot.before = lot.sleeve.copy()
-    excess = lot.held(target.size, remaining=False) - target
-    moves = []
-    for k in np.flatnonzero(lot.sold > 0):
-        v = lot.sold[k] * lot.price
-        own = lot.sleeve[k]
-        whole = lot.sold[k] >= lot.qty[k] - 1e-9
-        best = int(np.argmax(excess))
-        if whole and excess[own] <= 0 < excess[best] and best != own:
-            lot.sleeve = lot.sleeve.copy()
-            lot.sleeve[k] = best
-            moves.append((int(k), best))
-            own = best
-        excess[own] -= v
-    return moves
+class _Book:
+    """One account's lots as arrays of shape (n_lots,): symbol (row of ``goal``), shares, shares
+    sold tonight, sleeve (column of ``goal``) now and ``before`` tonight's moves; ``price`` per
+    symbol; ``goal`` (n_symbols, n_sleeves), the value each sleeve's model asks for, USD."""
 
+    def __init__(self, symbol, qty, sold, sleeve, price, goal):
+        self.symbol, self.qty, self.sold, self.price, self.goal = symbol, qty, sold, price, goal
+        self.sleeve, self.before = sleeve.copy(), sleeve.copy()
 
-def _split_buy(lot: _SymbolLots, target: np.ndarray, buys: pd.DataFrame, n: int) -> np.ndarray:
-    """Step 3: shares of tonight's buy per sleeve, (n,), adding up to the buy exactly."""
-    split = np.zeros(n)
-    if not len(buys):
-        return split
-    shares = float(buys["quantity"].sum())
-    lacking = np.clip(target - lot.held(n), 0.0, None)
-    if lacking.sum() <= 0:
-        lacking = np.zeros(n)
-        lacking[int(np.argmax(target)) if target.max() > 0 else 0] = 1.0
-    return _exact_parts(shares, lacking)
+    def held(self, shares: np.ndarray) -> np.ndarray:
+        """Value of ``shares`` per lot, summed per symbol and sleeve, (n_symbols, n_sleeves)."""
+        out = np.zeros_like(self.goal)
+        np.add.at(out, (self.symbol, self.sleeve), shares * self.price[self.symbol])
+        return out
+
+    def relieve_in_selling_sleeve(self) -> list[int]:
+        """Step 1: a lot sold whole from a sleeve not over its model in the symbol goes to the most
+        over sleeve, while that sleeve's excess lasts. Returns the lots moved."""
+        excess = self.held(self.qty) - self.goal
+        moved = []
+        for k in np.flatnonzero(self.sold > 0):
+            j, own = self.symbol[k], self.sleeve[k]
+            best = int(np.argmax(excess[j]))
+            whole = self.sold[k] >= self.qty[k] - 1e-9
+            if whole and excess[j, own] <= 0 < excess[j, best] and best != own:
+                self.sleeve[k] = own = best
+                moved.append(int(k))
+            excess[j, own] -= self.sold[k] * self.price[j]
+        return moved
+
+    def split_buys(self, rows: np.ndarray, buys: pd.DataFrame) -> np.ndarray:
+        """Step 3: shares bought per symbol and sleeve, (n_symbols, n_sleeves): each buy split
+        among the sleeves lacking the symbol, by what each lacks, adding up to the buy exactly."""
+        shares = np.zeros_like(self.goal)
+        lacking_all = np.clip(self.goal - self.held(self.qty - self.sold), 0.0, None)
+        for j, qty in zip(rows, buys["quantity"].to_numpy(float)):
+            lacking = lacking_all[j]
+            if lacking.sum() <= 0:
+                lacking = np.zeros(self.goal.shape[1])
+                lacking[int(np.argmax(self.goal[j]))] = 1.0  # no model: the first, the largest
+            shares[j] += _exact_parts(qty, lacking)
+        return shares
+
+    def net(self, bought: np.ndarray, min_trade: float) -> list[int]:
+        """Step 4: whole lots from sleeves over their model to sleeves under it, largest first,
+        while a move brings the pair closer to their models (neither ends further than it was)
+        and the shortfall is worth a trade. Returns the lots moved."""
+        left = (self.qty - self.sold) * self.price[self.symbol]
+        drift = self.held(self.qty - self.sold) + bought * self.price[:, None] - self.goal
+        rows = np.flatnonzero(
+            (drift.max(axis=1) > 0) & (-drift.min(axis=1) >= max(min_trade, 1e-9))
+        )
+        moved = []
+        candidates = np.flatnonzero(np.isin(self.symbol, rows) & (left > 0))
+        for k in candidates[np.lexsort((-left[candidates], self.symbol[candidates]))]:
+            j, src = self.symbol[k], self.sleeve[k]
+            dst = int(np.argmin(drift[j]))
+            over, short, v = drift[j, src], -drift[j, dst], left[k]
+            fits = v <= 2 * short and v <= 2 * over and v < over + short
+            if over <= 0 or short < max(min_trade, 1e-9) or not fits:
+                continue
+            self.sleeve[k] = dst
+            drift[j, src] -= v
+            drift[j, dst] += v
+            moved.append(int(k))
+        return moved
 
 
 def _exact_parts(total: float, weights: np.ndarray) -> np.ndarray:
@@ -262,82 +312,45 @@ def _exact_parts(total: float, weights: np.ndarray) -> np.ndarray:
     return parts
 
 
-def _net(
-    lot: _SymbolLots, target: np.ndarray, bought: np.ndarray, min_trade: float
-) -> list[tuple[int, int]]:
-    """Step 4: whole lots from sleeves over their model to sleeves under it, largest first, while
-    a move brings the pair closer to their models (neither further) and the shortfall is worth a
-    trade."""
-    drift = lot.held(target.size) + bought - target
-    moves = []
-    for k in np.argsort(-(lot.qty - lot.sold) * lot.price, kind="stable"):
-        v = (lot.qty[k] - lot.sold[k]) * lot.price
-        src, dst = lot.sleeve[k], int(np.argmin(drift))
-        over, short = drift[src], -drift[dst]
-        # each side ends no further from its model than it was, and the pair closer
-        fits = v <= 2 * short and v <= 2 * over and v < over + short
-        if v <= 0 or over <= 0 or short < max(min_trade, 1e-9) or not fits:
-            continue
-        lot.sleeve = lot.sleeve.copy()
-        lot.sleeve[k] = dst
-        drift[src] -= v
-        drift[dst] += v
-        moves.append((int(k), dst))
-    return moves
-
-
-def _buy_rows(account, symbol, buy, split, ids) -> pd.DataFrame:
-    keep = split > 0
-    notional = _exact_parts(float(buy["notional"]), split)
+def _buy_rows(account, buys: pd.DataFrame, split: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """One row per buy and sleeve with shares; notionals split like the shares."""
+    if not len(buys):
+        return _empty(SLEEVE_TRADE_COLUMNS)
+    notional = np.stack(
+        [_exact_parts(float(n), row) for n, row in zip(buys["notional"].to_numpy(float), split)]
+    )
+    b, k = np.nonzero(split > 0)
     return pd.DataFrame(
         {
             "account_id": account,
-            "sleeve_id": ids[keep],
-            "symbol": symbol,
+            "sleeve_id": ids[k],
+            "symbol": buys["symbol"].to_numpy(str)[b],
             "side": "BUY",
-            "quantity": split[keep],
-            "notional": notional[keep],
-            "reason": buy["reason"],
+            "quantity": split[b, k],
+            "notional": notional[b, k],
+            "reason": buys["reason"].to_numpy(object)[b],
         }
     )
 
 
-def _relieved_in(lots: pd.DataFrame, transfers: list[dict]) -> pd.DataFrame:
-    """The sleeve each lot is sold from: after a RELIEF move, else its sleeve before netting."""
-    out = lots[["lot_id", "symbol"]].assign(sleeve_id=lots["sleeve_id"])
-    netted = {
-        (t["lot_id"], t["symbol"]): t["from_sleeve"]
-        for t in transfers
-        if t["kind"] == TransferKind.NETTING
-    }
-    if netted:
-        key = list(zip(out["lot_id"], out["symbol"]))
-        out["sleeve_id"] = [netted.get(k, s) for k, s in zip(key, out["sleeve_id"])]
-    return out
-
-
 def _sell_rows(account, relieved: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
     """Sells per sleeve: the shares of the lots each relieves; quantities and notionals split
-    so they add up to the account's sell exactly."""
-    rows = []
-    for sell in trades[trades["side"] == "SELL"].itertuples(index=False):
-        mine = relieved[relieved["symbol"] == sell.symbol]
-        per = mine.groupby("sleeve_id")["quantity"].sum()
-        if per.empty:
-            continue
-        shares = _exact_parts(float(sell.quantity), per.to_numpy(float))
-        notional = _exact_parts(float(sell.notional), per.to_numpy(float))
-        rows.append(
-            pd.DataFrame(
-                {
-                    "account_id": account,
-                    "sleeve_id": per.index.to_numpy(str),
-                    "symbol": sell.symbol,
-                    "side": "SELL",
-                    "quantity": shares,
-                    "notional": notional,
-                    "reason": sell.reason,
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True) if rows else _empty(SLEEVE_TRADE_COLUMNS)
+    so they add up to the account's sell exactly (the sleeve selling most takes the rounding)."""
+    sells = trades[trades["side"] == "SELL"][["symbol", "quantity", "notional", "reason"]]
+    per = relieved.groupby(["symbol", "sleeve_id"], as_index=False)["quantity"].sum()
+    per = per.rename(columns={"quantity": "lots"}).merge(sells, on="symbol")
+    if per.empty:
+        return _empty(SLEEVE_TRADE_COLUMNS)
+    by = per.groupby("symbol")["lots"]
+    share = per["lots"] / by.transform("sum")
+    out = per.assign(
+        account_id=account,
+        side="SELL",
+        quantity=per["quantity"] * share,
+        notional=per["notional"] * share,
+    )
+    big = by.idxmax()
+    for col, total in (("quantity", per["quantity"]), ("notional", per["notional"])):
+        others = out[col].groupby(out["symbol"]).transform("sum") - out[col]
+        out.loc[big.to_numpy(), col] = (total - others)[big.to_numpy()]
+    return out[SLEEVE_TRADE_COLUMNS]
