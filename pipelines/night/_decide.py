@@ -186,6 +186,7 @@ def decide_step(night: Night, shard: int) -> None:
     out = decide(inputs, model, night.settings.engine_params())
     clock.lap("screen+solve")
     _write_sleeves(night, k, inputs, accounts, lots, market, out, read)
+    clock.lap("sleeves")
     violations, broken = check_shard(
         night, accounts, lots, market, out.trades, out.lot_sells, blocked
     )
