@@ -125,7 +125,10 @@ def book_to_sleeves(
             closes,
             float(min_trade_value.get(account, 0.0)),
         )
-        for account in sorted(set(sleeves["account_id"]) & set(attribution["account_id"]))
+        for account in sorted(
+            set(sleeves["account_id"])
+            & (set(attribution["account_id"]) | set(trades["account_id"]))
+        )
     ]
     parts = [p for p in parts if p is not None]
     if not parts:

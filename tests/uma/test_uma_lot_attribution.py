@@ -11,7 +11,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sma.uma import Attributed, attribute_lots
+from sma.uma import Attributed, after_transfers, attribute_lots
 
 SLEEVES = pd.DataFrame(
     {
@@ -166,3 +166,21 @@ def test_attribution_conserves_every_share_and_every_cent_of_basis(book):
     assert by_sleeve == (lots["cost_basis"] * 100).round().astype(np.int64).sum()
     again = attribute_lots(lots.iloc[::-1], previous, SLEEVES, MODELS, CLOSES, VALUE)
     assert again.equals(out)  # the same lots, in any order, give the same attribution
+
+
+def test_a_lot_moved_tonight_is_in_the_sleeve_it_went_to_for_the_next_night():
+    out = attribute_lots(
+        _lots(("L1", "BBB", 10.0), ("L2", "AAA", 5.0)),
+        _previous(("L1", "CORE"), ("L2", "CORE")),
+        SLEEVES,
+        MODELS,
+        CLOSES,
+        VALUE,
+    )
+    moved = pd.DataFrame(
+        {"account_id": ["U1"], "lot_id": ["L1"], "symbol": ["BBB"], "to_sleeve": ["GROW"]}
+    )
+    after = after_transfers(out, moved).set_index("lot_id")
+    assert after["sleeve_id"].to_dict() == {"L1": "GROW", "L2": "CORE"}
+    assert after["attributed"].to_dict() == {"L1": "TRANSFERRED", "L2": "KEPT"}
+    assert after_transfers(out, moved.iloc[:0]) is out

@@ -48,6 +48,8 @@ LOTS = pd.DataFrame(
         "adjusted_acquired_date": None,
     }
 )
+PRICE_OF = pd.Series(PRICE, index=SYMBOLS)
+VALUE = pd.Series({"U1": 4_000.0})
 LAST_NIGHT = pd.DataFrame(
     {"account_id": "U1", "lot_id": ["L1", "L2", "L3", "L4"], "sleeve_id": ["A", "A", "B", "B"]}
 )
@@ -276,3 +278,37 @@ def test_a_lot_sold_whole_from_a_sleeve_on_its_model_is_relieved_in_the_over_sle
     ).set_index("sleeve_id")
     assert records.loc["A", "tax_cost"] == pytest.approx(-500.0 * 0.37)  # the loss's tax value
     assert records.loc["B", "value_after"] == pytest.approx(1_000.0)
+
+
+def test_a_new_uma_funded_in_cash_splits_each_buy_among_the_sleeves_lacking_it():
+    """No lots yet: FFF is in both models (A wants $1,500, B $500), so a buy of 20 shares is
+    booked 15 to A and 5 to B; GGG only in A's model goes to A whole."""
+    models = _models({"FFF": 0.75, "GGG": 0.25}, {"FFF": 0.25, "HHH": 0.75})
+    trades = pd.DataFrame(
+        {
+            "account_id": "U1",
+            "symbol": ["FFF", "GGG"],
+            "side": "BUY",
+            "quantity": [20.0, 5.0],
+            "price": PRICE,
+            "notional": [2_000.0, 500.0],
+            "reason": "CASH_INVEST",
+        }
+    )
+    booking = book_to_sleeves(
+        attribute_lots(LOTS.iloc[:0], LAST_NIGHT.iloc[:0], SLEEVES, models, PRICE_OF, VALUE),
+        trades,
+        pd.DataFrame(columns=["account_id", "symbol", "lot_id", "quantity"]),
+        SLEEVES,
+        models,
+        PRICE_OF,
+        pd.Series({"U1": 4_000.0}),
+        pd.Series({"U1": 0.0}),
+    )
+    got = booking.trades.set_index(["symbol", "sleeve_id"])[["quantity", "notional"]]
+    assert got.to_dict("index") == {
+        ("FFF", "A"): {"quantity": 15.0, "notional": 1_500.0},
+        ("FFF", "B"): {"quantity": 5.0, "notional": 500.0},
+        ("GGG", "A"): {"quantity": 5.0, "notional": 500.0},
+    }
+    assert booking.transfers.empty and booking.lot_sleeves.empty
