@@ -190,7 +190,8 @@ def _book_account(account, lots, trades, lot_sells, sleeves, want, closes, min_t
             "lot_id": lot_ids[relief + netted],
             "symbol": lot_symbols[relief + netted],
             "quantity": np.concatenate([book.qty[relief], book.qty[netted] - book.sold[netted]]),
-            "from_sleeve": ids[book.before[relief + netted]],
+            # a netted lot is sold (if at all) in its sleeve before the move
+            "from_sleeve": np.concatenate([ids[book.before[relief]], ids[sold_in[netted]]]),
             "to_sleeve": ids[np.concatenate([sold_in[relief], book.sleeve[netted]])].astype(str),
             "kind": [str(TransferKind.RELIEF)] * len(relief)
             + [str(TransferKind.NETTING)] * len(netted),
@@ -205,8 +206,6 @@ def _book_account(account, lots, trades, lot_sells, sleeves, want, closes, min_t
             * book.price[np.searchsorted(symbols, transfers["symbol"].to_numpy(str))]
         ).round(2),
     )
-    if len(netted):  # a netted lot is sold (if at all) in its sleeve before the move
-        transfers.loc[len(relief) :, "from_sleeve"] = ids[sold_in[netted]]
     key = pd.MultiIndex.from_arrays([lot_ids, lot_symbols])
     relieved_in = pd.Series(ids[sold_in], index=key)
     relieved = lot_sells.assign(

@@ -134,6 +134,8 @@ def test_two_nights_of_a_book_with_a_uma_account(tmp_path: Path):
     sleeves = _read(first, "sleeves")
     assert sorted(sleeves["sleeve_id"]) == ["CARE", "CASH", "CORE"]
     assert {"drift_before", "drift_after", "active_share_after", "tax_cost"} <= set(sleeves)
+    review = (first.parent / "review.html").read_text()
+    assert review.count('<tr data-account="A3"><td>A3</td><td>CARE</td>') == 1  # sleeve view
 
     second = _night(tmp_path, SECOND_DAY, _frames(SECOND_DAY, _models(SECOND_DAY, True)))
     changes = pd.read_parquet(
