@@ -118,6 +118,20 @@ def _night(models: pd.DataFrame, wash_blocks: pd.DataFrame | None = None):
     return out, attribution, booking
 
 
+def _taxable_cash(before: float, after: float) -> pd.DataFrame:
+    """U1's tax rates and cash before and after tonight, as ``sleeve_records`` reads them."""
+    return pd.DataFrame(
+        {
+            "account_id": ["U1"],
+            "account_type": "TAXABLE",
+            "st_tax_rate": 0.37,
+            "lt_tax_rate": 0.2,
+            "cash_before": [before],
+            "cash_after": [after],
+        }
+    )
+
+
 def _adds_up(booking, trades: pd.DataFrame) -> None:
     """The per-sleeve breakdown adds up to the account's trades exactly."""
     per = booking.trades.groupby(["account_id", "symbol", "side"])[["quantity", "notional"]].sum()
@@ -184,18 +198,13 @@ def test_a_wash_sale_block_holds_whichever_sleeve_model_asks_for_the_buy():
 def test_the_decision_record_per_sleeve_shows_drift_tracking_and_tax_cost():
     models = _models({"BBB": 0.5, "DDD": 0.5}, {"AAA": 0.3, "EEE": 0.7})
     out, attribution, booking = _night(models)
-    accounts = pd.DataFrame(
-        {
-            "account_id": ["U1"],
-            "account_type": "TAXABLE",
-            "st_tax_rate": 0.37,
-            "lt_tax_rate": 0.2,
-            "cash_before": [0.0],
-            "cash_after": [float(out.records["cash_after"].iloc[0])],
-        }
-    )
     records = sleeve_records(
-        attribution, booking, SLEEVES, models, pd.Series(PRICE, index=SYMBOLS), accounts
+        attribution,
+        booking,
+        SLEEVES,
+        models,
+        PRICE_OF,
+        _taxable_cash(0.0, float(out.records["cash_after"].iloc[0])),
     ).set_index("sleeve_id")
     assert records["weight_before"].tolist() == pytest.approx([0.5, 0.5])
     # Before: A holds AAA and DDD against a model of BBB and DDD -> half of A is off its model.
@@ -263,18 +272,8 @@ def test_a_lot_sold_whole_from_a_sleeve_on_its_model_is_relieved_in_the_over_sle
     assert booking.lot_sells["sleeve_id"].tolist() == ["A"]
     moves = booking.transfers[["lot_id", "from_sleeve", "to_sleeve", "kind"]].values.tolist()
     assert moves == [["LB", "B", "A", "RELIEF"], ["LA1", "A", "B", "NETTING"]]
-    accounts = pd.DataFrame(
-        {
-            "account_id": ["U1"],
-            "account_type": "TAXABLE",
-            "st_tax_rate": 0.37,
-            "lt_tax_rate": 0.2,
-            "cash_before": [0.0],
-            "cash_after": [1_000.0],
-        }
-    )
     records = sleeve_records(
-        attribution, booking, sleeves, models, pd.Series(PRICE, index=SYMBOLS), accounts
+        attribution, booking, sleeves, models, PRICE_OF, _taxable_cash(0.0, 1_000.0)
     ).set_index("sleeve_id")
     assert records.loc["A", "tax_cost"] == pytest.approx(-500.0 * 0.37)  # the loss's tax value
     assert records.loc["B", "value_after"] == pytest.approx(1_000.0)
