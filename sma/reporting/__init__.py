@@ -64,6 +64,7 @@ from sma.reporting._performance import (
 from sma.reporting._reasons import TRADE_REASONS, ReasonTally, trades_by_reason
 from sma.reporting._review_data import ReviewData, sector_sums
 from sma.reporting._review_page import BLOTTER_MARK, blotter_card, render_review_page
+from sma.reporting._review_sleeves import SLEEVE_COLUMNS, sleeves_section
 from sma.reporting._review_tax import TAX_COLUMNS, lot_gain_sums, tax_figures, tax_totals
 from sma.reporting._safe import (
     UnsafeIdError,
@@ -77,6 +78,8 @@ from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
 from sma.reporting._tax_view import LossValue, loss_tax_value
 
 __all__ = [
+    "SLEEVE_COLUMNS",
+    "sleeves_section",
     "CORPORATE_ACTION_COLUMNS",
     "corporate_action_activity",
     "describe_corporate_action",

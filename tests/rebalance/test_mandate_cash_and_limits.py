@@ -173,6 +173,7 @@ def test_the_exception_kind_is_a_typed_value_not_words_in_the_reason():
         "BAD_INPUT",
         "RECONCILIATION",
         "COMPLIANCE",
+        "MODEL_MISSING",
     }
     out = decide(
         one_account_shard(_lots(100, 90.0), cash_flow=-8_000.0, no_sell=tuple(SYMBOLS)), toy_model()
