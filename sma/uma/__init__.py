@@ -18,11 +18,14 @@ from sma.uma._overlay import (
     book_to_sleeves,
 )
 from sma.uma._roll import roll_models_forward
+from sma.uma._savings import OVERLAY_SAVINGS_COLUMNS, overlay_savings
 from sma.uma._sleeve_records import SLEEVE_RECORD_COLUMNS, sleeve_records
 from sma.uma._targets import UMA_BENCHMARK_PREFIX, UmaTargets, is_uma, uma_benchmark_id, uma_targets
 
 __all__ = [
     "after_transfers",
+    "OVERLAY_SAVINGS_COLUMNS",
+    "overlay_savings",
     "SLEEVE_RECORD_COLUMNS",
     "SLEEVE_TRADE_COLUMNS",
     "TRANSFER_COLUMNS",
