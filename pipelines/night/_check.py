@@ -27,6 +27,7 @@ from sma.rebalance import (
 )
 from sma.uma import (
     ATTRIBUTION_COLUMNS,
+    OVERLAY_SAVINGS_COLUMNS,
     SLEEVE_RECORD_COLUMNS,
     SLEEVE_TRADE_COLUMNS,
     TRANSFER_COLUMNS,
@@ -259,6 +260,7 @@ def _write_sleeves(night: Night, shards: list[int], proposal, out_of_trading: se
     for name, columns, transform in (
         ("sleeve_trades", SLEEVE_TRADE_COLUMNS, kept),
         ("sleeves", SLEEVE_RECORD_COLUMNS, None),
+        ("overlay_savings", OVERLAY_SAVINGS_COLUMNS, kept),
         ("lot_sleeves", ATTRIBUTION_COLUMNS, lambda part: after_transfers(part, transfers)),
     ):
         _files.concat_parquet(
@@ -269,6 +271,29 @@ def _write_sleeves(night: Night, shards: list[int], proposal, out_of_trading: se
             empty=_empty(columns),
         )
         crash_point(f"check:after-{name}")
+
+
+def _savings_line(proposal) -> dict:
+    """Issue 19, what the overlay saved: the UMA accounts' totals of ``overlay_savings``."""
+    saved = pd.read_parquet(proposal / "overlay_savings.parquet")
+    total = lambda column: round(float(saved[column].astype(float).sum()), 2)  # noqa: E731
+    return {
+        "accounts": int(len(saved)),
+        "orders_netted_away": int(
+            saved["trades_independent"].astype(int).sum()
+            - saved["trades_overlay"].astype(int).sum()
+        ),
+        "notional_netted_away": total("netted_away"),
+        "gains_not_realized": round(
+            sum(total(f"gain_{t}_independent") - total(f"gain_{t}_overlay") for t in ("st", "lt")),
+            2,
+        ),
+        "tax_saved": total("tax_saved"),
+        "wash_sales_avoided": int(
+            saved["wash_sales_independent"].astype(int).sum()
+            - saved["wash_sales_overlay"].astype(int).sum()
+        ),
+    }
 
 
 def check_step(night: Night) -> dict:
@@ -411,6 +436,7 @@ def check_step(night: Night) -> dict:
         "model_changes": night.done_info("prepare").get(
             "model_changes", {"models": 0, "symbols": 0, "accounts": 0}
         ),
+        "overlay_savings": _savings_line(proposal),
     }
     _files.write_json(str(night.run_dir / "summary.json"), summary, "check:summary")
     night.mark_done("check", info=summary)

@@ -22,7 +22,7 @@ from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_corporate_actions, reconcile, reconciliation_holds
 from sma.rebalance import ShardInputs, blocks_in_force, decide, shard_from_frames
 from sma.risk import RiskModel
-from sma.uma import attribute_lots, book_to_sleeves, sleeve_records
+from sma.uma import attribute_lots, book_to_sleeves, overlay_savings, sleeve_records
 
 
 def load_risk_model(night: Night) -> RiskModel:
@@ -220,7 +220,8 @@ def decide_step(night: Night, shard: int) -> None:
 def _write_sleeves(night: Night, k: str, inputs, accounts, lots, market, out, read) -> None:
     """Issue 19: the shard's UMA lots attributed to sleeves, and tonight's decision booked to
     them (``sma.uma``), as ``lot_sleeves``, ``sleeve_trades``, ``sleeve_transfers`` and
-    ``sleeves`` beside the shard's trades."""
+    ``sleeves`` beside the shard's trades, and what the overlay saved against the sleeves traded
+    on their own (``overlay_savings``)."""
     sleeves = read("sleeves")
     sleeves = sleeves[sleeves["account_id"].isin(accounts["account_id"])]
     models = _files.read_parquet(night.uri("prepared", "uma_models.parquet"))
@@ -251,6 +252,22 @@ def _write_sleeves(night: Night, k: str, inputs, accounts, lots, market, out, re
     write(night.uri("decisions", k, "sleeve_trades.parquet"), booking.trades)
     write(night.uri("decisions", k, "sleeve_transfers.parquet"), booking.transfers)
     write(night.uri("decisions", k, "sleeves.parquet"), per_sleeve.round(10))
+    groups = market.set_index("symbol")["identical_group"]
+    saved = overlay_savings(
+        attribution,
+        lots,
+        sleeves,
+        models,
+        closes,
+        info.assign(value=value.reindex(info.index).astype(float)),
+        out.trades,
+        out.lot_sells,
+        booking.transfers,
+        read("wash_blocks"),
+        night.as_of,
+        groups[groups.notna()].astype(str),
+    )
+    write(night.uri("decisions", k, "overlay_savings.parquet"), saved.round(6))
 
 
 class _Clock:

@@ -196,12 +196,19 @@ def review_data(night: Night) -> ReviewData:
         sectors=sectors,
         blotter_state=blotter_state(night.run_dir),
         sleeves=_sleeves(night),
+        overlay_savings=_proposal_file(night, "overlay_savings.parquet"),
     )
 
 
 def _sleeves(night: Night) -> pd.DataFrame | None:
     """The UMA accounts' sleeve records (issue 19), None for a proposal without them."""
     path = night.run_dir / "proposal" / "sleeves.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def _proposal_file(night: Night, name: str) -> pd.DataFrame | None:
+    """A proposal file, None for a proposal without it (a run from before it was written)."""
+    path = night.run_dir / "proposal" / name
     return pd.read_parquet(path) if path.exists() else None
 
 

@@ -64,7 +64,12 @@ from sma.reporting._performance import (
 from sma.reporting._reasons import TRADE_REASONS, ReasonTally, trades_by_reason
 from sma.reporting._review_data import ReviewData, sector_sums
 from sma.reporting._review_page import BLOTTER_MARK, blotter_card, render_review_page
-from sma.reporting._review_sleeves import SLEEVE_COLUMNS, sleeves_section
+from sma.reporting._review_sleeves import (
+    SAVINGS_COLUMNS,
+    SLEEVE_COLUMNS,
+    savings_section,
+    sleeves_section,
+)
 from sma.reporting._review_tax import TAX_COLUMNS, lot_gain_sums, tax_figures, tax_totals
 from sma.reporting._safe import (
     UnsafeIdError,
@@ -80,6 +85,8 @@ from sma.reporting._tax_view import LossValue, loss_tax_value
 __all__ = [
     "SLEEVE_COLUMNS",
     "sleeves_section",
+    "savings_section",
+    "SAVINGS_COLUMNS",
     "CORPORATE_ACTION_COLUMNS",
     "corporate_action_activity",
     "describe_corporate_action",

@@ -10,7 +10,7 @@ import pandas as pd
 from sma.rebalance import DecisionStatus, ExceptionKind
 from sma.reporting._frames import ReportDataError, require_columns
 from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
-from sma.reporting._review_sleeves import SLEEVE_COLUMNS
+from sma.reporting._review_sleeves import SAVINGS_COLUMNS, SLEEVE_COLUMNS
 from sma.reporting._review_tax import TAX_COLUMNS
 
 SUMMARY_KEYS = (
@@ -135,6 +135,9 @@ class ReviewData:
     sleeves : DataFrame or None
         The UMA accounts' sleeve records (``sma.reporting.SLEEVE_COLUMNS``, from
         ``sma.uma.sleeve_records``); None or empty: no UMA sleeves tonight.
+    overlay_savings : DataFrame or None
+        What the overlay saved per UMA account (``sma.reporting.SAVINGS_COLUMNS``, from
+        ``sma.uma.overlay_savings``); None or empty: no table.
     """
 
     summary: dict[str, Any]
@@ -151,6 +154,7 @@ class ReviewData:
     sectors: pd.DataFrame | None = None
     blotter_state: str = ""
     sleeves: pd.DataFrame | None = None
+    overlay_savings: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for key in SUMMARY_KEYS:
@@ -170,6 +174,8 @@ class ReviewData:
             require_columns("sectors", self.sectors, SECTOR_COLUMNS)
         if self.sleeves is not None:
             require_columns("sleeves", self.sleeves, SLEEVE_COLUMNS)
+        if self.overlay_savings is not None:
+            require_columns("overlay_savings", self.overlay_savings, SAVINGS_COLUMNS)
         unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
         if unknown.any():
             first = self.decisions["status"][unknown].iloc[0]

@@ -110,3 +110,82 @@ def sleeves_section(sleeves: pd.DataFrame | None, listed: frozenset[str] | None)
         f'<div class="scroll"><table id="sleeve-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div></section>"
     )
+
+
+#: What the overlay saved, per UMA account (``sma.uma.OVERLAY_SAVINGS_COLUMNS``), as the page
+#: reads it.
+SAVINGS_COLUMNS = (
+    "account_id",
+    "trades_independent",
+    "trades_overlay",
+    "traded_independent",
+    "traded_overlay",
+    "gain_st_independent",
+    "gain_lt_independent",
+    "gain_st_overlay",
+    "gain_lt_overlay",
+    "tax_saved",
+    "wash_sales_independent",
+    "wash_sales_overlay",
+)
+_SAVINGS_HEADERS = (
+    "Account",
+    "Orders alone / overlay",
+    "Traded alone / overlay",
+    "Netted away",
+    "Gains alone (ST / LT)",
+    "Gains overlay (ST / LT)",
+    "Gains not realized",
+    "Tax saved",
+    "Wash sales alone / overlay",
+)
+
+
+def savings_section(savings: pd.DataFrame | None, listed: frozenset[str] | None) -> str:
+    """The page's "What the overlay saved" table beside the UMA sleeves: per UMA account traded
+    tonight, the sleeves traded on their own (``sma.uma.overlay_savings``) against the overlay.
+
+    Parameters
+    ----------
+    savings : frame with :data:`SAVINGS_COLUMNS` (money in USD), or None.
+    listed : the accounts the page lists (None: all).
+
+    Returns
+    -------
+    str
+        HTML; empty text on a night without UMA accounts traded.
+    """
+    if savings is None or savings.empty:
+        return ""
+    rows = savings if listed is None else savings[savings["account_id"].isin(listed)]
+    body = []
+    for r in rows.sort_values("account_id").itertuples(index=False):
+        alone = float(r.gain_st_independent) + float(r.gain_lt_independent)
+        overlay = float(r.gain_st_overlay) + float(r.gain_lt_overlay)
+        cells = (
+            f"{int(r.trades_independent)} / {int(r.trades_overlay)}",
+            f"{_usd(r.traded_independent)} / {_usd(r.traded_overlay)}",
+            _usd(float(r.traded_independent) - float(r.traded_overlay)),
+            f"{_usd(r.gain_st_independent)} / {_usd(r.gain_lt_independent)}",
+            f"{_usd(r.gain_st_overlay)} / {_usd(r.gain_lt_overlay)}",
+            _usd(alone - overlay),
+            _usd(r.tax_saved),
+            f"{int(r.wash_sales_independent)} / {int(r.wash_sales_overlay)}",
+        )
+        body.append(
+            f'<tr data-account="{escape(str(r.account_id))}"><td>{escape(str(r.account_id))}</td>'
+            + "".join(f'<td class="num">{text}</td>' for text in cells)
+            + "</tr>"
+        )
+    head = "".join(f"<th>{escape(h)}</th>" for h in _SAVINGS_HEADERS)
+    return (
+        '<section id="overlay-savings"><h2>What the overlay saved '
+        f'<span class="badge">{len(rows)}</span></h2>'
+        '<p class="note">Each sleeve traded on its own to its model tonight (never traded): from '
+        "its own lots oldest first, no netting across sleeves, no household wash coordination; "
+        "against the overlay's one decision per account. Wash sales: loss sales a sibling "
+        "sleeve's or the household's buy would wash, and buys of what the household sold at a "
+        "loss within 30 days.</p>"
+        f'<div class="scroll"><table id="savings-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div></section>"
+    )

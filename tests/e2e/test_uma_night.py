@@ -7,6 +7,7 @@ model to the other's, and reports it."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -136,6 +137,15 @@ def test_two_nights_of_a_book_with_a_uma_account(tmp_path: Path):
     assert {"drift_before", "drift_after", "active_share_after", "tax_cost"} <= set(sleeves)
     review = (first.parent / "review.html").read_text()
     assert review.count('<tr data-account="A3"><td>A3</td><td>CARE</td>') == 1  # sleeve view
+    # What the overlay saved: A3 against its sleeves traded on their own, in the proposal, the
+    # summary and on the page
+    saved = _read(first, "overlay_savings")
+    assert list(saved["account_id"]) == ["A3"]
+    assert saved["trades_overlay"].iloc[0] == len(theirs)
+    summary = json.loads((first.parent / "summary.json").read_text())["overlay_savings"]
+    assert summary["accounts"] == 1
+    assert summary["tax_saved"] == pytest.approx(round(float(saved["tax_saved"].sum()), 2))
+    assert '<section id="overlay-savings">' in review
 
     second = _night(tmp_path, SECOND_DAY, _frames(SECOND_DAY, _models(SECOND_DAY, True)))
     changes = pd.read_parquet(

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from reporting_samples import review_data
 
-from sma.reporting import ReportDataError, render_review_page, sleeves_section
+from sma.reporting import ReportDataError, render_review_page, savings_section, sleeves_section
 
 
 def _sleeves() -> pd.DataFrame:
@@ -59,3 +59,48 @@ def test_the_page_lists_the_sleeves_of_the_listed_accounts_only():
 def test_sleeve_records_missing_a_column_are_refused():
     with pytest.raises(ReportDataError):
         replace(review_data(), sleeves=_sleeves().drop(columns="drift_band"))
+
+
+def _savings() -> pd.DataFrame:
+    """The hand-worked example of tests/uma/test_uma_overlay_savings.py: two sleeves trading XXX
+    in opposite directions on their own, netted by the overlay."""
+    return pd.DataFrame(
+        {
+            "account_id": ["U<1>"],
+            "trades_independent": [4],
+            "trades_overlay": [2],
+            "traded_independent": [10_000.0],
+            "traded_overlay": [5_000.0],
+            "gain_st_independent": [250.0],
+            "gain_lt_independent": [500.0],
+            "gain_st_overlay": [0.0],
+            "gain_lt_overlay": [500.0],
+            "tax_saved": [100.0],
+            "wash_sales_independent": [1],
+            "wash_sales_overlay": [0],
+        }
+    )
+
+
+def test_what_the_overlay_saved_shows_the_sleeves_alone_against_the_overlay():
+    """Issue 19: "reports the difference: trades netted away, gains not realized, wash sales
+    avoided. Shown on the review page"."""
+    html = savings_section(_savings(), None)
+    assert html.startswith('<section id="overlay-savings">') and "U&lt;1&gt;" in html
+    cells = [
+        "4 / 2",
+        "$10,000 / $5,000",
+        "$5,000",
+        "$250 / $500",
+        "$0 / $500",
+        "$250",
+        "$100",
+        "1 / 0",
+    ]
+    assert all(f'<td class="num">{c}</td>' in html for c in cells)
+    assert savings_section(None, None) == "" and savings_section(_savings().iloc[:0], None) == ""
+    assert savings_section(_savings(), frozenset({"OTHER"})).count("<tr data-account") == 0
+    page = render_review_page(replace(review_data(), overlay_savings=_savings()))
+    assert page.count('<tr data-account="U&lt;1&gt;">') == 1
+    with pytest.raises(ReportDataError):
+        replace(review_data(), overlay_savings=_savings().drop(columns="tax_saved"))
