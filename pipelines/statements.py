@@ -29,6 +29,7 @@ from sma.reporting import (
     StatementData,
     benchmark_daily_returns,
     corporate_action_activity,
+    sleeve_performance,
 )
 
 
@@ -140,8 +141,72 @@ def firm_of(settings: StatementSettings) -> Firm:
     return Firm(settings.firm_name, tuple(settings.firm_address), tuple(settings.disclosures), logo)
 
 
+def _uma_sleeves(con, period: Period, book: _Book, acc: str, cash: float) -> pd.DataFrame | None:
+    """Issue 19: a UMA account's sleeve table (``sma.reporting.sleeve_performance``) from the
+    store's lot attribution (``uma_lot_sleeves``, with each night's shares from ``inbox_lots``),
+    its sleeves at the snapshot and every model version; None for an account without sleeves."""
+    sleeves = con.execute(
+        "SELECT sleeve_id, model_id, target_weight FROM inbox_sleeves WHERE as_of_date = ? "
+        "AND account_id = ? ORDER BY target_weight DESC, sleeve_id",
+        [book.snapshot, acc],
+    ).df()
+    if sleeves.empty:
+        return None
+    lot_sleeves = con.execute(
+        "SELECT s.as_of_date, s.lot_id, s.symbol, l.quantity, s.sleeve_id FROM uma_lot_sleeves s "
+        "JOIN inbox_lots l ON l.as_of_date = s.as_of_date AND l.account_id = s.account_id "
+        "AND l.lot_id = s.lot_id WHERE s.account_id = ? AND s.as_of_date <= ? "
+        "ORDER BY s.as_of_date, s.lot_id",
+        [acc, period.end],
+    ).df()
+    models = con.execute(
+        "SELECT DISTINCT provider_id, model_id, effective_date, symbol, weight FROM inbox_models "
+        "WHERE loaded_as_of <= ?",
+        [book.snapshot],
+    ).df()
+    return sleeve_performance(
+        lot_sleeves, book.closes, sleeves, models, cash, period.start, period.end
+    )
+
+
+def _overlay_saved(runs_dir: Path | None, period: Period, acc: str) -> dict | None:
+    """What the overlay saved the account over the period's nights, summed from each night's
+    ``proposal/overlay_savings.parquet`` (run folders only: the store keeps none); None when no
+    night of the period has the file."""
+    if runs_dir is None:
+        return None
+    parts = []
+    for folder in sorted(Path(runs_dir).glob("????-??-??")):
+        try:
+            night = date.fromisoformat(folder.name)
+        except ValueError:
+            continue
+        path = folder / "proposal" / "overlay_savings.parquet"
+        if period.start <= night <= period.end and path.exists():
+            saved = pd.read_parquet(path)
+            parts.append(saved[saved["account_id"] == acc].assign(night=night))
+    if not parts:
+        return None
+    rows = pd.concat(parts, ignore_index=True)
+    total = lambda column: float(rows[column].astype(float).sum())  # noqa: E731
+    gains = lambda who: total(f"gain_st_{who}") + total(f"gain_lt_{who}")  # noqa: E731
+    return {
+        "nights": len(parts),
+        "orders_netted_away": int(total("trades_independent") - total("trades_overlay")),
+        "notional_netted_away": total("netted_away"),
+        "gains_not_realized": gains("independent") - gains("overlay"),
+        "tax_saved": total("tax_saved"),
+        "wash_sales_avoided": int(total("wash_sales_independent") - total("wash_sales_overlay")),
+    }
+
+
 def statement_data(
-    con, period: Period, book: _Book, account: pd.Series, firm: Firm | None = None
+    con,
+    period: Period,
+    book: _Book,
+    account: pd.Series,
+    firm: Firm | None = None,
+    runs_dir: Path | None = None,
 ) -> StatementData:
     acc = account["account_id"]
     values = con.execute(
@@ -217,6 +282,8 @@ def statement_data(
         if pd.notna(account.get("inception_date"))
         else None,
         firm=firm or Firm(),
+        sleeves=_uma_sleeves(con, period, book, acc, float(cash.iloc[0]) if len(cash) else 0.0),
+        overlay_savings=_overlay_saved(runs_dir, period, acc),
     )
 
 
@@ -243,7 +310,7 @@ def write_statements(
             else book.accounts[book.accounts["account_id"].isin(accounts)]
         )
         for _, account in chosen.sort_values("account_id").iterrows():
-            data = statement_data(con, period, book, account, firm)
+            data = statement_data(con, period, book, account, firm, Path(settings.runs.dir))
             written.append(write_statement(data, folder))
             if account["account_type"] == "TAXABLE":
                 write_form_8949(

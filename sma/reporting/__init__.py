@@ -78,6 +78,7 @@ from sma.reporting._safe import (
     neutralise_frame,
     safe_file_name,
 )
+from sma.reporting._sleeve_table import SLEEVE_TABLE_COLUMNS, sleeve_performance
 from sma.reporting._statement_data import DISCLOSURES, Firm, Period, StatementData
 from sma.reporting._statement_pdf import SECTIONS, render_statement_pdf
 from sma.reporting._tax_view import LossValue, loss_tax_value
@@ -85,6 +86,8 @@ from sma.reporting._tax_view import LossValue, loss_tax_value
 __all__ = [
     "SLEEVE_COLUMNS",
     "sleeves_section",
+    "SLEEVE_TABLE_COLUMNS",
+    "sleeve_performance",
     "savings_section",
     "SAVINGS_COLUMNS",
     "CORPORATE_ACTION_COLUMNS",

@@ -151,6 +151,13 @@ class StatementData:
     corporate_actions : DataFrame or None
         ``date, symbol, description`` -- the period's corporate actions on what the account held
         (``corporate_action_activity``); None or empty = none.
+    sleeves : DataFrame or None
+        A UMA account's sleeve table (``SLEEVE_TABLE_COLUMNS``, :func:`sleeve_performance`);
+        None or empty = not a UMA account (no table).
+    overlay_savings : dict or None
+        What the overlay saved over the period's nights (``orders_netted_away``,
+        ``notional_netted_away``, ``gains_not_realized``, ``tax_saved``, ``wash_sales_avoided``,
+        ``nights``); None = not available.
     """
 
     client: str
@@ -171,6 +178,8 @@ class StatementData:
     inception: date | None = None
     firm: Firm = field(default_factory=Firm)
     corporate_actions: pd.DataFrame | None = None
+    sleeves: pd.DataFrame | None = None
+    overlay_savings: dict | None = None
 
     @property
     def manager(self) -> str:

@@ -198,6 +198,61 @@ def _returns_table(f: StatementFigures, data: StatementData) -> Table:
     return _table(rows, [WIDTH * 0.36, WIDTH * 0.16, WIDTH * 0.16, WIDTH * 0.16, WIDTH * 0.16])
 
 
+def _sleeves(data: StatementData) -> list:
+    """A UMA account's sleeves beside its performance (issue 19): value, weight vs target,
+    return vs its model's, and what the overlay saved over the period's nights."""
+    table = data.sleeves
+    if table is None or table.empty:
+        return []
+    since = table["since"].dropna()
+    label = (
+        f"Return since\n{long_date(since.iloc[0])}"
+        if len(since)
+        else f"Return\n{data.period.label}"
+    )
+    rows: list[list] = [["Sleeve", "Model", "Value", "Weight", "Target", label, "Model\nreturn"]]
+    for r in table.itertuples(index=False):
+        rows.append(
+            [
+                _p(r.sleeve_id, "small"),
+                _p(r.model_id, "small"),
+                money(float(r.value)),
+                percent(float(r.weight), signed=False),
+                percent(float(r.target_weight), signed=False),
+                "–" if pd.isna(r.sleeve_return) else percent(float(r.sleeve_return)),
+                "–" if pd.isna(r.model_return) else percent(float(r.model_return)),
+            ]
+        )
+    widths = [0.14, 0.19, 0.15, 0.11, 0.11, 0.17, 0.13]
+    out = [
+        Spacer(1, 8),
+        _p("Your account's sleeves, each following an outside manager's model", "small"),
+        _table(rows, [WIDTH * w for w in widths], numeric_from=2),
+    ]
+    if len(since):
+        out.append(
+            _p(
+                f"Sleeve returns are available from {long_date(since.iloc[0])}, when the "
+                "account's sleeve history begins, not for the whole period.",
+                "small",
+            )
+        )
+    saved = data.overlay_savings
+    if saved:
+        out.append(
+            _p(
+                f"What coordinating the sleeves saved over {saved['nights']} night(s), against "
+                f"each sleeve traded on its own: {saved['orders_netted_away']} order(s) and "
+                f"{money(saved['notional_netted_away'])} of trading netted away, "
+                f"{money(saved['gains_not_realized'])} of gains not realized, "
+                f"{money(saved['tax_saved'])} of estimated tax saved, "
+                f"{saved['wash_sales_avoided']} wash sale(s) avoided.",
+                "small",
+            )
+        )
+    return out
+
+
 def _performance(f: StatementFigures, data: StatementData) -> list:
     c = f.change
     value_rows = [
@@ -212,6 +267,7 @@ def _performance(f: StatementFigures, data: StatementData) -> list:
         _table(value_rows, [WIDTH * 0.6, WIDTH * 0.4], total_row=True),
         Spacer(1, 8),
         _returns_table(f, data),
+        *_sleeves(data),
         Spacer(1, 6),
         _p(
             f"Growth of 100 since {long_date(f.since_inception.start)}, account vs "

@@ -19,7 +19,12 @@ import pytest
 from pipelines.book import write_inbox
 from pipelines.night import run_night
 from pipelines.settings import Settings
+from pipelines.statements import _overlay_saved as overlay_saved
+from pipelines.statements import _read as read_book
+from pipelines.statements import _uma_sleeves as uma_sleeves
+from pipelines.store import open_store
 from sma.rebalance import HOLDING_KINDS
+from sma.reporting import Period
 from tests.e2e import small_book
 
 FIRST_DAY = date(2026, 11, 2)
@@ -170,3 +175,16 @@ def test_two_nights_of_a_book_with_a_uma_account(tmp_path: Path):
     assert tec1["sleeve_id"] == "CARE" or "A3-TEC1-9" in set(sold["lot_id"]), transfers
     both_sides = _read(second, "trades").groupby(["account_id", "symbol"])["side"].nunique()
     assert (both_sides == 1).all()  # never a buy and a sell of one security in one account
+
+    # A3's statement over the two nights has its sleeve table (the night writes no daily
+    # values, so the table is built alone here): the sleeves add up with the cash to the account,
+    # and the overlay's savings of both nights are summed.
+    period = Period(FIRST_DAY, SECOND_DAY, "2026-11")
+    with open_store(tmp_path / "store.duckdb", read_only=True) as con:
+        table = uma_sleeves(con, period, read_book(con, period), "A3", 1_000.0)
+    assert table is not None and sorted(table["sleeve_id"]) == ["CARE", "CASH", "CORE"]
+    assert table["weight"].sum() == pytest.approx(1.0)
+    assert table["since"].iloc[0] == FIRST_DAY  # sleeve history begins inside the period
+    assert table.loc[table["model_id"] != "CASH", "sleeve_return"].notna().all()
+    saved = overlay_saved(tmp_path / "runs", period, "A3")
+    assert saved is not None and saved["nights"] >= 1
