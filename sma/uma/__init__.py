@@ -9,6 +9,7 @@ from sma.uma._attribution import (
     sleeve_targets,
 )
 from sma.uma._blend import BlendedTarget, blended_target
+from sma.uma._fit import LEGACY_CONCENTRATION, structure_fit, structure_fits
 from sma.uma._models import ModelChange, model_changes, models_in_force
 from sma.uma._overlay import (
     SLEEVE_TRADE_COLUMNS,
@@ -24,6 +25,9 @@ from sma.uma._targets import UMA_BENCHMARK_PREFIX, UmaTargets, is_uma, uma_bench
 
 __all__ = [
     "after_transfers",
+    "LEGACY_CONCENTRATION",
+    "structure_fit",
+    "structure_fits",
     "OVERLAY_SAVINGS_COLUMNS",
     "overlay_savings",
     "SLEEVE_RECORD_COLUMNS",
