@@ -18,6 +18,7 @@ from pipelines.night._run import Night
 from pipelines.reports import ACCOUNTS_CSV, REVIEW_PAGE, blotter_state
 from sma.reporting import ReasonTally, ReviewData, lot_gain_sums, sector_sums, tax_figures
 from sma.trading import to_csv
+from sma.uma import structure_fits
 
 ACCOUNTS_CSV_COLUMNS = (
     "account_id",
@@ -197,6 +198,7 @@ def review_data(night: Night) -> ReviewData:
         blotter_state=blotter_state(night.run_dir),
         sleeves=_sleeves(night),
         overlay_savings=_proposal_file(night, "overlay_savings.parquet"),
+        structure_fit=_structure_fit(night, decisions, listed),
     )
 
 
@@ -204,6 +206,35 @@ def _sleeves(night: Night) -> pd.DataFrame | None:
     """The UMA accounts' sleeve records (issue 19), None for a proposal without them."""
     path = night.run_dir / "proposal" / "sleeves.parquet"
     return pd.read_parquet(path) if path.exists() else None
+
+
+def _structure_fit(night: Night, decisions: pd.DataFrame, listed) -> pd.DataFrame:
+    """Issue 19: the structure fit of every household of the listed accounts (``sma.uma``),
+    from their accounts' values, tonight's holdings (weights before trading) and the providers of
+    the UMA accounts' models; thresholds from the settings' minimums."""
+    shown = decisions if listed is None else decisions[decisions["account_id"].isin(listed)]
+    mine = decisions[decisions["household_id"].isin(shown["household_id"])]
+    accounts = mine[["account_id", "household_id", "account_type"]].assign(
+        value=mine["market_value"].astype(float).fillna(0.0)
+    )
+    holdings = pd.read_parquet(
+        night.run_dir / "proposal" / "holdings.parquet",
+        columns=["account_id", "symbol", "weight_before"],
+        filters=[("account_id", "in", list(accounts["account_id"]))],
+    ).rename(columns={"weight_before": "weight"})
+    sleeves = _proposal_file(night, "sleeves.parquet")
+    models = _files.read_parquet(night.uri("prepared", "uma_models.parquet"))
+    providers = (
+        pd.DataFrame(columns=["account_id", "provider_id"])
+        if sleeves is None
+        else sleeves[["account_id", "model_id"]]
+        .merge(models[["model_id", "provider_id"]].drop_duplicates(), on="model_id")
+        .drop_duplicates(["account_id", "provider_id"])
+    )
+    engine = night.settings.engine
+    return structure_fits(
+        accounts, holdings, providers, engine.sma_minimum_usd, engine.uma_minimum_usd
+    )
 
 
 def _proposal_file(night: Night, name: str) -> pd.DataFrame | None:

@@ -65,8 +65,10 @@ from sma.reporting._reasons import TRADE_REASONS, ReasonTally, trades_by_reason
 from sma.reporting._review_data import ReviewData, sector_sums
 from sma.reporting._review_page import BLOTTER_MARK, blotter_card, render_review_page
 from sma.reporting._review_sleeves import (
+    FIT_COLUMNS,
     SAVINGS_COLUMNS,
     SLEEVE_COLUMNS,
+    fit_section,
     savings_section,
     sleeves_section,
 )
@@ -86,6 +88,8 @@ from sma.reporting._tax_view import LossValue, loss_tax_value
 __all__ = [
     "SLEEVE_COLUMNS",
     "sleeves_section",
+    "FIT_COLUMNS",
+    "fit_section",
     "SLEEVE_TABLE_COLUMNS",
     "sleeve_performance",
     "savings_section",

@@ -10,7 +10,7 @@ import pandas as pd
 from sma.rebalance import DecisionStatus, ExceptionKind
 from sma.reporting._frames import ReportDataError, require_columns
 from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
-from sma.reporting._review_sleeves import SAVINGS_COLUMNS, SLEEVE_COLUMNS
+from sma.reporting._review_sleeves import FIT_COLUMNS, SAVINGS_COLUMNS, SLEEVE_COLUMNS
 from sma.reporting._review_tax import TAX_COLUMNS
 
 SUMMARY_KEYS = (
@@ -138,6 +138,9 @@ class ReviewData:
     overlay_savings : DataFrame or None
         What the overlay saved per UMA account (``sma.reporting.SAVINGS_COLUMNS``, from
         ``sma.uma.overlay_savings``); None or empty: no table.
+    structure_fit : DataFrame or None
+        Per household of the listed accounts, which structure fits it (``FIT_COLUMNS``, from
+        ``sma.uma.structure_fits``); None or empty: no section.
     """
 
     summary: dict[str, Any]
@@ -155,6 +158,7 @@ class ReviewData:
     blotter_state: str = ""
     sleeves: pd.DataFrame | None = None
     overlay_savings: pd.DataFrame | None = None
+    structure_fit: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for key in SUMMARY_KEYS:
@@ -176,6 +180,8 @@ class ReviewData:
             require_columns("sleeves", self.sleeves, SLEEVE_COLUMNS)
         if self.overlay_savings is not None:
             require_columns("overlay_savings", self.overlay_savings, SAVINGS_COLUMNS)
+        if self.structure_fit is not None:
+            require_columns("structure_fit", self.structure_fit, FIT_COLUMNS)
         unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
         if unknown.any():
             first = self.decisions["status"][unknown].iloc[0]

@@ -189,3 +189,37 @@ def savings_section(savings: pd.DataFrame | None, listed: frozenset[str] | None)
         f'<div class="scroll"><table id="savings-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div></section>"
     )
+
+
+#: The structure fit per household (``sma.uma.structure_fits``), as the page reads it.
+FIT_COLUMNS = ("household_id", "value", "fit")
+
+
+def fit_section(fits: pd.DataFrame | None) -> str:
+    """The page's "Structure fit" section: one line per household of the listed accounts, which
+    structure fits it, manager-traded SMA or UMA, and why (``sma.uma.structure_fit``).
+
+    Parameters
+    ----------
+    fits : frame with :data:`FIT_COLUMNS` (value USD), or None.
+
+    Returns
+    -------
+    str
+        HTML, every text escaped; empty text without fits.
+    """
+    if fits is None or fits.empty:
+        return ""
+    body = "".join(
+        f'<tr data-household="{escape(str(r.household_id))}"><td>{escape(str(r.household_id))}'
+        f'</td><td class="num">{_usd(r.value)}</td><td>{escape(str(r.fit))}</td></tr>'
+        for r in fits.sort_values("household_id").itertuples(index=False)
+    )
+    return (
+        f'<section id="structure-fit"><h2>Structure fit <span class="badge">{len(fits)}</span>'
+        '</h2><p class="note">Per household: size against the firm\'s minimums, legacy '
+        "concentration, accounts and model providers, and the household coordination they "
+        "need.</p>"
+        '<div class="scroll"><table id="fit-table"><thead><tr><th>Household</th><th>Value</th>'
+        f"<th>Structure fit</th></tr></thead><tbody>{body}</tbody></table></div></section>"
+    )

@@ -151,6 +151,10 @@ def test_two_nights_of_a_book_with_a_uma_account(tmp_path: Path):
     assert summary["accounts"] == 1
     assert summary["tax_saved"] == pytest.approx(round(float(saved["tax_saved"].sum()), 2))
     assert '<section id="overlay-savings">' in review
+    # the structure fit line of each household
+    assert review.count('<tr data-household="') == len(
+        set(_frames(FIRST_DAY, _models(FIRST_DAY, False))["accounts"]["household_id"])
+    )
 
     second = _night(tmp_path, SECOND_DAY, _frames(SECOND_DAY, _models(SECOND_DAY, True)))
     changes = pd.read_parquet(

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 from reporting_samples import review_data
 
-from sma.reporting import ReportDataError, render_review_page, savings_section, sleeves_section
+from sma.reporting import (
+    ReportDataError,
+    fit_section,
+    render_review_page,
+    savings_section,
+    sleeves_section,
+)
 
 
 def _sleeves() -> pd.DataFrame:
@@ -104,3 +110,25 @@ def test_what_the_overlay_saved_shows_the_sleeves_alone_against_the_overlay():
     assert page.count('<tr data-account="U&lt;1&gt;">') == 1
     with pytest.raises(ReportDataError):
         replace(review_data(), overlay_savings=_savings().drop(columns="tax_saved"))
+
+
+def test_the_structure_fit_line_of_each_household_is_on_the_page():
+    """Issue 19, "Minimums": "a per-household 'structure fit' line on the review page"."""
+    fits = pd.DataFrame(
+        {
+            "household_id": ["H<2>", "H1"],
+            "value": [180_000.0, 1_200_000.0],
+            "fit": [
+                "UMA fits: $180k (under the $250k SMA minimum), 3 managers, 1 account",
+                "Manager-traded SMA fits: $1.2M, 1 account, legacy AAPL 28 %",
+            ],
+        }
+    )
+    html = fit_section(fits)
+    assert html.index('data-household="H1"') < html.index('data-household="H&lt;2&gt;"')
+    assert '<td class="num">$180,000</td><td>UMA fits: $180k (under the $250k' in html
+    assert fit_section(None) == "" and fit_section(fits.iloc[:0]) == ""
+    page = render_review_page(replace(review_data(), structure_fit=fits))
+    assert "Manager-traded SMA fits: $1.2M, 1 account, legacy AAPL 28 %" in page
+    with pytest.raises(ReportDataError):
+        replace(review_data(), structure_fit=fits.drop(columns="fit"))
