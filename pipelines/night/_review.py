@@ -215,7 +215,7 @@ def _structure_fit(night: Night, decisions: pd.DataFrame, listed) -> pd.DataFram
     shown = decisions if listed is None else decisions[decisions["account_id"].isin(listed)]
     mine = decisions[decisions["household_id"].isin(shown["household_id"])]
     accounts = mine[["account_id", "household_id", "account_type"]].assign(
-        value=mine["market_value"].astype(float).fillna(0.0)
+        value=mine["market_value"].astype(float)
     )
     holdings = pd.read_parquet(
         night.run_dir / "proposal" / "holdings.parquet",

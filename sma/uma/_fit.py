@@ -102,7 +102,8 @@ def structure_fits(
 
     Parameters
     ----------
-    accounts : account_id, household_id, account_type, value (USD).
+    accounts : account_id, household_id, account_type, value (USD; NaN: not valued tonight, e.g.
+        a held account -- counted as $0 and said in the line).
     holdings : account_id, symbol, weight (fraction of the account).
     providers : account_id, provider_id -- the providers of a UMA account's models; an account
         without a row is manager-traded (the firm, one provider shared by all such accounts).
@@ -112,7 +113,7 @@ def structure_fits(
     -------
     Frame household_id, value, fit, sorted by household_id.
     """
-    value = accounts.set_index("account_id")["value"].astype(float)
+    value = accounts.set_index("account_id")["value"].astype(float).fillna(0.0)
     household = accounts.set_index("account_id")["household_id"]
     held = holdings.assign(
         usd=holdings["weight"].astype(float)
@@ -128,7 +129,8 @@ def structure_fits(
     who = who.assign(household_id=who["account_id"].map(household))
     rows = []
     for hh, mine in accounts.groupby("household_id", sort=True):
-        total = float(mine["value"].astype(float).sum())
+        unknown = int(mine["value"].isna().sum())
+        total = float(mine["value"].astype(float).fillna(0.0).sum())
         has = hh in by_stock.index.get_level_values(0)
         stocks = by_stock.xs(hh, level=0) if has else pd.Series(dtype=float)
         top = str(stocks.idxmax()) if len(stocks) else ""
@@ -143,5 +145,7 @@ def structure_fits(
             sma_minimum,
             uma_minimum,
         )
+        if unknown:
+            line += f" (value of {unknown} account{'s' if unknown != 1 else ''} unknown tonight)"
         rows.append({"household_id": hh, "value": total, "fit": line})
     return pd.DataFrame(rows, columns=["household_id", "value", "fit"])

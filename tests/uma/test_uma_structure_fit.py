@@ -63,3 +63,7 @@ def test_per_household_from_accounts_holdings_and_model_providers():
     )
     assert fits.loc["H2", "fit"] == "Manager-traded SMA fits: $400k, 1 account"
     assert fits.loc["H2", "value"] == 400_000.0
+    held = accounts.assign(value=[100_000.0, float("nan"), 400_000.0])
+    fits = structure_fits(held, holdings, providers, SMA, UMA).set_index("household_id")
+    assert fits.loc["H1", "fit"].endswith("(value of 1 account unknown tonight)")
+    assert fits.loc["H1", "value"] == 100_000.0
