@@ -188,3 +188,17 @@ def test_models_have_a_new_version_each_quarter_within_their_mandates(market):
     tagged = sec["esg_tags"].fillna("").str.contains("fossil_fuels").to_numpy()
     assert not versions[ids.index("NW_ESG")][:, tagged].any()
     assert not np.allclose(versions[:, 0], versions[:, 1])
+
+
+def test_the_comparison_is_written_per_account_and_per_way(runs, tmp_path):
+    """``sma simulate --uma`` writes uma.csv (a row per way and account) and uma_overview.csv."""
+    from pipelines.simulate import write_uma_report
+
+    path, uma, done = runs
+    table = pd.concat(
+        [uma_metrics(done[w], path, FIRST, LAST, uma, SimulationParams()) for w in UmaWay],
+        ignore_index=True,
+    )
+    files = write_uma_report(table, tmp_path)
+    assert list(pd.read_csv(files["uma"]).columns) == UMA_COLUMNS
+    assert list(pd.read_csv(files["uma_overview"])["way"]) == ["OVERLAY", "INDEPENDENT"]
