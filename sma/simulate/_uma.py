@@ -35,6 +35,7 @@ from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import MarketPath, generated_market
 from sma.simulate._metrics import run_metrics
 from sma.simulate._params import Profile, SimulationParams, Strategy
+from sma.uma import attribute_lots
 
 #: Sectors a dividend/value model holds; a growth model holds the others.
 VALUE_SECTORS = frozenset(
@@ -339,6 +340,7 @@ UMA_COLUMNS = [
     "tracking_error",
     "active_share",
     "sleeve_tracking_error",
+    "sleeve_active_share",
     "crossed_trades",
     "trades",
 ]
@@ -354,13 +356,72 @@ def crossed_trades(trades: pd.DataFrame, account_of=lambda ids: ids) -> pd.Serie
     return (sides > 1).groupby(level="account_id").sum()
 
 
+def _sleeve_holdings(done: UmaRun, market: ModelPath, day: int, uma: UmaAccounts) -> pd.DataFrame:
+    """account_id, sleeve_id, symbol, quantity on ``day`` (the run's last): INDEPENDENT's sleeves
+    hold their own lots; the overlay's lots are attributed to sleeves as the night attributes a new
+    UMA account's (``sma.uma.attribute_lots``: each lot to the sleeve most under-held in it)."""
+    if done.sleeve_run is not None:
+        lots = done.sleeve_run.open_lots
+        parts = lots["account_id"].astype(str).str.split("/")
+        return pd.DataFrame(
+            {
+                "account_id": parts.str[0],
+                "sleeve_id": parts.str[1],
+                "symbol": lots["symbol"].astype(str),
+                "quantity": lots["quantity"].to_numpy(float),
+            }
+        )
+    n_models = market.versions.shape[0]
+    w = market.index_weights(day)[:n_models]
+    m, j = np.nonzero(w)
+    models = pd.DataFrame(
+        {"model_id": market.benchmark_ids[m], "symbol": market.symbols[j], "weight": w[m, j]}
+    )
+    lots = done.run.open_lots
+    ids = uma.accounts["account_id"].to_numpy(str)
+    attributed = attribute_lots(
+        lots.assign(cost_basis=lots["cost_basis_cents"].to_numpy(float) / 100),
+        pd.DataFrame(columns=["account_id", "lot_id", "sleeve_id"]),
+        uma.sleeves,
+        models,
+        pd.Series(market.closes[day], index=market.symbols),
+        pd.Series(done.run.value[-1], index=ids),
+    )
+    return attributed[["account_id", "sleeve_id", "symbol", "quantity"]]
+
+
+def sleeve_active_share(done: UmaRun, market: ModelPath, day: int, uma: UmaAccounts) -> np.ndarray:
+    """Each account's mean over its model sleeves of half the sum of |the sleeve's weight - its
+    model's weight| on ``day``, (m,)."""
+    held = _sleeve_holdings(done, market, day, uma)
+    price = pd.Series(market.closes[day], index=market.symbols)
+    held = held.assign(
+        value=held["quantity"].to_numpy(float) * price.reindex(held["symbol"]).to_numpy(float)
+    )
+    w = held.groupby(["account_id", "sleeve_id", "symbol"])["value"].sum()
+    w = w / w.groupby(level=["account_id", "sleeve_id"]).transform("sum")
+    n_models = market.versions.shape[0]
+    model_w = pd.DataFrame(
+        market.index_weights(day)[:n_models],
+        index=market.benchmark_ids[:n_models],
+        columns=market.symbols,
+    )
+    key = pd.MultiIndex.from_frame(uma.sleeves[["account_id", "sleeve_id"]].astype(str))
+    wide = w.unstack("symbol").reindex(index=key, columns=market.symbols).fillna(0.0)
+    target = model_w.loc[uma.sleeves["model_id"].astype(str)].to_numpy(float)
+    share = 0.5 * np.abs(wide.to_numpy(float) - target).sum(axis=1)
+    means = pd.Series(share).groupby(uma.sleeves["account_id"].astype(str).to_numpy()).mean()
+    return means.reindex(uma.accounts["account_id"].astype(str)).to_numpy(float)
+
+
 def uma_metrics(
     done: UmaRun, market: ModelPath, first: int, last: int, uma: UmaAccounts, params
 ) -> pd.DataFrame:
     """The account-level figures of one way (``UMA_COLUMNS``): returns, taxes and turnover as
     ``sma.simulate._metrics`` states them, tracking error to the blend, active share to the blend
-    on the last day, and the sleeves' mean tracking error to their models (INDEPENDENT only: the
-    overlay's sleeves are not attributed here)."""
+    on the last day, the sleeves' mean tracking error to their models (INDEPENDENT only: the
+    overlay's sleeves are attributed only on the last day) and their mean active share to their
+    models on the last day (``sleeve_active_share``)."""
     ids = uma.accounts["account_id"].to_numpy(str)
     levels = market.index_levels()[first:last]
     bench = pd.Index(market.benchmark_ids)
@@ -432,6 +493,7 @@ def uma_metrics(
             "tracking_error": s["tracking_error"].to_numpy(),
             "active_share": 0.5 * np.abs(w - target).sum(axis=1),
             "sleeve_tracking_error": sleeve_te,
+            "sleeve_active_share": sleeve_active_share(done, market, last - 1, uma),
             "crossed_trades": crossed.to_numpy(int),
             "trades": n_trades.reindex(ids, fill_value=0).to_numpy(int),
         }

@@ -4,6 +4,7 @@ turnover, tracking to each model, over the same years")."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -30,6 +31,7 @@ from sma.simulate._uma import (
     model_versions,
     run_uma,
     sleeve_accounts,
+    sleeve_active_share,
     uma_metrics,
     uma_overview,
     with_models,
@@ -202,3 +204,39 @@ def test_the_comparison_is_written_per_account_and_per_way(runs, tmp_path):
     files = write_uma_report(table, tmp_path)
     assert list(pd.read_csv(files["uma"]).columns) == UMA_COLUMNS
     assert list(pd.read_csv(files["uma_overview"])["way"]) == ["OVERLAY", "INDEPENDENT"]
+
+
+@pytest.mark.parametrize("way", list(UmaWay))
+def test_a_sleeves_active_share_is_zero_when_it_holds_its_model(runs, way):
+    """Active share of each sleeve to its model on the last day: holdings equal to the model's
+    weights give 0, holdings of a name outside the model count it in full."""
+    path, uma, done = runs
+    day = LAST - 1
+    w = path.index_weights(day)[:2]
+    price = path.closes[day]
+    ids = ("V0-LUMP_SUM-1/S1", "V0-LUMP_SUM-1/S2")
+    lots = pd.DataFrame(
+        {
+            "account_id": [ids[m] for m in (0, 0, 1, 1)] + [ids[1]],
+            "lot_id": ["L1", "L2", "L3", "L4", "L5"],
+            "symbol": [path.symbols[j] for j in (0, 1, 0, 2)] + [path.symbols[5]],
+            "quantity": [
+                *(1e6 * w[0, [0, 1]] / price[[0, 1]]),
+                *(1e6 * w[1, [0, 2]] / price[[0, 2]]),
+                1e6 * 0.1 / price[5],
+            ],
+        }
+    )
+    if way == UmaWay.OVERLAY:  # the same lots, in the account, attributed to sleeves
+        lots = lots.assign(
+            account_id="V0-LUMP_SUM-1", cost_basis_cents=1, lot_id=lots["lot_id"] + "x"
+        )
+        run = dataclasses.replace(done[way].run, open_lots=lots)
+        got = sleeve_active_share(dataclasses.replace(done[way], run=run), path, day, uma)
+        # Attribution puts every lot in the sleeve most under-held in it: X is split by lot.
+        assert 0.0 <= got[0] < 0.5
+        return
+    sleeve_run = dataclasses.replace(done[way].sleeve_run, open_lots=lots)
+    got = sleeve_active_share(dataclasses.replace(done[way], sleeve_run=sleeve_run), path, day, uma)
+    # S1 holds its model exactly (0); S2 holds its model plus 10 % / 110 % outside it.
+    np.testing.assert_allclose(got, [(0.0 + 0.1 / 1.1) / 2])
