@@ -32,8 +32,10 @@ from sma.simulate._uma import (
     run_uma,
     sleeve_accounts,
     sleeve_active_share,
+    uma_accounts,
     uma_metrics,
     uma_overview,
+    uma_path,
     with_models,
 )
 from tests.simulate.small_universe import SMALL_UNIVERSE
@@ -240,3 +242,30 @@ def test_a_sleeves_active_share_is_zero_when_it_holds_its_model(runs, way):
     got = sleeve_active_share(dataclasses.replace(done[way], sleeve_run=sleeve_run), path, day, uma)
     # S1 holds its model exactly (0); S2 holds its model plus 10 % / 110 % outside it.
     np.testing.assert_allclose(got, [(0.0 + 0.1 / 1.1) / 2])
+
+
+def test_uma_accounts_have_two_to_four_model_sleeves_blended_by_target_weight(market):
+    """Issue 19's book generator draws 2-4 model sleeves plus a cash sleeve per UMA account
+    (``sma.book.draw_sleeves``); the account's benchmark is its models at their target weights,
+    renormalised over the model sleeves (the cash sleeve is the cash target). A legacy stock
+    belongs to no sleeve, so TRANSITION accounts are left out."""
+    params = SimulationParams(accounts_per_profile=2, seed=5)
+    uma = uma_accounts(market, FIRST, LAST, params)
+    assert Profile.TRANSITION not in set(uma.profile)
+    assert len(uma.accounts) == 6
+    per = uma.sleeves.groupby("account_id")
+    assert per.size().between(2, 4).all()
+    np.testing.assert_allclose(
+        per["target_weight"].sum().to_numpy() + params.cash_target, 1.0, atol=1e-4
+    )
+    ids = uma.accounts["account_id"].to_numpy(str)
+    path = uma_path(market, uma.sleeves, ids)
+    w = path.index_weights(LAST - 1)
+    bench = pd.Index(path.benchmark_ids)
+    for a, g in per:
+        blend = w[bench.get_loc(f"BLEND-{a}")]
+        mix = sum(
+            t * w[bench.get_loc(m)] for m, t in zip(g["model_id"], g["target_weight"], strict=True)
+        )
+        np.testing.assert_allclose(blend, mix / g["target_weight"].sum())
+    assert crossed_trades(pd.DataFrame(columns=["account_id", "trade_date", "symbol"])).empty
