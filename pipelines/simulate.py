@@ -171,6 +171,17 @@ def write_report(result: SimulationResult, out: Path) -> dict[str, Path]:
     return files
 
 
+def write_uma_report(table: pd.DataFrame, out: Path) -> dict[str, Path]:
+    """The UMA comparison (``sma.simulate.simulate_uma``): ``uma.csv`` per way and account and
+    ``uma_overview.csv`` per way, in ``out``."""
+    from sma.simulate import uma_overview
+
+    files = {"uma": out / "uma.csv", "uma_overview": out / "uma_overview.csv"}
+    write_csv(table, files["uma"])
+    write_csv(uma_overview(table), files["uma_overview"])
+    return files
+
+
 def read_market(folder: Path, params, seed: int):
     """A market path from an inbox date folder's ``securities``, ``prices`` and ``benchmarks`` files
     (CSV or Parquet), extended with factor-model draws when it ends before the last vintage does."""

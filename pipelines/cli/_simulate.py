@@ -70,6 +70,14 @@ def simulate(
     workers: int = typer.Option(
         2, "--workers", min=1, help="Processes (results do not depend on it)."
     ),
+    uma: bool = typer.Option(
+        False,
+        "--uma",
+        help="Instead of the strategies: model-delivered UMA accounts (2-4 sleeves following "
+        "outside managers' models, each profile but TRANSITION) run as one overlay and as "
+        "sleeves traded independently over the first vintage, with the engine; writes uma.csv "
+        "and uma_overview.csv and prints the comparison.",
+    ),
 ) -> None:
     """Run the engine and ledger day by day over a simulated path and write the report.
 
@@ -109,6 +117,9 @@ def simulate(
         raise typer.BadParameter(str(exc)) from exc
     started = time.perf_counter()
     market = read_market(prices_from, params, seed) if prices_from is not None else None
+    if uma:
+        _uma(params, market, out, started)
+        return
     try:
         result = run(params, market, workers=workers)
     except ValueError as exc:
@@ -129,6 +140,24 @@ def simulate(
             f"(liquidated {row['tax_alpha_liquidated']:+.2%}), tracking error "
             f"{row['tracking_error']:.2%}"
         )
+
+
+def _uma(params, market, out: Path, started: float) -> None:
+    """``--uma``: the overlay beside independent sleeves, as a table."""
+    from pipelines.simulate import write_uma_report
+    from sma.simulate import simulate_uma, uma_overview
+
+    try:
+        table = simulate_uma(params, market)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    files = write_uma_report(table, out)
+    typer.echo(
+        f"Simulated {table['account_id'].nunique()} UMA accounts both ways in "
+        f"{time.perf_counter() - started:.1f} s; table: {files['uma']}"
+    )
+    typer.echo(uma_overview(table).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
 
 def register(app: typer.Typer) -> None:

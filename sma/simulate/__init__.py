@@ -18,6 +18,9 @@ through the ledger before that day's decision.
 Pieces: ``run_path`` (the day loop), ``day_shard`` (a day's engine inputs, from
 ``sma.rebalance.day_inputs`` -- the builder the night uses too), ``year_tax`` (Schedule D netting,
 held-away gains, carryforward), ``beside_published`` (the figures of ``sma.simulate._published``).
+UMA (issue 19): ``simulate_uma(SimulationParams, market=None) -> DataFrame`` (``UMA_COLUMNS``):
+model-delivered UMA accounts run as one overlay against the blended target and as sleeves traded
+independently (``UmaWay``) over the same path; ``uma_overview`` is each way's mean.
 """
 
 from sma.simulate._corporate import with_corporate_actions
@@ -47,11 +50,13 @@ from sma.simulate._params import (
 from sma.simulate._published import WHY_WE_DIFFER, beside_published
 from sma.simulate._run import SimulationResult, simulate
 from sma.simulate._taxes import ORDINARY_INCOME_OFFSET, year_tax
+from sma.simulate._uma import UMA_COLUMNS, UmaWay, simulate_uma, uma_overview
 
 __all__ = [
     "CONVENTIONS",
     "HISTORY_TRADE_COLUMNS",
     "ORDINARY_INCOME_OFFSET",
+    "UMA_COLUMNS",
     "VALUE_COLUMNS",
     "WHY_WE_DIFFER",
     "YEAR_COLUMNS",
@@ -67,6 +72,7 @@ __all__ = [
     "SimulationParams",
     "SimulationResult",
     "Strategy",
+    "UmaWay",
     "beside_published",
     "day_shard",
     "decision_days",
@@ -76,6 +82,8 @@ __all__ = [
     "run_path",
     "simulate",
     "simulate_history",
+    "simulate_uma",
+    "uma_overview",
     "with_corporate_actions",
     "year_tax",
 ]

@@ -129,3 +129,31 @@ def test_fractional_simulates_accounts_that_allow_fractional_shares(
     assert result.exit_code == 1 and "stop here" in result.output
     assert asked["params"].fractional_shares is fractional
     assert asked["params"].engine.fractional_decimals == 2
+
+
+@pytest.mark.slow
+def test_simulate_uma_prints_the_overlay_beside_independent_sleeves(prices, tmp_path):
+    """--uma (issue 19, "Simulation"): UMA accounts run both ways on the path; the table printed
+    and written."""
+    out = tmp_path / "uma"
+    result = CliRunner().invoke(
+        app(),
+        [
+            "simulate",
+            "--uma",
+            "--years",
+            "1",
+            "--first-year",
+            "2024",
+            "--harvest-frequency",
+            "MONTHLY",
+            "--prices-from",
+            str(prices),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "OVERLAY" in result.output and "INDEPENDENT" in result.output
+    assert "tax_alpha" in result.output and "sleeve_tracking_error" in result.output
+    assert (out / "uma.csv").exists() and (out / "uma_overview.csv").exists()
