@@ -85,6 +85,11 @@ def accounts(night) -> pd.DataFrame:
         a["budgeted"], a["realized_ytd"] + a["net_st"] + a["net_lt"], np.nan
     )
     a["budget_left"] = a["gain_budget"].where(a["budgeted"]) - a["budget_used"]
+    # The page books every account's figures in cents and its headline adds the cents shown
+    # (sma/reporting/_review_tax.py): with hundreds of accounts the raw sum can drift more than
+    # half a cent from that, so the second path rounds per account too.
+    for col in ("net_st", "net_lt", "budget_used", "budget_left"):
+        a[col] = a[col].round(2)
     return a
 
 
