@@ -111,6 +111,7 @@ def _assert_contract_holds(result) -> None:
                 assert set(frame["account_id"].dropna()) <= accounts, name
 
 
+@pytest.mark.slow  # the whole validator over a written inbox, 6 times for each of 13 files
 @pytest.mark.parametrize("name", sorted(INBOX_FILES))
 @FUZZ
 @given(content=st.binary(max_size=600), fmt=st.sampled_from(["csv", "parquet"]))
@@ -124,6 +125,7 @@ def test_any_bytes_in_any_file_give_a_report_not_a_crash(name, content, fmt):
     _assert_contract_holds(result)
 
 
+@pytest.mark.slow  # the whole validator over a written inbox, 6 times for each of 13 files
 @pytest.mark.parametrize("name", sorted(INBOX_FILES))
 @FUZZ
 @given(data=st.data())
