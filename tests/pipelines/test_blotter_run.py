@@ -13,16 +13,8 @@ import pytest
 
 from pipelines.blotter import approve, cancel, home, propose, reject, release, show, verify
 from pipelines.blotter._actions import TrailBroken
-from sma.trading import (
-    AlreadyReleased,
-    ContentChanged,
-    FourEyesViolation,
-    NotPermitted,
-    Role,
-    State,
-    Users,
-    WrongState,
-)
+from sma.trading import ContentChanged, State, Users
+from sma.trading._approval import AlreadyReleased, FourEyesViolation, NotPermitted, Role, WrongState
 
 RUN = "2026-11-25"
 USERS = Users(

@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 
 from sma.rebalance import account_arrays
-from sma.simulate import Profile, SimulationParams, simulate, with_corporate_actions
+from sma.simulate import SimulationParams, simulate
 from sma.simulate._accounts import SimAccounts
 from sma.simulate._book import SimBook
+from sma.simulate._corporate import with_corporate_actions
 from sma.simulate._market import generated_market
+from sma.simulate._params import Profile
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
 

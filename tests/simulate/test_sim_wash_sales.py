@@ -21,13 +21,12 @@ from sma.rebalance import account_arrays
 from sma.simulate import (
     HarvestFrequency,
     HistoryParams,
-    LoopSettings,
     Strategy,
     generated_market,
-    run_path,
     simulate_history,
 )
 from sma.simulate._book import SimBook
+from sma.simulate._loop import LoopSettings, run_path
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
 
