@@ -35,11 +35,6 @@ BUSY = BookParams(
 )
 
 
-# One worker runs this module (make test's --dist loadgroup), so its module fixture is
-# built once, not once a worker.
-pytestmark = pytest.mark.xdist_group("book_corporate_actions")
-
-
 @pytest.fixture(scope="module")
 def busy():
     return generate_book(30, 11, AS_OF, BUSY), generate_book(30, 11, AS_OF, SMALL)

@@ -15,10 +15,6 @@ from sma.book import BookError, generate_book
 from sma.uma import model_changes
 from tests.book.conftest import AS_OF, SMALL
 
-# One worker runs this module (make test's --dist loadgroup), so its module fixture is
-# built once, not once a worker.
-pytestmark = pytest.mark.xdist_group("book_uma")
-
 
 @pytest.fixture(scope="module")
 def big():

@@ -20,11 +20,6 @@ ALLOWED_TOP_IMPORTS = {
 }
 
 
-# One worker runs this module (make test's --dist loadgroup), so its module fixture is
-# built once, not once a worker.
-pytestmark = pytest.mark.xdist_group("dag_integrity")
-
-
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory):
     os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow")))

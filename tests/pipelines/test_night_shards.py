@@ -17,10 +17,6 @@ from pipelines.store import open_store
 from sma.compliance import ComplianceLimits, ProposalBook, check_proposal
 from tests.nightly_env import AS_OF
 
-# One worker runs this module (make test's --dist loadgroup), so its module fixture is
-# built once, not once a worker.
-pytestmark = pytest.mark.xdist_group("night_shards")
-
 
 @pytest.fixture(scope="module")
 def prepared(tiny_inbox, tmp_path_factory):

@@ -27,11 +27,6 @@ def pdf_text(pdf: bytes) -> tuple[int, str]:
     return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
 
 
-# One worker runs this module (make test's --dist loadgroup), so its module fixture is
-# built once, not once a worker.
-pytestmark = pytest.mark.xdist_group("statement_pdf")
-
-
 @pytest.fixture(scope="module")
 def taxable_pdf() -> bytes:
     return render_statement_pdf(statement_data())

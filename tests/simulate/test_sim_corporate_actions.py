@@ -18,10 +18,6 @@ from sma.simulate._market import generated_market
 from sma.simulate._params import Profile
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
-# One worker runs this module (make test's --dist loadgroup), so its module fixture is
-# built once, not once a worker.
-pytestmark = pytest.mark.xdist_group("sim_corporate_actions")
-
 
 @pytest.fixture(scope="module")
 def path():
