@@ -4,7 +4,10 @@
 in one run that keeps the book as it stands at each statement period end: each is loaded as that
 date's inbox snapshot (the holdings a statement shows), and the daily values, trades and realized
 gains of the whole run go into the history tables. The run ends on tonight's date, whose inbox
-the night then runs on.
+the night then runs on. Corporate actions go ex on the simulated days at the book generator's
+realistic rates (``HistoryParams.corporate_action_rate``): each snapshot's ``corporate_actions``
+file lists those gone ex before its date, so statements list them under activity, and the rows they
+realized are in the history's realized gains (Form 8949).
 """
 
 from __future__ import annotations

@@ -206,8 +206,8 @@ class EngineSettings(_Section):
     """The firm's minimum account value for a manager-traded SMA, USD: an account worth less is flagged
     to the PM (BELOW_MINIMUM) with its value and the minimum; its best allowed trades still go."""
     uma_minimum_usd: float = Field(_ENGINE.uma_minimum_usd, ge=0)
-    """The same for a unified managed account, USD; UMAs are not traded yet, so no account is checked
-    against it."""
+    """The same for a unified managed account (``implementation`` UMA, issue 19), USD: a UMA worth
+    less is flagged to the PM (BELOW_MINIMUM) with its value and this minimum."""
 
     @field_validator("sign_method", mode="before")
     @classmethod

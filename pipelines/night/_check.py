@@ -25,6 +25,13 @@ from sma.rebalance import (
     ExceptionKind,
     fractional_accounts,
 )
+from sma.uma import (
+    ATTRIBUTION_COLUMNS,
+    SLEEVE_RECORD_COLUMNS,
+    SLEEVE_TRADE_COLUMNS,
+    TRANSFER_COLUMNS,
+    after_transfers,
+)
 
 EXCEPTION_COLUMNS = ["account_id", "kind", "reason"]
 
@@ -61,6 +68,11 @@ _TEXT_COLUMNS = {
     "solver_status",
     "rule",
     "message",
+    "sleeve_id",
+    "attributed",
+    "from_sleeve",
+    "to_sleeve",
+    "model_id",
     "file",
     "column",
     "value",
@@ -234,6 +246,31 @@ def _recent_nights(night: Night) -> pd.DataFrame:
         ).df()
 
 
+def _write_sleeves(night: Night, shards: list[int], proposal, out_of_trading: set) -> None:
+    """Issue 19: the UMA accounts' sleeves into the proposal -- ``sleeve_trades`` and
+    ``sleeve_transfers`` of the accounts still trading (as ``trades``), ``sleeves`` (the decision
+    record per sleeve) and ``lot_sleeves``, every UMA lot's sleeve after the transfers that stand
+    (the store's ``uma_lot_sleeves``, kept by the next night)."""
+    kept = lambda part: part[~part["account_id"].isin(out_of_trading)]  # noqa: E731
+    transfers = kept(_gather(night, shards, "sleeve_transfers", TRANSFER_COLUMNS))
+    _files.write_parquet(
+        str(proposal / "sleeve_transfers.parquet"), transfers, "check:sleeve_transfers"
+    )
+    for name, columns, transform in (
+        ("sleeve_trades", SLEEVE_TRADE_COLUMNS, kept),
+        ("sleeves", SLEEVE_RECORD_COLUMNS, None),
+        ("lot_sleeves", ATTRIBUTION_COLUMNS, lambda part: after_transfers(part, transfers)),
+    ):
+        _files.concat_parquet(
+            _decisions(night, shards, name),
+            str(proposal / f"{name}.parquet"),
+            f"check:{name}",
+            transform,
+            empty=_empty(columns),
+        )
+        crash_point(f"check:after-{name}")
+
+
 def check_step(night: Night) -> dict:
     """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline
     numbers.
@@ -337,6 +374,7 @@ def check_step(night: Night) -> dict:
             empty=_empty(columns),
         )
         crash_point(f"check:after-{name}")
+    _write_sleeves(night, shards, proposal, out_of_trading)
     totals = check_run_totals(
         tally.orders, tally.notional, _recent_nights(night), night.settings.compliance_limits()
     )

@@ -22,6 +22,7 @@ from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_corporate_actions, reconcile, reconciliation_holds
 from sma.rebalance import ShardInputs, blocks_in_force, decide, shard_from_frames
 from sma.risk import RiskModel
+from sma.uma import attribute_lots, book_to_sleeves, sleeve_records
 
 
 def load_risk_model(night: Night) -> RiskModel:
@@ -184,6 +185,8 @@ def decide_step(night: Night, shard: int) -> None:
     clock.lap("read")
     out = decide(inputs, model, night.settings.engine_params())
     clock.lap("screen+solve")
+    _write_sleeves(night, k, inputs, accounts, lots, market, out, read)
+    clock.lap("sleeves")
     violations, broken = check_shard(
         night, accounts, lots, market, out.trades, out.lot_sells, blocked
     )
@@ -212,6 +215,42 @@ def decide_step(night: Night, shard: int) -> None:
         shard,
         {"accounts": len(accounts), "trades": len(out.trades), "seconds": clock.laps},
     )
+
+
+def _write_sleeves(night: Night, k: str, inputs, accounts, lots, market, out, read) -> None:
+    """Issue 19: the shard's UMA lots attributed to sleeves, and tonight's decision booked to
+    them (``sma.uma``), as ``lot_sleeves``, ``sleeve_trades``, ``sleeve_transfers`` and
+    ``sleeves`` beside the shard's trades."""
+    sleeves = read("sleeves")
+    sleeves = sleeves[sleeves["account_id"].isin(accounts["account_id"])]
+    models = _files.read_parquet(night.uri("prepared", "uma_models.parquet"))
+    closes = market.set_index("symbol")["close"]
+    value = pd.Series(inputs.account_values(), index=inputs.account_ids)
+    info = accounts.set_index("account_id")
+    attribution = attribute_lots(lots, read("lot_sleeves_before"), sleeves, models, closes, value)
+    booking = book_to_sleeves(
+        attribution,
+        out.trades,
+        out.lot_sells,
+        sleeves,
+        models,
+        closes,
+        value,
+        info["min_trade_value"].astype(float),
+    )
+    records = out.records.set_index("account_id")
+    cash = info[["account_type", "st_tax_rate", "lt_tax_rate"]].assign(
+        cash_before=info["cash"] + info["cash_flow"],
+        cash_after=records["cash_after"]
+        .reindex(info.index)
+        .fillna(info["cash"] + info["cash_flow"]),
+    )
+    per_sleeve = sleeve_records(attribution, booking, sleeves, models, closes, cash.reset_index())
+    write = _files.write_parquet
+    write(night.uri("decisions", k, "lot_sleeves.parquet"), attribution)
+    write(night.uri("decisions", k, "sleeve_trades.parquet"), booking.trades)
+    write(night.uri("decisions", k, "sleeve_transfers.parquet"), booking.transfers)
+    write(night.uri("decisions", k, "sleeves.parquet"), per_sleeve.round(10))
 
 
 class _Clock:

@@ -23,7 +23,11 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.corporate_actions import CORPORATE_ACTION_FILL_ID
 from pipelines.night import _files
-from pipelines.night._model_changes import write_model_changes
+from pipelines.night._model_changes import (
+    followers_of_changes,
+    read_uma_inbox,
+    write_model_changes,
+)
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.inbox import AccountType
@@ -45,6 +49,7 @@ from sma.risk import (
     returns_from_prices,
     risk_model_from_frames,
 )
+from sma.uma import models_in_force, uma_targets
 
 #: The snapshot's tables prepare reads whole; the book's lots and positions go to the shards
 #: without being read here (:func:`_write_book_by_shard`).
@@ -262,6 +267,18 @@ def prepare_step(night: Night) -> list[int]:
             "SELECT account_id, ? AS kind, reason FROM held_accounts WHERE as_of_date = ?",
             [str(ExceptionKind.BAD_INPUT), night.as_of],
         ).df()
+        # Issue 19: a UMA account is decided against its sleeves' blended models, not the
+        # benchmark_id of its inbox row; one it cannot place tonight is held out (MODEL_MISSING).
+        models, sleeves = read_uma_inbox(con, night.as_of)
+        lot_sleeves = _last_lot_sleeves(con, night.as_of)
+        uma = uma_targets(snap["accounts"], sleeves, models, night.as_of)
+        snap["accounts"] = uma.accounts
+        snap["benchmarks"] = pd.concat([snap["benchmarks"], uma.benchmarks], ignore_index=True)
+        held = pd.concat(
+            [held, uma.held[~uma.held["account_id"].isin(held["account_id"])]],
+            ignore_index=True,
+        )
+        changed = _with_model_changes(changed, followers_of_changes(night))
 
         securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
         symbols = securities["symbol"].to_numpy(str)
@@ -318,6 +335,7 @@ def prepare_step(night: Night) -> list[int]:
             pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}),
         )
         write(night.uri("prepared", "benchmarks.parquet"), snap["benchmarks"])
+        write(night.uri("prepared", "uma_models.parquet"), models_in_force(models, night.as_of))
         write(night.uri("prepared", "corporate_actions.parquet"), snap["corporate_actions"])
         write(night.uri("prepared", "wash_blocks.parquet"), blocks)
         write(night.uri("prepared", "held.parquet"), held.reset_index(drop=True))
@@ -333,6 +351,8 @@ def prepare_step(night: Night) -> list[int]:
         ("restrictions", snap["restrictions"]),
         ("tilts", snap["tilts"]),
         ("wash_blocks", blocks),
+        ("sleeves", sleeves),
+        ("lot_sleeves_before", lot_sleeves),
     ):
         key = (
             frame["household_id"].map(household_shard)
@@ -348,6 +368,36 @@ def prepare_step(night: Night) -> list[int]:
         info={"shards": shards, "risk_model": risk_source, "model_changes": changed_models},
     )
     return shards
+
+
+def _last_lot_sleeves(con, as_of) -> pd.DataFrame:
+    """Each UMA account's lot attribution from the latest night before ``as_of`` that made one
+    (issue 19: a lot keeps its sleeve), so a night the account was held out loses none."""
+    return con.execute(
+        """SELECT account_id, lot_id, sleeve_id FROM uma_lot_sleeves u
+           WHERE as_of_date = (SELECT max(as_of_date) FROM uma_lot_sleeves v
+                               WHERE v.account_id = u.account_id AND v.as_of_date < ?)
+           ORDER BY account_id, lot_id, symbol""",
+        [as_of],
+    ).df()
+
+
+def _with_model_changes(changed: pd.DataFrame, followers: set[str]) -> pd.DataFrame:
+    """``changed`` with the accounts following a model that changed tonight marked as if their
+    benchmark changed: a model change is a trigger (PRODUCT.md, "Screen")."""
+    if not followers:
+        return changed
+    extra = pd.DataFrame(
+        {
+            "account_id": sorted(followers),
+            "benchmark_changed": True,
+            "restriction_changed": False,
+        }
+    )
+    both = pd.concat([changed, extra], ignore_index=True)
+    return both.groupby("account_id", as_index=False)[
+        ["benchmark_changed", "restriction_changed"]
+    ].any()
 
 
 def _prepared_accounts(snap, realized, changed, held, as_of, per_shard: int) -> pd.DataFrame:

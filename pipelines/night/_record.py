@@ -57,6 +57,11 @@ _TABLES = {
         ],
     ),
     "run_exceptions": ("exceptions", ["account_id", "kind", "reason"]),
+    # issue 19: every UMA lot's sleeve tonight, after the transfers that stand
+    "uma_lot_sleeves": (
+        "lot_sleeves",
+        ["account_id", "lot_id", "symbol", "sleeve_id", "attributed"],
+    ),
 }
 
 _log = logging.getLogger(__name__)

@@ -195,7 +195,14 @@ def review_data(night: Night) -> ReviewData:
         trade_counts=night_trades.counts,
         sectors=sectors,
         blotter_state=blotter_state(night.run_dir),
+        sleeves=_sleeves(night),
     )
+
+
+def _sleeves(night: Night) -> pd.DataFrame | None:
+    """The UMA accounts' sleeve records (issue 19), None for a proposal without them."""
+    path = night.run_dir / "proposal" / "sleeves.parquet"
+    return pd.read_parquet(path) if path.exists() else None
 
 
 def listed_accounts(

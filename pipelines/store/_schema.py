@@ -27,6 +27,9 @@ _SQL_TYPE = {
     ColumnKind.ENUM: "VARCHAR",
     ColumnKind.DATE: "DATE",
     ColumnKind.FLOAT: "DOUBLE",
+    # An exact number (1/3) is stored as its nearest double and read back exactly by
+    # sma.ledger.exact: the ledger gets the rational the file wrote (no schema change).
+    ColumnKind.RATIONAL: "DOUBLE",
     ColumnKind.BOOL: "BOOLEAN",
 }
 
@@ -242,6 +245,17 @@ def _v9() -> list[str]:
     ]
 
 
+def _v10() -> list[str]:
+    """The sleeve of every lot of a UMA account, per night (issue 19, "Sleeves in the ledger"):
+    the next night keeps a lot's sleeve from the latest night that attributed it."""
+    return [
+        """CREATE TABLE uma_lot_sleeves (
+    as_of_date DATE NOT NULL, account_id VARCHAR NOT NULL, lot_id VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL, sleeve_id VARCHAR NOT NULL, attributed VARCHAR NOT NULL
+)""",
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v1()),
@@ -253,5 +267,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v7()),
     tuple(_v8()),
     tuple(_v9()),
+    tuple(_v10()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

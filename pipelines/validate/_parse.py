@@ -2,7 +2,10 @@
 
 The kind rules come from the inbox contract (``sma.inbox``): a FLOAT is a finite decimal number
 (``number_format`` when the text is not a number, ``finite`` for NaN and infinities, including
-numbers too large for a double such as ``1e400``); a DATE is ``YYYY-MM-DD`` naming a real day
+numbers too large for a double such as ``1e400``); a RATIONAL is an exact number written as a
+decimal or ``N/D`` (``0.2794``, ``1/3``), read by :func:`exact_cells` -- the one reader of exact
+numbers, for the inbox and ``sma ledger replay`` alike (``number_format`` for ``3/0`` or text
+that is neither, ``finite`` beyond a double); a DATE is ``YYYY-MM-DD`` naming a real day
 (``date_format``; a stored timestamp counts as its calendar day); a BOOL is true/false, 1/0 or
 yes/no (``bool_format``). A blank cell is null here; whether null is allowed is a suite rule. A
 Parquet column whose stored type no cell of its kind can come from (a list) refuses the file
@@ -21,6 +24,7 @@ import pyarrow.compute as pc
 from pipelines.validate._issues import issues_frame
 from pipelines.validate._read import InboxReadError
 from sma.inbox import ColumnKind, FileSpec
+from sma.ledger import exact
 
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?([nN][aA][nN]|[iI][nN][fF]([iI][nN][iI][tT][yY])?)$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -41,7 +45,9 @@ class FileCheck:
     first_row : the 1-based record number in its file of the first of them.
     text : column -> cells as stored (CSV: Arrow strings, blanks empty; Parquet: the stored type).
     values : column -> typed values: float64 / datetime64[s] / bool ndarrays, or Arrow strings
-        (null where blank).
+        (null where blank); a RATIONAL's nearest doubles.
+    exact : RATIONAL column -> ndarray of shape (n_rows,), object: the exact ``Fraction`` of each
+        cell, None where blank or unparsed.
     blank : column -> ndarray of shape (n_rows,), True where the cell is empty.
     missing : column -> ndarray of shape (n_rows,), True where the cell is blank or did not parse.
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
@@ -54,6 +60,7 @@ class FileCheck:
     first_row: int = 1
     text: dict[str, pa.Array] = field(default_factory=dict)
     values: dict[str, object] = field(default_factory=dict)
+    exact: dict[str, np.ndarray] = field(default_factory=dict)
     blank: dict[str, np.ndarray] = field(default_factory=dict)
     missing: dict[str, np.ndarray] = field(default_factory=dict)
     bad: np.ndarray = None
@@ -136,6 +143,7 @@ def _store_as(kind: ColumnKind) -> str:
     """What to store a column of ``kind`` as: said by the message refusing another type."""
     return {
         ColumnKind.FLOAT: "a double (or text) column",
+        ColumnKind.RATIONAL: "a double (or text, for N/D) column",
         ColumnKind.DATE: "a date (or YYYY-MM-DD text) column",
         ColumnKind.BOOL: "a boolean (or true/false text) column",
     }.get(kind, "a UTF-8 text column")
@@ -176,6 +184,7 @@ def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array
     # Typed Parquet columns are converted to text only for the few cells an issue reports.
     native = {
         ColumnKind.FLOAT: _is_number,
+        ColumnKind.RATIONAL: _is_number,
         ColumnKind.DATE: _is_date,
         ColumnKind.BOOL: _is_bool,
     }.get(kind)
@@ -199,6 +208,25 @@ def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array
             f"{name} must be a finite number (NaN and infinity are errors)",
         )
         missing = blank | unparsable | nonfinite
+    elif kind is ColumnKind.RATIONAL:
+        # NaN, infinities and numbers beyond a double break ``finite`` as for a FLOAT; every
+        # other cell is read exactly, text as written and a stored number as its double.
+        floats, _, nonfinite = _parse_float(array, text, blank)
+        read = ~blank & ~nonfinite
+        cells = floats if text is None else np.array(text.to_pylist(), dtype=object)
+        fractions, unparsable = exact_cells(cells, read)
+        values, too_large = _nearest_doubles(fractions)
+        nonfinite |= too_large
+        check.flag(name, "number_format", unparsable, f"{name} is not a decimal or N/D (1/3)")
+        check.flag(
+            name,
+            "finite",
+            nonfinite,
+            f"{name} must be a finite number (NaN and infinity are errors)",
+        )
+        fractions[too_large] = None
+        check.exact[name] = fractions
+        missing = blank | unparsable | nonfinite
     elif kind is ColumnKind.DATE:
         values, unparsable = _parse_date(array, text, blank)
         check.flag(
@@ -214,6 +242,39 @@ def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array
         missing = blank
     check.values[name] = values
     check.missing[name] = missing
+
+
+def exact_cells(cells: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact numbers from the cells where ``when``: text as written (``0.2794``, ``1/3``), a
+    stored double as ``sma.ledger.exact`` reads it.
+
+    Returns
+    -------
+    (fractions, unparsable) : ndarrays of shape (n,): ``Fraction`` or None (not read, or not a
+    number), and True where a cell read is not a finite decimal or N/D (``3/0``, ``abc``, ``nan``).
+    """
+    fractions = np.full(len(cells), None, dtype=object)
+    unparsable = np.zeros(len(cells), dtype=bool)
+    for i in np.flatnonzero(when):
+        try:
+            fractions[i] = exact(cells[i])
+        except ValueError:
+            unparsable[i] = True
+    return fractions, unparsable
+
+
+def _nearest_doubles(fractions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The double nearest each fraction (NaN for None), and True where none is finite."""
+    values = np.full(len(fractions), np.nan)
+    too_large = np.zeros(len(fractions), dtype=bool)
+    for i, value in enumerate(fractions):
+        if value is None:
+            continue
+        try:
+            values[i] = float(value)
+        except OverflowError:
+            too_large[i] = True
+    return values, too_large
 
 
 def _is_number(array: pa.Array) -> bool:

@@ -22,7 +22,7 @@ import pyarrow as pa
 from pipelines.errors import PipelineError
 from pipelines.settings import ValidationSettings
 from pipelines.validate._issues import ISSUE_COLUMNS, issues_frame
-from pipelines.validate._parse import FileCheck, parse_table
+from pipelines.validate._parse import FileCheck, exact_cells, parse_table
 from pipelines.validate._read import InboxReadError, open_file, read_error_issue
 from pipelines.validate._report import render_report
 from pipelines.validate._validate import ValidationResult
@@ -34,15 +34,15 @@ from sma.ledger import (
     CORPORATE_ACTION_FIELDS,
     CORPORATE_ACTIONS,
     Action,
-    exact,
     usd_to_cents,
 )
 
-_ID, _SYM, _DATE, _F, _E = (
+_ID, _SYM, _DATE, _F, _Q, _E = (
     ColumnKind.ID,
     ColumnKind.SYMBOL,
     ColumnKind.DATE,
     ColumnKind.FLOAT,
+    ColumnKind.RATIONAL,
     ColumnKind.ENUM,
 )
 
@@ -73,14 +73,14 @@ REPLAY_TRANSACTIONS = _Spec(
         Column("lot_id", _ID, nullable=True, required=False),
         Column("lot_ids", ColumnKind.TEXT, nullable=True, required=False),
         # Corporate actions (shared/CORPORATE_ACTIONS.md, "CSV contract"): exact numbers, read
-        # from the text as written (a ratio may be N/D); ``price`` is MERGER_CASH's price a share.
-        Column("ratio", ColumnKind.TEXT, nullable=True, required=False),
+        # as the inbox reads them (a decimal or N/D); ``price`` is MERGER_CASH's price a share.
+        Column("ratio", _Q, nullable=True, required=False),
         Column("new_symbol", ColumnKind.TEXT, nullable=True, required=False),
-        Column("basis_fraction", ColumnKind.TEXT, nullable=True, required=False),
-        Column("cash_per_share", ColumnKind.TEXT, nullable=True, required=False),
-        Column("new_share_price", ColumnKind.TEXT, nullable=True, required=False),
-        Column("amount_per_share", ColumnKind.TEXT, nullable=True, required=False),
-        Column("cash_in_lieu_price", ColumnKind.TEXT, nullable=True, required=False),
+        Column("basis_fraction", _Q, nullable=True, required=False),
+        Column("cash_per_share", _Q, nullable=True, required=False),
+        Column("new_share_price", _Q, nullable=True, required=False),
+        Column("amount_per_share", _Q, nullable=True, required=False),
+        Column("cash_in_lieu_price", _Q, nullable=True, required=False),
     ),
     key=("seq",),
 )
@@ -299,17 +299,12 @@ def _transactions(check: FileCheck, accounts: set[str] | None) -> pd.DataFrame:
 
 
 def _exact(check: FileCheck, column: str, when: np.ndarray) -> np.ndarray:
-    """Exact rationals (``0.2794`` or ``1/3``) where ``when`` and not blank, else None."""
-    text = _text(check, column)
-    out = np.full(len(text), None, dtype=object)
-    wrong = np.zeros(len(text), dtype=bool)
-    for i in np.flatnonzero(when & (text != "")):
-        try:
-            out[i] = exact(text[i])
-        except ValueError:
-            wrong[i] = True
-    check.flag(column, "exact number", wrong, f"{column} is not a decimal or N/D")
-    return out
+    """Exact rationals where ``when`` and read, else None: a RATIONAL column's as typed; the
+    ``price`` of a MERGER_CASH row (a FLOAT column, for trades: typing flagged what is not a
+    number) read from its text the same way."""
+    if column in check.exact:
+        return np.where(when, check.exact[column], None)
+    return exact_cells(_text(check, column), when & ~check.missing[column])[0]
 
 
 def _corporate_fields(check: FileCheck, action: np.ndarray) -> dict[str, np.ndarray]:

@@ -42,7 +42,14 @@ from pipelines.validate._suites import (
 )
 from sma.inbox import ID_PATTERN, ColumnKind, FileSpec
 
-_SQL_TYPE = {ColumnKind.FLOAT: "DOUBLE", ColumnKind.DATE: "TIMESTAMP", ColumnKind.BOOL: "BOOLEAN"}
+_SQL_TYPE = {
+    ColumnKind.FLOAT: "DOUBLE",
+    ColumnKind.RATIONAL: "DOUBLE",
+    ColumnKind.DATE: "TIMESTAMP",
+    ColumnKind.BOOL: "BOOLEAN",
+}
+#: Kinds staged as doubles (an exact number as its nearest double: see ``sma.ledger.exact``).
+_NUMBER_KINDS = (ColumnKind.FLOAT, ColumnKind.RATIONAL)
 #: The order issues are reported in: by file, row (whole-file issues first), column, rule, then
 #: found.
 ISSUE_ORDER = 'file, coalesce("row", 0), "column" NULLS FIRST, rule, seq'
@@ -125,7 +132,7 @@ class Staging:
             values = check.values[column.name]
             if isinstance(values, np.ndarray):
                 missing = check.missing[column.name]
-                if column.kind is ColumnKind.FLOAT:
+                if column.kind in _NUMBER_KINDS:
                     missing = missing | np.isnan(values)
                 values = pa.array(values, mask=missing)
             columns[column.name] = values
@@ -275,7 +282,7 @@ class Staging:
         frame = {}
         for column in spec.columns:
             values = table.column(column.name)
-            if column.kind is ColumnKind.FLOAT:
+            if column.kind in _NUMBER_KINDS:
                 series = pd.Series(
                     values.to_numpy(zero_copy_only=False).astype(np.float64), index=index
                 )

@@ -55,6 +55,7 @@ def _arrow_type(kind: ColumnKind) -> pa.DataType:
     return {
         ColumnKind.DATE: pa.date32(),
         ColumnKind.FLOAT: pa.float64(),
+        ColumnKind.RATIONAL: pa.float64(),
         ColumnKind.BOOL: pa.bool_(),
     }.get(kind, pa.string())
 

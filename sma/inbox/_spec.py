@@ -20,6 +20,7 @@ class ColumnKind(StrEnum):
     TEXT = "text"  # free text shown to people: must not start a spreadsheet formula
     DATE = "date"  # ISO 8601 calendar date, YYYY-MM-DD
     FLOAT = "float"  # finite decimal number
+    RATIONAL = "rational"  # exact number: a decimal (0.2794) or N/D (1/3); stored as a double
     BOOL = "bool"  # true/false (also 1/0, yes/no)
     ENUM = "enum"  # one of Column.enum, upper case
 
@@ -128,12 +129,13 @@ def _c(name: str, kind: ColumnKind, **kw) -> Column:
     return Column(name, kind, **kw)
 
 
-_ID, _SYM, _TXT, _DATE, _F, _B, _E = (
+_ID, _SYM, _TXT, _DATE, _F, _Q, _B, _E = (
     ColumnKind.ID,
     ColumnKind.SYMBOL,
     ColumnKind.TEXT,
     ColumnKind.DATE,
     ColumnKind.FLOAT,
+    ColumnKind.RATIONAL,
     ColumnKind.BOOL,
     ColumnKind.ENUM,
 )
@@ -291,19 +293,20 @@ INBOX_FILES: dict[str, FileSpec] = {
                 _c("kind", _E, enum=tuple(CorporateActionKind)),
                 _c(
                     "ratio",
-                    _F,
+                    _Q,
                     nullable=True,
                     doc="new shares per old share (SPLIT, SPINOFF, MERGER_STOCK, MERGER_MIXED)",
                 ),
-                # the fields of the actions beyond splits (shared/CORPORATE_ACTIONS.md)
+                # the fields of the actions beyond splits (shared/CORPORATE_ACTIONS.md); every
+                # number is exact, written as a decimal or N/D
                 _c("account_id", _ID, nullable=True, required=False, doc="blank = every account"),
                 _c("new_symbol", _SYM, nullable=True, required=False, doc="what is received"),
-                _c("basis_fraction", _F, nullable=True, required=False, doc="SPINOFF, Form 8937"),
-                _c("cash_per_share", _F, nullable=True, required=False, doc="MERGER_MIXED boot"),
-                _c("new_share_price", _F, nullable=True, required=False, doc="MERGER_MIXED FMV"),
-                _c("amount_per_share", _F, nullable=True, required=False, doc="RETURN_OF_CAPITAL"),
-                _c("cash_in_lieu_price", _F, nullable=True, required=False, doc="per whole share"),
-                _c("price", _F, nullable=True, required=False, doc="MERGER_CASH cash per share"),
+                _c("basis_fraction", _Q, nullable=True, required=False, doc="SPINOFF, Form 8937"),
+                _c("cash_per_share", _Q, nullable=True, required=False, doc="MERGER_MIXED boot"),
+                _c("new_share_price", _Q, nullable=True, required=False, doc="MERGER_MIXED FMV"),
+                _c("amount_per_share", _Q, nullable=True, required=False, doc="RETURN_OF_CAPITAL"),
+                _c("cash_in_lieu_price", _Q, nullable=True, required=False, doc="per whole share"),
+                _c("price", _Q, nullable=True, required=False, doc="MERGER_CASH cash per share"),
             ),
             key=("symbol", "ex_date", "kind"),
             required=False,

@@ -14,6 +14,7 @@ so the parts add up to the basis to the cent.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from fractions import Fraction
@@ -45,29 +46,43 @@ REQUIRED_FIELDS: dict[CorporateActionKind, tuple[str, ...]] = {
 }
 
 
+#: What an exact number may be written as: a decimal (ASCII digits; an exponent of at most three
+#: digits, so no cell makes a number of a billion digits) or N/D.
+_EXACT_TEXT = re.compile(
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?|[+-]?[0-9]+/[0-9]+"
+)
+#: A double is read back as N/D, D at most this, when it is the double nearest N/D: a ratio written
+#: ``1/3`` and stored as a double (the store's columns are doubles) comes back as one third.
+STORED_DENOMINATOR_LIMIT = 10**6
+
+
 def exact(value: object) -> Fraction:
     """An exact rational from a decimal (``"0.2794"``), a fraction (``"1/3"``) or a number.
 
     Parameters
     ----------
-    value : str, int, float or Fraction
-        Text is read as written; a float by its shortest decimal (``0.1`` is one tenth).
+    value : str, int, float, Decimal or Fraction
+        Text is read as written. A float that is the nearest double to a fraction N/D with D at
+        most ``STORED_DENOMINATOR_LIMIT`` is read as that fraction (``1/3`` stored as a double
+        is one third, ``0.1`` one tenth), any other by its shortest decimal.
 
     Raises
     ------
     ValueError
-        Not a finite number.
+        Not a finite number (``"3/0"``, ``"abc"``, NaN).
     """
     if isinstance(value, Fraction):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"not a finite number: {value!r}")
-        return Fraction(repr(float(value)))
-    try:
-        return Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"not an exact number (decimal or N/D): {value!r}") from None
+        written = Fraction(repr(float(value)))
+        nearest = written.limit_denominator(STORED_DENOMINATOR_LIMIT)
+        return nearest if float(nearest) == value else written
+    text = str(value).strip()
+    if _EXACT_TEXT.fullmatch(text) is None or re.fullmatch(r"[+-]?[0-9]+/0+", text):
+        raise ValueError(f"not an exact number (decimal or N/D): {value!r}")
+    return Fraction(text)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sma.accounts import personalised_targets
-from sma.inbox import AccountType
+from sma.inbox import AccountType, Implementation
 from sma.ledger import gain_budget_remaining, is_long_term
 from sma.rebalance._arrays import AccountArrays, LotArrays
 from sma.rebalance._inputs import ShardInputs
@@ -132,6 +132,7 @@ def day_inputs(
         benchmark_changed=acc.benchmark_changed,
         restriction_changed=acc.restriction_changed,
         fractional_shares=fractional_accounts(f),
+        uma=uma_accounts(f),
     )
 
 
@@ -141,3 +142,18 @@ def fractional_accounts(accounts: pd.DataFrame) -> np.ndarray:
     if "fractional_shares" not in accounts.columns:
         return np.zeros(len(accounts), dtype=bool)
     return accounts["fractional_shares"].astype("boolean").fillna(False).to_numpy(bool)
+
+
+def uma_accounts(accounts: pd.DataFrame) -> np.ndarray:
+    """Which accounts are unified managed accounts, shape (m,) bool: the inbox's optional
+    ``implementation`` column is UMA (issue 19); blank or absent = manager-traded."""
+    if "implementation" not in accounts.columns:
+        return np.zeros(len(accounts), dtype=bool)
+    return (
+        accounts["implementation"]
+        .fillna("")
+        .astype(str)
+        .str.upper()
+        .eq(Implementation.UMA)
+        .to_numpy(bool)
+    )

@@ -329,15 +329,16 @@ def _decide_columns(
     )
 
 
-def _flag_below_minimum(record: dict, minimum: float) -> dict:
-    """An account worth less than the firm's minimum for a manager-traded SMA is flagged to the PM
+def _flag_below_minimum(record: dict, minimum: float, what: str = "SMA") -> dict:
+    """An account worth less than the firm's minimum for its implementation (a manager-traded SMA,
+    or a UMA: issue 19, "Minimums per implementation") is flagged to the PM
     (``ExceptionKind.BELOW_MINIMUM``), not silently traded: its best allowed trades still go, and
     the reason says its value and the minimum. An account already flagged for something more
     pressing keeps that kind; the minimum is added to its reason."""
     value = record["account_value"]
     if not 0 < value < minimum:
         return record  # a value at or below zero is already a CASH exception
-    words = f"account value ${value:,.0f} is below the firm's SMA minimum of ${minimum:,.0f}"
+    words = f"account value ${value:,.0f} is below the firm's {what} minimum of ${minimum:,.0f}"
     if record["exception"]:
         return {**record, "reason": f"{record['reason']}; {words}"}
     status = (
@@ -353,13 +354,23 @@ def _flag_below_minimum(record: dict, minimum: float) -> dict:
     }
 
 
+def _flag_minimum(shard: ShardInputs, a: int, record: dict, params: EngineParams) -> dict:
+    """:func:`_flag_below_minimum` with account ``a``'s implementation's minimum."""
+    uma = shard.uma is not None and bool(shard.uma[a])
+    return _flag_below_minimum(
+        record,
+        shard.minimum_usd(a, params.sma_minimum_usd, params.uma_minimum_usd),
+        "UMA" if uma else "SMA",
+    )
+
+
 def decide_account(
     shard: ShardInputs, a: int, model: RiskModel, params: EngineParams, screen: Screen
 ):
     """Optimise one triggered account. Returns (trades, lot_sells, record); never raises on bad
     numbers."""
     trades, lot_sells, record = _decide_columns(shard, a, model, params, screen)
-    record = _flag_below_minimum(record, params.sma_minimum_usd)
+    record = _flag_minimum(shard, a, record, params)
     if trades is None or lot_sells is None:
         return None, None, record
     return _frame([trades], TRADE_COLUMNS), _frame([lot_sells], LOT_SELL_COLUMNS), record
@@ -408,13 +419,15 @@ def decide(
             )
             continue
         if not screen.triggered[a]:
-            records[a] = _flag_below_minimum(
+            records[a] = _flag_minimum(
+                shard,
+                a,
                 _record(shard, a, screen, DecisionStatus.NO_TRADE, screen.reasons_of(a)),
-                params.sma_minimum_usd,
+                params,
             )
             continue
         t, ls, records[a] = _decide_columns(shard, a, model, params, screen)
-        records[a] = _flag_below_minimum(records[a], params.sma_minimum_usd)
+        records[a] = _flag_minimum(shard, a, records[a], params)
         if t is not None and ls is not None:
             trades[a], lot_sells[a] = t, ls
             block_household_after(

@@ -25,7 +25,8 @@ class ShardInputs:
     this calendar year (``inf`` = no budget), ``min_trade_value`` USD, ``cash_target`` fraction,
     ``cash`` USD held tonight, ``cash_flow`` USD requested (+ contribution, - withdrawal),
     ``benchmark_changed``/``restriction_changed`` bool, ``fractional_shares`` bool (the account
-    may trade fractions of a share, to the custodian's decimals; None = no account may).
+    may trade fractions of a share, to the custodian's decimals; None = no account may), ``uma``
+    bool (a unified managed account, issue 19: its firm minimum is the UMA one; None = none is).
 
     Securities, arrays of shape (n,), in the risk model's order: ``symbols``, ``sectors``,
     ``identical_group`` (integer code; securities sharing a code are substantially identical),
@@ -71,6 +72,7 @@ class ShardInputs:
     benchmark_changed: np.ndarray | None = None
     restriction_changed: np.ndarray | None = None
     fractional_shares: np.ndarray | None = None
+    uma: np.ndarray | None = None
     lot_start: np.ndarray = field(init=False, repr=False)
     lot_order: np.ndarray = field(init=False, repr=False)
 
@@ -117,6 +119,10 @@ class ShardInputs:
             object.__setattr__(self, "fractional_shares", np.zeros(m, dtype=bool))
         elif np.shape(self.fractional_shares) != (m,):
             raise ShardInputError(f"fractional_shares must have one entry per account ({m})")
+        if self.uma is None:
+            object.__setattr__(self, "uma", np.zeros(m, dtype=bool))
+        elif np.shape(self.uma) != (m,):
+            raise ShardInputError(f"uma must have one entry per account ({m})")
         order = np.argsort(self.lot_account, kind="stable")
         object.__setattr__(self, "lot_order", order)
         object.__setattr__(
@@ -138,6 +144,11 @@ class ShardInputs:
     def fractional(self, a: int) -> bool:
         """Whether account ``a`` may trade fractions of a share (``fractional_shares``)."""
         return self.fractional_shares is not None and bool(self.fractional_shares[a])
+
+    def minimum_usd(self, a: int, sma_minimum: float, uma_minimum: float) -> float:
+        """The firm's minimum value for account ``a``'s implementation, USD (issue 19,
+        "Minimums per implementation")."""
+        return uma_minimum if self.uma is not None and self.uma[a] else sma_minimum
 
     @property
     def taxable(self) -> np.ndarray:

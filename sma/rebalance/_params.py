@@ -87,7 +87,7 @@ class EngineParams:
         250_000.0  # the firm's minimum for a manager-traded SMA (USD): below it, BELOW_MINIMUM
     )
     uma_minimum_usd: float = (
-        50_000.0  # ... for a unified managed account; not traded yet, so not read yet
+        50_000.0  # ... for a unified managed account (issue 19): below it, BELOW_MINIMUM
     )
 
     @property

@@ -55,6 +55,8 @@ class ExceptionKind(StrEnum):
     BELOW_MINIMUM = (
         "BELOW_MINIMUM"  # account value below the firm's minimum for its implementation (engine)
     )
+    # a UMA account's sleeve follows a model with no version in force tonight (prepare)
+    MODEL_MISSING = "MODEL_MISSING"
 
     @property
     def holds_out(self) -> bool:
@@ -62,7 +64,12 @@ class ExceptionKind(StrEnum):
 
 
 _HOLDING_KINDS = frozenset(
-    {ExceptionKind.BAD_INPUT, ExceptionKind.RECONCILIATION, ExceptionKind.COMPLIANCE}
+    {
+        ExceptionKind.BAD_INPUT,
+        ExceptionKind.RECONCILIATION,
+        ExceptionKind.COMPLIANCE,
+        ExceptionKind.MODEL_MISSING,
+    }
 )
 
 #: The kinds that keep an account out of tonight's blotter, as plain strings (files and SQL).

@@ -31,6 +31,10 @@ from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import QPResult, solve_trade_qp
 from sma.rebalance._sides import contested_groups, groups_of_variables, keep_for_sides
 
+# Solves of a screened problem before its answer is taken as it is (each frees the fixed variables
+# the KKT check found on the wrong side).
+_SCREEN_ROUNDS = 4
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -65,36 +69,78 @@ def solve_screened(
     sides: AccountProblem,
     start: QPResult,
     params: EngineParams,
+    unsettled: np.ndarray | None = None,
 ) -> tuple[np.ndarray, QPResult, int]:
-    """Solve the full problem on ``keep``, leaving out at first the lot sales whose reduced cost at
-    ``start`` (an answer of ``sides``: the problem itself or its lot buckets, over all its
-    variables) is clearly positive (most gain lots); any left-out sale whose reduced cost at the
-    answer is negative is put back and the problem solved again (KKT conditions), so the answer is
-    the optimum over all of ``keep``. Returns the answer over all variables, the last solve and its
-    iterations."""
-    qp, nb = problem.qp, problem.n_buys
-    z_start = sides.qp.net_trade(start.v)
-    # The same net trades as the starting answer: each lot's reduced cost only needs z and eta.
-    reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
-    reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
-    idle = np.zeros(qp.asset.size, bool)
-    idle[nb:] = reduced[nb:] > params.screen_margin
-    use = keep & ~idle
-    its = 0
-    for _ in range(4):
+    """Solve the full problem on ``keep`` as a smaller one whose answer is the same (KKT
+    conditions).
+
+    At ``start`` (an answer of ``sides``: the problem itself or its lot buckets, over all its
+    variables) a variable whose reduced cost is clearly positive (most gain lots, buys of
+    overweight names) is left at zero; when ``start`` is an answer of the problem itself, one at
+    its upper bound whose reduced cost is clearly negative (most loss lots to harvest) is fixed
+    there. Variables where ``unsettled`` (nv,) bool (a flipped group's: the start says little about
+    them) are never fixed. The problem is solved over the rest, with the
+    securities whose trades are all fixed out of the factor algebra. Any fixed variable whose
+    reduced cost at the answer has the wrong sign is freed and the problem solved again, so the
+    answer is the optimum over all of ``keep``. Returns the answer over all variables, the last
+    solve (its ``objective`` over all variables) and the iterations of every solve.
+    """
+    qp = problem.qp
+    zero, full, its = _fixed_at_start(problem, keep, sides, start, params, unsettled)
+    for _ in range(_SCREEN_ROUNDS):
+        free = keep & ~zero & ~full
         result = solve_trade_qp(
-            qp.restrict(use), params.solver_tolerance, params.solver_max_iterations
+            qp.fix(free, full), params.solver_tolerance, params.solver_max_iterations
         )
         its += result.iterations
-        full_v = np.zeros(qp.asset.size)
-        full_v[use] = result.v
+        v = np.where(full, qp.upper, 0.0)
+        v[free] = result.v
         if result.status != "optimal" or result.eta is None:
+            if not full.any():
+                break
+            full[:] = False  # the sales fixed in full may have spent what the cash row allows
+            continue
+        reduced = qp.reduced_cost(v, result.eta)
+        wrong = (zero & (reduced < -1e-9)) | (full & (reduced > 1e-9))
+        if not wrong.any():
             break
-        violated = keep & ~use & (qp.reduced_cost(full_v, result.eta) < -1e-9)
-        if not violated.any():
-            break
-        use |= violated
-    return full_v, result, its
+        zero &= ~wrong
+        full &= ~wrong
+    return v, result, its
+
+
+def _fixed_at_start(problem, keep, sides, start, params, unsettled):
+    """The variables of ``keep`` that ``solve_screened`` first leaves at zero and fixes at their
+    upper bound, (nv,) bool each, and the iterations spent finding them."""
+    qp, margin = problem.qp, params.screen_margin
+    z_start = sides.qp.net_trade(start.v)
+    # The same net trades as the starting answer: each variable's reduced cost only needs z and eta.
+    reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
+    reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
+    settled = keep if unsettled is None else keep & ~unsettled
+    zero = settled & (reduced > margin)
+    its = 0
+    if sides is problem:
+        full = settled & (reduced < -margin) & (start.v > qp.upper - params.trade_epsilon)
+    else:
+        # The lot buckets' answer may buy and harvest one group at once, so it only tells which lot
+        # sales cost too much. A loose solve of the lots on their sides tells the rest.
+        zero[: problem.n_buys] = False
+        loose = solve_trade_qp(
+            qp.fix(keep & ~zero, np.zeros_like(keep)),
+            params.relaxation_tolerance,
+            params.solver_max_iterations,
+        )
+        its += loose.iterations
+        if loose.status == "optimal" and loose.eta is not None:
+            v = np.zeros(keep.size)
+            v[keep & ~zero] = loose.v
+            reduced = qp.reduced_cost(v, loose.eta)
+            zero = settled & (reduced > margin)
+            full = settled & (reduced < -margin)
+        else:
+            full = np.zeros_like(keep)
+    return zero, full, its
 
 
 def improve_sides(
@@ -136,7 +182,12 @@ def improve_sides(
                 problem, group_of_asset, contested[trial], contested[~trial]
             )
             trial_v, trial_result, its = solve_screened(
-                problem, trial_keep, problem, _over_all(result, v), params
+                problem,
+                trial_keep,
+                problem,
+                _over_all(result, v),
+                params,
+                np.isin(group_of_var, contested[move]),
             )
             solves, iterations = solves + 1, iterations + its
             if trial_result.status != "optimal":

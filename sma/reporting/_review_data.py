@@ -10,6 +10,7 @@ import pandas as pd
 from sma.rebalance import DecisionStatus, ExceptionKind
 from sma.reporting._frames import ReportDataError, require_columns
 from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
+from sma.reporting._review_sleeves import SLEEVE_COLUMNS
 from sma.reporting._review_tax import TAX_COLUMNS
 
 SUMMARY_KEYS = (
@@ -131,6 +132,9 @@ class ReviewData:
         (the drill-down lists the traded ones and the largest gaps); None: summed from ``holdings``.
     blotter_state : str
         The blotter's state when the page was written (PROPOSED, APPROVED, ...; "" if none).
+    sleeves : DataFrame or None
+        The UMA accounts' sleeve records (``SLEEVE_COLUMNS`` of ``_review_sleeves``, from
+        ``sma.uma.sleeve_records``); None or empty: no UMA sleeves tonight.
     """
 
     summary: dict[str, Any]
@@ -146,6 +150,7 @@ class ReviewData:
     trade_counts: pd.DataFrame | None = None
     sectors: pd.DataFrame | None = None
     blotter_state: str = ""
+    sleeves: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for key in SUMMARY_KEYS:
@@ -163,6 +168,8 @@ class ReviewData:
             require_columns("trade_counts", self.trade_counts, TRADE_COUNT_COLUMNS)
         if self.sectors is not None:
             require_columns("sectors", self.sectors, SECTOR_COLUMNS)
+        if self.sleeves is not None:
+            require_columns("sleeves", self.sleeves, SLEEVE_COLUMNS)
         unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
         if unknown.any():
             first = self.decisions["status"][unknown].iloc[0]

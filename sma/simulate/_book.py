@@ -126,6 +126,9 @@ class SimBook:
         # who else runs, and a history simulated in legs (disjoint days) never opens an id twice.
         self._next_lot = np.zeros(acc.m, np.int64)
         self._lot_day = ""
+        # Positions in the ledger's realized rows that corporate actions booked (no choice of the
+        # strategy's: a cash merger's loss is not a harvest).
+        self._action_rows: list[np.ndarray] = []
 
     # -- state ---------------------------------------------------------------------------------
     def start_day(self, day: np.datetime64) -> None:
@@ -165,6 +168,13 @@ class SimBook:
             else pd.DataFrame(columns=TRADE_LOG_COLUMNS)
         )
 
+    def realized_by_actions(self) -> np.ndarray:
+        """Bool of shape (n_realized,), aligned with ``ledger.realized()``: True for the rows
+        corporate actions booked (cash in lieu, mergers, returns of capital, worthless stock),
+        False for the strategy's own sales."""
+        listed = np.flatnonzero(~self.ledger.realized_rows.view("prior"))
+        return np.isin(listed, np.concatenate([np.zeros(0, np.int64), *self._action_rows]))
+
     # -- corporate actions ---------------------------------------------------------------------
     def corporate_actions(self, actions: pd.DataFrame, day: np.datetime64) -> None:
         """Apply the actions going ex ``day`` to the lots, through the ledger, before the day's
@@ -178,7 +188,9 @@ class SimBook:
             )
             for a in actions.to_dict("records")
         ]
-        rows = self.ledger.realized_at(np.concatenate([np.zeros(0, np.int64), *booked]))
+        positions = np.concatenate([np.zeros(0, np.int64), *booked])
+        self._action_rows.append(positions)
+        rows = self.ledger.realized_at(positions)
         a = pd.Index(self.acc.ids).get_indexer(rows["account_id"].astype(str))
         np.add.at(self.realized_ytd, a, rows["gain_cents"].to_numpy(float) / 100.0)
         self.cash += paid.reindex(self.acc.ids).fillna(0.0).to_numpy()

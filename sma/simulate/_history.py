@@ -20,6 +20,7 @@ from sma.inbox import INBOX_FILES
 from sma.ledger import apply_corporate_actions, wash_sale_window_start
 from sma.rebalance import EngineParams, account_arrays
 from sma.risk import RiskModelParams
+from sma.simulate._corporate import with_corporate_actions
 from sma.simulate._loop import LoopSettings, PathRun, run_path
 from sma.simulate._market import extend_market, market_from_frames
 from sma.simulate._params import HarvestFrequency, Strategy
@@ -49,6 +50,9 @@ class HistoryParams:
     risk: RiskModelParams = field(default_factory=RiskModelParams)
     fill_cost_bps: float = 5.0
     annual_drift: float = 0.07  # of the closes drawn after the book's last close
+    # Times the realistic yearly rates of corporate actions on the simulated days
+    # (``sma.simulate.with_corporate_actions``; 0 = none): statements then show some.
+    corporate_action_rate: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,13 @@ class History:
     values : ``VALUE_COLUMNS`` -- one row per account and business day after ``start``: market_value
         (USD, the securities held at the close), cash (USD), cash_flow (USD that day, + in / - out)
     trades : ``HISTORY_TRADE_COLUMNS`` -- every fill, at the close, with the engine's reason
-    realized : the ledger's Form 8949 rows (``Ledger.realized()``; money in cents)
+    realized : the ledger's Form 8949 rows (``Ledger.realized()``; money in cents), the rows the
+        simulated days' corporate actions booked included
     inbox : the inbox frames of ``end`` (``sma.inbox.INBOX_FILES``): lots, cash, positions, the last
-        31 days of transactions and the prices up to ``end``; other files as the book had them.
+        31 days of transactions and the prices up to ``end``; the securities the corporate actions
+        handed out beside the book's, and ``corporate_actions`` lists the actions that went ex on
+        the simulated days before ``end`` (already in the lots: the night applies only those going
+        ex on its own date); other files as the book had them.
     snapshots : the inbox frames of each date asked for between ``start`` and ``end``, likewise
         (statement period ends: one run of the whole period instead of one run per period).
     """
@@ -121,7 +129,12 @@ def simulate_history(
     n_new = int(np.busday_count(np.datetime64(start, "D") + 1, np.datetime64(end, "D") + 1))
     if n_new < 1:
         raise ValueError(f"end {end} must be a business day after start {start}")
-    market = extend_market(path, n_new, seed, params.annual_drift)
+    market = with_corporate_actions(
+        extend_market(path, n_new, seed, params.annual_drift),
+        path.dates.size,
+        params.corporate_action_rate,
+        seed,
+    )
     snap_days = _snapshot_days(market, path.dates.size, snapshots)
     accounts = frames["accounts"].sort_values("account_id", kind="stable").reset_index(drop=True)
     households = pd.factorize(accounts["household_id"].astype(str), sort=True)[0]
@@ -188,6 +201,16 @@ def _after_corporate_actions(frames: dict[str, pd.DataFrame], start: date):
     accounts = frames["accounts"][["account_id", "household_id", "account_type"]]
     lots, _ = apply_corporate_actions(frames["lots"], actions, start, accounts)
     return frames | {"lots": lots}
+
+
+def _actions_before(frames, market, day: pd.Timestamp) -> pd.DataFrame:
+    """The simulated corporate actions that went ex before ``day``, as inbox rows: a record of
+    what happened to the holdings (statements list them), never applied again."""
+    columns = list(INBOX_FILES["corporate_actions"].column_names)
+    if market.actions is None:
+        return frames["corporate_actions"].iloc[0:0]
+    past = market.actions[pd.to_datetime(market.actions["ex_date"]) < day]
+    return past.reindex(columns=columns).reset_index(drop=True)
 
 
 def _snapshot_days(market, first: int, snapshots) -> tuple[int, ...]:
@@ -310,6 +333,8 @@ def _inbox_on(
         # Index weights drift with prices: the day's are the caps at its close.
         benchmarks=market.benchmarks_frame(t)[list(INBOX_FILES["benchmarks"].column_names)],
         cash_flows=frames["cash_flows"].iloc[0:0],
-        corporate_actions=frames["corporate_actions"].iloc[0:0],
+        corporate_actions=_actions_before(frames, market, day),
     )
+    if market.actions is not None:  # the names corporate actions handed out, beside the book's
+        out["securities"] = market.securities[list(INBOX_FILES["securities"].column_names)]
     return {name: out[name] for name in INBOX_FILES}

@@ -51,6 +51,8 @@ class PathRun:
     flow : ndarray of shape (T, m) -- external cash flow of each day, USD (+ in, - out)
     trades : DataFrame -- ``TRADE_LOG_COLUMNS``, one row per fill
     realized : DataFrame -- the ledger's Form 8949 rows (cents)
+    realized_by_actions : ndarray of shape (len(realized),), bool -- the rows corporate actions
+        booked rather than the strategy's sales
     open_lots : DataFrame -- ``Ledger.open_lots()`` after the last day (cents)
     cash : ndarray of shape (T, m) -- USD at each close after the day's trades and flows
     decisions : int -- decision days
@@ -68,6 +70,7 @@ class PathRun:
     cash: np.ndarray
     decisions: int
     snapshot_lots: dict[int, pd.DataFrame] = field(default_factory=dict)
+    realized_by_actions: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def decision_days(dates: np.ndarray, frequency: HarvestFrequency) -> np.ndarray:
@@ -173,6 +176,7 @@ def run_path(
         cash_held,
         int(decide_on.sum()),
         kept,
+        book.realized_by_actions(),
     )
 
 

@@ -9,8 +9,10 @@ Conventions (stated in the report):
 - With liquidation: on the last day every open lot is also sold and its tax paid (netting with the
   carryforward, losses saving tax as the held-away assumption says).
 - Tracking error: annualised standard deviation of the account's daily return minus its benchmark's.
-- Turnover: sales over the year's mean account value. Losses harvested: cumulative realized losses
-  (after wash-sale add-backs) over the initial value.
+- Turnover: sales over the year's mean account value. Losses harvested: cumulative losses the
+  strategy realized by its own sales (after wash-sale add-backs) over the initial value; a loss a
+  corporate action realized (a cash merger below basis, worthless stock) was nobody's choice and is
+  no harvest, though its tax counts.
 - Wash-sale violations: realized rows with a disallowed loss. Gain-budget breaches: account-years
   whose net realized gains exceed the budget by more than a dollar.
 """
@@ -127,6 +129,9 @@ def run_metrics(
     r_year = pd.to_datetime(real["sale_date"]).dt.year.to_numpy()
     gain = real["gain_cents"].to_numpy(float) / 100
     long = real["term"].astype(str).to_numpy() == "LONG"
+    by_action = np.zeros(len(real), bool)
+    by_action[: run.realized_by_actions.size] = run.realized_by_actions
+    harvest = (gain < 0) & ~by_action
     washed = (real["wash_sale_disallowed_cents"].to_numpy() > 0) | (
         real["permanently_disallowed_cents"].to_numpy() > 0
     )
@@ -149,7 +154,7 @@ def run_metrics(
         st_g, lt_g = np.zeros(m), np.zeros(m)
         np.add.at(st_g, r_acc[in_y & ~long], gain[in_y & ~long])
         np.add.at(lt_g, r_acc[in_y & long], gain[in_y & long])
-        np.add.at(harvested, r_acc[in_y & (gain < 0)], -gain[in_y & (gain < 0)])
+        np.add.at(harvested, r_acc[in_y & harvest], -gain[in_y & harvest])
         tax, carry_st, carry_lt = year_tax(
             st_g, lt_g, carry_st, carry_lt, st_rate, lt_rate, held_away
         )

@@ -43,6 +43,8 @@ CRASH_POINTS = [
     "check:records:mid-write",
     "check:after-records",
     "check:blocks:mid-write",
+    "check:sleeve_trades:mid-write",
+    "check:after-lot_sleeves",
     "check:summary:mid-write",
     "after-check",
     "blotter:mid-write",

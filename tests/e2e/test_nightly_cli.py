@@ -12,7 +12,20 @@ import pandas as pd
 
 from tests.nightly_env import AS_OF, sma, workplace
 
-OUTPUTS = ("trades", "lot_sells", "records", "exceptions", "violations", "blocks", "holdings")
+OUTPUTS = (
+    "trades",
+    "lot_sells",
+    "records",
+    "exceptions",
+    "violations",
+    "blocks",
+    "holdings",
+    # issue 19: the UMA accounts' sleeves
+    "lot_sleeves",
+    "sleeve_trades",
+    "sleeve_transfers",
+    "sleeves",
+)
 
 
 def outputs(root) -> dict[str, bytes]:
@@ -31,7 +44,14 @@ def store_results(root) -> dict[str, list]:
     with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
         return {
             t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall()))
-            for t in ("runs", "run_trades", "run_lot_sells", "run_decisions", "run_exceptions")
+            for t in (
+                "runs",
+                "run_trades",
+                "run_lot_sells",
+                "run_decisions",
+                "run_exceptions",
+                "uma_lot_sleeves",
+            )
         }
 
 

@@ -87,3 +87,29 @@ def test_the_statements_dag_slices_cover_every_account_once(history, monkeypatch
     written = [write_statement_slice("2026-Q3", part, 3) for part in range(3)]
     pdfs = sorted((root / "statements" / "2026-Q3").glob("*.pdf"))
     assert sum(written) == len(pdfs) == 4
+
+
+@pytest.mark.slow
+def test_the_historys_corporate_actions_reach_the_statements_and_form_8949(history):
+    """Issue 22: the demo's history has corporate actions at the realistic rates; the store lists
+    the quarter's (statements' activity), and a cash merger of a held lot is a Form 8949 row at
+    the deal price on its ex date (shared/CORPORATE_ACTIONS.md, MERGER_CASH)."""
+    root, env = history
+    with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
+        listed = con.execute(
+            "SELECT count(DISTINCT (symbol, ex_date, kind)) FROM inbox_corporate_actions "
+            "WHERE ex_date BETWEEN '2026-07-01' AND '2026-09-30'"
+        ).fetchone()[0]
+        merged = con.execute(
+            "SELECT r.account_id, r.quantity, CAST(r.proceeds AS DOUBLE), a.price "
+            "FROM realized_gains r JOIN (SELECT DISTINCT symbol, ex_date, price "
+            "FROM inbox_corporate_actions WHERE kind = 'MERGER_CASH') a "
+            "ON r.symbol = a.symbol AND r.sale_date = a.ex_date"
+        ).fetchall()
+    assert listed > 0
+    for _, quantity, proceeds, price in merged:
+        assert proceeds == pytest.approx(round(quantity * price, 2), abs=0.005)
+    done = sma(["statements", "--period", "2026-Q3", "--out", str(root / "ca")], env, root)
+    assert done.returncode == 0, done.stderr
+    texts = [text_of(pdf) for pdf in (root / "ca").glob("*.pdf")]
+    assert any("Corporate actions" in text for text in texts)

@@ -79,6 +79,33 @@ def test_ratios_are_read_exactly_as_decimals_or_as_n_over_d():
             exact(bad)
 
 
+@pytest.mark.parametrize("text", ["1_000", "\u0661\u0662", "3 / 2", "3/-2", "0x10", "1e9999"])
+def test_only_ascii_decimals_and_n_over_d_are_exact_numbers(text):
+    """The contract writes decimals (``0.25``) or ``"N/D"``: Python's looser literals (digit
+    separators, other scripts' digits, spaces) and exponents past three digits are refused."""
+    with pytest.raises(ValueError):
+        exact(text)
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        (1 / 3, Fraction(1, 3)),
+        (2 / 3 * 1000, Fraction(2000, 3)),
+        (5 / 7, Fraction(5, 7)),
+        (0.2794, Fraction(2794, 10000)),
+        (123.4567, Fraction(1234567, 10000)),
+        (0.12345678, Fraction(12345678, 10**8)),
+        (0.1 + 0.2, Fraction("0.30000000000000004")),
+    ],
+)
+def test_a_ratio_stored_as_a_double_is_read_back_as_written(stored, read):
+    """The store keeps corporate-action numbers as doubles: ``1/3`` comes back as one third (a
+    lot of 9 shares gets 3, not 2.9999999999999997), a decimal as that decimal; a double near
+    no small fraction is its shortest decimal."""
+    assert exact(stored) == read
+
+
 @pytest.mark.parametrize(
     ("kind", "fields", "column"),
     [

@@ -83,4 +83,5 @@ def test_a_store_of_schema_8_migrates_to_the_uma_tables(tmp_path):
         version = con.execute("SELECT value FROM store_meta").fetchone()
     assert {"inbox_models", "inbox_sleeves"} <= tables
     assert columns[-1] == "implementation"
-    assert version == (str(SCHEMA_VERSION),) and SCHEMA_VERSION == 9
+    assert "uma_lot_sleeves" in tables  # migration 10, the lots' sleeves
+    assert version == (str(SCHEMA_VERSION),) and SCHEMA_VERSION == 10

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from sma.rebalance import DecisionStatus, EngineParams, ExceptionKind, decide
 from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
 
@@ -52,3 +54,16 @@ def test_a_more_pressing_exception_keeps_its_kind_and_the_reason_adds_the_minimu
         rec.exception == ExceptionKind.CASH
         and "below the firm's SMA minimum of $250,000" in rec.reason
     )
+
+
+def test_a_uma_account_is_measured_against_the_firm_uma_minimum():
+    """Issue 19, "Minimums per implementation" (e.g. $250k manager-traded, $50k UMA): the same
+    $80,000 account is under the SMA minimum but over the UMA one; a UMA under it is flagged with
+    the UMA minimum in the reason."""
+    params = EngineParams(sma_minimum_usd=SMA_MINIMUM, uma_minimum_usd=50_000.0)
+    uma = replace(one_account_shard(_lots()), uma=np.array([True]))
+    rec = decide(uma, toy_model(), params).records.iloc[0]
+    assert rec.exception == "" and rec.status == DecisionStatus.NO_TRADE
+    small = decide(uma, toy_model(), replace(params, uma_minimum_usd=100_000.0)).records.iloc[0]
+    assert small.exception == ExceptionKind.BELOW_MINIMUM
+    assert "account value $80,000 is below the firm's UMA minimum of $100,000" in small.reason

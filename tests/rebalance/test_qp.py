@@ -70,3 +70,21 @@ def test_an_infeasible_problem_comes_back_as_a_status_not_an_exception():
     )
     result = solve_trade_qp(impossible)
     assert result.status != "optimal"
+
+
+def test_a_problem_with_nothing_to_trade_is_solved_by_no_trade_unless_a_row_needs_one():
+    qp = random_qp(5)
+    nothing = qp.restrict(np.zeros(qp.asset.size, bool))
+    assert solve_trade_qp(nothing).status == "optimal"
+    short = TradeQP(
+        nothing.asset,
+        nothing.sign,
+        nothing.upper,
+        nothing.cost,
+        qp.d,
+        qp.B,
+        qp.p,
+        nothing.G,
+        np.array([-0.01, 0.002]),
+    )
+    assert solve_trade_qp(short).status == "infeasible"

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sma.ledger import ReliefMethod
 from sma.rebalance import account_arrays
 from sma.simulate import SimulationParams, simulate
 from sma.simulate._accounts import SimAccounts
-from sma.simulate._book import SimBook
+from sma.simulate._book import SimBook, orders_frame
 from sma.simulate._corporate import with_corporate_actions
 from sma.simulate._market import generated_market
 from sma.simulate._params import Profile
@@ -139,6 +140,28 @@ def test_a_spinoff_and_a_cash_merger_conserve_shares_and_basis_through_the_ledge
         merger_gain + book.ledger.realized().query("symbol == @child")["gain_cents"].sum() / 100,
         abs=0.02,
     )
+
+
+def test_the_book_tells_the_rows_corporate_actions_booked_from_its_own_sales(path):
+    """The year table counts only the strategy's loss sales as harvested (issue 22): the book
+    marks each realized row a corporate action booked."""
+    _, busy = path
+    actions = busy.actions
+    assert actions is not None
+    cash = actions[actions["kind"] == "MERGER_CASH"].iloc[[0]]
+    target = cash["symbol"].iloc[0]
+    other = next(s for s in busy.symbols if s not in set(actions["symbol"]))
+    book, _ = _book_holding(busy, [target, other])
+    book.corporate_actions(cash, busy.dates[100])
+    j = {s: k for k, s in enumerate(book.symbols)}
+    book.fill(
+        orders_frame([0], [j[other]], "SELL", [37.0], "HARVEST", method=ReliefMethod.FIFO),
+        busy.dates[101],
+        busy.closes[101],
+    )
+    realized = book.ledger.realized()
+    assert realized["symbol"].tolist() == [target, target, other]
+    assert book.realized_by_actions().tolist() == [True, True, False]
 
 
 @pytest.mark.slow

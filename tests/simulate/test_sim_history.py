@@ -25,11 +25,15 @@ def book():
     return generate_book(6, 21, START, BookParams(price_days=300, universe=SMALL_UNIVERSE))
 
 
+#: The invariants below are those of fills and flows: shares and cash move only by trades, so the
+#: path has no corporate actions (a merger pays cash and removes shares no trade moved). Actions
+#: on the path: the last test here; shares and basis through each action: tests/ledger.
+QUIET = HistoryParams(frequency=HarvestFrequency.WEEKLY, corporate_action_rate=0.0)
+
+
 @pytest.fixture(scope="module")
 def history(book):
-    return simulate_history(
-        book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
-    )
+    return simulate_history(book, START, END, seed=21, params=QUIET)
 
 
 def test_history_has_a_value_row_per_account_and_business_day(book, history):
@@ -85,9 +89,7 @@ def test_the_last_day_inbox_follows_the_contract_and_positions_match_lots(histor
 
 
 def test_same_seed_same_history(book, history):
-    again = simulate_history(
-        book, START, END, seed=21, params=HistoryParams(frequency=HarvestFrequency.WEEKLY)
-    )
+    again = simulate_history(book, START, END, seed=21, params=QUIET)
     pd.testing.assert_frame_equal(again.values, history.values)
     pd.testing.assert_frame_equal(again.trades, history.trades)
 
@@ -98,7 +100,7 @@ def test_households_split_over_two_processes_give_the_same_history(book, history
         START,
         END,
         seed=21,
-        params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
+        params=QUIET,
         workers=2,
     )
     pd.testing.assert_frame_equal(split.values, history.values)
@@ -172,7 +174,7 @@ def test_a_snapshot_inside_the_period_is_the_book_as_the_trades_up_to_that_day_l
         START,
         END,
         seed=21,
-        params=HistoryParams(frequency=HarvestFrequency.WEEKLY),
+        params=QUIET,
         snapshots=(middle,),
     )
     pd.testing.assert_frame_equal(kept.trades, history.trades)
@@ -221,3 +223,27 @@ def test_the_history_estimates_its_risk_models_with_the_risk_parameters_it_is_gi
     needs_more_history = HistoryParams(risk=RiskModelParams(min_history_days=10_000))
     with pytest.raises(RiskModelError, match="at least 10000"):
         simulate_history(book, START, END, seed=21, params=needs_more_history)
+
+
+def test_the_inbox_lists_the_corporate_actions_of_the_simulated_days_with_what_they_handed_out(
+    book,
+):
+    """Issue 22: ``make demo``'s history has corporate actions (here at 20x the realistic rates,
+    so two months of a small universe see some). The inbox lists those that went ex before its
+    date -- already in its lots, so the night, which applies only those going ex on its own date,
+    never applies them again -- and the securities they handed out, so every lot is known."""
+    busy = simulate_history(
+        book,
+        START,
+        END,
+        seed=21,
+        params=HistoryParams(frequency=HarvestFrequency.WEEKLY, corporate_action_rate=20.0),
+    )
+    actions = busy.inbox["corporate_actions"]
+    assert list(actions.columns) == list(INBOX_FILES["corporate_actions"].column_names)
+    assert len(actions) > 0 and (pd.to_datetime(actions["ex_date"]) < pd.Timestamp(END)).all()
+    known = set(busy.inbox["securities"]["symbol"])
+    assert set(actions["symbol"]) | set(actions["new_symbol"].dropna()) <= known
+    assert set(busy.inbox["lots"]["symbol"]) <= known
+    lots = busy.inbox["lots"].groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()
+    np.testing.assert_allclose(lots["quantity"], busy.inbox["positions"]["quantity"])

@@ -25,10 +25,6 @@ YEAR = SimulationParams(
     harvest_frequency=HarvestFrequency.WEEKLY,
     profiles=(Profile.LUMP_SUM, Profile.TRANSITION),
     universe=SMALL_UNIVERSE,
-    # A cash merger at a loss realizes a loss no strategy chose, and the year table counts every
-    # realized loss as harvested: these tests are about the strategies' own choices, so the path
-    # has no corporate actions (tests/simulate/test_sim_corporate_actions.py covers those).
-    corporate_action_rate=0.0,
 )
 
 

@@ -14,6 +14,7 @@ from sma.inbox import INBOX_FILES, ColumnKind
 
 DTYPE = {
     ColumnKind.FLOAT: np.dtype("float64"),
+    ColumnKind.RATIONAL: np.dtype("float64"),  # the nearest doubles; sma.ledger.exact reads back
     ColumnKind.BOOL: np.dtype("bool"),
     ColumnKind.DATE: np.dtype("datetime64[s]"),
 }

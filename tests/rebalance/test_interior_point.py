@@ -1,0 +1,120 @@
+"""The compiled interior point (``sma.rebalance._interior_point``, numba) is the Python it is
+written in: each step against a dense reference, and the whole solve against its own Python
+reading (which is also what coverage sees of it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sma.rebalance._interior_point as ip
+from sma.rebalance import TradeQP
+from tests.rebalance.test_qp import random_qp
+
+KERNELS = [
+    "_cholesky",
+    "_cho_solve",
+    "_newton_solve",
+    "_rows_times",
+    "_rows_transposed_times",
+    "_step",
+    "_gradient",
+    "_direction",
+]
+
+
+def arguments(qp: TradeQP, tol: float = 1e-8, max_iter: int = 80) -> tuple:
+    return (
+        qp.asset.astype(np.int64),
+        qp.sign,
+        qp.upper,
+        qp.cost,
+        qp.d,
+        np.ascontiguousarray(qp.B),
+        qp.p,
+        np.ascontiguousarray(qp.G),
+        qp.h,
+        tol,
+        max_iter,
+        qp.offset,
+    )
+
+
+@pytest.fixture
+def python_kernels(monkeypatch):
+    """The kernels as plain Python: what numba compiles, run line by line."""
+    for name in KERNELS:
+        monkeypatch.setattr(ip, name, getattr(ip, name).py_func)
+    return ip.interior_point.py_func
+
+
+def test_cholesky_factor_matches_numpy_and_refuses_a_matrix_that_is_not_positive_definite():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(6, 4))
+    spd = x.T @ x + np.eye(4)
+    low = spd.copy()
+    assert ip._cholesky.py_func(low)
+    assert np.allclose(np.tril(low), np.linalg.cholesky(spd))
+    b = rng.normal(size=4)
+    solved = b.copy()
+    ip._cho_solve.py_func(low, solved)
+    assert np.allclose(solved, np.linalg.solve(spd, b))
+    assert not ip._cholesky.py_func(np.array([[1.0, 2.0], [2.0, 1.0]]))
+
+
+def test_newton_step_solves_the_dense_system_it_stands_for():
+    """(A'QA + diag(theta)) x = r, with Q = diag(d) + B B' (Woodbury through the securities)."""
+    qp = random_qp(5, n=8, k=3, lots=2)
+    rng = np.random.default_rng(5)
+    theta = rng.uniform(0.5, 50.0, qp.asset.size)
+    r = rng.normal(size=qp.asset.size)
+    a = np.zeros((qp.d.size, qp.asset.size))
+    a[qp.asset, np.arange(qp.asset.size)] = qp.sign
+    dense = a.T @ (np.diag(qp.d) + qp.B @ qp.B.T) @ a + np.diag(theta)
+    inv_theta = 1.0 / theta
+    hh = 1.0 / np.bincount(qp.asset, inv_theta)
+    root = 1.0 / np.sqrt(qp.d + hh)
+    scaled = qp.B * root[:, None]
+    low = scaled.T @ scaled + np.eye(qp.B.shape[1])
+    assert ip._cholesky.py_func(low)
+    out = np.empty(qp.asset.size)
+    ip._newton_solve.py_func(
+        r, qp.asset, inv_theta, qp.sign * inv_theta, hh, root, scaled, low, out
+    )
+    assert np.allclose(out, np.linalg.solve(dense, r), rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compiled_solve_is_its_python_reading(seed, python_kernels):
+    qp = random_qp(seed)
+    v, eta, reduced, status, iterations = ip.interior_point(*arguments(qp))
+    v_py, eta_py, reduced_py, status_py, iterations_py = python_kernels(*arguments(qp))
+    assert (status, iterations) == (status_py, iterations_py) == (ip.OPTIMAL, iterations)
+    assert np.allclose(v, v_py, rtol=1e-9, atol=1e-12)
+    assert np.allclose(eta, eta_py, rtol=1e-6, atol=1e-12)
+    assert np.allclose(reduced, reduced_py, rtol=1e-6, atol=1e-10)
+
+
+def test_rows_that_cannot_hold_end_infeasible_in_both_readings(python_kernels):
+    qp = random_qp(4)
+    h = np.array([-10.0, 0.0])
+    args = arguments(TradeQP(qp.asset, qp.sign, qp.upper, qp.cost, qp.d, qp.B, qp.p, qp.G, h))
+    assert ip.interior_point(*args)[3] == python_kernels(*args)[3] == ip.INFEASIBLE
+
+
+def test_a_problem_without_rows_is_solved_in_both_readings(python_kernels):
+    qp = random_qp(6)
+    free = TradeQP(
+        qp.asset,
+        qp.sign,
+        qp.upper,
+        qp.cost,
+        qp.d,
+        qp.B,
+        qp.p,
+        np.zeros((0, qp.asset.size)),
+        np.zeros(0),
+    )
+    compiled, python = ip.interior_point(*arguments(free)), python_kernels(*arguments(free))
+    assert compiled[3] == python[3] == ip.OPTIMAL
+    assert np.allclose(compiled[0], python[0], rtol=1e-9, atol=1e-12)

@@ -1,0 +1,108 @@
+"""The year table's losses harvested count only the strategy's own loss sales (issue 22): a loss a
+corporate action realized -- a cash merger below basis (shared/CORPORATE_ACTIONS.md, MERGER_CASH)
+-- was no choice of the strategy's, though its tax counts like any other loss (26 U.S.C. 1001)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sma.simulate import Strategy
+from sma.simulate._loop import PathRun
+from sma.simulate._metrics import run_metrics
+from sma.simulate._params import HeldAwayGains
+
+DATES = np.array(["2026-03-02", "2026-03-03", "2026-03-04"], dtype="datetime64[D]")
+
+
+def _run(realized_by_actions: np.ndarray) -> PathRun:
+    """One account worth 100,000 USD with two realized losses on 3 March: a 1,000 USD loss sale
+    and a 500 USD loss from a cash merger."""
+    realized = pd.DataFrame(
+        {
+            "account_id": ["A1", "A1"],
+            "sale_date": np.array(["2026-03-03", "2026-03-03"], dtype="datetime64[D]"),
+            "gain_cents": [-100_000, -50_000],
+            "term": ["SHORT", "SHORT"],
+            "wash_sale_disallowed_cents": [0, 0],
+            "permanently_disallowed_cents": [0, 0],
+        }
+    )
+    trades = pd.DataFrame(
+        {
+            "account_id": ["A1"],
+            "trade_date": np.array(["2026-03-03"], dtype="datetime64[D]"),
+            "side": ["SELL"],
+            "quantity": [10.0],
+            "price": [100.0],
+        }
+    )
+    lots = pd.DataFrame(
+        {
+            "account_id": pd.Series([], dtype=str),
+            "symbol": pd.Series([], dtype=str),
+            "quantity": pd.Series([], dtype=float),
+            "cost_basis_cents": pd.Series([], dtype=np.int64),
+            "adjusted_acquired_date": pd.Series([], dtype="datetime64[s]"),
+        }
+    )
+    value = np.full((DATES.size, 1), 100_000.0)
+    return PathRun(
+        Strategy.ENGINE,
+        DATES,
+        value,
+        np.zeros_like(value),
+        trades,
+        realized,
+        lots,
+        value.copy(),
+        1,
+        realized_by_actions=realized_by_actions,
+    )
+
+
+def _harvested(run: PathRun) -> float:
+    accounts = pd.DataFrame(
+        {"account_id": ["A1"], "st_tax_rate": [0.4], "lt_tax_rate": [0.2], "gain_budget": [None]}
+    )
+    years, summary = run_metrics(
+        run,
+        2026,
+        accounts,
+        np.array(["LUMP_SUM"]),
+        np.ones((DATES.size, 1)),
+        np.zeros(0),
+        np.array([], dtype=str),
+        HeldAwayGains.UNLIMITED,
+        np.array([100_000.0]),
+    )
+    assert years["losses_harvested_pct"].iloc[-1] == summary["losses_harvested_pct"].iloc[0]
+    return float(summary["losses_harvested_pct"].iloc[0])
+
+
+def test_a_cash_mergers_loss_is_not_a_harvest():
+    assert _harvested(_run(np.array([False, True]))) == pytest.approx(1_000 / 100_000)
+
+
+def test_every_loss_sale_of_the_strategy_is_a_harvest():
+    assert _harvested(_run(np.array([False, False]))) == pytest.approx(1_500 / 100_000)
+
+
+def test_a_cash_mergers_loss_still_saves_tax():
+    """Taxes count every realized row: the merger's loss offsets at the short-term rate."""
+    accounts = pd.DataFrame(
+        {"account_id": ["A1"], "st_tax_rate": [0.4], "lt_tax_rate": [0.2], "gain_budget": [None]}
+    )
+    years, _ = run_metrics(
+        _run(np.array([False, True])),
+        2026,
+        accounts,
+        np.array(["LUMP_SUM"]),
+        np.ones((DATES.size, 1)),
+        np.zeros(0),
+        np.array([], dtype=str),
+        HeldAwayGains.UNLIMITED,
+        np.array([100_000.0]),
+    )
+    assert years["tax_paid"].iloc[0] == pytest.approx(-0.4 * 1_500)
