@@ -34,7 +34,10 @@ demo: $(STAMP)
 # Everything: the static gates (lint, format, types), the fast tests, the slow end-to-end tests,
 # then the coverage gate over both groups (.ci/gates says what each gate checks; pytest-cov only
 # collects here: --cov-fail-under=0, the floor is checked once, over both groups).
-PYTEST := $(PY) -m pytest -n 2 --dist loadgroup
+# --dist loadfile: one worker runs a whole test file, so a module fixture (a night, a book, a DAG
+# bag) is built once, not once a worker. (loadgroup's xdist_group marks do nothing under pytest
+# 9.2: pytest-xdist issue #1386.)
+PYTEST := $(PY) -m pytest -n 2 --dist loadfile
 test: $(STAMP) system-deps
 	PY=$(PY) .ci/gates static
 	$(PYTEST) -m "not slow" --cov --cov-report= --cov-fail-under=0

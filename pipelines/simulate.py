@@ -22,6 +22,7 @@ from pipelines._atomic import write_atomically  # noqa: E402
 from sma.inbox import FORMULA_PREFIXES  # noqa: E402
 from sma.simulate import (  # noqa: E402
     CONVENTIONS,
+    SUMMARY_FIGURES,
     WHY_WE_DIFFER,
     SimulationResult,
     beside_published,
@@ -88,18 +89,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 def overview(result: SimulationResult) -> pd.DataFrame:
     """Mean of each strategy's whole-run figures, by profile and over all accounts."""
-    cols = [
-        "pre_tax_return",
-        "after_tax_return",
-        "tax_alpha",
-        "tax_alpha_liquidated",
-        "losses_harvested_pct",
-        "tracking_error",
-        "turnover",
-        "wash_sale_violations",
-        "gain_budget_breaches",
-        "loss_carryforward",
-    ]
+    cols = SUMMARY_FIGURES
     s = result.summary
     by_profile = s.groupby(["strategy", "profile"], as_index=False)[cols].mean()
     total = s.groupby("strategy", as_index=False)[cols].mean().assign(profile="ALL")

@@ -19,9 +19,8 @@ Public API
 validate_inbox(inbox, as_of, settings, with_frames=False) -> ValidationResult
 stage_inbox(inbox, as_of, settings, con) -> context of StagedInbox: the inbox validated into a
     staging database on ``con`` (the store's connection), to load the clean rows from
-validate_file(path, spec, as_of, settings, contracts=...) -> ValidationResult (one file, e.g. fills)
 validate_frame(frame, spec, as_of, contracts=...) -> ValidationResult (a frame in memory, e.g.
-outputs)
+    outputs; one file read alone, e.g. fills, is ``_validate.validate_file``'s)
 render_report(result, max_issues=1000) -> str
 open_file(path, spec, settings) -> InboxFile: one inbox file's header and batches of records
 read_replay_inputs(accounts, lots, transactions) -> the typed inputs of ``sma ledger replay``,
@@ -30,42 +29,17 @@ parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_o
     file's (or batch's) cells typed and its suite's row rules run, for callers with a table in hand
 """
 
-from pipelines.validate._cross_file import CrossFileRule, load_cross_file_rules
 from pipelines.validate._gx import run_suite_with_gx
-from pipelines.validate._issues import ISSUE_COLUMNS
-from pipelines.validate._parse import FileCheck, parse_table
-from pipelines.validate._read import InboxFile, InboxReadError, open_file
+from pipelines.validate._parse import parse_table
+from pipelines.validate._read import InboxReadError, open_file
 from pipelines.validate._replay import ReplayInputError, read_replay_inputs, replay_row_issue
 from pipelines.validate._report import render_report
-from pipelines.validate._suites import (
-    DATA_CONTRACTS,
-    ContractError,
-    Suite,
-    load_suite,
-    run_suite,
-)
-from pipelines.validate._validate import (
-    StagedInbox,
-    ValidationResult,
-    stage_inbox,
-    validate_file,
-    validate_frame,
-    validate_inbox,
-)
+from pipelines.validate._suites import load_suite, run_suite
+from pipelines.validate._validate import stage_inbox, validate_frame, validate_inbox
 
 __all__ = [
-    "DATA_CONTRACTS",
-    "ISSUE_COLUMNS",
-    "ContractError",
-    "CrossFileRule",
-    "FileCheck",
-    "InboxFile",
     "InboxReadError",
     "ReplayInputError",
-    "Suite",
-    "StagedInbox",
-    "ValidationResult",
-    "load_cross_file_rules",
     "load_suite",
     "open_file",
     "parse_table",
@@ -75,7 +49,6 @@ __all__ = [
     "run_suite",
     "run_suite_with_gx",
     "stage_inbox",
-    "validate_file",
     "validate_frame",
     "validate_inbox",
 ]

@@ -133,7 +133,7 @@ class ReviewData:
     blotter_state : str
         The blotter's state when the page was written (PROPOSED, APPROVED, ...; "" if none).
     sleeves : DataFrame or None
-        The UMA accounts' sleeve records (``sma.reporting.SLEEVE_COLUMNS``, from
+        The UMA accounts' sleeve records (``SLEEVE_COLUMNS`` of ``_review_sleeves``, from
         ``sma.uma.sleeve_records``); None or empty: no UMA sleeves tonight.
     overlay_savings : DataFrame or None
         What the overlay saved per UMA account (``sma.reporting.SAVINGS_COLUMNS``, from

@@ -48,12 +48,9 @@ YEAR_COLUMNS = [
     "loss_carryforward",
     "end_value",
 ]
-SUMMARY_COLUMNS = [
-    "strategy",
-    "vintage",
-    "account_id",
-    "profile",
-    "years",
+#: Each account's whole-run figures, the summary's columns after its keys (strategy, vintage,
+#: account, profile, years); the report averages them by strategy and profile.
+SUMMARY_FIGURES = [
     "pre_tax_return",
     "after_tax_return",
     "tax_alpha",
@@ -65,6 +62,7 @@ SUMMARY_COLUMNS = [
     "gain_budget_breaches",
     "loss_carryforward",
 ]
+SUMMARY_COLUMNS = ["strategy", "vintage", "account_id", "profile", "years", *SUMMARY_FIGURES]
 
 
 def _annual(growth: np.ndarray, years: float) -> np.ndarray:

@@ -40,6 +40,7 @@ def busy():
     return generate_book(30, 11, AS_OF, BUSY), generate_book(30, 11, AS_OF, SMALL)
 
 
+@pytest.mark.slow
 def test_a_decade_of_nights_sees_the_yearly_rates_of_each_kind():
     """Ten years of nights: each kind's count is within 4 Poisson standard deviations of its
     yearly rate (S&P 500 index changes: about 20-30 acquisitions a year; see the rates' source)."""

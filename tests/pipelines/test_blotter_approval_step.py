@@ -9,7 +9,8 @@ import pytest
 from test_blotter_run import USERS, clock, write_run
 
 from pipelines.blotter import apply_approval_answer, propose, release, run_dir_for, show
-from sma.trading import BlotterRefused, FourEyesViolation, NotPermitted, State
+from sma.trading import BlotterRefused, State
+from sma.trading._approval import FourEyesViolation, NotPermitted
 
 
 def answer(option: str, user: str | None, **params) -> dict:

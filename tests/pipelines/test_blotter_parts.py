@@ -23,7 +23,8 @@ from pipelines.blotter import (
     show,
 )
 from pipelines.blotter._parts import plan_parts, proposal_parts
-from sma.trading import FixSession, ProposalError, build_blotter, content_hash, hold_out
+from sma.trading import FixSession, ProposalError, build_blotter, content_hash
+from sma.trading._blotter import hold_out
 
 RUN = "2026-11-25"
 SYMBOLS = ["A", "AAPL", "BF-B", "BRK.B", "MSFT", "XOM", "ZTS"]

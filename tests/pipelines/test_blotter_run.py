@@ -13,16 +13,8 @@ import pytest
 
 from pipelines.blotter import approve, cancel, home, propose, reject, release, show, verify
 from pipelines.blotter._actions import TrailBroken
-from sma.trading import (
-    AlreadyReleased,
-    ContentChanged,
-    FourEyesViolation,
-    NotPermitted,
-    Role,
-    State,
-    Users,
-    WrongState,
-)
+from sma.trading import ContentChanged, State, Users
+from sma.trading._approval import AlreadyReleased, FourEyesViolation, NotPermitted, Role, WrongState
 
 RUN = "2026-11-25"
 USERS = Users(
@@ -205,6 +197,7 @@ def _race(run_dir: Path, user: str, barrier, results) -> None:
         results.put((user, repr(e)))
 
 
+@pytest.mark.slow  # 64 processes of their own
 def test_64_racing_release_attempts_produce_exactly_one_release_and_one_export_set(tmp_path):
     """Issue 5: concurrent release attempts produce one release; the rest are told "already
     released"."""

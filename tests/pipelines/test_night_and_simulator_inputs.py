@@ -24,8 +24,9 @@ from sma.ledger import (
 )
 from sma.market import SECTOR_COUNTS, UniverseParams
 from sma.rebalance import ShardInputs, account_arrays
-from sma.simulate import day_shard, market_from_frames
+from sma.simulate import market_from_frames
 from sma.simulate._book import SimBook
+from sma.simulate._loop import day_shard
 
 AS_OF = date(2026, 11, 24)
 SMALL = UniverseParams(

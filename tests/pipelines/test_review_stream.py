@@ -14,7 +14,8 @@ from pipelines.night._nightly import run_night
 from pipelines.night._review import TRADE_COLUMNS, read_lot_gains, read_night_trades, review_data
 from pipelines.night._run import Night
 from pipelines.settings import Settings
-from sma.reporting import lot_gain_sums, render_review_page, trades_by_reason
+from sma.reporting import lot_gain_sums, render_review_page
+from sma.reporting._reasons import trades_by_reason
 from tests.nightly_env import AS_OF
 
 # Big nights read in batches: more than a minute in all.

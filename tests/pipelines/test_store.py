@@ -199,6 +199,7 @@ def _hold_store_open(path, ready, release):
     con.close()
 
 
+@pytest.mark.slow  # a second Python process (spawned) holds the store
 def test_a_second_writer_is_refused_with_a_clear_message(tmp_path):
     path = tmp_path / "s.duckdb"
     with open_store(path):

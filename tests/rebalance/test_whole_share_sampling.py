@@ -21,6 +21,7 @@ from sma.rebalance._rounding import meets_constraints, round_to_whole_shares
 from sma.rebalance._sampling import choose_names
 from sma.rebalance._signs import ContinuousDecision
 from sma.risk import RiskModel
+from tests.rebalance.toy_shards import one_account_shard
 
 TC = EngineParams().trading_cost
 
@@ -51,53 +52,25 @@ def account(
     prices,
     weights,
     *,
-    cash: float,
     lots=(),
     min_trade_value=100.0,
     cash_target=0.01,
     max_te=0.01,
-    gain_budget=np.inf,
-    buy_blocked=(),
-    loss_sale_blocked=(),
-    no_sell=(),
-    account_type="TAXABLE",
-    identical=None,
+    **kw,
 ) -> ShardInputs:
-    """One account tracking ``weights``; ``lots``: (symbol index, shares, basis USD, long_term)."""
-    n = symbols.size
-
-    def mask(idx):
-        return np.isin(np.arange(n), list(idx))[None, :]
-
-    lots = list(lots)
-    return ShardInputs(
-        account_ids=np.array(["A1"]),
-        household_ids=np.array(["H1"]),
-        account_type=np.array([account_type]),
-        tlh_enabled=np.array([True]),
-        st_rate=np.array([0.40]),
-        lt_rate=np.array([0.20]),
-        max_tracking_error=np.array([max_te]),
-        gain_budget_remaining=np.array([gain_budget]),
-        min_trade_value=np.array([min_trade_value]),
-        cash_target=np.array([cash_target]),
-        cash=np.array([cash]),
-        cash_flow=np.array([0.0]),
+    """One account tracking ``weights`` over an ``index_universe`` (sector: name number mod 10), in
+    this module's defaults: min_trade_value $100, 1 % cash target, 1 % TE limit. ``kw``: the rest
+    of ``one_account_shard``'s account (cash, lots by name, restrictions, identical groups)."""
+    return one_account_shard(
+        list(lots),
         symbols=symbols,
-        sectors=(np.arange(n) % 10).astype(str),
-        identical_group=np.arange(n) if identical is None else identical,
-        prices=prices,
-        target=(weights * (1 - cash_target))[None, :],
-        buy_blocked=mask(buy_blocked) | mask(no_sell),
-        loss_sale_blocked=mask(loss_sale_blocked),
-        no_sell=mask(no_sell),
-        exclude=np.zeros((1, n), bool),
-        lot_account=np.zeros(len(lots), int),
-        lot_security=np.array([j for j, *_ in lots], int),
-        lot_ids=np.array([f"L{i}" for i in range(len(lots))]),
-        lot_qty=np.array([q for _, q, _, _ in lots], float),
-        lot_basis=np.array([b for _, _, b, _ in lots], float),
-        lot_long_term=np.array([lt for *_, lt in lots], bool),
+        sectors=(np.arange(symbols.size) % 10).astype(str),
+        prices=dict(zip(symbols, prices, strict=True)),
+        target=dict(zip(symbols, weights * (1 - cash_target), strict=True)),
+        min_trade_value=min_trade_value,
+        cash_target=cash_target,
+        max_te=max_te,
+        **kw,
     )
 
 
@@ -184,13 +157,17 @@ def small_accounts(draw):
         for j in held
         for _ in range(int(rng.integers(1, 3)))
     ]
-    lots = [(j, q, q * prices[j] * float(rng.uniform(0.6, 1.5)), lt) for j, q, _, lt in lots]
+    lots = [
+        (str(symbols[j]), q, q * prices[j] * float(rng.uniform(0.6, 1.5)), lt)
+        for j, q, _, lt in lots
+    ]
 
     def pick(p):
-        return tuple(int(j) for j in np.flatnonzero(rng.random(40) < p))
+        return tuple(str(s) for s in symbols[rng.random(40) < p])
 
-    identical = np.arange(40)
-    identical[1::7] = identical[0::7][: identical[1::7].size]  # a few substantially identical pairs
+    group = np.arange(40)
+    group[1::7] = group[0::7][: group[1::7].size]  # a few substantially identical pairs
+    identical = {str(s): str(symbols[g]) for s, g in zip(symbols, group, strict=True)}
     return dict(
         symbols=symbols,
         prices=prices,

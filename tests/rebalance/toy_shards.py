@@ -54,17 +54,21 @@ def one_account_shard(
     exclude: tuple[str, ...] = (),
     identical: dict[str, str] | None = None,
     fractional: bool = False,
+    symbols: np.ndarray = SYMBOLS,
+    sectors: np.ndarray = SECTORS,
 ) -> ShardInputs:
-    """One account over the toy universe. ``lots``: (symbol, shares, cost basis USD, long_term)."""
-    n = SYMBOLS.size
+    """One account over the toy universe, or over ``symbols`` (sorted) in ``sectors``. ``lots``:
+    (symbol, shares, cost basis USD, long_term); names missing from ``prices`` cost $100, from
+    ``target`` weigh 0; ``identical`` maps a name to its group (by default its own)."""
+    n = symbols.size
     px = np.full(n, 100.0)
     for s, p in (prices or {}).items():
-        px[SYMBOLS == s] = p
+        px[symbols == s] = p
     tgt = np.full(n, (1.0 - cash_target) / n)
     if target is not None:
-        tgt = np.array([target.get(s, 0.0) for s in SYMBOLS])
-    mask = lambda names: np.isin(SYMBOLS, names)[None, :]  # noqa: E731
-    group_names = np.array([(identical or {}).get(s, s) for s in SYMBOLS])
+        tgt = np.array([target.get(s, 0.0) for s in symbols])
+    mask = lambda names: np.isin(symbols, names)[None, :]  # noqa: E731
+    group_names = np.array([(identical or {}).get(s, s) for s in symbols])
     _, group = np.unique(group_names, return_inverse=True)
     excl = mask(list(exclude))
     return ShardInputs(
@@ -80,8 +84,8 @@ def one_account_shard(
         cash_target=np.array([cash_target]),
         cash=np.array([cash]),
         cash_flow=np.array([cash_flow]),
-        symbols=SYMBOLS,
-        sectors=SECTORS,
+        symbols=symbols,
+        sectors=sectors,
         identical_group=group,
         prices=px,
         target=tgt[None, :],
@@ -90,7 +94,7 @@ def one_account_shard(
         no_sell=mask(list(no_sell)),
         exclude=excl,
         lot_account=np.zeros(len(lots), int),
-        lot_security=np.array([int(np.flatnonzero(SYMBOLS == s)[0]) for s, *_ in lots], dtype=int),
+        lot_security=np.array([int(np.flatnonzero(symbols == s)[0]) for s, *_ in lots], dtype=int),
         lot_ids=np.array([f"L{i}" for i in range(len(lots))]),
         lot_qty=np.array([q for _, q, _, _ in lots], float),
         lot_basis=np.array([b for _, _, b, _ in lots], float),

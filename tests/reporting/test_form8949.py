@@ -12,13 +12,8 @@ import pytest
 from pypdf import PdfReader
 from reporting_samples import realized_rows
 
-from sma.reporting import (
-    FORM_8949_COLUMNS,
-    ReportDataError,
-    form_8949_csv,
-    form_8949_rows,
-    render_form_8949_pdf,
-)
+from sma.reporting import ReportDataError, form_8949_csv, form_8949_rows, render_form_8949_pdf
+from sma.reporting._form8949 import FORM_8949_COLUMNS
 
 
 def test_short_term_sales_go_to_part_one_and_long_term_to_part_two():

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sma.reporting import ReportDataError, daily_growth, returns_over, value_change
+from sma.reporting import ReportDataError
+from sma.reporting._performance import daily_growth, returns_over, value_change
 
 DAYS = ["2026-06-29", "2026-06-30", "2026-07-01", "2026-07-02", "2026-07-03"]
 

@@ -15,8 +15,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from sma.reporting import money_weighted_return, returns_over
-from sma.reporting._performance import internal_rate
+from sma.reporting._performance import internal_rate, money_weighted_return, returns_over
 
 
 def cfa_two_share_example() -> pd.DataFrame:

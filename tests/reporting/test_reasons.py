@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sma.ledger import usd_to_cents
-from sma.reporting import ReasonTally, trades_by_reason
+from sma.reporting import ReasonTally
+from sma.reporting._reasons import trades_by_reason
 
 REASONS = ["REBALANCE", "HARVEST", "REPLACE", "CASH_INVEST", "TRANSITION", "SOMETHING_NEW"]
 

@@ -15,7 +15,8 @@ from reporting_samples import review_data
 
 from sma.reporting import render_review_page, sector_sums
 
-pytestmark = pytest.mark.browser
+# a real browser process per test: end to end, so in the slow group
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "artefacts"
 

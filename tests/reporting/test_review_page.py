@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from reporting_samples import review_data
 
-from sma.reporting import ReportDataError, ReviewData, render_review_page, trades_by_reason
+from sma.reporting import ReportDataError, ReviewData, render_review_page
+from sma.reporting._reasons import trades_by_reason
 from sma.reporting._review_figures import exception_rows
 
 

@@ -10,13 +10,8 @@ import pandas as pd
 import pytest
 from reporting_samples import review_data
 
-from sma.reporting import (
-    ReportDataError,
-    fit_section,
-    render_review_page,
-    savings_section,
-    sleeves_section,
-)
+from sma.reporting import ReportDataError, render_review_page
+from sma.reporting._review_sleeves import fit_section, savings_section, sleeves_section
 
 
 def _sleeves() -> pd.DataFrame:

@@ -12,13 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sma.inbox import ID_PATTERN
-from sma.reporting import (
-    UnsafeIdError,
-    escape_markup,
-    neutralise_cell,
-    neutralise_frame,
-    safe_file_name,
-)
+from sma.reporting import UnsafeIdError, safe_file_name
+from sma.reporting._safe import escape_markup, neutralise_cell, neutralise_frame
 
 
 @pytest.mark.parametrize(

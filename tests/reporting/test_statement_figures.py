@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 from reporting_samples import realized_rows, statement_data
 
-from sma.reporting import holdings_appendix, realized_summary, sector_weights, statement_figures
+from sma.reporting._figures import (
+    holdings_appendix,
+    realized_summary,
+    sector_weights,
+    statement_figures,
+)
 
 
 def test_realized_year_to_date_splits_short_and_long_term_gains_and_losses():

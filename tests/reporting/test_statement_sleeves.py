@@ -15,7 +15,8 @@ import pytest
 from pypdf import PdfReader
 from reporting_samples import statement_data
 
-from sma.reporting import SLEEVE_TABLE_COLUMNS, render_statement_pdf, sleeve_performance
+from sma.reporting import render_statement_pdf, sleeve_performance
+from sma.reporting._sleeve_table import SLEEVE_TABLE_COLUMNS
 
 START, END = date(2026, 10, 1), date(2026, 12, 31)
 CLOSES = pd.DataFrame(

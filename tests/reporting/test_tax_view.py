@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from sma.reporting import loss_tax_value
+from sma.reporting._tax_view import loss_tax_value
 
 ST, LT = 0.37, 0.20
 

@@ -79,6 +79,13 @@ def serving(folder: Path) -> Iterator[tuple[ThreadingHTTPServer, int]]:
         worker.join(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def served_run(tmp_path_factory) -> Iterator[int]:
+    """One run folder served for the tests that only ask it for paths: the server's port."""
+    with serving(a_run_folder(tmp_path_factory.mktemp("served"))) as (_, port):
+        yield port
+
+
 def get(port: int, path: str) -> tuple[int, bytes]:
     """GET ``path`` exactly as written (no client-side normalising of ``..``)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -150,12 +157,11 @@ def test_review_server_still_serves_the_page_when_the_audit_log_is_damaged(tmp_p
     ],
 )
 def test_review_server_answers_404_for_everything_but_the_page_and_its_accounts_list(
-    tmp_path, path
+    served_run, path
 ):
     """Issue 14 (8): the run folder's orders, audit log and proposal are not served, however asked
     for."""
-    with serving(a_run_folder(tmp_path)) as (_, port):
-        status, body = get(port, path)
+    status, body = get(served_run, path)
     assert status == 404
     assert b"FIX" not in body and b"RELEASE" not in body and b"not for the review page" not in body
 

@@ -66,6 +66,7 @@ def test_an_unknown_frequency_is_a_clear_error(tmp_path):
     assert result.exit_code != 0 and "HOURLY" in result.output
 
 
+@pytest.mark.slow
 def test_a_first_year_outside_the_price_files_is_a_clear_error(prices, tmp_path):
     result = CliRunner().invoke(
         app(),

@@ -11,10 +11,12 @@ import pytest
 
 from sma.ledger import ReliefMethod
 from sma.rebalance import account_arrays
-from sma.simulate import Profile, SimulationParams, simulate, with_corporate_actions
+from sma.simulate import SimulationParams, simulate
 from sma.simulate._accounts import SimAccounts
 from sma.simulate._book import SimBook, orders_frame
+from sma.simulate._corporate import with_corporate_actions
 from sma.simulate._market import generated_market
+from sma.simulate._params import Profile
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
 

@@ -6,15 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sma.simulate import (
-    HarvestFrequency,
-    MarketPathError,
-    decision_days,
-    extend_market,
-    generated_market,
-    market_from_frames,
-)
-from sma.simulate._loop import flow_matrix
+from sma.simulate import HarvestFrequency, extend_market, generated_market, market_from_frames
+from sma.simulate._loop import decision_days, flow_matrix
+from sma.simulate._market import MarketPathError
 
 DAYS = np.busday_offset(np.datetime64("2024-01-01"), np.arange(45), roll="forward")
 

@@ -10,13 +10,8 @@ import pytest
 from sma.book import BookParams, generate_book
 from sma.inbox import INBOX_FILES
 from sma.ledger import apply_corporate_actions
-from sma.simulate import (
-    HISTORY_TRADE_COLUMNS,
-    VALUE_COLUMNS,
-    HarvestFrequency,
-    HistoryParams,
-    simulate_history,
-)
+from sma.simulate import HarvestFrequency, HistoryParams, simulate_history
+from sma.simulate._history import HISTORY_TRADE_COLUMNS, VALUE_COLUMNS
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
 # Simulated histories of several months each: more than a minute in all.

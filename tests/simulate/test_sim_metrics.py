@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sma.simulate import PathRun, Strategy
+from sma.simulate import Strategy
+from sma.simulate._loop import PathRun
 from sma.simulate._metrics import run_metrics
 from sma.simulate._params import HeldAwayGains
 

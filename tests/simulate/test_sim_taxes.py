@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sma.simulate import ORDINARY_INCOME_OFFSET, HeldAwayGains, year_tax
+from sma.simulate import HeldAwayGains
+from sma.simulate._taxes import ORDINARY_INCOME_OFFSET, year_tax
 
 ST, LT = np.array([0.40]), np.array([0.20])
 ZERO = np.zeros(1)

@@ -13,15 +13,10 @@ import pytest
 
 from sma.book._uma import STANDARD_MODELS
 from sma.market import MarketParams
-from sma.simulate import (
-    HarvestFrequency,
-    LoopSettings,
-    Profile,
-    SimulationParams,
-    Strategy,
-    generated_market,
-)
+from sma.simulate import HarvestFrequency, SimulationParams, Strategy, generated_market
 from sma.simulate._accounts import simulated_accounts
+from sma.simulate._loop import LoopSettings
+from sma.simulate._params import Profile
 from sma.simulate._uma import (
     UMA_COLUMNS,
     VALUE_SECTORS,

@@ -21,13 +21,12 @@ from sma.rebalance import account_arrays
 from sma.simulate import (
     HarvestFrequency,
     HistoryParams,
-    LoopSettings,
     Strategy,
     generated_market,
-    run_path,
     simulate_history,
 )
 from sma.simulate._book import SimBook
+from sma.simulate._loop import LoopSettings, run_path
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
 
@@ -110,6 +109,7 @@ def market():
     return generated_market(11, date(2023, 6, 1), 200, universe_params=SMALL_UNIVERSE)
 
 
+@pytest.mark.slow
 def test_a_starting_lot_bought_10_days_ago_at_a_loss_is_not_sold_in_the_next_20_days(market):
     """IRS Publication 550, "Wash Sales": a loss sale within 30 days after a purchase is washed. The
     night counts recently acquired lots as purchases (``sma.ledger.recent_lot_purchases``); so does
@@ -158,6 +158,7 @@ def test_a_starting_lot_bought_10_days_ago_at_a_loss_is_not_sold_in_the_next_20_
     )
 
 
+@pytest.mark.slow
 def test_a_short_simulated_history_makes_no_wash_sale_in_any_household():
     """IRS Publication 550, "Wash Sales" and Rev. Rul. 2008-5; PRODUCT.md: the engine never sells at
     a

@@ -10,14 +10,9 @@ import pandas as pd
 import pytest
 
 from pipelines.simulate import write_report
-from sma.simulate import (
-    YEAR_COLUMNS,
-    HarvestFrequency,
-    Profile,
-    SimulationParams,
-    Strategy,
-    simulate,
-)
+from sma.simulate import HarvestFrequency, SimulationParams, Strategy, simulate
+from sma.simulate._metrics import YEAR_COLUMNS
+from sma.simulate._params import Profile
 from tests.simulate.small_universe import SMALL_UNIVERSE
 
 # Each test simulates a year of nights: minutes in all, so `make test` runs them in the slow group.

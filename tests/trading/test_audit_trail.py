@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from sma.trading import GENESIS, Action, State, current, seal, verify_trail
+from sma.trading import Action, State, current, seal, verify_trail
+from sma.trading._audit import GENESIS
 
 H = "ab" * 32
 

@@ -10,16 +10,15 @@ from hypothesis import strategies as st
 from trading_samples import BUY_AAPL, RUN, SELL_XOM, exceptions, lot_sells, trades
 
 from sma.trading import (
-    ALLOCATION_COLUMNS,
     Blotter,
     ContentDigest,
     ProposalError,
     build_blotter,
     content_hash,
-    hold_out,
     shrink_orders,
     without_accounts,
 )
+from sma.trading._blotter import ALLOCATION_COLUMNS, hold_out
 
 
 def test_trades_are_aggregated_per_symbol_and_side_into_block_orders():

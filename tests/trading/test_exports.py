@@ -20,14 +20,13 @@ from sma.trading import (
     ALLOCATION_EXPORT_COLUMNS,
     Blotter,
     allocations_csv,
-    by_order,
     csv_chunks,
     desk_csv,
     fix_message_chunks,
     fix_messages,
     lot_instructions_csv,
-    neutralise,
 )
+from sma.trading._exports import by_order, neutralise
 
 AT = datetime(2026, 11, 26, 14, 30, 5, 123000, tzinfo=UTC)
 

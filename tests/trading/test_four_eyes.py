@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from sma.trading import (
-    Action,
+from sma.trading import Action, State, Users, authorize
+from sma.trading._approval import (
     AlreadyReleased,
     FourEyesViolation,
     NotPermitted,
     Role,
-    State,
     UnknownUser,
-    Users,
     WrongState,
-    authorize,
 )
 
 USERS = Users(

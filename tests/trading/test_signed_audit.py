@@ -9,7 +9,8 @@ import base64
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sma.trading import Action, Role, State, Users, seal, verify_trail
+from sma.trading import Action, State, Users, seal, verify_trail
+from sma.trading._approval import Role
 
 H = "ab" * 32
 KEYS = {login: Ed25519PrivateKey.generate() for login in ("pm", "pm2", "trader", "night", "ops")}

@@ -76,6 +76,7 @@ def test_a_date_that_is_not_a_date_is_a_usage_error(tmp_path, sma):
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs_end_to_end(tmp_path):
     """Through ``python -m pipelines`` (the ``sma`` entry point), as operations would run it."""
     frames = clean_inbox()

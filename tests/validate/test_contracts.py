@@ -14,15 +14,9 @@ import pytest
 from inbox_builder import AS_OF, clean_fills, clean_inbox
 from test_bad_cells import CASES
 
-from pipelines.validate import (
-    DATA_CONTRACTS,
-    ContractError,
-    load_cross_file_rules,
-    load_suite,
-    parse_table,
-    run_suite_with_gx,
-    validate_frame,
-)
+from pipelines.validate import load_suite, parse_table, run_suite_with_gx, validate_frame
+from pipelines.validate._cross_file import load_cross_file_rules
+from pipelines.validate._suites import DATA_CONTRACTS, ContractError
 from sma.inbox import FILLS, FORMULA_PREFIXES, INBOX_FILES
 
 ALL_FILES = {**INBOX_FILES, "fills": FILLS}

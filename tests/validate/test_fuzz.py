@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from inbox_builder import AS_OF, clean_fills, clean_inbox, night, write_file, write_inbox
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate import InboxReadError, open_file, validate_file, validate_inbox
+from pipelines.validate import InboxReadError, open_file, validate_inbox
+from pipelines.validate._validate import validate_file
 from sma.inbox import FILLS, ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, ColumnKind
 
 FUZZ = settings(
@@ -111,6 +112,7 @@ def _assert_contract_holds(result) -> None:
                 assert set(frame["account_id"].dropna()) <= accounts, name
 
 
+@pytest.mark.slow  # the whole validator over a written inbox, 6 times for each of 13 files
 @pytest.mark.parametrize("name", sorted(INBOX_FILES))
 @FUZZ
 @given(content=st.binary(max_size=600), fmt=st.sampled_from(["csv", "parquet"]))
@@ -124,6 +126,7 @@ def test_any_bytes_in_any_file_give_a_report_not_a_crash(name, content, fmt):
     _assert_contract_holds(result)
 
 
+@pytest.mark.slow  # the whole validator over a written inbox, 6 times for each of 13 files
 @pytest.mark.parametrize("name", sorted(INBOX_FILES))
 @FUZZ
 @given(data=st.data())

@@ -8,7 +8,8 @@ import pandas as pd
 from inbox_builder import AS_OF, clean_inbox, write_inbox
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate import ISSUE_COLUMNS, render_report, validate_inbox
+from pipelines.validate import render_report, validate_inbox
+from pipelines.validate._issues import ISSUE_COLUMNS
 from sma.inbox import INBOX_FILES, ColumnKind
 
 DTYPE = {

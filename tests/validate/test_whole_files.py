@@ -24,7 +24,8 @@ from inbox_builder import (
 )
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate import render_report, validate_file, validate_frame, validate_inbox
+from pipelines.validate import render_report, validate_frame, validate_inbox
+from pipelines.validate._validate import validate_file
 from sma.inbox import FILLS, INBOX_FILES
 
 
