@@ -182,7 +182,20 @@ def test_a_short_simulated_history_makes_no_wash_sale_in_any_household():
         .to_numpy(),
         index=sec["symbol"].to_numpy(),
     )
-    losses = r[(r["proceeds_cents"] < r["cost_basis_cents"]) & r["account_id"].map(taxable)]
+    # The engine's own sales only: a cash merger realizes a loss nobody chose
+    # (CORPORATE_ACTIONS.md),
+    # and it takes every share of the symbol, the lot bought last week too, so nothing replaces it.
+    t = history.trades
+    sells = t[t["side"] == "SELL"]
+    engine_sold = pd.MultiIndex.from_arrays(
+        [sells["account_id"], sells["symbol"], pd.to_datetime(sells["trade_date"])]
+    )
+    by_engine = pd.MultiIndex.from_arrays(
+        [r["account_id"], r["symbol"], pd.to_datetime(r["sale_date"])]
+    ).isin(engine_sold)
+    losses = r[
+        (r["proceeds_cents"] < r["cost_basis_cents"]) & r["account_id"].map(taxable) & by_engine
+    ]
     losses = pd.DataFrame(
         {
             "household": losses["account_id"].map(household).to_numpy(),
