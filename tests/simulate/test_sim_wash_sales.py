@@ -183,8 +183,8 @@ def test_a_short_simulated_history_makes_no_wash_sale_in_any_household():
         index=sec["symbol"].to_numpy(),
     )
     # The engine's own sales only: a cash merger realizes a loss nobody chose
-    # (CORPORATE_ACTIONS.md),
-    # and it takes every share of the symbol, the lot bought last week too, so nothing replaces it.
+    # (CORPORATE_ACTIONS.md), and it takes every share of the symbol, last week's lot too, so
+    # nothing replaces it.
     t = history.trades
     sells = t[t["side"] == "SELL"]
     engine_sold = pd.MultiIndex.from_arrays(
