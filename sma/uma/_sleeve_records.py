@@ -95,9 +95,9 @@ def sleeve_records(
             .to_numpy(float),
             index=frame.index,
         ) + share * frame["account_id"].map(cash[f"cash_{when}"]).astype(float)
-        total = value.groupby(frame["account_id"]).transform("sum") + frame["account_id"].map(
-            _uncovered_cash(frame, cash, when)
-        )
+        # astype: with no UMA account in the shard, mapping the empty frame keeps its string dtype
+        uncovered = frame["account_id"].map(_uncovered_cash(frame, cash, when)).astype(float)
+        total = value.groupby(frame["account_id"]).transform("sum") + uncovered
         frame[f"value_{when}"] = value
         frame[f"weight_{when}"] = np.where(total > 0, value / total, 0.0)
         frame[f"drift_{when}"] = frame[f"weight_{when}"] - frame["target_weight"]
