@@ -33,6 +33,20 @@ class SimulationResult:
     account_days: int  # accounts x business days, summed over runs
 
 
+def loop_settings(params: SimulationParams, strategy: Strategy) -> LoopSettings:
+    """How the day loop trades ``strategy`` under ``params`` (the simulator's one reading)."""
+    return LoopSettings(
+        strategy,
+        params.harvest_frequency,
+        params.engine,
+        params.harvest_threshold,
+        params.drift_tolerance,
+        params.fill_cost_bps,
+        params.risk_history_days,
+        params.risk,
+    )
+
+
 def _calendar_span(params: SimulationParams) -> tuple[date, int]:
     start = date(params.first_year - 1, 1, 1)
     end = date(params.first_year + params.vintages - 1 + params.years, 1, 1)
@@ -85,16 +99,7 @@ def run_vintage(
         market.securities,
         market.benchmark_ids,
     )
-    settings = LoopSettings(
-        strategy,
-        params.harvest_frequency,
-        params.engine,
-        params.harvest_threshold,
-        params.drift_tolerance,
-        params.fill_cost_bps,
-        params.risk_history_days,
-        params.risk,
-    )
+    settings = loop_settings(params, strategy)
     run = run_path(
         market,
         first,

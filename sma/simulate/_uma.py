@@ -515,7 +515,7 @@ def simulate_uma(params: SimulationParams, market: MarketPath | None = None) -> 
     -------
     DataFrame of ``UMA_COLUMNS``, OVERLAY's rows then INDEPENDENT's.
     """
-    from sma.simulate._run import _calendar_span, vintage_window
+    from sma.simulate._run import _calendar_span, loop_settings, vintage_window
 
     if market is None:
         start, n_days = _calendar_span(params)
@@ -523,16 +523,7 @@ def simulate_uma(params: SimulationParams, market: MarketPath | None = None) -> 
     first, last = vintage_window(market, params, 0)
     uma = uma_accounts(market, first, last, params)
     path = uma_path(market, uma.sleeves, uma.accounts["account_id"].to_numpy(str))
-    settings = LoopSettings(
-        Strategy.ENGINE,
-        params.harvest_frequency,
-        params.engine,
-        params.harvest_threshold,
-        params.drift_tolerance,
-        params.fill_cost_bps,
-        params.risk_history_days,
-        params.risk,
-    )
+    settings = loop_settings(params, Strategy.ENGINE)
     rows = [
         uma_metrics(run_uma(path, first, last, uma, way, settings), path, first, last, uma, params)
         for way in UmaWay
