@@ -16,8 +16,6 @@ import pytest
 from tests.demo_env import build_demo
 
 AS_OF = date(2026, 11, 24)
-#: One worker runs the module, so the demo is built once (``make test`` runs ``--dist loadfile``).
-pytestmark = pytest.mark.xdist_group("demo_mandates")
 
 
 @pytest.fixture(scope="module")

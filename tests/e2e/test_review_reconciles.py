@@ -27,7 +27,6 @@ ACCOUNTS, SEED = 24, 5
 CENT = 0.005
 #: Kinds that keep an account out of tonight's blotter (PRODUCT.md, "The nightly run", step 6).
 HELD_OUT = "('BAD_INPUT', 'RECONCILIATION', 'COMPLIANCE')"
-pytestmark = pytest.mark.xdist_group("review_reconciles")
 
 
 @pytest.fixture(scope="module")
