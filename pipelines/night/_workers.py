@@ -120,7 +120,7 @@ def decide_in_pool(
             how = _how(
                 dead[night.started_info("decide", shard)["pid"]]
                 if shard is not None
-                else next(iter(dead.values()), None)
+                else min(dead.values(), key=lambda code: code == -signal.SIGTERM, default=None)
             )
             raise WorkerDied(night, shard, how) from None
 

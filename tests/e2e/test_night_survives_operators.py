@@ -154,14 +154,19 @@ def test_a_worker_killed_as_the_out_of_memory_killer_does_is_named_with_its_shar
     tiny_inbox, tmp_path
 ):
     """The kernel's out-of-memory killer sends SIGKILL to the biggest process: a decide worker.
-    The night names the shard that worker had started and says how it died."""
-    env = isolated(tmp_path, workers=2)
+    The night names the shard that worker had started and says how it died. The worker is held
+    in the middle of writing shard 0001 so that it is killed there, not between two shards."""
+    env = {**isolated(tmp_path, workers=2), "SMA_HOLD_AT": "decide-0001:records:mid-write"}
     night = _start(_nightly(tiny_inbox), env, tmp_path)
-    _wait_for(f"storage/{DATE}/*/_started/decide-*.json", tmp_path, night)
-    marker = sorted((tmp_path / "storage").rglob("_started/decide-*.json"))[0]
-    started = json.loads(marker.read_text())
-    subprocess.run(["kill", "-KILL", str(started["pid"])], check=True)
-    night.wait(timeout=120)
+    try:
+        _wait_for(f"storage/{DATE}/*/_started/decide-0001.json", tmp_path, night)
+        marker = next((tmp_path / "storage").rglob("_started/decide-0001.json"))
+        started = json.loads(marker.read_text())
+        assert started["shard"] == 1
+        subprocess.run(["kill", "-KILL", str(started["pid"])], check=True)
+        night.wait(timeout=120)
+    finally:
+        night.kill()  # a held night must not outlive a failed test
     stderr = night.stderr.read().decode()
     assert night.returncode == 1, stderr
     assert f"deciding shard {started['shard']:04d}" in stderr and "killed by SIGKILL" in stderr, (
