@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sma.rebalance._inputs import ShardInputs
+from sma.rebalance._leftover import buy_greedily
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._signs import ContinuousDecision
@@ -281,33 +282,23 @@ def _invest_leftover(
     )
     most[barred] = ws.buy[barred]
     steps = 4 * nb + 100 if coarse else -1
-    while steps != 0:
-        steps -= 1
-        step = np.where(ws.buy > 0, 1.0, first)
-        if coarse:
-            best = _best_step(ws, grad[asset] + qp.cost[:nb], curvature, value)
-            step = np.maximum(
-                step, np.minimum(best, np.minimum(np.floor(spare / unit), most - ws.buy))
-            )
-        delta = step * ws.buy_price / value
-        change = delta * (grad[asset] + qp.cost[:nb]) + 0.5 * delta**2 * curvature
-        change[(step * unit > spare) | (ws.buy + step > most)] = np.inf
-        i = int(np.argmin(change))
-        if not change[i] < 0:
-            return
-        ws.buy[i] += step[i]
-        spare -= step[i] * unit[i]
-        j = asset[i]
-        grad += qp.B @ (qp.B[j] * delta[i])
-        grad[j] += qp.d[j] * delta[i]
-
-
-def _best_step(
-    ws: WholeShares, slope: np.ndarray, curvature: np.ndarray, value: float
-) -> np.ndarray:
-    """Units of each buy that minimise the objective along it (its quadratic), rounded down."""
-    weight = np.maximum(-slope, 0.0) / np.maximum(curvature, 1e-12)
-    return np.floor(weight * value / ws.buy_price)
+    buy_greedily(
+        ws.buy,
+        ws.buy_price.astype(float),
+        unit.astype(float),
+        first.astype(float),
+        most.astype(float),
+        np.ascontiguousarray(qp.cost[:nb], dtype=float),
+        curvature,
+        np.ascontiguousarray(asset, dtype=np.int64),
+        np.ascontiguousarray(grad, dtype=float),
+        np.ascontiguousarray(qp.d, dtype=float),
+        np.ascontiguousarray(qp.B, dtype=float),
+        float(value),
+        float(spare),
+        int(steps),
+        bool(coarse),
+    )
 
 
 def _no_buy_beside_a_loss_sale(ws: WholeShares, group: np.ndarray) -> None:

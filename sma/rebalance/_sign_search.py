@@ -171,8 +171,10 @@ def improve_sides(
         idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
         # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
         # solve cannot do worse; then the groups whose current side trades, one at a time.
+        # (only as many single flips as the budget can still pay for: there may be hundreds)
+        singles = candidates[~idle][: budget - solves]
         moves = ([candidates[idle]] if idle.any() else []) + [
-            candidates[[i]] for i in np.flatnonzero(~idle)
+            singles[i : i + 1] for i in range(singles.size)
         ]
         improved = False
         for move in moves[: budget - solves]:

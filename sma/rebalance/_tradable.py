@@ -78,8 +78,11 @@ def tradable(
         use = keep & (
             survived | _big_enough(problem, v, float(shard.min_trade_value[problem.account]))
         )
+        # The others fixed at zero; securities left without a trade leave the factor algebra.
         result = solve_trade_qp(
-            problem.qp.restrict(use), params.solver_tolerance, params.solver_max_iterations
+            problem.qp.fix(use, np.zeros_like(use)),
+            params.solver_tolerance,
+            params.solver_max_iterations,
         )
         if result.status != "optimal":
             break
