@@ -160,6 +160,9 @@ class EngineSettings(_Section):
     """Re-solves with risk aversion raised while TE stays above the account's max_tracking_error."""
     te_escalation_factor: float = Field(_ENGINE.te_escalation_factor, ge=1)
     """Each re-solve multiplies risk aversion by this."""
+    te_escalation_skip_search: float = Field(_ENGINE.te_escalation_skip_search, ge=1)
+    """Before the last re-solve, an answer whose TE is above this multiple of max_tracking_error
+    before the side search is re-solved at once, without the search (inf: always search first)."""
     te_trigger_fraction: float = Field(_ENGINE.te_trigger_fraction, gt=0)
     """Screen: an account trades when its TE is above this fraction of its max_tracking_error."""
     drift_tolerance: float = Field(_ENGINE.drift_tolerance, ge=0, le=1)

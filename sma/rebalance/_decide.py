@@ -156,18 +156,24 @@ def _solve_within_tracking_error(
 ):
     """Solve; while the answer's tracking error is above the account's max, solve again with the
     risk aversion raised (``params.te_escalations`` times, by ``params.te_escalation_factor``). A
-    penalty continuation toward the max_tracking_error limit, which keeps every solve a QP."""
+    penalty continuation toward the max_tracking_error limit, which keeps every solve a QP. Before
+    the last escalation, an answer whose two-step tracking error is above
+    ``params.te_escalation_skip_search`` times the max escalates without the side search (which
+    would only improve an answer about to be replaced)."""
     gamma = params.risk_aversion
+    limit = float(shard.max_tracking_error[a])
     for step in range(params.te_escalations + 1):
         gamma = params.risk_aversion * params.te_escalation_factor**step
         tuned = replace(params, risk_aversion=gamma)
         problem = build_problem(shard, a, model, tuned)
-        continuous = solve_account(problem, shard.identical_group, tuned)
+        last = step == params.te_escalations
+        search_below = np.inf if last else params.te_escalation_skip_search * limit
+        continuous = solve_account(problem, shard.identical_group, tuned, search_below)
         if continuous.status != "optimal":
             break
         net = problem.qp.net_trade(np.concatenate([continuous.buys, continuous.sells]))
         te = float(tracking_error(problem.risk, problem.w0 - problem.target + net))
-        if te <= shard.max_tracking_error[a]:
+        if te <= limit:
             break
     return problem, continuous, gamma
 

@@ -47,6 +47,9 @@ class EngineParams:
         2  # re-solves with risk aversion raised while TE stays above the account's max
     )
     te_escalation_factor: float = 4.0  # ... each time by this factor (50 -> 200 -> 800)
+    # ... and straight away, without the side search, when the two-step answer's TE is above this
+    # multiple of the max (the search rarely lowers TE by a fifth; inf: always search first)
+    te_escalation_skip_search: float = 1.25
     te_trigger_fraction: float = 0.8  # screen: TE above 80 % of the account's max_tracking_error
     drift_tolerance: float = 0.05  # screen: half the sum of |weight - target| above 5 %
     harvest_min_usd: float = (

@@ -29,6 +29,7 @@ from sma.rebalance._sides import (
     sides_from_relaxed_sign,
 )
 from sma.rebalance._sign_search import improve_sides, solve_screened
+from sma.risk import tracking_error
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,10 @@ def max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray | None = None)
 
 
 def solve_account(
-    problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams
+    problem: AccountProblem,
+    group_of_asset: np.ndarray,
+    params: EngineParams,
+    search_below_te: float = np.inf,
 ) -> ContinuousDecision:
     """Trades in weights that respect every constraint including the wash-sale sign rule.
 
@@ -87,7 +91,10 @@ def solve_account(
     problem with every contested group's side fixed; then ``improve_sides`` flips sides one group at
     a time while that helps, for at most ``params.sign_search_solves`` solves. Trades below
     ``params.trade_epsilon`` (interior-point residue) are set to exactly zero, so the rule is
-    checked on the traded values.
+    checked on the traded values. When the two-step answer's tracking error (annual) is above
+    ``search_below_te``, it is returned without the search: the caller raises risk aversion for an
+    answer that far above the account's limit (``_decide``), so the search would be spent on an
+    answer thrown away.
     """
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
@@ -135,7 +142,11 @@ def solve_account(
         )
     v, second, its = solve_screened(problem, keep, sides, relaxed, params)
     iterations += its
-    if second.status == "optimal" and params.sign_search_solves > 0:
+    if (
+        second.status == "optimal"
+        and params.sign_search_solves > 0
+        and (np.isinf(search_below_te) or _tracking_error(problem, v) <= search_below_te)
+    ):
         found = improve_sides(problem, group_of_asset, params, v, second, keep)
         v, second, keep, iterations = (
             found.v,
@@ -144,6 +155,13 @@ def solve_account(
             iterations + found.iterations,
         )
     return _decision(problem, v, second, conflicts.size, iterations, eps, keep)
+
+
+def _tracking_error(problem: AccountProblem, v: np.ndarray) -> float:
+    """Tracking error (annual) after the trades ``v`` (all variables of ``problem.qp``)."""
+    return float(
+        tracking_error(problem.risk, problem.w0 - problem.target + problem.qp.net_trade(v))
+    )
 
 
 def _relax_and_net(problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams):
