@@ -71,6 +71,7 @@ def tradable(
     keep = continuous.keep if continuous.keep is not None else np.ones(problem.qp.asset.size, bool)
     v = np.concatenate([continuous.buys, continuous.sells])
     nb, value = problem.n_buys, problem.value
+    used = None
     for _ in range(params.min_trade_resolves):
         survived = trade_weights(rounded.shares, value) > 0
         lost = (v > 0) & ~survived
@@ -79,6 +80,9 @@ def tradable(
         use = keep & (
             survived | _big_enough(problem, v, float(shard.min_trade_value[problem.account]))
         )
+        if used is not None and np.array_equal(use, used):
+            break  # the last re-solve's variables: its answer, already rounded, is their optimum
+        used = use
         result, v = _resolve(problem, use, v, continuous.eta, params)
         if result.status != "optimal":
             break
