@@ -44,8 +44,6 @@ class ContinuousDecision:
     iterations : int — interior-point iterations over all solves
     keep : ndarray (nv,) bool — the variables of the final convex solve (all, when no side was
     fixed)
-    eta : ndarray (r,) or None — the multipliers of the dense rows (cash, gain budget) at the final
-    solve, when it was optimal (they let a re-solve on fewer variables start screened)
     """
 
     buys: np.ndarray
@@ -55,7 +53,6 @@ class ContinuousDecision:
     conflicts: int
     iterations: int
     keep: np.ndarray | None = None
-    eta: np.ndarray | None = None
 
 
 def max_cash_raise(problem: AccountProblem, keep_sell: np.ndarray | None = None) -> float:
@@ -221,5 +218,4 @@ def _decision(
         conflicts,
         iterations,
         np.ones(v.size, bool) if keep is None else keep,
-        result.eta,
     )

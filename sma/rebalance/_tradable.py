@@ -13,10 +13,9 @@ import numpy as np
 from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
-from sma.rebalance._qp import QPResult, solve_trade_qp
+from sma.rebalance._qp import solve_trade_qp
 from sma.rebalance._rounding import Rounded, meets_constraints, round_to_whole_shares, trade_weights
 from sma.rebalance._sampling import MAX_MOVES, choose_names
-from sma.rebalance._sign_search import solve_screened
 from sma.rebalance._signs import ContinuousDecision
 
 # How much better (objective, fraction of value) the optimiser's answer must be than the search from
@@ -81,12 +80,19 @@ def tradable(
             survived | _big_enough(problem, v, float(shard.min_trade_value[problem.account]))
         )
         if used is not None and np.array_equal(use, used):
-            break  # the last re-solve's variables: its answer, already rounded, is their optimum
+            break  # the same problem as the last re-solve: its answer is already rounded
         used = use
-        result, v = _resolve(problem, use, v, continuous.eta, params)
+        # The others fixed at zero; securities left without a trade leave the factor algebra.
+        result = solve_trade_qp(
+            problem.qp.fix(use, np.zeros_like(use)),
+            params.solver_tolerance,
+            params.solver_max_iterations,
+        )
         if result.status != "optimal":
             break
-        continuous = replace(continuous, buys=v[:nb], sells=v[nb:], eta=result.eta)
+        v = np.zeros(keep.size)
+        v[use] = np.where(result.v > params.trade_epsilon, result.v, 0.0)
+        continuous = replace(continuous, buys=v[:nb], sells=v[nb:])
         rounded = round_to_whole_shares(problem, continuous, shard, params)
         if _objective(problem, rounded) < _objective(problem, best):
             best = rounded
@@ -113,32 +119,6 @@ def tradable(
     churn = max(_churned(moved.shares) - _churned(held.shares), 0.0) / problem.value
     hurdle = _CHURN_HURDLE + _CHURN_HURDLE_PER_SALE * churn
     return moved if _objective(problem, moved) < _objective(problem, held) - hurdle else held
-
-
-def _resolve(
-    problem: AccountProblem,
-    use: np.ndarray,
-    v: np.ndarray,
-    eta: np.ndarray | None,
-    params: EngineParams,
-) -> tuple[QPResult, np.ndarray]:
-    """The optimum over the variables ``use`` (the others at zero) and its trades over all
-    variables, residue below ``params.trade_epsilon`` read as none. From an optimal answer ``v``
-    with row multipliers ``eta``, solved as an active set (``solve_screened``: the lot sales it
-    sold in full and the trades far from worth doing start fixed, then the KKT check frees any on
-    the wrong side); without ``eta``, over all of ``use``."""
-    if eta is None:
-        result = solve_trade_qp(
-            problem.qp.fix(use, np.zeros_like(use)),
-            params.solver_tolerance,
-            params.solver_max_iterations,
-        )
-        out = np.zeros(use.size)
-        out[use] = result.v
-    else:
-        start = QPResult(v, np.nan, "optimal", 0, eta)
-        out, result, _ = solve_screened(problem, use, problem, start, params)
-    return result, np.where(out > params.trade_epsilon, out, 0.0)
 
 
 def _chosen_names(

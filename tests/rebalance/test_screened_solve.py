@@ -14,7 +14,6 @@ from sma.rebalance import EngineParams, build_problem, contested_groups, keep_fo
 from sma.rebalance import solve_trade_qp as solve
 from sma.rebalance._sides import lot_buckets
 from sma.rebalance._sign_search import solve_screened
-from sma.rebalance._tradable import _resolve
 from tests.rebalance.test_engine_properties import random_shard
 from tests.rebalance.test_qp import random_qp
 from tests.rebalance.toy_shards import toy_model
@@ -69,29 +68,3 @@ def _over_all(result, keep):
     v = np.zeros(keep.size)
     v[keep] = result.v
     return type(result)(v, result.objective, result.status, result.iterations, result.eta)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), drop_seed=st.integers(0, 2**16))
-def test_a_re_solve_on_fewer_variables_started_from_the_answer_reaches_their_optimum(
-    seed, drop_seed
-):
-    """The min_trade_value re-solve (``_tradable._resolve``) drops trades from an optimal answer and
-    solves again screened from that answer and its row multipliers: the optimum over the variables
-    left, as solving them whole gives; without multipliers it solves them whole."""
-    shard = random_shard(seed, 1)
-    try:
-        problem = build_problem(shard, 0, toy_model(), PARAMS)
-    except ValueError:  # the withdrawal is more than the account holds: no problem to solve
-        return
-    answer = solve(problem.qp, PARAMS.solver_tolerance, 80)
-    use = np.random.default_rng(drop_seed).random(answer.v.size) < 0.7
-    whole = solve(problem.qp.restrict(use), PARAMS.solver_tolerance, 80)
-    if answer.status != "optimal" or whole.status != "optimal":
-        return
-    scale = max(abs(whole.objective), 1e-3)
-    for eta in (answer.eta, None):
-        result, v = _resolve(problem, use, answer.v, eta, PARAMS)
-        assert result.status == "optimal"
-        assert np.all(v[~use] == 0) and np.all((v >= 0) & (v <= problem.qp.upper))
-        assert problem.qp.objective(v) == pytest.approx(whole.objective, abs=2e-6 * scale)
