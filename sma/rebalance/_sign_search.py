@@ -82,8 +82,10 @@ def solve_screened(
     them) are never fixed. The problem is solved over the rest, with the
     securities whose trades are all fixed out of the factor algebra. Any fixed variable whose
     reduced cost at the answer has the wrong sign is freed and the problem solved again, so the
-    answer is the optimum over all of ``keep``. Returns the answer over all variables, the last
-    solve (its ``objective`` over all variables) and the iterations of every solve.
+    answer is the optimum over all of ``keep``; a screened problem with no answer is solved again
+    with the sales fixed in full freed, then the trades left at zero. Returns the answer over all
+    variables, the last solve (its ``objective`` over all variables) and the iterations of every
+    solve.
     """
     qp = problem.qp
     zero, full, its = _fixed_at_start(problem, keep, sides, start, params, unsettled)
@@ -96,9 +98,12 @@ def solve_screened(
         v = np.where(full, qp.upper, 0.0)
         v[free] = result.v
         if result.status != "optimal" or result.eta is None:
-            if not full.any():
+            if full.any():
+                full[:] = False  # the sales fixed in full may have spent what the cash row allows
+            elif zero.any():
+                zero[:] = False  # the trades left out may be the ones the cash row needs
+            else:
                 break
-            full[:] = False  # the sales fixed in full may have spent what the cash row allows
             continue
         reduced = qp.reduced_cost(v, result.eta)
         wrong = (zero & (reduced < -1e-9)) | (full & (reduced > 1e-9))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sma.rebalance import EngineParams, build_problem, contested_groups, keep_for_sides
@@ -38,9 +38,12 @@ def test_fixing_variables_moves_their_trades_into_the_objective_without_changing
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), side_seed=st.integers(0, 2**16))
+@example(seed=2435, side_seed=1)
 def test_screened_solve_reaches_the_whole_problems_optimum(seed, side_seed):
     """From the lot buckets' loose answer (the engine's second step) and from the whole problem's
-    own answer (the side search's starts), for a random side of every contested group."""
+    own answer (the side search's starts), for a random side of every contested group. Seed 2435:
+    a withdrawal, and the buckets' answer left out the sales that raise its cash (the screened
+    problem was infeasible; the left-out trades are now let back in)."""
     shard = random_shard(seed, 1)
     try:
         problem = build_problem(shard, 0, toy_model(), PARAMS)
