@@ -50,7 +50,9 @@ APPROVE, REJECT = "Approve", "Reject"
             "blank = [airflow] inbox of the settings file",
         ),
     },
-    deadline=DeadlineAlert(
+    deadline=None
+    if SETTINGS.night_deadline_minutes is None
+    else DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
         interval=timedelta(minutes=SETTINGS.night_deadline_minutes),
         callback=SyncCallback(

@@ -43,9 +43,10 @@ class AirflowSettings(_Section):
     """How often the waiting task looks for the night's files."""
     task_timeout_minutes: float = Field(180, gt=0)
     """A task running longer than this is stopped and fails (Airflow's ``execution_timeout``)."""
-    night_deadline_minutes: float = Field(600, gt=0)
+    night_deadline_minutes: float | None = Field(None, gt=0)
     """An alert is sent when a night is not finished this long after its run was queued
-    (Airflow's deadline alert; the approval's wait counts)."""
+    (Airflow's deadline alert, checked by the scheduler; the approval's wait counts). Unset: none
+    (``airflow dags test`` of Airflow 3.3.2 fails at the end of a run whose DAG has a deadline)."""
     review_url: str = ""
     """Where the runs folder is served to PMs (``https://sma.example.com/runs``): the approval
     request links ``<review_url>/<date>/review.html``. Blank: it names the page's path."""
