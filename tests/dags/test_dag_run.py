@@ -7,6 +7,8 @@ blotter)."""
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,46 @@ def test_a_night_the_pm_rejects_in_airflow_ends_rejected_in_the_audit_log(tiny_i
     assert show(run_dir).state == State.REJECTED
     last = trail(run_dir)[-1]
     assert (last["user"], last["note"]) == (PM, "no")
+
+
+@pytest.fixture
+def webhook():
+    """A local HTTP server standing in for the operators' chat webhook: (its URL, what it got)."""
+    posts: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", posts
+    server.shutdown()
+
+
+@pytest.mark.slow
+def test_an_inbox_missing_at_the_cut_off_alerts_the_operator_and_the_night_stops(tmp_path, webhook):
+    """Issue 20: "a missing inbox retries for about 5 minutes and then fails with no alert"."""
+    url, posts = webhook
+    root, inbox = tmp_path / "night", tmp_path / "inbox"
+    (inbox / AS_OF.isoformat()).mkdir(parents=True)
+    (inbox / AS_OF.isoformat() / "accounts.csv").write_text("account_id\n")
+    env = airflow_env(
+        workplace(root, users_file=users_file(root)),
+        tmp_path / "airflow",
+        SMA_AIRFLOW__INBOX_WAIT_MINUTES="0.05",  # 3 s
+        SMA_AIRFLOW__INBOX_POLL_SECONDS="1",
+        SMA_ALERTS__WEBHOOK_URL=url,
+    )
+    run, _ = run_dag(env, AS_OF.isoformat(), {"inbox": str(inbox), "as_of": AS_OF.isoformat()})
+    assert "state=failed" in run.stdout, run.stdout[-4000:]
+    [alert] = posts  # one alert, not one per retry
+    assert (alert["kind"], alert["task_id"]) == ("task_failed", "wait_for_inbox")
+    assert "was not complete by the cut-off" in alert["text"]
+    assert "missing benchmarks, cash, lots, positions, prices, securities." in alert["text"]
+    assert not (root / "runs" / AS_OF.isoformat() / "summary.json").exists()
