@@ -47,8 +47,8 @@ def missing_files(folder: Path, names: list[str]) -> list[str]:
 
 
 class InboxTrigger(BaseTrigger):
-    """Fires ``{"missing": []}`` once every file is in ``folder``, or ``{"missing": [...]}`` at
-    ``cutoff`` (ISO timestamp, UTC)."""
+    """Fires once every file is in ``folder``, or at ``cutoff`` (ISO timestamp, UTC): the event
+    names the folder, the cut-off and the files still ``missing`` (none: the inbox is complete)."""
 
     def __init__(self, folder: str, names: list[str], cutoff: str, poll_seconds: float):
         super().__init__()
@@ -72,7 +72,9 @@ class InboxTrigger(BaseTrigger):
             missing = missing_files(Path(self.folder), self.names)
             now = datetime.now(UTC)
             if not missing or now >= cutoff:
-                yield TriggerEvent({"missing": missing})
+                yield TriggerEvent(
+                    {"folder": self.folder, "cutoff": self.cutoff, "missing": missing}
+                )
                 return
             left = (cutoff - now).total_seconds()
             await asyncio.sleep(max(0.0, min(self.poll_seconds, left)))
@@ -96,13 +98,11 @@ class InboxSensor(BaseOperator):
                 str(folder), names, cutoff.isoformat(), settings.inbox_poll_seconds
             ),
             method_name="execute_complete",
-            kwargs={"as_of": as_of, "folder": str(folder), "cutoff": cutoff.isoformat()},
         )
 
-    def execute_complete(
-        self, context: Any, as_of: str, folder: str, cutoff: str, event: dict | None = None
-    ) -> str:
-        missing = (event or {}).get("missing", [])
+    def execute_complete(self, context: Any, event: dict) -> str:
+        as_of, missing = night_date(context), event["missing"]
+        folder, cutoff = event["folder"], event["cutoff"]
         if missing:
             text = (
                 f"SMA night {as_of}: the inbox {folder} was not complete by the cut-off "

@@ -90,7 +90,9 @@ def test_the_pms_answer_is_applied_whichever_it_is(dagbag):
     dag = dagbag.dags["sma_nightly"]
     approval = dag.get_task("pm_approval")
     assert type(approval).__name__ == "HITLOperator"
-    assert approval.options == ["Approve", "Reject"]
+    from pipelines.blotter._airflow import APPROVE, REJECT
+
+    assert approval.options == [APPROVE, REJECT]  # what apply_approval_answer understands
     assert set(approval.params) == {"hold", "note"}
     assert approval.downstream_task_ids == {"apply_pm_answer"}
     assert "xcom_pull(task_ids='review')" in approval.body

@@ -50,8 +50,11 @@ def test_the_trigger_fires_when_every_file_is_there(tmp_path):
     write_inbox(tmp_path, ["accounts"], "parquet")
     write_inbox(tmp_path, ["lots"])
     assert missing_files(tmp_path, ["accounts", "lots"]) == []
-    assert first_event(InboxTrigger(str(tmp_path), ["accounts", "lots"], at(60), 0.01)) == {
-        "missing": []
+    cutoff = at(60)
+    assert first_event(InboxTrigger(str(tmp_path), ["accounts", "lots"], cutoff, 0.01)) == {
+        "folder": str(tmp_path),
+        "cutoff": cutoff,
+        "missing": [],
     }
 
 
@@ -69,13 +72,13 @@ def test_the_trigger_fires_once_the_last_file_arrives(tmp_path):
             await task
             return event.payload
 
-    assert asyncio.run(arrive_then_wait()) == {"missing": []}
+    assert asyncio.run(arrive_then_wait())["missing"] == []
 
 
 def test_the_trigger_fires_with_the_missing_files_at_the_cut_off(tmp_path):
     write_inbox(tmp_path, ["accounts"])
     trigger = InboxTrigger(str(tmp_path), ["accounts", "lots", "prices"], at(0.2), 10)
-    assert first_event(trigger) == {"missing": ["lots", "prices"]}
+    assert first_event(trigger)["missing"] == ["lots", "prices"]
 
 
 def test_the_trigger_is_rebuilt_from_what_it_serializes(tmp_path):
@@ -110,8 +113,8 @@ def test_a_missing_file_defers_until_the_configured_cut_off(tmp_path, monkeypatc
 
 
 def test_past_the_cut_off_the_task_fails_naming_what_is_missing_and_is_not_retried(tmp_path):
-    sensor = InboxSensor(task_id="wait")
-    done = {"as_of": "2026-11-24", "folder": str(tmp_path / "2026-11-24"), "cutoff": "06:00"}
-    assert sensor.execute_complete({}, **done, event={"missing": []}) == "2026-11-24"
+    sensor, ctx = InboxSensor(task_id="wait"), context(tmp_path)
+    event = {"folder": str(tmp_path / "2026-11-24"), "cutoff": "2026-11-25T04:00:00+00:00"}
+    assert sensor.execute_complete(ctx, {**event, "missing": []}) == "2026-11-24"
     with pytest.raises(AirflowFailException, match="missing lots, prices. The night has not run"):
-        sensor.execute_complete({}, **done, event={"missing": ["lots", "prices"]})
+        sensor.execute_complete(ctx, {**event, "missing": ["lots", "prices"]})

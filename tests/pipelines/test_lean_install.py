@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.nightly_env import AS_OF, workplace
 
@@ -23,12 +24,12 @@ NOT_RUNTIME = {"apache-airflow", "apache-airflow-providers-standard", "piqp", "c
 
 
 def names(requirements: list[str]) -> set[str]:
-    return {Requirement(r).name.lower() for r in requirements}
+    return {canonicalize_name(Requirement(r).name) for r in requirements}
 
 
 def locked(file: str) -> set[str]:
     lines = (ROOT / file).read_text().splitlines()
-    return {line.split("==")[0].lower() for line in lines if "==" in line}
+    return {canonicalize_name(line.split("==")[0]) for line in lines if "==" in line}
 
 
 def test_the_runtime_requirements_leave_out_airflow_the_solvers_and_the_fix_parser():
