@@ -66,6 +66,22 @@ print(json.dumps(asked))
 """
 
 
+PM = "pm-alice"
+
+
+def users_file(root: Path) -> Path:
+    """The night runs as this process's login (role NIGHT); ``PM`` answers in Airflow."""
+    from pipelines.identity import os_login
+
+    path = root / "users.toml"
+    root.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'[users."{os_login()}"]\nroles = ["NIGHT"]\n'
+        f'[users.{PM}]\nroles = ["PM"]\n[users.trader-tom]\nroles = ["TRADER"]\n'
+    )
+    return path
+
+
 def airflow(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     done = subprocess.run([*AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -13,23 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.identity import os_login
-from tests.dags.airflow_run import airflow_env, run_dag
+from tests.dags.airflow_run import PM, airflow_env, run_dag, users_file
 from tests.e2e.test_nightly_cli import outputs, store_results
 from tests.nightly_env import AS_OF, sma, workplace
-
-PM = "pm-alice"
-
-
-def users_file(root: Path) -> Path:
-    """The night runs as this process's login (role NIGHT); the PM answers in Airflow."""
-    path = root / "users.toml"
-    root.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f'[users."{os_login()}"]\nroles = ["NIGHT"]\n'
-        f'[users.{PM}]\nroles = ["PM"]\n[users.trader-tom]\nroles = ["TRADER"]\n'
-    )
-    return path
 
 
 def trail(run_dir: Path) -> list:
