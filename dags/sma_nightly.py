@@ -3,28 +3,35 @@
 Each task imports and calls one ``pipelines.night`` function and passes dates, shard numbers and
 paths — never frames. Shard tasks exchange Parquet under the configured storage URI; only the
 tasks in the one-slot ``sma_store_writer`` pool write the DuckDB store, so the DAG runs unchanged
-on the Celery or Kubernetes executor. Nothing heavy is imported at parse time.
+on the Celery or Kubernetes executor. Nothing heavy is imported at parse time: the DAG's own
+settings (``[airflow]``: task timeout, deadline, inbox cut-off) are read by
+``pipelines.orchestration``, which imports neither the domain nor pandas.
+
+The night waits for its inbox (deferred) until the cut-off; every task that fails sends an alert
+(``[alerts]``: webhook, email), and so does a night not finished by its deadline. The PM's answer
+in Airflow ends the night APPROVED or REJECTED in the blotter's audit log.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.providers.standard.operators.hitl import ApprovalOperator
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import DeadlineAlert, DeadlineReference, Param, SyncCallback, dag, task
+
+from pipelines.inbox_sensor import InboxSensor
+from pipelines.orchestration import AirflowSettings, read_section, task_failed
 
 STORE_WRITER_POOL = "sma_store_writer"
-DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(minutes=2)}
-
-
-def _as_of() -> str:
-    """The night's as-of date: the ``as_of`` param, else the date the run is for."""
-    ctx = get_current_context()
-    chosen = ctx["params"].get("as_of") or ""
-    if chosen:
-        return chosen
-    when = ctx.get("logical_date") or ctx["dag_run"].run_after
-    return when.date().isoformat()
+#: ``[airflow]`` of the settings file: cheap to read at parse time (no domain import).
+SETTINGS = read_section("airflow", AirflowSettings)
+DEFAULT_ARGS = {
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "execution_timeout": timedelta(minutes=SETTINGS.task_timeout_minutes),
+    "on_failure_callback": task_failed,
+}
+APPROVE, REJECT = "Approve", "Reject"
 
 
 @dag(
@@ -36,17 +43,38 @@ def _as_of() -> str:
     default_args=DEFAULT_ARGS,
     params={
         "as_of": Param("", type="string", description="YYYY-MM-DD; blank = the run's date"),
-        "inbox": Param("inbox", type="string", description="folder holding <date>/<file>.csv"),
+        "inbox": Param(
+            "",
+            type="string",
+            description="absolute path of the folder holding <date>/<file>.csv; "
+            "blank = [airflow] inbox of the settings file",
+        ),
     },
+    deadline=None
+    if SETTINGS.night_deadline_minutes is None
+    else DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=timedelta(minutes=SETTINGS.night_deadline_minutes),
+        callback=SyncCallback(
+            "pipelines.orchestration.night_late",
+            kwargs={"minutes": SETTINGS.night_deadline_minutes},
+        ),
+    ),
     tags=["sma"],
 )
 def sma_nightly():
-    @task(pool=STORE_WRITER_POOL)
-    def ingest() -> str:
-        from pipelines.night import ingest_step
+    # Deferred while it waits (no worker slot); past [airflow] inbox_wait_minutes it fails at once
+    # and the failure callback alerts, naming the missing files.
+    inbox_ready = InboxSensor(task_id="wait_for_inbox", retries=0)
 
-        as_of = _as_of()
-        ingest_step(as_of, get_current_context()["params"]["inbox"])
+    @task(pool=STORE_WRITER_POOL)
+    def ingest(as_of: str) -> str:
+        from airflow.sdk import get_current_context
+
+        from pipelines.night import ingest_step
+        from pipelines.orchestration import night_inbox
+
+        ingest_step(as_of, str(night_inbox(get_current_context())))
         return as_of
 
     @task
@@ -85,33 +113,40 @@ def sma_nightly():
 
     @task
     def review(as_of: str) -> str:
-        from pipelines.night import review_step
+        from pipelines.night import approval_request, review_step
 
         review_step(as_of)
-        return as_of
+        return approval_request(as_of)
 
     # The PM answers in Airflow; the project's own blotter ledger decides whether that answer
-    # counts (the responder must be a PM there, and four-eyes is enforced at release).
-    pm_approval = ApprovalOperator(
+    # counts (the responder must be a PM there, and four-eyes is enforced at release). Not
+    # ApprovalOperator: on Reject it skips what follows, and the blotter would stay PROPOSED.
+    pm_approval = HITLOperator(
         task_id="pm_approval",
         subject="Approve tonight's blotter?",
-        body="Review the run page and the blotter (sma review / sma blotter show) before "
-        "answering.",
+        body="{{ ti.xcom_pull(task_ids='review') }}",
+        options=[APPROVE, REJECT],
+        params={
+            "hold": Param("", type="string", description="accounts to hold out: A1, A2"),
+            "note": Param("", type="string", description="kept in the blotter's audit log"),
+        },
         response_timeout=timedelta(hours=10),
+        retries=0,
     )
 
     @task
     def apply_pm_answer(as_of: str, answer: dict) -> str:
+        """APPROVED (held accounts held) or REJECTED in the blotter's audit log."""
         from pipelines.night import apply_pm_answer as apply
 
         return apply(as_of, answer)
 
-    as_of = ingest()
-    shards = prepare(as_of)
+    as_of = inbox_ready.output
+    shards = prepare(ingest(as_of))
     decided = decide.partial(as_of=as_of).expand(shard=shards)
     reviewed = review(record(blotter(check(as_of, decided))))
     reviewed >> pm_approval
-    apply_pm_answer(reviewed, pm_approval.output)
+    apply_pm_answer(as_of, pm_approval.output)
 
 
 sma_nightly()

@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from pipelines.errors import PipelineError
+from pipelines.orchestration import AirflowSettings, AlertSettings
 from sma.compliance import ComplianceLimits
 from sma.rebalance import EngineParams, SignMethod
 from sma.risk import RiskModelParams
@@ -320,6 +321,8 @@ class Settings(BaseSettings):
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     fills: FillsSettings = Field(default_factory=FillsSettings)
     statements: StatementSettings = Field(default_factory=StatementSettings)
+    airflow: AirflowSettings = Field(default_factory=AirflowSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     def engine_params(self) -> EngineParams:
         """The engine's parameters as ``sma.rebalance`` takes them."""

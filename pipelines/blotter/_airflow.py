@@ -1,5 +1,6 @@
-"""What the DAG's approval step calls: the answer of Airflow's ``ApprovalOperator``, applied to the
-blotter through the same state machine as ``sma blotter approve|reject``.
+"""What the DAG's approval step calls: the answer of Airflow's approval task (a ``HITLOperator``
+with the options Approve and Reject), applied to the blotter through the same state machine as
+``sma blotter approve|reject``.
 
 Airflow records who answered: the authenticated Airflow user (``responded_by_user``), which is the
 acting identity here, as the OS login is on the command line (``pipelines.identity``). That person
@@ -23,7 +24,7 @@ from pipelines.blotter._actions import approve, reject
 from sma.inbox import ID_PATTERN
 from sma.trading import Action, BlotterRefused, Signer, Users
 
-APPROVE, REJECT = "Approve", "Reject"  # ApprovalOperator's two fixed options
+APPROVE, REJECT = "Approve", "Reject"  # the approval task's two options (dags/sma_nightly.py)
 
 
 def run_dir_for(runs_dir: Path, run_id: str) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from pipelines.night import _files
 from pipelines.night._check import check_step as _check_night
 from pipelines.night._decide import decide_step as _decide_night
 from pipelines.night._nightly import ingest_night, render_summary, run_night
@@ -56,6 +57,44 @@ def review_step(as_of: str) -> str:
     return _review_night(_night(as_of))
 
 
+def approval_request(as_of: str) -> str:
+    """The body of the PM's approval request (Markdown): the review page's headline figures, as the
+    review step wrote them beside the page (``headline.json``), where the page is, and how to
+    answer (hold accounts, a note)."""
+    from pipelines.night._review import HEADLINE_JSON
+    from pipelines.orchestration import AirflowSettings, read_section
+    from pipelines.reports import REVIEW_PAGE
+
+    night = _night(as_of)
+    h = _files.read_json(str(night.run_dir / HEADLINE_JSON))
+    base = read_section("airflow", AirflowSettings).review_url.rstrip("/")
+    page = (
+        f"{base}/{night.run_dir.name}/{REVIEW_PAGE}" if base else str(night.run_dir / REVIEW_PAGE)
+    )
+    usd, run = "${:,.2f}".format, night.run_dir.name
+    rows = [
+        ("Accounts screened", f"{h['accounts_screened']:,}"),
+        ("Accounts traded", f"{h['accounts_traded']:,}"),
+        ("Accounts held out", f"{h['accounts_held']:,}"),
+        ("Orders", f"{h['orders']:,}"),
+        ("Notional", usd(h["notional"])),
+        ("Losses harvested", usd(h["losses_harvested"])),
+        ("Gains realized ST (taxable, net)", usd(h["gains_realized_st"])),
+        ("Gains realized LT (taxable, net)", usd(h["gains_realized_lt"])),
+        ("Est. tax cost", usd(h["est_tax_cost"])),
+        ("Est. tax saved", usd(h["est_tax_saved"])),
+        ("Exceptions", f"{h['exceptions']:,}"),
+    ]
+    table = "\n".join(f"| {label} | {value} |" for label, value in rows)
+    return (
+        f"Night **{h['as_of']}** (run {h['run_id']}).\n\n| Figure | Tonight |\n|---|---:|\n"
+        f"{table}\n\nReview page: {page} (or `sma review --run {run}`; the blotter: "
+        f"`sma blotter show --run {run}`).\n\nApprove or Reject. To approve all but some "
+        "accounts, list them in *hold* (`A1, A2`); they are held out of tonight's blotter. "
+        "A *note* is kept in the blotter's audit log."
+    )
+
+
 def apply_pm_answer(as_of: str, answer: dict) -> str:
     """Record the PM's answer from Airflow's approval step in the blotter's own ledger.
 
@@ -91,6 +130,7 @@ def apply_pm_answer(as_of: str, answer: dict) -> str:
 __all__ = [
     "Night",
     "apply_pm_answer",
+    "approval_request",
     "RunInProgress",
     "WorkerDied",
     "blotter_step",

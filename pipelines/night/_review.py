@@ -16,7 +16,14 @@ from pipelines.night import _files
 from pipelines.night._record import night_frames
 from pipelines.night._run import Night
 from pipelines.reports import ACCOUNTS_CSV, REVIEW_PAGE, blotter_state
-from sma.reporting import ReasonTally, ReviewData, lot_gain_sums, sector_sums, tax_figures
+from sma.reporting import (
+    ReasonTally,
+    ReviewData,
+    lot_gain_sums,
+    sector_sums,
+    tax_figures,
+    tax_totals,
+)
 from sma.trading import to_csv
 from sma.uma import structure_fits
 
@@ -277,8 +284,38 @@ def drill_down_holdings(
     return mine[(rank <= DRILL_DOWN_GAPS) | was_traded].reset_index(drop=True)
 
 
+#: The review page's headline figures as numbers, beside the page: what the PM's approval request
+#: quotes (``pipelines.night.approval_request``).
+HEADLINE_JSON = "headline.json"
+
+
+def headline(data: ReviewData) -> dict:
+    """The figures of the review page's headline cards and its exceptions badge, from the same
+    inputs the page reads them from (``summary`` and ``tax_totals``), so the approval request and
+    the page cannot disagree."""
+    s, t = data.summary, tax_totals(data.decisions)
+    return {
+        "run_id": str(s["run_id"]),
+        "as_of": str(s["as_of"]),
+        "accounts_screened": int(s["accounts_screened"]),
+        "accounts_traded": int(s["accounts_traded"]),
+        "accounts_held": int(s["accounts_held"]),
+        "orders": int(s["orders"]),
+        "notional": float(s["notional"]),
+        "losses_harvested": float(s["losses_harvested"]),
+        "gains_realized_st": float(t["gains_realized_st"]),
+        "gains_realized_lt": float(t["gains_realized_lt"]),
+        "est_tax_cost": float(t["tax_cost"]),
+        "est_tax_saved": float(s["est_tax_saved"]),
+        "exceptions": len(data.exceptions),
+    }
+
+
 def review_step(night: Night) -> str:
-    """Write ``<run_dir>/review.html``; returns its path."""
+    """Write ``<run_dir>/review.html`` and its headline figures (``headline.json``); returns the
+    page's path."""
+    import json
+
     from pipelines.reports import write_review_page
 
     if night.is_done("review"):
@@ -287,6 +324,7 @@ def review_step(night: Night) -> str:
     write_atomically(
         night.run_dir / ACCOUNTS_CSV, to_csv(data.decisions[list(ACCOUNTS_CSV_COLUMNS)]).encode()
     )
+    write_atomically(night.run_dir / HEADLINE_JSON, json.dumps(headline(data), indent=1).encode())
     path = write_review_page(data, night.run_dir)
     night.mark_done("review")
     return str(path)

@@ -188,6 +188,16 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
     places = np.where(t["account_id"].astype(str).isin(b.fractional), b.decimals, 0)
     unit = 10.0 ** -places.astype(float)
     whole = np.abs(q / unit - np.round(q / unit)) <= 1e-6  # whole units: shares or the decimals
+    # A sale of the whole position is whole whatever its size: a whole-share account may hold a
+    # fraction (a merger's kept fraction, a lot a wash sale split), and selling it out is how the
+    # custodian lets the account leave it.
+    keys = ["account_id", "symbol"]
+    held = b.lots.astype({k: str for k in keys}).groupby(keys)["quantity"].sum().rename("held")
+    position = t[keys].astype(str).merge(held.reset_index(), on=keys, how="left")["held"]
+    closes = (t["side"].astype(str).to_numpy() == "SELL") & (
+        np.abs(q.to_numpy() - position.to_numpy(dtype=float)) <= 1e-6
+    )
+    whole = whole | closes
     bad_q = t[~np.isfinite(q) | (q <= 0) | (q > limits.max_order_shares) | ~whole]
     bad_n = t[~np.isfinite(n) | (n > limits.max_order_notional)]
     vol = t.merge(b.market[["symbol", "volume"]], on="symbol", how="left")
@@ -199,7 +209,8 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
                 bad_q,
                 "quantity_limit",
                 "quantity must be whole shares (the custodian's decimals where the account allows "
-                "fractional shares), > 0 and within the order limit",
+                "fractional shares) or a sale of the whole position, > 0 and within the order "
+                "limit",
             ),
             _violations(
                 bad_n, "notional_limit", f"notional above {limits.max_order_notional:,.0f} USD"

@@ -20,6 +20,14 @@ Then, in order:
 Step 3 raises any cash the account can raise within its rules; what it cannot is the shortfall,
 reported in dollars (``Rounded.shortfall``).
 
+5. Last, a whole-share account's order for each security is whole shares, or the whole position.
+   Lots can hold fractions of a share in such an account (a wash sale splits the replacement lot by
+   the fraction a cash-in-lieu sale washed, IRS Publication 550; a kept fraction of a merger), and
+   selling such a lot out beside whole shares of others would send the custodian an order for a
+   fraction. The sale is topped up to the next whole share from the security's lot with the least
+   gain per share that has the room (when the gain budget allows), else cut to the whole share
+   below, from the lots with the most gain per share first.
+
 An account that allows fractional shares (``ShardInputs.fractional_shares``) goes through the same
 steps with the custodian's smallest fraction (``EngineParams.fractional_decimals``: 3 decimals,
 0.001 share) in place of a share: every count above is of that unit, and step 4 buys as many units
@@ -344,10 +352,57 @@ def round_to_whole_shares(
             ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets], unit < 1
         )
         deficit = target_cash - cash_after(ws, cash_now, tc)
+    if unit == 1.0:
+        whole_orders(ws, shard, problem, budget)
+        deficit = target_cash - cash_after(ws, cash_now, tc)
     ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc)
     if unit < 1:
         ws = _in_shares(ws, problem, shard, unit, params.fractional_decimals)
     return Rounded(ws, ok, max(deficit, 0.0) if deficit > _CENT else 0.0)
+
+
+def whole_orders(
+    ws: WholeShares,
+    shard: ShardInputs,
+    problem: AccountProblem,
+    budget: float,
+) -> None:
+    """Step 5: each security's sale in whole shares or the whole position (see the module)."""
+    lots = shard.lots_of(problem.account)
+    held_qty, held_security = shard.lot_qty[lots], shard.lot_security[lots]
+    asset_of = problem.assets[ws.sell_asset]
+    group = shard.identical_group
+    bought = np.isin(group[asset_of], group[problem.assets[ws.buy_asset[ws.buy > 0]]])
+    for sec in np.unique(asset_of[ws.sell > 0]):
+        mine = np.flatnonzero(asset_of == sec)
+        sold = float(ws.sell[mine].sum())
+        held = float(held_qty[held_security == sec].sum())
+        whole = np.floor(sold + _SNAP)
+        if sold >= held - _SNAP or sold - whole <= _SNAP:
+            continue  # the whole position, or whole shares already
+        room = ws.lot_qty[mine] - ws.sell[mine]
+        # Never top up with a loss lot of a group bought tonight (a wash sale, Publication 550).
+        usable = ~(bought[mine] & (ws.gain_per_share[mine] < 0))
+        if whole + 1.0 >= held - _SNAP:  # the next whole share is the whole position
+            add = room
+            fits = bool(usable[room > _SNAP].all())
+        else:
+            order = np.argsort(ws.gain_per_share[mine], kind="stable")
+            ok = order[(room[order] >= whole + 1.0 - sold - _SNAP) & usable[order]]
+            add = np.zeros(mine.size)
+            if ok.size:
+                add[ok[0]] = whole + 1.0 - sold
+            fits = bool(ok.size)
+        if fits and ws.net_gain() + float(add @ ws.gain_per_share[mine]) <= budget + 1e-6:
+            ws.sell[mine] += add
+            continue
+        cut = sold - whole
+        for lot in mine[np.argsort(-ws.gain_per_share[mine], kind="stable")]:
+            take = min(cut, float(ws.sell[lot]))
+            ws.sell[lot] -= take
+            cut -= take
+            if cut <= _SNAP:
+                break
 
 
 def meets_constraints(ws, cash_now, target_cash, budget, min_value, n_assets, tc) -> bool:

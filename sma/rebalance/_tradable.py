@@ -14,7 +14,13 @@ from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import solve_trade_qp
-from sma.rebalance._rounding import Rounded, meets_constraints, round_to_whole_shares, trade_weights
+from sma.rebalance._rounding import (
+    Rounded,
+    meets_constraints,
+    round_to_whole_shares,
+    trade_weights,
+    whole_orders,
+)
 from sma.rebalance._sampling import MAX_MOVES, choose_names
 from sma.rebalance._signs import ContinuousDecision
 
@@ -145,6 +151,8 @@ def _chosen_names(
         shard.identical_group[problem.assets],
         moves,
     )
+    if not shard.fractional(a):  # the moves sell lots' fractions: orders whole again
+        whole_orders(ws, shard, problem, budget)
     ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, problem.assets.size, tc)
     return Rounded(ws, ok, rounded.shortfall) if ok else rounded
 

@@ -228,3 +228,28 @@ def test_a_fractional_shares_account_may_trade_to_the_custodians_decimals_and_no
     assert rules_broken(_fractional_sale(clean_book(account), 9.875)) == {"quantity_limit"}
     two = with_trades(fractional, decimals=2)
     assert rules_broken(_fractional_sale(two, 9.875)) == {"quantity_limit"}
+
+
+@pytest.mark.parametrize("account", ACCOUNT_TYPES)
+def test_a_whole_share_account_may_sell_out_a_fractional_position_and_only_the_whole_of_it(account):
+    """A whole-share account can hold a fraction of a share (a merger's kept fraction, the part of
+    a lot a wash sale split off: CORPORATE_ACTIONS.md, "Cash in lieu"; IRS Publication 550). Selling
+    the whole position is a valid order; selling a fraction that leaves shares behind is not."""
+    book = clean_book(account)
+    lots = book.lots.assign(quantity=[10.0, 4.4144])  # XOM held: 14.4144 shares
+    t = book.trades.copy()
+    t.loc[0, ["quantity", "notional"]] = [14.4144, 1441.44]
+    sells = pd.DataFrame(
+        {
+            "account_id": [account, account],
+            "symbol": ["XOM", "XOM"],
+            "lot_id": ["L1", "L2"],
+            "quantity": [10.0, 4.4144],
+        }
+    )
+    sold_out = with_trades(book, lots=lots, trades=t, lot_sells=sells)
+    assert rules_broken(sold_out) == set()
+    part = t.copy()
+    part.loc[0, ["quantity", "notional"]] = [10.4144, 1041.44]
+    partial = sells.assign(quantity=[10.0, 0.4144])
+    assert rules_broken(with_trades(sold_out, trades=part, lot_sells=partial)) == {"quantity_limit"}

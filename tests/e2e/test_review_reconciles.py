@@ -158,6 +158,29 @@ def test_headline_counts_and_money_match_the_store(night, accounts):
     assert c["Est. tax saved"] == pytest.approx(accounts["tax_saved"].sum(), abs=CENT)
 
 
+def test_the_figures_the_approval_request_quotes_are_the_pages_headline(night):
+    """The PM's approval request in Airflow quotes ``headline.json`` (issue 20): it must say what
+    the page's cards say, to the cent."""
+    _, run, html = night
+    c, h = cards(html), json.loads((run / "headline.json").read_text())
+    pairs = {
+        "Accounts screened": "accounts_screened",
+        "Traded": "accounts_traded",
+        "Held out": "accounts_held",
+        "Orders": "orders",
+        "Notional": "notional",
+        "Losses harvested": "losses_harvested",
+        "Gains realized ST": "gains_realized_st",
+        "Gains realized LT": "gains_realized_lt",
+        "Est. tax cost": "est_tax_cost",
+        "Est. tax saved": "est_tax_saved",
+    }
+    assert {card: c[card] for card in pairs} == pytest.approx(
+        {card: h[key] for card, key in pairs.items()}, abs=CENT
+    )
+    assert re.search(rf'<h2>Exceptions <span class="badge[^"]*">{h["exceptions"]}</span>', html)
+
+
 def test_headline_tax_cost_taxable_gains_and_gain_budgets_match_the_store(night, accounts):
     _, _, html = night
     c = cards(html)

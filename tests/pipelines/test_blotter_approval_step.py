@@ -1,5 +1,5 @@
-"""The DAG's approval step (Airflow's ApprovalOperator) goes through the same state machine: the
-project's own ledger of approvals is the authority, four-eyes included (issue 5)."""
+"""The DAG's approval step (Airflow's Human-in-the-loop task) goes through the same state machine:
+the project's own ledger of approvals is the authority, four-eyes included (issue 5)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sma.trading._approval import FourEyesViolation, NotPermitted
 
 
 def answer(option: str, user: str | None, **params) -> dict:
-    """The mapping ApprovalOperator returns (HITLTriggerEventSuccessPayload)."""
+    """The mapping the approval task returns (HITLTriggerEventSuccessPayload)."""
     return {
         "chosen_options": [option],
         "params_input": params,

@@ -5,6 +5,7 @@ account can hold every name of its index; min_trade_value and the cash target st
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sma.rebalance import EngineParams, decide
@@ -119,3 +120,40 @@ def test_a_lot_sold_out_sells_exactly_its_quantity_finer_than_the_decimals():
     out = decide(shard, toy_model(), NO_MINIMUM)
     sold = out.lot_sells.set_index("symbol").quantity
     assert sold["AAA"] == 10.4995
+
+
+def _sold(out) -> pd.Series:
+    return out.trades[out.trades.side == "SELL"].set_index("symbol").quantity
+
+
+def test_a_whole_share_account_holding_a_fractional_lot_still_orders_whole_shares():
+    """A whole-share account holds AAA in a 0.4144-share lot (the part of a lot a wash sale split
+    off after a cash-in-lieu loss: IRS Publication 550; CORPORATE_ACTIONS.md, "Cash in lieu") and
+    in whole lots, and must raise cash. Whatever lots it picks, each order it sends the custodian
+    is whole shares or the whole position (found in the 2-year demo: 1094.4144 TOV sold)."""
+    lots = [(s, 100.0, 9_000.0, True) for s in SYMBOLS if s != "AAA"] + [
+        ("AAA", 0.4144, 60.0, False),  # a loss lot: the engine sells it first
+        ("AAA", 50.0, 6_000.0, True),
+        ("AAA", 50.0, 2_000.0, True),
+    ]
+    for cash_flow in (-900.0, -2_500.0, -6_000.0):
+        shard = one_account_shard(lots, cash=0.0, cash_flow=cash_flow, min_trade_value=1.0)
+        out = decide(shard, toy_model(), NO_MINIMUM)
+        sold = _sold(out)
+        assert len(sold)
+        held = {"AAA": 100.4144}
+        for symbol, q in sold.items():
+            assert q == np.floor(q) or q == pytest.approx(held.get(symbol, 100.0)), (symbol, q)
+        assert out.records.iloc[0].cash_after >= -0.005
+
+
+def test_a_whole_share_account_sells_out_a_position_of_a_fraction_of_a_share():
+    """EXCLUDE on a position of 12.5856 shares (a merger's kept fraction): the whole position is
+    sold, fraction included; nothing of it is left behind."""
+    lots = [(s, 100.0, 9_000.0, True) for s in SYMBOLS if s != "AAA"] + [
+        ("AAA", 12.0, 1_000.0, True),
+        ("AAA", 0.5856, 40.0, True),
+    ]
+    others = {s: 1 / 7 for s in SYMBOLS if s != "AAA"}
+    out = decide(one_account_shard(lots, exclude=("AAA",), target=others), toy_model(), NO_MINIMUM)
+    assert _sold(out)["AAA"] == pytest.approx(12.5856)
