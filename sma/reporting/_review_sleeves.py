@@ -103,8 +103,9 @@ def sleeves_section(sleeves: pd.DataFrame | None, listed: frozenset[str] | None)
             + "</tr>"
         )
     head = "".join(f"<th>{escape(h)}</th>" for h in _HEADERS)
+    badge = "badge" if out_of_band else "badge ok"  # red only when a sleeve is out of band
     return (
-        f'<section id="sleeves"><h2>UMA sleeves <span class="badge">{len(rows)}</span></h2>'
+        f'<section id="sleeves"><h2>UMA sleeves <span class="{badge}">{len(rows)}</span></h2>'
         f'<p class="note">{out_of_band} sleeve(s) outside their drift band after tonight. Drift is '
         "the sleeve's weight of the account minus its target weight; active share is half the sum "
         "of |the sleeve's weight in a symbol - its model's|.</p>"

@@ -65,6 +65,8 @@ def test_a_sleeve_still_out_of_band_is_an_exception_naming_its_drift_band_and_wh
 def test_sleeves_all_in_band_list_no_band_exception():
     in_band = _sleeves().assign(within_band_after=True)
     assert 'id="sleeve-band-table"' not in sleeves_section(in_band, None)
+    assert '<span class="badge ok">2</span>' in sleeves_section(in_band, None)  # nothing alarms
+    assert '<span class="badge">2</span>' in sleeves_section(_sleeves(), None)
     page = render_review_page(replace(review_data(), sleeves=in_band))
     assert 'id="sleeve-band-note"' not in page
     # records written before the reason existed still list the sleeve, without a reason
