@@ -173,8 +173,8 @@ class _Band:
         self.total = self.value.sum() + (0.0 if self.cash.any() else cash_after)
 
     def drift(self) -> np.ndarray:
-        if self.total <= 0:
-            return np.zeros(self.ids.size)
+        if self.total <= 0:  # an account worth nothing: every sleeve weighs 0
+            return -self.target
         return self.value / self.total - self.target
 
     def move(self) -> pd.DataFrame:
@@ -245,6 +245,9 @@ class _Band:
         cash_target = float(self.target[self.cash].sum())
         why = []
         for s in out:
+            if self.total <= 0:
+                why.append("the account holds nothing tonight: no lot to move, no cash")
+                continue
             if self.cash[s]:
                 why.append(
                     f"cash is {cash_weight:.2%} of the account after tonight against the cash "

@@ -157,6 +157,16 @@ def test_a_lot_too_large_to_move_whole_stays_and_is_named():
     assert out["reason"].str.contains("no whole lot").all()
 
 
+def test_an_account_worth_nothing_has_every_sleeve_named():
+    sleeves = _sleeves({"A": 0.5, "B": 0.5})
+    lots, last = _lots([])
+    _, after, out, records = _untraded_night(sleeves, lots, last, 0.0)
+    assert after.transfers.empty
+    assert sorted(out["sleeve_id"]) == ["A", "B"]
+    assert out["reason"].str.contains("holds nothing").all()
+    assert (records["band_reason"] == out.set_index("sleeve_id")["reason"]).all()
+
+
 @st.composite
 def _account(draw):
     """One UMA account: two or three invested sleeves and maybe a cash sleeve, 1-12 lots in
