@@ -22,7 +22,13 @@ from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_corporate_actions, reconcile, reconciliation_holds
 from sma.rebalance import ShardInputs, blocks_in_force, decide, shard_from_frames
 from sma.risk import RiskModel
-from sma.uma import attribute_lots, book_to_sleeves, overlay_savings, sleeve_records
+from sma.uma import (
+    attribute_lots,
+    book_to_sleeves,
+    keep_in_band,
+    overlay_savings,
+    sleeve_records,
+)
 
 
 def load_risk_model(night: Night) -> RiskModel:
@@ -246,7 +252,13 @@ def _write_sleeves(night: Night, k: str, inputs, accounts, lots, market, out, re
         .reindex(info.index)
         .fillna(info["cash"] + info["cash_flow"]),
     )
-    per_sleeve = sleeve_records(attribution, booking, sleeves, models, closes, cash.reset_index())
+    # every sleeve inside its drift band, by whole lots moved without a trade, or a reason why not
+    booking, out_of_band = keep_in_band(
+        attribution, booking, sleeves, models, closes, value, cash["cash_after"].astype(float)
+    )
+    per_sleeve = sleeve_records(
+        attribution, booking, sleeves, models, closes, cash.reset_index(), out_of_band
+    )
     write = _files.write_parquet
     write(night.uri("decisions", k, "lot_sleeves.parquet"), attribution)
     write(night.uri("decisions", k, "sleeve_trades.parquet"), booking.trades)

@@ -23,6 +23,7 @@ h3{color:var(--navy);font-size:14px;margin:16px 0 6px}
 .card .label{font-size:11.5px;color:var(--grey);text-transform:uppercase;letter-spacing:.03em}
 .card .value{font-size:21px;font-weight:600;color:var(--navy);font-variant-numeric:tabular-nums}
 .card.alert .value{color:var(--red)}
+td.alert{color:var(--red);font-weight:600}
 .badge{display:inline-block;min-width:22px;padding:0 7px;border-radius:10px;background:var(--red);color:#fff;
 font-size:12px;text-align:center;margin-left:6px;vertical-align:middle}
 .badge.ok{background:var(--green)}

@@ -21,7 +21,12 @@ from sma.reporting._review_assets import CSS, JS
 from sma.reporting._review_data import EXCEPTION_KINDS, ReviewData
 from sma.reporting._review_drill import drill_json
 from sma.reporting._review_figures import exception_rows, status_counts
-from sma.reporting._review_sleeves import fit_section, savings_section, sleeves_section
+from sma.reporting._review_sleeves import (
+    fit_section,
+    out_of_band,
+    savings_section,
+    sleeves_section,
+)
 from sma.reporting._review_tax import tax_totals
 from sma.reporting._svg import bar_chart, histogram
 
@@ -182,13 +187,25 @@ def _table(headers: list[tuple[str, bool]], body: list[str], table_id: str) -> s
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def _sleeve_band_note(data: ReviewData) -> str:
+    """Issue 19: UMA sleeves still outside their drift band, listed with the sleeve view."""
+    n = out_of_band(data.sleeves, data.listed)
+    if not n:
+        return ""
+    return (
+        f'<p class="note" id="sleeve-band-note">{n} UMA sleeve(s) end the night outside their '
+        'drift band: see <a href="#sleeve-band-exceptions">sleeves out of band</a> (flagged, '
+        "not held: the accounts trade as proposed).</p>"
+    )
+
+
 def _exceptions(data: ReviewData) -> str:
     rows = exception_rows(data)
     badge = f'<span class="badge{" ok" if rows.empty else ""}">{len(rows)}</span>'
     if rows.empty:
         return (
             f'<section id="exceptions"><h2>Exceptions {badge}</h2><p>No exceptions '
-            "tonight.</p></section>"
+            f"tonight.</p>{_sleeve_band_note(data)}</section>"
         )
     body = [
         f'<tr data-account="{escape(str(r.account_id))}" data-kinds="{escape(str(r.kind))}">'
@@ -204,7 +221,7 @@ def _exceptions(data: ReviewData) -> str:
     )
     return (
         f'<section id="exceptions"><h2>Exceptions {badge}</h2><div '
-        f'class="scroll">{table}</div></section>'
+        f'class="scroll">{table}</div>{_sleeve_band_note(data)}</section>'
     )
 
 

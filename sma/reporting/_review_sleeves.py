@@ -4,7 +4,8 @@ tonight's decision (issue 19, "Reports": "review page with a sleeve view per UMA
 One row per sleeve from the night's ``sleeves.parquet`` (``sma.uma.sleeve_records``): its model,
 target weight, weight before and after, drift after against its band (out of band marked), active
 share to its model before and after, what it bought, sold and moved without a trade, and the tax
-cost of its sells.
+cost of its sells. A sleeve still out of band after tonight's moves between sleeves is listed
+again below the table as an exception, with its drift, band and why (``band_reason``).
 """
 
 from __future__ import annotations
@@ -102,13 +103,60 @@ def sleeves_section(sleeves: pd.DataFrame | None, listed: frozenset[str] | None)
             + "</tr>"
         )
     head = "".join(f"<th>{escape(h)}</th>" for h in _HEADERS)
+    badge = "badge" if out_of_band else "badge ok"  # red only when a sleeve is out of band
     return (
-        f'<section id="sleeves"><h2>UMA sleeves <span class="badge">{len(rows)}</span></h2>'
+        f'<section id="sleeves"><h2>UMA sleeves <span class="{badge}">{len(rows)}</span></h2>'
         f'<p class="note">{out_of_band} sleeve(s) outside their drift band after tonight. Drift is '
         "the sleeve's weight of the account minus its target weight; active share is half the sum "
         "of |the sleeve's weight in a symbol - its model's|.</p>"
         f'<div class="scroll"><table id="sleeve-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div></section>"
+        f"<tbody>{''.join(body)}</tbody></table></div>{_band_exceptions(rows)}</section>"
+    )
+
+
+def out_of_band(sleeves: pd.DataFrame | None, listed: frozenset[str] | None) -> int:
+    """How many of the listed accounts' sleeves end the night outside their drift band.
+
+    Parameters
+    ----------
+    sleeves : frame with :data:`SLEEVE_COLUMNS`, or None.
+    listed : the accounts the page lists (None: all).
+
+    Returns
+    -------
+    int
+    """
+    if sleeves is None or sleeves.empty:
+        return 0
+    rows = sleeves if listed is None else sleeves[sleeves["account_id"].isin(listed)]
+    return int((~rows["within_band_after"].astype(bool)).sum())
+
+
+def _band_exceptions(rows: pd.DataFrame) -> str:
+    """The sleeves still outside their band once lots were moved between sleeves without a
+    trade (``sma.uma.keep_in_band``): account, sleeve, drift, band and why."""
+    outside = rows[~rows["within_band_after"].astype(bool)].sort_values(["account_id", "sleeve_id"])
+    if outside.empty:
+        return ""
+    reasons = (
+        outside["band_reason"].fillna("").astype(str)
+        if "band_reason" in outside
+        else pd.Series("", index=outside.index)
+    )
+    body = "".join(
+        f'<tr data-account="{escape(str(r.account_id))}" data-sleeve="{escape(str(r.sleeve_id))}">'
+        f"<td>{escape(str(r.account_id))}</td><td>{escape(str(r.sleeve_id))}</td>"
+        f'<td class="num alert">{r.drift_after:+.2%}</td><td class="num">{_pct(r.drift_band)}</td>'
+        f'<td class="wrap"><div>{escape(why or "no reason recorded")}</div></td></tr>'
+        for r, why in zip(outside.itertuples(index=False), reasons)
+    )
+    head = "".join(f"<th>{h}</th>" for h in ("Account", "Sleeve", "Drift after", "Band", "Why"))
+    return (
+        '<h3 id="sleeve-band-exceptions">Sleeves out of band: exceptions</h3>'
+        '<p class="note">No move of whole lots between the account\'s sleeves brings these in; '
+        "the reason says what would.</p>"
+        f'<div class="scroll"><table id="sleeve-band-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
     )
 
 

@@ -8,6 +8,7 @@ from sma.uma._attribution import (
     attribute_lots,
     sleeve_targets,
 )
+from sma.uma._band import BAND_COLUMNS, keep_in_band
 from sma.uma._blend import BlendedTarget, blended_target
 from sma.uma._fit import LEGACY_CONCENTRATION, structure_fit, structure_fits
 from sma.uma._models import ModelChange, model_changes, models_in_force
@@ -24,6 +25,8 @@ from sma.uma._sleeve_records import SLEEVE_RECORD_COLUMNS, sleeve_records
 from sma.uma._targets import UMA_BENCHMARK_PREFIX, UmaTargets, is_uma, uma_benchmark_id, uma_targets
 
 __all__ = [
+    "BAND_COLUMNS",
+    "keep_in_band",
     "after_transfers",
     "LEGACY_CONCENTRATION",
     "structure_fit",

@@ -62,6 +62,7 @@ class TransferKind(StrEnum):
 
     RELIEF = "RELIEF"  # sold tonight: booked in the sleeve over its model (step 1)
     NETTING = "NETTING"  # one sleeve's excess covers another's shortfall (step 4)
+    BAND = "BAND"  # a sleeve out of its drift band brought back in (sma.uma.keep_in_band)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ SLEEVE_RECORD_COLUMNS = [
     "transferred_out",
     "realized_gain",
     "tax_cost",
+    "band_reason",
 ]
 
 
@@ -49,6 +50,7 @@ def sleeve_records(
     models: pd.DataFrame,
     closes: pd.Series,
     accounts: pd.DataFrame,
+    out_of_band: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One record per sleeve of the accounts booked (:func:`sma.uma.book_to_sleeves`).
 
@@ -60,6 +62,8 @@ def sleeve_records(
     models : the versions in force: model_id, symbol, weight.
     closes : tonight's close per symbol, USD per share.
     accounts : account_id, account_type, st_tax_rate, lt_tax_rate, cash_before, cash_after (USD).
+    out_of_band : account_id, sleeve_id, reason: why a sleeve could not be brought inside its
+        drift band (:func:`sma.uma.keep_in_band`); None: no reasons known.
 
     Returns
     -------
@@ -120,8 +124,21 @@ def sleeve_records(
     )
     frame["realized_gain"] = per_sleeve(gains["realized_gain"])
     frame["tax_cost"] = per_sleeve(gains["tax_cost"])
+    frame["band_reason"] = _band_reasons(frame, out_of_band)
     out = frame[SLEEVE_RECORD_COLUMNS].sort_values(["account_id", "sleeve_id"])
     return out.reset_index(drop=True)
+
+
+def _band_reasons(frame: pd.DataFrame, out_of_band: pd.DataFrame | None) -> np.ndarray:
+    """Why each sleeve out of band after tonight is; "" for a sleeve in band."""
+    known = (
+        pd.Series(dtype=object)
+        if out_of_band is None or out_of_band.empty
+        else out_of_band.set_index(["account_id", "sleeve_id"])["reason"]
+    )
+    why = known.reindex(pd.MultiIndex.from_frame(frame[["account_id", "sleeve_id"]]))
+    why = why.fillna("out of band after tonight's trades").to_numpy(object)
+    return np.where(frame["within_band_after"].to_numpy(bool), "", why)
 
 
 def _valued(lots: pd.DataFrame, closes: pd.Series) -> pd.DataFrame:

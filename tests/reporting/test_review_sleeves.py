@@ -46,6 +46,33 @@ def test_each_sleeve_shows_its_drift_against_its_band_and_an_out_of_band_one_is_
     assert "$2,500 / $0" in html and "-$350" in html
 
 
+def test_a_sleeve_still_out_of_band_is_an_exception_naming_its_drift_band_and_why():
+    # issue 19: a sleeve no move of whole lots brings inside its band is flagged to the PM with
+    # the reason (sma.uma.keep_in_band), below the sleeve table and from the exceptions section
+    sleeves = _sleeves().assign(band_reason=["", "only a <trade> brings this sleeve in"])
+    html = sleeves_section(sleeves, None)
+    table = html.split('id="sleeve-band-table"')[1]
+    assert table.count("<tr data-account=") == 1
+    assert '<tr data-account="U&lt;1&gt;" data-sleeve="GROWTH">' in table
+    assert '<td class="num alert">-8.00%</td><td class="num">5.00%</td>' in table
+    assert "only a &lt;trade&gt; brings this sleeve in" in table
+    page = render_review_page(replace(review_data(), sleeves=sleeves))
+    exceptions = page.split('<section id="exceptions">')[1].split("</section>")[0]
+    assert "1 UMA sleeve(s) end the night outside their drift band" in exceptions
+    assert 'href="#sleeve-band-exceptions"' in exceptions
+
+
+def test_sleeves_all_in_band_list_no_band_exception():
+    in_band = _sleeves().assign(within_band_after=True)
+    assert 'id="sleeve-band-table"' not in sleeves_section(in_band, None)
+    assert '<span class="badge ok">2</span>' in sleeves_section(in_band, None)  # nothing alarms
+    assert '<span class="badge">2</span>' in sleeves_section(_sleeves(), None)
+    page = render_review_page(replace(review_data(), sleeves=in_band))
+    assert 'id="sleeve-band-note"' not in page
+    # records written before the reason existed still list the sleeve, without a reason
+    assert "no reason recorded" in sleeves_section(_sleeves(), None)
+
+
 def test_a_night_without_uma_sleeves_has_no_sleeve_section():
     assert sleeves_section(None, None) == "" and sleeves_section(_sleeves().iloc[:0], None) == ""
     assert 'id="sleeves"' not in render_review_page(review_data())
