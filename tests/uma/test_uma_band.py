@@ -69,6 +69,20 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
+def _taxable_u1(cash_before: float, cash_after: float) -> pd.DataFrame:
+    """The one account U1: taxable, its rates and its cash before and after tonight."""
+    return pd.DataFrame(
+        {
+            "account_id": ["U1"],
+            "account_type": "TAXABLE",
+            "st_tax_rate": 0.37,
+            "lt_tax_rate": 0.2,
+            "cash_before": cash_before,
+            "cash_after": cash_after,
+        }
+    )
+
+
 def _untraded_night(sleeves: pd.DataFrame, lots: pd.DataFrame, last: pd.DataFrame, cash: float):
     """A night the account does not trade: its lots kept in last night's sleeves, booked, then
     brought in band."""
@@ -81,16 +95,7 @@ def _untraded_night(sleeves: pd.DataFrame, lots: pd.DataFrame, last: pd.DataFram
     after, out = keep_in_band(
         attribution, booking, sleeves, MODELS, CLOSES, value, pd.Series({"U1": cash})
     )
-    accounts = pd.DataFrame(
-        {
-            "account_id": ["U1"],
-            "account_type": "TAXABLE",
-            "st_tax_rate": 0.37,
-            "lt_tax_rate": 0.2,
-            "cash_before": cash,
-            "cash_after": cash,
-        }
-    )
+    accounts = _taxable_u1(cash, cash)
     records = sleeve_records(attribution, after, sleeves, MODELS, CLOSES, accounts, out)
     return booking, after, out, records.set_index("sleeve_id")
 
@@ -267,16 +272,7 @@ def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_ta
     assert replay.to_dict() == after.lot_sleeves.set_index("lot_id")["sleeve_id"].to_dict()
     assert after.trades.equals(booking.trades) and after.lot_sells.equals(booking.lot_sells)
     # no sleeve ends further from its target than the booking left it
-    accounts = pd.DataFrame(
-        {
-            "account_id": ["U1"],
-            "account_type": "TAXABLE",
-            "st_tax_rate": 0.37,
-            "lt_tax_rate": 0.2,
-            "cash_before": cash,
-            "cash_after": cash_after,
-        }
-    )
+    accounts = _taxable_u1(cash, cash_after)
     was = sleeve_records(attribution, booking, sleeves, MODELS, CLOSES, accounts)
     now = sleeve_records(attribution, after, sleeves, MODELS, CLOSES, accounts, out)
     assert (now["drift_after"].abs() <= was["drift_after"].abs() + 1e-9).all()
