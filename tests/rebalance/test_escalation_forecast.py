@@ -116,3 +116,16 @@ def test_the_forecast_ladder_meets_the_max_whenever_the_old_ladder_did(seed):
     # A rung skipped where the old ladder stopped: it met the max there, and so does the new.
     assert old.status == "optimal" and _te(old_problem, old) <= limit
     assert new.status == "optimal" and _te(new_problem, new) <= limit
+
+
+def test_an_account_whose_relaxation_has_no_answer_starts_at_the_first_rung():
+    """A cash row no sale can meet (raise ten times the account's value): nothing to forecast
+    from, so the first rung's pipeline runs and says why (``_decide``: no trade, for the PM)."""
+    shard, model = random_shard(0, 1), toy_model()
+    base = build_problem(shard, 0, model, DEFAULT)
+    impossible = replace(base, qp=replace(base.qp, h=base.qp.h - 10.0))
+    relaxed, te = forecast_tracking_error(impossible, shard.identical_group, DEFAULT)
+    assert relaxed.status != "optimal" and np.isnan(te)
+    limit = float(shard.max_tracking_error[0])
+    step, start = _first_rung(impossible, shard.identical_group, limit, DEFAULT)
+    assert step == 0 and start is not None and start.status == relaxed.status
