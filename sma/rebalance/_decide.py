@@ -162,9 +162,9 @@ def _solve_within_tracking_error(
     ``params.te_escalation_skip_search`` times the max escalates without the side search (which
     would only improve an answer about to be replaced).
 
-    The rung to start from is forecast by the relaxation alone (``_first_rung``): a rung whose
-    relaxation already tracks worse than the max is skipped without the rest of its pipeline. The
-    problem is built once and rescaled for each rung (``scale_risk_aversion``)."""
+    Whether the first rung is worth its pipeline is forecast from the lot buckets (``_first_rung``):
+    one far above the max is skipped. The problem is built once and rescaled for each rung
+    (``scale_risk_aversion``)."""
     limit = float(shard.max_tracking_error[a])
     base = build_problem(shard, a, model, params)
     step, relaxed = _first_rung(base, shard.identical_group, limit, params)
@@ -189,24 +189,24 @@ def _solve_within_tracking_error(
 def _first_rung(
     base: AccountProblem, group_of_asset: np.ndarray, limit: float, params: EngineParams
 ) -> tuple[int, QPResult | None]:
-    """The first rung of risk aversion worth the whole pipeline, and its relaxation (None: not
-    solved yet). Tracking error after trading falls as risk aversion rises; a rung whose forecast
-    two-step tracking error (``forecast_tracking_error``: the lot buckets with their sides fixed,
-    which measured within a few percent of the two-step answer on the benchmark's accounts) is
-    above ``params.te_escalation_skip_search`` times ``limit`` is skipped, as its answer would be
-    escalated without the side search anyway. The margin keeps the forecast's rare misses (on 2 of
-    395 random shards, a bucket answer far above the lots' own) from escalating accounts that would
-    have met their max. The last rung is never skipped; RELAX_AND_NET has no such relaxation and
-    starts at the first."""
-    if params.sign_method == SignMethod.RELAX_AND_NET:
+    """The rung of risk aversion to start from (0 or 1), and the first rung's relaxation (None:
+    not solved yet). Tracking error after trading falls as risk aversion rises; when the first
+    rung's two-step tracking error, forecast from the lot buckets (``forecast_tracking_error``,
+    which measured within a few percent of the two-step answer on the benchmark's accounts), is
+    above ``params.te_escalation_skip_search`` times ``limit``, its answer would be escalated
+    without the side search anyway, so the ladder starts at the second rung and climbs on from
+    there as before. The margin keeps the forecast's rare misses (on 2 of 395 random shards a
+    bucket answer far above the lots' own) from escalating accounts that would have met their max
+    at the first rung. Only the first rung is forecast: a forecast costs two small solves, which an
+    account that meets its max at the second would pay for nothing. RELAX_AND_NET has no such
+    relaxation."""
+    if params.sign_method == SignMethod.RELAX_AND_NET or params.te_escalations == 0:
         return 0, None
-    for step in range(params.te_escalations):
-        problem = scale_risk_aversion(base, params.te_escalation_factor**step) if step else base
-        relaxed, te = forecast_tracking_error(problem, group_of_asset, params)
-        # Near or within the max, or not solved (then the pipeline says why).
-        if not te > params.te_escalation_skip_search * limit:
-            return step, relaxed
-    return params.te_escalations, None
+    relaxed, te = forecast_tracking_error(base, group_of_asset, params)
+    # Near or within the max, or not solved (then the pipeline says why): the first rung.
+    if not te > params.te_escalation_skip_search * limit:
+        return 0, relaxed
+    return 1, None
 
 
 def _cash_short(
