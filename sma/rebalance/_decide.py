@@ -98,7 +98,8 @@ def _explain(
     buy_r = buy_reasons(np.isin(sectors, harvested_sectors), problem.kappa > params.cash_tolerance)
     s_idx, b_idx = np.flatnonzero(sold > 0), np.flatnonzero(bought > 0)
     prices = shard.prices[assets]
-    sold_qty = np.bincount(ws.sell_asset, ws.sell, minlength=na)
+    # Lots' shares summed per security, without float noise: 0.4144 + 11.5856 is 12 shares.
+    sold_qty = np.round(np.bincount(ws.sell_asset, ws.sell, minlength=na), 9)
     trades = {
         "account_id": np.full(s_idx.size + b_idx.size, acc_id, dtype=object),
         "symbol": np.concatenate(

@@ -48,6 +48,9 @@ from sma.rebalance._problem import AccountProblem
 from sma.rebalance._signs import ContinuousDecision
 
 _SNAP = 1e-6
+# Decimal places a share count is kept to where fractions are added or taken away: float noise
+# (11.999999999999993) never reaches an order.
+_PLACES = 9
 _CENT = 0.005  # USD: cash within half a cent of its target meets it
 
 
@@ -394,12 +397,12 @@ def whole_orders(
                 add[ok[0]] = whole + 1.0 - sold
             fits = bool(ok.size)
         if fits and ws.net_gain() + float(add @ ws.gain_per_share[mine]) <= budget + 1e-6:
-            ws.sell[mine] += add
+            ws.sell[mine] = np.minimum(np.round(ws.sell[mine] + add, _PLACES), ws.lot_qty[mine])
             continue
         cut = sold - whole
         for lot in mine[np.argsort(-ws.gain_per_share[mine], kind="stable")]:
             take = min(cut, float(ws.sell[lot]))
-            ws.sell[lot] -= take
+            ws.sell[lot] = max(round(float(ws.sell[lot]) - take, _PLACES), 0.0)
             cut -= take
             if cut <= _SNAP:
                 break

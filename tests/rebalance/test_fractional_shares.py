@@ -157,3 +157,17 @@ def test_a_whole_share_account_sells_out_a_position_of_a_fraction_of_a_share():
     others = {s: 1 / 7 for s in SYMBOLS if s != "AAA"}
     out = decide(one_account_shard(lots, exclude=("AAA",), target=others), toy_model(), NO_MINIMUM)
     assert _sold(out)["AAA"] == pytest.approx(12.5856)
+
+
+def test_a_position_of_lots_with_float_noise_is_sold_as_the_whole_shares_it_adds_up_to():
+    """The demo's A000156 held TOV in six lots, four split off by wash sales, one of them
+    0.19199999999999295 shares: they add up to 11.999999999999993 in floating point, and the blotter
+    refused that order ("not a positive whole number of shares"). The order is 12 shares."""
+    tov = [1.0, 8.0704, 2.0, 0.192, 0.5456, 0.19199999999999295]
+    lots = [(s, 100.0, 9_000.0, True) for s in SYMBOLS if s != "AAA"] + [
+        ("AAA", q, 50.0 * q, True) for q in tov
+    ]
+    others = {s: 1 / 7 for s in SYMBOLS if s != "AAA"}
+    out = decide(one_account_shard(lots, exclude=("AAA",), target=others), toy_model(), NO_MINIMUM)
+    assert sum(tov) != 12.0
+    assert _sold(out)["AAA"] == 12.0
