@@ -48,7 +48,8 @@ class EngineParams:
     )
     te_escalation_factor: float = 4.0  # ... each time by this factor (50 -> 200 -> 800)
     # ... and straight away, without the side search, when the two-step answer's TE is above this
-    # multiple of the max (the search rarely lowers TE by a fifth; inf: always search first)
+    # multiple of the max (the search rarely lowers TE by a fifth; inf: always search first); the
+    # first rung is skipped when its answer is forecast above it from the lot buckets (``_decide``)
     te_escalation_skip_search: float = 1.25
     te_trigger_fraction: float = 0.8  # screen: TE above 80 % of the account's max_tracking_error
     drift_tolerance: float = 0.05  # screen: half the sum of |weight - target| above 5 %

@@ -10,7 +10,7 @@ gains <= the remaining gain budget (one row).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -140,3 +140,13 @@ def build_problem(
         qp,
         sub,
     )
+
+
+def scale_risk_aversion(problem: AccountProblem, factor: float) -> AccountProblem:
+    """``problem`` with its risk aversion multiplied by ``factor`` (> 0): only the risk terms of the
+    objective scale (``d``, ``p`` and the offset by ``factor``, ``B`` by its square root), so this
+    is :func:`build_problem` at the new risk aversion without building again (the same numbers to
+    the last bit when ``factor`` is a power of 4, as the escalation's default of 4 is)."""
+    qp = problem.qp
+    scaled = replace(qp, d=qp.d * factor, B=qp.B * np.sqrt(factor), p=qp.p * factor)
+    return replace(problem, qp=scaled, te2_offset=problem.te2_offset * factor)

@@ -31,6 +31,8 @@ from sma.rebalance._sides import (
 from sma.rebalance._sign_search import improve_sides, solve_screened
 from sma.risk import tracking_error
 
+_FORECAST_TOLERANCE = 3e-2  # the sided bucket solve of ``forecast_tracking_error``
+
 
 @dataclass(frozen=True)
 class ContinuousDecision:
@@ -82,6 +84,7 @@ def solve_account(
     group_of_asset: np.ndarray,
     params: EngineParams,
     search_below_te: float = np.inf,
+    relaxed: QPResult | None = None,
 ) -> ContinuousDecision:
     """Trades in weights that respect every constraint including the wash-sale sign rule.
 
@@ -94,7 +97,8 @@ def solve_account(
     checked on the traded values. When the two-step answer's tracking error (annual) is above
     ``search_below_te``, it is returned without the search: the caller raises risk aversion for an
     answer that far above the account's limit (``_decide``), so the search would be spent on an
-    answer thrown away.
+    answer thrown away. ``relaxed``: the relaxation of ``lot_buckets(problem)`` when the caller
+    has solved it already (``forecast_tracking_error``), so it is not solved again.
     """
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
@@ -109,7 +113,8 @@ def solve_account(
     if params.sign_method == SignMethod.RELAX_AND_NET:
         return _relax_and_net(problem, group_of_asset, params)
     sides = lot_buckets(problem)
-    relaxed = solve_trade_qp(sides.qp, params.relaxation_tolerance, iters)
+    if relaxed is None:
+        relaxed = solve_trade_qp(sides.qp, params.relaxation_tolerance, iters)
     conflicts = conflicting_groups(sides, relaxed.v, group_of_asset, eps)
     iterations = relaxed.iterations
     if relaxed.status == "optimal" and conflicts.size == 0:
@@ -155,6 +160,35 @@ def solve_account(
             iterations + found.iterations,
         )
     return _decision(problem, v, second, conflicts.size, iterations, eps, keep)
+
+
+def forecast_tracking_error(
+    problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams
+) -> tuple[QPResult, float]:
+    """Steps 1 and 2 on the lot buckets alone: the loose relaxation of ``lot_buckets(problem)``
+    that ``solve_account`` starts from, and the tracking error (annual) after the buckets' answer
+    with each contested group's side fixed as ``solve_account`` fixes it (nan unless solved). A
+    forecast of the two-step answer's tracking error for the price of two small loose solves: the
+    relaxation's own is no forecast, as it may sell a loss and buy the same name back (tracking
+    far better than any answer that keeps the wash-sale rule)."""
+    eps, iters = params.trade_epsilon, params.solver_max_iterations
+    sides = lot_buckets(problem)
+    relaxed = solve_trade_qp(sides.qp, params.relaxation_tolerance, iters)
+    if relaxed.status != "optimal":
+        return relaxed, np.nan
+    if conflicting_groups(sides, relaxed.v, group_of_asset, eps).size == 0:
+        return relaxed, _tracking_error(sides, relaxed.v)
+    if params.sign_method == SignMethod.TWO_STEP_LOCAL:
+        sell_side, buy_side = sides_from_local_cost(sides, relaxed.v, group_of_asset)
+    else:
+        sell_side, buy_side = sides_from_relaxed_sign(sides, relaxed.v, group_of_asset, eps)
+    keep = keep_for_sides(sides, group_of_asset, sell_side, buy_side)
+    sided = solve_trade_qp(sides.qp.restrict(keep), _FORECAST_TOLERANCE, iters)
+    if sided.status != "optimal":
+        return relaxed, np.nan
+    v = np.zeros(keep.size)
+    v[keep] = sided.v
+    return relaxed, _tracking_error(sides, v)
 
 
 def _tracking_error(problem: AccountProblem, v: np.ndarray) -> float:
