@@ -195,6 +195,7 @@ def test_nights_on_celery_workers_answered_through_the_rest_api(deployment, reco
     assert _eventually("night ended", 300, lambda: _ended(admin, approved)) == "success"
     hosts |= _shard_hosts(admin, approved)
     assert hosts == {"worker1", "worker2"}  # shard tasks ran on both Celery workers
+    assert not (root / "storage").exists()  # the shards went through the S3 server
     assert show(run_dir).state == State.APPROVED
     last = show(run_dir).trail[-1]
     assert (last["user"], last["held"]) == (PM, [held])
