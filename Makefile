@@ -12,7 +12,7 @@ DATE   ?= 2026-11-24
 ACCOUNTS ?= 200
 SEED   ?= 7
 
-.PHONY: install install-airflow lock system-deps demo test test-fast check bench clean
+.PHONY: install install-airflow airflow airflow-down lock system-deps demo test test-fast check bench clean
 
 # Debian packages the tests use: Chromium (the review page in a real browser), poppler (PDF → PNG).
 SYSTEM_PACKAGES := chromium poppler-utils fonts-liberation fonts-dejavu-core
@@ -44,6 +44,15 @@ install: $(STAMP)
 # The runtime and Airflow, for running the DAGs (README, "Running on Airflow").
 install-airflow: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-airflow.lock
+
+# Airflow with the Celery executor on this machine (deploy/README.md): PostgreSQL, Redis, a local
+# S3 server (moto, from the test lock) for the shard exchange, api-server, scheduler, dag-processor,
+# triggerer, two workers. State under out/deploy; `make airflow-down` stops it.
+airflow: $(TEST_STAMP)
+	PY=$(abspath $(PY)) deploy/up
+
+airflow-down:
+	deploy/down
 
 # After a change of pyproject.toml's requirements, in the venv the tests passed in.
 lock:

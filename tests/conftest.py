@@ -19,3 +19,12 @@ def tiny_inbox(tmp_path_factory) -> Path:
     inbox = tmp_path_factory.mktemp("book") / "inbox"
     write_inbox(generate_book(8, 3, AS_OF, BookParams(price_days=300)), inbox, AS_OF, "csv")
     return inbox
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """What a test asks to show whatever the capture and the xdist workers (``record_property``
+    named ``shown``: the Celery night's time), at the end of the run."""
+    for report in terminalreporter.getreports("passed"):
+        for name, value in report.user_properties:
+            if name == "shown":
+                terminalreporter.write_line(f"{report.nodeid}: {value}")
