@@ -31,6 +31,7 @@ from sma.reporting import (
     corporate_action_activity,
     sleeve_performance,
 )
+from sma.uma import attribute_lots, models_in_force
 
 
 class StatementError(PipelineError):
@@ -83,7 +84,8 @@ def _read(con, period: Period) -> _Book:
         snap,
         q("SELECT * FROM inbox_accounts WHERE as_of_date = ?"),
         q(
-            "SELECT account_id, symbol, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis, "
+            "SELECT account_id, lot_id, symbol, quantity, "
+            "CAST(cost_basis AS DOUBLE) AS cost_basis, "
             "coalesce(adjusted_acquired_date, acquired_date) AS holding_start FROM inbox_lots "
             "WHERE as_of_date = ?"
         ),
@@ -161,12 +163,40 @@ def _uma_sleeves(con, period: Period, book: _Book, acc: str, cash: float) -> pd.
     ).df()
     models = con.execute(
         "SELECT DISTINCT provider_id, model_id, effective_date, symbol, weight FROM inbox_models "
-        "WHERE loaded_as_of <= ?",
-        [book.snapshot],
+        "WHERE effective_date <= ?",  # the versions in force in the period, whenever delivered
+        [period.end],
     ).df()
+    if lot_sleeves.empty:  # no night recorded the sleeves by the period's end: attribute them now
+        lot_sleeves = _attributed_at_snapshot(book, acc, sleeves, models, cash)
     return sleeve_performance(
         lot_sleeves, book.closes, sleeves, models, cash, period.start, period.end
     )
+
+
+def _attributed_at_snapshot(
+    book: _Book, acc: str, sleeves: pd.DataFrame, models: pd.DataFrame, cash: float
+) -> pd.DataFrame:
+    """The account's lots at the period's snapshot in sleeves by the night's own rule for lots
+    without one (``sma.uma.attribute_lots``): an account whose sleeves no night has recorded yet
+    (the demo's simulated history, an account just moved to UMA) shows its sleeves' values at the
+    period's end instead of nothing; its sleeve returns stay blank, having no nights behind them."""
+    lots = book.lots[book.lots["account_id"].astype(str) == acc]
+    closes = book.closes.loc[: pd.Timestamp(book.snapshot)]
+    if lots.empty or closes.empty:
+        return pd.DataFrame(columns=["as_of_date", "lot_id", "symbol", "quantity", "sleeve_id"])
+    close = closes.iloc[-1]
+    value = float((lots["quantity"] * lots["symbol"].map(close).astype(float)).sum()) + cash
+    attributed = attribute_lots(
+        lots,
+        pd.DataFrame(columns=["account_id", "lot_id", "sleeve_id"]),
+        sleeves.assign(account_id=acc),
+        models_in_force(models, book.snapshot),
+        close,
+        pd.Series({acc: value}),
+    )
+    return attributed.assign(as_of_date=book.snapshot)[
+        ["as_of_date", "lot_id", "symbol", "quantity", "sleeve_id"]
+    ]
 
 
 def _overlay_saved(runs_dir: Path | None, period: Period, acc: str) -> dict | None:

@@ -229,7 +229,15 @@ def _sleeves(data: StatementData) -> list:
         _p("Your account's sleeves, each following an outside manager's model", "small"),
         _table(rows, [WIDTH * w for w in widths], numeric_from=2),
     ]
-    if len(since):
+    if len(since) and table["sleeve_return"].isna().all():  # no night of sleeves to chain
+        out.append(
+            _p(
+                f"The sleeves are valued as of {long_date(since.iloc[0])}, the first date their "
+                "lots were placed in sleeves; their returns start with the next period.",
+                "small",
+            )
+        )
+    elif len(since):
         out.append(
             _p(
                 f"Sleeve returns are available from {long_date(since.iloc[0])}, when the "

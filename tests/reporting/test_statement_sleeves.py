@@ -89,3 +89,14 @@ def test_the_statement_of_a_uma_account_prints_its_sleeve_table_and_what_the_ove
         for p in PdfReader(io.BytesIO(render_statement_pdf(statement_data()))).pages
     )
     assert "sleeves" not in plain  # not a UMA account: no table
+
+
+def test_sleeves_first_placed_at_the_period_end_are_valued_and_their_returns_said_to_start_later():
+    """The statement of a period no night recorded sleeves for places the lots at the period's
+    end (pipelines.statements): values and weights, no returns, and the note says why."""
+    table = sleeve_performance(LOT_SLEEVES.iloc[1:], CLOSES, SLEEVES, MODELS, 185.0, START, END)
+    table = table.assign(sleeve_return=float("nan"), model_return=float("nan"), since=END)
+    pdf = render_statement_pdf(replace(statement_data(), sleeves=table))
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[1].extract_text().split())
+    assert "the first date their lots were placed in sleeves" in text, text
+    assert "when the account's sleeve history begins" not in text
