@@ -20,7 +20,8 @@ Then, in order:
 Step 3 raises any cash the account can raise within its rules; what it cannot is the shortfall,
 reported in dollars (``Rounded.shortfall``).
 
-5. Last, a whole-share account's order for each security is whole shares, or the whole position.
+5. A whole-share account's order for each security is whole shares, or the whole position
+   (made so before steps 2-4, which then raise or invest the cash it moves, and again last).
    Lots can hold fractions of a share in such an account (a wash sale splits the replacement lot by
    the fraction a cash-in-lieu sale washed, IRS Publication 550; a kept fraction of a merger), and
    selling such a lot out beside whole shares of others would send the custodian an order for a
@@ -338,6 +339,8 @@ def round_to_whole_shares(
     changed = True
     while changed:  # dropping a small loss sale raises the net gain: repeat until both hold
         changed = _drop_small(ws, min_value, na) | _cut_gains(ws, budget)
+    if unit == 1.0:  # orders whole before the cash steps, so they raise or invest what it moves
+        whole_orders(ws, shard, problem, budget)
     deficit = target_cash - cash_after(ws, cash_now, tc)
     if deficit > _CENT:
         _cut_buys(ws, deficit, tc, min_value)
@@ -388,7 +391,8 @@ def whole_orders(
         usable = ~(bought[mine] & (ws.gain_per_share[mine] < 0))
         if whole + 1.0 >= held - _SNAP:  # the next whole share is the whole position
             add = room
-            fits = bool(usable[room > _SNAP].all())
+            # only when what may be sold is the whole position (no lot of it barred from sale)
+            fits = bool(usable[room > _SNAP].all()) and sold + room.sum() >= held - _SNAP
         else:
             order = np.argsort(ws.gain_per_share[mine], kind="stable")
             ok = order[(room[order] >= whole + 1.0 - sold - _SNAP) & usable[order]]

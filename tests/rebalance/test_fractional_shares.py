@@ -171,3 +171,16 @@ def test_a_position_of_lots_with_float_noise_is_sold_as_the_whole_shares_it_adds
     out = decide(one_account_shard(lots, exclude=("AAA",), target=others), toy_model(), NO_MINIMUM)
     assert sum(tov) != 12.0
     assert _sold(out)["AAA"] == 12.0
+
+
+def test_a_sale_beside_a_lot_that_may_not_be_sold_is_cut_to_whole_shares():
+    """EXCLUDE on AAA held as 11.4 shares at a gain and a 0.5-share loss lot bought within 30 days
+    (its loss may not be realized: IRS Publication 550, wash sales). The whole position cannot be
+    sold, so the order is the 11 whole shares below what the gain lot holds, not 11.4."""
+    lots = [(s, 100.0, 9_000.0, True) for s in SYMBOLS if s != "AAA"] + [
+        ("AAA", 11.4, 500.0, True),
+        ("AAA", 0.5, 500.0, False),
+    ]
+    others = {s: 1 / 7 for s in SYMBOLS if s != "AAA"}
+    shard = one_account_shard(lots, exclude=("AAA",), target=others, loss_sale_blocked=("AAA",))
+    assert _sold(decide(shard, toy_model(), NO_MINIMUM))["AAA"] == 11.0
