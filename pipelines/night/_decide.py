@@ -17,6 +17,7 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.night import _files
 from pipelines.night._check import check_shard
+from pipelines.night._lockup import write_lockup
 from pipelines.night._run import Night
 from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_corporate_actions, reconcile, reconciliation_holds
@@ -177,11 +178,12 @@ def decide_step(night: Night, shard: int) -> None:
     ].reset_index(drop=True)
     lots = lots[lots["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
     restrictions = read("restrictions")
+    tilts = read("tilts")
     inputs, blocked = shard_inputs(
         accounts,
         lots,
         restrictions[restrictions["account_id"].isin(accounts["account_id"])],
-        read("tilts"),
+        tilts,
         market,
         _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
         read("wash_blocks"),
@@ -191,6 +193,21 @@ def decide_step(night: Night, shard: int) -> None:
     clock.lap("read")
     out = decide(inputs, model, night.settings.engine_params())
     clock.lap("screen+solve")
+    write_lockup(
+        night,
+        k,
+        inputs,
+        out,
+        model,
+        {
+            "accounts": accounts,
+            "lots": lots,
+            "restrictions": restrictions,
+            "tilts": tilts,
+            "market": market,
+        },
+    )
+    clock.lap("lockup")
     _write_sleeves(night, k, inputs, accounts, lots, market, out, read)
     clock.lap("sleeves")
     violations, broken = check_shard(

@@ -1,0 +1,90 @@
+"""Remedies for a locked-up account (issue 21, "Lock-up monitor"): each one reruns the engine's
+own per-account decision with one input changed -- no second optimiser -- so its tracking error
+after trading and its gains are what the engine would trade."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sma.lockup import Remedy, one_account, quantify_remedies
+from sma.rebalance import EngineParams, decide, screen_accounts
+from tests.rebalance.toy_shards import SYMBOLS, one_account_shard, toy_model
+
+CONCENTRATED = [("AAA", 400.0, 8_000.0, True), ("DDD", 100.0, 9_000.0, True)]
+TILTED = np.array([0.05, 0.05, 0.05, 0.2, 0.2, 0.2, 0.125, 0.125])
+PLAIN = np.full(8, 0.125)
+
+
+def remedies(shard, budget=10_000.0, untilted=None):
+    return quantify_remedies(
+        shard,
+        toy_model(),
+        EngineParams(),
+        ["A1"],
+        np.array([budget]),
+        {} if untilted is None else {"A1": untilted},
+    ).set_index("remedy")
+
+
+def test_lifting_the_budget_lets_the_engine_fix_the_drift_at_a_long_term_gain():
+    shard = one_account_shard(CONCENTRATED, gain_budget=0.0)
+    out = remedies(shard)
+    tonight = decide(shard, toy_model(), EngineParams()).records.iloc[0]
+    assert tonight["exception"] == "TE_LIMIT"
+    assert out.loc["NO_BUDGET", "te_after"] <= out.loc["NO_BUDGET", "max_tracking_error"]
+    assert out.loc["NO_BUDGET", "realized_lt"] > 0
+    assert out.loc["NO_BUDGET", "te_after"] < tonight["te_after"]
+
+
+def test_a_wider_budget_realizes_at_most_the_added_budget():
+    out = remedies(one_account_shard(CONCENTRATED, gain_budget=0.0), budget=4_000.0)
+    widened = out.loc["WIDEN_BUDGET"]
+    assert 0 < widened["realized_st"] + widened["realized_lt"] <= 0.5 * 4_000.0 + 0.01
+    assert "$2,000 more" in widened["what"]
+
+
+def test_added_cash_is_invested_by_the_engine_without_selling_gains():
+    shard = one_account_shard(CONCENTRATED, gain_budget=0.0)
+    out = remedies(shard)
+    tonight = decide(shard, toy_model(), EngineParams()).records.iloc[0]
+    assert out.loc["ADD_CASH", "realized_st"] + out.loc["ADD_CASH", "realized_lt"] <= 0.01
+    assert out.loc["ADD_CASH", "te_after"] < tonight["te_after"]
+    assert "$2,500" in out.loc["ADD_CASH", "what"]
+
+
+def test_the_remedy_comes_from_the_engine_so_a_different_account_gives_a_different_answer():
+    small = remedies(one_account_shard(CONCENTRATED, gain_budget=0.0))
+    bigger = remedies(
+        one_account_shard(
+            [("AAA", 800.0, 16_000.0, True), ("DDD", 100.0, 9_000.0, True)], gain_budget=0.0
+        )
+    )
+    assert bigger.loc["ADD_CASH", "te_after"] > small.loc["ADD_CASH", "te_after"]
+
+
+def test_removing_tilts_targets_the_untilted_index():
+    shard = one_account_shard(
+        CONCENTRATED, gain_budget=0.0, target={s: float(w) for s, w in zip(SYMBOLS, TILTED)}
+    )
+    out = remedies(shard, untilted=PLAIN)
+    assert "NO_TILTS" in out.index
+    assert out.loc["NO_TILTS", "te_after"] != pytest.approx(out.loc["ADD_CASH", "te_after"])
+
+
+def test_no_tilts_remedy_when_the_target_has_none_and_no_budget_remedies_without_a_budget():
+    out = remedies(one_account_shard(CONCENTRATED), untilted=PLAIN)
+    assert set(out.index) == {Remedy.ADD_CASH}
+
+
+def test_one_account_of_a_shard_keeps_its_own_lots_and_masks():
+    a = one_account_shard(CONCENTRATED, gain_budget=0.0)
+    alone = one_account(a, 0)
+    assert list(alone.lot_ids) == list(a.lot_ids)
+    screen = screen_accounts(alone, toy_model(), EngineParams())
+    assert screen.te[0] == pytest.approx(screen_accounts(a, toy_model(), EngineParams()).te[0])
+
+
+def test_a_zero_budget_is_not_widened_by_a_fraction_of_itself():
+    out = remedies(one_account_shard(CONCENTRATED, gain_budget=0.0), budget=0.0)
+    assert set(out.index) == {Remedy.ADD_CASH, Remedy.NO_BUDGET}
