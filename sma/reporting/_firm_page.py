@@ -103,16 +103,13 @@ def _table(frame: pd.DataFrame | None, columns: Sequence[Column], query: str, em
         return f'<p class="muted">Not available for this night {_ref(query)}.</p>'
     if frame.empty:
         return f'<p class="muted">{escape(empty)} {_ref(query)}</p>'
+    align = ["" if fmt is _text else ' class="num"' for _, _, fmt in columns]
     head = "".join(
-        f'<th class="{"" if fmt is _text else "num"}" title="query {query}">{escape(h)}</th>'
-        for _, h, fmt in columns
+        f'<th{a} title="query {query}">{escape(h)}</th>' for a, (_, h, _) in zip(align, columns)
     )
     body = "".join(
         "<tr>"
-        + "".join(
-            f'<td class="{"" if fmt is _text else "num"}">{fmt(row[c])}</td>'
-            for c, _, fmt in columns
-        )
+        + "".join(f"<td{a}>{fmt(row[c])}</td>" for a, (c, _, fmt) in zip(align, columns))
         + "</tr>"
         for _, row in frame.iterrows()
     )
