@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from pipelines.book import write_inbox
-from pipelines.firm import QUERIES
+from pipelines.firm import QUERIES, write_firm_view
 from pipelines.night import run_night
 from pipelines.settings import Settings
 from tests.e2e import small_book
@@ -65,6 +65,9 @@ def firm(tmp_path_factory):
     out = root / "firm.html"
     done = sma(["firm", "--date", NIGHTS[-1].isoformat(), "--out", str(out)], env, root)
     assert done.returncode == 0, done.stderr
+    # The same page in this process (what the command does), byte for byte: a deterministic view.
+    again = write_firm_view(settings, NIGHTS[-1], root / "again.html")
+    assert again.read_bytes() == out.read_bytes()
     with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
         yield root, env, con, out.read_text(encoding="utf-8")
 
