@@ -25,7 +25,8 @@ Gain budget
 Charitable gifts
     ``choose_gift_lots(requests, lots, prices, as_of, sell_barred=None, share_decimals=None)
     -> GiftChoice(lots, short)``: the most appreciated long-term lots first (gain per dollar), never
-    short-term, loss or NO_SELL lots (IRS Pub. 526, IRC 170(e), Pub. 550); ``GIFT_LOT_COLUMNS``.
+    short-term, loss or NO_SELL lots (IRS Pub. 526, IRC 170(e), Pub. 550); ``GIFT_LOT_COLUMNS``;
+    ``without_gifts(lots, delivered)``: the lots left once the gift leaves (no sale, no gain).
 Reconciliation
     ``reconcile(lots, positions, tolerance)`` (breaks: ``account_id, symbol, lots, custodian``)
     and ``reconciliation_holds(breaks)`` (``account_id, kind, reason``): lots that do not add up
@@ -74,7 +75,13 @@ from sma.ledger._budget import gain_budget_remaining, realized_this_year, tax_ye
 from sma.ledger._corporate import REQUIRED_FIELDS as CORPORATE_ACTION_FIELDS
 from sma.ledger._corporate import CorporateAction, exact
 from sma.ledger._errors import LedgerError
-from sma.ledger._gift import GIFT_LOT_COLUMNS, GIFT_SHORT_COLUMNS, GiftChoice, choose_gift_lots
+from sma.ledger._gift import (
+    GIFT_LOT_COLUMNS,
+    GIFT_SHORT_COLUMNS,
+    GiftChoice,
+    choose_gift_lots,
+    without_gifts,
+)
 from sma.ledger._holding import is_long_term
 from sma.ledger._ledger import Ledger
 from sma.ledger._money import (
@@ -133,4 +140,5 @@ __all__ = [
     "wash_sale_block_until",
     "wash_sale_blocks",
     "wash_sale_window_start",
+    "without_gifts",
 ]

@@ -223,3 +223,43 @@ def choose_gift_lots(
             )
     chosen = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=GIFT_LOT_COLUMNS)
     return GiftChoice(chosen, pd.DataFrame(short, columns=GIFT_SHORT_COLUMNS))
+
+
+def without_gifts(lots: pd.DataFrame, delivered: pd.DataFrame) -> pd.DataFrame:
+    """The lots left once the ``delivered`` shares have gone to the charity.
+
+    A gift is no sale (IRS Pub. 526): nothing is realized, the shares and their basis simply leave
+    the account. A lot given whole goes; a lot given in part keeps the rest of its shares and the
+    rest of its basis (its basis less the delivered rows' ``cost_basis``, so shares and basis are
+    conserved to the cent: before = after + delivered). Dates are kept.
+
+    Parameters
+    ----------
+    lots : DataFrame
+        ``account_id, lot_id, symbol, quantity`` (shares), ``cost_basis`` (USD), any other columns.
+    delivered : DataFrame
+        ``account_id, lot_id, symbol, quantity, cost_basis`` (``GiftChoice.lots`` or the store's
+        delivered rows); several rows of one lot add up.
+
+    Returns
+    -------
+    DataFrame
+        ``lots`` in their order with quantities and bases reduced; lots with no share left
+        dropped.
+    """
+    if not len(delivered):
+        return lots
+    key = ["account_id", "symbol", "lot_id"]
+    given = (
+        delivered.astype({k: str for k in key})
+        .groupby(key, as_index=False)[["quantity", "cost_basis"]]
+        .sum()
+        .rename(columns={"quantity": "_q", "cost_basis": "_b"})
+    )
+    out = lots.astype({k: str for k in key}).merge(given, on=key, how="left")
+    q = out["_q"].fillna(0.0).to_numpy(float)
+    b = out["_b"].fillna(0.0).to_numpy(float)
+    left = np.round(out["quantity"].to_numpy(float) - q, 9)
+    out["quantity"] = left
+    out["cost_basis"] = np.round(out["cost_basis"].to_numpy(float) - b, 2)
+    return out[left > 0].drop(columns=["_q", "_b"]).reset_index(drop=True)
