@@ -17,6 +17,7 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.night import _files
 from pipelines.night._check import check_shard
+from pipelines.night._gifts import deliver_gifts
 from pipelines.night._lockup import write_lockup
 from pipelines.night._run import Night
 from sma.accounts import Universe, restriction_masks
@@ -178,11 +179,22 @@ def decide_step(night: Night, shard: int) -> None:
     ].reset_index(drop=True)
     lots = lots[lots["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
     restrictions = read("restrictions")
+    restrictions = restrictions[restrictions["account_id"].isin(accounts["account_id"])]
+    # Issue 21: the gifts leave the account before the engine decides, so it refills the rest.
+    lots, gifts, gift_short = deliver_gifts(
+        read("gift_requests"),
+        accounts,
+        lots,
+        market,
+        restrictions,
+        night.as_of,
+        night.settings.engine.fractional_decimals,
+    )
     tilts = read("tilts")
     inputs, blocked = shard_inputs(
         accounts,
         lots,
-        restrictions[restrictions["account_id"].isin(accounts["account_id"])],
+        restrictions,
         tilts,
         market,
         _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
@@ -225,6 +237,8 @@ def decide_step(night: Night, shard: int) -> None:
     )
     crash_point("decide:between-files")
     _files.write_parquet(night.uri("decisions", k, "held.parquet"), held)
+    _files.write_parquet(night.uri("decisions", k, "gifts.parquet"), gifts)
+    _files.write_parquet(night.uri("decisions", k, "gift_exceptions.parquet"), gift_short)
     _files.write_parquet(night.uri("decisions", k, "violations.parquet"), violations)
     _files.write_parquet(night.uri("decisions", k, "contract_issues.parquet"), broken)
     _files.write_parquet(
