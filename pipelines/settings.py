@@ -325,6 +325,9 @@ class LockupSettings(_Section):
     """The gain budget binds when tonight used all but this fraction of what was left of it."""
     cash_added: float = Field(0.05, gt=0, le=1)
     """The "add cash" remedy: a contribution of this fraction of account value."""
+    gift_share: float = Field(0.05, gt=0, le=1)
+    """The "gift lots" remedy: the most appreciated long-term lots worth this fraction of account
+    value given to charity (``sma.ledger.choose_gift_lots``), the rest refilled by the engine."""
     budget_widening: float = Field(0.5, gt=0)
     """The "widen the budget" remedy: the year's gain budget raised by this fraction of itself."""
     max_accounts_per_night: int = Field(50, ge=0)

@@ -108,6 +108,7 @@ def write_lockup(
         untilted,
         settings.cash_added,
         settings.budget_widening,
+        (frames["lots"], night.as_of, settings.gift_share),
     )
     _files.write_parquet(night.uri("decisions", k, "lockup.parquet"), figures.round(10))
     _files.write_parquet(night.uri("decisions", k, "lockup_remedies.parquet"), remedies.round(10))

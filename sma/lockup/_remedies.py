@@ -13,6 +13,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from sma.ledger import choose_gift_lots
 from sma.rebalance import EngineParams, ShardInputs, decide_account, screen_accounts
 from sma.risk import RiskModel
 
@@ -55,6 +56,7 @@ class Remedy(StrEnum):
     """The remedies the engine quantifies, one input changed each."""
 
     ADD_CASH = "ADD_CASH"  # a contribution of a fraction of value, invested by the engine
+    GIFT_LOTS = "GIFT_LOTS"  # the most appreciated long-term lots given to charity, then refilled
     WIDEN_BUDGET = "WIDEN_BUDGET"  # the year's gain budget raised by a fraction of itself
     NO_BUDGET = "NO_BUDGET"  # no gain budget at all: the drift's full tax cost, for scale
     NO_TILTS = "NO_TILTS"  # the personalised target without the client's tilts
@@ -74,12 +76,54 @@ def one_account(inputs: ShardInputs, a: int) -> ShardInputs:
     return replace(inputs, lot_account=np.zeros(lots.size, dtype=np.int64), **fields)
 
 
+def _keep_lots(alone: ShardInputs, keep: np.ndarray, qty: np.ndarray, basis: np.ndarray):
+    """``alone`` with only the lots ``keep`` (bool), their shares and basis set to ``qty``,
+    ``basis``."""
+    fields = {name: getattr(alone, name)[keep] for name in _PER_LOT}
+    fields |= {"lot_qty": qty[keep], "lot_basis": basis[keep]}
+    return replace(alone, lot_account=alone.lot_account[keep], **fields)
+
+
+def _gifted(
+    alone: ShardInputs, lots: pd.DataFrame, as_of, amount: float
+) -> tuple[str, ShardInputs] | None:
+    """``alone`` after a gift of ``amount`` USD of its most appreciated long-term lots
+    (``sma.ledger.choose_gift_lots``: never short-term, never a loss, never NO_SELL), and the
+    words for it; None when no lot may be given."""
+    account_id = str(alone.account_ids[0])
+    prices = pd.Series(alone.prices, index=alone.symbols)
+    barred = pd.DataFrame(
+        {"account_id": account_id, "symbol": alone.symbols[alone.no_sell[0]].astype(str)}
+    )
+    request = pd.DataFrame(
+        {"request_id": ["lockup"], "account_id": [account_id], "amount": [amount], "charity": [""]}
+    )
+    decimals = pd.Series({account_id: 3 if alone.fractional(0) else 0})
+    given = choose_gift_lots(
+        request, lots, prices, as_of, sell_barred=barred, share_decimals=decimals
+    ).lots
+    if given.empty:
+        return None
+    per_lot = given.groupby("lot_id")[["quantity", "cost_basis"]].sum()
+    ids = pd.Index(alone.lot_ids.astype(str))
+    qty, basis = alone.lot_qty.astype(float).copy(), alone.lot_basis.astype(float).copy()
+    at = ids.get_indexer(per_lot.index.astype(str))
+    qty[at] -= per_lot["quantity"].to_numpy(float)
+    basis[at] -= per_lot["cost_basis"].to_numpy(float)
+    words = (
+        f"gift ${given['market_value'].sum():,.0f} of the most appreciated long-term lots "
+        f"({len(per_lot)} lot(s), ${given['unrealized_gain'].sum():,.0f} of gains never realized)"
+    )
+    return words, _keep_lots(alone, qty > 1e-9, qty, basis)
+
+
 def _variants(
     alone: ShardInputs,
     annual_budget: float,
     untilted: np.ndarray | None,
     cash_added: float,
     budget_widening: float,
+    gift: tuple[pd.DataFrame, object, float] | None,
 ) -> list[tuple[Remedy, str, ShardInputs]]:
     value = float(alone.account_values()[0])
     added = cash_added * value
@@ -90,6 +134,12 @@ def _variants(
             replace(alone, cash=alone.cash + added),
         )
     ]
+    if gift is not None:
+        lots, as_of, share = gift
+        mine = lots[lots["account_id"].astype(str) == str(alone.account_ids[0])]
+        gifted = _gifted(alone, mine, as_of, share * value) if len(mine) else None
+        if gifted is not None:
+            out.append((Remedy.GIFT_LOTS, *gifted))
     left = float(alone.gain_budget_remaining[0])
     if np.isfinite(left):
         wider = budget_widening * annual_budget
@@ -125,6 +175,7 @@ def quantify_remedies(
     untilted: dict[str, np.ndarray],
     cash_added: float = 0.05,
     budget_widening: float = 0.5,
+    gift: tuple[pd.DataFrame, object, float] | None = None,
 ) -> pd.DataFrame:
     """Each remedy of each of ``accounts``, decided by the engine.
 
@@ -147,6 +198,10 @@ def quantify_remedies(
         The ADD_CASH contribution, a fraction of account value.
     budget_widening : float
         The WIDEN_BUDGET increase, a fraction of the year's budget.
+    gift : (DataFrame, date, float) or None
+        For GIFT_LOTS: the shard's open lots as the engine saw them (``account_id, lot_id, symbol,
+        quantity, cost_basis, adjusted_acquired_date``), tonight's date, and the gift as a
+        fraction of account value; None: no GIFT_LOTS remedy.
 
     Returns
     -------
@@ -167,6 +222,7 @@ def quantify_remedies(
             untilted.get(account_id),
             cash_added,
             budget_widening,
+            gift,
         ):
             screen = screen_accounts(variant, model, params)
             _, _, record = decide_account(variant, 0, model, params, screen)

@@ -134,8 +134,9 @@ def test_the_locked_up_accounts_remedies_come_from_the_engine(firm):
         run_folder(root, NIGHTS[-1]) / "proposal" / "lockup_remedies.parquet"
     )
     assert set(remedies["account_id"]) == {LOCKED}
-    # The tilted account's remedies: cash, no budget, no tilts (a zero budget is not widened).
-    assert set(remedies["remedy"]) == {"ADD_CASH", "NO_BUDGET", "NO_TILTS"}
+    # The tilted account's remedies: cash, gifted lots, no budget, no tilts (a zero budget is not
+    # widened).
+    assert set(remedies["remedy"]) == {"ADD_CASH", "GIFT_LOTS", "NO_BUDGET", "NO_TILTS"}
     lifted = remedies.set_index("remedy").loc["NO_BUDGET"]
     assert lifted["te_after"] < lifted["max_tracking_error"] and lifted["realized_lt"] > 0
 

@@ -5,6 +5,7 @@ after trading and its gains are what the engine would trade."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sma.lockup import Remedy, one_account, quantify_remedies
@@ -88,3 +89,50 @@ def test_one_account_of_a_shard_keeps_its_own_lots_and_masks():
 def test_a_zero_budget_is_not_widened_by_a_fraction_of_itself():
     out = remedies(one_account_shard(CONCENTRATED, gain_budget=0.0), budget=0.0)
     assert set(out.index) == {Remedy.ADD_CASH, Remedy.NO_BUDGET}
+
+
+def lots_frame(lots, long_term_since="2024-01-02", short_term_since="2026-09-01"):
+    """The toy shard's lots as the night's frame: ``one_account_shard`` names them L0, L1, ..."""
+    return pd.DataFrame(
+        {
+            "account_id": "A1",
+            "lot_id": [f"L{i}" for i in range(len(lots))],
+            "symbol": [s for s, *_ in lots],
+            "quantity": [q for _, q, _, _ in lots],
+            "cost_basis": [b for _, _, b, _ in lots],
+            "adjusted_acquired_date": [
+                pd.Timestamp(long_term_since if lt else short_term_since) for *_, lt in lots
+            ],
+        }
+    )
+
+
+def gift_remedies(lots, share=0.2):
+    return quantify_remedies(
+        one_account_shard(lots, gain_budget=0.0),
+        toy_model(),
+        EngineParams(),
+        ["A1"],
+        np.array([0.0]),
+        {},
+        gift=(lots_frame(lots), np.datetime64("2026-11-02"), share),
+    ).set_index("remedy")
+
+
+def test_gifting_the_appreciated_lots_lowers_tracking_error_without_realizing_their_gain():
+    # IRS Pub. 526: a gift of appreciated long-term stock is no sale; the engine then refills.
+    out = gift_remedies(CONCENTRATED)
+    tonight = decide(
+        one_account_shard(CONCENTRATED, gain_budget=0.0), toy_model(), EngineParams()
+    ).records.iloc[0]
+    gift = out.loc["GIFT_LOTS"]
+    assert "$10,000 of the most appreciated long-term lots" in gift["what"]
+    assert "$8,000 of gains never realized" in gift["what"]  # 100 AAA shares: $10,000 on $2,000
+    assert gift["realized_st"] + gift["realized_lt"] <= 0.01
+    assert gift["te_after"] < tonight["te_after"]
+
+
+def test_no_gift_remedy_when_the_only_long_term_lot_is_at_a_loss_and_the_gains_short_term():
+    # The gift rules (sma.ledger.choose_gift_lots): never a short-term lot, never a loss lot.
+    short = [("AAA", 400.0, 8_000.0, False), ("DDD", 100.0, 11_000.0, True)]
+    assert "GIFT_LOTS" not in gift_remedies(short).index
