@@ -22,7 +22,9 @@ from pipelines.night import run_night
 from pipelines.settings import Settings
 from sma.ledger import is_long_term
 from tests.e2e import small_book
+from tests.e2e.test_fills_cli import fills_from_exports, release_a_night
 from tests.e2e.test_nights_stateful import FIRST_DAY, next_business_day
+from tests.nightly_env import AS_OF, sma
 
 AMOUNT = 3_000.0
 
@@ -157,3 +159,60 @@ def test_a_rerun_of_the_night_replaces_its_deliveries_and_a_later_night_does_not
         tmp_path, "SELECT request_id FROM gifts_delivered WHERE as_of_date = ?", later
     )
     assert delivered_later.empty
+
+
+def test_the_gift_is_approved_released_as_deliver_and_leaves_the_ledger_when_the_night_books(
+    tiny_inbox, tmp_path, os_users
+):
+    """The generated book asks for two gifts. The PM approves them with the orders (they are in
+    the approved content hash), the release writes ``deliveries.csv`` beside the orders (never a
+    FIX order), and once the fills are booked each delivered lot's shares and basis are conserved,
+    lot by lot: inbox = ledger after + delivered + sold; no realized row for a gift."""
+    env, run = release_a_night(tiny_inbox, tmp_path)
+    exports = run / "blotter" / "exports"
+    deliveries = pd.read_csv(exports / "deliveries.csv")
+    assert len(deliveries) and set(deliveries["instruction"]) == {"DELIVER"}
+    fix = (exports / "orders.fix").read_text()
+    assert not any(f"|37={d}|" in fix for d in deliveries["delivery_id"])
+    manifest = (exports / "manifest.json").read_text()
+    assert "deliveries.csv" in manifest
+
+    fills_from_exports(run).to_csv(tmp_path / "fills.csv", index=False)
+    done = sma(["fills", "load", str(tmp_path / "fills.csv")], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    check = _sql(
+        tmp_path,
+        """WITH d AS (SELECT account_id, symbol, lot_id, sum(quantity) AS q,
+                             sum(cost_basis) AS b FROM gifts_delivered WHERE as_of_date = ?
+                      GROUP BY ALL),
+                i AS (SELECT account_id, symbol, lot_id, quantity AS q, cost_basis AS b
+                      FROM inbox_lots WHERE as_of_date = ?),
+                l AS (SELECT account_id, symbol, lot_id, quantity AS q, cost_basis AS b
+                      FROM ledger_lots WHERE as_of_date = ?),
+                s AS (SELECT account_id, symbol, lot_id, sum(quantity) AS q, sum(cost_basis) AS b
+                      FROM realized_gains WHERE as_of_date = ? GROUP BY ALL)
+           SELECT d.account_id, d.symbol, d.lot_id, i.q AS inbox_q, i.b AS inbox_b,
+                  coalesce(l.q, 0) + d.q + coalesce(s.q, 0) AS after_q,
+                  coalesce(l.b, 0) + d.b + coalesce(s.b, 0) AS after_b
+           FROM d JOIN i USING (account_id, symbol, lot_id)
+           LEFT JOIN l USING (account_id, symbol, lot_id)
+           LEFT JOIN s USING (account_id, symbol, lot_id)""",
+        AS_OF,
+        AS_OF,
+        AS_OF,
+        AS_OF,
+    )
+    assert len(check) == len(deliveries)
+    assert np.allclose(check["inbox_q"], check["after_q"], atol=1e-9)
+    assert (check["inbox_b"].astype(float) - check["after_b"].astype(float)).abs().max() < 0.005
+    gift_sales = _sql(
+        tmp_path,
+        """SELECT r.* FROM realized_gains r JOIN gifts_delivered d
+             ON r.account_id = d.account_id AND r.lot_id = d.lot_id AND r.symbol = d.symbol
+           WHERE r.as_of_date = ? AND r.quantity + d.quantity > (
+               SELECT quantity FROM inbox_lots i WHERE i.as_of_date = r.as_of_date
+               AND i.account_id = r.account_id AND i.lot_id = r.lot_id AND i.symbol = r.symbol)
+               + 1e-9""",
+        AS_OF,
+    )
+    assert gift_sales.empty
