@@ -190,3 +190,20 @@ def test_a_date_before_any_night_and_a_missing_store_are_clear_errors(firm, tmp_
     missing = sma(["firm", "--date", NIGHTS[-1].isoformat()], empty, tmp_path)
     assert missing.returncode == 1 and "no store at" in missing.stderr
     assert "Traceback" not in before.stderr + missing.stderr
+
+
+def test_the_command_in_process_writes_the_same_page(firm, monkeypatch, tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from pipelines.cli import _firm
+
+    root, _, _, page = firm
+    app = typer.Typer()
+    _firm.register(app)
+    monkeypatch.setenv("SMA_CONFIG", str(root / "sma.toml"))
+    out = tmp_path / "firm.html"
+    result = CliRunner().invoke(app, ["--date", NIGHTS[-1].isoformat(), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Firm view: {out.resolve()}" in result.output
+    assert out.read_text(encoding="utf-8") == page

@@ -37,3 +37,29 @@ def test_every_query_runs_on_an_empty_store(tmp_path):
                 continue
             params = {k: date(2026, 11, 3) for k in ("d", "run") if f"${k}" in sql}
             assert len(con.execute(sql, params).df().columns) > 0, name
+
+
+def command():
+    import typer
+
+    from pipelines.cli import _firm
+
+    app = typer.Typer()
+    _firm.register(app)
+    return app
+
+
+def test_the_command_refuses_a_date_that_is_not_one(tmp_path):
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(command(), ["--date", "03/11/2026"])
+    assert result.exit_code == 2 and "is not a date (YYYY-MM-DD)" in result.output
+
+
+def test_the_command_says_where_there_is_no_store_and_exits_1(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    (tmp_path / "sma.toml").write_text(f'[store]\npath = "{tmp_path / "none.duckdb"}"\n')
+    monkeypatch.setenv("SMA_CONFIG", str(tmp_path / "sma.toml"))
+    result = CliRunner().invoke(command(), ["--date", "2026-11-03"])
+    assert result.exit_code == 1 and "no store at" in result.output
