@@ -7,6 +7,7 @@ tracking error and gains are the ones the engine would produce, never an estimat
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from enum import StrEnum
 
@@ -30,25 +31,9 @@ REMEDY_COLUMNS = (
     "exception",
 )
 
-_PER_ACCOUNT = (
-    "account_ids",
-    "household_ids",
-    "account_type",
-    "tlh_enabled",
-    "st_rate",
-    "lt_rate",
-    "max_tracking_error",
-    "gain_budget_remaining",
-    "min_trade_value",
-    "cash_target",
-    "cash",
-    "cash_flow",
-    "benchmark_changed",
-    "restriction_changed",
-    "fractional_shares",
-    "uma",
-)
-_PER_POSITION = ("target", "buy_blocked", "loss_sale_blocked", "no_sell", "exclude")
+#: The securities' arrays, the same for every account; every other array is per account (its
+#: rows) or per lot (``lot_*``).
+_PER_SECURITY = ("symbols", "sectors", "identical_group", "prices")
 _PER_LOT = ("lot_security", "lot_ids", "lot_qty", "lot_basis", "lot_long_term")
 
 
@@ -66,13 +51,11 @@ def one_account(inputs: ShardInputs, a: int) -> ShardInputs:
     """Account ``a`` of ``inputs`` alone, as a shard of one (its lots, masks and target)."""
     lots = inputs.lots_of(a)
     fields: dict[str, np.ndarray | None] = {}
-    for name in _PER_ACCOUNT:
-        column = getattr(inputs, name)
-        fields[name] = None if column is None else column[a : a + 1]
-    for name in _PER_POSITION:
-        fields[name] = getattr(inputs, name)[a : a + 1]
-    for name in _PER_LOT:
-        fields[name] = getattr(inputs, name)[lots]
+    for f in dataclasses.fields(inputs):
+        column = getattr(inputs, f.name)
+        if not f.init or f.name in _PER_SECURITY or f.name == "lot_account" or column is None:
+            continue
+        fields[f.name] = column[lots] if f.name in _PER_LOT else column[a : a + 1]
     return replace(inputs, lot_account=np.zeros(lots.size, dtype=np.int64), **fields)
 
 

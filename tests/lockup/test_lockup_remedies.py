@@ -4,6 +4,8 @@ after trading and its gains are what the engine would trade."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -78,12 +80,51 @@ def test_no_tilts_remedy_when_the_target_has_none_and_no_budget_remedies_without
     assert set(out.index) == {Remedy.ADD_CASH}
 
 
-def test_one_account_of_a_shard_keeps_its_own_lots_and_masks():
-    a = one_account_shard(CONCENTRATED, gain_budget=0.0)
-    alone = one_account(a, 0)
-    assert list(alone.lot_ids) == list(a.lot_ids)
+def two_accounts(first, second):
+    """Two one-account toy shards as one shard of two (the second's lots after the first's)."""
+    fields = {}
+    for name in (
+        "account_ids",
+        "household_ids",
+        "account_type",
+        "tlh_enabled",
+        "st_rate",
+        "lt_rate",
+        "max_tracking_error",
+        "gain_budget_remaining",
+        "min_trade_value",
+        "cash_target",
+        "cash",
+        "cash_flow",
+        "target",
+        "buy_blocked",
+        "loss_sale_blocked",
+        "no_sell",
+        "exclude",
+        "fractional_shares",
+        "uma",
+        "lot_security",
+        "lot_qty",
+        "lot_basis",
+        "lot_long_term",
+    ):
+        fields[name] = np.concatenate([getattr(first, name), getattr(second, name)])
+    fields["account_ids"] = np.array(["A1", "A2"])
+    fields["lot_ids"] = np.concatenate([first.lot_ids, np.char.add("B", second.lot_ids)])
+    fields["lot_account"] = np.repeat([0, 1], [first.lot_ids.size, second.lot_ids.size])
+    return replace(first, **fields)
+
+
+def test_one_account_of_a_shard_is_that_account_alone():
+    a = one_account_shard(CONCENTRATED, gain_budget=0.0, cash=1_000.0)
+    b = one_account_shard([("EEE", 50.0, 4_000.0, False)], max_te=0.05, loss_sale_blocked=("EEE",))
+    both = two_accounts(a, b)
+    alone = one_account(both, 1)
+    assert list(alone.account_ids) == ["A2"] and list(alone.lot_ids) == ["BL0"]
+    assert alone.max_tracking_error[0] == 0.05 and alone.loss_sale_blocked[0].sum() == 1
+    assert alone.account_values()[0] == pytest.approx(5_000.0)
     screen = screen_accounts(alone, toy_model(), EngineParams())
-    assert screen.te[0] == pytest.approx(screen_accounts(a, toy_model(), EngineParams()).te[0])
+    assert screen.te[0] == pytest.approx(screen_accounts(both, toy_model(), EngineParams()).te[1])
 
 
 def test_a_zero_budget_is_not_widened_by_a_fraction_of_itself():
