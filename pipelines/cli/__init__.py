@@ -25,13 +25,24 @@ def _register() -> None:
         _book,
         _ledger,
         _nightly,
+        _propose,
         _review,
         _statements,
         _status,
         _validate,
     )
 
-    modules = [_book, _validate, _nightly, _status, _review, _blotter, _statements, _ledger]
+    modules = [
+        _book,
+        _validate,
+        _nightly,
+        _status,
+        _review,
+        _blotter,
+        _statements,
+        _ledger,
+        _propose,
+    ]
     try:
         from pipelines.cli import _simulate
 
