@@ -34,6 +34,7 @@ from sma.proposals import (
     ProspectProfile,
     TransitionPlan,
     WhatIf,
+    plan_accounts,
     prospect_profile,
     render_transition_pdf,
     render_whatif_pdf,
@@ -312,6 +313,7 @@ class WhatIfRequest:
     prices_from: Path | None = None
     seed: int = 7
     client: str = "Prospective client"
+    gain_budget: float | None = None  # a prospect's, USD a year; None = no limit
 
 
 def _preferences(path: Path | None, columns: list[str]) -> pd.DataFrame:
@@ -363,23 +365,9 @@ def _prospect_account(request: WhatIfRequest, settings: Settings):
     path = with_outside_holdings(path, first, outside, request.seed)
     path = replace(path, dates=path.dates[: first + 1], closes=path.closes[: first + 1])
     benchmark = request.benchmark_id or str(path.benchmark_ids[0])
-    params = SimulationParams()
-    account = pd.DataFrame(
-        {
-            "account_id": ["PROSPECT"],
-            "household_id": ["H-PROSPECT"],
-            "client_name": [request.client],
-            "account_type": ["TAXABLE"],
-            "benchmark_id": [benchmark],
-            "tlh_enabled": [True],
-            "st_tax_rate": [params.st_tax_rate],
-            "lt_tax_rate": [params.lt_tax_rate],
-            "max_tracking_error": [params.max_tracking_error],
-            "gain_budget": [np.nan],
-            "min_trade_value": [params.min_trade_value],
-            "cash_target": [params.cash_target],
-            "inception_date": [pd.Timestamp(path.dates[-1])],
-        }
+    budget = float("inf") if request.gain_budget is None else request.gain_budget
+    account = plan_accounts((budget,), benchmark, SimulationParams(), path.dates[-1]).assign(
+        account_id="PROSPECT", household_id="H-PROSPECT", client_name=request.client
     )
     ids = Prospect(lots, request.cash, benchmark, outside).lot_ids()
     lots = lots.assign(lot_id=ids, account_id="PROSPECT")

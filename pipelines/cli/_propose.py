@@ -104,6 +104,9 @@ def whatif(
     ),
     cash: float = typer.Option(0.0, "--cash", min=0.0, help="A prospect's cash, USD."),
     benchmark: str | None = typer.Option(None, "--benchmark", help="A prospect's benchmark id."),
+    gain_budget: float | None = typer.Option(
+        None, "--gain-budget", min=0.0, help="A prospect's annual gain budget, USD (default none)."
+    ),
     restrictions: Path | None = typer.Option(
         None, "--restrictions", help="Inbox restrictions format: kind, symbol|sector|esg_tag."
     ),
@@ -139,6 +142,7 @@ def whatif(
         prices_from,
         seed,
         client,
+        gain_budget,
     )
     try:
         done = run_whatif(request, load_settings())
@@ -151,7 +155,10 @@ def whatif(
             index=False,
             formatters={
                 "tracking_error": "{:.2%}".format,
-                **{c: "{:,.0f}".format for c in ("st_gain", "lt_gain", "tax", "sold")},
+                **{
+                    c: "{:,.0f}".format
+                    for c in ("st_gain", "lt_gain", "tax", "tax_vs_plain", "sold")
+                },
             },
         )
     )

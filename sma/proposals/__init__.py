@@ -35,6 +35,7 @@ from sma.proposals._transition import (
     Prospect,
     TransitionPlan,
     budget_label,
+    plan_accounts,
     plan_window,
     transition_plan,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "Prospect",
     "TransitionPlan",
     "budget_label",
+    "plan_accounts",
     "plan_window",
     "transition_plan",
     "with_outside_holdings",

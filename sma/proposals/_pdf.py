@@ -286,7 +286,7 @@ def render_whatif_pdf(page: ProposalPage, result: WhatIf, profile: ProspectProfi
     bytes -- a US-Letter PDF
     """
     story = _page_one(page, profile, "What your preferences cost")
-    rows = [["Scenario", "Tracking error", "ST gains", "LT gains", "Tax, first year", "Sold"]]
+    rows = [["Scenario", "Tracking error", "ST gains", "LT gains", "Tax, year 1", "vs plain"]]
     rows += [
         [
             _p(r.scenario, "cell"),
@@ -294,7 +294,7 @@ def render_whatif_pdf(page: ProposalPage, result: WhatIf, profile: ProspectProfi
             money(r.st_gain, cents=False),
             money(r.lt_gain, cents=False),
             money(r.tax, cents=False),
-            money(r.sold, cents=False),
+            money(r.tax_vs_plain, cents=False),
         ]
         for r in result.table.itertuples()
     ]

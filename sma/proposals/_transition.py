@@ -96,7 +96,11 @@ class TransitionPlan:
     params: SimulationParams
 
 
-def _accounts(budgets: tuple[float, ...], benchmark_id: str, params: SimulationParams, start):
+def plan_accounts(
+    budgets: tuple[float, ...], benchmark_id: str, params: SimulationParams, start
+) -> pd.DataFrame:
+    """The inbox ``accounts`` rows of a plan: one taxable account per budget (``BUDGET-<i>``),
+    each its own household, at the simulator's rates and limits; ``inf`` = no budget."""
     ids = np.array([f"BUDGET-{i}" for i in range(len(budgets))])
     return pd.DataFrame(
         {
@@ -166,7 +170,7 @@ def transition_plan(
     TransitionPlan
     """
     first, last = plan_window(market, start, params.years)
-    accounts = _accounts(budgets, prospect.benchmark_id, params, market.dates[first])
+    accounts = plan_accounts(budgets, prospect.benchmark_id, params, market.dates[first])
     ids = accounts["account_id"].to_numpy(str)
     lots = _lots(prospect, ids)
     unknown = sorted(set(lots["symbol"]) - set(market.symbols))

@@ -25,6 +25,7 @@ WHATIF_COLUMNS = [
     "st_gain",
     "lt_gain",
     "tax",
+    "tax_vs_plain",
     "sold",
     "status",
 ]
@@ -149,6 +150,7 @@ def whatif(
             "st_gain": st,
             "lt_gain": lt,
             "tax": tax,
+            "tax_vs_plain": tax - tax[0],
             "sold": sold,
             "status": status,
         }
