@@ -276,9 +276,16 @@ def _write_transition(
         "lots_sold": out / "lots_sold.csv",
     }
     write_atomically(files["pdf"], render_transition_pdf(page, profile, plan))
-    write_atomically(files["plan"], plan.years.to_csv(index=False).encode())
-    write_atomically(files["lots_sold"], plan.lots_sold.to_csv(index=False).encode())
+    write_atomically(files["plan"], _rounded(plan.years).to_csv(index=False).encode())
+    write_atomically(files["lots_sold"], _rounded(plan.lots_sold).to_csv(index=False).encode())
     return files
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dollars to the cent, fractions to six places, as the CSVs carry them."""
+    money = ["st_gain", "lt_gain", "tax_paid", "cumulative_tax", "end_value", "proceeds", "gain"]
+    fractions = ["tracking_error", "legacy_overweight"]
+    return frame.round({**dict.fromkeys(money, 2), **dict.fromkeys(fractions, 6)})
 
 
 def render_plan(plan: TransitionPlan) -> str:
@@ -440,5 +447,5 @@ def run_whatif(request: WhatIfRequest, settings: Settings) -> WhatIfDone:
     request.out.mkdir(parents=True, exist_ok=True)
     files = {"pdf": request.out / "whatif.pdf", "table": request.out / "whatif.csv"}
     write_atomically(files["pdf"], render_whatif_pdf(page, result, profile))
-    write_atomically(files["table"], result.table.to_csv(index=False).encode())
+    write_atomically(files["table"], result.table.round(6).to_csv(index=False).encode())
     return WhatIfDone(result, profile, model, path, files)
