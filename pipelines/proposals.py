@@ -282,10 +282,10 @@ def _write_transition(
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dollars to the cent, fractions to six places, as the CSVs carry them."""
+    """Dollars to the cent, as the CSVs carry them (tracking error in full: it is checked)."""
     money = ["st_gain", "lt_gain", "tax_paid", "cumulative_tax", "end_value", "proceeds", "gain"]
-    fractions = ["tracking_error", "legacy_overweight"]
-    return frame.round({**dict.fromkeys(money, 2), **dict.fromkeys(fractions, 6)})
+    money += ["tax", "tax_vs_plain", "sold"]
+    return frame.round({**dict.fromkeys(money, 2), "legacy_overweight": 6})
 
 
 def render_plan(plan: TransitionPlan) -> str:
@@ -447,5 +447,5 @@ def run_whatif(request: WhatIfRequest, settings: Settings) -> WhatIfDone:
     request.out.mkdir(parents=True, exist_ok=True)
     files = {"pdf": request.out / "whatif.pdf", "table": request.out / "whatif.csv"}
     write_atomically(files["pdf"], render_whatif_pdf(page, result, profile))
-    write_atomically(files["table"], result.table.round(6).to_csv(index=False).encode())
+    write_atomically(files["table"], _rounded(result.table).to_csv(index=False).encode())
     return WhatIfDone(result, profile, model, path, files)

@@ -183,3 +183,34 @@ def test_a_lot_outside_the_universe_without_a_price_is_refused(prospect, tmp_pat
     )
     assert result.exit_code == 1
     assert "OUTFX" in result.output and "holdings" in result.output
+
+
+@pytest.mark.slow
+def test_whatif_of_an_account_in_the_store_reads_its_lots_and_cash_of_that_night(tmp_path):
+    """--account/--date: the account's lots, cash and rates from the store's snapshot; no
+    preference asked is the plain benchmark (tracking error 0)."""
+    from pipelines.ingest import ingest
+    from pipelines.proposals import WhatIfRequest, run_whatif
+    from pipelines.settings import Settings
+
+    day = date(2026, 3, 31)
+    frames = generate_book(4, 6, day, BookParams(price_days=300, universe=SMALL_UNIVERSE))
+    write_inbox(frames, tmp_path / "inbox", day, "csv")
+    settings = Settings(store={"path": tmp_path / "store.duckdb"}, runs={"dir": tmp_path / "runs"})
+    ingest(tmp_path / "inbox", day, settings)
+    accounts = frames["accounts"]
+    taxable = accounts[accounts["account_type"] == "TAXABLE"]["account_id"].astype(str)
+    account = taxable.iloc[0]
+    (tmp_path / "tilts.csv").write_text("account_id,sector,multiplier\nX,Health Care,1.5\n")
+    done = run_whatif(
+        WhatIfRequest(None, tmp_path / "tilts.csv", tmp_path / "out", account, day), settings
+    )
+    table = done.result.table
+    assert list(table["scenario"]) == ["plain benchmark", "tilt sector Health Care x1.5"]
+    assert table["tracking_error"].iloc[0] == 0.0 and table["tracking_error"].iloc[1] > 0
+    lots = frames["lots"][frames["lots"]["account_id"].astype(str) == account]
+    assert done.profile.lots == len(lots)
+    cash = frames["cash"]
+    held = float(cash.loc[cash["account_id"].astype(str) == account, "amount"].sum())
+    assert done.profile.cash == pytest.approx(held)
+    assert (tmp_path / "out" / "whatif.pdf").exists()
