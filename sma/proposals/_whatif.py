@@ -37,7 +37,8 @@ ALL_TOGETHER = "all together"
 
 @dataclass(frozen=True)
 class WhatIf:
-    """``table`` (``WHATIF_COLUMNS``) and each scenario's target, ``targets`` (k, n) weights over
+    """``table`` (``WHATIF_COLUMNS``; ``status`` the engine's: TRADED, NO_TRADE, or why it would
+    need the PM) and each scenario's target, ``targets`` (k, n) weights over
     ``symbols`` (n,), in the table's row order; ``plain`` the plain benchmark's weights (n,)."""
 
     table: pd.DataFrame
@@ -141,7 +142,9 @@ def whatif(
     np.add.at(st, a[~long], gain[~long])
     np.add.at(lt, a[long], gain[long])
     np.add.at(sold, a, sells["proceeds"].to_numpy(float))
-    status = records.set_index("account_id")["status"].reindex(ids).astype(str).to_numpy()
+    rec = records.set_index("account_id").reindex(ids)
+    why = rec["exception"].fillna("").astype(str).to_numpy()
+    status = np.where(why != "", why, rec["status"].astype(str).to_numpy())
     tax = shard.st_rate * st + shard.lt_rate * lt
     table = pd.DataFrame(
         {
