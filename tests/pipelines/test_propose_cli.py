@@ -214,3 +214,19 @@ def test_whatif_of_an_account_in_the_store_reads_its_lots_and_cash_of_that_night
     held = float(cash.loc[cash["account_id"].astype(str) == account, "amount"].sum())
     assert done.profile.cash == pytest.approx(held)
     assert (tmp_path / "out" / "whatif.pdf").exists()
+
+
+def test_an_unknown_benchmark_is_refused_before_any_simulation(prospect, tmp_path):
+    root, folder, _, _ = prospect
+    result = CliRunner().invoke(
+        app(),
+        ["propose", "transition", "--lots", str(root / "lots.csv")]
+        + ["--holdings", str(root / "holdings.csv"), "--prices-from", str(folder)]
+        + ["--benchmark", "NOPE", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 1 and "NOPE" in result.output
+
+
+def test_whatif_of_an_account_needs_its_date(tmp_path):
+    result = CliRunner().invoke(app(), ["propose", "whatif", "--account", "A1"])
+    assert result.exit_code == 2 and "--date" in result.output
