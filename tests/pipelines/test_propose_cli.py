@@ -230,3 +230,19 @@ def test_an_unknown_benchmark_is_refused_before_any_simulation(prospect, tmp_pat
 def test_whatif_of_an_account_needs_its_date(tmp_path):
     result = CliRunner().invoke(app(), ["propose", "whatif", "--account", "A1"])
     assert result.exit_code == 2 and "--date" in result.output
+
+
+@pytest.mark.slow
+def test_the_demo_writes_a_transition_proposal_for_its_generated_prospect(prospect, tmp_path):
+    """``make demo``'s last step (issue 21, "Done when"): a prospect with a concentrated
+    position, and its proposal on tonight's closes."""
+    from pipelines.demo import _demo_proposal
+
+    _, folder, _, _ = prospect
+    _demo_proposal(tmp_path, folder, 4)
+    proposal = tmp_path / "prospect" / "proposal"
+    assert (proposal / "transition.pdf").stat().st_size > 10_000
+    plan = pd.read_csv(proposal / "plan.csv")
+    assert sorted(plan["budget"].unique()) == [0.0, 100_000.0, np.inf]
+    lots = pd.read_csv(tmp_path / "prospect" / "lots.csv")
+    assert OUTSIDE_FUND[0] in set(lots["symbol"])
