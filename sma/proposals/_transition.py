@@ -74,10 +74,16 @@ class Prospect:
     name: str = "Prospective client"
 
     def lot_ids(self) -> np.ndarray:
-        """Each lot's id: its own, else ``LOT-<row>`` (1-based)."""
-        if "lot_id" in self.lots and self.lots["lot_id"].notna().all():
-            return self.lots["lot_id"].astype(str).to_numpy()
-        return np.array([f"LOT-{i + 1}" for i in range(len(self.lots))])
+        """Each lot's id: its own (prefixed with its account when two accounts share one), else
+        ``LOT-<row>`` (1-based). The plan funds one account with all of them."""
+        if "lot_id" not in self.lots or self.lots["lot_id"].isna().any():
+            return np.array([f"LOT-{i + 1}" for i in range(len(self.lots))])
+        ids = self.lots["lot_id"].astype(str)
+        if ids.duplicated().any() and "account_id" in self.lots:
+            ids = self.lots["account_id"].astype(str) + "-" + ids
+        if ids.duplicated().any():
+            return np.array([f"LOT-{i + 1}" for i in range(len(self.lots))])
+        return ids.to_numpy()
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,19 @@ def test_the_implementation_follows_the_firms_minimums(value, expected):
 def test_a_large_outside_share_mentions_a_uma_sleeve_beside_the_sma():
     _, why = suggested_implementation(1e6, 250_000.0, 50_000.0, 0.4)
     assert "sleeve" in why
+
+
+def test_lots_of_two_accounts_sharing_an_id_are_told_apart_by_their_account():
+    from sma.proposals import Prospect
+
+    lots = LOTS.assign(lot_id=["1", "1", "2", "3"])
+    ids = Prospect(lots, 0.0, "LC500", pd.DataFrame()).lot_ids()
+    assert list(ids) == ["IRA-1", "JOINT-1", "JOINT-2", "JOINT-3"]
+    assert list(Prospect(LOTS, 0.0, "LC500", pd.DataFrame()).lot_ids()) == [
+        "LOT-1",
+        "LOT-2",
+        "LOT-3",
+        "LOT-4",
+    ]
+    same = lots.drop(columns="account_id")
+    assert len(set(Prospect(same, 0.0, "LC500", pd.DataFrame()).lot_ids())) == 4
