@@ -89,9 +89,9 @@ class Prospect:
 @dataclass(frozen=True)
 class TransitionPlan:
     """What each budget does, year by year (``PLAN_COLUMNS``), and which legacy lots go when
-    (``LOTS_SOLD_COLUMNS``); ``realized`` every lot piece sold, the engine's own lots too (same
-    columns); ``start``/``end`` the first and last simulated days; ``initial_value``
-    USD on the first day."""
+    (``LOTS_SOLD_COLUMNS``, a lot's pieces sold in one year added up); ``realized`` every lot
+    piece sold, one row per Form 8949 row, the engine's own lots too (same columns);
+    ``start``/``end`` the first and last simulated days; ``initial_value`` USD on the first day."""
 
     years: pd.DataFrame
     lots_sold: pd.DataFrame
@@ -223,7 +223,7 @@ def transition_plan(
     legacy = realized["lot_id"].isin(set(prospect.lot_ids().tolist()))
     return TransitionPlan(
         years,
-        realized[legacy].reset_index(drop=True),
+        _by_lot_and_year(realized[legacy]),
         realized,
         market.dates[first],
         market.dates[last - 1],
@@ -296,9 +296,10 @@ def _legacy_overweight(run, ids, market, first, prospect, rows: pd.DataFrame) ->
 
 
 def _realized(run: PathRun, ids: np.ndarray, budgets: tuple[float, ...]) -> pd.DataFrame:
-    """Every lot piece the plan sells (``LOTS_SOLD_COLUMNS``), the engine's own buys included."""
+    """Every lot piece the plan sells, one row per Form 8949 row (``LOTS_SOLD_COLUMNS``), the
+    engine's own lots included."""
     mine = run.realized
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "budget": mine["account_id"].map(dict(zip(ids, budgets))).to_numpy(float),
             "year": pd.to_datetime(mine["sale_date"]).dt.year.to_numpy(),
@@ -309,11 +310,11 @@ def _realized(run: PathRun, ids: np.ndarray, budgets: tuple[float, ...]) -> pd.D
             "gain": mine["gain_cents"].to_numpy(float) / 100,
             "term": mine["term"].astype(str).to_numpy(),
         }
-    )
-    return (
-        frame.groupby(["budget", "year", "lot_id", "symbol", "term"], as_index=False, sort=False)[
-            ["quantity", "proceeds", "gain"]
-        ]
-        .sum()[LOTS_SOLD_COLUMNS]
-        .reset_index(drop=True)
-    )
+    )[LOTS_SOLD_COLUMNS]
+
+
+def _by_lot_and_year(pieces: pd.DataFrame) -> pd.DataFrame:
+    """The pieces of each lot sold in one year, added up."""
+    keys = ["budget", "year", "lot_id", "symbol", "term"]
+    summed = pieces.groupby(keys, as_index=False, sort=False)[["quantity", "proceeds", "gain"]]
+    return summed.sum()[LOTS_SOLD_COLUMNS].reset_index(drop=True)
