@@ -359,7 +359,11 @@ def _store_account(request: WhatIfRequest, settings: Settings):
     lots = lots.assign(
         quantity=lots["quantity"].astype(float), cost_basis=lots["cost_basis"].astype(float)
     )
-    path = market_from_frames(snap["securities"], prices, snap["benchmarks"])
+    # A security listed later than others has no early closes: carried back, as prepare does.
+    wide = prices.pivot_table(index="date", columns="symbol", values="close", aggfunc="last")
+    wide = wide.reindex(columns=snap["securities"]["symbol"].astype(str)).ffill().bfill()
+    filled = wide.reset_index().melt(id_vars="date", var_name="symbol", value_name="close")
+    path = market_from_frames(snap["securities"], filled, snap["benchmarks"])
     name = str(account["client_name"].iloc[0])
     return account.reset_index(drop=True), lots, held, path, name
 
