@@ -101,6 +101,8 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     folder = Path(settings.runs.dir).parent / "statements" / label
     print(f"  statements   {folder}   ({count} PDFs, Form 8949 reports in form8949/)")
     print()
+    _demo_proposal(work, inbox / as_of.isoformat(), seed)
+    print()
     env = f"SMA_CONFIG={work / 'sma.toml'}"
     print(f"Next, as a PM (you: login {os_login()!r} is the demo's PM in {work / 'users.toml'}):")
     print(f"  {env} .venv/bin/sma blotter show --run {night.run_id}")
@@ -115,6 +117,46 @@ def run_demo(work: Path, as_of: date, accounts: int, seed: int, years: int = 2) 
     )
     print(f"  {env} .venv/bin/sma blotter release --run {night.run_id}")
     return 0
+
+
+def _demo_proposal(work: Path, folder: Path, seed: int) -> None:
+    """A generated prospect (a concentrated position at 40 % of value and a large gain, a fund
+    outside the universe) and its transition proposal on tonight's closes: three budgets, three
+    years, monthly decisions."""
+    import time
+
+    from pipelines.proposals import TransitionRequest, proposal_market, run_transition
+    from sma.book import generate_prospect
+
+    started = time.perf_counter()
+    path, t = proposal_market(folder, seed, 0)
+    drawn = generate_prospect(
+        seed, path.symbols, path.closes[t], path.index_weights(t)[0], path.dates[t]
+    )
+    prospect = work / "prospect"
+    prospect.mkdir(exist_ok=True)
+    write_atomically(prospect / "lots.csv", drawn.lots.to_csv(index=False).encode())
+    write_atomically(prospect / "holdings.csv", drawn.holdings.to_csv(index=False).encode())
+    print("Writing a transition proposal for a generated prospect ...", flush=True)
+    done = run_transition(
+        TransitionRequest(
+            prospect / "lots.csv",
+            prospect / "holdings.csv",
+            drawn.cash,
+            None,
+            (0.0, 100_000.0, float("inf")),
+            3,
+            prospect / "proposal",
+            folder,
+            seed,
+            "Demo prospect",
+        ),
+        load_settings(),
+    )
+    print(
+        f"  proposal     {done.files['pdf']}   (budgets $0, $100,000 and no limit over 3 years; "
+        f"{time.perf_counter() - started:.0f} s)"
+    )
 
 
 def _demo_users(work: Path) -> Path:

@@ -26,6 +26,7 @@ def _register() -> None:
         _firm,
         _ledger,
         _nightly,
+        _propose,
         _review,
         _statements,
         _status,
@@ -42,6 +43,7 @@ def _register() -> None:
         _blotter,
         _statements,
         _ledger,
+        _propose,
     ]
     try:
         from pipelines.cli import _simulate

@@ -23,6 +23,7 @@ from sma.book._generate import (
 )
 from sma.book._holdings import split_into_lots
 from sma.book._params import BookError, BookParams, Funding
+from sma.book._prospect import OUTSIDE_FUND, GeneratedProspect, generate_prospect
 
 __all__ = [
     "BookError",
@@ -31,11 +32,14 @@ __all__ = [
     "CorporateActionDraw",
     "CorporateActionRates",
     "Funding",
+    "GeneratedProspect",
+    "OUTSIDE_FUND",
     "book_market",
     "action_cash",
     "book_tables",
     "draw_corporate_actions",
     "generate_book",
+    "generate_prospect",
     "part_bounds",
     "split_into_lots",
 ]

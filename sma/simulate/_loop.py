@@ -25,6 +25,7 @@ from sma.simulate._strategies import (
     replacement_choice,
     rules_orders,
     threshold_orders,
+    without_gain_sales,
 )
 
 
@@ -40,6 +41,9 @@ class LoopSettings:
     fill_cost_bps: float = 5.0
     risk_history_days: int = 252
     risk: RiskModelParams = RiskModelParams()  # how each monthly risk model is estimated
+    # Accounts (ids) that sell no lot at a gain: a transition plan's zero budget
+    # (``sma.simulate._strategies.without_gain_sales``).
+    gains_barred: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,8 @@ def _decide(
     closes = market.closes[t]
     shard, lots = day_shard(book, market, t, flow)
     if settings.strategy == Strategy.ENGINE:
+        if settings.gains_barred:
+            shard = without_gain_sales(shard, np.isin(acc.ids, settings.gains_barred))
         book.fill(engine_orders(shard, model, settings.engine), day, closes)
         return
     method = ReliefMethod.FIFO

@@ -9,6 +9,8 @@ down sales of gains on an estimate of each position's gain.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -224,3 +226,26 @@ def position_basis(lots: LotArrays, m: int, n: int) -> np.ndarray:
     out = np.zeros((m, n))
     np.add.at(out, (lots.account, lots.security), lots.basis)
     return out
+
+
+def without_gain_sales(shard: ShardInputs, barred: np.ndarray) -> ShardInputs:
+    """``shard`` with every position of the ``barred`` accounts that holds a lot at a gain tonight
+    made NO_SELL, so the engine realizes no gain there -- not even one a harvested loss would net.
+
+    A gain is the sale's amount realized over the lot's adjusted basis (IRC section 1001(a)); the
+    engine's gain budget counts net gains (losses offset gains, Schedule D), so a budget of zero
+    alone still lets it spend a harvested loss on a gain. The targets are left as they are: the
+    tracking error this costs shows.
+
+    Parameters
+    ----------
+    shard : ShardInputs
+    barred : ndarray of shape (m,), bool -- the accounts that sell no lot at a gain
+    """
+    gain = shard.prices[shard.lot_security] * shard.lot_qty - shard.lot_basis > 0
+    lot = gain & barred[shard.lot_account]
+    held_at_gain = np.zeros_like(shard.no_sell)
+    held_at_gain[shard.lot_account[lot], shard.lot_security[lot]] = True
+    if not held_at_gain.any():
+        return shard
+    return replace(shard, no_sell=shard.no_sell | held_at_gain)
