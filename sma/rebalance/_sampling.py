@@ -33,6 +33,7 @@ import numpy as np
 
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._rounding import _CENT, _SNAP, WholeShares, cash_after
+from sma.rebalance._swaps import best_pair
 
 _MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents of account value ...
 _MIN_GAIN_PER_USD = (
@@ -236,34 +237,36 @@ class _Search:
         unbuys = _best(u_change)
         best = None
         ws = self.ws
+        dz_b = (
+            np.where(ws.buy[spend] > 0, 1.0, self.first_buy[spend]) * ws.buy_price[spend]
+        ) / self.value
+        buy_j = self.buy_j[spend]
         for kind, idx, change, cash, j, dz in (
             ("unbuy", unbuys, u_change, u_cash, self.buy_j, -ws.buy_price / self.value),
             ("sell", lots, s_change, s_cash, self.sell_j, -ws.sell_price / self.value),
         ):
             if idx.size == 0:
                 continue
-            shares = self._raise_shares(kind, idx)
-            dz_r = dz[idx] * shares
-            dz_b = (
-                np.where(ws.buy[spend] > 0, 1.0, self.first_buy[spend]) * ws.buy_price[spend]
-            ) / self.value
-            total = (
-                change[idx][:, None]
-                + b_change[spend][None, :]
-                + dz_r[:, None] * dz_b[None, :] * self.Q[np.ix_(j[idx], self.buy_j[spend])]
+            # a loss sale and a buy of the same identical group: the sign rule
+            loss = ws.gain_per_share[idx] < 0 if kind == "sell" else np.zeros(idx.size, bool)
+            total, r, c = best_pair(
+                change[idx],
+                cash[idx],
+                dz[idx] * self._raise_shares(kind, idx),
+                j[idx],
+                self.group[j[idx]],
+                loss,
+                b_change[spend],
+                b_cash[spend],
+                dz_b,
+                buy_j,
+                self.group[buy_j],
+                self.Q,
+                float(spendable),
+                _CENT,
             )
-            same = j[idx][:, None] == self.buy_j[spend][None, :]
-            short = spendable + cash[idx][:, None] - b_cash[spend][None, :] < -_CENT
-            total[same | short] = np.inf
-            if kind == "sell":  # a loss sale and a buy of the same identical group: the sign rule
-                loss = ws.gain_per_share[idx] < 0
-                total[
-                    loss[:, None]
-                    & (self.group[j[idx]][:, None] == self.group[self.buy_j[spend]][None, :])
-                ] = np.inf
-            r, c = np.unravel_index(int(np.argmin(total)), total.shape)
-            if np.isfinite(total[r, c]) and (best is None or total[r, c] < best[0]):
-                best = (float(total[r, c]), kind, int(idx[r]), int(spend[c]))
+            if r >= 0 and (best is None or total < best[0]):
+                best = (float(total), kind, int(idx[r]), int(spend[c]))
         return best
 
     def _raise_shares(self, kind: str, idx: np.ndarray) -> np.ndarray:
