@@ -1,16 +1,30 @@
 """Two inner steps of rounding made faster without changing a trade (issue 23; issue 17's decide
-time): the pairing of swaps in the whole-share name search (``_swaps.best_pair``, compiled) is
-held to the numpy expression it replaced, and the pass of ``whole_orders`` over each sold security
-(step 5 of ``_rounding``) skips only securities whose sale its own test would pass over: whole
-shares, or the whole position."""
+time): the whole-share name search (``_sampling``), compiled (``_sampling_steps``), makes the moves
+the numpy search made (``tests/rebalance/numpy_name_search.py``), and its pairing of swaps is the
+numpy expression it replaced; the pass of ``whole_orders`` over each sold security (step 5 of
+``_rounding``) skips only securities whose sale its own test would pass over: whole shares, or the
+whole position."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
-from sma.rebalance._rounding import _SNAP, WholeShares, _maybe_fractional_sales
-from sma.rebalance._swaps import best_pair
+from sma.rebalance import EngineParams, build_problem
+from sma.rebalance._rounding import (
+    _SNAP,
+    WholeShares,
+    _maybe_fractional_sales,
+    round_to_whole_shares,
+)
+from sma.rebalance._sampling import choose_names
+from sma.rebalance._sampling_steps import best_pair
+from sma.rebalance._signs import ContinuousDecision
+from tests.rebalance.numpy_name_search import numpy_choose_names
+from tests.rebalance.test_whole_share_sampling import account, index_universe, small_accounts
 
 CENT = 0.005
 
@@ -92,6 +106,59 @@ def test_a_loss_sale_is_not_paired_with_a_buy_of_its_identical_group():
     )  # fmt: skip
     assert best_pair(raise_loss=np.array([False]), **args)[2] == 0
     assert best_pair(raise_loss=np.array([True]), **args)[2] == 1
+
+
+def _copy(ws: WholeShares) -> WholeShares:
+    return replace(ws, buy=ws.buy.copy(), sell=ws.sell.copy())
+
+
+def _search_both(shard, model, moves: int):
+    """The rounded no-trade start of the shard's account, searched by the compiled and by the
+    numpy search: (compiled trades and moves, numpy trades and moves)."""
+    params = EngineParams()
+    problem = build_problem(shard, 0, model, params)
+    nb, nl = problem.n_buys, problem.lots.size
+    start = round_to_whole_shares(
+        problem, ContinuousDecision(np.zeros(nb), np.zeros(nl), "optimal", 0.0, 0, 0), shard, params
+    )
+    args = (
+        problem,
+        float(shard.cash[0]),
+        float(shard.cash_target[0] * problem.value),
+        problem.budget * problem.value,
+        float(shard.min_trade_value[0]),
+        params.trading_cost,
+        shard.identical_group[problem.assets],
+        moves,
+    )
+    compiled, spec = _copy(start.shares), _copy(start.shares)
+    return (compiled, choose_names(compiled, *args)), (spec, numpy_choose_names(spec, *args))
+
+
+def test_a_50k_account_funded_with_cash_gets_the_moves_the_numpy_search_made():
+    """A first night from $50k cash over 300 names: a first buy of many names, then swaps."""
+    symbols, prices, weights, model = index_universe(300, seed=17)
+    (compiled, made), (spec, made_spec) = _search_both(
+        account(symbols, prices, weights, cash=50_000.0), model, 1000
+    )
+    assert made == made_spec > 50
+    np.testing.assert_array_equal(compiled.buy, spec.buy)
+    np.testing.assert_array_equal(compiled.sell, spec.sell)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kw=small_accounts())
+def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(kw):
+    """On small accounts with lots at gains and losses, restrictions, wash-sale blocks, a gain
+    budget, identical pairs, cash or a withdrawal: the same trades, to the bit."""
+    symbols, prices, weights = kw.pop("symbols"), kw.pop("prices"), kw.pop("weights")
+    _, _, _, model = index_universe(40, seed=0)
+    (compiled, made), (spec, made_spec) = _search_both(
+        account(symbols, prices, weights, **kw), model, 400
+    )
+    assert made == made_spec
+    np.testing.assert_array_equal(compiled.buy, spec.buy)
+    np.testing.assert_array_equal(compiled.sell, spec.sell)
 
 
 def _sales(seed: int) -> tuple[WholeShares, np.ndarray, np.ndarray, np.ndarray]:
