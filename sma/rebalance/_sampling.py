@@ -79,7 +79,7 @@ def choose_names(
         ),
         (np.ascontiguousarray(qp.cost[:nb]), np.ascontiguousarray(qp.cost[nb:])),
         grad,
-        qp.d,
+        np.ascontiguousarray(qp.d, dtype=float),
         Q,
         qp.d + np.diag(Q),
         (
