@@ -96,7 +96,7 @@ def _best(change):
     ok = np.flatnonzero(np.isfinite(change))
     if ok.size <= _SWAP_SIDE:
         return ok
-    cut = np.sort(change[ok])[_SWAP_SIDE - 1]
+    cut = np.partition(change[ok], _SWAP_SIDE - 1)[_SWAP_SIDE - 1]
     out = np.empty(_SWAP_SIDE, np.int64)
     n = 0
     for i in ok:  # below the cut, then the ties at it
