@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import sma.rebalance._sampling as sampling
+import sma.rebalance._sampling_steps as steps
 from sma.rebalance import EngineParams, build_problem
 from sma.rebalance._rounding import (
     _SNAP,
@@ -161,6 +163,32 @@ def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(kw):
     np.testing.assert_array_equal(compiled.sell, spec.sell)
 
 
+@pytest.fixture
+def python_search(monkeypatch):
+    """The compiled search as plain Python: what numba compiles, run line by line."""
+    kernels = ("_change", "_best", "_best_lot_per_security", "_move", "_apply_sell")
+    for name in (*kernels, "_best_single", "_best_swap", "best_pair", "search_moves"):
+        monkeypatch.setattr(steps, name, getattr(steps, name).py_func)
+    monkeypatch.setattr(sampling, "search_moves", steps.search_moves)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(kw=small_accounts())
+def test_the_compiled_search_is_its_python_reading(kw, python_search):
+    symbols, prices, weights = kw.pop("symbols"), kw.pop("prices"), kw.pop("weights")
+    _, _, _, model = index_universe(40, seed=0)
+    (python, made), (spec, made_spec) = _search_both(
+        account(symbols, prices, weights, **kw), model, 400
+    )
+    assert made == made_spec
+    np.testing.assert_array_equal(python.buy, spec.buy)
+    np.testing.assert_array_equal(python.sell, spec.sell)
+
+
 def _sales(seed: int) -> tuple[WholeShares, np.ndarray, np.ndarray, np.ndarray]:
     """Sales of 1-6 lots in each of 80 securities: whole shares, whole positions, fractions, and
     sums within a few float ulps of either test's edge."""
@@ -212,3 +240,17 @@ def test_no_sale_leaves_nothing_to_look_at():
     ws, asset_of, held_qty, held_security = _sales(0)
     ws.sell[:] = 0.0
     assert _maybe_fractional_sales(ws, asset_of, held_qty, held_security).size == 0
+
+
+@pytest.mark.parametrize("reading", ["compiled", "python"])
+def test_the_moves_paired_are_the_128_best_and_of_ties_at_the_cut_the_first(reading):
+    best = steps._best if reading == "compiled" else steps._best.py_func
+    rng = np.random.default_rng(3)
+    change = rng.normal(size=400)
+    change[rng.random(400) < 0.2] = np.inf
+    finite = np.flatnonzero(np.isfinite(change))
+    expected = np.sort(finite[np.argsort(change[finite], kind="stable")[:128]])
+    np.testing.assert_array_equal(best(change), expected)
+    tied = np.where(np.arange(400) % 2 == 0, 0.0, 1.0)  # 200 tied at the lowest value
+    np.testing.assert_array_equal(best(tied), np.arange(0, 256, 2))
+    assert best(np.array([np.inf, 2.0, 1.0])).tolist() == [1, 2]
