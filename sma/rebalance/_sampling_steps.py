@@ -131,6 +131,12 @@ def _move(grad, Q, d, j, dz):
 
 
 @njit(cache=True)
+def _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, b, shares):
+    buy[b] += shares
+    _move(grad, Q, d, buy_j[b], shares * buy_price[b] / value)
+
+
+@njit(cache=True)
 def _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, lot, shares):
     old, new = sell[lot], sell[lot] + shares
     if new >= lot_qty[lot] - _SNAP:
@@ -258,21 +264,12 @@ def search_moves(buy, sell, prices, lots, securities, bounds, costs, grad, d, Q,
             b_change, b_cash, spendable, u_change, s_change, r_change
         )
         pair = _best_swap(
-            b_change,
-            b_cash,
-            b_step,
-            u_change,
-            u_cash,
-            u_step,
-            s_change,
-            s_cash,
-            s_step,
-            buy_price,
-            sell_price,
+            (b_change, b_cash, b_step),
+            (u_change, u_cash, u_step),
+            (s_change, s_cash, s_step),
+            prices,
             gain,
-            buy_j,
-            sell_j,
-            group,
+            securities,
             Q,
             value,
             spendable,
@@ -281,19 +278,15 @@ def search_moves(buy, sell, prices, lots, securities, bounds, costs, grad, d, Q,
             break
         if pair[0] < best_single:
             _, raising, r, c = pair
-            buy[c] += b_step[c]
-            _move(grad, Q, d, buy_j[c], b_step[c] * buy_price[c] / value)
+            _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, c, b_step[c])
             if raising == 0:
-                buy[r] += -u_step[r]
-                _move(grad, Q, d, buy_j[r], -u_step[r] * buy_price[r] / value)
+                _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, r, -u_step[r])
             else:
                 _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, r, s_step[r])
         elif kind == 0:
-            buy[at] += b_step[at]
-            _move(grad, Q, d, buy_j[at], b_step[at] * buy_price[at] / value)
+            _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, at, b_step[at])
         elif kind == 1:
-            buy[at] += -u_step[at]
-            _move(grad, Q, d, buy_j[at], -u_step[at] * buy_price[at] / value)
+            _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, at, -u_step[at])
         elif kind == 2:
             _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, at, s_step[at])
         else:
@@ -324,30 +317,16 @@ def _best_single(b_change, b_cash, spendable, u_change, s_change, r_change):
 
 
 @njit(cache=True)
-def _best_swap(
-    b_change,
-    b_cash,
-    b_step,
-    u_change,
-    u_cash,
-    u_step,
-    s_change,
-    s_cash,
-    s_step,
-    buy_price,
-    sell_price,
-    gain,
-    buy_j,
-    sell_j,
-    group,
-    Q,
-    value,
-    spendable,
-):
+def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, value, spendable):
     """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap: cash
     raised by one move spent on a buy of another security; change inf when none. The cheapest lot
     per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of each kind on
     their own are paired (a move stays O(n))."""
+    b_change, b_cash, b_step = buys
+    u_change, u_cash, u_step = unbuys
+    s_change, s_cash, s_step = sales
+    buy_price, sell_price = prices
+    buy_j, sell_j, group = securities
     best = (np.inf, -1, -1, -1)
     spend = _best(b_change)
     if spend.size == 0:
@@ -356,10 +335,10 @@ def _best_swap(
     buy_sec = buy_j[spend]
     lots = _best_lot_per_security(s_change, sell_j)
     lots = lots[_best(s_change[lots])]
-    unbuys = _best(u_change)
+    smaller = _best(u_change)
     for raising in range(2):
         if raising == 0:
-            idx, change, cash = unbuys, u_change, u_cash
+            idx, change, cash = smaller, u_change, u_cash
             j = buy_j[idx]
             dz = -buy_price[idx] / value * u_step[idx]
             loss = np.zeros(idx.size, np.bool_)

@@ -166,7 +166,7 @@ def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(kw):
 @pytest.fixture
 def python_search(monkeypatch):
     """The compiled search as plain Python: what numba compiles, run line by line."""
-    kernels = ("_change", "_best", "_best_lot_per_security", "_move", "_apply_sell")
+    kernels = ("_change", "_best", "_best_lot_per_security", "_move", "_apply_buy", "_apply_sell")
     for name in (*kernels, "_best_single", "_best_swap", "best_pair", "search_moves"):
         monkeypatch.setattr(steps, name, getattr(steps, name).py_func)
     monkeypatch.setattr(sampling, "search_moves", steps.search_moves)
