@@ -41,7 +41,6 @@ from sma.trading import (
     Users,
     book_fills,
     booked_digest,
-    content_hash,
     current,
     empty_booked,
     fill_ids,
@@ -211,7 +210,8 @@ def load_fills(
     if state != State.RELEASED:
         raise NotReleased(run_dir, state)
     blotter = _folder.read_blotter(_folder.home(run_dir) / "approved")
-    if content_hash(blotter) != approved["content_sha256"]:
+    # the files' digest: the blotter's frames and its deliveries (issue 21), as approved
+    if _folder.content_digest(_folder.home(run_dir) / "approved") != approved["content_sha256"]:
         raise ContentChanged(
             run_dir.name, "-", "FILLS", "the released blotter's files were altered"
         )

@@ -30,7 +30,7 @@ from pipelines.corporate_actions import (
 from pipelines.fills import FillsResult, load_fills, locked, write_fills_record
 from pipelines.settings import Settings
 from pipelines.store import open_store, transaction
-from sma.ledger import Ledger, usd_to_cents, wash_sale_window_start
+from sma.ledger import Ledger, usd_to_cents, wash_sale_window_start, without_gifts
 from sma.trading import BOOKED_COLUMNS, Action, Signer, Users, booked_digest, require_role
 
 _LOT_SQL = INBOX_LOT_SQL
@@ -53,11 +53,23 @@ def _starting_point(
         ).df()
         return lots, cash, Ledger(accounts).realized()
     lots, action_rows = lots_after_corporate_actions(con, as_of)
+    # Issue 21: the night's gifts left before its trades, so the fills book against the lots that
+    # remain; a gift is no sale, so it books no realized row (IRS Pub. 526).
+    lots = without_gifts(lots, delivered_gifts(con, as_of))
     cash = con.execute(
         "SELECT account_id, CAST(amount AS DOUBLE) AS amount FROM inbox_cash WHERE as_of_date = ?",
         [as_of],
     ).df()
     return lots, cash, action_rows
+
+
+def delivered_gifts(con, as_of: date) -> pd.DataFrame:
+    """The lots the night of ``as_of`` gave to charities (``gifts_delivered``), basis in USD."""
+    return con.execute(
+        "SELECT account_id, symbol, lot_id, quantity, CAST(cost_basis AS DOUBLE) AS cost_basis "
+        "FROM gifts_delivered WHERE as_of_date = ? ORDER BY account_id, symbol, lot_id",
+        [as_of],
+    ).df()
 
 
 def booked_in_store(con, as_of: date) -> pd.DataFrame:

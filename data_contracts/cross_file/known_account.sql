@@ -1,7 +1,7 @@
 -- rule: known_account
 -- action: quarantine
 -- Every account-scoped row (restrictions, tilts, lots, cash, cash flows, transactions,
--- positions, a corporate action limited to one account, sleeves) belongs to an account with a clean
+-- positions, a corporate action limited to one account, sleeves, gift requests) belongs to an account with a clean
 -- row in accounts. Such a row is refused; the
 -- account (if it exists) is held.
 SELECT 'restrictions' AS file, _row AS "row", 'account_id' AS "column", account_id AS value, account_id,
@@ -58,3 +58,9 @@ SELECT 'sleeves' AS file, _row AS "row", 'account_id' AS "column", account_id AS
             THEN 'account ' || account_id || ' was refused in accounts'
             ELSE 'account ' || account_id || ' is not in accounts' END AS message
 FROM sleeves WHERE account_id NOT IN (SELECT account_id FROM accounts)
+UNION ALL
+SELECT 'gift_requests' AS file, _row AS "row", 'account_id' AS "column", account_id AS value, account_id,
+       CASE WHEN account_id IN (SELECT account_id FROM accounts_all)
+            THEN 'account ' || account_id || ' was refused in accounts'
+            ELSE 'account ' || account_id || ' is not in accounts' END AS message
+FROM gift_requests WHERE account_id NOT IN (SELECT account_id FROM accounts)

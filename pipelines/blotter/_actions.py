@@ -26,11 +26,13 @@ import pandas as pd
 
 from pipelines._faults import crash_point
 from pipelines.blotter import _folder
-from pipelines.blotter._heads import head_problem, save_head, store_head
+from pipelines.blotter._heads import _with_store, head_problem, save_head, store_head, write_head
 from pipelines.blotter._parts import ROWS_PER_PART, proposal_parts, run_of
 from pipelines.errors import PipelineError
+from pipelines.store import transaction
 from sma.trading import (
     ALLOCATION_EXPORT_COLUMNS,
+    DELIVERY_COLUMNS,
     DESK_COLUMNS,
     LOT_EXPORT_COLUMNS,
     SORT_KEYS,
@@ -44,6 +46,7 @@ from sma.trading import (
     Users,
     authorize,
     build_blotter,
+    build_deliveries,
     csv_chunks,
     current,
     fix_message_chunks,
@@ -136,6 +139,9 @@ def propose(
         for trades, lot_sells in proposal_parts(src, rows_per_part, scratch=_folder.home(run_dir)):
             writer.append_blotter(build_blotter(trades, lot_sells, exceptions))
             crash_point("blotter:mid-write")
+        if (src / "deliveries.parquet").exists():  # issue 21: the night's gifts, DELIVER
+            delivered = pd.read_parquet(src / "deliveries.parquet")
+            writer.append("deliveries", build_deliveries(delivered, run_dir.name))
         digest = writer.close()
         trail = _trail(run_dir, user, Action.PROPOSE)
         state, _, last = current(trail)
@@ -222,8 +228,29 @@ def approve(
             signer=signer,
             attested_by=attested_by,
         )
-        _append(run_dir, record, store)
+        _folder.append_record(run_dir, record)
+        if store is not None:
+            _approval_in_store(store, record, hold)
     return record
+
+
+def _approval_in_store(store: Path, record: dict[str, Any], hold: list[str]) -> None:
+    """The approval as the store's chain head, and, in the same transaction, the gifts of the
+    accounts the PM held taken back out of ``gifts_delivered`` (issue 21): a held account gives
+    nothing tonight, so its request is due again on the next night."""
+
+    def work(con) -> None:
+        with transaction(con):
+            write_head(con, record)
+            if hold:
+                con.execute(
+                    "DELETE FROM gifts_delivered WHERE as_of_date = "
+                    "(SELECT as_of_date FROM runs WHERE run_id = ?) AND account_id IN "
+                    f"({', '.join('?' * len(hold))})",
+                    [record["run_id"], *hold],
+                )
+
+    _with_store(Path(store), False, work)
 
 
 def _held_out(
@@ -239,7 +266,12 @@ def _held_out(
             for part in _folder.frame_parts(proposed, "allocations", columns)
         ]
     )
-    found = set(held["account_id"])
+    delivering = (
+        list(_folder.frame_parts(proposed, "deliveries"))
+        if (proposed / "deliveries.parquet").exists()
+        else []
+    )
+    found = set(held["account_id"]).union(*(set(p["account_id"]) for p in delivering))
     if set(hold) - found:
         raise BlotterRefused(
             run,
@@ -252,6 +284,8 @@ def _held_out(
     for name in ("allocations", "lot_instructions"):
         for part in _folder.frame_parts(proposed, name):
             writer.append(name, without_accounts(part, name, hold, orders))
+    for part in delivering:  # a held account gives nothing either (issue 21)
+        writer.append("deliveries", without_accounts(part, "deliveries", hold))
 
 
 def _close(
@@ -487,12 +521,19 @@ def export_streams(
 ) -> dict[str, Callable[[], Iterable[bytes]]]:
     """The release's files by name, each as a stream of bytes read from the blotter in
     ``folder``."""
-    return _streams(
+    streams = _streams(
         _folder.read_frame(folder, "orders"),
         lambda name: _folder.frame_parts(folder, name),
         at,
         session,
     )
+    # Issue 21: the custodian's DELIVER instructions, beside the orders (never sent as FIX).
+    if (folder / "deliveries.parquet").exists() and len(_folder.read_frame(folder, "deliveries")):
+        streams["deliveries.csv"] = lambda: (
+            c.encode()
+            for c in csv_chunks(_folder.frame_parts(folder, "deliveries"), list(DELIVERY_COLUMNS))
+        )
+    return streams
 
 
 def _streams(

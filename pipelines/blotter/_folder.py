@@ -4,6 +4,8 @@ Layout of ``<run_dir>/blotter/``::
 
     proposed/{orders,allocations,lot_instructions}.parquet   written by propose
     approved/{orders,allocations,lot_instructions}.parquet   written by approve (held accounts out)
+    {proposed,approved}/deliveries.parquet   DELIVER instructions of the night's gifts (issue 21),
+                     in the content hash when they hold rows
                      rows in the blotter's order (``sma.trading.SORT_KEYS``), written and read
                      part by part: a night's tens of millions of allocations never sit in memory
     audit.jsonl      append-only, hash-chained trail: the authority on the blotter's state
@@ -43,7 +45,7 @@ from pipelines._atomic import put_in_place, write_atomically
 from pipelines._faults import crash_point
 from pipelines._leftovers import tmp_prefix
 from pipelines.errors import PipelineError
-from sma.trading import FRAMES, SCHEMAS, Blotter, ContentDigest, TrailProblem
+from sma.trading import FRAMES, OPTIONAL_FRAMES, SCHEMAS, Blotter, ContentDigest, TrailProblem
 
 #: Rows a reader holds at a time when it goes through a blotter's files.
 BATCH_ROWS = 1_000_000
@@ -111,7 +113,10 @@ class BlotterWriter:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         tag = uuid.uuid4().hex
-        self._tmp = {name: self.folder / f"{tmp_prefix()}{tag}-{name}.parquet" for name in FRAMES}
+        self._tmp = {
+            name: self.folder / f"{tmp_prefix()}{tag}-{name}.parquet"
+            for name in (*FRAMES, *OPTIONAL_FRAMES)
+        }
         self._writers = {
             name: pq.ParquetWriter(
                 path, SCHEMAS[name], compression="zstd", write_statistics=True, store_schema=False
@@ -187,7 +192,8 @@ def content_digest(folder: Path) -> str:
     they hold; files whose rows were reordered or changed give another hash.
     """
     digest = ContentDigest()
-    for name in FRAMES:
+    present = [n for n in OPTIONAL_FRAMES if (Path(folder) / f"{n}.parquet").exists()]
+    for name in (*FRAMES, *present):
         for batch in _batches(folder, name):
             digest.update(name, pa.Table.from_batches([batch]))
     return digest.hexdigest()

@@ -45,6 +45,14 @@ class BlotterView:
         return None if self.folder is None else _folder.read_frame(self.folder, "orders")
 
     @property
+    def deliveries(self) -> pd.DataFrame | None:
+        """The DELIVER instructions in force (issue 21's gifts), None when the blotter has none."""
+        if self.folder is None or not (self.folder / "deliveries.parquet").exists():
+            return None
+        frame = _folder.read_frame(self.folder, "deliveries")
+        return frame if len(frame) else None
+
+    @property
     def blotter(self) -> Blotter | None:
         return None if self.folder is None else _folder.read_blotter(self.folder)
 

@@ -131,6 +131,16 @@ def register(app: typer.Typer) -> None:
                     ["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]
                 ].to_string(index=False)
             )
+        if (gifts := view.deliveries) is not None:
+            typer.echo(
+                f"DELIVER to charities (gifts, no sale): {len(gifts)} lot(s), "
+                f"${gifts['market_value'].sum():,.2f} (deliveries.csv beside the orders)"
+            )
+            typer.echo(
+                gifts[
+                    ["account_id", "symbol", "lot_id", "quantity", "market_value", "charity"]
+                ].to_string(index=False)
+            )
         for r in view.trail:
             who = r["user"] + (
                 f" (Airflow, relayed by {r['attested_by']})" if r.get("attested_by") else ""

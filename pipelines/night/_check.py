@@ -13,9 +13,11 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.night import _files
 from pipelines.night._contracts import output_contract_issues
+from pipelines.night._gifts import DELIVERY_COLUMNS
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.compliance import VIOLATION_COLUMNS, ProposalBook, check_proposal, check_run_totals
+from sma.lockup import LOCKUP_COLUMNS, REMEDY_COLUMNS
 from sma.rebalance import (
     HOLDING_KINDS,
     LOT_SELL_COLUMNS,
@@ -63,6 +65,8 @@ _TEXT_COLUMNS = {
     "exception",
     "triggers",
     "kind",
+    "remedy",
+    "what",
     "why",
     "until",
     "sector",
@@ -296,6 +300,25 @@ def _savings_line(proposal) -> dict:
     }
 
 
+def _typed_deliveries(deliveries: pd.DataFrame) -> pd.DataFrame:
+    """The night's deliveries with their numbers as numbers and dates as dates, in request and
+    lot order, so the file reads the same on a quiet night and a busy one."""
+    out = deliveries.astype(
+        {
+            **{c: str for c in ("request_id", "account_id", "lot_id", "symbol", "charity")},
+            **{
+                c: float
+                for c in ("quantity", "price", "cost_basis", "market_value", "unrealized_gain")
+            },
+        }
+    )
+    for c in ("acquired_date", "adjusted_acquired_date"):
+        out[c] = pd.to_datetime(out[c]).astype("datetime64[us]")
+    return out.sort_values(["account_id", "request_id", "symbol", "lot_id"], kind="stable")[
+        DELIVERY_COLUMNS
+    ].reset_index(drop=True)
+
+
 def check_step(night: Night) -> dict:
     """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline
     numbers.
@@ -339,8 +362,13 @@ def check_step(night: Night) -> dict:
     )
     contract = _contract_exceptions(broken[~broken["account_id"].isin(out_of_trading)])
     out_of_trading |= set(contract["account_id"])
+    # Issue 21: a held account gives nothing tonight (its request stays due for a later night).
+    deliveries = _gather(night, shards, "gifts", DELIVERY_COLUMNS)
+    deliveries = deliveries[~deliveries["account_id"].isin(out_of_trading)]
+    gift_short = _gather(night, shards, "gift_exceptions", EXCEPTION_COLUMNS)
+    gift_short = gift_short[~gift_short["account_id"].isin(out_of_trading)]
     exceptions = pd.concat(
-        [held[EXCEPTION_COLUMNS], compliance, flagged_exceptions(records), contract],
+        [held[EXCEPTION_COLUMNS], compliance, flagged_exceptions(records), contract, gift_short],
         ignore_index=True,
     )
 
@@ -382,6 +410,7 @@ def check_step(night: Night) -> dict:
         ("exceptions", exceptions),
         ("violations", violations),
         ("records", records),
+        ("deliveries", _typed_deliveries(deliveries)),
     ):
         _files.write_parquet(str(proposal / f"{name}.parquet"), frame, f"check:{name}")
         crash_point(f"check:after-{name}")
@@ -400,6 +429,13 @@ def check_step(night: Night) -> dict:
         )
         crash_point(f"check:after-{name}")
     _write_sleeves(night, shards, proposal, out_of_trading)
+    for name, columns in (("lockup", LOCKUP_COLUMNS), ("lockup_remedies", REMEDY_COLUMNS)):
+        _files.concat_parquet(
+            _decisions(night, shards, name),
+            str(proposal / f"{name}.parquet"),
+            f"check:{name}",
+            empty=_empty(list(columns)),
+        )
     totals = check_run_totals(
         tally.orders, tally.notional, _recent_nights(night), night.settings.compliance_limits()
     )
@@ -437,6 +473,12 @@ def check_step(night: Night) -> dict:
             "model_changes", {"models": 0, "symbols": 0, "accounts": 0}
         ),
         "overlay_savings": _savings_line(proposal),
+        "gifts": {
+            "lots": int(len(deliveries)),
+            "requests": int(deliveries["request_id"].nunique()),
+            "market_value": round(float(deliveries["market_value"].astype(float).sum()), 2),
+            "unrealized_gain": round(float(deliveries["unrealized_gain"].astype(float).sum()), 2),
+        },
     }
     _files.write_json(str(night.run_dir / "summary.json"), summary, "check:summary")
     night.mark_done("check", info=summary)

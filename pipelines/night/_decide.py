@@ -17,6 +17,8 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.night import _files
 from pipelines.night._check import check_shard
+from pipelines.night._gifts import deliver_gifts
+from pipelines.night._lockup import write_lockup
 from pipelines.night._run import Night
 from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_corporate_actions, reconcile, reconciliation_holds
@@ -177,11 +179,23 @@ def decide_step(night: Night, shard: int) -> None:
     ].reset_index(drop=True)
     lots = lots[lots["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
     restrictions = read("restrictions")
+    restrictions = restrictions[restrictions["account_id"].isin(accounts["account_id"])]
+    # Issue 21: the gifts leave the account before the engine decides, so it refills the rest.
+    lots, gifts, gift_short = deliver_gifts(
+        read("gift_requests"),
+        accounts,
+        lots,
+        market,
+        restrictions,
+        night.as_of,
+        night.settings.engine.fractional_decimals,
+    )
+    tilts = read("tilts")
     inputs, blocked = shard_inputs(
         accounts,
         lots,
-        restrictions[restrictions["account_id"].isin(accounts["account_id"])],
-        read("tilts"),
+        restrictions,
+        tilts,
         market,
         _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
         read("wash_blocks"),
@@ -191,6 +205,21 @@ def decide_step(night: Night, shard: int) -> None:
     clock.lap("read")
     out = decide(inputs, model, night.settings.engine_params())
     clock.lap("screen+solve")
+    write_lockup(
+        night,
+        k,
+        inputs,
+        out,
+        model,
+        {
+            "accounts": accounts,
+            "lots": lots,
+            "restrictions": restrictions,
+            "tilts": tilts,
+            "market": market,
+        },
+    )
+    clock.lap("lockup")
     _write_sleeves(night, k, inputs, accounts, lots, market, out, read)
     clock.lap("sleeves")
     violations, broken = check_shard(
@@ -208,6 +237,8 @@ def decide_step(night: Night, shard: int) -> None:
     )
     crash_point("decide:between-files")
     _files.write_parquet(night.uri("decisions", k, "held.parquet"), held)
+    _files.write_parquet(night.uri("decisions", k, "gifts.parquet"), gifts)
+    _files.write_parquet(night.uri("decisions", k, "gift_exceptions.parquet"), gift_short)
     _files.write_parquet(night.uri("decisions", k, "violations.parquet"), violations)
     _files.write_parquet(night.uri("decisions", k, "contract_issues.parquet"), broken)
     _files.write_parquet(

@@ -23,6 +23,7 @@ import pandas as pd
 from pipelines._faults import crash_point
 from pipelines.corporate_actions import CORPORATE_ACTION_FILL_ID
 from pipelines.night import _files
+from pipelines.night._gifts import due_gift_requests
 from pipelines.night._model_changes import (
     followers_of_changes,
     read_uma_inbox,
@@ -271,6 +272,7 @@ def prepare_step(night: Night) -> list[int]:
         # benchmark_id of its inbox row; one it cannot place tonight is held out (MODEL_MISSING).
         models, sleeves = read_uma_inbox(con, night.as_of)
         lot_sleeves = _last_lot_sleeves(con, night.as_of)
+        gift_requests = due_gift_requests(con, night.as_of)
         uma = uma_targets(snap["accounts"], sleeves, models, night.as_of)
         snap["accounts"] = uma.accounts
         snap["benchmarks"] = pd.concat([snap["benchmarks"], uma.benchmarks], ignore_index=True)
@@ -353,6 +355,7 @@ def prepare_step(night: Night) -> list[int]:
         ("wash_blocks", blocks),
         ("sleeves", sleeves),
         ("lot_sleeves_before", lot_sleeves),
+        ("gift_requests", gift_requests),
     ):
         key = (
             frame["household_id"].map(household_shard)

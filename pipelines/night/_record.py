@@ -62,6 +62,24 @@ _TABLES = {
         "lot_sleeves",
         ["account_id", "lot_id", "symbol", "sleeve_id", "attributed"],
     ),
+    # issue 21: every lot given to a charity tonight (a rerun replaces the date's rows)
+    "gifts_delivered": (
+        "deliveries",
+        [
+            "request_id",
+            "account_id",
+            "lot_id",
+            "symbol",
+            "quantity",
+            "price",
+            "cost_basis",
+            "market_value",
+            "unrealized_gain",
+            "charity",
+            "acquired_date",
+            "adjusted_acquired_date",
+        ],
+    ),
 }
 
 _log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ MONEY_COLUMNS = {
     ("lots", "cost_basis"),
     ("cash", "amount"),
     ("cash_flows", "amount"),
+    ("gift_requests", "amount"),
     ("accounts", "gain_budget"),
     ("accounts", "min_trade_value"),
     ("transactions", "realized_gain"),
@@ -43,7 +44,7 @@ HISTORY_FILES = {
 
 #: Inbox files and columns added after the first schema, each by its own migration (so ``_v1``
 #: stays what it was when stores were made with it): name -> the schema version that adds it.
-ADDED_FILES = {"models": 9, "sleeves": 9}
+ADDED_FILES = {"models": 9, "sleeves": 9, "gift_requests": 11}
 ADDED_COLUMNS = {("accounts", "fractional_shares"): 7, ("accounts", "implementation"): 9}
 
 
@@ -256,6 +257,21 @@ def _v10() -> list[str]:
     ]
 
 
+def _v11() -> list[str]:
+    """Charitable gifts (issue 21): the night's gift requests, and every lot delivered to a
+    charity (one row per lot and request; a rerun of the night replaces its own rows)."""
+    return [
+        _inbox_table_ddl(INBOX_FILES["gift_requests"], 11),
+        """CREATE TABLE gifts_delivered (
+    as_of_date DATE NOT NULL, request_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL,
+    lot_id VARCHAR NOT NULL, symbol VARCHAR NOT NULL, quantity DOUBLE NOT NULL, price DOUBLE NOT NULL,
+    cost_basis DECIMAL(18, 2) NOT NULL, market_value DECIMAL(18, 2) NOT NULL,
+    unrealized_gain DECIMAL(18, 2) NOT NULL, charity VARCHAR NOT NULL, acquired_date DATE NOT NULL,
+    adjusted_acquired_date DATE NOT NULL
+)""",
+    ]
+
+
 #: Migration n brings a store from schema version n-1 to n.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v1()),
@@ -268,5 +284,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(_v8()),
     tuple(_v9()),
     tuple(_v10()),
+    tuple(_v11()),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -134,3 +134,28 @@ def cash_flows(
     amount = np.where(amount >= 0, 1.0, -1.0) * np.maximum(np.round(np.abs(amount), -2), 100.0)
     requested = dates[len(dates) - 1 - rng.integers(0, 5, len(account))]
     return account, amount, requested
+
+
+#: Charities the generated book's clients give to (fictional names).
+CHARITIES = ("Riverside Food Bank", "Northfield Children's Hospital", "Open Library Fund")
+
+
+def gift_requests(
+    rng: np.random.Generator, accounts: AccountDraw, as_of: np.datetime64, first_part: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A charitable gift of appreciated stock (issue 21) from the first two taxable accounts of
+    the book, asked for tonight: 1-3% of the account's value in whole hundreds (at least $500).
+
+    Returns
+    -------
+    account : ndarray of shape (k,), int -- k <= 2, none outside the book's first part
+    amount : ndarray of shape (k,), USD
+    date : ndarray of shape (k,), datetime64[D] -- ``as_of``
+    charity : ndarray of shape (k,), str
+    """
+    account = np.flatnonzero(accounts.account_type == "TAXABLE")[: 2 if first_part else 0]
+    amount = np.maximum(
+        np.round(accounts.value[account] * rng.uniform(0.01, 0.03, account.size), -2), 500.0
+    )
+    charity = np.asarray(CHARITIES, dtype=object)[np.arange(account.size) % len(CHARITIES)]
+    return account, amount, np.full(account.size, as_of, dtype="datetime64[D]"), charity

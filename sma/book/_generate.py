@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sma.book._accounts import AccountDraw, draw_accounts
-from sma.book._activity import cash_balances, cash_flows, recent_trades
+from sma.book._activity import cash_balances, cash_flows, gift_requests, recent_trades
 from sma.book._corporate import CorporateActionDraw, action_cash, draw_corporate_actions
 from sma.book._frames import (
     contract_table,
@@ -381,6 +381,10 @@ def _part_tables(
     if not market.actions.actions.empty:
         positions, cash = _after_actions(lot_table, book, lo, hi, cash, market.actions)
     restrictions, tilts = _restriction_tables(book, lo, hi, symbols)
+    # its own stream, so the gifts change no other draw of the book
+    gift_account, gift_amount, gift_date, charity = gift_requests(
+        np.random.default_rng([seed, 9, part]), accounts, history.dates[-1], part == 0
+    )
     return {
         "accounts": _accounts_table(book, lo, hi, market, p),
         "restrictions": restrictions,
@@ -408,6 +412,16 @@ def _part_tables(
             },
         ),
         "positions": positions,
+        "gift_requests": contract_table(
+            "gift_requests",
+            {
+                "request_id": [f"GIFT-{a}" for a in account_ids.take(gift_account).to_pylist()],
+                "account_id": account_ids.take(gift_account),
+                "amount": gift_amount,
+                "date": dates(gift_date),
+                "charity": charity.tolist(),
+            },
+        ),
         "sleeves": sleeves_table(book.sleeves, lo, hi, book.account_ids, p.models),
     }
 

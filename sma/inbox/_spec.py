@@ -337,6 +337,24 @@ INBOX_FILES: dict[str, FileSpec] = {
             required=False,
             doc="The sleeves of UMA accounts, each following one model.",
         ),
+        FileSpec(
+            "gift_requests",
+            (
+                _c("request_id", _ID, doc="the request's own id: delivered once"),
+                _c("account_id", _ID),
+                _c("amount", _F, doc="USD of securities to give, > 0"),
+                _c(
+                    "date",
+                    _DATE,
+                    doc="the day the client asks the gift to be made; the first night on or "
+                    "after it delivers",
+                ),
+                _c("charity", _TXT, doc="the charity receiving the securities"),
+            ),
+            key=("request_id",),
+            required=False,
+            doc="Charitable gifts of appreciated long-term lots (issue 21).",
+        ),
     )
 }
 

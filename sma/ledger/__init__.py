@@ -22,6 +22,11 @@ Wash-sale blocks for the nightly engine
 Gain budget
     ``realized_this_year(realized, as_of) -> Series`` (cents per account),
     ``gain_budget_remaining(gain_budget, realized_ytd, taxable)``, ``tax_year_start(as_of)``.
+Charitable gifts
+    ``choose_gift_lots(requests, lots, prices, as_of, sell_barred=None, share_decimals=None)
+    -> GiftChoice(lots, short)``: the most appreciated long-term lots first (gain per dollar), never
+    short-term, loss or NO_SELL lots (IRS Pub. 526, IRC 170(e), Pub. 550); ``GIFT_LOT_COLUMNS``;
+    ``without_gifts(lots, delivered)``: the lots left once the gift leaves (no sale, no gain).
 Reconciliation
     ``reconcile(lots, positions, tolerance)`` (breaks: ``account_id, symbol, lots, custodian``)
     and ``reconciliation_holds(breaks)`` (``account_id, kind, reason``): lots that do not add up
@@ -70,6 +75,13 @@ from sma.ledger._budget import gain_budget_remaining, realized_this_year, tax_ye
 from sma.ledger._corporate import REQUIRED_FIELDS as CORPORATE_ACTION_FIELDS
 from sma.ledger._corporate import CorporateAction, exact
 from sma.ledger._errors import LedgerError
+from sma.ledger._gift import (
+    GIFT_LOT_COLUMNS,
+    GIFT_SHORT_COLUMNS,
+    GiftChoice,
+    choose_gift_lots,
+    without_gifts,
+)
 from sma.ledger._holding import is_long_term
 from sma.ledger._ledger import Ledger
 from sma.ledger._money import (
@@ -96,9 +108,12 @@ __all__ = [
     "CORPORATE_ACTIONS",
     "CORPORATE_ACTION_COLUMNS",
     "CORPORATE_ACTION_FIELDS",
+    "GIFT_LOT_COLUMNS",
+    "GIFT_SHORT_COLUMNS",
     "REPLAY_TRANSACTION_COLUMNS",
     "Action",
     "CorporateAction",
+    "GiftChoice",
     "Ledger",
     "LedgerError",
     "ReliefMethod",
@@ -108,6 +123,7 @@ __all__ = [
     "apply_splits",
     "cents_to_usd",
     "cents_to_usd_text",
+    "choose_gift_lots",
     "exact",
     "gain_budget_remaining",
     "identical_groups",
@@ -124,4 +140,5 @@ __all__ = [
     "wash_sale_block_until",
     "wash_sale_blocks",
     "wash_sale_window_start",
+    "without_gifts",
 ]

@@ -57,6 +57,9 @@ class ExceptionKind(StrEnum):
     )
     # a UMA account's sleeve follows a model with no version in force tonight (prepare)
     MODEL_MISSING = "MODEL_MISSING"
+    # a gift request's eligible lots (long-term, appreciated, not NO_SELL) did not cover its
+    # amount: what they could was delivered (night, issue 21)
+    GIFT_SHORT = "GIFT_SHORT"
 
     @property
     def holds_out(self) -> bool:

@@ -15,13 +15,16 @@ from sma.trading._approval import (
 )
 from sma.trading._audit import TrailProblem, current, last_of, seal, verify_trail
 from sma.trading._blotter import (
+    DELIVERY_COLUMNS,
     FRAMES,
+    OPTIONAL_FRAMES,
     SCHEMAS,
     SORT_KEYS,
     Blotter,
     ContentDigest,
     ProposalError,
     build_blotter,
+    build_deliveries,
     content_hash,
     run_of_orders,
     shrink_orders,
@@ -54,6 +57,9 @@ from sma.trading._fills import (
 from sma.trading._signing import Signer
 
 __all__ = [
+    "DELIVERY_COLUMNS",
+    "OPTIONAL_FRAMES",
+    "build_deliveries",
     "ALLOCATION_EXPORT_COLUMNS",
     "DESK_COLUMNS",
     "LOT_EXPORT_COLUMNS",

@@ -65,6 +65,21 @@ LOT_INSTRUCTION_COLUMNS = (
     "quantity",
 )
 
+#: One row per lot (or part of a lot) delivered free to a charity (issue 21): a DELIVER
+#: instruction to the custodian, not an order -- nothing is sold, nothing reaches the broker.
+DELIVERY_COLUMNS = (
+    "delivery_id",
+    "instruction",
+    "request_id",
+    "account_id",
+    "symbol",
+    "lot_id",
+    "quantity",
+    "price",
+    "market_value",
+    "charity",
+)
+
 #: The blotter's frames in their fixed order, and the columns each is sorted by. Files and parts of
 #: a blotter are always in this order (block order first, so a part of whole block orders is a
 #: contiguous run of rows); the content hash reads rows in it.
@@ -73,8 +88,12 @@ SORT_KEYS = {
     "orders": ["order_id"],
     "allocations": ["order_id", "allocation_id"],
     "lot_instructions": ["order_id", "allocation_id", "lot_id"],
+    "deliveries": ["delivery_id"],
 }
-_NUMBERS = {"quantity", "reference_price", "notional", "ratio"}
+#: Frames a blotter may have beside its orders: hashed only when they hold rows, so a blotter
+#: without them keeps the content hash it always had.
+OPTIONAL_FRAMES = ("deliveries",)
+_NUMBERS = {"quantity", "reference_price", "notional", "ratio", "price", "market_value"}
 
 
 def _schema(columns: tuple[str, ...]) -> pa.Schema:
@@ -98,6 +117,7 @@ SCHEMAS = {
     "orders": _schema(ORDER_COLUMNS),
     "allocations": _schema(ALLOCATION_COLUMNS),
     "lot_instructions": _schema(LOT_INSTRUCTION_COLUMNS),
+    "deliveries": _schema(DELIVERY_COLUMNS),
 }
 
 
@@ -395,6 +415,37 @@ def hold_out(blotter: Blotter, accounts: Iterable[str]) -> Blotter:
     )
 
 
+def build_deliveries(delivered: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """The blotter's DELIVER instructions (``DELIVERY_COLUMNS``) from the night's deliveries.
+
+    Parameters
+    ----------
+    delivered : DataFrame
+        The check step's ``deliveries``: ``request_id, account_id, symbol, lot_id, quantity``
+        (shares), ``price`` (the night's close, USD), ``market_value`` (USD), ``charity``.
+    run_id : str
+
+    Returns
+    -------
+    DataFrame
+        One DELIVER row per lot, sorted by ``delivery_id`` = ``<run_id>-DELIVER-<account>-<nnn>``
+        (numbered within the account by request, symbol and lot).
+    """
+    out = delivered.astype(
+        {c: str for c in ("request_id", "account_id", "symbol", "lot_id", "charity")}
+    ).sort_values(["account_id", "request_id", "symbol", "lot_id"], kind="stable")
+    number = out.groupby("account_id").cumcount() + 1
+    out = out.assign(
+        delivery_id=[f"{run_id}-DELIVER-{a}-{n:03d}" for a, n in zip(out["account_id"], number)],
+        instruction="DELIVER",
+        quantity=out["quantity"].astype(float),
+        price=out["price"].astype(float),
+        market_value=out["market_value"].astype(float),
+    )
+    _check_ids(out["delivery_id"].unique(), "delivery_id")
+    return _frame(out, "deliveries")
+
+
 class ContentDigest:
     """SHA-256 of a blotter's content, fed frame by frame in slices of any size.
 
@@ -409,8 +460,9 @@ class ContentDigest:
     def __init__(self) -> None:
         self._hashes = {
             name: {f.name: (hashlib.sha256(), hashlib.sha256()) for f in SCHEMAS[name]}
-            for name in FRAMES
+            for name in (*FRAMES, *OPTIONAL_FRAMES)
         }
+        self._fed: set[str] = set()
 
     def update(self, name: str, part: pd.DataFrame | pa.Table) -> None:
         """Add the next rows of frame ``name`` (columns ``SCHEMAS[name]``)."""
@@ -419,6 +471,8 @@ class ContentDigest:
             table = pa.Table.from_pandas(part[schema.names], schema=schema, preserve_index=False)
         else:
             table = part.select(schema.names).cast(schema)
+        if table.num_rows:
+            self._fed.add(name)
         for field, column in zip(schema, table.columns):
             values, lengths = self._hashes[name][field.name]
             for chunk in column.chunks:
@@ -432,7 +486,7 @@ class ContentDigest:
 
     def hexdigest(self) -> str:
         h = hashlib.sha256()
-        for name in FRAMES:
+        for name in (*FRAMES, *(n for n in OPTIONAL_FRAMES if n in self._fed)):
             h.update(f"[{name}]\n".encode())
             for column, (values, lengths) in self._hashes[name].items():
                 h.update(f"{column}:{values.hexdigest()}:{lengths.hexdigest()}\n".encode())

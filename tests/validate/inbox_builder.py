@@ -113,6 +113,10 @@ def clean_inbox() -> dict[str, pd.DataFrame]:
             "A3,S2,GROWTH,0.35,0.05",
             "A3,S3,CASH,0.05,0.02",
         ),
+        # Issue 21: A1 gives $1,000 of appreciated stock to a charity.
+        "gift_requests": _frame(
+            "request_id,account_id,amount,date,charity", "G1,A1,1000.00,2026-11-24,Red Cross"
+        ),
     }
 
 
