@@ -81,6 +81,7 @@ def choose_names(
         grad,
         np.ascontiguousarray(qp.d, dtype=float),
         Q,
+        np.abs(Q).max(axis=1),
         qp.d + np.diag(Q),
         (
             float(value),

@@ -32,6 +32,7 @@ def best_pair(
     buy_security,
     buy_group,
     Q,
+    q_row_max,
     spendable,
     cent,
 ):
@@ -57,6 +58,8 @@ def best_pair(
         Its security (column of ``Q``) and identical group.
     Q : ndarray of shape (n, n)
         The objective's factor Hessian ``B B'``.
+    q_row_max : ndarray of shape (n,)
+        Largest ``|Q|`` of each row (bounds a row's cross terms).
     spendable, cent : float
         Cash above its target (USD) and the tolerance a cash test allows (USD).
 
@@ -67,8 +70,18 @@ def best_pair(
         allowed. Ties go to the first pair in row order, as ``np.argmin`` does.
     """
     best, best_r, best_c = np.inf, -1, -1
-    for r in range(raise_change.size):
+    if buy_change.size == 0:
+        return best, best_r, best_c
+    # A row's pairs are at least its own change, the lowest buy change and the largest cross term
+    # the row can have: rows from the lowest own change, and a row whose bound is clearly above
+    # the best so far skipped (the slack keeps float rounding and ties out of it).
+    lowest_buy = buy_change.min()
+    widest_buy = np.abs(buy_dz).max()
+    for r in np.argsort(raise_change, kind="mergesort"):
         jr = raise_security[r]
+        bound = raise_change[r] + lowest_buy - abs(raise_dz[r]) * widest_buy * q_row_max[jr]
+        if bound - (1e-12 + 1e-9 * abs(bound)) > best:
+            continue
         left = spendable + raise_cash[r]
         for c in range(buy_change.size):
             jb = buy_security[c]
@@ -77,7 +90,8 @@ def best_pair(
             if raise_loss[r] and raise_group[r] == buy_group[c]:
                 continue
             total = raise_change[r] + buy_change[c] + raise_dz[r] * buy_dz[c] * Q[jr, jb]
-            if total < best:
+            # the first pair in row order of equal changes, as np.argmin takes it
+            if total < best or (total == best and (r < best_r or (r == best_r and c < best_c))):
                 best, best_r, best_c = total, r, c
     return best, best_r, best_c
 
@@ -148,7 +162,9 @@ def _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, lot, share
 
 
 @njit(cache=True)
-def search_moves(buy, sell, prices, lots, securities, bounds, costs, grad, d, Q, curv, numbers):
+def search_moves(
+    buy, sell, prices, lots, securities, bounds, costs, grad, d, Q, q_row_max, curv, numbers
+):
     """Make the best whole-share move (``_sampling``'s module docstring) at most ``moves`` times,
     while one lowers the objective enough; ``buy``, ``sell`` and ``grad`` are updated in place.
     Returns the number of moves made.
@@ -166,6 +182,8 @@ def search_moves(buy, sell, prices, lots, securities, bounds, costs, grad, d, Q,
     grad, d, curv : ndarray of shape (na,); Q : ndarray of shape (na, na)
         The objective's gradient in the net trade, its Hessian ``diag(d) + Q``, and the diagonal
         ``d + diag(Q)``.
+    q_row_max : ndarray of shape (na,)
+        Largest ``|Q|`` of each row.
     numbers : tuple of float (value, tc, min_value, budget, cash_now, target_cash, moves)
     """
     buy_price, sell_price = prices
@@ -271,6 +289,7 @@ def search_moves(buy, sell, prices, lots, securities, bounds, costs, grad, d, Q,
             gain,
             securities,
             Q,
+            q_row_max,
             value,
             spendable,
         )
@@ -317,7 +336,7 @@ def _best_single(b_change, b_cash, spendable, u_change, s_change, r_change):
 
 
 @njit(cache=True)
-def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, value, spendable):
+def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_row_max, value, spendable):
     """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap: cash
     raised by one move spent on a buy of another security; change inf when none. The cheapest lot
     per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of each kind on
@@ -362,6 +381,7 @@ def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, value, spendabl
             buy_sec,
             group[buy_sec],
             Q,
+            q_row_max,
             spendable,
             _CENT,
         )

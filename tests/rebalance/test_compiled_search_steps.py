@@ -78,7 +78,8 @@ def _pairing_instance(seed: int):
 def test_compiled_pairing_picks_the_swap_the_numpy_pairing_picked(seed):
     args = _pairing_instance(seed)
     expected = _numpy_pairing(*args)
-    total, r, c = best_pair(*args, CENT)
+    *moves, Q, spendable = args
+    total, r, c = best_pair(*moves, Q, np.abs(Q).max(axis=1), spendable, CENT)
     if expected is None:
         assert (r, c) == (-1, -1) and total == np.inf
     else:
@@ -90,7 +91,7 @@ def test_no_pair_is_allowed_when_every_buy_is_of_the_security_raised():
     one = np.array([1])
     total, r, c = best_pair.py_func(
         np.array([-1.0]), np.array([100.0]), np.array([-0.1]), one, one, np.array([False]),
-        np.array([-1.0]), np.array([50.0]), np.array([0.1]), one, one, Q, 0.0, CENT,
+        np.array([-1.0]), np.array([50.0]), np.array([0.1]), one, one, Q, np.ones(3), 0.0, CENT,
     )  # fmt: skip
     assert (total, r, c) == (np.inf, -1, -1)
 
@@ -104,7 +105,7 @@ def test_a_loss_sale_is_not_paired_with_a_buy_of_its_identical_group():
         raise_security=np.array([0]), raise_group=np.array([7]),
         buy_change=np.array([-2.0, -1.0]), buy_cash=np.array([50.0, 50.0]),
         buy_dz=np.array([0.1, 0.1]), buy_security=np.array([1, 2]), buy_group=np.array([7, 8]),
-        Q=Q, spendable=0.0, cent=CENT,
+        Q=Q, q_row_max=np.zeros(3), spendable=0.0, cent=CENT,
     )  # fmt: skip
     assert best_pair(raise_loss=np.array([False]), **args)[2] == 0
     assert best_pair(raise_loss=np.array([True]), **args)[2] == 1
