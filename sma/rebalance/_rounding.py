@@ -53,6 +53,8 @@ _SNAP = 1e-6
 # (11.999999999999993) never reaches an order.
 _PLACES = 9
 _CENT = 0.005  # USD: cash within half a cent of its target meets it
+# Shares: far above the float noise of summing a security's lots in another order, far below _SNAP.
+_MARGIN = 1e-8
 
 
 @dataclass
@@ -379,7 +381,7 @@ def whole_orders(
     asset_of = problem.assets[ws.sell_asset]
     group = shard.identical_group
     bought = np.isin(group[asset_of], group[problem.assets[ws.buy_asset[ws.buy > 0]]])
-    for sec in np.unique(asset_of[ws.sell > 0]):
+    for sec in _maybe_fractional_sales(ws, asset_of, held_qty, held_security):
         mine = np.flatnonzero(asset_of == sec)
         sold = float(ws.sell[mine].sum())
         held = float(held_qty[held_security == sec].sum())
@@ -410,6 +412,26 @@ def whole_orders(
             cut -= take
             if cut <= _SNAP:
                 break
+
+
+def _maybe_fractional_sales(
+    ws: WholeShares, asset_of: np.ndarray, held_qty: np.ndarray, held_security: np.ndarray
+) -> np.ndarray:
+    """The securities sold (ascending) whose sale may be neither whole shares nor the whole
+    position, for ``whole_orders`` to look at one by one; the others it would pass over. Sums per
+    security by ``bincount`` differ from the loop's own in the last bits, so a security within
+    ``_MARGIN`` of either test stays in, and the loop decides it as before."""
+    sold_secs = np.unique(asset_of[ws.sell > 0])
+    if sold_secs.size == 0:
+        return sold_secs
+    size = int(max(asset_of.max(), held_security.max(initial=0))) + 1
+    sold = np.bincount(asset_of, ws.sell, minlength=size)[sold_secs]
+    held = np.bincount(held_security, held_qty, minlength=size)[sold_secs]
+    fraction = sold - np.floor(sold + _SNAP)
+    clearly_passed = (sold >= held - _SNAP + _MARGIN) | (
+        (fraction > -_SNAP + _MARGIN) & (fraction <= _SNAP - _MARGIN)
+    )
+    return sold_secs[~clearly_passed]
 
 
 def meets_constraints(ws, cash_now, target_cash, budget, min_value, n_assets, tc) -> bool:
