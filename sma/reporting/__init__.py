@@ -33,7 +33,6 @@ from sma.reporting._corporate_actions import corporate_action_activity
 from sma.reporting._form8949 import form_8949_csv, form_8949_rows, render_form_8949_pdf
 from sma.reporting._format import money
 from sma.reporting._frames import ReportDataError
-from sma.reporting._gifts import GIFT_LINE_COLUMNS, gift_lines
 from sma.reporting._reasons import ReasonTally
 from sma.reporting._review_data import ReviewData, sector_sums
 from sma.reporting._review_page import BLOTTER_MARK, blotter_card, render_review_page
@@ -44,8 +43,6 @@ from sma.reporting._statement_data import Firm, Period, StatementData
 from sma.reporting._statement_pdf import render_statement_pdf
 
 __all__ = [
-    "GIFT_LINE_COLUMNS",
-    "gift_lines",
     "corporate_action_activity",
     "BLOTTER_MARK",
     "TAX_COLUMNS",

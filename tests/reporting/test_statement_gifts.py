@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from sma.reporting import GIFT_LINE_COLUMNS, gift_lines
+from sma.reporting._gifts import GIFT_LINE_COLUMNS, gift_lines
 
 
 def test_one_line_per_gift_with_shares_summed_per_symbol_and_tax_at_the_long_term_rate():
