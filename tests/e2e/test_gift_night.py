@@ -262,3 +262,22 @@ def test_the_statement_shows_each_gift_with_the_gain_and_tax_avoided(gift_night)
     assert "Charitable gifts" in text and "Red Cross" in text
     assert money(float(expected["value"].iloc[0])) in text
     assert money(float(expected["tax"].iloc[0])) in text
+
+
+def test_the_nights_summary_tells_the_pm_what_was_given(gift_night):
+    import json
+
+    from pipelines.night import Night, render_summary
+
+    root, run, _ = gift_night
+    summary = json.loads((run / "summary.json").read_text())
+    given = _sql(
+        root,
+        "SELECT count(*) AS lots, sum(CAST(market_value AS DOUBLE)) AS value FROM gifts_delivered "
+        "WHERE as_of_date = ?",
+        FIRST_DAY,
+    )
+    assert summary["gifts"]["lots"] == int(given["lots"].iloc[0])
+    assert summary["gifts"]["market_value"] == pytest.approx(float(given["value"].iloc[0]))
+    text = render_summary(Night(FIRST_DAY, root / "inbox", _settings(root)), summary)
+    assert f"${summary['gifts']['market_value']:,.0f} to charities" in text
