@@ -85,3 +85,19 @@ def test_a_release_without_gifts_writes_no_deliveries_file(tmp_path):
     approve(run_dir, "pm", USERS, now=clock(8))
     exports = release(run_dir, "trader1", USERS, now=clock(9))
     assert not (exports / "deliveries.csv").exists()
+
+
+def test_blotter_show_lists_the_deliver_instructions_for_the_trader(tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from pipelines.cli import _blotter
+
+    app = typer.Typer()
+    _blotter.register(app)
+    run_dir = with_gifts(tmp_path)
+    propose(run_dir, "sma-night", now=clock(1))
+    shown = CliRunner().invoke(app, ["blotter", "show", "--run", RUN, "--runs-dir", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    assert "DELIVER to charities (gifts, no sale): 2 lot(s), $800.00" in shown.output
+    assert "Red Cross" in shown.output and "Oxfam" in shown.output
