@@ -67,7 +67,7 @@ demo: $(STAMP)
 # --dist loadfile: one worker runs a whole test file, so a module fixture (a night, a book, a DAG
 # bag) is built once, not once a worker. (loadgroup's xdist_group marks do nothing under pytest
 # 9.2: pytest-xdist issue #1386.)
-PYTEST := $(PY) -m pytest -n 2 --dist loadfile
+PYTEST := $(PY) -m pytest -n 2 --dist loadfile --durations=15
 test: $(TEST_STAMP) system-deps
 	PY=$(PY) .ci/gates static
 	$(PYTEST) -m "not slow" --cov --cov-report= --cov-fail-under=0

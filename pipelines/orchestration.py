@@ -179,14 +179,25 @@ def task_failed(context: Any) -> None:
 
 
 def night_late(**kwargs: Any) -> None:
-    """Airflow's deadline callback: the night is not finished by its deadline."""
+    """Airflow's deadline callback: the night is not finished by its deadline.
+
+    The scheduler passes the run as ``context["dag_run"]``: a dict of Airflow's REST model
+    (``DAGRunResponse``, whose id is ``dag_run_id``), found by running the callback under a real
+    scheduler; an object with ``run_id`` is read too.
+    """
     context = kwargs.get("context") or {}
     run = context.get("dag_run") or {}
-    run_id = getattr(run, "run_id", None) or (run.get("run_id") if isinstance(run, dict) else "")
+    if isinstance(run, dict):
+        run_id = run.get("dag_run_id") or run.get("run_id") or ""
+        conf = run.get("conf") or {}
+    else:
+        run_id, conf = getattr(run, "run_id", "") or "", getattr(run, "conf", None) or {}
+    as_of = conf.get("as_of") if isinstance(conf, dict) else None
+    night = f"{run_id} (as of {as_of})" if as_of else run_id
     send_alert(
-        f"SMA night {run_id}: not finished by its deadline "
+        f"SMA night {night}: not finished by its deadline "
         f"({kwargs.get('minutes', '?')} minutes after it was queued). "
         "Look for a task still running, up for retry, or an approval still waiting.",
         kind="deadline_missed",
-        run_id=str(run_id or ""),
+        run_id=str(run_id),
     )

@@ -2,7 +2,10 @@
 PostgreSQL, Redis, a local S3 server and Airflow with the Celery executor and two workers; nights
 are triggered through Airflow's REST API (v2, authenticated), their shard tasks run on both
 workers, a PM answers the approval through the REST API (one night rejected, one approved with an
-account held) and the blotter's audit log says so; a trader then releases with the CLI."""
+account held) and the blotter's audit log says so; a trader then releases with the CLI. The night's
+deadline (``[airflow] night_deadline_minutes``) is short, so the scheduler's deadline alert fires
+while the first night waits for its PM, and reaches the ``[alerts]`` webhook (issue 20, "The
+operator's morning")."""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,6 +33,8 @@ REPO = Path(__file__).parents[2]
 PM, TRADER = "sma-test-pm", "sma-test-trader"
 REJECTED_DAY, APPROVED_DAY = (AS_OF - timedelta(days=1)).isoformat(), AS_OF.isoformat()
 SHARD_TASK = "decide"
+#: Short enough that the first night is still waiting for its PM when it passes (0.5 minutes).
+DEADLINE_MINUTES = 0.5
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +64,29 @@ class Api:
             return json.loads(response.read() or b"null")
 
 
+class Webhook:
+    """A chat webhook on localhost: every alert POSTed to it is kept, as a chat channel would."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts(self, kind: str) -> list[dict]:
+        return [alert for alert in self.received if alert.get("kind") == kind]
+
+
 def _eventually(what: str, seconds: float, probe):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -73,7 +103,8 @@ def _eventually(what: str, seconds: float, probe):
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory, os_users):
     """The deployment of deploy/up under a temp folder, torn down (deploy/down) whatever
-    happens. Yields the night's env (its SMA_CONFIG), the root, and the API base URL."""
+    happens. Yields the night's env (its SMA_CONFIG), the root, the inbox, the API base URL and
+    the webhook the night's alerts go to."""
     from pipelines.book import write_inbox
     from sma.book import BookParams, generate_book
 
@@ -84,8 +115,11 @@ def deployment(tmp_path_factory, os_users):
         write_inbox(generate_book(8, 3, as_of, BookParams(price_days=300)), inbox, as_of, "csv")
     env = workplace(root, workers=1, users_file=write_users(root))
     config = root / "sma.toml"
+    webhook = Webhook()
     config.write_text(
         config.read_text().replace(f'uri = "{root / "storage"}"', 'uri = "s3://nights/sma"')
+        + f"\n[airflow]\nnight_deadline_minutes = {DEADLINE_MINUTES}\n"
+        + f'\n[alerts]\nwebhook_url = "{webhook.url}"\n'
     )
     shared(root)  # PostgreSQL runs as its own login and must reach its folder
     port = _free_port()
@@ -111,8 +145,9 @@ def deployment(tmp_path_factory, os_users):
         )
         assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
         print(f"\ndeploy/up: {time.monotonic() - started:.0f} s")
-        yield env, root, inbox, f"http://127.0.0.1:{port}"
+        yield env, root, inbox, f"http://127.0.0.1:{port}", webhook
     finally:
+        webhook.server.shutdown()
         subprocess.run(
             [str(REPO / "deploy" / "down")], env=deploy_env, capture_output=True, timeout=300
         )
@@ -164,7 +199,7 @@ def test_nights_on_celery_workers_answered_through_the_rest_api(deployment, reco
     from pipelines.blotter import show
     from sma.trading import State
 
-    env, root, inbox, base = deployment
+    env, root, inbox, base, webhook = deployment
     started = time.monotonic()
     admin = _login(root, base, "admin")
     _eventually("the DAG parsed", 180, lambda: admin.call("GET", "/api/v2/dags/sma_nightly"))
@@ -174,6 +209,16 @@ def test_nights_on_celery_workers_answered_through_the_rest_api(deployment, reco
     # A night the PM rejects.
     rejected = _trigger(admin, REJECTED_DAY, inbox)
     _eventually("approval asked", 600, lambda: _awaiting_approval(admin, rejected))
+    # Waiting for its PM past its deadline: the scheduler's deadline alert reaches the webhook.
+    late = _eventually(
+        "the deadline alert",
+        180,
+        lambda: [a for a in webhook.alerts("deadline_missed") if a["run_id"] == rejected] or None,
+    )
+    assert len(late) == 1, webhook.received
+    assert late[0]["text"].startswith(
+        f"SMA night {rejected} (as of {REJECTED_DAY}): not finished by its deadline"
+    )
     _answer(pm, rejected, "Reject", {"hold": "", "note": "not tonight"})
     assert _eventually("night ended", 300, lambda: _ended(admin, rejected)) == "success"
     hosts = _shard_hosts(admin, rejected)
@@ -204,6 +249,8 @@ def test_nights_on_celery_workers_answered_through_the_rest_api(deployment, reco
     released = sma_as(TRADER, ["blotter", "release", "--run", APPROVED_DAY], env, root)
     assert released.returncode == 0, released.stderr
     assert show(run_dir).state == State.RELEASED
+    assert not [a for a in webhook.alerts("task_failed") if a["run_id"] in (rejected, approved)]
+    print("\nalerts received:", [(a["kind"], a["run_id"]) for a in webhook.received])
     took = (
         f"two nights on Celery, answered through the REST API: {time.monotonic() - started:.0f} s"
     )

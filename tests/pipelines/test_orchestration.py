@@ -190,3 +190,19 @@ def test_a_night_past_its_deadline_alerts(webhook):
     assert "600 minutes" in sent["text"]
     night_late(context={"dag_run": {"run_id": "r2"}})
     assert webhook[1]["json"]["run_id"] == "r2"
+
+
+def test_the_deadline_alert_names_the_run_the_scheduler_passes(webhook):
+    """Airflow 3's scheduler passes the run as its REST model dumped to a dict: the id is
+    ``dag_run_id`` (airflow.api_fastapi.core_api.datamodels.dag_run.DAGRunResponse); the first
+    run under a real scheduler sent an alert naming no run."""
+    from airflow.api_fastapi.core_api.datamodels.dag_run import DAGRunResponse
+
+    assert "dag_run_id" in DAGRunResponse.model_fields
+    run = {"dag_run_id": "manual__2026-11-24T22:30", "conf": {"as_of": "2026-11-24"}}
+    night_late(context={"dag_run": run, "deadline": {"id": "d1"}}, minutes=0.5)
+    sent = webhook[0]["json"]
+    assert sent["run_id"] == "manual__2026-11-24T22:30"
+    assert sent["text"].startswith(
+        "SMA night manual__2026-11-24T22:30 (as of 2026-11-24): not finished by its deadline"
+    )
