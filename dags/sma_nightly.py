@@ -4,7 +4,7 @@ Each task imports and calls one ``pipelines.night`` function and passes dates, s
 paths — never frames. Shard tasks exchange Parquet under the configured storage URI; only the
 tasks in the one-slot ``sma_store_writer`` pool write the DuckDB store, so the DAG runs unchanged
 on the Celery or Kubernetes executor. Nothing heavy is imported at parse time: the DAG's own
-settings (``[airflow]``: task timeout, deadline, inbox cut-off) are read by
+settings (``[airflow]``: task timeout, deadline, inbox cut-off, queues) are read by
 ``pipelines.orchestration``, which imports neither the domain nor pandas.
 
 The night waits for its inbox (deferred) until the cut-off; every task that fails sends an alert
@@ -30,6 +30,8 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=2),
     "execution_timeout": timedelta(minutes=SETTINGS.task_timeout_minutes),
     "on_failure_callback": task_failed,
+    # Every task but the shards opens the store, which lives on one machine.
+    "queue": SETTINGS.store_queue,
 }
 APPROVE, REJECT = "Approve", "Reject"
 
@@ -83,7 +85,7 @@ def sma_nightly():
 
         return prepare_step(as_of)
 
-    @task(map_index_template="shard {{ task.op_kwargs['shard'] }}")
+    @task(map_index_template="shard {{ task.op_kwargs['shard'] }}", queue=SETTINGS.shard_queue)
     def decide(as_of: str, shard: int) -> int:
         from pipelines.night import decide_step
 

@@ -47,6 +47,12 @@ class AirflowSettings(_Section):
     """An alert is sent when a night is not finished this long after its run was queued
     (Airflow's deadline alert, checked by the scheduler; the approval's wait counts). Unset: none
     (``airflow dags test`` of Airflow 3.3.2 fails at the end of a run whose DAG has a deadline)."""
+    store_queue: str = Field("default", min_length=1)
+    """The Celery queue of every task but the shard tasks: they open the DuckDB store, which lives
+    on one machine. On several machines name a queue only that machine's worker listens to
+    (``store``; ``airflow celery worker -q store,default`` there)."""
+    shard_queue: str = Field("default", min_length=1)
+    """The Celery queue of the shard tasks (``decide``): any worker that sees ``[storage] uri``."""
     review_url: str = ""
     """Where the runs folder is served to PMs (``https://sma.example.com/runs``): the approval
     request links ``<review_url>/<date>/review.html``. Blank: it names the page's path."""

@@ -34,6 +34,7 @@ from pydantic_settings import (
 from pipelines.errors import PipelineError
 from pipelines.orchestration import AirflowSettings, AlertSettings
 from sma.compliance import ComplianceLimits
+from sma.lockup import LockupThresholds
 from sma.rebalance import EngineParams, SignMethod
 from sma.risk import RiskModelParams
 from sma.trading import FillLimits
@@ -307,6 +308,41 @@ class StatementSettings(_Section):
         return logo
 
 
+_LOCKUP = LockupThresholds()
+
+
+class LockupSettings(_Section):
+    """The lock-up monitor (issue 21): which accounts are locked up by their gains, and the
+    remedies the engine reruns for them (``sma.lockup``)."""
+
+    gain_threshold: float = Field(_LOCKUP.gain_threshold, ge=0)
+    """A position is appreciated when its unrealized gain is above this fraction of its basis
+    (0.5: up 50 %, selling realizes gains of a third of what it raises)."""
+    harvest_floor: float = Field(_LOCKUP.harvest_floor, ge=0, le=1)
+    """Harvest potential under this fraction of value is "little left to harvest" (0.005: at
+    most 18 bp of value in tax saved at a 37 % rate)."""
+    budget_slack: float = Field(_LOCKUP.budget_slack, ge=0, le=1)
+    """The gain budget binds when tonight used all but this fraction of what was left of it."""
+    cash_added: float = Field(0.05, gt=0, le=1)
+    """The "add cash" remedy: a contribution of this fraction of account value."""
+    gift_share: float = Field(0.05, gt=0, le=1)
+    """The "gift lots" remedy: the most appreciated long-term lots worth this fraction of account
+    value given to charity (``sma.ledger.choose_gift_lots``), the rest refilled by the engine."""
+    budget_widening: float = Field(0.5, gt=0)
+    """The "widen the budget" remedy: the year's gain budget raised by this fraction of itself."""
+    max_accounts_per_night: int = Field(50, ge=0)
+    """Locked-up accounts whose remedies are rerun per night (worst tracking error first), split
+    evenly over the night's shards: each costs the engine three or four more solves."""
+
+    def thresholds(self) -> LockupThresholds:
+        """The thresholds as ``sma.lockup`` takes them."""
+        return LockupThresholds(
+            gain_threshold=self.gain_threshold,
+            harvest_floor=self.harvest_floor,
+            budget_slack=self.budget_slack,
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMA_", env_nested_delimiter="__", extra="forbid")
 
@@ -323,6 +359,7 @@ class Settings(BaseSettings):
     statements: StatementSettings = Field(default_factory=StatementSettings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    lockup: LockupSettings = Field(default_factory=LockupSettings)
 
     def engine_params(self) -> EngineParams:
         """The engine's parameters as ``sma.rebalance`` takes them."""

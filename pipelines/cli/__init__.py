@@ -23,6 +23,7 @@ def _register() -> None:
     from pipelines.cli import (
         _blotter,
         _book,
+        _firm,
         _ledger,
         _nightly,
         _review,
@@ -31,7 +32,17 @@ def _register() -> None:
         _validate,
     )
 
-    modules = [_book, _validate, _nightly, _status, _review, _blotter, _statements, _ledger]
+    modules = [
+        _book,
+        _validate,
+        _nightly,
+        _status,
+        _review,
+        _firm,
+        _blotter,
+        _statements,
+        _ledger,
+    ]
     try:
         from pipelines.cli import _simulate
 

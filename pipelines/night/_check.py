@@ -17,6 +17,7 @@ from pipelines.night._gifts import DELIVERY_COLUMNS
 from pipelines.night._run import Night
 from pipelines.store import open_store
 from sma.compliance import VIOLATION_COLUMNS, ProposalBook, check_proposal, check_run_totals
+from sma.lockup import LOCKUP_COLUMNS, REMEDY_COLUMNS
 from sma.rebalance import (
     HOLDING_KINDS,
     LOT_SELL_COLUMNS,
@@ -64,6 +65,8 @@ _TEXT_COLUMNS = {
     "exception",
     "triggers",
     "kind",
+    "remedy",
+    "what",
     "why",
     "until",
     "sector",
@@ -426,6 +429,13 @@ def check_step(night: Night) -> dict:
         )
         crash_point(f"check:after-{name}")
     _write_sleeves(night, shards, proposal, out_of_trading)
+    for name, columns in (("lockup", LOCKUP_COLUMNS), ("lockup_remedies", REMEDY_COLUMNS)):
+        _files.concat_parquet(
+            _decisions(night, shards, name),
+            str(proposal / f"{name}.parquet"),
+            f"check:{name}",
+            empty=_empty(list(columns)),
+        )
     totals = check_run_totals(
         tally.orders, tally.notional, _recent_nights(night), night.settings.compliance_limits()
     )

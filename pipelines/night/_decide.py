@@ -18,6 +18,7 @@ from pipelines._faults import crash_point
 from pipelines.night import _files
 from pipelines.night._check import check_shard
 from pipelines.night._gifts import deliver_gifts
+from pipelines.night._lockup import write_lockup
 from pipelines.night._run import Night
 from sma.accounts import Universe, restriction_masks
 from sma.ledger import apply_corporate_actions, reconcile, reconciliation_holds
@@ -189,11 +190,12 @@ def decide_step(night: Night, shard: int) -> None:
         night.as_of,
         night.settings.engine.fractional_decimals,
     )
+    tilts = read("tilts")
     inputs, blocked = shard_inputs(
         accounts,
         lots,
         restrictions,
-        read("tilts"),
+        tilts,
         market,
         _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
         read("wash_blocks"),
@@ -203,6 +205,21 @@ def decide_step(night: Night, shard: int) -> None:
     clock.lap("read")
     out = decide(inputs, model, night.settings.engine_params())
     clock.lap("screen+solve")
+    write_lockup(
+        night,
+        k,
+        inputs,
+        out,
+        model,
+        {
+            "accounts": accounts,
+            "lots": lots,
+            "restrictions": restrictions,
+            "tilts": tilts,
+            "market": market,
+        },
+    )
+    clock.lap("lockup")
     _write_sleeves(night, k, inputs, accounts, lots, market, out, read)
     clock.lap("sleeves")
     violations, broken = check_shard(

@@ -206,6 +206,9 @@ def review_data(night: Night) -> ReviewData:
         sleeves=_sleeves(night),
         overlay_savings=_proposal_file(night, "overlay_savings.parquet"),
         structure_fit=_structure_fit(night, decisions, listed),
+        lockup=_proposal_file(night, "lockup.parquet"),
+        lockup_remedies=_proposal_file(night, "lockup_remedies.parquet"),
+        lockup_thresholds=night.settings.lockup.thresholds(),
     )
 
 

@@ -8,6 +8,10 @@ The run review page (portfolio managers)
     at a gain x rate, TAXABLE accounts only) and each account's gain budget used and left;
     ``sector_sums(holdings)``: sector weights over every holding.
 
+The firm view (issue 21)
+    ``render_firm_page(FirmPage) -> str``: the whole book on one page from named queries' results,
+    each figure naming its query and the SQL listed in an appendix (``pipelines.firm``).
+
 Client statements
     ``render_statement_pdf(StatementData) -> bytes``: one PDF per account and period, with
     figures from ``_figures``. Returns are time-weighted, **chained daily** (cash flows
@@ -30,6 +34,7 @@ Safety
 
 from sma.reporting._benchmark import benchmark_daily_returns
 from sma.reporting._corporate_actions import corporate_action_activity
+from sma.reporting._firm_page import FirmPage, render_firm_page
 from sma.reporting._form8949 import form_8949_csv, form_8949_rows, render_form_8949_pdf
 from sma.reporting._format import money
 from sma.reporting._frames import ReportDataError
@@ -47,6 +52,7 @@ __all__ = [
     "BLOTTER_MARK",
     "TAX_COLUMNS",
     "Firm",
+    "FirmPage",
     "Period",
     "ReasonTally",
     "ReportDataError",
@@ -59,6 +65,7 @@ __all__ = [
     "form_8949_rows",
     "lot_gain_sums",
     "money",
+    "render_firm_page",
     "render_form_8949_pdf",
     "render_review_page",
     "render_statement_pdf",

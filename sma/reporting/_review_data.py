@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from sma.lockup import LOCKUP_COLUMNS, REMEDY_COLUMNS, LockupThresholds
 from sma.rebalance import DecisionStatus, ExceptionKind
 from sma.reporting._frames import ReportDataError, require_columns
 from sma.reporting._reasons import REASON_TABLE_COLUMNS, trades_by_reason
@@ -141,6 +142,14 @@ class ReviewData:
     structure_fit : DataFrame or None
         Per household of the listed accounts, which structure fits it (``FIT_COLUMNS``, from
         ``sma.uma.structure_fits``); None or empty: no section.
+    lockup : DataFrame or None
+        Issue 21: the lock-up figures of every account decided tonight
+        (``sma.lockup.LOCKUP_COLUMNS``); None: no "Locked-up accounts" section (a run from before
+        the monitor).
+    lockup_remedies : DataFrame or None
+        The remedies the engine reran for the locked-up accounts (``sma.lockup.REMEDY_COLUMNS``).
+    lockup_thresholds : LockupThresholds or None
+        What "appreciated" and "little left to harvest" meant tonight (None: the defaults).
     """
 
     summary: dict[str, Any]
@@ -159,6 +168,9 @@ class ReviewData:
     sleeves: pd.DataFrame | None = None
     overlay_savings: pd.DataFrame | None = None
     structure_fit: pd.DataFrame | None = None
+    lockup: pd.DataFrame | None = None
+    lockup_remedies: pd.DataFrame | None = None
+    lockup_thresholds: LockupThresholds | None = None
 
     def __post_init__(self) -> None:
         for key in SUMMARY_KEYS:
@@ -182,6 +194,10 @@ class ReviewData:
             require_columns("overlay_savings", self.overlay_savings, SAVINGS_COLUMNS)
         if self.structure_fit is not None:
             require_columns("structure_fit", self.structure_fit, FIT_COLUMNS)
+        if self.lockup is not None:
+            require_columns("lockup", self.lockup, LOCKUP_COLUMNS)
+        if self.lockup_remedies is not None:
+            require_columns("lockup_remedies", self.lockup_remedies, REMEDY_COLUMNS)
         unknown = ~self.decisions["status"].astype(str).isin(STATUSES)
         if unknown.any():
             first = self.decisions["status"][unknown].iloc[0]

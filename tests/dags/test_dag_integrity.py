@@ -145,3 +145,18 @@ def test_statements_run_quarterly_in_parallel_slices(dagbag):
     dag = dagbag.dags["sma_statements"]
     assert str(dag.schedule) == "0 6 3 1,4,7,10 *"
     assert [t.task_id for t in dag.topological_sort()] == ["period", "write"]
+
+
+def test_only_the_shard_tasks_leave_the_store_machine_queue(monkeypatch, tmp_path):
+    """Every task but ``decide`` opens the DuckDB store, which lives on one machine (PRODUCT.md:
+    one writer; deploy/README.md, "On several machines"): they go to ``[airflow] store_queue``,
+    which only that machine's worker listens to; the shards go to ``shard_queue``."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("SMA_CONFIG", str(tmp_path / "sma.toml"))
+    monkeypatch.setenv("SMA_AIRFLOW__STORE_QUEUE", "store")
+    monkeypatch.setenv("SMA_AIRFLOW__SHARD_QUEUE", "shards")
+    dag = DagBag(dag_folder=str(DAGS / "sma_nightly.py")).dags["sma_nightly"]
+    queues = {task.task_id: task.queue for task in dag.tasks}
+    assert queues.pop("decide") == "shards"
+    assert set(queues.values()) == {"store"}, queues

@@ -118,7 +118,7 @@ def deployment(tmp_path_factory, os_users):
     webhook = Webhook()
     config.write_text(
         config.read_text().replace(f'uri = "{root / "storage"}"', 'uri = "s3://nights/sma"')
-        + f"\n[airflow]\nnight_deadline_minutes = {DEADLINE_MINUTES}\n"
+        + f'\n[airflow]\nnight_deadline_minutes = {DEADLINE_MINUTES}\nstore_queue = "store"\n'
         + f'\n[alerts]\nwebhook_url = "{webhook.url}"\n'
     )
     shared(root)  # PostgreSQL runs as its own login and must reach its folder
@@ -180,11 +180,22 @@ def _ended(api: Api, run_id: str):
     return run["state"] if run["state"] in ("success", "failed") else None
 
 
+def _hosts(api: Api, run_id: str) -> dict[str, set[str]]:
+    """The workers each task of a run ran on."""
+    tis = api.call("GET", f"/api/v2/dags/sma_nightly/dagRuns/{run_id}/taskInstances?limit=100")
+    hosts: dict[str, set[str]] = {}
+    for ti in tis["task_instances"]:
+        hosts.setdefault(ti["task_id"], set()).add(ti["hostname"])
+    return hosts
+
+
 def _shard_hosts(api: Api, run_id: str) -> set[str]:
-    tis = api.call("GET", f"/api/v2/dags/sma_nightly/dagRuns/{run_id}/taskInstances?limit=100")[
-        "task_instances"
-    ]
-    return {ti["hostname"] for ti in tis if ti["task_id"] == SHARD_TASK}
+    """The workers a run's shard tasks ran on; every other task ran on worker1, the only worker
+    listening to the store's queue (deploy/up: STORE_WORKER=1)."""
+    hosts = _hosts(api, run_id)
+    shards = hosts.pop(SHARD_TASK)
+    assert set().union(*hosts.values()) == {"worker1"}, hosts
+    return shards
 
 
 def _answer(api: Api, run_id: str, option: str, params: dict) -> None:
