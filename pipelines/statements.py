@@ -314,7 +314,20 @@ def statement_data(
         firm=firm or Firm(),
         sleeves=_uma_sleeves(con, period, book, acc, float(cash.iloc[0]) if len(cash) else 0.0),
         overlay_savings=_overlay_saved(runs_dir, period, acc),
+        gifts=_gifts(con, period, acc),
     )
+
+
+def _gifts(con, period: Period, acc: str) -> pd.DataFrame:
+    """The account's charitable gifts delivered in the period (issue 21), one row per lot."""
+    return con.execute(
+        "SELECT as_of_date AS date, request_id, charity, symbol, quantity, "
+        "CAST(market_value AS DOUBLE) AS market_value, "
+        "CAST(unrealized_gain AS DOUBLE) AS unrealized_gain FROM gifts_delivered "
+        "WHERE account_id = ? AND as_of_date BETWEEN ? AND ? ORDER BY as_of_date, request_id, "
+        "symbol, lot_id",
+        [acc, period.start, period.end],
+    ).df()
 
 
 def write_statements(

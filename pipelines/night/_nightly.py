@@ -293,6 +293,13 @@ def render_summary(night: Night, summary: dict) -> str:
             f"  models changed      {changed['models']:>10,}   symbols {changed['symbols']:,}, "
             f"UMA accounts following {changed['accounts']:,} (model_changes.parquet)"
         )
+    gifts = summary.get("gifts")
+    if gifts and gifts["lots"]:  # issue 21; a summary from before it has none
+        lines.append(
+            f"  gifts delivered     {gifts['requests']:>10,}   {gifts['lots']:,} lots, "
+            f"${gifts['market_value']:,.0f} to charities, gain not realized "
+            f"${gifts['unrealized_gain']:,.0f} (DELIVER, blotter deliveries)"
+        )
     decided = rec[rec["te_before"].notna()]
     if len(decided):
         q = (

@@ -158,6 +158,10 @@ class StatementData:
         What the overlay saved over the period's nights (``orders_netted_away``,
         ``notional_netted_away``, ``gains_not_realized``, ``tax_saved``, ``wash_sales_avoided``,
         ``nights``); None = not available.
+    gifts : DataFrame or None
+        The period's charitable gifts, one row per lot delivered (``sma.reporting._gifts.
+        GIFT_LOT_COLUMNS``: ``date, request_id, charity, symbol, quantity, market_value,
+        unrealized_gain``); None or empty = none (issue 21).
     """
 
     client: str
@@ -180,6 +184,7 @@ class StatementData:
     corporate_actions: pd.DataFrame | None = None
     sleeves: pd.DataFrame | None = None
     overlay_savings: dict | None = None
+    gifts: pd.DataFrame | None = None
 
     @property
     def manager(self) -> str:

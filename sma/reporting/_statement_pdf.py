@@ -33,6 +33,7 @@ from reportlab.platypus import (
 from sma.reporting._charts import growth_chart, sector_chart
 from sma.reporting._figures import StatementFigures, statement_figures
 from sma.reporting._format import long_date, money, percent, shares
+from sma.reporting._gifts import gift_lines
 from sma.reporting._narrative import TAX_DEFERRED, in_brief, what_we_did
 from sma.reporting._pdf_style import (
     BAND,
@@ -389,6 +390,7 @@ def _activity(data: StatementData) -> list:
             for r in actions.itertuples(index=False)
         ]
         out += [_p("Corporate actions", "h2"), _table(action_rows, [w * 0.13, w * 0.11, w * 0.76])]
+    out += _gifts(data)
     out.append(
         KeepTogether(
             [
@@ -400,6 +402,46 @@ def _activity(data: StatementData) -> list:
         )
     )
     return out
+
+
+def _gifts(data: StatementData) -> list:
+    """Issue 21: each gift of the period, and the gain and tax the client avoided (Pub. 526)."""
+    lines = gift_lines(data.gifts, data.lt_tax_rate) if data.gifts is not None else None
+    if lines is None or not len(lines):
+        return []
+    w = WIDTH
+    rows = [["Date", "Charity", "Securities given", "Value", "Gain not realized", "Tax avoided"]]
+    rows += [
+        [
+            str(pd.Timestamp(r.date).date()),
+            str(r.charity),
+            str(r.securities),
+            money(r.value),
+            money(r.gain_avoided),
+            money(r.tax_avoided),
+        ]
+        for r in lines.itertuples(index=False)
+    ]
+    return [
+        KeepTogether(
+            [
+                _p("Charitable gifts", "h2"),
+                _table(
+                    rows,
+                    [w * 0.12, w * 0.22, w * 0.24, w * 0.14, w * 0.15, w * 0.13],
+                    numeric_from=3,
+                ),
+                _p(
+                    "Securities held more than a year were given directly to the charity: the "
+                    "gain they carried was never realized, and their market value is the gift "
+                    "(IRS Publication 526). Tax avoided is that gain at your long-term rate on "
+                    f"file, {percent(data.lt_tax_rate, False, 1)}. No shares were sold for the "
+                    "gift.",
+                    "note",
+                ),
+            ]
+        )
+    ]
 
 
 def _taxes(f: StatementFigures, data: StatementData) -> list:

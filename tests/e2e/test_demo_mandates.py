@@ -133,3 +133,26 @@ def test_the_demos_blotter_is_proposed_signed_by_the_nights_login_and_verifies(d
     ).fetchone()
     assert head == (1, trail[0]["hash"])
     assert verify(run_dir, load_users(work / "users.toml"), signed=True) == []
+
+
+def test_the_demo_night_delivers_the_books_gift_requests(demo):
+    """Issue 21: the generated book asks two taxable accounts for a gift; the demo's night gives
+    appreciated long-term lots for them (IRS Pub. 526, Pub. 550) and puts them on the blotter."""
+    work, con = demo
+    asked = con.execute(
+        "SELECT request_id FROM inbox_gift_requests WHERE as_of_date = ? ORDER BY ALL", [AS_OF]
+    ).fetchall()
+    delivered = con.execute(
+        """SELECT d.request_id, count(*) AS lots,
+                  bool_and(d.unrealized_gain > 0) AS at_a_gain,
+                  bool_and(d.adjusted_acquired_date + INTERVAL 1 YEAR < d.as_of_date) AS long_term
+           FROM gifts_delivered d WHERE d.as_of_date = ? GROUP BY ALL ORDER BY ALL""",
+        [AS_OF],
+    ).df()
+    assert len(asked) == 2
+    assert delivered["request_id"].tolist() == [r[0] for r in asked]
+    assert delivered["at_a_gain"].all() and delivered["long_term"].all()
+    deliveries = pd.read_parquet(
+        work / "runs" / AS_OF.isoformat() / "blotter" / "proposed" / "deliveries.parquet"
+    )
+    assert len(deliveries) == delivered["lots"].sum()

@@ -216,3 +216,68 @@ def test_the_gift_is_approved_released_as_deliver_and_leaves_the_ledger_when_the
         AS_OF,
     )
     assert gift_sales.empty
+
+
+def test_the_statement_shows_each_gift_with_the_gain_and_tax_avoided(gift_night):
+    """The statement's gift line (date, charity, securities, value, gain not realized, tax
+    avoided at the account's long-term rate) against plain SQL over the store."""
+    from pypdf import PdfReader
+
+    from pipelines.statements import _read, statement_data
+    from sma.reporting import Period, money, render_statement_pdf
+    from sma.reporting._gifts import gift_lines
+
+    root, _, _ = gift_night
+    # A night writes no valuation history (the simulator does): give A1 a flat one to report on.
+    with duckdb.connect(str(root / "store.duckdb")) as con:
+        con.execute(
+            """INSERT INTO account_values
+               SELECT 'A1', date, 100000.0, 0.0, 0.0, 'test' FROM (
+                 SELECT DISTINCT date FROM inbox_prices WHERE date BETWEEN ? AND ?)""",
+            [FIRST_DAY - pd.Timedelta(days=40), FIRST_DAY],
+        )
+    expected = _sql(
+        root,
+        """SELECT d.charity, sum(CAST(d.market_value AS DOUBLE)) AS value,
+                  sum(CAST(d.unrealized_gain AS DOUBLE)) AS gain,
+                  round(sum(CAST(d.unrealized_gain AS DOUBLE)) * any_value(a.lt_tax_rate), 2) AS tax
+           FROM gifts_delivered d JOIN inbox_accounts a
+             ON a.account_id = d.account_id AND a.as_of_date = d.as_of_date
+           WHERE d.account_id = 'A1' GROUP BY d.request_id, d.charity""",
+    )
+    period = Period(FIRST_DAY.replace(day=1), FIRST_DAY, "2026-11")
+    with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
+        book = _read(con, period)
+        account = book.accounts.set_index("account_id").loc["A1"].copy()
+        account["account_id"] = "A1"
+        data = statement_data(con, period, book, account)
+    lines = gift_lines(data.gifts, data.lt_tax_rate)
+    assert lines["charity"].tolist() == expected["charity"].tolist() == ["Red Cross"]
+    assert lines["value"].tolist() == pytest.approx(expected["value"].tolist(), abs=0.005)
+    assert lines["gain_avoided"].tolist() == pytest.approx(expected["gain"].tolist(), abs=0.005)
+    assert lines["tax_avoided"].tolist() == pytest.approx(expected["tax"].tolist(), abs=0.005)
+    pdf = root / "A1.pdf"
+    pdf.write_bytes(render_statement_pdf(data))
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Charitable gifts" in text and "Red Cross" in text
+    assert money(float(expected["value"].iloc[0])) in text
+    assert money(float(expected["tax"].iloc[0])) in text
+
+
+def test_the_nights_summary_tells_the_pm_what_was_given(gift_night):
+    import json
+
+    from pipelines.night import Night, render_summary
+
+    root, run, _ = gift_night
+    summary = json.loads((run / "summary.json").read_text())
+    given = _sql(
+        root,
+        "SELECT count(*) AS lots, sum(CAST(market_value AS DOUBLE)) AS value FROM gifts_delivered "
+        "WHERE as_of_date = ?",
+        FIRST_DAY,
+    )
+    assert summary["gifts"]["lots"] == int(given["lots"].iloc[0])
+    assert summary["gifts"]["market_value"] == pytest.approx(float(given["value"].iloc[0]))
+    text = render_summary(Night(FIRST_DAY, root / "inbox", _settings(root)), summary)
+    assert f"${summary['gifts']['market_value']:,.0f} to charities" in text

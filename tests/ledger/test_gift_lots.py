@@ -14,7 +14,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sma.ledger import GIFT_LOT_COLUMNS, choose_gift_lots, is_long_term
+from sma.ledger import GIFT_LOT_COLUMNS, choose_gift_lots, is_long_term, without_gifts
 
 AS_OF = "2026-06-15"
 
@@ -210,3 +210,65 @@ def test_a_gift_never_takes_short_term_or_loss_lots_nor_more_than_held(lots, amo
     eligible_value = float((frame["quantity"] * frame_price)[eligible].sum())
     if len(choice.short):
         assert abs(given_lots["market_value"].sum() - eligible_value) < 0.01 * max(1, len(lots))
+
+
+def test_a_gift_leaves_the_account_without_a_sale_and_the_rest_of_a_lot_keeps_its_basis():
+    """A gift is no sale (Pub. 526): the shares and their basis leave; a lot given in part keeps
+    the rest of its shares and of its basis, its dates unchanged."""
+    lots = lots_of(
+        ("A1", "L1", "AAA", 10, 200.0, "2020-01-02"),
+        ("A1", "L2", "BBB", 4, 100.0, "2020-01-02"),
+    )
+    choice = choose_gift_lots(request(650.0), lots, PRICES, AS_OF)
+    left = without_gifts(lots, choice.lots)
+    assert choice.lots[["lot_id", "quantity", "cost_basis"]].values.tolist() == [
+        ["L1", 6.0, 120.0],
+        ["L2", 1.0, 25.0],
+    ]
+    assert left[["lot_id", "quantity", "cost_basis", "adjusted_acquired_date"]].values.tolist() == [
+        ["L1", 4.0, 80.0, "2020-01-02"],
+        ["L2", 3.0, 75.0, "2020-01-02"],
+    ]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_lot, min_size=1, max_size=10),
+    st.lists(st.floats(10.0, 8_000.0), min_size=1, max_size=3),
+    st.sampled_from([0, 3]),
+)
+def test_shares_and_basis_are_conserved_lots_before_equal_lots_after_plus_delivered(
+    lots, amounts, decimals
+):
+    """Property: for every lot, shares and basis (to the cent) before the gifts = after +
+    delivered; nothing is created, nothing is lost, and no lot goes negative."""
+    day = np.datetime64(AS_OF, "D")
+    frame = lots_of(
+        *(
+            ("A1", f"L{i}", sym, float(q), round(q * b, 2), str(day - np.timedelta64(held, "D")))
+            for i, (sym, q, b, held) in enumerate(lots)
+        )
+    )
+    requests = pd.concat(
+        [request(a, request_id=f"G{k}") for k, a in enumerate(amounts)], ignore_index=True
+    )
+    choice = choose_gift_lots(requests, frame, PRICES, AS_OF, share_decimals={"A1": decimals})
+    left = without_gifts(frame, choice.lots)
+    key = ["account_id", "symbol", "lot_id"]
+    given_sum = choice.lots.groupby(key)[["quantity", "cost_basis"]].sum()
+    after = left.set_index(key)[["quantity", "cost_basis"]].add_suffix("_left")
+    merged = (
+        frame.set_index(key)[["quantity", "cost_basis"]]
+        .join(after)
+        .join(given_sum.add_suffix("_given"))
+        .fillna(0.0)
+    )
+    assert (merged["quantity_left"] >= 0).all()
+    assert np.allclose(
+        merged["quantity"], merged["quantity_left"] + merged["quantity_given"], atol=1e-9
+    )
+    cents = lambda s: np.round(s.to_numpy(float) * 100).astype(np.int64)  # noqa: E731
+    assert (
+        cents(merged["cost_basis"])
+        == cents(merged["cost_basis_left"]) + cents(merged["cost_basis_given"])
+    ).all()

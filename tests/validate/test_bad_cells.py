@@ -190,6 +190,13 @@ CASES = [
     ("sleeves", 2, "target_weight", "1.2", "at_most_one"),
     ("sleeves", 3, "sleeve_id", "", "not_null"),
     ("sleeves", 3, "model_id", "a/b", "id_pattern"),
+    # issue 21: charitable gift requests
+    ("gift_requests", 1, "amount", "0", "positive"),
+    ("gift_requests", 1, "amount", "-250.00", "positive"),
+    ("gift_requests", 1, "request_id", "a/b", "id_pattern"),
+    ("gift_requests", 1, "charity", "   ", "not_blank"),
+    ("gift_requests", 1, "charity", "=HYPERLINK(1)", "formula_prefix"),
+    ("gift_requests", 1, "date", "", "not_null"),
 ]
 
 # NaN and both infinities in every numeric column of every file, written as a custodian might.

@@ -51,7 +51,7 @@ def test_a_clean_inbox_has_no_issues_and_loads_every_row(tmp_path):
     assert {k: len(v) for k, v in result.frames.items()} == {
         k: len(v) for k, v in clean_inbox().items()
     }
-    assert render_report(result).endswith("inbox is clean: 14 files, 51 rows checked")
+    assert render_report(result).endswith("inbox is clean: 15 files, 52 rows checked")
 
 
 def test_a_missing_required_file_refuses_the_night(tmp_path):
