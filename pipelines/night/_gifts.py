@@ -94,9 +94,12 @@ def deliver_gifts(
         ["account_id", "symbol", "lot_id", "acquired_date", "adjusted_acquired_date"]
     ]
     delivered = choice.lots.merge(dates, on=["account_id", "symbol", "lot_id"], how="left")
-    delivered["adjusted_acquired_date"] = delivered["adjusted_acquired_date"].fillna(
-        delivered["acquired_date"]
-    )
+    # One type for both (a day each): the lots may carry dates as objects, strings or datetimes,
+    # and the adjusted date is blank where no wash sale moved it.
+    acquired = pd.to_datetime(delivered["acquired_date"])
+    adjusted = pd.to_datetime(delivered["adjusted_acquired_date"]).fillna(acquired)
+    delivered["acquired_date"] = acquired.dt.date
+    delivered["adjusted_acquired_date"] = adjusted.dt.date
     delivered["price"] = delivered["symbol"].map(close).astype(float)
     short = choice.short
     exceptions = pd.DataFrame(
