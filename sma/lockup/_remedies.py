@@ -87,10 +87,14 @@ def _gifted(
     ).lots
     if given.empty:
         return None
-    per_lot = given.groupby("lot_id")[["quantity", "cost_basis"]].sum()
-    ids = pd.Index(alone.lot_ids.astype(str))
+    # A lot is (symbol, lot_id): a spin-off's or a merger's new lot keeps its parent's id.
+    per_lot = given.astype({"symbol": str, "lot_id": str}).groupby(["symbol", "lot_id"])
+    per_lot = per_lot[["quantity", "cost_basis"]].sum()
+    ids = pd.MultiIndex.from_arrays(
+        [alone.symbols[alone.lot_security].astype(str), alone.lot_ids.astype(str)]
+    )
     qty, basis = alone.lot_qty.astype(float).copy(), alone.lot_basis.astype(float).copy()
-    at = ids.get_indexer(per_lot.index.astype(str))
+    at = ids.get_indexer(per_lot.index)
     qty[at] -= per_lot["quantity"].to_numpy(float)
     basis[at] -= per_lot["cost_basis"].to_numpy(float)
     words = (

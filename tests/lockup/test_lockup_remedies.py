@@ -177,3 +177,25 @@ def test_no_gift_remedy_when_the_only_long_term_lot_is_at_a_loss_and_the_gains_s
     # The gift rules (sma.ledger.choose_gift_lots): never a short-term lot, never a loss lot.
     short = [("AAA", 400.0, 8_000.0, False), ("DDD", 100.0, 11_000.0, True)]
     assert "GIFT_LOTS" not in gift_remedies(short).index
+
+
+def test_a_spin_off_lot_keeping_its_parents_id_is_told_apart_by_its_symbol():
+    """A spin-off lot and its parent lot share the same lot_id under different symbols
+    (CORPORATE_ACTIONS.md), so a lot is (symbol, lot_id). The demo's night failed here
+    ("Reindexing only valid with uniquely valued Index objects") before the remedy keyed lots
+    that way."""
+    shard = one_account_shard(CONCENTRATED, gain_budget=0.0)
+    shard = replace(shard, lot_ids=np.array(["L0", "L0"]))  # AAA's lot and its spin-off in DDD
+    lots = lots_frame(CONCENTRATED).assign(lot_id="L0")
+    out = quantify_remedies(
+        shard,
+        toy_model(),
+        EngineParams(),
+        ["A1"],
+        np.array([0.0]),
+        {},
+        gift=(lots, np.datetime64("2026-11-02"), 0.2),
+    ).set_index("remedy")
+    gift = out.loc["GIFT_LOTS"]
+    assert "$10,000 of the most appreciated long-term lots" in gift["what"]
+    assert gift["realized_st"] + gift["realized_lt"] <= 0.01
