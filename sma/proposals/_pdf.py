@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
-from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
-from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Image, PageBreak, Paragraph, Spacer, Table
 
 from sma.proposals._profile import ProspectProfile
 from sma.proposals._transition import TransitionPlan, budget_label
@@ -26,8 +25,8 @@ from sma.reporting._pdf_style import (
     CHART_ACCENT,
     CHART_ACCOUNT,
     CHART_BENCHMARK,
+    letter_document,
     numbered_canvas,
-    register_fonts,
     styles,
     table_style,
 )
@@ -215,21 +214,8 @@ def _lots_sold(plan: TransitionPlan) -> list:
 
 
 def _build(page: ProposalPage, story: list, title: str) -> bytes:
-    register_fonts()
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=LETTER,
-        invariant=1,
-        leftMargin=0.75 * inch,
-        rightMargin=0.75 * inch,
-        topMargin=0.7 * inch,
-        bottomMargin=0.8 * inch,
-        title=f"{title} - {page.client}",
-        author=page.manager,
-        subject=title,
-        creator=page.manager,
-    )
+    doc = letter_document(buf, title=f"{title} - {page.client}", author=page.manager, subject=title)
     doc.build(story, canvasmaker=numbered_canvas(f"{page.manager}  ·  {title}  ·  {page.client}"))
     return buf.getvalue()
 

@@ -12,11 +12,13 @@ from pathlib import Path
 import matplotlib
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import TableStyle
+from reportlab.platypus import SimpleDocTemplate, TableStyle
 
 FONT = "SMASans"
 FONT_BOLD = "SMASans-Bold"
@@ -151,6 +153,25 @@ def table_style(
             ("LINEABOVE", (0, -1), (-1, -1), 0.75, NAVY),
         ]
     return TableStyle(commands)
+
+
+def letter_document(buf, *, title: str, author: str, subject: str) -> SimpleDocTemplate:
+    """A US-Letter document in the statement's margins, its metadata set, fixed for byte-identical
+    output (``invariant``); fonts registered. Client statements and proposals both use it."""
+    register_fonts()
+    return SimpleDocTemplate(
+        buf,
+        pagesize=LETTER,
+        invariant=1,
+        leftMargin=0.75 * inch,
+        rightMargin=0.75 * inch,
+        topMargin=0.7 * inch,
+        bottomMargin=0.8 * inch,
+        title=title,
+        author=author,
+        subject=subject,
+        creator=author,
+    )
 
 
 def numbered_canvas(footer_left: str):

@@ -24,7 +24,6 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -41,8 +40,8 @@ from sma.reporting._pdf_style import (
     FONT_BOLD,
     NAVY,
     RULE,
+    letter_document,
     numbered_canvas,
-    register_fonts,
     styles,
     table_style,
 )
@@ -658,22 +657,14 @@ def render_statement_pdf(data: StatementData) -> bytes:
     bytes
         A US-Letter PDF with "Page n of m" footers.
     """
-    register_fonts()
-    figures = statement_figures(data)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = letter_document(
         buf,
-        pagesize=LETTER,
-        invariant=1,
-        leftMargin=0.75 * inch,
-        rightMargin=0.75 * inch,
-        topMargin=0.7 * inch,
-        bottomMargin=0.8 * inch,
         title=f"Statement {data.period.label} - account {data.account_id}",
         author=data.manager,
         subject="Client statement",
-        creator=data.manager,
     )
+    figures = statement_figures(data)
     footer = f"{data.manager}  ·  Account {data.account_id}  ·  Statement {data.period.label}"
     doc.build(
         _story(figures, data),
