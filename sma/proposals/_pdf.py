@@ -173,7 +173,12 @@ def _plan_tables(plan: TransitionPlan) -> list:
             for r in g.itertuples()
         ]
         story += [
-            _p(f"Gain budget {budget_label(float(budget))} a year", "h2"),
+            _p(
+                f"Gain budget {budget_label(float(budget))} a year"
+                if np.isfinite(float(budget))
+                else "No gain budget",
+                "h2",
+            ),
             _table(rows, [0.7 * inch] + [1.05 * inch] * 6),
         ]
     story.append(
