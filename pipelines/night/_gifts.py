@@ -89,6 +89,9 @@ def deliver_gifts(
         np.datetime64(as_of, "D"),
         sell_barred=_sell_barred(restrictions, accounts, market),
         share_decimals=decimals,
+        min_value=accounts.set_index(accounts["account_id"].astype(str))["min_trade_value"].astype(
+            float
+        ),
     )
     dates = lots.astype({"lot_id": str, "symbol": str, "account_id": str})[
         ["account_id", "symbol", "lot_id", "acquired_date", "adjusted_acquired_date"]

@@ -136,6 +136,7 @@ def choose_gift_lots(
     *,
     sell_barred: pd.DataFrame | None = None,
     share_decimals: Mapping[str, int] | pd.Series | None = None,
+    min_value: Mapping[str, float] | pd.Series | None = None,
 ) -> GiftChoice:
     """The lots each gift request delivers: most appreciated long-term lots first.
 
@@ -144,7 +145,10 @@ def choose_gift_lots(
     a lot of a NO_SELL security; ordered by unrealized gain per dollar of value (1 - basis/value),
     the highest first, ties by lot_id. The value given comes as close to the amount as the
     account's share decimals allow, passing it by less than one share's price. Several requests of
-    one account draw on the same lots in request order.
+    one account draw on the same lots in request order. No lot is delivered for less than the
+    account's ``min_value`` (its minimum trade): topping a gift up with 0.001 share of three
+    securities, or one share of a barely appreciated lot, is a delivery instruction per sliver
+    for the custodian and the charity; the gift then comes in under its amount by those slivers.
 
     Parameters
     ----------
@@ -162,6 +166,8 @@ def choose_gift_lots(
     share_decimals : mapping or Series account_id -> decimals of a share the account trades,
         optional
         0 (or missing) = whole shares; 3 = thousandths of a share for a fractional account.
+    min_value : mapping or Series account_id -> USD, optional
+        The least value delivered from one lot (the account's minimum trade); missing = 0.
 
     Returns
     -------
@@ -178,7 +184,9 @@ def choose_gift_lots(
     with np.errstate(divide="ignore", invalid="ignore"):
         per_dollar = np.where(ok, 1.0 - basis / (qty * price), -np.inf)
     decimals = pd.Series(share_decimals if share_decimals is not None else {}, dtype=float)
+    least = pd.Series(min_value if min_value is not None else {}, dtype=float)
     left = qty.copy()
+    basis_left = basis.copy()
     rows: list[pd.DataFrame] = []
     short: list[dict] = []
     account = lots["account_id"].astype(str).to_numpy()
@@ -190,11 +198,17 @@ def choose_gift_lots(
         d = decimals.get(acc, 0.0)
         step = np.full(order.size, 10.0 ** -int(0 if pd.isna(d) else d))
         take, ran_out = _take(amount, price[order], left[order], step)
-        given = take > 0
+        floor = least.get(acc, 0.0)
+        given = (take > 0) & (take * price[order] >= (0.0 if pd.isna(floor) else floor) - 1e-9)
         idx, q = order[given], take[given]
+        # The basis goes with the shares, pro rata to what the lot still holds, in cents; a lot
+        # given to its last share gives all its basis left, so two gifts from one lot never give
+        # a cent more (or less) than it had.
+        whole = q >= left[idx] - 1e-9
+        cost = np.where(whole, basis_left[idx], np.round(basis_left[idx] * q / left[idx], 2))
         left[idx] -= q
+        basis_left[idx] -= cost
         value = q * price[idx]
-        cost = basis[idx] * q / qty[idx]
         rows.append(
             pd.DataFrame(
                 {

@@ -137,6 +137,23 @@ def test_a_fractional_account_gives_to_its_decimals():
     assert chosen["market_value"].tolist() == [1030.5]
 
 
+def test_no_lot_is_delivered_for_less_than_the_accounts_minimum_trade():
+    """Found in the demo: a fractional account's $5,100 gift was topped up with 0.001 share of
+    three securities ($0.05 each), one DELIVER instruction per sliver. A lot's delivery is worth
+    at least the account's minimum trade; the gift comes in under its amount by the slivers."""
+    lots = lots_of(
+        ("A1", "L1", "AAA", 10, 100.0, "2020-01-02"),  # $1,000, 90 % gain
+        ("A1", "L2", "CCC", 100, 200.0, "2020-01-02"),  # $1,000, 80 % gain
+    )
+    decimals = {"A1": 3}
+    tiny = choose_gift_lots(request(1000.5), lots, PRICES, AS_OF, share_decimals=decimals).lots
+    assert tiny[["lot_id", "quantity"]].values.tolist() == [["L1", 10.0], ["L2", 0.05]]
+    chosen = choose_gift_lots(
+        request(1000.5), lots, PRICES, AS_OF, share_decimals=decimals, min_value={"A1": 100.0}
+    ).lots
+    assert chosen[["lot_id", "quantity"]].values.tolist() == [["L1", 10.0]]
+
+
 def test_a_lot_is_split_pro_rata_and_the_next_lot_fills_the_rest():
     lots = lots_of(
         ("A1", "L1", "AAA", 3, 60.0, "2020-01-02"),
