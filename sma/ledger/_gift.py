@@ -25,6 +25,13 @@ import numpy as np
 import pandas as pd
 
 from sma.ledger._holding import is_long_term
+from sma.ledger._money import (
+    cents_to_usd,
+    notional_cents,
+    share_of_cents,
+    usd_array_to_cents,
+    usd_to_cents,
+)
 
 #: One row per lot (or part of a lot) delivered: what ``choose_gift_lots`` returns.
 GIFT_LOT_COLUMNS = [
@@ -186,7 +193,7 @@ def choose_gift_lots(
     decimals = pd.Series(share_decimals if share_decimals is not None else {}, dtype=float)
     least = pd.Series(min_value if min_value is not None else {}, dtype=float)
     left = qty.copy()
-    basis_left = basis.copy()
+    basis_left = usd_array_to_cents(basis)
     rows: list[pd.DataFrame] = []
     short: list[dict] = []
     account = lots["account_id"].astype(str).to_numpy()
@@ -204,11 +211,14 @@ def choose_gift_lots(
         # The basis goes with the shares, pro rata to what the lot still holds, in cents; a lot
         # given to its last share gives all its basis left, so two gifts from one lot never give
         # a cent more (or less) than it had.
+        # Money in integer cents by the ledger's one rule (``sma.ledger._money``, half up).
         whole = q >= left[idx] - 1e-9
-        cost = np.where(whole, basis_left[idx], np.round(basis_left[idx] * q / left[idx], 2))
+        cost = np.where(
+            whole, basis_left[idx], share_of_cents(basis_left[idx], q, np.maximum(left[idx], 1e-12))
+        )
         left[idx] -= q
         basis_left[idx] -= cost
-        value = q * price[idx]
+        value = notional_cents(q, price[idx])
         rows.append(
             pd.DataFrame(
                 {
@@ -217,9 +227,9 @@ def choose_gift_lots(
                     "lot_id": lots["lot_id"].astype(str).to_numpy()[idx],
                     "symbol": lots["symbol"].astype(str).to_numpy()[idx],
                     "quantity": q,
-                    "cost_basis": np.round(cost, 2),
-                    "market_value": np.round(value, 2),
-                    "unrealized_gain": np.round(value, 2) - np.round(cost, 2),
+                    "cost_basis": cents_to_usd(cost),
+                    "market_value": cents_to_usd(value),
+                    "unrealized_gain": cents_to_usd(value - cost),
                     "charity": str(req.charity),  # pyright: ignore[reportAttributeAccessIssue]
                 },
                 columns=GIFT_LOT_COLUMNS,
@@ -231,8 +241,8 @@ def choose_gift_lots(
                     "request_id": str(req.request_id),  # pyright: ignore[reportAttributeAccessIssue]
                     "account_id": acc,
                     "amount": amount,
-                    "delivered_value": round(float(value.sum()), 2),
-                    "shortfall": round(amount - float(value.sum()), 2),
+                    "delivered_value": int(value.sum()) / 100,
+                    "shortfall": (usd_to_cents(amount) - int(value.sum())) / 100,
                 }
             )
     chosen = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=GIFT_LOT_COLUMNS)
@@ -275,5 +285,7 @@ def without_gifts(lots: pd.DataFrame, delivered: pd.DataFrame) -> pd.DataFrame:
     b = out["_b"].fillna(0.0).to_numpy(float)
     left = np.round(out["quantity"].to_numpy(float) - q, 9)
     out["quantity"] = left
-    out["cost_basis"] = np.round(out["cost_basis"].to_numpy(float) - b, 2)
+    out["cost_basis"] = cents_to_usd(
+        usd_array_to_cents(out["cost_basis"].to_numpy(float)) - usd_array_to_cents(b)
+    )
     return out[left > 0].drop(columns=["_q", "_b"]).reset_index(drop=True)
