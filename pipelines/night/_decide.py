@@ -191,13 +191,14 @@ def decide_step(night: Night, shard: int) -> None:
         night.settings.engine.fractional_decimals,
     )
     tilts = read("tilts")
+    benchmarks = _files.read_parquet(night.uri("prepared", "benchmarks.parquet"))
     inputs, blocked = shard_inputs(
         accounts,
         lots,
         restrictions,
         tilts,
         market,
-        _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
+        benchmarks,
         read("wash_blocks"),
         night.as_of,
     )
@@ -217,6 +218,7 @@ def decide_step(night: Night, shard: int) -> None:
             "restrictions": restrictions,
             "tilts": tilts,
             "market": market,
+            "benchmarks": benchmarks,
         },
     )
     clock.lap("lockup")

@@ -72,7 +72,7 @@ def write_lockup(
     """Write the shard's ``lockup.parquet`` and ``lockup_remedies.parquet``.
 
     ``frames``: the shard's ``accounts``, ``lots``, ``restrictions``, ``tilts`` and the night's
-    ``market`` as the decision read them.
+    ``market`` and ``benchmarks`` as the decision read them.
     """
     settings = night.settings.lockup
     figures = lockup_figures(inputs, out.records, settings.thresholds())
@@ -87,7 +87,7 @@ def write_lockup(
             frames["restrictions"],
             frames["tilts"],
             frames["market"],
-            _files.read_parquet(night.uri("prepared", "benchmarks.parquet")),
+            frames["benchmarks"],
             night.as_of,
         )
         if chosen
