@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from sma.reporting._format import money
+from sma.reporting._format import dollars_or_dash as _usd
+from sma.reporting._format import percent_or_dash as _pct
 from sma.reporting._review_assets import CSS
 from sma.reporting._svg import bar_chart
 
@@ -53,14 +54,6 @@ class FirmPage:
     results: dict[str, pd.DataFrame | None]
     queries: dict[str, str]
     run_folder: str = ""
-
-
-def _usd(x: Any) -> str:
-    return "–" if x is None or pd.isna(x) else money(float(x), cents=False)
-
-
-def _pct(x: Any) -> str:
-    return "–" if x is None or pd.isna(x) else f"{float(x):.2%}"
 
 
 def _int(x: Any) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
+
 
 def money(x: float, cents: bool = True) -> str:
     """``$1,234.56``; negatives as ``-$1,234.56``; an amount that shows as zero has no sign (never
@@ -16,6 +20,18 @@ def percent(x: float | None, signed: bool = True, places: int = 2) -> str:
     if x is None:
         return "n/a"
     return f"{x * 100:+.{places}f}%" if signed else f"{x * 100:.{places}f}%"
+
+
+def dollars_or_dash(x: Any) -> str:
+    """Whole dollars (``$1,235``, as :func:`money` without cents), or ``–`` for a missing value
+    (None or NaN)."""
+    return "–" if x is None or pd.isna(x) else money(float(x), cents=False)
+
+
+def percent_or_dash(x: Any) -> str:
+    """A fraction as an unsigned percentage with two places (``12.34%``), or ``–`` for a missing
+    value (None or NaN)."""
+    return "–" if x is None or pd.isna(x) else f"{float(x):.2%}"
 
 
 def long_date(d) -> str:

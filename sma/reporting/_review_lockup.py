@@ -14,7 +14,8 @@ from html import escape
 import pandas as pd
 
 from sma.lockup import REMEDY_COLUMNS, LockupThresholds
-from sma.reporting._format import money
+from sma.reporting._format import dollars_or_dash as _usd
+from sma.reporting._format import percent_or_dash as _pct
 
 _HEADERS = (
     ("Account", False),
@@ -35,14 +36,6 @@ _REMEDY_HEADERS = (
     ("Long-term gains", True),
     ("Engine's decision", False),
 )
-
-
-def _usd(x: float) -> str:
-    return "–" if pd.isna(x) else money(float(x), cents=False)
-
-
-def _pct(x: float) -> str:
-    return "–" if pd.isna(x) else f"{x:.2%}"
 
 
 def _head(headers) -> str:
