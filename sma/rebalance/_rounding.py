@@ -404,6 +404,8 @@ def whole_orders(
             fits = bool(ok.size)
         if fits and ws.net_gain() + float(add @ ws.gain_per_share[mine]) <= budget + 1e-6:
             ws.sell[mine] = np.minimum(np.round(ws.sell[mine] + add, _PLACES), ws.lot_qty[mine])
+            if whole + 1.0 < held - _SNAP:
+                _settle(ws, mine, whole + 1.0)
             continue
         cut = sold - whole
         for lot in mine[np.argsort(-ws.gain_per_share[mine], kind="stable")]:
@@ -412,6 +414,22 @@ def whole_orders(
             cut -= take
             if cut <= _SNAP:
                 break
+        _settle(ws, mine, whole)
+
+
+def _settle(ws: WholeShares, mine: np.ndarray, shares: float) -> None:
+    """Make the lots' sales of one security add up to ``shares`` to the last of their
+    ``_PLACES`` decimals: each lot's sale is rounded to them on its own, so three of them could
+    sum to 143.999999999 (an order of that many shares). The difference, a few units of the last
+    decimal, goes to the first lot sold that has room for it."""
+    off = round(shares - float(ws.sell[mine].sum()), _PLACES)
+    if off == 0.0 or abs(off) > _SNAP:
+        return
+    for lot in mine:
+        moved = round(float(ws.sell[lot]) + off, _PLACES)
+        if ws.sell[lot] > 0 and 0.0 < moved <= ws.lot_qty[lot]:
+            ws.sell[lot] = moved
+            return
 
 
 def _maybe_fractional_sales(
