@@ -64,7 +64,10 @@ class TradeQP:
 
     def objective(self, v: np.ndarray) -> float:
         z = self.net_trade(v)
-        bz = self.B.T @ z
+        return self._objective_at(v, z, self.B.T @ z)
+
+    def _objective_at(self, v: np.ndarray, z: np.ndarray, bz: np.ndarray) -> float:
+        """The objective at ``v`` given its net trade ``z`` and ``B'z``."""
         return float(0.5 * (z @ (self.d * z) + bz @ bz) + self.p @ z + self.cost @ v + self.offset)
 
     def fix(self, free: np.ndarray, full: np.ndarray) -> TradeQP:
@@ -74,7 +77,8 @@ class TradeQP:
         bool and do not overlap."""
         v_fixed = np.where(full, self.upper, 0.0)
         z_fixed = self.net_trade(v_fixed)
-        q_fixed = self.d * z_fixed + self.B @ (self.B.T @ z_fixed)
+        bz_fixed = self.B.T @ z_fixed
+        q_fixed = self.d * z_fixed + self.B @ bz_fixed
         p = self.p + q_fixed
         present = np.bincount(self.asset[free], minlength=self.d.size) > 0
         securities = np.flatnonzero(present)
@@ -88,7 +92,7 @@ class TradeQP:
             p[securities],
             self.G[:, free],
             self.h - self.G @ v_fixed,
-            self.objective(v_fixed),
+            self._objective_at(v_fixed, z_fixed, bz_fixed),
         )
 
     def restrict(self, keep: np.ndarray) -> TradeQP:

@@ -29,7 +29,12 @@ import numpy as np
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import QPResult, solve_trade_qp
-from sma.rebalance._sides import contested_groups, groups_of_variables, keep_for_sides
+from sma.rebalance._sides import (
+    contested_groups,
+    group_mask,
+    groups_of_variables,
+    keep_for_sides,
+)
 
 # Solves of a screened problem before its answer is taken as it is (each frees the fixed variables
 # the KKT check found on the wrong side).
@@ -168,12 +173,14 @@ def improve_sides(
     group_of_var = np.concatenate([gb, gs])
     # A flip moves a group's buys and loss sales in or out; its gain sales stay whatever the side.
     sided = np.concatenate([np.ones(nb, bool), problem.loss_lot()])
-    sells = ~np.isin(contested, gb[keep[:nb]])  # a sell-side group has none of its buys kept
+    n_groups = int(group_of_asset.max()) + 1
+    # a sell-side group has none of its buys kept
+    sells = ~group_mask(gb[keep[:nb]], n_groups)[contested]
     best = snapped_objective(problem, v, eps)
     solves = iterations = flips = 0
     while contested.size and solves < budget:
         candidates = _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested)
-        idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
+        idle = _side_idle(v, keep, sided, group_of_var, contested, eps, n_groups)[candidates]
         # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
         # solve cannot do worse; then the groups whose current side trades, one at a time.
         # (only as many single flips as the budget can still pay for: there may be hundreds)
@@ -194,7 +201,7 @@ def improve_sides(
                 problem,
                 _over_all(result, v),
                 params,
-                np.isin(group_of_var, contested[move]),
+                group_mask(contested[move], n_groups)[group_of_var],
             )
             solves, iterations = solves + 1, iterations + its
             if trial_result.status != "optimal":
@@ -241,11 +248,11 @@ def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) ->
     return helps[np.argsort(want[helps], kind="stable")]
 
 
-def _side_idle(v, keep, sided, group_of_var, contested, eps) -> np.ndarray:
+def _side_idle(v, keep, sided, group_of_var, contested, eps, n_groups) -> np.ndarray:
     """Whether each contested group's current side trades nothing in ``v``, shape
     (len(contested),)."""
     trading = keep & sided & (v > eps)
-    return ~np.isin(contested, group_of_var[trading])
+    return ~group_mask(group_of_var[trading], n_groups)[contested]
 
 
 def _over_all(result: QPResult, v: np.ndarray) -> QPResult:
