@@ -16,11 +16,12 @@ compiled (``_interior_point``, numba: a Python loop of numpy calls was dispatch-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from sma.rebalance._interior_point import INFEASIBLE, MAX_ITER, OPTIMAL, interior_point
+from sma.rebalance._interior_point import ABOVE, INFEASIBLE, MAX_ITER, OPTIMAL, solve_from
 
 _STATUS = {MAX_ITER: "max_iter", INFEASIBLE: "infeasible"}
 
@@ -113,7 +114,8 @@ class TradeQP:
 
 @dataclass(frozen=True)
 class QPResult:
-    """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter' or 'infeasible'.
+    """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter', 'infeasible' or 'above'
+    (stopped early: the optimum is above the caller's ``above``; ``v`` and ``eta`` the iterate).
 
     ``eta`` (r,) are the multipliers of the dense rows (cash, gain budget), ``reduced`` (nv,) the
     reduced cost of each variable (> 0: it wants to be smaller).
@@ -127,8 +129,26 @@ class QPResult:
     reduced: np.ndarray | None = None
 
 
-def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResult:
+# Whether a lower bound (``bound``) on the optimum, found at the iterate ``v`` with row multipliers
+# ``eta``, also bounds the caller's own problem (see ``solve_trade_qp``).
+StillAbove = Callable[[np.ndarray, np.ndarray, float], bool]
+
+
+def solve_trade_qp(
+    qp: TradeQP,
+    tol: float = 1e-9,
+    max_iter: int = 80,
+    above: float = np.inf,
+    still_above: StillAbove | None = None,
+) -> QPResult:
     """Solve a ``TradeQP`` to relative duality gap ``tol``.
+
+    With ``above`` finite the solve stops as soon as a lower bound on the optimum (the
+    linearisation bound of ``_interior_point``) is above it, with status 'above': an answer the
+    caller would reject, without the iterations that pin it down. ``still_above(v, eta, bound)``
+    may check the bound against the caller's own problem (the variables ``fix`` left out); when it
+    says no, the solve goes on from where it stopped, to the answer it gives without ``above``,
+    to the bit.
 
     Returns
     -------
@@ -138,10 +158,16 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
     # An ill-conditioned account can make the iterates overflow; the loop notices non-finite
     # iterates and the result says so in its status, so numpy's warnings would only be noise.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        return _interior_point(qp, tol, max_iter)
+        return _interior_point(qp, tol, max_iter, above, still_above)
 
 
-def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
+def _interior_point(
+    qp: TradeQP,
+    tol: float,
+    max_iter: int,
+    above: float = np.inf,
+    still_above: StillAbove | None = None,
+) -> QPResult:
     if qp.asset.size == 0:
         # nothing to trade: v = 0 is the answer if every row holds there (zero multipliers); a row
         # it breaks (fixed trades spent more cash than there is) no trade can mend
@@ -149,7 +175,7 @@ def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
         if np.any(qp.h < 0):
             return QPResult(zero, qp.objective(zero), "infeasible", 0)
         return QPResult(zero, qp.objective(zero), "optimal", 0, np.zeros(qp.G.shape[0]), zero)
-    v, eta, reduced, status, iterations = interior_point(
+    data = (
         np.ascontiguousarray(qp.asset, dtype=np.int64),
         np.ascontiguousarray(qp.sign, dtype=float),
         np.ascontiguousarray(qp.upper, dtype=float),
@@ -163,6 +189,16 @@ def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
         int(max_iter),
         float(qp.offset),
     )
+    state, done = np.empty(0), 0
+    while True:
+        v, eta, reduced, status, iterations, state, bound = solve_from(
+            *data, float(above), state, done
+        )
+        if status != ABOVE:
+            break
+        if still_above is None or still_above(v, eta, bound):
+            return QPResult(v, qp.objective(v), "above", iterations, eta)
+        above, done = np.inf, iterations  # the bound was not the caller's: solve on
     if status == OPTIMAL:
         return QPResult(v, qp.objective(v), "optimal", iterations, eta, reduced)
     return QPResult(v, qp.objective(v), _STATUS[status], iterations)

@@ -75,6 +75,7 @@ def solve_screened(
     start: QPResult,
     params: EngineParams,
     unsettled: np.ndarray | None = None,
+    reject_above: float = np.inf,
 ) -> tuple[np.ndarray, QPResult, int]:
     """Solve the full problem on ``keep`` as a smaller one whose answer is the same (KKT
     conditions).
@@ -91,14 +92,27 @@ def solve_screened(
     with the sales fixed in full freed, then the trades left at zero. Returns the answer over all
     variables, the last solve (its ``objective`` over all variables) and the iterations of every
     solve.
+
+    ``reject_above`` (objective of ``problem.qp``): a caller that only wants an answer below it
+    gets status 'above' as soon as a solve proves the optimum over all of ``keep`` above it (its
+    lower bound, less what the variables fixed out of it could still gain at that iterate: the
+    bound then holds for the whole problem); every other answer is the same as without it.
     """
     qp = problem.qp
     zero, full, its = _fixed_at_start(problem, keep, sides, start, params, unsettled)
     for _ in range(_SCREEN_ROUNDS):
         free = keep & ~zero & ~full
         result = solve_trade_qp(
-            qp.fix(free, full), params.solver_tolerance, params.solver_max_iterations
+            qp.fix(free, full),
+            params.solver_tolerance,
+            params.solver_max_iterations,
+            reject_above,
+            _bound_over(qp, keep, free, full, reject_above),
         )
+        if result.status == "above":
+            v = np.where(full, qp.upper, 0.0)
+            v[free] = result.v
+            return v, result, its + result.iterations
         its += result.iterations
         v = np.where(full, qp.upper, 0.0)
         v[free] = result.v
@@ -117,6 +131,26 @@ def solve_screened(
         zero &= ~wrong
         full &= ~wrong
     return v, result, its
+
+
+def _bound_over(qp, keep, free, full, reject_above: float):
+    """``still_above`` for a solve of ``qp.fix(free, full)`` (``solve_trade_qp``): whether its
+    lower bound, at an iterate, still holds above ``reject_above`` for ``qp`` over all of ``keep``.
+    The bound of the smaller problem assumed the fixed variables stay where they are; over the
+    whole box each could still move to the bound its reduced cost points to, which lowers the
+    bound by its reduced cost times its room (the linearisation bound of ``_interior_point``)."""
+
+    def still_above(v_free: np.ndarray, eta: np.ndarray, bound: float) -> bool:
+        v = np.where(full, qp.upper, 0.0)
+        v[free] = v_free
+        reduced = qp.reduced_cost(v, eta)
+        fixed_zero, fixed_full = keep & ~free & ~full, keep & full
+        gain = (np.maximum(-reduced[fixed_zero], 0.0) * qp.upper[fixed_zero]).sum() + (
+            np.maximum(reduced[fixed_full], 0.0) * qp.upper[fixed_full]
+        ).sum()
+        return bool(bound - gain > reject_above)
+
+    return still_above
 
 
 def _fixed_at_start(problem, keep, sides, start, params, unsettled):
@@ -202,10 +236,12 @@ def improve_sides(
                 _over_all(result, v),
                 params,
                 group_mask(contested[move], n_groups)[group_of_var],
+                _clearly_above(best, problem.te2_offset),
             )
             solves, iterations = solves + 1, iterations + its
             if trial_result.status != "optimal":
-                # these sides cannot meet the cash target (or the solver gave up): not a move
+                # these sides cannot meet the cash target (or the solver gave up), or their optimum
+                # is clearly above the best so far: not a move
                 continue
             value = snapped_objective(problem, trial_v, eps)
             if value < best - 1e-7 * max(abs(best), 1e-3):  # beyond the solver's own accuracy
@@ -215,6 +251,16 @@ def improve_sides(
         if not improved:
             break
     return SearchResult(v, result, keep, best, solves, iterations, flips)
+
+
+def _clearly_above(best: float, te2_offset: float) -> float:
+    """An objective (of ``problem.qp``, without ``te2_offset``) that a trial whose optimum is above
+    it cannot beat ``best`` by the search's margin (1e-7 of it) even after the solver's own
+    inaccuracy (relative gap ``solver_tolerance``, 1e-6; margin 1e-5 of the objective) and the
+    snap of trades below ``trade_epsilon``: ``improve_sides`` stops such a trial's solve early
+    and takes the same path as if it had solved it in full."""
+    qp_best = best - te2_offset
+    return qp_best + 1e-5 * max(abs(qp_best), 1e-3) + 1e-7 * max(abs(best), 1e-3)
 
 
 def search_budget(params: EngineParams, variables: int) -> int:
