@@ -81,17 +81,20 @@ class TradeQP:
         bz_fixed = self.B.T @ z_fixed
         q_fixed = self.d * z_fixed + self.B @ bz_fixed
         p = self.p + q_fixed
-        present = np.bincount(self.asset[free], minlength=self.d.size) > 0
+        at = np.flatnonzero(free)  # one index for the seven arrays taken (a mask is read anew each)
+        asset = self.asset[at]
+        present = np.zeros(self.d.size, bool)
+        present[asset] = True
         securities = np.flatnonzero(present)
         return TradeQP(
-            (np.cumsum(present) - 1)[self.asset[free]],
-            self.sign[free],
-            self.upper[free],
-            self.cost[free],
+            (np.cumsum(present) - 1)[asset],
+            self.sign[at],
+            self.upper[at],
+            self.cost[at],
             self.d[securities],
             self.B[securities],
             p[securities],
-            self.G[:, free],
+            self.G[:, at],
             self.h - self.G @ v_fixed,
             self._objective_at(v_fixed, z_fixed, bz_fixed),
         )
