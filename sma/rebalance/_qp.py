@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sma.rebalance._interior_point import ABOVE, INFEASIBLE, MAX_ITER, OPTIMAL, solve_from
+from sma.rebalance._interior_point import (
+    ABOVE,
+    INFEASIBLE,
+    MAX_ITER,
+    OPTIMAL,
+    net_trade,
+    solve_from,
+)
 
 _STATUS = {MAX_ITER: "max_iter", INFEASIBLE: "infeasible"}
 
@@ -61,7 +68,8 @@ class TradeQP:
         return self.sign * qz[self.asset] + self.cost + self.G.T @ eta
 
     def net_trade(self, v: np.ndarray) -> np.ndarray:
-        return np.bincount(self.asset, self.sign * v, minlength=self.d.size)
+        """Net trade of each security (n,) for the trades ``v`` (nv,), in weights."""
+        return net_trade(self.asset, self.sign, np.asarray(v, dtype=float), self.d.size)
 
     def objective(self, v: np.ndarray) -> float:
         z = self.net_trade(v)

@@ -167,3 +167,12 @@ def test_the_python_reading_stops_where_the_compiled_solve_does(python_kernels):
     python = ip.solve_from(*args, above, np.empty(0), 0)  # the fixture's Python reading
     assert compiled[3] == python[3] == ip.ABOVE and compiled[4] == python[4]
     assert compiled[6] == pytest.approx(python[6], rel=1e-9)
+
+
+@pytest.mark.parametrize("reading", ["compiled", "python"])
+def test_net_trade_sums_each_securitys_signed_trades_as_bincount_does_to_the_bit(reading):
+    qp = random_qp(5)
+    v = np.random.default_rng(5).uniform(0, 1, qp.asset.size) * qp.upper
+    kernel = ip.net_trade if reading == "compiled" else ip.net_trade.py_func
+    expected = np.bincount(qp.asset, qp.sign * v, minlength=qp.d.size + 3)
+    np.testing.assert_array_equal(kernel(qp.asset, qp.sign, v, qp.d.size + 3), expected)
