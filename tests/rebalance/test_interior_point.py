@@ -167,6 +167,10 @@ def test_the_python_reading_stops_where_the_compiled_solve_does(python_kernels):
     python = ip.solve_from(*args, above, np.empty(0), 0)  # the fixture's Python reading
     assert compiled[3] == python[3] == ip.ABOVE and compiled[4] == python[4]
     assert compiled[6] == pytest.approx(python[6], rel=1e-9)
+    resumed = ip.solve_from(*args, np.inf, python[5], python[4])
+    whole = COMPILED_SOLVE_FROM(*args, np.inf, np.empty(0), 0)
+    assert (resumed[3], resumed[4]) == (whole[3], whole[4]) == (ip.OPTIMAL, whole[4])
+    assert np.allclose(resumed[0], whole[0], rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("reading", ["compiled", "python"])
