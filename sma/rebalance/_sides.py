@@ -47,6 +47,22 @@ def _both(first: np.ndarray, second: np.ndarray, group_of_asset: np.ndarray) -> 
     return np.flatnonzero(group_mask(first, n_groups) & group_mask(second, n_groups))
 
 
+def isin_codes(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``np.isin(values, codes)`` for non-negative integer codes (securities' positions, identical
+    groups), by a table over their range instead of a sort.
+
+    Parameters
+    ----------
+    values, codes : ndarray of int >= 0
+
+    Returns
+    -------
+    ndarray of the shape of ``values``, bool
+    """
+    size = int(max(values.max(initial=-1), codes.max(initial=-1))) + 1
+    return group_mask(codes, size)[values]
+
+
 def group_mask(codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Which group codes occur in ``codes``, as a table: ``group_mask(codes, n)[g]`` is
     ``np.isin(g, codes)`` for any array of codes ``g`` (a lookup, not a sort).
