@@ -76,6 +76,7 @@ def solve_screened(
     params: EngineParams,
     unsettled: np.ndarray | None = None,
     reject_above: float = np.inf,
+    start_reduced: np.ndarray | None = None,
 ) -> tuple[np.ndarray, QPResult, int]:
     """Solve the full problem on ``keep`` as a smaller one whose answer is the same (KKT
     conditions).
@@ -97,9 +98,11 @@ def solve_screened(
     gets status 'above' as soon as a solve proves the optimum over all of ``keep`` above it (its
     lower bound, less what the variables fixed out of it could still gain at that iterate: the
     bound then holds for the whole problem); every other answer is the same as without it.
+    ``start_reduced``: the reduced cost of every variable at ``start`` when ``sides`` is the
+    problem itself and the caller has it already (``qp.reduced_cost(start.v, start.eta)``).
     """
     qp = problem.qp
-    zero, full, its = _fixed_at_start(problem, keep, sides, start, params, unsettled)
+    zero, full, its = _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduced)
     for _ in range(_SCREEN_ROUNDS):
         free = keep & ~zero & ~full
         result = solve_trade_qp(
@@ -153,14 +156,18 @@ def _bound_over(qp, keep, free, full, reject_above: float):
     return still_above
 
 
-def _fixed_at_start(problem, keep, sides, start, params, unsettled):
+def _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduced=None):
     """The variables of ``keep`` that ``solve_screened`` first leaves at zero and fixes at their
     upper bound, (nv,) bool each, and the iterations spent finding them."""
     qp, margin = problem.qp, params.screen_margin
-    z_start = sides.qp.net_trade(start.v)
-    # The same net trades as the starting answer: each variable's reduced cost only needs z and eta.
-    reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
-    reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
+    if start_reduced is not None:
+        reduced = start_reduced
+    else:
+        z_start = sides.qp.net_trade(start.v)
+        # The same net trades as the starting answer: each variable's reduced cost only needs z
+        # and eta (``qp.reduced_cost`` when ``sides`` is the problem, to the bit).
+        reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
+        reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
     settled = keep if unsettled is None else keep & ~unsettled
     zero = settled & (reduced > margin)
     its = 0
@@ -213,7 +220,12 @@ def improve_sides(
     best = snapped_objective(problem, v, eps)
     solves = iterations = flips = 0
     while contested.size and solves < budget:
-        candidates = _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested)
+        # The reduced cost at the current answer: which flips may help, and every trial's screening
+        # (all start from this answer).
+        reduced = qp.reduced_cost(v, result.eta) if result.eta is not None else None
+        candidates = _flips_that_may_help(
+            qp, v, result, keep, sided, group_of_var, contested, reduced
+        )
         idle = _side_idle(v, keep, sided, group_of_var, contested, eps, n_groups)[candidates]
         # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
         # solve cannot do worse; then the groups whose current side trades, one at a time.
@@ -237,6 +249,7 @@ def improve_sides(
                 params,
                 group_mask(contested[move], n_groups)[group_of_var],
                 _clearly_above(best, problem.te2_offset),
+                reduced,
             )
             solves, iterations = solves + 1, iterations + its
             if trial_result.status != "optimal":
@@ -278,12 +291,15 @@ def search_budget(params: EngineParams, variables: int) -> int:
     return int(max(floor, min(params.sign_search_max_solves, by_work)))
 
 
-def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) -> np.ndarray:
+def _flips_that_may_help(
+    qp, v, result, keep, sided, group_of_var, contested, reduced=None
+) -> np.ndarray:
     """Positions in ``contested`` of the groups whose other side has a variable with a negative
-    reduced cost at ``v``, most negative first (the module docstring says why no other flip can
-    help)."""
-    eta = result.eta if result.eta is not None else np.zeros(qp.h.size)
-    reduced = qp.reduced_cost(v, eta)
+    reduced cost at ``v`` (``reduced``, when the caller has it), most negative first (the module
+    docstring says why no other flip can help)."""
+    if reduced is None:
+        eta = result.eta if result.eta is not None else np.zeros(qp.h.size)
+        reduced = qp.reduced_cost(v, eta)
     other_side = ~keep & sided
     slot = np.full(group_of_var.max() + 1, -1)
     slot[contested] = np.arange(contested.size)
