@@ -237,7 +237,10 @@ def _replace_history(con: duckdb.DuckDBPyConnection, name: str, source: str, as_
     row takes the latest night that restated it: a later inbox restating a close wins, and
     rerunning an older night never overwrites what a later night changed. (A row an earlier
     night brought and this night changed, not restated on a rerun, is gone, not restored:
-    nightly price files carry their whole history window, so the next load restates it.)
+    nightly price files carry their whole history window, so the next load restates it.) Since a
+    row restated unchanged keeps its night, a rerun of an older night takes back and reloads the
+    rows it brought even where a later night restated them unchanged: only a later night's
+    *changed* rows are safe from it (before issue 23 every restated row was).
 
     Returns the rows the night restated, stored or already there: those whose key no later
     night has loaded.
