@@ -68,7 +68,10 @@ def exists(uri: str) -> bool:
 
 
 def _table(frame: pd.DataFrame) -> pa.Table:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return _tidy(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _tidy(table: pa.Table) -> pa.Table:
     # A text column with no rows has no type of its own: store it as text, so readers can filter it.
     table = table.cast(
         pa.schema(
@@ -90,22 +93,24 @@ def concat_parquet(
     uris: list[str],
     uri: str,
     point: str | None = None,
-    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    transform: Callable[[pa.Table], pa.Table] | None = None,
     empty: pd.DataFrame | None = None,
 ) -> None:
     """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a
     time.
 
-    ``transform`` (optional) turns each file's rows into what is written; ``empty`` is written when
-    there are no files at all. Memory holds one input
+    Each file is read as an Arrow table and written as it is read (no pandas in between): a part
+    the shard wrote with :func:`write_parquet` is written again with the same types and settings.
+    ``transform`` (optional) turns each file's table into what is written (filters, sorts, added
+    columns in Arrow); ``empty`` is written when there are no files at all. Memory holds one input
     file, never all of them. Column types follow the first part with rows (a frame with no rows
     has no types of its own). Atomic like every write here.
     """
     with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
         writer = None
         for i, u in enumerate(uris):
-            frame = read_parquet(u)
-            table = _table(transform(frame) if transform else frame)
+            table = read_table(u)
+            table = _tidy(transform(table) if transform else table)
             if writer is None and (table.num_rows or i == len(uris) - 1):
                 writer = pq.ParquetWriter(
                     out, table.schema, compression="zstd", write_statistics=True, store_schema=False
@@ -122,8 +127,13 @@ def concat_parquet(
         writer.close()
 
 
+def read_table(uri: str) -> pa.Table:
+    """A Parquet file as an Arrow table, as :func:`write_parquet` wrote it (no pandas)."""
+    return pq.read_table(io.BytesIO(read_bytes(uri)))
+
+
 def read_parquet(uri: str) -> pd.DataFrame:
-    return pq.read_table(io.BytesIO(read_bytes(uri))).to_pandas()
+    return read_table(uri).to_pandas()
 
 
 def write_json(uri: str, obj: Any, point: str | None = None) -> None:
