@@ -328,9 +328,23 @@ def _write_sleeves(night: Night, shards: list[int], proposal, out_of_trading: se
         return _without(part, out_of_trading)
 
     def moved(part: pa.Table) -> pa.Table:
-        # A shard's lots move only by its own accounts' transfers: the rest of its part is as is.
-        mine = transfers[transfers["account_id"].isin(pc.unique(part["account_id"]).to_pylist())]
-        return part if mine.empty else _files._table(after_transfers(part.to_pandas(), mine))
+        # Only the lots of accounts with a transfer tonight can move: the rest stay as they are.
+        traded = pa.array(transfers["account_id"].astype(str).unique(), pa.string())
+        part = part.combine_chunks()
+        rows = pc.is_in(part["account_id"], value_set=traded).combine_chunks()
+        if not pc.any(rows).as_py():
+            return part
+        lots = part.filter(rows).to_pandas()
+        mine = transfers[transfers["account_id"].isin(lots["account_id"].unique())]
+        after = _files._table(after_transfers(lots, mine))
+        return pa.table(
+            {
+                c: pc.replace_with_mask(
+                    part[c].combine_chunks(), rows, after[c].cast(part[c].type).combine_chunks()
+                )
+                for c in part.column_names
+            }
+        )
 
     for name, columns, transform in (
         ("sleeve_trades", SLEEVE_TRADE_COLUMNS, kept),
