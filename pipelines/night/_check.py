@@ -327,11 +327,18 @@ def _write_sleeves(night: Night, shards: list[int], proposal, out_of_trading: se
     def kept(part: pa.Table) -> pa.Table:
         return _without(part, out_of_trading)
 
+    moving = {
+        c: pa.array(transfers[c].astype(str).unique(), pa.string())
+        for c in ("account_id", "lot_id")
+    }
+
     def moved(part: pa.Table) -> pa.Table:
-        # Only the lots of accounts with a transfer tonight can move: the rest stay as they are.
-        traded = pa.array(transfers["account_id"].astype(str).unique(), pa.string())
+        # Only a lot a transfer names can move (its account's and lot's ids among the transfers'):
+        # the rest of the shard's lots stay as they are, and never go through pandas.
         part = part.combine_chunks()
-        rows = pc.is_in(part["account_id"], value_set=traded).combine_chunks()
+        rows = pc.and_(
+            *(pc.is_in(part[c], value_set=ids) for c, ids in moving.items())
+        ).combine_chunks()
         if not pc.any(rows).as_py():
             return part
         lots = part.filter(rows).to_pandas()
