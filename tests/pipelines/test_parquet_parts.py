@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -120,3 +122,34 @@ def test_a_file_that_is_not_parquet_is_refused():
         read_part(b"not parquet at all", 18)
     with pytest.raises(ValueError, match="whole footer"):
         read_part(b"\x10\x00\x00\x00PAR1", 8)
+
+
+def test_duckdbs_parts_of_a_shard_join_by_their_bytes_and_read_back_in_both(tmp_path):
+    """The prepare step's shard files: DuckDB's COPY may write a shard's lots in several files
+    (``pipelines.night._prepare``); joined, pyarrow (with a filter on the statistics) and DuckDB
+    read every row of every part."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT (i % 2) AS shard, 'A' || (i % 500) AS account_id, "
+        "'L' || i AS lot_id, i * 1.5 AS quantity, DATE '2020-01-01' + (i % 300)::INT AS acquired "
+        "FROM range(400000) r(i)"
+    )
+    con.execute(
+        f"COPY t TO '{tmp_path / 'out'}' (FORMAT parquet, PARTITION_BY (shard), "
+        "WRITE_PARTITION_COLUMNS false, COMPRESSION zstd, ROW_GROUP_SIZE 20000, "
+        "FILE_SIZE_BYTES '200KB')"
+    )
+    parts = sorted((tmp_path / "out" / "shard=0").glob("*.parquet"))
+    assert len(parts) > 1
+    schema = con.sql(
+        "SELECT account_id, lot_id, quantity, acquired FROM t LIMIT 0"
+    ).to_arrow_table()
+    _files.put_parquet_parts(parts, schema.schema, str(tmp_path / "lots.parquet"))
+    every = pa.concat_tables([pq.read_table(p) for p in parts])
+    joined = pq.read_table(tmp_path / "lots.parquet")
+    assert joined.equals(every)
+    assert pq.ParquetFile(tmp_path / "lots.parquet").metadata.created_by.startswith("DuckDB")
+    some = pq.read_table(tmp_path / "lots.parquet", filters=[("account_id", "=", "A2")])
+    assert some.num_rows == pc.sum(pc.equal(every["account_id"], "A2")).as_py()
+    counted = duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'lots.parquet'}'").fetchall()
+    assert counted == [(every.num_rows,)]
