@@ -148,10 +148,13 @@ def _join_pages(uris: list[str], uri: str, point: str | None) -> bool:
     if not kept or any(not same_layout(kept[0][1], part) for _, part in kept):
         return False
     with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
-        starts, at = [], out.write(MAGIC)
+        out.write(MAGIC)
+        starts, at = [], len(MAGIC)
         for i, (u, part) in enumerate(kept):
+            pages = read_bytes(u)[len(MAGIC) : part.pages_end]
+            out.write(pages)
             starts.append(at)
-            at += out.write(read_bytes(u)[len(MAGIC) : part.pages_end])
+            at += len(pages)
             if point and i == 0:
                 out.flush()
                 crash_point(f"{point}:mid-write")
