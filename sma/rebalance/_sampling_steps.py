@@ -32,7 +32,7 @@ def best_pair(
     buy_security,
     buy_group,
     Q,
-    q_row_max,
+    q_scale,
     spendable,
     cent,
 ):
@@ -58,8 +58,8 @@ def best_pair(
         Its security (column of ``Q``) and identical group.
     Q : ndarray of shape (n, n)
         The objective's factor Hessian ``B B'``.
-    q_row_max : ndarray of shape (n,)
-        Largest ``|Q|`` of each row (bounds a row's cross terms).
+    q_scale : ndarray of shape (n,)
+        A bound of the cross terms: ``|Q[i, j]| <= q_scale[i] * q_scale[j]`` (``hessian_scale``).
     spendable, cent : float
         Cash above its target (USD) and the tolerance a cash test allows (USD).
 
@@ -70,21 +70,42 @@ def best_pair(
         allowed. Ties go to the first pair in row order, as ``np.argmin`` does.
     """
     best, best_r, best_c = np.inf, -1, -1
-    if buy_change.size == 0:
+    m, s = raise_change.size, buy_change.size
+    if s == 0:
         return best, best_r, best_c
-    # A row's pairs are at least its own change, the lowest buy change and the largest cross term
-    # the row can have: rows from the lowest own change, and a row whose bound is clearly above
-    # the best so far skipped (the slack keeps float rounding and ties out of it).
-    lowest_buy = buy_change.min()
-    widest_buy = np.abs(buy_dz).max()
-    for r in np.argsort(raise_change, kind="mergesort"):
+    # A pair's change is at least its two own changes less the largest cross term their scales
+    # allow. Rows from the lowest own change and buys from the lowest, each with the largest scale
+    # still to come, so a row or the rest of a row whose bound is clearly above the best so far is
+    # left (the slack keeps float rounding and ties out of it); which pairs are computed does not
+    # change the answer, only how many.
+    cols = np.argsort(buy_change)
+    col_scale = np.empty(s)
+    top = 0.0
+    for k in range(s - 1, -1, -1):
+        top = max(top, abs(buy_dz[cols[k]]) * q_scale[buy_security[cols[k]]])
+        col_scale[k] = top
+    rows = np.argsort(raise_change)
+    row_scale = np.empty(m)
+    top = 0.0
+    for i in range(m - 1, -1, -1):
+        top = max(top, abs(raise_dz[rows[i]]) * q_scale[raise_security[rows[i]]])
+        row_scale[i] = top
+    lowest_buy = buy_change[cols[0]]
+    for i in range(m):
+        r = rows[i]
+        if _above(raise_change[r] + lowest_buy - row_scale[i] * col_scale[0], best):
+            break
         jr = raise_security[r]
-        bound = raise_change[r] + lowest_buy - abs(raise_dz[r]) * widest_buy * q_row_max[jr]
-        if bound - (1e-12 + 1e-9 * abs(bound)) > best:
-            continue
+        scale = abs(raise_dz[r]) * q_scale[jr]
         left = spendable + raise_cash[r]
-        for c in range(buy_change.size):
+        for k in range(s):
+            c = cols[k]
+            own = raise_change[r] + buy_change[c]
+            if _above(own - scale * col_scale[k], best):
+                break
             jb = buy_security[c]
+            if _above(own - scale * (abs(buy_dz[c]) * q_scale[jb]), best):
+                continue
             if jr == jb or left - buy_cash[c] < -cent:
                 continue
             if raise_loss[r] and raise_group[r] == buy_group[c]:
@@ -94,6 +115,29 @@ def best_pair(
             if total < best or (total == best and (r < best_r or (r == best_r and c < best_c))):
                 best, best_r, best_c = total, r, c
     return best, best_r, best_c
+
+
+@njit(cache=True)
+def _above(bound, best):
+    """Whether a lower bound is clearly above the best change so far (by more than float noise)."""
+    return bound - (1e-12 + 1e-9 * abs(bound)) > best
+
+
+def hessian_scale(Q: np.ndarray) -> np.ndarray:
+    """Scales that bound the cross terms of ``Q = B B'``: ``|Q[i, j]| <= scale[i] * scale[j]``.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n, n)
+        A Gram matrix ``B B'`` as floats computed it.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``sqrt(Q[i, i])`` widened by 1e-9: Cauchy-Schwarz, ``|b_i . b_j| <= |b_i| |b_j|``, with room
+        for the rounding of the products (relative 1e-15 for tens of factors).
+    """
+    return np.sqrt(np.maximum(np.diag(Q), 0.0)) * (1.0 + 1e-9)
 
 
 @njit(cache=True)
@@ -163,7 +207,7 @@ def _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, lot, share
 
 @njit(cache=True)
 def search_moves(
-    buy, sell, prices, lots, securities, bounds, costs, grad, d, Q, q_row_max, curv, numbers
+    buy, sell, prices, lots, securities, bounds, costs, grad, d, Q, q_scale, curv, numbers
 ):
     """Make the best whole-share move (``_sampling``'s module docstring) at most ``moves`` times,
     while one lowers the objective enough; ``buy``, ``sell`` and ``grad`` are updated in place.
@@ -182,8 +226,8 @@ def search_moves(
     grad, d, curv : ndarray of shape (na,); Q : ndarray of shape (na, na)
         The objective's gradient in the net trade, its Hessian ``diag(d) + Q``, and the diagonal
         ``d + diag(Q)``.
-    q_row_max : ndarray of shape (na,)
-        Largest ``|Q|`` of each row.
+    q_scale : ndarray of shape (na,)
+        Bounds of the cross terms, ``|Q[i, j]| <= q_scale[i] * q_scale[j]`` (``hessian_scale``).
     numbers : tuple of float (value, tc, min_value, budget, cash_now, target_cash, moves)
     """
     buy_price, sell_price = prices
@@ -289,7 +333,7 @@ def search_moves(
             gain,
             securities,
             Q,
-            q_row_max,
+            q_scale,
             value,
             spendable,
         )
@@ -336,7 +380,7 @@ def _best_single(b_change, b_cash, spendable, u_change, s_change, r_change):
 
 
 @njit(cache=True)
-def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_row_max, value, spendable):
+def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_scale, value, spendable):
     """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap: cash
     raised by one move spent on a buy of another security; change inf when none. The cheapest lot
     per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of each kind on
@@ -381,7 +425,7 @@ def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_row_max, valu
             buy_sec,
             group[buy_sec],
             Q,
-            q_row_max,
+            q_scale,
             spendable,
             _CENT,
         )
