@@ -35,8 +35,10 @@ def best_pair(
     q_scale,
     spendable,
     cent,
+    ceiling=np.inf,
 ):
-    """The lowest objective change of a raising move paired with a buy of another security.
+    """The lowest objective change of a raising move paired with a buy of another security, of
+    those below ``ceiling`` (a pair that cannot beat the best move otherwise need not be found).
 
     A pair's change is the two moves' own changes plus their cross term ``dz_r * dz_b * Q[j_r,
     j_b]``, computed in that order (the same numbers as the numpy expression it replaced). Not
@@ -62,17 +64,19 @@ def best_pair(
         A bound of the cross terms: ``|Q[i, j]| <= q_scale[i] * q_scale[j]`` (``hessian_scale``).
     spendable, cent : float
         Cash above its target (USD) and the tolerance a cash test allows (USD).
+    ceiling : float
+        Only a pair whose change is below it counts.
 
     Returns
     -------
     tuple of (float, int, int)
         The pair's change and its positions (raising move, buy); ``(inf, -1, -1)`` when no pair is
-        allowed. Ties go to the first pair in row order, as ``np.argmin`` does.
+        allowed below the ceiling. Ties go to the first pair in row order, as ``np.argmin`` does.
     """
-    best, best_r, best_c = np.inf, -1, -1
+    best, best_r, best_c = ceiling, -1, -1
     m, s = raise_change.size, buy_change.size
     if s == 0:
-        return best, best_r, best_c
+        return np.inf, -1, -1
     # A pair's change is at least its two own changes less the largest cross term their scales
     # allow. Rows from the lowest own change and buys from the lowest, each with the largest scale
     # still to come, so a row or the rest of a row whose bound is clearly above the best so far is
@@ -114,7 +118,7 @@ def best_pair(
             # the first pair in row order of equal changes, as np.argmin takes it
             if total < best or (total == best and (r < best_r or (r == best_r and c < best_c))):
                 best, best_r, best_c = total, r, c
-    return best, best_r, best_c
+    return (best, best_r, best_c) if best_r >= 0 else (np.inf, -1, -1)
 
 
 @njit(cache=True)
@@ -151,21 +155,37 @@ def _change(dz, grad, cost, dv, curv):
 def _best(change):
     """Indices (ascending) of the (at most) ``_SWAP_SIDE`` lowest finite ``change``; of values tied
     at the cut, the first."""
-    ok = np.flatnonzero(np.isfinite(change))
-    if ok.size <= _SWAP_SIDE:
-        return ok
-    cut = np.partition(change[ok], _SWAP_SIDE - 1)[_SWAP_SIDE - 1]
-    out = np.empty(_SWAP_SIDE, np.int64)
     n = 0
-    for i in ok:  # below the cut, then the ties at it
+    for i in range(change.size):
+        if np.isfinite(change[i]):
+            n += 1
+    out = np.empty(min(n, _SWAP_SIDE), np.int64)
+    if n <= _SWAP_SIDE:
+        k = 0
+        for i in range(change.size):
+            if np.isfinite(change[i]):
+                out[k] = i
+                k += 1
+        return out
+    finite = np.empty(n)
+    k = 0
+    for i in range(change.size):
+        if np.isfinite(change[i]):
+            finite[k] = change[i]
+            k += 1
+    cut = np.partition(finite, _SWAP_SIDE - 1)[_SWAP_SIDE - 1]
+    ties = _SWAP_SIDE  # of the values at the cut, the first as many as fill the side
+    for i in range(change.size):
         if change[i] < cut:
-            out[n] = i
-            n += 1
-    for i in ok:
-        if n < _SWAP_SIDE and change[i] == cut:
-            out[n] = i
-            n += 1
-    return np.sort(out)
+            ties -= 1
+    k = 0
+    for i in range(change.size):  # in order: below the cut, and the first ties at it
+        if change[i] < cut or (change[i] == cut and ties > 0):
+            if change[i] == cut:
+                ties -= 1
+            out[k] = i
+            k += 1
+    return out
 
 
 @njit(cache=True)
@@ -244,23 +264,23 @@ def search_moves(
     u_step, u_change, u_cash = np.empty(nb), np.empty(nb), np.empty(nb)
     s_step, s_change, s_cash = np.empty(nl), np.empty(nl), np.empty(nl)
     r_step, r_change = np.empty(nl), np.empty(nl)
+    bought, sold_usd = np.empty(na, np.bool_), np.empty(na)
+    loss_sold, group_bought = np.empty(n_groups, np.bool_), np.empty(n_groups, np.bool_)
+    # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
     while made < moves:
         # what is bought, sold and sold at a loss
-        bought = np.zeros(na, np.bool_)
+        bought[:] = False
+        group_bought[:] = False
         for b in range(nb):
             if buy[b] > 0:
                 bought[buy_j[b]] = True
-        sold_usd = np.zeros(na)
+                group_bought[group[buy_j[b]]] = True
+        sold_usd[:] = 0.0
+        loss_sold[:] = False
         for lot in range(nl):
             sold_usd[sell_j[lot]] += sell[lot] * sell_price[lot]
-        loss_sold = np.zeros(n_groups, np.bool_)
-        for lot in range(nl):
             if sell[lot] > 0 and gain[lot] < 0:
                 loss_sold[group[sell_j[lot]]] = True
-        group_bought = np.zeros(n_groups, np.bool_)
-        for b in range(nb):
-            if buy[b] > 0:
-                group_bought[group[buy_j[b]]] = True
         spendable = (
             cash_now - np.dot((1 + tc) * buy, buy_price) + np.dot((1 - tc) * sell, sell_price)
         ) - target_cash
@@ -268,24 +288,29 @@ def search_moves(
         for b in range(nb):  # one more step of each buy; one share less
             j = buy_j[b]
             step = 1.0 if buy[b] > 0 else first_buy[b]
+            if sold_usd[j] > 0 or loss_sold[group[j]] or buy[b] + step > most[b]:
+                b_change[b] = np.inf
+                continue
             usd = step * buy_price[b]
             b_step[b] = step
             b_change[b] = _change(usd / value, grad[j], buy_cost[b], usd / value, curv[j])
             b_cash[b] = usd * (1 + tc)
-            if sold_usd[j] > 0 or loss_sold[group[j]] or buy[b] + step > most[b]:
-                b_change[b] = np.inf
         for b in range(nb):
+            if buy[b] <= 0:
+                u_change[b] = np.inf
+                continue
             j = buy_j[b]
             step = 1.0 if (buy[b] - 1) * buy_price[b] >= min_value - 1e-9 else buy[b]
             usd = step * buy_price[b]
             u_step[b] = step
             u_change[b] = _change(-usd / value, grad[j], buy_cost[b], -usd / value, curv[j])
             u_cash[b] = usd * (1 + tc)
-            if buy[b] <= 0:
-                u_change[b] = np.inf
         for lot in range(nl):  # one more step of each lot's sale
             j = sell_j[lot]
             left = lot_qty[lot] - sell[lot]
+            if left <= 1e-9 or bought[j] or (gain[lot] < 0 and group_bought[group[j]]):
+                s_change[lot] = np.inf
+                continue
             first = sold_usd[j] <= 0
             step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
             usd = step * sell_price[lot]
@@ -293,15 +318,15 @@ def search_moves(
             s_change[lot] = _change(-usd / value, grad[j], sell_cost[lot], usd / value, curv[j])
             s_cash[lot] = usd * (1 - tc)
             if (
-                left <= 1e-9
-                or step > left + 1e-9
+                step > left + 1e-9
                 or (first and usd < min_value - 1e-9)
-                or bought[j]
-                or (gain[lot] < 0 and group_bought[group[j]])
                 or step * gain[lot] > room + 1e-9
             ):
                 s_change[lot] = np.inf
         for lot in range(nl):  # one share less of each lot's sale (a sold-out lot's fraction first)
+            if sell[lot] <= 0:
+                r_change[lot] = np.inf
+                continue
             j = sell_j[lot]
             one = (
                 sell[lot] - np.floor(sell[lot])
@@ -316,8 +341,7 @@ def search_moves(
             r_step[lot] = step
             r_change[lot] = _change(usd / value, grad[j], sell_cost[lot], -usd / value, curv[j])
             if (
-                sell[lot] <= 0
-                or (after > 1e-9 and after < min_value - 1e-9)
+                (after > 1e-9 and after < min_value - 1e-9)
                 or -step * gain[lot] > room + 1e-9
                 or usd * (1 - tc) > spendable + _CENT
             ):
@@ -325,6 +349,7 @@ def search_moves(
         kind, at, best_single = _best_single(
             b_change, b_cash, spendable, u_change, s_change, r_change
         )
+        # a swap is made only when it is below both the best single move and the threshold
         pair = _best_swap(
             (b_change, b_cash, b_step),
             (u_change, u_cash, u_step),
@@ -336,6 +361,7 @@ def search_moves(
             q_scale,
             value,
             spendable,
+            min(best_single, threshold),
         )
         if best_single >= threshold and pair[0] >= threshold:
             break
@@ -380,11 +406,13 @@ def _best_single(b_change, b_cash, spendable, u_change, s_change, r_change):
 
 
 @njit(cache=True)
-def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_scale, value, spendable):
-    """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap: cash
-    raised by one move spent on a buy of another security; change inf when none. The cheapest lot
-    per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of each kind on
-    their own are paired (a move stays O(n))."""
+def _best_swap(
+    buys, unbuys, sales, prices, gain, securities, Q, q_scale, value, spendable, ceiling
+):
+    """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap below
+    ``ceiling``: cash raised by one move spent on a buy of another security; change inf when none.
+    The cheapest lot per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of
+    each kind on their own are paired (a move stays O(n))."""
     b_change, b_cash, b_step = buys
     u_change, u_cash, u_step = unbuys
     s_change, s_cash, s_step = sales
@@ -428,6 +456,7 @@ def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_scale, value,
             q_scale,
             spendable,
             _CENT,
+            min(ceiling, best[0]),
         )
         if r >= 0 and total < best[0]:
             best = (total, raising, idx[r], spend[c])

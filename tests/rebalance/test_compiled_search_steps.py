@@ -86,6 +86,22 @@ def test_compiled_pairing_picks_the_swap_the_numpy_pairing_picked(seed):
         assert (float(total), int(r), int(c)) == expected  # to the bit
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_a_ceiling_keeps_the_swap_below_it_and_finds_none_at_it(seed):
+    """The search asks only for a swap that beats its best single move and its threshold: below
+    that ceiling the numpy pairing's swap, at it none."""
+    args = _pairing_instance(seed)
+    expected = _numpy_pairing(*args)
+    *moves, Q, spendable = args
+    if expected is None:
+        return
+    scale = hessian_scale(Q)
+    at = best_pair(*moves, Q, scale, spendable, CENT, expected[0])
+    above = best_pair(*moves, Q, scale, spendable, CENT, np.nextafter(expected[0], np.inf))
+    assert at == (np.inf, -1, -1)
+    assert (float(above[0]), int(above[1]), int(above[2])) == expected
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_the_scales_bound_every_cross_term_of_a_gram_matrix(seed):
     """The pairing leaves pairs by ``|Q[i, j]| <= scale[i] * scale[j]`` (Cauchy-Schwarz): it must
