@@ -78,38 +78,41 @@ def best_pair(
     if s == 0:
         return np.inf, -1, -1
     # A pair's change is at least its two own changes less the largest cross term their scales
-    # allow. Rows from the lowest own change and buys from the lowest, each with the largest scale
-    # still to come, so a row or the rest of a row whose bound is clearly above the best so far is
-    # left (the slack keeps float rounding and ties out of it); which pairs are computed does not
-    # change the answer, only how many.
-    cols = np.argsort(buy_change)
+    # allow (|dz_r| q_scale[j_r] times |dz_b| q_scale[j_b]). Rows from the lowest own change; the
+    # rows left once that bound, with the largest scales still to come, is clearly above the best so
+    # far (the slack keeps float rounding and ties out of it), and within a row each pair whose own
+    # bound is. Which pairs are computed does not change the answer, only how many.
     col_scale = np.empty(s)
-    top = 0.0
-    for k in range(s - 1, -1, -1):
-        top = max(top, abs(buy_dz[cols[k]]) * q_scale[buy_security[cols[k]]])
-        col_scale[k] = top
+    for c in range(s):
+        col_scale[c] = abs(buy_dz[c]) * q_scale[buy_security[c]]
+    widest_buy, widest_raise = col_scale.max(), 0.0
+    for r in range(m):
+        widest_raise = max(widest_raise, abs(raise_dz[r]) * q_scale[raise_security[r]])
+    if m == 0 or _above(
+        raise_change.min() + buy_change.min() - widest_raise * widest_buy, best
+    ):  # no pair can be below the ceiling
+        return np.inf, -1, -1
     rows = np.argsort(raise_change)
     row_scale = np.empty(m)
     top = 0.0
     for i in range(m - 1, -1, -1):
         top = max(top, abs(raise_dz[rows[i]]) * q_scale[raise_security[rows[i]]])
         row_scale[i] = top
-    lowest_buy = buy_change[cols[0]]
+    lowest_buy = buy_change.min()
     for i in range(m):
         r = rows[i]
-        if _above(raise_change[r] + lowest_buy - row_scale[i] * col_scale[0], best):
+        if _above(raise_change[r] + lowest_buy - row_scale[i] * widest_buy, best):
             break
         jr = raise_security[r]
         scale = abs(raise_dz[r]) * q_scale[jr]
+        if _above(raise_change[r] + lowest_buy - scale * widest_buy, best):
+            continue
         left = spendable + raise_cash[r]
-        for k in range(s):
-            c = cols[k]
+        for c in range(s):
             own = raise_change[r] + buy_change[c]
-            if _above(own - scale * col_scale[k], best):
-                break
-            jb = buy_security[c]
-            if _above(own - scale * (abs(buy_dz[c]) * q_scale[jb]), best):
+            if _above(own - scale * col_scale[c], best):
                 continue
+            jb = buy_security[c]
             if jr == jb or left - buy_cash[c] < -cent:
                 continue
             if raise_loss[r] and raise_group[r] == buy_group[c]:
