@@ -85,20 +85,22 @@ def best_pair(
     col_scale = np.empty(s)
     for c in range(s):
         col_scale[c] = abs(buy_dz[c]) * q_scale[buy_security[c]]
-    widest_buy, widest_raise = col_scale.max(), 0.0
+    widest_buy, lowest_buy = col_scale.max(), buy_change.min()
+    # the rows whose bound is not above the ceiling, from the lowest own change
+    rows = np.empty(m, np.int64)
+    n = 0
     for r in range(m):
-        widest_raise = max(widest_raise, abs(raise_dz[r]) * q_scale[raise_security[r]])
-    if m == 0 or _above(
-        raise_change.min() + buy_change.min() - widest_raise * widest_buy, best
-    ):  # no pair can be below the ceiling
-        return np.inf, -1, -1
-    rows = np.argsort(raise_change)
+        scale = abs(raise_dz[r]) * q_scale[raise_security[r]]
+        if not _above(raise_change[r] + lowest_buy - scale * widest_buy, best):
+            rows[n] = r
+            n += 1
+    rows = rows[:n][np.argsort(raise_change[rows[:n]])]
+    m = n
     row_scale = np.empty(m)
     top = 0.0
     for i in range(m - 1, -1, -1):
         top = max(top, abs(raise_dz[rows[i]]) * q_scale[raise_security[rows[i]]])
         row_scale[i] = top
-    lowest_buy = buy_change.min()
     for i in range(m):
         r = rows[i]
         if _above(raise_change[r] + lowest_buy - row_scale[i] * widest_buy, best):
