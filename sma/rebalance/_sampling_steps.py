@@ -194,19 +194,6 @@ def _best(change):
 
 
 @njit(cache=True)
-def _best_lot_per_security(s_change, sell_j):
-    """The lot of each security with the lowest finite ``s_change`` (the first of ties), in the
-    order of the securities."""
-    best = np.full(sell_j.max() + 1 if sell_j.size else 0, -1)
-    for i in range(s_change.size):
-        if np.isfinite(s_change[i]):
-            j = sell_j[i]
-            if best[j] < 0 or s_change[i] < s_change[best[j]]:
-                best[j] = i
-    return best[best >= 0]
-
-
-@njit(cache=True)
 def _move(grad, Q, d, j, dz):
     for i in range(grad.size):
         grad[i] += Q[i, j] * dz
@@ -270,6 +257,7 @@ def search_moves(
     s_step, s_change, s_cash = np.empty(nl), np.empty(nl), np.empty(nl)
     r_step, r_change = np.empty(nl), np.empty(nl)
     bought, sold_usd = np.empty(na, np.bool_), np.empty(na)
+    cheapest = np.empty(na, np.int64)  # the lot of each security with the lowest sale change
     loss_sold, group_bought = np.empty(n_groups, np.bool_), np.empty(n_groups, np.bool_)
     # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
     while made < moves:
@@ -310,6 +298,7 @@ def search_moves(
             u_step[b] = step
             u_change[b] = _change(-usd / value, grad[j], buy_cost[b], -usd / value, curv[j])
             u_cash[b] = usd * (1 + tc)
+        cheapest[:] = -1
         for lot in range(nl):  # one more step of each lot's sale
             j = sell_j[lot]
             left = lot_qty[lot] - sell[lot]
@@ -328,6 +317,10 @@ def search_moves(
                 or step * gain[lot] > room + 1e-9
             ):
                 s_change[lot] = np.inf
+            elif np.isfinite(s_change[lot]) and (
+                cheapest[j] < 0 or s_change[lot] < s_change[cheapest[j]]
+            ):  # the first of ties
+                cheapest[j] = lot
         for lot in range(nl):  # one share less of each lot's sale (a sold-out lot's fraction first)
             if sell[lot] <= 0:
                 r_change[lot] = np.inf
@@ -358,7 +351,7 @@ def search_moves(
         pair = _best_swap(
             (b_change, b_cash, b_step),
             (u_change, u_cash, u_step),
-            (s_change, s_cash, s_step),
+            (s_change, s_cash, s_step, cheapest),
             prices,
             gain,
             securities,
@@ -420,7 +413,7 @@ def _best_swap(
     each kind on their own are paired (a move stays O(n))."""
     b_change, b_cash, b_step = buys
     u_change, u_cash, u_step = unbuys
-    s_change, s_cash, s_step = sales
+    s_change, s_cash, s_step, cheapest = sales
     buy_price, sell_price = prices
     buy_j, sell_j, group = securities
     best = (np.inf, -1, -1, -1)
@@ -429,7 +422,7 @@ def _best_swap(
         return best
     dz_b = b_step[spend] * buy_price[spend] / value
     buy_sec = buy_j[spend]
-    lots = _best_lot_per_security(s_change, sell_j)
+    lots = cheapest[cheapest >= 0]  # in the order of the securities
     lots = lots[_best(s_change[lots])]
     smaller = _best(u_change)
     for raising in range(2):

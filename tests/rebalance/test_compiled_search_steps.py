@@ -199,7 +199,6 @@ def python_search(monkeypatch):
     kernels = (
         "_change",
         "_best",
-        "_best_lot_per_security",
         "_move",
         "_apply_buy",
         "_apply_sell",
