@@ -309,7 +309,8 @@ def search_moves(
             step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
             usd = step * sell_price[lot]
             s_step[lot] = step
-            s_change[lot] = _change(-usd / value, grad[j], sell_cost[lot], usd / value, curv[j])
+            dz = usd / value  # (-usd) / value is -(usd / value) to the bit: one division
+            s_change[lot] = _change(-dz, grad[j], sell_cost[lot], dz, curv[j])
             s_cash[lot] = usd * (1 - tc)
             if (
                 step > left + 1e-9
@@ -337,7 +338,8 @@ def search_moves(
             after = sold_usd[j] - step * sell_price[lot]
             usd = step * sell_price[lot]
             r_step[lot] = step
-            r_change[lot] = _change(usd / value, grad[j], sell_cost[lot], -usd / value, curv[j])
+            dz = usd / value
+            r_change[lot] = _change(dz, grad[j], sell_cost[lot], -dz, curv[j])
             if (
                 (after > 1e-9 and after < min_value - 1e-9)
                 or -step * gain[lot] > room + 1e-9
