@@ -9,7 +9,11 @@ its accounts (screen and frames included). Beside it, in the same run on the fir
 with ``sign_search_solves=0``) against the same two convex solves through cvxpy + Clarabel (model
 building included) and through Clarabel called directly on the same sparse data (the factor model
 as equality rows).
-Percentiles are printed only where there are enough accounts for them (p99 needs 100).
+Percentiles are printed only where there are enough accounts for them (p99 needs 100). Each row
+also prints the interior point's iterations per account (median) and the load average (1 minute)
+before and after it: on a shared machine read ratios between runs of the same load, not
+milliseconds. ``decide_account()`` builds its two frames per account (~1-2 ms each at 20 lots);
+``decide()`` builds them once for the shard.
 
 Quality (``--quality``): on small instances (12 names), the two-step method and the weak
 relax-and-net heuristic against exhaustive search over the buy/sell side of every contested
@@ -193,23 +197,29 @@ def speed(accounts: int, baseline_accounts: int, seed: int, baseline: bool) -> N
         "thread"
     )
     print(
-        "lots/pos  vars | decide_account() ms                | solver ms p50 (solves) | "
-        "decide()/acct | two steps (no side search) p50: ours  cvxpy+clarabel  clarabel direct | "
-        "ratio cvxpy / direct | rel. gap median / max"
+        "lots/pos  vars | load  | decide_account() ms                | solver ms p50 (solves, "
+        "iterations) | decide()/acct | two steps (no side search) p50: ours  cvxpy+clarabel  "
+        "clarabel direct | ratio cvxpy / direct | rel. gap median / max"
     )
     for lots in (1, 5, 20):
+        load = os.getloadavg()[0]
         shard = synthetic_shard(model, sectors, accounts, lots, seed + lots)
         screen = screen_accounts(shard, model, params)
         _load_compiled(shard, model, params, screen)
-        whole, solver, solves, nvars = [], [], [], []
+        whole, solver, solves, iterations = [], [], [], []
         with SolverClock() as clock:
             for a in range(shard.m):
                 t0 = time.thread_time()
-                decide_account(shard, a, model, params, screen)
+                _, _, record = decide_account(shard, a, model, params, screen)
                 whole.append((time.thread_time() - t0) * 1e3)
                 seconds, count = clock.take()
                 solver.append(seconds * 1e3)
                 solves.append(count)
+                iterations.append(record["iterations"])
+        # variables of the first rung's problem (the size the columns are named by)
+        nvars = [
+            build_problem(shard, a, model, params).qp.asset.size for a in range(min(5, shard.m))
+        ]
         t0 = time.thread_time()
         decide(shard, model, params)
         per_account = (time.thread_time() - t0) * 1e3 / shard.m
@@ -219,7 +229,6 @@ def speed(accounts: int, baseline_accounts: int, seed: int, baseline: bool) -> N
             problem = build_problem(shard, a, model, _TWO_STEP)
             dec = solve_account(problem, shard.identical_group, _TWO_STEP)
             ours.append((time.thread_time() - t0) * 1e3)
-            nvars.append(problem.qp.asset.size)
             v_cvx, t_cvx, t_direct = baseline_two_step(problem, dec.keep)
             base.append(t_cvx * 1e3)
             direct.append(t_direct * 1e3)
@@ -227,8 +236,10 @@ def speed(accounts: int, baseline_accounts: int, seed: int, baseline: bool) -> N
             f_cvx = problem.qp.objective(v_cvx)
             gaps.append((f_ours - f_cvx) / abs(f_cvx + problem.te2_offset))
         row = (
-            f"{lots:8d} {int(np.median(nvars)) if nvars else 0:5d} | {spread(whole)} | "
-            f"{pct(solver, 50):9.1f} ({np.median(solves):4.1f}) | {per_account:13.1f} | "
+            f"{lots:8d} {int(np.median(nvars)):5d} | {load:4.1f}-"
+            f"{os.getloadavg()[0]:4.1f} | {spread(whole)} | "
+            f"{pct(solver, 50):9.1f} ({np.median(solves):4.1f}, {np.median(iterations):5.0f}) | "
+            f"{per_account:13.1f} | "
         )
         if ours:
             row += (

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from pipelines.blotter import _folder
 from pipelines.blotter import read_trail as _read_trail
 from pipelines.blotter._actions import TrailBroken, sign_fills
 from pipelines.errors import PipelineError
 from pipelines.settings import ValidationSettings
-from pipelines.validate import InboxReadError, open_file, parse_table
+from pipelines.validate import check_file
+from pipelines.validate._parse import FileCheck
 from sma.inbox import FILLS
 from sma.ledger import Ledger, LedgerError
 from sma.rebalance import fractional_accounts
@@ -96,19 +96,20 @@ def read_fills(path: Path, settings: ValidationSettings | None = None) -> pd.Dat
     (:func:`pipelines.validate.open_file`, :func:`pipelines.validate.parse_table`); every bad cell
     is reported with its row, column and rule."""
     path = Path(path)
-    try:
-        opened = open_file(path, FILLS, settings or ValidationSettings())
-        batches = list(opened.batches)
-    except InboxReadError as error:
+    check = check_file(path, FILLS, settings)
+    if not isinstance(check, FileCheck):
+        refused = check.iloc[0]
         raise FillsRejected(
-            str(path), [FillProblem(0, error.column or "-", error.message, error.rule)]
-        ) from None
-    table = (
-        pa.concat_tables(batches)
-        if batches
-        else pa.table({c: pa.array([], pa.string()) for c in opened.column_names})
-    )
-    check = parse_table(FILLS, table)
+            str(path),
+            [
+                FillProblem(
+                    0,
+                    refused["column"] if isinstance(refused["column"], str) else "-",
+                    str(refused["message"]),
+                    str(refused["rule"]),
+                )
+            ],
+        )
     for column in ("quantity", "price"):
         check.flag(column, "not_null", check.blank[column], f"{column} is blank")
     problems = [

@@ -57,7 +57,7 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
     The inbox is validated batch by batch into a staging database attached to the store's
     connection, and loaded from there: no file is ever whole in memory.
     """
-    from pipelines.corporate_actions import book_corporate_actions
+    from pipelines.corporate_actions import CORPORATE_ACTION_FILL_ID, book_corporate_actions
     from pipelines.validate import render_report, stage_inbox
 
     store = Path(settings.store.path)
@@ -75,11 +75,25 @@ def ingest(inbox: Path, as_of: date, settings: Settings) -> IngestResult:
         held = dict(result.held_reasons)
         started = time.perf_counter()
         counts = load_staged(con, as_of, staged.clean_rows(), staged.issues_in_report_order(), held)
-        # Tonight's corporate actions realize gains on their ex date, traded or not.
-        book_corporate_actions(con, as_of)
+        # Tonight's corporate actions realize gains on their ex date, traded or not. Booking reads
+        # every lot of the night into memory: skipped when there is nothing to book or take back.
+        if _has_corporate_actions(con, as_of, CORPORATE_ACTION_FILL_ID):
+            book_corporate_actions(con, as_of)
         log.info(
             "%s rows loaded into the store in %.1f s",
             f"{sum(counts.values()):,}",
             time.perf_counter() - started,
         )
     return IngestResult(as_of, counts, result.issues, held, report, result.issue_count)
+
+
+def _has_corporate_actions(con, as_of: date, fill_id: str) -> bool:
+    """The night's inbox has corporate actions, or an earlier load of the night booked some (a
+    rerun takes them back)."""
+    return bool(
+        con.execute(
+            "SELECT EXISTS (SELECT 1 FROM inbox_corporate_actions WHERE as_of_date = ?) "
+            "OR EXISTS (SELECT 1 FROM realized_gains WHERE as_of_date = ? AND fill_id = ?)",
+            [as_of, as_of, fill_id],
+        ).fetchall()[0][0]
+    )

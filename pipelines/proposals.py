@@ -27,6 +27,8 @@ import pandas as pd
 from pipelines._atomic import write_atomically
 from pipelines.errors import PipelineError
 from pipelines.settings import Settings
+from pipelines.validate import InputFileError, read_inbox_file, read_input_file, with_optional
+from sma.inbox import INBOX_FILES, Column, ColumnKind, FileSpec
 from sma.proposals import (
     OUTSIDE_SECTOR,
     ProposalPage,
@@ -62,34 +64,60 @@ class ProposalInputError(PipelineError):
     """A prospect file that cannot be used: which file, which column or symbol, why."""
 
 
-def read_frame(path: Path) -> pd.DataFrame:
-    """A CSV or Parquet file as a frame."""
-    if not path.exists():
-        raise ProposalInputError(f"{path}: no such file")
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+#: A prospect's lots: the inbox's lots, account_id, lot_id and adjusted_acquired_date optional.
+PROSPECT_LOTS = with_optional(
+    INBOX_FILES["lots"], ("account_id", "lot_id", "adjusted_acquired_date")
+)
+#: A prospect's holdings: the price of each position (and optional name and quantity).
+PROSPECT_HOLDINGS = FileSpec(
+    "holdings",
+    (
+        Column("symbol", ColumnKind.SYMBOL),
+        Column("price", ColumnKind.FLOAT, doc="USD per share, > 0"),
+        Column("name", ColumnKind.TEXT, nullable=True, required=False),
+        Column("quantity", ColumnKind.FLOAT, nullable=True, required=False),
+    ),
+    key=("symbol",),
+)
+#: A what-if's restrictions and tilts: the inbox's; account_id (ignored) and the columns a
+#: row leaves blank may be left out.
+WHATIF_RESTRICTIONS = with_optional(
+    INBOX_FILES["restrictions"], ("account_id", "symbol", "sector", "esg_tag")
+)
+WHATIF_TILTS = with_optional(INBOX_FILES["tilts"], ("account_id", "sector", "symbol"))
+
+
+def _read(path: Path, spec: FileSpec, suite: str | None) -> pd.DataFrame:
+    """``path`` read and checked as the inbox reads its files (pipelines.validate)."""
+    try:
+        return read_input_file(path, spec, suite=suite)
+    except InputFileError as error:
+        raise ProposalInputError(str(error)) from None
 
 
 def _read_inbox(folder: Path, name: str) -> pd.DataFrame:
-    for ext in ("parquet", "csv"):
-        if (folder / f"{name}.{ext}").exists():
-            return read_frame(folder / f"{name}.{ext}")
-    raise ProposalInputError(f"{folder}: no {name}.csv or {name}.parquet")
+    try:
+        return read_inbox_file(folder, name)
+    except InputFileError as error:
+        raise ProposalInputError(str(error)) from None
 
 
 def read_prospect(lots_path: Path, holdings_path: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The prospect's lots and holdings (``holdings`` empty when no file is given)."""
-    lots = read_frame(lots_path)
-    missing = {"symbol", "quantity", "cost_basis", "acquired_date"} - set(lots.columns)
-    if missing:
-        raise ProposalInputError(f"{lots_path}: missing column(s) {sorted(missing)}")
+    """The prospect's lots and holdings (``holdings`` empty when no file is given), each file
+    checked as the inbox's: a problem names its file, row, column and rule."""
+    lots = _read(lots_path, PROSPECT_LOTS, "lots")
     if holdings_path is None:
         return lots, pd.DataFrame(columns=["symbol", "name", "price"])
-    holdings = read_frame(holdings_path)
-    if not {"symbol", "price"} <= set(holdings.columns):
-        raise ProposalInputError(f"{holdings_path}: needs columns symbol and price")
+    holdings = _read(holdings_path, PROSPECT_HOLDINGS, None)
+    unpriced = holdings[~(holdings["price"] > 0)]
+    if len(unpriced):
+        raise ProposalInputError(
+            f"{holdings_path}: price of {unpriced['symbol'].iloc[0]} must be > 0 "
+            f"(row {unpriced.index[0] + 1})"
+        )
     if "quantity" in holdings:
         held = lots.groupby("symbol")["quantity"].sum()
-        said = holdings.set_index("symbol")["quantity"]
+        said = holdings.dropna(subset=["quantity"]).set_index("symbol")["quantity"]
         off = said[(said - held.reindex(said.index).fillna(0)).abs() > 1e-6]
         if len(off):
             raise ProposalInputError(
@@ -323,10 +351,10 @@ class WhatIfRequest:
     gain_budget: float | None = None  # a prospect's, USD a year; None = no limit
 
 
-def _preferences(path: Path | None, columns: list[str]) -> pd.DataFrame:
+def _preferences(path: Path | None, spec: FileSpec, columns: list[str]) -> pd.DataFrame:
     if path is None:
         return pd.DataFrame(columns=columns)
-    frame = read_frame(path)
+    frame = _read(path, spec, spec.name)
     for column in columns:
         if column not in frame:
             frame[column] = None
@@ -401,9 +429,13 @@ def run_whatif(request: WhatIfRequest, settings: Settings) -> WhatIfDone:
         settings.risk_model_params(),
     )
     restrictions = _preferences(
-        request.restrictions, ["account_id", "kind", "symbol", "sector", "esg_tag"]
+        request.restrictions,
+        WHATIF_RESTRICTIONS,
+        ["account_id", "kind", "symbol", "sector", "esg_tag"],
     )
-    tilts = _preferences(request.tilts, ["account_id", "sector", "symbol", "multiplier"])
+    tilts = _preferences(
+        request.tilts, WHATIF_TILTS, ["account_id", "sector", "symbol", "multiplier"]
+    )
     result = whatif(
         account,
         lots,

@@ -174,19 +174,16 @@ def write_uma_report(table: pd.DataFrame, out: Path) -> dict[str, Path]:
 
 def read_market(folder: Path, params, seed: int):
     """A market path from an inbox date folder's ``securities``, ``prices`` and ``benchmarks`` files
-    (CSV or Parquet), extended with factor-model draws when it ends before the last vintage does."""
+    (CSV or Parquet, read and checked as the night reads them), extended with factor-model draws
+    when it ends before the last vintage does."""
     import numpy as np
 
+    from pipelines.validate import read_inbox_file
     from sma.simulate import extend_market, market_from_frames
 
-    def read(name: str) -> pd.DataFrame:
-        for ext, reader in (("parquet", pd.read_parquet), ("csv", pd.read_csv)):
-            target = folder / f"{name}.{ext}"
-            if target.exists():
-                return reader(target)
-        raise FileNotFoundError(f"{folder}: no {name}.csv or {name}.parquet")
-
-    path = market_from_frames(read("securities"), read("prices"), read("benchmarks"))
+    path = market_from_frames(
+        *(read_inbox_file(folder, name) for name in ("securities", "prices", "benchmarks"))
+    )
     end = np.datetime64(f"{params.first_year + params.vintages - 1 + params.years}-01-01")
     missing = int(np.busday_count(path.dates[-1] + 1, end)) if path.dates[-1] < end else 0
     return extend_market(path, missing, seed)

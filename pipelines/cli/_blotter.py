@@ -44,6 +44,7 @@ def _fail(message: str) -> None:
 def _refusals() -> tuple[type[Exception], ...]:
     from pipelines.blotter import TrailUnreadable
     from pipelines.fills import NotReleased
+    from pipelines.validate import InputFileError
     from sma.ledger import LedgerError
     from sma.trading import BlotterRefused, FillsRejected, ProposalError
 
@@ -54,6 +55,7 @@ def _refusals() -> tuple[type[Exception], ...]:
         NotReleased,
         TrailUnreadable,
         LedgerError,
+        InputFileError,
         FileNotFoundError,
     )
 
@@ -321,7 +323,7 @@ def register(app: typer.Typer) -> None:
             settings = load_settings()
             if all(audit):
                 frames = {
-                    name: _read_table(path)
+                    name: _read_table(path, name)
                     for name, path in (("lots", lots), ("cash", cash), ("accounts", accounts))
                 }
                 with f.locked(run_dir):
@@ -375,16 +377,17 @@ def _booked_in_store(store: Path, run: str):
         return booked_in_store(con, date.fromisoformat(run))
 
 
-def _read_table(path: Path):
-    import pandas as pd
+def _read_table(path: Path, name: str):
+    """``--lots``/``--cash``/``--accounts``: the inbox's formats, read and checked by the inbox's
+    reader and suites (accounts need only account_id, household_id and account_type)."""
+    from pipelines.validate import read_input_file, with_optional
+    from sma.inbox import INBOX_FILES
 
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for col in ("account_id", "household_id", "lot_id", "symbol", "account_type"):
-        if col in frame:
-            frame[col] = frame[col].astype(str)
-    return frame
+    spec = INBOX_FILES[name]
+    if name == "accounts":
+        needed = ("account_id", "household_id", "account_type")
+        spec = with_optional(spec, [c for c in spec.column_names if c not in needed])
+    return read_input_file(path, spec, suite=name)
 
 
 def _write_results(out: Path, result) -> None:

@@ -83,6 +83,7 @@ def simulate(
 
     The ENGINE strategy trades with the firm's [engine] and [risk] settings, as the night does.
     """
+    from pipelines.errors import PipelineError
     from pipelines.settings import load_settings
     from pipelines.simulate import read_market, write_report
     from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy
@@ -116,7 +117,11 @@ def simulate(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     started = time.perf_counter()
-    market = read_market(prices_from, params, seed) if prices_from is not None else None
+    try:
+        market = read_market(prices_from, params, seed) if prices_from is not None else None
+    except PipelineError as exc:
+        typer.echo(f"error: {prices_from}:\n{exc}", err=True)
+        raise typer.Exit(1) from None
     if uma:
         _uma(params, market, out, started)
         return

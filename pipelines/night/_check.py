@@ -9,6 +9,8 @@ proposal, the decision records and the exceptions land in the run folder as the 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines._faults import crash_point
 from pipelines.night import _files
@@ -123,6 +125,66 @@ def proposal_trades(night: Night, trades: pd.DataFrame, accounts: pd.DataFrame) 
     ]
 
 
+class _ProposalColumns:
+    """:func:`proposal_trades` over Arrow tables, for the gather: each account's household, type
+    and fractional flag looked up once per night, by position, never through pandas."""
+
+    def __init__(self, night: Night, accounts: pd.DataFrame):
+        self.night = night
+        self.accounts = accounts
+        self.ids = _text(accounts["account_id"].astype(str))
+        self.household = _text(accounts["household_id"])
+        self.account_type = _text(accounts["account_type"])
+        self.fractional = pa.array(fractional_accounts(accounts), pa.bool_())
+
+    def __call__(self, trades: pa.Table) -> pa.Table:
+        if not trades.num_rows:  # the types a quiet shard's file always had
+            return _files._table(proposal_trades(self.night, trades.to_pandas(), self.accounts))
+        at = pc.index_in(trades["account_id"], value_set=self.ids)
+        n = trades.num_rows
+        columns = {
+            "run_id": pa.array([self.night.run_id] * n, pa.string()),
+            "as_of_date": pa.array([self.night.as_of] * n, pa.date32()),
+            "account_id": trades["account_id"],
+            "household_id": self.household.take(at),
+            "account_type": self.account_type.take(at),
+            **{c: trades[c] for c in TRADE_COLUMNS[1:]},
+            "fractional_shares": pc.fill_null(self.fractional.take(at), False),
+        }
+        return pa.table(columns)
+
+
+def _text(column: pd.Series) -> pa.Array:
+    return pa.array(column.to_numpy(object), pa.string(), from_pandas=True)
+
+
+def _without(table: pa.Table, accounts: set[str]) -> pa.Table:
+    """``table``'s rows of every account but ``accounts`` (held out tonight), in their order."""
+    if not accounts or not table.num_rows:
+        return table
+    out = pc.is_in(table["account_id"], value_set=pa.array(sorted(accounts), pa.string()))
+    return table.filter(pc.invert(out)) if pc.any(out).as_py() else table
+
+
+def _sorted(table: pa.Table, keys: list[str]) -> pa.Table:
+    """``table`` sorted by ``keys``, a stable sort (rows with equal keys keep their order)."""
+    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]))
+
+
+def _as_float(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """A shard without rows may have stored its empty number columns as text."""
+    for c in columns:
+        table = table.set_column(
+            table.schema.get_field_index(c), c, pc.cast(table[c], pa.float64())
+        )
+    return table
+
+
+def _total(values: pa.ChunkedArray | pa.Array) -> float:
+    """The sum pandas gives (NaN skipped, the same order and pairwise summation)."""
+    return float(pd.Series(values.to_numpy(zero_copy_only=False), dtype="float64").sum())
+
+
 def _fractional_ids(accounts: pd.DataFrame) -> frozenset[str]:
     return frozenset(accounts["account_id"].astype(str)[fractional_accounts(accounts)])
 
@@ -228,18 +290,18 @@ class _Tally:
         self.gains = {"SHORT": 0.0, "LONG": 0.0}  # taxable accounts only: what is taxed
         self.untaxed = 0.0  # IRA and ROTH sales: realized, never taxed
 
-    def trades(self, part: pd.DataFrame) -> None:
-        self.orders += len(part)
-        self.notional += float(part["notional"].sum())
-        self.traded |= set(part["account_id"])
+    def trades(self, part: pa.Table) -> None:
+        self.orders += part.num_rows
+        self.notional += _total(part["notional"])
+        self.traded |= set(pc.unique(part["account_id"]).to_pylist())
 
-    def lot_sells(self, part: pd.DataFrame) -> None:
-        taxed = part["account_id"].isin(self.taxable)
+    def lot_sells(self, part: pa.Table) -> None:
+        taxed = pc.is_in(part["account_id"], value_set=pa.array(sorted(self.taxable), pa.string()))
+        gain = part["realized_gain"]
         for term in self.gains:
-            self.gains[term] += float(
-                part.loc[taxed & (part["term"] == term), "realized_gain"].sum()
-            )
-        self.untaxed += float(part.loc[~taxed, "realized_gain"].sum())
+            picked = pc.and_(taxed, pc.fill_null(pc.equal(part["term"], term), False))
+            self.gains[term] += _total(gain.filter(picked))
+        self.untaxed += _total(gain.filter(pc.invert(taxed)))
 
 
 def _recent_nights(night: Night) -> pd.DataFrame:
@@ -256,16 +318,46 @@ def _write_sleeves(night: Night, shards: list[int], proposal, out_of_trading: se
     ``sleeve_transfers`` of the accounts still trading (as ``trades``), ``sleeves`` (the decision
     record per sleeve) and ``lot_sleeves``, every UMA lot's sleeve after the transfers that stand
     (the store's ``uma_lot_sleeves``, kept by the next night)."""
-    kept = lambda part: part[~part["account_id"].isin(out_of_trading)]  # noqa: E731
-    transfers = kept(_gather(night, shards, "sleeve_transfers", TRANSFER_COLUMNS))
+    transfers = _gather(night, shards, "sleeve_transfers", TRANSFER_COLUMNS)
+    transfers = transfers[~transfers["account_id"].isin(out_of_trading)]
     _files.write_parquet(
         str(proposal / "sleeve_transfers.parquet"), transfers, "check:sleeve_transfers"
     )
+
+    def kept(part: pa.Table) -> pa.Table:
+        return _without(part, out_of_trading)
+
+    moving = {
+        c: pa.array(transfers[c].astype(str).unique(), pa.string())
+        for c in ("account_id", "lot_id")
+    }
+
+    def moved(part: pa.Table) -> pa.Table:
+        # Only a lot a transfer names can move (its account's and lot's ids among the transfers'):
+        # the rest of the shard's lots stay as they are, and never go through pandas.
+        part = part.combine_chunks()
+        rows = pc.and_(
+            *(pc.is_in(part[c], value_set=ids) for c, ids in moving.items())
+        ).combine_chunks()
+        if not pc.any(rows).as_py():
+            return part
+        lots = part.filter(rows).to_pandas()
+        mine = transfers[transfers["account_id"].isin(lots["account_id"].unique())]
+        after = _files._table(after_transfers(lots, mine))
+        return pa.table(
+            {
+                c: pc.replace_with_mask(
+                    part[c].combine_chunks(), rows, after[c].cast(part[c].type).combine_chunks()
+                )
+                for c in part.column_names
+            }
+        )
+
     for name, columns, transform in (
         ("sleeve_trades", SLEEVE_TRADE_COLUMNS, kept),
         ("sleeves", SLEEVE_RECORD_COLUMNS, None),
         ("overlay_savings", OVERLAY_SAVINGS_COLUMNS, kept),
-        ("lot_sleeves", ATTRIBUTION_COLUMNS, lambda part: after_transfers(part, transfers)),
+        ("lot_sleeves", ATTRIBUTION_COLUMNS, moved),
     ):
         _files.concat_parquet(
             _decisions(night, shards, name),
@@ -380,18 +472,18 @@ def check_step(night: Night) -> dict:
     proposal = night.run_dir / "proposal"
     tally = _Tally(set(accounts.loc[accounts["account_type"] == "TAXABLE", "account_id"]))
 
-    def checked_trades(part: pd.DataFrame) -> pd.DataFrame:
-        # A shard without trades may have stored its empty number columns as text.
-        part = part.astype({"quantity": float, "price": float, "notional": float})
-        part = proposal_trades(night, part[~part["account_id"].isin(out_of_trading)], accounts)
-        tally.trades(part)
-        return part.sort_values(["account_id", "side", "symbol"], kind="stable")
+    with_accounts = _ProposalColumns(night, accounts)
 
-    def checked_lot_sells(part: pd.DataFrame) -> pd.DataFrame:
-        part = part.astype({"quantity": float, "proceeds": float, "realized_gain": float})
-        part = part[~part["account_id"].isin(out_of_trading)]
+    def checked_trades(part: pa.Table) -> pa.Table:
+        part = _as_float(part, ("quantity", "price", "notional"))
+        part = with_accounts(_without(part, out_of_trading))
+        tally.trades(part)
+        return _sorted(part, ["account_id", "side", "symbol"])
+
+    def checked_lot_sells(part: pa.Table) -> pa.Table:
+        part = _without(_as_float(part, ("quantity", "proceeds", "realized_gain")), out_of_trading)
         tally.lot_sells(part)
-        return part.sort_values(["account_id", "symbol", "lot_id"], kind="stable")
+        return _sorted(part, ["account_id", "symbol", "lot_id"])
 
     # Orders and lot sells go shard by shard, in shard order, each shard's sorted by account.
     for name, transform, columns in (
@@ -403,7 +495,7 @@ def check_step(night: Night) -> dict:
             str(proposal / f"{name}.parquet"),
             f"check:{name}",
             transform,
-            empty=transform(_empty(columns)),
+            empty=transform(_files._table(_empty(columns))).to_pandas(),
         )
         crash_point(f"check:after-{name}")
     for name, frame in (

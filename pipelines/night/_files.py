@@ -20,6 +20,14 @@ import pyarrow.parquet as pq
 
 from pipelines._atomic import replacing_uri
 from pipelines._faults import crash_point
+from pipelines.night._parquet_parts import (
+    MAGIC,
+    Part,
+    footer_size,
+    joined_footer,
+    read_part,
+    same_layout,
+)
 
 
 def _fs(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -68,7 +76,10 @@ def exists(uri: str) -> bool:
 
 
 def _table(frame: pd.DataFrame) -> pa.Table:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return _tidy(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _tidy(table: pa.Table) -> pa.Table:
     # A text column with no rows has no type of its own: store it as text, so readers can filter it.
     table = table.cast(
         pa.schema(
@@ -90,22 +101,27 @@ def concat_parquet(
     uris: list[str],
     uri: str,
     point: str | None = None,
-    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    transform: Callable[[pa.Table], pa.Table] | None = None,
     empty: pd.DataFrame | None = None,
 ) -> None:
     """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a
     time.
 
-    ``transform`` (optional) turns each file's rows into what is written; ``empty`` is written when
-    there are no files at all. Memory holds one input
+    Without ``transform``, parts of one schema are joined by their bytes (:func:`_join_pages`):
+    nothing decoded or compressed again. Otherwise each file is read as an Arrow table and written
+    as it is read (no pandas in between), with the same types and settings.
+    ``transform`` (optional) turns each file's table into what is written (filters, sorts, added
+    columns in Arrow); ``empty`` is written when there are no files at all. Memory holds one input
     file, never all of them. Column types follow the first part with rows (a frame with no rows
     has no types of its own). Atomic like every write here.
     """
+    if transform is None and _join_pages(uris, uri, point):
+        return
     with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
         writer = None
         for i, u in enumerate(uris):
-            frame = read_parquet(u)
-            table = _table(transform(frame) if transform else frame)
+            table = read_table(u)
+            table = _tidy(transform(table) if transform else table)
             if writer is None and (table.num_rows or i == len(uris) - 1):
                 writer = pq.ParquetWriter(
                     out, table.schema, compression="zstd", write_statistics=True, store_schema=False
@@ -122,8 +138,46 @@ def concat_parquet(
         writer.close()
 
 
+def _join_pages(uris: list[str], uri: str, point: str | None) -> bool:
+    """Write the parts' row groups as they are, one after the other, under one footer
+    (:mod:`pipelines.night._parquet_parts`); the same bytes :class:`pq.ParquetWriter` writes from
+    their tables. False (nothing written) when no part has rows or their schemas or settings
+    differ: then the parts are decoded, cast to one schema and written again."""
+    parts = [_footer(u) for u in uris]
+    kept = [(u, part) for u, part in zip(uris, parts, strict=True) if part.num_rows]
+    if not kept or any(not same_layout(kept[0][1], part) for _, part in kept):
+        return False
+    with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
+        out.write(MAGIC)
+        starts, at = [], len(MAGIC)
+        for i, (u, part) in enumerate(kept):
+            pages = read_bytes(u)[len(MAGIC) : part.pages_end]
+            out.write(pages)
+            starts.append(at)
+            at += len(pages)
+            if point and i == 0:
+                out.flush()
+                crash_point(f"{point}:mid-write")
+        out.write(joined_footer([part for _, part in kept], starts))
+    return True
+
+
+def _footer(uri: str) -> Part:
+    fs, path = _fs(uri)
+    size = fs.size(path)
+    with fs.open(path, "rb") as f:
+        f.seek(size - 8)
+        f.seek(size - footer_size(f.read(8)))
+        return read_part(f.read(), size)
+
+
+def read_table(uri: str) -> pa.Table:
+    """A Parquet file as an Arrow table, as :func:`write_parquet` wrote it (no pandas)."""
+    return pq.read_table(io.BytesIO(read_bytes(uri)))
+
+
 def read_parquet(uri: str) -> pd.DataFrame:
-    return pq.read_table(io.BytesIO(read_bytes(uri))).to_pandas()
+    return read_table(uri).to_pandas()
 
 
 def write_json(uri: str, obj: Any, point: str | None = None) -> None:

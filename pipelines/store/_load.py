@@ -228,30 +228,52 @@ def load_staged(
 def _replace_history(con: duckdb.DuckDBPyConnection, name: str, source: str, as_of: date) -> int:
     """Load a history file (keyed by its own dates) as night ``as_of``'s contribution to it.
 
+    A nightly price file carries its whole history window, so most of its rows are already
+    stored, unchanged: only rows with a new key are appended and only changed rows are rewritten;
+    an unchanged row is left as it is and keeps the night that brought it (``loaded_as_of``).
+
     A rerun of a night first takes back every row that night's earlier load put there, so a bad
-    row it loaded then (a close dated year 0) is gone unless the new inbox restates it. A row
-    keeps the latest night that restated it: a later inbox restating a close wins, and rerunning
-    an older night never overwrites what a later night loaded. (A row that this night had taken
-    over from an earlier night's load and does not restate on a rerun is gone, not restored:
-    nightly price files carry their whole history window, so the next load restates it.)
+    row it loaded then (a close dated year 0) is gone unless the new inbox restates it. A changed
+    row takes the latest night that restated it: a later inbox restating a close wins, and
+    rerunning an older night never overwrites what a later night changed. (A row an earlier
+    night brought and this night changed, not restated on a rerun, is gone, not restored:
+    nightly price files carry their whole history window, so the next load restates it.) Since a
+    row restated unchanged keeps its night, a rerun of an older night takes back and reloads the
+    rows it brought even where a later night restated them unchanged: only a later night's
+    *changed* rows are safe from it (before issue 23 every restated row was).
+
+    Returns the rows the night restated, stored or already there: those whose key no later
+    night has loaded.
     """
     table, spec = table_name(name), INBOX_FILES[name]
-    columns = ", ".join(spec.column_names)
-    updates = ", ".join(
-        f"{c} = excluded.{c}"
-        for c in (*spec.column_names, "loaded_as_of")
-        if c not in HISTORY_FILES[name]
-    )
+    keys = HISTORY_FILES[name]
+    values = [c for c in spec.column_names if c not in keys]
+    on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
     con.execute(f"DELETE FROM {table} WHERE loaded_as_of = ?", [as_of])
-    return int(
-        con.execute(
-            f"INSERT INTO {table} ({columns}, loaded_as_of) "
-            f"SELECT *, CAST(? AS DATE) FROM ({_select_typed(name, source, None)}) "
-            f"ON CONFLICT ({', '.join(HISTORY_FILES[name])}) DO UPDATE SET {updates} "
-            f"WHERE excluded.loaded_as_of >= {table}.loaded_as_of",
-            [as_of],
-        ).fetchall()[0][0]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _incoming_history AS {_select_typed(name, source, None)}"
     )
+    changed = " OR ".join(f"t.{c} IS DISTINCT FROM i.{c}" for c in values) or "false"
+    con.execute(
+        f"UPDATE {table} AS t SET {', '.join(f'{c} = i.{c}' for c in values)}, "
+        f"loaded_as_of = CAST(? AS DATE) FROM _incoming_history AS i "
+        f"WHERE {on} AND t.loaded_as_of <= CAST(? AS DATE) AND ({changed})",
+        [as_of, as_of],
+    )
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(spec.column_names)}, loaded_as_of) "
+        f"SELECT i.*, CAST(? AS DATE) FROM _incoming_history AS i "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {on})",
+        [as_of],
+    )
+    later = con.execute(
+        f"SELECT count(*) FROM _incoming_history AS i JOIN {table} AS t ON {on} "
+        "WHERE t.loaded_as_of > CAST(? AS DATE)",
+        [as_of],
+    ).fetchall()[0][0]
+    restated = con.execute("SELECT count(*) FROM _incoming_history").fetchall()[0][0]
+    con.execute("DROP TABLE temp._incoming_history")  # (a failed load rolls it back)
+    return int(restated - later)
 
 
 def _issues_for_sql(issues: pd.DataFrame) -> pd.DataFrame:

@@ -20,9 +20,12 @@ validate_inbox(inbox, as_of, settings, with_frames=False) -> ValidationResult
 stage_inbox(inbox, as_of, settings, con) -> context of StagedInbox: the inbox validated into a
     staging database on ``con`` (the store's connection), to load the clean rows from
 validate_frame(frame, spec, as_of, contracts=...) -> ValidationResult (a frame in memory, e.g.
-    outputs; one file read alone, e.g. fills, is ``_validate.validate_file``'s)
+    outputs)
 render_report(result, max_issues=1000) -> str
-open_file(path, spec, settings) -> InboxFile: one inbox file's header and batches of records
+read_input_file(path, spec, as_of=...) -> a typed frame of one input file outside the night (a
+    command's --lots, a proposal's holdings), or InputFileError with the issues table; check_file
+    is its first step (opened and typed), for callers adding rules of their own;
+    read_inbox_file(folder, name) the same for an inbox date folder's file
 read_replay_inputs(accounts, lots, transactions) -> the typed inputs of ``sma ledger replay``,
     or ReplayInputError with the issues table (the same reading, typing and report as the inbox)
 parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_of": d}): one
@@ -30,18 +33,26 @@ parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_o
 """
 
 from pipelines.validate._gx import run_suite_with_gx
+from pipelines.validate._one_file import (
+    InputFileError,
+    check_file,
+    read_inbox_file,
+    read_input_file,
+    with_optional,
+)
 from pipelines.validate._parse import parse_table
-from pipelines.validate._read import InboxReadError, open_file
 from pipelines.validate._replay import ReplayInputError, read_replay_inputs, replay_row_issue
 from pipelines.validate._report import render_report
 from pipelines.validate._suites import load_suite, run_suite
 from pipelines.validate._validate import stage_inbox, validate_frame, validate_inbox
 
 __all__ = [
-    "InboxReadError",
+    "InputFileError",
+    "check_file",
+    "read_inbox_file",
+    "read_input_file",
     "ReplayInputError",
     "load_suite",
-    "open_file",
     "parse_table",
     "read_replay_inputs",
     "render_report",
@@ -51,4 +62,5 @@ __all__ = [
     "stage_inbox",
     "validate_frame",
     "validate_inbox",
+    "with_optional",
 ]

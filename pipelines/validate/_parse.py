@@ -53,6 +53,7 @@ class FileCheck:
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
     issues : the issues found so far, one table per rule broken; rows are record numbers in the
     file.
+    columns_read : the file's own columns, when read from a file.
     """
 
     spec: FileSpec
@@ -65,6 +66,8 @@ class FileCheck:
     missing: dict[str, np.ndarray] = field(default_factory=dict)
     bad: np.ndarray = None
     issues: list[pd.DataFrame] = field(default_factory=list)
+    #: the columns the file had (empty when not read from a file: every contract column)
+    columns_read: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.bad is None:

@@ -19,13 +19,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.errors import PipelineError
 from pipelines.settings import ValidationSettings
-from pipelines.validate._issues import ISSUE_COLUMNS, issues_frame
-from pipelines.validate._parse import FileCheck, exact_cells, parse_table
-from pipelines.validate._read import InboxReadError, open_file, read_error_issue
-from pipelines.validate._report import render_report
-from pipelines.validate._validate import ValidationResult
+from pipelines.validate._issues import issues_frame
+from pipelines.validate._one_file import InputFileError, check_file, raise_issues
+from pipelines.validate._parse import FileCheck, exact_cells
 from sma.inbox import ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, AccountType, Column, ColumnKind
 from sma.inbox import CorporateActionKind as Kind
 from sma.inbox import FileSpec as _Spec
@@ -90,48 +87,9 @@ CSV_COLUMN_OF_FIELD = {"price_per_share": "price"}
 TRANSACTION_COLUMNS = REPLAY_TRANSACTIONS.column_names
 
 
-class ReplayInputError(PipelineError):
+class ReplayInputError(InputFileError):
     """The replay cannot run or was refused; ``issues`` (the validator's issues table) say where
     and why, and ``str()`` is the validator's report. Nothing was written."""
-
-    def __init__(self, issues: pd.DataFrame):
-        self.issues = issues.reset_index(drop=True)
-        result = ValidationResult(
-            frames={},
-            issues=self.issues,
-            held_accounts=frozenset(),
-            fatal=True,
-            issue_count=len(self.issues),
-            rows_quarantined=len(
-                self.issues.dropna(subset=["row"])[["file", "row"]].drop_duplicates()
-            ),
-            files_with_issues=self.issues["file"].nunique(),
-        )
-        super().__init__(render_report(result))
-
-
-def _checked(path: Path, spec: _Spec, settings: ValidationSettings) -> FileCheck | pd.DataFrame:
-    """``path`` read and typed as ``spec`` (issues named by the file's own name), or the issue
-    that refuses it whole. An empty file, for a spec whose file is optional, has no rows."""
-    spec = replace(spec, name=Path(path).name)
-    path = Path(path)
-    if not spec.required and path.is_file() and not path.read_bytes().strip():
-        return parse_table(
-            spec, pa.table({c: pa.array([], pa.string()) for c in spec.column_names})
-        )
-    try:
-        opened = open_file(path, spec, settings)
-        batches = list(opened.batches)
-    except (InboxReadError, OSError) as error:
-        if isinstance(error, OSError):
-            error = InboxReadError(spec.name, "unreadable", f"cannot read {path}: {error}")
-        return read_error_issue(error)
-    table = (
-        pa.concat_tables(batches)
-        if batches
-        else pa.table({c: pa.array([], pa.string()) for c in opened.column_names})
-    )
-    return parse_table(spec, table)
 
 
 def _text(check: FileCheck, column: str) -> np.ndarray:
@@ -347,7 +305,7 @@ def read_replay_inputs(
     raises :class:`ReplayInputError` listing every problem found in any of them."""
     settings = settings or ValidationSettings()
     checks = [
-        _checked(path, spec, settings)
+        check_file(path, spec, settings)
         for path, spec in (
             (accounts, REPLAY_ACCOUNTS),
             (lots, REPLAY_LOTS),
@@ -363,14 +321,10 @@ def read_replay_inputs(
         if isinstance(transaction_check, FileCheck)
         else None
     )
-    issues = [
-        table
-        for check in checks
-        for table in (check.issues if isinstance(check, FileCheck) else [check])
-        if len(table)
-    ]
-    if issues:
-        raise ReplayInputError(pd.concat(issues, ignore_index=True)[list(ISSUE_COLUMNS)])
+    try:
+        raise_issues(checks)
+    except InputFileError as error:
+        raise ReplayInputError(error.issues) from None
     assert account_frame is not None and lot_frame is not None and transaction_frame is not None
     return account_frame, lot_frame, transaction_frame
 

@@ -42,7 +42,7 @@ from pipelines.validate._read import (
     read_error_issue,
     unknown_files,
 )
-from pipelines.validate._stage import ISSUE_ORDER, Staging, staging_area
+from pipelines.validate._stage import ISSUE_ORDER, Staging, fits_in_memory, staging_area
 from pipelines.validate._suites import DATA_CONTRACTS, load_suite
 from sma.inbox import INBOX_FILES, FileSpec
 
@@ -144,7 +144,8 @@ def stage_inbox(
     con : a DuckDB connection to stage on (the store's, to load from staging); None = in memory.
     contracts : the ``data_contracts`` folder.
     staging_folder : where to stage (the store's staging folder, emptied first); None = a temporary
-    one.
+    one. An inbox that fits in DuckDB's memory is staged in memory; the folder then only takes
+    what DuckDB spills.
     """
     parameters = {
         "as_of": as_of,
@@ -152,7 +153,9 @@ def stage_inbox(
         "reconciliation_tolerance_shares": settings.reconciliation_tolerance_shares,
     }
     night = night_folder(Path(inbox), as_of)
-    with staging_area(settings, con, staging_folder) as staging:
+    files = [p for p in night.iterdir() if p.is_file()] if night.is_dir() else []
+    in_memory = fits_in_memory(files, settings.staging_memory_limit)
+    with staging_area(settings, con, staging_folder, in_memory, compress=True) as staging:
         notes: list[str] = []
         rows_read: dict[str, int] = {}
         fatal = not night.is_dir()

@@ -1,10 +1,10 @@
 """Pre-trade compliance: the rules every order passes before release (PRODUCT.md)."""
 
+from sma.compliance._book import ProposalBook
 from sma.compliance._outputs import PROPOSAL_LOT_SELLS, PROPOSAL_TRADES
 from sma.compliance._rules import (
     VIOLATION_COLUMNS,
     ComplianceLimits,
-    ProposalBook,
     check_proposal,
     check_run_totals,
 )

@@ -2,7 +2,8 @@
 
 Each rule is one small function over the whole proposal at once (columnar, no loop per order)
 that returns its violations as rows ``account_id, symbol, rule, message``. ``check_proposal``
-runs them all; an account with any violation is held out of tonight's blotter (PRODUCT.md,
+numbers the book's ids once (:func:`sma.compliance._book.code_book`) and runs them all on the
+integer codes; an account with any violation is held out of tonight's blotter (PRODUCT.md,
 "Pre-trade compliance").
 """
 
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from sma.compliance._book import CodedBook, ProposalBook, code_book
 
 VIOLATION_COLUMNS = ["account_id", "symbol", "rule", "message"]
 
@@ -32,40 +35,14 @@ class ComplianceLimits:
     )
 
 
-@dataclass(frozen=True)
-class ProposalBook:
-    """What the checks need to know about the book, as frames.
-
-    trades : account_id, symbol, side, quantity (shares), price (USD), notional (USD)
-    lot_sells : account_id, symbol, lot_id, quantity (shares)
-    lots : account_id, lot_id, symbol, quantity (shares held tonight)
-    cash : account_id, amount (USD available tonight, after tonight's cash flows)
-    held : account_id, reason (held out before the checks: bad input, breaks, failures)
-    buy_blocked : account_id, symbol, why (restriction or wash-sale block)
-    sell_blocked : account_id, symbol, why (NO_SELL)
-    market : symbol, close (last close, USD), volume (shares, may be NaN)
-    fractional : account_ids that may trade fractions of a share (the inbox's
-        ``fractional_shares``), to ``decimals`` places (the custodian's); every other account
-        trades whole shares
-    """
-
-    trades: pd.DataFrame
-    lot_sells: pd.DataFrame
-    lots: pd.DataFrame
-    cash: pd.DataFrame
-    held: pd.DataFrame
-    buy_blocked: pd.DataFrame
-    sell_blocked: pd.DataFrame
-    market: pd.DataFrame
-    fractional: frozenset[str] = frozenset()
-    decimals: int = 3
-
-
-def _violations(rows: pd.DataFrame, rule: str, message: pd.Series | str) -> pd.DataFrame:
+def _violations(
+    b: CodedBook, rows: pd.DataFrame, rule: str, message: pd.Series | str
+) -> pd.DataFrame:
+    coded = "symbol" in rows and pd.api.types.is_integer_dtype(rows["symbol"])
     out = pd.DataFrame(
         {
-            "account_id": rows["account_id"].astype(str).to_numpy(),
-            "symbol": rows["symbol"].astype(object).to_numpy() if "symbol" in rows else None,
+            "account_id": b.named("account_id", rows["account_id"]),
+            "symbol": b.named("symbol", rows["symbol"]) if coded else None,
             "rule": rule,
         }
     )
@@ -73,59 +50,69 @@ def _violations(rows: pd.DataFrame, rule: str, message: pd.Series | str) -> pd.D
     return out[VIOLATION_COLUMNS]
 
 
-def no_order_in_held_account(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
+def _blocked(b: CodedBook, orders: pd.DataFrame, blocked: pd.DataFrame) -> pd.DataFrame:
+    """Each order with every block on its account and security (an order blocked twice: twice)."""
+    why = blocked.drop(columns=["account_id", "symbol"]).assign(position=b.position(blocked))
+    return orders.assign(position=b.position(orders)).merge(why, on="position")
+
+
+def no_order_in_held_account(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     bad = b.trades[b.trades["account_id"].isin(b.held["account_id"])]
-    return _violations(bad, "order_in_held_account", "the account is held out of trading tonight")
-
-
-def no_restricted_or_wash_blocked_buy(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
-    buys = b.trades[b.trades["side"] == "BUY"]
-    bad = buys.merge(b.buy_blocked, on=["account_id", "symbol"])
-    return _violations(bad, "blocked_buy", "buy of a blocked security: " + bad["why"].astype(str))
-
-
-def no_sell_of_no_sell_holding(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
-    sells = b.trades[b.trades["side"] == "SELL"]
-    bad = sells.merge(b.sell_blocked, on=["account_id", "symbol"])
     return _violations(
-        bad, "blocked_sell", "sale of a holding the client keeps: " + bad["why"].astype(str)
+        b, bad, "order_in_held_account", "the account is held out of trading tonight"
     )
 
 
-def no_lot_oversold(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
-    asked = b.lot_sells.groupby(["account_id", "lot_id", "symbol"], as_index=False)[
-        "quantity"
-    ].sum()
-    held = b.lots[["account_id", "lot_id", "symbol", "quantity"]].rename(
-        columns={"quantity": "held"}
+def no_restricted_or_wash_blocked_buy(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
+    buys = b.trades[b.trades["side"] == "BUY"]
+    bad = _blocked(b, buys, b.buy_blocked)
+    return _violations(
+        b, bad, "blocked_buy", "buy of a blocked security: " + bad["why"].astype(str)
     )
-    m = asked.merge(held, on=["account_id", "lot_id", "symbol"], how="left")
+
+
+def no_sell_of_no_sell_holding(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
+    sells = b.trades[b.trades["side"] == "SELL"]
+    bad = _blocked(b, sells, b.sell_blocked)
+    return _violations(
+        b, bad, "blocked_sell", "sale of a holding the client keeps: " + bad["why"].astype(str)
+    )
+
+
+def no_lot_oversold(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
+    asked = b.lot_sells["quantity"].groupby(b.lot(b.lot_sells)).sum()
+    held = pd.DataFrame({"lot": b.lot(b.lots), "held": b.lots["quantity"].to_numpy()})
+    m = pd.DataFrame({"lot": asked.index, "quantity": asked.to_numpy()})
+    m = m.merge(held, on="lot", how="left")
     m["held"] = m["held"].fillna(0.0)
     bad = m[m["quantity"] > m["held"] + 1e-9]
+    bad = pd.concat([b.lots_of(bad["lot"]).set_axis(bad.index), bad], axis=1)
     msg = (
         "lot "
-        + bad["lot_id"].astype(str)
+        + pd.Series(b.named("lot_id", bad["lot_id"]), index=bad.index, dtype=str)
         + ": sells "
         + bad["quantity"].astype(str)
         + " of "
         + bad["held"].astype(str)
         + " shares held"
     )
-    return _violations(bad, "lot_oversold", msg)
+    return _violations(b, bad, "lot_oversold", msg)
 
 
-def sells_match_their_lots(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
+def sells_match_their_lots(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     if not len(b.lot_sells) and not (b.trades["side"] == "SELL").any():
         # Nothing sold (pandas cannot outer-merge two empty Arrow-string keyed frames).
-        return _violations(b.trades.iloc[:0], "sell_without_lots", "")
-    sells = (
-        b.trades[b.trades["side"] == "SELL"]
-        .groupby(["account_id", "symbol"], as_index=False)["quantity"]
-        .sum()
-    )
-    lots = b.lot_sells.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()
-    m = sells.merge(lots, on=["account_id", "symbol"], how="outer", suffixes=("_order", "_lots"))
+        return _violations(b, b.trades.iloc[:0], "sell_without_lots", "")
+    sold = b.trades[b.trades["side"] == "SELL"]
+    m = pd.concat(
+        [
+            sold["quantity"].groupby(b.position(sold)).sum().rename("quantity_order"),
+            b.lot_sells["quantity"].groupby(b.position(b.lot_sells)).sum().rename("quantity_lots"),
+        ],
+        axis=1,
+    ).sort_index()  # every position either side names, in the order of the ids
     m = m.fillna({"quantity_order": 0.0, "quantity_lots": 0.0})
+    m = pd.concat([b.positions(m.index).set_axis(m.index), m], axis=1)
     bad = m[~np.isclose(m["quantity_order"], m["quantity_lots"], rtol=0, atol=1e-9)]
     msg = (
         "sell of "
@@ -133,22 +120,21 @@ def sells_match_their_lots(b: ProposalBook, limits: ComplianceLimits) -> pd.Data
         + " shares names lots for "
         + bad["quantity_lots"].astype(str)
     )
-    return _violations(bad, "sell_without_lots", msg)
+    return _violations(b, bad, "sell_without_lots", msg)
 
 
-def no_short_position(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
-    held = b.lots.groupby(["account_id", "symbol"], as_index=False)["quantity"].sum()
-    signed = (
-        b.trades.assign(delta=np.where(b.trades["side"] == "BUY", 1.0, -1.0) * b.trades["quantity"])
-        .groupby(["account_id", "symbol"], as_index=False)["delta"]
-        .sum()
+def no_short_position(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
+    held = b.lots["quantity"].groupby(b.position(b.lots)).sum()
+    delta = np.where(b.trades["side"] == "BUY", 1.0, -1.0) * b.trades["quantity"]
+    signed = delta.groupby(b.position(b.trades)).sum()
+    m = b.positions(signed.index).assign(
+        delta=signed.to_numpy(), quantity=held.reindex(signed.index).fillna(0.0).to_numpy()
     )
-    m = signed.merge(held, on=["account_id", "symbol"], how="left").fillna({"quantity": 0.0})
     bad = m[m["quantity"] + m["delta"] < -1e-9]
-    return _violations(bad, "short_position", "the trades would leave a short position")
+    return _violations(b, bad, "short_position", "the trades would leave a short position")
 
 
-def no_negative_cash(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
+def no_negative_cash(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     flow = (
         b.trades.assign(flow=np.where(b.trades["side"] == "SELL", 1.0, -1.0) * b.trades["notional"])
         .groupby("account_id", as_index=False)["flow"]
@@ -158,42 +144,43 @@ def no_negative_cash(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
     after = m["amount"].astype(float) + m["flow"]
     bad = m[after < -0.005].assign(symbol=None)
     return _violations(
+        b,
         bad,
         "negative_cash",
         "cash after the trades would be " + after[after < -0.005].round(2).astype(str),
     )
 
 
-def no_duplicate_order(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
+def no_duplicate_order(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     dup = b.trades[b.trades.duplicated(["account_id", "symbol", "side"], keep="first")]
-    both = b.trades.groupby(["account_id", "symbol"])["side"].nunique()
-    both = both[both > 1].reset_index()[["account_id", "symbol"]]
+    both = b.trades["side"].groupby(b.position(b.trades)).nunique()
+    both = b.positions(both.index[both.to_numpy() > 1])
     return pd.concat(
         [
             _violations(
+                b,
                 dup,
                 "duplicate_order",
                 "more than one order for the same account, security and side",
             ),
-            _violations(both, "duplicate_order", "both a buy and a sell of the same security"),
+            _violations(b, both, "duplicate_order", "both a buy and a sell of the same security"),
         ],
         ignore_index=True,
     )
 
 
-def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
+def order_within_limits(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     t = b.trades
     q = t["quantity"].astype(float)
     n = t["notional"].astype(float)
-    places = np.where(t["account_id"].astype(str).isin(b.fractional), b.decimals, 0)
+    places = np.where(b.fractional[t["account_id"].to_numpy()], b.decimals, 0)
     unit = 10.0 ** -places.astype(float)
     whole = np.abs(q / unit - np.round(q / unit)) <= 1e-6  # whole units: shares or the decimals
     # A sale of the whole position is whole whatever its size: a whole-share account may hold a
     # fraction (a merger's kept fraction, a lot a wash sale split), and selling it out is how the
     # custodian lets the account leave it.
-    keys = ["account_id", "symbol"]
-    held = b.lots.astype({k: str for k in keys}).groupby(keys)["quantity"].sum().rename("held")
-    position = t[keys].astype(str).merge(held.reset_index(), on=keys, how="left")["held"]
+    held = b.lots["quantity"].groupby(b.position(b.lots)).sum()
+    position = held.reindex(b.position(t))
     closes = (t["side"].astype(str).to_numpy() == "SELL") & (
         np.abs(q.to_numpy() - position.to_numpy(dtype=float)) <= 1e-6
     )
@@ -206,6 +193,7 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
     return pd.concat(
         [
             _violations(
+                b,
                 bad_q,
                 "quantity_limit",
                 "quantity must be whole shares (the custodian's decimals where the account allows "
@@ -213,9 +201,10 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
                 "limit",
             ),
             _violations(
-                bad_n, "notional_limit", f"notional above {limits.max_order_notional:,.0f} USD"
+                b, bad_n, "notional_limit", f"notional above {limits.max_order_notional:,.0f} USD"
             ),
             _violations(
+                b,
                 bad_v,
                 "volume_limit",
                 f"more than {limits.max_share_of_daily_volume:.0%} of the last day's volume",
@@ -225,11 +214,12 @@ def order_within_limits(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
     )
 
 
-def price_within_collar(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFrame:
+def price_within_collar(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     m = b.trades.merge(b.market[["symbol", "close"]], on="symbol", how="left")
     dev = (m["price"] - m["close"]).abs() / m["close"]
     bad = m[~np.isfinite(dev) | (dev > limits.price_collar)]
     return _violations(
+        b,
         bad,
         "price_collar",
         f"price more than {limits.price_collar:.0%} from the last close, or no close",
@@ -237,7 +227,7 @@ def price_within_collar(b: ProposalBook, limits: ComplianceLimits) -> pd.DataFra
 
 
 #: Every rule, in the order the PM reads them.
-RULES: tuple[Callable[[ProposalBook, ComplianceLimits], pd.DataFrame], ...] = (
+RULES: tuple[Callable[[CodedBook, ComplianceLimits], pd.DataFrame], ...] = (
     no_order_in_held_account,
     no_restricted_or_wash_blocked_buy,
     no_sell_of_no_sell_holding,
@@ -254,8 +244,20 @@ RULES: tuple[Callable[[ProposalBook, ComplianceLimits], pd.DataFrame], ...] = (
 def check_proposal(
     book: ProposalBook, limits: ComplianceLimits = ComplianceLimits()
 ) -> pd.DataFrame:
-    """All violations of all rules, one row each, sorted by account, rule and symbol."""
-    found = [rule(book, limits) for rule in RULES]
+    """All violations of all rules, one row each, sorted by account, rule and symbol.
+
+    Parameters
+    ----------
+    book : the proposal and the book it was decided on (a shard or the whole night: every rule
+        looks at one account at a time).
+    limits : the hard limits on orders.
+
+    Returns
+    -------
+    Frame with :data:`VIOLATION_COLUMNS`, ids as text.
+    """
+    coded = code_book(book)
+    found = [rule(coded, limits) for rule in RULES]
     out = (
         pd.concat([f for f in found if len(f)], ignore_index=True)
         if any(len(f) for f in found)

@@ -25,6 +25,7 @@ from sma.rebalance._records import (
 )
 from sma.rebalance._rounding import WholeShares, cash_after
 from sma.rebalance._screen import Screen, screen_accounts
+from sma.rebalance._sides import lot_buckets
 from sma.rebalance._signs import ContinuousDecision, forecast_tracking_error, solve_account
 from sma.rebalance._tradable import tradable
 from sma.risk import RiskModel, RiskModelError, tracking_error
@@ -168,15 +169,24 @@ def _solve_within_tracking_error(
     (``scale_risk_aversion``)."""
     limit = float(shard.max_tracking_error[a])
     base = build_problem(shard, a, model, params)
-    step, relaxed = _first_rung(base, shard.identical_group, limit, params)
+    # The lot buckets of every rung are the first's rescaled (the same numbers to the bit).
+    base_buckets = lot_buckets(base) if params.sign_method != SignMethod.RELAX_AND_NET else None
+    step, relaxed = _first_rung(base, shard.identical_group, limit, params, base_buckets)
     while True:
         factor = params.te_escalation_factor**step
         gamma = params.risk_aversion * factor
         tuned = replace(params, risk_aversion=gamma)
         problem = scale_risk_aversion(base, factor) if step else base
+        buckets = (
+            scale_risk_aversion(base_buckets, factor)
+            if step and base_buckets is not None
+            else base_buckets
+        )
         last = step == params.te_escalations
         search_below = np.inf if last else params.te_escalation_skip_search * limit
-        continuous = solve_account(problem, shard.identical_group, tuned, search_below, relaxed)
+        continuous = solve_account(
+            problem, shard.identical_group, tuned, search_below, relaxed, buckets
+        )
         relaxed = None
         if continuous.status != "optimal" or last:
             break
@@ -188,7 +198,11 @@ def _solve_within_tracking_error(
 
 
 def _first_rung(
-    base: AccountProblem, group_of_asset: np.ndarray, limit: float, params: EngineParams
+    base: AccountProblem,
+    group_of_asset: np.ndarray,
+    limit: float,
+    params: EngineParams,
+    buckets: AccountProblem | None = None,
 ) -> tuple[int, QPResult | None]:
     """The rung of risk aversion to start from (0 or 1), and the first rung's relaxation (None:
     not solved yet). Tracking error after trading falls as risk aversion rises; when the first
@@ -200,10 +214,10 @@ def _first_rung(
     bucket answer far above the lots' own) from escalating accounts that would have met their max
     at the first rung. Only the first rung is forecast: a forecast costs two small solves, which an
     account that meets its max at the second would pay for nothing. RELAX_AND_NET has no such
-    relaxation."""
+    relaxation. ``buckets``: ``lot_buckets(base)`` when the caller has built it already."""
     if params.sign_method == SignMethod.RELAX_AND_NET or params.te_escalations == 0:
         return 0, None
-    relaxed, te = forecast_tracking_error(base, group_of_asset, params)
+    relaxed, te = forecast_tracking_error(base, group_of_asset, params, buckets)
     # Near or within the max, or not solved (then the pipeline says why): the first rung.
     if not te > params.te_escalation_skip_search * limit:
         return 0, relaxed

@@ -15,7 +15,14 @@ thousand variables a step is then the k x k product and a few passes over the va
 calls it was ~130 dispatches and temporaries (issue 23's profile).
 
 Status codes: 0 optimal, 1 iteration limit, 2 the rows cannot hold (infeasible), 3 the Newton
-system broke down (non-finite or not positive definite).
+system broke down (non-finite or not positive definite), 4 stopped early: a lower bound on the
+optimum is above the caller's ``stop_above`` (``solve_from``).
+
+The lower bound at an iterate ``v`` with row multipliers ``eta >= 0`` is the linearisation's: the
+objective is convex, so for every feasible ``v*``, ``f(v*) >= f(v) + g'(v* - v) + eta'(G v* - h)``
+(``g`` the gradient; the last term is <= 0), and the right side is smallest over the box
+``0 <= v* <= u`` where each variable sits at the bound its coefficient ``g + G'eta`` points to.
+At the optimum it is the optimum (complementary slackness); on the way it trails it.
 """
 
 from __future__ import annotations
@@ -23,7 +30,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-OPTIMAL, MAX_ITER, INFEASIBLE = 0, 1, 2
+OPTIMAL, MAX_ITER, INFEASIBLE, ABOVE = 0, 1, 2, 4
+
+
+@njit(cache=True)
+def net_trade(asset, sign, v, n) -> np.ndarray:
+    """``z = A v`` (n,): each variable's signed trade summed into its security, in the variables'
+    order (``np.bincount(asset, sign * v, minlength=n)`` to the bit, without its temporaries and
+    dispatch: the engine takes a few dozen an account)."""
+    z = np.zeros(n)
+    for j in range(v.size):
+        z[asset[j]] += sign[j] * v[j]
+    return z
 
 
 @njit(cache=True)
@@ -149,6 +167,34 @@ def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offse
     ``v`` (nv,) clipped into its bounds, the rows' multipliers ``eta`` (r,), the reduced cost
     ``s0 - s1`` (nv,) of each variable, a status code (module docstring). ``offset`` is the
     objective's constant: the gap is relative to the whole objective."""
+    v, eta, reduced, status, it, _, _ = solve_from(
+        asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, np.inf, np.empty(0), 0
+    )
+    return v, eta, reduced, status, it
+
+
+@njit(cache=True)
+def _linearised_bound(v, grad, gte, upper, eta, h, obj) -> float:
+    """The lower bound on the optimum at the iterate ``v`` (module docstring); ``obj`` is the
+    objective at ``v``, ``grad`` its gradient, ``gte`` = G'eta."""
+    bound = obj
+    for j in range(v.size):
+        bound -= grad[j] * v[j]
+        bound += min(0.0, (grad[j] + gte[j]) * upper[j])
+    for a in range(h.size):
+        bound -= eta[a] * h[a]
+    return bound
+
+
+@njit(cache=True)
+def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, stop_above, x0, it0):
+    """``interior_point``, which may stop early and be resumed: returns (v, eta, reduced, status,
+    iterations, state, bound). At the first iterate whose lower bound on the optimum (module
+    docstring, with ``offset``) is above ``stop_above`` it stops with status ``ABOVE``: ``bound``
+    that bound, ``v`` and ``eta`` that iterate, ``state`` all of it, ``iterations`` the steps
+    taken to it; called again with ``x0 = state`` and ``it0 = iterations`` (and ``stop_above``
+    inf) it goes on exactly as if it had not stopped, so its answer is ``interior_point``'s to the
+    bit. ``x0`` empty: start afresh (``it0`` 0)."""
     nv, r, n = asset.size, h.size, d.size
     k = B.shape[1]
     # The positive iterates in one array: v, t = u - v (tracked on its own: u - v loses precision
@@ -164,6 +210,8 @@ def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offse
     x[3 * nv : 4 * nv] = np.maximum(-grad, 0.0) + scale
     x[4 * nv : 4 * nv + r] = np.maximum(h - _rows_times(G, x[:nv]), 1e-3)
     x[4 * nv + r :] = scale
+    if x0.size:
+        x[:] = x0
     n_comp = 2 * nv + r
     h_tol = tol * (1.0 + (np.abs(h).max() if r else 0.0))
     inv_theta, a_it = np.empty(nv), np.empty(nv)
@@ -171,8 +219,8 @@ def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offse
     mgt = np.empty((nv, r))
     col = np.empty(nv)
     rd, rc = np.empty(nv), np.empty(2 * nv)
-    it = 0
-    for it in range(1, max_iter + 1):
+    it = it0
+    for it in range(it0 + 1, max_iter + 1):
         v, t = x[:nv], x[nv : 2 * nv]
         s0, s1 = x[2 * nv : 3 * nv], x[3 * nv : 4 * nv]
         w, eta = x[4 * nv : 4 * nv + r], x[4 * nv + r :]
@@ -191,7 +239,13 @@ def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offse
             and rd_max <= tol * (1.0 + scale)
             and (r == 0 or np.abs(rp).max() <= h_tol)
         ):
-            return np.minimum(np.maximum(v, 0.0), upper), eta.copy(), s0 - s1, OPTIMAL, it
+            clipped = np.minimum(np.maximum(v, 0.0), upper)
+            return clipped, eta.copy(), s0 - s1, OPTIMAL, it, x, np.nan
+        if stop_above < np.inf:
+            bound = _linearised_bound(v, grad, gte, upper, eta, h, obj + offset)
+            if bound > stop_above:
+                clipped = np.minimum(np.maximum(v, 0.0), upper)
+                return clipped, eta.copy(), s0 - s1, ABOVE, it - 1, x.copy(), bound
         # The Newton system at this point (module docstring).
         hsum = np.zeros(n)
         for j in range(nv):
@@ -251,4 +305,4 @@ def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offse
     status = MAX_ITER
     if r and (_rows_times(G, v) > h + 1e-6).any():
         status = INFEASIBLE
-    return v, np.empty(0), np.empty(0), status, it
+    return v, np.empty(0), np.empty(0), status, it, x, np.nan

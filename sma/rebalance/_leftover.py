@@ -32,7 +32,14 @@ def buy_greedily(
     coarse : bool
         Each step buys as many units as lower its buy's objective most (fractional accounts).
     """
-    nb, k = buy.size, B.shape[1]
+    nb, k, n = buy.size, B.shape[1], grad.size
+    # Row j of B B' (the gradient's change per unit bought of security j), summed over the factors
+    # in order as ``B[i] @ B[j]`` term by term; from the factors' rows stored contiguously, so the n
+    # sums advance side by side. Kept per security: the greedy often buys one name again.
+    factors = np.ascontiguousarray(B.T)
+    cross = np.empty((8, n))
+    cached = np.full(d.size, -1)
+    rows = 0
     while steps != 0:
         steps -= 1
         best_i, best_change, best_step = -1, np.inf, 0.0
@@ -55,9 +62,21 @@ def buy_greedily(
         spare -= best_step * unit[best_i]
         j = asset[best_i]
         delta = best_step * price[best_i] / value
-        for i in range(grad.size):
-            s = 0.0
+        if cached[j] < 0:
+            row = np.zeros(n)
             for q in range(k):
-                s += B[i, q] * B[j, q]
-            grad[i] += s * delta
+                b_jq = B[j, q]
+                f = factors[q]
+                for i in range(n):
+                    row[i] += f[i] * b_jq
+            if rows == cross.shape[0]:
+                grown = np.empty((2 * rows, n))
+                grown[:rows] = cross
+                cross = grown
+            cross[rows] = row
+            cached[j] = rows
+            rows += 1
+        row = cross[cached[j]]
+        for i in range(n):
+            grad[i] += row[i] * delta
         grad[j] += d[j] * delta

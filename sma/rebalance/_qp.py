@@ -16,11 +16,19 @@ compiled (``_interior_point``, numba: a Python loop of numpy calls was dispatch-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from sma.rebalance._interior_point import INFEASIBLE, MAX_ITER, OPTIMAL, interior_point
+from sma.rebalance._interior_point import (
+    ABOVE,
+    INFEASIBLE,
+    MAX_ITER,
+    OPTIMAL,
+    net_trade,
+    solve_from,
+)
 
 _STATUS = {MAX_ITER: "max_iter", INFEASIBLE: "infeasible"}
 
@@ -60,11 +68,15 @@ class TradeQP:
         return self.sign * qz[self.asset] + self.cost + self.G.T @ eta
 
     def net_trade(self, v: np.ndarray) -> np.ndarray:
-        return np.bincount(self.asset, self.sign * v, minlength=self.d.size)
+        """Net trade of each security (n,) for the trades ``v`` (nv,), in weights."""
+        return net_trade(self.asset, self.sign, np.asarray(v, dtype=float), self.d.size)
 
     def objective(self, v: np.ndarray) -> float:
         z = self.net_trade(v)
-        bz = self.B.T @ z
+        return self._objective_at(v, z, self.B.T @ z)
+
+    def _objective_at(self, v: np.ndarray, z: np.ndarray, bz: np.ndarray) -> float:
+        """The objective at ``v`` given its net trade ``z`` and ``B'z``."""
         return float(0.5 * (z @ (self.d * z) + bz @ bz) + self.p @ z + self.cost @ v + self.offset)
 
     def fix(self, free: np.ndarray, full: np.ndarray) -> TradeQP:
@@ -74,21 +86,25 @@ class TradeQP:
         bool and do not overlap."""
         v_fixed = np.where(full, self.upper, 0.0)
         z_fixed = self.net_trade(v_fixed)
-        q_fixed = self.d * z_fixed + self.B @ (self.B.T @ z_fixed)
+        bz_fixed = self.B.T @ z_fixed
+        q_fixed = self.d * z_fixed + self.B @ bz_fixed
         p = self.p + q_fixed
-        present = np.bincount(self.asset[free], minlength=self.d.size) > 0
+        at = np.flatnonzero(free)  # one index for the seven arrays taken (a mask is read anew each)
+        asset = self.asset[at]
+        present = np.zeros(self.d.size, bool)
+        present[asset] = True
         securities = np.flatnonzero(present)
         return TradeQP(
-            (np.cumsum(present) - 1)[self.asset[free]],
-            self.sign[free],
-            self.upper[free],
-            self.cost[free],
+            (np.cumsum(present) - 1)[asset],
+            self.sign[at],
+            self.upper[at],
+            self.cost[at],
             self.d[securities],
             self.B[securities],
             p[securities],
-            self.G[:, free],
+            self.G[:, at],
             self.h - self.G @ v_fixed,
-            self.objective(v_fixed),
+            self._objective_at(v_fixed, z_fixed, bz_fixed),
         )
 
     def restrict(self, keep: np.ndarray) -> TradeQP:
@@ -109,7 +125,8 @@ class TradeQP:
 
 @dataclass(frozen=True)
 class QPResult:
-    """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter' or 'infeasible'.
+    """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter', 'infeasible' or 'above'
+    (stopped early: the optimum is above the caller's ``above``; ``v`` and ``eta`` the iterate).
 
     ``eta`` (r,) are the multipliers of the dense rows (cash, gain budget), ``reduced`` (nv,) the
     reduced cost of each variable (> 0: it wants to be smaller).
@@ -123,8 +140,26 @@ class QPResult:
     reduced: np.ndarray | None = None
 
 
-def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResult:
+# Whether a lower bound (``bound``) on the optimum, found at the iterate ``v`` with row multipliers
+# ``eta``, also bounds the caller's own problem (see ``solve_trade_qp``).
+StillAbove = Callable[[np.ndarray, np.ndarray, float], bool]
+
+
+def solve_trade_qp(
+    qp: TradeQP,
+    tol: float = 1e-9,
+    max_iter: int = 80,
+    above: float = np.inf,
+    still_above: StillAbove | None = None,
+) -> QPResult:
     """Solve a ``TradeQP`` to relative duality gap ``tol``.
+
+    With ``above`` finite the solve stops as soon as a lower bound on the optimum (the
+    linearisation bound of ``_interior_point``) is above it, with status 'above': an answer the
+    caller would reject, without the iterations that pin it down. ``still_above(v, eta, bound)``
+    may check the bound against the caller's own problem (the variables ``fix`` left out); when it
+    says no, the solve goes on from where it stopped, to the answer it gives without ``above``,
+    to the bit.
 
     Returns
     -------
@@ -134,10 +169,16 @@ def solve_trade_qp(qp: TradeQP, tol: float = 1e-9, max_iter: int = 80) -> QPResu
     # An ill-conditioned account can make the iterates overflow; the loop notices non-finite
     # iterates and the result says so in its status, so numpy's warnings would only be noise.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        return _interior_point(qp, tol, max_iter)
+        return _interior_point(qp, tol, max_iter, above, still_above)
 
 
-def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
+def _interior_point(
+    qp: TradeQP,
+    tol: float,
+    max_iter: int,
+    above: float = np.inf,
+    still_above: StillAbove | None = None,
+) -> QPResult:
     if qp.asset.size == 0:
         # nothing to trade: v = 0 is the answer if every row holds there (zero multipliers); a row
         # it breaks (fixed trades spent more cash than there is) no trade can mend
@@ -145,7 +186,7 @@ def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
         if np.any(qp.h < 0):
             return QPResult(zero, qp.objective(zero), "infeasible", 0)
         return QPResult(zero, qp.objective(zero), "optimal", 0, np.zeros(qp.G.shape[0]), zero)
-    v, eta, reduced, status, iterations = interior_point(
+    data = (
         np.ascontiguousarray(qp.asset, dtype=np.int64),
         np.ascontiguousarray(qp.sign, dtype=float),
         np.ascontiguousarray(qp.upper, dtype=float),
@@ -159,6 +200,16 @@ def _interior_point(qp: TradeQP, tol: float, max_iter: int) -> QPResult:
         int(max_iter),
         float(qp.offset),
     )
+    state, done = np.empty(0), 0
+    while True:
+        v, eta, reduced, status, iterations, state, bound = solve_from(
+            *data, float(above), state, done
+        )
+        if status != ABOVE:
+            break
+        if still_above is None or still_above(v, eta, bound):
+            return QPResult(v, qp.objective(v), "above", iterations, eta)
+        above, done = np.inf, iterations  # the bound was not the caller's: solve on
     if status == OPTIMAL:
         return QPResult(v, qp.objective(v), "optimal", iterations, eta, reduced)
     return QPResult(v, qp.objective(v), _STATUS[status], iterations)

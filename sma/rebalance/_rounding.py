@@ -46,6 +46,7 @@ from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._leftover import buy_greedily
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
+from sma.rebalance._sides import group_mask, isin_codes
 from sma.rebalance._signs import ContinuousDecision
 
 _SNAP = 1e-6
@@ -291,7 +292,7 @@ def _invest_leftover(
     unit = ws.buy_price * (1 + tc)
     first = np.maximum(np.ceil(min_value / ws.buy_price - _SNAP), 1.0)
     selling = ws.sell > 0
-    barred = np.isin(asset, ws.sell_asset[selling]) | np.isin(
+    barred = isin_codes(asset, ws.sell_asset[selling]) | isin_codes(
         group[asset], group[ws.sell_asset[selling & (ws.gain_per_share < 0)]]
     )
     most[barred] = ws.buy[barred]
@@ -321,7 +322,7 @@ def _no_buy_beside_a_loss_sale(ws: WholeShares, group: np.ndarray) -> None:
     continuous answer of the default method; a heuristic sign method (RELAX_AND_NET) nets per
     security, not per group, so the rule is enforced here for every method. Only cash is added."""
     losses = group[ws.sell_asset[(ws.sell > 0) & (ws.gain_per_share < 0)]]
-    ws.buy[np.isin(group[ws.buy_asset], losses)] = 0.0
+    ws.buy[isin_codes(group[ws.buy_asset], losses)] = 0.0
 
 
 def round_to_whole_shares(
@@ -351,7 +352,7 @@ def round_to_whole_shares(
         order = sell_order(ws, problem, shard.exclude[a, problem.assets])
         # No loss sale of an identical group the account buys tonight (the wash-sale sign rule).
         group = shard.identical_group[problem.assets]
-        bought = np.isin(group[ws.sell_asset], group[ws.buy_asset[ws.buy > 0]])
+        bought = isin_codes(group[ws.sell_asset], group[ws.buy_asset[ws.buy > 0]])
         order = order[~(bought & (ws.gain_per_share < 0))[order]]
         _add_sells(ws, order, deficit, budget, min_value, tc, na)
         deficit = target_cash - cash_after(ws, cash_now, tc)
@@ -380,7 +381,7 @@ def whole_orders(
     held_qty, held_security = shard.lot_qty[lots], shard.lot_security[lots]
     asset_of = problem.assets[ws.sell_asset]
     group = shard.identical_group
-    bought = np.isin(group[asset_of], group[problem.assets[ws.buy_asset[ws.buy > 0]]])
+    bought = isin_codes(group[asset_of], group[problem.assets[ws.buy_asset[ws.buy > 0]]])
     for sec in _maybe_fractional_sales(ws, asset_of, held_qty, held_security):
         mine = np.flatnonzero(asset_of == sec)
         sold = float(ws.sell[mine].sum())
@@ -404,6 +405,8 @@ def whole_orders(
             fits = bool(ok.size)
         if fits and ws.net_gain() + float(add @ ws.gain_per_share[mine]) <= budget + 1e-6:
             ws.sell[mine] = np.minimum(np.round(ws.sell[mine] + add, _PLACES), ws.lot_qty[mine])
+            if whole + 1.0 < held - _SNAP:
+                _settle(ws, mine, whole + 1.0)
             continue
         cut = sold - whole
         for lot in mine[np.argsort(-ws.gain_per_share[mine], kind="stable")]:
@@ -412,6 +415,22 @@ def whole_orders(
             cut -= take
             if cut <= _SNAP:
                 break
+        _settle(ws, mine, whole)
+
+
+def _settle(ws: WholeShares, mine: np.ndarray, shares: float) -> None:
+    """Make the lots' sales of one security add up to ``shares`` to the last of their
+    ``_PLACES`` decimals: each lot's sale is rounded to them on its own, so three of them could
+    sum to 143.999999999 (an order of that many shares). The difference, a few units of the last
+    decimal, goes to the first lot sold that has room for it."""
+    off = round(shares - float(ws.sell[mine].sum()), _PLACES)
+    if off == 0.0 or abs(off) > _SNAP:
+        return
+    for lot in mine:
+        moved = round(float(ws.sell[lot]) + off, _PLACES)
+        if ws.sell[lot] > 0 and 0.0 < moved <= ws.lot_qty[lot]:
+            ws.sell[lot] = moved
+            return
 
 
 def _maybe_fractional_sales(
@@ -421,7 +440,7 @@ def _maybe_fractional_sales(
     position, for ``whole_orders`` to look at one by one; the others it would pass over. Sums per
     security by ``bincount`` differ from the loop's own in the last bits, so a security within
     ``_MARGIN`` of either test stays in, and the loop decides it as before."""
-    sold_secs = np.unique(asset_of[ws.sell > 0])
+    sold_secs = np.flatnonzero(group_mask(asset_of[ws.sell > 0], int(asset_of.max(initial=-1)) + 1))
     if sold_secs.size == 0:
         return sold_secs
     size = int(max(asset_of.max(), held_security.max(initial=0))) + 1

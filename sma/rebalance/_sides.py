@@ -31,15 +31,54 @@ def conflicting_groups(
     """Group codes where ``v`` both buys and sells a loss lot."""
     nb = problem.n_buys
     gb, gs = groups_of_variables(problem, group_of_asset)
-    bought = np.unique(gb[v[:nb] > eps])
-    loss_sold = np.unique(gs[(v[nb:] > eps) & problem.loss_lot()])
-    return np.intersect1d(bought, loss_sold)
+    return _both(gb[v[:nb] > eps], gs[(v[nb:] > eps) & problem.loss_lot()], group_of_asset)
 
 
 def contested_groups(problem: AccountProblem, group_of_asset: np.ndarray) -> np.ndarray:
     """Identical groups where the problem could both buy and sell a loss lot: each needs a side."""
     gb, gs = groups_of_variables(problem, group_of_asset)
-    return np.intersect1d(gb, gs[problem.loss_lot()])
+    return _both(gb, gs[problem.loss_lot()], group_of_asset)
+
+
+def _both(first: np.ndarray, second: np.ndarray, group_of_asset: np.ndarray) -> np.ndarray:
+    """The group codes in both ``first`` and ``second``, sorted and unique (``np.intersect1d``'s
+    answer, by a table over the codes instead of two sorts)."""
+    n_groups = int(group_of_asset.max()) + 1 if group_of_asset.size else 0
+    return np.flatnonzero(group_mask(first, n_groups) & group_mask(second, n_groups))
+
+
+def isin_codes(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``np.isin(values, codes)`` for non-negative integer codes (securities' positions, identical
+    groups), by a table over their range instead of a sort.
+
+    Parameters
+    ----------
+    values, codes : ndarray of int >= 0
+
+    Returns
+    -------
+    ndarray of the shape of ``values``, bool
+    """
+    size = int(max(values.max(initial=-1), codes.max(initial=-1))) + 1
+    return group_mask(codes, size)[values]
+
+
+def group_mask(codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Which group codes occur in ``codes``, as a table: ``group_mask(codes, n)[g]`` is
+    ``np.isin(g, codes)`` for any array of codes ``g`` (a lookup, not a sort).
+
+    Parameters
+    ----------
+    codes : ndarray of int, group codes in 0..n_groups-1
+    n_groups : int
+
+    Returns
+    -------
+    ndarray of shape (n_groups,), bool
+    """
+    table = np.zeros(n_groups, bool)
+    table[codes] = True
+    return table
 
 
 def keep_for_sides(
@@ -48,8 +87,9 @@ def keep_for_sides(
     """Variables kept when ``sell_side`` groups may not buy and ``buy_side`` groups may not sell at
     a loss."""
     gb, gs = groups_of_variables(problem, group_of_asset)
-    keep_buy = ~np.isin(gb, sell_side)
-    keep_sell = ~(np.isin(gs, buy_side) & problem.loss_lot())
+    n_groups = int(group_of_asset.max()) + 1 if group_of_asset.size else 0
+    keep_buy = ~group_mask(sell_side, n_groups)[gb]
+    keep_sell = ~(group_mask(buy_side, n_groups)[gs] & problem.loss_lot())
     return np.concatenate([keep_buy, keep_sell])
 
 
@@ -118,7 +158,11 @@ def lot_buckets(problem: AccountProblem) -> AccountProblem:
     _, rate_code = np.unique(problem.lot_rate, return_inverse=True)
     n_rates = rate_code.max() + 1 if rate_code.size else 1
     key = (asset * 2 + problem.loss_lot()) * n_rates + rate_code
-    buckets, inv = np.unique(key, return_inverse=True)
+    # np.unique(key, return_inverse=True) by a table over the keys' range (no sort of the lots)
+    present = np.zeros(qp.d.size * 2 * n_rates, bool)
+    present[key] = True
+    buckets = np.flatnonzero(present)
+    inv = (np.cumsum(present) - 1)[key]
     size = np.bincount(inv, upper)
 
     def pooled(x: np.ndarray) -> np.ndarray:

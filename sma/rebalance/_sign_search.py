@@ -29,7 +29,12 @@ import numpy as np
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import QPResult, solve_trade_qp
-from sma.rebalance._sides import contested_groups, groups_of_variables, keep_for_sides
+from sma.rebalance._sides import (
+    contested_groups,
+    group_mask,
+    groups_of_variables,
+    keep_for_sides,
+)
 
 # Solves of a screened problem before its answer is taken as it is (each frees the fixed variables
 # the KKT check found on the wrong side).
@@ -70,6 +75,8 @@ def solve_screened(
     start: QPResult,
     params: EngineParams,
     unsettled: np.ndarray | None = None,
+    reject_above: float = np.inf,
+    start_reduced: np.ndarray | None = None,
 ) -> tuple[np.ndarray, QPResult, int]:
     """Solve the full problem on ``keep`` as a smaller one whose answer is the same (KKT
     conditions).
@@ -86,14 +93,29 @@ def solve_screened(
     with the sales fixed in full freed, then the trades left at zero. Returns the answer over all
     variables, the last solve (its ``objective`` over all variables) and the iterations of every
     solve.
+
+    ``reject_above`` (objective of ``problem.qp``): a caller that only wants an answer below it
+    gets status 'above' as soon as a solve proves the optimum over all of ``keep`` above it (its
+    lower bound, less what the variables fixed out of it could still gain at that iterate: the
+    bound then holds for the whole problem); every other answer is the same as without it.
+    ``start_reduced``: the reduced cost of every variable at ``start`` when ``sides`` is the
+    problem itself and the caller has it already (``qp.reduced_cost(start.v, start.eta)``).
     """
     qp = problem.qp
-    zero, full, its = _fixed_at_start(problem, keep, sides, start, params, unsettled)
+    zero, full, its = _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduced)
     for _ in range(_SCREEN_ROUNDS):
         free = keep & ~zero & ~full
         result = solve_trade_qp(
-            qp.fix(free, full), params.solver_tolerance, params.solver_max_iterations
+            qp.fix(free, full),
+            params.solver_tolerance,
+            params.solver_max_iterations,
+            reject_above,
+            _bound_over(qp, keep, free, full, reject_above),
         )
+        if result.status == "above":
+            v = np.where(full, qp.upper, 0.0)
+            v[free] = result.v
+            return v, result, its + result.iterations
         its += result.iterations
         v = np.where(full, qp.upper, 0.0)
         v[free] = result.v
@@ -114,14 +136,38 @@ def solve_screened(
     return v, result, its
 
 
-def _fixed_at_start(problem, keep, sides, start, params, unsettled):
+def _bound_over(qp, keep, free, full, reject_above: float):
+    """``still_above`` for a solve of ``qp.fix(free, full)`` (``solve_trade_qp``): whether its
+    lower bound, at an iterate, still holds above ``reject_above`` for ``qp`` over all of ``keep``.
+    The bound of the smaller problem assumed the fixed variables stay where they are; over the
+    whole box each could still move to the bound its reduced cost points to, which lowers the
+    bound by its reduced cost times its room (the linearisation bound of ``_interior_point``)."""
+
+    def still_above(v_free: np.ndarray, eta: np.ndarray, bound: float) -> bool:
+        v = np.where(full, qp.upper, 0.0)
+        v[free] = v_free
+        reduced = qp.reduced_cost(v, eta)
+        fixed_zero, fixed_full = keep & ~free & ~full, keep & full
+        gain = (np.maximum(-reduced[fixed_zero], 0.0) * qp.upper[fixed_zero]).sum() + (
+            np.maximum(reduced[fixed_full], 0.0) * qp.upper[fixed_full]
+        ).sum()
+        return bool(bound - gain > reject_above)
+
+    return still_above
+
+
+def _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduced=None):
     """The variables of ``keep`` that ``solve_screened`` first leaves at zero and fixes at their
     upper bound, (nv,) bool each, and the iterations spent finding them."""
     qp, margin = problem.qp, params.screen_margin
-    z_start = sides.qp.net_trade(start.v)
-    # The same net trades as the starting answer: each variable's reduced cost only needs z and eta.
-    reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
-    reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
+    if start_reduced is not None:
+        reduced = start_reduced
+    else:
+        z_start = sides.qp.net_trade(start.v)
+        # The same net trades as the starting answer: each variable's reduced cost only needs z
+        # and eta (``qp.reduced_cost`` when ``sides`` is the problem, to the bit).
+        reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
+        reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
     settled = keep if unsettled is None else keep & ~unsettled
     zero = settled & (reduced > margin)
     its = 0
@@ -168,12 +214,19 @@ def improve_sides(
     group_of_var = np.concatenate([gb, gs])
     # A flip moves a group's buys and loss sales in or out; its gain sales stay whatever the side.
     sided = np.concatenate([np.ones(nb, bool), problem.loss_lot()])
-    sells = ~np.isin(contested, gb[keep[:nb]])  # a sell-side group has none of its buys kept
+    n_groups = int(group_of_asset.max()) + 1
+    # a sell-side group has none of its buys kept
+    sells = ~group_mask(gb[keep[:nb]], n_groups)[contested]
     best = snapped_objective(problem, v, eps)
     solves = iterations = flips = 0
     while contested.size and solves < budget:
-        candidates = _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested)
-        idle = _side_idle(v, keep, sided, group_of_var, contested, eps)[candidates]
+        # The reduced cost at the current answer: which flips may help, and every trial's screening
+        # (all start from this answer).
+        reduced = qp.reduced_cost(v, result.eta) if result.eta is not None else None
+        candidates = _flips_that_may_help(
+            qp, v, result, keep, sided, group_of_var, contested, reduced
+        )
+        idle = _side_idle(v, keep, sided, group_of_var, contested, eps, n_groups)[candidates]
         # Flipping every group whose current side does not trade keeps ``v`` allowed, so that one
         # solve cannot do worse; then the groups whose current side trades, one at a time.
         # (only as many single flips as the budget can still pay for: there may be hundreds)
@@ -194,11 +247,14 @@ def improve_sides(
                 problem,
                 _over_all(result, v),
                 params,
-                np.isin(group_of_var, contested[move]),
+                group_mask(contested[move], n_groups)[group_of_var],
+                _clearly_above(best, problem.te2_offset),
+                reduced,
             )
             solves, iterations = solves + 1, iterations + its
             if trial_result.status != "optimal":
-                # these sides cannot meet the cash target (or the solver gave up): not a move
+                # these sides cannot meet the cash target (or the solver gave up), or their optimum
+                # is clearly above the best so far: not a move
                 continue
             value = snapped_objective(problem, trial_v, eps)
             if value < best - 1e-7 * max(abs(best), 1e-3):  # beyond the solver's own accuracy
@@ -208,6 +264,16 @@ def improve_sides(
         if not improved:
             break
     return SearchResult(v, result, keep, best, solves, iterations, flips)
+
+
+def _clearly_above(best: float, te2_offset: float) -> float:
+    """An objective (of ``problem.qp``, without ``te2_offset``) that a trial whose optimum is above
+    it cannot beat ``best`` by the search's margin (1e-7 of it) even after the solver's own
+    inaccuracy (relative gap ``solver_tolerance``, 1e-6; margin 1e-5 of the objective) and the
+    snap of trades below ``trade_epsilon``: ``improve_sides`` stops such a trial's solve early
+    and takes the same path as if it had solved it in full."""
+    qp_best = best - te2_offset
+    return qp_best + 1e-5 * max(abs(qp_best), 1e-3) + 1e-7 * max(abs(best), 1e-3)
 
 
 def search_budget(params: EngineParams, variables: int) -> int:
@@ -225,12 +291,15 @@ def search_budget(params: EngineParams, variables: int) -> int:
     return int(max(floor, min(params.sign_search_max_solves, by_work)))
 
 
-def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) -> np.ndarray:
+def _flips_that_may_help(
+    qp, v, result, keep, sided, group_of_var, contested, reduced=None
+) -> np.ndarray:
     """Positions in ``contested`` of the groups whose other side has a variable with a negative
-    reduced cost at ``v``, most negative first (the module docstring says why no other flip can
-    help)."""
-    eta = result.eta if result.eta is not None else np.zeros(qp.h.size)
-    reduced = qp.reduced_cost(v, eta)
+    reduced cost at ``v`` (``reduced``, when the caller has it), most negative first (the module
+    docstring says why no other flip can help)."""
+    if reduced is None:
+        eta = result.eta if result.eta is not None else np.zeros(qp.h.size)
+        reduced = qp.reduced_cost(v, eta)
     other_side = ~keep & sided
     slot = np.full(group_of_var.max() + 1, -1)
     slot[contested] = np.arange(contested.size)
@@ -241,11 +310,11 @@ def _flips_that_may_help(qp, v, result, keep, sided, group_of_var, contested) ->
     return helps[np.argsort(want[helps], kind="stable")]
 
 
-def _side_idle(v, keep, sided, group_of_var, contested, eps) -> np.ndarray:
+def _side_idle(v, keep, sided, group_of_var, contested, eps, n_groups) -> np.ndarray:
     """Whether each contested group's current side trades nothing in ``v``, shape
     (len(contested),)."""
     trading = keep & sided & (v > eps)
-    return ~np.isin(contested, group_of_var[trading])
+    return ~group_mask(group_of_var[trading], n_groups)[contested]
 
 
 def _over_all(result: QPResult, v: np.ndarray) -> QPResult:

@@ -85,6 +85,7 @@ def solve_account(
     params: EngineParams,
     search_below_te: float = np.inf,
     relaxed: QPResult | None = None,
+    buckets: AccountProblem | None = None,
 ) -> ContinuousDecision:
     """Trades in weights that respect every constraint including the wash-sale sign rule.
 
@@ -98,7 +99,8 @@ def solve_account(
     ``search_below_te``, it is returned without the search: the caller raises risk aversion for an
     answer that far above the account's limit (``_decide``), so the search would be spent on an
     answer thrown away. ``relaxed``: the relaxation of ``lot_buckets(problem)`` when the caller
-    has solved it already (``forecast_tracking_error``), so it is not solved again.
+    has solved it already (``forecast_tracking_error``), so it is not solved again; ``buckets``:
+    ``lot_buckets(problem)`` when the caller has built it already.
     """
     qp, nb, eps = problem.qp, problem.n_buys, params.trade_epsilon
     tol, iters = params.solver_tolerance, params.solver_max_iterations
@@ -112,7 +114,7 @@ def solve_account(
         )
     if params.sign_method == SignMethod.RELAX_AND_NET:
         return _relax_and_net(problem, group_of_asset, params)
-    sides = lot_buckets(problem)
+    sides = lot_buckets(problem) if buckets is None else buckets
     if relaxed is None:
         relaxed = solve_trade_qp(sides.qp, params.relaxation_tolerance, iters)
     conflicts = conflicting_groups(sides, relaxed.v, group_of_asset, eps)
@@ -163,16 +165,20 @@ def solve_account(
 
 
 def forecast_tracking_error(
-    problem: AccountProblem, group_of_asset: np.ndarray, params: EngineParams
+    problem: AccountProblem,
+    group_of_asset: np.ndarray,
+    params: EngineParams,
+    buckets: AccountProblem | None = None,
 ) -> tuple[QPResult, float]:
     """Steps 1 and 2 on the lot buckets alone: the loose relaxation of ``lot_buckets(problem)``
     that ``solve_account`` starts from, and the tracking error (annual) after the buckets' answer
     with each contested group's side fixed as ``solve_account`` fixes it (nan unless solved). A
     forecast of the two-step answer's tracking error for the price of two small loose solves: the
     relaxation's own is no forecast, as it may sell a loss and buy the same name back (tracking
-    far better than any answer that keeps the wash-sale rule)."""
+    far better than any answer that keeps the wash-sale rule). ``buckets``: ``lot_buckets(problem)``
+    when the caller has built it already."""
     eps, iters = params.trade_epsilon, params.solver_max_iterations
-    sides = lot_buckets(problem)
+    sides = lot_buckets(problem) if buckets is None else buckets
     relaxed = solve_trade_qp(sides.qp, params.relaxation_tolerance, iters)
     if relaxed.status != "optimal":
         return relaxed, np.nan

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: The delivered lots a statement is handed (``gifts_delivered`` of the account and period).
-GIFT_LOT_COLUMNS = [
+#: The delivered lots a statement is handed (``gifts_delivered`` of the account and period; not
+#: ``sma.ledger.GIFT_LOT_COLUMNS``, the lots the night chooses).
+DELIVERED_GIFT_COLUMNS = [
     "date",
     "request_id",
     "charity",
@@ -30,7 +31,7 @@ def gift_lines(gifts: pd.DataFrame, lt_tax_rate: float) -> pd.DataFrame:
     Parameters
     ----------
     gifts : DataFrame
-        ``GIFT_LOT_COLUMNS``, one row per lot delivered (USD; ``quantity`` in shares).
+        ``DELIVERED_GIFT_COLUMNS``, one row per lot delivered (USD; ``quantity`` in shares).
     lt_tax_rate : float
         The account's long-term rate on file (fraction; 0 for a tax-deferred account).
 

@@ -160,7 +160,7 @@ class StatementData:
         ``nights``); None = not available.
     gifts : DataFrame or None
         The period's charitable gifts, one row per lot delivered (``sma.reporting._gifts.
-        GIFT_LOT_COLUMNS``: ``date, request_id, charity, symbol, quantity, market_value,
+        DELIVERED_GIFT_COLUMNS``: ``date, request_id, charity, symbol, quantity, market_value,
         unrealized_gain``); None or empty = none (issue 21).
     """
 

@@ -174,7 +174,8 @@ def run_metrics(
         w = np.zeros(m, int)
         np.add.at(w, r_acc[in_y & washed], 1)
         breach = ((st_g + lt_g) > np.nan_to_num(budget, nan=np.inf) + 1.0).astype(int)
-        te_all.append(te), turn_all.append(turn)
+        te_all.append(te)
+        turn_all.append(turn)
         washed_all += w
         breach_all += breach
         rows.append(

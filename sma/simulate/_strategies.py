@@ -214,7 +214,9 @@ def threshold_orders(
             if not blocked[a, k] and (a, k) not in sold:
                 q = np.floor(v / (p[k] * (1 + fill_cost)))
                 if q > 0:
-                    buy_a.append(a), buy_j.append(k), buy_q.append(q)
+                    buy_a.append(a)
+                    buy_j.append(k)
+                    buy_q.append(q)
                 break
     return pd.concat(
         [sells, orders_frame(buy_a, buy_j, "BUY", buy_q, TradeReason.REPLACE)], ignore_index=True

@@ -172,10 +172,7 @@ def _place_new_lots(
         .drop_duplicates("account_id")
         .set_index("account_id")["sleeve_id"]
     )
-    in_model = {
-        key: np.sort(part.astype(str).to_numpy())
-        for key, part in want.groupby(["account_id", "symbol"])["sleeve_id"]
-    }
+    in_model = _sleeves_by_symbol(want)
     todo = out[new].assign(value=value[new])
     todo = todo.sort_values(
         ["account_id", "symbol", "value", "lot_id"], ascending=[True, True, False, True]
@@ -203,3 +200,18 @@ def _place_new_lots(
         how[rows[start:end]] = Attributed.UNDER_HELD.value
     out["sleeve_id"] = sleeve
     out["attributed"] = how
+
+
+def _sleeves_by_symbol(want: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    """(account_id, symbol) -> the ids of the account's sleeves whose model holds the symbol,
+    sorted (one sort of the whole frame, then a slice per pair)."""
+    ordered = want[["account_id", "symbol", "sleeve_id"]].astype(str)
+    ordered = ordered.sort_values(["account_id", "symbol", "sleeve_id"], kind="stable")
+    accounts = ordered["account_id"].to_numpy(object)
+    symbols = ordered["symbol"].to_numpy(object)
+    ids = ordered["sleeve_id"].to_numpy(object)
+    starts = np.flatnonzero(
+        np.r_[True, (accounts[1:] != accounts[:-1]) | (symbols[1:] != symbols[:-1])]
+    )
+    ends = np.r_[starts[1:], len(ids)]
+    return {(accounts[i], symbols[i]): ids[i:j] for i, j in zip(starts, ends)}

@@ -28,6 +28,7 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
+from sma.uma._by_account import by_account
 from sma.uma._overlay import TRANSFER_COLUMNS, SleeveBooking, TransferKind
 
 #: The frame of sleeves still out of band after :func:`keep_in_band`, one row per sleeve.
@@ -78,13 +79,15 @@ def keep_in_band(
     lots["value"] = lots["left"] * lots["symbol"].map(closes).astype(float).fillna(0.0)
     buys = booking.trades[booking.trades["side"] == "BUY"]
     moved, reasons = [], []
+    names = sorted(set(sleeves["account_id"]))
+    buys_of, goals_of = by_account(buys, names), by_account(goals, names)
     for account, mine in sleeves.groupby("account_id", sort=True):
         at = lots["account_id"] == account
         book = _Band(
             mine.reset_index(drop=True),
             lots[at],
-            buys[buys["account_id"] == account],
-            goals[goals["account_id"] == account],
+            buys_of(account),
+            goals_of(account),
             float(account_value.get(account, 0.0)),
             float(cash_after.get(account, 0.0)),
         )

@@ -35,6 +35,7 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
+from sma.uma._by_account import by_account
 
 SLEEVE_TRADE_COLUMNS = [
     "account_id",
@@ -115,21 +116,24 @@ def book_to_sleeves(
     """
     want = sleeve_targets(sleeves, models)
     want = want.assign(value=want["weight"] * want["account_id"].map(account_value).astype(float))
+    accounts = sorted(
+        set(sleeves["account_id"]) & (set(attribution["account_id"]) | set(trades["account_id"]))
+    )
+    lots_of, trades_of, sells_of, sleeves_of, want_of = (
+        by_account(f, accounts) for f in (attribution, trades, lot_sells, sleeves, want)
+    )
     parts = [
         _book_account(
             account,
-            attribution[attribution["account_id"] == account],
-            trades[trades["account_id"] == account],
-            lot_sells[lot_sells["account_id"] == account],
-            sleeves[sleeves["account_id"] == account],
-            want[want["account_id"] == account],
+            lots_of(account),
+            trades_of(account),
+            sells_of(account),
+            sleeves_of(account),
+            want_of(account),
             closes,
             float(min_trade_value.get(account, 0.0)),
         )
-        for account in sorted(
-            set(sleeves["account_id"])
-            & (set(attribution["account_id"]) | set(trades["account_id"]))
-        )
+        for account in accounts
     ]
     parts = [p for p in parts if p is not None]
     if not parts:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID, AccountType
 from sma.uma._attribution import sleeve_targets
+from sma.uma._by_account import by_account
 
 OVERLAY_SAVINGS_COLUMNS = [
     "account_id",
@@ -104,15 +105,14 @@ def overlay_savings(
     price = closes.astype(float)
     buys, sells = _independent(attribution, lots, sleeves, models, price, accounts, trading, as_of)
     rows = []
+    buys_of, sells_of = by_account(buys, trading), by_account(sells, trading)
+    trades_of, lot_sells_of = by_account(trades, trading), by_account(lot_sells, trading)
     for account in trading:
         info = accounts.loc[account]
         blocks = wash_blocks[wash_blocks["household_id"] == info["household_id"]]
-        mine_buys, mine_sells = (
-            buys[buys["account_id"] == account],
-            sells[sells["account_id"] == account],
-        )
-        done = trades[trades["account_id"] == account]
-        done_sells = lot_sells[lot_sells["account_id"] == account]
+        mine_buys, mine_sells = buys_of(account), sells_of(account)
+        done = trades_of(account)
+        done_sells = lot_sells_of(account)
         ind = _gains(mine_sells["realized_gain"], mine_sells["term"], info)
         ovl = _gains(done_sells["realized_gain"], done_sells["term"], info)
         independent_orders = len(mine_buys) + len(

@@ -13,15 +13,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.demo_env import build_demo
+from tests.demo_env import shared_demo
 
 AS_OF = date(2026, 11, 24)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo")
-    build_demo(work, AS_OF, accounts=16, seed=11, years=1)
+    # The small demo test_review_reconciles reads too: built once a session.
+    work = shared_demo(tmp_path_factory, AS_OF, accounts=24, seed=5, years=1)
     with duckdb.connect(str(work / "store.duckdb"), read_only=True) as con:
         yield work, con
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.demo_env import build_demo
+from tests.demo_env import shared_demo
 
 AS_OF = date(2026, 11, 24)
 ACCOUNTS, SEED = 24, 5
@@ -31,8 +31,8 @@ HELD_OUT = "('BAD_INPUT', 'RECONCILIATION', 'COMPLIANCE')"
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo")
-    build_demo(work, AS_OF, accounts=ACCOUNTS, seed=SEED, years=1)
+    # The small demo test_demo_mandates reads too: built once a session.
+    work = shared_demo(tmp_path_factory, AS_OF, accounts=ACCOUNTS, seed=SEED, years=1)
     run = work / "runs" / AS_OF.isoformat()
     with duckdb.connect(str(work / "store.duckdb"), read_only=True) as con:
         yield con, run, (run / "review.html").read_text(encoding="utf-8")

@@ -327,3 +327,31 @@ def test_a_buy_fill_washes_a_loss_the_household_took_earlier_when_the_ledger_kno
     assert r.new_lots[["account_id", "cost_basis", "wash_sale_adjustment"]].values.tolist() == [
         ["A2", 6090.0, 0.0]
     ]
+
+
+def test_fills_load_refuses_a_bad_lots_file_by_file_row_column_and_rule(tmp_path, monkeypatch):
+    """--lots is the inbox's lots format, read and checked by the inbox's reader and suite
+    (issue 18: one implementation of input reading): nothing is booked."""
+    from pipelines.identity import os_login
+
+    run_dir, _, keys = signed_released_run(tmp_path, {os_login(): ["OPERATIONS"]})
+    monkeypatch.setenv("SMA_BLOTTER__USERS_FILE", str(tmp_path / "users.toml"))
+    monkeypatch.setenv("SMA_BLOTTER__KEYS_DIR", str(keys))
+    bad = lots().astype({"quantity": object})
+    bad.loc[1, "quantity"] = "ten"
+    for name, frame in (("lots", bad), ("cash", cash()), ("accounts", accounts())):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    app = typer.Typer()
+    _blotter.register(app)
+    args = ["fills", "load", str(fills_file(tmp_path, FULL[:4]))]
+    for name in ("lots", "cash", "accounts"):
+        args += [f"--{name}", str(tmp_path / f"{name}.csv")]
+    args += ["--out", str(tmp_path / "out"), "--runs-dir", str(run_dir.parent)]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code != 0
+    assert any(
+        line.split()[:4] == ["lots.csv", "2", "quantity", "number_format"]
+        for line in refused.output.splitlines()
+    ), refused.output
+    assert not (tmp_path / "out").exists()
+    assert not (run_dir / "blotter" / "fills" / "booked.parquet").exists()

@@ -195,7 +195,7 @@ def test_a_missing_input_file_is_named_and_nothing_is_written(tmp_path):
     """A whole-file problem is reported as the inbox reports one: file, rule, no row."""
     run(tmp_path, "")
     (tmp_path / "accounts.csv").unlink()
-    assert issues_of(tmp_path, "") == [("accounts.csv", None, None, "not_a_regular_file")]
+    assert issues_of(tmp_path, "") == [("accounts.csv", None, None, "required_file")]
 
 
 def test_transactions_with_a_header_only_replay_the_opening_lots_unchanged(tmp_path):

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import sma.rebalance._interior_point as ip
-from sma.rebalance import TradeQP
+from sma.rebalance import TradeQP, solve_trade_qp
 from tests.rebalance.test_qp import random_qp
 
+COMPILED_SOLVE_FROM = ip.solve_from  # the fixture below swaps the module's for its Python reading
 KERNELS = [
     "_cholesky",
     "_cho_solve",
@@ -20,6 +21,8 @@ KERNELS = [
     "_step",
     "_gradient",
     "_direction",
+    "_linearised_bound",
+    "solve_from",
 ]
 
 
@@ -42,7 +45,10 @@ def arguments(qp: TradeQP, tol: float = 1e-8, max_iter: int = 80) -> tuple:
 
 @pytest.fixture
 def python_kernels(monkeypatch):
-    """The kernels as plain Python: what numba compiles, run line by line."""
+    """The kernels as plain Python: what numba compiles, run line by line. The compiled solver is
+    compiled first (or loaded from numba's cache): compiled after the patch, it would see Python
+    functions where it calls its kernels."""
+    ip.interior_point(*arguments(random_qp(1)))
     for name in KERNELS:
         monkeypatch.setattr(ip, name, getattr(ip, name).py_func)
     return ip.interior_point.py_func
@@ -118,3 +124,59 @@ def test_a_problem_without_rows_is_solved_in_both_readings(python_kernels):
     compiled, python = ip.interior_point(*arguments(free)), python_kernels(*arguments(free))
     assert compiled[3] == python[3] == ip.OPTIMAL
     assert np.allclose(compiled[0], python[0], rtol=1e-9, atol=1e-12)
+
+
+def _optimum(qp) -> float:
+    """The objective at the solver's own tight answer (what a lower bound must not pass)."""
+    return solve_trade_qp(qp, 1e-10).objective
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_solve_stopped_at_a_bound_resumes_to_the_same_answer_to_the_bit(seed):
+    """``solve_from``: a solve that stops where its lower bound passes ``stop_above`` and is
+    resumed from its state walks the same iterates as one never stopped."""
+    qp = random_qp(seed)
+    args = arguments(qp, 1e-8)
+    whole = ip.solve_from(*args, np.inf, np.empty(0), 0)
+    stopped = ip.solve_from(*args, _optimum(qp) - 1e-3, np.empty(0), 0)
+    assert stopped[3] == ip.ABOVE and stopped[4] < whole[4]
+    resumed = ip.solve_from(*args, np.inf, stopped[5], stopped[4])
+    assert resumed[3] == whole[3] == ip.OPTIMAL and resumed[4] == whole[4]
+    for a, b in zip(resumed[:3], whole[:3]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_the_linearised_bound_never_passes_the_optimum(seed):
+    """Module docstring: at every iterate the bound is at most the optimum, so a threshold at the
+    optimum never stops a solve, and the bound approaches it (a threshold just below stops one)."""
+    qp = random_qp(seed)
+    args = arguments(qp, 1e-8)
+    optimum = _optimum(qp)
+    never = ip.solve_from(*args, optimum + 1e-9 * abs(optimum), np.empty(0), 0)
+    assert never[3] == ip.OPTIMAL
+    near = ip.solve_from(*args, optimum - 1e-4 * abs(optimum), np.empty(0), 0)
+    assert near[3] == ip.ABOVE and near[6] <= optimum + 1e-12
+
+
+def test_the_python_reading_stops_where_the_compiled_solve_does(python_kernels):
+    qp = random_qp(2)
+    args = arguments(qp, 1e-8)
+    above = _optimum(qp) - 1e-3
+    compiled = COMPILED_SOLVE_FROM(*args, above, np.empty(0), 0)
+    python = ip.solve_from(*args, above, np.empty(0), 0)  # the fixture's Python reading
+    assert compiled[3] == python[3] == ip.ABOVE and compiled[4] == python[4]
+    assert compiled[6] == pytest.approx(python[6], rel=1e-9)
+    resumed = ip.solve_from(*args, np.inf, python[5], python[4])
+    whole = COMPILED_SOLVE_FROM(*args, np.inf, np.empty(0), 0)
+    assert (resumed[3], resumed[4]) == (whole[3], whole[4]) == (ip.OPTIMAL, whole[4])
+    assert np.allclose(resumed[0], whole[0], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("reading", ["compiled", "python"])
+def test_net_trade_sums_each_securitys_signed_trades_as_bincount_does_to_the_bit(reading):
+    qp = random_qp(5)
+    v = np.random.default_rng(5).uniform(0, 1, qp.asset.size) * qp.upper
+    kernel = ip.net_trade if reading == "compiled" else ip.net_trade.py_func
+    expected = np.bincount(qp.asset, qp.sign * v, minlength=qp.d.size + 3)
+    np.testing.assert_array_equal(kernel(qp.asset, qp.sign, v, qp.d.size + 3), expected)

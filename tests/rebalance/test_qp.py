@@ -88,3 +88,30 @@ def test_a_problem_with_nothing_to_trade_is_solved_by_no_trade_unless_a_row_need
         np.array([-0.01, 0.002]),
     )
     assert solve_trade_qp(short).status == "infeasible"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_solve_asked_to_stop_above_a_value_its_optimum_passes_stops_early(seed):
+    """``solve_trade_qp(above=...)``: the caller only wants an answer below ``above``; a problem
+    whose optimum is clearly above it ends 'above' in fewer iterations."""
+    qp = random_qp(seed)
+    whole = solve_trade_qp(qp, tol=1e-8)
+    stopped = solve_trade_qp(qp, tol=1e-8, above=whole.objective - 1e-3)
+    assert stopped.status == "above" and stopped.iterations < whole.iterations
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_stop_the_caller_does_not_confirm_solves_on_to_the_same_answer_to_the_bit(seed):
+    qp = random_qp(seed)
+    whole = solve_trade_qp(qp, tol=1e-8)
+    asked = []
+
+    def not_for_me(v, eta, bound):
+        asked.append(bound)
+        return False
+
+    resumed = solve_trade_qp(qp, tol=1e-8, above=whole.objective - 1e-3, still_above=not_for_me)
+    assert asked, "the solve must have stopped once"
+    assert (resumed.status, resumed.iterations) == (whole.status, whole.iterations)
+    np.testing.assert_array_equal(resumed.v, whole.v)
+    np.testing.assert_array_equal(resumed.eta, whole.eta)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from sma.rebalance import (
     EngineParams,
+    _sign_search,
     build_problem,
     contested_groups,
     keep_for_sides,
@@ -104,3 +105,28 @@ def test_the_search_budget_is_time_in_variables_small_accounts_get_more_solves()
     assert search_budget(params, 0) == 12
     assert search_budget(replace(params, sign_search_solves=0), 48) == 0
     assert search_budget(replace(params, sign_search_work=0), 48) == 4
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_trials_stopped_at_their_bound_leave_the_search_where_full_solves_leave_it(seed):
+    """A flip whose optimum is proven clearly above the best answer so far (a lower bound from the
+    interior point's iterate, ``_clearly_above``) is rejected before its solve ends: the search
+    takes the same path and returns the same trades as when every trial is solved in full, in no
+    more iterations."""
+    shard = random_shard(seed, 1)
+    try:
+        problem = build_problem(shard, 0, toy_model(), WITH_SEARCH)
+    except ValueError:  # the withdrawal is more than the account holds: no problem to solve
+        return
+    groups = shard.identical_group
+    stopped = solve_account(problem, groups, WITH_SEARCH)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_sign_search, "_clearly_above", lambda best, offset: np.inf)
+        full = solve_account(problem, groups, WITH_SEARCH)
+    assert stopped.status == full.status
+    np.testing.assert_array_equal(stopped.buys, full.buys)
+    np.testing.assert_array_equal(stopped.sells, full.sells)
+    np.testing.assert_array_equal(stopped.keep, full.keep)
+    assert stopped.objective == full.objective or np.isnan(full.objective)
+    assert stopped.iterations <= full.iterations

@@ -158,3 +158,26 @@ def test_simulate_uma_prints_the_overlay_beside_independent_sleeves(prices, tmp_
     assert "OVERLAY" in result.output and "INDEPENDENT" in result.output
     assert "tax_alpha" in result.output and "sleeve_tracking_error" in result.output
     assert (out / "uma.csv").exists() and (out / "uma_overview.csv").exists()
+
+
+def test_a_bad_close_in_the_price_files_is_refused_by_file_row_column_and_rule(prices, tmp_path):
+    """--prices-from is read by the night's own reader and suites (issue 18: one implementation
+    of input reading); a close of 0 breaks prices.json's rule and nothing is simulated."""
+    import shutil
+
+    folder = tmp_path / prices.name
+    shutil.copytree(prices, folder)
+    lines = (folder / "prices.csv").read_text().splitlines()
+    header = lines[0].replace('"', "").split(",")
+    cells = lines[5].split(",")
+    cells[header.index("close")] = "0"
+    lines[5] = ",".join(cells)
+    (folder / "prices.csv").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        app(), ["simulate", "--years", "1", "--prices-from", str(folder), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert any(
+        line.split()[:3] == ["prices.csv", "5", "close"] for line in result.output.splitlines()
+    ), result.output
+    assert not (tmp_path / "summary.csv").exists()

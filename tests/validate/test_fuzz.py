@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from inbox_builder import AS_OF, clean_fills, clean_inbox, night, write_file, write_inbox
 
 from pipelines.settings import ValidationSettings
-from pipelines.validate import InboxReadError, open_file, validate_inbox
+from pipelines.validate import validate_inbox
+from pipelines.validate._read import InboxReadError, open_file
 from pipelines.validate._validate import validate_file
 from sma.inbox import FILLS, ID_PATTERN, INBOX_FILES, SYMBOL_PATTERN, ColumnKind
 

@@ -31,6 +31,8 @@ def test_a_clean_gift_request_loads(tmp_path):
         ("G2,A1,0,2026-11-24,Red Cross", "amount", "positive"),
         ("G2,A1,-5.00,2026-11-24,Red Cross", "amount", "positive"),
         ("G2,A9,500.00,2026-11-24,Red Cross", "account_id", "known_account"),
+        # A2 is an IRA: no tax on gains to avoid (IRS Pub. 526; data_contracts/README.md)
+        ("G2,A2,500.00,2026-11-24,Red Cross", "account_id", "gift_from_taxable"),
         ("G2,A1,500.00,2026-11-24,", "charity", "not_null"),
         ("G2,A1,500.00,2026-11-24,   ", "charity", "not_blank"),
         ("G2,A1,500.00,2026-11-24,=HYPERLINK(1)", "charity", "formula_prefix"),
