@@ -30,15 +30,54 @@ unchanged, the answer of one night is where the next night's search stops.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._rounding import _SNAP, WholeShares
-from sma.rebalance._sampling_steps import search_moves
+from sma.rebalance._sampling_steps import hessian_scale, search_moves
 
 #: Moves a night at most: a $50k account funded with cash takes about 200 (a first buy of ~150 names
 #: and swaps); the cap bounds the time of a large account whose rounding was already close.
 MAX_MOVES = 1000
+
+
+@dataclass(frozen=True)
+class SearchHessian:
+    """The search's view of an account's objective Hessian ``diag(d) + Q``, computed once for the
+    searches of one account's night (``hessian``).
+
+    Attributes
+    ----------
+    Q : ndarray of shape (na, na)
+        ``B B'``: with ``diag(d)``, twice risk_aversion times the covariance.
+    scale : ndarray of shape (na,)
+        Bounds of its cross terms, ``|Q[i, j]| <= scale[i] * scale[j]``.
+    curv : ndarray of shape (na,)
+        The Hessian's diagonal ``d + diag(Q)``.
+    """
+
+    Q: np.ndarray
+    scale: np.ndarray
+    curv: np.ndarray
+
+
+def hessian(problem: AccountProblem) -> SearchHessian:
+    """The Hessian terms the name search of ``problem`` reads (``SearchHessian``).
+
+    Parameters
+    ----------
+    problem : AccountProblem
+        The account's problem; ``problem.qp.B`` of shape (na, k) and ``problem.qp.d`` (na,).
+
+    Returns
+    -------
+    SearchHessian
+    """
+    qp = problem.qp
+    Q = qp.B @ qp.B.T
+    return SearchHessian(Q, hessian_scale(Q), qp.d + np.diag(Q))
 
 
 def choose_names(
@@ -51,15 +90,18 @@ def choose_names(
     tc: float,
     group: np.ndarray,
     moves: int,
+    terms: SearchHessian | None = None,
 ) -> int:
     """Improve whole-share trades ``ws`` in place by at most ``moves`` whole-share moves (module
     docstring); ``group`` (na,) is the identical group code of each security in play. Returns the
-    number of moves made. ``ws`` must meet every constraint on entry; it still does on return."""
+    number of moves made. ``ws`` must meet every constraint on entry; it still does on return.
+    ``terms`` is ``hessian(problem)`` when the caller searches the same problem more than once."""
     if moves <= 0 or problem.assets.size == 0:
         return 0
     group = np.unique(group, return_inverse=True)[1].reshape(-1)
     qp, nb, value = problem.qp, problem.n_buys, problem.value
-    Q = qp.B @ qp.B.T  # (na, na): with diag(d), twice risk_aversion times the covariance
+    terms = hessian(problem) if terms is None else terms
+    Q = terms.Q
     z = qp.net_trade(np.concatenate([ws.buy * ws.buy_price, ws.sell * ws.sell_price]) / value)
     grad = qp.d * z + Q @ z + qp.p
     return search_moves(
@@ -81,8 +123,8 @@ def choose_names(
         grad,
         np.ascontiguousarray(qp.d, dtype=float),
         Q,
-        np.abs(Q).max(axis=1),
-        qp.d + np.diag(Q),
+        terms.scale,
+        terms.curv,
         (
             float(value),
             float(tc),

@@ -32,11 +32,13 @@ def best_pair(
     buy_security,
     buy_group,
     Q,
-    q_row_max,
+    q_scale,
     spendable,
     cent,
+    ceiling=np.inf,
 ):
-    """The lowest objective change of a raising move paired with a buy of another security.
+    """The lowest objective change of a raising move paired with a buy of another security, of
+    those below ``ceiling`` (a pair that cannot beat the best move otherwise need not be found).
 
     A pair's change is the two moves' own changes plus their cross term ``dz_r * dz_b * Q[j_r,
     j_b]``, computed in that order (the same numbers as the numpy expression it replaced). Not
@@ -58,32 +60,60 @@ def best_pair(
         Its security (column of ``Q``) and identical group.
     Q : ndarray of shape (n, n)
         The objective's factor Hessian ``B B'``.
-    q_row_max : ndarray of shape (n,)
-        Largest ``|Q|`` of each row (bounds a row's cross terms).
+    q_scale : ndarray of shape (n,)
+        A bound of the cross terms: ``|Q[i, j]| <= q_scale[i] * q_scale[j]`` (``hessian_scale``).
     spendable, cent : float
         Cash above its target (USD) and the tolerance a cash test allows (USD).
+    ceiling : float
+        Only a pair whose change is below it counts.
 
     Returns
     -------
     tuple of (float, int, int)
         The pair's change and its positions (raising move, buy); ``(inf, -1, -1)`` when no pair is
-        allowed. Ties go to the first pair in row order, as ``np.argmin`` does.
+        allowed below the ceiling. Ties go to the first pair in row order, as ``np.argmin`` does.
     """
-    best, best_r, best_c = np.inf, -1, -1
-    if buy_change.size == 0:
-        return best, best_r, best_c
-    # A row's pairs are at least its own change, the lowest buy change and the largest cross term
-    # the row can have: rows from the lowest own change, and a row whose bound is clearly above
-    # the best so far skipped (the slack keeps float rounding and ties out of it).
-    lowest_buy = buy_change.min()
-    widest_buy = np.abs(buy_dz).max()
-    for r in np.argsort(raise_change, kind="mergesort"):
+    best, best_r, best_c = ceiling, -1, -1
+    m, s = raise_change.size, buy_change.size
+    if s == 0:
+        return np.inf, -1, -1
+    # A pair's change is at least its two own changes less the largest cross term their scales
+    # allow (|dz_r| q_scale[j_r] times |dz_b| q_scale[j_b]). Rows from the lowest own change; the
+    # rows left once that bound, with the largest scales still to come, is clearly above the best so
+    # far (the slack keeps float rounding and ties out of it), and within a row each pair whose own
+    # bound is. Which pairs are computed does not change the answer, only how many.
+    col_scale = np.empty(s)
+    for c in range(s):
+        col_scale[c] = abs(buy_dz[c]) * q_scale[buy_security[c]]
+    widest_buy, lowest_buy = col_scale.max(), buy_change.min()
+    # the rows whose bound is not above the ceiling, from the lowest own change
+    rows = np.empty(m, np.int64)
+    n = 0
+    for r in range(m):
+        scale = abs(raise_dz[r]) * q_scale[raise_security[r]]
+        if not _above(raise_change[r] + lowest_buy - scale * widest_buy, best):
+            rows[n] = r
+            n += 1
+    rows = rows[:n][np.argsort(raise_change[rows[:n]])]
+    m = n
+    row_scale = np.empty(m)
+    top = 0.0
+    for i in range(m - 1, -1, -1):
+        top = max(top, abs(raise_dz[rows[i]]) * q_scale[raise_security[rows[i]]])
+        row_scale[i] = top
+    for i in range(m):
+        r = rows[i]
+        if _above(raise_change[r] + lowest_buy - row_scale[i] * widest_buy, best):
+            break
         jr = raise_security[r]
-        bound = raise_change[r] + lowest_buy - abs(raise_dz[r]) * widest_buy * q_row_max[jr]
-        if bound - (1e-12 + 1e-9 * abs(bound)) > best:
+        scale = abs(raise_dz[r]) * q_scale[jr]
+        if _above(raise_change[r] + lowest_buy - scale * widest_buy, best):
             continue
         left = spendable + raise_cash[r]
-        for c in range(buy_change.size):
+        for c in range(s):
+            own = raise_change[r] + buy_change[c]
+            if _above(own - scale * col_scale[c], best):
+                continue
             jb = buy_security[c]
             if jr == jb or left - buy_cash[c] < -cent:
                 continue
@@ -93,7 +123,30 @@ def best_pair(
             # the first pair in row order of equal changes, as np.argmin takes it
             if total < best or (total == best and (r < best_r or (r == best_r and c < best_c))):
                 best, best_r, best_c = total, r, c
-    return best, best_r, best_c
+    return (best, best_r, best_c) if best_r >= 0 else (np.inf, -1, -1)
+
+
+@njit(cache=True)
+def _above(bound, best):
+    """Whether a lower bound is clearly above the best change so far (by more than float noise)."""
+    return bound - (1e-12 + 1e-9 * abs(bound)) > best
+
+
+def hessian_scale(Q: np.ndarray) -> np.ndarray:
+    """Scales that bound the cross terms of ``Q = B B'``: ``|Q[i, j]| <= scale[i] * scale[j]``.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n, n)
+        A Gram matrix ``B B'`` as floats computed it.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``sqrt(Q[i, i])`` widened by 1e-9: Cauchy-Schwarz, ``|b_i . b_j| <= |b_i| |b_j|``, with room
+        for the rounding of the products (relative 1e-15 for tens of factors).
+    """
+    return np.sqrt(np.maximum(np.diag(Q), 0.0)) * (1.0 + 1e-9)
 
 
 @njit(cache=True)
@@ -107,34 +160,37 @@ def _change(dz, grad, cost, dv, curv):
 def _best(change):
     """Indices (ascending) of the (at most) ``_SWAP_SIDE`` lowest finite ``change``; of values tied
     at the cut, the first."""
-    ok = np.flatnonzero(np.isfinite(change))
-    if ok.size <= _SWAP_SIDE:
-        return ok
-    cut = np.partition(change[ok], _SWAP_SIDE - 1)[_SWAP_SIDE - 1]
-    out = np.empty(_SWAP_SIDE, np.int64)
     n = 0
-    for i in ok:  # below the cut, then the ties at it
+    for i in range(change.size):
+        if np.isfinite(change[i]):
+            n += 1
+    out = np.empty(min(n, _SWAP_SIDE), np.int64)
+    if n <= _SWAP_SIDE:
+        k = 0
+        for i in range(change.size):
+            if np.isfinite(change[i]):
+                out[k] = i
+                k += 1
+        return out
+    finite = np.empty(n)
+    k = 0
+    for i in range(change.size):
+        if np.isfinite(change[i]):
+            finite[k] = change[i]
+            k += 1
+    cut = np.partition(finite, _SWAP_SIDE - 1)[_SWAP_SIDE - 1]
+    ties = _SWAP_SIDE  # of the values at the cut, the first as many as fill the side
+    for i in range(change.size):
         if change[i] < cut:
-            out[n] = i
-            n += 1
-    for i in ok:
-        if n < _SWAP_SIDE and change[i] == cut:
-            out[n] = i
-            n += 1
-    return np.sort(out)
-
-
-@njit(cache=True)
-def _best_lot_per_security(s_change, sell_j):
-    """The lot of each security with the lowest finite ``s_change`` (the first of ties), in the
-    order of the securities."""
-    best = np.full(sell_j.max() + 1 if sell_j.size else 0, -1)
-    for i in range(s_change.size):
-        if np.isfinite(s_change[i]):
-            j = sell_j[i]
-            if best[j] < 0 or s_change[i] < s_change[best[j]]:
-                best[j] = i
-    return best[best >= 0]
+            ties -= 1
+    k = 0
+    for i in range(change.size):  # in order: below the cut, and the first ties at it
+        if change[i] < cut or (change[i] == cut and ties > 0):
+            if change[i] == cut:
+                ties -= 1
+            out[k] = i
+            k += 1
+    return out
 
 
 @njit(cache=True)
@@ -163,7 +219,7 @@ def _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, lot, share
 
 @njit(cache=True)
 def search_moves(
-    buy, sell, prices, lots, securities, bounds, costs, grad, d, Q, q_row_max, curv, numbers
+    buy, sell, prices, lots, securities, bounds, costs, grad, d, Q, q_scale, curv, numbers
 ):
     """Make the best whole-share move (``_sampling``'s module docstring) at most ``moves`` times,
     while one lowers the objective enough; ``buy``, ``sell`` and ``grad`` are updated in place.
@@ -182,8 +238,8 @@ def search_moves(
     grad, d, curv : ndarray of shape (na,); Q : ndarray of shape (na, na)
         The objective's gradient in the net trade, its Hessian ``diag(d) + Q``, and the diagonal
         ``d + diag(Q)``.
-    q_row_max : ndarray of shape (na,)
-        Largest ``|Q|`` of each row.
+    q_scale : ndarray of shape (na,)
+        Bounds of the cross terms, ``|Q[i, j]| <= q_scale[i] * q_scale[j]`` (``hessian_scale``).
     numbers : tuple of float (value, tc, min_value, budget, cash_now, target_cash, moves)
     """
     buy_price, sell_price = prices
@@ -200,23 +256,24 @@ def search_moves(
     u_step, u_change, u_cash = np.empty(nb), np.empty(nb), np.empty(nb)
     s_step, s_change, s_cash = np.empty(nl), np.empty(nl), np.empty(nl)
     r_step, r_change = np.empty(nl), np.empty(nl)
+    bought, sold_usd = np.empty(na, np.bool_), np.empty(na)
+    cheapest = np.empty(na, np.int64)  # the lot of each security with the lowest sale change
+    loss_sold, group_bought = np.empty(n_groups, np.bool_), np.empty(n_groups, np.bool_)
+    # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
     while made < moves:
         # what is bought, sold and sold at a loss
-        bought = np.zeros(na, np.bool_)
+        bought[:] = False
+        group_bought[:] = False
         for b in range(nb):
             if buy[b] > 0:
                 bought[buy_j[b]] = True
-        sold_usd = np.zeros(na)
+                group_bought[group[buy_j[b]]] = True
+        sold_usd[:] = 0.0
+        loss_sold[:] = False
         for lot in range(nl):
             sold_usd[sell_j[lot]] += sell[lot] * sell_price[lot]
-        loss_sold = np.zeros(n_groups, np.bool_)
-        for lot in range(nl):
             if sell[lot] > 0 and gain[lot] < 0:
                 loss_sold[group[sell_j[lot]]] = True
-        group_bought = np.zeros(n_groups, np.bool_)
-        for b in range(nb):
-            if buy[b] > 0:
-                group_bought[group[buy_j[b]]] = True
         spendable = (
             cash_now - np.dot((1 + tc) * buy, buy_price) + np.dot((1 - tc) * sell, sell_price)
         ) - target_cash
@@ -224,40 +281,51 @@ def search_moves(
         for b in range(nb):  # one more step of each buy; one share less
             j = buy_j[b]
             step = 1.0 if buy[b] > 0 else first_buy[b]
+            if sold_usd[j] > 0 or loss_sold[group[j]] or buy[b] + step > most[b]:
+                b_change[b] = np.inf
+                continue
             usd = step * buy_price[b]
             b_step[b] = step
             b_change[b] = _change(usd / value, grad[j], buy_cost[b], usd / value, curv[j])
             b_cash[b] = usd * (1 + tc)
-            if sold_usd[j] > 0 or loss_sold[group[j]] or buy[b] + step > most[b]:
-                b_change[b] = np.inf
         for b in range(nb):
+            if buy[b] <= 0:
+                u_change[b] = np.inf
+                continue
             j = buy_j[b]
             step = 1.0 if (buy[b] - 1) * buy_price[b] >= min_value - 1e-9 else buy[b]
             usd = step * buy_price[b]
             u_step[b] = step
             u_change[b] = _change(-usd / value, grad[j], buy_cost[b], -usd / value, curv[j])
             u_cash[b] = usd * (1 + tc)
-            if buy[b] <= 0:
-                u_change[b] = np.inf
+        cheapest[:] = -1
         for lot in range(nl):  # one more step of each lot's sale
             j = sell_j[lot]
             left = lot_qty[lot] - sell[lot]
+            if left <= 1e-9 or bought[j] or (gain[lot] < 0 and group_bought[group[j]]):
+                s_change[lot] = np.inf
+                continue
             first = sold_usd[j] <= 0
             step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
             usd = step * sell_price[lot]
             s_step[lot] = step
-            s_change[lot] = _change(-usd / value, grad[j], sell_cost[lot], usd / value, curv[j])
+            dz = usd / value  # (-usd) / value is -(usd / value) to the bit: one division
+            s_change[lot] = _change(-dz, grad[j], sell_cost[lot], dz, curv[j])
             s_cash[lot] = usd * (1 - tc)
             if (
-                left <= 1e-9
-                or step > left + 1e-9
+                step > left + 1e-9
                 or (first and usd < min_value - 1e-9)
-                or bought[j]
-                or (gain[lot] < 0 and group_bought[group[j]])
                 or step * gain[lot] > room + 1e-9
             ):
                 s_change[lot] = np.inf
+            elif np.isfinite(s_change[lot]) and (
+                cheapest[j] < 0 or s_change[lot] < s_change[cheapest[j]]
+            ):  # the first of ties
+                cheapest[j] = lot
         for lot in range(nl):  # one share less of each lot's sale (a sold-out lot's fraction first)
+            if sell[lot] <= 0:
+                r_change[lot] = np.inf
+                continue
             j = sell_j[lot]
             one = (
                 sell[lot] - np.floor(sell[lot])
@@ -270,10 +338,10 @@ def search_moves(
             after = sold_usd[j] - step * sell_price[lot]
             usd = step * sell_price[lot]
             r_step[lot] = step
-            r_change[lot] = _change(usd / value, grad[j], sell_cost[lot], -usd / value, curv[j])
+            dz = usd / value
+            r_change[lot] = _change(dz, grad[j], sell_cost[lot], -dz, curv[j])
             if (
-                sell[lot] <= 0
-                or (after > 1e-9 and after < min_value - 1e-9)
+                (after > 1e-9 and after < min_value - 1e-9)
                 or -step * gain[lot] > room + 1e-9
                 or usd * (1 - tc) > spendable + _CENT
             ):
@@ -281,17 +349,19 @@ def search_moves(
         kind, at, best_single = _best_single(
             b_change, b_cash, spendable, u_change, s_change, r_change
         )
+        # a swap is made only when it is below both the best single move and the threshold
         pair = _best_swap(
             (b_change, b_cash, b_step),
             (u_change, u_cash, u_step),
-            (s_change, s_cash, s_step),
+            (s_change, s_cash, s_step, cheapest),
             prices,
             gain,
             securities,
             Q,
-            q_row_max,
+            q_scale,
             value,
             spendable,
+            min(best_single, threshold),
         )
         if best_single >= threshold and pair[0] >= threshold:
             break
@@ -336,14 +406,16 @@ def _best_single(b_change, b_cash, spendable, u_change, s_change, r_change):
 
 
 @njit(cache=True)
-def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_row_max, value, spendable):
-    """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap: cash
-    raised by one move spent on a buy of another security; change inf when none. The cheapest lot
-    per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of each kind on
-    their own are paired (a move stays O(n))."""
+def _best_swap(
+    buys, unbuys, sales, prices, gain, securities, Q, q_scale, value, spendable, ceiling
+):
+    """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap below
+    ``ceiling``: cash raised by one move spent on a buy of another security; change inf when none.
+    The cheapest lot per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of
+    each kind on their own are paired (a move stays O(n))."""
     b_change, b_cash, b_step = buys
     u_change, u_cash, u_step = unbuys
-    s_change, s_cash, s_step = sales
+    s_change, s_cash, s_step, cheapest = sales
     buy_price, sell_price = prices
     buy_j, sell_j, group = securities
     best = (np.inf, -1, -1, -1)
@@ -352,7 +424,7 @@ def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_row_max, valu
         return best
     dz_b = b_step[spend] * buy_price[spend] / value
     buy_sec = buy_j[spend]
-    lots = _best_lot_per_security(s_change, sell_j)
+    lots = cheapest[cheapest >= 0]  # in the order of the securities
     lots = lots[_best(s_change[lots])]
     smaller = _best(u_change)
     for raising in range(2):
@@ -381,9 +453,10 @@ def _best_swap(buys, unbuys, sales, prices, gain, securities, Q, q_row_max, valu
             buy_sec,
             group[buy_sec],
             Q,
-            q_row_max,
+            q_scale,
             spendable,
             _CENT,
+            min(ceiling, best[0]),
         )
         if r >= 0 and total < best[0]:
             best = (total, raising, idx[r], spend[c])

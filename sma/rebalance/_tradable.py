@@ -21,7 +21,7 @@ from sma.rebalance._rounding import (
     trade_weights,
     whole_orders,
 )
-from sma.rebalance._sampling import MAX_MOVES, choose_names
+from sma.rebalance._sampling import MAX_MOVES, SearchHessian, choose_names, hessian
 from sma.rebalance._signs import ContinuousDecision
 
 # How much better (objective, fraction of value) the optimiser's answer must be than the search from
@@ -120,15 +120,21 @@ def tradable(
         return _chosen_names(problem, start, shard, params, MAX_MOVES)
     # A night that keeps its names needs few moves; a search from them that needs many is rebuilding
     # the account, which it does better from the optimiser's answer.
-    held = _chosen_names(problem, start, shard, params, MAX_MOVES // 5)
-    moved = _chosen_names(problem, best, shard, params, MAX_MOVES)
+    terms = hessian(problem)  # the same problem searched twice
+    held = _chosen_names(problem, start, shard, params, MAX_MOVES // 5, terms)
+    moved = _chosen_names(problem, best, shard, params, MAX_MOVES, terms)
     churn = max(_churned(moved.shares) - _churned(held.shares), 0.0) / problem.value
     hurdle = _CHURN_HURDLE + _CHURN_HURDLE_PER_SALE * churn
     return moved if _objective(problem, moved) < _objective(problem, held) - hurdle else held
 
 
 def _chosen_names(
-    problem: AccountProblem, rounded: Rounded, shard: ShardInputs, params: EngineParams, moves: int
+    problem: AccountProblem,
+    rounded: Rounded,
+    shard: ShardInputs,
+    params: EngineParams,
+    moves: int,
+    terms: SearchHessian | None = None,
 ) -> Rounded:
     """The rounded answer improved by whole-share moves, buys and sales and swaps between names
     (``_sampling``: which names a small account holds); an answer that misses a constraint is left
@@ -150,6 +156,7 @@ def _chosen_names(
         tc,
         shard.identical_group[problem.assets],
         moves,
+        terms,
     )
     if not shard.fractional(a):  # the moves sell lots' fractions: orders whole again
         whole_orders(ws, shard, problem, budget)

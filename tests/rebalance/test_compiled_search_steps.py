@@ -23,7 +23,7 @@ from sma.rebalance._rounding import (
     round_to_whole_shares,
 )
 from sma.rebalance._sampling import choose_names
-from sma.rebalance._sampling_steps import best_pair
+from sma.rebalance._sampling_steps import best_pair, hessian_scale
 from sma.rebalance._signs import ContinuousDecision
 from tests.rebalance.numpy_name_search import numpy_choose_names
 from tests.rebalance.test_whole_share_sampling import account, index_universe, small_accounts
@@ -79,11 +79,40 @@ def test_compiled_pairing_picks_the_swap_the_numpy_pairing_picked(seed):
     args = _pairing_instance(seed)
     expected = _numpy_pairing(*args)
     *moves, Q, spendable = args
-    total, r, c = best_pair(*moves, Q, np.abs(Q).max(axis=1), spendable, CENT)
+    total, r, c = best_pair(*moves, Q, hessian_scale(Q), spendable, CENT)
     if expected is None:
         assert (r, c) == (-1, -1) and total == np.inf
     else:
         assert (float(total), int(r), int(c)) == expected  # to the bit
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_ceiling_keeps_the_swap_below_it_and_finds_none_at_it(seed):
+    """The search asks only for a swap that beats its best single move and its threshold: below
+    that ceiling the numpy pairing's swap, at it none."""
+    args = _pairing_instance(seed)
+    expected = _numpy_pairing(*args)
+    *moves, Q, spendable = args
+    if expected is None:
+        return
+    scale = hessian_scale(Q)
+    at = best_pair(*moves, Q, scale, spendable, CENT, expected[0])
+    above = best_pair(*moves, Q, scale, spendable, CENT, np.nextafter(expected[0], np.inf))
+    assert at == (np.inf, -1, -1)
+    assert (float(above[0]), int(above[1]), int(above[2])) == expected
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_scales_bound_every_cross_term_of_a_gram_matrix(seed):
+    """The pairing leaves pairs by ``|Q[i, j]| <= scale[i] * scale[j]`` (Cauchy-Schwarz): it must
+    hold of ``B B'`` as floats compute it, rows of any size, zero rows and parallel rows too."""
+    rng = np.random.default_rng(seed)
+    B = rng.normal(0, 1, (300, 19)) * 10.0 ** rng.uniform(-6, 3, (300, 1))
+    B[:5] = 0.0
+    B[5:40] = B[40:75] * rng.uniform(-3, 3, (35, 1))  # parallel rows: the bound is tight
+    Q = B @ B.T
+    scale = hessian_scale(Q)
+    assert (np.abs(Q) <= np.outer(scale, scale)).all()
 
 
 def test_no_pair_is_allowed_when_every_buy_is_of_the_security_raised():
@@ -105,7 +134,7 @@ def test_a_loss_sale_is_not_paired_with_a_buy_of_its_identical_group():
         raise_security=np.array([0]), raise_group=np.array([7]),
         buy_change=np.array([-2.0, -1.0]), buy_cash=np.array([50.0, 50.0]),
         buy_dz=np.array([0.1, 0.1]), buy_security=np.array([1, 2]), buy_group=np.array([7, 8]),
-        Q=Q, q_row_max=np.zeros(3), spendable=0.0, cent=CENT,
+        Q=Q, q_scale=np.zeros(3), spendable=0.0, cent=CENT,
     )  # fmt: skip
     assert best_pair(raise_loss=np.array([False]), **args)[2] == 0
     assert best_pair(raise_loss=np.array([True]), **args)[2] == 1
@@ -179,7 +208,14 @@ def _same_moves(kw):
 @pytest.fixture
 def python_search(monkeypatch):
     """The compiled search as plain Python: what numba compiles, run line by line."""
-    kernels = ("_change", "_best", "_best_lot_per_security", "_move", "_apply_buy", "_apply_sell")
+    kernels = (
+        "_change",
+        "_best",
+        "_move",
+        "_apply_buy",
+        "_apply_sell",
+        "_above",
+    )
     for name in (*kernels, "_best_single", "_best_swap", "best_pair", "search_moves"):
         monkeypatch.setattr(steps, name, getattr(steps, name).py_func)
     monkeypatch.setattr(sampling, "search_moves", steps.search_moves)
