@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sma.compliance import ComplianceLimits, ProposalBook, check_proposal
 from sma.compliance._book import code_book
 from tests.compliance.string_key_rules import check_proposal as check_on_text
+from tests.example_counts import fast_and_full
 
 # Ids whose text order is not their numeric or insertion order, sharing prefixes and case.
 ACCOUNTS = ["A10", "A2", "A1", "a1", "Ä3", "B-7"]
@@ -95,14 +95,7 @@ def books(draw) -> ProposalBook:
     )
 
 
-@pytest.mark.parametrize(
-    "examples",
-    [
-        pytest.param(8, id="8-examples"),
-        # the full search runs with the slow group (issue 18: the fast group stays quick)
-        pytest.param(300, id="300-examples", marks=pytest.mark.slow),
-    ],
-)
+@fast_and_full(8, 300)
 def test_integer_codes_find_what_the_text_ids_find(examples):
     settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(
         given(books())(_same_findings)
@@ -114,13 +107,7 @@ def _same_findings(book):
     pd.testing.assert_frame_equal(check_proposal(book, limits), check_on_text(book, limits))
 
 
-@pytest.mark.parametrize(
-    "examples",
-    [
-        pytest.param(15, id="15-examples"),
-        pytest.param(100, id="100-examples", marks=pytest.mark.slow),
-    ],
-)
+@fast_and_full(15, 100)
 def test_codes_number_the_ids_in_their_text_order_and_name_them_back(examples):
     settings(max_examples=examples, deadline=None)(given(books())(_numbered_in_order))()
 

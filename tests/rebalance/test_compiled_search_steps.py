@@ -25,6 +25,7 @@ from sma.rebalance._rounding import (
 from sma.rebalance._sampling import choose_names
 from sma.rebalance._sampling_steps import best_pair, hessian_scale
 from sma.rebalance._signs import ContinuousDecision
+from tests.example_counts import fast_and_full
 from tests.rebalance.numpy_name_search import numpy_choose_names
 from tests.rebalance.test_whole_share_sampling import account, index_universe, small_accounts
 
@@ -178,14 +179,7 @@ def test_a_50k_account_funded_with_cash_gets_the_moves_the_numpy_search_made():
     np.testing.assert_array_equal(compiled.sell, spec.sell)
 
 
-@pytest.mark.parametrize(
-    "examples",
-    [
-        pytest.param(20, id="20-examples"),
-        # the full search runs with the slow group (issue 18: the fast group stays quick)
-        pytest.param(60, id="60-examples", marks=pytest.mark.slow),
-    ],
-)
+@fast_and_full(20, 60)
 def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(examples):
     """On small accounts with lots at gains and losses, restrictions, wash-sale blocks, a gain
     budget, identical pairs, cash or a withdrawal: the same trades, to the bit."""

@@ -45,15 +45,22 @@ def best_over_every_side_choice(problem, groups) -> float:
     return best
 
 
+def _one_account_problem(seed: int):
+    """A random one-account shard's problem and identical groups; (None, None) when the
+    withdrawal is more than the account holds (no problem to solve)."""
+    shard = random_shard(seed, 1)
+    try:
+        return build_problem(shard, 0, toy_model(), WITH_SEARCH), shard.identical_group
+    except ValueError:
+        return None, None
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
 def test_the_side_search_never_does_worse_than_the_two_steps_and_breaks_no_constraint(seed):
-    shard = random_shard(seed, 1)
-    try:
-        problem = build_problem(shard, 0, toy_model(), WITH_SEARCH)
-    except ValueError:  # the withdrawal is more than the account holds: no problem to solve
+    problem, groups = _one_account_problem(seed)
+    if problem is None:
         return
-    groups = shard.identical_group
     two_steps = solve_account(problem, groups, TWO_STEPS)
     searched = solve_account(problem, groups, WITH_SEARCH)
     if two_steps.status != "optimal":
@@ -114,12 +121,9 @@ def test_trials_stopped_at_their_bound_leave_the_search_where_full_solves_leave_
     interior point's iterate, ``_clearly_above``) is rejected before its solve ends: the search
     takes the same path and returns the same trades as when every trial is solved in full, in no
     more iterations."""
-    shard = random_shard(seed, 1)
-    try:
-        problem = build_problem(shard, 0, toy_model(), WITH_SEARCH)
-    except ValueError:  # the withdrawal is more than the account holds: no problem to solve
+    problem, groups = _one_account_problem(seed)
+    if problem is None:
         return
-    groups = shard.identical_group
     stopped = solve_account(problem, groups, WITH_SEARCH)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_sign_search, "_clearly_above", lambda best, offset: np.inf)

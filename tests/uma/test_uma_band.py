@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,7 @@ from sma.uma import (
     keep_in_band,
     sleeve_records,
 )
+from tests.example_counts import fast_and_full
 
 PRICE = 100.0
 SYMBOLS = ["AAA", "BBB", "CCC", "DDD"]
@@ -246,14 +246,7 @@ def _account(draw):
     return sleeves, lots, last, trades[TRADE_COLUMNS], lot_sells, cash, max(cash_after, 0.0)
 
 
-@pytest.mark.parametrize(
-    "examples",
-    [
-        pytest.param(40, id="40-examples"),
-        # the full search runs with the slow group (issue 18: the fast group stays quick)
-        pytest.param(150, id="150-examples", marks=pytest.mark.slow),
-    ],
-)
+@fast_and_full(40, 150)
 def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_target(examples):
     settings(max_examples=examples, deadline=None)(given(_account())(_band_moves_hold))()
 
