@@ -80,19 +80,21 @@ def keep_in_band(
     buys = booking.trades[booking.trades["side"] == "BUY"]
     moved, reasons = [], []
     names = sorted(set(sleeves["account_id"]))
+    lots = lots.reset_index(drop=True)  # one label a row: an account's rows are set by label
     buys_of, goals_of = by_account(buys, names), by_account(goals, names)
+    lots_of = by_account(lots, names)  # each account's rows change only in its own turn below
     for account, mine in sleeves.groupby("account_id", sort=True):
-        at = lots["account_id"] == account
+        held = lots_of(account)
         book = _Band(
             mine.reset_index(drop=True),
-            lots[at],
+            held,
             buys_of(account),
             goals_of(account),
             float(account_value.get(account, 0.0)),
             float(cash_after.get(account, 0.0)),
         )
         transfers = book.move()
-        lots.loc[at, "sleeve_id"] = book.ids[book.sleeve]
+        lots.loc[held.index, "sleeve_id"] = book.ids[book.sleeve]
         moved.append(transfers.assign(account_id=account))
         reasons.append(book.reasons().assign(account_id=account))
     transfers = pd.concat(
