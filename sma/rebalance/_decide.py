@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.arrays import ArrowStringArray
 
 from sma.rebalance._binding import AfterTrades, binding_constraints
 from sma.rebalance._household import block_household_after, household_order
@@ -184,7 +185,7 @@ def _frame(columns: list[dict[str, np.ndarray | Coded]], names: list[str]) -> pd
     )
 
 
-def _column(parts: list) -> np.ndarray | pd.api.extensions.ExtensionArray:
+def _column(parts: list) -> np.ndarray | ArrowStringArray:
     """The parts of one column, concatenated: arrays as they are; coded strings as the column of
     strings pandas would infer from them (each label converted once, the rows taken from them).
     No rows: an object column, as pandas infers for an empty one."""
@@ -199,7 +200,7 @@ def _column(parts: list) -> np.ndarray | pd.api.extensions.ExtensionArray:
             base, size, last = size, size + part.labels.size, part.labels
         codes.append(part.codes + base)
     strings = pa.array(np.concatenate(labels).astype(object), type=pa.large_string())
-    return pd.array(strings.take(np.concatenate(codes)), dtype=_STRING)
+    return ArrowStringArray(strings.take(np.concatenate(codes)), dtype=_STRING)
 
 
 def _solve_within_tracking_error(
