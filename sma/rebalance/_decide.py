@@ -180,9 +180,8 @@ def _frame(columns: list[dict[str, np.ndarray | Coded]], names: list[str]) -> pd
     slow)."""
     if not columns:
         return pd.DataFrame(columns=names)
-    return pd.DataFrame(
-        {name: _column([c[name] for c in columns]) for name in names}, columns=names
-    )
+    # The dict's order is the columns' (naming them again costs pandas an index lookup a column).
+    return pd.DataFrame({name: _column([c[name] for c in columns]) for name in names})
 
 
 def _column(parts: list) -> np.ndarray | ArrowStringArray:
