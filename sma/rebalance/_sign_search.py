@@ -28,7 +28,7 @@ import numpy as np
 
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
-from sma.rebalance._qp import QPResult, solve_trade_qp
+from sma.rebalance._qp import QPResult, StillAbove, solve_trade_qp
 from sma.rebalance._sides import (
     contested_groups,
     group_mask,
@@ -136,20 +136,32 @@ def solve_screened(
     return v, result, its
 
 
-def _bound_over(qp, keep, free, full, reject_above: float):
+def _bound_over(qp, keep, free, full, reject_above: float) -> StillAbove | None:
     """``still_above`` for a solve of ``qp.fix(free, full)`` (``solve_trade_qp``): whether its
     lower bound, at an iterate, still holds above ``reject_above`` for ``qp`` over all of ``keep``.
     The bound of the smaller problem assumed the fixed variables stay where they are; over the
     whole box each could still move to the bound its reduced cost points to, which lowers the
     bound by its reduced cost times its room (the linearisation bound of ``_interior_point``)."""
 
+    if reject_above == np.inf:
+        return None  # the solve never stops early: nothing to check
+    # What does not change from one iterate to the next, taken once a solve.
+    v_fixed = np.where(full, qp.upper, 0.0)
+    at_zero, at_full = np.flatnonzero(keep & ~free & ~full), np.flatnonzero(keep & full)
+    room_zero, room_full = qp.upper[at_zero], qp.upper[at_full]
+
     def still_above(v_free: np.ndarray, eta: np.ndarray, bound: float) -> bool:
-        v = np.where(full, qp.upper, 0.0)
+        v = v_fixed.copy()
         v[free] = v_free
-        reduced = qp.reduced_cost(v, eta)
-        fixed_zero, fixed_full = keep & ~free & ~full, keep & full
-        gain = (np.maximum(-reduced[fixed_zero], 0.0) * qp.upper[fixed_zero]).sum() + (
-            np.maximum(reduced[fixed_full], 0.0) * qp.upper[fixed_full]
+        z = qp.net_trade(v)
+        qz = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
+        g_eta = qp.G.T @ eta
+
+        def reduced(at: np.ndarray) -> np.ndarray:  # ``qp.reduced_cost(v, eta)[at]``, to the bit
+            return qp.sign[at] * qz[qp.asset[at]] + qp.cost[at] + g_eta[at]
+
+        gain = (np.maximum(-reduced(at_zero), 0.0) * room_zero).sum() + (
+            np.maximum(reduced(at_full), 0.0) * room_full
         ).sum()
         return bool(bound - gain > reject_above)
 
