@@ -20,7 +20,10 @@ relax-and-net heuristic against exhaustive search over the buy/sell side of ever
 identical group.
 
     .venv/bin/python benchmarks/bench_engine.py [--accounts 100] [--baseline-accounts 20]
-        [--quality 200] [--no-cvxpy]
+        [--quality 200] [--no-cvxpy] [--phases LOTS]
+
+``--phases LOTS``: only where ``decide_account()`` spends its CPU time at LOTS lots a position, per
+phase and per solve (``PhaseClock``).
 """
 
 from __future__ import annotations
@@ -43,7 +46,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine_problems import synthetic_model, synthetic_shard  # noqa: E402
 
+import sma.rebalance._decide as decide_module  # noqa: E402
 import sma.rebalance._qp as qp_module  # noqa: E402
+import sma.rebalance._sign_search as search_module  # noqa: E402
+import sma.rebalance._signs as signs_module  # noqa: E402
+import sma.rebalance._tradable as tradable_module  # noqa: E402
 from sma.rebalance import (  # noqa: E402
     EngineParams,
     SignMethod,
@@ -178,6 +185,120 @@ class SolverClock:
         out = (self.seconds, self.solves)
         self.seconds, self.solves = 0.0, 0
         return out
+
+
+class PhaseClock:
+    """Where ``decide_account()`` spends its time: CPU time of this thread in each phase, its own
+    time only (a phase called inside another is not counted twice), and each interior-point solve
+    charged to the phase that called it, with its variables and iterations. Wraps the engine's
+    module functions while in use (a profile, not a product feature)."""
+
+    PHASES = (
+        (decide_module, "build_problem", "build_problem"),
+        (decide_module, "lot_buckets", "lot buckets"),
+        (decide_module, "forecast_tracking_error", "forecast"),
+        (decide_module, "solve_account", "two steps (its solves: the relaxation)"),
+        (signs_module, "solve_screened", "screened solve"),
+        (signs_module, "improve_sides", "side search"),
+        (search_module, "_fixed_at_start", "loose lot solve"),
+        (decide_module, "tradable", "tradable"),
+        (tradable_module, "round_to_whole_shares", "rounding"),
+        (tradable_module, "_chosen_names", "name search"),
+        (decide_module, "_explain", "explain"),
+        (decide_module, "_frame", "frames"),
+    )
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.sizes: dict[str, list[tuple[int, int]]] = {}
+        self._stack: list[list] = []
+        self._saved: list[tuple] = []
+
+    def _charge(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    def _wrap(self, inner, label: str, solve: bool = False):
+        def timed(*args, **kwargs):
+            now = time.thread_time()
+            if self._stack:
+                self._charge(self._stack[-1][0], now - self._stack[-1][1])
+            name = f"solve: {self._stack[-1][0] if self._stack else '?'}" if solve else label
+            self._stack.append([name, now])
+            self.calls[name] = self.calls.get(name, 0) + 1
+            try:
+                result = inner(*args, **kwargs)
+                if solve:
+                    self.sizes.setdefault(name, []).append((args[0].asset.size, result.iterations))
+                return result
+            finally:
+                now = time.thread_time()
+                name, start = self._stack.pop()
+                self._charge(name, now - start)
+                if self._stack:
+                    self._stack[-1][1] = now
+
+        return timed
+
+    def __enter__(self):
+        wraps = [(m, f, label, False) for m, f, label in self.PHASES]
+        wraps.append((qp_module, "_interior_point", "", True))
+        for module, function, label, solve in wraps:
+            inner = getattr(module, function)
+            self._saved.append((module, function, inner))
+            setattr(module, function, self._wrap(inner, label, solve))
+        return self
+
+    def __exit__(self, *exc):
+        for module, function, inner in reversed(self._saved):
+            setattr(module, function, inner)
+        self._saved.clear()
+
+    def account(self, fn, *args):
+        """Run ``fn(*args)`` as one account; the time outside every phase is "the rest"."""
+        self._stack.append(["the rest of decide_account()", time.thread_time()])
+        self.calls["the rest of decide_account()"] = (
+            self.calls.get("the rest of decide_account()", 0) + 1
+        )
+        try:
+            return fn(*args)
+        finally:
+            name, start = self._stack.pop()
+            self._charge(name, time.thread_time() - start)
+
+    def table(self, accounts: int) -> str:
+        rows = [f"{'phase (own time; solves by caller)':44s} ms/acct  calls/acct  vars  iterations"]
+        for name in sorted(self.seconds, key=lambda n: -self.seconds[n]):
+            sizes = np.array(self.sizes.get(name, [(0, 0)]))
+            extra = (
+                f"{np.median(sizes[:, 0]):6.0f} {sizes[:, 1].mean():9.1f}"
+                if name in self.sizes
+                else ""
+            )
+            rows.append(
+                f"{name:44s} {self.seconds[name] / accounts * 1e3:7.2f} "
+                f"{self.calls.get(name, 0) / accounts:10.2f}  {extra}"
+            )
+        rows.append(f"{'sum':44s} {sum(self.seconds.values()) / accounts * 1e3:7.2f}")
+        return "\n".join(rows)
+
+
+def phases(accounts: int, lots: int, seed: int) -> None:
+    """Where ``decide_account()`` spends its time at ``lots`` lots a position (``PhaseClock``)."""
+    model, sectors = synthetic_model(500, 40, seed)
+    params = EngineParams()
+    shard = synthetic_shard(model, sectors, accounts, lots, seed + lots)
+    screen = screen_accounts(shard, model, params)
+    _load_compiled(shard, model, params, screen)
+    load = os.getloadavg()[0]
+    with PhaseClock() as clock:
+        for a in range(shard.m):
+            clock.account(decide_account, shard, a, model, params, screen)
+    print(
+        f"# phases: {lots} lots a position, {shard.m} accounts, CPU ms of this thread per account, "
+        f"load {load:.1f}-{os.getloadavg()[0]:.1f}"
+    )
+    print(clock.table(shard.m))
 
 
 def _load_compiled(shard, model, params, screen) -> None:
@@ -360,7 +481,17 @@ def main() -> None:
         action="store_true",
         help="also time decide_account() with and without the side search",
     )
+    ap.add_argument(
+        "--phases",
+        type=int,
+        default=0,
+        metavar="LOTS",
+        help="only print where decide_account() spends its time at LOTS lots a position",
+    )
     args = ap.parse_args()
+    if args.phases:
+        phases(args.accounts, args.phases, args.seed)
+        return
     if args.accounts:
         speed(args.accounts, args.baseline_accounts, args.seed, not args.no_cvxpy)
     if args.accounts and args.side_search:
