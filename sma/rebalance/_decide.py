@@ -33,7 +33,7 @@ from sma.rebalance._tradable import tradable
 from sma.risk import RiskModel, RiskModelError, tracking_error
 
 # The dtype pandas infers for a column of Python strings (its default string dtype).
-_STRING = pd.StringDtype(na_value=np.nan)
+_STRING = pd.StringDtype("pyarrow", na_value=np.nan)
 _SIDES = np.array(["SELL", "BUY"], dtype=object)
 _TERMS = np.array(["SHORT", "LONG"], dtype=object)
 
