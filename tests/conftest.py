@@ -21,6 +21,16 @@ def tiny_inbox(tmp_path_factory) -> Path:
     return inbox
 
 
+def pytest_configure(config) -> None:
+    """With xdist workers (``make test``: ``-n 2``), compile the numba kernels here, once, before
+    the workers start: each loads them from numba's cache instead of compiling them itself."""
+    workers = getattr(config.option, "numprocesses", None)
+    if workers and not hasattr(config, "workerinput"):
+        from tests.compiled_kernels import compile_kernels
+
+        compile_kernels()
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """What a test asks to show whatever the capture and the xdist workers (``record_property``
     named ``shown``: the Celery night's time), at the end of the run."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from typing import Any
+
 import pytest
+from hypothesis import settings
 
 
 def fast_and_full(fast: int, full: int) -> pytest.MarkDecorator:
@@ -16,3 +20,38 @@ def fast_and_full(fast: int, full: int) -> pytest.MarkDecorator:
             pytest.param(full, id=f"{full}-examples", marks=pytest.mark.slow),
         ],
     )
+
+
+def fast_few(cases: Sequence[tuple], ids: Sequence[str], fast: Collection[int]) -> list:
+    """Every case as a parameter (the same ids); those at the indices in ``fast`` run in the fast
+    group, the rest with the slow group: a sample of a long table in the edit-test loop, the whole
+    table in ``make test`` (issue 18)."""
+    return [
+        pytest.param(*case, id=name, marks=() if i in fast else pytest.mark.slow)
+        for i, (case, name) in enumerate(zip(cases, ids, strict=True))
+    ]
+
+
+def first_of_each(keys: Iterable[Hashable]) -> set[int]:
+    """The indices of the first case of each key (a rule, a file): the fast group's sample keeps
+    one case of each."""
+    seen: dict[Hashable, int] = {}
+    for i, key in enumerate(keys):
+        seen.setdefault(key, i)
+    return set(seen.values())
+
+
+def property_examples(fast: int, full: int, **kwargs: Any) -> Callable[[Callable], Callable]:
+    """A ``@given`` property test run with ``fast`` examples in the fast group and ``full`` with
+    the slow group (``fast_and_full``); ``kwargs`` are more hypothesis settings."""
+
+    def parametrized(test: Callable) -> Callable:
+        @fast_and_full(fast, full)
+        def run(examples: int) -> None:
+            settings(max_examples=examples, deadline=None, **kwargs)(test)()
+
+        run.__name__, run.__qualname__, run.__doc__ = test.__name__, test.__qualname__, test.__doc__
+        run.__module__ = test.__module__
+        return run
+
+    return parametrized

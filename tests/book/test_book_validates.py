@@ -14,7 +14,15 @@ AS_OF = date(2026, 11, 24)
 SMALL = BookParams(price_days=260, history_years=3)
 
 
-@pytest.mark.parametrize(("seed", "fmt"), [(1, "csv"), (2, "parquet"), (3, "csv"), (4, "parquet")])
+@pytest.mark.parametrize(
+    ("seed", "fmt"),
+    [
+        (1, "csv"),
+        (2, "parquet"),
+        pytest.param(3, "csv", marks=pytest.mark.slow),
+        pytest.param(4, "parquet", marks=pytest.mark.slow),
+    ],
+)
 def test_generated_book_passes_validation(tmp_path, seed, fmt):
     """Every data contract of data_contracts/ holds for a generated inbox, CSV or Parquet."""
     write_inbox(generate_book(20, seed, AS_OF, SMALL), tmp_path, AS_OF, fmt)

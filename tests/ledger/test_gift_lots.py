@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from sma.ledger import GIFT_LOT_COLUMNS, choose_gift_lots, is_long_term, without_gifts
+from tests.example_counts import property_examples
 
 AS_OF = "2026-06-15"
 
@@ -188,7 +189,7 @@ _lot = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@property_examples(25, 150, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_lot, min_size=1, max_size=12), st.floats(10.0, 20_000.0), st.sampled_from([0, 3]))
 def test_a_gift_never_takes_short_term_or_loss_lots_nor_more_than_held(lots, amount, decimals):
     """Property (Pub. 526 / IRC 170(e), Pub. 550): every delivered lot is long-term at the
@@ -248,7 +249,7 @@ def test_a_gift_leaves_the_account_without_a_sale_and_the_rest_of_a_lot_keeps_it
     ]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@property_examples(20, 120, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(_lot, min_size=1, max_size=10),
     st.lists(st.floats(10.0, 8_000.0), min_size=1, max_size=3),

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sma.ledger import REPLAY_TRANSACTION_COLUMNS, ReliefMethod, ReplayRowError, replay
+from tests.example_counts import property_examples
 
 BOOK = pd.DataFrame(
     {
@@ -95,7 +96,7 @@ def history(steps) -> tuple[pd.DataFrame, dict[tuple[str, str], float], int]:
     return pd.DataFrame(rows, columns=[*COLUMNS, "new_symbol", "basis_fraction"]), shares, cost
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@property_examples(12, 60, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(step, min_size=1, max_size=40),
     st.sampled_from([m for m in ReliefMethod if m is not ReliefMethod.SPECIFIC]),

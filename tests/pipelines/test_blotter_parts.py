@@ -106,7 +106,15 @@ def test_parts_hold_whole_block_orders_in_block_order():
     ]  # a block larger than a part (BRK.B, 9 rows) is a part of its own
 
 
-@pytest.mark.parametrize("rows_per_part", [1, 7, 60, 1_000_000])
+@pytest.mark.parametrize(
+    "rows_per_part",
+    [
+        1,
+        pytest.param(7, marks=pytest.mark.slow),
+        pytest.param(60, marks=pytest.mark.slow),
+        1_000_000,
+    ],
+)
 def test_a_blotter_built_in_parts_is_the_blotter_built_at_once(tmp_path, rows_per_part):
     """Every part holds every trade and lot sell of its blocks, so numbering, sizing and the lot
     checks see whole blocks; the files and the recorded hash equal those of the whole."""
@@ -154,6 +162,7 @@ def test_lot_sells_of_a_symbol_nothing_sells_are_reported_from_their_own_part(tm
     assert not (home(run_dir) / "proposed" / "orders.parquet").exists()
 
 
+@pytest.mark.slow
 def test_approve_and_release_a_batch_at_a_time_give_the_files_made_at_once(tmp_path, monkeypatch):
     """Hold-out and the exports read the blotter in batches that cut through block orders: the
     approved files, their hash and every exported byte are those of the blotter held in memory."""

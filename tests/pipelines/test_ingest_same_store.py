@@ -121,6 +121,7 @@ def _copy(book: Path, to: Path) -> Path:
     return to
 
 
+@pytest.mark.slow
 def test_a_second_night_appends_its_new_day_and_stores_what_the_whole_rewrite_stored(
     book, tmp_path, monkeypatch
 ):
@@ -141,6 +142,7 @@ def test_a_second_night_appends_its_new_day_and_stores_what_the_whole_rewrite_st
     assert _loaded_as_of(appended["inbox_models"]) == {AS_OF: len(appended["inbox_models"])}
 
 
+@pytest.mark.slow
 def test_a_restated_historical_close_replaces_the_stored_one_as_the_whole_rewrite_did(
     book, tmp_path, monkeypatch
 ):

@@ -9,6 +9,7 @@ from sma.simulate import HarvestFrequency, SimulationParams
 from tests.proposals.small_prospect import small_prospect
 
 BUDGETS = (0.0, 20_000.0, float("inf"))
+pytestmark = pytest.mark.slow  # the plan is a year of the simulator under three budgets
 
 
 @pytest.fixture(scope="module")

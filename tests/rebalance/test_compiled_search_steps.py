@@ -168,6 +168,7 @@ def _search_both(shard, model, moves: int):
     return (compiled, choose_names(compiled, *args)), (spec, numpy_choose_names(spec, *args))
 
 
+@pytest.mark.slow
 def test_a_50k_account_funded_with_cash_gets_the_moves_the_numpy_search_made():
     """A first night from $50k cash over 300 names: a first buy of many names, then swaps."""
     symbols, prices, weights, model = index_universe(300, seed=17)
@@ -179,7 +180,7 @@ def test_a_50k_account_funded_with_cash_gets_the_moves_the_numpy_search_made():
     np.testing.assert_array_equal(compiled.sell, spec.sell)
 
 
-@fast_and_full(20, 60)
+@fast_and_full(6, 60)
 def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(examples):
     """On small accounts with lots at gains and losses, restrictions, wash-sale blocks, a gain
     budget, identical pairs, cash or a withdrawal: the same trades, to the bit."""
@@ -215,13 +216,18 @@ def python_search(monkeypatch):
     monkeypatch.setattr(sampling, "search_moves", steps.search_moves)
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(kw=small_accounts())
-def test_the_compiled_search_is_its_python_reading(kw, python_search):
+@fast_and_full(3, 15)
+def test_the_compiled_search_is_its_python_reading(examples, python_search):
+    """The fixture's Python reading of the search makes the numpy search's moves (what coverage
+    sees of the compiled steps)."""
+    settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )(given(kw=small_accounts())(_python_reading_moves))()
+
+
+def _python_reading_moves(kw):
     symbols, prices, weights = kw.pop("symbols"), kw.pop("prices"), kw.pop("weights")
     _, _, _, model = index_universe(40, seed=0)
     (python, made), (spec, made_spec) = _search_both(

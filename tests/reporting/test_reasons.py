@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sma.ledger import usd_to_cents
 from sma.reporting import ReasonTally
 from sma.reporting._reasons import trades_by_reason
+from tests.example_counts import property_examples
 
 REASONS = ["REBALANCE", "HARVEST", "REPLACE", "CASH_INVEST", "TRANSITION", "SOMETHING_NEW"]
 
@@ -53,7 +54,7 @@ def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_
     pd.testing.assert_frame_equal(tally.table(), trades_by_reason(whole), check_exact=True)
 
 
-@settings(max_examples=200, deadline=None)
+@property_examples(30, 200)
 @given(rows=trade_rows)
 def test_notionals_are_each_trades_cents_summed(rows):
     """Issue 18: money is summed in integer cents, each trade's notional rounded to the cent by

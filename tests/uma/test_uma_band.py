@@ -246,7 +246,7 @@ def _account(draw):
     return sleeves, lots, last, trades[TRADE_COLUMNS], lot_sells, cash, max(cash_after, 0.0)
 
 
-@fast_and_full(40, 150)
+@fast_and_full(10, 150)
 def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_target(examples):
     settings(max_examples=examples, deadline=None)(given(_account())(_band_moves_hold))()
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sma.uma import Attributed, after_transfers, attribute_lots
+from tests.example_counts import property_examples
 
 SLEEVES = pd.DataFrame(
     {
@@ -149,7 +150,7 @@ def _book(draw):
     return lots.drop_duplicates(["lot_id", "symbol"]), previous
 
 
-@settings(max_examples=60, deadline=None)
+@property_examples(10, 60)
 @given(_book())
 def test_attribution_conserves_every_share_and_every_cent_of_basis(book):
     """Property: every lot is in exactly one sleeve of its account, and shares and basis per

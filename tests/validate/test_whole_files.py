@@ -270,6 +270,7 @@ def test_a_spreadsheet_export_with_a_byte_order_mark_and_crlf_lines_reads_clean(
     assert list(result.frames["accounts"]["account_id"]) == ["A1", "A2", "A3"]
 
 
+@pytest.mark.slow
 def test_a_small_parquet_file_that_decodes_to_gigabytes_is_refused_before_it_is_expanded(tmp_path):
     """A 3 KB Parquet file of one 5,000-character id repeated 200,000 times decodes to 1 GB."""
     write_inbox(clean_inbox(), tmp_path)
