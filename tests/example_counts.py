@@ -41,14 +41,17 @@ def first_of_each(keys: Iterable[Hashable]) -> set[int]:
     return set(seen.values())
 
 
-def property_examples(fast: int, full: int, **kwargs: Any) -> Callable[[Callable], Callable]:
-    """A ``@given`` property test run with ``fast`` examples in the fast group and ``full`` with
-    the slow group (``fast_and_full``); ``kwargs`` are more hypothesis settings."""
+def property_examples(
+    fast: int, full: int, strategies: Callable[[Callable], Callable], **kwargs: Any
+) -> Callable[[Callable], Callable]:
+    """A property test run with ``fast`` examples in the fast group and ``full`` with the slow
+    group (``fast_and_full``): ``strategies`` is its ``given(...)``, applied afresh for each count
+    (hypothesis refuses a second ``settings`` on one test); ``kwargs`` are more settings."""
 
     def parametrized(test: Callable) -> Callable:
         @fast_and_full(fast, full)
         def run(examples: int) -> None:
-            settings(max_examples=examples, deadline=None, **kwargs)(test)()
+            settings(max_examples=examples, deadline=None, **kwargs)(strategies(test))()
 
         run.__name__, run.__qualname__, run.__doc__ = test.__name__, test.__qualname__, test.__doc__
         run.__module__ = test.__module__

@@ -216,9 +216,13 @@ def choose_gift_lots(
         cost = np.where(
             whole, basis_left[idx], share_of_cents(basis_left[idx], q, np.maximum(left[idx], 1e-12))
         )
+        value = notional_cents(q, price[idx])
+        # At a gain in the cents the client sees: a sliver (0.001 share worth 1 cent with 1 cent
+        # of basis) delivers no appreciation (Pub. 526), only an instruction; it stays.
+        gains = value > cost
+        idx, q, cost, value = idx[gains], q[gains], cost[gains], value[gains]
         left[idx] -= q
         basis_left[idx] -= cost
-        value = notional_cents(q, price[idx])
         rows.append(
             pd.DataFrame(
                 {

@@ -96,10 +96,14 @@ def history(steps) -> tuple[pd.DataFrame, dict[tuple[str, str], float], int]:
     return pd.DataFrame(rows, columns=[*COLUMNS, "new_symbol", "basis_fraction"]), shares, cost
 
 
-@property_examples(12, 60, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(step, min_size=1, max_size=40),
-    st.sampled_from([m for m in ReliefMethod if m is not ReliefMethod.SPECIFIC]),
+@property_examples(
+    12,
+    60,
+    given(
+        st.lists(step, min_size=1, max_size=40),
+        st.sampled_from([m for m in ReliefMethod if m is not ReliefMethod.SPECIFIC]),
+    ),
+    suppress_health_check=[HealthCheck.too_slow],
 )
 def test_replay_conserves_shares_and_basis_and_never_washes_a_gain(steps, method):
     """Shares conserved; basis conserved: purchase cost + disallowed losses carried into bases =

@@ -54,8 +54,7 @@ def test_trades_by_reason_over_parts_in_any_split_and_order_is_the_table_of_the_
     pd.testing.assert_frame_equal(tally.table(), trades_by_reason(whole), check_exact=True)
 
 
-@property_examples(30, 200)
-@given(rows=trade_rows)
+@property_examples(30, 200, given(rows=trade_rows))
 def test_notionals_are_each_trades_cents_summed(rows):
     """Issue 18: money is summed in integer cents, each trade's notional rounded to the cent by
     the ledger's one rule (``sma.ledger.usd_to_cents``: half a cent away from zero), not as a

@@ -150,8 +150,7 @@ def _book(draw):
     return lots.drop_duplicates(["lot_id", "symbol"]), previous
 
 
-@property_examples(10, 60)
-@given(_book())
+@property_examples(10, 60, given(_book()))
 def test_attribution_conserves_every_share_and_every_cent_of_basis(book):
     """Property: every lot is in exactly one sleeve of its account, and shares and basis per
     sleeve add up to the account's exactly (cents)."""
