@@ -2,8 +2,9 @@
 
 ``make test`` runs the tests in two xdist workers on a fresh clone, where numba's cache
 (``sma/rebalance/__pycache__``) is empty: each worker compiled every kernel itself, about 40 s of
-CPU each. Compiled here first, before the workers start, they load the kernels from the cache
-(about 2 s): half the compile's CPU, which is what a busy machine pays for (issue 18).
+CPU each, longer under coverage's tracer. Compiled first by ``python -m tests.compiled_kernels``
+(``tests/conftest.py``, before the workers start; a process of its own, so coverage does not trace
+numba's compiler), they load the kernels from the cache (about 2 s) (issue 18).
 """
 
 from __future__ import annotations
@@ -25,3 +26,7 @@ def compile_kernels() -> None:
     qp = random_qp(1)
     ip.interior_point(*arguments(qp))
     ip.solve_from(*arguments(qp), np.inf, np.empty(0), 0)
+
+
+if __name__ == "__main__":
+    compile_kernels()

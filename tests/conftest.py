@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,9 +29,11 @@ def pytest_configure(config) -> None:
     the workers start: each loads them from numba's cache instead of compiling them itself."""
     workers = getattr(config.option, "numprocesses", None)
     if workers and not hasattr(config, "workerinput"):
-        from tests.compiled_kernels import compile_kernels
-
-        compile_kernels()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")}
+        root = Path(__file__).parent.parent
+        subprocess.run(
+            [sys.executable, "-m", "tests.compiled_kernels"], cwd=root, env=env, check=True
+        )
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
