@@ -25,15 +25,23 @@ def tiny_inbox(tmp_path_factory) -> Path:
 
 
 def pytest_configure(config) -> None:
-    """With xdist workers (``make test``: ``-n 2``), compile the numba kernels here, once, before
-    the workers start: each loads them from numba's cache instead of compiling them itself."""
+    """With xdist workers (``make test``: ``-n 2``), compile the numba kernels once, before the
+    workers start (two processes side by side): each worker loads them from numba's cache
+    instead of compiling them itself."""
     workers = getattr(config.option, "numprocesses", None)
     if workers and not hasattr(config, "workerinput"):
         env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")}
         root = Path(__file__).parent.parent
-        subprocess.run(
-            [sys.executable, "-m", "tests.compiled_kernels"], cwd=root, env=env, check=True
-        )
+        compiling = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.compiled_kernels", part], cwd=root, env=env
+            )
+            for part in ("solver", "search")
+        ]
+        if any(process.wait() for process in compiling):
+            raise pytest.UsageError(
+                "compiling the numba kernels failed (tests/compiled_kernels.py)"
+            )
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -43,9 +43,10 @@ def names_imported_from(package: str, tree: ast.Module) -> set[str]:
             aliases |= {a.asname or a.name for a in node.names if a.name == leaf}
         elif isinstance(node, ast.Import):
             aliases |= {a.asname or a.name for a in node.names if a.name == package}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and ast.unparse(node.value) in aliases:
-            names.add(node.attr)
+    if aliases:  # (most modules import the package by name alone: no second walk)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and ast.unparse(node.value) in aliases:
+                names.add(node.attr)
     return names
 
 
