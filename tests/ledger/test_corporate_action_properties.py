@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sma.inbox import CorporateActionKind as Kind
 from sma.ledger import CorporateAction, Ledger
+from tests.example_counts import property_examples
 
 ACCOUNTS = pd.DataFrame(
     {"account_id": ["A", "R"], "household_id": ["H", "H"], "account_type": ["TAXABLE", "ROTH"]}
@@ -27,15 +28,20 @@ holding = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(holding, min_size=1, max_size=4),
-    st.sampled_from([Kind.SPINOFF, Kind.MERGER_STOCK, Kind.MERGER_MIXED, Kind.SYMBOL_CHANGE]),
-    ratios,
-    st.fractions(min_value=Fraction(1, 1000), max_value=Fraction(999, 1000), max_denominator=1000),
-    prices,
-    prices,
-    st.booleans(),
+@property_examples(
+    40,
+    150,
+    given(
+        st.lists(holding, min_size=1, max_size=4),
+        st.sampled_from([Kind.SPINOFF, Kind.MERGER_STOCK, Kind.MERGER_MIXED, Kind.SYMBOL_CHANGE]),
+        ratios,
+        st.fractions(
+            min_value=Fraction(1, 1000), max_value=Fraction(999, 1000), max_denominator=1000
+        ),
+        prices,
+        prices,
+        st.booleans(),
+    ),
 )
 def test_shares_and_basis_are_conserved_through_actions_that_hand_out_new_shares(
     held, kind, ratio, basis_fraction, cash, price, in_lieu

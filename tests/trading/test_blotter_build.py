@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from trading_samples import BUY_AAPL, RUN, SELL_XOM, exceptions, lot_sells, trades
 
@@ -19,6 +19,7 @@ from sma.trading import (
     without_accounts,
 )
 from sma.trading._blotter import ALLOCATION_COLUMNS, hold_out
+from tests.example_counts import property_examples
 
 
 def test_trades_are_aggregated_per_symbol_and_side_into_block_orders():
@@ -165,8 +166,7 @@ def proposals(draw):
     return t, ls
 
 
-@settings(max_examples=30, deadline=None)
-@given(proposals())
+@property_examples(8, 30, given(proposals()))
 def test_shares_are_conserved_from_proposal_to_blocks_allocations_and_lots(p):
     """Invariant (PRODUCT.md "Nothing is lost"): every share proposed is in exactly one allocation,
     blocks are the sums of their allocations, ratios sum to 1, lot instructions sum to the sells."""
@@ -247,8 +247,7 @@ def test_a_block_of_more_than_9999_accounts_numbers_its_allocations_with_more_di
     )
 
 
-@settings(max_examples=30, deadline=None)
-@given(proposals(), st.lists(st.integers(0, 60), max_size=4))
+@property_examples(8, 30, given(proposals(), st.lists(st.integers(0, 60), max_size=4)))
 def test_the_content_hash_does_not_depend_on_how_the_rows_are_sliced(p, cuts):
     """Issue 8: a big blotter is hashed as its files stream by, in slices of any size; the hash is
     the one of the whole blotter in memory."""
