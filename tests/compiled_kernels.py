@@ -31,11 +31,14 @@ def compile_search() -> None:
     decided: the leftover investing, and the interior point from the cache (the solver's process
     has written it by then, or this one compiles what is missing)."""
     from sma.rebalance import decide
-    from tests.rebalance.test_compiled_search_steps import _search_both
+    from sma.rebalance._sampling_steps import best_pair, hessian_scale
+    from tests.rebalance.test_compiled_search_steps import CENT, _pairing_instance, _search_both
     from tests.rebalance.test_whole_share_sampling import account, index_universe
 
     symbols, prices, weights, model = index_universe(60, seed=17)
     _search_both(account(symbols, prices, weights, cash=50_000.0), model, 100)
+    *moves, Q, spendable = _pairing_instance(0)  # the pairing's own test calls it with these types
+    best_pair(*moves, Q, hessian_scale(Q), spendable, CENT)
     decide(account(symbols, prices, weights, cash=50_000.0), model)
 
 

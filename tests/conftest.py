@@ -1,4 +1,5 @@
-"""Fixtures shared by the end-to-end tests of the CLI and the DAG."""
+"""Fixtures shared by the end-to-end tests of the CLI and the DAG, and the numba warm-up before
+the xdist workers start."""
 
 from __future__ import annotations
 
