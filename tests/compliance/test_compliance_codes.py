@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from sma.compliance import ComplianceLimits, ProposalBook, check_proposal
 from sma.compliance._book import code_book
 from tests.compliance.string_key_rules import check_proposal as check_on_text
-from tests.example_counts import fast_and_full
+from tests.example_counts import property_examples
 
 # Ids whose text order is not their numeric or insertion order, sharing prefixes and case.
 ACCOUNTS = ["A10", "A2", "A1", "a1", "Ä3", "B-7"]
@@ -95,24 +95,14 @@ def books(draw) -> ProposalBook:
     )
 
 
-@fast_and_full(8, 300)
-def test_integer_codes_find_what_the_text_ids_find(examples):
-    settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(
-        given(books())(_same_findings)
-    )()
-
-
-def _same_findings(book):
+@property_examples(8, 300, given(books()), suppress_health_check=[HealthCheck.too_slow])
+def test_integer_codes_find_what_the_text_ids_find(book):
     limits = ComplianceLimits(max_share_of_daily_volume=0.01, max_order_notional=5_000.0)
     pd.testing.assert_frame_equal(check_proposal(book, limits), check_on_text(book, limits))
 
 
-@fast_and_full(15, 100)
-def test_codes_number_the_ids_in_their_text_order_and_name_them_back(examples):
-    settings(max_examples=examples, deadline=None)(given(books())(_numbered_in_order))()
-
-
-def _numbered_in_order(book):
+@property_examples(15, 100, given(books()))
+def test_codes_number_the_ids_in_their_text_order_and_name_them_back(book):
     coded = code_book(book)
     for column, names in (("account_id", coded.accounts), ("symbol", coded.symbols)):
         assert list(names) == sorted(names)

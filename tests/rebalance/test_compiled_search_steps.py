@@ -25,7 +25,7 @@ from sma.rebalance._rounding import (
 from sma.rebalance._sampling import choose_names
 from sma.rebalance._sampling_steps import best_pair, hessian_scale
 from sma.rebalance._signs import ContinuousDecision
-from tests.example_counts import fast_and_full
+from tests.example_counts import fast_and_full, property_examples
 from tests.rebalance.numpy_name_search import numpy_choose_names
 from tests.rebalance.test_whole_share_sampling import account, index_universe, small_accounts
 
@@ -180,16 +180,10 @@ def test_a_50k_account_funded_with_cash_gets_the_moves_the_numpy_search_made():
     np.testing.assert_array_equal(compiled.sell, spec.sell)
 
 
-@fast_and_full(6, 60)
-def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(examples):
+@property_examples(6, 60, given(kw=small_accounts()), suppress_health_check=[HealthCheck.too_slow])
+def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(kw):
     """On small accounts with lots at gains and losses, restrictions, wash-sale blocks, a gain
     budget, identical pairs, cash or a withdrawal: the same trades, to the bit."""
-    settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(
-        given(kw=small_accounts())(_same_moves)
-    )()
-
-
-def _same_moves(kw):
     symbols, prices, weights = kw.pop("symbols"), kw.pop("prices"), kw.pop("weights")
     _, _, _, model = index_universe(40, seed=0)
     (compiled, made), (spec, made_spec) = _search_both(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sma.rebalance import LOT_SELL_COLUMNS, TRADE_COLUMNS
@@ -20,7 +20,7 @@ from sma.uma import (
     keep_in_band,
     sleeve_records,
 )
-from tests.example_counts import fast_and_full
+from tests.example_counts import property_examples
 
 PRICE = 100.0
 SYMBOLS = ["AAA", "BBB", "CCC", "DDD"]
@@ -246,12 +246,8 @@ def _account(draw):
     return sleeves, lots, last, trades[TRADE_COLUMNS], lot_sells, cash, max(cash_after, 0.0)
 
 
-@fast_and_full(10, 150)
-def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_target(examples):
-    settings(max_examples=examples, deadline=None)(given(_account())(_band_moves_hold))()
-
-
-def _band_moves_hold(account):
+@property_examples(10, 150, given(_account()))
+def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_target(account):
     sleeves, lots, last, trades, lot_sells, cash, cash_after = account
     value = pd.Series({"U1": float((lots["quantity"] * PRICE).sum()) + cash})
     attribution = attribute_lots(lots, last, sleeves, MODELS, CLOSES, value)
