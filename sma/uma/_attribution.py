@@ -98,15 +98,7 @@ def attribute_lots(
     out = out.sort_values(["account_id", "lot_id", "symbol"], kind="stable").reset_index(drop=True)
     known = sleeves[["account_id", "sleeve_id"]].astype(str)
     still = previous.astype({"account_id": str, "lot_id": str, "sleeve_id": str}).merge(known)
-    kept = _lookup(out["account_id"], out["lot_id"], still)
-    base = out["lot_id"].astype(str).str.replace(_WASH_PART, "", regex=True)
-    parent = _lookup(out["account_id"], base, still)
-    for _ in range(8):  # a split part of a split part: <lot>-w1-w1
-        shorter = base.str.replace(_WASH_PART, "", regex=True)
-        if shorter.equals(base):
-            break
-        base = shorter
-        parent = parent.fillna(_lookup(out["account_id"], base, still))
+    kept, parent = _kept_and_parent(out, still)
     out["sleeve_id"] = kept.fillna(parent)
     out["attributed"] = np.where(
         kept.notna(), Attributed.KEPT.value, np.where(parent.notna(), Attributed.PARENT.value, "")
@@ -115,12 +107,37 @@ def attribute_lots(
     return out[ATTRIBUTION_COLUMNS]
 
 
-def _lookup(accounts: pd.Series, lot_ids: pd.Series, attribution: pd.DataFrame) -> pd.Series:
-    key = pd.MultiIndex.from_arrays([accounts.astype(str), lot_ids.astype(str)])
-    table = attribution.drop_duplicates(["account_id", "lot_id"]).set_index(
-        ["account_id", "lot_id"]
-    )["sleeve_id"]
-    return pd.Series(table.reindex(key).to_numpy(object), index=accounts.index)
+def _kept_and_parent(out: pd.DataFrame, still: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each lot's sleeve last night (NaN: none), and its parent lot's for a wash-sale split part
+    (``still``: last night's attribution to sleeves the account still has; its first row of a
+    lot counts)."""
+    if still.empty:  # a new UMA book: no lot has a sleeve yet
+        none = pd.Series(np.full(len(out), np.nan, dtype=object), index=out.index)
+        return none, none
+    table = still.drop_duplicates(["account_id", "lot_id"])
+    known = pd.Index(_pair(table["account_id"], table["lot_id"]))
+    sleeve_of = np.append(table["sleeve_id"].to_numpy(object), np.nan)  # -1 reads the NaN
+
+    def lookup(lot_ids: pd.Series) -> pd.Series:
+        at = known.get_indexer(_pair(out["account_id"], lot_ids))
+        return pd.Series(sleeve_of[at], index=out.index)
+
+    kept = lookup(out["lot_id"])
+    base = out["lot_id"].astype(str).str.replace(_WASH_PART, "", regex=True)
+    parent = lookup(base)
+    for _ in range(8):  # a split part of a split part: <lot>-w1-w1
+        shorter = base.str.replace(_WASH_PART, "", regex=True)
+        if shorter.equals(base):
+            break
+        base = shorter
+        parent = parent.fillna(lookup(base))
+    return kept, parent
+
+
+def _pair(first: pd.Series, second: pd.Series) -> np.ndarray:
+    """One key per row of two id columns (ids never hold NUL: the inbox's id_pattern), for one
+    hash lookup instead of a MultiIndex's."""
+    return (first.astype(str) + "\x00" + second.astype(str)).to_numpy(object)
 
 
 def sleeve_targets(sleeves: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
@@ -172,46 +189,98 @@ def _place_new_lots(
         .drop_duplicates("account_id")
         .set_index("account_id")["sleeve_id"]
     )
-    in_model = _sleeves_by_symbol(want)
     todo = out[new].assign(value=value[new])
     todo = todo.sort_values(
         ["account_id", "symbol", "value", "lot_id"], ascending=[True, True, False, True]
     )
-    shortfall = gap.to_dict()
     sleeve = out["sleeve_id"].to_numpy(object).copy()
     how = out["attributed"].to_numpy(object).copy()
-    accounts, symbols = todo["account_id"].to_numpy(str), todo["symbol"].to_numpy(str)
-    values, rows = todo["value"].to_numpy(float), todo.index.to_numpy()
-    starts = np.flatnonzero(
-        np.r_[True, (accounts[1:] != accounts[:-1]) | (symbols[1:] != symbols[:-1])]
-    )
-    for start, end in zip(starts, np.r_[starts[1:], len(todo)]):
-        account, symbol = accounts[start], symbols[start]
-        ids = in_model.get((account, symbol))
-        if ids is None:
-            sleeve[rows[start:end]] = largest[account]
-            how[rows[start:end]] = Attributed.LARGEST.value
-            continue
-        short = np.array([shortfall.get((account, s, symbol), 0.0) for s in ids], dtype=float)
-        for i in range(start, end):
-            k = int(np.argmax(short))  # the first of equal shortfalls: the lowest sleeve id
-            sleeve[rows[i]] = ids[k]
-            short[k] -= values[i]
-        how[rows[start:end]] = Attributed.UNDER_HELD.value
+    rows = todo.index.to_numpy()
+    # Each new lot's candidates: the sleeves whose model holds its symbol, as a run of ``ids``.
+    ids, first, count = _sleeves_by_symbol(want, todo[["account_id", "symbol"]])
+    legacy = count == 0  # no sleeve's model holds the symbol: the largest sleeve
+    sleeve[rows[legacy]] = todo["account_id"][legacy].map(largest).to_numpy(object)
+    how[rows[legacy]] = Attributed.LARGEST.value
+    how[rows[~legacy]] = Attributed.UNDER_HELD.value
+    one = count == 1  # one sleeve's model holds it: no choice to make
+    sleeve[rows[one]] = ids[first[one]]
+    _place_by_shortfall(todo, rows, ids, first, count, gap, sleeve)
     out["sleeve_id"] = sleeve
     out["attributed"] = how
 
 
-def _sleeves_by_symbol(want: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
-    """(account_id, symbol) -> the ids of the account's sleeves whose model holds the symbol,
-    sorted (one sort of the whole frame, then a slice per pair)."""
+def _sleeves_by_symbol(
+    want: pd.DataFrame, lots: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sleeves whose model holds each lot's symbol in its account, sorted by sleeve id.
+
+    Parameters
+    ----------
+    want : account_id, sleeve_id, symbol (:func:`sleeve_targets`).
+    lots : frame of shape (n_lots, 2): account_id, symbol.
+
+    Returns
+    -------
+    ``ids`` (n_pairs,) the sleeve ids of every (account, symbol) pair of ``want``, a run per pair;
+    ``first`` and ``count`` (n_lots,) int: where each lot's run starts and how long it is (0: no
+    sleeve's model holds the symbol).
+    """
     ordered = want[["account_id", "symbol", "sleeve_id"]].astype(str)
     ordered = ordered.sort_values(["account_id", "symbol", "sleeve_id"], kind="stable")
-    accounts = ordered["account_id"].to_numpy(object)
-    symbols = ordered["symbol"].to_numpy(object)
-    ids = ordered["sleeve_id"].to_numpy(object)
+    pair = ordered["account_id"] + "\x00" + ordered["symbol"]
+    runs = pd.DataFrame({"pair": pair.to_numpy(object), "at": np.arange(len(ordered))})
+    runs = runs.groupby("pair", sort=False)["at"].agg(["first", "count"])
+    key = lots["account_id"].astype(str) + "\x00" + lots["symbol"].astype(str)
+    found = runs.reindex(key.to_numpy(object))
+    return (
+        ordered["sleeve_id"].to_numpy(object),
+        found["first"].fillna(0).to_numpy(np.int64),
+        found["count"].fillna(0).to_numpy(np.int64),
+    )
+
+
+def _place_by_shortfall(todo, rows, ids, first, count, gap: pd.Series, sleeve) -> None:
+    """The lots with several candidate sleeves, largest first within each (account, symbol): each
+    to the sleeve most short of its model, that shortfall lowered by the lot's value before the
+    next (the module's rule). ``todo`` sorted by account, symbol, value descending, lot id;
+    ``gap`` (account_id, sleeve_id, symbol) -> shortfall, USD; ``sleeve`` written in place."""
+    several = np.flatnonzero(count > 1)
+    if not several.size:
+        return
+    accounts = todo["account_id"].to_numpy(object)[several]
+    symbols = todo["symbol"].to_numpy(object)[several]
+    values = todo["value"].to_numpy(float)[several].tolist()
     starts = np.flatnonzero(
         np.r_[True, (accounts[1:] != accounts[:-1]) | (symbols[1:] != symbols[:-1])]
     )
-    ends = np.r_[starts[1:], len(ids)]
-    return {(accounts[i], symbols[i]): ids[i:j] for i, j in zip(starts, ends)}
+    # every (account, candidate sleeve, symbol) shortfall the groups start from, in one lookup
+    lot = several[starts]
+    span = count[lot]
+    at = np.repeat(first[lot] - np.cumsum(span) + span, span) + np.arange(span.sum())
+    key = pd.MultiIndex.from_arrays(
+        [np.repeat(accounts[starts], span), ids[at], np.repeat(symbols[starts], span)]
+    )
+    if not gap.index.is_unique:  # a model listing a symbol twice: the last row counts
+        gap = gap[~gap.index.duplicated(keep="last")]
+    short_all = gap.reindex(key).fillna(0.0).to_numpy(float).tolist()
+    ends = np.r_[starts[1:], several.size].tolist()
+    offsets = np.r_[0, np.cumsum(span)].tolist()
+    for g, (start, end) in enumerate(zip(starts.tolist(), ends)):
+        candidates = ids[first[several[start]] : first[several[start]] + span[g]]
+        short = short_all[offsets[g] : offsets[g + 1]]
+        for i in range(start, end):
+            k = _most_short(short)
+            sleeve[rows[several[i]]] = candidates[k]
+            short[k] -= values[i]
+
+
+def _most_short(short: list[float]) -> int:
+    """The index of the largest shortfall, the first of equal ones (the lowest sleeve id), as
+    ``np.argmax`` picks it, NaN first (a few sleeves: a Python loop beats an array call)."""
+    k, best = 0, short[0]
+    for i, x in enumerate(short):
+        if x != x:  # NaN
+            return i
+        if x > best:
+            k, best = i, x
+    return k
