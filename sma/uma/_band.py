@@ -28,7 +28,6 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
-from sma.uma._by_account import by_account
 from sma.uma._overlay import TRANSFER_COLUMNS, SleeveBooking, TransferKind
 
 #: The frame of sleeves still out of band after :func:`keep_in_band`, one row per sleeve.
@@ -68,39 +67,47 @@ def keep_in_band(
         account after tonight), sorted by account_id, sleeve_id.
     """
     goals = sleeve_targets(sleeves, models)
-    quantity = attribution.set_index(["account_id", "lot_id", "symbol"])["quantity"]
+    lots = booking.lot_sleeves.reset_index(drop=True)  # one label a row: a row's label its place
+    key = _lot_key(lots)
     sold = booking.lot_sells.groupby(["account_id", "lot_id", "symbol"])["quantity"].sum()
-    lots = booking.lot_sleeves.copy()
-    key = pd.MultiIndex.from_frame(lots[["account_id", "lot_id", "symbol"]])
-    left = quantity.reindex(key).fillna(0.0).to_numpy(float) - sold.reindex(key).fillna(
-        0.0
-    ).to_numpy(float)
-    lots["left"] = np.clip(left, 0.0, None)
+    left = _take(attribution["quantity"], _lot_key(attribution), key) - _take(
+        sold, _lot_key(sold.index.to_frame(index=False)), key
+    )
+    lots = lots.assign(left=np.clip(left, 0.0, None))
     lots["value"] = lots["left"] * lots["symbol"].map(closes).astype(float).fillna(0.0)
     buys = booking.trades[booking.trades["side"] == "BUY"]
     moved, reasons = [], []
-    names = sorted(set(sleeves["account_id"]))
-    lots = lots.reset_index(drop=True)  # one label a row: an account's rows are set by label
-    buys_of, goals_of = by_account(buys, names), by_account(goals, names)
-    lots_of = by_account(lots, names)  # each account's rows change only in its own turn below
-    for account, mine in sleeves.groupby("account_id", sort=True):
-        held = lots_of(account)
+    codes = _ShardCodes(sleeves, lots, goals, buys)
+    rows_of = [f.groupby("account_id", sort=False).indices for f in (lots, goals, buys)]
+    none = np.zeros(0, np.int64)
+    sleeve_after = lots["sleeve_id"].to_numpy(object).copy()
+    lot_ids, left, value = (
+        lots["lot_id"].astype(str).to_numpy(object),
+        lots["left"].to_numpy(float),
+        lots["value"].to_numpy(float),
+    )
+    weight, notional = goals["weight"].to_numpy(float), buys["notional"].to_numpy(float)
+    for account, mine in codes.sleeves_by_account():
+        at_lots, at_goals, at_buys = (rows.get(account, none) for rows in rows_of)
         book = _Band(
-            mine.reset_index(drop=True),
-            held,
-            buys_of(account),
-            goals_of(account),
+            mine,
+            (lot_ids[at_lots], codes.lot_symbol[at_lots], codes.lot_sleeve[at_lots]),
+            (left[at_lots], value[at_lots]),
+            (codes.goal_symbol[at_goals], codes.goal_sleeve[at_goals], weight[at_goals]),
+            (codes.buy_symbol[at_buys], codes.buy_sleeve[at_buys], notional[at_buys]),
+            codes.symbols,
             float(account_value.get(account, 0.0)),
             float(cash_after.get(account, 0.0)),
         )
-        transfers = book.move()
-        lots.loc[held.index, "sleeve_id"] = book.ids[book.sleeve]
-        moved.append(transfers.assign(account_id=account))
-        reasons.append(book.reasons().assign(account_id=account))
-    transfers = pd.concat(
-        [booking.transfers, *[m[TRANSFER_COLUMNS] for m in moved if len(m)]], ignore_index=True
-    )
-    out = pd.concat([r for r in reasons if len(r)] or [_empty_band()], ignore_index=True)
+        moved.extend((account, *row) for row in book.move())
+        sleeve_after[at_lots] = book.ids[book.sleeve]
+        why = book.reasons()
+        if len(why[0]):
+            reasons.append((account, *why))
+    lots["sleeve_id"] = pd.Series(sleeve_after, index=lots.index, dtype=lots["sleeve_id"].dtype)
+    band = [_band_transfers(moved)] if moved else []
+    transfers = pd.concat([booking.transfers, *band], ignore_index=True)
+    out = _band_reasons(reasons)
     after = SleeveBooking(
         booking.trades,
         transfers[TRANSFER_COLUMNS],
@@ -109,6 +116,51 @@ def keep_in_band(
     )
     out = out[BAND_COLUMNS].sort_values(["account_id", "sleeve_id"], kind="stable")
     return after, out.reset_index(drop=True)
+
+
+def _band_transfers(moved: list[tuple]) -> pd.DataFrame:
+    """The BAND transfers, ``TRANSFER_COLUMNS``, from rows (account_id, lot_id, symbol, quantity,
+    value, from_sleeve, to_sleeve)."""
+    columns = list(zip(*moved))
+    return pd.DataFrame(
+        {
+            "account_id": list(columns[0]),
+            "lot_id": list(columns[1]),
+            "symbol": list(columns[2]),
+            "quantity": list(columns[3]),
+            "value": list(columns[4]),
+            "from_sleeve": list(columns[5]),
+            "to_sleeve": list(columns[6]),
+            "kind": str(TransferKind.BAND),
+        }
+    )[TRANSFER_COLUMNS]
+
+
+def _band_reasons(reasons: list[tuple]) -> pd.DataFrame:
+    """:data:`BAND_COLUMNS` from each account's (account_id, sleeve ids, drifts, bands, reasons)."""
+    if not reasons:
+        return _empty_band()
+    return pd.DataFrame(
+        {
+            "sleeve_id": np.concatenate([r[1] for r in reasons]),
+            "drift": np.concatenate([r[2] for r in reasons]),
+            "drift_band": np.concatenate([r[3] for r in reasons]),
+            "reason": [why for r in reasons for why in r[4]],
+            "account_id": [r[0] for r in reasons for _ in r[4]],
+        }
+    )
+
+
+def _lot_key(frame: pd.DataFrame) -> pd.Index:
+    """One key per (account_id, lot_id, symbol) row, for one hash lookup instead of a
+    MultiIndex's (ids never hold NUL: the inbox's id_pattern)."""
+    key = frame["account_id"].astype(str) + "\x00" + frame["lot_id"].astype(str)
+    return pd.Index((key + "\x00" + frame["symbol"].astype(str)).to_numpy(object))
+
+
+def _take(values: pd.Series, keys: pd.Index, at: pd.Index) -> np.ndarray:
+    """``values`` (keyed by ``keys``) at the keys ``at``, 0 where absent, (len(at),) float."""
+    return np.append(values.to_numpy(float), 0.0)[keys.get_indexer(at)]  # -1 reads the 0
 
 
 def _empty_band() -> pd.DataFrame:
@@ -128,48 +180,80 @@ def _beyond(drift: np.ndarray, band: np.ndarray) -> np.ndarray:
     return np.clip(np.abs(drift) - band, 0.0, None)
 
 
+class _ShardCodes:
+    """The shard's symbols as codes into ``symbols`` (sorted) and sleeves as their place among
+    their account's sleeves (the sleeves frame's order; -1: not a sleeve of the account), for the
+    lots, the goals and the buys (n_rows,) int; computed once, not per account."""
+
+    def __init__(self, sleeves, lots, goals, buys):
+        frames = (lots, goals, buys)
+        named = [f["symbol"].to_numpy(str) for f in frames]
+        self.symbols = np.unique(np.concatenate(named).astype(str))
+        self.lot_symbol, self.goal_symbol, self.buy_symbol = (
+            np.searchsorted(self.symbols, n) for n in named
+        )
+        self._sleeves = sleeves
+        place = sleeves.groupby("account_id", sort=False).cumcount().to_numpy()
+        known = pd.Index(_sleeve_key(sleeves))
+        self.lot_sleeve, self.goal_sleeve, self.buy_sleeve = (
+            _place(known.get_indexer(_sleeve_key(f)), place) for f in frames
+        )
+
+    def sleeves_by_account(self):
+        """(account_id, its sleeves: ids, target, band, cash (n_sleeves,)) in account order."""
+        for account, mine in self._sleeves.groupby("account_id", sort=True):
+            yield (
+                account,
+                (
+                    mine["sleeve_id"].astype(str).to_numpy(),
+                    mine["target_weight"].to_numpy(float),
+                    mine["drift_band"].to_numpy(float),
+                    (mine["model_id"] == CASH_MODEL_ID).to_numpy(),
+                ),
+            )
+
+
+def _sleeve_key(frame: pd.DataFrame) -> np.ndarray:
+    """One key per (account_id, sleeve_id) row (ids never hold NUL: the inbox's id_pattern)."""
+    return (frame["account_id"].astype(str) + "\x00" + frame["sleeve_id"].astype(str)).to_numpy(
+        object
+    )
+
+
+def _place(found: np.ndarray, place: np.ndarray) -> np.ndarray:
+    """The place among its account's sleeves of each row's sleeve (``found``: its row in the
+    sleeves frame, -1 none), -1 where it is none of them (as ``Index.get_indexer`` says)."""
+    return np.append(place, -1)[found]  # -1 reads the -1
+
+
 class _Band:
     """One account's sleeves after tonight's booking: ``ids``, ``target``, ``band``, ``cash``
     (n_sleeves,); its lots' ``symbol`` (row of ``goal``), ``value`` (what is left after tonight's
     sells, USD) and ``sleeve`` (n_lots,); ``held`` and ``goal`` (n_symbols, n_sleeves), USD; the
-    sleeves' ``value`` after tonight (lots, buys, their share of cash) over ``total``."""
+    sleeves' ``value`` after tonight (lots, buys, their share of cash) over ``total``.
 
-    def __init__(self, sleeves, lots, buys, goals, account_value, cash_after):
-        self.ids = sleeves["sleeve_id"].astype(str).to_numpy()
-        self.target = sleeves["target_weight"].to_numpy(float)
-        self.band = sleeves["drift_band"].to_numpy(float)
-        self.cash = (sleeves["model_id"] == CASH_MODEL_ID).to_numpy()
-        self.lot_ids = lots["lot_id"].astype(str).to_numpy()
-        symbols = np.unique(
-            np.concatenate(
-                [lots["symbol"].to_numpy(str), goals["symbol"].to_numpy(str), buys["symbol"]]
-            ).astype(str)
-        )
-        self.symbols = symbols
-        self.symbol = np.searchsorted(symbols, lots["symbol"].to_numpy(str))
-        self.left = lots["left"].to_numpy(float)
-        self.lot_value = lots["value"].to_numpy(float)
-        position = pd.Index(self.ids)
-        self.sleeve = position.get_indexer(lots["sleeve_id"].astype(str))
-        shape = (symbols.size, self.ids.size)
+    Built from the shard's codes (:class:`_ShardCodes`): ``lots`` (lot ids, symbol codes, sleeve
+    places), ``sizes`` (shares left, value left USD), ``goals`` (symbol codes, sleeve places,
+    weights of the account), ``buys`` (symbol codes, sleeve places, notionals USD), all of this
+    account's rows in the frames' order; ``symbols`` the shard's symbols the codes point into."""
+
+    def __init__(self, sleeves, lots, sizes, goals, buys, symbols, account_value, cash_after):
+        self.ids, self.target, self.band, self.cash = sleeves
+        self.lot_ids, lot_symbol, self.sleeve = lots
+        self.left, self.lot_value = sizes
+        goal_symbol, goal_sleeve, weight = goals
+        buy_symbol, buy_sleeve, notional = buys
+        own = np.unique(np.concatenate([lot_symbol, goal_symbol, buy_symbol]))
+        self.symbols = symbols[own]
+        self.symbol = np.searchsorted(own, lot_symbol)
+        self.sleeve = self.sleeve.copy()
+        shape = (own.size, self.ids.size)
         self.goal, self.held = np.zeros(shape), np.zeros(shape)
         np.add.at(
-            self.goal,
-            (
-                np.searchsorted(symbols, goals["symbol"].to_numpy(str)),
-                position.get_indexer(goals["sleeve_id"].astype(str)),
-            ),
-            goals["weight"].to_numpy(float) * account_value,
+            self.goal, (np.searchsorted(own, goal_symbol), goal_sleeve), weight * account_value
         )
         np.add.at(self.held, (self.symbol, self.sleeve), self.lot_value)
-        np.add.at(
-            self.held,
-            (
-                np.searchsorted(symbols, buys["symbol"].to_numpy(str)),
-                position.get_indexer(buys["sleeve_id"].astype(str)),
-            ),
-            buys["notional"].to_numpy(float),
-        )
+        np.add.at(self.held, (np.searchsorted(own, buy_symbol), buy_sleeve), notional)
         cash_weight = np.where(self.cash, self.target, 0.0)
         share = cash_weight / cash_weight.sum() if cash_weight.sum() > 0 else cash_weight
         self.cash_after = cash_after
@@ -182,8 +266,9 @@ class _Band:
             return -self.target
         return self.value / self.total - self.target
 
-    def move(self) -> pd.DataFrame:
-        """Make the module's moves; the BAND transfers, ``TRANSFER_COLUMNS`` but account_id."""
+    def move(self) -> list[tuple]:
+        """Make the module's moves; the BAND transfers as rows of ``TRANSFER_COLUMNS`` from lot_id
+        to to_sleeve (no account_id, value or kind)."""
         rows = []
         for _ in range(4 * self.lot_ids.size + 1):
             best = self._best_move()
@@ -191,24 +276,23 @@ class _Band:
                 break
             k, to = best
             src, j, v = self.sleeve[k], self.symbol[k], self.lot_value[k]
-            rows.append((self.lot_ids[k], self.symbols[j], self.left[k], round(v, 2), src, to))
+            rows.append((k, j, self.left[k], round(v, 2), src, to))
             self.sleeve[k] = to
             self.value[src] -= v
             self.value[to] += v
             self.held[j, src] -= v
             self.held[j, to] += v
-        return pd.DataFrame(
-            {
-                "lot_id": [r[0] for r in rows],
-                "symbol": [r[1] for r in rows],
-                "quantity": [float(r[2]) for r in rows],
-                "value": [float(r[3]) for r in rows],
-                "from_sleeve": [str(self.ids[r[4]]) for r in rows],
-                "to_sleeve": [str(self.ids[r[5]]) for r in rows],
-                "kind": str(TransferKind.BAND),
-            },
-            columns=[c for c in TRANSFER_COLUMNS if c != "account_id"],
-        )
+        return [
+            (
+                self.lot_ids[k],
+                self.symbols[j],
+                float(q),
+                float(v),
+                str(self.ids[a]),
+                str(self.ids[b]),
+            )
+            for k, j, q, v, a, b in rows
+        ]
 
     def _best_move(self) -> tuple[int, int] | None:
         """The lot and receiving sleeve of the best move that helps (the module's order)."""
@@ -241,8 +325,8 @@ class _Band:
         i, r = np.unravel_index(int(np.argmax(score)), score.shape)
         return int(lots[i]), int(receivers[r])
 
-    def reasons(self) -> pd.DataFrame:
-        """Why each sleeve still out of band is: ``BAND_COLUMNS`` but account_id."""
+    def reasons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Why each sleeve still out of band is: its ids, drifts, bands and reasons."""
         drift = self.drift()
         out = np.flatnonzero(_beyond(drift, self.band) > _EPS)
         invested = ~self.cash
@@ -275,11 +359,4 @@ class _Band:
                 "no whole lot moves without taking a sleeve further from its target than it is "
                 "(a lot is not split without a trade)"
             )
-        return pd.DataFrame(
-            {
-                "sleeve_id": self.ids[out],
-                "drift": drift[out],
-                "drift_band": self.band[out],
-                "reason": why,
-            }
-        )
+        return self.ids[out], drift[out], self.band[out], why
