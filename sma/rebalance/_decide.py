@@ -532,10 +532,9 @@ def decide(
             trades[a], lot_sells[a] = t, ls
             block_household_after(
                 a,
-                ls["symbol"].values()[ls["realized_gain"] < 0],
-                t["symbol"].values()[t["side"].values() == "BUY"],
+                ls["symbol"].codes[ls["realized_gain"] < 0],  # codes: rows of shard.symbols
+                t["symbol"].codes[t["side"].values() == "BUY"],
                 shard.household_ids,
-                shard.symbols,
                 shard.identical_group,
                 shard.buy_blocked,
                 shard.loss_sale_blocked,

@@ -28,16 +28,16 @@ def block_household_after(
     sold_at_loss: np.ndarray,
     bought: np.ndarray,
     household_ids: np.ndarray,
-    symbols: np.ndarray,
     identical_group: np.ndarray,
     buy_blocked: np.ndarray,
     loss_sale_blocked: np.ndarray,
 ) -> None:
     """Update the (m, n) masks, in place, for the other accounts of account ``a``'s household.
 
-    ``sold_at_loss`` are the symbols of ``a``'s lot sales at a loss tonight, ``bought`` those it
-    buys. Securities identical to one ``a`` sells at a loss tonight may not be bought by the
-    others; securities identical to one ``a`` buys tonight may not be sold by them at a loss.
+    ``sold_at_loss`` are the securities (indices into the n securities) of ``a``'s lot sales at a
+    loss tonight, ``bought`` those it buys. Securities identical to one ``a`` sells at a loss
+    tonight may not be bought by the others; securities identical to one ``a`` buys tonight may
+    not be sold by them at a loss.
     """
     others = np.flatnonzero(household_ids == household_ids[a])
     others = others[others != a]
@@ -45,5 +45,5 @@ def block_household_after(
         return
     for traded, mask in ((sold_at_loss, buy_blocked), (bought, loss_sale_blocked)):
         if len(traded):
-            groups = identical_group[np.isin(symbols, np.asarray(traded, dtype=symbols.dtype))]
+            groups = identical_group[traded]
             mask[np.ix_(others, np.isin(identical_group, groups))] = True
