@@ -82,9 +82,11 @@ def deliver_gifts(
         index=accounts["account_id"].astype(str),
     )
     close = market.set_index("symbol")["close"]
+    # only the requesting accounts' lots can be given (a shard holds a few gifts, 300k lots)
+    giving = lots[lots["account_id"].isin(requests["account_id"])]
     choice = choose_gift_lots(
         requests,
-        lots,
+        giving,
         close,
         np.datetime64(as_of, "D"),
         sell_barred=_sell_barred(restrictions, accounts, market),
@@ -93,7 +95,7 @@ def deliver_gifts(
             float
         ),
     )
-    dates = lots.astype({"lot_id": str, "symbol": str, "account_id": str})[
+    dates = giving.astype({"lot_id": str, "symbol": str, "account_id": str})[
         ["account_id", "symbol", "lot_id", "acquired_date", "adjusted_acquired_date"]
     ]
     delivered = choice.lots.merge(dates, on=["account_id", "symbol", "lot_id"], how="left")
