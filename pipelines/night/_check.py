@@ -166,11 +166,6 @@ def _without(table: pa.Table, accounts: set[str]) -> pa.Table:
     return table.filter(pc.invert(out)) if pc.any(out).as_py() else table
 
 
-def _sorted(table: pa.Table, keys: list[str]) -> pa.Table:
-    """``table`` sorted by ``keys``, a stable sort (rows with equal keys keep their order)."""
-    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]))
-
-
 def _as_float(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
     """A shard without rows may have stored its empty number columns as text."""
     for c in columns:
@@ -478,12 +473,12 @@ def check_step(night: Night) -> dict:
         part = _as_float(part, ("quantity", "price", "notional"))
         part = with_accounts(_without(part, out_of_trading))
         tally.trades(part)
-        return _sorted(part, ["account_id", "side", "symbol"])
+        return _files.sorted_table(part, ["account_id", "side", "symbol"])
 
     def checked_lot_sells(part: pa.Table) -> pa.Table:
         part = _without(_as_float(part, ("quantity", "proceeds", "realized_gain")), out_of_trading)
         tally.lot_sells(part)
-        return _sorted(part, ["account_id", "symbol", "lot_id"])
+        return _files.sorted_table(part, ["account_id", "symbol", "lot_id"])
 
     # Orders and lot sells go shard by shard, in shard order, each shard's sorted by account.
     for name, transform, columns in (

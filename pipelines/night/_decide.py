@@ -161,7 +161,10 @@ def decide_step(night: Night, shard: int) -> None:
 
     accounts = read("accounts")
     market = _files.read_parquet(night.uri("prepared", "market.parquet"))
-    lots = read("lots").sort_values(["account_id", "lot_id"], kind="stable").reset_index(drop=True)
+    # sorted as Arrow strings: pandas' sort of two string columns was ~4x slower (0.3 s a shard)
+    lots = _files.sorted_table(
+        _files.read_table(night.uri("shards", k, "lots.parquet")), ["account_id", "lot_id"]
+    ).to_pandas()
     # tonight's corporate actions first: the custodian's positions already show them
     lots, _ = apply_corporate_actions(
         lots,

@@ -16,6 +16,7 @@ from typing import Any
 import fsspec
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines._atomic import replacing_uri
@@ -174,6 +175,11 @@ def _footer(uri: str) -> Part:
 def read_table(uri: str) -> pa.Table:
     """A Parquet file as an Arrow table, as :func:`write_parquet` wrote it (no pandas)."""
     return pq.read_table(io.BytesIO(read_bytes(uri)))
+
+
+def sorted_table(table: pa.Table, keys: list[str]) -> pa.Table:
+    """``table`` sorted by ``keys``, a stable sort (rows with equal keys keep their order)."""
+    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]))
 
 
 def read_parquet(uri: str) -> pd.DataFrame:
