@@ -116,7 +116,8 @@ def book_to_sleeves(
     want = sleeve_targets(sleeves, models)
     want = want.assign(value=want["weight"] * want["account_id"].map(account_value).astype(float))
     accounts = sorted(
-        set(sleeves["account_id"]) & (set(attribution["account_id"]) | set(trades["account_id"]))
+        set(sleeves["account_id"].unique())
+        & (set(attribution["account_id"].unique()) | set(trades["account_id"].unique()))
     )
     if not accounts:
         return SleeveBooking(
@@ -135,7 +136,7 @@ def book_to_sleeves(
     relieved = _relieved(shard, lot_sells, sold_in)
     return SleeveBooking(
         _booked_trades(shard, shares, relieved, trades),
-        _transfers(shard, book, sold_in, relief, netted),
+        _transfers(shard, attribution, book, sold_in, relief, netted),
         _lot_sleeves(shard, attribution, book.sleeve),
         relieved,
     )
@@ -263,7 +264,7 @@ def _exact_parts(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return parts
 
 
-def _transfers(shard, book: _Book, sold_in, relief, netted) -> pd.DataFrame:
+def _transfers(shard, attribution, book: _Book, sold_in, relief, netted) -> pd.DataFrame:
     """:data:`TRANSFER_COLUMNS`: each account's RELIEF moves (lot order), then its NETTING ones."""
     lots, plan = shard.lots, shard.layout
     lot = np.concatenate([relief, netted])
@@ -277,7 +278,7 @@ def _transfers(shard, book: _Book, sold_in, relief, netted) -> pd.DataFrame:
     transfers = pd.DataFrame(
         {
             "account_id": np.asarray(plan.accounts, dtype=str)[account],
-            "lot_id": lots.lot_id[lot],
+            "lot_id": attribution["lot_id"].iloc[lots.at[lot]].to_numpy(str),
             "symbol": plan.symbols[lots.symbol[lot]],
             "quantity": quantity,
             "from_sleeve": plan.sleeve_id(account, source),

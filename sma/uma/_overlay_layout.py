@@ -28,6 +28,16 @@ def text_codes(*columns: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
     return union, [np.searchsorted(union, t)[codes] for (codes, _), t in zip(factorised, texts)]
 
 
+def known_codes(column: pd.Series, texts: np.ndarray) -> np.ndarray:
+    """Each value's code in ``texts`` (sorted text, as :func:`text_codes` gives), -1 where the
+    value is not there, (n_rows,)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    named = np.asarray(pd.Index(uniques).to_numpy(str), dtype=str)
+    place = np.minimum(np.searchsorted(texts, named), max(texts.size - 1, 0))
+    found = (texts[place] == named) if texts.size else np.zeros(named.size, dtype=bool)
+    return np.where(found, place, -1)[codes]
+
+
 def account_codes(column: pd.Series, accounts: list[str]) -> np.ndarray:
     """Each row's account as its place in ``accounts`` (sorted), -1 for other accounts."""
     codes, uniques = pd.factorize(column)
@@ -158,7 +168,6 @@ class Lots:
     ----------
     at : row of the attribution frame.
     account, row, symbol : the lot's account, row of the table and symbol (code).
-    lot_id : ndarray of str -- the lot id as text.
     qty, sold : shares held, and of them sold tonight.
     sleeve : column (sleeve) of the lot in its account's table.
     """
@@ -167,7 +176,6 @@ class Lots:
     account: np.ndarray
     row: np.ndarray
     symbol: np.ndarray
-    lot_id: np.ndarray
     qty: np.ndarray
     sold: np.ndarray
     sleeve: np.ndarray
@@ -275,17 +283,14 @@ def shard_arrays(
 
 def _lots(plan, attribution, held, account, symbol, lot_sells, sold_at, sell_account):
     """The accounts' :class:`Lots`, and the lot each lot sell sells (-1 if none is held)."""
-    lot_texts, (lot_code, sell_code) = text_codes(
-        attribution["lot_id"].iloc[held], lot_sells["lot_id"].iloc[sold_at]
-    )
+    lot_code, sell_code = _lot_codes(attribution["lot_id"].iloc[held], lot_sells["lot_id"].iloc[sold_at])
     order = np.lexsort((lot_code, symbol, account))
     at, account, symbol, lot_code = held[order], account[order], symbol[order], lot_code[order]
-    key_symbols, (lot_symbol, sell_symbol) = text_codes(
-        attribution["symbol"].iloc[at], lot_sells["symbol"].iloc[sold_at]
-    )
-    lot_key = (account * lot_texts.size + lot_code) * key_symbols.size + lot_symbol
-    sell_key = (sell_account * lot_texts.size + sell_code) * key_symbols.size + sell_symbol
-    lot_of_sell = _find(lot_key, sell_key)
+    n_lot_codes = int(max(lot_code.max(initial=-1), sell_code.max(initial=-1))) + 1
+    sell_symbol = known_codes(lot_sells["symbol"].iloc[sold_at], plan.symbols)
+    lot_key = (account * n_lot_codes + lot_code) * plan.symbols.size + symbol
+    sell_key = (sell_account * n_lot_codes + sell_code) * plan.symbols.size + sell_symbol
+    lot_of_sell = np.where(sell_symbol >= 0, _find(lot_key, sell_key), -1)
     sold = np.zeros(at.size)
     found = lot_of_sell >= 0
     quantity = lot_sells["quantity"].to_numpy(float)[sold_at[found]]
@@ -297,12 +302,20 @@ def _lots(plan, attribution, held, account, symbol, lot_sells, sold_at, sell_acc
         account=account,
         row=plan.row(account, symbol),
         symbol=symbol,
-        lot_id=lot_texts[lot_code],
         qty=attribution["quantity"].to_numpy(float)[at],
         sold=sold,
         sleeve=plan.column(account, attribution["sleeve_id"].iloc[at].astype(str)),
     )
     return lots, lot_of_sell
+
+
+def _lot_codes(held: pd.Series, sold: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Lot ids of the lots held and of the lot sells as codes into one set, in sort order."""
+    codes, uniques = pd.factorize(pd.concat([held, sold], ignore_index=True))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.asarray(uniques.argsort())] = np.arange(len(uniques))
+    ranked = np.append(rank, -1)[codes]  # a missing lot id (code -1) matches none
+    return ranked[: len(held)], ranked[len(held) :]
 
 
 def _find(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
