@@ -123,7 +123,7 @@ def book_to_sleeves(
         return SleeveBooking(
             _empty(SLEEVE_TRADE_COLUMNS),
             _empty(TRANSFER_COLUMNS),
-            attribution[["account_id", "lot_id", "symbol"]].iloc[:0],
+            attribution[["account_id", "lot_id", "symbol", "sleeve_id"]].iloc[:0],
             lot_sells.assign(sleeve_id="").iloc[:0],
         )
     shard = shard_arrays(accounts, attribution, trades, lot_sells, sleeves, want, closes)
@@ -274,30 +274,30 @@ def _transfers(shard, attribution, book: _Book, sold_in, relief, netted) -> pd.D
     # a netted lot is sold (if at all) in its sleeve before the move
     source = np.concatenate([book.before[relief], sold_in[netted]])[order]
     target = np.concatenate([sold_in[relief], book.sleeve[netted]])[order]
-    kind = np.array([str(TransferKind.RELIEF)] * relief.size + [str(TransferKind.NETTING)] * netted.size, dtype=object)[order]
+    kinds = [str(TransferKind.RELIEF)] * relief.size + [str(TransferKind.NETTING)] * netted.size
+    typed = _typed_as_parts(account, shard.n_accounts)
     transfers = pd.DataFrame(
         {
             "account_id": np.asarray(plan.accounts, dtype=str)[account],
             "lot_id": attribution["lot_id"].iloc[lots.at[lot]].to_numpy(str),
             "symbol": plan.symbols[lots.symbol[lot]],
             "quantity": quantity,
-            "from_sleeve": plan.sleeve_id(account, source),
+            "from_sleeve": typed(plan.sleeve_id(account, source)),
             "to_sleeve": plan.sleeve_id(account, target).astype(str),
-            "kind": list(kind),
+            "kind": typed(np.array(kinds, dtype=object)[order]) if kinds else [],
         },
         columns=[c for c in TRANSFER_COLUMNS if c != "value"],
     )
     transfers.insert(4, "value", (quantity * plan.price[lots.symbol[lot]]).round(2))
-    # an account without moves added empty columns of its own kinds to the concatenation
-    return _with_empty_parts(transfers, account, len(plan.accounts), {"from_sleeve": object, "kind": float})
+    return transfers
 
 
 def _lot_sleeves(shard: ShardArrays, attribution: pd.DataFrame, sleeve) -> pd.DataFrame:
     """account_id, lot_id, symbol, sleeve_id: every lot's sleeve after tonight's transfers."""
     lots = shard.lots
     named = attribution[["account_id", "lot_id", "symbol"]].iloc[lots.at].reset_index(drop=True)
-    named = named.assign(sleeve_id=shard.layout.sleeve_id(lots.account, sleeve))
-    return _with_empty_parts(named, lots.account, shard.n_accounts, {"sleeve_id": object})
+    typed = _typed_as_parts(lots.account, shard.n_accounts)
+    return named.assign(sleeve_id=typed(shard.layout.sleeve_id(lots.account, sleeve)))
 
 
 def _relieved(shard: ShardArrays, lot_sells: pd.DataFrame, sold_in: np.ndarray) -> pd.DataFrame:
@@ -306,14 +306,16 @@ def _relieved(shard: ShardArrays, lot_sells: pd.DataFrame, sold_in: np.ndarray) 
     held = sells.lot >= 0
     sleeve_id = np.full(sells.at.size, np.nan, dtype=object)
     sleeve_id[held] = shard.layout.sleeve_id(sells.account[held], sold_in[sells.lot[held]])
-    relieved = lot_sells.iloc[sells.at].reset_index(drop=True).assign(sleeve_id=sleeve_id)
-    # an account without a sleeve to name (no lot sells of lots it holds) added an object column
-    return _with_empty_parts(relieved, sells.account[held], shard.n_accounts, {"sleeve_id": object})
+    # an account naming no sleeve (no lot sells of lots it holds) had an untyped column
+    typed = _typed_as_parts(sells.account[held], shard.n_accounts)
+    return lot_sells.iloc[sells.at].reset_index(drop=True).assign(sleeve_id=typed(sleeve_id))
 
 
 def _booked_trades(shard, shares, relieved, trades) -> pd.DataFrame:
     """:data:`SLEEVE_TRADE_COLUMNS`, account by account, each sorted by sleeve, symbol and side."""
-    rows = [r for r in (_buy_rows(shard, shares, trades), _sell_rows(shard, relieved, trades)) if len(r)]
+    rows = [
+        r for r in (_buy_rows(shard, shares, trades), _sell_rows(shard, relieved, trades)) if len(r)
+    ]
     if not rows:
         return pd.concat([_empty(SLEEVE_TRADE_COLUMNS)], ignore_index=True)
     booked = pd.concat(rows, ignore_index=True).sort_values(
@@ -377,14 +379,11 @@ def _sell_rows(shard: ShardArrays, relieved: pd.DataFrame, trades: pd.DataFrame)
     return out[["_account", *SLEEVE_TRADE_COLUMNS]]
 
 
-def _with_empty_parts(frame, account, n_accounts, empty_dtypes) -> pd.DataFrame:
-    """``frame`` typed as the concatenation of one part per account would be, where an account
-    with no row of ``account`` (n,) gave a part whose columns ``empty_dtypes`` are of another
-    type: pandas gives each column the common type of all parts (object where they differ)."""
-    if frame.empty or np.bincount(account, minlength=n_accounts).all():
-        return frame
-    common = {
-        column: pd.concat([pd.Series([], dtype=frame[column].dtype), pd.Series([], dtype=d)]).dtype
-        for column, d in empty_dtypes.items()
-    }
-    return frame.astype(common)
+def _typed_as_parts(account: np.ndarray, n_accounts: int):
+    """How to hand a column of text values (object, one per row of ``account`` (n,)) to pandas so
+    that it is typed as when each account's frame was built alone and the frames concatenated:
+    text where every account had rows; object where some had none (their empty columns were
+    untyped, and the concatenation's common type of text and untyped is object)."""
+    if np.bincount(account, minlength=n_accounts).all():
+        return lambda values: values
+    return lambda values: pd.Series(values, dtype=object)

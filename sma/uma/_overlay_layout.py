@@ -157,7 +157,9 @@ def _refuse_repeated_sleeve_ids(n_sleeves: np.ndarray, sleeve_codes: np.ndarray)
     account = np.repeat(np.arange(n_sleeves.size), n_sleeves)
     pairs = account * (int(sleeve_codes.max(initial=0)) + 1) + sleeve_codes
     if np.unique(pairs).size < pairs.size:
-        raise pd.errors.InvalidIndexError("Reindexing only valid with uniquely valued Index objects")
+        raise pd.errors.InvalidIndexError(
+            "Reindexing only valid with uniquely valued Index objects"
+        )
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,16 @@ def shard_arrays(
     sell_account = account_codes(lot_sells["account_id"], accounts)
     sold_at = np.flatnonzero(sell_account >= 0)
     sold_at = sold_at[np.argsort(sell_account[sold_at], kind="stable")]
-    lots, lot_of_sell = _lots(plan, attribution, held, lot_account[held], lot_symbol, lot_sells, sold_at, sell_account[sold_at])
+    lots, lot_of_sell = _lots(
+        plan,
+        attribution,
+        held,
+        lot_account[held],
+        lot_symbol,
+        lot_sells,
+        sold_at,
+        sell_account[sold_at],
+    )
     symbol_of_trade = np.full(len(trades), -1)
     symbol_of_trade[traded] = trade_symbol
     is_buy = np.flatnonzero((trade_account >= 0) & (trades["side"] == "BUY").to_numpy())
@@ -283,7 +294,9 @@ def shard_arrays(
 
 def _lots(plan, attribution, held, account, symbol, lot_sells, sold_at, sell_account):
     """The accounts' :class:`Lots`, and the lot each lot sell sells (-1 if none is held)."""
-    lot_code, sell_code = _lot_codes(attribution["lot_id"].iloc[held], lot_sells["lot_id"].iloc[sold_at])
+    lot_code, sell_code = _lot_codes(
+        attribution["lot_id"].iloc[held], lot_sells["lot_id"].iloc[sold_at]
+    )
     order = np.lexsort((lot_code, symbol, account))
     at, account, symbol, lot_code = held[order], account[order], symbol[order], lot_code[order]
     n_lot_codes = int(max(lot_code.max(initial=-1), sell_code.max(initial=-1))) + 1
