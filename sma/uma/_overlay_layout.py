@@ -56,7 +56,6 @@ class Layout:
         each account's in booking order.
     first_sleeve, n_sleeves : ndarray of shape (n_accounts,) -- where each account's sleeves
         start in ``sleeve_ids``, and how many it has (at least one).
-    sleeve_codes : ndarray of shape (n_sleeves,) -- ``sleeve_ids`` as codes in their sort order.
     symbols : ndarray of shape (n_symbols,), str -- every symbol named, sorted.
     price : ndarray of shape (n_symbols,) -- tonight's close, USD per share (0 where unknown).
     row_account, row_symbol : ndarray of shape (n_rows,) -- each row's account and symbol,
@@ -67,7 +66,6 @@ class Layout:
     sleeve_ids: np.ndarray
     first_sleeve: np.ndarray
     n_sleeves: np.ndarray
-    sleeve_codes: np.ndarray
     symbols: np.ndarray
     price: np.ndarray
     row_account: np.ndarray
@@ -91,10 +89,6 @@ class Layout:
     def sleeve_id(self, account: np.ndarray, column: np.ndarray) -> np.ndarray:
         """The id (text) of each account's sleeve in ``column``, (n,), object."""
         return self.sleeve_ids[self.first_sleeve[account] + column]
-
-    def sleeve_code(self, account: np.ndarray, column: np.ndarray) -> np.ndarray:
-        """The sort code of each account's sleeve in ``column``, (n,)."""
-        return self.sleeve_codes[self.first_sleeve[account] + column]
 
     def column(self, account: np.ndarray, sleeve_id: pd.Series) -> np.ndarray:
         """Column of each row's sleeve in its account's table, (n,). A sleeve the account does not
@@ -130,7 +124,6 @@ def layout(
             sleeve_ids=sleeve_ids,
             first_sleeve=np.cumsum(n_sleeves) - n_sleeves,
             n_sleeves=n_sleeves,
-            sleeve_codes=sleeve_codes,
             symbols=symbols,
             price=closes.reindex(symbols).astype(float).fillna(0.0).to_numpy(),
             row_account=keys // max(symbols.size, 1),
@@ -268,15 +261,6 @@ def shard_arrays(
     )
     symbol_of_trade = np.full(len(trades), -1)
     symbol_of_trade[traded] = trade_symbol
-    is_buy = np.flatnonzero((trade_account >= 0) & (trades["side"] == "BUY").to_numpy())
-    bought = is_buy[np.argsort(trade_account[is_buy], kind="stable")]
-    buys = Buys(
-        at=bought,
-        account=trade_account[bought],
-        row=plan.row(trade_account[bought], symbol_of_trade[bought]),
-        qty=trades["quantity"].to_numpy(float)[bought],
-        notional=trades["notional"].to_numpy(float)[bought],
-    )
     rows, width = plan.row_symbol.size, plan.width
     cells = plan.row(want_account[wanted], want_symbol) * width + plan.column(
         want_account[wanted], want["sleeve_id"].iloc[wanted]
@@ -285,10 +269,23 @@ def shard_arrays(
     return ShardArrays(
         layout=plan,
         lots=lots,
-        buys=buys,
+        buys=_buys(plan, trades, trade_account, symbol_of_trade),
         sells=Sells(sold_at, sell_account[sold_at], lot_of_sell),
         trade_account=trade_account,
         goal=goal.reshape(rows, width),
+    )
+
+
+def _buys(plan: Layout, trades: pd.DataFrame, account: np.ndarray, symbol: np.ndarray) -> Buys:
+    """The accounts' buys (``account`` and ``symbol`` code of every trade, -1 for others')."""
+    bought = np.flatnonzero((account >= 0) & (trades["side"] == "BUY").to_numpy())
+    bought = bought[np.argsort(account[bought], kind="stable")]
+    return Buys(
+        at=bought,
+        account=account[bought],
+        row=plan.row(account[bought], symbol[bought]),
+        qty=trades["quantity"].to_numpy(float)[bought],
+        notional=trades["notional"].to_numpy(float)[bought],
     )
 
 
@@ -325,18 +322,20 @@ def _lots(plan, attribution, held, account, symbol, lot_sells, sold_at, sell_acc
 def _lot_codes(held: pd.Series, sold: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Lot ids of the lots held and of the lot sells as codes into one set, in sort order."""
     codes, uniques = pd.factorize(pd.concat([held, sold], ignore_index=True))
-    rank = np.empty(len(uniques), dtype=np.int64)
+    rank = np.empty(len(uniques) + 1, dtype=np.int64)
     rank[np.asarray(uniques.argsort())] = np.arange(len(uniques))
-    ranked = np.append(rank, -1)[codes]  # a missing lot id (code -1) matches none
+    rank[-1] = len(uniques)  # a missing lot id (code -1) sorts last, as sort_values puts it
+    ranked = rank[codes]
     return ranked[: len(held)], ranked[len(held) :]
 
 
 def _find(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Place of each ``wanted`` key in ``keys`` (unique), -1 where absent."""
     order = np.argsort(keys, kind="stable")
-    if np.any(keys[order][1:] == keys[order][:-1]):
+    ordered = keys[order]
+    if np.any(ordered[1:] == ordered[:-1]):
         raise ValueError("cannot handle a non-unique multi-index!")  # a lot held twice
-    place = np.minimum(np.searchsorted(keys[order], wanted), max(keys.size - 1, 0))
     if not keys.size:
         return np.full(wanted.size, -1)
-    return np.where(keys[order][place] == wanted, order[place], -1)
+    place = np.minimum(np.searchsorted(ordered, wanted), keys.size - 1)
+    return np.where(ordered[place] == wanted, order[place], -1)
