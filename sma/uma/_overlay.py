@@ -23,6 +23,11 @@ account's value):
    brings the two sleeves closer to their models (neither ends further than it was) and the
    shortfall is worth a trade (the account's min_trade_value): what sleeves traded on their own
    would have sold in one and bought in the other.
+
+A shard's accounts are booked together, on arrays over all their lots, buys and lot sells
+(:mod:`sma.uma._overlay_layout`), and each exactly as if it were booked alone: steps 1 and 4 go
+lot by lot within an account and symbol, so they take the first lot of every (account, symbol)
+at once, then the second, and so on.
 """
 
 from __future__ import annotations

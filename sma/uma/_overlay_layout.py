@@ -116,8 +116,7 @@ def layout(
         )
     )
     sleeve_ids, n_sleeves = _booking_order(sleeves, accounts)
-    _, (sleeve_codes,) = text_codes(pd.Series(sleeve_ids, dtype=object))
-    _refuse_repeated_sleeve_ids(n_sleeves, sleeve_codes)
+    _refuse_repeated_sleeve_ids(sleeve_ids, n_sleeves)
     return (
         Layout(
             accounts=accounts,
@@ -145,10 +144,11 @@ def _booking_order(sleeves: pd.DataFrame, accounts: list[str]) -> tuple[np.ndarr
     return order["sleeve_id"].astype(str).to_numpy(), n_sleeves
 
 
-def _refuse_repeated_sleeve_ids(n_sleeves: np.ndarray, sleeve_codes: np.ndarray) -> None:
+def _refuse_repeated_sleeve_ids(sleeve_ids: np.ndarray, n_sleeves: np.ndarray) -> None:
     """An account naming one sleeve id twice cannot be booked (its sleeves are told by id)."""
+    _, (codes,) = text_codes(pd.Series(sleeve_ids, dtype=object))
     account = np.repeat(np.arange(n_sleeves.size), n_sleeves)
-    pairs = account * (int(sleeve_codes.max(initial=0)) + 1) + sleeve_codes
+    pairs = account * (int(codes.max(initial=0)) + 1) + codes
     if np.unique(pairs).size < pairs.size:
         raise pd.errors.InvalidIndexError(
             "Reindexing only valid with uniquely valued Index objects"
