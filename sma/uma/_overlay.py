@@ -364,7 +364,7 @@ def _sell_rows(shard: ShardArrays, relieved: pd.DataFrame, trades: pd.DataFrame)
     at = at[np.argsort(shard.trade_account[at], kind="stable")]
     sells = trades[["symbol", "quantity", "notional", "reason"]].iloc[at]
     sells = sells.assign(_account=shard.trade_account[at])
-    per = relieved.assign(_account=shard.sells.account)
+    per = relieved[["symbol", "sleeve_id", "quantity"]].assign(_account=shard.sells.account)
     per = per.groupby(["_account", "symbol", "sleeve_id"], as_index=False)["quantity"].sum()
     per = per.rename(columns={"quantity": "lots"}).merge(sells, on=["_account", "symbol"])
     if per.empty:
