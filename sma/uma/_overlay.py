@@ -280,16 +280,19 @@ def _transfers(shard, attribution, book: _Book, sold_in, relief, netted) -> pd.D
     source = np.concatenate([book.before[relief], sold_in[netted]])[order]
     target = np.concatenate([sold_in[relief], book.sleeve[netted]])[order]
     kinds = [str(TransferKind.RELIEF)] * relief.size + [str(TransferKind.NETTING)] * netted.size
-    typed = _typed_as_parts(account, shard.n_accounts)
+    n = shard.n_accounts
     transfers = pd.DataFrame(
         {
             "account_id": np.asarray(plan.accounts, dtype=str)[account],
             "lot_id": attribution["lot_id"].iloc[lots.at[lot]].to_numpy(str),
             "symbol": plan.symbols[lots.symbol[lot]],
             "quantity": quantity,
-            "from_sleeve": typed(plan.sleeve_id(account, source)),
+            "from_sleeve": _typed_as_parts(plan.sleeve_id(account, source), account, n),
             "to_sleeve": plan.sleeve_id(account, target).astype(str),
-            "kind": typed(np.array(kinds, dtype=object)[order]) if kinds else [],
+            # no moves at all: an empty list, which pandas types float
+            "kind": _typed_as_parts(np.array(kinds, dtype=object)[order], account, n)
+            if kinds
+            else [],
         },
         columns=[c for c in TRANSFER_COLUMNS if c != "value"],
     )
@@ -301,8 +304,8 @@ def _lot_sleeves(shard: ShardArrays, attribution: pd.DataFrame, sleeve) -> pd.Da
     """account_id, lot_id, symbol, sleeve_id: every lot's sleeve after tonight's transfers."""
     lots = shard.lots
     named = attribution[["account_id", "lot_id", "symbol"]].iloc[lots.at].reset_index(drop=True)
-    typed = _typed_as_parts(lots.account, shard.n_accounts)
-    return named.assign(sleeve_id=typed(shard.layout.sleeve_id(lots.account, sleeve)))
+    sleeve_id = shard.layout.sleeve_id(lots.account, sleeve)
+    return named.assign(sleeve_id=_typed_as_parts(sleeve_id, lots.account, shard.n_accounts))
 
 
 def _relieved(shard: ShardArrays, lot_sells: pd.DataFrame, sold_in: np.ndarray) -> pd.DataFrame:
@@ -312,8 +315,8 @@ def _relieved(shard: ShardArrays, lot_sells: pd.DataFrame, sold_in: np.ndarray) 
     sleeve_id = np.full(sells.at.size, np.nan, dtype=object)
     sleeve_id[held] = shard.layout.sleeve_id(sells.account[held], sold_in[sells.lot[held]])
     # an account naming no sleeve (no lot sells of lots it holds) had an untyped column
-    typed = _typed_as_parts(sells.account[held], shard.n_accounts)
-    return lot_sells.iloc[sells.at].reset_index(drop=True).assign(sleeve_id=typed(sleeve_id))
+    sleeve_id = _typed_as_parts(sleeve_id, sells.account[held], shard.n_accounts)
+    return lot_sells.iloc[sells.at].reset_index(drop=True).assign(sleeve_id=sleeve_id)
 
 
 def _booked_trades(shard, shares, relieved, trades) -> pd.DataFrame:
@@ -384,11 +387,11 @@ def _sell_rows(shard: ShardArrays, relieved: pd.DataFrame, trades: pd.DataFrame)
     return out[["_account", *SLEEVE_TRADE_COLUMNS]]
 
 
-def _typed_as_parts(account: np.ndarray, n_accounts: int):
-    """How to hand a column of text values (object, one per row of ``account`` (n,)) to pandas so
-    that it is typed as when each account's frame was built alone and the frames concatenated:
-    text where every account had rows; object where some had none (their empty columns were
-    untyped, and the concatenation's common type of text and untyped is object)."""
+def _typed_as_parts(values: np.ndarray, account: np.ndarray, n_accounts: int):
+    """A column of text ``values`` (object) handed to pandas so that it is typed as when each
+    account's frame was built alone and the frames concatenated: text where every account had
+    rows in ``account`` (the accounts with rows); object where some had none (their empty
+    columns were untyped, and the common type of text and untyped is object)."""
     if np.bincount(account, minlength=n_accounts).all():
-        return lambda values: values
-    return lambda values: pd.Series(values, dtype=object)
+        return values
+    return pd.Series(values, dtype=object)
