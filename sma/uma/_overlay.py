@@ -23,6 +23,11 @@ account's value):
    brings the two sleeves closer to their models (neither ends further than it was) and the
    shortfall is worth a trade (the account's min_trade_value): what sleeves traded on their own
    would have sold in one and bought in the other.
+
+A shard's accounts are booked together, on arrays over all their lots, buys and lot sells
+(:mod:`sma.uma._overlay_layout`), and each exactly as if it were booked alone: steps 1 and 4 go
+lot by lot within an account and symbol, so they take the first lot of every (account, symbol)
+at once, then the second, and so on.
 """
 
 from __future__ import annotations
@@ -33,9 +38,8 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
-from sma.uma._by_account import by_account
+from sma.uma._overlay_layout import ShardArrays, shard_arrays
 
 SLEEVE_TRADE_COLUMNS = [
     "account_id",
@@ -117,247 +121,277 @@ def book_to_sleeves(
     want = sleeve_targets(sleeves, models)
     want = want.assign(value=want["weight"] * want["account_id"].map(account_value).astype(float))
     accounts = sorted(
-        set(sleeves["account_id"]) & (set(attribution["account_id"]) | set(trades["account_id"]))
+        set(sleeves["account_id"].unique())
+        & (set(attribution["account_id"].unique()) | set(trades["account_id"].unique()))
     )
-    lots_of, trades_of, sells_of, sleeves_of, want_of = (
-        by_account(f, accounts) for f in (attribution, trades, lot_sells, sleeves, want)
-    )
-    parts = [
-        _book_account(
-            account,
-            lots_of(account),
-            trades_of(account),
-            sells_of(account),
-            sleeves_of(account),
-            want_of(account),
-            closes,
-            float(min_trade_value.get(account, 0.0)),
-        )
-        for account in accounts
-    ]
-    parts = [p for p in parts if p is not None]
-    if not parts:
+    if not accounts:
         return SleeveBooking(
             _empty(SLEEVE_TRADE_COLUMNS),
             _empty(TRANSFER_COLUMNS),
             attribution[["account_id", "lot_id", "symbol", "sleeve_id"]].iloc[:0],
             lot_sells.assign(sleeve_id="").iloc[:0],
         )
-    return SleeveBooking(*(pd.concat(list(frames), ignore_index=True) for frames in zip(*parts)))
+    shard = shard_arrays(accounts, attribution, trades, lot_sells, sleeves, want, closes)
+    book = _Book(shard)
+    relief = book.relieve_in_selling_sleeve()
+    sold_in = book.sleeve.copy()
+    shares = book.split_buys()
+    smallest = [max(float(min_trade_value.get(a, 0.0)), 1e-9) for a in accounts]
+    netted = book.net(shares, np.array(smallest))
+    relieved = _relieved(shard, lot_sells, sold_in)
+    return SleeveBooking(
+        _booked_trades(shard, shares, relieved, trades),
+        _transfers(shard, attribution, book, sold_in, relief, netted),
+        _lot_sleeves(shard, attribution, book.sleeve),
+        relieved,
+    )
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-def _book_account(account, lots, trades, lot_sells, sleeves, want, closes, min_trade):
-    """One account's booking: (trades, transfers, lot_sleeves, lot_sells) frames."""
-    lots = lots.sort_values(["symbol", "lot_id"], kind="stable").reset_index(drop=True)
-    order = sleeves.assign(cash=sleeves["model_id"] == CASH_MODEL_ID).sort_values(
-        ["cash", "target_weight", "sleeve_id"], ascending=[True, False, True]
-    )
-    ids = order["sleeve_id"].astype(str).to_numpy()
-    position = pd.Index(ids)
-    symbols = np.unique(
-        np.concatenate(
-            [
-                lots["symbol"].to_numpy(str),
-                trades["symbol"].to_numpy(str),
-                want["symbol"].to_numpy(str),
-            ]
-        )
-    )
-    book = _Book(
-        symbol=np.searchsorted(symbols, lots["symbol"].to_numpy(str)),
-        qty=lots["quantity"].to_numpy(float),
-        sold=_sold_shares(lots, lot_sells),
-        sleeve=position.get_indexer(lots["sleeve_id"].astype(str)),
-        price=closes.reindex(symbols).astype(float).fillna(0.0).to_numpy(),
-        goal=np.zeros((symbols.size, ids.size)),
-    )
-    np.add.at(
-        book.goal,
-        (
-            np.searchsorted(symbols, want["symbol"].to_numpy(str)),
-            position.get_indexer(want["sleeve_id"]),
-        ),
-        want["value"].to_numpy(float),
-    )
-    relief = book.relieve_in_selling_sleeve()
-    sold_in = book.sleeve.copy()
-    buys = trades[trades["side"] == "BUY"]
-    shares = book.split_buys(np.searchsorted(symbols, buys["symbol"].to_numpy(str)), buys)
-    netted = book.net(shares, min_trade)
-    lot_ids, lot_symbols = lots["lot_id"].to_numpy(str), lots["symbol"].to_numpy(str)
-    transfers = pd.DataFrame(
-        {
-            "account_id": account,
-            "lot_id": lot_ids[relief + netted],
-            "symbol": lot_symbols[relief + netted],
-            "quantity": np.concatenate([book.qty[relief], book.qty[netted] - book.sold[netted]]),
-            # a netted lot is sold (if at all) in its sleeve before the move
-            "from_sleeve": np.concatenate([ids[book.before[relief]], ids[sold_in[netted]]]),
-            "to_sleeve": ids[np.concatenate([sold_in[relief], book.sleeve[netted]])].astype(str),
-            "kind": [str(TransferKind.RELIEF)] * len(relief)
-            + [str(TransferKind.NETTING)] * len(netted),
-        },
-        columns=[c for c in TRANSFER_COLUMNS if c != "value"],
-    )
-    transfers.insert(
-        4,
-        "value",
-        (
-            transfers["quantity"].to_numpy(float)
-            * book.price[np.searchsorted(symbols, transfers["symbol"].to_numpy(str))]
-        ).round(2),
-    )
-    key = pd.MultiIndex.from_arrays([lot_ids, lot_symbols])
-    relieved_in = pd.Series(ids[sold_in], index=key)
-    relieved = lot_sells.assign(
-        sleeve_id=relieved_in.reindex(
-            pd.MultiIndex.from_arrays(
-                [lot_sells["lot_id"].astype(str), lot_sells["symbol"].astype(str)]
-            )
-        ).to_numpy(object)
-    )
-    bought = _buy_rows(
-        account, buys, shares[np.searchsorted(symbols, buys["symbol"].to_numpy(str))], ids
-    )
-    rows = [r for r in (bought, _sell_rows(account, relieved, trades)) if len(r)]
-    booked = pd.concat(rows, ignore_index=True) if rows else _empty(SLEEVE_TRADE_COLUMNS)
-    booked = booked.sort_values(["sleeve_id", "symbol", "side"], kind="stable")
-    return (
-        booked[SLEEVE_TRADE_COLUMNS].reset_index(drop=True),
-        transfers[TRANSFER_COLUMNS],
-        lots[["account_id", "lot_id", "symbol"]].assign(sleeve_id=ids[book.sleeve]),
-        relieved,
-    )
-
-
-def _sold_shares(lots: pd.DataFrame, lot_sells: pd.DataFrame) -> np.ndarray:
-    """Shares of each lot sold tonight, (n_lots,)."""
-    sells = lot_sells.groupby(["lot_id", "symbol"])["quantity"].sum()
-    key = pd.MultiIndex.from_arrays([lots["lot_id"], lots["symbol"]])
-    return sells.reindex(key).fillna(0.0).to_numpy(float)
-
-
 class _Book:
-    """One account's lots as arrays of shape (n_lots,): symbol (row of ``goal``), shares, shares
-    sold tonight, sleeve (column of ``goal``) now and ``before`` tonight's moves; ``price`` per
-    symbol; ``goal`` (n_symbols, n_sleeves), the value each sleeve's model asks for, USD."""
+    """The shard's lots in their sleeves (:class:`ShardArrays`), moved by the steps in turn:
+    ``sleeve`` (n_lots,) the column of each lot's sleeve now, ``before`` before tonight's moves.
 
-    def __init__(self, symbol, qty, sold, sleeve, price, goal):
-        self.symbol, self.qty, self.sold, self.price, self.goal = symbol, qty, sold, price, goal
-        self.sleeve, self.before = sleeve.copy(), sleeve.copy()
+    Each account's rows of the table are its own, so every step works on all accounts at once;
+    where a step's rule goes lot by lot (each move changes what the next lot sees), it takes the
+    first lot of every row at once, then the second, and so on (:func:`_turns`)."""
+
+    def __init__(self, shard: ShardArrays):
+        self.shard, self.lots, self.layout = shard, shard.lots, shard.layout
+        self.sleeve, self.before = shard.lots.sleeve.copy(), shard.lots.sleeve.copy()
+        self.lot_price = self.layout.price[self.lots.symbol]
 
     def held(self, shares: np.ndarray) -> np.ndarray:
-        """Value of ``shares`` per lot, summed per symbol and sleeve, (n_symbols, n_sleeves)."""
-        out = np.zeros_like(self.goal)
-        np.add.at(out, (self.symbol, self.sleeve), shares * self.price[self.symbol])
-        return out
+        """Value of ``shares`` per lot, summed per row and sleeve in lot order, (n_rows, width)."""
+        rows, width = self.layout.row_symbol.size, self.layout.width
+        cells = self.lots.row * width + self.sleeve
+        return np.bincount(cells, shares * self.lot_price, minlength=rows * width).reshape(
+            rows, width
+        )
 
-    def relieve_in_selling_sleeve(self) -> list[int]:
+    def relieve_in_selling_sleeve(self) -> np.ndarray:
         """Step 1: a lot sold whole from a sleeve not over its model in the symbol goes to the most
-        over sleeve, while that sleeve's excess lasts. Returns the lots moved."""
-        excess = self.held(self.qty) - self.goal
-        moved = []
-        for k in np.flatnonzero(self.sold > 0):
-            j, own = self.symbol[k], self.sleeve[k]
-            best = int(np.argmax(excess[j]))
-            whole = self.sold[k] >= self.qty[k] - 1e-9
-            if whole and excess[j, own] <= 0 < excess[j, best] and best != own:
-                self.sleeve[k] = own = best
-                moved.append(int(k))
-            excess[j, own] -= self.sold[k] * self.price[j]
-        return moved
+        over sleeve, while that sleeve's excess lasts. Returns the lots moved, in lot order."""
+        lots = self.lots
+        excess = self.held(lots.qty) - self.shard.goal
+        excess[~self.layout.real] = -np.inf  # padding is never the most over sleeve
+        sold = np.flatnonzero(lots.sold > 0)
+        moved = np.zeros(lots.qty.size, dtype=bool)
+        for turn in _turns(lots.row[sold]):
+            k = sold[turn]
+            j, own = lots.row[k], self.sleeve[k]
+            best = excess[j].argmax(axis=1)
+            whole = lots.sold[k] >= lots.qty[k] - 1e-9
+            go = whole & (excess[j, own] <= 0) & (0 < excess[j, best]) & (best != own)
+            own = np.where(go, best, own)
+            self.sleeve[k], moved[k] = own, go
+            excess[j, own] -= lots.sold[k] * self.lot_price[k]
+        return np.flatnonzero(moved)
 
-    def split_buys(self, rows: np.ndarray, buys: pd.DataFrame) -> np.ndarray:
-        """Step 3: shares bought per symbol and sleeve, (n_symbols, n_sleeves): each buy split
-        among the sleeves lacking the symbol, by what each lacks, adding up to the buy exactly."""
-        shares = np.zeros_like(self.goal)
-        lacking_all = np.clip(self.goal - self.held(self.qty - self.sold), 0.0, None)
-        for j, qty in zip(rows, buys["quantity"].to_numpy(float)):
-            lacking = lacking_all[j]
-            if lacking.sum() <= 0:
-                lacking = np.zeros(self.goal.shape[1])
-                lacking[int(np.argmax(self.goal[j]))] = 1.0  # no model: the first, the largest
-            shares[j] += _exact_parts(qty, lacking)
-        return shares
+    def split_buys(self) -> np.ndarray:
+        """Step 3: shares bought per row and sleeve, (n_rows, width): each buy split among the
+        sleeves lacking the symbol, by what each lacks, adding up to the buy exactly."""
+        lots, buys, goal = self.lots, self.shard.buys, self.shard.goal
+        lacking = np.clip(goal - self.held(lots.qty - lots.sold), 0.0, None)[buys.row]
+        parts = np.zeros_like(lacking)
+        for n, these in _by_sleeve_count(self.layout.n_sleeves[buys.account]):
+            weights = np.ascontiguousarray(lacking[these, :n])
+            none = np.flatnonzero(weights.sum(axis=1) <= 0)
+            weights[none] = 0.0  # no model: the first, the largest
+            weights[none, goal[buys.row[these[none]], :n].argmax(axis=1)] = 1.0
+            parts[these, :n] = _exact_parts(buys.qty[these], weights)
+        width = self.layout.width
+        cells = (buys.row[:, None] * width + np.arange(width)).ravel()
+        rows = self.layout.row_symbol.size
+        return np.bincount(cells, parts.ravel(), minlength=rows * width).reshape(rows, width)
 
-    def net(self, bought: np.ndarray, min_trade: float) -> list[int]:
+    def net(self, bought: np.ndarray, smallest: np.ndarray) -> np.ndarray:
         """Step 4: whole lots from sleeves over their model to sleeves under it, largest first,
         while a move brings the pair closer to their models (neither ends further than it was)
-        and the shortfall is worth a trade. Returns the lots moved."""
-        left = (self.qty - self.sold) * self.price[self.symbol]
-        drift = self.held(self.qty - self.sold) + bought * self.price[:, None] - self.goal
-        rows = np.flatnonzero(
-            (drift.max(axis=1) > 0) & (-drift.min(axis=1) >= max(min_trade, 1e-9))
+        and the shortfall is worth a trade (``smallest`` (n_accounts,), USD). Returns the lots
+        moved, account by account in the order tried."""
+        lots, plan = self.lots, self.layout
+        left = (lots.qty - lots.sold) * self.lot_price
+        drift = (
+            self.held(lots.qty - lots.sold)
+            + bought * plan.price[plan.row_symbol][:, None]
+            - self.shard.goal
         )
-        moved = []
-        candidates = np.flatnonzero(np.isin(self.symbol, rows) & (left > 0))
-        for k in candidates[np.lexsort((-left[candidates], self.symbol[candidates]))]:
-            j, src = self.symbol[k], self.sleeve[k]
-            dst = int(np.argmin(drift[j]))
+        real, smallest = plan.real, smallest[plan.row_account]
+        rows = (np.where(real, drift, -np.inf).max(axis=1) > 0) & (
+            -np.where(real, drift, np.inf).min(axis=1) >= smallest
+        )
+        tried = np.flatnonzero(rows[lots.row] & (left > 0))
+        tried = tried[np.lexsort((-left[tried], lots.row[tried]))]
+        moved = np.zeros(tried.size, dtype=bool)
+        for turn in _turns(lots.row[tried]):
+            k = tried[turn]
+            j, src = lots.row[k], self.sleeve[k]
+            dst = np.where(real[j], drift[j], np.inf).argmin(axis=1)
             over, short, v = drift[j, src], -drift[j, dst], left[k]
-            fits = v <= 2 * short and v <= 2 * over and v < over + short
-            if over <= 0 or short < max(min_trade, 1e-9) or not fits:
-                continue
-            self.sleeve[k] = dst
-            drift[j, src] -= v
-            drift[j, dst] += v
-            moved.append(int(k))
-        return moved
+            fits = (v <= 2 * short) & (v <= 2 * over) & (v < over + short)
+            go = ~(over <= 0) & ~(short < smallest[j]) & fits
+            self.sleeve[k[go]] = dst[go]
+            drift[j[go], src[go]] -= v[go]
+            drift[j[go], dst[go]] += v[go]
+            moved[turn[go]] = True
+        return tried[moved]
 
 
-def _exact_parts(total: float, weights: np.ndarray) -> np.ndarray:
-    """``total`` split in proportion to ``weights``; the largest part takes the rounding
-    remainder, so the parts add up to ``total`` exactly."""
-    parts = total * weights / weights.sum()
-    big = int(np.argmax(weights))
-    parts[big] = 0.0
-    parts[big] = total - parts.sum()
+def _turns(group: np.ndarray) -> list[np.ndarray]:
+    """Positions of ``group`` (n,), equal values adjacent, dealt one per group at a time: the
+    i-th array holds the i-th position of every group with more than i."""
+    if not group.size:
+        return []
+    start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rank = np.arange(group.size) - np.repeat(start, np.diff(np.r_[start, group.size]))
+    order = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[order], np.arange(rank.max() + 2))
+    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _by_sleeve_count(n_sleeves: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Positions by their account's number of sleeves: the splits sum over exactly the account's
+    sleeves, as when it was booked alone (a sum's rounding depends on how many it adds)."""
+    return [(int(n), np.flatnonzero(n_sleeves == n)) for n in np.unique(n_sleeves)]
+
+
+def _exact_parts(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each ``total`` (m,) split in proportion to its row of ``weights`` (m, n); the largest part
+    takes the rounding remainder, so each row's parts add up to its total exactly."""
+    parts = total[:, None] * weights / weights.sum(axis=1)[:, None]
+    big, rows = weights.argmax(axis=1), np.arange(total.size)
+    parts[rows, big] = 0.0
+    parts[rows, big] = total - parts.sum(axis=1)
     return parts
 
 
-def _buy_rows(account, buys: pd.DataFrame, split: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
-    """One row per buy and sleeve with shares; notionals split like the shares."""
-    if not len(buys):
-        return _empty(SLEEVE_TRADE_COLUMNS)
-    notional = np.stack(
-        [_exact_parts(float(n), row) for n, row in zip(buys["notional"].to_numpy(float), split)]
+def _transfers(shard, attribution, book: _Book, sold_in, relief, netted) -> pd.DataFrame:
+    """:data:`TRANSFER_COLUMNS`: each account's RELIEF moves (lot order), then its NETTING ones."""
+    lots, plan = shard.lots, shard.layout
+    lot = np.concatenate([relief, netted])
+    order = np.argsort(lots.account[lot], kind="stable")
+    lot, account = lot[order], lots.account[lot[order]]
+    quantity = np.concatenate([lots.qty[relief], lots.qty[netted] - lots.sold[netted]])[order]
+    # a netted lot is sold (if at all) in its sleeve before the move
+    source = np.concatenate([book.before[relief], sold_in[netted]])[order]
+    target = np.concatenate([sold_in[relief], book.sleeve[netted]])[order]
+    kinds = [str(TransferKind.RELIEF)] * relief.size + [str(TransferKind.NETTING)] * netted.size
+    n = shard.n_accounts
+    transfers = pd.DataFrame(
+        {
+            "account_id": np.asarray(plan.accounts, dtype=str)[account],
+            "lot_id": attribution["lot_id"].iloc[lots.at[lot]].to_numpy(str),
+            "symbol": plan.symbols[lots.symbol[lot]],
+            "quantity": quantity,
+            "from_sleeve": _typed_as_parts(plan.sleeve_id(account, source), account, n),
+            "to_sleeve": plan.sleeve_id(account, target).astype(str),
+            # no moves at all: an empty list, which pandas types float
+            "kind": _typed_as_parts(np.array(kinds, dtype=object)[order], account, n)
+            if kinds
+            else [],
+        },
+        columns=[c for c in TRANSFER_COLUMNS if c != "value"],
     )
+    transfers.insert(4, "value", (quantity * plan.price[lots.symbol[lot]]).round(2))
+    return transfers
+
+
+def _lot_sleeves(shard: ShardArrays, attribution: pd.DataFrame, sleeve) -> pd.DataFrame:
+    """account_id, lot_id, symbol, sleeve_id: every lot's sleeve after tonight's transfers."""
+    lots = shard.lots
+    named = attribution[["account_id", "lot_id", "symbol"]].iloc[lots.at].reset_index(drop=True)
+    sleeve_id = shard.layout.sleeve_id(lots.account, sleeve)
+    return named.assign(sleeve_id=_typed_as_parts(sleeve_id, lots.account, shard.n_accounts))
+
+
+def _relieved(shard: ShardArrays, lot_sells: pd.DataFrame, sold_in: np.ndarray) -> pd.DataFrame:
+    """The accounts' lot sells with the sleeve each relieves (none for a lot not held)."""
+    sells = shard.sells
+    held = sells.lot >= 0
+    sleeve_id = np.full(sells.at.size, np.nan, dtype=object)
+    sleeve_id[held] = shard.layout.sleeve_id(sells.account[held], sold_in[sells.lot[held]])
+    # an account naming no sleeve (no lot sells of lots it holds) had an untyped column
+    sleeve_id = _typed_as_parts(sleeve_id, sells.account[held], shard.n_accounts)
+    return lot_sells.iloc[sells.at].reset_index(drop=True).assign(sleeve_id=sleeve_id)
+
+
+def _booked_trades(shard, shares, relieved, trades) -> pd.DataFrame:
+    """:data:`SLEEVE_TRADE_COLUMNS`, account by account, each sorted by sleeve, symbol and side."""
+    rows = [
+        r for r in (_buy_rows(shard, shares, trades), _sell_rows(shard, relieved, trades)) if len(r)
+    ]
+    if not rows:
+        return pd.concat([_empty(SLEEVE_TRADE_COLUMNS)], ignore_index=True)
+    booked = pd.concat(rows, ignore_index=True).sort_values(
+        ["_account", "sleeve_id", "symbol", "side"], kind="stable"
+    )
+    account = booked["_account"].to_numpy()
+    booked = booked[SLEEVE_TRADE_COLUMNS].reset_index(drop=True)
+    if np.bincount(account, minlength=shard.n_accounts).all():
+        return booked
+    return booked.astype(object)  # an account booking nothing added an empty object frame
+
+
+def _buy_rows(shard: ShardArrays, shares: np.ndarray, trades: pd.DataFrame) -> pd.DataFrame:
+    """One row per buy and sleeve with shares; notionals split like the shares."""
+    buys, plan = shard.buys, shard.layout
+    split = shares[buys.row]
+    notional = np.zeros_like(split)
+    for n, these in _by_sleeve_count(plan.n_sleeves[buys.account]):
+        weights = np.ascontiguousarray(split[these, :n])
+        notional[these, :n] = _exact_parts(buys.notional[these], weights)
     b, k = np.nonzero(split > 0)
+    account = buys.account[b]
     return pd.DataFrame(
         {
-            "account_id": account,
-            "sleeve_id": ids[k],
-            "symbol": buys["symbol"].to_numpy(str)[b],
+            "_account": account,
+            "account_id": np.asarray(plan.accounts, dtype=str)[account],
+            "sleeve_id": plan.sleeve_id(account, k),
+            "symbol": plan.symbols[plan.row_symbol[buys.row[b]]],
             "side": "BUY",
             "quantity": split[b, k],
             "notional": notional[b, k],
-            "reason": buys["reason"].to_numpy(object)[b],
+            "reason": trades["reason"].iloc[buys.at[b]].to_numpy(object),
         }
     )
 
 
-def _sell_rows(account, relieved: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
+def _sell_rows(shard: ShardArrays, relieved: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
     """Sells per sleeve: the shares of the lots each relieves; quantities and notionals split
     so they add up to the account's sell exactly (the sleeve selling most takes the rounding)."""
-    sells = trades[trades["side"] == "SELL"][["symbol", "quantity", "notional", "reason"]]
-    per = relieved.groupby(["symbol", "sleeve_id"], as_index=False)["quantity"].sum()
-    per = per.rename(columns={"quantity": "lots"}).merge(sells, on="symbol")
+    at = np.flatnonzero((shard.trade_account >= 0) & (trades["side"] == "SELL").to_numpy())
+    at = at[np.argsort(shard.trade_account[at], kind="stable")]
+    sells = trades[["symbol", "quantity", "notional", "reason"]].iloc[at]
+    sells = sells.assign(_account=shard.trade_account[at])
+    per = relieved[["symbol", "sleeve_id", "quantity"]].assign(_account=shard.sells.account)
+    per = per.groupby(["_account", "symbol", "sleeve_id"], as_index=False)["quantity"].sum()
+    per = per.rename(columns={"quantity": "lots"}).merge(sells, on=["_account", "symbol"])
     if per.empty:
-        return _empty(SLEEVE_TRADE_COLUMNS)
-    by = per.groupby("symbol")["lots"]
+        return per
+    by = per.groupby(["_account", "symbol"])["lots"]
     share = per["lots"] / by.transform("sum")
     out = per.assign(
-        account_id=account,
+        account_id=np.asarray(shard.layout.accounts, dtype=str)[per["_account"].to_numpy()],
         side="SELL",
         quantity=per["quantity"] * share,
         notional=per["notional"] * share,
     )
     big = by.idxmax()
     for col, total in (("quantity", per["quantity"]), ("notional", per["notional"])):
-        others = out[col].groupby(out["symbol"]).transform("sum") - out[col]
+        others = out[col].groupby([out["_account"], out["symbol"]]).transform("sum") - out[col]
         out.loc[big.to_numpy(), col] = (total - others)[big.to_numpy()]
-    return out[SLEEVE_TRADE_COLUMNS]
+    return out[["_account", *SLEEVE_TRADE_COLUMNS]]
+
+
+def _typed_as_parts(values: np.ndarray, account: np.ndarray, n_accounts: int):
+    """A column of text ``values`` (object) handed to pandas so that it is typed as when each
+    account's frame was built alone and the frames concatenated: text where every account had
+    rows in ``account`` (the accounts with rows); object where some had none (their empty
+    columns were untyped, and the common type of text and untyped is object)."""
+    if np.bincount(account, minlength=n_accounts).all():
+        return values
+    return pd.Series(values, dtype=object)
