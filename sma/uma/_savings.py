@@ -25,10 +25,15 @@ like):
 Gains are realized at tonight's close against each lot's basis; a lot held more than a year is
 long term. Tax is the gain at the account's short- or long-term rate (a loss is a negative tax;
 nothing in an IRA or Roth).
+
+The shard's accounts are worked at once, on integer codes (:mod:`sma.uma._codes`); only the
+per-account totals are summed account by account, with numpy's summation over each account's rows
+in their order, so every figure is the one the per-account frames gave, to the bit.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -36,7 +41,7 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID, AccountType
 from sma.uma._attribution import sleeve_targets
-from sma.uma._by_account import by_account
+from sma.uma._codes import MISSING, combined, positions, sorted_codes, starts
 
 OVERLAY_SAVINGS_COLUMNS = [
     "account_id",
@@ -57,6 +62,46 @@ OVERLAY_SAVINGS_COLUMNS = [
 ]
 
 _LONG_TERM_DAYS = 365
+_DATES = ["acquired_date", "adjusted_acquired_date"]
+_LOT = ["account_id", "lot_id", "symbol"]
+_SOLD, _BOUGHT = 0, 1  # the overlay's sleeve codes: its sells and its buys
+
+
+@dataclass(frozen=True)
+class _Orders:
+    """One kind of order of the trading accounts (buys, lot sells, trades), rows grouped by
+    account, each account's rows in the order its own frame had them.
+
+    Attributes
+    ----------
+    account : ndarray of shape (n_rows,), int64: position in the trading accounts, sorted.
+    sleeve : ndarray of shape (n_rows,), int64: code of the sleeve (wash sales compare them).
+    symbol : ndarray of shape (n_rows,), int64: code into ``symbols``.
+    symbols : Index of shape (n_symbols,): the symbols the codes name.
+    usd : ndarray of shape (n_rows,): notional of a buy or trade, proceeds of a sell, USD.
+    gain : ndarray of shape (n_rows,): realized gain of a sell, USD.
+    long : ndarray of shape (n_rows,), bool: a sell of a lot held more than a year.
+    """
+
+    account: np.ndarray
+    sleeve: np.ndarray
+    symbol: np.ndarray
+    symbols: pd.Index
+    usd: np.ndarray
+    gain: np.ndarray
+    long: np.ndarray
+
+    def take(self, rows: np.ndarray) -> _Orders:
+        """The orders at ``rows`` (an index or a mask), in that order."""
+        return _Orders(
+            self.account[rows],
+            self.sleeve[rows],
+            self.symbol[rows],
+            self.symbols,
+            self.usd[rows],
+            self.gain[rows],
+            self.long[rows],
+        )
 
 
 def overlay_savings(
@@ -78,8 +123,10 @@ def overlay_savings(
     Parameters
     ----------
     attribution : tonight's lots with their sleeves (:func:`sma.uma.attribute_lots`).
-    lots : the same lots with ``acquired_date`` and ``adjusted_acquired_date`` (holding period).
-    sleeves : account_id, sleeve_id, model_id, target_weight.
+    lots : the same lots with ``acquired_date`` and ``adjusted_acquired_date`` (holding period),
+        one row per (account_id, lot_id, symbol) (the lots contract).
+    sleeves : account_id, sleeve_id, model_id, target_weight; one row per (account_id,
+        sleeve_id) (the sleeves contract).
     models : the versions in force: model_id, symbol, weight.
     closes : tonight's close per symbol, USD per share.
     accounts : indexed by account_id: household_id, account_type, st_tax_rate, lt_tax_rate,
@@ -97,55 +144,358 @@ def overlay_savings(
     or moves lots of tonight, sorted by account_id. Money in USD; ``netted_away`` and
     ``tax_saved`` are independent minus overlay.
     """
-    acted = set(trades["account_id"]) | set(transfers["account_id"])
-    trading = sorted(set(sleeves["account_id"]) & acted)
+    acted = set(trades["account_id"].unique()) | set(transfers["account_id"].unique())
+    trading = sorted(set(sleeves["account_id"].unique()) & acted)
     if not trading:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in OVERLAY_SAVINGS_COLUMNS})
-    group = _grouper(group_of)
+    info = accounts.loc[trading]
     price = closes.astype(float)
-    buys, sells = _independent(attribution, lots, sleeves, models, price, accounts, trading, as_of)
-    rows = []
-    buys_of, sells_of = by_account(buys, trading), by_account(sells, trading)
-    trades_of, lot_sells_of = by_account(trades, trading), by_account(lot_sells, trading)
-    for account in trading:
-        info = accounts.loc[account]
-        blocks = wash_blocks[wash_blocks["household_id"] == info["household_id"]]
-        mine_buys, mine_sells = buys_of(account), sells_of(account)
-        done = trades_of(account)
-        done_sells = lot_sells_of(account)
-        ind = _gains(mine_sells["realized_gain"], mine_sells["term"], info)
-        ovl = _gains(done_sells["realized_gain"], done_sells["term"], info)
-        independent_orders = len(mine_buys) + len(
-            mine_sells.drop_duplicates(["sleeve_id", "symbol"])
+    buys, sells = _independent(attribution, lots, sleeves, models, price, info, trading, as_of)
+    done = _overlay_trades(trades, trading)
+    done_sells = _overlay_lot_sells(lot_sells, trading)
+    n = len(trading)
+    edges = [starts(orders.account, n) for orders in (buys, sells, done, done_sells)]
+    traded_ind = _traded(buys, edges[0]) + _traded(sells, edges[1])
+    traded_ovl = _traded(done, edges[2])
+    taxable = np.array([str(kind).upper() == AccountType.TAXABLE for kind in info["account_type"]])
+    rates = info["st_tax_rate"].to_numpy(float), info["lt_tax_rate"].to_numpy(float)
+    ind = _gains(sells, edges[1], taxable, *rates)
+    ovl = _gains(done_sells, edges[3], taxable, *rates)
+    blocks = _WashBlocks(wash_blocks, info["household_id"], group_of)
+    # the account is one "sleeve" for its overlay trades: any buy of a group washes its loss sale
+    bought = done.take(done.sleeve == _BOUGHT)
+    return pd.DataFrame(
+        {
+            "account_id": trading,
+            "trades_independent": np.diff(edges[0]) + _sleeve_symbols(sells, n),
+            "trades_overlay": np.diff(edges[2]),
+            "traded_independent": traded_ind,
+            "traded_overlay": traded_ovl,
+            "netted_away": traded_ind - traded_ovl,
+            "gain_st_independent": ind[0],
+            "gain_lt_independent": ind[1],
+            "gain_st_overlay": ovl[0],
+            "gain_lt_overlay": ovl[1],
+            "tax_independent": ind[2],
+            "tax_overlay": ovl[2],
+            "tax_saved": ind[2] - ovl[2],
+            "wash_sales_independent": blocks.wash_sales(sells, buys, n),
+            "wash_sales_overlay": blocks.wash_sales(done_sells, bought, n),
+        },
+        columns=OVERLAY_SAVINGS_COLUMNS,
+    )
+
+
+def _independent(
+    attribution: pd.DataFrame,
+    lots: pd.DataFrame,
+    sleeves: pd.DataFrame,
+    models: pd.DataFrame,
+    price: pd.Series,
+    info: pd.DataFrame,
+    trading: list,
+    as_of: date,
+) -> tuple[_Orders, _Orders]:
+    """The sleeves' own trades (rule 1): buys in (account, sleeve, symbol) order, and lot sells
+    in (account, sleeve, symbol, holding-period date, lot_id) order."""
+    mine = sleeves[sleeves["account_id"].isin(trading) & (sleeves["model_id"] != CASH_MODEL_ID)]
+    want = sleeve_targets(mine, models)
+    held = _held_lots(attribution, lots, trading)
+    accounts = pd.Index(trading)
+    (held_sleeve, want_sleeve, mine_sleeve), sleeve_ids = sorted_codes(
+        held["sleeve_id"], want["sleeve_id"], mine["sleeve_id"]
+    )
+    (held_symbol, want_symbol), symbols = sorted_codes(held["symbol"], want["symbol"])
+    sizes = [len(accounts), len(sleeve_ids), len(symbols)]
+    held_key = combined(
+        [positions(held["account_id"], accounts), held_sleeve, held_symbol], sizes
+    )
+    want_account = positions(want["account_id"], accounts)
+    value = info["value"].astype(float).to_numpy(float)
+    goal = want["weight"].to_numpy() * value[want_account]
+    want_key = combined([want_account, want_sleeve, want_symbol], sizes)
+    close = price.reindex(symbols).to_numpy(float)
+    held_close = np.nan_to_num(close[held_symbol], nan=0.0)
+    held_close[held_symbol == MISSING] = 0.0
+    quantity = held["quantity"].to_numpy(float)
+    key, gap = _gap(
+        _sum_by(want_key, goal), _sum_by(held_key, quantity * held_close)
+    )
+    # only the (invested) sleeves of the trading accounts trade
+    pair = combined([positions(mine["account_id"], accounts), mine_sleeve], sizes[:2])
+    in_sleeve = np.isin(key // sizes[2], pair)
+    key, gap = key[in_sleeve], gap[in_sleeve]
+    account = key // (sizes[1] * sizes[2])
+    floor = np.maximum(info["min_trade_value"].astype(float).to_numpy(float)[account], 1e-9)
+    gap_close = close[key % sizes[2]]
+    buy = (gap >= floor) & (gap_close > 0)
+    over = gap <= -floor
+    buys = _Orders(
+        account[buy],
+        (key[buy] // sizes[2]) % sizes[1],
+        key[buy] % sizes[2],
+        symbols,
+        gap[buy],
+        np.zeros(buy.sum()),
+        np.zeros(buy.sum(), dtype=bool),
+    )
+    sells = _fifo_sells(
+        held, held_key, held_close, key[over], -gap[over] / gap_close[over], as_of
+    )
+    sells = _Orders(
+        sells["key"] // (sizes[1] * sizes[2]),
+        (sells["key"] // sizes[2]) % sizes[1],
+        sells["key"] % sizes[2],
+        symbols,
+        sells["proceeds"],
+        sells["gain"],
+        sells["long"],
+    )
+    return buys, sells
+
+
+def _held_lots(attribution: pd.DataFrame, lots: pd.DataFrame, trading: list) -> pd.DataFrame:
+    """The trading accounts' lots: their sleeve and the date their holding period runs from
+    (``since``: the adjusted acquisition date where there is one)."""
+    own = ["account_id", "lot_id", "symbol", "quantity", "cost_basis", "sleeve_id"]
+    held = attribution.loc[attribution["account_id"].isin(trading), own]
+    dated = lots[_LOT + _DATES]
+    dated = dated[dated["account_id"].isin(trading)]
+    if _same_lots(held, dated):
+        # the attribution lists the lots in their order: no join needed
+        held = held.assign(**{c: dated[c].array for c in _DATES})
+    else:
+        held = held.merge(dated, on=_LOT, how="left")
+    adjusted = held["adjusted_acquired_date"]
+    since = pd.to_datetime(adjusted.where(adjusted.notna(), held["acquired_date"]))
+    return held.assign(since=since)
+
+
+def _same_lots(held: pd.DataFrame, dated: pd.DataFrame) -> bool:
+    if len(held) != len(dated):
+        return False
+    return all(bool(np.all(held[c].array == dated[c].array)) for c in _LOT)
+
+
+def _sum_by(key: np.ndarray, values: np.ndarray) -> pd.Series:
+    """``values`` summed per key (rows with a missing key left out), indexed by the sorted keys;
+    pandas' group sum, so each total is the one grouping by the ids gave."""
+    kept = key != MISSING
+    return pd.Series(values[kept]).groupby(key[kept]).sum()
+
+
+def _gap(goal: pd.Series, held: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """goal - held per key over the keys of either (``Series.sub(fill_value=0.0)``: a side
+    missing counts 0 unless both are), as (sorted keys, gap USD)."""
+    key = np.union1d(goal.index.to_numpy(), held.index.to_numpy())
+    want = np.full(len(key), np.nan)
+    have = np.full(len(key), np.nan)
+    want[np.searchsorted(key, goal.index.to_numpy())] = goal.to_numpy()
+    have[np.searchsorted(key, held.index.to_numpy())] = held.to_numpy()
+    no_want, no_have = np.isnan(want), np.isnan(have)
+    want[no_want & ~no_have] = 0.0
+    have[no_have & ~no_want] = 0.0
+    return key, want - have
+
+
+def _fifo_sells(
+    held: pd.DataFrame,
+    held_key: np.ndarray,
+    held_close: np.ndarray,
+    over_key: np.ndarray,
+    shares: np.ndarray,
+    as_of: date,
+) -> dict[str, np.ndarray]:
+    """Each over-held (account, sleeve, symbol) sells ``shares`` from its own lots, oldest first
+    (by holding-period date, then lot_id): key, proceeds, gain (USD) and long of each lot sold."""
+    rows = np.flatnonzero(np.isin(held_key, over_key))
+    since = held["since"].to_numpy()[rows]
+    lot_rank, _ = pd.factorize(held["lot_id"].to_numpy()[rows], sort=True)
+    order = np.lexsort((_last_if_missing(lot_rank), _last_if_missing(since), held_key[rows]))
+    rows, key = rows[order], held_key[rows][order]
+    quantity = held["quantity"].to_numpy(float)[rows]
+    # pandas' group cumsum, so the shares before each lot are the ones grouping by the ids gave
+    before = pd.Series(quantity).groupby(key, sort=False).cumsum().to_numpy(float) - quantity
+    wanted = shares[np.searchsorted(over_key, key)]
+    sold = np.clip(wanted - before, 0.0, quantity)
+    per_share = held["cost_basis"].to_numpy(float)[rows] / quantity
+    close = held_close[rows]
+    days = (pd.Timestamp(as_of) - pd.Series(since[order])).dt.days.to_numpy()
+    kept = sold > 1e-12
+    return {
+        "key": key[kept],
+        "proceeds": (sold * close)[kept],
+        "gain": (sold * (close - per_share))[kept],
+        "long": (days > _LONG_TERM_DAYS)[kept],
+    }
+
+
+def _last_if_missing(values: np.ndarray) -> np.ndarray:
+    """Sort keys of shape (n,) with a missing value (code -1, NaT) after every other, as
+    ``sort_values`` places them."""
+    if values.dtype.kind == "M":
+        missing = np.isnat(values)
+        values = values.view(np.int64)
+    else:
+        missing = values < 0
+    return np.where(missing, np.iinfo(np.int64).max, values)
+
+
+def _overlay_trades(trades: pd.DataFrame, trading: list) -> _Orders:
+    """The engine's trades of the trading accounts; sleeve code _BOUGHT for a buy."""
+    account = positions(trades["account_id"], pd.Index(trading))
+    rows = _by_account(account)
+    symbol, symbols = pd.factorize(trades["symbol"].to_numpy()[rows])
+    n = len(rows)
+    buy = (trades["side"] == "BUY").to_numpy(bool)[rows]
+    return _Orders(
+        account[rows],
+        np.where(buy, _BOUGHT, _SOLD),
+        symbol,
+        pd.Index(symbols),
+        trades["notional"].astype(float).to_numpy(float)[rows],
+        np.zeros(n),
+        np.zeros(n, dtype=bool),
+    )
+
+
+def _overlay_lot_sells(lot_sells: pd.DataFrame, trading: list) -> _Orders:
+    """The engine's lot sells of the trading accounts, all of one sleeve (_SOLD)."""
+    account = positions(lot_sells["account_id"], pd.Index(trading))
+    rows = _by_account(account)
+    symbol, symbols = pd.factorize(lot_sells["symbol"].to_numpy()[rows])
+    n = len(rows)
+    return _Orders(
+        account[rows],
+        np.full(n, _SOLD),
+        symbol,
+        pd.Index(symbols),
+        np.zeros(n),
+        lot_sells["realized_gain"].astype(float).to_numpy(float)[rows],
+        lot_sells["term"].astype(str).to_numpy()[rows] == "LONG",
+    )
+
+
+def _by_account(account: np.ndarray) -> np.ndarray:
+    """The rows of the trading accounts (``account`` >= 0), grouped by account, each account's
+    rows in their order."""
+    rows = np.flatnonzero(account != MISSING)
+    return rows[np.argsort(account[rows], kind="stable")]
+
+
+def _traded(orders: _Orders, edges: np.ndarray) -> np.ndarray:
+    """USD traded per account, shape (n_accounts,): ``Series.sum`` of each account's rows (NaN
+    skipped), summed by numpy over the rows in their order as before."""
+    usd = np.where(np.isnan(orders.usd), 0.0, orders.usd)
+    return np.array([usd[lo:hi].sum() for lo, hi in zip(edges[:-1], edges[1:], strict=True)])
+
+
+def _gains(
+    sells: _Orders,
+    edges: np.ndarray,
+    taxable: np.ndarray,
+    st_rate: np.ndarray,
+    lt_rate: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(short-term gain, long-term gain, tax on them) per account, USD, each of shape
+    (n_accounts,); a loss is a negative tax, nothing outside a taxable account."""
+    st = np.empty(len(edges) - 1)
+    lt = np.empty(len(edges) - 1)
+    for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+        gain, long = sells.gain[lo:hi], sells.long[lo:hi]
+        st[i], lt[i] = gain[~long].sum(), gain[long].sum()
+    return st, lt, np.where(taxable, st * st_rate + lt * lt_rate, 0.0)
+
+
+def _sleeve_symbols(sells: _Orders, n_accounts: int) -> np.ndarray:
+    """How many (sleeve, symbol) each account's sleeves sell, shape (n_accounts,): one order
+    each, however many lots it relieves."""
+    sizes = [n_accounts, int(sells.sleeve.max(initial=0)) + 1, len(sells.symbols)]
+    key = np.unique(combined([sells.account, sells.sleeve, sells.symbol], sizes))
+    return np.bincount(key // (sizes[1] * sizes[2]), minlength=n_accounts)
+
+
+class _WashBlocks:
+    """The night's wash-sale blocks of the trading accounts' households (rule 3), and the
+    identical group of each symbol, as integer codes."""
+
+    def __init__(
+        self, wash_blocks: pd.DataFrame, household: pd.Series, group_of: pd.Series | None
+    ):
+        self._group = _grouper(group_of)
+        block_group, names = pd.factorize(wash_blocks["identical_group"])
+        self._code = {name: code for code, name in enumerate(names)}
+        (self._household, block_household), _ = sorted_codes(
+            household, wash_blocks["household_id"]
         )
-        traded_ind = float(mine_buys["notional"].sum() + mine_sells["proceeds"].sum())
-        traded_ovl = float(done["notional"].astype(float).sum())
-        rows.append(
-            {
-                "account_id": account,
-                "trades_independent": independent_orders,
-                "trades_overlay": len(done),
-                "traded_independent": traded_ind,
-                "traded_overlay": traded_ovl,
-                "netted_away": traded_ind - traded_ovl,
-                "gain_st_independent": ind[0],
-                "gain_lt_independent": ind[1],
-                "gain_st_overlay": ovl[0],
-                "gain_lt_overlay": ovl[1],
-                "tax_independent": ind[2],
-                "tax_overlay": ovl[2],
-                "tax_saved": ind[2] - ovl[2],
-                "wash_sales_independent": _wash_sales(mine_sells, mine_buys, blocks, group),
-                # the account is one "sleeve" here: any buy of a group washes its loss sale
-                "wash_sales_overlay": _wash_sales(
-                    done_sells.assign(sleeve_id="sold"),
-                    done[done["side"] == "BUY"].assign(sleeve_id="bought"),
-                    blocks,
-                    group,
-                ),
-            }
+        key = _household_group(block_household, block_group)
+        known = (block_household != MISSING) & (block_group != MISSING)
+        # a purchase in the window washes a loss sale tonight; a loss sale in it, a buy tonight
+        self._purchased = np.unique(key[known & wash_blocks["loss_sale_blocked"].astype(bool)])
+        self._lost = np.unique(key[known & wash_blocks["buy_blocked"].astype(bool)])
+
+    def wash_sales(self, sells: _Orders, buys: _Orders, n_accounts: int) -> np.ndarray:
+        """Per account, shape (n_accounts,): loss sales (per sleeve and group) a sibling
+        sleeve's buy tonight or the household's purchase in the window washes, plus buys (per
+        sleeve and group) of a group the household sold at a loss in the window."""
+        losses = sells.take(sells.gain < 0)
+        loss_group, buy_group = self._groups(losses), self._groups(buys)
+        n_sleeves = 1 + max(losses.sleeve.max(initial=0), buys.sleeve.max(initial=0))
+        sizes = [n_accounts, int(n_sleeves), len(self._code)]
+        sold = _distinct(losses, loss_group, sizes)
+        bought = _distinct(buys, buy_group, sizes)
+        # how many sleeves buy each (account, group) tonight: another than the seller washes it
+        pairs, n_buying = np.unique(bought.account * sizes[2] + bought.group, return_counts=True)
+        buying = _count_of(pairs, n_buying, sold.account * sizes[2] + sold.group)
+        by_sibling = buying - np.isin(sold.key, bought.key) > 0
+        washed = by_sibling | np.isin(self._key(sold), self._purchased)
+        blocked = np.isin(self._key(bought), self._lost)
+        return np.bincount(sold.account[washed], minlength=n_accounts) + np.bincount(
+            bought.account[blocked], minlength=n_accounts
         )
-    return pd.DataFrame(rows, columns=OVERLAY_SAVINGS_COLUMNS)
+
+    def _groups(self, orders: _Orders) -> np.ndarray:
+        """The code of each order's identical group, shape (n_rows,); a group no block names
+        gets a code of its own."""
+        names = self._group(pd.Series(orders.symbols, dtype=object)).to_numpy(object)
+        of_symbol = np.array([self._code.setdefault(g, len(self._code)) for g in names], np.int64)
+        group = of_symbol[orders.symbol] if len(of_symbol) else orders.symbol.copy()
+        group[orders.symbol == MISSING] = MISSING
+        return group
+
+    def _key(self, found: _Distinct) -> np.ndarray:
+        return _household_group(self._household[found.account], found.group)
+
+
+@dataclass(frozen=True)
+class _Distinct:
+    """Distinct (account, sleeve, group) of some orders: account and group codes of shape
+    (n_distinct,) and their one int64 key each."""
+
+    account: np.ndarray
+    group: np.ndarray
+    key: np.ndarray
+
+
+def _distinct(orders: _Orders, group: np.ndarray, sizes: list[int]) -> _Distinct:
+    key, first = np.unique(
+        combined([orders.account, orders.sleeve, group], sizes), return_index=True
+    )
+    known = key != MISSING
+    return _Distinct(orders.account[first[known]], group[first[known]], key[known])
+
+
+def _count_of(keys: np.ndarray, counts: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``counts`` of each of ``query`` in the sorted ``keys``; 0 for one not there."""
+    if len(keys) == 0:
+        return np.zeros(len(query), dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return np.where(keys[at] == query, counts[at], 0)
+
+
+def _household_group(household: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """One key per (household, group) code pair; negative where the household is missing."""
+    return household.astype(np.int64) * (1 << 32) + group
 
 
 def _grouper(group_of: pd.Series | None):
@@ -156,86 +506,3 @@ def _grouper(group_of: pd.Series | None):
         return mapped.where(mapped.notna() & (mapped.astype(str) != ""), symbols).astype(str)
 
     return group
-
-
-def _independent(attribution, lots, sleeves, models, price, accounts, trading, as_of):
-    """The sleeves' own trades: (buys: account_id, sleeve_id, symbol, quantity, notional;
-    lot sells: account_id, sleeve_id, symbol, lot_id, quantity, proceeds, realized_gain, term)."""
-    mine = sleeves[sleeves["account_id"].isin(trading) & (sleeves["model_id"] != CASH_MODEL_ID)]
-    value = accounts["value"].astype(float)
-    want = sleeve_targets(mine, models)
-    want = want.assign(goal=want["weight"] * want["account_id"].map(value).astype(float))
-    keys = ["account_id", "sleeve_id", "symbol"]
-    own = ["account_id", "lot_id", "symbol", "quantity", "cost_basis", "sleeve_id"]
-    held_lots = attribution.loc[attribution["account_id"].isin(trading), own].merge(
-        lots[["account_id", "lot_id", "symbol", "acquired_date", "adjusted_acquired_date"]],
-        on=["account_id", "lot_id", "symbol"],
-        how="left",
-    )
-    held_lots = held_lots.assign(
-        close=held_lots["symbol"].map(price).astype(float).fillna(0.0),
-        since=pd.to_datetime(
-            held_lots["adjusted_acquired_date"].where(
-                held_lots["adjusted_acquired_date"].notna(), held_lots["acquired_date"]
-            )
-        ),
-    )
-    held = (held_lots["quantity"] * held_lots["close"]).groupby([held_lots[k] for k in keys]).sum()
-    goal = want.groupby(keys)["goal"].sum()
-    gap = goal.sub(held, fill_value=0.0).rename("gap").reset_index()
-    gap = gap.merge(mine[["account_id", "sleeve_id"]], on=["account_id", "sleeve_id"])
-    floor = np.maximum(gap["account_id"].map(accounts["min_trade_value"]).astype(float), 1e-9)
-    close = gap["symbol"].map(price).astype(float)
-    buys = gap[(gap["gap"] >= floor) & (close > 0)]
-    buys = buys.assign(
-        quantity=buys["gap"] / buys["symbol"].map(price).astype(float), notional=buys["gap"]
-    )[["account_id", "sleeve_id", "symbol", "quantity", "notional"]]
-    over = gap[gap["gap"] <= -floor]
-    to_sell = pd.Series(
-        (-over["gap"] / over["symbol"].map(price).astype(float)).to_numpy(),
-        index=pd.MultiIndex.from_frame(over[keys]),
-    )
-    fifo = held_lots.sort_values(keys + ["since", "lot_id"], kind="stable")
-    fifo = fifo[pd.MultiIndex.from_frame(fifo[keys]).isin(to_sell.index)]
-    wanted = to_sell.reindex(pd.MultiIndex.from_frame(fifo[keys])).to_numpy(float)
-    before = fifo.groupby(keys)["quantity"].cumsum().to_numpy(float) - fifo["quantity"].to_numpy(
-        float
-    )
-    sold = np.clip(wanted - before, 0.0, fifo["quantity"].to_numpy(float))
-    per_share = fifo["cost_basis"].to_numpy(float) / fifo["quantity"].to_numpy(float)
-    held_days = (pd.Timestamp(as_of) - fifo["since"]).dt.days.to_numpy()
-    sells = fifo[keys + ["lot_id"]].assign(
-        quantity=sold,
-        proceeds=sold * fifo["close"].to_numpy(float),
-        realized_gain=sold * (fifo["close"].to_numpy(float) - per_share),
-        term=np.where(held_days > _LONG_TERM_DAYS, "LONG", "SHORT"),
-    )
-    return buys.reset_index(drop=True), sells[sold > 1e-12].reset_index(drop=True)
-
-
-def _gains(gain: pd.Series, term: pd.Series, info: pd.Series) -> tuple[float, float, float]:
-    """(short-term gain, long-term gain, tax on them) of sells in one account, USD."""
-    long = term.astype(str).to_numpy() == "LONG"
-    values = gain.astype(float).to_numpy()
-    st, lt = float(values[~long].sum()), float(values[long].sum())
-    taxable = str(info["account_type"]).upper() == AccountType.TAXABLE
-    tax = st * float(info["st_tax_rate"]) + lt * float(info["lt_tax_rate"]) if taxable else 0.0
-    return st, lt, tax
-
-
-def _wash_sales(sells: pd.DataFrame, buys: pd.DataFrame, blocks: pd.DataFrame, group) -> int:
-    """Loss sales (per sleeve and group) a sibling sleeve's buy tonight or the household's
-    purchase in the window washes, plus buys (per sleeve and group) of a group the household
-    sold at a loss in the window."""
-    bought_recently = set(blocks.loc[blocks["loss_sale_blocked"].astype(bool), "identical_group"])
-    lost_recently = set(blocks.loc[blocks["buy_blocked"].astype(bool), "identical_group"])
-    losses = sells[sells["realized_gain"].astype(float) < 0]
-    loss_keys = set(zip(losses["sleeve_id"], group(losses["symbol"])))
-    buy_keys = set(zip(buys["sleeve_id"], group(buys["symbol"])))
-    washed = {
-        (sleeve, g)
-        for sleeve, g in loss_keys
-        if g in bought_recently
-        or any(b_sleeve != sleeve and b_g == g for b_sleeve, b_g in buy_keys)
-    }
-    return len(washed) + sum(1 for _, g in buy_keys if g in lost_recently)
