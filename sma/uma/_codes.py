@@ -15,22 +15,25 @@ import pandas as pd
 MISSING = -1
 
 
-def sorted_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
-    """The values of several columns as codes into one sorted vocabulary.
+def sorted_codes(*columns: pd.Series, sort: bool = True) -> tuple[list[np.ndarray], pd.Index]:
+    """The values of several columns as codes into one vocabulary.
 
     Parameters
     ----------
     columns : the columns, each of shape (n_rows_i,), of one kind of id (sleeves, symbols).
+    sort : sort the vocabulary; False: only equal values share a code (the values need not be
+        comparable).
 
     Returns
     -------
     (codes, vocabulary): for each column an int64 array of shape (n_rows_i,) of positions in
-    ``vocabulary`` (:data:`MISSING` for a missing value), and the sorted distinct values.
+    ``vocabulary`` (:data:`MISSING` for a missing value), and the distinct values.
     """
     found = [pd.factorize(column) for column in columns]
     values = [np.asarray(uniques, dtype=object) for _, uniques in found]
-    vocabulary = pd.Index(np.concatenate(values) if values else [], dtype=object).unique()
-    vocabulary = vocabulary.sort_values()
+    vocabulary = pd.Index(np.concatenate(values), dtype=object).unique()
+    if sort:
+        vocabulary = vocabulary.sort_values()
     codes = [_recode(vocabulary.get_indexer(uniques), code) for code, uniques in found]
     return codes, vocabulary
 
@@ -75,3 +78,17 @@ def starts(account: np.ndarray, n_accounts: int) -> np.ndarray:
     account : int64 of shape (n_rows,), sorted, each in ``range(n_accounts)``.
     """
     return np.searchsorted(account, np.arange(n_accounts + 1)).astype(np.int64)
+
+
+def last_if_missing(values: np.ndarray) -> np.ndarray:
+    """A sort key of shape (n,) that puts a missing value (a negative code, NaN, NaT) after
+    every other, as ``sort_values`` places it."""
+    if values.dtype.kind == "M":
+        missing = np.isnat(values)
+        values = values.view(np.int64)
+    elif values.dtype.kind == "f":
+        missing = np.isnan(values)
+    else:
+        missing = values < 0
+    top = np.inf if values.dtype.kind == "f" else np.iinfo(np.int64).max
+    return np.where(missing, top, values)

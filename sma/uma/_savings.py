@@ -41,7 +41,7 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID, AccountType
 from sma.uma._attribution import sleeve_targets
-from sma.uma._codes import MISSING, combined, positions, sorted_codes, starts
+from sma.uma._codes import MISSING, combined, last_if_missing, positions, sorted_codes, starts
 
 OVERLAY_SAVINGS_COLUMNS = [
     "account_id",
@@ -62,22 +62,21 @@ OVERLAY_SAVINGS_COLUMNS = [
 ]
 
 _LONG_TERM_DAYS = 365
-_DATES = ["acquired_date", "adjusted_acquired_date"]
 _LOT = ["account_id", "lot_id", "symbol"]
-_SOLD, _BOUGHT = 0, 1  # the overlay's sleeve codes: its sells and its buys
+_DATES = ["acquired_date", "adjusted_acquired_date"]
+_SOLD, _BOUGHT = 0, 1  # the overlay's own "sleeves": its sells and its buys
 
 
 @dataclass(frozen=True)
 class _Orders:
-    """One kind of order of the trading accounts (buys, lot sells, trades), rows grouped by
-    account, each account's rows in the order its own frame had them.
+    """One kind of order of the trading accounts (sleeve buys or lot sells, the engine's trades
+    or lot sells), rows grouped by account, each account's rows in their order in its own frame.
 
     Attributes
     ----------
     account : ndarray of shape (n_rows,), int64: position in the trading accounts, sorted.
     sleeve : ndarray of shape (n_rows,), int64: code of the sleeve (wash sales compare them).
-    symbol : ndarray of shape (n_rows,), int64: code into ``symbols``.
-    symbols : Index of shape (n_symbols,): the symbols the codes name.
+    symbol : ndarray of shape (n_rows,), int64: code in the shard's sorted symbols.
     usd : ndarray of shape (n_rows,): notional of a buy or trade, proceeds of a sell, USD.
     gain : ndarray of shape (n_rows,): realized gain of a sell, USD.
     long : ndarray of shape (n_rows,), bool: a sell of a lot held more than a year.
@@ -86,7 +85,6 @@ class _Orders:
     account: np.ndarray
     sleeve: np.ndarray
     symbol: np.ndarray
-    symbols: pd.Index
     usd: np.ndarray
     gain: np.ndarray
     long: np.ndarray
@@ -97,7 +95,6 @@ class _Orders:
             self.account[rows],
             self.sleeve[rows],
             self.symbol[rows],
-            self.symbols,
             self.usd[rows],
             self.gain[rows],
             self.long[rows],
@@ -149,10 +146,12 @@ def overlay_savings(
     if not trading:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in OVERLAY_SAVINGS_COLUMNS})
     info = accounts.loc[trading]
-    price = closes.astype(float)
-    buys, sells = _independent(attribution, lots, sleeves, models, price, info, trading, as_of)
-    done = _overlay_trades(trades, trading)
-    done_sells = _overlay_lot_sells(lot_sells, trading)
+    _, symbols = sorted_codes(
+        attribution["symbol"], models["symbol"], trades["symbol"], lot_sells["symbol"]
+    )
+    shard = _Shard(pd.Index(trading), symbols, closes.astype(float).reindex(symbols))
+    buys, sells = _independent(attribution, lots, sleeves, models, info, shard, as_of)
+    done, done_sells = _overlay_trades(trades, shard), _overlay_lot_sells(lot_sells, shard)
     n = len(trading)
     edges = [starts(orders.account, n) for orders in (buys, sells, done, done_sells)]
     traded_ind = _traded(buys, edges[0]) + _traded(sells, edges[1])
@@ -161,13 +160,13 @@ def overlay_savings(
     rates = info["st_tax_rate"].to_numpy(float), info["lt_tax_rate"].to_numpy(float)
     ind = _gains(sells, edges[1], taxable, *rates)
     ovl = _gains(done_sells, edges[3], taxable, *rates)
-    blocks = _WashBlocks(wash_blocks, info["household_id"], group_of)
+    blocks = _WashBlocks(wash_blocks, info["household_id"], symbols, group_of)
     # the account is one "sleeve" for its overlay trades: any buy of a group washes its loss sale
     bought = done.take(done.sleeve == _BOUGHT)
     return pd.DataFrame(
         {
             "account_id": trading,
-            "trades_independent": np.diff(edges[0]) + _sleeve_symbols(sells, n),
+            "trades_independent": np.diff(edges[0]) + _sleeve_symbols(sells, shard),
             "trades_overlay": np.diff(edges[2]),
             "traded_independent": traded_ind,
             "traded_overlay": traded_ovl,
@@ -186,83 +185,83 @@ def overlay_savings(
     )
 
 
+@dataclass(frozen=True)
+class _Shard:
+    """The accounts the overlay trades tonight and the symbols they touch, both sorted (their
+    positions are the codes), with the symbols' closes (USD per share, NaN for none)."""
+
+    accounts: pd.Index
+    symbols: pd.Index
+    close: pd.Series
+
+
 def _independent(
     attribution: pd.DataFrame,
     lots: pd.DataFrame,
     sleeves: pd.DataFrame,
     models: pd.DataFrame,
-    price: pd.Series,
     info: pd.DataFrame,
-    trading: list,
+    shard: _Shard,
     as_of: date,
 ) -> tuple[_Orders, _Orders]:
     """The sleeves' own trades (rule 1): buys in (account, sleeve, symbol) order, and lot sells
     in (account, sleeve, symbol, holding-period date, lot_id) order."""
-    mine = sleeves[sleeves["account_id"].isin(trading) & (sleeves["model_id"] != CASH_MODEL_ID)]
+    mine = sleeves[
+        sleeves["account_id"].isin(shard.accounts) & (sleeves["model_id"] != CASH_MODEL_ID)
+    ]
     want = sleeve_targets(mine, models)
-    held = _held_lots(attribution, lots, trading)
-    accounts = pd.Index(trading)
+    held = _held_lots(attribution, lots, shard.accounts)
     (held_sleeve, want_sleeve, mine_sleeve), sleeve_ids = sorted_codes(
         held["sleeve_id"], want["sleeve_id"], mine["sleeve_id"]
     )
-    (held_symbol, want_symbol), symbols = sorted_codes(held["symbol"], want["symbol"])
-    sizes = [len(accounts), len(sleeve_ids), len(symbols)]
+    sizes = [len(shard.accounts), len(sleeve_ids), len(shard.symbols)]
+    held_symbol = positions(held["symbol"], shard.symbols)
     held_key = combined(
-        [positions(held["account_id"], accounts), held_sleeve, held_symbol], sizes
+        [positions(held["account_id"], shard.accounts), held_sleeve, held_symbol], sizes
     )
-    want_account = positions(want["account_id"], accounts)
+    want_account = positions(want["account_id"], shard.accounts)
     value = info["value"].astype(float).to_numpy(float)
     goal = want["weight"].to_numpy() * value[want_account]
-    want_key = combined([want_account, want_sleeve, want_symbol], sizes)
-    close = price.reindex(symbols).to_numpy(float)
-    held_close = np.nan_to_num(close[held_symbol], nan=0.0)
-    held_close[held_symbol == MISSING] = 0.0
-    quantity = held["quantity"].to_numpy(float)
-    key, gap = _gap(
-        _sum_by(want_key, goal), _sum_by(held_key, quantity * held_close)
+    want_key = combined(
+        [want_account, want_sleeve, positions(want["symbol"], shard.symbols)], sizes
     )
-    # only the (invested) sleeves of the trading accounts trade
-    pair = combined([positions(mine["account_id"], accounts), mine_sleeve], sizes[:2])
+    close = shard.close.to_numpy(float)
+    held_close = np.where(held_symbol == MISSING, 0.0, np.nan_to_num(close[held_symbol], nan=0.0))
+    quantity = held["quantity"].to_numpy(float)
+    key, gap = _gap(_sum_by(want_key, goal), _sum_by(held_key, quantity * held_close))
+    # only the invested sleeves trade
+    pair = combined([positions(mine["account_id"], shard.accounts), mine_sleeve], sizes[:2])
     in_sleeve = np.isin(key // sizes[2], pair)
     key, gap = key[in_sleeve], gap[in_sleeve]
-    account = key // (sizes[1] * sizes[2])
+    account, sleeve, symbol = key // (sizes[1] * sizes[2]), (key // sizes[2]) % sizes[1], key % sizes[2]
     floor = np.maximum(info["min_trade_value"].astype(float).to_numpy(float)[account], 1e-9)
-    gap_close = close[key % sizes[2]]
-    buy = (gap >= floor) & (gap_close > 0)
+    buy = (gap >= floor) & (close[symbol] > 0)
     over = gap <= -floor
+    n_buys = int(buy.sum())
     buys = _Orders(
-        account[buy],
-        (key[buy] // sizes[2]) % sizes[1],
-        key[buy] % sizes[2],
-        symbols,
-        gap[buy],
-        np.zeros(buy.sum()),
-        np.zeros(buy.sum(), dtype=bool),
+        account[buy], sleeve[buy], symbol[buy], gap[buy], np.zeros(n_buys), np.zeros(n_buys, bool)
     )
-    sells = _fifo_sells(
-        held, held_key, held_close, key[over], -gap[over] / gap_close[over], as_of
-    )
+    sold = _fifo_sells(held, held_key, held_close, key[over], -gap[over] / close[symbol[over]], as_of)
     sells = _Orders(
-        sells["key"] // (sizes[1] * sizes[2]),
-        (sells["key"] // sizes[2]) % sizes[1],
-        sells["key"] % sizes[2],
-        symbols,
-        sells["proceeds"],
-        sells["gain"],
-        sells["long"],
+        sold["key"] // (sizes[1] * sizes[2]),
+        (sold["key"] // sizes[2]) % sizes[1],
+        sold["key"] % sizes[2],
+        sold["proceeds"],
+        sold["gain"],
+        sold["long"],
     )
     return buys, sells
 
 
-def _held_lots(attribution: pd.DataFrame, lots: pd.DataFrame, trading: list) -> pd.DataFrame:
-    """The trading accounts' lots: their sleeve and the date their holding period runs from
-    (``since``: the adjusted acquisition date where there is one)."""
+def _held_lots(attribution: pd.DataFrame, lots: pd.DataFrame, accounts: pd.Index) -> pd.DataFrame:
+    """The accounts' lots: their sleeve and the date their holding period runs from (``since``:
+    the adjusted acquisition date where there is one)."""
     own = ["account_id", "lot_id", "symbol", "quantity", "cost_basis", "sleeve_id"]
-    held = attribution.loc[attribution["account_id"].isin(trading), own]
+    held = attribution.loc[attribution["account_id"].isin(accounts), own]
     dated = lots[_LOT + _DATES]
-    dated = dated[dated["account_id"].isin(trading)]
+    dated = dated[dated["account_id"].isin(accounts)]
     if _same_lots(held, dated):
-        # the attribution lists the lots in their order: no join needed
+        # the attribution lists the lots in their order: nothing to join
         held = held.assign(**{c: dated[c].array for c in _DATES})
     else:
         held = held.merge(dated, on=_LOT, how="left")
@@ -278,15 +277,16 @@ def _same_lots(held: pd.DataFrame, dated: pd.DataFrame) -> bool:
 
 
 def _sum_by(key: np.ndarray, values: np.ndarray) -> pd.Series:
-    """``values`` summed per key (rows with a missing key left out), indexed by the sorted keys;
-    pandas' group sum, so each total is the one grouping by the ids gave."""
+    """``values`` summed per key (rows with a missing key left out), indexed by the sorted keys:
+    pandas' group sum over the rows in their order, so each total is the one grouping by the ids
+    gave."""
     kept = key != MISSING
     return pd.Series(values[kept]).groupby(key[kept]).sum()
 
 
 def _gap(goal: pd.Series, held: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """goal - held per key over the keys of either (``Series.sub(fill_value=0.0)``: a side
-    missing counts 0 unless both are), as (sorted keys, gap USD)."""
+    """goal - held per key over the keys of either, as (sorted keys, gap USD);
+    ``Series.sub(fill_value=0.0)``: a side missing counts 0 unless both are."""
     key = np.union1d(goal.index.to_numpy(), held.index.to_numpy())
     want = np.full(len(key), np.nan)
     have = np.full(len(key), np.nan)
@@ -306,13 +306,14 @@ def _fifo_sells(
     shares: np.ndarray,
     as_of: date,
 ) -> dict[str, np.ndarray]:
-    """Each over-held (account, sleeve, symbol) sells ``shares`` from its own lots, oldest first
-    (by holding-period date, then lot_id): key, proceeds, gain (USD) and long of each lot sold."""
+    """Each over-held (account, sleeve, symbol) key sells ``shares`` from its own lots, oldest
+    first (by holding-period date, then lot_id): key, proceeds, gain (USD) and long of each lot
+    sold, in that order."""
     rows = np.flatnonzero(np.isin(held_key, over_key))
     since = held["since"].to_numpy()[rows]
-    lot_rank, _ = pd.factorize(held["lot_id"].to_numpy()[rows], sort=True)
-    order = np.lexsort((_last_if_missing(lot_rank), _last_if_missing(since), held_key[rows]))
-    rows, key = rows[order], held_key[rows][order]
+    lot_rank = held["lot_id"].iloc[rows].rank(method="dense").to_numpy(float)
+    order = np.lexsort((last_if_missing(lot_rank), last_if_missing(since), held_key[rows]))
+    rows, key, since = rows[order], held_key[rows][order], since[order]
     quantity = held["quantity"].to_numpy(float)[rows]
     # pandas' group cumsum, so the shares before each lot are the ones grouping by the ids gave
     before = pd.Series(quantity).groupby(key, sort=False).cumsum().to_numpy(float) - quantity
@@ -320,7 +321,7 @@ def _fifo_sells(
     sold = np.clip(wanted - before, 0.0, quantity)
     per_share = held["cost_basis"].to_numpy(float)[rows] / quantity
     close = held_close[rows]
-    days = (pd.Timestamp(as_of) - pd.Series(since[order])).dt.days.to_numpy()
+    days = (pd.Timestamp(as_of) - pd.Series(since)).dt.days.to_numpy()
     kept = sold > 1e-12
     return {
         "key": key[kept],
@@ -330,55 +331,40 @@ def _fifo_sells(
     }
 
 
-def _last_if_missing(values: np.ndarray) -> np.ndarray:
-    """Sort keys of shape (n,) with a missing value (code -1, NaT) after every other, as
-    ``sort_values`` places them."""
-    if values.dtype.kind == "M":
-        missing = np.isnat(values)
-        values = values.view(np.int64)
-    else:
-        missing = values < 0
-    return np.where(missing, np.iinfo(np.int64).max, values)
-
-
-def _overlay_trades(trades: pd.DataFrame, trading: list) -> _Orders:
-    """The engine's trades of the trading accounts; sleeve code _BOUGHT for a buy."""
-    account = positions(trades["account_id"], pd.Index(trading))
+def _overlay_trades(trades: pd.DataFrame, shard: _Shard) -> _Orders:
+    """The engine's trades of the trading accounts; a buy in the sleeve _BOUGHT."""
+    account = positions(trades["account_id"], shard.accounts)
     rows = _by_account(account)
-    symbol, symbols = pd.factorize(trades["symbol"].to_numpy()[rows])
     n = len(rows)
     buy = (trades["side"] == "BUY").to_numpy(bool)[rows]
     return _Orders(
         account[rows],
         np.where(buy, _BOUGHT, _SOLD),
-        symbol,
-        pd.Index(symbols),
+        positions(trades["symbol"], shard.symbols)[rows],
         trades["notional"].astype(float).to_numpy(float)[rows],
         np.zeros(n),
         np.zeros(n, dtype=bool),
     )
 
 
-def _overlay_lot_sells(lot_sells: pd.DataFrame, trading: list) -> _Orders:
-    """The engine's lot sells of the trading accounts, all of one sleeve (_SOLD)."""
-    account = positions(lot_sells["account_id"], pd.Index(trading))
+def _overlay_lot_sells(lot_sells: pd.DataFrame, shard: _Shard) -> _Orders:
+    """The engine's lot sells of the trading accounts, all in the sleeve _SOLD."""
+    account = positions(lot_sells["account_id"], shard.accounts)
     rows = _by_account(account)
-    symbol, symbols = pd.factorize(lot_sells["symbol"].to_numpy()[rows])
     n = len(rows)
     return _Orders(
         account[rows],
         np.full(n, _SOLD),
-        symbol,
-        pd.Index(symbols),
+        positions(lot_sells["symbol"], shard.symbols)[rows],
         np.zeros(n),
         lot_sells["realized_gain"].astype(float).to_numpy(float)[rows],
-        lot_sells["term"].astype(str).to_numpy()[rows] == "LONG",
+        (lot_sells["term"].astype(str) == "LONG").to_numpy(bool)[rows],
     )
 
 
 def _by_account(account: np.ndarray) -> np.ndarray:
-    """The rows of the trading accounts (``account`` >= 0), grouped by account, each account's
-    rows in their order."""
+    """The rows of the trading accounts (``account`` not missing), grouped by account, each
+    account's rows in their order."""
     rows = np.flatnonzero(account != MISSING)
     return rows[np.argsort(account[rows], kind="stable")]
 
@@ -407,26 +393,34 @@ def _gains(
     return st, lt, np.where(taxable, st * st_rate + lt * lt_rate, 0.0)
 
 
-def _sleeve_symbols(sells: _Orders, n_accounts: int) -> np.ndarray:
+def _sleeve_symbols(sells: _Orders, shard: _Shard) -> np.ndarray:
     """How many (sleeve, symbol) each account's sleeves sell, shape (n_accounts,): one order
     each, however many lots it relieves."""
-    sizes = [n_accounts, int(sells.sleeve.max(initial=0)) + 1, len(sells.symbols)]
+    n = len(shard.accounts)
+    sizes = [n, int(sells.sleeve.max(initial=0)) + 1, len(shard.symbols)]
     key = np.unique(combined([sells.account, sells.sleeve, sells.symbol], sizes))
-    return np.bincount(key // (sizes[1] * sizes[2]), minlength=n_accounts)
+    return np.bincount(key // (sizes[1] * sizes[2]), minlength=n)
 
 
 class _WashBlocks:
-    """The night's wash-sale blocks of the trading accounts' households (rule 3), and the
-    identical group of each symbol, as integer codes."""
+    """The night's wash-sale blocks of the trading accounts' households and each symbol's
+    identical group (rule 3), as integer codes."""
 
     def __init__(
-        self, wash_blocks: pd.DataFrame, household: pd.Series, group_of: pd.Series | None
+        self,
+        wash_blocks: pd.DataFrame,
+        household: pd.Series,
+        symbols: pd.Index,
+        group_of: pd.Series | None,
     ):
-        self._group = _grouper(group_of)
-        block_group, names = pd.factorize(wash_blocks["identical_group"])
-        self._code = {name: code for code, name in enumerate(names)}
+        names = _grouper(group_of)(pd.Series(symbols, dtype=object)).to_numpy(object)
+        (block_group, symbol_group), groups = sorted_codes(
+            wash_blocks["identical_group"], pd.Series(names, dtype=object), sort=False
+        )
+        self._group_of_symbol = symbol_group
+        self._n_groups = len(groups)
         (self._household, block_household), _ = sorted_codes(
-            household, wash_blocks["household_id"]
+            household, wash_blocks["household_id"], sort=False
         )
         key = _household_group(block_household, block_group)
         known = (block_household != MISSING) & (block_group != MISSING)
@@ -439,12 +433,11 @@ class _WashBlocks:
         sleeve's buy tonight or the household's purchase in the window washes, plus buys (per
         sleeve and group) of a group the household sold at a loss in the window."""
         losses = sells.take(sells.gain < 0)
-        loss_group, buy_group = self._groups(losses), self._groups(buys)
         n_sleeves = 1 + max(losses.sleeve.max(initial=0), buys.sleeve.max(initial=0))
-        sizes = [n_accounts, int(n_sleeves), len(self._code)]
-        sold = _distinct(losses, loss_group, sizes)
-        bought = _distinct(buys, buy_group, sizes)
-        # how many sleeves buy each (account, group) tonight: another than the seller washes it
+        sizes = [n_accounts, int(n_sleeves), self._n_groups]
+        sold = _distinct(losses, self._group(losses), sizes)
+        bought = _distinct(buys, self._group(buys), sizes)
+        # how many sleeves buy each (account, group) tonight: one besides the seller washes it
         pairs, n_buying = np.unique(bought.account * sizes[2] + bought.group, return_counts=True)
         buying = _count_of(pairs, n_buying, sold.account * sizes[2] + sold.group)
         by_sibling = buying - np.isin(sold.key, bought.key) > 0
@@ -454,14 +447,9 @@ class _WashBlocks:
             bought.account[blocked], minlength=n_accounts
         )
 
-    def _groups(self, orders: _Orders) -> np.ndarray:
-        """The code of each order's identical group, shape (n_rows,); a group no block names
-        gets a code of its own."""
-        names = self._group(pd.Series(orders.symbols, dtype=object)).to_numpy(object)
-        of_symbol = np.array([self._code.setdefault(g, len(self._code)) for g in names], np.int64)
-        group = of_symbol[orders.symbol] if len(of_symbol) else orders.symbol.copy()
-        group[orders.symbol == MISSING] = MISSING
-        return group
+    def _group(self, orders: _Orders) -> np.ndarray:
+        group = self._group_of_symbol[orders.symbol] if len(orders.symbol) else orders.symbol
+        return np.where(orders.symbol == MISSING, MISSING, group)
 
     def _key(self, found: _Distinct) -> np.ndarray:
         return _household_group(self._household[found.account], found.group)
@@ -469,8 +457,8 @@ class _WashBlocks:
 
 @dataclass(frozen=True)
 class _Distinct:
-    """Distinct (account, sleeve, group) of some orders: account and group codes of shape
-    (n_distinct,) and their one int64 key each."""
+    """The distinct (account, sleeve, group) of some orders: account and group codes of shape
+    (n_distinct,) and one int64 key each."""
 
     account: np.ndarray
     group: np.ndarray
