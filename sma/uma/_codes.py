@@ -15,7 +15,9 @@ import pandas as pd
 MISSING = -1
 
 
-def sorted_codes(*columns: pd.Series, sort: bool = True) -> tuple[list[np.ndarray], pd.Index]:
+def sorted_codes(
+    *columns: pd.Series, sort: bool = True
+) -> tuple[list[np.ndarray], pd.Index]:
     """The values of several columns as codes into one vocabulary.
 
     Parameters
@@ -92,3 +94,59 @@ def last_if_missing(values: np.ndarray) -> np.ndarray:
         missing = values < 0
     top = np.inf if values.dtype.kind == "f" else np.iinfo(np.int64).max
     return np.where(missing, top, values)
+
+
+def sum_by(key: np.ndarray, values: np.ndarray) -> pd.Series:
+    """``values`` summed per key, indexed by the sorted keys (a row with a missing key in no
+    sum).
+
+    pandas' group sum over the same rows in the same order, numbered the same way (the keys
+    order as the ids do, a missing key stays in its place): pandas adds the rows of each group by
+    ``np.add.reduceat`` when the rows come grouped and with a compensated sum otherwise, and so
+    takes the same way here, and each total is the one grouping the frame by the ids gave, to
+    the bit.
+
+    Parameters
+    ----------
+    key : int64 of shape (n_rows,), from :func:`combined` over sorted vocabularies.
+    values : float64 of shape (n_rows,).
+    """
+    group = key.astype(np.float64)
+    group[key == MISSING] = np.nan
+    sums = pd.Series(values).groupby(group).sum()
+    return pd.Series(sums.to_numpy(), index=sums.index.to_numpy().astype(np.int64))
+
+
+def outer(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two sums by key over the keys of either, as ``Series.add``/``sub`` with
+    ``fill_value=0.0`` align them: a side missing (or NaN) counts 0 unless both are.
+
+    Parameters
+    ----------
+    left, right : from :func:`sum_by`.
+
+    Returns
+    -------
+    (keys, left, right), each of shape (n_keys,), the keys sorted.
+    """
+    key = np.union1d(left.index.to_numpy(), right.index.to_numpy())
+    a = np.full(len(key), np.nan)
+    b = np.full(len(key), np.nan)
+    a[np.searchsorted(key, left.index.to_numpy())] = left.to_numpy(float)
+    b[np.searchsorted(key, right.index.to_numpy())] = right.to_numpy(float)
+    no_a, no_b = np.isnan(a), np.isnan(b)
+    a[no_a & ~no_b] = 0.0
+    b[no_b & ~no_a] = 0.0
+    return key, a, b
+
+
+def lookup(sums: pd.Series, key: np.ndarray) -> np.ndarray:
+    """The sum at each of ``key``, float64 of shape (n,); 0.0 for a key with none (a
+    ``reindex(...).fillna(0.0)``)."""
+    known = sums.index.to_numpy()
+    if len(known) == 0:
+        return np.zeros(len(key))
+    at = np.minimum(np.searchsorted(known, key), len(known) - 1)
+    found = (known[at] == key) & (key != MISSING)
+    values = sums.to_numpy(float)[at]
+    return np.where(found, np.nan_to_num(values, nan=0.0), 0.0)

@@ -41,7 +41,16 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID, AccountType
 from sma.uma._attribution import sleeve_targets
-from sma.uma._codes import MISSING, combined, last_if_missing, positions, sorted_codes, starts
+from sma.uma._codes import (
+    MISSING,
+    combined,
+    last_if_missing,
+    outer,
+    positions,
+    sorted_codes,
+    starts,
+    sum_by,
+)
 
 OVERLAY_SAVINGS_COLUMNS = [
     "account_id",
@@ -228,7 +237,8 @@ def _independent(
     close = shard.close.to_numpy(float)
     held_close = np.where(held_symbol == MISSING, 0.0, np.nan_to_num(close[held_symbol], nan=0.0))
     quantity = held["quantity"].to_numpy(float)
-    key, gap = _gap(_sum_by(want_key, goal), _sum_by(held_key, quantity * held_close))
+    key, want_usd, held_usd = outer(sum_by(want_key, goal), sum_by(held_key, quantity * held_close))
+    gap = want_usd - held_usd
     # only the invested sleeves trade
     pair = combined([positions(mine["account_id"], shard.accounts), mine_sleeve], sizes[:2])
     in_sleeve = np.isin(key // sizes[2], pair)
@@ -274,28 +284,6 @@ def _same_lots(held: pd.DataFrame, dated: pd.DataFrame) -> bool:
     if len(held) != len(dated):
         return False
     return all(bool(np.all(held[c].array == dated[c].array)) for c in _LOT)
-
-
-def _sum_by(key: np.ndarray, values: np.ndarray) -> pd.Series:
-    """``values`` summed per key (rows with a missing key left out), indexed by the sorted keys:
-    pandas' group sum over the rows in their order, so each total is the one grouping by the ids
-    gave."""
-    kept = key != MISSING
-    return pd.Series(values[kept]).groupby(key[kept]).sum()
-
-
-def _gap(goal: pd.Series, held: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """goal - held per key over the keys of either, as (sorted keys, gap USD);
-    ``Series.sub(fill_value=0.0)``: a side missing counts 0 unless both are."""
-    key = np.union1d(goal.index.to_numpy(), held.index.to_numpy())
-    want = np.full(len(key), np.nan)
-    have = np.full(len(key), np.nan)
-    want[np.searchsorted(key, goal.index.to_numpy())] = goal.to_numpy()
-    have[np.searchsorted(key, held.index.to_numpy())] = held.to_numpy()
-    no_want, no_have = np.isnan(want), np.isnan(have)
-    want[no_want & ~no_have] = 0.0
-    have[no_have & ~no_want] = 0.0
-    return key, want - have
 
 
 def _fifo_sells(
