@@ -149,4 +149,4 @@ def lookup(sums: pd.Series, key: np.ndarray) -> np.ndarray:
     at = np.minimum(np.searchsorted(known, key), len(known) - 1)
     found = (known[at] == key) & (key != MISSING)
     values = sums.to_numpy(float)[at]
-    return np.where(found, np.nan_to_num(values, nan=0.0), 0.0)
+    return np.where(found & ~np.isnan(values), values, 0.0)

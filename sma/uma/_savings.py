@@ -204,6 +204,8 @@ class _Shard:
     close: pd.Series
 
 
+# pandas' arithmetic let an infinite or missing close pass without a warning: so does this
+@np.errstate(divide="ignore", invalid="ignore")
 def _independent(
     attribution: pd.DataFrame,
     lots: pd.DataFrame,
@@ -235,7 +237,8 @@ def _independent(
         [want_account, want_sleeve, positions(want["symbol"], shard.symbols)], sizes
     )
     close = shard.close.to_numpy(float)
-    held_close = np.where(held_symbol == MISSING, 0.0, np.nan_to_num(close[held_symbol], nan=0.0))
+    held_close = close[held_symbol]
+    held_close = np.where((held_symbol == MISSING) | np.isnan(held_close), 0.0, held_close)
     quantity = held["quantity"].to_numpy(float)
     key, want_usd, held_usd = outer(sum_by(want_key, goal), sum_by(held_key, quantity * held_close))
     gap = want_usd - held_usd

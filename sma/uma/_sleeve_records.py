@@ -81,23 +81,17 @@ def sleeve_records(
     Frame with :data:`SLEEVE_RECORD_COLUMNS`, sorted by account_id, sleeve_id.
     """
     ids = _Ids.of(attribution, booking, sleeves, models)
-    before = ids.held(attribution, _valued(attribution, closes, ids))
-    after_lots = _after_sells(attribution, booking)
-    lots_after = ids.held(after_lots, _valued(after_lots, closes, ids))
-    buys = booking.trades["side"] == "BUY"
-    bought_usd = sum_by(
-        ids.key(booking.trades)[buys.to_numpy(bool)],
-        booking.trades.loc[buys, "notional"].astype(float).to_numpy(float),
-    )
-    key, lots_usd, buys_usd = outer(lots_after, bought_usd)
-    after = pd.Series(lots_usd + buys_usd, index=key)
+    close = closes.reindex(ids.symbols).astype(float).fillna(0.0).to_numpy(float)
+    before = _held(ids.key("attribution"), attribution, close)
+    after_lots, after_key = _after_sells(attribution, booking, ids)
+    after = _held_after(_held(after_key, after_lots, close), booking.trades, ids)
     frame = sleeves.copy()
     cash = accounts.set_index("account_id")
     is_cash = frame["model_id"] == CASH_MODEL_ID
     cash_weight = frame["target_weight"].where(is_cash, 0.0)
     share = cash_weight / cash_weight.groupby(frame["account_id"]).transform("sum").replace(0, 1)
-    pairs = ids.pair(frame["account_id"], frame["sleeve_id"])
-    models_of = _ModelWeights(models, ids)
+    pairs = ids.pair("sleeves")
+    weights = _ModelWeights(models, ids)
     for when, held in (("before", before), ("after", after)):
         lots_value = lookup(sum_by(held.index.to_numpy() // ids.n_symbols, held.to_numpy()), pairs)
         value = pd.Series(lots_value, index=frame.index) + share * frame["account_id"].map(
@@ -109,7 +103,7 @@ def sleeve_records(
         frame[f"weight_{when}"] = np.where(total > 0, value / total, 0.0)
         frame[f"drift_{when}"] = frame[f"weight_{when}"] - frame["target_weight"]
         frame[f"within_band_{when}"] = frame[f"drift_{when}"].abs() <= frame["drift_band"] + 1e-12
-        frame[f"active_share_{when}"] = _active_share(frame, pairs, held, models_of, ids)
+        frame[f"active_share_{when}"] = _active_share(frame["model_id"], pairs, held, weights, ids)
     for column, usd in _flows(booking, ids, cash).items():
         frame[column] = lookup(usd, pairs)
     frame["band_reason"] = _band_reasons(frame, out_of_band)
@@ -119,26 +113,43 @@ def sleeve_records(
 
 @dataclass(frozen=True)
 class _Ids:
-    """The shard's accounts, sleeves and symbols, each sorted: their positions are the codes, and
-    rows ordered by codes order as by the ids."""
+    """The shard's accounts, sleeves and symbols, each sorted (their positions are the codes:
+    rows ordered by codes order as by the ids), and the codes of the inputs' id columns.
+
+    Attributes
+    ----------
+    codes : ``"<frame>.<column>"`` -> int64 of shape (n_rows,), for the frames attribution,
+        lot_sleeves, trades, lot_sells, transfers and sleeves.
+    """
 
     accounts: pd.Index
     sleeves: pd.Index
     symbols: pd.Index
+    codes: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, attribution, booking: SleeveBooking, sleeves, models) -> _Ids:
-        frames = (attribution, booking.lot_sleeves, booking.trades, booking.lot_sells, sleeves)
-        _, accounts = sorted_codes(
-            *(f["account_id"] for f in frames), booking.transfers["account_id"]
-        )
-        _, sleeve_ids = sorted_codes(
-            *(f["sleeve_id"] for f in frames),
-            booking.transfers["from_sleeve"],
-            booking.transfers["to_sleeve"],
-        )
-        _, symbols = sorted_codes(*(f["symbol"] for f in frames[:4]), models["symbol"])
-        return cls(accounts, sleeve_ids, symbols)
+        frames = {
+            "attribution": attribution,
+            "lot_sleeves": booking.lot_sleeves,
+            "trades": booking.trades,
+            "lot_sells": booking.lot_sells,
+            "sleeves": sleeves,
+        }
+        moved = booking.transfers
+        accounts = {f"{n}.account_id": f["account_id"] for n, f in frames.items()}
+        accounts["transfers.account_id"] = moved["account_id"]
+        sleeve_ids = {f"{n}.sleeve_id": f["sleeve_id"] for n, f in frames.items()}
+        sleeve_ids |= {f"transfers.{c}": moved[c] for c in ("from_sleeve", "to_sleeve")}
+        symbols = {f"{n}.symbol": f["symbol"] for n, f in frames.items() if n != "sleeves"}
+        symbols["models.symbol"] = models["symbol"]
+        codes: dict[str, np.ndarray] = {}
+        vocabularies = []
+        for columns in (accounts, sleeve_ids, symbols):
+            found, vocabulary = sorted_codes(*columns.values())
+            codes |= dict(zip(columns, found, strict=True))
+            vocabularies.append(vocabulary)
+        return cls(*vocabularies, codes)
 
     @property
     def n_symbols(self) -> int:
@@ -148,51 +159,71 @@ class _Ids:
     def n_pairs(self) -> int:
         return len(self.accounts) * len(self.sleeves)
 
-    def pair(self, account: pd.Series, sleeve: pd.Series) -> np.ndarray:
-        """One int64 key per (account, sleeve), shape (n_rows,)."""
-        codes = [positions(account, self.accounts), positions(sleeve, self.sleeves)]
+    def pair(self, frame: str, sleeve: str = "sleeve_id") -> np.ndarray:
+        """One int64 key per (account, sleeve) row of ``frame``, shape (n_rows,)."""
+        codes = [self.codes[f"{frame}.account_id"], self.codes[f"{frame}.{sleeve}"]]
         return combined(codes, [len(self.accounts), len(self.sleeves)])
 
-    def key(self, frame: pd.DataFrame) -> np.ndarray:
+    def key(self, frame: str) -> np.ndarray:
         """One int64 key per (account, sleeve, symbol) row of ``frame``, ordered as the
-        triples (by symbol within a sleeve)."""
-        pair = self.pair(frame["account_id"], frame["sleeve_id"])
-        symbol = positions(frame["symbol"], self.symbols)
-        return combined([pair, symbol], [self.n_pairs, self.n_symbols])
+        triples are."""
+        codes = [self.pair(frame), self.codes[f"{frame}.symbol"]]
+        return combined(codes, [self.n_pairs, self.n_symbols])
 
-    def held(self, lots: pd.DataFrame, value: np.ndarray) -> pd.Series:
-        """Value per (account, sleeve, symbol) key of ``lots``, USD, indexed by sorted key."""
-        return sum_by(self.key(lots), value)
-
-
-def _valued(lots: pd.DataFrame, closes: pd.Series, ids: _Ids) -> np.ndarray:
-    """Each lot's value at tonight's close (0 for a symbol without one), USD, shape (n_lots,)."""
-    close = closes.reindex(ids.symbols).astype(float).fillna(0.0).to_numpy(float)
-    symbol = positions(lots["symbol"], ids.symbols)
-    price = np.where(symbol == MISSING, 0.0, close[symbol])
-    return lots["quantity"].astype(float).to_numpy(float) * price
+    def key_of(self, lots: pd.DataFrame) -> np.ndarray:
+        """:meth:`key` of a frame not among the inputs."""
+        codes = [
+            positions(lots["account_id"], self.accounts),
+            positions(lots["sleeve_id"], self.sleeves),
+            positions(lots["symbol"], self.symbols),
+        ]
+        return combined(codes, [len(self.accounts), len(self.sleeves), self.n_symbols])
 
 
-def _after_sells(attribution: pd.DataFrame, booking: SleeveBooking) -> pd.DataFrame:
-    """The lots in their sleeves after tonight's transfers, less the shares sold from them."""
+# pandas' arithmetic let an infinite or missing close pass without a warning: so does this
+@np.errstate(invalid="ignore")
+def _held(key: np.ndarray, lots: pd.DataFrame, close: np.ndarray) -> pd.Series:
+    """The lots' value at tonight's close (0 for a symbol without one) per (account, sleeve,
+    symbol) key, USD, indexed by the sorted keys."""
+    symbol = np.where(key == MISSING, MISSING, key % len(close)) if len(close) else key
+    price = np.where(symbol == MISSING, 0.0, close[symbol] if len(close) else 0.0)
+    return sum_by(key, lots["quantity"].astype(float).to_numpy(float) * price)
+
+
+@np.errstate(invalid="ignore")
+def _held_after(lots: pd.Series, trades: pd.DataFrame, ids: _Ids) -> pd.Series:
+    """Value per (account, sleeve, symbol) key after tonight: the lots left and the buys, USD,
+    indexed by the sorted keys."""
+    buys = (trades["side"] == "BUY").to_numpy(bool)
+    bought = sum_by(ids.key("trades")[buys], trades["notional"].astype(float).to_numpy(float)[buys])
+    key, lots_usd, buys_usd = outer(lots, bought)
+    return pd.Series(lots_usd + buys_usd, index=key)
+
+
+def _after_sells(
+    attribution: pd.DataFrame, booking: SleeveBooking, ids: _Ids
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The lots in their sleeves after tonight's transfers, less the shares sold from them, and
+    their (account, sleeve, symbol) keys."""
     sleeved = booking.lot_sleeves
     quantity = attribution[_LOT + ["quantity"]]
     if "quantity" not in sleeved.columns and _same_lots(sleeved, quantity):
         # the booking lists the attribution's lots in their order: nothing to join
         lots = sleeved.assign(quantity=quantity["quantity"].array)
+        key = ids.key("lot_sleeves")
+        account, symbol = ids.codes["lot_sleeves.account_id"], ids.codes["lot_sleeves.symbol"]
     else:
         lots = sleeved.merge(quantity)
+        key = ids.key_of(lots)
+        account = positions(lots["account_id"], ids.accounts)
+        symbol = positions(lots["symbol"], ids.symbols)
     sells = booking.lot_sells
     lot, lot_ids = pd.factorize(pd.concat([lots["lot_id"], sells["lot_id"]]), sort=True)
-    (account, sold_account), accounts = sorted_codes(lots["account_id"], sells["account_id"])
-    (symbol, sold_symbol), symbols = sorted_codes(lots["symbol"], sells["symbol"])
-    sizes = [len(accounts), len(lot_ids), len(symbols)]
-    sold = sum_by(
-        combined([sold_account, lot[len(lots) :], sold_symbol], sizes),
-        sells["quantity"].to_numpy(float),
-    )
+    sizes = [len(ids.accounts), len(lot_ids), ids.n_symbols]
+    sold_lot = [ids.codes["lot_sells.account_id"], lot[len(lots) :], ids.codes["lot_sells.symbol"]]
+    sold = sum_by(combined(sold_lot, sizes), sells["quantity"].to_numpy(float))
     left = lookup(sold, combined([account, lot[: len(lots)], symbol], sizes))
-    return lots.assign(quantity=lots["quantity"] - left)
+    return lots.assign(quantity=lots["quantity"] - left), key
 
 
 def _same_lots(left: pd.DataFrame, right: pd.DataFrame) -> bool:
@@ -210,86 +241,113 @@ def _uncovered_cash(frame: pd.DataFrame, cash: pd.DataFrame, when: str) -> np.nd
 
 
 class _ModelWeights:
-    """Each model's weights by symbol, in the symbols' order."""
+    """Each model's weights by symbol: (symbol codes sorted, weights with NaN as 0), or the
+    weights as a Series indexed by symbol for a model naming a symbol twice (pandas aligns
+    those its own way)."""
 
     def __init__(self, models: pd.DataFrame, ids: _Ids):
-        symbol = positions(models["symbol"], ids.symbols)
-        model, self._names = pd.factorize(models["model_id"])
+        symbol = ids.codes["models.symbol"]
+        model, names = pd.factorize(models["model_id"])
         order = np.lexsort((symbol, model))
-        self._model = model[order]
-        self._symbol = symbol[order]
-        self._weight = models["weight"].to_numpy()[order]
-        self._models = models
+        bounds = np.searchsorted(model[order], np.arange(len(names) + 1))
+        weight = _nan_as_zero(models["weight"].to_numpy(float))
+        self._of: dict = {}
+        for code, name in enumerate(names):
+            rows = order[bounds[code] : bounds[code + 1]]
+            mine = symbol[rows]
+            if np.any(mine[1:] == mine[:-1]) or np.any(mine == MISSING):
+                self._of[name] = models.iloc[np.sort(rows)].set_index("symbol")["weight"]
+            else:
+                self._of[name] = mine, weight[rows]
 
     def of(self, model_id) -> tuple[np.ndarray, np.ndarray] | pd.Series:
-        """(symbol codes, weights) of ``model_id`` (empty for a model not in force), or its
-        weights by symbol as a Series where a symbol repeats (pandas aligns those its own way)."""
-        code = self._names.get_indexer([model_id])[0] if len(self._names) else -1
-        lo, hi = np.searchsorted(self._model, [code, code + 1]) if code >= 0 else (0, 0)
-        symbol = self._symbol[lo:hi]
-        if len(symbol) > 1 and (np.any(symbol[1:] == symbol[:-1]) or symbol[0] == MISSING):
-            mine = self._models[self._models["model_id"] == model_id]
-            return mine.set_index("symbol")["weight"]
-        return symbol, self._weight[lo:hi]
+        """The weights of ``model_id``; none for a model not in force."""
+        return self._of.get(model_id, _NO_MODEL)
+
+
+_NO_MODEL = (np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
 def _active_share(
-    frame: pd.DataFrame,
+    model_id: pd.Series,
     pairs: np.ndarray,
     held: pd.Series,
-    models: _ModelWeights,
+    weights: _ModelWeights,
     ids: _Ids,
 ) -> np.ndarray:
-    """Half the sum over symbols of |sleeve weight - model weight|; NaN for a cash sleeve, 1.0
-    for an invested sleeve holding nothing.
+    """Half the sum over symbols of |sleeve weight - model weight|, shape (n_sleeves,); NaN for
+    a cash sleeve, 1.0 for an invested sleeve holding nothing.
 
-    Summed sleeve by sleeve with numpy over the symbols of the sleeve or its model in their
-    sorted order (where pandas' alignment puts them), so each figure is the one before."""
-    out = np.full(len(frame), np.nan)
+    Each sleeve's sum runs over the symbols of the sleeve or its model in their sorted order
+    (where pandas' alignment puts them), summed by numpy sleeve by sleeve as before."""
     key = held.index.to_numpy()
     value = held.to_numpy(float)
-    bounds = np.searchsorted(key // ids.n_symbols, np.stack([pairs, pairs + 1]))
-    for i, model_id in enumerate(frame["model_id"]):
-        if model_id == CASH_MODEL_ID:
-            continue
-        lo, hi = bounds[0, i], bounds[1, i]
-        mine = value[lo:hi] if pairs[i] != MISSING else value[:0]
-        total = float(np.nansum(mine))
-        if total <= 0:
-            out[i] = 1.0
-            continue
-        model = models.of(model_id)
-        symbol = key[lo:hi] % ids.n_symbols
-        out[i] = 0.5 * _distance(symbol, mine / total, model, ids)
+    lo, hi = np.searchsorted(key // ids.n_symbols, np.stack([pairs, pairs + 1]))
+    hi = np.where(pairs == MISSING, lo, hi)
+    total = _sums(_nan_as_zero(value), lo, hi)
+    invested = (model_id != CASH_MODEL_ID).to_numpy(bool)
+    out = np.where(invested, np.where(total <= 0, 1.0, np.nan), np.nan)
+    model_of = [weights.of(m) for m in model_id]
+    series = np.array([isinstance(m, pd.Series) for m in model_of], dtype=bool)
+    apart = np.flatnonzero(invested & ~(total <= 0) & ~series)
+    out[apart] = 0.5 * _distances(apart, key, value, lo, hi, total, model_of, ids.n_symbols)
+    for i in np.flatnonzero(invested & ~(total <= 0) & series):
+        mine = pd.Series(value[lo[i] : hi[i]], index=ids.symbols[key[lo[i] : hi[i]] % ids.n_symbols])
+        out[i] = 0.5 * float((mine / total[i]).sub(model_of[i], fill_value=0.0).abs().sum())
     return out
 
 
-def _distance(symbol: np.ndarray, weight: np.ndarray, model, ids: _Ids) -> float:
-    """Sum over the symbols of either of |weight - model weight| (a side missing counts 0)."""
-    if isinstance(model, pd.Series):
-        mine = pd.Series(weight, index=ids.symbols[symbol])
-        return float(mine.sub(model, fill_value=0.0).abs().sum())
-    model_symbol, model_weight = model
-    union = np.union1d(symbol, model_symbol)
-    mine = np.zeros(len(union))
-    theirs = np.zeros(len(union))
-    mine[np.searchsorted(union, symbol)] = np.nan_to_num(weight, nan=0.0)
-    theirs[np.searchsorted(union, model_symbol)] = np.nan_to_num(model_weight, nan=0.0)
-    return float(np.nansum(np.abs(mine - theirs)))
+@np.errstate(divide="ignore", invalid="ignore")
+def _distances(
+    rows: np.ndarray,
+    key: np.ndarray,
+    value: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    total: np.ndarray,
+    model_of: list,
+    n_symbols: int,
+) -> np.ndarray:
+    """For each of ``rows``, the sum over the symbols of the sleeve or its model of |sleeve
+    weight - model weight| (a side missing counts 0), shape (len(rows),)."""
+    size = (hi - lo)[rows]
+    at = np.repeat(rows, size)
+    held = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size) + np.repeat(lo[rows], size)
+    n = np.arange(len(rows))
+    mine_key = np.repeat(n, size) * n_symbols + key[held] % n_symbols
+    mine = _nan_as_zero(value[held] / total[at])
+    model_key = [r * n_symbols + model_of[i][0] for r, i in zip(n, rows, strict=True)]
+    model_weight = [model_of[i][1] for i in rows]
+    theirs_key = np.concatenate([np.zeros(0, np.int64), *model_key])
+    union = np.union1d(mine_key, theirs_key)
+    gap = np.zeros(len(union))
+    gap[np.searchsorted(union, mine_key)] = mine
+    gap[np.searchsorted(union, theirs_key)] -= np.concatenate([np.zeros(0), *model_weight])
+    gap = np.abs(gap)
+    gap[np.isnan(gap)] = 0.0
+    edges = np.searchsorted(union // n_symbols, np.arange(len(rows) + 1))
+    return _sums(gap, edges[:-1], edges[1:])
+
+
+def _nan_as_zero(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), 0.0, values)
+
+
+def _sums(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``values[lo[i]:hi[i]].sum()`` for each i: numpy's pairwise sum of each slice, the way
+    ``Series.sum`` added the same values before."""
+    return np.array([values[a:b].sum() for a, b in zip(lo, hi, strict=True)], dtype=float)
 
 
 def _flows(booking: SleeveBooking, ids: _Ids, cash: pd.DataFrame) -> dict[str, pd.Series]:
     """USD bought, sold, transferred in and out, realized gain and its tax, summed per
     (account, sleeve) key."""
     trades, moved = booking.trades, booking.transfers
-    pair = ids.pair(trades["account_id"], trades["sleeve_id"])
     notional = trades["notional"].astype(float).to_numpy(float)
     value = moved["value"].astype(float).to_numpy(float)
-    gain, tax = _gains(booking.lot_sells, cash)
-    sold_pair = ids.pair(booking.lot_sells["account_id"], booking.lot_sells["sleeve_id"])
-
+    gain, tax = _gains(booking.lot_sells, ids.codes["lot_sells.account_id"], ids, cash)
     (side,), sides = sorted_codes(trades["side"])
-    by_side = sum_by(combined([pair, side], [ids.n_pairs, len(sides)]), notional)
+    by_side = sum_by(combined([ids.pair("trades"), side], [ids.n_pairs, len(sides)]), notional)
 
     def on(name: str) -> pd.Series:
         """The sums of one side, by (account, sleeve) key."""
@@ -301,10 +359,10 @@ def _flows(booking: SleeveBooking, ids: _Ids, cash: pd.DataFrame) -> dict[str, p
     return {
         "bought": on("BUY"),
         "sold": on("SELL"),
-        "transferred_in": sum_by(ids.pair(moved["account_id"], moved["to_sleeve"]), value),
-        "transferred_out": sum_by(ids.pair(moved["account_id"], moved["from_sleeve"]), value),
-        "realized_gain": sum_by(sold_pair, gain),
-        "tax_cost": sum_by(sold_pair, tax),
+        "transferred_in": sum_by(ids.pair("transfers", "to_sleeve"), value),
+        "transferred_out": sum_by(ids.pair("transfers", "from_sleeve"), value),
+        "realized_gain": sum_by(ids.pair("lot_sells"), gain),
+        "tax_cost": sum_by(ids.pair("lot_sells"), tax),
     }
 
 
@@ -320,12 +378,16 @@ def _band_reasons(frame: pd.DataFrame, out_of_band: pd.DataFrame | None) -> np.n
     return np.where(frame["within_band_after"].to_numpy(bool), "", why)
 
 
-def _gains(lot_sells: pd.DataFrame, accounts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Realized gain and its tax of each lot sell, USD, each of shape (n_sells,)."""
-    at = positions(lot_sells["account_id"], accounts.index)
+def _gains(
+    lot_sells: pd.DataFrame, account: np.ndarray, ids: _Ids, accounts: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Realized gain and its tax of each lot sell, USD, each of shape (n_sells,); a loss is a
+    negative tax, nothing outside a taxable account (or one not in ``accounts``)."""
+    where = accounts.index.get_indexer(ids.accounts) if len(ids.accounts) else np.zeros(0, int)
+    at = np.where(account == MISSING, -1, where[account] if len(where) else -1)
+    known = at >= 0
     taxable = accounts["account_type"].astype(str).str.upper().to_numpy() == AccountType.TAXABLE
     long = (lot_sells["term"] == "LONG").to_numpy(bool)
-    known = at != MISSING
     rate = np.full(len(at), np.nan)
     rate[known] = np.where(
         long[known],
