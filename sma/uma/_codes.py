@@ -15,9 +15,7 @@ import pandas as pd
 MISSING = -1
 
 
-def sorted_codes(
-    *columns: pd.Series, sort: bool = True
-) -> tuple[list[np.ndarray], pd.Index]:
+def sorted_codes(*columns: pd.Series, sort: bool = True) -> tuple[list[np.ndarray], pd.Index]:
     """The values of several columns as codes into one vocabulary.
 
     Parameters
@@ -69,6 +67,15 @@ def combined(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
         missing |= code < 0
     key[missing] = MISSING
     return key
+
+
+def split(key: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """The codes a :func:`combined` key of shape (n_rows,) was made of (none missing)."""
+    codes = []
+    for size in reversed(sizes[1:]):
+        codes.append(key % max(size, 1))
+        key = key // max(size, 1)
+    return [key, *reversed(codes)]
 
 
 def starts(account: np.ndarray, n_accounts: int) -> np.ndarray:

@@ -48,6 +48,7 @@ from sma.uma._codes import (
     outer,
     positions,
     sorted_codes,
+    split,
     starts,
     sum_by,
 )
@@ -230,40 +231,40 @@ def _independent(
     held_key = combined(
         [positions(held["account_id"], shard.accounts), held_sleeve, held_symbol], sizes
     )
-    want_account = positions(want["account_id"], shard.accounts)
-    value = info["value"].astype(float).to_numpy(float)
-    goal = want["weight"].to_numpy() * value[want_account]
-    want_key = combined(
-        [want_account, want_sleeve, positions(want["symbol"], shard.symbols)], sizes
-    )
     close = shard.close.to_numpy(float)
     held_close = close[held_symbol]
     held_close = np.where((held_symbol == MISSING) | np.isnan(held_close), 0.0, held_close)
-    quantity = held["quantity"].to_numpy(float)
-    key, want_usd, held_usd = outer(sum_by(want_key, goal), sum_by(held_key, quantity * held_close))
-    gap = want_usd - held_usd
+    want_account = positions(want["account_id"], shard.accounts)
+    goal = sum_by(
+        combined([want_account, want_sleeve, positions(want["symbol"], shard.symbols)], sizes),
+        want["weight"].to_numpy() * info["value"].astype(float).to_numpy(float)[want_account],
+    )
+    key, want_usd, held_usd = outer(
+        goal, sum_by(held_key, held["quantity"].to_numpy(float) * held_close)
+    )
     # only the invested sleeves trade
-    pair = combined([positions(mine["account_id"], shard.accounts), mine_sleeve], sizes[:2])
-    in_sleeve = np.isin(key // sizes[2], pair)
-    key, gap = key[in_sleeve], gap[in_sleeve]
-    account, sleeve, symbol = key // (sizes[1] * sizes[2]), (key // sizes[2]) % sizes[1], key % sizes[2]
+    invested = combined([positions(mine["account_id"], shard.accounts), mine_sleeve], sizes[:2])
+    trades = np.isin(key // sizes[2], invested)
+    key, gap = key[trades], (want_usd - held_usd)[trades]
+    account, sleeve, symbol = split(key, sizes)
     floor = np.maximum(info["min_trade_value"].astype(float).to_numpy(float)[account], 1e-9)
     buy = (gap >= floor) & (close[symbol] > 0)
     over = gap <= -floor
-    n_buys = int(buy.sum())
-    buys = _Orders(
-        account[buy], sleeve[buy], symbol[buy], gap[buy], np.zeros(n_buys), np.zeros(n_buys, bool)
-    )
-    sold = _fifo_sells(held, held_key, held_close, key[over], -gap[over] / close[symbol[over]], as_of)
-    sells = _Orders(
-        sold["key"] // (sizes[1] * sizes[2]),
-        (sold["key"] // sizes[2]) % sizes[1],
-        sold["key"] % sizes[2],
-        sold["proceeds"],
-        sold["gain"],
-        sold["long"],
-    )
-    return buys, sells
+    no = np.zeros(int(buy.sum()))
+    buys = _Orders(account[buy], sleeve[buy], symbol[buy], gap[buy], no, no.astype(bool))
+    held_lots = _HeldLots(held, held_key, held_close)
+    shares = -gap[over] / close[symbol[over]]
+    return buys, _fifo_sells(held_lots, key[over], shares, as_of, sizes)
+
+
+@dataclass(frozen=True)
+class _HeldLots:
+    """The trading accounts' lots (:func:`_held_lots`), each with its (account, sleeve, symbol)
+    key, shape (n_lots,), and its symbol's close (0 for none), USD per share."""
+
+    lots: pd.DataFrame
+    key: np.ndarray
+    close: np.ndarray
 
 
 def _held_lots(attribution: pd.DataFrame, lots: pd.DataFrame, accounts: pd.Index) -> pd.DataFrame:
@@ -290,36 +291,32 @@ def _same_lots(held: pd.DataFrame, dated: pd.DataFrame) -> bool:
 
 
 def _fifo_sells(
-    held: pd.DataFrame,
-    held_key: np.ndarray,
-    held_close: np.ndarray,
-    over_key: np.ndarray,
-    shares: np.ndarray,
-    as_of: date,
-) -> dict[str, np.ndarray]:
-    """Each over-held (account, sleeve, symbol) key sells ``shares`` from its own lots, oldest
-    first (by holding-period date, then lot_id): key, proceeds, gain (USD) and long of each lot
-    sold, in that order."""
-    rows = np.flatnonzero(np.isin(held_key, over_key))
-    since = held["since"].to_numpy()[rows]
-    lot_rank = held["lot_id"].iloc[rows].rank(method="dense").to_numpy(float)
-    order = np.lexsort((last_if_missing(lot_rank), last_if_missing(since), held_key[rows]))
-    rows, key, since = rows[order], held_key[rows][order], since[order]
-    quantity = held["quantity"].to_numpy(float)[rows]
+    held: _HeldLots, over: np.ndarray, shares: np.ndarray, as_of: date, sizes: list[int]
+) -> _Orders:
+    """Each over-held (account, sleeve, symbol) key of ``over`` sells ``shares`` from its own
+    lots, oldest first (by holding-period date, then lot_id), in that order."""
+    rows = np.flatnonzero(np.isin(held.key, over))
+    since = held.lots["since"].to_numpy()[rows]
+    lot_rank = held.lots["lot_id"].iloc[rows].rank(method="dense").to_numpy(float)
+    order = np.lexsort((last_if_missing(lot_rank), last_if_missing(since), held.key[rows]))
+    rows, key, since = rows[order], held.key[rows][order], since[order]
+    quantity = held.lots["quantity"].to_numpy(float)[rows]
     # pandas' group cumsum, so the shares before each lot are the ones grouping by the ids gave
     before = pd.Series(quantity).groupby(key, sort=False).cumsum().to_numpy(float) - quantity
-    wanted = shares[np.searchsorted(over_key, key)]
-    sold = np.clip(wanted - before, 0.0, quantity)
-    per_share = held["cost_basis"].to_numpy(float)[rows] / quantity
-    close = held_close[rows]
+    sold = np.clip(shares[np.searchsorted(over, key)] - before, 0.0, quantity)
+    per_share = held.lots["cost_basis"].to_numpy(float)[rows] / quantity
+    close = held.close[rows]
     days = (pd.Timestamp(as_of) - pd.Series(since)).dt.days.to_numpy()
     kept = sold > 1e-12
-    return {
-        "key": key[kept],
-        "proceeds": (sold * close)[kept],
-        "gain": (sold * (close - per_share))[kept],
-        "long": (days > _LONG_TERM_DAYS)[kept],
-    }
+    account, sleeve, symbol = split(key[kept], sizes)
+    return _Orders(
+        account,
+        sleeve,
+        symbol,
+        (sold * close)[kept],
+        (sold * (close - per_share))[kept],
+        (days > _LONG_TERM_DAYS)[kept],
+    )
 
 
 def _overlay_trades(trades: pd.DataFrame, shard: _Shard) -> _Orders:

@@ -149,7 +149,7 @@ class _Ids:
             found, vocabulary = sorted_codes(*columns.values())
             codes |= dict(zip(columns, found, strict=True))
             vocabularies.append(vocabulary)
-        return cls(*vocabularies, codes)
+        return cls(vocabularies[0], vocabularies[1], vocabularies[2], codes)
 
     @property
     def n_symbols(self) -> int:
@@ -292,8 +292,9 @@ def _active_share(
     apart = np.flatnonzero(invested & ~(total <= 0) & ~series)
     out[apart] = 0.5 * _distances(apart, key, value, lo, hi, total, model_of, ids.n_symbols)
     for i in np.flatnonzero(invested & ~(total <= 0) & series):
-        mine = pd.Series(value[lo[i] : hi[i]], index=ids.symbols[key[lo[i] : hi[i]] % ids.n_symbols])
-        out[i] = 0.5 * float((mine / total[i]).sub(model_of[i], fill_value=0.0).abs().sum())
+        symbols = ids.symbols[key[lo[i] : hi[i]] % ids.n_symbols]
+        mine = pd.Series(value[lo[i] : hi[i]], index=symbols) / total[i]
+        out[i] = 0.5 * float(mine.sub(model_of[i], fill_value=0.0).abs().sum())
     return out
 
 
@@ -308,25 +309,30 @@ def _distances(
     model_of: list,
     n_symbols: int,
 ) -> np.ndarray:
-    """For each of ``rows``, the sum over the symbols of the sleeve or its model of |sleeve
-    weight - model weight| (a side missing counts 0), shape (len(rows),)."""
-    size = (hi - lo)[rows]
-    at = np.repeat(rows, size)
-    held = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size) + np.repeat(lo[rows], size)
-    n = np.arange(len(rows))
-    mine_key = np.repeat(n, size) * n_symbols + key[held] % n_symbols
-    mine = _nan_as_zero(value[held] / total[at])
-    model_key = [r * n_symbols + model_of[i][0] for r, i in zip(n, rows, strict=True)]
-    model_weight = [model_of[i][1] for i in rows]
-    theirs_key = np.concatenate([np.zeros(0, np.int64), *model_key])
+    """For each sleeve of ``rows``, the sum over the symbols of the sleeve or its model of
+    |sleeve weight - model weight| (a side missing counts 0), shape (len(rows),). The sleeve's
+    holdings are ``key[lo:hi]``, ``value[lo:hi]`` (USD), worth ``total``."""
+    held, of = _spans(lo[rows], hi[rows])
+    mine_key = of * n_symbols + key[held] % n_symbols
+    mine = _nan_as_zero(value[held] / total[rows][of])
+    models = [model_of[i] for i in rows]
+    theirs_key = np.concatenate(
+        [np.zeros(0, np.int64)] + [n * n_symbols + m[0] for n, m in enumerate(models)]
+    )
+    theirs = np.concatenate([np.zeros(0)] + [m[1] for m in models])
     union = np.union1d(mine_key, theirs_key)
     gap = np.zeros(len(union))
     gap[np.searchsorted(union, mine_key)] = mine
-    gap[np.searchsorted(union, theirs_key)] -= np.concatenate([np.zeros(0), *model_weight])
-    gap = np.abs(gap)
-    gap[np.isnan(gap)] = 0.0
+    gap[np.searchsorted(union, theirs_key)] -= theirs
     edges = np.searchsorted(union // n_symbols, np.arange(len(rows) + 1))
-    return _sums(gap, edges[:-1], edges[1:])
+    return _sums(_nan_as_zero(np.abs(gap)), edges[:-1], edges[1:])
+
+
+def _spans(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every position ``lo[i] <= p < hi[i]``, for each i in turn, and the i of each."""
+    size = hi - lo
+    of = np.repeat(np.arange(len(lo)), size)
+    return lo[of] + np.arange(size.sum()) - (np.cumsum(size) - size)[of], of
 
 
 def _nan_as_zero(values: np.ndarray) -> np.ndarray:
