@@ -51,6 +51,14 @@ def _recode(where: np.ndarray, code: np.ndarray) -> np.ndarray:
     return out
 
 
+def same_rows(left: pd.DataFrame, right: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether two frames list the same ``columns`` values row by row (a join on them would
+    pair row i with row i, if the values are unique)."""
+    if len(left) != len(right):
+        return False
+    return all(bool(np.all(left[c].array == right[c].array)) for c in columns)
+
+
 def combined(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
     """One int64 key per row from several codes (first most significant), ordered as the tuples
     of codes are; :data:`MISSING` where any code is missing.

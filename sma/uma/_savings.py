@@ -47,6 +47,7 @@ from sma.uma._codes import (
     last_if_missing,
     outer,
     positions,
+    same_rows,
     sorted_codes,
     split,
     starts,
@@ -274,7 +275,7 @@ def _held_lots(attribution: pd.DataFrame, lots: pd.DataFrame, accounts: pd.Index
     held = attribution.loc[attribution["account_id"].isin(accounts), own]
     dated = lots[_LOT + _DATES]
     dated = dated[dated["account_id"].isin(accounts)]
-    if _same_lots(held, dated):
+    if same_rows(held, dated, _LOT):
         # the attribution lists the lots in their order: nothing to join
         held = held.assign(**{c: dated[c].array for c in _DATES})
     else:
@@ -282,12 +283,6 @@ def _held_lots(attribution: pd.DataFrame, lots: pd.DataFrame, accounts: pd.Index
     adjusted = held["adjusted_acquired_date"]
     since = pd.to_datetime(adjusted.where(adjusted.notna(), held["acquired_date"]))
     return held.assign(since=since)
-
-
-def _same_lots(held: pd.DataFrame, dated: pd.DataFrame) -> bool:
-    if len(held) != len(dated):
-        return False
-    return all(bool(np.all(held[c].array == dated[c].array)) for c in _LOT)
 
 
 def _fifo_sells(

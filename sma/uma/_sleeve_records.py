@@ -22,7 +22,16 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID, AccountType
-from sma.uma._codes import MISSING, combined, lookup, outer, positions, sorted_codes, sum_by
+from sma.uma._codes import (
+    MISSING,
+    combined,
+    lookup,
+    outer,
+    positions,
+    same_rows,
+    sorted_codes,
+    sum_by,
+)
 from sma.uma._overlay import SleeveBooking
 
 SLEEVE_RECORD_COLUMNS = [
@@ -207,7 +216,7 @@ def _after_sells(
     their (account, sleeve, symbol) keys."""
     sleeved = booking.lot_sleeves
     quantity = attribution[_LOT + ["quantity"]]
-    if "quantity" not in sleeved.columns and _same_lots(sleeved, quantity):
+    if "quantity" not in sleeved.columns and same_rows(sleeved, quantity, _LOT):
         # the booking lists the attribution's lots in their order: nothing to join
         lots = sleeved.assign(quantity=quantity["quantity"].array)
         key = ids.key("lot_sleeves")
@@ -224,12 +233,6 @@ def _after_sells(
     sold = sum_by(combined(sold_lot, sizes), sells["quantity"].to_numpy(float))
     left = lookup(sold, combined([account, lot[: len(lots)], symbol], sizes))
     return lots.assign(quantity=lots["quantity"] - left), key
-
-
-def _same_lots(left: pd.DataFrame, right: pd.DataFrame) -> bool:
-    if len(left) != len(right):
-        return False
-    return all(bool(np.all(left[c].array == right[c].array)) for c in _LOT)
 
 
 def _uncovered_cash(frame: pd.DataFrame, cash: pd.DataFrame, when: str) -> np.ndarray:
