@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
+from sma.uma._codes import joined_key
 
 #: The columns of :func:`attribute_lots`' frame, in order.
 ATTRIBUTION_COLUMNS = [
@@ -115,11 +116,11 @@ def _kept_and_parent(out: pd.DataFrame, still: pd.DataFrame) -> tuple[pd.Series,
         none = pd.Series(np.full(len(out), np.nan, dtype=object), index=out.index)
         return none, none
     table = still.drop_duplicates(["account_id", "lot_id"])
-    known = pd.Index(_pair(table["account_id"], table["lot_id"]))
+    known = pd.Index(joined_key(table["account_id"], table["lot_id"]))
     sleeve_of = np.append(table["sleeve_id"].to_numpy(object), np.nan)  # -1 reads the NaN
 
     def lookup(lot_ids: pd.Series) -> pd.Series:
-        at = known.get_indexer(_pair(out["account_id"], lot_ids))
+        at = known.get_indexer(joined_key(out["account_id"], lot_ids))
         return pd.Series(sleeve_of[at], index=out.index)
 
     kept = lookup(out["lot_id"])
@@ -132,12 +133,6 @@ def _kept_and_parent(out: pd.DataFrame, still: pd.DataFrame) -> tuple[pd.Series,
         base = shorter
         parent = parent.fillna(lookup(base))
     return kept, parent
-
-
-def _pair(first: pd.Series, second: pd.Series) -> np.ndarray:
-    """One key per row of two id columns (ids never hold NUL: the inbox's id_pattern), for one
-    hash lookup instead of a MultiIndex's."""
-    return (first.astype(str) + "\x00" + second.astype(str)).to_numpy(object)
 
 
 def sleeve_targets(sleeves: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
@@ -227,11 +222,10 @@ def _sleeves_by_symbol(
     """
     ordered = want[["account_id", "symbol", "sleeve_id"]].astype(str)
     ordered = ordered.sort_values(["account_id", "symbol", "sleeve_id"], kind="stable")
-    pair = ordered["account_id"] + "\x00" + ordered["symbol"]
-    runs = pd.DataFrame({"pair": pair.to_numpy(object), "at": np.arange(len(ordered))})
+    pair = joined_key(ordered["account_id"], ordered["symbol"])
+    runs = pd.DataFrame({"pair": pair, "at": np.arange(len(ordered))})
     runs = runs.groupby("pair", sort=False)["at"].agg(["first", "count"])
-    key = lots["account_id"].astype(str) + "\x00" + lots["symbol"].astype(str)
-    found = runs.reindex(key.to_numpy(object))
+    found = runs.reindex(joined_key(lots["account_id"], lots["symbol"]))
     return (
         ordered["sleeve_id"].to_numpy(object),
         found["first"].fillna(0).to_numpy(np.int64),

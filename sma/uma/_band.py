@@ -28,6 +28,7 @@ import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
+from sma.uma._codes import joined_key
 from sma.uma._overlay import TRANSFER_COLUMNS, SleeveBooking, TransferKind
 
 #: The frame of sleeves still out of band after :func:`keep_in_band`, one row per sleeve.
@@ -152,10 +153,8 @@ def _band_reasons(reasons: list[tuple]) -> pd.DataFrame:
 
 
 def _lot_key(frame: pd.DataFrame) -> pd.Index:
-    """One key per (account_id, lot_id, symbol) row, for one hash lookup instead of a
-    MultiIndex's (ids never hold NUL: the inbox's id_pattern)."""
-    key = frame["account_id"].astype(str) + "\x00" + frame["lot_id"].astype(str)
-    return pd.Index((key + "\x00" + frame["symbol"].astype(str)).to_numpy(object))
+    """One key per (account_id, lot_id, symbol) row."""
+    return pd.Index(joined_key(frame["account_id"], frame["lot_id"], frame["symbol"]))
 
 
 def _take(values: pd.Series, keys: pd.Index, at: pd.Index) -> np.ndarray:
@@ -194,9 +193,10 @@ class _ShardCodes:
         )
         self._sleeves = sleeves
         place = sleeves.groupby("account_id", sort=False).cumcount().to_numpy()
-        known = pd.Index(_sleeve_key(sleeves))
+        known = pd.Index(joined_key(sleeves["account_id"], sleeves["sleeve_id"]))
         self.lot_sleeve, self.goal_sleeve, self.buy_sleeve = (
-            _place(known.get_indexer(_sleeve_key(f)), place) for f in frames
+            _place(known.get_indexer(joined_key(f["account_id"], f["sleeve_id"])), place)
+            for f in frames
         )
 
     def sleeves_by_account(self):
@@ -211,13 +211,6 @@ class _ShardCodes:
                     (mine["model_id"] == CASH_MODEL_ID).to_numpy(),
                 ),
             )
-
-
-def _sleeve_key(frame: pd.DataFrame) -> np.ndarray:
-    """One key per (account_id, sleeve_id) row (ids never hold NUL: the inbox's id_pattern)."""
-    return (frame["account_id"].astype(str) + "\x00" + frame["sleeve_id"].astype(str)).to_numpy(
-        object
-    )
 
 
 def _place(found: np.ndarray, place: np.ndarray) -> np.ndarray:

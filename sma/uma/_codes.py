@@ -51,6 +51,15 @@ def _recode(where: np.ndarray, code: np.ndarray) -> np.ndarray:
     return out
 
 
+def joined_key(*columns: pd.Series) -> np.ndarray:
+    """One text key per row of several id columns, object of shape (n_rows,), for one hash lookup
+    instead of a MultiIndex's (ids never hold NUL: the inbox's id_pattern)."""
+    key = columns[0].astype(str)
+    for column in columns[1:]:
+        key = key + "\x00" + column.astype(str)
+    return key.to_numpy(object)
+
+
 def same_rows(left: pd.DataFrame, right: pd.DataFrame, columns: list[str]) -> bool:
     """Whether two frames list the same ``columns`` values row by row (a join on them would
     pair row i with row i, if the values are unique)."""

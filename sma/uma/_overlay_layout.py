@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
+from sma.uma._codes import positions
 
 
 def text_codes(*columns: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -36,13 +37,6 @@ def known_codes(column: pd.Series, texts: np.ndarray) -> np.ndarray:
     place = np.minimum(np.searchsorted(texts, named), max(texts.size - 1, 0))
     found = (texts[place] == named) if texts.size else np.zeros(named.size, dtype=bool)
     return np.where(found, place, -1)[codes]
-
-
-def account_codes(column: pd.Series, accounts: list[str]) -> np.ndarray:
-    """Each row's account as its place in ``accounts`` (sorted), -1 for other accounts."""
-    codes, uniques = pd.factorize(column)
-    place = np.append(pd.Index(accounts).get_indexer(uniques), -1)
-    return place[codes]  # a missing account id has code -1: the appended -1
 
 
 @dataclass(frozen=True)
@@ -135,7 +129,7 @@ def layout(
 def _booking_order(sleeves: pd.DataFrame, accounts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Sleeve ids (text, object) account by account, each account's invested sleeves before its
     cash, the largest target weight first, then by id; and each account's number of sleeves."""
-    account = account_codes(sleeves["account_id"], accounts)
+    account = positions(sleeves["account_id"], pd.Index(accounts))
     mine = sleeves[account >= 0].assign(_account=account[account >= 0])
     order = mine.assign(cash=mine["model_id"] == CASH_MODEL_ID).sort_values(
         ["_account", "cash", "target_weight", "sleeve_id"], ascending=[True, True, False, True]
@@ -230,9 +224,9 @@ def shard_arrays(
 ) -> ShardArrays:
     """The arrays of ``accounts`` (sorted, each with a sleeve); ``want`` is what each sleeve
     should hold (account_id, sleeve_id, symbol, value USD)."""
-    lot_account = account_codes(attribution["account_id"], accounts)
-    trade_account = account_codes(trades["account_id"], accounts)
-    want_account = account_codes(want["account_id"], accounts)
+    lot_account = positions(attribution["account_id"], pd.Index(accounts))
+    trade_account = positions(trades["account_id"], pd.Index(accounts))
+    want_account = positions(want["account_id"], pd.Index(accounts))
     held, traded, wanted = (
         np.flatnonzero(a >= 0) for a in (lot_account, trade_account, want_account)
     )
@@ -246,7 +240,7 @@ def shard_arrays(
             (want_account[wanted], want["symbol"].iloc[wanted]),
         ],
     )
-    sell_account = account_codes(lot_sells["account_id"], accounts)
+    sell_account = positions(lot_sells["account_id"], pd.Index(accounts))
     sold_at = np.flatnonzero(sell_account >= 0)
     sold_at = sold_at[np.argsort(sell_account[sold_at], kind="stable")]
     lots, lot_of_sell = _lots(
