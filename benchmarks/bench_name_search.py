@@ -24,9 +24,7 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
 import pickle  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -39,25 +37,16 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from recorded_night import decide_again, record_replay_parser  # noqa: E402
 
 
 def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) -> None:
     """Run the first shard's decide on a copy of a prepared night, keeping each choose_names call's
     arguments (trades before) and result (moves, trades after)."""
     import sma.rebalance._tradable as tradable
-    from pipelines.night._decide import decide_step
-    from pipelines.night._run import Night
-    from pipelines.settings import Settings
 
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(night_dir, scratch)
-    settings = Settings(
-        store={"path": scratch / "store.duckdb"},
-        storage={"uri": str(scratch / "storage")},
-        runs={"dir": scratch / "runs"},
-        night={"workers": 1},
-    )
-    night = Night(as_of, inbox, settings)
     calls = []
     search = tradable.choose_names
 
@@ -68,9 +57,7 @@ def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) 
         return made
 
     tradable.choose_names = kept
-    shard = night.done_info("prepare")["shards"][0]
-    os.remove(night._marker("decide", shard))
-    decide_step(night, shard)
+    shard = decide_again(night_dir, inbox, scratch, as_of)
     with open(out, "wb") as f:
         pickle.dump(calls, f)
     print(f"recorded {len(calls)} calls of shard {shard}")
@@ -156,18 +143,7 @@ def replay(path: Path, ref: str, passes: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    rec = sub.add_parser("record")
-    rec.add_argument("night", type=Path)
-    rec.add_argument("inbox", type=Path)
-    rec.add_argument("scratch", type=Path)
-    rec.add_argument("out", type=Path)
-    rec.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 24))
-    rep = sub.add_parser("replay")
-    rep.add_argument("calls", type=Path)
-    rep.add_argument("--baseline-ref", default="5bc959e")
-    rep.add_argument("--passes", type=int, default=3)
+    parser, _ = record_replay_parser(__doc__.splitlines()[0], "5bc959e")
     args = parser.parse_args()
     if args.command == "record":
         record(args.night, args.inbox, args.scratch, args.out, args.as_of)

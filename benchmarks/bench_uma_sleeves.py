@@ -25,11 +25,9 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
 import importlib  # noqa: E402
 import io  # noqa: E402
 import pickle  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tarfile  # noqa: E402
@@ -44,6 +42,9 @@ import pandas as pd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from recorded_night import decide_again, record_replay_parser  # noqa: E402
 
 #: The shard task's calls, in the order it makes them (``pipelines.night._decide``).
 FUNCTIONS = (
@@ -59,18 +60,7 @@ def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, shard: int, a
     """Run one shard's decide on a copy of a prepared night, keeping each call's arguments and
     result."""
     import pipelines.night._decide as shard_task
-    from pipelines.night._run import Night
-    from pipelines.settings import Settings
 
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(night_dir, scratch)
-    settings = Settings(
-        store={"path": scratch / "store.duckdb"},
-        storage={"uri": str(scratch / "storage")},
-        runs={"dir": scratch / "runs"},
-        night={"workers": 1},
-    )
-    night = Night(as_of, inbox, settings)
     calls = {}
 
     def keeping(name: str, inner):
@@ -83,11 +73,7 @@ def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, shard: int, a
 
     for name in FUNCTIONS:
         setattr(shard_task, name, keeping(name, getattr(shard_task, name)))
-    k = night.done_info("prepare")["shards"][shard]
-    marker = Path(night._marker("decide", k))
-    if marker.exists():
-        marker.unlink()
-    shard_task.decide_step(night, k)
+    k = decide_again(night_dir, inbox, scratch, as_of, shard)
     with open(out, "wb") as f:
         pickle.dump(calls, f)
     uma = calls["attribute_lots"][0][2]["account_id"].nunique() if calls else 0
@@ -167,19 +153,8 @@ def replay(path: Path, ref: str, passes: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    rec = sub.add_parser("record")
-    rec.add_argument("night", type=Path)
-    rec.add_argument("inbox", type=Path)
-    rec.add_argument("scratch", type=Path)
-    rec.add_argument("out", type=Path)
+    parser, rec = record_replay_parser(__doc__.splitlines()[0], "c4e1c99")
     rec.add_argument("--shard", type=int, default=0, help="which of the night's shards (0: first)")
-    rec.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 24))
-    rep = sub.add_parser("replay")
-    rep.add_argument("calls", type=Path)
-    rep.add_argument("--baseline-ref", default="c4e1c99")
-    rep.add_argument("--passes", type=int, default=3)
     args = parser.parse_args()
     if args.command == "record":
         record(args.night, args.inbox, args.scratch, args.out, args.shard, args.as_of)
