@@ -87,10 +87,16 @@ def _newton_solve(r, asset, inv_theta, a_it, hh, root, scaled, low, out) -> None
     rho = np.zeros(n)
     for j in range(r.size):
         rho[asset[j]] += r[j] * a_it[j]
-    y = root * (hh * rho)
+    # Element by element: the numbers of the array expressions, without their temporaries.
+    y = np.empty(n)
+    for i in range(n):
+        y[i] = root[i] * (hh[i] * rho[i])
     g = scaled.T @ y
     _cho_solve(low, g)
-    pi = hh * (root * (y - scaled @ g) - rho)
+    sg = scaled @ g
+    pi = np.empty(n)
+    for i in range(n):
+        pi[i] = hh[i] * (root[i] * (y[i] - sg[i]) - rho[i])
     for j in range(r.size):
         out[j] = r[j] * inv_theta[j] + a_it[j] * pi[asset[j]]
 
@@ -118,12 +124,23 @@ def _rows_transposed_times(G, y) -> np.ndarray:
 @njit(cache=True)
 def _step(x, dx) -> float:
     """Largest a <= 1 with x + a dx >= 0 (x > 0)."""
+    # The quotients in a pass of their own, which the compiler vectorises (one in the comparing
+    # loop is a division at a time).
+    q = dx / x
     worst = 0.0
-    for j in range(x.size):
-        q = dx[j] / x[j]
-        if q < worst:
-            worst = q
+    for j in range(q.size):
+        if q[j] < worst:
+            worst = q[j]
     return min(1.0, -1.0 / worst) if worst < 0.0 else 1.0
+
+
+@njit(cache=True)
+def _finite(a) -> bool:
+    """``np.isfinite(a).all()`` without the temporary."""
+    for j in range(a.size):
+        if not np.isfinite(a[j]):
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -132,7 +149,9 @@ def _gradient(v, asset, sign, cost, d, B, p, z, qz, grad) -> None:
     z[:] = 0.0
     for j in range(v.size):
         z[asset[j]] += sign[j] * v[j]
-    qz[:] = d * z + B @ (B.T @ z) + p
+    bz = B @ (B.T @ z)
+    for i in range(z.size):  # ``d * z + bz + p`` without its temporaries
+        qz[i] = d[i] * z[i] + bz[i] + p[i]
     for j in range(v.size):
         grad[j] = sign[j] * qz[asset[j]] + cost[j]
 
@@ -151,7 +170,7 @@ def _direction(x, nv, r, rd, rp, rc, rcw, G, mgt, schur, newton, dx) -> None:
     if r:
         y = _rows_times(G, m) + rp + rcw / eta
         _cho_solve(schur, y)
-        m -= _rows_transposed_times(mgt.T, y)
+        m -= _rows_transposed_times(mgt, y)
         dx[4 * nv + r :] = y
         dx[4 * nv : 4 * nv + r] = (rcw - w * y) / eta
     for j in range(nv):
@@ -216,7 +235,7 @@ def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, s
     h_tol = tol * (1.0 + (np.abs(h).max() if r else 0.0))
     inv_theta, a_it = np.empty(nv), np.empty(nv)
     scaled = np.empty((n, k))
-    mgt = np.empty((nv, r))
+    mgt = np.empty((r, nv))  # the Newton system solved for each row of G: a contiguous row each
     col = np.empty(nv)
     rd, rc = np.empty(nv), np.empty(2 * nv)
     it = it0
@@ -251,6 +270,7 @@ def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, s
         for j in range(nv):
             inv_theta[j] = 1.0 / (s0[j] / v[j] + s1[j] / t[j])
             a_it[j] = sign[j] * inv_theta[j]
+        for j in range(nv):  # apart: a scattering loop is not vectorised
             hsum[asset[j]] += inv_theta[j]
         hh = np.zeros(n)
         root = np.empty(n)
@@ -272,11 +292,11 @@ def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, s
         schur = np.empty((r, r))
         for a in range(r):
             _newton_solve(G[a], asset, inv_theta, a_it, hh, root, scaled, low, col)
-            mgt[:, a] = col
+            mgt[a] = col
         if r:
             for a in range(r):
                 for b in range(r):
-                    schur[a, b] = _rows_times(G[a : a + 1], mgt[:, b])[0]
+                    schur[a, b] = _rows_times(G[a : a + 1], mgt[b])[0]
             for a in range(r):
                 schur[a, a] += w[a] / eta[a]
             if not (np.isfinite(schur).all() and _cholesky(schur)):
@@ -298,8 +318,10 @@ def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, s
             rc[j] += sigma * mu - dx[j] * dx[2 * nv + j]
         rcw = rcw + sigma * mu - dx[4 * nv : 4 * nv + r] * dx[4 * nv + r :]
         _direction(x, nv, r, rd, rp, rc, rcw, G, mgt, schur, newton, dx)
-        x += 0.99 * _step(x, dx) * dx
-        if not np.isfinite(x[:nv]).all():
+        step = 0.99 * _step(x, dx)
+        for j in range(x.size):  # ``x += step * dx`` without the temporary
+            x[j] += step * dx[j]
+        if not _finite(x[:nv]):
             break
     v = np.minimum(np.maximum(np.nan_to_num(x[:nv]), 0.0), upper)
     status = MAX_ITER
