@@ -284,12 +284,17 @@ def without_gifts(lots: pd.DataFrame, delivered: pd.DataFrame) -> pd.DataFrame:
         .sum()
         .rename(columns={"quantity": "_q", "cost_basis": "_b"})
     )
-    out = lots.astype({k: str for k in key}).merge(given, on=key, how="left")
-    q = out["_q"].fillna(0.0).to_numpy(float)
-    b = out["_b"].fillna(0.0).to_numpy(float)
+    out = lots.astype({k: str for k in key})
+    # Only the giving accounts' lots can match a delivered row: join those, not all of a shard's
+    # lots (a few gifts against some 300k lots; the join of them all was most of a shard's gifts).
+    rows = np.flatnonzero(out["account_id"].isin(given["account_id"]).to_numpy())
+    matched = out.iloc[rows][key].merge(given, on=key, how="left")  # keeps the rows' order
+    q, b = np.zeros(len(out)), np.zeros(len(out))
+    q[rows] = matched["_q"].fillna(0.0).to_numpy(float)
+    b[rows] = matched["_b"].fillna(0.0).to_numpy(float)
     left = np.round(out["quantity"].to_numpy(float) - q, 9)
     out["quantity"] = left
     out["cost_basis"] = cents_to_usd(
         usd_array_to_cents(out["cost_basis"].to_numpy(float)) - usd_array_to_cents(b)
     )
-    return out[left > 0].drop(columns=["_q", "_b"]).reset_index(drop=True)
+    return out[left > 0].reset_index(drop=True)
