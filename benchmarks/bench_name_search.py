@@ -13,8 +13,9 @@ Inputs come from a night, in two steps (the machine is shared: say so beside the
     # 2. replay them
     python benchmarks/bench_name_search.py replay calls.pkl [--baseline-ref 5bc959e] [--passes 3]
 
-The replay computes ``hessian(problem)`` once per account problem searched twice, as ``_tradable``
-does, and counts that time in. One BLAS thread, as the night's workers run.
+Without a command it goes the whole way on a 1,000-account night of its own. The replay computes
+``hessian(problem)`` once per account problem searched twice, as ``_tradable`` does, and counts that
+time in. One BLAS thread, as the night's workers run.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from recorded_night import decide_again, record_replay_parser  # noqa: E402
+from recorded_night import decide_again, record_replay_parser, run  # noqa: E402
 
 
 def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) -> None:
@@ -144,11 +145,7 @@ def replay(path: Path, ref: str, passes: int) -> None:
 
 def main() -> None:
     parser, _ = record_replay_parser(__doc__.splitlines()[0], "5bc959e")
-    args = parser.parse_args()
-    if args.command == "record":
-        record(args.night, args.inbox, args.scratch, args.out, args.as_of)
-    else:
-        replay(args.calls, args.baseline_ref, args.passes)
+    run(parser.parse_args(), record, replay)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ Inputs come from a night, in two steps (the machine is shared: say so beside the
     # 2. replay them
     python benchmarks/bench_uma_sleeves.py replay calls.pkl [--baseline-ref c4e1c99] [--passes 3]
 
-One BLAS thread, as the night's workers run.
+Without a command it goes the whole way on a 1,000-account night of its own. One BLAS thread, as
+the night's workers run.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from recorded_night import decide_again, record_replay_parser  # noqa: E402
+from recorded_night import decide_again, record_replay_parser, run  # noqa: E402
 
 #: The shard task's calls, in the order it makes them (``pipelines.night._decide``).
 FUNCTIONS = (
@@ -156,10 +157,12 @@ def main() -> None:
     parser, rec = record_replay_parser(__doc__.splitlines()[0], "c4e1c99")
     rec.add_argument("--shard", type=int, default=0, help="which of the night's shards (0: first)")
     args = parser.parse_args()
-    if args.command == "record":
-        record(args.night, args.inbox, args.scratch, args.out, args.shard, args.as_of)
-    else:
-        replay(args.calls, args.baseline_ref, args.passes)
+    shard = getattr(args, "shard", 0)
+    run(
+        args,
+        lambda night, inbox, scratch, out, as_of: record(night, inbox, scratch, out, shard, as_of),
+        replay,
+    )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
-"""What the replay benchmarks share (``bench_name_search``, ``bench_uma_sleeves``): one shard's
-decide run again on a copy of a prepared night, to record the calls it makes, and their
-``record`` / ``replay`` command line."""
+"""What the replay benchmarks share (``bench_name_search``, ``bench_uma_sleeves``,
+``bench_interior_point``): one shard's decide run again on a copy of a prepared night, to record the
+calls it makes, and their ``record`` / ``replay`` command line. Without a command (as ``make bench``
+runs every benchmark) they go the whole way: a 1,000-account night prepared in a temporary folder,
+its first shard recorded and replayed."""
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -38,17 +44,53 @@ def decide_again(night_dir: Path, inbox: Path, scratch: Path, as_of: date, shard
 def record_replay_parser(
     description: str, baseline_ref: str
 ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """The command line ``record NIGHT INBOX SCRATCH OUT [--as-of]`` and ``replay CALLS
-    [--baseline-ref] [--passes]``; returns the parser and its ``record`` subparser (for more
-    options)."""
+    """The command line ``[--baseline-ref REF] [--passes N]`` and then ``record NIGHT INBOX
+    SCRATCH OUT [--as-of]``, ``replay CALLS [--baseline-ref REF] [--passes N]`` or no command (the
+    whole way, ``run``); returns the parser and its ``record`` subparser (for more options)."""
     parser = argparse.ArgumentParser(description=description)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command")
     rec = sub.add_parser("record")
     for name in ("night", "inbox", "scratch", "out"):
         rec.add_argument(name, type=Path)
     rec.add_argument("--as-of", type=date.fromisoformat, default=AS_OF)
     rep = sub.add_parser("replay")
     rep.add_argument("calls", type=Path)
-    rep.add_argument("--baseline-ref", default=baseline_ref)
-    rep.add_argument("--passes", type=int, default=3)
+    # before the command (also for the whole way) or after ``replay``: one value either way
+    for line, ref, passes in (
+        (parser, baseline_ref, 3),
+        (rep, argparse.SUPPRESS, argparse.SUPPRESS),
+    ):
+        line.add_argument("--baseline-ref", default=ref)
+        line.add_argument("--passes", type=int, default=passes)
     return parser, rec
+
+
+def prepared_night(work: Path, accounts: int = 1000) -> tuple[Path, Path]:
+    """A generated ``accounts``-account night run to checked trades in ``work`` and kept there
+    (``benchmarks.bench_night --keep``, two workers): its folder and its inbox."""
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_night", "--accounts", str(accounts), "--workers",
+         "2", "--format", "parquet", "--work", str(work), "--keep", "--until-check"],
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    return work / f"night-{accounts}-w2", work / f"inbox-{accounts}-11-parquet"
+
+
+def run(
+    args: argparse.Namespace,
+    record: Callable[[Path, Path, Path, Path, date], None],
+    replay: Callable[[Path, str, int], None],
+) -> None:
+    """The command of ``record_replay_parser``'s line; no command: the whole way on a night of its
+    own (``prepared_night``), recorded and replayed against the default baseline."""
+    if args.command == "record":
+        record(args.night, args.inbox, args.scratch, args.out, args.as_of)
+    elif args.command == "replay":
+        replay(args.calls, args.baseline_ref, args.passes)
+    else:
+        with tempfile.TemporaryDirectory(prefix="recorded-night-") as tmp:
+            night, inbox = prepared_night(Path(tmp))
+            calls = Path(tmp) / "calls.pkl"
+            record(night, inbox, Path(tmp) / "scratch", calls, AS_OF)
+            replay(calls, args.baseline_ref, args.passes)
