@@ -26,7 +26,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import pickle  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import types  # noqa: E402
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from recorded_night import decide_again, record_replay_parser, run  # noqa: E402
+from recorded_night import decide_again, record_replay_parser, run, source_at  # noqa: E402
 
 
 def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) -> None:
@@ -64,12 +63,7 @@ def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) 
 
 def _baseline(ref: str) -> types.ModuleType:
     """``sma.rebalance._interior_point`` as it was at ``ref``, compiled on its own."""
-    text = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{ref}:sma/rebalance/_interior_point.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.replace("cache=True", "cache=False")
+    text = source_at(ref, "sma/rebalance/_interior_point.py")
     module = types.ModuleType("baseline_interior_point")
     exec(compile(text, "baseline_interior_point", "exec"), module.__dict__)
     return module

@@ -26,7 +26,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import pickle  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import types  # noqa: E402
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from recorded_night import decide_again, record_replay_parser, run  # noqa: E402
+from recorded_night import decide_again, record_replay_parser, run, source_at  # noqa: E402
 
 
 def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) -> None:
@@ -66,24 +65,14 @@ def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) 
 
 def _baseline(ref: str) -> types.ModuleType:
     """``sma.rebalance._sampling`` as it was at ``ref``, with its own compiled steps."""
-
-    def source(path: str) -> str:
-        text = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{ref}:{path}"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        return text.replace("cache=True", "cache=False")
-
     steps = types.ModuleType("baseline_sampling_steps")
     exec(
-        compile(source("sma/rebalance/_sampling_steps.py"), "baseline_steps", "exec"),
+        compile(source_at(ref, "sma/rebalance/_sampling_steps.py"), "baseline_steps", "exec"),
         steps.__dict__,
     )
     sys.modules[steps.__name__] = steps
     sampling = types.ModuleType("baseline_sampling")
-    text = source("sma/rebalance/_sampling.py").replace(
+    text = source_at(ref, "sma/rebalance/_sampling.py").replace(
         "from sma.rebalance._sampling_steps import", "from baseline_sampling_steps import"
     )
     exec(compile(text, "baseline_sampling", "exec"), sampling.__dict__)

@@ -41,6 +41,17 @@ def decide_again(night_dir: Path, inbox: Path, scratch: Path, as_of: date, shard
     return k
 
 
+def source_at(ref: str, path: str) -> str:
+    """The text of the repository's file ``path`` at git ``ref``, with numba's on-disk cache off
+    (``cache=True`` would share compiled kernels with the current tree's file of the same name)."""
+    return subprocess.run(
+        ["git", "-C", str(Path(__file__).resolve().parents[1]), "show", f"{ref}:{path}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.replace("cache=True", "cache=False")
+
+
 def record_replay_parser(
     description: str, baseline_ref: str
 ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
