@@ -201,16 +201,13 @@ class _ShardCodes:
 
     def sleeves_by_account(self):
         """(account_id, its sleeves: ids, target, band, cash (n_sleeves,)) in account order."""
-        for account, mine in self._sleeves.groupby("account_id", sort=True):
-            yield (
-                account,
-                (
-                    mine["sleeve_id"].astype(str).to_numpy(),
-                    mine["target_weight"].to_numpy(float),
-                    mine["drift_band"].to_numpy(float),
-                    (mine["model_id"] == CASH_MODEL_ID).to_numpy(),
-                ),
-            )
+        frame = self._sleeves
+        # the columns once, each account's rows taken from them (not a sub-frame an account)
+        ids = frame["sleeve_id"].astype(str).to_numpy()
+        target, band = frame["target_weight"].to_numpy(float), frame["drift_band"].to_numpy(float)
+        cash = (frame["model_id"] == CASH_MODEL_ID).to_numpy()
+        for account, rows in sorted(frame.groupby("account_id").indices.items()):
+            yield account, (ids[rows], target[rows], band[rows], cash[rows])
 
 
 def _place(found: np.ndarray, place: np.ndarray) -> np.ndarray:
