@@ -19,6 +19,7 @@ KERNELS = [
     "_rows_times",
     "_rows_transposed_times",
     "_step",
+    "_finite",
     "_gradient",
     "_direction",
     "_linearised_bound",
