@@ -12,8 +12,8 @@ computed again only for what a move touched, and each move adds the four terms i
 order. Pairs are looked for only when the lowest changes and widest cross terms of the two sides
 could beat the best single move at all, and within a row only until the buys' own changes, in
 increasing order, leave no room (``_pair_rows``): which pairs are computed never changes the
-answer, only how many. The 128 best moves of each kind are the start of an order kept sorted from
-move to move (``_keep_sorted``: a move reorders few), not a partition and a sort each move.
+answer, only how many. The 128 best moves of each kind are the start of an order kept from move
+to move (``_keep_best``: a move reorders few of them), not a partition and a sort each move.
 """
 
 from __future__ import annotations
@@ -382,24 +382,39 @@ def _can_pair(reach, kind, ceiling):
 
 
 @njit(cache=True)
-def _keep_sorted(order, keys, change):
-    """Sort ``order`` by (change, item), non-finite changes last, from the last move's order:
-    insertion, as a move changes few places; ``keys`` gets the changes in that order."""
-    for i in range(order.size):
+def _keep_best(order, keys, change):
+    """Keep the start of ``order`` (``_SWAP_SIDE`` items) the lowest of all by (change, item),
+    sorted, non-finite changes last, and ``keys`` their changes; the rest in no order. From the
+    last move's order: the start sorted again by insertion (a move reorders few), then each of the
+    rest that is below its end put in its place, the end put where it was."""
+    top = min(order.size, _SWAP_SIDE)
+    for i in range(top):
         keys[i] = change[order[i]] if np.isfinite(change[order[i]]) else np.inf
-    for i in range(1, order.size):
-        item, key = order[i], keys[i]
-        k = i - 1
-        while k >= 0 and (keys[k] > key or (keys[k] == key and order[k] > item)):
-            order[k + 1], keys[k + 1] = order[k], keys[k]
-            k -= 1
-        order[k + 1], keys[k + 1] = item, key
+    for i in range(1, top):
+        _insert(order, keys, i, order[i], keys[i])
+    for i in range(top, order.size):
+        item = order[i]
+        key = change[item] if np.isfinite(change[item]) else np.inf
+        if key < keys[top - 1] or (key == keys[top - 1] and item < order[top - 1]):
+            order[i] = order[top - 1]
+            _insert(order, keys, top - 1, item, key)
+
+
+@njit(cache=True)
+def _insert(order, keys, at, item, key):
+    """Put ``item`` of change ``key`` in its place in the sorted ``order[:at]``, moving the later
+    ones up one (over ``at``)."""
+    k = at - 1
+    while k >= 0 and (keys[k] > key or (keys[k] == key and order[k] > item)):
+        order[k + 1], keys[k + 1] = order[k], keys[k]
+        k -= 1
+    order[k + 1], keys[k + 1] = item, key
 
 
 @njit(cache=True)
 def _best(order, keys):
     """The (at most) ``_SWAP_SIDE`` lowest finite changes of an ``order`` sorted by them (``keys``,
-    ``_keep_sorted``): of values tied at the cut, the first."""
+    ``_keep_best``): of values tied at the cut, the first."""
     n = 0
     while n < min(order.size, _SWAP_SIDE) and keys[n] < np.inf:
         n += 1
@@ -633,7 +648,7 @@ def _best_swap(changes, moves, sides, orders, cheapest, Q, spendable, ceiling, r
     best = (np.inf, -1, -1, -1)
     if not (_can_pair(reach, 1, ceiling) or _can_pair(reach, 2, ceiling)):
         return best
-    _keep_sorted(buy_order, buy_keys, b_change)
+    _keep_best(buy_order, buy_keys, b_change)
     spend = _best(buy_order, buy_keys)
     cols = (spend, (b_change, buys[2], buys[6], buy_j, buy_group, no_loss), buy_index, buys[4])
     for raising in range(2):
@@ -641,13 +656,13 @@ def _best_swap(changes, moves, sides, orders, cheapest, Q, spendable, ceiling, r
         if not _can_pair(reach, raising + 1, below):
             continue
         if raising == 0:
-            _keep_sorted(unbuy_order, unbuy_keys, u_change)
+            _keep_best(unbuy_order, unbuy_keys, u_change)
             side = (u_change, unbuys[2], unbuys[6], buy_j, buy_group, no_loss)
             rows = (_best(unbuy_order, unbuy_keys), side, buy_index, unbuys[4])
         else:  # a security's cheapest lot, its ties in the order of the securities
             for j in range(cheapest.size):
                 by_security[j] = s_change[cheapest[j]] if cheapest[j] >= 0 else np.inf
-            _keep_sorted(sale_order, sale_keys, by_security)
+            _keep_best(sale_order, sale_keys, by_security)
             lots = cheapest[_best(sale_order, sale_keys)]
             side = (s_change, sales[2], sales[6], sell_j, lot_group, lot_loss)
             rows = (lots, side, sell_j, sales[4])

@@ -282,7 +282,7 @@ def test_no_sale_leaves_nothing_to_look_at():
 def test_the_moves_paired_are_the_128_best_and_of_ties_at_the_cut_the_first(reading):
     """The order kept from move to move (any order before: the last move's) gives the 128 lowest
     finite changes, lowest first, of equal changes the first."""
-    keep = steps._keep_sorted if reading == "compiled" else steps._keep_sorted.py_func
+    keep = steps._keep_best if reading == "compiled" else steps._keep_best.py_func
     best = steps._best if reading == "compiled" else steps._best.py_func
     rng = np.random.default_rng(3)
 
