@@ -304,23 +304,31 @@ def _buy_changes(grad, buy_j, group, held, more, less, changes, spendable, lowes
     (``_can_pair``)."""
     _, _, sold_usd, loss_sold = held
     b_change, u_change = changes
-    single, first, reach = lowest
-    single[:2], first[:2] = np.inf, 0
-    reach[0, 0], reach[0, 1], reach[1, 0], reach[1, 1] = np.inf, 0.0, np.inf, 0.0
+    more_terms, more_cash, more_ok, more_scale = more[0], more[2], more[3], more[4]
+    less_terms, less_ok, less_scale = less[0], less[3], less[4]
+    lowest_b, first_b, lowest_u, first_u = np.inf, 0, np.inf, 0
+    reach_b, widest_b, reach_u, widest_u = np.inf, 0.0, np.inf, 0.0
     for b in range(buy_j.size):
         j = buy_j[b]
-        b_change[b] = np.inf
-        if more[3][b] and not (sold_usd[j] > 0 or loss_sold[group[j]] > 0):
-            b_change[b] = _change(more[0], b, grad[j])
-            _reach(reach, 0, b_change[b], more[4][b])
-            if more[2][b] <= spendable + _CENT and b_change[b] < single[0]:
-                single[0], first[0] = b_change[b], b
-        u_change[b] = np.inf
-        if less[3][b]:
-            u_change[b] = _change(less[0], b, grad[j])
-            _reach(reach, 1, u_change[b], less[4][b])
-            if u_change[b] < single[1]:
-                single[1], first[1] = u_change[b], b
+        change = np.inf
+        if more_ok[b] and not (sold_usd[j] > 0 or loss_sold[group[j]] > 0):
+            change = _change(more_terms, b, grad[j])
+            if np.isfinite(change):
+                reach_b, widest_b = min(reach_b, change), max(widest_b, more_scale[b])
+            if more_cash[b] <= spendable + _CENT and change < lowest_b:
+                lowest_b, first_b = change, b
+        b_change[b] = change
+        change = np.inf
+        if less_ok[b]:
+            change = _change(less_terms, b, grad[j])
+            if np.isfinite(change):
+                reach_u, widest_u = min(reach_u, change), max(widest_u, less_scale[b])
+            if change < lowest_u:
+                lowest_u, first_u = change, b
+        u_change[b] = change
+    single, first, reach = lowest
+    single[0], first[0], single[1], first[1] = lowest_b, first_b, lowest_u, first_u
+    reach[0, 0], reach[0, 1], reach[1, 0], reach[1, 1] = reach_b, widest_b, reach_u, widest_u
 
 
 @njit(cache=True)
@@ -328,46 +336,45 @@ def _lot_changes(grad, account, held, cash, more, less, changes, cheapest, lowes
     """Each lot's change of one more step of its sale and of one share less (inf: not allowed):
     no sale of a security bought tonight nor a loss sale of an identical group bought, within the
     gain budget ``room`` and, selling less, the cash above target ``spendable``. ``cheapest`` gets
-    each security's lot of the lowest sale change (the first of ties), ``reach`` the sales'
-    lowest finite change and widest cross-term scale (``_can_pair``), ``lowest`` each kind's lowest
-    change and first position (``_buy_changes``)."""
+    each security's lot of the lowest sale change (the first of ties), ``lowest`` each kind's lowest
+    change and first position and the sales' lowest finite change and widest cross-term scale
+    (``_buy_changes``)."""
     _, (_, gain), (_, sell_j, group), _, _ = account
-    single, first, reach = lowest
-    single[2:], first[2:] = np.inf, 0
     bought, group_bought, _, _ = held
     room, spendable = cash
     s_change, r_change = changes
+    more_terms, more_ok, more_scale, more_gain = more[0], more[3], more[4], more[5]
+    less_terms, less_cash, less_ok, less_gain = less[0], less[2], less[3], less[5]
+    lowest_s, first_s, lowest_r, first_r = np.inf, 0, np.inf, 0
+    reach_s, widest_s = np.inf, 0.0
     cheapest[:] = -1
-    reach[2, 0], reach[2, 1] = np.inf, 0.0
     for lot in range(sell_j.size):
         j = sell_j[lot]
-        s_change[lot] = np.inf
+        change = np.inf
         if (
-            more[3][lot]
+            more_ok[lot]
             and not (bought[j] > 0 or (gain[lot] < 0 and group_bought[group[j]] > 0))
-            and not more[5][lot] > room + 1e-9
+            and not more_gain[lot] > room + 1e-9
         ):
-            s_change[lot] = _change(more[0], lot, grad[j])
-            if np.isfinite(s_change[lot]) and (
-                cheapest[j] < 0 or s_change[lot] < s_change[cheapest[j]]
-            ):
-                cheapest[j] = lot
-            _reach(reach, 2, s_change[lot], more[4][lot])
-            if s_change[lot] < single[2]:
-                single[2], first[2] = s_change[lot], lot
-        r_change[lot] = np.inf
-        if less[3][lot] and not (less[5][lot] > room + 1e-9 or less[2][lot] > spendable + _CENT):
-            r_change[lot] = _change(less[0], lot, grad[j])
-            if r_change[lot] < single[3]:
-                single[3], first[3] = r_change[lot], lot
-
-
-@njit(cache=True)
-def _reach(reach, kind, change, scale):
-    """Fold a candidate into its kind's lowest finite change and widest cross-term scale."""
-    if np.isfinite(change):
-        reach[kind, 0] = min(reach[kind, 0], change)
-        reach[kind, 1] = max(reach[kind, 1], scale)
+            change = _change(more_terms, lot, grad[j])
+            if np.isfinite(change):
+                if cheapest[j] < 0 or change < s_change[cheapest[j]]:
+                    cheapest[j] = lot
+                reach_s, widest_s = min(reach_s, change), max(widest_s, more_scale[lot])
+            if change < lowest_s:
+                lowest_s, first_s = change, lot
+        s_change[lot] = change
+        change = np.inf
+        if less_ok[lot] and not (
+            less_gain[lot] > room + 1e-9 or less_cash[lot] > spendable + _CENT
+        ):
+            change = _change(less_terms, lot, grad[j])
+            if change < lowest_r:
+                lowest_r, first_r = change, lot
+        r_change[lot] = change
+    single, first, reach = lowest
+    single[2], first[2], single[3], first[3] = lowest_s, first_s, lowest_r, first_r
+    reach[2, 0], reach[2, 1] = reach_s, widest_s
 
 
 @njit(cache=True)
