@@ -538,10 +538,11 @@ def search_moves(
     )
     made = 0
     # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
-    bought_usd = np.dot((1 + tc) * buy, buy_price)
-    sold_usd, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
+    # Cash and the gain budget are the numpy search's dot products, computed again when they move.
+    buys_cash = np.dot((1 + tc) * buy, buy_price)
+    sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
     while made < moves:
-        spendable = (cash_now - bought_usd + sold_usd) - target_cash
+        spendable = (cash_now - buys_cash + sales_cash) - target_cash
         changes = (b_change, u_change, s_change, r_change)
         _buy_changes(grad, buy_j, group, held, buys, unbuys, changes[:2], spendable, lowest)
         _lot_changes(
@@ -562,29 +563,36 @@ def search_moves(
         )
         if best_single >= threshold and pair[0] >= threshold:
             break
-        moved = (buy, sell, grad, d, Q, account, held)
-        if pair[0] < best_single:
-            _, raising, r, c = pair
-            shares, raised = buys[1][c], unbuys[1][r] if raising == 0 else sales[1][r]
-            _buy_moved(c, shares, moved, terms, buys, unbuys)
-            if raising == 0:
-                _buy_moved(r, -raised, moved, terms, buys, unbuys)
-            else:
-                _sale_moved(r, raised, moved, lots_of, terms, sales, unsales)
-        elif kind == 0:
-            _buy_moved(at, buys[1][at], moved, terms, buys, unbuys)
-        elif kind == 1:
-            _buy_moved(at, -unbuys[1][at], moved, terms, buys, unbuys)
-        elif kind == 2:
-            _sale_moved(at, sales[1][at], moved, lots_of, terms, sales, unsales)
+        if pair[0] < best_single:  # a buy, and a smaller buy (kind 1) or a sale (kind 2)
+            kind, at, also = 0, pair[3], pair[1] + 1
         else:
-            _sale_moved(at, -unsales[1][at], moved, lots_of, terms, sales, unsales)
-        if kind <= 1 or pair[0] < best_single:
-            bought_usd = np.dot((1 + tc) * buy, buy_price)
-        if kind >= 2 or (pair[0] < best_single and pair[1] == 1):
-            sold_usd, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
+            also = -1
+        moved = (buy, sell, grad, d, Q, account, held)
+        _make(kind, at, also, pair[2], moved, (buys, unbuys, sales, unsales), lots_of, terms)
+        if kind <= 1 or also == 1:
+            buys_cash = np.dot((1 + tc) * buy, buy_price)
+        if kind >= 2 or also == 2:
+            sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
         made += 1
     return made
+
+
+@njit(cache=True)
+def _make(kind, at, also, raising, moved, candidates, lots_of, terms):
+    """Make the move of ``kind`` (0 buy, 1 smaller buy, 2 sale, 3 smaller sale) at ``at`` and, in a
+    swap, the raising move of kind ``also`` at ``raising`` (``also`` -1: none): their steps are
+    read before either is made."""
+    buys, unbuys, sales, unsales = candidates
+    shares = (buys[1], unbuys[1], sales[1], unsales[1])[kind][at]
+    raised = 0.0 if also < 0 else (unbuys[1][raising] if also == 1 else sales[1][raising])
+    if kind <= 1:
+        _buy_moved(at, shares if kind == 0 else -shares, moved, terms, buys, unbuys)
+    else:
+        _sale_moved(at, shares if kind == 2 else -shares, moved, lots_of, terms, sales, unsales)
+    if also == 1:
+        _buy_moved(raising, -raised, moved, terms, buys, unbuys)
+    elif also == 2:
+        _sale_moved(raising, raised, moved, lots_of, terms, sales, unsales)
 
 
 @njit(cache=True)
