@@ -26,6 +26,8 @@ from sma.rebalance._rounding import _CENT, _SNAP
 _MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents of account value ...
 _MIN_GAIN_PER_USD = 1e-3  # ... and by 10 bp of what it trades (twice the usual trading cost)
 _SWAP_SIDE = 128  # moves of each kind paired into swaps: the best on their own
+# What is kept of each move of a kind from move to move (``_candidates``), by position
+_TERMS, _STEP, _CASH, _ALLOWED, _SCALE, _GAIN, _DZ = range(7)
 
 
 @njit(cache=True)
@@ -241,20 +243,20 @@ def _buy_terms(b, buy, account, q_scale, curv, numbers, more, less):
     j = buy_j[b]
     step = 1.0 if buy[b] > 0 else first_buy[b]
     usd = step * buy_price[b]
-    _terms(more[0], b, usd / value, buy_cost[b], usd / value, curv[j])
-    more[1][b], more[2][b] = step, usd * (1 + tc)
-    more[3][b] = not buy[b] + step > most[b]
-    more[6][b] = usd / value
-    more[4][b] = abs(more[6][b]) * q_scale[j]
-    less[3][b] = buy[b] > 0
+    _terms(more[_TERMS], b, usd / value, buy_cost[b], usd / value, curv[j])
+    more[_STEP][b], more[_CASH][b] = step, usd * (1 + tc)
+    more[_ALLOWED][b] = not buy[b] + step > most[b]
+    more[_DZ][b] = usd / value
+    more[_SCALE][b] = abs(more[_DZ][b]) * q_scale[j]
+    less[_ALLOWED][b] = buy[b] > 0
     if buy[b] <= 0:
         return
     step = 1.0 if (buy[b] - 1) * buy_price[b] >= min_value - 1e-9 else buy[b]
     usd = step * buy_price[b]
-    _terms(less[0], b, -usd / value, buy_cost[b], -usd / value, curv[j])
-    less[1][b], less[2][b] = step, usd * (1 + tc)
-    less[6][b] = -buy_price[b] / value * step
-    less[4][b] = abs(less[6][b]) * q_scale[j]
+    _terms(less[_TERMS], b, -usd / value, buy_cost[b], -usd / value, curv[j])
+    less[_STEP][b], less[_CASH][b] = step, usd * (1 + tc)
+    less[_DZ][b] = -buy_price[b] / value * step
+    less[_SCALE][b] = abs(less[_DZ][b]) * q_scale[j]
 
 
 @njit(cache=True)
@@ -266,19 +268,19 @@ def _lot_terms(lot, sell, sold_usd, account, q_scale, curv, numbers, more, less)
     value, tc, min_value = numbers[0], numbers[1], numbers[2]
     j = sell_j[lot]
     left = lot_qty[lot] - sell[lot]
-    more[3][lot] = False
+    more[_ALLOWED][lot] = False
     if left > 1e-9:
         first = sold_usd[j] <= 0
         step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
         usd = step * sell_price[lot]
         dz = usd / value  # (-usd) / value is -(usd / value) to the bit: one division
-        _terms(more[0], lot, -dz, sell_cost[lot], dz, curv[j])
-        more[1][lot], more[2][lot] = step, usd * (1 - tc)
-        more[3][lot] = not (step > left + 1e-9 or (first and usd < min_value - 1e-9))
-        more[6][lot] = -sell_price[lot] / value * step
-        more[4][lot] = abs(more[6][lot]) * q_scale[j]
-        more[5][lot] = step * gain[lot]
-    less[3][lot] = False
+        _terms(more[_TERMS], lot, -dz, sell_cost[lot], dz, curv[j])
+        more[_STEP][lot], more[_CASH][lot] = step, usd * (1 - tc)
+        more[_ALLOWED][lot] = not (step > left + 1e-9 or (first and usd < min_value - 1e-9))
+        more[_DZ][lot] = -sell_price[lot] / value * step
+        more[_SCALE][lot] = abs(more[_DZ][lot]) * q_scale[j]
+        more[_GAIN][lot] = step * gain[lot]
+    less[_ALLOWED][lot] = False
     if sell[lot] <= 0:
         return
     fraction = sell[lot] - np.floor(sell[lot] + _SNAP) > _SNAP
@@ -289,10 +291,10 @@ def _lot_terms(lot, sell, sold_usd, account, q_scale, curv, numbers, more, less)
     after = sold_usd[j] - step * sell_price[lot]
     usd = step * sell_price[lot]
     dz = usd / value
-    _terms(less[0], lot, dz, sell_cost[lot], -dz, curv[j])
-    less[1][lot], less[2][lot] = step, usd * (1 - tc)
-    less[3][lot] = not (after > 1e-9 and after < min_value - 1e-9)
-    less[5][lot] = -step * gain[lot]
+    _terms(less[_TERMS], lot, dz, sell_cost[lot], -dz, curv[j])
+    less[_STEP][lot], less[_CASH][lot] = step, usd * (1 - tc)
+    less[_ALLOWED][lot] = not (after > 1e-9 and after < min_value - 1e-9)
+    less[_GAIN][lot] = -step * gain[lot]
 
 
 @njit(cache=True)
@@ -304,8 +306,13 @@ def _buy_changes(grad, buy_j, group, held, more, less, changes, spendable, lowes
     (``_can_pair``)."""
     _, _, sold_usd, loss_sold = held
     b_change, u_change = changes
-    more_terms, more_cash, more_ok, more_scale = more[0], more[2], more[3], more[4]
-    less_terms, less_ok, less_scale = less[0], less[3], less[4]
+    more_terms, more_cash, more_ok, more_scale = (
+        more[_TERMS],
+        more[_CASH],
+        more[_ALLOWED],
+        more[_SCALE],
+    )
+    less_terms, less_ok, less_scale = less[_TERMS], less[_ALLOWED], less[_SCALE]
     lowest_b, first_b, lowest_u, first_u = np.inf, 0, np.inf, 0
     reach_b, widest_b, reach_u, widest_u = np.inf, 0.0, np.inf, 0.0
     for b in range(buy_j.size):
@@ -343,8 +350,18 @@ def _lot_changes(grad, account, held, cash, more, less, changes, cheapest, lowes
     bought, group_bought, _, _ = held
     room, spendable = cash
     s_change, r_change = changes
-    more_terms, more_ok, more_scale, more_gain = more[0], more[3], more[4], more[5]
-    less_terms, less_cash, less_ok, less_gain = less[0], less[2], less[3], less[5]
+    more_terms, more_ok, more_scale, more_gain = (
+        more[_TERMS],
+        more[_ALLOWED],
+        more[_SCALE],
+        more[_GAIN],
+    )
+    less_terms, less_cash, less_ok, less_gain = (
+        less[_TERMS],
+        less[_CASH],
+        less[_ALLOWED],
+        less[_GAIN],
+    )
     lowest_s, first_s, lowest_r, first_r = np.inf, 0, np.inf, 0
     reach_s, widest_s = np.inf, 0.0
     cheapest[:] = -1
@@ -583,8 +600,8 @@ def _make(kind, at, also, raising, moved, candidates, lots_of, terms):
     swap, the raising move of kind ``also`` at ``raising`` (``also`` -1: none): their steps are
     read before either is made."""
     buys, unbuys, sales, unsales = candidates
-    shares = (buys[1], unbuys[1], sales[1], unsales[1])[kind][at]
-    raised = 0.0 if also < 0 else (unbuys[1][raising] if also == 1 else sales[1][raising])
+    shares = (buys[_STEP], unbuys[_STEP], sales[_STEP], unsales[_STEP])[kind][at]
+    raised = 0.0 if also < 0 else (unbuys[_STEP][raising] if also == 1 else sales[_STEP][raising])
     if kind <= 1:
         _buy_moved(at, shares if kind == 0 else -shares, moved, terms, buys, unbuys)
     else:
@@ -655,7 +672,7 @@ def _best_swap(changes, moves, sides, orders, cheapest, Q, spendable, ceiling, r
     The cheapest lot per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of
     each kind on their own are paired (a move stays O(n)); a kind whose ``reach`` cannot come below
     the ceiling is not paired at all. ``orders`` (buys, smaller buys, securities' sales) are kept
-    sorted from move to move."""
+    from move to move (``_keep_best``)."""
     b_change, u_change, s_change = changes
     buys, unbuys, sales = moves
     buy_index, buy_j, buy_group, no_loss, sell_j, lot_group, lot_loss = sides
@@ -665,22 +682,27 @@ def _best_swap(changes, moves, sides, orders, cheapest, Q, spendable, ceiling, r
         return best
     _keep_best(buy_order, buy_keys, b_change)
     spend = _best(buy_order, buy_keys)
-    cols = (spend, (b_change, buys[2], buys[6], buy_j, buy_group, no_loss), buy_index, buys[4])
+    cols = (
+        spend,
+        (b_change, buys[_CASH], buys[_DZ], buy_j, buy_group, no_loss),
+        buy_index,
+        buys[_SCALE],
+    )
     for raising in range(2):
         below = min(ceiling, best[0])
         if not _can_pair(reach, raising + 1, below):
             continue
         if raising == 0:
             _keep_best(unbuy_order, unbuy_keys, u_change)
-            side = (u_change, unbuys[2], unbuys[6], buy_j, buy_group, no_loss)
-            rows = (_best(unbuy_order, unbuy_keys), side, buy_index, unbuys[4])
+            side = (u_change, unbuys[_CASH], unbuys[_DZ], buy_j, buy_group, no_loss)
+            rows = (_best(unbuy_order, unbuy_keys), side, buy_index, unbuys[_SCALE])
         else:  # a security's cheapest lot, its ties in the order of the securities
             for j in range(cheapest.size):
                 by_security[j] = s_change[cheapest[j]] if cheapest[j] >= 0 else np.inf
             _keep_best(sale_order, sale_keys, by_security)
             lots = cheapest[_best(sale_order, sale_keys)]
-            side = (s_change, sales[2], sales[6], sell_j, lot_group, lot_loss)
-            rows = (lots, side, sell_j, sales[4])
+            side = (s_change, sales[_CASH], sales[_DZ], sell_j, lot_group, lot_loss)
+            rows = (lots, side, sell_j, sales[_SCALE])
         total, r, c = _pair_rows(rows, cols, Q, spendable, _CENT, below)
         if r >= 0 and total < best[0]:
             best = (total, raising, r, c)
