@@ -300,3 +300,19 @@ def test_the_moves_paired_are_the_128_best_and_of_ties_at_the_cut_the_first(read
     tied = np.where(np.arange(400) % 2 == 0, 0.0, 1.0)  # 200 tied at the lowest value
     np.testing.assert_array_equal(paired(tied), np.arange(0, 256, 2))
     assert paired(np.array([np.inf, 2.0, 1.0])).tolist() == [2, 1]
+
+
+def test_the_order_kept_from_move_to_move_gives_the_128_best_of_each_move():
+    """Changes that drift a little each move, some not allowed (inf) and some tied: the order kept
+    from the last move gives what sorting each move afresh would."""
+    rng = np.random.default_rng(5)
+    drift = rng.normal(size=300)
+    order, keys = np.arange(300), np.empty(300)
+    for _ in range(60):
+        drift += rng.normal(0, 0.05, 300)
+        change = np.round(drift, 2)
+        change[rng.random(300) < 0.1] = np.inf
+        steps._keep_best(order, keys, change)
+        finite = np.flatnonzero(np.isfinite(change))
+        expected = finite[np.argsort(change[finite], kind="stable")[:128]]
+        np.testing.assert_array_equal(steps._best(order, keys), expected)
