@@ -4,6 +4,16 @@ over the buys and lots, not ~60 numpy calls and a 128 x 128 pairing a move (issu
 position the search, hundreds of moves, was most of a small account's decision). The numbers are
 the ones the numpy search computed, in the same order, so the moves are the same
 (``tests/rebalance/test_compiled_search_steps.py`` holds the two together).
+
+A candidate's change is ``dz * grad + cost * dv + 0.5 * dz**2 * curv + hurdle`` (``_change``).
+Only its gradient term moves with every move; the other terms, its step and its cash depend on its
+own buy, or on its security's sales, alone (``_buy_terms``, ``_lot_terms``), so they are kept and
+computed again only for what a move touched, and each move adds the four terms in the formula's
+order. Pairs are looked for only when the lowest changes and widest cross terms of the two sides
+could beat the best single move at all, and within a row only until the buys' own changes, in
+increasing order, leave no room (``_pair_rows``): which pairs are computed never changes the
+answer, only how many. The 128 best moves of each kind are the start of an order kept from move
+to move (``_keep_best``: a move reorders few of them), not a partition and a sort each move.
 """
 
 from __future__ import annotations
@@ -16,6 +26,12 @@ from sma.rebalance._rounding import _CENT, _SNAP
 _MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents of account value ...
 _MIN_GAIN_PER_USD = 1e-3  # ... and by 10 bp of what it trades (twice the usual trading cost)
 _SWAP_SIDE = 128  # moves of each kind paired into swaps: the best on their own
+# What is kept of each move of a kind from move to move (``_candidates``), by position
+_TERMS, _STEP, _CASH, _ALLOWED, _SCALE, _GAIN, _DZ = range(7)
+# The search's steps are inlined where they are called (numba IR): compiled as one function, the
+# arrays a step unpacks from its tuples are not counted in and out at every call (NRT incref and
+# decref were a tenth of the search); compiling takes ~10 s longer, once per source tree.
+_step = njit(cache=True, inline="always")
 
 
 @njit(cache=True)
@@ -73,60 +89,98 @@ def best_pair(
         The pair's change and its positions (raising move, buy); ``(inf, -1, -1)`` when no pair is
         allowed below the ceiling. Ties go to the first pair in row order, as ``np.argmin`` does.
     """
-    best, best_r, best_c = ceiling, -1, -1
     m, s = raise_change.size, buy_change.size
+    raise_scale, buy_scale = np.empty(m), np.empty(s)
+    for r in range(m):
+        raise_scale[r] = abs(raise_dz[r]) * q_scale[raise_security[r]]
+    for c in range(s):
+        buy_scale[c] = abs(buy_dz[c]) * q_scale[buy_security[c]]
+    rows = (raise_change, raise_cash, raise_dz, raise_security, raise_group, raise_loss)
+    buys = (buy_change, buy_cash, buy_dz, buy_security, buy_group, np.zeros(s, np.bool_))
+    return _pair_rows(
+        (np.argsort(raise_change, kind="mergesort"), rows, np.arange(m), raise_scale),
+        (np.argsort(buy_change, kind="mergesort"), buys, np.arange(s), buy_scale),
+        Q,
+        spendable,
+        cent,
+        ceiling,
+    )
+
+
+@_step
+def _pair_rows(rows, buys, Q, spendable, cent, ceiling):
+    """``best_pair`` of raising moves and buys, each (the moves paired in increasing order of their
+    own change, (change, cash, dz, security, group, loss) by move, tie key by move, cross-term scale
+    ``|dz| q_scale`` by move); returns the pair's change and its two moves."""
+    r_items, (r_change, r_cash, r_dz, r_security, r_group, r_loss), r_key, r_scale = rows
+    b_items, (b_change, b_cash, b_dz, b_security, b_group, _), b_key, b_scale = buys
+    best, best_r, best_c, tie_r, tie_c = ceiling, -1, -1, -1, -1
+    s = b_items.size
     if s == 0:
         return np.inf, -1, -1
     # A pair's change is at least its two own changes less the largest cross term their scales
-    # allow (|dz_r| q_scale[j_r] times |dz_b| q_scale[j_b]). Rows from the lowest own change; the
-    # rows left once that bound, with the largest scales still to come, is clearly above the best so
-    # far (the slack keeps float rounding and ties out of it), and within a row each pair whose own
-    # bound is. Which pairs are computed does not change the answer, only how many.
-    col_scale = np.empty(s)
-    for c in range(s):
-        col_scale[c] = abs(buy_dz[c]) * q_scale[buy_security[c]]
-    widest_buy, lowest_buy = col_scale.max(), buy_change.min()
-    # the rows whose bound is not above the ceiling, from the lowest own change
-    rows = np.empty(m, np.int64)
-    n = 0
-    for r in range(m):
-        scale = abs(raise_dz[r]) * q_scale[raise_security[r]]
-        if not _above(raise_change[r] + lowest_buy - scale * widest_buy, best):
-            rows[n] = r
-            n += 1
-    rows = rows[:n][np.argsort(raise_change[rows[:n]])]
-    m = n
-    row_scale = np.empty(m)
-    top = 0.0
-    for i in range(m - 1, -1, -1):
-        top = max(top, abs(raise_dz[rows[i]]) * q_scale[raise_security[rows[i]]])
-        row_scale[i] = top
-    for i in range(m):
-        r = rows[i]
-        if _above(raise_change[r] + lowest_buy - row_scale[i] * widest_buy, best):
+    # allow (|dz_r| q_scale[j_r] times |dz_b| q_scale[j_b]); a pair is computed only when that
+    # bound is not clearly above the best so far (the slack keeps float rounding and ties out).
+    # Rows go from the lowest own change and stop once even the widest row still to come cannot
+    # reach the best; the buys, from the lowest own change, stop once the widest buy still to come
+    # cannot. Which pairs are computed does not change the answer, only how many.
+    widest = _widest_on(b_items, b_scale)
+    lowest_buy, widest_buy = b_change[b_items[0]], widest[0]
+    kept, row_widest = _rows(r_items, r_change, r_scale, lowest_buy, widest_buy, best)
+    for i in range(kept.size):
+        r = kept[i]
+        if _above(r_change[r] + lowest_buy - row_widest[i] * widest_buy, best):
             break
-        jr = raise_security[r]
-        scale = abs(raise_dz[r]) * q_scale[jr]
-        if _above(raise_change[r] + lowest_buy - scale * widest_buy, best):
+        scale = r_scale[r]
+        if _above(r_change[r] + lowest_buy - scale * widest_buy, best):
             continue
-        left = spendable + raise_cash[r]
-        for c in range(s):
-            own = raise_change[r] + buy_change[c]
-            if _above(own - scale * col_scale[c], best):
+        jr, left = r_security[r], spendable + r_cash[r]
+        for k in range(s):
+            c = b_items[k]
+            own = r_change[r] + b_change[c]
+            if _above(own - scale * widest[k], best):
+                break
+            if _above(own - scale * b_scale[c], best):
                 continue
-            jb = buy_security[c]
-            if jr == jb or left - buy_cash[c] < -cent:
+            jb = b_security[c]
+            if jr == jb or left - b_cash[c] < -cent:
                 continue
-            if raise_loss[r] and raise_group[r] == buy_group[c]:
+            if r_loss[r] and r_group[r] == b_group[c]:
                 continue
-            total = raise_change[r] + buy_change[c] + raise_dz[r] * buy_dz[c] * Q[jr, jb]
+            total = r_change[r] + b_change[c] + r_dz[r] * b_dz[c] * Q[jr, jb]
             # the first pair in row order of equal changes, as np.argmin takes it
-            if total < best or (total == best and (r < best_r or (r == best_r and c < best_c))):
-                best, best_r, best_c = total, r, c
+            if total < best or (
+                total == best and (r_key[r] < tie_r or (r_key[r] == tie_r and b_key[c] < tie_c))
+            ):
+                best, best_r, best_c, tie_r, tie_c = total, r, c, r_key[r], b_key[c]
     return (best, best_r, best_c) if best_r >= 0 else (np.inf, -1, -1)
 
 
-@njit(cache=True)
+@_step
+def _widest_on(items, scale):
+    """The widest ``scale`` of ``items`` from each position on."""
+    widest = np.empty(items.size)
+    top = 0.0
+    for k in range(items.size - 1, -1, -1):
+        top = max(top, scale[items[k]])
+        widest[k] = top
+    return widest
+
+
+@_step
+def _rows(items, change, scale, lowest_buy, widest_buy, ceiling):
+    """Of ``items`` (in order), those whose bound with any buy is not clearly above ``ceiling``,
+    and the widest scale from each on."""
+    rows = np.empty(items.size, np.int64)
+    n = 0
+    for r in items:
+        if not _above(change[r] + lowest_buy - scale[r] * widest_buy, ceiling):
+            rows[n] = r
+            n += 1
+    return rows[:n], _widest_on(rows[:n], scale)
+
+
+@_step
 def _above(bound, best):
     """Whether a lower bound is clearly above the best change so far (by more than float noise)."""
     return bound - (1e-12 + 1e-9 * abs(bound)) > best
@@ -149,64 +203,266 @@ def hessian_scale(Q: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(np.diag(Q), 0.0)) * (1.0 + 1e-9)
 
 
-@njit(cache=True)
-def _change(dz, grad, cost, dv, curv):
-    """Objective change of moving net weight ``dz`` at linear cost ``cost * dv``, plus the hurdle a
-    move must clear (``_MIN_GAIN_PER_USD`` of what it trades)."""
-    return dz * grad + cost * dv + 0.5 * dz**2 * curv + _MIN_GAIN_PER_USD * abs(dz)
+@_step
+def _candidates(n):
+    """Room for one kind of move of ``n`` buys or lots, kept from move to move: its terms
+    (``_terms``), step (shares), cash (USD), whether what it alone decides allows it, its cross-term
+    scale ``|dz| q_scale`` (``best_pair``), the gain it realises (USD) and its net weight moved as
+    a swap computes it."""
+    return (
+        np.empty((n, 4)),
+        np.empty(n),
+        np.empty(n),
+        np.zeros(n, np.bool_),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+    )
 
 
-@njit(cache=True)
-def _best(change):
-    """Indices (ascending) of the (at most) ``_SWAP_SIDE`` lowest finite ``change``; of values tied
-    at the cut, the first."""
+@_step
+def _terms(terms, i, dz, cost, dv, curv):
+    """The terms of ``_change`` the gradient does not enter: moving net weight ``dz`` at linear
+    cost ``cost * dv``, its curvature, and the hurdle a move must clear (``_MIN_GAIN_PER_USD`` of
+    what it trades)."""
+    terms[i, 0] = dz
+    terms[i, 1] = cost * dv
+    terms[i, 2] = 0.5 * dz**2 * curv
+    terms[i, 3] = _MIN_GAIN_PER_USD * abs(dz)
+
+
+@_step
+def _change(terms, i, grad):
+    """Objective change of candidate ``i`` at gradient ``grad``: ``dz * grad + cost * dv + 0.5 *
+    dz**2 * curv + hurdle``, added in that order."""
+    return terms[i, 0] * grad + terms[i, 1] + terms[i, 2] + terms[i, 3]
+
+
+@_step
+def _buy_terms(b, buy, account, q_scale, curv, numbers, more, less):
+    """Keep the terms of buy ``b``'s two moves: one more step (a first buy: ``first_buy`` shares)
+    and one share less (or the whole buy, when what is left would fall under ``min_value``)."""
+    (buy_price, _), _, (buy_j, _, _), (most, first_buy, _), (buy_cost, _) = account
+    value, tc, min_value = numbers[0], numbers[1], numbers[2]
+    j = buy_j[b]
+    step = 1.0 if buy[b] > 0 else first_buy[b]
+    usd = step * buy_price[b]
+    _terms(more[_TERMS], b, usd / value, buy_cost[b], usd / value, curv[j])
+    more[_STEP][b], more[_CASH][b] = step, usd * (1 + tc)
+    more[_ALLOWED][b] = not buy[b] + step > most[b]
+    more[_DZ][b] = usd / value
+    more[_SCALE][b] = abs(more[_DZ][b]) * q_scale[j]
+    less[_ALLOWED][b] = buy[b] > 0
+    if buy[b] <= 0:
+        return
+    step = 1.0 if (buy[b] - 1) * buy_price[b] >= min_value - 1e-9 else buy[b]
+    usd = step * buy_price[b]
+    _terms(less[_TERMS], b, -usd / value, buy_cost[b], -usd / value, curv[j])
+    less[_STEP][b], less[_CASH][b] = step, usd * (1 + tc)
+    less[_DZ][b] = -buy_price[b] / value * step
+    less[_SCALE][b] = abs(less[_DZ][b]) * q_scale[j]
+
+
+@_step
+def _lot_terms(lot, sell, sold_usd, account, q_scale, curv, numbers, more, less):
+    """Keep the terms of lot ``lot``'s two moves: one more step of its sale (a security's first
+    sale: ``first_sell`` shares; a fraction left: all of it) and one share less (a fraction first;
+    the whole sale when what the security keeps sold would fall under ``min_value``)."""
+    (_, sell_price), (lot_qty, gain), (_, sell_j, _), (_, _, first_sell), (_, sell_cost) = account
+    value, tc, min_value = numbers[0], numbers[1], numbers[2]
+    j = sell_j[lot]
+    left = lot_qty[lot] - sell[lot]
+    more[_ALLOWED][lot] = False
+    if left > 1e-9:
+        first = sold_usd[j] <= 0
+        step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
+        usd = step * sell_price[lot]
+        dz = usd / value  # (-usd) / value is -(usd / value) to the bit: one division
+        _terms(more[_TERMS], lot, -dz, sell_cost[lot], dz, curv[j])
+        more[_STEP][lot], more[_CASH][lot] = step, usd * (1 - tc)
+        more[_ALLOWED][lot] = not (step > left + 1e-9 or (first and usd < min_value - 1e-9))
+        more[_DZ][lot] = -sell_price[lot] / value * step
+        more[_SCALE][lot] = abs(more[_DZ][lot]) * q_scale[j]
+        more[_GAIN][lot] = step * gain[lot]
+    less[_ALLOWED][lot] = False
+    if sell[lot] <= 0:
+        return
+    fraction = sell[lot] - np.floor(sell[lot] + _SNAP) > _SNAP
+    one = sell[lot] - np.floor(sell[lot]) if fraction else 1.0
+    rest = sold_usd[j] - one * sell_price[lot]
+    whole = sell[lot] >= 1.0 and (rest >= min_value - 1e-9 or rest <= 1e-9)
+    step = one if whole else sell[lot]
+    after = sold_usd[j] - step * sell_price[lot]
+    usd = step * sell_price[lot]
+    dz = usd / value
+    _terms(less[_TERMS], lot, dz, sell_cost[lot], -dz, curv[j])
+    less[_STEP][lot], less[_CASH][lot] = step, usd * (1 - tc)
+    less[_ALLOWED][lot] = not (after > 1e-9 and after < min_value - 1e-9)
+    less[_GAIN][lot] = -step * gain[lot]
+
+
+@_step
+def _buy_changes(grad, buy_j, group, held, more, less, changes, spendable, lowest):
+    """Each buy's change of one more step and of one share less (inf: not allowed): no buy of a
+    security sold tonight nor of an identical group sold at a loss. ``lowest`` gets each kind's
+    lowest change and its first position (a buy only if the cash ``spendable`` covers it, as
+    ``_best_single`` takes them), its lowest finite change and widest cross-term scale
+    (``_can_pair``)."""
+    _, _, sold_usd, loss_sold = held
+    b_change, u_change = changes
+    more_terms, more_cash, more_ok, more_scale = (
+        more[_TERMS],
+        more[_CASH],
+        more[_ALLOWED],
+        more[_SCALE],
+    )
+    less_terms, less_ok, less_scale = less[_TERMS], less[_ALLOWED], less[_SCALE]
+    lowest_b, first_b, lowest_u, first_u = np.inf, 0, np.inf, 0
+    reach_b, widest_b, reach_u, widest_u = np.inf, 0.0, np.inf, 0.0
+    for b in range(buy_j.size):
+        j = buy_j[b]
+        change = np.inf
+        if more_ok[b] and not (sold_usd[j] > 0 or loss_sold[group[j]] > 0):
+            change = _change(more_terms, b, grad[j])
+            if np.isfinite(change):
+                reach_b, widest_b = min(reach_b, change), max(widest_b, more_scale[b])
+            if more_cash[b] <= spendable + _CENT and change < lowest_b:
+                lowest_b, first_b = change, b
+        b_change[b] = change
+        change = np.inf
+        if less_ok[b]:
+            change = _change(less_terms, b, grad[j])
+            if np.isfinite(change):
+                reach_u, widest_u = min(reach_u, change), max(widest_u, less_scale[b])
+            if change < lowest_u:
+                lowest_u, first_u = change, b
+        u_change[b] = change
+    single, first, reach = lowest
+    single[0], first[0], single[1], first[1] = lowest_b, first_b, lowest_u, first_u
+    reach[0, 0], reach[0, 1], reach[1, 0], reach[1, 1] = reach_b, widest_b, reach_u, widest_u
+
+
+@_step
+def _lot_changes(grad, account, held, cash, more, less, changes, cheapest, lowest):
+    """Each lot's change of one more step of its sale and of one share less (inf: not allowed):
+    no sale of a security bought tonight nor a loss sale of an identical group bought, within the
+    gain budget ``room`` and, selling less, the cash above target ``spendable``. ``cheapest`` gets
+    each security's lot of the lowest sale change (the first of ties), ``lowest`` each kind's lowest
+    change and first position and the sales' lowest finite change and widest cross-term scale
+    (``_buy_changes``)."""
+    _, (_, gain), (_, sell_j, group), _, _ = account
+    bought, group_bought, _, _ = held
+    room, spendable = cash
+    s_change, r_change = changes
+    more_terms, more_ok, more_scale, more_gain = (
+        more[_TERMS],
+        more[_ALLOWED],
+        more[_SCALE],
+        more[_GAIN],
+    )
+    less_terms, less_cash, less_ok, less_gain = (
+        less[_TERMS],
+        less[_CASH],
+        less[_ALLOWED],
+        less[_GAIN],
+    )
+    lowest_s, first_s, lowest_r, first_r = np.inf, 0, np.inf, 0
+    reach_s, widest_s = np.inf, 0.0
+    cheapest[:] = -1
+    for lot in range(sell_j.size):
+        j = sell_j[lot]
+        change = np.inf
+        if (
+            more_ok[lot]
+            and not (bought[j] > 0 or (gain[lot] < 0 and group_bought[group[j]] > 0))
+            and not more_gain[lot] > room + 1e-9
+        ):
+            change = _change(more_terms, lot, grad[j])
+            if np.isfinite(change):
+                if cheapest[j] < 0 or change < s_change[cheapest[j]]:
+                    cheapest[j] = lot
+                reach_s, widest_s = min(reach_s, change), max(widest_s, more_scale[lot])
+            if change < lowest_s:
+                lowest_s, first_s = change, lot
+        s_change[lot] = change
+        change = np.inf
+        if less_ok[lot] and not (
+            less_gain[lot] > room + 1e-9 or less_cash[lot] > spendable + _CENT
+        ):
+            change = _change(less_terms, lot, grad[j])
+            if change < lowest_r:
+                lowest_r, first_r = change, lot
+        r_change[lot] = change
+    single, first, reach = lowest
+    single[2], first[2], single[3], first[3] = lowest_s, first_s, lowest_r, first_r
+    reach[2, 0], reach[2, 1] = reach_s, widest_s
+
+
+@_step
+def _can_pair(reach, kind, ceiling):
+    """Whether some move of ``kind`` (1 smaller buy, 2 sale) paired with some buy could come below
+    ``ceiling``: both kinds have a finite move, and the lowest changes less the widest cross term
+    (a bound of every row ``_rows`` would keep) is not clearly above it."""
+    if not (np.isfinite(reach[kind, 0]) and np.isfinite(reach[0, 0])):
+        return False
+    bound = reach[kind, 0] + reach[0, 0] - reach[kind, 1] * reach[0, 1]
+    return not _above(bound, ceiling)
+
+
+@_step
+def _keep_best(order, keys, change):
+    """Keep the start of ``order`` (``_SWAP_SIDE`` items) the lowest of all by (change, item),
+    sorted, non-finite changes last, and ``keys`` their changes; the rest in no order. From the
+    last move's order: the start sorted again by insertion (a move reorders few), then each of the
+    rest that is below its end put in its place, the end put where it was."""
+    top = min(order.size, _SWAP_SIDE)
+    for i in range(top):
+        keys[i] = change[order[i]] if np.isfinite(change[order[i]]) else np.inf
+    for i in range(1, top):
+        _insert(order, keys, i, order[i], keys[i])
+    for i in range(top, order.size):
+        item = order[i]
+        key = change[item] if np.isfinite(change[item]) else np.inf
+        if key < keys[top - 1] or (key == keys[top - 1] and item < order[top - 1]):
+            order[i] = order[top - 1]
+            _insert(order, keys, top - 1, item, key)
+
+
+@_step
+def _insert(order, keys, at, item, key):
+    """Put ``item`` of change ``key`` in its place in the sorted ``order[:at]``, moving the later
+    ones up one (over ``at``)."""
+    k = at - 1
+    while k >= 0 and (keys[k] > key or (keys[k] == key and order[k] > item)):
+        order[k + 1], keys[k + 1] = order[k], keys[k]
+        k -= 1
+    order[k + 1], keys[k + 1] = item, key
+
+
+@_step
+def _best(order, keys):
+    """The (at most) ``_SWAP_SIDE`` lowest finite changes of an ``order`` sorted by them (``keys``,
+    ``_keep_best``): of values tied at the cut, the first."""
     n = 0
-    for i in range(change.size):
-        if np.isfinite(change[i]):
-            n += 1
-    out = np.empty(min(n, _SWAP_SIDE), np.int64)
-    if n <= _SWAP_SIDE:
-        k = 0
-        for i in range(change.size):
-            if np.isfinite(change[i]):
-                out[k] = i
-                k += 1
-        return out
-    finite = np.empty(n)
-    k = 0
-    for i in range(change.size):
-        if np.isfinite(change[i]):
-            finite[k] = change[i]
-            k += 1
-    cut = np.partition(finite, _SWAP_SIDE - 1)[_SWAP_SIDE - 1]
-    ties = _SWAP_SIDE  # of the values at the cut, the first as many as fill the side
-    for i in range(change.size):
-        if change[i] < cut:
-            ties -= 1
-    k = 0
-    for i in range(change.size):  # in order: below the cut, and the first ties at it
-        if change[i] < cut or (change[i] == cut and ties > 0):
-            if change[i] == cut:
-                ties -= 1
-            out[k] = i
-            k += 1
-    return out
+    while n < min(order.size, _SWAP_SIDE) and keys[n] < np.inf:
+        n += 1
+    return order[:n]
 
 
-@njit(cache=True)
+@_step
 def _move(grad, Q, d, j, dz):
     for i in range(grad.size):
         grad[i] += Q[i, j] * dz
     grad[j] += d[j] * dz
 
 
-@njit(cache=True)
+@_step
 def _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, b, shares):
     buy[b] += shares
     _move(grad, Q, d, buy_j[b], shares * buy_price[b] / value)
 
 
-@njit(cache=True)
+@_step
 def _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, lot, shares):
     old, new = sell[lot], sell[lot] + shares
     if new >= lot_qty[lot] - _SNAP:
@@ -215,6 +471,38 @@ def _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, lot, share
         new = 0.0
     sell[lot] = new
     _move(grad, Q, d, sell_j[lot], -(new - old) * sell_price[lot] / value)
+
+
+@_step
+def _held(buy, sell, account, n_groups):
+    """What is bought, sold and sold at a loss, as counts the moves keep: buys bought per security
+    and per identical group, USD sold per security, loss sales per identical group."""
+    (_, sell_price), (_, gain), (buy_j, sell_j, group), _, _ = account
+    na = group.size
+    bought, group_bought = np.zeros(na, np.int64), np.zeros(n_groups, np.int64)
+    sold_usd, loss_sold = np.zeros(na), np.zeros(n_groups, np.int64)
+    for b in range(buy.size):
+        if buy[b] > 0:
+            bought[buy_j[b]] += 1
+            group_bought[group[buy_j[b]]] += 1
+    for lot in range(sell.size):
+        sold_usd[sell_j[lot]] += sell[lot] * sell_price[lot]
+        if sell[lot] > 0 and gain[lot] < 0:
+            loss_sold[group[sell_j[lot]]] += 1
+    return bought, group_bought, sold_usd, loss_sold
+
+
+@_step
+def _lots_of(sell_j, na):
+    """The lots of each security in lot order: security ``j``'s are ``order[start[j]:start[j +
+    1]]``."""
+    order = np.argsort(sell_j, kind="mergesort")
+    start = np.zeros(na + 1, np.int64)
+    for lot in range(sell_j.size):
+        start[sell_j[lot] + 1] += 1
+    for j in range(na):
+        start[j + 1] += start[j]
+    return order, start
 
 
 @njit(cache=True)
@@ -242,222 +530,184 @@ def search_moves(
         Bounds of the cross terms, ``|Q[i, j]| <= q_scale[i] * q_scale[j]`` (``hessian_scale``).
     numbers : tuple of float (value, tc, min_value, budget, cash_now, target_cash, moves)
     """
+    account = (prices, lots, securities, bounds, costs)
     buy_price, sell_price = prices
-    lot_qty, gain = lots
     buy_j, sell_j, group = securities
-    most, first_buy, first_sell = bounds
-    buy_cost, sell_cost = costs
-    value, tc, min_value, budget, cash_now, target_cash, moves = numbers
+    value, tc, _, budget, cash_now, target_cash, moves = numbers
     nb, nl, na = buy.size, sell.size, grad.size
-    n_groups = group.max() + 1 if na else 0
-    threshold = -_MIN_GAIN_USD / value
-    made = 0
-    b_step, b_change, b_cash = np.empty(nb), np.empty(nb), np.empty(nb)
-    u_step, u_change, u_cash = np.empty(nb), np.empty(nb), np.empty(nb)
-    s_step, s_change, s_cash = np.empty(nl), np.empty(nl), np.empty(nl)
-    r_step, r_change = np.empty(nl), np.empty(nl)
-    bought, sold_usd = np.empty(na, np.bool_), np.empty(na)
+    held = _held(buy, sell, account, group.max() + 1 if na else 0)
+    lots_of = _lots_of(sell_j, na)
+    buys, unbuys = _candidates(nb), _candidates(nb)
+    sales, unsales = _candidates(nl), _candidates(nl)
+    for b in range(nb):
+        _buy_terms(b, buy, account, q_scale, curv, numbers, buys, unbuys)
+    for lot in range(nl):
+        _lot_terms(lot, sell, held[2], account, q_scale, curv, numbers, sales, unsales)
+    b_change, u_change, s_change, r_change = np.empty(nb), np.empty(nb), np.empty(nl), np.empty(nl)
     cheapest = np.empty(na, np.int64)  # the lot of each security with the lowest sale change
-    loss_sold, group_bought = np.empty(n_groups, np.bool_), np.empty(n_groups, np.bool_)
+    reach = np.empty((3, 2))
+    lowest = (np.empty(4), np.zeros(4, np.int64), reach)
+    threshold = -_MIN_GAIN_USD / value
+    terms = (q_scale, curv, numbers)
+    no_loss = np.zeros(nb, np.bool_)
+    sides = (np.arange(nb), buy_j, group[buy_j], no_loss, sell_j, group[sell_j], lots[1] < 0)
+    orders = (
+        (np.arange(nb), np.empty(nb)),
+        (np.arange(nb), np.empty(nb)),
+        (np.arange(na), np.empty(na)),
+        np.empty(na),
+    )
+    made = 0
     # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
+    # Cash and the gain budget are the numpy search's dot products, computed again when they move.
+    buys_cash = np.dot((1 + tc) * buy, buy_price)
+    sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
     while made < moves:
-        # what is bought, sold and sold at a loss
-        bought[:] = False
-        group_bought[:] = False
-        for b in range(nb):
-            if buy[b] > 0:
-                bought[buy_j[b]] = True
-                group_bought[group[buy_j[b]]] = True
-        sold_usd[:] = 0.0
-        loss_sold[:] = False
-        for lot in range(nl):
-            sold_usd[sell_j[lot]] += sell[lot] * sell_price[lot]
-            if sell[lot] > 0 and gain[lot] < 0:
-                loss_sold[group[sell_j[lot]]] = True
-        spendable = (
-            cash_now - np.dot((1 + tc) * buy, buy_price) + np.dot((1 - tc) * sell, sell_price)
-        ) - target_cash
-        room = budget - np.dot(sell, gain)
-        for b in range(nb):  # one more step of each buy; one share less
-            j = buy_j[b]
-            step = 1.0 if buy[b] > 0 else first_buy[b]
-            if sold_usd[j] > 0 or loss_sold[group[j]] or buy[b] + step > most[b]:
-                b_change[b] = np.inf
-                continue
-            usd = step * buy_price[b]
-            b_step[b] = step
-            b_change[b] = _change(usd / value, grad[j], buy_cost[b], usd / value, curv[j])
-            b_cash[b] = usd * (1 + tc)
-        for b in range(nb):
-            if buy[b] <= 0:
-                u_change[b] = np.inf
-                continue
-            j = buy_j[b]
-            step = 1.0 if (buy[b] - 1) * buy_price[b] >= min_value - 1e-9 else buy[b]
-            usd = step * buy_price[b]
-            u_step[b] = step
-            u_change[b] = _change(-usd / value, grad[j], buy_cost[b], -usd / value, curv[j])
-            u_cash[b] = usd * (1 + tc)
-        cheapest[:] = -1
-        for lot in range(nl):  # one more step of each lot's sale
-            j = sell_j[lot]
-            left = lot_qty[lot] - sell[lot]
-            if left <= 1e-9 or bought[j] or (gain[lot] < 0 and group_bought[group[j]]):
-                s_change[lot] = np.inf
-                continue
-            first = sold_usd[j] <= 0
-            step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
-            usd = step * sell_price[lot]
-            s_step[lot] = step
-            dz = usd / value  # (-usd) / value is -(usd / value) to the bit: one division
-            s_change[lot] = _change(-dz, grad[j], sell_cost[lot], dz, curv[j])
-            s_cash[lot] = usd * (1 - tc)
-            if (
-                step > left + 1e-9
-                or (first and usd < min_value - 1e-9)
-                or step * gain[lot] > room + 1e-9
-            ):
-                s_change[lot] = np.inf
-            elif np.isfinite(s_change[lot]) and (
-                cheapest[j] < 0 or s_change[lot] < s_change[cheapest[j]]
-            ):  # the first of ties
-                cheapest[j] = lot
-        for lot in range(nl):  # one share less of each lot's sale (a sold-out lot's fraction first)
-            if sell[lot] <= 0:
-                r_change[lot] = np.inf
-                continue
-            j = sell_j[lot]
-            one = (
-                sell[lot] - np.floor(sell[lot])
-                if sell[lot] - np.floor(sell[lot] + _SNAP) > _SNAP
-                else 1.0
-            )
-            rest = sold_usd[j] - one * sell_price[lot]
-            whole = sell[lot] >= 1.0 and (rest >= min_value - 1e-9 or rest <= 1e-9)
-            step = one if whole else sell[lot]
-            after = sold_usd[j] - step * sell_price[lot]
-            usd = step * sell_price[lot]
-            r_step[lot] = step
-            dz = usd / value
-            r_change[lot] = _change(dz, grad[j], sell_cost[lot], -dz, curv[j])
-            if (
-                (after > 1e-9 and after < min_value - 1e-9)
-                or -step * gain[lot] > room + 1e-9
-                or usd * (1 - tc) > spendable + _CENT
-            ):
-                r_change[lot] = np.inf
-        kind, at, best_single = _best_single(
-            b_change, b_cash, spendable, u_change, s_change, r_change
+        spendable = (cash_now - buys_cash + sales_cash) - target_cash
+        changes = (b_change, u_change, s_change, r_change)
+        _buy_changes(grad, buy_j, group, held, buys, unbuys, changes[:2], spendable, lowest)
+        _lot_changes(
+            grad, account, held, (room, spendable), sales, unsales, changes[2:], cheapest, lowest
         )
+        kind, at, best_single = _best_single(lowest[0], lowest[1])
         # a swap is made only when it is below both the best single move and the threshold
         pair = _best_swap(
-            (b_change, b_cash, b_step),
-            (u_change, u_cash, u_step),
-            (s_change, s_cash, s_step, cheapest),
-            prices,
-            gain,
-            securities,
+            (b_change, u_change, s_change),
+            (buys, unbuys, sales),
+            sides,
+            orders,
+            cheapest,
             Q,
-            q_scale,
-            value,
             spendable,
             min(best_single, threshold),
+            reach,
         )
         if best_single >= threshold and pair[0] >= threshold:
             break
-        if pair[0] < best_single:
-            _, raising, r, c = pair
-            _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, c, b_step[c])
-            if raising == 0:
-                _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, r, -u_step[r])
-            else:
-                _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, r, s_step[r])
-        elif kind == 0:
-            _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, at, b_step[at])
-        elif kind == 1:
-            _apply_buy(buy, buy_price, buy_j, grad, Q, d, value, at, -u_step[at])
-        elif kind == 2:
-            _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, at, s_step[at])
+        if pair[0] < best_single:  # a buy, and a smaller buy (kind 1) or a sale (kind 2)
+            kind, at, also = 0, pair[3], pair[1] + 1
         else:
-            _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, value, at, -r_step[at])
+            also = -1
+        moved = (buy, sell, grad, d, Q, account, held)
+        _make(kind, at, also, pair[2], moved, (buys, unbuys, sales, unsales), lots_of, terms)
+        if kind <= 1 or also == 1:
+            buys_cash = np.dot((1 + tc) * buy, buy_price)
+        if kind >= 2 or also == 2:
+            sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
         made += 1
     return made
 
 
-@njit(cache=True)
-def _best_single(b_change, b_cash, spendable, u_change, s_change, r_change):
-    """(kind, position, change) of the best single move: the lowest of each kind's minimum (the
-    first kind of ties: buy, smaller buy, sale, smaller sale), at its first position."""
+@_step
+def _make(kind, at, also, raising, moved, candidates, lots_of, terms):
+    """Make the move of ``kind`` (0 buy, 1 smaller buy, 2 sale, 3 smaller sale) at ``at`` and, in a
+    swap, the raising move of kind ``also`` at ``raising`` (``also`` -1: none): their steps are
+    read before either is made."""
+    buys, unbuys, sales, unsales = candidates
+    shares = (buys[_STEP], unbuys[_STEP], sales[_STEP], unsales[_STEP])[kind][at]
+    raised = 0.0 if also < 0 else (unbuys[_STEP][raising] if also == 1 else sales[_STEP][raising])
+    if kind <= 1:
+        _buy_moved(at, shares if kind == 0 else -shares, moved, terms, buys, unbuys)
+    else:
+        _sale_moved(at, shares if kind == 2 else -shares, moved, lots_of, terms, sales, unsales)
+    if also == 1:
+        _buy_moved(raising, -raised, moved, terms, buys, unbuys)
+    elif also == 2:
+        _sale_moved(raising, raised, moved, lots_of, terms, sales, unsales)
+
+
+@_step
+def _buy_moved(b, shares, moved, terms, buys, unbuys):
+    """Buy ``shares`` more of buy ``b`` and keep what depends on it: the gradient, the securities
+    and groups bought, and the terms of its own two moves."""
+    buy, _, grad, d, Q, account, held = moved
+    (buy_price, _), _, (buy_j, _, group), _, _ = account
+    bought, group_bought, _, _ = held
+    q_scale, curv, numbers = terms
+    was = buy[b] > 0
+    _apply_buy(buy, buy_price, buy_j, grad, Q, d, numbers[0], b, shares)
+    if (buy[b] > 0) != was:
+        one = 1 if buy[b] > 0 else -1
+        bought[buy_j[b]] += one
+        group_bought[group[buy_j[b]]] += one
+    _buy_terms(b, buy, account, q_scale, curv, numbers, buys, unbuys)
+
+
+@_step
+def _sale_moved(lot, shares, moved, lots_of, terms, sales, unsales):
+    """Sell ``shares`` more of lot ``lot`` and keep what depends on it: the gradient, the groups
+    sold at a loss, USD sold of its security (summed in lot order, as ``_held`` does) and the terms
+    of the moves of every lot of that security (its first sale and what it keeps sold depend on
+    it)."""
+    _, sell, grad, d, Q, account, held = moved
+    (_, sell_price), (lot_qty, gain), (_, sell_j, group), _, _ = account
+    _, _, sold_usd, loss_sold = held
+    order, start = lots_of
+    q_scale, curv, numbers = terms
+    was = sell[lot] > 0
+    _apply_sell(sell, lot_qty, sell_price, sell_j, grad, Q, d, numbers[0], lot, shares)
+    j = sell_j[lot]
+    if gain[lot] < 0 and (sell[lot] > 0) != was:
+        loss_sold[group[j]] += 1 if sell[lot] > 0 else -1
+    usd = 0.0
+    for k in range(start[j], start[j + 1]):
+        usd += sell[order[k]] * sell_price[order[k]]
+    sold_usd[j] = usd
+    for k in range(start[j], start[j + 1]):
+        _lot_terms(order[k], sell, sold_usd, account, q_scale, curv, numbers, sales, unsales)
+
+
+@_step
+def _best_single(single, first):
+    """(kind, position, change) of the best single move: the lowest of each kind's minimum
+    ``single`` (the first kind of ties: buy, smaller buy, sale, smaller sale), at its first
+    position ``first``."""
     kind, at, best = 0, 0, np.inf
-    minima = np.full(4, np.inf)
-    firsts = np.zeros(4, np.int64)
-    for b in range(b_change.size):
-        c = b_change[b] if b_cash[b] <= spendable + _CENT else np.inf
-        if c < minima[0]:
-            minima[0], firsts[0] = c, b
-    for k, changes in ((1, u_change), (2, s_change), (3, r_change)):
-        for i in range(changes.size):
-            if changes[i] < minima[k]:
-                minima[k], firsts[k] = changes[i], i
     for k in range(4):
-        if minima[k] < best:
-            kind, at, best = k, firsts[k], minima[k]
+        if single[k] < best:
+            kind, at, best = k, first[k], single[k]
     return kind, at, best
 
 
-@njit(cache=True)
-def _best_swap(
-    buys, unbuys, sales, prices, gain, securities, Q, q_scale, value, spendable, ceiling
-):
+@_step
+def _best_swap(changes, moves, sides, orders, cheapest, Q, spendable, ceiling, reach):
     """(change, raising kind 0 smaller buy | 1 sale, raising move, buy) of the best swap below
     ``ceiling``: cash raised by one move spent on a buy of another security; change inf when none.
     The cheapest lot per security stands for its sales, and only the ``_SWAP_SIDE`` best moves of
-    each kind on their own are paired (a move stays O(n))."""
-    b_change, b_cash, b_step = buys
-    u_change, u_cash, u_step = unbuys
-    s_change, s_cash, s_step, cheapest = sales
-    buy_price, sell_price = prices
-    buy_j, sell_j, group = securities
+    each kind on their own are paired (a move stays O(n)); a kind whose ``reach`` cannot come below
+    the ceiling is not paired at all. ``orders`` (buys, smaller buys, securities' sales) are kept
+    from move to move (``_keep_best``)."""
+    b_change, u_change, s_change = changes
+    buys, unbuys, sales = moves
+    buy_index, buy_j, buy_group, no_loss, sell_j, lot_group, lot_loss = sides
+    (buy_order, buy_keys), (unbuy_order, unbuy_keys), (sale_order, sale_keys), by_security = orders
     best = (np.inf, -1, -1, -1)
-    spend = _best(b_change)
-    if spend.size == 0:
+    if not (_can_pair(reach, 1, ceiling) or _can_pair(reach, 2, ceiling)):
         return best
-    dz_b = b_step[spend] * buy_price[spend] / value
-    buy_sec = buy_j[spend]
-    lots = cheapest[cheapest >= 0]  # in the order of the securities
-    lots = lots[_best(s_change[lots])]
-    smaller = _best(u_change)
+    _keep_best(buy_order, buy_keys, b_change)
+    spend = _best(buy_order, buy_keys)
+    cols = (
+        spend,
+        (b_change, buys[_CASH], buys[_DZ], buy_j, buy_group, no_loss),
+        buy_index,
+        buys[_SCALE],
+    )
     for raising in range(2):
-        if raising == 0:
-            idx, change, cash = smaller, u_change, u_cash
-            j = buy_j[idx]
-            dz = -buy_price[idx] / value * u_step[idx]
-            loss = np.zeros(idx.size, np.bool_)
-        else:
-            idx, change, cash = lots, s_change, s_cash
-            j = sell_j[idx]
-            dz = -sell_price[idx] / value * s_step[idx]
-            loss = gain[idx] < 0
-        if idx.size == 0:
+        below = min(ceiling, best[0])
+        if not _can_pair(reach, raising + 1, below):
             continue
-        total, r, c = best_pair(
-            change[idx],
-            cash[idx],
-            dz,
-            j,
-            group[j],
-            loss,
-            b_change[spend],
-            b_cash[spend],
-            dz_b,
-            buy_sec,
-            group[buy_sec],
-            Q,
-            q_scale,
-            spendable,
-            _CENT,
-            min(ceiling, best[0]),
-        )
+        if raising == 0:
+            _keep_best(unbuy_order, unbuy_keys, u_change)
+            side = (u_change, unbuys[_CASH], unbuys[_DZ], buy_j, buy_group, no_loss)
+            rows = (_best(unbuy_order, unbuy_keys), side, buy_index, unbuys[_SCALE])
+        else:  # a security's cheapest lot, its ties in the order of the securities
+            for j in range(cheapest.size):
+                by_security[j] = s_change[cheapest[j]] if cheapest[j] >= 0 else np.inf
+            _keep_best(sale_order, sale_keys, by_security)
+            lots = cheapest[_best(sale_order, sale_keys)]
+            side = (s_change, sales[_CASH], sales[_DZ], sell_j, lot_group, lot_loss)
+            rows = (lots, side, sell_j, sales[_SCALE])
+        total, r, c = _pair_rows(rows, cols, Q, spendable, _CENT, below)
         if r >= 0 and total < best[0]:
-            best = (total, raising, idx[r], spend[c])
+            best = (total, raising, r, c)
     return best

@@ -197,16 +197,9 @@ def test_the_compiled_name_search_makes_the_moves_the_numpy_search_made(kw):
 @pytest.fixture
 def python_search(monkeypatch):
     """The compiled search as plain Python: what numba compiles, run line by line."""
-    kernels = (
-        "_change",
-        "_best",
-        "_move",
-        "_apply_buy",
-        "_apply_sell",
-        "_above",
-    )
-    for name in (*kernels, "_best_single", "_best_swap", "best_pair", "search_moves"):
-        monkeypatch.setattr(steps, name, getattr(steps, name).py_func)
+    for name, kernel in list(vars(steps).items()):
+        if hasattr(kernel, "py_func"):
+            monkeypatch.setattr(steps, name, kernel.py_func)
     monkeypatch.setattr(sampling, "search_moves", steps.search_moves)
 
 
@@ -287,13 +280,39 @@ def test_no_sale_leaves_nothing_to_look_at():
 
 @pytest.mark.parametrize("reading", ["compiled", "python"])
 def test_the_moves_paired_are_the_128_best_and_of_ties_at_the_cut_the_first(reading):
+    """The order kept from move to move (any order before: the last move's) gives the 128 lowest
+    finite changes, lowest first, of equal changes the first."""
+    keep = steps._keep_best if reading == "compiled" else steps._keep_best.py_func
     best = steps._best if reading == "compiled" else steps._best.py_func
     rng = np.random.default_rng(3)
+
+    def paired(change):
+        order, keys = rng.permutation(change.size), np.empty(change.size)
+        keep(order, keys, change)
+        return best(order, keys)
+
     change = rng.normal(size=400)
     change[rng.random(400) < 0.2] = np.inf
+    change[rng.random(400) < 0.05] = np.nan
     finite = np.flatnonzero(np.isfinite(change))
-    expected = np.sort(finite[np.argsort(change[finite], kind="stable")[:128]])
-    np.testing.assert_array_equal(best(change), expected)
+    expected = finite[np.argsort(change[finite], kind="stable")[:128]]
+    np.testing.assert_array_equal(paired(change), expected)
     tied = np.where(np.arange(400) % 2 == 0, 0.0, 1.0)  # 200 tied at the lowest value
-    np.testing.assert_array_equal(best(tied), np.arange(0, 256, 2))
-    assert best(np.array([np.inf, 2.0, 1.0])).tolist() == [1, 2]
+    np.testing.assert_array_equal(paired(tied), np.arange(0, 256, 2))
+    assert paired(np.array([np.inf, 2.0, 1.0])).tolist() == [2, 1]
+
+
+def test_the_order_kept_from_move_to_move_gives_the_128_best_of_each_move():
+    """Changes that drift a little each move, some not allowed (inf) and some tied: the order kept
+    from the last move gives what sorting each move afresh would."""
+    rng = np.random.default_rng(5)
+    drift = rng.normal(size=300)
+    order, keys = np.arange(300), np.empty(300)
+    for _ in range(60):
+        drift += rng.normal(0, 0.05, 300)
+        change = np.round(drift, 2)
+        change[rng.random(300) < 0.1] = np.inf
+        steps._keep_best(order, keys, change)
+        finite = np.flatnonzero(np.isfinite(change))
+        expected = finite[np.argsort(change[finite], kind="stable")[:128]]
+        np.testing.assert_array_equal(steps._best(order, keys), expected)
