@@ -194,7 +194,7 @@ def decide_step(night: Night, shard: int) -> None:
         night.settings.engine.fractional_decimals,
     )
     tilts = read("tilts")
-    benchmarks = _files.read_parquet(night.uri("prepared", "benchmarks.parquet"))
+    benchmarks = read("benchmarks")  # the benchmarks this shard's accounts follow
     inputs, blocked = shard_inputs(
         accounts,
         lots,

@@ -10,11 +10,12 @@ import pytest
 
 from pipelines.night import _files
 from pipelines.night._nightly import ingest_night
-from pipelines.night._prepare import prepare_step
+from pipelines.night._prepare import _benchmarks_by_shard, prepare_step
 from pipelines.night._run import Night
 from pipelines.settings import Settings
 from pipelines.store import open_store
 from sma.compliance import ComplianceLimits, ProposalBook, check_proposal
+from sma.uma import uma_benchmark_id
 from tests.nightly_env import AS_OF
 
 
@@ -68,6 +69,63 @@ def test_a_household_and_its_lots_and_positions_stay_in_one_shard(prepared):
             part = _files.read_parquet(night.uri("shards", f"{k:04d}", f"{name}.parquet"))
             mine = accounts.loc[accounts["shard"] == k, "account_id"]
             assert part["account_id"].isin(mine).all()
+
+
+def test_a_shard_is_given_the_benchmarks_its_accounts_follow_and_no_others(prepared):
+    """Issue 23: a shard reads only its accounts' benchmarks (the night's grow with the book: each
+    UMA account has its own), each as the store holds it -- checked here by plain SQL."""
+    night, shards = prepared
+    with open_store(night.settings.store.path, read_only=True) as con:
+        stored = con.execute(
+            "SELECT benchmark_id, symbol, weight FROM inbox_benchmarks WHERE as_of_date = ? "
+            "ORDER BY benchmark_id, symbol",
+            [AS_OF],
+        ).df()
+    personal_seen = []
+    for k in shards:
+        accounts = _files.read_parquet(night.uri("shards", f"{k:04d}", "accounts.parquet"))
+        mine = _files.read_parquet(night.uri("shards", f"{k:04d}", "benchmarks.parquet"))
+        assert set(mine["benchmark_id"]) == set(accounts["benchmark_id"])
+        # an index benchmark, as the inbox gave it
+        index = mine[mine["benchmark_id"].isin(stored["benchmark_id"])]
+        expected = stored[stored["benchmark_id"].isin(index["benchmark_id"])]
+        pd.testing.assert_frame_equal(
+            index.sort_values(["benchmark_id", "symbol"]).reset_index(drop=True),
+            expected.reset_index(drop=True),
+            check_dtype=False,
+            check_exact=True,
+        )
+        # a UMA account's own blended benchmark: whole, in its account's shard only
+        personal = mine[~mine["benchmark_id"].isin(stored["benchmark_id"])]
+        sums = personal.groupby("benchmark_id")["weight"].sum()
+        assert sums.to_numpy() == pytest.approx(1.0, abs=1e-9)
+        assert set(sums.index) <= {uma_benchmark_id(a) for a in accounts["account_id"]}
+        personal_seen += list(sums.index)
+    assert personal_seen, "the tiny book has UMA accounts"
+    assert len(personal_seen) == len(set(personal_seen))
+
+
+def test_a_benchmark_followed_in_two_shards_goes_whole_to_each_and_a_personal_one_to_one():
+    benchmarks = pd.DataFrame(
+        {
+            "benchmark_id": ["LC", "LC", "UMA-A3", "UMA-A3", "SC"],
+            "symbol": ["AAA", "BBB", "AAA", "CCC", "DDD"],
+            "weight": [0.6, 0.4, 0.5, 0.5, 1.0],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A3", "A4"],
+            "benchmark_id": ["LC", "LC", "UMA-A3", "LC"],
+            "shard": [0, 1, 1, 1],
+        }
+    )
+    got = _benchmarks_by_shard(benchmarks, accounts)
+    by_shard = {k: part.drop(columns="shard").values.tolist() for k, part in got.groupby("shard")}
+    assert by_shard == {
+        0: [["LC", "AAA", 0.6], ["LC", "BBB", 0.4]],
+        1: [["LC", "AAA", 0.6], ["LC", "BBB", 0.4], ["UMA-A3", "AAA", 0.5], ["UMA-A3", "CCC", 0.5]],
+    }
 
 
 def _proposal(accounts: list[str]) -> ProposalBook:
