@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipelines._faults import crash_point
 from pipelines.corporate_actions import CORPORATE_ACTION_FILL_ID
@@ -472,28 +474,65 @@ def _write_book_by_shard(con, night: Night, shard_of: pd.DataFrame, shards: list
     """``shards/<k>/lots.parquet`` and ``positions.parquet`` for every shard, straight from the
     store.
 
-    DuckDB partitions tonight's rows by shard into a local scratch folder; each shard's file is
-    then moved (or uploaded) to its final name, so no partial file stands under a final name.
-    Rows inside a file are in no particular order: the shard step sorts them.
+    DuckDB streams tonight's rows in shard order (sorting on disk past ``prepare_memory_limit``);
+    each shard's rows are written to a local scratch file as they pass, and each file is then moved
+    (or uploaded) to its final name, so no partial file stands under a final name. Rows inside a
+    file are in no particular order: the shard step sorts them.
+
+    DuckDB's own partitioned write (``COPY ... PARTITION_BY``) was twice as slow at 100,000
+    accounts (400 shards, 137 M lots: 101 s against 51 s) within the same memory limit: it keeps
+    every partition's writer open and, held to the limit, flushes them in small pieces.
     """
     con.execute(f"SET memory_limit = '{night.settings.night.prepare_memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
     con.register("shard_of", shard_of)
     with tempfile.TemporaryDirectory(prefix="sma-prepare-") as scratch:
         for name, columns in _BOOK_TABLES.items():
-            out = Path(scratch) / name
-            con.execute(
-                f"""COPY (SELECT t.shard, {columns} FROM inbox_{name} JOIN shard_of t USING (account_id)
-                         WHERE as_of_date = ?)
-                    TO '{out}' (FORMAT parquet, PARTITION_BY (shard), FILENAME_PATTERN 'part{{i}}',
-                                WRITE_PARTITION_COLUMNS false, COMPRESSION zstd)""",
-                [night.as_of],
-            )
-            empty = con.sql(f"SELECT {columns} FROM inbox_{name} LIMIT 0").to_arrow_table()
+            rows = con.sql(
+                f"SELECT t.shard, {columns} FROM inbox_{name} JOIN shard_of t USING (account_id) "
+                "WHERE as_of_date = ? ORDER BY t.shard",
+                params=[night.as_of],
+            ).to_arrow_reader(_BOOK_BATCH_ROWS)
+            written = _write_in_shard_order(rows, Path(scratch) / name)
+            empty = rows.schema.remove(0)
             for k in shards:
-                parts = sorted((out / f"shard={k}").glob("*.parquet"))
+                part = written.get(k)
                 _files.put_parquet_parts(
-                    parts, empty.schema, night.uri("shards", f"{k:04d}", f"{name}.parquet")
+                    [part] if part else [],
+                    empty,
+                    night.uri("shards", f"{k:04d}", f"{name}.parquet"),
                 )
             crash_point(f"prepare:after-{name}")
     con.unregister("shard_of")
+
+
+#: Rows a batch of the book's stream from DuckDB holds (the memory held besides DuckDB's own).
+_BOOK_BATCH_ROWS = 1 << 20
+
+
+def _write_in_shard_order(rows: pa.RecordBatchReader, folder: Path) -> dict[int, Path]:
+    """Write the batches of ``rows``, ordered by their first column (the shard), as one local
+    Parquet file per shard under ``folder``, without that column; returns each shard's file."""
+    folder.mkdir()
+    written: dict[int, Path] = {}
+    writer, current = None, None
+    for batch in rows:
+        shard = batch.column(0).to_numpy()
+        body = pa.RecordBatch.from_arrays(batch.columns[1:], schema=rows.schema.remove(0))
+        cuts = np.flatnonzero(shard[1:] != shard[:-1]) + 1
+        for start, end in zip(np.r_[0, cuts], np.r_[cuts, len(shard)], strict=True):
+            k = int(shard[start])
+            if k != current:
+                if writer is not None:
+                    writer.close()
+                if k in written:
+                    raise ValueError(f"the book's rows came out of shard order at shard {k}")
+                written[k] = folder / f"{k}.parquet"
+                writer = pq.ParquetWriter(
+                    written[k], body.schema, compression="zstd", store_schema=False
+                )
+                current = k
+            writer.write_batch(body.slice(start, end - start))
+    if writer is not None:
+        writer.close()
+    return written

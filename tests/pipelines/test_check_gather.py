@@ -115,6 +115,7 @@ def test_sleeve_files_leave_out_the_held_accounts(night, name):
 
 def test_lots_a_transfer_moved_are_in_their_new_sleeve_and_the_rest_as_attributed(night):
     transfers = _proposal(night, "sleeve_transfers")
+    assert len(transfers), "the tiny night moves lots between sleeves"
     expected = _expected(night, "lot_sleeves", lambda part: after_transfers(part, transfers))
     pd.testing.assert_frame_equal(
         _proposal(night, "lot_sleeves"), expected.reset_index(drop=True), check_dtype=False

@@ -5,12 +5,13 @@ checking shard by shard finds what checking the whole night at once finds."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from pipelines.night import _files
 from pipelines.night._nightly import ingest_night
-from pipelines.night._prepare import _benchmarks_by_shard, prepare_step
+from pipelines.night._prepare import _benchmarks_by_shard, _write_in_shard_order, prepare_step
 from pipelines.night._run import Night
 from pipelines.settings import Settings
 from pipelines.store import open_store
@@ -126,6 +127,41 @@ def test_a_benchmark_followed_in_two_shards_goes_whole_to_each_and_a_personal_on
         0: [["LC", "AAA", 0.6], ["LC", "BBB", 0.4]],
         1: [["LC", "AAA", 0.6], ["LC", "BBB", 0.4], ["UMA-A3", "AAA", 0.5], ["UMA-A3", "CCC", 0.5]],
     }
+
+
+def _stream(batches: list[dict]) -> pa.RecordBatchReader:
+    schema = pa.schema([("shard", pa.int64()), ("account_id", pa.string()), ("qty", pa.float64())])
+    return pa.RecordBatchReader.from_batches(
+        schema, [pa.RecordBatch.from_pydict(b, schema=schema) for b in batches]
+    )
+
+
+def test_the_book_streamed_in_shard_order_is_cut_into_one_file_per_shard(tmp_path):
+    """Shard 1's rows span two batches and shard 2 has none: every row lands once, in its
+    shard's file, without the shard column."""
+    written = _write_in_shard_order(
+        _stream(
+            [
+                {"shard": [0, 0, 1], "account_id": ["A", "A", "B"], "qty": [1.0, 2.0, 3.0]},
+                {"shard": [1, 3], "account_id": ["C", "D"], "qty": [4.0, 5.0]},
+            ]
+        ),
+        tmp_path / "lots",
+    )
+    got = {k: pq.read_table(path).to_pydict() for k, path in written.items()}
+    assert got == {
+        0: {"account_id": ["A", "A"], "qty": [1.0, 2.0]},
+        1: {"account_id": ["B", "C"], "qty": [3.0, 4.0]},
+        3: {"account_id": ["D"], "qty": [5.0]},
+    }
+
+
+def test_a_book_stream_out_of_shard_order_is_refused_not_split_wrongly(tmp_path):
+    with pytest.raises(ValueError, match="out of shard order at shard 0"):
+        _write_in_shard_order(
+            _stream([{"shard": [0, 1, 0], "account_id": ["A", "B", "C"], "qty": [1.0] * 3}]),
+            tmp_path / "lots",
+        )
 
 
 def _proposal(accounts: list[str]) -> ProposalBook:
