@@ -57,14 +57,6 @@ def put_file(local: Path, uri: str) -> None:
         fs.put_file(str(local), tmp)
 
 
-def put_parquet_parts(parts: list[Path], schema: pa.Schema, uri: str) -> None:
-    """One Parquet file at ``uri`` holding the rows of the local files ``parts`` (none: no rows)."""
-    if len(parts) == 1:
-        put_file(parts[0], uri)
-        return
-    concat_parquet([str(p) for p in parts], uri, empty=schema.empty_table().to_pandas())
-
-
 def read_bytes(uri: str) -> bytes:
     fs, path = _fs(uri)
     with fs.open(path, "rb") as f:

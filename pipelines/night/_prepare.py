@@ -494,14 +494,13 @@ def _write_book_by_shard(con, night: Night, shard_of: pd.DataFrame, shards: list
                 params=[night.as_of],
             ).to_arrow_reader(_BOOK_BATCH_ROWS)
             written = _write_in_shard_order(rows, Path(scratch) / name)
-            empty = rows.schema.remove(0)
+            empty = rows.schema.remove(0).empty_table().to_pandas()
             for k in shards:
-                part = written.get(k)
-                _files.put_parquet_parts(
-                    [part] if part else [],
-                    empty,
-                    night.uri("shards", f"{k:04d}", f"{name}.parquet"),
-                )
+                uri = night.uri("shards", f"{k:04d}", f"{name}.parquet")
+                if k in written:
+                    _files.put_file(written[k], uri)
+                else:  # a shard whose accounts hold nothing (cash only)
+                    _files.write_parquet(uri, empty)
             crash_point(f"prepare:after-{name}")
     con.unregister("shard_of")
 
@@ -516,9 +515,10 @@ def _write_in_shard_order(rows: pa.RecordBatchReader, folder: Path) -> dict[int,
     folder.mkdir()
     written: dict[int, Path] = {}
     writer, current = None, None
+    schema = rows.schema.remove(0)
     for batch in rows:
         shard = batch.column(0).to_numpy()
-        body = pa.RecordBatch.from_arrays(batch.columns[1:], schema=rows.schema.remove(0))
+        body = pa.RecordBatch.from_arrays(batch.columns[1:], schema=schema)
         cuts = np.flatnonzero(shard[1:] != shard[:-1]) + 1
         for start, end in zip(np.r_[0, cuts], np.r_[cuts, len(shard)], strict=True):
             k = int(shard[start])
@@ -529,7 +529,7 @@ def _write_in_shard_order(rows: pa.RecordBatchReader, folder: Path) -> dict[int,
                     raise ValueError(f"the book's rows came out of shard order at shard {k}")
                 written[k] = folder / f"{k}.parquet"
                 writer = pq.ParquetWriter(
-                    written[k], body.schema, compression="zstd", store_schema=False
+                    written[k], schema, compression="zstd", store_schema=False
                 )
                 current = k
             writer.write_batch(body.slice(start, end - start))

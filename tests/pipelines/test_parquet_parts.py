@@ -125,9 +125,9 @@ def test_a_file_that_is_not_parquet_is_refused():
 
 
 def test_duckdbs_parts_of_a_shard_join_by_their_bytes_and_read_back_in_both(tmp_path):
-    """The prepare step's shard files: DuckDB's COPY may write a shard's lots in several files
-    (``pipelines.night._prepare``); joined, pyarrow (with a filter on the statistics) and DuckDB
-    read every row of every part."""
+    """Parquet files DuckDB's COPY wrote (a partition in several files) join by their bytes like
+    pyarrow's: joined, pyarrow (with a filter on the statistics) and DuckDB read every row of
+    every part."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE t AS SELECT (i % 2) AS shard, 'A' || (i % 500) AS account_id, "
@@ -141,10 +141,7 @@ def test_duckdbs_parts_of_a_shard_join_by_their_bytes_and_read_back_in_both(tmp_
     )
     parts = sorted((tmp_path / "out" / "shard=0").glob("*.parquet"))
     assert len(parts) > 1
-    schema = con.sql(
-        "SELECT account_id, lot_id, quantity, acquired FROM t LIMIT 0"
-    ).to_arrow_table()
-    _files.put_parquet_parts(parts, schema.schema, str(tmp_path / "lots.parquet"))
+    _files.concat_parquet([str(p) for p in parts], str(tmp_path / "lots.parquet"))
     every = pa.concat_tables([pq.read_table(p) for p in parts])
     joined = pq.read_table(tmp_path / "lots.parquet")
     assert joined.equals(every)
