@@ -21,9 +21,12 @@ identical group.
 
     .venv/bin/python benchmarks/bench_engine.py [--accounts 100] [--baseline-accounts 20]
         [--quality 200] [--no-cvxpy] [--phases LOTS]
+    .venv/bin/python benchmarks/bench_engine.py --night NIGHT INBOX [--shards 3]
 
 ``--phases LOTS``: only where ``decide_account()`` spends its CPU time at LOTS lots a position, per
-phase and per solve (``PhaseClock``).
+phase and per solve (``PhaseClock``). ``--night NIGHT INBOX [--shards 3]``: the same table for
+``decide()`` on the first shards of a prepared night (real generated accounts, where the name
+search runs: the synthetic ones hold every name).
 """
 
 from __future__ import annotations
@@ -254,12 +257,11 @@ class PhaseClock:
             setattr(module, function, inner)
         self._saved.clear()
 
-    def account(self, fn, *args):
-        """Run ``fn(*args)`` as one account; the time outside every phase is "the rest"."""
-        self._stack.append(["the rest of decide_account()", time.thread_time()])
-        self.calls["the rest of decide_account()"] = (
-            self.calls.get("the rest of decide_account()", 0) + 1
-        )
+    def account(self, fn, *args, rest: str = "the rest of decide_account()"):
+        """Run ``fn(*args)`` as one account (or one shard: ``fn`` is ``decide``); the time outside
+        every phase is ``rest``."""
+        self._stack.append([rest, time.thread_time()])
+        self.calls[rest] = self.calls.get(rest, 0) + 1
         try:
             return fn(*args)
         finally:
@@ -299,6 +301,74 @@ def phases(accounts: int, lots: int, seed: int) -> None:
         f"load {load:.1f}-{os.getloadavg()[0]:.1f}"
     )
     print(clock.table(shard.m))
+
+
+class _Decided(Exception):
+    """Raised once a night shard's ``decide()`` is timed: its decide step writes nothing."""
+
+
+def night_phases(night_dir: Path, inbox: Path, shards: int, as_of: str) -> None:
+    """Where ``decide()`` spends its time on real accounts: the first ``shards`` shards of a
+    prepared night (after ``python -m benchmarks.bench_night ... --keep``), each read as the
+    night's decide step reads it and decided once under the ``PhaseClock``; nothing is written
+    (the step is stopped when ``decide()`` returns). The synthetic accounts of ``--phases`` hold
+    every name of their index, so the whole-share name search never runs there; on a generated
+    night's accounts it is the largest phase (README "Measuring")."""
+    from datetime import date
+
+    import pipelines.night._decide as step
+    from pipelines.night._run import Night
+    from pipelines.settings import Settings
+
+    class Rerun(Night):
+        """The kept night, its decide step run again without its markers."""
+
+        def is_done(self, *args, **kwargs) -> bool:
+            return False
+
+        def mark_started(self, *args, **kwargs) -> None:
+            return None
+
+    settings = Settings(
+        store={"path": night_dir / "store.duckdb"},
+        storage={"uri": str(night_dir / "storage")},
+        runs={"dir": night_dir / "runs"},
+        night={"workers": 1},
+    )
+    night = Rerun(date.fromisoformat(as_of), inbox, settings)
+    keys = night.done_info("prepare")["shards"]
+    decide = step.decide
+    clock = PhaseClock()
+    timed = {"accounts": 0, "triggered": 0, "warm": False}
+
+    def stop_after(inputs, model, params):
+        if not timed["warm"]:  # the first shard loads every compiled kernel, untimed
+            decide(inputs, model, params)
+            raise _Decided
+        screen = screen_accounts(inputs, model, params)
+        timed["accounts"] += inputs.m
+        timed["triggered"] += int(screen.triggered.sum())
+        with clock:
+            clock.account(decide, inputs, model, params, rest="the rest of decide()")
+        raise _Decided
+
+    step.decide = stop_after
+    try:
+        load = os.getloadavg()[0]
+        for k in [keys[0], *keys[:shards]]:
+            try:
+                step.decide_step(night, k)
+            except _Decided:
+                timed["warm"] = True
+    finally:
+        step.decide = decide
+    n = timed["triggered"]
+    print(
+        f"# phases of decide() on {shards} shards of {night_dir}: {timed['accounts']} accounts, "
+        f"{n} triggered; CPU ms of this thread per triggered account, load "
+        f"{load:.1f}-{os.getloadavg()[0]:.1f}"
+    )
+    print(clock.table(n))
 
 
 def _load_compiled(shard, model, params, screen) -> None:
@@ -488,7 +558,19 @@ def main() -> None:
         metavar="LOTS",
         help="only print where decide_account() spends its time at LOTS lots a position",
     )
+    ap.add_argument(
+        "--night",
+        nargs=2,
+        metavar=("NIGHT", "INBOX"),
+        help="with --phases: the phases of decide() on the first --shards shards of a prepared "
+        "night (its folder and inbox), not on synthetic accounts",
+    )
+    ap.add_argument("--shards", type=int, default=3)
+    ap.add_argument("--as-of", default="2026-11-24", help="the night's date (with --night)")
     args = ap.parse_args()
+    if args.night:
+        night_phases(Path(args.night[0]), Path(args.night[1]), args.shards, args.as_of)
+        return
     if args.phases:
         phases(args.accounts, args.phases, args.seed)
         return
