@@ -8,6 +8,8 @@ proposal, the decision records and the exceptions land in the run folder as the 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -416,6 +418,37 @@ def _typed_deliveries(deliveries: pd.DataFrame) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
+def _write_small(night: Night, shards: list[int], proposal, frames: tuple) -> None:
+    """The proposal's frames already in memory (exceptions, violations, records, deliveries), and
+    the per-position files copied shard by shard without being decoded (blocks, holdings,
+    lock-up)."""
+    exceptions, violations, records, deliveries = frames
+    for name, frame in (
+        ("exceptions", exceptions),
+        ("violations", violations),
+        ("records", records),
+        ("deliveries", _typed_deliveries(deliveries)),
+    ):
+        _files.write_parquet(str(proposal / f"{name}.parquet"), frame, f"check:{name}")
+        crash_point(f"check:after-{name}")
+    for name, columns in (
+        ("blocks", ["account_id", "symbol", "kind", "why", "until"]),
+        (
+            "holdings",
+            ["account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight"],
+        ),
+        ("lockup", list(LOCKUP_COLUMNS)),
+        ("lockup_remedies", list(REMEDY_COLUMNS)),
+    ):
+        _files.concat_parquet(
+            _decisions(night, shards, name),
+            str(proposal / f"{name}.parquet"),
+            f"check:{name}",
+            empty=_empty(columns),
+        )
+        crash_point(f"check:after-{name}")
+
+
 def check_step(night: Night) -> dict:
     """Hold out every account a check failed and write ``<run_dir>/proposal/``; returns the headline
     numbers.
@@ -490,11 +523,8 @@ def check_step(night: Night) -> dict:
         tally.lot_sells(part)
         return _files.sorted_table(part, ["account_id", "symbol", "lot_id"])
 
-    # Orders and lot sells go shard by shard, in shard order, each shard's sorted by account.
-    for name, transform, columns in (
-        ("trades", checked_trades, TRADE_COLUMNS),
-        ("lot_sells", checked_lot_sells, LOT_SELL_COLUMNS),
-    ):
+    def gathered(name: str, transform, columns: list[str]) -> None:
+        # Orders and lot sells go shard by shard, in shard order, each shard's sorted by account.
         _files.concat_parquet(
             _decisions(night, shards, name),
             str(proposal / f"{name}.parquet"),
@@ -503,36 +533,19 @@ def check_step(night: Night) -> dict:
             empty=transform(_files._table(_empty(columns))).to_pandas(),
         )
         crash_point(f"check:after-{name}")
-    for name, frame in (
-        ("exceptions", exceptions),
-        ("violations", violations),
-        ("records", records),
-        ("deliveries", _typed_deliveries(deliveries)),
-    ):
-        _files.write_parquet(str(proposal / f"{name}.parquet"), frame, f"check:{name}")
-        crash_point(f"check:after-{name}")
-    for name, columns in (
-        ("blocks", ["account_id", "symbol", "kind", "why", "until"]),
-        (
-            "holdings",
-            ["account_id", "symbol", "sector", "weight_before", "weight_after", "target_weight"],
-        ),
-    ):
-        _files.concat_parquet(
-            _decisions(night, shards, name),
-            str(proposal / f"{name}.parquet"),
-            f"check:{name}",
-            empty=_empty(columns),
-        )
-        crash_point(f"check:after-{name}")
-    _write_sleeves(night, shards, proposal, out_of_trading)
-    for name, columns in (("lockup", LOCKUP_COLUMNS), ("lockup_remedies", REMEDY_COLUMNS)):
-        _files.concat_parquet(
-            _decisions(night, shards, name),
-            str(proposal / f"{name}.parquet"),
-            f"check:{name}",
-            empty=_empty(list(columns)),
-        )
+
+    # The three large outputs are written side by side (Arrow reads, sorts, encodes and compresses
+    # without holding the GIL; each file is atomic, and each part's totals are its own: trades add
+    # to the orders, lot sells to the gains) while this thread writes the small ones.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="check") as pool:
+        large = [
+            pool.submit(gathered, "trades", checked_trades, TRADE_COLUMNS),
+            pool.submit(gathered, "lot_sells", checked_lot_sells, LOT_SELL_COLUMNS),
+            pool.submit(_write_sleeves, night, shards, proposal, out_of_trading),
+        ]
+        _write_small(night, shards, proposal, (exceptions, violations, records, deliveries))
+        for part in large:
+            part.result()
     totals = check_run_totals(
         tally.orders, tally.notional, _recent_nights(night), night.settings.compliance_limits()
     )
