@@ -14,6 +14,7 @@ the store. The book's lots never pass through this process's memory.
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -284,92 +285,108 @@ def prepare_step(night: Night) -> list[int]:
         )
         changed = _with_model_changes(changed, followers_of_changes(night))
 
-        securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
-        symbols = securities["symbol"].to_numpy(str)
-        _, splits = apply_splits(recent_lots.iloc[:0], snap["corporate_actions"], night.as_of)
-        dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
-        model, risk_source = vendor_risk_model(
-            night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols
-        )
-        if model is None:
-            closes_hist = closes[-(s.risk.history_days + 1) :]
-            model = estimate_risk_model(
-                returns_from_prices(closes_hist),
-                symbols,
-                securities["sector"].to_numpy(str),
-                s.risk_model_params(),
-            )
-        last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
-        market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(
-            close=closes[-1], volume=last["volume"].reindex(symbols).to_numpy(float)
-        )
-        group_of = dict(
-            zip(
-                symbols,
-                market["identical_group"]
-                .fillna(pd.Series(symbols))
-                .where(market["identical_group"].notna(), symbols),
-            )
-        )
         household_of = snap["accounts"].set_index("account_id")["household_id"]
-        bought = recent_lot_purchases(recent_lots, household_of, night.as_of)
         lot_losses = _booked_loss_sales(con, night.as_of, household_of)
-        recent = pd.concat(
-            [frame for frame in (transactions, bought, lot_losses) if len(frame)] or [transactions],
-            ignore_index=True,
-        )
-        blocks = wash_sale_blocks(recent, group_of, np.datetime64(night.as_of, "D"))
-
         accounts = _prepared_accounts(
             snap, realized, changed, held, night.as_of, s.night.accounts_per_shard
         )
-
-        write = _files.write_parquet
-        write(night.uri("prepared", "market.parquet"), market, "prepare:market")
-        write(
-            night.uri("prepared", "risk_exposures.parquet"),
-            pd.DataFrame(model.exposures, columns=model.factors).assign(symbol=model.symbols),
-        )
-        write(
-            night.uri("prepared", "risk_factor_cov.parquet"),
-            pd.DataFrame(model.factor_cov, columns=model.factors).assign(factor=model.factors),
-        )
-        write(
-            night.uri("prepared", "risk_specific.parquet"),
-            pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}),
-        )
-        write(night.uri("prepared", "uma_models.parquet"), models_in_force(models, night.as_of))
-        write(night.uri("prepared", "corporate_actions.parquet"), snap["corporate_actions"])
-        write(night.uri("prepared", "wash_blocks.parquet"), blocks)
-        write(night.uri("prepared", "held.parquet"), held.reset_index(drop=True))
-        write(night.uri("prepared", "splits.parquet"), splits.reset_index(drop=True))
-        write(night.uri("prepared", "accounts.parquet"), accounts)
-        crash_point("prepare:after-common-files")
         # Held accounts go to their shards too: they are reconciled there, never decided.
         shards = sorted(int(k) for k in accounts["shard"].unique())
-        _write_book_by_shard(con, night, accounts[["account_id", "shard"]], shards)
-    household_shard = accounts.drop_duplicates("household_id").set_index("household_id")["shard"]
-    benchmarks = _benchmarks_by_shard(snap["benchmarks"], accounts)
-    for name, frame in (
-        ("accounts", accounts),
-        ("benchmarks", benchmarks),
-        ("restrictions", snap["restrictions"]),
-        ("tilts", snap["tilts"]),
-        ("wash_blocks", blocks),
-        ("sleeves", sleeves),
-        ("lot_sleeves_before", lot_sleeves),
-        ("gift_requests", gift_requests),
-    ):
-        if name == "benchmarks":
-            key = frame.pop("shard")
-        elif name == "wash_blocks":
-            key = frame["household_id"].map(household_shard)
-        else:
-            key = frame["account_id"].map(accounts.set_index("account_id")["shard"])
-        parts = dict(tuple(frame.groupby(key)))
-        for k in shards:
-            part = parts.get(k, frame.iloc[:0])
-            write(night.uri("shards", f"{k:04d}", f"{name}.parquet"), part.reset_index(drop=True))
+        # The book's lots and positions are written from the store on a cursor of their own while
+        # this thread prepares the rest (DuckDB and the Parquet writer run without the GIL; this
+        # thread reads nothing more from the store).
+        with (
+            con.cursor() as cursor,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare-book") as pool,
+        ):
+            book = pool.submit(
+                _write_book_by_shard, cursor, night, accounts[["account_id", "shard"]], shards
+            )
+            securities = snap["securities"].sort_values("symbol").reset_index(drop=True)
+            symbols = securities["symbol"].to_numpy(str)
+            _, splits = apply_splits(recent_lots.iloc[:0], snap["corporate_actions"], night.as_of)
+            dates, closes = _closes(prices[prices["symbol"].isin(symbols)], symbols)
+            model, risk_source = vendor_risk_model(
+                night.inbox / night.as_of.isoformat() / VENDOR_MODEL_FOLDER, symbols
+            )
+            if model is None:
+                closes_hist = closes[-(s.risk.history_days + 1) :]
+                model = estimate_risk_model(
+                    returns_from_prices(closes_hist),
+                    symbols,
+                    securities["sector"].to_numpy(str),
+                    s.risk_model_params(),
+                )
+            last = prices[pd.to_datetime(prices["date"]).dt.date == night.as_of].set_index("symbol")
+            market = securities[["symbol", "sector", "identical_group", "esg_tags"]].assign(
+                close=closes[-1], volume=last["volume"].reindex(symbols).to_numpy(float)
+            )
+            group_of = dict(
+                zip(
+                    symbols,
+                    market["identical_group"]
+                    .fillna(pd.Series(symbols))
+                    .where(market["identical_group"].notna(), symbols),
+                )
+            )
+            bought = recent_lot_purchases(recent_lots, household_of, night.as_of)
+            recent = pd.concat(
+                [frame for frame in (transactions, bought, lot_losses) if len(frame)]
+                or [transactions],
+                ignore_index=True,
+            )
+            blocks = wash_sale_blocks(recent, group_of, np.datetime64(night.as_of, "D"))
+
+            write = _files.write_parquet
+            write(night.uri("prepared", "market.parquet"), market, "prepare:market")
+            write(
+                night.uri("prepared", "risk_exposures.parquet"),
+                pd.DataFrame(model.exposures, columns=model.factors).assign(symbol=model.symbols),
+            )
+            write(
+                night.uri("prepared", "risk_factor_cov.parquet"),
+                pd.DataFrame(model.factor_cov, columns=model.factors).assign(factor=model.factors),
+            )
+            write(
+                night.uri("prepared", "risk_specific.parquet"),
+                pd.DataFrame({"symbol": model.symbols, "specific_var": model.specific_var}),
+            )
+            write(night.uri("prepared", "uma_models.parquet"), models_in_force(models, night.as_of))
+            write(night.uri("prepared", "corporate_actions.parquet"), snap["corporate_actions"])
+            write(night.uri("prepared", "wash_blocks.parquet"), blocks)
+            write(night.uri("prepared", "held.parquet"), held.reset_index(drop=True))
+            write(night.uri("prepared", "splits.parquet"), splits.reset_index(drop=True))
+            write(night.uri("prepared", "accounts.parquet"), accounts)
+            crash_point("prepare:after-common-files")
+
+            household_shard = accounts.drop_duplicates("household_id").set_index("household_id")[
+                "shard"
+            ]
+            benchmarks = _benchmarks_by_shard(snap["benchmarks"], accounts)
+            for name, frame in (
+                ("accounts", accounts),
+                ("benchmarks", benchmarks),
+                ("restrictions", snap["restrictions"]),
+                ("tilts", snap["tilts"]),
+                ("wash_blocks", blocks),
+                ("sleeves", sleeves),
+                ("lot_sleeves_before", lot_sleeves),
+                ("gift_requests", gift_requests),
+            ):
+                if name == "benchmarks":
+                    key = frame.pop("shard")
+                elif name == "wash_blocks":
+                    key = frame["household_id"].map(household_shard)
+                else:
+                    key = frame["account_id"].map(accounts.set_index("account_id")["shard"])
+                parts = dict(tuple(frame.groupby(key)))
+                for k in shards:
+                    part = parts.get(k, frame.iloc[:0])
+                    write(
+                        night.uri("shards", f"{k:04d}", f"{name}.parquet"),
+                        part.reset_index(drop=True),
+                    )
+            book.result()
     night.mark_done(
         "prepare",
         info={"shards": shards, "risk_model": risk_source, "model_changes": changed_models},
