@@ -15,7 +15,9 @@ Inputs come from a night, in two steps (the machine is shared: say so beside the
 
 Without a command it goes the whole way on a 1,000-account night of its own. The replay computes
 ``hessian(problem)`` once per account problem searched twice, as ``_tradable`` does, and counts that
-time in. One BLAS thread, as the night's workers run.
+time in. One BLAS thread, as the night's workers run. Beside the times, the objective each search's
+answers reach (the account's objective at the whole-share trades, in dollars) against the recorded
+answers', call by call: what judges a change that moves trades on purpose.
 """
 
 from __future__ import annotations
@@ -79,9 +81,18 @@ def _baseline(ref: str) -> types.ModuleType:
     return sampling
 
 
-def _pass(sampling, calls, searched) -> tuple[float, bool]:
-    """CPU seconds of one pass over the calls; whether every result is the recorded one."""
-    total, same, terms = 0.0, True, {}
+def _dollars(problem, ws) -> float:
+    """The search's objective (``AccountProblem.qp``: risk aversion times TE squared, tax and
+    trading cost, a fraction of the account) at whole-share trades ``ws``, in dollars."""
+    from sma.rebalance._rounding import trade_weights
+
+    return float(problem.qp.objective(trade_weights(ws, problem.value))) * problem.value
+
+
+def _pass(sampling, calls, searched) -> tuple[float, bool, list[float]]:
+    """CPU seconds of one pass over the calls; whether every result is the recorded one; the
+    objective each answer reached (dollars, ``_dollars``), timed apart."""
+    total, same, terms, reached = 0.0, True, {}, []
     for ws, args, made, buy, sell in calls:
         trades = replace(ws, buy=ws.buy.copy(), sell=ws.sell.copy())
         problem = args[0]
@@ -96,7 +107,8 @@ def _pass(sampling, calls, searched) -> tuple[float, bool]:
         same &= (
             got == made and np.array_equal(trades.buy, buy) and np.array_equal(trades.sell, sell)
         )
-    return total, same
+        reached.append(_dollars(problem, trades))
+    return total, same, reached
 
 
 def replay(path: Path, ref: str, passes: int) -> None:
@@ -113,11 +125,13 @@ def replay(path: Path, ref: str, passes: int) -> None:
         sampling.choose_names(replace(ws, buy=ws.buy.copy(), sell=ws.sell.copy()), *args)
     times: dict[str, list[float]] = {name: [] for name in runs}
     identical = dict.fromkeys(runs, True)
+    reached: dict[str, np.ndarray] = {}
     for _ in range(passes):  # alternate, so a change of load falls on both
         for name, sampling in runs.items():
-            cpu, same = _pass(sampling, calls, searched)
+            cpu, same, dollars = _pass(sampling, calls, searched)
             times[name].append(cpu)
             identical[name] &= same
+            reached[name] = np.array(dollars)
     moves = sum(c[2] for c in calls)
     base = float(np.median(times["baseline " + ref]))
     print(f"{len(calls)} calls, {moves} moves, {len(searched)} account problems; load average "
@@ -129,6 +143,21 @@ def replay(path: Path, ref: str, passes: int) -> None:
         print(
             f"| {name} | {med:.2f} | {1e3 * med / len(calls):.1f} | {1e6 * med / moves:.0f} "
             f"| {med / base:.2f} | {'yes' if identical[name] else 'NO'} |"
+        )
+    # A search that moves trades on purpose is judged by the objective its answers reach: lower is
+    # better, call by call against the answers recorded with the night.
+    recorded = np.array(
+        [_dollars(args[0], replace(ws, buy=buy, sell=sell)) for ws, args, _, buy, sell in calls]
+    )
+    print(
+        "| search | objective below recorded | same (1 cent) | above | sum of changes $ | worst $ |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, dollars in reached.items():
+        change = dollars - recorded
+        print(
+            f"| {name} | {int((change < -0.01).sum())} | {int((abs(change) <= 0.01).sum())} "
+            f"| {int((change > 0.01).sum())} | {change.sum():,.2f} | {change.max():,.2f} |"
         )
 
 
