@@ -40,6 +40,26 @@ def compile_search() -> None:
     *moves, Q, spendable = _pairing_instance(0)  # the pairing's own test calls it with these types
     best_pair(*moves, Q, hessian_scale(Q), spendable, CENT)
     decide(account(symbols, prices, weights, cash=50_000.0), model)
+    compile_band()
+
+
+def compile_band() -> None:
+    """The drift bands' move search (``sma.uma``), with the types ``_Band`` gives it."""
+    import numpy as np
+
+    from sma.uma._band import best_band_move
+
+    two = np.array([0.1, -0.1])
+    best_band_move(
+        np.array([1.0]),
+        np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        two,
+        two,
+        (np.zeros(2), np.zeros(2, bool)),
+        10.0,
+        (np.zeros((1, 2)), np.zeros((1, 2))),
+    )
 
 
 if __name__ == "__main__":

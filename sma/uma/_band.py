@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
@@ -290,30 +291,17 @@ class _Band:
         beyond = _beyond(drift, self.band)
         if self.total <= 0 or beyond.sum() <= _EPS:
             return None
-        lots = np.flatnonzero((self.lot_value > 0) & (drift[self.sleeve] > 0))
-        receivers = np.flatnonzero(~self.cash & (drift < 0))
-        if not lots.size or not receivers.size:
-            return None
-        src = self.sleeve[lots]
-        w = self.lot_value[lots, None] / self.total  # (n_candidates, 1)
-        d_src, d_to = drift[src][:, None], drift[receivers][None, :]
-        closer = (w <= 2 * d_src + _EPS) & (w <= -2 * d_to + _EPS)
-        gain = (
-            _beyond(d_src - w, self.band[src][:, None])
-            + _beyond(d_to + w, self.band[receivers][None, :])
-            - beyond[src][:, None]
-            - beyond[receivers][None, :]
+        k, to = best_band_move(
+            self.lot_value,
+            self.sleeve,
+            self.symbol,
+            drift,
+            beyond,
+            (self.band, self.cash),
+            float(self.total),
+            (self.held, self.goal),
         )
-        j = self.symbol[lots]
-        tier = (self.held[j, src] > self.goal[j, src] + _EPS)[:, None].astype(int) + (
-            self.goal[j][:, receivers] > 0
-        ).astype(int)
-        helps = closer & (gain < -_EPS) & (src[:, None] != receivers[None, :])
-        if not helps.any():
-            return None
-        score = np.where(helps, tier * 10.0 - gain, -np.inf)  # tier first: gain is below 1
-        i, r = np.unravel_index(int(np.argmax(score)), score.shape)
-        return int(lots[i]), int(receivers[r])
+        return None if k < 0 else (int(k), int(to))
 
     def reasons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """Why each sleeve still out of band is: its ids, drifts, bands and reasons."""
@@ -350,3 +338,65 @@ class _Band:
                 "(a lot is not split without a trade)"
             )
         return self.ids[out], drift[out], self.band[out], why
+
+
+@njit(cache=True)
+def best_band_move(lot_value, sleeve, symbol, drift, beyond, sleeves, total, usd):
+    """The lot and receiving sleeve of the best BAND move that helps (the module's order), or
+    (-1, -1): each lot still held by a sleeve over its target, to each invested sleeve under its
+    own, the numbers of the array expressions it replaced (``tests/uma/numpy_band_move.py``) one
+    pair at a time (a compiled loop: as numpy, ~30 array calls a move were most of a shard's
+    drift bands, issue 23).
+
+    A move of a lot worth ``w`` (a fraction of ``total``) from ``src`` to ``to`` must bring neither
+    sleeve past its target by more than it was off (``w <= 2 * drift`` each way) and lower the
+    drift beyond the bands (``gain < 0``); the best has the highest tier (the giver holds the
+    symbol beyond its model, the receiver's model holds it), then the largest fall; of equal
+    scores the first lot, then the first sleeve (as ``np.argmax`` takes them).
+
+    Parameters
+    ----------
+    lot_value : (n_lots,) float, USD left of each lot; sleeve, symbol : (n_lots,) int, its sleeve
+        and its row of ``held`` and ``goal``.
+    drift, beyond : (n_sleeves,) float, each sleeve's drift and how far it is outside its band.
+    sleeves : (band (n_sleeves,) float, cash (n_sleeves,) bool)
+    total : float, the account's value, USD.
+    usd : (held, goal), (n_symbols, n_sleeves) float, USD per symbol and sleeve.
+    """
+    band, cash = sleeves
+    held, goal = usd
+    best, best_lot, best_to = -np.inf, -1, -1
+    for k in range(lot_value.size):
+        src = sleeve[k]
+        if not (lot_value[k] > 0 and drift[src] > 0):
+            continue
+        w = lot_value[k] / total
+        d_src = drift[src]
+        j = symbol[k]
+        beyond_give = 1 if held[j, src] > goal[j, src] + _EPS else 0
+        for to in range(drift.size):
+            if cash[to] or not drift[to] < 0 or src == to:
+                continue
+            d_to = drift[to]
+            if not (w <= 2 * d_src + _EPS and w <= -2 * d_to + _EPS):
+                continue
+            gain = (
+                _outside(d_src - w, band[src])
+                + _outside(d_to + w, band[to])
+                - beyond[src]
+                - beyond[to]
+            )
+            if not gain < -_EPS:
+                continue
+            tier = beyond_give + (1 if goal[j, to] > 0 else 0)
+            score = tier * 10.0 - gain  # tier first: gain is below 1
+            if score > best:
+                best, best_lot, best_to = score, k, to
+    return best_lot, best_to
+
+
+@njit(cache=True)
+def _outside(drift, band):
+    """``_beyond`` of one sleeve: how far ``drift`` is outside ``band``."""
+    far = abs(drift) - band
+    return 0.0 if far < 0.0 else far  # as np.clip: a NaN stays NaN

@@ -281,3 +281,94 @@ def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_ta
     assert sorted(out["sleeve_id"]) == sorted(outside)
     assert (now.loc[~now["within_band_after"], "band_reason"].str.len() > 0).all()
     assert (now.loc[now["within_band_after"], "band_reason"] == "").all()
+
+
+@st.composite
+def _band_state(draw):
+    """One account's sleeves and lots as ``_Band`` holds them, with ties and empty sides drawn
+    often: lots of equal value, sleeves exactly on target, no cash sleeve, a symbol held by no
+    model."""
+    n_sleeves = draw(st.integers(1, 5))
+    n_lots = draw(st.integers(0, 12))
+    n_symbols = draw(st.integers(1, 4))
+    grid = st.sampled_from([0.0, 1_000.0, 2_500.0, 5_000.0, 12_345.67])
+    lot_value = np.array(draw(st.lists(grid, min_size=n_lots, max_size=n_lots)))
+    sleeve = np.array(
+        draw(st.lists(st.integers(0, n_sleeves - 1), min_size=n_lots, max_size=n_lots)), np.int64
+    )
+    symbol = np.array(
+        draw(st.lists(st.integers(0, n_symbols - 1), min_size=n_lots, max_size=n_lots)), np.int64
+    )
+    drift = np.array(
+        draw(
+            st.lists(
+                st.sampled_from([0.2, -0.2, 0.08, -0.08, -0.01, 0.0, 0.01]),
+                min_size=n_sleeves,
+                max_size=n_sleeves,
+            )
+        )
+    )
+    band = np.array(
+        draw(st.lists(st.sampled_from([0.0, 0.02, 0.05]), min_size=n_sleeves, max_size=n_sleeves))
+    )
+    cash = np.array(draw(st.lists(st.booleans(), min_size=n_sleeves, max_size=n_sleeves)))
+    usd = st.lists(
+        st.sampled_from([0.0, 500.0, 3_000.0]),
+        min_size=n_symbols * n_sleeves,
+        max_size=n_symbols * n_sleeves,
+    )
+    held = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    goal = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    total = draw(st.sampled_from([100_000.0, 250_000.0, 20_000.0, 0.0]))
+    return lot_value, sleeve, symbol, drift, band, cash, total, held, goal
+
+
+@property_examples(50, 2_000, given(_band_state()))
+def test_the_compiled_band_move_is_the_numpy_search_it_replaced(state):
+    """``best_band_move`` (compiled, and its Python reading) picks the lot and sleeve the numpy
+    search picked, ties included (the first lot, then the first sleeve, as ``np.argmax``)."""
+    from sma.uma._band import _beyond, best_band_move
+    from tests.uma.numpy_band_move import numpy_best_move
+
+    lot_value, sleeve, symbol, drift, band, cash, total, held, goal = state
+    want = numpy_best_move(lot_value, sleeve, symbol, drift, band, cash, total, held, goal)
+    beyond = _beyond(drift, band)
+    for kernel in (best_band_move, best_band_move.py_func):
+        if total <= 0 or beyond.sum() <= 1e-12:  # ``_Band._best_move`` stops before the kernel
+            assert want is None
+            continue
+        k, to = kernel(lot_value, sleeve, symbol, drift, beyond, (band, cash), total, (held, goal))
+        assert (None if k < 0 else (int(k), int(to))) == want
+
+
+def test_the_compiled_band_move_agrees_on_random_accounts_far_off_their_targets():
+    """3,000 random accounts whose sleeves sit well outside their bands (most have a move): the
+    compiled search and its Python reading pick what the numpy search picked, every time."""
+    from sma.uma._band import _beyond, best_band_move
+    from tests.uma.numpy_band_move import numpy_best_move
+
+    rng = np.random.default_rng(19)
+    moves = 0
+    for _ in range(3_000):
+        n_sleeves, n_lots, n_symbols = rng.integers(2, 6), rng.integers(1, 16), rng.integers(1, 5)
+        lot_value = rng.choice([0.0, 1_000.0, 2_000.0, 5_000.0, 7_777.77], n_lots)
+        sleeve = rng.integers(0, n_sleeves, n_lots)
+        symbol = rng.integers(0, n_symbols, n_lots)
+        drift = np.round(rng.normal(0.0, 0.1, n_sleeves), 2)
+        band = rng.choice([0.0, 0.02, 0.05], n_sleeves)
+        cash = rng.random(n_sleeves) < 0.2
+        held = rng.choice([0.0, 800.0, 4_000.0], (n_symbols, n_sleeves))
+        goal = rng.choice([0.0, 800.0, 4_000.0], (n_symbols, n_sleeves))
+        total = 100_000.0
+        want = numpy_best_move(lot_value, sleeve, symbol, drift, band, cash, total, held, goal)
+        moves += want is not None
+        beyond = _beyond(drift, band)
+        if beyond.sum() <= 1e-12:
+            assert want is None
+            continue
+        for kernel in (best_band_move, best_band_move.py_func):
+            k, to = kernel(
+                lot_value, sleeve, symbol, drift, beyond, (band, cash), total, (held, goal)
+            )
+            assert (None if k < 0 else (int(k), int(to))) == want
+    assert moves > 1_500  # the comparison is mostly of real moves, not of "none"
