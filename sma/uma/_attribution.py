@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
-from sma.uma._codes import joined_key
+from sma.uma._codes import joined_key, stable_order
 
 #: The columns of :func:`attribute_lots`' frame, in order.
 ATTRIBUTION_COLUMNS = [
@@ -96,7 +96,7 @@ def attribute_lots(
     """
     mine = lots[lots["account_id"].isin(sleeves["account_id"])]
     out = mine[["account_id", "lot_id", "symbol", "quantity", "cost_basis"]].copy()
-    out = out.sort_values(["account_id", "lot_id", "symbol"], kind="stable").reset_index(drop=True)
+    out = out.iloc[stable_order(out, ["account_id", "lot_id", "symbol"])].reset_index(drop=True)
     known = sleeves[["account_id", "sleeve_id"]].astype(str)
     still = previous.astype({"account_id": str, "lot_id": str, "sleeve_id": str}).merge(known)
     kept, parent = _kept_and_parent(out, still)
@@ -185,9 +185,9 @@ def _place_new_lots(
         .set_index("account_id")["sleeve_id"]
     )
     todo = out[new].assign(value=value[new])
-    todo = todo.sort_values(
-        ["account_id", "symbol", "value", "lot_id"], ascending=[True, True, False, True]
-    )
+    todo = todo.iloc[
+        stable_order(todo, ["account_id", "symbol", "value", "lot_id"], [True, True, False, True])
+    ]
     sleeve = out["sleeve_id"].to_numpy(object).copy()
     how = out["attributed"].to_numpy(object).copy()
     rows = todo.index.to_numpy()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: The code of a missing value (pandas leaves such a row out of a group).
 MISSING = -1
@@ -174,3 +176,32 @@ def lookup(sums: pd.Series, key: np.ndarray) -> np.ndarray:
     found = (known[at] == key) & (key != MISSING)
     values = sums.to_numpy(float)[at]
     return np.where(found & ~np.isnan(values), values, 0.0)
+
+
+def stable_order(
+    frame: pd.DataFrame, keys: list[str], ascending: list[bool] | None = None
+) -> np.ndarray:
+    """The row positions of ``frame`` in the order ``frame.sort_values(keys, ascending=ascending,
+    kind="stable")`` gives them, found by Arrow's stable sort: a multi-column pandas sort
+    factorizes every text column first, which was most of the time of sorting a shard's UMA lots.
+
+    Text compares by its UTF-8 bytes (Python's order for ``str``), numbers as numbers; missing
+    values (None, NaN) go last, as pandas puts them; rows with equal keys keep their order.
+
+    Parameters
+    ----------
+    frame : the rows to order, of shape (n_rows, >= len(keys)).
+    keys : the columns to sort by, most significant first.
+    ascending : one flag per key (default: all ascending).
+
+    Returns
+    -------
+    int64 array of shape (n_rows,): ``frame.iloc[stable_order(...)]`` is the sorted frame.
+    """
+    up = ascending if ascending is not None else [True] * len(keys)
+    table = pa.table({str(i): pa.array(frame[k], from_pandas=True) for i, k in enumerate(keys)})
+    # nulls (None, and NaN through from_pandas) last: Arrow's default placement
+    order = pc.sort_indices(
+        table, sort_keys=[(str(i), "ascending" if a else "descending") for i, a in enumerate(up)]
+    )
+    return order.to_numpy().astype(np.int64)

@@ -1,0 +1,66 @@
+"""The UMA bookkeeping orders a shard's lots by Arrow's stable sort
+(``sma.uma._codes.stable_order``) instead of pandas' multi-column sort (issue 23: pandas factorized
+every text column first). The order must be pandas' own, row for row: text by its characters,
+numbers as numbers (either way), missing values last, ties in their original order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sma.uma._codes import stable_order
+from tests.example_counts import property_examples
+
+_TEXT = st.one_of(
+    st.none(), st.sampled_from(["A1", "A10", "A2", "a1", "B", "", "Z-9", "é", "Ω7", "A1 "])
+)
+_NUMBER = st.sampled_from([0.0, -0.0, 1.5, -2.0, 1e9, float("nan"), 7.25])
+
+
+@st.composite
+def _frame_and_keys(draw):
+    n = draw(st.integers(0, 40))
+    frame = pd.DataFrame(
+        {
+            "account_id": pd.Series(draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype="str"),
+            "lot_id": pd.Series(draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype="str"),
+            "value": np.array(draw(st.lists(_NUMBER, min_size=n, max_size=n)), dtype=float),
+            "row": np.arange(n),
+        }
+    )
+    keys = draw(st.permutations(["account_id", "lot_id", "value"]))[: draw(st.integers(1, 3))]
+    ascending = draw(st.lists(st.booleans(), min_size=len(keys), max_size=len(keys)))
+    return frame, list(keys), ascending
+
+
+@property_examples(100, 2_000, given(_frame_and_keys()))
+def test_stable_order_is_pandas_multi_column_sort_row_for_row(case):
+    frame, keys, ascending = case
+    want = frame.sort_values(keys, ascending=ascending, kind="stable")["row"].to_numpy()
+    got = frame.iloc[stable_order(frame, keys, ascending)]["row"].to_numpy()
+    np.testing.assert_array_equal(got, want)
+
+
+def test_the_shard_sorts_of_the_attribution_are_pandas_order():
+    """The two orders ``attribute_lots`` takes (by account, lot, symbol; and by account, symbol,
+    value descending, lot) on 20,000 lots with repeated keys: pandas' order exactly."""
+    rng = np.random.default_rng(23)
+    n = 20_000
+    frame = pd.DataFrame(
+        {
+            "account_id": pd.Series(rng.choice([f"U{i:05d}" for i in range(60)], n), dtype="str"),
+            "lot_id": pd.Series(rng.choice([f"L{i}" for i in range(3_000)], n), dtype="str"),
+            "symbol": pd.Series(rng.choice(["AAPL", "MSFT", "BRK.B", "GOOG"], n), dtype="str"),
+            "value": rng.choice([0.0, 100.0, 250.5, 1_000.0], n),
+            "row": np.arange(n),
+        }
+    )
+    for keys, ascending in (
+        (["account_id", "lot_id", "symbol"], [True, True, True]),
+        (["account_id", "symbol", "value", "lot_id"], [True, True, False, True]),
+    ):
+        want = frame.sort_values(keys, ascending=ascending, kind="stable")["row"].to_numpy()
+        got = frame.iloc[stable_order(frame, keys, ascending)]["row"].to_numpy()
+        np.testing.assert_array_equal(got, want)
