@@ -316,9 +316,10 @@ def night_phases(night_dir: Path, inbox: Path, shards: int, as_of: str) -> None:
     night's accounts it is the largest phase (README "Measuring")."""
     from datetime import date
 
+    from recorded_night import kept_night
+
     import pipelines.night._decide as step
     from pipelines.night._run import Night
-    from pipelines.settings import Settings
 
     class Rerun(Night):
         """The kept night, its decide step run again without its markers."""
@@ -329,13 +330,7 @@ def night_phases(night_dir: Path, inbox: Path, shards: int, as_of: str) -> None:
         def mark_started(self, *args, **kwargs) -> None:
             return None
 
-    settings = Settings(
-        store={"path": night_dir / "store.duckdb"},
-        storage={"uri": str(night_dir / "storage")},
-        runs={"dir": night_dir / "runs"},
-        night={"workers": 1},
-    )
-    night = Rerun(date.fromisoformat(as_of), inbox, settings)
+    night = kept_night(night_dir, inbox, date.fromisoformat(as_of), Rerun)
     keys = night.done_info("prepare")["shards"]
     decide = step.decide
     clock = PhaseClock()

@@ -18,23 +18,30 @@ from pathlib import Path
 AS_OF = date(2026, 11, 24)
 
 
+def kept_night(folder: Path, inbox: Path, as_of: date, night_class=None):
+    """The night of ``as_of`` kept in ``folder`` (its store, storage and runs, as ``bench_night
+    --keep`` leaves them), one worker; ``night_class`` a subclass of ``Night`` to open it as."""
+    from pipelines.night._run import Night
+    from pipelines.settings import Settings
+
+    settings = Settings(
+        store={"path": folder / "store.duckdb"},
+        storage={"uri": str(folder / "storage")},
+        runs={"dir": folder / "runs"},
+        night={"workers": 1},
+    )
+    return (night_class or Night)(as_of, inbox, settings)
+
+
 def decide_again(night_dir: Path, inbox: Path, scratch: Path, as_of: date, shard: int = 0) -> int:
     """Copy the prepared night ``night_dir`` (store, storage and runs of ``pipelines.night`` after
     ingest and prepare) to ``scratch`` and run the decide step of its ``shard``-th shard there
     again (the caller has put its recorders in place); returns that shard's number."""
     from pipelines.night._decide import decide_step
-    from pipelines.night._run import Night
-    from pipelines.settings import Settings
 
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(night_dir, scratch)
-    settings = Settings(
-        store={"path": scratch / "store.duckdb"},
-        storage={"uri": str(scratch / "storage")},
-        runs={"dir": scratch / "runs"},
-        night={"workers": 1},
-    )
-    night = Night(as_of, inbox, settings)
+    night = kept_night(scratch, inbox, as_of)
     k = night.done_info("prepare")["shards"][shard]
     Path(night._marker("decide", k)).unlink(missing_ok=True)
     decide_step(night, k)

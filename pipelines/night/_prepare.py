@@ -359,6 +359,7 @@ def prepare_step(night: Night) -> list[int]:
             write(night.uri("prepared", "accounts.parquet"), accounts)
             crash_point("prepare:after-common-files")
 
+            account_shard = accounts.set_index("account_id")["shard"]
             household_shard = accounts.drop_duplicates("household_id").set_index("household_id")[
                 "shard"
             ]
@@ -378,7 +379,7 @@ def prepare_step(night: Night) -> list[int]:
                 elif name == "wash_blocks":
                     key = frame["household_id"].map(household_shard)
                 else:
-                    key = frame["account_id"].map(accounts.set_index("account_id")["shard"])
+                    key = frame["account_id"].map(account_shard)
                 parts = dict(tuple(frame.groupby(key)))
                 for k in shards:
                     part = parts.get(k, frame.iloc[:0])
