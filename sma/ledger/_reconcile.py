@@ -31,26 +31,30 @@ def reconcile(lots: pd.DataFrame, positions: pd.DataFrame, tolerance: float) -> 
     -------
     DataFrame, one row per (account_id, symbol) that breaks, sorted by account and symbol.
     """
-    # Keys as plain objects: an empty Arrow-backed column (a shard whose accounts hold no lots)
-    # has no chunks, and pandas cannot join on it.
-    keys = {"account_id": object, "symbol": object}
-    ours = (
-        lots.astype(keys)
-        .groupby(["account_id", "symbol"], as_index=False)["quantity"]
-        .sum()
-        .rename(columns={"quantity": "lots"})
-    )
-    theirs = (
-        positions.astype(keys)
-        .groupby(["account_id", "symbol"], as_index=False)["quantity"]
-        .sum()
-        .rename(columns={"quantity": "custodian"})
-    )
+    # Keys as plain objects when a side is empty: an empty Arrow-backed column (a shard whose
+    # accounts hold no lots) has no chunks, and pandas cannot join on it. Otherwise grouped on the
+    # text columns as read (Arrow strings): casting 350,000 lots' ids to Python objects first cost
+    # twice the grouping itself (issue 23); the sums are the same.
+    plain = not (len(lots) and len(positions))
+    ours = _summed(lots, "lots", plain)
+    theirs = _summed(positions, "custodian", plain)
     both = ours.merge(theirs, on=["account_id", "symbol"], how="outer").fillna(
         {"lots": 0.0, "custodian": 0.0}
     )
     return both[(both["lots"] - both["custodian"]).abs() > tolerance][BREAK_COLUMNS].reset_index(
         drop=True
+    )
+
+
+def _summed(frame: pd.DataFrame, name: str, plain: bool) -> pd.DataFrame:
+    """Shares per (account_id, symbol) of ``frame``, in a column ``name``, sorted by the keys;
+    ``plain``: the keys cast to Python objects first."""
+    if plain:
+        frame = frame.astype({"account_id": object, "symbol": object})
+    return (
+        frame.groupby(["account_id", "symbol"], as_index=False)["quantity"]
+        .sum()
+        .rename(columns={"quantity": name})
     )
 
 
