@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from sma.inbox import CASH_MODEL_ID
-from sma.uma._codes import joined_key, stable_order
+from sma.uma._codes import (
+    MISSING,
+    combined,
+    joined_key,
+    last_if_missing,
+    positions,
+    sorted_codes,
+    stable_order,
+)
 
 #: The columns of :func:`attribute_lots`' frame, in order.
 ATTRIBUTION_COLUMNS = [
@@ -162,11 +170,10 @@ def _place_new_lots(
     account_value: pd.Series,
 ) -> None:
     """Fill ``out.sleeve_id`` of lots without one, in place (the module's rule)."""
-    new = out["sleeve_id"].isna()
+    new = out["sleeve_id"].isna().to_numpy()
     if not new.any():
         return
-    price = out["symbol"].map(closes).astype(float).fillna(0.0)
-    value = out["quantity"].astype(float) * price
+    value = out["quantity"].to_numpy(float) * _close_of(out["symbol"], closes)
     want = sleeve_targets(sleeves, models)
     want = want.assign(
         want=want["weight"] * want["account_id"].map(account_value).astype(float).fillna(0.0)
@@ -192,89 +199,100 @@ def _place_new_lots(
     how = out["attributed"].to_numpy(object).copy()
     rows = todo.index.to_numpy()
     # Each new lot's candidates: the sleeves whose model holds its symbol, as a run of ``ids``.
-    ids, first, count = _sleeves_by_symbol(want, todo[["account_id", "symbol"]])
-    legacy = count == 0  # no sleeve's model holds the symbol: the largest sleeve
-    sleeve[rows[legacy]] = todo["account_id"][legacy].map(largest).to_numpy(object)
+    runs = _Candidates(want, todo[["account_id", "symbol"]])
+    legacy = runs.count == 0  # no sleeve's model holds the symbol: the largest sleeve
+    at = positions(todo["account_id"][legacy], largest.index)
+    sleeve[rows[legacy]] = np.append(largest.to_numpy(object), np.nan)[at]  # -1 reads the NaN
     how[rows[legacy]] = Attributed.LARGEST.value
     how[rows[~legacy]] = Attributed.UNDER_HELD.value
-    one = count == 1  # one sleeve's model holds it: no choice to make
-    sleeve[rows[one]] = ids[first[one]]
-    _place_by_shortfall(todo, rows, ids, first, count, gap, sleeve)
+    one = runs.count == 1  # one sleeve's model holds it: no choice to make
+    sleeve[rows[one]] = runs.ids[runs.first[one]]
+    several = np.flatnonzero(runs.count > 1)
+    if several.size:
+        short = _shortfalls(gap, want)[runs.order]  # each of ``ids``' shortfall, USD
+        pick = _place_by_shortfall(runs, several, short, todo["value"].to_numpy(float))
+        sleeve[rows[several]] = runs.ids[runs.first[several] + pick]
     out["sleeve_id"] = sleeve
     out["attributed"] = how
 
 
-def _sleeves_by_symbol(
-    want: pd.DataFrame, lots: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _close_of(symbol: pd.Series, closes: pd.Series) -> np.ndarray:
+    """Tonight's close of each row's symbol, float64 of shape (n_rows,), USD per share; 0.0 for a
+    symbol without one (``symbol.map(closes).fillna(0.0)``)."""
+    close = np.append(closes.to_numpy(float), np.nan)[positions(symbol, closes.index)]
+    return np.where(np.isnan(close), 0.0, close)
+
+
+class _Candidates:
     """The sleeves whose model holds each lot's symbol in its account, sorted by sleeve id.
+
+    Built from ``want`` (account_id, sleeve_id, symbol: :func:`sleeve_targets`) and ``lots``
+    (n_lots, 2: account_id, symbol). ``ids`` (n_want,) the sleeve ids of ``want``'s rows put in
+    order by account, symbol, sleeve (``order``: their rows of ``want``), a run per (account,
+    symbol); ``pair`` (n_lots,) int64 each lot's (account, symbol) as one code; ``first`` and
+    ``count`` (n_lots,) int64 where each lot's run starts and how long it is (0: no sleeve's model
+    holds the symbol, or an id is missing)."""
+
+    def __init__(self, want: pd.DataFrame, lots: pd.DataFrame) -> None:
+        (want_account, lot_account), accounts = sorted_codes(want["account_id"], lots["account_id"])
+        (want_symbol, lot_symbol), symbols = sorted_codes(want["symbol"], lots["symbol"])
+        (want_sleeve,), _ = sorted_codes(want["sleeve_id"])
+        # a missing id sorts last, as sort_values puts it, and is in no run
+        sizes = [len(accounts) + 1, len(symbols) + 1]
+        last = [np.where(c < 0, s - 1, c) for c, s in zip((want_account, want_symbol), sizes)]
+        self.order = np.lexsort((last_if_missing(want_sleeve), last[1], last[0]))
+        self.ids = want["sleeve_id"].astype(str).to_numpy(object)[self.order]
+        pairs = combined(last, sizes)[self.order]  # a missing id's pair matches no lot's
+        self.pair = combined([lot_account, lot_symbol], sizes)
+        self.first = np.searchsorted(pairs, self.pair, side="left").astype(np.int64)
+        self.count = np.searchsorted(pairs, self.pair, side="right") - self.first
+        self.count[self.pair == MISSING] = 0
+        self.first[self.count == 0] = 0
+
+
+def _shortfalls(gap: pd.Series, want: pd.DataFrame) -> np.ndarray:
+    """Each ``want`` row's (account_id, sleeve_id, symbol) shortfall, float64 of shape (n_want,),
+    USD; 0.0 where ``gap`` has none."""
+    if not gap.index.is_unique:  # a model listing a symbol twice: the last row counts
+        gap = gap[~gap.index.duplicated(keep="last")]
+    key = pd.MultiIndex.from_frame(want[["account_id", "sleeve_id", "symbol"]])
+    return gap.reindex(key).fillna(0.0).to_numpy(float)
+
+
+def _place_by_shortfall(
+    runs: _Candidates, several: np.ndarray, short: np.ndarray, value: np.ndarray
+) -> np.ndarray:
+    """The lots with several candidate sleeves, largest first within each (account, symbol): each
+    to the sleeve most short of its model, that shortfall lowered by the lot's value before the
+    next (the module's rule).
 
     Parameters
     ----------
-    want : account_id, sleeve_id, symbol (:func:`sleeve_targets`).
-    lots : frame of shape (n_lots, 2): account_id, symbol.
+    runs : the new lots' candidates, the lots sorted by account, symbol, value descending, lot id.
+    several : int64 of shape (n_several,), the lots (rows of ``runs``) with more than one.
+    short : float64 of shape (n_want,), the shortfall of each of ``runs.ids``, USD.
+    value : float64 of shape (n_lots,), each lot's value, USD.
 
     Returns
     -------
-    ``ids`` (n_pairs,) the sleeve ids of every (account, symbol) pair of ``want``, a run per pair;
-    ``first`` and ``count`` (n_lots,) int: where each lot's run starts and how long it is (0: no
-    sleeve's model holds the symbol).
+    int64 of shape (n_several,): each lot's sleeve as its place in its run of ``runs.ids``.
     """
-    ordered = want[["account_id", "symbol", "sleeve_id"]].astype(str)
-    ordered = ordered.sort_values(["account_id", "symbol", "sleeve_id"], kind="stable")
-    pair = joined_key(ordered["account_id"], ordered["symbol"])
-    runs = pd.DataFrame({"pair": pair, "at": np.arange(len(ordered))})
-    runs = runs.groupby("pair", sort=False)["at"].agg(["first", "count"])
-    found = runs.reindex(joined_key(lots["account_id"], lots["symbol"]))
-    return (
-        ordered["sleeve_id"].to_numpy(object),
-        found["first"].fillna(0).to_numpy(np.int64),
-        found["count"].fillna(0).to_numpy(np.int64),
-    )
-
-
-def _place_by_shortfall(todo, rows, ids, first, count, gap: pd.Series, sleeve) -> None:
-    """The lots with several candidate sleeves, largest first within each (account, symbol): each
-    to the sleeve most short of its model, that shortfall lowered by the lot's value before the
-    next (the module's rule). ``todo`` sorted by account, symbol, value descending, lot id;
-    ``gap`` (account_id, sleeve_id, symbol) -> shortfall, USD; ``sleeve`` written in place."""
-    several = np.flatnonzero(count > 1)
-    if not several.size:
-        return
-    accounts = todo["account_id"].to_numpy(object)[several]
-    symbols = todo["symbol"].to_numpy(object)[several]
-    values = todo["value"].to_numpy(float)[several].tolist()
-    starts = np.flatnonzero(
-        np.r_[True, (accounts[1:] != accounts[:-1]) | (symbols[1:] != symbols[:-1])]
-    )
-    # every (account, candidate sleeve, symbol) shortfall the groups start from, in one lookup
-    lot = several[starts]
-    span = count[lot]
-    at = np.repeat(first[lot] - np.cumsum(span) + span, span) + np.arange(span.sum())
-    key = pd.MultiIndex.from_arrays(
-        [np.repeat(accounts[starts], span), ids[at], np.repeat(symbols[starts], span)]
-    )
-    if not gap.index.is_unique:  # a model listing a symbol twice: the last row counts
-        gap = gap[~gap.index.duplicated(keep="last")]
-    short_all = gap.reindex(key).fillna(0.0).to_numpy(float).tolist()
-    ends = np.r_[starts[1:], several.size].tolist()
-    offsets = np.r_[0, np.cumsum(span)].tolist()
-    for g, (start, end) in enumerate(zip(starts.tolist(), ends)):
-        candidates = ids[first[several[start]] : first[several[start]] + span[g]]
-        short = short_all[offsets[g] : offsets[g + 1]]
-        for i in range(start, end):
-            k = _most_short(short)
-            sleeve[rows[several[i]]] = candidates[k]
-            short[k] -= values[i]
-
-
-def _most_short(short: list[float]) -> int:
-    """The index of the largest shortfall, the first of equal ones (the lowest sleeve id), as
-    ``np.argmax`` picks it, NaN first (a few sleeves: a Python loop beats an array call)."""
-    k, best = 0, short[0]
-    for i, x in enumerate(short):
-        if x != x:  # NaN
-            return i
-        if x > best:
-            k, best = i, x
-    return k
+    pair = runs.pair[several]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    n_lots = np.diff(np.r_[starts, several.size])
+    first, span = runs.first[several[starts]], runs.count[several[starts]]
+    # the groups side by side, one row each, padded by -inf: never the largest unless all are,
+    # and then the first place, as np.argmax takes it
+    table = np.full((starts.size, int(span.max())), -np.inf)
+    group = np.repeat(np.arange(starts.size), span)
+    place = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+    table[group, place] = short[np.repeat(first, span) + place]
+    pick = np.zeros(several.size, np.int64)
+    lot_value = value[several]
+    # the i-th largest lot of every group at once: each group's lots in turn, as one loop did
+    for i in range(int(n_lots.max())):
+        live = np.flatnonzero(n_lots > i)
+        k = np.argmax(table[live], axis=1)  # the first of equal ones; NaN first
+        pick[starts[live] + i] = k
+        table[live, k] -= lot_value[starts[live] + i]
+    return pick
