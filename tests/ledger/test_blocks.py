@@ -4,7 +4,10 @@ loss in the last 30 days, never sell at a loss what it bought in the last 30 day
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sma.ledger import wash_sale_blocks
 from sma.ledger._blocks import BLOCK_COLUMNS
@@ -72,3 +75,70 @@ def test_blocks_follow_the_identical_group_and_stay_within_the_household():
 def test_trades_after_the_as_of_date_are_ignored():
     """The blocks are as of the trade date decided; later trades cannot have happened yet."""
     assert blocks(trades(("A", "H", "2026-04-01", "X", "SELL", 10, 50.0, -10.0))) == {}
+
+
+# -- a second path: the same blocks as plain SQL over the trades ------------------------------------
+
+_SQL_BLOCKS = """
+WITH t AS (
+    SELECT household_id,
+           coalesce(nullif(trim(g.grp), ''), t.symbol) AS identical_group,
+           CAST(trade_date AS DATE) AS day, upper(side) AS side, realized_gain
+    FROM trades t LEFT JOIN groups g ON g.symbol = t.symbol
+    WHERE CAST(trade_date AS DATE) BETWEEN $start AND $as_of
+)
+SELECT household_id, identical_group,
+       max(CASE WHEN side = 'SELL' AND coalesce(realized_gain, 0) < 0 THEN day END) AS last_loss,
+       max(CASE WHEN side = 'BUY' THEN day END) AS last_buy
+FROM t
+WHERE (side = 'SELL' AND coalesce(realized_gain, 0) < 0) OR side = 'BUY'
+GROUP BY ALL ORDER BY ALL
+"""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["H1", "H2", "h0", "Hé"]),
+            st.integers(-5, 45),  # days before the as-of date (negative: after it)
+            st.sampled_from(["AAA", "BBB", "CCC", "dd"]),
+            st.sampled_from(["BUY", "SELL", "sell", "Buy"]),
+            st.one_of(st.none(), st.floats(-50, 50)),
+        ),
+        max_size=60,
+    )
+)
+def test_blocks_are_what_plain_sql_over_the_trades_finds(rows):
+    """Every (household, identical group) with a loss sale or a buy in the 30-day window (IRS
+    Publication 550), its latest dates and its blocks, as DuckDB finds them from the trades
+    directly: an independent path to the numbers the engine trades on (issue 23 regrouped them on
+    integer codes)."""
+    as_of = pd.Timestamp("2026-03-31")
+    frame = trades(
+        *[
+            ("A1", h, as_of - pd.Timedelta(days=d), s, side, 1.0, 10.0, g)
+            for h, d, s, side, g in rows
+        ]
+    )
+    groups = {"AAA": "G1", "BBB": "G1", "CCC": " "}
+    out = wash_sale_blocks(frame, groups, "2026-03-31")
+    con = duckdb.connect()
+    con.register("trades", frame.astype({"realized_gain": float}))
+    con.register("groups", pd.DataFrame({"symbol": list(groups), "grp": list(groups.values())}))
+    start = (as_of - pd.Timedelta(days=30)).date()
+    sql = con.execute(_SQL_BLOCKS, {"start": start, "as_of": as_of.date()}).fetchall()
+    found = [
+        (
+            r.household_id,
+            r.identical_group,
+            None if pd.isna(r.last_loss_sale_date) else r.last_loss_sale_date.date(),
+            None if pd.isna(r.last_buy_date) else r.last_buy_date.date(),
+            r.buy_blocked,
+            r.loss_sale_blocked,
+        )
+        for r in out.itertuples()
+    ]
+    assert found == [
+        (h, g, loss, buy, loss is not None, buy is not None) for h, g, loss, buy in sql
+    ]
