@@ -20,10 +20,11 @@ import pandas as pd
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._codes import (
     MISSING,
+    close_of,
     combined,
     joined_key,
     last_if_missing,
-    positions,
+    mapped,
     sorted_codes,
     stable_order,
 )
@@ -173,7 +174,7 @@ def _place_new_lots(
     new = out["sleeve_id"].isna().to_numpy()
     if not new.any():
         return
-    value = out["quantity"].to_numpy(float) * _close_of(out["symbol"], closes)
+    value = out["quantity"].to_numpy(float) * close_of(out["symbol"], closes)
     want = sleeve_targets(sleeves, models)
     want = want.assign(
         want=want["weight"] * want["account_id"].map(account_value).astype(float).fillna(0.0)
@@ -201,8 +202,7 @@ def _place_new_lots(
     # Each new lot's candidates: the sleeves whose model holds its symbol, as a run of ``ids``.
     runs = _Candidates(want, todo[["account_id", "symbol"]])
     legacy = runs.count == 0  # no sleeve's model holds the symbol: the largest sleeve
-    at = positions(todo["account_id"][legacy], largest.index)
-    sleeve[rows[legacy]] = np.append(largest.to_numpy(object), np.nan)[at]  # -1 reads the NaN
+    sleeve[rows[legacy]] = mapped(todo["account_id"][legacy], largest).astype(object)
     how[rows[legacy]] = Attributed.LARGEST.value
     how[rows[~legacy]] = Attributed.UNDER_HELD.value
     one = runs.count == 1  # one sleeve's model holds it: no choice to make
@@ -214,13 +214,6 @@ def _place_new_lots(
         sleeve[rows[several]] = runs.ids[runs.first[several] + pick]
     out["sleeve_id"] = sleeve
     out["attributed"] = how
-
-
-def _close_of(symbol: pd.Series, closes: pd.Series) -> np.ndarray:
-    """Tonight's close of each row's symbol, float64 of shape (n_rows,), USD per share; 0.0 for a
-    symbol without one (``symbol.map(closes).fillna(0.0)``)."""
-    close = np.append(closes.to_numpy(float), np.nan)[positions(symbol, closes.index)]
-    return np.where(np.isnan(close), 0.0, close)
 
 
 class _Candidates:

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from numba import njit
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
-from sma.uma._codes import joined_key
+from sma.uma._codes import MISSING, close_of, sum_by
 from sma.uma._overlay import TRANSFER_COLUMNS, SleeveBooking, TransferKind
 
 #: The frame of sleeves still out of band after :func:`keep_in_band`, one row per sleeve.
@@ -70,18 +72,12 @@ def keep_in_band(
     """
     goals = sleeve_targets(sleeves, models)
     lots = booking.lot_sleeves.reset_index(drop=True)  # one label a row: a row's label its place
-    key = _lot_key(lots)
-    sold = booking.lot_sells.groupby(["account_id", "lot_id", "symbol"])["quantity"].sum()
-    left = _take(attribution["quantity"], _lot_key(attribution), key) - _take(
-        sold, _lot_key(sold.index.to_frame(index=False)), key
-    )
+    left = _shares_left(lots, attribution, booking.lot_sells)
     lots = lots.assign(left=np.clip(left, 0.0, None))
-    lots["value"] = lots["left"] * lots["symbol"].map(closes).astype(float).fillna(0.0)
+    lots["value"] = lots["left"] * close_of(lots["symbol"], closes)
     buys = booking.trades[booking.trades["side"] == "BUY"]
     moved, reasons = [], []
     codes = _ShardCodes(sleeves, lots, goals, buys)
-    rows_of = [f.groupby("account_id", sort=False).indices for f in (lots, goals, buys)]
-    none = np.zeros(0, np.int64)
     sleeve_after = lots["sleeve_id"].to_numpy(object).copy()
     lot_ids, left, value = (
         lots["lot_id"].astype(str).to_numpy(object),
@@ -89,8 +85,7 @@ def keep_in_band(
         lots["value"].to_numpy(float),
     )
     weight, notional = goals["weight"].to_numpy(float), buys["notional"].to_numpy(float)
-    for account, mine in codes.sleeves_by_account():
-        at_lots, at_goals, at_buys = (rows.get(account, none) for rows in rows_of)
+    for account, mine, (at_lots, at_goals, at_buys) in codes.sleeves_by_account():
         book = _Band(
             mine,
             (lot_ids[at_lots], codes.lot_symbol[at_lots], codes.lot_sleeve[at_lots]),
@@ -153,14 +148,50 @@ def _band_reasons(reasons: list[tuple]) -> pd.DataFrame:
     )
 
 
-def _lot_key(frame: pd.DataFrame) -> pd.Index:
-    """One key per (account_id, lot_id, symbol) row."""
-    return pd.Index(joined_key(frame["account_id"], frame["lot_id"], frame["symbol"]))
+def _shares_left(
+    lots: pd.DataFrame, attribution: pd.DataFrame, lot_sells: pd.DataFrame
+) -> np.ndarray:
+    """Each lot's shares in ``attribution`` (0 if not there) less the shares ``lot_sells`` sold of
+    it (summed as pandas' group sum adds them), float64 of shape (n_lots,), shares; lots, the
+    attribution and the sells matched on (account_id, lot_id, symbol) as one Arrow text key each
+    (a missing id matches a missing id, as an Index of joined keys did)."""
+    key, held = _lot_key(lots), _unique(_lot_key(attribution))
+    shares = np.append(attribution["quantity"].to_numpy(float), 0.0)  # -1 reads the 0
+    sold = pc.dictionary_encode(_lot_key(lot_sells))  # a code per lot sold, null: an id missing
+    sold_code = pc.fill_null(sold.indices, MISSING).to_numpy().astype(np.int64)
+    sums = sum_by(sold_code, lot_sells["quantity"].to_numpy(float)).to_numpy(float)
+    return shares[_index_in(key, held)] - np.append(sums, 0.0)[_index_in(key, sold.dictionary)]
 
 
-def _take(values: pd.Series, keys: pd.Index, at: pd.Index) -> np.ndarray:
-    """``values`` (keyed by ``keys``) at the keys ``at``, 0 where absent, (len(at),) float."""
-    return np.append(values.to_numpy(float), 0.0)[keys.get_indexer(at)]  # -1 reads the 0
+def _lot_key(frame: pd.DataFrame) -> pa.Array:
+    """One text key per (account_id, lot_id, symbol) row, null where an id is missing (ids never
+    hold NUL: the inbox's id_pattern)."""
+    return _text_key(frame, ["account_id", "lot_id", "symbol"])
+
+
+def _text_key(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """The ``columns`` of each row joined in one Arrow text, shape (n_rows,), null where any is
+    missing (:func:`sma.uma._codes.joined_key`'s keys, hashed by Arrow)."""
+    parts = [
+        pa.array(frame[c].astype(str), from_pandas=True).cast(pa.large_string()) for c in columns
+    ]
+    return pc.binary_join_element_wise(*parts, pa.scalar("\x00", pa.large_string()))
+
+
+def _unique(key: pa.Array) -> pa.Array:
+    """``key``, if no two of its keys are equal (two missing ones are): what is looked up in it
+    must find one row (pandas' InvalidIndexError otherwise, as ``Index.get_indexer`` raised)."""
+    if pc.count_distinct(key, mode="all").as_py() != len(key):
+        raise pd.errors.InvalidIndexError(
+            "Reindexing only valid with uniquely valued Index objects"
+        )
+    return key
+
+
+def _index_in(key: pa.Array, known: pa.Array) -> np.ndarray:
+    """Where each of ``key`` stands in ``known``, int64 of shape (n_keys,), -1 if not there."""
+    at = pc.index_in(key, value_set=known.cast(pa.large_string()))
+    return pc.fill_null(at, -1).to_numpy().astype(np.int64)
 
 
 def _empty_band() -> pd.DataFrame:
@@ -186,29 +217,46 @@ class _ShardCodes:
     lots, the goals and the buys (n_rows,) int; computed once, not per account."""
 
     def __init__(self, sleeves, lots, goals, buys):
-        frames = (lots, goals, buys)
-        named = [f["symbol"].to_numpy(str) for f in frames]
+        self._frames = frames = (lots, goals, buys)
+        # each frame's symbols as text as ``to_numpy(str)`` renders them, one per distinct symbol
+        found = [pd.factorize(f["symbol"], use_na_sentinel=False) for f in frames]
+        named = [pd.Index(uniques).to_numpy(str) for _, uniques in found]
         self.symbols = np.unique(np.concatenate(named).astype(str))
         self.lot_symbol, self.goal_symbol, self.buy_symbol = (
-            np.searchsorted(self.symbols, n) for n in named
+            np.searchsorted(self.symbols, n)[code] for (code, _), n in zip(found, named)
         )
         self._sleeves = sleeves
         place = sleeves.groupby("account_id", sort=False).cumcount().to_numpy()
-        known = pd.Index(joined_key(sleeves["account_id"], sleeves["sleeve_id"]))
+        known = _unique(_text_key(sleeves, ["account_id", "sleeve_id"]))
         self.lot_sleeve, self.goal_sleeve, self.buy_sleeve = (
-            _place(known.get_indexer(joined_key(f["account_id"], f["sleeve_id"])), place)
+            _place(_index_in(_text_key(f, ["account_id", "sleeve_id"]), known), place)
             for f in frames
         )
 
     def sleeves_by_account(self):
-        """(account_id, its sleeves: ids, target, band, cash (n_sleeves,)) in account order."""
+        """(account_id, its sleeves: ids, target, band, cash (n_sleeves,), its rows of the lots,
+        the goals and the buys) in account order."""
         frame = self._sleeves
         # the columns once, each account's rows taken from them (not a sub-frame an account)
         ids = frame["sleeve_id"].astype(str).to_numpy()
         target, band = frame["target_weight"].to_numpy(float), frame["drift_band"].to_numpy(float)
         cash = (frame["model_id"] == CASH_MODEL_ID).to_numpy()
-        for account, rows in sorted(frame.groupby("account_id").indices.items()):
-            yield account, (ids[rows], target[rows], band[rows], cash[rows])
+        by_account = sorted(frame.groupby("account_id").indices.items())
+        accounts = pa.array([account for account, _ in by_account], pa.large_string())
+        rows_of = [_rows_by_account(f["account_id"], accounts) for f in self._frames]
+        for i, (account, rows) in enumerate(by_account):
+            mine = [order[start[i] : start[i + 1]] for order, start in rows_of]
+            yield account, (ids[rows], target[rows], band[rows], cash[rows]), mine
+
+
+def _rows_by_account(account: pd.Series, accounts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A frame's rows put by account: (rows (n_rows,), starts (n_accounts + 1,)) int64, account
+    ``i``'s rows (ascending) ``rows[starts[i]:starts[i + 1]]``; a row of no account of
+    ``accounts`` (sorted, distinct, none missing) in none."""
+    code = _index_in(pa.array(account.astype(str), from_pandas=True), accounts)
+    code[code < 0] = len(accounts)
+    order = np.argsort(code, kind="stable")
+    return order, np.searchsorted(code[order], np.arange(len(accounts) + 1))
 
 
 def _place(found: np.ndarray, place: np.ndarray) -> np.ndarray:

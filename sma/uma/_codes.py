@@ -47,6 +47,22 @@ def positions(column: pd.Series, labels: pd.Index) -> np.ndarray:
     return _recode(labels.get_indexer(uniques), code)
 
 
+def mapped(column: pd.Series, mapping: pd.Series) -> np.ndarray:
+    """``column.map(mapping)`` as an array of shape (n_rows,): each row's value in ``mapping``
+    (unique index), NaN where it has none; ``mapping``'s index looked up once per distinct value
+    of ``column`` (a missing value too, as ``map`` looks it up)."""
+    code, uniques = pd.factorize(column, use_na_sentinel=False)
+    at = mapping.index.get_indexer(uniques)[code]
+    return np.append(mapping.to_numpy(), np.nan)[at]  # -1 reads the NaN
+
+
+def close_of(symbol: pd.Series, closes: pd.Series) -> np.ndarray:
+    """Tonight's close of each row's symbol, float64 of shape (n_rows,), USD per share; 0.0 for a
+    symbol without one (``symbol.map(closes).astype(float).fillna(0.0)``)."""
+    close = mapped(symbol, closes).astype(float)
+    return np.where(np.isnan(close), 0.0, close)
+
+
 def _recode(where: np.ndarray, code: np.ndarray) -> np.ndarray:
     out = np.asarray(where, dtype=np.int64)[code] if len(where) else np.zeros(len(code), np.int64)
     out[code < 0] = MISSING
