@@ -29,10 +29,14 @@ read_input_file(path, spec, as_of=...) -> a typed frame of one input file outsid
 read_replay_inputs(accounts, lots, transactions) -> the typed inputs of ``sma ledger replay``,
     or ReplayInputError with the issues table (the same reading, typing and report as the inbox)
 parse_table(spec, table) -> FileCheck; run_suite(check, load_suite(name), {"as_of": d}): one
-    file's (or batch's) cells typed and its suite's row rules run, for callers with a table in hand
+    file's (or batch's) cells typed and its suite's row rules run, for callers with a table in hand;
+    WHOLE_FILE, key_columns(expectation), text_key_columns(spec, suite): the rules run over a whole
+    staged file instead (a repeated key) and the columns they key on; empty_issues() -> an issues
+    table without rows
 """
 
 from pipelines.validate._gx import run_suite_with_gx
+from pipelines.validate._issues import empty_issues
 from pipelines.validate._one_file import (
     InputFileError,
     check_file,
@@ -43,15 +47,24 @@ from pipelines.validate._one_file import (
 from pipelines.validate._parse import parse_table
 from pipelines.validate._replay import ReplayInputError, read_replay_inputs, replay_row_issue
 from pipelines.validate._report import render_report
-from pipelines.validate._suites import load_suite, run_suite
+from pipelines.validate._suites import (
+    WHOLE_FILE,
+    key_columns,
+    load_suite,
+    run_suite,
+    text_key_columns,
+)
 from pipelines.validate._validate import stage_inbox, validate_frame, validate_inbox
 
 __all__ = [
+    "WHOLE_FILE",
     "InputFileError",
     "check_file",
+    "empty_issues",
     "read_inbox_file",
     "read_input_file",
     "ReplayInputError",
+    "key_columns",
     "load_suite",
     "parse_table",
     "read_replay_inputs",
@@ -60,6 +73,7 @@ __all__ = [
     "run_suite",
     "run_suite_with_gx",
     "stage_inbox",
+    "text_key_columns",
     "validate_frame",
     "validate_inbox",
     "with_optional",

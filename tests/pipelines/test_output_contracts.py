@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from pipelines.night._contracts import OUTPUT_CONTRACTS, output_contract_issues
-from pipelines.validate import load_suite, run_suite_with_gx
+from pipelines.validate import load_suite, run_suite_with_gx, validate_frame
+from sma.compliance import PROPOSAL_LOT_SELLS, PROPOSAL_TRADES
 
 AS_OF = date(2026, 11, 24)
 
@@ -74,6 +75,66 @@ def test_a_duplicate_order_is_caught():
     trades = pd.concat([trades, trades.iloc[[0]]], ignore_index=True)
     issues = output_contract_issues(trades, lot_sells, AS_OF)
     assert "duplicate_order" in set(issues["rule"])
+
+
+def staged(trades: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFrame:
+    """What the validator finds staging both frames, the way the night once always did."""
+    found = [
+        validate_frame(
+            frame.loc[:, list(spec.column_names)].reset_index(drop=True),
+            spec,
+            AS_OF,
+            contracts=OUTPUT_CONTRACTS,
+        ).issues
+        for spec, frame in ((PROPOSAL_TRADES, trades), (PROPOSAL_LOT_SELLS, lot_sells))
+    ]
+    return pd.concat(found, ignore_index=True)
+
+
+def test_a_clean_proposal_gives_the_validators_own_empty_table():
+    trades, lot_sells = proposal()
+    pd.testing.assert_frame_equal(
+        output_contract_issues(trades, lot_sells, AS_OF),
+        staged(trades, lot_sells),
+        check_exact=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "repeated order",
+        "repeated lot sell",
+        "order repeated with a blank symbol",
+        "bad side and repeated order",
+        "text quantity",
+        "no lot sells",
+        "no orders",
+    ],
+)
+def test_the_issues_found_are_the_validators_own(change):
+    trades, lot_sells = proposal()
+    if change == "repeated order":
+        trades = pd.concat([trades, trades.iloc[[0]]], ignore_index=True)
+    elif change == "repeated lot sell":
+        lot_sells = pd.concat([lot_sells, lot_sells], ignore_index=True)
+    elif change == "order repeated with a blank symbol":
+        trades = pd.concat([trades, trades.iloc[[0]]], ignore_index=True)
+        trades.loc[[0, 2], "symbol"] = ""
+    elif change == "bad side and repeated order":
+        trades = pd.concat([trades, trades.iloc[[1]]], ignore_index=True)
+        trades.loc[0, "side"] = "HOLD"
+    elif change == "text quantity":
+        trades["quantity"] = ["10", "four"]
+    elif change == "no lot sells":
+        lot_sells = lot_sells.iloc[:0]
+    else:
+        trades, lot_sells = trades.iloc[:0], lot_sells.iloc[:0]
+    pd.testing.assert_frame_equal(
+        output_contract_issues(trades, lot_sells, AS_OF),
+        staged(trades, lot_sells),
+        check_exact=True,
+    )
 
 
 @pytest.mark.slow
