@@ -31,13 +31,14 @@ from numba import njit
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
-from sma.uma._codes import MISSING, close_of, sum_by
+from sma.uma._codes import MISSING, close_of, same_rows, sum_by
 from sma.uma._overlay import TRANSFER_COLUMNS, SleeveBooking, TransferKind
 
 #: The frame of sleeves still out of band after :func:`keep_in_band`, one row per sleeve.
 BAND_COLUMNS = ["account_id", "sleeve_id", "drift", "drift_band", "reason"]
 
 _EPS = 1e-12
+_LOT_KEY = ["account_id", "lot_id", "symbol"]  # what names a lot
 
 
 def keep_in_band(
@@ -155,18 +156,34 @@ def _shares_left(
     it (summed as pandas' group sum adds them), float64 of shape (n_lots,), shares; lots, the
     attribution and the sells matched on (account_id, lot_id, symbol) as one Arrow text key each
     (a missing id matches a missing id, as an Index of joined keys did)."""
-    key, held = _lot_key(lots), _unique(_lot_key(attribution))
+    key, sold_key = _lot_key(lots), _lot_key(lot_sells)
+    quantity = lot_sells["quantity"].to_numpy(float)
+    if key.null_count == 0 and same_rows(lots, attribution, _LOT_KEY):
+        # the booking's lots are the attribution's rows (as booked): one hash of lots and sells
+        code = _key_codes(pc.dictionary_encode(pa.concat_arrays([key, sold_key])))
+        n = len(key)
+        if np.array_equal(code[:n], np.arange(n)):  # no lot's key repeated
+            sold = np.zeros(n)
+            sums = sum_by(np.where(code[n:] < n, code[n:], MISSING), quantity)
+            sold[sums.index.to_numpy()] = sums.to_numpy(float)
+            return attribution["quantity"].to_numpy(float) - sold
+    held = _unique(_lot_key(attribution))
     shares = np.append(attribution["quantity"].to_numpy(float), 0.0)  # -1 reads the 0
-    sold = pc.dictionary_encode(_lot_key(lot_sells))  # a code per lot sold, null: an id missing
-    sold_code = pc.fill_null(sold.indices, MISSING).to_numpy().astype(np.int64)
-    sums = sum_by(sold_code, lot_sells["quantity"].to_numpy(float)).to_numpy(float)
+    sold = pc.dictionary_encode(sold_key)  # a code per lot sold, null: an id missing
+    sums = sum_by(_key_codes(sold), quantity).to_numpy(float)
     return shares[_index_in(key, held)] - np.append(sums, 0.0)[_index_in(key, sold.dictionary)]
+
+
+def _key_codes(encoded: pa.DictionaryArray) -> np.ndarray:
+    """Each key's code in its dictionary encoding (the place of its first row among the distinct
+    keys), int64 of shape (n_keys,), :data:`MISSING` for a missing key."""
+    return pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64)
 
 
 def _lot_key(frame: pd.DataFrame) -> pa.Array:
     """One text key per (account_id, lot_id, symbol) row, null where an id is missing (ids never
     hold NUL: the inbox's id_pattern)."""
-    return _text_key(frame, ["account_id", "lot_id", "symbol"])
+    return _text_key(frame, _LOT_KEY)
 
 
 def _text_key(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
@@ -175,7 +192,8 @@ def _text_key(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
     parts = [
         pa.array(frame[c].astype(str), from_pandas=True).cast(pa.large_string()) for c in columns
     ]
-    return pc.binary_join_element_wise(*parts, pa.scalar("\x00", pa.large_string()))
+    key = pc.binary_join_element_wise(*parts, pa.scalar("\x00", pa.large_string()))
+    return key.combine_chunks() if isinstance(key, pa.ChunkedArray) else key
 
 
 def _unique(key: pa.Array) -> pa.Array:

@@ -372,3 +372,38 @@ def test_the_compiled_band_move_agrees_on_random_accounts_far_off_their_targets(
             )
             assert (None if k < 0 else (int(k), int(to))) == want
     assert moves > 1_500  # the comparison is mostly of real moves, not of "none"
+
+
+def _in_two_pieces(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` concatenated from its two halves: its text columns held by Arrow in two chunks,
+    as a frame read or built from parts holds them."""
+    half = len(frame) // 2
+    return pd.concat([frame.iloc[:half], frame.iloc[half:]])
+
+
+@property_examples(10, 100, given(_account()))
+def test_the_bands_are_the_same_whether_the_lots_and_sells_come_in_one_piece_or_several(account):
+    sleeves, lots, last, trades, lot_sells, cash, cash_after = account
+    value = pd.Series({"U1": float((lots["quantity"] * PRICE).sum()) + cash})
+    attribution = attribute_lots(lots, last, sleeves, MODELS, CLOSES, value)
+    booking = book_to_sleeves(
+        attribution, trades, lot_sells, sleeves, MODELS, CLOSES, value, pd.Series({"U1": 0.0})
+    )
+    pieces = type(booking)(
+        _in_two_pieces(booking.trades),
+        booking.transfers,
+        _in_two_pieces(booking.lot_sleeves),
+        _in_two_pieces(pd.concat([booking.lot_sells, booking.lot_sells.iloc[:0]])),
+    )
+    after = pd.Series({"U1": cash_after})
+    want = keep_in_band(attribution, booking, sleeves, MODELS, CLOSES, value, after)
+    got = keep_in_band(_in_two_pieces(attribution), pieces, sleeves, MODELS, CLOSES, value, after)
+    for mine, theirs in zip(got, want, strict=True):
+        if isinstance(theirs, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+    for name in ("trades", "transfers", "lot_sleeves", "lot_sells"):
+        pd.testing.assert_frame_equal(
+            getattr(got[0], name).reset_index(drop=True),
+            getattr(want[0], name).reset_index(drop=True),
+            check_exact=True,
+        )
