@@ -5,6 +5,10 @@ The rules join and group orders, lot sells and lots on their account, security a
 text, every rule hashes every id of every lot again; numbered once per book (a shard), the rules
 join integers. The numbering is in sorted order of the ids, so a rule that groups or sorts by id
 sees its rows in the same order it would on the text.
+
+Of the book's lots the rules read two things: the shares held per position (all its lots) and the
+lots tonight's lot sells name. Only those lots' ids are numbered (a shard holds three lots for
+each one it sells); the rest are summed into their positions.
 """
 
 from __future__ import annotations
@@ -58,12 +62,17 @@ class CodedBook:
     codes: positions in ``accounts``, ``symbols`` and ``lot_ids`` (the ids sorted), one numbering
     across all its frames.
 
+    lots : account_id, lot_id, symbol, quantity of the book's lots whose lot_id a lot sell names,
+        in the book's order (``lot_ids`` are the ids the lot sells name)
+    shares_held : Series of :meth:`position` keys (sorted) -> shares held in the position, the
+        quantity of all the book's lots summed
     fractional : ndarray of shape (n_accounts,), bool: the account may trade fractions of a share
     """
 
     trades: pd.DataFrame
     lot_sells: pd.DataFrame
     lots: pd.DataFrame
+    shares_held: pd.Series
     cash: pd.DataFrame
     held: pd.DataFrame
     buy_blocked: pd.DataFrame
@@ -114,29 +123,43 @@ def code_book(book: ProposalBook) -> CodedBook:
 
     Returns
     -------
-    The same frames, rows and columns, with each id column an int64 code.
+    The same frames, rows and columns, with each id column an int64 code; of the lots, those a
+    lot sell names and the shares held per position.
     """
     frames = {name: getattr(book, name) for name in FRAMES}
     names = {}
-    for column in ("account_id", "symbol", "lot_id"):
+    for column in ("account_id", "symbol"):
         holders = [name for name in FRAMES if column in frames[name]]
-        ids = [frames[name][column] for name in holders]
-        codes, names[column] = _numbered(ids)
+        codes, numbered = _numbered([frames[name][column] for name in holders])
+        names[column] = _text(numbered)
         for name, coded in zip(holders, codes, strict=True):
             frames[name] = frames[name].assign(**{column: coded})
-    accounts = names["account_id"]
+    sellers = [name for name in FRAMES if "lot_id" in frames[name] and name != "lots"]
+    codes, lot_ids = _numbered([frames[name]["lot_id"] for name in sellers])
+    for name, coded in zip(sellers, codes, strict=True):
+        frames[name] = frames[name].assign(lot_id=coded)
+    lots = frames.pop("lots")
+    accounts, symbols = names["account_id"], names["symbol"]
+    account, symbol = (lots[c].to_numpy(np.int64) for c in ("account_id", "symbol"))
+    lot = _located(book.lots["lot_id"], lot_ids)
+    sold = lot >= 0
     return CodedBook(
         **frames,
+        lots=lots.loc[sold, ["account_id", "lot_id", "symbol", "quantity"]].assign(
+            lot_id=lot[sold]
+        ),
+        shares_held=lots["quantity"].groupby(account * len(symbols) + symbol).sum(),
         fractional=np.isin(accounts, np.array(sorted(book.fractional), dtype=object)),
         decimals=book.decimals,
         accounts=accounts,
-        symbols=names["symbol"],
-        lot_ids=names["lot_id"],
+        symbols=symbols,
+        lot_ids=_text(lot_ids),
     )
 
 
-def _numbered(ids: list[pd.Series]) -> tuple[list[np.ndarray], np.ndarray]:
-    """One numbering of the ids of several columns, in sorted order: codes per column, names."""
+def _numbered(ids: list[pd.Series]) -> tuple[list[np.ndarray], pa.Array]:
+    """One numbering of the ids of several columns, in sorted order: codes per column, and the ids
+    numbered, sorted."""
     every = pa.chunked_array(
         [chunk for i in ids for chunk in _chunks(i.astype(str))], pa.large_string()
     )
@@ -146,8 +169,17 @@ def _numbered(ids: list[pd.Series]) -> tuple[list[np.ndarray], np.ndarray]:
     rank[order] = np.arange(len(order))
     codes = rank[found.indices.to_numpy(zero_copy_only=False)]
     bounds = np.cumsum([len(i) for i in ids])[:-1]
-    names = found.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
-    return np.split(codes, bounds), names.astype(object)
+    return np.split(codes, bounds), found.dictionary.take(pa.array(order))
+
+
+def _text(ids: pa.Array) -> np.ndarray:
+    return ids.to_numpy(zero_copy_only=False).astype(object)
+
+
+def _located(ids: pd.Series, numbered: pa.Array) -> np.ndarray:
+    """The code of each of ``ids`` among the ``numbered`` ids (sorted, unique), -1 where absent."""
+    at = pc.index_in(pa.chunked_array(_chunks(ids.astype(str)), pa.large_string()), numbered)
+    return at.fill_null(-1).to_numpy().astype(np.int64)
 
 
 def _chunks(ids: pd.Series) -> list[pa.Array]:

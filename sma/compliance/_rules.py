@@ -124,7 +124,7 @@ def sells_match_their_lots(b: CodedBook, limits: ComplianceLimits) -> pd.DataFra
 
 
 def no_short_position(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
-    held = b.lots["quantity"].groupby(b.position(b.lots)).sum()
+    held = b.shares_held
     delta = np.where(b.trades["side"] == "BUY", 1.0, -1.0) * b.trades["quantity"]
     signed = delta.groupby(b.position(b.trades)).sum()
     m = b.positions(signed.index).assign(
@@ -179,8 +179,7 @@ def order_within_limits(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     # A sale of the whole position is whole whatever its size: a whole-share account may hold a
     # fraction (a merger's kept fraction, a lot a wash sale split), and selling it out is how the
     # custodian lets the account leave it.
-    held = b.lots["quantity"].groupby(b.position(b.lots)).sum()
-    position = held.reindex(b.position(t))
+    position = b.shares_held.reindex(b.position(t))
     closes = (t["side"].astype(str).to_numpy() == "SELL") & (
         np.abs(q.to_numpy() - position.to_numpy(dtype=float)) <= 1e-6
     )

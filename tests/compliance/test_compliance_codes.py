@@ -107,7 +107,31 @@ def test_codes_number_the_ids_in_their_text_order_and_name_them_back(book):
     for column, names in (("account_id", coded.accounts), ("symbol", coded.symbols)):
         assert list(names) == sorted(names)
         assert coded.named(column, coded.trades[column]).tolist() == book.trades[column].tolist()
-    assert coded.named("lot_id", coded.lots["lot_id"]).tolist() == book.lots["lot_id"].tolist()
+    assert list(coded.lot_ids) == sorted(set(book.lot_sells["lot_id"]))
+    assert coded.named("lot_id", coded.lot_sells["lot_id"]).tolist() == list(
+        book.lot_sells["lot_id"]
+    )
+    # Of the lots, those a lot sell names, in the book's order.
+    sold = book.lots[book.lots["lot_id"].isin(book.lot_sells["lot_id"])]
+    assert coded.lots.index.tolist() == sold.index.tolist()
+    for column in ("account_id", "lot_id", "symbol"):
+        assert coded.named(column, coded.lots[column]).tolist() == sold[column].tolist()
+    assert coded.lots["quantity"].tolist() == sold["quantity"].tolist()
+    # The shares held per position, of all the lots.
+    held = book.lots.groupby(["account_id", "symbol"])["quantity"].sum()
+    at = coded.positions(coded.shares_held.index)
+    assert (
+        dict(
+            zip(
+                zip(
+                    coded.named("account_id", at["account_id"]), coded.named("symbol", at["symbol"])
+                ),
+                coded.shares_held.tolist(),
+                strict=True,
+            )
+        )
+        == held.to_dict()
+    )
     keys = coded.position(coded.lots)
     assert coded.positions(keys).to_dict("list") == {
         "account_id": coded.lots["account_id"].tolist(),
