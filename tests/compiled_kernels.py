@@ -44,10 +44,11 @@ def compile_search() -> None:
 
 
 def compile_band() -> None:
-    """The drift bands' move search (``sma.uma``), with the types ``_Band`` gives it."""
+    """The drift bands' moves and their search (``sma.uma``), with the types ``_Band`` gives
+    them."""
     import numpy as np
 
-    from sma.uma._band import best_band_move
+    from sma.uma._band import band_moves, best_band_move
 
     two = np.array([0.1, -0.1])
     best_band_move(
@@ -59,6 +60,16 @@ def compile_band() -> None:
         (np.zeros(2), np.zeros(2, bool)),
         10.0,
         (np.zeros((1, 2)), np.zeros((1, 2))),
+    )
+    band_moves(
+        np.array([1.0]),
+        np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        np.array([10.0, 0.0]),
+        (np.array([0.5, 0.5]), np.zeros(2), np.zeros(2, bool)),
+        10.0,
+        (np.zeros((1, 2)), np.zeros((1, 2))),
+        5,
     )
 
 

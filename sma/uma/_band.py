@@ -326,48 +326,27 @@ class _Band:
     def move(self) -> list[tuple]:
         """Make the module's moves; the BAND transfers as rows of ``TRANSFER_COLUMNS`` from lot_id
         to to_sleeve (no account_id, value or kind)."""
-        rows = []
-        for _ in range(4 * self.lot_ids.size + 1):
-            best = self._best_move()
-            if best is None:
-                break
-            k, to = best
-            src, j, v = self.sleeve[k], self.symbol[k], self.lot_value[k]
-            rows.append((k, j, self.left[k], round(v, 2), src, to))
-            self.sleeve[k] = to
-            self.value[src] -= v
-            self.value[to] += v
-            self.held[j, src] -= v
-            self.held[j, to] += v
-        return [
-            (
-                self.lot_ids[k],
-                self.symbols[j],
-                float(q),
-                float(v),
-                str(self.ids[a]),
-                str(self.ids[b]),
-            )
-            for k, j, q, v, a, b in rows
-        ]
-
-    def _best_move(self) -> tuple[int, int] | None:
-        """The lot and receiving sleeve of the best move that helps (the module's order)."""
-        drift = self.drift()
-        beyond = _beyond(drift, self.band)
-        if self.total <= 0 or beyond.sum() <= _EPS:
-            return None
-        k, to = best_band_move(
+        made = band_moves(
             self.lot_value,
             self.sleeve,
             self.symbol,
-            drift,
-            beyond,
-            (self.band, self.cash),
+            self.value,
+            (self.target, self.band, self.cash),
             float(self.total),
             (self.held, self.goal),
+            4 * self.lot_ids.size + 1,
         )
-        return None if k < 0 else (int(k), int(to))
+        return [
+            (
+                self.lot_ids[k],
+                self.symbols[self.symbol[k]],
+                float(self.left[k]),
+                float(round(self.lot_value[k], 2)),
+                str(self.ids[a]),
+                str(self.ids[b]),
+            )
+            for k, a, b in made.tolist()
+        ]
 
     def reasons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """Why each sleeve still out of band is: its ids, drifts, bands and reasons."""
@@ -404,6 +383,120 @@ class _Band:
                 "(a lot is not split without a trade)"
             )
         return self.ids[out], drift[out], self.band[out], why
+
+
+@njit(cache=True)
+def band_moves(lot_value, sleeve, symbol, value, sleeves, total, usd, most):
+    """The module's moves, one after another until no move helps or every sleeve is in band (at
+    most ``most``): the (lot, giving sleeve, receiving sleeve) of each, int64 (n_moves, 3), in the
+    order made; ``sleeve``, ``value`` and ``held`` moved with them, in place. The loop
+    ``_Band.move`` ran in Python around :func:`best_band_move` (a call and ~10 array calls a move,
+    issue 23), the same numbers: the drifts and how far they are outside their bands as numpy
+    computed them, their sum as numpy's pairwise sum adds them.
+
+    Parameters
+    ----------
+    lot_value : (n_lots,) float, USD left of each lot; sleeve, symbol : (n_lots,) int, its sleeve
+        and its row of ``held`` and ``goal``.
+    value : (n_sleeves,) float, each sleeve's value after tonight, USD.
+    sleeves : (target, band (n_sleeves,) float, cash (n_sleeves,) bool)
+    total : float, the account's value, USD.
+    usd : (held, goal), (n_symbols, n_sleeves) float, USD per symbol and sleeve.
+    most : int, the most moves to make.
+    """
+    target, band, cash = sleeves
+    held = usd[0]
+    made = np.empty((most, 3), np.int64)
+    n = 0
+    beyond = np.empty(value.size)
+    while n < most:
+        if total <= 0:  # an account worth nothing: no move (a NaN goes on, as ``<=`` says)
+            break
+        drift = value / total - target
+        for s in range(value.size):
+            beyond[s] = _clipped(abs(drift[s]) - band[s])
+        if _numpy_sum(beyond) <= _EPS:  # every sleeve in band
+            break
+        k, to = best_band_move(lot_value, sleeve, symbol, drift, beyond, (band, cash), total, usd)
+        if k < 0:
+            break
+        src, j, v = sleeve[k], symbol[k], lot_value[k]
+        made[n, 0], made[n, 1], made[n, 2] = k, src, to
+        n += 1
+        sleeve[k] = to
+        value[src] -= v
+        value[to] += v
+        held[j, src] -= v
+        held[j, to] += v
+    return made[:n]
+
+
+@njit(cache=True)
+def _clipped(x):
+    """``np.clip(x, 0.0, None)`` of one number: NaN stays NaN, -0.0 becomes 0.0."""
+    if x != x:
+        return x
+    return x if x > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _numpy_sum(x):
+    """``x.sum()`` of a float (n,) array as numpy adds it: from 0.0, numpy's pairwise sum
+    (``pairwise_sum``: blocks of at most 128 numbers, a longer run split in two halves, the
+    halves' sums added), the halves walked on a stack (a recursive kernel does not cache)."""
+    lo, n = np.zeros(64, np.int64), np.zeros(64, np.int64)
+    stage, left = np.zeros(64, np.int64), np.zeros(64)
+    lo[0], n[0] = 0, x.size
+    top, total = 0, 0.0
+    while top >= 0:
+        if n[top] <= 128 or stage[top] == 2:
+            done = _block(x, lo[top], n[top]) if n[top] <= 128 else left[top]
+            top -= 1
+            if top < 0:
+                total = done
+            elif stage[top] == 1:  # the first half's sum: now the second half
+                left[top] = done
+                half = _half(n[top])
+                lo[top + 1], n[top + 1], stage[top + 1] = lo[top] + half, n[top] - half, 0
+                stage[top] = 2
+                top += 1
+            else:  # the second half's sum: the whole run's is the two added
+                left[top] += done
+        else:
+            half = _half(n[top])
+            lo[top + 1], n[top + 1], stage[top + 1] = lo[top], half, 0
+            stage[top] = 1
+            top += 1
+    return 0.0 + total
+
+
+@njit(cache=True)
+def _half(n):
+    """Where numpy's pairwise sum splits a run of ``n`` numbers (a multiple of 8)."""
+    half = n // 2
+    return half - half % 8
+
+
+@njit(cache=True)
+def _block(x, lo, n):
+    """numpy's sum of at most 128 numbers ``x[lo:lo + n]``: one by one under 8, else eight
+    running sums added in pairs, then the rest one by one."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += x[i]
+        return res
+    r = x[lo : lo + 8].copy()
+    i = 8
+    while i < n - n % 8:
+        for m in range(8):
+            r[m] += x[lo + i + m]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += x[lo + i]
+        i += 1
+    return res
 
 
 @njit(cache=True)

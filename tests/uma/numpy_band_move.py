@@ -43,3 +43,24 @@ def numpy_best_move(lot_value, sleeve, symbol, drift, band, cash, total, held, g
     score = np.where(helps, tier * 10.0 - gain, -np.inf)  # tier first: gain is below 1
     i, r = np.unravel_index(int(np.argmax(score)), score.shape)
     return int(lots[i]), int(receivers[r])
+
+
+def numpy_moves(lot_value, sleeve, symbol, value, target, band, cash, total, held, goal, most):
+    """The moves ``_Band.move`` made in Python around the search (at 12ab615): (lot, giving
+    sleeve, receiving sleeve) of each, in order; ``sleeve``, ``value`` and ``held`` changed by
+    them in place. The specification the compiled ``band_moves`` keeps, move for move."""
+    made = []
+    for _ in range(most):
+        drift = -target if total <= 0 else value / total - target
+        best = numpy_best_move(lot_value, sleeve, symbol, drift, band, cash, total, held, goal)
+        if best is None:
+            break
+        k, to = best
+        src, j, v = sleeve[k], symbol[k], lot_value[k]
+        made.append((k, int(src), to))
+        sleeve[k] = to
+        value[src] -= v
+        value[to] += v
+        held[j, src] -= v
+        held[j, to] += v
+    return made

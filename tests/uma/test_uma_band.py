@@ -407,3 +407,114 @@ def test_the_bands_are_the_same_whether_the_lots_and_sells_come_in_one_piece_or_
             getattr(want[0], name).reset_index(drop=True),
             check_exact=True,
         )
+
+
+@st.composite
+def _moving_account(draw):
+    """One account as ``_Band`` holds it before its moves: sleeves' values off their targets by
+    drawn amounts, lots of repeated values, sometimes a lot in no sleeve of the account (-1, the
+    last column), an account worth nothing."""
+    n_sleeves = draw(st.integers(1, 5))
+    n_lots = draw(st.integers(0, 12))
+    n_symbols = draw(st.integers(1, 4))
+    grid = st.sampled_from([0.0, 1_000.0, 2_500.0, 5_000.0, 12_345.67])
+    lot_value = np.array(draw(st.lists(grid, min_size=n_lots, max_size=n_lots)))
+    sleeve = np.array(
+        draw(st.lists(st.integers(-1, n_sleeves - 1), min_size=n_lots, max_size=n_lots)), np.int64
+    )
+    symbol = np.array(
+        draw(st.lists(st.integers(0, n_symbols - 1), min_size=n_lots, max_size=n_lots)), np.int64
+    )
+    raw = draw(st.lists(st.floats(0.05, 1.0), min_size=n_sleeves, max_size=n_sleeves))
+    target = np.array(raw) / sum(raw)
+    band = np.array(
+        draw(st.lists(st.sampled_from([0.0, 0.02, 0.05]), min_size=n_sleeves, max_size=n_sleeves))
+    )
+    cash = np.array(draw(st.lists(st.booleans(), min_size=n_sleeves, max_size=n_sleeves)))
+    usd = st.lists(
+        st.sampled_from([0.0, 500.0, 3_000.0]),
+        min_size=n_symbols * n_sleeves,
+        max_size=n_symbols * n_sleeves,
+    )
+    held = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    goal = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    value = np.zeros(n_sleeves)
+    np.add.at(value, sleeve, lot_value)
+    value += np.array(draw(st.lists(grid, min_size=n_sleeves, max_size=n_sleeves)))
+    total = draw(st.sampled_from([float(value.sum()), float(value.sum()) + 5_000.0, 0.0]))
+    return lot_value, sleeve, symbol, value, target, band, cash, total, held, goal
+
+
+def _moves_both_ways(account):
+    """The moves of the Python loop around the numpy search, and of ``band_moves`` compiled and
+    as Python, each on its own copy of the account: (moves, sleeves, values, held) each."""
+    from sma.uma._band import band_moves
+    from tests.uma.numpy_band_move import numpy_moves
+
+    lot_value, sleeve, symbol, value, target, band, cash, total, held, goal = account
+    most = 4 * lot_value.size + 1
+    sleeves, values, held_usd = sleeve.copy(), value.copy(), held.copy()
+    spec = numpy_moves(
+        lot_value, sleeves, symbol, values, target, band, cash, total, held_usd, goal, most
+    )
+    runs = [(spec, [sleeves, values, held_usd])]
+    for kernel in (band_moves, band_moves.py_func):
+        sleeves, values, held_usd = sleeve.copy(), value.copy(), held.copy()
+        made = kernel(
+            lot_value, sleeves, symbol, values, (target, band, cash), total, (held_usd, goal), most
+        )
+        runs.append(([(int(k), int(a), int(b)) for k, a, b in made], [sleeves, values, held_usd]))
+    return runs
+
+
+@property_examples(50, 2_000, given(_moving_account()))
+def test_the_compiled_band_moves_are_the_python_loop_they_replaced(account):
+    """``band_moves`` (compiled, and its Python reading) makes the moves the Python loop around
+    the numpy search made, in the same order, and leaves every sleeve, value and holding the same
+    to the bit."""
+    (want, want_state), *got = _moves_both_ways(account)
+    for moves, state in got:
+        assert moves == want
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(state, want_state, strict=True))
+
+
+def test_the_compiled_band_moves_agree_on_random_accounts_far_off_their_targets():
+    """2,000 random accounts whose sleeves sit far from their targets (most move several lots):
+    the compiled loop and its Python reading make the Python loop's moves, to the bit."""
+    rng = np.random.default_rng(23)
+    moves = 0
+    for _ in range(2_000):
+        n_sleeves, n_lots, n_symbols = rng.integers(2, 6), rng.integers(1, 25), rng.integers(1, 5)
+        lot_value = rng.choice([0.0, 1_000.0, 2_000.0, 5_000.0, 7_777.77], n_lots)
+        sleeve = rng.integers(0, n_sleeves, n_lots)
+        value = np.bincount(sleeve, lot_value, minlength=n_sleeves) + rng.choice(
+            [0.0, 3e3], n_sleeves
+        )
+        target = rng.dirichlet(np.ones(n_sleeves))
+        band = rng.choice([0.0, 0.02, 0.05], n_sleeves)
+        cash = rng.random(n_sleeves) < 0.2
+        held = rng.choice([0.0, 800.0, 4_000.0], (n_symbols, n_sleeves))
+        goal = rng.choice([0.0, 800.0, 4_000.0], (n_symbols, n_sleeves))
+        account = (lot_value, sleeve, rng.integers(0, n_symbols, n_lots), value, target, band)
+        (want, want_state), *got = _moves_both_ways((*account, cash, value.sum(), held, goal))
+        moves += len(want)
+        for made, state in got:
+            assert made == want
+            assert all(a.tobytes() == b.tobytes() for a, b in zip(state, want_state, strict=True))
+    assert moves > 4_000  # mostly accounts that move, several lots each
+
+
+def test_the_compiled_sum_adds_as_numpy_does():
+    """The sum the compiled loop compares with the band is numpy's ``sum`` to the bit, for short
+    arrays (added one by one) and long ones (numpy's pairwise blocks), -0.0 and NaN included."""
+    from sma.uma._band import _numpy_sum
+
+    rng = np.random.default_rng(7)
+    for n in [*range(0, 40), 127, 128, 129, 255, 256, 257, 1_000]:
+        for _ in range(20):
+            x = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 12, n)
+            if n and rng.random() < 0.1:
+                x[rng.integers(0, n)] = rng.choice([-0.0, np.nan])
+            if rng.random() < 0.05:
+                x[:] = -0.0
+            assert np.float64(_numpy_sum(x)).tobytes() == np.float64(x.sum()).tobytes()
