@@ -96,7 +96,9 @@ def concat_parquet(
     point: str | None = None,
     transform: Callable[[pa.Table], pa.Table] | None = None,
     empty: pd.DataFrame | None = None,
-) -> None:
+    unchanged: Callable[[pa.Table], bool] | None = None,
+    seen: Callable[[pa.Table], Any] | None = None,
+) -> list:
     """Write the rows of the Parquet files ``uris``, in order, as one file at ``uri``, one file at a
     time.
 
@@ -107,14 +109,29 @@ def concat_parquet(
     columns in Arrow); ``empty`` is written when there are no files at all. Memory holds one input
     file, never all of them. Column types follow the first part with rows (a frame with no rows
     has no types of its own). Atomic like every write here.
+
+    ``unchanged`` (optional, with ``transform``) tells from a part's table that ``transform`` would
+    give it back as it is. The parts are then joined by their bytes too: those unchanged as they
+    are on disk, the others transformed and encoded on their own, with the settings the writer
+    uses (the same bytes either way), so a night that holds a few accounts out decodes, sorts and
+    compresses only their shards' parts again. ``seen`` (optional) is called with each part's
+    table as written, in order, whichever way the file is written (a part without rows may or may
+    not be seen); its answers are returned, in the parts' order.
     """
-    if transform is None and _join_pages(uris, uri, point):
-        return
+    if transform is None and seen is None and _join_pages(uris, uri, point):
+        return []
+    if transform is not None and unchanged is not None:
+        answers = _join_unchanged(uris, uri, point, transform, unchanged, seen)
+        if answers is not None:
+            return answers
+    answers = []
     with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
         writer = None
         for i, u in enumerate(uris):
             table = read_table(u)
             table = _tidy(transform(table) if transform else table)
+            if seen is not None:
+                answers.append(seen(table))
             if writer is None and (table.num_rows or i == len(uris) - 1):
                 writer = pq.ParquetWriter(
                     out, table.schema, compression="zstd", write_statistics=True, store_schema=False
@@ -129,6 +146,33 @@ def concat_parquet(
             writer = pq.ParquetWriter(out, table.schema, compression="zstd", store_schema=False)
             writer.write_table(table)
         writer.close()
+    return answers
+
+
+def _join_unchanged(uris, uri, point, transform, unchanged, seen) -> list | None:
+    """:func:`concat_parquet` by the parts' bytes where ``unchanged``; None (nothing written) when
+    the parts' layouts differ after all."""
+    sources, answers = [], []
+    for u in uris:
+        footer = _footer(u)
+        if not footer.num_rows:
+            continue
+        table = read_table(u)
+        if unchanged(table):
+            sources.append((u, footer))
+        else:
+            table = _tidy(transform(table))
+            if not table.num_rows:
+                continue
+            buf = io.BytesIO()
+            pq.write_table(
+                table, buf, compression="zstd", write_statistics=True, store_schema=False
+            )
+            data = buf.getvalue()
+            sources.append((data, read_part(data, len(data))))
+        if seen is not None:
+            answers.append(seen(table))
+    return answers if _join_sources(sources, uri, point) else None
 
 
 def _join_pages(uris: list[str], uri: str, point: str | None) -> bool:
@@ -136,15 +180,20 @@ def _join_pages(uris: list[str], uri: str, point: str | None) -> bool:
     (:mod:`pipelines.night._parquet_parts`); the same bytes :class:`pq.ParquetWriter` writes from
     their tables. False (nothing written) when no part has rows or their schemas or settings
     differ: then the parts are decoded, cast to one schema and written again."""
-    parts = [_footer(u) for u in uris]
-    kept = [(u, part) for u, part in zip(uris, parts, strict=True) if part.num_rows]
+    return _join_sources([(u, _footer(u)) for u in uris], uri, point)
+
+
+def _join_sources(sources: list[tuple[str | bytes, Part]], uri: str, point: str | None) -> bool:
+    """:func:`_join_pages` of parts each a file (its URI) or the bytes of one, with its footer."""
+    kept = [(source, part) for source, part in sources if part.num_rows]
     if not kept or any(not same_layout(kept[0][1], part) for _, part in kept):
         return False
     with replacing_uri(uri) as (fs, tmp), fs.open(tmp, "wb") as out:
         out.write(MAGIC)
         starts, at = [], len(MAGIC)
-        for i, (u, part) in enumerate(kept):
-            pages = read_bytes(u)[len(MAGIC) : part.pages_end]
+        for i, (source, part) in enumerate(kept):
+            data = read_bytes(source) if isinstance(source, str) else source
+            pages = data[len(MAGIC) : part.pages_end]
             out.write(pages)
             starts.append(at)
             at += len(pages)

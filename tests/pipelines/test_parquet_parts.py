@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines.night import _files
 from pipelines.night._parquet_parts import Field, _Reader, _Writer, read_part
@@ -150,3 +152,81 @@ def test_duckdbs_parts_of_a_shard_join_by_their_bytes_and_read_back_in_both(tmp_
     assert some.num_rows == pc.sum(pc.equal(every["account_id"], "A2")).as_py()
     counted = duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'lots.parquet'}'").fetchall()
     assert counted == [(every.num_rows,)]
+
+
+# -- parts a transform would leave as they are --------------------------------------------------
+
+
+def _held_out_and_sorted(held: set[str]):
+    """A check's transform (held accounts' rows dropped, the rest sorted) and its test that a part
+    comes through it unchanged."""
+
+    def transform(table: pa.Table) -> pa.Table:
+        if not table.num_rows:  # an empty part's ids have no text type to match
+            return table
+        out = pc.is_in(table["account_id"], value_set=pa.array(sorted(held), pa.string()))
+        table = table.filter(pc.invert(out))
+        return _files.sorted_table(table, ["account_id", "symbol"])
+
+    def unchanged(table: pa.Table) -> bool:
+        held_here = set(table["account_id"].to_pylist()) & held
+        return not held_here and _files.sorted_table(table, ["account_id", "symbol"]).equals(table)
+
+    return transform, unchanged
+
+
+@pytest.mark.parametrize(
+    "held",
+    [set(), {"A2"}, {"A4"}, {"A2", "A4", "A5"}, {"A1", "A2", "A3", "A4", "A5", "A6"}],
+    ids=["none held", "one part changed", "a part emptied", "most changed", "all held"],
+)
+def test_parts_a_transform_leaves_alone_are_joined_by_their_bytes_the_rest_written_again(
+    tmp_path, held
+):
+    """The file is what the transform path writes, byte for byte, whichever parts the transform
+    changes; ``seen`` gets each part as written, in order."""
+    frames = [
+        _holdings(["A1"], 30),
+        _holdings(["A2", "A3"], 0),
+        _holdings(["A2", "A3"], 20),
+        _holdings(["A4"], 5),
+        _holdings(["A6", "A5"], 7),  # out of order: always transformed
+    ]
+    uris = _parts(tmp_path, frames)
+    transform, unchanged = _held_out_and_sorted(held)
+    seen_rows = lambda t: t["account_id"].to_pylist()  # noqa: E731
+    before = _files.concat_parquet(
+        uris, str(tmp_path / "before.parquet"), transform=transform, seen=seen_rows
+    )
+    after = _files.concat_parquet(
+        uris,
+        str(tmp_path / "after.parquet"),
+        transform=transform,
+        unchanged=unchanged,
+        seen=seen_rows,
+    )
+    assert (tmp_path / "after.parquet").read_bytes() == (tmp_path / "before.parquet").read_bytes()
+    assert [rows for rows in after if rows] == [rows for rows in before if rows]
+    kept = pq.read_table(tmp_path / "after.parquet")["account_id"].to_pylist()
+    assert not set(kept) & held
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "B", "ab", ""]), st.integers(0, 3), st.booleans()),
+        max_size=12,
+    )
+)
+def test_in_order_is_whether_the_stable_sort_gives_the_table_back(rows):
+    """``_in_order`` (the check's test that a shard's lot sells need no sort) agrees with sorting:
+    the stable sort by the keys returns the table as it is exactly when it says so."""
+    from pipelines.night._check import _in_order
+
+    table = pa.table(
+        {
+            "k1": pa.array([r[0] for r in rows], pa.string()),
+            "k2": pa.array([r[1] for r in rows], pa.int64()),
+            "payload": pa.array([r[2] for r in rows], pa.bool_()),
+        }
+    )
+    assert _in_order(table, ["k1", "k2"]) == _files.sorted_table(table, ["k1", "k2"]).equals(table)
