@@ -398,10 +398,14 @@ def _write_sleeves(night: Night, shards: list[int], proposal, out_of_trading: se
         """Whether ``moved`` gives ``part`` back as it is: no account of it has a transfer."""
         return not any(a in of_account for a in pc.unique(part["account_id"]).to_pylist())
 
+    def all_kept(part: pa.Table) -> bool:
+        """Whether ``kept`` gives ``part`` back as it is: no account of it is held tonight."""
+        return _without(part, out_of_trading).num_rows == part.num_rows
+
     for name, columns, transform, unchanged in (
-        ("sleeve_trades", SLEEVE_TRADE_COLUMNS, kept, None),
+        ("sleeve_trades", SLEEVE_TRADE_COLUMNS, kept, all_kept),
         ("sleeves", SLEEVE_RECORD_COLUMNS, None, None),
-        ("overlay_savings", OVERLAY_SAVINGS_COLUMNS, kept, None),
+        ("overlay_savings", OVERLAY_SAVINGS_COLUMNS, kept, all_kept),
         ("lot_sleeves", ATTRIBUTION_COLUMNS, moved, unmoved),
     ):
         _files.concat_parquet(
