@@ -103,17 +103,22 @@ def attribute_lots(
     Frame with :data:`ATTRIBUTION_COLUMNS`, one row per lot of a UMA account, sorted by
     account_id, lot_id, symbol; ``attributed`` an :class:`Attributed`.
     """
-    mine = lots[lots["account_id"].isin(sleeves["account_id"])]
-    out = mine[["account_id", "lot_id", "symbol", "quantity", "cost_basis"]].copy()
-    out = out.iloc[stable_order(out, ["account_id", "lot_id", "symbol"])].reset_index(drop=True)
+    mine = np.flatnonzero(lots["account_id"].isin(sleeves["account_id"]).to_numpy())
+    key = ["account_id", "lot_id", "symbol"]
+    mine = mine[stable_order(lots[key].iloc[mine], key)]
+    out = lots[[*key, "quantity", "cost_basis"]].iloc[mine].reset_index(drop=True)
     known = sleeves[["account_id", "sleeve_id"]].astype(str)
     still = previous.astype({"account_id": str, "lot_id": str, "sleeve_id": str}).merge(known)
     kept, parent = _kept_and_parent(out, still)
-    out["sleeve_id"] = kept.fillna(parent)
-    out["attributed"] = np.where(
+    sleeve = kept.fillna(parent)
+    how = np.where(
         kept.notna(), Attributed.KEPT.value, np.where(parent.notna(), Attributed.PARENT.value, "")
     )
-    _place_new_lots(out, sleeves, models, closes, account_value)
+    if sleeve.isna().any():  # new lots: each column written once, when all are placed
+        sleeve, how = sleeve.to_numpy(object, copy=True), how.astype(object)
+        _place_new_lots(out, sleeve, how, (sleeves, models), closes, account_value)
+    out["sleeve_id"] = sleeve
+    out["attributed"] = how
     return out[ATTRIBUTION_COLUMNS]
 
 
@@ -165,15 +170,16 @@ def sleeve_targets(sleeves: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
 
 def _place_new_lots(
     out: pd.DataFrame,
-    sleeves: pd.DataFrame,
-    models: pd.DataFrame,
+    sleeve: np.ndarray,
+    how: np.ndarray,
+    sleeves_and_models: tuple[pd.DataFrame, pd.DataFrame],
     closes: pd.Series,
     account_value: pd.Series,
 ) -> None:
-    """Fill ``out.sleeve_id`` of lots without one, in place (the module's rule)."""
-    new = out["sleeve_id"].isna().to_numpy()
-    if not new.any():
-        return
+    """Fill ``sleeve`` (object of shape (n_lots,), the sleeve of each of ``out``'s lots) where a
+    lot has none, and ``how`` it got it, in place (the module's rule)."""
+    new = pd.isna(sleeve)
+    sleeves, models = sleeves_and_models
     value = out["quantity"].to_numpy(float) * close_of(out["symbol"], closes)
     want = sleeve_targets(sleeves, models)
     want = want.assign(
@@ -181,7 +187,7 @@ def _place_new_lots(
     )
     held = (
         out[~new]
-        .assign(value=value[~new])
+        .assign(sleeve_id=sleeve[~new], value=value[~new])
         .groupby(["account_id", "sleeve_id", "symbol"])["value"]
         .sum()
     )
@@ -196,8 +202,6 @@ def _place_new_lots(
     todo = todo.iloc[
         stable_order(todo, ["account_id", "symbol", "value", "lot_id"], [True, True, False, True])
     ]
-    sleeve = out["sleeve_id"].to_numpy(object).copy()
-    how = out["attributed"].to_numpy(object).copy()
     rows = todo.index.to_numpy()
     # Each new lot's candidates: the sleeves whose model holds its symbol, as a run of ``ids``.
     runs = _Candidates(want, todo[["account_id", "symbol"]])
@@ -212,8 +216,6 @@ def _place_new_lots(
         short = _shortfalls(gap, want)[runs.order]  # each of ``ids``' shortfall, USD
         pick = _place_by_shortfall(runs, several, short, todo["value"].to_numpy(float))
         sleeve[rows[several]] = runs.ids[runs.first[several] + pick]
-    out["sleeve_id"] = sleeve
-    out["attributed"] = how
 
 
 class _Candidates:
