@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sma.uma._attribution import sleeve_targets
+from sma.uma._codes import sum_by
 from sma.uma._overlay_layout import ShardArrays, shard_arrays
 
 SLEEVE_TRADE_COLUMNS = [
@@ -372,19 +373,45 @@ def _sell_rows(shard: ShardArrays, relieved: pd.DataFrame, trades: pd.DataFrame)
     per = per.rename(columns={"quantity": "lots"}).merge(sells, on=["_account", "symbol"])
     if per.empty:
         return per
-    by = per.groupby(["_account", "symbol"])["lots"]
-    share = per["lots"] / by.transform("sum")
+    quantity, notional = _split_to_sleeves(per)
     out = per.assign(
         account_id=np.asarray(shard.layout.accounts, dtype=str)[per["_account"].to_numpy()],
         side="SELL",
-        quantity=per["quantity"] * share,
-        notional=per["notional"] * share,
+        quantity=quantity,
+        notional=notional,
     )
-    big = by.idxmax()
-    for col, total in (("quantity", per["quantity"]), ("notional", per["notional"])):
-        others = out[col].groupby([out["_account"], out["symbol"]]).transform("sum") - out[col]
-        out.loc[big.to_numpy(), col] = (total - others)[big.to_numpy()]
     return out[["_account", *SLEEVE_TRADE_COLUMNS]]
+
+
+# pandas' arithmetic let a sell of no shares (0 / 0) pass without a warning: so does this
+@np.errstate(divide="ignore", invalid="ignore")
+def _split_to_sleeves(per: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each sleeve's part of its account's sell, quantity and notional, (n_rows,) each: the sell
+    times the sleeve's share of the shares given up (``lots``); the sleeve giving up most (the
+    first of equal ones, as ``idxmax``) takes the sell less the others' parts, so the parts add
+    up to it exactly. ``per``'s rows of one (account, symbol) come together (sorted by them);
+    the sums are pandas' group sums over the same rows in order (:func:`sum_by`)."""
+    account, symbol = per["_account"].to_numpy(), per["symbol"].to_numpy(object)
+    new = np.r_[True, (account[1:] != account[:-1]) | (symbol[1:] != symbol[:-1])]
+    group, starts = np.cumsum(new) - 1, np.flatnonzero(new)
+    lots = per["lots"].to_numpy(float)
+    share = lots / _group_sums(group, lots)
+    top = np.fmax.reduceat(lots, starts)[group]  # the most given up (NaN skipped, as idxmax)
+    big = np.minimum.reduceat(np.where(lots == top, np.arange(lots.size), lots.size), starts)
+    parts = []
+    for column in ("quantity", "notional"):
+        total = per[column].to_numpy(float)
+        part = total * share
+        others = _group_sums(group, part) - part
+        part[big] = (total - others)[big]
+        parts.append(part)
+    return parts[0], parts[1]
+
+
+def _group_sums(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each row's group total, (n_rows,): ``transform("sum")`` of rows numbered by ``group``
+    (0, 1, ... in order)."""
+    return sum_by(group, values).to_numpy(float)[group]
 
 
 def _typed_as_parts(values: np.ndarray, account: np.ndarray, n_accounts: int):
