@@ -227,7 +227,8 @@ def _after_sells(
         account = positions(lots["account_id"], ids.accounts)
         symbol = positions(lots["symbol"], ids.symbols)
     sells = booking.lot_sells
-    lot, lot_ids = pd.factorize(pd.concat([lots["lot_id"], sells["lot_id"]]), sort=True)
+    # lot ids only match lots to sells: numbered as found (the sums and lookups need no order)
+    lot, lot_ids = pd.factorize(pd.concat([lots["lot_id"], sells["lot_id"]]))
     sizes = [len(ids.accounts), len(lot_ids), ids.n_symbols]
     sold_lot = [ids.codes["lot_sells.account_id"], lot[len(lots) :], ids.codes["lot_sells.symbol"]]
     sold = sum_by(combined(sold_lot, sizes), sells["quantity"].to_numpy(float))
