@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.errors import PipelineError
 from sma.compliance import PROPOSAL_LOT_SELLS, PROPOSAL_TRADES
@@ -64,10 +65,19 @@ def _surely_clean(frame: pd.DataFrame, spec: FileSpec, as_of: date) -> bool:
     run_suite(check, suite, {"as_of": as_of})
     if check.issues or text_key_columns(spec, suite):
         return False
-    for e in suite.expectations:
-        if e.type in WHOLE_FILE:
-            # Keys as staged: the cells as written, null where blank.
-            keys = pa.table({c: check.values[c] for c in key_columns(e)})
-            if keys.group_by(keys.column_names).aggregate([]).num_rows < keys.num_rows:
-                return False
-    return True
+    # Keys as staged: the cells as written, null where blank.
+    return not any(
+        _may_repeat([check.values[c] for c in key_columns(e)])
+        for e in suite.expectations
+        if e.type in WHOLE_FILE
+    )
+
+
+def _may_repeat(keys: list[pa.Array]) -> bool:
+    """Whether two rows may hold the same ``keys`` (columns of cells, blank cells counted equal):
+    not when one column's cells all differ (a lot sell's lot id), nor when no two rows are equal in
+    every column."""
+    if any(k.null_count == 0 and len(pc.unique(k)) == len(k) for k in keys):
+        return False
+    table = pa.table({str(i): k for i, k in enumerate(keys)})
+    return table.group_by(table.column_names).aggregate([]).num_rows < table.num_rows

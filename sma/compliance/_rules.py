@@ -39,15 +39,14 @@ def _violations(
     b: CodedBook, rows: pd.DataFrame, rule: str, message: pd.Series | str
 ) -> pd.DataFrame:
     coded = "symbol" in rows and pd.api.types.is_integer_dtype(rows["symbol"])
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "account_id": b.named("account_id", rows["account_id"]),
             "symbol": b.named("symbol", rows["symbol"]) if coded else None,
             "rule": rule,
+            "message": message if isinstance(message, str) else message.to_numpy(),
         }
     )
-    out["message"] = message.to_numpy() if isinstance(message, pd.Series) else message  # pyright: ignore[reportAttributeAccessIssue]
-    return out[VIOLATION_COLUMNS]
 
 
 def _blocked(b: CodedBook, orders: pd.DataFrame, blocked: pd.DataFrame) -> pd.DataFrame:
@@ -180,7 +179,7 @@ def order_within_limits(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     # fraction (a merger's kept fraction, a lot a wash sale split), and selling it out is how the
     # custodian lets the account leave it.
     position = b.shares_held.reindex(b.position(t))
-    closes = (t["side"].astype(str).to_numpy() == "SELL") & (
+    closes = (t["side"] == "SELL").to_numpy(dtype=bool, na_value=False) & (
         np.abs(q.to_numpy() - position.to_numpy(dtype=float)) <= 1e-6
     )
     whole = whole | closes

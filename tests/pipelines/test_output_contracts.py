@@ -105,6 +105,7 @@ def test_a_clean_proposal_gives_the_validators_own_empty_table():
     [
         "repeated order",
         "repeated lot sell",
+        "one lot id sold in two accounts",
         "order repeated with a blank symbol",
         "bad side and repeated order",
         "text quantity",
@@ -118,6 +119,8 @@ def test_the_issues_found_are_the_validators_own(change):
         trades = pd.concat([trades, trades.iloc[[0]]], ignore_index=True)
     elif change == "repeated lot sell":
         lot_sells = pd.concat([lot_sells, lot_sells], ignore_index=True)
+    elif change == "one lot id sold in two accounts":
+        lot_sells = pd.concat([lot_sells, lot_sells.assign(account_id="A2")], ignore_index=True)
     elif change == "order repeated with a blank symbol":
         trades = pd.concat([trades, trades.iloc[[0]]], ignore_index=True)
         trades.loc[[0, 2], "symbol"] = ""
