@@ -31,7 +31,7 @@ from numba import njit
 
 from sma.inbox import CASH_MODEL_ID
 from sma.uma._attribution import sleeve_targets
-from sma.uma._codes import MISSING, close_of, same_rows, sum_by
+from sma.uma._codes import MISSING, arrow_text, close_of, same_rows, sum_by
 from sma.uma._overlay import TRANSFER_COLUMNS, SleeveBooking, TransferKind
 
 #: The frame of sleeves still out of band after :func:`keep_in_band`, one row per sleeve.
@@ -189,11 +189,8 @@ def _lot_key(frame: pd.DataFrame) -> pa.Array:
 def _text_key(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
     """The ``columns`` of each row joined in one Arrow text, shape (n_rows,), null where any is
     missing (:func:`sma.uma._codes.joined_key`'s keys, hashed by Arrow)."""
-    parts = [
-        pa.array(frame[c].astype(str), from_pandas=True).cast(pa.large_string()) for c in columns
-    ]
-    key = pc.binary_join_element_wise(*parts, pa.scalar("\x00", pa.large_string()))
-    return key.combine_chunks() if isinstance(key, pa.ChunkedArray) else key
+    parts = [arrow_text(frame[c].astype(str)) for c in columns]
+    return pc.binary_join_element_wise(*parts, pa.scalar("\x00", pa.large_string()))
 
 
 def _unique(key: pa.Array) -> pa.Array:

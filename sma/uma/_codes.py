@@ -194,6 +194,15 @@ def lookup(sums: pd.Series, key: np.ndarray) -> np.ndarray:
     return np.where(found & ~np.isnan(values), values, 0.0)
 
 
+def arrow_text(column: pd.Series) -> pa.Array:
+    """A text column as one Arrow large_string array of shape (n_rows,), a missing value null
+    (whatever chunks Arrow holds it in: a frame concatenated from parts holds several)."""
+    text = pa.array(column, from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return text.cast(pa.large_string())
+
+
 def stable_order(
     frame: pd.DataFrame, keys: list[str], ascending: list[bool] | None = None
 ) -> np.ndarray:

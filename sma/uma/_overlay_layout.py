@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sma.inbox import CASH_MODEL_ID
-from sma.uma._codes import positions
+from sma.uma._codes import arrow_text, positions
 
 
 def text_codes(*columns: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -315,6 +317,12 @@ def _lots(plan, attribution, held, account, symbol, lot_sells, sold_at, sell_acc
 
 def _lot_codes(held: pd.Series, sold: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Lot ids of the lots held and of the lot sells as codes into one set, in sort order."""
+    if isinstance(held.dtype, pd.StringDtype) and isinstance(sold.dtype, pd.StringDtype):
+        # text: Arrow's dense rank (the place among the distinct ids, sorted as their UTF-8
+        # bytes, a missing id after every other), one sort instead of a hash and a sort
+        ids = pa.concat_arrays([arrow_text(held), arrow_text(sold)])
+        ranked = pc.rank(ids, tiebreaker="dense").to_numpy().astype(np.int64) - 1
+        return ranked[: len(held)], ranked[len(held) :]
     codes, uniques = pd.factorize(pd.concat([held, sold], ignore_index=True))
     rank = np.empty(len(uniques) + 1, dtype=np.int64)
     rank[np.asarray(uniques.argsort())] = np.arange(len(uniques))

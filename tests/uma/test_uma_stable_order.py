@@ -64,3 +64,23 @@ def test_the_shard_sorts_of_the_attribution_are_pandas_order():
         want = frame.sort_values(keys, ascending=ascending, kind="stable")["row"].to_numpy()
         got = frame.iloc[stable_order(frame, keys, ascending)]["row"].to_numpy()
         np.testing.assert_array_equal(got, want)
+
+
+@property_examples(100, 2_000, given(st.lists(_TEXT, max_size=30), st.lists(_TEXT, max_size=30)))
+def test_lot_ids_ranked_by_arrow_are_their_places_among_the_sorted_distinct_ids(held, sold):
+    """The booking orders lots by their ids' ranks (``_overlay_layout._lot_codes``), now Arrow's
+    dense rank of the text: each id's place among the distinct ids of both columns sorted, a
+    missing id after every other, as pandas' factorize and argsort numbered them."""
+    from sma.uma._overlay_layout import _lot_codes
+
+    held_ids, sold_ids = pd.Series(held, dtype="str"), pd.Series(sold, dtype="str")
+    both = pd.concat([held_ids, sold_ids], ignore_index=True)
+    codes, uniques = pd.factorize(both)
+    rank = np.empty(len(uniques) + 1, dtype=np.int64)
+    rank[np.asarray(uniques.argsort())] = np.arange(len(uniques))
+    rank[-1] = len(uniques)
+    got = np.concatenate(_lot_codes(held_ids, sold_ids))
+    np.testing.assert_array_equal(got, rank[codes])
+    # the same ranks when pandas holds the ids in pieces (a frame concatenated from parts)
+    pieces = pd.concat([held_ids.iloc[:1], held_ids.iloc[1:]])
+    np.testing.assert_array_equal(np.concatenate(_lot_codes(pieces, sold_ids)), rank[codes])
