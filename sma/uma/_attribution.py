@@ -198,13 +198,10 @@ def _place_new_lots(
         .drop_duplicates("account_id")
         .set_index("account_id")["sleeve_id"]
     )
-    todo = out[new].assign(value=value[new])
-    todo = todo.iloc[
-        stable_order(todo, ["account_id", "symbol", "value", "lot_id"], [True, True, False, True])
-    ]
-    rows = todo.index.to_numpy()
+    rows = _largest_first(out, np.flatnonzero(new), value)
+    todo = out[["account_id", "symbol"]].iloc[rows]
     # Each new lot's candidates: the sleeves whose model holds its symbol, as a run of ``ids``.
-    runs = _Candidates(want, todo[["account_id", "symbol"]])
+    runs = _Candidates(want, todo)
     legacy = runs.count == 0  # no sleeve's model holds the symbol: the largest sleeve
     sleeve[rows[legacy]] = mapped(todo["account_id"][legacy], largest).astype(object)
     how[rows[legacy]] = Attributed.LARGEST.value
@@ -214,8 +211,27 @@ def _place_new_lots(
     several = np.flatnonzero(runs.count > 1)
     if several.size:
         short = _shortfalls(gap, want)[runs.order]  # each of ``ids``' shortfall, USD
-        pick = _place_by_shortfall(runs, several, short, todo["value"].to_numpy(float))
+        pick = _place_by_shortfall(runs, several, short, value[rows])
         sleeve[rows[several]] = runs.ids[runs.first[several] + pick]
+
+
+def _largest_first(out: pd.DataFrame, rows: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """``rows`` of ``out`` (sorted by account_id, lot_id, symbol) put in order by account,
+    symbol, value descending, lot id, int64 of shape (n_rows,): ``sort_values`` of the four,
+    stable, missing values last, as codes (a lot id's order is its row's within its account and
+    symbol; the accounts already come in order).
+
+    Parameters
+    ----------
+    value : float64 of shape (len(out),), each lot's value, USD.
+    """
+    code, _ = pd.factorize(out["account_id"].iloc[rows])  # numbered in their (sorted) order
+    account = np.where(code < 0, code.max(initial=0) + 1, code)  # a missing id last
+    (symbol,), _ = sorted_codes(out["symbol"].iloc[rows])
+    usd = value[rows]
+    nan = np.isnan(usd)
+    down = np.where(nan, 0.0, -usd)  # descending; NaN after every number
+    return rows[np.lexsort((rows, down, nan, last_if_missing(symbol), account))]
 
 
 class _Candidates:
