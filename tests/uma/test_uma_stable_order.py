@@ -84,3 +84,40 @@ def test_lot_ids_ranked_by_arrow_are_their_places_among_the_sorted_distinct_ids(
     # the same ranks when pandas holds the ids in pieces (a frame concatenated from parts)
     pieces = pd.concat([held_ids.iloc[:1], held_ids.iloc[1:]])
     np.testing.assert_array_equal(np.concatenate(_lot_codes(pieces, sold_ids)), rank[codes])
+
+
+@st.composite
+def _sorted_lots(draw):
+    """Lots sorted as ``attribute_lots`` sorts them (account, lot id, symbol), with a value each
+    and some of them new: repeated ids and values, missing ids, NaN and -0.0 values."""
+    n = draw(st.integers(0, 40))
+    account = st.sampled_from(["U1", "U2", "U10", "é"])
+    lots = pd.DataFrame(
+        {
+            "account_id": pd.Series(draw(st.lists(account, min_size=n, max_size=n)), dtype="str"),
+            "lot_id": pd.Series(draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype="str"),
+            "symbol": pd.Series(draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype="str"),
+        }
+    )
+    lots = lots.iloc[stable_order(lots, ["account_id", "lot_id", "symbol"])]
+    lots = lots.reset_index(drop=True)
+    value = np.array(draw(st.lists(_NUMBER, min_size=n, max_size=n)), dtype=float)
+    new = np.flatnonzero(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    return lots, new, value
+
+
+@property_examples(100, 2_000, given(_sorted_lots()))
+def test_new_lots_are_put_largest_first_in_pandas_order(case):
+    """The new lots' order ``attribute_lots`` places them in (``_largest_first``, codes and
+    np.lexsort): pandas' stable sort by account, symbol, value descending and lot id, row for
+    row."""
+    from sma.uma._attribution import _largest_first
+
+    lots, new, value = case
+    todo = lots.iloc[new].assign(value=value[new])
+    want = todo.sort_values(
+        ["account_id", "symbol", "value", "lot_id"],
+        ascending=[True, True, False, True],
+        kind="stable",
+    ).index.to_numpy()
+    np.testing.assert_array_equal(_largest_first(lots, new, value), want)
