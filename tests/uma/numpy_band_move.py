@@ -1,6 +1,7 @@
 """``sma.uma._band``'s search for the best BAND move as it was written in numpy
 (``_Band._best_move`` at 80824c3): the specification the compiled ``best_band_move`` keeps, pair
-for pair."""
+for pair; and the Python loop of moves around it (``_Band.move`` at 12ab615), the specification
+the compiled ``band_moves`` keeps, move for move."""
 
 from __future__ import annotations
 
