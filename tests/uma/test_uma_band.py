@@ -283,6 +283,23 @@ def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_ta
     assert (now.loc[now["within_band_after"], "band_reason"] == "").all()
 
 
+def _sleeves_drawn(draw, n_symbols: int, n_sleeves: int):
+    """Each sleeve's band and whether it holds cash, and the dollars held and wanted per symbol and
+    sleeve, (n_symbols, n_sleeves): what both random accounts below draw alike."""
+    band = np.array(
+        draw(st.lists(st.sampled_from([0.0, 0.02, 0.05]), min_size=n_sleeves, max_size=n_sleeves))
+    )
+    cash = np.array(draw(st.lists(st.booleans(), min_size=n_sleeves, max_size=n_sleeves)))
+    usd = st.lists(
+        st.sampled_from([0.0, 500.0, 3_000.0]),
+        min_size=n_symbols * n_sleeves,
+        max_size=n_symbols * n_sleeves,
+    )
+    held = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    goal = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    return band, cash, held, goal
+
+
 @st.composite
 def _band_state(draw):
     """One account's sleeves and lots as ``_Band`` holds them, with ties and empty sides drawn
@@ -308,17 +325,7 @@ def _band_state(draw):
             )
         )
     )
-    band = np.array(
-        draw(st.lists(st.sampled_from([0.0, 0.02, 0.05]), min_size=n_sleeves, max_size=n_sleeves))
-    )
-    cash = np.array(draw(st.lists(st.booleans(), min_size=n_sleeves, max_size=n_sleeves)))
-    usd = st.lists(
-        st.sampled_from([0.0, 500.0, 3_000.0]),
-        min_size=n_symbols * n_sleeves,
-        max_size=n_symbols * n_sleeves,
-    )
-    held = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
-    goal = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    band, cash, held, goal = _sleeves_drawn(draw, n_symbols, n_sleeves)
     total = draw(st.sampled_from([100_000.0, 250_000.0, 20_000.0, 0.0]))
     return lot_value, sleeve, symbol, drift, band, cash, total, held, goal
 
@@ -427,17 +434,7 @@ def _moving_account(draw):
     )
     raw = draw(st.lists(st.floats(0.05, 1.0), min_size=n_sleeves, max_size=n_sleeves))
     target = np.array(raw) / sum(raw)
-    band = np.array(
-        draw(st.lists(st.sampled_from([0.0, 0.02, 0.05]), min_size=n_sleeves, max_size=n_sleeves))
-    )
-    cash = np.array(draw(st.lists(st.booleans(), min_size=n_sleeves, max_size=n_sleeves)))
-    usd = st.lists(
-        st.sampled_from([0.0, 500.0, 3_000.0]),
-        min_size=n_symbols * n_sleeves,
-        max_size=n_symbols * n_sleeves,
-    )
-    held = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
-    goal = np.array(draw(usd)).reshape(n_symbols, n_sleeves)
+    band, cash, held, goal = _sleeves_drawn(draw, n_symbols, n_sleeves)
     value = np.zeros(n_sleeves)
     np.add.at(value, sleeve, lot_value)
     value += np.array(draw(st.lists(grid, min_size=n_sleeves, max_size=n_sleeves)))
