@@ -1,8 +1,8 @@
 """What the replay benchmarks share (``bench_name_search``, ``bench_uma_sleeves``,
-``bench_interior_point``, ``bench_check_shard``): one shard's decide run again on a copy of a prepared night, to record the
-calls it makes, and their ``record`` / ``replay`` command line. Without a command (as ``make bench``
-runs every benchmark) they go the whole way: a 1,000-account night prepared in a temporary folder,
-its first shard recorded and replayed."""
+``bench_interior_point``, ``bench_check_shard``): one shard's decide run again on a copy of a
+prepared night, to record the calls it makes, and their ``record`` / ``replay`` command line.
+Without a command (as ``make bench`` runs every benchmark) they go the whole way: a 1,000-account
+night prepared in a temporary folder, its first shard recorded and replayed."""
 
 from __future__ import annotations
 
