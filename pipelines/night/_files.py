@@ -84,10 +84,14 @@ def _tidy(table: pa.Table) -> pa.Table:
 
 def write_parquet(uri: str, frame: pd.DataFrame, point: str | None = None) -> None:
     """Parquet with deterministic bytes: no pandas index, no creation time, fixed compression."""
-    table = _table(frame)
+    write_bytes(uri, _parquet_bytes(_table(frame)), point)
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    """``table`` as a Parquet file's bytes, with the settings every file here is written with."""
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", write_statistics=True, store_schema=False)
-    write_bytes(uri, buf.getvalue(), point)
+    return buf.getvalue()
 
 
 def concat_parquet(
@@ -164,11 +168,7 @@ def _join_unchanged(uris, uri, point, transform, unchanged, seen) -> list | None
             table = _tidy(transform(table))
             if not table.num_rows:
                 continue
-            buf = io.BytesIO()
-            pq.write_table(
-                table, buf, compression="zstd", write_statistics=True, store_schema=False
-            )
-            data = buf.getvalue()
+            data = _parquet_bytes(table)
             sources.append((data, read_part(data, len(data))))
         if seen is not None:
             answers.append(seen(table))

@@ -246,14 +246,21 @@ def _account(draw):
     return sleeves, lots, last, trades[TRADE_COLUMNS], lot_sells, cash, max(cash_after, 0.0)
 
 
-@property_examples(10, 150, given(_account()))
-def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_target(account):
+def _booked(account):
+    """A drawn account attributed to its sleeves and its trades booked to them: sleeves, lots,
+    account value, attribution, booking, and the cash before and after the trades."""
     sleeves, lots, last, trades, lot_sells, cash, cash_after = account
     value = pd.Series({"U1": float((lots["quantity"] * PRICE).sum()) + cash})
     attribution = attribute_lots(lots, last, sleeves, MODELS, CLOSES, value)
     booking = book_to_sleeves(
         attribution, trades, lot_sells, sleeves, MODELS, CLOSES, value, pd.Series({"U1": 0.0})
     )
+    return sleeves, lots, value, attribution, booking, cash, cash_after
+
+
+@property_examples(10, 150, given(_account()))
+def test_band_moves_conserve_shares_and_basis_and_take_no_sleeve_further_from_target(account):
+    sleeves, lots, value, attribution, booking, cash, cash_after = _booked(account)
     after, out = keep_in_band(
         attribution, booking, sleeves, MODELS, CLOSES, value, pd.Series({"U1": cash_after})
     )
@@ -390,12 +397,7 @@ def _in_two_pieces(frame: pd.DataFrame) -> pd.DataFrame:
 
 @property_examples(10, 100, given(_account()))
 def test_the_bands_are_the_same_whether_the_lots_and_sells_come_in_one_piece_or_several(account):
-    sleeves, lots, last, trades, lot_sells, cash, cash_after = account
-    value = pd.Series({"U1": float((lots["quantity"] * PRICE).sum()) + cash})
-    attribution = attribute_lots(lots, last, sleeves, MODELS, CLOSES, value)
-    booking = book_to_sleeves(
-        attribution, trades, lot_sells, sleeves, MODELS, CLOSES, value, pd.Series({"U1": 0.0})
-    )
+    sleeves, lots, value, attribution, booking, cash, cash_after = _booked(account)
     pieces = type(booking)(
         _in_two_pieces(booking.trades),
         booking.transfers,
