@@ -32,8 +32,14 @@ from numba import njit
 
 OPTIMAL, MAX_ITER, INFEASIBLE, ABOVE = 0, 1, 2, 4
 
+# numpy's error model: a float divided by zero is inf or nan, as in numpy, which the iterations'
+# finiteness checks catch, instead of a test before every division that raises ZeroDivisionError.
+# Without those tests and their branches the compiler schedules the loops' arithmetic freely:
+# the solver takes ~14 % less time, every result the same to the bit (issue 23).
+_kernel = njit(cache=True, error_model="numpy")
 
-@njit(cache=True)
+
+@_kernel
 def net_trade(asset, sign, v, n) -> np.ndarray:
     """``z = A v`` (n,): each variable's signed trade summed into its security, in the variables'
     order (``np.bincount(asset, sign * v, minlength=n)`` to the bit, without its temporaries and
@@ -44,7 +50,7 @@ def net_trade(asset, sign, v, n) -> np.ndarray:
     return z
 
 
-@njit(cache=True)
+@_kernel
 def _cholesky(m: np.ndarray) -> bool:
     """Lower Cholesky factor of the SPD matrix ``m``, in place; False when it is not SPD."""
     k = m.shape[0]
@@ -64,7 +70,7 @@ def _cholesky(m: np.ndarray) -> bool:
     return True
 
 
-@njit(cache=True)
+@_kernel
 def _cho_solve(low: np.ndarray, b: np.ndarray) -> None:
     """``b <- (L L')^-1 b`` for the lower factor ``low``, in place."""
     k = low.shape[0]
@@ -80,7 +86,7 @@ def _cho_solve(low: np.ndarray, b: np.ndarray) -> None:
         b[i] = s / low[i, i]
 
 
-@njit(cache=True)
+@_kernel
 def _newton_solve(r, asset, inv_theta, a_it, hh, root, scaled, low, out) -> None:
     """``out <- (A'QA + diag(theta))^-1 r`` through the per-security system (module docstring)."""
     n = hh.size
@@ -101,7 +107,7 @@ def _newton_solve(r, asset, inv_theta, a_it, hh, root, scaled, low, out) -> None
         out[j] = r[j] * inv_theta[j] + a_it[j] * pi[asset[j]]
 
 
-@njit(cache=True)
+@_kernel
 def _rows_times(G, v) -> np.ndarray:
     """``G @ v`` (r,), also for r = 0."""
     out = np.zeros(G.shape[0])
@@ -111,7 +117,7 @@ def _rows_times(G, v) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@_kernel
 def _rows_transposed_times(G, y) -> np.ndarray:
     """``G' @ y`` (nv,), also for r = 0."""
     out = np.zeros(G.shape[1])
@@ -121,20 +127,32 @@ def _rows_transposed_times(G, y) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@_kernel
 def _step(x, dx) -> float:
     """Largest a <= 1 with x + a dx >= 0 (x > 0)."""
     # The quotients in a pass of their own, which the compiler vectorises (one in the comparing
-    # loop is a division at a time).
+    # loop is a division at a time); their minimum in four running minima, each a chain of its
+    # own (one minimum is a chain of dependent comparisons). A minimum is the same in any order.
     q = dx / x
-    worst = 0.0
-    for j in range(q.size):
-        if q[j] < worst:
-            worst = q[j]
+    w0 = w1 = w2 = w3 = 0.0
+    m = q.size - q.size % 4
+    for j in range(0, m, 4):
+        if q[j] < w0:
+            w0 = q[j]
+        if q[j + 1] < w1:
+            w1 = q[j + 1]
+        if q[j + 2] < w2:
+            w2 = q[j + 2]
+        if q[j + 3] < w3:
+            w3 = q[j + 3]
+    for j in range(m, q.size):
+        if q[j] < w0:
+            w0 = q[j]
+    worst = min(min(w0, w1), min(w2, w3))
     return min(1.0, -1.0 / worst) if worst < 0.0 else 1.0
 
 
-@njit(cache=True)
+@_kernel
 def _finite(a) -> bool:
     """``np.isfinite(a).all()`` without the temporary."""
     for j in range(a.size):
@@ -143,7 +161,7 @@ def _finite(a) -> bool:
     return True
 
 
-@njit(cache=True)
+@_kernel
 def _gradient(v, asset, sign, cost, d, B, p, z, qz, grad) -> None:
     """Net trade ``z``, ``qz = Qz + p`` and the gradient in each variable, written in place."""
     z[:] = 0.0
@@ -156,7 +174,7 @@ def _gradient(v, asset, sign, cost, d, B, p, z, qz, grad) -> None:
         grad[j] = sign[j] * qz[asset[j]] + cost[j]
 
 
-@njit(cache=True)
+@_kernel
 def _direction(x, nv, r, rd, rp, rc, rcw, G, mgt, schur, newton, dx) -> None:
     """The Newton direction for complementarity targets ``rc`` (of v s0 and t s1, stacked) and
     ``rcw`` (of w eta), written into ``dx`` (the layout of ``x``)."""
@@ -180,7 +198,7 @@ def _direction(x, nv, r, rd, rp, rc, rcw, G, mgt, schur, newton, dx) -> None:
         dx[3 * nv + j] = (rc[nv + j] + x[3 * nv + j] * m[j]) / x[nv + j]
 
 
-@njit(cache=True)
+@_kernel
 def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset):
     """Solve to relative duality gap ``tol``; returns (v, eta, reduced, status, iterations):
     ``v`` (nv,) clipped into its bounds, the rows' multipliers ``eta`` (r,), the reduced cost
@@ -192,7 +210,7 @@ def interior_point(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offse
     return v, eta, reduced, status, it
 
 
-@njit(cache=True)
+@_kernel
 def _linearised_bound(v, grad, gte, upper, eta, h, obj) -> float:
     """The lower bound on the optimum at the iterate ``v`` (module docstring); ``obj`` is the
     objective at ``v``, ``grad`` its gradient, ``gte`` = G'eta."""
@@ -205,7 +223,7 @@ def _linearised_bound(v, grad, gte, upper, eta, h, obj) -> float:
     return bound
 
 
-@njit(cache=True)
+@_kernel
 def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, stop_above, x0, it0):
     """``interior_point``, which may stop early and be resumed: returns (v, eta, reduced, status,
     iterations, state, bound). At the first iterate whose lower bound on the optimum (module
@@ -236,7 +254,6 @@ def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, s
     inv_theta, a_it = np.empty(nv), np.empty(nv)
     scaled = np.empty((n, k))
     mgt = np.empty((r, nv))  # the Newton system solved for each row of G: a contiguous row each
-    col = np.empty(nv)
     rd, rc = np.empty(nv), np.empty(2 * nv)
     it = it0
     for it in range(it0 + 1, max_iter + 1):
@@ -291,8 +308,7 @@ def solve_from(asset, sign, upper, cost, d, B, p, G, h, tol, max_iter, offset, s
         newton = (asset, inv_theta, a_it, hh, root, scaled, low)
         schur = np.empty((r, r))
         for a in range(r):
-            _newton_solve(G[a], asset, inv_theta, a_it, hh, root, scaled, low, col)
-            mgt[a] = col
+            _newton_solve(G[a], asset, inv_theta, a_it, hh, root, scaled, low, mgt[a])
         if r:
             for a in range(r):
                 for b in range(r):
