@@ -115,25 +115,38 @@ RECORD_COLUMNS = [
 ]
 
 
+#: The trade reasons as plain strings, in ``TradeReason``'s order: the labels of the reason codes
+#: ``sell_reasons`` and ``buy_reasons`` return (one array for every account, so a frame converts
+#: each label to a string once).
+TRADE_REASONS = np.array([str(r) for r in TradeReason], dtype=object)
+_CODE = {r: i for i, r in enumerate(TradeReason)}
+
+
 def sell_reasons(excluded, realized, harvests, legacy, raising_cash) -> np.ndarray:
-    """Reason of each security's sale, first rule that applies (arrays of shape (s,))."""
+    """Reason of each security's sale, first rule that applies (arrays of shape (s,)), as codes
+    into ``TRADE_REASONS``."""
     return np.select(
         [excluded, harvests & (realized < 0), legacy, np.full(excluded.shape, raising_cash)],
         [
-            TradeReason.RESTRICTION,
-            TradeReason.HARVEST,
-            TradeReason.TRANSITION,
-            TradeReason.CASH_RAISE,
+            _CODE[TradeReason.RESTRICTION],
+            _CODE[TradeReason.HARVEST],
+            _CODE[TradeReason.TRANSITION],
+            _CODE[TradeReason.CASH_RAISE],
         ],
-        TradeReason.REBALANCE,
-    ).astype(object)
+        _CODE[TradeReason.REBALANCE],
+    )
 
 
 def buy_reasons(replaces, investing_cash) -> np.ndarray:
     """Reason of each security's buy: replacing a harvested sector's exposure, investing cash,
-    rebalancing."""
+    rebalancing; as codes into ``TRADE_REASONS``."""
     return np.select(
         [replaces, np.full(replaces.shape, investing_cash)],
-        [TradeReason.REPLACE, TradeReason.CASH_INVEST],
-        TradeReason.REBALANCE,
-    ).astype(object)
+        [_CODE[TradeReason.REPLACE], _CODE[TradeReason.CASH_INVEST]],
+        _CODE[TradeReason.REBALANCE],
+    )
+
+
+def is_harvest(codes: np.ndarray) -> np.ndarray:
+    """Which of the reason codes ``codes`` are HARVEST."""
+    return codes == _CODE[TradeReason.HARVEST]
