@@ -199,8 +199,11 @@ def _column(parts: list) -> np.ndarray | ArrowStringArray:
             labels.append(part.labels)
             base, size, last = size, size + part.labels.size, part.labels
         codes.append(part.codes + base)
-    strings = pa.array(np.concatenate(labels).astype(object), type=pa.large_string())
-    return ArrowStringArray(strings.take(np.concatenate(codes)), dtype=_STRING)
+    every_label, rows = np.concatenate(labels).astype(object), np.concatenate(codes)
+    if rows.size < every_label.size:  # one account's rows of a shard's symbols: convert the rows
+        return ArrowStringArray(pa.array(every_label[rows], type=pa.large_string()), dtype=_STRING)
+    strings = pa.array(every_label, type=pa.large_string())
+    return ArrowStringArray(strings.take(rows), dtype=_STRING)
 
 
 def _solve_within_tracking_error(

@@ -11,6 +11,7 @@ gains <= the remaining gain budget (one row).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -58,6 +59,15 @@ class AccountProblem:
 
     def loss_lot(self) -> np.ndarray:
         return self.lot_gain < 0
+
+    @cached_property
+    def buy_curvature(self) -> np.ndarray:
+        """The objective's curvature in each buy variable, shape (nb,): ``d_j + B_j B_j'`` of its
+        security, the Hessian's diagonal. Taken once a problem: rounding invests leftover cash
+        with it each time it rounds an answer of the problem (read only)."""
+        qp = self.qp
+        asset = qp.asset[: self.n_buys]
+        return qp.d[asset] + np.einsum("ij,ij->i", qp.B[asset], qp.B[asset])
 
 
 def build_problem(

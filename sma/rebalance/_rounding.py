@@ -287,7 +287,6 @@ def _invest_leftover(
     z = qp.net_trade(trade_weights(ws, value))
     grad = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
     asset = qp.asset[:nb]
-    curvature = qp.d[asset] + np.einsum("ij,ij->i", qp.B[asset], qp.B[asset])
     most = np.floor(qp.upper[:nb] * value / ws.buy_price + _SNAP)
     unit = ws.buy_price * (1 + tc)
     first = np.maximum(np.ceil(min_value / ws.buy_price - _SNAP), 1.0)
@@ -304,7 +303,7 @@ def _invest_leftover(
         first.astype(float),
         most.astype(float),
         np.ascontiguousarray(qp.cost[:nb], dtype=float),
-        curvature,
+        problem.buy_curvature,
         np.ascontiguousarray(asset, dtype=np.int64),
         np.ascontiguousarray(grad, dtype=float),
         np.ascontiguousarray(qp.d, dtype=float),
@@ -363,8 +362,9 @@ def round_to_whole_shares(
         deficit = target_cash - cash_after(ws, cash_now, tc)
     if unit == 1.0:
         whole_orders(ws, shard, problem, budget)
-        deficit = target_cash - cash_after(ws, cash_now, tc)
-    ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc)
+    cash = cash_after(ws, cash_now, tc)  # the trades are final: the deficit and the check share it
+    deficit = target_cash - cash
+    ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc, cash)
     if unit < 1:
         ws = _in_shares(ws, problem, shard, unit, params.fractional_decimals)
     return Rounded(ws, ok, max(deficit, 0.0) if deficit > _CENT else 0.0)
@@ -380,9 +380,12 @@ def whole_orders(
     lots = shard.lots_of(problem.account)
     held_qty, held_security = shard.lot_qty[lots], shard.lot_security[lots]
     asset_of = problem.assets[ws.sell_asset]
+    candidates = _maybe_fractional_sales(ws, asset_of, held_qty, held_security)
+    if candidates.size == 0:
+        return  # most calls: every sale is whole shares or the whole position already
     group = shard.identical_group
     bought = isin_codes(group[asset_of], group[problem.assets[ws.buy_asset[ws.buy > 0]]])
-    for sec in _maybe_fractional_sales(ws, asset_of, held_qty, held_security):
+    for sec in candidates:
         mine = np.flatnonzero(asset_of == sec)
         sold = float(ws.sell[mine].sum())
         held = float(held_qty[held_security == sec].sum())
@@ -453,11 +456,16 @@ def _maybe_fractional_sales(
     return sold_secs[~clearly_passed]
 
 
-def meets_constraints(ws, cash_now, target_cash, budget, min_value, n_assets, tc) -> bool:
+def meets_constraints(
+    ws, cash_now, target_cash, budget, min_value, n_assets, tc, cash: float | None = None
+) -> bool:
+    """Whether ``ws`` meets the cash target, the gain budget, the lots' sizes and min_trade_value.
+    ``cash``: ``cash_after(ws, cash_now, tc)`` when the caller has it already."""
     sold = ws.sold_per_asset(n_assets)
     bought = ws.buy * ws.buy_price
+    cash = cash_after(ws, cash_now, tc) if cash is None else cash
     return bool(
-        cash_after(ws, cash_now, tc) >= target_cash - _CENT
+        cash >= target_cash - _CENT
         and ws.net_gain() <= budget + 1e-6
         and np.all(ws.sell <= ws.lot_qty + 1e-9)
         and np.all((bought == 0) | (bought >= min_value))

@@ -33,7 +33,6 @@ from sma.rebalance._sides import (
     contested_groups,
     group_mask,
     groups_of_variables,
-    keep_for_sides,
 )
 
 # Solves of a screened problem before its answer is taken as it is (each frees the fixed variables
@@ -225,8 +224,17 @@ def improve_sides(
     gb, gs = groups_of_variables(problem, group_of_asset)
     group_of_var = np.concatenate([gb, gs])
     # A flip moves a group's buys and loss sales in or out; its gain sales stay whatever the side.
-    sided = np.concatenate([np.ones(nb, bool), problem.loss_lot()])
+    loss = problem.loss_lot()
+    sided = np.concatenate([np.ones(nb, bool), loss])
     n_groups = int(group_of_asset.max()) + 1
+
+    def keep_for(sells: np.ndarray) -> np.ndarray:
+        """``keep_for_sides`` with the contested groups where ``sells`` on the sell side, the
+        others on the buy side (the groups of the variables taken once a search, not a trial)."""
+        sell_side = group_mask(contested[sells], n_groups)
+        buy_side = group_mask(contested[~sells], n_groups)
+        return np.concatenate([~sell_side[gb], ~(buy_side[gs] & loss)])
+
     # a sell-side group has none of its buys kept
     sells = ~group_mask(gb[keep[:nb]], n_groups)[contested]
     best = snapped_objective(problem, v, eps)
@@ -250,9 +258,7 @@ def improve_sides(
         for move in moves[: budget - solves]:
             trial = sells.copy()
             trial[move] = ~trial[move]
-            trial_keep = keep_for_sides(
-                problem, group_of_asset, contested[trial], contested[~trial]
-            )
+            trial_keep = keep_for(trial)
             trial_v, trial_result, its = solve_screened(
                 problem,
                 trial_keep,
