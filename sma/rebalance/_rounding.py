@@ -100,11 +100,14 @@ def _shares(
     """The optimiser's answer in whole ``unit`` (a share, or the custodian's smallest fraction of
     one): quantities are counted and prices quoted per unit."""
     v = problem.value
-    buy_price = shard.prices[problem.assets[problem.buy_asset]] * unit
+    buy_price = shard.prices[problem.assets[problem.buy_asset]]
     lots = problem.lots
-    sell_price = shard.prices[shard.lot_security[lots]] * unit
-    qty = shard.lot_qty[lots] / unit
-    buy = np.floor(decision.buys * v / buy_price + _SNAP)
+    sell_price = shard.prices[shard.lot_security[lots]]
+    qty = shard.lot_qty[lots]
+    if unit != 1.0:  # (times and over one are the numbers themselves: skipped for whole shares)
+        buy_price, sell_price, qty = buy_price * unit, sell_price * unit, qty / unit
+    wanted = decision.buys * v / buy_price
+    buy = np.floor(wanted + _SNAP)
     s = np.minimum(decision.sells * v / sell_price, qty)
     # Without a gain budget (tax-deferred, or none set) a gain lot rounds to the nearest share: with
     # shares of a few thousand dollars, rounding 0.9 of one down would drop the sale altogether.
@@ -114,8 +117,6 @@ def _shares(
         s >= qty - _SNAP * np.maximum(qty, 1.0), qty, np.minimum(rounded, np.floor(qty))
     )
     gain_per_share = sell_price - shard.lot_basis[lots] / qty
-    pos = np.full(shard.n, -1)
-    pos[problem.assets] = np.arange(problem.assets.size)
     return WholeShares(
         buy,
         np.maximum(sell, 0.0),
@@ -124,8 +125,9 @@ def _shares(
         qty,
         gain_per_share,
         problem.buy_asset,
-        pos[shard.lot_security[lots]],
-        decision.buys * v / buy_price,
+        # each lot's security in play: the problem's own sell variables' (``build_problem``)
+        problem.qp.asset[problem.n_buys :].copy(),
+        wanted,
     )
 
 
@@ -377,6 +379,8 @@ def whole_orders(
     budget: float,
 ) -> None:
     """Step 5: each security's sale in whole shares or the whole position (see the module)."""
+    if _sales_whole(ws, problem.assets.size):
+        return  # most calls: nothing for the steps below to look at
     lots = shard.lots_of(problem.account)
     held_qty, held_security = shard.lot_qty[lots], shard.lot_security[lots]
     asset_of = problem.assets[ws.sell_asset]
@@ -434,6 +438,15 @@ def _settle(ws: WholeShares, mine: np.ndarray, shares: float) -> None:
         if ws.sell[lot] > 0 and 0.0 < moved <= ws.lot_qty[lot]:
             ws.sell[lot] = moved
             return
+
+
+def _sales_whole(ws: WholeShares, n_assets: int) -> bool:
+    """Whether every security's sale is clearly whole shares (``_maybe_fractional_sales``'s second
+    test, on the same sums): then that function has nothing for ``whole_orders``, whatever is held,
+    and the holdings need not be gathered."""
+    sold = np.bincount(ws.sell_asset, ws.sell, minlength=n_assets)
+    fraction = sold - np.floor(sold + _SNAP)
+    return bool(np.all((fraction > -_SNAP + _MARGIN) & (fraction <= _SNAP - _MARGIN)))
 
 
 def _maybe_fractional_sales(
