@@ -134,7 +134,7 @@ def _explain(
         shard.cash_flow[a] < 0 or problem.kappa < -params.cash_tolerance
     )
     sell_r = sell_reasons(
-        shard.exclude[a, assets], realized, harvests, problem.target == 0, raising
+        shard.exclude[a][assets], realized, harvests, problem.target == 0, raising
     )
     replaces = _in_sectors(sectors, sectors[(sold > 0) & is_harvest(sell_r)])
     buy_r = buy_reasons(replaces, problem.kappa > params.cash_tolerance)

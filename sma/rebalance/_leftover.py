@@ -40,37 +40,20 @@ def buy_greedily(
     cross = np.empty((8, n))
     cached = np.full(d.size, -1)
     rows = 0
-    # Whole-share steps are one share, or a first buy: what each costs, its weight and its
-    # objective's curvature term are the same every step, so they are taken once (the same
-    # expressions, so the same numbers to the bit).
-    steps_of = np.empty((2, nb))  # [0]: one more share; [1]: a first buy
-    spend, deltas, quads = np.empty((2, nb)), np.empty((2, nb)), np.empty((2, nb))
-    for s in range(2):
-        for i in range(nb):
-            step = 1.0 if s == 0 else first[i]
-            delta = step * price[i] / value
-            steps_of[s, i], spend[s, i] = step, step * unit[i]
-            deltas[s, i], quads[s, i] = delta, 0.5 * delta**2 * curvature[i]
     while steps != 0:
         steps -= 1
         best_i, best_change, best_step = -1, np.inf, 0.0
         for i in range(nb):
             slope = grad[asset[i]] + cost[i]
+            step = 1.0 if buy[i] > 0 else first[i]
             if coarse:
-                step = 1.0 if buy[i] > 0 else first[i]
                 weight = max(-slope, 0.0) / max(curvature[i], 1e-12)
                 room = min(np.floor(spare / unit[i]), most[i] - buy[i])
                 step = max(step, min(np.floor(weight * value / price[i]), room))
-                if step * unit[i] > spare or buy[i] + step > most[i]:
-                    continue
-                delta = step * price[i] / value
-                change = delta * slope + 0.5 * delta**2 * curvature[i]
-            else:
-                s = 0 if buy[i] > 0 else 1
-                step = steps_of[s, i]
-                if spend[s, i] > spare or buy[i] + step > most[i]:
-                    continue
-                change = deltas[s, i] * slope + quads[s, i]
+            if step * unit[i] > spare or buy[i] + step > most[i]:
+                continue
+            delta = step * price[i] / value
+            change = delta * slope + 0.5 * delta**2 * curvature[i]
             if change < best_change:
                 best_i, best_change, best_step = i, change, step
         if best_i < 0 or not best_change < 0:

@@ -97,7 +97,7 @@ def build_problem(
     B = np.sqrt(2.0 * gamma) * sub.loadings
     p = 2.0 * gamma * sig_active
 
-    buyable = (target > 0) & ~shard.buy_blocked[a, assets]
+    buyable = (target > 0) & ~shard.buy_blocked[a][assets]
     buy_asset = np.flatnonzero(buyable)
     buy_upper = np.maximum(target[buy_asset] - w0[buy_asset], 0.0) + params.max_overweight
 
@@ -105,10 +105,10 @@ def build_problem(
     taxable = bool(shard.taxable[a])
     rate = np.where(shard.lot_long_term[lots], shard.lt_rate[a], shard.st_rate[a]) * taxable
     loss = gain < 0
-    sellable = ~shard.no_sell[a, sec] & ~(loss & shard.loss_sale_blocked[a, sec])
+    sellable = ~shard.no_sell[a][sec] & ~(loss & shard.loss_sale_blocked[a][sec])
     harvest_value = rate if shard.tlh_enabled[a] else np.zeros_like(rate)
     tax_per_weight = np.where(loss, harvest_value, rate) * gain
-    penalty = params.exclusion_penalty * shard.exclude[a, sec]
+    penalty = params.exclusion_penalty * shard.exclude[a][sec]
     keep = np.flatnonzero(sellable)
     lot_cost = tc + tax_per_weight[keep] - penalty[keep]
 

@@ -125,26 +125,38 @@ _CODE = {r: i for i, r in enumerate(TradeReason)}
 def sell_reasons(excluded, realized, harvests, legacy, raising_cash) -> np.ndarray:
     """Reason of each security's sale, first rule that applies (arrays of shape (s,)), as codes
     into ``TRADE_REASONS``."""
-    return np.select(
-        [excluded, harvests & (realized < 0), legacy, np.full(excluded.shape, raising_cash)],
+    return _first_rule(
         [
-            _CODE[TradeReason.RESTRICTION],
-            _CODE[TradeReason.HARVEST],
-            _CODE[TradeReason.TRANSITION],
-            _CODE[TradeReason.CASH_RAISE],
+            (excluded, TradeReason.RESTRICTION),
+            (harvests & (realized < 0), TradeReason.HARVEST),
+            (legacy, TradeReason.TRANSITION),
+            (raising_cash, TradeReason.CASH_RAISE),
         ],
-        _CODE[TradeReason.REBALANCE],
+        excluded.shape,
     )
 
 
 def buy_reasons(replaces, investing_cash) -> np.ndarray:
     """Reason of each security's buy: replacing a harvested sector's exposure, investing cash,
     rebalancing; as codes into ``TRADE_REASONS``."""
-    return np.select(
-        [replaces, np.full(replaces.shape, investing_cash)],
-        [_CODE[TradeReason.REPLACE], _CODE[TradeReason.CASH_INVEST]],
-        _CODE[TradeReason.REBALANCE],
+    return _first_rule(
+        [(replaces, TradeReason.REPLACE), (investing_cash, TradeReason.CASH_INVEST)],
+        replaces.shape,
     )
+
+
+def _first_rule(rules: list, shape: tuple) -> np.ndarray:
+    """The code of the first reason whose rule holds (a bool array, or one bool for every row),
+    REBALANCE where none does: ``np.select`` of the rules, written from the last rule to the first
+    so the first that holds is the one left."""
+    codes = np.full(shape, _CODE[TradeReason.REBALANCE])
+    for holds, reason in reversed(rules):
+        if np.ndim(holds) == 0:
+            if holds:
+                codes[...] = _CODE[reason]
+        else:
+            codes[holds] = _CODE[reason]
+    return codes
 
 
 def is_harvest(codes: np.ndarray) -> np.ndarray:

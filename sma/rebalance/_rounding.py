@@ -300,10 +300,11 @@ def _invest_leftover(
     steps = 4 * nb + 100 if coarse else -1
     buy_greedily(
         ws.buy,
-        ws.buy_price.astype(float),
-        unit.astype(float),
-        first.astype(float),
-        most.astype(float),
+        # read only in the loop: no copies
+        np.ascontiguousarray(ws.buy_price, dtype=float),
+        np.ascontiguousarray(unit, dtype=float),
+        np.ascontiguousarray(first, dtype=float),
+        np.ascontiguousarray(most, dtype=float),
         np.ascontiguousarray(qp.cost[:nb], dtype=float),
         problem.buy_curvature,
         np.ascontiguousarray(asset, dtype=np.int64),
@@ -335,7 +336,8 @@ def round_to_whole_shares(
     a, tc, na = problem.account, params.trading_cost, problem.assets.size
     unit = share_unit(shard, a, params)
     ws = _shares(problem, decision, shard, unit)
-    _no_buy_beside_a_loss_sale(ws, shard.identical_group[problem.assets])
+    group = shard.identical_group[problem.assets]  # (na,) identical group of each security in play
+    _no_buy_beside_a_loss_sale(ws, group)
     cash_now = float(shard.cash[a] + shard.cash_flow[a])
     target_cash = float(shard.cash_target[a] * problem.value)
     budget = problem.budget * problem.value
@@ -350,18 +352,13 @@ def round_to_whole_shares(
         _cut_buys(ws, deficit, tc, min_value)
         deficit = target_cash - cash_after(ws, cash_now, tc)
     if deficit > _CENT:
-        order = sell_order(ws, problem, shard.exclude[a, problem.assets])
+        order = sell_order(ws, problem, shard.exclude[a][problem.assets])
         # No loss sale of an identical group the account buys tonight (the wash-sale sign rule).
-        group = shard.identical_group[problem.assets]
         bought = isin_codes(group[ws.sell_asset], group[ws.buy_asset[ws.buy > 0]])
         order = order[~(bought & (ws.gain_per_share < 0))[order]]
         _add_sells(ws, order, deficit, budget, min_value, tc, na)
-        deficit = target_cash - cash_after(ws, cash_now, tc)
     elif deficit < -_CENT:
-        _invest_leftover(
-            ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets], unit < 1
-        )
-        deficit = target_cash - cash_after(ws, cash_now, tc)
+        _invest_leftover(ws, problem, -deficit, tc, min_value, group, unit < 1)
     if unit == 1.0:
         whole_orders(ws, shard, problem, budget)
     cash = cash_after(ws, cash_now, tc)  # the trades are final: the deficit and the check share it

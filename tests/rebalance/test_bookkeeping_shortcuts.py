@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sma.rebalance._decide import _in_sectors
+from sma.rebalance._records import TRADE_REASONS, buy_reasons, sell_reasons
 from sma.rebalance._rounding import WholeShares, _maybe_fractional_sales, _sales_whole
 from sma.rebalance._sides import _rate_codes
 
@@ -68,3 +69,28 @@ def test_sales_called_whole_leave_whole_orders_nothing_to_look_at(seed):
         looked_at = _maybe_fractional_sales(ws, assets[sell_asset], qty, assets[sell_asset])
         if _sales_whole(ws, na):
             assert looked_at.size == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_trade_reasons_are_the_first_rule_that_holds_as_np_select_picks_it(seed):
+    rng = np.random.default_rng(seed)
+    code = {reason: i for i, reason in enumerate(TRADE_REASONS)}
+    for _ in range(500):
+        n = int(rng.integers(0, 30))
+        excluded, legacy = rng.random(n) < 0.2, rng.random(n) < 0.2
+        realized, harvests, raising = rng.normal(0, 1, n), rng.random() < 0.5, rng.random() < 0.5
+        expected = np.select(
+            [excluded, harvests & (realized < 0), legacy, np.full(n, raising)],
+            [code["RESTRICTION"], code["HARVEST"], code["TRANSITION"], code["CASH_RAISE"]],
+            code["REBALANCE"],
+        )
+        np.testing.assert_array_equal(
+            sell_reasons(excluded, realized, harvests, legacy, raising), expected
+        )
+        replaces, investing = rng.random(n) < 0.3, rng.random() < 0.5
+        expected = np.select(
+            [replaces, np.full(n, investing)],
+            [code["REPLACE"], code["CASH_INVEST"]],
+            code["REBALANCE"],
+        )
+        np.testing.assert_array_equal(buy_reasons(replaces, investing), expected)
