@@ -9,7 +9,7 @@ import pytest
 
 from sma.rebalance._decide import _in_sectors
 from sma.rebalance._records import TRADE_REASONS, buy_reasons, sell_reasons
-from sma.rebalance._rounding import WholeShares, _maybe_fractional_sales, _sales_whole
+from sma.rebalance._rounding import WholeShares, _maybe_fractional_sales, _sales_whole, round_lots
 from sma.rebalance._sides import _rate_codes
 
 _SECTORS = np.array(["Energy", "Financials", "Health Care", "Utilities", "Materials"], dtype=object)
@@ -94,3 +94,45 @@ def test_trade_reasons_are_the_first_rule_that_holds_as_np_select_picks_it(seed)
             code["REBALANCE"],
         )
         np.testing.assert_array_equal(buy_reasons(replaces, investing), expected)
+
+
+def _numpy_round_lots(sells, value, prices, security, lot_qty, lot_basis, lots, lot_gain, unit,
+                      nearest):  # fmt: skip
+    """The lot sales as ``_shares`` computed them in numpy (sma/rebalance/_rounding.py at d82e994):
+    the specification ``round_lots`` keeps."""
+    sell_price = prices[security[lots]] * unit
+    qty = lot_qty[lots] / unit
+    s = np.minimum(sells * value / sell_price, qty)
+    gain_rounded = np.floor(s + 0.5) if nearest else np.floor(s + 1e-6)
+    rounded = np.where(lot_gain < 0, np.ceil(s - 1e-6), gain_rounded)
+    sell = np.where(s >= qty - 1e-6 * np.maximum(qty, 1.0), qty, np.minimum(rounded, np.floor(qty)))
+    return np.maximum(sell, 0.0), sell_price, qty, sell_price - lot_basis[lots] / qty
+
+
+@pytest.mark.parametrize("unit", [1.0, 0.001])
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_lot_rounding_is_the_numpy_rounding_to_the_bit(seed, unit):
+    rng = np.random.default_rng(seed)
+    n_sec, n_lots, nl = 30, 200, 120
+    prices = rng.uniform(5, 500, n_sec)
+    prices[rng.integers(0, n_sec, 2)] = [np.nan, 0.0]
+    security = rng.integers(0, n_sec, n_lots)
+    lot_qty = np.where(
+        rng.random(n_lots) < 0.2, rng.uniform(0, 3, n_lots), rng.integers(1, 300, n_lots)
+    )
+    lot_qty[rng.integers(0, n_lots, 3)] = [0.0, 1e-9, 0.4144]
+    lot_basis = lot_qty * rng.uniform(5, 500, n_lots)
+    lots = rng.choice(n_lots, nl, replace=False)
+    value = 2e6
+    full = lot_qty[lots] * prices[security[lots]] / value
+    sells = full * rng.choice([0.0, -0.0, 0.3, 0.999999, 1.0, 1.0000001, 0.5], nl)
+    sells[rng.integers(0, nl, 4)] = [np.nan, -1e-12, 1e-300, np.inf]
+    lot_gain = rng.normal(0, 0.2, nl)
+    lot_gain[rng.integers(0, nl, 2)] = [0.0, -0.0]
+    for nearest in (False, True):
+        args = (sells, value, prices, security, lot_qty, lot_basis, lots, lot_gain, unit, nearest)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the zero shares and prices
+            expected_all = _numpy_round_lots(*args)
+        for got, expected in zip(round_lots(*args), expected_all, strict=True):
+            np.testing.assert_array_equal(got, expected)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
