@@ -9,7 +9,13 @@ import pytest
 
 from sma.rebalance._decide import _in_sectors
 from sma.rebalance._records import TRADE_REASONS, buy_reasons, sell_reasons
-from sma.rebalance._rounding import WholeShares, _maybe_fractional_sales, _sales_whole, round_lots
+from sma.rebalance._rounding import (
+    WholeShares,
+    _maybe_fractional_sales,
+    _sales_whole,
+    round_lots,
+    sum_by_security,
+)
 from sma.rebalance._sides import _rate_codes
 
 _SECTORS = np.array(["Energy", "Financials", "Health Care", "Utilities", "Materials"], dtype=object)
@@ -136,3 +142,23 @@ def test_compiled_lot_rounding_is_the_numpy_rounding_to_the_bit(seed, unit):
         for got, expected in zip(round_lots(*args), expected_all, strict=True):
             np.testing.assert_array_equal(got, expected)
             np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sums_by_security_are_np_bincounts_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    for size in (0, 1, 9, 1000):
+        security = rng.integers(0, 17, size)
+        shares = rng.choice([0.0, -0.0, 0.4144, 11.5856, 1e-9, 3.0], size) * rng.integers(
+            1, 9, size
+        )
+        price = rng.uniform(1, 900, size)
+        for n in (17, 40):
+            np.testing.assert_array_equal(
+                sum_by_security(security, shares, price, n),
+                np.bincount(security, shares * price, minlength=n),
+            )
+            np.testing.assert_array_equal(
+                sum_by_security(security, shares, None, n),
+                np.bincount(security, shares, minlength=n),
+            )
