@@ -16,7 +16,8 @@ from sma.rebalance._rounding import (
     round_lots,
     sum_by_security,
 )
-from sma.rebalance._sides import _rate_codes
+from sma.rebalance._sides import _rate_codes, group_mask
+from sma.rebalance._sign_search import _least_reduced_cost, _side_idle
 
 _SECTORS = np.array(["Energy", "Financials", "Health Care", "Utilities", "Materials"], dtype=object)
 
@@ -162,3 +163,37 @@ def test_sums_by_security_are_np_bincounts_to_the_bit(seed):
                 sum_by_security(security, shares, None, n),
                 np.bincount(security, shares, minlength=n),
             )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_least_reduced_cost_of_each_other_side_is_np_minimum_at_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    for size in (0, 1, 30, 500):
+        keep, sided = rng.random(size) < 0.5, rng.random(size) < 0.7
+        group_of_var = rng.integers(0, 12, size)
+        contested = np.flatnonzero(rng.random(12) < 0.5)
+        slot = np.full(12, -1)
+        slot[contested] = np.arange(contested.size)
+        reduced = rng.choice([-1e-3, -0.0, 0.0, 2e-4, -5e-10, np.nan], size) * rng.random(size)
+        other_side = ~keep & sided
+        at = slot[group_of_var[other_side]]
+        expected = np.zeros(contested.size)
+        with np.errstate(invalid="ignore"):  # the NaN reduced costs
+            np.minimum.at(expected, at[at >= 0], reduced[other_side][at >= 0])
+        got = _least_reduced_cost(keep, sided, group_of_var, slot, reduced, contested.size)
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_idle_sides_are_the_groups_whose_kept_side_trades_nothing(seed):
+    rng = np.random.default_rng(seed)
+    for size in (0, 1, 40, 600):
+        v = rng.choice([0.0, 1e-12, 1e-9, 3e-3, np.nan], size)
+        keep, sided = rng.random(size) < 0.6, rng.random(size) < 0.7
+        group_of_var = rng.integers(0, 15, size)
+        contested = np.flatnonzero(rng.random(15) < 0.5)
+        trading = keep & sided & (v > 1e-10)
+        expected = ~group_mask(group_of_var[trading], 15)[contested]
+        got = _side_idle(v, keep, sided, group_of_var, contested, 1e-10, 15)
+        np.testing.assert_array_equal(got, expected)
