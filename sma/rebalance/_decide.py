@@ -20,9 +20,11 @@ from sma.rebalance._records import (
     LOT_SELL_COLUMNS,
     RECORD_COLUMNS,
     TRADE_COLUMNS,
+    TRADE_REASONS,
     DecisionStatus,
     ExceptionKind,
     buy_reasons,
+    is_harvest,
     sell_reasons,
 )
 from sma.rebalance._rounding import WholeShares, cash_after
@@ -36,6 +38,8 @@ from sma.risk import RiskModel, RiskModelError, tracking_error
 _STRING = pd.StringDtype("pyarrow", na_value=np.nan)
 _SIDES = np.array(["SELL", "BUY"], dtype=object)
 _TERMS = np.array(["SHORT", "LONG"], dtype=object)
+# The reason codes in the order of their labels' strings (the order the record's words list them).
+_REASONS_SORTED = np.argsort(TRADE_REASONS.astype(str), kind="stable")
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,6 @@ class Coded:
     def values(self) -> np.ndarray:
         """The column's strings, (rows,) object."""
         return self.labels[self.codes].astype(object)
-
-
-def _coded(strings: np.ndarray) -> Coded:
-    """``strings`` (object, one per security) as codes into their distinct values."""
-    codes, labels = pd.factorize(strings)
-    return Coded(np.asarray(labels, dtype=object), codes)
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,18 @@ def _record(shard, a, screen, status, reason, exception="", **numbers) -> dict:
     return base
 
 
+def _in_sectors(sectors: np.ndarray, harvested: np.ndarray) -> np.ndarray:
+    """``np.isin(sectors, harvested)`` for sector names, (na,) bool: by a set of the few harvested
+    names, not a sort of every name (the same answer for names that are strings; anything else is
+    left to ``np.isin``)."""
+    if harvested.size == 0:  # most accounts harvest nothing
+        return np.zeros(sectors.size, bool)
+    names = set(harvested.tolist())
+    if not all(type(name) is str for name in names):
+        return np.isin(sectors, np.unique(harvested))
+    return np.fromiter((name in names for name in sectors.tolist()), bool, sectors.size)
+
+
 def _explain(
     shard: ShardInputs,
     problem: AccountProblem,
@@ -124,10 +134,10 @@ def _explain(
         shard.cash_flow[a] < 0 or problem.kappa < -params.cash_tolerance
     )
     sell_r = sell_reasons(
-        shard.exclude[a, assets], realized, harvests, problem.target == 0, raising
+        shard.exclude[a][assets], realized, harvests, problem.target == 0, raising
     )
-    harvested_sectors = np.unique(sectors[(sold > 0) & (sell_r == "HARVEST")])
-    buy_r = buy_reasons(np.isin(sectors, harvested_sectors), problem.kappa > params.cash_tolerance)
+    replaces = _in_sectors(sectors, sectors[(sold > 0) & is_harvest(sell_r)])
+    buy_r = buy_reasons(replaces, problem.kappa > params.cash_tolerance)
     s_idx, b_idx = np.flatnonzero(sold > 0), np.flatnonzero(bought > 0)
     prices = shard.prices[assets]
     # Lots' shares summed per security, without float noise: 0.4144 + 11.5856 is 12 shares.
@@ -142,21 +152,20 @@ def _explain(
         ),
         "price": np.concatenate([prices[s_idx], prices[b_idx]]),
         "notional": np.concatenate([sold[s_idx], bought[b_idx]]),
-        "reason": _coded(np.concatenate([sell_r[s_idx], buy_r[b_idx]])),
+        "reason": Coded(TRADE_REASONS, np.concatenate([sell_r[s_idx], buy_r[b_idx]])),
     }
     li = np.flatnonzero(ws.sell > 0)
     lots = problem.lots[li]
     long_term = shard.lot_long_term[lots]
-    sell_reason = _coded(sell_r)
     lot_sells = {
         "account_id": Coded(account, np.zeros(li.size, np.intp)),
         "symbol": Coded(shard.symbols, shard.lot_security[lots]),
-        "lot_id": shard.lot_ids[lots].astype(object),
+        "lot_id": np.asarray(shard.lot_ids[lots], dtype=object),
         "quantity": ws.sell[li],
         "proceeds": ws.sell[li] * ws.sell_price[li],
         "realized_gain": lot_gain[li],
         "term": Coded(_TERMS, long_term.astype(np.intp)),
-        "reason": Coded(sell_reason.labels, sell_reason.codes[ws.sell_asset[li]]),
+        "reason": Coded(TRADE_REASONS, sell_r[ws.sell_asset[li]]),
     }
     w_after = problem.w0 + (bought - sold) / v
     te_after = float(tracking_error(problem.risk, w_after - problem.target))
@@ -198,8 +207,13 @@ def _column(parts: list) -> np.ndarray | ArrowStringArray:
             labels.append(part.labels)
             base, size, last = size, size + part.labels.size, part.labels
         codes.append(part.codes + base)
-    strings = pa.array(np.concatenate(labels).astype(object), type=pa.large_string())
-    return ArrowStringArray(strings.take(np.concatenate(codes)), dtype=_STRING)
+    every_label, rows = np.concatenate(labels).astype(object), np.concatenate(codes)
+    # Converting a label costs about what converting a row does, and a take ~15 us more: a few
+    # rows (one account's, of a shard's symbols) are converted as they are.
+    if rows.size < every_label.size + 256:
+        return ArrowStringArray(pa.array(every_label[rows], type=pa.large_string()), dtype=_STRING)
+    strings = pa.array(every_label, type=pa.large_string())
+    return ArrowStringArray(strings.take(rows), dtype=_STRING)
 
 
 def _solve_within_tracking_error(
@@ -403,8 +417,10 @@ def _decide_columns(
             ),
         )
     trades, lot_sells, numbers = _explain(shard, problem, ws, model, params)
-    reasons, counts = np.unique(trades["reason"].values().astype(str), return_counts=True)
-    reason = "traded: " + ", ".join(f"{r} {n}" for r, n in zip(reasons, counts))
+    counts = np.bincount(trades["reason"].codes, minlength=TRADE_REASONS.size)
+    reason = "traded: " + ", ".join(
+        f"{TRADE_REASONS[r]} {counts[r]}" for r in _REASONS_SORTED if counts[r]
+    )
     after = AfterTrades(
         np.asarray(numbers.pop("w_after")),
         float(numbers["te_after"]),

@@ -11,6 +11,7 @@ gains <= the remaining gain budget (one row).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -59,6 +60,15 @@ class AccountProblem:
     def loss_lot(self) -> np.ndarray:
         return self.lot_gain < 0
 
+    @cached_property
+    def buy_curvature(self) -> np.ndarray:
+        """The objective's curvature in each buy variable, shape (nb,): ``d_j + B_j B_j'`` of its
+        security, the Hessian's diagonal. Taken once a problem: rounding invests leftover cash
+        with it each time it rounds an answer of the problem (read only)."""
+        qp = self.qp
+        asset = qp.asset[: self.n_buys]
+        return qp.d[asset] + np.einsum("ij,ij->i", qp.B[asset], qp.B[asset])
+
 
 def build_problem(
     shard: ShardInputs, a: int, model: RiskModel, params: EngineParams
@@ -87,7 +97,7 @@ def build_problem(
     B = np.sqrt(2.0 * gamma) * sub.loadings
     p = 2.0 * gamma * sig_active
 
-    buyable = (target > 0) & ~shard.buy_blocked[a, assets]
+    buyable = (target > 0) & ~shard.buy_blocked[a][assets]
     buy_asset = np.flatnonzero(buyable)
     buy_upper = np.maximum(target[buy_asset] - w0[buy_asset], 0.0) + params.max_overweight
 
@@ -95,10 +105,10 @@ def build_problem(
     taxable = bool(shard.taxable[a])
     rate = np.where(shard.lot_long_term[lots], shard.lt_rate[a], shard.st_rate[a]) * taxable
     loss = gain < 0
-    sellable = ~shard.no_sell[a, sec] & ~(loss & shard.loss_sale_blocked[a, sec])
+    sellable = ~shard.no_sell[a][sec] & ~(loss & shard.loss_sale_blocked[a][sec])
     harvest_value = rate if shard.tlh_enabled[a] else np.zeros_like(rate)
     tax_per_weight = np.where(loss, harvest_value, rate) * gain
-    penalty = params.exclusion_penalty * shard.exclude[a, sec]
+    penalty = params.exclusion_penalty * shard.exclude[a][sec]
     keep = np.flatnonzero(sellable)
     lot_cost = tc + tax_per_weight[keep] - penalty[keep]
 

@@ -115,25 +115,50 @@ RECORD_COLUMNS = [
 ]
 
 
+#: The trade reasons as plain strings, in ``TradeReason``'s order: the labels of the reason codes
+#: ``sell_reasons`` and ``buy_reasons`` return (one array for every account, so a frame converts
+#: each label to a string once).
+TRADE_REASONS = np.array([str(r) for r in TradeReason], dtype=object)
+_CODE = {r: i for i, r in enumerate(TradeReason)}
+
+
 def sell_reasons(excluded, realized, harvests, legacy, raising_cash) -> np.ndarray:
-    """Reason of each security's sale, first rule that applies (arrays of shape (s,))."""
-    return np.select(
-        [excluded, harvests & (realized < 0), legacy, np.full(excluded.shape, raising_cash)],
+    """Reason of each security's sale, first rule that applies (arrays of shape (s,)), as codes
+    into ``TRADE_REASONS``."""
+    return _first_rule(
         [
-            TradeReason.RESTRICTION,
-            TradeReason.HARVEST,
-            TradeReason.TRANSITION,
-            TradeReason.CASH_RAISE,
+            (excluded, TradeReason.RESTRICTION),
+            (harvests & (realized < 0), TradeReason.HARVEST),
+            (legacy, TradeReason.TRANSITION),
+            (raising_cash, TradeReason.CASH_RAISE),
         ],
-        TradeReason.REBALANCE,
-    ).astype(object)
+        excluded.shape,
+    )
 
 
 def buy_reasons(replaces, investing_cash) -> np.ndarray:
     """Reason of each security's buy: replacing a harvested sector's exposure, investing cash,
-    rebalancing."""
-    return np.select(
-        [replaces, np.full(replaces.shape, investing_cash)],
-        [TradeReason.REPLACE, TradeReason.CASH_INVEST],
-        TradeReason.REBALANCE,
-    ).astype(object)
+    rebalancing; as codes into ``TRADE_REASONS``."""
+    return _first_rule(
+        [(replaces, TradeReason.REPLACE), (investing_cash, TradeReason.CASH_INVEST)],
+        replaces.shape,
+    )
+
+
+def _first_rule(rules: list, shape: tuple) -> np.ndarray:
+    """The code of the first reason whose rule holds (a bool array, or one bool for every row),
+    REBALANCE where none does: ``np.select`` of the rules, written from the last rule to the first
+    so the first that holds is the one left."""
+    codes = np.full(shape, _CODE[TradeReason.REBALANCE])
+    for holds, reason in reversed(rules):
+        if np.ndim(holds) == 0:
+            if holds:
+                codes[...] = _CODE[reason]
+        else:
+            codes[holds] = _CODE[reason]
+    return codes
+
+
+def is_harvest(codes: np.ndarray) -> np.ndarray:
+    """Which of the reason codes ``codes`` are HARVEST."""
+    return codes == _CODE[TradeReason.HARVEST]

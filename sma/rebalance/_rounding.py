@@ -41,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._leftover import buy_greedily
@@ -75,7 +76,7 @@ class WholeShares:
 
     def sold_per_asset(self, n_assets: int) -> np.ndarray:
         """USD sold per security in play, shape (na,)."""
-        return np.bincount(self.sell_asset, self.sell * self.sell_price, minlength=n_assets)
+        return sum_by_security(self.sell_asset, self.sell, self.sell_price, n_assets)
 
     def net_gain(self) -> float:
         return float(self.sell @ self.gain_per_share)
@@ -100,33 +101,97 @@ def _shares(
     """The optimiser's answer in whole ``unit`` (a share, or the custodian's smallest fraction of
     one): quantities are counted and prices quoted per unit."""
     v = problem.value
-    buy_price = shard.prices[problem.assets[problem.buy_asset]] * unit
-    lots = problem.lots
-    sell_price = shard.prices[shard.lot_security[lots]] * unit
-    qty = shard.lot_qty[lots] / unit
-    buy = np.floor(decision.buys * v / buy_price + _SNAP)
-    s = np.minimum(decision.sells * v / sell_price, qty)
-    # Without a gain budget (tax-deferred, or none set) a gain lot rounds to the nearest share: with
-    # shares of a few thousand dollars, rounding 0.9 of one down would drop the sale altogether.
-    gain_rounded = np.floor(s + 0.5) if not np.isfinite(problem.budget) else np.floor(s + _SNAP)
-    rounded = np.where(problem.loss_lot(), np.ceil(s - _SNAP), gain_rounded)
-    sell = np.where(
-        s >= qty - _SNAP * np.maximum(qty, 1.0), qty, np.minimum(rounded, np.floor(qty))
+    buy_price = shard.prices[problem.assets[problem.buy_asset]]
+    if unit != 1.0:  # (times one is the price itself: skipped for whole shares)
+        buy_price = buy_price * unit
+    wanted = decision.buys * v / buy_price
+    buy = np.floor(wanted + _SNAP)
+    sell, sell_price, qty, gain_per_share = round_lots(
+        np.ascontiguousarray(decision.sells, dtype=float),
+        float(v),
+        shard.prices,
+        shard.lot_security,
+        shard.lot_qty,
+        shard.lot_basis,
+        problem.lots,
+        problem.lot_gain,
+        float(unit),
+        # Without a gain budget (tax-deferred, or none set) a gain lot rounds to the nearest share:
+        # with shares of a few thousand dollars, rounding 0.9 of one down would drop the sale.
+        not np.isfinite(problem.budget),
     )
-    gain_per_share = sell_price - shard.lot_basis[lots] / qty
-    pos = np.full(shard.n, -1)
-    pos[problem.assets] = np.arange(problem.assets.size)
     return WholeShares(
         buy,
-        np.maximum(sell, 0.0),
+        sell,
         buy_price,
         sell_price,
         qty,
         gain_per_share,
         problem.buy_asset,
-        pos[shard.lot_security[lots]],
-        decision.buys * v / buy_price,
+        # each lot's security in play: the problem's own sell variables' (``build_problem``)
+        problem.qp.asset[problem.n_buys :].copy(),
+        wanted,
     )
+
+
+# numpy's error model: a lot of zero shares or price divides to inf or nan, as numpy's did
+@njit(cache=True, error_model="numpy")
+def round_lots(sells, value, prices, security, lot_qty, lot_basis, lots, lot_gain, unit, nearest):
+    """The lot sales of ``_shares`` in one pass over the lots (compiled: a dozen numpy calls over
+    every lot took most of a rounding's time at thousands of lots), the same operations on each lot
+    in the same order, so the same numbers to the bit. A loss lot rounds up; a gain lot down, or to
+    the nearest unit when ``nearest``; a sale within a millionth of the lot sells it out.
+
+    Parameters
+    ----------
+    sells : ndarray of shape (nl,) — the optimiser's sales, weights
+    value : float — account value, USD
+    prices, security, lot_qty, lot_basis : the shard's arrays (securities' prices; each lot's
+        security, shares and basis in USD)
+    lots : ndarray of shape (nl,), int — the lot of each sale
+    lot_gain : ndarray of shape (nl,) — gain per weight sold (< 0: a loss lot)
+    unit : float — shares a unit (1, or the custodian's smallest fraction)
+    nearest : bool
+
+    Returns
+    -------
+    sell, sell_price, qty, gain_per_share : ndarrays of shape (nl,) — units sold, USD a unit,
+    units held, gain a unit
+    """
+    nl = lots.size
+    sell, sell_price = np.empty(nl), np.empty(nl)
+    qty, gain_per_share = np.empty(nl), np.empty(nl)
+    for i in range(nl):
+        lot = lots[i]
+        price = prices[security[lot]] * unit
+        held = lot_qty[lot] / unit
+        s = _minimum(sells[i] * value / price, held)
+        if lot_gain[i] < 0:
+            rounded = np.ceil(s - _SNAP)
+        elif nearest:
+            rounded = np.floor(s + 0.5)
+        else:
+            rounded = np.floor(s + _SNAP)
+        if s >= held - _SNAP * _maximum(held, 1.0):
+            rounded = held
+        else:
+            rounded = _minimum(rounded, np.floor(held))
+        sell[i] = _maximum(rounded, 0.0)
+        sell_price[i], qty[i] = price, held
+        gain_per_share[i] = price - lot_basis[lot] / held
+    return sell, sell_price, qty, gain_per_share
+
+
+@njit(cache=True)
+def _minimum(a, b):
+    """``np.minimum`` of two numbers: a NaN wins, and of two equal (0.0 and -0.0) the second."""
+    return a if a < b or a != a else b
+
+
+@njit(cache=True)
+def _maximum(a, b):
+    """``np.maximum`` of two numbers: a NaN wins, and of two equal (0.0 and -0.0) the second."""
+    return a if a > b or a != a else b
 
 
 def share_unit(shard: ShardInputs, a: int, params: EngineParams) -> float:
@@ -287,7 +352,6 @@ def _invest_leftover(
     z = qp.net_trade(trade_weights(ws, value))
     grad = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
     asset = qp.asset[:nb]
-    curvature = qp.d[asset] + np.einsum("ij,ij->i", qp.B[asset], qp.B[asset])
     most = np.floor(qp.upper[:nb] * value / ws.buy_price + _SNAP)
     unit = ws.buy_price * (1 + tc)
     first = np.maximum(np.ceil(min_value / ws.buy_price - _SNAP), 1.0)
@@ -299,12 +363,13 @@ def _invest_leftover(
     steps = 4 * nb + 100 if coarse else -1
     buy_greedily(
         ws.buy,
-        ws.buy_price.astype(float),
-        unit.astype(float),
-        first.astype(float),
-        most.astype(float),
+        # read only in the loop: no copies
+        np.ascontiguousarray(ws.buy_price, dtype=float),
+        np.ascontiguousarray(unit, dtype=float),
+        np.ascontiguousarray(first, dtype=float),
+        np.ascontiguousarray(most, dtype=float),
         np.ascontiguousarray(qp.cost[:nb], dtype=float),
-        curvature,
+        problem.buy_curvature,
         np.ascontiguousarray(asset, dtype=np.int64),
         np.ascontiguousarray(grad, dtype=float),
         np.ascontiguousarray(qp.d, dtype=float),
@@ -334,7 +399,8 @@ def round_to_whole_shares(
     a, tc, na = problem.account, params.trading_cost, problem.assets.size
     unit = share_unit(shard, a, params)
     ws = _shares(problem, decision, shard, unit)
-    _no_buy_beside_a_loss_sale(ws, shard.identical_group[problem.assets])
+    group = shard.identical_group[problem.assets]  # (na,) identical group of each security in play
+    _no_buy_beside_a_loss_sale(ws, group)
     cash_now = float(shard.cash[a] + shard.cash_flow[a])
     target_cash = float(shard.cash_target[a] * problem.value)
     budget = problem.budget * problem.value
@@ -349,22 +415,18 @@ def round_to_whole_shares(
         _cut_buys(ws, deficit, tc, min_value)
         deficit = target_cash - cash_after(ws, cash_now, tc)
     if deficit > _CENT:
-        order = sell_order(ws, problem, shard.exclude[a, problem.assets])
+        order = sell_order(ws, problem, shard.exclude[a][problem.assets])
         # No loss sale of an identical group the account buys tonight (the wash-sale sign rule).
-        group = shard.identical_group[problem.assets]
         bought = isin_codes(group[ws.sell_asset], group[ws.buy_asset[ws.buy > 0]])
         order = order[~(bought & (ws.gain_per_share < 0))[order]]
         _add_sells(ws, order, deficit, budget, min_value, tc, na)
-        deficit = target_cash - cash_after(ws, cash_now, tc)
     elif deficit < -_CENT:
-        _invest_leftover(
-            ws, problem, -deficit, tc, min_value, shard.identical_group[problem.assets], unit < 1
-        )
-        deficit = target_cash - cash_after(ws, cash_now, tc)
+        _invest_leftover(ws, problem, -deficit, tc, min_value, group, unit < 1)
     if unit == 1.0:
         whole_orders(ws, shard, problem, budget)
-        deficit = target_cash - cash_after(ws, cash_now, tc)
-    ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc)
+    cash = cash_after(ws, cash_now, tc)  # the trades are final: the deficit and the check share it
+    deficit = target_cash - cash
+    ok = meets_constraints(ws, cash_now, target_cash, budget, min_value, na, tc, cash)
     if unit < 1:
         ws = _in_shares(ws, problem, shard, unit, params.fractional_decimals)
     return Rounded(ws, ok, max(deficit, 0.0) if deficit > _CENT else 0.0)
@@ -377,12 +439,17 @@ def whole_orders(
     budget: float,
 ) -> None:
     """Step 5: each security's sale in whole shares or the whole position (see the module)."""
+    if _sales_whole(ws, problem.assets.size):
+        return  # most calls: nothing for the steps below to look at
     lots = shard.lots_of(problem.account)
     held_qty, held_security = shard.lot_qty[lots], shard.lot_security[lots]
     asset_of = problem.assets[ws.sell_asset]
+    candidates = _maybe_fractional_sales(ws, asset_of, held_qty, held_security)
+    if candidates.size == 0:
+        return  # most calls: every sale is whole shares or the whole position already
     group = shard.identical_group
     bought = isin_codes(group[asset_of], group[problem.assets[ws.buy_asset[ws.buy > 0]]])
-    for sec in _maybe_fractional_sales(ws, asset_of, held_qty, held_security):
+    for sec in candidates:
         mine = np.flatnonzero(asset_of == sec)
         sold = float(ws.sell[mine].sum())
         held = float(held_qty[held_security == sec].sum())
@@ -433,6 +500,48 @@ def _settle(ws: WholeShares, mine: np.ndarray, shares: float) -> None:
             return
 
 
+def _sales_whole(ws: WholeShares, n_assets: int) -> bool:
+    """Whether every security's sale is clearly whole shares (``_maybe_fractional_sales``'s second
+    test, on the same sums): then that function has nothing for ``whole_orders``, whatever is held,
+    and the holdings need not be gathered."""
+    return _all_whole(sum_by_security(ws.sell_asset, ws.sell, None, n_assets))
+
+
+@njit(cache=True)
+def _all_whole(sold):
+    """Whether every security's shares sold ``sold`` are clearly whole (``_sales_whole``)."""
+    for x in sold:
+        fraction = x - np.floor(x + _SNAP)
+        if not (fraction > -_SNAP + _MARGIN and fraction <= _SNAP - _MARGIN):
+            return False
+    return True
+
+
+@njit(cache=True)
+def sum_by_security(security, shares, price, n):
+    """``np.bincount(security, shares * price, minlength=n)`` (``price`` None: ``shares`` alone),
+    to the bit: each lot's amount added to its security's in the lots' order, without the
+    temporaries and dispatch of numpy's (a rounding sums its sales a dozen times).
+
+    Parameters
+    ----------
+    security : ndarray of shape (nl,), int in 0..n-1
+    shares, price : ndarray of shape (nl,)
+    n : int
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    out = np.zeros(n)
+    for i in range(security.size):
+        j = security[i]
+        if j < 0 or j >= n:
+            raise IndexError("security out of range")
+        out[j] += shares[i] if price is None else shares[i] * price[i]
+    return out
+
+
 def _maybe_fractional_sales(
     ws: WholeShares, asset_of: np.ndarray, held_qty: np.ndarray, held_security: np.ndarray
 ) -> np.ndarray:
@@ -453,11 +562,16 @@ def _maybe_fractional_sales(
     return sold_secs[~clearly_passed]
 
 
-def meets_constraints(ws, cash_now, target_cash, budget, min_value, n_assets, tc) -> bool:
+def meets_constraints(
+    ws, cash_now, target_cash, budget, min_value, n_assets, tc, cash: float | None = None
+) -> bool:
+    """Whether ``ws`` meets the cash target, the gain budget, the lots' sizes and min_trade_value.
+    ``cash``: ``cash_after(ws, cash_now, tc)`` when the caller has it already."""
     sold = ws.sold_per_asset(n_assets)
     bought = ws.buy * ws.buy_price
+    cash = cash_after(ws, cash_now, tc) if cash is None else cash
     return bool(
-        cash_after(ws, cash_now, tc) >= target_cash - _CENT
+        cash >= target_cash - _CENT
         and ws.net_gain() <= budget + 1e-6
         and np.all(ws.sell <= ws.lot_qty + 1e-9)
         and np.all((bought == 0) | (bought >= min_value))

@@ -155,8 +155,7 @@ def lot_buckets(problem: AccountProblem) -> AccountProblem:
     sides."""
     qp, nb = problem.qp, problem.n_buys
     asset, upper = qp.asset[nb:], qp.upper[nb:]
-    _, rate_code = np.unique(problem.lot_rate, return_inverse=True)
-    n_rates = rate_code.max() + 1 if rate_code.size else 1
+    rate_code, n_rates = _rate_codes(problem.lot_rate)
     key = (asset * 2 + problem.loss_lot()) * n_rates + rate_code
     # np.unique(key, return_inverse=True) by a table over the keys' range (no sort of the lots)
     present = np.zeros(qp.d.size * 2 * n_rates, bool)
@@ -186,3 +185,29 @@ def lot_buckets(problem: AccountProblem) -> AccountProblem:
         lot_rate=pooled(problem.lot_rate),
         qp=bucket_qp,
     )
+
+
+def _rate_codes(rate: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each lot's tax rate as its rank among the distinct rates (``np.unique(rate,
+    return_inverse=True)[1]``) and how many there are (1 when there are no lots). An account's
+    lots have one or two rates (short and long term), told apart by the least and the most of them
+    without a sort; any other mix is ranked by ``np.unique``.
+
+    Parameters
+    ----------
+    rate : ndarray of shape (nl,), tax rate of each lot
+
+    Returns
+    -------
+    ndarray of shape (nl,), int, and int
+    """
+    if rate.size == 0:
+        return np.zeros(0, np.intp), 1
+    low, high = rate.min(), rate.max()
+    if low == high:
+        return np.zeros(rate.size, np.intp), 1
+    at_high = rate == high
+    if (at_high | (rate == low)).all():
+        return at_high.astype(np.intp), 2
+    _, code = np.unique(rate, return_inverse=True)
+    return code, int(code.max()) + 1

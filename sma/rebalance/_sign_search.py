@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
@@ -33,7 +34,6 @@ from sma.rebalance._sides import (
     contested_groups,
     group_mask,
     groups_of_variables,
-    keep_for_sides,
 )
 
 # Solves of a screened problem before its answer is taken as it is (each frees the fixed variables
@@ -225,8 +225,17 @@ def improve_sides(
     gb, gs = groups_of_variables(problem, group_of_asset)
     group_of_var = np.concatenate([gb, gs])
     # A flip moves a group's buys and loss sales in or out; its gain sales stay whatever the side.
-    sided = np.concatenate([np.ones(nb, bool), problem.loss_lot()])
+    loss = problem.loss_lot()
+    sided = np.concatenate([np.ones(nb, bool), loss])
     n_groups = int(group_of_asset.max()) + 1
+
+    def keep_for(sells: np.ndarray) -> np.ndarray:
+        """``keep_for_sides`` with the contested groups where ``sells`` on the sell side, the
+        others on the buy side (the groups of the variables taken once a search, not a trial)."""
+        sell_side = group_mask(contested[sells], n_groups)
+        buy_side = group_mask(contested[~sells], n_groups)
+        return np.concatenate([~sell_side[gb], ~(buy_side[gs] & loss)])
+
     # a sell-side group has none of its buys kept
     sells = ~group_mask(gb[keep[:nb]], n_groups)[contested]
     best = snapped_objective(problem, v, eps)
@@ -250,9 +259,7 @@ def improve_sides(
         for move in moves[: budget - solves]:
             trial = sells.copy()
             trial[move] = ~trial[move]
-            trial_keep = keep_for_sides(
-                problem, group_of_asset, contested[trial], contested[~trial]
-            )
+            trial_keep = keep_for(trial)
             trial_v, trial_result, its = solve_screened(
                 problem,
                 trial_keep,
@@ -312,21 +319,38 @@ def _flips_that_may_help(
     if reduced is None:
         eta = result.eta if result.eta is not None else np.zeros(qp.h.size)
         reduced = qp.reduced_cost(v, eta)
-    other_side = ~keep & sided
     slot = np.full(group_of_var.max() + 1, -1)
     slot[contested] = np.arange(contested.size)
-    want = np.zeros(contested.size)
-    at = slot[group_of_var[other_side]]
-    np.minimum.at(want, at[at >= 0], reduced[other_side][at >= 0])
+    want = _least_reduced_cost(keep, sided, group_of_var, slot, reduced, contested.size)
     helps = np.flatnonzero(want < -1e-9)
     return helps[np.argsort(want[helps], kind="stable")]
 
 
+@njit(cache=True)
+def _least_reduced_cost(keep, sided, group_of_var, slot, reduced, n_slots):
+    """The least reduced cost (0 when none is below it) of each contested group's other side: the
+    variables of a side not kept, (n_slots,). ``np.minimum.at`` over them in their order, to the
+    bit (np.minimum's rule: a NaN wins, and of two equal the second), in one pass."""
+    want = np.zeros(n_slots)
+    for i in range(keep.size):
+        if keep[i] or not sided[i]:
+            continue
+        at = slot[group_of_var[i]]
+        if at >= 0:
+            r = reduced[i]
+            want[at] = want[at] if want[at] < r or want[at] != want[at] else r
+    return want
+
+
+@njit(cache=True)
 def _side_idle(v, keep, sided, group_of_var, contested, eps, n_groups) -> np.ndarray:
     """Whether each contested group's current side trades nothing in ``v``, shape
-    (len(contested),)."""
-    trading = keep & sided & (v > eps)
-    return ~group_mask(group_of_var[trading], n_groups)[contested]
+    (len(contested),) (one pass over the variables, compiled)."""
+    trading = np.zeros(n_groups, np.bool_)
+    for i in range(v.size):
+        if keep[i] and sided[i] and v[i] > eps:
+            trading[group_of_var[i]] = True
+    return ~trading[contested]
 
 
 def _over_all(result: QPResult, v: np.ndarray) -> QPResult:

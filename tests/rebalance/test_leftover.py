@@ -87,3 +87,16 @@ def test_no_cash_to_spare_buys_nothing_and_no_share_that_raises_the_objective_is
     buy_greedily(buy, price, unit, first, most, cost, curvature, asset, uphill, d, B, 1e6, 1e9,
                  -1, False)  # fmt: skip
     np.testing.assert_array_equal(buy, before)
+
+
+@pytest.mark.parametrize("spare", [500.0, 5_000.0, 20_000.0])
+@pytest.mark.parametrize("seed", range(20, 30))
+def test_compiled_greedy_buys_what_the_numpy_loop_bought_when_cash_or_room_runs_out(seed, spare):
+    """The compiled loop keeps each buy's next step between steps and looks for the best in a
+    second pass; where the cash or a buy's most shares stop it, it stops as the numpy loop did."""
+    args = _instance(seed, False)
+    expected, compiled = [a.copy() for a in args], [a.copy() for a in args]
+    _numpy_loop(*expected, 1e6, spare, -1, False)
+    buy_greedily(*compiled, 1e6, spare, -1, False)
+    np.testing.assert_array_equal(compiled[0], expected[0])
+    np.testing.assert_allclose(compiled[8], expected[8], rtol=1e-12, atol=1e-15)
