@@ -564,13 +564,16 @@ def _held(buy, sell, account, n_groups):
 @_step
 def _lots_of(sell_j, na):
     """The lots of each security in lot order: security ``j``'s are ``order[start[j]:start[j +
-    1]]``."""
-    order = np.argsort(sell_j, kind="mergesort")
+    1]]`` (a counting sort: the stable argsort of ``sell_j`` in one pass)."""
     start = np.zeros(na + 1, np.int64)
     for lot in range(sell_j.size):
         start[sell_j[lot] + 1] += 1
     for j in range(na):
         start[j + 1] += start[j]
+    order, fill = np.empty(sell_j.size, np.int64), start[:na].copy()
+    for lot in range(sell_j.size):
+        order[fill[sell_j[lot]]] = lot
+        fill[sell_j[lot]] += 1
     return order, start
 
 
@@ -629,8 +632,9 @@ def search_moves(
     made = 0
     # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
     # Cash and the gain budget are the numpy search's dot products, computed again when they move.
-    buys_cash = np.dot((1 + tc) * buy, buy_price)
-    sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
+    bought, sold = np.empty(nb), np.empty(nl)
+    buys_cash = _scaled_dot(buy, 1 + tc, buy_price, bought)
+    sales_cash, room = _scaled_dot(sell, 1 - tc, sell_price, sold), budget - np.dot(sell, lots[1])
     while made < moves:
         spendable = (cash_now - buys_cash + sales_cash) - target_cash
         changes = (b_change, u_change, s_change, r_change)
@@ -660,11 +664,21 @@ def search_moves(
         moved = (buy, sell, grad, d, Q, account, held)
         _make(kind, at, also, pair[2], moved, (buys, unbuys, sales, unsales), lots_of, terms)
         if kind <= 1 or also == 1:
-            buys_cash = np.dot((1 + tc) * buy, buy_price)
+            buys_cash = _scaled_dot(buy, 1 + tc, buy_price, bought)
         if kind >= 2 or also == 2:
-            sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
+            sales_cash = _scaled_dot(sell, 1 - tc, sell_price, sold)
+            room = budget - np.dot(sell, lots[1])
         made += 1
     return made
+
+
+@_step
+def _scaled_dot(shares, rate, price, scaled):
+    """``np.dot(rate * shares, price)`` (the same BLAS dot of the same products), the products
+    written into ``scaled``: no array allocated a move."""
+    for i in range(shares.size):
+        scaled[i] = rate * shares[i]
+    return np.dot(scaled, price)
 
 
 @_step

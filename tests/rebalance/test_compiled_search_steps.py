@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from numba import njit
 
 import sma.rebalance._sampling as sampling
 import sma.rebalance._sampling_steps as steps
@@ -359,3 +360,31 @@ def test_the_order_kept_from_move_to_move_gives_the_128_best_of_each_move():
         finite = np.flatnonzero(np.isfinite(change))
         expected = finite[np.argsort(change[finite], kind="stable")[:128]]
         np.testing.assert_array_equal(steps._best(order, keys), expected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_lots_of_each_security_are_the_stable_sort_of_their_securities(seed):
+    """A sale's move recomputes USD sold of its security over its lots in lot order: the counting
+    sort gives the lots in the order a stable argsort does."""
+    rng = np.random.default_rng(seed)
+    na = int(rng.integers(1, 50))
+    sell_j = rng.integers(0, na, int(rng.integers(0, 400)))
+    order, start = steps._lots_of(sell_j, na)
+    np.testing.assert_array_equal(order, np.argsort(sell_j, kind="stable"))
+    np.testing.assert_array_equal(
+        start, np.concatenate([[0], np.cumsum(np.bincount(sell_j, minlength=na))])
+    )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cash_is_the_dot_product_of_the_numpy_search_to_the_bit(seed):
+    """Cash bought and sold, ``np.dot((1 + tc) * shares, price)`` as the search compiled it, from
+    products kept in place."""
+    compiled = njit(lambda shares, rate, price: np.dot(rate * shares, price))
+    rng = np.random.default_rng(seed)
+    n, tc = int(rng.integers(0, 3_000)), float(rng.uniform(0, 0.01))
+    shares = np.round(rng.exponential(20, n), int(rng.integers(0, 4)))
+    price = rng.uniform(1, 3_000, n)
+    for rate in (1 + tc, 1 - tc):
+        got = steps._scaled_dot(shares, rate, price, np.empty(n))
+        assert got == compiled(shares, rate, price)
