@@ -10,13 +10,17 @@ Only its gradient term moves with every move; the other terms, its step and its 
 own buy, or on its security's sales, alone (``_buy_terms``, ``_lot_terms``), so they are kept and
 computed again only for what a move touched, and each move adds the four terms in the formula's
 order. Pairs are looked for only when the lowest changes and widest cross terms of the two sides
-could beat the best single move at all, and within a row only until the buys' own changes, in
-increasing order, leave no room (``_pair_rows``): which pairs are computed never changes the
-answer, only how many. The 128 best moves of each kind are the start of an order kept from move
-to move (``_keep_best``: a move reorders few of them), not a partition and a sort each move.
+could beat the best single move at all, and within a row only over the buys its cash covers (in
+bands of cash, a power of two each: most buys a row could reach are dearer than what it raises)
+and until their own changes, in increasing order, leave no room (``_pair_rows``): which pairs are
+computed never changes the answer, only how many. The 128 best moves of each kind are the start
+of an order kept from move to move (``_keep_best``: a move reorders few of them), not a partition
+and a sort each move.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -27,7 +31,7 @@ _MIN_GAIN_USD = 0.05  # a move must lower the objective by at least five cents o
 _MIN_GAIN_PER_USD = 1e-3  # ... and by 10 bp of what it trades (twice the usual trading cost)
 _SWAP_SIDE = 128  # moves of each kind paired into swaps: the best on their own
 # What is kept of each move of a kind from move to move (``_candidates``), by position
-_TERMS, _STEP, _CASH, _ALLOWED, _SCALE, _GAIN, _DZ = range(7)
+_TERMS, _STEP, _CASH, _ALLOWED, _SCALE, _GAIN, _DZ, _POWER = range(8)
 # The search's steps are inlined where they are called (numba IR): compiled as one function, the
 # arrays a step unpacks from its tuples are not counted in and out at every call (NRT incref and
 # decref were a tenth of the search); compiling takes ~10 s longer, once per source tree.
@@ -90,16 +94,19 @@ def best_pair(
         allowed below the ceiling. Ties go to the first pair in row order, as ``np.argmin`` does.
     """
     m, s = raise_change.size, buy_change.size
-    raise_scale, buy_scale = np.empty(m), np.empty(s)
+    raise_scale, buy_scale, buy_power = np.empty(m), np.empty(s), np.empty(s)
     for r in range(m):
         raise_scale[r] = abs(raise_dz[r]) * q_scale[raise_security[r]]
     for c in range(s):
         buy_scale[c] = abs(buy_dz[c]) * q_scale[buy_security[c]]
+        buy_power[c] = _power(buy_cash[c])
     rows = (raise_change, raise_cash, raise_dz, raise_security, raise_group, raise_loss)
     buys = (buy_change, buy_cash, buy_dz, buy_security, buy_group, np.zeros(s, np.bool_))
     return _pair_rows(
         (np.argsort(raise_change, kind="mergesort"), rows, np.arange(m), raise_scale),
-        (np.argsort(buy_change, kind="mergesort"), buys, np.arange(s), buy_scale),
+        _spending(
+            np.argsort(buy_change, kind="mergesort"), buys, np.arange(s), buy_scale, buy_power
+        ),
         Q,
         spendable,
         cent,
@@ -111,9 +118,10 @@ def best_pair(
 def _pair_rows(rows, buys, Q, spendable, cent, ceiling):
     """``best_pair`` of raising moves and buys, each (the moves paired in increasing order of their
     own change, (change, cash, dz, security, group, loss) by move, tie key by move, cross-term scale
-    ``|dz| q_scale`` by move); returns the pair's change and its two moves."""
+    ``|dz| q_scale`` by move; the buys also their bounds, ``_spending``); returns the pair's change
+    and its two moves."""
     r_items, (r_change, r_cash, r_dz, r_security, r_group, r_loss), r_key, r_scale = rows
-    b_items, (b_change, b_cash, b_dz, b_security, b_group, _), b_key, b_scale = buys
+    b_items, (b_change, b_cash, b_dz, b_security, b_group, _), b_key, b_scale, bounds = buys
     best, best_r, best_c, tie_r, tie_c = ceiling, -1, -1, -1, -1
     s = b_items.size
     if s == 0:
@@ -122,9 +130,13 @@ def _pair_rows(rows, buys, Q, spendable, cent, ceiling):
     # allow (|dz_r| q_scale[j_r] times |dz_b| q_scale[j_b]); a pair is computed only when that
     # bound is not clearly above the best so far (the slack keeps float rounding and ties out).
     # Rows go from the lowest own change and stop once even the widest row still to come cannot
-    # reach the best; the buys, from the lowest own change, stop once the widest buy still to come
-    # cannot. Which pairs are computed does not change the answer, only how many.
-    widest = _widest_on(b_items, b_scale)
+    # reach the best; the buys of each band of cash, from the lowest own change, stop once the
+    # widest buy of the band still to come cannot. Which pairs are computed does not change the
+    # answer, only how many.
+    # Most pairs a row could reach are buys its cash does not cover (one share of a cheap name sold
+    # for one of a dear one): the buys go by cash, in bands, so a row passes over the bands it can
+    # afford and their buys alone.
+    widest, (banded, band_start, band_least, band_widest) = bounds
     lowest_buy, widest_buy = b_change[b_items[0]], widest[0]
     kept, row_widest = _rows(r_items, r_change, r_scale, lowest_buy, widest_buy, best)
     for i in range(kept.size):
@@ -135,25 +147,80 @@ def _pair_rows(rows, buys, Q, spendable, cent, ceiling):
         if _above(r_change[r] + lowest_buy - scale * widest_buy, best):
             continue
         jr, left = r_security[r], spendable + r_cash[r]
-        for k in range(s):
-            c = b_items[k]
-            own = r_change[r] + b_change[c]
-            if _above(own - scale * widest[k], best):
-                break
-            if _above(own - scale * b_scale[c], best):
-                continue
-            jb = b_security[c]
-            if jr == jb or left - b_cash[c] < -cent:
-                continue
-            if r_loss[r] and r_group[r] == b_group[c]:
-                continue
-            total = r_change[r] + b_change[c] + r_dz[r] * b_dz[c] * Q[jr, jb]
-            # the first pair in row order of equal changes, as np.argmin takes it
-            if total < best or (
-                total == best and (r_key[r] < tie_r or (r_key[r] == tie_r and b_key[c] < tie_c))
-            ):
-                best, best_r, best_c, tie_r, tie_c = total, r, c, r_key[r], b_key[c]
+        for band in range(band_least.size):
+            if left - band_least[band] < -cent:
+                break  # no buy of this band is covered, nor of a later one (dearer still)
+            for k in range(band_start[band], band_start[band + 1]):
+                c = banded[k]
+                own = r_change[r] + b_change[c]
+                if _above(own - scale * band_widest[k], best):
+                    break
+                if _above(own - scale * b_scale[c], best):
+                    continue
+                jb = b_security[c]
+                if jr == jb or left - b_cash[c] < -cent:
+                    continue
+                if r_loss[r] and r_group[r] == b_group[c]:
+                    continue
+                total = r_change[r] + b_change[c] + r_dz[r] * b_dz[c] * Q[jr, jb]
+                # the first pair in row order of equal changes, as np.argmin takes it
+                if total < best or (
+                    total == best and (r_key[r] < tie_r or (r_key[r] == tie_r and b_key[c] < tie_c))
+                ):
+                    best, best_r, best_c, tie_r, tie_c = total, r, c, r_key[r], b_key[c]
     return (best, best_r, best_c) if best_r >= 0 else (np.inf, -1, -1)
+
+
+@_step
+def _spending(items, side, key, scale, power):
+    """The buys side of ``_pair_rows`` (``items`` of (change, cash, dz, security, group, loss)
+    ``side``, tie ``key``, cross-term ``scale`` and ``_power`` of cash by move) with its bounds: the
+    widest scale from each item on, and the items in bands of cash (``_cash_bands``). Computed once
+    for the rows of either kind."""
+    bands = _cash_bands(items, side[1], power, scale)
+    return items, side, key, scale, (_widest_on(items, scale), bands)
+
+
+@_step
+def _power(usd):
+    """The power of two of a positive number of dollars (``math.frexp``: ``usd < 2**power``), -inf
+    of any other."""
+    return float(math.frexp(usd)[1]) if usd > 0.0 and usd < np.inf else -np.inf
+
+
+@_step
+def _cash_bands(items, cash, power, scale):
+    """``items`` (in order) in bands of ``cash`` (``power``: its ``_power`` by item), each band in
+    that order: band 0 the cash that is not a positive number (no test passes over it), then one
+    band a power of two, dearer band by dearer band. Returns the items banded, where each band
+    starts, the least cash of each band (-inf: band 0 and empty bands) and the widest ``scale`` from
+    each banded item on within its band."""
+    s = items.size
+    low, high = np.inf, -np.inf
+    for k in range(s):
+        if power[items[k]] > -np.inf:
+            low, high = min(low, power[items[k]]), max(high, power[items[k]])
+    n = int(high - low) + 2 if low <= high else 1
+    band = np.empty(s, np.int64)
+    start = np.zeros(n + 1, np.int64)
+    for k in range(s):
+        band[k] = int(power[items[k]] - low) + 1 if power[items[k]] > -np.inf else 0
+        start[band[k] + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    fill, banded = start[:n].copy(), np.empty(s, np.int64)
+    for k in range(s):
+        banded[fill[band[k]]] = items[k]
+        fill[band[k]] += 1
+    least, widest = np.full(n, -np.inf), np.empty(s)
+    for k in range(n):
+        top, usd = 0.0, np.inf
+        for at in range(start[k + 1] - 1, start[k] - 1, -1):
+            top, usd = max(top, scale[banded[at]]), min(usd, cash[banded[at]])
+            widest[at] = top
+        if k > 0 and start[k] < start[k + 1]:
+            least[k] = usd
+    return banded, start, least, widest
 
 
 @_step
@@ -207,13 +274,14 @@ def hessian_scale(Q: np.ndarray) -> np.ndarray:
 def _candidates(n):
     """Room for one kind of move of ``n`` buys or lots, kept from move to move: its terms
     (``_terms``), step (shares), cash (USD), whether what it alone decides allows it, its cross-term
-    scale ``|dz| q_scale`` (``best_pair``), the gain it realises (USD) and its net weight moved as
-    a swap computes it."""
+    scale ``|dz| q_scale`` (``best_pair``), the gain it realises (USD), its net weight moved as
+    a swap computes it and the ``_power`` of its cash (kept for buys: their bands in a swap)."""
     return (
         np.empty((n, 4)),
         np.empty(n),
         np.empty(n),
         np.zeros(n, np.bool_),
+        np.empty(n),
         np.empty(n),
         np.empty(n),
         np.empty(n),
@@ -249,6 +317,7 @@ def _buy_terms(b, buy, account, q_scale, curv, numbers, more, less):
     usd = step * buy_price[b]
     _terms(more[_TERMS], b, usd / value, buy_cost[b], usd / value, curv[j])
     more[_STEP][b], more[_CASH][b] = step, usd * (1 + tc)
+    more[_POWER][b] = _power(more[_CASH][b])
     more[_ALLOWED][b] = not buy[b] + step > most[b]
     more[_DZ][b] = usd / value
     more[_SCALE][b] = abs(more[_DZ][b]) * q_scale[j]
@@ -495,13 +564,16 @@ def _held(buy, sell, account, n_groups):
 @_step
 def _lots_of(sell_j, na):
     """The lots of each security in lot order: security ``j``'s are ``order[start[j]:start[j +
-    1]]``."""
-    order = np.argsort(sell_j, kind="mergesort")
+    1]]`` (a counting sort: the stable argsort of ``sell_j`` in one pass)."""
     start = np.zeros(na + 1, np.int64)
     for lot in range(sell_j.size):
         start[sell_j[lot] + 1] += 1
     for j in range(na):
         start[j + 1] += start[j]
+    order, fill = np.empty(sell_j.size, np.int64), start[:na].copy()
+    for lot in range(sell_j.size):
+        order[fill[sell_j[lot]]] = lot
+        fill[sell_j[lot]] += 1
     return order, start
 
 
@@ -560,8 +632,9 @@ def search_moves(
     made = 0
     # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
     # Cash and the gain budget are the numpy search's dot products, computed again when they move.
-    buys_cash = np.dot((1 + tc) * buy, buy_price)
-    sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
+    bought, sold = np.empty(nb), np.empty(nl)
+    buys_cash = _scaled_dot(buy, 1 + tc, buy_price, bought)
+    sales_cash, room = _scaled_dot(sell, 1 - tc, sell_price, sold), budget - np.dot(sell, lots[1])
     while made < moves:
         spendable = (cash_now - buys_cash + sales_cash) - target_cash
         changes = (b_change, u_change, s_change, r_change)
@@ -591,11 +664,21 @@ def search_moves(
         moved = (buy, sell, grad, d, Q, account, held)
         _make(kind, at, also, pair[2], moved, (buys, unbuys, sales, unsales), lots_of, terms)
         if kind <= 1 or also == 1:
-            buys_cash = np.dot((1 + tc) * buy, buy_price)
+            buys_cash = _scaled_dot(buy, 1 + tc, buy_price, bought)
         if kind >= 2 or also == 2:
-            sales_cash, room = np.dot((1 - tc) * sell, sell_price), budget - np.dot(sell, lots[1])
+            sales_cash = _scaled_dot(sell, 1 - tc, sell_price, sold)
+            room = budget - np.dot(sell, lots[1])
         made += 1
     return made
+
+
+@_step
+def _scaled_dot(shares, rate, price, scaled):
+    """``np.dot(rate * shares, price)`` (the same BLAS dot of the same products), the products
+    written into ``scaled``: no array allocated a move."""
+    for i in range(shares.size):
+        scaled[i] = rate * shares[i]
+    return np.dot(scaled, price)
 
 
 @_step
@@ -686,11 +769,12 @@ def _best_swap(changes, moves, sides, orders, cheapest, Q, spendable, ceiling, r
         return best
     _keep_best(buy_order, buy_keys, b_change)
     spend = _best(buy_order, buy_keys)
-    cols = (
+    cols = _spending(
         spend,
         (b_change, buys[_CASH], buys[_DZ], buy_j, buy_group, no_loss),
         buy_index,
         buys[_SCALE],
+        buys[_POWER],
     )
     for raising in range(2):
         below = min(ceiling, best[0])

@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from numba import njit
 
 import sma.rebalance._sampling as sampling
 import sma.rebalance._sampling_steps as steps
@@ -101,6 +102,49 @@ def test_a_ceiling_keeps_the_swap_below_it_and_finds_none_at_it(seed):
     above = best_pair(*moves, Q, scale, spendable, CENT, np.nextafter(expected[0], np.inf))
     assert at == (np.inf, -1, -1)
     assert (float(above[0]), int(above[1]), int(above[2])) == expected
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_buys_in_bands_of_cash_leave_no_pair_the_cash_covers(seed):
+    """The pairing passes over the buys in bands of cash (a power of two each) and stops at the
+    first band a row's cash does not cover: the swap is still the numpy pairing's, with buys'
+    cash from cents to $100k, exact powers of two (a band's edge), zero, negative and cash that
+    covers a buy only within the cent of tolerance."""
+    args = list(_pairing_instance(seed))
+    rng = np.random.default_rng(1_000 + seed)
+    s, rcash = args[7].size, args[1]
+    bcash = 10.0 ** rng.uniform(-2, 5, s)
+    edge = rng.random(s)
+    bcash[edge < 0.2] = 2.0 ** rng.integers(-3, 16, s)[edge < 0.2]
+    bcash[(edge >= 0.2) & (edge < 0.25)] = 0.0
+    bcash[(edge >= 0.25) & (edge < 0.3)] = -rng.uniform(0, 100, s)[(edge >= 0.25) & (edge < 0.3)]
+    near = (edge >= 0.3) & (edge < 0.4)  # a row's cash plus spendable, give or take a cent
+    bcash[near] = (
+        rcash[rng.integers(0, rcash.size, s)][near]
+        + args[-1]
+        + rng.choice([-CENT, 0.0, CENT, np.nextafter(CENT, 1.0)], s)[near]
+    )
+    args[7] = bcash
+    args[6] = np.where(near, args[6] - 1e-3, args[6])  # the buys at the edge of cover the best
+    expected = _numpy_pairing(*args)
+    *moves, Q, spendable = args
+    total, r, c = best_pair(*moves, Q, hessian_scale(Q), spendable, CENT)
+    if expected is None:
+        assert (r, c) == (-1, -1) and total == np.inf
+    else:
+        assert (float(total), int(r), int(c)) == expected  # to the bit
+
+
+def test_a_buy_the_cash_covers_within_a_cent_is_paired_alone_in_its_band():
+    """$100 raised buys a share of $100.004 (a cent's tolerance), the cheapest of its band."""
+    Q = np.eye(4) * 1e-6
+    total, r, c = best_pair(
+        np.array([-1.0]), np.array([100.0]), np.array([-0.1]), np.array([0]), np.array([0]),
+        np.array([False]), np.array([-1.0, -0.5, -0.4]), np.array([100.004, 120.0, 3.0]),
+        np.array([0.1, 0.1, 0.1]), np.array([1, 2, 3]), np.array([1, 2, 3]), Q, hessian_scale(Q),
+        0.0, CENT,
+    )  # fmt: skip
+    assert (r, c) == (0, 0)
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -316,3 +360,31 @@ def test_the_order_kept_from_move_to_move_gives_the_128_best_of_each_move():
         finite = np.flatnonzero(np.isfinite(change))
         expected = finite[np.argsort(change[finite], kind="stable")[:128]]
         np.testing.assert_array_equal(steps._best(order, keys), expected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_lots_of_each_security_are_the_stable_sort_of_their_securities(seed):
+    """A sale's move recomputes USD sold of its security over its lots in lot order: the counting
+    sort gives the lots in the order a stable argsort does."""
+    rng = np.random.default_rng(seed)
+    na = int(rng.integers(1, 50))
+    sell_j = rng.integers(0, na, int(rng.integers(0, 400)))
+    order, start = steps._lots_of(sell_j, na)
+    np.testing.assert_array_equal(order, np.argsort(sell_j, kind="stable"))
+    np.testing.assert_array_equal(
+        start, np.concatenate([[0], np.cumsum(np.bincount(sell_j, minlength=na))])
+    )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cash_is_the_dot_product_of_the_numpy_search_to_the_bit(seed):
+    """Cash bought and sold, ``np.dot((1 + tc) * shares, price)`` as the search compiled it, from
+    products kept in place."""
+    compiled = njit(lambda shares, rate, price: np.dot(rate * shares, price))
+    rng = np.random.default_rng(seed)
+    n, tc = int(rng.integers(0, 3_000)), float(rng.uniform(0, 0.01))
+    shares = np.round(rng.exponential(20, n), int(rng.integers(0, 4)))
+    price = rng.uniform(1, 3_000, n)
+    for rate in (1 + tc, 1 - tc):
+        got = steps._scaled_dot(shares, rate, price, np.empty(n))
+        assert got == compiled(shares, rate, price)
