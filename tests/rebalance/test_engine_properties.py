@@ -16,6 +16,9 @@ from sma.rebalance import DecisionStatus, EngineParams, ShardInputs, decide
 from tests.rebalance.toy_shards import SECTORS, SYMBOLS, toy_model
 
 TC = EngineParams().trading_cost
+# Cash within half a cent of its target meets it: the engine's rule (``sma.rebalance._rounding``,
+# ``_CENT``), as money is kept in whole cents (README, "Money: integer cents, one rounding rule").
+HALF_CENT = 0.005
 
 
 def random_shard(seed: int, m: int) -> ShardInputs:
@@ -120,7 +123,7 @@ def check_invariants(
             mine[mine.side == "SELL"].notional.sum(),
         )
         cash = shard.cash[a] + shard.cash_flow[a] - (1 + TC) * buys + (1 - TC) * sells
-        assert cash >= shard.cash_target[a] * value[a] - 1e-6
+        assert cash >= shard.cash_target[a] * value[a] - HALF_CENT
         if shard.account_type[a] == "TAXABLE" and np.isfinite(shard.gain_budget_remaining[a]):
             assert sold.realized_gain.sum() <= max(shard.gain_budget_remaining[a], 0.0) + 1e-6
         if shard.account_type[a] != "TAXABLE":
@@ -129,6 +132,7 @@ def check_invariants(
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6))
+@example(seed=1297, m=5)  # A3 ends 0.14 cents under its cash target: within half a cent, met
 def test_every_decision_respects_every_constraint(seed, m):
     shard = random_shard(seed, m)
     out = decide(shard, toy_model(), EngineParams(risk_aversion=20.0))
