@@ -117,3 +117,47 @@ def test_tracking_error_is_non_negative_and_scales_with_the_active_position(seed
     te = tracking_error(model, a)
     assert te >= 0
     assert tracking_error(model, c * a) == pytest.approx(abs(c) * te, rel=1e-9, abs=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), k=st.integers(1, 12))
+def test_a_subset_is_the_model_built_from_the_same_rows_to_the_bit(seed, n, k):
+    """``subset`` skips the checks and the eigendecomposition a new model makes; what it returns
+    is still what ``RiskModel`` builds from those rows (every array equal bit for bit), and a
+    subset of a subset is a subset."""
+    rng = np.random.default_rng(seed)
+    half = rng.normal(size=(k, k))
+    model = RiskModel(
+        np.array([f"S{i}" for i in range(n)]),
+        np.array([f"F{q}" for q in range(k)]),
+        rng.normal(size=(n, k)),
+        half @ half.T / k,
+        rng.uniform(0.01, 0.2, n),
+    )
+    index = np.flatnonzero(rng.random(n) < 0.6)
+    sub = model.subset(index)
+    built = RiskModel(
+        model.symbols[index],
+        model.factors,
+        model.exposures[index],
+        model.factor_cov,
+        model.specific_var[index],
+    )
+    np.testing.assert_array_equal(sub.symbols, built.symbols, strict=True)
+    np.testing.assert_array_equal(sub.factors, built.factors, strict=True)
+    for name in ("exposures", "factor_cov", "specific_var", "loadings"):
+        assert getattr(sub, name).shape == getattr(built, name).shape
+        np.testing.assert_array_equal(_bits(getattr(sub, name)), _bits(getattr(built, name)))
+    assert sub.loadings.flags.c_contiguous
+    again = np.flatnonzero(rng.random(index.size) < 0.5)
+    np.testing.assert_array_equal(
+        _bits(sub.subset(again).loadings), _bits(model.subset(index[again]).loadings)
+    )
+    active = rng.normal(size=index.size) * 0.01
+    assert tracking_error(sub, active) == tracking_error(built, active)
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    """A float array's bit patterns: equal only when every number is the same to the bit (-0.0
+    and 0.0 differ)."""
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.int64)
