@@ -175,11 +175,11 @@ def _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduce
     if start_reduced is not None:
         reduced = start_reduced
     else:
-        z_start = sides.qp.net_trade(start.v)
         # The same net trades as the starting answer: each variable's reduced cost only needs z
-        # and eta (``qp.reduced_cost`` when ``sides`` is the problem, to the bit).
-        reduced = qp.sign * (qp.d * z_start + qp.B @ (qp.B.T @ z_start) + qp.p)[qp.asset] + qp.cost
-        reduced += qp.G.T @ start.eta if start.eta is not None else 0.0
+        # and eta (``qp.reduced_cost`` when ``sides`` is the problem, to the bit). Without eta no
+        # row adds to it (zeros: the +0.0 the sum adds without them).
+        g_eta = qp.G.T @ start.eta if start.eta is not None else np.zeros(qp.asset.size)
+        reduced = qp.reduced_cost_at(sides.qp.net_trade(start.v), g_eta)
     settled = keep if unsettled is None else keep & ~unsettled
     zero = settled & (reduced > margin)
     its = 0
