@@ -112,13 +112,11 @@ def solve_screened(
             reject_above,
             _bound_over(qp, keep, free, full, reject_above),
         )
-        if result.status == "above":
-            v = np.where(full, qp.upper, 0.0)
-            v[free] = result.v
-            return v, result, its + result.iterations
-        its += result.iterations
         v = np.where(full, qp.upper, 0.0)
         v[free] = result.v
+        if result.status == "above":
+            return v, result, its + result.iterations
+        its += result.iterations
         if result.status != "optimal" or result.eta is None:
             if full.any():
                 full[:] = False  # the sales fixed in full may have spent what the cash row allows
@@ -127,13 +125,22 @@ def solve_screened(
             else:
                 break
             continue
-        reduced = qp.reduced_cost(v, result.eta)
-        wrong = (zero & (reduced < -1e-9)) | (full & (reduced > 1e-9))
-        if not wrong.any():
+        if not _free_wrong_sides(zero, full, qp.reduced_cost(v, result.eta)):
             break
-        zero &= ~wrong
-        full &= ~wrong
     return v, result, its
+
+
+@njit(cache=True)
+def _free_wrong_sides(zero, full, reduced) -> bool:
+    """Frees, in place, every variable left at zero whose reduced cost is clearly negative and
+    every one fixed in full whose reduced cost is clearly positive (on the wrong side of the KKT
+    conditions); whether there was any."""
+    wrong = False
+    for j in range(reduced.size):
+        if (zero[j] and reduced[j] < -1e-9) or (full[j] and reduced[j] > 1e-9):
+            zero[j] = full[j] = False
+            wrong = True
+    return wrong
 
 
 def _bound_over(qp, keep, free, full, reject_above: float) -> StillAbove | None:
@@ -145,27 +152,64 @@ def _bound_over(qp, keep, free, full, reject_above: float) -> StillAbove | None:
 
     if reject_above == np.inf:
         return None  # the solve never stops early: nothing to check
-    # What does not change from one iterate to the next, taken once a solve.
-    v_fixed = np.where(full, qp.upper, 0.0)
-    at_zero, at_full = np.flatnonzero(keep & ~free & ~full), np.flatnonzero(keep & full)
-    room_zero, room_full = qp.upper[at_zero], qp.upper[at_full]
 
     def still_above(v_free: np.ndarray, eta: np.ndarray, bound: float) -> bool:
-        v = v_fixed.copy()
-        v[free] = v_free
-        z = qp.net_trade(v)
-        qz = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
-        g_eta = qp.G.T @ eta
-
-        def reduced(at: np.ndarray) -> np.ndarray:  # ``qp.reduced_cost(v, eta)[at]``, to the bit
-            return qp.sign[at] * qz[qp.asset[at]] + qp.cost[at] + g_eta[at]
-
-        gain = (np.maximum(-reduced(at_zero), 0.0) * room_zero).sum() + (
-            np.maximum(reduced(at_full), 0.0) * room_full
-        ).sum()
-        return bool(bound - gain > reject_above)
+        # (asked at most once a solve: nothing is worth taking ahead of it)
+        z = _net_trade_with(full, free, v_free, qp.upper, qp.asset, qp.sign, qp.d.size)
+        bb = qp.B @ (qp.B.T @ z)  # BLAS products and numpy's sums: their order, to the bit
+        gain_zero, gain_full = _gain_of_fixed(
+            keep, free, full, qp.asset, qp.sign, qp.cost, qp.upper, qp.d, qp.p, z, bb, qp.G.T @ eta
+        )
+        return bool(bound - (gain_zero.sum() + gain_full.sum()) > reject_above)
 
     return still_above
+
+
+@njit(cache=True)
+def _net_trade_with(full, free, v_free, upper, asset, sign, n) -> np.ndarray:
+    """The net trade (n,) of the trades ``upper`` where ``full``, ``v_free`` (in order) where
+    ``free``, zero elsewhere: ``net_trade`` of ``v = np.where(full, upper, 0.0)`` after
+    ``v[free] = v_free``, in its order."""
+    z = np.zeros(n)
+    f = 0
+    for j in range(upper.size):
+        vj = upper[j] if full[j] else 0.0
+        if free[j]:
+            vj = v_free[f]
+            f += 1
+        z[asset[j]] += sign[j] * vj
+    return z
+
+
+@njit(cache=True)
+def _gain_of_fixed(keep, free, full, asset, sign, cost, upper, d, p, z, bb, g_eta):
+    """What each variable of ``keep`` fixed out of the solve could still gain, in variable order:
+    of those at zero ``np.maximum(-reduced, 0.0) * upper``, of those in full
+    ``np.maximum(reduced, 0.0) * upper``, ``reduced`` being ``TradeQP.reduced_cost`` from ``z``,
+    ``bb = B B'z`` and ``g_eta = G'eta`` (numpy's operations in numpy's order; a NaN stays one)."""
+    qz = np.empty(d.size)
+    for i in range(d.size):
+        qz[i] = d[i] * z[i] + bb[i] + p[i]
+    n_zero = n_full = 0
+    for j in range(keep.size):
+        if keep[j] and not free[j]:
+            if full[j]:
+                n_full += 1
+            else:
+                n_zero += 1
+    gain_zero, gain_full = np.empty(n_zero), np.empty(n_full)
+    a = b = 0
+    for j in range(keep.size):
+        if keep[j] and not free[j]:
+            reduced = sign[j] * qz[asset[j]] + cost[j] + g_eta[j]
+            if full[j]:
+                gain_full[b] = (reduced if reduced >= 0.0 or reduced != reduced else 0.0) * upper[j]
+                b += 1
+            else:
+                lower = -reduced
+                gain_zero[a] = (lower if lower >= 0.0 or lower != lower else 0.0) * upper[j]
+                a += 1
+    return gain_zero, gain_full
 
 
 def _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduced=None):
