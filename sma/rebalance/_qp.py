@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numba import njit
@@ -208,16 +209,24 @@ class QPResult:
     """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter', 'infeasible' or 'above'
     (stopped early: the optimum is above the caller's ``above``; ``v`` and ``eta`` the iterate).
 
-    ``eta`` (r,) are the multipliers of the dense rows (cash, gain budget), ``reduced`` (nv,) the
-    reduced cost of each variable (> 0: it wants to be smaller).
+    ``problem`` is the problem ``v`` is over, ``objective`` its objective at ``v``. ``eta`` (r,) are
+    the multipliers of the dense rows (cash, gain budget), ``reduced`` (nv,) the reduced cost of
+    each variable (> 0: it wants to be smaller).
     """
 
     v: np.ndarray
-    objective: float
+    problem: TradeQP
     status: str
     iterations: int
     eta: np.ndarray | None = None
     reduced: np.ndarray | None = None
+
+    @cached_property
+    def objective(self) -> float:
+        """``problem.objective(v)``, taken when first read: the engine reads few solves' own."""
+        # As in ``solve_trade_qp``: a non-finite iterate's status says so; no warnings.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return self.problem.objective(self.v)
 
 
 # Whether a lower bound (``bound``) on the optimum, found at the iterate ``v`` with row multipliers
@@ -264,8 +273,8 @@ def _interior_point(
         # it breaks (fixed trades spent more cash than there is) no trade can mend
         zero = np.zeros(0)
         if np.any(qp.h < 0):
-            return QPResult(zero, qp.objective(zero), "infeasible", 0)
-        return QPResult(zero, qp.objective(zero), "optimal", 0, np.zeros(qp.G.shape[0]), zero)
+            return QPResult(zero, qp, "infeasible", 0)
+        return QPResult(zero, qp, "optimal", 0, np.zeros(qp.G.shape[0]), zero)
     data = (
         np.ascontiguousarray(qp.asset, dtype=np.int64),
         np.ascontiguousarray(qp.sign, dtype=float),
@@ -288,8 +297,8 @@ def _interior_point(
         if status != ABOVE:
             break
         if still_above is None or still_above(v, eta, bound):
-            return QPResult(v, qp.objective(v), "above", iterations, eta)
+            return QPResult(v, qp, "above", iterations, eta)
         above, done = np.inf, iterations  # the bound was not the caller's: solve on
     if status == OPTIMAL:
-        return QPResult(v, qp.objective(v), "optimal", iterations, eta, reduced)
-    return QPResult(v, qp.objective(v), _STATUS[status], iterations)
+        return QPResult(v, qp, "optimal", iterations, eta, reduced)
+    return QPResult(v, qp, _STATUS[status], iterations)

@@ -29,7 +29,7 @@ from numba import njit
 
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
-from sma.rebalance._qp import QPResult, StillAbove, solve_trade_qp
+from sma.rebalance._qp import QPResult, StillAbove, TradeQP, solve_trade_qp
 from sma.rebalance._sides import (
     contested_groups,
     group_mask,
@@ -308,7 +308,7 @@ def improve_sides(
                 problem,
                 trial_keep,
                 problem,
-                _over_all(result, v),
+                _over_all(result, qp, v),
                 params,
                 group_mask(contested[move], n_groups)[group_of_var],
                 _clearly_above(best, problem.te2_offset),
@@ -397,6 +397,7 @@ def _side_idle(v, keep, sided, group_of_var, contested, eps, n_groups) -> np.nda
     return ~trading[contested]
 
 
-def _over_all(result: QPResult, v: np.ndarray) -> QPResult:
-    """``result`` with ``v`` over all variables, so it can seed the screening of the next solve."""
-    return QPResult(v, result.objective, result.status, result.iterations, result.eta)
+def _over_all(result: QPResult, qp: TradeQP, v: np.ndarray) -> QPResult:
+    """``result`` with ``v`` over all variables of ``qp``, so it can seed the screening of the next
+    solve."""
+    return QPResult(v, qp, result.status, result.iterations, result.eta)

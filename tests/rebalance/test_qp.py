@@ -176,3 +176,14 @@ def test_reduced_cost_is_numpys_sum_in_numpys_order_to_the_bit(seed):
     qz = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
     want = qp.sign * qz[qp.asset] + qp.cost + qp.G.T @ eta
     assert same_bits(qp.reduced_cost(v, eta), want)
+
+
+def test_a_solves_objective_is_its_problems_objective_at_its_answer():
+    """``QPResult.objective`` is taken when read, from the problem solved: the same number as the
+    objective at its ``v``, to the bit, for a fixed problem too (its offset included)."""
+    qp = random_qp(6)
+    free = np.random.default_rng(6).random(qp.asset.size) < 0.5
+    for problem in (qp, qp.fix(free, np.zeros_like(free))):
+        result = solve_trade_qp(problem, tol=1e-8)
+        assert result.problem is problem
+        assert same_bits(result.objective, problem.objective(result.v))

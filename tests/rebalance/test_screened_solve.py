@@ -65,7 +65,7 @@ def test_screened_solve_reaches_the_whole_problems_optimum(seed, side_seed):
     if whole.status != "optimal" or relaxed.status != "optimal":
         return
     scale = max(abs(whole.objective), 1e-3)
-    for sides, start in ((buckets, relaxed), (problem, _over_all(whole, keep))):
+    for sides, start in ((buckets, relaxed), (problem, _over_all(whole, problem.qp, keep))):
         v, result, _ = solve_screened(problem, keep, sides, start, PARAMS)
         assert result.status == "optimal"
         assert np.all(v[~keep] == 0) and np.all((v >= 0) & (v <= problem.qp.upper))
@@ -73,10 +73,10 @@ def test_screened_solve_reaches_the_whole_problems_optimum(seed, side_seed):
         assert problem.qp.objective(v) == pytest.approx(whole.objective, abs=2e-6 * scale)
 
 
-def _over_all(result, keep):
+def _over_all(result, qp, keep):
     v = np.zeros(keep.size)
     v[keep] = result.v
-    return type(result)(v, result.objective, result.status, result.iterations, result.eta)
+    return type(result)(v, qp, result.status, result.iterations, result.eta)
 
 
 def numpy_still_above(qp, keep, free, full, reject_above, v_free, eta, bound) -> bool:
