@@ -273,13 +273,6 @@ def improve_sides(
     sided = np.concatenate([np.ones(nb, bool), loss])
     n_groups = int(group_of_asset.max()) + 1
 
-    def keep_for(sells: np.ndarray) -> np.ndarray:
-        """``keep_for_sides`` with the contested groups where ``sells`` on the sell side, the
-        others on the buy side (the groups of the variables taken once a search, not a trial)."""
-        sell_side = group_mask(contested[sells], n_groups)
-        buy_side = group_mask(contested[~sells], n_groups)
-        return np.concatenate([~sell_side[gb], ~(buy_side[gs] & loss)])
-
     # a sell-side group has none of its buys kept
     sells = ~group_mask(gb[keep[:nb]], n_groups)[contested]
     best = snapped_objective(problem, v, eps)
@@ -301,16 +294,16 @@ def improve_sides(
         ]
         improved = False
         for move in moves[: budget - solves]:
-            trial = sells.copy()
-            trial[move] = ~trial[move]
-            trial_keep = keep_for(trial)
+            trial, trial_keep, unsettled = _trial_sides(
+                sells, move, contested, n_groups, gb, gs, loss, group_of_var
+            )
             trial_v, trial_result, its = solve_screened(
                 problem,
                 trial_keep,
                 problem,
                 _over_all(result, qp, v),
                 params,
-                group_mask(contested[move], n_groups)[group_of_var],
+                unsettled,
                 _clearly_above(best, problem.te2_offset),
                 reduced,
             )
@@ -327,6 +320,34 @@ def improve_sides(
         if not improved:
             break
     return SearchResult(v, result, keep, best, solves, iterations, flips)
+
+
+@njit(cache=True)
+def _trial_sides(sells, move, contested, n_groups, gb, gs, loss, group_of_var):
+    """One trial of ``improve_sides``: the sides ``sells`` (a bool per contested group: on the
+    sell side) with the groups at ``move`` (positions in ``contested``) flipped; the variables
+    those sides keep (``keep_for_sides``: no buy on the sell side, no loss sale (``loss``) on the
+    buy side; ``gb``, ``gs`` the groups of the buys and sales); and the variables of the flipped
+    groups (``group_of_var``), (nv,) bool each. One pass each instead of ~20 numpy calls."""
+    trial = sells.copy()
+    for m in move:
+        trial[m] = not trial[m]
+    side = np.zeros(n_groups, np.int8)  # 0 not contested, 1 sell side, 2 buy side
+    for c in range(contested.size):
+        side[contested[c]] = 1 if trial[c] else 2
+    flipped = np.zeros(n_groups, np.bool_)
+    for m in move:
+        flipped[contested[m]] = True
+    nb = gb.size
+    keep = np.empty(nb + gs.size, np.bool_)
+    for i in range(nb):
+        keep[i] = side[gb[i]] != 1
+    for lot in range(gs.size):
+        keep[nb + lot] = not (side[gs[lot]] == 2 and loss[lot])
+    unsettled = np.empty(group_of_var.size, np.bool_)
+    for j in range(group_of_var.size):
+        unsettled[j] = flipped[group_of_var[j]]
+    return trial, keep, unsettled
 
 
 def _clearly_above(best: float, te2_offset: float) -> float:
