@@ -225,11 +225,13 @@ def _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduce
         g_eta = qp.G.T @ start.eta if start.eta is not None else np.zeros(qp.asset.size)
         reduced = qp.reduced_cost_at(sides.qp.net_trade(start.v), g_eta)
     settled = keep if unsettled is None else keep & ~unsettled
-    zero = settled & (reduced > margin)
     its = 0
     if sides is problem:
-        full = settled & (reduced < -margin) & (start.v > qp.upper - params.trade_epsilon)
+        zero, full = _clearly_at_bounds(
+            settled, reduced, margin, start.v, qp.upper, params.trade_epsilon
+        )
     else:
+        zero = settled & (reduced > margin)
         # The lot buckets' answer may buy and harvest one group at once, so it only tells which lot
         # sales cost too much. A loose solve of the lots on their sides tells the rest.
         zero[: problem.n_buys] = False
@@ -248,6 +250,20 @@ def _fixed_at_start(problem, keep, sides, start, params, unsettled, start_reduce
         else:
             full = np.zeros_like(keep)
     return zero, full, its
+
+
+@njit(cache=True)
+def _clearly_at_bounds(settled, reduced, margin, v, upper, eps):
+    """Of the ``settled`` variables, those whose reduced cost is clearly positive (``> margin``:
+    left at zero) and those whose reduced cost is clearly negative (``< -margin``) at their upper
+    bound in ``v`` (within ``eps``: fixed there); (nv,) bool each, numpy's comparisons in one
+    pass."""
+    zero = np.empty(settled.size, np.bool_)
+    full = np.empty(settled.size, np.bool_)
+    for j in range(settled.size):
+        zero[j] = settled[j] and reduced[j] > margin
+        full[j] = settled[j] and reduced[j] < -margin and v[j] > upper[j] - eps
+    return zero, full
 
 
 def improve_sides(

@@ -15,6 +15,7 @@ from sma.rebalance import solve_trade_qp as solve
 from sma.rebalance._sides import lot_buckets
 from sma.rebalance._sign_search import (
     _bound_over,
+    _clearly_at_bounds,
     _free_wrong_sides,
     _gain_of_fixed,
     _net_trade_with,
@@ -135,3 +136,16 @@ def test_a_screened_round_frees_exactly_the_variables_on_the_wrong_side():
     np.testing.assert_array_equal(zero, want_zero)
     np.testing.assert_array_equal(full, want_full)
     assert not _free_wrong_sides(zero, full, reduced)
+
+
+def test_the_start_fixes_what_numpys_comparisons_fix():
+    """``_clearly_at_bounds`` (compiled) against its numpy reading, NaN reduced costs included."""
+    rng = np.random.default_rng(11)
+    upper = rng.uniform(0.001, 0.01, 400)
+    v = np.where(rng.random(400) < 0.5, upper, upper * rng.random(400))
+    reduced = rng.normal(0, 1e-6, 400)
+    reduced[::37] = np.nan
+    settled = rng.random(400) < 0.8
+    zero, full = _clearly_at_bounds(settled, reduced, 1e-7, v, upper, 1e-9)
+    np.testing.assert_array_equal(zero, settled & (reduced > 1e-7))
+    np.testing.assert_array_equal(full, settled & (reduced < -1e-7) & (v > upper - 1e-9))
