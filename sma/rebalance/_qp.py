@@ -170,30 +170,33 @@ def _free_part(free, asset, sign, upper, cost, d, B, p, dz_fixed, bb_fixed, G):
     """The arrays of ``TradeQP.fix``'s problem: each variable array at the variables where
     ``free``, ``d``, ``B`` and ``p + (dz_fixed + bb_fixed)`` at the securities those trade (their
     variables renumbered to them), ``G`` at the free columns."""
-    at = np.flatnonzero(free)
     n, k, r = d.size, B.shape[1], G.shape[0]
-    code = np.zeros(n, np.int64)
-    for j in at:
-        code[asset[j]] = 1
-    securities = np.flatnonzero(code)
-    for s in range(securities.size):  # a security's place among those that stay
-        code[securities[s]] = s
-    nf, ns = at.size, securities.size
-    new_asset, new_sign, new_upper, new_cost = (
-        np.empty(nf, np.int64),
-        np.empty(nf),
-        np.empty(nf),
-        np.empty(nf),
-    )
-    new_G = np.empty((r, nf))
+    at = np.empty(free.size, np.int64)
+    present = np.zeros(n, np.int64)
+    nf = 0
+    for j in range(free.size):  # without branches: whether a variable is free is a coin toss
+        at[nf] = j
+        nf += free[j]
+        present[asset[j]] |= free[j]
+    code = np.empty(n, np.int64)  # a security's place among those that stay
+    securities = np.empty(n, np.int64)
+    ns = 0
+    for i in range(n):
+        code[i] = ns
+        securities[ns] = i
+        ns += present[i]
+    new_asset = np.empty(nf, np.int64)
+    new_sign, new_upper, new_cost = np.empty(nf), np.empty(nf), np.empty(nf)
     for f in range(nf):
         j = at[f]
         new_asset[f] = code[asset[j]]
         new_sign[f] = sign[j]
         new_upper[f] = upper[j]
         new_cost[f] = cost[j]
-        for a in range(r):
-            new_G[a, f] = G[a, j]
+    new_G = np.empty((r, nf))
+    for a in range(r):
+        for f in range(nf):
+            new_G[a, f] = G[a, at[f]]
     new_d, new_p, new_B = np.empty(ns), np.empty(ns), np.empty((ns, k))
     for s in range(ns):
         i = securities[s]
