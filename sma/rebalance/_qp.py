@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from numba import njit
 
 from sma.rebalance._interior_point import (
     ABOVE,
@@ -63,9 +65,12 @@ class TradeQP:
     def reduced_cost(self, v: np.ndarray, eta: np.ndarray) -> np.ndarray:
         """Derivative of the Lagrangian in each variable at ``v`` with row multipliers ``eta``
         (at an optimum, >= 0 for every variable at zero)."""
-        z = self.net_trade(v)
-        qz = self.d * z + self.B @ (self.B.T @ z) + self.p
-        return self.sign * qz[self.asset] + self.cost + self.G.T @ eta
+        return self.reduced_cost_at(self.net_trade(v), self.G.T @ eta)
+
+    def reduced_cost_at(self, z: np.ndarray, g_eta: np.ndarray) -> np.ndarray:
+        """``reduced_cost`` from the net trade ``z`` (n,) and ``G'eta`` (nv,)."""
+        bb = self.B @ (self.B.T @ z)  # BLAS products, in numpy: a loop would sum in another order
+        return _reduced_cost(self.asset, self.sign, self.cost, self.d, self.p, z, bb, g_eta)
 
     def net_trade(self, v: np.ndarray) -> np.ndarray:
         """Net trade of each security (n,) for the trades ``v`` (nv,), in weights."""
@@ -73,38 +78,46 @@ class TradeQP:
 
     def objective(self, v: np.ndarray) -> float:
         z = self.net_trade(v)
-        return self._objective_at(v, z, self.B.T @ z)
+        return self._objective_at(v, z, self.B.T @ z, self.d * z)
 
-    def _objective_at(self, v: np.ndarray, z: np.ndarray, bz: np.ndarray) -> float:
-        """The objective at ``v`` given its net trade ``z`` and ``B'z``."""
-        return float(0.5 * (z @ (self.d * z) + bz @ bz) + self.p @ z + self.cost @ v + self.offset)
+    def _objective_at(self, v: np.ndarray, z: np.ndarray, bz: np.ndarray, dz: np.ndarray) -> float:
+        """The objective at ``v`` given its net trade ``z``, ``B'z`` and ``d * z``."""
+        return float(0.5 * (z @ dz + bz @ bz) + self.p @ z + self.cost @ v + self.offset)
 
     def fix(self, free: np.ndarray, full: np.ndarray) -> TradeQP:
         """The same problem over the variables where ``free``, those where ``full`` fixed at their
         upper bound and the others at zero; securities left without a free variable drop out
         (their net trade is fixed, its risk folded into ``p``). ``free`` and ``full`` are (nv,)
         bool and do not overlap."""
-        v_fixed = np.where(full, self.upper, 0.0)
-        z_fixed = self.net_trade(v_fixed)
+        # The elementwise work and the gathers compiled, a pass each (as numpy calls they were ~20
+        # dispatches on arrays of a few hundred); the products stay BLAS calls, for their sums'
+        # order.
+        v_fixed, z_fixed, dz_fixed = _fixed_trades(full, self.upper, self.asset, self.sign, self.d)
         bz_fixed = self.B.T @ z_fixed
-        q_fixed = self.d * z_fixed + self.B @ bz_fixed
-        p = self.p + q_fixed
-        at = np.flatnonzero(free)  # one index for the seven arrays taken (a mask is read anew each)
-        asset = self.asset[at]
-        present = np.zeros(self.d.size, bool)
-        present[asset] = True
-        securities = np.flatnonzero(present)
+        asset, sign, upper, cost, d, B, p, G = _free_part(
+            free,
+            self.asset,
+            self.sign,
+            self.upper,
+            self.cost,
+            self.d,
+            self.B,
+            self.p,
+            dz_fixed,
+            self.B @ bz_fixed,
+            self.G,
+        )
         return TradeQP(
-            (np.cumsum(present) - 1)[asset],
-            self.sign[at],
-            self.upper[at],
-            self.cost[at],
-            self.d[securities],
-            self.B[securities],
-            p[securities],
-            self.G[:, at],
+            asset,
+            sign,
+            upper,
+            cost,
+            d,
+            B,
+            p,
+            G,
             self.h - self.G @ v_fixed,
-            self._objective_at(v_fixed, z_fixed, bz_fixed),
+            self._objective_at(v_fixed, z_fixed, bz_fixed, dz_fixed),
         )
 
     def restrict(self, keep: np.ndarray) -> TradeQP:
@@ -123,21 +136,100 @@ class TradeQP:
         )
 
 
+_kernel = njit(cache=True, error_model="numpy")  # as ``_interior_point``'s
+
+
+@_kernel
+def _reduced_cost(asset, sign, cost, d, p, z, bb, g_eta) -> np.ndarray:
+    """``sign * (d * z + bb + p)[asset] + cost + g_eta`` (nv,), ``bb = B B'z``: numpy's operations
+    in numpy's order, to the bit, in two passes."""
+    qz = np.empty(d.size)
+    for i in range(d.size):
+        qz[i] = d[i] * z[i] + bb[i] + p[i]
+    out = np.empty(asset.size)
+    for j in range(asset.size):
+        out[j] = sign[j] * qz[asset[j]] + cost[j] + g_eta[j]
+    return out
+
+
+@_kernel
+def _fixed_trades(full, upper, asset, sign, d):
+    """``v = np.where(full, upper, 0.0)`` (nv,), its net trade ``z`` (n,) (``net_trade``'s order)
+    and ``d * z``."""
+    v = np.zeros(upper.size)
+    z = np.zeros(d.size)
+    for j in range(upper.size):
+        if full[j]:
+            v[j] = upper[j]
+        z[asset[j]] += sign[j] * v[j]
+    return v, z, d * z
+
+
+@_kernel
+def _free_part(free, asset, sign, upper, cost, d, B, p, dz_fixed, bb_fixed, G):
+    """The arrays of ``TradeQP.fix``'s problem: each variable array at the variables where
+    ``free``, ``d``, ``B`` and ``p + (dz_fixed + bb_fixed)`` at the securities those trade (their
+    variables renumbered to them), ``G`` at the free columns."""
+    n, k, r = d.size, B.shape[1], G.shape[0]
+    at = np.empty(free.size, np.int64)
+    present = np.zeros(n, np.int64)
+    nf = 0
+    for j in range(free.size):  # without branches: whether a variable is free is a coin toss
+        at[nf] = j
+        nf += free[j]
+        present[asset[j]] |= free[j]
+    code = np.empty(n, np.int64)  # a security's place among those that stay
+    securities = np.empty(n, np.int64)
+    ns = 0
+    for i in range(n):
+        code[i] = ns
+        securities[ns] = i
+        ns += present[i]
+    new_asset = np.empty(nf, np.int64)
+    new_sign, new_upper, new_cost = np.empty(nf), np.empty(nf), np.empty(nf)
+    for f in range(nf):
+        j = at[f]
+        new_asset[f] = code[asset[j]]
+        new_sign[f] = sign[j]
+        new_upper[f] = upper[j]
+        new_cost[f] = cost[j]
+    new_G = np.empty((r, nf))
+    for a in range(r):
+        for f in range(nf):
+            new_G[a, f] = G[a, at[f]]
+    new_d, new_p, new_B = np.empty(ns), np.empty(ns), np.empty((ns, k))
+    for s in range(ns):
+        i = securities[s]
+        new_d[s] = d[i]
+        new_p[s] = p[i] + (dz_fixed[i] + bb_fixed[i])
+        for q in range(k):
+            new_B[s, q] = B[i, q]
+    return new_asset, new_sign, new_upper, new_cost, new_d, new_B, new_p, new_G
+
+
 @dataclass(frozen=True)
 class QPResult:
     """A solve's outcome as a value: ``status`` is 'optimal', 'max_iter', 'infeasible' or 'above'
     (stopped early: the optimum is above the caller's ``above``; ``v`` and ``eta`` the iterate).
 
-    ``eta`` (r,) are the multipliers of the dense rows (cash, gain budget), ``reduced`` (nv,) the
-    reduced cost of each variable (> 0: it wants to be smaller).
+    ``problem`` is the problem ``v`` is over, ``objective`` its objective at ``v``. ``eta`` (r,) are
+    the multipliers of the dense rows (cash, gain budget), ``reduced`` (nv,) the reduced cost of
+    each variable (> 0: it wants to be smaller).
     """
 
     v: np.ndarray
-    objective: float
+    problem: TradeQP
     status: str
     iterations: int
     eta: np.ndarray | None = None
     reduced: np.ndarray | None = None
+
+    @cached_property
+    def objective(self) -> float:
+        """``problem.objective(v)``, taken when first read: the engine reads few solves' own."""
+        # As in ``solve_trade_qp``: a non-finite iterate's status says so; no warnings.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return self.problem.objective(self.v)
 
 
 # Whether a lower bound (``bound``) on the optimum, found at the iterate ``v`` with row multipliers
@@ -184,8 +276,8 @@ def _interior_point(
         # it breaks (fixed trades spent more cash than there is) no trade can mend
         zero = np.zeros(0)
         if np.any(qp.h < 0):
-            return QPResult(zero, qp.objective(zero), "infeasible", 0)
-        return QPResult(zero, qp.objective(zero), "optimal", 0, np.zeros(qp.G.shape[0]), zero)
+            return QPResult(zero, qp, "infeasible", 0)
+        return QPResult(zero, qp, "optimal", 0, np.zeros(qp.G.shape[0]), zero)
     data = (
         np.ascontiguousarray(qp.asset, dtype=np.int64),
         np.ascontiguousarray(qp.sign, dtype=float),
@@ -208,8 +300,8 @@ def _interior_point(
         if status != ABOVE:
             break
         if still_above is None or still_above(v, eta, bound):
-            return QPResult(v, qp.objective(v), "above", iterations, eta)
+            return QPResult(v, qp, "above", iterations, eta)
         above, done = np.inf, iterations  # the bound was not the caller's: solve on
     if status == OPTIMAL:
-        return QPResult(v, qp.objective(v), "optimal", iterations, eta, reduced)
-    return QPResult(v, qp.objective(v), _STATUS[status], iterations)
+        return QPResult(v, qp, "optimal", iterations, eta, reduced)
+    return QPResult(v, qp, _STATUS[status], iterations)

@@ -115,3 +115,75 @@ def test_a_stop_the_caller_does_not_confirm_solves_on_to_the_same_answer_to_the_
     assert (resumed.status, resumed.iterations) == (whole.status, whole.iterations)
     np.testing.assert_array_equal(resumed.v, whole.v)
     np.testing.assert_array_equal(resumed.eta, whole.eta)
+
+
+def numpy_fix(qp: TradeQP, free: np.ndarray, full: np.ndarray) -> TradeQP:
+    """``TradeQP.fix`` as numpy calls (its reading before the gathers were compiled)."""
+    v_fixed = np.where(full, qp.upper, 0.0)
+    z_fixed = np.bincount(qp.asset, qp.sign * v_fixed, minlength=qp.d.size)
+    bz_fixed = qp.B.T @ z_fixed
+    p = qp.p + (qp.d * z_fixed + qp.B @ bz_fixed)
+    at = np.flatnonzero(free)
+    present = np.zeros(qp.d.size, bool)
+    present[qp.asset[at]] = True
+    securities = np.flatnonzero(present)
+    offset = (
+        0.5 * (z_fixed @ (qp.d * z_fixed) + bz_fixed @ bz_fixed)
+        + qp.p @ z_fixed
+        + qp.cost @ v_fixed
+        + qp.offset
+    )
+    return TradeQP(
+        (np.cumsum(present) - 1)[qp.asset[at]],
+        qp.sign[at],
+        qp.upper[at],
+        qp.cost[at],
+        qp.d[securities],
+        qp.B[securities],
+        p[securities],
+        qp.G[:, at],
+        qp.h - qp.G @ v_fixed,
+        float(offset),
+    )
+
+
+def same_bits(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fixing_variables_gives_the_problem_numpy_gives_to_the_bit(seed):
+    """``fix`` gathers and folds in compiled passes (``_free_part``); every array and the offset
+    are those of the numpy operations it replaces, bit for bit, whatever is free or fixed."""
+    qp = random_qp(seed, n=40 + seed, lots=seed % 4 + 1)
+    rng = np.random.default_rng(seed)
+    for share_free in (0.0, 0.3, 0.9, 1.0):
+        free = rng.random(qp.asset.size) < share_free
+        full = ~free & (rng.random(qp.asset.size) < 0.3)
+        got, want = qp.fix(free, full), numpy_fix(qp, free, full)
+        for name in ("asset", "sign", "upper", "cost", "d", "B", "p", "G", "h", "offset"):
+            assert same_bits(getattr(got, name), getattr(want, name)), name
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_reduced_cost_is_numpys_sum_in_numpys_order_to_the_bit(seed):
+    qp = random_qp(seed, n=40 + seed, lots=seed % 4 + 1)
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0, 1, qp.asset.size) * qp.upper * (rng.random(qp.asset.size) < 0.5)
+    eta = rng.uniform(0, 1, qp.h.size)
+    z = np.bincount(qp.asset, qp.sign * v, minlength=qp.d.size)
+    qz = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
+    want = qp.sign * qz[qp.asset] + qp.cost + qp.G.T @ eta
+    assert same_bits(qp.reduced_cost(v, eta), want)
+
+
+def test_a_solves_objective_is_its_problems_objective_at_its_answer():
+    """``QPResult.objective`` is taken when read, from the problem solved: the same number as the
+    objective at its ``v``, to the bit, for a fixed problem too (its offset included)."""
+    qp = random_qp(6)
+    free = np.random.default_rng(6).random(qp.asset.size) < 0.5
+    for problem in (qp, qp.fix(free, np.zeros_like(free))):
+        result = solve_trade_qp(problem, tol=1e-8)
+        assert result.problem is problem
+        assert same_bits(result.objective, problem.objective(result.v))

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from sma.rebalance import EngineParams, build_problem, contested_groups, keep_for_sides
 from sma.rebalance import solve_trade_qp as solve
 from sma.rebalance._sides import lot_buckets
-from sma.rebalance._sign_search import solve_screened
+from sma.rebalance._sign_search import (
+    _bound_over,
+    _clearly_at_bounds,
+    _free_wrong_sides,
+    _gain_of_fixed,
+    _net_trade_with,
+    solve_screened,
+)
 from tests.rebalance.test_engine_properties import random_shard
 from tests.rebalance.test_qp import random_qp
 from tests.rebalance.toy_shards import toy_model
@@ -59,7 +66,7 @@ def test_screened_solve_reaches_the_whole_problems_optimum(seed, side_seed):
     if whole.status != "optimal" or relaxed.status != "optimal":
         return
     scale = max(abs(whole.objective), 1e-3)
-    for sides, start in ((buckets, relaxed), (problem, _over_all(whole, keep))):
+    for sides, start in ((buckets, relaxed), (problem, _over_all(whole, problem.qp, keep))):
         v, result, _ = solve_screened(problem, keep, sides, start, PARAMS)
         assert result.status == "optimal"
         assert np.all(v[~keep] == 0) and np.all((v >= 0) & (v <= problem.qp.upper))
@@ -67,7 +74,78 @@ def test_screened_solve_reaches_the_whole_problems_optimum(seed, side_seed):
         assert problem.qp.objective(v) == pytest.approx(whole.objective, abs=2e-6 * scale)
 
 
-def _over_all(result, keep):
+def _over_all(result, qp, keep):
     v = np.zeros(keep.size)
     v[keep] = result.v
-    return type(result)(v, result.objective, result.status, result.iterations, result.eta)
+    return type(result)(v, qp, result.status, result.iterations, result.eta)
+
+
+def numpy_still_above(qp, keep, free, full, reject_above, v_free, eta, bound) -> bool:
+    """``_bound_over``'s check as numpy calls (its reading before it was compiled)."""
+    v = np.where(full, qp.upper, 0.0)
+    v[free] = v_free
+    z = np.bincount(qp.asset, qp.sign * v, minlength=qp.d.size)
+    qz = qp.d * z + qp.B @ (qp.B.T @ z) + qp.p
+    reduced = qp.sign * qz[qp.asset] + qp.cost + qp.G.T @ eta
+    at_zero, at_full = keep & ~free & ~full, keep & full
+    gain = (np.maximum(-reduced[at_zero], 0.0) * qp.upper[at_zero]).sum() + (
+        np.maximum(reduced[at_full], 0.0) * qp.upper[at_full]
+    ).sum()
+    return bool(bound - gain > reject_above)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bound_check_of_a_screened_solve_is_its_numpy_reading_to_the_bit(seed):
+    """``_bound_over``'s compiled passes sum what the fixed variables could gain in numpy's order:
+    at a bound just above or below ``bound - gain`` it answers as numpy does, NaN included."""
+    qp = random_qp(seed, n=40, lots=seed % 3 + 1)
+    rng = np.random.default_rng(seed)
+    state = rng.integers(0, 3, qp.asset.size)  # 0: at zero, 1: free, 2: in full
+    keep = rng.random(qp.asset.size) < 0.8
+    free, full = keep & (state == 1), keep & (state == 2)
+    v_free = rng.uniform(0, 1, free.sum()) * qp.upper[free]
+    if seed == 5:
+        v_free[0] = np.nan
+    eta = rng.uniform(0, 2, qp.h.size)
+    z = _net_trade_with(full, free, v_free, qp.upper, qp.asset, qp.sign, qp.d.size)
+    zero_gain, full_gain = _gain_of_fixed(
+        keep, free, full, qp.asset, qp.sign, qp.cost, qp.upper, qp.d, qp.p, z,
+        qp.B @ (qp.B.T @ z), qp.G.T @ eta,
+    )  # fmt: skip
+    gain = zero_gain.sum() + full_gain.sum()
+    for bound in (gain, np.nextafter(gain, np.inf), np.nextafter(gain, -np.inf), gain + 1.0):
+        check = _bound_over(qp, keep, free, full, 0.0)
+        assert check is not None
+        assert check(v_free, eta, bound) == numpy_still_above(
+            qp, keep, free, full, 0.0, v_free, eta, bound
+        )
+    want = np.where(full, qp.upper, 0.0)
+    want[free] = v_free
+    want = np.bincount(qp.asset, qp.sign * want, minlength=qp.d.size)
+    assert z.tobytes() == want.tobytes()
+
+
+def test_a_screened_round_frees_exactly_the_variables_on_the_wrong_side():
+    rng = np.random.default_rng(3)
+    reduced = rng.normal(0, 1e-9, 500) * rng.choice([1.0, 3.0], 500)
+    state = rng.integers(0, 3, 500)
+    zero, full = state == 0, state == 2
+    wrong = (zero & (reduced < -1e-9)) | (full & (reduced > 1e-9))
+    want_zero, want_full = zero & ~wrong, full & ~wrong
+    assert _free_wrong_sides(zero, full, reduced) == wrong.any()
+    np.testing.assert_array_equal(zero, want_zero)
+    np.testing.assert_array_equal(full, want_full)
+    assert not _free_wrong_sides(zero, full, reduced)
+
+
+def test_the_start_fixes_what_numpys_comparisons_fix():
+    """``_clearly_at_bounds`` (compiled) against its numpy reading, NaN reduced costs included."""
+    rng = np.random.default_rng(11)
+    upper = rng.uniform(0.001, 0.01, 400)
+    v = np.where(rng.random(400) < 0.5, upper, upper * rng.random(400))
+    reduced = rng.normal(0, 1e-6, 400)
+    reduced[::37] = np.nan
+    settled = rng.random(400) < 0.8
+    zero, full = _clearly_at_bounds(settled, reduced, 1e-7, v, upper, 1e-9)
+    np.testing.assert_array_equal(zero, settled & (reduced > 1e-7))
+    np.testing.assert_array_equal(full, settled & (reduced < -1e-7) & (v > upper - 1e-9))

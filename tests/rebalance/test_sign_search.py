@@ -134,3 +134,29 @@ def test_trials_stopped_at_their_bound_leave_the_search_where_full_solves_leave_
     np.testing.assert_array_equal(stopped.keep, full.keep)
     assert stopped.objective == full.objective or np.isnan(full.objective)
     assert stopped.iterations <= full.iterations
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_trials_sides_keep_what_keep_for_sides_keeps(seed):
+    """``_trial_sides`` (compiled): the flipped sides, the variables they keep and those of the
+    flipped groups are ``keep_for_sides``'s and ``np.isin``'s answers for those sides."""
+    rng = np.random.default_rng(seed)
+    n_groups, nb, nl = 60, 80, 300
+    gb, gs = rng.integers(0, n_groups, nb), rng.integers(0, n_groups, nl)
+    loss = rng.random(nl) < 0.5
+    contested = np.sort(rng.choice(n_groups, 25, replace=False))
+    sells = rng.random(contested.size) < 0.5
+    move = rng.choice(contested.size, 1 + seed, replace=False)
+    group_of_var = np.concatenate([gb, gs])
+    before = sells.copy()
+    trial, keep, unsettled = _sign_search._trial_sides(
+        sells, move, contested, n_groups, gb, gs, loss, group_of_var
+    )
+    want = sells.copy()
+    want[move] = ~want[move]
+    np.testing.assert_array_equal(trial, want)
+    keep_buy = ~np.isin(gb, contested[want])
+    keep_sell = ~(np.isin(gs, contested[~want]) & loss)
+    np.testing.assert_array_equal(keep, np.concatenate([keep_buy, keep_sell]))
+    np.testing.assert_array_equal(unsettled, np.isin(group_of_var, contested[move]))
+    np.testing.assert_array_equal(sells, before)  # the current sides stay as they were
