@@ -76,9 +76,9 @@ def _pairing_instance(seed: int):
     )
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_compiled_pairing_picks_the_swap_the_numpy_pairing_picked(seed):
-    args = _pairing_instance(seed)
+def _pairs_as_numpy(args) -> None:
+    """``best_pair`` on a pairing instance (``_pairing_instance``'s layout) picks the numpy
+    pairing's swap, to the bit, or none where it finds none."""
     expected = _numpy_pairing(*args)
     *moves, Q, spendable = args
     total, r, c = best_pair(*moves, Q, hessian_scale(Q), spendable, CENT)
@@ -86,6 +86,11 @@ def test_compiled_pairing_picks_the_swap_the_numpy_pairing_picked(seed):
         assert (r, c) == (-1, -1) and total == np.inf
     else:
         assert (float(total), int(r), int(c)) == expected  # to the bit
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_compiled_pairing_picks_the_swap_the_numpy_pairing_picked(seed):
+    _pairs_as_numpy(_pairing_instance(seed))
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -126,13 +131,7 @@ def test_buys_in_bands_of_cash_leave_no_pair_the_cash_covers(seed):
     )
     args[7] = bcash
     args[6] = np.where(near, args[6] - 1e-3, args[6])  # the buys at the edge of cover the best
-    expected = _numpy_pairing(*args)
-    *moves, Q, spendable = args
-    total, r, c = best_pair(*moves, Q, hessian_scale(Q), spendable, CENT)
-    if expected is None:
-        assert (r, c) == (-1, -1) and total == np.inf
-    else:
-        assert (float(total), int(r), int(c)) == expected  # to the bit
+    _pairs_as_numpy(args)
 
 
 def test_a_buy_the_cash_covers_within_a_cent_is_paired_alone_in_its_band():
