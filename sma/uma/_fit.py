@@ -16,6 +16,7 @@ position of at least :data:`LEGACY_CONCENTRATION` of the household (a tax-aware 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 #: A single stock at least this fraction of the household's value is named as legacy
@@ -121,31 +122,51 @@ def structure_fits(
         household_id=holdings["account_id"].map(household),
     )
     by_stock = held.groupby(["household_id", "symbol"])["usd"].sum()
+    # Each household's largest stock: the first symbol (in sorted order) of the largest sum.
+    if len(by_stock):
+        largest = by_stock.groupby(level=0, sort=True)
+        top_symbol = largest.idxmax().map(lambda key: str(key[1]))
+        top_usd = largest.max()
+    else:
+        top_symbol, top_usd = pd.Series(dtype=object), pd.Series(dtype=float)
     managed = set(providers["account_id"])
     firm = accounts.loc[~accounts["account_id"].isin(managed), ["account_id"]].assign(
         provider_id="\x00firm"
     )
     who = pd.concat([providers[["account_id", "provider_id"]], firm], ignore_index=True)
     who = who.assign(household_id=who["account_id"].map(household))
+    managers = who.groupby("household_id", sort=True)["provider_id"].nunique()
+    # One pass over the accounts: each household's rows, in the frame's order, as a group's own.
+    groups = accounts.groupby("household_id", sort=True)
+    code = groups.ngroup().to_numpy(dtype=float)
+    kept = ~np.isnan(code)  # a row without a household is in no group (NaN)
+    code = code[kept].astype(np.int64)
+    order = np.flatnonzero(kept)[np.argsort(code, kind="stable")]
+    ends = np.cumsum(np.bincount(code, minlength=groups.ngroups))
+    usd = accounts["value"].astype(float).fillna(0.0).to_numpy()[order]
+    unknown = accounts["value"].isna().to_numpy()[order]
+    types = accounts["account_type"].astype(str).str.upper().to_numpy()[order]
     rows = []
-    for hh, mine in accounts.groupby("household_id", sort=True):
-        unknown = int(mine["value"].isna().sum())
-        total = float(mine["value"].astype(float).fillna(0.0).sum())
-        has = hh in by_stock.index.get_level_values(0)
-        stocks = by_stock.xs(hh, level=0) if has else pd.Series(dtype=float)
-        top = str(stocks.idxmax()) if len(stocks) else ""
-        weight = float(stocks.max()) / total if top and total > 0 else 0.0
+    for g, hh in enumerate(groups.size().index):
+        mine = slice(ends[g - 1] if g else 0, ends[g])
+        n_unknown = int(unknown[mine].sum())
+        # np.sum of the group's values in their order: Series.sum's own arithmetic, to the bit.
+        total = float(np.sum(usd[mine]))
+        top = str(top_symbol[hh]) if hh in top_symbol.index else ""
+        weight = float(top_usd[hh]) / total if top and total > 0 else 0.0
         line = structure_fit(
             total,
             weight,
             top,
-            len(mine),
-            int(who.loc[who["household_id"] == hh, "provider_id"].nunique()),
-            int(mine["account_type"].astype(str).str.upper().nunique()),
+            mine.stop - mine.start,
+            int(managers.get(hh, 0)),
+            int(pd.Series(types[mine]).nunique()),
             sma_minimum,
             uma_minimum,
         )
-        if unknown:
-            line += f" (value of {unknown} account{'s' if unknown != 1 else ''} unknown tonight)"
+        if n_unknown:
+            line += (
+                f" (value of {n_unknown} account{'s' if n_unknown != 1 else ''} unknown tonight)"
+            )
         rows.append({"household_id": hh, "value": total, "fit": line})
     return pd.DataFrame(rows, columns=["household_id", "value", "fit"])

@@ -6,6 +6,8 @@ $250k manager-traded and $50k UMA (the settings' defaults)."""
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sma.uma import structure_fit, structure_fits
 
@@ -67,3 +69,73 @@ def test_per_household_from_accounts_holdings_and_model_providers():
     fits = structure_fits(held, holdings, providers, SMA, UMA).set_index("household_id")
     assert fits.loc["H1", "fit"].endswith("(value of 1 account unknown tonight)")
     assert fits.loc["H1", "value"] == 100_000.0
+
+
+# The one-pass version against the household-at-a-time loop it replaced (tests/uma/
+# loop_structure_fits.py): the same lines and the same values, to the bit, on random books with
+# unvalued accounts, accounts without a household, ties for the largest stock, households without
+# holdings, providers of accounts outside the page, and households of up to 12 accounts (numpy's
+# pairwise sum departs from a running sum from 8 terms on).
+@st.composite
+def _books(draw):
+    n = draw(st.integers(1, 30))
+    households = draw(
+        st.lists(st.sampled_from(["H1", "H2", "H3", "H4", None]), min_size=n, max_size=n)
+    )
+    if draw(st.booleans()):  # one large household
+        households = ["H9"] * min(n, 12) + households[12:]
+    values = draw(
+        st.lists(
+            st.one_of(st.none(), st.floats(0.0, 5e6, allow_nan=False), st.sampled_from([0.1, 0.2])),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(n)],
+            "household_id": households,
+            "account_type": draw(
+                st.lists(
+                    st.sampled_from(["TAXABLE", "ira", "IRA", "ROTH", None]), min_size=n, max_size=n
+                )
+            ),
+            "value": [float("nan") if v is None else v for v in values],
+        }
+    )
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([f"A{i}" for i in range(n)] + ["OTHER"]),
+                st.sampled_from(["AAPL", "MSFT", "XOM", "ZZZ"]),
+                st.one_of(st.sampled_from([0.1, 0.25, 0.5]), st.floats(0.0, 1.0)),
+            ),
+            max_size=40,
+        )
+    )
+    holdings = pd.DataFrame(rows, columns=["account_id", "symbol", "weight"])
+    providers = pd.DataFrame(
+        draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from([f"A{i}" for i in range(n)] + ["ELSEWHERE"]),
+                    st.sampled_from(["P1", "P2", "P3"]),
+                ),
+                max_size=10,
+            )
+        ),
+        columns=["account_id", "provider_id"],
+    ).drop_duplicates()
+    return accounts, holdings, providers
+
+
+@settings(max_examples=300, deadline=None)
+@given(book=_books())
+def test_structure_fits_one_pass_is_the_household_loop_to_the_bit(book):
+    from tests.uma.loop_structure_fits import loop_structure_fits
+
+    accounts, holdings, providers = book
+    got = structure_fits(accounts, holdings, providers, SMA, UMA)
+    want = loop_structure_fits(accounts, holdings, providers, SMA, UMA)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["value"].map(float.hex).tolist() == want["value"].map(float.hex).tolist()
