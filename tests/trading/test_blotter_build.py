@@ -95,6 +95,37 @@ def test_an_account_id_that_could_leave_its_folder_is_refused():
         build_blotter(t, lot_sells(), exceptions())
 
 
+@pytest.mark.parametrize(
+    "lot_id", ["../L1", "L1/x", "", " L1", "L1\n", "-L1", "L" * 65, "Lé", "L1;rm"]
+)
+def test_a_lot_id_outside_the_id_rule_is_refused_and_named(lot_id):
+    """sma.inbox.ID_PATTERN: an id starts with a letter, digit or '_' and has at most 64 of
+    letters, digits, '.', '_' and '-' (safe in a file name); the first id breaking it is named."""
+    ls = lot_sells()
+    ls.loc[1, "lot_id"] = lot_id
+    with pytest.raises(ProposalError, match="lot_id") as e:
+        build_blotter(trades(), ls, exceptions())
+    assert repr(lot_id) in str(e.value)
+
+
+@given(st.text(alphabet="aZ09._-/ \né", max_size=70))
+def test_the_id_rule_is_python_re_fullmatch_of_id_pattern(text):
+    """A second path: Python's re.fullmatch of the same pattern decides every id alike."""
+    import re
+
+    from sma.inbox import ID_PATTERN
+    from sma.trading._blotter import _check_ids
+
+    allowed = re.fullmatch(ID_PATTERN, text) is not None
+    try:
+        _check_ids(pd.Series(["A1", text, "B2"]).to_numpy(dtype=object), "lot_id")
+        refused = False
+    except ProposalError as e:
+        refused = True
+        assert repr(text) in str(e)
+    assert refused is not allowed
+
+
 def test_the_same_proposal_in_any_row_order_gives_the_same_ids_and_hash():
     a = build_blotter(trades(), lot_sells(), exceptions())
     b = build_blotter(trades().iloc[::-1], lot_sells().iloc[::-1], exceptions())
