@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -113,9 +114,7 @@ def decide_in_pool(
                 advance()
         except BrokenProcessPool:
             processes.update(pool._processes or {})
-            for p in processes.values():
-                p.join(timeout=5)
-            dead = {pid: p.exitcode for pid, p in processes.items() if p.exitcode not in (0, None)}
+            dead = ended_abnormally(list(processes.values()))
             shard = _shard_of_dead(night, dead, todo)
             how = _how(
                 dead[night.started_info("decide", shard)["pid"]]
@@ -123,6 +122,23 @@ def decide_in_pool(
                 else min(dead.values(), key=lambda code: code == -signal.SIGTERM, default=None)
             )
             raise WorkerDied(night, shard, how) from None
+
+
+def ended_abnormally(processes: list, wait: float = 5.0) -> dict[int, int]:
+    """``{pid: exit code}`` of the pool's processes that ended other than with 0, waiting up to
+    ``wait`` seconds in all for them to end.
+
+    The pool's own thread reaps its processes too, on the same objects. A join that loses that
+    race finds the process gone (``waitpid`` fails) and reads no exit code until the pool's thread
+    has recorded it, so a process with no code yet is read again until it has one or the time is
+    up: else the worker killed first can go missing and a sibling the pool ended is named.
+    """
+    deadline = time.monotonic() + wait
+    for p in processes:
+        p.join(timeout=max(0.0, deadline - time.monotonic()))
+        while p.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    return {p.pid: p.exitcode for p in processes if p.exitcode not in (0, None)}
 
 
 def _shard_of_dead(night: Night, dead: dict[int, int], todo: list[int]) -> int | None:
