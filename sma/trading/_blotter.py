@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from sma.errors import SmaError
 from sma.inbox import ID_PATTERN, Side
 from sma.rebalance import ExceptionKind
+from sma.trading._block_codes import allocations_by_code, lot_instructions_by_code
 
 ORDER_COLUMNS = (
     "order_id",
@@ -181,6 +182,13 @@ def _check_ids(values: Iterable[str], what: str) -> None:
 
 
 def _allocations(trades: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    by_code = allocations_by_code(trades, run_id)
+    return by_code if by_code is not None else _allocations_by_text(trades, run_id)
+
+
+def _allocations_by_text(trades: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    # The rule in pandas on the text ids: what allocations_by_code must return, and the way of
+    # every proposal it declines.
     keys = ["symbol", "side", "account_id"]
     t = trades.sort_values([*keys, "reason"], kind="stable").reset_index(drop=True)
     first = ~t.duplicated(keys).to_numpy()
@@ -251,7 +259,8 @@ def build_blotter(
                 "lots are sold but the proposal has no trades",
             )
         return empty_blotter()
-    run_ids = sorted(set(trades["run_id"].astype(str))) if len(trades) else []
+    # Distinct values first: a set of a night's millions of cells iterates them in Python.
+    run_ids = sorted(set(trades["run_id"].astype(str).unique())) if len(trades) else []
     if len(run_ids) > 1:
         raise ProposalError("trades", "-", "-", f"more than one run_id: {run_ids}")
     run_id = run_ids[0] if run_ids else ""
@@ -271,7 +280,7 @@ def build_blotter(
             f"quantity {row['quantity']} is not a positive whole number of shares (the account "
             "does not allow fractional shares)",
         )
-    sides = set(trades["side"].astype(str))
+    sides = set(trades["side"].astype(str).unique())
     if not sides <= set(Side):
         raise ProposalError("trades", "-", "-", f"unknown side(s) {sorted(sides - set(Side))}")
     _check_ids(trades["account_id"].astype(str).unique(), "account_id")
@@ -304,6 +313,13 @@ def empty_blotter() -> Blotter:
 
 
 def _lot_instructions(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFrame:
+    by_code = lot_instructions_by_code(alloc, lot_sells)
+    return by_code if by_code is not None else _lot_instructions_by_text(alloc, lot_sells)
+
+
+def _lot_instructions_by_text(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd.DataFrame:
+    # The rule in pandas on the text ids, raising on every malformed proposal: what
+    # lot_instructions_by_code must return, and the way of every proposal it declines.
     sells = alloc[alloc["side"] == Side.SELL][
         ["order_id", "allocation_id", "account_id", "symbol", "quantity"]
     ]
@@ -348,12 +364,31 @@ def _frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
     # The keys are text ids: Arrow's stable sort on their UTF-8 bytes is the code point order of
     # pandas' stable sort_values, without factorizing millions of strings in Python.
     keys = SORT_KEYS[name]
-    order = pc.sort_indices(
-        pa.Table.from_pandas(df[keys], preserve_index=False),
-        sort_keys=[(k, "ascending") for k in keys],
-    )
-    out = df.take(order.to_numpy()).reset_index(drop=True)
+    table = pa.Table.from_pandas(df[keys], preserve_index=False)
+    if not _in_order(table):  # (built in blotter order: a check, not a sort, of millions of ids)
+        order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys])
+        df = df.take(order.to_numpy())
+    out = df.reset_index(drop=True)
     return out[SCHEMAS[name].names].copy()
+
+
+def _in_order(table: pa.Table) -> bool:
+    """The rows are in ascending order of the columns in turn, none missing (a stable sort would
+    leave them as they are)."""
+    n, ordered = table.num_rows, None
+    if n < 2:
+        return True
+    for column in reversed(table.columns):
+        values = column.combine_chunks()
+        if values.null_count:
+            return False
+        before, after = values.slice(0, n - 1), values.slice(1)
+        ordered = (
+            pc.less_equal(before, after)
+            if ordered is None
+            else pc.or_(pc.less(before, after), pc.and_(pc.equal(before, after), ordered))
+        )
+    return bool(pc.all(ordered).as_py())
 
 
 def _sorted(
