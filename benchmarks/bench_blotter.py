@@ -4,6 +4,11 @@ Prints the median of several repeats for each step, and the ratio of ``build_blo
 plain per-trade Python aggregation run in the same process (the baseline a columnar build must
 beat). Usage: ``python benchmarks/bench_blotter.py [--accounts N] [--trades-per-account K]``.
 
+``--proposal RUN_DIR --baseline-ref REF`` proposes the blotter of a kept night's checked proposal
+(``RUN_DIR/proposal``, e.g. ``bench_night --keep``'s ``runs/<date>``) with the code at git ``REF``
+and with this tree, alternately, each in a fresh process (``--passes`` times): the median wall and
+CPU seconds of each, their ratio, and whether the four files each wrote are byte-identical.
+
 ``--night N`` instead proposes a whole night's blotter for N accounts from proposal files, as the
 night does (``pipelines.blotter.propose``, part by part), against building it at once in memory
 (``build_blotter`` + ``content_hash`` on the whole proposal, the old way), each in a fresh process:
@@ -13,9 +18,13 @@ wall seconds and peak memory of each, and their ratios.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
+import os
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -161,6 +170,66 @@ def night(n_accounts: int, per_account: int, rows_per_part: int) -> None:
         )
 
 
+#: Proposes one night in a fresh process of the tree on its path; prints wall and CPU seconds.
+_PROPOSE = """
+import json, sys, time
+from pathlib import Path
+from pipelines.blotter import propose
+wall, cpu = time.perf_counter(), time.process_time()
+propose(Path(sys.argv[1]), "sma-night")
+print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
+"""
+_FILES = ("orders", "allocations", "lot_instructions", "deliveries")
+
+
+def replay(run_dir: Path, ref: str, passes: int) -> None:
+    """The blotter of ``run_dir``'s proposal by the tree at ``ref`` and by this one, alternately."""
+    here = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="bench-blotter-") as tmp:
+        trees = {ref: Path(tmp) / "baseline", "now": here}
+        trees[ref].mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(here), "archive", ref], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(trees[ref])], input=archive, check=True)
+        runs = {}
+        for way in trees:
+            runs[way] = Path(tmp) / way.replace("/", "_") / run_dir.name
+            runs[way].mkdir(parents=True)
+            (runs[way] / "proposal").symlink_to((run_dir / "proposal").resolve())
+        times: dict[str, list[tuple[float, float]]] = {way: [] for way in trees}
+        for k in range(passes):
+            for way, tree in trees.items():
+                blotter = runs[way] / "blotter"
+                subprocess.run(["rm", "-rf", str(blotter)], check=True)
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                out = subprocess.run(
+                    [sys.executable, "-c", _PROPOSE, str(runs[way])],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    cwd=tree,
+                    env=env,
+                ).stdout
+                times[way].append(tuple(json.loads(out.strip().splitlines()[-1])))
+                wall, cpu = times[way][-1]
+                print(f"  pass {k + 1} {way:<12} wall {wall:7.1f} s  CPU {cpu:7.1f} s", flush=True)
+        same = all(_bytes(runs[ref], name) == _bytes(runs["now"], name) for name in _FILES)
+        print(f"{run_dir}: propose, medians of {passes} passes (load {os.getloadavg()[0]:.1f})")
+        med = {w: [statistics.median(t[i] for t in times[w]) for i in (0, 1)] for w in trees}
+        for way in trees:
+            print(f"  {way:<12} wall {med[way][0]:7.1f} s  CPU {med[way][1]:7.1f} s")
+        print(
+            f"  now / {ref}: wall {med['now'][0] / med[ref][0]:.2f}, "
+            f"CPU {med['now'][1] / med[ref][1]:.2f}; files byte-identical: {same}"
+        )
+
+
+def _bytes(run: Path, name: str) -> bytes | None:
+    path = run / "blotter" / "proposed" / f"{name}.parquet"
+    return path.read_bytes() if path.exists() else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=2000)
@@ -170,7 +239,13 @@ def main() -> None:
         "--night", type=int, default=None, help="propose a night of this many accounts"
     )
     parser.add_argument("--rows-per-part", type=int, default=1_000_000)
+    parser.add_argument("--proposal", type=Path, default=None, help="a kept night's run folder")
+    parser.add_argument("--baseline-ref", default="dfbb786")
+    parser.add_argument("--passes", type=int, default=3)
     args = parser.parse_args()
+    if args.proposal:
+        replay(args.proposal, args.baseline_ref, args.passes)
+        return
     if args.night:
         night(args.night, args.trades_per_account, args.rows_per_part)
         return

@@ -196,3 +196,55 @@ def test_a_night_with_nothing_to_trade_proposes_an_empty_blotter_that_can_be_app
     assert (exports / "allocations.csv").read_text().splitlines() == [
         "allocation_id,order_id,account_id,symbol,side,quantity,ratio"
     ]
+
+
+def test_a_write_that_fails_behind_the_builder_fails_the_proposal_and_leaves_no_file(
+    tmp_path, monkeypatch
+):
+    """The files are encoded on a thread of their own while the next part is built: a failure
+    there (a full disk) still stops propose, records nothing and leaves no temporary file."""
+    run_dir = write_proposal(tmp_path / RUN, *wide_proposal())
+    written = []
+
+    def disk_full_on_the_third(self, name, table):
+        written.append(name)
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_folder.BlotterWriter, "_write", disk_full_on_the_third)
+    with pytest.raises(OSError, match="No space left"):
+        propose(run_dir, "sma-night", now=clock(1), rows_per_part=50)
+    assert len(written) > 3  # the builder went on while the thread wrote
+    assert not (home(run_dir) / "audit.jsonl").exists() or not show(run_dir).trail
+    assert not list((home(run_dir) / "proposed").glob("*"))
+
+
+def test_no_more_than_writes_behind_appends_wait_for_the_writer(tmp_path, monkeypatch):
+    """Memory stays bounded: the builder waits for the writer once ``WRITES_BEHIND`` appends
+    are queued (a night's parts are a million rows each)."""
+    waiting = []
+    writer = _folder.BlotterWriter(tmp_path / "proposed")
+    real = _folder.BlotterWriter._write
+
+    def count_then_write(self, name, table):
+        waiting.append(len(self._writing))
+        real(self, name, table)
+
+    monkeypatch.setattr(_folder.BlotterWriter, "_write", count_then_write)
+    with writer:
+        blotter = build_blotter(*wide_proposal(), pd.DataFrame(columns=["account_id", "reason"]))
+        for _ in range(5):
+            writer.append_blotter(blotter)
+        digest = writer.close()
+    assert len(waiting) == 15 and max(waiting) <= _folder.WRITES_BEHIND
+    assert digest == content_hash_of_repeats(blotter, 5)
+
+
+def content_hash_of_repeats(blotter, times: int) -> str:
+    from sma.trading import ContentDigest
+
+    digest = ContentDigest()
+    for name, frame in blotter.frames().items():
+        for _ in range(times):
+            digest.update(name, frame)
+    return digest.hexdigest()
