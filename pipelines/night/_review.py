@@ -187,7 +187,7 @@ def review_data(night: Night) -> ReviewData:
     )
     # The drill-down lists some holdings; its sector chart sums every one of them.
     sectors = sector_sums(
-        frames["holdings"][frames["holdings"]["account_id"].isin(holdings["account_id"])]
+        frames["holdings"][frames["holdings"]["account_id"].isin(holdings["account_id"].unique())]
     )
     return ReviewData(
         summary=summary,

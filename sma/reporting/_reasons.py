@@ -44,7 +44,12 @@ def _cent_sums(key: np.ndarray, values: np.ndarray) -> dict[int, int]:
     (``sma.ledger.usd_array_to_cents``): integers, so the sum is exact in any order or split."""
     finite = np.isfinite(values)
     cents = usd_array_to_cents(values[finite])
-    sums = pd.Series(cents, dtype=object).groupby(key[finite], sort=False).sum()
+    # In int64 when no sum can reach its limit (every night's: a 100,000-account night's 22 M
+    # trades were seconds as Python ints), else as Python's unbounded ints.
+    fits = np.abs(cents.astype(float)).sum() < 2.0**62
+    sums = (
+        pd.Series(cents, dtype=np.int64 if fits else object).groupby(key[finite], sort=False).sum()
+    )
     return {int(k): int(v) for k, v in sums.items()}
 
 
@@ -95,9 +100,7 @@ class ReasonTally:
             trades["notional"].to_numpy(dtype=float)[counted],
         )
         if "account_id" in trades:
-            _add_accounts(
-                mine, reason_code[counted], trades["account_id"].astype(str).to_numpy()[counted]
-            )
+            _add_accounts(mine, reason_code[counted], trades["account_id"].astype(str)[counted])
         else:  # one account's trades (a statement): each reason traded counts one account
             for tally in mine:
                 tally.accounts.add("")
@@ -138,8 +141,9 @@ def _add_sides(mine: list[_Reason], key: np.ndarray, notional: np.ndarray) -> No
         mine[k // _KEYS_PER_REASON].infinite[_SIDES[k % _KEYS_PER_REASON]].add(value)
 
 
-def _add_accounts(mine: list[_Reason], reason_code: np.ndarray, account_id: np.ndarray) -> None:
-    """Each reason's distinct accounts (a missing id is no account)."""
+def _add_accounts(mine: list[_Reason], reason_code: np.ndarray, account_id: pd.Series) -> None:
+    """Each reason's distinct accounts (a missing id is no account); ``account_id`` is text,
+    factorized as it is (Arrow's hashing, not Python strings one by one)."""
     account_code, accounts = pd.factorize(account_id)
     n = max(len(accounts), 1)
     named = account_code >= 0

@@ -62,10 +62,18 @@ def lot_gain_sums(lot_sells: pd.DataFrame) -> pd.DataFrame:
             "net_lt": np.where(long_term, gain, 0.0),
             "gains_st": np.where(~long_term & (gain > 0), gain, 0.0),
             "gains_lt": np.where(long_term & (gain > 0), gain, 0.0),
-        },
-        index=lot_sells["account_id"].astype(str).to_numpy(),
+        }
     )
-    return parts.groupby(level=0, sort=True).sum().rename_axis("account_id")
+    account = lot_sells["account_id"].astype(str)
+    code, ids = pd.factorize(account, sort=True)
+    if not len(code) or (code < 0).any():  # none, or one without an account (in no group)
+        return parts.set_axis(account.to_numpy()).groupby(level=0).sum().rename_axis("account_id")
+    # Grouped by each account's rank among the sorted ids: the same groups, rows and order as
+    # grouping by the ids (so the same sums, to the bit), without hashing millions of them as
+    # Python strings (issue 23: a 100,000-account night sells 42 M lots).
+    sums = parts.groupby(code, sort=True).sum()
+    sums.index = pd.Index(ids[sums.index.to_numpy()], name="account_id")
+    return sums
 
 
 def tax_figures(accounts: pd.DataFrame, sums: pd.DataFrame) -> pd.DataFrame:

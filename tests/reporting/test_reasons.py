@@ -150,3 +150,14 @@ def test_a_missing_notional_adds_nothing_and_an_infinite_one_shows():
     table = trades_by_reason(trades).set_index("reason")
     assert table.loc["REBALANCE", ["trades", "bought"]].tolist() == [2, 2.5]
     assert table.loc["HARVEST", "sold"] == np.inf
+
+
+def test_notionals_too_large_for_int64_cents_are_still_summed_exactly():
+    """Cents are summed in int64 only when no sum can reach its limit; beyond (here three trades
+    of $4e16, 1.2e19 cents together) they are Python's unbounded integers, exact all the same."""
+    whole = frame(
+        [("ACC-000", "BUY", 4e16, "REBALANCE")] * 3 + [("ACC-001", "BUY", 0.01, "HARVEST")]
+    )
+    table = trades_by_reason(whole).set_index("reason")
+    assert table.loc["REBALANCE", "bought"] == 3 * usd_to_cents(4e16) / 100
+    assert table.loc["HARVEST", "bought"] == 0.01

@@ -8,10 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sma.reporting import lot_gain_sums, tax_figures, tax_totals
 from sma.reporting._format import money
 from sma.reporting._review_page import axis
+from tests.example_counts import property_examples
 
 ACCOUNTS = pd.DataFrame(
     {
@@ -107,3 +110,46 @@ def test_axis_tick_labels_differ_from_one_tick_to_the_next(top, labels):
     end, step, places = axis(top)
     ticks = [f"{v * 100:.{places}f}%" for v in np.arange(6) * step]
     assert end >= top and ticks == labels and len(set(ticks)) == len(ticks)
+
+
+def sums_grouped_by_the_ids(lot_sells: pd.DataFrame) -> pd.DataFrame:
+    """The rule as first written: the four sums grouped by the account ids themselves."""
+    gain = lot_sells["realized_gain"].to_numpy(dtype=float)
+    long_term = (lot_sells["term"].astype(str).str.upper() == "LONG").to_numpy()
+    parts = pd.DataFrame(
+        {
+            "net_st": np.where(long_term, 0.0, gain),
+            "net_lt": np.where(long_term, gain, 0.0),
+            "gains_st": np.where(~long_term & (gain > 0), gain, 0.0),
+            "gains_lt": np.where(long_term & (gain > 0), gain, 0.0),
+        },
+        index=lot_sells["account_id"].astype(str).to_numpy(),
+    )
+    return parts.groupby(level=0, sort=True).sum().rename_axis("account_id")
+
+
+@property_examples(
+    40,
+    300,
+    given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["A10", "A9", "B1", "a1", None]),
+                st.sampled_from(["LONG", "SHORT", "long", None]),
+                st.floats(-1e7, 1e7, allow_nan=False) | st.sampled_from([0.1, 0.2, 0.3, -0.0]),
+            ),
+            max_size=40,
+        ),
+        st.booleans(),
+    ),
+)
+def test_lot_sums_by_account_rank_are_the_sums_grouped_by_the_ids_to_the_bit(rows, arrow):
+    """Issue 23: grouped by each id's rank among the sorted ids instead of by the ids, the sums,
+    their order and the index are the same (the same rows meet in the same order), on text held
+    as Python objects or by Arrow, with ids missing or not."""
+    lot_sells = pd.DataFrame(rows, columns=["account_id", "term", "realized_gain"])
+    if arrow:
+        lot_sells = lot_sells.astype({"account_id": "str", "term": "str"})
+    pd.testing.assert_frame_equal(
+        lot_gain_sums(lot_sells), sums_grouped_by_the_ids(lot_sells), check_exact=True
+    )
