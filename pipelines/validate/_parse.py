@@ -28,6 +28,8 @@ from sma.ledger import exact
 
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?([nN][aA][nN]|[iI][nN][fF]([iI][nN][iI][tT][yY])?)$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: Kinds whose typed value is the text as written (null where blank).
+TEXT_KINDS = (ColumnKind.ID, ColumnKind.SYMBOL, ColumnKind.TEXT, ColumnKind.ENUM)
 _TRUE = ("true", "1", "yes", "t", "y")
 _FALSE = ("false", "0", "no", "f", "n")
 #: Characters of a bad value kept in its issue.
@@ -48,6 +50,9 @@ class FileCheck:
         (null where blank); a RATIONAL's nearest doubles.
     exact : RATIONAL column -> ndarray of shape (n_rows,), object: the exact ``Fraction`` of each
         cell, None where blank or unparsed.
+    encoded : text column -> its cells as a dictionary-encoded Arrow array (null where null,
+        blanks as ``""``), when read so (Parquet) and some value repeats: a rule over text looks
+        at each distinct value once (an account's id repeats over its thousand lots).
     blank : column -> ndarray of shape (n_rows,), True where the cell is empty.
     missing : column -> ndarray of shape (n_rows,), True where the cell is blank or did not parse.
     bad : ndarray of shape (n_rows,), True for every row with an issue (quarantined).
@@ -62,6 +67,7 @@ class FileCheck:
     text: dict[str, pa.Array] = field(default_factory=dict)
     values: dict[str, object] = field(default_factory=dict)
     exact: dict[str, np.ndarray] = field(default_factory=dict)
+    encoded: dict[str, pa.DictionaryArray] = field(default_factory=dict)
     blank: dict[str, np.ndarray] = field(default_factory=dict)
     missing: dict[str, np.ndarray] = field(default_factory=dict)
     bad: np.ndarray = None
@@ -124,7 +130,7 @@ def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileChec
     check = FileCheck(spec, table.num_rows, first_row)
     for column in spec.columns:
         if column.name in table.column_names:
-            array = table.column(column.name).combine_chunks()
+            array = _one_array(table.column(column.name))
         else:
             array = pa.nulls(table.num_rows, pa.string())
         try:
@@ -140,6 +146,19 @@ def parse_table(spec: FileSpec, table: pa.Table, first_row: int = 1) -> FileChec
                 column=column.name,
             ) from None
     return check
+
+
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """The chunks of a column as one array. Text read dictionary-encoded stays so only when its
+    values repeat: joining chunks unifies their dictionaries, a hash of every value in them (a
+    column of unique lot ids is decoded chunk by chunk instead)."""
+    if (
+        pa.types.is_dictionary(column.type)
+        and _is_text_type(column.type.value_type)
+        and sum(len(chunk.dictionary) for chunk in column.chunks) >= len(column)
+    ):
+        column = column.cast(pa.string())
+    return column.combine_chunks()
 
 
 def _store_as(kind: ColumnKind) -> str:
@@ -167,11 +186,11 @@ def _refuse_nested(spec: FileSpec, name: str, array: pa.Array) -> None:
 
 
 def _is_text(array: pa.Array) -> bool:
-    return (
-        pa.types.is_string(array.type)
-        or pa.types.is_large_string(array.type)
-        or pa.types.is_null(array.type)
-    )
+    return _is_text_type(array.type)
+
+
+def _is_text_type(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
 
 
 def as_text(array: pa.Array) -> pa.Array:
@@ -184,6 +203,11 @@ def as_text(array: pa.Array) -> pa.Array:
 
 
 def _parse_column(check: FileCheck, name: str, kind: ColumnKind, array: pa.Array) -> None:
+    if pa.types.is_dictionary(array.type) and _is_text_type(array.type.value_type):
+        # Text read dictionary-encoded is its decoded text, as any other stored text.
+        if kind in TEXT_KINDS and len(array.dictionary) < len(array):
+            check.encoded[name] = array.cast(pa.dictionary(array.type.index_type, pa.string()))
+        array = array.cast(pa.string())
     # Typed Parquet columns are converted to text only for the few cells an issue reports.
     native = {
         ColumnKind.FLOAT: _is_number,

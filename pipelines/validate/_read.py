@@ -59,7 +59,8 @@ class InboxFile:
     path : where it is.
     column_names : the columns of the file, as in its header or schema.
     batches : the file's records, at most ``batch_rows`` at a time, in file order (CSV: every
-        column ``string``; Parquet: as stored). Iterating may raise :class:`InboxReadError`.
+        column ``string``; Parquet: as stored, a ``string`` column dictionary-encoded as read, so
+        the row rules see each distinct text once). Iterating may raise :class:`InboxReadError`.
     """
 
     spec: FileSpec
@@ -317,7 +318,7 @@ def _parquet_batches(path, spec, schema, strings, fixed, limit, batch_rows) -> I
             yield pa.table(
                 {
                     name: batch.column(name).cast(schema.field(name).type)
-                    if name in strings
+                    if name in strings and schema.field(name).type != pa.string()
                     else batch.column(name)
                     for name in batch.column_names
                 }

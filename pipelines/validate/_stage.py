@@ -32,6 +32,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines._leftovers import staging_prefix
 from pipelines.settings import ValidationSettings
@@ -143,7 +144,9 @@ class Staging:
         }
         for column in check.spec.columns:
             values = check.values[column.name]
-            if isinstance(values, np.ndarray):
+            if column.name in check.encoded:
+                values = _encoded_text(check, column.name)
+            elif isinstance(values, np.ndarray):
                 missing = check.missing[column.name]
                 if column.kind in _NUMBER_KINDS:
                     missing = missing | np.isnan(values)
@@ -314,6 +317,15 @@ class Staging:
                 series = values.to_pandas().astype("str").set_axis(index)
             frame[column.name] = series
         return pd.DataFrame(frame, index=index)
+
+
+def _encoded_text(check: FileCheck, name: str) -> pa.DictionaryArray:
+    """A text column's typed values (null where blank) still dictionary-encoded: DuckDB converts
+    each distinct string once instead of once per cell."""
+    encoded = check.encoded[name]
+    blank = pa.array(check.blank[name])
+    indices = pc.if_else(blank, pa.scalar(None, encoded.indices.type), encoded.indices)
+    return pa.DictionaryArray.from_arrays(indices, encoded.dictionary)
 
 
 def _check_batch(
