@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -122,21 +123,40 @@ def proposal_parts(
     """
     trades_path, lots_path = proposal / "trades.parquet", proposal / "lot_sells.parquet"
     sell = str(Side.SELL)
-    counts = _blocks(trades_path, None).add(_blocks(lots_path, sell), fill_value=0)
-    if counts.empty:
-        return
-    part_of = plan_parts(counts, rows_per_part)
-    keys = pa.array(part_of.index.to_numpy(dtype=str), pa.string())
-    n_parts = int(part_of.max()) + 1
-    with tempfile.TemporaryDirectory(prefix=".parts-", dir=scratch) as folder:
-        trades = _split(
-            trades_path, keys, part_of.to_numpy(), None, Path(folder), "trades", n_parts
-        )
-        lots = _split(lots_path, keys, part_of.to_numpy(), sell, Path(folder), "lot_sells", n_parts)
-        trades_schema = pq.read_schema(trades_path)
-        lots_schema = pq.read_schema(lots_path)
-        for k in range(n_parts):
-            yield _read(trades[k], trades_schema), _read(lots[k], lots_schema)
-            for f in (trades[k], lots[k]):
-                if f is not None:
-                    f.unlink()
+    # The two files are counted and cut into parts side by side (Arrow's reading, sorting and
+    # writing release the GIL), and each part is read while the caller builds the one before.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="proposal-parts") as pool:
+        counted = [pool.submit(_blocks, trades_path, None), pool.submit(_blocks, lots_path, sell)]
+        counts = counted[0].result().add(counted[1].result(), fill_value=0)
+        if counts.empty:
+            return
+        part_of = plan_parts(counts, rows_per_part)
+        keys = pa.array(part_of.index.to_numpy(dtype=str), pa.string())
+        n_parts = int(part_of.max()) + 1
+        with tempfile.TemporaryDirectory(prefix=".parts-", dir=scratch) as folder:
+            cut = [
+                pool.submit(
+                    _split, path, keys, part_of.to_numpy(), side, Path(folder), stem, n_parts
+                )
+                for path, side, stem in (
+                    (trades_path, None, "trades"),
+                    (lots_path, sell, "lot_sells"),
+                )
+            ]
+            trades, lots = cut[0].result(), cut[1].result()
+            schemas = pq.read_schema(trades_path), pq.read_schema(lots_path)
+
+            def read_part(k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+                part = _read(trades[k], schemas[0]), _read(lots[k], schemas[1])
+                for f in (trades[k], lots[k]):
+                    if f is not None:
+                        f.unlink()
+                return part
+
+            reading = pool.submit(read_part, 0)
+            for k in range(n_parts):
+                part = reading.result()
+                if k + 1 < n_parts:
+                    reading = pool.submit(read_part, k + 1)
+                yield part
+                del part

@@ -160,6 +160,20 @@ def test_lot_sells_of_a_symbol_nothing_sells_are_reported_from_their_own_part(tm
     with pytest.raises(ProposalError, match="A001.*ZZZ"):
         propose(run_dir, "sma-night", now=clock(1), rows_per_part=10)
     assert not (home(run_dir) / "proposed" / "orders.parquet").exists()
+    # The next part was being read while this one was built: nothing of it is left behind.
+    assert not list(home(run_dir).glob(".parts-*"))
+
+
+def test_a_reader_that_stops_early_leaves_no_part_file(tmp_path):
+    """Parts are read one ahead of the caller: one that stops after the first part (an error in
+    it) leaves no part file and no folder of them behind."""
+    run_dir = write_proposal(tmp_path / RUN, *wide_proposal())
+    parts = proposal_parts(run_dir / "proposal", rows_per_part=10, scratch=tmp_path / "scratch")
+    (tmp_path / "scratch").mkdir()
+    first_trades, _ = next(parts)
+    assert len(first_trades)
+    parts.close()
+    assert not list((tmp_path / "scratch").iterdir())
 
 
 @pytest.mark.slow
