@@ -48,6 +48,14 @@ def _text(frame: pd.DataFrame, columns: list[str]) -> pa.Table | None:
     return pa.table(arrays)
 
 
+def safe_ids(ids: pa.Array | pa.ChunkedArray) -> pa.BooleanArray | pa.ChunkedArray:
+    """Each id matches ``ID_PATTERN`` (a missing one does not). Arrow's RE2, which agrees with
+    Python's ``re.fullmatch`` for this anchored, ASCII-only pattern
+    (``tests/trading/test_blotter_build.py`` holds the two together), so a night's millions of
+    ids never become Python strings."""
+    return pc.match_substring_regex(ids, ID_PATTERN).fill_null(False)
+
+
 def _as_str(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(values, dtype="str")
 
@@ -106,7 +114,7 @@ def allocations_by_code(trades: pd.DataFrame, run_id: str) -> pd.DataFrame | Non
         text.column("symbol").take(at),
         dash,
     )
-    if not pc.all(pc.match_substring_regex(order_id.take(pa.array(start)), ID_PATTERN)).as_py():
+    if not pc.all(safe_ids(order_id.take(pa.array(start)))).as_py():
         return None  # the pandas version names the first unsafe id
     block = np.cumsum(first) - 1
     size = np.diff(np.append(start, len(first)))
@@ -159,7 +167,7 @@ def lot_instructions_by_code(alloc: pd.DataFrame, lot_sells: pd.DataFrame) -> pd
         return None  # a lot sold without its SELL
     if not np.bincount(sell_of_lot, minlength=sold.num_rows).all():
         return None  # a SELL without lots
-    if not pc.all(pc.match_substring_regex(lot_id, ID_PATTERN)).as_py():
+    if not pc.all(safe_ids(lot_id)).as_py():
         return None
     quantity = lot_sells["quantity"].to_numpy(dtype=float)[order]
     # pandas' grouped sum of one row: the row's value, 0.0 for NaN, -0.0 as 0.0.

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from sma.errors import SmaError
 from sma.inbox import ID_PATTERN, Side
 from sma.rebalance import ExceptionKind
-from sma.trading._block_codes import allocations_by_code, lot_instructions_by_code
+from sma.trading._block_codes import allocations_by_code, lot_instructions_by_code, safe_ids
 
 ORDER_COLUMNS = (
     "order_id",
@@ -169,13 +169,8 @@ def run_of_orders(order_ids: pd.Series) -> pd.Series:
 
 
 def _check_ids(values: Iterable[str], what: str) -> None:
-    # Arrow's RE2 over the ids as they are: ID_PATTERN is anchored and ASCII-only, where RE2 and
-    # Python's re.fullmatch agree; a night's millions of lot ids never become Python strings.
-    try:
-        ids = pa.array(values, type=pa.large_string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not text: as the text pandas makes of it
-        ids = pa.array(pd.Series(list(values), dtype=str), type=pa.large_string())
-    ok = pc.match_substring_regex(ids, ID_PATTERN).fill_null(False)
+    ids = pa.array(values, type=pa.large_string())  # (every caller's ids are text)
+    ok = safe_ids(ids)
     if len(ids) and not pc.all(ok).as_py():
         first = ids[pc.index(ok, False).as_py()].as_py()
         raise ProposalError("trades", "-", "-", f"{what} {first!r} does not match {ID_PATTERN}")

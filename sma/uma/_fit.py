@@ -143,12 +143,13 @@ def structure_fits(
     code = code[kept].astype(np.int64)
     order = np.flatnonzero(kept)[np.argsort(code, kind="stable")]
     ends = np.cumsum(np.bincount(code, minlength=groups.ngroups))
+    starts = np.concatenate([[0], ends[:-1]])
     usd = accounts["value"].astype(float).fillna(0.0).to_numpy()[order]
     unknown = accounts["value"].isna().to_numpy()[order]
     types = accounts["account_type"].astype(str).str.upper().to_numpy()[order]
     rows = []
     for g, hh in enumerate(groups.size().index):
-        mine = slice(ends[g - 1] if g else 0, ends[g])
+        mine = slice(starts[g], ends[g])
         n_unknown = int(unknown[mine].sum())
         # np.sum of the group's values in their order: Series.sum's own arithmetic, to the bit.
         total = float(np.sum(usd[mine]))
