@@ -169,7 +169,10 @@ def run_of_orders(order_ids: pd.Series) -> pd.Series:
 
 
 def _check_ids(values: Iterable[str], what: str) -> None:
-    ids = pa.array(values, type=pa.large_string())  # (every caller's ids are text)
+    try:
+        ids = pa.array(values, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not text (an empty column read as floats):
+        ids = pa.array(pd.Series(list(values), dtype=str), type=pa.large_string())  # pandas' text
     ok = safe_ids(ids)
     if len(ids) and not pc.all(ok).as_py():
         first = ids[pc.index(ok, False).as_py()].as_py()
