@@ -2,7 +2,8 @@
 of a real night: CPU time of the current kernel against the kernel at a baseline git ref, run in the
 same process on the same recorded solves, and whether every solve's outputs (trades, row
 multipliers, reduced costs, status, iterations, the iterate it stopped at, its bound) are the
-recorded ones to the bit.
+recorded ones to the bit; for a kernel that is not, how far its answers moved (iterations,
+statuses, the objective of each optimal answer, tight and loose solves apart).
 
 Inputs come from a night, in two steps (the machine is shared: say so beside the figures):
 
@@ -80,15 +81,49 @@ def _same(got: tuple, want: tuple) -> bool:
     return True
 
 
-def _pass(solve_from, calls) -> tuple[float, bool]:
-    """CPU seconds of one pass over the calls; whether every result is the recorded one."""
-    total, same = 0.0, True
+def _pass(solve_from, calls) -> tuple[float, bool, list]:
+    """CPU seconds of one pass over the calls; whether every result is the recorded one; the
+    results."""
+    total, same, results = 0.0, True, []
     for args, want in calls:
         start = time.process_time()
         got = solve_from(*args)
         total += time.process_time() - start
         same &= _same(got, want)
-    return total, same
+        results.append(got)
+    return total, same, results
+
+
+def _objective(args: list, v: np.ndarray) -> float:
+    """The solve's objective at ``v`` with its constant (``_interior_point``'s module docstring),
+    in plain numpy: a second reading, not the kernel's."""
+    asset, sign, _, cost, d, B, p = args[:7]
+    z = np.bincount(asset, sign * v, minlength=d.size)
+    bz = B.T @ z
+    return float(0.5 * (z @ (d * z) + bz @ bz) + p @ z + cost @ v + args[11])
+
+
+def _moved(calls: list, results: list) -> str:
+    """How a kernel that is not the recorded one to the bit moved the answers: iterations against
+    the recorded ones, statuses changed, and the objective of each optimal answer against the
+    recorded answer's, relative (``+``: worse), split by tolerance (the engine's loose solves
+    stop at a 3 % gap, its tight ones at 1e-6)."""
+    steps = sum(int(got[4]) - int(want[4]) for (_, want), got in zip(calls, results, strict=True))
+    status = sum(got[3] != want[3] for (_, want), got in zip(calls, results, strict=True))
+    parts = [f"iterations {steps:+d}, statuses changed {status}"]
+    for name, loose in (("tight", False), ("loose", True)):
+        rel = [
+            (_objective(args, got[0]) - _objective(args, want[0]))
+            / max(abs(_objective(args, want[0])), 1e-3)
+            for (args, want), got in zip(calls, results, strict=True)
+            if want[3] == got[3] == 0 and (args[9] >= 1e-3) == loose
+        ]
+        if rel:
+            parts.append(
+                f"{name} objective relative p1 / p50 / p99 {np.percentile(rel, 1):+.1e} / "
+                f"{np.median(rel):+.1e} / {np.percentile(rel, 99):+.1e}"
+            )
+    return "; ".join(parts)
 
 
 def replay(path: Path, ref: str, passes: int) -> None:
@@ -101,9 +136,10 @@ def replay(path: Path, ref: str, passes: int) -> None:
         solve_from(*calls[0][0])
     times: dict[str, list[float]] = {name: [] for name in runs}
     identical = dict.fromkeys(runs, True)
+    results = {}
     for _ in range(passes):  # alternate, so a change of load falls on both
         for name, solve_from in runs.items():
-            cpu, same = _pass(solve_from, calls)
+            cpu, same, results[name] = _pass(solve_from, calls)
             times[name].append(cpu)
             identical[name] &= same
     iterations = sum(int(want[4]) for _, want in calls)
@@ -119,6 +155,9 @@ def replay(path: Path, ref: str, passes: int) -> None:
             f"| {name} | {med:.2f} | {1e6 * med / len(calls):.0f} | {1e6 * med / iterations:.1f} "
             f"| {med / base:.2f} | {'yes' if identical[name] else 'NO'} |"
         )
+    for name in runs:
+        if not identical[name]:
+            print(f"{name} against the recorded answers: {_moved(calls, results[name])}")
 
 
 def main() -> None:
