@@ -42,6 +42,7 @@ from sma.ledger import (
     realized_this_year,
     recent_lot_purchases,
     tax_year_start,
+    under_current_symbols,
     wash_sale_blocks,
     wash_sale_window_start,
 )
@@ -259,6 +260,16 @@ def prepare_step(night: Night) -> list[int]:
                WHERE t.as_of_date <= ? AND t.trade_date >= ?""",
             [night.as_of, window_start],
         ).df()
+        # Tickers changed since the window opened: a trade of the old ticker blocks the new one
+        # (the same security, CORPORATE_ACTIONS.md), from every night's inbox that listed it.
+        symbol_changes = con.execute(
+            """SELECT DISTINCT symbol, new_symbol, ex_date, account_id
+               FROM inbox_corporate_actions
+               WHERE kind = 'SYMBOL_CHANGE' AND new_symbol IS NOT NULL
+                 AND as_of_date <= ? AND ex_date > ? AND ex_date <= ?
+               ORDER BY ex_date, symbol, new_symbol, account_id""",
+            [night.as_of, window_start, night.as_of],
+        ).df()
         recent_lots = con.execute(
             """SELECT account_id, symbol, quantity, acquired_date FROM inbox_lots
                WHERE as_of_date = ? AND acquired_date >= ?""",
@@ -335,6 +346,7 @@ def prepare_step(night: Night) -> list[int]:
                 or [transactions],
                 ignore_index=True,
             )
+            recent = under_current_symbols(recent, symbol_changes, night.as_of)
             blocks = wash_sale_blocks(recent, group_of, np.datetime64(night.as_of, "D"))
 
             write = _files.write_parquet

@@ -19,6 +19,8 @@ Wash-sale blocks for the nightly engine
     trade that can still block), ``wash_sale_block_until(caused_by)`` (the first day a block is
     gone);
     ``recent_lot_purchases(lots, household_of, as_of)``: lots bought inside the window, as buys.
+    ``under_current_symbols(transactions, symbol_changes, as_of)``: trades renamed by the
+    SYMBOL_CHANGEs since, so a block follows the security to its new ticker.
 Gain budget
     ``realized_this_year(realized, as_of) -> Series`` (cents per account),
     ``gain_budget_remaining(gain_budget, realized_ytd, taxable)``, ``tax_year_start(as_of)``.
@@ -65,8 +67,10 @@ Money
 """
 
 from sma.ledger._blocks import (
+    SYMBOL_CHANGE_COLUMNS,
     identical_groups,
     recent_lot_purchases,
+    under_current_symbols,
     wash_sale_block_until,
     wash_sale_blocks,
     wash_sale_window_start,
@@ -105,6 +109,7 @@ from sma.ledger._replay import (
 from sma.ledger._split import apply_corporate_actions, apply_splits
 
 __all__ = [
+    "SYMBOL_CHANGE_COLUMNS",
     "CORPORATE_ACTIONS",
     "CORPORATE_ACTION_COLUMNS",
     "CORPORATE_ACTION_FIELDS",
@@ -135,6 +140,7 @@ __all__ = [
     "reconciliation_holds",
     "replay",
     "tax_year_start",
+    "under_current_symbols",
     "usd_array_to_cents",
     "usd_to_cents",
     "wash_sale_block_until",

@@ -108,6 +108,61 @@ BLOCK_COLUMNS = [
 ]
 
 
+#: What ``under_current_symbols`` reads of the corporate actions: each SYMBOL_CHANGE's old and new
+#: symbol, its ex date and the account it is limited to (blank: every account).
+SYMBOL_CHANGE_COLUMNS = ["symbol", "new_symbol", "ex_date", "account_id"]
+
+
+def under_current_symbols(
+    transactions: pd.DataFrame, symbol_changes: pd.DataFrame, as_of: np.datetime64 | str | date
+) -> pd.DataFrame:
+    """The trades with each symbol renamed since the trade under the name it trades as on
+    ``as_of``, for ``wash_sale_blocks``.
+
+    A SYMBOL_CHANGE is the same security under a new ticker (CORPORATE_ACTIONS.md), so a loss sale
+    of the old ticker is washed by a buy of the new one within 30 days, and a buy of the old ticker
+    washes a loss sale of the new one (IRS Publication 550, "Wash Sales"). Blocks keyed by the old
+    ticker would let the engine buy back, under its new name, a security it harvested days before.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        ``wash_sale_blocks``' trades (``account_id``, ``trade_date``, ``symbol``, ...).
+    symbol_changes : DataFrame
+        ``SYMBOL_CHANGE_COLUMNS``: one row per SYMBOL_CHANGE. A trade of ``symbol`` dated before
+        ``ex_date`` (the old ticker's trades; a ticker later reused by another issuer keeps its
+        later trades) takes ``new_symbol`` when ``ex_date`` is on or before ``as_of``, in the
+        account named, or in every account when ``account_id`` is blank. Changes apply in ex-date
+        order, so a ticker renamed twice ends under its last name.
+    as_of : date
+        The night being decided: later changes have not happened yet.
+
+    Returns
+    -------
+    DataFrame
+        ``transactions`` with ``symbol`` renamed (the same frame when nothing is renamed).
+    """
+    day = np.datetime64(as_of, "D")  # pyright: ignore[reportArgumentType, reportCallIssue]
+    if not len(transactions) or not len(symbol_changes):
+        return transactions
+    changes = symbol_changes.assign(
+        ex_date=pd.to_datetime(symbol_changes["ex_date"]).to_numpy().astype("datetime64[D]")
+    )
+    changes = changes[changes["ex_date"] <= day].sort_values("ex_date", kind="stable")
+    if not len(changes):
+        return transactions
+    dates = pd.to_datetime(transactions["trade_date"]).to_numpy().astype("datetime64[D]")
+    accounts = transactions["account_id"].astype(str).to_numpy(object)
+    symbols = transactions["symbol"].astype(object).to_numpy(copy=True)
+    for change in changes.itertuples(index=False):
+        limited = change.account_id if isinstance(change.account_id, str) else ""
+        renamed = (symbols == change.symbol) & (dates < change.ex_date)
+        if limited.strip():
+            renamed &= accounts == limited
+        symbols[renamed] = change.new_symbol
+    return transactions.assign(symbol=symbols)
+
+
 def identical_groups(
     symbols: pd.Series | np.ndarray, identical_group: Mapping[str, str] | pd.Series | None
 ) -> np.ndarray:

@@ -17,11 +17,13 @@ import pandas as pd
 
 from sma.book import action_cash
 from sma.ledger import (
+    SYMBOL_CHANGE_COLUMNS,
     CorporateAction,
     Ledger,
     ReliefMethod,
     notional_cents,
     recent_lot_purchases,
+    under_current_symbols,
     usd_array_to_cents,
     usd_to_cents,
     wash_sale_blocks,
@@ -32,7 +34,7 @@ from sma.rebalance import AccountArrays, LotArrays
 #: One order per row: account row, security column, side, shares, the lot to relieve ('' = by
 #: ``method``), the relief method and the reason.
 ORDER_COLUMNS = ["account", "security", "side", "quantity", "lot_id", "method", "reason"]
-_BLOCK_INPUT = ["household_id", "trade_date", "symbol", "side", "realized_gain"]
+_BLOCK_INPUT = ["account_id", "household_id", "trade_date", "symbol", "side", "realized_gain"]
 TRADE_LOG_COLUMNS = [
     "account_id",
     "trade_date",
@@ -129,6 +131,8 @@ class SimBook:
         # Positions in the ledger's realized rows that corporate actions booked (no choice of the
         # strategy's: a cash merger's loss is not a harvest).
         self._action_rows: list[np.ndarray] = []
+        # The tickers changed so far (SYMBOL_CHANGE): the blocks follow a security to its new name.
+        self._symbol_changes = pd.DataFrame(columns=SYMBOL_CHANGE_COLUMNS)
 
     # -- state ---------------------------------------------------------------------------------
     def start_day(self, day: np.datetime64) -> None:
@@ -152,10 +156,16 @@ class SimBook:
         """
         since = wash_sale_window_start(day)
         self._recent = [r for r in self._recent if len(r) and r["trade_date"].max() >= since]
+        # a change on or before the window's first day renames no trade inside it
+        changed = pd.to_datetime(self._symbol_changes["ex_date"]).to_numpy().astype("datetime64[D]")
+        self._symbol_changes = self._symbol_changes[changed > since]
         if not self._recent:
             return wash_sale_blocks(pd.DataFrame(columns=_BLOCK_INPUT), self.group_of, day)
         recent = pd.concat(self._recent, ignore_index=True)
-        return wash_sale_blocks(recent[recent["trade_date"] >= since], self.group_of, day)
+        recent = under_current_symbols(
+            recent[recent["trade_date"] >= since], self._symbol_changes, day
+        )
+        return wash_sale_blocks(recent, self.group_of, day)
 
     def value(self, prices: np.ndarray) -> np.ndarray:
         """Holdings at ``prices`` plus cash, USD, shape (m,)."""
@@ -182,6 +192,13 @@ class SimBook:
         cash and the gains they realize count against this year's gain budget."""
         before = self.ledger.open_lots()
         paid = action_cash(before, actions)
+        renamed = actions[actions["kind"].astype(str) == "SYMBOL_CHANGE"]
+        if len(renamed):
+            renamed = renamed.reindex(columns=SYMBOL_CHANGE_COLUMNS).assign(ex_date=day)
+            self._symbol_changes = pd.concat(
+                [frame for frame in (self._symbol_changes, renamed) if len(frame)],
+                ignore_index=True,
+            )
         booked = [
             self.ledger.corporate_action(
                 CorporateAction.from_row(str(a["kind"]), str(a["symbol"]), day, a, "price")

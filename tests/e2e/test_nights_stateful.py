@@ -588,6 +588,36 @@ def test_a_loss_lot_inside_a_sale_that_nets_a_gain_still_blocks_the_buy_back(tmp
     assert set(pd.to_datetime(buy_blocked["until"]).dt.date) == {sold_on + timedelta(days=31)}
 
 
+@pytest.mark.slow
+def test_a_loss_sale_before_a_ticker_change_blocks_buying_the_new_ticker(tmp_path):
+    """A SYMBOL_CHANGE is the same security under a new ticker (CORPORATE_ACTIONS.md), so buying
+    the new ticker within 30 days of a loss sale of the old one is a wash sale (IRS Publication
+    550, "Wash Sales"). Our ledger booked A1's harvest of OLDCO 10 days ago; an earlier night's
+    inbox renamed OLDCO 4 days ago to a ticker tonight's securities list. Tonight the household
+    may not buy it (the night used to block OLDCO only, which no longer trades)."""
+    frames = small_book.initial_book(7, FIRST_DAY)
+    sold_on, renamed_on = FIRST_DAY - timedelta(days=10), FIRST_DAY - timedelta(days=4)
+    symbol = sorted(set(small_book.SYMBOLS) - set(frames["lots"]["symbol"]))[0]
+    with open_store(tmp_path / "store.duckdb") as con:
+        con.execute(
+            "INSERT INTO realized_gains VALUES (?, 'F1', 'A1', 'OLDCO', 'A1-OLDCO-0', ?, 30, 3000,"
+            " 3450, 0, 0, NULL, -450, 'SHORT', '2026-06-01', '2026-06-01')",
+            [sold_on, sold_on],
+        )
+        con.execute(
+            "INSERT INTO inbox_corporate_actions (as_of_date, symbol, ex_date, kind, new_symbol) "
+            "VALUES (?, 'OLDCO', ?, 'SYMBOL_CHANGE', ?)",
+            [renamed_on, renamed_on, symbol],
+        )
+    _one_night(tmp_path, frames)
+    blocks = pd.read_parquet(
+        tmp_path / "runs" / FIRST_DAY.isoformat() / "proposal" / "blocks.parquet"
+    )
+    buy_blocked = blocks[(blocks["symbol"] == symbol) & (blocks["kind"] == "BUY_BLOCKED")]
+    assert set(buy_blocked["account_id"]) == {"A1", "A2"}  # household H1, not A3's H2
+    assert set(pd.to_datetime(buy_blocked["until"]).dt.date) == {sold_on + timedelta(days=31)}
+
+
 # No shrinking: a night takes seconds, and a failing sequence is printed step by step as found.
 Nights.TestCase.settings = settings(
     max_examples=10,

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sma.ledger import wash_sale_blocks
+from sma.ledger import SYMBOL_CHANGE_COLUMNS, under_current_symbols, wash_sale_blocks
 from sma.ledger._blocks import BLOCK_COLUMNS
 
 
@@ -75,6 +75,70 @@ def test_blocks_follow_the_identical_group_and_stay_within_the_household():
 def test_trades_after_the_as_of_date_are_ignored():
     """The blocks are as of the trade date decided; later trades cannot have happened yet."""
     assert blocks(trades(("A", "H", "2026-04-01", "X", "SELL", 10, 50.0, -10.0))) == {}
+
+
+# -- a ticker changed inside the window (CORPORATE_ACTIONS.md: SYMBOL_CHANGE, the same security) --
+
+
+def changes(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=SYMBOL_CHANGE_COLUMNS)
+
+
+def test_a_loss_sale_before_a_ticker_change_blocks_buying_the_new_ticker():
+    """Pub. 550: a buy of the same security within 30 days after a loss sale is a replacement, and
+    a SYMBOL_CHANGE keeps the security (CORPORATE_ACTIONS.md). Sold as OLD on Mar 10, renamed NEW
+    on Mar 20: on Mar 31 the household must not buy NEW. (The simulator bought it back 21 days
+    after harvesting it, and its ledger washed the loss.)"""
+    frame = trades(("A", "H", "2026-03-10", "OLD", "SELL", 10, 50.0, -100.0))
+    renamed = under_current_symbols(
+        frame, changes(("OLD", "NEW", "2026-03-20", None)), "2026-03-31"
+    )
+    assert blocks(renamed) == {("H", "NEW"): (True, False)}
+    assert blocks(frame) == {("H", "OLD"): (True, False)}  # what the night used to block
+
+
+def test_a_buy_before_a_ticker_change_blocks_a_loss_sale_of_the_new_ticker():
+    """Pub. 550: a loss sale within 30 days after buying the same security is washed."""
+    frame = trades(("A", "H", "2026-03-25", "OLD", "BUY", 10, 50.0, None))
+    renamed = under_current_symbols(frame, changes(("OLD", "NEW", "2026-03-26", "")), "2026-03-31")
+    assert blocks(renamed) == {("H", "NEW"): (False, True)}
+
+
+def test_a_ticker_renamed_twice_ends_under_its_last_name_and_later_changes_wait():
+    """Changes apply in ex-date order, listed in any order; one going ex after the night being
+    decided has not happened yet."""
+    frame = trades(
+        ("A", "H", "2026-03-02", "A1", "SELL", 10, 50.0, -1.0),
+        ("A", "H", "2026-03-02", "Q1", "SELL", 10, 50.0, -1.0),
+    )
+    renamed = under_current_symbols(
+        frame,
+        changes(
+            ("A2", "A3", "2026-03-20", None),
+            ("A1", "A2", "2026-03-05", None),
+            ("Q1", "Q2", "2026-04-01", None),
+        ),
+        "2026-03-31",
+    )
+    assert renamed["symbol"].tolist() == ["A3", "Q1"]
+
+
+def test_trades_after_the_change_and_other_accounts_keep_their_ticker():
+    """A trade of the old ticker on or after the ex date is another issuer's that took the ticker
+    over; a change limited to one account (``account_id``) renames that account's trades only."""
+    frame = trades(
+        ("A", "H", "2026-03-10", "OLD", "SELL", 10, 50.0, -1.0),
+        ("A", "H", "2026-03-22", "OLD", "BUY", 10, 50.0, None),
+        ("B", "H", "2026-03-10", "ONE", "SELL", 10, 50.0, -1.0),
+        ("C", "H", "2026-03-10", "ONE", "SELL", 10, 50.0, -1.0),
+    )
+    renamed = under_current_symbols(
+        frame,
+        changes(("OLD", "NEW", "2026-03-20", None), ("ONE", "ONE2", "2026-03-20", "C")),
+        "2026-03-31",
+    )
+    assert renamed["symbol"].tolist() == ["NEW", "OLD", "ONE", "ONE2"]
+    assert frame["symbol"].tolist() == ["OLD", "OLD", "ONE", "ONE"]  # the input is not changed
 
 
 # -- a second path: the same blocks as plain SQL over the trades ------------------------------------

@@ -104,6 +104,47 @@ def test_a_households_block_lasts_30_days_from_its_latest_trade_whatever_the_lis
     assert not loss_sale_blocked("2024-02-20")
 
 
+def test_a_harvest_before_a_ticker_change_blocks_buying_the_new_ticker():
+    """IRS Publication 550, "Wash Sales"; CORPORATE_ACTIONS.md: a SYMBOL_CHANGE is the same
+    security. A1 sold AAA at a loss on Jan 20; AAA became AAAN on Jan 25. On Feb 10 the household
+    must not buy AAAN (the simulator used to: it bought a harvested name back 21 days later under
+    its new ticker, and its ledger washed the loss), and from Feb 20 it may."""
+    securities = pd.concat(
+        [SECURITIES, SECURITIES.iloc[:1].assign(symbol="AAAN")], ignore_index=True
+    )
+    acc = account_arrays(
+        accounts_frame(["A1", "A2"], ["H1", "H1"]), None, None, securities, np.array(["B"])
+    )
+    recent = pd.DataFrame(
+        {
+            "account_id": ["A1"],
+            "trade_date": ["2024-01-20"],
+            "symbol": ["AAA"],
+            "side": ["SELL"],
+            "quantity": [10.0],
+            "price": [50.0],
+            "realized_gain": [-120.0],
+        }
+    )
+    book = SimBook(acc, empty("lots"), np.zeros(2), recent, 0.0, np.datetime64("2024-01-21"))
+    change = empty("corporate_actions").astype(object)
+    change.loc[0, ["symbol", "ex_date", "kind", "new_symbol"]] = [
+        "AAA",
+        date(2024, 1, 25),
+        "SYMBOL_CHANGE",
+        "AAAN",
+    ]
+    book.corporate_actions(change, np.datetime64("2024-01-25"))
+
+    def buy_blocked(day: str) -> set[str]:
+        blocks = book.blocks(np.datetime64(day))
+        return set(blocks.loc[blocks["buy_blocked"], "identical_group"])
+
+    assert buy_blocked("2024-02-10") == {"AAAN"}
+    assert buy_blocked("2024-02-19") == {"AAAN"}  # the 30th day after the sale
+    assert buy_blocked("2024-02-20") == set()
+
+
 @pytest.fixture(scope="module")
 def market():
     return generated_market(11, date(2023, 6, 1), 200, universe_params=SMALL_UNIVERSE)
