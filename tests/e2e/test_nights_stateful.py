@@ -515,6 +515,17 @@ def _one_night(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
+def _blocked_in_household_h1_until(tmp_path: Path, symbol: str, until: date) -> None:
+    """The night's proposal blocks buying ``symbol`` in household H1's accounts (A1 and A2), not
+    in A3's H2, until ``until``."""
+    blocks = pd.read_parquet(
+        tmp_path / "runs" / FIRST_DAY.isoformat() / "proposal" / "blocks.parquet"
+    )
+    buy_blocked = blocks[(blocks["symbol"] == symbol) & (blocks["kind"] == "BUY_BLOCKED")]
+    assert set(buy_blocked["account_id"]) == {"A1", "A2"}
+    assert set(pd.to_datetime(buy_blocked["until"]).dt.date) == {until}
+
+
 @pytest.mark.slow
 def test_a_split_going_ex_tonight_holds_no_account_whose_custodian_shows_the_split(tmp_path):
     """Prepare applies tonight's splits, then reconciles lots with the custodian's positions
@@ -580,12 +591,7 @@ def test_a_loss_lot_inside_a_sale_that_nets_a_gain_still_blocks_the_buy_back(tmp
                 [sold_on, symbol, lot, sold_on, qty, qty * 100.0, basis, qty * 100.0 - basis],
             )
     _one_night(tmp_path, frames)
-    blocks = pd.read_parquet(
-        tmp_path / "runs" / FIRST_DAY.isoformat() / "proposal" / "blocks.parquet"
-    )
-    buy_blocked = blocks[(blocks["symbol"] == symbol) & (blocks["kind"] == "BUY_BLOCKED")]
-    assert set(buy_blocked["account_id"]) == {"A1", "A2"}  # household H1, not A3's H2
-    assert set(pd.to_datetime(buy_blocked["until"]).dt.date) == {sold_on + timedelta(days=31)}
+    _blocked_in_household_h1_until(tmp_path, symbol, sold_on + timedelta(days=31))
 
 
 @pytest.mark.slow
@@ -610,12 +616,7 @@ def test_a_loss_sale_before_a_ticker_change_blocks_buying_the_new_ticker(tmp_pat
             [renamed_on, renamed_on, symbol],
         )
     _one_night(tmp_path, frames)
-    blocks = pd.read_parquet(
-        tmp_path / "runs" / FIRST_DAY.isoformat() / "proposal" / "blocks.parquet"
-    )
-    buy_blocked = blocks[(blocks["symbol"] == symbol) & (blocks["kind"] == "BUY_BLOCKED")]
-    assert set(buy_blocked["account_id"]) == {"A1", "A2"}  # household H1, not A3's H2
-    assert set(pd.to_datetime(buy_blocked["until"]).dt.date) == {sold_on + timedelta(days=31)}
+    _blocked_in_household_h1_until(tmp_path, symbol, sold_on + timedelta(days=31))
 
 
 # No shrinking: a night takes seconds, and a failing sequence is printed step by step as found.
