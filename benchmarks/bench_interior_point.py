@@ -108,20 +108,22 @@ def _moved(calls: list, results: list) -> str:
     the recorded ones, statuses changed, and the objective of each optimal answer against the
     recorded answer's, relative (``+``: worse), split by tolerance (the engine's loose solves
     stop at a 3 % gap, its tight ones at 1e-6)."""
-    steps = sum(int(got[4]) - int(want[4]) for (_, want), got in zip(calls, results, strict=True))
-    status = sum(got[3] != want[3] for (_, want), got in zip(calls, results, strict=True))
+    steps = status = 0
+    rel: dict[bool, list[float]] = {False: [], True: []}  # by loose
+    for (args, want), got in zip(calls, results, strict=True):
+        steps += int(got[4]) - int(want[4])
+        status += got[3] != want[3]
+        if want[3] == got[3] == 0:
+            before = _objective(args, want[0])
+            rel[args[9] >= 1e-3].append(
+                (_objective(args, got[0]) - before) / max(abs(before), 1e-3)
+            )
     parts = [f"iterations {steps:+d}, statuses changed {status}"]
     for name, loose in (("tight", False), ("loose", True)):
-        rel = [
-            (_objective(args, got[0]) - _objective(args, want[0]))
-            / max(abs(_objective(args, want[0])), 1e-3)
-            for (args, want), got in zip(calls, results, strict=True)
-            if want[3] == got[3] == 0 and (args[9] >= 1e-3) == loose
-        ]
-        if rel:
+        if rel[loose]:
             parts.append(
-                f"{name} objective relative p1 / p50 / p99 {np.percentile(rel, 1):+.1e} / "
-                f"{np.median(rel):+.1e} / {np.percentile(rel, 99):+.1e}"
+                f"{name} objective relative p1 / p50 / p99 {np.percentile(rel[loose], 1):+.1e} / "
+                f"{np.median(rel[loose]):+.1e} / {np.percentile(rel[loose], 99):+.1e}"
             )
     return "; ".join(parts)
 

@@ -109,13 +109,13 @@ from sma.ledger._replay import (
 from sma.ledger._split import apply_corporate_actions, apply_splits
 
 __all__ = [
-    "SYMBOL_CHANGE_COLUMNS",
     "CORPORATE_ACTIONS",
     "CORPORATE_ACTION_COLUMNS",
     "CORPORATE_ACTION_FIELDS",
     "GIFT_LOT_COLUMNS",
     "GIFT_SHORT_COLUMNS",
     "REPLAY_TRANSACTION_COLUMNS",
+    "SYMBOL_CHANGE_COLUMNS",
     "Action",
     "CorporateAction",
     "GiftChoice",

@@ -152,13 +152,11 @@ def under_current_symbols(
     if not len(changes):
         return transactions
     dates = pd.to_datetime(transactions["trade_date"]).to_numpy().astype("datetime64[D]")
-    accounts = transactions["account_id"].astype(str).to_numpy(object)
     symbols = transactions["symbol"].astype(object).to_numpy(copy=True)
     for change in changes.itertuples(index=False):
-        limited = change.account_id if isinstance(change.account_id, str) else ""
         renamed = (symbols == change.symbol) & (dates < change.ex_date)
-        if limited.strip():
-            renamed &= accounts == limited
+        if isinstance(change.account_id, str) and change.account_id.strip():
+            renamed &= (transactions["account_id"] == change.account_id).to_numpy()
         symbols[renamed] = change.new_symbol
     return transactions.assign(symbol=symbols)
 
