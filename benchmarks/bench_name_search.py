@@ -46,7 +46,9 @@ from recorded_night import decide_again, record_replay_parser, run, source_at  #
 
 def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) -> None:
     """Run the first shard's decide on a copy of a prepared night, keeping each choose_names call's
-    arguments (trades before) and result (moves, trades after)."""
+    arguments (trades before) and result (moves, trades after). Each search is recorded run in
+    full: a search from the names held that would give up (``give_up_above``) makes its moves, so
+    the replay times the moves themselves."""
     import sma.rebalance._tradable as tradable
 
     calls = []
@@ -54,7 +56,7 @@ def record(night_dir: Path, inbox: Path, scratch: Path, out: Path, as_of: date) 
 
     def kept(ws, *args):
         before = replace(ws, buy=ws.buy.copy(), sell=ws.sell.copy())
-        made = search(ws, *args)
+        made = search(ws, *args[:9])  # without give_up_above
         calls.append((before, args[:8], made, ws.buy.copy(), ws.sell.copy()))
         return made
 

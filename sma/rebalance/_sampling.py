@@ -91,11 +91,16 @@ def choose_names(
     group: np.ndarray,
     moves: int,
     terms: SearchHessian | None = None,
-) -> int:
+    give_up_above: float = np.inf,
+) -> int | None:
     """Improve whole-share trades ``ws`` in place by at most ``moves`` whole-share moves (module
     docstring); ``group`` (na,) is the identical group code of each security in play. Returns the
     number of moves made. ``ws`` must meet every constraint on entry; it still does on return.
-    ``terms`` is ``hessian(problem)`` when the caller searches the same problem more than once."""
+    ``terms`` is ``hessian(problem)`` when the caller searches the same problem more than once.
+
+    ``give_up_above``: a caller that only wants an answer whose objective (``problem.qp``) is at
+    most this much below the start's gets None (and ``ws`` part of the way) as soon as the search
+    forecasts, generously, that it will not get there (``search_moves``)."""
     if moves <= 0 or problem.assets.size == 0:
         return 0
     group = np.unique(group, return_inverse=True)[1].reshape(-1)
@@ -104,7 +109,7 @@ def choose_names(
     Q = terms.Q
     z = qp.net_trade(np.concatenate([ws.buy * ws.buy_price, ws.sell * ws.sell_price]) / value)
     grad = qp.d * z + Q @ z + qp.p
-    return search_moves(
+    made, gave_up = search_moves(
         ws.buy,
         ws.sell,
         (ws.buy_price.astype(float), ws.sell_price.astype(float)),
@@ -133,5 +138,7 @@ def choose_names(
             float(cash_now),
             float(target_cash),
             int(moves),
+            float(give_up_above),
         ),
     )
+    return None if gave_up else made

@@ -577,13 +577,29 @@ def _lots_of(sell_j, na):
     return order, start
 
 
+# When a search gives up (``search_moves``'s ``give_up_above``): not before ``_GIVE_UP_AFTER``
+# moves; then once even ``_GIVE_UP_SLACK`` times the steepest recent move (an earlier move's change
+# counted at ``_GIVE_UP_DECAY`` for each move made since), gained by every move left, could not
+# take it below the bound, the moves' own changes read ``_GIVE_UP_MARGIN`` times larger (they add
+# up to 1-2 % less than ``qp.objective``'s change over 200 moves, measured on the 10,000-account
+# night's accounts).
+_GIVE_UP_AFTER = 20
+_GIVE_UP_SLACK = 2.0
+_GIVE_UP_DECAY = 0.9
+_GIVE_UP_MARGIN = 1.1
+
+
 @njit(cache=True)
 def search_moves(
     buy, sell, prices, lots, securities, bounds, costs, grad, d, Q, q_scale, curv, numbers
 ):
     """Make the best whole-share move (``_sampling``'s module docstring) at most ``moves`` times,
     while one lowers the objective enough; ``buy``, ``sell`` and ``grad`` are updated in place.
-    Returns the number of moves made.
+    Returns the number of moves made, and whether the search gave up: stopped because its
+    objective will not, by a generous forecast, come below ``give_up_above`` (a change of the
+    objective from where it started; inf: never). The forecast, first made after 20 moves, takes
+    every move left to gain twice the steepest recent move (a greedy descent's moves gain less and
+    less, with spikes) and reads the moves' changes 10 % larger (the ``_GIVE_UP_*`` constants).
 
     Parameters
     ----------
@@ -600,12 +616,13 @@ def search_moves(
         ``d + diag(Q)``.
     q_scale : ndarray of shape (na,)
         Bounds of the cross terms, ``|Q[i, j]| <= q_scale[i] * q_scale[j]`` (``hessian_scale``).
-    numbers : tuple of float (value, tc, min_value, budget, cash_now, target_cash, moves)
+    numbers : tuple of float (value, tc, min_value, budget, cash_now, target_cash, moves,
+        give_up_above)
     """
     account = (prices, lots, securities, bounds, costs)
     buy_price, sell_price = prices
     buy_j, sell_j, group = securities
-    value, tc, _, budget, cash_now, target_cash, moves = numbers
+    value, tc, _, budget, cash_now, target_cash, moves, give_up_above = numbers
     nb, nl, na = buy.size, sell.size, grad.size
     held = _held(buy, sell, account, group.max() + 1 if na else 0)
     lots_of = _lots_of(sell_j, na)
@@ -629,7 +646,7 @@ def search_moves(
         (np.arange(na), np.empty(na)),
         np.empty(na),
     )
-    made = 0
+    made, descended, steepest = 0, 0.0, 0.0
     # A move that is not allowed gets change inf and no arithmetic: its step and cash are not read.
     # Cash and the gain budget are the numpy search's dot products, computed again when they move.
     bought, sold = np.empty(nb), np.empty(nl)
@@ -659,8 +676,10 @@ def search_moves(
             break
         if pair[0] < best_single:  # a buy, and a smaller buy (kind 1) or a sale (kind 2)
             kind, at, also = 0, pair[3], pair[1] + 1
+            change = pair[0]
         else:
             also = -1
+            change = best_single
         moved = (buy, sell, grad, d, Q, account, held)
         _make(kind, at, also, pair[2], moved, (buys, unbuys, sales, unsales), lots_of, terms)
         if kind <= 1 or also == 1:
@@ -669,7 +688,13 @@ def search_moves(
             sales_cash = _scaled_dot(sell, 1 - tc, sell_price, sold)
             room = budget - np.dot(sell, lots[1])
         made += 1
-    return made
+        descended += change  # (changes are negative: the objective falls)
+        steepest = min(_GIVE_UP_DECAY * steepest, change)
+        if made >= _GIVE_UP_AFTER:
+            forecast = descended + _GIVE_UP_SLACK * steepest * (moves - made)
+            if _GIVE_UP_MARGIN * forecast > give_up_above:
+                return made, True
+    return made, False
 
 
 @_step
