@@ -206,7 +206,7 @@ class PhaseClock:
         (search_module, "_fixed_at_start", "loose lot solve"),
         (decide_module, "tradable", "tradable"),
         (tradable_module, "round_to_whole_shares", "rounding"),
-        (tradable_module, "_chosen_names", "name search"),
+        (tradable_module, "_searched", "name search"),
         (decide_module, "_explain", "explain"),
         (decide_module, "_frame", "frames"),
     )
