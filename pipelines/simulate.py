@@ -93,10 +93,9 @@ def overview(result: SimulationResult) -> pd.DataFrame:
     s = result.summary
     by_profile = s.groupby(["strategy", "profile"], as_index=False)[cols].mean()
     total = s.groupby("strategy", as_index=False)[cols].mean().assign(profile="ALL")
-    sums = s.groupby("strategy")[["wash_sale_violations", "gain_budget_breaches"]].sum()
-    total[["wash_sale_violations", "gain_budget_breaches"]] = sums.reindex(
-        total["strategy"]
-    ).to_numpy()
+    counted = ["wash_sale_violations", "wash_sales_by_actions", "gain_budget_breaches"]
+    sums = s.groupby("strategy")[counted].sum()
+    total[counted] = sums.reindex(total["strategy"]).to_numpy()
     return pd.concat([total, by_profile], ignore_index=True)[["strategy", "profile", *cols]]
 
 

@@ -13,8 +13,11 @@ Conventions (stated in the report):
   strategy realized by its own sales (after wash-sale add-backs) over the initial value; a loss a
   corporate action realized (a cash merger below basis, worthless stock) was nobody's choice and is
   no harvest, though its tax counts.
-- Wash-sale violations: realized rows with a disallowed loss. Gain-budget breaches: account-years
-  whose net realized gains exceed the budget by more than a dollar.
+- Wash-sale violations: the strategy's own sales whose loss a purchase within 30 days disallowed
+  (IRC section 1091). A row a corporate action realized (cash in lieu of a fraction, a cash merger)
+  whose loss was disallowed so was no sale of the strategy's: counted apart, as wash sales by
+  corporate actions. Gain-budget breaches: account-years whose net realized gains exceed the budget
+  by more than a dollar.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ YEAR_COLUMNS = [
     "tracking_error",
     "turnover",
     "wash_sale_violations",
+    "wash_sales_by_actions",
     "gain_budget_breaches",
     "loss_carryforward",
     "end_value",
@@ -59,6 +63,7 @@ SUMMARY_FIGURES = [
     "tracking_error",
     "turnover",
     "wash_sale_violations",
+    "wash_sales_by_actions",
     "gain_budget_breaches",
     "loss_carryforward",
 ]
@@ -135,6 +140,7 @@ def run_metrics(
     washed = (real["wash_sale_disallowed_cents"].to_numpy() > 0) | (
         real["permanently_disallowed_cents"].to_numpy() > 0
     )
+    washed_by_action, washed = washed & by_action, washed & ~by_action
     tr = run.trades
     t_acc = pd.Index(ids).get_indexer(tr["account_id"].astype(str))
     t_year = pd.to_datetime(tr["trade_date"]).dt.year.to_numpy()
@@ -146,7 +152,8 @@ def run_metrics(
     carry_st, carry_lt = np.zeros(m), np.zeros(m)
     harvested = np.zeros(m)
     tax_growth, growth = np.ones(m), np.ones(m)
-    rows, te_all, turn_all, washed_all, breach_all = [], [], [], np.zeros(m, int), np.zeros(m, int)
+    rows, te_all, turn_all, breach_all = [], [], [], np.zeros(m, int)
+    washed_all, by_actions_all = np.zeros(m, int), np.zeros(m, int)
     years = np.unique(year)
     for y in years:
         d = year == y
@@ -173,10 +180,13 @@ def run_metrics(
         turn /= np.maximum(run.value[d].mean(axis=0), 1.0)
         w = np.zeros(m, int)
         np.add.at(w, r_acc[in_y & washed], 1)
+        w_actions = np.zeros(m, int)
+        np.add.at(w_actions, r_acc[in_y & washed_by_action], 1)
         breach = ((st_g + lt_g) > np.nan_to_num(budget, nan=np.inf) + 1.0).astype(int)
         te_all.append(te)
         turn_all.append(turn)
         washed_all += w
+        by_actions_all += w_actions
         breach_all += breach
         rows.append(
             pd.DataFrame(
@@ -194,6 +204,7 @@ def run_metrics(
                     "tracking_error": te,
                     "turnover": turn,
                     "wash_sale_violations": w,
+                    "wash_sales_by_actions": w_actions,
                     "gain_budget_breaches": breach,
                     "loss_carryforward": -(carry_st + carry_lt),
                     "end_value": run.value[last],
@@ -221,6 +232,7 @@ def run_metrics(
             "tracking_error": np.mean(te_all, axis=0),
             "turnover": np.mean(turn_all, axis=0),
             "wash_sale_violations": washed_all,
+            "wash_sales_by_actions": by_actions_all,
             "gain_budget_breaches": breach_all,
             "loss_carryforward": -(carry_st + carry_lt),
         }

@@ -16,16 +16,16 @@ from sma.simulate._params import HeldAwayGains
 DATES = np.array(["2026-03-02", "2026-03-03", "2026-03-04"], dtype="datetime64[D]")
 
 
-def _run(realized_by_actions: np.ndarray) -> PathRun:
+def _run(realized_by_actions: np.ndarray, disallowed_cents=(0, 0)) -> PathRun:
     """One account worth 100,000 USD with two realized losses on 3 March: a 1,000 USD loss sale
-    and a 500 USD loss from a cash merger."""
+    and a 500 USD loss from a cash merger; ``disallowed_cents`` of each loss washed by a buy."""
     realized = pd.DataFrame(
         {
             "account_id": ["A1", "A1"],
             "sale_date": np.array(["2026-03-03", "2026-03-03"], dtype="datetime64[D]"),
             "gain_cents": [-100_000, -50_000],
             "term": ["SHORT", "SHORT"],
-            "wash_sale_disallowed_cents": [0, 0],
+            "wash_sale_disallowed_cents": list(disallowed_cents),
             "permanently_disallowed_cents": [0, 0],
         }
     )
@@ -62,11 +62,11 @@ def _run(realized_by_actions: np.ndarray) -> PathRun:
     )
 
 
-def _harvested(run: PathRun) -> float:
+def _metrics(run: PathRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     accounts = pd.DataFrame(
         {"account_id": ["A1"], "st_tax_rate": [0.4], "lt_tax_rate": [0.2], "gain_budget": [None]}
     )
-    years, summary = run_metrics(
+    return run_metrics(
         run,
         2026,
         accounts,
@@ -77,6 +77,10 @@ def _harvested(run: PathRun) -> float:
         HeldAwayGains.UNLIMITED,
         np.array([100_000.0]),
     )
+
+
+def _harvested(run: PathRun) -> float:
+    years, summary = _metrics(run)
     assert years["losses_harvested_pct"].iloc[-1] == summary["losses_harvested_pct"].iloc[0]
     return float(summary["losses_harvested_pct"].iloc[0])
 
@@ -106,3 +110,17 @@ def test_a_cash_mergers_loss_still_saves_tax():
         np.array([100_000.0]),
     )
     assert years["tax_paid"].iloc[0] == pytest.approx(-0.4 * 1_500)
+
+
+@pytest.mark.parametrize(
+    ("disallowed_cents", "violations", "by_actions"),
+    [((0, 0), 0, 0), ((100_000, 0), 1, 0), ((0, 50_000), 0, 1), ((100_000, 50_000), 1, 1)],
+)
+def test_a_wash_sale_violation_is_a_sale_of_the_strategy(disallowed_cents, violations, by_actions):
+    """A loss washed by a buy within 30 days (IRC section 1091) counts against the strategy only
+    when the strategy sold: a cash merger's or a fraction's cash in lieu that a buy washed is
+    counted apart, in the year table and in the whole run alike."""
+    years, summary = _metrics(_run(np.array([False, True]), disallowed_cents))
+    for table in (years, summary):
+        assert table["wash_sale_violations"].sum() == violations
+        assert table["wash_sales_by_actions"].sum() == by_actions
