@@ -93,7 +93,12 @@ def overview(result: SimulationResult) -> pd.DataFrame:
     s = result.summary
     by_profile = s.groupby(["strategy", "profile"], as_index=False)[cols].mean()
     total = s.groupby("strategy", as_index=False)[cols].mean().assign(profile="ALL")
-    counted = ["wash_sale_violations", "wash_sales_by_actions", "gain_budget_breaches"]
+    counted = [
+        "wash_sale_violations",
+        "wash_sales_by_actions",
+        "gain_budget_breaches",
+        "gain_budget_exceeded_by_actions",
+    ]
     sums = s.groupby("strategy")[counted].sum()
     total[counted] = sums.reindex(total["strategy"]).to_numpy()
     return pd.concat([total, by_profile], ignore_index=True)[["strategy", "profile", *cols]]

@@ -16,8 +16,13 @@ Conventions (stated in the report):
 - Wash-sale violations: the strategy's own sales whose loss a purchase within 30 days disallowed
   (IRC section 1091). A row a corporate action realized (cash in lieu of a fraction, a cash merger)
   whose loss was disallowed so was no sale of the strategy's: counted apart, as wash sales by
-  corporate actions. Gain-budget breaches: account-years whose net realized gains exceed the budget
-  by more than a dollar.
+  corporate actions.
+- Gain-budget breaches: account-years in which, on some day, the strategy's own sales realized more
+  net gain than the budget had left (the year's earlier rows and the day's corporate actions
+  counted first, the engine's own rule), by more than a dollar. An account-year whose net realized
+  gains ended more than a dollar over the budget without such a day was put over by corporate
+  actions (a cash merger, cash in lieu) after its budget was spent: counted apart, as gain budgets
+  exceeded by corporate actions.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ YEAR_COLUMNS = [
     "wash_sale_violations",
     "wash_sales_by_actions",
     "gain_budget_breaches",
+    "gain_budget_exceeded_by_actions",
     "loss_carryforward",
     "end_value",
 ]
@@ -65,6 +71,7 @@ SUMMARY_FIGURES = [
     "wash_sale_violations",
     "wash_sales_by_actions",
     "gain_budget_breaches",
+    "gain_budget_exceeded_by_actions",
     "loss_carryforward",
 ]
 SUMMARY_COLUMNS = ["strategy", "vintage", "account_id", "profile", "years", *SUMMARY_FIGURES]
@@ -99,6 +106,47 @@ def _liquidation_tax(
     np.add.at(st_g, a[~lt], gain[~lt])
     np.add.at(lt_g, a[lt], gain[lt])
     return year_tax(st_g, lt_g, carry_st, carry_lt, st_rate, lt_rate, held_away)[0]
+
+
+def _spent_past_budget(
+    acc: np.ndarray, day: np.ndarray, gain: np.ndarray, by_action: np.ndarray, budget: np.ndarray
+) -> np.ndarray:
+    """Whether each account's own sales, on some day of one year's realized rows, realized more net
+    gain than its budget had left: the budget less the net gains of the year's earlier days and of
+    the day's corporate actions (booked before the day's decision, as the engine sees them:
+    ``sma.ledger.gain_budget_remaining``, never below zero), by more than a dollar.
+
+    Parameters
+    ----------
+    acc : ndarray of int, shape (r,) -- each row's account (0..m-1)
+    day : ndarray of datetime64[D], shape (r,) -- its sale date
+    gain : ndarray of shape (r,) -- its net realized gain, USD
+    by_action : ndarray of bool, shape (r,) -- booked by a corporate action, not a sale
+    budget : ndarray of shape (m,) -- each account's yearly gain budget, USD (nan: none)
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+    """
+    spent = np.zeros(budget.size, bool)
+    if acc.size == 0:
+        return spent
+    rows = pd.DataFrame(
+        {
+            "acc": acc,
+            "day": day,
+            "own": np.where(by_action, 0.0, gain),
+            "action": np.where(by_action, gain, 0.0),
+        }
+    )
+    days = rows.groupby(["acc", "day"], sort=True)[["own", "action"]].sum().reset_index()
+    days["after"] = (days["own"] + days["action"]).groupby(days["acc"]).cumsum()
+    before_own = days["after"].to_numpy() - days["own"].to_numpy()
+    a = days["acc"].to_numpy()
+    left = np.clip(budget[a] - before_own, 0.0, None)
+    over = days["own"].to_numpy() > np.nan_to_num(left, nan=np.inf) + 1.0
+    spent[a[over]] = True
+    return spent
 
 
 def run_metrics(
@@ -153,6 +201,8 @@ def run_metrics(
     harvested = np.zeros(m)
     tax_growth, growth = np.ones(m), np.ones(m)
     rows, te_all, turn_all, breach_all = [], [], [], np.zeros(m, int)
+    exceeded_all = np.zeros(m, int)
+    r_day = pd.to_datetime(real["sale_date"]).to_numpy("datetime64[D]")
     washed_all, by_actions_all = np.zeros(m, int), np.zeros(m, int)
     years = np.unique(year)
     for y in years:
@@ -182,7 +232,10 @@ def run_metrics(
         np.add.at(w, r_acc[in_y & washed], 1)
         w_actions = np.zeros(m, int)
         np.add.at(w_actions, r_acc[in_y & washed_by_action], 1)
-        breach = ((st_g + lt_g) > np.nan_to_num(budget, nan=np.inf) + 1.0).astype(int)
+        over = (st_g + lt_g) > np.nan_to_num(budget, nan=np.inf) + 1.0
+        spent = _spent_past_budget(r_acc[in_y], r_day[in_y], gain[in_y], by_action[in_y], budget)
+        breach, exceeded = spent.astype(int), (over & ~spent).astype(int)
+        exceeded_all += exceeded
         te_all.append(te)
         turn_all.append(turn)
         washed_all += w
@@ -206,6 +259,7 @@ def run_metrics(
                     "wash_sale_violations": w,
                     "wash_sales_by_actions": w_actions,
                     "gain_budget_breaches": breach,
+                    "gain_budget_exceeded_by_actions": exceeded,
                     "loss_carryforward": -(carry_st + carry_lt),
                     "end_value": run.value[last],
                 }
@@ -234,6 +288,7 @@ def run_metrics(
             "wash_sale_violations": washed_all,
             "wash_sales_by_actions": by_actions_all,
             "gain_budget_breaches": breach_all,
+            "gain_budget_exceeded_by_actions": exceeded_all,
             "loss_carryforward": -(carry_st + carry_lt),
         }
     )

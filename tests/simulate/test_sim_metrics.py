@@ -4,6 +4,8 @@ corporate action realized -- a cash merger below basis (shared/CORPORATE_ACTIONS
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,3 +126,74 @@ def test_a_wash_sale_violation_is_a_sale_of_the_strategy(disallowed_cents, viola
     for table in (years, summary):
         assert table["wash_sale_violations"].sum() == violations
         assert table["wash_sales_by_actions"].sum() == by_actions
+
+
+def _budget_year(rows: list[tuple[str, float, bool]]) -> tuple[int, int]:
+    """(gain-budget breaches, budgets exceeded by corporate actions) of one account with a 50,000
+    USD budget whose realized rows are ``rows``: (sale date, net gain USD, booked by a corporate
+    action)."""
+    run = _run(np.array([r[2] for r in rows]))
+    realized = pd.DataFrame(
+        {
+            "account_id": ["A1"] * len(rows),
+            "sale_date": np.array([r[0] for r in rows], dtype="datetime64[D]"),
+            "gain_cents": [round(r[1] * 100) for r in rows],
+            "term": ["LONG"] * len(rows),
+            "wash_sale_disallowed_cents": [0] * len(rows),
+            "permanently_disallowed_cents": [0] * len(rows),
+        }
+    )
+    accounts = pd.DataFrame(
+        {"account_id": ["A1"], "st_tax_rate": [0.4], "lt_tax_rate": [0.2], "gain_budget": [50_000]}
+    )
+    years, summary = run_metrics(
+        replace(run, realized=realized),
+        2026,
+        accounts,
+        np.array(["TRANSITION"]),
+        np.ones((DATES.size, 1)),
+        np.zeros(0),
+        np.array([], dtype=str),
+        HeldAwayGains.UNLIMITED,
+        np.array([100_000.0]),
+    )
+    for column in ("gain_budget_breaches", "gain_budget_exceeded_by_actions"):
+        assert years[column].sum() == summary[column].iloc[0]
+    return (
+        int(summary["gain_budget_breaches"].iloc[0]),
+        int(summary["gain_budget_exceeded_by_actions"].iloc[0]),
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "counted"),
+    [
+        # within the budget
+        ([("2026-03-02", 49_000.0, False), ("2026-03-03", 999.0, False)], (0, 0)),
+        # the strategy's own sales over it
+        ([("2026-03-02", 40_000.0, False), ("2026-03-03", 10_002.0, False)], (1, 0)),
+        # a cash merger realized 25,000 USD once the strategy had spent 30,000: the merger's
+        ([("2026-03-02", 30_000.0, False), ("2026-03-03", 25_000.0, True)], (0, 1)),
+        # ... and had the merger come first, a sale of 30,000 after it is the strategy's
+        ([("2026-03-02", 25_000.0, True), ("2026-03-03", 30_000.0, False)], (1, 0)),
+        # the day's corporate action is booked before the day's decision: the same
+        ([("2026-03-03", 25_000.0, True), ("2026-03-03", 30_000.0, False)], (1, 0)),
+        # losses harvested after the merger bring the year back within the budget: nothing
+        (
+            [
+                ("2026-03-02", 30_000.0, False),
+                ("2026-03-03", 25_000.0, True),
+                ("2026-03-04", -6_000.0, False),
+            ],
+            (0, 0),
+        ),
+    ],
+)
+def test_a_gain_budget_breach_is_a_day_the_strategy_sold_past_what_its_budget_had_left(
+    rows, counted
+):
+    """The engine's gain budget is the year's budget less the net gains already realized, corporate
+    actions' included (``sma.ledger.gain_budget_remaining``); a year a cash merger or cash in lieu
+    put over the budget after the strategy had spent it is no breach of the strategy's, and is
+    counted apart."""
+    assert _budget_year(rows) == counted
