@@ -98,9 +98,10 @@ def choose_names(
     number of moves made. ``ws`` must meet every constraint on entry; it still does on return.
     ``terms`` is ``hessian(problem)`` when the caller searches the same problem more than once.
 
-    ``give_up_above``: a caller that only wants an answer whose objective (``problem.qp``) is at
-    most this much below the start's gets None (and ``ws`` part of the way) as soon as the search
-    forecasts, generously, that it will not get there (``search_moves``)."""
+    ``give_up_above``: a change of the objective (``problem.qp``) from the start's, negative: a
+    caller that only wants an answer whose objective has changed by at most this much (fallen at
+    least that far) gets None, and ``ws`` part of the way, as soon as the search forecasts,
+    generously, that it will not get there (``search_moves``); inf (the default): never."""
     if moves <= 0 or problem.assets.size == 0:
         return 0
     group = np.unique(group, return_inverse=True)[1].reshape(-1)

@@ -159,8 +159,9 @@ def _searched(
     terms: SearchHessian | None,
     give_up_above: float,
 ) -> tuple[Rounded, bool]:
-    """``_chosen_names``, and whether the search gave up on coming ``give_up_above`` below the
-    rounded answer's objective (``choose_names``; then the rounded answer as it was)."""
+    """``_chosen_names``, and whether the search gave up: it forecast that its objective would not
+    fall to ``give_up_above`` from the rounded answer's (a change, ``choose_names``); then the
+    rounded answer as it was."""
     if not rounded.ok:
         return rounded, False
     a, tc = problem.account, params.trading_cost
