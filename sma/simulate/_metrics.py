@@ -179,7 +179,8 @@ def run_metrics(
     year = run.dates.astype("datetime64[Y]").astype(int) + 1970
     real = run.realized
     r_acc = pd.Index(ids).get_indexer(real["account_id"].astype(str))
-    r_year = pd.to_datetime(real["sale_date"]).dt.year.to_numpy()
+    r_day = pd.to_datetime(real["sale_date"]).to_numpy("datetime64[D]")
+    r_year = r_day.astype("datetime64[Y]").astype(int) + 1970
     gain = real["gain_cents"].to_numpy(float) / 100
     long = real["term"].astype(str).to_numpy() == "LONG"
     by_action = np.zeros(len(real), bool)
@@ -202,7 +203,6 @@ def run_metrics(
     tax_growth, growth = np.ones(m), np.ones(m)
     rows, te_all, turn_all, breach_all = [], [], [], np.zeros(m, int)
     exceeded_all = np.zeros(m, int)
-    r_day = pd.to_datetime(real["sale_date"]).to_numpy("datetime64[D]")
     washed_all, by_actions_all = np.zeros(m, int), np.zeros(m, int)
     years = np.unique(year)
     for y in years:

@@ -64,15 +64,23 @@ def _run(realized_by_actions: np.ndarray, disallowed_cents=(0, 0)) -> PathRun:
     )
 
 
-def _metrics(run: PathRun) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _metrics(
+    run: PathRun, gain_budget: float | None = None, profile: str = "LUMP_SUM"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``run_metrics`` of the one account A1 (tax rates 40 % / 20 %, worth 100,000 USD)."""
     accounts = pd.DataFrame(
-        {"account_id": ["A1"], "st_tax_rate": [0.4], "lt_tax_rate": [0.2], "gain_budget": [None]}
+        {
+            "account_id": ["A1"],
+            "st_tax_rate": [0.4],
+            "lt_tax_rate": [0.2],
+            "gain_budget": [gain_budget],
+        }
     )
     return run_metrics(
         run,
         2026,
         accounts,
-        np.array(["LUMP_SUM"]),
+        np.array([profile]),
         np.ones((DATES.size, 1)),
         np.zeros(0),
         np.array([], dtype=str),
@@ -97,20 +105,7 @@ def test_every_loss_sale_of_the_strategy_is_a_harvest():
 
 def test_a_cash_mergers_loss_still_saves_tax():
     """Taxes count every realized row: the merger's loss offsets at the short-term rate."""
-    accounts = pd.DataFrame(
-        {"account_id": ["A1"], "st_tax_rate": [0.4], "lt_tax_rate": [0.2], "gain_budget": [None]}
-    )
-    years, _ = run_metrics(
-        _run(np.array([False, True])),
-        2026,
-        accounts,
-        np.array(["LUMP_SUM"]),
-        np.ones((DATES.size, 1)),
-        np.zeros(0),
-        np.array([], dtype=str),
-        HeldAwayGains.UNLIMITED,
-        np.array([100_000.0]),
-    )
+    years, _ = _metrics(_run(np.array([False, True])))
     assert years["tax_paid"].iloc[0] == pytest.approx(-0.4 * 1_500)
 
 
@@ -143,20 +138,7 @@ def _budget_year(rows: list[tuple[str, float, bool]]) -> tuple[int, int]:
             "permanently_disallowed_cents": [0] * len(rows),
         }
     )
-    accounts = pd.DataFrame(
-        {"account_id": ["A1"], "st_tax_rate": [0.4], "lt_tax_rate": [0.2], "gain_budget": [50_000]}
-    )
-    years, summary = run_metrics(
-        replace(run, realized=realized),
-        2026,
-        accounts,
-        np.array(["TRANSITION"]),
-        np.ones((DATES.size, 1)),
-        np.zeros(0),
-        np.array([], dtype=str),
-        HeldAwayGains.UNLIMITED,
-        np.array([100_000.0]),
-    )
+    years, summary = _metrics(replace(run, realized=realized), 50_000.0, "TRANSITION")
     for column in ("gain_budget_breaches", "gain_budget_exceeded_by_actions"):
         assert years[column].sum() == summary[column].iloc[0]
     return (
