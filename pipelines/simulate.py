@@ -84,24 +84,41 @@ def _charts(result: SimulationResult) -> list[tuple[str, str]]:
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0, escape=True)
+    """``frame`` as an HTML table: headers spelled with spaces so they wrap, whole numbers (counts)
+    as integers, other numbers to four places; in a box that scrolls sideways if still too wide."""
+    shown = frame.rename(columns=lambda c: str(c).replace("_", " "))
+    table = shown.to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0, escape=True)
+    return f"<div class='wide'>{table}</div>"
+
+
+#: The overview's counts: summed over the accounts of a row (every other figure is their mean).
+OVERVIEW_COUNTS = [
+    "wash_sale_violations",
+    "wash_sales_by_actions",
+    "gain_budget_breaches",
+    "gain_budget_exceeded_by_actions",
+]
 
 
 def overview(result: SimulationResult) -> pd.DataFrame:
-    """Mean of each strategy's whole-run figures, by profile and over all accounts."""
-    cols = SUMMARY_FIGURES
+    """Each strategy's whole-run figures over all its accounts (profile ``ALL``) and by profile:
+    ``accounts`` in the row, the counts of ``OVERVIEW_COUNTS`` summed, every other figure the mean
+    over those accounts."""
     s = result.summary
-    by_profile = s.groupby(["strategy", "profile"], as_index=False)[cols].mean()
-    total = s.groupby("strategy", as_index=False)[cols].mean().assign(profile="ALL")
-    counted = [
-        "wash_sale_violations",
-        "wash_sales_by_actions",
-        "gain_budget_breaches",
-        "gain_budget_exceeded_by_actions",
-    ]
-    sums = s.groupby("strategy")[counted].sum()
-    total[counted] = sums.reindex(total["strategy"]).to_numpy()
-    return pd.concat([total, by_profile], ignore_index=True)[["strategy", "profile", *cols]]
+    means = [c for c in SUMMARY_FIGURES if c not in OVERVIEW_COUNTS]
+
+    def rows(keys: list[str]) -> pd.DataFrame:
+        g = s.groupby(keys)
+        out = g[means].mean().join(g[OVERVIEW_COUNTS].sum().astype("int64"))
+        return out.assign(accounts=g.size().astype("int64")).reset_index()
+
+    total = rows(["strategy"]).assign(profile="ALL")
+    table = pd.concat([total, rows(["strategy", "profile"])], ignore_index=True)
+    return table[["strategy", "profile", "accounts", *SUMMARY_FIGURES]]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def report_html(result: SimulationResult) -> str:
@@ -111,10 +128,13 @@ def report_html(result: SimulationResult) -> str:
     ]
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>SMA Nightly simulation</title>",
-        "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse}"
-        "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}</style></head><body>",
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
+        "table{border-collapse:collapse;font-size:0.9em}"
+        "td,th{padding:2px 5px;border-bottom:1px solid #ddd;text-align:right}"
+        ".wide{overflow-x:auto}</style></head><body>",
         "<h1>Simulation: tax alpha and tracking error</h1>",
-        f"<p>{p.years} years, {p.vintages} vintage(s) from {p.first_year}, seed {p.seed}, "
+        f"<p>{_count(p.years, 'year')}, {_count(p.vintages, 'vintage')} from {p.first_year}, "
+        f"seed {p.seed}, "
         f"{html.escape(str(p.harvest_frequency))} decisions, held-away gains "
         f"{html.escape(str(p.held_away))}, "
         f"tax rates {p.st_tax_rate:.1%} short / {p.lt_tax_rate:.1%} long, tracking-error budget "
@@ -127,6 +147,9 @@ def report_html(result: SimulationResult) -> str:
         "this path over the first vintage:</p>",
         _table(pd.DataFrame([result.market]).rename(columns=lambda c: c.replace("_", " "))),
         "<h2>Overview</h2>",
+        "<p>Each row is a strategy's accounts of one profile, or all of them (ALL). Wash sales "
+        "and gain-budget breaches are counts summed over the row's accounts; every other figure "
+        "is the mean over them.</p>",
         _table(overview(result)),
     ]
     for title, png in _charts(result):

@@ -260,7 +260,7 @@ def run_metrics(
                     "wash_sales_by_actions": w_actions,
                     "gain_budget_breaches": breach,
                     "gain_budget_exceeded_by_actions": exceeded,
-                    "loss_carryforward": -(carry_st + carry_lt),
+                    "loss_carryforward": 0.0 - (carry_st + carry_lt),  # never -0
                     "end_value": run.value[last],
                 }
             )
@@ -289,7 +289,7 @@ def run_metrics(
             "wash_sales_by_actions": by_actions_all,
             "gain_budget_breaches": breach_all,
             "gain_budget_exceeded_by_actions": exceeded_all,
-            "loss_carryforward": -(carry_st + carry_lt),
+            "loss_carryforward": 0.0 - (carry_st + carry_lt),  # never -0
         }
     )
     return pd.concat(rows, ignore_index=True)[YEAR_COLUMNS], summary[SUMMARY_COLUMNS]
