@@ -9,9 +9,12 @@ starts on 29 February is more than a year old on 1 March of the next year.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
 
 _DAY = np.timedelta64(1, "D")
+_EPOCH = date(1970, 1, 1)
 
 
 def long_term_from(holding_start: np.ndarray) -> np.ndarray:
@@ -34,6 +37,16 @@ def long_term_from(holding_start: np.ndarray) -> np.ndarray:
     day_in_month = start - month.astype("datetime64[D]")
     # Adding the day offset to the month a year later rolls 29 February over to 1 March.
     return (month + np.timedelta64(12, "M")).astype("datetime64[D]") + day_in_month
+
+
+def long_term_day(holding_start: int) -> int:
+    """``long_term_from`` of one lot in days since 1970-01-01 (``holding_start`` too), in Python
+    dates: the day after the start, twelve calendar months on, the same day of the month counted
+    from the month's first (so 29 February rolls to 1 March)."""
+    start = _EPOCH + timedelta(days=holding_start + 1)
+    months = start.year * 12 + start.month - 1 + 12
+    first = date(months // 12, months % 12 + 1, 1)
+    return (first - _EPOCH).days + start.day - 1
 
 
 def is_long_term(holding_start: np.ndarray, sale_date: np.datetime64 | np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ cent). Half-to-even (banker's rounding, NumPy's ``round``) is not used anywhere 
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
@@ -138,3 +139,12 @@ def share_of_cents(
         np.asarray(part, dtype=np.float64) / np.asarray(whole, dtype=np.float64)
     )
     return (np.sign(exact) * np.floor(np.abs(exact) + 0.5)).astype(np.int64)
+
+
+def share_of_cents_one(total: int, part: float, whole: float) -> int:
+    """``share_of_cents`` of one lot, in Python numbers (what a sale of one lot pays for instead
+    of a dozen array calls): the same float64 operations, so the same cents to the bit. ``whole``
+    must not be 0 (the array form's nan or inf has no Python int)."""
+    exact = float(total) * (float(part) / float(whole))
+    cents = math.floor(abs(exact) + 0.5)
+    return cents if exact > 0 else -cents if exact < 0 else 0
