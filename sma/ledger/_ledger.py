@@ -466,8 +466,7 @@ class Ledger:
         if whole:
             self._open[(account, symbol)] = [p for p in self._open[(account, symbol)] if p != lot]
         loss = proceeds < basis and self.is_taxable(account)
-        return self.realized_rows.extend(
-            1,
+        row = self.realized_rows.append(
             account=account,
             symbol=symbol,
             lot=lot,
@@ -485,6 +484,7 @@ class Ledger:
             replaced=0.0,
             sale=self._sales,
         )
+        return np.array([row], dtype=np.int64)
 
     def split(self, symbol: str, ratio: float, account_id: str | None = None) -> int:
         """Multiply open lots' shares by ``ratio`` (new shares per old), keeping each lot's basis
