@@ -405,26 +405,29 @@ class Ledger:
             self._open[(account, symbol)] = [
                 p for p in self._open[(account, symbol)] if p not in closed
             ]
-        n = len(lots)
         loss = (piece_proceeds < basis) & self.is_taxable(account)
-        return self.realized_rows.extend(
-            n,
+        long_term = is_long_term(L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D"))
+        pieces = self._pieces(account, symbol, lots, day, take, piece_proceeds, basis, long_term)
+        return self.realized_rows.extend(len(lots), **pieces, loss_shares=np.where(loss, take, 0.0))
+
+    def _pieces(self, account, symbol, lots, day, take, proceeds, basis, long_term) -> dict:
+        """The realized rows' columns of the lot pieces a sale relieved (``lots``: positions, or
+        one position), but the loss shares."""
+        L = self.lots
+        return dict(
             account=account,
             symbol=symbol,
             lot=lots,
             lot_id=L.lot_id[lots],
             sale_date=day,
             quantity=take,
-            proceeds=piece_proceeds,
+            proceeds=proceeds,
             basis=basis,
             disallowed=0,
             permanent=0,
-            long_term=is_long_term(
-                L.adjusted[lots].astype("datetime64[D]"), np.datetime64(day, "D")
-            ),
+            long_term=long_term,
             acquired=L.acquired[lots],
             adjusted=L.adjusted[lots],
-            loss_shares=np.where(loss, take, 0.0),
             replaced=0.0,
             sale=self._sales,
         )
@@ -466,24 +469,8 @@ class Ledger:
         if whole:
             self._open[(account, symbol)] = [p for p in self._open[(account, symbol)] if p != lot]
         loss = proceeds < basis and self.is_taxable(account)
-        row = self.realized_rows.append(
-            account=account,
-            symbol=symbol,
-            lot=lot,
-            lot_id=L.lot_id[lot],
-            sale_date=day,
-            quantity=take,
-            proceeds=proceeds,
-            basis=basis,
-            disallowed=0,
-            permanent=0,
-            long_term=long_term,
-            acquired=L.acquired[lot],
-            adjusted=L.adjusted[lot],
-            loss_shares=take if loss else 0.0,
-            replaced=0.0,
-            sale=self._sales,
-        )
+        pieces = self._pieces(account, symbol, lot, day, take, proceeds, basis, long_term)
+        row = self.realized_rows.append(**pieces, loss_shares=take if loss else 0.0)
         return np.array([row], dtype=np.int64)
 
     def split(self, symbol: str, ratio: float, account_id: str | None = None) -> int:
