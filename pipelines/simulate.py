@@ -83,11 +83,27 @@ def _charts(result: SimulationResult) -> list[tuple[str, str]]:
     return charts
 
 
+#: Columns in US dollars: printed to the cent with thousands separated.
+MONEY_COLUMNS = ("tax_paid", "loss_carryforward", "end_value")
+
+
+def _dollars(v: float) -> str:
+    return f"{v:,.2f}"
+
+
 def _table(frame: pd.DataFrame) -> str:
     """``frame`` as an HTML table: headers spelled with spaces so they wrap, whole numbers (counts)
-    as integers, other numbers to four places; in a box that scrolls sideways if still too wide."""
+    as integers, dollars to the cent, other numbers to four places; in a box that scrolls
+    sideways if still too wide."""
     shown = frame.rename(columns=lambda c: str(c).replace("_", " "))
-    table = shown.to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0, escape=True)
+    money = {c.replace("_", " "): _dollars for c in MONEY_COLUMNS if c in frame.columns}
+    table = shown.to_html(
+        index=False,
+        float_format=lambda v: f"{v:.4f}",
+        formatters=money,
+        border=0,
+        escape=True,
+    )
     return f"<div class='wide'>{table}</div>"
 
 
@@ -131,6 +147,7 @@ def report_html(result: SimulationResult) -> str:
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
         "table{border-collapse:collapse;font-size:0.9em}"
         "td,th{padding:2px 5px;border-bottom:1px solid #ddd;text-align:right}"
+        "td{white-space:nowrap}"
         ".wide{overflow-x:auto}</style></head><body>",
         "<h1>Simulation: tax alpha and tracking error</h1>",
         f"<p>{_count(p.years, 'year')}, {_count(p.vintages, 'vintage')} from {p.first_year}, "

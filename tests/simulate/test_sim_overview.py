@@ -78,3 +78,9 @@ def test_the_html_table_prints_counts_as_whole_numbers_and_wraps_its_headers():
     assert "<td>5</td>" in page and "5.0000" not in page  # ENGINE LUMP_SUM: 3 + 2 by actions
     assert "<td>0.0300</td>" in page  # ENGINE's LUMP_SUM tax alpha, a mean, to four places
     assert page.startswith("<div class='wide'>")
+
+
+def test_dollar_columns_print_to_the_cent_with_thousands_separated():
+    frame = pd.DataFrame({"strategy": ["ENGINE"], "tax_paid": [-143960.5315], "turnover": [2.5]})
+    page = _table(frame)
+    assert "<td>-143,960.53</td>" in page and "<td>2.5000</td>" in page
