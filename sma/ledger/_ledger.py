@@ -438,16 +438,12 @@ class Ledger:
         """``_relieve`` of a sale from one lot (a specific-lot sale's usual case), step by step
         the same float64 and int64 operations on Python numbers instead of one-element arrays:
         the same lots and rows to the bit (``tests/ledger/test_relieve_one.py``), a fraction of
-        the time. None where the arrays' edge cases (nothing taken, a lot of no epoch shares, a
-        date Python's calendar cannot hold) are theirs to handle."""
+        the time. None, before anything is changed, where the arrays' edge cases (nothing taken, a
+        partial sale of a lot of no epoch shares, a date Python's calendar cannot hold) are theirs
+        to handle."""
         L = self.lots
         held = float(L.quantity[lot])
-        epoch_quantity = float(L.epoch_quantity[lot])
-        if not (held > 0 and quantity > 0 and epoch_quantity != 0):
-            return None
-        try:
-            long_term = day >= long_term_day(int(L.adjusted[lot]))
-        except (OverflowError, ValueError):
+        if not (held > 0 and quantity > 0):
             return None
         take = min(held, quantity)
         if held - take <= SHARE_EPSILON:  # a remainder of dust closes the lot
@@ -455,12 +451,16 @@ class Ledger:
         whole = take >= held
         taken = float(L.epoch_taken[lot]) + take
         lot_basis = int(L.basis[lot])
-        if whole:
-            basis = lot_basis
-        else:
-            epoch_basis = int(L.epoch_basis[lot])
-            remaining = epoch_basis - share_of_cents_one(epoch_basis, taken, epoch_quantity)
-            basis = lot_basis - remaining
+        try:  # nothing is changed yet: a case Python numbers cannot take goes to the arrays
+            long_term = day >= long_term_day(int(L.adjusted[lot]))
+            if whole:
+                basis = lot_basis
+            else:
+                epoch_basis, epoch_quantity = int(L.epoch_basis[lot]), float(L.epoch_quantity[lot])
+                remaining = epoch_basis - share_of_cents_one(epoch_basis, taken, epoch_quantity)
+                basis = lot_basis - remaining
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return None
         left = 0.0 if whole else held - take
         L.quantity[lot] = left
         L.basis[lot] = lot_basis - basis
