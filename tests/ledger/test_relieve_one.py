@@ -112,21 +112,28 @@ def _book(trades, one_lot_path: bool, monkeypatch) -> Ledger:
     return ledger
 
 
-TRADES = st.lists(
-    st.tuples(
-        st.sampled_from(["buy", "buy", "sell_lot", "sell_lot", "sell_fifo"]),
-        st.sampled_from(["A", "B", "IRA"]),
-        st.sampled_from(["X", "Y"]),
-        st.one_of(
-            st.integers(1, 300).map(float), st.floats(0.001, 50.0).map(lambda q: round(q, 3))
+def _trades(horizon: int):
+    """Up to 40 trades on days 0..``horizon``: (kind, account, symbol, shares, price, day, which
+    lot of the account's a specific-lot sale picks)."""
+    return st.lists(
+        st.tuples(
+            st.sampled_from(["buy", "buy", "sell_lot", "sell_lot", "sell_fifo"]),
+            st.sampled_from(["A", "B", "IRA"]),
+            st.sampled_from(["X", "X", "Y"]),
+            st.one_of(
+                st.integers(1, 300).map(float), st.floats(0.001, 50.0).map(lambda q: round(q, 3))
+            ),
+            st.floats(5.0, 200.0).map(lambda p: round(p, 2)),
+            st.integers(0, horizon),
+            st.integers(0, 10),
         ),
-        st.floats(5.0, 200.0).map(lambda p: round(p, 2)),
-        st.integers(0, 800),
-        st.integers(0, 10),
-    ),
-    min_size=1,
-    max_size=40,
-).map(lambda trades: sorted(trades, key=lambda t: t[5]))
+        min_size=1,
+        max_size=40,
+    ).map(lambda trades: sorted(trades, key=lambda t: t[5]))
+
+
+#: Two months (wash sales everywhere), most of a year, or two years (long-term sales).
+TRADES = st.sampled_from([60, 300, 800]).flatmap(_trades)
 
 
 @settings(
