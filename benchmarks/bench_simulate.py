@@ -55,7 +55,6 @@ from sma.simulate import (  # noqa: E402
 from sma.simulate._run import _calendar_span  # noqa: E402
 
 TARGET_ACCOUNT_DAYS = 10 * 250 * 100
-TARGET_SECONDS = 600.0
 #: (issue, minutes) for the ten-year run: issue 7's first target, issue 23's (speed) goal.
 GOALS_MINUTES = ((7, 10.0), (23, 2.0))
 

@@ -22,6 +22,7 @@ from pipelines._atomic import write_atomically  # noqa: E402
 from sma.inbox import FORMULA_PREFIXES  # noqa: E402
 from sma.simulate import (  # noqa: E402
     CONVENTIONS,
+    COUNT_FIGURES,
     SUMMARY_FIGURES,
     WHY_WE_DIFFER,
     SimulationResult,
@@ -107,25 +108,16 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<div class='wide'>{table}</div>"
 
 
-#: The overview's counts: summed over the accounts of a row (every other figure is their mean).
-OVERVIEW_COUNTS = [
-    "wash_sale_violations",
-    "wash_sales_by_actions",
-    "gain_budget_breaches",
-    "gain_budget_exceeded_by_actions",
-]
-
-
 def overview(result: SimulationResult) -> pd.DataFrame:
     """Each strategy's whole-run figures over all its accounts (profile ``ALL``) and by profile:
-    ``accounts`` in the row, the counts of ``OVERVIEW_COUNTS`` summed, every other figure the mean
-    over those accounts."""
+    ``accounts`` in the row, the counts (``COUNT_FIGURES``) summed, every other figure the mean over
+    those accounts."""
     s = result.summary
-    means = [c for c in SUMMARY_FIGURES if c not in OVERVIEW_COUNTS]
+    means = [c for c in SUMMARY_FIGURES if c not in COUNT_FIGURES]
 
     def rows(keys: list[str]) -> pd.DataFrame:
         g = s.groupby(keys)
-        out = g[means].mean().join(g[OVERVIEW_COUNTS].sum().astype("int64"))
+        out = g[means].mean().join(g[COUNT_FIGURES].sum().astype("int64"))
         return out.assign(accounts=g.size().astype("int64")).reset_index()
 
     total = rows(["strategy"]).assign(profile="ALL")
@@ -162,7 +154,7 @@ def report_html(result: SimulationResult) -> str:
         "<p>Calibrated to US large caps (market volatility about 16 %, stock-specific 25-35 %); "
         "measured on "
         "this path over the first vintage:</p>",
-        _table(pd.DataFrame([result.market]).rename(columns=lambda c: c.replace("_", " "))),
+        _table(pd.DataFrame([result.market])),
         "<h2>Overview</h2>",
         "<p>Each row is a strategy's accounts of one profile, or all of them (ALL). Wash sales "
         "and gain-budget breaches are counts summed over the row's accounts; every other figure "

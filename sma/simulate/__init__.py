@@ -16,7 +16,8 @@ puts mergers, spin-offs, ticker changes and returns of capital on the path at th
 realistic rates (``_corporate``), each applied to the lots through the ledger before that day's
 decision.
 ``beside_published``: our figures beside the published studies' (``sma.simulate._published``);
-``SUMMARY_FIGURES``: the whole-run figures of ``result.summary``.
+``SUMMARY_FIGURES``: the whole-run figures of ``result.summary``; ``COUNT_FIGURES`` those that
+count events.
 UMA (issue 19): ``simulate_uma(SimulationParams, market=None) -> DataFrame`` (``_uma.UMA_COLUMNS``):
 model-delivered UMA accounts run as one overlay against the blended target and as sleeves traded
 independently (``_uma.UmaWay``) over the same path; ``uma_overview`` is each way's mean.
@@ -27,7 +28,7 @@ Schedule D netting, held-away gains, carryforward).
 
 from sma.simulate._history import History, HistoryParams, simulate_history
 from sma.simulate._market import extend_market, generated_market, market_from_frames
-from sma.simulate._metrics import CONVENTIONS, SUMMARY_FIGURES
+from sma.simulate._metrics import CONVENTIONS, COUNT_FIGURES, SUMMARY_FIGURES
 from sma.simulate._params import HarvestFrequency, HeldAwayGains, SimulationParams, Strategy
 from sma.simulate._published import WHY_WE_DIFFER, beside_published
 from sma.simulate._run import SimulationResult, simulate
@@ -35,6 +36,7 @@ from sma.simulate._uma import simulate_uma, uma_overview
 
 __all__ = [
     "CONVENTIONS",
+    "COUNT_FIGURES",
     "SUMMARY_FIGURES",
     "WHY_WE_DIFFER",
     "HarvestFrequency",

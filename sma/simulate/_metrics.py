@@ -74,6 +74,14 @@ SUMMARY_FIGURES = [
     "gain_budget_exceeded_by_actions",
     "loss_carryforward",
 ]
+#: The summary figures that count events (rows, account-years); the others are returns, ratios
+#: and dollars.
+COUNT_FIGURES = [
+    "wash_sale_violations",
+    "wash_sales_by_actions",
+    "gain_budget_breaches",
+    "gain_budget_exceeded_by_actions",
+]
 SUMMARY_COLUMNS = ["strategy", "vintage", "account_id", "profile", "years", *SUMMARY_FIGURES]
 
 
@@ -228,10 +236,8 @@ def run_metrics(
         turn = np.zeros(m)
         np.add.at(turn, t_acc[t_year == y], sold[t_year == y])
         turn /= np.maximum(run.value[d].mean(axis=0), 1.0)
-        w = np.zeros(m, int)
-        np.add.at(w, r_acc[in_y & washed], 1)
-        w_actions = np.zeros(m, int)
-        np.add.at(w_actions, r_acc[in_y & washed_by_action], 1)
+        w = np.bincount(r_acc[in_y & washed], minlength=m)
+        w_actions = np.bincount(r_acc[in_y & washed_by_action], minlength=m)
         over = (st_g + lt_g) > np.nan_to_num(budget, nan=np.inf) + 1.0
         spent = _spent_past_budget(r_acc[in_y], r_day[in_y], gain[in_y], by_action[in_y], budget)
         breach, exceeded = spent.astype(int), (over & ~spent).astype(int)

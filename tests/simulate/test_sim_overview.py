@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from pipelines.simulate import OVERVIEW_COUNTS, _table, overview
-from sma.simulate import SUMMARY_FIGURES
+from pipelines.simulate import _table, overview
+from sma.simulate import COUNT_FIGURES, SUMMARY_FIGURES
 
 
 def _summary() -> pd.DataFrame:
@@ -38,7 +38,7 @@ def _summary() -> pd.DataFrame:
             | figures
         )
     frame = pd.DataFrame(out)
-    for c in OVERVIEW_COUNTS:
+    for c in COUNT_FIGURES:
         frame[c] = frame[c].astype("int64")
     return frame
 
@@ -55,7 +55,7 @@ def test_counts_are_totals_in_every_row_and_all_is_the_sum_of_the_profiles():
     everything = _row(table, "ENGINE", "ALL")
     assert lump["wash_sales_by_actions"] == 3 + 2 and lump["gain_budget_exceeded_by_actions"] == 1
     assert transition["gain_budget_exceeded_by_actions"] == 2
-    for c in OVERVIEW_COUNTS:
+    for c in COUNT_FIGURES:
         assert everything[c] == lump[c] + transition[c], c
         assert table[c].dtype == "int64", c
 
