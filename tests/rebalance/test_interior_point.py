@@ -17,6 +17,7 @@ KERNELS = [
     "_cho_solve",
     "_newton_solve",
     "_rows_times",
+    "_schur_products",
     "_rows_transposed_times",
     "_step",
     "_finite",
@@ -181,3 +182,29 @@ def test_net_trade_sums_each_securitys_signed_trades_as_bincount_does_to_the_bit
     kernel = ip.net_trade if reading == "compiled" else ip.net_trade.py_func
     expected = np.bincount(qp.asset, qp.sign * v, minlength=qp.d.size + 3)
     np.testing.assert_array_equal(kernel(qp.asset, qp.sign, v, qp.d.size + 3), expected)
+
+
+def _sequential_sum(x: np.ndarray, y: np.ndarray) -> float:
+    """``x @ y`` summed one term at a time in order: the float the kernels' sums must give."""
+    total = 0.0
+    for a, b in zip(x.tolist(), y.tolist(), strict=True):
+        total += a * b
+    return total
+
+
+@pytest.mark.parametrize("rows", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("reading", ["compiled", "python"])
+def test_row_products_sum_each_row_in_the_variables_order_to_the_bit(rows, reading):
+    """``_rows_times`` and ``_schur_products`` sum two rows (or four products) side by side; each
+    sum is still the one-term-at-a-time sum, so the solver's answers are the same bits as before."""
+    rng = np.random.default_rng(rows)
+    G, m, v = rng.normal(size=(rows, 301)), rng.normal(size=(rows, 301)), rng.normal(size=301)
+    times = ip._rows_times if reading == "compiled" else ip._rows_times.py_func
+    expected = [_sequential_sum(G[a], v) for a in range(rows)]
+    assert times(G, v).tolist() == expected
+    schur = np.full((rows, rows), np.nan)
+    products = ip._schur_products if reading == "compiled" else ip._schur_products.py_func
+    products(G, m, schur)
+    assert schur.tolist() == [
+        [_sequential_sum(G[a], m[b]) for b in range(rows)] for a in range(rows)
+    ]
