@@ -24,11 +24,7 @@ from sma.reporting import (
     ReviewData,
     StatementData,
     blotter_card,
-    form_8949_csv,
-    form_8949_rows,
-    render_form_8949_pdf,
     render_review_page,
-    render_statement_pdf,
     safe_file_name,
 )
 
@@ -51,6 +47,8 @@ def statement_file_name(account_id: str, period_label: str) -> str:
 
 def write_statement(data: StatementData, folder: Path) -> Path:
     """One account's statement PDF for its period, named by ``statement_file_name``."""
+    from sma.reporting import render_statement_pdf  # loads reportlab and matplotlib (sma.reporting)
+
     name = statement_file_name(data.account_id, data.period.label)
     return write_atomically(Path(folder) / name, render_statement_pdf(data))
 
@@ -65,6 +63,8 @@ def write_form_8949(
 ) -> tuple[Path, Path]:
     """The year's realized lots in Form 8949 layout as ``<account>_8949_<year>.csv`` and
     ``.pdf``."""
+    from sma.reporting import form_8949_csv, form_8949_rows, render_form_8949_pdf  # reportlab
+
     rows = form_8949_rows(realized)
     stem = f"_8949_{int(tax_year)}"
     csv_path = write_atomically(

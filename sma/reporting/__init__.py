@@ -32,10 +32,12 @@ Safety
     statement escapes client text for reportlab markup (``_safe``; CVE-2023-33733).
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from sma.reporting._benchmark import benchmark_daily_returns
 from sma.reporting._corporate_actions import corporate_action_activity
 from sma.reporting._firm_page import FirmPage, render_firm_page
-from sma.reporting._form8949 import form_8949_csv, form_8949_rows, render_form_8949_pdf
 from sma.reporting._format import money
 from sma.reporting._frames import ReportDataError
 from sma.reporting._reasons import ReasonTally
@@ -45,7 +47,29 @@ from sma.reporting._review_tax import TAX_COLUMNS, lot_gain_sums, tax_figures, t
 from sma.reporting._safe import UnsafeIdError, safe_file_name
 from sma.reporting._sleeve_table import sleeve_performance
 from sma.reporting._statement_data import Firm, Period, StatementData
-from sma.reporting._statement_pdf import render_statement_pdf
+
+if TYPE_CHECKING:
+    from sma.reporting._form8949 import form_8949_csv, form_8949_rows, render_form_8949_pdf
+    from sma.reporting._statement_pdf import render_statement_pdf
+
+# The PDF writers load reportlab, matplotlib and scipy.optimize (~0.7 s): a process that only
+# decides, checks or renders the review page (each night's steps, every Airflow task) does not pay
+# for them. Each is imported the first time it is asked for (PEP 562).
+_PDF_WRITERS = {
+    "form_8949_csv": "sma.reporting._form8949",
+    "form_8949_rows": "sma.reporting._form8949",
+    "render_form_8949_pdf": "sma.reporting._form8949",
+    "render_statement_pdf": "sma.reporting._statement_pdf",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PDF_WRITERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_PDF_WRITERS[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "corporate_action_activity",
