@@ -70,19 +70,21 @@ def property_examples(
 
 @contextmanager
 def coverage_paused() -> Iterator[None]:
-    """Coverage does not trace this thread inside the block, when a measurement is running
-    (pytest-cov in ``make test``); it goes on tracing after it, also if the block raises."""
+    """Coverage does not trace this thread inside the block, when measurements are running
+    (pytest-cov in ``make test``); they go on tracing after it, also if the block raises. An xdist
+    worker runs two measurements, one started inside the other: each is stopped, innermost first,
+    and started again in the order they were."""
     try:
         from coverage import Coverage
     except ImportError:  # the lean install has no coverage
         yield
         return
-    measuring = Coverage.current()
-    if measuring is None:
-        yield
-        return
-    measuring.stop()
+    stopped: list[Any] = []
+    while (measuring := Coverage.current()) is not None and measuring not in stopped:
+        measuring.stop()
+        stopped.append(measuring)
     try:
         yield
     finally:
-        measuring.start()
+        for measuring in reversed(stopped):
+            measuring.start()
