@@ -28,7 +28,7 @@ from sma.reporting._review_sleeves import (
     savings_section,
     sleeves_section,
 )
-from sma.reporting._review_tax import tax_totals
+from sma.reporting._review_tax import cents_total, tax_totals
 from sma.reporting._svg import bar_chart, histogram
 
 _ACCOUNT_TABLE = (  # key, heading, type, format
@@ -112,7 +112,7 @@ def _card(label: str, value: float | int, text: str, cls: str = "", sub: str = "
 def _cards(data: ReviewData) -> str:
     s, t = data.summary, tax_totals(data.decisions)
     held = int(s["accounts_held"])
-    net_tax = t["tax_cost"] - float(s["est_tax_saved"])
+    net_tax = cents_total(np.array([t["tax_cost"], -float(s["est_tax_saved"])]))
     cards = [
         ("Accounts screened", s["accounts_screened"], f"{int(s['accounts_screened']):,}", "", ""),
         ("Triggered", s["accounts_triggered"], f"{int(s['accounts_triggered']):,}", "", ""),

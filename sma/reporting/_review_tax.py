@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sma.ledger import usd_array_to_cents
 from sma.reporting._frames import require_columns
 
 #: The lot sells the tax figures are summed from (``realized_gain`` USD after the lot's basis).
@@ -118,14 +119,22 @@ def tax_totals(decisions: pd.DataFrame) -> dict[str, float]:
     taxable = (decisions["account_type"].astype(str).str.upper() == TAXABLE).to_numpy()
     col = {c: decisions[c].to_numpy(dtype=float) for c in (*TAX_COLUMNS, "est_tax_saved")}
     has_budget = np.isfinite(col["gain_budget"])
+    untaxed = np.concatenate([col["net_st"][~taxable], col["net_lt"][~taxable]])
     return {
-        "gains_realized_st": float(col["net_st"][taxable].sum()),
-        "gains_realized_lt": float(col["net_lt"][taxable].sum()),
-        "untaxed_net": float((col["net_st"] + col["net_lt"])[~taxable].sum()),
-        "tax_cost": float(col["tax_cost"].sum()),
+        "gains_realized_st": cents_total(col["net_st"][taxable]),
+        "gains_realized_lt": cents_total(col["net_lt"][taxable]),
+        "untaxed_net": cents_total(untaxed),
+        "tax_cost": cents_total(col["tax_cost"]),
         "budgeted": int(has_budget.sum()),
-        "gain_budget": float(col["gain_budget"][has_budget].sum()),
-        "budget_used": float(col["budget_used"][has_budget].sum()),
-        "budget_left": float(col["budget_left"][has_budget].sum()),
+        "gain_budget": cents_total(col["gain_budget"][has_budget]),
+        "budget_used": cents_total(col["budget_used"][has_budget]),
+        "budget_left": cents_total(col["budget_left"][has_budget]),
         "over_budget": int((col["budget_left"][has_budget] < -0.005).sum()),
     }
+
+
+def cents_total(usd: np.ndarray) -> float:
+    """The sum of amounts in USD, each taken to the cent (``sma.ledger``'s rule), added in integer
+    cents: a total of the cents shown, with no float residue ("265111.1", not
+    "265111.10000000003", in ``headline.json`` and the page's ``data-value``)."""
+    return int(usd_array_to_cents(usd).sum()) / 100

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from decimal import Decimal
 
 import duckdb
 import numpy as np
@@ -179,6 +180,21 @@ def test_the_figures_the_approval_request_quotes_are_the_pages_headline(night):
         {card: h[key] for card, key in pairs.items()}, abs=CENT
     )
     assert re.search(rf'<h2>Exceptions <span class="badge[^"]*">{h["exceptions"]}</span>', html)
+
+
+def test_every_money_figure_of_the_headline_is_written_in_whole_cents(night):
+    """A program reading ``headline.json`` or the cards' ``data-value`` gets the amounts as the page
+    shows them, to the cent: "265111.1", not a float sum's "265111.10000000003"."""
+    _, run, html = night
+    money = ("notional", "losses_harvested", "gains_realized_st", "gains_realized_lt")
+    money += ("est_tax_cost", "est_tax_saved")
+    written = json.loads((run / "headline.json").read_text())
+    text = {key: repr(float(written[key])) for key in money}
+    text |= dict(re.findall(r'data-figure="([^"]+)" data-value="([^"]+)"', html))
+    counts = ("Accounts screened", "Triggered", "Traded", "Held out", "Orders")
+    for label, value in text.items():
+        if label not in counts:
+            assert Decimal(value) == Decimal(value).quantize(Decimal("0.01")), (label, value)
 
 
 def test_headline_tax_cost_taxable_gains_and_gain_budgets_match_the_store(night, accounts):

@@ -80,6 +80,61 @@ def test_totals_count_taxable_accounts_only_and_report_ira_gains_apart(figures):
     assert t["budget_left"] == pytest.approx(-500 - 150)
 
 
+@property_examples(
+    40,
+    300,
+    given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["TAXABLE", "IRA"]),
+                # each account's figures in cents, as the page books them
+                st.integers(-(10**9), 10**9),
+                st.integers(-(10**9), 10**9),
+                st.integers(0, 10**9),
+            ),
+            min_size=1,
+            max_size=300,
+        )
+    ),
+)
+def test_each_money_total_is_the_exact_sum_of_the_cents_shown(rows):
+    """A total adds the accounts' figures as shown, to the cent: ``headline.json`` and the page's
+    ``data-value`` carry it as written ("265111.1", never a float sum's "265111.10000000003"),
+    checked against Python's exact decimal sum of the same cents (a second path)."""
+    from decimal import Decimal
+
+    types = [r[0] for r in rows]
+    st_, lt_, cost = (np.array([r[i] for r in rows]) / 100 for i in (1, 2, 3))
+    decisions = pd.DataFrame(
+        {
+            "account_type": types,
+            "net_st": st_,
+            "net_lt": lt_,
+            "tax_cost": cost,
+            "gain_budget": cost,
+            "budget_used": st_,
+            "budget_left": cost - st_,
+            "est_tax_saved": 0.0,
+            **{c: 0.0 for c in ("gains_st", "gains_lt", "losses_st", "losses_lt", "realized_ytd")},
+        }
+    )
+    t = tax_totals(decisions)
+
+    def exact(cents):
+        return Decimal(sum(cents)) / 100
+
+    taxable = [r for r in rows if r[0] == "TAXABLE"]
+    expected = {
+        "gains_realized_st": exact(r[1] for r in taxable),
+        "gains_realized_lt": exact(r[2] for r in taxable),
+        "untaxed_net": exact(r[1] + r[2] for r in rows if r[0] != "TAXABLE"),
+        "tax_cost": exact(r[3] for r in rows),
+        "budget_left": exact(r[3] - r[1] for r in rows),
+    }
+    for key, total in expected.items():
+        assert Decimal(repr(t[key])) == total, key
+
+
 def test_lot_sums_of_parts_add_up_to_the_sums_of_the_whole():
     whole = lot_gain_sums(LOT_SELLS)
     parts = pd.concat([lot_gain_sums(LOT_SELLS.iloc[:2]), lot_gain_sums(LOT_SELLS.iloc[2:])])
