@@ -83,7 +83,8 @@ def tax_lines(summary: dict, accounts_csv: Path) -> list[str]:
     """
     import pandas as pd
 
-    from sma.reporting import TAX_COLUMNS, money, tax_totals
+    from sma.ledger import money
+    from sma.reporting import TAX_COLUMNS, tax_totals
 
     def usd(x: float) -> str:
         return money(float(x), cents=False)

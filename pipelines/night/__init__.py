@@ -64,6 +64,7 @@ def approval_request(as_of: str) -> str:
     from pipelines.night._review import HEADLINE_JSON
     from pipelines.orchestration import AirflowSettings, read_section
     from pipelines.reports import REVIEW_PAGE
+    from sma.ledger import money
 
     night = _night(as_of)
     h = _files.read_json(str(night.run_dir / HEADLINE_JSON))
@@ -71,7 +72,7 @@ def approval_request(as_of: str) -> str:
     page = (
         f"{base}/{night.run_dir.name}/{REVIEW_PAGE}" if base else str(night.run_dir / REVIEW_PAGE)
     )
-    usd, run = "${:,.2f}".format, night.run_dir.name
+    usd, run = money, night.run_dir.name
     rows = [
         ("Accounts screened", f"{h['accounts_screened']:,}"),
         ("Accounts traded", f"{h['accounts_traded']:,}"),

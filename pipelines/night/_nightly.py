@@ -42,6 +42,7 @@ from pipelines.night._run import (
 )
 from pipelines.night._workers import WorkerDied, decide_in_pool
 from pipelines.settings import Settings
+from sma.ledger import money
 
 #: The night is complete when its last step is done.
 FINAL_STEP = STEPS[-1]
@@ -270,6 +271,10 @@ def render_summary(night: Night, summary: dict) -> str:
     """The run summary a PM reads at the end of ``sma nightly``."""
     frames = night_frames(night, ("records", "exceptions"))
     rec, exc = frames["records"], frames["exceptions"]
+
+    def usd(x: float) -> str:
+        return money(float(x), cents=False)
+
     lines = [
         f"Night of {summary['as_of']}"
         + ("  (already complete: nothing redone)" if summary.get("already_complete") else ""),
@@ -279,13 +284,13 @@ def render_summary(night: Night, summary: dict) -> str:
         f"  traded              {summary['accounts_traded']:>10,}",
         f"  held out            {summary['accounts_held']:>10,}",
         f"  orders              {summary['orders']:>10,}   notional ${summary['notional']:,.0f}",
-        f"  losses harvested    ${summary['losses_harvested']:>12,.0f}   est. tax saved "
-        f"${summary['est_tax_saved']:,.0f}",
+        f"  losses harvested    {usd(summary['losses_harvested']):>13}   est. tax saved "
+        f"{usd(summary['est_tax_saved'])}",
         "  gains realized      "
-        f"${summary['gains_realized_st'] + summary['gains_realized_lt']:>12,.0f}"
-        f"   taxable accounts (short ${summary['gains_realized_st']:,.0f}, long "
-        f"${summary['gains_realized_lt']:,.0f});"
-        f" IRA/ROTH ${summary.get('gains_realized_untaxed', 0.0):,.0f}, not taxed",
+        f"{usd(summary['gains_realized_st'] + summary['gains_realized_lt']):>13}"
+        f"   taxable accounts (short {usd(summary['gains_realized_st'])}, long "
+        f"{usd(summary['gains_realized_lt'])});"
+        f" IRA/ROTH {usd(summary.get('gains_realized_untaxed', 0.0))}, not taxed",
     ]
     changed = summary.get("model_changes")
     if changed is not None:  # issue 19; a summary from before it has none

@@ -7,6 +7,8 @@ from datetime import date
 
 import duckdb
 
+from sma.ledger import money
+
 
 @dataclass(frozen=True)
 class BookSummary:
@@ -85,17 +87,23 @@ def book_summary(con: duckdb.DuckDBPyConnection, as_of: date) -> BookSummary:
 
 
 def render_book_summary(s: BookSummary) -> str:
+    """The book as ``make demo`` prints it; amounts in whole dollars, right-aligned, the sign before
+    the dollar sign ("-$2,694,427")."""
+
+    def usd(x: float) -> str:
+        return money(x, cents=False)
+
     types = ", ".join(f"{n} {t}" for t, n in s.accounts_by_type.items())
     return "\n".join(
         [
             f"Book as of {s.as_of}",
             f"  accounts            {s.accounts:>14,}   ({types})",
             f"  households          {s.households:>14,}",
-            f"  AUM                 ${s.aum:>13,.0f}   (securities ${s.market_value:,.0f}, cash "
-            f"${s.cash:,.0f})",
+            f"  AUM                 {usd(s.aum):>14}   (securities {usd(s.market_value)}, cash "
+            f"{usd(s.cash)})",
             f"  lots                {s.lots:>14,}   in {s.positions:,} positions",
-            f"  unrealized gains    ${s.unrealized_gains:>13,.0f}",
-            f"  unrealized losses   ${s.unrealized_losses:>13,.0f}",
+            f"  unrealized gains    {usd(s.unrealized_gains):>14}",
+            f"  unrealized losses   {usd(s.unrealized_losses):>14}",
             f"  quarantined rows    {s.rows_quarantined:>14,}",
             f"  accounts held out   {s.accounts_held:>14,}",
         ]

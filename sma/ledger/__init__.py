@@ -91,6 +91,7 @@ from sma.ledger._ledger import Ledger
 from sma.ledger._money import (
     cents_to_usd,
     cents_to_usd_text,
+    money,
     notional_cents,
     usd_array_to_cents,
     usd_to_cents,
@@ -133,6 +134,7 @@ __all__ = [
     "gain_budget_remaining",
     "identical_groups",
     "is_long_term",
+    "money",
     "notional_cents",
     "realized_this_year",
     "recent_lot_purchases",

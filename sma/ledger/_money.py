@@ -148,3 +148,12 @@ def share_of_cents_one(total: int, part: float, whole: float) -> int:
     exact = float(total) * (float(part) / float(whole))
     cents = math.floor(abs(exact) + 0.5)
     return cents if exact > 0 else -cents if exact < 0 else 0
+
+
+def money(x: float, cents: bool = True) -> str:
+    """An amount as it reads in words: ``$1,234.56`` (``$1,235`` without ``cents``); negatives as
+    ``-$1,234.56``; an amount that shows as zero has no sign (never ``-$0`` or ``$-0``). Every
+    report, reason and message that states dollars writes them so."""
+    text = f"${abs(x):,.2f}" if cents else f"${abs(x):,.0f}"
+    shows_zero = not any(c in "123456789" for c in text)
+    return ("-" + text) if x < 0 and not shows_zero else text

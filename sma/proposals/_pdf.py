@@ -16,11 +16,12 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from reportlab.lib.units import inch
 from reportlab.platypus import Image, PageBreak, Paragraph, Spacer, Table
 
+from sma.ledger import money
 from sma.proposals._profile import ProspectProfile
 from sma.proposals._transition import TransitionPlan, budget_label
 from sma.proposals._whatif import WhatIf
 from sma.reporting._charts import _frame, _png
-from sma.reporting._format import money, percent, shares
+from sma.reporting._format import percent, shares
 from sma.reporting._pdf_style import (
     CHART_ACCENT,
     CHART_ACCOUNT,

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
+from sma.ledger import money
 from sma.rebalance._binding import AfterTrades, binding_constraints
 from sma.rebalance._household import block_household_after, household_order
 from sma.rebalance._inputs import ShardInputs
@@ -291,13 +292,14 @@ def _cash_short(
 ) -> str:
     need = -problem.kappa * problem.value
     flow = float(shard.cash_flow[a])
-    asked = f"a withdrawal of ${-flow:,.0f} and " if flow < 0 else ""
+    asked = f"a withdrawal of {money(-flow, cents=False)} and " if flow < 0 else ""
     return (
         f"cash target cannot be met: {asked}a cash target of {shard.cash_target[a]:.2%} need "
-        f"${need:,.0f} raised; "
+        f"{money(need, cents=False)} raised; "
         f"what may be sold (NO_SELL, wash-sale blocks, the gain budget, min_trade_value "
-        f"${shard.min_trade_value[a]:,.0f}) raises ${raisable:,.0f}, ${shortfall:,.0f} short; no "
-        "trade, for the PM"
+        f"{money(shard.min_trade_value[a], cents=False)}) raises "
+        f"{money(raisable, cents=False)}, {money(shortfall, cents=False)} short; no trade, for "
+        "the PM"
     )
 
 
@@ -530,7 +532,7 @@ def decide(
                 screen,
                 DecisionStatus.FLAGGED,
                 "account value after cash flows is not positive: the withdrawal is more than the "
-                f"account holds (${screen.value[a]:,.2f} after it); no trade, for the PM",
+                f"account holds ({money(float(screen.value[a]))} after it); no trade, for the PM",
                 ExceptionKind.CASH,
             )
             continue

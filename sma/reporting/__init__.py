@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 from sma.reporting._benchmark import benchmark_daily_returns
 from sma.reporting._corporate_actions import corporate_action_activity
 from sma.reporting._firm_page import FirmPage, render_firm_page
-from sma.reporting._format import money
 from sma.reporting._frames import ReportDataError
 from sma.reporting._reasons import ReasonTally
 from sma.reporting._review_data import ReviewData, sector_sums
@@ -88,7 +87,6 @@ __all__ = [
     "form_8949_csv",
     "form_8949_rows",
     "lot_gain_sums",
-    "money",
     "render_firm_page",
     "render_form_8949_pdf",
     "render_review_page",

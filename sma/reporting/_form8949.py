@@ -18,7 +18,8 @@ from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
-from sma.reporting._format import money, shares
+from sma.ledger import money
+from sma.reporting._format import shares
 from sma.reporting._frames import ReportDataError, as_dates, require_columns
 from sma.reporting._pdf_style import numbered_canvas, register_fonts, styles, table_style
 from sma.reporting._safe import escape_markup, neutralise_frame

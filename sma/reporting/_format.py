@@ -6,13 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-
-def money(x: float, cents: bool = True) -> str:
-    """``$1,234.56``; negatives as ``-$1,234.56``; an amount that shows as zero has no sign (never
-    ``-$0``)."""
-    text = f"${abs(x):,.2f}" if cents else f"${abs(x):,.0f}"
-    shows_zero = not any(c in "123456789" for c in text)
-    return ("-" + text) if x < 0 and not shows_zero else text
+from sma.ledger import money
 
 
 def percent(x: float | None, signed: bool = True, places: int = 2) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sma.ledger import money
 from sma.rebalance import TradeReason
 from sma.reporting._figures import StatementFigures
-from sma.reporting._format import money
 from sma.reporting._reasons import REASON_WORDS
 
 #: A statement's own words where the shared ones (``REASON_WORDS``, also the PM's review page)

@@ -16,7 +16,7 @@ from html import escape
 
 import numpy as np
 
-from sma.reporting._format import money
+from sma.ledger import money
 from sma.reporting._review_assets import CSS, JS
 from sma.reporting._review_data import EXCEPTION_KINDS, ReviewData
 from sma.reporting._review_drill import drill_json

@@ -14,7 +14,7 @@ from html import escape
 
 import pandas as pd
 
-from sma.reporting._format import money
+from sma.ledger import money
 
 #: The sleeve records' columns the page reads (``sma.uma.SLEEVE_RECORD_COLUMNS``).
 SLEEVE_COLUMNS = (

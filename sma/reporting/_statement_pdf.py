@@ -29,9 +29,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from sma.ledger import money
 from sma.reporting._charts import growth_chart, sector_chart
 from sma.reporting._figures import StatementFigures, statement_figures
-from sma.reporting._format import long_date, money, percent, shares
+from sma.reporting._format import long_date, percent, shares
 from sma.reporting._gifts import gift_lines
 from sma.reporting._narrative import TAX_DEFERRED, in_brief, what_we_did
 from sma.reporting._pdf_style import (

@@ -224,7 +224,8 @@ def test_the_statement_shows_each_gift_with_the_gain_and_tax_avoided(gift_night)
     from pypdf import PdfReader
 
     from pipelines.statements import _read, statement_data
-    from sma.reporting import Period, money, render_statement_pdf
+    from sma.ledger import money
+    from sma.reporting import Period, render_statement_pdf
     from sma.reporting._gifts import gift_lines
 
     root, _, _ = gift_night

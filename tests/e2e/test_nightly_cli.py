@@ -96,6 +96,11 @@ def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
     assert round(by_sql.get("LONG", 0.0), 2) == summary["gains_realized_lt"]
     assert round(by_sql.get("UNTAXED", 0.0), 2) == summary["gains_realized_untaxed"]
     assert "taxable accounts" in done.stdout
+    # The tiny night harvests more short-term losses than it realizes gains: a negative amount is
+    # printed as a statement writes it, "-$3,410", never "$-3,410".
+    st = summary["gains_realized_st"]
+    assert st < 0 and f"(short -${abs(st):,.0f}, long" in done.stdout
+    assert "$-" not in done.stdout
 
 
 def test_a_complete_night_is_not_redone_and_force_gives_identical_outputs(tiny_inbox, tmp_path):

@@ -38,8 +38,27 @@ def test_the_request_quotes_the_review_pages_headline_and_where_the_page_is(nigh
     body = approval_request(AS_OF.isoformat())
     assert f"Night **{AS_OF.isoformat()}**" in body
     assert f"| Accounts screened | {figures['accounts_screened']:,} |" in body
-    assert f"| Gains realized ST (taxable, net) | ${figures['gains_realized_st']:,.2f} |" in body
+    st = figures[
+        "gains_realized_st"
+    ]  # negative tonight: the tiny night harvests more than it sells
+    sign = "-" if st < 0 else ""
+    assert f"| Gains realized ST (taxable, net) | {sign}${abs(st):,.2f} |" in body
+    assert "$-" not in body
     assert f"Review page: {run_dir / 'review.html'}" in body
+
+
+def test_a_night_of_net_losses_reads_with_the_sign_before_the_dollar_sign(night):
+    """Net realized gains are negative on a night that harvests more than it realizes: the request
+    says "-$1,234.56", as a statement writes it, never "$-1,234.56"."""
+    _, run_dir = night
+    path = run_dir / "headline.json"
+    kept = path.read_text()
+    try:
+        path.write_text(json.dumps({**json.loads(kept), "gains_realized_st": -1234.56}))
+        body = approval_request(AS_OF.isoformat())
+    finally:
+        path.write_text(kept)
+    assert "| Gains realized ST (taxable, net) | -$1,234.56 |" in body and "$-" not in body
 
 
 def test_the_request_links_the_page_where_the_runs_are_served(night):

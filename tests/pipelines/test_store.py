@@ -11,7 +11,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.store import SCHEMA_VERSION, StoreError, book_summary, load_snapshot, open_store
+from pipelines.store import (
+    SCHEMA_VERSION,
+    StoreError,
+    book_summary,
+    load_snapshot,
+    open_store,
+    render_book_summary,
+)
 from pipelines.store._schema import MIGRATIONS
 from sma.inbox import INBOX_FILES
 
@@ -175,6 +182,12 @@ def test_book_summary_values_lots_at_the_as_of_close(tmp_path):
     assert s.unrealized_gains == pytest.approx(100 * 11 - 834.57)
     assert s.unrealized_losses == pytest.approx(50 * 11 - 600.10 + 10 * 19 - 250)
     assert s.aum == pytest.approx(s.market_value + 500.25)
+    # As make demo prints it: the dollar sign beside the digits, a loss's sign before it, the
+    # amounts right-aligned in one column.
+    lines = {line[:22].strip(): line[22:] for line in render_book_summary(s).splitlines()[1:]}
+    assert lines["unrealized gains"] == "          $265"  # 1,100 - 834.57 = 265.43
+    assert lines["unrealized losses"] == "         -$110"  # -50.10 - 60.00 = -110.10
+    assert lines["AUM"].startswith("        $2,340   (securities $1,840, cash $500)")
 
 
 def test_the_schema_version_is_recorded_and_a_newer_store_is_refused(tmp_path):

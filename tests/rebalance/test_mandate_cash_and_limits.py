@@ -94,6 +94,26 @@ def test_a_withdrawal_nothing_may_be_sold_for_is_a_cash_exception_naming_the_sho
     assert "$7,000 short" in rec.reason and "withdrawal of $8,000" in rec.reason
 
 
+def test_a_withdrawal_larger_than_the_account_says_how_far_below_zero_it_leaves_it():
+    """8 names x 100 shares x $100 = $80,000 of stock and $1,000 of cash; a $100,000 withdrawal
+    leaves -$19,000. The reason states it as money reads (the sign before the dollar sign, as on a
+    statement), not "$-19,000.00"."""
+    shard = one_account_shard(_lots(100, 90.0), cash=1_000.0, cash_flow=-100_000.0)
+    rec = decide(shard, toy_model()).records.iloc[0]
+    assert rec.exception == ExceptionKind.CASH and rec.status == DecisionStatus.FLAGGED
+    assert "(-$19,000.00 after it)" in rec.reason and "$-" not in rec.reason
+
+
+def test_a_withdrawal_nothing_may_be_sold_for_says_it_raises_nothing_without_a_sign():
+    """Everything NO_SELL: what may be sold raises $0 (not "$-0", as the demo's A000100 read when
+    the shortfall came out a hair above what was needed)."""
+    shard = one_account_shard(
+        _lots(100, 90.0), cash=1_000.0, cash_flow=-8_000.0, no_sell=tuple(SYMBOLS)
+    )
+    rec = decide(shard, toy_model()).records.iloc[0]
+    assert "raises $0, $7,000 short" in rec.reason and "$-" not in rec.reason
+
+
 def test_a_withdrawal_larger_than_the_gain_budget_allows_is_a_cash_exception():
     """Every lot is at a gain and $100 of budget is left: at most a sliver may be sold (PRODUCT.md,
     "realized net gains this year <= gain budget")."""

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sma.ledger import money
 from sma.reporting import lot_gain_sums, tax_figures, tax_totals
-from sma.reporting._format import money
 from sma.reporting._review_page import axis
 from tests.example_counts import property_examples
 

@@ -14,9 +14,10 @@ from PIL import Image
 from pypdf import PdfReader
 from reporting_samples import statement_data
 
+from sma.ledger import money
 from sma.reporting import Firm, render_statement_pdf
 from sma.reporting._figures import statement_figures
-from sma.reporting._format import money, percent
+from sma.reporting._format import percent
 from sma.reporting._statement_pdf import SECTIONS
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "artefacts"
