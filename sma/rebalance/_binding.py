@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sma.ledger import money
 from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._rounding import WholeShares
@@ -167,3 +168,56 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
             )
         )
     return lines
+
+
+def cash_held_back(shard: ShardInputs, problem: AccountProblem, sellable_usd: float) -> list[str]:
+    """Why sales cannot raise an account's cash target: what each rule keeps from being sold, in
+    USD, largest first. ``sellable_usd``: what the lots the problem may sell raise within the gain
+    budget, before whole shares and min_trade_value (``max_cash_raise`` times the value).
+
+    - NO_SELL: every lot of a restricted security;
+    - a wash-sale block: loss lots the household bought back within 30 days (IRC section 1091;
+      PRODUCT.md: the engine never sells at a loss what the household bought in the last 30 days);
+    - the gain budget: lots at a gain it leaves unsold (PRODUCT.md: realized net gains this year <=
+      gain budget), or that it is spent already (gains realized this year, by trades or corporate
+      actions, above it).
+    """
+    a = problem.account
+    lots = shard.lots_of(a)
+    sec = shard.lot_security[lots]
+    lot_usd = shard.lot_qty[lots] * shard.prices[sec]
+    loss = shard.lot_basis[lots] > lot_usd
+    no_sell = shard.no_sell[a, sec]
+    blocked = ~no_sell & loss & shard.loss_sale_blocked[a, sec]
+    lines: list[tuple[float, str]] = []
+    if no_sell.any():
+        usd = float(lot_usd[no_sell].sum())
+        names = np.unique(sec[no_sell]).size
+        lines.append((usd, f"NO_SELL holds {money(usd, cents=False)} ({names} securities)"))
+    if blocked.any():
+        usd = float(lot_usd[blocked].sum())
+        lines.append(
+            (
+                usd,
+                f"wash-sale blocks hold {money(usd, cents=False)} of lots at a loss (bought "
+                "again in the household within 30 days)",
+            )
+        )
+    free = float(lot_usd[~no_sell & ~blocked].sum())
+    kept = free - sellable_usd
+    remaining = float(shard.gain_budget_remaining[a])
+    if bool(shard.taxable[a]) and np.isfinite(remaining) and kept > 0.5:
+        if remaining < 0:
+            words = (
+                f"the gain budget is overspent by {money(-remaining, cents=False)} this year, so "
+                f"no sale may realize a net gain: {money(kept, cents=False)} of lots at a gain "
+                "stay unsold"
+            )
+        else:
+            words = (
+                f"the gain budget ({money(remaining, cents=False)} left this year) keeps "
+                f"{money(kept, cents=False)} of lots at a gain unsold"
+            )
+        lines.append((kept, words))
+    lines.sort(key=lambda x: -x[0])
+    return [text for _, text in lines]

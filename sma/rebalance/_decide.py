@@ -11,7 +11,7 @@ import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
 from sma.ledger import money
-from sma.rebalance._binding import AfterTrades, binding_constraints
+from sma.rebalance._binding import AfterTrades, binding_constraints, cash_held_back
 from sma.rebalance._household import block_household_after, household_order
 from sma.rebalance._inputs import ShardInputs
 from sma.rebalance._params import EngineParams, SignMethod
@@ -31,7 +31,12 @@ from sma.rebalance._records import (
 from sma.rebalance._rounding import WholeShares, cash_after
 from sma.rebalance._screen import Screen, screen_accounts
 from sma.rebalance._sides import lot_buckets
-from sma.rebalance._signs import ContinuousDecision, forecast_tracking_error, solve_account
+from sma.rebalance._signs import (
+    ContinuousDecision,
+    forecast_tracking_error,
+    max_cash_raise,
+    solve_account,
+)
 from sma.rebalance._tradable import tradable
 from sma.risk import RiskModel, RiskModelError, tracking_error
 
@@ -293,13 +298,14 @@ def _cash_short(
     need = -problem.kappa * problem.value
     flow = float(shard.cash_flow[a])
     asked = f"a withdrawal of {money(-flow, cents=False)} and " if flow < 0 else ""
+    held = cash_held_back(shard, problem, max_cash_raise(problem) * problem.value)
     return (
         f"cash target cannot be met: {asked}a cash target of {shard.cash_target[a]:.2%} need "
-        f"{money(need, cents=False)} raised; "
-        f"what may be sold (NO_SELL, wash-sale blocks, the gain budget, min_trade_value "
-        f"{money(shard.min_trade_value[a], cents=False)}) raises "
-        f"{money(raisable, cents=False)}, {money(shortfall, cents=False)} short; no trade, for "
-        "the PM"
+        f"{money(need, cents=False)} raised; what may be sold raises "
+        f"{money(raisable, cents=False)} in whole orders of at least min_trade_value "
+        f"{money(shard.min_trade_value[a], cents=False)}, {money(shortfall, cents=False)} short; "
+        f"held back: {'; '.join(held) if held else 'nothing (every lot may be sold)'}; no trade, "
+        "for the PM"
     )
 
 

@@ -111,7 +111,47 @@ def test_a_withdrawal_nothing_may_be_sold_for_says_it_raises_nothing_without_a_s
         _lots(100, 90.0), cash=1_000.0, cash_flow=-8_000.0, no_sell=tuple(SYMBOLS)
     )
     rec = decide(shard, toy_model()).records.iloc[0]
-    assert "raises $0, $7,000 short" in rec.reason and "$-" not in rec.reason
+    assert "raises $0 in whole orders" in rec.reason and "$-" not in rec.reason
+    assert "$7,000 short; held back: NO_SELL holds $80,000 (8 securities);" in rec.reason
+
+
+def test_a_cash_exception_says_the_gain_budget_is_already_overspent():
+    """The demo's A000036: $39,977 realized this year against a $33,700 budget (cash mergers after
+    the budget was spent), a cash target it cannot raise. Every lot is at a gain ($50 basis, $100
+    price: $80,000 of stock), so nothing may be sold; the PM reads which rule binds and by how
+    much, not a list of every rule that could."""
+    shard = one_account_shard(_lots(100, 50.0), cash_flow=-2_000.0, gain_budget=-6_276.88)
+    rec = decide(shard, toy_model()).records.iloc[0]
+    assert rec.exception == ExceptionKind.CASH
+    assert (
+        "held back: the gain budget is overspent by $6,277 this year, so no sale may realize a "
+        "net gain: $80,000 of lots at a gain stay unsold;" in rec.reason
+    )
+
+
+def test_a_cash_exception_says_what_the_gain_budget_left_keeps_unsold():
+    """$100 of budget left and every lot at a 50% gain: $200 of stock may be sold ($100 of gain),
+    the other $79,800 is kept by the budget."""
+    shard = one_account_shard(_lots(100, 50.0), cash_flow=-20_000.0, gain_budget=100.0)
+    rec = decide(shard, toy_model()).records.iloc[0]
+    assert (
+        "held back: the gain budget ($100 left this year) keeps $79,800 of lots at a gain unsold"
+        in rec.reason
+    )
+
+
+def test_a_cash_exception_says_what_wash_sale_blocks_hold():
+    """Every lot at a loss ($150 basis, $100 price) and bought again in the household within 30
+    days: none may be sold at a loss (PRODUCT.md, wash-sale rules)."""
+    shard = one_account_shard(
+        _lots(100, 150.0), cash_flow=-5_000.0, loss_sale_blocked=tuple(SYMBOLS)
+    )
+    rec = decide(shard, toy_model()).records.iloc[0]
+    assert rec.exception == ExceptionKind.CASH
+    assert (
+        "held back: wash-sale blocks hold $80,000 of lots at a loss (bought again in the "
+        "household within 30 days);" in rec.reason
+    )
 
 
 def test_a_withdrawal_larger_than_the_gain_budget_allows_is_a_cash_exception():
