@@ -193,7 +193,8 @@ def cash_held_back(shard: ShardInputs, problem: AccountProblem, sellable_usd: fl
     if no_sell.any():
         usd = float(lot_usd[no_sell].sum())
         names = np.unique(sec[no_sell]).size
-        lines.append((usd, f"NO_SELL holds {money(usd, cents=False)} ({names} securities)"))
+        what = "1 security" if names == 1 else f"{names} securities"
+        lines.append((usd, f"NO_SELL holds {money(usd, cents=False)} ({what})"))
     if blocked.any():
         usd = float(lot_usd[blocked].sum())
         lines.append(

@@ -115,6 +115,15 @@ def test_a_withdrawal_nothing_may_be_sold_for_says_it_raises_nothing_without_a_s
     assert "$7,000 short; held back: NO_SELL holds $80,000 (8 securities);" in rec.reason
 
 
+def test_a_cash_exception_counts_one_restricted_security_in_the_singular():
+    """One name NO_SELL, the rest at a gain with the budget spent: "(1 security)"."""
+    shard = one_account_shard(
+        _lots(100, 50.0), cash_flow=-2_000.0, gain_budget=0.0, no_sell=("AAA",)
+    )
+    rec = decide(shard, toy_model()).records.iloc[0]
+    assert "NO_SELL holds $10,000 (1 security)" in rec.reason
+
+
 def test_a_cash_exception_says_the_gain_budget_is_already_overspent():
     """The demo's A000036: $39,977 realized this year against a $33,700 budget (cash mergers after
     the budget was spent), a cash target it cannot raise. Every lot is at a gain ($50 basis, $100
