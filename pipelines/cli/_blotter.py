@@ -118,6 +118,8 @@ def register(app: typer.Typer) -> None:
     def show(run: str = RunOpt, runs_dir: Path = RunsDirOpt) -> None:
         """State, approver and the block orders in force (looking needs no role)."""
         from pipelines import blotter as b
+        from sma.ledger import money
+        from sma.reporting import shares
 
         try:
             view = b.show(_run_dir(run, runs_dir))
@@ -127,21 +129,24 @@ def register(app: typer.Typer) -> None:
             f"run {view.run_id}: {view.state or 'no blotter'}"
             + (f", approved by {view.approver}" if view.approver else "")
         )
+        # As a trader reads them: shares as traded (whole, or to the custodian's decimals) and
+        # dollars to the cent, never pandas' scientific notation (1.773729e+06).
+        readable = {"quantity": shares, "notional": money, "market_value": money}
         if view.folder is not None:
             typer.echo(
                 view.orders[
                     ["order_id", "side", "symbol", "quantity", "notional", "n_allocations"]
-                ].to_string(index=False)
+                ].to_string(index=False, formatters=readable)
             )
         if (gifts := view.deliveries) is not None:
             typer.echo(
                 f"DELIVER to charities (gifts, no sale): {len(gifts)} lot(s), "
-                f"${gifts['market_value'].sum():,.2f} (deliveries.csv beside the orders)"
+                f"{money(gifts['market_value'].sum())} (deliveries.csv beside the orders)"
             )
             typer.echo(
                 gifts[
                     ["account_id", "symbol", "lot_id", "quantity", "market_value", "charity"]
-                ].to_string(index=False)
+                ].to_string(index=False, formatters=readable)
             )
         for r in view.trail:
             who = r["user"] + (

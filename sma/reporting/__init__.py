@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from sma.reporting._benchmark import benchmark_daily_returns
 from sma.reporting._corporate_actions import corporate_action_activity
 from sma.reporting._firm_page import FirmPage, render_firm_page
+from sma.reporting._format import shares
 from sma.reporting._frames import ReportDataError
 from sma.reporting._reasons import ReasonTally
 from sma.reporting._review_data import ReviewData, sector_sums
@@ -93,6 +94,7 @@ __all__ = [
     "render_statement_pdf",
     "safe_file_name",
     "sector_sums",
+    "shares",
     "sleeve_performance",
     "tax_figures",
     "tax_totals",

@@ -101,3 +101,25 @@ def test_blotter_show_lists_the_deliver_instructions_for_the_trader(tmp_path):
     assert shown.exit_code == 0, shown.output
     assert "DELIVER to charities (gifts, no sale): 2 lot(s), $800.00" in shown.output
     assert "Red Cross" in shown.output and "Oxfam" in shown.output
+
+
+def test_blotter_show_prints_shares_as_traded_and_dollars_to_the_cent(tmp_path):
+    """The trader's view of the orders: 8,898 AAPL (8,868 + 30 shares at $200) is $1,779,600.00, 12
+    XOM at $100 is $1,200.00, never in pandas' scientific notation (the demo's blotter printed
+    1.773729e+06 for a $1,773,729 order and 8.559000e+01 for $85.59)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from pipelines.cli import _blotter
+
+    app = typer.Typer()
+    _blotter.register(app)
+    propose(write_run(tmp_path, buy_a1=8_868.0), "sma-night", now=clock(1))
+    shown = CliRunner().invoke(app, ["blotter", "show", "--run", RUN, "--runs-dir", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    rows = {line.split()[0]: line.split()[1:] for line in shown.output.splitlines()[2:4]}
+    assert rows == {
+        f"{RUN}-BUY-AAPL": ["BUY", "AAPL", "8,898", "$1,779,600.00", "2"],
+        f"{RUN}-SELL-XOM": ["SELL", "XOM", "12", "$1,200.00", "2"],
+    }
+    assert "e+" not in shown.output
