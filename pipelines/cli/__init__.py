@@ -16,6 +16,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help as written: "[blotter] keys_dir" is a settings section, not rich markup to strip, and
+    # a docstring's first paragraph is one line in the command list, however it wraps in the source.
+    rich_markup_mode="markdown",
 )
 
 

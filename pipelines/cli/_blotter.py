@@ -109,9 +109,12 @@ def register(app: typer.Typer) -> None:
     blotter = typer.Typer(
         help="A run's trade blotter: four-eyes approval and release exactly once.",
         no_args_is_help=True,
+        rich_markup_mode="markdown",
     )
     fills = typer.Typer(
-        help="Load a broker's fills against a released blotter.", no_args_is_help=True
+        help="Load a broker's fills against a released blotter.",
+        no_args_is_help=True,
+        rich_markup_mode="markdown",
     )
 
     @blotter.command("show")

@@ -22,7 +22,7 @@ def generate(
     accounts: int = typer.Option(..., "--accounts", min=0, help="How many accounts to generate."),
     seed: int = typer.Option(..., "--seed", help="Same seed, same files, byte for byte."),
     as_of: str = typer.Option(..., "--date", help="As-of date YYYY-MM-DD (a weekday)."),
-    inbox: Path = typer.Option(..., "--inbox", help="Inbox folder; files go to INBOX/<date>/."),
+    inbox: Path = typer.Option(..., "--inbox", help="Inbox folder; files go to `INBOX/<date>/`."),
     fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
 ) -> None:
     """Generate a book of ACCOUNTS accounts and write it as the inbox for DATE."""
@@ -54,6 +54,10 @@ def generate(
 
 def register(app: typer.Typer) -> None:
     """Add the ``book`` command group to the ``sma`` app."""
-    book = typer.Typer(help="Generate realistic fictional books.", no_args_is_help=True)
+    book = typer.Typer(
+        help="Generate realistic fictional books.",
+        no_args_is_help=True,
+        rich_markup_mode="markdown",
+    )
     book.command("generate")(generate)
     app.add_typer(book, name="book")

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     def firm(
         as_of: str = typer.Option(..., "--date", help="the as-of date, YYYY-MM-DD"),
         out: Path | None = typer.Option(
-            None, "--out", help="the HTML file to write (default: <runs dir>/firm-<date>.html)"
+            None, "--out", help="the HTML file to write (default: `<runs dir>/firm-<date>.html`)"
         ),
     ) -> None:
         """Gain budget used, lock-up, tracking-error contributors, exceptions and harvests across

@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
     ledger = typer.Typer(
         help="The tax-lot ledger: replay transactions into lots and realized gains.",
         no_args_is_help=True,
+        rich_markup_mode="markdown",
     )
 
     @ledger.command("replay")

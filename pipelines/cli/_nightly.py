@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command("nightly")
     def nightly(
         inbox: Path = typer.Option(
-            ..., "--inbox", help="folder holding <YYYY-MM-DD>/<file>.csv|parquet"
+            ..., "--inbox", help="folder holding `<YYYY-MM-DD>/<file>.csv|parquet`"
         ),
         as_of: str = typer.Option(..., "--date", help="the as-of date, YYYY-MM-DD"),
         force: bool = typer.Option(False, "--force", help="redo a night that is already complete"),

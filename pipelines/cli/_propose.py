@@ -12,6 +12,7 @@ import typer
 propose_app = typer.Typer(
     help="Proposals for a prospect or an account: transition plans and what-if.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 _PRICES_HELP = (

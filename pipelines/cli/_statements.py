@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
             ..., "--period", help="a quarter (2026-Q3) or a month (2026-09)"
         ),
         out: Path = typer.Option(
-            None, "--out", help="folder for the PDFs (default: <runs.dir>/../statements/<period>)"
+            None, "--out", help="folder for the PDFs (default: `<runs.dir>/../statements/<period>`)"
         ),
         account: list[str] = typer.Option(
             None, "--account", help="only these accounts (repeatable)"

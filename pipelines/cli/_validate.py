@@ -23,7 +23,7 @@ def _parse_date(text: str) -> date:
 
 def validate(
     inbox: Path = typer.Option(
-        ..., "--inbox", help="The inbox folder; the night's files are in DIR/<date>/."
+        ..., "--inbox", help="The inbox folder; the night's files are in `DIR/<date>/`."
     ),
     as_of: str = typer.Option(..., "--date", help="The as-of date of the night, YYYY-MM-DD."),
 ) -> None:
