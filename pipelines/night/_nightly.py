@@ -326,7 +326,8 @@ def render_summary(night: Night, summary: dict) -> str:
             + ", ".join(f"{k} {n}" for k, n in exc["kind"].value_counts().sort_index().items())
         )
         for r in exc.head(10).itertuples():
-            lines.append(f"    {r.account_id:<14} {r.kind:<15} {r.reason[:90]}")
+            reason = r.reason if len(r.reason) <= 90 else r.reason[:89] + "…"  # cut: says so
+            lines.append(f"    {r.account_id:<14} {r.kind:<15} {reason}")
         if len(exc) > 10:
             lines.append(
                 f"    ... {len(exc) - 10} more in "

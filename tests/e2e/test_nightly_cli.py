@@ -101,6 +101,17 @@ def test_a_night_runs_end_to_end_and_prints_its_summary(tiny_inbox, tmp_path):
     st = summary["gains_realized_st"]
     assert st < 0 and f"(short -${abs(st):,.0f}, long" in done.stdout
     assert "$-" not in done.stdout
+    # Each exception listed on one line; a reason cut to fit says so with an ellipsis.
+    exceptions = pd.read_parquet(
+        tmp_path / "runs" / AS_OF.isoformat() / "proposal" / "exceptions.parquet"
+    )
+    assert (exceptions["reason"].str.len() > 90).any()  # the tiny night has reasons to cut
+    for row in exceptions.head(10).itertuples():
+        listed = next(
+            line for line in done.stdout.splitlines() if line.startswith(f"    {row.account_id} ")
+        )
+        shown = listed[4 + 15 + 16 :]
+        assert shown == (row.reason if len(row.reason) <= 90 else row.reason[:89] + "…")
 
 
 def test_a_complete_night_is_not_redone_and_force_gives_identical_outputs(tiny_inbox, tmp_path):
