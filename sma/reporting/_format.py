@@ -10,10 +10,13 @@ from sma.ledger import money
 
 
 def percent(x: float | None, signed: bool = True, places: int = 2) -> str:
-    """``+1.23%`` (or ``n/a`` for ``None``)."""
+    """``+1.23%`` (or ``n/a`` for ``None``); a figure that shows as zero has no sign (``0.00%``,
+    never ``-0.00%`` for a difference of -0.004%), as :func:`money` writes a zero amount."""
     if x is None:
         return "n/a"
-    return f"{x * 100:+.{places}f}%" if signed else f"{x * 100:.{places}f}%"
+    text = f"{x * 100:+.{places}f}%" if signed else f"{x * 100:.{places}f}%"
+    shows_zero = not any(c in "123456789" for c in text)
+    return text.lstrip("+-") if shows_zero else text
 
 
 def dollars_or_dash(x: Any) -> str:

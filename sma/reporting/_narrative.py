@@ -10,6 +10,7 @@ import numpy as np
 from sma.ledger import money
 from sma.rebalance import TradeReason
 from sma.reporting._figures import StatementFigures
+from sma.reporting._format import percent
 from sma.reporting._reasons import REASON_WORDS
 
 #: A statement's own words where the shared ones (``REASON_WORDS``, also the PM's review page)
@@ -90,7 +91,7 @@ def in_brief(figures: StatementFigures, account_type: str, period_label: str) ->
     verb = "gained" if p.account >= 0 else "lost"
     text = (
         f"In {period_label} your account {verb} {abs(p.account):.2%} (time-weighted), against "
-        f"{p.benchmark:+.2%} for its benchmark."
+        f"{percent(p.benchmark)} for its benchmark."
     )
     reasons = figures.reasons
     if reasons.empty:

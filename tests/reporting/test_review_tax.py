@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sma.ledger import money
 from sma.reporting import lot_gain_sums, tax_figures, tax_totals
+from sma.reporting._format import percent
 from sma.reporting._review_page import axis
 from tests.example_counts import property_examples
 
@@ -150,6 +151,22 @@ def test_an_amount_that_rounds_to_zero_dollars_shows_no_minus_sign(x, text):
 
 def test_an_amount_that_rounds_to_zero_cents_shows_no_minus_sign():
     assert money(-0.004) == "$0.00" and money(-0.006) == "-$0.01"
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (-0.00004, "0.00%"),
+        (0.00004, "0.00%"),
+        (0.0, "0.00%"),
+        (-0.00006, "-0.01%"),
+        (0.0123, "+1.23%"),
+    ],
+)
+def test_a_difference_that_rounds_to_zero_percent_shows_no_sign(x, text):
+    """A statement's sector table read "-0.00%" for Materials at 3.13% against 3.14% of the index
+    (a -0.004% difference): a figure that shows as zero has no sign, as an amount of $0 has none."""
+    assert percent(x) == text
 
 
 @pytest.mark.parametrize(
