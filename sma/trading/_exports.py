@@ -53,6 +53,8 @@ def neutralise(cell: object) -> object:
 def _number(v: object) -> object:
     if isinstance(v, float) and v.is_integer():
         return int(v)
+    if v != v:  # a missing number is an empty cell, as spreadsheets and pandas read it, not "nan"
+        return ""
     return v
 
 
@@ -60,7 +62,8 @@ def csv_chunks(parts: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[st
     """CSV text of the rows of ``parts`` (the columns ``columns``), header first, a part at a time.
 
     Every text cell is neutralised; floats are at full precision (``repr``), whole numbers
-    without ``.0``, quantities of shares to ``SHARE_DECIMALS`` places; quoting is the ``csv``
+    without ``.0``, a missing number (NaN) empty, quantities of shares to ``SHARE_DECIMALS``
+    places; quoting is the ``csv``
     module's. Numbers are formatted a column at a time and the rows written by the ``csv``
     module's ``writerows``, not cell by cell in Python.
     """
@@ -89,7 +92,7 @@ def _cells(values: pd.Series, shares: bool = False) -> list:
         if fits.all():
             return q.astype(np.int64).tolist()
         return [_number(x) for x in q.tolist()]
-    return [neutralise(v) for v in values.tolist()]
+    return [_number(v) if isinstance(v, float) else neutralise(v) for v in values.tolist()]
 
 
 def to_csv(df: pd.DataFrame) -> str:

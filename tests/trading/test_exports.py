@@ -41,6 +41,19 @@ def test_plain_text_and_numbers_are_left_alone():
     assert neutralise("AAPL") == "AAPL" and neutralise(-5.0) == -5.0
 
 
+def test_a_missing_number_is_an_empty_cell_not_nan():
+    """accounts.csv beside the review page read "nan" where an account has no gain budget (RFC 4180
+    has no missing value but an empty field; spreadsheets and ``pandas.read_csv`` read an empty
+    numeric cell as missing). A number column and a text column holding NaN, whole and fractional
+    numbers beside them as before."""
+    from sma.trading import to_csv
+
+    df = pd.DataFrame({"budget": [5_000.0, float("nan"), 12.5], "note": ["a", float("nan"), None]})
+    assert to_csv(df) == "budget,note\n5000,a\n,\n12.5,\n"
+    back = pd.read_csv(io.StringIO(to_csv(df)))
+    assert back["budget"].isna().tolist() == [False, True, False]
+
+
 def test_an_injected_account_id_reaches_the_allocations_csv_inert():
     b = blotter()
     alloc = b.allocations.copy()
@@ -157,13 +170,18 @@ def test_fix_export_refuses_allocations_that_are_not_in_block_order():
 
 def _row_by_row_csv(df: pd.DataFrame) -> str:
     """The oracle: Python's csv module, cell by cell, with the same neutralising and number
-    rules."""
+    rules (whole numbers without ".0", a missing number empty)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(list(df.columns))
     for row in df.itertuples(index=False):
         w.writerow(
-            [neutralise(int(v) if isinstance(v, float) and v.is_integer() else v) for v in row]
+            [
+                ""
+                if isinstance(v, float) and v != v
+                else neutralise(int(v) if isinstance(v, float) and v.is_integer() else v)
+                for v in row
+            ]
         )
     return out.getvalue()
 
