@@ -106,10 +106,11 @@ def write_users(root: Path) -> Path:
 
 #: Starts as root, loads the program, then becomes the login before any command runs, as ``su``
 #: would. (The interpreter may live in root's private home, e.g. pyenv, which other logins cannot
-#: read, so it cannot simply be started as them.)
+#: read, so it cannot simply be started as them; every module a command imports is loaded first:
+#: ``sma blotter show`` formats shares with ``sma.reporting``, which loads ``xml.sax``.)
 _AS_LOGIN = """
 import os, pwd, runpy, sys
-import pipelines.blotter, pipelines.cli, pipelines.fills, pipelines.settings, sma.ledger, sma.trading, typer.rich_utils
+import pipelines.blotter, pipelines.cli, pipelines.fills, pipelines.settings, sma.ledger, sma.reporting, sma.trading, typer.rich_utils
 login = pwd.getpwnam(sys.argv[1])
 os.setgroups([])
 os.setgid(login.pw_gid)
