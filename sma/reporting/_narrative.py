@@ -88,9 +88,11 @@ def what_we_did(figures: StatementFigures, account_type: str, period_label: str)
 def in_brief(figures: StatementFigures, account_type: str, period_label: str) -> str:
     """One paragraph for the cover: return vs benchmark, how much we traded and mainly why."""
     p = figures.period
-    verb = "gained" if p.account >= 0 else "lost"
+    shown = percent(abs(p.account), signed=False)
+    # The verb follows the figure as printed: a return of -0.004% "returned 0.00%", not "lost".
+    verb = "returned" if shown == "0.00%" else "gained" if p.account > 0 else "lost"
     text = (
-        f"In {period_label} your account {verb} {abs(p.account):.2%} (time-weighted), against "
+        f"In {period_label} your account {verb} {shown} (time-weighted), against "
         f"{percent(p.benchmark)} for its benchmark."
     )
     reasons = figures.reasons

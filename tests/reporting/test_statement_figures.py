@@ -115,3 +115,21 @@ def test_since_inception_is_named_so_only_when_the_valuations_reach_back_to_the_
     assert (
         statement_figures(replace(data, inception=first)).since_inception.label == "Since inception"
     )
+
+
+@pytest.mark.parametrize(
+    ("account", "benchmark", "words"),
+    [
+        (-0.0446, -0.0408, "your account lost 4.46% (time-weighted), against -4.08% for its"),
+        (0.0123, 0.0, "your account gained 1.23% (time-weighted), against 0.00% for its"),
+        (-0.00004, 0.00004, "your account returned 0.00% (time-weighted), against 0.00% for its"),
+    ],
+)
+def test_the_covers_sentence_reads_the_return_as_the_table_prints_it(account, benchmark, words):
+    """The cover's "This period in brief": the verb follows the figure as printed, so a return of
+    -0.004% is not "lost 0.00%", and a benchmark that shows as zero has no sign."""
+    from sma.reporting._narrative import in_brief
+
+    f = statement_figures(statement_data())
+    f = replace(f, period=replace(f.period, account=account, benchmark=benchmark))
+    assert words in in_brief(f, "TAXABLE", "2026-Q3")
