@@ -47,6 +47,7 @@ from sma.proposals import (
 from sma.risk import RiskModel, estimate_risk_model, returns_from_prices
 from sma.simulate import (
     HarvestFrequency,
+    HeldAwayGains,
     SimulationParams,
     extend_market,
     generated_market,
@@ -175,6 +176,7 @@ class TransitionRequest:
     seed: int = 7
     client: str = "Prospective client"
     frequency: HarvestFrequency = HarvestFrequency.MONTHLY
+    held_away: HeldAwayGains = HeldAwayGains.UNLIMITED
 
 
 def parse_budgets(text: str) -> tuple[float, ...]:
@@ -196,16 +198,34 @@ def parse_budgets(text: str) -> tuple[float, ...]:
     return tuple(out)
 
 
-def plan_params(settings: Settings, years: int, frequency: HarvestFrequency) -> SimulationParams:
+def plan_params(
+    settings: Settings,
+    years: int,
+    frequency: HarvestFrequency,
+    held_away: HeldAwayGains = HeldAwayGains.UNLIMITED,
+) -> SimulationParams:
     """The simulator's parameters for a proposal: the firm's engine and risk settings, the
-    simulator's tax rates and defaults."""
+    simulator's tax rates and defaults, and what the client's gains held elsewhere let net losses
+    offset (``held_away``)."""
     return SimulationParams(
         years=years,
         harvest_frequency=frequency,
+        held_away=held_away,
         corporate_action_rate=0.0,
         engine=settings.engine_params(),
         risk=settings.risk_model_params(),
     )
+
+
+#: What a proposal's "Tax paid" assumes of the client's gains held elsewhere, in its words.
+HELD_AWAY_WORDS = {
+    HeldAwayGains.UNLIMITED: "net losses save tax at their rate against gains held elsewhere.",
+    HeldAwayGains.LONG_TERM_ONLY: "net losses offset long-term gains held elsewhere, saving tax at "
+    "the long-term rate.",
+    HeldAwayGains.NONE: "no gains held elsewhere: net losses offset $3,000 of ordinary income a "
+    "year (IRC section 1211(b)) and the rest carries forward to later years' gains (section "
+    "1212(b)).",
+}
 
 
 def _assumptions(params: SimulationParams, seed: int, prices_from: Path | None) -> tuple[str, ...]:
@@ -218,7 +238,7 @@ def _assumptions(params: SimulationParams, seed: int, prices_from: Path | None) 
     return (
         f"Tax rates: {params.st_tax_rate:.1%} short-term, {params.lt_tax_rate:.1%} long-term "
         "(top federal bracket plus 3.8 % net investment income tax); gains netted per calendar "
-        "year (Schedule D); net losses save tax at their rate against gains held elsewhere.",
+        f"year (Schedule D); {HELD_AWAY_WORDS[params.held_away]}",
         f"Market: {market}. One path, not a forecast: returns will differ.",
         f"Horizon: {params.years} year(s) from the start; decisions "
         f"{str(params.harvest_frequency).lower()} by the same engine, ledger and risk model that "
@@ -265,7 +285,7 @@ def run_transition(request: TransitionRequest, settings: Settings) -> Transition
         raise ProposalInputError(
             f"--benchmark {benchmark!r}: not among {sorted(path.benchmark_ids)}"
         )
-    params = plan_params(settings, request.years, request.frequency)
+    params = plan_params(settings, request.years, request.frequency, request.held_away)
     prospect = Prospect(lots, request.cash, benchmark, outside, request.client)
     plan = transition_plan(path, first, prospect, request.budgets, params)
     profile = _profile(lots, request.cash, path, first, outside, settings)

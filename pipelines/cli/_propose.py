@@ -52,6 +52,13 @@ def transition(
     frequency: str = typer.Option(
         "MONTHLY", "--frequency", help="Decision days: DAILY, WEEKLY or MONTHLY."
     ),
+    held_away: str = typer.Option(
+        "UNLIMITED",
+        "--held-away",
+        help="What the client's gains held elsewhere let net losses offset: UNLIMITED (save "
+        "tax at their rate), LONG_TERM_ONLY, or NONE ($3,000 a year of ordinary income, the rest "
+        "carried forward).",
+    ),
 ) -> None:
     """Simulate the prospect's lots year by year under each gain budget; write transition.pdf."""
     from pipelines.proposals import (
@@ -62,9 +69,15 @@ def transition(
         run_transition,
     )
     from pipelines.settings import load_settings
-    from sma.simulate import HarvestFrequency
+    from sma.simulate import HarvestFrequency, HeldAwayGains
 
     started = time.perf_counter()
+    if held_away.upper() not in {h.value for h in HeldAwayGains}:
+        typer.echo(
+            f"error: --held-away {held_away!r}: one of {', '.join(h.value for h in HeldAwayGains)}",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         request = TransitionRequest(
             lots,
@@ -78,6 +91,7 @@ def transition(
             seed,
             client,
             HarvestFrequency(frequency.upper()),
+            HeldAwayGains(held_away.upper()),
         )
         done = run_transition(request, load_settings())
     except (ProposalInputError, ValueError) as exc:

@@ -186,7 +186,8 @@ def _plan_tables(plan: TransitionPlan) -> list:
         _p(
             "Legacy: share of value still held in the positions you brought beyond their weight "
             "in the index. Tax paid is netted per year at the stated rates; negative is tax saved "
-            "by harvested losses.",
+            "by harvested losses, as far as the assumptions' gains held elsewhere let them save "
+            "it.",
             "note",
         )
     )

@@ -227,6 +227,46 @@ def test_an_unknown_benchmark_is_refused_before_any_simulation(prospect, tmp_pat
     assert result.exit_code == 1 and "NOPE" in result.output
 
 
+@pytest.mark.slow
+def test_a_transition_for_a_client_without_gains_elsewhere_saves_tax_on_3000_dollars_a_year(
+    prospect, tmp_path
+):
+    """``--held-away NONE``: a net loss offsets at most $3,000 of ordinary income a year (IRC
+    section 1211(b)) and the rest carries forward (section 1212(b)); the proposal says so among its
+    assumptions. The $0 budget realizes only losses, so no year saves more than $3,000 at the
+    short-term rate."""
+    root, folder, drawn, _ = prospect
+    out = tmp_path / "proposal"
+    result = CliRunner().invoke(
+        app(),
+        ["propose", "transition", "--lots", str(root / "lots.csv")]
+        + ["--holdings", str(root / "holdings.csv"), "--cash", str(drawn.cash)]
+        + ["--budgets", "0", "--years", "1", "--prices-from", str(folder)]
+        + ["--held-away", "none", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    plan = pd.read_csv(out / "plan.csv")
+    assert (plan["st_gain"] + plan["lt_gain"] < -3_000.0).any()  # the limit binds
+    assert (plan["tax_paid"] >= -SimulationParams().st_tax_rate * 3_000.0 - 0.01).all()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(out / "transition.pdf"), "-"], capture_output=True, check=True
+        ).stdout.decode()
+        assert "no gains held elsewhere" in " ".join(text.split())
+
+
+def test_an_unknown_held_away_assumption_is_refused_before_any_simulation(prospect, tmp_path):
+    root, folder, _, _ = prospect
+    result = CliRunner().invoke(
+        app(),
+        ["propose", "transition", "--lots", str(root / "lots.csv")]
+        + ["--holdings", str(root / "holdings.csv"), "--prices-from", str(folder)]
+        + ["--held-away", "SOME", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 1
+    assert "--held-away 'SOME': one of UNLIMITED, LONG_TERM_ONLY, NONE" in result.output
+
+
 def test_whatif_of_an_account_needs_its_date(tmp_path):
     result = CliRunner().invoke(app(), ["propose", "whatif", "--account", "A1"])
     assert result.exit_code == 2 and "--date" in result.output

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sma.proposals import LOTS_SOLD_COLUMNS, PLAN_COLUMNS, transition_plan
-from sma.simulate import HarvestFrequency, SimulationParams
+from sma.simulate import HarvestFrequency, HeldAwayGains, SimulationParams
 from tests.proposals.small_prospect import small_prospect
 
 BUDGETS = (0.0, 20_000.0, float("inf"))
@@ -93,3 +93,36 @@ def test_the_initial_value_is_the_lots_at_the_first_close_plus_cash(plan):
     lots = prospect.lots
     expected = sum(q * price[s] for s, q in zip(lots["symbol"], lots["quantity"]))
     assert result.initial_value == pytest.approx(expected + prospect.cash)
+
+
+@pytest.fixture(scope="module")
+def plan_without_gains_elsewhere(plan):
+    """The $0 budget's plan again for a client with no gains held elsewhere (``--held-away
+    NONE``): the engine's trades are the same (it weighs each lot at its own rate), only the tax
+    the year's net loss saves differs."""
+    path, first, prospect = small_prospect(years=1)
+    params = SimulationParams(
+        years=1,
+        harvest_frequency=HarvestFrequency.MONTHLY,
+        corporate_action_rate=0.0,
+        held_away=HeldAwayGains.NONE,
+    )
+    return transition_plan(path, first, prospect, (0.0,), params)
+
+
+def test_without_gains_elsewhere_a_net_loss_saves_tax_on_3000_dollars_only(
+    plan, plan_without_gains_elsewhere
+):
+    """IRC section 1211(b): net capital losses offset at most $3,000 of ordinary income a year, the
+    rest carries forward (section 1212(b)). The $0 budget realizes only losses, so its first year
+    saves tax on min($3,000, the net loss) at the short-term (ordinary) rate, where the default
+    plan saves it on the whole loss."""
+    result, _ = plan
+    rate = SimulationParams().st_tax_rate
+    unlimited = result.years[result.years["budget"] == 0.0].iloc[0]
+    none = plan_without_gains_elsewhere.years.iloc[0]
+    assert (none.st_gain, none.lt_gain) == pytest.approx((unlimited.st_gain, unlimited.lt_gain))
+    loss = -(none.st_gain + none.lt_gain)
+    assert loss > 3_000.0  # the limit binds
+    assert none.tax_paid == pytest.approx(-rate * 3_000.0)
+    assert unlimited.tax_paid < none.tax_paid
