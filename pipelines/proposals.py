@@ -331,7 +331,8 @@ def _write_transition(
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     """Dollars to the cent, as the CSVs carry them (tracking error in full: it is checked)."""
-    money = ["st_gain", "lt_gain", "tax_paid", "cumulative_tax", "end_value", "proceeds", "gain"]
+    money = ["st_gain", "lt_gain", "tax_paid", "cumulative_tax", "loss_carryforward"]
+    money += ["end_value", "proceeds", "gain"]
     money += ["tax", "tax_vs_plain", "sold"]
     return frame.round({**dict.fromkeys(money, 2), "legacy_overweight": 6})
 
@@ -346,7 +347,10 @@ def render_plan(plan: TransitionPlan) -> str:
         formatters={
             "tracking_error": "{:.2%}".format,
             "legacy_overweight": "{:.1%}".format,
-            **{c: "{:,.0f}".format for c in ("st_gain", "lt_gain", "tax_paid", "cumulative_tax")},
+            **{
+                c: "{:,.0f}".format
+                for c in ("st_gain", "lt_gain", "tax_paid", "cumulative_tax", "loss_carryforward")
+            },
             "end_value": "{:,.0f}".format,
         },
     )

@@ -158,7 +158,11 @@ def frontier_chart(plan: TransitionPlan) -> bytes:
 
 def _plan_tables(plan: TransitionPlan) -> list:
     story: list = []
-    head = ["Year", "Tracking error", "ST gains", "LT gains", "Tax paid", "Value at end", "Legacy"]
+    # Net losses beyond what gains held elsewhere absorb carry forward (--held-away NONE or
+    # LONG_TERM_ONLY); the column is shown when any year carries some.
+    carry = bool((plan.years["loss_carryforward"] > 0.5).any())
+    head = ["Year", "Tracking error", "ST gains", "LT gains", "Tax paid"]
+    head += ["Carried forward"] * carry + ["Value at end", "Legacy"]
     for budget, g in plan.years.groupby("budget", sort=True):
         rows: list[list] = [head]
         rows += [
@@ -168,6 +172,7 @@ def _plan_tables(plan: TransitionPlan) -> list:
                 money(r.st_gain, cents=False),
                 money(r.lt_gain, cents=False),
                 money(r.tax_paid, cents=False),
+                *([money(r.loss_carryforward, cents=False)] if carry else []),
                 money(r.end_value, cents=False),
                 percent(r.legacy_overweight, signed=False, places=1),
             ]
@@ -180,7 +185,10 @@ def _plan_tables(plan: TransitionPlan) -> list:
                 else "No gain budget",
                 "h2",
             ),
-            _table(rows, [0.7 * inch] + [1.05 * inch] * 6),
+            _table(
+                rows,
+                [0.7 * inch] + [6.3 * inch / (len(head) - 1)] * (len(head) - 1),
+            ),
         ]
     story.append(
         _p(

@@ -34,6 +34,7 @@ PLAN_COLUMNS = [
     "lt_gain",
     "tax_paid",
     "cumulative_tax",
+    "loss_carryforward",
     "end_value",
     "legacy_overweight",
 ]
@@ -254,9 +255,8 @@ def _plan_years(
         }
     )
     gains = keyed.groupby(["account_id", "year"], as_index=False)[["st_gain", "lt_gain"]].sum()
-    out = metrics[["account_id", "year", "tracking_error", "tax_paid", "end_value"]].merge(
-        gains, on=["account_id", "year"], how="left"
-    )
+    kept = ["account_id", "year", "tracking_error", "tax_paid", "loss_carryforward", "end_value"]
+    out = metrics[kept].merge(gains, on=["account_id", "year"], how="left")
     out[["st_gain", "lt_gain"]] = out[["st_gain", "lt_gain"]].fillna(0.0)
     out["cumulative_tax"] = out.groupby("account_id")["tax_paid"].cumsum()
     out["budget"] = out["account_id"].map(dict(zip(ids, budgets)))

@@ -125,4 +125,5 @@ def test_without_gains_elsewhere_a_net_loss_saves_tax_on_3000_dollars_only(
     loss = -(none.st_gain + none.lt_gain)
     assert loss > 3_000.0  # the limit binds
     assert none.tax_paid == pytest.approx(-rate * 3_000.0)
-    assert unlimited.tax_paid < none.tax_paid
+    assert none.loss_carryforward == pytest.approx(loss - 3_000.0)  # into the next year
+    assert unlimited.tax_paid < none.tax_paid and unlimited.loss_carryforward == 0.0
