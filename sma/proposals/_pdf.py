@@ -162,7 +162,7 @@ def _plan_tables(plan: TransitionPlan) -> list:
     # LONG_TERM_ONLY); the column is shown when any year carries some.
     carry = bool((plan.years["loss_carryforward"] > 0.5).any())
     head = ["Year", "Tracking error", "ST gains", "LT gains", "Tax paid"]
-    head += ["Carried forward"] * carry + ["Value at end", "Legacy"]
+    head += ["Carryforward"] * carry + ["Value at end", "Legacy"]
     for budget, g in plan.years.groupby("budget", sort=True):
         rows: list[list] = [head]
         rows += [

@@ -253,7 +253,7 @@ def test_a_transition_for_a_client_without_gains_elsewhere_saves_tax_on_3000_dol
             ["pdftotext", str(out / "transition.pdf"), "-"], capture_output=True, check=True
         ).stdout.decode()
         assert "no gains held elsewhere" in " ".join(text.split())
-        assert "Carried forward" in text  # the loss beyond $3,000, into the next year
+        assert "Carryforward" in text  # the loss beyond $3,000, into the next year
 
 
 def test_an_unknown_held_away_assumption_is_refused_before_any_simulation(prospect, tmp_path):
