@@ -117,11 +117,10 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
     a, assets = problem.account, problem.assets
     lines: list[tuple[float, str]] = []
     lots = shard.lots_of(a)
-    sec = shard.lot_security[lots]
+    sec, _, no_sell, washed = _lots_held_back(shard, a)
     pos = np.full(shard.n, -1)
     pos[assets] = np.arange(assets.size)
-    loss = shard.lot_basis[lots] > shard.lot_qty[lots] * shard.prices[sec]
-    stuck = shard.no_sell[a, sec] | (loss & shard.loss_sale_blocked[a, sec])
+    stuck = no_sell | washed
     over = np.zeros(assets.size, bool)
     over[pos[sec[stuck]]] = True
     over &= gap < 0
@@ -170,6 +169,19 @@ def _sell_side(shard: ShardInputs, problem: AccountProblem, ws: WholeShares, gap
     return lines
 
 
+def _lots_held_back(shard: ShardInputs, a: int):
+    """Account ``a``'s lots (in ``shard.lots_of(a)`` order): their securities, their value (USD),
+    and which of them NO_SELL keeps and which (not NO_SELL) a household wash-sale block keeps, as
+    a loss lot bought back within 30 days — what ``build_problem`` leaves without a sell
+    variable."""
+    lots = shard.lots_of(a)
+    sec = shard.lot_security[lots]
+    lot_usd = shard.lot_qty[lots] * shard.prices[sec]
+    no_sell = shard.no_sell[a, sec]
+    washed = ~no_sell & (shard.lot_basis[lots] > lot_usd) & shard.loss_sale_blocked[a, sec]
+    return sec, lot_usd, no_sell, washed
+
+
 def cash_held_back(shard: ShardInputs, problem: AccountProblem, sellable_usd: float) -> list[str]:
     """Why sales cannot raise an account's cash target: what each rule keeps from being sold, in
     USD, largest first. ``sellable_usd``: what the lots the problem may sell raise within the gain
@@ -183,12 +195,7 @@ def cash_held_back(shard: ShardInputs, problem: AccountProblem, sellable_usd: fl
       actions, above it).
     """
     a = problem.account
-    lots = shard.lots_of(a)
-    sec = shard.lot_security[lots]
-    lot_usd = shard.lot_qty[lots] * shard.prices[sec]
-    loss = shard.lot_basis[lots] > lot_usd
-    no_sell = shard.no_sell[a, sec]
-    blocked = ~no_sell & loss & shard.loss_sale_blocked[a, sec]
+    sec, lot_usd, no_sell, blocked = _lots_held_back(shard, a)
     lines: list[tuple[float, str]] = []
     if no_sell.any():
         usd = float(lot_usd[no_sell].sum())
