@@ -44,12 +44,16 @@ def simulate(
     ),
     fractional: bool = typer.Option(
         False,
-        "--fractional/--whole-shares",
+        "--fractional",
         help="The accounts allow fractional shares: the ENGINE strategy trades to the custodian's "
-        "decimals ([engine] fractional_decimals); the baselines keep whole shares.",
+        "decimals ([engine] fractional_decimals); the baselines keep whole shares. Without it, "
+        "whole shares.",
     ),
     strategies: str = typer.Option(
-        "TRACKING_ONLY,THRESHOLD,ENGINE", "--strategies", help="Comma-separated."
+        "TRACKING_ONLY,THRESHOLD,ENGINE",
+        "--strategies",
+        show_default=False,
+        help="Comma-separated, of TRACKING_ONLY, THRESHOLD and ENGINE. [default: all three]",
     ),
     out: Path = typer.Option(
         Path("simulation"), "--out", help="Folder for report.html and the CSVs."
@@ -63,6 +67,7 @@ def simulate(
     corporate_action_rate: float = typer.Option(
         1.0,
         "--corporate-action-rate",
+        metavar="TIMES",
         min=0.0,
         help="Corporate actions on the path, times the realistic yearly rates (mergers, "
         "spin-offs, ticker changes, returns of capital); 0 = none.",

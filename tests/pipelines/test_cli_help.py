@@ -47,3 +47,31 @@ def test_a_commands_summary_is_one_line_in_the_list_of_commands():
 )
 def test_settings_sections_and_placeholders_print_as_written(command, words):
     assert words in help_of(*command)
+
+
+def _every_command() -> list[tuple[str, ...]]:
+    """Every command and subcommand of ``sma``, as the words that name it."""
+    import typer
+
+    if not cli.app.registered_commands:
+        cli._register()
+    found: list[tuple[str, ...]] = []
+
+    def walk(command, path: tuple[str, ...]) -> None:
+        found.append(path)
+        # a group (typer vendors its own click: not click.Group)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(cli.app), ())
+    return found
+
+
+@pytest.mark.parametrize("command", _every_command(), ids=lambda c: " ".join(c) or "sma")
+def test_no_option_name_or_default_is_cut_in_an_80_column_terminal(command):
+    """An operator's terminal is often 80 columns: rich cuts what does not fit a column with an
+    ellipsis, which hid ``sma simulate``'s option names (``--accounts-per-pr…``)."""
+    done = CliRunner().invoke(cli.app, [*command, "--help"], env={"COLUMNS": "80"})
+    assert done.exit_code == 0, done.output
+    cut = [line for line in done.output.splitlines() if "…" in line]
+    assert not cut, "\n".join(cut)
