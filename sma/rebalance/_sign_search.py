@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sma.rebalance._flip_bound import bounder, conjugate_factor
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import QPResult, StillAbove, TradeQP, solve_trade_qp
@@ -293,10 +294,15 @@ def improve_sides(
     sells = ~group_mask(gb[keep[:nb]], n_groups)[contested]
     best = snapped_objective(problem, v, eps)
     solves = iterations = flips = 0
+    low = None  # ``conjugate_factor(qp)``, once a trial is bounded
     while contested.size and solves < budget:
-        # The reduced cost at the current answer: which flips may help, and every trial's screening
-        # (all start from this answer).
-        reduced = qp.reduced_cost(v, result.eta) if result.eta is not None else None
+        # The reduced cost at the current answer: which flips may help, every trial's screening
+        # and its lower bound (all start from this answer).
+        reduced, bound = None, None
+        if result.eta is not None:
+            reduced = qp.reduced_cost(v, result.eta)
+            low = conjugate_factor(qp) if low is None else low
+            bound = bounder(qp, v, result.eta, reduced, low)
         candidates = _flips_that_may_help(
             qp, v, result, keep, sided, group_of_var, contested, reduced
         )
@@ -313,6 +319,13 @@ def improve_sides(
             trial, trial_keep, unsettled = _trial_sides(
                 sells, move, contested, n_groups, gb, gs, loss, group_of_var
             )
+            above = _clearly_above(best, problem.te2_offset)
+            if bound is not None and bound(trial_keep, unsettled) > above:
+                # Proven above without a solve (``_flip_bound``): the solve would have been
+                # rejected too. Counted as the solve it replaces, so the search's path and budget
+                # stay the same.
+                solves += 1
+                continue
             trial_v, trial_result, its = solve_screened(
                 problem,
                 trial_keep,
@@ -320,7 +333,7 @@ def improve_sides(
                 _over_all(result, qp, v),
                 params,
                 unsettled,
-                _clearly_above(best, problem.te2_offset),
+                above,
                 reduced,
             )
             solves, iterations = solves + 1, iterations + its

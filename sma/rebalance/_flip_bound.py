@@ -1,0 +1,186 @@
+"""A lower bound on a side flip's optimum, from the current answer's duals: the flips the side
+search (``_sign_search``) can prove useless without solving them.
+
+The trade problem (``_qp``) is ``min 1/2 z'Qz + p'z + c'v + offset`` over ``0 <= v <= u``,
+``G v <= h``, with ``z = A v``. For any ``y`` (n,) and any row multipliers ``eta >= 0`` its
+Lagrangian dual (Boyd & Vandenberghe, "Convex Optimization", 2004, section 5.1.3; the quadratic's
+conjugate, example 3.22: ``q(z) >= y'z - q*(y)`` with ``q*(y) = 1/2 (y - p)'Q^-1 (y - p)``) is
+a lower bound on the optimum over any set of variables ``K`` (the others fixed at zero)::
+
+    g(y, eta) = offset - q*(y) - eta'h + sum over j in K of min(0, c_j + (A'y)_j + (G'eta)_j) u_j
+
+At ``y = Q z0 + p`` (``z0`` the current answer's net trade) the coefficient of ``v_j`` is the
+variable's reduced cost ``r_j`` at that answer, and ``q*(y) = 1/2 z0'Q z0``; for the answer's own
+variables ``g`` is its objective (complementary slackness), which is why it is a good start for a
+flip. A flip changes the variables of one group's securities only, so ``y`` is then moved along
+those securities alone, one coordinate at a time, each to the maximum of ``g`` along it: a concave
+piecewise quadratic in one number ``t``::
+
+    phi(t) = -t w - 1/2 t^2 (Q^-1)_ss
+             + sum over j of s in K of (min(0, r_j + sign_j t) - min(0, r_j)) u_j
+
+(``w = z0_s`` plus what the earlier coordinates' moves add through ``Q^-1``). Every ``y`` gives a
+valid bound, so the maximisation only has to be right, not exact; ``Q^-1`` comes from the same
+Woodbury form the interior point uses (``Q = diag(d) + B B'``; one k x k Cholesky factor of
+``I + B' D^-1 B`` an account).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numba import njit
+
+from sma.rebalance._qp import TradeQP
+
+# A flip of more securities than this is not bounded (the search's first move may flip dozens of
+# idle groups at once; it cannot do worse, so no bound could reject it).
+MAX_SECURITIES = 16
+
+# What the bound's floating-point sum may be off by, relative to the sum of its terms' sizes: the
+# bound returned is lowered by that much, so it holds as computed.
+ROUNDING = 1e-12
+
+_kernel = njit(cache=True, error_model="numpy")
+
+
+def conjugate_factor(qp: TradeQP) -> np.ndarray:
+    """Lower Cholesky factor (k, k) of ``I + B' diag(d)^-1 B``, for ``Q^-1``'s entries (Woodbury:
+    ``Q^-1 = D^-1 - D^-1 B (I + B'D^-1 B)^-1 B'D^-1``)."""
+    scaled = qp.B / qp.d[:, None]
+    return np.linalg.cholesky(np.eye(qp.B.shape[1]) + qp.B.T @ scaled)
+
+
+def dual_base(qp: TradeQP, v: np.ndarray, eta: np.ndarray) -> tuple[float, np.ndarray]:
+    """``offset - 1/2 z0'Q z0 - eta'h`` (the part of the bound that does not depend on the flip) and
+    ``z0`` (n,), the net trade of the answer ``v`` (nv,)."""
+    z = qp.net_trade(v)
+    bz = qp.B.T @ z
+    return float(qp.offset - 0.5 * (z @ (qp.d * z) + bz @ bz) - eta @ qp.h), z
+
+
+def bounder(
+    qp: TradeQP, v: np.ndarray, eta: np.ndarray, reduced: np.ndarray, low: np.ndarray
+) -> Callable[[np.ndarray, np.ndarray], float]:
+    """``bound(keep, unsettled)``: ``flip_bound`` from the answer ``v`` with row multipliers
+    ``eta`` and reduced costs ``reduced`` (``qp.reduced_cost(v, eta)``), for the flips of one round
+    of the search (all from that answer)."""
+    base, z = dual_base(qp, v, eta)
+
+    def bound(keep: np.ndarray, unsettled: np.ndarray) -> float:
+        return flip_bound(
+            keep, unsettled, reduced, qp.upper, qp.sign, qp.asset, qp.d, qp.B, low, z, base
+        )
+
+    return bound
+
+
+@_kernel
+def flip_bound(keep, unsettled, reduced, upper, sign, asset, d, B, low, z, base) -> float:
+    """The lower bound (module docstring) on the optimum over the variables ``keep`` (nv,) bool, the
+    flipped groups' variables being ``unsettled`` (nv,) bool, from the reduced costs ``reduced``
+    (nv,) at the current answer, its net trade ``z`` (n,), ``dual_base``'s ``base`` and
+    ``conjugate_factor``'s ``low``, lowered by what its floating-point sum may be off by
+    (``ROUNDING``); ``-inf`` when the flip has more than ``MAX_SECURITIES`` securities, nan when a
+    number is not finite (no bound: the caller solves)."""
+    nv, n = keep.size, d.size
+    box = 0.0
+    for j in range(nv):
+        if keep[j]:
+            r = reduced[j]
+            if not np.isfinite(r):
+                return np.nan
+            if r < 0.0:
+                box += r * upper[j]
+    # the flipped securities, in order
+    flipped = np.zeros(n, np.bool_)
+    for j in range(nv):
+        if unsettled[j]:
+            flipped[asset[j]] = True
+    securities = np.flatnonzero(flipped)
+    ns = securities.size
+    if ns > MAX_SECURITIES:
+        return -np.inf
+    # Q^-1 among them: diag(1/d) - X'X, X = L^-1 (B_s / d_s)' (forward substitution)
+    k = B.shape[1]
+    x = np.empty((ns, k))
+    for a in range(ns):
+        s = securities[a]
+        for q in range(k):
+            acc = B[s, q] / d[s]
+            for p in range(q):
+                acc -= low[q, p] * x[a, p]
+            x[a, q] = acc / low[q, q]
+    qi = np.empty((ns, ns))
+    for a in range(ns):
+        for b in range(ns):
+            dot = 0.0
+            for q in range(k):
+                dot += x[a, q] * x[b, q]
+            qi[a, b] = (1.0 / d[securities[a]] if a == b else 0.0) - dot
+    moved = np.zeros(ns)
+    gain = 0.0
+    for a in range(ns):
+        s = securities[a]
+        curvature = qi[a, a]
+        if not curvature > 0.0:
+            return np.nan
+        w = z[s]
+        for b in range(a):
+            w += moved[b] * qi[a, b]
+        m = 0
+        for j in range(nv):
+            if keep[j] and asset[j] == s:
+                m += 1
+        rc, sg, room = np.empty(m), np.empty(m), np.empty(m)
+        i = 0
+        for j in range(nv):
+            if keep[j] and asset[j] == s:
+                rc[i], sg[i], room[i] = reduced[j], sign[j], upper[j]
+                i += 1
+        t, best = _best_step(w, curvature, rc, sg, room)
+        moved[a] = t
+        gain += best
+    return base + box + gain - ROUNDING * (abs(base) + abs(box) + gain)
+
+
+@_kernel
+def _phi(t, w, curvature, rc, sg, room) -> float:
+    """The change of the bound when ``y_s`` moves by ``t`` (module docstring)."""
+    value = -t * w - 0.5 * curvature * t * t
+    for j in range(rc.size):
+        value += (min(0.0, rc[j] + sg[j] * t) - min(0.0, rc[j])) * room[j]
+    return value
+
+
+@_kernel
+def _best_step(w, curvature, rc, sg, room):
+    """The ``t`` that maximises the concave ``_phi`` and its value (>= 0: ``t = 0`` is a candidate):
+    the maximum is at a breakpoint (a variable's reduced cost reaching zero) or where the
+    derivative of a piece between two breakpoints is zero."""
+    m = rc.size
+    breaks = np.sort(-rc * sg)
+    best_t, best = 0.0, 0.0
+    for i in range(m + 1):
+        lo = breaks[i - 1] if i > 0 else -np.inf
+        hi = breaks[i] if i < m else np.inf
+        if i < m:
+            value = _phi(breaks[i], w, curvature, rc, sg, room)
+            if value > best:
+                best_t, best = breaks[i], value
+        if not lo < hi:
+            continue
+        inside = 0.5 * (lo + hi) if i > 0 and i < m else (hi - 1.0 if i == 0 and m else lo + 1.0)
+        if m == 0:
+            inside = 0.0
+        slope = -w  # the derivative of the piece, without the curvature's part
+        for j in range(m):
+            if rc[j] + sg[j] * inside < 0.0:
+                slope += sg[j] * room[j]
+        t = slope / curvature
+        if lo <= t <= hi:
+            value = _phi(t, w, curvature, rc, sg, room)
+            if value > best:
+                best_t, best = t, value
+    return best_t, best
