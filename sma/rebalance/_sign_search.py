@@ -17,7 +17,9 @@ current answer, that answer stays optimal with them added back, and dropping the
 only cost more; so only groups whose other side has a negative reduced cost are candidates, the
 most negative first. Candidates whose current side trades nothing are flipped together: the
 current answer stays allowed, so that one solve cannot do worse (on 500 names it captures nearly
-all of the gain).
+all of the gain). Most single flips do not help; a lower bound on a flip's optimum from the current
+answer's duals (``_flip_bound``) proves most of those above the best so far without a solve, and
+such a flip is counted as the solve it would have cost, so the search's path is the same.
 """
 
 from __future__ import annotations
