@@ -60,17 +60,34 @@ def dual_base(qp: TradeQP, v: np.ndarray, eta: np.ndarray) -> tuple[float, np.nd
     return float(qp.offset - 0.5 * (z @ (qp.d * z) + bz @ bz) - eta @ qp.h), z
 
 
+def lazy_factor(qp: TradeQP) -> Callable[[], np.ndarray]:
+    """``conjugate_factor(qp)``, taken the first time it is asked for (an account whose search
+    bounds no flip never pays for it) and kept."""
+    kept: list[np.ndarray] = []
+
+    def factor() -> np.ndarray:
+        if not kept:
+            kept.append(conjugate_factor(qp))
+        return kept[0]
+
+    return factor
+
+
 def bounder(
-    qp: TradeQP, v: np.ndarray, eta: np.ndarray, reduced: np.ndarray, low: np.ndarray
+    qp: TradeQP,
+    v: np.ndarray,
+    eta: np.ndarray,
+    reduced: np.ndarray,
+    factor: Callable[[], np.ndarray],
 ) -> Callable[[np.ndarray, np.ndarray], float]:
     """``bound(keep, unsettled)``: ``flip_bound`` from the answer ``v`` with row multipliers
     ``eta`` and reduced costs ``reduced`` (``qp.reduced_cost(v, eta)``), for the flips of one round
-    of the search (all from that answer)."""
+    of the search (all from that answer); ``factor``: ``lazy_factor(qp)``."""
     base, z = dual_base(qp, v, eta)
 
     def bound(keep: np.ndarray, unsettled: np.ndarray) -> float:
         return flip_bound(
-            keep, unsettled, reduced, qp.upper, qp.sign, qp.asset, qp.d, qp.B, low, z, base
+            keep, unsettled, reduced, qp.upper, qp.sign, qp.asset, qp.d, qp.B, factor(), z, base
         )
 
     return bound
@@ -79,7 +96,8 @@ def bounder(
 @_kernel
 def flip_bound(keep, unsettled, reduced, upper, sign, asset, d, B, low, z, base) -> float:
     """The lower bound (module docstring) on the optimum over the variables ``keep`` (nv,) bool, the
-    flipped groups' variables being ``unsettled`` (nv,) bool, from the reduced costs ``reduced``
+    flipped groups' variables being ``unsettled`` (nv,) bool (every variable of each security they
+    touch: a group's securities are the group's), from the reduced costs ``reduced``
     (nv,) at the current answer, its net trade ``z`` (n,), ``dual_base``'s ``base`` and
     ``conjugate_factor``'s ``low``, lowered by what its floating-point sum may be off by
     (``ROUNDING``); ``-inf`` when the flip has more than ``MAX_SECURITIES`` securities, nan when a
@@ -93,11 +111,16 @@ def flip_bound(keep, unsettled, reduced, upper, sign, asset, d, B, low, z, base)
                 return np.nan
             if r < 0.0:
                 box += r * upper[j]
-    # the flipped securities, in order
+    # the flipped securities, in order, and the kept variables among the flipped groups'
     flipped = np.zeros(n, np.bool_)
+    moving = np.empty(nv, np.int64)
+    nm = 0
     for j in range(nv):
         if unsettled[j]:
             flipped[asset[j]] = True
+            if keep[j]:
+                moving[nm] = j
+                nm += 1
     securities = np.flatnonzero(flipped)
     ns = securities.size
     if ns > MAX_SECURITIES:
@@ -130,15 +153,16 @@ def flip_bound(keep, unsettled, reduced, upper, sign, asset, d, B, low, z, base)
         for b in range(a):
             w += moved[b] * qi[a, b]
         m = 0
-        for j in range(nv):
-            if keep[j] and asset[j] == s:
+        for i in range(nm):
+            if asset[moving[i]] == s:
                 m += 1
         rc, sg, room = np.empty(m), np.empty(m), np.empty(m)
-        i = 0
-        for j in range(nv):
-            if keep[j] and asset[j] == s:
-                rc[i], sg[i], room[i] = reduced[j], sign[j], upper[j]
-                i += 1
+        c = 0
+        for i in range(nm):
+            j = moving[i]
+            if asset[j] == s:
+                rc[c], sg[c], room[c] = reduced[j], sign[j], upper[j]
+                c += 1
         t, best = _best_step(w, curvature, rc, sg, room)
         moved[a] = t
         gain += best

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sma.rebalance._flip_bound import bounder, conjugate_factor
+from sma.rebalance._flip_bound import bounder, lazy_factor
 from sma.rebalance._params import EngineParams
 from sma.rebalance._problem import AccountProblem
 from sma.rebalance._qp import QPResult, StillAbove, TradeQP, solve_trade_qp
@@ -296,15 +296,14 @@ def improve_sides(
     sells = ~group_mask(gb[keep[:nb]], n_groups)[contested]
     best = snapped_objective(problem, v, eps)
     solves = iterations = flips = 0
-    low = None  # ``conjugate_factor(qp)``, once a trial is bounded
+    factor = lazy_factor(qp)
     while contested.size and solves < budget:
         # The reduced cost at the current answer: which flips may help, every trial's screening
         # and its lower bound (all start from this answer).
         reduced, bound = None, None
         if result.eta is not None:
             reduced = qp.reduced_cost(v, result.eta)
-            low = conjugate_factor(qp) if low is None else low
-            bound = bounder(qp, v, result.eta, reduced, low)
+            bound = bounder(qp, v, result.eta, reduced, factor)
         candidates = _flips_that_may_help(
             qp, v, result, keep, sided, group_of_var, contested, reduced
         )
