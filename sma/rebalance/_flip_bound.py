@@ -45,11 +45,18 @@ ROUNDING = 1e-12
 _kernel = njit(cache=True, error_model="numpy")
 
 
-def conjugate_factor(qp: TradeQP) -> np.ndarray:
+def conjugate_factor(qp: TradeQP) -> np.ndarray | None:
     """Lower Cholesky factor (k, k) of ``I + B' diag(d)^-1 B``, for ``Q^-1``'s entries (Woodbury:
-    ``Q^-1 = D^-1 - D^-1 B (I + B'D^-1 B)^-1 B'D^-1``)."""
-    scaled = qp.B / qp.d[:, None]
-    return np.linalg.cholesky(np.eye(qp.B.shape[1]) + qp.B.T @ scaled)
+    ``Q^-1 = D^-1 - D^-1 B (I + B'D^-1 B)^-1 B'D^-1``); None when the numbers do not allow one
+    (then no flip is bounded: the search solves them, as it did without the bound)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        m = np.eye(qp.B.shape[1]) + qp.B.T @ (qp.B / qp.d[:, None])
+    if not np.isfinite(m).all():
+        return None
+    try:
+        return np.linalg.cholesky(m)
+    except np.linalg.LinAlgError:
+        return None
 
 
 def dual_base(qp: TradeQP, v: np.ndarray, eta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -60,12 +67,12 @@ def dual_base(qp: TradeQP, v: np.ndarray, eta: np.ndarray) -> tuple[float, np.nd
     return float(qp.offset - 0.5 * (z @ (qp.d * z) + bz @ bz) - eta @ qp.h), z
 
 
-def lazy_factor(qp: TradeQP) -> Callable[[], np.ndarray]:
+def lazy_factor(qp: TradeQP) -> Callable[[], np.ndarray | None]:
     """``conjugate_factor(qp)``, taken the first time it is asked for (an account whose search
     bounds no flip never pays for it) and kept."""
-    kept: list[np.ndarray] = []
+    kept: list[np.ndarray | None] = []
 
-    def factor() -> np.ndarray:
+    def factor() -> np.ndarray | None:
         if not kept:
             kept.append(conjugate_factor(qp))
         return kept[0]
@@ -78,7 +85,7 @@ def bounder(
     v: np.ndarray,
     eta: np.ndarray,
     reduced: np.ndarray,
-    factor: Callable[[], np.ndarray],
+    factor: Callable[[], np.ndarray | None],
 ) -> Callable[[np.ndarray, np.ndarray], float]:
     """``bound(keep, unsettled)``: ``flip_bound`` from the answer ``v`` with row multipliers
     ``eta`` and reduced costs ``reduced`` (``qp.reduced_cost(v, eta)``), for the flips of one round
@@ -86,8 +93,11 @@ def bounder(
     base, z = dual_base(qp, v, eta)
 
     def bound(keep: np.ndarray, unsettled: np.ndarray) -> float:
+        low = factor()
+        if low is None:
+            return -np.inf
         return flip_bound(
-            keep, unsettled, reduced, qp.upper, qp.sign, qp.asset, qp.d, qp.B, factor(), z, base
+            keep, unsettled, reduced, qp.upper, qp.sign, qp.asset, qp.d, qp.B, low, z, base
         )
 
     return bound

@@ -17,9 +17,11 @@ from sma.rebalance._flip_bound import (
     MAX_SECURITIES,
     _best_step,
     _phi,
+    bounder,
     conjugate_factor,
     dual_base,
     flip_bound,
+    lazy_factor,
 )
 from sma.rebalance._qp import solve_trade_qp
 from sma.rebalance._sides import groups_of_variables
@@ -32,6 +34,7 @@ def _bound(qp, keep, unsettled, v, eta):
     reduced = qp.reduced_cost(v, eta)
     base, z = dual_base(qp, v, eta)
     low = conjugate_factor(qp)
+    assert low is not None
     return flip_bound(
         keep, unsettled, reduced, qp.upper, qp.sign, qp.asset, qp.d, qp.B, low, z, base
     )
@@ -159,3 +162,18 @@ def test_flips_skipped_by_their_bound_leave_the_search_where_solving_them_leaves
         patch.setattr(_sign_search, "bounder", lambda *args: lambda keep, unsettled: -np.inf)
         solved = solve_account(problem, groups, params)
     assert_same_decision(bounded, solved)
+
+
+def test_numbers_that_allow_no_factor_bound_no_flip_and_the_search_solves_them():
+    """A risk model whose specific variances underflow (d = 1e-320) leaves ``I + B'D^-1 B`` with
+    no finite Cholesky factor: then no flip is bounded (each is solved, as before the bound), and
+    the account is not failed for it."""
+    from dataclasses import replace
+
+    problem, _ = _one_account_problem(3)
+    qp = replace(problem.qp, d=np.full(problem.qp.d.size, 1e-320))
+    assert conjugate_factor(qp) is None
+    every = np.ones(qp.asset.size, bool)
+    v, eta = np.zeros(every.size), np.zeros(qp.h.size)
+    bound = bounder(qp, v, eta, qp.reduced_cost(v, eta), lazy_factor(qp))
+    assert bound(every, every) == -np.inf
