@@ -39,11 +39,12 @@ lot sales as independent variables, lots pooled per security, loss/gain and rate
 of every contested identical group, then the full lot problem is solved with those sides fixed
 (``SignMethod.TWO_STEP_LOCAL``, default: the side whose removal costs less at the relaxed answer;
 ``TWO_STEP``: the sign of the relaxed net trade, as in the paper); then a local search flips sides
-while that lowers the objective, within ``EngineParams.sign_search_solves`` solves. The QP solver is
-an interior-point method whose Newton steps go through the factor model (k x k Woodbury), compiled
-with numba; the final and the side search's solves leave trades with a clearly positive reduced cost
-at zero and fix those clearly worth doing in full (most loss lots) at their bound, solve the rest,
-and free any the KKT check asks for. Run it with one BLAS thread per process
+while that lowers the objective, within ``EngineParams.sign_search_solves`` solves (a flip that a
+lower bound from the current answer's duals proves useless is not solved: ``_flip_bound``). The QP
+solver is an interior-point method whose Newton steps go through the factor model (k x k Woodbury),
+compiled with numba; the final and the side search's solves leave trades with a clearly positive
+reduced cost at zero and fix those clearly worth doing in full (most loss lots) at their bound,
+solve the rest, and free any the KKT check asks for. Run it with one BLAS thread per process
 (``OPENBLAS_NUM_THREADS=1``): the matrices are small and threads only contend. Speed and quality:
 ``benchmarks/bench_engine.py``.
 """
