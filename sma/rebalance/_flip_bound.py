@@ -27,11 +27,13 @@ Woodbury form the interior point uses (``Q = diag(d) + B B'``; one k x k Cholesk
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 from numba import njit
 
+from sma.rebalance._interior_point import _cho_solve
 from sma.rebalance._qp import TradeQP
 
 # A flip of more securities than this is not bounded (the search's first move may flip dozens of
@@ -59,38 +61,30 @@ def conjugate_factor(qp: TradeQP) -> np.ndarray | None:
         return None
 
 
-def dual_base(qp: TradeQP, v: np.ndarray, eta: np.ndarray) -> tuple[float, np.ndarray]:
-    """``offset - 1/2 z0'Q z0 - eta'h`` (the part of the bound that does not depend on the flip) and
-    ``z0`` (n,), the net trade of the answer ``v`` (nv,)."""
-    z = qp.net_trade(v)
+def dual_base(qp: TradeQP, z: np.ndarray, eta: np.ndarray) -> float:
+    """``offset - 1/2 z0'Q z0 - eta'h``: the part of the bound that does not depend on the flip,
+    from the current answer's net trade ``z`` (n,)."""
     bz = qp.B.T @ z
-    return float(qp.offset - 0.5 * (z @ (qp.d * z) + bz @ bz) - eta @ qp.h), z
+    return float(qp.offset - 0.5 * (z @ (qp.d * z) + bz @ bz) - eta @ qp.h)
 
 
 def lazy_factor(qp: TradeQP) -> Callable[[], np.ndarray | None]:
     """``conjugate_factor(qp)``, taken the first time it is asked for (an account whose search
     bounds no flip never pays for it) and kept."""
-    kept: list[np.ndarray | None] = []
-
-    def factor() -> np.ndarray | None:
-        if not kept:
-            kept.append(conjugate_factor(qp))
-        return kept[0]
-
-    return factor
+    return functools.cache(functools.partial(conjugate_factor, qp))
 
 
 def bounder(
     qp: TradeQP,
-    v: np.ndarray,
+    z: np.ndarray,
     eta: np.ndarray,
     reduced: np.ndarray,
     factor: Callable[[], np.ndarray | None],
 ) -> Callable[[np.ndarray, np.ndarray], float]:
-    """``bound(keep, unsettled)``: ``flip_bound`` from the answer ``v`` with row multipliers
-    ``eta`` and reduced costs ``reduced`` (``qp.reduced_cost(v, eta)``), for the flips of one round
-    of the search (all from that answer); ``factor``: ``lazy_factor(qp)``."""
-    base, z = dual_base(qp, v, eta)
+    """``bound(keep, unsettled)``: ``flip_bound`` from the answer whose net trade is ``z``, with
+    row multipliers ``eta`` and reduced costs ``reduced`` (``qp.reduced_cost_at(z, G'eta)``), for
+    the flips of one round of the search (all from that answer); ``factor``: ``lazy_factor(qp)``."""
+    base = dual_base(qp, z, eta)
 
     def bound(keep: np.ndarray, unsettled: np.ndarray) -> float:
         low = factor()
@@ -135,23 +129,18 @@ def flip_bound(keep, unsettled, reduced, upper, sign, asset, d, B, low, z, base)
     ns = securities.size
     if ns > MAX_SECURITIES:
         return -np.inf
-    # Q^-1 among them: diag(1/d) - X'X, X = L^-1 (B_s / d_s)' (forward substitution)
-    k = B.shape[1]
-    x = np.empty((ns, k))
+    # Q^-1 among them: diag(1/d) - b_a' (L L')^-1 b_b, b_s = B_s / d_s (Woodbury)
+    scaled = np.empty((ns, B.shape[1]))
+    solved = np.empty_like(scaled)
     for a in range(ns):
-        s = securities[a]
-        for q in range(k):
-            acc = B[s, q] / d[s]
-            for p in range(q):
-                acc -= low[q, p] * x[a, p]
-            x[a, q] = acc / low[q, q]
+        scaled[a] = B[securities[a]] / d[securities[a]]
+        solved[a] = scaled[a]
+        _cho_solve(low, solved[a])
     qi = np.empty((ns, ns))
     for a in range(ns):
         for b in range(ns):
-            dot = 0.0
-            for q in range(k):
-                dot += x[a, q] * x[b, q]
-            qi[a, b] = (1.0 / d[securities[a]] if a == b else 0.0) - dot
+            diagonal = 1.0 / d[securities[a]] if a == b else 0.0
+            qi[a, b] = diagonal - scaled[a] @ solved[b]
     moved = np.zeros(ns)
     gain = 0.0
     for a in range(ns):
@@ -205,8 +194,14 @@ def _best_step(w, curvature, rc, sg, room):
                 best_t, best = breaks[i], value
         if not lo < hi:
             continue
-        inside = 0.5 * (lo + hi) if i > 0 and i < m else (hi - 1.0 if i == 0 and m else lo + 1.0)
-        if m == 0:
+        # a point inside the piece, where each variable's sign of r + sg t is the piece's
+        if np.isfinite(lo) and np.isfinite(hi):
+            inside = 0.5 * (lo + hi)
+        elif np.isfinite(hi):
+            inside = hi - 1.0
+        elif np.isfinite(lo):
+            inside = lo + 1.0
+        else:
             inside = 0.0
         slope = -w  # the derivative of the piece, without the curvature's part
         for j in range(m):

@@ -302,8 +302,9 @@ def improve_sides(
         # and its lower bound (all start from this answer).
         reduced, bound = None, None
         if result.eta is not None:
-            reduced = qp.reduced_cost(v, result.eta)
-            bound = bounder(qp, v, result.eta, reduced, factor)
+            z = qp.net_trade(v)  # once, for both
+            reduced = qp.reduced_cost_at(z, qp.G.T @ result.eta)
+            bound = bounder(qp, z, result.eta, reduced, factor)
         candidates = _flips_that_may_help(
             qp, v, result, keep, sided, group_of_var, contested, reduced
         )

@@ -32,7 +32,8 @@ TIGHT = 1e-10
 
 def _bound(qp, keep, unsettled, v, eta):
     reduced = qp.reduced_cost(v, eta)
-    base, z = dual_base(qp, v, eta)
+    z = qp.net_trade(v)
+    base = dual_base(qp, z, eta)
     low = conjugate_factor(qp)
     assert low is not None
     return flip_bound(
@@ -175,5 +176,5 @@ def test_numbers_that_allow_no_factor_bound_no_flip_and_the_search_solves_them()
     assert conjugate_factor(qp) is None
     every = np.ones(qp.asset.size, bool)
     v, eta = np.zeros(every.size), np.zeros(qp.h.size)
-    bound = bounder(qp, v, eta, qp.reduced_cost(v, eta), lazy_factor(qp))
+    bound = bounder(qp, qp.net_trade(v), eta, qp.reduced_cost(v, eta), lazy_factor(qp))
     assert bound(every, every) == -np.inf
