@@ -292,6 +292,32 @@ def _first_rung(
     return 1, None
 
 
+def _rules_broken(ws: WholeShares, problem: AccountProblem, shard: ShardInputs, a: int) -> list:
+    """What whole-share trades ``ws`` that fail ``meets_constraints`` (with no cash shortfall)
+    break, in a PM's words."""
+    left = problem.budget * problem.value
+    min_value = float(shard.min_trade_value[a])
+    sold = ws.sold_per_asset(problem.assets.size)
+    bought = np.bincount(ws.buy_asset, ws.buy * ws.buy_price, minlength=problem.assets.size)
+    small = int(
+        ((sold > 0) & (sold < min_value)).sum() + ((bought > 0) & (bought < min_value)).sum()
+    )
+    words = []
+    if ws.net_gain() > left + 1e-6:
+        words.append(
+            f"the gain budget (a net gain of {money(ws.net_gain())} with {money(max(left, 0.0))} "
+            "left this year)"
+        )
+    if small:
+        words.append(
+            f"min_trade_value {money(min_value, cents=False)} ({small} order"
+            f"{'s' if small > 1 else ''} under it)"
+        )
+    if np.any(ws.sell > ws.lot_qty + 1e-9):
+        words.append("a lot's size (more shares sold than it holds)")
+    return words or ["a rule of the account"]
+
+
 def _cash_short(
     shard: ShardInputs, a: int, problem: AccountProblem, shortfall: float, raisable: float
 ) -> str:
@@ -394,6 +420,24 @@ def _decide_columns(
                 DecisionStatus.FLAGGED,
                 _cash_short(shard, a, problem, rounded.shortfall, need - rounded.shortfall),
                 ExceptionKind.CASH,
+                **solved,
+            ),
+        )
+    if not rounded.ok:
+        # Rounding keeps every rule or reports a cash shortfall; trades that break one are never
+        # proposed, whatever went wrong on the way (a gain sale past the budget once did).
+        return (
+            None,
+            None,
+            _record(
+                shard,
+                a,
+                screen,
+                DecisionStatus.FLAGGED,
+                "the whole-share trades found break "
+                + "; ".join(_rules_broken(rounded.shares, problem, shard, a))
+                + "; no trade, for the PM",
+                ExceptionKind.SOLVER,
                 **solved,
             ),
         )

@@ -285,8 +285,35 @@ def _add_sells(
 
     Each security's sale ends at least ``min_value`` (a lot tops it up to that) and the net gain
     stays within ``budget``; a security that cannot reach ``min_value`` within the budget is passed
-    over and its additions undone.
+    over: the pass starts again without it. Its additions are not merely undone, since a loss it
+    sold may have made the budget room that a later gain sale of the pass spent (a simulated
+    transition account sold one share at a $1.93 gain with $0.34 of budget left, beside a loss
+    sale too small for min_trade_value that was then undone).
     """
+    while True:
+        added, deficit_left, short = _sells_in_order(
+            ws, order, deficit, budget, min_value, tc, n_assets
+        )
+        if not short.any():
+            break
+        # a security is short only where a lot of ``order`` was added to: each pass has fewer
+        order = order[~short[ws.sell_asset[order]]]
+    ws.sell += added
+    return max(deficit_left, 0.0)
+
+
+def _sells_in_order(
+    ws: WholeShares,
+    order: np.ndarray,
+    deficit: float,
+    budget: float,
+    min_value: float,
+    tc: float,
+    n_assets: int,
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """One pass of ``_add_sells``: the shares added to each lot (``ws`` is not changed), the
+    deficit left, and the securities (na,) bool whose additions left their sale under
+    ``min_value``."""
     sold = ws.sold_per_asset(n_assets)
     room = budget - ws.net_gain()
     added = np.zeros_like(ws.sell)
@@ -312,21 +339,7 @@ def _add_sells(
         deficit -= float(take * unit)
         room -= take * gps
     short = (sold < min_value - 1e-9) & (np.bincount(ws.sell_asset, added, minlength=n_assets) > 0)
-    if (
-        short.any()
-    ):  # securities that could not reach min_value: undo them and raise the rest elsewhere
-        undo = short[ws.sell_asset]
-        deficit += float((added[undo] * ws.sell_price[undo] * (1 - tc)).sum())
-        added[undo] = 0.0
-        ws.sell += added
-        keep = order[~short[ws.sell_asset[order]]]
-        return (
-            _add_sells(ws, keep, deficit, budget, min_value, tc, n_assets)
-            if keep.size < order.size
-            else deficit
-        )
-    ws.sell += added
-    return max(deficit, 0.0)
+    return added, deficit, short
 
 
 def _invest_leftover(
