@@ -21,7 +21,13 @@ from pipelines.night._contracts import output_contract_issues
 from pipelines.night._gifts import DELIVERY_COLUMNS
 from pipelines.night._run import Night
 from pipelines.store import open_store
-from sma.compliance import VIOLATION_COLUMNS, ProposalBook, check_proposal, check_run_totals
+from sma.compliance import (
+    NO_BUDGETS,
+    VIOLATION_COLUMNS,
+    ProposalBook,
+    check_proposal,
+    check_run_totals,
+)
 from sma.lockup import LOCKUP_COLUMNS, REMEDY_COLUMNS
 from sma.rebalance import (
     HOLDING_KINDS,
@@ -213,6 +219,19 @@ def _fractional_ids(accounts: pd.DataFrame) -> frozenset[str]:
     return frozenset(accounts["account_id"].astype(str)[fractional_accounts(accounts)])
 
 
+def _budgets(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The gain budget each account had left tonight, as the engine was given it (account_id,
+    left); none when the shard's accounts do not say."""
+    if "gain_budget_remaining" not in accounts:
+        return NO_BUDGETS
+    return pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].to_numpy(),
+            "left": accounts["gain_budget_remaining"].to_numpy(float),
+        }
+    )
+
+
 def check_shard(
     night: Night,
     accounts: pd.DataFrame,
@@ -245,6 +264,7 @@ def check_shard(
             market=market[["symbol", "close", "volume"]],
             fractional=_fractional_ids(accounts),
             decimals=night.settings.engine.fractional_decimals,
+            budgets=_budgets(accounts),
         ),
         night.settings.compliance_limits(),
     )

@@ -13,7 +13,7 @@ each one it sells); the rest are summed into their positions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,10 @@ class ProposalBook:
     fractional : account_ids that may trade fractions of a share (the inbox's
         ``fractional_shares``), to ``decimals`` places (the custodian's); every other account
         trades whole shares
+    budgets : account_id, left (USD of net gain the account may still realize this year, the
+        engine's ``gain_budget_remaining``: negative when already overspent; inf or missing: no
+        budget); the gain budget rule reads the lots' ``cost_basis`` (USD, the whole lot) when
+        ``lots`` has it
 
     Ids are text and never blank (the inbox and output contracts refuse a blank id).
     """
@@ -50,10 +54,24 @@ class ProposalBook:
     market: pd.DataFrame
     fractional: frozenset[str] = frozenset()
     decimals: int = 3
+    budgets: pd.DataFrame = field(default_factory=lambda: NO_BUDGETS.copy())
 
+
+#: A book without gain budgets (every account unlimited).
+NO_BUDGETS = pd.DataFrame({"account_id": pd.Series(dtype=object), "left": pd.Series(dtype=float)})
 
 #: The frames of a :class:`ProposalBook`, in the order its fields list them.
-FRAMES = ("trades", "lot_sells", "lots", "cash", "held", "buy_blocked", "sell_blocked", "market")
+FRAMES = (
+    "trades",
+    "lot_sells",
+    "lots",
+    "cash",
+    "held",
+    "buy_blocked",
+    "sell_blocked",
+    "market",
+    "budgets",
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +80,9 @@ class CodedBook:
     codes: positions in ``accounts``, ``symbols`` and ``lot_ids`` (the ids sorted), one numbering
     across all its frames.
 
-    lots : account_id, lot_id, symbol, quantity of the book's lots whose lot_id a lot sell names,
-        in the book's order (``lot_ids`` are the ids the lot sells name)
+    lots : account_id, lot_id, symbol, quantity (and cost_basis, when the book's lots have it) of
+        the book's lots whose lot_id a lot sell names, in the book's order (``lot_ids`` are the ids
+        the lot sells name)
     shares_held : Series of :meth:`position` keys (sorted) -> shares held in the position, the
         quantity of all the book's lots summed
     fractional : ndarray of shape (n_accounts,), bool: the account may trade fractions of a share
@@ -78,6 +97,7 @@ class CodedBook:
     buy_blocked: pd.DataFrame
     sell_blocked: pd.DataFrame
     market: pd.DataFrame
+    budgets: pd.DataFrame
     fractional: np.ndarray
     decimals: int
     accounts: np.ndarray
@@ -145,7 +165,7 @@ def code_book(book: ProposalBook) -> CodedBook:
     sold = lot >= 0
     return CodedBook(
         **frames,
-        lots=lots.loc[sold, ["account_id", "lot_id", "symbol", "quantity"]].assign(
+        lots=lots.loc[sold, _LOT_COLUMNS + (["cost_basis"] if "cost_basis" in lots else [])].assign(
             lot_id=lot[sold]
         ),
         shares_held=lots["quantity"].groupby(account * len(symbols) + symbol).sum(),
@@ -155,6 +175,9 @@ def code_book(book: ProposalBook) -> CodedBook:
         symbols=symbols,
         lot_ids=_text(lot_ids),
     )
+
+
+_LOT_COLUMNS = ["account_id", "lot_id", "symbol", "quantity"]
 
 
 def _numbered(ids: list[pd.Series]) -> tuple[list[np.ndarray], pa.Array]:

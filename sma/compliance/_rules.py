@@ -224,6 +224,50 @@ def price_within_collar(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
     )
 
 
+def sales_within_gain_budget(b: CodedBook, limits: ComplianceLimits) -> pd.DataFrame:
+    """Tonight's lot sells of an account realize at most the net gain its budget has left this
+    year (PRODUCT.md, the per-account decision: "realized net gains this year <= gain budget"),
+    a cent allowed for rounding; an overspent budget allows no net gain at all. The gain is read
+    again here, not taken from the engine's ``realized_gain``: each lot sell's shares at its
+    order's price, less the lot's cost basis for those shares."""
+    ls = b.lot_sells
+    if not len(ls) or not len(b.budgets) or "cost_basis" not in b.lots:
+        return _violations(b, b.trades.iloc[:0], "gain_budget", "")
+    lots = pd.DataFrame(
+        {
+            "key": b.lot(b.lots),
+            "held": b.lots["quantity"].to_numpy(float),
+            "basis": b.lots["cost_basis"].to_numpy(float),
+        }
+    )
+    sells = b.trades[b.trades["side"] == "SELL"]
+    price = pd.Series(sells["price"].to_numpy(float), index=b.position(sells))
+    price = price[~price.index.duplicated()]  # a second sell order is duplicate_order's
+    sold = pd.DataFrame(
+        {
+            "account_id": ls["account_id"].to_numpy(np.int64),
+            "key": b.lot(ls),
+            "quantity": ls["quantity"].to_numpy(float),
+            "price": price.reindex(b.position(ls)).to_numpy(),
+        }
+    ).merge(lots, on="key", how="left")
+    gain = sold["quantity"] * (sold["price"] - sold["basis"] / sold["held"])
+    net = gain.groupby(sold["account_id"]).sum()  # a lot no rule can price counts nothing
+    left = pd.Series(
+        b.budgets["left"].to_numpy(float), index=b.budgets["account_id"].to_numpy(np.int64)
+    )
+    left = left[~left.index.duplicated()].reindex(net.index).to_numpy()
+    allowed = np.maximum(np.nan_to_num(left, nan=np.inf), 0.0)
+    over = net.to_numpy() > allowed + 0.01
+    bad = pd.DataFrame({"account_id": net.index[over]})
+    words = [
+        f"tonight's sales realize a net gain of ${g:,.2f}; the gain budget has ${max(a, 0.0):,.2f} "
+        f"left this year{' (overspent)' if a < 0 else ''}"
+        for g, a in zip(net.to_numpy()[over], left[over], strict=True)
+    ]
+    return _violations(b, bad, "gain_budget", pd.Series(words, dtype=object))
+
+
 #: Every rule, in the order the PM reads them.
 RULES: tuple[Callable[[CodedBook, ComplianceLimits], pd.DataFrame], ...] = (
     no_order_in_held_account,
@@ -236,6 +280,7 @@ RULES: tuple[Callable[[CodedBook, ComplianceLimits], pd.DataFrame], ...] = (
     no_duplicate_order,
     order_within_limits,
     price_within_collar,
+    sales_within_gain_budget,
 )
 
 

@@ -34,6 +34,7 @@ def clean_book(account: str) -> ProposalBook:
                 "lot_id": ["L1", "L2"],
                 "symbol": ["XOM", "XOM"],
                 "quantity": [10.0, 4.0],
+                "cost_basis": [800.0, 480.0],  # L1: $80 a share, so the sale gains $200
             }
         ),
         cash=pd.DataFrame({"account_id": [account], "amount": [0.0]}),
@@ -51,6 +52,7 @@ def clean_book(account: str) -> ProposalBook:
                 "volume": [1e6, 1e6, 1e6, None],
             }
         ),
+        budgets=pd.DataFrame({"account_id": [account], "left": [1_000.0]}),
     )
 
 
@@ -170,6 +172,10 @@ def _price_collar(b, a):
     return with_trades(b, trades=t, cash=b.cash.assign(amount=1e6))
 
 
+def _gain_budget(b, a):
+    return with_trades(b, budgets=b.budgets.assign(left=150.0))
+
+
 BREAKS = {
     "order_in_held_account": _order_in_held_account,
     "blocked_buy": _restricted_buy,
@@ -184,6 +190,7 @@ BREAKS = {
     "notional_limit": _notional_limit,
     "volume_limit": _volume_limit,
     "price_collar": _price_collar,
+    "gain_budget": _gain_budget,
 }
 
 
@@ -265,3 +272,69 @@ def test_a_whole_share_account_may_sell_out_a_fractional_position_and_only_the_w
     part.loc[0, ["quantity", "notional"]] = [10.4144, 1041.44]
     partial = sells.assign(quantity=[10.0, 0.4144])
     assert rules_broken(with_trades(sold_out, trades=part, lot_sells=partial)) == {"quantity_limit"}
+
+
+def _budget_left(left: float, basis: float = 800.0) -> ProposalBook:
+    """The clean book's sale of 10 XOM at $100 from lot L1 of cost basis ``basis``, with ``left``
+    USD of the gain budget left this year."""
+    book = clean_book("ACC-TAXABLE")
+    return with_trades(
+        book,
+        lots=book.lots.assign(cost_basis=[basis, 480.0]),
+        budgets=book.budgets.assign(left=left),
+    )
+
+
+def test_sales_may_realize_the_gain_budget_left_to_the_cent_and_no_more():
+    """PRODUCT.md, the per-account decision: realized net gains this year <= the gain budget. The
+    $200 gain of selling lot L1 fits $200.00 left, and $199.99 (a cent for rounding), not
+    $199.98."""
+    assert rules_broken(_budget_left(200.0)) == set()
+    assert rules_broken(_budget_left(199.99)) == set()
+    found = check_proposal(_budget_left(199.98))
+    assert found[["account_id", "symbol", "rule"]].values.tolist() == [
+        ["ACC-TAXABLE", None, "gain_budget"]
+    ]
+    assert found["message"].iloc[0] == (
+        "tonight's sales realize a net gain of $200.00; the gain budget has $199.98 left this year"
+    )
+
+
+def test_an_overspent_gain_budget_allows_losses_and_no_net_gain():
+    """A budget already overspent (corporate actions can do that) leaves no room: a harvest is
+    still fine, a sale at a gain is not."""
+    assert rules_broken(_budget_left(-50.0, basis=1_200.0)) == set()  # a $200 loss
+    found = check_proposal(_budget_left(-50.0))
+    assert found["message"].iloc[0] == (
+        "tonight's sales realize a net gain of $200.00; the gain budget has $0.00 left this year "
+        "(overspent)"
+    )
+
+
+def test_the_net_gain_is_the_accounts_over_all_its_lot_sells():
+    """A loss on one lot pays for a gain on another, as the budget counts them (net realized)."""
+    book = _budget_left(50.0)
+    two = with_trades(
+        book,
+        trades=book.trades.assign(quantity=[14.0, 5.0], notional=[1400.0, 750.0]),
+        lot_sells=pd.DataFrame(
+            {
+                "account_id": ["ACC-TAXABLE"] * 2,
+                "symbol": ["XOM"] * 2,
+                "lot_id": ["L1", "L2"],
+                "quantity": [10.0, 4.0],
+            }
+        ),
+        lots=book.lots.assign(cost_basis=[800.0, 560.0]),  # +$200 and -$160: $40 net
+        cash=book.cash.assign(amount=1e6),
+    )
+    assert rules_broken(two) == set()
+    assert rules_broken(with_trades(two, budgets=two.budgets.assign(left=39.0))) == {"gain_budget"}
+
+
+def test_no_budget_means_no_limit():
+    """An account without a budget (blank in the inbox, or an IRA: ``left`` inf), or missing from
+    the budgets, may realize any gain."""
+    assert rules_broken(_budget_left(float("inf"))) == set()
+    book = _budget_left(0.0)
+    assert rules_broken(with_trades(book, budgets=book.budgets.iloc[:0])) == set()

@@ -265,3 +265,61 @@ def test_shard_files_are_joined_one_at_a_time_into_one_typed_file(tmp_path):
     assert table.column("kind").type == "string"
     assert table.to_pandas()["account_id"].tolist() == ["A1", "A2", "A3"]
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_the_shard_check_holds_sales_past_the_gain_budget_the_engine_was_given(prepared):
+    """The night's pre-trade check reads each account's gain budget left from the shard's accounts
+    (``gain_budget_remaining``, the engine's input) and each sold lot's basis from the shard's
+    lots: a sale at a gain beyond it is a ``gain_budget`` violation (an account with a
+    violation is held out of the blotter), the same sale with the budget to pay for it is not."""
+    from pipelines.night._check import check_shard
+
+    night, shards = prepared
+    k = f"{shards[0]:04d}"
+    accounts = _files.read_parquet(night.uri("shards", k, "accounts.parquet"))
+    lots = _files.read_parquet(night.uri("shards", k, "lots.parquet"))
+    market = _files.read_parquet(night.uri("prepared", "market.parquet"))
+    close = market.set_index("symbol")["close"].astype(float)
+    price = lots["symbol"].map(close)
+    gain = lots["quantity"] * price - lots["cost_basis"].astype(float)
+    lot = lots[(gain > 1.0) & lots["account_id"].isin(accounts["account_id"])].iloc[0]
+    account, symbol, quantity = lot["account_id"], lot["symbol"], float(lot["quantity"])
+    realized = float(gain[lot.name])
+    trades = pd.DataFrame(
+        {
+            "account_id": [account],
+            "symbol": [symbol],
+            "side": ["SELL"],
+            "quantity": [quantity],
+            "price": [close[symbol]],
+            "notional": [quantity * close[symbol]],
+            "reason": ["REBALANCE"],
+        }
+    )
+    lot_sells = pd.DataFrame(
+        {
+            "account_id": [account],
+            "symbol": [symbol],
+            "lot_id": [lot["lot_id"]],
+            "quantity": [quantity],
+            "proceeds": [quantity * close[symbol]],
+            "realized_gain": [realized],
+            "term": ["LONG"],
+            "reason": ["REBALANCE"],
+        }
+    )
+    blocks = pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in ("account_id", "symbol", "kind", "why")}
+    )
+
+    def rules(left: float) -> list[str]:
+        budgets = accounts.assign(
+            gain_budget_remaining=accounts["gain_budget_remaining"].where(
+                accounts["account_id"] != account, left
+            )
+        )
+        found, _ = check_shard(night, budgets, lots, market, trades, lot_sells, blocks)
+        return found.loc[found["account_id"] == account, "rule"].tolist()
+
+    assert rules(realized + 1.0) == []
+    assert rules(realized - 1.0) == ["gain_budget"]
