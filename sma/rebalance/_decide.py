@@ -104,6 +104,12 @@ def _record(shard, a, screen, status, reason, exception="", **numbers) -> dict:
     return base
 
 
+def _no_trade(shard, a, screen, status, reason, exception="", **numbers):
+    """The decision of an account that does not trade tonight: no trades, no lot sells, its
+    record (``_record``)."""
+    return None, None, _record(shard, a, screen, status, reason, exception, **numbers)
+
+
 def _in_sectors(sectors: np.ndarray, harvested: np.ndarray) -> np.ndarray:
     """``np.isin(sectors, harvested)`` for sector names, (na,) bool: by a set of the few harvested
     names, not a sort of every name (the same answer for names that are strings; anything else is
@@ -368,18 +374,14 @@ def _decide_columns(
     try:
         problem, continuous, gamma = _solve_within_tracking_error(shard, a, model, params)
     except (np.linalg.LinAlgError, RiskModelError, ValueError, FloatingPointError) as err:
-        return (
-            None,
-            None,
-            _record(
-                shard,
-                a,
-                screen,
-                DecisionStatus.FAILED,
-                f"could not be solved ({type(err).__name__}: {err}); no trade, for the PM",
-                ExceptionKind.SOLVER,
-                solver_status="error",
-            ),
+        return _no_trade(
+            shard,
+            a,
+            screen,
+            DecisionStatus.FAILED,
+            f"could not be solved ({type(err).__name__}: {err}); no trade, for the PM",
+            ExceptionKind.SOLVER,
+            solver_status="error",
         )
     solved = dict(
         objective=continuous.objective,
@@ -394,52 +396,40 @@ def _decide_columns(
         nb, nl = problem.n_buys, problem.qp.asset.size - problem.n_buys
         continuous = ContinuousDecision(np.zeros(nb), np.zeros(nl), "infeasible", np.nan, 0, 0)
     elif continuous.status != "optimal":
-        return (
-            None,
-            None,
-            _record(
-                shard,
-                a,
-                screen,
-                DecisionStatus.FAILED,
-                f"solver ended {continuous.status}; no trade, for the PM",
-                ExceptionKind.SOLVER,
-                **solved,
-            ),
+        return _no_trade(
+            shard,
+            a,
+            screen,
+            DecisionStatus.FAILED,
+            f"solver ended {continuous.status}; no trade, for the PM",
+            ExceptionKind.SOLVER,
+            **solved,
         )
     rounded = tradable(problem, continuous, shard, params)
     if rounded.shortfall > 0:
         need = -problem.kappa * problem.value
-        return (
-            None,
-            None,
-            _record(
-                shard,
-                a,
-                screen,
-                DecisionStatus.FLAGGED,
-                _cash_short(shard, a, problem, rounded.shortfall, need - rounded.shortfall),
-                ExceptionKind.CASH,
-                **solved,
-            ),
+        return _no_trade(
+            shard,
+            a,
+            screen,
+            DecisionStatus.FLAGGED,
+            _cash_short(shard, a, problem, rounded.shortfall, need - rounded.shortfall),
+            ExceptionKind.CASH,
+            **solved,
         )
     if not rounded.ok:
         # Rounding keeps every rule or reports a cash shortfall; trades that break one are never
         # proposed, whatever went wrong on the way (a gain sale past the budget once did).
-        return (
-            None,
-            None,
-            _record(
-                shard,
-                a,
-                screen,
-                DecisionStatus.FLAGGED,
-                "the whole-share trades found break "
-                + "; ".join(_rules_broken(rounded.shares, problem, shard, a))
-                + "; no trade, for the PM",
-                ExceptionKind.SOLVER,
-                **solved,
-            ),
+        return _no_trade(
+            shard,
+            a,
+            screen,
+            DecisionStatus.FLAGGED,
+            "the whole-share trades found break "
+            + "; ".join(_rules_broken(rounded.shares, problem, shard, a))
+            + "; no trade, for the PM",
+            ExceptionKind.SOLVER,
+            **solved,
         )
     ws = rounded.shares
     net = problem.qp.net_trade(np.concatenate([continuous.buys, continuous.sells]))
@@ -461,12 +451,8 @@ def _decide_columns(
         )
         reason = f"triggered, but no trade is worth its {costs}"
         status = DecisionStatus.FLAGGED if kind else DecisionStatus.NO_TRADE
-        return (
-            None,
-            None,
-            _record(
-                shard, a, screen, status, f"{why}; {reason}" if kind else reason, kind, **solved
-            ),
+        return _no_trade(
+            shard, a, screen, status, f"{why}; {reason}" if kind else reason, kind, **solved
         )
     trades, lot_sells, numbers = _explain(shard, problem, ws, model, params)
     counts = np.bincount(trades["reason"].codes, minlength=TRADE_REASONS.size)
