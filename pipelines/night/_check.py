@@ -21,13 +21,7 @@ from pipelines.night._contracts import output_contract_issues
 from pipelines.night._gifts import DELIVERY_COLUMNS
 from pipelines.night._run import Night
 from pipelines.store import open_store
-from sma.compliance import (
-    NO_BUDGETS,
-    VIOLATION_COLUMNS,
-    ProposalBook,
-    check_proposal,
-    check_run_totals,
-)
+from sma.compliance import VIOLATION_COLUMNS, ProposalBook, check_proposal, check_run_totals
 from sma.lockup import LOCKUP_COLUMNS, REMEDY_COLUMNS
 from sma.rebalance import (
     HOLDING_KINDS,
@@ -219,19 +213,6 @@ def _fractional_ids(accounts: pd.DataFrame) -> frozenset[str]:
     return frozenset(accounts["account_id"].astype(str)[fractional_accounts(accounts)])
 
 
-def _budgets(accounts: pd.DataFrame) -> pd.DataFrame:
-    """The gain budget each account had left tonight, as the engine was given it (account_id,
-    left); none when the shard's accounts do not say."""
-    if "gain_budget_remaining" not in accounts:
-        return NO_BUDGETS
-    return pd.DataFrame(
-        {
-            "account_id": accounts["account_id"].to_numpy(),
-            "left": accounts["gain_budget_remaining"].to_numpy(float),
-        }
-    )
-
-
 def check_shard(
     night: Night,
     accounts: pd.DataFrame,
@@ -264,7 +245,10 @@ def check_shard(
             market=market[["symbol", "close", "volume"]],
             fractional=_fractional_ids(accounts),
             decimals=night.settings.engine.fractional_decimals,
-            budgets=_budgets(accounts),
+            # the gain budget each account had left tonight, as the engine was given it
+            budgets=accounts[["account_id", "gain_budget_remaining"]].rename(
+                columns={"gain_budget_remaining": "left"}
+            ),
         ),
         night.settings.compliance_limits(),
     )

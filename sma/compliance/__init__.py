@@ -1,6 +1,6 @@
 """Pre-trade compliance: the rules every order passes before release (PRODUCT.md)."""
 
-from sma.compliance._book import NO_BUDGETS, ProposalBook
+from sma.compliance._book import ProposalBook
 from sma.compliance._outputs import PROPOSAL_LOT_SELLS, PROPOSAL_TRADES
 from sma.compliance._rules import (
     VIOLATION_COLUMNS,
@@ -10,7 +10,6 @@ from sma.compliance._rules import (
 )
 
 __all__ = [
-    "NO_BUDGETS",
     "PROPOSAL_LOT_SELLS",
     "PROPOSAL_TRADES",
     "VIOLATION_COLUMNS",

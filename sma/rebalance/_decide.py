@@ -28,7 +28,7 @@ from sma.rebalance._records import (
     is_harvest,
     sell_reasons,
 )
-from sma.rebalance._rounding import WholeShares, cash_after
+from sma.rebalance._rounding import WholeShares, cash_after, rules_broken
 from sma.rebalance._screen import Screen, screen_accounts
 from sma.rebalance._sides import lot_buckets
 from sma.rebalance._signs import (
@@ -298,30 +298,31 @@ def _first_rung(
     return 1, None
 
 
-def _rules_broken(ws: WholeShares, problem: AccountProblem, shard: ShardInputs, a: int) -> list:
-    """What whole-share trades ``ws`` that fail ``meets_constraints`` (with no cash shortfall)
-    break, in a PM's words."""
+def _rules_broken(
+    ws: WholeShares, problem: AccountProblem, shard: ShardInputs, a: int, tc: float
+) -> list:
+    """The account's rules whole-share trades ``ws`` break (``rules_broken``, with no cash
+    shortfall), in a PM's words."""
     left = problem.budget * problem.value
     min_value = float(shard.min_trade_value[a])
-    sold = ws.sold_per_asset(problem.assets.size)
-    bought = np.bincount(ws.buy_asset, ws.buy * ws.buy_price, minlength=problem.assets.size)
-    small = int(
-        ((sold > 0) & (sold < min_value)).sum() + ((bought > 0) & (bought < min_value)).sum()
+    cash_now = float(shard.cash[a] + shard.cash_flow[a])
+    words = {
+        "cash target": f"the cash target {shard.cash_target[a]:.2%}",
+        "gain budget": f"the gain budget (a net gain of {money(ws.net_gain())} with "
+        f"{money(max(left, 0.0))} left this year)",
+        "lot size": "a lot's size (more shares sold than it holds)",
+        "min_trade_value": f"min_trade_value {money(min_value, cents=False)} (an order under it)",
+    }
+    broken = rules_broken(
+        ws,
+        cash_now,
+        float(shard.cash_target[a] * problem.value),
+        left,
+        min_value,
+        problem.assets.size,
+        tc,
     )
-    words = []
-    if ws.net_gain() > left + 1e-6:
-        words.append(
-            f"the gain budget (a net gain of {money(ws.net_gain())} with {money(max(left, 0.0))} "
-            "left this year)"
-        )
-    if small:
-        words.append(
-            f"min_trade_value {money(min_value, cents=False)} ({small} order"
-            f"{'s' if small > 1 else ''} under it)"
-        )
-    if np.any(ws.sell > ws.lot_qty + 1e-9):
-        words.append("a lot's size (more shares sold than it holds)")
-    return words or ["a rule of the account"]
+    return [words[rule] for rule in broken]
 
 
 def _cash_short(
@@ -426,7 +427,7 @@ def _decide_columns(
             screen,
             DecisionStatus.FLAGGED,
             "the whole-share trades found break "
-            + "; ".join(_rules_broken(rounded.shares, problem, shard, a))
+            + "; ".join(_rules_broken(rounded.shares, problem, shard, a, params.trading_cost))
             + "; no trade, for the PM",
             ExceptionKind.SOLVER,
             **solved,

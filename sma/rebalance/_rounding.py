@@ -580,13 +580,24 @@ def meets_constraints(
 ) -> bool:
     """Whether ``ws`` meets the cash target, the gain budget, the lots' sizes and min_trade_value.
     ``cash``: ``cash_after(ws, cash_now, tc)`` when the caller has it already."""
+    return not rules_broken(ws, cash_now, target_cash, budget, min_value, n_assets, tc, cash)
+
+
+def rules_broken(
+    ws, cash_now, target_cash, budget, min_value, n_assets, tc, cash: float | None = None
+) -> list[str]:
+    """The rules of ``meets_constraints`` that ``ws`` breaks, of "cash target", "gain budget",
+    "lot size" and "min_trade_value" (empty: it meets them all)."""
     sold = ws.sold_per_asset(n_assets)
     bought = ws.buy * ws.buy_price
     cash = cash_after(ws, cash_now, tc) if cash is None else cash
-    return bool(
-        cash >= target_cash - _CENT
-        and ws.net_gain() <= budget + 1e-6
-        and np.all(ws.sell <= ws.lot_qty + 1e-9)
-        and np.all((bought == 0) | (bought >= min_value))
-        and np.all((sold == 0) | (sold >= min_value))
-    )
+    broken = {
+        "cash target": not cash >= target_cash - _CENT,
+        "gain budget": not ws.net_gain() <= budget + 1e-6,
+        "lot size": not np.all(ws.sell <= ws.lot_qty + 1e-9),
+        "min_trade_value": not (
+            np.all((bought == 0) | (bought >= min_value))
+            and np.all((sold == 0) | (sold >= min_value))
+        ),
+    }
+    return [rule for rule, yes in broken.items() if yes]
