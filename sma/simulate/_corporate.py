@@ -4,7 +4,10 @@ Each day of the path may see actions (``sma.book.draw_corporate_actions``); the 
 rewritten so its closes follow them: a spun-off child trades from the ex-date (its earlier closes
 are the parent's share, as a when-issued line would), the parent's closes drop by the child's
 value; a merged-away name's close stays at what its holders received; a new ticker continues the
-old one's closes. The index drops what leaves it and follows a ticker change (``MarketPath.moves``).
+old one's closes, and no later action names the old one (a security that changed its ticker or
+a spun-off child draws no actions of its own). The index drops what leaves it and follows a
+ticker change (``MarketPath.moves``); its level is what a fund holding it is worth
+(``MarketPath.index_levels``).
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ def with_corporate_actions(path: MarketPath, first: int, rate: float, seed: int)
             elif kind == "SYMBOL_CHANGE":
                 new_closes.append(closes[:, j].copy())
                 moves.append((t, j, n + len(new_closes) - 1))
+                # The old ticker is gone: no later action may name it (the security trades on as
+                # the new ticker, which later draws do not reach, as they do not reach a child).
+                alive[j] = False
             elif kind == "RETURN_OF_CAPITAL":
                 closes[t:, j] = np.round(
                     closes[t:, j] * (1 - a["amount_per_share"] / closes[t, j]), 2

@@ -76,8 +76,45 @@ class MarketPath:
         return w / w.sum(axis=1, keepdims=True)
 
     def index_levels(self) -> np.ndarray:
-        """Each benchmark's level, 1 on day 0: (T, B)."""
-        return (self.closes / self.closes[0]) @ self.weights0.T
+        """Each benchmark's level, 1 on day 0: (T, B): the index the engine is given
+        (``index_weights``), held through the path's corporate actions.
+
+        Without any, the buy-and-hold of day 0's weights. With them, chained day by day: day t's
+        return is each member's return to its holders (its close plus what it paid out that day:
+        a spin-off's new shares at their close, a return of capital's cash) at day t-1's index
+        weights. So a merged-away name pays its holders the deal and then leaves the index (its
+        weight goes to the other members, as ``index_weights`` has it) instead of staying in
+        the level as cash for ever after, and a spin-off or a return of capital does not cut the
+        level by what its holders received."""
+        if not self.moves and (self.actions is None or self.actions.empty):
+            return (self.closes / self.closes[0]) @ self.weights0.T
+        growth = (self.closes[1:] + self._paid_out()[1:]) / self.closes[:-1]
+        # ``index_weights`` of every day at once: (T, B, n)
+        w = self.weights0[None, :, :] * (self.closes / self.closes[0])[:, None, :]
+        for day, column, to in self.moves:
+            if to >= 0:
+                w[day:, :, to] += w[day:, :, column]
+            w[day:, :, column] = 0.0
+        w /= w.sum(axis=2, keepdims=True)
+        daily = np.einsum("tbn,tn->tb", w[:-1], growth)
+        return np.vstack([np.ones((1, w.shape[1])), np.cumprod(daily, axis=0)])
+
+    def _paid_out(self) -> np.ndarray:
+        """(T, n) USD per share each security paid its holders on each day besides its close: a
+        spin-off's ``ratio`` new shares at their close, a return of capital's
+        ``amount_per_share``."""
+        paid = np.zeros_like(self.closes)
+        if self.actions is None or self.actions.empty:
+            return paid
+        column = pd.Index(self.symbols)
+        day = pd.Index(self.dates).get_indexer(pd.to_datetime(self.actions["ex_date"]))
+        for a, t in zip(self.actions.to_dict("records"), day, strict=True):
+            j = column.get_loc(str(a["symbol"]))
+            if a["kind"] == "SPINOFF":
+                paid[t, j] += float(a["ratio"]) * self.closes[t, column.get_loc(a["new_symbol"])]
+            elif a["kind"] == "RETURN_OF_CAPITAL":
+                paid[t, j] += float(a["amount_per_share"])
+        return paid
 
     def benchmarks_frame(self, t: int) -> pd.DataFrame:
         """The inbox ``benchmarks`` frame on day ``t`` (benchmark_id, symbol, weight)."""
