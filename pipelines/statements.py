@@ -22,7 +22,7 @@ from pipelines.errors import PipelineError
 from pipelines.settings import Settings, StatementSettings
 from pipelines.store import open_store
 from sma.inbox import ID_PATTERN
-from sma.ledger import is_long_term
+from sma.ledger import is_long_term, paid_out
 from sma.reporting import (
     Firm,
     Period,
@@ -63,6 +63,8 @@ class _Book:
     benchmarks: (
         pd.DataFrame
     )  # as_of_date, benchmark_id, symbol, weight: every date up to the snapshot
+    # date x symbol: what each share paid its holders besides its close (None: nothing)
+    paid: pd.DataFrame | None = None
 
 
 def _read(con, period: Period) -> _Book:
@@ -80,6 +82,13 @@ def _read(con, period: Period) -> _Book:
     prices = con.execute(
         "SELECT date, symbol, close FROM inbox_prices WHERE date <= ? ORDER BY date", [snap]
     ).df()
+    closes = prices.pivot(index="date", columns="symbol", values="close").sort_index()
+    actions = con.execute(
+        "SELECT DISTINCT symbol, ex_date, kind, ratio, new_symbol, amount_per_share "
+        "FROM inbox_corporate_actions WHERE ex_date <= ? AND kind IN ('SPINOFF', "
+        "'RETURN_OF_CAPITAL')",
+        [snap],
+    ).df()
     return _Book(
         snap,
         q("SELECT * FROM inbox_accounts WHERE as_of_date = ?"),
@@ -94,12 +103,13 @@ def _read(con, period: Period) -> _Book:
             "as_of_date = ?"
         ),
         q("SELECT symbol, name, sector FROM inbox_securities WHERE as_of_date = ?"),
-        prices.pivot(index="date", columns="symbol", values="close").sort_index(),
+        closes,
         q(
             "SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE "
             "as_of_date <= ? "
             "ORDER BY as_of_date, benchmark_id, symbol"
         ),
+        paid_out(closes, actions),
     )
 
 
@@ -108,14 +118,17 @@ def _benchmark_returns(book: _Book, benchmark_id: str) -> tuple[pd.DataFrame, pd
     snapshot.
 
     Its weights on each date the store has them are a rebalance at that day's close; in between
-    they drift with prices (``sma.reporting.benchmark_daily_returns``).
+    they drift with prices (``sma.reporting.benchmark_daily_returns``); a spin-off's new shares
+    and a return of capital go back into it on their ex-date (``sma.ledger.paid_out``).
     """
     dated = book.benchmarks[book.benchmarks["benchmark_id"] == benchmark_id]
     if dated.empty:
         raise StatementError(
             f"benchmark {benchmark_id} has no weights in the store up to {book.snapshot}"
         )
-    daily = benchmark_daily_returns(book.closes, dated[["as_of_date", "symbol", "weight"]])
+    daily = benchmark_daily_returns(
+        book.closes, dated[["as_of_date", "symbol", "weight"]], book.paid
+    )
     w = dated[dated["as_of_date"] == dated["as_of_date"].max()].set_index("symbol")["weight"]
     sectors = w.groupby(book.securities.set_index("symbol")["sector"].reindex(w.index)).sum()
     return daily, pd.DataFrame(

@@ -29,6 +29,10 @@ Charitable gifts
     -> GiftChoice(lots, short)``: the most appreciated long-term lots first (gain per dollar), never
     short-term, loss or NO_SELL lots (IRS Pub. 526, IRC 170(e), Pub. 550); ``GIFT_LOT_COLUMNS``;
     ``without_gifts(lots, delivered)``: the lots left once the gift leaves (no sale, no gain).
+Distributions
+    ``paid_out(closes, corporate_actions) -> DataFrame``: USD per share each symbol paid its
+    holders on each day besides its close (a spin-off's new shares, a return of capital), for
+    returns measured on closes (``PaidOutError`` when a spin-off's new shares have no close).
 Reconciliation
     ``reconcile(lots, positions, tolerance)`` (breaks: ``account_id, symbol, lots, custodian``)
     and ``reconciliation_holds(breaks)`` (``account_id, kind, reason``): lots that do not add up
@@ -96,6 +100,7 @@ from sma.ledger._money import (
     usd_array_to_cents,
     usd_to_cents,
 )
+from sma.ledger._paid_out import PaidOutError, paid_out
 from sma.ledger._reconcile import reconcile, reconciliation_holds
 from sma.ledger._relief import ReliefMethod
 from sma.ledger._replay import (
@@ -122,6 +127,7 @@ __all__ = [
     "GiftChoice",
     "Ledger",
     "LedgerError",
+    "PaidOutError",
     "ReliefMethod",
     "ReplayResult",
     "ReplayRowError",
@@ -136,6 +142,7 @@ __all__ = [
     "is_long_term",
     "money",
     "notional_cents",
+    "paid_out",
     "realized_this_year",
     "recent_lot_purchases",
     "reconcile",

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sma.errors import SmaError
+from sma.ledger import paid_out
 from sma.market import (
     MarketParams,
     UniverseParams,
@@ -100,21 +101,10 @@ class MarketPath:
         return np.vstack([np.ones((1, w.shape[1])), np.cumprod(daily, axis=0)])
 
     def _paid_out(self) -> np.ndarray:
-        """(T, n) USD per share each security paid its holders on each day besides its close: a
-        spin-off's ``ratio`` new shares at their close, a return of capital's
-        ``amount_per_share``."""
-        paid = np.zeros_like(self.closes)
-        if self.actions is None or self.actions.empty:
-            return paid
-        column = pd.Index(self.symbols)
-        day = pd.Index(self.dates).get_indexer(pd.to_datetime(self.actions["ex_date"]))
-        for a, t in zip(self.actions.to_dict("records"), day, strict=True):
-            j = column.get_loc(str(a["symbol"]))
-            if a["kind"] == "SPINOFF":
-                paid[t, j] += float(a["ratio"]) * self.closes[t, column.get_loc(a["new_symbol"])]
-            elif a["kind"] == "RETURN_OF_CAPITAL":
-                paid[t, j] += float(a["amount_per_share"])
-        return paid
+        """(T, n) USD per share each security paid its holders on each day besides its close
+        (``sma.ledger.paid_out``)."""
+        closes = pd.DataFrame(self.closes, index=pd.DatetimeIndex(self.dates), columns=self.symbols)
+        return paid_out(closes, self.actions).to_numpy()
 
     def benchmarks_frame(self, t: int) -> pd.DataFrame:
         """The inbox ``benchmarks`` frame on day ``t`` (benchmark_id, symbol, weight)."""

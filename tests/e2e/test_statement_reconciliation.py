@@ -103,13 +103,38 @@ def q3_twr(con, account: str) -> float:
 
 
 def q3_buy_and_hold(con, benchmark: str) -> float:
-    """The benchmark held from June 30's weights to September 30, in SQL."""
+    """The benchmark held from June 30's weights to September 30, in SQL, with what its members
+    paid out in the quarter (a spin-off's new shares at their close, a return of capital) put back
+    into it in proportion on the day (S&P's methodology keeps the level through both): the units
+    held grow by 1 + paid / value on each such day, value at each member's last close."""
     return con.execute(
         f"""
-        SELECT sum(b.weight * p1.close / p0.close) - 1 FROM inbox_benchmarks b
-        JOIN inbox_prices p0 ON p0.symbol = b.symbol AND p0.date = '{Q_START}'
-        JOIN inbox_prices p1 ON p1.symbol = b.symbol AND p1.date = '{Q_END}'
-        WHERE b.as_of_date = '{Q_START}' AND b.benchmark_id = ?""",
+        WITH units AS (
+            SELECT b.symbol, b.weight / p0.close AS u FROM inbox_benchmarks b
+            JOIN inbox_prices p0 ON p0.symbol = b.symbol AND p0.date = '{Q_START}'
+            WHERE b.as_of_date = '{Q_START}' AND b.benchmark_id = $1),
+        actions AS (
+            SELECT DISTINCT symbol, ex_date, kind, ratio, new_symbol, amount_per_share
+            FROM inbox_corporate_actions
+            WHERE kind IN ('SPINOFF', 'RETURN_OF_CAPITAL')
+              AND ex_date > '{Q_START}' AND ex_date <= '{Q_END}'),
+        paid AS (
+            SELECT a.ex_date AS day, sum(units.u * CASE WHEN a.kind = 'SPINOFF'
+                   THEN a.ratio * c.close ELSE a.amount_per_share END) AS paid
+            FROM actions a JOIN units USING (symbol)
+            LEFT JOIN inbox_prices c ON c.symbol = a.new_symbol AND c.date = a.ex_date
+            GROUP BY a.ex_date),
+        days AS (SELECT DISTINCT day FROM paid),
+        worth AS (
+            SELECT days.day, sum(units.u * p.close) AS value
+            FROM days CROSS JOIN units
+            ASOF JOIN inbox_prices p ON p.symbol = units.symbol AND p.date <= days.day
+            GROUP BY days.day),
+        growth AS (SELECT coalesce(exp(sum(ln(1 + paid / value))), 1) AS g
+                   FROM paid JOIN worth USING (day))
+        SELECT (SELECT sum(units.u * p1.close) FROM units
+                JOIN inbox_prices p1 ON p1.symbol = units.symbol AND p1.date = '{Q_END}')
+               * (SELECT g FROM growth) - 1""",
         [benchmark],
     ).fetchone()[0]
 

@@ -97,3 +97,34 @@ def test_before_the_first_dated_weights_the_benchmark_is_those_weights_held_unch
 def test_a_constituent_without_closes_is_named():
     with pytest.raises(ReportDataError, match="ZZZ"):
         benchmark_daily_returns(CLOSES, weights(**{"2026_06_30": {"A": 0.5, "ZZZ": 0.5}}))
+
+
+def test_a_spinoff_and_a_return_of_capital_do_not_lower_the_benchmark():
+    """S&P's methodology keeps the level through a spin-off (the new shares join at no price) and a
+    special distribution (a price adjustment), and an account holding the share keeps both.
+    Held from June 30 at A 0.2, B 0.5, C 0.3 (units A 0.02, B 0.01, C 0.015 of a $1 index):
+    on July 31 B spins off one share of BS a share (BS closes at 5) and drops 50 -> 45, A pays
+    $1 back and closes 12 instead of 13. The index fund's $1 is worth, that day,
+    0.02 x (12 + 1) + 0.01 x (45 + 5) + 0.015 x 20 = 1.06 (closes alone: 0.99), the cash goes
+    back in proportion (every unit x 1.06 / 0.99), and on August 31 it is worth
+    (0.02 x 13 + 0.01 x 42 + 0.015 x 20) x 1.06 / 0.99."""
+    closes = CLOSES.assign(A=[10.0, 10.0, 12.0, 13.0, 15.0], BS=[5.0, 5.0, 5.0, 4.0, 4.0])
+    paid = pd.DataFrame(0.0, index=closes.index, columns=closes.columns)
+    paid.loc["2026-07-31", "B"] = 1 * 5.0
+    paid.loc["2026-07-31", "A"] = 1.0
+    daily = benchmark_daily_returns(closes, weights(**{"2026_06_30": JUNE_30}), paid)
+    level = np.cumprod(1 + daily.set_index("date")["return"])
+    assert level["2026-07-31"] / level["2026-06-30"] == pytest.approx(1.06, abs=1e-12)
+    assert level["2026-08-31"] / level["2026-06-30"] == pytest.approx(
+        (0.02 * 13 + 0.01 * 42 + 0.015 * 20) * 1.06 / 0.99, abs=1e-12
+    )
+    without = benchmark_daily_returns(closes, weights(**{"2026_06_30": JUNE_30}))
+    assert (1 + without.set_index("date")["return"])["2026-07-31"] == pytest.approx(0.99, abs=1e-12)
+
+
+def test_nothing_paid_leaves_the_returns_as_they_were_to_the_bit():
+    none = pd.DataFrame(0.0, index=CLOSES.index, columns=CLOSES.columns)
+    given = weights(**{"2026_06_30": JUNE_30})
+    pd.testing.assert_frame_equal(
+        benchmark_daily_returns(CLOSES, given, none), benchmark_daily_returns(CLOSES, given)
+    )
