@@ -83,10 +83,13 @@ def _read(con, period: Period) -> _Book:
         "SELECT date, symbol, close FROM inbox_prices WHERE date <= ? ORDER BY date", [snap]
     ).df()
     closes = prices.pivot(index="date", columns="symbol", values="close").sort_index()
+    # What benchmark members paid out (the benchmark's return counts it); only theirs, so a
+    # spin-off elsewhere whose new shares the store cannot price stops no statement.
     actions = con.execute(
         "SELECT DISTINCT symbol, ex_date, kind, ratio, new_symbol, amount_per_share "
-        "FROM inbox_corporate_actions WHERE ex_date <= ? AND kind IN ('SPINOFF', "
-        "'RETURN_OF_CAPITAL')",
+        "FROM inbox_corporate_actions WHERE ex_date <= $1 AND kind IN ('SPINOFF', "
+        "'RETURN_OF_CAPITAL') AND symbol IN "
+        "(SELECT symbol FROM inbox_benchmarks WHERE as_of_date <= $1)",
         [snap],
     ).df()
     return _Book(
