@@ -184,8 +184,17 @@ def _uma_sleeves(con, period: Period, book: _Book, acc: str, cash: float) -> pd.
     ).df()
     if lot_sleeves.empty:  # no night recorded the sleeves by the period's end: attribute them now
         lot_sleeves = _attributed_at_snapshot(book, acc, sleeves, models, cash)
+    # What the sleeves' and models' names paid out in the period (their returns count it).
+    actions = con.execute(
+        "SELECT DISTINCT symbol, ex_date, kind, ratio, new_symbol, amount_per_share "
+        "FROM inbox_corporate_actions WHERE ex_date <= ? AND kind IN "
+        "('SPINOFF', 'RETURN_OF_CAPITAL')",
+        [period.end],
+    ).df()
+    named = set(lot_sleeves["symbol"].astype(str)) | set(models["symbol"].astype(str))
+    paid = paid_out(book.closes, actions[actions["symbol"].astype(str).isin(named)])
     return sleeve_performance(
-        lot_sleeves, book.closes, sleeves, models, cash, period.start, period.end
+        lot_sleeves, book.closes, sleeves, models, cash, period.start, period.end, paid
     )
 
 

@@ -42,6 +42,7 @@ def sleeve_performance(
     cash: float,
     start: date,
     end: date,
+    paid: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The sleeve table of one UMA account for the period ``start`` .. ``end`` (the module's rule).
 
@@ -52,6 +53,10 @@ def sleeve_performance(
     closes : close per date (index, date-like) and symbol (columns), USD per share.
     sleeves : sleeve_id, model_id, target_weight -- the account's sleeves at the period end.
     models : every stored model version: provider_id, model_id, effective_date, symbol, weight.
+    paid : optional, USD per share each symbol paid its holders besides its close, per date and
+        symbol as ``closes`` (``sma.ledger.paid_out``): a spin-off's new shares and a return of
+        capital paid after one night, by its next, are the sleeve's and the model's return (their
+        holders have them; the new lots then joining a sleeve are a flow, as any lot moving).
     cash : the account's cash at the period end, USD (the cash sleeve's value).
     start, end : the period, inclusive.
 
@@ -81,6 +86,7 @@ def sleeve_performance(
         pa, pb = close_on(a), close_on(b)
         if pa is None or pb is None or a == b:
             continue
+        pb = pb + _paid_between(paid, a, b).reindex(pb.index, fill_value=0.0)
         mine = held[held["night"] == a]
         qty = mine["quantity"].astype(float).to_numpy()
         va = qty * mine["symbol"].map(pa).astype(float).to_numpy()
@@ -129,3 +135,11 @@ def sleeve_performance(
         },
         columns=SLEEVE_TABLE_COLUMNS,
     )
+
+
+def _paid_between(paid: pd.DataFrame | None, a: date, b: date) -> pd.Series:
+    """USD per share each symbol paid its holders after night ``a``, up to night ``b``."""
+    if paid is None or paid.empty:
+        return pd.Series(dtype=float)
+    days = pd.to_datetime(paid.index)
+    return paid[(days > pd.Timestamp(a)) & (days <= pd.Timestamp(b))].sum()

@@ -100,3 +100,19 @@ def test_sleeves_first_placed_at_the_period_end_are_valued_and_their_returns_sai
     text = " ".join(PdfReader(io.BytesIO(pdf)).pages[1].extract_text().split())
     assert "the first date their lots were placed in sleeves" in text, text
     assert "when the account's sleeve history begins" not in text
+
+
+def test_a_spinoffs_new_shares_are_the_sleeves_return_and_its_models():
+    """AAA spins off $20 of new shares a share on Oct 15 and closes 90 instead of 110, then 99 on
+    Dec 31. A holder has 90 + 20 = 110 that day: A is +10 % twice, +21 %, and MA +5 % twice,
+    +10.25 %, as if nothing had been spun off; counted on closes alone A would read -1 % and MA
+    -0.25 %, though its holders lost nothing."""
+    closes = CLOSES.assign(AAA=[100.0, 90.0, 99.0])
+    paid = pd.DataFrame(0.0, index=closes.index, columns=closes.columns)
+    paid.loc["2026-10-15", "AAA"] = 20.0
+    table = sleeve_performance(LOT_SLEEVES, closes, SLEEVES, MODELS, 185.0, START, END, paid)
+    a = table.iloc[0]
+    assert a.sleeve_return == pytest.approx(0.21) and a.model_return == pytest.approx(0.1025)
+    on_closes = sleeve_performance(LOT_SLEEVES, closes, SLEEVES, MODELS, 185.0, START, END).iloc[0]
+    assert on_closes.sleeve_return == pytest.approx(-0.01)
+    assert on_closes.model_return == pytest.approx(-0.0025)
