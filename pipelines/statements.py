@@ -63,8 +63,19 @@ class _Book:
     benchmarks: (
         pd.DataFrame
     )  # as_of_date, benchmark_id, symbol, weight: every date up to the snapshot
-    # date x symbol: what each share paid its holders besides its close (None: nothing)
+    # the SPINOFF and RETURN_OF_CAPITAL rows up to the snapshot (``_paid``), once per run
+    distributions: pd.DataFrame | None = None
+    # date x symbol: what benchmark members paid their holders besides their close
     paid: pd.DataFrame | None = None
+
+
+def _paid(closes: pd.DataFrame, distributions: pd.DataFrame | None, symbols) -> pd.DataFrame:
+    """What ``symbols`` paid their holders besides their close (``sma.ledger.paid_out``): only
+    theirs, so a spin-off elsewhere whose new shares the store cannot price stops no statement."""
+    if distributions is None:
+        return paid_out(closes, None)
+    named = distributions["symbol"].astype(str).isin(set(map(str, symbols)))
+    return paid_out(closes, distributions[named])
 
 
 def _read(con, period: Period) -> _Book:
@@ -83,15 +94,17 @@ def _read(con, period: Period) -> _Book:
         "SELECT date, symbol, close FROM inbox_prices WHERE date <= ? ORDER BY date", [snap]
     ).df()
     closes = prices.pivot(index="date", columns="symbol", values="close").sort_index()
-    # What benchmark members paid out (the benchmark's return counts it); only theirs, so a
-    # spin-off elsewhere whose new shares the store cannot price stops no statement.
-    actions = con.execute(
+    benchmarks = q(
+        "SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE "
+        "as_of_date <= ? "
+        "ORDER BY as_of_date, benchmark_id, symbol"
+    )
+    # Returns measured on closes count what was paid out (a benchmark's, a sleeve's, a model's).
+    distributions = q(
         "SELECT DISTINCT symbol, ex_date, kind, ratio, new_symbol, amount_per_share "
-        "FROM inbox_corporate_actions WHERE ex_date <= $1 AND kind IN ('SPINOFF', "
-        "'RETURN_OF_CAPITAL') AND symbol IN "
-        "(SELECT symbol FROM inbox_benchmarks WHERE as_of_date <= $1)",
-        [snap],
-    ).df()
+        "FROM inbox_corporate_actions WHERE ex_date <= ? AND kind IN ('SPINOFF', "
+        "'RETURN_OF_CAPITAL')"
+    )
     return _Book(
         snap,
         q("SELECT * FROM inbox_accounts WHERE as_of_date = ?"),
@@ -107,12 +120,9 @@ def _read(con, period: Period) -> _Book:
         ),
         q("SELECT symbol, name, sector FROM inbox_securities WHERE as_of_date = ?"),
         closes,
-        q(
-            "SELECT as_of_date, benchmark_id, symbol, weight FROM inbox_benchmarks WHERE "
-            "as_of_date <= ? "
-            "ORDER BY as_of_date, benchmark_id, symbol"
-        ),
-        paid_out(closes, actions),
+        benchmarks,
+        distributions,
+        _paid(closes, distributions, benchmarks["symbol"].unique()),
     )
 
 
@@ -184,15 +194,8 @@ def _uma_sleeves(con, period: Period, book: _Book, acc: str, cash: float) -> pd.
     ).df()
     if lot_sleeves.empty:  # no night recorded the sleeves by the period's end: attribute them now
         lot_sleeves = _attributed_at_snapshot(book, acc, sleeves, models, cash)
-    # What the sleeves' and models' names paid out in the period (their returns count it).
-    actions = con.execute(
-        "SELECT DISTINCT symbol, ex_date, kind, ratio, new_symbol, amount_per_share "
-        "FROM inbox_corporate_actions WHERE ex_date <= ? AND kind IN "
-        "('SPINOFF', 'RETURN_OF_CAPITAL')",
-        [period.end],
-    ).df()
     named = set(lot_sleeves["symbol"].astype(str)) | set(models["symbol"].astype(str))
-    paid = paid_out(book.closes, actions[actions["symbol"].astype(str).isin(named)])
+    paid = _paid(book.closes, book.distributions, named)
     return sleeve_performance(
         lot_sleeves, book.closes, sleeves, models, cash, period.start, period.end, paid
     )

@@ -50,14 +50,14 @@ def paid_out(closes: pd.DataFrame, actions: pd.DataFrame | None) -> pd.DataFrame
     day = pd.DatetimeIndex(pd.to_datetime(closes.index)).get_indexer(
         pd.to_datetime(rows["ex_date"])
     )
-    column = pd.Index(closes.columns.astype(str)).get_indexer(rows["symbol"].astype(str))
+    symbols = pd.Index(closes.columns.astype(str))
+    column = symbols.get_indexer(rows["symbol"].astype(str))
     values = closes.to_numpy(dtype=float)
-    child_column = pd.Index(closes.columns.astype(str))
     for a, t, j in zip(rows.to_dict("records"), day, column, strict=True):
         if t < 0 or j < 0:
             continue
         if a["kind"] == "SPINOFF":
-            c = child_column.get_indexer([str(a["new_symbol"])])[0]
+            c = symbols.get_indexer([str(a["new_symbol"])])[0]
             child = values[t, c] if c >= 0 else np.nan
             if not np.isfinite(child):
                 raise PaidOutError(

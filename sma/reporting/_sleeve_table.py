@@ -71,6 +71,9 @@ def sleeve_performance(
     inside = [d for d in nights if start <= d <= end]
     chain = before[-1:] + inside
     since = None if before or not inside else inside[0]
+    if paid is not None:  # the few days anything was paid, dated as ``px``
+        days = paid[(paid != 0).to_numpy().any(axis=1)]
+        paid = days.set_axis(pd.to_datetime(days.index))
     px = closes.copy()
     px.index = pd.to_datetime(px.index)
     px = px.sort_index()
@@ -141,5 +144,4 @@ def _paid_between(paid: pd.DataFrame | None, a: date, b: date) -> pd.Series:
     """USD per share each symbol paid its holders after night ``a``, up to night ``b``."""
     if paid is None or paid.empty:
         return pd.Series(dtype=float)
-    days = pd.to_datetime(paid.index)
-    return paid[(days > pd.Timestamp(a)) & (days <= pd.Timestamp(b))].sum()
+    return paid[(paid.index > pd.Timestamp(a)) & (paid.index <= pd.Timestamp(b))].sum()
