@@ -307,67 +307,100 @@ def _change(terms, i, grad):
 
 
 @_step
-def _buy_terms(b, buy, account, q_scale, curv, numbers, more, less):
-    """Keep the terms of buy ``b``'s two moves: one more step (a first buy: ``first_buy`` shares)
-    and one share less (or the whole buy, when what is left would fall under ``min_value``)."""
+def _buy_terms(items, buy, account, q_scale, curv, numbers, more, less):
+    """Keep the terms of the two moves of each buy of ``items``: one more step (a first buy:
+    ``first_buy`` shares) and one share less (or the whole buy, when what is left would fall under
+    ``min_value``). The tuples are unpacked once for all of them: an array taken from a tuple is
+    counted in and out (NRT), which for one buy at a time was most of a search's start."""
     (buy_price, _), _, (buy_j, _, _), (most, first_buy, _), (buy_cost, _) = account
     value, tc, min_value = numbers[0], numbers[1], numbers[2]
-    j = buy_j[b]
-    step = 1.0 if buy[b] > 0 else first_buy[b]
-    usd = step * buy_price[b]
-    _terms(more[_TERMS], b, usd / value, buy_cost[b], usd / value, curv[j])
-    more[_STEP][b], more[_CASH][b] = step, usd * (1 + tc)
-    more[_POWER][b] = _power(more[_CASH][b])
-    more[_ALLOWED][b] = not buy[b] + step > most[b]
-    more[_DZ][b] = usd / value
-    more[_SCALE][b] = abs(more[_DZ][b]) * q_scale[j]
-    less[_ALLOWED][b] = buy[b] > 0
-    if buy[b] <= 0:
-        return
-    step = 1.0 if (buy[b] - 1) * buy_price[b] >= min_value - 1e-9 else buy[b]
-    usd = step * buy_price[b]
-    _terms(less[_TERMS], b, -usd / value, buy_cost[b], -usd / value, curv[j])
-    less[_STEP][b], less[_CASH][b] = step, usd * (1 + tc)
-    less[_DZ][b] = -buy_price[b] / value * step
-    less[_SCALE][b] = abs(less[_DZ][b]) * q_scale[j]
+    more_terms, more_step, more_cash, more_ok = (
+        more[_TERMS],
+        more[_STEP],
+        more[_CASH],
+        more[_ALLOWED],
+    )
+    more_dz, more_scale, more_power = more[_DZ], more[_SCALE], more[_POWER]
+    less_terms, less_step, less_cash, less_ok = (
+        less[_TERMS],
+        less[_STEP],
+        less[_CASH],
+        less[_ALLOWED],
+    )
+    less_dz, less_scale = less[_DZ], less[_SCALE]
+    for b in items:
+        j = buy_j[b]
+        step = 1.0 if buy[b] > 0 else first_buy[b]
+        usd = step * buy_price[b]
+        _terms(more_terms, b, usd / value, buy_cost[b], usd / value, curv[j])
+        more_step[b], more_cash[b] = step, usd * (1 + tc)
+        more_power[b] = _power(more_cash[b])
+        more_ok[b] = not buy[b] + step > most[b]
+        more_dz[b] = usd / value
+        more_scale[b] = abs(more_dz[b]) * q_scale[j]
+        less_ok[b] = buy[b] > 0
+        if buy[b] <= 0:
+            continue
+        step = 1.0 if (buy[b] - 1) * buy_price[b] >= min_value - 1e-9 else buy[b]
+        usd = step * buy_price[b]
+        _terms(less_terms, b, -usd / value, buy_cost[b], -usd / value, curv[j])
+        less_step[b], less_cash[b] = step, usd * (1 + tc)
+        less_dz[b] = -buy_price[b] / value * step
+        less_scale[b] = abs(less_dz[b]) * q_scale[j]
 
 
 @_step
-def _lot_terms(lot, sell, sold_usd, account, q_scale, curv, numbers, more, less):
-    """Keep the terms of lot ``lot``'s two moves: one more step of its sale (a security's first
-    sale: ``first_sell`` shares; a fraction left: all of it) and one share less (a fraction first;
-    the whole sale when what the security keeps sold would fall under ``min_value``)."""
+def _lot_terms(items, sell, sold_usd, account, q_scale, curv, numbers, more, less):
+    """Keep the terms of the two moves of each lot of ``items``: one more step of its sale (a
+    security's first sale: ``first_sell`` shares; a fraction left: all of it) and one share less (a
+    fraction first; the whole sale when what the security keeps sold would fall under
+    ``min_value``). Unpacked once for all of them (``_buy_terms``)."""
     (_, sell_price), (lot_qty, gain), (_, sell_j, _), (_, _, first_sell), (_, sell_cost) = account
     value, tc, min_value = numbers[0], numbers[1], numbers[2]
-    j = sell_j[lot]
-    left = lot_qty[lot] - sell[lot]
-    more[_ALLOWED][lot] = False
-    if left > 1e-9:
-        first = sold_usd[j] <= 0
-        step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
+    more_terms, more_step, more_cash, more_ok = (
+        more[_TERMS],
+        more[_STEP],
+        more[_CASH],
+        more[_ALLOWED],
+    )
+    more_dz, more_scale, more_gain = more[_DZ], more[_SCALE], more[_GAIN]
+    less_terms, less_step, less_cash, less_ok = (
+        less[_TERMS],
+        less[_STEP],
+        less[_CASH],
+        less[_ALLOWED],
+    )
+    less_gain = less[_GAIN]
+    for lot in items:
+        j = sell_j[lot]
+        left = lot_qty[lot] - sell[lot]
+        more_ok[lot] = False
+        if left > 1e-9:
+            first = sold_usd[j] <= 0
+            step = left if left < 1.0 else (first_sell[lot] if first else 1.0)
+            usd = step * sell_price[lot]
+            dz = usd / value  # (-usd) / value is -(usd / value) to the bit: one division
+            _terms(more_terms, lot, -dz, sell_cost[lot], dz, curv[j])
+            more_step[lot], more_cash[lot] = step, usd * (1 - tc)
+            more_ok[lot] = not (step > left + 1e-9 or (first and usd < min_value - 1e-9))
+            more_dz[lot] = -sell_price[lot] / value * step
+            more_scale[lot] = abs(more_dz[lot]) * q_scale[j]
+            more_gain[lot] = step * gain[lot]
+        less_ok[lot] = False
+        if sell[lot] <= 0:
+            continue
+        fraction = sell[lot] - np.floor(sell[lot] + _SNAP) > _SNAP
+        one = sell[lot] - np.floor(sell[lot]) if fraction else 1.0
+        rest = sold_usd[j] - one * sell_price[lot]
+        whole = sell[lot] >= 1.0 and (rest >= min_value - 1e-9 or rest <= 1e-9)
+        step = one if whole else sell[lot]
+        after = sold_usd[j] - step * sell_price[lot]
         usd = step * sell_price[lot]
-        dz = usd / value  # (-usd) / value is -(usd / value) to the bit: one division
-        _terms(more[_TERMS], lot, -dz, sell_cost[lot], dz, curv[j])
-        more[_STEP][lot], more[_CASH][lot] = step, usd * (1 - tc)
-        more[_ALLOWED][lot] = not (step > left + 1e-9 or (first and usd < min_value - 1e-9))
-        more[_DZ][lot] = -sell_price[lot] / value * step
-        more[_SCALE][lot] = abs(more[_DZ][lot]) * q_scale[j]
-        more[_GAIN][lot] = step * gain[lot]
-    less[_ALLOWED][lot] = False
-    if sell[lot] <= 0:
-        return
-    fraction = sell[lot] - np.floor(sell[lot] + _SNAP) > _SNAP
-    one = sell[lot] - np.floor(sell[lot]) if fraction else 1.0
-    rest = sold_usd[j] - one * sell_price[lot]
-    whole = sell[lot] >= 1.0 and (rest >= min_value - 1e-9 or rest <= 1e-9)
-    step = one if whole else sell[lot]
-    after = sold_usd[j] - step * sell_price[lot]
-    usd = step * sell_price[lot]
-    dz = usd / value
-    _terms(less[_TERMS], lot, dz, sell_cost[lot], -dz, curv[j])
-    less[_STEP][lot], less[_CASH][lot] = step, usd * (1 - tc)
-    less[_ALLOWED][lot] = not (after > 1e-9 and after < min_value - 1e-9)
-    less[_GAIN][lot] = -step * gain[lot]
+        dz = usd / value
+        _terms(less_terms, lot, dz, sell_cost[lot], -dz, curv[j])
+        less_step[lot], less_cash[lot] = step, usd * (1 - tc)
+        less_ok[lot] = not (after > 1e-9 and after < min_value - 1e-9)
+        less_gain[lot] = -step * gain[lot]
 
 
 @_step
@@ -628,10 +661,8 @@ def search_moves(
     lots_of = _lots_of(sell_j, na)
     buys, unbuys = _candidates(nb), _candidates(nb)
     sales, unsales = _candidates(nl), _candidates(nl)
-    for b in range(nb):
-        _buy_terms(b, buy, account, q_scale, curv, numbers, buys, unbuys)
-    for lot in range(nl):
-        _lot_terms(lot, sell, held[2], account, q_scale, curv, numbers, sales, unsales)
+    _buy_terms(range(nb), buy, account, q_scale, curv, numbers, buys, unbuys)
+    _lot_terms(range(nl), sell, held[2], account, q_scale, curv, numbers, sales, unsales)
     b_change, u_change, s_change, r_change = np.empty(nb), np.empty(nb), np.empty(nl), np.empty(nl)
     cheapest = np.empty(na, np.int64)  # the lot of each security with the lowest sale change
     reach = np.empty((3, 2))
@@ -738,7 +769,7 @@ def _buy_moved(b, shares, moved, terms, buys, unbuys):
         one = 1 if buy[b] > 0 else -1
         bought[buy_j[b]] += one
         group_bought[group[buy_j[b]]] += one
-    _buy_terms(b, buy, account, q_scale, curv, numbers, buys, unbuys)
+    _buy_terms(range(b, b + 1), buy, account, q_scale, curv, numbers, buys, unbuys)
 
 
 @_step
@@ -761,8 +792,8 @@ def _sale_moved(lot, shares, moved, lots_of, terms, sales, unsales):
     for k in range(start[j], start[j + 1]):
         usd += sell[order[k]] * sell_price[order[k]]
     sold_usd[j] = usd
-    for k in range(start[j], start[j + 1]):
-        _lot_terms(order[k], sell, sold_usd, account, q_scale, curv, numbers, sales, unsales)
+    lots = order[start[j] : start[j + 1]]
+    _lot_terms(lots, sell, sold_usd, account, q_scale, curv, numbers, sales, unsales)
 
 
 @_step
