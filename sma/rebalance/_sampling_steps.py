@@ -314,20 +314,9 @@ def _buy_terms(items, buy, account, q_scale, curv, numbers, more, less):
     counted in and out (NRT), which for one buy at a time was most of a search's start."""
     (buy_price, _), _, (buy_j, _, _), (most, first_buy, _), (buy_cost, _) = account
     value, tc, min_value = numbers[0], numbers[1], numbers[2]
-    more_terms, more_step, more_cash, more_ok = (
-        more[_TERMS],
-        more[_STEP],
-        more[_CASH],
-        more[_ALLOWED],
-    )
-    more_dz, more_scale, more_power = more[_DZ], more[_SCALE], more[_POWER]
-    less_terms, less_step, less_cash, less_ok = (
-        less[_TERMS],
-        less[_STEP],
-        less[_CASH],
-        less[_ALLOWED],
-    )
-    less_dz, less_scale = less[_DZ], less[_SCALE]
+    # (in the order of ``_candidates``: _TERMS, _STEP, _CASH, _ALLOWED, _SCALE, _GAIN, _DZ, _POWER)
+    more_terms, more_step, more_cash, more_ok, more_scale, _, more_dz, more_power = more
+    less_terms, less_step, less_cash, less_ok, less_scale, _, less_dz, _ = less
     for b in items:
         j = buy_j[b]
         step = 1.0 if buy[b] > 0 else first_buy[b]
@@ -357,20 +346,8 @@ def _lot_terms(items, sell, sold_usd, account, q_scale, curv, numbers, more, les
     ``min_value``). Unpacked once for all of them (``_buy_terms``)."""
     (_, sell_price), (lot_qty, gain), (_, sell_j, _), (_, _, first_sell), (_, sell_cost) = account
     value, tc, min_value = numbers[0], numbers[1], numbers[2]
-    more_terms, more_step, more_cash, more_ok = (
-        more[_TERMS],
-        more[_STEP],
-        more[_CASH],
-        more[_ALLOWED],
-    )
-    more_dz, more_scale, more_gain = more[_DZ], more[_SCALE], more[_GAIN]
-    less_terms, less_step, less_cash, less_ok = (
-        less[_TERMS],
-        less[_STEP],
-        less[_CASH],
-        less[_ALLOWED],
-    )
-    less_gain = less[_GAIN]
+    more_terms, more_step, more_cash, more_ok, more_scale, more_gain, more_dz, _ = more
+    less_terms, less_step, less_cash, less_ok, _, less_gain, _, _ = less
     for lot in items:
         j = sell_j[lot]
         left = lot_qty[lot] - sell[lot]
