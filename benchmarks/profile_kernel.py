@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-AS_OF = date(2026, 11, 24)
+from recorded_night import AS_OF, decide_again  # noqa: E402
 
 
 def _copy(value):
@@ -58,8 +58,6 @@ def record(night: Path, inbox: Path, target: str, shard: int, as_of: date, out: 
     """Run ``decide`` of the night's ``shard``-th shard again on a scratch copy, keeping the
     arguments of every call of ``target`` (``module:function``) from every engine module that
     imported it; returns the number of calls."""
-    from recorded_night import decide_again
-
     module_name, function = target.split(":")
     module = importlib.import_module(module_name)
     kernel = getattr(module, function)
@@ -69,10 +67,12 @@ def record(night: Path, inbox: Path, target: str, shard: int, as_of: date, out: 
         calls.append([_copy(a) for a in args])
         return kernel(*args)
 
-    users = [module]
-    for name, loaded in list(sys.modules.items()):
-        if name.startswith("sma.") and getattr(loaded, function, None) is kernel:
-            users.append(loaded)
+    users = [module] + [
+        loaded
+        for name, loaded in list(sys.modules.items())
+        if name.startswith("sma.") and loaded is not module
+        and getattr(loaded, function, None) is kernel
+    ]  # fmt: skip
     for user in users:
         setattr(user, function, kept)
     try:

@@ -53,12 +53,12 @@ def sleeve_performance(
     closes : close per date (index, date-like) and symbol (columns), USD per share.
     sleeves : sleeve_id, model_id, target_weight -- the account's sleeves at the period end.
     models : every stored model version: provider_id, model_id, effective_date, symbol, weight.
+    cash : the account's cash at the period end, USD (the cash sleeve's value).
+    start, end : the period, inclusive.
     paid : optional, USD per share each symbol paid its holders besides its close, per date and
         symbol as ``closes`` (``sma.ledger.paid_out``): a spin-off's new shares and a return of
         capital paid after one night, by its next, are the sleeve's and the model's return (their
         holders have them; the new lots then joining a sleeve are a flow, as any lot moving).
-    cash : the account's cash at the period end, USD (the cash sleeve's value).
-    start, end : the period, inclusive.
 
     Returns
     -------
